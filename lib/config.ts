@@ -1,0 +1,40 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Runtime configuration, read once from the environment and validated with zod. */
+const EnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  DATA_DIR: z.string().min(1).default("./data"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  MQTT_PORT: z.coerce.number().int().min(1).max(65535).default(18830),
+  MQTT_URL: z.string().regex(/^mqtts?:\/\//, "must start with mqtt:// or mqtts://").optional(),
+  LEDGER_ORIGIN: z.string().min(1).default("yantai.city-brain.example/ledger"),
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  WITNESS_QUORUM: z.coerce.number().int().min(1).max(100).optional(),
+  CITY_SEED: z.string().min(1).default("yantai"),
+  CITY_SIZE: z.coerce.number().min(0.05).max(20).default(1),
+  SIM_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(3000),
+  SIM_ENABLED: z
+    .enum(["0", "1", "true", "false"])
+    .default("1")
+    .transform((v) => v === "1" || v === "true"),
+});
+
+export type Config = z.infer<typeof EnvSchema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`environment variable ${issue.path.join(".")} ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

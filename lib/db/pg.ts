@@ -1,0 +1,56 @@
+import pg from "pg";
+import type { Sql, SqlTx } from "./sql";
+
+// Return int8 as JS strings? No: bigint columns here (leaf indexes, sequence numbers) stay
+// below 2^53, so parse them as numbers in both modes, matching PGlite's default.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export class DatabaseUnreachableError extends Error {}
+
+/** Connects a pool to DATABASE_URL and checks it answers; throws a one-line error otherwise. */
+export async function openPgPool(url: string): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
+  try {
+    await pool.query("select 1");
+  } catch (e) {
+    await pool.end().catch(() => {});
+    const safeUrl = url.replace(/\/\/[^@/]*@/, "//***@");
+    throw new DatabaseUnreachableError(
+      `cannot reach PostgreSQL at ${safeUrl}: ${(e as Error).message}; check DATABASE_URL or unset it to use the embedded database`,
+    );
+  }
+  return pool;
+}
+
+export function pgSql(pool: pg.Pool): Sql {
+  const asTx = (c: pg.Pool | pg.PoolClient): SqlTx => ({
+    async query<T>(text: string, params?: unknown[]) {
+      const res = await c.query(text, params as unknown[]);
+      return res.rows as T[];
+    },
+    async exec(text: string) {
+      await c.query(text);
+    },
+  });
+  const base = asTx(pool);
+  return {
+    mode: "server",
+    query: base.query,
+    exec: base.exec,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const out = await fn(asTx(client));
+        await client.query("COMMIT");
+        return out;
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

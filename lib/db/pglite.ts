@@ -1,0 +1,51 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { Sql, SqlTx } from "./sql";
+
+export class DataDirError extends Error {}
+
+/**
+ * Opens PGlite in dataDir, creating the folder first (PGlite does not create parents).
+ * Requires a writable folder; throws DataDirError saying what to do otherwise.
+ */
+export async function openPglite(dataDir: string): Promise<PGlite> {
+  const dir = path.join(dataDir, "pglite");
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    throw new DataDirError(
+      `data folder ${dir} is not writable (${code}); set DATA_DIR to a folder you can write to`,
+    );
+  }
+  const lock = path.join(dir, "postmaster.pid");
+  if (fs.existsSync(lock)) {
+    // PGlite leaves this after a kill -9; it is only valid while our own process holds it.
+    fs.rmSync(lock, { force: true });
+  }
+  const db = new PGlite({ dataDir: dir });
+  await db.waitReady;
+  return db;
+}
+
+export function pgliteSql(db: PGlite): Sql {
+  const asTx = (q: Pick<PGlite, "query" | "exec">): SqlTx => ({
+    async query<T>(text: string, params?: unknown[]) {
+      const res = await q.query<T>(text, params);
+      return res.rows;
+    },
+    async exec(text: string) {
+      await q.exec(text);
+    },
+  });
+  const base = asTx(db);
+  return {
+    mode: "embedded",
+    query: base.query,
+    exec: base.exec,
+    transaction: (fn) => db.transaction((tx) => fn(asTx(tx))),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,66 @@
+import { z, ZodError } from "zod";
+import { AppError, type AppErrorCode } from "../errors";
+
+const STATUS: Record<AppErrorCode, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+export type ErrorBody = {
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+};
+
+/** Maps any thrown value to a JSON error Response; unknown errors become a 500 that leaks nothing. */
+export function errorResponse(e: unknown): Response {
+  if (e instanceof ZodError) {
+    const issues = e.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message }));
+    const first = issues[0];
+    const body: ErrorBody = {
+      error: { code: "validation", message: `${first.path}: ${first.message}`, issues },
+    };
+    return Response.json(body, { status: 400 });
+  }
+  if (e instanceof AppError) {
+    const body: ErrorBody = { error: { code: e.code, message: e.userMessage } };
+    return Response.json(body, { status: STATUS[e.code] });
+  }
+  console.error("unexpected error", e);
+  const body: ErrorBody = { error: { code: "internal", message: "internal error" } };
+  return Response.json(body, { status: 500 });
+}
+
+/** Wraps a route handler so every error goes through errorResponse. */
+export function handle<A extends unknown[]>(fn: (...args: A) => Promise<Response>) {
+  return async (...args: A): Promise<Response> => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+}
+
+/** Parses a URL's query string with a zod object schema (400 naming the field otherwise). */
+export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
+  const params = Object.fromEntries(new URL(req.url).searchParams.entries());
+  return schema.parse(params);
+}
+
+/** Parses a JSON body with a schema; malformed JSON is a 400 that says so. */
+export async function parseJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    throw new AppError("validation", "request body is not valid JSON");
+  }
+  return schema.parse(body);
+}

@@ -1,0 +1,73 @@
+/** Every UI string, in English and Simplified Chinese. Keys are shared; a missing key is a type error. */
+export const en = {
+  "app.title": "City Brain",
+  "app.subtitle": "Yantai city operations console",
+  "nav.map": "Map",
+  "nav.api": "API",
+  "lang.switch": "中文",
+  "lang.switchLabel": "Switch language to Chinese",
+  "map.loading": "Loading the city…",
+  "map.error": "The map could not be loaded. Retrying…",
+  "map.live": "Live",
+  "map.connecting": "Connecting to live data…",
+  "map.offline": "Live updates paused, reconnecting…",
+  "map.lastUpdate": "Last update",
+  "map.sensors": "traffic sensors",
+  "map.noData": "No readings yet: the simulator sends the first ones within seconds.",
+  "legend.title": "Traffic speed vs free flow",
+  "legend.free": "Free flow",
+  "legend.slow": "Slow",
+  "legend.jam": "Congested",
+  "legend.noData": "No data",
+  "api.title": "HTTP API",
+  "api.intro": "Every route validates its input and is described in the OpenAPI 3.1 document at",
+  "api.params": "Parameters",
+  "api.body": "Request body",
+  "api.responses": "Responses",
+  "api.name": "Name",
+  "api.in": "In",
+  "api.required": "Required",
+  "api.schema": "Schema",
+  "common.yes": "yes",
+  "common.no": "no",
+} as const;
+
+export type MessageKey = keyof typeof en;
+export type Messages = Record<MessageKey, string>;
+
+export const zh: Messages = {
+  "app.title": "城市大脑",
+  "app.subtitle": "烟台市城市运行管理平台",
+  "nav.map": "地图",
+  "nav.api": "接口",
+  "lang.switch": "English",
+  "lang.switchLabel": "切换为英文",
+  "map.loading": "正在加载城市…",
+  "map.error": "地图加载失败，正在重试…",
+  "map.live": "实时",
+  "map.connecting": "正在连接实时数据…",
+  "map.offline": "实时更新已暂停，正在重新连接…",
+  "map.lastUpdate": "最近更新",
+  "map.sensors": "个交通传感器",
+  "map.noData": "暂无读数：模拟器将在几秒内发送首批数据。",
+  "legend.title": "车速与自由流速度之比",
+  "legend.free": "畅通",
+  "legend.slow": "缓行",
+  "legend.jam": "拥堵",
+  "legend.noData": "无数据",
+  "api.title": "HTTP 接口",
+  "api.intro": "每个接口都校验输入，并在 OpenAPI 3.1 文档中描述：",
+  "api.params": "参数",
+  "api.body": "请求体",
+  "api.responses": "响应",
+  "api.name": "名称",
+  "api.in": "位置",
+  "api.required": "必填",
+  "api.schema": "结构",
+  "common.yes": "是",
+  "common.no": "否",
+};
+
+export type Locale = "zh-CN" | "en";
+export const LOCALES: Locale[] = ["zh-CN", "en"];
+export const MESSAGES: Record<Locale, Messages> = { "zh-CN": zh, en };

@@ -1,0 +1,50 @@
+// The console's process: Next.js plus the services that share its embedded database
+// (PGlite can be opened by one process only, see STACK.md): migrations, seed, simulator,
+// and the ledger's sequencer and witnesses as later issues add them.
+import http from "node:http";
+import next from "next";
+import { loadConfig } from "./lib/config";
+import { assertPortFree } from "./lib/net/port";
+import { startRuntime } from "./lib/runtime/start";
+
+const dev = process.argv.includes("--dev");
+
+async function main() {
+  const started = Date.now();
+  const config = loadConfig();
+  await assertPortFree(config.PORT, config.HOST);
+  const runtime = await startRuntime(config, { log: (m) => console.log(`city-brain: ${m}`) });
+  const app = next({ dev, hostname: config.HOST, port: config.PORT, dir: process.cwd() });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  console.log(
+    `city-brain: console ready at http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT} ` +
+      `(${runtime.db.mode === "embedded" ? `embedded database in ${config.dataDir}` : "PostgreSQL"}, ` +
+      `started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`city-brain: ${signal}, shutting down`);
+    server.close();
+    server.closeAllConnections();
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((e: Error) => {
+  // One clear line; the stack only when asked for.
+  console.error(`city-brain: cannot start: ${e.message}`);
+  if (process.env.DEBUG) console.error(e);
+  process.exit(1);
+});
