@@ -1,9 +1,10 @@
 import { defineConfig } from "@playwright/test";
+import { E2E_DATA_DIR, E2E_PORT } from "./e2e/config";
 
 // Debian's Chromium (STACK.md): `npx playwright install` cannot download a browser here.
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const port = Number(process.env.E2E_PORT ?? 3310);
-const dataDir = process.env.E2E_DATA_DIR ?? `./data/e2e-${port}`;
+const port = E2E_PORT;
+const dataDir = E2E_DATA_DIR;
 
 export default defineConfig({
   testDir: "./e2e",
@@ -38,7 +39,7 @@ export default defineConfig({
   ],
   webServer: {
     // A fresh embedded database for every run, so the tests see a cold start too.
-    command: `rm -rf ${dataDir} && tsx server.ts`,
+    command: `rm -rf ${dataDir} && mkdir -p ${dataDir} && tsx --import ./e2e/deny-egress.mjs server.ts`,
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 180_000,
     reuseExistingServer: false,
@@ -51,6 +52,7 @@ export default defineConfig({
       SIM_INTERVAL_MS: "1000",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: "",
+      EGRESS_LOG: `${dataDir}/egress.log`,
     },
   },
 });

@@ -11,5 +11,5 @@ import { openPglite } from "./pglite";
 export async function createMigrationAdapter() {
   const config = loadConfig();
   if (config.DATABASE_URL) return new PrismaPg({ connectionString: config.DATABASE_URL });
-  return new PrismaPGlite(await openPglite(config.dataDir));
+  return new PrismaPGlite(await openPglite(config.dataDir)) as unknown as PrismaPg;
 }

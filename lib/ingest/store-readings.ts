@@ -1,0 +1,75 @@
+import type { Sql } from "../db/sql";
+import { encodeEntry, type ReadingEntry } from "../ledger/entries";
+import { appendEntries, type NewEntry } from "../log/append-entries";
+
+/** A reading that passed every check and is ready to be stored and ledgered. */
+export type AcceptedReading = {
+  device: string;
+  dataset: string;
+  seq: number;
+  observedAt: string;
+  location: [number, number];
+  values: Record<string, number | string | boolean>;
+  /** SHA-256 of the canonical envelope the device signed */
+  payloadHash: Uint8Array;
+  /** The device's Ed25519 signature over the canonical envelope */
+  signature: Uint8Array;
+  gatewayBatchId?: number | null;
+};
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
+
+/** The reading.v1 ledger entry of a reading: it commits to the payload by hash. */
+export function readingEntry(r: AcceptedReading): ReadingEntry {
+  return {
+    kind: "reading.v1",
+    dataset: r.dataset,
+    device: r.device,
+    seq: r.seq,
+    observedAt: r.observedAt,
+    payloadHash: hex(r.payloadHash),
+    signature: b64(r.signature),
+  };
+}
+
+/**
+ * Stores readings and their ledger leaves in one transaction: either all are kept with
+ * their leaf indexes, or none. Returns the leaf index of each reading, in order.
+ */
+export async function storeReadings(sql: Sql, readings: readonly AcceptedReading[]): Promise<number[]> {
+  if (readings.length === 0) return [];
+  const entries: NewEntry[] = readings.map((r) => ({
+    kind: "reading.v1",
+    bytes: encodeEntry(readingEntry(r)),
+    refTable: "reading",
+    refId: `${r.device}:${r.seq}`,
+  }));
+  return sql.transaction(async (tx) => {
+    const first = await appendEntries(tx, entries);
+    const CHUNK = 2000;
+    for (let i = 0; i < readings.length; i += CHUNK) {
+      const c = readings.slice(i, i + CHUNK);
+      await tx.query(
+        `INSERT INTO reading (dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id, leaf_index)
+         SELECT ds, dv, sq, oa, lo, la, pl::jsonb, decode(ph, 'hex'), decode(sg, 'hex'), gb, $1::int8 + ord - 1
+           FROM unnest($2::text[], $3::text[], $4::int8[], $5::timestamptz[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::int8[])
+                WITH ORDINALITY AS u(ds, dv, sq, oa, lo, la, pl, ph, sg, gb, ord)`,
+        [
+          first + i,
+          c.map((r) => r.dataset),
+          c.map((r) => r.device),
+          c.map((r) => r.seq),
+          c.map((r) => r.observedAt),
+          c.map((r) => r.location[0]),
+          c.map((r) => r.location[1]),
+          c.map((r) => JSON.stringify(r.values)),
+          c.map((r) => hex(r.payloadHash)),
+          c.map((r) => hex(r.signature)),
+          c.map((r) => r.gatewayBatchId ?? null),
+        ],
+      );
+    }
+    return readings.map((_, i) => first + i);
+  });
+}

@@ -1,0 +1,48 @@
+import type { SqlTx } from "../db/sql";
+import { leafHash } from "../ledger/merkle";
+import { nodeSha256 } from "./node-hasher";
+
+export type NewEntry = {
+  /** Versioned entry kind, e.g. reading.v1 */
+  kind: string;
+  /** Canonical JSON (RFC 8785) bytes of the entry */
+  bytes: Uint8Array;
+  /** Domain row the entry records, for the audit to find it */
+  refTable: string;
+  refId: string;
+};
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
+/**
+ * Sequences entries inside the caller's transaction: takes the next free leaf indexes from
+ * the row-locked ledger_state and writes the leaves. The indexes are contiguous and in
+ * commit order, because every appender holds that row's lock until it commits; once the
+ * caller commits, the entries are durable and the integrator will put them in the tree.
+ * Returns the first leaf index (the i-th entry gets first + i).
+ */
+export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Promise<number> {
+  if (entries.length === 0) throw new Error("appendEntries: no entries");
+  const [{ first }] = await tx.query<{ first: number }>(
+    `UPDATE ledger_state SET next_index = next_index + $1 WHERE id = 1 RETURNING (next_index - $1)::int8 AS first`,
+    [entries.length],
+  );
+  const CHUNK = 2000;
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    const chunk = entries.slice(i, i + CHUNK);
+    await tx.query(
+      `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id)
+       SELECT $1::int8 + ord - 1, k, decode(e, 'hex'), decode(h, 'hex'), t, r
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(k, e, h, t, r, ord)`,
+      [
+        Number(first) + i,
+        chunk.map((e) => e.kind),
+        chunk.map((e) => hex(e.bytes)),
+        chunk.map((e) => hex(leafHash(nodeSha256, e.bytes))),
+        chunk.map((e) => e.refTable),
+        chunk.map((e) => e.refId),
+      ],
+    );
+  }
+  return Number(first);
+}

@@ -1,0 +1,104 @@
+import type { Sql } from "../db/sql";
+import {
+  appendLeafHashes,
+  compactRangeFromJSON,
+  compactRangeRoot,
+  compactRangeToJSON,
+} from "../ledger/compact-range";
+import { HASH_SIZE } from "../ledger/merkle";
+import { tileSlotForNode } from "../ledger/tiles";
+import { TILE_HEIGHT, TILE_WIDTH } from "../ledger/tile-path";
+import { nodeSha256 } from "./node-hasher";
+import { loadTiles, tileKey } from "./tile-store";
+
+export type Integrated = { size: number; root: Uint8Array; added: number };
+
+const MAX_LEAVES_PER_ROUND = 200_000;
+
+/**
+ * Integrates sequenced leaves into the tree: extends the stored compact range and the hash
+ * tiles, and calls `publish` with the new size and root inside the same transaction (to
+ * write the signed checkpoint). A crash at any point leaves the tree, tiles and checkpoints
+ * as of the last committed round; sequenced leaves stay and are integrated next time.
+ */
+export async function integrate(
+  sql: Sql,
+  publish: (tx: Parameters<Parameters<Sql["transaction"]>[0]>[0], size: number, root: Uint8Array) => Promise<void>,
+): Promise<Integrated | null> {
+  return sql.transaction(async (tx) => {
+    // The row lock waits for every appender that took indexes to commit: all leaves below
+    // next_index are then visible, with no gaps.
+    const [state] = await tx.query<{ next_index: number; integrated_size: number; compact_range: unknown }>(
+      `SELECT next_index, integrated_size, compact_range FROM ledger_state WHERE id = 1 FOR UPDATE`,
+    );
+    const from = Number(state.integrated_size);
+    const to = Math.min(Number(state.next_index), from + MAX_LEAVES_PER_ROUND);
+    if (to <= from) return null;
+    const rows = await tx.query<{ leaf_index: number; leaf_hash: Uint8Array }>(
+      `SELECT leaf_index, leaf_hash FROM ledger_leaf WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index`,
+      [from, to],
+    );
+    if (rows.length !== to - from || Number(rows[rows.length - 1].leaf_index) !== to - 1) {
+      throw new Error(`ledger_leaf has a gap between ${from} and ${to}: found ${rows.length} leaves`);
+    }
+    const range = compactRangeFromJSON(
+      Array.isArray(state.compact_range) ? { size: from, hashes: state.compact_range } : state.compact_range,
+    );
+    if (range.size !== from) throw new Error(`stored tree state has size ${range.size}, want ${from}`);
+
+    // Partial tiles at the right edge of every level, to extend in place.
+    const edge: { level: number; index: number }[] = [];
+    for (let level = 0; Math.floor(from / 2 ** (TILE_HEIGHT * level)) > 0; level++) {
+      const n = Math.floor(from / 2 ** (TILE_HEIGHT * level));
+      if (n % TILE_WIDTH !== 0) edge.push({ level, index: Math.floor(n / TILE_WIDTH) });
+    }
+    const existing = await loadTiles(tx, edge);
+    const touched = new Map<string, { level: number; index: number; hashes: Uint8Array[] }>();
+    const tileFor = (level: number, index: number) => {
+      const k = tileKey(level, index);
+      let t = touched.get(k);
+      if (!t) {
+        const prev = existing.get(k);
+        const hashes: Uint8Array[] = [];
+        if (prev) for (let o = 0; o < prev.length; o += HASH_SIZE) hashes.push(prev.subarray(o, o + HASH_SIZE));
+        t = { level, index, hashes };
+        touched.set(k, t);
+      }
+      return t;
+    };
+    const leafHashes = rows.map((r) => new Uint8Array(r.leaf_hash));
+    const next = appendLeafHashes(nodeSha256, range, leafHashes, (level, index, hash) => {
+      const slot = tileSlotForNode(level, index);
+      if (!slot) return;
+      const t = tileFor(slot.tileLevel, slot.tileIndex);
+      if (t.hashes.length !== slot.position) {
+        throw new Error(`tile ${slot.tileLevel}/${slot.tileIndex} has ${t.hashes.length} hashes, want ${slot.position}`);
+      }
+      t.hashes.push(hash);
+    });
+    const tiles = [...touched.values()];
+    const CHUNK = 500;
+    for (let i = 0; i < tiles.length; i += CHUNK) {
+      const c = tiles.slice(i, i + CHUNK);
+      await tx.query(
+        `INSERT INTO ledger_tile (level, index, width, hashes)
+         SELECT l, i, w, decode(h, 'hex') FROM unnest($1::int[], $2::int8[], $3::int[], $4::text[]) AS u(l, i, w, h)
+         ON CONFLICT (level, index) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes
+           WHERE ledger_tile.width < EXCLUDED.width`,
+        [
+          c.map((t) => t.level),
+          c.map((t) => t.index),
+          c.map((t) => t.hashes.length),
+          c.map((t) => Buffer.concat(t.hashes).toString("hex")),
+        ],
+      );
+    }
+    const root = compactRangeRoot(nodeSha256, next);
+    await tx.query(
+      `UPDATE ledger_state SET integrated_size = $1, compact_range = $2::jsonb, updated_at = now() WHERE id = 1`,
+      [next.size, JSON.stringify(compactRangeToJSON(next))],
+    );
+    await publish(tx, next.size, root);
+    return { size: next.size, root, added: to - from };
+  });
+}

@@ -1,0 +1,12 @@
+import { getCity } from "../runtime/city";
+import { labelPoints } from "./base-style";
+
+/** Place labels in one language: districts (rank 0) and named major roads (rank 1). */
+export async function getCityLabels(lang: "zh-CN" | "en") {
+  const labels = labelPoints(getCity()).map((l) => ({
+    text: lang === "en" ? l.nameEn : l.nameZh,
+    position: l.position,
+    rank: l.rank,
+  }));
+  return { labels };
+}

@@ -1,0 +1,14 @@
+import { getCity } from "../runtime/city";
+import { buildBaseStyle } from "./base-style";
+
+const cache = new Map<string, string>();
+
+/** The MapLibre base style (JSON text) for the process's city, built once per theme. */
+export async function getCityStyle(theme: "light" | "dark"): Promise<string> {
+  let s = cache.get(theme);
+  if (!s) {
+    s = JSON.stringify(buildBaseStyle(getCity(), { theme }));
+    cache.set(theme, s);
+  }
+  return s;
+}
