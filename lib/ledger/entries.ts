@@ -1,0 +1,229 @@
+// Typed, versioned ledger entries. An entry's bytes in the log are its RFC
+// 8785 canonical JSON; personal or bulky data is committed to by hash, never
+// stored in the entry itself. To add a version, add its schema to
+// ENTRY_SCHEMAS (and, when it supersedes one, mark the old one read-only).
+import { z } from "zod";
+import { canonicalJsonBytes, parseCanonicalJson } from "./canonical-json";
+import { fromBase64 } from "./encoding";
+import { LedgerError } from "./errors";
+import { leafHash } from "./merkle";
+import type { Hasher } from "./sha256";
+
+/** An identifier: 1..256 characters, no control characters. */
+export const Id = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+
+/** Lowercase hex SHA-256 digest. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits (SHA-256)");
+
+/** UTC timestamp, ISO 8601 with a Z suffix, e.g. 2026-05-01T08:00:00.000Z. */
+export const Timestamp = z.iso.datetime();
+
+const base64OfLength = (n: number, what: string) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return fromBase64(s).length === n;
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be canonical base64 of a ${n}-byte ${what}` },
+  );
+
+/** Base64 of a raw 64-byte Ed25519 signature. */
+export const Ed25519SignatureB64 = base64OfLength(64, "Ed25519 signature");
+/** Base64 of a raw 32-byte Ed25519 public key. */
+export const Ed25519PublicKeyB64 = base64OfLength(32, "Ed25519 public key");
+
+/** A device reading, committed by the hash of its signed envelope. */
+export const ReadingV1 = z.strictObject({
+  kind: z.literal("reading.v1"),
+  dataset: Id,
+  device: Id,
+  seq: z.number().int().nonnegative(),
+  observedAt: Timestamp,
+  /** SHA-256 (hex) of the canonical signed envelope bytes. */
+  payloadHash: Sha256Hex,
+  /** The device's Ed25519 signature over the envelope (base64). */
+  signature: Ed25519SignatureB64,
+  gateway: z
+    .strictObject({
+      device: Id,
+      /** Root of the batch the gateway signed (hex). */
+      batchRoot: Sha256Hex,
+      signature: Ed25519SignatureB64,
+    })
+    .optional(),
+});
+
+/** Registration, key rotation or revocation of a device key. */
+export const DeviceV1 = z.strictObject({
+  kind: z.literal("device.v1"),
+  action: z.enum(["register", "rotate", "revoke"]),
+  device: Id,
+  department: Id,
+  dataset: Id,
+  publicKey: Ed25519PublicKeyB64,
+  reason: z.string().max(1024).optional(),
+  at: Timestamp,
+});
+
+/** A change to a cross-department data grant. */
+export const GrantV1 = z
+  .strictObject({
+    kind: z.literal("grant.v1"),
+    grant: Id,
+    action: z.enum(["request", "approve", "reject", "revoke", "expire"]),
+    /** Owner department. */
+    from: Id,
+    /** Receiving department. */
+    to: Id,
+    dataset: Id,
+    scope: z.enum(["raw", "aggregated", "anonymized"]),
+    /** SHA-256 (hex) of the stated purpose text. */
+    purposeHash: Sha256Hex,
+    fields: z.array(Id).max(1024),
+    validFrom: Timestamp,
+    validUntil: Timestamp,
+    by: Id,
+    at: Timestamp,
+    automatic: z.boolean().optional(),
+    rule: Id.optional(),
+  })
+  .refine((g) => Date.parse(g.validFrom) <= Date.parse(g.validUntil), {
+    message: "validFrom must not be after validUntil",
+    path: ["validUntil"],
+  });
+
+/** A batch of access events, committed by the hash of the events list. */
+export const AccessV1 = z.strictObject({
+  kind: z.literal("access.v1"),
+  batch: Id,
+  /** SHA-256 (hex) of the canonical JSON list of events. */
+  events: Sha256Hex,
+  count: z.number().int().nonnegative(),
+  from: Timestamp,
+  to: Timestamp,
+});
+
+/** A citizen report (Open311), committed by hashes of its description and media. */
+export const ReportV1 = z.strictObject({
+  kind: z.literal("report.v1"),
+  report: Id,
+  serviceCode: Id,
+  /** Coarse location cell, not the exact point. */
+  locationCell: Id,
+  mediaHash: Sha256Hex.optional(),
+  descriptionHash: Sha256Hex,
+  /** Pseudonymous reporter id. */
+  reporter: Id,
+  at: Timestamp,
+});
+
+/** Credit awarded to a pseudonymous reporter for a report. */
+export const CreditV1 = z.strictObject({
+  kind: z.literal("credit.v1"),
+  reporter: Id,
+  report: Id,
+  amount: z.number().int(),
+  at: Timestamp,
+});
+
+/** A change to an automation rule, committed by the hash of its definition. */
+export const RuleV1 = z.strictObject({
+  kind: z.literal("rule.v1"),
+  rule: Id,
+  action: z.enum(["create", "update", "retire"]),
+  definitionHash: Sha256Hex,
+  by: Id,
+  at: Timestamp,
+});
+
+/** Every entry kind the ledger knows; `writable: false` kinds can be read but not appended. */
+export const ENTRY_SCHEMAS = {
+  "reading.v1": { schema: ReadingV1, writable: true },
+  "device.v1": { schema: DeviceV1, writable: true },
+  "grant.v1": { schema: GrantV1, writable: true },
+  "access.v1": { schema: AccessV1, writable: true },
+  "report.v1": { schema: ReportV1, writable: true },
+  "credit.v1": { schema: CreditV1, writable: true },
+  "rule.v1": { schema: RuleV1, writable: true },
+} as const;
+
+export type EntryKind = keyof typeof ENTRY_SCHEMAS;
+export type ReadingEntry = z.infer<typeof ReadingV1>;
+export type DeviceEntry = z.infer<typeof DeviceV1>;
+export type GrantEntry = z.infer<typeof GrantV1>;
+export type AccessEntry = z.infer<typeof AccessV1>;
+export type ReportEntry = z.infer<typeof ReportV1>;
+export type CreditEntry = z.infer<typeof CreditV1>;
+export type RuleEntry = z.infer<typeof RuleV1>;
+export type LedgerEntry = { [K in EntryKind]: z.infer<(typeof ENTRY_SCHEMAS)[K]["schema"]> }[EntryKind];
+
+/** True if `kind` names a known entry kind. */
+export function isEntryKind(kind: unknown): kind is EntryKind {
+  return typeof kind === "string" && Object.prototype.hasOwnProperty.call(ENTRY_SCHEMAS, kind);
+}
+
+/**
+ * Validates an entry against the schema of its kind and returns the parsed
+ * value. Requires an object whose `kind` is known; fails with
+ * unknown_entry_kind or malformed_entry (naming the field path) otherwise.
+ */
+export function parseEntry(value: unknown): LedgerEntry {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new LedgerError("malformed_entry", `got ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}, want an object`);
+  }
+  const kind = (value as { kind?: unknown }).kind;
+  if (!isEntryKind(kind)) {
+    throw new LedgerError("unknown_entry_kind", `kind got ${JSON.stringify(kind) ?? "undefined"}, want one of ${Object.keys(ENTRY_SCHEMAS).join(", ")}`);
+  }
+  const result = ENTRY_SCHEMAS[kind].schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue.path.length > 0 ? issue.path.map(String).join(".") : "(entry)";
+    throw new LedgerError("malformed_entry", `${kind} ${path}: ${issue.message}`);
+  }
+  return result.data as LedgerEntry;
+}
+
+/**
+ * The log bytes of an entry: its canonical JSON. Requires a valid entry of a
+ * writable kind. Optional fields set to undefined are left out.
+ */
+export function encodeEntry(entry: LedgerEntry): Uint8Array {
+  const parsed = parseEntry(entry);
+  if (!ENTRY_SCHEMAS[parsed.kind].writable) {
+    throw new LedgerError("entry_kind_read_only", `${parsed.kind} can be read but no longer written`);
+  }
+  return canonicalJsonBytes(dropUndefined(parsed));
+}
+
+/**
+ * The entry stored as `bytes`. Requires canonical JSON of a known kind that
+ * passes its schema; fails with malformed_utf8, malformed_json,
+ * non_canonical_json, unknown_entry_kind or malformed_entry.
+ */
+export function decodeEntry(bytes: Uint8Array): LedgerEntry {
+  const value = parseCanonicalJson(bytes);
+  return parseEntry(value);
+}
+
+/** Leaf hash of an entry: SHA-256(0x00 || encodeEntry(entry)). */
+export function entryLeafHash(hasher: Hasher, entry: LedgerEntry): Uint8Array {
+  return leafHash(hasher, encodeEntry(entry));
+}
+
+function dropUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropUndefined);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = dropUndefined(v);
+    return out;
+  }
+  return value;
+}
