@@ -1,0 +1,109 @@
+import { describe, it, expect } from "vitest";
+import { toBase64 } from "./encoding";
+import { type LedgerEntry, ENTRY_SCHEMAS, decodeEntry, encodeEntry, entryLeafHash, parseEntry } from "./entries";
+import { LedgerError } from "./errors";
+import { leafHash } from "./merkle";
+import { nodeSha256 as h } from "./node-crypto";
+
+const HASH = "ab".repeat(32);
+const SIG = toBase64(new Uint8Array(64).fill(7));
+const KEY = toBase64(new Uint8Array(32).fill(9));
+const AT = "2026-05-01T08:00:00.000Z";
+
+const valid: Record<string, LedgerEntry> = {
+  "reading.v1": { kind: "reading.v1", dataset: "traffic.flow", device: "cam-17", seq: 42, observedAt: AT, payloadHash: HASH, signature: SIG },
+  "reading.v1 via gateway": {
+    kind: "reading.v1",
+    dataset: "traffic.flow",
+    device: "cam-17",
+    seq: 43,
+    observedAt: AT,
+    payloadHash: HASH,
+    signature: SIG,
+    gateway: { device: "gw-1", batchRoot: HASH, signature: SIG },
+  },
+  "device.v1": { kind: "device.v1", action: "register", device: "cam-17", department: "transport", dataset: "traffic.flow", publicKey: KEY, at: AT },
+  "grant.v1": {
+    kind: "grant.v1",
+    grant: "g-1",
+    action: "approve",
+    from: "transport",
+    to: "safety",
+    dataset: "traffic.flow",
+    scope: "aggregated",
+    purposeHash: HASH,
+    fields: ["speed", "count"],
+    validFrom: AT,
+    validUntil: "2026-06-01T00:00:00Z",
+    by: "u-admin",
+    at: AT,
+    automatic: true,
+    rule: "r-1",
+  },
+  "access.v1": { kind: "access.v1", batch: "b-9", events: HASH, count: 120, from: AT, to: AT },
+  "report.v1": { kind: "report.v1", report: "rep-1", serviceCode: "pothole", locationCell: "8a2a1072b59ffff", descriptionHash: HASH, mediaHash: HASH, reporter: "p-3f2a", at: AT },
+  "credit.v1": { kind: "credit.v1", reporter: "p-3f2a", report: "rep-1", amount: 5, at: AT },
+  "rule.v1": { kind: "rule.v1", rule: "r-1", action: "create", definitionHash: HASH, by: "u-admin", at: AT },
+};
+
+describe("entries", () => {
+  it("has a valid example for every kind", () => {
+    expect(new Set(Object.values(valid).map((e) => e.kind))).toEqual(new Set(Object.keys(ENTRY_SCHEMAS)));
+  });
+
+  it.each(Object.entries(valid))("%s round-trips through canonical bytes", (_, entry) => {
+    const bytes = encodeEntry(entry);
+    expect(decodeEntry(bytes)).toEqual(entry);
+    expect(entryLeafHash(h, entry)).toEqual(leafHash(h, bytes));
+    const text = new TextDecoder().decode(bytes);
+    expect(text.startsWith("{")).toBe(true);
+    expect(text).not.toMatch(/\s":/);
+  });
+
+  it("encodes with sorted keys and leaves out undefined optional fields", () => {
+    const bytes = encodeEntry({ ...valid["device.v1"], reason: undefined } as LedgerEntry);
+    expect(new TextDecoder().decode(bytes)).toBe(
+      `{"action":"register","at":"${AT}","dataset":"traffic.flow","department":"transport","device":"cam-17","kind":"device.v1","publicKey":"${KEY}"}`,
+    );
+  });
+
+  const bad: Array<[string, unknown, string, string]> = [
+    ["unknown kind", { ...valid["credit.v1"], kind: "credit.v9" }, "unknown_entry_kind", 'kind got "credit.v9", want one of reading.v1'],
+    ["missing kind", { a: 1 }, "unknown_entry_kind", "kind got undefined"],
+    ["not an object", [1], "malformed_entry", "got array, want an object"],
+    ["extra field", { ...valid["credit.v1"], note: "x" }, "malformed_entry", "credit.v1 (entry): Unrecognized key"],
+    ["uppercase hash", { ...valid["rule.v1"], definitionHash: HASH.toUpperCase() }, "malformed_entry", "rule.v1 definitionHash: must be 64 lowercase hex digits"],
+    ["short signature", { ...valid["reading.v1"], signature: toBase64(new Uint8Array(63)) }, "malformed_entry", "reading.v1 signature: must be canonical base64 of a 64-byte Ed25519 signature"],
+    ["bad gateway", { ...valid["reading.v1"], gateway: { device: "gw", batchRoot: "x", signature: SIG } }, "malformed_entry", "reading.v1 gateway.batchRoot"],
+    ["local time", { ...valid["credit.v1"], at: "2026-05-01T08:00:00+08:00" }, "malformed_entry", "credit.v1 at: Invalid ISO datetime"],
+    ["negative seq", { ...valid["reading.v1"], seq: -1 }, "malformed_entry", "reading.v1 seq"],
+    ["fractional amount", { ...valid["credit.v1"], amount: 1.5 }, "malformed_entry", "credit.v1 amount"],
+    ["unknown action", { ...valid["device.v1"], action: "delete" }, "malformed_entry", "device.v1 action"],
+    ["grant ends before it starts", { ...valid["grant.v1"], validUntil: "2020-01-01T00:00:00Z" }, "malformed_entry", "grant.v1 validUntil: validFrom must not be after validUntil"],
+    ["control character in id", { ...valid["credit.v1"], reporter: "a\nb" }, "malformed_entry", "credit.v1 reporter: must not contain control characters"],
+    ["wrong key size", { ...valid["device.v1"], publicKey: toBase64(new Uint8Array(33)) }, "malformed_entry", "device.v1 publicKey"],
+  ];
+  it.each(bad)("refuses %s", (_, value, code, text) => {
+    let err: unknown;
+    try {
+      encodeEntry(value as LedgerEntry);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LedgerError);
+    expect((err as LedgerError).code).toBe(code);
+    expect((err as Error).message).toContain(text);
+    expect(() => parseEntry(value)).toThrow(LedgerError);
+  });
+
+  it("decodes only canonical bytes of a known, valid kind", () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const good = new TextDecoder().decode(encodeEntry(valid["credit.v1"]));
+    expect(() => decodeEntry(enc(good.replace("{", "{ ")))).toThrow("non_canonical_json");
+    expect(() => decodeEntry(enc(JSON.stringify({ ...valid["credit.v1"] })))).toThrow("non_canonical_json");
+    expect(() => decodeEntry(enc('{"kind":"x.v1"}'))).toThrow("unknown_entry_kind");
+    expect(() => decodeEntry(enc('{"amount":1,"kind":"credit.v1"}'))).toThrow("malformed_entry");
+    expect(() => decodeEntry(enc("{"))).toThrow("malformed_json");
+    expect(() => decodeEntry(new Uint8Array([0xc0]))).toThrow("malformed_utf8");
+  });
+});
