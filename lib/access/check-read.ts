@@ -19,3 +19,13 @@ export async function checkRead(sql: Sql, viewer: Viewer, datasetId: string): Pr
   if (sensitivity === "public") return { datasetId, basis: "public" };
   throw new AppError("forbidden", `viewer may not read dataset ${datasetId}`, `you have no access to dataset ${datasetId}`);
 }
+
+/**
+ * The city's ledger (checkpoints, hash tiles, entry bundles, proofs) is public by design:
+ * entries hold hashes of payloads, not the data, so anyone (another city, a journalist)
+ * can verify the log with standard transparency-log tools. Reads still pass through here
+ * so the policy has one place to change.
+ */
+export function checkLedgerRead(_viewer: Viewer): { basis: "public-ledger" } {
+  return { basis: "public-ledger" };
+}

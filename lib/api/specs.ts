@@ -157,3 +157,76 @@ export const openapiRoute = defineRoute({
   summary: "This document",
   responses: { 200: { description: "OpenAPI 3.1 document", schema: z.looseObject({ openapi: z.string() }) } },
 });
+
+const Hex32 = z.string().regex(/^[0-9a-f]{64}$/).describe("SHA-256 hash, lowercase hex");
+const Size = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const ledgerInfoRoute = defineRoute({
+  method: "get",
+  path: "/api/ledger/info",
+  tag: "ledger",
+  summary: "The log's origin, verifier key, witnesses with their keys, the quorum and the latest checkpoint",
+  responses: {
+    200: {
+      description: "Public facts of the log",
+      schema: z.object({
+        origin: z.string(),
+        logVerifierKey: z.string(),
+        quorum: z.number().int(),
+        witnesses: z.array(z.object({ department: z.string(), name: z.string(), verifierKey: z.string() })),
+        sequenced: z.number().int(),
+        integrated: z.number().int(),
+        latest: z.object({ size: z.number().int(), note: z.string(), cosignatures: z.number().int() }).nullable(),
+        latestFinal: z.object({ size: z.number().int(), cosignatures: z.number().int() }).nullable(),
+      }),
+    },
+  },
+});
+
+export const InclusionQuery = z.object({
+  index: Size.describe("Leaf index"),
+  size: Size.optional().describe("Tree size (default: the latest checkpoint's)"),
+});
+
+export const inclusionProofRoute = defineRoute({
+  method: "get",
+  path: "/api/ledger/proof/inclusion",
+  tag: "ledger",
+  summary: "RFC 9162 inclusion proof of a leaf in a tree of the given size",
+  query: InclusionQuery,
+  responses: {
+    200: {
+      description: "The proof, hashes in hex",
+      schema: z.object({ index: z.number().int(), size: z.number().int(), leafHash: Hex32, root: Hex32, proof: z.array(Hex32) }),
+    },
+    404: { description: "No such leaf" },
+  },
+});
+
+export const ConsistencyQuery = z.object({ size1: Size.describe("Older tree size"), size2: Size.describe("Newer tree size") });
+
+export const consistencyProofRoute = defineRoute({
+  method: "get",
+  path: "/api/ledger/proof/consistency",
+  tag: "ledger",
+  summary: "RFC 9162 consistency proof between two tree sizes",
+  query: ConsistencyQuery,
+  responses: {
+    200: {
+      description: "The proof, hashes in hex",
+      schema: z.object({ size1: z.number().int(), size2: z.number().int(), root1: Hex32, root2: Hex32, proof: z.array(Hex32) }),
+    },
+  },
+});
+
+export const ledgerTilesRoute = defineRoute({
+  method: "get",
+  path: "/ledger/{resource}",
+  tag: "ledger",
+  summary: "C2SP tlog-tiles: `checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]` (full tiles are immutable)",
+  params: z.object({ resource: z.string().describe("checkpoint or a tile path") }),
+  responses: {
+    200: { description: "Checkpoint note (text) or tile bytes", contentType: "application/octet-stream", schema: z.string() },
+    404: { description: "No such tile or not yet integrated" },
+  },
+});

@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 export type TrafficUpdate = { device: string; segment: string; speed: number; ratio: number; observedAt: string };
 export type BusEvents = {
   traffic: [TrafficUpdate[]];
-  checkpoint: [{ size: number; root: string }];
+  checkpoint: [{ size: number; root: string; cosigned: number }];
 };
 
 const KEY = Symbol.for("city-brain.bus");

@@ -5,6 +5,12 @@ import { seedCity } from "./seed";
 import { startSimLoop } from "./sim-loop";
 import { loadSimulatorKeys } from "./simulator-keys";
 import { registerDeviceKeys } from "../devices/register-devices";
+import { DEPARTMENTS } from "../city";
+import { loadLogKeys } from "../log/keys";
+import { inProcessWitness } from "../log/witnesses";
+import { createLogPublisher, runEvery } from "../log/log-service";
+import { setLogInfo } from "../log/log-info";
+import { getBus } from "./bus";
 
 export type Runtime = { db: Db; stop(): Promise<void> };
 
@@ -21,6 +27,30 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   const { devices } = await seedCity(db, city);
   opts.log(`city "${city.nameEn}" (seed ${city.seed}): ${city.stats.segments} road segments, ${devices} devices`);
   const stops: (() => Promise<void>)[] = [];
+
+  // The city log: keys, one witness per department, and the publisher.
+  const departments = DEPARTMENTS.map((d) => d.id);
+  const keys = await loadLogKeys(config.dataDir, config.LEDGER_ORIGIN, departments);
+  const witnesses = [];
+  for (const d of departments) {
+    const k = keys.witnesses[d];
+    if (!k) continue;
+    await db.sql.query(`UPDATE department SET witness_public_key = $2 WHERE id = $1`, [d, k.verifierKey]);
+    witnesses.push(
+      await inProcessWitness({ sql: db.sql, department: d, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: config.LEDGER_ORIGIN, verifierKey: keys.log.verifierKey } }),
+    );
+  }
+  const publisher = await createLogPublisher({
+    sql: db.sql,
+    origin: config.LEDGER_ORIGIN,
+    logSignerKey: keys.log.signerKey,
+    witnesses,
+    intervalMs: config.CHECKPOINT_INTERVAL_MS,
+    onCheckpoint: (c) => getBus().emit("checkpoint", c),
+    log: opts.log,
+  });
+  setLogInfo({ origin: config.LEDGER_ORIGIN, logVerifierKey: keys.log.verifierKey, witnesses: witnesses.map((w) => ({ department: w.department, name: w.name, verifierKey: w.verifierKey })), quorum: config.WITNESS_QUORUM ?? Math.floor(witnesses.length / 2) + 1 });
+  stops.push(runEvery(config.CHECKPOINT_INTERVAL_MS, publisher.round, (e) => opts.log(`ledger round failed: ${e.message}`)));
   if (config.SIM_ENABLED) {
     const signers = await loadSimulatorKeys(config.dataDir, city.devices.map((d) => d.id));
     const unkeyed = await db.sql.query<{ id: string }>(`SELECT id FROM device WHERE public_key IS NULL`);

@@ -1,0 +1,115 @@
+import type { Sql } from "../db/sql";
+import { webCryptoEd25519 } from "../ledger/ed25519";
+import { formatCheckpoint } from "../ledger/checkpoint";
+import { ed25519NoteSigner, formatSignatureLine, signNote } from "../ledger/note";
+import { formatAddCheckpointBody, parseAddCheckpointResponse } from "../ledger/witness";
+import { toHex } from "../ledger/encoding";
+import { integrate } from "./integrate";
+import { consistencyProofBetween } from "./proofs";
+import type { WitnessClient } from "./witnesses";
+
+export type LogServiceOptions = {
+  sql: Sql;
+  origin: string;
+  logSignerKey: string;
+  witnesses: WitnessClient[];
+  intervalMs: number;
+  onCheckpoint?: (c: { size: number; root: string; cosigned: number }) => void;
+  log?: (m: string) => void;
+};
+
+/**
+ * The city log's publisher: every interval it integrates what was sequenced, signs a
+ * checkpoint for the new tree (in the same transaction), and asks every department's
+ * witness to cosign it. Witnesses that lag or were down catch up on the next round with a
+ * consistency proof from the size they last cosigned.
+ */
+export async function createLogPublisher(opts: LogServiceOptions) {
+  const signer = await ed25519NoteSigner(webCryptoEd25519(), opts.logSignerKey);
+  // What each witness last told us it cosigned (learned from 200 and 409 answers).
+  const known = new Map<string, number>();
+  for (const w of opts.witnesses) {
+    const rows = await opts.sql.query<{ size: number }>(
+      `SELECT max(checkpoint_size) AS size FROM cosignature WHERE witness = $1`,
+      [w.name],
+    );
+    known.set(w.name, Number(rows[0]?.size ?? 0));
+  }
+
+  async function cosign(w: WitnessClient, size: number, note: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const old = Math.min(known.get(w.name) ?? 0, size);
+      const proof = await consistencyProofBetween(opts.sql, old, size);
+      const res = await w.addCheckpoint(formatAddCheckpointBody(old, proof, note));
+      if (res.status === 200) {
+        const lines = parseAddCheckpointResponse(res.body).map(formatSignatureLine);
+        for (const line of lines) {
+          await opts.sql.query(
+            `INSERT INTO cosignature (checkpoint_size, witness, line) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+            [size, w.name, line.replace(/\n$/, "")],
+          );
+        }
+        known.set(w.name, size);
+        return true;
+      }
+      if (res.status === 409 && res.contentType.startsWith("text/x.tlog.size")) {
+        known.set(w.name, Number(res.body.trim()));
+        continue;
+      }
+      opts.log?.(`witness ${w.name} refused checkpoint ${size}: ${res.status} ${res.body.trim()}`);
+      return false;
+    }
+    return false;
+  }
+
+  /** One round: integrate, checkpoint, cosign. Returns the latest checkpoint's size. */
+  async function round(): Promise<number> {
+    await integrate(opts.sql, async (tx, size, root) => {
+      const text = formatCheckpoint({ origin: opts.origin, size, root, extensions: [] });
+      const note = await signNote(text, [signer]);
+      await tx.query(`INSERT INTO checkpoint (size, root_hash, note) VALUES ($1, decode($2, 'hex'), $3)`, [size, toHex(root), note]);
+    });
+    const [latest] = await opts.sql.query<{ size: number; note: string; root: string }>(
+      `SELECT size, note, encode(root_hash, 'hex') AS root FROM checkpoint ORDER BY size DESC LIMIT 1`,
+    );
+    if (!latest) return 0;
+    const size = Number(latest.size);
+    let cosigned = 0;
+    await Promise.all(
+      opts.witnesses.map(async (w) => {
+        if ((known.get(w.name) ?? 0) >= size) {
+          cosigned++;
+          return;
+        }
+        try {
+          if (await cosign(w, size, latest.note)) cosigned++;
+        } catch (e) {
+          opts.log?.(`witness ${w.name} unreachable: ${(e as Error).message}`);
+        }
+      }),
+    );
+    opts.onCheckpoint?.({ size, root: latest.root, cosigned });
+    return size;
+  }
+
+  return { round };
+}
+
+/** Runs the publisher on a timer until stopped; rounds never overlap. */
+export function runEvery(intervalMs: number, fn: () => Promise<unknown>, onError: (e: Error) => void) {
+  let running: Promise<unknown> | null = null;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = fn()
+      .catch((e: Error) => onError(e))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
