@@ -1,0 +1,432 @@
+/**
+ * Types of the city model: the generated (or imported) geography, road graph, energy grid,
+ * safety services, points of interest and the devices that later produce readings.
+ *
+ * Coordinates are WGS84 [longitude, latitude] rounded to 6 decimals. Ids are stable for a
+ * given seed and size.
+ */
+
+/** A WGS84 position: [longitude, latitude] in degrees. */
+export type LonLat = [number, number];
+
+/** A polygon as GeoJSON rings: the first ring is the outer boundary (counter-clockwise), the rest are holes. */
+export type PolygonRings = LonLat[][];
+
+/** Bounding box: [minLon, minLat, maxLon, maxLat]. */
+export type BBox = [number, number, number, number];
+
+/** Ids of the departments that own data. */
+export type DepartmentId = "traffic" | "energy" | "safety" | "emergency" | "citizen";
+
+/** Ids of the datasets devices and citizens write to. */
+export type DatasetId =
+  | "traffic.flow"
+  | "energy.load"
+  | "safety.incidents"
+  | "safety.cameras"
+  | "reports.citizen";
+
+/** The domain a dataset belongs to; drives which map shows it. */
+export type DatasetDomain = "traffic" | "energy" | "safety" | "reports";
+
+/** How sensitive a dataset is, from open data to restricted personal or security data. */
+export type Sensitivity = "public" | "internal" | "restricted" | "confidential";
+
+/** A department of the city administration. */
+export interface Department {
+  id: DepartmentId;
+  nameZh: string;
+  nameEn: string;
+}
+
+/** One field of a dataset's readings (`values` of a reading). */
+export interface FieldSpec {
+  type: "number" | "string" | "boolean";
+  /** Whether every reading of the dataset carries the field. */
+  required: boolean;
+  /** Unit of a number, e.g. "km/h". */
+  unit?: string;
+  /** Inclusive physical minimum of a number. */
+  min?: number;
+  /** Inclusive physical maximum of a number. */
+  max?: number;
+  /** True when a number must be an integer. */
+  integer?: boolean;
+  /** Allowed values of a string. */
+  enum?: string[];
+  /** "date-time" when a string is an ISO 8601 instant. */
+  format?: "date-time";
+  descriptionZh: string;
+  descriptionEn: string;
+}
+
+/** The shape of a dataset's reading values. */
+export interface DatasetSchema {
+  fields: Record<string, FieldSpec>;
+}
+
+/** A dataset: what is recorded, who owns it and how sensitive it is. */
+export interface Dataset {
+  id: DatasetId;
+  departmentId: DepartmentId;
+  domain: DatasetDomain;
+  nameZh: string;
+  nameEn: string;
+  sensitivity: Sensitivity;
+  schema: DatasetSchema;
+}
+
+/** Ids of the generated districts. */
+export type DistrictId = "penglai" | "devzone" | "fushan" | "zhifu" | "laishan" | "muping";
+
+/** An administrative district. */
+export interface District {
+  id: DistrictId;
+  nameZh: string;
+  nameEn: string;
+  /** Outer boundary (one ring, counter-clockwise). */
+  polygon: PolygonRings;
+  /** A point inside the district suited to its label. */
+  labelPoint: LonLat;
+  areaKm2: number;
+}
+
+/** A river from its source side to its mouth at the sea. */
+export interface River {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  /** Centre line from upstream (south) to the mouth (north, slightly into the sea). */
+  centerline: LonLat[];
+  /** Water surface as a polygon. */
+  polygon: PolygonRings;
+  widthM: number;
+}
+
+/** An island in the sea (no roads). */
+export interface Island {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  polygon: PolygonRings;
+}
+
+/** The sea, the coastline and everything wet. */
+export interface Waters {
+  /** Land-sea boundary from west to east (extends beyond the city's limits). */
+  coastline: LonLat[];
+  /** The sea north of the coastline, with islands as holes. */
+  sea: PolygonRings;
+  seaNameZh: string;
+  seaNameEn: string;
+  rivers: River[];
+  islands: Island[];
+}
+
+/** A park or hill: green land with no local streets inside. */
+export interface Park {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  districtId: DistrictId;
+  polygon: PolygonRings;
+}
+
+/** Functional class of a road; expressways include the ring roads. */
+export type RoadClass = "expressway" | "arterial" | "collector" | "local";
+
+/** A named (or unnamed local) road made of one or more segments. */
+export interface Road {
+  id: string;
+  class: RoadClass;
+  /** Chinese name; absent for unnamed local streets. */
+  nameZh?: string;
+  nameEn?: string;
+  /** True for the ring roads. */
+  ring?: boolean;
+}
+
+/** An intersection, interchange, bend or dead end of the road graph. */
+export interface RoadNode {
+  id: string;
+  location: LonLat;
+  /** Number of segments meeting here. */
+  degree: number;
+  /** Traffic lights: an at-grade crossing of two major roads, at least one arterial. */
+  signalised: boolean;
+  /** Grade-separated junction of an expressway with an arterial. */
+  interchange: boolean;
+}
+
+/** A road segment between two nodes of the graph. Roads are two-way. */
+export interface RoadSegment {
+  id: string;
+  roadId: string;
+  class: RoadClass;
+  /** Road name, present for expressways, arterials and collectors. */
+  nameZh?: string;
+  nameEn?: string;
+  /** Lanes counted over both directions. */
+  lanes: number;
+  freeFlowKmh: number;
+  /** Capacity over both directions, vehicles per hour. */
+  capacityVehH: number;
+  lengthM: number;
+  from: string;
+  to: string;
+  /** Polyline from the `from` node to the `to` node. */
+  geometry: LonLat[];
+  /** True when the segment crosses a river. */
+  bridge: boolean;
+  districtId: DistrictId;
+}
+
+/** The road graph: one connected component. */
+export interface RoadNetwork {
+  nodes: RoadNode[];
+  segments: RoadSegment[];
+  roads: Road[];
+}
+
+/** A transformer substation feeding the medium-voltage feeders. */
+export interface Substation {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  voltageKv: 110 | 220;
+  capacityMw: number;
+  location: LonLat;
+  /** Road node the substation stands at. */
+  nodeId: string;
+  districtId: DistrictId;
+}
+
+/** Customer mix of a feeder, shaping its daily load curve. */
+export type FeederProfile = "residential" | "commercial" | "industrial";
+
+/** A 10 kV feeder running from a substation out along roads. */
+export interface Feeder {
+  id: string;
+  substationId: string;
+  capacityMw: number;
+  profile: FeederProfile;
+  /** Share of the feeder's peak load covered by rooftop solar at noon (0..0.3). */
+  rooftopSolarShare: number;
+  /** Route from the substation outwards. */
+  geometry: LonLat[];
+  /** Segments the feeder follows, in order. */
+  segmentIds: string[];
+  lengthM: number;
+}
+
+/** Kind of a renewable production site. */
+export type RenewableKind = "solar" | "wind";
+
+/** A solar farm or wind farm (onshore coastal or offshore). */
+export interface RenewableSite {
+  id: string;
+  kind: RenewableKind;
+  offshore: boolean;
+  nameZh: string;
+  nameEn: string;
+  capacityMw: number;
+  location: LonLat;
+  /** Footprint of the farm. */
+  polygon: PolygonRings;
+}
+
+/** The electricity grid. */
+export interface EnergyGrid {
+  substations: Substation[];
+  feeders: Feeder[];
+  renewables: RenewableSite[];
+}
+
+/** Kind of a safety service point. */
+export type StationKind = "police-bureau" | "police-station" | "fire-station";
+
+/** A police station, district police bureau or fire and rescue station. */
+export interface SafetyStation {
+  id: string;
+  kind: StationKind;
+  departmentId: DepartmentId;
+  nameZh: string;
+  nameEn: string;
+  location: LonLat;
+  nodeId: string;
+  districtId: DistrictId;
+}
+
+/** Public safety services. */
+export interface SafetyServices {
+  policeStations: SafetyStation[];
+  fireStations: SafetyStation[];
+}
+
+/** Category of a point of interest. */
+export type PoiCategory =
+  | "residential"
+  | "shop"
+  | "restaurant"
+  | "office"
+  | "bus-stop"
+  | "parking"
+  | "school"
+  | "hospital"
+  | "bank"
+  | "pharmacy"
+  | "hotel"
+  | "factory";
+
+/** A point of interest beside a road. Only larger places carry names. */
+export interface Poi {
+  id: string;
+  category: PoiCategory;
+  location: LonLat;
+  districtId: DistrictId;
+  /** The segment the point is reached from. */
+  segmentId: string;
+  nameZh?: string;
+  nameEn?: string;
+}
+
+/** Kinds of devices that sign and send readings. */
+export type DeviceKind =
+  | "traffic-sensor"
+  | "feeder-meter"
+  | "production-meter"
+  | "camera"
+  | "dispatch-terminal";
+
+/** Fields every device has. */
+export interface DeviceBase {
+  /** Stable id such as "trf-000123". */
+  id: string;
+  kind: DeviceKind;
+  departmentId: DepartmentId;
+  datasetId: DatasetId;
+  location: LonLat;
+  districtId: DistrictId;
+}
+
+/** A traffic detector (loop or radar) on exactly one road segment. */
+export interface TrafficSensor extends DeviceBase {
+  kind: "traffic-sensor";
+  segmentId: string;
+  /** Fraction (0..1) of the segment's length from its `from` node to the sensor. */
+  position: number;
+}
+
+/** A meter at the head of a feeder. */
+export interface FeederMeter extends DeviceBase {
+  kind: "feeder-meter";
+  feederId: string;
+  substationId: string;
+}
+
+/** A meter at a renewable production site's grid connection. */
+export interface ProductionMeter extends DeviceBase {
+  kind: "production-meter";
+  siteId: string;
+}
+
+/** A road camera, mostly at signalised intersections. */
+export interface Camera extends DeviceBase {
+  kind: "camera";
+  /** The intersection watched, if it stands at one. */
+  nodeId?: string;
+  /** The segment watched (at an intersection: one of the segments meeting there). */
+  segmentId: string;
+  /** Direction the camera faces, degrees clockwise from north. */
+  headingDeg: number;
+}
+
+/** The incident dispatch terminal of a police station; it reports incidents nearby. */
+export interface DispatchTerminal extends DeviceBase {
+  kind: "dispatch-terminal";
+  stationId: string;
+}
+
+/** Any device. */
+export type Device = TrafficSensor | FeederMeter | ProductionMeter | Camera | DispatchTerminal;
+
+/** Counts of what was generated. */
+export interface CityStats {
+  nodes: number;
+  segments: number;
+  roadLengthKm: number;
+  devices: number;
+  trafficSensors: number;
+  cameras: number;
+  feeders: number;
+  pois: number;
+  /** All point features: POIs, stations, substations, renewable sites and devices. */
+  pointFeatures: number;
+  landAreaKm2: number;
+}
+
+/** The whole city. `JSON.stringify` of it is stable for given generator options. */
+export interface CityModel {
+  schemaVersion: 1;
+  seed: string;
+  size: number;
+  nameZh: string;
+  nameEn: string;
+  /** The generator's origin: [lon, lat]. */
+  center: LonLat;
+  /** Bounds of the districts (the land of the city). */
+  bbox: BBox;
+  timezone: "Asia/Shanghai";
+  /** Offset of local time from UTC in minutes (UTC+8, no daylight saving). */
+  utcOffsetMinutes: 480;
+  districts: District[];
+  waters: Waters;
+  parks: Park[];
+  network: RoadNetwork;
+  energy: EnergyGrid;
+  safety: SafetyServices;
+  pois: Poi[];
+  /** Every device, sorted by id. */
+  devices: Device[];
+  stats: CityStats;
+}
+
+/** Options of `generateCity`. */
+export interface CityOptions {
+  /** Seed of every random choice; default "yantai". */
+  seed?: string | number;
+  /**
+   * Scale factor of the city's area (default 1, at least 5,000 road segments).
+   * About 10 gives 50,000 segments and 200,000 point features.
+   */
+  size?: number;
+  /** Where the city lies: [lon, lat]; default Yantai (121.45, 37.46). */
+  center?: LonLat;
+  nameZh?: string;
+  nameEn?: string;
+  /** Points of interest per road segment (default 3.4). */
+  poiDensity?: number;
+}
+
+/** Layers `cityToGeoJSON` can export. */
+export type CityLayer = "districts" | "water" | "roads" | "pois" | "parks" | "devices" | "feeders";
+
+/** A GeoJSON geometry as produced by this module. */
+export type GeoJsonGeometry =
+  | { type: "Point"; coordinates: LonLat }
+  | { type: "LineString"; coordinates: LonLat[] }
+  | { type: "Polygon"; coordinates: PolygonRings };
+
+/** A GeoJSON feature with flat properties. */
+export type GeoJsonFeature = {
+  type: "Feature";
+  id?: string;
+  geometry: GeoJsonGeometry;
+  properties: Record<string, string | number | boolean | null>;
+};
+
+/** A GeoJSON feature collection. */
+export type GeoJsonFeatureCollection = {
+  type: "FeatureCollection";
+  features: GeoJsonFeature[];
+};
