@@ -121,6 +121,7 @@ export function parseNote(message: string | Uint8Array): ParsedNote {
     const name = sp < 0 ? rest : rest.slice(0, sp);
     const b64 = sp < 0 ? "" : rest.slice(sp + 1);
     if (!isValidKeyName(name)) malformed(`signature line ${i + 1}: key name ${JSON.stringify(name)} is empty or has a space or "+"`);
+    if (b64 === "") malformed(`signature line ${i + 1}: missing signature after the key name`);
     let raw: Uint8Array;
     try {
       raw = fromBase64(b64);
