@@ -16,6 +16,20 @@ const EnvSchema = z.object({
   LEDGER_ORIGIN: z.string().min(1).default("yantai.city-brain.example/ledger"),
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   WITNESS_QUORUM: z.coerce.number().int().min(1).max(100).optional(),
+  /** Witnesses in their own processes: `department|url|verifierKey`, comma-separated. */
+  REMOTE_WITNESSES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return [];
+      return s.split(",").map((part) => {
+        const [department, url, verifierKey] = part.trim().split("|");
+        if (!department || !/^https?:\/\//.test(url ?? "") || !verifierKey) {
+          ctx.addIssue({ code: "custom", message: `entry ${JSON.stringify(part)} must be department|http(s)://url|verifierKey` });
+        }
+        return { department, url, verifierKey };
+      });
+    }),
   CITY_SEED: z.string().min(1).default("yantai"),
   CITY_SIZE: z.coerce.number().min(0.05).max(20).default(1),
   SIM_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(3000),

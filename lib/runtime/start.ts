@@ -7,7 +7,8 @@ import { loadSimulatorKeys } from "./simulator-keys";
 import { registerDeviceKeys } from "../devices/register-devices";
 import { DEPARTMENTS } from "../city";
 import { loadLogKeys } from "../log/keys";
-import { inProcessWitness } from "../log/witnesses";
+import { httpWitness, inProcessWitness } from "../log/witnesses";
+import { parseVerifierKey } from "../ledger/note";
 import { createLogPublisher, runEvery } from "../log/log-service";
 import { setLogInfo } from "../log/log-info";
 import { getBus } from "./bus";
@@ -33,12 +34,14 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   const keys = await loadLogKeys(config.dataDir, config.LEDGER_ORIGIN, departments);
   const witnesses = [];
   for (const d of departments) {
+    const remote = config.REMOTE_WITNESSES.find((w) => w.department === d);
     const k = keys.witnesses[d];
-    if (!k) continue;
-    await db.sql.query(`UPDATE department SET witness_public_key = $2 WHERE id = $1`, [d, k.verifierKey]);
-    witnesses.push(
-      await inProcessWitness({ sql: db.sql, department: d, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: config.LEDGER_ORIGIN, verifierKey: keys.log.verifierKey } }),
-    );
+    if (!remote && !k) continue;
+    const witness = remote
+      ? httpWitness({ department: d, name: parseVerifierKey(remote.verifierKey).name, verifierKey: remote.verifierKey, url: remote.url })
+      : await inProcessWitness({ sql: db.sql, department: d, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: config.LEDGER_ORIGIN, verifierKey: keys.log.verifierKey } });
+    await db.sql.query(`UPDATE department SET witness_public_key = $2 WHERE id = $1`, [d, witness.verifierKey]);
+    witnesses.push(witness);
   }
   const publisher = await createLogPublisher({
     sql: db.sql,
