@@ -77,8 +77,8 @@ export function verifyInclusion(
   proof: readonly Uint8Array[],
   root: Uint8Array,
 ): void {
-  requireHash("root", root);
   const computed = rootFromInclusionProof(hasher, index, size, leafHash, proof);
+  requireHash("root", root);
   if (!bytesEqual(computed, root)) throw new RootMismatchError("root", root, computed);
 }
 
@@ -167,8 +167,8 @@ export function verifyConsistency(
   root1: Uint8Array,
   root2: Uint8Array,
 ): void {
-  requireHash("second root", root2);
   const computed = rootsFromConsistencyProof(hasher, size1, size2, proof, root1);
+  requireHash("second root", root2);
   if (!bytesEqual(computed.root1, root1)) throw new RootMismatchError("first root", root1, computed.root1);
   if (computed.root2 !== null && !bytesEqual(computed.root2, root2)) {
     throw new RootMismatchError("second root", root2, computed.root2);
