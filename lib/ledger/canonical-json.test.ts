@@ -66,6 +66,12 @@ describe("RFC 8785 known answers", () => {
   });
 });
 
+function holey(): unknown[] {
+  const a: unknown[] = [1];
+  a[2] = 3;
+  return a;
+}
+
 describe("refusals name the path", () => {
   class Thing {
     x = 1;
@@ -73,7 +79,7 @@ describe("refusals name the path", () => {
   const cases: Array<[unknown, string]> = [
     [{ a: undefined }, "$.a: got undefined"],
     [{ a: [1, undefined] }, "$.a[1]: got undefined"],
-    [[1, , 3], "$[1]: array hole"],
+    [holey(), "$[1]: array hole"],
     [{ "b c": NaN }, '$["b c"]: got NaN'],
     [{ a: { b: -Infinity } }, "$.a.b: got -Infinity"],
     [{ s: "x\ud800" }, "$.s: lone surrogate at index 1"],

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { formatCheckpoint, openCheckpoint, parseCheckpoint } from "./checkpoint";
 import { fromBase64, toBase64 } from "./encoding";
 import { LedgerError } from "./errors";
-import { makeLog } from "./testing/log-fixture";
+import { makeLog } from "./log-fixture.test-helper";
 
 const ROOT = "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=";
 

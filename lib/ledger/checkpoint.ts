@@ -1,6 +1,6 @@
 // C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint): the note text
 // "<origin>\n<size>\n<base64 root>\n[<extension>\n...]" signed by the log.
-import { fromBase64, parseDecimal, toBase64 } from "./encoding";
+import { controlCharIndex, fromBase64, parseDecimal, toBase64 } from "./encoding";
 import { LedgerError } from "./errors";
 import { HASH_SIZE } from "./merkle";
 import { type NoteSignature, type NoteVerifier, openNote } from "./note";
@@ -15,8 +15,6 @@ export interface Checkpoint {
   readonly extensions: readonly string[];
 }
 
-const CONTROL = /[\u0000-\u001f]/;
-
 function bad(why: string): never {
   throw new LedgerError("malformed_checkpoint", why);
 }
@@ -26,11 +24,11 @@ function bad(why: string): never {
  * without newlines or control characters, a size in 0..2^53-1, and a 32-byte root.
  */
 export function formatCheckpoint(cp: Checkpoint): string {
-  if (typeof cp.origin !== "string" || cp.origin === "" || CONTROL.test(cp.origin)) bad("origin must be a non-empty line without control characters");
+  if (typeof cp.origin !== "string" || cp.origin === "" || controlCharIndex(cp.origin, false) >= 0) bad("origin must be a non-empty line without control characters");
   if (!Number.isSafeInteger(cp.size) || cp.size < 0) bad(`size got ${cp.size}, want a non-negative safe integer`);
   if (!(cp.root instanceof Uint8Array) || cp.root.length !== HASH_SIZE) bad(`root has ${cp.root?.length} bytes, want ${HASH_SIZE}`);
   for (const ext of cp.extensions) {
-    if (typeof ext !== "string" || ext === "" || CONTROL.test(ext)) bad("extension lines must be non-empty lines without control characters");
+    if (typeof ext !== "string" || ext === "" || controlCharIndex(ext, false) >= 0) bad("extension lines must be non-empty lines without control characters");
   }
   return [cp.origin, String(cp.size), toBase64(cp.root), ...cp.extensions].map((l) => `${l}\n`).join("");
 }
@@ -44,7 +42,7 @@ export function formatCheckpoint(cp: Checkpoint): string {
 export function parseCheckpoint(text: string): Checkpoint {
   if (typeof text !== "string") bad(`got ${typeof text}, want text`);
   if (!text.endsWith("\n")) bad("text must end in a newline");
-  if (/[\u0000-\u0009\u000b-\u001f]/.test(text)) bad("text must not contain control characters other than newline");
+  if (controlCharIndex(text, true) >= 0) bad("text must not contain control characters other than newline");
   const lines = text.slice(0, -1).split("\n");
   if (lines.length < 3) bad(`got ${lines.length} lines, want at least 3 (origin, size, root)`);
   const blank = lines.findIndex((l) => l === "");

@@ -11,7 +11,7 @@ import {
 import { toHex } from "./encoding";
 import { MemoryTree, leafHash } from "./merkle";
 import { nodeSha256 as h } from "./node-crypto";
-import { oracleRoot } from "./testing/rfc9162-oracle";
+import { oracleRoot } from "./rfc9162-oracle.test-helper";
 
 const LEAVES = Array.from({ length: 700 }, (_, i) => leafHash(h, new TextEncoder().encode(`c${i}`)));
 const TREE = new MemoryTree(h, LEAVES);

@@ -82,7 +82,7 @@ export function compactRangeFromJSON(json: unknown): CompactRange {
   }
   const { size, hashes } = json as { size?: unknown; hashes?: unknown };
   if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-    throw new LedgerError("malformed_compact_range", `size got ${String(size)}, want a non-negative safe integer`);
+    throw new LedgerError("malformed_compact_range", `size got ${typeof size === "number" ? size : typeof size}, want a non-negative safe integer`);
   }
   if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string" || !/^[0-9a-f]{64}$/.test(h))) {
     throw new LedgerError("malformed_compact_range", "hashes must be an array of 64 lowercase hex digits each");

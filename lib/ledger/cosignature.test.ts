@@ -11,7 +11,7 @@ import { webCryptoEd25519 } from "./ed25519";
 import { concatBytes, uint64BE } from "./encoding";
 import { nodeEd25519 } from "./node-crypto";
 import { computeKeyId, formatSignatureLine, openNote, parseNote, parseVerifierKey } from "./note";
-import { makeLog, makeWitness } from "./testing/log-fixture";
+import { makeLog, makeWitness } from "./log-fixture.test-helper";
 
 describe("cosignatures (C2SP tlog-cosignature v1)", () => {
   it("parses the spec's example cosignature: key ID, then timestamp 1679315147", () => {

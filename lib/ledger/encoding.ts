@@ -138,6 +138,18 @@ export function loneSurrogateIndex(text: string): number {
   return -1;
 }
 
+/**
+ * Index of the first ASCII control character (U+0000..U+001F) in `text`, or
+ * -1; newline (U+000A) counts only if `allowNewline` is false.
+ */
+export function controlCharIndex(text: string, allowNewline: boolean): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 && !(allowNewline && c === 0x0a)) return i;
+  }
+  return -1;
+}
+
 /** Concatenation of byte arrays. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;

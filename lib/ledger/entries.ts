@@ -4,7 +4,7 @@
 // ENTRY_SCHEMAS (and, when it supersedes one, mark the old one read-only).
 import { z } from "zod";
 import { canonicalJsonBytes, parseCanonicalJson } from "./canonical-json";
-import { fromBase64 } from "./encoding";
+import { controlCharIndex, fromBase64 } from "./encoding";
 import { LedgerError } from "./errors";
 import { leafHash } from "./merkle";
 import type { Hasher } from "./sha256";
@@ -14,7 +14,7 @@ export const Id = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+  .refine((s) => controlCharIndex(s, false) < 0 && !s.includes("\u007f"), "must not contain control characters");
 
 /** Lowercase hex SHA-256 digest. */
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits (SHA-256)");
@@ -154,6 +154,7 @@ export const ENTRY_SCHEMAS = {
   "rule.v1": { schema: RuleV1, writable: true },
 } as const;
 
+/** Entry kinds and the TypeScript types of their entries, inferred from the schemas. */
 export type EntryKind = keyof typeof ENTRY_SCHEMAS;
 export type ReadingEntry = z.infer<typeof ReadingV1>;
 export type DeviceEntry = z.infer<typeof DeviceV1>;

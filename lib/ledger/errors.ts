@@ -37,6 +37,7 @@ export const LEDGER_ERROR_CODES = [
   "malformed_witness_request",
 ] as const;
 
+/** One of LEDGER_ERROR_CODES. */
 export type LedgerErrorCode = (typeof LEDGER_ERROR_CODES)[number];
 
 /** The one error type of lib/ledger: a code for programs, a message for people. */

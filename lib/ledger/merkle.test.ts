@@ -4,8 +4,8 @@ import { fromHex, toHex } from "./encoding";
 import { isLedgerError } from "./errors";
 import { MemoryTree, emptyRoot, leafHash, nodeHash, rootFromLeafHashes, subtreeHash } from "./merkle";
 import { nodeSha256 as h } from "./node-crypto";
-import { consistencyProof, consistencyProofNodes, inclusionProof, inclusionProofNodes } from "./proof";
-import { oracleConsistency, oraclePath, oracleRoot } from "./testing/rfc9162-oracle";
+import { consistencyProof, consistencyProofFromLeafHashes, consistencyProofNodes, inclusionProof, inclusionProofFromLeafHashes, inclusionProofNodes } from "./proof";
+import { oracleConsistency, oraclePath, oracleRoot } from "./rfc9162-oracle.test-helper";
 import { rootFromInclusionProof, rootsFromConsistencyProof, verifyConsistency, verifyInclusion } from "./verify";
 
 // RFC 6962 test vectors as published by transparency-dev/merkle (testonly/constants.go).
@@ -175,6 +175,13 @@ describe("proof generation against the oracle", () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("proves straight from a list of leaf hashes", () => {
+    expect(hexes(inclusionProofFromLeafHashes(h, LEAVES.slice(0, 100), 37))).toEqual(hexes(oraclePath(h, 37, LEAVES.slice(0, 100))));
+    expect(hexes(inclusionProofFromLeafHashes(h, LEAVES, 37, 100))).toEqual(hexes(oraclePath(h, 37, LEAVES.slice(0, 100))));
+    expect(hexes(consistencyProofFromLeafHashes(h, LEAVES.slice(0, 100), 37))).toEqual(hexes(oracleConsistency(h, 37, LEAVES.slice(0, 100))));
+    expect(() => inclusionProofFromLeafHashes(h, LEAVES.slice(0, 3), 0, 4)).toThrow("invalid_argument: size 4 > 3 leaf hashes");
   });
 
   it("refuses bad requests with typed errors", () => {

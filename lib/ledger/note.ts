@@ -4,7 +4,7 @@
 // the Go key strings "<name>+<hex key ID>+<base64(type || key)>" and
 // "PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>".
 import { type Ed25519, require32 } from "./ed25519";
-import { concatBytes, fromBase64, loneSurrogateIndex, toBase64, utf8Decode, utf8Encode } from "./encoding";
+import { concatBytes, controlCharIndex, fromBase64, loneSurrogateIndex, toBase64, utf8Decode, utf8Encode } from "./encoding";
 import { LedgerError } from "./errors";
 import { sha256 } from "./sha256";
 
@@ -72,8 +72,6 @@ export function keyIdHex(keyId: number): string {
   return keyId.toString(16).padStart(8, "0");
 }
 
-const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
-
 function malformed(why: string): never {
   throw new LedgerError("malformed_note", why);
 }
@@ -82,8 +80,8 @@ function malformed(why: string): never {
 function checkNoteChars(s: string): void {
   const bad = loneSurrogateIndex(s);
   if (bad >= 0) malformed(`lone surrogate at index ${bad}, want valid UTF-8`);
-  const m = CONTROL.exec(s);
-  if (m) malformed(`control character U+${m[0].charCodeAt(0).toString(16).padStart(4, "0")} at index ${m.index}, want none but newline`);
+  const c = controlCharIndex(s, true);
+  if (c >= 0) malformed(`control character U+${s.charCodeAt(c).toString(16).padStart(4, "0")} at index ${c}, want none but newline`);
 }
 
 /**

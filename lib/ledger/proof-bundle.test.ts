@@ -5,7 +5,7 @@ import { nodeSha256 as h } from "./node-crypto";
 import { formatSignatureLine } from "./note";
 import { inclusionProof } from "./proof";
 import { type ProofPolicy, TLOG_PROOF_HEADER, formatProofBundle, parseProofBundle, verifyProofBundle } from "./proof-bundle";
-import { type TestLog, type TestWitness, makeLog, makeWitness } from "./testing/log-fixture";
+import { type TestLog, type TestWitness, makeLog, makeWitness } from "./log-fixture.test-helper";
 
 let log: TestLog;
 let w1: TestWitness;

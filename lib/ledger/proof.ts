@@ -3,7 +3,7 @@
 // perfect subtrees a proof will read, so async storage can fetch them first.
 import { requireUint, splitPoint } from "./bits";
 import { LedgerError } from "./errors";
-import { HASH_SIZE, type NodeId, type NodeReader, subtreeHash } from "./merkle";
+import { HASH_SIZE, MemoryTree, type NodeId, type NodeReader, subtreeHash } from "./merkle";
 import type { Hasher } from "./sha256";
 
 /**
@@ -94,4 +94,24 @@ class RecordingReader implements NodeReader {
   nodes(): NodeId[] {
     return [...this.seen.values()];
   }
+}
+
+/**
+ * Inclusion proof over a list of leaf hashes (builds a MemoryTree, O(n)).
+ * Requires 0 <= index < size <= leafHashes.length and 32-byte leaf hashes.
+ */
+export function inclusionProofFromLeafHashes(hasher: Hasher, leafHashes: readonly Uint8Array[], index: number, size: number = leafHashes.length): Uint8Array[] {
+  requireUint("size", size);
+  if (size > leafHashes.length) throw new LedgerError("invalid_argument", `size ${size} > ${leafHashes.length} leaf hashes`);
+  return inclusionProof(new MemoryTree(hasher, leafHashes.slice(0, size)), hasher, index, size);
+}
+
+/**
+ * Consistency proof over a list of leaf hashes (builds a MemoryTree, O(n)).
+ * Requires 0 <= size1 <= size2 <= leafHashes.length and 32-byte leaf hashes.
+ */
+export function consistencyProofFromLeafHashes(hasher: Hasher, leafHashes: readonly Uint8Array[], size1: number, size2: number = leafHashes.length): Uint8Array[] {
+  requireUint("size2", size2);
+  if (size2 > leafHashes.length) throw new LedgerError("invalid_argument", `size2 ${size2} > ${leafHashes.length} leaf hashes`);
+  return consistencyProof(new MemoryTree(hasher, leafHashes.slice(0, size2)), hasher, size1, size2);
 }

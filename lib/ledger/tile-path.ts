@@ -73,7 +73,7 @@ const WIDTH = /^([1-9][0-9]{0,2})$/;
  */
 export function parseTilePath(path: string): TilePathInfo {
   const bad = (why: string): never => {
-    throw new LedgerError("malformed_tile_path", `${JSON.stringify(String(path))}: ${why}`);
+    throw new LedgerError("malformed_tile_path", `${typeof path === "string" ? JSON.stringify(path) : typeof path}: ${why}`);
   };
   if (typeof path !== "string") bad("want a string");
   const parts = path.split("/");

@@ -4,7 +4,7 @@ import { toBase64, toHex } from "./encoding";
 import { nodeSha256 as h } from "./node-crypto";
 import { openNote, parseNote } from "./note";
 import { consistencyProof } from "./proof";
-import { type TestLog, type TestWitness, makeLog, makeWitness } from "./testing/log-fixture";
+import { type TestLog, type TestWitness, makeLog, makeWitness } from "./log-fixture.test-helper";
 import { type WitnessStore, addCheckpoint, formatAddCheckpointBody, memoryWitnessStore, parseAddCheckpointBody, parseAddCheckpointResponse } from "./witness";
 
 let log: TestLog;

@@ -1,10 +1,10 @@
 // A small log for tests: keys, leaves, a MemoryTree and signed checkpoints.
-import { formatCheckpoint } from "../checkpoint";
-import { SIG_TYPE_COSIGNATURE_V1, ed25519CosignatureVerifier, ed25519Cosigner, type Cosigner, type CosignatureVerifier } from "../cosignature";
-import type { Ed25519 } from "../ed25519";
-import { MemoryTree, leafHash, rootFromLeafHashes } from "../merkle";
-import { nodeEd25519, nodeSha256 } from "../node-crypto";
-import { type NoteSigner, type NoteVerifier, ed25519NoteSigner, ed25519NoteVerifier, generateNoteKey, signNote } from "../note";
+import { formatCheckpoint } from "./checkpoint";
+import { SIG_TYPE_COSIGNATURE_V1, ed25519CosignatureVerifier, ed25519Cosigner, type Cosigner, type CosignatureVerifier } from "./cosignature";
+import type { Ed25519 } from "./ed25519";
+import { MemoryTree, leafHash, rootFromLeafHashes } from "./merkle";
+import { nodeEd25519, nodeSha256 } from "./node-crypto";
+import { type NoteSigner, type NoteVerifier, ed25519NoteSigner, ed25519NoteVerifier, generateNoteKey, signNote } from "./note";
 
 export const ORIGIN = "city.example/ledger";
 

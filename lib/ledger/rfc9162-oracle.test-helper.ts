@@ -1,7 +1,7 @@
 // A deliberately naive, recursive transcription of RFC 9162 §2.1 (MTH, PATH,
 // PROOF/SUBPROOF), used only by tests as an oracle for the real code. It
 // works on leaf hashes, slices arrays freely and never optimizes.
-import type { Hasher } from "../sha256";
+import type { Hasher } from "./sha256";
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
