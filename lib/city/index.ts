@@ -12,6 +12,9 @@ export {
   DEPARTMENTS, DATASETS, INCIDENT_TYPES, INCIDENT_STATUSES, CAMERA_ALERTS, departmentById, datasetById,
 } from "./datasets";
 export { LANE_CAPACITY_VEH_H } from "./network";
+export { DISTRICT_DEFS, districtDef, type DistrictDef } from "./names";
 export { connectedComponents, segmentsByNode } from "./graph-queries";
 export { haversineM, polylineLengthM, makeProjection, type Projection } from "./geo";
 export { Rng, hashString, hashInts, hashUnit, valueNoise1D, type Seed } from "./random";
+export { GridIndex } from "./spatial-index";
+export type { XY } from "./geo";

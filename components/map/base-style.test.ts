@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { validateStyleMin } from "@maplibre/maplibre-gl-style-spec";
+import { generateCity } from "../../lib/city/generate-city";
+import { buildBaseStyle, labelPoints } from "./base-style";
+
+const city = generateCity({ size: 0.4, seed: "style" });
+
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+  else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
+  return out;
+}
+
+describe("buildBaseStyle", () => {
+  for (const theme of ["light", "dark"] as const) {
+    for (const pois of [false, true]) {
+      it(`is a self-contained, valid style (${theme}${pois ? ", with POIs" : ""})`, () => {
+        const style = buildBaseStyle(city, { theme, pois });
+        expect(style.version).toBe(8);
+        expect(style).not.toHaveProperty("glyphs");
+        expect(style).not.toHaveProperty("sprite");
+        expect(strings(style).filter((s) => /^(https?|mapbox|maptiler|pmtiles):\/\//i.test(s) || /\/\/[a-z0-9.-]+\.[a-z]{2,}/i.test(s))).toEqual([]);
+        for (const src of Object.values(style.sources)) {
+          expect(src.type).toBe("geojson");
+          expect(typeof (src as { data: unknown }).data).toBe("object");
+        }
+        const ids = style.layers.map((l) => l.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const layer of style.layers) {
+          if (layer.type === "background") continue;
+          expect(Object.keys(style.sources)).toContain((layer as { source: string }).source);
+          expect(layer.type).not.toBe("symbol");
+        }
+        expect(validateStyleMin(style)).toEqual([]);
+      });
+    }
+  }
+
+  it("draws every road class, the sea, rivers and districts", () => {
+    const ids = buildBaseStyle(city, { theme: "light" }).layers.map((l) => l.id);
+    for (const id of ["sea-fill", "rivers-fill", "districts-fill", "districts-outline", "roads-expressway-fill", "roads-arterial-fill", "roads-collector-fill", "roads-local-fill"]) {
+      expect(ids).toContain(id);
+    }
+    expect(ids.indexOf("sea-fill")).toBeLessThan(ids.indexOf("roads-local-casing"));
+  });
+
+  it("is the same for the same city", () => {
+    expect(JSON.stringify(buildBaseStyle(city, { theme: "dark" }))).toBe(JSON.stringify(buildBaseStyle(city, { theme: "dark" })));
+  });
+});
+
+describe("labelPoints", () => {
+  const labels = labelPoints(city);
+
+  it("names every district and the major roads in both languages", () => {
+    const districts = labels.filter((l) => l.kind === "district");
+    expect(districts.map((l) => l.nameZh).sort()).toEqual(city.districts.map((d) => d.nameZh).sort());
+    expect(districts.every((l) => l.rank === 0)).toBe(true);
+    const roads = labels.filter((l) => l.kind === "road" && l.rank === 1);
+    expect(roads.length).toBeGreaterThan(10);
+    for (const l of labels) {
+      expect(l.nameZh.length).toBeGreaterThan(0);
+      expect(l.nameEn.length).toBeGreaterThan(0);
+      expect(Math.abs(l.angle)).toBeLessThanOrEqual(90);
+    }
+    expect(new Set(labels.map((l) => l.id)).size).toBe(labels.length);
+  });
+
+  it("places road labels on their roads", () => {
+    const [minLon, minLat, maxLon, maxLat] = city.bbox;
+    for (const l of labels.filter((x) => x.kind === "road" || x.kind === "district")) {
+      expect(l.position[0]).toBeGreaterThanOrEqual(minLon);
+      expect(l.position[0]).toBeLessThanOrEqual(maxLon);
+      expect(l.position[1]).toBeGreaterThanOrEqual(minLat);
+      expect(l.position[1]).toBeLessThanOrEqual(maxLat);
+    }
+    expect(labels.some((l) => l.kind === "water" && l.nameEn === city.waters.seaNameEn)).toBe(true);
+  });
+});
