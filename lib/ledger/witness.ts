@@ -145,6 +145,7 @@ function reply(status: WitnessDecision["status"], body: string, extra: Partial<W
  * cosignature lines. Never throws on hostile input.
  */
 export async function addCheckpoint(options: WitnessOptions, body: string | Uint8Array): Promise<WitnessDecision> {
+  if (options.cosigners.length === 0) throw new LedgerError("invalid_argument", "a witness needs at least one cosigner key");
   let req: AddCheckpointRequest;
   let checkpointText: string;
   try {
