@@ -101,6 +101,17 @@ function geojson(data: GeoJsonFeatureCollection): SourceSpecification {
   return { type: "geojson", data };
 }
 
+/** Roads with only what the style draws by (class, bridge): a third of the full export's size. */
+function roadsGeoJSON(city: CityModel): GeoJsonFeatureCollection {
+  return {
+    type: "FeatureCollection",
+    features: city.network.segments.map((s) => ({
+      type: "Feature", geometry: { type: "LineString", coordinates: s.geometry },
+      properties: { class: s.class, bridge: s.bridge },
+    })),
+  };
+}
+
 function renewablesGeoJSON(city: CityModel): GeoJsonFeatureCollection {
   return {
     type: "FeatureCollection",
@@ -125,7 +136,7 @@ export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): Styl
     [S.districts]: geojson(cityToGeoJSON(city, "districts")),
     [S.parks]: geojson(cityToGeoJSON(city, "parks")),
     [S.renewables]: geojson(renewablesGeoJSON(city)),
-    [S.roads]: geojson(cityToGeoJSON(city, "roads")),
+    [S.roads]: geojson(roadsGeoJSON(city)),
   };
   const kind = (k: string) => ["==", ["get", "kind"], k] as Filter;
   const districtColour = ["match", ["%", ["get", "colorIndex"], p.districts.length],
