@@ -1,6 +1,9 @@
-import type { Sql } from "../db/sql";
+import type { Sql, SqlTx } from "../db/sql";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { appendEntries, type NewEntry } from "../log/append-entries";
+
+/** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
+export type GatewayProof = { device: string; batchRoot: Uint8Array; signature: Uint8Array };
 
 /** A reading that passed every check and is ready to be stored and ledgered. */
 export type AcceptedReading = {
@@ -14,7 +17,10 @@ export type AcceptedReading = {
   payloadHash: Uint8Array;
   /** The device's Ed25519 signature over the canonical envelope */
   signature: Uint8Array;
+  /** Row of gateway_batch the reading came in, if a gateway batched it */
   gatewayBatchId?: number | null;
+  /** The gateway's signature over that batch; goes into the reading.v1 entry */
+  gateway?: GatewayProof | null;
 };
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
@@ -30,46 +36,61 @@ export function readingEntry(r: AcceptedReading): ReadingEntry {
     observedAt: r.observedAt,
     payloadHash: hex(r.payloadHash),
     signature: b64(r.signature),
+    ...(r.gateway ? { gateway: { device: r.gateway.device, batchRoot: hex(r.gateway.batchRoot), signature: b64(r.gateway.signature) } } : {}),
   };
 }
 
-/**
- * Stores readings and their ledger leaves in one transaction: either all are kept with
- * their leaf indexes, or none. Returns the leaf index of each reading, in order.
- */
-export async function storeReadings(sql: Sql, readings: readonly AcceptedReading[]): Promise<number[]> {
-  if (readings.length === 0) return [];
-  const entries: NewEntry[] = readings.map((r) => ({
+/** The ledger entries of readings, in order (for appendEntries). */
+export function readingEntries(readings: readonly AcceptedReading[]): NewEntry[] {
+  return readings.map((r) => ({
     kind: "reading.v1",
     bytes: encodeEntry(readingEntry(r)),
     refTable: "reading",
     refId: `${r.device}:${r.seq}`,
   }));
+}
+
+/**
+ * Inserts readings inside the caller's transaction, the i-th with leaf index first + i
+ * (the leaves must be appended in the same transaction). Multi-row inserts through unnest.
+ */
+export async function insertReadings(tx: SqlTx, readings: readonly AcceptedReading[], first: number): Promise<void> {
+  const CHUNK = 2000;
+  for (let i = 0; i < readings.length; i += CHUNK) {
+    const c = readings.slice(i, i + CHUNK);
+    await tx.query(
+      `INSERT INTO reading (dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id, leaf_index)
+       SELECT ds, dv, sq, oa, lo, la, pl::jsonb, decode(ph, 'hex'), decode(sg, 'hex'), gb, $1::int8 + ord - 1
+         FROM unnest($2::text[], $3::text[], $4::int8[], $5::timestamptz[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::int8[])
+              WITH ORDINALITY AS u(ds, dv, sq, oa, lo, la, pl, ph, sg, gb, ord)`,
+      [
+        first + i,
+        c.map((r) => r.dataset),
+        c.map((r) => r.device),
+        c.map((r) => r.seq),
+        c.map((r) => r.observedAt),
+        c.map((r) => r.location[0]),
+        c.map((r) => r.location[1]),
+        c.map((r) => JSON.stringify(r.values)),
+        c.map((r) => hex(r.payloadHash)),
+        c.map((r) => hex(r.signature)),
+        c.map((r) => r.gatewayBatchId ?? null),
+      ],
+    );
+  }
+}
+
+/**
+ * Stores readings and their ledger leaves in one transaction: either all are kept with
+ * their leaf indexes, or none. Returns the leaf index of each reading, in order.
+ * It does not check signatures or sequence numbers: the intake (lib/ingest/intake.ts) does.
+ */
+export async function storeReadings(sql: Sql, readings: readonly AcceptedReading[]): Promise<number[]> {
+  if (readings.length === 0) return [];
+  const entries = readingEntries(readings);
   return sql.transaction(async (tx) => {
     const first = await appendEntries(tx, entries);
-    const CHUNK = 2000;
-    for (let i = 0; i < readings.length; i += CHUNK) {
-      const c = readings.slice(i, i + CHUNK);
-      await tx.query(
-        `INSERT INTO reading (dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id, leaf_index)
-         SELECT ds, dv, sq, oa, lo, la, pl::jsonb, decode(ph, 'hex'), decode(sg, 'hex'), gb, $1::int8 + ord - 1
-           FROM unnest($2::text[], $3::text[], $4::int8[], $5::timestamptz[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::int8[])
-                WITH ORDINALITY AS u(ds, dv, sq, oa, lo, la, pl, ph, sg, gb, ord)`,
-        [
-          first + i,
-          c.map((r) => r.dataset),
-          c.map((r) => r.device),
-          c.map((r) => r.seq),
-          c.map((r) => r.observedAt),
-          c.map((r) => r.location[0]),
-          c.map((r) => r.location[1]),
-          c.map((r) => JSON.stringify(r.values)),
-          c.map((r) => hex(r.payloadHash)),
-          c.map((r) => hex(r.signature)),
-          c.map((r) => r.gatewayBatchId ?? null),
-        ],
-      );
-    }
+    await insertReadings(tx, readings, first);
     return readings.map((_, i) => first + i);
   });
 }

@@ -51,6 +51,9 @@ type LeafRow = {
   payload: Record<string, number | string | boolean> | null;
   payload_hash: Uint8Array | null;
   signature: Uint8Array | null;
+  g_device: string | null;
+  g_root: Uint8Array | null;
+  g_signature: Uint8Array | null;
 };
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -131,8 +134,10 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   for (;;) {
     const rows = await sql.query<LeafRow>(
       `SELECT l.leaf_index, l.kind, l.entry, l.leaf_hash, l.ref_table, l.ref_id,
-              r.id AS r_id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature
+              r.id AS r_id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
+              g.gateway_device_id AS g_device, g.batch_root AS g_root, g.signature AS g_signature
          FROM ledger_leaf l LEFT JOIN reading r ON r.leaf_index = l.leaf_index
+         LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
         WHERE l.leaf_index >= $1 ORDER BY l.leaf_index LIMIT $2`,
       [expected, chunk],
     );
@@ -173,7 +178,12 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
           report({ table: "reading", id, leafIndex: index, what: "payload, location, time or device differ from what was signed (payload hash mismatch)" });
         }
         const rebuilt = encodeEntry(
-          readingEntry({ ...envelope, payloadHash: u8(row.payload_hash!), signature: u8(row.signature!) }),
+          readingEntry({
+            ...envelope,
+            payloadHash: u8(row.payload_hash!),
+            signature: u8(row.signature!),
+            gateway: row.g_device ? { device: row.g_device, batchRoot: u8(row.g_root!), signature: u8(row.g_signature!) } : null,
+          }),
         );
         if (!bytesEqual(rebuilt, entry)) {
           let what = "entry bytes differ from the reading row";

@@ -1,0 +1,209 @@
+import type { Sql, SqlTx } from "../db/sql";
+import { appendEntries } from "../log/append-entries";
+import { insertReadings, readingEntries, type AcceptedReading } from "./store-readings";
+import type { Refusal, RefusalReason } from "./refusal";
+
+/** Where a message came from, for its dead letter: transport plus topic or route and remote. */
+export type Source = { transport: "http" | "mqtt"; detail: string };
+
+/** What a dead letter keeps besides the reason. */
+export type DeadLetterBase = {
+  source: Source;
+  raw: Uint8Array;
+  rawSize: number;
+  deviceId?: string | null;
+  departmentId?: string | null;
+  gatewayDeviceId?: string | null;
+};
+
+/** A gateway batch whose signature checked out, to be stored with the readings it carried. */
+export type GatewayBatch = { gateway: string; root: Uint8Array; signature: Uint8Array; payloadHashes: Uint8Array[]; id?: number };
+
+/** One message, decided before the transaction: a reading to store, or a refusal to dead-letter. */
+export type Candidate = DeadLetterBase &
+  (
+    | { kind: "reading"; reading: AcceptedReading; key: Uint8Array | null; batch?: GatewayBatch }
+    | { kind: "refusal"; refusal: Refusal }
+  );
+
+export type Outcome =
+  | { status: "accepted"; leafIndex: number; duplicate: boolean; device: string; seq: number }
+  | { status: "refused"; reason: RefusalReason; message: string; path?: string; deadLetterId: number; device?: string; seq?: number };
+
+type DeviceRow = { id: string; public_key: Uint8Array | null; status: string; last_seq: number };
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+
+/**
+ * Stores one group of decided messages in one transaction, in order: locks the devices'
+ * rows, checks each reading's key and status against the locked row and its seq against
+ * the device's last accepted seq (a resend of an accepted reading with the same payload
+ * hash is acknowledged with the leaf it already has; any other old seq is a replay),
+ * stores gateway batches, readings with their ledger leaves, the devices' new last seq,
+ * and every refusal as a dead letter. Returns one outcome per candidate and the readings
+ * newly stored. Either everything is committed or nothing is.
+ */
+export async function commitCandidates(sql: Sql, cands: readonly Candidate[]): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
+  return sql.transaction((tx) => commitInTx(tx, cands));
+}
+
+async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
+  const readingCands = cands.filter((c): c is Candidate & { kind: "reading" } => c.kind === "reading");
+  const ids = [...new Set(readingCands.map((c) => c.reading.device))].sort();
+  const devices = new Map<string, DeviceRow>();
+  if (ids.length) {
+    const rows = await tx.query<DeviceRow>(
+      `SELECT id, public_key, status, last_seq FROM device WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    for (const r of rows) devices.set(r.id, { ...r, last_seq: Number(r.last_seq) });
+  }
+  // Earlier readings of (device, seq) at or below the device's last seq, for idempotent resends.
+  const old = readingCands.filter((c) => {
+    const d = devices.get(c.reading.device);
+    return d && c.reading.seq <= d.last_seq;
+  });
+  const existing = new Map<string, { hash: string; leaf: number }>();
+  if (old.length) {
+    const rows = await tx.query<{ device_id: string; seq: number; payload_hash: Uint8Array; leaf_index: number }>(
+      `SELECT r.device_id, r.seq, r.payload_hash, r.leaf_index
+         FROM reading r JOIN unnest($1::text[], $2::int8[]) AS u(d, s) ON r.device_id = u.d AND r.seq = u.s`,
+      [old.map((c) => c.reading.device), old.map((c) => c.reading.seq)],
+    );
+    for (const r of rows) existing.set(`${r.device_id}\u0000${Number(r.seq)}`, { hash: hex(r.payload_hash), leaf: Number(r.leaf_index) });
+  }
+
+  const outcomes: (Outcome | null)[] = new Array(cands.length).fill(null);
+  const dead: { i: number; base: DeadLetterBase; refusal: Refusal }[] = [];
+  const accepted: { i: number; cand: Candidate & { kind: "reading" } }[] = [];
+  const lastSeq = new Map<string, number>();
+  const inBatch = new Map<string, { hash: string; acceptedIndex: number }>();
+  const dupOfBatch: { i: number; acceptedIndex: number; device: string; seq: number }[] = [];
+
+  cands.forEach((c, i) => {
+    if (c.kind === "refusal") {
+      dead.push({ i, base: c, refusal: c.refusal });
+      return;
+    }
+    const r = c.reading;
+    const row = devices.get(r.device);
+    const no = (reason: RefusalReason, message: string, path?: string) =>
+      dead.push({ i, base: c, refusal: { reason, message, ...(path ? { path } : {}), device: r.device } });
+    if (!row) return no("unknown_device", `device ${r.device} is not registered`, "device");
+    if (row.status !== "active" || !row.public_key) return no("revoked_key", `device ${r.device} has no active key (status ${row.status})`, "device");
+    // Signed readings were verified with the key the intake saw; it must still be the device's key.
+    if (c.key && !sameBytes(c.key, row.public_key)) return no("revoked_key", `the key device ${r.device} signed with was rotated or revoked while the reading was in flight`, "signature");
+    const k = `${r.device}\u0000${r.seq}`;
+    const h = hex(r.payloadHash);
+    const last = lastSeq.get(r.device) ?? row.last_seq;
+    if (r.seq > last) {
+      lastSeq.set(r.device, r.seq);
+      inBatch.set(k, { hash: h, acceptedIndex: accepted.length });
+      accepted.push({ i, cand: c });
+      return;
+    }
+    const before = existing.get(k);
+    if (before && before.hash === h) {
+      outcomes[i] = { status: "accepted", leafIndex: before.leaf, duplicate: true, device: r.device, seq: r.seq };
+      return;
+    }
+    const same = inBatch.get(k);
+    if (same && same.hash === h) {
+      dupOfBatch.push({ i, acceptedIndex: same.acceptedIndex, device: r.device, seq: r.seq });
+      return;
+    }
+    if (before || same) return no("replay", `seq ${r.seq} of device ${r.device} was already accepted with a different payload`, "seq");
+    return no("replay", `seq ${r.seq} of device ${r.device} is not above its last accepted seq ${last}`, "seq");
+  });
+
+  // Gateway batches, in first-use order, with ids taken from the sequence first so they are known.
+  const batches: GatewayBatch[] = [];
+  for (const { cand } of accepted) if (cand.batch && !batches.includes(cand.batch)) batches.push(cand.batch);
+  for (const c of readingCands) if (c.batch && !batches.includes(c.batch)) batches.push(c.batch);
+  if (batches.length) {
+    const idRows = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('gateway_batch', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [batches.length]);
+    batches.forEach((b, j) => (b.id = Number(idRows[j].id)));
+    await tx.query(
+      `INSERT INTO gateway_batch (id, gateway_device_id, batch_root, signature, size, payload_hashes)
+       SELECT i, g, decode(r, 'hex'), decode(s, 'hex'), n, decode(h, 'hex')
+         FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS u(i, g, r, s, n, h)`,
+      [
+        batches.map((b) => b.id),
+        batches.map((b) => b.gateway),
+        batches.map((b) => hex(b.root)),
+        batches.map((b) => hex(b.signature)),
+        batches.map((b) => b.payloadHashes.length),
+        batches.map((b) => b.payloadHashes.map(hex).join("")),
+      ],
+    );
+  }
+
+  const stored = accepted.map(({ cand }) => (cand.batch ? { ...cand.reading, gatewayBatchId: cand.batch.id ?? null } : cand.reading));
+  let first = 0;
+  if (stored.length) {
+    first = await appendEntries(tx, readingEntries(stored));
+    await insertReadings(tx, stored, first);
+    await tx.query(`UPDATE device d SET last_seq = u.s FROM unnest($1::text[], $2::int8[]) AS u(id, s) WHERE d.id = u.id`, [
+      [...lastSeq.keys()],
+      [...lastSeq.values()],
+    ]);
+    accepted.forEach(({ i, cand }, j) => {
+      outcomes[i] = { status: "accepted", leafIndex: first + j, duplicate: false, device: cand.reading.device, seq: cand.reading.seq };
+    });
+  }
+  for (const d of dupOfBatch) outcomes[d.i] = { status: "accepted", leafIndex: first + d.acceptedIndex, duplicate: true, device: d.device, seq: d.seq };
+
+  if (dead.length) {
+    const idRows = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('dead_letter', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [dead.length]);
+    await insertDeadLetters(tx, dead.map((d, j) => ({ id: Number(idRows[j].id), ...d.base, refusal: d.refusal })));
+    dead.forEach((d, j) => {
+      const c = cands[d.i];
+      const seq = c.kind === "reading" ? c.reading.seq : undefined;
+      outcomes[d.i] = {
+        status: "refused",
+        reason: d.refusal.reason,
+        message: d.refusal.message,
+        ...(d.refusal.path ? { path: d.refusal.path } : {}),
+        deadLetterId: Number(idRows[j].id),
+        ...(d.refusal.device ?? d.base.deviceId ? { device: (d.refusal.device ?? d.base.deviceId)! } : {}),
+        ...(seq !== undefined ? { seq } : {}),
+      };
+    });
+  }
+  return { outcomes: outcomes as Outcome[], stored };
+}
+
+/** Inserts dead letters with the ids given (taken from the sequence by the caller). */
+export async function insertDeadLetters(tx: SqlTx, rows: readonly (DeadLetterBase & { id: number; refusal: Refusal })[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO dead_letter (id, source, source_detail, raw, raw_size, reason, reason_text, field_path, device_id, department_id, gateway_device_id)
+     SELECT i, s, sd, decode(r, 'hex'), n, rc, rt, fp, dv, dp, gw
+       FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+            AS u(i, s, sd, r, n, rc, rt, fp, dv, dp, gw)`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.source.transport),
+      rows.map((r) => r.source.detail.slice(0, 512)),
+      rows.map((r) => hex(r.raw)),
+      rows.map((r) => r.rawSize),
+      rows.map((r) => r.refusal.reason),
+      rows.map((r) => r.refusal.message.slice(0, 2000)),
+      rows.map((r) => r.refusal.path ?? null),
+      rows.map((r) => (r.refusal.device ?? r.deviceId ?? null)?.slice(0, 256) ?? null),
+      rows.map((r) => r.refusal.department ?? r.departmentId ?? null),
+      rows.map((r) => r.gatewayDeviceId ?? null),
+    ],
+  );
+}
+
+/** Stores refusals alone (when a group could not be stored and its readings are given up). */
+export async function storeDeadLettersOnly(sql: Sql, rows: readonly (DeadLetterBase & { refusal: Refusal })[]): Promise<number[]> {
+  return sql.transaction(async (tx) => {
+    const idRows = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('dead_letter', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [rows.length]);
+    const ids = idRows.map((r) => Number(r.id));
+    await insertDeadLetters(tx, rows.map((r, j) => ({ ...r, id: ids[j] })));
+    return ids;
+  });
+}

@@ -1,0 +1,118 @@
+import type { Sql } from "../db/sql";
+import { onDevicesChanged } from "../devices/device-events";
+
+export type DeviceInfo = {
+  id: string;
+  departmentId: string;
+  datasetId: string;
+  kind: string;
+  /** Current Ed25519 public key; null when the device has none registered. */
+  publicKey: Uint8Array | null;
+  status: "active" | "revoked" | string;
+};
+
+type Row = { id: string; department_id: string; dataset_id: string; kind: string; public_key: Uint8Array | null; status: string; updated_at: Date | string };
+
+const NEGATIVE_TTL_MS = 2000;
+const REFRESH_MS = 2000;
+/** Rows changed this long before the newest change seen are read again, so a late commit is not missed. */
+const REFRESH_OVERLAP_MS = 60_000;
+
+const toInfo = (r: Row): DeviceInfo => ({
+  id: r.id,
+  departmentId: r.department_id,
+  datasetId: r.dataset_id,
+  kind: r.kind,
+  publicKey: r.public_key ? new Uint8Array(r.public_key) : null,
+  status: r.status,
+});
+
+/**
+ * The intake's view of the device registry: every device's department, dataset, key and
+ * status, loaded once, refreshed from rows changed since the last look every two seconds,
+ * and at once when this process's registry use cases change a device. A device the cache
+ * does not know is looked up in the database (misses are remembered for two seconds).
+ * The storage transaction checks key and status again against the locked row.
+ */
+export class DeviceCache {
+  private readonly byId = new Map<string, DeviceInfo>();
+  private readonly misses = new Map<string, number>();
+  private newest = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private pendingLookup: { ids: Set<string>; promise: Promise<void> } | null = null;
+
+  constructor(private readonly sql: Sql) {}
+
+  async start(): Promise<void> {
+    await this.refresh(true);
+    this.timer = setInterval(() => void this.refresh(false).catch(() => {}), REFRESH_MS);
+    this.timer.unref?.();
+    this.unsubscribe = onDevicesChanged((ids) => void this.reload(ids).catch(() => {}));
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** The cached device, or undefined if it is not (yet) known. */
+  peek(id: string): DeviceInfo | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The device, looking it up in the database when the cache has not seen it; null if unknown. */
+  async get(id: string): Promise<DeviceInfo | null> {
+    const hit = this.byId.get(id);
+    if (hit) return hit;
+    const missedAt = this.misses.get(id);
+    if (missedAt !== undefined && Date.now() - missedAt < NEGATIVE_TTL_MS) return null;
+    // Misses that arrive together share one query.
+    if (!this.pendingLookup) {
+      const ids = new Set<string>();
+      const promise = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.pendingLookup = null;
+        await this.reload([...ids]);
+        const now = Date.now();
+        for (const x of ids) if (!this.byId.has(x)) this.misses.set(x, now);
+        if (this.misses.size > 100_000) this.misses.clear();
+      });
+      this.pendingLookup = { ids, promise };
+    }
+    this.pendingLookup.ids.add(id);
+    await this.pendingLookup.promise;
+    return this.byId.get(id) ?? null;
+  }
+
+  /** Reads these devices again from the database. */
+  async reload(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const rows = await this.sql.query<Row>(
+      `SELECT id, department_id, dataset_id, kind, public_key, status, updated_at FROM device WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    for (const id of ids) this.byId.delete(id);
+    for (const r of rows) {
+      this.byId.set(r.id, toInfo(r));
+      this.misses.delete(r.id);
+    }
+  }
+
+  private async refresh(all: boolean): Promise<void> {
+    const since = all ? new Date(0) : new Date(Math.max(0, this.newest - REFRESH_OVERLAP_MS));
+    const rows = await this.sql.query<Row>(
+      `SELECT id, department_id, dataset_id, kind, public_key, status, updated_at FROM device WHERE updated_at >= $1`,
+      [since.toISOString()],
+    );
+    for (const r of rows) {
+      this.byId.set(r.id, toInfo(r));
+      this.misses.delete(r.id);
+      const t = new Date(r.updated_at).getTime();
+      if (t > this.newest) this.newest = t;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import crypto from "node:crypto";
+import { z } from "zod";
+import { canonicalJsonBytes } from "../ledger/canonical-json";
+import { fromBase64, toBase64 } from "../ledger/encoding";
+import { isCanonicalInstant } from "./values-schema";
+import { refuse, type Refusal } from "./refusal";
+
+/**
+ * What a device signs: the RFC 8785 canonical JSON of exactly these six fields. On the
+ * wire the same object carries one more member, `signature`: base64 of the Ed25519
+ * signature over those canonical bytes. The payload hash stored and ledgered is SHA-256
+ * of the same bytes, so the audit can rebuild them from the stored row.
+ */
+export type Envelope = {
+  device: string;
+  dataset: string;
+  /** Per device, strictly increasing; 1 ≤ seq ≤ 2^53 − 1. */
+  seq: number;
+  /** `Date.prototype.toISOString()` form, e.g. 2026-05-01T08:00:00.000Z */
+  observedAt: string;
+  /** [longitude, latitude], WGS84 degrees */
+  location: [number, number];
+  values: Record<string, number | string | boolean>;
+};
+export type SignedEnvelope = Envelope & { signature: string };
+
+/** How far ahead of the console's clock an observation may be stamped. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+const Id = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+
+const WireEnvelope = z.strictObject({
+  device: Id,
+  dataset: Id,
+  seq: z.number().int().min(1),
+  observedAt: z.string().refine(isCanonicalInstant, "must be an instant in toISOString() form, e.g. 2026-05-01T08:00:00.000Z"),
+  location: z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]),
+  values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  signature: z.string().max(200),
+});
+
+/** The canonical bytes a device signs (RFC 8785 JSON of the six envelope fields). */
+export function envelopeBytes(e: Envelope): Uint8Array {
+  return canonicalJsonBytes({ device: e.device, dataset: e.dataset, seq: e.seq, observedAt: e.observedAt, location: [e.location[0], e.location[1]], values: e.values });
+}
+
+/** SHA-256 of the canonical envelope bytes. */
+export function payloadHashOf(bytes: Uint8Array): Uint8Array {
+  const d = crypto.createHash("sha256").update(bytes).digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.length);
+}
+
+/** Signs an envelope as a device does; `sign` is the device's Ed25519 signer. */
+export function signEnvelope(e: Envelope, sign: (message: Uint8Array) => Uint8Array): SignedEnvelope {
+  return { ...e, signature: toBase64(sign(envelopeBytes(e))) };
+}
+
+/** Parses UTF-8 JSON bytes; a refusal with reason malformed_json otherwise. */
+export function parseJsonBytes(raw: Uint8Array): { value: unknown } | Refusal {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    return refuse("malformed_json", "message is not valid UTF-8");
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch (e) {
+    return refuse("malformed_json", `message is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export type ParsedReading = { envelope: Envelope; signature: Uint8Array };
+
+/**
+ * Checks the shape of one signed envelope (not yet its values against the dataset, its
+ * device or its signature). Unknown members are refused (unknown_field), wrong types and
+ * non-canonical timestamps are schema refusals naming the field, observations more than
+ * MAX_CLOCK_SKEW_MS ahead of `now` are future_timestamp.
+ */
+export function parseSignedEnvelope(value: unknown, now = Date.now()): ParsedReading | Refusal {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return refuse("schema", `a reading must be a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`, "(root)");
+  }
+  const r = WireEnvelope.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    if (issue.code === "unrecognized_keys") {
+      return refuse("unknown_field", `${issue.keys[0]} is not a member of a reading envelope (device, dataset, seq, observedAt, location, values, signature)`, issue.keys[0]);
+    }
+    const path = issue.path.map(String).join(".") || "(root)";
+    const v = value as Record<string, unknown>;
+    const got = issue.path.length ? issue.path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), v) : v;
+    const gotText = got === undefined ? "nothing" : typeof got === "string" ? JSON.stringify(got.slice(0, 60)) : String(JSON.stringify(got)).slice(0, 60);
+    return refuse("schema", `${path}: ${issue.message} (got ${gotText})`, path);
+  }
+  const w = r.data;
+  if (!Number.isSafeInteger(w.seq)) return refuse("schema", `seq must be at most 2^53 − 1, got ${w.seq}`, "seq");
+  if (!Number.isFinite(w.location[0]) || !Number.isFinite(w.location[1])) return refuse("schema", "location must be finite numbers", "location");
+  const t = Date.parse(w.observedAt);
+  if (t > now + MAX_CLOCK_SKEW_MS) {
+    return refuse("future_timestamp", `observedAt ${w.observedAt} is ${Math.round((t - now) / 1000)} s ahead of the console's clock (at most ${MAX_CLOCK_SKEW_MS / 1000} s allowed)`, "observedAt");
+  }
+  let signature: Uint8Array;
+  try {
+    signature = fromBase64(w.signature);
+  } catch (e) {
+    return refuse("schema", `signature must be canonical base64: ${(e as Error).message}`, "signature");
+  }
+  if (signature.length !== 64) return refuse("schema", `signature must be 64 bytes (Ed25519), got ${signature.length}`, "signature");
+  // values as JSON.parse made them (own keys only, even "__proto__"), not zod's copy.
+  const values = (value as { values: Envelope["values"] }).values;
+  return { envelope: { device: w.device, dataset: w.dataset, seq: w.seq, observedAt: w.observedAt, location: [w.location[0], w.location[1]], values }, signature };
+}
+
+export const isRefusal = (x: unknown): x is Refusal => typeof x === "object" && x !== null && "reason" in x && "message" in x;

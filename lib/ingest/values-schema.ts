@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { DATASETS } from "../city/datasets";
+import type { FieldSpec } from "../city/types";
+import { refuse, type Refusal } from "./refusal";
+
+/** The canonical `Date.prototype.toISOString()` form: four-digit year, milliseconds, Z. */
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** True for a timestamp in exactly the form `new Date(s).toISOString()` gives back. */
+export function isCanonicalInstant(s: string): boolean {
+  if (!ISO_INSTANT.test(s)) return false;
+  const t = Date.parse(s);
+  return Number.isFinite(t) && new Date(t).toISOString() === s;
+}
+
+export const MAX_STRING = 4096;
+// PostgreSQL's jsonb cannot hold U+0000, and a lone surrogate has no UTF-8 form.
+const BAD_CHARS = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const text = z
+  .string()
+  .max(MAX_STRING, `must be at most ${MAX_STRING} characters`)
+  .refine((s) => !BAD_CHARS.test(s), "must not contain U+0000 or lone surrogates");
+
+function fieldSchema(f: FieldSpec): z.ZodType {
+  if (f.type === "boolean") return z.boolean();
+  if (f.type === "string") {
+    if (f.enum) return z.enum(f.enum as [string, ...string[]]);
+    if (f.format === "date-time") return z.string().refine(isCanonicalInstant, "must be an ISO 8601 instant in toISOString() form, e.g. 2026-05-01T08:00:00.000Z");
+    return text;
+  }
+  let n = z.number();
+  if (f.integer) n = n.int();
+  if (f.min !== undefined) n = n.min(f.min);
+  if (f.max !== undefined) n = n.max(f.max);
+  return n;
+}
+
+type Compiled = { schema: z.ZodType; fields: Record<string, FieldSpec> };
+const compiled = new Map<string, Compiled>();
+for (const ds of DATASETS) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, f] of Object.entries(ds.schema.fields)) shape[name] = f.required ? fieldSchema(f) : fieldSchema(f).optional();
+  compiled.set(ds.id, { schema: z.strictObject(shape), fields: ds.schema.fields });
+}
+
+/** True if the city knows a dataset with this id. */
+export function isKnownDataset(id: string): boolean {
+  return compiled.has(id);
+}
+
+const describe = (v: unknown) => (typeof v === "string" ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : v === undefined ? "nothing" : String(JSON.stringify(v)));
+
+/**
+ * Checks a reading's `values` against its dataset's schema: types, required fields,
+ * integers, enums, physical ranges; unknown fields are refused. Returns null when the
+ * values are valid, or the refusal naming the path of the first bad field (values.<name>).
+ */
+export function checkValues(datasetId: string, values: Record<string, unknown>): Refusal | null {
+  const c = compiled.get(datasetId);
+  if (!c) return refuse("schema", `dataset ${JSON.stringify(datasetId)} is not one the city knows`, "dataset");
+  const r = c.schema.safeParse(values);
+  if (r.success) return null;
+  const issue = r.error.issues[0];
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0];
+    return refuse("unknown_field", `values.${key} is not a field of dataset ${datasetId} (fields: ${Object.keys(c.fields).join(", ")})`, `values.${key}`);
+  }
+  const name = String(issue.path[0] ?? "");
+  const path = `values.${name}`;
+  const spec = c.fields[name];
+  const got = values[name];
+  if ((issue.code === "too_small" || issue.code === "too_big") && spec?.type === "number") {
+    const unit = spec.unit && spec.unit !== "1" ? ` ${spec.unit}` : "";
+    return refuse("out_of_range", `${path} = ${got} is outside the physical range ${spec.min ?? "-∞"}..${spec.max ?? "∞"}${unit}`, path);
+  }
+  if (got === undefined && spec?.required) return refuse("schema", `${path} is required by dataset ${datasetId}`, path);
+  const want = spec?.enum ? `one of ${spec.enum.join(", ")}` : spec?.integer ? "an integer" : spec ? `a ${spec.type}` : "a valid value";
+  return refuse("schema", `${path}: got ${describe(got)}, want ${want} (${issue.message})`, path);
+}
