@@ -60,7 +60,7 @@ const PALETTES: Record<BaseTheme, Palette> = {
     bridgeCasing: "#6f6a62", poi: "#9a8c7a",
   },
   dark: {
-    land: "#1d2126", sea: "#0e2433", river: "#143246", coastline: "#2b5a74", island: "#22272d",
+    land: "#1d2126", sea: "#0e2433", river: "#1a4560", coastline: "#2b5a74", island: "#22272d",
     park: "#1e3226", solar: "#3d3a22", wind: "#1f3440",
     districts: ["#5a2f36", "#2f4a33", "#2f3a5a", "#574d2a", "#2a4f4f", "#4d2f52"],
     districtFillOpacity: 0.25, districtOutline: "#5f6b7e",
