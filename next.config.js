@@ -1,6 +1,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  reactStrictMode: true,
+  // StrictMode mounts effects twice in development, which makes deck.gl attach a second
+  // overlay to MapLibre's WebGL context ("WebGL context already attached").
+  reactStrictMode: false,
   poweredByHeader: false,
   devIndicators: false,
   // Database drivers and WASM stay as plain Node modules, loaded once per process.

@@ -1,4 +1,5 @@
 // The console's process: Next.js plus the services that share its embedded database
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 // (PGlite can be opened by one process only, see STACK.md): migrations, seed, simulator,
 // and the ledger's sequencer and witnesses as later issues add them.
 import http from "node:http";

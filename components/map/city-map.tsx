@@ -34,16 +34,19 @@ export default function CityMap() {
   const live = useLiveTraffic();
   const [zoom, setZoom] = useState(12);
 
+  // Labels appear from their suggested zoom; the list only changes at whole zoom steps.
+  const zoomStep = Math.floor(zoom * 2) / 2;
+  const visibleLabels = useMemo(() => (labels.data?.labels ?? []).filter((l) => zoomStep >= l.minZoom), [labels.data, zoomStep]);
   const layers = useMemo(
     () =>
       trafficLayers({
         sensors: sensors.data?.sensors ?? [],
-        labels: labels.data?.labels ?? [],
+        labels: visibleLabels,
         ratioOf: (id) => live.values.get(id)?.ratio,
         version: live.version,
         zoom,
       }),
-    [sensors.data, labels.data, live.values, live.version, zoom],
+    [sensors.data, visibleLabels, live.values, live.version, zoom],
   );
 
   if (info.error || style.error) return <div className="center-message">{t("map.error")}</div>;
@@ -52,7 +55,10 @@ export default function CityMap() {
   return (
     <div className="map-root" data-testid="city-map" data-live-version={live.version}>
       <MapGL
-        initialViewState={{ longitude: info.data.center[0], latitude: info.data.center[1], zoom: info.data.zoom }}
+        initialViewState={{
+          bounds: [info.data.bounds[0], info.data.bounds[1], info.data.bounds[2], info.data.bounds[3]],
+          fitBoundsOptions: { padding: 48 },
+        }}
         mapStyle={style.data}
         style={{ position: "absolute", inset: 0 }}
         onZoom={(e) => setZoom(e.viewState.zoom)}

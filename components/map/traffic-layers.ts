@@ -2,7 +2,7 @@ import { PathLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
 import { congestionColor } from "./traffic-colors";
 
 export type SensorFeature = { id: string; segment: string; path: [number, number][]; position: [number, number] };
-export type LabelFeature = { text: string; position: [number, number]; rank: number };
+export type LabelFeature = { text: string; position: [number, number]; rank: number; angle: number; minZoom: number };
 export type RatioLookup = (device: string) => number | undefined;
 
 /**
@@ -41,15 +41,16 @@ export function trafficLayers(opts: {
       lineWidthMinPixels: 1,
       getRadius: 4,
       radiusUnits: "pixels",
-      visible: zoom >= 12,
+      visible: zoom >= 13.5,
       updateTriggers: { getFillColor: version },
     }),
     new TextLayer<LabelFeature>({
       id: "place-labels",
       data: labels,
       getPosition: (d) => d.position,
+      getAngle: (d) => d.angle,
       getText: (d) => d.text,
-      getSize: (d) => (d.rank === 0 ? 18 : 13),
+      getSize: (d) => (d.rank === 0 ? 18 : d.rank === 2 ? 14 : 12),
       getColor: [226, 232, 240, 255],
       outlineWidth: 3,
       outlineColor: [15, 23, 42, 255],

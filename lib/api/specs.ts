@@ -61,7 +61,11 @@ export const cityLabelsRoute = defineRoute({
   responses: {
     200: {
       description: "Labels with positions; rank 0 are district names",
-      schema: z.object({ labels: z.array(z.object({ text: z.string(), position: Position, rank: z.number().int() })) }),
+      schema: z.object({
+        labels: z.array(
+          z.object({ text: z.string(), position: Position, rank: z.number().int(), angle: z.number().describe("degrees counter-clockwise"), minZoom: z.number() }),
+        ),
+      }),
     },
   },
 });

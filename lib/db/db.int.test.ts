@@ -48,7 +48,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("database
       seq,
       observedAt: new Date(1_790_000_000_000 + seq * 1000).toISOString(),
       location: sensor.location,
-      values: { speed: 42.5, flow: 800, occupancy: 0.2 },
+      values: { segmentId: "s1", speedKmh: 42.5, flowVehH: 800, occupancy: 0.2 },
       payloadHash: new Uint8Array(32).fill(seq),
       signature: new Uint8Array(64).fill(7),
     });
@@ -56,7 +56,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("database
     const b = await storeReadings(db.sql, [mk(3)]);
     expect([...a, ...b]).toEqual([a[0], a[0] + 1, a[0] + 2]);
     const back = await db.sql.query<{ seq: number; leaf_index: number; speed: number }>(
-      `SELECT seq, leaf_index, (payload->>'speed')::float8 AS speed FROM reading WHERE device_id = $1 ORDER BY seq`,
+      `SELECT seq, leaf_index, (payload->>'speedKmh')::float8 AS speed FROM reading WHERE device_id = $1 ORDER BY seq`,
       [sensor.id],
     );
     expect(back).toEqual([

@@ -3,7 +3,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import type { Sql } from "./sql";
 
-const MIGRATIONS_DIR = path.resolve(process.cwd(), "prisma/migrations");
+const MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
 
 export type Migration = { name: string; sql: string; checksum: string };
 

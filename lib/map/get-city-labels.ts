@@ -7,6 +7,8 @@ export async function getCityLabels(lang: "zh-CN" | "en") {
     text: lang === "en" ? l.nameEn : l.nameZh,
     position: l.position,
     rank: l.rank,
+    angle: l.angle,
+    minZoom: l.minZoom,
   }));
   return { labels };
 }

@@ -20,7 +20,7 @@ export async function getTrafficLatest(opts: { viewer: Viewer; bbox?: [number, n
     leaf_index: number;
   }>(
     `SELECT DISTINCT ON (device_id) device_id, observed_at,
-            (payload->>'speed')::float8 AS speed, (payload->>'flow')::float8 AS flow,
+            (payload->>'speedKmh')::float8 AS speed, (payload->>'flowVehH')::float8 AS flow,
             (payload->>'occupancy')::float8 AS occupancy, leaf_index
        FROM reading
       WHERE dataset_id = 'traffic.flow' AND observed_at >= $1

@@ -74,7 +74,7 @@ export function startSimLoop(opts: {
     accepted.forEach((r) => {
       if (r.dataset !== "traffic.flow") return;
       const s = freeFlow.get(r.device);
-      const speed = Number(r.values.speed);
+      const speed = Number(r.values.speedKmh);
       if (!s || !Number.isFinite(speed)) return;
       traffic.push({ device: r.device, segment: s.segment, speed, ratio: Math.round((speed / s.freeFlowKmh) * 1000) / 1000, observedAt: r.observedAt });
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateStyleMin } from "@maplibre/maplibre-gl-style-spec";
-import { generateCity } from "../../lib/city/generate-city";
+import { generateCity } from "../city/generate-city";
 import { buildBaseStyle, labelPoints } from "./base-style";
 
 const city = generateCity({ size: 0.4, seed: "style" });

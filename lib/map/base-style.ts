@@ -5,8 +5,8 @@
  * needs glyph files); `labelPoints` gives their texts and positions for deck.gl's TextLayer.
  */
 import type { LayerSpecification, SourceSpecification, StyleSpecification } from "maplibre-gl";
-import { cityToGeoJSON } from "../../lib/city/geojson";
-import type { CityModel, GeoJsonFeatureCollection, LonLat, RoadClass } from "../../lib/city/types";
+import { cityToGeoJSON } from "../city/geojson";
+import type { CityModel, GeoJsonFeatureCollection, LonLat, RoadClass } from "../city/types";
 
 /** Colour scheme of the base map. */
 export type BaseTheme = "light" | "dark";
