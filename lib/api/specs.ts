@@ -234,3 +234,230 @@ export const ledgerTilesRoute = defineRoute({
     404: { description: "No such tile or not yet integrated" },
   },
 });
+
+// ---- Signed device ingest, device registry and dead letters (issue 4) ----
+
+const RefusalReason = z
+  .enum(["malformed_json", "oversize", "schema", "unknown_field", "out_of_range", "future_timestamp", "unknown_device", "revoked_key", "bad_signature", "replay", "bad_gateway_signature", "internal"])
+  .describe("Why the message was refused");
+
+export const ReadingOutcomeSchema = z
+  .union([
+    z.object({
+      status: z.literal("accepted"),
+      leafIndex: z.number().int().describe("ledger leaf of the reading"),
+      duplicate: z.boolean().describe("true when this (device, seq) was already stored with the same payload hash"),
+      device: z.string(),
+      seq: z.number().int(),
+    }),
+    z.object({
+      status: z.literal("refused"),
+      reason: RefusalReason,
+      message: z.string(),
+      path: z.string().optional().describe("the bad field, e.g. values.speedKmh"),
+      deadLetterId: z.number().int(),
+      device: z.string().optional(),
+      seq: z.number().int().optional(),
+    }),
+  ])
+  .meta({ id: "ReadingOutcome" });
+
+export const SignedReadingSchema = z
+  .object({
+    device: z.string(),
+    dataset: z.string(),
+    seq: z.number().int().min(1).describe("per device, strictly increasing"),
+    observedAt: z.string().describe("Date.prototype.toISOString() form, e.g. 2026-05-01T08:00:00.000Z"),
+    location: Position,
+    values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).describe("fields of the dataset's schema"),
+    signature: z.string().describe("base64 Ed25519 signature over the RFC 8785 canonical JSON of the six other members"),
+  })
+  .meta({ id: "SignedReading" });
+
+export const ingestReadingRoute = defineRoute({
+  method: "post",
+  path: "/api/ingest/readings",
+  tag: "ingest",
+  summary: "One reading signed by a registered device",
+  description:
+    "Stored with its ledger leaf once the device is registered with an active key, the signature verifies, the values fit the dataset's schema and seq is above the device's last. A resend of an accepted reading answers the same leaf index. Every refusal is kept as a dead letter.",
+  body: { schema: SignedReadingSchema },
+  responses: {
+    200: { description: "Stored (or already stored)", schema: ReadingOutcomeSchema },
+    400: { description: "Malformed JSON (kept as a dead letter)", schema: ReadingOutcomeSchema },
+    413: { description: "Larger than INGEST_MAX_MESSAGE_BYTES (kept as a dead letter)", schema: ReadingOutcomeSchema },
+    422: { description: "Refused: the reason and the bad field (kept as a dead letter)", schema: ReadingOutcomeSchema },
+    503: { description: "Not stored (database unavailable or intake busy); retry" },
+  },
+});
+
+export const ingestBatchRoute = defineRoute({
+  method: "post",
+  path: "/api/ingest/batch",
+  tag: "ingest",
+  summary: "Many signed readings as NDJSON, or one edge gateway's signed batch as JSON",
+  description:
+    "Content-Type application/x-ndjson: one SignedReading per line. Content-Type application/json: a gateway batch {gateway, batchRoot, signature, readings[]}, where batchRoot is the RFC 9162 root over the readings' payload hashes and signature is the gateway's Ed25519 signature over the canonical JSON {batchRoot, gateway, kind: \"gateway-batch.v1\"}. The gateway signature is checked once per batch.",
+  body: { schema: z.string(), contentType: "application/x-ndjson" },
+  responses: {
+    200: {
+      description: "One outcome per reading",
+      schema: z.object({
+        gateway: z.string().nullable().optional(),
+        accepted: z.number().int(),
+        duplicates: z.number().int(),
+        refused: z.number().int(),
+        results: z.array(ReadingOutcomeSchema),
+      }),
+    },
+    413: { description: "Larger than INGEST_MAX_BATCH_BYTES (kept as a dead letter)", schema: ReadingOutcomeSchema },
+    422: { description: "A gateway batch refused whole (e.g. bad_gateway_signature), kept as a dead letter", schema: ReadingOutcomeSchema },
+    503: { description: "Not stored; retry" },
+  },
+});
+
+const DeviceStatus = z.enum(["active", "revoked", "unkeyed"]);
+const DeviceSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    departmentId: z.string(),
+    datasetId: z.string(),
+    status: DeviceStatus,
+    statusReason: z.string().nullable(),
+    keyFingerprint: z.string().nullable().describe("first 16 hex digits of SHA-256 of the public key"),
+    lastSeq: z.number().int(),
+    location: Position,
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Device" });
+
+export const DevicesQuery = z.object({
+  department: z.string().min(1).max(64).optional().describe("Department (default: the viewer's)"),
+  q: z.string().max(100).optional().describe("Search in id, kind and dataset"),
+  status: DeviceStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const devicesRoute = defineRoute({
+  method: "get",
+  path: "/api/devices",
+  tag: "devices",
+  summary: "A department's devices with their key status (department admins)",
+  query: DevicesQuery,
+  responses: {
+    200: { description: "Devices", schema: z.object({ total: z.number().int(), devices: z.array(DeviceSchema) }) },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of that department" },
+  },
+});
+
+const PublicKeyB64 = z.string().min(1).max(100).describe("base64 of the raw 32-byte Ed25519 public key");
+const DeviceId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only");
+
+export const RegisterDeviceBody = z.object({
+  id: DeviceId,
+  departmentId: z.string().min(1).max(64),
+  datasetId: z.string().min(1).max(64).describe('the dataset it writes; "*" for a gateway'),
+  kind: z.enum(["traffic-sensor", "feeder-meter", "production-meter", "camera", "dispatch-terminal", "gateway", "other"]),
+  location: Position,
+  publicKey: PublicKeyB64,
+  reason: z.string().max(1024).optional(),
+});
+
+export const registerDeviceRoute = defineRoute({
+  method: "post",
+  path: "/api/devices",
+  tag: "devices",
+  summary: "Register a device with its public key (a device.v1 ledger entry)",
+  body: { schema: RegisterDeviceBody },
+  responses: {
+    201: { description: "Registered", schema: z.object({ id: z.string() }) },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the device's department" },
+    409: { description: "The id is taken" },
+  },
+});
+
+export const DeviceIdParams = z.object({ id: DeviceId.describe("Device id") });
+export const RotateKeyBody = z.object({ publicKey: PublicKeyB64, reason: z.string().max(1024).optional() });
+export const RevokeBody = z.object({ reason: z.string().trim().min(1).max(1024).describe("why the key is revoked") });
+
+export const rotateDeviceKeyRoute = defineRoute({
+  method: "post",
+  path: "/api/devices/{id}/rotate",
+  tag: "devices",
+  summary: "Give a device a new key (a device.v1 rotate entry); readings signed with the old key are refused",
+  params: DeviceIdParams,
+  body: { schema: RotateKeyBody },
+  responses: {
+    200: { description: "Rotated", schema: z.object({ action: z.enum(["register", "rotate"]) }) },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the device's department" },
+    404: { description: "No such device" },
+  },
+});
+
+export const revokeDeviceRoute = defineRoute({
+  method: "post",
+  path: "/api/devices/{id}/revoke",
+  tag: "devices",
+  summary: "Revoke a device's key with a reason (a device.v1 revoke entry); its readings are refused",
+  params: DeviceIdParams,
+  body: { schema: RevokeBody },
+  responses: {
+    200: { description: "Revoked", schema: z.object({ device: z.string(), status: z.literal("revoked") }) },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the device's department" },
+    404: { description: "No such device" },
+    409: { description: "Already revoked or no key" },
+  },
+});
+
+export const DeadLettersQuery = z.object({
+  department: z.string().min(1).max(64).optional().describe("Department (default: the viewer's; sysadmins: all)"),
+  reason: RefusalReason.optional(),
+  device: z.string().max(256).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().min(1).optional().describe("Only dead letters with a smaller id (paging)"),
+});
+
+export const deadLettersRoute = defineRoute({
+  method: "get",
+  path: "/api/dead-letters",
+  tag: "ingest",
+  summary: "Refused messages with their reason, source and raw bytes, and counts by reason (department admins)",
+  query: DeadLettersQuery,
+  responses: {
+    200: {
+      description: "Dead letters, newest first",
+      schema: z.object({
+        total: z.number().int(),
+        counts: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+        items: z.array(
+          z.object({
+            id: z.number().int(),
+            receivedAt: z.string(),
+            source: z.enum(["http", "mqtt"]),
+            sourceDetail: z.string().nullable(),
+            reason: z.string(),
+            reasonText: z.string(),
+            fieldPath: z.string().nullable(),
+            deviceId: z.string().nullable(),
+            departmentId: z.string().nullable(),
+            gatewayDeviceId: z.string().nullable(),
+            rawSize: z.number().int(),
+            rawPreview: z.string(),
+          }),
+        ),
+      }),
+    },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of that department" },
+  },
+});

@@ -2,6 +2,7 @@ import type { Sql } from "../db/sql";
 import { encodeEntry } from "../ledger/entries";
 import { appendEntries } from "../log/append-entries";
 import { AppError } from "../errors";
+import { emitDevicesChanged } from "./device-events";
 
 export type DeviceKeyRegistration = { device: string; publicKey: Uint8Array; reason?: string };
 
@@ -14,7 +15,7 @@ const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
  */
 export async function registerDeviceKeys(sql: Sql, regs: readonly DeviceKeyRegistration[], at = new Date()): Promise<number> {
   if (regs.length === 0) return 0;
-  return sql.transaction(async (tx) => {
+  const n = await sql.transaction(async (tx) => {
     const ids = regs.map((r) => r.device);
     const rows = await tx.query<{ id: string; department_id: string; dataset_id: string; public_key: Uint8Array | null }>(
       `SELECT id, department_id, dataset_id, public_key FROM device WHERE id = ANY($1::text[]) FOR UPDATE`,
@@ -56,4 +57,6 @@ export async function registerDeviceKeys(sql: Sql, regs: readonly DeviceKeyRegis
     );
     return regs.length;
   });
+  emitDevicesChanged(regs.map((r) => r.device));
+  return n;
 }

@@ -104,6 +104,12 @@ export class Intake {
     return this.enqueue(async () => [oversize({ source: ctx.source, raw: prefix, rawSize: size, departmentId: ctx.topicDepartment ?? null }, prefix, limit, size)]).then((o) => o[0]);
   }
 
+  /** A message the transport already refused (e.g. a topic that is not an intake topic): dead-lettered. */
+  refuseMessage(raw: Uint8Array, refusal: Refusal, ctx: MessageContext): Promise<Outcome> {
+    const limit = this.opts.maxBatchBytes;
+    return this.enqueue(async () => [{ kind: "refusal", refusal, source: ctx.source, raw: raw.subarray(0, limit), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null }]).then((o) => o[0]);
+  }
+
   /** Newline-delimited JSON: one signed reading per line (blank lines are skipped). */
   submitNdjson(raw: Uint8Array, ctx: MessageContext): Promise<Outcome[]> {
     const lines: Uint8Array[] = [];

@@ -1,62 +1,97 @@
-import crypto from "node:crypto";
-import type { Db } from "../db/client";
-import type { CityModel } from "../city/types";
+import crypto, { type KeyObject } from "node:crypto";
+import mqtt, { type MqttClient } from "mqtt";
+import type { CityModel, Device } from "../city/types";
 import { createSimulator } from "../sim";
 import type { SimReading } from "../sim";
-import { canonicalJsonBytes } from "../ledger/canonical-json";
-import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
-import { getBus, type TrafficUpdate } from "./bus";
-import { trafficIndex } from "../map/traffic-index";
+import { signEnvelope, envelopeBytes, type SignedEnvelope } from "../ingest/envelope";
+import { signGatewayBatch } from "../ingest/gateway";
+import { fromBase64 } from "../ledger/encoding";
+import { readingsTopic } from "../mqtt/topics";
 import type { DeviceSigner } from "./simulator-keys";
 
 /** How often each device reports; devices are spread evenly over the period. */
 const REPORT_PERIOD_MS = 30_000;
+/** Readings per gateway batch. */
+const BATCH_SIZE = 500;
+/** Batches a gateway keeps for resending while the console does not answer. */
+const MAX_PENDING_BATCHES = 200;
+const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 function phaseOf(id: string, slots: number): number {
   const h = crypto.createHash("sha256").update(id).digest();
   return h.readUInt32BE(0) % slots;
 }
 
+export type SimGatewaySetup = { gatewayOf: (d: Device) => string | null; signers: Map<string, DeviceSigner> };
+
 /**
- * Feeds the simulator's readings into the database on a timer and announces traffic
- * updates on the bus. Every tick stores the share of devices whose turn it is, so the map
- * changes continuously while each device reports once per period.
+ * The simulated city's devices and edge gateways, speaking the real transports: each device
+ * signs its envelope with its own key; devices in districts without a gateway publish over
+ * MQTT (QoS 1, one topic per department and dataset), the others hand their readings to
+ * their district's gateway, which checks each device signature and POSTs signed batches to
+ * the console's HTTP intake. The console stores them and announces live updates itself.
+ * Every tick sends the share of devices whose turn it is; the first tick sends every device
+ * so the map fills at once.
  */
 export function startSimLoop(opts: {
-  db: Db;
   city: CityModel;
   seed: string;
   intervalMs: number;
   signers: Map<string, DeviceSigner>;
+  gateways: SimGatewaySetup;
+  /** Broker the devices publish to (the console's embedded broker or MQTT_URL). */
+  mqttUrl: string;
+  /** The console's gateway batch endpoint, e.g. http://127.0.0.1:3000/api/ingest/batch */
+  batchUrl: string;
   log: (m: string) => void;
 }) {
   const sim = createSimulator({ city: opts.city, seed: opts.seed });
   const slots = Math.max(1, Math.round(REPORT_PERIOD_MS / opts.intervalMs));
   const phase = new Map<string, number>();
-  const freeFlow = trafficIndex(opts.city).byId;
+  const deviceById = new Map(opts.city.devices.map((d) => [d.id, d]));
   let tick = 0;
   let first = true;
   let running: Promise<void> | null = null;
   let stopped = false;
+  let pending: { gateway: string; body: string }[] = [];
+  const mq: MqttClient = mqtt.connect(opts.mqttUrl, { clientId: `city-brain-simulator-${process.pid}`, clean: true, reconnectPeriod: 1000, protocolVersion: 4 });
+  let mqttWarned = false;
+  mq.on("error", (e) => {
+    if (!mqttWarned) opts.log(`simulator: MQTT ${e.message}`);
+    mqttWarned = true;
+  });
+  mq.on("connect", () => (mqttWarned = false));
 
-  // Each device signs the canonical bytes of its envelope, as a real device does.
-  const toAccepted = (r: SimReading): AcceptedReading | null => {
-    const signer = opts.signers.get(r.device);
-    if (!signer) return null;
-    const seq = Date.parse(r.observedAt);
-    const envelope = { device: r.device, dataset: r.dataset, seq, observedAt: r.observedAt, location: r.location, values: r.values };
-    const bytes = canonicalJsonBytes(envelope);
-    return {
-      ...envelope,
-      payloadHash: crypto.createHash("sha256").update(bytes).digest(),
-      signature: signer.sign(bytes),
-    };
+  // A gateway checks each device signature with the device's public key (made into a KeyObject once).
+  const keyObjects = new Map<string, KeyObject>();
+  const deviceSignatureValid = (r: SignedEnvelope): boolean => {
+    const s = opts.signers.get(r.device);
+    if (!s) return false;
+    let k = keyObjects.get(r.device);
+    if (!k) keyObjects.set(r.device, (k = crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, s.publicKey]), format: "der", type: "spki" })));
+    return crypto.verify(null, envelopeBytes(r), k, fromBase64(r.signature));
+  };
+
+  const sendBatches = async () => {
+    const queue = pending;
+    pending = [];
+    for (let i = 0; i < queue.length; i++) {
+      try {
+        const res = await fetch(opts.batchUrl, { method: "POST", headers: { "content-type": "application/json" }, body: queue[i].body });
+        if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
+        if (res.status !== 200) opts.log(`simulator: gateway ${queue[i].gateway} batch refused: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+      } catch (e) {
+        // Keep this batch and the later ones, in order, for the next tick.
+        pending = queue.slice(i).concat(pending).slice(-MAX_PENDING_BATCHES);
+        if (queue.length - i > 0) opts.log(`simulator: ${queue.length - i} gateway batches wait for the console (${(e as Error).message})`);
+        return;
+      }
+    }
   };
 
   const runOnce = async () => {
     const now = new Date(Math.floor(Date.now() / 1000) * 1000);
     const all = sim.readingsAt(now);
-    // On the first tick every device reports, so the map has a full picture at once.
     const due = first
       ? all
       : all.filter((r) => {
@@ -66,23 +101,42 @@ export function startSimLoop(opts: {
         });
     first = false;
     tick++;
-    if (due.length === 0) return;
-    const accepted = due.map(toAccepted).filter((r): r is AcceptedReading => r !== null);
-    if (accepted.length === 0) return;
-    await storeReadings(opts.db.sql, accepted);
-    const traffic: TrafficUpdate[] = [];
-    accepted.forEach((r) => {
-      if (r.dataset !== "traffic.flow") return;
-      const s = freeFlow.get(r.device);
-      const speed = Number(r.values.speedKmh);
-      if (!s || !Number.isFinite(speed)) return;
-      traffic.push({ device: r.device, segment: s.segment, speed, ratio: Math.round((speed / s.freeFlowKmh) * 1000) / 1000, observedAt: r.observedAt });
-    });
-    if (traffic.length) getBus().emit("traffic", traffic);
+    const perDevice = new Map<string, number>();
+    const direct: Promise<unknown>[] = [];
+    const viaGateway = new Map<string, SignedEnvelope[]>();
+    for (const r of due as SimReading[]) {
+      const signer = opts.signers.get(r.device);
+      const device = deviceById.get(r.device);
+      if (!signer || !device) continue;
+      // seq: the observation's millisecond times 1000, plus its place among this device's readings of the tick.
+      const k = perDevice.get(r.device) ?? 0;
+      perDevice.set(r.device, k + 1);
+      const signed = signEnvelope(
+        { device: r.device, dataset: r.dataset, seq: Date.parse(r.observedAt) * 1000 + k, observedAt: new Date(r.observedAt).toISOString(), location: [r.location[0], r.location[1]], values: r.values },
+        (m) => signer.sign(m),
+      );
+      const gw = opts.gateways.gatewayOf(device);
+      if (gw && opts.gateways.signers.has(gw)) {
+        const list = viaGateway.get(gw) ?? [];
+        list.push(signed);
+        viaGateway.set(gw, list);
+      } else {
+        direct.push(mq.publishAsync(readingsTopic(device.departmentId, r.dataset), JSON.stringify(signed), { qos: 1 }).catch(() => {}));
+      }
+    }
+    for (const [gw, readings] of viaGateway) {
+      const checked = readings.filter(deviceSignatureValid);
+      const signer = opts.gateways.signers.get(gw)!;
+      for (let i = 0; i < checked.length; i += BATCH_SIZE) {
+        pending.push({ gateway: gw, body: JSON.stringify(signGatewayBatch(gw, checked.slice(i, i + BATCH_SIZE), (m) => signer.sign(m))) });
+      }
+    }
+    pending = pending.slice(-MAX_PENDING_BATCHES);
+    await Promise.all([sendBatches(), Promise.all(direct)]);
   };
 
   const timer = setInterval(() => {
-    if (running || stopped) return; // never overlap ticks: a slow database skips a beat instead
+    if (running || stopped) return; // never overlap ticks: a slow console skips a beat instead
     running = runOnce()
       .catch((e) => opts.log(`simulator tick failed: ${(e as Error).message}`))
       .finally(() => {
@@ -93,5 +147,6 @@ export function startSimLoop(opts: {
     stopped = true;
     clearInterval(timer);
     await running;
+    await mq.endAsync(true).catch(() => {});
   };
 }

@@ -12,6 +12,9 @@ import { parseVerifierKey } from "../ledger/note";
 import { createLogPublisher, runEvery } from "../log/log-service";
 import { setLogInfo } from "../log/log-info";
 import { getBus } from "./bus";
+import { startIngest } from "../ingest/start-ingest";
+import { trafficAnnouncer } from "../ingest/live-updates";
+import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
 
 export type Runtime = { db: Db; stop(): Promise<void> };
 
@@ -54,6 +57,9 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   });
   setLogInfo({ origin: config.LEDGER_ORIGIN, logVerifierKey: keys.log.verifierKey, witnesses: witnesses.map((w) => ({ department: w.department, name: w.name, verifierKey: w.verifierKey })), quorum: config.WITNESS_QUORUM ?? Math.floor(witnesses.length / 2) + 1 });
   stops.push(runEvery(config.CHECKPOINT_INTERVAL_MS, publisher.round, (e) => opts.log(`ledger round failed: ${e.message}`)));
+  // Signed device intake: verification workers, the MQTT broker (or MQTT_URL), dead letters.
+  const ingest = await startIngest({ sql: db.sql, config, onStored: trafficAnnouncer(city), log: opts.log });
+  stops.push(ingest.stop);
   if (config.SIM_ENABLED) {
     const signers = await loadSimulatorKeys(config.dataDir, city.devices.map((d) => d.id));
     const unkeyed = await db.sql.query<{ id: string }>(`SELECT id FROM device WHERE public_key IS NULL`);
@@ -65,7 +71,23 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
       await registerDeviceKeys(db.sql, regs);
       opts.log(`registered ${regs.length} simulated device keys on the ledger`);
     }
-    stops.push(startSimLoop({ db, city, seed: config.CITY_SEED, intervalMs: config.SIM_INTERVAL_MS, signers, log: opts.log }));
+    const sim = simulatedGateways(city);
+    const gatewaySigners = await loadGatewaySigners(config.dataDir, sim.gateways.map((g) => g.id));
+    const gw = await ensureSimulatedGateways(db.sql, sim.gateways, gatewaySigners);
+    if (gw) opts.log(`registered ${gw} simulated edge gateway keys on the ledger`);
+    const httpHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
+    stops.push(
+      startSimLoop({
+        city,
+        seed: config.CITY_SEED,
+        intervalMs: config.SIM_INTERVAL_MS,
+        signers,
+        gateways: { gatewayOf: sim.gatewayOf, signers: gatewaySigners },
+        mqttUrl: ingest.mqttUrl,
+        batchUrl: `http://${httpHost.includes(":") ? `[${httpHost}]` : httpHost}:${config.PORT}/api/ingest/batch`,
+        log: opts.log,
+      }),
+    );
   }
   return {
     db,

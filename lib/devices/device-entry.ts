@@ -1,0 +1,62 @@
+import crypto from "node:crypto";
+import { encodeEntry } from "../ledger/entries";
+import type { NewEntry } from "../log/append-entries";
+import { AppError } from "../errors";
+import { fromBase64 } from "../ledger/encoding";
+
+const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
+
+/** The device.v1 ledger entry of a registry change, ready for appendEntries. */
+export function deviceEntry(e: {
+  action: "register" | "rotate" | "revoke";
+  device: string;
+  department: string;
+  dataset: string;
+  publicKey: Uint8Array;
+  reason?: string | null;
+  at: Date;
+}): NewEntry {
+  return {
+    kind: "device.v1",
+    bytes: encodeEntry({
+      kind: "device.v1",
+      action: e.action,
+      device: e.device,
+      department: e.department,
+      dataset: e.dataset,
+      publicKey: b64(e.publicKey),
+      ...(e.reason ? { reason: e.reason } : {}),
+      at: e.at.toISOString(),
+    }),
+    refTable: "device",
+    refId: e.device,
+  };
+}
+
+/** Throws a 400 unless `key` is a 32-byte Ed25519 public key that is a valid curve point. */
+export function requireEd25519PublicKey(device: string, key: Uint8Array): void {
+  if (key.length !== 32) throw new AppError("validation", `public key of ${device} must be 32 bytes, got ${key.length}`);
+  try {
+    crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, key]), format: "der", type: "spki" });
+  } catch {
+    throw new AppError("validation", `public key of ${device} is not a valid Ed25519 point`);
+  }
+}
+
+/** Decodes a public key given as base64 (400 naming the device otherwise). */
+export function decodePublicKey(device: string, b64text: string): Uint8Array {
+  let key: Uint8Array;
+  try {
+    key = fromBase64(b64text.trim());
+  } catch (e) {
+    throw new AppError("validation", `publicKey of ${device} must be base64: ${(e as Error).message}`);
+  }
+  requireEd25519PublicKey(device, key);
+  return key;
+}
+
+/** Fingerprint shown in the console: the first 16 hex digits of SHA-256 of the raw key. */
+export function keyFingerprint(key: Uint8Array | null): string | null {
+  return key ? crypto.createHash("sha256").update(key).digest("hex").slice(0, 16) : null;
+}

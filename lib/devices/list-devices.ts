@@ -1,0 +1,85 @@
+import { getDb } from "../db/client";
+import type { Viewer } from "../access/viewer";
+import { requireDepartmentAdmin } from "../access/require-role";
+import { keyFingerprint } from "./device-entry";
+
+export type DeviceListItem = {
+  id: string;
+  kind: string;
+  departmentId: string;
+  datasetId: string;
+  status: string;
+  statusReason: string | null;
+  keyFingerprint: string | null;
+  lastSeq: number;
+  location: [number, number];
+  updatedAt: string;
+};
+
+/**
+ * A department's devices for its admins: search by id, kind or dataset (case-insensitive
+ * substring), filter by status ("active", "revoked" or "unkeyed"), newest change first.
+ * A sysadmin may list any department or, without one, all of them.
+ */
+export async function listDevices(opts: {
+  viewer: Viewer;
+  department?: string;
+  q?: string;
+  status?: "active" | "revoked" | "unkeyed";
+  limit?: number;
+  offset?: number;
+}): Promise<{ total: number; devices: DeviceListItem[] }> {
+  const department = opts.department ?? (opts.viewer.kind === "user" && opts.viewer.role !== "sysadmin" ? opts.viewer.departmentId : undefined);
+  requireDepartmentAdmin(opts.viewer, department ?? "*");
+  const db = await getDb();
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (department) {
+    params.push(department);
+    where.push(`department_id = $${params.length}`);
+  }
+  if (opts.q) {
+    params.push(`%${opts.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(id ILIKE $${params.length} OR kind ILIKE $${params.length} OR dataset_id ILIKE $${params.length})`);
+  }
+  if (opts.status === "unkeyed") where.push(`public_key IS NULL`);
+  else if (opts.status) {
+    params.push(opts.status);
+    where.push(`public_key IS NOT NULL AND status = $${params.length}`);
+  }
+  const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM device ${w}`, params);
+  const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
+  const rows = await db.sql.query<{
+    id: string;
+    kind: string;
+    department_id: string;
+    dataset_id: string;
+    status: string;
+    status_reason: string | null;
+    public_key: Uint8Array | null;
+    last_seq: number;
+    lon: number;
+    lat: number;
+    updated_at: Date;
+  }>(
+    `SELECT id, kind, department_id, dataset_id, status, status_reason, public_key, last_seq, lon, lat, updated_at
+       FROM device ${w} ORDER BY updated_at DESC, id LIMIT ${limit} OFFSET ${Math.max(0, opts.offset ?? 0)}`,
+    params,
+  );
+  return {
+    total: Number(n),
+    devices: rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      departmentId: r.department_id,
+      datasetId: r.dataset_id,
+      status: r.public_key ? r.status : "unkeyed",
+      statusReason: r.status_reason,
+      keyFingerprint: keyFingerprint(r.public_key),
+      lastSeq: Number(r.last_seq),
+      location: [r.lon, r.lat],
+      updatedAt: new Date(r.updated_at).toISOString(),
+    })),
+  };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { checkValues, isCanonicalInstant } from "./values-schema";
+
+const traffic = { segmentId: "seg-1", speedKmh: 42.5, flowVehH: 800, occupancy: 0.2 };
+const incident = {
+  incidentId: "inc-1",
+  type: "accident",
+  severity: 2,
+  status: "reported",
+  startedAt: "2026-05-01T08:00:00.000Z",
+  endedAt: "2026-05-01T09:00:00.000Z",
+  segmentId: "seg-1",
+  lanesBlocked: 1,
+};
+const check = (ds: string, v: Record<string, unknown>) => {
+  const r = checkValues(ds, v);
+  return r ? `${r.reason} ${r.path}` : "ok";
+};
+
+describe("checkValues against the dataset schemas of lib/city", () => {
+  it("accepts valid values, with optional fields left out", () => {
+    expect(check("traffic.flow", traffic)).toBe("ok");
+    expect(check("safety.incidents", incident)).toBe("ok");
+    expect(check("energy.load", { meter: "feeder", loadMw: 3.2, utilisation: 0.5, voltageKv: 10.4 })).toBe("ok");
+    expect(check("reports.citizen", { serviceCode: "streetlight", description: "路灯坏了 😀", status: "open" })).toBe("ok");
+  });
+
+  it("refuses values outside the physical range, naming the field", () => {
+    expect(check("traffic.flow", { ...traffic, speedKmh: 131 })).toBe("out_of_range values.speedKmh");
+    expect(check("traffic.flow", { ...traffic, speedKmh: -1 })).toBe("out_of_range values.speedKmh");
+    expect(check("traffic.flow", { ...traffic, occupancy: 1.0001 })).toBe("out_of_range values.occupancy");
+    expect(check("safety.incidents", { ...incident, severity: 4 })).toBe("out_of_range values.severity");
+    expect(checkValues("traffic.flow", { ...traffic, speedKmh: 250 })?.message).toBe("values.speedKmh = 250 is outside the physical range 0..130 km/h");
+  });
+
+  it("refuses wrong types, missing fields, non-integers and values outside an enum", () => {
+    expect(check("traffic.flow", { ...traffic, speedKmh: "fast" })).toBe("schema values.speedKmh");
+    expect(check("traffic.flow", { ...traffic, flowVehH: 800.5 })).toBe("schema values.flowVehH");
+    const { occupancy: _o, ...missing } = traffic;
+    expect(check("traffic.flow", missing)).toBe("schema values.occupancy");
+    expect(checkValues("traffic.flow", missing)?.message).toBe("values.occupancy is required by dataset traffic.flow");
+    expect(check("safety.incidents", { ...incident, type: "alien" })).toBe("schema values.type");
+    expect(check("safety.incidents", { ...incident, startedAt: "yesterday" })).toBe("schema values.startedAt");
+    expect(check("safety.cameras", { online: "yes", vehiclesPerMin: 1, pedestriansPerMin: 1, alert: "none" })).toBe("schema values.online");
+  });
+
+  it("refuses unknown fields and unknown datasets", () => {
+    expect(check("traffic.flow", { ...traffic, colour: "red" })).toBe("unknown_field values.colour");
+    expect(check("traffic.flow", { ...traffic, ["__proto__"]: 1 })).toBe("unknown_field values.__proto__");
+    expect(check("traffic.flow", JSON.parse(`{"segmentId":"s","speedKmh":1,"flowVehH":1,"occupancy":0,"__proto__":1}`))).toBe("unknown_field values.__proto__");
+    expect(check("weather.rain", {})).toBe("schema dataset");
+  });
+
+  it("refuses strings PostgreSQL's jsonb cannot hold", () => {
+    expect(check("reports.citizen", { serviceCode: "a", description: "nul\u0000byte", status: "open" })).toBe("schema values.description");
+    expect(check("reports.citizen", { serviceCode: "a", description: "lone \ud800 surrogate", status: "open" })).toBe("schema values.description");
+    expect(check("reports.citizen", { serviceCode: "a", description: "x".repeat(5000), status: "open" })).toBe("schema values.description");
+  });
+
+  it("knows the canonical instant form", () => {
+    expect(isCanonicalInstant("2026-05-01T08:00:00.000Z")).toBe(true);
+    expect(isCanonicalInstant("2026-05-01T08:00:00Z")).toBe(false);
+    expect(isCanonicalInstant("2026-13-01T08:00:00.000Z")).toBe(false);
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { signerFromSeed } from "../runtime/simulator-keys";
+import { createVerifier, inlineVerifier, type VerifyItem } from "./verifier";
+
+const signers = Array.from({ length: 8 }, (_, i) => signerFromSeed(new Uint8Array(32).fill(i + 1)));
+
+function items(n: number): { items: VerifyItem[]; want: number[] } {
+  const out: VerifyItem[] = [];
+  const want: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = signers[i % signers.length];
+    const message = new TextEncoder().encode(`message ${i} ✓`);
+    const signature = s.sign(message);
+    const kind = i % 5;
+    if (kind === 0) signature[3] ^= 1; // forged
+    const key = kind === 1 ? signers[(i + 1) % signers.length].publicKey : s.publicKey; // wrong key
+    out.push({ device: `dev-${i % signers.length}`, key, message, signature: kind === 2 ? signature.subarray(0, 63) : signature });
+    want.push(kind <= 2 ? 0 : 1);
+  }
+  return { items: out, want };
+}
+
+describe("signature verification", () => {
+  it("verifies in order on worker threads, with keys that change under the same device id", async () => {
+    const v = createVerifier({ threads: 2 });
+    try {
+      expect(v.threads).toBe(2);
+      const { items: its, want } = items(1000);
+      expect([...(await v.verify(its))]).toEqual(want);
+      // Not a valid curve point: never verifies, never throws.
+      const bad = { device: "dev-x", key: new Uint8Array(32).fill(0xff), message: new Uint8Array(1), signature: new Uint8Array(64) };
+      expect([...(await v.verify([bad]))]).toEqual([0]);
+      expect([...(await v.verify([]))]).toEqual([]);
+    } finally {
+      await v.close();
+    }
+  });
+
+  it("gives the same answers on the calling thread", async () => {
+    const { items: its, want } = items(200);
+    expect([...(await inlineVerifier().verify(its))]).toEqual(want);
+  });
+});
