@@ -174,6 +174,9 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
   return { outcomes: outcomes as Outcome[], stored };
 }
 
+// PostgreSQL text cannot hold U+0000; dead letters keep any text they were given, made storable.
+const storable = (s: string | null | undefined, max: number): string | null => (s == null ? null : s.replaceAll("\u0000", "\ufffd").slice(0, max));
+
 /** Inserts dead letters with the ids given (taken from the sequence by the caller). */
 export async function insertDeadLetters(tx: SqlTx, rows: readonly (DeadLetterBase & { id: number; refusal: Refusal })[]): Promise<void> {
   if (rows.length === 0) return;
@@ -185,15 +188,15 @@ export async function insertDeadLetters(tx: SqlTx, rows: readonly (DeadLetterBas
     [
       rows.map((r) => r.id),
       rows.map((r) => r.source.transport),
-      rows.map((r) => r.source.detail.slice(0, 512)),
+      rows.map((r) => storable(r.source.detail, 512)),
       rows.map((r) => hex(r.raw)),
       rows.map((r) => r.rawSize),
       rows.map((r) => r.refusal.reason),
-      rows.map((r) => r.refusal.message.slice(0, 2000)),
-      rows.map((r) => r.refusal.path ?? null),
-      rows.map((r) => (r.refusal.device ?? r.deviceId ?? null)?.slice(0, 256) ?? null),
-      rows.map((r) => r.refusal.department ?? r.departmentId ?? null),
-      rows.map((r) => r.gatewayDeviceId ?? null),
+      rows.map((r) => storable(r.refusal.message, 2000)),
+      rows.map((r) => storable(r.refusal.path, 256)),
+      rows.map((r) => storable(r.refusal.device ?? r.deviceId, 256)),
+      rows.map((r) => storable(r.refusal.department ?? r.departmentId, 64)),
+      rows.map((r) => storable(r.gatewayDeviceId, 256)),
     ],
   );
 }

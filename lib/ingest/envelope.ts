@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { z } from "zod";
+import { hasControlChars } from "./values-schema";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { fromBase64, toBase64 } from "../ledger/encoding";
 import { isCanonicalInstant } from "./values-schema";
@@ -31,7 +32,7 @@ const Id = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+  .refine((s) => !hasControlChars(s), "must not contain control characters");
 
 const WireEnvelope = z.strictObject({
   device: Id,

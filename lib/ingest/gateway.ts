@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasControlChars } from "./values-schema";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { toBase64, toHex } from "../ledger/encoding";
 import { leafHash, rootFromLeafHashes } from "../ledger/merkle";
@@ -24,7 +25,7 @@ export const GatewayBatchShape = z.strictObject({
     .string()
     .min(1)
     .max(256)
-    .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters"),
+    .refine((s) => !hasControlChars(s), "must not contain control characters"),
   batchRoot: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
   signature: z.string().max(200),
   readings: z.array(z.unknown()).min(1).max(MAX_BATCH_READINGS),

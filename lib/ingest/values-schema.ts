@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DATASETS } from "../city/datasets";
 import type { FieldSpec } from "../city/types";
+import { loneSurrogateIndex } from "../ledger/encoding";
 import { refuse, type Refusal } from "./refusal";
 
 /** The canonical `Date.prototype.toISOString()` form: four-digit year, milliseconds, Z. */
@@ -14,13 +15,22 @@ export function isCanonicalInstant(s: string): boolean {
 }
 
 export const MAX_STRING = 4096;
+/** True if `s` holds a C0 control character or DEL. */
+export function hasControlChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 // PostgreSQL's jsonb cannot hold U+0000, and a lone surrogate has no UTF-8 form.
-const BAD_CHARS = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const storableText = (s: string) => !s.includes("\u0000") && loneSurrogateIndex(s) < 0;
 
 const text = z
   .string()
   .max(MAX_STRING, `must be at most ${MAX_STRING} characters`)
-  .refine((s) => !BAD_CHARS.test(s), "must not contain U+0000 or lone surrogates");
+  .refine(storableText, "must not contain U+0000 or lone surrogates");
 
 function fieldSchema(f: FieldSpec): z.ZodType {
   if (f.type === "boolean") return z.boolean();
