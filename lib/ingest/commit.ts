@@ -142,7 +142,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
   const stored = accepted.map(({ cand }) => (cand.batch ? { ...cand.reading, gatewayBatchId: cand.batch.id ?? null } : cand.reading));
   let first = 0;
   if (stored.length) {
-    first = await appendEntries(tx, readingEntries(stored));
+    first = await appendEntries(tx, readingEntries(stored, { checked: true }));
     await insertReadings(tx, stored, first);
     await tx.query(`UPDATE device d SET last_seq = u.s FROM unnest($1::text[], $2::int8[]) AS u(id, s) WHERE d.id = u.id`, [
       [...lastSeq.keys()],

@@ -221,7 +221,7 @@ export class Intake {
     const p = parseSignedEnvelope(value, this.now());
     if (isRefusal(p)) return { kind: "refusal", refusal: p, ...b };
     const e = p.envelope;
-    const dev = await this.devices.get(e.device);
+    const dev = this.devices.peek(e.device) ?? (await this.devices.get(e.device));
     const no = this.deviceRefusal(e.device, dev) ?? this.contentRefusal(p, dev!, ctx, ctx.topicDepartment ?? dev!.departmentId);
     if (no) return { kind: "refusal", refusal: no, ...b, departmentId: dev?.departmentId ?? b.departmentId };
     let bytes: Uint8Array;
@@ -313,7 +313,7 @@ export class Intake {
         cands.push({ kind: "refusal", refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt"), ...b });
         continue;
       }
-      const dev = await this.devices.get(e.device);
+      const dev = this.devices.peek(e.device) ?? (await this.devices.get(e.device));
       const no = this.deviceRefusal(e.device, dev) ?? this.contentRefusal(p, dev!, { source: ctx.source }, gw!.departmentId);
       if (no) {
         cands.push({ kind: "refusal", refusal: no, ...b });

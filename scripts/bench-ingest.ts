@@ -1,0 +1,252 @@
+// npm run bench:ingest – signed ingest figures on this machine, on PGlite and on PostgreSQL.
+// Prints figures; it asserts nothing. Devices and gateways sign before the clock starts
+// (on a real deployment they are other machines); the console's work is timed end to end:
+// transport, parse, schema, signature verification on worker threads, storage with ledger
+// leaves, with the log integrating and checkpointing every second as in production.
+import crypto from "node:crypto";
+import http from "node:http";
+import os from "node:os";
+import { Readable } from "node:stream";
+import mqtt, { type MqttClient } from "mqtt";
+import { generateCity } from "../lib/city";
+import type { Device } from "../lib/city/types";
+import type { Db } from "../lib/db/client";
+import { setDb } from "../lib/db/client";
+import { seedCity } from "../lib/runtime/seed";
+import { signerFromSeed, type DeviceSigner } from "../lib/runtime/simulator-keys";
+import { registerDeviceKeys } from "../lib/devices/register-devices";
+import { unsafeRegisterNewDevices } from "../lib/devices/register-device";
+import { Intake } from "../lib/ingest/intake";
+import { setIntake } from "../lib/ingest/intake-instance";
+import { ingestHttpBatch } from "../lib/ingest/ingest-http";
+import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
+import { signGatewayBatch } from "../lib/ingest/gateway";
+import { startEmbeddedBroker } from "../lib/mqtt/embedded-broker";
+import { readingsTopic } from "../lib/mqtt/topics";
+import { webCryptoEd25519 } from "../lib/ledger/ed25519";
+import { generateNoteKey, SIG_TYPE_ED25519 } from "../lib/ledger/note";
+import { SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
+import { createLogPublisher, runEvery } from "../lib/log/log-service";
+import { inProcessWitness } from "../lib/log/witnesses";
+import { benchDb } from "./bench/bench-db";
+import { fmt, percentile } from "./bench/stats";
+
+const SIGNED = Number(process.env.BENCH_SIGNED ?? 40_000);
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 200);
+const BATCH = 500;
+const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 2000);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+
+const city = generateCity({ seed: "bench", size: 1 });
+const devices = city.devices;
+const signers = new Map<string, DeviceSigner>(devices.map((d) => [d.id, signerFromSeed(new Uint8Array(crypto.createHash("sha256").update(`bench/${d.id}`).digest()))]));
+// Nine gateways, three per department, each serving a third of its department's devices.
+const gateways = ["traffic", "energy", "safety"].flatMap((dept) =>
+  [0, 1, 2].map((part) => ({ id: `gw-${dept}-${part}`, dept, part, signer: signerFromSeed(new Uint8Array(crypto.createHash("sha256").update(`bench/gw/${dept}/${part}`).digest())) })),
+);
+
+function valuesFor(d: Device, i: number): Envelope["values"] {
+  switch (d.datasetId) {
+    case "traffic.flow":
+      return { segmentId: (d as { segmentId: string }).segmentId, speedKmh: 20 + (i % 80), flowVehH: 100 + (i % 1000), occupancy: (i % 90) / 100 };
+    case "energy.load":
+      return d.kind === "feeder-meter" ? { meter: "feeder", loadMw: (i % 30) + 0.5, utilisation: (i % 100) / 100, voltageKv: 10.2 } : { meter: "production", source: "solar", productionMw: i % 50, capacityFactor: (i % 100) / 100 };
+    case "safety.cameras":
+      return { online: true, vehiclesPerMin: i % 100, pedestriansPerMin: i % 50, alert: "none" };
+    default:
+      return { incidentId: `inc-${i}`, type: "accident", severity: 1 + (i % 3), status: "reported", startedAt: "2026-05-01T00:00:00.000Z", endedAt: "2026-05-01T01:00:00.000Z", segmentId: "s", lanesBlocked: 1 };
+  }
+}
+
+const seqOf = new Map<string, number>();
+const T0 = Date.now() - 3_600_000;
+function envelope(d: Device, observedAt?: string): Envelope {
+  const seq = (seqOf.get(d.id) ?? 0) + 1;
+  seqOf.set(d.id, seq);
+  return { device: d.id, dataset: d.datasetId, seq, observedAt: observedAt ?? new Date(T0 + seq * 1000).toISOString(), location: d.location, values: valuesFor(d, seq) };
+}
+const sign = (e: Envelope) => signEnvelope(e, signers.get(e.device)!.sign);
+
+async function setUp(db: Db) {
+  setDb(db);
+  await seedCity(db, city);
+  await registerDeviceKeys(db.sql, devices.map((d) => ({ device: d.id, publicKey: signers.get(d.id)!.publicKey })));
+  await unsafeRegisterNewDevices(db.sql, gateways.map((g) => ({ id: g.id, departmentId: g.dept, datasetId: "*", kind: "gateway" as const, location: city.center, publicKey: g.signer.publicKey })));
+  const ed = webCryptoEd25519();
+  const origin = "bench.city-brain.example/ledger";
+  const logKey = await generateNoteKey(ed, origin, SIG_TYPE_ED25519);
+  const witnesses = [];
+  for (const dept of ["traffic", "energy", "safety", "emergency", "citizen"]) {
+    const k = await generateNoteKey(ed, `bench/witness/${dept}`, SIG_TYPE_COSIGNATURE_V1);
+    witnesses.push(await inProcessWitness({ sql: db.sql, department: dept, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin, verifierKey: logKey.verifierKey } }));
+  }
+  const publisher = await createLogPublisher({ sql: db.sql, origin, logSignerKey: logKey.signerKey, witnesses, intervalMs: 1000 });
+  const stopLog = runEvery(1000, publisher.round, (e) => console.log(`  (ledger round failed: ${e.message})`));
+  const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 16 * 1024, maxBatchBytes: 8 * 1024 * 1024 });
+  setIntake(intake);
+  const broker = await startEmbeddedBroker({ intake, port: 0 });
+  const server = http.createServer((req, res) => {
+    const request = new Request(`http://127.0.0.1${req.url}`, {
+      method: req.method,
+      headers: req.headers as Record<string, string>,
+      body: Readable.toWeb(req) as ReadableStream,
+      duplex: "half",
+    } as RequestInit);
+    ingestHttpBatch({ req: request }).then(
+      (r) => res.writeHead(r.status, { "content-type": "application/json" }).end(JSON.stringify(r.body)),
+      (e: Error) => res.writeHead(500).end(e.message),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const httpPort = (server.address() as { port: number }).port;
+  return {
+    intake,
+    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
+    batchUrl: `http://127.0.0.1:${httpPort}/api/ingest/batch`,
+    async stop() {
+      await stopLog();
+      await new Promise<void>((r) => server.close(() => r()));
+      await broker.close();
+      await intake.close();
+      setIntake(null);
+    },
+  };
+}
+
+async function connectAll(url: string): Promise<MqttClient[]> {
+  return Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => mqtt.connectAsync(url, { clientId: `bench-${i}-${process.pid}`, clean: true })));
+}
+
+async function signedOverMqtt(ctx: Awaited<ReturnType<typeof setUp>>) {
+  const msgs = Array.from({ length: SIGNED }, (_, i) => {
+    const d = devices[i % devices.length];
+    return { topic: readingsTopic(d.departmentId, d.datasetId), payload: Buffer.from(JSON.stringify(sign(envelope(d)))) };
+  });
+  const clients = await connectAll(ctx.mqttUrl);
+  const before = ctx.intake.stats().accepted;
+  const t0 = performance.now();
+  // A device's readings go through one connection, in order, as one device would send them.
+  await Promise.all(clients.map((c, ci) => Promise.all(msgs.filter((_, i) => (i % devices.length) % CONNECTIONS === ci).map((m) => c.publishAsync(m.topic, m.payload, { qos: 1 })))));
+  const s = (performance.now() - t0) / 1000;
+  await Promise.all(clients.map((c) => c.endAsync()));
+  const stored = ctx.intake.stats().accepted - before;
+  return { rate: stored / s, stored, seconds: s, refused: ctx.intake.stats().refused };
+}
+
+async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>) {
+  const served = new Map(gateways.map((g) => [g.id, devices.filter((d, i) => d.departmentId === g.dept && i % 3 === g.part)]));
+  const bodies: string[] = [];
+  for (let b = 0; b < BATCHES; b++) {
+    const g = gateways[b % gateways.length];
+    const devs = served.get(g.id)!;
+    const readings = Array.from({ length: BATCH }, (_, i) => sign(envelope(devs[(b * BATCH + i) % devs.length])));
+    bodies.push(JSON.stringify(signGatewayBatch(g.id, readings, g.signer.sign)));
+  }
+  const before = ctx.intake.stats().accepted;
+  const t0 = performance.now();
+  // Nine gateways at once, each sending its batches one after another.
+  await Promise.all(
+    gateways.map(async (_, gi) => {
+      for (let b = gi; b < bodies.length; b += gateways.length) {
+        const res = await fetch(ctx.batchUrl, { method: "POST", headers: { "content-type": "application/json" }, body: bodies[b] });
+        if (res.status !== 200) throw new Error(`batch ${b}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  const stored = ctx.intake.stats().accepted - before;
+  return { rate: stored / s, stored, seconds: s };
+}
+
+/** Devices sign readings at LATENCY_RATE per second; a poller runs the map API's query every 100 ms. */
+async function latency(ctx: Awaited<ReturnType<typeof setUp>>, db: Db) {
+  const traffic = devices.filter((d) => d.datasetId === "traffic.flow");
+  const clients = await connectAll(ctx.mqttUrl);
+  const signedAt = new Map<string, number>();
+  const lat: number[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const rows = await db.sql.query<{ device_id: string; observed_at: Date }>(
+        `SELECT DISTINCT ON (device_id) device_id, observed_at, (payload->>'speedKmh')::float8 AS speed, (payload->>'flowVehH')::float8 AS flow,
+                (payload->>'occupancy')::float8 AS occupancy, leaf_index
+           FROM reading WHERE dataset_id = 'traffic.flow' AND observed_at >= $1 ORDER BY device_id, observed_at DESC`,
+        [new Date(Date.now() - 15 * 60_000).toISOString()],
+      );
+      const now = performance.now();
+      for (const r of rows) {
+        const key = `${r.device_id}@${new Date(r.observed_at).toISOString()}`;
+        const t = signedAt.get(key);
+        if (t !== undefined) {
+          lat.push(now - t);
+          signedAt.delete(key);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const total = LATENCY_RATE * LATENCY_SECONDS;
+  const start = performance.now();
+  const pubs: Promise<unknown>[] = [];
+  let last = 0;
+  for (let i = 0; i < total; i++) {
+    const due = start + (i / LATENCY_RATE) * 1000;
+    const wait = due - performance.now();
+    if (wait > 2) await new Promise((r) => setTimeout(r, wait));
+    const d = traffic[i % traffic.length];
+    let at = Date.now();
+    if (at <= last) at = last + 1; // one observation per millisecond, so each is visible by its time
+    last = at;
+    const observedAt = new Date(at).toISOString();
+    const t = performance.now();
+    const r = sign(envelope(d, observedAt));
+    signedAt.set(`${d.id}@${observedAt}`, t);
+    pubs.push(clients[i % CONNECTIONS].publishAsync(readingsTopic("traffic", "traffic.flow"), JSON.stringify(r), { qos: 1 }));
+  }
+  await Promise.all(pubs);
+  await new Promise((r) => setTimeout(r, 1500));
+  polling = false;
+  await poller;
+  await Promise.all(clients.map((c) => c.endAsync()));
+  // Readings superseded by a newer one of the same device before a poll never show as latest; they are not counted.
+  return { n: lat.length, sent: total, p50: percentile(lat, 50), p99: percentile(lat, 99), max: Math.max(...lat) };
+}
+
+async function main() {
+  const cpu = os.cpus();
+  console.log(`bench:ingest on ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.availableParallelism()} verification threads`);
+  console.log(`city: ${devices.length} devices; ${CONNECTIONS} MQTT connections; readings signed before the clock starts`);
+  const kinds = (process.env.BENCH_TARGETS ?? "pglite,postgresql").split(",") as ("pglite" | "postgresql")[];
+  for (const kind of kinds) {
+    seqOf.clear();
+    const db = await benchDb(kind);
+    if (!db) continue;
+    console.log(`\n== ${kind} ==`);
+    const ctx = await setUp(db);
+    try {
+      const a = SIGNED > 0 ? await signedOverMqtt(ctx) : { rate: 0, stored: 0, seconds: 0 };
+      console.log(`individually signed readings over MQTT (QoS 1, acked after commit): ${fmt(a.rate, 0)} readings/s (${a.stored} in ${fmt(a.seconds, 2)} s)`);
+      const b = BATCHES > 0 ? await gatewayBatchesOverHttp(ctx) : { rate: 0, stored: 0, seconds: 0 };
+      console.log(`gateway batches of ${BATCH} over HTTP: ${fmt(b.rate, 0)} readings/s (${b.stored} in ${fmt(b.seconds, 2)} s)`);
+      const c = LATENCY_SECONDS > 0 ? await latency(ctx, db) : { p50: 0, p99: 0, max: 0, n: 0, sent: 0 };
+      console.log(
+        `signing → visible in the traffic/latest query at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s: p50 ${fmt(c.p50, 0)} ms, p99 ${fmt(c.p99, 0)} ms, max ${fmt(c.max, 0)} ms (${c.n} of ${c.sent} seen as latest)`,
+      );
+      const s = ctx.intake.stats();
+      console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits`);
+    } finally {
+      await ctx.stop();
+      await db.drop();
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
