@@ -7,16 +7,15 @@ import { appendEntries } from "../log/append-entries";
 import { decodePublicKey, deviceEntry, requireEd25519PublicKey } from "./device-entry";
 import { emitDevicesChanged } from "./device-events";
 
-/** Kinds of device the registry accepts; a gateway forwards any dataset of its department ("*"). */
-export const DEVICE_KINDS = ["traffic-sensor", "feeder-meter", "production-meter", "camera", "dispatch-terminal", "gateway", "other"] as const;
-export const GATEWAY_DATASET = "*";
+import { GATEWAY_DATASET, type DeviceKindName } from "./device-kinds";
+export { DEVICE_KINDS, GATEWAY_DATASET } from "./device-kinds";
 
 export type NewDevice = {
   id: string;
   departmentId: string;
   /** The dataset the device writes; "*" for a gateway. */
   datasetId: string;
-  kind: (typeof DEVICE_KINDS)[number];
+  kind: DeviceKindName;
   location: [number, number];
   publicKey: Uint8Array;
   reason?: string;
