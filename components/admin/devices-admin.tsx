@@ -235,7 +235,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
         {v.kind !== "gateway" && field("datasetId", t("admin.devices.dataset"))}
         <label>
           {t("admin.devices.location")}
-          <span className={styles.inline}>
+          <span className={styles.pair}>
             <input aria-label="lon" value={v.lon} onChange={(e) => setV({ ...v, lon: e.target.value })} required inputMode="decimal" placeholder="121.45" />
             <input aria-label="lat" value={v.lat} onChange={(e) => setV({ ...v, lat: e.target.value })} required inputMode="decimal" placeholder="37.46" />
           </span>
