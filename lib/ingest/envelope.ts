@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import { hasControlChars } from "./values-schema";
-import { canonicalJsonBytes } from "../ledger/canonical-json";
+import { fastEnvelopeBytes } from "./fast-canonical";
 import { fromBase64, toBase64 } from "../ledger/encoding";
 import { isCanonicalInstant } from "./values-schema";
 import { refuse, type Refusal } from "./refusal";
@@ -46,7 +46,7 @@ const WireEnvelope = z.strictObject({
 
 /** The canonical bytes a device signs (RFC 8785 JSON of the six envelope fields). */
 export function envelopeBytes(e: Envelope): Uint8Array {
-  return canonicalJsonBytes({ device: e.device, dataset: e.dataset, seq: e.seq, observedAt: e.observedAt, location: [e.location[0], e.location[1]], values: e.values });
+  return fastEnvelopeBytes(e);
 }
 
 /** SHA-256 of the canonical envelope bytes. */

@@ -1,5 +1,5 @@
 import type { Sql, SqlTx } from "../db/sql";
-import { canonicalJsonBytes } from "../ledger/canonical-json";
+import { fastReadingEntryBytes } from "./fast-canonical";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { appendEntries, type NewEntry } from "../log/append-entries";
 
@@ -50,7 +50,7 @@ export function readingEntry(r: AcceptedReading): ReadingEntry {
 export function readingEntries(readings: readonly AcceptedReading[], opts: { checked?: boolean } = {}): NewEntry[] {
   return readings.map((r) => ({
     kind: "reading.v1",
-    bytes: opts.checked ? canonicalJsonBytes(readingEntry(r)) : encodeEntry(readingEntry(r)),
+    bytes: opts.checked ? fastReadingEntryBytes(r) : encodeEntry(readingEntry(r)),
     refTable: "reading",
     refId: `${r.device}:${r.seq}`,
   }));

@@ -34,9 +34,7 @@ const [pglite] = await testTargets().then((t) => t.filter((x) => x.name === "pgl
 function flaky(sql: Sql) {
   const state = { failing: 0 };
   const wrapped: Sql = {
-    mode: sql.mode,
-    query: (t, p) => sql.query(t, p),
-    exec: (t) => sql.exec(t),
+    ...sql,
     transaction: (fn) => {
       if (state.failing > 0) {
         state.failing--;
@@ -44,7 +42,6 @@ function flaky(sql: Sql) {
       }
       return sql.transaction(fn);
     },
-    close: () => sql.close(),
   };
   return { sql: wrapped, state };
 }
