@@ -1,4 +1,5 @@
 import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
 import type { Sql, SqlTx } from "./sql";
 
 // Return int8 as JS strings? No: bigint columns here (leaf indexes, sequence numbers) stay
@@ -47,6 +48,17 @@ export function pgSql(pool: pg.Pool): Sql {
       } catch (e) {
         await client.query("ROLLBACK").catch(() => {});
         throw e;
+      } finally {
+        client.release();
+      }
+    },
+    async copyOut(select) {
+      const client = await pool.connect();
+      try {
+        const stream = client.query(copyTo(`COPY (${select}) TO STDOUT`));
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        return Buffer.concat(chunks).toString("utf8");
       } finally {
         client.release();
       }

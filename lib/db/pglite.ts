@@ -46,6 +46,10 @@ export function pgliteSql(db: PGlite): Sql {
     query: base.query,
     exec: base.exec,
     transaction: (fn) => db.transaction((tx) => fn(asTx(tx))),
+    async copyOut(select) {
+      const res = await db.query(`COPY (${select}) TO '/dev/blob'`);
+      return res.blob ? await res.blob.text() : "";
+    },
     close: () => db.close(),
   };
 }

@@ -1,16 +1,15 @@
 import crypto from "node:crypto";
 import type { Sql } from "../db/sql";
 import { appendLeafHashes, compactRangeRoot, EMPTY_COMPACT_RANGE, type CompactRange } from "../ledger/compact-range";
-import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { bytesEqual, toHex } from "../ledger/encoding";
-import { decodeEntry, encodeEntry } from "../ledger/entries";
-import { leafHash } from "../ledger/merkle";
+import { decodeEntry } from "../ledger/entries";
 import { webCryptoEd25519 } from "../ledger/ed25519";
 import { ed25519NoteVerifier, parseNote } from "../ledger/note";
 import { openCheckpoint } from "../ledger/checkpoint";
 import { ed25519CosignatureVerifier, validCosignatures } from "../ledger/cosignature";
-import { readingEntry } from "../ingest/store-readings";
 import { nodeSha256 } from "./node-hasher";
+import { parseCopyText } from "../db/copy-text";
+import { canonicalEnvelope, canonicalReadingEntry } from "./reading-canonical";
 
 export type Discrepancy = { table: string; id: string; leafIndex: number | null; what: string };
 export type AuditReport = {
@@ -34,27 +33,17 @@ export type AuditOptions = {
   maxReported?: number;
 };
 
-type LeafRow = {
-  leaf_index: number;
-  kind: string;
-  entry: Uint8Array;
-  leaf_hash: Uint8Array;
-  ref_table: string | null;
-  ref_id: string | null;
-  r_id: number | null;
-  dataset_id: string | null;
-  device_id: string | null;
-  seq: number | null;
-  observed_at: Date | null;
-  lon: number | null;
-  lat: number | null;
-  payload: Record<string, number | string | boolean> | null;
-  payload_hash: Uint8Array | null;
-  signature: Uint8Array | null;
-  g_device: string | null;
-  g_root: Uint8Array | null;
-  g_signature: Uint8Array | null;
-};
+// One row of the audit's COPY: the leaf, its entry's hash computed by the database, and the
+// domain row the entry records. Byte fields travel as hex (no line breaks, unlike base64).
+const COLUMNS = `l.leaf_index, l.kind, CASE WHEN l.kind <> 'reading.v1' THEN encode(l.entry, 'hex') END,
+  encode(sha256('\\x00'::bytea || l.entry), 'hex'), encode(l.leaf_hash, 'hex'), l.ref_id,
+  r.id, r.dataset_id, r.device_id, r.seq, (extract(epoch from r.observed_at) * 1000)::int8, r.lon, r.lat, r.payload::text,
+  encode(r.payload_hash, 'hex'), encode(r.signature, 'hex'),
+  g.gateway_device_id, encode(g.batch_root, 'hex'), encode(g.signature, 'hex')`;
+type LeafRow = (string | null)[];
+const F = { index: 0, kind: 1, entryHex: 2, entryHash: 3, leafHash: 4, refId: 5, rId: 6, dataset: 7, device: 8, seq: 9, observedMs: 10, lon: 11, lat: 12, payload: 13, payloadHash: 14, signature: 15, gDevice: 16, gRoot: 17, gSignature: 18 } as const;
+const hexBytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
+const hexToBase64 = (h: string) => Buffer.from(h, "hex").toString("base64");
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -131,20 +120,29 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
 
   const chunk = opts.chunk ?? 20_000;
   let expected = 0;
+  // The database hashes each stored entry (SHA-256 of 0x00 || entry, RFC 9162's leaf hash)
+  // and rows come as COPY text: per-row result objects are what limits a bulk read, most of
+  // all on PGlite. Reading entries are rebuilt from their rows here and compared by leaf
+  // hash; an entry travels whole only when it is not a reading or on a mismatch.
+  const fetchChunk = (from: number) =>
+    sql
+      .copyOut(
+        `SELECT ${COLUMNS} FROM ledger_leaf l LEFT JOIN reading r ON r.leaf_index = l.leaf_index
+           LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
+          WHERE l.leaf_index >= ${Math.trunc(from)} ORDER BY l.leaf_index LIMIT ${Math.trunc(chunk)}`,
+      )
+      .then(parseCopyText);
+  const storedEntry = async (index: number) =>
+    u8((await sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [index]))[0].entry);
+  let pending = fetchChunk(0);
   for (;;) {
-    const rows = await sql.query<LeafRow>(
-      `SELECT l.leaf_index, l.kind, l.entry, l.leaf_hash, l.ref_table, l.ref_id,
-              r.id AS r_id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
-              g.gateway_device_id AS g_device, g.batch_root AS g_root, g.signature AS g_signature
-         FROM ledger_leaf l LEFT JOIN reading r ON r.leaf_index = l.leaf_index
-         LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
-        WHERE l.leaf_index >= $1 ORDER BY l.leaf_index LIMIT $2`,
-      [expected, chunk],
-    );
+    const rows = await pending;
     if (rows.length === 0) break;
+    // Fetch the next chunk while this one is checked.
+    pending = rows.length === chunk ? fetchChunk(Number(rows[rows.length - 1][F.index]) + 1) : Promise.resolve([]);
     const hashes: Uint8Array[] = [];
     for (const row of rows) {
-      const index = Number(row.leaf_index);
+      const index = Number(row[F.index]);
       if (index !== expected) {
         report({ table: "ledger_leaf", id: String(expected), leafIndex: expected, what: `leaves ${expected}..${index - 1} are missing` });
         // The tree cannot be recomputed past a hole; stop here and report what was checked.
@@ -152,43 +150,52 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         return finish();
       }
       expected++;
-      const entry = u8(row.entry);
-      const h = leafHash(nodeSha256, entry);
-      if (!bytesEqual(h, u8(row.leaf_hash))) {
+      const entryHash = row[F.entryHash]!;
+      const h = hexBytes(entryHash);
+      if (entryHash !== row[F.leafHash]) {
         report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `stored leaf hash differs from SHA-256 of the stored entry` });
       }
       hashes.push(h);
-      if (row.kind === "reading.v1") {
+      if (row[F.kind] === "reading.v1") {
         readings++;
-        if (row.r_id == null) {
-          report({ table: "reading", id: row.ref_id ?? "?", leafIndex: index, what: "the reading of this leaf is missing" });
+        if (row[F.rId] === null) {
+          report({ table: "reading", id: row[F.refId] ?? "?", leafIndex: index, what: "the reading of this leaf is missing" });
           continue;
         }
         const envelope = {
-          device: row.device_id!,
-          dataset: row.dataset_id!,
-          seq: Number(row.seq),
-          observedAt: new Date(row.observed_at!).toISOString(),
-          location: [row.lon!, row.lat!] as [number, number],
-          values: row.payload!,
+          device: row[F.device]!,
+          dataset: row[F.dataset]!,
+          seq: Number(row[F.seq]),
+          observedAt: new Date(Number(row[F.observedMs])).toISOString(),
+          location: [Number(row[F.lon]), Number(row[F.lat])] as [number, number],
+          values: JSON.parse(row[F.payload]!) as Record<string, number | string | boolean>,
         };
-        const payloadHash = crypto.createHash("sha256").update(canonicalJsonBytes(envelope)).digest();
-        const id = String(row.r_id);
-        if (!bytesEqual(payloadHash, u8(row.payload_hash!))) {
+        const id = row[F.rId]!;
+        const payloadHashHex = row[F.payloadHash]!;
+        if (crypto.hash("sha256", canonicalEnvelope(envelope), "hex") !== payloadHashHex) {
           report({ table: "reading", id, leafIndex: index, what: "payload, location, time or device differ from what was signed (payload hash mismatch)" });
         }
-        const rebuilt = encodeEntry(
-          readingEntry({
-            ...envelope,
-            payloadHash: u8(row.payload_hash!),
-            signature: u8(row.signature!),
-            gateway: row.g_device ? { device: row.g_device, batchRoot: u8(row.g_root!), signature: u8(row.g_signature!) } : null,
-          }),
-        );
-        if (!bytesEqual(rebuilt, entry)) {
+        // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures),
+        // built from the hex columns directly; its canonical form is the RFC 8785 one
+        // (reading-canonical.test.ts checks that against the generic canonicaliser).
+        const gDevice = row[F.gDevice];
+        const rebuilt = canonicalReadingEntry({
+          kind: "reading.v1",
+          dataset: envelope.dataset,
+          device: envelope.device,
+          seq: envelope.seq,
+          observedAt: envelope.observedAt,
+          payloadHash: payloadHashHex,
+          signature: hexToBase64(row[F.signature]!),
+          ...(gDevice ? { gateway: { device: gDevice, batchRoot: row[F.gRoot]!, signature: hexToBase64(row[F.gSignature]!) } } : {}),
+        });
+        // RFC 9162 leaf hash: SHA-256 of 0x00 || entry (a NUL character is the byte 0x00 in UTF-8).
+        if (crypto.hash("sha256", "\u0000" + rebuilt, "hex") !== entryHash) {
+          const entry = await storedEntry(index);
           let what = "entry bytes differ from the reading row";
           try {
-            what = `ledger entry differs from the reading row in: ${diffFields(decodeEntry(entry) as Record<string, unknown>, decodeEntry(rebuilt) as Record<string, unknown>)}`;
+            const stored = decodeEntry(entry) as Record<string, unknown>;
+            what = `ledger entry differs from the reading row in: ${diffFields(stored, JSON.parse(rebuilt) as Record<string, unknown>)}`;
           } catch (e) {
             what = `ledger entry is not a valid reading.v1 entry: ${(e as Error).message}`;
           }
@@ -196,7 +203,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         }
       } else {
         try {
-          decodeEntry(entry);
+          decodeEntry(hexBytes(row[F.entryHex]!));
         } catch (e) {
           report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
         }

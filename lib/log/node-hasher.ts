@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
 import type { Hasher } from "../ledger/sha256";
 
-/** SHA-256 through node:crypto: the server's fast path (the browser uses lib/ledger/sha256). */
-export const nodeSha256: Hasher = (data) => crypto.createHash("sha256").update(data).digest();
+/** SHA-256 through node:crypto's one-shot hash: the server's fast path (the browser uses lib/ledger/sha256). */
+export const nodeSha256: Hasher = (data) => crypto.hash("sha256", data, "buffer");
