@@ -377,7 +377,7 @@ export const registerDeviceRoute = defineRoute({
   summary: "Register a device with its public key (a device.v1 ledger entry)",
   body: { schema: RegisterDeviceBody },
   responses: {
-    201: { description: "Registered", schema: z.object({ id: z.string() }) },
+    200: { description: "Registered", schema: z.object({ id: z.string() }) },
     401: { description: "Not signed in" },
     403: { description: "Not an admin of the device's department" },
     409: { description: "The id is taken" },

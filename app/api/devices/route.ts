@@ -12,5 +12,5 @@ export const GET = handle(async (req: Request) => {
 });
 export const POST = handle(async (req: Request) => {
   const body = await parseJson(req, RegisterDeviceBody);
-  return Response.json(await registerDevice({ viewer: await viewerFromRequest(req), device: body }), { status: 201 });
+  return Response.json(await registerDevice({ viewer: await viewerFromRequest(req), device: body }));
 });
