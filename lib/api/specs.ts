@@ -461,3 +461,24 @@ export const deadLettersRoute = defineRoute({
     403: { description: "Not an admin of that department" },
   },
 });
+
+export const CheckpointsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe("How many, newest first"),
+  before: Size.optional().describe("Only checkpoints smaller than this size"),
+});
+
+export const checkpointsRoute = defineRoute({
+  method: "get",
+  path: "/api/ledger/checkpoints",
+  tag: "ledger",
+  summary: "Checkpoints, newest first, with their cosignature counts and whether a quorum cosigned them",
+  query: CheckpointsQuery,
+  responses: {
+    200: {
+      description: "Checkpoints",
+      schema: z.object({
+        checkpoints: z.array(z.object({ size: z.number().int(), root: Hex32, createdAt: z.string(), cosignatures: z.number().int(), final: z.boolean() })),
+      }),
+    },
+  },
+});

@@ -1,0 +1,91 @@
+import crypto from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testTargets, type TestTarget } from "../testing/test-databases";
+import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
+import { createLogPublisher } from "./log-service";
+import { inProcessWitness } from "./witnesses";
+import { auditLedger } from "./audit";
+import { webCryptoEd25519 } from "../ledger/ed25519";
+import { generateNoteKey, SIG_TYPE_ED25519 } from "../ledger/note";
+import { SIG_TYPE_COSIGNATURE_V1 } from "../ledger/cosignature";
+import { canonicalJsonBytes } from "../ledger/canonical-json";
+
+const targets = await testTargets();
+const ORIGIN = "audit.city-brain.example/ledger";
+
+function reading(seq: number): AcceptedReading {
+  const envelope = {
+    device: `trf-${String(seq % 7).padStart(6, "0")}`,
+    dataset: "traffic.flow",
+    seq,
+    observedAt: new Date(1_790_000_000_000 + seq * 1000).toISOString(),
+    location: [121.4 + seq / 1e5, 37.45] as [number, number],
+    values: { segmentId: `seg-${seq % 7}`, speedKmh: 30 + (seq % 17) * 1.5, flowVehH: 400 + seq, occupancy: 0.125, note: "烟台 ✓" },
+  };
+  const bytes = canonicalJsonBytes(envelope);
+  return { ...envelope, payloadHash: crypto.createHash("sha256").update(bytes).digest(), signature: new Uint8Array(crypto.randomBytes(64)) };
+}
+
+describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger audit on %s", (_n, target) => {
+  let db: Awaited<ReturnType<TestTarget["open"]>>;
+  let opts: Parameters<typeof auditLedger>[1];
+
+  beforeAll(async () => {
+    db = await target.open();
+    const ed = webCryptoEd25519();
+    const log = await generateNoteKey(ed, ORIGIN, SIG_TYPE_ED25519);
+    const wk = await Promise.all([0, 1, 2].map((i) => generateNoteKey(ed, `audit/witness/${i}`, SIG_TYPE_COSIGNATURE_V1)));
+    const witnesses = await Promise.all(
+      wk.map((k, i) => inProcessWitness({ sql: db.sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: ORIGIN, verifierKey: log.verifierKey } })),
+    );
+    const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: log.signerKey, witnesses, intervalMs: 1000 });
+    for (const [from, n] of [[0, 300], [300, 1], [301, 2500]]) {
+      await storeReadings(db.sql, Array.from({ length: n }, (_, i) => reading(from + i)));
+      await publisher.round();
+    }
+    opts = { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2, chunk: 1000 };
+  });
+  afterAll(async () => db?.drop());
+
+  it("is clean on an untouched ledger and counts what it checked", async () => {
+    const r = await auditLedger(db.sql, opts);
+    expect(r.discrepancies).toEqual([]);
+    expect(r).toMatchObject({ ok: true, leaves: 2801, readings: 2801, checkpoints: 3, cosignatures: 9, belowQuorum: 0 });
+  });
+
+  it("names a changed reading byte, a changed leaf hash and a changed checkpoint", async () => {
+    const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT id, leaf_index FROM reading WHERE seq = 1234`);
+    await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only; ALTER TABLE checkpoint DISABLE TRIGGER checkpoint_append_only;`);
+    try {
+      // One byte of a stored reading: speed 45.0 becomes 46.0.
+      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb(((payload->>'speedKmh')::float8 + 1))) WHERE id = $1`, [victim.id]);
+      // One leaf hash: flip its first byte.
+      await db.sql.query(`UPDATE ledger_leaf SET leaf_hash = set_byte(leaf_hash, 0, (get_byte(leaf_hash, 0) + 1) % 256) WHERE leaf_index = 42`);
+      // One checkpoint: its signed note claims another root.
+      await db.sql.query(`UPDATE checkpoint SET note = replace(note, split_part(note, E'\\n', 3), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=') WHERE size = 301`);
+    } finally {
+      await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only; ALTER TABLE checkpoint ENABLE TRIGGER checkpoint_append_only;`);
+    }
+    const r = await auditLedger(db.sql, opts);
+    expect(r.ok).toBe(false);
+    expect(r.discrepancies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ table: "reading", id: String(victim.id), leafIndex: Number(victim.leaf_index), what: expect.stringContaining("payload hash mismatch") }),
+        expect.objectContaining({ table: "ledger_leaf", id: "42", leafIndex: 42, what: expect.stringContaining("leaf hash") }),
+        expect.objectContaining({ table: "checkpoint", id: "301", what: expect.stringContaining("does not verify") }),
+      ]),
+    );
+    expect(r.discrepancyCount).toBe(3);
+  });
+
+  it("names a deleted reading", async () => {
+    const [victim] = await db.sql.query<{ leaf_index: number; device_id: string; seq: number }>(`SELECT leaf_index, device_id, seq FROM reading WHERE seq = 2000`);
+    await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only`);
+    await db.sql.query(`DELETE FROM reading WHERE seq = 2000`);
+    await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);
+    const r = await auditLedger(db.sql, opts);
+    expect(r.discrepancies).toContainEqual(
+      expect.objectContaining({ table: "reading", id: `${victim.device_id}:${victim.seq}`, leafIndex: Number(victim.leaf_index), what: "the reading of this leaf is missing" }),
+    );
+  });
+});
