@@ -16,7 +16,7 @@ type Row = { id: string; department_id: string; dataset_id: string; kind: string
 const NEGATIVE_TTL_MS = 2000;
 const REFRESH_MS = 2000;
 /** Rows changed this long before the newest change seen are read again, so a late commit is not missed. */
-const REFRESH_OVERLAP_MS = 60_000;
+const REFRESH_OVERLAP_MS = 10_000;
 
 const toInfo = (r: Row): DeviceInfo => ({
   id: r.id,
