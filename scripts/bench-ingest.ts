@@ -119,7 +119,7 @@ async function setUp(db: Db) {
 }
 
 /** Runs the load in a separate process (devices and gateways are other machines) and returns its elapsed time. */
-async function loadFromChild(mode: "mqtt" | "http", url: string, lanes: number, lines: object[]): Promise<number> {
+async function loadFromChild(mode: "mqtt" | "http" | "ndjson", url: string, lanes: number, lines: object[]): Promise<number> {
   const file = path.join(os.tmpdir(), `bench-ingest-${process.pid}-${mode}.ndjson`);
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
   const child = spawn(process.execPath, [path.resolve("scripts/bench/load-client.mjs"), mode, url, String(lanes), file], { stdio: ["pipe", "pipe", "inherit"] });
@@ -148,6 +148,26 @@ async function signedOverMqtt(ctx: Awaited<ReturnType<typeof setUp>>) {
   const s = await loadFromChild("mqtt", ctx.mqttUrl, CONNECTIONS, msgs.map((m, i) => ({ lane: i % devices.length, topic: m.topic, payload: m.payload.toString() })));
   const stored = ctx.intake.stats().accepted - before;
   return { rate: stored / s, stored, seconds: s, refused: ctx.intake.stats().refused };
+}
+
+async function signedOverNdjson(ctx: Awaited<ReturnType<typeof setUp>>) {
+  const LINES = 1000;
+  const LANES = 4;
+  // Each lane carries a fixed quarter of the devices, so a device's readings stay in order.
+  const perLane: string[][] = Array.from({ length: LANES }, () => []);
+  for (let i = 0; i < SIGNED; i++) {
+    const di = i % devices.length;
+    perLane[di % LANES].push(JSON.stringify(sign(envelope(devices[di]))));
+  }
+  const bodies = perLane.flatMap((lines, lane) => {
+    const out: { lane: number; body: string }[] = [];
+    for (let i = 0; i < lines.length; i += LINES) out.push({ lane, body: lines.slice(i, i + LINES).join("\n") });
+    return out;
+  });
+  const before = ctx.intake.stats().accepted;
+  const s = await loadFromChild("ndjson", ctx.batchUrl, LANES, bodies);
+  const stored = ctx.intake.stats().accepted - before;
+  return { rate: stored / s, stored, seconds: s };
 }
 
 async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>) {
@@ -234,6 +254,8 @@ async function main() {
     try {
       const a = SIGNED > 0 ? await signedOverMqtt(ctx) : { rate: 0, stored: 0, seconds: 0 };
       console.log(`individually signed readings over MQTT (QoS 1, acked after commit): ${fmt(a.rate, 0)} readings/s (${a.stored} in ${fmt(a.seconds, 2)} s)`);
+      const n = SIGNED > 0 ? await signedOverNdjson(ctx) : { rate: 0, stored: 0, seconds: 0 };
+      console.log(`individually signed readings over HTTP NDJSON (1,000 per request, 4 senders): ${fmt(n.rate, 0)} readings/s (${n.stored} in ${fmt(n.seconds, 2)} s)`);
       const b = BATCHES > 0 ? await gatewayBatchesOverHttp(ctx) : { rate: 0, stored: 0, seconds: 0 };
       console.log(`gateway batches of ${BATCH} over HTTP: ${fmt(b.rate, 0)} readings/s (${b.stored} in ${fmt(b.seconds, 2)} s)`);
       const c = LATENCY_SECONDS > 0 ? await latency(ctx, db) : { p50: 0, p99: 0, max: 0, n: 0, sent: 0 };

@@ -1,6 +1,7 @@
 // A load generator in its own process, as devices and gateways are other machines:
 //   node load-client.mjs mqtt <url> <connections> <file.ndjson>   lines {"topic","payload"}
-//   node load-client.mjs http <url> <concurrency> <file.ndjson>    lines {"lane","body"}
+//   node load-client.mjs http <url> <concurrency> <file.ndjson>    lines {"lane","body"}  (JSON bodies)
+//   node load-client.mjs ndjson <url> <concurrency> <file.ndjson>  lines {"lane","body"}  (NDJSON bodies)
 // Waits for "go" on stdin, sends everything (MQTT QoS 1 waits for every PUBACK; HTTP each
 // lane posts its bodies in order), then prints {"ms": elapsed, "errors": n} and exits.
 import fs from "node:fs";
@@ -33,7 +34,7 @@ async function run() {
   await Promise.all(
     [...lanes.values()].map(async (bodies) => {
       for (const body of bodies) {
-        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+        const res = await fetch(url, { method: "POST", headers: { "content-type": mode === "ndjson" ? "application/x-ndjson" : "application/json" }, body });
         if (res.status !== 200) errors++;
         await res.arrayBuffer();
       }
