@@ -40,7 +40,6 @@ const COLUMNS = `l.leaf_index, l.kind, CASE WHEN l.kind <> 'reading.v1' THEN enc
   r.id, r.dataset_id, r.device_id, r.seq, (extract(epoch from r.observed_at) * 1000)::int8, r.lon, r.lat, r.payload::text,
   encode(r.payload_hash, 'hex'), encode(r.signature, 'hex'),
   g.gateway_device_id, encode(g.batch_root, 'hex'), encode(g.signature, 'hex')`;
-type LeafRow = (string | null)[];
 const F = { index: 0, kind: 1, entryHex: 2, entryHash: 3, leafHash: 4, refId: 5, rId: 6, dataset: 7, device: 8, seq: 9, observedMs: 10, lon: 11, lat: 12, payload: 13, payloadHash: 14, signature: 15, gDevice: 16, gRoot: 17, gSignature: 18 } as const;
 const hexBytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
 const hexToBase64 = (h: string) => Buffer.from(h, "hex").toString("base64");
