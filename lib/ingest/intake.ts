@@ -90,24 +90,25 @@ export class Intake {
 
   /** One signed reading (JSON bytes). */
   submitReading(raw: Uint8Array, ctx: MessageContext): Promise<Outcome> {
+    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, this.opts.maxMessageBytes), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
     return this.enqueue(async () => {
-      const base: DeadLetterBase = { source: ctx.source, raw, rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
       if (raw.length > this.opts.maxMessageBytes) return [oversize(base, raw, this.opts.maxMessageBytes)];
       const parsed = parseJsonBytes(raw);
       if (isRefusal(parsed)) return [{ kind: "refusal", refusal: parsed, ...base }];
       return [await this.prepareSigned(parsed.value, base, ctx)];
-    }).then((o) => o[0]);
+    }, base).then((o) => o[0]);
   }
 
   /** A message that was too large to read whole: dead-lettered with its first bytes. */
   refuseOversize(prefix: Uint8Array, size: number, limit: number, ctx: MessageContext): Promise<Outcome> {
-    return this.enqueue(async () => [oversize({ source: ctx.source, raw: prefix, rawSize: size, departmentId: ctx.topicDepartment ?? null }, prefix, limit, size)]).then((o) => o[0]);
+    const base: DeadLetterBase = { source: ctx.source, raw: prefix.subarray(0, limit), rawSize: size, departmentId: ctx.topicDepartment ?? null };
+    return this.enqueue(async () => [oversize(base, prefix, limit, size)], base).then((o) => o[0]);
   }
 
   /** A message the transport already refused (e.g. a topic that is not an intake topic): dead-lettered. */
   refuseMessage(raw: Uint8Array, refusal: Refusal, ctx: MessageContext): Promise<Outcome> {
-    const limit = this.opts.maxBatchBytes;
-    return this.enqueue(async () => [{ kind: "refusal", refusal, source: ctx.source, raw: raw.subarray(0, limit), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null }]).then((o) => o[0]);
+    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, this.opts.maxBatchBytes), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
+    return this.enqueue(async () => [{ kind: "refusal", refusal, ...base }], base).then((o) => o[0]);
   }
 
   /** Newline-delimited JSON: one signed reading per line (blank lines are skipped). */
@@ -130,13 +131,14 @@ export class Intake {
   async submitGatewayBatch(raw: Uint8Array, ctx: MessageContext): Promise<BatchOutcome> {
     let gateway: string | null = null;
     let whole = false;
+    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, this.opts.maxBatchBytes), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
     const outs = await this.enqueue(async () => {
-      const base: DeadLetterBase = { source: ctx.source, raw, rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
       const r = await this.prepareBatch(raw, base, ctx);
       gateway = r.gateway;
       whole = r.whole;
       return r.cands;
-    });
+    }, base);
+    if (outs.length === 1 && outs[0].status === "refused" && outs[0].reason === "internal") whole = true;
     return whole ? { gateway, refused: outs[0], readings: [] } : { gateway, refused: null, readings: outs };
   }
 
@@ -156,7 +158,7 @@ export class Intake {
 
   // ---- preparation (parallel) ----
 
-  private enqueue(prepare: () => Promise<Candidate[]>): Promise<Outcome[]> {
+  private enqueue(prepare: () => Promise<Candidate[]>, fallback: DeadLetterBase): Promise<Outcome[]> {
     if (this.closed) return Promise.reject(new AppError("unavailable", "intake is shutting down", "the intake is shutting down; retry later"));
     if (this.queue.length - this.head >= (this.opts.maxQueued ?? 200_000)) {
       return Promise.reject(new AppError("unavailable", "intake queue full", "the intake is busy; retry later"));
@@ -166,8 +168,9 @@ export class Intake {
       this.queue.push(entry);
       prepare()
         .catch((e: Error): Candidate[] => {
-          this.opts.log?.(`intake: preparing a message failed: ${e.message}`);
-          return [{ kind: "refusal", refusal: refuse("internal", "the console could not check this message"), source: { transport: "http", detail: "intake" }, raw: new Uint8Array(0), rawSize: 0 }];
+          // Kept as a dead letter with its raw bytes; if even that cannot be stored, the sender is not acknowledged.
+          this.opts.log?.(`intake: checking a message failed: ${e.message}`);
+          return [{ kind: "refusal", refusal: refuse("internal", `the console could not check this message: ${e.message.slice(0, 200)}`), ...fallback }];
         })
         .then((cands) => {
           entry.cands = cands;
