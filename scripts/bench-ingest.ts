@@ -27,6 +27,7 @@ import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
 import { signGatewayBatch } from "../lib/ingest/gateway";
 import { startEmbeddedBroker } from "../lib/mqtt/embedded-broker";
 import { readingsTopic } from "../lib/mqtt/topics";
+import { discardExternalSessions, startExternalIntake } from "../lib/mqtt/external-intake";
 import { webCryptoEd25519 } from "../lib/ledger/ed25519";
 import { generateNoteKey, SIG_TYPE_ED25519 } from "../lib/ledger/note";
 import { SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
@@ -186,6 +187,31 @@ async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>) {
   return { rate: stored / s, stored, seconds: s };
 }
 
+/** The MQTT_URL mode: the intake subscribed to the machine's Mosquitto (one message per commit, see README). */
+async function signedViaExternalBroker(ctx: Awaited<ReturnType<typeof setUp>>, url: string) {
+  const n = Math.max(500, Math.floor(SIGNED / 20));
+  const ext = startExternalIntake({ intake: ctx.intake, url, clientId: `bench-intake-${process.pid}` });
+  try {
+    for (let i = 0; i < 100 && !ext.connected(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!ext.connected()) return null;
+    await new Promise((r) => setTimeout(r, 300));
+    const msgs = Array.from({ length: n }, (_, i) => {
+      const d = devices[i % devices.length];
+      return { lane: i % devices.length, topic: readingsTopic(d.departmentId, d.datasetId), payload: JSON.stringify(sign(envelope(d))) };
+    });
+    const before = ctx.intake.stats().accepted;
+    const t0 = performance.now();
+    await loadFromChild("mqtt", url, CONNECTIONS, msgs);
+    while (ctx.intake.stats().accepted - before < n && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 20));
+    const s = (performance.now() - t0) / 1000;
+    const stored = ctx.intake.stats().accepted - before;
+    return { rate: stored / s, stored, seconds: s };
+  } finally {
+    await ext.close();
+    await discardExternalSessions(url, `bench-intake-${process.pid}`);
+  }
+}
+
 /** Devices sign readings at LATENCY_RATE per second; a poller runs the map API's query every 100 ms. */
 async function latency(ctx: Awaited<ReturnType<typeof setUp>>, db: Db) {
   const traffic = devices.filter((d) => d.datasetId === "traffic.flow");
@@ -262,6 +288,10 @@ async function main() {
       console.log(
         `signing → visible in the traffic/latest query at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s: p50 ${fmt(c.p50, 0)} ms, p99 ${fmt(c.p99, 0)} ms, max ${fmt(c.max, 0)} ms (${c.n} of ${c.sent} seen as latest)`,
       );
+      const mosquitto = process.env.TEST_MQTT_URL || "mqtt://127.0.0.1:1883";
+      const m = SIGNED > 0 ? await signedViaExternalBroker(ctx, mosquitto).catch(() => null) : null;
+      if (m) console.log(`individually signed readings through Mosquitto (MQTT_URL mode): ${fmt(m.rate, 0)} readings/s (${m.stored} in ${fmt(m.seconds, 2)} s)`);
+      else if (SIGNED > 0) console.log(`(Mosquitto at ${mosquitto} not reachable: MQTT_URL mode not measured)`);
       const s = ctx.intake.stats();
       console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits`);
     } finally {

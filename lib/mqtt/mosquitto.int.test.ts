@@ -7,7 +7,7 @@ import type { Sql } from "../db/sql";
 import { Intake } from "../ingest/intake";
 import { unsafeRevokeDeviceKey } from "../devices/change-device-key";
 import { bytes, freePort, integrateAndAudit, seedIngestFixture, signed, until, type Keyed } from "../ingest/testing/ingest-fixture";
-import { startExternalIntake, type ExternalIntake } from "./external-intake";
+import { discardExternalSessions, startExternalIntake, type ExternalIntake } from "./external-intake";
 import { readingsTopic } from "./topics";
 
 const MQTT_URL = process.env.TEST_MQTT_URL || "mqtt://127.0.0.1:1883";
@@ -71,9 +71,8 @@ describe.skipIf(!!problem)("intake subscribed to the machine's Mosquitto", () =>
   afterAll(async () => {
     await pub?.endAsync(true).catch(() => {});
     await ext?.close().catch(() => {});
-    // Discard the persistent session on the shared broker.
-    const c = await mqtt.connectAsync(MQTT_URL, { clientId, clean: true, reconnectPeriod: 0 }).catch(() => null);
-    await c?.endAsync(true).catch(() => {});
+    // Discard the persistent sessions on the shared broker.
+    await discardExternalSessions(MQTT_URL, clientId);
     await intake?.close();
     await db?.drop();
   });
@@ -89,10 +88,12 @@ describe.skipIf(!!problem)("intake subscribed to the machine's Mosquitto", () =>
     await send({ ...signed(k[1], 1), signature: signed(k[2], 1).signature }); // forged
     await send(signed(k[3], 1)); // revoked
     await send({ ...signed(k[4], 1), device: "trf-nobody" });
-    await until(async () => (await count(`SELECT count(*)::int AS n FROM dead_letter`, [])) >= 4, 15_000, "the dead letters");
+    await pub.publishAsync("city/traffic/readings", Buffer.from(bytes(signed(k[4], 2))), { qos: 1 }); // not an intake topic
+    await until(async () => (await count(`SELECT count(*)::int AS n FROM dead_letter`, [])) >= 5, 15_000, "the dead letters");
     await until(async () => (await count(`SELECT count(*)::int AS n FROM reading WHERE device_id = $1`, [k[0].id])) === 2, 15_000, "the readings");
-    const dead = await db.sql.query<{ reason: string; device_id: string }>(`SELECT reason, device_id FROM dead_letter ORDER BY id`);
-    expect(dead.map((d) => `${d.device_id} ${d.reason}`)).toEqual([`${k[0].id} replay`, `${k[1].id} bad_signature`, `${k[3].id} revoked_key`, `trf-nobody unknown_device`]);
+    const dead = await db.sql.query<{ reason: string; device_id: string; field_path: string }>(`SELECT reason, device_id, field_path FROM dead_letter ORDER BY id`);
+    expect(dead.filter((d) => d.device_id).map((d) => `${d.device_id} ${d.reason}`)).toEqual([`${k[0].id} replay`, `${k[1].id} bad_signature`, `${k[3].id} revoked_key`, `trf-nobody unknown_device`]);
+    expect(dead.filter((d) => !d.device_id).map((d) => `${d.reason} ${d.field_path}`)).toEqual(["schema topic"]);
     expect(intake.stats().duplicates).toBe(1);
   });
 
