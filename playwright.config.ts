@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { E2E_DATA_DIR, E2E_PORT } from "./e2e/config";
+import { E2E_DATA_DIR, E2E_PG_AVAILABLE, E2E_PG_DATA_DIR, E2E_PG_PORT, E2E_PG_URL, E2E_PORT } from "./e2e/config";
 
 // Debian's Chromium (STACK.md): `npx playwright install` cannot download a browser here.
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -37,7 +37,8 @@ export default defineConfig({
     { name: "api", testMatch: /.*\.api\.spec\.ts/ },
     { name: "ui", testMatch: /.*\.ui\.spec\.ts/, use: { viewport: { width: 1400, height: 900 } } },
   ],
-  webServer: {
+  webServer: [
+    {
     // A fresh embedded database for every run, so the tests see a cold start too.
     command: `rm -rf ${dataDir} && mkdir -p ${dataDir} && tsx --import ./e2e/deny-egress.mjs server.ts`,
     url: `http://127.0.0.1:${port}/api/health`,
@@ -54,5 +55,28 @@ export default defineConfig({
       DATABASE_URL: "",
       EGRESS_LOG: `${dataDir}/egress.log`,
     },
-  },
+    },
+    // The same console on PostgreSQL, when the machine has it (always under CI).
+    ...(E2E_PG_AVAILABLE || process.env.CI
+      ? [
+          {
+            command: `rm -rf ${E2E_PG_DATA_DIR} && mkdir -p ${E2E_PG_DATA_DIR} && tsx e2e/create-pg-db.ts && tsx --import ./e2e/deny-egress.mjs server.ts`,
+            url: `http://127.0.0.1:${E2E_PG_PORT}/api/health`,
+            timeout: 180_000,
+            reuseExistingServer: false,
+            stdout: "pipe" as const,
+            env: {
+              PORT: String(E2E_PG_PORT),
+              HOST: "127.0.0.1",
+              DATA_DIR: E2E_PG_DATA_DIR,
+              MQTT_PORT: String(E2E_PG_PORT + 15000),
+              SIM_INTERVAL_MS: "1000",
+              NEXT_TELEMETRY_DISABLED: "1",
+              DATABASE_URL: E2E_PG_URL,
+              EGRESS_LOG: `${E2E_PG_DATA_DIR}/egress.log`,
+            },
+          },
+        ]
+      : []),
+  ],
 });

@@ -26,6 +26,7 @@ export function Header() {
       <nav className="nav">
         {link("/", t("nav.map"))}
         {link("/api-docs", t("nav.api"))}
+        {link("/verify", t("nav.verify"))}
       </nav>
       <LanguageSwitch />
     </header>

@@ -482,3 +482,34 @@ export const checkpointsRoute = defineRoute({
     },
   },
 });
+
+export const LeafParam = z.object({ leaf: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("Ledger leaf index of the reading") });
+export const DownloadQuery = z.object({
+  as: z.enum(["datum", "receipt", "prov"]).default("datum").describe("datum (JSON, verifiable offline), receipt (.tlog-proof) or prov (W3C PROV-JSON)"),
+});
+
+export const provenanceRoute = defineRoute({
+  method: "get",
+  path: "/api/provenance/reading/{leaf}",
+  tag: "provenance",
+  summary: "A reading's provenance trail: device and key registration, gateway, ledger entry, receipts, timeline",
+  params: LeafParam,
+  responses: {
+    200: { description: "The trail, with the downloadable datum once a quorum-cosigned checkpoint holds the reading", schema: z.looseObject({ leafIndex: z.number().int() }) },
+    403: { description: "The viewer may not read the reading's dataset" },
+    404: { description: "No such leaf" },
+  },
+});
+
+export const provenanceDownloadRoute = defineRoute({
+  method: "get",
+  path: "/api/provenance/reading/{leaf}/download",
+  tag: "provenance",
+  summary: "Download a reading as a verifiable datum, its .tlog-proof receipt, or its PROV-JSON trail",
+  params: LeafParam,
+  query: DownloadQuery,
+  responses: {
+    200: { description: "The file (Content-Disposition: attachment)", contentType: "application/octet-stream", schema: z.string() },
+    409: { description: "No quorum-cosigned checkpoint holds the reading yet; retry in a few seconds" },
+  },
+});

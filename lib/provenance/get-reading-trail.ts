@@ -13,6 +13,20 @@ import { DATUM_FORMAT, type Datum } from "./datum";
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
 
+/**
+ * Who read this reading or its dataset, from the access log when the access layer keeps
+ * one (table access_event). Empty when there is none yet.
+ */
+async function listReaders(sql: Sql, datasetId: string, _leafIndex: number) {
+  const [{ t }] = await sql.query<{ t: string | null }>(`SELECT to_regclass('access_event')::text AS t`);
+  if (!t) return [];
+  const rows = await sql.query<{ user_id: string; department_id: string; basis: string; at: Date }>(
+    `SELECT user_id, department_id, basis, created_at AS at FROM access_event WHERE dataset_id = $1 ORDER BY created_at DESC LIMIT 200`,
+    [datasetId],
+  ).catch(() => []);
+  return rows.map((r) => ({ user: r.user_id, department: r.department_id, basis: r.basis, at: new Date(r.at).toISOString() }));
+}
+
 type Final = { size: number; note: string; createdAt: Date };
 
 /** The newest checkpoint a quorum of witnesses cosigned, with its cosignatures in the note. */
@@ -155,6 +169,7 @@ export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number 
       firstCheckpointSize: firstCp ? Number(firstCp.size) : null,
     },
     checkpoint: final ? { size: final.size, note: final.note } : null,
+    readers: await listReaders(sql, r.dataset_id, opts.leafIndex),
     /** null until a quorum-cosigned checkpoint holds the reading (seconds after ingest). */
     datum,
   };
