@@ -115,6 +115,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     const bad = await ingestHttpReading({ req: post("/api/ingest/readings", JSON.stringify(signed(k[7], 2, 200))) });
     expect(bad).toMatchObject({ status: 422, body: { status: "refused", reason: "out_of_range", path: "values.speedKmh", deadLetterId: expect.any(Number) } });
     expect((await ingestHttpReading({ req: post("/api/ingest/readings", "{") })).status).toBe(400);
+    // A seeded device that never had a key registered.
+    const unkeyed = fx.city.devices.find((d) => d.kind === "traffic-sensor" && !k.some((x) => x.id === d.id))!;
+    const nokey = await ingestHttpReading({ req: post("/api/ingest/readings", JSON.stringify(signEnvelope({ ...trafficEnvelope(k[7], 5), device: unkeyed.id }, k[7].signer.sign))) });
+    expect(nokey).toMatchObject({ status: 422, body: { reason: "revoked_key", message: expect.stringContaining("no registered key") } });
     expect((await ingestHttpReading({ req: post("/api/ingest/readings", "y".repeat(5000)) })).status).toBe(413);
 
     const nd = [signed(k[8], 1), signed(k[8], 2), { ...signed(k[8], 3), signature: signed(k[8], 4).signature }].map((r) => JSON.stringify(r)).join("\n") + "\n\n";
