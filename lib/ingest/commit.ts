@@ -91,7 +91,8 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
     const no = (reason: RefusalReason, message: string, path?: string) =>
       dead.push({ i, base: c, refusal: { reason, message, ...(path ? { path } : {}), device: r.device } });
     if (!row) return no("unknown_device", `device ${r.device} is not registered`, "device");
-    if (row.status !== "active" || !row.public_key) return no("revoked_key", `device ${r.device} has no active key (status ${row.status})`, "device");
+    if (!row.public_key) return no("unknown_device", `device ${r.device} has no registered key`, "device");
+    if (row.status !== "active") return no("revoked_key", `the key of device ${r.device} was revoked`, "device");
     // Signed readings were verified with the key the intake saw; it must still be the device's key.
     if (c.key && !sameBytes(c.key, row.public_key)) return no("revoked_key", `the key device ${r.device} signed with was rotated or revoked while the reading was in flight`, "signature");
     const k = `${r.device}\u0000${r.seq}`;

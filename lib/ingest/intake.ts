@@ -201,7 +201,7 @@ export class Intake {
   private deviceRefusal(id: string, dev: DeviceInfo | null): Refusal | null {
     if (!dev) return { ...refuse("unknown_device", `device ${JSON.stringify(id)} is not registered`, "device"), device: id };
     if (dev.status !== "active") return { ...refuse("revoked_key", `the key of device ${id} was revoked`, "device"), device: id, department: dev.departmentId };
-    if (!dev.publicKey) return { ...refuse("revoked_key", `device ${id} has no registered key`, "device"), device: id, department: dev.departmentId };
+    if (!dev.publicKey) return { ...refuse("unknown_device", `device ${id} has no registered key`, "device"), device: id, department: dev.departmentId };
     return null;
   }
 
