@@ -27,6 +27,7 @@ export function Header() {
         {link("/", t("nav.map"))}
         {link("/api-docs", t("nav.api"))}
         {link("/verify", t("nav.verify"))}
+        {link("/audit", t("nav.audit"))}
       </nav>
       <LanguageSwitch />
     </header>

@@ -513,3 +513,57 @@ export const provenanceDownloadRoute = defineRoute({
     409: { description: "No quorum-cosigned checkpoint holds the reading yet; retry in a few seconds" },
   },
 });
+
+export const EntriesQuery = z.object({
+  kind: z.enum(["reading.v1", "device.v1", "grant.v1", "access.v1", "report.v1", "credit.v1", "rule.v1"]).optional().describe("Entry kind"),
+  dataset: z.string().min(1).max(256).optional().describe("Readings of this dataset"),
+  device: z.string().min(1).max(256).optional().describe("Readings of this device"),
+  from: InstantParam.optional().describe("Observed (readings) or sequenced (other entries) at or after"),
+  to: InstantParam.optional().describe("… and before"),
+  before: Size.optional().describe("Only leaves below this index (next page)"),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const entriesRoute = defineRoute({
+  method: "get",
+  path: "/api/ledger/entries",
+  tag: "ledger",
+  summary: "Search ledger entries by kind, dataset, device and time, newest first",
+  query: EntriesQuery,
+  responses: {
+    200: {
+      description: "Entries",
+      schema: z.object({
+        entries: z.array(z.object({ leafIndex: z.number().int(), kind: z.string(), ref: z.string().nullable(), sequencedAt: z.string(), entry: z.record(z.string(), z.unknown()) })),
+      }),
+    },
+  },
+});
+
+const AuditRunSchema = z.object({
+  id: z.number().int(),
+  startedBy: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  done: z.number().int(),
+  total: z.number().int(),
+  report: z.looseObject({ ok: z.boolean() }).nullable(),
+  error: z.string().nullable(),
+});
+
+export const startAuditRoute = defineRoute({
+  method: "post",
+  path: "/api/audit/runs",
+  tag: "audit",
+  summary: "Start a full ledger audit (auditors and sysadmins)",
+  body: { schema: z.object({}).strict(), description: "An empty JSON object" },
+  responses: { 202: { description: "Started", schema: AuditRunSchema }, 401: { description: "Not signed in" }, 403: { description: "Not an auditor" }, 409: { description: "An audit is already running" } },
+});
+
+export const latestAuditRoute = defineRoute({
+  method: "get",
+  path: "/api/audit/runs/latest",
+  tag: "audit",
+  summary: "Progress and report of the latest ledger audit (auditors and sysadmins)",
+  responses: { 200: { description: "The latest run, or null", schema: z.object({ run: AuditRunSchema.nullable() }) }, 401: { description: "Not signed in" }, 403: { description: "Not an auditor" } },
+});

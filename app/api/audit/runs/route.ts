@@ -1,0 +1,11 @@
+// POST /api/audit/runs – start a full ledger audit (auditors)
+import { handle, parseJson } from "@/lib/http/respond";
+import { startAuditRoute } from "@/lib/api/specs";
+import { viewerFromRequest } from "@/lib/access/viewer";
+import { startAuditRun } from "@/lib/log/audit-job";
+
+export const dynamic = "force-dynamic";
+export const POST = handle(async (req: Request) => {
+  await parseJson(req, startAuditRoute.body.schema);
+  return Response.json(await startAuditRun({ viewer: await viewerFromRequest(req) }), { status: 202 });
+});

@@ -1,0 +1,103 @@
+"use client";
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useI18n } from "../i18n/i18n-provider";
+
+type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown> };
+const KINDS = ["reading.v1", "device.v1", "grant.v1", "access.v1", "report.v1", "credit.v1", "rule.v1"];
+
+/** Search the ledger by kind, dataset, device and time; readings link to their provenance. */
+export function EntrySearch() {
+  const { t, locale } = useI18n();
+  const [form, setForm] = useState({ kind: "", dataset: "", device: "", from: "", to: "" });
+  const [query, setQuery] = useState<string>("limit=50");
+  const entries = useQuery({
+    queryKey: ["ledger-entries", query],
+    queryFn: async () => {
+      const res = await fetch(`/api/ledger/entries?${query}`);
+      const body = await res.json();
+      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+      return body as { entries: Entry[] };
+    },
+  });
+  const submit = (before?: number) => {
+    const p = new URLSearchParams({ limit: "50" });
+    for (const [k, v] of Object.entries(form)) if (v) p.set(k, k === "from" || k === "to" ? new Date(v).toISOString() : v);
+    if (before !== undefined) p.set("before", String(before));
+    setQuery(p.toString());
+  };
+  const list = entries.data?.entries ?? [];
+  return (
+    <section data-testid="entry-search">
+      <h2>{t("audit.search")}</h2>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <label>
+          {t("audit.kind")}
+          <select value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })} data-testid="search-kind">
+            <option value="">{t("audit.any")}</option>
+            {KINDS.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("audit.dataset")}
+          <input value={form.dataset} onChange={(e) => setForm({ ...form, dataset: e.target.value })} placeholder="traffic.flow" />
+        </label>
+        <label>
+          {t("audit.device")}
+          <input value={form.device} onChange={(e) => setForm({ ...form, device: e.target.value })} placeholder="trf-000001" data-testid="search-device" />
+        </label>
+        <label>
+          {t("audit.from")}
+          <input type="datetime-local" value={form.from} onChange={(e) => setForm({ ...form, from: e.target.value })} />
+        </label>
+        <label>
+          {t("audit.to")}
+          <input type="datetime-local" value={form.to} onChange={(e) => setForm({ ...form, to: e.target.value })} />
+        </label>
+        <button type="submit" className="button" data-testid="search-submit">
+          {t("audit.searchButton")}
+        </button>
+      </form>
+      {entries.error && <p className="error-box">{(entries.error as Error).message}</p>}
+      {list.length === 0 && entries.data ? (
+        <p className="muted">{t("audit.noEntries")}</p>
+      ) : (
+        <table className="data-table" data-testid="entries">
+          <thead>
+            <tr>
+              <th>{t("audit.leaf")}</th>
+              <th>{t("audit.kind")}</th>
+              <th>{t("audit.sequenced")}</th>
+              <th>{t("audit.entry")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((e) => (
+              <tr key={e.leafIndex}>
+                <td>{e.kind === "reading.v1" ? <a href={`/provenance/reading/${e.leafIndex}`}>{e.leafIndex}</a> : e.leafIndex}</td>
+                <td>{e.kind}</td>
+                <td>{new Date(e.sequencedAt).toLocaleString(locale, { hour12: false })}</td>
+                <td>
+                  <code className="entry-json">{JSON.stringify(e.entry)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {list.length === 50 && (
+        <button type="button" className="button secondary" onClick={() => submit(list[list.length - 1].leafIndex)}>
+          {t("audit.more")}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,104 @@
+"use client";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useI18n } from "../i18n/i18n-provider";
+
+type Run = {
+  id: number;
+  finishedAt: string | null;
+  done: number;
+  total: number;
+  error: string | null;
+  report: null | {
+    ok: boolean;
+    leaves: number;
+    readings: number;
+    checkpoints: number;
+    cosignatures: number;
+    seconds: number;
+    discrepancyCount: number;
+    discrepancies: { table: string; id: string; leafIndex: number | null; what: string }[];
+  };
+};
+
+/** Runs the full audit on the server with live progress, and shows its report. */
+export function FullAudit() {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const latest = useQuery({
+    queryKey: ["audit-run"],
+    queryFn: async () => {
+      const res = await fetch("/api/audit/runs/latest");
+      if (res.status === 401 || res.status === 403) return { forbidden: true as const };
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return (await res.json()) as { run: Run | null };
+    },
+    refetchInterval: (q) => {
+      const d = q.state.data;
+      return d && "run" in d && d.run && !d.run.finishedAt ? 500 : false;
+    },
+  });
+  const data = latest.data;
+  if (data && "forbidden" in data) {
+    return (
+      <section>
+        <h2>{t("audit.full")}</h2>
+        <p className="muted" data-testid="audit-sign-in">{t("audit.signInNeeded")}</p>
+      </section>
+    );
+  }
+  const run = data?.run ?? null;
+  const running = !!run && !run.finishedAt;
+  const start = async () => {
+    await fetch("/api/audit/runs", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    await qc.invalidateQueries({ queryKey: ["audit-run"] });
+  };
+  return (
+    <section data-testid="full-audit">
+      <h2>{t("audit.full")}</h2>
+      <button type="button" className="button" disabled={running} onClick={() => void start()} data-testid="audit-run">
+        {running ? t("audit.running") : t("audit.run")}
+      </button>
+      {run && running && (
+        <div className="progress" data-testid="audit-progress">
+          <div className="progress-bar" style={{ width: `${run.total ? (100 * run.done) / run.total : 0}%` }} />
+          <span>
+            {run.done.toLocaleString()} / {run.total.toLocaleString()}
+          </span>
+        </div>
+      )}
+      {run?.error && <p className="error-box">{run.error}</p>}
+      {run?.report && (
+        <div data-testid="audit-report" data-ok={run.report.ok}>
+          <div className={run.report.ok ? "verdict ok" : "verdict failed"}>
+            {run.report.ok ? `✓ ${t("audit.ok")}` : `✗ ${t("audit.failed")} (${run.report.discrepancyCount})`}
+          </div>
+          <p className="muted">
+            {run.report.leaves.toLocaleString()} / {run.report.readings.toLocaleString()} / {run.report.checkpoints.toLocaleString()} / {run.report.cosignatures.toLocaleString()} {t("audit.summary")} {run.report.seconds.toFixed(1)} s
+          </p>
+          {run.report.discrepancies.length > 0 && (
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th>{t("audit.table")}</th>
+                  <th>{t("audit.row")}</th>
+                  <th>{t("audit.leaf")}</th>
+                  <th>{t("audit.what")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {run.report.discrepancies.map((d, i) => (
+                  <tr key={i}>
+                    <td>{d.table}</td>
+                    <td>{d.id}</td>
+                    <td>{d.leafIndex ?? "—"}</td>
+                    <td>{d.what}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
