@@ -371,13 +371,7 @@ export class Intake {
         this.count(mine);
         e.resolve(mine);
       }
-      if (stored.length && this.opts.onStored) {
-        try {
-          this.opts.onStored(stored);
-        } catch (err) {
-          this.opts.log?.(`intake: onStored failed: ${(err as Error).message}`);
-        }
-      }
+      this.announce(stored);
     } catch (err) {
       await this.storeFailed(group, err as Error);
     }
@@ -401,8 +395,20 @@ export class Intake {
       await this.store(group.slice(mid));
       return;
     }
-    // One message the database refuses: keep it as a dead letter rather than lose it or retry forever.
+    // One message: try once more (the failure may have been passing), then keep it as a dead
+    // letter rather than lose it or retry forever.
     const [entry] = group;
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      const { outcomes, stored } = await commitCandidates(this.opts.sql, entry.cands!);
+      this.counters.commits++;
+      this.count(outcomes);
+      entry.resolve(outcomes);
+      this.announce(stored);
+      return;
+    } catch (again) {
+      err = again as Error;
+    }
     this.opts.log?.(`intake: a message could not be stored (${err.message}); dead-lettered as internal`);
     try {
       const rows = entry.cands!.map((c) => ({ ...c, refusal: refuse("internal", `the console could not store this message: ${err.message.slice(0, 200)}`) }));
@@ -412,6 +418,15 @@ export class Intake {
       entry.resolve(outs);
     } catch (e2) {
       entry.reject(new AppError("unavailable", `could not store: ${(e2 as Error).message}`, "the message could not be stored; retry later"));
+    }
+  }
+
+  private announce(stored: AcceptedReading[]): void {
+    if (!stored.length || !this.opts.onStored) return;
+    try {
+      this.opts.onStored(stored);
+    } catch (err) {
+      this.opts.log?.(`intake: announcing stored readings failed: ${(err as Error).message}`);
     }
   }
 

@@ -98,7 +98,7 @@ describe.skipIf(!!problem)("intake subscribed to the machine's Mosquitto", () =>
   });
 
   it("does not acknowledge a message it could not store; the broker redelivers it after the reconnect", async () => {
-    fail.failing = 2; // the group commit and the dead-letter fallback both fail once
+    fail.failing = 3; // the commit, its retry and the dead-letter fallback all fail once
     await pub.publishAsync(readingsTopic("traffic", "traffic.flow"), Buffer.from(bytes(signed(k[5], 1))), { qos: 1 });
     await until(async () => (await count(`SELECT count(*)::int AS n FROM reading WHERE device_id = $1`, [k[5].id])) === 1, 20_000, "the redelivered reading");
     expect(fail.failing).toBe(0);
