@@ -37,7 +37,11 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
   const keys = useQuery({ queryKey: ["ledger-keys"], queryFn: fetchPublishedKeys, staleTime: 60_000 });
   const verification = useQuery({
     queryKey: ["provenance-verify", leaf, trail.data?.checkpoint?.size],
-    queryFn: () => verifyInBrowser(trail.data!.datum, keys.data!),
+    queryFn: async () => {
+      const t0 = performance.now();
+      const result = await verifyInBrowser(trail.data!.datum, keys.data!);
+      return { ...result, ms: performance.now() - t0 };
+    },
     enabled: !!trail.data?.datum && !!keys.data,
   });
   const time = (s: string | null) => (s ? new Date(s).toLocaleString(locale, { hour12: false }) : "—");
@@ -57,7 +61,7 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
         <p className="muted">{t("prov.verifying")}</p>
       ) : (
         <section>
-          <div className={v.ok ? "verdict ok" : "verdict failed"} data-testid="verdict" data-ok={v.ok}>
+          <div className={v.ok ? "verdict ok" : "verdict failed"} data-testid="verdict" data-ok={v.ok} data-verify-ms={Math.round(v.ms)}>
             {v.ok ? `✓ ${t("prov.allPassed")}` : `✗ ${t("prov.someFailed")}`}
           </div>
           <h2>{t("prov.checks")}</h2>
