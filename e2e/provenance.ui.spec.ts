@@ -106,3 +106,18 @@ test.describe("provenance and verification", () => {
     expect(audit.stdout).toContain(`reading\t${readingId}\t${leaf}\tpayload, location, time or device differ from what was signed`);
   });
 });
+
+test("a derived value lists the readings it was computed from, each linking to its provenance", async ({ page, request }) => {
+  const to = new Date(Date.now() + 60_000).toISOString();
+  const from = new Date(Date.now() - 15 * 60_000).toISOString();
+  const q = `dataset=traffic.flow&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&field=speedKmh&limit=20`;
+  const api = await (await request.get(`/api/provenance/sources?${q}`)).json();
+  expect(api.total).toBeGreaterThan(20);
+  expect(api.sources).toHaveLength(20);
+  await page.goto(`/provenance/sources?${q}`);
+  const first = page.getByTestId("sources").locator("tbody tr a").first();
+  await expect(first).toHaveAttribute("href", `/provenance/reading/${api.sources[0].leafIndex}`);
+  const bad = await request.get(`/api/provenance/sources?dataset=traffic.flow&from=${encodeURIComponent(to)}&to=${encodeURIComponent(from)}`);
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error.message).toContain("from must be before to");
+});

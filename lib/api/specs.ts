@@ -567,3 +567,34 @@ export const latestAuditRoute = defineRoute({
   summary: "Progress and report of the latest ledger audit (auditors and sysadmins)",
   responses: { 200: { description: "The latest run, or null", schema: z.object({ run: AuditRunSchema.nullable() }) }, 401: { description: "Not signed in" }, 403: { description: "Not an auditor" } },
 });
+
+export const SourcesQuery = z
+  .object({
+    dataset: z.string().min(1).max(256).describe("Dataset of the derived value"),
+    from: InstantParam.describe("Window start (inclusive)"),
+    to: InstantParam.describe("Window end (exclusive)"),
+    bbox: BboxParam.optional(),
+    device: z.string().min(1).max(256).optional(),
+    field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "must be a field name").optional().describe("Payload field to list, e.g. speedKmh"),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: "from must be before to", path: ["to"] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 31 * 86_400_000, { message: "the window may span at most 31 days", path: ["to"] });
+
+export const sourcesRoute = defineRoute({
+  method: "get",
+  path: "/api/provenance/sources",
+  tag: "provenance",
+  summary: "The readings a derived value (map aggregate, KPI) was computed from, each with its ledger leaf",
+  query: SourcesQuery as unknown as z.ZodObject,
+  responses: {
+    200: {
+      description: "Source readings, newest first, and how many there are in all",
+      schema: z.object({
+        total: z.number().int(),
+        sources: z.array(z.object({ leafIndex: z.number().int(), device: z.string(), observedAt: z.string(), value: z.union([z.number(), z.string(), z.null()]) })),
+      }),
+    },
+    403: { description: "The viewer may not read the dataset" },
+  },
+});
