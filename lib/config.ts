@@ -42,6 +42,34 @@ const EnvSchema = z.object({
     .enum(["0", "1", "true", "false"])
     .default("1")
     .transform((v) => v === "1" || v === "true"),
+  // ---- Sign-in, grants, rules, access events (issue 7) ----
+  /** Public URL of the console (Better Auth's base URL); https makes cookies Secure. Default http://HOST:PORT. */
+  AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Session signing secret (32+ characters); generated into DATA_DIR/secrets/ when unset. */
+  BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** More origins allowed to send state-changing requests, comma-separated. */
+  AUTH_TRUSTED_ORIGINS: z.string().optional(),
+  /** Demo users per department and role, created at the first start: default on for the embedded database. */
+  DEMO_USERS: z.enum(["0", "1", "true", "false"]).optional(),
+  /** Failed sign-ins allowed per account and address within SIGNIN_WINDOW_SECONDS. */
+  SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGNIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Sign-in attempts allowed per address and minute. */
+  SIGNIN_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** OIDC single sign-on (off unless OIDC_DISCOVERY_URL and OIDC_CLIENT_ID are set). */
+  OIDC_DISCOVERY_URL: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  OIDC_PROVIDER_NAME: z.string().min(1).max(64).default("SSO"),
+  OIDC_DEPARTMENT_CLAIM: z.string().min(1).default("department"),
+  OIDC_DEFAULT_DEPARTMENT: z.string().min(1).optional(),
+  /** Trust the identity provider's own MFA for dept_admin and sysadmin sessions. */
+  OIDC_MFA_TRUSTED: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  GRANT_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
+  /** Grants ending within this many hours show as "expiring soon". */
+  GRANT_EXPIRING_SOON_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
+  RULES_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
+  ACCESS_LOG_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { dataDir: string };

@@ -1,10 +1,24 @@
 import type { Viewer } from "./viewer";
-import { checkRead } from "./check-read";
+import { accessInfo, tryCheckRead, type AccessInfo } from "./check-read";
+import type { NoAccessReason } from "./explain-no-access";
 import { getDb } from "../db/client";
-import { AppError } from "../errors";
 
-/** Every dataset, each marked readable or not for the viewer by the one access check. */
-export async function listDatasets(opts: { viewer: Viewer }) {
+export type DatasetListItem = {
+  id: string;
+  departmentId: string;
+  domain: string;
+  nameZh: string;
+  nameEn: string;
+  sensitivity: string;
+  readable: boolean;
+  /** Why the viewer may read it and at what scope (when readable). */
+  access?: AccessInfo;
+  /** Why not (when not readable): never granted, revoked, expired, rejected, requested, or sign in. */
+  denied?: NoAccessReason;
+};
+
+/** Every dataset, each marked readable or not for the viewer by the one access check, with the reason. */
+export async function listDatasets(opts: { viewer: Viewer }): Promise<{ datasets: DatasetListItem[] }> {
   const db = await getDb();
   const rows = await db.sql.query<{
     id: string;
@@ -14,15 +28,9 @@ export async function listDatasets(opts: { viewer: Viewer }) {
     name_en: string;
     sensitivity: string;
   }>(`SELECT id, department_id, domain, name_zh, name_en, sensitivity FROM dataset ORDER BY id`);
-  const datasets = [];
+  const datasets: DatasetListItem[] = [];
   for (const r of rows) {
-    let readable = true;
-    try {
-      await checkRead(db.sql, opts.viewer, r.id);
-    } catch (e) {
-      if (!(e instanceof AppError && e.code === "forbidden")) throw e;
-      readable = false;
-    }
+    const b = await tryCheckRead(db.sql, opts.viewer, r.id);
     datasets.push({
       id: r.id,
       departmentId: r.department_id,
@@ -30,7 +38,8 @@ export async function listDatasets(opts: { viewer: Viewer }) {
       nameZh: r.name_zh,
       nameEn: r.name_en,
       sensitivity: r.sensitivity,
-      readable,
+      readable: !("denied" in b),
+      ...("denied" in b ? { denied: b.denied } : { access: accessInfo(b) }),
     });
   }
   return { datasets };

@@ -14,6 +14,7 @@ import { setLogInfo } from "../log/log-info";
 import { getBus } from "./bus";
 import { startIngest } from "../ingest/start-ingest";
 import { trafficAnnouncer } from "../ingest/live-updates";
+import { startAccess } from "../access/start-access";
 import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
 
 export type Runtime = { db: Db; stop(): Promise<void> };
@@ -60,6 +61,9 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   // Signed device intake: verification workers, the MQTT broker (or MQTT_URL), dead letters.
   const ingest = await startIngest({ sql: db.sql, config, onStored: trafficAnnouncer(city), log: opts.log });
   stops.push(ingest.stop);
+  // Sign-in, demo users, and the jobs that expire grants, run linkage rules and ledger access events.
+  const access = await startAccess({ db, config, log: opts.log });
+  stops.push(access.stop);
   if (config.SIM_ENABLED) {
     const signers = await loadSimulatorKeys(config.dataDir, city.devices.map((d) => d.id));
     const unkeyed = await db.sql.query<{ id: string }>(`SELECT id FROM device WHERE public_key IS NULL`);

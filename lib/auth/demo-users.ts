@@ -1,0 +1,67 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { DEPARTMENTS } from "../city";
+import { ROLES, MFA_ROLES, type Role } from "../access/roles";
+import { loadOrCreateSecret } from "../runtime/secrets";
+import type { Auth } from "./auth";
+import { createUserWithPassword, enrollTotp } from "./users";
+
+export const DemoUserSchema = z.object({
+  email: z.string(),
+  password: z.string(),
+  name: z.string(),
+  departmentId: z.string(),
+  role: z.enum(ROLES),
+  /** Base32 TOTP secret of dept_admin and sysadmin accounts. */
+  totpSecret: z.string().optional(),
+});
+export type DemoUser = z.infer<typeof DemoUserSchema>;
+const DemoFileSchema = z.object({ users: z.array(DemoUserSchema) });
+
+export const DEMO_DOMAIN = "demo.city-brain.example";
+export const demoEmail = (departmentId: string, role: Role) => `${role.replace("_", "-")}.${departmentId}@${DEMO_DOMAIN}`;
+export const DEMO_USERS_FILE = "demo-users";
+
+/** The demo users file of a data folder, or null when there is none. */
+export function readDemoUsers(dataDir: string): DemoUser[] | null {
+  const file = path.join(dataDir, "secrets", `${DEMO_USERS_FILE}.json`);
+  if (!fs.existsSync(file)) return null;
+  return DemoFileSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))).users;
+}
+
+/**
+ * One demo user per department and role, made at the first start with generated
+ * passwords (and TOTP secrets for the roles that need a second factor). Their credentials
+ * are written once to DATA_DIR/secrets/demo-users.json (mode 0600) and returned with
+ * `created: true` so the caller prints them once; later starts find the file and do nothing.
+ * A demo account left by an interrupted first start is replaced.
+ */
+export async function ensureDemoUsers(auth: Auth, dataDir: string): Promise<{ created: boolean; users: DemoUser[] }> {
+  let created = false;
+  const file = await loadOrCreateSecret(
+    dataDir,
+    DEMO_USERS_FILE,
+    async () => {
+      created = true;
+      const ctx = await auth.$context;
+      const users: DemoUser[] = [];
+      for (const d of DEPARTMENTS) {
+        for (const role of ROLES) {
+          const email = demoEmail(d.id, role);
+          const stale = await ctx.internalAdapter.findUserByEmail(email);
+          if (stale) await ctx.internalAdapter.deleteUser(stale.user.id);
+          const password = crypto.randomBytes(12).toString("base64url");
+          const name = `${d.nameEn} ${role}`;
+          await createUserWithPassword(auth, { email, name, departmentId: d.id, role, password });
+          const totpSecret = MFA_ROLES.includes(role) ? await enrollTotp(auth, email, password) : undefined;
+          users.push({ email, password, name, departmentId: d.id, role, ...(totpSecret ? { totpSecret } : {}) });
+        }
+      }
+      return { users };
+    },
+    (v) => DemoFileSchema.parse(v),
+  );
+  return { created, users: file.users };
+}

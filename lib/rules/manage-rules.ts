@@ -1,0 +1,130 @@
+import crypto from "node:crypto";
+import type { SqlTx } from "../db/sql";
+import { getDb } from "../db/client";
+import { AppError, notFound } from "../errors";
+import type { Viewer } from "../access/viewer";
+import { requireRole } from "../access/require-role";
+import { appendEntries } from "../log/append-entries";
+import { encodeEntry } from "../ledger/entries";
+import { definitionHash, RuleDefinitionSchema, type RuleDefinition } from "./definition";
+
+type RuleRow = {
+  id: string;
+  name: string;
+  enabled: boolean;
+  definition: RuleDefinition;
+  version: number;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  retired_at: Date | null;
+};
+const COLS = `id, name, enabled, definition, version, created_by, created_at, updated_at, retired_at`;
+
+export function ruleView(r: RuleRow) {
+  return {
+    id: r.id,
+    name: r.name,
+    enabled: r.enabled,
+    definition: r.definition,
+    version: r.version,
+    createdBy: r.created_by,
+    createdAt: new Date(r.created_at).toISOString(),
+    updatedAt: new Date(r.updated_at).toISOString(),
+    retiredAt: r.retired_at ? new Date(r.retired_at).toISOString() : null,
+  };
+}
+
+/** Ledgers a rule change (rule.v1 committing to the definition's hash) with its history row, in the caller's transaction. */
+async function recordRuleChange(tx: SqlTx, r: RuleRow, action: "create" | "update" | "retire", by: string, at: Date) {
+  const [{ id }] = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('rule_event', 'id'))::int8 AS id`);
+  const bytes = encodeEntry({ kind: "rule.v1", rule: r.id, action, definitionHash: definitionHash(r.id, r.version, r.definition), by, at: at.toISOString() });
+  const leaf = await appendEntries(tx, [{ kind: "rule.v1", bytes, refTable: "rule_event", refId: String(id) }]);
+  await tx.query(`INSERT INTO rule_event (id, rule_id, action, definition, by_user, at, leaf_index) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    id, r.id, action, JSON.stringify(r.definition), by, at.toISOString(), leaf,
+  ]);
+}
+
+/** A sysadmin defines an emergency linkage rule (a rule.v1 "create" entry). */
+export async function createRule(opts: { viewer: Viewer; definition: unknown; now?: Date }) {
+  const user = requireRole(opts.viewer, ["sysadmin"], "define emergency linkage rules");
+  return createRuleAs(user.userId, RuleDefinitionSchema.parse(opts.definition), opts.now);
+}
+
+/** Creates a rule on behalf of a user id (the demo seed uses it for its example rule). */
+export async function createRuleAs(by: string, definition: RuleDefinition, now = new Date()) {
+  const db = await getDb();
+  const id = `rule_${crypto.randomBytes(6).toString("hex")}`;
+  const r = await db.sql.transaction(async (tx) => {
+    const [r] = await tx.query<RuleRow>(
+      `INSERT INTO linkage_rule (id, name, enabled, definition, version, created_by, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 1, $5, $6, $6) RETURNING ${COLS}`,
+      [id, definition.name, definition.enabled, JSON.stringify(definition), by, now.toISOString()],
+    );
+    await recordRuleChange(tx, r, "create", by, now);
+    return r;
+  });
+  return { rule: ruleView(r) };
+}
+
+/** A sysadmin changes a rule (a new version, a rule.v1 "update" entry). Grants it already made keep their terms. */
+export async function updateRule(opts: { viewer: Viewer; ruleId: string; definition: unknown; now?: Date }) {
+  const user = requireRole(opts.viewer, ["sysadmin"], "change emergency linkage rules");
+  const definition = RuleDefinitionSchema.parse(opts.definition);
+  const now = opts.now ?? new Date();
+  const db = await getDb();
+  const r = await db.sql.transaction(async (tx) => {
+    const [cur] = await tx.query<RuleRow>(`SELECT ${COLS} FROM linkage_rule WHERE id = $1 FOR UPDATE`, [opts.ruleId]);
+    if (!cur) throw notFound("rule", opts.ruleId);
+    if (cur.retired_at) throw new AppError("conflict", `rule ${cur.id} is retired`, `rule ${cur.id} is retired and cannot change`);
+    const [r] = await tx.query<RuleRow>(
+      `UPDATE linkage_rule SET name = $2, enabled = $3, definition = $4, version = version + 1, updated_at = $5 WHERE id = $1 RETURNING ${COLS}`,
+      [cur.id, definition.name, definition.enabled, JSON.stringify(definition), now.toISOString()],
+    );
+    await recordRuleChange(tx, r, "update", user.userId, now);
+    return r;
+  });
+  return { rule: ruleView(r) };
+}
+
+/** A sysadmin retires a rule (a rule.v1 "retire" entry): it fires no more. Its grants run to their end unless revoked. */
+export async function retireRule(opts: { viewer: Viewer; ruleId: string; now?: Date }) {
+  const user = requireRole(opts.viewer, ["sysadmin"], "retire emergency linkage rules");
+  const now = opts.now ?? new Date();
+  const db = await getDb();
+  const r = await db.sql.transaction(async (tx) => {
+    const [cur] = await tx.query<RuleRow>(`SELECT ${COLS} FROM linkage_rule WHERE id = $1 FOR UPDATE`, [opts.ruleId]);
+    if (!cur) throw notFound("rule", opts.ruleId);
+    if (cur.retired_at) throw new AppError("conflict", `rule ${cur.id} is already retired`, `rule ${cur.id} is already retired`);
+    const [r] = await tx.query<RuleRow>(`UPDATE linkage_rule SET enabled = false, retired_at = $2, updated_at = $2 WHERE id = $1 RETURNING ${COLS}`, [cur.id, now.toISOString()]);
+    await recordRuleChange(tx, r, "retire", user.userId, now);
+    return r;
+  });
+  return { rule: ruleView(r) };
+}
+
+/** Rules with the grants each has made (sysadmins and auditors; department admins see them too, read-only). */
+export async function listRules(opts: { viewer: Viewer }) {
+  requireRole(opts.viewer, ["sysadmin", "auditor", "dept_admin"], "see emergency linkage rules");
+  const db = await getDb();
+  const rules = await db.sql.query<RuleRow>(`SELECT ${COLS} FROM linkage_rule ORDER BY created_at DESC, id`);
+  const fired = await db.sql.query<{ rule_id: string; id: string; dataset_id: string; grantee_department_id: string; status: string; trigger_ref: string; valid_from: Date; valid_until: Date }>(
+    `SELECT rule_id, id, dataset_id, grantee_department_id, status, trigger_ref, valid_from, valid_until FROM data_grant WHERE rule_id IS NOT NULL ORDER BY created_at DESC LIMIT 500`,
+  );
+  return {
+    rules: rules.map((r) => ({
+      ...ruleView(r),
+      grants: fired
+        .filter((g) => g.rule_id === r.id)
+        .map((g) => ({
+          id: g.id,
+          datasetId: g.dataset_id,
+          granteeDepartmentId: g.grantee_department_id,
+          status: g.status,
+          incident: g.trigger_ref,
+          validFrom: new Date(g.valid_from).toISOString(),
+          validUntil: new Date(g.valid_until).toISOString(),
+        })),
+    })),
+  };
+}
