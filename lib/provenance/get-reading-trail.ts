@@ -14,17 +14,24 @@ const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
 
 /**
- * Who read this reading or its dataset, from the access log when the access layer keeps
- * one (table access_event). Empty when there is none yet.
+ * Who read this reading's dataset (the access log written by lib/access): user, department,
+ * the basis (ownership or a grant) and when; reads whose record range covers the reading's
+ * time first.
  */
-async function listReaders(sql: Sql, datasetId: string, _leafIndex: number) {
-  const [{ t }] = await sql.query<{ t: string | null }>(`SELECT to_regclass('access_event')::text AS t`);
-  if (!t) return [];
-  const rows = await sql.query<{ user_id: string; department_id: string; basis: string; at: Date }>(
-    `SELECT user_id, department_id, basis, created_at AS at FROM access_event WHERE dataset_id = $1 ORDER BY created_at DESC LIMIT 200`,
-    [datasetId],
-  ).catch(() => []);
-  return rows.map((r) => ({ user: r.user_id, department: r.department_id, basis: r.basis, at: new Date(r.at).toISOString() }));
+async function listReaders(sql: Sql, datasetId: string, observedAt: Date) {
+  const rows = await sql.query<{ user_id: string | null; department_id: string | null; basis: string; grant_id: string | null; at: Date; covers: boolean }>(
+    `SELECT user_id, department_id, basis, grant_id, at,
+            (range_from IS NULL OR range_from <= $2) AND (range_until IS NULL OR range_until >= $2) AS covers
+       FROM access_event WHERE dataset_id = $1 ORDER BY covers DESC, at DESC LIMIT 200`,
+    [datasetId, observedAt.toISOString()],
+  );
+  return rows.map((r) => ({
+    user: r.user_id ?? "guest",
+    department: r.department_id ?? "—",
+    basis: r.grant_id ? `${r.basis} ${r.grant_id}` : r.basis,
+    at: new Date(r.at).toISOString(),
+    coversReading: r.covers,
+  }));
 }
 
 type Final = { size: number; note: string; createdAt: Date };
@@ -169,7 +176,7 @@ export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number 
       firstCheckpointSize: firstCp ? Number(firstCp.size) : null,
     },
     checkpoint: final ? { size: final.size, note: final.note } : null,
-    readers: await listReaders(sql, r.dataset_id, opts.leafIndex),
+    readers: await listReaders(sql, r.dataset_id, new Date(r.observed_at)),
     /** null until a quorum-cosigned checkpoint holds the reading (seconds after ingest). */
     datum,
   };
