@@ -145,3 +145,16 @@ export function accessInfo(b: ReadBasis): AccessInfo {
 export function checkLedgerRead(_viewer: Viewer): { basis: "public-ledger" } {
   return { basis: "public-ledger" };
 }
+
+/**
+ * For views that can only show readings as they are (per-device values, live streams):
+ * throws 403 naming the scope the viewer holds and where its data can be read instead.
+ */
+export function requireRawScope(b: ReadBasis, view: string): void {
+  if (b.scope === "raw") return;
+  throw new AppError(
+    "forbidden",
+    `${view} needs raw access to ${b.datasetId}; the viewer holds ${b.scope} under grant ${b.grantId}`,
+    `${view} shows raw readings; your department holds ${b.scope} access to ${b.datasetId} (grant ${b.grantId}): read it at /api/datasets/${b.datasetId}/readings`,
+  );
+}

@@ -84,3 +84,12 @@ export function payloadExpr(dataset: Dataset, basis: Pick<ReadBasis, "fields" | 
 export function numericFields(dataset: Dataset, basis: Pick<ReadBasis, "fields" | "scope">): string[] {
   return allowedFields(dataset, { ...basis, scope: "raw" }).filter((f) => dataset.schema.fields[f].type === "number").map(field);
 }
+
+/** Whether a point lies in a grant's area (no area: everywhere). The same distance as scopeConditions. */
+export function withinArea(p: readonly [number, number], area: ReadBasis["area"]): boolean {
+  if (!area) return true;
+  const [lon, lat] = area.center;
+  const dx = (p[0] - lon) * Math.cos((lat * Math.PI) / 180) * 111_320;
+  const dy = (p[1] - lat) * 110_540;
+  return dx * dx + dy * dy <= area.radiusM * area.radiusM;
+}

@@ -83,6 +83,7 @@ export const trafficSensorsRoute = defineRoute({
         sensors: z.array(
           z.object({ id: z.string(), segment: z.string(), freeFlowKmh: z.number(), position: Position, path: z.array(Position) }),
         ),
+        access: z.looseObject({ basis: z.string(), scope: z.string() }).optional().describe("why the viewer may read it (AccessInfo)"),
       }),
     },
     403: { description: "The viewer may not read the traffic dataset" },
@@ -115,6 +116,7 @@ export const trafficLatestRoute = defineRoute({
             leafIndex: z.number().int().describe("ledger leaf of the reading"),
           }),
         ),
+        access: z.looseObject({ basis: z.string(), scope: z.string() }).optional().describe("why the viewer may read it (AccessInfo)"),
       }),
     },
     403: { description: "The viewer may not read the traffic dataset" },
@@ -147,6 +149,8 @@ export const datasetsRoute = defineRoute({
             nameEn: z.string(),
             sensitivity: z.string(),
             readable: z.boolean(),
+            access: z.looseObject({ basis: z.string(), scope: z.string() }).optional().describe("why readable and at what scope (AccessInfo)"),
+            denied: z.looseObject({ code: z.string(), message: z.string() }).optional().describe("why not readable (NoAccess)"),
           }),
         ),
       }),
@@ -596,5 +600,426 @@ export const sourcesRoute = defineRoute({
       }),
     },
     403: { description: "The viewer may not read the dataset" },
+  },
+});
+
+// ---- Identity, grants, emergency linkage rules and access events (issue 7) ----
+
+const RoleEnum = z.enum(["official", "dept_admin", "auditor", "sysadmin"]);
+const ScopeEnum = z.enum(["raw", "anonymized", "aggregated"]).describe("raw: readings as stored; anonymized: identifying fields dropped, location, time and some values coarsened; aggregated: counts and averages per 15 minutes");
+const Instant = z.iso.datetime({ offset: true });
+const IdParam = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only");
+
+export const AccessInfoSchema = z
+  .object({
+    basis: z.enum(["public", "ownership", "grant"]),
+    scope: ScopeEnum,
+    grantId: z.string().optional(),
+    fields: z.array(z.string()).optional(),
+    window: z.object({ from: z.string().nullable(), until: z.string().nullable() }).optional(),
+    area: z.object({ center: Position, radiusM: z.number() }).optional(),
+    validUntil: z.string().optional(),
+    reason: z.string().optional().describe("why the data is partial, in words"),
+  })
+  .meta({ id: "AccessInfo" });
+
+export const NoAccessSchema = z
+  .object({
+    code: z.enum(["sign_in", "no_grant", "requested", "revoked", "expired", "rejected"]),
+    message: z.string(),
+    grantId: z.string().optional(),
+    at: z.string().optional(),
+    by: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .meta({ id: "NoAccess" });
+
+export const meRoute = defineRoute({
+  method: "get",
+  path: "/api/auth/me",
+  tag: "identity",
+  summary: "The signed-in user (effective role: dept_admin and sysadmin act as officials until their session passed a second factor)",
+  responses: {
+    200: {
+      description: "Who is signed in, and whether single sign-on is offered",
+      schema: z.object({
+        signedIn: z.boolean(),
+        sso: z.object({ name: z.string() }).nullable(),
+        user: z.object({ id: z.string(), name: z.string(), email: z.string(), departmentId: z.string(), role: RoleEnum, needsTwoFactor: z.boolean() }).optional(),
+      }),
+    },
+  },
+});
+
+const UserSchema = z
+  .object({ id: z.string(), name: z.string(), email: z.string(), departmentId: z.string(), role: RoleEnum, disabled: z.boolean(), twoFactorEnabled: z.boolean(), createdAt: z.string() })
+  .meta({ id: "User" });
+
+export const usersRoute = defineRoute({
+  method: "get",
+  path: "/api/auth/users",
+  tag: "identity",
+  summary: "Every console user (sysadmins)",
+  responses: { 200: { description: "Users", schema: z.object({ users: z.array(UserSchema) }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" } },
+});
+
+export const CreateUserBody = z.object({
+  email: z.email().max(254),
+  name: z.string().trim().min(1).max(200),
+  departmentId: z.string().min(1).max(64),
+  role: RoleEnum,
+  password: z.string().min(12).max(128).describe("initial password, 12 to 128 characters"),
+});
+
+export const createUserRoute = defineRoute({
+  method: "post",
+  path: "/api/auth/users",
+  tag: "identity",
+  summary: "Create an account with an initial password (sysadmins; sign-up is closed)",
+  body: { schema: CreateUserBody },
+  responses: { 200: { description: "Created", schema: z.object({ user: UserSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 409: { description: "Email taken" } },
+});
+
+export const UserIdParams = z.object({ id: z.string().min(1).max(128).describe("User id") });
+export const UpdateUserBody = z
+  .object({ role: RoleEnum.optional(), departmentId: z.string().min(1).max(64).optional(), disabled: z.boolean().optional() })
+  .refine((b) => b.role !== undefined || b.departmentId !== undefined || b.disabled !== undefined, { message: "change at least one of role, departmentId, disabled" });
+
+export const updateUserRoute = defineRoute({
+  method: "patch",
+  path: "/api/auth/users/{id}",
+  tag: "identity",
+  summary: "Change an account's role or department, or disable it (its sessions end at once); takes effect on the next request",
+  params: UserIdParams,
+  body: { schema: UpdateUserBody },
+  responses: { 200: { description: "Changed", schema: z.object({ user: UserSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 404: { description: "No such user" } },
+});
+
+export const DatasetIdParams = z.object({ id: z.string().min(1).max(64).describe("Dataset id, e.g. energy.load") });
+export const DatasetReadingsQuery = z.object({
+  from: Instant.optional().describe("Readings observed at or after (default: an hour before `until`)"),
+  until: Instant.optional().describe("Readings observed before (default: now)"),
+  bbox: BboxParam.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000).describe("Most readings (or aggregate buckets), newest first"),
+});
+
+export const datasetReadingsRoute = defineRoute({
+  method: "get",
+  path: "/api/datasets/{id}/readings",
+  tag: "data",
+  summary: "A dataset's readings at the scope the viewer may see: raw, anonymized or aggregated (with `access` saying why)",
+  description: "The one access check decides the basis (ownership, a grant, public); the grant's scope, fields, data window and area are applied in the query. Every answer is recorded as an access event.",
+  params: DatasetIdParams,
+  query: DatasetReadingsQuery,
+  responses: {
+    200: {
+      description: "Readings (raw or anonymized) or aggregates per 15-minute bucket",
+      schema: z.object({
+        dataset: z.string(),
+        access: AccessInfoSchema,
+        scope: ScopeEnum,
+        bucketSeconds: z.number().int().optional(),
+        readings: z.array(z.looseObject({ observedAt: z.string(), location: Position, values: z.record(z.string(), z.unknown()) })).optional(),
+        aggregates: z.array(z.object({ bucket: z.string(), count: z.number().int(), stats: z.record(z.string(), z.object({ avg: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable() })) })).optional(),
+      }),
+    },
+    403: { description: "No access: the message says why (never granted, revoked, expired, sign in)" },
+    404: { description: "No such dataset" },
+  },
+});
+
+const GrantStatusEnum = z.enum(["requested", "active", "rejected", "revoked", "expired"]);
+export const GrantSchema = z
+  .object({
+    id: z.string(),
+    datasetId: z.string(),
+    ownerDepartmentId: z.string(),
+    granteeDepartmentId: z.string(),
+    scope: ScopeEnum,
+    fields: z.array(z.string()).nullable(),
+    purpose: z.string(),
+    dataFrom: z.string().nullable(),
+    dataUntil: z.string().nullable(),
+    area: z.object({ lon: z.number(), lat: z.number(), radiusM: z.number() }).nullable(),
+    validFrom: z.string(),
+    validUntil: z.string(),
+    status: GrantStatusEnum,
+    requestedTerms: z.record(z.string(), z.unknown()),
+    requestedBy: z.string(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    endedBy: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    reason: z.string().nullable(),
+    automatic: z.boolean(),
+    ruleId: z.string().nullable(),
+    triggerRef: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Grant" });
+
+export const GrantsQuery = z.object({
+  direction: z.enum(["incoming", "outgoing", "all"]).default("all").describe("incoming: on the viewer's department's datasets; outgoing: held or asked for by it"),
+  status: GrantStatusEnum.optional(),
+  dataset: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export const grantsRoute = defineRoute({
+  method: "get",
+  path: "/api/grants",
+  tag: "grants",
+  summary: "Grants of the viewer's department (admins); every department's for auditors and sysadmins",
+  query: GrantsQuery,
+  responses: { 200: { description: "Grants, newest change first", schema: z.object({ grants: z.array(GrantSchema) }) }, 401: { description: "Not signed in" }, 403: { description: "Not an admin or auditor" } },
+});
+
+export const RequestGrantBody = z.object({
+  datasetId: z.string().min(1).max(64),
+  scope: ScopeEnum,
+  fields: z.array(z.string().min(1).max(64)).max(64).nullable().optional().describe("fields of the readings (default: all)"),
+  purpose: z.string().trim().min(1).max(2000).describe("what the data is for, in words"),
+  dataFrom: Instant.nullable().optional().describe("earliest observation time of the data (default: open)"),
+  dataUntil: Instant.nullable().optional().describe("latest observation time of the data (default: open)"),
+  validFrom: Instant.nullable().optional().describe("when the grant starts (default: on approval)"),
+  validUntil: Instant.describe("expiry: when the grant ends by itself"),
+});
+
+export const requestGrantRoute = defineRoute({
+  method: "post",
+  path: "/api/grants",
+  tag: "grants",
+  summary: "Request access to another department's dataset (department admins; a grant.v1 request entry)",
+  body: { schema: RequestGrantBody },
+  responses: {
+    200: { description: "Requested", schema: z.object({ grant: GrantSchema }) },
+    400: { description: "Bad terms: expiry in the past, window ending before it starts, unknown fields, own dataset" },
+    401: { description: "Not signed in" },
+    403: { description: "Not a department admin" },
+    404: { description: "No such dataset" },
+  },
+});
+
+export const GrantIdParams = z.object({ id: IdParam.describe("Grant id") });
+
+export const grantRoute = defineRoute({
+  method: "get",
+  path: "/api/grants/{id}",
+  tag: "grants",
+  summary: "One grant with its ledgered history (request, approval, rejection, revocation, expiry)",
+  params: GrantIdParams,
+  responses: {
+    200: {
+      description: "The grant and its history",
+      schema: z.object({
+        grant: GrantSchema,
+        history: z.array(z.object({ action: z.string(), by: z.string(), byName: z.string(), byDepartment: z.string().nullable(), at: z.string(), terms: z.record(z.string(), z.unknown()), reason: z.string().nullable(), leafIndex: z.number().int() })),
+      }),
+    },
+    401: { description: "Not signed in" },
+    403: { description: "A grant between other departments" },
+    404: { description: "No such grant" },
+  },
+});
+
+export const ApproveGrantBody = z.object({
+  scope: ScopeEnum.optional().describe("the same or less detail than requested"),
+  fields: z.array(z.string().min(1).max(64)).max(64).nullable().optional().describe("a subset of the requested fields"),
+  dataFrom: Instant.nullable().optional(),
+  dataUntil: Instant.nullable().optional(),
+  validUntil: Instant.optional().describe("the requested expiry or earlier"),
+  note: z.string().max(2000).optional(),
+});
+
+export const approveGrantRoute = defineRoute({
+  method: "post",
+  path: "/api/grants/{id}/approve",
+  tag: "grants",
+  summary: "Approve a request, as asked or narrower (the owner department's admins; a grant.v1 approve entry)",
+  params: GrantIdParams,
+  body: { schema: ApproveGrantBody },
+  responses: {
+    200: { description: "Active", schema: z.object({ grant: GrantSchema }) },
+    400: { description: "Terms wider than requested, or expiry in the past" },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the dataset's department" },
+    404: { description: "No such grant" },
+    409: { description: "Not a pending request" },
+  },
+});
+
+export const ReasonBody = z.object({ reason: z.string().trim().min(1).max(2000).describe("why, in words") });
+
+export const rejectGrantRoute = defineRoute({
+  method: "post",
+  path: "/api/grants/{id}/reject",
+  tag: "grants",
+  summary: "Reject a request with a reason (the owner department's admins; a grant.v1 reject entry)",
+  params: GrantIdParams,
+  body: { schema: ReasonBody },
+  responses: {
+    200: { description: "Rejected", schema: z.object({ grant: GrantSchema }) },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the dataset's department" },
+    404: { description: "No such grant" },
+    409: { description: "Not a pending request" },
+  },
+});
+
+export const revokeGrantRoute = defineRoute({
+  method: "post",
+  path: "/api/grants/{id}/revoke",
+  tag: "grants",
+  summary: "Revoke a grant at any time with a reason (the owner department's admins, or a sysadmin; a grant.v1 revoke entry); the grantee's next read is refused",
+  params: GrantIdParams,
+  body: { schema: ReasonBody },
+  responses: {
+    200: { description: "Revoked", schema: z.object({ grant: GrantSchema }) },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the dataset's department" },
+    404: { description: "No such grant" },
+    409: { description: "Already ended" },
+  },
+});
+
+export const grantNotificationsRoute = defineRoute({
+  method: "get",
+  path: "/api/grants/notifications",
+  tag: "grants",
+  summary: "Requests awaiting the admin's decision and grants ending soon",
+  responses: {
+    200: { description: "Notifications (empty for users who decide nothing)", schema: z.object({ incoming: z.array(GrantSchema), expiringSoon: z.array(GrantSchema) }) },
+    401: { description: "Not signed in" },
+  },
+});
+
+const RuleDefinitionBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  enabled: z.boolean().default(true),
+  trigger: z.object({
+    dataset: z.literal("safety.incidents").default("safety.incidents"),
+    maxSeverity: z.number().int().min(1).max(3).describe("fires for incidents of this severity or worse (1 is the most severe)"),
+    types: z.array(z.enum(["accident", "fire", "crime", "hazard"])).min(1).optional(),
+    statuses: z.array(z.enum(["reported", "responding", "resolved"])).min(1).default(["reported", "responding"]),
+  }),
+  grant: z.object({
+    granteeDepartmentId: z.string().min(1).max(64),
+    datasets: z.array(z.string().min(1).max(64)).min(1).max(16),
+    scope: ScopeEnum,
+    radiusM: z.number().min(50).max(50_000).nullable().describe("readings within this distance of the incident; null for the whole city"),
+    durationSeconds: z.number().int().min(1).max(30 * 86_400).describe("how long each grant lasts"),
+  }),
+});
+export { RuleDefinitionBody };
+
+const RuleSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    definition: RuleDefinitionBody,
+    version: z.number().int(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    retiredAt: z.string().nullable(),
+  })
+  .meta({ id: "LinkageRule" });
+
+export const rulesRoute = defineRoute({
+  method: "get",
+  path: "/api/rules",
+  tag: "rules",
+  summary: "Emergency linkage rules with the grants they made (sysadmins, auditors, department admins)",
+  responses: {
+    200: {
+      description: "Rules",
+      schema: z.object({
+        rules: z.array(
+          RuleSchema.extend({
+            grants: z.array(z.object({ id: z.string(), datasetId: z.string(), granteeDepartmentId: z.string(), status: z.string(), incident: z.string(), validFrom: z.string(), validUntil: z.string() })),
+          }),
+        ),
+      }),
+    },
+    401: { description: "Not signed in" },
+    403: { description: "Officials do not see rules" },
+  },
+});
+
+export const createRuleRoute = defineRoute({
+  method: "post",
+  path: "/api/rules",
+  tag: "rules",
+  summary: "Define an emergency linkage rule (sysadmins; a rule.v1 create entry)",
+  body: { schema: RuleDefinitionBody },
+  responses: { 200: { description: "Created", schema: z.object({ rule: RuleSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" } },
+});
+
+export const RuleIdParams = z.object({ id: IdParam.describe("Rule id") });
+
+export const updateRuleRoute = defineRoute({
+  method: "put",
+  path: "/api/rules/{id}",
+  tag: "rules",
+  summary: "Change a rule (sysadmins; a new version and a rule.v1 update entry)",
+  params: RuleIdParams,
+  body: { schema: RuleDefinitionBody },
+  responses: { 200: { description: "Changed", schema: z.object({ rule: RuleSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 404: { description: "No such rule" }, 409: { description: "Retired" } },
+});
+
+export const retireRuleRoute = defineRoute({
+  method: "post",
+  path: "/api/rules/{id}/retire",
+  tag: "rules",
+  summary: "Retire a rule (sysadmins; a rule.v1 retire entry); its grants run to their end",
+  params: RuleIdParams,
+  responses: { 200: { description: "Retired", schema: z.object({ rule: RuleSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 404: { description: "No such rule" }, 409: { description: "Already retired" } },
+});
+
+export const AccessEventsQuery = z.object({
+  dataset: z.string().min(1).max(64).optional(),
+  department: z.string().min(1).max(64).optional().describe("Owner department (default: the viewer's; auditors: all)"),
+  grant: z.string().min(1).max(128).optional(),
+  before: z.coerce.number().int().min(1).optional().describe("Only events with a smaller id (paging)"),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const accessEventsRoute = defineRoute({
+  method: "get",
+  path: "/api/access-events",
+  tag: "access",
+  summary: "Who read which data, when, under which grant or ownership (the owner's admins; auditors see all)",
+  query: AccessEventsQuery,
+  responses: {
+    200: {
+      description: "Access events, newest first, with the access.v1 batch and leaf each was ledgered in",
+      schema: z.object({
+        events: z.array(
+          z.object({
+            id: z.number().int(),
+            at: z.string(),
+            userId: z.string().nullable(),
+            user: z.string().nullable(),
+            departmentId: z.string().nullable(),
+            role: z.string().nullable(),
+            datasetId: z.string(),
+            ownerDepartmentId: z.string(),
+            basis: z.string(),
+            grantId: z.string().nullable(),
+            scope: z.string(),
+            action: z.string(),
+            count: z.number().int().nullable(),
+            from: z.string().nullable(),
+            until: z.string().nullable(),
+            batchId: z.string().nullable(),
+            leafIndex: z.number().int().nullable(),
+          }),
+        ),
+      }),
+    },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the owner department, nor an auditor" },
   },
 });

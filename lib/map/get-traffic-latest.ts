@@ -1,5 +1,7 @@
 import type { Viewer } from "../access/viewer";
-import { checkRead } from "../access/check-read";
+import { accessInfo, checkRead, requireRawScope } from "../access/check-read";
+import { recordRead } from "../access/record-read";
+import { scopeConditions } from "../access/scope-sql";
 import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import { inBbox, trafficIndex } from "./traffic-index";
@@ -9,8 +11,11 @@ const DEFAULT_WINDOW_MS = 15 * 60_000;
 /** The latest reading of each traffic sensor in the window, with its speed ratio to free flow. */
 export async function getTrafficLatest(opts: { viewer: Viewer; bbox?: [number, number, number, number]; since?: string }) {
   const db = await getDb();
-  await checkRead(db.sql, opts.viewer, "traffic.flow");
+  const basis = await checkRead(db.sql, opts.viewer, "traffic.flow");
+  requireRawScope(basis, "the live traffic view");
   const since = opts.since ? new Date(opts.since) : new Date(Date.now() - DEFAULT_WINDOW_MS);
+  const params: unknown[] = [since.toISOString()];
+  const scoped = scopeConditions(basis, params, "reading").map((c) => ` AND ${c}`).join("");
   const rows = await db.sql.query<{
     device_id: string;
     observed_at: Date;
@@ -23,9 +28,9 @@ export async function getTrafficLatest(opts: { viewer: Viewer; bbox?: [number, n
             (payload->>'speedKmh')::float8 AS speed, (payload->>'flowVehH')::float8 AS flow,
             (payload->>'occupancy')::float8 AS occupancy, leaf_index
        FROM reading
-      WHERE dataset_id = 'traffic.flow' AND observed_at >= $1
+      WHERE dataset_id = 'traffic.flow' AND observed_at >= $1${scoped}
       ORDER BY device_id, observed_at DESC`,
-    [since.toISOString()],
+    params,
   );
   const { byId } = trafficIndex(getCity());
   const readings = [];
@@ -42,5 +47,6 @@ export async function getTrafficLatest(opts: { viewer: Viewer; bbox?: [number, n
       leafIndex: Number(r.leaf_index),
     });
   }
-  return { readings };
+  await recordRead(db.sql, opts.viewer, basis, { action: "traffic.latest", count: readings.length, from: since });
+  return { readings, access: accessInfo(basis) };
 }

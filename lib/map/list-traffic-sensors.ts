@@ -1,5 +1,7 @@
 import type { Viewer } from "../access/viewer";
-import { checkRead } from "../access/check-read";
+import { accessInfo, checkRead } from "../access/check-read";
+import { recordRead } from "../access/record-read";
+import { withinArea } from "../access/scope-sql";
 import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import { inBbox, trafficIndex } from "./traffic-index";
@@ -7,7 +9,9 @@ import { inBbox, trafficIndex } from "./traffic-index";
 /** Traffic sensors the viewer may see, with the geometry of their segments. */
 export async function listTrafficSensors(opts: { viewer: Viewer; bbox?: [number, number, number, number] }) {
   const db = await getDb();
-  await checkRead(db.sql, opts.viewer, "traffic.flow");
+  const basis = await checkRead(db.sql, opts.viewer, "traffic.flow");
   const { list } = trafficIndex(getCity());
-  return { sensors: opts.bbox ? list.filter((s) => inBbox(s.position, opts.bbox)) : list };
+  const sensors = list.filter((s) => (!opts.bbox || inBbox(s.position, opts.bbox)) && withinArea(s.position, basis.area));
+  await recordRead(db.sql, opts.viewer, basis, { action: "traffic.sensors", count: sensors.length });
+  return { sensors, access: accessInfo(basis) };
 }

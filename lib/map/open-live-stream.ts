@@ -1,5 +1,6 @@
 import type { Viewer } from "../access/viewer";
-import { checkRead } from "../access/check-read";
+import { checkRead, requireRawScope } from "../access/check-read";
+import { recordRead } from "../access/record-read";
 import { getDb } from "../db/client";
 import { getBus, type TrafficUpdate } from "../runtime/bus";
 
@@ -11,7 +12,9 @@ const HEARTBEAT_MS = 15_000;
  */
 export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal }): Promise<ReadableStream<Uint8Array>> {
   const db = await getDb();
-  await checkRead(db.sql, opts.viewer, "traffic.flow");
+  const basis = await checkRead(db.sql, opts.viewer, "traffic.flow");
+  requireRawScope(basis, "the live traffic stream");
+  await recordRead(db.sql, opts.viewer, basis, { action: "stream", count: null, from: new Date() });
   const bus = getBus();
   const enc = new TextEncoder();
   let cleanup = () => {};
@@ -25,7 +28,20 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
         }
       };
       const onTraffic = (batch: TrafficUpdate[]) => send(`event: traffic\ndata: ${JSON.stringify(batch)}\n\n`);
-      const heartbeat = setInterval(() => send(`: keep-alive\n\n`), HEARTBEAT_MS);
+      // Access is checked again at every heartbeat: a revoked grant ends the stream.
+      const heartbeat = setInterval(() => {
+        checkRead(db.sql, opts.viewer, "traffic.flow").then(
+          () => send(`: keep-alive\n\n`),
+          () => {
+            cleanup();
+            try {
+              controller.close();
+            } catch {
+              /* already closed */
+            }
+          },
+        );
+      }, HEARTBEAT_MS);
       bus.on("traffic", onTraffic);
       cleanup = () => {
         clearInterval(heartbeat);
