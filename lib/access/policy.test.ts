@@ -8,7 +8,8 @@ import { loadConfig } from "../config";
 import { datasetById } from "../city";
 import { triggerMatches } from "../rules/definition";
 
-const config = loadConfig({ HOST: "127.0.0.1", PORT: "3000" });
+const env = (o: Record<string, string>) => ({ NODE_ENV: "test", ...o }) as NodeJS.ProcessEnv;
+const config = loadConfig(env({ HOST: "127.0.0.1", PORT: "3000" }));
 
 describe("effectiveRole", () => {
   it("admins act as officials until their session passed a second factor", () => {
@@ -51,17 +52,17 @@ describe("assertSameOrigin (CSRF)", () => {
     expect(ok(req("PATCH", { "sec-fetch-site": "cross-site" }))).toBe(false);
   });
   it("trusts configured origins", () => {
-    const c = loadConfig({ HOST: "0.0.0.0", PORT: "80", AUTH_URL: "https://brain.example.gov", AUTH_TRUSTED_ORIGINS: "https://wall.example.gov, https://x.example/" });
+    const c = loadConfig(env({ HOST: "0.0.0.0", PORT: "80", AUTH_URL: "https://brain.example.gov", AUTH_TRUSTED_ORIGINS: "https://wall.example.gov, https://x.example/" }));
     expect(trustedOrigins(c)).toEqual(["https://brain.example.gov", "https://wall.example.gov", "https://x.example"]);
   });
 });
 
 describe("OIDC department mapping", () => {
   it("takes the claim when it names a department, else the default, else refuses", () => {
-    const c = loadConfig({ OIDC_DEPARTMENT_CLAIM: "dept", OIDC_DEFAULT_DEPARTMENT: "citizen" });
+    const c = loadConfig(env({ OIDC_DEPARTMENT_CLAIM: "dept", OIDC_DEFAULT_DEPARTMENT: "citizen" }));
     expect(departmentFromClaims(c, { dept: "energy" })).toBe("energy");
     expect(departmentFromClaims(c, { dept: "nope" })).toBe("citizen");
-    expect(() => departmentFromClaims(loadConfig({}), { department: "nope" })).toThrow(/no known department/);
+    expect(() => departmentFromClaims(loadConfig(env({})), { department: "nope" })).toThrow(/no known department/);
   });
 });
 
