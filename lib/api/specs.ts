@@ -2,6 +2,9 @@ import { z } from "zod";
 import { defineRoute } from "../http/openapi";
 import { BboxParam, InstantParam } from "./geo-params";
 
+// The city maps' routes and schemas (issue 5) live in map-specs.ts.
+export * from "./map-specs";
+
 // Every HTTP route's contract. Route handlers parse with these schemas; /api/openapi.json
 // is generated from this same list.
 
@@ -127,7 +130,8 @@ export const streamRoute = defineRoute({
   method: "get",
   path: "/api/stream",
   tag: "live",
-  summary: "Server-sent events: `traffic` batches of {device, speed, ratio, observedAt} as readings are stored",
+  summary:
+    "Server-sent events of what the viewer may read: `access` (the access notes), `traffic` batches of {device, segment, speed, ratio, observedAt} as readings are stored, and `energy`, `incidents`, `cameras` batches of {dataset, key, device, observedAt, leafIndex, location, values}",
   responses: { 200: { description: "An event stream", contentType: "text/event-stream", schema: z.string() } },
 });
 

@@ -2,8 +2,19 @@ import { EventEmitter } from "node:events";
 
 /** Live events inside one process: the simulator and intake publish, SSE streams subscribe. */
 export type TrafficUpdate = { device: string; segment: string; speed: number; ratio: number; observedAt: string };
+/** A stored reading that changed what the map shows (latest per device or incident), from lib/map/rollup.ts. */
+export type MapUpdate = {
+  dataset: string;
+  key: string;
+  device: string;
+  observedAt: string;
+  leafIndex: number;
+  location: [number, number];
+  values: Record<string, unknown>;
+};
 export type BusEvents = {
   traffic: [TrafficUpdate[]];
+  "map-readings": [MapUpdate[]];
   checkpoint: [{ size: number; root: string; cosigned: number }];
 };
 

@@ -1,0 +1,270 @@
+import type { Viewer } from "../access/viewer";
+import type { Sql } from "../db/sql";
+import { getDb } from "../db/client";
+import { getCity } from "../runtime/city";
+import { DEPARTMENTS, DATASETS } from "../city";
+import type { CityModel, DepartmentId, LonLat } from "../city/types";
+import { notFound } from "../errors";
+import type { AccessNote, FeatureDetails } from "../api/map-specs";
+import { layerAccess } from "./access-notes";
+import { latestRows } from "./latest-rows";
+import { refreshRollup } from "./rollup";
+import { bucketWindow, resolveWindow } from "./time-window";
+import { incidentState } from "./get-layer-latest";
+
+const SERIES_DEFAULT_SPAN_MS = 24 * 3_600_000;
+const SERIES_MAX_SPAN_MS = 7 * 24 * 3_600_000;
+
+type Kind = FeatureDetails["kind"];
+type Fact = FeatureDetails["facts"][number];
+type Sums = { n: number; s1: number; s2: number; s3: number; s4: number };
+type SeriesField = { key: string; unit: string; of: (s: Sums) => number };
+
+/** What a feature is, before any reading: static facts from the city model. */
+type Resolved = {
+  id: string;
+  kind: Kind;
+  nameZh: string;
+  nameEn: string;
+  departmentId: DepartmentId;
+  datasetId: string | null;
+  position: LonLat;
+  facts: Fact[];
+  /** Meter or sensor whose readings describe it. */
+  devices: string[];
+  /** Series fields over map_bucket_5m sums (s1..s4 = sums of v1..v4, n = readings); summed over devices when several. */
+  series: SeriesField[];
+  sumDevices?: boolean;
+};
+
+const mid = (path: readonly LonLat[]): LonLat => path[Math.floor(path.length / 2)];
+
+function resolve(city: CityModel, id: string): Resolved | null {
+  const prefix = id.slice(0, id.indexOf("-"));
+  const traffic = (deviceId: string): Resolved | null => {
+    const d = city.devices.find((x) => x.id === deviceId);
+    if (!d || d.kind !== "traffic-sensor") return null;
+    const seg = city.network.segments.find((s) => s.id === d.segmentId);
+    if (!seg) return null;
+    return {
+      id, kind: "traffic-sensor",
+      nameZh: seg.nameZh ?? "支路", nameEn: seg.nameEn ?? seg.nameZh ?? "Local street",
+      departmentId: d.departmentId, datasetId: d.datasetId, position: d.location,
+      facts: [
+        { key: "segment", value: seg.id }, { key: "roadClass", value: seg.class }, { key: "lanes", value: seg.lanes },
+        { key: "freeFlow", value: seg.freeFlowKmh, unit: "km/h" }, { key: "capacity", value: seg.capacityVehH, unit: "veh/h" },
+        { key: "length", value: Math.round(seg.lengthM), unit: "m" }, { key: "district", value: seg.districtId },
+      ],
+      devices: [d.id],
+      series: [
+        { key: "speedKmh", unit: "km/h", of: (s) => s.s1 / s.n },
+        { key: "ratio", unit: "1", of: (s) => s.s4 / s.n },
+        { key: "flowVehH", unit: "veh/h", of: (s) => s.s2 / s.n },
+        { key: "occupancy", unit: "1", of: (s) => s.s3 / s.n },
+      ],
+    };
+  };
+  switch (prefix) {
+    case "trf":
+      return traffic(id);
+    case "fdr":
+    case "fdm": {
+      const meter = prefix === "fdm" ? city.devices.find((d) => d.id === id) : city.devices.find((d) => d.kind === "feeder-meter" && d.feederId === id);
+      if (!meter || meter.kind !== "feeder-meter") return null;
+      const f = city.energy.feeders.find((x) => x.id === meter.feederId);
+      const sub = city.energy.substations.find((s) => s.id === f?.substationId);
+      if (!f || !sub) return null;
+      const n = f.id.replace(/^fdr-0*/, "");
+      return {
+        id, kind: "feeder", nameZh: `${sub.nameZh} ${n}号馈线`, nameEn: `Feeder ${n}, ${sub.nameEn}`,
+        departmentId: meter.departmentId, datasetId: meter.datasetId, position: mid(f.geometry),
+        facts: [
+          { key: "substation", value: sub.id }, { key: "capacity", value: f.capacityMw, unit: "MW" }, { key: "profile", value: f.profile },
+          { key: "length", value: Math.round(f.lengthM), unit: "m" }, { key: "meter", value: meter.id },
+        ],
+        devices: [meter.id],
+        series: [
+          { key: "loadMw", unit: "MW", of: (s) => s.s1 / s.n },
+          { key: "utilisation", unit: "1", of: (s) => s.s2 / s.n },
+          { key: "voltageKv", unit: "kV", of: (s) => s.s3 / s.n },
+        ],
+      };
+    }
+    case "sub": {
+      const s = city.energy.substations.find((x) => x.id === id);
+      if (!s) return null;
+      const feeders = city.energy.feeders.filter((f) => f.substationId === s.id).map((f) => f.id);
+      const meters = city.devices.filter((d) => d.kind === "feeder-meter" && d.substationId === s.id).map((d) => d.id);
+      return {
+        id, kind: "substation", nameZh: s.nameZh, nameEn: s.nameEn, departmentId: "energy", datasetId: "energy.load", position: s.location,
+        facts: [
+          { key: "capacity", value: s.capacityMw, unit: "MW" }, { key: "voltage", value: s.voltageKv, unit: "kV" },
+          { key: "feeders", value: feeders.length }, { key: "district", value: s.districtId },
+        ],
+        devices: meters,
+        series: [{ key: "loadMw", unit: "MW", of: (s) => s.s1 / s.n }],
+        sumDevices: true,
+      };
+    }
+    case "ren":
+    case "prm": {
+      const meter = prefix === "prm" ? city.devices.find((d) => d.id === id) : city.devices.find((d) => d.kind === "production-meter" && d.siteId === id);
+      if (!meter || meter.kind !== "production-meter") return null;
+      const site = city.energy.renewables.find((r) => r.id === meter.siteId);
+      if (!site) return null;
+      return {
+        id, kind: "renewable", nameZh: site.nameZh, nameEn: site.nameEn, departmentId: meter.departmentId, datasetId: meter.datasetId, position: site.location,
+        facts: [{ key: "source", value: site.kind }, { key: "capacity", value: site.capacityMw, unit: "MW" }, { key: "offshore", value: site.offshore }, { key: "meter", value: meter.id }],
+        devices: [meter.id],
+        series: [
+          { key: "productionMw", unit: "MW", of: (s) => s.s1 / s.n },
+          { key: "capacityFactor", unit: "1", of: (s) => s.s2 / s.n },
+        ],
+      };
+    }
+    case "cam": {
+      const d = city.devices.find((x) => x.id === id);
+      if (!d || d.kind !== "camera") return null;
+      const seg = city.network.segments.find((s) => s.id === d.segmentId);
+      return {
+        id, kind: "camera", nameZh: `${seg?.nameZh ?? "支路"}摄像机`, nameEn: `Camera on ${seg?.nameEn ?? seg?.nameZh ?? "a local street"}`,
+        departmentId: d.departmentId, datasetId: d.datasetId, position: d.location,
+        facts: [{ key: "segment", value: d.segmentId }, { key: "heading", value: Math.round(d.headingDeg), unit: "°" }, { key: "district", value: d.districtId }],
+        devices: [d.id],
+        series: [
+          { key: "vehiclesPerMin", unit: "veh/min", of: (s) => s.s1 / s.n },
+          { key: "pedestriansPerMin", unit: "1/min", of: (s) => s.s2 / s.n },
+          { key: "online", unit: "1", of: (s) => s.s3 / s.n },
+        ],
+      };
+    }
+    case "pol":
+    case "fire": {
+      const s = [...city.safety.policeStations, ...city.safety.fireStations].find((x) => x.id === id);
+      if (!s) return null;
+      return {
+        id, kind: "station", nameZh: s.nameZh, nameEn: s.nameEn, departmentId: s.departmentId, datasetId: null, position: s.location,
+        facts: [{ key: "stationKind", value: s.kind }, { key: "district", value: s.districtId }, { key: "node", value: s.nodeId }],
+        devices: [], series: [],
+      };
+    }
+    case "n": {
+      const n = city.network.nodes.find((x) => x.id === id);
+      if (!n) return null;
+      return {
+        id, kind: "signal", nameZh: "信号灯路口", nameEn: "Signalised intersection", departmentId: "traffic", datasetId: null, position: n.location,
+        facts: [{ key: "signalised", value: n.signalised }, { key: "degree", value: n.degree }, { key: "interchange", value: n.interchange }],
+        devices: [], series: [],
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+async function series(sql: Sql, r: Resolved, datasetId: string, from: Date, to: Date, bucketS: number, count: number): Promise<FeatureDetails["series"]> {
+  if (r.series.length === 0 || r.devices.length === 0) return null;
+  const rows = await sql.query<{ device_id: string; bb: number } & Sums>(
+    `SELECT device_id, floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n,
+            sum(v1) AS s1, sum(v2) AS s2, sum(v3) AS s3, sum(v4) AS s4
+       FROM map_bucket_5m
+      WHERE dataset_id = $1 AND device_id = ANY($5::text[]) AND bucket >= $2 AND bucket < $3
+      GROUP BY 1, 2`,
+    [datasetId, from.toISOString(), to.toISOString(), bucketS, r.devices],
+  );
+  const first = from.getTime() / 1000 / bucketS;
+  const fields = r.series.map((f) => ({ key: f.key, unit: f.unit, values: new Array<number | null>(count).fill(null) }));
+  for (const row of rows) {
+    const b = Math.round(Number(row.bb) - first);
+    if (b < 0 || b >= count) continue;
+    const sums: Sums = { n: Number(row.n), s1: Number(row.s1), s2: Number(row.s2), s3: Number(row.s3), s4: Number(row.s4) };
+    r.series.forEach((f, i) => {
+      const v = f.of(sums);
+      if (!Number.isFinite(v)) return;
+      // Several devices (a substation's feeders): the sum of their means.
+      fields[i].values[b] = r.sumDevices ? (fields[i].values[b] ?? 0) + v : v;
+    });
+  }
+  for (const f of fields) f.values = f.values.map((v) => (v === null ? null : Math.round(v * 1000) / 1000));
+  return { from: from.toISOString(), to: to.toISOString(), bucketS, fields };
+}
+
+/**
+ * One feature of the map: what it is (from the city model), who owns it, its latest
+ * reading with the reading's ledger leaf (for its provenance page), and a time series of
+ * per-bucket means from the rollup. 404 for an id the city does not have; 403 when the
+ * viewer may not read the feature's dataset.
+ */
+export async function getFeatureDetails(opts: { viewer: Viewer; id: string; from?: string; to?: string; bucket: number }): Promise<FeatureDetails> {
+  const city = getCity();
+  const w = resolveWindow(opts, { defaultSpanMs: SERIES_DEFAULT_SPAN_MS, maxSpanMs: SERIES_MAX_SPAN_MS });
+  const { from, count } = bucketWindow(w, opts.bucket);
+  const isIncident = opts.id.startsWith("inc-");
+  const r = isIncident ? null : resolve(city, opts.id);
+  if (!isIncident && !r) throw notFound("feature", opts.id);
+  const db = await getDb();
+  const datasetId = isIncident ? "safety.incidents" : r!.datasetId;
+  let notes: AccessNote[] = [];
+  if (datasetId) notes = (await layerAccess(db.sql, opts.viewer, [datasetId], { require: true })).notes;
+  if (opts.to === undefined) await refreshRollup(db.sql, city);
+  const dept = (id: string) => DEPARTMENTS.find((d) => d.id === id)!;
+
+  if (isIncident) {
+    // The incident's readings, newest last; the latest decides its state.
+    const rows = await db.sql.query<{ device_id: string; observed_at: Date; leaf_index: number; lon: number; lat: number; payload: Record<string, unknown> | string }>(
+      `SELECT device_id, observed_at, leaf_index::float8 AS leaf_index, lon, lat, payload FROM reading
+        WHERE dataset_id = 'safety.incidents' AND payload->>'incidentId' = $1 AND observed_at <= $2
+        ORDER BY observed_at DESC, leaf_index DESC LIMIT 1`,
+      [opts.id, w.to.toISOString()],
+    );
+    if (rows.length === 0) throw notFound("feature", opts.id);
+    const row = rows[0];
+    const payload = (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as Record<string, string | number | boolean>;
+    const st = incidentState({ key: opts.id, device_id: row.device_id, observed_at: new Date(row.observed_at), leaf_index: Number(row.leaf_index), lon: Number(row.lon), lat: Number(row.lat), payload })!;
+    const owner = DATASETS.find((d) => d.id === "safety.incidents")!.departmentId;
+    return {
+      id: opts.id, kind: "incident",
+      nameZh: { accident: "交通事故", fire: "火情", crime: "治安事件", hazard: "道路险情" }[st.type] ?? st.type,
+      nameEn: { accident: "Traffic accident", fire: "Fire", crime: "Crime", hazard: "Road hazard" }[st.type] ?? st.type,
+      departmentId: owner, departmentZh: dept(owner).nameZh, departmentEn: dept(owner).nameEn, datasetId: "safety.incidents",
+      position: st.position,
+      facts: [
+        { key: "type", value: st.type }, { key: "severity", value: st.severity }, { key: "status", value: st.status },
+        { key: "startedAt", value: st.startedAt }, { key: "endedAt", value: st.endedAt }, { key: "lanesBlocked", value: st.lanesBlocked },
+        { key: "segment", value: st.segmentId }, { key: "reporter", value: row.device_id },
+      ],
+      latest: { device: row.device_id, observedAt: st.observedAt, leafIndex: st.leafIndex, values: payload },
+      series: null,
+      access: notes,
+    };
+  }
+
+  const f = r!;
+  let latest: FeatureDetails["latest"] = null;
+  if (datasetId && f.devices.length === 1) {
+    // The device's newest reading at `to` (map_latest when live; the (device, time) index otherwise).
+    const row = opts.to === undefined
+      ? (await latestRows(db.sql, datasetId, { from: new Date(0), to: w.to }, { live: true, devices: f.devices }))[0]
+      : (await db.sql.query<{ device_id: string; observed_at: Date; leaf_index: number; payload: unknown }>(
+          `SELECT device_id, observed_at, leaf_index::float8 AS leaf_index, payload FROM reading
+            WHERE device_id = $1 AND observed_at <= $2 ORDER BY observed_at DESC, leaf_index DESC LIMIT 1`,
+          [f.devices[0], w.to.toISOString()],
+        )).map((x) => ({ ...x, observed_at: new Date(x.observed_at), leaf_index: Number(x.leaf_index), payload: (typeof x.payload === "string" ? JSON.parse(x.payload) : x.payload) as Record<string, unknown> }))[0];
+    if (row) {
+      latest = {
+        device: row.device_id,
+        observedAt: row.observed_at.toISOString(),
+        leafIndex: row.leaf_index,
+        values: row.payload as Record<string, string | number | boolean>,
+      };
+    }
+  }
+  const d = dept(f.departmentId);
+  return {
+    id: f.id, kind: f.kind, nameZh: f.nameZh, nameEn: f.nameEn,
+    departmentId: f.departmentId, departmentZh: d.nameZh, departmentEn: d.nameEn,
+    datasetId, position: f.position, facts: f.facts, latest,
+    series: datasetId ? await series(db.sql, f, datasetId, from, w.to, opts.bucket, count) : null,
+    access: notes,
+  };
+}

@@ -1,0 +1,180 @@
+import type { Viewer } from "../access/viewer";
+import type { BBox } from "../city/types";
+import { getDb } from "../db/client";
+import { getCity } from "../runtime/city";
+import type { EnergyLatest, IncidentState, LayerLatest, MapLayerId, SafetyLatest, TrafficLatest } from "../api/map-specs";
+import { layerAccess } from "./access-notes";
+import { latestRows, type LatestRow } from "./latest-rows";
+import { inBbox, mapModel, type MapModel } from "./map-features";
+import { refreshRollup } from "./rollup";
+import { resolveWindow, type TimeWindow } from "./time-window";
+import type { Sql } from "../db/sql";
+
+export const LATEST_DEFAULT_SPAN_MS = 15 * 60_000;
+const LATEST_MAX_SPAN_MS = 24 * 3_600_000;
+/** A feeder is out when its head voltage drops below this, or it carries no load. */
+export const OUTAGE_VOLTAGE_KV = 9.5;
+
+const num = (v: unknown) => (typeof v === "number" ? v : Number(v));
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/** Devices of a layer inside a bbox (null: no filter). */
+function trafficDevices(m: MapModel, bbox?: BBox): string[] | null {
+  if (!bbox) return null;
+  return m.traffic.sensors.ids.filter((_, i) => m.sensorPaths[i].some((p) => inBbox(p, bbox)));
+}
+
+/** An incident reading as the map shows it; null when the payload is not an incident. */
+export function incidentState(r: LatestRow): IncidentState | null {
+  const p = r.payload;
+  if (typeof p.incidentId !== "string") return null;
+  return {
+    id: p.incidentId,
+    type: p.type as IncidentState["type"],
+    severity: num(p.severity),
+    status: p.status as IncidentState["status"],
+    startedAt: String(p.startedAt),
+    endedAt: String(p.endedAt),
+    segmentId: String(p.segmentId),
+    lanesBlocked: num(p.lanesBlocked),
+    position: [r.lon, r.lat],
+    observedAt: r.observed_at.toISOString(),
+    leafIndex: r.leaf_index,
+  };
+}
+
+export async function incidentsAt(sql: Sql, w: TimeWindow, live: boolean, bbox?: BBox): Promise<IncidentState[]> {
+  const rows = await latestRows(sql, "safety.incidents", w, { live });
+  return rows
+    .map(incidentState)
+    .filter((x): x is IncidentState => x !== null && inBbox(x.position, bbox))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+export function trafficColumns(m: MapModel, rows: LatestRow[]): TrafficLatest["sensors"] {
+  const out: TrafficLatest["sensors"] = { ids: [], speedKmh: [], ratio: [], flowVehH: [], occupancy: [], observedAt: [], leafIndex: [] };
+  for (const r of rows) {
+    const i = m.sensorIndex.get(r.device_id);
+    if (i === undefined) continue;
+    const speed = num(r.payload.speedKmh);
+    out.ids.push(r.device_id);
+    out.speedKmh.push(speed);
+    out.ratio.push(r3(speed / m.traffic.sensors.freeFlowKmh[i]));
+    out.flowVehH.push(num(r.payload.flowVehH));
+    out.occupancy.push(num(r.payload.occupancy));
+    out.observedAt.push(r.observed_at.toISOString());
+    out.leafIndex.push(r.leaf_index);
+  }
+  return out;
+}
+
+/** Feeders, renewables, substations and consumption cells from the latest energy readings. */
+export function energyColumns(m: MapModel, rows: LatestRow[], bbox?: BBox): Omit<EnergyLatest, "layer" | "from" | "to" | "access"> {
+  const feeders: EnergyLatest["feeders"] = { ids: [], loadMw: [], utilisation: [], voltageKv: [], observedAt: [], leafIndex: [] };
+  const renewables: EnergyLatest["renewables"] = { ids: [], productionMw: [], capacityFactor: [], observedAt: [], leafIndex: [] };
+  const subLoad = new Float64Array(m.energy.substations.ids.length);
+  const subCount = new Int32Array(m.energy.substations.ids.length);
+  const cellLoad = new Map<number, number>();
+  const outages: string[] = [];
+  for (const r of rows) {
+    const p = r.payload;
+    const fi = m.feederByMeter.get(r.device_id);
+    if (p.meter === "feeder" && fi !== undefined) {
+      const id = m.energy.feeders.ids[fi];
+      const touches = !bbox || m.feederPaths[fi].some((q) => inBbox(q, bbox));
+      const load = num(p.loadMw);
+      const voltage = num(p.voltageKv);
+      const s = m.feederSubstation[fi];
+      if (s >= 0) {
+        subLoad[s] += load;
+        subCount[s]++;
+      }
+      if (!touches) continue;
+      feeders.ids.push(id);
+      feeders.loadMw.push(load);
+      feeders.utilisation.push(num(p.utilisation));
+      feeders.voltageKv.push(voltage);
+      feeders.observedAt.push(r.observed_at.toISOString());
+      feeders.leafIndex.push(r.leaf_index);
+      if (load <= 0 || voltage < OUTAGE_VOLTAGE_KV) outages.push(id);
+      for (const [cell, share] of m.feederCells.get(id) ?? []) cellLoad.set(cell, (cellLoad.get(cell) ?? 0) + load * share);
+      continue;
+    }
+    const ri = m.renewableByMeter.get(r.device_id);
+    if (p.meter === "production" && ri !== undefined) {
+      const pos: [number, number] = [m.energy.renewables.position[2 * ri], m.energy.renewables.position[2 * ri + 1]];
+      if (!inBbox(pos, bbox)) continue;
+      renewables.ids.push(m.energy.renewables.ids[ri]);
+      renewables.productionMw.push(num(p.productionMw));
+      renewables.capacityFactor.push(num(p.capacityFactor));
+      renewables.observedAt.push(r.observed_at.toISOString());
+      renewables.leafIndex.push(r.leaf_index);
+    }
+  }
+  const substations: EnergyLatest["substations"] = { ids: [], loadMw: [], utilisation: [], feedersReporting: [] };
+  m.energy.substations.ids.forEach((id, s) => {
+    if (subCount[s] === 0) return;
+    const pos: [number, number] = [m.energy.substations.position[2 * s], m.energy.substations.position[2 * s + 1]];
+    if (!inBbox(pos, bbox)) return;
+    substations.ids.push(id);
+    substations.loadMw.push(r3(subLoad[s]));
+    substations.utilisation.push(r3(subLoad[s] / m.energy.substations.capacityMw[s]));
+    substations.feedersReporting.push(subCount[s]);
+  });
+  const cells: EnergyLatest["cells"] = { ids: [], loadMw: [] };
+  for (const [cell, load] of [...cellLoad].sort((a, b) => a[0] - b[0])) {
+    cells.ids.push(m.energy.cells.ids[cell]);
+    cells.loadMw.push(r3(load));
+  }
+  return { feeders, renewables, substations, cells, outages };
+}
+
+export function cameraColumns(m: MapModel, rows: LatestRow[], bbox?: BBox): NonNullable<SafetyLatest["cameras"]> {
+  const out: NonNullable<SafetyLatest["cameras"]> = { ids: [], online: [], alert: [], vehiclesPerMin: [], pedestriansPerMin: [], observedAt: [], leafIndex: [] };
+  for (const r of rows) {
+    if (!m.cameraIndex.has(r.device_id) || !inBbox([r.lon, r.lat], bbox)) continue;
+    const p = r.payload;
+    out.ids.push(r.device_id);
+    out.online.push(p.online === true);
+    out.alert.push(String(p.alert ?? "none"));
+    out.vehiclesPerMin.push(num(p.vehiclesPerMin));
+    out.pedestriansPerMin.push(num(p.pedestriansPerMin));
+    out.observedAt.push(r.observed_at.toISOString());
+    out.leafIndex.push(r.leaf_index);
+  }
+  return out;
+}
+
+/**
+ * The latest value of every feature of a layer in (from, to], live when `to` is not given.
+ * Every dataset read passes the access check; datasets the viewer may not read come back
+ * null with a note saying why, and a layer with none readable is refused (403).
+ */
+export async function getLayerLatest(opts: { viewer: Viewer; layer: MapLayerId; from?: string; to?: string; bbox?: BBox }): Promise<LayerLatest> {
+  const db = await getDb();
+  const city = getCity();
+  const m = mapModel(city);
+  const live = opts.to === undefined;
+  const w = resolveWindow(opts, { defaultSpanMs: LATEST_DEFAULT_SPAN_MS, maxSpanMs: LATEST_MAX_SPAN_MS });
+  const win = { from: w.from.toISOString(), to: w.to.toISOString() };
+  if (opts.layer === "traffic") {
+    const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "safety.incidents"], { require: true });
+    if (live) await refreshRollup(db.sql, city);
+    const rows = access.can("traffic.flow") ? await latestRows(db.sql, "traffic.flow", w, { live, devices: trafficDevices(m, opts.bbox) }) : [];
+    const incidents = access.can("safety.incidents")
+      ? (await incidentsAt(db.sql, w, live, opts.bbox)).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved")
+      : null;
+    return { layer: "traffic", ...win, sensors: trafficColumns(m, rows), incidents, access: access.notes };
+  }
+  if (opts.layer === "energy") {
+    const access = await layerAccess(db.sql, opts.viewer, ["energy.load"], { require: true });
+    if (live) await refreshRollup(db.sql, city);
+    const rows = await latestRows(db.sql, "energy.load", w, { live });
+    return { layer: "energy", ...win, ...energyColumns(m, rows, opts.bbox), access: access.notes };
+  }
+  const access = await layerAccess(db.sql, opts.viewer, ["safety.incidents", "safety.cameras"], { require: true });
+  if (live) await refreshRollup(db.sql, city);
+  const incidents = access.can("safety.incidents") ? await incidentsAt(db.sql, w, live, opts.bbox) : null;
+  const cameras = access.can("safety.cameras") ? cameraColumns(m, await latestRows(db.sql, "safety.cameras", w, { live }), opts.bbox) : null;
+  return { layer: "safety", ...win, incidents, cameras, access: access.notes };
+}

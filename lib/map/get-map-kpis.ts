@@ -1,0 +1,170 @@
+import type { Viewer } from "../access/viewer";
+import type { Sql } from "../db/sql";
+import { getDb } from "../db/client";
+import { getCity } from "../runtime/city";
+import type { CityModel } from "../city/types";
+import type { Kpis } from "../api/map-specs";
+import { layerAccess } from "./access-notes";
+import { incidentsAt, LATEST_DEFAULT_SPAN_MS } from "./get-layer-latest";
+import { refreshRollup } from "./rollup";
+import { bucketWindow, resolveWindow } from "./time-window";
+
+const KPI_DEFAULT_SPAN_MS = 24 * 3_600_000;
+const KPI_MAX_SPAN_MS = 7 * 24 * 3_600_000;
+/** The KPIs describe the readings of the last 15 minutes before `to`. */
+const NOW_SPAN_MS = LATEST_DEFAULT_SPAN_MS;
+const CORRIDOR_TREND_MS = 2 * 3_600_000;
+const CORRIDORS = 5;
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+type TotalRow = { bb: number; n: number; s1: number; s2: number; s3: number; s4: number };
+
+/** Sums of map_bucket_total per regrouped bucket in [from, to). */
+async function totals(sql: Sql, datasetId: string, from: Date, to: Date, bucketS: number): Promise<TotalRow[]> {
+  const rows = await sql.query<TotalRow>(
+    `SELECT floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n, sum(s1) AS s1, sum(s2) AS s2, sum(s3) AS s3, sum(s4) AS s4
+       FROM map_bucket_total WHERE dataset_id = $1 AND bucket >= $2 AND bucket < $3
+      GROUP BY 1 ORDER BY 1`,
+    [datasetId, from.toISOString(), to.toISOString(), bucketS],
+  );
+  return rows.map((r) => ({ bb: Number(r.bb), n: Number(r.n), s1: Number(r.s1), s2: Number(r.s2), s3: Number(r.s3), s4: Number(r.s4) }));
+}
+
+function trend(rows: TotalRow[], from: Date, bucketS: number, count: number, value: (r: TotalRow) => number | null) {
+  const values: (number | null)[] = new Array(count).fill(null);
+  const first = from.getTime() / 1000 / bucketS;
+  for (const r of rows) {
+    const b = Math.round(r.bb - first);
+    if (b >= 0 && b < count) values[b] = value(r);
+  }
+  return { from: from.toISOString(), bucketS, values };
+}
+
+const sum = (rows: TotalRow[]): TotalRow =>
+  rows.reduce((a, r) => ({ bb: 0, n: a.n + r.n, s1: a.s1 + r.s1, s2: a.s2 + r.s2, s3: a.s3 + r.s3, s4: a.s4 + r.s4 }), { bb: 0, n: 0, s1: 0, s2: 0, s3: 0, s4: 0 });
+
+/** Estimated grid load: the mean feeder reading times the number of feeders (missing meters count at the mean). */
+export const gridLoad = (t: TotalRow, feeders: number) => (t.s3 > 0 ? (t.s1 / t.s3) * feeders : null);
+export const gridProduction = (t: TotalRow, sites: number) => (t.s4 > 0 ? (t.s2 / t.s4) * sites : null);
+
+function roadName(city: CityModel, roadId: string) {
+  const road = city.network.roads.find((r) => r.id === roadId);
+  return { nameZh: road?.nameZh ?? roadId, nameEn: road?.nameEn ?? road?.nameZh ?? roadId };
+}
+
+/**
+ * The duty officer's KPIs at `to` (the readings of the 15 minutes before it) and their
+ * trends over the window, from the rollup's per-bucket sums: average speed and congestion
+ * index, the five worst corridors (roads by mean speed / free flow, at least two sensors),
+ * grid load, capacity and reserve, renewable production, open incidents by severity and
+ * cameras online. A domain the viewer may not read is null, with a note saying why.
+ */
+export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: string; bucket: number }): Promise<Kpis> {
+  const db = await getDb();
+  const city = getCity();
+  const w = resolveWindow(opts, { defaultSpanMs: KPI_DEFAULT_SPAN_MS, maxSpanMs: KPI_MAX_SPAN_MS });
+  const { from, count } = bucketWindow(w, opts.bucket);
+  const to = w.to;
+  const bucketS = opts.bucket;
+  const nowFrom = new Date(to.getTime() - NOW_SPAN_MS);
+  const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"]);
+  await refreshRollup(db.sql, city);
+  const out: Kpis = { from: from.toISOString(), to: to.toISOString(), traffic: null, energy: null, safety: null, access: access.notes };
+
+  if (access.can("traffic.flow")) {
+    const rows = await totals(db.sql, "traffic.flow", from, to, bucketS);
+    const now = sum(await totals(db.sql, "traffic.flow", nowFrom, to, 300));
+    const roads = await db.sql.query<{ road_id: string; idx: number; sensors: number }>(
+      `SELECT s.road_id, avg(b.v4 / b.n) AS idx, count(DISTINCT b.device_id)::int AS sensors
+         FROM map_bucket_5m b JOIN map_sensor s ON s.device_id = b.device_id
+        WHERE b.dataset_id = 'traffic.flow' AND b.bucket >= $1 AND b.bucket < $2
+        GROUP BY s.road_id HAVING count(DISTINCT b.device_id) >= 2
+        ORDER BY 2, 1 LIMIT ${CORRIDORS}`,
+      [nowFrom.toISOString(), to.toISOString()],
+    );
+    const trendFrom = new Date(Math.floor((to.getTime() - CORRIDOR_TREND_MS) / 300_000) * 300_000);
+    const trendCount = Math.ceil((to.getTime() - trendFrom.getTime()) / 300_000);
+    const corridorTrend = roads.length
+      ? await db.sql.query<{ road_id: string; b: number; idx: number }>(
+          `SELECT s.road_id, floor(extract(epoch FROM b.bucket) / 300)::float8 AS b, sum(b.v4) / sum(b.n) AS idx
+             FROM map_bucket_5m b JOIN map_sensor s ON s.device_id = b.device_id
+            WHERE b.dataset_id = 'traffic.flow' AND b.bucket >= $1 AND b.bucket < $2 AND s.road_id = ANY($3::text[])
+            GROUP BY 1, 2`,
+          [trendFrom.toISOString(), to.toISOString(), roads.map((r) => r.road_id)],
+        )
+      : [];
+    out.traffic = {
+      speedKmh: now.n ? r1(now.s2 / now.n) : null,
+      congestionIndex: now.n ? r3(now.s1 / now.n) : null,
+      congestedShare: now.n ? r3(now.s3 / now.n) : null,
+      trendIndex: trend(rows, from, bucketS, count, (r) => (r.n ? r3(r.s1 / r.n) : null)),
+      trendSpeed: trend(rows, from, bucketS, count, (r) => (r.n ? r1(r.s2 / r.n) : null)),
+      worstCorridors: roads.map((r) => {
+        const values: (number | null)[] = new Array(trendCount).fill(null);
+        for (const t of corridorTrend) {
+          if (t.road_id !== r.road_id) continue;
+          const b = Math.round(Number(t.b) - trendFrom.getTime() / 300_000);
+          if (b >= 0 && b < trendCount) values[b] = r3(Number(t.idx));
+        }
+        return { roadId: r.road_id, ...roadName(city, r.road_id), index: r3(Number(r.idx)), sensors: r.sensors, trend: values };
+      }),
+    };
+  }
+
+  if (access.can("energy.load")) {
+    const feeders = city.energy.feeders.length, sites = city.energy.renewables.length;
+    const capacityMw = city.energy.substations.reduce((a, s) => a + s.capacityMw, 0);
+    const rows = await totals(db.sql, "energy.load", from, to, bucketS);
+    const now = sum(await totals(db.sql, "energy.load", nowFrom, to, 300));
+    const load = gridLoad(now, feeders);
+    out.energy = {
+      loadMw: load === null ? null : r1(load),
+      capacityMw,
+      reserveMw: load === null ? null : r1(capacityMw - load),
+      productionMw: (() => {
+        const p = gridProduction(now, sites);
+        return p === null ? null : r1(p);
+      })(),
+      trendLoad: trend(rows, from, bucketS, count, (r) => {
+        const l = gridLoad(r, feeders);
+        return l === null ? null : r1(l);
+      }),
+      trendReserve: trend(rows, from, bucketS, count, (r) => {
+        const l = gridLoad(r, feeders);
+        return l === null ? null : r1(capacityMw - l);
+      }),
+    };
+  }
+
+  if (access.can("safety.incidents") || access.can("safety.cameras")) {
+    const open = { s1: 0, s2: 0, s3: 0 };
+    let trendOpen = { from: from.toISOString(), bucketS, values: new Array<number | null>(count).fill(null) };
+    if (access.can("safety.incidents")) {
+      for (const inc of await incidentsAt(db.sql, { from: nowFrom, to }, opts.to === undefined)) {
+        if (inc.status === "resolved") continue;
+        const k = `s${Math.min(3, Math.max(1, inc.severity))}` as keyof typeof open;
+        open[k]++;
+      }
+      const rows = await db.sql.query<{ bb: number; open: number }>(
+        `SELECT floor(extract(epoch FROM observed_at) / $3)::float8 AS bb,
+                count(DISTINCT payload->>'incidentId') FILTER (WHERE payload->>'status' <> 'resolved')::float8 AS open
+           FROM reading WHERE dataset_id = 'safety.incidents' AND observed_at >= $1 AND observed_at < $2
+          GROUP BY 1`,
+        [from.toISOString(), to.toISOString(), bucketS],
+      );
+      trendOpen = trend(rows.map((r) => ({ bb: Number(r.bb), n: Number(r.open), s1: 0, s2: 0, s3: 0, s4: 0 })), from, bucketS, count, (r) => r.n);
+      // After the first incident reading, a bucket with none open reads 0 (not "no data").
+      const first = trendOpen.values.findIndex((v) => v !== null);
+      if (first >= 0) trendOpen.values = trendOpen.values.map((v, b) => (v === null && b > first ? 0 : v));
+    }
+    let camerasOnline: number | null = null;
+    if (access.can("safety.cameras")) {
+      const now = sum(await totals(db.sql, "safety.cameras", nowFrom, to, 300));
+      camerasOnline = now.n ? r3(now.s1 / now.n) : null;
+    }
+    out.safety = { open, trendOpen, camerasOnline };
+  }
+  return out;
+}

@@ -1,0 +1,348 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testTargets, type TestTarget } from "../testing/test-databases";
+import { setDb } from "../db/client";
+import { generateCity, type CityModel } from "../city";
+import { createSimulator } from "../sim";
+import { seedCity } from "../runtime/seed";
+import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
+import type { Viewer } from "../access/viewer";
+import { AppError } from "../errors";
+import { getLayerLatest } from "./get-layer-latest";
+import { getLayerFrames } from "./get-layer-frames";
+import { decodeQ8 } from "./q8";
+import { getMapKpis } from "./get-map-kpis";
+import { getFeatureDetails } from "./get-feature-details";
+import { getLayerFeatures } from "./get-layer-features";
+import { mapModel } from "./map-features";
+import { refreshRollup } from "./rollup";
+
+// Every aggregate the map serves, checked against a plain recomputation in TypeScript over
+// the very readings stored: latest values, replay frames (traffic, energy with hexagon
+// cells, cameras), KPIs and their trends, and the rollup's exactness when readings arrive
+// late and out of order.
+
+process.env.CITY_SIZE = "0.2";
+process.env.CITY_SEED = "yantai";
+const CITY_KEY = Symbol.for("city-brain.city");
+const city: CityModel = generateCity({ seed: "yantai", size: 0.2 });
+(globalThis as { [CITY_KEY]?: CityModel })[CITY_KEY] = city;
+const m = mapModel(city);
+
+const MIN = 60_000;
+const BUCKET = 300_000;
+const END = Math.floor(Date.now() / MIN) * MIN - 2 * MIN;
+const START = END - 120 * MIN;
+const bucketOf = (ms: number) => Math.floor(ms / BUCKET) * BUCKET;
+
+const traffic: Viewer = { kind: "user", userId: "u-traffic", departmentId: "traffic", role: "official" };
+const energy: Viewer = { kind: "user", userId: "u-energy", departmentId: "energy", role: "official" };
+const safety: Viewer = { kind: "user", userId: "u-safety", departmentId: "safety", role: "official" };
+const guest: Viewer = { kind: "guest" };
+
+type Stored = AcceptedReading & { leaf: number };
+
+/** Readings every minute for two hours, plus two scripted incidents; some held back to arrive late. */
+function makeReadings(): { early: AcceptedReading[]; late: AcceptedReading[] } {
+  const sim = createSimulator({ city, seed: "yantai", incidents: false });
+  const seq = new Map<string, number>();
+  const sig = new Uint8Array(64);
+  const hash = new Uint8Array(32);
+  const early: AcceptedReading[] = [];
+  const late: AcceptedReading[] = [];
+  const push = (r: { device: string; dataset: string; observedAt: string; location: [number, number]; values: Record<string, number | string | boolean> }, lateOne: boolean) => {
+    const s = (seq.get(r.device) ?? 0) + 1;
+    seq.set(r.device, s);
+    (lateOne ? late : early).push({ ...r, seq: s, payloadHash: hash, signature: sig });
+  };
+  const reporter = city.devices.find((d) => d.kind === "dispatch-terminal")!;
+  const seg = city.network.segments[10];
+  for (let t = START; t <= END; t += MIN) {
+    for (const r of sim.readingsAt(new Date(t))) {
+      // Every 7th traffic device's readings of the first hour arrive late, after the first fold.
+      const lateOne = r.dataset === "traffic.flow" && Number(r.device.slice(4)) % 7 === 0 && t < START + 60 * MIN;
+      push({ device: r.device, dataset: r.dataset, observedAt: new Date(r.observedAt).toISOString(), location: r.location, values: r.values as Record<string, number | string | boolean> }, lateOne);
+    }
+    // Two incidents: one reported then responding then resolved, one still open at the end.
+    const incident = (id: string, sev: number, status: string, from: number) =>
+      push({
+        device: reporter.id, dataset: "safety.incidents", observedAt: new Date(t).toISOString(), location: seg.geometry[0],
+        values: { incidentId: id, type: "accident", severity: sev, status, startedAt: new Date(from).toISOString(), endedAt: new Date(from + 90 * MIN).toISOString(), segmentId: seg.id, lanesBlocked: 1 },
+      }, false);
+    if (t >= START + 10 * MIN && t < START + 70 * MIN) incident("inc-test-a", 1, t < START + 20 * MIN ? "reported" : t < START + 60 * MIN ? "responding" : "resolved", START + 10 * MIN);
+    if (t >= START + 90 * MIN) incident("inc-test-b", 3, "responding", START + 90 * MIN);
+  }
+  return { early, late };
+}
+
+const num = (v: unknown) => Number(v);
+/** |a - b| within tol (rounding to 3 decimals gives 0.0005). */
+const near = (a: number | null | undefined, b: number, tol = 0.0005 + 1e-9) => expect(Math.abs(Number(a) - b)).toBeLessThanOrEqual(tol);
+
+const targetList = await testTargets();
+
+describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map aggregates on %s", (_name, target) => {
+  let db: Awaited<ReturnType<TestTarget["open"]>>;
+  let all: Stored[] = [];
+
+  beforeAll(async () => {
+    db = await target.open();
+    setDb(db);
+    await seedCity(db, city);
+    const { early, late } = makeReadings();
+    const leaves1 = await storeReadings(db.sql, early);
+    // Fold what is there, then let the late readings arrive (observed an hour ago, committed now).
+    await refreshRollup(db.sql, city);
+    const leaves2 = await storeReadings(db.sql, late);
+    all = [...early.map((r, i) => ({ ...r, leaf: leaves1[i] })), ...late.map((r, i) => ({ ...r, leaf: leaves2[i] }))];
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("keeps the rollup exact when readings arrive late: equal to a recomputation from every reading", async () => {
+    await refreshRollup(db.sql, city);
+    const rows = await db.sql.query<{ dataset_id: string; device_id: string; bucket: Date; n: number; v1: number; v4: number; last_leaf: number }>(
+      `SELECT dataset_id, device_id, bucket, n, v1, v4, last_leaf::float8 AS last_leaf FROM map_bucket_5m`,
+    );
+    const expected = new Map<string, { n: number; v1: number; v4: number; last: number }>();
+    for (const r of all) {
+      if (r.dataset === "safety.incidents") continue;
+      const k = `${r.dataset}|${r.device}|${bucketOf(Date.parse(r.observedAt))}`;
+      const e = expected.get(k) ?? { n: 0, v1: 0, v4: 0, last: -1 };
+      e.n++;
+      e.v1 += r.dataset === "traffic.flow" ? num(r.values.speedKmh) : r.dataset === "energy.load" ? num(r.values.loadMw ?? r.values.productionMw) : num(r.values.vehiclesPerMin);
+      if (r.dataset === "traffic.flow") e.v4 += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
+      e.last = Math.max(e.last, r.leaf);
+      expected.set(k, e);
+    }
+    expect(rows.length).toBe(expected.size);
+    let bad = 0;
+    for (const r of rows) {
+      const e = expected.get(`${r.dataset_id}|${r.device_id}|${new Date(r.bucket).getTime()}`);
+      if (!e || e.n !== Number(r.n) || Math.abs(e.v1 - Number(r.v1)) > 1e-6 || Math.abs(e.v4 - Number(r.v4)) > 1e-9 || e.last !== Number(r.last_leaf)) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+
+  it("answers the latest traffic values at a past moment as the newest reading per sensor", async () => {
+    const to = END - 30 * MIN;
+    const res = await getLayerLatest({ viewer: traffic, layer: "traffic", to: new Date(to).toISOString() });
+    if (res.layer !== "traffic") throw new Error("layer");
+    const want = new Map<string, Stored>();
+    for (const r of all) {
+      const t = Date.parse(r.observedAt);
+      if (r.dataset !== "traffic.flow" || t <= to - 15 * MIN || t > to) continue;
+      const cur = want.get(r.device);
+      if (!cur || Date.parse(cur.observedAt) < t) want.set(r.device, r);
+    }
+    expect(res.sensors.ids.length).toBe(want.size);
+    res.sensors.ids.forEach((id, i) => {
+      const w = want.get(id)!;
+      expect(res.sensors.speedKmh[i]).toBe(num(w.values.speedKmh));
+      expect(res.sensors.leafIndex[i]).toBe(w.leaf);
+      near(res.sensors.ratio[i], num(w.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(id)!]);
+    });
+    // The live answer (map_latest) is each sensor's newest reading of all.
+    const live = await getLayerLatest({ viewer: traffic, layer: "traffic", from: new Date(START).toISOString() });
+    if (live.layer !== "traffic") throw new Error("layer");
+    // Newest by observation time, not by arrival: the late readings were committed last but observed earlier.
+    const newest = new Map<string, Stored>();
+    for (const r of all) {
+      const cur = newest.get(r.device);
+      if (r.dataset === "traffic.flow" && (!cur || Date.parse(cur.observedAt) < Date.parse(r.observedAt))) newest.set(r.device, r);
+    }
+    expect(live.sensors.ids.length).toBe(newest.size);
+    live.sensors.ids.forEach((id, i) => expect(live.sensors.leafIndex[i]).toBe(newest.get(id)!.leaf));
+    // Incidents that block lanes come only with access to safety.incidents.
+    expect(live.incidents).toBeNull();
+  });
+
+  it("replays traffic frames equal to per-bucket means recomputed in TypeScript", async () => {
+    const res = await getLayerFrames({ viewer: traffic, layer: "traffic", from: new Date(START).toISOString(), to: new Date(END + MIN).toISOString(), bucket: 300 });
+    const from = Date.parse(res.from);
+    const ids = res.series.ratio.ids;
+    const ratio = decodeQ8(res.series.ratio.q);
+    const sums = new Map<string, [number, number]>();
+    for (const r of all) {
+      if (r.dataset !== "traffic.flow") continue;
+      const k = `${r.device}|${(bucketOf(Date.parse(r.observedAt)) - from) / BUCKET}`;
+      const s = sums.get(k) ?? [0, 0];
+      s[0] += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
+      s[1]++;
+      sums.set(k, s);
+    }
+    let compared = 0, bad = 0;
+    for (let b = 0; b < res.count; b++) {
+      ids.forEach((id, i) => {
+        const s = sums.get(`${id}|${b}`);
+        const got = ratio[b * ids.length + i];
+        if (!s) {
+          if (!Number.isNaN(got)) bad++;
+          return;
+        }
+        compared++;
+        if (Math.abs(got - Math.min(1.016, s[0] / s[1])) > 0.0026) bad++;
+      });
+    }
+    expect(compared).toBeGreaterThan(1000);
+    expect(bad).toBe(0);
+  });
+
+  it("aggregates consumption on the hexagon grid in SQL as feeder means times their cell shares", async () => {
+    const res = await getLayerFrames({ viewer: energy, layer: "energy", from: new Date(START).toISOString(), to: new Date(END + MIN).toISOString(), bucket: 600 });
+    const from = Date.parse(res.from);
+    const feederOf = new Map(m.energy.feeders.meterIds.map((id, i) => [id, m.energy.feeders.ids[i]]));
+    const means = new Map<string, [number, number]>();
+    for (const r of all) {
+      if (r.dataset !== "energy.load" || r.values.meter !== "feeder") continue;
+      const b = Math.floor((Date.parse(r.observedAt) - from) / 600_000);
+      const k = `${feederOf.get(r.device)}|${b}`;
+      const s = means.get(k) ?? [0, 0];
+      s[0] += num(r.values.loadMw);
+      s[1]++;
+      means.set(k, s);
+    }
+    const cells = new Map<string, number>();
+    for (const [k, [sum, n]] of means) {
+      const [feeder, b] = k.split("|");
+      for (const [cell, share] of m.feederCells.get(feeder)!) {
+        const ck = `${m.energy.cells.ids[cell]}|${b}`;
+        cells.set(ck, (cells.get(ck) ?? 0) + (sum / n) * share);
+      }
+    }
+    const { ids, q } = res.series.cellLoad;
+    const got = decodeQ8(q);
+    let bad = 0, compared = 0;
+    for (let b = 0; b < res.count; b++) {
+      ids.forEach((id, i) => {
+        const want = cells.get(`${id}|${b}`);
+        const v = got[b * ids.length + i];
+        if (want === undefined) return void (Number.isNaN(v) || bad++);
+        compared++;
+        if (Math.abs(v - want) > q.scale / 2 + 0.002) bad++;
+      });
+    }
+    expect(compared).toBeGreaterThan(100);
+    expect(bad).toBe(0);
+    // Substation utilisation: the sum of its feeders' means over its capacity.
+    const su = decodeQ8(res.series.substationUtil.q);
+    const sids = res.series.substationUtil.ids;
+    const s0 = m.energy.substations.ids.indexOf(sids[0]);
+    let load = 0;
+    m.energy.feeders.ids.forEach((fid, i) => {
+      if (m.feederSubstation[i] !== s0) return;
+      const s = means.get(`${fid}|3`);
+      if (s) load += s[0] / s[1];
+    });
+    expect(su[3 * sids.length]).toBeCloseTo(load / m.energy.substations.capacityMw[s0], 2);
+  });
+
+  it("computes the KPI trends from the rollup as a recomputation over the readings does", async () => {
+    const to = END + MIN;
+    const res = await getMapKpis({ viewer: traffic, from: new Date(START).toISOString(), to: new Date(to).toISOString(), bucket: 300 });
+    expect(res.energy).toBeNull();
+    expect(res.access.find((a) => a.datasetId === "energy.load")?.allowed).toBe(false);
+    const from = Date.parse(res.from);
+    const per = new Map<number, [number, number]>();
+    for (const r of all) {
+      if (r.dataset !== "traffic.flow") continue;
+      const b = (bucketOf(Date.parse(r.observedAt)) - from) / BUCKET;
+      const s = per.get(b) ?? [0, 0];
+      s[0] += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
+      s[1]++;
+      per.set(b, s);
+    }
+    res.traffic!.trendIndex.values.forEach((v, b) => {
+      const s = per.get(b);
+      if (!s) expect(v).toBeNull();
+      else near(v, s[0] / s[1]);
+    });
+    // Worst corridors: roads by the mean of their sensors' 5-minute means over the last 15 minutes.
+    const since = to - 15 * MIN;
+    const dev = new Map<string, [number, number]>();
+    for (const r of all) {
+      const t = Date.parse(r.observedAt);
+      if (r.dataset !== "traffic.flow" || bucketOf(t) < since || t >= to) continue;
+      const k = `${r.device}|${bucketOf(t)}`;
+      const s = dev.get(k) ?? [0, 0];
+      s[0] += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
+      s[1]++;
+      dev.set(k, s);
+    }
+    const roads = new Map<string, { sum: number; n: number; devices: Set<string> }>();
+    for (const [k, [s, n]] of dev) {
+      const device = k.split("|")[0];
+      const road = m.traffic.sensors.roadIds[m.sensorIndex.get(device)!];
+      const e = roads.get(road) ?? { sum: 0, n: 0, devices: new Set<string>() };
+      e.sum += s / n;
+      e.n++;
+      e.devices.add(device);
+      roads.set(road, e);
+    }
+    const worst = [...roads]
+      .filter(([, e]) => e.devices.size >= 2)
+      .map(([road, e]) => ({ road, idx: e.sum / e.n }))
+      .sort((a, b) => a.idx - b.idx || (a.road < b.road ? -1 : 1))
+      .slice(0, 5);
+    expect(res.traffic!.worstCorridors.map((c) => c.roadId)).toEqual(worst.map((w) => w.road));
+    worst.forEach((w, i) => near(res.traffic!.worstCorridors[i].index, w.idx));
+
+    // Energy and safety with their owners' access.
+    const e = await getMapKpis({ viewer: energy, from: new Date(START).toISOString(), to: new Date(to).toISOString(), bucket: 300 });
+    const fb = new Map<number, [number, number]>();
+    for (const r of all) {
+      if (r.dataset !== "energy.load" || r.values.meter !== "feeder") continue;
+      const b = (bucketOf(Date.parse(r.observedAt)) - from) / BUCKET;
+      const s = fb.get(b) ?? [0, 0];
+      s[0] += num(r.values.loadMw);
+      s[1]++;
+      fb.set(b, s);
+    }
+    e.energy!.trendLoad.values.forEach((v, b) => {
+      const s = fb.get(b);
+      if (s) near(v, (s[0] / s[1]) * city.energy.feeders.length, 0.05 + 1e-9);
+    });
+    const s = await getMapKpis({ viewer: safety, from: new Date(START).toISOString(), to: new Date(to).toISOString(), bucket: 300 });
+    expect(s.safety!.open).toEqual({ s1: 0, s2: 0, s3: 1 });
+    const openAt = (b: number) => {
+      const ids = new Set<string>();
+      for (const r of all) {
+        if (r.dataset === "safety.incidents" && r.values.status !== "resolved" && (bucketOf(Date.parse(r.observedAt)) - from) / BUCKET === b) ids.add(String(r.values.incidentId));
+      }
+      return ids.size;
+    };
+    s.safety!.trendOpen.values.forEach((v, b) => {
+      if (v !== null) expect(v).toBe(openAt(b));
+    });
+  });
+
+  it("gives a feature its latest reading with its ledger leaf, its owner and a 24 h series", async () => {
+    const sensor = m.traffic.sensors.ids[3];
+    const d = await getFeatureDetails({ viewer: guest, id: sensor, bucket: 300 });
+    const newest = all.filter((r) => r.device === sensor).sort((a, b) => b.leaf - a.leaf)[0];
+    expect(d.latest?.leafIndex).toBe(newest.leaf);
+    expect(d.departmentId).toBe("traffic");
+    expect(d.series?.fields.find((f) => f.key === "speedKmh")?.values.filter((v) => v !== null).length).toBeGreaterThan(20);
+    await expect(getFeatureDetails({ viewer: guest, id: "trf-999999", bucket: 300 })).rejects.toMatchObject({ code: "not_found" });
+    await expect(getFeatureDetails({ viewer: guest, id: m.energy.feeders.ids[0], bucket: 300 })).rejects.toMatchObject({ code: "forbidden" });
+    const f = await getFeatureDetails({ viewer: energy, id: m.energy.feeders.ids[0], bucket: 300 });
+    expect(f.kind).toBe("feeder");
+    expect(f.latest?.device).toBe(m.energy.feeders.meterIds[0]);
+    const inc = await getFeatureDetails({ viewer: safety, id: "inc-test-a", bucket: 300 });
+    expect(inc.facts.find((x) => x.key === "status")?.value).toBe("resolved");
+  });
+
+  it("checks access on every dataset and refuses bad windows, buckets and layers", async () => {
+    await expect(getLayerLatest({ viewer: guest, layer: "energy" })).rejects.toBeInstanceOf(AppError);
+    const s = await getLayerFeatures({ viewer: guest, layer: "safety" });
+    if (s.layer !== "safety") throw new Error("layer");
+    expect(s.cameras).toBeNull();
+    expect(s.stations.ids.length).toBe(city.safety.policeStations.length + city.safety.fireStations.length);
+    expect(s.access.filter((a) => !a.allowed).map((a) => a.datasetId).sort()).toEqual(["safety.cameras", "safety.incidents"]);
+    const now = Date.now();
+    await expect(getLayerFrames({ viewer: traffic, layer: "traffic", bucket: 120 })).rejects.toMatchObject({ code: "validation" });
+    await expect(getLayerFrames({ viewer: traffic, layer: "traffic", bucket: 300, from: new Date(now).toISOString(), to: new Date(now - MIN).toISOString() })).rejects.toMatchObject({ code: "validation" });
+    await expect(getLayerLatest({ viewer: traffic, layer: "traffic", to: new Date(now + 3_600_000).toISOString() })).rejects.toMatchObject({ code: "validation" });
+    await expect(getMapKpis({ viewer: traffic, bucket: 300, from: new Date(now - 30 * 24 * 3_600_000).toISOString() })).rejects.toMatchObject({ code: "validation" });
+  });
+});

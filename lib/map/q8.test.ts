@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { decodeQ8, q8 } from "./q8";
+
+describe("q8", () => {
+  it("round-trips values within half a step and keeps missing values missing", () => {
+    const v = [0, 0.5, 0.123, 1.016, Number.NaN, 7];
+    const d = decodeQ8(q8(v, 0.004));
+    expect(d[0]).toBe(0);
+    expect(Math.abs(d[1] - 0.5)).toBeLessThanOrEqual(0.002);
+    expect(Math.abs(d[2] - 0.123)).toBeLessThanOrEqual(0.002 + 1e-7);
+    expect(Number.isNaN(d[4])).toBe(true);
+    expect(d[5]).toBeCloseTo(254 * 0.004, 5); // clamped to the largest step
+  });
+  it("refuses a scale that is not positive", () => {
+    expect(() => q8([1], 0)).toThrow("scale must be positive, got 0");
+  });
+});
