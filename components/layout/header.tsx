@@ -3,6 +3,8 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useI18n } from "../i18n/i18n-provider";
 import { LanguageSwitch } from "./language-switch";
+import { AdminLinks, UserMenu } from "../auth/user-menu";
+import { DataAccessMenu } from "../grants/data-access-menu";
 
 export function Header() {
   const { t } = useI18n();
@@ -28,7 +30,10 @@ export function Header() {
         {link("/api-docs", t("nav.api"))}
         {link("/verify", t("nav.verify"))}
         {link("/audit", t("nav.audit"))}
+        <AdminLinks link={link} />
       </nav>
+      <DataAccessMenu />
+      <UserMenu />
       <LanguageSwitch />
     </header>
   );

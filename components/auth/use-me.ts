@@ -1,0 +1,17 @@
+"use client";
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import type { Role } from "@/lib/access/roles";
+import { fetchJson } from "./fetch-json";
+
+export type Me = {
+  signedIn: boolean;
+  sso: { name: string } | null;
+  user?: { id: string; name: string; email: string; departmentId: string; role: Role; needsTwoFactor: boolean };
+};
+
+export const meQuery = queryOptions({ queryKey: ["me"], queryFn: () => fetchJson<Me>("/api/auth/me"), staleTime: 30_000 });
+
+/** The signed-in user (effective role), from /api/auth/me. */
+export function useMe() {
+  return useQuery(meQuery);
+}

@@ -1,0 +1,85 @@
+"use client";
+import Link from "next/link";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useI18n } from "../i18n/i18n-provider";
+import { DEPARTMENTS } from "@/lib/city/datasets";
+import type { MessageKey } from "@/lib/i18n/messages";
+import { fetchJson } from "./fetch-json";
+import { useMe } from "./use-me";
+import styles from "./header.module.css";
+
+export const departmentName = (id: string, locale: string) => {
+  const d = DEPARTMENTS.find((x) => x.id === id);
+  return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
+};
+
+type Notes = { incoming: { id: string }[]; expiringSoon: { id: string }[] };
+
+/** Sign-in state in the header: the user, their department and role, grant notifications, sign-out. */
+export function UserMenu() {
+  const { t, locale } = useI18n();
+  const me = useMe();
+  const qc = useQueryClient();
+  const role = me.data?.user?.role;
+  const decides = role === "dept_admin" || role === "sysadmin";
+  const notes = useQuery({
+    queryKey: ["grant-notifications"],
+    queryFn: () => fetchJson<Notes>("/api/grants/notifications"),
+    enabled: decides,
+    refetchInterval: 30_000,
+  });
+  if (!me.data) return null;
+  if (!me.data.signedIn || !me.data.user) {
+    return (
+      <Link href="/sign-in" className="nav-link" data-testid="sign-in-link">
+        {t("auth.signIn")}
+      </Link>
+    );
+  }
+  const u = me.data.user;
+  const count = (notes.data?.incoming.length ?? 0) + (notes.data?.expiringSoon.length ?? 0);
+  const signOut = async () => {
+    await fetch("/api/auth/sign-out", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    qc.clear();
+    window.location.href = "/sign-in";
+  };
+  return (
+    <div className={styles.userMenu} data-testid="user-menu" data-role={u.role} data-department={u.departmentId}>
+      {decides && count > 0 && (
+        <Link href="/admin/grants" className={styles.notifyBadge} title={t("nav.notifications")} data-testid="grant-notifications">
+          {count}
+        </Link>
+      )}
+      <span className={styles.userName} title={u.email}>
+        {u.name} · {departmentName(u.departmentId, locale)} · {t(`role.${u.role}` as MessageKey)}
+        {u.needsTwoFactor && (
+          <Link href="/sign-in" className={styles.needs2fa} data-testid="needs-2fa">
+            {" "}
+            (2FA)
+          </Link>
+        )}
+      </span>
+      <button type="button" className="lang-switch" onClick={() => void signOut()} data-testid="sign-out">
+        {t("auth.signOut")}
+      </button>
+    </div>
+  );
+}
+
+/** Admin pages the signed-in user's role may open. */
+export function AdminLinks({ link }: { link: (href: string, label: string) => React.ReactNode }) {
+  const { t } = useI18n();
+  const me = useMe();
+  const role = me.data?.user?.role;
+  if (!role || role === "official") return null;
+  const admin = role === "dept_admin" || role === "sysadmin";
+  return (
+    <>
+      {link("/admin/grants", t("nav.grants"))}
+      {link("/admin/rules", t("nav.rules"))}
+      {link("/admin/access", t("nav.access"))}
+      {admin && link("/admin/devices", t("nav.devices"))}
+      {admin && link("/admin/dead-letters", t("nav.deadLetters"))}
+    </>
+  );
+}

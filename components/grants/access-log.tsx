@@ -1,0 +1,177 @@
+"use client";
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useI18n } from "../i18n/i18n-provider";
+import { fetchJson } from "../auth/fetch-json";
+import { useMe } from "../auth/use-me";
+import { departmentName } from "../auth/user-menu";
+import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
+import { ROLES } from "@/lib/access/roles";
+import type { MessageKey } from "@/lib/i18n/messages";
+import styles from "./grants.module.css";
+
+type Event = {
+  id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
+  basis: string; grantId: string | null; scope: string; action: string; count: number | null; from: string | null; until: string | null; batchId: string | null; leafIndex: number | null;
+};
+type User = { id: string; name: string; email: string; departmentId: string; role: string; disabled: boolean; twoFactorEnabled: boolean };
+
+/** Who read what: access events for the owner's admins and auditors; accounts for sysadmins. */
+export function AccessLog() {
+  const { t, locale } = useI18n();
+  const me = useMe();
+  const role = me.data?.user?.role;
+  const [dataset, setDataset] = useState("");
+  const [department, setDepartment] = useState("");
+  const [before, setBefore] = useState<number | undefined>(undefined);
+  const params = new URLSearchParams({ limit: "100" });
+  if (dataset) params.set("dataset", dataset);
+  if (department) params.set("department", department);
+  if (before) params.set("before", String(before));
+  const q = useQuery({ queryKey: ["access-events", dataset, department, before], queryFn: () => fetchJson<{ events: Event[] }>(`/api/access-events?${params}`), enabled: !!role && role !== "official", refetchInterval: before ? false : 5_000 });
+  if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
+  if (!role || role === "official") {
+    return (
+      <div className={styles.page}>
+        <p className={styles.notice}>{t("grants.signIn")}</p>
+      </div>
+    );
+  }
+  const events = q.data?.events ?? [];
+  const dsName = (id: string) => {
+    const d = DATASETS.find((x) => x.id === id);
+    return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
+  };
+  return (
+    <div className={styles.page} data-testid="access-log">
+      <h1>{t("accesslog.title")}</h1>
+      <p className={styles.intro}>{t("accesslog.intro")}</p>
+      <div className={styles.toolbar}>
+        <select aria-label={t("grants.dataset")} value={dataset} onChange={(e) => { setDataset(e.target.value); setBefore(undefined); }}>
+          <option value="">{t("grants.dataset")}: *</option>
+          {DATASETS.map((d) => (
+            <option key={d.id} value={d.id}>
+              {dsName(d.id)}
+            </option>
+          ))}
+        </select>
+        {role === "auditor" && (
+          <select aria-label={t("grants.owner")} value={department} onChange={(e) => { setDepartment(e.target.value); setBefore(undefined); }}>
+            <option value="">{t("grants.owner")}: *</option>
+            {DEPARTMENTS.map((d) => (
+              <option key={d.id} value={d.id}>
+                {locale === "en" ? d.nameEn : d.nameZh}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
+      {q.error && <p className={styles.error}>{t("admin.error")}{(q.error as Error).message}</p>}
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            <th>{t("grants.when")}</th>
+            <th>{t("accesslog.reader")}</th>
+            <th>{t("grants.dataset")}</th>
+            <th>{t("accesslog.basis")}</th>
+            <th>{t("accesslog.records")}</th>
+            <th>{t("accesslog.range")}</th>
+            <th>{t("accesslog.batch")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.id} data-testid="access-event" data-dataset={e.datasetId} data-basis={e.basis} data-grant={e.grantId ?? ""}>
+              <td className={styles.small}>{new Date(e.at).toLocaleString(locale)}</td>
+              <td className={styles.small}>
+                {e.user ?? t("accesslog.guest")}
+                {e.departmentId && <div className={styles.muted}>{departmentName(e.departmentId, locale)} · {e.role ? t(`role.${e.role}` as MessageKey) : ""}</div>}
+              </td>
+              <td>
+                {dsName(e.datasetId)}
+                <div className={`${styles.small} ${styles.muted}`}>{e.action}</div>
+              </td>
+              <td className={styles.small}>
+                {t(`access.${e.basis}` as MessageKey)} · {t(`scope.${e.scope}` as MessageKey)}
+                {e.grantId && <div className={styles.mono}>{e.grantId}</div>}
+              </td>
+              <td>{e.count ?? "—"}</td>
+              <td className={styles.small}>{e.from ? `${new Date(e.from).toLocaleTimeString(locale)} – ${e.until ? new Date(e.until).toLocaleTimeString(locale) : ""}` : "—"}</td>
+              <td className={styles.mono}>{e.leafIndex !== null ? <a href={`/api/ledger/proof/inclusion?index=${e.leafIndex}`}>{e.leafIndex}</a> : t("accesslog.pending")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {events.length === 100 && (
+        <div className={styles.pager}>
+          <button type="button" className={styles.button} onClick={() => setBefore(events[events.length - 1].id)}>
+            {t("accesslog.older")}
+          </button>
+        </div>
+      )}
+      {role === "sysadmin" && <Users />}
+    </div>
+  );
+}
+
+function Users() {
+  const { t, locale } = useI18n();
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: ["users"], queryFn: () => fetchJson<{ users: User[] }>("/api/auth/users") });
+  const patch = useMutation({
+    mutationFn: (p: { id: string; change: Record<string, unknown> }) => fetchJson(`/api/auth/users/${p.id}`, { method: "PATCH", json: p.change }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ["users"] }),
+  });
+  return (
+    <section className={styles.panel} data-testid="users-admin">
+      <h2>{t("users.title")}</h2>
+      {patch.error && <p className={styles.error}>{(patch.error as Error).message}</p>}
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            <th>{t("auth.email")}</th>
+            <th>{t("admin.department")}</th>
+            <th>{t("users.role")}</th>
+            <th>{t("users.twoFactor")}</th>
+            <th>{t("admin.devices.actions")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(q.data?.users ?? []).map((u) => (
+            <tr key={u.id}>
+              <td className={styles.small}>
+                {u.name}
+                <div className={styles.muted}>{u.email}</div>
+              </td>
+              <td>
+                <select value={u.departmentId} onChange={(e) => patch.mutate({ id: u.id, change: { departmentId: e.target.value } })}>
+                  {DEPARTMENTS.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {departmentName(d.id, locale)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <select value={u.role} onChange={(e) => patch.mutate({ id: u.id, change: { role: e.target.value } })}>
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`role.${r}` as MessageKey)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>{u.twoFactorEnabled ? t("common.yes") : t("common.no")}</td>
+              <td>
+                <button type="button" className={`${styles.button} ${u.disabled ? "" : styles.danger}`} onClick={() => patch.mutate({ id: u.id, change: { disabled: !u.disabled } })}>
+                  {u.disabled ? t("users.enable") : t("users.disable")}
+                </button>
+                {u.disabled && <span className={`${styles.badge} ${styles.revoked}`}> {t("users.disabled")}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,195 @@
+"use client";
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useI18n } from "../i18n/i18n-provider";
+import { fetchJson } from "../auth/fetch-json";
+import { useMe } from "../auth/use-me";
+import { departmentName } from "../auth/user-menu";
+import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
+import type { MessageKey } from "@/lib/i18n/messages";
+import styles from "./grants.module.css";
+
+type Rule = {
+  id: string;
+  name: string;
+  enabled: boolean;
+  version: number;
+  retiredAt: string | null;
+  definition: {
+    name: string;
+    trigger: { maxSeverity: number; types?: string[]; statuses: string[] };
+    grant: { granteeDepartmentId: string; datasets: string[]; scope: string; radiusM: number | null; durationSeconds: number };
+  };
+  grants: { id: string; datasetId: string; granteeDepartmentId: string; status: string; incident: string; validFrom: string; validUntil: string }[];
+};
+
+/** Emergency linkage rules: the sysadmin defines and retires them; everyone who may see them sees the grants they made. */
+export function RulesAdmin() {
+  const { t, locale } = useI18n();
+  const me = useMe();
+  const role = me.data?.user?.role;
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: ["rules"], queryFn: () => fetchJson<{ rules: Rule[] }>("/api/rules"), enabled: !!role && role !== "official", refetchInterval: 5_000 });
+  const retire = useMutation({ mutationFn: (id: string) => fetchJson(`/api/rules/${id}/retire`, { method: "POST", json: {} }), onSuccess: () => void qc.invalidateQueries({ queryKey: ["rules"] }) });
+  if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
+  if (!role || role === "official") {
+    return (
+      <div className={styles.page}>
+        <p className={styles.notice}>{t("grants.signIn")}</p>
+      </div>
+    );
+  }
+  const dsName = (id: string) => {
+    const d = DATASETS.find((x) => x.id === id);
+    return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
+  };
+  return (
+    <div className={styles.page} data-testid="rules-admin">
+      <h1>{t("rules.title")}</h1>
+      <p className={styles.intro}>{t("rules.intro")}</p>
+      {role === "sysadmin" ? <RuleForm /> : <p className={styles.muted}>{t("rules.sysadminOnly")}</p>}
+      {q.error && <p className={styles.error}>{t("admin.error")}{(q.error as Error).message}</p>}
+      {(q.data?.rules ?? []).map((r) => (
+        <section key={r.id} className={styles.panel} data-testid={`rule-${r.id}`} data-name={r.name}>
+          <h2 className={styles.small}>
+            {r.name} <span className={styles.mono}>{r.id} v{r.version}</span>{" "}
+            <span className={`${styles.badge} ${r.retiredAt ? styles.revoked : styles.active}`}>{r.retiredAt ? t("rules.retired") : t("rules.enabled")}</span>
+          </h2>
+          <p className={styles.small}>
+            severity ≤ {r.definition.trigger.maxSeverity} ({r.definition.trigger.statuses.join(", ")}
+            {r.definition.trigger.types ? `; ${r.definition.trigger.types.join(", ")}` : ""}) → {departmentName(r.definition.grant.granteeDepartmentId, locale)}:{" "}
+            {r.definition.grant.datasets.map(dsName).join(", ")} · {t(`scope.${r.definition.grant.scope}` as MessageKey)} ·{" "}
+            {r.definition.grant.radiusM === null ? "—" : `${r.definition.grant.radiusM} m`} · {Math.round(r.definition.grant.durationSeconds / 60)} min
+          </p>
+          {role === "sysadmin" && !r.retiredAt && (
+            <button type="button" className={`${styles.button} ${styles.danger}`} onClick={() => retire.mutate(r.id)} data-testid={`retire-${r.id}`}>
+              {t("rules.retire")}
+            </button>
+          )}
+          <h3 className={styles.small}>{t("rules.fired")}</h3>
+          {r.grants.length === 0 ? (
+            <p className={styles.muted}>{t("grants.none")}</p>
+          ) : (
+            <table className={styles.table}>
+              <thead>
+                <tr>
+                  <th>{t("rules.incident")}</th>
+                  <th>{t("grants.dataset")}</th>
+                  <th>{t("grants.grantee")}</th>
+                  <th>{t("grants.validUntil")}</th>
+                  <th>{t("grants.status")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.grants.map((g) => (
+                  <tr key={g.id} data-testid={`rule-grant-${g.id}`} data-status={g.status} data-incident={g.incident}>
+                    <td className={styles.mono}>{g.incident}</td>
+                    <td>{dsName(g.datasetId)}</td>
+                    <td>{departmentName(g.granteeDepartmentId, locale)}</td>
+                    <td className={styles.small}>{new Date(g.validUntil).toLocaleString(locale)}</td>
+                    <td>
+                      <span className={`${styles.badge} ${g.status === "active" ? styles.active : styles.expired}`}>{t(`status.${g.status}` as MessageKey)}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function RuleForm() {
+  const { t, locale } = useI18n();
+  const qc = useQueryClient();
+  const [f, setF] = useState({ name: "", maxSeverity: "1", grantee: "emergency", datasets: ["safety.cameras", "traffic.flow"], scope: "raw", radiusM: "2000", minutes: "360" });
+  const [err, setErr] = useState<string | null>(null);
+  const m = useMutation({
+    mutationFn: () =>
+      fetchJson("/api/rules", {
+        method: "POST",
+        json: {
+          name: f.name,
+          trigger: { maxSeverity: Number(f.maxSeverity) },
+          grant: { granteeDepartmentId: f.grantee, datasets: f.datasets, scope: f.scope, radiusM: f.radiusM.trim() ? Number(f.radiusM) : null, durationSeconds: Math.round(Number(f.minutes) * 60) },
+        },
+      }),
+    onSuccess: () => {
+      setErr(null);
+      void qc.invalidateQueries({ queryKey: ["rules"] });
+    },
+    onError: (e) => setErr((e as Error).message),
+  });
+  return (
+    <details className={styles.panel} data-testid="rule-form">
+      <summary>{t("rules.new")}</summary>
+      <form
+        className={styles.form}
+        onSubmit={(e) => {
+          e.preventDefault();
+          m.mutate();
+        }}
+      >
+        <label>
+          {t("rules.name")}
+          <input required value={f.name} onChange={(e) => setF({ ...f, name: e.target.value })} />
+        </label>
+        <label>
+          {t("rules.maxSeverity")}
+          <select value={f.maxSeverity} onChange={(e) => setF({ ...f, maxSeverity: e.target.value })}>
+            {["1", "2", "3"].map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("rules.grantee")}
+          <select value={f.grantee} onChange={(e) => setF({ ...f, grantee: e.target.value })}>
+            {DEPARTMENTS.map((d) => (
+              <option key={d.id} value={d.id}>
+                {locale === "en" ? d.nameEn : d.nameZh}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("rules.datasets")}
+          <select multiple value={f.datasets} onChange={(e) => setF({ ...f, datasets: [...e.target.selectedOptions].map((o) => o.value) })}>
+            {DATASETS.map((d) => (
+              <option key={d.id} value={d.id}>
+                {locale === "en" ? d.nameEn : d.nameZh}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("grants.scope")}
+          <select value={f.scope} onChange={(e) => setF({ ...f, scope: e.target.value })}>
+            {(["raw", "anonymized", "aggregated"] as const).map((s) => (
+              <option key={s} value={s}>
+                {t(`scope.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("rules.radius")}
+          <input inputMode="numeric" value={f.radiusM} onChange={(e) => setF({ ...f, radiusM: e.target.value })} />
+        </label>
+        <label>
+          {t("rules.duration")}
+          <input inputMode="decimal" required value={f.minutes} onChange={(e) => setF({ ...f, minutes: e.target.value })} />
+        </label>
+        <label>
+          &nbsp;
+          <button type="submit" className={styles.button} disabled={m.isPending}>
+            {t("rules.create")}
+          </button>
+        </label>
+      </form>
+      {err && <p className={styles.error}>{err}</p>}
+    </details>
+  );
+}
