@@ -1,4 +1,5 @@
 "use client";
+import { useState } from "react";
 import Link from "next/link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
@@ -50,8 +51,8 @@ export function UserMenu() {
           {count}
         </Link>
       )}
-      <span className={styles.userName} title={u.email}>
-        {u.name} · {departmentName(u.departmentId, locale)} · {t(`role.${u.role}` as MessageKey)}
+      <span className={styles.userName} title={`${u.email} · ${departmentName(u.departmentId, locale)} · ${t(`role.${u.role}` as MessageKey)}`}>
+        {u.name} <span className={styles.roleBadge}>{t(`role.${u.role}` as MessageKey)}</span>
         {u.needsTwoFactor && (
           <Link href="/sign-in" className={styles.needs2fa} data-testid="needs-2fa">
             {" "}
@@ -66,20 +67,28 @@ export function UserMenu() {
   );
 }
 
-/** Admin pages the signed-in user's role may open. */
+/** Admin pages the signed-in user's role may open, in one menu so the header stays on one line. */
 export function AdminLinks({ link }: { link: (href: string, label: string) => React.ReactNode }) {
   const { t } = useI18n();
   const me = useMe();
+  const [open, setOpen] = useState(false);
   const role = me.data?.user?.role;
   if (!role || role === "official") return null;
   const admin = role === "dept_admin" || role === "sysadmin";
   return (
-    <>
-      {link("/admin/grants", t("nav.grants"))}
-      {link("/admin/rules", t("nav.rules"))}
-      {link("/admin/access", t("nav.access"))}
-      {admin && link("/admin/devices", t("nav.devices"))}
-      {admin && link("/admin/dead-letters", t("nav.deadLetters"))}
-    </>
+    <div className={styles.adminMenu} onMouseLeave={() => setOpen(false)}>
+      <button type="button" className="nav-link" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="admin-menu">
+        {t("nav.admin")} ▾
+      </button>
+      {open && (
+        <div className={styles.adminPanel} onClick={() => setOpen(false)}>
+          {link("/admin/grants", t("nav.grants"))}
+          {link("/admin/rules", t("nav.rules"))}
+          {link("/admin/access", t("nav.access"))}
+          {admin && link("/admin/devices", t("nav.devices"))}
+          {admin && link("/admin/dead-letters", t("nav.deadLetters"))}
+        </div>
+      )}
+    </div>
   );
 }

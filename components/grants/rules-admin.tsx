@@ -59,7 +59,7 @@ export function RulesAdmin() {
             severity ≤ {r.definition.trigger.maxSeverity} ({r.definition.trigger.statuses.join(", ")}
             {r.definition.trigger.types ? `; ${r.definition.trigger.types.join(", ")}` : ""}) → {departmentName(r.definition.grant.granteeDepartmentId, locale)}:{" "}
             {r.definition.grant.datasets.map(dsName).join(", ")} · {t(`scope.${r.definition.grant.scope}` as MessageKey)} ·{" "}
-            {r.definition.grant.radiusM === null ? "—" : `${r.definition.grant.radiusM} m`} · {Math.round(r.definition.grant.durationSeconds / 60)} min
+            {r.definition.grant.radiusM === null ? "—" : `${r.definition.grant.radiusM} m`} · {formatDuration(r.definition.grant.durationSeconds)}
           </p>
           {role === "sysadmin" && !r.retiredAt && (
             <button type="button" className={`${styles.button} ${styles.danger}`} onClick={() => retire.mutate(r.id)} data-testid={`retire-${r.id}`}>
@@ -192,4 +192,12 @@ function RuleForm() {
       {err && <p className={styles.error}>{err}</p>}
     </details>
   );
+}
+
+/** 8 s, 45 min, 6 h, 2 d. */
+function formatDuration(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round((s / 3600) * 10) / 10} h`;
+  return `${Math.round((s / 86_400) * 10) / 10} d`;
 }

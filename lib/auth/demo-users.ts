@@ -53,7 +53,7 @@ export async function ensureDemoUsers(auth: Auth, dataDir: string): Promise<{ cr
           const stale = await ctx.internalAdapter.findUserByEmail(email);
           if (stale) await ctx.internalAdapter.deleteUser(stale.user.id);
           const password = crypto.randomBytes(12).toString("base64url");
-          const name = `${d.nameEn} ${role}`;
+          const name = `${role} · ${d.id}`;
           await createUserWithPassword(auth, { email, name, departmentId: d.id, role, password });
           const totpSecret = MFA_ROLES.includes(role) ? await enrollTotp(auth, email, password) : undefined;
           users.push({ email, password, name, departmentId: d.id, role, ...(totpSecret ? { totpSecret } : {}) });
