@@ -312,6 +312,14 @@ async function main() {
   }
 }
 
+// DROP DATABASE ... WITH (FORCE) in the clean-up can reach a pooled connection that is still
+// closing; its "terminating connection" error is expected then and not a failure.
+process.on("uncaughtException", (e) => {
+  if ((e as { code?: string }).code === "57P01") return;
+  console.error(e);
+  process.exit(1);
+});
+
 main().then(
   () => process.exit(0),
   (e) => {
