@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { pageAs } from "./sign-in";
 
 test.describe("the auditor's workspace", () => {
   test("searches the ledger, checks consistency between checkpoints in the browser, and guards the full audit", async ({ page, request }) => {
@@ -31,4 +32,18 @@ test.describe("the auditor's workspace", () => {
     expect(bad.status()).toBe(400);
     expect((await bad.json()).error.message).toContain("kind");
   });
+});
+
+test("an auditor runs the full audit with progress and sees it pass; an official may not", async ({ browser, baseURL }) => {
+  const auditor = await pageAs(browser, baseURL!, "emergency", "auditor");
+  await auditor.goto("/audit");
+  await auditor.getByTestId("audit-run").click();
+  await expect(auditor.getByTestId("audit-report")).toHaveAttribute("data-ok", "true", { timeout: 60_000 });
+  await expect(auditor.getByTestId("audit-report")).toContainText("Audit passed");
+  await auditor.screenshot({ path: path.join("e2e/screenshots", "audit-run.png"), fullPage: true });
+
+  const official = await pageAs(browser, baseURL!, "traffic", "official");
+  expect((await official.request.get("/api/audit/runs/latest")).status()).toBe(403);
+  await official.goto("/audit");
+  await expect(official.getByTestId("audit-sign-in")).toBeVisible();
 });
