@@ -40,6 +40,7 @@ export const cityRoute = defineRoute({
         center: Position,
         zoom: z.number(),
         bounds: z.tuple([Lon, Lat, Lon, Lat]),
+        districts: z.array(z.object({ id: z.string(), nameZh: z.string(), nameEn: z.string(), bbox: z.tuple([Lon, Lat, Lon, Lat]) })),
         counts: z.record(z.string(), z.number()),
       }),
     },

@@ -205,7 +205,11 @@ export async function getFeatureDetails(opts: { viewer: Viewer; id: string; from
   const db = await getDb();
   const datasetId = isIncident ? "safety.incidents" : r!.datasetId;
   let notes: AccessNote[] = [];
-  if (datasetId) notes = (await layerAccess(db.sql, opts.viewer, [datasetId], { require: true })).notes;
+  if (datasetId) {
+    const access = await layerAccess(db.sql, opts.viewer, [datasetId], { require: true });
+    notes = access.notes;
+    await access.record(db.sql, datasetId, { action: "map.feature", count: 1, from, until: w.to });
+  }
   if (opts.to === undefined) await refreshRollup(db.sql, city);
   const dept = (id: string) => DEPARTMENTS.find((d) => d.id === id)!;
 

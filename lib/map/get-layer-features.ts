@@ -27,6 +27,7 @@ export async function getLayerFeatures(opts: { viewer: Viewer; layer: MapLayerId
     const sensors = access.can("traffic.flow")
       ? filterPaths(t.sensors, m.sensorPaths, bbox, ["segmentIds", "roadIds", "freeFlowKmh"])
       : { ids: [], startIndices: [0], path: [], segmentIds: [], roadIds: [], freeFlowKmh: [] };
+    await access.record(db.sql, "traffic.flow", { action: "map.features", count: sensors.ids.length });
     return { layer: "traffic", cityKey: key, sensors, signals: filterPoints(t.signals, bbox, []), access: access.notes };
   }
   if (opts.layer === "energy") {
@@ -42,12 +43,14 @@ export async function getLayerFeatures(opts: { viewer: Viewer; layer: MapLayerId
     };
   }
   const s = m.safety;
+  const cameras = access.can("safety.cameras") ? filterPoints(s.cameras, bbox, ["headingDeg"]) : null;
+  if (cameras) await access.record(db.sql, "safety.cameras", { action: "map.features", count: cameras.ids.length });
   return {
     layer: "safety",
     cityKey: key,
     stations: filterPoints(s.stations, bbox, ["kind"]),
     coverage: filterPoints(s.coverage, bbox, ["policeMin", "fireMin"]),
-    cameras: access.can("safety.cameras") ? filterPoints(s.cameras, bbox, ["headingDeg"]) : null,
+    cameras,
     access: access.notes,
   };
 }

@@ -136,7 +136,8 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   const bucketS = opts.bucket;
   const head = { layer: opts.layer, from: from.toISOString(), to: to.toISOString(), bucketS, count };
   const datasets = opts.layer === "traffic" ? ["traffic.flow"] : opts.layer === "energy" ? ["energy.load"] : ["safety.incidents", "safety.cameras"];
-  const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true });
+  const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true, level: opts.layer === "energy" ? "aggregate" : "raw" });
+  for (const d of datasets) await access.record(db.sql, d, { action: "map.frames", count: null, from, until: to });
   await refreshRollup(db.sql, city);
   const series: Frames["series"] = {};
 
@@ -150,6 +151,7 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   }
 
   if (opts.layer === "energy") {
+    const raw = access.can("energy.load");
     const f = m.energy.feeders, r = m.energy.renewables, s = m.energy.substations;
     const feederIds = opts.bbox ? f.ids.filter((_, i) => m.feederPaths[i].some((p) => inBbox(p, opts.bbox))) : f.ids;
     const siteIds = pointIdsIn(r.ids, r.position, opts.bbox);
@@ -188,9 +190,12 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
         if (k !== undefined && subSeen[si]) subUtil[b * subIds.length + k] = subLoad[si] / s.capacityMw[si];
       });
     }
-    series.feederUtil = { ids: feederIds, q: q8(util, 0.005) };
-    series.renewableCf = { ids: siteIds, q: q8(cf, 0.004) };
-    series.substationUtil = { ids: subIds, q: q8(subUtil, 0.005) };
+    // Per-feature series only with raw access; the hexagon grid is an aggregate.
+    if (raw) {
+      series.feederUtil = { ids: feederIds, q: q8(util, 0.005) };
+      series.renewableCf = { ids: siteIds, q: q8(cf, 0.004) };
+      series.substationUtil = { ids: subIds, q: q8(subUtil, 0.005) };
+    }
     // Consumption per hexagon cell, aggregated in SQL: feeder means × the feeder's share of each cell.
     const shareMeter: string[] = [], shareCell: number[] = [], shareOf: number[] = [];
     f.ids.forEach((id, i) => {

@@ -164,17 +164,34 @@ export async function getLayerLatest(opts: { viewer: Viewer; layer: MapLayerId; 
     const incidents = access.can("safety.incidents")
       ? (await incidentsAt(db.sql, w, live, opts.bbox)).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved")
       : null;
-    return { layer: "traffic", ...win, sensors: trafficColumns(m, rows), incidents, access: access.notes };
+    const sensors = trafficColumns(m, rows);
+    await access.record(db.sql, "traffic.flow", { action: "map.latest", count: sensors.ids.length, from: w.from, until: w.to });
+    if (incidents) await access.record(db.sql, "safety.incidents", { action: "map.latest", count: incidents.length, from: w.from, until: w.to });
+    return { layer: "traffic", ...win, sensors, incidents, access: access.notes };
   }
   if (opts.layer === "energy") {
-    const access = await layerAccess(db.sql, opts.viewer, ["energy.load"], { require: true });
+    // Aggregated or anonymized access still sees consumption on the hexagon grid.
+    const access = await layerAccess(db.sql, opts.viewer, ["energy.load"], { require: true, level: "aggregate" });
     if (live) await refreshRollup(db.sql, city);
     const rows = await latestRows(db.sql, "energy.load", w, { live });
-    return { layer: "energy", ...win, ...energyColumns(m, rows, opts.bbox), access: access.notes };
+    const cols = energyColumns(m, rows, opts.bbox);
+    const out = access.can("energy.load")
+      ? cols
+      : {
+          feeders: { ids: [], loadMw: [], utilisation: [], voltageKv: [], observedAt: [], leafIndex: [] },
+          renewables: { ids: [], productionMw: [], capacityFactor: [], observedAt: [], leafIndex: [] },
+          substations: { ids: [], loadMw: [], utilisation: [], feedersReporting: [] },
+          cells: cols.cells,
+          outages: [],
+        };
+    await access.record(db.sql, "energy.load", { action: access.can("energy.load") ? "map.latest" : "map.latest.cells", count: out.feeders.ids.length + out.renewables.ids.length + out.cells.ids.length, from: w.from, until: w.to });
+    return { layer: "energy", ...win, ...out, access: access.notes };
   }
   const access = await layerAccess(db.sql, opts.viewer, ["safety.incidents", "safety.cameras"], { require: true });
   if (live) await refreshRollup(db.sql, city);
   const incidents = access.can("safety.incidents") ? await incidentsAt(db.sql, w, live, opts.bbox) : null;
   const cameras = access.can("safety.cameras") ? cameraColumns(m, await latestRows(db.sql, "safety.cameras", w, { live }), opts.bbox) : null;
+  if (incidents) await access.record(db.sql, "safety.incidents", { action: "map.latest", count: incidents.length, from: w.from, until: w.to });
+  if (cameras) await access.record(db.sql, "safety.cameras", { action: "map.latest", count: cameras.ids.length, from: w.from, until: w.to });
   return { layer: "safety", ...win, incidents, cameras, access: access.notes };
 }

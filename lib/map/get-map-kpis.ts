@@ -73,7 +73,10 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
   await refreshRollup(db.sql, city);
   const out: Kpis = { from: from.toISOString(), to: to.toISOString(), traffic: null, energy: null, safety: null, access: access.notes };
 
-  if (access.can("traffic.flow")) {
+  for (const d of ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"]) {
+    if (access.canAggregate(d)) await access.record(db.sql, d, { action: "map.kpis", count: null, from, until: to });
+  }
+  if (access.canAggregate("traffic.flow")) {
     const rows = await totals(db.sql, "traffic.flow", from, to, bucketS);
     const now = sum(await totals(db.sql, "traffic.flow", nowFrom, to, 300));
     const roads = await db.sql.query<{ road_id: string; idx: number; sensors: number }>(
@@ -113,7 +116,7 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     };
   }
 
-  if (access.can("energy.load")) {
+  if (access.canAggregate("energy.load")) {
     const feeders = city.energy.feeders.length, sites = city.energy.renewables.length;
     const capacityMw = city.energy.substations.reduce((a, s) => a + s.capacityMw, 0);
     const rows = await totals(db.sql, "energy.load", from, to, bucketS);
@@ -138,10 +141,10 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     };
   }
 
-  if (access.can("safety.incidents") || access.can("safety.cameras")) {
+  if (access.canAggregate("safety.incidents") || access.canAggregate("safety.cameras")) {
     const open = { s1: 0, s2: 0, s3: 0 };
     let trendOpen = { from: from.toISOString(), bucketS, values: new Array<number | null>(count).fill(null) };
-    if (access.can("safety.incidents")) {
+    if (access.canAggregate("safety.incidents")) {
       for (const inc of await incidentsAt(db.sql, { from: nowFrom, to }, opts.to === undefined)) {
         if (inc.status === "resolved") continue;
         const k = `s${Math.min(3, Math.max(1, inc.severity))}` as keyof typeof open;
@@ -160,7 +163,7 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
       if (first >= 0) trendOpen.values = trendOpen.values.map((v, b) => (v === null && b > first ? 0 : v));
     }
     let camerasOnline: number | null = null;
-    if (access.can("safety.cameras")) {
+    if (access.canAggregate("safety.cameras")) {
       const now = sum(await totals(db.sql, "safety.cameras", nowFrom, to, 300));
       camerasOnline = now.n ? r3(now.s1 / now.n) : null;
     }
