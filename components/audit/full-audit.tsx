@@ -73,7 +73,13 @@ export function FullAudit() {
             {run.report.ok ? `✓ ${t("audit.ok")}` : `✗ ${t("audit.failed")} (${run.report.discrepancyCount})`}
           </div>
           <p className="muted">
-            {run.report.leaves.toLocaleString()} / {run.report.readings.toLocaleString()} / {run.report.checkpoints.toLocaleString()} / {run.report.cosignatures.toLocaleString()} {t("audit.summary")} {run.report.seconds.toFixed(1)} s
+            {[
+              `${run.report.leaves.toLocaleString()} ${t("audit.leaves")}`,
+              `${run.report.readings.toLocaleString()} ${t("audit.readings")}`,
+              `${run.report.checkpoints.toLocaleString()} ${t("audit.checkpoints")}`,
+              `${run.report.cosignatures.toLocaleString()} ${t("audit.cosigs")}`,
+              `${run.report.seconds.toFixed(1)} s`,
+            ].join(" · ")}
           </p>
           {run.report.discrepancies.length > 0 && (
             <table className="data-table">
