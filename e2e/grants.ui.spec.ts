@@ -167,9 +167,15 @@ test.describe("cross-department grants", () => {
     const sent = await sysadmin.request.post("/api/ingest/readings", { data: env });
     expect(await sent.json()).toMatchObject({ status: "accepted" });
 
-    // The rule fires by itself: the citizen official reads raw camera data, only near the incident.
-    await expect.poll(async () => (await citizenOfficial.request.get("/api/datasets/safety.cameras/readings")).status(), { timeout: 20_000 }).toBe(200);
+    // The rule fires by itself for this incident (and for any severity-1 incident the simulator declares meanwhile).
+    const firedFor = async () => {
+      const { rules } = await (await sysadmin.request.get("/api/rules")).json();
+      return (rules as { id: string; grants: { incident: string }[] }[]).find((r) => r.id === rule.id)!.grants.map((g) => g.incident);
+    };
+    await expect.poll(firedFor, { timeout: 20_000 }).toContain(incidentId);
     await sysadmin.request.post(`/api/rules/${rule.id}/retire`, { headers: { origin: baseURL! } });
+    // The citizen official reads raw camera data, only near the incident.
+    expect((await citizenOfficial.request.get("/api/datasets/safety.cameras/readings")).status()).toBe(200);
     const read = await (await citizenOfficial.request.get("/api/datasets/safety.cameras/readings")).json();
     expect(read.scope).toBe("raw");
     expect(read.access).toMatchObject({ basis: "grant", scope: "raw", area: { radiusM: 2000 } });
