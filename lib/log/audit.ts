@@ -123,22 +123,34 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   // and rows come as COPY text: per-row result objects are what limits a bulk read, most of
   // all on PGlite. Reading entries are rebuilt from their rows here and compared by leaf
   // hash; an entry travels whole only when it is not a reading or on a mismatch.
-  const fetchChunk = (from: number) =>
+  // Chunks are leaf-index ranges, so several can be fetched at once: on a server the
+  // database works on the next ranges while this process checks the current one (PGlite
+  // runs them one after the other anyway).
+  const fetchRange = (from: number) =>
     sql
       .copyOut(
         `SELECT ${COLUMNS} FROM ledger_leaf l LEFT JOIN reading r ON r.leaf_index = l.leaf_index
            LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
-          WHERE l.leaf_index >= ${Math.trunc(from)} ORDER BY l.leaf_index LIMIT ${Math.trunc(chunk)}`,
+          WHERE l.leaf_index >= ${Math.trunc(from)} AND l.leaf_index < ${Math.trunc(from + chunk)} ORDER BY l.leaf_index`,
       )
       .then(parseCopyText);
   const storedEntry = async (index: number) =>
     u8((await sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [index]))[0].entry);
-  let pending = fetchChunk(0);
-  for (;;) {
-    const rows = await pending;
-    if (rows.length === 0) break;
-    // Fetch the next chunk while this one is checked.
-    pending = rows.length === chunk ? fetchChunk(Number(rows[rows.length - 1][F.index]) + 1) : Promise.resolve([]);
+  const [{ end }] = await sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf`);
+  const depth = sql.mode === "server" ? 3 : 1;
+  const queue: Promise<(string | null)[][]>[] = [];
+  let nextFrom = 0;
+  const refill = () => {
+    while (queue.length < depth && nextFrom < Number(end)) {
+      queue.push(fetchRange(nextFrom));
+      nextFrom += chunk;
+    }
+  };
+  refill();
+  while (queue.length) {
+    const rows = await queue.shift()!;
+    refill();
+    if (rows.length === 0) continue;
     const hashes: Uint8Array[] = [];
     for (const row of rows) {
       const index = Number(row[F.index]);
