@@ -1,5 +1,10 @@
+import fs from "node:fs";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { E2E_PORT } from "./config";
+import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { pageAs } from "./sign-in";
+import { signerFromSeed } from "../lib/runtime/simulator-keys";
+import { signEnvelope } from "../lib/ingest/envelope";
 
 const devices = {
   total: 2,
@@ -43,5 +48,43 @@ test.describe("ingest administration pages", () => {
       await expect(page.getByTestId("dead-letter-counts")).toContainText(reason);
       await expect(page.getByTestId("dead-letter")).toContainText("values.speedKmh");
     }
+  });
+});
+
+test.describe("ingest administration, signed in", () => {
+  test("the traffic admin finds a device, revokes its key with a reason, and sees the refusal among the dead letters", async ({ browser, baseURL, request }) => {
+    const page = await pageAs(browser, baseURL!, "traffic", "dept_admin");
+    await page.goto("/admin/devices");
+    await expect(page.getByRole("heading", { name: "Devices and keys" })).toBeVisible();
+    await page.getByLabel("Search id, kind or dataset").fill("trf-000010");
+    const row = page.getByTestId("device-trf-000010");
+    await expect(row).toContainText("active");
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.getByLabel("Reason for revoking").fill("e2e: detector replaced");
+    await row.getByRole("button", { name: "Revoke key" }).click();
+    await expect(row).toContainText("revoked");
+    await expect(row).toContainText("e2e: detector replaced");
+
+    // The device's next signed reading is refused, and the admin sees why.
+    const sensors = (await (await request.get("/api/traffic/sensors")).json()).sensors as { id: string; segment: string; position: [number, number] }[];
+    const s = sensors.find((x) => x.id === "trf-000010")!;
+    const seeds = JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
+    const signer = signerFromSeed(new Uint8Array(Buffer.from(seeds[s.id], "base64")));
+    const at = Date.now();
+    const env = signEnvelope({ device: s.id, dataset: "traffic.flow", seq: at * 1000 + 998, observedAt: new Date(at).toISOString(), location: s.position, values: { segmentId: s.segment, speedKmh: 30, flowVehH: 100, occupancy: 0.1 } }, signer.sign);
+    const res = await request.post("/api/ingest/readings", { data: env });
+    expect(await res.json()).toMatchObject({ status: "refused", reason: "revoked_key" });
+    await page.goto("/admin/dead-letters");
+    await expect(page.getByTestId("dead-letter-counts")).toContainText("Revoked key");
+    await page.getByTestId("dead-letter-counts").getByRole("button", { name: /Revoked key/ }).click();
+    await expect(page.getByTestId("dead-letter").first()).toContainText("trf-000010");
+    await page.context().close();
+  });
+
+  test("an official of the department is not a device admin", async ({ browser, baseURL }) => {
+    const page = await pageAs(browser, baseURL!, "traffic", "official");
+    await page.goto("/admin/devices");
+    await expect(page.getByTestId("admin-forbidden")).toBeVisible();
+    await page.context().close();
   });
 });

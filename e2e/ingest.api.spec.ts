@@ -6,6 +6,7 @@ import { E2E_DATA_DIR, E2E_PORT } from "./config";
 import { signerFromSeed } from "../lib/runtime/simulator-keys";
 import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
 import { readingsTopic } from "../lib/mqtt/topics";
+import { demoUser, signIn } from "./sign-in";
 
 // The simulator's device keys live in the console's data folder; a test plays one of those devices.
 function deviceSigner(id: string) {
@@ -80,5 +81,34 @@ test.describe("signed ingest over HTTP and MQTT", () => {
     expect([401, 403]).toContain(r.status()); // not signed in (or refused as cross-site before that)
     const doc = await (await request.get("/api/openapi.json")).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/ingest/readings", "/api/ingest/batch", "/api/devices", "/api/devices/{id}/revoke", "/api/dead-letters"]));
+  });
+});
+
+test.describe("the device registry over HTTP, signed in", () => {
+  test("a department admin registers a device with its key and its readings are stored; another department's admin may not", async ({ playwright, baseURL }) => {
+    const admin = await playwright.request.newContext({ baseURL });
+    const other = await playwright.request.newContext({ baseURL });
+    try {
+      await signIn(admin, baseURL!, demoUser("traffic", "dept_admin"));
+      await signIn(other, baseURL!, demoUser("energy", "dept_admin"));
+      const key = signerFromSeed(new Uint8Array(32).fill(42));
+      const id = `trf-e2e-${Date.now() % 100000}`;
+      const body = { id, departmentId: "traffic", datasetId: "traffic.flow", kind: "traffic-sensor", location: [121.45, 37.46], publicKey: Buffer.from(key.publicKey).toString("base64"), reason: "e2e" };
+      const headers = { origin: baseURL! };
+      expect((await other.post("/api/devices", { data: body, headers })).status()).toBe(403);
+      const r = await admin.post("/api/devices", { data: body, headers });
+      expect(r.status(), await r.text()).toBe(200);
+      const list = await (await admin.get(`/api/devices?q=${id}`)).json();
+      expect(list.devices).toEqual([expect.objectContaining({ id, status: "active", lastSeq: 0 })]);
+      const reading = signEnvelope({ device: id, dataset: "traffic.flow", seq: 1, observedAt: new Date().toISOString(), location: [121.45, 37.46], values: { segmentId: "s", speedKmh: 50, flowVehH: 10, occupancy: 0.01 } }, key.sign);
+      expect(await (await admin.post("/api/ingest/readings", { data: reading })).json()).toMatchObject({ status: "accepted", device: id, seq: 1 });
+      expect((await (await admin.get(`/api/devices?q=${id}`)).json()).devices[0].lastSeq).toBe(1);
+      const dl = await (await admin.get("/api/dead-letters?limit=5")).json();
+      expect(dl.counts.length).toBeGreaterThan(0);
+      expect((await other.get("/api/dead-letters?department=traffic")).status()).toBe(403);
+    } finally {
+      await admin.dispose();
+      await other.dispose();
+    }
   });
 });
