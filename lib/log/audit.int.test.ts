@@ -89,3 +89,22 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     );
   });
 });
+
+describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger audit of a deleted leaf on %s", (_n, target) => {
+  it("names the first missing leaf and stops recomputing there", async () => {
+    const db = await target.open();
+    try {
+      await storeReadings(db.sql, Array.from({ length: 50 }, (_, i) => reading(i)));
+      await db.sql.exec(`ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only`);
+      await db.sql.query(`DELETE FROM ledger_leaf WHERE leaf_index = 17`);
+      await db.sql.exec(`ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only`);
+      const ed = webCryptoEd25519();
+      const log = await generateNoteKey(ed, ORIGIN, SIG_TYPE_ED25519);
+      const r = await auditLedger(db.sql, { logVerifierKey: log.verifierKey, witnessVerifierKeys: [], quorum: 0, chunk: 10 });
+      expect(r.discrepancies[0]).toEqual({ table: "ledger_leaf", id: "17", leafIndex: 17, what: "leaves 17..17 are missing" });
+      expect(r.leaves).toBe(17);
+    } finally {
+      await db.drop();
+    }
+  });
+});
