@@ -1,86 +1,222 @@
 "use client";
-import { useMemo, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
-import MapGL, { NavigationControl, ScaleControl } from "react-map-gl/maplibre";
-import type { StyleSpecification } from "maplibre-gl";
-import { DeckOverlay } from "./deck-overlay";
-import { trafficLayers, type LabelFeature, type SensorFeature } from "./traffic-layers";
-import { getJson, useLiveTraffic } from "./use-live-traffic";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import Link from "next/link";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { Map as MapLibreMap } from "maplibre-gl";
+import type { MapLayerId } from "@/lib/api/map-specs";
+import { useI18n } from "../i18n/i18n-provider";
+import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, kpisQuery, mapLayersQuery } from "./map-queries";
+import { MapView, type Bounds } from "./map-view";
+import { useMapData, type TimeMode } from "./use-map-data";
+import { useDeckLayers } from "./use-deck-layers";
+import { LayerPanel } from "./layer-panel";
 import { Legend } from "./legend";
 import { LiveStatus } from "./live-status";
-import { useI18n } from "../i18n/i18n-provider";
+import { KpiStrip } from "./kpi-strip";
+import { FeaturePanel } from "./feature-panel";
+import { TimeSlider } from "./time-slider";
+import { download, mapPng } from "./export-png";
+import { parseMapUrl, REPLAY_SPAN_MS, serializeMapUrl, type MapUrlState } from "./url-state";
 
-type CityInfo = { center: [number, number]; bounds: [number, number, number, number]; zoom: number };
+const FIVE_MIN = 300_000;
+const KPI_STEP_MS = 15 * 60_000;
 
-/** The full-screen city map: MapLibre base built from the city model, deck.gl traffic on top. */
+/** The replay window: the last 24 hours in whole 5-minute buckets, fixed while replaying. */
+export function replayWindow(now: number) {
+  const to = Math.ceil(now / FIVE_MIN) * FIVE_MIN;
+  return { from: new Date(to - REPLAY_SPAN_MS).toISOString(), to: new Date(to).toISOString() };
+}
+
+/** Station glyphs drawn on the safety layer, in the UI language. */
+export function stationGlyphs(locale: string): Record<string, string> {
+  return locale === "en" ? { "police-bureau": "P", "police-station": "P", "fire-station": "F" } : { "police-bureau": "警", "police-station": "警", "fire-station": "消" };
+}
+
+/**
+ * The console's main screen: the city map with traffic, energy and public safety layers,
+ * the KPI strip, a legend, the feature panel, the 24-hour replay slider and PNG export.
+ * The view (layers, time, bounds, selection) lives in the URL.
+ */
 export default function CityMap() {
   const { locale, t } = useI18n();
-  const info = useQuery({ queryKey: ["city-info"], queryFn: () => getJson<CityInfo>("/api/city"), staleTime: Infinity });
-  const style = useQuery({
-    queryKey: ["city-style", "dark"],
-    queryFn: () => getJson<StyleSpecification>("/api/city/style?theme=dark"),
-    staleTime: Infinity,
-  });
-  const sensors = useQuery({
-    queryKey: ["traffic-sensors"],
-    queryFn: () => getJson<{ sensors: SensorFeature[] }>("/api/traffic/sensors"),
-    staleTime: Infinity,
-  });
-  const labels = useQuery({
-    queryKey: ["city-labels", locale],
-    queryFn: () => getJson<{ labels: LabelFeature[] }>(`/api/city/labels?lang=${locale}`),
-    staleTime: Infinity,
-  });
-  const live = useLiveTraffic();
-  const [zoom, setZoom] = useState(12);
+  const [url, setUrl] = useState<MapUrlState>(() => parseMapUrl(window.location.search));
+  const info = useQuery(cityInfoQuery());
+  const style = useQuery(cityStyleQuery("dark"));
+  const labels = useQuery(cityLabelsQuery(locale));
+  const mapLayers = useQuery(mapLayersQuery());
+  const active = useMemo(() => new Set<MapLayerId>(url.layers), [url.layers]);
 
-  // Labels appear from their suggested zoom; the list only changes at whole zoom steps.
-  const zoomStep = Math.floor(zoom * 2) / 2;
-  const visibleLabels = useMemo(() => (labels.data?.labels ?? []).filter((l) => zoomStep >= l.minZoom), [labels.data, zoomStep]);
-  const layers = useMemo(
-    () =>
-      trafficLayers({
-        sensors: sensors.data?.sensors ?? [],
-        labels: visibleLabels,
-        ratioOf: (id) => live.values.get(id)?.ratio,
-        version: live.version,
-        zoom,
-      }),
-    [sensors.data, visibleLabels, live.values, live.version, zoom],
+  // Time: live, or a moment of the last 24 hours (the window is fixed when replay starts).
+  const [now, setNow] = useState(() => Date.now());
+  const [win, setWin] = useState(() => replayWindow(Date.now()));
+  useEffect(() => {
+    if (url.t !== null) return;
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, [url.t]);
+  const mode: TimeMode = useMemo(() => (url.t === null ? { live: true } : { live: false, t: url.t, from: win.from, to: win.to }), [url.t, win]);
+  const [playing, setPlaying] = useState(false);
+
+  const update = useCallback((patch: Partial<MapUrlState>) => setUrl((u) => ({ ...u, ...patch })), []);
+  const seek = useCallback(
+    (tm: number) => {
+      if (url.t === null) {
+        const n = Date.now();
+        setNow(n);
+        setWin(replayWindow(n));
+      }
+      update({ t: tm });
+    },
+    [url.t, update],
   );
+  const goLive = useCallback(() => {
+    setPlaying(false);
+    setNow(Date.now());
+    update({ t: null });
+  }, [update]);
 
-  if (info.error || style.error) return <div className="center-message">{t("map.error")}</div>;
+  // Playback: advance by `speed` simulated seconds per second; reaching now returns to live.
+  const tRef = useRef(url.t);
+  tRef.current = url.t;
+  useEffect(() => {
+    if (!playing) return;
+    let last = performance.now();
+    let raf = 0;
+    let acc = 0;
+    const step = (ts: number) => {
+      const dt = ts - last;
+      last = ts;
+      acc += dt;
+      if (acc >= 100) {
+        const cur = tRef.current ?? Date.now() - REPLAY_SPAN_MS;
+        const next = cur + acc * url.speed;
+        acc = 0;
+        if (next >= Date.now()) {
+          setPlaying(false);
+          update({ t: null });
+          return;
+        }
+        if (tRef.current === null) {
+          const n = Date.now();
+          setNow(n);
+          setWin(replayWindow(n));
+        }
+        update({ t: next });
+      }
+      raf = requestAnimationFrame(step);
+    };
+    raf = requestAnimationFrame(step);
+    return () => cancelAnimationFrame(raf);
+  }, [playing, url.speed, update]);
+
+  // The view in the URL (replaceState: no history entry per pan).
+  useEffect(() => {
+    const h = setTimeout(() => window.history.replaceState(window.history.state, "", serializeMapUrl(url)), 250);
+    return () => clearTimeout(h);
+  }, [url]);
+
+  const data = useMapData(active, mode);
+  const [zoom, setZoom] = useState(12);
+  const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
+  const { layers, pick } = useDeckLayers(data, {
+    active,
+    zoom,
+    selectedId: url.sel,
+    coverage: url.cov,
+    labels: labels.data?.labels ?? [],
+    glyphs,
+  });
+
+  const kpiTo = url.t === null ? null : new Date(Math.floor(url.t / KPI_STEP_MS) * KPI_STEP_MS).toISOString();
+  const kpis = useQuery({ ...kpisQuery(kpiTo), placeholderData: keepPreviousData });
+
+  const mapRef = useRef<MapLibreMap | null>(null);
+  const onMap = useCallback((m: MapLibreMap | null) => {
+    mapRef.current = m;
+  }, []);
+  const [exporting, setExporting] = useState(false);
+  const exportPng = async () => {
+    if (!mapRef.current) return;
+    setExporting(true);
+    try {
+      const when = url.t === null ? new Date() : new Date(url.t);
+      const names = url.layers.map((l) => t(`layer.${l}`)).join(" + ") || t("legend.none");
+      const blob = await mapPng(mapRef.current, {
+        title: `${t("app.title")} · ${locale === "en" ? info.data?.nameEn : info.data?.nameZh}`,
+        lines: [`${names} · ${url.t === null ? t("time.live") : t("map.replay")} ${when.toLocaleString(locale, { hour12: false })}`],
+      });
+      download(blob, `city-brain-${when.toISOString().slice(0, 16).replace(/[:T]/g, "-")}.png`);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  if (info.error || style.error) return <div className="center-message" data-testid="map-error">{t("map.error")}</div>;
   if (!info.data || !style.data) return <div className="center-message" data-testid="map-loading">{t("map.loading")}</div>;
+  const b = info.data.bounds;
+  const toggle = (l: MapLayerId) => update({ layers: active.has(l) ? url.layers.filter((x) => x !== l) : (["traffic", "energy", "safety"] as const).filter((x) => x === l || active.has(x)) });
+  const tv = data.traffic.values;
 
   return (
-    <div className="map-root" data-testid="city-map" data-live-version={live.version}>
-      <MapGL
-        initialViewState={{
-          bounds: [info.data.bounds[0], info.data.bounds[1], info.data.bounds[2], info.data.bounds[3]],
-          fitBoundsOptions: { padding: 48 },
+    <div
+      className="map-root"
+      data-testid="city-map"
+      data-live-version={data.traffic.version}
+      data-layers={url.layers.join(",")}
+      data-mode={url.t === null ? "live" : "replay"}
+    >
+      <MapView
+        style={style.data}
+        bounds={b}
+        maxBounds={[b[0] - 0.3, b[1] - 0.3, b[2] + 0.3, b[3] + 0.3]}
+        initialBounds={url.bbox}
+        layers={layers}
+        onMap={onMap}
+        onZoom={setZoom}
+        onMoveEnd={(bounds: Bounds) => update({ bbox: bounds })}
+        onClick={(infoPick) => update({ sel: pick(infoPick) })}
+        onAfterRender={() => {
+          // Time from navigation start to the first frame that draws traffic values,
+          // for bench:start, bench:map and e2e (performance.now() counts from navigation start).
+          if (tv && tv.count > 0 && document.body.dataset.firstFrameMs === undefined) {
+            document.body.dataset.firstFrameMs = String(Math.round(performance.now()));
+          }
         }}
-        mapStyle={style.data}
-        style={{ position: "absolute", inset: 0 }}
-        onZoom={(e) => setZoom(e.viewState.zoom)}
-        maxBounds={[info.data.bounds[0] - 0.3, info.data.bounds[1] - 0.3, info.data.bounds[2] + 0.3, info.data.bounds[3] + 0.3]}
-        attributionControl={false}
-        localIdeographFontFamily='"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif'
-      >
-        <DeckOverlay
-          layers={layers}
-          onAfterRender={() => {
-            // Time from navigation start to the first frame that draws the traffic sensors,
-            // for bench:start and e2e (performance.now() counts from navigation start).
-            if (sensors.data && live.values.size > 0 && document.body.dataset.firstFrameMs === undefined) {
-              document.body.dataset.firstFrameMs = String(Math.round(performance.now()));
-            }
-          }}
-        />
-        <NavigationControl position="top-right" />
-        <ScaleControl position="bottom-right" />
-      </MapGL>
-      <LiveStatus state={live.state} lastUpdate={live.lastUpdate} sensorCount={sensors.data?.sensors.length ?? 0} valueCount={live.values.size} />
-      <Legend />
+      />
+      <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} />
+      <div className="map-left">
+        <LiveStatus state={data.live.state} lastUpdate={data.live.lastUpdate} replay={url.t !== null} sensorCount={data.traffic.features?.sensors.ids.length ?? 0} valueCount={tv?.count ?? 0} traffic={active.has("traffic")} />
+        <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={mapLayers.data?.access} replay={url.t !== null} />
+      </div>
+      <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} />
+      {url.sel ? <FeaturePanel id={url.sel} to={url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString()} marker={url.t} onClose={() => update({ sel: null })} /> : null}
+      <TimeSlider
+        now={url.t === null ? now : Date.parse(win.to)}
+        span={REPLAY_SPAN_MS}
+        t={url.t}
+        playing={playing}
+        speed={url.speed}
+        loading={[data.traffic, data.energy, data.safety].some((d) => d.loading)}
+        error={[data.traffic, data.energy, data.safety].some((d) => !!d.valuesError)}
+        onSeek={(tm) => {
+          setPlaying(false);
+          seek(tm);
+        }}
+        onPlay={(p) => {
+          if (p && url.t === null) seek(Date.now() - REPLAY_SPAN_MS + 60_000);
+          setPlaying(p);
+        }}
+        onSpeed={(speed) => update({ speed })}
+        onLive={goLive}
+      />
+      <div className="map-tools">
+        <button onClick={exportPng} disabled={exporting} data-testid="export-png">
+          {exporting ? t("tools.exporting") : t("tools.exportPng")}
+        </button>
+        <Link href={`/wall?layers=${url.layers.join(",")}`} data-testid="wall-link">
+          {t("tools.wall")}
+        </Link>
+      </div>
     </div>
   );
 }

@@ -1,22 +1,103 @@
 "use client";
+import type { MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
-import { congestionGradientCss, NO_DATA_COLOR } from "./traffic-colors";
+import {
+  CAMERA_STATE_COLORS, congestionGradientCss, INCIDENT_COLORS, loadGradientCss, NO_DATA_COLOR, OUTAGE_COLOR, RENEWABLE_COLORS, responseGradientCss,
+  rgbCss, STATION_COLORS, viridisGradientCss,
+} from "./palettes";
+import type { CoverageKind } from "./url-state";
 
-export function Legend() {
+function Ramp(props: { css: string; labels: string[] }) {
+  return (
+    <>
+      <div className="legend-bar" style={{ background: props.css }} />
+      <div className="legend-labels">
+        {props.labels.map((l) => (
+          <span key={l}>{l}</span>
+        ))}
+      </div>
+    </>
+  );
+}
+
+function Swatch(props: { color: string; label: string; round?: boolean; ring?: string }) {
+  return (
+    <span className="legend-item">
+      <span className={props.round ? "swatch dot" : "swatch"} style={{ background: props.color, boxShadow: props.ring ? `0 0 0 2px ${props.ring}` : undefined }} />
+      {props.label}
+    </span>
+  );
+}
+
+/** The legend of every active layer, with the colour-blind-safe palettes the layers draw with. */
+export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: CoverageKind; onCoverage: (c: CoverageKind) => void }) {
   const { t } = useI18n();
+  const noData = <Swatch color={rgbCss(NO_DATA_COLOR, 0.6)} label={t("legend.noData")} />;
   return (
     <div className="map-overlay legend" data-testid="legend">
-      <div className="legend-title">{t("legend.title")}</div>
-      <div className="legend-bar" style={{ background: congestionGradientCss() }} />
-      <div className="legend-labels">
-        <span>{t("legend.jam")}</span>
-        <span>{t("legend.slow")}</span>
-        <span>{t("legend.free")}</span>
-      </div>
-      <div className="legend-nodata">
-        <span className="swatch" style={{ background: `rgba(${NO_DATA_COLOR.slice(0, 3).join(",")},0.6)` }} />
-        {t("legend.noData")}
-      </div>
+      {props.active.has("traffic") ? (
+        <section data-testid="legend-traffic">
+          <div className="legend-title">{t("legend.title")}</div>
+          <Ramp css={congestionGradientCss()} labels={[t("legend.jam"), t("legend.slow"), t("legend.free")]} />
+          <div className="legend-row">
+            <span className="legend-item">
+              <span className="width-demo" />
+              {t("legend.flowWidth")}
+            </span>
+            <Swatch color="#f1f5f9" round label={t("legend.signals")} />
+          </div>
+        </section>
+      ) : null}
+      {props.active.has("energy") ? (
+        <section data-testid="legend-energy">
+          <div className="legend-title">{t("legend.load")}</div>
+          <Ramp css={loadGradientCss()} labels={["0%", "50%", "75%", "≥100%"]} />
+          <div className="legend-title small">{t("legend.consumption")}</div>
+          <Ramp css={viridisGradientCss()} labels={[t("legend.low"), t("legend.high")]} />
+          <div className="legend-row">
+            <Swatch color={rgbCss(RENEWABLE_COLORS.solar)} round label={t("legend.solar")} />
+            <Swatch color={rgbCss(RENEWABLE_COLORS.wind)} round label={t("legend.wind")} />
+            <Swatch color={rgbCss(OUTAGE_COLOR)} label={t("legend.outage")} />
+          </div>
+        </section>
+      ) : null}
+      {props.active.has("safety") ? (
+        <section data-testid="legend-safety">
+          <div className="legend-title">
+            {t("legend.coverage")}
+            <span className="seg">
+              {(["police", "fire"] as const).map((c) => (
+                <button key={c} className={props.coverage === c ? "on" : ""} onClick={() => props.onCoverage(c)} data-testid={`coverage-${c}`}>
+                  {t(`legend.coverage.${c}`)}
+                </button>
+              ))}
+            </span>
+          </div>
+          <Ramp css={responseGradientCss()} labels={["2", "5", "8", "12", "16+ min"]} />
+          <div className="legend-row">
+            <Swatch color={rgbCss(STATION_COLORS["police-bureau"])} round label={t("legend.policeBureau")} />
+            <Swatch color={rgbCss(STATION_COLORS["police-station"])} round label={t("legend.policeStation")} />
+            <Swatch color={rgbCss(STATION_COLORS["fire-station"])} round label={t("legend.fireStation")} />
+          </div>
+          <div className="legend-row">
+            <Swatch color={rgbCss(CAMERA_STATE_COLORS[1])} round label={t("legend.cameraOnline")} />
+            <Swatch color={rgbCss(CAMERA_STATE_COLORS[0])} round label={t("legend.cameraOffline")} />
+            <Swatch color={rgbCss(CAMERA_STATE_COLORS[2])} round label={t("legend.cameraAlert")} />
+          </div>
+        </section>
+      ) : null}
+      {props.active.has("safety") || props.active.has("traffic") ? (
+        <section data-testid="legend-incidents">
+          <div className="legend-title small">{t("legend.incidents")}</div>
+          <div className="legend-row">
+            {(["accident", "fire", "crime", "hazard"] as const).map((k) => (
+              <Swatch key={k} color={rgbCss(INCIDENT_COLORS[k])} round label={t(`incident.${k}`)} />
+            ))}
+          </div>
+          <div className="legend-row muted">{t("legend.incidentStyle")}</div>
+        </section>
+      ) : null}
+      {props.active.size ? <div className="legend-row">{noData}</div> : <div className="muted">{t("legend.none")}</div>}
     </div>
   );
 }

@@ -1,24 +1,26 @@
 "use client";
 import { useI18n } from "../i18n/i18n-provider";
-import type { LiveState } from "./use-live-traffic";
+import type { LiveState } from "./use-map-data";
 
-export function LiveStatus(props: { state: LiveState; lastUpdate: string | null; sensorCount: number; valueCount: number }) {
+export function LiveStatus(props: { state: LiveState; lastUpdate: string | null; replay: boolean; sensorCount: number; valueCount: number; traffic?: boolean }) {
   const { t, locale } = useI18n();
-  const label = props.state === "live" ? t("map.live") : props.state === "offline" ? t("map.offline") : t("map.connecting");
+  const label = props.replay ? t("map.replay") : props.state === "live" ? t("map.live") : props.state === "offline" ? t("map.offline") : t("map.connecting");
   return (
-    <div className="map-overlay map-status" data-testid="live-status" data-state={props.state}>
+    <div className="map-overlay map-status" data-testid="live-status" data-state={props.state} data-replay={props.replay}>
       <div>
-        <span className={props.state === "live" ? "status-dot live" : "status-dot"} />
+        <span className={props.state === "live" && !props.replay ? "status-dot live" : props.replay ? "status-dot replay" : "status-dot"} />
         {label}
       </div>
-      <div className="muted">
-        {props.sensorCount.toLocaleString(locale)} {t("map.sensors")}
-      </div>
+      {props.traffic !== false && props.sensorCount > 0 ? (
+        <div className="muted" data-testid="sensor-count">
+          {props.valueCount.toLocaleString(locale)} / {props.sensorCount.toLocaleString(locale)} {t("map.sensors")}
+        </div>
+      ) : null}
       {props.lastUpdate ? (
         <div className="muted" data-testid="last-update">
           {t("map.lastUpdate")}: {new Date(props.lastUpdate).toLocaleTimeString(locale, { hour12: false })}
         </div>
-      ) : props.valueCount === 0 ? (
+      ) : props.valueCount === 0 && !props.replay ? (
         <div className="muted">{t("map.noData")}</div>
       ) : null}
     </div>

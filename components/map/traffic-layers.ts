@@ -1,64 +1,118 @@
-import { PathLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
-import { congestionColor } from "./traffic-colors";
+import { PathLayer, ScatterplotLayer } from "@deck.gl/layers";
+import type { IncidentState, TrafficFeatures } from "@/lib/api/map-specs";
+import { pathColors, pathValues, xyz, type PathData, type PointData } from "./binary";
+import { congestionColor, INCIDENT_COLORS } from "./palettes";
+import type { TrafficValues } from "./layer-values";
 
-export type SensorFeature = { id: string; segment: string; path: [number, number][]; position: [number, number] };
-export type LabelFeature = { text: string; position: [number, number]; rank: number; angle: number; minZoom: number };
-export type RatioLookup = (device: string) => number | undefined;
+/** Geometry of the traffic layer, built once per features answer and reused by every update. */
+export type TrafficGeometry = { ids: string[]; startIndices: Uint32Array; path: Float64Array; signals: Float64Array; signalIds: string[] };
+
+export function trafficGeometry(f: TrafficFeatures): TrafficGeometry {
+  return {
+    ids: f.sensors.ids,
+    startIndices: Uint32Array.from(f.sensors.startIndices),
+    path: Float64Array.from(f.sensors.path),
+    signals: xyz(f.signals.position),
+    signalIds: f.signals.ids,
+  };
+}
+
+/** Line width in pixels for a flow in vehicles per hour (2 px with no data, up to 9 px). */
+export function flowWidth(flow: number): number {
+  if (!Number.isFinite(flow)) return 2;
+  return 2 + 7 * Math.sqrt(Math.min(1, Math.max(0, flow / 4000)));
+}
+
+export type TrafficBinary = { segments: PathData; signals: PointData; incidents: IncidentState[]; ids: string[]; signalIds: string[] };
+
+/** Binary attributes of the traffic layer for one set of values (a new object whenever values change). */
+export function trafficBinary(g: TrafficGeometry, v: TrafficValues | null): TrafficBinary {
+  const n = g.ids.length;
+  return {
+    segments: {
+      length: n,
+      startIndices: g.startIndices,
+      attributes: {
+        getPath: { value: g.path, size: 2 },
+        getColor: { value: pathColors(g.startIndices, (i) => congestionColor(v ? v.ratio[i] : null)), size: 4, normalized: true },
+        getWidth: { value: pathValues(g.startIndices, (i) => flowWidth(v ? v.flow[i] : Number.NaN)), size: 1 },
+      },
+    },
+    signals: { length: g.signals.length / 3, attributes: { getPosition: { value: g.signals, size: 3 } } },
+    incidents: (v?.incidents ?? []).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved"),
+    ids: g.ids,
+    signalIds: g.signalIds,
+  };
+}
+
+export type LayerSettings = { visible: boolean; zoom: number; selectedId?: string | null };
+
+/** Incident markers: colour by type (Okabe-Ito), size by severity, hollow once resolved. */
+export function incidentLayer(id: string, data: IncidentState[], visible: boolean) {
+  return new ScatterplotLayer<IncidentState>({
+    id,
+    data,
+    visible,
+    pickable: true,
+    stroked: true,
+    filled: true,
+    radiusUnits: "pixels",
+    lineWidthUnits: "pixels",
+    getPosition: (d) => d.position,
+    getRadius: (d) => 5 + 3 * Math.min(3, Math.max(1, d.severity)),
+    getFillColor: (d) => {
+      const c = INCIDENT_COLORS[d.type] ?? [255, 255, 255];
+      return d.status === "resolved" ? [c[0], c[1], c[2], 40] : [c[0], c[1], c[2], d.status === "reported" ? 255 : 220];
+    },
+    getLineColor: (d) => (d.status === "resolved" ? [...(INCIDENT_COLORS[d.type] ?? [255, 255, 255]), 255] as [number, number, number, number] : [255, 255, 255, 255]),
+    getLineWidth: (d) => (d.status === "reported" ? 3 : 2),
+    updateTriggers: { getFillColor: data, getLineColor: data },
+  });
+}
 
 /**
- * Pure layer factory for the traffic view: sensored road segments and their sensors coloured
- * by the latest speed ratio, plus place labels. `version` must change when ratios change.
+ * Pure layer factory of the traffic view: sensored segments coloured by congestion index
+ * (speed / free flow) with flow as width, signalised intersections from zoom 13, and the
+ * incidents that block lanes. Hidden layers stay in the list (`visible`), so toggling
+ * keeps their GPU buffers.
  */
-export function trafficLayers(opts: {
-  sensors: SensorFeature[];
-  labels: LabelFeature[];
-  ratioOf: RatioLookup;
-  version: number;
-  zoom: number;
-}) {
-  const { sensors, labels, ratioOf, version, zoom } = opts;
+export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
+  const selected = s.selectedId ? b.ids.indexOf(s.selectedId) : -1;
   return [
-    new PathLayer<SensorFeature>({
+    new PathLayer({
       id: "traffic-segments",
-      data: sensors,
-      getPath: (d) => d.path,
-      getColor: (d) => congestionColor(ratioOf(d.id)),
-      getWidth: 5,
+      data: b.segments,
+      _pathType: "open",
       widthUnits: "pixels",
-      widthMinPixels: 3,
+      widthMinPixels: 2,
       capRounded: true,
       jointRounded: true,
       pickable: true,
-      updateTriggers: { getColor: version },
+      visible: s.visible,
+      highlightedObjectIndex: selected >= 0 ? selected : null,
+      highlightColor: [255, 255, 255, 200],
     }),
-    new ScatterplotLayer<SensorFeature>({
-      id: "traffic-sensors",
-      data: sensors,
-      getPosition: (d) => d.position,
-      getFillColor: (d) => congestionColor(ratioOf(d.id), 255),
-      getLineColor: [15, 23, 42, 255],
-      stroked: true,
-      lineWidthMinPixels: 1,
-      getRadius: 4,
+    new ScatterplotLayer({
+      id: "traffic-signals",
+      data: b.signals,
+      visible: s.visible && s.zoom >= 13,
       radiusUnits: "pixels",
-      visible: zoom >= 13.5,
-      updateTriggers: { getFillColor: version },
+      getRadius: 2.5,
+      getFillColor: [241, 245, 249, 230],
+      stroked: true,
+      getLineColor: [15, 23, 42, 255],
+      lineWidthMinPixels: 1,
+      pickable: true,
     }),
-    new TextLayer<LabelFeature>({
-      id: "place-labels",
-      data: labels,
-      getPosition: (d) => d.position,
-      getAngle: (d) => d.angle,
-      getText: (d) => d.text,
-      getSize: (d) => (d.rank === 0 ? 18 : d.rank === 2 ? 14 : 12),
-      getColor: [226, 232, 240, 255],
-      outlineWidth: 3,
-      outlineColor: [15, 23, 42, 255],
-      fontSettings: { sdf: true },
-      characterSet: "auto",
-      fontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif',
-      billboard: true,
-      visible: true,
-    }),
+    incidentLayer("traffic-incidents", b.incidents, s.visible),
   ];
 }
+
+/** Feature id of a picked object of the traffic layers, if any. */
+export function trafficPick(b: TrafficBinary, layerId: string, index: number, object: unknown): string | null {
+  if (layerId === "traffic-segments") return b.ids[index] ?? null;
+  if (layerId === "traffic-signals") return b.signalIds[index] ?? null;
+  if (layerId === "traffic-incidents") return (object as IncidentState | undefined)?.id ?? null;
+  return null;
+}
+

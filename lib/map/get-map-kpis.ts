@@ -77,6 +77,8 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     if (access.canAggregate(d)) await access.record(db.sql, d, { action: "map.kpis", count: null, from, until: to });
   }
   if (access.canAggregate("traffic.flow")) {
+    // Corridors are named roads (expressways, arterials, collectors), not local streets.
+    const named = new Set(city.network.roads.filter((r) => r.nameZh).map((r) => r.id));
     const rows = await totals(db.sql, "traffic.flow", from, to, bucketS);
     const now = sum(await totals(db.sql, "traffic.flow", nowFrom, to, 300));
     const roads = await db.sql.query<{ road_id: string; idx: number; sensors: number }>(
@@ -84,9 +86,9 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
          FROM map_bucket_5m b JOIN map_sensor s ON s.device_id = b.device_id
         WHERE b.dataset_id = 'traffic.flow' AND b.bucket >= $1 AND b.bucket < $2
         GROUP BY s.road_id HAVING count(DISTINCT b.device_id) >= 2
-        ORDER BY 2, 1 LIMIT ${CORRIDORS}`,
+        ORDER BY 2, 1`,
       [nowFrom.toISOString(), to.toISOString()],
-    );
+    ).then((rs) => rs.filter((r) => named.has(r.road_id)).slice(0, CORRIDORS));
     const trendFrom = new Date(Math.floor((to.getTime() - CORRIDOR_TREND_MS) / 300_000) * 300_000);
     const trendCount = Math.ceil((to.getTime() - trendFrom.getTime()) / 300_000);
     const corridorTrend = roads.length

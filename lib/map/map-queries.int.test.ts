@@ -279,8 +279,9 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
       e.devices.add(device);
       roads.set(road, e);
     }
+    const named = new Set(city.network.roads.filter((r) => r.nameZh).map((r) => r.id));
     const worst = [...roads]
-      .filter(([, e]) => e.devices.size >= 2)
+      .filter(([road, e]) => e.devices.size >= 2 && named.has(road))
       .map(([road, e]) => ({ road, idx: e.sum / e.n }))
       .sort((a, b) => a.idx - b.idx || (a.road < b.road ? -1 : 1))
       .slice(0, 5);

@@ -1,0 +1,158 @@
+import { ColumnLayer, PathLayer, ScatterplotLayer } from "@deck.gl/layers";
+import type { EnergyFeatures } from "@/lib/api/map-specs";
+import { colors, pathColors, pathValues, values, xyz, type PathData, type PointData } from "./binary";
+import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./palettes";
+import type { EnergyValues } from "./layer-values";
+import type { LayerSettings } from "./traffic-layers";
+
+export type EnergyGeometry = {
+  feederIds: string[];
+  feederStarts: Uint32Array;
+  feederPath: Float64Array;
+  substationIds: string[];
+  substationPos: Float64Array;
+  substationRadius: Float32Array;
+  renewableIds: string[];
+  renewablePos: Float64Array;
+  renewableRadius: Float32Array;
+  renewableKind: ("solar" | "wind")[];
+  cellPos: Float64Array;
+  cellRadiusM: number;
+};
+
+export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
+  return {
+    feederIds: f.feeders.ids,
+    feederStarts: Uint32Array.from(f.feeders.startIndices),
+    feederPath: Float64Array.from(f.feeders.path),
+    substationIds: f.substations.ids,
+    substationPos: xyz(f.substations.position),
+    substationRadius: values(f.substations.ids.length, (i) => 5 + 9 * Math.sqrt(f.substations.capacityMw[i] / 360)),
+    renewableIds: f.renewables.ids,
+    renewablePos: xyz(f.renewables.position),
+    renewableRadius: values(f.renewables.ids.length, (i) => 5 + 10 * Math.sqrt(Math.min(1, f.renewables.capacityMw[i] / 400))),
+    renewableKind: f.renewables.kind,
+    cellPos: xyz(f.cells.position),
+    cellRadiusM: f.cells.radiusM,
+  };
+}
+
+export type EnergyBinary = { cells: PointData; feeders: PathData; substations: PointData; renewables: PointData; g: EnergyGeometry };
+
+/** Binary attributes of the energy layer for one set of values. */
+export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyBinary {
+  const nc = g.cellPos.length / 3;
+  const max = v && v.cellMax > 0 ? v.cellMax : 1;
+  return {
+    cells: {
+      length: nc,
+      attributes: {
+        getPosition: { value: g.cellPos, size: 3 },
+        getFillColor: { value: colors(nc, (i) => (v && Number.isFinite(v.cellLoad[i]) ? magnitudeColor(Math.sqrt(v.cellLoad[i] / max)) : [0, 0, 0, 0])), size: 4, normalized: true },
+      },
+    },
+    feeders: {
+      length: g.feederIds.length,
+      startIndices: g.feederStarts,
+      attributes: {
+        getPath: { value: g.feederPath, size: 2 },
+        getColor: { value: pathColors(g.feederStarts, (i) => (v?.feederOut[i] ? OUTAGE_COLOR : loadColor(v ? v.feederUtil[i] : null, 230))), size: 4, normalized: true },
+        getWidth: { value: pathValues(g.feederStarts, (i) => (v?.feederOut[i] ? 6 : 3)), size: 1 },
+      },
+    },
+    substations: {
+      length: g.substationIds.length,
+      attributes: {
+        getPosition: { value: g.substationPos, size: 3 },
+        getRadius: { value: g.substationRadius, size: 1 },
+        getFillColor: { value: colors(g.substationIds.length, (i) => loadColor(v ? v.substationUtil[i] : null, 255)), size: 4, normalized: true },
+      },
+    },
+    renewables: {
+      length: g.renewableIds.length,
+      attributes: {
+        getPosition: { value: g.renewablePos, size: 3 },
+        getRadius: { value: g.renewableRadius, size: 1 },
+        getFillColor: {
+          value: colors(g.renewableIds.length, (i) => {
+            const c = RENEWABLE_COLORS[g.renewableKind[i]];
+            const cf = v ? v.renewableCf[i] : Number.NaN;
+            return [c[0], c[1], c[2], Number.isFinite(cf) ? Math.round(70 + 185 * Math.min(1, cf)) : 60];
+          }),
+          size: 4,
+          normalized: true,
+        },
+      },
+    },
+    g,
+  };
+}
+
+/**
+ * Pure layer factory of the energy view: consumption on the hexagon grid (viridis, by share
+ * of the busiest cell), feeders and substations coloured by load against capacity, outages
+ * in reddish purple, renewable sites sized by capacity and filled by their output.
+ */
+export function energyLayers(b: EnergyBinary, s: LayerSettings) {
+  const sel = (ids: string[]) => {
+    const i = s.selectedId ? ids.indexOf(s.selectedId) : -1;
+    return i >= 0 ? i : null;
+  };
+  return [
+    new ColumnLayer({
+      id: "energy-cells",
+      data: b.cells,
+      visible: s.visible,
+      diskResolution: 6,
+      radius: b.g.cellRadiusM,
+      coverage: 0.94,
+      extruded: false,
+      stroked: false,
+      pickable: false,
+    }),
+    new PathLayer({
+      id: "energy-feeders",
+      data: b.feeders,
+      _pathType: "open",
+      visible: s.visible,
+      widthUnits: "pixels",
+      widthMinPixels: 2,
+      jointRounded: true,
+      capRounded: true,
+      pickable: true,
+      highlightedObjectIndex: sel(b.g.feederIds),
+      highlightColor: [255, 255, 255, 200],
+    }),
+    new ScatterplotLayer({
+      id: "energy-substations",
+      data: b.substations,
+      visible: s.visible,
+      radiusUnits: "pixels",
+      stroked: true,
+      getLineColor: [241, 245, 249, 255],
+      lineWidthMinPixels: 2,
+      pickable: true,
+      highlightedObjectIndex: sel(b.g.substationIds),
+      highlightColor: [255, 255, 255, 160],
+    }),
+    new ScatterplotLayer({
+      id: "energy-renewables",
+      data: b.renewables,
+      visible: s.visible,
+      radiusUnits: "pixels",
+      stroked: true,
+      getLineColor: [15, 23, 42, 255],
+      lineWidthMinPixels: 1.5,
+      pickable: true,
+      highlightedObjectIndex: sel(b.g.renewableIds),
+      highlightColor: [255, 255, 255, 160],
+    }),
+  ];
+}
+
+export function energyPick(b: EnergyBinary, layerId: string, index: number): string | null {
+  if (layerId === "energy-feeders") return b.g.feederIds[index] ?? null;
+  if (layerId === "energy-substations") return b.g.substationIds[index] ?? null;
+  if (layerId === "energy-renewables") return b.g.renewableIds[index] ?? null;
+  return null;
+}

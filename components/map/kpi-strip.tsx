@@ -1,0 +1,130 @@
+"use client";
+import type { AccessNote, Kpis } from "@/lib/api/map-specs";
+import type { MessageKey } from "@/lib/i18n/messages";
+import { useI18n } from "../i18n/i18n-provider";
+import { Sparkline } from "./sparkline";
+import { deniedText } from "./access-text";
+
+function Tile(props: { id: string; title: string; children: React.ReactNode; state?: string; only?: string[] }) {
+  if (props.only && !props.only.includes(props.id)) return null;
+  return (
+    <div className="kpi" data-testid={`kpi-${props.id}`} data-state={props.state ?? "ok"}>
+      <div className="kpi-title">{props.title}</div>
+      {props.children}
+    </div>
+  );
+}
+
+const fmt = (v: number | null | undefined, locale: string, digits = 0) =>
+  v === null || v === undefined ? "–" : v.toLocaleString(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/**
+ * What a duty officer watches, each with a small trend: average speed and congestion index,
+ * the worst corridors, grid load and reserve, open incidents by severity. A domain the
+ * viewer may not read says so instead of a number.
+ */
+export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; error: boolean; large?: boolean; only?: string[] }) {
+  const { t, locale } = useI18n();
+  const k = props.kpis;
+  const denied = (ds: string) => k?.access.find((a): a is Extract<AccessNote, { allowed: false }> => a.datasetId === ds && !a.allowed);
+  const placeholder = (ds: string) => {
+    if (props.error && !k) return <div className="kpi-value muted">{t("kpi.error")}</div>;
+    if (!k) return <div className="kpi-value muted">…</div>;
+    const d = denied(ds);
+    return (
+      <div className="kpi-note" title={d ? deniedText(d, t, locale) : ""}>
+        {d ? t("kpi.noAccess") : t("kpi.noData")}
+      </div>
+    );
+  };
+  const tr = k?.traffic, en = k?.energy, sa = k?.safety;
+  const w = props.large ? 160 : 96;
+  const h = props.large ? 36 : 22;
+  return (
+    <div className={props.large ? "kpi-strip large" : "map-overlay kpi-strip"} data-testid="kpi-strip" data-loading={props.loading}>
+      <Tile only={props.only} id="speed" title={t("kpi.speed")} state={tr ? "ok" : "none"}>
+        {tr ? (
+          <>
+            <div className="kpi-value">
+              {fmt(tr.speedKmh, locale, 1)} <small>km/h</small>
+            </div>
+            <Sparkline values={tr.trendSpeed.values} width={w} height={h} />
+          </>
+        ) : (
+          placeholder("traffic.flow")
+        )}
+      </Tile>
+      <Tile only={props.only} id="congestion" title={t("kpi.congestion")} state={tr ? "ok" : "none"}>
+        {tr ? (
+          <>
+            <div className="kpi-value">
+              {fmt(tr.congestionIndex, locale, 2)} <small>{fmt(tr.congestedShare === null ? null : tr.congestedShare * 100, locale, 1)}% {t("kpi.congested")}</small>
+            </div>
+            <Sparkline values={tr.trendIndex.values} width={w} height={h} color="#fdae61" />
+          </>
+        ) : (
+          placeholder("traffic.flow")
+        )}
+      </Tile>
+      <Tile only={props.only} id="corridors" title={t("kpi.corridors")} state={tr ? "ok" : "none"}>
+        {tr ? (
+          tr.worstCorridors.length ? (
+            <ol className="corridors">
+              {tr.worstCorridors.slice(0, props.large ? 5 : 3).map((c) => (
+                <li key={c.roadId} data-testid="corridor">
+                  <span className="corridor-name">{locale === "en" ? c.nameEn : c.nameZh}</span>
+                  <span className="corridor-index">{fmt(c.index, locale, 2)}</span>
+                  <Sparkline values={c.trend} width={props.large ? 80 : 48} height={props.large ? 18 : 14} color="#d7191c" />
+                </li>
+              ))}
+            </ol>
+          ) : (
+            <div className="kpi-note">{t("kpi.noData")}</div>
+          )
+        ) : (
+          placeholder("traffic.flow")
+        )}
+      </Tile>
+      <Tile only={props.only} id="load" title={t("kpi.load")} state={en ? "ok" : "none"}>
+        {en ? (
+          <>
+            <div className="kpi-value">
+              {fmt(en.loadMw, locale)} <small>/ {fmt(en.capacityMw, locale)} MW</small>
+            </div>
+            <Sparkline values={en.trendLoad.values} width={w} height={h} color="#fdae61" />
+          </>
+        ) : (
+          placeholder("energy.load")
+        )}
+      </Tile>
+      <Tile only={props.only} id="reserve" title={t("kpi.reserve")} state={en ? "ok" : "none"}>
+        {en ? (
+          <>
+            <div className="kpi-value">
+              {fmt(en.reserveMw, locale)} <small>MW {en.reserveMw !== null ? `(${fmt((en.reserveMw / en.capacityMw) * 100, locale)}%)` : ""}</small>
+            </div>
+            <Sparkline values={en.trendReserve.values} width={w} height={h} color="#2c7bb6" />
+          </>
+        ) : (
+          placeholder("energy.load")
+        )}
+      </Tile>
+      <Tile only={props.only} id="incidents" title={t("kpi.incidents")} state={sa && !denied("safety.incidents") ? "ok" : "none"}>
+        {sa && !denied("safety.incidents") ? (
+          <>
+            <div className="kpi-value sev">
+              {(["s1", "s2", "s3"] as const).map((s) => (
+                <span key={s} className={`sev-chip ${s}`} title={t(`kpi.severity.${s}` as MessageKey)} data-testid={`open-${s}`}>
+                  {t(`kpi.severity.${s}` as MessageKey)} {sa.open[s]}
+                </span>
+              ))}
+            </div>
+            <Sparkline values={sa.trendOpen.values} width={w} height={h} color="#cc79a7" />
+          </>
+        ) : (
+          placeholder("safety.incidents")
+        )}
+      </Tile>
+    </div>
+  );
+}

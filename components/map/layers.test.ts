@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import type { EnergyFeatures, Frames, SafetyFeatures, TrafficFeatures, TrafficLatest } from "@/lib/api/map-specs";
+import { q8 } from "@/lib/map/q8";
+import { trafficBinary, trafficGeometry, trafficLayers, trafficPick, flowWidth } from "./traffic-layers";
+import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy-layers";
+import { safetyBinary, safetyGeometry, safetyLayers, safetyPick } from "./safety-layers";
+import { applyTrafficUpdates, decodeFrames, energyFromLatest, incidentsAt, indexOf, safetyFromLatest, seriesAt, trafficAt, trafficFromLatest } from "./layer-values";
+import { congestionColor, loadColor, NO_DATA_COLOR, responseColor } from "./palettes";
+
+const traffic: TrafficFeatures = {
+  layer: "traffic",
+  cityKey: "k",
+  sensors: { ids: ["trf-1", "trf-2"], startIndices: [0, 2, 5], path: [121, 37, 121.01, 37, 121.02, 37, 121.03, 37.01, 121.04, 37.02], segmentIds: ["s1", "s2"], roadIds: ["r1", "r1"], freeFlowKmh: [50, 60] },
+  signals: { ids: ["n-1"], position: [121, 37] },
+  access: [],
+};
+const latest: TrafficLatest = {
+  layer: "traffic",
+  from: "2026-11-25T07:45:00.000Z",
+  to: "2026-11-25T08:00:00.000Z",
+  sensors: { ids: ["trf-2"], speedKmh: [30], ratio: [0.5], flowVehH: [1800], occupancy: [0.2], observedAt: ["2026-11-25T07:59:00.000Z"], leafIndex: [7] },
+  incidents: [
+    { id: "inc-1", type: "accident", severity: 2, status: "responding", startedAt: "x", endedAt: "y", segmentId: "s2", lanesBlocked: 1, position: [121.02, 37], observedAt: "z", leafIndex: 3 },
+    { id: "inc-2", type: "fire", severity: 1, status: "resolved", startedAt: "x", endedAt: "y", segmentId: "s2", lanesBlocked: 1, position: [121.02, 37], observedAt: "z", leafIndex: 4 },
+  ],
+  access: [],
+};
+
+describe("traffic layers", () => {
+  const g = trafficGeometry(traffic);
+  const values = trafficFromLatest(traffic, latest);
+  it("colours every vertex of a segment by its congestion index, no-data grey where there is none", () => {
+    const b = trafficBinary(g, values);
+    const c = b.segments.attributes.getColor.value as Uint8Array;
+    expect(c.length).toBe(5 * 4);
+    expect([...c.slice(0, 4)]).toEqual(NO_DATA_COLOR);
+    expect([...c.slice(8, 12)]).toEqual(congestionColor(0.5));
+    expect([...c.slice(16, 20)]).toEqual(congestionColor(0.5));
+    const w = b.segments.attributes.getWidth.value as Float32Array;
+    expect(w[0]).toBe(2);
+    expect(w[4]).toBeCloseTo(flowWidth(1800), 5);
+    // Only incidents that still block lanes.
+    expect(b.incidents.map((i) => i.id)).toEqual(["inc-1"]);
+  });
+  it("keeps the geometry buffers when values change, so only colours and widths are uploaded", () => {
+    const a = trafficBinary(g, values);
+    applyTrafficUpdates(values, indexOf(traffic.sensors.ids), [{ device: "trf-1", speed: 45, ratio: 0.9, observedAt: "t" }]);
+    const b = trafficBinary(g, values);
+    expect(b.segments.attributes.getPath.value).toBe(a.segments.attributes.getPath.value);
+    expect(b.segments.startIndices).toBe(a.segments.startIndices);
+    expect(b.segments.attributes.getColor.value).not.toBe(a.segments.attributes.getColor.value);
+    expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(congestionColor(0.9));
+    expect(values.count).toBe(2);
+  });
+  it("is a pure factory: visible toggles instead of removing layers, no accessor on the hot layer", () => {
+    const b = trafficBinary(g, values);
+    const on = trafficLayers(b, { visible: true, zoom: 14, selectedId: "trf-2" });
+    const off = trafficLayers(b, { visible: false, zoom: 12 });
+    expect(on.map((l) => l.id)).toEqual(["traffic-segments", "traffic-signals", "traffic-incidents"]);
+    expect(off.map((l) => l.id)).toEqual(on.map((l) => l.id));
+    expect(off.every((l) => l.props.visible === false)).toBe(true);
+    expect(on[1].props.visible).toBe(true);
+    expect(trafficLayers(b, { visible: true, zoom: 12 })[1].props.visible).toBe(false);
+    const seg = on[0];
+    expect(seg.props.data).toBe(b.segments);
+    expect((seg.props as { _pathType?: string })._pathType).toBe("open");
+    expect(seg.props.highlightedObjectIndex).toBe(1);
+    expect(trafficPick(b, "traffic-segments", 1, undefined)).toBe("trf-2");
+    expect(trafficPick(b, "traffic-signals", 0, undefined)).toBe("n-1");
+  });
+});
+
+const energy: EnergyFeatures = {
+  layer: "energy",
+  cityKey: "k",
+  substations: { ids: ["sub-1"], position: [121, 37], capacityMw: [100], voltageKv: [110] },
+  feeders: { ids: ["fdr-1", "fdr-2"], startIndices: [0, 2, 4], path: [121, 37, 121.01, 37, 121, 37, 121, 37.01], meterIds: ["fdm-1", "fdm-2"], substationIds: ["sub-1", "sub-1"], capacityMw: [10, 10] },
+  renewables: { ids: ["ren-1"], position: [121.1, 37.1], meterIds: ["prm-1"], kind: ["wind"], capacityMw: [200] },
+  cells: { ids: ["10", "11"], position: [121, 37, 121.01, 37], radiusM: 450 },
+  access: [],
+};
+
+describe("energy layers", () => {
+  it("colours feeders and substations by load against capacity, outages apart, cells by consumption", () => {
+    const v = energyFromLatest(energy, {
+      layer: "energy",
+      from: "a",
+      to: "b",
+      feeders: { ids: ["fdr-1", "fdr-2"], loadMw: [9, 0], utilisation: [0.9, 0], voltageKv: [10.1, 0], observedAt: ["t", "t"], leafIndex: [1, 2] },
+      renewables: { ids: ["ren-1"], productionMw: [100], capacityFactor: [0.5], observedAt: ["t"], leafIndex: [3] },
+      substations: { ids: ["sub-1"], loadMw: [9], utilisation: [0.09], feedersReporting: [2] },
+      cells: { ids: ["11"], loadMw: [4.5] },
+      outages: ["fdr-2"],
+      access: [],
+    });
+    const b = energyBinary(energyGeometry(energy), v);
+    const fc = b.feeders.attributes.getColor.value as Uint8Array;
+    expect([...fc.slice(0, 4)]).toEqual(loadColor(0.9, 230));
+    expect(fc[8]).toBe(204); // outage: reddish purple
+    expect([...(b.substations.attributes.getFillColor.value as Uint8Array).slice(0, 4)]).toEqual(loadColor(0.09, 255));
+    const cells = b.cells.attributes.getFillColor.value as Uint8Array;
+    expect(cells[3]).toBe(0); // no data: transparent
+    expect(cells[7]).toBeGreaterThan(0);
+    const layers = energyLayers(b, { visible: true, zoom: 12, selectedId: "sub-1" });
+    expect(layers.map((l) => l.id)).toEqual(["energy-cells", "energy-feeders", "energy-substations", "energy-renewables"]);
+    expect(layers[2].props.highlightedObjectIndex).toBe(0);
+    expect(energyPick(b, "energy-feeders", 1)).toBe("fdr-2");
+    expect(energyPick(b, "energy-renewables", 0)).toBe("ren-1");
+  });
+});
+
+const safety: SafetyFeatures = {
+  layer: "safety",
+  cityKey: "k",
+  stations: { ids: ["pol-001", "fire-001"], position: [121, 37, 121.1, 37], kind: ["police-bureau", "fire-station"] },
+  coverage: { ids: ["1", "2"], position: [121, 37, 121.01, 37], radiusM: 450, policeMin: [3, 14], fireMin: [6, 9] },
+  cameras: { ids: ["cam-1", "cam-2"], position: [121, 37, 121.02, 37], headingDeg: [0, 90] },
+  access: [],
+};
+
+describe("safety layers", () => {
+  it("draws coverage for the chosen service, cameras by state and stations with glyphs", () => {
+    const v = safetyFromLatest(safety, {
+      layer: "safety",
+      from: "a",
+      to: "b",
+      incidents: [],
+      cameras: { ids: ["cam-2"], online: [true], alert: ["accident"], vehiclesPerMin: [3], pedestriansPerMin: [4], observedAt: ["t"], leafIndex: [1] },
+      access: [],
+    });
+    expect([...v.cameraState]).toEqual([255, 3]);
+    const g = safetyGeometry(safety);
+    const police = safetyBinary(g, v, "police", { "police-bureau": "警", "fire-station": "消" });
+    const fire = safetyBinary(g, v, "fire", {});
+    expect([...(police.coverage.attributes.getFillColor.value as Uint8Array).slice(4, 8)]).toEqual(responseColor(14));
+    expect([...(fire.coverage.attributes.getFillColor.value as Uint8Array).slice(4, 8)]).toEqual(responseColor(9));
+    expect(police.stationLabels.map((s) => s.text)).toEqual(["警", "消"]);
+    const layers = safetyLayers(police, { visible: true, zoom: 13 });
+    expect(layers.map((l) => l.id)).toEqual(["safety-coverage", "safety-cameras", "safety-stations", "safety-station-glyphs", "safety-incidents"]);
+    expect(safetyPick(police, "safety-stations", 1, undefined)).toBe("fire-001");
+    expect(safetyPick(police, "safety-cameras", 0, undefined)).toBe("cam-1");
+  });
+});
+
+describe("replay frames", () => {
+  const frames: Frames = {
+    layer: "traffic",
+    from: "2026-11-25T00:00:00.000Z",
+    to: "2026-11-25T00:15:00.000Z",
+    bucketS: 300,
+    count: 3,
+    // Series ids in another order than the features: decoding maps them back.
+    series: { ratio: { ids: ["trf-2", "trf-1"], q: q8([0.5, 0.9, Number.NaN, 0.8, 0.2, 0.3], 0.004) }, flow: { ids: ["trf-2", "trf-1"], q: q8([600, 1200, 0, 0, 60, 60], 60) } },
+    incidents: [{ id: "inc-1", type: "accident", severity: 1, startedAt: "s", endedAt: "e", segmentId: "s1", lanesBlocked: 1, position: [121, 37], changes: [[Date.parse("2026-11-25T00:02:00Z"), "reported"], [Date.parse("2026-11-25T00:06:00Z"), "responding"], [Date.parse("2026-11-25T00:09:00Z"), "resolved"]] }],
+    access: [],
+  };
+  const d = decodeFrames(frames, { ratio: traffic.sensors.ids, flow: traffic.sensors.ids });
+  it("picks the bucket of a moment and maps series ids to the features' order", () => {
+    const v = trafficAt(traffic, d, Date.parse("2026-11-25T00:05:30Z"));
+    expect(v.ratio[0]).toBeCloseTo(0.8, 2); // trf-1: second column of the series
+    expect(v.ratio[1]).toBeNaN(); // trf-2 had no reading in that bucket
+    expect(v.count).toBe(1);
+    expect(seriesAt(d, "ratio", 2, 2)[0]).toBeCloseTo(0.3, 2);
+  });
+  it("replays incidents by their status changes, keeping resolved ones for 15 minutes", () => {
+    expect(incidentsAt(d.incidents, Date.parse("2026-11-25T00:01:00Z"))).toEqual([]);
+    expect(incidentsAt(d.incidents, Date.parse("2026-11-25T00:07:00Z"))![0].status).toBe("responding");
+    expect(incidentsAt(d.incidents, Date.parse("2026-11-25T00:20:00Z"))![0].status).toBe("resolved");
+    expect(incidentsAt(d.incidents, Date.parse("2026-11-25T00:30:00Z"))).toEqual([]);
+  });
+});

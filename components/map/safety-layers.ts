@@ -1,0 +1,153 @@
+import { ColumnLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
+import type { IncidentState, SafetyFeatures } from "@/lib/api/map-specs";
+import { colors, xyz, type PointData } from "./binary";
+import { CAMERA_STATE_COLORS, responseColor, STATION_COLORS } from "./palettes";
+import { NO_STATE, type SafetyValues } from "./layer-values";
+import { incidentLayer, type LayerSettings } from "./traffic-layers";
+
+export type CoverageKind = "police" | "fire";
+
+export type SafetyGeometry = {
+  stationIds: string[];
+  stationKind: string[];
+  stationPos: Float64Array;
+  coveragePos: Float64Array;
+  coverageRadiusM: number;
+  policeMin: number[];
+  fireMin: number[];
+  cameraIds: string[];
+  cameraPos: Float64Array;
+};
+
+export function safetyGeometry(f: SafetyFeatures): SafetyGeometry {
+  return {
+    stationIds: f.stations.ids,
+    stationKind: f.stations.kind,
+    stationPos: xyz(f.stations.position),
+    coveragePos: xyz(f.coverage.position),
+    coverageRadiusM: f.coverage.radiusM,
+    policeMin: f.coverage.policeMin,
+    fireMin: f.coverage.fireMin,
+    cameraIds: f.cameras?.ids ?? [],
+    cameraPos: xyz(f.cameras?.position ?? []),
+  };
+}
+
+type StationLabel = { position: [number, number]; text: string; kind: string };
+export type SafetyBinary = {
+  coverage: PointData;
+  stations: PointData;
+  stationLabels: StationLabel[];
+  cameras: PointData;
+  incidents: IncidentState[];
+  g: SafetyGeometry;
+};
+
+/** Binary attributes of the safety layer for one set of values and coverage kind. */
+export function safetyBinary(g: SafetyGeometry, v: SafetyValues | null, coverage: CoverageKind, glyphs: Record<string, string>): SafetyBinary {
+  const nCov = g.coveragePos.length / 3;
+  const minutes = coverage === "police" ? g.policeMin : g.fireMin;
+  const nCam = g.cameraIds.length;
+  return {
+    coverage: {
+      length: nCov,
+      attributes: { getPosition: { value: g.coveragePos, size: 3 }, getFillColor: { value: colors(nCov, (i) => responseColor(minutes[i])), size: 4, normalized: true } },
+    },
+    stations: {
+      length: g.stationIds.length,
+      attributes: {
+        getPosition: { value: g.stationPos, size: 3 },
+        getFillColor: { value: colors(g.stationIds.length, (i) => [...(STATION_COLORS[g.stationKind[i]] ?? [200, 200, 200]), 255] as [number, number, number, number]), size: 4, normalized: true },
+      },
+    },
+    stationLabels: g.stationIds.map((_, i) => ({ position: [g.stationPos[3 * i], g.stationPos[3 * i + 1]], text: glyphs[g.stationKind[i]] ?? "", kind: g.stationKind[i] })),
+    cameras: {
+      length: nCam,
+      attributes: {
+        getPosition: { value: g.cameraPos, size: 3 },
+        getFillColor: {
+          value: colors(nCam, (i) => {
+            const s = v ? v.cameraState[i] : NO_STATE;
+            if (s === NO_STATE) return [150, 160, 175, 110];
+            const c = CAMERA_STATE_COLORS[Math.min(s, CAMERA_STATE_COLORS.length - 1)];
+            return [c[0], c[1], c[2], 235];
+          }),
+          size: 4,
+          normalized: true,
+        },
+      },
+    },
+    incidents: v?.incidents ?? [],
+    g,
+  };
+}
+
+/**
+ * Pure layer factory of the public safety view: response coverage per hexagon (minutes
+ * from the nearest police or fire station over the road graph), cameras by state,
+ * stations with a glyph, and incidents by type, severity and status.
+ */
+export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
+  const sel = (ids: string[]) => {
+    const i = s.selectedId ? ids.indexOf(s.selectedId) : -1;
+    return i >= 0 ? i : null;
+  };
+  return [
+    new ColumnLayer({
+      id: "safety-coverage",
+      data: b.coverage,
+      visible: s.visible,
+      diskResolution: 6,
+      radius: b.g.coverageRadiusM,
+      coverage: 0.94,
+      extruded: false,
+      pickable: false,
+    }),
+    new ScatterplotLayer({
+      id: "safety-cameras",
+      data: b.cameras,
+      visible: s.visible && s.zoom >= 11.5,
+      radiusUnits: "pixels",
+      getRadius: 3.5,
+      stroked: true,
+      getLineColor: [15, 23, 42, 255],
+      lineWidthMinPixels: 1,
+      pickable: true,
+      highlightedObjectIndex: sel(b.g.cameraIds),
+      highlightColor: [255, 255, 255, 200],
+    }),
+    new ScatterplotLayer({
+      id: "safety-stations",
+      data: b.stations,
+      visible: s.visible,
+      radiusUnits: "pixels",
+      getRadius: 10,
+      stroked: true,
+      getLineColor: [241, 245, 249, 255],
+      lineWidthMinPixels: 2,
+      pickable: true,
+      highlightedObjectIndex: sel(b.g.stationIds),
+      highlightColor: [255, 255, 255, 160],
+    }),
+    new TextLayer<StationLabel>({
+      id: "safety-station-glyphs",
+      data: b.stationLabels,
+      visible: s.visible,
+      getPosition: (d) => d.position,
+      getText: (d) => d.text,
+      getSize: 12,
+      getColor: [255, 255, 255, 255],
+      fontWeight: 700,
+      characterSet: "auto",
+      fontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif',
+    }),
+    incidentLayer("safety-incidents", b.incidents, s.visible),
+  ];
+}
+
+export function safetyPick(b: SafetyBinary, layerId: string, index: number, object: unknown): string | null {
+  if (layerId === "safety-stations") return b.g.stationIds[index] ?? null;
+  if (layerId === "safety-cameras") return b.g.cameraIds[index] ?? null;
+  if (layerId === "safety-incidents") return (object as IncidentState | undefined)?.id ?? null;
+  return null;
+}

@@ -1,0 +1,171 @@
+"use client";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useQueries, useQueryClient } from "@tanstack/react-query";
+import type { EnergyFeatures, Frames, LayerLatest, MapLayerId, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
+import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
+import {
+  applyTrafficUpdates, bucketAt, decodeFrames, energyAt, energyFromLatest, indexOf, safetyAt, safetyFromLatest, trafficAt, trafficFromLatest,
+  type DecodedFrames, type EnergyValues, type SafetyValues, type TrafficUpdate, type TrafficValues,
+} from "./layer-values";
+
+export type LiveState = "connecting" | "live" | "offline";
+/** Live, or replaying moment t from frames of [from, to). */
+export type TimeMode = { live: true } | { live: false; t: number; from: string; to: string };
+
+const LAYERS: MapLayerId[] = ["traffic", "energy", "safety"];
+/** Live energy and safety events refresh the layer's snapshot at most this often. */
+const REFRESH_MS = 1500;
+/** Traffic updates are drawn in batches at most this often. */
+const FLUSH_MS = 250;
+
+/**
+ * Server-sent events from /api/stream: `traffic` batches patch the traffic values in place,
+ * `energy`, `incidents` and `cameras` batches refresh the energy and safety snapshots.
+ */
+export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void; changed(layer: MapLayerId): void }) {
+  const [state, setState] = useState<LiveState>("connecting");
+  const [lastUpdate, setLastUpdate] = useState<string | null>(null);
+  const ref = useRef(handlers);
+  useEffect(() => {
+    ref.current = handlers;
+  });
+  useEffect(() => {
+    const es = new EventSource("/api/stream");
+    es.onopen = () => setState("live");
+    es.onerror = () => setState(es.readyState === EventSource.CLOSED ? "offline" : "connecting");
+    const newest = (times: string[]) => {
+      let latest: string | null = null;
+      for (const t of times) if (!latest || t > latest) latest = t;
+      if (latest) setLastUpdate((cur) => (cur && cur > latest! ? cur : latest));
+    };
+    es.addEventListener("traffic", (ev) => {
+      const batch = JSON.parse((ev as MessageEvent<string>).data) as TrafficUpdate[];
+      ref.current.traffic(batch);
+      newest(batch.map((b) => b.observedAt));
+      setState("live");
+    });
+    for (const [event, layer] of [["energy", "energy"], ["incidents", "safety"], ["cameras", "safety"]] as const) {
+      es.addEventListener(event, (ev) => {
+        const batch = JSON.parse((ev as MessageEvent<string>).data) as { observedAt: string; dataset: string }[];
+        ref.current.changed(layer);
+        if (event === "incidents") ref.current.changed("traffic");
+        newest(batch.map((b) => b.observedAt));
+        setState("live");
+      });
+    }
+    return () => es.close();
+  }, []);
+  return { state, lastUpdate };
+}
+
+export type LayerData<F, V> = {
+  features: F | undefined;
+  values: V | null;
+  /** Changes whenever values change (values may be patched in place). */
+  version: number;
+  featuresError: unknown;
+  valuesError: unknown;
+  loading: boolean;
+};
+
+/**
+ * Features and values of every layer for the time mode: live snapshots patched by live
+ * events, or the replayed bucket of the frames. Only active layers fetch; what was fetched
+ * stays cached when a layer is switched off, so switching it on again is instant.
+ */
+export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
+  const qc = useQueryClient();
+  const [seen, setSeen] = useState<ReadonlySet<MapLayerId>>(new Set(active));
+  useEffect(() => {
+    setSeen((s) => (LAYERS.every((l) => !active.has(l) || s.has(l)) ? s : new Set([...s, ...active])));
+  }, [active]);
+
+  const features = useQueries({ queries: LAYERS.map((l) => ({ ...featuresQuery(l), enabled: seen.has(l) })) });
+  const latest = useQueries({ queries: LAYERS.map((l) => ({ ...latestQuery(l), enabled: mode.live && seen.has(l) })) });
+  const frames = useQueries({
+    queries: LAYERS.map((l) => ({ ...framesQuery(l, mode.live ? "" : mode.from, mode.live ? "" : mode.to), enabled: !mode.live && active.has(l) })),
+  });
+  const tf = features[0].data as TrafficFeatures | undefined;
+  const ef = features[1].data as EnergyFeatures | undefined;
+  const sf = features[2].data as SafetyFeatures | undefined;
+
+  // Traffic live values: the snapshot, then patched in place by live updates in batches.
+  const trafficIndex = useMemo(() => (tf ? indexOf(tf.sensors.ids) : new Map<string, number>()), [tf]);
+  const trafficLive = useMemo(() => (tf ? trafficFromLatest(tf, latest[0].data as Extract<LayerLatest, { layer: "traffic" }> | undefined, trafficIndex) : null), [tf, latest[0].data, trafficIndex]);
+  const [trafficVersion, setTrafficVersion] = useState(0);
+  const pending = useRef<TrafficUpdate[]>([]);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (!pending.current.length || !trafficLive) return;
+      const batch = pending.current;
+      pending.current = [];
+      if (applyTrafficUpdates(trafficLive, trafficIndex, batch) > 0) setTrafficVersion((v) => v + 1);
+    }, FLUSH_MS);
+    return () => clearInterval(timer);
+  }, [trafficLive, trafficIndex]);
+
+  const lastRefresh = useRef<Record<string, number>>({});
+  const refreshTimers = useRef<Record<string, ReturnType<typeof setTimeout>>>({});
+  useEffect(() => {
+    const timers = refreshTimers.current;
+    return () => Object.values(timers).forEach(clearTimeout);
+  }, []);
+  const live = useLiveStream({
+    traffic: (batch) => {
+      pending.current.push(...batch);
+    },
+    changed: (layer) => {
+      // Leading edge at once, then at most every REFRESH_MS.
+      const now = Date.now();
+      const wait = (lastRefresh.current[layer] ?? 0) + REFRESH_MS - now;
+      if (refreshTimers.current[layer]) return;
+      const run = () => {
+        delete refreshTimers.current[layer];
+        lastRefresh.current[layer] = Date.now();
+        void qc.invalidateQueries({ queryKey: latestQuery(layer).queryKey });
+      };
+      if (wait <= 0) run();
+      else refreshTimers.current[layer] = setTimeout(run, wait);
+    },
+  });
+
+  // Replay: decode each layer's frames once, then pick the bucket of moment t.
+  const decoded = useMemo(() => {
+    const out: (DecodedFrames | null)[] = [null, null, null];
+    const fr = frames.map((q) => q.data as Frames | undefined);
+    if (tf && fr[0]) out[0] = decodeFrames(fr[0], { ratio: tf.sensors.ids, flow: tf.sensors.ids });
+    if (ef && fr[1]) out[1] = decodeFrames(fr[1], { feederUtil: ef.feeders.ids, renewableCf: ef.renewables.ids, substationUtil: ef.substations.ids, cellLoad: ef.cells.ids });
+    if (sf && fr[2]) out[2] = decodeFrames(fr[2], { cameraState: sf.cameras?.ids ?? [] });
+    return out;
+  }, [tf, ef, sf, frames[0].data, frames[1].data, frames[2].data]);
+  const t = mode.live ? 0 : mode.t;
+  const buckets = decoded.map((d) => (d && !mode.live ? bucketAt(d, t) : -1));
+  // Incidents change within a bucket; step them by the minute.
+  const minute = Math.floor(t / 60_000);
+
+  const trafficReplay = useMemo(() => (tf && decoded[0] && buckets[0] >= 0 ? trafficAt(tf, decoded[0], t) : null),
+    [tf, decoded[0], buckets[0]]);
+  const energyValues = useMemo<EnergyValues | null>(() => {
+    if (!ef) return null;
+    if (mode.live) return energyFromLatest(ef, latest[1].data as Extract<LayerLatest, { layer: "energy" }> | undefined);
+    return decoded[1] ? energyAt(ef, decoded[1], t) : null;
+  }, [ef, mode.live, latest[1].data, decoded[1], buckets[1]]);
+  const safetyValues = useMemo<SafetyValues | null>(() => {
+    if (!sf) return null;
+    if (mode.live) return safetyFromLatest(sf, latest[2].data as Extract<LayerLatest, { layer: "safety" }> | undefined);
+    return decoded[2] ? safetyAt(sf, decoded[2], t) : null;
+  }, [sf, mode.live, latest[2].data, decoded[2], buckets[2], minute]);
+
+  const trafficValues: TrafficValues | null = mode.live ? trafficLive : trafficReplay;
+  const status = (i: number) => ({
+    featuresError: features[i].error,
+    valuesError: mode.live ? latest[i].error : frames[i].error,
+    loading: active.has(LAYERS[i]) && (features[i].isLoading || (mode.live ? latest[i].isLoading : frames[i].isLoading)),
+  });
+  return {
+    live,
+    traffic: { features: tf, values: trafficValues, version: mode.live ? trafficVersion : buckets[0], ...status(0) } as LayerData<TrafficFeatures, TrafficValues>,
+    energy: { features: ef, values: energyValues, version: 0, ...status(1) } as LayerData<EnergyFeatures, EnergyValues>,
+    safety: { features: sf, values: safetyValues, version: 0, ...status(2) } as LayerData<SafetyFeatures, SafetyValues>,
+  };
+}

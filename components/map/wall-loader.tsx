@@ -1,0 +1,5 @@
+"use client";
+import dynamic from "next/dynamic";
+
+// MapLibre and deck.gl need a browser (window, WebGL): load them on the client only.
+export const WallLoader = dynamic(() => import("./wall"), { ssr: false });
