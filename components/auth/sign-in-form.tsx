@@ -59,7 +59,7 @@ export function SignInForm({ next }: { next: string }) {
     }
   };
   const sso = async () => {
-    const r = await fetchJson<SignInAnswer>("/api/auth/sign-in/oauth2", { method: "POST", json: { providerId: "oidc", callbackURL: next } });
+    const r = await fetchJson<SignInAnswer>("/api/auth/sign-in/social", { method: "POST", json: { provider: "oidc", callbackURL: next } });
     if (r.url) window.location.href = r.url;
   };
 

@@ -25,7 +25,7 @@ describe("effectiveRole", () => {
     expect(amrOfPath("/sign-in/email")).toBe("pwd");
     expect(amrOfPath("/two-factor/verify-totp")).toBe("pwd+totp");
     expect(amrOfPath("/two-factor/verify-backup-code")).toBe("pwd+totp");
-    expect(amrOfPath("/oauth2/callback/oidc")).toBe("oidc");
+    expect(amrOfPath("/callback/oidc")).toBe("oidc");
     expect(amrOfPath(undefined)).toBe("pwd");
   });
 });

@@ -26,6 +26,9 @@ export type AuthConfig = Pick<
   | "OIDC_DEFAULT_DEPARTMENT"
 >;
 
+/** Departments of people signing in by OIDC for the first time, by email, until their account is made. */
+const pendingSsoDepartments = new Map<string, string>();
+
 /** The provider id of the optional OIDC single sign-on. */
 export const OIDC_PROVIDER_ID = "oidc";
 
@@ -78,7 +81,7 @@ export function departmentFromClaims(config: Pick<Config, "OIDC_DEPARTMENT_CLAIM
 export function amrOfPath(path: string | undefined): SessionAmr {
   if (!path) return "pwd";
   if (path.startsWith("/two-factor/verify")) return "pwd+totp";
-  if (path.startsWith("/oauth2/callback")) return "oidc";
+  if (path.startsWith("/callback/") || path.startsWith("/oauth2/callback")) return "oidc";
   return "pwd";
 }
 
@@ -106,10 +109,14 @@ export function createAuth(opts: { prisma: PrismaClient; secret: string; config:
                 clientSecret: config.OIDC_CLIENT_SECRET,
                 scopes: ["openid", "email", "profile"],
                 pkce: true,
-                mapProfileToUser: (profile) => ({
-                  departmentId: departmentFromClaims(config, profile as Record<string, unknown>),
-                  role: "official",
-                }),
+                // Better Auth does not take server-only fields (departmentId) from a provider
+                // profile, so the department is kept here for the user.create hook below.
+                mapProfileToUser: (profile) => {
+                  const p = profile as Record<string, unknown>;
+                  if (pendingSsoDepartments.size > 10_000) pendingSsoDepartments.clear(); // returning users never consume theirs
+                  if (typeof p.email === "string") pendingSsoDepartments.set(p.email.toLowerCase(), departmentFromClaims(config, p));
+                  return {};
+                },
               },
             ],
           }),
@@ -127,7 +134,7 @@ export function createAuth(opts: { prisma: PrismaClient; secret: string; config:
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 12, maxPasswordLength: 128 },
     user: {
       additionalFields: {
-        departmentId: { type: "string", required: true, input: false },
+        departmentId: { type: "string", required: false, input: false },
         role: { type: [...ROLES], required: true, defaultValue: "official", input: false },
         disabled: { type: "boolean", required: false, defaultValue: false, input: false },
       },
@@ -140,6 +147,19 @@ export function createAuth(opts: { prisma: PrismaClient; secret: string; config:
     },
     account: { accountLinking: { enabled: false } },
     databaseHooks: {
+      user: {
+        create: {
+          // Accounts made by the seed or a sysadmin name their department; one made by single
+          // sign-on takes the department its claims gave (refused when they gave none).
+          before: async (user) => {
+            if (typeof (user as { departmentId?: unknown }).departmentId === "string") return { data: user };
+            const email = String(user.email).toLowerCase();
+            const departmentId = pendingSsoDepartments.get(email);
+            pendingSsoDepartments.delete(email);
+            return departmentId ? { data: { ...user, departmentId, role: "official" } } : false;
+          },
+        },
+      },
       session: {
         create: {
           before: async (session, ctx) => ({ data: { ...session, amr: amrOfPath(ctx?.path) } }),
