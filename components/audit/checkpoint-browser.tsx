@@ -41,28 +41,8 @@ export function CheckpointBrowser() {
     <section data-testid="checkpoint-browser">
       <h2>{t("audit.checkpoints")}</h2>
       <div className="filters">
-        <label>
-          {t("audit.older")}
-          <select value={older} onChange={(e) => setOlder(Number(e.target.value))} data-testid="cp-older">
-            <option value="" />
-            {list.map((c) => (
-              <option key={c.size} value={c.size}>
-                {c.size}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t("audit.newer")}
-          <select value={newer} onChange={(e) => setNewer(Number(e.target.value))} data-testid="cp-newer">
-            <option value="" />
-            {list.map((c) => (
-              <option key={c.size} value={c.size}>
-                {c.size}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CheckpointSelect label={t("audit.older")} value={older} onChange={setOlder} sizes={list.map((c) => c.size)} testId="cp-older" />
+        <CheckpointSelect label={t("audit.newer")} value={newer} onChange={setNewer} sizes={list.map((c) => c.size)} testId="cp-newer" />
         <button type="button" className="button" disabled={older === "" || newer === ""} onClick={() => void check()} data-testid="cp-check">
           {t("audit.check")}
         </button>
@@ -98,5 +78,21 @@ export function CheckpointBrowser() {
         </tbody>
       </table>
     </section>
+  );
+}
+
+function CheckpointSelect(props: { label: string; value: number | ""; onChange: (v: number) => void; sizes: number[]; testId: string }) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(Number(e.target.value))} data-testid={props.testId}>
+        <option value="" />
+        {props.sizes.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
