@@ -11,6 +11,9 @@ export class DatabaseUnreachableError extends Error {}
 /** Connects a pool to DATABASE_URL and checks it answers; throws a one-line error otherwise. */
 export async function openPgPool(url: string): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
+  // An idle connection the server terminates (restart, dropped database) must not crash the
+  // process: the pool replaces it on the next query.
+  pool.on("error", (e) => console.error(`city-brain: PostgreSQL connection lost: ${e.message}`));
   try {
     await pool.query("select 1");
   } catch (e) {

@@ -25,15 +25,18 @@ export async function integrate(
   sql: Sql,
   publish: (tx: Parameters<Parameters<Sql["transaction"]>[0]>[0], size: number, root: Uint8Array) => Promise<void>,
 ): Promise<Integrated | null> {
-  return sql.transaction(async (tx) => {
-    // The row lock waits for every appender that took indexes to commit: all leaves below
-    // next_index are then visible, with no gaps.
-    const [state] = await tx.query<{ next_index: number; integrated_size: number; compact_range: unknown }>(
+  // Taking the row lock waits for every appender that took indexes to commit: afterwards
+  // all leaves below next_index are visible, with no gaps. The lock is released at once,
+  // so appenders are not held up while the tree is extended.
+  const [state] = await sql.transaction((tx) =>
+    tx.query<{ next_index: number; integrated_size: number; compact_range: unknown }>(
       `SELECT next_index, integrated_size, compact_range FROM ledger_state WHERE id = 1 FOR UPDATE`,
-    );
-    const from = Number(state.integrated_size);
-    const to = Math.min(Number(state.next_index), from + MAX_LEAVES_PER_ROUND);
-    if (to <= from) return null;
+    ),
+  );
+  const from = Number(state.integrated_size);
+  const to = Math.min(Number(state.next_index), from + MAX_LEAVES_PER_ROUND);
+  if (to <= from) return null;
+  return sql.transaction(async (tx) => {
     const rows = await tx.query<{ leaf_index: number; leaf_hash: Uint8Array }>(
       `SELECT leaf_index, leaf_hash FROM ledger_leaf WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index`,
       [from, to],
@@ -94,10 +97,13 @@ export async function integrate(
       );
     }
     const root = compactRangeRoot(nodeSha256, next);
-    await tx.query(
-      `UPDATE ledger_state SET integrated_size = $1, compact_range = $2::jsonb, updated_at = now() WHERE id = 1`,
-      [next.size, JSON.stringify(compactRangeToJSON(next))],
+    // Only if no other integrator moved the tree meanwhile (then this round rolls back).
+    const moved = await tx.query(
+      `UPDATE ledger_state SET integrated_size = $1, compact_range = $2::jsonb, updated_at = now()
+        WHERE id = 1 AND integrated_size = $3 RETURNING id`,
+      [next.size, JSON.stringify(compactRangeToJSON(next)), from],
     );
+    if (moved.length !== 1) throw new Error(`another integrator extended the tree past ${from}; this round is rolled back`);
     await publish(tx, next.size, root);
     return { size: next.size, root, added: to - from };
   });
