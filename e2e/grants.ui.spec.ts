@@ -204,4 +204,37 @@ test.describe("cross-department grants", () => {
       ["expire", "system"],
     ]);
   });
+
+  test("the sign-in form takes a password and, for admins, a TOTP code; the access log and both languages render", async ({ browser, baseURL }) => {
+    const context = await browser.newContext({ baseURL, locale: "en-US", viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const admin = demoUser("safety", "dept_admin");
+    await page.goto("/admin/grants");
+    await expect(page.getByTestId("grants-sign-in")).toBeVisible();
+    await page.goto("/sign-in?next=/admin/access");
+    await page.getByTestId("sign-in-email").fill(admin.email);
+    await page.getByTestId("sign-in-password").fill("not the password");
+    await page.getByTestId("sign-in-submit").click();
+    await expect(page.getByTestId("sign-in-error")).toHaveText("Wrong email or password.");
+    await page.getByTestId("sign-in-password").fill(admin.password);
+    await page.getByTestId("sign-in-submit").click();
+    await expect(page.getByTestId("sign-in-code")).toBeVisible();
+    await page.screenshot({ path: path.join(SHOTS, "sign-in-code-en.png") });
+    await page.getByTestId("sign-in-code").fill(new TOTP({ secret: Secret.fromBase32(admin.totpSecret!), digits: 6, period: 30 }).generate());
+    await page.getByTestId("sign-in-verify").click();
+    await expect(page).toHaveURL(/\/admin\/access$/);
+    await expect(page.getByTestId("user-menu")).toHaveAttribute("data-role", "dept_admin");
+    // The safety admin sees who read safety's data, their own read included.
+    expect((await page.request.get("/api/datasets/safety.incidents/readings?limit=5")).status()).toBe(200);
+    await expect(page.getByTestId("access-event").first()).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByTestId("access-event").first()).toHaveAttribute("data-dataset", /^safety\./);
+    await page.screenshot({ path: path.join(SHOTS, "access-log-en.png"), fullPage: true });
+    await context.addCookies([{ name: "lang", value: "zh-CN", url: baseURL! }]);
+    await page.reload();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("数据访问记录");
+    await page.getByTestId("sign-out").click();
+    await expect(page.getByTestId("sign-in-form")).toContainText("登录平台");
+    await page.screenshot({ path: path.join(SHOTS, "sign-in-zh.png") });
+    await context.close();
+  });
 });
