@@ -5,13 +5,7 @@ import { seedCity } from "./seed";
 import { startSimLoop } from "./sim-loop";
 import { loadSimulatorKeys } from "./simulator-keys";
 import { registerDeviceKeys } from "../devices/register-devices";
-import { DEPARTMENTS } from "../city";
-import { loadLogKeys } from "../log/keys";
-import { httpWitness, inProcessWitness } from "../log/witnesses";
-import { parseVerifierKey } from "../ledger/note";
-import { createLogPublisher, runEvery } from "../log/log-service";
-import { setLogInfo } from "../log/log-info";
-import { getBus } from "./bus";
+import { startLog } from "../log/start-log";
 import { startIngest } from "../ingest/start-ingest";
 import { trafficAnnouncer } from "../ingest/live-updates";
 import { startAccess } from "../access/start-access";
@@ -21,7 +15,8 @@ export type Runtime = { db: Db; stop(): Promise<void> };
 
 /**
  * Starts everything that shares the console's database in this process: migrations, seed,
- * and the simulator feeding the generated city. Each service stops cleanly with stop().
+ * the city log and its witnesses, signed intake, sign-in and grant jobs, and the simulator
+ * feeding the generated city. Each service stops cleanly with stop(), in reverse order.
  */
 export async function startRuntime(config: Config, opts: { log: (m: string) => void }): Promise<Runtime> {
   const t0 = Date.now();
@@ -34,30 +29,7 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   const stops: (() => Promise<void>)[] = [];
 
   // The city log: keys, one witness per department, and the publisher.
-  const departments = DEPARTMENTS.map((d) => d.id);
-  const keys = await loadLogKeys(config.dataDir, config.LEDGER_ORIGIN, departments);
-  const witnesses = [];
-  for (const d of departments) {
-    const remote = config.REMOTE_WITNESSES.find((w) => w.department === d);
-    const k = keys.witnesses[d];
-    if (!remote && !k) continue;
-    const witness = remote
-      ? httpWitness({ department: d, name: parseVerifierKey(remote.verifierKey).name, verifierKey: remote.verifierKey, url: remote.url })
-      : await inProcessWitness({ sql: db.sql, department: d, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: config.LEDGER_ORIGIN, verifierKey: keys.log.verifierKey } });
-    await db.sql.query(`UPDATE department SET witness_public_key = $2 WHERE id = $1`, [d, witness.verifierKey]);
-    witnesses.push(witness);
-  }
-  const publisher = await createLogPublisher({
-    sql: db.sql,
-    origin: config.LEDGER_ORIGIN,
-    logSignerKey: keys.log.signerKey,
-    witnesses,
-    intervalMs: config.CHECKPOINT_INTERVAL_MS,
-    onCheckpoint: (c) => getBus().emit("checkpoint", c),
-    log: opts.log,
-  });
-  setLogInfo({ origin: config.LEDGER_ORIGIN, logVerifierKey: keys.log.verifierKey, witnesses: witnesses.map((w) => ({ department: w.department, name: w.name, verifierKey: w.verifierKey })), quorum: config.WITNESS_QUORUM ?? Math.floor(witnesses.length / 2) + 1 });
-  stops.push(runEvery(config.CHECKPOINT_INTERVAL_MS, publisher.round, (e) => opts.log(`ledger round failed: ${e.message}`)));
+  stops.push(await startLog({ db, config, log: opts.log }));
   // Signed device intake: verification workers, the MQTT broker (or MQTT_URL), dead letters.
   const ingest = await startIngest({ sql: db.sql, config, onStored: trafficAnnouncer(city), log: opts.log });
   stops.push(ingest.stop);

@@ -1,0 +1,47 @@
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { DEPARTMENTS } from "../city";
+import { parseVerifierKey } from "../ledger/note";
+import { getBus } from "../runtime/bus";
+import { loadLogKeys } from "./keys";
+import { httpWitness, inProcessWitness, type WitnessClient } from "./witnesses";
+import { createLogPublisher, runEvery } from "./log-service";
+import { setLogInfo } from "./log-info";
+
+/**
+ * Starts the city log: its keys, one witness per department (in this process, or remote
+ * when REMOTE_WITNESSES names one), and the publisher that integrates, checkpoints and
+ * gathers cosignatures every CHECKPOINT_INTERVAL_MS. Returns its stop function.
+ */
+export async function startLog(opts: { db: Db; config: Config; log: (m: string) => void }): Promise<() => Promise<void>> {
+  const { db, config } = opts;
+  const departments = DEPARTMENTS.map((d) => d.id);
+  const keys = await loadLogKeys(config.dataDir, config.LEDGER_ORIGIN, departments);
+  const witnesses: WitnessClient[] = [];
+  for (const d of departments) {
+    const remote = config.REMOTE_WITNESSES.find((w) => w.department === d);
+    const k = keys.witnesses[d];
+    if (!remote && !k) continue;
+    const witness = remote
+      ? httpWitness({ department: d, name: parseVerifierKey(remote.verifierKey).name, verifierKey: remote.verifierKey, url: remote.url })
+      : await inProcessWitness({ sql: db.sql, department: d, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: config.LEDGER_ORIGIN, verifierKey: keys.log.verifierKey } });
+    await db.sql.query(`UPDATE department SET witness_public_key = $2 WHERE id = $1`, [d, witness.verifierKey]);
+    witnesses.push(witness);
+  }
+  const publisher = await createLogPublisher({
+    sql: db.sql,
+    origin: config.LEDGER_ORIGIN,
+    logSignerKey: keys.log.signerKey,
+    witnesses,
+    intervalMs: config.CHECKPOINT_INTERVAL_MS,
+    onCheckpoint: (c) => getBus().emit("checkpoint", c),
+    log: opts.log,
+  });
+  setLogInfo({
+    origin: config.LEDGER_ORIGIN,
+    logVerifierKey: keys.log.verifierKey,
+    witnesses: witnesses.map((w) => ({ department: w.department, name: w.name, verifierKey: w.verifierKey })),
+    quorum: config.WITNESS_QUORUM ?? Math.floor(witnesses.length / 2) + 1,
+  });
+  return runEvery(config.CHECKPOINT_INTERVAL_MS, publisher.round, (e) => opts.log(`ledger round failed: ${e.message}`));
+}
