@@ -23,12 +23,18 @@ export function AccessLog() {
   const role = me.data?.user?.role;
   const [dataset, setDataset] = useState("");
   const [department, setDepartment] = useState("");
+  const [reader, setReader] = useState("");
+  const [user, setUser] = useState("");
+  const [grant, setGrant] = useState("");
   const [before, setBefore] = useState<number | undefined>(undefined);
   const params = new URLSearchParams({ limit: "100" });
   if (dataset) params.set("dataset", dataset);
   if (department) params.set("department", department);
+  if (reader) params.set("reader", reader);
+  if (user.trim()) params.set("user", user.trim());
+  if (grant.trim()) params.set("grant", grant.trim());
   if (before) params.set("before", String(before));
-  const q = useQuery({ queryKey: ["access-events", dataset, department, before], queryFn: () => fetchJson<{ events: Event[] }>(`/api/access-events?${params}`), enabled: !!role && role !== "official", refetchInterval: before ? false : 5_000 });
+  const q = useQuery({ queryKey: ["access-events", dataset, department, reader, user.trim(), grant.trim(), before], queryFn: () => fetchJson<{ events: Event[] }>(`/api/access-events?${params}`), enabled: !!role && role !== "official", refetchInterval: before ? false : 5_000 });
   if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
   if (!role || role === "official") {
     return (
@@ -65,6 +71,16 @@ export function AccessLog() {
             ))}
           </select>
         )}
+        <select aria-label={t("accesslog.readerDept")} value={reader} onChange={(e) => { setReader(e.target.value); setBefore(undefined); }} data-testid="filter-reader">
+          <option value="">{t("accesslog.readerDept")}: *</option>
+          {DEPARTMENTS.map((d) => (
+            <option key={d.id} value={d.id}>
+              {locale === "en" ? d.nameEn : d.nameZh}
+            </option>
+          ))}
+        </select>
+        <input aria-label={t("accesslog.reader")} placeholder={t("accesslog.userFilter")} value={user} onChange={(e) => { setUser(e.target.value); setBefore(undefined); }} data-testid="filter-user" />
+        <input aria-label={t("accesslog.grantFilter")} placeholder={t("accesslog.grantFilter")} value={grant} onChange={(e) => { setGrant(e.target.value); setBefore(undefined); }} data-testid="filter-grant" />
       </div>
       {q.error && <p className={styles.error}>{t("admin.error")}{(q.error as Error).message}</p>}
       <table className={styles.table}>

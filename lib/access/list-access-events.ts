@@ -14,6 +14,10 @@ export async function listAccessEvents(opts: {
   dataset?: string;
   department?: string;
   grant?: string;
+  /** The reader: a user id or e-mail address. */
+  user?: string;
+  /** The reader's department. */
+  reader?: string;
   before?: number;
   limit?: number;
 }) {
@@ -25,11 +29,13 @@ export async function listAccessEvents(opts: {
   const params: unknown[] = [];
   const add = (cond: string, v: unknown) => {
     params.push(v);
-    where.push(cond.replace("?", `$${params.length}`));
+    where.push(cond.replaceAll("?", `$${params.length}`));
   };
   if (owner) add("e.owner_department_id = ?", owner);
   if (opts.dataset) add("e.dataset_id = ?", opts.dataset);
   if (opts.grant) add("e.grant_id = ?", opts.grant);
+  if (opts.user) add("(e.user_id = ? OR u.email = ?)", opts.user);
+  if (opts.reader) add("e.department_id = ?", opts.reader);
   if (opts.before) add("e.id < ?", opts.before);
   params.push(opts.limit ?? 100);
   const db = await getDb();

@@ -987,6 +987,8 @@ export const AccessEventsQuery = z.object({
   dataset: z.string().min(1).max(64).optional(),
   department: z.string().min(1).max(64).optional().describe("Owner department (default: the viewer's; auditors: all)"),
   grant: z.string().min(1).max(128).optional(),
+  user: z.string().min(1).max(256).optional().describe("Reader: a user id or e-mail address"),
+  reader: z.string().min(1).max(64).optional().describe("Reader's department"),
   before: z.coerce.number().int().min(1).optional().describe("Only events with a smaller id (paging)"),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });

@@ -257,5 +257,17 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     expect((await refusal(listAccessEvents({ viewer: await fx.viewer("energy", "official") }))).code).toBe("forbidden");
     const all = await listAccessEvents({ viewer: auditor });
     expect(new Set(all.events.map((e) => e.ownerDepartmentId))).toEqual(new Set(["energy", "traffic", "safety"]));
+    // Auditors filter the log by reader, reader's department, dataset and grant.
+    const byUser = await listAccessEvents({ viewer: auditor, user: energyAdmin.userId });
+    expect(byUser.events.length).toBeGreaterThan(0);
+    expect(byUser.events.every((e) => e.userId === energyAdmin.userId)).toBe(true);
+    const byReader = await listAccessEvents({ viewer: auditor, reader: "traffic", dataset: "energy.load" });
+    expect(byReader.events.every((e) => e.departmentId === "traffic" && e.datasetId === "energy.load")).toBe(true);
+    const withGrant = all.events.find((e) => e.grantId);
+    if (withGrant) {
+      const byGrant = await listAccessEvents({ viewer: auditor, grant: withGrant.grantId! });
+      expect(byGrant.events.length).toBeGreaterThan(0);
+      expect(byGrant.events.every((e) => e.grantId === withGrant.grantId)).toBe(true);
+    }
   });
 });
