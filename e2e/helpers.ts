@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { PNG } from "pngjs";
 import type { Page } from "@playwright/test";
 
@@ -46,4 +48,61 @@ export function watchExternalRequests(page: Page): string[] {
     }
   });
   return external;
+}
+
+/** A demo user the console made at its first start (DATA_DIR/secrets/demo-users.json). */
+export type DemoUser = { email: string; password: string; departmentId: string; role: string };
+
+export function demoUser(dataDir: string, departmentId: string, role = "official"): DemoUser {
+  const file = path.join(dataDir, "secrets", "demo-users.json");
+  const { users } = JSON.parse(fs.readFileSync(file, "utf8")) as { users: DemoUser[] };
+  const u = users.find((x) => x.departmentId === departmentId && x.role === role);
+  if (!u) throw new Error(`no demo ${role} of ${departmentId} in ${file}`);
+  return u;
+}
+
+/** Signs a page's browser context in with a password (officials need no second factor). */
+export async function signIn(page: Page, baseURL: string, u: DemoUser) {
+  const res = await page.request.post("/api/auth/sign-in/email", { data: { email: u.email, password: u.password }, headers: { origin: baseURL } });
+  if (res.status() !== 200) throw new Error(`sign-in of ${u.email}: HTTP ${res.status()} ${await res.text()}`);
+}
+
+/** Pixels of the map canvas that differ from a baseline by more than `tol`, waiting up to `timeout` for at least `min`. */
+export async function waitForChange(page: Page, base: PNG, min: number, timeout = 20_000): Promise<number> {
+  const deadline = Date.now() + timeout;
+  let n = 0;
+  while (Date.now() < deadline) {
+    n = diffPixels(base, await mapPixels(page));
+    if (n >= min) return n;
+    await page.waitForTimeout(500);
+  }
+  return n;
+}
+
+/** Screen position (page coordinates) of a WGS84 point on the map. */
+export async function screenOf(page: Page, lonLat: [number, number]): Promise<{ x: number; y: number }> {
+  const p = await page.evaluate((ll) => {
+    const map = (window as unknown as { cityBrainMap?: { project(p: [number, number]): { x: number; y: number } } }).cityBrainMap;
+    if (!map) throw new Error("no map on the page");
+    return map.project(ll);
+  }, lonLat);
+  const box = await page.locator("canvas.maplibregl-canvas").boundingBox();
+  if (!box) throw new Error("no map canvas");
+  return { x: box.x + p.x, y: box.y + p.y };
+}
+
+/**
+ * The first of `points` whose screen position shows the map itself (no panel over it),
+ * away from the edges; null when none does.
+ */
+export async function clearSpot(page: Page, points: [number, number][]): Promise<{ index: number; x: number; y: number } | null> {
+  const box = await page.locator("canvas.maplibregl-canvas").boundingBox();
+  if (!box) throw new Error("no map canvas");
+  for (let i = 0; i < points.length; i++) {
+    const p = await screenOf(page, points[i]);
+    if (p.x < box.x + 40 || p.x > box.x + box.width - 40 || p.y < box.y + 40 || p.y > box.y + box.height - 40) continue;
+    const onMap = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.classList.contains("maplibregl-canvas") ?? false, p);
+    if (onMap) return { index: i, ...p };
+  }
+  return null;
 }

@@ -1,41 +1,75 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
-import { diffPixels, distinctColours, mapPixels, watchExternalRequests } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { clearSpot, decodePng, demoUser, diffPixels, distinctColours, mapPixels, signIn, waitForChange, watchExternalRequests } from "./helpers";
 import { E2E_DATA_DIR } from "./config";
 
 const SHOTS = "e2e/screenshots";
+fs.mkdirSync(SHOTS, { recursive: true });
+
+/** Waits until a layer draws values (or says why not) and the map had a moment to render. */
+async function layerReady(page: Page, layer: string, status: RegExp) {
+  await expect(page.getByTestId(`layer-${layer}`)).toHaveAttribute("data-status", status, { timeout: 30_000 });
+  await page.waitForTimeout(1200);
+}
 
 test.describe("the city map", () => {
-  test("draws the city in WebGL, switches language, updates live, and stays on this machine", async ({ page }) => {
+  test("draws the city in WebGL, toggles each layer, says why a layer is hidden, switches language, updates live, and stays on this machine", async ({ page }) => {
     const external = watchExternalRequests(page);
-    await page.goto("/");
+    await page.goto("/?layers=");
     await expect(page.getByTestId("app-title")).toHaveText("City Brain");
     await expect(page.locator("canvas.maplibregl-canvas")).toBeVisible();
-    // Wait for the first live data to be drawn: the status shows the sensor count.
-    await expect(page.getByTestId("live-status")).toHaveAttribute("data-state", "live");
-    await expect.poll(async () => Number(await page.getByTestId("city-map").getAttribute("data-live-version"))).toBeGreaterThan(1);
+    await expect(page.getByTestId("layer-panel")).toBeVisible();
     await page.waitForTimeout(1500);
+    const base = await mapPixels(page);
+    expect(distinctColours(base)).toBeGreaterThan(20);
 
-    // Non-blank WebGL: the map canvas has land, water, roads and coloured sensors.
+    // Traffic: segments coloured by congestion draw over the base map; off again, they go.
+    await page.getByTestId("layer-toggle-traffic").check();
+    await layerReady(page, "traffic", /^(ok|partial)$/);
+    expect(await waitForChange(page, base, 3000)).toBeGreaterThanOrEqual(3000);
+    const withTraffic = await mapPixels(page);
+    expect(distinctColours(withTraffic)).toBeGreaterThan(40);
+    await page.getByTestId("layer-toggle-traffic").uncheck();
+    await expect.poll(async () => diffPixels(base, await mapPixels(page)), { timeout: 10_000 }).toBeLessThan(1500);
+
+    // Energy as a guest: the grid's infrastructure draws, its values are hidden and the panel says why.
+    await page.getByTestId("layer-toggle-energy").check();
+    await layerReady(page, "energy", /^hidden$/);
+    await expect(page.getByTestId("layer-denied-energy.load")).toHaveAttribute("data-code", "sign_in");
+    await expect(page.getByTestId("layer-denied-energy.load")).toContainText("sign in");
+    expect(await waitForChange(page, base, 500)).toBeGreaterThanOrEqual(500);
+    await page.getByTestId("layer-toggle-energy").uncheck();
+
+    // Public safety: response coverage and stations draw; incidents and cameras need access.
+    await page.getByTestId("layer-toggle-safety").check();
+    await layerReady(page, "safety", /^hidden$/);
+    expect(await waitForChange(page, base, 3000)).toBeGreaterThanOrEqual(3000);
+    await expect(page.getByTestId("kpi-load")).toHaveAttribute("data-state", "none");
+    await page.getByTestId("layer-toggle-safety").uncheck();
+
+    // Live updates: with traffic on, at least one sensor changes colour on the canvas within 10 s.
+    await page.getByTestId("layer-toggle-traffic").check();
+    await expect(page.getByTestId("live-status")).toHaveAttribute("data-state", "live");
+    await layerReady(page, "traffic", /^(ok|partial)$/);
+    await expect.poll(async () => Number(await page.getByTestId("city-map").getAttribute("data-live-version")), { timeout: 20_000 }).toBeGreaterThan(1);
     const first = await mapPixels(page);
-    expect(distinctColours(first)).toBeGreaterThan(40);
-    fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, "map-en.png") });
-
-    // Live updates: within 10 s at least one sensor changes colour on the canvas.
-    await expect
-      .poll(async () => diffPixels(first, await mapPixels(page)), { timeout: 10_000, intervals: [500] })
-      .toBeGreaterThan(0);
+    await expect.poll(async () => diffPixels(first, await mapPixels(page)), { timeout: 10_000, intervals: [500] }).toBeGreaterThan(0);
+    // The view lives in the URL.
+    await expect(page).toHaveURL(/layers=traffic&t=live/);
 
     // Language switch changes visible text, and the choice sticks across a reload.
     await page.getByTestId("lang-switch").click();
     await expect(page.getByTestId("app-title")).toHaveText("城市大脑");
     await expect(page.getByTestId("legend")).toContainText("畅通");
+    await expect(page).toHaveURL(/layers=traffic&t=live/);
     await page.reload();
     await expect(page.getByTestId("app-title")).toHaveText("城市大脑");
     await expect(page.getByTestId("live-status")).toHaveAttribute("data-state", "live");
-    await page.waitForTimeout(1500);
+    await expect(page.getByTestId("layer-panel")).toContainText("交通");
+    await expect(page.getByTestId("kpi-speed")).toContainText("平均车速");
+    await layerReady(page, "traffic", /^(ok|partial)$/);
     await page.screenshot({ path: path.join(SHOTS, "map-zh.png") });
 
     // No request left the machine, from the page or from the server.
@@ -45,9 +79,117 @@ test.describe("the city map", () => {
     expect(serverEgress).toBe("");
   });
 
+  test("officials see their department's layer; clicking a feature opens its panel with a chart and provenance; the view exports as PNG", async ({ browser, baseURL }) => {
+    const ctx = await browser.newContext({ baseURL, locale: "en-US", viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await ctx.newPage();
+    await signIn(page, baseURL!, demoUser(E2E_DATA_DIR, "energy"));
+    await page.goto("/?layers=energy");
+    await layerReady(page, "energy", /^ok$/);
+    await expect(page.getByTestId("kpi-load")).toHaveAttribute("data-state", "ok");
+    await expect(page.getByTestId("legend-energy")).toBeVisible();
+    await page.screenshot({ path: path.join(SHOTS, "map-energy.png") });
+
+    // Click a substation: its panel shows the owner and the last 24 hours.
+    const energy = await (await page.request.get("/api/map/layers/energy/features")).json();
+    const subs = (energy.substations.ids as string[]).map((_, i) => [energy.substations.position[2 * i], energy.substations.position[2 * i + 1]] as [number, number]);
+    const at = await clearSpot(page, subs);
+    expect(at).not.toBeNull();
+    const sub = energy.substations.ids[at!.index] as string;
+    await page.mouse.click(at!.x, at!.y);
+    await expect(page.getByTestId("feature-panel")).toHaveAttribute("data-feature", sub);
+    await expect(page.getByTestId("feature-owner")).toContainText("State Grid");
+    await expect(page.getByTestId("feature-chart")).toHaveAttribute("data-points", /^[1-9]/, { timeout: 30_000 });
+    await expect(page).toHaveURL(new RegExp(`sel=${sub}`));
+
+    // Click a traffic sensor's segment: the latest reading links to its provenance page.
+    await page.getByTestId("layer-toggle-traffic").check();
+    await layerReady(page, "traffic", /^(ok|partial)$/);
+    const traffic = await (await page.request.get("/api/map/layers/traffic/features")).json();
+    const { ids, startIndices, path: coords } = traffic.sensors as { ids: string[]; startIndices: number[]; path: number[] };
+    // Long first edges are the easiest to hit: try them longest first, where no panel covers the map.
+    const order = ids
+      .map((_, i) => {
+        const k = startIndices[i] * 2;
+        return { i, len: Math.hypot(coords[k + 2] - coords[k], coords[k + 3] - coords[k + 1]), mid: [(coords[k] + coords[k + 2]) / 2, (coords[k + 1] + coords[k + 3]) / 2] as [number, number] };
+      })
+      .sort((a, b) => b.len - a.len)
+      .slice(0, 60);
+    const spot = await clearSpot(page, order.map((o) => o.mid));
+    expect(spot).not.toBeNull();
+    await page.mouse.click(spot!.x, spot!.y);
+    await expect(page.getByTestId("feature-panel")).toHaveAttribute("data-feature", /^trf-/);
+    await expect(page.getByTestId("provenance-link")).toHaveAttribute("href", /^\/provenance\/reading\/\d+$/);
+    await expect(page.getByTestId("feature-chart")).toBeVisible();
+    await page.screenshot({ path: path.join(SHOTS, "map-panel.png") });
+
+    // Export the view as a PNG: the map's pixels and a caption.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-png").click()]);
+    expect(download.suggestedFilename()).toMatch(/^city-brain-.*\.png$/);
+    const png = decodePng(fs.readFileSync((await download.path())!));
+    const canvas = await page.locator("canvas.maplibregl-canvas").boundingBox();
+    expect(png.width).toBe(Math.round(canvas!.width));
+    expect(distinctColours(png)).toBeGreaterThan(40);
+    await ctx.close();
+
+    // The safety department's official sees incidents, cameras and coverage.
+    const sctx = await browser.newContext({ baseURL, locale: "en-US", viewport: { width: 1400, height: 900 } });
+    const spage = await sctx.newPage();
+    await signIn(spage, baseURL!, demoUser(E2E_DATA_DIR, "safety"));
+    await spage.goto("/?layers=safety");
+    await layerReady(spage, "safety", /^(ok|empty)$/);
+    await expect(spage.getByTestId("kpi-incidents")).toHaveAttribute("data-state", "ok");
+    await spage.screenshot({ path: path.join(SHOTS, "map-safety.png") });
+    await spage.goto("/?layers=traffic,energy,safety");
+    await layerReady(spage, "traffic", /^(ok|partial)$/);
+    await spage.screenshot({ path: path.join(SHOTS, "map-all.png") });
+    await sctx.close();
+  });
+
+  test("the time slider replays the last 24 hours and returns to live; wall mode tours by itself", async ({ page }) => {
+    await page.goto("/?layers=traffic");
+    await layerReady(page, "traffic", /^(ok|partial)$/);
+    await page.screenshot({ path: path.join(SHOTS, "map-traffic.png") });
+    const live = await mapPixels(page);
+
+    // 23 hours ago the console was not running: the replayed frame has no readings.
+    const range = page.getByTestId("time-range");
+    const max = Number(await range.getAttribute("max"));
+    await range.fill(String(max - 23 * 3_600_000));
+    await expect(page.getByTestId("city-map")).toHaveAttribute("data-mode", "replay");
+    await expect(page.getByTestId("time-slider")).toHaveAttribute("data-mode", "replay");
+    await expect(page).toHaveURL(/t=20\d\d-/);
+    expect(await waitForChange(page, live, 3000)).toBeGreaterThanOrEqual(3000);
+    await expect(page.getByTestId("layer-traffic")).toHaveAttribute("data-status", "empty");
+    await page.screenshot({ path: path.join(SHOTS, "map-replay.png") });
+    const replayed = await mapPixels(page);
+
+    // Play at an hour per second: the slider moves on by itself.
+    await page.getByTestId("time-speed").selectOption("3600");
+    await page.getByTestId("time-play").click();
+    const t0 = Number(await page.getByTestId("time-slider").getAttribute("data-t"));
+    await expect.poll(async () => Number(await page.getByTestId("time-slider").getAttribute("data-t")), { timeout: 10_000 }).toBeGreaterThan(t0 + 600_000);
+    await page.getByTestId("time-play").click();
+
+    // Back to live: the live colours return.
+    await page.getByTestId("time-live").click();
+    await expect(page.getByTestId("city-map")).toHaveAttribute("data-mode", "live");
+    expect(await waitForChange(page, replayed, 3000)).toBeGreaterThanOrEqual(3000);
+
+    // Wall mode (大屏): no header, KPIs around the map, a new district and layer every few seconds.
+    await page.goto("/wall?cycle=3");
+    await expect(page.getByTestId("wall")).toBeVisible();
+    await expect(page.getByTestId("app-title")).toBeHidden();
+    await expect(page.getByTestId("kpi-speed")).toBeVisible();
+    const focus = await page.getByTestId("wall").getAttribute("data-focus");
+    await expect.poll(async () => page.getByTestId("wall").getAttribute("data-focus"), { timeout: 15_000 }).not.toBe(focus);
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path: path.join(SHOTS, "wall.png") });
+  });
+
   test("the API page lists the documented routes", async ({ page }) => {
     await page.goto("/api-docs");
     await expect(page.getByTestId("api-docs")).toContainText("/api/traffic/latest");
+    await expect(page.getByTestId("api-docs")).toContainText("/api/map/layers/{layer}/frames");
     await expect(page.getByTestId("api-docs")).toContainText("/api/openapi.json");
   });
 });

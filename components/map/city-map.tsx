@@ -1,6 +1,7 @@
 "use client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { Map as MapLibreMap } from "maplibre-gl";
 import type { MapLayerId } from "@/lib/api/map-specs";
@@ -109,11 +110,16 @@ export default function CityMap() {
     return () => cancelAnimationFrame(raf);
   }, [playing, url.speed, update]);
 
-  // The view in the URL (replaceState: no history entry per pan).
+  // The view in the URL (replaceState: no history entry per pan). Next's router may put its
+  // own idea of the URL back (router.refresh on a language switch): search params tell.
+  const search = useSearchParams();
   useEffect(() => {
-    const h = setTimeout(() => window.history.replaceState(window.history.state, "", serializeMapUrl(url)), 250);
+    const want = serializeMapUrl(url);
+    const h = setTimeout(() => {
+      if (window.location.search !== want) window.history.replaceState(null, "", want);
+    }, 250);
     return () => clearTimeout(h);
-  }, [url]);
+  }, [url, search]);
 
   const data = useMapData(active, mode);
   const [zoom, setZoom] = useState(12);
@@ -133,8 +139,11 @@ export default function CityMap() {
   const mapRef = useRef<MapLibreMap | null>(null);
   const onMap = useCallback((m: MapLibreMap | null) => {
     mapRef.current = m;
+    // For tests and benchmarks (project a feature to the screen, pan and zoom).
+    (window as unknown as { cityBrainMap?: MapLibreMap }).cityBrainMap = m ?? undefined;
   }, []);
   const [exporting, setExporting] = useState(false);
+  const [lastPick, setLastPick] = useState("");
   const exportPng = async () => {
     if (!mapRef.current) return;
     setExporting(true);
@@ -164,6 +173,7 @@ export default function CityMap() {
       data-live-version={data.traffic.version}
       data-layers={url.layers.join(",")}
       data-mode={url.t === null ? "live" : "replay"}
+      data-last-pick={lastPick}
     >
       <MapView
         style={style.data}
@@ -174,7 +184,10 @@ export default function CityMap() {
         onMap={onMap}
         onZoom={setZoom}
         onMoveEnd={(bounds: Bounds) => update({ bbox: bounds })}
-        onClick={(infoPick) => update({ sel: pick(infoPick) })}
+        onClick={(infoPick) => {
+          setLastPick(infoPick ? `${infoPick.layer?.id ?? "none"}:${infoPick.index}` : "none");
+          update({ sel: infoPick ? pick(infoPick) : null });
+        }}
         onAfterRender={() => {
           // Time from navigation start to the first frame that draws traffic values,
           // for bench:start, bench:map and e2e (performance.now() counts from navigation start).

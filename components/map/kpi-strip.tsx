@@ -72,7 +72,7 @@ export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; erro
             <ol className="corridors">
               {tr.worstCorridors.slice(0, props.large ? 5 : 3).map((c) => (
                 <li key={c.roadId} data-testid="corridor">
-                  <span className="corridor-name">{locale === "en" ? c.nameEn : c.nameZh}</span>
+                  <span className="corridor-name" title={locale === "en" ? c.nameEn : c.nameZh}>{locale === "en" ? c.nameEn : c.nameZh}</span>
                   <span className="corridor-index">{fmt(c.index, locale, 2)}</span>
                   <Sparkline values={c.trend} width={props.large ? 80 : 48} height={props.large ? 18 : 14} color="#d7191c" />
                 </li>

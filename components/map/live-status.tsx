@@ -16,7 +16,7 @@ export function LiveStatus(props: { state: LiveState; lastUpdate: string | null;
           {props.valueCount.toLocaleString(locale)} / {props.sensorCount.toLocaleString(locale)} {t("map.sensors")}
         </div>
       ) : null}
-      {props.lastUpdate ? (
+      {props.lastUpdate && !props.replay ? (
         <div className="muted" data-testid="last-update">
           {t("map.lastUpdate")}: {new Date(props.lastUpdate).toLocaleTimeString(locale, { hour12: false })}
         </div>

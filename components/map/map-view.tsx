@@ -3,6 +3,7 @@ import { useEffect, useRef } from "react";
 import MapGL, { NavigationControl, ScaleControl, type MapRef } from "react-map-gl/maplibre";
 import type { StyleSpecification, Map as MapLibreMap } from "maplibre-gl";
 import type { Layer, PickingInfo } from "@deck.gl/core";
+import type { MapboxOverlay } from "@deck.gl/mapbox";
 import { DeckOverlay } from "./deck-overlay";
 
 export type Bounds = [number, number, number, number];
@@ -18,7 +19,8 @@ export function MapView(props: {
   maxBounds: Bounds;
   initialBounds?: Bounds | null;
   layers: Layer[];
-  onClick?: (info: PickingInfo) => void;
+  /** A click on the map, with what deck.gl picked there (null: nothing). */
+  onClick?: (info: PickingInfo | null) => void;
   onZoom?: (zoom: number) => void;
   onMoveEnd?: (bounds: Bounds, zoom: number) => void;
   onMap?: (map: MapLibreMap | null) => void;
@@ -27,6 +29,7 @@ export function MapView(props: {
   interactive?: boolean;
 }) {
   const ref = useRef<MapRef>(null);
+  const overlay = useRef<MapboxOverlay | null>(null);
   const onMap = props.onMap;
   useEffect(() => {
     const m = ref.current?.getMap() ?? null;
@@ -46,14 +49,16 @@ export function MapView(props: {
         props.onMoveEnd?.([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], e.viewState.zoom);
       }}
       onLoad={(e) => onMap?.(e.target)}
+      // Picks on MapLibre's own click (the same event that pans and zooms), within 5 px.
+      onClick={(e) => props.onClick?.(overlay.current?.pickObject({ x: e.point.x, y: e.point.y, radius: 5 }) ?? null)}
       maxBounds={props.maxBounds}
       attributionControl={false}
       interactive={props.interactive ?? true}
       localIdeographFontFamily='"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif'
     >
       <DeckOverlay
+        overlayRef={overlay}
         layers={props.layers}
-        onClick={(info) => props.onClick?.(info)}
         getCursor={({ isHovering, isDragging }) => (isDragging ? "grabbing" : isHovering ? "pointer" : "grab")}
         onAfterRender={props.onAfterRender}
       />

@@ -65,7 +65,18 @@ export function TimeSeriesChart(props: {
           d += `${pen ? "L" : "M"}${x(props.from + (i + 0.5) * props.bucketMs).toFixed(1)},${sy(v).toFixed(1)}`;
           pen = true;
         });
-        return <path key={f.key} d={d} fill="none" stroke={COLORS[k % COLORS.length]} strokeWidth={k === 0 ? 2 : 1} opacity={k === 0 ? 1 : 0.6} />;
+        // A value with no neighbour draws as a dot (a line needs two).
+        const dots = f.values.flatMap((v, i) =>
+          v !== null && (f.values[i - 1] ?? null) === null && (f.values[i + 1] ?? null) === null
+            ? [<circle key={i} cx={x(props.from + (i + 0.5) * props.bucketMs)} cy={sy(v)} r={k === 0 ? 2.5 : 1.5} fill={COLORS[k % COLORS.length]} />]
+            : [],
+        );
+        return (
+          <g key={f.key} opacity={k === 0 ? 1 : 0.6}>
+            <path d={d} fill="none" stroke={COLORS[k % COLORS.length]} strokeWidth={k === 0 ? 2 : 1} />
+            {dots}
+          </g>
+        );
       })}
       {lastIdx >= 0 ? (
         <text x={w - pad.r} y={pad.t + 8} textAnchor="end" className="chart-value">

@@ -17,10 +17,10 @@ export function trafficGeometry(f: TrafficFeatures): TrafficGeometry {
   };
 }
 
-/** Line width in pixels for a flow in vehicles per hour (2 px with no data, up to 9 px). */
+/** Line width in pixels for a flow in vehicles per hour (2 px with no data, 1.5 to 7 px). */
 export function flowWidth(flow: number): number {
   if (!Number.isFinite(flow)) return 2;
-  return 2 + 7 * Math.sqrt(Math.min(1, Math.max(0, flow / 4000)));
+  return 1.5 + 5.5 * Math.sqrt(Math.min(1, Math.max(0, flow / 6000)));
 }
 
 export type TrafficBinary = { segments: PathData; signals: PointData; incidents: IncidentState[]; ids: string[]; signalIds: string[] };
