@@ -112,6 +112,8 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
       e.n++;
       e.v1 += r.dataset === "traffic.flow" ? num(r.values.speedKmh) : r.dataset === "energy.load" ? num(r.values.loadMw ?? r.values.productionMw) : num(r.values.vehiclesPerMin);
       if (r.dataset === "traffic.flow") e.v4 += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
+      // Cameras count their alerts in v4 (a camera reading with an alert other than "none").
+      if (r.dataset === "safety.cameras") e.v4 += (r.values.alert ?? "none") !== "none" ? 1 : 0;
       e.last = Math.max(e.last, r.leaf);
       expected.set(k, e);
     }
