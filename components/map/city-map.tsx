@@ -182,7 +182,7 @@ export default function CityMap() {
         initialBounds={url.bbox}
         layers={layers}
         onMap={onMap}
-        onZoom={setZoom}
+        onZoom={(z) => setZoom(Math.floor(z * 2) / 2)}
         onMoveEnd={(bounds: Bounds) => update({ bbox: bounds })}
         onClick={(infoPick) => {
           setLastPick(infoPick ? `${infoPick.layer?.id ?? "none"}:${infoPick.index}` : "none");

@@ -90,7 +90,7 @@ export default function Wall() {
           maxBounds={[b[0] - 0.3, b[1] - 0.3, b[2] + 0.3, b[3] + 0.3]}
           layers={layers}
           onMap={onMap}
-          onZoom={setZoom}
+          onZoom={(z) => setZoom(Math.floor(z * 2) / 2)}
           controls={false}
           onAfterRender={() => {
             if ((data.traffic.values?.count ?? 0) > 0 && document.body.dataset.firstFrameMs === undefined) {

@@ -9,6 +9,7 @@ import { startLog } from "../log/start-log";
 import { startIngest } from "../ingest/start-ingest";
 import { trafficAnnouncer } from "../ingest/live-updates";
 import { startAccess } from "../access/start-access";
+import { startMapRollup } from "../map/start-map";
 import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
 
 export type Runtime = { db: Db; stop(): Promise<void> };
@@ -33,6 +34,8 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   // Signed device intake: verification workers, the MQTT broker (or MQTT_URL), dead letters.
   const ingest = await startIngest({ sql: db.sql, config, onStored: trafficAnnouncer(city), log: opts.log });
   stops.push(ingest.stop);
+  // The map's rollup of readings (5-minute sums, latest values), kept current in the background.
+  stops.push(startMapRollup({ sql: db.sql, city, log: opts.log }));
   // Sign-in, demo users, and the jobs that expire grants, run linkage rules and ledger access events.
   const access = await startAccess({ db, config, log: opts.log });
   stops.push(access.stop);

@@ -1,0 +1,23 @@
+import type { Sql } from "../db/sql";
+import type { CityModel } from "../city/types";
+import { runEvery } from "../log/log-service";
+import { refreshRollup } from "./rollup";
+
+/** How often the map's rollup folds in new readings when nobody is asking. */
+export const ROLLUP_INTERVAL_MS = 5000;
+
+/**
+ * Keeps the map's rollup (5-minute sums and latest values) current in the background, in
+ * small steps, so a map request never has to fold a long backlog itself. Returns stop().
+ */
+export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: string) => void }): () => Promise<void> {
+  let warned = false;
+  return runEvery(
+    ROLLUP_INTERVAL_MS,
+    () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000 }).then(() => (warned = false)),
+    (e) => {
+      if (!warned) opts.log(`map rollup failed: ${e.message}`);
+      warned = true;
+    },
+  );
+}

@@ -1,0 +1,252 @@
+// npm run bench:map – the city maps' figures on this machine, printed:
+//  - a generated city of ~55,000 road segments and ~208,000 point features (CITY_SIZE 10);
+//  - 24 hours of readings of every device at 5-minute steps, stored through the ingest's
+//    storeReadings (with their ledger leaves) into a temporary embedded database, then folded
+//    into the map's rollup;
+//  - API payload size (raw and gzip) and latency (median, p95) of full-city layers, their
+//    latest values and a 24 h replay at 5-minute buckets, against the running console;
+//  - time to the first drawn frame and frame times while panning and zooming, in headless
+//    Chromium with SwiftShader (software WebGL: relative figures, not a GPU's).
+// Requires a production build (npm run build). Environment: BENCH_CITY_SIZE (10),
+// BENCH_HOURS (24), BENCH_PORT (3392), BENCH_KEEP=1 keeps the data folder.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { chromium, type Page } from "@playwright/test";
+import { openDb } from "../lib/db/client";
+import { generateCity } from "../lib/city";
+import { createSimulator } from "../lib/sim";
+import { seedCity } from "../lib/runtime/seed";
+import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
+import { refreshRollup } from "../lib/map/rollup";
+import { fmt, percentile } from "./bench/stats";
+
+const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
+const HOURS = Number(process.env.BENCH_HOURS ?? 24);
+const PORT = Number(process.env.BENCH_PORT ?? 3392);
+const BASE = `http://127.0.0.1:${PORT}`;
+const STEP_MS = 5 * 60_000;
+
+const mb = (n: number) => `${fmt(n / 1e6, 2)} MB`;
+
+/** Fills HOURS of readings of every device at 5-minute steps, ending 5 minutes ago. */
+async function fill(dataDir: string) {
+  const city = generateCity({ seed: "yantai", size: SIZE });
+  console.log(
+    `city: size ${SIZE}, ${city.stats.segments.toLocaleString("en-US")} road segments, ${city.stats.pointFeatures.toLocaleString("en-US")} point features ` +
+      `(${city.stats.pois.toLocaleString("en-US")} POIs), ${city.stats.devices.toLocaleString("en-US")} devices (${city.stats.trafficSensors.toLocaleString("en-US")} traffic sensors)`,
+  );
+  const db = await openDb({ dataDir });
+  await seedCity(db, city);
+  const sim = createSimulator({ city, seed: "yantai" });
+  const end = Math.floor(Date.now() / STEP_MS) * STEP_MS - STEP_MS;
+  const start = end - HOURS * 3_600_000;
+  const seq = new Map<string, number>();
+  const sig = new Uint8Array(64), hash = new Uint8Array(32);
+  let stored = 0;
+  const t0 = performance.now();
+  let batch: AcceptedReading[] = [];
+  for (let t = start; t <= end; t += STEP_MS) {
+    for (const r of sim.readingsAt(new Date(t))) {
+      const s = (seq.get(r.device) ?? 0) + 1;
+      seq.set(r.device, s);
+      batch.push({ device: r.device, dataset: r.dataset, seq: s, observedAt: new Date(r.observedAt).toISOString(), location: r.location, values: r.values as AcceptedReading["values"], payloadHash: hash, signature: sig });
+    }
+    if (batch.length >= 40_000) {
+      await storeReadings(db.sql, batch);
+      stored += batch.length;
+      batch = [];
+      process.stdout.write(`\r  stored ${stored.toLocaleString("en-US")} readings (${fmt(stored / ((performance.now() - t0) / 1000), 0)}/s)…`);
+    }
+  }
+  await storeReadings(db.sql, batch);
+  stored += batch.length;
+  const fillS = (performance.now() - t0) / 1000;
+  console.log(`\r${HOURS} h of readings at 5-minute steps: ${stored.toLocaleString("en-US")} readings stored with their ledger leaves in ${fmt(fillS, 0)} s (${fmt(stored / fillS, 0)}/s, embedded PGlite)`);
+  const t1 = performance.now();
+  await refreshRollup(db.sql, city);
+  const rollS = (performance.now() - t1) / 1000;
+  const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM map_bucket_5m`);
+  console.log(`map rollup built from scratch: ${fmt(rollS, 1)} s (${fmt(stored / rollS, 0)} readings/s) into ${n.toLocaleString("en-US")} device-bucket rows`);
+  await db.close();
+}
+
+async function waitFor(url: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return void (await res.arrayBuffer());
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer in time`);
+}
+
+function start(dataDir: string): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", CITY_SIZE: String(SIZE), CITY_SEED: "yantai", NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+/** Signs in as a department's demo official; returns the session cookie. */
+async function officialCookie(dataDir: string, department: string): Promise<string> {
+  const { users } = JSON.parse(fs.readFileSync(path.join(dataDir, "secrets", "demo-users.json"), "utf8")) as { users: { email: string; password: string; departmentId: string; role: string }[] };
+  const u = users.find((x) => x.departmentId === department && x.role === "official")!;
+  const res = await fetch(`${BASE}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: BASE }, body: JSON.stringify({ email: u.email, password: u.password }) });
+  if (!res.ok) throw new Error(`sign-in: HTTP ${res.status}`);
+  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+}
+
+/** Payload size (raw, gzip) and latency of a GET, repeated. */
+async function measure(label: string, url: string, cookie: string, runs: number) {
+  const times: number[] = [];
+  let body = Buffer.alloc(0);
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const res = await fetch(`${BASE}${url}`, { headers: { cookie } });
+    body = Buffer.from(await res.arrayBuffer());
+    times.push(performance.now() - t);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body.toString().slice(0, 200)}`);
+  }
+  const gz = zlib.gzipSync(body).length;
+  console.log(`  ${label.padEnd(44)} ${mb(body.length).padStart(9)} (gzip ${mb(gz)})   median ${fmt(percentile(times, 50), 0)} ms, p95 ${fmt(percentile(times, 95), 0)} ms (${runs} runs)`);
+}
+
+/** Frame times (ms between animation frames) while `act` runs. */
+async function frameTimes(page: Page, act: () => Promise<void>): Promise<number[]> {
+  // A string, not a function: tsx's name helpers do not exist in the page.
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__on = true;
+    window.__last = performance.now();
+    const run = (window.__run = (window.__run || 0) + 1);
+    const tick = (t) => {
+      if (!window.__on || window.__run !== run) return;
+      window.__frames.push(t - window.__last);
+      window.__last = t;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })()`);
+  await act();
+  return page.evaluate(`(() => { window.__on = false; return window.__frames.slice(1); })()`) as Promise<number[]>;
+}
+
+async function browserFigures(cookie: string) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+  });
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
+    const line = (name: string, f: number[]) =>
+      console.log(`  ${name.padEnd(44)} median ${fmt(percentile(f, 50), 0)} ms, p95 ${fmt(percentile(f, 95), 0)} ms per frame (${f.length} frames)`);
+    for (const layers of ["traffic,energy,safety", ""]) {
+      const page = await ctx.newPage();
+      await page.goto(`${BASE}/?layers=${layers}`);
+      if (layers) {
+        await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 180_000 });
+        const first = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
+        const gl = await page.evaluate(() => {
+          const c = document.createElement("canvas").getContext("webgl2");
+          const ext = c?.getExtension("WEBGL_debug_renderer_info");
+          return ext && c ? String(c.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
+        });
+        console.log(`browser: headless Chromium 1400×900, WebGL renderer "${gl}" (software rendering on the CPU: frame figures are relative, a GPU is many times faster)`);
+        console.log(`  first drawn frame with live traffic, all three layers on: ${fmt(first, 0)} ms from navigation`);
+      } else {
+        await page.locator("canvas.maplibregl-canvas").waitFor();
+      }
+      await page.waitForTimeout(4000);
+      const box = (await page.locator("canvas.maplibregl-canvas").boundingBox())!;
+      const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+      const drag = async (dx: number, dy: number) => {
+        await page.mouse.move(cx, cy);
+        await page.mouse.down();
+        for (let i = 1; i <= 10; i++) await page.mouse.move(cx + (dx * i) / 10, cy + (dy * i) / 10);
+        await page.mouse.up();
+      };
+      const pan = await frameTimes(page, async () => {
+        for (let k = 0; k < 6; k++) await drag(k % 2 ? -220 : 220, k % 3 ? 90 : -90);
+        await page.waitForTimeout(500);
+      });
+      const zoom = await frameTimes(page, async () => {
+        // Zoom in to street level (points of interest appear from zoom 14), pan there, and back out.
+        for (let k = 0; k < 8; k++) {
+          await page.mouse.move(cx, cy);
+          await page.mouse.wheel(0, -300);
+          await page.waitForTimeout(150);
+        }
+        for (let k = 0; k < 4; k++) await drag(k % 2 ? -180 : 180, 60);
+        for (let k = 0; k < 8; k++) {
+          await page.mouse.wheel(0, 300);
+          await page.waitForTimeout(150);
+        }
+        await page.waitForTimeout(500);
+      });
+      const what = layers ? "all layers" : "base map only, no deck.gl layers";
+      line(`panning at city zoom (${what}):`, pan);
+      line(`zooming to street level and back (${what}):`, zoom);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main() {
+  if (!fs.existsSync(".next/BUILD_ID")) throw new Error("no production build: run npm run build first");
+  console.log(`bench:map on ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, embedded PGlite`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-map-"));
+  let child: ChildProcess | null = null;
+  try {
+    await fill(dataDir);
+    const t0 = performance.now();
+    child = start(dataDir);
+    await waitFor(`${BASE}/api/health`, Date.now() + 600_000);
+    console.log(`console started on that data in ${fmt((performance.now() - t0) / 1000, 1)} s (simulator on: live ingest continues during the figures)`);
+    // Let the ledger integrate the backlog first, so it does not compete with the figures.
+    for (;;) {
+      const info = (await (await fetch(`${BASE}/api/ledger/info`)).json()) as { sequenced: number; integrated: number };
+      if (info.integrated >= info.sequenced - 50_000) break;
+      process.stdout.write(`\r  waiting for the ledger to integrate ${info.integrated.toLocaleString("en-US")} / ${info.sequenced.toLocaleString("en-US")} leaves…`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    process.stdout.write("\n");
+    const traffic = await officialCookie(dataDir, "traffic");
+    const energy = await officialCookie(dataDir, "energy");
+    const safety = await officialCookie(dataDir, "safety");
+    console.log("API (each layer as its owner department's official):");
+    await measure("traffic features (full city)", "/api/map/layers/traffic/features", traffic, 10);
+    await measure("traffic latest (full city, live)", "/api/map/layers/traffic/latest", traffic, 20);
+    await measure("energy features + hexagon cells", "/api/map/layers/energy/features", energy, 10);
+    await measure("energy latest (live)", "/api/map/layers/energy/latest", energy, 20);
+    await measure("safety latest (live)", "/api/map/layers/safety/latest", safety, 20);
+    const past = new Date(Date.now() - 6 * 3_600_000).toISOString();
+    await measure("traffic latest at a past moment", `/api/map/layers/traffic/latest?to=${past}`, traffic, 10);
+    await measure(`traffic replay ${HOURS} h, 5-min buckets`, `/api/map/layers/traffic/frames?bucket=300&from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, traffic, 10);
+    await measure(`energy replay ${HOURS} h, 5-min buckets`, `/api/map/layers/energy/frames?bucket=300&from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, energy, 10);
+    await measure(`safety replay ${HOURS} h, 5-min buckets`, `/api/map/layers/safety/frames?bucket=300&from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, safety, 10);
+    await measure(`KPIs with ${HOURS} h trends`, `/api/map/kpis?from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, energy, 10);
+    await measure("one feature with its 24 h series", "/api/map/features/trf-000100", traffic, 20);
+    await browserFigures(traffic);
+  } finally {
+    if (child) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child!.once("exit", r));
+    }
+    if (process.env.BENCH_KEEP) console.log(`data kept in ${dataDir}`);
+    else fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench:map: ${(e as Error).message}`);
+  process.exit(1);
+});
