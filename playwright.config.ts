@@ -8,7 +8,8 @@ const dataDir = E2E_DATA_DIR;
 
 export default defineConfig({
   testDir: "./e2e",
-  timeout: 90_000,
+  // Long journeys (the map test toggles every layer) on a 2-core machine with SwiftShader.
+  timeout: 180_000,
   expect: { timeout: 20_000 },
   fullyParallel: false,
   workers: 1,
