@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { useQueries, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQueries, useQueryClient } from "@tanstack/react-query";
 import type { EnergyFeatures, Frames, LayerLatest, MapLayerId, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
 import {
@@ -13,6 +13,14 @@ export type LiveState = "connecting" | "live" | "offline";
 export type TimeMode = { live: true } | { live: false; t: number; from: string; to: string };
 
 const LAYERS: MapLayerId[] = ["traffic", "energy", "safety"];
+/** Replay chunk length: two hours (the server caches whole-city frames in these). */
+export const CHUNK_MS = 2 * 3_600_000;
+
+/** The replay chunk holding moment t, clipped to the replay window (ISO instants). */
+export function chunkOf(t: number, from: number, to: number): [string, string] {
+  const start = Math.floor(t / CHUNK_MS) * CHUNK_MS;
+  return [new Date(Math.max(from, start)).toISOString(), new Date(Math.min(to, start + CHUNK_MS)).toISOString()];
+}
 /** Live energy and safety events refresh the layer's snapshot at most this often. */
 const REFRESH_MS = 1500;
 /** Traffic updates are drawn in batches at most this often. */
@@ -82,9 +90,17 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
 
   const features = useQueries({ queries: LAYERS.map((l) => ({ ...featuresQuery(l), enabled: seen.has(l) })) });
   const latest = useQueries({ queries: LAYERS.map((l) => ({ ...latestQuery(l), enabled: mode.live && seen.has(l) })) });
+  // Replay loads two hours at a time (the server's cached chunks): the chunk of moment t,
+  // with the next one fetched ahead; the previous chunk stays drawn while the next loads.
+  const [cs, ce] = mode.live ? ["", ""] : chunkOf(mode.t, Date.parse(mode.from), Date.parse(mode.to));
   const frames = useQueries({
-    queries: LAYERS.map((l) => ({ ...framesQuery(l, mode.live ? "" : mode.from, mode.live ? "" : mode.to), enabled: !mode.live && active.has(l) })),
+    queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: !mode.live && active.has(l), placeholderData: keepPreviousData }) as ReturnType<typeof framesQuery>),
   });
+  useEffect(() => {
+    if (mode.live || !ce || Date.parse(ce) >= Date.parse(mode.to)) return;
+    const [ns, ne] = chunkOf(Date.parse(ce), Date.parse(mode.from), Date.parse(mode.to));
+    for (const l of LAYERS) if (active.has(l)) void qc.prefetchQuery(framesQuery(l, ns, ne));
+  }, [cs, ce, active, mode, qc]);
   const tf = features[0].data as TrafficFeatures | undefined;
   const ef = features[1].data as EnergyFeatures | undefined;
   const sf = features[2].data as SafetyFeatures | undefined;

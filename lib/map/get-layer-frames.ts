@@ -119,45 +119,26 @@ function pointIdsIn(ids: string[], position: number[], bbox?: BBox): string[] {
   return bbox ? ids.filter((_, i) => inBbox([position[2 * i], position[2 * i + 1]], bbox)) : ids;
 }
 
-/**
- * Replay frames of a layer: for every bucket of the window, the mean of each feature's
- * readings, aggregated in SQL from the 5-minute rollup, quantised to a byte per value.
- * traffic: ratio (speed / free flow) and flow; energy: feeder utilisation, renewable
- * capacity factor, substation utilisation and consumption per hexagon cell (feeder loads
- * spread over the cells they cross, summed in SQL); safety: camera state codes and the
- * incidents' status timelines.
- */
-export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; from?: string; to?: string; bucket: number; bbox?: BBox }): Promise<Frames> {
-  const db = await getDb();
-  const city = getCity();
-  const m = mapModel(city);
-  const w = resolveWindow(opts, { defaultSpanMs: FRAMES_DEFAULT_SPAN_MS, maxSpanMs: FRAMES_MAX_SPAN_MS });
-  const { from, to, count } = bucketWindow(w, opts.bucket);
-  const bucketS = opts.bucket;
-  const head = { layer: opts.layer, from: from.toISOString(), to: to.toISOString(), bucketS, count };
-  const datasets = opts.layer === "traffic" ? ["traffic.flow"] : opts.layer === "energy" ? ["energy.load"] : ["safety.incidents", "safety.cameras"];
-  const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true, level: opts.layer === "energy" ? "aggregate" : "raw" });
-  for (const d of datasets) await access.record(db.sql, d, { action: "map.frames", count: null, from, until: to });
-  await refreshRollup(db.sql, city);
-  const series: Frames["series"] = {};
+/** Unquantised series of a window: values row-major [bucket][id] (NaN where missing). */
+type RawSeries = Record<string, { ids: string[]; values: Float64Array }>;
+const SCALES: Record<string, number> = { ratio: 0.004, flow: 60, feederUtil: 0.005, renewableCf: 0.004, substationUtil: 0.005, cameraState: 1 };
 
-  if (opts.layer === "traffic") {
-    const ids = sensorsIn(m, opts.bbox);
-    const rows = await bucketMeans(db.sql, "traffic.flow", from, to, bucketS, ["round(s4 * 1000 / n)", "round(s2 / n)"], opts.bbox ? ids : null);
+/** The series of a layer over [from, from + count buckets), aggregated in SQL from the 5-minute rollup. */
+async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, from: Date, count: number, bucketS: number, bbox: BBox | undefined, cameras: boolean): Promise<RawSeries> {
+  const to = new Date(from.getTime() + count * bucketS * 1000);
+  if (layer === "traffic") {
+    const ids = sensorsIn(m, bbox);
+    const rows = await bucketMeans(sql, "traffic.flow", from, to, bucketS, ["round(s4 * 1000 / n)", "round(s2 / n)"], bbox ? ids : null);
     const [ratio, flow] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1000, 1]);
-    series.ratio = { ids, q: q8(ratio, 0.004) };
-    series.flow = { ids, q: q8(flow, 60) };
-    return { ...head, series, incidents: null, access: access.notes };
+    return { ratio: { ids, values: ratio }, flow: { ids, values: flow } };
   }
-
-  if (opts.layer === "energy") {
-    const raw = access.can("energy.load");
+  if (layer === "energy") {
     const f = m.energy.feeders, r = m.energy.renewables, s = m.energy.substations;
-    const feederIds = opts.bbox ? f.ids.filter((_, i) => m.feederPaths[i].some((p) => inBbox(p, opts.bbox))) : f.ids;
-    const siteIds = pointIdsIn(r.ids, r.position, opts.bbox);
-    const subIds = pointIdsIn(s.ids, s.position, opts.bbox);
+    const feederIds = bbox ? f.ids.filter((_, i) => m.feederPaths[i].some((p) => inBbox(p, bbox))) : f.ids;
+    const siteIds = pointIdsIn(r.ids, r.position, bbox);
+    const subIds = pointIdsIn(s.ids, s.position, bbox);
     // Means per meter: load or production (v1) and utilisation or capacity factor (v2).
-    const rows = await bucketMeans(db.sql, "energy.load", from, to, bucketS, ["round(s1 * 1000 / n)", "round(s2 * 10000 / n)"], null);
+    const rows = await bucketMeans(sql, "energy.load", from, to, bucketS, ["round(s1 * 1000 / n)", "round(s2 * 10000 / n)"], null);
     const meters = [...f.meterIds, ...r.meterIds];
     const [v1, v2] = fill(rows, from.getTime(), bucketS, count, idIndex(meters), meters.length, [1000, 10000]);
     const nf = f.ids.length, width = meters.length;
@@ -190,12 +171,6 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
         if (k !== undefined && subSeen[si]) subUtil[b * subIds.length + k] = subLoad[si] / s.capacityMw[si];
       });
     }
-    // Per-feature series only with raw access; the hexagon grid is an aggregate.
-    if (raw) {
-      series.feederUtil = { ids: feederIds, q: q8(util, 0.005) };
-      series.renewableCf = { ids: siteIds, q: q8(cf, 0.004) };
-      series.substationUtil = { ids: subIds, q: q8(subUtil, 0.005) };
-    }
     // Consumption per hexagon cell, aggregated in SQL: feeder means × the feeder's share of each cell.
     const shareMeter: string[] = [], shareCell: number[] = [], shareOf: number[] = [];
     f.ids.forEach((id, i) => {
@@ -205,7 +180,7 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
         shareOf.push(share);
       }
     });
-    const cellRows = await db.sql.query<{ t: number; v: string }>(
+    const cellRows = await sql.query<{ t: number; v: string }>(
       `WITH sh AS (SELECT * FROM unnest($4::text[], $5::int[], $6::float8[]) AS s(device_id, cell, share))
        SELECT bb * $3 AS t, string_agg(cell || ' ' || round(load * 1000)::int, ',') AS v
          FROM (SELECT x.bb, sh.cell, sum(x.load * sh.share) AS load
@@ -218,20 +193,122 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
         GROUP BY bb`,
       [from.toISOString(), to.toISOString(), bucketS, shareMeter, shareCell, shareOf],
     );
-    const cellIds = pointIdsIn(m.energy.cells.ids, m.energy.cells.position, opts.bbox);
+    const cellIds = pointIdsIn(m.energy.cells.ids, m.energy.cells.position, bbox);
     const [cellLoad] = fill(cellRows, from.getTime(), bucketS, count, idIndex(cellIds), cellIds.length, [1000]);
-    let max = 0;
-    for (const v of cellLoad) if (Number.isFinite(v) && v > max) max = v;
-    series.cellLoad = { ids: cellIds, q: q8(cellLoad, Math.max(0.01, max / 250)) };
-    return { ...head, series, incidents: null, access: access.notes };
+    return {
+      feederUtil: { ids: feederIds, values: util },
+      renewableCf: { ids: siteIds, values: cf },
+      substationUtil: { ids: subIds, values: subUtil },
+      cellLoad: { ids: cellIds, values: cellLoad },
+    };
   }
+  if (!cameras) return {};
+  const ids = pointIdsIn(m.safety.cameras.ids, m.safety.cameras.position, bbox);
+  const rows = await bucketMeans(sql, "safety.cameras", from, to, bucketS, ["m1"], bbox ? ids : null);
+  const [state] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1]);
+  return { cameraState: { ids, values: state } };
+}
 
-  if (access.can("safety.cameras")) {
-    const ids = pointIdsIn(m.safety.cameras.ids, m.safety.cameras.position, opts.bbox);
-    const rows = await bucketMeans(db.sql, "safety.cameras", from, to, bucketS, ["m1"], opts.bbox ? ids : null);
-    const [state] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1]);
-    series.cameraState = { ids, q: q8(state, 1) };
+/** Buckets per cached chunk: two hours of 5-minute buckets. */
+export const CHUNK_BUCKETS = 24;
+const CACHE_MAX = 160;
+const CACHE_KEY = Symbol.for("city-brain.map-frames-cache");
+type Chunk = { version: number; series: RawSeries };
+
+function chunkCache(): Map<string, Chunk> {
+  const g = globalThis as { [CACHE_KEY]?: Map<string, Chunk> };
+  return (g[CACHE_KEY] ??= new Map());
+}
+
+/**
+ * The series of a whole-city window, assembled from chunks of CHUNK_BUCKETS buckets kept in
+ * memory. A chunk is computed again only when its version changed: the largest ledger leaf
+ * the rollup folded into its buckets (map_bucket_total.last_leaf), so a reading arriving
+ * late for a past chunk refreshes it, in this process or any other sharing the database.
+ */
+async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, datasets: string[], from: Date, count: number, bucketS: number, cameras: boolean): Promise<RawSeries> {
+  const bucketMs = bucketS * 1000, chunkMs = CHUNK_BUCKETS * bucketMs;
+  const to = from.getTime() + count * bucketMs;
+  const first = Math.floor(from.getTime() / chunkMs) * chunkMs;
+  const versions = new Map<number, number>();
+  const rows = await sql.query<{ c: number; v: number }>(
+    `SELECT floor(extract(epoch FROM bucket) * 1000 / $4)::float8 AS c, max(last_leaf)::float8 AS v
+       FROM map_bucket_total WHERE dataset_id = ANY($1::text[]) AND bucket >= $2 AND bucket < $3 GROUP BY 1`,
+    [datasets, new Date(first).toISOString(), new Date(to).toISOString(), chunkMs],
+  );
+  for (const r of rows) versions.set(Number(r.c) * chunkMs, Number(r.v));
+  const cache = chunkCache();
+  const chunks: { start: number; series: RawSeries }[] = [];
+  for (let cs = first; cs < to; cs += chunkMs) {
+    const key = `${m.city.seed}:${m.city.size}|${layer}|${bucketS}|${cs}|${cameras}`;
+    const version = versions.get(cs) ?? -1;
+    let hit = cache.get(key);
+    if (!hit || hit.version !== version) {
+      hit = { version, series: await computeSeries(sql, m, layer, new Date(cs), CHUNK_BUCKETS, bucketS, undefined, cameras) };
+      cache.delete(key);
+      cache.set(key, hit);
+      while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
+    } else {
+      // Least recently used last.
+      cache.delete(key);
+      cache.set(key, hit);
+    }
+    chunks.push({ start: cs, series: hit.series });
   }
-  const incidents = access.can("safety.incidents") ? await incidentTimelines(db.sql, from, to, opts.bbox) : null;
+  const out: RawSeries = {};
+  for (const name of Object.keys(chunks[0]?.series ?? {})) {
+    const ids = chunks[0].series[name].ids;
+    const w = ids.length;
+    const values = new Float64Array(count * w).fill(Number.NaN);
+    for (const c of chunks) {
+      const src = c.series[name].values;
+      for (let k = 0; k < CHUNK_BUCKETS; k++) {
+        const b = Math.round((c.start + k * bucketMs - from.getTime()) / bucketMs);
+        if (b < 0 || b >= count) continue;
+        values.set(src.subarray(k * w, (k + 1) * w), b * w);
+      }
+    }
+    out[name] = { ids, values };
+  }
+  return out;
+}
+
+/**
+ * Replay frames of a layer: for every bucket of the window, the mean of each feature's
+ * readings, aggregated in SQL from the 5-minute rollup, quantised to a byte per value.
+ * traffic: ratio (speed / free flow) and flow; energy: feeder utilisation, renewable
+ * capacity factor, substation utilisation and consumption per hexagon cell (feeder loads
+ * spread over the cells they cross, summed in SQL); safety: camera state codes and the
+ * incidents' status timelines. Whole-city windows are assembled from cached two-hour chunks.
+ */
+export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; from?: string; to?: string; bucket: number; bbox?: BBox }): Promise<Frames> {
+  const db = await getDb();
+  const city = getCity();
+  const m = mapModel(city);
+  const w = resolveWindow(opts, { defaultSpanMs: FRAMES_DEFAULT_SPAN_MS, maxSpanMs: FRAMES_MAX_SPAN_MS });
+  const { from, to, count } = bucketWindow(w, opts.bucket);
+  const bucketS = opts.bucket;
+  const head = { layer: opts.layer, from: from.toISOString(), to: to.toISOString(), bucketS, count };
+  const datasets = opts.layer === "traffic" ? ["traffic.flow"] : opts.layer === "energy" ? ["energy.load"] : ["safety.incidents", "safety.cameras"];
+  const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true, level: opts.layer === "energy" ? "aggregate" : "raw" });
+  for (const d of datasets) await access.record(db.sql, d, { action: "map.frames", count: null, from, until: to });
+  await refreshRollup(db.sql, city);
+  const cameras = opts.layer === "safety" && access.can("safety.cameras");
+  const raw = opts.bbox
+    ? await computeSeries(db.sql, m, opts.layer, from, count, bucketS, opts.bbox, cameras)
+    : await seriesCached(db.sql, m, opts.layer, datasets.filter((d) => d !== "safety.incidents"), from, count, bucketS, cameras);
+  const series: Frames["series"] = {};
+  for (const [name, s] of Object.entries(raw)) {
+    // Per-feature energy series only with raw access; the hexagon grid is an aggregate.
+    if (opts.layer === "energy" && name !== "cellLoad" && !access.can("energy.load")) continue;
+    let scale = SCALES[name];
+    if (name === "cellLoad") {
+      let max = 0;
+      for (const v of s.values) if (Number.isFinite(v) && v > max) max = v;
+      scale = Math.max(0.01, max / 250);
+    }
+    series[name] = { ids: s.ids, q: q8(s.values, scale) };
+  }
+  const incidents = opts.layer === "safety" && access.can("safety.incidents") ? await incidentTimelines(db.sql, from, to, opts.bbox) : null;
   return { ...head, series, incidents, access: access.notes };
 }

@@ -188,6 +188,22 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     }
     expect(compared).toBeGreaterThan(1000);
     expect(bad).toBe(0);
+
+    // A reading arriving late for a past (cached) bucket changes that bucket's frame.
+    const id = ids[0];
+    const t = Date.parse(res.from) + 5 * BUCKET + 1000;
+    const key = `${id}|5`;
+    const before = sums.get(key)!;
+    const seq = Math.max(...all.filter((r) => r.device === id).map((r) => r.seq)) + 1;
+    const late: AcceptedReading = {
+      device: id, dataset: "traffic.flow", seq, observedAt: new Date(t).toISOString(), location: [0, 0],
+      values: { segmentId: "x", speedKmh: 0, flowVehH: 0, occupancy: 1 }, payloadHash: new Uint8Array(32), signature: new Uint8Array(64),
+    };
+    const [leaf] = await storeReadings(db.sql, [late]);
+    all.push({ ...late, leaf });
+    const again = await getLayerFrames({ viewer: traffic, layer: "traffic", from: new Date(START).toISOString(), to: new Date(END + MIN).toISOString(), bucket: 300 });
+    const v = decodeQ8(again.series.ratio.q)[5 * ids.length];
+    expect(Math.abs(v - before[0] / (before[1] + 1))).toBeLessThanOrEqual(0.0026);
   });
 
   it("aggregates consumption on the hexagon grid in SQL as feeder means times their cell shares", async () => {
