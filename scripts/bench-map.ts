@@ -161,7 +161,7 @@ async function browserFigures(cookie: string) {
           const ext = c?.getExtension("WEBGL_debug_renderer_info");
           return ext && c ? String(c.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
         });
-        console.log(`browser: headless Chromium 1400×900, WebGL renderer "${gl}" (software rendering on the CPU: frame figures are relative, a GPU is many times faster)`);
+        console.log(`browser: headless Chromium 1400×900, WebGL renderer "${gl}" (software rendering on the CPU: frame figures are relative and say nothing of a GPU)`);
         console.log(`  first drawn frame with live traffic, all three layers on: ${fmt(first, 0)} ms from navigation`);
       } else {
         await page.locator("canvas.maplibregl-canvas").waitFor();

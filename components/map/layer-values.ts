@@ -95,6 +95,7 @@ export function energyFromLatest(f: EnergyFeatures, latest: EnergyLatest | undef
     if (i === undefined) return;
     v.cellLoad[i] = latest.cells.loadMw[k];
     v.cellMax = Math.max(v.cellMax, latest.cells.loadMw[k]);
+    v.count++;
   });
   return v;
 }
@@ -198,7 +199,10 @@ export function energyAt(f: EnergyFeatures, d: DecodedFrames, t: number): Energy
   const cellLoad = seriesAt(d, "cellLoad", b, f.cells.ids.length);
   const feederUtil = seriesAt(d, "feederUtil", b, f.feeders.ids.length);
   let cellMax = 0, count = 0;
-  for (const c of cellLoad) if (c > cellMax) cellMax = c;
+  for (const c of cellLoad) {
+    if (c > cellMax) cellMax = c;
+    if (!Number.isNaN(c)) count++;
+  }
   for (const u of feederUtil) if (!Number.isNaN(u)) count++;
   return {
     feederUtil,
