@@ -1,6 +1,16 @@
 import pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
-import type { Sql, SqlTx } from "./sql";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { copyStatement, type Sql, type SqlTx } from "./sql";
+
+/** Streams COPY text data into a table on this connection. */
+async function copyInOn(c: pg.PoolClient, table: string, columns: readonly string[], data: string): Promise<void> {
+  const stream = c.query(copyFrom(copyStatement(table, columns, "STDIN")));
+  await new Promise<void>((resolve, reject) => {
+    stream.on("error", reject);
+    stream.on("finish", resolve);
+    stream.end(data);
+  });
+}
 
 // Return int8 as JS strings? No: bigint columns here (leaf indexes, sequence numbers) stay
 // below 2^53, so parse them as numbers in both modes, matching PGlite's default.
@@ -35,12 +45,23 @@ export function pgSql(pool: pg.Pool): Sql {
     async exec(text: string) {
       await c.query(text);
     },
+    async copyIn(table: string, columns: readonly string[], data: string) {
+      if (c instanceof pg.Pool) {
+        const client = await c.connect();
+        try {
+          await copyInOn(client, table, columns, data);
+        } finally {
+          client.release();
+        }
+      } else await copyInOn(c, table, columns, data);
+    },
   });
   const base = asTx(pool);
   return {
     mode: "server",
     query: base.query,
     exec: base.exec,
+    copyIn: base.copyIn,
     async transaction(fn) {
       const client = await pool.connect();
       try {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import type { Sql, SqlTx } from "./sql";
+import { copyStatement, type Sql, type SqlTx } from "./sql";
 
 export class DataDirError extends Error {}
 
@@ -39,12 +39,16 @@ export function pgliteSql(db: PGlite): Sql {
     async exec(text: string) {
       await q.exec(text);
     },
+    async copyIn(table: string, columns: readonly string[], data: string) {
+      await q.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([data]) });
+    },
   });
   const base = asTx(db);
   return {
     mode: "embedded",
     query: base.query,
     exec: base.exec,
+    copyIn: base.copyIn,
     transaction: (fn) => db.transaction((tx) => fn(asTx(tx))),
     async copyOut(select) {
       const res = await db.query(`COPY (${select}) TO '/dev/blob'`);

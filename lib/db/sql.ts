@@ -14,9 +14,30 @@ export interface Sql {
    * objects for bulk reads, on PGlite most of all. The select must not take parameters.
    */
   copyOut(select: string): Promise<string>;
+  /**
+   * Bulk-loads rows with `COPY table (columns) FROM STDIN` in text format: `data` is one line
+   * per row ending in a newline, fields separated by tabs, escaped as copyTextField does.
+   * Far faster than multi-row inserts for thousands of rows. Inside a transaction, use the
+   * transaction's copyIn so the rows commit with it.
+   */
+  copyIn(table: string, columns: readonly string[], data: string): Promise<void>;
   /** Runs fn in one transaction; it commits when fn resolves and rolls back when it throws. */
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
-export type SqlTx = Pick<Sql, "query" | "exec">;
+export type SqlTx = Pick<Sql, "query" | "exec" | "copyIn">;
+
+const quoteIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
+/** The COPY statement copyIn runs (identifiers quoted). */
+export const copyStatement = (table: string, columns: readonly string[], from: string) => `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(", ")}) FROM ${from}`;
+
+/** A text value as a COPY text-format field: backslash, tab, newline and carriage return escaped; null is \N. */
+export function copyTextField(v: string | null | undefined): string {
+  if (v == null) return "\\N";
+  if (!/[\\\t\n\r]/.test(v)) return v;
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+}
+
+/** Bytes as a COPY text-format bytea field (hex form, its backslash escaped). */
+export const copyByteaField = (b: Uint8Array): string => `\\\\x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")}`;

@@ -1,4 +1,4 @@
-import type { Sql, SqlTx } from "../db/sql";
+import { copyByteaField, copyTextField, type Sql, type SqlTx } from "../db/sql";
 import { fastReadingEntryBytes } from "./fast-canonical";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { appendEntries, type NewEntry } from "../log/append-entries";
@@ -56,34 +56,19 @@ export function readingEntries(readings: readonly AcceptedReading[], opts: { che
   }));
 }
 
+const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "gateway_batch_id", "leaf_index"] as const;
+
 /**
  * Inserts readings inside the caller's transaction, the i-th with leaf index first + i
- * (the leaves must be appended in the same transaction). Multi-row inserts through unnest.
+ * (the leaves must be appended in the same transaction). Bulk-loaded with COPY.
  */
 export async function insertReadings(tx: SqlTx, readings: readonly AcceptedReading[], first: number): Promise<void> {
-  const CHUNK = 2000;
-  for (let i = 0; i < readings.length; i += CHUNK) {
-    const c = readings.slice(i, i + CHUNK);
-    await tx.query(
-      `INSERT INTO reading (dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id, leaf_index)
-       SELECT ds, dv, sq, oa, lo, la, pl::jsonb, decode(ph, 'hex'), decode(sg, 'hex'), gb, $1::int8 + ord - 1
-         FROM unnest($2::text[], $3::text[], $4::int8[], $5::timestamptz[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::int8[])
-              WITH ORDINALITY AS u(ds, dv, sq, oa, lo, la, pl, ph, sg, gb, ord)`,
-      [
-        first + i,
-        c.map((r) => r.dataset),
-        c.map((r) => r.device),
-        c.map((r) => r.seq),
-        c.map((r) => r.observedAt),
-        c.map((r) => r.location[0]),
-        c.map((r) => r.location[1]),
-        c.map((r) => JSON.stringify(r.values)),
-        c.map((r) => hex(r.payloadHash)),
-        c.map((r) => hex(r.signature)),
-        c.map((r) => r.gatewayBatchId ?? null),
-      ],
-    );
+  let data = "";
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i];
+    data += `${copyTextField(r.dataset)}\t${copyTextField(r.device)}\t${r.seq}\t${copyTextField(r.observedAt)}\t${r.location[0]}\t${r.location[1]}\t${copyTextField(JSON.stringify(r.values))}\t${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}\t${r.gatewayBatchId ?? "\\N"}\t${first + i}\n`;
   }
+  if (data) await tx.copyIn("reading", READING_COLUMNS, data);
 }
 
 /**

@@ -1,4 +1,5 @@
 import crypto, { type KeyObject } from "node:crypto";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
@@ -23,10 +24,36 @@ export function defaultWorkerPath(): string {
   return path.resolve(process.cwd(), "lib/ingest/verify-worker.mjs");
 }
 
-/** Verification on this thread, with each device's KeyObject made once (for tests and as a fallback). */
+type Sodium = { crypto_sign_verify_detached(sig: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean };
+let sodiumLoaded: Sodium | null | undefined;
+/** libsodium through sodium-native (prebuilt binaries in its npm package), or null where it cannot load. */
+export function sodiumNative(): Sodium | null {
+  if (sodiumLoaded !== undefined) return sodiumLoaded;
+  try {
+    const s = createRequire(path.join(process.cwd(), "package.json"))("sodium-native") as Sodium;
+    sodiumLoaded = typeof s.crypto_sign_verify_detached === "function" ? s : null;
+  } catch {
+    sodiumLoaded = null;
+  }
+  return sodiumLoaded;
+}
+
+/**
+ * Verification on this thread (for tests and as a fallback): libsodium when it loads (about
+ * twice node:crypto's rate here), else node:crypto with each device's KeyObject made once.
+ */
 export function inlineVerifier(): Verifier {
   const cache = new Map<string, { key: Buffer; obj: KeyObject | null }>();
+  const sodium = sodiumNative();
   const one = (it: VerifyItem): number => {
+    if (sodium) {
+      if (it.key.length !== 32 || it.signature.length !== 64) return 0;
+      try {
+        return sodium.crypto_sign_verify_detached(it.signature, it.message, it.key) ? 1 : 0;
+      } catch {
+        return 0;
+      }
+    }
     let hit = cache.get(it.device);
     if (!hit || !hit.key.equals(it.key)) {
       let obj: KeyObject | null = null;

@@ -1,4 +1,4 @@
-import type { SqlTx } from "../db/sql";
+import { copyByteaField, copyTextField, type SqlTx } from "../db/sql";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "./node-hasher";
 
@@ -14,12 +14,17 @@ export type NewEntry = {
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
+/** From this many entries on, the leaves are written with COPY instead of a multi-row insert. */
+const COPY_FROM = 64;
+const LEAF_COLUMNS = ["leaf_index", "kind", "entry", "leaf_hash", "ref_table", "ref_id"] as const;
+
 /**
  * Sequences entries inside the caller's transaction: takes the next free leaf indexes from
  * the row-locked ledger_state and writes the leaves. The indexes are contiguous and in
  * commit order, because every appender holds that row's lock until it commits; once the
  * caller commits, the entries are durable and the integrator will put them in the tree.
  * Returns the first leaf index (the i-th entry gets first + i).
+ * A large group (ingest commits thousands) is bulk-loaded with COPY.
  */
 export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Promise<number> {
   if (entries.length === 0) throw new Error("appendEntries: no entries");
@@ -27,22 +32,28 @@ export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Pr
     `UPDATE ledger_state SET next_index = next_index + $1 WHERE id = 1 RETURNING (next_index - $1)::int8 AS first`,
     [entries.length],
   );
-  const CHUNK = 2000;
-  for (let i = 0; i < entries.length; i += CHUNK) {
-    const chunk = entries.slice(i, i + CHUNK);
-    await tx.query(
-      `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id)
-       SELECT $1::int8 + ord - 1, k, decode(e, 'hex'), decode(h, 'hex'), t, r
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(k, e, h, t, r, ord)`,
-      [
-        Number(first) + i,
-        chunk.map((e) => e.kind),
-        chunk.map((e) => hex(e.bytes)),
-        chunk.map((e) => hex(leafHash(nodeSha256, e.bytes))),
-        chunk.map((e) => e.refTable),
-        chunk.map((e) => e.refId),
-      ],
-    );
+  const start = Number(first);
+  if (entries.length >= COPY_FROM) {
+    let data = "";
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      data += `${start + i}\t${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${copyByteaField(leafHash(nodeSha256, e.bytes))}\t${copyTextField(e.refTable)}\t${copyTextField(e.refId)}\n`;
+    }
+    await tx.copyIn("ledger_leaf", LEAF_COLUMNS, data);
+    return start;
   }
-  return Number(first);
+  await tx.query(
+    `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id)
+     SELECT $1::int8 + ord - 1, k, decode(e, 'hex'), decode(h, 'hex'), t, r
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(k, e, h, t, r, ord)`,
+    [
+      start,
+      entries.map((e) => e.kind),
+      entries.map((e) => hex(e.bytes)),
+      entries.map((e) => hex(leafHash(nodeSha256, e.bytes))),
+      entries.map((e) => e.refTable),
+      entries.map((e) => e.refId),
+    ],
+  );
+  return start;
 }
