@@ -77,6 +77,57 @@ export function parseJsonBytes(raw: Uint8Array): { value: unknown } | Refusal {
 
 export type ParsedReading = { envelope: Envelope; signature: Uint8Array };
 
+const okId = (s: unknown): s is string => typeof s === "string" && s.length >= 1 && s.length <= 256 && !hasControlChars(s);
+const okCoord = (x: unknown, lim: number): x is number => typeof x === "number" && x >= -lim && x <= lim;
+
+/**
+ * True when the wire envelope has exactly the shape WireEnvelope accepts (the common case),
+ * checked without zod; when false, zod checks it and names the problem.
+ */
+function wireShapeOk(v: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) return false;
+    switch (k) {
+      case "device":
+      case "dataset":
+        if (!okId(v[k])) return false;
+        break;
+      case "seq": {
+        const x = v.seq;
+        if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 1) return false;
+        break;
+      }
+      case "observedAt":
+        if (typeof v.observedAt !== "string" || !isCanonicalInstant(v.observedAt)) return false;
+        break;
+      case "location": {
+        const l = v.location;
+        if (!Array.isArray(l) || l.length !== 2 || !okCoord(l[0], 180) || !okCoord(l[1], 90)) return false;
+        break;
+      }
+      case "values": {
+        const x = v.values;
+        if (x === null || typeof x !== "object" || Array.isArray(x)) return false;
+        for (const vk in x) {
+          if (!Object.prototype.hasOwnProperty.call(x, vk)) return false;
+          const t = typeof (x as Record<string, unknown>)[vk];
+          if (t !== "number" && t !== "string" && t !== "boolean") return false;
+          if (t === "number" && !Number.isFinite((x as Record<string, number>)[vk])) return false;
+        }
+        break;
+      }
+      case "signature":
+        if (typeof v.signature !== "string" || v.signature.length > 200) return false;
+        break;
+      default:
+        return false;
+    }
+    n++;
+  }
+  return n === 7 && Object.keys(v).length === 7;
+}
+
 /**
  * Checks the shape of one signed envelope (not yet its values against the dataset, its
  * device or its signature). Unknown members are refused (unknown_field), wrong types and
@@ -87,7 +138,8 @@ export function parseSignedEnvelope(value: unknown, now = Date.now()): ParsedRea
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return refuse("schema", `a reading must be a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`, "(root)");
   }
-  const r = WireEnvelope.safeParse(value);
+  const fast = wireShapeOk(value as Record<string, unknown>);
+  const r = fast ? { success: true as const, data: value as z.infer<typeof WireEnvelope> } : WireEnvelope.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
     if (issue.code === "unrecognized_keys") {

@@ -46,12 +46,48 @@ function fieldSchema(f: FieldSpec): z.ZodType {
   return n;
 }
 
-type Compiled = { schema: z.ZodType; fields: Record<string, FieldSpec> };
+/**
+ * The same checks as the zod schema, as plain code for the common case (valid values):
+ * true when zod would accept the values. When it says false, zod runs to name the problem.
+ */
+function fastCheck(fields: Record<string, FieldSpec>): (v: Record<string, unknown>) => boolean {
+  const specs = new Map(Object.entries(fields).map(([k, f]) => [k, { f, en: f.enum ? new Set(f.enum) : null }]));
+  const required = Object.entries(fields).filter(([, f]) => f.required).map(([k]) => k);
+  return (v) => {
+    let n = 0;
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) return false;
+      const s = specs.get(k);
+      if (!s) return false;
+      const x = v[k];
+      const f = s.f;
+      if (x === undefined) return false;
+      if (f.type === "number") {
+        if (typeof x !== "number" || !Number.isFinite(x)) return false;
+        if (f.integer && !Number.isSafeInteger(x)) return false;
+        if ((f.min !== undefined && x < f.min) || (f.max !== undefined && x > f.max)) return false;
+      } else if (f.type === "string") {
+        if (typeof x !== "string") return false;
+        if (s.en) {
+          if (!s.en.has(x)) return false;
+        } else if (f.format === "date-time") {
+          if (!isCanonicalInstant(x)) return false;
+        } else if (x.length > MAX_STRING || !storableText(x)) return false;
+      } else if (typeof x !== "boolean") return false;
+      n++;
+    }
+    if (Object.keys(v).length !== n) return false;
+    for (const k of required) if (!Object.prototype.hasOwnProperty.call(v, k) || v[k] === undefined) return false;
+    return true;
+  };
+}
+
+type Compiled = { schema: z.ZodType; fields: Record<string, FieldSpec>; fast: (v: Record<string, unknown>) => boolean };
 const compiled = new Map<string, Compiled>();
 for (const ds of DATASETS) {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, f] of Object.entries(ds.schema.fields)) shape[name] = f.required ? fieldSchema(f) : fieldSchema(f).optional();
-  compiled.set(ds.id, { schema: z.strictObject(shape), fields: ds.schema.fields });
+  compiled.set(ds.id, { schema: z.strictObject(shape), fields: ds.schema.fields, fast: fastCheck(ds.schema.fields) });
 }
 
 /** True if the city knows a dataset with this id. */
@@ -69,6 +105,7 @@ const describe = (v: unknown) => (typeof v === "string" ? JSON.stringify(v.lengt
 export function checkValues(datasetId: string, values: Record<string, unknown>): Refusal | null {
   const c = compiled.get(datasetId);
   if (!c) return refuse("schema", `dataset ${JSON.stringify(datasetId)} is not one the city knows`, "dataset");
+  if (values !== null && typeof values === "object" && !Array.isArray(values) && c.fast(values)) return null;
   const r = c.schema.safeParse(values);
   if (r.success) return null;
   const issue = r.error.issues[0];
