@@ -143,6 +143,19 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     const [leaf] = await db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [rows[0].leaf_index]);
     expect(decodeEntry(new Uint8Array(leaf.entry))).toMatchObject({ kind: "reading.v1", device: k[9].id, gateway: { device: fx.gateway.id, batchRoot: batch.batchRoot, signature: batch.signature } });
 
+    // A reading refused inside an accepted batch is dead-lettered with the exact bytes the gateway sent for it.
+    const spaced = JSON.stringify(gatewayBatch(fx.gateway, [signed(k[13], 1), signed(k[5], 3)]), null, 2).replace('"device"', '"device" ');
+    const sr = await ingestHttpBatch({ req: post("/api/ingest/batch", spaced) });
+    const srResults = (sr.body as { results: { status: string; reason?: string; deadLetterId?: number }[] }).results;
+    expect(srResults.map((r) => r.reason ?? r.status)).toEqual(["accepted", "revoked_key"]);
+    const [dl] = await db.sql.query<{ raw: Uint8Array; raw_size: number; gateway_device_id: string }>(`SELECT raw, raw_size, gateway_device_id FROM dead_letter WHERE id = $1`, [srResults[1].deadLetterId]);
+    const rawText = Buffer.from(dl.raw).toString("utf8");
+    expect(rawText.startsWith("{") && rawText.endsWith("}") && rawText.includes("\n")).toBe(true);
+    expect(spaced.includes(rawText)).toBe(true);
+    expect(JSON.parse(rawText)).toEqual((JSON.parse(spaced) as { readings: unknown[] }).readings[1]);
+    expect(dl.raw_size).toBe(dl.raw.length);
+    expect(dl.gateway_device_id).toBe(fx.gateway.id);
+
     // Tampered: a reading changed after the gateway signed; signed by a device that is not a gateway; forged root.
     const tampered = gatewayBatch(fx.gateway, [signed(k[11], 1)]);
     tampered.readings[0] = signed(k[11], 1, 77);

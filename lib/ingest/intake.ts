@@ -5,6 +5,7 @@ import { DeviceCache, type DeviceInfo } from "./device-cache";
 import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, type ParsedReading } from "./envelope";
 import { batchRootOf, GatewayBatchShape, gatewayStatementBytes } from "./gateway";
 import { checkValues } from "./values-schema";
+import { arrayElementSpans } from "./json-spans";
 import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type Outcome, type Source } from "./commit";
 import { refuse, type Refusal } from "./refusal";
 import { createVerifier, type VerifyItem, type Verifier } from "./verifier";
@@ -299,30 +300,41 @@ export class Intake {
     const batch: GatewayBatch = { gateway: w.gateway, root, signature: gwSig, payloadHashes: hashes };
     const proof = { device: w.gateway, batchRoot: root, signature: gwSig };
     const now = this.now();
+    // A refused reading's dead letter keeps the exact bytes the gateway sent for it: found in
+    // the raw batch only when needed (its source and bytes are read lazily, at storage).
+    let spans: [number, number][] | null | undefined;
+    const rawOf = (i: number): Uint8Array => {
+      if (spans === undefined) spans = arrayElementSpans(raw, "readings");
+      const at = spans?.[i];
+      return at ? raw.subarray(at[0], at[1]) : enc.encode(JSON.stringify(w.readings[i]));
+    };
+    const transport = ctx.source.transport;
+    const lazyBase = <T extends object>(target: T, i: number, device: string): T & DeadLetterBase => {
+      Object.defineProperties(target, {
+        source: { get: () => ({ transport, detail: `${ctx.source.detail} (batch of ${w.gateway}, reading ${i})` }), enumerable: true },
+        raw: { get: () => rawOf(i), enumerable: true },
+        rawSize: { get: () => rawOf(i).length, enumerable: true },
+        deviceId: { value: device, enumerable: true, writable: true },
+        departmentId: { value: gw!.departmentId, enumerable: true, writable: true },
+        gatewayDeviceId: { value: w.gateway, enumerable: true, writable: true },
+      });
+      return target as T & DeadLetterBase;
+    };
     const cands: Candidate[] = [];
     for (let i = 0; i < parsedReadings.length; i++) {
       const p = parsedReadings[i];
       const e = p.envelope;
-      const b: DeadLetterBase = {
-        source: { transport: ctx.source.transport, detail: `${ctx.source.detail} (batch of ${w.gateway}, reading ${i})` },
-        raw: enc.encode(JSON.stringify(w.readings[i])),
-        rawSize: 0,
-        deviceId: e.device,
-        departmentId: gw!.departmentId,
-        gatewayDeviceId: w.gateway,
-      };
-      b.rawSize = b.raw.length;
       if (Date.parse(e.observedAt) > now + MAX_CLOCK_SKEW_MS) {
-        cands.push({ kind: "refusal", refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt"), ...b });
+        cands.push({ ...lazyBase({}, i, e.device), kind: "refusal", refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt") });
         continue;
       }
       const dev = this.devices.peek(e.device) ?? (await this.devices.get(e.device));
       const no = this.deviceRefusal(e.device, dev) ?? this.contentRefusal(p, dev!, { source: ctx.source }, gw!.departmentId);
       if (no) {
-        cands.push({ kind: "refusal", refusal: no, ...b });
+        cands.push({ ...lazyBase({}, i, e.device), kind: "refusal", refusal: no });
         continue;
       }
-      cands.push({ kind: "reading", reading: { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof }, key: null, batch, ...b });
+      cands.push(lazyBase({ kind: "reading" as const, reading: { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof }, key: null, batch }, i, e.device));
     }
     return { gateway: w.gateway, whole: false, cands };
   }
