@@ -19,14 +19,25 @@ export function intakePartitions(): string[] {
   return [...DATASETS.map((d) => readingsTopic(d.departmentId, d.id)), ...DEPARTMENTS.map((d) => batchesTopic(d.id))];
 }
 
+/** Most messages of one connection being checked and stored at once. */
+const MAX_IN_FLIGHT = 2000;
+
+type Packet = { cmd: string; messageId?: number };
+type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () => void, noStore?: boolean) => void;
+
 /**
  * Subscribes to the intake topics on an external broker (MQTT_URL, e.g. Mosquitto) with
  * QoS 1 and persistent sessions (clean: false, fixed client ids), so the broker keeps
  * messages while the console is away. Each message is acknowledged only after the intake
- * committed it: mqtt.js sends the PUBACK when handleMessage calls back. mqtt.js handles one
- * message at a time per connection, so the topics are spread over one connection each
- * (intakePartitions) and messages of different topics share commits. When a commit fails,
- * that connection is dropped without a PUBACK and the broker redelivers. Reconnects back off
+ * committed it, but many are in flight at once: mqtt.js handles one message at a time per
+ * connection and sends the PUBACK when handleMessage calls back, so handleMessage hands the
+ * message to the intake and calls back at once (mqtt.js reads the next one), and the PUBACK
+ * mqtt.js then sends is held until that message's commit, PUBACKs leaving in the order the
+ * messages came (MQTT 3.1.1 §4.6). The broker bounds how many are in flight (Mosquitto's
+ * max_inflight_messages, 20 by default); MAX_IN_FLIGHT bounds it here. The topics are spread
+ * over one connection each (intakePartitions), so a device's readings keep their order and
+ * messages of different topics share commits. When a commit fails, that connection is
+ * dropped with the PUBACKs it still held and the broker redelivers. Reconnects back off
  * from 0.5 s to 30 s.
  */
 export function startExternalIntake(opts: { intake: Intake; url: string; clientId?: string; log?: (m: string) => void }): ExternalIntake {
@@ -37,19 +48,59 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
   const connect = (filter: string, clientId: string, catchAll: boolean): MqttClient => {
     let backoff = MIN_BACKOFF_MS;
     const client = mqtt.connect(opts.url, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: MIN_BACKOFF_MS, connectTimeout: 10_000, keepalive: 30, resubscribe: true });
+    // Per connection: the commit each unsent PUBACK waits for, the chain that keeps PUBACKs in
+    // order, and a generation that a reconnect bumps (a PUBACK is never sent on a later connection).
+    let generation = 0;
+    const held = new Map<number, Promise<void>>();
+    let ackChain: Promise<void> = Promise.resolve();
+    let inFlight = 0;
+    const waiting: (() => void)[] = [];
+    const settled = () => {
+      inFlight--;
+      waiting.shift()?.();
+    };
+    const dropConnection = (topic: string, e: Error) => {
+      opts.log?.(`mqtt: message on ${topic} not stored (${e.message}); reconnecting so the broker redelivers it`);
+      client.stream?.destroy();
+    };
     client.handleMessage = (packet, callback) => {
       // The catch-all sees every city/ message; those of a partition are another connection's.
       if (catchAll && known.has(packet.topic)) return callback();
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(String(packet.payload));
-      dispatchMqttMessage(opts.intake, packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), `broker ${safeUrl}`).then(
-        () => callback(),
-        (e: Error) => {
-          opts.log?.(`mqtt: message on ${packet.topic} not stored (${e.message}); reconnecting so the broker redelivers it`);
-          callback(e);
-          client.stream?.destroy();
-        },
-      );
+      const stored = dispatchMqttMessage(opts.intake, packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), `broker ${safeUrl}`);
+      inFlight++;
+      stored.then(settled, settled);
+      if (packet.qos === 1 && packet.messageId !== undefined) held.set(packet.messageId, stored);
+      else {
+        const gen = generation;
+        stored.catch((e: Error) => gen === generation && dropConnection(packet.topic, e));
+      }
+      if (inFlight <= MAX_IN_FLIGHT) callback();
+      else waiting.push(() => callback());
     };
+    const send = (client as unknown as { _sendPacket: SendPacket })._sendPacket.bind(client);
+    (client as unknown as { _sendPacket: SendPacket })._sendPacket = (packet, cb, cbStorePut, noStore) => {
+      const stored = packet.cmd === "puback" && packet.messageId !== undefined ? held.get(packet.messageId) : undefined;
+      if (!stored) return send(packet, cb, cbStorePut, noStore);
+      held.delete(packet.messageId!);
+      const gen = generation;
+      ackChain = ackChain
+        .then(() => stored)
+        .then(
+          () => {
+            if (gen === generation) send(packet);
+          },
+          (e: Error) => {
+            if (gen === generation) dropConnection("an intake topic", e);
+          },
+        );
+      cb?.();
+    };
+    client.on("close", () => {
+      generation++;
+      held.clear();
+      ackChain = Promise.resolve();
+    });
     client.on("connect", (ack) => {
       backoff = MIN_BACKOFF_MS;
       client.options.reconnectPeriod = backoff;
