@@ -6,6 +6,7 @@ import { AppError, notFound } from "../errors";
 import { appendEntries } from "../log/append-entries";
 import { decodePublicKey, deviceEntry, requireEd25519PublicKey } from "./device-entry";
 import { emitDevicesChanged } from "./device-events";
+import { recordDeviceKeyChanges } from "./device-keys";
 
 type Row = { id: string; department_id: string; dataset_id: string; public_key: Uint8Array | null; status: string };
 
@@ -35,9 +36,12 @@ export async function unsafeRotateDeviceKey(sql: Sql, opts: { device: string; pu
       throw new AppError("conflict", `device ${opts.device} already has this key`);
     }
     const act = row.public_key ? ("rotate" as const) : ("register" as const);
-    await appendEntries(tx, [
-      deviceEntry({ action: act, device: row.id, department: row.department_id, dataset: row.dataset_id, publicKey: opts.publicKey, reason: opts.reason, at: opts.at ?? new Date() }),
+    const at = opts.at ?? new Date();
+    const leaf = await appendEntries(tx, [
+      deviceEntry({ action: act, device: row.id, department: row.department_id, dataset: row.dataset_id, publicKey: opts.publicKey, reason: opts.reason, at }),
     ]);
+    // The old key stays in the history: readings it signed can still be checked with it.
+    await recordDeviceKeyChanges(tx, leaf, [{ action: act, device: row.id, publicKey: opts.publicKey, at }]);
     await tx.query(`UPDATE device SET public_key = $2, status = 'active', status_reason = NULL, updated_at = now() WHERE id = $1`, [row.id, Buffer.from(opts.publicKey)]);
     return act;
   });
@@ -56,9 +60,11 @@ export async function unsafeRevokeDeviceKey(sql: Sql, opts: { device: string; re
     const row = await lockDevice(tx, opts.device);
     if (!row.public_key) throw new AppError("conflict", `device ${opts.device} has no key to revoke`);
     if (row.status === "revoked") throw new AppError("conflict", `the key of device ${opts.device} is already revoked`);
-    await appendEntries(tx, [
-      deviceEntry({ action: "revoke", device: row.id, department: row.department_id, dataset: row.dataset_id, publicKey: new Uint8Array(row.public_key), reason, at: opts.at ?? new Date() }),
+    const at = opts.at ?? new Date();
+    const leaf = await appendEntries(tx, [
+      deviceEntry({ action: "revoke", device: row.id, department: row.department_id, dataset: row.dataset_id, publicKey: new Uint8Array(row.public_key), reason, at }),
     ]);
+    await recordDeviceKeyChanges(tx, leaf, [{ action: "revoke", device: row.id, publicKey: new Uint8Array(row.public_key), at }]);
     await tx.query(`UPDATE device SET status = 'revoked', status_reason = $2, updated_at = now() WHERE id = $1`, [row.id, reason]);
   });
   emitDevicesChanged([opts.device]);

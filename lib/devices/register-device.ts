@@ -6,6 +6,7 @@ import { AppError } from "../errors";
 import { appendEntries } from "../log/append-entries";
 import { decodePublicKey, deviceEntry, requireEd25519PublicKey } from "./device-entry";
 import { emitDevicesChanged } from "./device-events";
+import { recordDeviceKeyChanges } from "./device-keys";
 
 import { GATEWAY_DATASET, type DeviceKindName } from "./device-kinds";
 export { DEVICE_KINDS, GATEWAY_DATASET } from "./device-kinds";
@@ -46,7 +47,7 @@ export async function unsafeRegisterNewDevices(sql: Sql, devices: readonly NewDe
         if (owner !== d.departmentId) throw new AppError("validation", `dataset ${d.datasetId} belongs to department ${owner}, not ${d.departmentId}`);
       }
     }
-    await appendEntries(
+    const first = await appendEntries(
       tx,
       devices.map((d) => deviceEntry({ action: "register", device: d.id, department: d.departmentId, dataset: d.datasetId, publicKey: d.publicKey, reason: d.reason, at })),
     );
@@ -64,6 +65,7 @@ export async function unsafeRegisterNewDevices(sql: Sql, devices: readonly NewDe
         devices.map((d) => Buffer.from(d.publicKey).toString("hex")),
       ],
     );
+    await recordDeviceKeyChanges(tx, first, devices.map((d) => ({ action: "register", device: d.id, publicKey: d.publicKey, at })));
   });
   emitDevicesChanged(devices.map((d) => d.id));
 }

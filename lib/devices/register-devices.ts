@@ -3,6 +3,7 @@ import { encodeEntry } from "../ledger/entries";
 import { appendEntries } from "../log/append-entries";
 import { AppError } from "../errors";
 import { emitDevicesChanged } from "./device-events";
+import { recordDeviceKeyChanges } from "./device-keys";
 
 export type DeviceKeyRegistration = { device: string; publicKey: Uint8Array; reason?: string };
 
@@ -29,7 +30,7 @@ export async function registerDeviceKeys(sql: Sql, regs: readonly DeviceKeyRegis
       if (r.publicKey.length !== 32) throw new AppError("validation", `public key of ${r.device} must be 32 bytes, got ${r.publicKey.length}`);
     }
     const iso = at.toISOString();
-    await appendEntries(
+    const first = await appendEntries(
       tx,
       regs.map((r) => {
         const row = byId.get(r.device)!;
@@ -55,6 +56,7 @@ export async function registerDeviceKeys(sql: Sql, regs: readonly DeviceKeyRegis
          FROM unnest($1::text[], $2::text[]) AS u(id, k) WHERE d.id = u.id`,
       [ids, regs.map((r) => Buffer.from(r.publicKey).toString("hex"))],
     );
+    await recordDeviceKeyChanges(tx, first, regs.map((r) => ({ action: "register", device: r.device, publicKey: r.publicKey, at })));
     return regs.length;
   });
   emitDevicesChanged(regs.map((r) => r.device));

@@ -15,7 +15,11 @@ import { setIntake } from "./intake-instance";
 import { ingestHttpBatch, ingestHttpReading } from "./ingest-http";
 import { listDeadLetters } from "./list-dead-letters";
 import { bytes, gatewayBatch, integrateAndAudit, seedIngestFixture, signed, trafficEnvelope, type Keyed } from "./testing/ingest-fixture";
-import { signEnvelope } from "./envelope";
+import crypto from "node:crypto";
+import { envelopeBytes, signEnvelope } from "./envelope";
+import { deviceKeyAt, deviceKeyHistory } from "../devices/device-keys";
+
+const edKey = (raw: Uint8Array) => crypto.createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]), format: "der", type: "spki" });
 
 const targets = await testTargets();
 const admin: Viewer = { kind: "user", userId: "u-admin", departmentId: "traffic", role: "dept_admin" };
@@ -190,6 +194,16 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     await revokeDevice({ viewer: admin, device: dev.id, reason: "decommissioned" });
     expect(await signedVia(intake, signEnvelope(trafficEnvelope(dev, 4), next.sign))).toMatchObject({ status: "refused", reason: "revoked_key" });
     await expect(revokeDevice({ viewer: admin, device: dev.id, reason: "again" })).rejects.toMatchObject({ code: "conflict" });
+    // The rotated-out key is kept: each reading's signature checks with the key valid at its leaf.
+    const [r1, r3] = await readingRows(dev.id);
+    const sigRows = await db.sql.query<{ seq: number; leaf_index: number; payload_hash: Uint8Array; signature: Uint8Array }>(`SELECT seq, leaf_index, payload_hash, signature FROM reading WHERE device_id = $1 ORDER BY seq`, [dev.id]);
+    expect((await deviceKeyAt(db.sql, dev.id, r1.leaf_index))!.publicKey).toEqual(new Uint8Array(dev.signer.publicKey));
+    expect((await deviceKeyAt(db.sql, dev.id, r3.leaf_index))!.publicKey).toEqual(new Uint8Array(next.publicKey));
+    const env1 = envelopeBytes(trafficEnvelope(dev, 1));
+    expect(crypto.verify(null, env1, edKey((await deviceKeyAt(db.sql, dev.id, sigRows[0].leaf_index))!.publicKey), sigRows[0].signature)).toBe(true);
+    const history = await deviceKeyHistory(db.sql, dev.id);
+    expect(history.map((h) => h.retiredBy)).toEqual(["revoke", "rotate"]);
+    expect(history[1].validUntilLeaf).toBe(history[0].validFromLeaf);
 
     const fresh = signerFromSeed(new Uint8Array(32).fill(98));
     const reg = { id: "trf-new-1", departmentId: "traffic", datasetId: "traffic.flow", kind: "traffic-sensor" as const, location: [121.4, 37.5] as [number, number], publicKey: Buffer.from(fresh.publicKey).toString("base64") };

@@ -109,9 +109,12 @@ export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number 
   let gateway: Datum["gateway"];
   if (r.gateway_batch_id != null) {
     const [g] = await sql.query<{ gateway_device_id: string; batch_root: Uint8Array; signature: Uint8Array; public_key: Uint8Array }>(
-      `SELECT g.gateway_device_id, g.batch_root, g.signature, d.public_key
+      // The gateway's key when the reading was sequenced (device_key keeps rotated-out keys).
+      `SELECT g.gateway_device_id, g.batch_root, g.signature,
+              COALESCE((SELECT k.public_key FROM device_key k WHERE k.device_id = g.gateway_device_id AND k.valid_from_leaf < $2
+                           AND (k.valid_until_leaf IS NULL OR k.valid_until_leaf > $2) ORDER BY k.valid_from_leaf DESC LIMIT 1), d.public_key) AS public_key
          FROM gateway_batch g JOIN device d ON d.id = g.gateway_device_id WHERE g.id = $1`,
-      [r.gateway_batch_id],
+      [r.gateway_batch_id, opts.leafIndex],
     );
     const batch = await sql.query<{ leaf_index: number; payload_hash: Uint8Array }>(
       `SELECT leaf_index, payload_hash FROM reading WHERE gateway_batch_id = $1 ORDER BY leaf_index`,
