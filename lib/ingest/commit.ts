@@ -14,6 +14,11 @@ export type DeadLetterBase = {
   deviceId?: string | null;
   departmentId?: string | null;
   gatewayDeviceId?: string | null;
+  /**
+   * For a reading inside a gateway batch: its exact bytes and source, found in the raw batch
+   * only when it is dead-lettered (raw, rawSize and source above are then placeholders).
+   */
+  resolve?: () => { raw: Uint8Array; source: Source };
 };
 
 /** A gateway batch whose signature checked out, to be stored with the readings it carried. */
@@ -179,8 +184,13 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
 const storable = (s: string | null | undefined, max: number): string | null => (s == null ? null : s.replaceAll("\u0000", "\ufffd").slice(0, max));
 
 /** Inserts dead letters with the ids given (taken from the sequence by the caller). */
-export async function insertDeadLetters(tx: SqlTx, rows: readonly (DeadLetterBase & { id: number; refusal: Refusal })[]): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertDeadLetters(tx: SqlTx, given: readonly (DeadLetterBase & { id: number; refusal: Refusal })[]): Promise<void> {
+  if (given.length === 0) return;
+  const rows = given.map((r) => {
+    if (!r.resolve) return r;
+    const x = r.resolve();
+    return { ...r, raw: x.raw, rawSize: x.raw.length, source: x.source };
+  });
   await tx.query(
     `INSERT INTO dead_letter (id, source, source_detail, raw, raw_size, reason, reason_text, field_path, device_id, department_id, gateway_device_id)
      SELECT i, s, sd, decode(r, 'hex'), n, rc, rt, fp, dv, dp, gw

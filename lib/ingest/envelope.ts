@@ -51,7 +51,7 @@ export function envelopeBytes(e: Envelope): Uint8Array {
 
 /** SHA-256 of the canonical envelope bytes. */
 export function payloadHashOf(bytes: Uint8Array): Uint8Array {
-  const d = crypto.createHash("sha256").update(bytes).digest();
+  const d = crypto.hash("sha256", bytes, "buffer");
   return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }
 

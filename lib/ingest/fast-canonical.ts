@@ -48,12 +48,23 @@ export function fastEnvelopeBytes(e: Envelope): Uint8Array {
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 
+// The gateway member is the same for every reading of a batch: written once per batch.
+const gatewayText = new WeakMap<object, string>();
+function gatewayMember(g: NonNullable<AcceptedReading["gateway"]>): string {
+  let t = gatewayText.get(g);
+  if (t === undefined) {
+    t = `"gateway":{"batchRoot":"${hex(g.batchRoot)}","device":${str(g.device)},"signature":"${b64(g.signature)}"},`;
+    gatewayText.set(g, t);
+  }
+  return t;
+}
+
 /** Canonical bytes of a reading's reading.v1 entry (fields already checked by the intake). */
 export function fastReadingEntryBytes(r: AcceptedReading): Uint8Array {
   if (!okStr(r.device) || !okStr(r.dataset) || !okStr(r.observedAt) || !okNum(r.seq) || (r.gateway && !okStr(r.gateway.device))) {
     return canonicalJsonBytes(readingEntry(r));
   }
-  const gw = r.gateway ? `"gateway":{"batchRoot":"${hex(r.gateway.batchRoot)}","device":${str(r.gateway.device)},"signature":"${b64(r.gateway.signature)}"},` : "";
+  const gw = r.gateway ? gatewayMember(r.gateway) : "";
   const text = `{"dataset":${str(r.dataset)},"device":${str(r.device)},${gw}"kind":"reading.v1","observedAt":${str(r.observedAt)},"payloadHash":"${hex(r.payloadHash)}","seq":${String(r.seq)},"signature":"${b64(r.signature)}"}`;
   return new Uint8Array(Buffer.from(text, "utf8"));
 }

@@ -301,7 +301,7 @@ export class Intake {
     const proof = { device: w.gateway, batchRoot: root, signature: gwSig };
     const now = this.now();
     // A refused reading's dead letter keeps the exact bytes the gateway sent for it: found in
-    // the raw batch only when needed (its source and bytes are read lazily, at storage).
+    // the raw batch only when it is dead-lettered (DeadLetterBase.resolve).
     let spans: [number, number][] | null | undefined;
     const rawOf = (i: number): Uint8Array => {
       if (spans === undefined) spans = arrayElementSpans(raw, "readings");
@@ -309,32 +309,27 @@ export class Intake {
       return at ? raw.subarray(at[0], at[1]) : enc.encode(JSON.stringify(w.readings[i]));
     };
     const transport = ctx.source.transport;
-    const lazyBase = <T extends object>(target: T, i: number, device: string): T & DeadLetterBase => {
-      Object.defineProperties(target, {
-        source: { get: () => ({ transport, detail: `${ctx.source.detail} (batch of ${w.gateway}, reading ${i})` }), enumerable: true },
-        raw: { get: () => rawOf(i), enumerable: true },
-        rawSize: { get: () => rawOf(i).length, enumerable: true },
-        deviceId: { value: device, enumerable: true, writable: true },
-        departmentId: { value: gw!.departmentId, enumerable: true, writable: true },
-        gatewayDeviceId: { value: w.gateway, enumerable: true, writable: true },
-      });
-      return target as T & DeadLetterBase;
-    };
+    const base0 = { source: ctx.source, raw: new Uint8Array(0), rawSize: 0, departmentId: gw!.departmentId, gatewayDeviceId: w.gateway };
+    const baseFor = (i: number, device: string): DeadLetterBase => ({
+      ...base0,
+      deviceId: device,
+      resolve: () => ({ raw: rawOf(i), source: { transport, detail: `${ctx.source.detail} (batch of ${w.gateway}, reading ${i})` } }),
+    });
     const cands: Candidate[] = [];
     for (let i = 0; i < parsedReadings.length; i++) {
       const p = parsedReadings[i];
       const e = p.envelope;
       if (Date.parse(e.observedAt) > now + MAX_CLOCK_SKEW_MS) {
-        cands.push({ ...lazyBase({}, i, e.device), kind: "refusal", refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt") });
+        cands.push({ ...baseFor(i, e.device), kind: "refusal", refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt") });
         continue;
       }
       const dev = this.devices.peek(e.device) ?? (await this.devices.get(e.device));
       const no = this.deviceRefusal(e.device, dev) ?? this.contentRefusal(p, dev!, { source: ctx.source }, gw!.departmentId);
       if (no) {
-        cands.push({ ...lazyBase({}, i, e.device), kind: "refusal", refusal: no });
+        cands.push({ ...baseFor(i, e.device), kind: "refusal", refusal: no });
         continue;
       }
-      cands.push(lazyBase({ kind: "reading" as const, reading: { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof }, key: null, batch }, i, e.device));
+      cands.push({ ...baseFor(i, e.device), kind: "reading", reading: { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof }, key: null, batch });
     }
     return { gateway: w.gateway, whole: false, cands };
   }
