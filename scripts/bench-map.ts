@@ -8,7 +8,10 @@
 //  - time to the first drawn frame and frame times while panning and zooming, in headless
 //    Chromium with SwiftShader (software WebGL: relative figures, not a GPU's).
 // Requires a production build (npm run build). Environment: BENCH_CITY_SIZE (10),
-// BENCH_HOURS (24), BENCH_PORT (3392), BENCH_KEEP=1 keeps the data folder.
+// BENCH_HOURS (24), BENCH_PORT (3392), BENCH_KEEP=1 keeps the data folder. BENCH_DATA_DIR=<folder>
+// fills that folder once (minutes) and reuses it on later runs (readings then end when it was
+// filled; live ingest continues from the simulator). BENCH_ONLY=browser skips the API figures,
+// BENCH_ONLY=fill stops after filling.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -204,12 +207,22 @@ async function browserFigures(cookie: string) {
 }
 
 async function main() {
-  if (!fs.existsSync(".next/BUILD_ID")) throw new Error("no production build: run npm run build first");
+  if (process.env.BENCH_ONLY !== "fill" && !fs.existsSync(".next/BUILD_ID")) throw new Error("no production build: run npm run build first");
   console.log(`bench:map on ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, embedded PGlite`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-map-"));
+  const reuse = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : null;
+  const dataDir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-map-"));
+  const only = process.env.BENCH_ONLY ?? "";
   let child: ChildProcess | null = null;
   try {
-    await fill(dataDir);
+    const marker = path.join(dataDir, "bench-map-filled.json");
+    if (reuse && fs.existsSync(marker)) {
+      console.log(`reusing the data in ${dataDir}, filled ${(JSON.parse(fs.readFileSync(marker, "utf8")) as { at: string }).at} (size ${SIZE}, ${HOURS} h)`);
+    } else {
+      fs.mkdirSync(dataDir, { recursive: true });
+      await fill(dataDir);
+      if (reuse) fs.writeFileSync(marker, JSON.stringify({ at: new Date().toISOString(), size: SIZE, hours: HOURS }));
+    }
+    if (only === "fill") return;
     const t0 = performance.now();
     child = start(dataDir);
     await waitFor(`${BASE}/api/health`, Date.now() + 600_000);
@@ -225,6 +238,10 @@ async function main() {
     const traffic = await officialCookie(dataDir, "traffic");
     const energy = await officialCookie(dataDir, "energy");
     const safety = await officialCookie(dataDir, "safety");
+    if (only === "browser") {
+      await browserFigures(traffic);
+      return;
+    }
     console.log("API (each layer as its owner department's official):");
     await measure("traffic features (full city)", "/api/map/layers/traffic/features", traffic, 10);
     await measure("traffic latest (live, last 15 min)", "/api/map/layers/traffic/latest", traffic, 20);
@@ -249,7 +266,7 @@ async function main() {
       child.kill("SIGTERM");
       await new Promise((r) => child!.once("exit", r));
     }
-    if (process.env.BENCH_KEEP) console.log(`data kept in ${dataDir}`);
+    if (reuse || process.env.BENCH_KEEP) console.log(`data kept in ${dataDir}`);
     else fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -8,6 +8,26 @@ export type BinaryAttribute = { value: Float64Array | Float32Array | Uint8Array;
 export type PointData = { length: number; attributes: Record<string, BinaryAttribute> };
 export type PathData = { length: number; startIndices: Uint32Array; attributes: Record<string, BinaryAttribute> };
 
+/**
+ * deck.gl's `dataComparator` for binary data whose geometry is kept while values change: the
+ * same length, start indices and position buffer mean the same data. A new value buffer then
+ * updates only its own attribute (through `updateTriggers`), instead of deck.gl treating the
+ * new data object as new data: re-tessellating every path and re-uploading every attribute.
+ */
+export function sameGeometry(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const x = a as Partial<PathData> | null, y = b as Partial<PathData> | null;
+  if (!x || !y || x.length !== y.length || x.startIndices !== y.startIndices) return false;
+  const pos = (d: Partial<PathData>) => d.attributes?.getPath?.value ?? d.attributes?.getPosition?.value;
+  return pos(x) !== undefined && pos(x) === pos(y);
+}
+
+let stamps = 0;
+/** A number that changes whenever a binary's value buffers are rebuilt (for `updateTriggers`). */
+export function nextStamp(): number {
+  return ++stamps;
+}
+
 /** lon, lat pairs to x, y, z triples (z = 0) as the layers' position attributes expect. */
 export function xyz(flat: readonly number[]): Float64Array {
   const n = flat.length / 2;

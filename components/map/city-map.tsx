@@ -17,9 +17,11 @@ import { KpiStrip } from "./kpi-strip";
 import { FeaturePanel } from "./feature-panel";
 import { TimeSlider } from "./time-slider";
 import { download, mapPng } from "./export-png";
+import type { LabelFeature } from "./label-layers";
 import { parseMapUrl, REPLAY_SPAN_MS, serializeMapUrl, type MapUrlState } from "./url-state";
 
 const FIVE_MIN = 300_000;
+const NO_LABELS: LabelFeature[] = [];
 const KPI_STEP_MS = 15 * 60_000;
 
 /** The replay window: the last 24 hours in whole 5-minute buckets, fixed while replaying. */
@@ -129,7 +131,7 @@ export default function CityMap() {
     zoom,
     selectedId: url.sel,
     coverage: url.cov,
-    labels: labels.data?.labels ?? [],
+    labels: labels.data?.labels ?? NO_LABELS,
     glyphs,
   });
 

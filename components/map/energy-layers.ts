@@ -1,6 +1,6 @@
 import { ColumnLayer, PathLayer, ScatterplotLayer } from "@deck.gl/layers";
 import type { EnergyFeatures } from "@/lib/api/map-specs";
-import { colors, pathColors, pathValues, values, xyz, type PathData, type PointData } from "./binary";
+import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
 import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./palettes";
 import type { EnergyValues } from "./layer-values";
 import type { LayerSettings } from "./traffic-layers";
@@ -18,10 +18,12 @@ export type EnergyGeometry = {
   renewableKind: ("solar" | "wind")[];
   cellPos: Float64Array;
   cellRadiusM: number;
+  /** Position attributes and radii, one object each for the geometry's life (deck.gl compares them). */
+  attr: { feederPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute; cellPos: BinaryAttribute };
 };
 
 export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
-  return {
+  const g = {
     feederIds: f.feeders.ids,
     feederStarts: Uint32Array.from(f.feeders.startIndices),
     feederPath: Float64Array.from(f.feeders.path),
@@ -35,9 +37,29 @@ export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
     cellPos: xyz(f.cells.position),
     cellRadiusM: f.cells.radiusM,
   };
+  return {
+    ...g,
+    attr: {
+      feederPath: { value: g.feederPath, size: 2 },
+      substationPos: { value: g.substationPos, size: 3 },
+      substationRadius: { value: g.substationRadius, size: 1 },
+      renewablePos: { value: g.renewablePos, size: 3 },
+      renewableRadius: { value: g.renewableRadius, size: 1 },
+      cellPos: { value: g.cellPos, size: 3 },
+    },
+  };
 }
 
-export type EnergyBinary = { cells: PointData; feeders: PathData; substations: PointData; renewables: PointData; g: EnergyGeometry };
+export type EnergyBinary = {
+  cells: PointData;
+  /** Whether any cell has a value (cells without one are transparent: not drawn at all). */
+  cellValues: boolean;
+  feeders: PathData;
+  substations: PointData;
+  renewables: PointData;
+  g: EnergyGeometry;
+  stamp: number;
+};
 
 /** Binary attributes of the energy layer for one set of values. */
 export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyBinary {
@@ -47,7 +69,7 @@ export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyB
     cells: {
       length: nc,
       attributes: {
-        getPosition: { value: g.cellPos, size: 3 },
+        getPosition: g.attr.cellPos,
         getFillColor: { value: colors(nc, (i) => (v && Number.isFinite(v.cellLoad[i]) ? magnitudeColor(Math.sqrt(v.cellLoad[i] / max)) : [0, 0, 0, 0])), size: 4, normalized: true },
       },
     },
@@ -55,7 +77,7 @@ export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyB
       length: g.feederIds.length,
       startIndices: g.feederStarts,
       attributes: {
-        getPath: { value: g.feederPath, size: 2 },
+        getPath: g.attr.feederPath,
         getColor: { value: pathColors(g.feederStarts, (i) => (v?.feederOut[i] ? OUTAGE_COLOR : loadColor(v ? v.feederUtil[i] : null, 230))), size: 4, normalized: true },
         getWidth: { value: pathValues(g.feederStarts, (i) => (v?.feederOut[i] ? 6 : 3)), size: 1 },
       },
@@ -63,16 +85,16 @@ export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyB
     substations: {
       length: g.substationIds.length,
       attributes: {
-        getPosition: { value: g.substationPos, size: 3 },
-        getRadius: { value: g.substationRadius, size: 1 },
+        getPosition: g.attr.substationPos,
+        getRadius: g.attr.substationRadius,
         getFillColor: { value: colors(g.substationIds.length, (i) => loadColor(v ? v.substationUtil[i] : null, 255)), size: 4, normalized: true },
       },
     },
     renewables: {
       length: g.renewableIds.length,
       attributes: {
-        getPosition: { value: g.renewablePos, size: 3 },
-        getRadius: { value: g.renewableRadius, size: 1 },
+        getPosition: g.attr.renewablePos,
+        getRadius: g.attr.renewableRadius,
         getFillColor: {
           value: colors(g.renewableIds.length, (i) => {
             const c = RENEWABLE_COLORS[g.renewableKind[i]];
@@ -84,7 +106,9 @@ export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyB
         },
       },
     },
+    cellValues: !!v && v.cellLoad.some((x) => Number.isFinite(x)),
     g,
+    stamp: nextStamp(),
   };
 }
 
@@ -98,11 +122,14 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
     const i = s.selectedId ? ids.indexOf(s.selectedId) : -1;
     return i >= 0 ? i : null;
   };
+  // New values keep the geometry: only the value attributes are uploaded again.
+  const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp, getColor: b.stamp, getWidth: b.stamp } };
   return [
     new ColumnLayer({
       id: "energy-cells",
       data: b.cells,
-      visible: s.visible,
+      ...keep,
+      visible: s.visible && b.cellValues,
       diskResolution: 6,
       radius: b.g.cellRadiusM,
       coverage: 0.94,
@@ -113,6 +140,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
     new PathLayer({
       id: "energy-feeders",
       data: b.feeders,
+      ...keep,
       _pathType: "open",
       visible: s.visible,
       widthUnits: "pixels",
@@ -126,6 +154,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
     new ScatterplotLayer({
       id: "energy-substations",
       data: b.substations,
+      ...keep,
       visible: s.visible,
       radiusUnits: "pixels",
       stroked: true,
@@ -138,6 +167,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
     new ScatterplotLayer({
       id: "energy-renewables",
       data: b.renewables,
+      ...keep,
       visible: s.visible,
       radiusUnits: "pixels",
       stroked: true,

@@ -6,6 +6,8 @@ import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick } from "./safety-layers";
 import { applyTrafficUpdates, decodeFrames, energyFromLatest, incidentsAt, indexOf, safetyFromLatest, seriesAt, trafficAt, trafficFromLatest } from "./layer-values";
 import { congestionColor, loadColor, NO_DATA_COLOR, responseColor } from "./palettes";
+import { sameGeometry } from "./binary";
+import { characterSetOf, labelLayer, labelsAt } from "./label-layers";
 
 const traffic: TrafficFeatures = {
   layer: "traffic",
@@ -51,6 +53,12 @@ describe("traffic layers", () => {
     expect(b.segments.attributes.getColor.value).not.toBe(a.segments.attributes.getColor.value);
     expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(congestionColor(0.9));
     expect(values.count).toBe(2);
+    // deck.gl sees the same data (no re-tessellation) and updates colours and widths by trigger.
+    expect(sameGeometry(b.segments, a.segments)).toBe(true);
+    expect(sameGeometry(b.segments, trafficBinary(trafficGeometry(traffic), values).segments)).toBe(false);
+    const [la, lb] = [trafficLayers(a, { visible: true, zoom: 12 })[0], trafficLayers(b, { visible: true, zoom: 12 })[0]];
+    expect(la.props.dataComparator).toBe(sameGeometry);
+    expect(lb.props.updateTriggers.getColor).not.toBe(la.props.updateTriggers.getColor);
   });
   it("is a pure factory: visible toggles instead of removing layers, no accessor on the hot layer", () => {
     const b = trafficBinary(g, values);
@@ -139,6 +147,33 @@ describe("safety layers", () => {
     expect(layers.map((l) => l.id)).toEqual(["safety-coverage", "safety-cameras", "safety-stations", "safety-station-glyphs", "safety-incidents"]);
     expect(safetyPick(police, "safety-stations", 1, undefined)).toBe("fire-001");
     expect(safetyPick(police, "safety-cameras", 0, undefined)).toBe("cam-1");
+    // The glyphs' font atlas is built once: the same character set for every update.
+    expect(police.stationLabels.length).toBe(2);
+    expect(safetyBinary(g, v, "police", { "police-bureau": "警", "fire-station": "消" }).glyphChars).toBe(police.glyphChars);
+    expect([...police.glyphChars].sort()).toEqual(["消", "警"]);
+  });
+  it("draws stations as small dots without glyphs at city zoom", () => {
+    const b = safetyBinary(safetyGeometry(safety), null, "police", { "police-bureau": "警", "fire-station": "消" });
+    const city = safetyLayers(b, { visible: true, zoom: 10.5 });
+    const street = safetyLayers(b, { visible: true, zoom: 12 });
+    expect(city[2].props.getRadius).toBeLessThan(street[2].props.getRadius as number);
+    expect(city[3].props.visible).toBe(false);
+    expect(street[3].props.visible).toBe(true);
+  });
+});
+
+describe("place labels", () => {
+  const labels = [
+    { text: "芝罘区", position: [121, 37] as [number, number], rank: 0, angle: 0, minZoom: 9 },
+    { text: "南大街", position: [121, 37] as [number, number], rank: 1, angle: 0, minZoom: 13 },
+  ];
+  it("shows each label from its own zoom, with one character set for every zoom", () => {
+    expect(labelsAt(labels, 10).map((l) => l.text)).toEqual(["芝罘区"]);
+    expect(labelsAt(labels, 13).length).toBe(2);
+    const all = characterSetOf(labels.map((l) => l.text));
+    expect(characterSetOf(["南大街", "芝罘区"])).toBe(all);
+    expect(labelLayer(labelsAt(labels, 10), { characterSet: all }).props.characterSet).toBe(all);
+    expect(all.has("街")).toBe(true);
   });
 });
 

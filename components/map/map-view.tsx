@@ -4,7 +4,7 @@ import MapGL, { NavigationControl, ScaleControl, type MapRef } from "react-map-g
 import type { StyleSpecification, Map as MapLibreMap } from "maplibre-gl";
 import type { Layer, PickingInfo } from "@deck.gl/core";
 import type { MapboxOverlay } from "@deck.gl/mapbox";
-import { DeckOverlay } from "./deck-overlay";
+import { DeckOverlay, pickAt } from "./deck-overlay";
 
 export type Bounds = [number, number, number, number];
 
@@ -48,9 +48,14 @@ export function MapView(props: {
         const b = e.target.getBounds();
         props.onMoveEnd?.([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], e.viewState.zoom);
       }}
-      onLoad={(e) => onMap?.(e.target)}
-      // Picks on MapLibre's own click (the same event that pans and zooms), within 5 px.
-      onClick={(e) => props.onClick?.(overlay.current?.pickObject({ x: e.point.x, y: e.point.y, radius: 5 }) ?? null)}
+      onLoad={(e) => {
+        onMap?.(e.target);
+        // The starting zoom (a fit to bounds fires no zoom event): labels and details by zoom.
+        props.onZoom?.(e.target.getZoom());
+      }}
+      // Picks on MapLibre's own click (the same event that pans and zooms), within 5 px; the
+      // only pick deck.gl makes (no hover or pointer-down picking: see DeckOverlay).
+      onClick={(e) => props.onClick?.(overlay.current ? pickAt(overlay.current, e.point.x, e.point.y) : null)}
       maxBounds={props.maxBounds}
       attributionControl={false}
       interactive={props.interactive ?? true}
@@ -59,7 +64,7 @@ export function MapView(props: {
       <DeckOverlay
         overlayRef={overlay}
         layers={props.layers}
-        getCursor={({ isHovering, isDragging }) => (isDragging ? "grabbing" : isHovering ? "pointer" : "grab")}
+        getCursor={({ isDragging }) => (isDragging ? "grabbing" : "grab")}
         onAfterRender={props.onAfterRender}
       />
       {props.controls === false ? null : (

@@ -1,9 +1,10 @@
 import { ColumnLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
 import type { IncidentState, SafetyFeatures } from "@/lib/api/map-specs";
-import { colors, xyz, type PointData } from "./binary";
+import { colors, nextStamp, sameGeometry, xyz, type BinaryAttribute, type PointData } from "./binary";
 import { CAMERA_STATE_COLORS, responseColor, STATION_COLORS } from "./palettes";
 import { NO_STATE, type SafetyValues } from "./layer-values";
 import { incidentLayer, type LayerSettings } from "./traffic-layers";
+import { characterSetOf } from "./label-layers";
 
 export type CoverageKind = "police" | "fire";
 
@@ -17,21 +18,28 @@ export type SafetyGeometry = {
   fireMin: number[];
   cameraIds: string[];
   cameraPos: Float64Array;
+  /** Position attributes, one object each for the geometry's life (deck.gl compares them). */
+  attr: { stationPos: BinaryAttribute; coveragePos: BinaryAttribute; cameraPos: BinaryAttribute };
 };
 
 export function safetyGeometry(f: SafetyFeatures): SafetyGeometry {
+  const stationPos = xyz(f.stations.position), coveragePos = xyz(f.coverage.position), cameraPos = xyz(f.cameras?.position ?? []);
   return {
     stationIds: f.stations.ids,
     stationKind: f.stations.kind,
-    stationPos: xyz(f.stations.position),
-    coveragePos: xyz(f.coverage.position),
+    stationPos,
+    coveragePos,
     coverageRadiusM: f.coverage.radiusM,
     policeMin: f.coverage.policeMin,
     fireMin: f.coverage.fireMin,
     cameraIds: f.cameras?.ids ?? [],
-    cameraPos: xyz(f.cameras?.position ?? []),
+    cameraPos,
+    attr: { stationPos: { value: stationPos, size: 3 }, coveragePos: { value: coveragePos, size: 3 }, cameraPos: { value: cameraPos, size: 3 } },
   };
 }
+
+/** Stations are drawn full size with their glyph from this zoom; smaller and plain below it. */
+export const STATION_GLYPH_ZOOM = 12;
 
 type StationLabel = { position: [number, number]; text: string; kind: string };
 export type SafetyBinary = {
@@ -39,8 +47,11 @@ export type SafetyBinary = {
   stations: PointData;
   stationLabels: StationLabel[];
   cameras: PointData;
+  /** The glyphs' characters, for the text layer's font atlas (built once, not per update). */
+  glyphChars: Set<string>;
   incidents: IncidentState[];
   g: SafetyGeometry;
+  stamp: number;
 };
 
 /** Binary attributes of the safety layer for one set of values and coverage kind. */
@@ -51,12 +62,12 @@ export function safetyBinary(g: SafetyGeometry, v: SafetyValues | null, coverage
   return {
     coverage: {
       length: nCov,
-      attributes: { getPosition: { value: g.coveragePos, size: 3 }, getFillColor: { value: colors(nCov, (i) => responseColor(minutes[i])), size: 4, normalized: true } },
+      attributes: { getPosition: g.attr.coveragePos, getFillColor: { value: colors(nCov, (i) => responseColor(minutes[i])), size: 4, normalized: true } },
     },
     stations: {
       length: g.stationIds.length,
       attributes: {
-        getPosition: { value: g.stationPos, size: 3 },
+        getPosition: g.attr.stationPos,
         getFillColor: { value: colors(g.stationIds.length, (i) => [...(STATION_COLORS[g.stationKind[i]] ?? [200, 200, 200]), 255] as [number, number, number, number]), size: 4, normalized: true },
       },
     },
@@ -64,7 +75,7 @@ export function safetyBinary(g: SafetyGeometry, v: SafetyValues | null, coverage
     cameras: {
       length: nCam,
       attributes: {
-        getPosition: { value: g.cameraPos, size: 3 },
+        getPosition: g.attr.cameraPos,
         getFillColor: {
           value: colors(nCam, (i) => {
             const s = v ? v.cameraState[i] : NO_STATE;
@@ -77,8 +88,10 @@ export function safetyBinary(g: SafetyGeometry, v: SafetyValues | null, coverage
         },
       },
     },
+    glyphChars: characterSetOf(Object.values(glyphs)),
     incidents: v?.incidents ?? [],
     g,
+    stamp: nextStamp(),
   };
 }
 
@@ -92,10 +105,14 @@ export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
     const i = s.selectedId ? ids.indexOf(s.selectedId) : -1;
     return i >= 0 ? i : null;
   };
+  // New values keep the geometry: only the value attributes are uploaded again.
+  const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp } };
+  const full = s.zoom >= STATION_GLYPH_ZOOM;
   return [
     new ColumnLayer({
       id: "safety-coverage",
       data: b.coverage,
+      ...keep,
       visible: s.visible,
       diskResolution: 6,
       radius: b.g.coverageRadiusM,
@@ -106,6 +123,7 @@ export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
     new ScatterplotLayer({
       id: "safety-cameras",
       data: b.cameras,
+      ...keep,
       visible: s.visible && s.zoom >= 11.5,
       radiusUnits: "pixels",
       getRadius: 3.5,
@@ -119,12 +137,14 @@ export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
     new ScatterplotLayer({
       id: "safety-stations",
       data: b.stations,
+      ...keep,
       visible: s.visible,
       radiusUnits: "pixels",
-      getRadius: 10,
+      // At city zoom 250-odd stations at full size cover the districts: small dots there.
+      getRadius: full ? 10 : 5,
       stroked: true,
       getLineColor: [241, 245, 249, 255],
-      lineWidthMinPixels: 2,
+      lineWidthMinPixels: full ? 2 : 1,
       pickable: true,
       highlightedObjectIndex: sel(b.g.stationIds),
       highlightColor: [255, 255, 255, 160],
@@ -132,13 +152,13 @@ export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
     new TextLayer<StationLabel>({
       id: "safety-station-glyphs",
       data: b.stationLabels,
-      visible: s.visible,
+      visible: s.visible && full,
       getPosition: (d) => d.position,
       getText: (d) => d.text,
       getSize: 12,
       getColor: [255, 255, 255, 255],
       fontWeight: 700,
-      characterSet: "auto",
+      characterSet: b.glyphChars,
       fontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif',
     }),
     incidentLayer("safety-incidents", b.incidents, s.visible),

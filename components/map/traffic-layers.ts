@@ -1,18 +1,31 @@
 import { PathLayer, ScatterplotLayer } from "@deck.gl/layers";
 import type { IncidentState, TrafficFeatures } from "@/lib/api/map-specs";
-import { pathColors, pathValues, xyz, type PathData, type PointData } from "./binary";
+import { nextStamp, pathColors, pathValues, sameGeometry, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
 import { congestionColor, INCIDENT_COLORS } from "./palettes";
 import type { TrafficValues } from "./layer-values";
 
 /** Geometry of the traffic layer, built once per features answer and reused by every update. */
-export type TrafficGeometry = { ids: string[]; startIndices: Uint32Array; path: Float64Array; signals: Float64Array; signalIds: string[] };
+export type TrafficGeometry = {
+  ids: string[];
+  startIndices: Uint32Array;
+  path: Float64Array;
+  /** The position attributes, one object for the geometry's life (deck.gl compares them). */
+  pathAttr: BinaryAttribute;
+  signals: Float64Array;
+  signalAttr: BinaryAttribute;
+  signalIds: string[];
+};
 
 export function trafficGeometry(f: TrafficFeatures): TrafficGeometry {
+  const path = Float64Array.from(f.sensors.path);
+  const signals = xyz(f.signals.position);
   return {
     ids: f.sensors.ids,
     startIndices: Uint32Array.from(f.sensors.startIndices),
-    path: Float64Array.from(f.sensors.path),
-    signals: xyz(f.signals.position),
+    path,
+    pathAttr: { value: path, size: 2 },
+    signals,
+    signalAttr: { value: signals, size: 3 },
     signalIds: f.signals.ids,
   };
 }
@@ -23,7 +36,7 @@ export function flowWidth(flow: number): number {
   return 1.5 + 5.5 * Math.sqrt(Math.min(1, Math.max(0, flow / 6000)));
 }
 
-export type TrafficBinary = { segments: PathData; signals: PointData; incidents: IncidentState[]; ids: string[]; signalIds: string[] };
+export type TrafficBinary = { segments: PathData; signals: PointData; incidents: IncidentState[]; ids: string[]; signalIds: string[]; stamp: number };
 
 /** Binary attributes of the traffic layer for one set of values (a new object whenever values change). */
 export function trafficBinary(g: TrafficGeometry, v: TrafficValues | null): TrafficBinary {
@@ -33,15 +46,16 @@ export function trafficBinary(g: TrafficGeometry, v: TrafficValues | null): Traf
       length: n,
       startIndices: g.startIndices,
       attributes: {
-        getPath: { value: g.path, size: 2 },
+        getPath: g.pathAttr,
         getColor: { value: pathColors(g.startIndices, (i) => congestionColor(v ? v.ratio[i] : null)), size: 4, normalized: true },
         getWidth: { value: pathValues(g.startIndices, (i) => flowWidth(v ? v.flow[i] : Number.NaN)), size: 1 },
       },
     },
-    signals: { length: g.signals.length / 3, attributes: { getPosition: { value: g.signals, size: 3 } } },
+    signals: { length: g.signals.length / 3, attributes: { getPosition: g.signalAttr } },
     incidents: (v?.incidents ?? []).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved"),
     ids: g.ids,
     signalIds: g.signalIds,
+    stamp: nextStamp(),
   };
 }
 
@@ -82,6 +96,9 @@ export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
     new PathLayer({
       id: "traffic-segments",
       data: b.segments,
+      // New values keep the geometry: only colours and widths are uploaded again.
+      dataComparator: sameGeometry,
+      updateTriggers: { getColor: b.stamp, getWidth: b.stamp },
       _pathType: "open",
       widthUnits: "pixels",
       widthMinPixels: 2,

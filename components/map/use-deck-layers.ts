@@ -3,7 +3,7 @@ import { useMemo } from "react";
 import type { Layer, PickingInfo } from "@deck.gl/core";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy-layers";
-import { labelLayer, type LabelFeature } from "./label-layers";
+import { characterSetOf, labelLayer, labelsAt, type LabelFeature } from "./label-layers";
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick, type CoverageKind } from "./safety-layers";
 import { trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./traffic-layers";
 import type { useMapData } from "./use-map-data";
@@ -31,7 +31,9 @@ export function useDeckLayers(
   const sb = useMemo(() => (sg ? safetyBinary(sg, data.safety.values, coverage, glyphs) : null), [sg, data.safety.values, coverage, glyphs]);
 
   const zoomStep = Math.floor(opts.zoom * 2) / 2;
-  const visibleLabels = useMemo(() => opts.labels.filter((l) => zoomStep >= l.minZoom), [opts.labels, zoomStep]);
+  const visibleLabels = useMemo(() => labelsAt(opts.labels, zoomStep), [opts.labels, zoomStep]);
+  // Every label's characters: the font atlas is built once, not at each zoom step.
+  const labelChars = useMemo(() => characterSetOf(opts.labels.map((l) => l.text)), [opts.labels]);
 
   const layers = useMemo(() => {
     const out: Layer[] = [];
@@ -45,9 +47,9 @@ export function useDeckLayers(
     out.push(...e.filter((l) => l.id !== "energy-cells" && l.id !== "energy-feeders"));
     out.push(...s.filter((l) => l.id !== "safety-coverage"));
     out.push(...t.filter((l) => l.id !== "traffic-segments"));
-    out.push(labelLayer(visibleLabels, { large: opts.large }));
+    out.push(labelLayer(visibleLabels, { large: opts.large, characterSet: labelChars }));
     return out;
-  }, [tb, eb, sb, opts.active, zoomStep, opts.selectedId, visibleLabels, opts.large]);
+  }, [tb, eb, sb, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
 
   /** The feature id under a click, if any. */
   const pick = (info: PickingInfo): string | null => {

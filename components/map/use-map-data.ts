@@ -23,8 +23,11 @@ export function chunkOf(t: number, from: number, to: number): [string, string] {
 }
 /** Live energy and safety events refresh the layer's snapshot at most this often. */
 const REFRESH_MS = 1500;
-/** Traffic updates are drawn in batches at most this often. */
-const FLUSH_MS = 250;
+/**
+ * Traffic updates are drawn in batches at most this often. Each batch redraws the whole map
+ * (base map and every layer): four times a second kept a software renderer busy all the time.
+ */
+const FLUSH_MS = 750;
 
 /**
  * Server-sent events from /api/stream: `traffic` batches patch the traffic values in place,

@@ -11,6 +11,9 @@ import { useDeckLayers } from "./use-deck-layers";
 import { KpiStrip } from "./kpi-strip";
 import { Legend } from "./legend";
 import { stationGlyphs } from "./city-map";
+import type { LabelFeature } from "./label-layers";
+
+const NO_LABELS: LabelFeature[] = [];
 
 /** The layer sets the wall cycles through, in order. */
 export const WALL_LAYER_CYCLE: MapLayerId[][] = [["traffic"], ["energy"], ["safety"], ["traffic", "energy", "safety"]];
@@ -50,7 +53,7 @@ export default function Wall() {
   const data = useMapData(all, { live: true });
   const [zoom, setZoom] = useState(11);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
-  const { layers } = useDeckLayers(data, { active: visible, zoom, selectedId: null, coverage: "police", labels: labels.data?.labels ?? [], glyphs, large: true });
+  const { layers } = useDeckLayers(data, { active: visible, zoom, selectedId: null, coverage: "police", labels: labels.data?.labels ?? NO_LABELS, glyphs, large: true });
   const kpis = useQuery(kpisQuery(null));
 
   const mapRef = useRef<MapLibreMap | null>(null);
