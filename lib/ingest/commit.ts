@@ -83,7 +83,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
   const dead: { i: number; base: DeadLetterBase; refusal: Refusal }[] = [];
   const accepted: { i: number; cand: Candidate & { kind: "reading" } }[] = [];
   const lastSeq = new Map<string, number>();
-  const inBatch = new Map<string, { hash: string; acceptedIndex: number }>();
+  const inBatch = new Map<string, { hash: Uint8Array; acceptedIndex: number }>();
   const dupOfBatch: { i: number; acceptedIndex: number; device: string; seq: number }[] = [];
 
   cands.forEach((c, i) => {
@@ -101,21 +101,21 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
     // Signed readings were verified with the key the intake saw; it must still be the device's key.
     if (c.key && !sameBytes(c.key, row.public_key)) return no("revoked_key", `the key device ${r.device} signed with was rotated or revoked while the reading was in flight`, "signature");
     const k = `${r.device}\u0000${r.seq}`;
-    const h = hex(r.payloadHash);
     const last = lastSeq.get(r.device) ?? row.last_seq;
     if (r.seq > last) {
       lastSeq.set(r.device, r.seq);
-      inBatch.set(k, { hash: h, acceptedIndex: accepted.length });
+      inBatch.set(k, { hash: r.payloadHash, acceptedIndex: accepted.length });
       accepted.push({ i, cand: c });
       return;
     }
+    const h = hex(r.payloadHash);
     const before = existing.get(k);
     if (before && before.hash === h) {
       outcomes[i] = { status: "accepted", leafIndex: before.leaf, duplicate: true, device: r.device, seq: r.seq };
       return;
     }
     const same = inBatch.get(k);
-    if (same && same.hash === h) {
+    if (same && sameBytes(same.hash, r.payloadHash)) {
       dupOfBatch.push({ i, acceptedIndex: same.acceptedIndex, device: r.device, seq: r.seq });
       return;
     }

@@ -9,7 +9,7 @@ import { arrayElementSpans } from "./json-spans";
 import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type Outcome, type Source } from "./commit";
 import { refuse, type Refusal } from "./refusal";
 import { createVerifier, type VerifyItem, type Verifier } from "./verifier";
-import type { AcceptedReading } from "./store-readings";
+import { prepareReadingRows, type AcceptedReading } from "./store-readings";
 
 export type { Outcome, Source } from "./commit";
 
@@ -43,6 +43,14 @@ export type IntakeStats = { accepted: number; duplicates: number; refused: Recor
 type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e: Error): void; done: boolean };
 
 const enc = new TextEncoder();
+
+/**
+ * A large batch is checked in slices with the event loop let through in between, so the
+ * writer's commit (and other I/O) goes on while it is checked: the database is not left
+ * waiting behind one batch's hashing.
+ */
+const YIELD_EVERY = 128;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The intake: every transport (HTTP, MQTT) hands raw messages here. Each message is
@@ -236,7 +244,9 @@ export class Intake {
     }
     const ok = await this.verify({ device: e.device, key: dev!.publicKey!, message: bytes, signature: p.signature });
     if (!ok) return { kind: "refusal", refusal: { ...refuse("bad_signature", `the signature does not verify with device ${e.device}'s registered key`, "signature"), device: e.device, department: dev!.departmentId }, ...b };
-    return { kind: "reading", reading: { ...e, payloadHash: payloadHashOf(bytes), signature: p.signature }, key: dev!.publicKey, ...b, departmentId: dev!.departmentId };
+    const reading: AcceptedReading = { ...e, payloadHash: payloadHashOf(bytes), signature: p.signature };
+    reading.prepared = prepareReadingRows(reading);
+    return { kind: "reading", reading, key: dev!.publicKey, ...b, departmentId: dev!.departmentId };
   }
 
   private async prepareBatch(raw: Uint8Array, base: DeadLetterBase, ctx: MessageContext): Promise<{ gateway: string | null; whole: boolean; cands: Candidate[] }> {
@@ -275,6 +285,7 @@ export class Intake {
     const hashes: Uint8Array[] = [];
     const bytesOf: Uint8Array[] = [];
     for (let i = 0; i < w.readings.length; i++) {
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
       const p = parseSignedEnvelope(w.readings[i], Number.POSITIVE_INFINITY);
       if (isRefusal(p)) {
         const path = `readings.${i}${p.path && p.path !== "(root)" ? `.${p.path}` : ""}`;
@@ -317,6 +328,7 @@ export class Intake {
     });
     const cands: Candidate[] = [];
     for (let i = 0; i < parsedReadings.length; i++) {
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
       const p = parsedReadings[i];
       const e = p.envelope;
       if (Date.parse(e.observedAt) > now + MAX_CLOCK_SKEW_MS) {
@@ -329,7 +341,9 @@ export class Intake {
         cands.push({ ...baseFor(i, e.device), kind: "refusal", refusal: no });
         continue;
       }
-      cands.push({ ...baseFor(i, e.device), kind: "reading", reading: { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof }, key: null, batch });
+      const reading: AcceptedReading = { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof };
+      reading.prepared = prepareReadingRows(reading);
+      cands.push({ ...baseFor(i, e.device), kind: "reading", reading, key: null, batch });
     }
     return { gateway: w.gateway, whole: false, cands };
   }

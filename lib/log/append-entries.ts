@@ -10,7 +10,17 @@ export type NewEntry = {
   /** Domain row the entry records, for the audit to find it */
   refTable: string;
   refId: string;
+  /**
+   * The leaf row's fields after leaf_index as COPY text (see leafCopyText), when the caller
+   * computed them ahead of the transaction (they do not depend on the leaf index).
+   */
+  copyText?: string;
 };
+
+/** A leaf row's COPY text after its leaf index: kind, entry, leaf hash, ref table, ref id. */
+export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "refId">): string {
+  return `${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${copyByteaField(leafHash(nodeSha256, e.bytes))}\t${copyTextField(e.refTable)}\t${copyTextField(e.refId)}`;
+}
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
@@ -37,7 +47,7 @@ export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Pr
     let data = "";
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];
-      data += `${start + i}\t${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${copyByteaField(leafHash(nodeSha256, e.bytes))}\t${copyTextField(e.refTable)}\t${copyTextField(e.refId)}\n`;
+      data += `${start + i}\t${e.copyText ?? leafCopyText(e)}\n`;
     }
     await tx.copyIn("ledger_leaf", LEAF_COLUMNS, data);
     return start;
