@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Sql } from "../db/sql";
-import { appendLeafHashes, compactRangeRoot, EMPTY_COMPACT_RANGE, type CompactRange } from "../ledger/compact-range";
+import { emptyRoot, nodeHash } from "../ledger/merkle";
 import { bytesEqual, toHex } from "../ledger/encoding";
 import { decodeEntry } from "../ledger/entries";
 import { webCryptoEd25519 } from "../ledger/ed25519";
@@ -10,6 +10,8 @@ import { ed25519CosignatureVerifier, validCosignatures } from "../ledger/cosigna
 import { nodeSha256 } from "./node-hasher";
 import { parseCopyText } from "../db/copy-text";
 import { canonicalEnvelope, canonicalReadingEntry } from "./reading-canonical";
+import { createAuditPool } from "./audit-pool";
+import { isoFromMs, type RangeResult } from "./audit-rows.mjs";
 
 export type Discrepancy = { table: string; id: string; leafIndex: number | null; what: string };
 export type AuditReport = {
@@ -31,18 +33,32 @@ export type AuditOptions = {
   onProgress?: (done: number, total: number) => void;
   /** Stop collecting after this many discrepancies (the count keeps going). */
   maxReported?: number;
+  /** Worker threads for the row checks (default: one per core; 0 checks on this thread). */
+  threads?: number;
 };
 
-// One row of the audit's COPY: the leaf, its entry's hash computed by the database, and the
-// domain row the entry records. Byte fields travel as hex (no line breaks, unlike base64).
-const COLUMNS = `l.leaf_index, l.kind, CASE WHEN l.kind <> 'reading.v1' THEN encode(l.entry, 'hex') END,
-  encode(sha256('\\x00'::bytea || l.entry), 'hex'), encode(l.leaf_hash, 'hex'), l.ref_id,
-  r.id, r.dataset_id, r.device_id, r.seq, (extract(epoch from r.observed_at) * 1000)::int8, r.lon, r.lat, r.payload::text,
-  encode(r.payload_hash, 'hex'), encode(r.signature, 'hex'),
-  g.gateway_device_id, encode(g.batch_root, 'hex'), encode(g.signature, 'hex')`;
-const F = { index: 0, kind: 1, entryHex: 2, entryHash: 3, leafHash: 4, refId: 5, rId: 6, dataset: 7, device: 8, seq: 9, observedMs: 10, lon: 11, lat: 12, payload: 13, payloadHash: 14, signature: 15, gDevice: 16, gRoot: 17, gSignature: 18 } as const;
+// The audit reads each leaf-index range as two COPY texts, ledger rows and reading rows,
+// both in leaf order (two range scans instead of a join: cheaper for the database, and a
+// server runs both at once). The database hashes each stored entry (SHA-256 of 0x00 ||
+// entry, RFC 9162's leaf hash) and says whether the stored leaf hash equals it. Hashes
+// travel as hex and signatures as base64 without line breaks, as the entry writes them;
+// absent values as empty strings (as the entry leaves out an absent gateway), so that a
+// plain row has no COPY escape at all. Column order: audit-rows.mjs.
+const ledgerSelect = (from: number, to: number) =>
+  `SELECT leaf_index, kind, e, encode(h, 'hex'), h = leaf_hash, ref_id FROM (
+     SELECT l.leaf_index, l.kind, CASE WHEN l.kind <> 'reading.v1' THEN encode(l.entry, 'hex') ELSE '' END AS e,
+            sha256('\\x00'::bytea || l.entry) AS h, l.leaf_hash, coalesce(l.ref_id, '') AS ref_id
+       FROM ledger_leaf l WHERE l.leaf_index >= ${from} AND l.leaf_index < ${to} ORDER BY l.leaf_index OFFSET 0) s`;
+const b64 = (col: string) => `coalesce(replace(encode(${col}, 'base64'), E'\\n', ''), '')`;
+const readingSelect = (from: number, to: number) =>
+  `SELECT r.leaf_index, r.id, r.dataset_id, r.device_id, r.seq, (extract(epoch from r.observed_at) * 1000)::int8, r.lon, r.lat,
+          r.payload::text, encode(r.payload_hash, 'hex'), ${b64("r.signature")},
+          coalesce(g.gateway_device_id, ''), coalesce(encode(g.batch_root, 'hex'), ''), ${b64("g.signature")}
+     FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
+    WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to} ORDER BY r.leaf_index`;
+const L = { index: 0, kind: 1, entryHex: 2, entryHash: 3, leafHashOk: 4, refId: 5 } as const;
+const R = { index: 0, id: 1, dataset: 2, device: 3, seq: 4, observedMs: 5, lon: 6, lat: 7, payload: 8, payloadHash: 9, signature: 10, gDevice: 11, gRoot: 12, gSignature: 13 } as const;
 const hexBytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
-const hexToBase64 = (h: string) => Buffer.from(h, "hex").toString("base64");
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -50,6 +66,16 @@ function diffFields(a: Record<string, unknown>, b: Record<string, unknown>): str
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).join(", ") || "bytes";
 }
+
+/** Root of the perfect subtrees `hashes` (left to right) of a tree: RFC 9162's fold from the right. */
+function foldRoot(hashes: readonly Uint8Array[]): Uint8Array {
+  if (hashes.length === 0) return emptyRoot(nodeSha256);
+  let h = hashes[hashes.length - 1];
+  for (let i = hashes.length - 2; i >= 0; i--) h = nodeHash(nodeSha256, hashes[i], h);
+  return h;
+}
+
+const split32 = (b: Uint8Array) => Array.from({ length: b.length / 32 }, (_, i) => b.subarray(32 * i, 32 * i + 32));
 
 /**
  * Recomputes every leaf from the stored domain rows and every checkpoint root from the
@@ -81,171 +107,202 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     const k = Number(c.checkpoint_size);
     cosigBySize.set(k, [...(cosigBySize.get(k) ?? []), c]);
   }
+  const cpSizes = checkpoints.map((c) => Number(c.size));
 
-  let range: CompactRange = EMPTY_COMPACT_RANGE;
+  // The tree so far: the perfect subtrees of [0, treeSize), left to right.
+  let tree: Uint8Array[] = [];
+  let treeSize = 0;
   let cpIdx = 0;
   let readings = 0;
-  const checkCheckpointsUpTo = async (size: number) => {
-    while (cpIdx < checkpoints.length && Number(checkpoints[cpIdx].size) <= size) {
-      const cp = checkpoints[cpIdx++];
-      const cpSize = Number(cp.size);
-      if (cpSize !== range.size) {
-        report({ table: "checkpoint", id: String(cpSize), leafIndex: null, what: `checkpoint size ${cpSize} is beyond the ${range.size} leaves stored` });
-        continue;
+  let expected = 0;
+
+  const checkCheckpoint = async (cp: (typeof checkpoints)[number], root: Uint8Array) => {
+    const cpSize = Number(cp.size);
+    if (!bytesEqual(root, u8(cp.root_hash))) {
+      report({ table: "checkpoint", id: String(cpSize), leafIndex: cpSize - 1, what: `root ${toHex(u8(cp.root_hash))} differs from the root recomputed from the leaves ${toHex(root)}` });
+    }
+    try {
+      const opened = await openCheckpoint(cp.note, [logVerifier]);
+      if (opened.checkpoint.size !== cpSize || !bytesEqual(opened.checkpoint.root, root)) {
+        report({ table: "checkpoint", id: String(cpSize), leafIndex: null, what: `signed note says size ${opened.checkpoint.size} root ${toHex(opened.checkpoint.root)}, recomputed root ${toHex(root)}` });
       }
-      const root = compactRangeRoot(nodeSha256, range);
-      if (!bytesEqual(root, u8(cp.root_hash))) {
-        report({ table: "checkpoint", id: String(cpSize), leafIndex: cpSize - 1, what: `root ${toHex(u8(cp.root_hash))} differs from the root recomputed from the leaves ${toHex(root)}` });
+      const lines = (cosigBySize.get(cpSize) ?? []).map((c) => c.line);
+      const sigs = lines.length ? parseNote(`${opened.text}\n${lines.map((l) => `${l}\n`).join("")}`).signatures : [];
+      const valid = await validCosignatures(opened.text, sigs, witnessVerifiers).catch((e: Error) => {
+        report({ table: "cosignature", id: String(cpSize), leafIndex: null, what: e.message });
+        return [];
+      });
+      if (lines.length && valid.length !== lines.length) {
+        report({ table: "cosignature", id: String(cpSize), leafIndex: null, what: `${lines.length - valid.length} of ${lines.length} cosignatures are not from a known witness key` });
       }
-      try {
-        const opened = await openCheckpoint(cp.note, [logVerifier]);
-        if (opened.checkpoint.size !== cpSize || !bytesEqual(opened.checkpoint.root, root)) {
-          report({ table: "checkpoint", id: String(cpSize), leafIndex: null, what: `signed note says size ${opened.checkpoint.size} root ${toHex(opened.checkpoint.root)}, recomputed root ${toHex(root)}` });
-        }
-        const lines = (cosigBySize.get(cpSize) ?? []).map((c) => c.line);
-        const sigs = lines.length ? parseNote(`${opened.text}\n${lines.map((l) => `${l}\n`).join("")}`).signatures : [];
-        const valid = await validCosignatures(opened.text, sigs, witnessVerifiers).catch((e: Error) => {
-          report({ table: "cosignature", id: String(cpSize), leafIndex: null, what: e.message });
-          return [];
-        });
-        if (lines.length && valid.length !== lines.length) {
-          report({ table: "cosignature", id: String(cpSize), leafIndex: null, what: `${lines.length - valid.length} of ${lines.length} cosignatures are not from a known witness key` });
-        }
-      } catch (e) {
-        report({ table: "checkpoint", id: String(cpSize), leafIndex: null, what: `signed note does not verify: ${(e as Error).message}` });
-      }
+    } catch (e) {
+      report({ table: "checkpoint", id: String(cpSize), leafIndex: null, what: `signed note does not verify: ${(e as Error).message}` });
     }
   };
 
-  const chunk = opts.chunk ?? 20_000;
-  let expected = 0;
-  // The database hashes each stored entry (SHA-256 of 0x00 || entry, RFC 9162's leaf hash)
-  // and rows come as COPY text: per-row result objects are what limits a bulk read, most of
-  // all on PGlite. Reading entries are rebuilt from their rows here and compared by leaf
-  // hash; an entry travels whole only when it is not a reading or on a mismatch.
-  // Chunks are leaf-index ranges, so several can be fetched at once: on a server the
-  // database works on the next ranges while this process checks the current one (PGlite
-  // runs them one after the other anyway).
-  const fetchRange = (from: number) =>
-    sql
-      .copyOut(
-        `SELECT ${COLUMNS} FROM ledger_leaf l LEFT JOIN reading r ON r.leaf_index = l.leaf_index
-           LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
-          WHERE l.leaf_index >= ${Math.trunc(from)} AND l.leaf_index < ${Math.trunc(from + chunk)} ORDER BY l.leaf_index`,
-      )
-      .then(parseCopyText);
   const storedEntry = async (index: number) =>
     u8((await sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [index]))[0].entry);
+
+  // The full check of one leaf, for the rows the fast path (audit-rows.mjs) did not pass:
+  // it names what differs.
+  const checkLeaf = async (index: number, ledgerLine: string, readingLine: string | null) => {
+    const l = parseCopyText(ledgerLine)[0];
+    if (l[L.leafHashOk] !== "t") {
+      report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `stored leaf hash differs from SHA-256 of the stored entry` });
+    }
+    if (l[L.kind] !== "reading.v1") {
+      try {
+        decodeEntry(hexBytes(l[L.entryHex] ?? ""));
+      } catch (e) {
+        report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
+      }
+      return;
+    }
+    const row = readingLine === null ? null : parseCopyText(readingLine)[0];
+    if (row === null) {
+      report({ table: "reading", id: l[L.refId] || "?", leafIndex: index, what: "the reading of this leaf is missing" });
+      return;
+    }
+    const id = row[R.id]!;
+    let values: Record<string, number | string | boolean>;
+    try {
+      values = JSON.parse(row[R.payload] ?? "null") as Record<string, number | string | boolean>;
+    } catch {
+      report({ table: "reading", id, leafIndex: index, what: "payload is not JSON" });
+      return;
+    }
+    const envelope = {
+      device: row[R.device]!,
+      dataset: row[R.dataset]!,
+      seq: Number(row[R.seq]),
+      observedAt: isoFromMs(Number(row[R.observedMs])),
+      location: [Number(row[R.lon]), Number(row[R.lat])] as [number, number],
+      values,
+    };
+    const payloadHashHex = row[R.payloadHash] ?? "";
+    let payloadOk = false;
+    try {
+      payloadOk = crypto.hash("sha256", canonicalEnvelope(envelope), "hex") === payloadHashHex;
+    } catch {
+      payloadOk = false;
+    }
+    if (!payloadOk) {
+      report({ table: "reading", id, leafIndex: index, what: "payload, location, time or device differ from what was signed (payload hash mismatch)" });
+    }
+    // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures),
+    // built from the hex columns directly; its canonical form is the RFC 8785 one
+    // (reading-canonical.test.ts checks that against the generic canonicaliser).
+    const gDevice = row[R.gDevice];
+    const rebuilt = canonicalReadingEntry({
+      kind: "reading.v1",
+      dataset: envelope.dataset,
+      device: envelope.device,
+      seq: envelope.seq,
+      observedAt: envelope.observedAt,
+      payloadHash: payloadHashHex,
+      signature: row[R.signature] ?? "",
+      ...(gDevice ? { gateway: { device: gDevice, batchRoot: row[R.gRoot] ?? "", signature: row[R.gSignature] ?? "" } } : {}),
+    });
+    // RFC 9162 leaf hash: SHA-256 of 0x00 || entry (a NUL character is the byte 0x00 in UTF-8).
+    if (crypto.hash("sha256", "\u0000" + rebuilt, "hex") !== l[L.entryHash]) {
+      let what = "entry bytes differ from the reading row";
+      if (discrepancies.length < (opts.maxReported ?? 1000)) {
+        try {
+          const stored = decodeEntry(await storedEntry(index)) as Record<string, unknown>;
+          what = `ledger entry differs from the reading row in: ${diffFields(stored, JSON.parse(rebuilt) as Record<string, unknown>)}`;
+        } catch (e) {
+          what = `ledger entry is not a valid reading.v1 entry: ${(e as Error).message}`;
+        }
+      }
+      report({ table: "reading", id, leafIndex: index, what });
+    }
+  };
+
+  // Ranges of `chunk` leaves (a power of two, so that each range is a perfect subtree of the
+  // whole tree) are fetched ahead and checked on worker threads, each returning its leaf
+  // hashes, the hashes of its part of the tree at every checkpoint inside it, and the rows
+  // it could not pass; this thread then walks the tree and the checkpoints in order.
+  const chunk = 2 ** Math.max(0, Math.floor(Math.log2(Math.max(1, opts.chunk ?? 16_384))));
   const [{ end }] = await sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf`);
-  const depth = sql.mode === "server" ? 3 : 1;
-  const queue: Promise<(string | null)[][]>[] = [];
+  const pool = createAuditPool({ threads: opts.threads });
+  const cutsIn = (from: number) => cpSizes.filter((s) => s > from && s <= from + chunk);
+  const fetchRange = async (from: number): Promise<RangeResult> => {
+    const to = from + chunk;
+    const [ledger, reading] =
+      sql.mode === "server"
+        ? await Promise.all([sql.copyOut(ledgerSelect(from, to)), sql.copyOut(readingSelect(from, to))])
+        : [await sql.copyOut(ledgerSelect(from, to)), await sql.copyOut(readingSelect(from, to))];
+    return pool.run({ from, chunk, ledger, reading, cuts: cutsIn(from) });
+  };
+  const depth = Math.max(2, pool.threads + (sql.mode === "server" ? 2 : 1));
+  const queue: Promise<RangeResult>[] = [];
   let nextFrom = 0;
   const refill = () => {
     while (queue.length < depth && nextFrom < Number(end)) {
-      queue.push(fetchRange(nextFrom));
+      const p = fetchRange(nextFrom);
+      p.catch(() => {}); // awaited in order below; this only keeps an early failure from being unhandled
+      queue.push(p);
       nextFrom += chunk;
     }
   };
-  refill();
-  while (queue.length) {
-    const rows = await queue.shift()!;
-    refill();
-    if (rows.length === 0) continue;
-    const hashes: Uint8Array[] = [];
-    for (const row of rows) {
-      const index = Number(row[F.index]);
-      if (index !== expected) {
-        report({ table: "ledger_leaf", id: String(expected), leafIndex: expected, what: `leaves ${expected}..${index - 1} are missing` });
-        // The tree cannot be recomputed past a hole; stop here and report what was checked.
-        await checkCheckpointsUpTo(range.size);
-        return finish();
-      }
-      expected++;
-      const entryHash = row[F.entryHash]!;
-      const h = hexBytes(entryHash);
-      if (entryHash !== row[F.leafHash]) {
-        report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `stored leaf hash differs from SHA-256 of the stored entry` });
-      }
-      hashes.push(h);
-      if (row[F.kind] === "reading.v1") {
-        readings++;
-        if (row[F.rId] === null) {
-          report({ table: "reading", id: row[F.refId] ?? "?", leafIndex: index, what: "the reading of this leaf is missing" });
-          continue;
-        }
-        const envelope = {
-          device: row[F.device]!,
-          dataset: row[F.dataset]!,
-          seq: Number(row[F.seq]),
-          observedAt: new Date(Number(row[F.observedMs])).toISOString(),
-          location: [Number(row[F.lon]), Number(row[F.lat])] as [number, number],
-          values: JSON.parse(row[F.payload]!) as Record<string, number | string | boolean>,
-        };
-        const id = row[F.rId]!;
-        const payloadHashHex = row[F.payloadHash]!;
-        if (crypto.hash("sha256", canonicalEnvelope(envelope), "hex") !== payloadHashHex) {
-          report({ table: "reading", id, leafIndex: index, what: "payload, location, time or device differ from what was signed (payload hash mismatch)" });
-        }
-        // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures),
-        // built from the hex columns directly; its canonical form is the RFC 8785 one
-        // (reading-canonical.test.ts checks that against the generic canonicaliser).
-        const gDevice = row[F.gDevice];
-        const rebuilt = canonicalReadingEntry({
-          kind: "reading.v1",
-          dataset: envelope.dataset,
-          device: envelope.device,
-          seq: envelope.seq,
-          observedAt: envelope.observedAt,
-          payloadHash: payloadHashHex,
-          signature: hexToBase64(row[F.signature]!),
-          ...(gDevice ? { gateway: { device: gDevice, batchRoot: row[F.gRoot]!, signature: hexToBase64(row[F.gSignature]!) } } : {}),
-        });
-        // RFC 9162 leaf hash: SHA-256 of 0x00 || entry (a NUL character is the byte 0x00 in UTF-8).
-        if (crypto.hash("sha256", "\u0000" + rebuilt, "hex") !== entryHash) {
-          const entry = await storedEntry(index);
-          let what = "entry bytes differ from the reading row";
-          try {
-            const stored = decodeEntry(entry) as Record<string, unknown>;
-            what = `ledger entry differs from the reading row in: ${diffFields(stored, JSON.parse(rebuilt) as Record<string, unknown>)}`;
-          } catch (e) {
-            what = `ledger entry is not a valid reading.v1 entry: ${(e as Error).message}`;
-          }
-          report({ table: "reading", id, leafIndex: index, what });
-        }
-      } else {
-        try {
-          decodeEntry(hexBytes(row[F.entryHex]!));
-        } catch (e) {
-          report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
-        }
-      }
-    }
-    // Advance the tree leaf by leaf across checkpoint boundaries inside this chunk.
-    let i = 0;
-    while (i < hashes.length) {
-      const nextCp = cpIdx < checkpoints.length ? Number(checkpoints[cpIdx].size) : Infinity;
-      const take = Math.min(hashes.length - i, Math.max(0, nextCp - range.size));
-      if (take > 0) {
-        range = appendLeafHashes(nodeSha256, range, hashes.slice(i, i + take));
-        i += take;
-      }
-      if (range.size === nextCp) await checkCheckpointsUpTo(range.size);
-      else if (take === 0) break;
-    }
-    opts.onProgress?.(expected, Number(total));
-  }
-  await checkCheckpointsUpTo(range.size);
-  const orphans = await sql.query<{ id: number; leaf_index: number }>(
-    `SELECT r.id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE l.leaf_index IS NULL LIMIT 100`,
-  );
-  for (const o of orphans) report({ table: "reading", id: String(o.id), leafIndex: Number(o.leaf_index), what: "reading points at a leaf that does not exist" });
-  return finish();
 
-  function finish(): AuditReport {
-    // Checkpoints past the stored leaves were reported above; any left were never reached.
+  try {
+    // Checkpoints of the empty tree.
+    while (cpIdx < cpSizes.length && cpSizes[cpIdx] <= 0) await checkCheckpoint(checkpoints[cpIdx++], foldRoot([]));
+    refill();
+    while (queue.length) {
+      const res = await queue.shift()!;
+      refill();
+      if (res.firstIndex === null) continue;
+      if (expected !== res.from || res.n === 0) {
+        report({ table: "ledger_leaf", id: String(expected), leafIndex: expected, what: `leaves ${expected}..${res.firstIndex - 1} are missing` });
+        // The tree cannot be recomputed past a hole; stop here and report what was checked.
+        return await finish();
+      }
+      for (const d of res.deferred) await checkLeaf(d.index, d.ledger, d.reading);
+      for (const line of res.extra) {
+        const [idx, id] = line.split("\t");
+        if (Number(idx) < res.from + res.n) report({ table: "reading", id, leafIndex: Number(idx), what: "a second reading row points at this leaf" });
+      }
+      readings += res.readings;
+      expected = res.from + res.n;
+      const cuts = new Map(res.cuts.map((c) => [c.size, split32(c.hashes)]));
+      while (cpIdx < cpSizes.length && cpSizes[cpIdx] <= expected) {
+        const size = cpSizes[cpIdx];
+        const part = size === treeSize ? [] : cuts.get(size);
+        if (!part) throw new Error(`audit: no tree state for checkpoint ${size}`);
+        await checkCheckpoint(checkpoints[cpIdx++], foldRoot([...tree, ...part]));
+      }
+      if (res.n === chunk) {
+        // Append the range's perfect subtree, merging equal neighbours as a binary counter carries.
+        let h = cuts.get(expected)![0];
+        for (let s = treeSize / chunk; s % 2 === 1; s = (s - 1) / 2) h = nodeHash(nodeSha256, tree.pop()!, h);
+        tree.push(h);
+      } else {
+        tree = [...tree, ...cuts.get(expected)!];
+      }
+      treeSize = expected;
+      if (res.gapAt !== null) {
+        report({ table: "ledger_leaf", id: String(expected), leafIndex: expected, what: `leaves ${expected}..${res.gapAt - 1} are missing` });
+        return await finish();
+      }
+      opts.onProgress?.(expected, Number(total));
+    }
+    const orphans = await sql.query<{ id: number; leaf_index: number }>(
+      `SELECT r.id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE l.leaf_index IS NULL LIMIT 100`,
+    );
+    for (const o of orphans) report({ table: "reading", id: String(o.id), leafIndex: Number(o.leaf_index), what: "reading points at a leaf that does not exist" });
+    return await finish();
+  } finally {
+    await Promise.allSettled(queue);
+    await pool.close();
+  }
+
+  async function finish(): Promise<AuditReport> {
+    // Checkpoints past the leaves checked: beyond what is stored, or past a hole.
     for (; cpIdx < checkpoints.length; cpIdx++) {
-      const s = Number(checkpoints[cpIdx].size);
-      report({ table: "checkpoint", id: String(s), leafIndex: null, what: `checkpoint size ${s} is beyond the ${range.size} leaves checked` });
+      const s = cpSizes[cpIdx];
+      report({ table: "checkpoint", id: String(s), leafIndex: null, what: `checkpoint size ${s} is beyond the ${treeSize} leaves checked` });
     }
     return {
       ok: count === 0,

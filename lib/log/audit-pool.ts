@@ -1,0 +1,72 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { verifyRange, type RangeJob, type RangeResult } from "./audit-rows.mjs";
+
+/** Runs the audit's range checks (audit-rows.mjs) on worker threads, or on this thread. */
+export interface AuditPool {
+  run(job: RangeJob): Promise<RangeResult>;
+  /** Worker threads in use; 0 means the checks run on the calling thread. */
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+/** The worker's file: plain JavaScript beside this module, found from the project root. */
+export function defaultAuditWorkerPath(): string {
+  return path.resolve(process.cwd(), "lib/log/audit-worker.mjs");
+}
+
+export function inlineAuditPool(): AuditPool {
+  return {
+    threads: 0,
+    run: async (job) => verifyRange(job),
+    async close() {},
+  };
+}
+
+type Pending = { resolve(r: RangeResult): void; reject(e: Error): void };
+
+/**
+ * `threads` workers (default: one per core), each given the next job when it is the least
+ * busy. Falls back to this thread when the worker file is missing; a worker that dies fails
+ * its jobs (the audit then fails and says why).
+ */
+export function createAuditPool(opts: { threads?: number; workerPath?: string } = {}): AuditPool {
+  const threads = Math.max(0, opts.threads ?? os.availableParallelism());
+  const file = opts.workerPath ?? defaultAuditWorkerPath();
+  if (threads === 0 || !fs.existsSync(file)) return inlineAuditPool();
+  let nextId = 1;
+  const slots = Array.from({ length: threads }, () => {
+    const worker = new Worker(file);
+    const pending = new Map<number, Pending>();
+    const fail = (e: Error) => {
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    };
+    worker.on("message", (m: { id: number; result?: RangeResult; error?: string }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new Error(`audit worker: ${m.error}`));
+      else p.resolve(m.result!);
+    });
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`audit worker exited with code ${code}`)));
+    return { worker, pending };
+  });
+  return {
+    threads,
+    run(job) {
+      const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+      const id = nextId++;
+      return new Promise<RangeResult>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage({ id, job });
+      });
+    },
+    async close() {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
