@@ -30,7 +30,9 @@ let sodiumLoaded: Sodium | null | undefined;
 export function sodiumNative(): Sodium | null {
   if (sodiumLoaded !== undefined) return sodiumLoaded;
   try {
-    const s = createRequire(path.join(process.cwd(), "package.json"))("sodium-native") as Sodium;
+    // Loaded at run time from node_modules (a native addon), out of the bundler's sight.
+    const name = ["sodium", "native"].join("-");
+    const s = createRequire(path.join(process.cwd(), "package.json"))(name) as Sodium;
     sodiumLoaded = typeof s.crypto_sign_verify_detached === "function" ? s : null;
   } catch {
     sodiumLoaded = null;
