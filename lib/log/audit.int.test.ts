@@ -88,6 +88,38 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
       expect.objectContaining({ table: "reading", id: `${victim.device_id}:${victim.seq}`, leafIndex: Number(victim.leaf_index), what: "the reading of this leaf is missing" }),
     );
   });
+
+  // The row checks run on worker threads with shortcuts (no JSON.parse of flat payloads, the
+  // time formatted by hand, signatures as base64 from the database): each must still catch these.
+  it("names a reading whose time, signature, payload type or escaped text changed, on worker threads and on this thread", async () => {
+    const victims = await db.sql.query<{ id: number; leaf_index: number; seq: number }>(`SELECT id, leaf_index, seq FROM reading WHERE seq IN (2100, 2200, 2300, 2400, 2500) ORDER BY seq`);
+    await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only`);
+    try {
+      await db.sql.query(`UPDATE reading SET observed_at = observed_at + interval '1 millisecond' WHERE seq = 2100`);
+      await db.sql.query(`UPDATE reading SET signature = set_byte(signature, 63, (get_byte(signature, 63) + 1) % 256) WHERE seq = 2200`);
+      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{occupancy}', to_jsonb((payload->>'occupancy')::text)) WHERE seq = 2300`);
+      // A value whose text needs escapes (COPY and JSON): such a row takes the full check.
+      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{note}', to_jsonb(E'a"b\\\\c\\td'::text)) WHERE seq = 2400`);
+      await db.sql.query(`UPDATE reading SET lon = lon + 1e-9 WHERE seq = 2500`);
+    } finally {
+      await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);
+    }
+    for (const threads of [undefined, 0]) {
+      const r = await auditLedger(db.sql, { ...opts, threads });
+      for (const [i, what] of [
+        [0, "payload hash mismatch"],
+        [1, "signature"],
+        [2, "payload hash mismatch"],
+        [3, "payload hash mismatch"],
+        [4, "payload hash mismatch"],
+      ] as const) {
+        expect(r.discrepancies).toContainEqual(
+          expect.objectContaining({ table: "reading", id: String(victims[i].id), leafIndex: Number(victims[i].leaf_index), what: expect.stringContaining(what) }),
+        );
+      }
+      expect(r.leaves).toBe(2801);
+    }
+  });
 });
 
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger audit of a deleted leaf on %s", (_n, target) => {
