@@ -31,6 +31,8 @@ export type RangeResult = {
   cuts: { size: number; hashes: Uint8Array }[];
   deferred: { index: number; ledger: string; reading: string | null }[];
   extra: string[];
+  extraLeaves: string[];
 };
 export function verifyRange(job: RangeJob): RangeResult;
 export function isoFromMs(ms: number): string;
+export function canonicalJsonbObject(text: string): string | null;

@@ -116,13 +116,39 @@ function fields(line, n) {
 // A JSON number that ES Number::toString writes back unchanged: no sign on zero, no
 // exponent, no leading or trailing zeros, at most 15 significant digits (so the nearest
 // double prints as the same digits), and within toString's plain notation (1e-6 .. 1e21).
-const SAFE_NUMBER = /^-?(0|[1-9][0-9]{0,20})(\.[0-9]*[1-9])?$/;
+const isDigit = (c) => c >= 48 && c <= 57;
 function safeNumber(t) {
-  if (!SAFE_NUMBER.test(t) || t === "-0") return false;
-  const digits = t.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
-  if (digits.length > 15) return false;
-  // 0.000000x and smaller print in exponent form.
-  return !/^-?0\.000000/.test(t);
+  const n = t.length;
+  let i = t.charCodeAt(0) === 45 ? 1 : 0;
+  if (i >= n) return false;
+  if (t.charCodeAt(i) === 48) {
+    // 0 or 0.xxx (not -0, 00, 0.000001x or trailing zeros)
+    if (i + 1 === n) return i === 0;
+    if (t.charCodeAt(i + 1) !== 46) return false;
+    i += 2;
+    let lead = 0;
+    while (i < n && t.charCodeAt(i) === 48) {
+      lead++;
+      i++;
+    }
+    if (i === n || lead >= 6) return false;
+    const start = i;
+    while (i < n && isDigit(t.charCodeAt(i))) i++;
+    return i === n && t.charCodeAt(n - 1) !== 48 && n - start <= 15;
+  }
+  const intStart = i;
+  while (i < n && isDigit(t.charCodeAt(i))) i++;
+  const intLen = i - intStart;
+  if (intLen === 0 || intLen > 21) return false;
+  if (i === n) {
+    let end = n;
+    while (t.charCodeAt(end - 1) === 48) end--;
+    return end - intStart <= 15;
+  }
+  if (t.charCodeAt(i) !== 46) return false;
+  const fracStart = ++i;
+  while (i < n && isDigit(t.charCodeAt(i))) i++;
+  return i === n && i > fracStart && t.charCodeAt(n - 1) !== 48 && intLen + (n - fracStart) <= 15;
 }
 
 /**
@@ -215,32 +241,43 @@ function readingFine(l, r) {
  *    audit.ts, with their COPY lines; extra: reading lines no ledger row of the range took.
  */
 export function verifyRange({ from, chunk, ledger, reading, cuts }) {
-  const lines = ledger.length ? ledger.split("\n") : [];
-  if (lines.length && lines[lines.length - 1] === "") lines.pop();
-  const rlines = reading.length ? reading.split("\n") : [];
-  if (rlines.length && rlines[rlines.length - 1] === "") rlines.pop();
-
-  const hashes = Buffer.alloc(32 * lines.length);
-  const deferred = [];
+  // Rows come in any order (the SELECTs do not sort): slot them by leaf index.
+  const ledgerAt = new Array(chunk);
+  const readingAt = new Array(chunk);
   const extra = [];
-  let n = 0;
-  let readings = 0;
-  let gapAt = null;
-  let firstIndex = null;
-  let ri = 0;
-  // The reading row of leaf `index`, or null; reading rows of other leaves are set aside.
-  const rIndex = (line) => Number(line.slice(0, line.indexOf("\t")));
-  const readingOf = (index) => {
-    while (ri < rlines.length && rIndex(rlines[ri]) < index) extra.push(rlines[ri++]);
-    if (ri < rlines.length && rIndex(rlines[ri]) === index) {
-      const line = rlines[ri++];
-      // Two reading rows for one leaf: audit.ts names the second.
-      while (ri < rlines.length && rIndex(rlines[ri]) === index) extra.push(rlines[ri++]);
-      return line;
+  const extraLeaves = [];
+  const slot = (text, at, dups) => {
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf("\n", start);
+      if (end < 0) end = text.length;
+      const line = text.slice(start, end);
+      start = end + 1;
+      const k = Number(line.slice(0, line.indexOf("\t"))) - from;
+      if (!(k >= 0 && k < chunk && Number.isInteger(k))) throw new Error(`a row outside leaves ${from}..${from + chunk - 1}: ${line.slice(0, 40)}`);
+      if (at[k] === undefined) at[k] = line;
+      else dups.push(line);
     }
-    return null;
   };
+  slot(ledger, ledgerAt, extraLeaves);
+  slot(reading, readingAt, extra);
 
+  let first = 0;
+  while (first < chunk && ledgerAt[first] === undefined) first++;
+  const firstIndex = first < chunk ? from + first : null;
+  let n = 0;
+  if (first === 0) while (n < chunk && ledgerAt[n] !== undefined) n++;
+  let gapAt = null;
+  if (firstIndex !== null && first > 0) gapAt = firstIndex;
+  else if (n < chunk) {
+    let next = n + 1;
+    while (next < chunk && ledgerAt[next] === undefined) next++;
+    if (next < chunk) gapAt = from + next;
+  }
+
+  const hashes = Buffer.alloc(32 * n);
+  const deferred = [];
+  let readings = 0;
   // Tree: a compact range over [from, from + n), snapshotted at the requested cuts.
   const stack = [];
   const cutList = [];
@@ -255,16 +292,12 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
     cutList.push({ size, hashes: out });
   };
 
-  for (const line of lines) {
-    const tab = line.indexOf("\t");
-    const index = Number(line.slice(0, tab));
-    if (firstIndex === null) firstIndex = index;
-    if (index !== from + n) {
-      gapAt = index;
-      break;
-    }
+  for (let k = 0; k < n; k++) {
+    const index = from + k;
+    const line = ledgerAt[k];
+    const rline = readingAt[k] ?? null;
     const l = fields(line, LEDGER_COLUMNS);
-    const rline = readingOf(index);
+    const tab = line.indexOf("\t");
     const isReading = l !== null ? l[1] === "reading.v1" : line.slice(tab + 1, line.indexOf("\t", tab + 1)) === "reading.v1";
     if (isReading) readings++;
     let fine = false;
@@ -275,24 +308,21 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
     if (!fine) deferred.push({ index, ledger: line, reading: rline });
     // The leaf hash is the database's SHA-256 of the stored entry, as audit.ts uses it.
     const entryHash = l !== null ? l[3] : line.split("\t")[3];
-    if (typeof entryHash !== "string" || hashes.write(entryHash, 32 * n, "hex") !== 32) throw new Error(`leaf ${index}: the database returned no entry hash`);
+    if (typeof entryHash !== "string" || hashes.write(entryHash, 32 * k, "hex") !== 32) throw new Error(`leaf ${index}: the database returned no entry hash`);
     let h = entryHash;
     // Append to the compact range: merge while the new size has trailing ones.
-    for (let s = n; s % 2 === 1; s = (s - 1) / 2) {
+    for (let s = k; s % 2 === 1; s = (s - 1) / 2) {
       node.write(stack.pop(), 1, "hex");
       node.write(h, 33, "hex");
       h = hash("sha256", node, "hex");
     }
     stack.push(h);
-    n++;
-    while (nextCut < want.length && want[nextCut] < from + n) nextCut++;
-    if (nextCut < want.length && want[nextCut] === from + n) {
-      snapshot(from + n);
+    while (nextCut < want.length && want[nextCut] < index + 1) nextCut++;
+    if (nextCut < want.length && want[nextCut] === index + 1) {
+      snapshot(index + 1);
       nextCut++;
     }
   }
   if (!cutList.length || cutList[cutList.length - 1].size !== from + n) snapshot(from + n);
-  // Reading rows past the last leaf checked belong to no leaf of this range.
-  if (gapAt === null) while (ri < rlines.length) extra.push(rlines[ri++]);
-  return { from, n, firstIndex, gapAt, readings, hashes: hashes.subarray(0, 32 * n), cuts: cutList, deferred, extra };
+  return { from, n, firstIndex, gapAt, readings, hashes, cuts: cutList, deferred, extra, extraLeaves };
 }

@@ -193,6 +193,15 @@ describe("verifyRange", () => {
     expect(twice.extra).toEqual([rows[2].reading]);
   });
 
+  it("takes rows in any order", () => {
+    const shuffled = [...rows.slice(0, 16)].sort(() => Math.random() - 0.5);
+    const r = verifyRange({ ...job(shuffled, 0, 16), reading: [...shuffled].reverse().map((x) => x.reading + "\n").join("") });
+    expect(r).toMatchObject({ n: 16, deferred: [], extra: [], extraLeaves: [] });
+    expect(Buffer.from(r.hashes)).toEqual(Buffer.concat(rows.slice(0, 16).map((x) => x.entryHash)));
+    const dup = verifyRange(job([...rows.slice(0, 8), rows[4]], 0, 8));
+    expect(dup.extraLeaves).toEqual([rows[4].ledger]);
+  });
+
   it("stops at a gap and says where the rows resume", () => {
     const r = verifyRange(job([...rows.slice(0, 5), ...rows.slice(6, 8)], 0, 8));
     expect(r).toMatchObject({ n: 5, firstIndex: 0, gapAt: 6 });

@@ -38,8 +38,9 @@ export type AuditOptions = {
 };
 
 // The audit reads each leaf-index range as two COPY texts, ledger rows and reading rows,
-// both in leaf order (two range scans instead of a join: cheaper for the database, and a
-// server runs both at once). The database hashes each stored entry (SHA-256 of 0x00 ||
+// unsorted (two range scans instead of a join and no sort: cheaper for the database, and a
+// server runs both at once; the checks slot rows by leaf index). The OFFSET 0 keeps the
+// database from computing the hash twice. The database hashes each stored entry (SHA-256 of 0x00 ||
 // entry, RFC 9162's leaf hash) and says whether the stored leaf hash equals it. Hashes
 // travel as hex and signatures as base64 without line breaks, as the entry writes them;
 // absent values as empty strings (as the entry leaves out an absent gateway), so that a
@@ -48,14 +49,14 @@ const ledgerSelect = (from: number, to: number) =>
   `SELECT leaf_index, kind, e, encode(h, 'hex'), h = leaf_hash, ref_id FROM (
      SELECT l.leaf_index, l.kind, CASE WHEN l.kind <> 'reading.v1' THEN encode(l.entry, 'hex') ELSE '' END AS e,
             sha256('\\x00'::bytea || l.entry) AS h, l.leaf_hash, coalesce(l.ref_id, '') AS ref_id
-       FROM ledger_leaf l WHERE l.leaf_index >= ${from} AND l.leaf_index < ${to} ORDER BY l.leaf_index OFFSET 0) s`;
+       FROM ledger_leaf l WHERE l.leaf_index >= ${from} AND l.leaf_index < ${to} OFFSET 0) s`;
 const b64 = (col: string) => `coalesce(replace(encode(${col}, 'base64'), E'\\n', ''), '')`;
 const readingSelect = (from: number, to: number) =>
   `SELECT r.leaf_index, r.id, r.dataset_id, r.device_id, r.seq, (extract(epoch from r.observed_at) * 1000)::int8, r.lon, r.lat,
           r.payload::text, encode(r.payload_hash, 'hex'), ${b64("r.signature")},
           coalesce(g.gateway_device_id, ''), coalesce(encode(g.batch_root, 'hex'), ''), ${b64("g.signature")}
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
-    WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to} ORDER BY r.leaf_index`;
+    WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
 const L = { index: 0, kind: 1, entryHex: 2, entryHash: 3, leafHashOk: 4, refId: 5 } as const;
 const R = { index: 0, id: 1, dataset: 2, device: 3, seq: 4, observedMs: 5, lon: 6, lat: 7, payload: 8, payloadHash: 9, signature: 10, gDevice: 11, gRoot: 12, gSignature: 13 } as const;
 const hexBytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
@@ -260,6 +261,10 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         return await finish();
       }
       for (const d of res.deferred) await checkLeaf(d.index, d.ledger, d.reading);
+      for (const line of res.extraLeaves) {
+        const idx = Number(line.split("\t")[0]);
+        if (idx < res.from + res.n) report({ table: "ledger_leaf", id: String(idx), leafIndex: idx, what: "a second ledger row has this leaf index" });
+      }
       for (const line of res.extra) {
         const [idx, id] = line.split("\t");
         if (Number(idx) < res.from + res.n) report({ table: "reading", id, leafIndex: Number(idx), what: "a second reading row points at this leaf" });
