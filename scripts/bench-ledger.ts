@@ -3,7 +3,8 @@
 //     and the time from submit to a quorum-cosigned checkpoint (p50/p99);
 //  2. inclusion and consistency proof latency at 1M leaves, and proof size;
 //  3. audit rate (leaves re-verified per second) at 1M leaves.
-// Options: --seconds N (default 20), --leaves N (default 1000000), --only pglite|postgresql
+// Options: --seconds N (default 20), --leaves N (default 1000000), --only pglite|postgresql.
+// The audit's worker threads: AUDIT_THREADS (default one per core).
 import crypto from "node:crypto";
 import os from "node:os";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
@@ -140,6 +141,7 @@ async function atScale(db: Db, log: Awaited<ReturnType<typeof setupLog>>) {
     logVerifierKey: log.logKey.verifierKey,
     witnessVerifierKeys: log.witnessKeys.map((k) => k.verifierKey),
     quorum: log.quorum,
+    threads: process.env.AUDIT_THREADS ? Number(process.env.AUDIT_THREADS) : undefined,
   });
   return { size, fillSeconds, inc, bytes, con, conBytes, audit };
 }
@@ -160,7 +162,7 @@ async function main() {
       console.log(`at ${a.size.toLocaleString()} leaves (filled in ${fmt(a.fillSeconds)} s):`);
       console.log(`  inclusion proof: p50 ${fmt(percentile(a.inc, 50), 2)} ms, p99 ${fmt(percentile(a.inc, 99), 2)} ms, ${a.bytes} bytes (${a.bytes / 32} hashes)`);
       console.log(`  consistency proof: p50 ${fmt(percentile(a.con, 50), 2)} ms, p99 ${fmt(percentile(a.con, 99), 2)} ms, up to ${a.conBytes} bytes`);
-      console.log(`  audit: ${a.audit.ok ? "OK" : `FAILED (${a.audit.discrepancyCount})`} ${a.audit.leaves.toLocaleString()} leaves in ${fmt(a.audit.seconds, 2)} s = ${fmt(a.audit.leaves / a.audit.seconds, 0)} leaves/s`);
+      console.log(`  audit: ${a.audit.ok ? "OK" : `FAILED (${a.audit.discrepancyCount})`} ${a.audit.leaves.toLocaleString()} leaves in ${fmt(a.audit.seconds, 2)} s = ${fmt(a.audit.leaves / a.audit.seconds, 0)} leaves/s (${a.audit.threads} worker threads)`);
     } finally {
       await db.drop();
     }

@@ -34,7 +34,7 @@ async function main() {
       console.log(
         `OK ${report.leaves} leaves (${report.readings} readings), ${report.checkpoints} checkpoints, ` +
           `${report.cosignatures} cosignatures, ${report.belowQuorum} checkpoints awaiting quorum; ` +
-          `${report.seconds.toFixed(2)} s, ${rate} leaves/s`,
+          `${report.seconds.toFixed(2)} s, ${rate} leaves/s (${report.threads} worker threads)`,
       );
       return 0;
     }

@@ -24,6 +24,8 @@ export type AuditReport = {
   discrepancyCount: number;
   discrepancies: Discrepancy[];
   seconds: number;
+  /** Worker threads that checked the rows (0: all on the calling thread). */
+  threads: number;
 };
 export type AuditOptions = {
   logVerifierKey: string;
@@ -320,6 +322,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       discrepancyCount: count,
       discrepancies,
       seconds: (performance.now() - t0) / 1000,
+      threads: pool.threads,
     };
   }
 }
