@@ -143,29 +143,49 @@ async function frameTimes(page: Page, act: () => Promise<void>): Promise<number[
   return page.evaluate(`(() => { window.__on = false; return window.__frames.slice(1); })()`) as Promise<number[]>;
 }
 
-async function browserFigures(cookie: string) {
+/** The 1-minute load average, printed beside each figure (the machine is shared). */
+const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
+
+/**
+ * First drawn frame and frame times in headless Chromium: all three layers, each layer by
+ * itself (as its owner department's official, so its values draw), and the base map alone.
+ */
+async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", string>) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
   });
   try {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
     const line = (name: string, f: number[]) =>
-      console.log(`  ${name.padEnd(44)} median ${fmt(percentile(f, 50), 0)} ms, p95 ${fmt(percentile(f, 95), 0)} ms per frame (${f.length} frames)`);
-    for (const layers of ["traffic,energy,safety", ""]) {
+      console.log(`  ${name.padEnd(58)} median ${fmt(percentile(f, 50), 0).padStart(5)} ms, p95 ${fmt(percentile(f, 95), 0).padStart(5)} ms per frame (${f.length} frames; ${load()})`);
+    type Run = { layers: string; as: "traffic" | "energy" | "safety"; what: string };
+    const runs = ([
+      { layers: "traffic,energy,safety", as: "traffic", what: "all three layers, as the traffic official" },
+      { layers: "traffic", as: "traffic", what: "traffic alone" },
+      { layers: "energy", as: "energy", what: "energy alone, as the energy official" },
+      { layers: "safety", as: "safety", what: "public safety alone, as the safety official" },
+      { layers: "", as: "traffic", what: "base map only, no deck.gl layers" },
+    ] as Run[]).filter((r) => !process.env.BENCH_VIEWS || process.env.BENCH_VIEWS.split(",").includes(r.layers || "base"));
+    let first = true;
+    for (const run of runs) {
+      const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const cookie = cookies[run.as];
+      await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
       const page = await ctx.newPage();
-      await page.goto(`${BASE}/?layers=${layers}`);
-      if (layers) {
-        await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 180_000 });
-        const first = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
+      await page.goto(`${BASE}/?layers=${run.layers}`);
+      if (first) {
+        first = false;
         const gl = await page.evaluate(() => {
           const c = document.createElement("canvas").getContext("webgl2");
           const ext = c?.getExtension("WEBGL_debug_renderer_info");
           return ext && c ? String(c.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
         });
         console.log(`browser: headless Chromium 1400×900, WebGL renderer "${gl}" (software rendering on the CPU: frame figures are relative and say nothing of a GPU)`);
-        console.log(`  first drawn frame with live traffic, all three layers on: ${fmt(first, 0)} ms from navigation`);
+      }
+      if (run.layers.includes("traffic")) {
+        await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 180_000 });
+        const ms = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
+        console.log(`  first drawn frame with live traffic (${run.what}): ${fmt(ms, 0)} ms from navigation (${load()})`);
       } else {
         await page.locator("canvas.maplibregl-canvas").waitFor();
       }
@@ -196,10 +216,9 @@ async function browserFigures(cookie: string) {
         }
         await page.waitForTimeout(500);
       });
-      const what = layers ? "all layers" : "base map only, no deck.gl layers";
-      line(`panning at city zoom (${what}):`, pan);
-      line(`zooming to street level and back (${what}):`, zoom);
-      await page.close();
+      line(`panning at city zoom (${run.what}):`, pan);
+      line(`zooming to street level and back (${run.what}):`, zoom);
+      await ctx.close();
     }
   } finally {
     await browser.close();
@@ -238,8 +257,9 @@ async function main() {
     const traffic = await officialCookie(dataDir, "traffic");
     const energy = await officialCookie(dataDir, "energy");
     const safety = await officialCookie(dataDir, "safety");
+    const cookies = { traffic, energy, safety };
     if (only === "browser") {
-      await browserFigures(traffic);
+      await browserFigures(cookies);
       return;
     }
     console.log("API (each layer as its owner department's official):");
@@ -260,7 +280,7 @@ async function main() {
     await measure(`safety replay ${HOURS} h, 5-min buckets`, `/api/map/layers/safety/frames?bucket=300&from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, safety, 10);
     await measure(`KPIs with ${HOURS} h trends`, `/api/map/kpis?from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, energy, 10);
     await measure("one feature with its 24 h series", "/api/map/features/trf-000100", traffic, 20);
-    await browserFigures(traffic);
+    await browserFigures(cookies);
   } finally {
     if (child) {
       child.kill("SIGTERM");

@@ -199,11 +199,15 @@ export default function CityMap() {
         }}
       />
       <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} />
-      <div className="map-left">
-        <LiveStatus state={data.live.state} lastUpdate={data.live.lastUpdate} replay={url.t !== null} sensorCount={data.traffic.features?.sensors.ids.length ?? 0} valueCount={tv?.count ?? 0} traffic={active.has("traffic")} />
-        <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={mapLayers.data?.access} replay={url.t !== null} />
+      {/* One column: status, layers and legend stack (the legend scrolls) instead of overlapping
+          when the layer panel explains hidden data; the column lets the map have the gaps. */}
+      <div className="map-left" style={{ bottom: 24, pointerEvents: "none" }}>
+        <div style={{ pointerEvents: "auto", flex: "0 0 auto", display: "flex", flexDirection: "column", gap: 8 }}>
+          <LiveStatus state={data.live.state} lastUpdate={data.live.lastUpdate} replay={url.t !== null} sensorCount={data.traffic.features?.sensors.ids.length ?? 0} valueCount={tv?.count ?? 0} traffic={active.has("traffic")} />
+          <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={mapLayers.data?.access} replay={url.t !== null} />
+        </div>
+        <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>
-      <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} />
       {url.sel ? <FeaturePanel id={url.sel} to={url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString()} marker={url.t} onClose={() => update({ sel: null })} /> : null}
       <TimeSlider
         now={url.t === null ? now : Date.parse(win.to)}

@@ -50,6 +50,9 @@ export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
   };
 }
 
+/** Below this zoom (the whole city on screen) point symbols are drawn smaller. */
+export const CITY_DETAIL_ZOOM = 12;
+
 export type EnergyBinary = {
   cells: PointData;
   /** Whether any cell has a value (cells without one are transparent: not drawn at all). */
@@ -124,6 +127,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
   };
   // New values keep the geometry: only the value attributes are uploaded again.
   const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp, getColor: b.stamp, getWidth: b.stamp } };
+  const city = s.zoom < CITY_DETAIL_ZOOM;
   return [
     new ColumnLayer({
       id: "energy-cells",
@@ -157,9 +161,11 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
       ...keep,
       visible: s.visible,
       radiusUnits: "pixels",
+      // Smaller at city zoom, where 200 substations at full size cover the districts.
+      radiusScale: city ? 0.55 : 1,
       stroked: true,
       getLineColor: [241, 245, 249, 255],
-      lineWidthMinPixels: 2,
+      lineWidthMinPixels: city ? 1 : 2,
       pickable: true,
       highlightedObjectIndex: sel(b.g.substationIds),
       highlightColor: [255, 255, 255, 160],
@@ -170,6 +176,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
       ...keep,
       visible: s.visible,
       radiusUnits: "pixels",
+      radiusScale: city ? 0.7 : 1,
       stroked: true,
       getLineColor: [15, 23, 42, 255],
       lineWidthMinPixels: 1.5,

@@ -156,7 +156,8 @@ describe("safety layers", () => {
     const b = safetyBinary(safetyGeometry(safety), null, "police", { "police-bureau": "警", "fire-station": "消" });
     const city = safetyLayers(b, { visible: true, zoom: 10.5 });
     const street = safetyLayers(b, { visible: true, zoom: 12 });
-    expect(city[2].props.getRadius).toBeLessThan(street[2].props.getRadius as number);
+    const radius = (l: (typeof city)[number]) => (l.props as { getRadius?: unknown }).getRadius as number;
+    expect(radius(city[2])).toBeLessThan(radius(street[2]));
     expect(city[3].props.visible).toBe(false);
     expect(street[3].props.visible).toBe(true);
   });

@@ -1,4 +1,5 @@
 "use client";
+import type { CSSProperties } from "react";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
 import {
@@ -30,11 +31,11 @@ function Swatch(props: { color: string; label: string; round?: boolean; ring?: s
 }
 
 /** The legend of every active layer, with the colour-blind-safe palettes the layers draw with. */
-export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: CoverageKind; onCoverage: (c: CoverageKind) => void }) {
+export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: CoverageKind; onCoverage: (c: CoverageKind) => void; style?: CSSProperties }) {
   const { t } = useI18n();
   const noData = <Swatch color={rgbCss(NO_DATA_COLOR, 0.6)} label={t("legend.noData")} />;
   return (
-    <div className="map-overlay legend" data-testid="legend">
+    <div className="map-overlay legend" data-testid="legend" style={props.style}>
       {props.active.has("traffic") ? (
         <section data-testid="legend-traffic">
           <div className="legend-title">{t("legend.title")}</div>
