@@ -35,7 +35,7 @@ type Pending = { resolve(r: RangeResult): void; reject(e: Error): void };
 export function createAuditPool(opts: { threads?: number; workerPath?: string } = {}): AuditPool {
   const threads = Math.max(0, opts.threads ?? os.availableParallelism());
   const file = opts.workerPath ?? defaultAuditWorkerPath();
-  if (threads === 0 || !fs.existsSync(file)) return inlineAuditPool();
+  if (threads === 0 || !fs.existsSync(/*turbopackIgnore: true*/ file)) return inlineAuditPool();
   let nextId = 1;
   const slots = Array.from({ length: threads }, () => {
     const worker = new Worker(file);

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import os from "node:os";
 import type { Sql } from "../db/sql";
 import { emptyRoot, nodeHash } from "../ledger/merkle";
 import { bytesEqual, toHex } from "../ledger/encoding";
@@ -35,7 +36,7 @@ export type AuditOptions = {
   onProgress?: (done: number, total: number) => void;
   /** Stop collecting after this many discrepancies (the count keeps going). */
   maxReported?: number;
-  /** Worker threads for the row checks (default: one per core; 0 checks on this thread). */
+  /** Worker threads for the row checks (default: one per core, one fewer with PGlite; 0 checks on this thread). */
   threads?: number;
 };
 
@@ -227,7 +228,9 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   // it could not pass; this thread then walks the tree and the checkpoints in order.
   const chunk = 2 ** Math.max(0, Math.floor(Math.log2(Math.max(1, opts.chunk ?? 16_384))));
   const [{ end }] = await sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf`);
-  const pool = createAuditPool({ threads: opts.threads });
+  // With PGlite this thread runs the database (its main cost, see README): one core fewer for workers.
+  const cores = os.availableParallelism();
+  const pool = createAuditPool({ threads: opts.threads ?? (sql.mode === "embedded" ? Math.max(1, cores - 1) : cores) });
   const cutsIn = (from: number) => cpSizes.filter((s) => s > from && s <= from + chunk);
   const fetchRange = async (from: number): Promise<RangeResult> => {
     const to = from + chunk;
