@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker as WorkerThread } from "node:worker_threads";
 import { verifyRange, type RangeJob, type RangeResult } from "./audit-rows.mjs";
 
 /** Runs the audit's range checks (audit-rows.mjs) on worker threads, or on this thread. */
@@ -27,6 +27,13 @@ export function inlineAuditPool(): AuditPool {
 
 type Pending = { resolve(r: RangeResult): void; reject(e: Error): void };
 
+// Taken at run time: a bundler (Next.js's Turbopack) that sees `new Worker(path)` tries to
+// bundle every file the path could name as a worker entry, and fails.
+function startWorker(file: string): WorkerThread {
+  const { Worker } = process.getBuiltinModule("node:worker_threads");
+  return new Worker(file);
+}
+
 /**
  * `threads` workers (default: one per core), each given the next job when it is the least
  * busy. Falls back to this thread when the worker file is missing; a worker that dies fails
@@ -38,7 +45,7 @@ export function createAuditPool(opts: { threads?: number; workerPath?: string } 
   if (threads === 0 || !fs.existsSync(/*turbopackIgnore: true*/ file)) return inlineAuditPool();
   let nextId = 1;
   const slots = Array.from({ length: threads }, () => {
-    const worker = new Worker(file);
+    const worker = startWorker(file);
     const pending = new Map<number, Pending>();
     const fail = (e: Error) => {
       for (const p of pending.values()) p.reject(e);
