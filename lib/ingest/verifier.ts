@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 
 /** One signature to check: the device's current public key (32 bytes), the message and the signature. */
 export type VerifyItem = { device: string; key: Uint8Array; message: Uint8Array; signature: Uint8Array };
@@ -85,6 +85,13 @@ export function inlineVerifier(): Verifier {
   };
 }
 
+// Taken at run time: a bundler (Next.js's Turbopack) that sees `new Worker(path)` tries to
+// bundle every file the path could name as a worker entry, and fails.
+function startWorker(file: string): Worker {
+  const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
+  return new WorkerThread(file);
+}
+
 type Pending = { resolve(ok: Uint8Array): void; reject(e: Error): void; size: number };
 type Slot = { worker: Worker; load: number; pending: Map<number, Pending> };
 
@@ -97,7 +104,7 @@ export function createVerifier(opts: { threads?: number; workerPath?: string; lo
   const threads = Math.max(0, opts.threads ?? os.availableParallelism());
   const file = opts.workerPath ?? defaultWorkerPath();
   if (threads === 0) return inlineVerifier();
-  if (!fs.existsSync(file)) {
+  if (!fs.existsSync(/*turbopackIgnore: true*/ file)) {
     opts.log?.(`verification worker ${file} not found; verifying on the main thread`);
     return inlineVerifier();
   }
@@ -105,7 +112,7 @@ export function createVerifier(opts: { threads?: number; workerPath?: string; lo
   let closed = false;
   const slots: Slot[] = [];
   const spawn = (i: number) => {
-    const worker = new Worker(file);
+    const worker = startWorker(file);
     const slot: Slot = { worker, load: 0, pending: new Map() };
     worker.on("message", (m: { id: number; ok: Uint8Array }) => {
       const p = slot.pending.get(m.id);
