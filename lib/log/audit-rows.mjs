@@ -196,6 +196,8 @@ export function canonicalJsonbObject(p) {
   return out + "}";
 }
 
+const numText = (t) => (safeNumber(t) ? t : num(Number(t)));
+
 /** Whether one reading leaf is certainly fine (see the top of this file). */
 function readingFine(l, r) {
   if (r === null || l[4] !== "t") return false;
@@ -208,7 +210,8 @@ function readingFine(l, r) {
   } catch {
     return false;
   }
-  const seq = num(Number(r[4])), ds = str(r[2]), dv = str(r[3]), lon = num(Number(r[6])), lat = num(Number(r[7]));
+  // Numbers as the database printed them when ES would print them the same (see safeNumber).
+  const seq = numText(r[4]), ds = str(r[2]), dv = str(r[3]), lon = numText(r[6]), lat = numText(r[7]);
   if (vs === null || seq === null || ds === null || dv === null || lon === null || lat === null) return false;
   const env = `{"dataset":${ds},"device":${dv},"location":[${lon},${lat}],"observedAt":"${observedAt}","seq":${seq},"values":${vs}}`;
   if (hash("sha256", env, "hex") !== payloadHash) return false;
