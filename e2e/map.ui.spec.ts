@@ -105,13 +105,15 @@ test.describe("the city map", () => {
     await page.getByTestId("layer-toggle-traffic").check();
     await layerReady(page, "traffic", /^(ok|partial)$/);
     const traffic = await (await page.request.get("/api/map/layers/traffic/features")).json();
-    const { ids, startIndices, path: coords } = traffic.sensors as { ids: string[]; startIndices: number[]; path: number[] };
+    const { ids, startIndices, path: coords, freeFlowKmh } = traffic.sensors as { ids: string[]; startIndices: number[]; path: number[]; freeFlowKmh: number[] };
     // Long first edges are the easiest to hit: try them longest first, where no panel covers the map.
+    // Only arterials and expressways (free flow 50 km/h and more): below zoom 12 the map draws no others.
     const order = ids
       .map((_, i) => {
         const k = startIndices[i] * 2;
         return { i, len: Math.hypot(coords[k + 2] - coords[k], coords[k + 3] - coords[k + 1]), mid: [(coords[k] + coords[k + 2]) / 2, (coords[k + 1] + coords[k + 3]) / 2] as [number, number] };
       })
+      .filter((o) => freeFlowKmh[o.i] >= 50)
       .sort((a, b) => b.len - a.len)
       .slice(0, 60);
     const spot = await clearSpot(page, order.map((o) => o.mid));

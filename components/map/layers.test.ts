@@ -29,6 +29,25 @@ const latest: TrafficLatest = {
 };
 
 describe("traffic layers", () => {
+  it("draws collectors and local streets only from zoom 12, each set picking its own features", () => {
+    const f: TrafficFeatures = { ...traffic, sensors: { ...traffic.sensors, freeFlowKmh: [40, 60] } };
+    const v = trafficFromLatest(f, latest);
+    const b = trafficBinary(trafficGeometry(f), v);
+    expect(b.ids).toEqual(["trf-2"]);
+    expect(b.minorIds).toEqual(["trf-1"]);
+    expect([...b.segments.startIndices]).toEqual([0, 3]);
+    expect([...(b.segments.attributes.getPath.value as Float64Array).slice(0, 2)]).toEqual([121.02, 37]);
+    expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(congestionColor(0.5));
+    expect([...b.minor.startIndices]).toEqual([0, 2]);
+    const city = trafficLayers(b, { visible: true, zoom: 11.5 });
+    const street = trafficLayers(b, { visible: true, zoom: 12, selectedId: "trf-1" });
+    expect(city[0].props.visible).toBe(false);
+    expect(city[1].props.visible).toBe(true);
+    expect(street[0].props.visible).toBe(true);
+    expect(street[0].props.highlightedObjectIndex).toBe(0);
+    expect(trafficPick(b, "traffic-segments-minor", 0, undefined)).toBe("trf-1");
+    expect(trafficPick(b, "traffic-segments", 0, undefined)).toBe("trf-2");
+  });
   const g = trafficGeometry(traffic);
   const values = trafficFromLatest(traffic, latest);
   it("colours every vertex of a segment by its congestion index, no-data grey where there is none", () => {
@@ -48,7 +67,7 @@ describe("traffic layers", () => {
     const a = trafficBinary(g, values);
     applyTrafficUpdates(values, indexOf(traffic.sensors.ids), [{ device: "trf-1", speed: 45, ratio: 0.9, observedAt: "t" }]);
     const b = trafficBinary(g, values);
-    expect(b.segments.attributes.getPath.value).toBe(a.segments.attributes.getPath.value);
+    expect(b.segments.attributes.getPath).toBe(a.segments.attributes.getPath);
     expect(b.segments.startIndices).toBe(a.segments.startIndices);
     expect(b.segments.attributes.getColor.value).not.toBe(a.segments.attributes.getColor.value);
     expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(congestionColor(0.9));
@@ -56,7 +75,7 @@ describe("traffic layers", () => {
     // deck.gl sees the same data (no re-tessellation) and updates colours and widths by trigger.
     expect(sameGeometry(b.segments, a.segments)).toBe(true);
     expect(sameGeometry(b.segments, trafficBinary(trafficGeometry(traffic), values).segments)).toBe(false);
-    const [la, lb] = [trafficLayers(a, { visible: true, zoom: 12 })[0], trafficLayers(b, { visible: true, zoom: 12 })[0]];
+    const [la, lb] = [trafficLayers(a, { visible: true, zoom: 12 })[1], trafficLayers(b, { visible: true, zoom: 12 })[1]];
     expect(la.props.dataComparator).toBe(sameGeometry);
     expect(lb.props.updateTriggers.getColor).not.toBe(la.props.updateTriggers.getColor);
   });
@@ -64,12 +83,12 @@ describe("traffic layers", () => {
     const b = trafficBinary(g, values);
     const on = trafficLayers(b, { visible: true, zoom: 14, selectedId: "trf-2" });
     const off = trafficLayers(b, { visible: false, zoom: 12 });
-    expect(on.map((l) => l.id)).toEqual(["traffic-segments", "traffic-signals", "traffic-incidents"]);
+    expect(on.map((l) => l.id)).toEqual(["traffic-segments-minor", "traffic-segments", "traffic-signals", "traffic-incidents"]);
     expect(off.map((l) => l.id)).toEqual(on.map((l) => l.id));
     expect(off.every((l) => l.props.visible === false)).toBe(true);
-    expect(on[1].props.visible).toBe(true);
-    expect(trafficLayers(b, { visible: true, zoom: 12 })[1].props.visible).toBe(false);
-    const seg = on[0];
+    expect(on[2].props.visible).toBe(true);
+    expect(trafficLayers(b, { visible: true, zoom: 12 })[2].props.visible).toBe(false);
+    const seg = on[1];
     expect(seg.props.data).toBe(b.segments);
     expect((seg.props as { _pathType?: string })._pathType).toBe("open");
     expect(seg.props.highlightedObjectIndex).toBe(1);

@@ -4,26 +4,67 @@ import { nextStamp, pathColors, pathValues, sameGeometry, xyz, type BinaryAttrib
 import { congestionColor, INCIDENT_COLORS } from "./palettes";
 import type { TrafficValues } from "./layer-values";
 
+/** One set of segments drawn by one path layer: its own paths, and which feature each is. */
+export type SegmentSet = {
+  ids: string[];
+  /** Index of each path in the layer's features (where its values are). */
+  feature: Uint32Array;
+  startIndices: Uint32Array;
+  /** The position attribute, one object for the geometry's life (deck.gl compares them). */
+  pathAttr: BinaryAttribute;
+};
+
 /** Geometry of the traffic layer, built once per features answer and reused by every update. */
 export type TrafficGeometry = {
   ids: string[];
-  startIndices: Uint32Array;
-  path: Float64Array;
-  /** The position attributes, one object for the geometry's life (deck.gl compares them). */
-  pathAttr: BinaryAttribute;
+  /** Expressways and arterials (free flow 50 km/h and more): drawn at every zoom. */
+  major: SegmentSet;
+  /** Collectors and local streets: drawn from MINOR_SEGMENT_ZOOM, as the base map draws them. */
+  minor: SegmentSet;
   signals: Float64Array;
   signalAttr: BinaryAttribute;
   signalIds: string[];
 };
 
+/**
+ * Below this zoom only expressways and arterials are drawn: with the whole city on screen,
+ * collectors and local streets are a pixel or less apart, and drawing them (40% of the
+ * sensored segments) costs frame time without showing anything the arterials do not.
+ */
+export const MINOR_SEGMENT_ZOOM = 12;
+/** Free-flow speed from which a road counts as major (arterials 50–60 km/h, expressways 80+). */
+const MAJOR_FREE_FLOW_KMH = 50;
+
+function segmentSet(f: TrafficFeatures, pick: (i: number) => boolean): SegmentSet {
+  const { ids, startIndices: starts, path } = f.sensors;
+  const feature: number[] = [];
+  let vertices = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (!pick(i)) continue;
+    feature.push(i);
+    vertices += starts[i + 1] - starts[i];
+  }
+  const startIndices = new Uint32Array(feature.length + 1);
+  const out = new Float64Array(vertices * 2);
+  let v = 0;
+  feature.forEach((i, k) => {
+    startIndices[k] = v;
+    for (let j = starts[i]; j < starts[i + 1]; j++, v++) {
+      out[2 * v] = path[2 * j];
+      out[2 * v + 1] = path[2 * j + 1];
+    }
+  });
+  startIndices[feature.length] = v;
+  return { ids: feature.map((i) => ids[i]), feature: Uint32Array.from(feature), startIndices, pathAttr: { value: out, size: 2 } };
+}
+
 export function trafficGeometry(f: TrafficFeatures): TrafficGeometry {
-  const path = Float64Array.from(f.sensors.path);
   const signals = xyz(f.signals.position);
+  const major = (i: number) => !(f.sensors.freeFlowKmh?.[i] < MAJOR_FREE_FLOW_KMH);
   return {
     ids: f.sensors.ids,
-    startIndices: Uint32Array.from(f.sensors.startIndices),
-    path,
-    pathAttr: { value: path, size: 2 },
+    major: segmentSet(f, major),
+    minor: segmentSet(f, (i) => !major(i)),
     signals,
     signalAttr: { value: signals, size: 3 },
     signalIds: f.signals.ids,
@@ -36,24 +77,39 @@ export function flowWidth(flow: number): number {
   return 1.5 + 5.5 * Math.sqrt(Math.min(1, Math.max(0, flow / 6000)));
 }
 
-export type TrafficBinary = { segments: PathData; signals: PointData; incidents: IncidentState[]; ids: string[]; signalIds: string[]; stamp: number };
+export type TrafficBinary = {
+  segments: PathData;
+  minor: PathData;
+  signals: PointData;
+  incidents: IncidentState[];
+  /** Feature ids of the major and minor segments, in their layers' order. */
+  ids: string[];
+  minorIds: string[];
+  signalIds: string[];
+  stamp: number;
+};
+
+function segmentData(set: SegmentSet, v: TrafficValues | null): PathData {
+  return {
+    length: set.ids.length,
+    startIndices: set.startIndices,
+    attributes: {
+      getPath: set.pathAttr,
+      getColor: { value: pathColors(set.startIndices, (k) => congestionColor(v ? v.ratio[set.feature[k]] : null)), size: 4, normalized: true },
+      getWidth: { value: pathValues(set.startIndices, (k) => flowWidth(v ? v.flow[set.feature[k]] : Number.NaN)), size: 1 },
+    },
+  };
+}
 
 /** Binary attributes of the traffic layer for one set of values (a new object whenever values change). */
 export function trafficBinary(g: TrafficGeometry, v: TrafficValues | null): TrafficBinary {
-  const n = g.ids.length;
   return {
-    segments: {
-      length: n,
-      startIndices: g.startIndices,
-      attributes: {
-        getPath: g.pathAttr,
-        getColor: { value: pathColors(g.startIndices, (i) => congestionColor(v ? v.ratio[i] : null)), size: 4, normalized: true },
-        getWidth: { value: pathValues(g.startIndices, (i) => flowWidth(v ? v.flow[i] : Number.NaN)), size: 1 },
-      },
-    },
+    segments: segmentData(g.major, v),
+    minor: segmentData(g.minor, v),
     signals: { length: g.signals.length / 3, attributes: { getPosition: g.signalAttr } },
     incidents: (v?.incidents ?? []).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved"),
-    ids: g.ids,
+    ids: g.major.ids,
+    minorIds: g.minor.ids,
     signalIds: g.signalIds,
     stamp: nextStamp(),
   };
@@ -91,11 +147,11 @@ export function incidentLayer(id: string, data: IncidentState[], visible: boolea
  * keeps their GPU buffers.
  */
 export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
-  const selected = s.selectedId ? b.ids.indexOf(s.selectedId) : -1;
-  return [
-    new PathLayer({
-      id: "traffic-segments",
-      data: b.segments,
+  const segments = (id: string, data: PathData, ids: string[], visible: boolean) => {
+    const selected = s.selectedId ? ids.indexOf(s.selectedId) : -1;
+    return new PathLayer({
+      id,
+      data,
       // New values keep the geometry: only colours and widths are uploaded again.
       dataComparator: sameGeometry,
       updateTriggers: { getColor: b.stamp, getWidth: b.stamp },
@@ -105,10 +161,14 @@ export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
       capRounded: true,
       jointRounded: true,
       pickable: true,
-      visible: s.visible,
+      visible,
       highlightedObjectIndex: selected >= 0 ? selected : null,
       highlightColor: [255, 255, 255, 200],
-    }),
+    });
+  };
+  return [
+    segments("traffic-segments-minor", b.minor, b.minorIds, s.visible && s.zoom >= MINOR_SEGMENT_ZOOM),
+    segments("traffic-segments", b.segments, b.ids, s.visible),
     new ScatterplotLayer({
       id: "traffic-signals",
       data: b.signals,
@@ -128,6 +188,7 @@ export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
 /** Feature id of a picked object of the traffic layers, if any. */
 export function trafficPick(b: TrafficBinary, layerId: string, index: number, object: unknown): string | null {
   if (layerId === "traffic-segments") return b.ids[index] ?? null;
+  if (layerId === "traffic-segments-minor") return b.minorIds[index] ?? null;
   if (layerId === "traffic-signals") return b.signalIds[index] ?? null;
   if (layerId === "traffic-incidents") return (object as IncidentState | undefined)?.id ?? null;
   return null;

@@ -43,10 +43,10 @@ export function useDeckLayers(
     const s = sb ? safetyLayers(sb, settings("safety")) : [];
     const t = tb ? trafficLayers(tb, settings("traffic")) : [];
     out.push(...e.filter((l) => l.id === "energy-cells"), ...s.filter((l) => l.id === "safety-coverage"));
-    out.push(...e.filter((l) => l.id === "energy-feeders"), ...t.filter((l) => l.id === "traffic-segments"));
+    out.push(...e.filter((l) => l.id === "energy-feeders"), ...t.filter((l) => l.id.startsWith("traffic-segments")));
     out.push(...e.filter((l) => l.id !== "energy-cells" && l.id !== "energy-feeders"));
     out.push(...s.filter((l) => l.id !== "safety-coverage"));
-    out.push(...t.filter((l) => l.id !== "traffic-segments"));
+    out.push(...t.filter((l) => !l.id.startsWith("traffic-segments")));
     out.push(labelLayer(visibleLabels, { large: opts.large, characterSet: labelChars }));
     return out;
   }, [tb, eb, sb, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
