@@ -19,6 +19,12 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => void handle(req, res));
+  // Node closes idle keep-alive sockets after 5 s; a client (a browser, a reverse proxy,
+  // Playwright's request context) that reuses one just as it closes gets ECONNRESET. Idle
+  // sockets live 65 s here, longer than common proxies' own idle timeouts (60 s), so the
+  // client side always closes first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, () => resolve());
