@@ -199,9 +199,10 @@ export default function CityMap() {
         }}
       />
       <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} />
-      {/* One column: status, layers and legend stack (the legend scrolls) instead of overlapping
-          when the layer panel explains hidden data; the column lets the map have the gaps. */}
-      <div className="map-left" style={{ bottom: 24, pointerEvents: "none" }}>
+      {/* One column: status and layers at the top, the legend at the bottom; when the layer panel
+          explains hidden data the legend shrinks and scrolls instead of being overlapped. The
+          column lets the map have the gap between them. */}
+      <div className="map-left" style={{ bottom: 72, pointerEvents: "none", justifyContent: "space-between" }}>
         <div style={{ pointerEvents: "auto", flex: "0 0 auto", display: "flex", flexDirection: "column", gap: 8 }}>
           <LiveStatus state={data.live.state} lastUpdate={data.live.lastUpdate} replay={url.t !== null} sensorCount={data.traffic.features?.sensors.ids.length ?? 0} valueCount={tv?.count ?? 0} traffic={active.has("traffic")} />
           <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={mapLayers.data?.access} replay={url.t !== null} />

@@ -36,6 +36,14 @@ export function MapView(props: {
     onMap?.(m);
     return () => onMap?.(null);
   }, [onMap]);
+  // The starting zoom, known once the map exists (it fits the bounds when created; a fit fires
+  // no zoom event): labels and details by zoom are right from the first frame.
+  const onZoomRef = useRef(props.onZoom);
+  onZoomRef.current = props.onZoom;
+  useEffect(() => {
+    const m = ref.current?.getMap();
+    if (m) onZoomRef.current?.(m.getZoom());
+  }, []);
   const start = props.initialBounds ?? props.bounds;
   return (
     <MapGL
@@ -50,7 +58,6 @@ export function MapView(props: {
       }}
       onLoad={(e) => {
         onMap?.(e.target);
-        // The starting zoom (a fit to bounds fires no zoom event): labels and details by zoom.
         props.onZoom?.(e.target.getZoom());
       }}
       // Picks on MapLibre's own click (the same event that pans and zooms), within 5 px; the
