@@ -138,6 +138,12 @@ test.describe("cross-department grants", () => {
       }, { timeout: 60_000 })
       .toBe(true);
 
+    // Without a grant the citizen centre may not read cameras. (Polled: once a rule exists it may
+    // fire for an incident the simulator declares, and a retried attempt's grant lasts 40 s.)
+    await expect
+      .poll(async () => (await citizenOfficial.request.get("/api/datasets/safety.cameras/readings")).status(), { timeout: 60_000, intervals: [2_000] })
+      .toBe(403);
+
     // The sysadmin defines a rule: severity-1 → the citizen service centre gets raw camera data within 2 km for 40 s
     // (long enough that, on a loaded 2-core machine, the reads and the rules page below happen
     // while it is active; the test then waits for it to end by itself).
@@ -147,7 +153,6 @@ test.describe("cross-department grants", () => {
     });
     expect(created.status(), await created.text()).toBe(200);
     const rule = (await created.json()).rule as { id: string };
-    expect((await citizenOfficial.request.get("/api/datasets/safety.cameras/readings")).status()).toBe(403);
 
     // A dispatch terminal signs a severity-1 incident at the camera and sends it.
     const seeds = JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
