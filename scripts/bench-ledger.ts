@@ -3,10 +3,17 @@
 //     and the time from submit to a quorum-cosigned checkpoint (p50/p99);
 //  2. inclusion and consistency proof latency at 1M leaves, and proof size;
 //  3. audit rate (leaves re-verified per second) at 1M leaves.
-// Options: --seconds N (default 20), --leaves N (default 1000000), --only pglite|postgresql.
+//  4. the audit's floor: what the unavoidable parts cost per leaf on this machine (see floor()).
+// Options: --seconds N (default 20), --leaves N (default 1000000), --only pglite|postgresql,
+// --keep (keep the filled database and its keys for --reuse; printed where), --reuse (audit a
+// database a --keep run left, skipping the append and proof parts; fills one first if none),
+// --audits N (run the audit N times, default 1), --no-floor.
 // The audit's worker threads: AUDIT_THREADS (default one per core).
 import crypto from "node:crypto";
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
+import pg from "pg";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
 import { canonicalJsonBytes } from "../lib/ledger/canonical-json";
 import { createLogPublisher } from "../lib/log/log-service";
@@ -17,6 +24,8 @@ import { webCryptoEd25519 } from "../lib/ledger/ed25519";
 import { generateNoteKey, SIG_TYPE_ED25519 } from "../lib/ledger/note";
 import { SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
 import type { Db } from "../lib/db/client";
+import { openDb } from "../lib/db/client";
+import { DEFAULT_ADMIN_URL, type FreshDb } from "../lib/testing/fresh-database";
 import { benchDb } from "./bench/bench-db";
 import { fmt, percentile } from "./bench/stats";
 
@@ -27,6 +36,11 @@ const arg = (name: string, def: string) => {
 const SECONDS = Number(arg("seconds", "20"));
 const LEAVES = Number(arg("leaves", "1000000"));
 const ONLY = arg("only", "");
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const REUSE = flag("reuse");
+const KEEP = flag("keep") || REUSE;
+const AUDITS = Number(arg("audits", "1"));
+const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
 const ORIGIN = "bench.city-brain.example/ledger";
 const DEPTS = ["traffic", "energy", "safety", "emergency", "citizen"];
 
@@ -106,7 +120,7 @@ async function sustained(db: Db) {
   return { rate: integrated / elapsed, integrated, elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), log };
 }
 
-async function atScale(db: Db, log: Awaited<ReturnType<typeof setupLog>>) {
+async function fill(db: Db, log: Awaited<ReturnType<typeof setupLog>>) {
   const [{ n }] = await db.sql.query<{ n: number }>(`SELECT next_index AS n FROM ledger_state`);
   let have = Number(n);
   const tFill = performance.now();
@@ -118,7 +132,10 @@ async function atScale(db: Db, log: Awaited<ReturnType<typeof setupLog>>) {
   let size = 0;
   do size = await log.publisher.round();
   while (size < LEAVES);
-  const fillSeconds = (performance.now() - tFill) / 1000;
+  return { size, fillSeconds: (performance.now() - tFill) / 1000 };
+}
+
+async function proofs(db: Db, size: number) {
   const inc: number[] = [];
   let bytes = 0;
   for (let i = 0; i < 1000; i++) {
@@ -137,39 +154,218 @@ async function atScale(db: Db, log: Awaited<ReturnType<typeof setupLog>>) {
     con.push(performance.now() - t);
     conBytes = Math.max(conBytes, p.length * 32);
   }
-  const audit = await auditLedger(db.sql, {
-    logVerifierKey: log.logKey.verifierKey,
-    witnessVerifierKeys: log.witnessKeys.map((k) => k.verifierKey),
-    quorum: log.quorum,
-    threads: process.env.AUDIT_THREADS ? Number(process.env.AUDIT_THREADS) : undefined,
-  });
-  return { size, fillSeconds, inc, bytes, con, conBytes, audit };
+  return { inc, bytes, con, conBytes };
+}
+
+type Keys = { logVerifierKey: string; witnessVerifierKeys: string[]; quorum: number };
+
+async function audit(db: Db, keys: Keys) {
+  for (let i = 0; i < AUDITS; i++) {
+    const before = load();
+    const a = await auditLedger(db.sql, { ...keys, threads: process.env.AUDIT_THREADS ? Number(process.env.AUDIT_THREADS) : undefined });
+    console.log(
+      `  audit: ${a.ok ? "OK" : `FAILED (${a.discrepancyCount})`} ${a.leaves.toLocaleString()} leaves in ${fmt(a.seconds, 2)} s = ${fmt(a.leaves / a.seconds, 0)} leaves/s (${a.threads} worker threads; ${before} before, ${load()} after)`,
+    );
+    if (!a.ok) for (const d of a.discrepancies.slice(0, 5)) console.log(`    ${d.table} ${d.id} ${d.leafIndex} ${d.what}`);
+  }
+  if (!flag("no-floor")) await printFloor(db);
+}
+
+// A database kept by --keep for --reuse: where it is and the keys to audit it with.
+const stateFile = (kind: string) => path.join(os.tmpdir(), `citybrain-bench-ledger-${kind}-${LEAVES}.json`);
+type Kept = { url?: string; dir?: string; keys: Keys };
+
+async function openKept(kind: "pglite" | "postgresql"): Promise<{ db: Db; keys: Keys } | null> {
+  if (!REUSE || !fs.existsSync(stateFile(kind))) return null;
+  const kept = JSON.parse(fs.readFileSync(stateFile(kind), "utf8")) as Kept;
+  try {
+    const db = await openDb(kept.url ? { DATABASE_URL: kept.url, dataDir: os.tmpdir() } : { dataDir: kept.dir! });
+    return { db, keys: kept.keys };
+  } catch (e) {
+    console.log(`(kept database ${kept.url ?? kept.dir} unusable: ${(e as Error).message}; filling a new one)`);
+    return null;
+  }
 }
 
 async function main() {
-  console.log(`bench:ledger on ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`);
+  console.log(`bench:ledger on ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, ${load()}`);
   for (const kind of ["pglite", "postgresql"] as const) {
     if (ONLY && ONLY !== kind) continue;
-    const db = await benchDb(kind);
+    const kept = await openKept(kind);
+    if (kept) {
+      console.log(`\n== ${kind} (kept database, ${stateFile(kind)}) ==`);
+      try {
+        await audit(kept.db, kept.keys);
+      } finally {
+        await kept.db.close();
+      }
+      continue;
+    }
+    const db = KEEP ? await keptDb(kind) : await benchDb(kind);
     if (!db) continue;
+    let keep = false;
     try {
       console.log(`\n== ${kind} ==`);
-      const s = await sustained(db);
-      console.log(`sustained append, checkpoint every 1 s, 5 witnesses (quorum 3), ${SECONDS} s:`);
-      console.log(`  integrated and quorum-cosigned: ${fmt(s.rate, 0)} entries/s (${s.integrated} entries)`);
-      console.log(`  submit -> quorum-cosigned checkpoint: p50 ${fmt(s.p50, 0)} ms, p99 ${fmt(s.p99, 0)} ms`);
-      const a = await atScale(db, s.log);
-      console.log(`at ${a.size.toLocaleString()} leaves (filled in ${fmt(a.fillSeconds)} s):`);
-      console.log(`  inclusion proof: p50 ${fmt(percentile(a.inc, 50), 2)} ms, p99 ${fmt(percentile(a.inc, 99), 2)} ms, ${a.bytes} bytes (${a.bytes / 32} hashes)`);
-      console.log(`  consistency proof: p50 ${fmt(percentile(a.con, 50), 2)} ms, p99 ${fmt(percentile(a.con, 99), 2)} ms, up to ${a.conBytes} bytes`);
-      console.log(`  audit: ${a.audit.ok ? "OK" : `FAILED (${a.audit.discrepancyCount})`} ${a.audit.leaves.toLocaleString()} leaves in ${fmt(a.audit.seconds, 2)} s = ${fmt(a.audit.leaves / a.audit.seconds, 0)} leaves/s (${a.audit.threads} worker threads)`);
+      let log: Awaited<ReturnType<typeof setupLog>>;
+      if (!REUSE) {
+        const s = await sustained(db);
+        log = s.log;
+        console.log(`sustained append, checkpoint every 1 s, 5 witnesses (quorum 3), ${SECONDS} s (${load()}):`);
+        console.log(`  integrated and quorum-cosigned: ${fmt(s.rate, 0)} entries/s (${s.integrated} entries)`);
+        console.log(`  submit -> quorum-cosigned checkpoint: p50 ${fmt(s.p50, 0)} ms, p99 ${fmt(s.p99, 0)} ms`);
+      } else log = await setupLog(db);
+      const f = await fill(db, log);
+      console.log(`at ${f.size.toLocaleString()} leaves (filled in ${fmt(f.fillSeconds)} s, ${load()}):`);
+      if (!REUSE) {
+        const p = await proofs(db, f.size);
+        console.log(`  inclusion proof: p50 ${fmt(percentile(p.inc, 50), 2)} ms, p99 ${fmt(percentile(p.inc, 99), 2)} ms, ${p.bytes} bytes (${p.bytes / 32} hashes)`);
+        console.log(`  consistency proof: p50 ${fmt(percentile(p.con, 50), 2)} ms, p99 ${fmt(percentile(p.con, 99), 2)} ms, up to ${p.conBytes} bytes`);
+      }
+      const keys: Keys = { logVerifierKey: log.logKey.verifierKey, witnessVerifierKeys: log.witnessKeys.map((k) => k.verifierKey), quorum: log.quorum };
+      await audit(db, keys);
+      if (KEEP) {
+        const kept: Kept = { ...(db as { where?: { url?: string; dir?: string } }).where, keys };
+        fs.writeFileSync(stateFile(kind), JSON.stringify(kept));
+        console.log(`  kept for --reuse: ${kept.url ?? kept.dir} (${stateFile(kind)})`);
+        keep = true;
+      }
     } finally {
-      await db.drop();
+      if (keep) await db.close();
+      else await db.drop();
     }
   }
+}
+
+/** A new database to keep: a PostgreSQL database or a PGlite folder named after this run. */
+async function keptDb(kind: "pglite" | "postgresql"): Promise<(FreshDb & { where: { url?: string; dir?: string } }) | null> {
+  const name = `citybrain_bench_kept_${process.pid}_${Date.now()}`;
+  if (kind === "pglite") {
+    const dir = path.join(os.tmpdir(), name);
+    const db = await openDb({ dataDir: dir });
+    return Object.assign(db, { where: { dir }, drop: async () => (await db.close(), fs.rmSync(dir, { recursive: true, force: true })) });
+  }
+  const adminUrl = process.env.TEST_DATABASE_URL || DEFAULT_ADMIN_URL;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect().catch((e: Error) => console.log(`(PostgreSQL at ${adminUrl} not reachable: ${e.message}; skipped)`));
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch {
+    return null;
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = await openDb({ DATABASE_URL: url.toString(), dataDir: os.tmpdir() });
+  return Object.assign(db, {
+    where: { url: url.toString() },
+    async drop() {
+      await db.close();
+      const a = new pg.Client({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  });
 }
 
 main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
+
+// ---- The audit's floor -------------------------------------------------------------------
+// What the parts no audit design can skip cost per leaf on this machine: the database
+// streaming every ledger row and reading row the audit needs, with nothing done to them
+// (binary COPY, the bytes discarded), and the SHA-256 work alone (per reading: the leaf hash
+// over 0x00 || entry, the envelope hash, and one tree node hash), on one thread.
+
+/** CPU seconds used so far by all PostgreSQL server processes on this machine (Linux /proc), ended ones included. */
+function postgresCpuSeconds(): number | null {
+  try {
+    const tick = 100; // USER_HZ
+    let t = 0;
+    for (const pid of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(")");
+      if (!stat.slice(stat.indexOf("(") + 1, close).startsWith("postgres")) continue;
+      const f = stat.slice(close + 2).split(" ");
+      // utime, stime and those of reaped children (fields 14-17): a backend that exits is
+      // counted in the postmaster's from then on.
+      t += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / tick;
+    }
+    return t;
+  } catch {
+    return null;
+  }
+}
+
+const FLOOR_CHUNK = 16_384;
+const floorLedger = (a: number, b: number) => `SELECT leaf_index, kind, entry, leaf_hash, ref_id FROM ledger_leaf WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
+const floorReading = (a: number, b: number) =>
+  `SELECT leaf_index, id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id FROM reading WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
+
+async function printFloor(db: Db) {
+  const [{ end }] = await db.sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf`);
+  const leaves = Number(end);
+  if (!leaves) return;
+  console.log(`  floor (${load()}):`);
+  // 1. Streaming alone, as the audit fetches: ranges in order, both tables at once on a server.
+  for (const parallel of db.sql.mode === "server" ? [1, 2] : [1]) {
+    const pg0 = postgresCpuSeconds();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let bytes = 0;
+    let next = 0;
+    const lane = async () => {
+      while (next < leaves) {
+        const a = next;
+        next += FLOOR_CHUNK;
+        const [l, r] =
+          db.sql.mode === "server"
+            ? await Promise.all([db.sql.copyOutBinary(floorLedger(a, a + FLOOR_CHUNK)), db.sql.copyOutBinary(floorReading(a, a + FLOOR_CHUNK))])
+            : [await db.sql.copyOutBinary(floorLedger(a, a + FLOOR_CHUNK)), await db.sql.copyOutBinary(floorReading(a, a + FLOOR_CHUNK))];
+        bytes += l.length + r.length;
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, lane));
+    const s = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const pg1 = postgresCpuSeconds();
+    const us = (x: number) => fmt((x * 1e6) / leaves, 2);
+    const dbCpu = db.sql.mode === "server" && pg0 !== null && pg1 !== null ? `, database CPU ${us(pg1 - pg0)} µs/leaf` : "";
+    console.log(
+      `    database streams the rows (binary COPY, nothing done to them${parallel > 1 ? `, ${parallel} ranges at once` : ""}): ${fmt(leaves / s, 0)} leaves/s, ${fmt(bytes / leaves, 0)} B/leaf; ` +
+        `this process CPU ${us((cpu.user + cpu.system) / 1e6)} µs/leaf${dbCpu}`,
+    );
+  }
+  // 2. SHA-256 alone on one thread, over the stored entries' bytes and envelope-sized inputs.
+  const sample = await db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index < ${FLOOR_CHUNK} ORDER BY leaf_index`);
+  const prefixed = sample.map((r) => Buffer.concat([Buffer.from([0]), Buffer.from(r.entry)]));
+  const envelope = Buffer.from(
+    `{"dataset":"traffic.flow","device":"trf-000001","location":[121.401,37.4],"observedAt":"2026-09-21T19:06:40.001Z","seq":1,"values":{"flowVehH":301,"occupancy":0.01,"segmentId":"seg-1","speedKmh":21}}`,
+  );
+  const node = Buffer.alloc(65, 1);
+  const rounds = Math.max(1, Math.ceil(200_000 / prefixed.length));
+  const t1 = performance.now();
+  let x = 0;
+  for (let k = 0; k < rounds; k++) {
+    for (const e of prefixed) {
+      x ^= crypto.hash("sha256", e, "buffer")[0];
+      x ^= crypto.hash("sha256", envelope, "buffer")[0];
+      x ^= crypto.hash("sha256", node, "buffer")[0];
+    }
+  }
+  const hashUs = ((performance.now() - t1) * 1000) / (rounds * prefixed.length);
+  const avgEntry = prefixed.reduce((a, b) => a + b.length, 0) / prefixed.length;
+  console.log(
+    `    SHA-256 alone, one thread (leaf hash over ${fmt(avgEntry, 0)} B, envelope hash over ${envelope.length} B, one node hash): ${fmt(hashUs, 2)} µs/leaf` +
+      ` = ${fmt(1e6 / hashUs, 0)} leaves/s per core${x === 256 ? "" : ""}`,
+  );
+}

@@ -87,6 +87,28 @@ export function pgSql(pool: pg.Pool): Sql {
         client.release();
       }
     },
+    async copyOutBinary(select) {
+      const client = await pool.connect();
+      try {
+        const stream = client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`));
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const c of stream) {
+          chunks.push(c as Buffer);
+          size += (c as Buffer).length;
+        }
+        // Its own ArrayBuffer (never Node's shared pool), so that it can be transferred to a worker.
+        const out = new Uint8Array(size);
+        let at = 0;
+        for (const c of chunks) {
+          out.set(c, at);
+          at += c.length;
+        }
+        return out;
+      } finally {
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }

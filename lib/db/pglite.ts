@@ -54,6 +54,10 @@ export function pgliteSql(db: PGlite): Sql {
       const res = await db.query(`COPY (${select}) TO '/dev/blob'`);
       return res.blob ? await res.blob.text() : "";
     },
+    async copyOutBinary(select) {
+      const res = await db.query(`COPY (${select}) TO '/dev/blob' (FORMAT binary)`);
+      return res.blob ? new Uint8Array(await res.blob.arrayBuffer()) : new Uint8Array(0);
+    },
     close: () => db.close(),
   };
 }

@@ -15,6 +15,13 @@ export interface Sql {
    */
   copyOut(select: string): Promise<string>;
   /**
+   * Runs `COPY (select) TO STDOUT (FORMAT binary)` and returns the output as it comes
+   * (PostgreSQL's binary COPY format: header, then per row a 16-bit field count and each
+   * field as a 32-bit length, -1 for NULL, and its binary value; see copy-binary.ts). Bytes
+   * travel raw, with no text encoding on either side. The select must not take parameters.
+   */
+  copyOutBinary(select: string): Promise<Uint8Array>;
+  /**
    * Bulk-loads rows with `COPY table (columns) FROM STDIN` in text format: `data` is one line
    * per row ending in a newline, fields separated by tabs, escaped as copyTextField does.
    * Far faster than multi-row inserts for thousands of rows. Inside a transaction, use the

@@ -69,7 +69,10 @@ export function createAuditPool(opts: { threads?: number; workerPath?: string } 
       const id = nextId++;
       return new Promise<RangeResult>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, job });
+        // The COPY outputs move to the worker (no copy) when each is a whole buffer of its own.
+        const whole = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.byteLength > 0;
+        const transfer = [job.ledger, job.reading].filter(whole).map((b) => b.buffer as ArrayBuffer);
+        slot.worker.postMessage({ id, job }, new Set(transfer).size === transfer.length ? transfer : []);
       });
     },
     async close() {

@@ -20,7 +20,27 @@ export function fastCanonicalReadingEntry(e: {
 }): string | null;
 export const LEDGER_COLUMNS: number;
 export const READING_COLUMNS: number;
-export type RangeJob = { from: number; chunk: number; ledger: string; reading: string; cuts: number[] };
+/** A ledger row as the audit's binary COPY gives it (NULL fields null). */
+export type LedgerRow = { index: number | null; kind: string | null; entry: Uint8Array | null; leafHash: Uint8Array | null; refId: string | null };
+/** A reading row as the audit's binary COPY gives it (NULL fields null; no gateway: the three gateway fields null). */
+export type ReadingRow = {
+  index: number | null;
+  id: string;
+  dataset: string | null;
+  device: string | null;
+  seq: number | null;
+  observedMs: number | null;
+  lon: number | null;
+  lat: number | null;
+  /** jsonb's text (null when NULL or not jsonb's binary version 1). */
+  payload: string | null;
+  payloadHash: Uint8Array | null;
+  signature: Uint8Array | null;
+  gDevice: string | null;
+  gRoot: Uint8Array | null;
+  gSignature: Uint8Array | null;
+};
+export type RangeJob = { from: number; chunk: number; ledger: Uint8Array; reading: Uint8Array; cuts: number[] };
 export type RangeResult = {
   from: number;
   n: number;
@@ -29,10 +49,12 @@ export type RangeResult = {
   readings: number;
   hashes: Uint8Array;
   cuts: { size: number; hashes: Uint8Array }[];
-  deferred: { index: number; ledger: string; reading: string | null }[];
-  extra: string[];
-  extraLeaves: string[];
+  deferred: { index: number; ledger: LedgerRow; reading: ReadingRow | null }[];
+  extra: ReadingRow[];
+  extraLeaves: LedgerRow[];
 };
 export function verifyRange(job: RangeJob): RangeResult;
+export function decodeLedgerRow(b: Uint8Array, offset: number): LedgerRow;
+export function decodeReadingRow(b: Uint8Array, offset: number): ReadingRow;
 export function isoFromMs(ms: number): string;
 export function canonicalJsonbObject(text: string): string | null;

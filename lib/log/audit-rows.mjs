@@ -2,12 +2,15 @@
 // file runs on the main thread (tsx, vitest, Next.js bundles) and in the audit's worker
 // threads (lib/log/audit-worker.mjs, loaded by path, untranspiled).
 //
-// verifyRange() checks one leaf-index range and says "fine" for a row only when the full
-// check in audit.ts would find nothing wrong with it; every other row (a mismatch, a
-// non-reading entry, an escaped COPY field, a value outside the plain reading shape) is
-// handed back to audit.ts, which checks it again and names what differs. So this file
-// decides nothing on its own: it can only spare the main thread rows that are fine.
+// verifyRange() checks one leaf-index range, read as binary COPY (bytes as they are stored,
+// no text encoding), and says "fine" for a row only when the full check in audit.ts would
+// find nothing wrong with it; every other row (a mismatch, a non-reading entry, a value
+// outside the plain reading shape) is handed back to audit.ts, decoded, which checks it
+// again and names what differs. So this file decides nothing on its own: it can only spare
+// the main thread rows that are fine. It computes every leaf hash itself, from the stored
+// entry's bytes (never the stored leaf_hash), and the range's part of the tree from those.
 import { hash } from "node:crypto";
+import { Buffer } from "node:buffer";
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 // Strings JSON.stringify writes as they are, between quotes.
@@ -74,10 +77,6 @@ export function fastCanonicalReadingEntry(e) {
   return `{"dataset":${ds},"device":${dv},${gateway}"kind":"reading.v1","observedAt":${at},"payloadHash":${ph},"seq":${seq},"signature":${sig}}`;
 }
 
-// Columns of the two COPY texts verifyRange reads (audit.ts writes the SELECTs).
-export const LEDGER_COLUMNS = 6; // leaf_index, kind, entry hex (non-readings), sha256(0x00||entry) hex, leaf_hash ok (t/f), ref_id
-export const READING_COLUMNS = 14; // leaf_index, id, dataset, device, seq, observed ms, lon, lat, payload, payload hash hex, signature base64, gateway device, batch root hex, gateway signature base64 ('' for none)
-
 const p2 = (x) => (x < 10 ? "0" : "") + x;
 const MAX_ISO_MS = 253402300800000; // 10000-01-01T00:00:00.000Z
 
@@ -104,13 +103,6 @@ export function isoFromMs(ms) {
   const msr = rem - sec * 1000;
   const yy = y < 1000 ? String(y).padStart(4, "0") : String(y);
   return `${yy}-${p2(m)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(sec)}.${msr < 100 ? (msr < 10 ? "00" : "0") : ""}${msr}Z`;
-}
-
-/** A COPY line's fields, or null when the line holds any escape (audit.ts then parses it). */
-function fields(line, n) {
-  if (line.indexOf("\\") >= 0) return null;
-  const f = line.split("\t");
-  return f.length === n ? f : null;
 }
 
 // A JSON number that ES Number::toString writes back unchanged: no sign on zero, no
@@ -196,128 +188,585 @@ export function canonicalJsonbObject(p) {
   return out + "}";
 }
 
-const numText = (t) => (safeNumber(t) ? t : num(Number(t)));
 
-/** Whether one reading leaf is certainly fine (see the top of this file). */
-function readingFine(l, r) {
-  if (r === null || l[4] !== "t") return false;
-  const payloadText = r[8], payloadHash = r[9], signature = r[10], entryHash = l[3];
-  let observedAt;
-  let vs = canonicalJsonbObject(payloadText);
-  try {
-    if (vs === null) vs = values(JSON.parse(payloadText));
-    observedAt = isoFromMs(Number(r[5]));
-  } catch {
-    return false;
+// ---- Binary COPY ------------------------------------------------------------------------
+// PostgreSQL's binary COPY format: an 11-byte signature, a 32-bit flags field and a 32-bit
+// header extension length (and extension), then per row a 16-bit field count and each field
+// as a 32-bit length (-1 for NULL) and its binary value; -1 as a field count ends the data.
+// Values: int8 big-endian; text as UTF-8 bytes; bytea raw; float8 IEEE big-endian;
+// timestamptz as int8 microseconds since 2000-01-01 UTC; jsonb as a version byte (1) and text.
+
+// The columns of the two SELECTs audit.ts writes (ledgerSelect, readingSelect).
+export const LEDGER_COLUMNS = 5; // leaf_index, kind, entry, leaf_hash, ref_id
+export const READING_COLUMNS = 14; // leaf_index, id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway device, batch root, gateway signature (NULL for none)
+
+const SIGNATURE = [80, 71, 67, 79, 80, 89, 10, 255, 13, 10, 0]; // PGCOPY\n\377\r\n\0
+const PG_EPOCH_MS = 946684800000; // 2000-01-01T00:00:00Z
+
+const i16 = (b, p) => ((b[p] << 24) >> 16) | b[p + 1];
+const i32 = (b, p) => (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+/** A big-endian int8 as a number, or NaN beyond ±2^53. */
+function i64(b, p) {
+  const hi = i32(b, p);
+  const lo = i32(b, p + 4) >>> 0;
+  if (hi > 0x1fffff || hi < -0x200000) return Number.NaN;
+  return hi * 4294967296 + lo;
+}
+
+/** Where the rows start (after the header); throws on anything but binary COPY output. */
+function dataStart(b) {
+  if (b.length < 19) throw new Error("not binary COPY output (too short)");
+  for (let i = 0; i < 11; i++) if (b[i] !== SIGNATURE[i]) throw new Error("not binary COPY output (no PGCOPY signature)");
+  return 19 + i32(b, 15);
+}
+
+/** Offset just past the row at `p` (its field count first). */
+function rowEnd(b, p) {
+  const n = i16(b, p);
+  p += 2;
+  for (let f = 0; f < n; f++) {
+    const len = i32(b, p);
+    p += 4 + (len > 0 ? len : 0);
   }
-  // Numbers as the database printed them when ES would print them the same (see safeNumber).
-  const seq = numText(r[4]), ds = str(r[2]), dv = str(r[3]), lon = numText(r[6]), lat = numText(r[7]);
-  if (vs === null || seq === null || ds === null || dv === null || lon === null || lat === null) return false;
-  const env = `{"dataset":${ds},"device":${dv},"location":[${lon},${lat}],"observedAt":"${observedAt}","seq":${seq},"values":${vs}}`;
-  if (hash("sha256", env, "hex") !== payloadHash) return false;
-  const gDevice = r[11];
-  let gateway = "";
-  if (gDevice) {
-    const gd = str(gDevice), br = str(r[12]), gs = str(r[13]);
-    if (gd === null || br === null || gs === null) return false;
-    gateway = `"gateway":{"batchRoot":${br},"device":${gd},"signature":${gs}},`;
-  }
-  const ph = str(payloadHash), sig = str(signature);
-  if (ph === null || sig === null) return false;
-  const entry = `\u0000{"dataset":${ds},"device":${dv},${gateway}"kind":"reading.v1","observedAt":"${observedAt}","payloadHash":${ph},"seq":${seq},"signature":${sig}}`;
-  return hash("sha256", entry, "hex") === entryHash;
+  return p;
 }
 
 /**
- * Checks the leaves [from, from + chunk) given as COPY text (ledger rows and reading rows,
- * both ordered by leaf index), and hashes their part of the tree.
+ * Slots every row of `b` by its first field (a leaf index) into at[k] = row offset, for
+ * k = index - from in [0, chunk); a second row of one index goes to `dups`.
+ */
+function slotRows(b, from, chunk, at, dups) {
+  if (b.length === 0) return;
+  let p = dataStart(b);
+  for (;;) {
+    if (p + 2 > b.length) throw new Error("binary COPY output ends early");
+    if (i16(b, p) === -1) return;
+    if (i32(b, p + 2) !== 8) throw new Error("a row without a leaf index");
+    const k = i64(b, p + 6) - from;
+    if (!(k >= 0 && k < chunk)) throw new Error(`a row outside leaves ${from}..${from + chunk - 1}: leaf ${k + from}`);
+    if (at[k] === -1) at[k] = p;
+    else dups.push(p);
+    p = rowEnd(b, p);
+    if (p > b.length) throw new Error("binary COPY output ends early");
+  }
+}
+
+/** The fields of the row at `p` as [offset, length] pairs (length -1: NULL). */
+function rowFields(b, p) {
+  const n = i16(b, p);
+  const out = [];
+  p += 2;
+  for (let f = 0; f < n; f++) {
+    const len = i32(b, p);
+    out.push([p + 4, len]);
+    p += 4 + (len > 0 ? len : 0);
+  }
+  return out;
+}
+const utf8At = (b, [at, len]) => (len < 0 ? null : Buffer.from(b.buffer, b.byteOffset + at, len).toString("utf8"));
+// A copy (a view would carry the whole COPY buffer with it to the main thread).
+const bytesAt = (b, [at, len]) => (len < 0 ? null : new Uint8Array(b.subarray(at, at + len)));
+const int8At = (b, [at, len]) => (len !== 8 ? null : i64(b, at));
+const float8At = (b, [at, len]) => (len !== 8 ? null : new DataView(b.buffer, b.byteOffset + at, 8).getFloat64(0));
+
+/** A ledger row decoded for the full check in audit.ts (see LedgerRow in audit-rows.d.mts). */
+export function decodeLedgerRow(b, p) {
+  const f = rowFields(b, p);
+  if (f.length !== LEDGER_COLUMNS) throw new Error(`a ledger row with ${f.length} fields`);
+  return { index: int8At(b, f[0]), kind: utf8At(b, f[1]), entry: bytesAt(b, f[2]), leafHash: bytesAt(b, f[3]), refId: utf8At(b, f[4]) };
+}
+
+/** A reading row decoded for the full check in audit.ts (see ReadingRow in audit-rows.d.mts). */
+export function decodeReadingRow(b, p) {
+  const f = rowFields(b, p);
+  if (f.length !== READING_COLUMNS) throw new Error(`a reading row with ${f.length} fields`);
+  const us = int8At(b, f[5]);
+  const payload = f[8][1] > 0 && b[f[8][0]] === 1 ? utf8At(b, [f[8][0] + 1, f[8][1] - 1]) : null;
+  return {
+    index: int8At(b, f[0]),
+    id: String(int8At(b, f[1])),
+    dataset: utf8At(b, f[2]),
+    device: utf8At(b, f[3]),
+    seq: int8At(b, f[4]),
+    // timestamptz(3) holds whole milliseconds; anything else is not what ingest stored.
+    observedMs: us === null ? null : us / 1000 + PG_EPOCH_MS,
+    lon: float8At(b, f[6]),
+    lat: float8At(b, f[7]),
+    payload,
+    payloadHash: bytesAt(b, f[9]),
+    signature: bytesAt(b, f[10]),
+    gDevice: utf8At(b, f[11]),
+    gRoot: bytesAt(b, f[12]),
+    gSignature: bytesAt(b, f[13]),
+  };
+}
+
+// ---- Writing the expected bytes ---------------------------------------------------------
+const lit = (s) => Uint8Array.from(Buffer.from(s, "latin1"));
+const L_DATASET = lit('{"dataset":"');
+const L_DEVICE = lit('","device":"');
+const L_AFTER_DEVICE = lit('",');
+const L_GATEWAY = lit('"gateway":{"batchRoot":"');
+const L_G_DEVICE = lit('","device":"');
+const L_G_SIGNATURE = lit('","signature":"');
+const L_G_END = lit('"},');
+const L_KIND = lit('"kind":"reading.v1","observedAt":"');
+const L_PAYLOAD_HASH = lit('","payloadHash":"');
+const L_SEQ = lit('","seq":');
+const L_SIGNATURE = lit(',"signature":"');
+const L_END = lit('"}');
+const L_LOCATION = lit('","location":[');
+const L_OBSERVED = lit('],"observedAt":"');
+const L_ENV_SEQ = lit('","seq":');
+const L_VALUES = lit(',"values":');
+const KIND_READING = lit("reading.v1");
+const HEX = lit("0123456789abcdef");
+const B64 = lit("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+
+function put(out, at, l) {
+  for (let i = 0; i < l.length; i++) out[at + i] = l[i];
+  return at + l.length;
+}
+/** Copies a text field that JSON writes as it is (printable ASCII but " and \), or returns -1. */
+function putPlain(out, at, b, p, len) {
+  if (len < 0) return -1;
+  for (let i = 0; i < len; i++) {
+    const c = b[p + i];
+    if (c < 32 || c > 126 || c === 34 || c === 92) return -1;
+    out[at + i] = c;
+  }
+  return at + len;
+}
+function putHex(out, at, b, p, len) {
+  for (let i = 0; i < len; i++) {
+    const c = b[p + i];
+    out[at++] = HEX[c >> 4];
+    out[at++] = HEX[c & 15];
+  }
+  return at;
+}
+/** Base64 with padding and no line breaks (Buffer's "base64"). */
+function putB64(out, at, b, p, len) {
+  const end = p + len - (len % 3);
+  for (; p < end; p += 3) {
+    const v = (b[p] << 16) | (b[p + 1] << 8) | b[p + 2];
+    out[at++] = B64[v >> 18];
+    out[at++] = B64[(v >> 12) & 63];
+    out[at++] = B64[(v >> 6) & 63];
+    out[at++] = B64[v & 63];
+  }
+  const r = len % 3;
+  if (r === 1) {
+    const v = b[p] << 16;
+    out[at++] = B64[v >> 18];
+    out[at++] = B64[(v >> 12) & 63];
+    out[at++] = 61;
+    out[at++] = 61;
+  } else if (r === 2) {
+    const v = (b[p] << 16) | (b[p + 1] << 8);
+    out[at++] = B64[v >> 18];
+    out[at++] = B64[(v >> 12) & 63];
+    out[at++] = B64[(v >> 6) & 63];
+    out[at++] = 61;
+  }
+  return at;
+}
+/** A non-negative safe integer in decimal, or -1. */
+function putUint(out, at, n) {
+  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER)) return -1;
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    out[at + i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
+}
+function putAscii(out, at, s) {
+  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+  return at + s.length;
+}
+const put2 = (out, at, v) => ((out[at] = 48 + ((v / 10) | 0)), (out[at + 1] = 48 + (v % 10)), at + 2);
+/** Date.prototype.toISOString's bytes for a millisecond time in years 1970..9999, or -1. */
+function putIso(out, at, ms) {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= MAX_ISO_MS) return -1;
+  const days = Math.floor(ms / 86400000);
+  let rem = ms - days * 86400000;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const h = Math.floor(rem / 3600000);
+  rem -= h * 3600000;
+  const mi = Math.floor(rem / 60000);
+  rem -= mi * 60000;
+  const sec = Math.floor(rem / 1000);
+  const msr = rem - sec * 1000;
+  at = put2(out, at, Math.floor(y / 100));
+  at = put2(out, at, y % 100);
+  out[at++] = 45;
+  at = put2(out, at, m);
+  out[at++] = 45;
+  at = put2(out, at, d);
+  out[at++] = 84;
+  at = put2(out, at, h);
+  out[at++] = 58;
+  at = put2(out, at, mi);
+  out[at++] = 58;
+  at = put2(out, at, sec);
+  out[at++] = 46;
+  out[at++] = 48 + Math.floor(msr / 100);
+  at = put2(out, at, msr % 100);
+  out[at++] = 90;
+  return at;
+}
+
+// safeNumber on bytes b[s..e).
+function safeNumberBytes(b, s, e) {
+  let i = b[s] === 45 ? s + 1 : s;
+  if (i >= e) return false;
+  if (b[i] === 48) {
+    if (i + 1 === e) return i === s;
+    if (b[i + 1] !== 46) return false;
+    i += 2;
+    let lead = 0;
+    while (i < e && b[i] === 48) {
+      lead++;
+      i++;
+    }
+    if (i === e || lead >= 6) return false;
+    const start = i;
+    while (i < e && isDigit(b[i])) i++;
+    return i === e && b[e - 1] !== 48 && e - start <= 15;
+  }
+  const intStart = i;
+  while (i < e && isDigit(b[i])) i++;
+  const intLen = i - intStart;
+  if (intLen === 0 || intLen > 21) return false;
+  if (i === e) {
+    let end = e;
+    while (b[end - 1] === 48) end--;
+    return end - intStart <= 15;
+  }
+  if (b[i] !== 46) return false;
+  const fracStart = ++i;
+  while (i < e && isDigit(b[i])) i++;
+  return i === e && i > fracStart && b[e - 1] !== 48 && intLen + (e - fracStart) <= 15;
+}
+
+const MAX_KEYS = 32;
+const ks = new Int32Array(MAX_KEYS), ke = new Int32Array(MAX_KEYS), vs = new Int32Array(MAX_KEYS), ve = new Int32Array(MAX_KEYS), ord = new Int32Array(MAX_KEYS);
+function keyLess(b, x, y) {
+  const lx = ke[x] - ks[x], ly = ke[y] - ks[y];
+  const n = lx < ly ? lx : ly;
+  for (let i = 0; i < n; i++) {
+    const d = b[ks[x] + i] - b[ks[y] + i];
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return lx === ly ? 0 : lx < ly ? -1 : 1;
+}
+/**
+ * canonicalJsonbObject on the bytes b[s..e) of jsonb's text, written to out at `at`; returns
+ * the end, or -1 to decline. Keys must be printable ASCII (so that byte order is RFC 8785's
+ * UTF-16 order); strings may hold any UTF-8 but no escape (jsonb escapes with a backslash).
+ */
+function putJsonbObject(out, at, b, s, e) {
+  if (e - s === 2 && b[s] === 123 && b[s + 1] === 125) {
+    out[at] = 123;
+    out[at + 1] = 125;
+    return at + 2;
+  }
+  if (e - s < 2 || b[s] !== 123 || b[e - 1] !== 125) return -1;
+  let n = 0;
+  let i = s + 1;
+  for (;;) {
+    if (n === MAX_KEYS || b[i] !== 34) return -1;
+    let k = i + 1;
+    while (k < e && b[k] !== 34) {
+      if (b[k] < 32 || b[k] > 126 || b[k] === 92) return -1;
+      k++;
+    }
+    if (k >= e || b[k + 1] !== 58 || b[k + 2] !== 32) return -1;
+    ks[n] = i + 1;
+    ke[n] = k;
+    i = k + 3;
+    let end;
+    if (b[i] === 34) {
+      end = i + 1;
+      while (end < e && b[end] !== 34) {
+        if (b[end] === 92) return -1;
+        end++;
+      }
+      if (end >= e) return -1;
+      end++;
+    } else {
+      end = i;
+      while (end < e - 1 && b[end] !== 44) end++;
+      const len = end - i;
+      const t = len === 4 && b[i] === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101;
+      const f = len === 5 && b[i] === 102 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101;
+      if (!t && !f && !(len > 0 && safeNumberBytes(b, i, end))) return -1;
+    }
+    vs[n] = i;
+    ve[n] = end;
+    n++;
+    i = end;
+    if (i === e - 1) break;
+    if (b[i] !== 44 || b[i + 1] !== 32) return -1;
+    i += 2;
+  }
+  // Insertion sort of the keys (a handful).
+  for (let x = 0; x < n; x++) {
+    let y = x;
+    while (y > 0 && keyLess(b, ord[y - 1], x) > 0) {
+      ord[y] = ord[y - 1];
+      y--;
+    }
+    ord[y] = x;
+  }
+  out[at++] = 123;
+  for (let x = 0; x < n; x++) {
+    const k = ord[x];
+    if (x && keyLess(b, ord[x - 1], k) === 0) return -1;
+    if (x) out[at++] = 44;
+    out[at++] = 34;
+    for (let j = ks[k]; j < ke[k]; j++) out[at++] = b[j];
+    out[at++] = 34;
+    out[at++] = 58;
+    for (let j = vs[k]; j < ve[k]; j++) out[at++] = b[j];
+  }
+  out[at++] = 125;
+  return at;
+}
+
+// Scratch space: the expected entry after a 0x00 (RFC 9162's leaf prefix), the envelope, a tree node.
+let E = Buffer.alloc(4096);
+let V = Buffer.alloc(4096);
+const NODE = Buffer.alloc(65);
+NODE[0] = 1;
+
+/** Equal bytes of a latin1 digest string and b[p..p+32). */
+function digestIs(d, b, p, len) {
+  if (len !== 32) return false;
+  for (let i = 0; i < 32; i++) if (d.charCodeAt(i) !== b[p + i]) return false;
+  return true;
+}
+
+/**
+ * The leaf hash (latin1 digest) of a reading leaf when it is certainly fine, else null.
+ * `b`/`lp`: the ledger row; `r`/`rp`: the reading row (rp -1: none).
+ */
+function fineReadingLeaf(b, lp, r, rp) {
+  if (rp < 0 || i16(b, lp) !== LEDGER_COLUMNS || i16(r, rp) !== READING_COLUMNS) return null;
+  // Ledger row: leaf_index, kind (checked by the caller), entry, leaf_hash, ref_id.
+  let p = lp + 2 + 12;
+  p += 4 + i32(b, p);
+  const elen = i32(b, p);
+  const eAt = p + 4;
+  if (elen < 0) return null;
+  p = eAt + elen;
+  const hlen = i32(b, p);
+  const hAt = p + 4;
+  // Reading row.
+  let q = rp + 2 + 12 + 12; // leaf_index, id
+  const dsLen = i32(r, q), dsAt = q + 4;
+  q = dsAt + (dsLen > 0 ? dsLen : 0);
+  const dvLen = i32(r, q), dvAt = q + 4;
+  q = dvAt + (dvLen > 0 ? dvLen : 0);
+  if (i32(r, q) !== 8) return null;
+  const seq = i64(r, q + 4);
+  q += 12;
+  if (i32(r, q) !== 8) return null;
+  const us = i64(r, q + 4);
+  q += 12;
+  if (i32(r, q) !== 8 || i32(r, q + 12) !== 8) return null;
+  const lon = new DataView(r.buffer, r.byteOffset + q + 4, 16).getFloat64(0);
+  const lat = new DataView(r.buffer, r.byteOffset + q + 16, 8).getFloat64(0);
+  q += 24;
+  const pLen = i32(r, q), pAt = q + 4;
+  if (pLen < 1 || r[pAt] !== 1) return null;
+  q = pAt + pLen;
+  const phLen = i32(r, q), phAt = q + 4;
+  if (phLen < 0) return null;
+  q = phAt + phLen;
+  const sLen = i32(r, q), sAt = q + 4;
+  if (sLen < 0) return null;
+  q = sAt + sLen;
+  const gdLen = i32(r, q), gdAt = q + 4;
+  q = gdAt + (gdLen > 0 ? gdLen : 0);
+  const grLen = i32(r, q), grAt = q + 4;
+  q = grAt + (grLen > 0 ? grLen : 0);
+  const gsLen = i32(r, q), gsAt = q + 4;
+  if (us % 1000 !== 0) return null;
+  const ms = us / 1000 + PG_EPOCH_MS;
+  const need = 400 + 2 * (dsLen + dvLen + gdLen) + 2 * (phLen + grLen) + 2 * (sLen + gsLen) + pLen;
+  if (E.length < need) {
+    E = Buffer.alloc(2 * need);
+    V = Buffer.alloc(2 * need);
+  }
+
+  // The entry as readingEntry() writes it, in RFC 8785 canonical form (keys sorted).
+  const e = E;
+  e[0] = 0;
+  let at = put(e, 1, L_DATASET);
+  const dsStart = at;
+  if ((at = putPlain(e, at, r, dsAt, dsLen)) < 0) return null;
+  at = put(e, at, L_DEVICE);
+  const dvStart = at;
+  if ((at = putPlain(e, at, r, dvAt, dvLen)) < 0) return null;
+  at = put(e, at, L_AFTER_DEVICE);
+  if (gdLen >= 0) {
+    if (gdLen === 0 || grLen < 0 || gsLen < 0) return null;
+    at = put(e, at, L_GATEWAY);
+    at = putHex(e, at, r, grAt, grLen);
+    at = put(e, at, L_G_DEVICE);
+    if ((at = putPlain(e, at, r, gdAt, gdLen)) < 0) return null;
+    at = put(e, at, L_G_SIGNATURE);
+    at = putB64(e, at, r, gsAt, gsLen);
+    at = put(e, at, L_G_END);
+  } else if (grLen >= 0 || gsLen >= 0) return null;
+  at = put(e, at, L_KIND);
+  const isoStart = at;
+  if ((at = putIso(e, at, ms)) < 0) return null;
+  at = put(e, at, L_PAYLOAD_HASH);
+  at = putHex(e, at, r, phAt, phLen);
+  at = put(e, at, L_SEQ);
+  const seqStart = at;
+  if ((at = putUint(e, at, seq)) < 0) return null;
+  const seqEnd = at;
+  at = put(e, at, L_SIGNATURE);
+  at = putB64(e, at, r, sAt, sLen);
+  at = put(e, at, L_END);
+  if (at - 1 !== elen || e.compare(b, eAt, eAt + elen, 1, at) !== 0) return null;
+  const leaf = hash("sha256", e.subarray(0, at), "latin1");
+  if (!digestIs(leaf, b, hAt, hlen)) return null;
+
+  // The signed envelope: {dataset, device, location, observedAt, seq, values}, its SHA-256 the payload hash.
+  if (!Number.isFinite(lon) || !Number.isFinite(lat)) return null;
+  const v = V;
+  let w = put(v, 0, L_DATASET);
+  w += e.copy(v, w, dsStart, dsStart + dsLen);
+  w = put(v, w, L_DEVICE);
+  w += e.copy(v, w, dvStart, dvStart + dvLen);
+  w = put(v, w, L_LOCATION);
+  w = putAscii(v, w, JSON.stringify(lon));
+  v[w++] = 44;
+  w = putAscii(v, w, JSON.stringify(lat));
+  w = put(v, w, L_OBSERVED);
+  w += e.copy(v, w, isoStart, isoStart + 24);
+  w = put(v, w, L_ENV_SEQ);
+  w += e.copy(v, w, seqStart, seqEnd);
+  w = put(v, w, L_VALUES);
+  w = putJsonbObject(v, w, r, pAt + 1, pAt + pLen);
+  if (w < 0) return null;
+  v[w++] = 125;
+  if (!digestIs(hash("sha256", v.subarray(0, w), "latin1"), r, phAt, phLen)) return null;
+  return leaf;
+}
+
+/** The leaf hash (latin1 digest) of the stored entry of the ledger row at `lp`: SHA-256 of 0x00 || entry. */
+function storedLeafHash(b, lp) {
+  let p = lp + 2 + 12;
+  p += 4 + Math.max(0, i32(b, p));
+  const elen = Math.max(0, i32(b, p));
+  if (E.length < elen + 1) {
+    E = Buffer.alloc(2 * elen + 2);
+    V = Buffer.alloc(2 * elen + 2);
+  }
+  E[0] = 0;
+  Buffer.from(b.buffer, b.byteOffset + p + 4, elen).copy(E, 1);
+  return hash("sha256", E.subarray(0, elen + 1), "latin1");
+}
+
+function isReadingRow(b, lp) {
+  const p = lp + 2 + 12;
+  if (i32(b, p) !== KIND_READING.length) return false;
+  for (let i = 0; i < KIND_READING.length; i++) if (b[p + 4 + i] !== KIND_READING[i]) return false;
+  return true;
+}
+
+const asBuffer = (u) => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+
+/**
+ * Checks the leaves [from, from + chunk) given as binary COPY output (ledger rows and
+ * reading rows, in any order), and hashes their part of the tree.
  *
  * `from` must be a multiple of `chunk`, a power of two, so that every perfect subtree of
  * [from, s) is one of the whole tree's. Returns:
  *  - n: leaves present without a gap from `from` (0 when the first row is past `from`);
  *    firstIndex: the first row's leaf index (null for no rows); gapAt: the leaf index of the
  *    first row after a gap, or null;
- *  - hashes: the n leaf hashes (SHA-256 of 0x00 || entry, by the database), 32 bytes each;
+ *  - hashes: the n leaf hashes (SHA-256 of 0x00 || the stored entry, computed here), 32 bytes each;
  *  - cuts: for each size s in `cuts` with from < s <= from + n, and for from + n, the hashes
  *    of the perfect subtrees of [from, s), largest first (concatenated, 32 bytes each);
  *  - readings: reading.v1 leaves among the n; deferred: the leaves to check again in
- *    audit.ts, with their COPY lines; extra: reading lines no ledger row of the range took.
+ *    audit.ts, their rows decoded; extra: reading rows no ledger row of the range took;
+ *    extraLeaves: second ledger rows of one leaf index.
  */
 export function verifyRange({ from, chunk, ledger, reading, cuts }) {
-  // Rows come in any order (the SELECTs do not sort): slot them by leaf index.
-  const ledgerAt = new Array(chunk);
-  const readingAt = new Array(chunk);
-  const extra = [];
-  const extraLeaves = [];
-  const slot = (text, at, dups) => {
-    let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf("\n", start);
-      if (end < 0) end = text.length;
-      const line = text.slice(start, end);
-      start = end + 1;
-      const k = Number(line.slice(0, line.indexOf("\t"))) - from;
-      if (!(k >= 0 && k < chunk && Number.isInteger(k))) throw new Error(`a row outside leaves ${from}..${from + chunk - 1}: ${line.slice(0, 40)}`);
-      if (at[k] === undefined) at[k] = line;
-      else dups.push(line);
-    }
-  };
-  slot(ledger, ledgerAt, extraLeaves);
-  slot(reading, readingAt, extra);
+  const b = asBuffer(ledger);
+  const r = asBuffer(reading);
+  const ledgerAt = new Int32Array(chunk).fill(-1);
+  const readingAt = new Int32Array(chunk).fill(-1);
+  const dupLeaves = [];
+  const dupReadings = [];
+  slotRows(b, from, chunk, ledgerAt, dupLeaves);
+  slotRows(r, from, chunk, readingAt, dupReadings);
 
   let first = 0;
-  while (first < chunk && ledgerAt[first] === undefined) first++;
+  while (first < chunk && ledgerAt[first] < 0) first++;
   const firstIndex = first < chunk ? from + first : null;
   let n = 0;
-  if (first === 0) while (n < chunk && ledgerAt[n] !== undefined) n++;
+  if (first === 0) while (n < chunk && ledgerAt[n] >= 0) n++;
   let gapAt = null;
   if (firstIndex !== null && first > 0) gapAt = firstIndex;
   else if (n < chunk) {
     let next = n + 1;
-    while (next < chunk && ledgerAt[next] === undefined) next++;
+    while (next < chunk && ledgerAt[next] < 0) next++;
     if (next < chunk) gapAt = from + next;
   }
 
   const hashes = Buffer.alloc(32 * n);
   const deferred = [];
   let readings = 0;
-  // Tree: a compact range over [from, from + n), snapshotted at the requested cuts.
+  // Tree: a compact range over [from, from + n) (latin1 digests), snapshotted at the requested cuts.
   const stack = [];
   const cutList = [];
   let nextCut = 0;
-  const want = (cuts ?? []).filter((s) => s > from && s <= from + chunk).sort((a, b) => a - b);
-  // Hashes stay hex strings: node:crypto's hex output is several times faster than a Buffer's.
-  const node = Buffer.alloc(65);
-  node[0] = 1;
+  const want = (cuts ?? []).filter((s) => s > from && s <= from + chunk).sort((x, y) => x - y);
   const snapshot = (size) => {
     const out = Buffer.alloc(32 * stack.length);
-    stack.forEach((h, i) => out.write(h, 32 * i, "hex"));
+    stack.forEach((h, i) => out.write(h, 32 * i, "latin1"));
     cutList.push({ size, hashes: out });
   };
 
   for (let k = 0; k < n; k++) {
     const index = from + k;
-    const line = ledgerAt[k];
-    const rline = readingAt[k] ?? null;
-    const l = fields(line, LEDGER_COLUMNS);
-    const tab = line.indexOf("\t");
-    const isReading = l !== null ? l[1] === "reading.v1" : line.slice(tab + 1, line.indexOf("\t", tab + 1)) === "reading.v1";
+    const lp = ledgerAt[k];
+    const rp = readingAt[k];
+    if (i16(b, lp) !== LEDGER_COLUMNS) throw new Error(`leaf ${index}: a ledger row with ${i16(b, lp)} fields`);
+    const isReading = isReadingRow(b, lp);
     if (isReading) readings++;
-    let fine = false;
-    if (l !== null && isReading) {
-      const r = rline === null ? null : fields(rline, READING_COLUMNS);
-      fine = r !== null && readingFine(l, r);
+    let leaf = isReading ? fineReadingLeaf(b, lp, r, rp) : null;
+    if (leaf === null) {
+      deferred.push({ index, ledger: decodeLedgerRow(b, lp), reading: rp < 0 ? null : decodeReadingRow(r, rp) });
+      leaf = storedLeafHash(b, lp);
     }
-    if (!fine) deferred.push({ index, ledger: line, reading: rline });
-    // The leaf hash is the database's SHA-256 of the stored entry, as audit.ts uses it.
-    const entryHash = l !== null ? l[3] : line.split("\t")[3];
-    if (typeof entryHash !== "string" || hashes.write(entryHash, 32 * k, "hex") !== 32) throw new Error(`leaf ${index}: the database returned no entry hash`);
-    let h = entryHash;
+    for (let i = 0; i < 32; i++) hashes[32 * k + i] = leaf.charCodeAt(i);
     // Append to the compact range: merge while the new size has trailing ones.
+    let h = leaf;
     for (let s = k; s % 2 === 1; s = (s - 1) / 2) {
-      node.write(stack.pop(), 1, "hex");
-      node.write(h, 33, "hex");
-      h = hash("sha256", node, "hex");
+      const left = stack.pop();
+      for (let i = 0; i < 32; i++) {
+        NODE[1 + i] = left.charCodeAt(i);
+        NODE[33 + i] = h.charCodeAt(i);
+      }
+      h = hash("sha256", NODE, "latin1");
     }
     stack.push(h);
     while (nextCut < want.length && want[nextCut] < index + 1) nextCut++;
@@ -327,5 +776,16 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
     }
   }
   if (!cutList.length || cutList[cutList.length - 1].size !== from + n) snapshot(from + n);
-  return { from, n, firstIndex, gapAt, readings, hashes, cuts: cutList, deferred, extra, extraLeaves };
+  return {
+    from,
+    n,
+    firstIndex,
+    gapAt,
+    readings,
+    hashes,
+    cuts: cutList,
+    deferred,
+    extra: dupReadings.map((p) => decodeReadingRow(r, p)),
+    extraLeaves: dupLeaves.map((p) => decodeLedgerRow(b, p)),
+  };
 }

@@ -85,23 +85,71 @@ describe("isoFromMs", () => {
   });
 });
 
-// Rows as the audit's SELECTs print them (audit.ts), built from readings as ingest stores them.
-type Row = { index: number; ledger: string; reading: string; entryHash: Uint8Array };
+// Rows as the audit's SELECTs give them (audit.ts), in binary COPY, built from readings as ingest stores them.
+type Field = { t: "i8" | "f8" | "ts"; v: number } | { t: "text" | "jsonb"; v: string } | { t: "bytes"; v: Uint8Array } | null;
+type Row = { index: number; ledger: Field[]; reading: Field[]; entry: Uint8Array; entryHash: Uint8Array };
+const PG_EPOCH_MS = 946_684_800_000;
+function fieldBytes(f: Field): Buffer | null {
+  if (f === null) return null;
+  switch (f.t) {
+    case "i8": {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(BigInt(f.v));
+      return b;
+    }
+    case "ts": {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(BigInt(Math.round((f.v - PG_EPOCH_MS) * 1000)));
+      return b;
+    }
+    case "f8": {
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(f.v);
+      return b;
+    }
+    case "text":
+      return Buffer.from(f.v, "utf8");
+    case "jsonb":
+      return Buffer.concat([Buffer.from([1]), Buffer.from(f.v, "utf8")]);
+    case "bytes":
+      return Buffer.from(f.v);
+  }
+}
+/** PostgreSQL's binary COPY output of these rows. */
+function copyBinary(rows: Field[][]): Uint8Array {
+  const parts: Buffer[] = [Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)];
+  for (const row of rows) {
+    const n = Buffer.alloc(2);
+    n.writeInt16BE(row.length);
+    parts.push(n);
+    for (const f of row) {
+      const v = fieldBytes(f);
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(v === null ? -1 : v.length);
+      parts.push(len, ...(v ? [v] : []));
+    }
+  }
+  parts.push(Buffer.from([0xff, 0xff]));
+  return new Uint8Array(Buffer.concat(parts));
+}
+const leafHashOf = (entry: Uint8Array) => new Uint8Array(crypto.createHash("sha256").update(Buffer.concat([Buffer.from([0]), entry])).digest());
 function rowsOf(rs: AcceptedReading[], from = 0): Row[] {
   return rs.map((r, i) => {
     const index = from + i;
     const entry = encodeEntry(readingEntry(r));
-    const entryHash = crypto.createHash("sha256").update(Buffer.concat([Buffer.from([0]), entry])).digest();
+    const entryHash = leafHashOf(entry);
     const g = r.gateway;
     return {
       index,
-      entryHash: new Uint8Array(entryHash),
-      ledger: `${index}\treading.v1\t\t${entryHash.toString("hex")}\tt\t${r.device}:${r.seq}`,
+      entry,
+      entryHash,
+      ledger: [{ t: "i8", v: index }, { t: "text", v: "reading.v1" }, { t: "bytes", v: entry }, { t: "bytes", v: entryHash }, { t: "text", v: `${r.device}:${r.seq}` }],
       reading: [
-        index, 1000 + index, r.dataset, r.device, r.seq, Date.parse(r.observedAt), r.location[0], r.location[1], jsonbText(r.values),
-        Buffer.from(r.payloadHash).toString("hex"), Buffer.from(r.signature).toString("base64"),
-        g ? g.device : "", g ? Buffer.from(g.batchRoot).toString("hex") : "", g ? Buffer.from(g.signature).toString("base64") : "",
-      ].join("\t"),
+        { t: "i8", v: index }, { t: "i8", v: 1000 + index }, { t: "text", v: r.dataset }, { t: "text", v: r.device }, { t: "i8", v: r.seq },
+        { t: "ts", v: Date.parse(r.observedAt) }, { t: "f8", v: r.location[0] }, { t: "f8", v: r.location[1] }, { t: "jsonb", v: jsonbText(r.values) },
+        { t: "bytes", v: r.payloadHash }, { t: "bytes", v: r.signature },
+        g ? { t: "text", v: g.device } : null, g ? { t: "bytes", v: g.batchRoot } : null, g ? { t: "bytes", v: g.signature } : null,
+      ],
     };
   });
 }
@@ -125,8 +173,8 @@ function reading(seq: number, gateway = false): AcceptedReading {
 const job = (rows: Row[], from: number, chunk: number, cuts: number[] = []) => ({
   from,
   chunk,
-  ledger: rows.map((r) => r.ledger + "\n").join(""),
-  reading: rows.map((r) => r.reading + "\n").join(""),
+  ledger: copyBinary(rows.map((r) => r.ledger)),
+  reading: copyBinary(rows.map((r) => r.reading)),
   cuts,
 });
 
@@ -151,55 +199,111 @@ describe("verifyRange", () => {
 
   // Each change a tamperer could make to a reading row or leaf row: the fast path must hand
   // the row back to audit.ts (which names it), never pass it.
-  const field = (line: string, i: number, f: (v: string) => string) => line.split("\t").map((v, k) => (k === i ? f(v) : v)).join("\t");
-  const flip = (hex: string) => (hex[0] === "0" ? "1" : "0") + hex.slice(1);
+  const set = (fields: Field[], i: number, f: (v: Field) => Field) => fields.map((v, k) => (k === i ? f(v) : v));
+  const onText = (f: (s: string) => string) => (v: Field) => ({ ...(v as { t: "text" | "jsonb"; v: string }), v: f((v as { v: string }).v) });
+  const onNumber = (f: (n: number) => number) => (v: Field) => ({ ...(v as { t: "i8" | "f8" | "ts"; v: number }), v: f((v as { v: number }).v) });
+  const flipByte = (at: number) => (v: Field) => {
+    const b = new Uint8Array((v as { v: Uint8Array }).v);
+    b[at < 0 ? b.length + at : at] ^= 1;
+    return { t: "bytes" as const, v: b };
+  };
+  const payload = (f: (p: string) => string) => (r: Row) => ({ ...r, reading: set(r.reading, 8, onText(f)) });
   const tampers: [string, (r: Row) => Row][] = [
-    ["a payload number", (r) => ({ ...r, reading: field(r.reading, 8, (p) => p.replace(/"occupancy": 0\.125/, '"occupancy": 0.126')) })],
-    ["a payload number turned string", (r) => ({ ...r, reading: field(r.reading, 8, (p) => p.replace(/"occupancy": 0\.125/, '"occupancy": "0.125"')) })],
-    ["a payload boolean", (r) => ({ ...r, reading: field(r.reading, 8, (p) => p.replace(/"ok": (true|false)/, (_, b) => `"ok": ${b === "true" ? "false" : "true"}`)) })],
-    ["a payload key", (r) => ({ ...r, reading: field(r.reading, 8, (p) => p.replace('"note"', '"nota"')) })],
-    ["a payload string", (r) => ({ ...r, reading: field(r.reading, 8, (p) => p.replace("烟台", "烟臺")) })],
-    ["an added payload value", (r) => ({ ...r, reading: field(r.reading, 8, (p) => p.replace(/^\{/, '{"x": 1, ')) })],
-    ["the observation time by 1 ms", (r) => ({ ...r, reading: field(r.reading, 5, (t) => String(Number(t) + 1)) })],
-    ["the longitude", (r) => ({ ...r, reading: field(r.reading, 6, (t) => String(Number(t) + 1e-9)) })],
-    ["the latitude", (r) => ({ ...r, reading: field(r.reading, 7, (t) => String(Number(t) + 1e-9)) })],
-    ["the device", (r) => ({ ...r, reading: field(r.reading, 3, (d) => d.replace(/.$/, "9")) })],
-    ["the dataset", (r) => ({ ...r, reading: field(r.reading, 2, () => "traffic.speed") })],
-    ["the sequence number", (r) => ({ ...r, reading: field(r.reading, 4, (s) => String(Number(s) + 1)) })],
-    ["the payload hash", (r) => ({ ...r, reading: field(r.reading, 9, flip) })],
-    ["the signature", (r) => ({ ...r, reading: field(r.reading, 10, (s) => (s[0] === "A" ? "B" : "A") + s.slice(1)) })],
-    ["the gateway signature", (r) => ({ ...r, reading: field(r.reading, 13, (s) => (s[0] === "A" ? "B" : "A") + s.slice(1)) })],
-    ["the gateway batch root", (r) => ({ ...r, reading: field(r.reading, 12, flip) })],
-    ["the gateway device", (r) => ({ ...r, reading: field(r.reading, 11, () => "gw-000002") })],
-    ["a dropped gateway", (r) => ({ ...r, reading: field(field(field(r.reading, 11, () => ""), 12, () => ""), 13, () => "") })],
-    ["the stored leaf hash", (r) => ({ ...r, ledger: field(r.ledger, 4, () => "f") })],
-    ["the stored entry", (r) => ({ ...r, ledger: field(r.ledger, 3, flip) })],
-    ["the kind", (r) => ({ ...r, ledger: field(r.ledger, 1, () => "device.v1") })],
-    ["an escaped field", (r) => ({ ...r, reading: field(r.reading, 3, (d) => d + "\\t") })],
+    ["a payload number", payload((p) => p.replace(/"occupancy": 0\.125/, '"occupancy": 0.126'))],
+    ["a payload number turned string", payload((p) => p.replace(/"occupancy": 0\.125/, '"occupancy": "0.125"'))],
+    ["a payload boolean", payload((p) => p.replace(/"ok": (true|false)/, (_, b) => `"ok": ${b === "true" ? "false" : "true"}`))],
+    ["a payload key", payload((p) => p.replace('"note"', '"nota"'))],
+    ["a payload string", payload((p) => p.replace("烟台", "烟臺"))],
+    ["an added payload value", payload((p) => p.replace(/^\{/, '{"x": 1, '))],
+    ["a payload value with an escape", payload((p) => p.replace("烟台", "烟\\n台"))],
+    ["the payload's jsonb version byte", (r) => ({ ...r, reading: set(r.reading, 8, (v) => ({ t: "bytes", v: Buffer.concat([Buffer.from([2]), Buffer.from((v as { v: string }).v)]) })) })],
+    ["the observation time by 1 ms", (r) => ({ ...r, reading: set(r.reading, 5, onNumber((t) => t + 1)) })],
+    ["the observation time by 1 µs", (r) => ({ ...r, reading: set(r.reading, 5, onNumber((t) => t + 0.001)) })],
+    ["the longitude", (r) => ({ ...r, reading: set(r.reading, 6, onNumber((t) => t + 1e-9)) })],
+    ["the latitude", (r) => ({ ...r, reading: set(r.reading, 7, onNumber((t) => t + 1e-9)) })],
+    ["the longitude to NaN", (r) => ({ ...r, reading: set(r.reading, 6, () => ({ t: "f8", v: Number.NaN })) })],
+    ["the device", (r) => ({ ...r, reading: set(r.reading, 3, onText((d) => d.replace(/.$/, "9"))) })],
+    ["the device with a quote", (r) => ({ ...r, reading: set(r.reading, 3, onText((d) => d + '"')) })],
+    ["the device with a tab", (r) => ({ ...r, reading: set(r.reading, 3, onText((d) => d + "\t")) })],
+    ["the dataset", (r) => ({ ...r, reading: set(r.reading, 2, () => ({ t: "text", v: "traffic.speed" })) })],
+    ["the sequence number", (r) => ({ ...r, reading: set(r.reading, 4, onNumber((s) => s + 1)) })],
+    ["the payload hash", (r) => ({ ...r, reading: set(r.reading, 9, flipByte(0)) })],
+    ["the payload hash's last byte", (r) => ({ ...r, reading: set(r.reading, 9, flipByte(-1)) })],
+    ["the signature", (r) => ({ ...r, reading: set(r.reading, 10, flipByte(0)) })],
+    ["the signature's last byte", (r) => ({ ...r, reading: set(r.reading, 10, flipByte(-1)) })],
+    ["the signature to NULL", (r) => ({ ...r, reading: set(r.reading, 10, () => null) })],
+    ["an added gateway", (r) => ({ ...r, reading: set(set(set(r.reading, 11, () => ({ t: "text", v: "gw-000001" })), 12, () => ({ t: "bytes", v: new Uint8Array(32) })), 13, () => ({ t: "bytes", v: new Uint8Array(64) })) })],
+    ["the gateway signature", (r) => ({ ...r, reading: set(r.reading, 13, flipByte(-1)) })],
+    ["the gateway batch root", (r) => ({ ...r, reading: set(r.reading, 12, flipByte(0)) })],
+    ["the gateway device", (r) => ({ ...r, reading: set(r.reading, 11, () => ({ t: "text", v: "gw-000002" })) })],
+    ["a dropped gateway", (r) => ({ ...r, reading: set(set(set(r.reading, 11, () => null), 12, () => null), 13, () => null) })],
+    ["the stored leaf hash", (r) => ({ ...r, ledger: set(r.ledger, 3, flipByte(0)) })],
+    ["the stored leaf hash's last byte", (r) => ({ ...r, ledger: set(r.ledger, 3, flipByte(-1)) })],
+    ["the stored entry", (r) => ({ ...r, ledger: set(r.ledger, 2, flipByte(20)) })],
+    ["the stored entry's last byte", (r) => ({ ...r, ledger: set(r.ledger, 2, flipByte(-1)) })],
+    ["a byte added to the stored entry", (r) => ({ ...r, ledger: set(r.ledger, 2, (v) => ({ t: "bytes", v: Buffer.concat([(v as { v: Uint8Array }).v, Buffer.from(" ")]) })) })],
+    ["the kind", (r) => ({ ...r, ledger: set(r.ledger, 1, () => ({ t: "text", v: "device.v1" })) })],
   ];
   it.each(tampers)("hands back a reading row with %s changed", (_what, tamper) => {
-    const victim = 3; // a gateway-batched reading (index % 3 === 0)
-    const changed = rows.slice(0, 8).map((r, i) => (i === victim ? tamper(r) : r));
-    const r = verifyRange(job(changed, 0, 8));
-    expect(r.deferred.map((d) => d.index)).toEqual([victim]);
-    expect(r.n).toBe(8);
+    // 3 is gateway-batched (index % 3 === 0), 4 is not.
+    for (const victim of _what.includes("added gateway") ? [4] : _what.includes("gateway") ? [3] : [3, 4]) {
+      const changed = rows.slice(0, 8).map((r, i) => (i === victim ? tamper(r) : r));
+      const r = verifyRange(job(changed, 0, 8));
+      expect(r.deferred.map((d) => d.index)).toEqual([victim]);
+      expect(r.n).toBe(8);
+      // The tree takes the hash of the entry as stored, whatever the row says.
+      const entry = (changed[victim].ledger[2] as { v: Uint8Array }).v;
+      expect(Buffer.from(r.hashes.subarray(32 * victim, 32 * victim + 32))).toEqual(Buffer.from(leafHashOf(entry)));
+    }
+  });
+
+  it("hands back every single-byte change of a reading row or a ledger row", () => {
+    const rowsOne = rows.slice(0, 8);
+    const untouched = { ledger: copyBinary(rowsOne.map((r) => r.ledger)), reading: copyBinary(rowsOne.map((r) => r.reading)) };
+    // Byte offsets of row 3 in each output (after the 19-byte header and rows 0..2).
+    const start = (rs: Field[][]) => copyBinary(rs).length - 2;
+    // Every byte past the field count and the leaf index (which slot the row), up to the
+    // ledger row's ref_id and but the reading row's id: those two only point at the other
+    // table (the audit names rows by them) and are not part of what was signed or ledgered.
+    const skip = { ledger: (k: number, len: number) => k >= len - 4 - (rowsOne[3].ledger[4] as { v: string }).v.length, reading: (k: number) => k >= 14 && k < 26 };
+    for (const which of ["ledger", "reading"] as const) {
+      let tested = 0;
+      const from = start(rowsOne.slice(0, 3).map((r) => r[which]));
+      const to = start(rowsOne.slice(0, 4).map((r) => r[which]));
+      for (let at = from + 14; at < to; at++) {
+        if (skip[which](at - from, to - from)) continue;
+        const bytes = new Uint8Array(untouched[which]);
+        // Length fields (changing them re-frames the row) aside: change every value byte.
+        bytes[at] ^= 0x01;
+        let r;
+        try {
+          r = verifyRange({ from: 0, chunk: 8, cuts: [], ...untouched, [which]: bytes });
+        } catch {
+          continue; // a malformed output fails the audit (it says why)
+        }
+        expect(r.deferred.map((d) => d.index), `${which} byte ${at - from}`).toContain(3);
+        tested++;
+      }
+      // Nearly every byte is a value byte (not a length field that breaks the framing).
+      expect(tested, which).toBeGreaterThan(which === "ledger" ? 350 : 300);
+    }
   });
 
   it("hands back a leaf whose reading row is missing, and sets aside a second reading row of one leaf", () => {
-    const missing = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: rows.slice(0, 8).filter((x) => x.index !== 5).map((x) => x.reading + "\n").join("") });
+    const missing = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: copyBinary(rows.slice(0, 8).filter((x) => x.index !== 5).map((x) => x.reading)) });
     expect(missing.deferred.map((d) => [d.index, d.reading])).toEqual([[5, null]]);
-    const twice = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: rows.slice(0, 8).flatMap((x) => (x.index === 2 ? [x.reading, x.reading] : [x.reading])).map((l) => l + "\n").join("") });
+    const twice = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: copyBinary(rows.slice(0, 8).flatMap((x) => (x.index === 2 ? [x.reading, x.reading] : [x.reading]))) });
     expect(twice.deferred).toEqual([]);
-    expect(twice.extra).toEqual([rows[2].reading]);
+    expect(twice.extra.map((e) => [e.index, e.id])).toEqual([[2, "1002"]]);
   });
 
   it("takes rows in any order", () => {
     const shuffled = [...rows.slice(0, 16)].sort(() => Math.random() - 0.5);
-    const r = verifyRange({ ...job(shuffled, 0, 16), reading: [...shuffled].reverse().map((x) => x.reading + "\n").join("") });
+    const r = verifyRange({ ...job(shuffled, 0, 16), reading: copyBinary([...shuffled].reverse().map((x) => x.reading)) });
     expect(r).toMatchObject({ n: 16, deferred: [], extra: [], extraLeaves: [] });
     expect(Buffer.from(r.hashes)).toEqual(Buffer.concat(rows.slice(0, 16).map((x) => x.entryHash)));
     const dup = verifyRange(job([...rows.slice(0, 8), rows[4]], 0, 8));
-    expect(dup.extraLeaves).toEqual([rows[4].ledger]);
+    expect(dup.extraLeaves.map((l) => l.index)).toEqual([4]);
   });
 
   it("stops at a gap and says where the rows resume", () => {
@@ -208,5 +312,14 @@ describe("verifyRange", () => {
     expect(r.hashes.length).toBe(5 * 32);
     expect(verifyRange(job(rows.slice(2, 8), 0, 8))).toMatchObject({ n: 0, firstIndex: 2, gapAt: 2 });
     expect(verifyRange(job([], 8, 8))).toMatchObject({ n: 0, firstIndex: null, gapAt: null });
+  });
+
+  it("decodes the rows it hands back as they are stored", () => {
+    const r = verifyRange(job(rows.slice(0, 8).map((x, i) => (i === 3 ? { ...x, ledger: set(x.ledger, 3, flipByte(0)) } : x)), 0, 8));
+    const d = r.deferred[0];
+    expect(d.ledger).toMatchObject({ index: 3, kind: "reading.v1", refId: rows[3].ledger[4] && (rows[3].ledger[4] as { v: string }).v });
+    expect(Buffer.from(d.ledger.entry!)).toEqual(Buffer.from(rows[3].entry));
+    expect(d.reading).toMatchObject({ index: 3, id: "1003", dataset: "traffic.flow", seq: 3, observedMs: (rows[3].reading[5] as { v: number }).v, lon: (rows[3].reading[6] as { v: number }).v, gDevice: "gw-000001" });
+    expect(JSON.parse(d.reading!.payload!)).toEqual(JSON.parse((rows[3].reading[8] as { v: string }).v));
   });
 });

@@ -9,10 +9,9 @@ import { ed25519NoteVerifier, parseNote } from "../ledger/note";
 import { openCheckpoint } from "../ledger/checkpoint";
 import { ed25519CosignatureVerifier, validCosignatures } from "../ledger/cosignature";
 import { nodeSha256 } from "./node-hasher";
-import { parseCopyText } from "../db/copy-text";
 import { canonicalEnvelope, canonicalReadingEntry } from "./reading-canonical";
 import { createAuditPool } from "./audit-pool";
-import { isoFromMs, type RangeResult } from "./audit-rows.mjs";
+import { isoFromMs, type LedgerRow, type RangeResult, type ReadingRow } from "./audit-rows.mjs";
 
 export type Discrepancy = { table: string; id: string; leafIndex: number | null; what: string };
 export type AuditReport = {
@@ -40,29 +39,20 @@ export type AuditOptions = {
   threads?: number;
 };
 
-// The audit reads each leaf-index range as two COPY texts, ledger rows and reading rows,
-// unsorted (two range scans instead of a join and no sort: cheaper for the database, and a
-// server runs both at once; the checks slot rows by leaf index). The OFFSET 0 keeps the
-// database from computing the hash twice. The database hashes each stored entry (SHA-256 of 0x00 ||
-// entry, RFC 9162's leaf hash) and says whether the stored leaf hash equals it. Hashes
-// travel as hex and signatures as base64 without line breaks, as the entry writes them;
-// absent values as empty strings (as the entry leaves out an absent gateway), so that a
-// plain row has no COPY escape at all. Column order: audit-rows.mjs.
-const ledgerSelect = (from: number, to: number) =>
-  `SELECT leaf_index, kind, e, encode(h, 'hex'), h = leaf_hash, ref_id FROM (
-     SELECT l.leaf_index, l.kind, CASE WHEN l.kind <> 'reading.v1' THEN encode(l.entry, 'hex') ELSE '' END AS e,
-            sha256('\\x00'::bytea || l.entry) AS h, l.leaf_hash, coalesce(l.ref_id, '') AS ref_id
-       FROM ledger_leaf l WHERE l.leaf_index >= ${from} AND l.leaf_index < ${to} OFFSET 0) s`;
-const b64 = (col: string) => `coalesce(replace(encode(${col}, 'base64'), E'\\n', ''), '')`;
+// The audit reads each leaf-index range as two binary COPY outputs, ledger rows and reading
+// rows, unsorted (two range scans instead of a join and no sort: cheaper for the database,
+// and a server runs both at once; the checks slot rows by leaf index). Binary, so that bytes
+// travel raw and the database encodes nothing; it computes nothing either: the workers hash
+// every stored entry themselves, compare it with the entry rebuilt from the reading row and
+// the stored leaf hash with their own. Column order: audit-rows.mjs.
+const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash, ref_id FROM ledger_leaf WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
 const readingSelect = (from: number, to: number) =>
-  `SELECT r.leaf_index, r.id, r.dataset_id, r.device_id, r.seq, (extract(epoch from r.observed_at) * 1000)::int8, r.lon, r.lat,
-          r.payload::text, encode(r.payload_hash, 'hex'), ${b64("r.signature")},
-          coalesce(g.gateway_device_id, ''), coalesce(encode(g.batch_root, 'hex'), ''), ${b64("g.signature")}
+  `SELECT r.leaf_index, r.id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
+          g.gateway_device_id, g.batch_root, g.signature
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
-const L = { index: 0, kind: 1, entryHex: 2, entryHash: 3, leafHashOk: 4, refId: 5 } as const;
-const R = { index: 0, id: 1, dataset: 2, device: 3, seq: 4, observedMs: 5, lon: 6, lat: 7, payload: 8, payloadHash: 9, signature: 10, gDevice: 11, gRoot: 12, gSignature: 13 } as const;
-const hexBytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
+const hex = (b: Uint8Array | null) => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex") : "");
+const b64 = (b: Uint8Array | null) => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64") : "");
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -144,46 +134,50 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     }
   };
 
-  const storedEntry = async (index: number) =>
-    u8((await sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [index]))[0].entry);
-
   // The full check of one leaf, for the rows the fast path (audit-rows.mjs) did not pass:
   // it names what differs.
-  const checkLeaf = async (index: number, ledgerLine: string, readingLine: string | null) => {
-    const l = parseCopyText(ledgerLine)[0];
-    if (l[L.leafHashOk] !== "t") {
+  const checkLeaf = (index: number, l: LedgerRow, row: ReadingRow | null) => {
+    const entry = l.entry ?? new Uint8Array(0);
+    if (l.entry === null) report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: "entry is missing (NULL)" });
+    const leaf = crypto.hash("sha256", Buffer.concat([Buffer.from([0]), entry]), "buffer");
+    if (!l.leafHash || !bytesEqual(u8(leaf), l.leafHash)) {
       report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `stored leaf hash differs from SHA-256 of the stored entry` });
     }
-    if (l[L.kind] !== "reading.v1") {
+    if (l.kind !== "reading.v1") {
       try {
-        decodeEntry(hexBytes(l[L.entryHex] ?? ""));
+        decodeEntry(entry);
       } catch (e) {
         report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
       }
       return;
     }
-    const row = readingLine === null ? null : parseCopyText(readingLine)[0];
     if (row === null) {
-      report({ table: "reading", id: l[L.refId] || "?", leafIndex: index, what: "the reading of this leaf is missing" });
+      report({ table: "reading", id: l.refId || "?", leafIndex: index, what: "the reading of this leaf is missing" });
       return;
     }
-    const id = row[R.id]!;
+    const id = row.id;
     let values: Record<string, number | string | boolean>;
     try {
-      values = JSON.parse(row[R.payload] ?? "null") as Record<string, number | string | boolean>;
+      values = JSON.parse(row.payload ?? "null") as Record<string, number | string | boolean>;
     } catch {
       report({ table: "reading", id, leafIndex: index, what: "payload is not JSON" });
       return;
     }
+    let observedAt = "";
+    try {
+      observedAt = isoFromMs(row.observedMs ?? Number.NaN);
+    } catch {
+      observedAt = "";
+    }
     const envelope = {
-      device: row[R.device]!,
-      dataset: row[R.dataset]!,
-      seq: Number(row[R.seq]),
-      observedAt: isoFromMs(Number(row[R.observedMs])),
-      location: [Number(row[R.lon]), Number(row[R.lat])] as [number, number],
+      device: row.device ?? "",
+      dataset: row.dataset ?? "",
+      seq: row.seq ?? Number.NaN,
+      observedAt,
+      location: [row.lon ?? Number.NaN, row.lat ?? Number.NaN] as [number, number],
       values,
     };
-    const payloadHashHex = row[R.payloadHash] ?? "";
+    const payloadHashHex = hex(row.payloadHash);
     let payloadOk = false;
     try {
       payloadOk = crypto.hash("sha256", canonicalEnvelope(envelope), "hex") === payloadHashHex;
@@ -193,30 +187,31 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     if (!payloadOk) {
       report({ table: "reading", id, leafIndex: index, what: "payload, location, time or device differ from what was signed (payload hash mismatch)" });
     }
-    // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures),
-    // built from the hex columns directly; its canonical form is the RFC 8785 one
-    // (reading-canonical.test.ts checks that against the generic canonicaliser).
-    const gDevice = row[R.gDevice];
-    const rebuilt = canonicalReadingEntry({
-      kind: "reading.v1",
-      dataset: envelope.dataset,
-      device: envelope.device,
-      seq: envelope.seq,
-      observedAt: envelope.observedAt,
-      payloadHash: payloadHashHex,
-      signature: row[R.signature] ?? "",
-      ...(gDevice ? { gateway: { device: gDevice, batchRoot: row[R.gRoot] ?? "", signature: row[R.gSignature] ?? "" } } : {}),
-    });
-    // RFC 9162 leaf hash: SHA-256 of 0x00 || entry (a NUL character is the byte 0x00 in UTF-8).
-    if (crypto.hash("sha256", "\u0000" + rebuilt, "hex") !== l[L.entryHash]) {
+    // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures); its
+    // canonical form is the RFC 8785 one (reading-canonical.test.ts checks that against the
+    // generic canonicaliser). It must equal the stored entry byte for byte.
+    let rebuilt: string | null = null;
+    try {
+      rebuilt = canonicalReadingEntry({
+        kind: "reading.v1",
+        dataset: envelope.dataset,
+        device: envelope.device,
+        seq: envelope.seq,
+        observedAt: envelope.observedAt,
+        payloadHash: payloadHashHex,
+        signature: b64(row.signature),
+        ...(row.gDevice ? { gateway: { device: row.gDevice, batchRoot: hex(row.gRoot), signature: b64(row.gSignature) } } : {}),
+      });
+    } catch {
+      rebuilt = null;
+    }
+    if (rebuilt === null || !Buffer.from(rebuilt, "utf8").equals(Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength))) {
       let what = "entry bytes differ from the reading row";
-      if (discrepancies.length < (opts.maxReported ?? 1000)) {
-        try {
-          const stored = decodeEntry(await storedEntry(index)) as Record<string, unknown>;
-          what = `ledger entry differs from the reading row in: ${diffFields(stored, JSON.parse(rebuilt) as Record<string, unknown>)}`;
-        } catch (e) {
-          what = `ledger entry is not a valid reading.v1 entry: ${(e as Error).message}`;
-        }
+      try {
+        const stored = decodeEntry(entry) as Record<string, unknown>;
+        what = rebuilt === null ? "the reading row cannot be written as a reading.v1 entry" : `ledger entry differs from the reading row in: ${diffFields(stored, JSON.parse(rebuilt) as Record<string, unknown>)}`;
+      } catch (e) {
+        what = `ledger entry is not a valid reading.v1 entry: ${(e as Error).message}`;
       }
       report({ table: "reading", id, leafIndex: index, what });
     }
@@ -236,8 +231,8 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     const to = from + chunk;
     const [ledger, reading] =
       sql.mode === "server"
-        ? await Promise.all([sql.copyOut(ledgerSelect(from, to)), sql.copyOut(readingSelect(from, to))])
-        : [await sql.copyOut(ledgerSelect(from, to)), await sql.copyOut(readingSelect(from, to))];
+        ? await Promise.all([sql.copyOutBinary(ledgerSelect(from, to)), sql.copyOutBinary(readingSelect(from, to))])
+        : [await sql.copyOutBinary(ledgerSelect(from, to)), await sql.copyOutBinary(readingSelect(from, to))];
     return pool.run({ from, chunk, ledger, reading, cuts: cutsIn(from) });
   };
   const depth = Math.max(2, pool.threads + (sql.mode === "server" ? 2 : 1));
@@ -265,14 +260,14 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         // The tree cannot be recomputed past a hole; stop here and report what was checked.
         return await finish();
       }
-      for (const d of res.deferred) await checkLeaf(d.index, d.ledger, d.reading);
-      for (const line of res.extraLeaves) {
-        const idx = Number(line.split("\t")[0]);
+      for (const d of res.deferred) checkLeaf(d.index, d.ledger, d.reading);
+      for (const l of res.extraLeaves) {
+        const idx = Number(l.index);
         if (idx < res.from + res.n) report({ table: "ledger_leaf", id: String(idx), leafIndex: idx, what: "a second ledger row has this leaf index" });
       }
-      for (const line of res.extra) {
-        const [idx, id] = line.split("\t");
-        if (Number(idx) < res.from + res.n) report({ table: "reading", id, leafIndex: Number(idx), what: "a second reading row points at this leaf" });
+      for (const r of res.extra) {
+        const idx = Number(r.index);
+        if (idx < res.from + res.n) report({ table: "reading", id: r.id, leafIndex: idx, what: "a second reading row points at this leaf" });
       }
       readings += res.readings;
       expected = res.from + res.n;
