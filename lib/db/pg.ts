@@ -3,13 +3,128 @@ import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { copyStatement, type Sql, type SqlTx } from "./sql";
 
 /** Streams COPY text data into a table on this connection. */
-async function copyInOn(c: pg.PoolClient, table: string, columns: readonly string[], data: string): Promise<void> {
+async function copyInOn(c: pg.PoolClient, table: string, columns: readonly string[], data: string | Uint8Array): Promise<void> {
   const stream = c.query(copyFrom(copyStatement(table, columns, "STDIN")));
   await new Promise<void>((resolve, reject) => {
     stream.on("error", reject);
     stream.on("finish", resolve);
     stream.end(data);
   });
+}
+
+/**
+ * `COPY (select) TO STDOUT (FORMAT binary)` read straight off the connection's socket: the
+ * socket's chunks are kept as they come and the protocol's framing (a CopyData message per
+ * row) is squeezed out once at the end, in place. pg-copy-streams instead slices and buffers
+ * every row as a message of its own, which costs more CPU than the rest of the audit's main
+ * thread. The protocol after CopyDone (CommandComplete, ReadyForQuery) and any error go back
+ * to pg's own parser, as pg-copy-streams does.
+ */
+class BinaryCopyOut {
+  readonly done: Promise<Uint8Array>;
+  private resolve!: (b: Uint8Array) => void;
+  private reject!: (e: Error) => void;
+  // The socket's chunks, and where in them the CopyData payloads are: [chunk, start, end] triples.
+  private chunks: Buffer[] = [];
+  private segments: number[] = [];
+  private size = 0;
+  // Message parsing across chunks: bytes of the current message still to come, or its header so far.
+  private header = Buffer.alloc(5);
+  private headerHave = 0;
+  private remaining = 0;
+  private inData = false;
+  private result: Uint8Array | null = null;
+  private failed = false;
+  private stream!: NodeJS.EventEmitter & { removeListener: (e: string, f: (b: Buffer) => void) => void };
+  private pgHandler!: (b: Buffer) => void;
+
+  constructor(private readonly text: string) {
+    this.done = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  submit(connection: { stream: BinaryCopyOut["stream"]; query(text: string): void }) {
+    this.stream = connection.stream;
+    const listeners = this.stream.listeners("data") as ((b: Buffer) => void)[];
+    if (listeners.length !== 1) throw new Error("copyOutBinary: unexpected socket listeners");
+    this.pgHandler = listeners[0];
+    this.stream.removeListener("data", this.pgHandler);
+    this.stream.on("data", this.onData);
+    connection.query(this.text);
+  }
+
+  private onData = (chunk: Buffer) => {
+    const c = this.chunks.length;
+    this.chunks.push(chunk);
+    let p = 0;
+    while (p < chunk.length) {
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, chunk.length - p);
+        if (this.inData) {
+          // Payloads that follow each other with nothing between extend one segment.
+          const s = this.segments;
+          if (s.length && s[s.length - 3] === c && s[s.length - 1] === p) s[s.length - 1] = p + n;
+          else s.push(c, p, p + n);
+          this.size += n;
+        }
+        this.remaining -= n;
+        p += n;
+        continue;
+      }
+      // A message header: code and 32-bit length (which counts itself).
+      const start = p;
+      while (this.headerHave < 5 && p < chunk.length) this.header[this.headerHave++] = chunk[p++];
+      if (this.headerHave < 5) break;
+      this.headerHave = 0;
+      const code = this.header[0];
+      // CopyOutResponse, CopyData, and what may come in between: notices, parameter status, notifications.
+      if (code === 0x48 || code === 0x64 || code === 0x4e || code === 0x53 || code === 0x41) {
+        this.remaining = this.header.readUInt32BE(1) - 4;
+        this.inData = code === 0x64;
+        continue;
+      }
+      // CopyDone, or an error: the rest is pg's again.
+      this.stream.removeListener("data", this.onData);
+      this.stream.on("data", this.pgHandler);
+      if (code === 0x63) {
+        this.result = this.gather();
+        this.pgHandler(chunk.subarray(p + this.header.readUInt32BE(1) - 4));
+      } else {
+        // Hand pg the whole message (a header split across chunks is rebuilt).
+        const headerStart = start - (5 - (p - start));
+        this.pgHandler(headerStart >= 0 ? chunk.subarray(headerStart) : Buffer.concat([this.header, chunk.subarray(p)]));
+      }
+      return;
+    }
+  };
+
+  /** The CopyData payloads, back to back, in a buffer of their own (one copy). */
+  private gather(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    const s = this.segments;
+    let at = 0;
+    for (let i = 0; i < s.length; i += 3) {
+      const c = this.chunks[s[i]];
+      out.set(s[i + 1] === 0 && s[i + 2] === c.length ? c : c.subarray(s[i + 1], s[i + 2]), at);
+      at += s[i + 2] - s[i + 1];
+    }
+    this.chunks = [];
+    this.segments = [];
+    return out;
+  }
+
+  handleError(e: Error) {
+    this.failed = true;
+    this.reject(e);
+  }
+  handleCommandComplete() {}
+  handleReadyForQuery() {
+    if (this.failed) return;
+    if (this.result) this.resolve(this.result);
+    else this.reject(new Error("copyOutBinary: the server ended the COPY without CopyDone"));
+  }
 }
 
 // Return int8 as JS strings? No: bigint columns here (leaf indexes, sequence numbers) stay
@@ -45,7 +160,7 @@ export function pgSql(pool: pg.Pool): Sql {
     async exec(text: string) {
       await c.query(text);
     },
-    async copyIn(table: string, columns: readonly string[], data: string) {
+    async copyIn(table: string, columns: readonly string[], data: string | Uint8Array) {
       if (c instanceof pg.Pool) {
         const client = await c.connect();
         try {
@@ -90,21 +205,11 @@ export function pgSql(pool: pg.Pool): Sql {
     async copyOutBinary(select) {
       const client = await pool.connect();
       try {
-        const stream = client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`));
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const c of stream) {
-          chunks.push(c as Buffer);
-          size += (c as Buffer).length;
-        }
-        // Its own ArrayBuffer (never Node's shared pool), so that it can be transferred to a worker.
-        const out = new Uint8Array(size);
-        let at = 0;
-        for (const c of chunks) {
-          out.set(c, at);
-          at += c.length;
-        }
-        return out;
+        const q = new BinaryCopyOut(`COPY (${select}) TO STDOUT (FORMAT binary)`);
+        // pg runs a query object with submit() as it is (pg-copy-streams works the same way).
+        client.query(q as unknown as pg.QueryConfig);
+        // A buffer of its own (never Node's shared pool), so that it can be transferred to a worker.
+        return await q.done;
       } finally {
         client.release();
       }

@@ -69,9 +69,10 @@ export function createAuditPool(opts: { threads?: number; workerPath?: string } 
       const id = nextId++;
       return new Promise<RangeResult>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
-        // The COPY outputs move to the worker (no copy) when each is a whole buffer of its own.
-        const whole = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.byteLength > 0;
-        const transfer = [job.ledger, job.reading].filter(whole).map((b) => b.buffer as ArrayBuffer);
+        // The COPY outputs move to the worker (no copy) when each has a buffer of its own
+        // (copyOutBinary's are; never Node's shared pool for small Buffers).
+        const own = (b: Uint8Array) => b.buffer instanceof ArrayBuffer && b.buffer.byteLength > Buffer.poolSize;
+        const transfer = [job.ledger, job.reading].filter(own).map((b) => b.buffer as ArrayBuffer);
         slot.worker.postMessage({ id, job }, new Set(transfer).size === transfer.length ? transfer : []);
       });
     },

@@ -550,6 +550,28 @@ let V = Buffer.alloc(4096);
 const NODE = Buffer.alloc(65);
 NODE[0] = 1;
 
+// A big-endian float8 read through one shared 8-byte scratch (no DataView per value).
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+function f8(b, p) {
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) F64_BYTES[i] = b[p + 7 - i];
+  else for (let i = 0; i < 8; i++) F64_BYTES[i] = b[p + i];
+  return F64[0];
+}
+// JSON's text of a finite number (ES Number::toString, RFC 8785's form), remembered: a
+// device's coordinates repeat from reading to reading, and the conversion is not cheap.
+const numberTexts = new Map();
+function numberText(n) {
+  let t = numberTexts.get(n);
+  if (t === undefined) {
+    if (numberTexts.size >= 65536) numberTexts.clear();
+    t = JSON.stringify(n);
+    numberTexts.set(n, t);
+  }
+  return t;
+}
+
 /** Equal bytes of a latin1 digest string and b[p..p+32). */
 function digestIs(d, b, p, len) {
   if (len !== 32) return false;
@@ -585,8 +607,8 @@ function fineReadingLeaf(b, lp, r, rp) {
   const us = i64(r, q + 4);
   q += 12;
   if (i32(r, q) !== 8 || i32(r, q + 12) !== 8) return null;
-  const lon = new DataView(r.buffer, r.byteOffset + q + 4, 16).getFloat64(0);
-  const lat = new DataView(r.buffer, r.byteOffset + q + 16, 8).getFloat64(0);
+  const lon = f8(r, q + 4);
+  const lat = f8(r, q + 16);
   q += 24;
   const pLen = i32(r, q), pAt = q + 4;
   if (pLen < 1 || r[pAt] !== 1) return null;
@@ -654,9 +676,9 @@ function fineReadingLeaf(b, lp, r, rp) {
   w = put(v, w, L_DEVICE);
   w += e.copy(v, w, dvStart, dvStart + dvLen);
   w = put(v, w, L_LOCATION);
-  w = putAscii(v, w, JSON.stringify(lon));
+  w = putAscii(v, w, numberText(lon));
   v[w++] = 44;
-  w = putAscii(v, w, JSON.stringify(lat));
+  w = putAscii(v, w, numberText(lat));
   w = put(v, w, L_OBSERVED);
   w += e.copy(v, w, isoStart, isoStart + 24);
   w = put(v, w, L_ENV_SEQ);
