@@ -327,50 +327,6 @@ function put(out, at, l) {
   for (let i = 0; i < l.length; i++) out[at + i] = l[i];
   return at + l.length;
 }
-/** Copies a text field that JSON writes as it is (printable ASCII but " and \), or returns -1. */
-function putPlain(out, at, b, p, len) {
-  if (len < 0) return -1;
-  for (let i = 0; i < len; i++) {
-    const c = b[p + i];
-    if (c < 32 || c > 126 || c === 34 || c === 92) return -1;
-    out[at + i] = c;
-  }
-  return at + len;
-}
-function putHex(out, at, b, p, len) {
-  for (let i = 0; i < len; i++) {
-    const c = b[p + i];
-    out[at++] = HEX[c >> 4];
-    out[at++] = HEX[c & 15];
-  }
-  return at;
-}
-/** Base64 with padding and no line breaks (Buffer's "base64"). */
-function putB64(out, at, b, p, len) {
-  const end = p + len - (len % 3);
-  for (; p < end; p += 3) {
-    const v = (b[p] << 16) | (b[p + 1] << 8) | b[p + 2];
-    out[at++] = B64[v >> 18];
-    out[at++] = B64[(v >> 12) & 63];
-    out[at++] = B64[(v >> 6) & 63];
-    out[at++] = B64[v & 63];
-  }
-  const r = len % 3;
-  if (r === 1) {
-    const v = b[p] << 16;
-    out[at++] = B64[v >> 18];
-    out[at++] = B64[(v >> 12) & 63];
-    out[at++] = 61;
-    out[at++] = 61;
-  } else if (r === 2) {
-    const v = (b[p] << 16) | (b[p + 1] << 8);
-    out[at++] = B64[v >> 18];
-    out[at++] = B64[(v >> 12) & 63];
-    out[at++] = B64[(v >> 6) & 63];
-    out[at++] = 61;
-  }
-  return at;
-}
 /** A non-negative safe integer in decimal, or -1. */
 function putUint(out, at, n) {
   if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER)) return -1;
@@ -544,8 +500,7 @@ function putJsonbObject(out, at, b, s, e) {
   return at;
 }
 
-// Scratch space: the expected entry after a 0x00 (RFC 9162's leaf prefix), the envelope, a tree node.
-let E = Buffer.alloc(4096);
+// Scratch space: the envelope, a tree node.
 let V = Buffer.alloc(4096);
 const NODE = Buffer.alloc(65);
 NODE[0] = 1;
@@ -577,6 +532,67 @@ function digestIs(d, b, p, len) {
   if (len !== 32) return false;
   for (let i = 0; i < 32; i++) if (d.charCodeAt(i) !== b[p + i]) return false;
   return true;
+}
+
+// Matching the stored entry in place, byte by byte, against what the reading row says it
+// must be. Each returns the offset past the match, or -1.
+function eqLit(b, p, l) {
+  for (let i = 0; i < l.length; i++) if (b[p + i] !== l[i]) return -1;
+  return p + l.length;
+}
+/** A text field JSON writes as it is (printable ASCII but " and \). */
+function eqPlain(b, p, r, at, len) {
+  if (len < 0) return -1;
+  for (let i = 0; i < len; i++) {
+    const c = r[at + i];
+    if (c < 32 || c > 126 || c === 34 || c === 92 || b[p + i] !== c) return -1;
+  }
+  return p + len;
+}
+function eqHex(b, p, r, at, len) {
+  for (let i = 0; i < len; i++) {
+    const c = r[at + i];
+    if (b[p] !== HEX[c >> 4] || b[p + 1] !== HEX[c & 15]) return -1;
+    p += 2;
+  }
+  return p;
+}
+/** Base64 with padding and no line breaks (Buffer's "base64"). */
+function eqB64(b, p, r, at, len) {
+  const end = at + len - (len % 3);
+  for (; at < end; at += 3) {
+    const v = (r[at] << 16) | (r[at + 1] << 8) | r[at + 2];
+    if (b[p] !== B64[v >> 18] || b[p + 1] !== B64[(v >> 12) & 63] || b[p + 2] !== B64[(v >> 6) & 63] || b[p + 3] !== B64[v & 63]) return -1;
+    p += 4;
+  }
+  const rest = len % 3;
+  if (rest === 0) return p;
+  const v = rest === 1 ? r[at] << 16 : (r[at] << 16) | (r[at + 1] << 8);
+  const c2 = rest === 1 ? 61 : B64[(v >> 6) & 63];
+  if (b[p] !== B64[v >> 18] || b[p + 1] !== B64[(v >> 12) & 63] || b[p + 2] !== c2 || b[p + 3] !== 61) return -1;
+  return p + 4;
+}
+const ISO = new Uint8Array(24);
+const SEQ = new Uint8Array(20);
+function eqBytes(b, p, x, len) {
+  for (let i = 0; i < len; i++) if (b[p + i] !== x[i]) return -1;
+  return p + len;
+}
+function copyBytes(out, at, b, p, len) {
+  for (let i = 0; i < len; i++) out[at + i] = b[p + i];
+  return at + len;
+}
+
+/**
+ * SHA-256 of 0x00 || b[at..at+len), as a latin1 digest, hashed where it lies: the byte before
+ * a bytea field is the last byte of its length, set to 0x00 for the hash and put back.
+ */
+function leafHashAt(b, at, len) {
+  const keep = b[at - 1];
+  b[at - 1] = 0;
+  const d = hash("sha256", b.subarray(at - 1, at + len), "latin1");
+  b[at - 1] = keep;
+  return d;
 }
 
 /**
@@ -624,65 +640,59 @@ function fineReadingLeaf(b, lp, r, rp) {
   const grLen = i32(r, q), grAt = q + 4;
   q = grAt + (grLen > 0 ? grLen : 0);
   const gsLen = i32(r, q), gsAt = q + 4;
-  if (us % 1000 !== 0) return null;
-  const ms = us / 1000 + PG_EPOCH_MS;
-  const need = 400 + 2 * (dsLen + dvLen + gdLen) + 2 * (phLen + grLen) + 2 * (sLen + gsLen) + pLen;
-  if (E.length < need) {
-    E = Buffer.alloc(2 * need);
-    V = Buffer.alloc(2 * need);
-  }
+  if (us % 1000 !== 0 || putIso(ISO, 0, us / 1000 + PG_EPOCH_MS) < 0) return null;
+  const seqLen = putUint(SEQ, 0, seq);
+  if (seqLen < 0) return null;
 
-  // The entry as readingEntry() writes it, in RFC 8785 canonical form (keys sorted).
-  const e = E;
-  e[0] = 0;
-  let at = put(e, 1, L_DATASET);
-  const dsStart = at;
-  if ((at = putPlain(e, at, r, dsAt, dsLen)) < 0) return null;
-  at = put(e, at, L_DEVICE);
-  const dvStart = at;
-  if ((at = putPlain(e, at, r, dvAt, dvLen)) < 0) return null;
-  at = put(e, at, L_AFTER_DEVICE);
+  // The stored entry must be, byte for byte, the entry readingEntry() writes for this row,
+  // in RFC 8785 canonical form (keys sorted).
+  let m = eqLit(b, eAt, L_DATASET);
+  if (m >= 0) m = eqPlain(b, m, r, dsAt, dsLen);
+  if (m >= 0) m = eqLit(b, m, L_DEVICE);
+  if (m >= 0) m = eqPlain(b, m, r, dvAt, dvLen);
+  if (m >= 0) m = eqLit(b, m, L_AFTER_DEVICE);
+  if (m < 0) return null;
   if (gdLen >= 0) {
     if (gdLen === 0 || grLen < 0 || gsLen < 0) return null;
-    at = put(e, at, L_GATEWAY);
-    at = putHex(e, at, r, grAt, grLen);
-    at = put(e, at, L_G_DEVICE);
-    if ((at = putPlain(e, at, r, gdAt, gdLen)) < 0) return null;
-    at = put(e, at, L_G_SIGNATURE);
-    at = putB64(e, at, r, gsAt, gsLen);
-    at = put(e, at, L_G_END);
+    m = eqLit(b, m, L_GATEWAY);
+    if (m >= 0) m = eqHex(b, m, r, grAt, grLen);
+    if (m >= 0) m = eqLit(b, m, L_G_DEVICE);
+    if (m >= 0) m = eqPlain(b, m, r, gdAt, gdLen);
+    if (m >= 0) m = eqLit(b, m, L_G_SIGNATURE);
+    if (m >= 0) m = eqB64(b, m, r, gsAt, gsLen);
+    if (m >= 0) m = eqLit(b, m, L_G_END);
+    if (m < 0) return null;
   } else if (grLen >= 0 || gsLen >= 0) return null;
-  at = put(e, at, L_KIND);
-  const isoStart = at;
-  if ((at = putIso(e, at, ms)) < 0) return null;
-  at = put(e, at, L_PAYLOAD_HASH);
-  at = putHex(e, at, r, phAt, phLen);
-  at = put(e, at, L_SEQ);
-  const seqStart = at;
-  if ((at = putUint(e, at, seq)) < 0) return null;
-  const seqEnd = at;
-  at = put(e, at, L_SIGNATURE);
-  at = putB64(e, at, r, sAt, sLen);
-  at = put(e, at, L_END);
-  if (at - 1 !== elen || e.compare(b, eAt, eAt + elen, 1, at) !== 0) return null;
-  const leaf = hash("sha256", e.subarray(0, at), "latin1");
+  m = eqLit(b, m, L_KIND);
+  if (m >= 0) m = eqBytes(b, m, ISO, 24);
+  if (m >= 0) m = eqLit(b, m, L_PAYLOAD_HASH);
+  if (m >= 0) m = eqHex(b, m, r, phAt, phLen);
+  if (m >= 0) m = eqLit(b, m, L_SEQ);
+  if (m >= 0) m = eqBytes(b, m, SEQ, seqLen);
+  if (m >= 0) m = eqLit(b, m, L_SIGNATURE);
+  if (m >= 0) m = eqB64(b, m, r, sAt, sLen);
+  if (m >= 0) m = eqLit(b, m, L_END);
+  // Exactly the entry: nothing missing, nothing after it.
+  if (m !== eAt + elen) return null;
+  const leaf = leafHashAt(b, eAt, elen);
   if (!digestIs(leaf, b, hAt, hlen)) return null;
 
   // The signed envelope: {dataset, device, location, observedAt, seq, values}, its SHA-256 the payload hash.
   if (!Number.isFinite(lon) || !Number.isFinite(lat)) return null;
+  if (V.length < 200 + dsLen + dvLen + pLen) V = Buffer.alloc(2 * (200 + dsLen + dvLen + pLen));
   const v = V;
   let w = put(v, 0, L_DATASET);
-  w += e.copy(v, w, dsStart, dsStart + dsLen);
+  w = copyBytes(v, w, r, dsAt, dsLen);
   w = put(v, w, L_DEVICE);
-  w += e.copy(v, w, dvStart, dvStart + dvLen);
+  w = copyBytes(v, w, r, dvAt, dvLen);
   w = put(v, w, L_LOCATION);
   w = putAscii(v, w, numberText(lon));
   v[w++] = 44;
   w = putAscii(v, w, numberText(lat));
   w = put(v, w, L_OBSERVED);
-  w += e.copy(v, w, isoStart, isoStart + 24);
+  w = copyBytes(v, w, ISO, 0, 24);
   w = put(v, w, L_ENV_SEQ);
-  w += e.copy(v, w, seqStart, seqEnd);
+  w = copyBytes(v, w, SEQ, 0, seqLen);
   w = put(v, w, L_VALUES);
   w = putJsonbObject(v, w, r, pAt + 1, pAt + pLen);
   if (w < 0) return null;
@@ -695,14 +705,9 @@ function fineReadingLeaf(b, lp, r, rp) {
 function storedLeafHash(b, lp) {
   let p = lp + 2 + 12;
   p += 4 + Math.max(0, i32(b, p));
-  const elen = Math.max(0, i32(b, p));
-  if (E.length < elen + 1) {
-    E = Buffer.alloc(2 * elen + 2);
-    V = Buffer.alloc(2 * elen + 2);
-  }
-  E[0] = 0;
-  Buffer.from(b.buffer, b.byteOffset + p + 4, elen).copy(E, 1);
-  return hash("sha256", E.subarray(0, elen + 1), "latin1");
+  const elen = i32(b, p);
+  // A NULL entry (-1) hashes as an empty one; the full check in audit.ts names it.
+  return leafHashAt(b, p + 4, Math.max(0, elen));
 }
 
 function isReadingRow(b, lp) {
