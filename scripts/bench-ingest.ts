@@ -46,6 +46,44 @@ const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 2000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const PARTS = new Set((process.env.BENCH_PARTS ?? "mqtt,ndjson,gateway,latency,mosquitto").split(","));
+/**
+ * CPU time spent on a part, read from the kernel: the console process (all its threads: HTTP,
+ * intake, check workers, the log and its witnesses; PGlite runs inside it) and the PostgreSQL
+ * backends serving the bench database. Unlike readings/s, CPU per reading does not depend on
+ * what else the machine runs, so it says what the path costs.
+ */
+const CLK_TCK = 100;
+function procCpuMs(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+async function cpuMeter(db: Db) {
+  const backends = async (): Promise<number[]> =>
+    db.sql.mode === "server" ? (await db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r) => Number(r.pid)) : [];
+  const pids = await backends();
+  let start = new Map<number, number>();
+  let u0 = process.cpuUsage();
+  /** Call when the load starts (after the readings were signed, which is not the console's work). */
+  const go = () => {
+    start = new Map(pids.map((pid) => [pid, procCpuMs(pid)]));
+    u0 = process.cpuUsage();
+  };
+  const result = async (n: number) => {
+    const u = process.cpuUsage(u0);
+    let dbMs = 0;
+    for (const pid of new Set([...start.keys(), ...(await backends())])) dbMs += procCpuMs(pid) - (start.get(pid) ?? 0);
+    const consoleUs = (u.user + u.system) / n;
+    const dbUs = (dbMs * 1000) / n;
+    const cores = os.availableParallelism();
+    return `CPU per reading: console ${fmt(consoleUs, 0)} µs${db.sql.mode === "server" ? `, PostgreSQL ${fmt(dbUs, 0)} µs` : " (database included)"}; ${cores} idle cores would take ${fmt((cores * 1e6) / (consoleUs + dbUs), 0)}/s`;
+  };
+  return { go, result };
+}
 /** The 1-minute load average, printed beside each figure (the machine is shared). */
 const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
 
@@ -146,19 +184,19 @@ async function connectAll(url: string): Promise<MqttClient[]> {
   return Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => mqtt.connectAsync(url, { clientId: `bench-${i}-${process.pid}`, clean: true })));
 }
 
-async function signedOverMqtt(ctx: Awaited<ReturnType<typeof setUp>>) {
+async function signedOverMqtt(ctx: Awaited<ReturnType<typeof setUp>>, onGo?: () => void) {
   const msgs = Array.from({ length: SIGNED }, (_, i) => {
     const d = devices[i % devices.length];
     return { topic: readingsTopic(d.departmentId, d.datasetId), payload: Buffer.from(JSON.stringify(sign(envelope(d)))) };
   });
   const before = ctx.intake.stats().accepted;
   // A device's readings go through one connection, in order, as one device would send them.
-  const s = await loadFromChild("mqtt", ctx.mqttUrl, CONNECTIONS, msgs.map((m, i) => ({ lane: i % devices.length, topic: m.topic, payload: m.payload.toString() })));
+  const s = await loadFromChild("mqtt", ctx.mqttUrl, CONNECTIONS, msgs.map((m, i) => ({ lane: i % devices.length, topic: m.topic, payload: m.payload.toString() })), onGo);
   const stored = ctx.intake.stats().accepted - before;
   return { rate: stored / s, stored, seconds: s, refused: ctx.intake.stats().refused };
 }
 
-async function signedOverNdjson(ctx: Awaited<ReturnType<typeof setUp>>) {
+async function signedOverNdjson(ctx: Awaited<ReturnType<typeof setUp>>, onGo?: () => void) {
   const LINES = 1000;
   const LANES = 4;
   // Each lane carries a fixed quarter of the devices, so a device's readings stay in order.
@@ -173,12 +211,12 @@ async function signedOverNdjson(ctx: Awaited<ReturnType<typeof setUp>>) {
     return out;
   });
   const before = ctx.intake.stats().accepted;
-  const s = await loadFromChild("ndjson", ctx.batchUrl, LANES, bodies);
+  const s = await loadFromChild("ndjson", ctx.batchUrl, LANES, bodies, onGo);
   const stored = ctx.intake.stats().accepted - before;
   return { rate: stored / s, stored, seconds: s };
 }
 
-async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>) {
+async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>, onGo?: () => void) {
   const served = new Map(gateways.map((g) => [g.id, devices.filter((d, i) => d.departmentId === g.dept && i % 3 === g.part)]));
   const bodies: string[] = [];
   for (let b = 0; b < BATCHES; b++) {
@@ -189,7 +227,7 @@ async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>) {
   }
   const before = ctx.intake.stats().accepted;
   // Nine gateways at once, each sending its batches one after another.
-  const s = await loadFromChild("http", ctx.batchUrl, gateways.length, bodies.map((body, b) => ({ lane: b % gateways.length, body })));
+  const s = await loadFromChild("http", ctx.batchUrl, gateways.length, bodies.map((body, b) => ({ lane: b % gateways.length, body })), onGo);
   const stored = ctx.intake.stats().accepted - before;
   return { rate: stored / s, stored, seconds: s };
 }
@@ -311,16 +349,22 @@ async function main() {
     const ctx = await setUp(db);
     try {
       if (PARTS.has("mqtt") && SIGNED > 0) {
-        const a = await signedOverMqtt(ctx);
+        const cpu = await cpuMeter(db);
+        const a = await signedOverMqtt(ctx, cpu.go);
         console.log(`individually signed readings over MQTT (embedded broker, QoS 1, PUBACK after commit): ${fmt(a.rate, 0)} readings/s (${a.stored} in ${fmt(a.seconds, 2)} s; ${load()})`);
+        console.log(`  ${await cpu.result(a.stored)}`);
       }
       if (PARTS.has("ndjson") && SIGNED > 0) {
-        const n = await signedOverNdjson(ctx);
+        const cpu = await cpuMeter(db);
+        const n = await signedOverNdjson(ctx, cpu.go);
         console.log(`individually signed readings over HTTP NDJSON (1,000 per request, 4 senders): ${fmt(n.rate, 0)} readings/s (${n.stored} in ${fmt(n.seconds, 2)} s; ${load()})`);
+        console.log(`  ${await cpu.result(n.stored)}`);
       }
       if (PARTS.has("gateway") && BATCHES > 0) {
-        const b = await gatewayBatchesOverHttp(ctx);
+        const cpu = await cpuMeter(db);
+        const b = await gatewayBatchesOverHttp(ctx, cpu.go);
         console.log(`gateway batches of ${BATCH} over HTTP (9 gateways): ${fmt(b.rate, 0)} readings/s (${b.stored} in ${fmt(b.seconds, 2)} s; ${load()})`);
+        console.log(`  ${await cpu.result(b.stored)}`);
       }
       // The log integrates what the throughput runs appended; let it catch up before timing latency.
       const t0 = performance.now();

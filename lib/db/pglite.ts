@@ -39,8 +39,8 @@ export function pgliteSql(db: PGlite): Sql {
     async exec(text: string) {
       await q.exec(text);
     },
-    async copyIn(table: string, columns: readonly string[], data: string) {
-      await q.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([data]) });
+    async copyIn(table: string, columns: readonly string[], data: string | Uint8Array) {
+      await q.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
     },
   });
   const base = asTx(db);

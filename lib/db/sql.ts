@@ -27,7 +27,7 @@ export interface Sql {
    * Far faster than multi-row inserts for thousands of rows. Inside a transaction, use the
    * transaction's copyIn so the rows commit with it.
    */
-  copyIn(table: string, columns: readonly string[], data: string): Promise<void>;
+  copyIn(table: string, columns: readonly string[], data: string | Uint8Array): Promise<void>;
   /** Runs fn in one transaction; it commits when fn resolves and rolls back when it throws. */
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -27,6 +27,13 @@ const toInfo = (r: Row): DeviceInfo => ({
   status: r.status,
 });
 
+const sameInfo = (a: DeviceInfo, b: DeviceInfo) =>
+  a.departmentId === b.departmentId &&
+  a.datasetId === b.datasetId &&
+  a.kind === b.kind &&
+  a.status === b.status &&
+  (a.publicKey === null ? b.publicKey === null : b.publicKey !== null && Buffer.compare(a.publicKey, b.publicKey) === 0);
+
 /**
  * The intake's view of the device registry: every device's department, dataset, key and
  * status, loaded once, refreshed from rows changed since the last look every two seconds,
@@ -41,6 +48,7 @@ export class DeviceCache {
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
   private pendingLookup: { ids: Set<string>; promise: Promise<void> } | null = null;
+  private readonly listeners: ((set: DeviceInfo[], del: string[]) => void)[] = [];
 
   constructor(private readonly sql: Sql) {}
 
@@ -58,6 +66,21 @@ export class DeviceCache {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /** Every device the cache holds. */
+  all(): DeviceInfo[] {
+    return [...this.byId.values()];
+  }
+
+  /** Called with the devices that were added or changed and the ids that are gone, whenever the cache changes. */
+  onChange(listener: (set: DeviceInfo[], del: string[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(set: DeviceInfo[], del: string[]): void {
+    if (set.length === 0 && del.length === 0) return;
+    for (const l of this.listeners) l(set, del);
   }
 
   /** The cached device, or undefined if it is not (yet) known. */
@@ -95,11 +118,14 @@ export class DeviceCache {
       `SELECT id, department_id, dataset_id, kind, public_key, status, updated_at FROM device WHERE id = ANY($1::text[])`,
       [ids],
     );
-    for (const id of ids) this.byId.delete(id);
-    for (const r of rows) {
-      this.byId.set(r.id, toInfo(r));
-      this.misses.delete(r.id);
+    const found = new Set(rows.map((r) => r.id));
+    const del = ids.filter((id) => !found.has(id) && this.byId.delete(id));
+    const set = rows.map(toInfo);
+    for (const d of set) {
+      this.byId.set(d.id, d);
+      this.misses.delete(d.id);
     }
+    this.changed(set, del);
   }
 
   private async refresh(all: boolean): Promise<void> {
@@ -108,11 +134,16 @@ export class DeviceCache {
       `SELECT id, department_id, dataset_id, kind, public_key, status, updated_at FROM device WHERE updated_at >= $1`,
       [since.toISOString()],
     );
+    const set: DeviceInfo[] = [];
     for (const r of rows) {
-      this.byId.set(r.id, toInfo(r));
+      const d = toInfo(r);
+      const before = this.byId.get(r.id);
+      this.byId.set(r.id, d);
       this.misses.delete(r.id);
+      if (!before || !sameInfo(before, d)) set.push(d);
       const t = new Date(r.updated_at).getTime();
       if (t > this.newest) this.newest = t;
     }
+    this.changed(set, []);
   }
 }

@@ -1,15 +1,14 @@
 import type { Sql } from "../db/sql";
 import { AppError } from "../errors";
-import { fromBase64, toHex } from "../ledger/encoding";
-import { DeviceCache, type DeviceInfo } from "./device-cache";
-import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, type ParsedReading } from "./envelope";
-import { batchRootOf, GatewayBatchShape, gatewayStatementBytes } from "./gateway";
-import { checkValues } from "./values-schema";
+import os from "node:os";
+import { DeviceCache } from "./device-cache";
 import { arrayElementSpans } from "./json-spans";
 import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type Outcome, type Source } from "./commit";
 import { refuse, type Refusal } from "./refusal";
-import { createVerifier, type VerifyItem, type Verifier } from "./verifier";
-import { prepareReadingRows, type AcceptedReading } from "./store-readings";
+import { ed25519Check } from "./verifier";
+import { checkGatewayBatch, checkSignedReading, type CheckContext, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
+import { startCheckPool, type CheckPool } from "./check-pool";
+import type { AcceptedReading } from "./store-readings";
 
 export type { Outcome, Source } from "./commit";
 
@@ -25,9 +24,8 @@ export type IntakeOptions = {
   maxMessageBytes: number;
   /** Largest batch (HTTP NDJSON or gateway body, MQTT gateway payload), bytes. */
   maxBatchBytes: number;
-  /** Verification worker threads (default: one per core); 0 verifies on this thread. */
+  /** Check worker threads (parse, schema, signature, row preparation; default one per core); 0 checks on this thread. */
   threads?: number;
-  verifier?: Verifier;
   /** Most readings stored in one transaction. */
   maxGroup?: number;
   /** Most messages waiting; beyond it callers get 503 and should retry. */
@@ -45,14 +43,6 @@ type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e:
 const enc = new TextEncoder();
 
 /**
- * A large batch is checked in slices with the event loop let through in between, so the
- * writer's commit (and other I/O) goes on while it is checked: the database is not left
- * waiting behind one batch's hashing.
- */
-const YIELD_EVERY = 128;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
  * The intake: every transport (HTTP, MQTT) hands raw messages here. Each message is
  * parsed, checked against the device registry and its dataset's schema, its signature
  * verified on worker threads, and then stored in arrival order by one writer that groups
@@ -62,27 +52,28 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export class Intake {
   readonly devices: DeviceCache;
-  private readonly verifier: Verifier;
+  private pool: CheckPool | null = null;
+  private readonly verifyHere = ed25519Check();
   private readonly queue: Entry[] = [];
   private head = 0;
   private writing = false;
   private closed = false;
-  private verifyQueue: { item: VerifyItem; resolve(ok: boolean): void; reject(e: Error): void }[] = [];
-  private verifyScheduled = false;
   private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
   private readonly now: () => number;
   private idle: (() => void)[] = [];
 
   private constructor(private readonly opts: IntakeOptions) {
     this.devices = new DeviceCache(opts.sql);
-    this.verifier = opts.verifier ?? createVerifier({ threads: opts.threads, log: opts.log });
     this.now = opts.now ?? Date.now;
   }
 
-  /** Creates an intake and loads the device registry. */
+  /** Creates an intake, loads the device registry and starts the check workers with a copy of it. */
   static async start(opts: IntakeOptions): Promise<Intake> {
     const intake = new Intake(opts);
     await intake.devices.start();
+    const pool = startCheckPool({ threads: opts.threads ?? os.availableParallelism(), snapshot: () => intake.devices.all(), log: opts.log });
+    if (pool) intake.devices.onChange((set, del) => pool.devicesChanged(set, del));
+    intake.pool = pool;
     return intake;
   }
 
@@ -94,7 +85,7 @@ export class Intake {
   }
 
   stats(): IntakeStats {
-    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, verifyThreads: this.verifier.threads, devices: this.devices.size };
+    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, verifyThreads: this.pool?.threads ?? 0, devices: this.devices.size };
   }
 
   /** One signed reading (JSON bytes). */
@@ -102,9 +93,7 @@ export class Intake {
     const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, this.opts.maxMessageBytes), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
     return this.enqueue(async () => {
       if (raw.length > this.opts.maxMessageBytes) return [oversize(base, raw, this.opts.maxMessageBytes)];
-      const parsed = parseJsonBytes(raw);
-      if (isRefusal(parsed)) return [{ kind: "refusal", refusal: parsed, ...base }];
-      return [await this.prepareSigned(parsed.value, base, ctx)];
+      return [this.readingCandidate(await this.checkReading(raw, ctx, this.now()), base)];
     }, base).then((o) => o[0]);
   }
 
@@ -123,15 +112,18 @@ export class Intake {
   /** Newline-delimited JSON: one signed reading per line (blank lines are skipped). */
   submitNdjson(raw: Uint8Array, ctx: MessageContext): Promise<Outcome[]> {
     const lines: Uint8Array[] = [];
-    let start = 0;
-    for (let i = 0; i <= raw.length; i++) {
-      if (i === raw.length || raw[i] === 0x0a) {
-        let end = i;
-        if (end > start && raw[end - 1] === 0x0d) end--;
-        const line = raw.subarray(start, end);
-        if (line.some((b) => b !== 0x20 && b !== 0x09)) lines.push(line);
-        start = i + 1;
-      }
+    const blank = (line: Uint8Array) => {
+      for (let j = 0; j < line.length; j++) if (line[j] !== 0x20 && line[j] !== 0x09) return false;
+      return true;
+    };
+    for (let start = 0; start <= raw.length; ) {
+      let i = raw.indexOf(0x0a, start);
+      if (i < 0) i = raw.length;
+      let end = i;
+      if (end > start && raw[end - 1] === 0x0d) end--;
+      const line = raw.subarray(start, end);
+      if (!blank(line)) lines.push(line);
+      start = i + 1;
     }
     return Promise.all(lines.map((l) => this.submitReading(l, ctx)));
   }
@@ -162,7 +154,7 @@ export class Intake {
     this.closed = true;
     await Promise.race([this.drain(), new Promise((r) => setTimeout(r, 10_000))]);
     this.devices.stop();
-    await this.verifier.close();
+    await this.pool?.close();
   }
 
   // ---- preparation (parallel) ----
@@ -188,164 +180,77 @@ export class Intake {
     });
   }
 
-  private verify(item: VerifyItem): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.verifyQueue.push({ item, resolve, reject });
-      if (!this.verifyScheduled) {
-        this.verifyScheduled = true;
-        setImmediate(() => {
-          this.verifyScheduled = false;
-          const q = this.verifyQueue;
-          this.verifyQueue = [];
-          this.verifier.verify(q.map((x) => x.item)).then(
-            (ok) => q.forEach((x, i) => x.resolve(ok[i] === 1)),
-            (e: Error) => q.forEach((x) => x.reject(e)),
-          );
-        });
-      }
-    });
+  /** The checks on this thread, with the device registry as cached (after the lookups the checks asked for). */
+  private hereEnv(now: number): CheckEnv {
+    return { now, device: (id) => this.devices.peek(id) ?? null, verify: this.verifyHere };
   }
 
-  /** Checks a device may send: known, with an active key. */
-  private deviceRefusal(id: string, dev: DeviceInfo | null): Refusal | null {
-    if (!dev) return { ...refuse("unknown_device", `device ${JSON.stringify(id)} is not registered`, "device"), device: id };
-    if (dev.status !== "active") return { ...refuse("revoked_key", `the key of device ${id} was revoked`, "device"), device: id, department: dev.departmentId };
-    if (!dev.publicKey) return { ...refuse("unknown_device", `device ${id} has no registered key`, "device"), device: id, department: dev.departmentId };
-    return null;
+  private async lookUp(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.devices.get(id)));
   }
 
-  /** The checks shared by single readings and gateway-batched ones, after the device is known. */
-  private contentRefusal(p: ParsedReading, dev: DeviceInfo, ctx: MessageContext, departmentOf: string): Refusal | null {
-    const e = p.envelope;
-    const who = { device: e.device, department: dev.departmentId };
-    if (e.dataset !== dev.datasetId) return { ...refuse("schema", `device ${e.device} writes dataset ${dev.datasetId}, not ${e.dataset}`, "dataset"), ...who };
-    if (ctx.topicDataset !== undefined && ctx.topicDataset !== e.dataset) {
-      return { ...refuse("schema", `topic is for dataset ${ctx.topicDataset} but the reading is for ${e.dataset}`, "topic"), ...who };
-    }
-    if (dev.departmentId !== departmentOf) return { ...refuse("schema", `device ${e.device} belongs to department ${dev.departmentId}, not ${departmentOf}`, "topic"), ...who };
-    const bad = checkValues(e.dataset, e.values);
-    return bad ? { ...bad, ...who } : null;
+  /**
+   * Checks one reading on a worker; a device the worker does not know is looked up in the
+   * database and the reading checked again here (so is every reading when no worker runs).
+   */
+  private async checkReading(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedReading> {
+    const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
+    let r: CheckedReading | null = null;
+    if (this.pool) r = await this.pool.reading(raw, c, now).catch(() => null);
+    if (r === null) r = checkSignedReading(raw, c, { ...this.hereEnv(now), device: (id) => this.devices.peek(id) });
+    if (r.kind !== "lookup") return r;
+    await this.lookUp(r.ids);
+    return checkSignedReading(raw, c, this.hereEnv(now));
   }
 
-  private async prepareSigned(value: unknown, base: DeadLetterBase, ctx: MessageContext): Promise<Candidate> {
-    const claimed = typeof (value as { device?: unknown })?.device === "string" ? ((value as { device: string }).device).slice(0, 256) : null;
-    const b = { ...base, deviceId: claimed };
-    const p = parseSignedEnvelope(value, this.now());
-    if (isRefusal(p)) return { kind: "refusal", refusal: p, ...b };
-    const e = p.envelope;
-    const dev = this.devices.peek(e.device) ?? (await this.devices.get(e.device));
-    const no = this.deviceRefusal(e.device, dev) ?? this.contentRefusal(p, dev!, ctx, ctx.topicDepartment ?? dev!.departmentId);
-    if (no) return { kind: "refusal", refusal: no, ...b, departmentId: dev?.departmentId ?? b.departmentId };
-    let bytes: Uint8Array;
-    try {
-      bytes = envelopeBytes(e);
-    } catch (err) {
-      return { kind: "refusal", refusal: refuse("schema", `the envelope has no canonical JSON form: ${(err as Error).message}`), ...b };
-    }
-    const ok = await this.verify({ device: e.device, key: dev!.publicKey!, message: bytes, signature: p.signature });
-    if (!ok) return { kind: "refusal", refusal: { ...refuse("bad_signature", `the signature does not verify with device ${e.device}'s registered key`, "signature"), device: e.device, department: dev!.departmentId }, ...b };
-    const reading: AcceptedReading = { ...e, payloadHash: payloadHashOf(bytes), signature: p.signature };
-    reading.prepared = prepareReadingRows(reading);
-    return { kind: "reading", reading, key: dev!.publicKey, ...b, departmentId: dev!.departmentId };
+  private readingCandidate(r: CheckedReading, base: DeadLetterBase): Candidate {
+    if (r.kind === "reading") return { kind: "reading", reading: r.reading, key: r.key, ...base, deviceId: r.deviceId, departmentId: r.departmentId };
+    if (r.kind === "refusal") return { kind: "refusal", refusal: r.refusal, ...base, deviceId: r.deviceId, departmentId: r.departmentId ?? base.departmentId };
+    throw new Error("a reading was left waiting for a device lookup");
+  }
+
+  private async checkBatch(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedBatch> {
+    const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
+    let r: CheckedBatch | null = null;
+    if (this.pool) r = await this.pool.batch(raw, c, now).catch(() => null);
+    if (r === null) r = checkGatewayBatch(raw, c, { ...this.hereEnv(now), device: (id) => this.devices.peek(id) });
+    if (r.kind !== "lookup") return r;
+    await this.lookUp(r.ids);
+    return checkGatewayBatch(raw, c, this.hereEnv(now));
   }
 
   private async prepareBatch(raw: Uint8Array, base: DeadLetterBase, ctx: MessageContext): Promise<{ gateway: string | null; whole: boolean; cands: Candidate[] }> {
-    const wholeRefusal = (refusal: Refusal, gateway: string | null, dept?: string | null): { gateway: string | null; whole: boolean; cands: Candidate[] } => ({
-      gateway,
-      whole: true,
-      cands: [{ kind: "refusal", refusal, ...base, deviceId: gateway, gatewayDeviceId: gateway, departmentId: dept ?? base.departmentId }],
-    });
     if (raw.length > this.opts.maxBatchBytes) return { gateway: null, whole: true, cands: [oversize(base, raw, this.opts.maxBatchBytes)] };
-    const parsed = parseJsonBytes(raw);
-    if (isRefusal(parsed)) return wholeRefusal(parsed, null);
-    const shape = GatewayBatchShape.safeParse(parsed.value);
-    const claimed = typeof (parsed.value as { gateway?: unknown })?.gateway === "string" ? ((parsed.value as { gateway: string }).gateway).slice(0, 256) : null;
-    if (!shape.success) {
-      const issue = shape.error.issues[0];
-      if (issue.code === "unrecognized_keys") return wholeRefusal(refuse("unknown_field", `${issue.keys[0]} is not a member of a gateway batch (gateway, batchRoot, signature, readings)`, issue.keys[0]), claimed);
-      const path = issue.path.map(String).join(".") || "(root)";
-      return wholeRefusal(refuse("schema", `gateway batch ${path}: ${issue.message}`, path), claimed);
+    const r = await this.checkBatch(raw, ctx, this.now());
+    if (r.kind === "lookup") throw new Error("a batch was left waiting for a device lookup");
+    if (r.kind === "whole") {
+      const cand: Candidate = { kind: "refusal", refusal: r.refusal, ...base, deviceId: r.gateway, gatewayDeviceId: r.gateway, departmentId: r.departmentId ?? base.departmentId };
+      return { gateway: r.gateway, whole: true, cands: [cand] };
     }
-    const w = shape.data;
-    const gw = await this.devices.get(w.gateway);
-    const gwNo = this.deviceRefusal(w.gateway, gw);
-    if (gwNo) return wholeRefusal(gwNo, w.gateway, gw?.departmentId);
-    if (gw!.kind !== "gateway") return wholeRefusal(refuse("unknown_device", `device ${w.gateway} is a ${gw!.kind}, not a gateway`, "gateway"), w.gateway, gw!.departmentId);
-    if (ctx.topicDepartment !== undefined && ctx.topicDepartment !== gw!.departmentId) {
-      return wholeRefusal(refuse("schema", `gateway ${w.gateway} belongs to department ${gw!.departmentId}, not ${ctx.topicDepartment} of the topic`, "topic"), w.gateway, gw!.departmentId);
-    }
-    let gwSig: Uint8Array;
-    try {
-      gwSig = fromBase64(w.signature);
-    } catch (e) {
-      return wholeRefusal(refuse("schema", `signature must be canonical base64: ${(e as Error).message}`, "signature"), w.gateway, gw!.departmentId);
-    }
-    // Every reading must have a well-formed envelope, or the batch root cannot be recomputed.
-    const parsedReadings: ParsedReading[] = [];
-    const hashes: Uint8Array[] = [];
-    const bytesOf: Uint8Array[] = [];
-    for (let i = 0; i < w.readings.length; i++) {
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
-      const p = parseSignedEnvelope(w.readings[i], Number.POSITIVE_INFINITY);
-      if (isRefusal(p)) {
-        const path = `readings.${i}${p.path && p.path !== "(root)" ? `.${p.path}` : ""}`;
-        return wholeRefusal({ ...p, path, message: `readings[${i}]: ${p.message}` }, w.gateway, gw!.departmentId);
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = envelopeBytes(p.envelope);
-      } catch (e) {
-        return wholeRefusal(refuse("schema", `readings[${i}] has no canonical JSON form: ${(e as Error).message}`, `readings.${i}`), w.gateway, gw!.departmentId);
-      }
-      parsedReadings.push(p);
-      bytesOf.push(bytes);
-      hashes.push(payloadHashOf(bytes));
-    }
-    const root = batchRootOf(hashes);
-    if (toHex(root) !== w.batchRoot) {
-      return wholeRefusal(refuse("bad_gateway_signature", `batchRoot ${w.batchRoot} is not the root over the batch's readings (${toHex(root)})`, "batchRoot"), w.gateway, gw!.departmentId);
-    }
-    const ok = gwSig.length === 64 && (await this.verify({ device: w.gateway, key: gw!.publicKey!, message: gatewayStatementBytes(w.gateway, root), signature: gwSig }));
-    if (!ok) return wholeRefusal(refuse("bad_gateway_signature", `the batch signature does not verify with gateway ${w.gateway}'s registered key`, "signature"), w.gateway, gw!.departmentId);
-
-    const batch: GatewayBatch = { gateway: w.gateway, root, signature: gwSig, payloadHashes: hashes };
-    const proof = { device: w.gateway, batchRoot: root, signature: gwSig };
-    const now = this.now();
+    const batch: GatewayBatch = { gateway: r.gateway, root: r.root, signature: r.signature, payloadHashes: r.payloadHashes };
     // A refused reading's dead letter keeps the exact bytes the gateway sent for it: found in
     // the raw batch only when it is dead-lettered (DeadLetterBase.resolve).
     let spans: [number, number][] | null | undefined;
     const rawOf = (i: number): Uint8Array => {
       if (spans === undefined) spans = arrayElementSpans(raw, "readings");
       const at = spans?.[i];
-      return at ? raw.subarray(at[0], at[1]) : enc.encode(JSON.stringify(w.readings[i]));
+      if (at) return raw.subarray(at[0], at[1]);
+      const all = JSON.parse(new TextDecoder().decode(raw)) as { readings: unknown[] };
+      return enc.encode(JSON.stringify(all.readings[i]));
     };
     const transport = ctx.source.transport;
-    const base0 = { source: ctx.source, raw: new Uint8Array(0), rawSize: 0, departmentId: gw!.departmentId, gatewayDeviceId: w.gateway };
+    const base0 = { source: ctx.source, raw: new Uint8Array(0), rawSize: 0, departmentId: r.departmentId, gatewayDeviceId: r.gateway };
     const baseFor = (i: number, device: string): DeadLetterBase => ({
       ...base0,
       deviceId: device,
-      resolve: () => ({ raw: rawOf(i), source: { transport, detail: `${ctx.source.detail} (batch of ${w.gateway}, reading ${i})` } }),
+      resolve: () => ({ raw: rawOf(i), source: { transport, detail: `${ctx.source.detail} (batch of ${r.gateway}, reading ${i})` } }),
     });
-    const cands: Candidate[] = [];
-    for (let i = 0; i < parsedReadings.length; i++) {
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
-      const p = parsedReadings[i];
-      const e = p.envelope;
-      if (Date.parse(e.observedAt) > now + MAX_CLOCK_SKEW_MS) {
-        cands.push({ ...baseFor(i, e.device), kind: "refusal", refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt") });
-        continue;
-      }
-      const dev = this.devices.peek(e.device) ?? (await this.devices.get(e.device));
-      const no = this.deviceRefusal(e.device, dev) ?? this.contentRefusal(p, dev!, { source: ctx.source }, gw!.departmentId);
-      if (no) {
-        cands.push({ ...baseFor(i, e.device), kind: "refusal", refusal: no });
-        continue;
-      }
-      const reading: AcceptedReading = { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof };
-      reading.prepared = prepareReadingRows(reading);
-      cands.push({ ...baseFor(i, e.device), kind: "reading", reading, key: null, batch });
-    }
-    return { gateway: w.gateway, whole: false, cands };
+    const cands: Candidate[] = r.items.map((it, i) =>
+      it.kind === "reading"
+        ? { ...baseFor(i, it.reading.device), kind: "reading", reading: it.reading, key: null, batch }
+        : { ...baseFor(i, it.device), kind: "refusal", refusal: it.refusal },
+    );
+    return { gateway: r.gateway, whole: false, cands };
   }
 
   // ---- storage (one writer, arrival order) ----

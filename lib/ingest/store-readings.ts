@@ -1,4 +1,5 @@
 import { copyByteaField, copyTextField, type Sql, type SqlTx } from "../db/sql";
+import { copyRows } from "../db/copy-rows";
 import { fastReadingEntryBytes } from "./fast-canonical";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { appendEntries, leafCopyText, type NewEntry } from "../log/append-entries";
@@ -26,8 +27,12 @@ export type AcceptedReading = {
   prepared?: PreparedRows;
 };
 
-/** What storing a reading writes, except its leaf index and gateway batch id (known only in the transaction). */
-export type PreparedRows = { entry: NewEntry; readingCopyText: string };
+/**
+ * What storing a reading writes, except its leaf index and gateway batch id (known only in
+ * the transaction): its ledger entry with the leaf row's COPY text, and the reading row's
+ * COPY text up to gateway_batch_id, both in UTF-8.
+ */
+export type PreparedRows = { entry: NewEntry; readingCopy: Uint8Array };
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
@@ -74,7 +79,7 @@ function readingCopyText(r: AcceptedReading): string {
  */
 export function prepareReadingRows(r: AcceptedReading): PreparedRows {
   const entry = readingLeaf(r, true);
-  return { entry: { ...entry, copyText: leafCopyText(entry) }, readingCopyText: readingCopyText(r) };
+  return { entry: { ...entry, copy: Buffer.from(leafCopyText(entry)) }, readingCopy: Buffer.from(readingCopyText(r)) };
 }
 
 /**
@@ -82,12 +87,14 @@ export function prepareReadingRows(r: AcceptedReading): PreparedRows {
  * (the leaves must be appended in the same transaction). Bulk-loaded with COPY.
  */
 export async function insertReadings(tx: SqlTx, readings: readonly AcceptedReading[], first: number): Promise<void> {
-  let data = "";
-  for (let i = 0; i < readings.length; i++) {
-    const r = readings[i];
-    data += `${r.prepared?.readingCopyText ?? readingCopyText(r)}\t${r.gatewayBatchId ?? "\\N"}\t${first + i}\n`;
-  }
-  if (data) await tx.copyIn("reading", READING_COLUMNS, data);
+  if (readings.length === 0) return;
+  const data = copyRows(
+    readings.length,
+    () => "",
+    (i) => readings[i].prepared?.readingCopy ?? Buffer.from(readingCopyText(readings[i])),
+    (i) => `\t${readings[i].gatewayBatchId ?? "\\N"}\t${first + i}`,
+  );
+  await tx.copyIn("reading", READING_COLUMNS, data);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { copyByteaField, copyTextField, type SqlTx } from "../db/sql";
+import { copyRows } from "../db/copy-rows";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "./node-hasher";
 
@@ -11,10 +12,10 @@ export type NewEntry = {
   refTable: string;
   refId: string;
   /**
-   * The leaf row's fields after leaf_index as COPY text (see leafCopyText), when the caller
-   * computed them ahead of the transaction (they do not depend on the leaf index).
+   * The leaf row's fields after leaf_index as COPY text in UTF-8 (see leafCopyText), when the
+   * caller computed them ahead of the transaction (they do not depend on the leaf index).
    */
-  copyText?: string;
+  copy?: Uint8Array;
 };
 
 /** A leaf row's COPY text after its leaf index: kind, entry, leaf hash, ref table, ref id. */
@@ -44,11 +45,12 @@ export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Pr
   );
   const start = Number(first);
   if (entries.length >= COPY_FROM) {
-    let data = "";
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      data += `${start + i}\t${e.copyText ?? leafCopyText(e)}\n`;
-    }
+    const data = copyRows(
+      entries.length,
+      (i) => `${start + i}\t`,
+      (i) => entries[i].copy ?? Buffer.from(leafCopyText(entries[i])),
+      () => "",
+    );
     await tx.copyIn("ledger_leaf", LEAF_COLUMNS, data);
     return start;
   }

@@ -35,13 +35,16 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
       [opts.dataset ?? null, opts.device ?? null, opts.from ?? null, opts.to ?? null, before, opts.kind ?? null, opts.limit],
     );
   } else {
+    // Entries other than readings are found through the partial (kind, leaf_index) index,
+    // whose predicate the query repeats; readings and "any kind" walk the primary key.
+    const kindFilter = !opts.kind ? "" : opts.kind === "reading.v1" ? `kind = 'reading.v1' AND` : `kind = $5 AND kind <> 'reading.v1' AND`;
     rows = await sql.query<Row>(
       `SELECT leaf_index, kind, ref_table, ref_id, created_at, convert_from(entry, 'UTF8') AS entry
          FROM ledger_leaf
-        WHERE ($1::text IS NULL OR kind = $1) AND leaf_index < $2
-          AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
-        ORDER BY leaf_index DESC LIMIT $5`,
-      [opts.kind ?? null, before, opts.from ?? null, opts.to ?? null, opts.limit],
+        WHERE ${kindFilter} leaf_index < $1
+          AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
+        ORDER BY leaf_index DESC LIMIT $4`,
+      [before, opts.from ?? null, opts.to ?? null, opts.limit, ...(opts.kind && opts.kind !== "reading.v1" ? [opts.kind] : [])],
     );
   }
   return {

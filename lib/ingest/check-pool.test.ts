@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signerFromSeed } from "../runtime/simulator-keys";
+import type { DeviceInfo } from "./device-cache";
+import { signEnvelope, type Envelope } from "./envelope";
+import { signGatewayBatch } from "./gateway";
+import { checkGatewayBatch, checkSignedReading, type CheckEnv, type CheckedBatch, type CheckedReading } from "./check-message";
+import { startCheckPool, type CheckPool } from "./check-pool";
+import { ed25519Check } from "./verifier";
+import { copyRows } from "../db/copy-rows";
+
+const sensor = signerFromSeed(new Uint8Array(32).fill(3));
+const other = signerFromSeed(new Uint8Array(32).fill(4));
+const gw = signerFromSeed(new Uint8Array(32).fill(5));
+const dev = (id: string, publicKey: Uint8Array, status = "active", kind = "traffic-sensor"): DeviceInfo => ({
+  id,
+  departmentId: "traffic",
+  datasetId: kind === "gateway" ? "*" : "traffic.flow",
+  kind,
+  publicKey,
+  status,
+});
+const registry = [dev("trf-1", sensor.publicKey), dev("trf-2", other.publicKey), dev("trf-old", other.publicKey, "revoked"), dev("gw-1", gw.publicKey, "active", "gateway")];
+const NOW = Date.parse("2026-12-01T00:00:00.000Z");
+const env = (): CheckEnv => {
+  const byId = new Map(registry.map((d) => [d.id, d]));
+  return { now: NOW, device: (id) => byId.get(id) ?? null, verify: ed25519Check() };
+};
+const envelope = (device: string, seq: number, speedKmh: number = 40): Envelope => ({
+  device,
+  dataset: "traffic.flow",
+  seq,
+  observedAt: new Date(NOW - 60_000 + seq).toISOString(),
+  location: [121.45, 37.46],
+  values: { segmentId: "seg-1", speedKmh, flowVehH: 900, occupancy: 0.3 },
+});
+const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+
+// Messages of every kind the checks tell apart.
+const messages: Uint8Array[] = [
+  bytes(signEnvelope(envelope("trf-1", 1), sensor.sign)), // accepted
+  bytes(signEnvelope(envelope("trf-2", 7, 55.5), other.sign)), // accepted
+  bytes(signEnvelope(envelope("trf-1", 2), other.sign)), // bad signature
+  bytes(signEnvelope(envelope("trf-old", 3), other.sign)), // revoked
+  bytes(signEnvelope(envelope("trf-1", 4, 999), sensor.sign)), // out of range
+  bytes({ ...signEnvelope(envelope("trf-1", 5), sensor.sign), extra: 1 }), // unknown field
+  bytes("{not json"),
+  bytes(signEnvelope({ ...envelope("trf-1", 6), observedAt: new Date(NOW + 3_600_000).toISOString() }, sensor.sign)), // future
+  bytes(signEnvelope(envelope("trf-9", 1), sensor.sign)), // unknown device
+];
+
+/** Results as plain data, byte arrays as hex, for comparing a worker's answer with this thread's. */
+const plain = (x: unknown): unknown =>
+  x instanceof Uint8Array
+    ? Buffer.from(x).toString("hex")
+    : Array.isArray(x)
+      ? x.map(plain)
+      : x && typeof x === "object"
+        ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]))
+        : x;
+
+describe("check workers", () => {
+  let pool: CheckPool;
+  beforeAll(() => {
+    pool = startCheckPool({ threads: 2, snapshot: () => registry.filter((d) => d.id !== "trf-9") })!;
+    expect(pool).not.toBeNull();
+  });
+  afterAll(() => pool.close());
+
+  it("give the same results as the checks on this thread, byte for byte", async () => {
+    const here = messages.map((m) => checkSignedReading(m, {}, env()));
+    expect(here.map((r) => (r.kind === "refusal" ? r.refusal.reason : r.kind))).toEqual([
+      "reading",
+      "reading",
+      "bad_signature",
+      "revoked_key",
+      "out_of_range",
+      "unknown_field",
+      "malformed_json",
+      "future_timestamp",
+      "unknown_device",
+    ]);
+    const there: CheckedReading[] = await Promise.all(messages.map((m) => pool.reading(m, {}, NOW)));
+    // A device the worker's copy of the registry lacks is handed back for a lookup, not refused.
+    expect(there[8]).toEqual({ kind: "lookup", ids: ["trf-9"] });
+    expect(plain(there.slice(0, 8))).toEqual(plain(here.slice(0, 8)));
+  });
+
+  it("check a gateway batch as this thread does", async () => {
+    const readings = [signEnvelope(envelope("trf-1", 10), sensor.sign), signEnvelope(envelope("trf-2", 11, 999), other.sign), signEnvelope(envelope("trf-old", 12), other.sign)];
+    const raw = bytes(signGatewayBatch("gw-1", readings, gw.sign));
+    const here = checkGatewayBatch(raw, {}, env());
+    const there: CheckedBatch = await pool.batch(raw, {}, NOW);
+    expect(there.kind).toBe("batch");
+    expect(plain(there)).toEqual(plain(here));
+    if (there.kind !== "batch") return;
+    expect(there.items.map((it) => (it.kind === "reading" ? "reading" : it.refusal.reason))).toEqual(["reading", "out_of_range", "revoked_key"]);
+    // The batch's root and signature travel once, shared by every reading's gateway proof.
+    const r0 = there.items[0];
+    expect(r0.kind === "reading" && r0.reading.gateway?.batchRoot).toBe(there.root);
+
+    const forged = bytes({ ...signGatewayBatch("gw-1", readings, other.sign) });
+    const f = await pool.batch(forged, {}, NOW);
+    expect(f.kind === "whole" && f.refusal.reason).toBe("bad_gateway_signature");
+  });
+
+  it("follow the registry: a revoked key is refused and a new device is known", async () => {
+    const m = messages[0];
+    expect((await pool.reading(m, {}, NOW)).kind).toBe("reading");
+    pool.devicesChanged([dev("trf-1", sensor.publicKey, "revoked"), dev("trf-9", sensor.publicKey)], []);
+    const r = await pool.reading(m, {}, NOW);
+    expect(r.kind === "refusal" && r.refusal.reason).toBe("revoked_key");
+    expect((await pool.reading(messages[8], {}, NOW)).kind).toBe("reading");
+    pool.devicesChanged([], ["trf-9"]);
+    expect((await pool.reading(messages[8], {}, NOW)).kind).toBe("lookup");
+    pool.devicesChanged([dev("trf-1", sensor.publicKey)], []);
+  });
+
+  it("spread many readings over the workers, each answered in order", async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => bytes(signEnvelope(envelope(i % 2 ? "trf-1" : "trf-2", i + 1), i % 2 ? sensor.sign : other.sign)));
+    many[500] = bytes(signEnvelope(envelope("trf-1", 501), other.sign));
+    const out = await Promise.all(many.map((m) => pool.reading(m, {}, NOW)));
+    expect(out.filter((r) => r.kind === "reading")).toHaveLength(999);
+    expect(out[500].kind === "refusal" && out[500].refusal.reason).toBe("bad_signature");
+    out.forEach((r, i) => {
+      if (r.kind === "reading") expect(r.reading.seq).toBe(i + 1);
+    });
+  });
+});
+
+describe("COPY rows as bytes", () => {
+  it("writes head, body and tail of each row, then a newline", () => {
+    const bodies = [bytes("a\tb"), bytes("名\\N"), new Uint8Array(0)];
+    const out = copyRows(3, (i) => `${i + 10}\t`, (i) => bodies[i], (i) => (i === 1 ? "\t\\N" : ""));
+    expect(out.toString("utf8")).toBe("10\ta\tb\n11\t名\\N\t\\N\n12\t\n");
+  });
+});

@@ -1,0 +1,159 @@
+import path from "node:path";
+import fs from "node:fs";
+import type { Worker } from "node:worker_threads";
+import type { DeviceInfo } from "./device-cache";
+import type { CheckContext, CheckedBatch, CheckedReading } from "./check-message";
+
+/** What the pool sends a worker (check-worker.ts). */
+export type CheckRequest =
+  | { t: "devices"; set: DeviceInfo[]; del: string[] }
+  | { t: "readings"; id: number; now: number; buf: Uint8Array; offs: Uint32Array; ctxs: CheckContext[] }
+  | { t: "batch"; id: number; now: number; raw: Uint8Array; ctx: CheckContext };
+/** What a worker answers: one result per message, or why the whole request failed. */
+export type CheckReply = { id: number; out: CheckedReading[] | CheckedBatch[] } | { id: number; error: string };
+
+/** Message checks (check-message.ts) on worker threads. */
+export interface CheckPool {
+  readonly threads: number;
+  /** One signed reading; readings submitted in the same turn of the event loop travel together. */
+  reading(raw: Uint8Array, ctx: CheckContext, now: number): Promise<CheckedReading>;
+  /** One gateway batch. */
+  batch(raw: Uint8Array, ctx: CheckContext, now: number): Promise<CheckedBatch>;
+  /** The registry changed: these devices are new or different, those are gone. */
+  devicesChanged(set: readonly DeviceInfo[], del: readonly string[]): void;
+  close(): Promise<void>;
+}
+
+/** Readings per request to a worker: large enough to amortise the hop, small enough to spread over the workers. */
+const CHUNK = 128;
+/** Workers that die this many times in a row without answering anything are given up (the caller checks on its own thread). */
+const MAX_FAILED_STARTS = 3;
+
+const projectFile = (rel: string) => path.resolve(process.cwd(), rel);
+
+// Taken at run time: a bundler (Next.js's Turbopack) that sees `new Worker(path)` tries to
+// bundle every file the path could name as a worker entry, and fails.
+function startWorker(boot: string, entry: string): Worker {
+  const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
+  return new WorkerThread(boot, { workerData: { entry } });
+}
+
+type Pending = { resolve(out: CheckReply): void; reject(e: Error): void; size: number };
+type Slot = { worker: Worker; load: number; pending: Map<number, Pending> };
+
+/**
+ * Starts `threads` check workers, each given the registry's current devices (`snapshot`)
+ * and every later change. Requests go to the least loaded worker. A worker that stops is
+ * replaced and its requests fail (the intake then checks those messages itself); after
+ * repeated failures to start, every request fails at once and the pool says why in the log.
+ * Returns null when `threads` is 0 or the worker files are missing.
+ */
+export function startCheckPool(opts: { threads: number; snapshot: () => DeviceInfo[]; log?: (m: string) => void }): CheckPool | null {
+  const boot = projectFile("lib/ingest/worker-boot.mjs");
+  const entry = projectFile("lib/ingest/check-worker.ts");
+  if (opts.threads <= 0) return null;
+  if (!fs.existsSync(/*turbopackIgnore: true*/ boot) || !fs.existsSync(/*turbopackIgnore: true*/ entry)) {
+    opts.log?.(`intake: check worker files not found under ${process.cwd()}; checking messages on the main thread`);
+    return null;
+  }
+  let nextId = 1;
+  let closed = false;
+  let failedStarts = 0;
+  let broken: Error | null = null;
+  const slots: Slot[] = [];
+
+  const spawn = (i: number) => {
+    const worker = startWorker(boot, entry);
+    const slot: Slot = { worker, load: 0, pending: new Map() };
+    worker.on("message", (m: CheckReply) => {
+      failedStarts = 0;
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      slot.load -= p.size;
+      p.resolve(m);
+    });
+    const fail = (e: Error) => {
+      if (slots[i] !== slot) return;
+      for (const p of slot.pending.values()) p.reject(e);
+      slot.pending.clear();
+      slot.load = 0;
+      if (closed) return;
+      if (++failedStarts >= MAX_FAILED_STARTS * opts.threads) {
+        broken = new Error(`check workers keep stopping (${e.message})`);
+        opts.log?.(`intake: ${broken.message}; checking messages on the main thread`);
+        return;
+      }
+      opts.log?.(`intake: check worker ${i} stopped (${e.message}); starting a new one`);
+      spawn(i);
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
+    slots[i] = slot;
+    worker.postMessage({ t: "devices", set: opts.snapshot(), del: [] } satisfies CheckRequest);
+  };
+  for (let i = 0; i < opts.threads; i++) spawn(i);
+
+  const send = (req: CheckRequest & { id: number }, size: number, transfer: ArrayBuffer[]): Promise<CheckReply> => {
+    if (broken) return Promise.reject(broken);
+    if (closed) return Promise.reject(new Error("check pool closed"));
+    const slot = slots.reduce((a, b) => (b.load < a.load ? b : a));
+    return new Promise<CheckReply>((resolve, reject) => {
+      slot.pending.set(req.id, { resolve, reject, size });
+      slot.load += size;
+      slot.worker.postMessage(req, transfer);
+    });
+  };
+
+  let queued: { raw: Uint8Array; ctx: CheckContext; now: number; resolve(r: CheckedReading): void; reject(e: Error): void }[] = [];
+  const flush = () => {
+    const all = queued;
+    queued = [];
+    for (let s = 0; s < all.length; s += CHUNK) {
+      const part = all.slice(s, s + CHUNK);
+      const offs = new Uint32Array(part.length + 1);
+      let total = 0;
+      part.forEach((q, j) => {
+        offs[j] = total;
+        total += q.raw.length;
+      });
+      offs[part.length] = total;
+      const buf = new Uint8Array(total);
+      part.forEach((q, j) => buf.set(q.raw, offs[j]));
+      // One clock for the chunk: the earliest arrival in it (the future-timestamp check is then never looser).
+      const now = Math.min(...part.map((q) => q.now));
+      send({ t: "readings", id: nextId++, now, buf, offs, ctxs: part.map((q) => q.ctx) }, part.length, [buf.buffer, offs.buffer]).then(
+        (reply) => {
+          if ("error" in reply) part.forEach((q) => q.reject(new Error(reply.error)));
+          else part.forEach((q, j) => q.resolve(reply.out[j] as CheckedReading));
+        },
+        (e: Error) => part.forEach((q) => q.reject(e)),
+      );
+    }
+  };
+
+  return {
+    threads: opts.threads,
+    reading(raw, ctx, now) {
+      if (broken) return Promise.reject(broken);
+      return new Promise<CheckedReading>((resolve, reject) => {
+        if (queued.length === 0) setImmediate(flush);
+        queued.push({ raw, ctx, now, resolve, reject });
+      });
+    },
+    async batch(raw, ctx, now) {
+      const copy = raw.slice();
+      const reply = await send({ t: "batch", id: nextId++, now, raw: copy, ctx }, Math.max(1, raw.length >> 9), [copy.buffer]);
+      if ("error" in reply) throw new Error(reply.error);
+      return reply.out[0] as CheckedBatch;
+    },
+    devicesChanged(set, del) {
+      if (closed || (set.length === 0 && del.length === 0)) return;
+      for (const s of slots) s.worker.postMessage({ t: "devices", set: [...set], del: [...del] } satisfies CheckRequest);
+    },
+    async close() {
+      closed = true;
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
