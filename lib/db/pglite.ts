@@ -55,7 +55,15 @@ export function pgliteSql(db: PGlite): Sql {
       return res.blob ? await res.blob.text() : "";
     },
     async copyOutBinary(select) {
-      const res = await db.query(`COPY (${select}) TO '/dev/blob' (FORMAT binary)`);
+      let res;
+      try {
+        res = await db.query(`COPY (${select}) TO '/dev/blob' (FORMAT binary)`);
+      } catch (e) {
+        // PGlite keeps what a failed COPY had written to /dev/blob and hands it out with the
+        // next one; an empty COPY takes it, so that no later output starts with stale rows.
+        await db.query(`COPY (SELECT WHERE false) TO '/dev/blob'`).catch(() => {});
+        throw e;
+      }
       return res.blob ? new Uint8Array(await res.blob.arrayBuffer()) : new Uint8Array(0);
     },
     close: () => db.close(),
