@@ -140,3 +140,34 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     }
   });
 });
+
+// The audit reads through Sql.copyOutBinary (on PostgreSQL, straight off the socket).
+describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("copyOutBinary on %s", (_n, target) => {
+  it("gives PostgreSQL's binary COPY bytes, across many socket reads, and fails cleanly", async () => {
+    const db = await target.open();
+    try {
+      const out = Buffer.from(await db.sql.copyOutBinary(`SELECT g::int8, repeat(chr(65 + g % 26), g % 700)::bytea FROM generate_series(1, 20000) g`));
+      expect(out.subarray(0, 11).toString("latin1")).toBe("PGCOPY\n\xff\r\n\0");
+      let p = 19 + out.readInt32BE(15);
+      let rows = 0;
+      while (out.readInt16BE(p) !== -1) {
+        expect(out.readInt16BE(p)).toBe(2);
+        const g = Number(out.readBigInt64BE(p + 6));
+        expect(g).toBe(rows + 1);
+        const len = out.readInt32BE(p + 14);
+        expect(len).toBe(g % 700);
+        expect(out.subarray(p + 18, p + 18 + len).toString("latin1")).toBe(String.fromCharCode(65 + (g % 26)).repeat(g % 700));
+        p += 18 + len;
+        rows++;
+      }
+      expect(rows).toBe(20000);
+      expect(p + 2).toBe(out.length);
+      await expect(db.sql.copyOutBinary(`SELECT 1 / (g - 5000) FROM generate_series(1, 10000) g`)).rejects.toThrow(/division by zero/);
+      // The connection is usable after the error.
+      expect(Buffer.from(await db.sql.copyOutBinary(`SELECT 1::int8 WHERE false`)).length).toBe(21);
+      expect(await db.sql.query<{ n: number }>(`SELECT 41 + 1 AS n`)).toEqual([{ n: 42 }]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
