@@ -38,6 +38,8 @@ import { benchDb } from "./bench/bench-db";
 import type { Viewer } from "../lib/access/viewer";
 import { getLayerLatest } from "../lib/map/get-layer-latest";
 import { fmt, percentile } from "./bench/stats";
+import { insertReadings, prepareReadingRows, type AcceptedReading } from "../lib/ingest/store-readings";
+import { appendEntries } from "../lib/log/append-entries";
 
 const SIGNED = Number(process.env.BENCH_SIGNED ?? 40_000);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 200);
@@ -45,7 +47,7 @@ const BATCH = 500;
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 2000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
-const PARTS = new Set((process.env.BENCH_PARTS ?? "mqtt,ndjson,gateway,latency,mosquitto").split(","));
+const PARTS = new Set((process.env.BENCH_PARTS ?? "mqtt,ndjson,gateway,latency,mosquitto,floor").split(","));
 /**
  * CPU time spent on a part, read from the kernel: the console process (all its threads: HTTP,
  * intake, check workers, the log and its witnesses; PGlite runs inside it) and the PostgreSQL
@@ -233,6 +235,40 @@ async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>, on
 }
 
 /**
+ * The storage floor: what the database alone takes to store gateway-batched readings with
+ * their ledger leaves, from rows prepared before the clock starts (no transport, parsing,
+ * checks or hashing), one writer committing groups of 5,000 as the intake's does. No
+ * end-to-end figure can beat it; its CPU per reading says what the database needs per reading.
+ */
+async function storageFloor(db: Db, onGo: () => void) {
+  const N = Number(process.env.BENCH_FLOOR ?? 200_000);
+  const GROUP = 5000;
+  const gw = { device: gateways[0].id, batchRoot: crypto.randomBytes(32), signature: crypto.randomBytes(64) };
+  const groups: AcceptedReading[][] = [];
+  for (let s = 0; s < N; s += GROUP) {
+    const g: AcceptedReading[] = [];
+    for (let i = s; i < Math.min(N, s + GROUP); i++) {
+      const d = devices[i % devices.length];
+      const e = envelope(d);
+      const r: AcceptedReading = { ...e, seq: 1e9 + e.seq, payloadHash: crypto.randomBytes(32), signature: crypto.randomBytes(64), gateway: gw };
+      r.prepared = prepareReadingRows(r);
+      g.push(r);
+    }
+    groups.push(g);
+  }
+  onGo();
+  const t0 = performance.now();
+  for (const g of groups) {
+    await db.sql.transaction(async (tx) => {
+      const first = await appendEntries(tx, g.map((r) => r.prepared!.entry));
+      await insertReadings(tx, g, first);
+    });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { rate: N / seconds, stored: N, seconds };
+}
+
+/**
  * The MQTT_URL mode: the intake subscribed to the machine's Mosquitto. Mosquitto keeps at most
  * max_queued_messages (1,000 by default) per subscriber beyond max_inflight_messages (20) and
  * drops the rest, so the burst stays below that per intake topic (one connection each).
@@ -333,7 +369,7 @@ async function latency(ctx: Awaited<ReturnType<typeof setUp>>) {
 
 async function main() {
   const cpu = os.cpus();
-  console.log(`bench:ingest on ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.availableParallelism()} verification threads`);
+  console.log(`bench:ingest on ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.availableParallelism()} check threads`);
   console.log(`city: ${devices.length} devices; ${CONNECTIONS} MQTT connections; readings signed before the clock starts`);
   console.log(
     "timed: from the load process starting to send until every reading is acknowledged (MQTT PUBACK / HTTP response), which the console sends only after\n" +
@@ -387,6 +423,12 @@ async function main() {
         const m = await signedViaExternalBroker(ctx, mosquitto).catch((e: Error) => (console.log(`  (${e.message})`), null));
         if (m) console.log(`individually signed readings through Mosquitto (MQTT_URL mode, ${m.topics} topics of at most 900 each): ${fmt(m.rate, 0)} readings/s (${m.stored} of ${m.n} in ${fmt(m.seconds, 2)} s; ${load()})`);
         else console.log(`(Mosquitto at ${mosquitto} not reachable: MQTT_URL mode not measured)`);
+      }
+      if (PARTS.has("floor")) {
+        const cpu = await cpuMeter(db);
+        const f = await storageFloor(db, cpu.go);
+        console.log(`storage floor: the database alone stores prepared readings with their leaves at ${fmt(f.rate, 0)} readings/s (${f.stored} in groups of 5,000 in ${fmt(f.seconds, 2)} s, one writer; ${load()})`);
+        console.log(`  ${await cpu.result(f.stored)}`);
       }
       const s = ctx.intake.stats();
       console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits`);

@@ -36,7 +36,7 @@ export type IntakeOptions = {
   now?: () => number;
 };
 
-export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; commits: number; verifyThreads: number; devices: number };
+export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; commits: number; checkThreads: number; devices: number };
 
 type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e: Error): void; done: boolean };
 
@@ -85,7 +85,7 @@ export class Intake {
   }
 
   stats(): IntakeStats {
-    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, verifyThreads: this.pool?.threads ?? 0, devices: this.devices.size };
+    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, checkThreads: this.pool?.threads ?? 0, devices: this.devices.size };
   }
 
   /** One signed reading (JSON bytes). */
@@ -196,11 +196,21 @@ export class Intake {
   private async checkReading(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedReading> {
     const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
     let r: CheckedReading | null = null;
-    if (this.pool) r = await this.pool.reading(raw, c, now).catch(() => null);
+    if (this.pool) r = await this.pool.reading(raw, c, now).catch((e: Error) => this.workerFailed(e));
     if (r === null) r = checkSignedReading(raw, c, { ...this.hereEnv(now), device: (id) => this.devices.peek(id) });
     if (r.kind !== "lookup") return r;
     await this.lookUp(r.ids);
     return checkSignedReading(raw, c, this.hereEnv(now));
+  }
+
+  private lastWorkerWarning = 0;
+  /** A worker could not check a message: it is checked here instead; said at most once a minute. */
+  private workerFailed(e: Error): null {
+    if (Date.now() - this.lastWorkerWarning > 60_000) {
+      this.lastWorkerWarning = Date.now();
+      this.opts.log?.(`intake: a check worker failed (${e.message}); checking on the main thread`);
+    }
+    return null;
   }
 
   private readingCandidate(r: CheckedReading, base: DeadLetterBase): Candidate {
@@ -212,7 +222,7 @@ export class Intake {
   private async checkBatch(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedBatch> {
     const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
     let r: CheckedBatch | null = null;
-    if (this.pool) r = await this.pool.batch(raw, c, now).catch(() => null);
+    if (this.pool) r = await this.pool.batch(raw, c, now).catch((e: Error) => this.workerFailed(e));
     if (r === null) r = checkGatewayBatch(raw, c, { ...this.hereEnv(now), device: (id) => this.devices.peek(id) });
     if (r.kind !== "lookup") return r;
     await this.lookUp(r.ids);

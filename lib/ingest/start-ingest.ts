@@ -55,7 +55,7 @@ export async function startIngest(opts: {
     throw e;
   }
   opts.log(
-    `intake ready: ${intake.stats().verifyThreads} verification threads, ${intake.devices.size} devices, ` +
+    `intake ready: ${intake.stats().checkThreads} check threads (parse, schema, signatures), ${intake.devices.size} devices, ` +
       (broker ? `embedded MQTT broker on ${mqttUrl}` : `subscribed to ${config.MQTT_URL!.replace(/\/\/[^@/]*@/, "//")}`),
   );
   return {
