@@ -14,25 +14,22 @@ async function copyInOn(c: pg.PoolClient, table: string, columns: readonly strin
 
 /**
  * `COPY (select) TO STDOUT (FORMAT binary)` read straight off the connection's socket: the
- * socket's chunks are kept as they come and the protocol's framing (a CopyData message per
- * row) is squeezed out once at the end, in place. pg-copy-streams instead slices and buffers
- * every row as a message of its own, which costs more CPU than the rest of the audit's main
- * thread. The protocol after CopyDone (CommandComplete, ReadyForQuery) and any error go back
- * to pg's own parser, as pg-copy-streams does.
+ * socket's chunks are kept as they come, copied once into one buffer at the end, and the
+ * protocol's framing (a CopyData message per row) is squeezed out of it in place. pg-copy-
+ * streams instead slices and buffers every row as a message of its own, which costs more CPU
+ * than the rest of the audit's main thread. The protocol after CopyDone (CommandComplete,
+ * ReadyForQuery) and any error go back to pg's own parser, as pg-copy-streams does.
  */
 class BinaryCopyOut {
   readonly done: Promise<Uint8Array>;
   private resolve!: (b: Uint8Array) => void;
   private reject!: (e: Error) => void;
-  // The socket's chunks, and where in them the CopyData payloads are: [chunk, start, end] triples.
   private chunks: Buffer[] = [];
-  private segments: number[] = [];
   private size = 0;
   // Message parsing across chunks: bytes of the current message still to come, or its header so far.
   private header = Buffer.alloc(5);
   private headerHave = 0;
   private remaining = 0;
-  private inData = false;
   private result: Uint8Array | null = null;
   private failed = false;
   private stream!: NodeJS.EventEmitter & { removeListener: (e: string, f: (b: Buffer) => void) => void };
@@ -56,63 +53,80 @@ class BinaryCopyOut {
   }
 
   private onData = (chunk: Buffer) => {
-    const c = this.chunks.length;
-    this.chunks.push(chunk);
     let p = 0;
-    while (p < chunk.length) {
+    const n = chunk.length;
+    while (p < n) {
       if (this.remaining > 0) {
-        const n = Math.min(this.remaining, chunk.length - p);
-        if (this.inData) {
-          // Payloads that follow each other with nothing between extend one segment.
-          const s = this.segments;
-          if (s.length && s[s.length - 3] === c && s[s.length - 1] === p) s[s.length - 1] = p + n;
-          else s.push(c, p, p + n);
-          this.size += n;
-        }
-        this.remaining -= n;
-        p += n;
+        const k = Math.min(this.remaining, n - p);
+        this.remaining -= k;
+        p += k;
         continue;
       }
       // A message header: code and 32-bit length (which counts itself).
       const start = p;
-      while (this.headerHave < 5 && p < chunk.length) this.header[this.headerHave++] = chunk[p++];
-      if (this.headerHave < 5) break;
-      this.headerHave = 0;
-      const code = this.header[0];
+      let code: number;
+      let length: number;
+      if (this.headerHave === 0 && p + 5 <= n) {
+        code = chunk[p];
+        length = chunk.readUInt32BE(p + 1);
+        p += 5;
+      } else {
+        while (this.headerHave < 5 && p < n) this.header[this.headerHave++] = chunk[p++];
+        if (this.headerHave < 5) break;
+        this.headerHave = 0;
+        code = this.header[0];
+        length = this.header.readUInt32BE(1);
+      }
       // CopyOutResponse, CopyData, and what may come in between: notices, parameter status, notifications.
       if (code === 0x48 || code === 0x64 || code === 0x4e || code === 0x53 || code === 0x41) {
-        this.remaining = this.header.readUInt32BE(1) - 4;
-        this.inData = code === 0x64;
+        this.remaining = length - 4;
         continue;
       }
       // CopyDone, or an error: the rest is pg's again.
+      const headerStart = start - (5 - (p - start));
       this.stream.removeListener("data", this.onData);
       this.stream.on("data", this.pgHandler);
       if (code === 0x63) {
+        if (headerStart > 0) this.keep(chunk.subarray(0, headerStart));
         this.result = this.gather();
-        this.pgHandler(chunk.subarray(p + this.header.readUInt32BE(1) - 4));
+        this.pgHandler(chunk.subarray(p + length - 4));
       } else {
         // Hand pg the whole message (a header split across chunks is rebuilt).
-        const headerStart = start - (5 - (p - start));
+        this.chunks = [];
         this.pgHandler(headerStart >= 0 ? chunk.subarray(headerStart) : Buffer.concat([this.header, chunk.subarray(p)]));
       }
       return;
     }
+    this.keep(chunk);
   };
 
-  /** The CopyData payloads, back to back, in a buffer of their own (one copy). */
+  private keep(b: Buffer) {
+    this.chunks.push(b);
+    this.size += b.length;
+  }
+
+  /** The CopyData payloads, back to back, in a buffer of its own (never Node's shared pool). */
   private gather(): Uint8Array {
     const out = new Uint8Array(this.size);
-    const s = this.segments;
     let at = 0;
-    for (let i = 0; i < s.length; i += 3) {
-      const c = this.chunks[s[i]];
-      out.set(s[i + 1] === 0 && s[i + 2] === c.length ? c : c.subarray(s[i + 1], s[i + 2]), at);
-      at += s[i + 2] - s[i + 1];
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
     }
     this.chunks = [];
-    this.segments = [];
-    return out;
+    // Squeeze out the framing in place: each message is a code byte and a 32-bit length, and
+    // only CopyData ('d') carries data. A header cut short at the end is the CopyDone's.
+    let r = 0;
+    let w = 0;
+    while (r + 5 <= at) {
+      const len = ((out[r + 1] << 24) | (out[r + 2] << 16) | (out[r + 3] << 8) | out[r + 4]) - 4;
+      if (out[r] === 0x64) {
+        out.copyWithin(w, r + 5, r + 5 + len);
+        w += len;
+      }
+      r += 5 + len;
+    }
+    return out.subarray(0, w);
   }
 
   handleError(e: Error) {
