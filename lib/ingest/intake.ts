@@ -190,17 +190,22 @@ export class Intake {
   }
 
   /**
-   * Checks one reading on a worker; a device the worker does not know is looked up in the
-   * database and the reading checked again here (so is every reading when no worker runs).
+   * Runs a message's checks on a worker; a device the worker does not know is looked up in
+   * the database and the message checked again here (so is every message when no worker runs).
    */
-  private async checkReading(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedReading> {
+  private async check<T extends CheckedReading | CheckedBatch>(onWorker: (() => Promise<T>) | null, here: (env: CheckEnv) => T, now: number): Promise<T> {
+    const r = onWorker ? await onWorker().catch((e: Error) => this.workerFailed(e)) : null;
+    // Without a worker's answer: this thread, with the cache as it is, asking for what it lacks.
+    const first = r ?? here({ ...this.hereEnv(now), device: (id) => this.devices.peek(id) });
+    if (first.kind !== "lookup") return first;
+    await this.lookUp(first.ids);
+    return here(this.hereEnv(now));
+  }
+
+  private checkReading(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedReading> {
     const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
-    let r: CheckedReading | null = null;
-    if (this.pool) r = await this.pool.reading(raw, c, now).catch((e: Error) => this.workerFailed(e));
-    if (r === null) r = checkSignedReading(raw, c, { ...this.hereEnv(now), device: (id) => this.devices.peek(id) });
-    if (r.kind !== "lookup") return r;
-    await this.lookUp(r.ids);
-    return checkSignedReading(raw, c, this.hereEnv(now));
+    const pool = this.pool;
+    return this.check(pool && (() => pool.reading(raw, c, now)), (env) => checkSignedReading(raw, c, env), now);
   }
 
   private lastWorkerWarning = 0;
@@ -219,14 +224,10 @@ export class Intake {
     throw new Error("a reading was left waiting for a device lookup");
   }
 
-  private async checkBatch(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedBatch> {
+  private checkBatch(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedBatch> {
     const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
-    let r: CheckedBatch | null = null;
-    if (this.pool) r = await this.pool.batch(raw, c, now).catch((e: Error) => this.workerFailed(e));
-    if (r === null) r = checkGatewayBatch(raw, c, { ...this.hereEnv(now), device: (id) => this.devices.peek(id) });
-    if (r.kind !== "lookup") return r;
-    await this.lookUp(r.ids);
-    return checkGatewayBatch(raw, c, this.hereEnv(now));
+    const pool = this.pool;
+    return this.check(pool && (() => pool.batch(raw, c, now)), (env) => checkGatewayBatch(raw, c, env), now);
   }
 
   private async prepareBatch(raw: Uint8Array, base: DeadLetterBase, ctx: MessageContext): Promise<{ gateway: string | null; whole: boolean; cands: Candidate[] }> {
