@@ -307,7 +307,7 @@ function postgresCpuSeconds(): number | null {
 }
 
 const FLOOR_CHUNK = 16_384;
-const floorLedger = (a: number, b: number) => `SELECT leaf_index, kind, entry, leaf_hash, ref_id FROM ledger_leaf WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
+const floorLedger = (a: number, b: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
 const floorReading = (a: number, b: number) =>
   `SELECT leaf_index, id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id FROM reading WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
 

@@ -21,7 +21,7 @@ export function fastCanonicalReadingEntry(e: {
 export const LEDGER_COLUMNS: number;
 export const READING_COLUMNS: number;
 /** A ledger row as the audit's binary COPY gives it (NULL fields null). */
-export type LedgerRow = { index: number | null; kind: string | null; entry: Uint8Array | null; leafHash: Uint8Array | null; refId: string | null };
+export type LedgerRow = { index: number | null; kind: string | null; entry: Uint8Array | null; leafHash: Uint8Array | null };
 /** A reading row as the audit's binary COPY gives it (NULL fields null; no gateway: the three gateway fields null). */
 export type ReadingRow = {
   index: number | null;

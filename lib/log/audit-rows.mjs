@@ -197,7 +197,7 @@ export function canonicalJsonbObject(p) {
 // timestamptz as int8 microseconds since 2000-01-01 UTC; jsonb as a version byte (1) and text.
 
 // The columns of the two SELECTs audit.ts writes (ledgerSelect, readingSelect).
-export const LEDGER_COLUMNS = 5; // leaf_index, kind, entry, leaf_hash, ref_id
+export const LEDGER_COLUMNS = 4; // leaf_index, kind, entry, leaf_hash
 export const READING_COLUMNS = 14; // leaf_index, id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway device, batch root, gateway signature (NULL for none)
 
 const SIGNATURE = [80, 71, 67, 79, 80, 89, 10, 255, 13, 10, 0]; // PGCOPY\n\377\r\n\0
@@ -273,7 +273,7 @@ const float8At = (b, [at, len]) => (len !== 8 ? null : new DataView(b.buffer, b.
 export function decodeLedgerRow(b, p) {
   const f = rowFields(b, p);
   if (f.length !== LEDGER_COLUMNS) throw new Error(`a ledger row with ${f.length} fields`);
-  return { index: int8At(b, f[0]), kind: utf8At(b, f[1]), entry: bytesAt(b, f[2]), leafHash: bytesAt(b, f[3]), refId: utf8At(b, f[4]) };
+  return { index: int8At(b, f[0]), kind: utf8At(b, f[1]), entry: bytesAt(b, f[2]), leafHash: bytesAt(b, f[3]) };
 }
 
 /** A reading row decoded for the full check in audit.ts (see ReadingRow in audit-rows.d.mts). */
@@ -601,7 +601,7 @@ function leafHashAt(b, at, len) {
  */
 function fineReadingLeaf(b, lp, r, rp) {
   if (rp < 0 || i16(b, lp) !== LEDGER_COLUMNS || i16(r, rp) !== READING_COLUMNS) return null;
-  // Ledger row: leaf_index, kind (checked by the caller), entry, leaf_hash, ref_id.
+  // Ledger row: leaf_index, kind (checked by the caller), entry, leaf_hash.
   let p = lp + 2 + 12;
   p += 4 + i32(b, p);
   const elen = i32(b, p);

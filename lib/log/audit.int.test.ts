@@ -120,6 +120,25 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
       expect(r.leaves).toBe(2801);
     }
   });
+  // The kind column is not trusted either: a reading leaf relabelled as another kind still has
+  // its reading row checked against its entry.
+  it("names a leaf whose kind column was changed, and still checks its reading", async () => {
+    const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT id, leaf_index FROM reading WHERE seq = 2600`);
+    await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only`);
+    try {
+      await db.sql.query(`UPDATE ledger_leaf SET kind = 'device.v1' WHERE leaf_index = $1`, [victim.leaf_index]);
+      await db.sql.query(`UPDATE reading SET seq = seq + 100000 WHERE id = $1`, [victim.id]);
+    } finally {
+      await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only`);
+    }
+    for (const threads of [undefined, 0]) {
+      const r = await auditLedger(db.sql, { ...opts, threads });
+      const at = Number(victim.leaf_index);
+      expect(r.discrepancies).toContainEqual({ table: "ledger_leaf", id: String(at), leafIndex: at, what: `kind column says "device.v1", the entry is "reading.v1"` });
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "reading", id: String(victim.id), leafIndex: at, what: expect.stringContaining("payload hash mismatch") }));
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "reading", id: String(victim.id), leafIndex: at, what: expect.stringContaining("seq") }));
+    }
+  });
 });
 
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger audit of a deleted leaf on %s", (_n, target) => {

@@ -45,7 +45,8 @@ export type AuditOptions = {
 // travel raw and the database encodes nothing; it computes nothing either: the workers hash
 // every stored entry themselves, compare it with the entry rebuilt from the reading row and
 // the stored leaf hash with their own. Column order: audit-rows.mjs.
-const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash, ref_id FROM ledger_leaf WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
+// (ref_id, which only names a row, is fetched for the few leaves that need it.)
+const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
 const readingSelect = (from: number, to: number) =>
   `SELECT r.leaf_index, r.id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
           g.gateway_device_id, g.batch_root, g.signature
@@ -136,23 +137,30 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
 
   // The full check of one leaf, for the rows the fast path (audit-rows.mjs) did not pass:
   // it names what differs.
-  const checkLeaf = (index: number, l: LedgerRow, row: ReadingRow | null) => {
+  const checkLeaf = async (index: number, l: LedgerRow, row: ReadingRow | null) => {
     const entry = l.entry ?? new Uint8Array(0);
     if (l.entry === null) report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: "entry is missing (NULL)" });
     const leaf = crypto.hash("sha256", Buffer.concat([Buffer.from([0]), entry]), "buffer");
     if (!l.leafHash || !bytesEqual(u8(leaf), l.leafHash)) {
       report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `stored leaf hash differs from SHA-256 of the stored entry` });
     }
-    if (l.kind !== "reading.v1") {
-      try {
-        decodeEntry(entry);
-      } catch (e) {
-        report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
-      }
+    // What the entry is comes from the entry itself, not from the kind column (which must say the same).
+    let entryKind: string | null = null;
+    try {
+      entryKind = decodeEntry(entry).kind;
+    } catch (e) {
+      report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
+    }
+    if (entryKind !== null && l.kind !== entryKind) {
+      report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `kind column says ${JSON.stringify(l.kind)}, the entry is ${JSON.stringify(entryKind)}` });
+    }
+    if (entryKind !== "reading.v1" && (entryKind !== null || l.kind !== "reading.v1")) {
+      if (row !== null) report({ table: "reading", id: row.id, leafIndex: index, what: `reading points at a leaf whose entry is not a reading (${entryKind ?? "not a valid entry"})` });
       return;
     }
     if (row === null) {
-      report({ table: "reading", id: l.refId || "?", leafIndex: index, what: "the reading of this leaf is missing" });
+      const [ref] = await sql.query<{ ref_id: string | null }>(`SELECT ref_id FROM ledger_leaf WHERE leaf_index = $1 LIMIT 1`, [index]);
+      report({ table: "reading", id: ref?.ref_id || "?", leafIndex: index, what: "the reading of this leaf is missing" });
       return;
     }
     const id = row.id;
@@ -260,7 +268,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         // The tree cannot be recomputed past a hole; stop here and report what was checked.
         return await finish();
       }
-      for (const d of res.deferred) checkLeaf(d.index, d.ledger, d.reading);
+      for (const d of res.deferred) await checkLeaf(d.index, d.ledger, d.reading);
       for (const l of res.extraLeaves) {
         const idx = Number(l.index);
         if (idx < res.from + res.n) report({ table: "ledger_leaf", id: String(idx), leafIndex: idx, what: "a second ledger row has this leaf index" });
