@@ -42,9 +42,9 @@ export type AuditOptions = {
 // The audit reads each leaf-index range as two binary COPY outputs, ledger rows and reading
 // rows, unsorted (two range scans instead of a join and no sort: cheaper for the database,
 // and a server runs both at once; the checks slot rows by leaf index). Binary, so that bytes
-// travel raw and the database encodes nothing; it computes nothing either: the workers hash
-// every stored entry themselves, compare it with the entry rebuilt from the reading row and
-// the stored leaf hash with their own. Column order: audit-rows.mjs.
+// travel raw and the database encodes nothing; it computes nothing either: the workers match
+// every stored entry byte for byte against the entry its reading row makes, hash it
+// themselves and compare the stored leaf hash with theirs. Column order: audit-rows.mjs.
 // (ref_id, which only names a row, is fetched for the few leaves that need it.)
 const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
 const readingSelect = (from: number, to: number) =>
