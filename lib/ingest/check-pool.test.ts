@@ -1,3 +1,4 @@
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signerFromSeed } from "../runtime/simulator-keys";
 import type { DeviceInfo } from "./device-cache";
@@ -124,6 +125,22 @@ describe("check workers", () => {
     out.forEach((r, i) => {
       if (r.kind === "reading") expect(r.reading.seq).toBe(i + 1);
     });
+  });
+});
+
+describe("check workers that fail", () => {
+  it("fail their requests, are replaced, and are given up after repeated failures", async () => {
+    const logs: string[] = [];
+    const pool = startCheckPool({ threads: 1, snapshot: () => registry, log: (m) => logs.push(m), entry: path.resolve("lib/ingest/testing/failing-check-worker.ts") })!;
+    try {
+      for (let i = 0; i < 3; i++) await expect(pool.reading(messages[0], {}, NOW)).rejects.toThrow(/exit code 3/);
+      expect(logs.filter((l) => l.includes("starting a new one"))).toHaveLength(2);
+      await expect(pool.reading(messages[0], {}, NOW)).rejects.toThrow(/keep stopping/);
+      await expect(pool.batch(messages[0], {}, NOW)).rejects.toThrow(/keep stopping/);
+      expect(logs.at(-1)).toMatch(/checking messages on the main thread/);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -48,9 +48,15 @@ type Slot = { worker: Worker; load: number; pending: Map<number, Pending> };
  * repeated failures to start, every request fails at once and the pool says why in the log.
  * Returns null when `threads` is 0 or the worker files are missing.
  */
-export function startCheckPool(opts: { threads: number; snapshot: () => DeviceInfo[]; log?: (m: string) => void }): CheckPool | null {
+export function startCheckPool(opts: {
+  threads: number;
+  snapshot: () => DeviceInfo[];
+  log?: (m: string) => void;
+  /** The worker module (tests give another to make workers fail). */
+  entry?: string;
+}): CheckPool | null {
   const boot = projectFile("lib/ingest/worker-boot.mjs");
-  const entry = projectFile("lib/ingest/check-worker.ts");
+  const entry = opts.entry ?? projectFile("lib/ingest/check-worker.ts");
   if (opts.threads <= 0) return null;
   if (!fs.existsSync(/*turbopackIgnore: true*/ boot) || !fs.existsSync(/*turbopackIgnore: true*/ entry)) {
     opts.log?.(`intake: check worker files not found under ${process.cwd()}; checking messages on the main thread`);
