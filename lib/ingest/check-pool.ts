@@ -84,7 +84,7 @@ export function startCheckPool(opts: {
       for (const p of slot.pending.values()) p.reject(e);
       slot.pending.clear();
       slot.load = 0;
-      if (closed) return;
+      if (closed || broken) return;
       if (++failedStarts >= MAX_FAILED_STARTS * opts.threads) {
         broken = new Error(`check workers keep stopping (${e.message})`);
         opts.log?.(`intake: ${broken.message}; checking messages on the main thread`);
