@@ -64,16 +64,18 @@ function procCpuMs(pid: number): number {
     return 0;
   }
 }
-async function cpuMeter(db: Db) {
+async function cpuMeter(db: Db, commits: () => number = () => 0) {
   const backends = async (): Promise<number[]> =>
     db.sql.mode === "server" ? (await db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r) => Number(r.pid)) : [];
   const pids = await backends();
   let start = new Map<number, number>();
   let u0 = process.cpuUsage();
+  let c0 = commits();
   /** Call when the load starts (after the readings were signed, which is not the console's work). */
   const go = () => {
     start = new Map(pids.map((pid) => [pid, procCpuMs(pid)]));
     u0 = process.cpuUsage();
+    c0 = commits();
   };
   const result = async (n: number) => {
     const u = process.cpuUsage(u0);
@@ -82,7 +84,8 @@ async function cpuMeter(db: Db) {
     const consoleUs = (u.user + u.system) / n;
     const dbUs = (dbMs * 1000) / n;
     const cores = os.availableParallelism();
-    return `CPU per reading: console ${fmt(consoleUs, 0)} µs${db.sql.mode === "server" ? `, PostgreSQL ${fmt(dbUs, 0)} µs` : " (database included)"}; ${cores} idle cores would take ${fmt((cores * 1e6) / (consoleUs + dbUs), 0)}/s`;
+    const c = commits() - c0;
+    return `${c ? `${c} commits of ${fmt(n / c, 0)} readings on average; ` : ""}CPU per reading: console ${fmt(consoleUs, 0)} µs${db.sql.mode === "server" ? `, PostgreSQL ${fmt(dbUs, 0)} µs` : " (database included)"}; ${cores} idle cores would take ${fmt((cores * 1e6) / (consoleUs + dbUs), 0)}/s`;
   };
   return { go, result };
 }
@@ -385,19 +388,19 @@ async function main() {
     const ctx = await setUp(db);
     try {
       if (PARTS.has("mqtt") && SIGNED > 0) {
-        const cpu = await cpuMeter(db);
+        const cpu = await cpuMeter(db, () => ctx.intake.stats().commits);
         const a = await signedOverMqtt(ctx, cpu.go);
         console.log(`individually signed readings over MQTT (embedded broker, QoS 1, PUBACK after commit): ${fmt(a.rate, 0)} readings/s (${a.stored} in ${fmt(a.seconds, 2)} s; ${load()})`);
         console.log(`  ${await cpu.result(a.stored)}`);
       }
       if (PARTS.has("ndjson") && SIGNED > 0) {
-        const cpu = await cpuMeter(db);
+        const cpu = await cpuMeter(db, () => ctx.intake.stats().commits);
         const n = await signedOverNdjson(ctx, cpu.go);
         console.log(`individually signed readings over HTTP NDJSON (1,000 per request, 4 senders): ${fmt(n.rate, 0)} readings/s (${n.stored} in ${fmt(n.seconds, 2)} s; ${load()})`);
         console.log(`  ${await cpu.result(n.stored)}`);
       }
       if (PARTS.has("gateway") && BATCHES > 0) {
-        const cpu = await cpuMeter(db);
+        const cpu = await cpuMeter(db, () => ctx.intake.stats().commits);
         const b = await gatewayBatchesOverHttp(ctx, cpu.go);
         console.log(`gateway batches of ${BATCH} over HTTP (9 gateways): ${fmt(b.rate, 0)} readings/s (${b.stored} in ${fmt(b.seconds, 2)} s; ${load()})`);
         console.log(`  ${await cpu.result(b.stored)}`);
