@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 
 type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown> };
-const KINDS = ["reading.v1", "device.v1", "grant.v1", "access.v1", "report.v1", "credit.v1", "rule.v1"];
+const KINDS = ["reading.v1", "device.v1", "grant.v1", "grant.v2", "access.v1", "report.v1", "credit.v1", "rule.v1"];
 
 /** Search the ledger by kind, dataset, device and time; readings link to their provenance. */
 export function EntrySearch() {

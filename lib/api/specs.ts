@@ -524,7 +524,7 @@ export const provenanceDownloadRoute = defineRoute({
 });
 
 export const EntriesQuery = z.object({
-  kind: z.enum(["reading.v1", "device.v1", "grant.v1", "access.v1", "report.v1", "credit.v1", "rule.v1"]).optional().describe("Entry kind"),
+  kind: z.enum(["reading.v1", "device.v1", "grant.v1", "grant.v2", "access.v1", "report.v1", "credit.v1", "rule.v1"]).optional().describe("Entry kind"),
   dataset: z.string().min(1).max(256).optional().describe("Readings of this dataset"),
   device: z.string().min(1).max(256).optional().describe("Readings of this device"),
   from: InstantParam.optional().describe("Observed (readings) or sequenced (other entries) at or after"),
@@ -795,7 +795,7 @@ export const requestGrantRoute = defineRoute({
   method: "post",
   path: "/api/grants",
   tag: "grants",
-  summary: "Request access to another department's dataset (department admins; a grant.v1 request entry)",
+  summary: "Request access to another department's dataset (department admins; a grant.v2 request entry)",
   body: { schema: RequestGrantBody },
   responses: {
     200: { description: "Requested", schema: z.object({ grant: GrantSchema }) },
@@ -841,7 +841,7 @@ export const approveGrantRoute = defineRoute({
   method: "post",
   path: "/api/grants/{id}/approve",
   tag: "grants",
-  summary: "Approve a request, as asked or narrower (the owner department's admins; a grant.v1 approve entry)",
+  summary: "Approve a request, as asked or narrower (the owner department's admins; a grant.v2 approve entry)",
   params: GrantIdParams,
   body: { schema: ApproveGrantBody },
   responses: {
@@ -860,7 +860,7 @@ export const rejectGrantRoute = defineRoute({
   method: "post",
   path: "/api/grants/{id}/reject",
   tag: "grants",
-  summary: "Reject a request with a reason (the owner department's admins; a grant.v1 reject entry)",
+  summary: "Reject a request with a reason (the owner department's admins; a grant.v2 reject entry)",
   params: GrantIdParams,
   body: { schema: ReasonBody },
   responses: {
@@ -876,7 +876,7 @@ export const revokeGrantRoute = defineRoute({
   method: "post",
   path: "/api/grants/{id}/revoke",
   tag: "grants",
-  summary: "Revoke a grant at any time with a reason (the owner department's admins, or a sysadmin; a grant.v1 revoke entry); the grantee's next read is refused",
+  summary: "Revoke a grant at any time with a reason (the owner department's admins, or a sysadmin; a grant.v2 revoke entry); the grantee's next read is refused",
   params: GrantIdParams,
   body: { schema: ReasonBody },
   responses: {

@@ -22,7 +22,7 @@ const conflict = (g: GrantRow, what: string) => new AppError("conflict", `grant 
 /**
  * The owner department's admin approves a requested grant, as asked or narrower (less
  * detail, fewer fields, a smaller data window, an earlier expiry). The grant becomes active
- * and a grant.v1 "approve" entry is ledgered in the same transaction. 403 for anyone but
+ * and a grant.v2 "approve" entry is ledgered in the same transaction. 403 for anyone but
  * an admin of the dataset's department; 409 unless the grant is requested.
  */
 export async function approveGrant(opts: { viewer: Viewer; grantId: string; terms?: ApproveInput; now?: Date }) {
@@ -58,7 +58,7 @@ export async function approveGrant(opts: { viewer: Viewer; grantId: string; term
   return { grant: grantView(g) };
 }
 
-/** The owner department's admin rejects a requested grant with a reason (a grant.v1 "reject" entry). */
+/** The owner department's admin rejects a requested grant with a reason (a grant.v2 "reject" entry). */
 export async function rejectGrant(opts: { viewer: Viewer; grantId: string; reason: string; now?: Date }) {
   const now = opts.now ?? new Date();
   const db = await getDb();
@@ -77,7 +77,7 @@ export async function rejectGrant(opts: { viewer: Viewer; grantId: string; reaso
 }
 
 /**
- * Revokes an active grant at any time, with a reason (a grant.v1 "revoke" entry): the
+ * Revokes an active grant at any time, with a reason (a grant.v2 "revoke" entry): the
  * owner department's admins, or a sysadmin (emergency stop). The grantee's next read is
  * refused. A pending request can be withdrawn the same way by the owner.
  */

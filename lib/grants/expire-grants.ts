@@ -4,7 +4,7 @@ import { recordGrantChange, SYSTEM_ACTOR } from "./record-grant-change";
 
 /**
  * Ends every active or requested grant whose validity has passed: status "expired" and a
- * grant.v1 "expire" entry per grant, each in the transaction that changes it. Runs from a
+ * grant.v2 "expire" entry per grant, each in the transaction that changes it. Runs from a
  * periodic job; checkRead already refuses a grant past its end before this catches up.
  * Returns the ids it expired.
  */

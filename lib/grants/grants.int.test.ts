@@ -104,7 +104,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     for (const h of history) {
       const [leaf] = await fx.db.sql.query<{ entry: Uint8Array; kind: string; ref_table: string }>(`SELECT entry, kind, ref_table FROM ledger_leaf WHERE leaf_index = $1`, [h.leafIndex]);
       const entry = decodeEntry(new Uint8Array(leaf.entry));
-      expect(entry).toMatchObject({ kind: "grant.v1", grant: grant.id, action: h.action, from: "energy", to: "traffic", dataset: "energy.load" });
+      expect(entry).toMatchObject({ kind: "grant.v2", grant: grant.id, action: h.action, from: "energy", to: "traffic", dataset: "energy.load" });
+      // No data window or area was asked for: the entry says so by leaving them out.
+      expect(entry).not.toHaveProperty("dataFrom");
+      expect(entry).not.toHaveProperty("area");
       expect(leaf.ref_table).toBe("grant_event");
     }
     expect(decodeEntry(new Uint8Array((await fx.db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [history[1].leafIndex]))[0].entry))).toMatchObject({
@@ -218,7 +221,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     const cameraGrant = made.find((m) => m.datasetId === "safety.cameras")!.grantId;
     const { history } = await getGrant({ viewer: sysadmin, grantId: cameraGrant });
     const [leaf] = await fx.db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [history[0].leafIndex]);
-    expect(decodeEntry(new Uint8Array(leaf.entry))).toMatchObject({ kind: "grant.v1", action: "approve", automatic: true, rule: rule.id, to: "emergency", by: `rule:${rule.id}` });
+    // The entry commits to every term the access check enforces, the 2 km area included.
+    expect(decodeEntry(new Uint8Array(leaf.entry))).toMatchObject({ kind: "grant.v2", action: "approve", automatic: true, rule: rule.id, to: "emergency", by: `rule:${rule.id}`, area: { lon: expect.any(Number), lat: expect.any(Number), radiusM: 2000 } });
 
     await new Promise((r) => setTimeout(r, 2100));
     await expect(readDataset({ viewer: emergencyOfficial, datasetId: "safety.cameras" })).rejects.toMatchObject({ code: "forbidden" });

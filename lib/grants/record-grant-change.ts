@@ -12,12 +12,12 @@ export type GrantAction = GrantEntry["action"];
 export type Actor = { userId: string; departmentId: string | null };
 export const SYSTEM_ACTOR: Actor = { userId: "system", departmentId: null };
 
-/** The grant.v1 ledger entry of a change to a grant as it stands after the change. */
+/** The grant.v2 ledger entry of a change to a grant as it stands after the change: every term the access check enforces. */
 export function grantEntry(g: GrantRow, action: GrantAction, by: string, at: Date): GrantEntry {
   const t = rowTerms(g);
   const allFields = Object.keys(datasetById(g.dataset_id as DatasetId).schema.fields);
   return {
-    kind: "grant.v1",
+    kind: "grant.v2",
     grant: g.id,
     action,
     from: g.owner_department_id,
@@ -28,6 +28,9 @@ export function grantEntry(g: GrantRow, action: GrantAction, by: string, at: Dat
     fields: [...(t.fields ?? allFields)].sort(),
     validFrom: t.validFrom.toISOString(),
     validUntil: t.validUntil.toISOString(),
+    ...(t.dataFrom ? { dataFrom: t.dataFrom.toISOString() } : {}),
+    ...(t.dataUntil ? { dataUntil: t.dataUntil.toISOString() } : {}),
+    ...(t.area ? { area: { lon: t.area.lon, lat: t.area.lat, radiusM: t.area.radiusM } } : {}),
     by,
     at: at.toISOString(),
     ...(g.automatic ? { automatic: true } : {}),
@@ -37,13 +40,13 @@ export function grantEntry(g: GrantRow, action: GrantAction, by: string, at: Dat
 
 /**
  * Ledgers a change to a grant inside the caller's transaction (the one that changed the
- * grant row): appends the grant.v1 entry and the history row it points at. `g` is the
+ * grant row): appends the grant.v2 entry and the history row it points at. `g` is the
  * grant as it stands after the change. Returns the entry's leaf index.
  */
 export async function recordGrantChange(tx: SqlTx, g: GrantRow, action: GrantAction, actor: Actor, at: Date, reason?: string | null): Promise<number> {
   const [{ id }] = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('grant_event', 'id'))::int8 AS id`);
   const bytes = encodeEntry(grantEntry(g, action, actor.userId, at));
-  const leaf = await appendEntries(tx, [{ kind: "grant.v1", bytes, refTable: "grant_event", refId: String(id) }]);
+  const leaf = await appendEntries(tx, [{ kind: "grant.v2", bytes, refTable: "grant_event", refId: String(id) }]);
   await tx.query(
     `INSERT INTO grant_event (id, grant_id, action, by_user, by_department, at, terms, reason, leaf_index)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

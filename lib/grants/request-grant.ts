@@ -24,7 +24,7 @@ export const newGrantId = () => `grt_${crypto.randomBytes(8).toString("hex")}`;
 
 /**
  * A department admin asks another department for access to one of its datasets. The
- * request is a grant in status "requested" and a grant.v1 "request" entry on the ledger,
+ * request is a grant in status "requested" and a grant.v2 "request" entry on the ledger,
  * written in one transaction. Refused with the reason: unknown dataset (404), not an admin
  * (401/403), a dataset the department owns, an expiry in the past, a window that ends before
  * it starts, unknown fields (400).

@@ -72,31 +72,53 @@ export const DeviceV1 = z.strictObject({
   at: Timestamp,
 });
 
-/** A change to a cross-department data grant. */
-export const GrantV1 = z
+/** The members every version of a grant entry has. */
+const grantMembers = {
+  grant: Id,
+  action: z.enum(["request", "approve", "reject", "revoke", "expire"]),
+  /** Owner department. */
+  from: Id,
+  /** Receiving department. */
+  to: Id,
+  dataset: Id,
+  scope: z.enum(["raw", "aggregated", "anonymized"]),
+  /** SHA-256 (hex) of the stated purpose text. */
+  purposeHash: Sha256Hex,
+  fields: z.array(Id).max(1024),
+  validFrom: Timestamp,
+  validUntil: Timestamp,
+  by: Id,
+  at: Timestamp,
+  automatic: z.boolean().optional(),
+  rule: Id.optional(),
+};
+const validityInOrder = (g: { validFrom: string; validUntil: string }) => Date.parse(g.validFrom) <= Date.parse(g.validUntil);
+const validityMessage = { message: "validFrom must not be after validUntil", path: ["validUntil"] };
+
+/**
+ * A change to a cross-department data grant, without the data window and area (read-only:
+ * grant.v2 superseded it, and the ledger keeps the v1 entries written before).
+ */
+export const GrantV1 = z.strictObject({ kind: z.literal("grant.v1"), ...grantMembers }).refine(validityInOrder, validityMessage);
+
+/**
+ * A change to a cross-department data grant, with every term the access check enforces:
+ * besides scope, fields and validity, the window of observation times the grant covers
+ * (`dataFrom`, `dataUntil`; absent means open) and the area (`area`: centre and radius in
+ * metres; absent means the whole city).
+ */
+export const GrantV2 = z
   .strictObject({
-    kind: z.literal("grant.v1"),
-    grant: Id,
-    action: z.enum(["request", "approve", "reject", "revoke", "expire"]),
-    /** Owner department. */
-    from: Id,
-    /** Receiving department. */
-    to: Id,
-    dataset: Id,
-    scope: z.enum(["raw", "aggregated", "anonymized"]),
-    /** SHA-256 (hex) of the stated purpose text. */
-    purposeHash: Sha256Hex,
-    fields: z.array(Id).max(1024),
-    validFrom: Timestamp,
-    validUntil: Timestamp,
-    by: Id,
-    at: Timestamp,
-    automatic: z.boolean().optional(),
-    rule: Id.optional(),
+    kind: z.literal("grant.v2"),
+    ...grantMembers,
+    dataFrom: Timestamp.optional(),
+    dataUntil: Timestamp.optional(),
+    area: z.strictObject({ lon: z.number().min(-180).max(180), lat: z.number().min(-90).max(90), radiusM: z.number().positive().max(1e7) }).optional(),
   })
-  .refine((g) => Date.parse(g.validFrom) <= Date.parse(g.validUntil), {
-    message: "validFrom must not be after validUntil",
-    path: ["validUntil"],
+  .refine(validityInOrder, validityMessage)
+  .refine((g) => !g.dataFrom || !g.dataUntil || Date.parse(g.dataFrom) <= Date.parse(g.dataUntil), {
+    message: "dataFrom must not be after dataUntil",
+    path: ["dataUntil"],
   });
 
 /** A batch of access events, committed by the hash of the events list. */
@@ -147,7 +169,8 @@ export const RuleV1 = z.strictObject({
 export const ENTRY_SCHEMAS = {
   "reading.v1": { schema: ReadingV1, writable: true },
   "device.v1": { schema: DeviceV1, writable: true },
-  "grant.v1": { schema: GrantV1, writable: true },
+  "grant.v1": { schema: GrantV1, writable: false },
+  "grant.v2": { schema: GrantV2, writable: true },
   "access.v1": { schema: AccessV1, writable: true },
   "report.v1": { schema: ReportV1, writable: true },
   "credit.v1": { schema: CreditV1, writable: true },
@@ -158,7 +181,8 @@ export const ENTRY_SCHEMAS = {
 export type EntryKind = keyof typeof ENTRY_SCHEMAS;
 export type ReadingEntry = z.infer<typeof ReadingV1>;
 export type DeviceEntry = z.infer<typeof DeviceV1>;
-export type GrantEntry = z.infer<typeof GrantV1>;
+export type GrantEntry = z.infer<typeof GrantV2>;
+export type GrantV1Entry = z.infer<typeof GrantV1>;
 export type AccessEntry = z.infer<typeof AccessV1>;
 export type ReportEntry = z.infer<typeof ReportV1>;
 export type CreditEntry = z.infer<typeof CreditV1>;
