@@ -15,7 +15,7 @@ const OVERLAP = 200;
  * each enabled rule and each incident reading that matches its trigger, an automatic grant
  * per listed dataset (the grantee's own datasets skipped), active at once, limited to the
  * rule's radius around the incident and ending after its duration, each ledgered as a
- * grant.v1 "approve" entry marked automatic with the rule id. At most one grant per rule,
+ * grant.v2 "approve" entry marked automatic with the rule id. At most one grant per rule,
  * incident and dataset. The first run starts from the newest reading (no back-filling).
  * Returns the grants made.
  */
