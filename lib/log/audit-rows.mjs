@@ -77,32 +77,13 @@ export function fastCanonicalReadingEntry(e) {
   return `{"dataset":${ds},"device":${dv},${gateway}"kind":"reading.v1","observedAt":${at},"payloadHash":${ph},"seq":${seq},"signature":${sig}}`;
 }
 
-const p2 = (x) => (x < 10 ? "0" : "") + x;
 const MAX_ISO_MS = 253402300800000; // 10000-01-01T00:00:00.000Z
 
 /** Date.prototype.toISOString of an integer millisecond time in years 1970..9999, else toISOString itself (which throws when out of range). */
 export function isoFromMs(ms) {
-  if (!Number.isInteger(ms) || ms < 0 || ms >= MAX_ISO_MS) return new Date(ms).toISOString();
-  const days = Math.floor(ms / 86400000);
-  let rem = ms - days * 86400000;
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const h = Math.floor(rem / 3600000);
-  rem -= h * 3600000;
-  const mi = Math.floor(rem / 60000);
-  rem -= mi * 60000;
-  const sec = Math.floor(rem / 1000);
-  const msr = rem - sec * 1000;
-  const yy = y < 1000 ? String(y).padStart(4, "0") : String(y);
-  return `${yy}-${p2(m)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(sec)}.${msr < 100 ? (msr < 10 ? "00" : "0") : ""}${msr}Z`;
+  const out = new Uint8Array(24);
+  const end = putIso(out, 0, ms);
+  return end < 0 ? new Date(ms).toISOString() : String.fromCharCode(...out.subarray(0, end));
 }
 
 // A JSON number that ES Number::toString writes back unchanged: no sign on zero, no
@@ -348,6 +329,7 @@ function putIso(out, at, ms) {
   if (!Number.isInteger(ms) || ms < 0 || ms >= MAX_ISO_MS) return -1;
   const days = Math.floor(ms / 86400000);
   let rem = ms - days * 86400000;
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
