@@ -13,7 +13,6 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
 import { canonicalJsonBytes } from "../lib/ledger/canonical-json";
 import { createLogPublisher } from "../lib/log/log-service";
@@ -25,7 +24,7 @@ import { generateNoteKey, SIG_TYPE_ED25519 } from "../lib/ledger/note";
 import { SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
 import type { Db } from "../lib/db/client";
 import { openDb } from "../lib/db/client";
-import { DEFAULT_ADMIN_URL, type FreshDb } from "../lib/testing/fresh-database";
+import { DEFAULT_ADMIN_URL, freshPostgres, postgresProblem, type FreshDb } from "../lib/testing/fresh-database";
 import { benchDb } from "./bench/bench-db";
 import { fmt, percentile } from "./bench/stats";
 
@@ -245,28 +244,13 @@ async function keptDb(kind: "pglite" | "postgresql"): Promise<(FreshDb & { where
     return Object.assign(db, { where: { dir }, drop: async () => (await db.close(), fs.rmSync(dir, { recursive: true, force: true })) });
   }
   const adminUrl = process.env.TEST_DATABASE_URL || DEFAULT_ADMIN_URL;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect().catch((e: Error) => console.log(`(PostgreSQL at ${adminUrl} not reachable: ${e.message}; skipped)`));
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch {
+  const problem = await postgresProblem(adminUrl);
+  if (problem) {
+    console.log(`(PostgreSQL at ${adminUrl} not reachable: ${problem}; skipped)`);
     return null;
-  } finally {
-    await admin.end().catch(() => {});
   }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = await openDb({ DATABASE_URL: url.toString(), dataDir: os.tmpdir() });
-  return Object.assign(db, {
-    where: { url: url.toString() },
-    async drop() {
-      await db.close();
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  });
+  const db = await freshPostgres(adminUrl, "citybrain_bench_kept");
+  return Object.assign(db, { where: { url: db.url } });
 }
 
 main().catch((e) => {

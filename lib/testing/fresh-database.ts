@@ -4,7 +4,8 @@ import path from "node:path";
 import pg from "pg";
 import { openDb, type Db } from "../db/client";
 
-export type FreshDb = Db & { drop(): Promise<void> };
+/** A new database for a test or benchmark; `url` is the server database's address (none for PGlite). */
+export type FreshDb = Db & { drop(): Promise<void>; url?: string };
 
 export const DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -31,6 +32,7 @@ export async function freshPostgres(adminUrl: string, prefix: string): Promise<F
   url.pathname = `/${name}`;
   const db = await openDb({ DATABASE_URL: url.toString(), dataDir: os.tmpdir() });
   return Object.assign(db, {
+    url: url.toString(),
     async drop() {
       await db.close();
       const a = new pg.Client({ connectionString: adminUrl });
