@@ -1,5 +1,5 @@
 import pg from "pg";
-import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { from as copyFrom } from "pg-copy-streams";
 import { copyStatement, type Sql, type SqlTx } from "./sql";
 
 /** Streams COPY text data into a table on this connection. */
@@ -201,17 +201,6 @@ export function pgSql(pool: pg.Pool): Sql {
       } catch (e) {
         await client.query("ROLLBACK").catch(() => {});
         throw e;
-      } finally {
-        client.release();
-      }
-    },
-    async copyOut(select) {
-      const client = await pool.connect();
-      try {
-        const stream = client.query(copyTo(`COPY (${select}) TO STDOUT`));
-        const chunks: Buffer[] = [];
-        for await (const c of stream) chunks.push(c as Buffer);
-        return Buffer.concat(chunks).toString("utf8");
       } finally {
         client.release();
       }

@@ -50,10 +50,6 @@ export function pgliteSql(db: PGlite): Sql {
     exec: base.exec,
     copyIn: base.copyIn,
     transaction: (fn) => db.transaction((tx) => fn(asTx(tx))),
-    async copyOut(select) {
-      const res = await db.query(`COPY (${select}) TO '/dev/blob'`);
-      return res.blob ? await res.blob.text() : "";
-    },
     async copyOutBinary(select) {
       let res;
       try {

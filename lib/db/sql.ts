@@ -9,12 +9,6 @@ export interface Sql {
   /** Runs several statements with no parameters (migrations). */
   exec(text: string): Promise<void>;
   /**
-   * Runs `COPY (select) TO STDOUT` in text format and returns the output: one line per row,
-   * fields separated by tabs, `\N` for NULL (see parseCopyText). Far faster than row
-   * objects for bulk reads, on PGlite most of all. The select must not take parameters.
-   */
-  copyOut(select: string): Promise<string>;
-  /**
    * Runs `COPY (select) TO STDOUT (FORMAT binary)` and returns the output as it comes
    * (PostgreSQL's binary COPY format: header, then per row a 16-bit field count and each
    * field as a 32-bit length, -1 for NULL, and its binary value; see audit-rows.mjs). Bytes
