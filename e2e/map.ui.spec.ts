@@ -33,7 +33,9 @@ test.describe("the city map", () => {
     const external = watchExternalRequests(page);
     await page.goto("/?layers=");
     await expect(page.getByTestId("app-title")).toHaveText("City Brain");
-    await expect(page.locator("canvas.maplibregl-canvas")).toBeVisible();
+    // This browser's first map: MapLibre and deck.gl (megabytes of JavaScript) load and compile
+    // on the 2 cores the server and its simulator share; once took over 20 s in CI.
+    await expect(page.locator("canvas.maplibregl-canvas")).toBeVisible({ timeout: 90_000 });
     await expect(page.getByTestId("layer-panel")).toBeVisible();
     // The base map settles (tiles of its own style, labels at the starting zoom) before it is
     // the reference: on a loaded machine a fixed wait took it half drawn.
