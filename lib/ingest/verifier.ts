@@ -2,17 +2,6 @@ import crypto, { type KeyObject } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-/** One signature to check: the device's current public key (32 bytes), the message and the signature. */
-export type VerifyItem = { device: string; key: Uint8Array; message: Uint8Array; signature: Uint8Array };
-
-/** Checks Ed25519 signatures, in order; resolves 1 for a valid signature and 0 otherwise. */
-export interface Verifier {
-  verify(items: readonly VerifyItem[]): Promise<Uint8Array>;
-  /** Worker threads in use; 0 means verification runs on the calling thread. */
-  readonly threads: number;
-  close(): Promise<void>;
-}
-
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 type Sodium = { crypto_sign_verify_detached(sig: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean };
@@ -67,19 +56,5 @@ export function ed25519Check(): (device: string, key: Uint8Array, message: Uint8
     } catch {
       return false;
     }
-  };
-}
-
-/** Verification on the calling thread behind the Verifier interface (tests, tools). */
-export function inlineVerifier(): Verifier {
-  const check = ed25519Check();
-  return {
-    threads: 0,
-    async verify(items) {
-      const out = new Uint8Array(items.length);
-      items.forEach((it, i) => (out[i] = check(it.device, it.key, it.message, it.signature) ? 1 : 0));
-      return out;
-    },
-    async close() {},
   };
 }

@@ -18,8 +18,6 @@ export function fastCanonicalReadingEntry(e: {
   signature: string;
   gateway?: { device: string; batchRoot: string; signature: string };
 }): string | null;
-export const LEDGER_COLUMNS: number;
-export const READING_COLUMNS: number;
 /** A ledger row as the audit's binary COPY gives it (NULL fields null). */
 export type LedgerRow = { index: number | null; kind: string | null; entry: Uint8Array | null; leafHash: Uint8Array | null };
 /** A reading row as the audit's binary COPY gives it (NULL fields null; no gateway: the three gateway fields null). */
@@ -54,7 +52,5 @@ export type RangeResult = {
   extraLeaves: LedgerRow[];
 };
 export function verifyRange(job: RangeJob): RangeResult;
-export function decodeLedgerRow(b: Uint8Array, offset: number): LedgerRow;
-export function decodeReadingRow(b: Uint8Array, offset: number): ReadingRow;
 export function isoFromMs(ms: number): string;
 export function canonicalJsonbObject(text: string): string | null;

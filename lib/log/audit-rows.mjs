@@ -178,8 +178,8 @@ export function canonicalJsonbObject(p) {
 // timestamptz as int8 microseconds since 2000-01-01 UTC; jsonb as a version byte (1) and text.
 
 // The columns of the two SELECTs audit.ts writes (ledgerSelect, readingSelect).
-export const LEDGER_COLUMNS = 4; // leaf_index, kind, entry, leaf_hash
-export const READING_COLUMNS = 14; // leaf_index, id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway device, batch root, gateway signature (NULL for none)
+const LEDGER_COLUMNS = 4; // leaf_index, kind, entry, leaf_hash
+const READING_COLUMNS = 14; // leaf_index, id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway device, batch root, gateway signature (NULL for none)
 
 const SIGNATURE = [80, 71, 67, 79, 80, 89, 10, 255, 13, 10, 0]; // PGCOPY\n\377\r\n\0
 const PG_EPOCH_MS = 946684800000; // 2000-01-01T00:00:00Z
@@ -251,14 +251,14 @@ const int8At = (b, [at, len]) => (len !== 8 ? null : i64(b, at));
 const float8At = (b, [at, len]) => (len !== 8 ? null : new DataView(b.buffer, b.byteOffset + at, 8).getFloat64(0));
 
 /** A ledger row decoded for the full check in audit.ts (see LedgerRow in audit-rows.d.mts). */
-export function decodeLedgerRow(b, p) {
+function decodeLedgerRow(b, p) {
   const f = rowFields(b, p);
   if (f.length !== LEDGER_COLUMNS) throw new Error(`a ledger row with ${f.length} fields`);
   return { index: int8At(b, f[0]), kind: utf8At(b, f[1]), entry: bytesAt(b, f[2]), leafHash: bytesAt(b, f[3]) };
 }
 
 /** A reading row decoded for the full check in audit.ts (see ReadingRow in audit-rows.d.mts). */
-export function decodeReadingRow(b, p) {
+function decodeReadingRow(b, p) {
   const f = rowFields(b, p);
   if (f.length !== READING_COLUMNS) throw new Error(`a reading row with ${f.length} fields`);
   const us = int8At(b, f[5]);

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import os from "node:os";
 import type { Sql } from "../db/sql";
 import { emptyRoot, nodeHash } from "../ledger/merkle";
-import { bytesEqual, toHex } from "../ledger/encoding";
+import { bytesEqual, toBase64, toHex } from "../ledger/encoding";
 import { decodeEntry } from "../ledger/entries";
 import { webCryptoEd25519 } from "../ledger/ed25519";
 import { ed25519NoteVerifier, parseNote } from "../ledger/note";
@@ -52,8 +52,8 @@ const readingSelect = (from: number, to: number) =>
           g.gateway_device_id, g.batch_root, g.signature
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
-const hex = (b: Uint8Array | null) => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex") : "");
-const b64 = (b: Uint8Array | null) => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64") : "");
+const hex = (b: Uint8Array | null) => (b ? toHex(b) : "");
+const b64 = (b: Uint8Array | null) => (b ? toBase64(b) : "");
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
