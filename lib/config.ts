@@ -70,6 +70,11 @@ const EnvSchema = z.object({
   GRANT_EXPIRING_SOON_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
   RULES_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
   ACCESS_LOG_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
+  /**
+   * Aggregates shown under an aggregated (or anonymized) grant cover at least this many
+   * distinct devices; smaller groups are suppressed and marked so (k-anonymity).
+   */
+  ACCESS_MIN_GROUP_DEVICES: z.coerce.number().int().min(1).max(1000).default(5),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { dataDir: string };
