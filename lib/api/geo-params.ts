@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SafeInstant } from "./safe-input";
 
 /** `minLon,minLat,maxLon,maxLat` in WGS84 degrees. */
 export const BboxParam = z
@@ -23,4 +24,4 @@ export const BboxParam = z
   });
 
 /** An ISO 8601 instant. */
-export const InstantParam = z.iso.datetime({ offset: true }).describe("ISO 8601 instant, e.g. 2026-11-25T08:00:00Z");
+export const InstantParam = SafeInstant.describe("ISO 8601 instant, e.g. 2026-11-25T08:00:00Z");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineRoute } from "../http/openapi";
 import { BboxParam, InstantParam } from "./geo-params";
+import { SafeInstant } from "./safe-input";
 
 // The city maps' routes and schemas (issue 5) live in map-specs.ts.
 export * from "./map-specs";
@@ -612,7 +613,7 @@ export const sourcesRoute = defineRoute({
 
 const RoleEnum = z.enum(["official", "dept_admin", "auditor", "sysadmin"]);
 const ScopeEnum = z.enum(["raw", "anonymized", "aggregated"]).describe("raw: readings as stored; anonymized: identifying fields dropped, location, time and some values coarsened; aggregated: counts and averages per 15 minutes");
-const Instant = z.iso.datetime({ offset: true });
+const Instant = SafeInstant;
 const IdParam = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only");
 
 export const AccessInfoSchema = z

@@ -1,5 +1,6 @@
 import { z, ZodError } from "zod";
 import { AppError, type AppErrorCode } from "../errors";
+import { assertNoNul } from "../api/safe-input";
 
 const STATUS: Record<AppErrorCode, number> = {
   validation: 400,
@@ -37,10 +38,21 @@ export function errorResponse(e: unknown): Response {
   return Response.json(body, { status: 500 });
 }
 
-/** Wraps a route handler so every error goes through errorResponse. */
+/**
+ * Refuses a request whose query or path parameters hold U+0000 (400 naming the parameter):
+ * PostgreSQL text cannot store or compare it, so it must not reach a query.
+ */
+async function assertCleanParams(args: unknown[]): Promise<void> {
+  const [req, ctx] = args as [unknown, { params?: unknown } | undefined];
+  if (req instanceof Request) assertNoNul(Object.fromEntries(new URL(req.url).searchParams.entries()));
+  if (ctx && typeof ctx === "object" && ctx.params) assertNoNul(await ctx.params);
+}
+
+/** Wraps a route handler so every error goes through errorResponse (and NUL in parameters is a 400). */
 export function handle<A extends unknown[]>(fn: (...args: A) => Promise<Response>) {
   return async (...args: A): Promise<Response> => {
     try {
+      await assertCleanParams(args);
       return await fn(...args);
     } catch (e) {
       return errorResponse(e);
@@ -62,5 +74,6 @@ export async function parseJson<S extends z.ZodType>(req: Request, schema: S): P
   } catch {
     throw new AppError("validation", "request body is not valid JSON");
   }
+  assertNoNul(body);
   return schema.parse(body);
 }
