@@ -1,10 +1,13 @@
 import type { Viewer } from "../access/viewer";
-import { checkRead } from "../access/check-read";
+import { accessInfo, checkRead, type ReadBasis, type Scope } from "../access/check-read";
+import { recordRead } from "../access/record-read";
+import { readGatewayBatchHashes, readProvenanceReading, type Disclosure, type ProvenanceReading } from "../access/scoped/provenance-reading";
 import { getDb } from "../db/client";
 import type { Sql } from "../db/sql";
 import { AppError, notFound } from "../errors";
 import { formatProofBundle } from "../ledger/proof-bundle";
 import { toHex } from "../ledger/encoding";
+import { leafHash } from "../ledger/merkle";
 import { getLogInfo } from "../log/log-info";
 import { inclusionProofAt } from "../log/proofs";
 import { nodeSha256 } from "../log/node-hasher";
@@ -13,25 +16,45 @@ import { DATUM_FORMAT, type Datum } from "./datum";
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
 
+export type Reader = { user: string; department: string; basis: string; at: string; coversReading: boolean };
+/** Who read the dataset: always how many reads were recorded; names only for those who may see them (mayNameReaders). */
+export type Readers = { count: number; names: Reader[] | null };
+
+/**
+ * Who may see the names in a dataset's readers list: auditors, and the admins (dept_admin
+ * or sysadmin) of the department that owns it, the same people who see these reads in the
+ * access log. Everyone else, guests and the owner's officials included, sees a count.
+ */
+export function mayNameReaders(viewer: Viewer, ownerDepartmentId: string): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "auditor") return true;
+  return (viewer.role === "dept_admin" || viewer.role === "sysadmin") && viewer.departmentId === ownerDepartmentId;
+}
+
 /**
  * Who read this reading's dataset (the access log written by lib/access): user, department,
  * the basis (ownership or a grant) and when; reads whose record range covers the reading's
- * time first.
+ * time first. Names only when `named`.
  */
-async function listReaders(sql: Sql, datasetId: string, observedAt: Date) {
+async function listReaders(sql: Sql, datasetId: string, observedAt: string, named: boolean): Promise<Readers> {
+  const [{ n }] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM access_event WHERE dataset_id = $1`, [datasetId]);
+  if (!named) return { count: Number(n), names: null };
   const rows = await sql.query<{ user_id: string | null; department_id: string | null; basis: string; grant_id: string | null; at: Date; covers: boolean }>(
     `SELECT user_id, department_id, basis, grant_id, at,
             (range_from IS NULL OR range_from <= $2) AND (range_until IS NULL OR range_until >= $2) AS covers
        FROM access_event WHERE dataset_id = $1 ORDER BY covers DESC, at DESC LIMIT 200`,
-    [datasetId, observedAt.toISOString()],
+    [datasetId, observedAt],
   );
-  return rows.map((r) => ({
-    user: r.user_id ?? "guest",
-    department: r.department_id ?? "—",
-    basis: r.grant_id ? `${r.basis} ${r.grant_id}` : r.basis,
-    at: new Date(r.at).toISOString(),
-    coversReading: r.covers,
-  }));
+  return {
+    count: Number(n),
+    names: rows.map((r) => ({
+      user: r.user_id ?? "guest",
+      department: r.department_id ?? "—",
+      basis: r.grant_id ? `${r.basis} ${r.grant_id}` : r.basis,
+      at: new Date(r.at).toISOString(),
+      coversReading: r.covers,
+    })),
+  };
 }
 
 type Final = { size: number; note: string; createdAt: Date };
@@ -55,46 +78,116 @@ async function receiptFor(sql: Sql, index: number, cp: Final): Promise<string> {
   return formatProofBundle({ index, proof, checkpoint: cp.note });
 }
 
+/** Parts of a reading the anonymized and aggregated scopes withhold from its trail. */
+export const LEDGER_ONLY_WITHHELD = ["payload", "device", "location", "exactTime", "signature", "entry"] as const;
+
+/** What the trail discloses under the viewer's basis, why, and which downloads are refused and why. */
+export type TrailDisclosure = {
+  level: Disclosure;
+  scope: Scope;
+  /** Payload fields withheld (level fields). */
+  withheldFields: string[];
+  /** Parts of the reading withheld (level ledger). */
+  withheld: (typeof LEDGER_ONLY_WITHHELD)[number][];
+  /** Why the trail is partial, in words (English); null when it is whole. */
+  reason: string | null;
+  /** Downloads refused under this basis, each with the reason its 403 gives. */
+  refused: { datum?: string; prov?: string };
+};
+
+function disclosureOf(basis: ReadBasis, r: ProvenanceReading): TrailDisclosure {
+  const grant = `grant ${basis.grantId}`;
+  if (r.disclosure !== "ledger") {
+    if (r.disclosure === "full") return { level: "full", scope: basis.scope, withheldFields: [], withheld: [], reason: null, refused: {} };
+    const w = r.withheldFields.join(", ");
+    return {
+      level: "fields",
+      scope: basis.scope,
+      withheldFields: r.withheldFields,
+      withheld: [],
+      reason: `${grant} covers fields ${(basis.fields ?? []).join(", ") || "(none)"} only: ${w} withheld`,
+      refused: {
+        datum: `No datum under ${grant}: the device's signature covers every field of the reading, and ${grant} withholds ${w}, so a datum without them could not be verified. The receipt (.tlog-proof) and the PROV-JSON trail (granted fields only) can be downloaded.`,
+      },
+    };
+  }
+  const s = r.scope;
+  return {
+    level: "ledger",
+    scope: s,
+    withheldFields: [],
+    withheld: [...LEDGER_ONLY_WITHHELD],
+    reason: `${s} scope under ${grant}: the reading's values, device, exact location and time, signature and ledger entry are withheld; its ledger facts (leaf hash, inclusion proof, checkpoint signature, witness cosignatures) still verify`,
+    refused: {
+      datum: `No datum under ${s} ${grant}: a datum holds the device, exact location, time and values of the reading, which the ${s} scope withholds. The receipt (.tlog-proof), which holds only the ledger proof, can be downloaded.`,
+      prov: `No PROV-JSON trail under ${s} ${grant}: it names the device and the exact times, which the ${s} scope withholds. The receipt (.tlog-proof) can be downloaded.`,
+    },
+  };
+}
+
+/** The ledger proof of a leaf, which every scope may see: its hash and a receipt to a quorum-cosigned checkpoint. */
+export type LedgerProof = { leafIndex: number; leafHash: string; receipt: string };
+
 /**
- * A reading's provenance: the downloadable datum (reading, device key and its registration,
- * gateway batch, ledger entry and receipts, the log's keys) and the trail around it (when it
- * was observed, received, integrated and cosigned). The viewer must be allowed to read the
- * reading's dataset; unknown leaves are 404, leaves that are not readings 400.
+ * A reading's provenance as the viewer's basis allows it (no read is recorded; see
+ * getReadingTrail). The leaf's dataset comes from its ledger entry; the viewer must be
+ * allowed to read that dataset, and the reading must lie inside the grant's window and
+ * area (403 naming the term otherwise). Unknown leaves are 404, leaves that are not
+ * readings 400.
  */
-export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number }) {
+export async function assembleTrail(opts: { viewer: Viewer; leafIndex: number }) {
   const { sql } = await getDb();
-  const rows = await sql.query<{
-    id: number; dataset_id: string; device_id: string; seq: number; observed_at: Date; received_at: Date;
-    lon: number; lat: number; payload: Record<string, number | string | boolean>; signature: Uint8Array;
-    gateway_batch_id: number | null; entry: Uint8Array; kind: string;
-  }>(
-    `SELECT r.id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.received_at, r.lon, r.lat, r.payload, r.signature,
-            r.gateway_batch_id, l.entry, l.kind
-       FROM ledger_leaf l LEFT JOIN reading r ON r.leaf_index = l.leaf_index WHERE l.leaf_index = $1`,
-    [opts.leafIndex],
-  );
-  if (!rows.length) throw notFound("ledger leaf", opts.leafIndex);
-  const r = rows[0];
-  if (r.kind !== "reading.v1" || r.id == null) throw new AppError("validation", `leaf ${opts.leafIndex} is a ${r.kind} entry, not a reading`);
-  const access = await checkRead(sql, opts.viewer, r.dataset_id);
+  const [leaf] = await sql.query<{ kind: string; entry: Uint8Array }>(`SELECT kind, entry FROM ledger_leaf WHERE leaf_index = $1`, [opts.leafIndex]);
+  if (!leaf) throw notFound("ledger leaf", opts.leafIndex);
+  if (leaf.kind !== "reading.v1") throw new AppError("validation", `leaf ${opts.leafIndex} is a ${leaf.kind} entry, not a reading`);
+  const entryText = text(leaf.entry);
+  const datasetId = (JSON.parse(entryText) as { dataset?: unknown }).dataset;
+  if (typeof datasetId !== "string") throw new AppError("internal", `reading entry at leaf ${opts.leafIndex} names no dataset`);
+  const basis = await checkRead(sql, opts.viewer, datasetId);
+  const reading = await readProvenanceReading(sql, basis, opts.leafIndex);
   const info = getLogInfo();
+  const final = await latestFinalCheckpoint(sql, info.quorum, opts.leafIndex);
+  const ledgerProof: LedgerProof | null = final
+    ? { leafIndex: opts.leafIndex, leafHash: toHex(leafHash(nodeSha256, leaf.entry)), receipt: await receiptFor(sql, opts.leafIndex, final) }
+    : null;
+  const observedAt = reading.disclosure === "ledger" ? reading.observed.from : reading.observedAt;
+  const common = {
+    leafIndex: opts.leafIndex,
+    dataset: { id: datasetId, owner: basis.ownerDepartmentId },
+    access: accessInfo(basis),
+    disclosure: disclosureOf(basis, reading),
+    checkpoint: final ? { size: final.size, note: final.note } : null,
+    readers: await listReaders(sql, datasetId, observedAt, mayNameReaders(opts.viewer, basis.ownerDepartmentId)),
+    ledgerProof,
+  };
+  if (reading.disclosure === "ledger") {
+    return {
+      ...common,
+      readingId: null,
+      device: null,
+      timeline: { observedAt: null, observedWithin: reading.observed, receivedAt: null, integratedAt: null, quorumAt: null, firstCheckpointSize: null },
+      datum: null,
+      partialDatum: null,
+      /** For recording the read: no reading content is returned. */
+      returned: { basis, count: 0, from: reading.observed.from, until: reading.observed.until },
+    };
+  }
 
   const [device] = await sql.query<{ id: string; department_id: string; kind: string; public_key: Uint8Array | null; status: string; status_reason: string | null }>(
     `SELECT id, department_id, kind, public_key, status, status_reason FROM device WHERE id = $1`,
-    [r.device_id],
+    [reading.device],
   );
-  if (!device) throw new AppError("internal", `reading ${r.id} names unknown device ${r.device_id}`);
+  if (!device) throw new AppError("internal", `reading ${reading.id} names unknown device ${reading.device}`);
   // The key that signed: the latest registration or rotation sequenced before the reading.
   const [reg] = await sql.query<{ leaf_index: number; entry: Uint8Array }>(
     `SELECT leaf_index, entry FROM ledger_leaf WHERE kind = 'device.v1' AND ref_id = $1 AND leaf_index < $2
         AND convert_from(entry, 'UTF8')::jsonb->>'action' IN ('register', 'rotate')
       ORDER BY leaf_index DESC LIMIT 1`,
-    [r.device_id, opts.leafIndex],
+    [reading.device, opts.leafIndex],
   );
-  if (!reg) throw new AppError("internal", `device ${r.device_id} has no key registration before leaf ${opts.leafIndex}`);
+  if (!reg) throw new AppError("internal", `device ${reading.device} has no key registration before leaf ${opts.leafIndex}`);
   const regEntry = JSON.parse(text(reg.entry)) as { publicKey: string; at: string };
 
-  const final = await latestFinalCheckpoint(sql, info.quorum, opts.leafIndex);
   const [firstCp] = await sql.query<{ size: number; created_at: Date }>(
     `SELECT size, created_at FROM checkpoint WHERE size > $1 ORDER BY size LIMIT 1`,
     [opts.leafIndex],
@@ -107,42 +200,38 @@ export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number 
     : [{ at: null }];
 
   let gateway: Datum["gateway"];
-  if (r.gateway_batch_id != null) {
+  if (reading.gatewayBatchId != null) {
     const [g] = await sql.query<{ gateway_device_id: string; batch_root: Uint8Array; signature: Uint8Array; public_key: Uint8Array }>(
       // The gateway's key when the reading was sequenced (device_key keeps rotated-out keys).
       `SELECT g.gateway_device_id, g.batch_root, g.signature,
               COALESCE((SELECT k.public_key FROM device_key k WHERE k.device_id = g.gateway_device_id AND k.valid_from_leaf < $2
                            AND (k.valid_until_leaf IS NULL OR k.valid_until_leaf > $2) ORDER BY k.valid_from_leaf DESC LIMIT 1), d.public_key) AS public_key
          FROM gateway_batch g JOIN device d ON d.id = g.gateway_device_id WHERE g.id = $1`,
-      [r.gateway_batch_id, opts.leafIndex],
+      [reading.gatewayBatchId, opts.leafIndex],
     );
-    const batch = await sql.query<{ leaf_index: number; payload_hash: Uint8Array }>(
-      `SELECT leaf_index, payload_hash FROM reading WHERE gateway_batch_id = $1 ORDER BY leaf_index`,
-      [r.gateway_batch_id],
-    );
-    const index = batch.findIndex((b) => Number(b.leaf_index) === opts.leafIndex);
+    const batch = await readGatewayBatchHashes(sql, basis, reading.gatewayBatchId);
     gateway = {
       device: g.gateway_device_id,
       publicKey: b64(g.public_key),
       batchRoot: toHex(new Uint8Array(g.batch_root)),
       signature: b64(g.signature),
-      index,
-      payloadHashes: batch.map((b) => toHex(new Uint8Array(b.payload_hash))),
+      index: batch.findIndex((b) => b.leafIndex === opts.leafIndex),
+      payloadHashes: batch.map((b) => toHex(new Uint8Array(b.payloadHash))),
     };
   }
 
   const envelope = {
-    device: r.device_id,
-    dataset: r.dataset_id,
-    seq: Number(r.seq),
-    observedAt: new Date(r.observed_at).toISOString(),
-    location: [r.lon, r.lat] as [number, number],
-    values: r.payload,
+    device: reading.device,
+    dataset: datasetId,
+    seq: reading.seq,
+    observedAt: reading.observedAt,
+    location: reading.location,
+    values: reading.values,
   };
-  const datum: Datum | null = final
+  const datumShaped: Datum | null = final
     ? {
         format: DATUM_FORMAT,
-        reading: { envelope, signature: b64(r.signature) },
+        reading: { envelope, signature: b64(reading.signature) },
         device: {
           id: device.id,
           department: device.department_id,
@@ -150,16 +239,15 @@ export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number 
           registration: { leafIndex: Number(reg.leaf_index), entry: text(reg.entry), receipt: await receiptFor(sql, Number(reg.leaf_index), final) },
         },
         ...(gateway ? { gateway } : {}),
-        ledger: { leafIndex: opts.leafIndex, entry: text(r.entry), receipt: await receiptFor(sql, opts.leafIndex, final) },
+        ledger: { leafIndex: opts.leafIndex, entry: entryText, receipt: ledgerProof!.receipt },
         log: { origin: info.origin, logVerifierKey: info.logVerifierKey, witnessVerifierKeys: info.witnesses.map((w) => w.verifierKey) },
       }
     : null;
 
   const currentKey = device.public_key ? b64(device.public_key) : null;
   return {
-    leafIndex: opts.leafIndex,
-    readingId: Number(r.id),
-    access,
+    ...common,
+    readingId: reading.id,
     device: {
       id: device.id,
       department: device.department_id,
@@ -173,14 +261,40 @@ export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number 
     },
     timeline: {
       observedAt: envelope.observedAt,
-      receivedAt: new Date(r.received_at).toISOString(),
+      observedWithin: null,
+      receivedAt: reading.receivedAt,
       integratedAt: firstCp ? new Date(firstCp.created_at).toISOString() : null,
       quorumAt: quorumAt?.at ? new Date(quorumAt.at).toISOString() : null,
       firstCheckpointSize: firstCp ? Number(firstCp.size) : null,
     },
-    checkpoint: final ? { size: final.size, note: final.note } : null,
-    readers: await listReaders(sql, r.dataset_id, new Date(r.observed_at)),
-    /** null until a quorum-cosigned checkpoint holds the reading (seconds after ingest). */
-    datum,
+    /** The downloadable datum: the whole reading (level full), null until a quorum-cosigned checkpoint holds it (seconds after ingest). */
+    datum: reading.disclosure === "full" ? datumShaped : null,
+    /** Level fields: the datum's shape with only the granted fields in its values; not a verifiable datum (the signature covers every field). */
+    partialDatum: reading.disclosure === "fields" ? datumShaped : null,
+    returned: { basis, count: 1, from: reading.observedAt, until: reading.observedAt },
   };
+}
+
+export type AssembledTrail = Awaited<ReturnType<typeof assembleTrail>>;
+export type ReadingTrail = Omit<AssembledTrail, "returned">;
+
+/**
+ * A reading's provenance as the viewer may see it: under raw scope with every field the
+ * downloadable datum (reading, device key and its registration, gateway batch, ledger entry
+ * and receipts, the log's keys) and the trail around it (observed, received, integrated,
+ * cosigned); under raw scope with some fields, the same with the other fields withheld and
+ * no datum; under anonymized or aggregated scope only the ledger facts (leaf hash and
+ * receipt) and the time bucket. `disclosure` says which and why. The read is recorded.
+ */
+export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number }): Promise<ReadingTrail> {
+  const { returned, ...trail } = await assembleTrail(opts);
+  await recordProvenanceRead(opts.viewer, "provenance", returned);
+  return trail;
+}
+
+/** Records what a provenance response returned (one reading, or none when only ledger facts were). */
+export async function recordProvenanceRead(viewer: Viewer, action: string, rec: AssembledTrail["returned"]): Promise<void> {
+  const { basis, ...counted } = rec;
+  const { sql } = await getDb();
+  await recordRead(sql, viewer, basis, { action, ...counted });
 }

@@ -8,6 +8,8 @@ export type ProvTrail = {
   checkpointSize: number;
   cosignedBy: string[];
   readers: { user: string; department: string; basis: string; at: string }[];
+  /** Payload fields withheld from `datum` (a grant limited to some fields); listed by name on the reading. */
+  withheldFields?: string[];
 };
 
 type Attrs = Record<string, string | number | boolean | { $: string; type: string }>;
@@ -24,7 +26,7 @@ export function provJson(t: ProvTrail) {
   const dept = `cb:department/${d.device.department}`;
   const log = `cb:ledger/${d.log.origin}`;
   const entity: Record<string, Attrs> = {
-    [reading]: { "prov:type": "cb:Reading", "cb:dataset": env.dataset, "cb:seq": env.seq, "cb:payloadHash": JSON.parse(d.ledger.entry).payloadHash, "prov:value": JSON.stringify(env.values) },
+    [reading]: { "prov:type": "cb:Reading", "cb:dataset": env.dataset, "cb:seq": env.seq, "cb:payloadHash": JSON.parse(d.ledger.entry).payloadHash, "prov:value": JSON.stringify(env.values), ...(t.withheldFields?.length ? { "cb:withheldFields": t.withheldFields.join(",") } : {}) },
     [leaf]: { "prov:type": "cb:LedgerEntry", "cb:leafIndex": d.ledger.leafIndex, "cb:kind": "reading.v1" },
     [checkpoint]: { "prov:type": "cb:Checkpoint", "cb:size": t.checkpointSize, "cb:origin": d.log.origin },
   };

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { nodeEd25519, nodeSha256 } from "../ledger/node-crypto";
 import { webCryptoEd25519 } from "../ledger/ed25519";
 import { sha256 } from "../ledger/sha256";
-import { verifyDatum } from "./verify-datum";
+import { verifyDatum, verifyLedgerProof } from "./verify-datum";
+import { leafHash } from "../ledger/merkle";
+import { toHex, utf8Encode } from "../ledger/encoding";
 import { makeDatum } from "./testing/make-datum";
 
 const deps = { hasher: nodeSha256, ed25519: nodeEd25519 };
@@ -89,6 +91,54 @@ describe("verifyDatum", () => {
       const r = await verifyDatum(junk, deps);
       expect(r.ok).toBe(false);
       expect(r.checks[0]).toMatchObject({ id: "format", ok: false, detail: expect.stringMatching(/^not a city-brain datum: /) });
+    }
+  });
+});
+
+describe("verification under a grant that withholds part of the reading", () => {
+  const withheldIds = (r: { checks: { id: string; withheld?: unknown }[] }) => r.checks.filter((c) => c.withheld).map((c) => c.id);
+
+  it("fields withheld: the envelope hash and device signature are withheld, not failed; the rest still runs and passes", async () => {
+    for (const gateway of [false, true]) {
+      const datum = await makeDatum({ gateway });
+      const { speedKmh, ...granted } = datum.reading.envelope.values;
+      expect(speedKmh).toBeDefined();
+      datum.reading.envelope.values = granted;
+      const r = await verifyDatum(datum, { ...deps, withheld: { scope: "raw", fields: ["speedKmh"] } });
+      expect(withheldIds(r)).toEqual(["envelope-hash", "device-signature"]);
+      expect(r.checks.filter((c) => !c.ok && !c.withheld)).toEqual([]);
+      expect(r.ok).toBe(true);
+      expect(r.checks.map((c) => c.id)).toEqual(expect.arrayContaining(["entry-matches-reading", "ledger-inclusion", "checkpoint-signature", "witness-cosignatures", "device-key-registered", ...(gateway ? ["gateway-batch-inclusion"] : [])]));
+      // Without saying so, the same file fails: a withheld check is never a silent pass.
+      expect((await verifyDatum(datum, deps)).ok).toBe(false);
+    }
+  });
+
+  it("fields withheld: a changed time or device still fails by name", async () => {
+    const datum = await makeDatum();
+    datum.reading.envelope.observedAt = "2026-11-25T09:00:00.000Z";
+    const r = await verifyDatum(datum, { ...deps, withheld: { scope: "raw", fields: ["speedKmh"] } });
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.id === "entry-matches-reading")).toMatchObject({ ok: false, detail: expect.stringContaining("observedAt") });
+  });
+
+  it("ledger facts only: inclusion, checkpoint and cosignatures verify from the leaf hash; the rest is withheld under the scope", async () => {
+    const datum = await makeDatum();
+    const proof = { leafIndex: datum.ledger.leafIndex, leafHash: toHex(leafHash(nodeSha256, utf8Encode(datum.ledger.entry))), receipt: datum.ledger.receipt };
+    const r = await verifyLedgerProof(proof, "anonymized", { ...deps, trust: datum.log });
+    expect(r.ok).toBe(true);
+    expect(r.checks.filter((c) => c.ok).map((c) => c.id)).toEqual(["format", "trusted-keys", "checkpoint-signature", "ledger-inclusion", "witness-cosignatures"]);
+    expect(withheldIds(r)).toEqual(["envelope-hash", "device-signature", "entry-matches-reading", "device-key-registered"]);
+    expect(r.checks.filter((c) => c.withheld).every((c) => (c.withheld as { scope: string }).scope === "anonymized")).toBe(true);
+
+    const wrongLeaf = await verifyLedgerProof({ ...proof, leafHash: "0".repeat(64) }, "aggregated", { ...deps, trust: datum.log });
+    expect(wrongLeaf.ok).toBe(false);
+    expect(wrongLeaf.checks.find((c) => c.id === "ledger-inclusion")).toMatchObject({ ok: false });
+    const otherKeys = await verifyLedgerProof(proof, "aggregated", { ...deps, trust: (await makeDatum()).log });
+    expect(otherKeys.checks.find((c) => c.id === "checkpoint-signature")).toMatchObject({ ok: false });
+    for (const junk of [{ ...proof, leafHash: "xyz" }, { ...proof, leafIndex: -1 }, null]) {
+      const j = await verifyLedgerProof(junk as typeof proof, "aggregated", { ...deps, trust: datum.log });
+      expect(j).toMatchObject({ ok: false, checks: [{ id: "format", ok: false }] });
     }
   });
 });

@@ -26,16 +26,93 @@ export type CheckId =
   | "witness-cosignatures"
   | "device-key-registered";
 
-export type Check = { id: CheckId; ok: boolean; detail: string };
+/** Why a check was not run: the viewer's grant withholds what it needs (its scope; the fields withheld under raw scope). */
+export type Withheld = { scope: "raw" | "anonymized" | "aggregated"; fields?: string[] };
+/** A check's outcome; a withheld check was not run (ok false, so nothing reads it as passed) and is not a failure. */
+export type Check = { id: CheckId; ok: boolean; detail: string; withheld?: Withheld };
+/** `ok`: every check that was run passed. */
 export type DatumVerification = { ok: boolean; checks: Check[]; checkpointSize?: number; cosignedBy?: string[] };
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const verdict = (checks: Check[]) => checks.every((c) => c.ok || c.withheld !== undefined);
+type Deps = { hasher: Hasher; ed25519: Ed25519; trust?: Trust };
+type Add = (id: CheckId, ok: boolean, detail: string) => void;
+
+/**
+ * Checks a receipt (C2SP tlog-proof) for the leaf with hash `leaf` at `index`: the log signed
+ * its checkpoint, the inclusion proof leads to that checkpoint's root, and a quorum of the
+ * trusted witnesses cosigned it. Reports each step through `add` when given; throws at the
+ * first that fails.
+ */
+async function checkReceipt(deps: Deps, trust: Trust, receipt: string, leaf: Uint8Array, index: number, what: string, add: Add | null) {
+  const bundle = parseProofBundle(receipt);
+  if (bundle.index !== index) throw new Error(`receipt is for leaf ${bundle.index}, want ${index}`);
+  const logVerifier = await ed25519NoteVerifier(deps.ed25519, trust.logVerifierKey);
+  let opened;
+  try {
+    opened = await openCheckpoint(bundle.checkpoint, [logVerifier], trust.origin);
+    add?.("checkpoint-signature", true, `checkpoint of ${opened.checkpoint.size} entries signed by ${trust.origin}`);
+  } catch (e) {
+    add?.("checkpoint-signature", false, `checkpoint is not signed by the log ${trust.origin}: ${errText(e)}`);
+    throw e;
+  }
+  try {
+    verifyInclusion(deps.hasher, index, opened.checkpoint.size, leaf, bundle.proof, opened.checkpoint.root);
+    add?.("ledger-inclusion", true, `${what} is leaf ${index} of the ledger's tree of ${opened.checkpoint.size}`);
+  } catch (e) {
+    add?.("ledger-inclusion", false, `${what} is not proven in the checkpoint: ${errText(e)}`);
+    throw e;
+  }
+  const quorum = quorumOf(trust);
+  let valid: Awaited<ReturnType<typeof validCosignatures>>;
+  try {
+    const witnesses = await Promise.all(trust.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(deps.ed25519, k)));
+    valid = await validCosignatures(opened.text, opened.unverified, witnesses);
+  } catch (e) {
+    add?.("witness-cosignatures", false, `witness cosignatures do not verify: ${errText(e)}`);
+    throw e;
+  }
+  const ok = valid.length >= quorum;
+  add?.("witness-cosignatures", ok, `${valid.length} of ${trust.witnessVerifierKeys.length} department witnesses cosigned (quorum ${quorum})${valid.length ? `: ${valid.map((v) => v.name).join(", ")}` : ""}`);
+  if (!ok) throw new Error(`only ${valid.length} of quorum ${quorum} witnesses cosigned`);
+  return { checkpointSize: opened.checkpoint.size, cosignedBy: valid.map((v) => v.name) };
+}
+
+/** Runs checkReceipt for the item being verified, reporting the ledger checks even when one step cannot run. */
+async function ledgerChecks(deps: Deps, trust: Trust, checks: Check[], receipt: string, leaf: Uint8Array, index: number, what: string) {
+  const add: Add = (id, ok, detail) => checks.push({ id, ok, detail });
+  try {
+    return await checkReceipt(deps, trust, receipt, leaf, index, what, add);
+  } catch (e) {
+    if (!checks.some((c) => c.id === "checkpoint-signature")) add("checkpoint-signature", false, `receipt cannot be read: ${errText(e)}`);
+    if (!checks.some((c) => c.id === "ledger-inclusion")) add("ledger-inclusion", false, "not checked: the checkpoint did not verify");
+    if (!checks.some((c) => c.id === "witness-cosignatures")) add("witness-cosignatures", false, "not checked: the inclusion proof did not verify");
+    return { checkpointSize: undefined, cosignedBy: undefined };
+  }
+}
+
+function trustedKeysCheck(deps: Deps, named: Trust, add: Add): Trust {
+  if (deps.trust) {
+    const same =
+      deps.trust.origin === named.origin &&
+      deps.trust.logVerifierKey === named.logVerifierKey &&
+      named.witnessVerifierKeys.every((k) => deps.trust!.witnessVerifierKeys.includes(k));
+    add("trusted-keys", true, same ? "the datum names the published log and witness keys" : "the datum names other keys than the published ones; verified against the published keys");
+    return deps.trust;
+  }
+  add("trusted-keys", true, `using the keys embedded in the datum (log ${named.logVerifierKey.split("+").slice(0, 2).join("+")}); pin the city's published keys to be sure`);
+  return named;
+}
 
 /**
  * Verifies a downloaded datum against trusted keys (the city's published ones; by default
  * those embedded in the datum, which the "trusted-keys" check then reports as unpinned).
+ * With `withheld.fields` (the provenance page under a grant limited to some fields) the
+ * datum's values hold only the granted fields: the envelope hash and the device signature,
+ * which cover every field, are reported withheld instead of run, and the gateway batch is
+ * checked with the payload hash the ledger entry commits to.
  */
-export async function verifyDatum(input: unknown, deps: { hasher: Hasher; ed25519: Ed25519; trust?: Trust }): Promise<DatumVerification> {
+export async function verifyDatum(input: unknown, deps: Deps & { withheld?: Withheld & { fields: string[] } }): Promise<DatumVerification> {
   const checks: Check[] = [];
   const add = (id: CheckId, ok: boolean, detail: string) => checks.push({ id, ok, detail });
   const parsed = Datum.safeParse(input);
@@ -46,16 +123,10 @@ export async function verifyDatum(input: unknown, deps: { hasher: Hasher; ed2551
   }
   const d = parsed.data;
   add("format", true, "city-brain-datum/v1");
-  const trust = deps.trust ?? d.log;
-  if (deps.trust) {
-    const same =
-      deps.trust.origin === d.log.origin &&
-      deps.trust.logVerifierKey === d.log.logVerifierKey &&
-      d.log.witnessVerifierKeys.every((k) => deps.trust!.witnessVerifierKeys.includes(k));
-    add("trusted-keys", true, same ? "the datum names the published log and witness keys" : "the datum names other keys than the published ones; verified against the published keys");
-  } else {
-    add("trusted-keys", true, `using the keys embedded in the datum (log ${d.log.logVerifierKey.split("+").slice(0, 2).join("+")}); pin the city's published keys to be sure`);
-  }
+  const trust = trustedKeysCheck(deps, d.log, add);
+  const withheld = deps.withheld?.fields.length ? deps.withheld : null;
+  const withhold = (id: CheckId) =>
+    checks.push({ id, ok: false, detail: `not run: the grant withholds ${withheld!.fields!.join(", ")}, and the device signed every field`, withheld: withheld! });
 
   // 1. The envelope the device signed, and its hash the ledger commits to.
   let envelopeBytes: Uint8Array | null = null;
@@ -74,8 +145,10 @@ export async function verifyDatum(input: unknown, deps: { hasher: Hasher; ed2551
     add("entry-matches-reading", false, `ledger entry is not a valid reading.v1 entry: ${errText(e)}`);
   }
   const reading = entry && entry.kind === "reading.v1" ? entry : null;
-  const payloadHash = envelopeBytes ? deps.hasher(envelopeBytes) : null;
-  if (envelopeBytes && reading) {
+  const payloadHash = withheld ? (reading ? fromHex(reading.payloadHash) : null) : envelopeBytes ? deps.hasher(envelopeBytes) : null;
+  if (withheld) {
+    withhold("envelope-hash");
+  } else if (envelopeBytes && reading) {
     const ok = toHex(payloadHash!) === reading.payloadHash;
     add("envelope-hash", ok, ok ? `SHA-256 of the envelope is ${reading.payloadHash}` : `SHA-256 of the envelope is ${toHex(payloadHash!)}, the ledger entry commits to ${reading.payloadHash}`);
   } else if (envelopeBytes) {
@@ -83,13 +156,17 @@ export async function verifyDatum(input: unknown, deps: { hasher: Hasher; ed2551
   }
 
   // 2. The device's signature over those bytes.
-  try {
-    if (!envelopeBytes) throw new Error("no envelope bytes");
-    const verify = await deps.ed25519.importPublicKey(fromBase64(d.device.publicKey));
-    const ok = await verify(envelopeBytes, fromBase64(d.reading.signature));
-    add("device-signature", ok, ok ? `signed by device ${d.device.id}` : `the signature does not verify with device ${d.device.id}'s key`);
-  } catch (e) {
-    add("device-signature", false, `cannot check the device signature: ${errText(e)}`);
+  if (withheld) {
+    withhold("device-signature");
+  } else {
+    try {
+      if (!envelopeBytes) throw new Error("no envelope bytes");
+      const verify = await deps.ed25519.importPublicKey(fromBase64(d.device.publicKey));
+      const ok = await verify(envelopeBytes, fromBase64(d.reading.signature));
+      add("device-signature", ok, ok ? `signed by device ${d.device.id}` : `the signature does not verify with device ${d.device.id}'s key`);
+    } catch (e) {
+      add("device-signature", false, `cannot check the device signature: ${errText(e)}`);
+    }
   }
 
   // 3. The ledger entry says the same as the reading.
@@ -129,51 +206,7 @@ export async function verifyDatum(input: unknown, deps: { hasher: Hasher; ed2551
   }
 
   // 5. The ledger: inclusion, the log's signature, the witnesses' cosignatures.
-  let checkpointSize: number | undefined;
-  let cosignedBy: string[] | undefined;
-  const receiptChecks = async (receipt: string, entryText: string, index: number, what: string, report: boolean) => {
-    const bundle = parseProofBundle(receipt);
-    if (bundle.index !== index) throw new Error(`receipt is for leaf ${bundle.index}, want ${index}`);
-    const logVerifier = await ed25519NoteVerifier(deps.ed25519, trust.logVerifierKey);
-    let opened;
-    try {
-      opened = await openCheckpoint(bundle.checkpoint, [logVerifier], trust.origin);
-      if (report) add("checkpoint-signature", true, `checkpoint of ${opened.checkpoint.size} entries signed by ${trust.origin}`);
-    } catch (e) {
-      if (report) add("checkpoint-signature", false, `checkpoint is not signed by the log ${trust.origin}: ${errText(e)}`);
-      throw e;
-    }
-    try {
-      verifyInclusion(deps.hasher, index, opened.checkpoint.size, leafHash(deps.hasher, utf8Encode(entryText)), bundle.proof, opened.checkpoint.root);
-      if (report) add("ledger-inclusion", true, `${what} is leaf ${index} of the ledger's tree of ${opened.checkpoint.size}`);
-    } catch (e) {
-      if (report) add("ledger-inclusion", false, `${what} is not proven in the checkpoint: ${errText(e)}`);
-      throw e;
-    }
-    const quorum = quorumOf(trust);
-    let valid: Awaited<ReturnType<typeof validCosignatures>>;
-    try {
-      const witnesses = await Promise.all(trust.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(deps.ed25519, k)));
-      valid = await validCosignatures(opened.text, opened.unverified, witnesses);
-    } catch (e) {
-      if (report) add("witness-cosignatures", false, `witness cosignatures do not verify: ${errText(e)}`);
-      throw e;
-    }
-    const ok = valid.length >= quorum;
-    if (report) {
-      add("witness-cosignatures", ok, `${valid.length} of ${trust.witnessVerifierKeys.length} department witnesses cosigned (quorum ${quorum})${valid.length ? `: ${valid.map((v) => v.name).join(", ")}` : ""}`);
-      checkpointSize = opened.checkpoint.size;
-      cosignedBy = valid.map((v) => v.name);
-    }
-    if (!ok) throw new Error(`only ${valid.length} of quorum ${quorum} witnesses cosigned`);
-  };
-  try {
-    await receiptChecks(d.ledger.receipt, d.ledger.entry, d.ledger.leafIndex, "the reading's entry", true);
-  } catch (e) {
-    if (!checks.some((c) => c.id === "checkpoint-signature")) add("checkpoint-signature", false, `receipt cannot be read: ${errText(e)}`);
-    if (!checks.some((c) => c.id === "ledger-inclusion")) add("ledger-inclusion", false, "not checked: the checkpoint did not verify");
-    if (!checks.some((c) => c.id === "witness-cosignatures")) add("witness-cosignatures", false, "not checked: the inclusion proof did not verify");
-  }
+  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, trust, checks, d.ledger.receipt, leafHash(deps.hasher, utf8Encode(d.ledger.entry)), d.ledger.leafIndex, "the reading's entry");
 
   // 6. The device's key was registered on the ledger.
   try {
@@ -185,11 +218,40 @@ export async function verifyDatum(input: unknown, deps: { hasher: Hasher; ed2551
     if (reg.action === "revoke") throw new Error("the entry revokes the key");
     if (!bytesEqual(fromBase64(reg.publicKey), fromBase64(d.device.publicKey))) throw new Error("the registered key differs from the key that signed");
     if (reading && reg.at > reading.observedAt) throw new Error(`the key was registered at ${reg.at}, after the reading (${reading.observedAt})`);
-    await receiptChecks(d.device.registration.receipt, d.device.registration.entry, d.device.registration.leafIndex, "the key registration", false);
+    await checkReceipt(deps, trust, d.device.registration.receipt, leafHash(deps.hasher, utf8Encode(d.device.registration.entry)), d.device.registration.leafIndex, "the key registration", null);
     add("device-key-registered", true, `key registered on the ledger at leaf ${d.device.registration.leafIndex} (${reg.action}, ${reg.at})`);
   } catch (e) {
     add("device-key-registered", false, `the device's key is not proven registered: ${errText(e)}`);
   }
 
-  return { ok: checks.every((c) => c.ok), checks, checkpointSize, cosignedBy };
+  return { ok: verdict(checks), checks, checkpointSize, cosignedBy };
+}
+
+/** The ledger facts of a reading that every scope may see: its leaf hash and a receipt to a cosigned checkpoint. */
+export type LedgerProofInput = { leafIndex: number; leafHash: string; receipt: string };
+
+/**
+ * Verifies what an anonymized or aggregated grant lets the provenance page check: the leaf
+ * with this hash is in a checkpoint the log signed and a quorum of trusted witnesses
+ * cosigned (`deps.trust` is required: there is no datum to take keys from). The checks that
+ * need the reading itself (its hash, the device's signature and key registration, the entry)
+ * are reported withheld under `scope`. Never throws: a malformed input is a failed check.
+ */
+export async function verifyLedgerProof(input: LedgerProofInput, scope: Withheld["scope"], deps: Deps & { trust: Trust }): Promise<DatumVerification> {
+  const checks: Check[] = [];
+  const add: Add = (id, ok, detail) => checks.push({ id, ok, detail });
+  const leaf = /^[0-9a-f]{64}$/.test(input?.leafHash ?? "") ? fromHex(input.leafHash) : null;
+  if (!leaf || !Number.isSafeInteger(input.leafIndex) || input.leafIndex < 0 || typeof input.receipt !== "string") {
+    add("format", false, "not a ledger proof: want a leaf index, a 64-hex-digit leaf hash and a tlog-proof receipt");
+    return { ok: false, checks };
+  }
+  add("format", true, `ledger facts of leaf ${input.leafIndex} only (${scope} grant)`);
+  add("trusted-keys", true, `the city's published keys (log ${deps.trust.logVerifierKey.split("+").slice(0, 2).join("+")})`);
+  const withheld = { scope };
+  for (const id of ["envelope-hash", "device-signature", "entry-matches-reading"] as const) {
+    checks.push({ id, ok: false, detail: `not run: the ${scope} grant withholds the reading, its device and signature`, withheld });
+  }
+  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, deps.trust, checks, input.receipt, leaf, input.leafIndex, `the entry with leaf hash ${input.leafHash.slice(0, 16)}…`);
+  checks.push({ id: "device-key-registered", ok: false, detail: `not run: the ${scope} grant withholds which device signed`, withheld });
+  return { ok: verdict(checks), checks, checkpointSize, cosignedBy };
 }
