@@ -351,6 +351,38 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     expect(inc.facts.find((x) => x.key === "status")?.value).toBe("resolved");
   });
 
+  it("ends a run at the newest reading stored when it started, however fast readings keep arriving", async () => {
+    await refreshRollup(db.sql, city);
+    // Readings keep arriving between every fold step of a run (as under sustained ingest):
+    // the run must still end, at the leaf that was newest when it started.
+    const sensors = m.traffic.sensors.ids.slice(0, 50);
+    let seq = 1_000_000;
+    const batch = (t: number): AcceptedReading[] =>
+      sensors.map((device) => ({
+        device, dataset: "traffic.flow", seq: ++seq, observedAt: new Date(t).toISOString(), location: [121.4, 37.4] as [number, number],
+        values: { speedKmh: 40, flowVehH: 600, occupancy: 0.2 }, payloadHash: new Uint8Array(32), signature: new Uint8Array(64),
+      }));
+    await storeReadings(db.sql, batch(END));
+    const [{ hi }] = await db.sql.query<{ hi: number }>(`SELECT max(leaf_index)::float8 AS hi FROM reading`);
+    let stop = false;
+    let stored = 0;
+    const feeder = (async () => {
+      for (let i = 0; i < 400 && !stop; i++) {
+        await storeReadings(db.sql, batch(END + i));
+        stored++;
+      }
+    })();
+    await refreshRollup(db.sql, city, { stepLeaves: 10 });
+    stop = true;
+    await feeder;
+    const [state] = await db.sql.query<{ last_leaf: number }>(`SELECT last_leaf::float8 AS last_leaf FROM map_rollup_state WHERE id = 1`);
+    // It folded what was there when it was called and ended while readings still arrived
+    // (a run that chased them ended only when the feeder gave up after 400 batches).
+    expect(Number(state.last_leaf)).toBeGreaterThanOrEqual(Number(hi));
+    expect(stored).toBeLessThan(400);
+    await refreshRollup(db.sql, city);
+  });
+
   it("checks access on every dataset and refuses bad windows, buckets and layers", async () => {
     await expect(getLayerLatest({ viewer: guest, layer: "energy" })).rejects.toBeInstanceOf(AppError);
     const s = await getLayerFeatures({ viewer: guest, layer: "safety" });

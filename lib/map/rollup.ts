@@ -144,10 +144,15 @@ const running = new WeakMap<Sql, Promise<LatestChange[]>>();
 const cityChecked = new WeakMap<Sql, string>();
 
 /**
- * Brings the derived tables up to the newest committed reading, in steps of at most
- * `stepLeaves` leaves (each its own short transaction, so ingest is never held up for
- * long). Concurrent callers in one process share one run; across processes the cursor
- * row lock serialises them. Returns the map_latest rows that changed, oldest first.
+ * Brings the derived tables up to the newest reading committed when the run starts, in
+ * steps of at most `stepLeaves` leaves (each its own short transaction, so ingest is never
+ * held up for long). The run stops at that target and does not chase readings committed
+ * while it folds: under sustained ingest faster than one fold step, a run that re-read the
+ * newest leaf after every step never ended, and every map request awaiting it hung (a
+ * signed-in official saw "no readings" for traffic while the simulator was live). Later
+ * readings are folded by the next run. Concurrent callers in one process share one run;
+ * across processes the cursor row lock serialises them. Returns the map_latest rows that
+ * changed, oldest first.
  */
 export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeaves?: number } = {}): Promise<LatestChange[]> {
   const inFlight = running.get(sql);
@@ -160,16 +165,20 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
     }
     const step = opts.stepLeaves ?? 100_000;
     const changes: LatestChange[] = [];
+    let target: number | null = null;
     for (;;) {
       const done = await sql.transaction(async (tx) => {
         const [state] = await tx.query<{ last_leaf: number; city_key: string }>(
           `SELECT last_leaf::float8 AS last_leaf, city_key FROM map_rollup_state WHERE id = 1 FOR UPDATE`,
         );
         if (state.city_key !== key) throw new Error(`map rollup: the city changed under this process (${state.city_key} ≠ ${key})`);
-        const [{ hi }] = await tx.query<{ hi: number | null }>(`SELECT max(leaf_index)::float8 AS hi FROM reading`);
+        if (target === null) {
+          const [{ hi }] = await tx.query<{ hi: number | null }>(`SELECT max(leaf_index)::float8 AS hi FROM reading`);
+          target = hi === null ? -1 : Number(hi);
+        }
         const last = Number(state.last_leaf);
-        if (hi === null || Number(hi) <= last) return true;
-        const upto = Math.min(Number(hi), last + step);
+        if (target <= last) return true;
+        const upto = Math.min(target, last + step);
         const rows = await tx.query<FoldRow>(FOLD, [last, upto, CAMERA_STATES]);
         for (const r of rows) {
           if (r.dataset_id === null || r.key === null) continue;
@@ -184,7 +193,7 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
           });
         }
         await tx.query(`UPDATE map_rollup_state SET last_leaf = $1, updated_at = now() WHERE id = 1`, [upto]);
-        return upto >= Number(hi);
+        return upto >= target;
       });
       if (done) break;
     }
