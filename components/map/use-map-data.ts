@@ -110,7 +110,8 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
 
   // Traffic live values: the snapshot, then patched in place by live updates in batches.
   const trafficIndex = useMemo(() => (tf ? indexOf(tf.sensors.ids) : new Map<string, number>()), [tf]);
-  const trafficLive = useMemo(() => (tf ? trafficFromLatest(tf, latest[0].data as Extract<LayerLatest, { layer: "traffic" }> | undefined, trafficIndex) : null), [tf, latest[0].data, trafficIndex]);
+  // No values until the snapshot has arrived: the panel says "loading", not "no readings".
+  const trafficLive = useMemo(() => (tf && latest[0].data ? trafficFromLatest(tf, latest[0].data as Extract<LayerLatest, { layer: "traffic" }>, trafficIndex) : null), [tf, latest[0].data, trafficIndex]);
   const [trafficVersion, setTrafficVersion] = useState(0);
   const pending = useRef<TrafficUpdate[]>([]);
   useEffect(() => {
@@ -166,12 +167,12 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     [tf, decoded[0], buckets[0]]);
   const energyValues = useMemo<EnergyValues | null>(() => {
     if (!ef) return null;
-    if (mode.live) return energyFromLatest(ef, latest[1].data as Extract<LayerLatest, { layer: "energy" }> | undefined);
+    if (mode.live) return latest[1].data ? energyFromLatest(ef, latest[1].data as Extract<LayerLatest, { layer: "energy" }>) : null;
     return decoded[1] ? energyAt(ef, decoded[1], t) : null;
   }, [ef, mode.live, latest[1].data, decoded[1], buckets[1]]);
   const safetyValues = useMemo<SafetyValues | null>(() => {
     if (!sf) return null;
-    if (mode.live) return safetyFromLatest(sf, latest[2].data as Extract<LayerLatest, { layer: "safety" }> | undefined);
+    if (mode.live) return latest[2].data ? safetyFromLatest(sf, latest[2].data as Extract<LayerLatest, { layer: "safety" }>) : null;
     return decoded[2] ? safetyAt(sf, decoded[2], t) : null;
   }, [sf, mode.live, latest[2].data, decoded[2], buckets[2], minute]);
 
