@@ -7,6 +7,7 @@ import next from "next";
 import { loadConfig } from "./lib/config";
 import { assertPortFree } from "./lib/net/port";
 import { startRuntime } from "./lib/runtime/start";
+import { tagPeer } from "./lib/http/client-address";
 
 const dev = process.argv.includes("--dev");
 
@@ -18,7 +19,11 @@ async function main() {
   const app = next({ dev, hostname: config.HOST, port: config.PORT, dir: process.cwd() });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  // Route handlers cannot see the socket: stamp its peer address (lib/http/client-address.ts).
+  const server = http.createServer((req, res) => {
+    tagPeer(req);
+    void handle(req, res);
+  });
   // Node closes idle keep-alive sockets after 5 s; a client (a browser, a reverse proxy,
   // Playwright's request context) that reuses one just as it closes gets ECONNRESET. Idle
   // sockets live 65 s here, longer than common proxies' own idle timeouts (60 s), so the

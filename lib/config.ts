@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseTrustedProxies } from "./http/client-address";
 
 /** Runtime configuration, read once from the environment and validated with zod. */
 const EnvSchema = z.object({
@@ -56,6 +57,19 @@ const EnvSchema = z.object({
   SIGNIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Sign-in attempts allowed per address and minute. */
   SIGNIN_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Proxies whose X-Forwarded-For is believed: comma-separated addresses and CIDR ranges (default none). */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      try {
+        parseTrustedProxies(v);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
+    }),
+  /** Every role needs a second factor (TOTP, or trusted OIDC MFA), not only dept_admin and sysadmin. */
+  REQUIRE_TOTP_ALL: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
   /** OIDC single sign-on (off unless OIDC_DISCOVERY_URL and OIDC_CLIENT_ID are set). */
   OIDC_DISCOVERY_URL: z.url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { betterAuth } from "better-auth";
+import { APIError } from "better-auth/api";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { genericOAuth, twoFactor } from "better-auth/plugins";
 import type { PrismaClient } from "../db/generated/prisma/client";
@@ -8,11 +9,13 @@ import { loadConfig, type Config } from "../config";
 import { loadOrCreateSecret } from "../runtime/secrets";
 import { DEPARTMENTS } from "../city";
 import { ROLES } from "../access/roles";
+import { ACCOUNT_DISABLED, authGuards, userDisabled, type GuardConfig } from "./auth-guards";
 
 // No request may leave the machine: Better Auth's telemetry stays off whatever the environment says.
 process.env.BETTER_AUTH_TELEMETRY = "0";
 
-export type AuthConfig = Pick<
+export type AuthConfig = GuardConfig &
+  Pick<
   Config,
   | "HOST"
   | "PORT"
@@ -95,6 +98,7 @@ export function amrOfPath(path: string | undefined): SessionAmr {
 export function createAuth(opts: { prisma: PrismaClient; secret: string; config: AuthConfig }) {
   const { config } = opts;
   const baseURL = authBaseUrl(config);
+  const guards = authGuards(config, opts.prisma);
   const plugins = [
     twoFactor({ issuer: "City Brain", totpOptions: { digits: 6, period: 30 } }),
     ...(oidcEnabled(config)
@@ -162,13 +166,19 @@ export function createAuth(opts: { prisma: PrismaClient; secret: string; config:
       },
       session: {
         create: {
-          before: async (session, ctx) => ({ data: { ...session, amr: amrOfPath(ctx?.path) } }),
+          // A disabled account gets no session, however it authenticated (password, TOTP, OIDC).
+          before: async (session, ctx) => {
+            if (await userDisabled(opts.prisma, String(session.userId))) throw new APIError("FORBIDDEN", ACCOUNT_DISABLED);
+            return { data: { ...session, amr: amrOfPath(ctx?.path) } };
+          },
         },
       },
     },
-    // Sign-in attempts are limited by lib/auth/sign-in-limiter.ts per account and address;
-    // Better Auth's own limiter keys on an IP it cannot see behind this server.
+    // Sign-in attempts are limited by the guards' SignInLimiter per account and address (Better
+    // Auth's own limiter counts requests per IP and path only, and cannot slow one account's
+    // guesser without locking the account); disabled accounts are refused there too.
     rateLimit: { enabled: false },
+    hooks: { before: guards.before, after: guards.after },
     advanced: {
       cookiePrefix: "citybrain",
       useSecureCookies: baseURL.startsWith("https://"),
