@@ -714,7 +714,7 @@ export const datasetReadingsRoute = defineRoute({
   path: "/api/datasets/{id}/readings",
   tag: "data",
   summary: "A dataset's readings at the scope the viewer may see: raw, anonymized or aggregated (with `access` saying why)",
-  description: "The one access check decides the basis (ownership, a grant, public); the grant's scope, fields, data window and area are applied in the query. Every answer is recorded as an access event.",
+  description: "The one access check decides the basis (ownership, a grant, public); the scoped read applies the grant's scope, fields, data window and area in the query. Anonymized answers coarsen location (0.01°) and time (5 min) before filtering, aggregated ones give 15-minute buckets over at least k distinct devices (ACCESS_MIN_GROUP_DEVICES, default 5); the request's bbox and window are widened to that grid. Every answer is recorded as an access event.",
   params: DatasetIdParams,
   query: DatasetReadingsQuery,
   responses: {
@@ -725,8 +725,29 @@ export const datasetReadingsRoute = defineRoute({
         access: AccessInfoSchema,
         scope: ScopeEnum,
         bucketSeconds: z.number().int().optional(),
+        grid: z
+          .object({
+            locationDeg: z.number(),
+            timeSeconds: z.number().int(),
+            from: z.string(),
+            until: z.string(),
+            bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
+            minGroupDevices: z.number().int().optional(),
+          })
+          .optional()
+          .describe("anonymized and aggregated answers: the grid their locations and times are coarsened to, and the request's window and bbox widened to it"),
         readings: z.array(z.looseObject({ observedAt: z.string(), location: Position, values: z.record(z.string(), z.unknown()) })).optional(),
-        aggregates: z.array(z.object({ bucket: z.string(), count: z.number().int(), stats: z.record(z.string(), z.object({ avg: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable() })) })).optional(),
+        aggregates: z
+          .array(
+            z.object({
+              bucket: z.string(),
+              suppressed: z.boolean().describe("true when the bucket covers fewer than k distinct devices: no figures are given"),
+              count: z.number().int().nullable(),
+              devices: z.number().int().nullable(),
+              stats: z.record(z.string(), z.object({ avg: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable() })).nullable(),
+            }),
+          )
+          .optional(),
       }),
     },
     403: { description: "No access: the message says why (never granted, revoked, expired, sign in)" },

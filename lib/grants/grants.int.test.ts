@@ -78,9 +78,18 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     const read = await readDataset({ viewer: trafficOfficial, datasetId: "energy.load" });
     expect(read.scope).toBe("aggregated");
     if (read.scope !== "aggregated") throw new Error("unreachable");
-    expect(read.aggregates.reduce((s, a) => s + a.count, 0)).toBe(6);
-    expect(Object.keys(read.aggregates[0].stats)).toEqual(["loadMw"]); // utilisation was not granted
-    expect(JSON.stringify(read)).not.toMatch(/fdr-/); // no device ids in aggregates
+    // Two feeders are fewer than k = 5 devices: every bucket is suppressed, with no figures.
+    expect(read.aggregates.length).toBeGreaterThan(0);
+    expect(read.aggregates.every((a) => a.suppressed && a.count === null && a.stats === null)).toBe(true);
+    expect(read.grid).toMatchObject({ minGroupDevices: 5, timeSeconds: 900 });
+    // With k = 2 the same buckets carry their figures.
+    process.env.ACCESS_MIN_GROUP_DEVICES = "2";
+    const k2 = await readDataset({ viewer: trafficOfficial, datasetId: "energy.load" }).finally(() => delete process.env.ACCESS_MIN_GROUP_DEVICES);
+    if (k2.scope !== "aggregated") throw new Error("unreachable");
+    expect(k2.aggregates.reduce((s, a) => s + (a.count ?? 0), 0)).toBe(6);
+    expect(k2.aggregates.every((a) => !a.suppressed && a.devices! >= 2)).toBe(true);
+    expect(Object.keys(k2.aggregates[0].stats!)).toEqual(["loadMw"]); // utilisation was not granted
+    expect(JSON.stringify([read, k2])).not.toMatch(/fdr-/); // no device ids in aggregates
     expect(read.access).toMatchObject({ basis: "grant", scope: "aggregated", grantId: grant.id });
     // The owner still reads raw.
     const own = await readDataset({ viewer: energyAdmin, datasetId: "energy.load" });
