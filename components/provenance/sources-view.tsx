@@ -2,7 +2,19 @@
 import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 
-type Sources = { total: number; sources: { leafIndex: number; device: string; observedAt: string; value: number | string | null }[] };
+type Sources = {
+  total: number;
+  /** The time range searched: the request's, cut to the grant's data window (null when they do not meet). */
+  window: { from: string; to: string } | null;
+  sources: { leafIndex: number; device: string; observedAt: string; value: number | string | null }[];
+};
+
+/** A refused or failed request: the status and the server's reason. */
+class SourcesError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
 
 /** The readings behind a derived value, each linking to its provenance. */
 export function SourcesView({ query }: { query: string }) {
@@ -12,18 +24,29 @@ export function SourcesView({ query }: { query: string }) {
     queryFn: async () => {
       const res = await fetch(`/api/provenance/sources?${query}`);
       const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+      if (!res.ok) throw new SourcesError(res.status, body?.error?.message ?? `HTTP ${res.status}`);
       return body as Sources;
     },
+    retry: false,
   });
   const field = new URLSearchParams(query).get("field");
   return (
     <div className="doc-page" data-testid="sources">
       <h1>{t("sources.title")}</h1>
       <p className="muted">{t("sources.intro")}</p>
-      {q.error && <p className="error-box">{(q.error as Error).message}</p>}
+      {q.error && (
+        <div className="error-box" data-testid="sources-error" data-status={q.error instanceof SourcesError ? q.error.status : undefined}>
+          {q.error instanceof SourcesError && q.error.status === 403 && <strong>{t("sources.refused")}</strong>}
+          <p>{q.error.message}</p>
+        </div>
+      )}
       {q.data && (
         <>
+          {q.data.window && (
+            <p className="muted">
+              {t("sources.searched")}: {new Date(q.data.window.from).toLocaleString(locale, { hour12: false })} – {new Date(q.data.window.to).toLocaleString(locale, { hour12: false })}
+            </p>
+          )}
           <p>
             {q.data.total.toLocaleString(locale)} {t("sources.total")}
             {q.data.total > q.data.sources.length ? ` · ${t("sources.showing")} ${q.data.sources.length}` : ""}
