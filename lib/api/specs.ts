@@ -498,15 +498,48 @@ export const DownloadQuery = z.object({
   as: z.enum(["datum", "receipt", "prov"]).default("datum").describe("datum (JSON, verifiable offline), receipt (.tlog-proof) or prov (W3C PROV-JSON)"),
 });
 
+const TrailScope = z.enum(["raw", "anonymized", "aggregated"]);
+const TrailReader = z.object({ user: z.string(), department: z.string(), basis: z.string(), at: z.string(), coversReading: z.boolean() });
+export const ProvenanceTrailSchema = z.object({
+  leafIndex: z.number().int(),
+  dataset: z.object({ id: z.string(), owner: z.string() }),
+  access: z.looseObject({ basis: z.enum(["public", "ownership", "grant"]), scope: TrailScope, reason: z.string().optional() }).describe("The viewer's basis (as data endpoints return it)"),
+  disclosure: z
+    .object({
+      level: z.enum(["full", "fields", "ledger"]).describe("full: the reading as signed; fields: raw with some payload fields withheld; ledger: anonymized or aggregated scope, ledger facts only"),
+      scope: TrailScope,
+      withheldFields: z.array(z.string()).describe("Payload fields withheld (level fields)"),
+      withheld: z.array(z.enum(["payload", "device", "location", "exactTime", "signature", "entry"])).describe("Parts of the reading withheld (level ledger)"),
+      reason: z.string().nullable(),
+      refused: z.object({ datum: z.string().optional(), prov: z.string().optional() }).describe("Downloads refused under this basis, with the reason their 403 gives"),
+    })
+    .describe("What the trail discloses under the viewer's grant, and why"),
+  readingId: z.number().int().nullable(),
+  device: z.looseObject({ id: z.string(), department: z.string(), kind: z.string() }).nullable().describe("null under anonymized and aggregated scope"),
+  timeline: z.object({
+    observedAt: z.string().nullable(),
+    observedWithin: z.object({ from: z.string(), until: z.string() }).nullable().describe("The scope's time bucket, instead of exact times, under anonymized and aggregated scope"),
+    receivedAt: z.string().nullable(),
+    integratedAt: z.string().nullable(),
+    quorumAt: z.string().nullable(),
+    firstCheckpointSize: z.number().int().nullable(),
+  }),
+  checkpoint: z.object({ size: z.number().int(), note: z.string() }).nullable(),
+  readers: z.object({ count: z.number().int(), names: z.array(TrailReader).nullable().describe("Only for the owning department's admins and for auditors") }),
+  ledgerProof: z.object({ leafIndex: z.number().int(), leafHash: z.string(), receipt: z.string() }).nullable().describe("Leaf hash and .tlog-proof receipt, under every scope, once a quorum-cosigned checkpoint holds the reading"),
+  datum: z.looseObject({ format: z.string() }).nullable().describe("The downloadable datum (level full)"),
+  partialDatum: z.looseObject({ format: z.string() }).nullable().describe("Level fields: the datum's shape with the granted fields only (not verifiable: the signature covers every field)"),
+});
+
 export const provenanceRoute = defineRoute({
   method: "get",
   path: "/api/provenance/reading/{leaf}",
   tag: "provenance",
-  summary: "A reading's provenance trail: device and key registration, gateway, ledger entry, receipts, timeline",
+  summary: "A reading's provenance trail as the viewer's grant allows: whole (raw), granted fields only, or ledger facts only (anonymized, aggregated)",
   params: LeafParam,
   responses: {
-    200: { description: "The trail, with the downloadable datum once a quorum-cosigned checkpoint holds the reading", schema: z.looseObject({ leafIndex: z.number().int() }) },
-    403: { description: "The viewer may not read the reading's dataset" },
+    200: { description: "The trail, with the ledger proof (and under raw scope the datum) once a quorum-cosigned checkpoint holds the reading", schema: ProvenanceTrailSchema },
+    403: { description: "The viewer may not read the reading's dataset, or the reading lies outside the grant's data window or area (the message names which)" },
     404: { description: "No such leaf" },
   },
 });
@@ -520,6 +553,7 @@ export const provenanceDownloadRoute = defineRoute({
   query: DownloadQuery,
   responses: {
     200: { description: "The file (Content-Disposition: attachment)", contentType: "application/octet-stream", schema: z.string() },
+    403: { description: "Not allowed under the viewer's grant, with the reason: the datum needs raw scope with every field, PROV-JSON raw scope; the receipt is allowed under every scope" },
     409: { description: "No quorum-cosigned checkpoint holds the reading yet; retry in a few seconds" },
   },
 });
@@ -599,13 +633,15 @@ export const sourcesRoute = defineRoute({
   query: SourcesQuery as unknown as z.ZodObject,
   responses: {
     200: {
-      description: "Source readings, newest first, and how many there are in all",
+      description: "Source readings, newest first, and how many there are in all, inside the grant's data window and area",
       schema: z.object({
+        access: z.looseObject({ basis: z.enum(["public", "ownership", "grant"]), scope: z.literal("raw") }),
+        window: z.object({ from: z.string(), to: z.string() }).nullable().describe("The time range searched: the request's, cut to the grant's data window; null when they do not meet"),
         total: z.number().int(),
         sources: z.array(z.object({ leafIndex: z.number().int(), device: z.string(), observedAt: z.string(), value: z.union([z.number(), z.string(), z.null()]) })),
       }),
     },
-    403: { description: "The viewer may not read the dataset" },
+    403: { description: "The viewer may not read the dataset, holds only anonymized or aggregated access (sources are individual readings), or asked for a field the grant does not cover" },
   },
 });
 

@@ -26,6 +26,7 @@ import { setLogInfo } from "../log/log-info";
 import { requestGrant } from "../grants/request-grant";
 import { approveGrant } from "../grants/decide-grant";
 import { handle } from "../http/respond";
+import { ProvenanceTrailSchema } from "../api/specs";
 import * as trailRoute from "@/app/api/provenance/reading/[leaf]/route";
 import * as downloadRoute from "@/app/api/provenance/reading/[leaf]/download/route";
 import * as sourcesRoute from "@/app/api/provenance/sources/route";
@@ -146,7 +147,12 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("provenan
     await fx?.close();
   });
 
-  const trail = async (viewer: Viewer, leaf: number) => respond(() => getReadingTrail({ viewer, leafIndex: leaf }));
+  /** The trail as the route sends it; a 200 must match the typed API (lib/api/specs.ts). */
+  const trail = async (viewer: Viewer, leaf: number) => {
+    const res = await respond(() => getReadingTrail({ viewer, leafIndex: leaf }));
+    if (res.status === 200) ProvenanceTrailSchema.parse(res.body);
+    return res;
+  };
   const download = (viewer: Viewer, leaf: number, as: "datum" | "receipt" | "prov") =>
     handle(async () => {
       const f = await downloadProvenance({ viewer, leafIndex: leaf, as });
