@@ -6,6 +6,9 @@
 //   full:  check plus the access event written before answering (what the console runs)
 // on PGlite and, when reachable, PostgreSQL. The city is the default one with a window of
 // traffic readings and a grant (aggregated grid load to the transport bureau).
+// Beside each p50/p95 it prints the CPU per request read from the kernel (console process and,
+// on PostgreSQL, its backends), and at its start the machine's reference rate (one thread's
+// SHA-256), since this machine's speed drifts by the hour.
 // Options: --requests N (default 300), --only pglite|postgresql
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -26,10 +29,13 @@ import type { Viewer } from "../lib/access/viewer";
 import { checkRead, type ReadBasis } from "../lib/access/check-read";
 import { benchDb } from "./bench/bench-db";
 import { fmt, percentile } from "./bench/stats";
+import { procCpuMs, sha256Rate } from "./bench/machine";
 import * as authRoute from "../app/api/auth/[...all]/route";
 import * as latestRoute from "../app/api/traffic/latest/route";
 import * as sensorsRoute from "../app/api/traffic/sensors/route";
 import * as readingsRoute from "../app/api/datasets/[id]/readings/route";
+import * as layerLatestRoute from "../app/api/map/layers/[layer]/latest/route";
+import * as kpisRoute from "../app/api/map/kpis/route";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 const arg = (name: string, def: string) => {
@@ -103,7 +109,13 @@ async function run(kind: "pglite" | "postgresql") {
       { name: "GET /api/traffic/latest", h: latestRoute.GET, path: "/api/traffic/latest" },
       { name: "GET /api/traffic/sensors", h: sensorsRoute.GET, path: "/api/traffic/sensors" },
       { name: "GET /api/datasets/energy.load/readings (grant, aggregated)", h: readingsRoute.GET, path: "/api/datasets/energy.load/readings", params: { id: "energy.load" } },
+      { name: "GET /api/map/layers/traffic/latest", h: layerLatestRoute.GET, path: "/api/map/layers/traffic/latest", params: { layer: "traffic" } },
+      { name: "GET /api/map/layers/energy/latest (grant, aggregated)", h: layerLatestRoute.GET, path: "/api/map/layers/energy/latest", params: { layer: "energy" } },
+      { name: "GET /api/map/kpis", h: kpisRoute.GET, path: "/api/map/kpis" },
     ];
+    const backends = async () => (db.sql.mode === "server" ? (await db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r) => Number(r.pid)) : []);
+    const pgPids = await backends();
+    const pgCpu = () => pgPids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
     console.log(`\n${kind}: ${sensors.length} devices × 30 readings in the window, ${N} requests per mode (after 30 warm-up)`);
     console.log(`${"endpoint".padEnd(58)} ${"mode".padEnd(6)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)}`);
     const MODES = ["off", "check", "full"] as const;
@@ -121,8 +133,22 @@ async function run(kind: "pglite" | "postgresql") {
       };
       for (let i = 0; i < 30; i++) for (const m of MODES) await once(m);
       const times: Record<string, number[]> = { off: [], check: [], full: [] };
-      for (let i = 0; i < N; i++) for (const m of MODES) times[m].push(await once(m));
-      for (const m of MODES) console.log(`${e.name.padEnd(58)} ${m.padEnd(6)} ${fmt(percentile(times[m], 50), 2).padStart(8)} ${fmt(percentile(times[m], 95), 2).padStart(8)}`);
+      // CPU per request of the console process (PGlite runs in it) and of the PostgreSQL backends, per mode.
+      const cpu: Record<string, { own: number; pg: number }> = { off: { own: 0, pg: 0 }, check: { own: 0, pg: 0 }, full: { own: 0, pg: 0 } };
+      for (let i = 0; i < N; i++) {
+        for (const m of MODES) {
+          const u0 = process.cpuUsage();
+          const p0 = pgCpu();
+          times[m].push(await once(m));
+          const u = process.cpuUsage(u0);
+          cpu[m].own += (u.user + u.system) / 1000;
+          cpu[m].pg += pgCpu() - p0;
+        }
+      }
+      for (const m of MODES) {
+        const c = `CPU/request ${fmt(cpu[m].own / N, 2)} ms${db.sql.mode === "server" ? ` + PostgreSQL ${fmt(cpu[m].pg / N, 2)} ms` : ""}`;
+        console.log(`${e.name.padEnd(58)} ${m.padEnd(6)} ${fmt(percentile(times[m], 50), 2).padStart(8)} ${fmt(percentile(times[m], 95), 2).padStart(8)}   ${c}`);
+      }
       const d = (m: string, p: number) => fmt(percentile(times[m], p) - percentile(times.off, p), 2);
       console.log(`${"".padEnd(58)} cost of the check: p50 +${d("check", 50)} ms, p95 +${d("check", 95)} ms; check + logging: p50 +${d("full", 50)} ms, p95 +${d("full", 95)} ms`);
       await ledgerAccessEvents(db.sql, 100_000);
@@ -138,6 +164,7 @@ async function run(kind: "pglite" | "postgresql") {
 
 async function main() {
   console.log(`bench:access on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), node ${process.version}`);
+  console.log(`machine now, one thread: SHA-256 of 64 B ${fmt(sha256Rate(), 0)}/s (reference rate), load ${os.loadavg()[0].toFixed(2)}`);
   for (const kind of ["pglite", "postgresql"] as const) {
     if (ONLY && ONLY !== kind) continue;
     await run(kind);

@@ -37,6 +37,7 @@ import { inProcessWitness } from "../lib/log/witnesses";
 import { benchDb } from "./bench/bench-db";
 import type { Viewer } from "../lib/access/viewer";
 import { getLayerLatest } from "../lib/map/get-layer-latest";
+import { procCpuMs } from "./bench/machine";
 import { fmt, percentile } from "./bench/stats";
 import { insertReadings, prepareReadingRows, type AcceptedReading } from "../lib/ingest/store-readings";
 import { appendEntries } from "../lib/log/append-entries";
@@ -55,16 +56,6 @@ const PARTS = new Set((process.env.BENCH_PARTS ?? "mqtt,ndjson,gateway,latency,m
  * backends serving the bench database. Unlike readings/s, CPU per reading does not depend on
  * what else the machine runs, so it says what the path costs.
  */
-const CLK_TCK = 100;
-function procCpuMs(pid: number): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
-  } catch {
-    return 0;
-  }
-}
 async function cpuMeter(db: Db, commits: () => number = () => 0) {
   const backends = async (): Promise<number[]> =>
     db.sql.mode === "server" ? (await db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r) => Number(r.pid)) : [];
