@@ -19,6 +19,10 @@ const EnvSchema = z.object({
   INGEST_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(16 * 1024),
   INGEST_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   INGEST_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Whole-refused HTTP intake requests allowed per client address and minute before 429 (0: no limit). */
+  INGEST_REFUSED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  /** Dead letters kept per minute; past it refusals are answered but dropped and counted (0: no cap). */
+  DEAD_LETTER_MAX_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   LEDGER_ORIGIN: z.string().min(1).default("yantai.city-brain.example/ledger"),
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   WITNESS_QUORUM: z.coerce.number().int().min(1).max(100).optional(),
@@ -68,8 +72,6 @@ const EnvSchema = z.object({
         ctx.addIssue({ code: "custom", message: (e as Error).message });
       }
     }),
-  /** Every role needs a second factor (TOTP, or trusted OIDC MFA), not only dept_admin and sysadmin. */
-  REQUIRE_TOTP_ALL: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
   /** OIDC single sign-on (off unless OIDC_DISCOVERY_URL and OIDC_CLIENT_ID are set). */
   OIDC_DISCOVERY_URL: z.url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),

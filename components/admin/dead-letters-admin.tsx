@@ -9,7 +9,7 @@ import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
 
 type Filters = { reason: string; department: string; before: number | null };
-type Page = { total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[] };
+type Page = { total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[]; dropped?: { count: number; lastAt: string | null; maxPerMinute: number } };
 
 export const deadLettersQuery = (f: Filters) =>
   queryOptions({
@@ -44,6 +44,13 @@ export function DeadLettersAdmin() {
         {q.data && (
           <span className={styles.muted}>
             {q.data.total} {t("admin.dead.total")}
+          </span>
+        )}
+        {q.data?.dropped && q.data.dropped.count > 0 && (
+          <span className={styles.muted} data-testid="dead-letters-dropped">
+            {t("admin.dead.dropped")
+              .replace("{count}", String(q.data.dropped.count))
+              .replace("{max}", String(q.data.dropped.maxPerMinute))}
           </span>
         )}
       </div>

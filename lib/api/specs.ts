@@ -248,7 +248,7 @@ export const ledgerTilesRoute = defineRoute({
 // ---- Signed device ingest, device registry and dead letters (issue 4) ----
 
 const RefusalReason = z
-  .enum(["malformed_json", "oversize", "schema", "unknown_field", "out_of_range", "future_timestamp", "unknown_device", "revoked_key", "bad_signature", "replay", "bad_gateway_signature", "internal"])
+  .enum(["malformed_json", "oversize", "schema", "unknown_field", "out_of_range", "future_timestamp", "before_2000", "before_registration", "unknown_device", "revoked_key", "bad_signature", "replay", "bad_gateway_signature", "internal", "refused_lines"])
   .describe("Why the message was refused");
 
 export const ReadingOutcomeSchema = z
@@ -449,6 +449,9 @@ export const deadLettersRoute = defineRoute({
       schema: z.object({
         total: z.number().int(),
         counts: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+        dropped: z
+          .object({ count: z.number().int(), lastAt: z.string().nullable(), maxPerMinute: z.number().int() })
+          .describe("refusals not kept since the console started: the cap on dead letters per minute was reached"),
         items: z.array(
           z.object({
             id: z.number().int(),

@@ -3,6 +3,7 @@ import { encodeEntry } from "../ledger/entries";
 import type { NewEntry } from "../log/append-entries";
 import { AppError } from "../errors";
 import { fromBase64 } from "../ledger/encoding";
+import { sodiumNative } from "../ingest/verifier";
 
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
@@ -42,6 +43,33 @@ export function requireEd25519PublicKey(device: string, key: Uint8Array): void {
   } catch {
     throw new AppError("validation", `public key of ${device} is not a valid Ed25519 point`);
   }
+  if (isSmallOrderPoint(key)) {
+    throw new AppError("validation", `public key of ${device} is a small-order point (such as the identity): anyone could forge its signatures`);
+  }
+}
+
+/**
+ * The encodings of Ed25519's eight small-order points (the identity, the point of order 2, two
+ * of order 4 and four of order 8; with and without the sign bit where it changes the bytes).
+ * A signature "by" such a key can be made without any secret.
+ */
+const SMALL_ORDER = [
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0000000000000000000000000000000000000000000000000000000000000080",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+];
+
+/** Is this public key a small-order point? libsodium decides when it loads (it also refuses non-canonical forms); else the list above. */
+export function isSmallOrderPoint(key: Uint8Array): boolean {
+  const s = sodiumNative() as { crypto_core_ed25519_is_valid_point?: (p: Buffer) => boolean } | null;
+  const hex = Buffer.from(key).toString("hex");
+  if (SMALL_ORDER.includes(hex)) return true;
+  return s?.crypto_core_ed25519_is_valid_point ? !s.crypto_core_ed25519_is_valid_point(Buffer.from(key)) : false;
 }
 
 /** Decodes a public key given as base64 (400 naming the device otherwise). */

@@ -31,7 +31,9 @@ export function errorResponse(e: unknown): Response {
   }
   if (e instanceof AppError) {
     const body: ErrorBody = { error: { code: e.code, message: e.userMessage } };
-    return Response.json(body, { status: STATUS[e.code] });
+    const retryAfter = (e.details as { retryAfter?: unknown } | undefined)?.retryAfter;
+    const headers: Record<string, string> = e.code === "rate_limited" && typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : {};
+    return Response.json(body, { status: STATUS[e.code], headers });
   }
   console.error("unexpected error", e);
   const body: ErrorBody = { error: { code: "internal", message: "internal error" } };

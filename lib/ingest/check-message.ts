@@ -49,6 +49,22 @@ export function deviceRefusal(id: string, dev: DeviceInfo | null): Refusal | nul
   return null;
 }
 
+/** Readings cannot be observed before 2000-01-01 (no device of the city's predates it). */
+export const EARLIEST_OBSERVATION_MS = Date.parse("2000-01-01T00:00:00.000Z");
+
+/**
+ * A reading dated before 2000 (before_2000) or before its device was registered, allowing the
+ * same clock skew as for future timestamps (before_registration), or null.
+ */
+export function earlyRefusal(observedAt: string, dev: Pick<DeviceInfo, "registeredAt" | "id">): Refusal | null {
+  const t = Date.parse(observedAt);
+  if (t < EARLIEST_OBSERVATION_MS) return refuse("before_2000", `observedAt ${observedAt} is before 2000-01-01`, "observedAt");
+  if (dev.registeredAt !== undefined && t < dev.registeredAt - MAX_CLOCK_SKEW_MS) {
+    return refuse("before_registration", `observedAt ${observedAt} is before device ${dev.id} was registered (${new Date(dev.registeredAt).toISOString()})`, "observedAt");
+  }
+  return null;
+}
+
 /** The checks shared by single readings and gateway-batched ones, once the device is known. */
 function contentRefusal(p: ParsedReading, dev: DeviceInfo, ctx: CheckContext, departmentOf: string): Refusal | null {
   const e = p.envelope;
@@ -58,6 +74,8 @@ function contentRefusal(p: ParsedReading, dev: DeviceInfo, ctx: CheckContext, de
     return { ...refuse("schema", `topic is for dataset ${ctx.topicDataset} but the reading is for ${e.dataset}`, "topic"), ...who };
   }
   if (dev.departmentId !== departmentOf) return { ...refuse("schema", `device ${e.device} belongs to department ${dev.departmentId}, not ${departmentOf}`, "topic"), ...who };
+  const early = earlyRefusal(e.observedAt, dev);
+  if (early) return { ...early, ...who };
   const bad = checkValues(e.dataset, e.values);
   return bad ? { ...bad, ...who } : null;
 }

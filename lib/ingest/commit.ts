@@ -2,6 +2,7 @@ import type { Sql, SqlTx } from "../db/sql";
 import { appendEntries } from "../log/append-entries";
 import { insertReadings, readingEntries, type AcceptedReading } from "./store-readings";
 import type { Refusal, RefusalReason } from "./refusal";
+import { deadLetterCap } from "./dead-letter-cap";
 
 /** Where a message came from, for its dead letter: transport plus topic or route and remote. */
 export type Source = { transport: "http" | "mqtt"; detail: string };
@@ -33,7 +34,8 @@ export type Candidate = DeadLetterBase &
 
 export type Outcome =
   | { status: "accepted"; leafIndex: number; duplicate: boolean; device: string; seq: number }
-  | { status: "refused"; reason: RefusalReason; message: string; path?: string; deadLetterId: number; device?: string; seq?: number };
+  /** deadLetterId is null when the dead letter was not kept (the cap on dead letters per minute, see dead-letter-cap.ts). */
+  | { status: "refused"; reason: RefusalReason; message: string; path?: string; deadLetterId: number | null; device?: string; seq?: number };
 
 type DeviceRow = { id: string; public_key: Uint8Array | null; status: string; last_seq: number };
 
@@ -161,8 +163,12 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
   for (const d of dupOfBatch) outcomes[d.i] = { status: "accepted", leafIndex: first + d.acceptedIndex, duplicate: true, device: d.device, seq: d.seq };
 
   if (dead.length) {
-    const idRows = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('dead_letter', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [dead.length]);
-    await insertDeadLetters(tx, dead.map((d, j) => ({ id: Number(idRows[j].id), ...d.base, refusal: d.refusal })));
+    // Past the cap on dead letters per minute the refusals are answered but not kept (counted).
+    const keep = deadLetterCap().take(dead.length);
+    const idRows = keep
+      ? await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('dead_letter', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [keep])
+      : [];
+    await insertDeadLetters(tx, dead.slice(0, keep).map((d, j) => ({ id: Number(idRows[j].id), ...d.base, refusal: d.refusal })));
     dead.forEach((d, j) => {
       const c = cands[d.i];
       const seq = c.kind === "reading" ? c.reading.seq : undefined;
@@ -171,7 +177,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
         reason: d.refusal.reason,
         message: d.refusal.message,
         ...(d.refusal.path ? { path: d.refusal.path } : {}),
-        deadLetterId: Number(idRows[j].id),
+        deadLetterId: j < keep ? Number(idRows[j].id) : null,
         ...(d.refusal.device ?? d.base.deviceId ? { device: (d.refusal.device ?? d.base.deviceId)! } : {}),
         ...(seq !== undefined ? { seq } : {}),
       };

@@ -9,9 +9,11 @@ export type DeviceInfo = {
   /** Current Ed25519 public key; null when the device has none registered. */
   publicKey: Uint8Array | null;
   status: "active" | "revoked" | string;
+  /** When the device was registered (ms since the epoch): it cannot have observed anything before. */
+  registeredAt?: number;
 };
 
-type Row = { id: string; department_id: string; dataset_id: string; kind: string; public_key: Uint8Array | null; status: string; updated_at: Date | string };
+type Row = { id: string; department_id: string; dataset_id: string; kind: string; public_key: Uint8Array | null; status: string; created_at: Date | string; updated_at: Date | string };
 
 const NEGATIVE_TTL_MS = 2000;
 const REFRESH_MS = 2000;
@@ -25,6 +27,7 @@ const toInfo = (r: Row): DeviceInfo => ({
   kind: r.kind,
   publicKey: r.public_key ? new Uint8Array(r.public_key) : null,
   status: r.status,
+  registeredAt: new Date(r.created_at).getTime(),
 });
 
 const sameInfo = (a: DeviceInfo, b: DeviceInfo) =>
@@ -32,6 +35,7 @@ const sameInfo = (a: DeviceInfo, b: DeviceInfo) =>
   a.datasetId === b.datasetId &&
   a.kind === b.kind &&
   a.status === b.status &&
+  a.registeredAt === b.registeredAt &&
   (a.publicKey === null ? b.publicKey === null : b.publicKey !== null && Buffer.compare(a.publicKey, b.publicKey) === 0);
 
 /**
@@ -115,7 +119,7 @@ export class DeviceCache {
   async reload(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const rows = await this.sql.query<Row>(
-      `SELECT id, department_id, dataset_id, kind, public_key, status, updated_at FROM device WHERE id = ANY($1::text[])`,
+      `SELECT id, department_id, dataset_id, kind, public_key, status, created_at, updated_at FROM device WHERE id = ANY($1::text[])`,
       [ids],
     );
     const found = new Set(rows.map((r) => r.id));
@@ -131,7 +135,7 @@ export class DeviceCache {
   private async refresh(all: boolean): Promise<void> {
     const since = all ? new Date(0) : new Date(Math.max(0, this.newest - REFRESH_OVERLAP_MS));
     const rows = await this.sql.query<Row>(
-      `SELECT id, department_id, dataset_id, kind, public_key, status, updated_at FROM device WHERE updated_at >= $1`,
+      `SELECT id, department_id, dataset_id, kind, public_key, status, created_at, updated_at FROM device WHERE updated_at >= $1`,
       [since.toISOString()],
     );
     const set: DeviceInfo[] = [];

@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import { getIntake } from "./intake-instance";
+import { intakeLimiter } from "./intake-limiter";
 import type { Outcome, Source } from "./commit";
 
 export type HttpReply = { status: number; body: unknown };
@@ -38,7 +39,22 @@ export async function readBodyLimited(req: Request, limit: number): Promise<{ by
   return { bytes, size: over && Number.isFinite(declared) ? declared : got, over };
 }
 
-const remoteOf = (req: Request) => (req.headers.get("x-forwarded-for") ?? req.headers.get("x-real-ip") ?? "unknown").split(",")[0].trim().slice(0, 64);
+const remoteOf = (req: Request) => intakeLimiter().addressOf(req).slice(0, 64);
+
+/** 429 for an address that sent too many requests refused whole lately (IntakeLimiter). */
+function throttled(req: Request): void {
+  const { limiter, addressOf } = intakeLimiter();
+  const wait = limiter.check(addressOf(req));
+  if (wait > 0) throw new AppError("rate_limited", `too many refused requests from this address; retry in ${wait} s`, `too many refused requests from this address; retry in ${wait} s`, { retryAfter: wait });
+}
+
+/** Counts a request nothing of which was accepted against its address. */
+function countIfRefused(req: Request, outs: Outcome[]): void {
+  if (outs.length && outs.every((o) => o.status === "refused")) {
+    const { limiter, addressOf } = intakeLimiter();
+    limiter.refusedRequest(addressOf(req));
+  }
+}
 
 const statusOf = (o: Outcome) => (o.status === "accepted" ? 200 : o.reason === "oversize" ? 413 : o.reason === "malformed_json" ? 400 : o.reason === "internal" ? 500 : 422);
 
@@ -55,11 +71,13 @@ const summary = (outs: Outcome[]) => ({
  */
 export async function ingestHttpReading(opts: { req: Request }): Promise<HttpReply> {
   const intake = await getIntake();
+  throttled(opts.req);
   const source: Source = { transport: "http", detail: `POST /api/ingest/readings from ${remoteOf(opts.req)}` };
   const body = await readBodyLimited(opts.req, intake.maxMessageBytes);
   const out = body.over
     ? await intake.refuseOversize(body.bytes, body.size, intake.maxMessageBytes, { source })
     : await intake.submitReading(body.bytes, { source });
+  countIfRefused(opts.req, [out]);
   return { status: statusOf(out), body: out };
 }
 
@@ -75,17 +93,23 @@ export async function ingestHttpBatch(opts: { req: Request }): Promise<HttpReply
   if (!ndjson && type !== "application/json") {
     throw new AppError("validation", `content type must be application/x-ndjson (readings) or application/json (a gateway batch), got ${type || "none"}`);
   }
+  throttled(opts.req);
   const source: Source = { transport: "http", detail: `POST /api/ingest/batch (${ndjson ? "ndjson" : "gateway"}) from ${remoteOf(opts.req)}` };
   const body = await readBodyLimited(opts.req, intake.maxBatchBytes);
   if (body.over) {
     const out = await intake.refuseOversize(body.bytes.subarray(0, Math.min(body.bytes.length, 64 * 1024)), body.size, intake.maxBatchBytes, { source });
+    countIfRefused(opts.req, [out]);
     return { status: 413, body: out };
   }
   if (ndjson) {
     const outs = await intake.submitNdjson(body.bytes, { source });
+    countIfRefused(opts.req, outs);
     return { status: 200, body: { ...summary(outs), results: outs } };
   }
   const r = await intake.submitGatewayBatch(body.bytes, { source });
-  if (r.refused) return { status: statusOf(r.refused), body: { gateway: r.gateway, ...r.refused } };
+  if (r.refused) {
+    countIfRefused(opts.req, [r.refused]);
+    return { status: statusOf(r.refused), body: { gateway: r.gateway, ...r.refused } };
+  }
   return { status: 200, body: { gateway: r.gateway, ...summary(r.readings), results: r.readings } };
 }

@@ -211,9 +211,21 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     await expect(registerDevice({ viewer: otherAdmin, device: reg })).rejects.toMatchObject({ code: "forbidden" });
     await expect(registerDevice({ viewer: admin, device: { ...reg, datasetId: "energy.load" } })).rejects.toMatchObject({ code: "validation" });
     await expect(registerDevice({ viewer: admin, device: { ...reg, publicKey: "AAAA" } })).rejects.toMatchObject({ code: "validation" });
+    // A small-order key (here the identity point) would let anyone sign for the device.
+    const identity = Buffer.alloc(32);
+    identity[0] = 1;
+    await expect(registerDevice({ viewer: admin, device: { ...reg, publicKey: identity.toString("base64") } })).rejects.toMatchObject({
+      code: "validation",
+      userMessage: expect.stringContaining("small-order point"),
+    });
     await registerDevice({ viewer: admin, device: reg });
     await expect(registerDevice({ viewer: admin, device: reg })).rejects.toMatchObject({ code: "conflict" });
-    const env = { ...trafficEnvelope(k[0], 1), device: "trf-new-1" };
+    // Dated before the device was registered (the fixture's T0), or before 2000: refused by name.
+    const early = { ...trafficEnvelope(k[0], 1), device: "trf-new-1" };
+    expect(await signedVia(intake, signEnvelope(early, fresh.sign))).toMatchObject({ status: "refused", reason: "before_registration", path: "observedAt" });
+    const y1999 = { ...trafficEnvelope(k[0], 1), device: "trf-new-1", observedAt: "1999-12-31T23:59:59.000Z" };
+    expect(await signedVia(intake, signEnvelope(y1999, fresh.sign))).toMatchObject({ status: "refused", reason: "before_2000", path: "observedAt" });
+    const env = { ...trafficEnvelope(k[0], 1), device: "trf-new-1", observedAt: new Date().toISOString() };
     expect(await signedVia(intake, signEnvelope(env, fresh.sign))).toMatchObject({ status: "accepted" });
 
     const list = await listDevices({ viewer: admin, q: "trf-new", status: "active" });

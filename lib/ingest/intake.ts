@@ -125,7 +125,45 @@ export class Intake {
       if (!blank(line)) lines.push(line);
       start = i + 1;
     }
-    return Promise.all(lines.map((l) => this.submitReading(l, ctx)));
+    if (lines.length === 0) return Promise.resolve([]);
+    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, MERGED_RAW_BYTES), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
+    let refusedLines: { line: number; cand: Candidate & { kind: "refusal" } }[] = [];
+    let candOfLine: number[] = [];
+    return this.enqueue(async () => {
+      const now = this.now();
+      const checked = await Promise.all(
+        lines.map(async (line): Promise<Candidate> => {
+          const lineBase: DeadLetterBase = { source: ctx.source, raw: line, rawSize: line.length, departmentId: ctx.topicDepartment ?? null };
+          if (line.length > this.opts.maxMessageBytes) return oversize(lineBase, line, this.opts.maxMessageBytes);
+          return this.readingCandidate(await this.checkReading(line, ctx, now), lineBase);
+        }),
+      );
+      // Readings keep their own candidates; refused lines make one dead letter for the request
+      // (a single refused line keeps its own, with its exact bytes).
+      const cands: Candidate[] = [];
+      refusedLines = [];
+      candOfLine = checked.map((c, line) => {
+        if (c.kind === "refusal") {
+          refusedLines.push({ line, cand: c });
+          return -1;
+        }
+        cands.push(c);
+        return cands.length - 1;
+      });
+      if (refusedLines.length === 1) cands.push(refusedLines[0].cand);
+      else if (refusedLines.length > 1) cands.push(mergedRefusal(base, refusedLines, lines.length));
+      return cands;
+    }, base).then((outs) => {
+      const merged = refusedLines.length ? outs[outs.length - 1] : null;
+      const byLine = new Map(refusedLines.map((r) => [r.line, r.cand]));
+      return lines.map((_, line): Outcome => {
+        if (candOfLine[line] >= 0) return outs[candOfLine[line]];
+        const c = byLine.get(line)!;
+        const deadLetterId = merged && merged.status === "refused" ? merged.deadLetterId : null;
+        const device = c.refusal.device ?? c.deviceId ?? undefined;
+        return { status: "refused", reason: c.refusal.reason, message: c.refusal.message, ...(c.refusal.path ? { path: c.refusal.path } : {}), deadLetterId, ...(device ? { device } : {}) };
+      });
+    });
   }
 
   /** A gateway batch (JSON bytes, see gateway.ts). */
@@ -375,6 +413,32 @@ export class Intake {
       } else this.counters.refused[o.reason] = (this.counters.refused[o.reason] ?? 0) + 1;
     }
   }
+}
+
+/** How much of a request whose lines were refused its one dead letter keeps (its size is kept too). */
+const MERGED_RAW_BYTES = 64 * 1024;
+
+/**
+ * One dead letter for the refused lines of an NDJSON request: the reason they share (or
+ * refused_lines when they differ), how many of how many lines were refused by reason, and the
+ * first refused line's message and field; the request's first bytes.
+ */
+function mergedRefusal(base: DeadLetterBase, refused: { line: number; cand: Candidate & { kind: "refusal" } }[], total: number): Candidate {
+  const counts = new Map<string, number>();
+  for (const r of refused) counts.set(r.cand.refusal.reason, (counts.get(r.cand.refusal.reason) ?? 0) + 1);
+  const first = refused[0];
+  const reasons = [...counts.keys()];
+  const devices = new Set(refused.map((r) => r.cand.refusal.device ?? r.cand.deviceId ?? null));
+  const departments = new Set(refused.map((r) => r.cand.refusal.department ?? r.cand.departmentId ?? null));
+  const byReason = [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
+  const refusal: Refusal = {
+    reason: reasons.length === 1 ? first.cand.refusal.reason : "refused_lines",
+    message: `${refused.length} of ${total} lines refused (${byReason}); line ${first.line + 1}: ${first.cand.refusal.message}`.slice(0, 2000),
+    path: `line ${first.line + 1}${first.cand.refusal.path ? `: ${first.cand.refusal.path}` : ""}`,
+  };
+  const device = devices.size === 1 ? [...devices][0] : null;
+  const department = departments.size === 1 ? [...departments][0] : base.departmentId;
+  return { kind: "refusal", refusal, ...base, deviceId: device, departmentId: department ?? null };
 }
 
 function oversize(base: DeadLetterBase, raw: Uint8Array, limit: number, size = raw.length): Candidate {

@@ -1,6 +1,10 @@
 import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
 import { requireDepartmentAdmin } from "../access/require-role";
+import { deadLetterCap } from "./dead-letter-cap";
+
+/** Refusals not kept since the process started because the cap on dead letters per minute was reached. */
+export type DroppedDeadLetters = { count: number; lastAt: string | null; maxPerMinute: number };
 
 export type DeadLetterItem = {
   id: number;
@@ -30,7 +34,7 @@ export async function listDeadLetters(opts: {
   device?: string;
   limit?: number;
   before?: number;
-}): Promise<{ total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[] }> {
+}): Promise<{ total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[]; dropped: DroppedDeadLetters }> {
   const department = opts.department ?? (opts.viewer.kind === "user" && opts.viewer.role !== "sysadmin" ? opts.viewer.departmentId : undefined);
   requireDepartmentAdmin(opts.viewer, department ?? "*");
   const db = await getDb();
@@ -97,5 +101,6 @@ export async function listDeadLetters(opts: {
       rawSize: Number(r.raw_size),
       rawPreview: dec.decode(r.raw).slice(0, 2000),
     })),
+    dropped: deadLetterCap().dropped(),
   };
 }

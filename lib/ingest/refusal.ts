@@ -6,12 +6,15 @@ export const REFUSAL_REASONS = [
   "unknown_field",
   "out_of_range",
   "future_timestamp",
+  "before_2000",
+  "before_registration",
   "unknown_device",
   "revoked_key",
   "bad_signature",
   "replay",
   "bad_gateway_signature",
   "internal",
+  "refused_lines",
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

@@ -1,3 +1,4 @@
+import { deadLetterCap } from "./dead-letter-cap";
 import type { Config } from "../config";
 import type { Sql } from "../db/sql";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/embedded-broker";
@@ -22,11 +23,12 @@ export type IngestService = {
  */
 export async function startIngest(opts: {
   sql: Sql;
-  config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS">;
+  config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS"> & Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE">>;
   onStored?: (readings: AcceptedReading[]) => void;
   log: (m: string) => void;
 }): Promise<IngestService> {
   const { config } = opts;
+  deadLetterCap().setMax(config.DEAD_LETTER_MAX_PER_MINUTE ?? 1000);
   const intake = await Intake.start({
     sql: opts.sql,
     maxMessageBytes: config.INGEST_MAX_MESSAGE_BYTES,

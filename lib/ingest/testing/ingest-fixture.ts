@@ -32,6 +32,9 @@ export async function seedIngestFixture(db: Db, n = 20) {
   await registerDeviceKeys(db.sql, keyed.map((k) => ({ device: k.id, publicKey: k.signer.publicKey })));
   const gateway = { id: "gw-traffic-it", signer: signerFromSeed(new Uint8Array(32).fill(200)) };
   await unsafeRegisterNewDevices(db.sql, [{ id: gateway.id, departmentId: "traffic", datasetId: "*", kind: "gateway", location: city.center, publicKey: gateway.signer.publicKey }]);
+  // The fixture's readings are dated from T0: its devices were registered before that
+  // (readings dated before their device's registration are refused).
+  await db.sql.query(`UPDATE device SET created_at = $1`, [new Date(T0 - 86_400_000)]);
   return { city, keyed, gateway };
 }
 
