@@ -30,6 +30,8 @@ export function indexOf(ids: readonly string[]): Map<string, number> {
 }
 
 const nan = (n: number) => new Float32Array(n).fill(Number.NaN);
+/** A value the grant may withhold (null): NaN, drawn as "no data". */
+const val = (v: number | null | undefined) => (v === null || v === undefined ? Number.NaN : v);
 
 export function trafficFromLatest(f: TrafficFeatures, latest: TrafficLatest | undefined, index = indexOf(f.sensors.ids)): TrafficValues {
   const n = f.sensors.ids.length;
@@ -38,9 +40,9 @@ export function trafficFromLatest(f: TrafficFeatures, latest: TrafficLatest | un
   latest.sensors.ids.forEach((id, k) => {
     const i = index.get(id);
     if (i === undefined) return;
-    v.ratio[i] = latest.sensors.ratio[k];
-    v.flow[i] = latest.sensors.flowVehH[k];
-    v.count++;
+    v.ratio[i] = val(latest.sensors.ratio[k]);
+    v.flow[i] = val(latest.sensors.flowVehH[k]);
+    if (!Number.isNaN(v.ratio[i]) || !Number.isNaN(v.flow[i])) v.count++;
   });
   return v;
 }
@@ -73,7 +75,7 @@ export function energyFromLatest(f: EnergyFeatures, latest: EnergyLatest | undef
   latest.feeders.ids.forEach((id, k) => {
     const i = fi.get(id);
     if (i === undefined) return;
-    v.feederUtil[i] = latest.feeders.utilisation[k];
+    v.feederUtil[i] = val(latest.feeders.utilisation[k]);
     v.count++;
   });
   for (const id of latest.outages) {
@@ -83,7 +85,7 @@ export function energyFromLatest(f: EnergyFeatures, latest: EnergyLatest | undef
   latest.renewables.ids.forEach((id, k) => {
     const i = ri.get(id);
     if (i === undefined) return;
-    v.renewableCf[i] = latest.renewables.capacityFactor[k];
+    v.renewableCf[i] = val(latest.renewables.capacityFactor[k]);
     v.count++;
   });
   latest.substations.ids.forEach((id, k) => {
@@ -114,7 +116,9 @@ export function safetyFromLatest(f: SafetyFeatures, latest: SafetyLatest | undef
   latest.cameras.ids.forEach((id, k) => {
     const i = idx.get(id);
     if (i === undefined) return;
-    v.cameraState[i] = cameraCode(latest.cameras!.online[k], latest.cameras!.alert[k]);
+    const online = latest.cameras!.online[k];
+    // Online withheld: the camera is drawn without a state.
+    v.cameraState[i] = online === null ? NO_STATE : cameraCode(online, latest.cameras!.alert[k] ?? "none");
     v.count++;
   });
   v.count += latest.incidents?.length ?? 0;

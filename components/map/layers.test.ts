@@ -25,6 +25,7 @@ const latest: TrafficLatest = {
     { id: "inc-1", type: "accident", severity: 2, status: "responding", startedAt: "x", endedAt: "y", segmentId: "s2", lanesBlocked: 1, position: [121.02, 37], observedAt: "z", leafIndex: 3 },
     { id: "inc-2", type: "fire", severity: 1, status: "resolved", startedAt: "x", endedAt: "y", segmentId: "s2", lanesBlocked: 1, position: [121.02, 37], observedAt: "z", leafIndex: 4 },
   ],
+  scoped: [],
   access: [],
 };
 
@@ -118,6 +119,7 @@ describe("energy layers", () => {
       substations: { ids: ["sub-1"], loadMw: [9], utilisation: [0.09], feedersReporting: [2] },
       cells: { ids: ["11"], loadMw: [4.5] },
       outages: ["fdr-2"],
+      scoped: [],
       access: [],
     });
     const b = energyBinary(energyGeometry(energy), v);
@@ -153,6 +155,7 @@ describe("safety layers", () => {
       to: "b",
       incidents: [],
       cameras: { ids: ["cam-2"], online: [true], alert: ["accident"], vehiclesPerMin: [3], pedestriansPerMin: [4], observedAt: ["t"], leafIndex: [1] },
+      scoped: [],
       access: [],
     });
     expect([...v.cameraState]).toEqual([255, 3]);
@@ -207,6 +210,7 @@ describe("replay frames", () => {
     // Series ids in another order than the features: decoding maps them back.
     series: { ratio: { ids: ["trf-2", "trf-1"], q: q8([0.5, 0.9, Number.NaN, 0.8, 0.2, 0.3], 0.004) }, flow: { ids: ["trf-2", "trf-1"], q: q8([600, 1200, 0, 0, 60, 60], 60) } },
     incidents: [{ id: "inc-1", type: "accident", severity: 1, startedAt: "s", endedAt: "e", segmentId: "s1", lanesBlocked: 1, position: [121, 37], changes: [[Date.parse("2026-11-25T00:02:00Z"), "reported"], [Date.parse("2026-11-25T00:06:00Z"), "responding"], [Date.parse("2026-11-25T00:09:00Z"), "resolved"]] }],
+    scoped: [],
     access: [],
   };
   const d = decodeFrames(frames, { ratio: traffic.sensors.ids, flow: traffic.sensors.ids });

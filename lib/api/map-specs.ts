@@ -41,6 +41,29 @@ export const Q8Schema = z
   .meta({ id: "Q8" });
 export type Q8 = z.infer<typeof Q8Schema>;
 
+/**
+ * A dataset the viewer holds anonymized or aggregated, as the map may draw it: points on the
+ * 0.01° grid (anonymized: locations snapped and values coarsened before grouping, no device
+ * ids) or hexagons (aggregated: means over at least k distinct devices; smaller groups are
+ * suppressed, with no value and no count).
+ */
+export const ScopedCellsSchema = z
+  .object({
+    datasetId: z.string(),
+    scope: z.enum(["anonymized", "aggregated"]),
+    shape: z.enum(["grid", "hex"]).describe("grid: points on the 0.01° grid; hex: flat-top hexagons"),
+    sizeM: z.number().describe("hexagon radius, or the grid step north-south, in metres"),
+    k: z.number().int().nullable().describe("aggregated: the fewest distinct devices a value is computed over"),
+    ids: Ids,
+    position: Positions,
+    devices: z.array(z.number().int().nullable()).describe("distinct devices (anonymized: readings) per cell; null where suppressed"),
+    suppressed: z.array(z.boolean()).describe("fewer than k devices: no value"),
+    fields: z.array(z.object({ key: z.string(), unit: z.string(), values: NullableNums })).describe("means per cell of the granted numeric fields (booleans as the share true)"),
+  })
+  .meta({ id: "MapScopedCells" });
+export type ScopedCells = z.infer<typeof ScopedCellsSchema>;
+const Cells = z.array(ScopedCellsSchema).describe("Datasets of the layer the viewer holds anonymized or aggregated");
+
 // ---- query parameters ----
 
 export const MapLayerParams = z.object({ layer: MapLayerParam });
@@ -131,18 +154,22 @@ const Window = { from: Instant, to: Instant };
 export const TrafficLatestSchema = z.object({
   layer: z.literal("traffic"),
   ...Window,
-  sensors: z.object({ ids: Ids, speedKmh: Nums, ratio: Nums.describe("speed / free-flow speed"), flowVehH: Nums, occupancy: Nums, observedAt: z.array(Instant), leafIndex: Nums }),
-  incidents: z.array(IncidentStateSchema).nullable().describe("Incidents that block lanes; null without access to safety.incidents"),
+  sensors: z
+    .object({ ids: Ids, speedKmh: NullableNums, ratio: NullableNums.describe("speed / free-flow speed"), flowVehH: NullableNums, occupancy: NullableNums, observedAt: z.array(Instant), leafIndex: Nums })
+    .describe("Raw values inside the grant's area and data window; null where a field is not granted"),
+  incidents: z.array(IncidentStateSchema).nullable().describe("Incidents that block lanes; null without raw access to safety.incidents"),
+  scoped: Cells,
   access: Access,
 });
 export const EnergyLatestSchema = z.object({
   layer: z.literal("energy"),
   ...Window,
-  feeders: z.object({ ids: Ids, loadMw: Nums, utilisation: Nums, voltageKv: Nums, observedAt: z.array(Instant), leafIndex: Nums }),
-  renewables: z.object({ ids: Ids, productionMw: Nums, capacityFactor: Nums, observedAt: z.array(Instant), leafIndex: Nums }),
+  feeders: z.object({ ids: Ids, loadMw: NullableNums, utilisation: NullableNums, voltageKv: NullableNums, observedAt: z.array(Instant), leafIndex: Nums }),
+  renewables: z.object({ ids: Ids, productionMw: NullableNums, capacityFactor: NullableNums, observedAt: z.array(Instant), leafIndex: Nums }),
   substations: z.object({ ids: Ids, loadMw: Nums, utilisation: Nums.describe("sum of its feeders' loads / capacity"), feedersReporting: Nums }),
   cells: z.object({ ids: Ids, loadMw: Nums.describe("feeder loads spread over the cells by length") }),
   outages: Ids.describe("Feeders whose latest reading shows no load or a head voltage under 9.5 kV"),
+  scoped: Cells,
   access: Access,
 });
 export const SafetyLatestSchema = z.object({
@@ -150,8 +177,17 @@ export const SafetyLatestSchema = z.object({
   ...Window,
   incidents: z.array(IncidentStateSchema).nullable(),
   cameras: z
-    .object({ ids: Ids, online: z.array(z.boolean()), alert: Ids, vehiclesPerMin: Nums, pedestriansPerMin: Nums, observedAt: z.array(Instant), leafIndex: Nums })
+    .object({
+      ids: Ids,
+      online: z.array(z.boolean().nullable()),
+      alert: z.array(z.string().nullable()),
+      vehiclesPerMin: NullableNums,
+      pedestriansPerMin: NullableNums,
+      observedAt: z.array(Instant),
+      leafIndex: Nums,
+    })
     .nullable(),
+  scoped: Cells,
   access: Access,
 });
 export const LayerLatestSchema = z.discriminatedUnion("layer", [TrafficLatestSchema, EnergyLatestSchema, SafetyLatestSchema]);
@@ -165,6 +201,22 @@ export const IncidentTimelineSchema = IncidentStateSchema.omit({ status: true, o
   .meta({ id: "IncidentTimeline" });
 export type IncidentTimeline = z.infer<typeof IncidentTimelineSchema>;
 
+export const ScopedCellFramesSchema = z
+  .object({
+    datasetId: z.string(),
+    scope: z.enum(["anonymized", "aggregated"]),
+    shape: z.enum(["grid", "hex"]),
+    sizeM: z.number(),
+    k: z.number().int().nullable(),
+    field: z.object({ key: z.string(), unit: z.string() }).describe("the mean each cell replays"),
+    ids: Ids,
+    position: Positions,
+    q: Q8Schema.describe("row-major bucket × cells: the mean"),
+    state: Q8Schema.describe("row-major bucket × cells: 0 no data, 1 suppressed (fewer than k devices), 2 a value"),
+  })
+  .meta({ id: "MapScopedCellFrames" });
+export type ScopedCellFrames = z.infer<typeof ScopedCellFramesSchema>;
+
 export const FramesSchema = z.object({
   layer: MapLayerParam,
   ...Window,
@@ -174,6 +226,7 @@ export const FramesSchema = z.object({
     .record(z.string(), z.object({ ids: Ids, q: Q8Schema.describe("row-major: bucket × ids") }))
     .describe("traffic: ratio, flow; energy: feederUtil, renewableCf, substationUtil, cellLoad; safety: cameraState"),
   incidents: z.array(IncidentTimelineSchema).nullable(),
+  scoped: z.array(ScopedCellFramesSchema).describe("Datasets of the layer the viewer holds anonymized or aggregated, as cells"),
   access: Access,
 });
 export type Frames = z.infer<typeof FramesSchema>;
@@ -233,6 +286,7 @@ export const FeatureDetailsSchema = z.object({
       fields: z.array(z.object({ key: z.string(), unit: z.string(), values: NullableNums })),
     })
     .nullable(),
+  withheld: Ids.describe("Fields of the feature's dataset the viewer's grant withholds (not in `latest` or `series`)"),
   access: Access,
 });
 export type FeatureDetails = z.infer<typeof FeatureDetailsSchema>;

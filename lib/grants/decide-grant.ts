@@ -7,6 +7,7 @@ import { DATASETS } from "../city";
 import { assertNarrower, termsFromJson, validateTerms, type GrantTerms } from "./terms";
 import { GRANT_COLUMNS, grantView, rowTerms, selectGrant, type GrantRow } from "./grant-row";
 import { recordGrantChange } from "./record-grant-change";
+import { announceGrantChange } from "./announce-grant-change";
 
 export type ApproveInput = {
   scope?: Scope;
@@ -55,6 +56,7 @@ export async function approveGrant(opts: { viewer: Viewer; grantId: string; term
     await recordGrantChange(tx, g, "approve", { userId: user.userId, departmentId: user.departmentId }, now, t.note);
     return g;
   });
+  announceGrantChange(g, "approve");
   return { grant: grantView(g) };
 }
 
@@ -73,6 +75,7 @@ export async function rejectGrant(opts: { viewer: Viewer; grantId: string; reaso
     await recordGrantChange(tx, g, "reject", { userId: user.userId, departmentId: user.departmentId }, now, opts.reason);
     return g;
   });
+  announceGrantChange(g, "reject");
   return { grant: grantView(g) };
 }
 
@@ -96,6 +99,7 @@ export async function revokeGrant(opts: { viewer: Viewer; grantId: string; reaso
     await recordGrantChange(tx, g, "revoke", { userId: user.userId, departmentId: user.departmentId }, now, opts.reason);
     return g;
   });
+  announceGrantChange(g, "revoke");
   return { grant: grantView(g) };
 }
 

@@ -1,6 +1,7 @@
 import type { Sql } from "../db/sql";
 import { GRANT_COLUMNS, type GrantRow } from "./grant-row";
 import { recordGrantChange, SYSTEM_ACTOR } from "./record-grant-change";
+import { announceGrantChange } from "./announce-grant-change";
 
 /**
  * Ends every active or requested grant whose validity has passed: status "expired" and a
@@ -21,11 +22,14 @@ export async function expireGrants(sql: Sql, now = new Date(), max = 500): Promi
           WHERE id = $1 AND status IN ('active', 'requested') AND valid_until <= $2 RETURNING ${GRANT_COLUMNS}`,
         [id, now.toISOString()],
       );
-      if (!g) return false; // changed by someone else meanwhile
+      if (!g) return null; // changed by someone else meanwhile
       await recordGrantChange(tx, g, "expire", SYSTEM_ACTOR, now);
-      return true;
+      return g;
     });
-    if (expired) done.push(id);
+    if (expired) {
+      done.push(id);
+      announceGrantChange(expired, "expire");
+    }
   }
   return done;
 }

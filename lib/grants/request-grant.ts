@@ -8,6 +8,7 @@ import { DATASETS } from "../city";
 import { validateTerms, termsJson, type GrantTerms } from "./terms";
 import { GRANT_COLUMNS, grantView, type GrantRow } from "./grant-row";
 import { recordGrantChange } from "./record-grant-change";
+import { announceGrantChange } from "./announce-grant-change";
 
 export type GrantRequestInput = {
   datasetId: string;
@@ -63,5 +64,6 @@ export async function requestGrant(opts: { viewer: Viewer; request: GrantRequest
     await recordGrantChange(tx, g, "request", { userId: user.userId, departmentId: user.departmentId }, now);
     return g;
   });
+  announceGrantChange(grant, "request");
   return { grant: grantView(grant) };
 }

@@ -4,13 +4,15 @@ import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import { DEPARTMENTS, DATASETS } from "../city";
 import type { CityModel, DepartmentId, LonLat } from "../city/types";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
 import type { AccessNote, FeatureDetails } from "../api/map-specs";
+import type { ReadBasis } from "../access/check-read";
+import { withinArea } from "../access/scope-sql";
+import { withheldFields } from "../access/scoped/map-basis";
+import { scopedDeviceLatest, scopedDeviceSeries, scopedIncidentLatest } from "../access/scoped/map-details";
 import { layerAccess } from "./access-notes";
-import { latestRows } from "./latest-rows";
 import { refreshRollup } from "./rollup";
 import { bucketWindow, resolveWindow } from "./time-window";
-import { incidentState } from "./get-layer-latest";
 
 const SERIES_DEFAULT_SPAN_MS = 24 * 3_600_000;
 const SERIES_MAX_SPAN_MS = 7 * 24 * 3_600_000;
@@ -162,22 +164,22 @@ function resolve(city: CityModel, id: string): Resolved | null {
   }
 }
 
-async function series(sql: Sql, r: Resolved, datasetId: string, from: Date, to: Date, bucketS: number, count: number): Promise<FeatureDetails["series"]> {
-  if (r.series.length === 0 || r.devices.length === 0) return null;
-  const rows = await sql.query<{ device_id: string; bb: number } & Sums>(
-    `SELECT device_id, floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n,
-            sum(v1) AS s1, sum(v2) AS s2, sum(v3) AS s3, sum(v4) AS s4
-       FROM map_bucket_5m
-      WHERE dataset_id = $1 AND device_id = ANY($5::text[]) AND bucket >= $2 AND bucket < $3
-      GROUP BY 1, 2`,
-    [datasetId, from.toISOString(), to.toISOString(), bucketS, r.devices],
-  );
+/** The payload field a series is computed from (ratio: from the speed). */
+const seriesField = (key: string) => (key === "ratio" ? "speedKmh" : key);
+
+async function series(sql: Sql, r: Resolved, basis: ReadBasis, from: Date, to: Date, bucketS: number, count: number): Promise<FeatureDetails["series"]> {
+  const withheld = new Set(withheldFields(basis));
+  const wanted = r.series.filter((f) => !withheld.has(seriesField(f.key)));
+  if (wanted.length === 0 || r.devices.length === 0) return null;
+  const rows = await scopedDeviceSeries(sql, basis, r.devices, { from, to, bucketS });
+  r = { ...r, series: wanted };
   const first = from.getTime() / 1000 / bucketS;
   const fields = r.series.map((f) => ({ key: f.key, unit: f.unit, values: new Array<number | null>(count).fill(null) }));
   for (const row of rows) {
     const b = Math.round(Number(row.bb) - first);
     if (b < 0 || b >= count) continue;
-    const sums: Sums = { n: Number(row.n), s1: Number(row.s1), s2: Number(row.s2), s3: Number(row.s3), s4: Number(row.s4) };
+    const n = (v: number | null) => (v === null ? Number.NaN : Number(v));
+    const sums: Sums = { n: Number(row.n), s1: n(row.s1), s2: n(row.s2), s3: n(row.s3), s4: n(row.s4) };
     r.series.forEach((f, i) => {
       const v = f.of(sums);
       if (!Number.isFinite(v)) return;
@@ -192,8 +194,11 @@ async function series(sql: Sql, r: Resolved, datasetId: string, from: Date, to: 
 /**
  * One feature of the map: what it is (from the city model), who owns it, its latest
  * reading with the reading's ledger leaf (for its provenance page), and a time series of
- * per-bucket means from the rollup. 404 for an id the city does not have; 403 when the
- * viewer may not read the feature's dataset.
+ * per-bucket means from the rollup, as the viewer's basis allows (lib/access/scoped/map-details):
+ * only the granted fields (the others are listed as withheld), only readings inside the
+ * grant's data window. 404 for an id the city does not have; 403 when the viewer may not
+ * read the feature's dataset raw (anonymized and aggregated grants show cells, not devices)
+ * or the feature lies outside the grant's area.
  */
 export async function getFeatureDetails(opts: { viewer: Viewer; id: string; from?: string; to?: string; bucket: number }): Promise<FeatureDetails> {
   const city = getCity();
@@ -205,55 +210,57 @@ export async function getFeatureDetails(opts: { viewer: Viewer; id: string; from
   const db = await getDb();
   const datasetId = isIncident ? "safety.incidents" : r!.datasetId;
   let notes: AccessNote[] = [];
+  let basis: ReadBasis | undefined;
   if (datasetId) {
     const access = await layerAccess(db.sql, opts.viewer, [datasetId], { require: true });
     notes = access.notes;
+    basis = access.basis(datasetId)!;
+    if (basis.scope !== "raw") {
+      throw new AppError(
+        "forbidden",
+        `feature details of ${opts.id} need raw access to ${datasetId}; the viewer holds ${basis.scope}`,
+        `A feature's details show one device's readings; your department holds ${basis.scope} access to ${datasetId}${basis.grantId ? ` (grant ${basis.grantId})` : ""}, which the map draws as cells`,
+        { scope: basis.scope },
+      );
+    }
+    if (r && basis.area && !withinArea(r.position, basis.area)) {
+      throw new AppError("forbidden", `${opts.id} lies outside the area of grant ${basis.grantId}`, `${opts.id} lies outside the area your department's grant ${basis.grantId} covers`, { code: "outside_area" });
+    }
     await access.record(db.sql, datasetId, { action: "map.feature", count: 1, from, until: w.to });
   }
   if (opts.to === undefined) await refreshRollup(db.sql, city);
   const dept = (id: string) => DEPARTMENTS.find((d) => d.id === id)!;
 
   if (isIncident) {
-    // The incident's readings, newest last; the latest decides its state.
-    const rows = await db.sql.query<{ device_id: string; observed_at: Date; leaf_index: number; lon: number; lat: number; payload: Record<string, unknown> | string }>(
-      `SELECT device_id, observed_at, leaf_index::float8 AS leaf_index, lon, lat, payload FROM reading
-        WHERE dataset_id = 'safety.incidents' AND payload->>'incidentId' = $1 AND observed_at <= $2
-        ORDER BY observed_at DESC, leaf_index DESC LIMIT 1`,
-      [opts.id, w.to.toISOString()],
-    );
-    if (rows.length === 0) throw notFound("feature", opts.id);
-    const row = rows[0];
-    const payload = (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as Record<string, string | number | boolean>;
-    const st = incidentState({ key: opts.id, device_id: row.device_id, observed_at: new Date(row.observed_at), leaf_index: Number(row.leaf_index), lon: Number(row.lon), lat: Number(row.lat), payload })!;
+    // The incident's newest reading at `to` decides its state, with the granted fields only.
+    const row = await scopedIncidentLatest(db.sql, basis!, opts.id, w.to);
+    if (!row) throw notFound("feature", opts.id);
+    const payload = row.payload as Record<string, string | number | boolean>;
+    const fact = (key: string, field = key) => (payload[field] === undefined ? [] : [{ key, value: payload[field] }]);
+    const type = String(payload.type ?? "");
     const owner = DATASETS.find((d) => d.id === "safety.incidents")!.departmentId;
     return {
       id: opts.id, kind: "incident",
-      nameZh: { accident: "交通事故", fire: "火情", crime: "治安事件", hazard: "道路险情" }[st.type] ?? st.type,
-      nameEn: { accident: "Traffic accident", fire: "Fire", crime: "Crime", hazard: "Road hazard" }[st.type] ?? st.type,
+      nameZh: ({ accident: "交通事故", fire: "火情", crime: "治安事件", hazard: "道路险情" } as Record<string, string>)[type] ?? "事件",
+      nameEn: ({ accident: "Traffic accident", fire: "Fire", crime: "Crime", hazard: "Road hazard" } as Record<string, string>)[type] ?? "Incident",
       departmentId: owner, departmentZh: dept(owner).nameZh, departmentEn: dept(owner).nameEn, datasetId: "safety.incidents",
-      position: st.position,
+      position: [row.lon, row.lat],
       facts: [
-        { key: "type", value: st.type }, { key: "severity", value: st.severity }, { key: "status", value: st.status },
-        { key: "startedAt", value: st.startedAt }, { key: "endedAt", value: st.endedAt }, { key: "lanesBlocked", value: st.lanesBlocked },
-        { key: "segment", value: st.segmentId }, { key: "reporter", value: row.device_id },
+        ...fact("type"), ...fact("severity"), ...fact("status"), ...fact("startedAt"), ...fact("endedAt"), ...fact("lanesBlocked"),
+        ...fact("segment", "segmentId"), { key: "reporter", value: row.device_id },
       ],
-      latest: { device: row.device_id, observedAt: st.observedAt, leafIndex: st.leafIndex, values: payload },
+      latest: { device: row.device_id, observedAt: row.observed_at.toISOString(), leafIndex: row.leaf_index, values: payload },
       series: null,
+      withheld: withheldFields(basis!),
       access: notes,
     };
   }
 
   const f = r!;
   let latest: FeatureDetails["latest"] = null;
-  if (datasetId && f.devices.length === 1) {
-    // The device's newest reading at `to` (map_latest when live; the (device, time) index otherwise).
-    const row = opts.to === undefined
-      ? (await latestRows(db.sql, datasetId, { from: new Date(0), to: w.to }, { live: true, devices: f.devices }))[0]
-      : (await db.sql.query<{ device_id: string; observed_at: Date; leaf_index: number; payload: unknown }>(
-          `SELECT device_id, observed_at, leaf_index::float8 AS leaf_index, payload FROM reading
-            WHERE device_id = $1 AND observed_at <= $2 ORDER BY observed_at DESC, leaf_index DESC LIMIT 1`,
-          [f.devices[0], w.to.toISOString()],
-        )).map((x) => ({ ...x, observed_at: new Date(x.observed_at), leaf_index: Number(x.leaf_index), payload: (typeof x.payload === "string" ? JSON.parse(x.payload) : x.payload) as Record<string, unknown> }))[0];
+  if (basis && f.devices.length === 1) {
+    // The device's newest reading at `to` (the rollup's latest row when live).
+    const row = await scopedDeviceLatest(db.sql, basis, f.devices[0], w.to, opts.to === undefined);
     if (row) {
       latest = {
         device: row.device_id,
@@ -268,7 +275,8 @@ export async function getFeatureDetails(opts: { viewer: Viewer; id: string; from
     id: f.id, kind: f.kind, nameZh: f.nameZh, nameEn: f.nameEn,
     departmentId: f.departmentId, departmentZh: d.nameZh, departmentEn: d.nameEn,
     datasetId, position: f.position, facts: f.facts, latest,
-    series: datasetId ? await series(db.sql, f, datasetId, from, w.to, opts.bucket, count) : null,
+    series: basis ? await series(db.sql, f, basis, from, w.to, opts.bucket, count) : null,
+    withheld: basis ? withheldFields(basis) : [],
     access: notes,
   };
 }

@@ -3,50 +3,19 @@ import type { BBox } from "../city/types";
 import type { Sql } from "../db/sql";
 import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
-import type { Frames, IncidentTimeline, MapLayerId } from "../api/map-specs";
+import type { Frames, IncidentTimeline, MapLayerId, ScopedCellFrames } from "../api/map-specs";
+import type { ReadBasis } from "../access/check-read";
+import { frameChunkVersions, scopedBucketMeans, scopedCellLoad, scopedFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
 import { layerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
-import { BUCKET_S, refreshRollup } from "./rollup";
+import { refreshRollup } from "./rollup";
 import { bucketWindow, resolveWindow } from "./time-window";
 import { q8 } from "./q8";
+import { withinArea } from "../access/scope-sql";
+import { withheldFields } from "../access/scoped/map-basis";
 
 const FRAMES_DEFAULT_SPAN_MS = 24 * 3_600_000;
 const FRAMES_MAX_SPAN_MS = 7 * 24 * 3_600_000;
-/**
- * Per-bucket means of the 5-minute rollup, regrouped to `bucketS`: for each bucket a
- * string "device q q …,device q q …" of integer expressions over the bucket's sums
- * (s1..s4 = sums of v1..v4, n = readings, m1 = largest state code). Integers travel
- * faster than numerics; fill() divides them back.
- */
-async function bucketMeans(
-  sql: Sql,
-  datasetId: string,
-  from: Date,
-  to: Date,
-  bucketS: number,
-  exprs: string[],
-  devices: string[] | null,
-): Promise<{ t: number; v: string }[]> {
-  const params: unknown[] = [datasetId, from.toISOString(), to.toISOString(), bucketS];
-  let filter = "";
-  if (devices) {
-    params.push(devices);
-    filter = "AND device_id = ANY($5::text[])";
-  }
-  const cols = exprs.map((e) => `' ' || (${e})::int`).join(" || ");
-  // 5-minute buckets are the rollup's own: no regrouping (a third of the time).
-  const source =
-    bucketS === BUCKET_S
-      ? `SELECT device_id, floor(extract(epoch FROM bucket) / $4)::bigint AS bb, n, v1 AS s1, v2 AS s2, v3 AS s3, v4 AS s4, m1
-           FROM map_bucket_5m WHERE dataset_id = $1 AND bucket >= $2 AND bucket < $3 ${filter}`
-      : `SELECT device_id, floor(extract(epoch FROM bucket) / $4)::bigint AS bb,
-                sum(n) AS n, sum(v1) AS s1, sum(v2) AS s2, sum(v3) AS s3, sum(v4) AS s4, max(m1) AS m1
-           FROM map_bucket_5m WHERE dataset_id = $1 AND bucket >= $2 AND bucket < $3 ${filter}
-          GROUP BY 1, 2`;
-  const rows = await sql.query<{ t: number; v: string }>(`SELECT bb * $4 AS t, string_agg(device_id || ${cols}, ',') AS v FROM (${source}) x GROUP BY bb`, params);
-  return rows.map((r) => ({ t: Number(r.t), v: r.v }));
-}
-
 /** Fills row-major [bucket][id] arrays (NaN where missing) from bucketMeans rows. */
 function fill(rows: { t: number; v: string }[], fromMs: number, bucketS: number, count: number, index: Map<string, number>, width: number, divisors: number[]): Float64Array[] {
   const fields = divisors.length;
@@ -67,17 +36,13 @@ function fill(rows: { t: number; v: string }[], fromMs: number, bucketS: number,
   return out;
 }
 
-/** Incident timelines: each incident's facts and the moments its status changed. */
-export async function incidentTimelines(sql: Sql, from: Date, to: Date, bbox?: BBox): Promise<IncidentTimeline[]> {
-  const rows = await sql.query<{ payload: Record<string, unknown> | string; observed_at: Date; lon: number; lat: number }>(
-    `SELECT payload, observed_at, lon, lat FROM reading
-      WHERE dataset_id = 'safety.incidents' AND observed_at >= $1 AND observed_at < $2
-      ORDER BY observed_at, leaf_index`,
-    [from.toISOString(), to.toISOString()],
-  );
+/** Incident timelines: each incident's facts and the moments its status changed (as the basis allows). */
+export async function incidentTimelines(sql: Sql, basis: ReadBasis, from: Date, to: Date, bbox?: BBox): Promise<IncidentTimeline[]> {
+  const rows = await scopedIncidentReadings(sql, basis, from, to);
   const byId = new Map<string, IncidentTimeline>();
   for (const r of rows) {
-    const p = (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>;
+    const p = r.payload;
+    if (typeof p.incidentId !== "string" || typeof p.status !== "string") continue;
     const id = String(p.incidentId);
     const position: [number, number] = [Number(r.lon), Number(r.lat)];
     if (!inBbox(position, bbox)) continue;
@@ -123,22 +88,43 @@ function pointIdsIn(ids: string[], position: number[], bbox?: BBox): string[] {
 type RawSeries = Record<string, { ids: string[]; values: Float64Array }>;
 const SCALES: Record<string, number> = { ratio: 0.004, flow: 60, feederUtil: 0.005, renewableCf: 0.004, substationUtil: 0.005, cameraState: 1 };
 
-/** The series of a layer over [from, from + count buckets), aggregated in SQL from the 5-minute rollup. */
-async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, from: Date, count: number, bucketS: number, bbox: BBox | undefined, cameras: boolean): Promise<RawSeries> {
+/** Keeps the ids whose device (`deviceOf`) lies in the basis's area. */
+function inAreaIds(m: MapModel, basis: ReadBasis, ids: string[], deviceOf: (id: string, i: number) => string = (id) => id): string[] {
+  if (!basis.area) return ids;
+  return ids.filter((id, i) => {
+    const p = m.deviceLocation.get(deviceOf(id, i));
+    return !!p && withinArea(p, basis.area);
+  });
+}
+
+/** The payload fields each series is computed from: a series whose fields are withheld is not sent. */
+const SERIES_FIELDS: Record<string, string[]> = {
+  ratio: ["speedKmh"], flow: ["flowVehH"], feederUtil: ["utilisation"], renewableCf: ["capacityFactor"],
+  substationUtil: ["loadMw"], cellLoad: ["loadMw"], cameraState: ["online", "alert"],
+};
+
+/**
+ * The series of a layer over [from, from + count buckets), aggregated in SQL from the 5-minute
+ * rollup as `basis` (the layer's rollup dataset, raw) allows: devices in its area, buckets in
+ * its data window, values of granted fields (lib/access/scoped/map-frames).
+ */
+async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number, bbox: BBox | undefined): Promise<RawSeries> {
   const to = new Date(from.getTime() + count * bucketS * 1000);
+  const w = { from, to, bucketS };
   if (layer === "traffic") {
-    const ids = sensorsIn(m, bbox);
-    const rows = await bucketMeans(sql, "traffic.flow", from, to, bucketS, ["round(s4 * 1000 / n)", "round(s2 / n)"], bbox ? ids : null);
+    const ids = inAreaIds(m, basis, sensorsIn(m, bbox));
+    const rows = await scopedBucketMeans(sql, basis, w, ["round(s4 * 1000 / n)", "round(s2 / n)"], bbox ? ids : null);
     const [ratio, flow] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1000, 1]);
     return { ratio: { ids, values: ratio }, flow: { ids, values: flow } };
   }
   if (layer === "energy") {
     const f = m.energy.feeders, r = m.energy.renewables, s = m.energy.substations;
-    const feederIds = bbox ? f.ids.filter((_, i) => m.feederPaths[i].some((p) => inBbox(p, bbox))) : f.ids;
-    const siteIds = pointIdsIn(r.ids, r.position, bbox);
+    const meterOf = new Map([...f.ids.map((id, i) => [id, f.meterIds[i]] as const), ...r.ids.map((id, i) => [id, r.meterIds[i]] as const)]);
+    const feederIds = inAreaIds(m, basis, bbox ? f.ids.filter((_, i) => m.feederPaths[i].some((p) => inBbox(p, bbox))) : f.ids, (id) => meterOf.get(id) ?? "");
+    const siteIds = inAreaIds(m, basis, pointIdsIn(r.ids, r.position, bbox), (id) => meterOf.get(id) ?? "");
     const subIds = pointIdsIn(s.ids, s.position, bbox);
     // Means per meter: load or production (v1) and utilisation or capacity factor (v2).
-    const rows = await bucketMeans(sql, "energy.load", from, to, bucketS, ["round(s1 * 1000 / n)", "round(s2 * 10000 / n)"], null);
+    const rows = await scopedBucketMeans(sql, basis, w, ["round(s1 * 1000 / n)", "round(s2 * 10000 / n)"], null);
     const meters = [...f.meterIds, ...r.meterIds];
     const [v1, v2] = fill(rows, from.getTime(), bucketS, count, idIndex(meters), meters.length, [1000, 10000]);
     const nf = f.ids.length, width = meters.length;
@@ -180,19 +166,7 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, from: Dat
         shareOf.push(share);
       }
     });
-    const cellRows = await sql.query<{ t: number; v: string }>(
-      `WITH sh AS (SELECT * FROM unnest($4::text[], $5::int[], $6::float8[]) AS s(device_id, cell, share))
-       SELECT bb * $3 AS t, string_agg(cell || ' ' || round(load * 1000)::int, ',') AS v
-         FROM (SELECT x.bb, sh.cell, sum(x.load * sh.share) AS load
-                 FROM (SELECT device_id, floor(extract(epoch FROM bucket) / $3)::bigint AS bb, sum(v1) / sum(n) AS load
-                         FROM map_bucket_5m
-                        WHERE dataset_id = 'energy.load' AND bucket >= $1 AND bucket < $2
-                        GROUP BY 1, 2) x
-                 JOIN sh USING (device_id)
-                GROUP BY x.bb, sh.cell) c
-        GROUP BY bb`,
-      [from.toISOString(), to.toISOString(), bucketS, shareMeter, shareCell, shareOf],
-    );
+    const cellRows = await scopedCellLoad(sql, basis, w, { meter: shareMeter, cell: shareCell, share: shareOf });
     const cellIds = pointIdsIn(m.energy.cells.ids, m.energy.cells.position, bbox);
     const [cellLoad] = fill(cellRows, from.getTime(), bucketS, count, idIndex(cellIds), cellIds.length, [1000]);
     return {
@@ -202,9 +176,8 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, from: Dat
       cellLoad: { ids: cellIds, values: cellLoad },
     };
   }
-  if (!cameras) return {};
-  const ids = pointIdsIn(m.safety.cameras.ids, m.safety.cameras.position, bbox);
-  const rows = await bucketMeans(sql, "safety.cameras", from, to, bucketS, ["m1"], bbox ? ids : null);
+  const ids = inAreaIds(m, basis, pointIdsIn(m.safety.cameras.ids, m.safety.cameras.position, bbox));
+  const rows = await scopedBucketMeans(sql, basis, w, ["m1"], bbox ? ids : null);
   const [state] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1]);
   return { cameraState: { ids, values: state } };
 }
@@ -226,25 +199,19 @@ function chunkCache(): Map<string, Chunk> {
  * the rollup folded into its buckets (map_bucket_total.last_leaf), so a reading arriving
  * late for a past chunk refreshes it, in this process or any other sharing the database.
  */
-async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, datasets: string[], from: Date, count: number, bucketS: number, cameras: boolean): Promise<RawSeries> {
+async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number): Promise<RawSeries> {
   const bucketMs = bucketS * 1000, chunkMs = CHUNK_BUCKETS * bucketMs;
   const to = from.getTime() + count * bucketMs;
   const first = Math.floor(from.getTime() / chunkMs) * chunkMs;
-  const versions = new Map<number, number>();
-  const rows = await sql.query<{ c: number; v: number }>(
-    `SELECT floor(extract(epoch FROM bucket) * 1000 / $4)::float8 AS c, max(last_leaf)::float8 AS v
-       FROM map_bucket_total WHERE dataset_id = ANY($1::text[]) AND bucket >= $2 AND bucket < $3 GROUP BY 1`,
-    [datasets, new Date(first).toISOString(), new Date(to).toISOString(), chunkMs],
-  );
-  for (const r of rows) versions.set(Number(r.c) * chunkMs, Number(r.v));
+  const versions = await frameChunkVersions(sql, [basis.datasetId], new Date(first), new Date(to), chunkMs);
   const cache = chunkCache();
   const chunks: { start: number; series: RawSeries }[] = [];
   for (let cs = first; cs < to; cs += chunkMs) {
-    const key = `${m.city.seed}:${m.city.size}|${layer}|${bucketS}|${cs}|${cameras}`;
+    const key = `${m.city.seed}:${m.city.size}|${layer}|${bucketS}|${cs}`;
     const version = versions.get(cs) ?? -1;
     let hit = cache.get(key);
     if (!hit || hit.version !== version) {
-      hit = { version, series: await computeSeries(sql, m, layer, new Date(cs), CHUNK_BUCKETS, bucketS, undefined, cameras) };
+      hit = { version, series: await computeSeries(sql, m, layer, basis, new Date(cs), CHUNK_BUCKETS, bucketS, undefined) };
       cache.delete(key);
       cache.set(key, hit);
       while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
@@ -273,13 +240,19 @@ async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, datasets: 
   return out;
 }
 
+/** A raw basis with no limits: its series are the whole city's, which the chunk cache may share between viewers. */
+const unlimited = (b: ReadBasis) => b.scope === "raw" && !b.fields && !b.area && !b.window.from && !b.window.until;
+
 /**
  * Replay frames of a layer: for every bucket of the window, the mean of each feature's
  * readings, aggregated in SQL from the 5-minute rollup, quantised to a byte per value.
  * traffic: ratio (speed / free flow) and flow; energy: feeder utilisation, renewable
  * capacity factor, substation utilisation and consumption per hexagon cell (feeder loads
  * spread over the cells they cross, summed in SQL); safety: camera state codes and the
- * incidents' status timelines. Whole-city windows are assembled from cached two-hour chunks.
+ * incidents' status timelines. Every dataset is read as its basis allows: raw series only of
+ * devices in the grant's area, buckets inside its data window and series of granted fields
+ * (whole-city series come from cached two-hour chunks); anonymized and aggregated datasets
+ * replay as cells (`scoped`).
  */
 export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; from?: string; to?: string; bucket: number; bbox?: BBox }): Promise<Frames> {
   const db = await getDb();
@@ -290,25 +263,36 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   const bucketS = opts.bucket;
   const head = { layer: opts.layer, from: from.toISOString(), to: to.toISOString(), bucketS, count };
   const datasets = opts.layer === "traffic" ? ["traffic.flow"] : opts.layer === "energy" ? ["energy.load"] : ["safety.incidents", "safety.cameras"];
-  const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true, level: opts.layer === "energy" ? "aggregate" : "raw" });
+  const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true });
   for (const d of datasets) await access.record(db.sql, d, { action: "map.frames", count: null, from, until: to });
   await refreshRollup(db.sql, city);
-  const cameras = opts.layer === "safety" && access.can("safety.cameras");
-  const raw = opts.bbox
-    ? await computeSeries(db.sql, m, opts.layer, from, count, bucketS, opts.bbox, cameras)
-    : await seriesCached(db.sql, m, opts.layer, datasets.filter((d) => d !== "safety.incidents"), from, count, bucketS, cameras);
+  const rollupDataset = opts.layer === "traffic" ? "traffic.flow" : opts.layer === "energy" ? "energy.load" : "safety.cameras";
+  const basis = access.basis(rollupDataset);
   const series: Frames["series"] = {};
-  for (const [name, s] of Object.entries(raw)) {
-    // Per-feature energy series only with raw access; the hexagon grid is an aggregate.
-    if (opts.layer === "energy" && name !== "cellLoad" && !access.can("energy.load")) continue;
-    let scale = SCALES[name];
-    if (name === "cellLoad") {
-      let max = 0;
-      for (const v of s.values) if (Number.isFinite(v) && v > max) max = v;
-      scale = Math.max(0.01, max / 250);
+  if (basis && basis.scope === "raw") {
+    const raw = opts.bbox || !unlimited(basis)
+      ? await computeSeries(db.sql, m, opts.layer, basis, from, count, bucketS, opts.bbox)
+      : await seriesCached(db.sql, m, opts.layer, basis, from, count, bucketS);
+    const withheld = new Set(withheldFields(basis));
+    for (const [name, s] of Object.entries(raw)) {
+      if ((SERIES_FIELDS[name] ?? []).some((f) => withheld.has(f))) continue;
+      let scale = SCALES[name];
+      if (name === "cellLoad") {
+        let max = 0;
+        for (const v of s.values) if (Number.isFinite(v) && v > max) max = v;
+        scale = Math.max(0.01, max / 250);
+      }
+      series[name] = { ids: s.ids, q: q8(s.values, scale) };
     }
-    series[name] = { ids: s.ids, q: q8(s.values, scale) };
   }
-  const incidents = opts.layer === "safety" && access.can("safety.incidents") ? await incidentTimelines(db.sql, from, to, opts.bbox) : null;
-  return { ...head, series, incidents, access: access.notes };
+  const ib = access.basis("safety.incidents");
+  const incidents = opts.layer === "safety" && ib && ib.scope === "raw" ? await incidentTimelines(db.sql, ib, from, to, opts.bbox) : null;
+  const scoped: ScopedCellFrames[] = [];
+  for (const d of datasets) {
+    const b = access.basis(d);
+    if (!b || b.scope === "raw") continue;
+    const cells = await scopedFrameCells(db.sql, b, { from, count, bucketS }, opts.bbox);
+    if (cells) scoped.push(cells);
+  }
+  return { ...head, series, incidents, scoped, access: access.notes };
 }

@@ -1,10 +1,11 @@
 import type { Viewer } from "../access/viewer";
+import type { ReadBasis } from "../access/check-read";
 import type { BBox } from "../city/types";
 import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
-import type { EnergyLatest, IncidentState, LayerLatest, MapLayerId, SafetyLatest, TrafficLatest } from "../api/map-specs";
-import { layerAccess } from "./access-notes";
-import { latestRows, type LatestRow } from "./latest-rows";
+import type { EnergyLatest, IncidentState, LayerLatest, MapLayerId, SafetyLatest, ScopedCells, TrafficLatest } from "../api/map-specs";
+import { scopedLatestCells, scopedLatestRows, type LatestRow } from "../access/scoped/map-latest";
+import { layerAccess, type LayerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
 import { resolveWindow, type TimeWindow } from "./time-window";
@@ -16,6 +17,8 @@ const LATEST_MAX_SPAN_MS = 24 * 3_600_000;
 export const OUTAGE_VOLTAGE_KV = 9.5;
 
 const num = (v: unknown) => (typeof v === "number" ? v : Number(v));
+/** A granted numeric value, null when the field is withheld. */
+const opt = (v: unknown) => (v === undefined || v === null ? null : num(v));
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /** Devices of a layer inside a bbox (null: no filter). */
@@ -43,8 +46,8 @@ export function incidentState(r: LatestRow): IncidentState | null {
   };
 }
 
-export async function incidentsAt(sql: Sql, w: TimeWindow, live: boolean, bbox?: BBox): Promise<IncidentState[]> {
-  const rows = await latestRows(sql, "safety.incidents", w, { live });
+export async function incidentsAt(sql: Sql, basis: ReadBasis, w: TimeWindow, live: boolean, bbox?: BBox): Promise<IncidentState[]> {
+  const rows = await scopedLatestRows(sql, basis, w, { live });
   return rows
     .map(incidentState)
     .filter((x): x is IncidentState => x !== null && inBbox(x.position, bbox))
@@ -56,12 +59,12 @@ export function trafficColumns(m: MapModel, rows: LatestRow[]): TrafficLatest["s
   for (const r of rows) {
     const i = m.sensorIndex.get(r.device_id);
     if (i === undefined) continue;
-    const speed = num(r.payload.speedKmh);
+    const speed = opt(r.payload.speedKmh);
     out.ids.push(r.device_id);
     out.speedKmh.push(speed);
-    out.ratio.push(r3(speed / m.traffic.sensors.freeFlowKmh[i]));
-    out.flowVehH.push(num(r.payload.flowVehH));
-    out.occupancy.push(num(r.payload.occupancy));
+    out.ratio.push(speed === null ? null : r3(speed / m.traffic.sensors.freeFlowKmh[i]));
+    out.flowVehH.push(opt(r.payload.flowVehH));
+    out.occupancy.push(opt(r.payload.occupancy));
     out.observedAt.push(r.observed_at.toISOString());
     out.leafIndex.push(r.leaf_index);
   }
@@ -69,7 +72,7 @@ export function trafficColumns(m: MapModel, rows: LatestRow[]): TrafficLatest["s
 }
 
 /** Feeders, renewables, substations and consumption cells from the latest energy readings. */
-export function energyColumns(m: MapModel, rows: LatestRow[], bbox?: BBox): Omit<EnergyLatest, "layer" | "from" | "to" | "access"> {
+export function energyColumns(m: MapModel, rows: LatestRow[], bbox?: BBox): Omit<EnergyLatest, "layer" | "from" | "to" | "access" | "scoped"> {
   const feeders: EnergyLatest["feeders"] = { ids: [], loadMw: [], utilisation: [], voltageKv: [], observedAt: [], leafIndex: [] };
   const renewables: EnergyLatest["renewables"] = { ids: [], productionMw: [], capacityFactor: [], observedAt: [], leafIndex: [] };
   const subLoad = new Float64Array(m.energy.substations.ids.length);
@@ -82,22 +85,22 @@ export function energyColumns(m: MapModel, rows: LatestRow[], bbox?: BBox): Omit
     if (p.meter === "feeder" && fi !== undefined) {
       const id = m.energy.feeders.ids[fi];
       const touches = !bbox || m.feederPaths[fi].some((q) => inBbox(q, bbox));
-      const load = num(p.loadMw);
-      const voltage = num(p.voltageKv);
+      const load = opt(p.loadMw);
+      const voltage = opt(p.voltageKv);
       const s = m.feederSubstation[fi];
-      if (s >= 0) {
+      if (s >= 0 && load !== null) {
         subLoad[s] += load;
         subCount[s]++;
       }
       if (!touches) continue;
       feeders.ids.push(id);
       feeders.loadMw.push(load);
-      feeders.utilisation.push(num(p.utilisation));
+      feeders.utilisation.push(opt(p.utilisation));
       feeders.voltageKv.push(voltage);
       feeders.observedAt.push(r.observed_at.toISOString());
       feeders.leafIndex.push(r.leaf_index);
-      if (load <= 0 || voltage < OUTAGE_VOLTAGE_KV) outages.push(id);
-      for (const [cell, share] of m.feederCells.get(id) ?? []) cellLoad.set(cell, (cellLoad.get(cell) ?? 0) + load * share);
+      if ((load !== null && load <= 0) || (voltage !== null && voltage < OUTAGE_VOLTAGE_KV)) outages.push(id);
+      if (load !== null) for (const [cell, share] of m.feederCells.get(id) ?? []) cellLoad.set(cell, (cellLoad.get(cell) ?? 0) + load * share);
       continue;
     }
     const ri = m.renewableByMeter.get(r.device_id);
@@ -105,8 +108,8 @@ export function energyColumns(m: MapModel, rows: LatestRow[], bbox?: BBox): Omit
       const pos: [number, number] = [m.energy.renewables.position[2 * ri], m.energy.renewables.position[2 * ri + 1]];
       if (!inBbox(pos, bbox)) continue;
       renewables.ids.push(m.energy.renewables.ids[ri]);
-      renewables.productionMw.push(num(p.productionMw));
-      renewables.capacityFactor.push(num(p.capacityFactor));
+      renewables.productionMw.push(opt(p.productionMw));
+      renewables.capacityFactor.push(opt(p.capacityFactor));
       renewables.observedAt.push(r.observed_at.toISOString());
       renewables.leafIndex.push(r.leaf_index);
     }
@@ -135,19 +138,42 @@ export function cameraColumns(m: MapModel, rows: LatestRow[], bbox?: BBox): NonN
     if (!m.cameraIndex.has(r.device_id) || !inBbox([r.lon, r.lat], bbox)) continue;
     const p = r.payload;
     out.ids.push(r.device_id);
-    out.online.push(p.online === true);
-    out.alert.push(String(p.alert ?? "none"));
-    out.vehiclesPerMin.push(num(p.vehiclesPerMin));
-    out.pedestriansPerMin.push(num(p.pedestriansPerMin));
+    out.online.push(typeof p.online === "boolean" ? p.online : null);
+    out.alert.push(typeof p.alert === "string" ? p.alert : null);
+    out.vehiclesPerMin.push(opt(p.vehiclesPerMin));
+    out.pedestriansPerMin.push(opt(p.pedestriansPerMin));
     out.observedAt.push(r.observed_at.toISOString());
     out.leafIndex.push(r.leaf_index);
   }
   return out;
 }
 
+/** Cells of the layer's datasets the viewer holds anonymized or aggregated. */
+async function cellsOf(sql: Sql, access: LayerAccess, datasets: string[], w: TimeWindow, live: boolean, bbox?: BBox): Promise<ScopedCells[]> {
+  const out: ScopedCells[] = [];
+  for (const d of datasets) {
+    const b = access.basis(d);
+    if (!b || b.scope === "raw") continue;
+    const cells = await scopedLatestCells(sql, b, w, { live, bbox });
+    await access.record(sql, d, { action: "map.latest.cells", count: cells.ids.length, from: w.from, until: w.to });
+    out.push(cells);
+  }
+  return out;
+}
+
+const NO_ENERGY = () => ({
+  feeders: { ids: [], loadMw: [], utilisation: [], voltageKv: [], observedAt: [], leafIndex: [] },
+  renewables: { ids: [], productionMw: [], capacityFactor: [], observedAt: [], leafIndex: [] },
+  substations: { ids: [], loadMw: [], utilisation: [], feedersReporting: [] },
+  cells: { ids: [], loadMw: [] },
+  outages: [],
+});
+
 /**
  * The latest value of every feature of a layer in (from, to], live when `to` is not given.
- * Every dataset read passes the access check; datasets the viewer may not read come back
+ * Every dataset read passes the access check and is read as its basis allows
+ * (lib/access/scoped/map-latest): raw per-device values inside the grant's area, window and
+ * fields, or anonymized and aggregated cells. A dataset the viewer may not read comes back
  * null with a note saying why, and a layer with none readable is refused (403).
  */
 export async function getLayerLatest(opts: { viewer: Viewer; layer: MapLayerId; from?: string; to?: string; bbox?: BBox }): Promise<LayerLatest> {
@@ -160,38 +186,35 @@ export async function getLayerLatest(opts: { viewer: Viewer; layer: MapLayerId; 
   if (opts.layer === "traffic") {
     const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "safety.incidents"], { require: true });
     if (live) await refreshRollup(db.sql, city);
-    const rows = access.can("traffic.flow") ? await latestRows(db.sql, "traffic.flow", w, { live, devices: trafficDevices(m, opts.bbox) }) : [];
-    const incidents = access.can("safety.incidents")
-      ? (await incidentsAt(db.sql, w, live, opts.bbox)).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved")
+    const tb = access.basis("traffic.flow"), ib = access.basis("safety.incidents");
+    const rows = tb && access.can("traffic.flow") ? await scopedLatestRows(db.sql, tb, w, { live, devices: trafficDevices(m, opts.bbox) }) : [];
+    const incidents = ib && access.can("safety.incidents")
+      ? (await incidentsAt(db.sql, ib, w, live, opts.bbox)).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved")
       : null;
     const sensors = trafficColumns(m, rows);
-    await access.record(db.sql, "traffic.flow", { action: "map.latest", count: sensors.ids.length, from: w.from, until: w.to });
+    if (access.can("traffic.flow")) await access.record(db.sql, "traffic.flow", { action: "map.latest", count: sensors.ids.length, from: w.from, until: w.to });
     if (incidents) await access.record(db.sql, "safety.incidents", { action: "map.latest", count: incidents.length, from: w.from, until: w.to });
-    return { layer: "traffic", ...win, sensors, incidents, access: access.notes };
+    const scoped = await cellsOf(db.sql, access, ["traffic.flow"], w, live, opts.bbox);
+    return { layer: "traffic", ...win, sensors, incidents, scoped, access: access.notes };
   }
   if (opts.layer === "energy") {
-    // Aggregated or anonymized access still sees consumption on the hexagon grid.
-    const access = await layerAccess(db.sql, opts.viewer, ["energy.load"], { require: true, level: "aggregate" });
+    const access = await layerAccess(db.sql, opts.viewer, ["energy.load"], { require: true });
     if (live) await refreshRollup(db.sql, city);
-    const rows = await latestRows(db.sql, "energy.load", w, { live });
-    const cols = energyColumns(m, rows, opts.bbox);
-    const out = access.can("energy.load")
-      ? cols
-      : {
-          feeders: { ids: [], loadMw: [], utilisation: [], voltageKv: [], observedAt: [], leafIndex: [] },
-          renewables: { ids: [], productionMw: [], capacityFactor: [], observedAt: [], leafIndex: [] },
-          substations: { ids: [], loadMw: [], utilisation: [], feedersReporting: [] },
-          cells: cols.cells,
-          outages: [],
-        };
-    await access.record(db.sql, "energy.load", { action: access.can("energy.load") ? "map.latest" : "map.latest.cells", count: out.feeders.ids.length + out.renewables.ids.length + out.cells.ids.length, from: w.from, until: w.to });
-    return { layer: "energy", ...win, ...out, access: access.notes };
+    const eb = access.basis("energy.load");
+    const out = eb && access.can("energy.load") ? energyColumns(m, await scopedLatestRows(db.sql, eb, w, { live }), opts.bbox) : NO_ENERGY();
+    if (access.can("energy.load")) {
+      await access.record(db.sql, "energy.load", { action: "map.latest", count: out.feeders.ids.length + out.renewables.ids.length, from: w.from, until: w.to });
+    }
+    const scoped = await cellsOf(db.sql, access, ["energy.load"], w, live, opts.bbox);
+    return { layer: "energy", ...win, ...out, scoped, access: access.notes };
   }
   const access = await layerAccess(db.sql, opts.viewer, ["safety.incidents", "safety.cameras"], { require: true });
   if (live) await refreshRollup(db.sql, city);
-  const incidents = access.can("safety.incidents") ? await incidentsAt(db.sql, w, live, opts.bbox) : null;
-  const cameras = access.can("safety.cameras") ? cameraColumns(m, await latestRows(db.sql, "safety.cameras", w, { live }), opts.bbox) : null;
+  const ib = access.basis("safety.incidents"), cb = access.basis("safety.cameras");
+  const incidents = ib && access.can("safety.incidents") ? await incidentsAt(db.sql, ib, w, live, opts.bbox) : null;
+  const cameras = cb && access.can("safety.cameras") ? cameraColumns(m, await scopedLatestRows(db.sql, cb, w, { live }), opts.bbox) : null;
   if (incidents) await access.record(db.sql, "safety.incidents", { action: "map.latest", count: incidents.length, from: w.from, until: w.to });
   if (cameras) await access.record(db.sql, "safety.cameras", { action: "map.latest", count: cameras.ids.length, from: w.from, until: w.to });
-  return { layer: "safety", ...win, incidents, cameras, access: access.notes };
+  const scoped = await cellsOf(db.sql, access, ["safety.incidents", "safety.cameras"], w, live, opts.bbox);
+  return { layer: "safety", ...win, incidents, cameras, scoped, access: access.notes };
 }

@@ -4,8 +4,11 @@ import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import type { CityModel } from "../city/types";
 import type { Kpis } from "../api/map-specs";
+import { scopedCorridors, scopedCorridorTrend, scopedIncidentCounts, scopedTotals, type TotalRow } from "../access/scoped/map-kpis";
+import { windowState } from "../access/scoped/map-basis";
+import type { ReadBasis } from "../access/check-read";
 import { layerAccess } from "./access-notes";
-import { incidentsAt, LATEST_DEFAULT_SPAN_MS } from "./get-layer-latest";
+import { LATEST_DEFAULT_SPAN_MS } from "./get-layer-latest";
 import { refreshRollup } from "./rollup";
 import { bucketWindow, resolveWindow } from "./time-window";
 
@@ -19,17 +22,10 @@ const CORRIDORS = 5;
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
-type TotalRow = { bb: number; n: number; s1: number; s2: number; s3: number; s4: number };
-
-/** Sums of map_bucket_total per regrouped bucket in [from, to). */
-async function totals(sql: Sql, datasetId: string, from: Date, to: Date, bucketS: number): Promise<TotalRow[]> {
-  const rows = await sql.query<TotalRow>(
-    `SELECT floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n, sum(s1) AS s1, sum(s2) AS s2, sum(s3) AS s3, sum(s4) AS s4
-       FROM map_bucket_total WHERE dataset_id = $1 AND bucket >= $2 AND bucket < $3
-      GROUP BY 1 ORDER BY 1`,
-    [datasetId, from.toISOString(), to.toISOString(), bucketS],
-  );
-  return rows.map((r) => ({ bb: Number(r.bb), n: Number(r.n), s1: Number(r.s1), s2: Number(r.s2), s3: Number(r.s3), s4: Number(r.s4) }));
+/** Totals of the 15 minutes before `to`; none when `to` is now and now lies outside the grant's data window. */
+async function nowTotals(sql: Sql, b: ReadBasis, from: Date, to: Date, live: boolean): Promise<TotalRow[]> {
+  if (live && windowState(b, to) !== "inside") return [];
+  return scopedTotals(sql, b, from, to, 300);
 }
 
 function trend(rows: TotalRow[], from: Date, bucketS: number, count: number, value: (r: TotalRow) => number | null) {
@@ -71,35 +67,24 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
   const nowFrom = new Date(to.getTime() - NOW_SPAN_MS);
   const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"]);
   await refreshRollup(db.sql, city);
+  const live = opts.to === undefined;
+  const tb = access.basis("traffic.flow"), eb = access.basis("energy.load"), ib = access.basis("safety.incidents"), cb = access.basis("safety.cameras");
   const out: Kpis = { from: from.toISOString(), to: to.toISOString(), traffic: null, energy: null, safety: null, access: access.notes };
 
   for (const d of ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"]) {
-    if (access.canAggregate(d)) await access.record(db.sql, d, { action: "map.kpis", count: null, from, until: to });
+    if (access.basis(d)) await access.record(db.sql, d, { action: "map.kpis", count: null, from, until: to });
   }
-  if (access.canAggregate("traffic.flow")) {
+  if (tb) {
     // Corridors are named roads (expressways, arterials, collectors), not local streets.
     const named = new Set(city.network.roads.filter((r) => r.nameZh).map((r) => r.id));
-    const rows = await totals(db.sql, "traffic.flow", from, to, bucketS);
-    const now = sum(await totals(db.sql, "traffic.flow", nowFrom, to, 300));
-    const roads = await db.sql.query<{ road_id: string; idx: number; sensors: number }>(
-      `SELECT s.road_id, avg(b.v4 / b.n) AS idx, count(DISTINCT b.device_id)::int AS sensors
-         FROM map_bucket_5m b JOIN map_sensor s ON s.device_id = b.device_id
-        WHERE b.dataset_id = 'traffic.flow' AND b.bucket >= $1 AND b.bucket < $2
-        GROUP BY s.road_id HAVING count(DISTINCT b.device_id) >= 2
-        ORDER BY 2, 1`,
-      [nowFrom.toISOString(), to.toISOString()],
-    ).then((rs) => rs.filter((r) => named.has(r.road_id)).slice(0, CORRIDORS));
+    const rows = await scopedTotals(db.sql, tb, from, to, bucketS);
+    const now = sum(await nowTotals(db.sql, tb, nowFrom, to, live));
+    const roads = live && windowState(tb, to) !== "inside"
+      ? []
+      : (await scopedCorridors(db.sql, tb, nowFrom, to)).filter((r) => named.has(r.road_id)).slice(0, CORRIDORS);
     const trendFrom = new Date(Math.floor((to.getTime() - CORRIDOR_TREND_MS) / 300_000) * 300_000);
     const trendCount = Math.ceil((to.getTime() - trendFrom.getTime()) / 300_000);
-    const corridorTrend = roads.length
-      ? await db.sql.query<{ road_id: string; b: number; idx: number }>(
-          `SELECT s.road_id, floor(extract(epoch FROM b.bucket) / 300)::float8 AS b, sum(b.v4) / sum(b.n) AS idx
-             FROM map_bucket_5m b JOIN map_sensor s ON s.device_id = b.device_id
-            WHERE b.dataset_id = 'traffic.flow' AND b.bucket >= $1 AND b.bucket < $2 AND s.road_id = ANY($3::text[])
-            GROUP BY 1, 2`,
-          [trendFrom.toISOString(), to.toISOString(), roads.map((r) => r.road_id)],
-        )
-      : [];
+    const corridorTrend = await scopedCorridorTrend(db.sql, tb, trendFrom, to, roads.map((r) => r.road_id));
     out.traffic = {
       speedKmh: now.n ? r1(now.s2 / now.n) : null,
       congestionIndex: now.n ? r3(now.s1 / now.n) : null,
@@ -118,11 +103,11 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     };
   }
 
-  if (access.canAggregate("energy.load")) {
+  if (eb) {
     const feeders = city.energy.feeders.length, sites = city.energy.renewables.length;
     const capacityMw = city.energy.substations.reduce((a, s) => a + s.capacityMw, 0);
-    const rows = await totals(db.sql, "energy.load", from, to, bucketS);
-    const now = sum(await totals(db.sql, "energy.load", nowFrom, to, 300));
+    const rows = await scopedTotals(db.sql, eb, from, to, bucketS);
+    const now = sum(await nowTotals(db.sql, eb, nowFrom, to, live));
     const load = gridLoad(now, feeders);
     out.energy = {
       loadMw: load === null ? null : r1(load),
@@ -143,31 +128,22 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     };
   }
 
-  if (access.canAggregate("safety.incidents") || access.canAggregate("safety.cameras")) {
-    const open = { s1: 0, s2: 0, s3: 0 };
+  if (ib || cb) {
+    let open = { s1: 0, s2: 0, s3: 0 };
     let trendOpen = { from: from.toISOString(), bucketS, values: new Array<number | null>(count).fill(null) };
-    if (access.canAggregate("safety.incidents")) {
-      for (const inc of await incidentsAt(db.sql, { from: nowFrom, to }, opts.to === undefined)) {
-        if (inc.status === "resolved") continue;
-        const k = `s${Math.min(3, Math.max(1, inc.severity))}` as keyof typeof open;
-        open[k]++;
-      }
-      const rows = await db.sql.query<{ bb: number; open: number }>(
-        `SELECT floor(extract(epoch FROM observed_at) / $3)::float8 AS bb,
-                count(DISTINCT payload->>'incidentId') FILTER (WHERE payload->>'status' <> 'resolved')::float8 AS open
-           FROM reading WHERE dataset_id = 'safety.incidents' AND observed_at >= $1 AND observed_at < $2
-          GROUP BY 1`,
-        [from.toISOString(), to.toISOString(), bucketS],
-      );
+    if (ib) {
+      const counts = await scopedIncidentCounts(db.sql, ib, { from: nowFrom, to, live }, { from, to, bucketS });
+      if (counts.open) open = counts.open;
+      const rows = counts.trend;
       trendOpen = trend(rows.map((r) => ({ bb: Number(r.bb), n: Number(r.open), s1: 0, s2: 0, s3: 0, s4: 0 })), from, bucketS, count, (r) => r.n);
       // After the first incident reading, a bucket with none open reads 0 (not "no data").
       const first = trendOpen.values.findIndex((v) => v !== null);
       if (first >= 0) trendOpen.values = trendOpen.values.map((v, b) => (v === null && b > first ? 0 : v));
     }
     let camerasOnline: number | null = null;
-    if (access.canAggregate("safety.cameras")) {
-      const now = sum(await totals(db.sql, "safety.cameras", nowFrom, to, 300));
-      camerasOnline = now.n ? r3(now.s1 / now.n) : null;
+    if (cb) {
+      const now = sum(await nowTotals(db.sql, cb, nowFrom, to, live));
+      camerasOnline = now.n && Number.isFinite(now.s1) ? r3(now.s1 / now.n) : null;
     }
     out.safety = { open, trendOpen, camerasOnline };
   }

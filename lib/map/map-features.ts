@@ -62,6 +62,8 @@ export type MapModel = {
   renewableByMeter: Map<string, number>;
   sensorIndex: Map<string, number>;
   cameraIndex: Map<string, number>;
+  /** Where each device stands (its readings carry this location). */
+  deviceLocation: Map<string, LonLat>;
   /** Representative point of every path feature (sensors, feeders), for bbox filters. */
   sensorPaths: LonLat[][];
   feederPaths: LonLat[][];
@@ -215,6 +217,7 @@ export function mapModel(city: CityModel): MapModel {
     renewableByMeter: new Map(energy.renewables.meterIds.map((id, i) => [id, i])),
     sensorIndex: new Map(sensorList.map((s, i) => [s.id, i])),
     cameraIndex: new Map(cameras.map((c, i) => [c.id, i])),
+    deviceLocation: new Map(city.devices.map((d) => [d.id, d.location])),
     sensorPaths: sensorList.map((s) => s.path),
     feederPaths: feeders.map((f) => f.geometry),
   };

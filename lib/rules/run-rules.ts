@@ -3,6 +3,7 @@ import { DATASETS } from "../city";
 import { GRANT_COLUMNS, type GrantRow } from "../grants/grant-row";
 import { newGrantId } from "../grants/request-grant";
 import { recordGrantChange } from "../grants/record-grant-change";
+import { announceGrantChange } from "../grants/announce-grant-change";
 import { termsJson } from "../grants/terms";
 import { triggerMatches, type RuleDefinition } from "./definition";
 
@@ -65,10 +66,11 @@ export async function runRules(sql: Sql, now = new Date()): Promise<{ grantId: s
                 JSON.stringify(termsJson(terms)), `rule:${rule.id}`, rule.id, incident,
               ],
             );
-            if (!g) return false;
+            if (!g) return null;
             await recordGrantChange(tx, g, "approve", { userId: `rule:${rule.id}`, departmentId: null }, now, `incident ${incident}`);
-            return true;
+            return g;
           });
+          if (made1) announceGrantChange(made1, "approve");
           if (made1) made.push({ grantId: id, ruleId: rule.id, incident, datasetId: ds.id });
         }
       }

@@ -12,9 +12,12 @@ export type MapUpdate = {
   location: [number, number];
   values: Record<string, unknown>;
 };
+/** A grant that changed (requested, approved, rejected, revoked, expired, made by a rule), announced after its transaction committed. */
+export type GrantChange = { grantId: string; datasetId: string; ownerDepartmentId: string; granteeDepartmentId: string; action: string };
 export type BusEvents = {
   traffic: [TrafficUpdate[]];
   "map-readings": [MapUpdate[]];
+  grants: [GrantChange];
   checkpoint: [{ size: number; root: string; cosigned: number }];
 };
 

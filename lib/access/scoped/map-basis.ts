@@ -1,0 +1,120 @@
+import { DATASETS } from "../../city";
+import type { Dataset, LonLat } from "../../city/types";
+import { loadConfig } from "../../config";
+import { getCity } from "../../runtime/city";
+import type { ReadBasis } from "../check-read";
+import { allowedFields, withinArea } from "../scope-sql";
+
+/**
+ * What the map's scoped reads (map-latest, map-frames, map-kpis, map-details) share: the
+ * dataset of a basis, k, where the data window stands against a moment, which devices lie in
+ * a grant's area, and which of the rollup's value columns (map_bucket_5m v1..v4, m1) a basis
+ * may see. Pure apart from the city model and the configuration.
+ */
+
+/** Cells of aggregated map reads: a flat-top hexagon of this radius (centre to vertex). */
+export const AGGREGATE_HEX_RADIUS_M = 1000;
+
+/** k: aggregates are only ever over at least this many distinct devices. */
+export function minGroupDevices(): number {
+  return loadConfig().ACCESS_MIN_GROUP_DEVICES;
+}
+
+export function datasetOf(basis: Pick<ReadBasis, "datasetId">): Dataset {
+  const d = DATASETS.find((x) => x.id === basis.datasetId);
+  if (!d) throw new Error(`unknown dataset ${basis.datasetId}`);
+  return d;
+}
+
+/** Where moment `at` lies against the basis's data window. */
+export function windowState(basis: Pick<ReadBasis, "window">, at: Date): "before" | "inside" | "after" {
+  if (basis.window.from && at.getTime() < Date.parse(basis.window.from)) return "before";
+  if (basis.window.until && at.getTime() >= Date.parse(basis.window.until)) return "after";
+  return "inside";
+}
+
+/**
+ * Conditions on a 5-minute rollup bucket column: only buckets wholly inside the data window
+ * (a bucket that straddles a window edge holds readings from outside it).
+ */
+export function bucketWindowConditions(basis: Pick<ReadBasis, "window">, params: unknown[], column = "bucket", bucketS = 300): string[] {
+  const out: string[] = [];
+  if (basis.window.from) {
+    params.push(basis.window.from);
+    out.push(`${column} >= $${params.length}::timestamptz`);
+  }
+  if (basis.window.until) {
+    params.push(basis.window.until);
+    out.push(`${column} + interval '${bucketS} seconds' <= $${params.length}::timestamptz`);
+  }
+  return out;
+}
+
+/** Where each device of the city stands (the location its readings carry). */
+function deviceLocations(): Map<string, { datasetId: string; location: LonLat }> {
+  const city = getCity();
+  const key = city as unknown as { [LOCATIONS]?: Map<string, { datasetId: string; location: LonLat }> };
+  key[LOCATIONS] ??= new Map(city.devices.map((d) => [d.id, { datasetId: d.datasetId, location: d.location }]));
+  return key[LOCATIONS];
+}
+const LOCATIONS = Symbol("device-locations");
+
+export function deviceLocation(id: string): LonLat | null {
+  return deviceLocations().get(id)?.location ?? null;
+}
+
+/**
+ * The devices of the dataset a basis may see, narrowed to `devices` when given: null means
+ * "every device, no filter needed" (no area and no narrowing).
+ */
+export function visibleDevices(basis: Pick<ReadBasis, "datasetId" | "area">, devices: readonly string[] | null): string[] | null {
+  if (!basis.area) return devices ? [...devices] : null;
+  const out: string[] = [];
+  const all = deviceLocations();
+  const pick = devices ?? [...all.keys()];
+  for (const id of pick) {
+    const d = all.get(id);
+    if (d && d.datasetId === basis.datasetId && withinArea(d.location, basis.area)) out.push(id);
+  }
+  return out;
+}
+
+/** The rollup's value columns and the payload fields each is computed from (see lib/map/rollup.ts). */
+type ColumnFields = Record<"v1" | "v2" | "v3" | "v4" | "m1", { feeder?: string[]; production?: string[]; all?: string[] }>;
+const ROLLUP_COLUMNS: Record<string, ColumnFields> = {
+  "traffic.flow": { v1: { all: ["speedKmh"] }, v2: { all: ["flowVehH"] }, v3: { all: ["occupancy"] }, v4: { all: ["speedKmh"] }, m1: { all: [] } },
+  "energy.load": {
+    v1: { feeder: ["loadMw"], production: ["productionMw"] },
+    v2: { feeder: ["utilisation"], production: ["capacityFactor"] },
+    v3: { feeder: ["voltageKv"], production: ["irradianceWm2", "windSpeedMs"] },
+    v4: { all: [] },
+    m1: { all: [] },
+  },
+  "safety.cameras": { v1: { all: ["vehiclesPerMin"] }, v2: { all: ["pedestriansPerMin"] }, v3: { all: ["online"] }, v4: { all: ["alert"] }, m1: { all: ["online", "alert"] } },
+};
+
+/**
+ * SQL for rollup column `col` (of `alias`) as the basis may see it: the column itself when
+ * every field it is computed from is granted, NULL when none is, and per meter kind for
+ * energy (feeder meters carry load, production meters production).
+ */
+export function rollupColumn(basis: Pick<ReadBasis, "datasetId" | "fields" | "scope">, col: keyof ColumnFields, alias = ""): string {
+  const ref = `${alias ? `${alias}.` : ""}${col}`;
+  const spec = ROLLUP_COLUMNS[basis.datasetId]?.[col];
+  if (!spec) return `NULL::float8`;
+  const allowed = new Set(allowedFields(datasetOf(basis), { fields: basis.fields, scope: "raw" }));
+  const ok = (fs: string[] | undefined) => (fs ?? []).every((f) => allowed.has(f));
+  if (spec.all) return ok(spec.all) ? ref : `NULL::float8`;
+  const f = ok(spec.feeder), p = ok(spec.production);
+  if (f && p) return ref;
+  if (!f && !p) return `NULL::float8`;
+  const dev = `${alias ? `${alias}.` : ""}device_id`;
+  return `CASE WHEN ${dev} LIKE '${f ? "fdm" : "prm"}-%' THEN ${ref} END`;
+}
+
+/** The dataset's fields the basis withholds (schema order): those not granted, or dropped by anonymization. */
+export function withheldFields(basis: Pick<ReadBasis, "datasetId" | "fields" | "scope">): string[] {
+  const d = datasetOf(basis);
+  const allowed = new Set(allowedFields(d, basis));
+  return Object.keys(d.schema.fields).filter((f) => !allowed.has(f));
+}

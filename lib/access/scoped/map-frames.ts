@@ -1,0 +1,226 @@
+import type { Sql } from "../../db/sql";
+import type { BBox } from "../../city/types";
+import type { ScopedCellFrames } from "../../api/map-specs";
+import { getCity } from "../../runtime/city";
+import { cellId, hexGrid } from "../../map/hex-grid";
+import { q8 } from "../../map/q8";
+import type { ReadBasis } from "../check-read";
+import { ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";
+import { AGGREGATE_HEX_RADIUS_M, bucketWindowConditions, datasetOf, deviceLocation, minGroupDevices, rollupColumn, visibleDevices } from "./map-basis";
+
+/**
+ * The map's replay reads of the 5-minute rollup (map_bucket_5m) and of incident readings
+ * under a read basis: only buckets wholly inside the grant's data window, only devices inside
+ * its area, and value columns computed from withheld fields read as NULL. Datasets held
+ * anonymized or aggregated replay as cells (see scopedFrameCells).
+ */
+
+/** Rollup sums as the basis may see them, per device and 5-minute bucket (alias-free columns n, s1..s4, m1). */
+export function maskedSource(basis: ReadBasis, params: unknown[], devices: string[] | null): string {
+  const conds = bucketWindowConditions(basis, params);
+  if (devices) {
+    params.push(devices);
+    conds.push(`device_id = ANY($${params.length}::text[])`);
+  }
+  const c = (col: "v1" | "v2" | "v3" | "v4" | "m1") => rollupColumn(basis, col);
+  return `SELECT device_id, bucket, n, ${c("v1")} AS v1, ${c("v2")} AS v2, ${c("v3")} AS v3, ${c("v4")} AS v4, ${c("m1")} AS m1
+            FROM map_bucket_5m WHERE dataset_id = $1 AND bucket >= $2 AND bucket < $3${conds.map((x) => ` AND ${x}`).join("")}`;
+}
+
+/**
+ * Per-bucket means of the 5-minute rollup regrouped to `bucketS`: per bucket a string
+ * "device q q …,device q q …" of integer expressions over the bucket's sums (s1..s4 = sums of
+ * v1..v4, n = readings, m1 = largest state code). Integers travel faster than numerics.
+ * Devices outside the basis's area are never read; `devices` narrows further (a bbox).
+ */
+export async function scopedBucketMeans(
+  sql: Sql,
+  basis: ReadBasis,
+  w: { from: Date; to: Date; bucketS: number },
+  exprs: string[],
+  devices: string[] | null,
+): Promise<{ t: number; v: string }[]> {
+  const visible = visibleDevices(basis, devices);
+  if (visible && visible.length === 0) return [];
+  const params: unknown[] = [basis.datasetId, w.from.toISOString(), w.to.toISOString(), w.bucketS];
+  const src = maskedSource(basis, params, visible);
+  const cols = exprs.map((e) => `' ' || coalesce((${e})::int::text, 'x')`).join(" || ");
+  const rows = await sql.query<{ t: number; v: string }>(
+    `SELECT bb * $4 AS t, string_agg(device_id || ${cols}, ',') AS v
+       FROM (SELECT device_id, floor(extract(epoch FROM bucket) / $4)::bigint AS bb,
+                    sum(n) AS n, sum(v1) AS s1, sum(v2) AS s2, sum(v3) AS s3, sum(v4) AS s4, max(m1) AS m1
+               FROM (${src}) s GROUP BY 1, 2) x
+      GROUP BY bb`,
+    params,
+  );
+  return rows.map((r) => ({ t: Number(r.t), v: r.v }));
+}
+
+/**
+ * Consumption per hexagon cell and bucket: each feeder meter's mean load times its share of
+ * the cell (`shares`), summed in SQL. Meters outside the area, loads withheld, and buckets
+ * outside the window are never read.
+ */
+export async function scopedCellLoad(
+  sql: Sql,
+  basis: ReadBasis,
+  w: { from: Date; to: Date; bucketS: number },
+  shares: { meter: string[]; cell: number[]; share: number[] },
+): Promise<{ t: number; v: string }[]> {
+  const visible = visibleDevices(basis, null);
+  const params: unknown[] = [basis.datasetId, w.from.toISOString(), w.to.toISOString(), w.bucketS];
+  const src = maskedSource(basis, params, visible);
+  params.push(shares.meter, shares.cell, shares.share);
+  const n = params.length;
+  return (
+    await sql.query<{ t: number; v: string }>(
+      `WITH sh AS (SELECT * FROM unnest($${n - 2}::text[], $${n - 1}::int[], $${n}::float8[]) AS s(device_id, cell, share))
+       SELECT bb * $4 AS t, string_agg(cell || ' ' || round(load * 1000)::int, ',') AS v
+         FROM (SELECT x.bb, sh.cell, sum(x.load * sh.share) AS load
+                 FROM (SELECT device_id, floor(extract(epoch FROM bucket) / $4)::bigint AS bb, sum(v1) / sum(n) AS load
+                         FROM (${src}) s GROUP BY 1, 2) x
+                 JOIN sh USING (device_id)
+                WHERE x.load IS NOT NULL
+                GROUP BY x.bb, sh.cell) c
+        GROUP BY bb`,
+      params,
+    )
+  ).map((r) => ({ t: Number(r.t), v: r.v }));
+}
+
+/** The version of each chunk of `chunkMs`: the largest ledger leaf the rollup folded into it (map_bucket_total). */
+export async function frameChunkVersions(sql: Sql, datasets: string[], from: Date, to: Date, chunkMs: number): Promise<Map<number, number>> {
+  const rows = await sql.query<{ c: number; v: number }>(
+    `SELECT floor(extract(epoch FROM bucket) * 1000 / $4)::float8 AS c, max(last_leaf)::float8 AS v
+       FROM map_bucket_total WHERE dataset_id = ANY($1::text[]) AND bucket >= $2 AND bucket < $3 GROUP BY 1`,
+    [datasets, from.toISOString(), to.toISOString(), chunkMs],
+  );
+  return new Map(rows.map((r) => [Number(r.c) * chunkMs, Number(r.v)]));
+}
+
+/** Incident readings in [from, to) under a raw basis (window, area, fields applied), oldest first. */
+export async function scopedIncidentReadings(sql: Sql, basis: ReadBasis, from: Date, to: Date): Promise<{ payload: Record<string, unknown>; observed_at: Date; lon: number; lat: number }[]> {
+  if (basis.scope !== "raw") throw new Error(`incident timelines need raw scope, not ${basis.scope}`);
+  const params: unknown[] = [from.toISOString(), to.toISOString()];
+  const conds = scopeConditions(basis, params, "r").map((c) => ` AND ${c}`).join("");
+  const rows = await sql.query<{ payload: Record<string, unknown> | string; observed_at: Date; lon: number; lat: number }>(
+    `SELECT ${payloadExpr(datasetOf(basis), basis, "r")} AS payload, r.observed_at, r.lon, r.lat FROM reading r
+      WHERE r.dataset_id = 'safety.incidents' AND r.observed_at >= $1 AND r.observed_at < $2${conds}
+      ORDER BY r.observed_at, r.leaf_index`,
+    params,
+  );
+  return rows.map((r) => ({
+    payload: (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>,
+    observed_at: new Date(r.observed_at),
+    lon: Number(r.lon),
+    lat: Number(r.lat),
+  }));
+}
+
+/** The value each dataset's cells replay: a rollup column, its field and unit. */
+const CELL_VALUE: Record<string, { col: "v1" | "v2"; key: string; unit: string }> = {
+  "traffic.flow": { col: "v1", key: "speedKmh", unit: "km/h" },
+  "energy.load": { col: "v2", key: "utilisation", unit: "1" },
+  "safety.cameras": { col: "v1", key: "vehiclesPerMin", unit: "veh/min" },
+};
+
+/** Cell state codes of ScopedCellFrames.state. */
+export const CELL_NO_DATA = 0, CELL_SUPPRESSED = 1, CELL_VALUE_CODE = 2;
+
+/**
+ * Replay of a dataset held anonymized or aggregated: per bucket and cell the mean of the
+ * dataset's display value over its devices. Anonymized: each device's bucket mean is
+ * coarsened as ANONYMIZATION says and placed on the 0.01° grid before grouping. Aggregated:
+ * hexagons, a value only where at least k distinct devices reported in the bucket. Null for
+ * datasets the rollup does not keep (incidents).
+ */
+export async function scopedFrameCells(sql: Sql, basis: ReadBasis, w: { from: Date; count: number; bucketS: number }, bbox?: BBox): Promise<ScopedCellFrames | null> {
+  if (basis.scope === "raw") throw new Error(`scopedFrameCells is for anonymized or aggregated scope (${basis.datasetId})`);
+  const spec = CELL_VALUE[basis.datasetId];
+  if (!spec) return null;
+  const to = new Date(w.from.getTime() + w.count * w.bucketS * 1000);
+  const visible = visibleDevices(basis, null);
+  const params: unknown[] = [basis.datasetId, w.from.toISOString(), to.toISOString(), w.bucketS];
+  const src = maskedSource(basis, params, visible);
+  const rows = await sql.query<{ device_id: string; bb: number; v: number | null }>(
+    `SELECT device_id, floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(${spec.col}) / sum(n) AS v
+       FROM (${src}) s GROUP BY 1, 2`,
+    params,
+  );
+  const k = minGroupDevices();
+  const anon = basis.scope === "anonymized";
+  const step = anon ? ANONYMIZATION[basis.datasetId]?.coarsen[spec.key] : undefined;
+  const grid = hexGrid(getCity().center, AGGREGATE_HEX_RADIUS_M);
+  const cellOf = (p: [number, number]): { id: string; pos: [number, number] } => {
+    if (anon) {
+      const s = (v: number) => Number((Math.round(v / ANON_LOCATION_STEP_DEG) * ANON_LOCATION_STEP_DEG).toFixed(2));
+      const pos: [number, number] = [s(p[0]), s(p[1])];
+      return { id: `g:${pos[0].toFixed(2)},${pos[1].toFixed(2)}`, pos };
+    }
+    const { q, r } = grid.cellOf(p);
+    const c = grid.centerOf(q, r);
+    return { id: `h:${cellId(q, r)}`, pos: [Math.round(c[0] * 1e5) / 1e5, Math.round(c[1] * 1e5) / 1e5] };
+  };
+  // Every cell any device of the dataset (in the area) falls in, so frames keep one column order.
+  const cells = new Map<string, { pos: [number, number]; col: number }>(); // col -1: outside the bbox
+  const deviceCell = new Map<string, string>();
+  const devices = visible ?? getCity().devices.filter((d) => d.datasetId === basis.datasetId).map((d) => d.id);
+  for (const id of devices.sort()) {
+    const p = deviceLocation(id);
+    if (!p) continue;
+    const c = cellOf(p);
+    deviceCell.set(id, c.id);
+    if (!cells.has(c.id)) cells.set(c.id, { pos: c.pos, col: 0 });
+  }
+  const ids = [...cells.keys()].sort().filter((id) => {
+    const p = cells.get(id)!.pos;
+    return !bbox || (p[0] >= bbox[0] && p[0] <= bbox[2] && p[1] >= bbox[1] && p[1] <= bbox[3]);
+  });
+  for (const c of cells.values()) c.col = -1;
+  ids.forEach((id, i) => (cells.get(id)!.col = i));
+  const width = ids.length;
+  const sum = new Float64Array(w.count * width), n = new Float64Array(w.count * width), seen = new Uint16Array(w.count * width);
+  const first = w.from.getTime() / 1000 / w.bucketS;
+  for (const r of rows) {
+    const b = Math.round(Number(r.bb) - first);
+    const cid = deviceCell.get(r.device_id);
+    const c = cid ? cells.get(cid) : undefined;
+    if (b < 0 || b >= w.count || !c || c.col < 0) continue;
+    const i = b * width + c.col;
+    seen[i]++;
+    if (r.v === null || !Number.isFinite(Number(r.v))) continue;
+    // Anonymized: each device's value is coarsened before it is grouped.
+    const v = step?.kind === "round" ? Math.round(Number(r.v) / step.step) * step.step : Number(r.v);
+    sum[i] += v;
+    n[i]++;
+  }
+  const values = new Float64Array(w.count * width).fill(Number.NaN);
+  const state = new Float64Array(w.count * width).fill(CELL_NO_DATA);
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (seen[i] === 0) continue;
+    if (!anon && seen[i] < k) {
+      state[i] = CELL_SUPPRESSED;
+      continue;
+    }
+    if (n[i] === 0) continue;
+    const mean = sum[i] / n[i];
+    values[i] = step?.kind === "round" ? Math.round(mean / step.step) * step.step : mean;
+    state[i] = CELL_VALUE_CODE;
+    if (values[i] > max) max = values[i];
+  }
+  const position: number[] = [];
+  for (const id of ids) position.push(...cells.get(id)!.pos);
+  return {
+    datasetId: basis.datasetId,
+    scope: anon ? "anonymized" : "aggregated",
+    shape: anon ? "grid" : "hex",
+    sizeM: anon ? Math.round(ANON_LOCATION_STEP_DEG * 110_540) : AGGREGATE_HEX_RADIUS_M,
+    k: anon ? null : k,
+    field: { key: spec.key, unit: spec.unit },
+    ids,
+    position,
+    q: q8(values, Math.max(0.001, max / 250)),
+    state: q8(state, 1),
+  };
+}
