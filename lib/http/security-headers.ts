@@ -43,7 +43,7 @@ export function securityHeaders(path: string, opts: { https: boolean }): Record<
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
-    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), interest-cohort=()",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), midi=()",
     "cross-origin-opener-policy": "same-origin",
   };
   if (opts.https) h["strict-transport-security"] = "max-age=31536000; includeSubDomains";
