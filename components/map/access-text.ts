@@ -29,3 +29,58 @@ export function deniedText(note: Extract<AccessNote, { allowed: false }>, t: (k:
   const why = key ? t(key) : note.reason;
   return `${datasetName(note.datasetId, locale)} (${departmentName(note.ownerDepartmentId, locale)}): ${why}`;
 }
+
+/** A message with {name} placeholders filled. */
+export function fill(text: string, vars: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+type AllowedNote = Extract<AccessNote, { allowed: true }> & {
+  level?: string;
+  grantId?: string;
+  fields?: string[];
+  withheld?: string[];
+  window?: { from: string | null; until: string | null };
+  area?: { center: [number, number]; radiusM: number };
+  validUntil?: string;
+  incident?: string;
+  k?: number;
+};
+
+const hhmm = (iso: string, locale: Locale) => new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+const when = (iso: string | null, locale: Locale) => (iso ? new Date(iso).toLocaleString(locale, { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "…");
+
+/**
+ * What the map draws of a dataset held under a grant, in the UI language: e.g. "raw within
+ * 2 km of incident inc-… until 14:05 (grant g-…)", "aggregated by hexagon, k ≥ 5 (grant …)".
+ * Null for ownership and public data (drawn whole).
+ */
+export function basisText(note: AccessNote, t: (k: MessageKey) => string, locale: Locale): string | null {
+  if (!note.allowed) return null;
+  const n = note as AllowedNote;
+  if (n.basis !== "grant") return null;
+  const parts: string[] = [];
+  if (n.level === "aggregated") parts.push(fill(t("mapScope.aggregated"), { k: n.k ?? 5 }));
+  else if (n.level === "anonymized") parts.push(t("mapScope.anonymized"));
+  if (n.area) {
+    const km = Math.round(n.area.radiusM / 100) / 10;
+    const area = n.incident
+      ? fill(t("mapScope.rawAreaIncident"), { km, incident: n.incident })
+      : fill(t("mapScope.rawAreaPoint"), { km, lat: n.area.center[1].toFixed(4), lon: n.area.center[0].toFixed(4) });
+    parts.push(n.level === "raw" ? area : area.replace(t("mapScope.raw"), "").trim());
+  } else if (n.level === "raw") parts.push(t("mapScope.raw"));
+  let text = parts.join(locale === "en" ? "; " : "；");
+  if (n.validUntil) text += fill(t("mapScope.until"), { time: hhmm(n.validUntil, locale) });
+  if (n.fields) text += (locale === "en" ? "; " : "；") + fill(t("mapScope.fields"), { fields: n.fields.join(", "), withheld: (n.withheld ?? []).join(", ") || "—" });
+  if (n.window) text += (locale === "en" ? "; " : "；") + fill(t("mapScope.window"), { from: when(n.window.from, locale), until: when(n.window.until, locale) });
+  if (n.grantId) text += fill(t("mapScope.grant"), { id: n.grantId });
+  return `${datasetName(n.datasetId, locale)}: ${text}`;
+}
+
+/** Where moment `at` lies against a note's data window. */
+export function noteWindowState(note: AccessNote, at: number): "before" | "inside" | "after" {
+  const w = note.allowed ? (note as AllowedNote).window : undefined;
+  if (w?.from && at < Date.parse(w.from)) return "before";
+  if (w?.until && at >= Date.parse(w.until)) return "after";
+  return "inside";
+}

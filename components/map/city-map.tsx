@@ -124,6 +124,8 @@ export default function CityMap() {
   }, [url, search]);
 
   const data = useMapData(active, mode);
+  // The stream's access notes are the freshest (sent again when a grant changes).
+  const notes = data.live.notes ?? mapLayers.data?.access;
   const [zoom, setZoom] = useState(12);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
   const { layers, pick } = useDeckLayers(data, {
@@ -133,6 +135,7 @@ export default function CityMap() {
     coverage: url.cov,
     labels: labels.data?.labels ?? NO_LABELS,
     glyphs,
+    notes,
   });
 
   const kpiTo = url.t === null ? null : new Date(Math.floor(url.t / KPI_STEP_MS) * KPI_STEP_MS).toISOString();
@@ -205,7 +208,7 @@ export default function CityMap() {
       <div className="map-left" style={{ bottom: 72, pointerEvents: "none", justifyContent: "space-between" }}>
         <div style={{ pointerEvents: "auto", flex: "0 0 auto", display: "flex", flexDirection: "column", gap: 8 }}>
           <LiveStatus state={data.live.state} lastUpdate={data.live.lastUpdate} replay={url.t !== null} sensorCount={data.traffic.features?.sensors.ids.length ?? 0} valueCount={tv?.count ?? 0} traffic={active.has("traffic")} />
-          <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={mapLayers.data?.access} replay={url.t !== null} />
+          <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={notes} replay={url.t !== null} at={url.t ?? now} />
         </div>
         <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>

@@ -97,6 +97,11 @@ export function FeaturePanel(props: { id: string; to: string | null; marker: num
           ) : (
             <div className="muted">{t("panel.static")}</div>
           )}
+          {f.withheld?.length ? (
+            <div className="muted" data-testid="feature-withheld" data-fields={f.withheld.join(",")}>
+              {t("feature.withheld")} {f.withheld.map((k) => (f.datasetId ? fieldLabel(f.datasetId, k, locale, t, f.kind) : k)).join(locale === "en" ? ", " : "、")}
+            </div>
+          ) : null}
           {f.series ? (
             <section>
               <div className="panel-section">

@@ -3,13 +3,14 @@ import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
 import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
 import { useI18n } from "../i18n/i18n-provider";
 import { HttpError } from "./fetch-json";
-import { deniedText } from "./access-text";
+import { basisText, deniedText, fill, noteWindowState } from "./access-text";
 import type { LayerData } from "./use-map-data";
 
 export type LayerState = "off" | "loading" | "error" | "hidden" | "partial" | "empty" | "ok";
 
 /** What a layer shows now, for the panel and for tests (data-status). */
 export function layerState(on: boolean, d: LayerData<unknown, { count: number }>, notes: AccessNote[] | undefined, layer: MapLayerId): LayerState {
+  const drawn = (d.values?.count ?? 0) + (d.cells ?? 0);
   if (!on) return "off";
   const denied = (notes ?? []).filter((n) => !n.allowed && LAYER_DATASETS[layer].some((x) => x.id === n.datasetId));
   const primaryDenied = denied.some((n) => LAYER_DATASETS[layer].find((x) => x.id === n.datasetId)?.primary);
@@ -17,7 +18,7 @@ export function layerState(on: boolean, d: LayerData<unknown, { count: number }>
   if (d.featuresError || d.valuesError) return "error";
   if (!d.features) return "loading";
   if (primaryDenied) return "hidden";
-  if (d.values && d.values.count === 0) return "empty";
+  if (d.values && drawn === 0) return "empty";
   if (!d.values) return "loading";
   return denied.length ? "partial" : "ok";
 }
@@ -28,6 +29,8 @@ export function LayerPanel(props: {
   data: Record<MapLayerId, LayerData<unknown, { count: number }>>;
   notes: AccessNote[] | undefined;
   replay: boolean;
+  /** The moment shown (ms): live now or the replayed moment, against grants' data windows. */
+  at: number;
 }) {
   const { t, locale } = useI18n();
   const LAYERS: MapLayerId[] = ["traffic", "energy", "safety"];
@@ -41,7 +44,9 @@ export function LayerPanel(props: {
         const denied = (props.notes ?? []).filter(
           (n): n is Extract<AccessNote, { allowed: false }> => !n.allowed && LAYER_DATASETS[l].some((x) => x.id === n.datasetId),
         );
-        const limited = (props.notes ?? []).filter((n) => n.allowed && (n as { level?: string }).level === "aggregate" && LAYER_DATASETS[l].some((x) => x.id === n.datasetId));
+        const mine = (props.notes ?? []).filter((n) => n.allowed && LAYER_DATASETS[l].some((x) => x.id === n.datasetId));
+        const scoped = mine.map((n) => ({ n, text: basisText(n, t, locale), outside: noteWindowState(n, props.at) !== "inside" })).filter((x) => x.text);
+        const k = mine.map((n) => (n as { k?: number }).k).find((x) => x !== undefined);
         return (
           <div key={l} className={`layer-row${on ? " on" : ""}`} data-testid={`layer-${l}`} data-status={state}>
             <label className="layer-toggle">
@@ -65,12 +70,15 @@ export function LayerPanel(props: {
                 ))
               : null}
             {on
-              ? limited.map((n) => (
-                  <div key={n.datasetId} className="layer-note denied" data-testid={`layer-aggregate-${n.datasetId}`}>
-                    {t("layer.aggregateOnly")}
+              ? scoped.map(({ n, text, outside }) => (
+                  <div key={n.datasetId} className="layer-note" data-testid={`layer-basis-${n.datasetId}`} data-scope={(n as { level?: string }).level ?? ""} data-outside={outside ? "1" : "0"}>
+                    {text}
+                    {outside ? <div className="muted">{props.replay ? t("mapScope.replayOutside") : t("mapScope.liveOutside")}</div> : null}
                   </div>
                 ))
               : null}
+            {on && k !== undefined ? <div className="layer-note muted" data-testid={`layer-suppressed-${l}`}>{fill(t("mapScope.suppressed"), { k })}</div> : null}
+            {on && mine.some((n) => (n as { area?: unknown }).area) ? <div className="layer-note muted">{t("mapScope.area")}</div> : null}
           </div>
         );
       })}

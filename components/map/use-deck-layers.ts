@@ -1,7 +1,8 @@
 "use client";
 import { useMemo } from "react";
 import type { Layer, PickingInfo } from "@deck.gl/core";
-import type { MapLayerId } from "@/lib/api/map-specs";
+import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
+import { areasOf, scopedLayers } from "./scoped-layers";
 import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy-layers";
 import { characterSetOf, labelLayer, labelsAt, type LabelFeature } from "./label-layers";
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick, type CoverageKind } from "./safety-layers";
@@ -17,7 +18,17 @@ type MapData = ReturnType<typeof useMapData>;
  */
 export function useDeckLayers(
   data: MapData,
-  opts: { active: ReadonlySet<MapLayerId>; zoom: number; selectedId: string | null; coverage: CoverageKind; labels: LabelFeature[]; glyphs: Record<string, string>; large?: boolean },
+  opts: {
+    active: ReadonlySet<MapLayerId>;
+    zoom: number;
+    selectedId: string | null;
+    coverage: CoverageKind;
+    labels: LabelFeature[];
+    glyphs: Record<string, string>;
+    large?: boolean;
+    /** The access notes: grants limited to an area have it outlined. */
+    notes?: AccessNote[];
+  },
 ) {
   const tg = useMemo(() => (data.traffic.features ? trafficGeometry(data.traffic.features) : null), [data.traffic.features]);
   const eg = useMemo(() => (data.energy.features ? energyGeometry(data.energy.features) : null), [data.energy.features]);
@@ -35,6 +46,7 @@ export function useDeckLayers(
   // Every label's characters: the font atlas is built once, not at each zoom step.
   const labelChars = useMemo(() => characterSetOf(opts.labels.map((l) => l.text)), [opts.labels]);
 
+  const areas = useMemo(() => areasOf(opts.notes), [opts.notes]);
   const layers = useMemo(() => {
     const out: Layer[] = [];
     const settings = (l: MapLayerId) => ({ visible: opts.active.has(l), zoom: zoomStep, selectedId: opts.selectedId });
@@ -43,13 +55,17 @@ export function useDeckLayers(
     const s = sb ? safetyLayers(sb, settings("safety")) : [];
     const t = tb ? trafficLayers(tb, settings("traffic")) : [];
     out.push(...e.filter((l) => l.id === "energy-cells"), ...s.filter((l) => l.id === "safety-coverage"));
+    // Anonymized and aggregated cells over the backdrops; the grants' areas drawn last, above every layer.
+    const scoped = scopedLayers(data.scoped, areas, (l) => opts.active.has(l));
+    out.push(...scoped.filter((l) => l.id !== "scoped-areas"));
     out.push(...e.filter((l) => l.id === "energy-feeders"), ...t.filter((l) => l.id.startsWith("traffic-segments")));
     out.push(...e.filter((l) => l.id !== "energy-cells" && l.id !== "energy-feeders"));
     out.push(...s.filter((l) => l.id !== "safety-coverage"));
     out.push(...t.filter((l) => !l.id.startsWith("traffic-segments")));
+    out.push(...scoped.filter((l) => l.id === "scoped-areas"));
     out.push(labelLayer(visibleLabels, { large: opts.large, characterSet: labelChars }));
     return out;
-  }, [tb, eb, sb, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
+  }, [tb, eb, sb, data.scoped, areas, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
 
   /** The feature id under a click, if any. */
   const pick = (info: PickingInfo): string | null => {

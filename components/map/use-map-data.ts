@@ -1,7 +1,8 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useQueries, useQueryClient } from "@tanstack/react-query";
-import type { EnergyFeatures, Frames, LayerLatest, MapLayerId, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
+import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
+import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
 import {
   applyTrafficUpdates, bucketAt, decodeFrames, energyAt, energyFromLatest, indexOf, safetyAt, safetyFromLatest, trafficAt, trafficFromLatest,
@@ -29,12 +30,19 @@ const REFRESH_MS = 1500;
  */
 const FLUSH_MS = 750;
 
+/** Query keys whose answers depend on the viewer's grants: refetched when access changes. */
+export const ACCESS_DEPENDENT_KEYS = ["map-layers", "map-features", "map-latest", "map-frames", "map-kpis", "map-feature"] as const;
+
 /**
  * Server-sent events from /api/stream: `traffic` batches patch the traffic values in place,
- * `energy`, `incidents` and `cameras` batches refresh the energy and safety snapshots.
+ * `energy`, `incidents` and `cameras` batches refresh the energy and safety snapshots, `cells`
+ * (datasets held anonymized or aggregated) refresh their layer, and `access` (a grant
+ * approved, revoked or expired) carries the new access notes: everything that depends on
+ * them is fetched again, so data appears or disappears without a reload.
  */
-export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void; changed(layer: MapLayerId): void }) {
+export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void; changed(layer: MapLayerId): void; access(notes: AccessNote[]): void }) {
   const [state, setState] = useState<LiveState>("connecting");
+  const [notes, setNotes] = useState<AccessNote[] | null>(null);
   const [lastUpdate, setLastUpdate] = useState<string | null>(null);
   const ref = useRef(handlers);
   useEffect(() => {
@@ -55,6 +63,19 @@ export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void;
       newest(batch.map((b) => b.observedAt));
       setState("live");
     });
+    let first = true;
+    es.addEventListener("access", (ev) => {
+      const n = JSON.parse((ev as MessageEvent<string>).data) as AccessNote[];
+      setNotes(n);
+      // The first answer is the state the page loaded with; later ones are changes.
+      if (!first) ref.current.access(n);
+      first = false;
+    });
+    es.addEventListener("cells", (ev) => {
+      const { datasets } = JSON.parse((ev as MessageEvent<string>).data) as { datasets: string[] };
+      for (const l of new Set(datasets.map(layerOfDataset))) ref.current.changed(l);
+      setState("live");
+    });
     for (const [event, layer] of [["energy", "energy"], ["incidents", "safety"], ["cameras", "safety"]] as const) {
       es.addEventListener(event, (ev) => {
         const batch = JSON.parse((ev as MessageEvent<string>).data) as { observedAt: string; dataset: string }[];
@@ -66,7 +87,7 @@ export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void;
     }
     return () => es.close();
   }, []);
-  return { state, lastUpdate };
+  return { state, lastUpdate, notes };
 }
 
 export type LayerData<F, V> = {
@@ -77,6 +98,8 @@ export type LayerData<F, V> = {
   featuresError: unknown;
   valuesError: unknown;
   loading: boolean;
+  /** Cells drawn for datasets held anonymized or aggregated. */
+  cells: number;
 };
 
 /**
@@ -147,6 +170,9 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
       if (wait <= 0) run();
       else refreshTimers.current[layer] = setTimeout(run, wait);
     },
+    access: () => {
+      for (const key of ACCESS_DEPENDENT_KEYS) void qc.invalidateQueries({ queryKey: [key] });
+    },
   });
 
   // Replay: decode each layer's frames once, then pick the bucket of moment t.
@@ -177,13 +203,25 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   }, [sf, mode.live, latest[2].data, decoded[2], buckets[2], minute]);
 
   const trafficValues: TrafficValues | null = mode.live ? trafficLive : trafficReplay;
+  // Anonymized and aggregated datasets: cells from the live answers or the replayed bucket.
+  const scoped = useMemo<CellDraw[]>(() => {
+    if (mode.live) return latest.flatMap((q) => cellsFromLatest((q.data as LayerLatest | undefined)?.scoped));
+    return frames.flatMap((q) => {
+      const f = q.data as Frames | undefined;
+      if (!f?.scoped.length) return [];
+      const b = Math.max(0, Math.min(f.count - 1, Math.floor((t - Date.parse(f.from)) / (f.bucketS * 1000))));
+      return cellsFromFrames(f.scoped, b);
+    });
+  }, [mode.live, latest[0].data, latest[1].data, latest[2].data, frames[0].data, frames[1].data, frames[2].data, mode.live ? 0 : Math.floor(t / 300_000)]);
   const status = (i: number) => ({
     featuresError: features[i].error,
     valuesError: mode.live ? latest[i].error : frames[i].error,
     loading: active.has(LAYERS[i]) && (features[i].isLoading || (mode.live ? latest[i].isLoading : frames[i].isLoading)),
+    cells: cellCount(scoped, LAYERS[i]),
   });
   return {
     live,
+    scoped,
     traffic: { features: tf, values: trafficValues, version: mode.live ? trafficVersion : buckets[0], ...status(0) } as LayerData<TrafficFeatures, TrafficValues>,
     energy: { features: ef, values: energyValues, version: 0, ...status(1) } as LayerData<EnergyFeatures, EnergyValues>,
     safety: { features: sf, values: safetyValues, version: 0, ...status(2) } as LayerData<SafetyFeatures, SafetyValues>,

@@ -53,7 +53,7 @@ export default function Wall() {
   const data = useMapData(all, { live: true });
   const [zoom, setZoom] = useState(11);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
-  const { layers } = useDeckLayers(data, { active: visible, zoom, selectedId: null, coverage: "police", labels: labels.data?.labels ?? NO_LABELS, glyphs, large: true });
+  const { layers } = useDeckLayers(data, { active: visible, zoom, selectedId: null, coverage: "police", labels: labels.data?.labels ?? NO_LABELS, glyphs, large: true, notes: data.live.notes ?? undefined });
   const kpis = useQuery(kpisQuery(null));
 
   const mapRef = useRef<MapLibreMap | null>(null);
