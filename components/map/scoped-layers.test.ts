@@ -47,7 +47,7 @@ describe("scoped cells", () => {
   });
 
   it("says what is drawn under each grant, in both languages", () => {
-    const t = (m: typeof en) => (k: keyof typeof en) => m[k];
+    const t = (m: Record<string, string>) => (k: keyof typeof en) => m[k];
     const raw: AccessNote = {
       datasetId: "safety.cameras", allowed: true, basis: "grant", level: "raw", grantId: "g-7", incident: "inc-42",
       area: { center: [121.45, 37.46], radiusM: 2000 }, validUntil: "2026-01-01T14:05:00.000Z",
