@@ -66,7 +66,7 @@ export async function scopedTotals(sql: Sql, basis: ReadBasis, from: Date, to: D
 export async function scopedCorridors(sql: Sql, basis: ReadBasis, from: Date, to: Date): Promise<{ road_id: string; idx: number; sensors: number }[]> {
   const devices = visibleDevices(basis, null);
   if (devices && devices.length === 0) return [];
-  const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString(), 300];
+  const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString()];
   const src = maskedSource(basis, params, devices);
   params.push(Math.max(2, basis.scope === "raw" ? 2 : minGroupDevices()));
   const rows = await sql.query<{ road_id: string; idx: number | null; sensors: number }>(
@@ -84,7 +84,7 @@ export async function scopedCorridors(sql: Sql, basis: ReadBasis, from: Date, to
 export async function scopedCorridorTrend(sql: Sql, basis: ReadBasis, from: Date, to: Date, roads: string[]): Promise<{ road_id: string; b: number; idx: number }[]> {
   const devices = visibleDevices(basis, null);
   if (roads.length === 0 || (devices && devices.length === 0)) return [];
-  const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString(), 300];
+  const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString()];
   const src = maskedSource(basis, params, devices);
   params.push(roads, Math.max(1, basis.scope === "raw" ? 1 : minGroupDevices()));
   const n = params.length;

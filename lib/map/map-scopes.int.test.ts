@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testTargets, type TestTarget } from "../testing/test-databases";
+import { setDb } from "../db/client";
+import { generateCity, type CityModel } from "../city";
+import { createSimulator } from "../sim";
+import { seedCity } from "../runtime/seed";
+import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
+import type { Viewer } from "../access/viewer";
+import { withinArea } from "../access/scope-sql";
+import { AppError } from "../errors";
+import { announceGrantChange } from "../grants/announce-grant-change";
+import { getLayerLatest } from "./get-layer-latest";
+import { getLayerFeatures } from "./get-layer-features";
+import { getLayerFrames } from "./get-layer-frames";
+import { getFeatureDetails } from "./get-feature-details";
+import { getMapKpis } from "./get-map-kpis";
+import { openLiveStream } from "./open-live-stream";
+import { hexGrid } from "./hex-grid";
+import { decodeQ8 } from "./q8";
+import { refreshRollup } from "./rollup";
+import { AGGREGATE_HEX_RADIUS_M } from "../access/scoped/map-basis";
+
+// What each map response CONTAINS under each kind of grant, checked against the grant's terms:
+// no device outside the area, no field not granted, no reading outside the data window, no
+// location finer than 0.01° under anonymized scope, no aggregate over fewer than k devices;
+// and a revoked grant reaches an open stream as an `access` event at once.
+
+process.env.CITY_SIZE = "0.2";
+process.env.CITY_SEED = "yantai";
+const CITY_KEY = Symbol.for("city-brain.city");
+const city: CityModel = generateCity({ seed: "yantai", size: 0.2 });
+(globalThis as { [CITY_KEY]?: CityModel })[CITY_KEY] = city;
+
+const MIN = 60_000;
+const END = Math.floor(Date.now() / MIN) * MIN - MIN;
+const START = END - 60 * MIN;
+const UNTIL = new Date(Math.floor((END - 30 * MIN) / (5 * MIN)) * 5 * MIN);
+const K = 5;
+
+const user = (departmentId: string): Viewer => ({ kind: "user", userId: `u-${departmentId}`, departmentId, role: "official" });
+const cameras = city.devices.filter((d) => d.kind === "camera");
+const AREA = { center: cameras[0].location as [number, number], radiusM: 2000 };
+
+function readings(): AcceptedReading[] {
+  const sim = createSimulator({ city, seed: "yantai", incidents: false });
+  const seq = new Map<string, number>();
+  const out: AcceptedReading[] = [];
+  for (let t = START; t <= END; t += 5 * MIN) {
+    for (const r of sim.readingsAt(new Date(t))) {
+      if (r.dataset !== "safety.cameras" && r.dataset !== "energy.load") continue;
+      const s = (seq.get(r.device) ?? 0) + 1;
+      seq.set(r.device, s);
+      out.push({ device: r.device, dataset: r.dataset, observedAt: new Date(r.observedAt).toISOString(), location: r.location, values: r.values as Record<string, number | string | boolean>, seq: s, payloadHash: new Uint8Array(32), signature: new Uint8Array(64) });
+    }
+  }
+  return out;
+}
+
+const onGrid = (v: number) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6;
+
+const targetList = await testTargets();
+
+describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map reads under grants on %s", (_name, target) => {
+  let db: Awaited<ReturnType<TestTarget["open"]>>;
+
+  beforeAll(async () => {
+    db = await target.open();
+    setDb(db);
+    await seedCity(db, city);
+    await storeReadings(db.sql, readings());
+    await refreshRollup(db.sql, city);
+    const grant = (id: string, dataset: string, owner: string, grantee: string, scope: string, extra: { fields?: string[]; until?: Date; area?: typeof AREA } = {}) =>
+      db.sql.query(
+        `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, data_until, area_lon, area_lat, area_radius_m,
+                                 valid_from, valid_until, status, requested_terms, requested_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'map scope test', $7, $8, $9, $10, now() - interval '2 hours', now() + interval '6 hours', 'active', '{}', 'test', now(), now())`,
+        [id, dataset, owner, grantee, scope, extra.fields ?? null, extra.until?.toISOString() ?? null, extra.area?.center[0] ?? null, extra.area?.center[1] ?? null, extra.area?.radiusM ?? null],
+      );
+    await grant("grt_area", "safety.cameras", "safety", "emergency", "raw", { area: AREA });
+    await grant("grt_fields", "safety.cameras", "safety", "traffic", "raw", { fields: ["online", "alert"] });
+    await grant("grt_anon", "safety.cameras", "safety", "citizen", "anonymized");
+    await grant("grt_agg", "safety.cameras", "safety", "energy", "aggregated");
+    await grant("grt_window", "energy.load", "energy", "traffic", "raw", { until: UNTIL });
+  }, 180_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("raw within an area: only devices inside it, in features, latest values, frames and details", async () => {
+    const v = user("emergency");
+    const latest = await getLayerLatest({ viewer: v, layer: "safety" });
+    if (latest.layer !== "safety" || !latest.cameras) throw new Error("no cameras");
+    expect(latest.cameras.ids.length).toBeGreaterThan(0);
+    const at = new Map(cameras.map((c) => [c.id, c.location]));
+    expect(latest.cameras.ids.filter((id) => !withinArea(at.get(id)!, AREA))).toEqual([]);
+    const features = await getLayerFeatures({ viewer: v, layer: "safety" });
+    if (features.layer !== "safety" || !features.cameras) throw new Error("no camera features");
+    expect(features.cameras.ids.filter((id) => !withinArea(at.get(id)!, AREA))).toEqual([]);
+    const frames = await getLayerFrames({ viewer: v, layer: "safety", from: new Date(START).toISOString(), to: new Date(END).toISOString(), bucket: 300 });
+    expect(frames.series.cameraState.ids.filter((id) => !withinArea(at.get(id)!, AREA))).toEqual([]);
+    expect(latest.access.find((n) => n.datasetId === "safety.cameras")).toMatchObject({ allowed: true, level: "raw", area: AREA });
+    const outside = cameras.find((c) => !withinArea(c.location, AREA))!;
+    await expect(getFeatureDetails({ viewer: v, id: outside.id, bucket: 300 })).rejects.toMatchObject({ code: "forbidden" });
+  });
+
+  it("raw limited to fields: no value of a field not granted", async () => {
+    const v = user("traffic");
+    const latest = await getLayerLatest({ viewer: v, layer: "safety" });
+    if (latest.layer !== "safety" || !latest.cameras) throw new Error("no cameras");
+    expect(latest.cameras.ids.length).toBeGreaterThan(0);
+    expect(latest.cameras.vehiclesPerMin.every((x) => x === null)).toBe(true);
+    expect(latest.cameras.pedestriansPerMin.every((x) => x === null)).toBe(true);
+    expect(latest.cameras.online.some((x) => x !== null)).toBe(true);
+    const d = await getFeatureDetails({ viewer: v, id: latest.cameras.ids[0], bucket: 300 });
+    expect(Object.keys(d.latest?.values ?? {}).sort()).toEqual(["alert", "online"]);
+    expect(d.withheld).toEqual(["vehiclesPerMin", "pedestriansPerMin"]);
+    expect((d.series?.fields ?? []).map((f) => f.key)).toEqual(["online"]);
+  });
+
+  it("raw with a data window: live shows nothing after it, a past moment and replay only inside it", async () => {
+    const v = user("traffic");
+    const live = await getLayerLatest({ viewer: v, layer: "energy" });
+    if (live.layer !== "energy") throw new Error("layer");
+    expect(live.feeders.ids).toEqual([]);
+    const past = await getLayerLatest({ viewer: v, layer: "energy", to: new Date(UNTIL.getTime() + 2 * MIN).toISOString() });
+    if (past.layer !== "energy") throw new Error("layer");
+    expect(past.feeders.ids.length).toBeGreaterThan(0);
+    expect(past.feeders.observedAt.every((t) => Date.parse(t) < UNTIL.getTime())).toBe(true);
+    const frames = await getLayerFrames({ viewer: v, layer: "energy", from: new Date(START).toISOString(), to: new Date(END).toISOString(), bucket: 300 });
+    const util = frames.series.feederUtil;
+    const q = decodeQ8(util.q);
+    const w = util.ids.length;
+    let inside = 0;
+    for (let b = 0; b < frames.count; b++) {
+      const start = Date.parse(frames.from) + b * 300_000;
+      const vals = Array.from(q.subarray(b * w, (b + 1) * w)).filter((x) => Number.isFinite(x));
+      if (start + 300_000 > UNTIL.getTime()) expect(vals).toEqual([]);
+      else inside += vals.length;
+    }
+    expect(inside).toBeGreaterThan(0);
+    const kpis = await getMapKpis({ viewer: v, bucket: 300 });
+    expect(kpis.energy?.loadMw ?? null).toBeNull();
+  });
+
+  it("anonymized: points on the 0.01° grid, no device ids, values coarsened", async () => {
+    const latest = await getLayerLatest({ viewer: user("citizen"), layer: "safety" });
+    if (latest.layer !== "safety") throw new Error("layer");
+    expect(latest.cameras).toBeNull();
+    const c = latest.scoped.find((x) => x.datasetId === "safety.cameras")!;
+    expect(c.scope).toBe("anonymized");
+    expect(c.ids.length).toBeGreaterThan(0);
+    expect(c.position.every(onGrid)).toBe(true);
+    expect(JSON.stringify(latest)).not.toMatch(/cam-\d/);
+    const veh = c.fields.find((f) => f.key === "vehiclesPerMin")!;
+    expect(veh.values.every((x) => x === null || x % 10 === 0)).toBe(true);
+    const features = await getLayerFeatures({ viewer: user("citizen"), layer: "safety" });
+    if (features.layer !== "safety") throw new Error("layer");
+    expect(features.cameras).toBeNull();
+    await expect(getFeatureDetails({ viewer: user("citizen"), id: cameras[0].id, bucket: 300 })).rejects.toBeInstanceOf(AppError);
+  });
+
+  it("aggregated: hexagons over at least k distinct devices, smaller ones suppressed with no value", async () => {
+    const latest = await getLayerLatest({ viewer: user("energy"), layer: "safety" });
+    if (latest.layer !== "safety") throw new Error("layer");
+    expect(latest.cameras).toBeNull();
+    const c = latest.scoped.find((x) => x.datasetId === "safety.cameras")!;
+    expect(c.scope).toBe("aggregated");
+    expect(c.k).toBe(K);
+    expect(c.suppressed.some((x) => x)).toBe(true);
+    expect(c.suppressed.some((x) => !x)).toBe(true);
+    // Recount the devices per hexagon from the city model: a value needs k of them.
+    const grid = hexGrid(city.center, AGGREGATE_HEX_RADIUS_M);
+    const per = new Map<string, number>();
+    for (const cam of cameras) {
+      const { q, r } = grid.cellOf(cam.location);
+      const key = `h:${(q + 32768) * 65536 + (r + 32768)}`;
+      per.set(key, (per.get(key) ?? 0) + 1);
+    }
+    c.ids.forEach((id, i) => {
+      if (c.suppressed[i]) {
+        expect(c.devices[i]).toBeNull();
+        for (const f of c.fields) expect(f.values[i]).toBeNull();
+      } else {
+        expect(c.devices[i]).toBeGreaterThanOrEqual(K);
+        expect(per.get(id) ?? 0).toBeGreaterThanOrEqual(K);
+      }
+    });
+    expect(JSON.stringify(latest)).not.toMatch(/cam-\d/);
+    const frames = await getLayerFrames({ viewer: user("energy"), layer: "safety", from: new Date(START).toISOString(), to: new Date(END).toISOString(), bucket: 300 });
+    const fc = frames.scoped.find((x) => x.datasetId === "safety.cameras")!;
+    const state = decodeQ8(fc.state), q = decodeQ8(fc.q);
+    for (let i = 0; i < state.length; i++) if (state[i] !== 2) expect(Number.isNaN(q[i])).toBe(true);
+    fc.ids.forEach((id, i) => {
+      for (let b = 0; b < frames.count; b++) if (state[b * fc.ids.length + i] === 2) expect(per.get(id) ?? 0).toBeGreaterThanOrEqual(K);
+    });
+  });
+
+  it("a revoked grant reaches an open stream as an access event at once", async () => {
+    const ac = new AbortController();
+    const stream = await openLiveStream({ viewer: user("citizen"), signal: ac.signal });
+    const reader = stream.getReader();
+    const dec = new TextDecoder();
+    let text = "";
+    const until = async (re: RegExp, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!re.test(text) && Date.now() < deadline) {
+        const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), deadline - Date.now()))]);
+        if (!r || r.done) break;
+        text += dec.decode(r.value);
+      }
+      return re.test(text);
+    };
+    expect(await until(/event: access/, 5000)).toBe(true);
+    text = "";
+    const [g] = await db.sql.query<{ id: string; dataset_id: string; owner_department_id: string; grantee_department_id: string }>(
+      `UPDATE data_grant SET status = 'revoked' WHERE id = 'grt_anon' RETURNING id, dataset_id, owner_department_id, grantee_department_id`,
+    );
+    const t0 = Date.now();
+    announceGrantChange(g, "revoke");
+    expect(await until(/event: access\ndata: .*"datasetId":"safety.cameras","allowed":false/, 2000)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    ac.abort();
+    await reader.cancel().catch(() => {});
+  });
+});
