@@ -37,7 +37,7 @@ export function SourcesView({ query }: { query: string }) {
       {q.error && (
         <div className="error-box" data-testid="sources-error" data-status={q.error instanceof SourcesError ? q.error.status : undefined}>
           {q.error instanceof SourcesError && q.error.status === 403 && <strong>{t("sources.refused")}</strong>}
-          <p>{q.error.message}</p>
+          <p style={{ margin: "6px 0 0" }}>{q.error.message}</p>
         </div>
       )}
       {q.data && (
