@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { diffPixels, mapPixels } from "./helpers";
+import { demoUser, signIn } from "./sign-in";
+
+// The map under each scope a grant can have: the grantee's open map draws the granted data
+// (checked by pixels), the layer panel states the basis, and after a revoke the data goes
+// within 2 s without a reload (the grant change reaches the open stream at once).
+
+const SHOTS = "e2e/screenshots";
+fs.mkdirSync(SHOTS, { recursive: true });
+
+async function api(browser: Browser, baseURL: string, departmentId: string, role: string): Promise<APIRequestContext> {
+  const ctx = (await browser.newContext({ baseURL })).request;
+  await signIn(ctx, baseURL, demoUser(departmentId, role));
+  return ctx;
+}
+
+/** The grantee's admin requests, the owner's admin approves; returns the grant id. */
+async function grant(browser: Browser, baseURL: string, grantee: string, body: Record<string, unknown>): Promise<{ id: string; owner: APIRequestContext }> {
+  const headers = { origin: baseURL };
+  const asker = await api(browser, baseURL, grantee, "dept_admin");
+  const r = await asker.post("/api/grants", { data: { purpose: `map scope e2e ${grantee}`, validUntil: new Date(Date.now() + 3_600_000).toISOString(), ...body }, headers });
+  expect(r.status(), await r.text()).toBe(200);
+  const id = (await r.json()).grant.id as string;
+  const owner = await api(browser, baseURL, "safety", "dept_admin");
+  const a = await owner.post(`/api/grants/${id}/approve`, { data: {}, headers });
+  expect(a.status(), await a.text()).toBe(200);
+  return { id, owner };
+}
+
+/** The map's pixels once two screenshots a second apart agree (at most 20 s). */
+async function settled(page: Page) {
+  let prev = await mapPixels(page);
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(1000);
+    const cur = await mapPixels(page);
+    if (diffPixels(prev, cur) < 80) return cur;
+    prev = cur;
+  }
+  return prev;
+}
+
+/** Opens the grantee's map on the safety layer, zoomed where cameras stand, in a language. */
+async function openMap(browser: Browser, baseURL: string, departmentId: string, locale: "en-US" | "zh-CN"): Promise<Page> {
+  const context = await browser.newContext({ baseURL, locale, viewport: { width: 1400, height: 900 } });
+  await context.addCookies([{ name: "lang", value: locale === "en-US" ? "en" : "zh-CN", url: baseURL }]);
+  const page = await context.newPage();
+  await signIn(page.request, baseURL, demoUser(departmentId, "official"));
+  await page.goto("/?layers=safety");
+  await expect(page.locator("canvas.maplibregl-canvas")).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId("layer-safety")).toHaveAttribute("data-status", /^(ok|partial|hidden|empty)$/, { timeout: 60_000 });
+  return page;
+}
+
+const CASES = [
+  { name: "raw-fields", grantee: "emergency", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "raw", fields: ["online", "alert"] }, scope: "raw", text: /fields online, alert only; withheld: vehiclesPerMin, pedestriansPerMin \(grant / },
+  { name: "anonymized", grantee: "citizen", locale: "zh-CN" as const, body: { datasetId: "safety.cameras", scope: "anonymized" }, scope: "anonymized", text: /匿名化：位置取 0\.01° 网格/ },
+  { name: "aggregated", grantee: "energy", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "aggregated" }, scope: "aggregated", text: /aggregated by hexagon, k ≥ 5 \(grant / },
+];
+
+test.describe("the map under each grant scope", () => {
+  for (const c of CASES) {
+    test(`${c.name}: the granted data draws, the panel states the basis, a revoke takes it away within 2 s`, async ({ browser, baseURL }) => {
+      test.setTimeout(240_000);
+      const page = await openMap(browser, baseURL!, c.grantee, c.locale);
+      const before = await settled(page);
+
+      const { id, owner } = await grant(browser, baseURL!, c.grantee, c.body);
+      const note = page.getByTestId("layer-basis-safety.cameras");
+      await expect(note).toHaveAttribute("data-scope", c.scope, { timeout: 10_000 });
+      await expect(note).toContainText(c.text);
+      await expect(note).toContainText(id);
+      // The granted data draws: cameras (raw) or cells (anonymized, aggregated).
+      await expect.poll(async () => diffPixels(before, await mapPixels(page)), { timeout: 30_000, intervals: [1_000] }).toBeGreaterThan(400);
+      const granted = await settled(page);
+      await page.screenshot({ path: path.join(SHOTS, `map-scope-${c.name}-${c.locale}.png`) });
+      if (c.scope === "aggregated") await expect(page.getByTestId("layer-suppressed-safety")).toContainText("fewer than 5 devices");
+
+      const r = await owner.post(`/api/grants/${id}/revoke`, { data: { reason: "e2e revoke" }, headers: { origin: baseURL! } });
+      expect(r.status(), await r.text()).toBe(200);
+      const t0 = Date.now();
+      await expect(note).toHaveCount(0, { timeout: 2_000 });
+      await expect(page.getByTestId("layer-denied-safety.cameras")).toHaveAttribute("data-code", "revoked", { timeout: 2_000 });
+      // What was drawn under the grant is gone: the canvas is back near where it started.
+      await expect.poll(async () => diffPixels(before, await mapPixels(page)), { timeout: 5_000, intervals: [250] }).toBeLessThan(diffPixels(before, granted) / 2);
+      test.info().annotations.push({ type: "revoke-to-gone-ms", description: String(Date.now() - t0) });
+      await page.screenshot({ path: path.join(SHOTS, `map-scope-${c.name}-revoked-${c.locale}.png`) });
+    });
+  }
+});
