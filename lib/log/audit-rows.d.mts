@@ -46,6 +46,8 @@ export type RangeResult = {
   gapAt: number | null;
   readings: number;
   hashes: Uint8Array;
+  /** Roots of the range's full 256-leaf subtrees (empty unless `from` is a multiple of 256). */
+  nodes8: Uint8Array;
   cuts: { size: number; hashes: Uint8Array }[];
   deferred: { index: number; ledger: LedgerRow; reading: ReadingRow | null }[];
   extra: ReadingRow[];

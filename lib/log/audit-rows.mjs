@@ -712,6 +712,8 @@ const asBytes = (u) => new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
  *    firstIndex: the first row's leaf index (null for no rows); gapAt: the leaf index of the
  *    first row after a gap, or null;
  *  - hashes: the n leaf hashes (SHA-256 of 0x00 || the stored entry, computed here), 32 bytes each;
+ *  - nodes8: the roots of the range's full 256-leaf subtrees, 32 bytes each (empty unless
+ *    `from` is a multiple of 256);
  *  - cuts: for each size s in `cuts` with from < s <= from + n, and for from + n, the hashes
  *    of the perfect subtrees of [from, s), largest first (concatenated, 32 bytes each);
  *  - readings: reading.v1 leaves among the n; deferred: the leaves to check again in
@@ -742,6 +744,9 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
   }
 
   const hashes = Buffer.alloc(32 * n);
+  // Roots of the full 256-leaf subtrees (height 8, what level-1 hash tiles hold), when the
+  // range starts on a 256-leaf boundary (chunk >= 256).
+  const nodes8 = Buffer.alloc(from % 256 === 0 ? 32 * Math.floor(n / 256) : 0);
   const deferred = [];
   let readings = 0;
   // Tree: a compact range over [from, from + n) (latin1 digests), snapshotted at the requested cuts.
@@ -770,6 +775,7 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
     for (let i = 0; i < 32; i++) hashes[32 * k + i] = leaf.charCodeAt(i);
     // Append to the compact range: merge while the new size has trailing ones.
     let h = leaf;
+    let height = 0;
     for (let s = k; s % 2 === 1; s = (s - 1) / 2) {
       const left = stack.pop();
       for (let i = 0; i < 32; i++) {
@@ -777,6 +783,7 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
         NODE[33 + i] = h.charCodeAt(i);
       }
       h = hash("sha256", NODE, "latin1");
+      if (++height === 8 && nodes8.length) nodes8.write(h, 32 * ((k + 1) / 256 - 1), "latin1");
     }
     stack.push(h);
     while (nextCut < want.length && want[nextCut] < index + 1) nextCut++;
@@ -793,6 +800,7 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
     gapAt,
     readings,
     hashes,
+    nodes8,
     cuts: cutList,
     deferred,
     extra: dupReadings.map((p) => decodeReadingRow(r, p)),

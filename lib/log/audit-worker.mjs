@@ -7,7 +7,7 @@ import { verifyRange } from "./audit-rows.mjs";
 parentPort.on("message", ({ id, job }) => {
   try {
     const result = verifyRange(job);
-    const buffers = [result.hashes.buffer, ...result.cuts.map((c) => c.hashes.buffer)];
+    const buffers = [result.hashes.buffer, result.nodes8.buffer, ...result.cuts.map((c) => c.hashes.buffer)];
     const transfer = [...new Set(buffers)].filter((b) => b.byteLength > 0);
     parentPort.postMessage({ id, result }, transfer);
   } catch (e) {

@@ -3,17 +3,19 @@ import os from "node:os";
 import type { Sql } from "../db/sql";
 import { emptyRoot, nodeHash } from "../ledger/merkle";
 import { bytesEqual, toBase64, toHex } from "../ledger/encoding";
-import { decodeEntry } from "../ledger/entries";
+import { decodeEntry, type LedgerEntry } from "../ledger/entries";
 import { webCryptoEd25519 } from "../ledger/ed25519";
-import { ed25519NoteVerifier, parseNote } from "../ledger/note";
+import { ed25519NoteVerifier } from "../ledger/note";
 import { openCheckpoint } from "../ledger/checkpoint";
-import { ed25519CosignatureVerifier, validCosignatures } from "../ledger/cosignature";
+import { ed25519CosignatureVerifier } from "../ledger/cosignature";
 import { nodeSha256 } from "./node-hasher";
 import { canonicalEnvelope, canonicalReadingEntry } from "./reading-canonical";
 import { createAuditPool } from "./audit-pool";
 import { isoFromMs, type LedgerRow, type RangeResult, type ReadingRow } from "./audit-rows.mjs";
+import { auditState, type Discrepancy, type StateEntry } from "./audit-state";
+import { auditGatewayBatches, checkCosignatures, checkKept, checkLeafTiles, checkRecorded, checkUpperTiles, readRecorded, type KeptCheckpoint } from "./audit-checks";
 
-export type Discrepancy = { table: string; id: string; leafIndex: number | null; what: string };
+export type { Discrepancy } from "./audit-state";
 export type AuditReport = {
   ok: boolean;
   leaves: number;
@@ -37,6 +39,8 @@ export type AuditOptions = {
   maxReported?: number;
   /** Worker threads for the row checks (default: one per core, one fewer with PGlite; 0 checks on this thread). */
   threads?: number;
+  /** A checkpoint the auditor kept (openKeptCheckpoint): the stored log must be a consistent extension of it. */
+  since?: KeptCheckpoint;
 };
 
 // The audit reads each leaf-index range as two binary COPY outputs, ledger rows and reading
@@ -86,6 +90,8 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     count++;
     if (discrepancies.length < (opts.maxReported ?? 1000)) discrepancies.push(d);
   };
+  // What the sequencer and the witnesses recorded, read first: the log may only have grown since.
+  const recorded = await readRecorded(sql);
   const ed = webCryptoEd25519();
   const logVerifier = await ed25519NoteVerifier(ed, opts.logVerifierKey);
   const witnessVerifiers = await Promise.all(opts.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(ed, k)));
@@ -103,6 +109,16 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     cosigBySize.set(k, [...(cosigBySize.get(k) ?? []), c]);
   }
   const cpSizes = checkpoints.map((c) => Number(c.size));
+  // Non-reading entries in log order, folded and compared with their tables at the end.
+  const stateEntries: StateEntry[] = [];
+  let keptRoot: Uint8Array | null = null;
+  const keptSize = opts.since?.size ?? -1;
+  if (keptSize === 0) keptRoot = foldRoot([]);
+  // Leaf hashes not yet compared with level-0 tiles (from tile `tileNext` on), and the
+  // height-8 subtree roots for the tiles above.
+  let tileNext = 0;
+  let pendingHashes: Uint8Array[] = [];
+  const nodes8: Uint8Array[] = [];
 
   // The tree so far: the perfect subtrees of [0, treeSize), left to right.
   let tree: Uint8Array[] = [];
@@ -121,15 +137,8 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       if (opened.checkpoint.size !== cpSize || !bytesEqual(opened.checkpoint.root, root)) {
         report({ table: "checkpoint", id: String(cpSize), leafIndex: null, what: `signed note says size ${opened.checkpoint.size} root ${toHex(opened.checkpoint.root)}, recomputed root ${toHex(root)}` });
       }
-      const lines = (cosigBySize.get(cpSize) ?? []).map((c) => c.line);
-      const sigs = lines.length ? parseNote(`${opened.text}\n${lines.map((l) => `${l}\n`).join("")}`).signatures : [];
-      const valid = await validCosignatures(opened.text, sigs, witnessVerifiers).catch((e: Error) => {
-        report({ table: "cosignature", id: String(cpSize), leafIndex: null, what: e.message });
-        return [];
-      });
-      if (lines.length && valid.length !== lines.length) {
-        report({ table: "cosignature", id: String(cpSize), leafIndex: null, what: `${lines.length - valid.length} of ${lines.length} cosignatures are not from a known witness key` });
-      }
+      const rows = cosigBySize.get(cpSize) ?? [];
+      await checkCosignatures(cpSize, opened.text, rows, witnessVerifiers, report);
     } catch (e) {
       report({ table: "checkpoint", id: String(cpSize), leafIndex: null, what: `signed note does not verify: ${(e as Error).message}` });
     }
@@ -146,8 +155,11 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     }
     // What the entry is comes from the entry itself, not from the kind column (which must say the same).
     let entryKind: string | null = null;
+    let decoded: LedgerEntry | null = null;
     try {
-      entryKind = decodeEntry(entry).kind;
+      decoded = decodeEntry(entry);
+      entryKind = decoded.kind;
+      if (entryKind !== "reading.v1") stateEntries.push({ index, entry: decoded });
     } catch (e) {
       report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
     }
@@ -234,7 +246,8 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   // With PGlite this thread runs the database (its main cost, see README): one core fewer for workers.
   const cores = os.availableParallelism();
   const pool = createAuditPool({ threads: opts.threads ?? (sql.mode === "embedded" ? Math.max(1, cores - 1) : cores) });
-  const cutsIn = (from: number) => cpSizes.filter((s) => s > from && s <= from + chunk);
+  const cutSizes = keptSize > 0 ? [...cpSizes, keptSize] : cpSizes;
+  const cutsIn = (from: number) => cutSizes.filter((s) => s > from && s <= from + chunk);
   const fetchRange = async (from: number): Promise<RangeResult> => {
     const to = from + chunk;
     const [ledger, reading] =
@@ -280,6 +293,17 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       readings += res.readings;
       expected = res.from + res.n;
       const cuts = new Map(res.cuts.map((c) => [c.size, split32(c.hashes)]));
+      if (keptSize > treeSize && keptSize <= expected) keptRoot = foldRoot([...tree, ...(cuts.get(keptSize) ?? [])]);
+      // Hash tiles: level 0 against these leaf hashes, as soon as a tile's 256 leaves are in.
+      pendingHashes.push(u8(res.hashes));
+      if (res.nodes8.length) nodes8.push(u8(res.nodes8));
+      const full = Math.floor(expected / 256) - tileNext;
+      if (full > 0) {
+        const all = Buffer.concat(pendingHashes);
+        await checkLeafTiles(sql, tileNext, full, all.subarray(0, 32 * 256 * full), report);
+        pendingHashes = [all.subarray(32 * 256 * full)];
+        tileNext += full;
+      }
       while (cpIdx < cpSizes.length && cpSizes[cpIdx] <= expected) {
         const size = cpSizes[cpIdx];
         const part = size === treeSize ? [] : cuts.get(size);
@@ -316,6 +340,20 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     for (; cpIdx < checkpoints.length; cpIdx++) {
       const s = cpSizes[cpIdx];
       report({ table: "checkpoint", id: String(s), leafIndex: null, what: `checkpoint size ${s} is beyond the ${treeSize} leaves checked` });
+    }
+    // The last (partial) level-0 tile, then the tiles above, from what the leaves gave.
+    await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), report);
+    await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
+    // The tables the other entry kinds stand for, and the gateway batches.
+    await auditState(sql, stateEntries, report);
+    await auditGatewayBatches(sql, report);
+    // Rollback: what the sequencer and the witnesses recorded, and the auditor's kept checkpoint.
+    const roots = new Map(checkpoints.map((c) => [Number(c.size), u8(c.root_hash)]));
+    const origin = checkpoints.length ? checkpoints[0].note.split("\n")[0] : null;
+    checkRecorded(recorded, { leaves: expected, origin, checkpoints: roots, cosignedBy: new Map([...cosigBySize].map(([k, v]) => [k, new Set(v.map((c) => c.witness))])) }, report);
+    if (opts.since) {
+      const newest = checkpoints.length ? checkpoints[checkpoints.length - 1] : null;
+      await checkKept(sql, opts.since, keptSize <= expected ? keptRoot : null, expected, newest ? { size: Number(newest.size), root: u8(newest.root_hash) } : null, report);
     }
     return {
       ok: count === 0,

@@ -1,0 +1,374 @@
+// The audit's check of the tables the console acts on against the ledger entries that stand
+// for them. Every non-reading entry is folded, in log order, into the state it implies (each
+// device's status and keys, each grant's terms, status and history, each rule's versions,
+// each access batch's events), and that state is compared with the stored rows field by
+// field. Readings are checked row by row in audit-rows.mjs / audit.ts; this file covers the
+// rest. Plain queries: these tables hold a few rows per thousand readings.
+import crypto from "node:crypto";
+import type { Sql } from "../db/sql";
+import type { EntryKind, LedgerEntry } from "../ledger/entries";
+import { canonicalJsonBytes } from "../ledger/canonical-json";
+import { toBase64 } from "../ledger/encoding";
+import { datasetById } from "../city";
+import type { DatasetId } from "../city/types";
+import { definitionHash } from "../rules/definition";
+import type { RuleDefinition } from "../rules/definition";
+import { accessEventJson } from "../access/ledger-access-events";
+
+export type Discrepancy = {
+  table: string;
+  id: string;
+  leafIndex: number | null;
+  what: string;
+  /** The column (or derived value) that differs, when one does. */
+  field?: string;
+  /** What the ledger says it must be (JSON text; absent when the ledger has no such row). */
+  ledger?: string;
+  /** What is stored (JSON text; absent when the row is missing). */
+  stored?: string;
+};
+export type Report = (d: Discrepancy) => void;
+
+/** A decoded non-reading entry at its leaf. */
+export type StateEntry = { index: number; entry: LedgerEntry };
+
+/**
+ * What the audit compares for each entry kind the ledger codec knows. A kind without an
+ * entry here fails to compile; audit-state.test.ts also enumerates ENTRY_SCHEMAS.
+ */
+export const STATE_CHECKS: Record<EntryKind, string> = {
+  "reading.v1": "reading rows, byte for byte and by payload hash (audit-rows.mjs, audit.ts); gateway batches (audit-checks.ts)",
+  "device.v1": "device (status, status_reason, public_key, department_id, dataset_id) and device_key (every key: public_key, valid_from_leaf, registered_at, valid_until_leaf, retired_at, retired_by)",
+  "grant.v2": "grant_event (one row per entry: grant, action, by, at, terms, purpose, status) and data_grant (the latest entry's terms, parties, purpose, status, automatic, rule)",
+  "grant.v1": "as grant.v2, without the data window and area (which v1 did not have)",
+  "rule.v1": "rule_event (rule, action, by, at, definition hashed with its version) and linkage_rule (latest definition, version, name, retired_at, created_by, created_at)",
+  "access.v1": "access_batch (count, first_at, last_at, events_hash, leaf_index) and access_event (the events hash recomputed from the batch's rows, their count)",
+  "report.v1": "no table of this console holds citizen reports: an entry of this kind is named (the console writes none)",
+  "credit.v1": "no table of this console holds credits: an entry of this kind is named (the console writes none)",
+};
+
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+const b64 = (b: Uint8Array | null) => (b ? toBase64(new Uint8Array(b)) : null);
+const sha256Hex = (s: string) => crypto.hash("sha256", s, "hex");
+const j = (v: unknown) => (v === undefined ? "null" : JSON.stringify(v));
+const same = (a: unknown, b: unknown) => j(a) === j(b);
+
+/** Compares named fields of what the ledger implies with what is stored; each difference is reported. */
+function compare(report: Report, table: string, id: string, leafIndex: number | null, fields: [string, unknown, unknown][]) {
+  for (const [field, ledger, stored] of fields) {
+    if (!same(ledger, stored)) {
+      report({ table, id, leafIndex, field, ledger: j(ledger), stored: j(stored), what: `${field}: the ledger says ${j(ledger)}, stored ${j(stored)}` });
+    }
+  }
+}
+
+function allFields(dataset: string): string[] | null {
+  try {
+    return Object.keys(datasetById(dataset as DatasetId).schema.fields);
+  } catch {
+    return null;
+  }
+}
+const sortedFields = (fields: string[] | null | undefined, dataset: string) => {
+  const f = fields ?? allFields(dataset);
+  return f ? [...f].sort() : null;
+};
+
+const GRANT_STATUS: Record<string, string> = { request: "requested", approve: "active", reject: "rejected", revoke: "revoked", expire: "expired" };
+
+/**
+ * Folds `entries` (non-reading entries in log order) into the state they imply and reports
+ * every difference from the stored device, device_key, data_grant, grant_event,
+ * linkage_rule, rule_event, access_batch and access_event rows.
+ */
+export async function auditState(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report): Promise<void> {
+  const byKind = (k: EntryKind) => entries.filter((e) => e.entry.kind === k);
+  await auditDevices(sql, byKind("device.v1"), report);
+  await auditGrants(sql, [...byKind("grant.v1"), ...byKind("grant.v2")].sort((a, b) => a.index - b.index), report);
+  await auditRules(sql, byKind("rule.v1"), report);
+  await auditAccess(sql, byKind("access.v1"), report);
+  for (const e of [...byKind("report.v1"), ...byKind("credit.v1")]) {
+    report({ table: "ledger_leaf", id: String(e.index), leafIndex: e.index, field: "kind", ledger: j(e.entry.kind), what: `a ${e.entry.kind} entry, but this console has no table for it and writes none` });
+  }
+}
+
+type Key = { publicKey: string; fromLeaf: number; registeredAt: string; untilLeaf: number | null; retiredAt: string | null; retiredBy: string | null };
+
+async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report) {
+  const state = new Map<string, { leaf: number; department: string; dataset: string; status: string; reason: string | null; publicKey: string; keys: Key[] }>();
+  for (const { index, entry: e } of entries) {
+    if (e.kind !== "device.v1") continue;
+    const s = state.get(e.device) ?? { leaf: index, department: e.department, dataset: e.dataset, status: "active", reason: null, publicKey: e.publicKey, keys: [] };
+    const open = s.keys.find((k) => k.untilLeaf === null);
+    if (open) Object.assign(open, { untilLeaf: index, retiredAt: e.at, retiredBy: e.action });
+    if (e.action !== "revoke") s.keys.push({ publicKey: e.publicKey, fromLeaf: index, registeredAt: e.at, untilLeaf: null, retiredAt: null, retiredBy: null });
+    Object.assign(s, { leaf: index, department: e.department, dataset: e.dataset, publicKey: e.publicKey, status: e.action === "revoke" ? "revoked" : "active", reason: e.action === "revoke" ? (e.reason ?? null) : null });
+    state.set(e.device, s);
+  }
+  const rows = await sql.query<{ id: string; department_id: string; dataset_id: string; public_key: Uint8Array | null; status: string; status_reason: string | null }>(
+    `SELECT id, department_id, dataset_id, public_key, status, status_reason FROM device ORDER BY id`,
+  );
+  const seen = new Set<string>();
+  for (const r of rows) {
+    seen.add(r.id);
+    const s = state.get(r.id);
+    if (!s) {
+      if (r.public_key) report({ table: "device", id: r.id, leafIndex: null, field: "public_key", stored: j(b64(r.public_key)), what: "the device has a key, but no device.v1 entry registered one" });
+      continue;
+    }
+    compare(report, "device", r.id, s.leaf, [
+      ["status", s.status, r.status],
+      ["public_key", s.publicKey, b64(r.public_key)],
+      ["department_id", s.department, r.department_id],
+      ["dataset_id", s.dataset, r.dataset_id],
+      // A registration or rotation leaves the reason as it was; a revocation states it.
+      ...(s.status === "revoked" ? ([["status_reason", s.reason, r.status_reason]] as [string, unknown, unknown][]) : []),
+    ]);
+  }
+  for (const [id, s] of state) if (!seen.has(id)) report({ table: "device", id, leafIndex: s.leaf, what: "the device row is missing" });
+
+  const keyRows = await sql.query<{ device_id: string; valid_from_leaf: number; public_key: Uint8Array; registered_at: Date; valid_until_leaf: number | null; retired_at: Date | null; retired_by: string | null }>(
+    `SELECT device_id, valid_from_leaf, public_key, registered_at, valid_until_leaf, retired_at, retired_by FROM device_key ORDER BY device_id, valid_from_leaf`,
+  );
+  const want = new Map<string, Key>();
+  for (const [device, s] of state) for (const k of s.keys) want.set(`${device}@${k.fromLeaf}`, k);
+  const stored = new Set<string>();
+  for (const r of keyRows) {
+    const id = `${r.device_id}@${Number(r.valid_from_leaf)}`;
+    if (stored.has(id)) {
+      report({ table: "device_key", id, leafIndex: Number(r.valid_from_leaf), what: "a second row for this key" });
+      continue;
+    }
+    stored.add(id);
+    const k = want.get(id);
+    if (!k) {
+      report({ table: "device_key", id, leafIndex: Number(r.valid_from_leaf), stored: j(b64(r.public_key)), what: "no device.v1 entry at this leaf put this key in" });
+      continue;
+    }
+    compare(report, "device_key", id, k.fromLeaf, [
+      ["public_key", k.publicKey, b64(r.public_key)],
+      ["registered_at", k.registeredAt, iso(r.registered_at)],
+      ["valid_until_leaf", k.untilLeaf, r.valid_until_leaf === null ? null : Number(r.valid_until_leaf)],
+      ["retired_at", k.retiredAt, iso(r.retired_at)],
+      ["retired_by", k.retiredBy, r.retired_by],
+    ]);
+  }
+  for (const [id, k] of want) if (!stored.has(id)) report({ table: "device_key", id, leafIndex: k.fromLeaf, ledger: j(k.publicKey), what: "the key's row is missing" });
+}
+
+type GrantJson = {
+  scope?: string;
+  fields?: string[] | null;
+  dataFrom?: string | null;
+  dataUntil?: string | null;
+  area?: { lon: number; lat: number; radiusM: number } | null;
+  validFrom?: string;
+  validUntil?: string;
+  purpose?: string;
+  status?: string;
+};
+
+async function auditGrants(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report) {
+  const events = await sql.query<{ id: number; grant_id: string; action: string; by_user: string; at: Date; terms: GrantJson; leaf_index: number }>(
+    `SELECT id, grant_id, action, by_user, at, terms, leaf_index FROM grant_event ORDER BY id`,
+  );
+  const byLeaf = new Map<number, (typeof events)[number][]>();
+  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const latest = new Map<string, { index: number; e: Extract<LedgerEntry, { kind: "grant.v1" | "grant.v2" }> }>();
+  const used = new Set<number>();
+  for (const { index, entry: e } of entries) {
+    if (e.kind !== "grant.v1" && e.kind !== "grant.v2") continue;
+    latest.set(e.grant, { index, e });
+    const rows = byLeaf.get(index) ?? [];
+    if (rows.length === 0) {
+      report({ table: "grant_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ grant: e.grant, action: e.action }), what: `the history row of this ${e.kind} entry (grant ${e.grant}, ${e.action}) is missing` });
+      continue;
+    }
+    for (const ev of rows) {
+      used.add(Number(ev.id));
+      const t = ev.terms ?? {};
+      const v2 = e.kind === "grant.v2" ? e : null;
+      compare(report, "grant_event", String(ev.id), index, [
+        ["grant_id", e.grant, ev.grant_id],
+        ["action", e.action, ev.action],
+        ["by_user", e.by, ev.by_user],
+        ["at", e.at, iso(ev.at)],
+        ["terms.status", GRANT_STATUS[e.action], t.status],
+        ["terms.scope", e.scope, t.scope],
+        ["terms.fields", e.fields, sortedFields(t.fields, e.dataset)],
+        ["terms.validFrom", e.validFrom, t.validFrom],
+        ["terms.validUntil", e.validUntil, t.validUntil],
+        ["terms.purpose (SHA-256)", e.purposeHash, typeof t.purpose === "string" ? sha256Hex(t.purpose) : null],
+        ...(v2
+          ? ([
+              ["terms.dataFrom", v2.dataFrom ?? null, t.dataFrom ?? null],
+              ["terms.dataUntil", v2.dataUntil ?? null, t.dataUntil ?? null],
+              ["terms.area", v2.area ?? null, t.area ?? null],
+            ] as [string, unknown, unknown][])
+          : []),
+      ]);
+    }
+    if (rows.length > 1) report({ table: "grant_event", id: rows.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+  }
+  for (const ev of events) {
+    if (!used.has(Number(ev.id))) report({ table: "grant_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ grant: ev.grant_id, action: ev.action }), what: "no grant entry at this row's leaf_index" });
+  }
+
+  const grants = await sql.query<{
+    id: string; dataset_id: string; owner_department_id: string; grantee_department_id: string; scope: string; fields: string[] | null; purpose: string;
+    data_from: Date | null; data_until: Date | null; area_lon: number | null; area_lat: number | null; area_radius_m: number | null;
+    valid_from: Date; valid_until: Date; status: string; automatic: boolean; rule_id: string | null;
+  }>(
+    `SELECT id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, data_from, data_until, area_lon, area_lat, area_radius_m,
+            valid_from, valid_until, status, automatic, rule_id FROM data_grant ORDER BY id`,
+  );
+  const seen = new Set<string>();
+  for (const g of grants) {
+    seen.add(g.id);
+    const l = latest.get(g.id);
+    if (!l) {
+      report({ table: "data_grant", id: g.id, leafIndex: null, stored: j(g.status), what: "no grant entry stands for this grant" });
+      continue;
+    }
+    const e = l.e;
+    const v2 = e.kind === "grant.v2" ? e : null;
+    const area = g.area_radius_m === null && g.area_lon === null && g.area_lat === null ? null : { lon: g.area_lon, lat: g.area_lat, radiusM: g.area_radius_m };
+    compare(report, "data_grant", g.id, l.index, [
+      ["status", GRANT_STATUS[e.action], g.status],
+      ["dataset_id", e.dataset, g.dataset_id],
+      ["owner_department_id", e.from, g.owner_department_id],
+      ["grantee_department_id", e.to, g.grantee_department_id],
+      ["scope", e.scope, g.scope],
+      ["fields", e.fields, sortedFields(g.fields, g.dataset_id)],
+      ["purpose (SHA-256)", e.purposeHash, sha256Hex(g.purpose)],
+      ["valid_from", e.validFrom, iso(g.valid_from)],
+      ["valid_until", e.validUntil, iso(g.valid_until)],
+      ["automatic", e.automatic ?? false, g.automatic],
+      ["rule_id", e.rule ?? null, g.rule_id],
+      ...(v2
+        ? ([
+            ["data_from", v2.dataFrom ?? null, iso(g.data_from)],
+            ["data_until", v2.dataUntil ?? null, iso(g.data_until)],
+            ["area", v2.area ?? null, area],
+          ] as [string, unknown, unknown][])
+        : []),
+    ]);
+  }
+  for (const [id, l] of latest) if (!seen.has(id)) report({ table: "data_grant", id, leafIndex: l.index, ledger: j(GRANT_STATUS[l.e.action]), what: "the grant row is missing" });
+}
+
+async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report) {
+  const events = await sql.query<{ id: number; rule_id: string; action: string; definition: RuleDefinition; by_user: string; at: Date; leaf_index: number }>(
+    `SELECT id, rule_id, action, definition, by_user, at, leaf_index FROM rule_event ORDER BY id`,
+  );
+  const byLeaf = new Map<number, (typeof events)[number][]>();
+  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const hashOf = (id: string, version: number, d: RuleDefinition) => {
+    try {
+      return definitionHash(id, version, d);
+    } catch {
+      return null;
+    }
+  };
+  const state = new Map<string, { index: number; version: number; hash: string; retiredAt: string | null; createdBy: string | null; createdAt: string | null }>();
+  const used = new Set<number>();
+  for (const { index, entry: e } of entries) {
+    if (e.kind !== "rule.v1") continue;
+    const prev = state.get(e.rule);
+    // create makes version 1, update the next one; retire keeps the version.
+    const version = e.action === "create" ? 1 : e.action === "update" ? (prev?.version ?? 0) + 1 : (prev?.version ?? 1);
+    state.set(e.rule, {
+      index,
+      version,
+      hash: e.definitionHash,
+      retiredAt: e.action === "retire" ? e.at : null,
+      createdBy: e.action === "create" ? e.by : (prev?.createdBy ?? null),
+      createdAt: e.action === "create" ? e.at : (prev?.createdAt ?? null),
+    });
+    const rows = byLeaf.get(index) ?? [];
+    if (rows.length === 0) report({ table: "rule_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ rule: e.rule, action: e.action }), what: `the history row of this rule.v1 entry (rule ${e.rule}, ${e.action}) is missing` });
+    for (const ev of rows) {
+      used.add(Number(ev.id));
+      compare(report, "rule_event", String(ev.id), index, [
+        ["rule_id", e.rule, ev.rule_id],
+        ["action", e.action, ev.action],
+        ["by_user", e.by, ev.by_user],
+        ["at", e.at, iso(ev.at)],
+        [`definition (SHA-256 with id and version ${version})`, e.definitionHash, hashOf(ev.rule_id, version, ev.definition)],
+      ]);
+    }
+  }
+  for (const ev of events) {
+    if (!used.has(Number(ev.id))) report({ table: "rule_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ rule: ev.rule_id, action: ev.action }), what: "no rule.v1 entry at this row's leaf_index" });
+  }
+  const rules = await sql.query<{ id: string; name: string; enabled: boolean; definition: RuleDefinition; version: number; created_by: string; created_at: Date; retired_at: Date | null }>(
+    `SELECT id, name, enabled, definition, version, created_by, created_at, retired_at FROM linkage_rule ORDER BY id`,
+  );
+  const seen = new Set<string>();
+  for (const r of rules) {
+    seen.add(r.id);
+    const s = state.get(r.id);
+    if (!s) {
+      report({ table: "linkage_rule", id: r.id, leafIndex: null, what: "no rule.v1 entry stands for this rule" });
+      continue;
+    }
+    const def = (r.definition ?? {}) as Partial<RuleDefinition>;
+    compare(report, "linkage_rule", r.id, s.index, [
+      ["version", s.version, Number(r.version)],
+      [`definition (SHA-256 with id and version ${Number(r.version)})`, s.hash, hashOf(r.id, Number(r.version), r.definition)],
+      ["name", def.name ?? null, r.name],
+      ["enabled", s.retiredAt ? false : (def.enabled ?? null), r.enabled],
+      ["retired_at", s.retiredAt, iso(r.retired_at)],
+      ["created_by", s.createdBy, r.created_by],
+      ["created_at", s.createdAt, iso(r.created_at)],
+    ]);
+  }
+  for (const [id, s] of state) if (!seen.has(id)) report({ table: "linkage_rule", id, leafIndex: s.index, what: "the rule row is missing" });
+}
+
+type AccessRow = Parameters<typeof accessEventJson>[0] & { batch_id: string | null };
+
+async function auditAccess(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report) {
+  const batches = await sql.query<{ id: string; count: number; first_at: Date; last_at: Date; events_hash: string; leaf_index: number }>(
+    `SELECT id, count, first_at, last_at, events_hash, leaf_index FROM access_batch ORDER BY id`,
+  );
+  const events = await sql.query<AccessRow>(
+    `SELECT id, at, user_id, department_id, role, dataset_id, owner_department_id, basis, grant_id, scope, action, record_count, range_from, range_until, batch_id
+       FROM access_event WHERE batch_id IS NOT NULL ORDER BY id`,
+  );
+  const byBatch = new Map<string, AccessRow[]>();
+  for (const ev of events) byBatch.set(ev.batch_id!, [...(byBatch.get(ev.batch_id!) ?? []), ev]);
+  const rowById = new Map(batches.map((b) => [b.id, b]));
+  const ledgered = new Map<string, number>();
+  for (const { index, entry: e } of entries) {
+    if (e.kind !== "access.v1") continue;
+    if (ledgered.has(e.batch)) report({ table: "access_batch", id: e.batch, leafIndex: index, what: `a second access.v1 entry for this batch (the first at leaf ${ledgered.get(e.batch)})` });
+    ledgered.set(e.batch, index);
+    const b = rowById.get(e.batch);
+    if (!b) report({ table: "access_batch", id: e.batch, leafIndex: index, ledger: j(e.events), what: "the batch row is missing" });
+    else {
+      compare(report, "access_batch", e.batch, index, [
+        ["count", e.count, Number(b.count)],
+        ["first_at", e.from, iso(b.first_at)],
+        ["last_at", e.to, iso(b.last_at)],
+        ["events_hash", e.events, b.events_hash],
+        ["leaf_index", index, Number(b.leaf_index)],
+      ]);
+    }
+    const rows = byBatch.get(e.batch) ?? [];
+    let recomputed: string | null = null;
+    try {
+      recomputed = crypto.hash("sha256", canonicalJsonBytes(rows.map(accessEventJson)), "hex");
+    } catch {
+      recomputed = null;
+    }
+    compare(report, "access_event", `batch ${e.batch}`, index, [
+      ["events (SHA-256 of the batch's rows)", e.events, recomputed],
+      ["number of events", e.count, rows.length],
+    ]);
+  }
+  for (const b of batches) if (!ledgered.has(b.id)) report({ table: "access_batch", id: b.id, leafIndex: Number(b.leaf_index), stored: j(b.events_hash), what: "no access.v1 entry stands for this batch" });
+  for (const [id, rows] of byBatch) {
+    if (!ledgered.has(id)) report({ table: "access_event", id: rows.map((r) => String(r.id)).slice(0, 10).join(","), leafIndex: null, stored: j(id), what: `events marked with batch ${id}, which no access.v1 entry stands for` });
+  }
+}
