@@ -1,14 +1,43 @@
-// npm run ledger:audit – recompute every leaf from the stored rows and every root against
-// the cosigned checkpoints. Prints OK with counts, or each discrepancy as
-// table, row id, leaf index and what differs; exits 1 on any discrepancy, 2 if it cannot run.
+// npm run ledger:audit [-- --since CHECKPOINT_FILE] – recompute every leaf from the stored
+// rows and every root against the cosigned checkpoints, and compare the tables the other
+// entries stand for. Prints OK with counts, or each discrepancy as table, row id, leaf index
+// and what differs; exits 1 on any discrepancy, 2 if it cannot run or its input is bad.
+// --since: a checkpoint note the auditor kept; the stored log must be a consistent extension.
 // With the embedded database, stop the console first (PGlite is single-process).
+import fs from "node:fs";
 import { loadConfig } from "../lib/config";
 import { openDb } from "../lib/db/client";
 import { loadLogKeys } from "../lib/log/keys";
 import { auditLedger } from "../lib/log/audit";
+import { openKeptCheckpoint, type KeptCheckpoint } from "../lib/log/audit-checks";
 import { DEPARTMENTS } from "../lib/city";
 
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { since: string | null } {
+  let since: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--since") {
+      const v = argv[++i];
+      if (!v || v.startsWith("--")) throw new UsageError("--since needs a file: the checkpoint note you kept");
+      since = v;
+    } else if (a.startsWith("--since=")) since = a.slice("--since=".length);
+    else throw new UsageError(`unknown argument ${JSON.stringify(a)} (usage: ledger:audit [--since CHECKPOINT_FILE])`);
+  }
+  return { since };
+}
+
 async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  let sinceNote: string | null = null;
+  if (args.since !== null) {
+    try {
+      sinceNote = fs.readFileSync(args.since, "utf8");
+    } catch (e) {
+      throw new UsageError(`cannot read the kept checkpoint ${args.since}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
   const config = loadConfig();
   const db = await openDb(config);
   try {
@@ -16,11 +45,20 @@ async function main() {
     const witnessKeys = (await db.sql.query<{ witness_public_key: string | null }>(`SELECT witness_public_key FROM department`))
       .map((r) => r.witness_public_key)
       .filter((k): k is string => !!k);
+    let since: KeptCheckpoint | undefined;
+    if (sinceNote !== null) {
+      try {
+        since = await openKeptCheckpoint(sinceNote, keys.log.verifierKey);
+      } catch (e) {
+        throw new UsageError(`${args.since}: ${(e as Error).message}`);
+      }
+    }
     let last = 0;
     const report = await auditLedger(db.sql, {
       logVerifierKey: keys.log.verifierKey,
       witnessVerifierKeys: witnessKeys,
       quorum: config.WITNESS_QUORUM ?? Math.floor(witnessKeys.length / 2) + 1,
+      since,
       onProgress: (done, total) => {
         if (process.stderr.isTTY && Date.now() - last > 250) {
           last = Date.now();
@@ -34,13 +72,14 @@ async function main() {
       console.log(
         `OK ${report.leaves} leaves (${report.readings} readings), ${report.checkpoints} checkpoints, ` +
           `${report.cosignatures} cosignatures, ${report.belowQuorum} checkpoints awaiting quorum; ` +
-          `${report.seconds.toFixed(2)} s, ${rate} leaves/s (${report.threads} worker threads)`,
+          `${report.seconds.toFixed(2)} s, ${rate} leaves/s (${report.threads} worker threads)` +
+          (since ? `; a consistent extension of the kept checkpoint of size ${since.size}` : ""),
       );
       return 0;
     }
     console.log(`FAILED: ${report.discrepancyCount} discrepancies in ${report.leaves} leaves`);
-    console.log("table\trow id\tleaf index\twhat differs");
-    for (const d of report.discrepancies) console.log(`${d.table}\t${d.id}\t${d.leafIndex ?? "-"}\t${d.what}`);
+    console.log("table\trow id\tleaf index\tfield\tledger\tstored\twhat differs");
+    for (const d of report.discrepancies) console.log(`${d.table}\t${d.id}\t${d.leafIndex ?? "-"}\t${d.field ?? "-"}\t${d.ledger ?? "-"}\t${d.stored ?? "-"}\t${d.what}`);
     if (report.discrepancyCount > report.discrepancies.length) console.log(`… and ${report.discrepancyCount - report.discrepancies.length} more`);
     return 1;
   } finally {
@@ -51,7 +90,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (e: Error) => {
-    console.error(`ledger:audit: cannot run: ${e.message}`);
+    console.error(e instanceof UsageError ? `ledger:audit: ${e.message}` : `ledger:audit: cannot run: ${e.message}`);
     process.exit(2);
   },
 );
