@@ -55,12 +55,28 @@ async function openMap(browser: Browser, baseURL: string, departmentId: string, 
 }
 
 const CASES = [
-  { name: "raw-fields", grantee: "emergency", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "raw", fields: ["online", "alert"] }, scope: "raw", text: /fields online, alert only; withheld: vehiclesPerMin, pedestriansPerMin \(grant / },
+  { name: "raw-fields", grantee: "traffic", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "raw", fields: ["online", "alert"] }, scope: "raw", text: /raw until \d\d:\d\d; fields online, alert only; withheld: vehiclesPerMin, pedestriansPerMin \(grant / },
   { name: "anonymized", grantee: "citizen", locale: "zh-CN" as const, body: { datasetId: "safety.cameras", scope: "anonymized" }, scope: "anonymized", text: /匿名化：位置取 0\.01° 网格/ },
-  { name: "aggregated", grantee: "energy", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "aggregated" }, scope: "aggregated", text: /aggregated by hexagon, k ≥ 5 \(grant / },
+  { name: "aggregated", grantee: "energy", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "aggregated" }, scope: "aggregated", text: /aggregated by hexagon, k ≥ 5 until \d\d:\d\d \(grant / },
 ];
 
 test.describe("the map under each grant scope", () => {
+  test("raw within an area: the emergency linkage rule's grant draws the cameras inside it, outlined, and the panel says so", async ({ browser, baseURL }) => {
+    test.setTimeout(240_000);
+    // The e2e console runs a rule that grants the emergency bureau raw cameras within 2 km of an incident.
+    for (const locale of ["en-US", "zh-CN"] as const) {
+      const page = await openMap(browser, baseURL!, "emergency", locale);
+      const note = page.getByTestId("layer-basis-safety.cameras");
+      await page.reload();
+      const want = locale === "en-US" ? /raw within 2 km of incident inc-\S+ until \d\d:\d\d \(grant grt_/ : /事发地 2 公里内原始数据，至 \d\d:\d\d（授权 grt_/;
+      await expect(note).toContainText(want, { timeout: 90_000 });
+      await expect(page.getByTestId("layer-safety")).toHaveAttribute("data-status", /^(ok|partial)$/, { timeout: 30_000 });
+      await settled(page);
+      await page.screenshot({ path: path.join(SHOTS, `map-scope-raw-area-${locale}.png`) });
+      await page.context().close();
+    }
+  });
+
   for (const c of CASES) {
     test(`${c.name}: the granted data draws, the panel states the basis, a revoke takes it away within 2 s`, async ({ browser, baseURL }) => {
       test.setTimeout(240_000);
@@ -83,8 +99,9 @@ test.describe("the map under each grant scope", () => {
       const t0 = Date.now();
       await expect(note).toHaveCount(0, { timeout: 2_000 });
       await expect(page.getByTestId("layer-denied-safety.cameras")).toHaveAttribute("data-code", "revoked", { timeout: 2_000 });
-      // What was drawn under the grant is gone: the canvas is back near where it started.
-      await expect.poll(async () => diffPixels(before, await mapPixels(page)), { timeout: 5_000, intervals: [250] }).toBeLessThan(diffPixels(before, granted) / 2);
+      // What was drawn under the grant is gone: no cells left, and the canvas changed back.
+      if (c.scope !== "raw") await expect(page.getByTestId("city-map")).toHaveAttribute("data-scoped-cells", "0", { timeout: 2_000 });
+      await expect.poll(async () => diffPixels(granted, await mapPixels(page)), { timeout: 5_000, intervals: [250] }).toBeGreaterThan(400);
       test.info().annotations.push({ type: "revoke-to-gone-ms", description: String(Date.now() - t0) });
       await page.screenshot({ path: path.join(SHOTS, `map-scope-${c.name}-revoked-${c.locale}.png`) });
     });

@@ -176,6 +176,7 @@ export default function CityMap() {
       className="map-root"
       data-testid="city-map"
       data-live-version={data.traffic.version}
+      data-scoped-cells={data.scoped.reduce((n, c) => n + c.ids.length, 0)}
       data-layers={url.layers.join(",")}
       data-mode={url.t === null ? "live" : "replay"}
       data-last-pick={lastPick}

@@ -17,7 +17,8 @@ export function layerState(on: boolean, d: LayerData<unknown, { count: number }>
   if (d.valuesError instanceof HttpError && d.valuesError.status === 403) return "hidden";
   if (d.featuresError || d.valuesError) return "error";
   if (!d.features) return "loading";
-  if (primaryDenied) return "hidden";
+  // Hidden only when nothing of the layer's data is drawn (cells of another dataset count).
+  if (primaryDenied && drawn === 0) return "hidden";
   if (d.values && drawn === 0) return "empty";
   if (!d.values) return "loading";
   return denied.length ? "partial" : "ok";
