@@ -235,12 +235,17 @@ const TILE = 256;
  * Level-0 tiles [first, first + count) against the leaf hashes `hashes` of leaves starting
  * at tile `first`'s first leaf (the last tile may be partial: `have` leaves in all).
  */
-export async function checkLeafTiles(sql: Pick<Sql, "query">, first: number, count: number, hashes: Uint8Array, report: Report): Promise<void> {
+export async function checkLeafTiles(sql: Pick<Sql, "query">, first: number, count: number, hashes: Uint8Array, integratedSize: number, report: Report): Promise<void> {
   const tiles = await sql.query<{ index: number; width: number; hashes: Uint8Array }>(
     `SELECT index, width, hashes FROM ledger_tile WHERE level = 0 AND index >= $1 AND index < $2`,
     [first, first + count],
   );
   for (const t of tiles) compareTile(0, Number(t.index), Number(t.width), u8(t.hashes), hashes, (Number(t.index) - first) * TILE, report);
+  // Every full tile of the integrated tree is served to clients: it must be there.
+  const have = new Set(tiles.map((t) => Number(t.index)));
+  for (let i = first; i < first + count && (i + 1) * TILE <= Math.min(integratedSize, first * TILE + hashes.length / 32); i++) {
+    if (!have.has(i)) report({ table: "ledger_tile", id: `0/${i}`, leafIndex: i * TILE, what: `the hash tile of leaves ${i * TILE}..${i * TILE + TILE - 1} is missing` });
+  }
 }
 
 function compareTile(level: number, index: number, width: number, stored: Uint8Array, have: Uint8Array, at: number, report: Report) {

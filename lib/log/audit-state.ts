@@ -50,7 +50,10 @@ export const STATE_CHECKS: Record<EntryKind, string> = {
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 const b64 = (b: Uint8Array | null) => (b ? toBase64(new Uint8Array(b)) : null);
 const sha256Hex = (s: string) => crypto.hash("sha256", s, "hex");
-const j = (v: unknown) => (v === undefined ? "null" : JSON.stringify(v));
+/** JSON text with object keys sorted (jsonb reorders them), for comparing and showing values. */
+const sortKeys = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(sortKeys) : v && typeof v === "object" && !(v instanceof Date) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+const j = (v: unknown) => (v === undefined ? "null" : JSON.stringify(sortKeys(v)));
 const same = (a: unknown, b: unknown) => j(a) === j(b);
 
 /** Compares named fields of what the ledger implies with what is stored; each difference is reported. */

@@ -300,7 +300,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       const full = Math.floor(expected / 256) - tileNext;
       if (full > 0) {
         const all = Buffer.concat(pendingHashes);
-        await checkLeafTiles(sql, tileNext, full, all.subarray(0, 32 * 256 * full), report);
+        await checkLeafTiles(sql, tileNext, full, all.subarray(0, 32 * 256 * full), recorded.integratedSize, report);
         pendingHashes = [all.subarray(32 * 256 * full)];
         tileNext += full;
       }
@@ -342,7 +342,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       report({ table: "checkpoint", id: String(s), leafIndex: null, what: `checkpoint size ${s} is beyond the ${treeSize} leaves checked` });
     }
     // The last (partial) level-0 tile, then the tiles above, from what the leaves gave.
-    await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), report);
+    await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), recorded.integratedSize, report);
     await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
     // The tables the other entry kinds stand for, and the gateway batches.
     await auditState(sql, stateEntries, report);

@@ -1,0 +1,336 @@
+// The audit against tampering with every table the ledger stands for: for each column it
+// commits to, one value changed; one row of each table deleted; two rows swapped. Each must
+// be named (table, and the field where there is one), and the database restored must pass.
+// Then the checkpoint, cosignature and rollback cases, and a kept checkpoint (--since).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testTargets, type TestTarget } from "../testing/test-databases";
+import type { Sql } from "../db/sql";
+import { auditLedger, type AuditOptions, type Discrepancy } from "./audit";
+import { openKeptCheckpoint } from "./audit-checks";
+import { buildAuditFixture } from "./testing/audit-fixture";
+
+const targets = await testTargets();
+
+/** Runs statements with triggers and foreign keys off (as someone with the database's keys could). */
+async function asOwner(sql: Sql, statements: string) {
+  await sql.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL session_replication_role = replica; ${statements}`);
+  });
+}
+
+type Snapshot = { table: string; where: string; rows: unknown[] };
+async function snapshot(sql: Sql, table: string, where: string): Promise<Snapshot> {
+  const rows = await sql.query<{ j: unknown }>(`SELECT to_jsonb(t) AS j FROM ${table} t WHERE ${where}`);
+  return { table, where, rows: rows.map((r) => r.j) };
+}
+async function restore(sql: Sql, s: Snapshot, whereAfter = s.where) {
+  await sql.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL session_replication_role = replica; DELETE FROM ${s.table} WHERE ${whereAfter}`);
+    await tx.query(`INSERT INTO ${s.table} SELECT * FROM jsonb_populate_recordset(null::${s.table}, $1::jsonb)`, [JSON.stringify(s.rows)]);
+  });
+}
+
+const bump = {
+  text: (c: string) => `${c} || 'x'`,
+  bytea: (c: string, at = 0) => `set_byte(${c}, ${at}, (get_byte(${c}, ${at}) + 1) % 256)`,
+  ts: (c: string) => `${c} + interval '1 millisecond'`,
+  int: (c: string) => `${c} + 1`,
+};
+
+describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audit against tampering on %s", (_n, target) => {
+  let db: Awaited<ReturnType<TestTarget["open"]>>;
+  let opts: AuditOptions;
+  let witnessNames: string[];
+  const ids: Record<string, string> = {};
+  let keysSnapshot: Snapshot;
+
+  const audit = (extra: Partial<AuditOptions> = {}) => auditLedger(db.sql, { ...opts, threads: 0, ...extra });
+  const show = (ds: Discrepancy[]) => ds.map((d) => `${d.table} ${d.id} ${d.field ?? ""}: ${d.what}`).join("\n");
+
+  beforeAll(async () => {
+    db = await target.open();
+    ({ opts, witnessNames } = await buildAuditFixture(db.sql));
+    const one = async (q: string) => String(Object.values((await db.sql.query<Record<string, unknown>>(q))[0])[0]);
+    ids.keyB = await one(`SELECT valid_from_leaf FROM device_key WHERE device_id = 'trf-b' AND valid_until_leaf IS NOT NULL`);
+    ids.keyD = await one(`SELECT valid_from_leaf FROM device_key WHERE device_id = 'trf-d' AND valid_until_leaf IS NULL`);
+    ids.geReq = await one(`SELECT min(id) FROM grant_event WHERE grant_id = 'g-area'`);
+    ids.geApp = await one(`SELECT max(id) FROM grant_event WHERE grant_id = 'g-area'`);
+    ids.reCreate = await one(`SELECT min(id) FROM rule_event WHERE rule_id = 'r-one'`);
+    ids.reUpdate = await one(`SELECT max(id) FROM rule_event WHERE rule_id = 'r-one'`);
+    ids.batch1 = await one(`SELECT id FROM access_batch ORDER BY leaf_index LIMIT 1`);
+    ids.batch2 = await one(`SELECT id FROM access_batch ORDER BY leaf_index DESC LIMIT 1`);
+    ids.ev1 = await one(`SELECT min(id) FROM access_event`);
+    ids.ev2 = await one(`SELECT min(id) + 1 FROM access_event`);
+    ids.gb1 = await one(`SELECT min(id) FROM gateway_batch`);
+    ids.gb2 = await one(`SELECT max(id) FROM gateway_batch`);
+    keysSnapshot = await snapshot(db.sql, "device_key", "true");
+  }, 120_000);
+  afterAll(async () => db?.drop());
+
+  it("passes the untouched fixture, every entry kind in it", async () => {
+    const r = await audit();
+    expect(show(r.discrepancies)).toBe("");
+    const kinds = await db.sql.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM ledger_leaf GROUP BY kind ORDER BY kind`);
+    expect(kinds.map((k) => k.kind)).toEqual(["access.v1", "device.v1", "grant.v2", "reading.v1", "rule.v1"]);
+    expect(r.checkpoints).toBe(4);
+    // The audit with worker threads agrees.
+    expect((await auditLedger(db.sql, opts)).discrepancies).toEqual([]);
+  });
+
+  // [table, row (SQL condition), column, new value (SQL), the table the audit must name (default: the same), the field it names (substring)]
+  type Change = [string, string, string, string, string?, string?];
+  const changes = (): Change[] => [
+    ["device", "id = 'trf-b'", "status", "'revoked'"],
+    ["device", "id = 'trf-c'", "status", "'active'"],
+    ["device", "id = 'trf-c'", "status_reason", bump.text("status_reason")],
+    ["device", "id = 'trf-a'", "public_key", bump.bytea("public_key")],
+    ["device", "id = 'trf-a'", "department_id", "'energy'"],
+    ["device", "id = 'trf-a'", "dataset_id", "'energy.meters'"],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "public_key", bump.bytea("public_key")],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "registered_at", bump.ts("registered_at")],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "valid_until_leaf", bump.int("valid_until_leaf")],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "retired_at", bump.ts("retired_at")],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "retired_by", "'revoke'"],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "valid_from_leaf", bump.int("valid_from_leaf"), "device_key", ""],
+    ["device_key", `device_id = 'trf-d' AND valid_from_leaf = ${ids.keyD}`, "valid_until_leaf", "5"],
+    ["data_grant", "id = 'g-plain'", "status", "'active'"],
+    ["data_grant", "id = 'g-area'", "scope", "'aggregated'"],
+    ["data_grant", "id = 'g-area'", "fields", "ARRAY['speedKmh']"],
+    ["data_grant", "id = 'g-area'", "purpose", bump.text("purpose"), "data_grant", "purpose"],
+    ["data_grant", "id = 'g-area'", "data_from", bump.ts("data_from")],
+    ["data_grant", "id = 'g-area'", "data_until", bump.ts("data_until")],
+    ["data_grant", "id = 'g-area'", "area_lon", "area_lon + 0.001", "data_grant", "area"],
+    ["data_grant", "id = 'g-area'", "area_lat", "area_lat + 0.001", "data_grant", "area"],
+    ["data_grant", "id = 'g-area'", "area_radius_m", "area_radius_m + 1", "data_grant", "area"],
+    ["data_grant", "id = 'g-area'", "valid_from", bump.ts("valid_from")],
+    ["data_grant", "id = 'g-area'", "valid_until", bump.ts("valid_until")],
+    ["data_grant", "id = 'g-area'", "dataset_id", "'safety.incidents'"],
+    ["data_grant", "id = 'g-area'", "owner_department_id", "'energy'"],
+    ["data_grant", "id = 'g-area'", "grantee_department_id", "'citizen'"],
+    ["data_grant", "id = 'g-area'", "automatic", "true"],
+    ["data_grant", "id = 'g-area'", "rule_id", "'r-one'"],
+    ["grant_event", `id = ${ids.geReq}`, "grant_id", "'g-plain'"],
+    ["grant_event", `id = ${ids.geReq}`, "action", "'approve'"],
+    ["grant_event", `id = ${ids.geReq}`, "by_user", bump.text("by_user")],
+    ["grant_event", `id = ${ids.geReq}`, "at", bump.ts("at")],
+    ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{scope}', '"aggregated"')`, "grant_event", "terms.scope"],
+    ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{fields}', '["speedKmh"]')`, "grant_event", "terms.fields"],
+    ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{validUntil}', '"2030-01-01T00:00:00.000Z"')`, "grant_event", "terms.validUntil"],
+    ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{dataFrom}', 'null')`, "grant_event", "terms.dataFrom"],
+    ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{area,radiusM}', '99')`, "grant_event", "terms.area"],
+    ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{purpose}', '"other"')`, "grant_event", "terms.purpose"],
+    ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{status}', '"active"')`, "grant_event", "terms.status"],
+    ["grant_event", `id = ${ids.geReq}`, "leaf_index", bump.int("leaf_index"), "grant_event", ""],
+    ["linkage_rule", "id = 'r-one'", "name", bump.text("name")],
+    ["linkage_rule", "id = 'r-one'", "enabled", "false"],
+    ["linkage_rule", "id = 'r-one'", "definition", `jsonb_set(definition, '{trigger,maxSeverity}', '1')`, "linkage_rule", "definition"],
+    ["linkage_rule", "id = 'r-one'", "version", bump.int("version")],
+    ["linkage_rule", "id = 'r-one'", "created_by", bump.text("created_by")],
+    ["linkage_rule", "id = 'r-one'", "created_at", bump.ts("created_at")],
+    ["linkage_rule", "id = 'r-two'", "retired_at", bump.ts("retired_at")],
+    ["rule_event", `id = ${ids.reUpdate}`, "rule_id", "'r-two'"],
+    ["rule_event", `id = ${ids.reUpdate}`, "action", "'create'"],
+    ["rule_event", `id = ${ids.reUpdate}`, "definition", `jsonb_set(definition, '{grant,radiusM}', '2000')`, "rule_event", "definition"],
+    ["rule_event", `id = ${ids.reUpdate}`, "by_user", bump.text("by_user")],
+    ["rule_event", `id = ${ids.reUpdate}`, "at", bump.ts("at")],
+    ["rule_event", `id = ${ids.reUpdate}`, "leaf_index", bump.int("leaf_index"), "rule_event", ""],
+    ["access_batch", `id = '${ids.batch1}'`, "count", bump.int("count")],
+    ["access_batch", `id = '${ids.batch1}'`, "first_at", bump.ts("first_at")],
+    ["access_batch", `id = '${ids.batch1}'`, "last_at", bump.ts("last_at")],
+    ["access_batch", `id = '${ids.batch1}'`, "events_hash", `overlay(events_hash placing (CASE WHEN left(events_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1)`],
+    ["access_batch", `id = '${ids.batch1}'`, "leaf_index", bump.int("leaf_index")],
+    ...["at", "user_id", "department_id", "role", "dataset_id", "owner_department_id", "basis", "grant_id", "scope", "action", "record_count", "range_from", "range_until"].map(
+      (c): Change => [
+        "access_event",
+        `id = ${ids.ev1}`,
+        c,
+        c === "record_count" ? bump.int(c) : c.startsWith("range") || c === "at" ? bump.ts(c) : c === "grant_id" ? "'g-plain'" : bump.text(c),
+        "access_event",
+        "events",
+      ],
+    ),
+    ["access_event", `id = ${ids.ev1}`, "batch_id", `'${ids.batch2}'`, "access_event", "number of events"],
+    ["gateway_batch", `id = ${ids.gb1}`, "gateway_device_id", "'trf-a'", "gateway_batch", "signature"],
+    ["gateway_batch", `id = ${ids.gb1}`, "batch_root", bump.bytea("batch_root")],
+    ["gateway_batch", `id = ${ids.gb1}`, "signature", bump.bytea("signature")],
+    ["gateway_batch", `id = ${ids.gb1}`, "size", bump.int("size")],
+    ["gateway_batch", `id = ${ids.gb1}`, "payload_hashes", bump.bytea("payload_hashes", 40), "gateway_batch", "batch_root"],
+    ["ledger_tile", "level = 0 AND index = 1", "hashes", bump.bytea("hashes", 100), "ledger_tile", "hashes"],
+    ["ledger_tile", "level = 1 AND index = 0", "hashes", bump.bytea("hashes", 5), "ledger_tile", "hashes"],
+  ];
+
+  it("names every changed column, and passes once it is restored", async () => {
+    const missed: string[] = [];
+    for (const [table, where, column, value, wantTable = table, wantField = column] of changes()) {
+      const before = await snapshot(db.sql, table, where);
+      expect(before.rows.length, `${table} ${where}`).toBe(1);
+      await asOwner(db.sql, `UPDATE ${table} SET ${column} = ${value} WHERE ${where}`);
+      const key = Object.fromEntries(Object.entries(before.rows[0] as Record<string, unknown>).filter(([k]) => ["id", "level", "index"].includes(k)));
+      const whereAfter = Object.entries(key)
+        .map(([k, v]) => `"${k}" = '${v}'`)
+        .join(" AND ") || where;
+      const r = await audit();
+      const hit = r.discrepancies.some((d) => d.table === wantTable && (d.field ?? "").includes(wantField));
+      if (!hit) missed.push(`${table}.${column} = ${value}: ${show(r.discrepancies) || "nothing named"}`);
+      // device_key's key is what some changes move: the whole table goes back.
+      if (table === "device_key") await restore(db.sql, keysSnapshot, "true");
+      else await restore(db.sql, before, whereAfter);
+    }
+    expect(missed).toEqual([]);
+    expect(show((await audit()).discrepancies)).toBe("");
+  }, 120_000);
+
+  // [table, row (SQL condition), the table the audit must name]
+  const deletions = (): [string, string, string][] => [
+    ["device", "id = 'trf-b'", "device"],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "device_key"],
+    ["data_grant", "id = 'g-area'", "data_grant"],
+    ["grant_event", `id = ${ids.geApp}`, "grant_event"],
+    ["linkage_rule", "id = 'r-one'", "linkage_rule"],
+    ["rule_event", `id = ${ids.reCreate}`, "rule_event"],
+    ["access_batch", `id = '${ids.batch1}'`, "access_batch"],
+    ["access_event", `id = ${ids.ev1}`, "access_event"],
+    ["gateway_batch", `id = ${ids.gb2}`, "reading"],
+    ["ledger_tile", "level = 0 AND index = 0", "ledger_tile"],
+  ];
+  // [table, the two rows, column swapped, the table the audit must name]
+  const swaps = (): [string, string, string, string, string][] => [
+    ["device", "id = 'trf-a'", "id = 'trf-d'", "public_key", "device"],
+    ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, `device_id = 'trf-d' AND valid_from_leaf = ${ids.keyD}`, "public_key", "device_key"],
+    ["data_grant", "id = 'g-plain'", "id = 'g-area'", "status", "data_grant"],
+    ["grant_event", `id = ${ids.geReq}`, `id = ${ids.geApp}`, "terms", "grant_event"],
+    ["grant_event", `id = ${ids.geReq}`, `id = ${ids.geApp}`, "leaf_index", "grant_event"],
+    ["linkage_rule", "id = 'r-one'", "id = 'r-two'", "definition", "linkage_rule"],
+    ["rule_event", `id = ${ids.reCreate}`, `id = ${ids.reUpdate}`, "definition", "rule_event"],
+    ["access_batch", `id = '${ids.batch1}'`, `id = '${ids.batch2}'`, "events_hash", "access_batch"],
+    ["access_event", `id = ${ids.ev1}`, `id = ${ids.ev2}`, "record_count", "access_event"],
+    ["gateway_batch", `id = ${ids.gb1}`, `id = ${ids.gb2}`, "payload_hashes", "gateway_batch"],
+    ["ledger_tile", "level = 0 AND index = 0", "level = 0 AND index = 1", "hashes", "ledger_tile"],
+  ];
+
+  it("names every deleted row and every swap of two rows, and passes once restored", async () => {
+    const missed: string[] = [];
+    for (const [table, where, wantTable] of deletions()) {
+      const before = await snapshot(db.sql, table, where);
+      expect(before.rows.length, `${table} ${where}`).toBe(1);
+      await asOwner(db.sql, `DELETE FROM ${table} WHERE ${where}`);
+      const r = await audit();
+      if (!r.discrepancies.some((d) => d.table === wantTable)) missed.push(`delete ${table} ${where}: ${show(r.discrepancies) || "nothing named"}`);
+      await restore(db.sql, before);
+    }
+    for (const [table, a, b, column, wantTable] of swaps()) {
+      const where = `(${a}) OR (${b})`;
+      const before = await snapshot(db.sql, table, where);
+      expect(before.rows.length, `${table} ${where}`).toBe(2);
+      await asOwner(db.sql, `UPDATE ${table} SET ${column} = CASE WHEN ${a} THEN (SELECT ${column} FROM ${table} WHERE ${b}) ELSE (SELECT ${column} FROM ${table} WHERE ${a}) END WHERE ${where}`);
+      const r = await audit();
+      if (!r.discrepancies.some((d) => d.table === wantTable)) missed.push(`swap ${table}.${column}: ${show(r.discrepancies) || "nothing named"}`);
+      await restore(db.sql, before, where);
+    }
+    expect(missed).toEqual([]);
+    expect(show((await audit()).discrepancies)).toBe("");
+  }, 120_000);
+
+  it("names a cosignature moved to another checkpoint, a checkpoint's cosignatures deleted, and the newest checkpoint deleted", async () => {
+    const sizes = (await db.sql.query<{ size: number }>(`SELECT size FROM checkpoint ORDER BY size`)).map((c) => Number(c.size));
+    const [a, b] = sizes;
+    const newest = sizes[sizes.length - 1];
+    const w = witnessNames[0];
+    const cos = await snapshot(db.sql, "cosignature", "true");
+    const cps = await snapshot(db.sql, "checkpoint", "true");
+    const put = async () => {
+      await restore(db.sql, cps, "true");
+      await restore(db.sql, cos, "true");
+    };
+    const named = async (want: Partial<Discrepancy>) => {
+      const r = await audit();
+      expect(r.ok).toBe(false);
+      expect(r.discrepancies).toContainEqual(expect.objectContaining(want));
+    };
+
+    // Moved: witness 0's cosignature of checkpoint a stored as its cosignature of b.
+    await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${b} AND witness = '${w}'; UPDATE cosignature SET checkpoint_size = ${b} WHERE checkpoint_size = ${a} AND witness = '${w}'`);
+    await named({ table: "cosignature", id: `${b}/${w}`, what: expect.stringContaining("does not verify for checkpoint") });
+    await put();
+
+    // Every cosignature of an older checkpoint deleted.
+    await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${b}`);
+    await named({ table: "cosignature", id: String(b), what: expect.stringContaining("has no cosignature") });
+    await put();
+
+    // All cosignatures of the newest checkpoint deleted: the witnesses recorded cosigning it.
+    await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${newest}`);
+    await named({ table: "cosignature", id: `${newest}/${w}`, what: expect.stringContaining("not stored") });
+    await put();
+
+    // The newest checkpoint deleted (with its cosignatures).
+    await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${newest}; DELETE FROM checkpoint WHERE size = ${newest}`);
+    await named({ table: "checkpoint", id: String(newest), what: expect.stringContaining("integrated tree") });
+    await put();
+
+    expect(show((await audit()).discrepancies)).toBe("");
+  }, 120_000);
+
+  it("refuses a log rolled back behind what the console acknowledged, what witnesses cosigned, or a checkpoint an auditor kept", async () => {
+    const cps = await db.sql.query<{ size: number; note: string }>(`SELECT size, note FROM checkpoint ORDER BY size DESC`);
+    const [newest, previous] = cps.map((c) => ({ size: Number(c.size), note: c.note }));
+    const kept = await openKeptCheckpoint(newest.note, opts.logVerifierKey);
+    expect(kept.size).toBe(newest.size);
+    await expect(openKeptCheckpoint("not a note\n", opts.logVerifierKey)).rejects.toThrow(/not a checkpoint signed by this log's key/);
+    await expect(openKeptCheckpoint(previous.note.replace(/\n\n[\s\S]*$/, "\n\n— foo Ym9ndXM=\n"), opts.logVerifierKey)).rejects.toThrow(/not a checkpoint signed by this log's key/);
+    expect((await audit({ since: kept })).discrepancies).toEqual([]);
+
+    const saved = await Promise.all(
+      [
+        ["reading", `leaf_index >= ${previous.size}`],
+        ["ledger_leaf", `leaf_index >= ${previous.size}`],
+        ["cosignature", `checkpoint_size = ${newest.size}`],
+        ["checkpoint", `size = ${newest.size}`],
+        ["ledger_tile", "true"],
+        ["ledger_state", "true"],
+        ["witness_state", "true"],
+      ].map(([t, w]) => snapshot(db.sql, t, w)),
+    );
+    const putBack = async () => {
+      for (const s of saved) await restore(db.sql, s);
+    };
+    try {
+      // The newest leaves, their readings, the newest checkpoint and its cosignatures cut away.
+      await asOwner(db.sql, `DELETE FROM reading WHERE leaf_index >= ${previous.size}; DELETE FROM ledger_leaf WHERE leaf_index >= ${previous.size};
+                             DELETE FROM cosignature WHERE checkpoint_size = ${newest.size}; DELETE FROM checkpoint WHERE size = ${newest.size}`);
+      let r = await audit();
+      expect(r.leaves).toBe(previous.size);
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "ledger_state", field: "integrated_size", what: expect.stringContaining("rolled back") }));
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "witness_state", id: witnessNames[1], field: "size", what: expect.stringContaining("rolled back") }));
+
+      // The sequencer's state set back too: the witnesses still say it.
+      await asOwner(db.sql, `UPDATE ledger_state SET next_index = ${previous.size}, integrated_size = ${previous.size}`);
+      r = await audit();
+      expect(r.discrepancies.filter((d) => d.table === "ledger_state")).toEqual([]);
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "witness_state", field: "size" }));
+
+      // The whole database as it was then (witness state and tiles too): only the kept checkpoint tells.
+      await asOwner(db.sql, `UPDATE witness_state SET size = ${previous.size}, root_hash = (SELECT root_hash FROM checkpoint WHERE size = ${previous.size});
+                             DELETE FROM ledger_tile WHERE index * 256 >= ${previous.size} AND level = 0`);
+      r = await audit();
+      expect(r.discrepancies.filter((d) => d.table !== "ledger_tile")).toEqual([]);
+      r = await audit({ since: kept });
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "ledger_leaf", id: `kept ${kept.size}`, what: expect.stringContaining("rolled back") }));
+    } finally {
+      await putBack();
+    }
+    expect(show((await audit({ since: kept })).discrepancies)).toBe("");
+
+    // A log that differs from the kept one (one leaf's entry replaced): not an extension of it.
+    const leaf = await snapshot(db.sql, "ledger_leaf", "leaf_index = 3");
+    const row = await snapshot(db.sql, "reading", "leaf_index = 3");
+    try {
+      await asOwner(db.sql, `UPDATE ledger_leaf SET entry = ${bump.bytea("entry", 30)} WHERE leaf_index = 3`);
+      const r = await audit({ since: kept });
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "ledger_leaf", id: `kept ${kept.size}`, what: expect.stringContaining("not an extension") }));
+    } finally {
+      await restore(db.sql, leaf);
+      await restore(db.sql, row);
+    }
+  }, 120_000);
+});
