@@ -42,6 +42,10 @@ const EnvSchema = z.object({
     }),
   CITY_SEED: z.string().min(1).default("yantai"),
   CITY_SIZE: z.coerce.number().min(0.05).max(20).default(1),
+  /** Share of the readings in each gateway batch whose device signatures are checked (at least one per batch). */
+  GATEWAY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.02),
+  /** After a gateway's quarantine is released, every reading it carries is checked for this many hours. */
+  GATEWAY_SUSPECT_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   SIM_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(3000),
   SIM_ENABLED: z
     .enum(["0", "1", "true", "false"])
@@ -72,6 +76,8 @@ const EnvSchema = z.object({
         ctx.addIssue({ code: "custom", message: (e as Error).message });
       }
     }),
+  /** Every role's password-only session must pass TOTP before it reads data (default off: only admin roles need it). */
+  REQUIRE_TOTP_ALL: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
   /** OIDC single sign-on (off unless OIDC_DISCOVERY_URL and OIDC_CLIENT_ID are set). */
   OIDC_DISCOVERY_URL: z.url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),

@@ -111,12 +111,12 @@ export function DevicesAdmin() {
 
 function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
   const { t } = useI18n();
-  const [mode, setMode] = useState<"none" | "revoke" | "rotate">("none");
+  const [mode, setMode] = useState<"none" | "revoke" | "rotate" | "release">("none");
   const [input, setInput] = useState("");
   const act = useMutation({
     mutationFn: () =>
-      mode === "revoke"
-        ? fetchJson(`/api/devices/${encodeURIComponent(d.id)}/revoke`, { method: "POST", body: JSON.stringify({ reason: input }) })
+      mode === "revoke" || mode === "release"
+        ? fetchJson(`/api/devices/${encodeURIComponent(d.id)}/${mode}`, { method: "POST", body: JSON.stringify({ reason: input }) })
         : fetchJson(`/api/devices/${encodeURIComponent(d.id)}/rotate`, { method: "POST", body: JSON.stringify({ publicKey: input.trim() }) }),
     onSuccess: () => {
       setMode("none");
@@ -125,6 +125,7 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
     },
   });
   const statusKey = `status.${d.status}` as MessageKey;
+  const placeholder = mode === "revoke" ? t("admin.devices.revokeReason") : mode === "release" ? t("admin.devices.releaseReason") : t("admin.devices.newKey");
   return (
     <tr data-testid={`device-${d.id}`}>
       <td className={styles.mono}>{d.id}</td>
@@ -135,6 +136,19 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
           {t(statusKey)}
         </span>
         {d.statusReason && <div className={styles.muted}>{d.statusReason}</div>}
+        {d.quarantine && (
+          <div data-testid={`quarantine-${d.id}`}>
+            <span className={`${styles.badge} ${styles.revoked ?? ""}`} title={d.quarantine.reason ?? undefined}>
+              {t("admin.devices.quarantined")}
+            </span>
+            <div className={styles.muted}>{d.quarantine.reason}</div>
+          </div>
+        )}
+        {!d.quarantine && d.suspectUntil && Date.parse(d.suspectUntil) > Date.now() && (
+          <div className={styles.muted}>
+            {t("admin.devices.suspectUntil")} {new Date(d.suspectUntil).toLocaleString()}
+          </div>
+        )}
       </td>
       <td className={styles.mono}>{d.keyFingerprint ?? "—"}</td>
       <td className={styles.mono}>{d.lastSeq}</td>
@@ -145,6 +159,11 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
             {d.status === "active" && (
               <button className={`${styles.button} ${styles.danger}`} onClick={() => setMode("revoke")}>
                 {t("admin.devices.revoke")}
+              </button>
+            )}
+            {d.quarantine && (
+              <button className={styles.button} onClick={() => setMode("release")}>
+                {t("admin.devices.release")}
               </button>
             )}
             <button className={styles.button} onClick={() => setMode("rotate")}>
@@ -162,13 +181,13 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
             <input
               autoFocus
               required
-              aria-label={mode === "revoke" ? t("admin.devices.revokeReason") : t("admin.devices.newKey")}
-              placeholder={mode === "revoke" ? t("admin.devices.revokeReason") : t("admin.devices.newKey")}
+              aria-label={placeholder}
+              placeholder={placeholder}
               value={input}
               onChange={(e) => setInput(e.target.value)}
             />
             <button className={`${styles.button} ${mode === "revoke" ? styles.danger : ""}`} disabled={act.isPending || !input.trim()}>
-              {mode === "revoke" ? t("admin.devices.revokeConfirm") : t("admin.devices.rotateConfirm")}
+              {mode === "revoke" ? t("admin.devices.revokeConfirm") : mode === "release" ? t("admin.devices.releaseConfirm") : t("admin.devices.rotateConfirm")}
             </button>
             <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => setMode("none")}>
               {t("admin.cancel")}

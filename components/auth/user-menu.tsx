@@ -15,6 +15,7 @@ export const departmentName = (id: string, locale: string) => {
 };
 
 type Notes = { incoming: { id: string }[]; expiringSoon: { id: string }[] };
+type Quarantined = { gateways: { id: string; reason: string | null }[] };
 
 /** Sign-in state in the header: the user, their department and role, grant notifications, sign-out. */
 export function UserMenu() {
@@ -26,6 +27,12 @@ export function UserMenu() {
   const notes = useQuery({
     queryKey: ["grant-notifications"],
     queryFn: () => fetchJson<Notes>("/api/grants/notifications"),
+    enabled: decides,
+    refetchInterval: 30_000,
+  });
+  const quarantined = useQuery({
+    queryKey: ["quarantined-gateways"],
+    queryFn: () => fetchJson<Quarantined>("/api/devices/quarantined"),
     enabled: decides,
     refetchInterval: 30_000,
   });
@@ -49,6 +56,16 @@ export function UserMenu() {
       {decides && count > 0 && (
         <Link href="/admin/grants" className={styles.notifyBadge} title={t("nav.notifications")} data-testid="grant-notifications">
           {count}
+        </Link>
+      )}
+      {decides && (quarantined.data?.gateways.length ?? 0) > 0 && (
+        <Link
+          href="/admin/devices"
+          className={styles.notifyBadge}
+          title={`${t("nav.gatewaysQuarantined")}: ${quarantined.data!.gateways.map((g) => g.id).join(", ")}`}
+          data-testid="gateway-quarantine-notice"
+        >
+          {t("nav.gatewaysQuarantinedShort")} {quarantined.data!.gateways.length}
         </Link>
       )}
       <span className={styles.userName} title={`${u.email} · ${departmentName(u.departmentId, locale)} · ${t(`role.${u.role}` as MessageKey)}`}>

@@ -248,7 +248,7 @@ export const ledgerTilesRoute = defineRoute({
 // ---- Signed device ingest, device registry and dead letters (issue 4) ----
 
 const RefusalReason = z
-  .enum(["malformed_json", "oversize", "schema", "unknown_field", "out_of_range", "future_timestamp", "before_2000", "before_registration", "unknown_device", "revoked_key", "bad_signature", "replay", "bad_gateway_signature", "internal", "refused_lines"])
+  .enum(["malformed_json", "oversize", "schema", "unknown_field", "out_of_range", "future_timestamp", "before_2000", "before_registration", "unknown_device", "revoked_key", "bad_signature", "replay", "bad_gateway_signature", "gateway_quarantined", "internal", "refused_lines"])
   .describe("Why the message was refused");
 
 export const ReadingOutcomeSchema = z
@@ -339,6 +339,11 @@ const DeviceSchema = z
     lastSeq: z.number().int(),
     location: Position,
     updatedAt: z.string(),
+    quarantine: z
+      .object({ since: z.string(), reason: z.string().nullable() })
+      .nullable()
+      .describe("a gateway quarantined for carrying a reading whose device signature did not verify (its batches are refused), else null"),
+    suspectUntil: z.string().nullable().describe("until when every reading a released gateway carries has its device signature checked"),
   })
   .meta({ id: "Device" });
 
@@ -426,6 +431,39 @@ export const revokeDeviceRoute = defineRoute({
     403: { description: "Not an admin of the device's department" },
     404: { description: "No such device" },
     409: { description: "Already revoked or no key" },
+  },
+});
+
+export const ReleaseBody = z.object({ reason: z.string().trim().min(1).max(1024).describe("why the gateway is trusted again") });
+
+export const releaseGatewayRoute = defineRoute({
+  method: "post",
+  path: "/api/devices/{id}/release",
+  tag: "devices",
+  summary: "Release a quarantined gateway with a reason (a device.v1 release entry); every reading it carries is checked for GATEWAY_SUSPECT_HOURS",
+  params: DeviceIdParams,
+  body: { schema: ReleaseBody },
+  responses: {
+    200: { description: "Released", schema: z.object({ device: z.string(), quarantined: z.literal(false), suspectUntil: z.string() }) },
+    400: { description: "Not a gateway, or no reason" },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the device's department" },
+    404: { description: "No such device" },
+    409: { description: "Not quarantined" },
+  },
+});
+
+export const quarantinedGatewaysRoute = defineRoute({
+  method: "get",
+  path: "/api/devices/quarantined",
+  tag: "devices",
+  summary: "Quarantined gateways of the admin's department (the header's notice)",
+  responses: {
+    200: {
+      description: "Quarantined gateways (empty for users who are not admins)",
+      schema: z.object({ gateways: z.array(z.object({ id: z.string(), departmentId: z.string(), reason: z.string().nullable(), since: z.string() })) }),
+    },
+    401: { description: "Not signed in" },
   },
 });
 

@@ -10,7 +10,7 @@ const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /** The device.v1 ledger entry of a registry change, ready for appendEntries. */
 export function deviceEntry(e: {
-  action: "register" | "rotate" | "revoke";
+  action: "register" | "rotate" | "revoke" | "quarantine" | "release";
   device: string;
   department: string;
   dataset: string;

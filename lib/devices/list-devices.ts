@@ -14,6 +14,9 @@ export type DeviceListItem = {
   lastSeq: number;
   location: [number, number];
   updatedAt: string;
+  /** A gateway quarantined for carrying a reading whose device signature did not verify, else null. */
+  quarantine: { since: string; reason: string | null } | null;
+  suspectUntil: string | null;
 };
 
 /**
@@ -62,8 +65,11 @@ export async function listDevices(opts: {
     lon: number;
     lat: number;
     updated_at: Date;
+    quarantined_at: Date | null;
+    quarantine_reason: string | null;
+    suspect_until: Date | null;
   }>(
-    `SELECT id, kind, department_id, dataset_id, status, status_reason, public_key, last_seq, lon, lat, updated_at
+    `SELECT id, kind, department_id, dataset_id, status, status_reason, public_key, last_seq, lon, lat, updated_at, quarantined_at, quarantine_reason, suspect_until
        FROM device ${w} ORDER BY updated_at DESC, id LIMIT ${limit} OFFSET ${Math.max(0, opts.offset ?? 0)}`,
     params,
   );
@@ -80,6 +86,8 @@ export async function listDevices(opts: {
       lastSeq: Number(r.last_seq),
       location: [r.lon, r.lat],
       updatedAt: new Date(r.updated_at).toISOString(),
+      quarantine: r.quarantined_at ? { since: new Date(r.quarantined_at).toISOString(), reason: r.quarantine_reason } : null,
+      suspectUntil: r.suspect_until ? new Date(r.suspect_until).toISOString() : null,
     })),
   };
 }

@@ -7,12 +7,17 @@ import { fromBase64, toHex } from "../ledger/encoding";
 import type { DeviceInfo } from "./device-cache";
 import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, type ParsedReading } from "./envelope";
 import { batchRootOf, GatewayBatchShape, gatewayStatementBytes } from "./gateway";
+import { sampleIndices, type GatewaySample } from "./gateway-sample";
 import { refuse, type Refusal } from "./refusal";
 import { prepareReadingRows, type AcceptedReading } from "./store-readings";
 import { checkValues } from "./values-schema";
 
-/** What the transport knows: for MQTT, the department and dataset of the topic. */
-export type CheckContext = { topicDepartment?: string; topicDataset?: string };
+/**
+ * What the transport knows (for MQTT, the department and dataset of the topic) and, for a
+ * gateway batch, which share of its readings' device signatures to check (gateway-sample.ts;
+ * without it, one reading per batch).
+ */
+export type CheckContext = { topicDepartment?: string; topicDataset?: string; gatewaySample?: GatewaySample };
 
 export type CheckEnv = {
   /** The console's clock (ms) when the message arrived. */
@@ -37,7 +42,7 @@ export type BatchItem = { kind: "reading"; reading: AcceptedReading } | { kind: 
 
 /** A gateway batch checked: refused whole, accepted with one item per reading, or waiting for a lookup. */
 export type CheckedBatch =
-  | { kind: "whole"; refusal: Refusal; gateway: string | null; departmentId?: string }
+  | { kind: "whole"; refusal: Refusal; gateway: string | null; departmentId?: string; quarantine?: { index: number; device: string } }
   | { kind: "batch"; gateway: string; departmentId: string; root: Uint8Array; signature: Uint8Array; payloadHashes: Uint8Array[]; items: BatchItem[] }
   | NeedsLookup;
 
@@ -145,6 +150,9 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
   if (ctx.topicDepartment !== undefined && ctx.topicDepartment !== g.departmentId) {
     return whole(refuse("schema", `gateway ${w.gateway} belongs to department ${g.departmentId}, not ${ctx.topicDepartment} of the topic`, "topic"), w.gateway, g.departmentId);
   }
+  if (g.quarantined) {
+    return whole(refuse("gateway_quarantined", `gateway ${w.gateway} is quarantined: it carried a reading whose device signature did not verify; its batches are refused until an admin releases it`, "gateway"), w.gateway, g.departmentId);
+  }
   let gwSig: Uint8Array;
   try {
     gwSig = fromBase64(w.signature);
@@ -153,6 +161,7 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
   }
   // Every reading must have a well-formed envelope, or the batch root cannot be recomputed.
   const parsedReadings: ParsedReading[] = [];
+  const envelopes: Uint8Array[] = [];
   const hashes: Uint8Array[] = [];
   const unknown = new Set<string>();
   for (let i = 0; i < w.readings.length; i++) {
@@ -169,6 +178,7 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
     }
     if (env.device(p.envelope.device) === undefined) unknown.add(p.envelope.device);
     parsedReadings.push(p);
+    envelopes.push(bytes);
     hashes.push(payloadHashOf(bytes));
   }
   const root = batchRootOf(hashes);
@@ -179,6 +189,27 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
     return whole(refuse("bad_gateway_signature", `the batch signature does not verify with gateway ${w.gateway}'s registered key`, "signature"), w.gateway, g.departmentId);
   }
   if (unknown.size) return { kind: "lookup", ids: [...unknown] };
+
+  // The gateway vouches for its devices' signatures: check a secret-keyed sample of them (every
+  // one while the gateway is under suspicion). One that does not verify quarantines the gateway
+  // and refuses the whole batch: none of what it carried can be trusted.
+  const suspect = g.suspectUntil !== undefined && env.now < g.suspectUntil;
+  const sample = ctx.gatewaySample ?? { rate: 0, key: new Uint8Array(32) };
+  const checked = suspect ? parsedReadings.map((_, i) => i) : sampleIndices(sample, root, parsedReadings.length);
+  for (const i of checked) {
+    const e = parsedReadings[i].envelope;
+    const dev = env.device(e.device);
+    // Unknown or keyless devices are refused reading by reading below.
+    if (!dev || !dev.publicKey || dev.status !== "active") continue;
+    if (!env.verify(e.device, dev.publicKey, envelopes[i], parsedReadings[i].signature)) {
+      const refusal = refuse(
+        "gateway_quarantined",
+        `readings[${i}] (device ${e.device}, seq ${e.seq}) carries a device signature that does not verify: gateway ${w.gateway} is quarantined and the batch refused whole`,
+        `readings.${i}.signature`,
+      );
+      return { kind: "whole", refusal, gateway: w.gateway, departmentId: g.departmentId, quarantine: { index: i, device: e.device } };
+    }
+  }
 
   const proof = { device: w.gateway, batchRoot: root, signature: gwSig };
   const items: BatchItem[] = [];

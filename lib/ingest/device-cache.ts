@@ -11,9 +11,13 @@ export type DeviceInfo = {
   status: "active" | "revoked" | string;
   /** When the device was registered (ms since the epoch): it cannot have observed anything before. */
   registeredAt?: number;
+  /** A gateway in quarantine (it carried a reading whose device signature did not verify): its batches are refused. */
+  quarantined?: boolean;
+  /** Until when (ms) every reading a gateway carries has its device signature checked (after a release). */
+  suspectUntil?: number;
 };
 
-type Row = { id: string; department_id: string; dataset_id: string; kind: string; public_key: Uint8Array | null; status: string; created_at: Date | string; updated_at: Date | string };
+type Row = { id: string; department_id: string; dataset_id: string; kind: string; public_key: Uint8Array | null; status: string; created_at: Date | string; updated_at: Date | string; quarantined_at: Date | string | null; suspect_until: Date | string | null };
 
 const NEGATIVE_TTL_MS = 2000;
 const REFRESH_MS = 2000;
@@ -28,6 +32,8 @@ const toInfo = (r: Row): DeviceInfo => ({
   publicKey: r.public_key ? new Uint8Array(r.public_key) : null,
   status: r.status,
   registeredAt: new Date(r.created_at).getTime(),
+  ...(r.quarantined_at ? { quarantined: true } : {}),
+  ...(r.suspect_until ? { suspectUntil: new Date(r.suspect_until).getTime() } : {}),
 });
 
 const sameInfo = (a: DeviceInfo, b: DeviceInfo) =>
@@ -36,6 +42,8 @@ const sameInfo = (a: DeviceInfo, b: DeviceInfo) =>
   a.kind === b.kind &&
   a.status === b.status &&
   a.registeredAt === b.registeredAt &&
+  a.quarantined === b.quarantined &&
+  a.suspectUntil === b.suspectUntil &&
   (a.publicKey === null ? b.publicKey === null : b.publicKey !== null && Buffer.compare(a.publicKey, b.publicKey) === 0);
 
 /**
@@ -119,7 +127,7 @@ export class DeviceCache {
   async reload(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const rows = await this.sql.query<Row>(
-      `SELECT id, department_id, dataset_id, kind, public_key, status, created_at, updated_at FROM device WHERE id = ANY($1::text[])`,
+      `SELECT id, department_id, dataset_id, kind, public_key, status, created_at, updated_at, quarantined_at, suspect_until FROM device WHERE id = ANY($1::text[])`,
       [ids],
     );
     const found = new Set(rows.map((r) => r.id));
@@ -135,7 +143,7 @@ export class DeviceCache {
   private async refresh(all: boolean): Promise<void> {
     const since = all ? new Date(0) : new Date(Math.max(0, this.newest - REFRESH_OVERLAP_MS));
     const rows = await this.sql.query<Row>(
-      `SELECT id, department_id, dataset_id, kind, public_key, status, created_at, updated_at FROM device WHERE updated_at >= $1`,
+      `SELECT id, department_id, dataset_id, kind, public_key, status, created_at, updated_at, quarantined_at, suspect_until FROM device WHERE updated_at >= $1`,
       [since.toISOString()],
     );
     const set: DeviceInfo[] = [];

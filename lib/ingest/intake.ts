@@ -9,6 +9,8 @@ import { ed25519Check } from "./verifier";
 import { checkGatewayBatch, checkSignedReading, type CheckContext, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
 import { startCheckPool, type CheckPool } from "./check-pool";
 import type { AcceptedReading } from "./store-readings";
+import { newSampleKey, type GatewaySample } from "./gateway-sample";
+import { unsafeQuarantineGateway } from "../devices/quarantine-gateway";
 
 export type { Outcome, Source } from "./commit";
 
@@ -30,6 +32,8 @@ export type IntakeOptions = {
   maxGroup?: number;
   /** Most messages waiting; beyond it callers get 503 and should retry. */
   maxQueued?: number;
+  /** Share of each gateway batch's readings whose device signatures are checked (default 0.02; at least one per batch). */
+  gatewaySampleRate?: number;
   /** Called after each commit with the readings newly stored (e.g. to announce live updates). */
   onStored?: (readings: AcceptedReading[]) => void;
   log?: (m: string) => void;
@@ -61,10 +65,13 @@ export class Intake {
   private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
   private readonly now: () => number;
   private idle: (() => void)[] = [];
+  /** Which readings of a gateway batch are checked: keyed with this process's secret (gateway-sample.ts says why). */
+  private readonly gatewaySample: GatewaySample;
 
   private constructor(private readonly opts: IntakeOptions) {
     this.devices = new DeviceCache(opts.sql);
     this.now = opts.now ?? Date.now;
+    this.gatewaySample = { rate: opts.gatewaySampleRate ?? 0.02, key: newSampleKey() };
   }
 
   /** Creates an intake, loads the device registry and starts the check workers with a copy of it. */
@@ -263,7 +270,7 @@ export class Intake {
   }
 
   private checkBatch(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedBatch> {
-    const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
+    const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset, gatewaySample: this.gatewaySample };
     const pool = this.pool;
     return this.check(pool && (() => pool.batch(raw, c, now)), (env) => checkGatewayBatch(raw, c, env), now);
   }
@@ -273,6 +280,7 @@ export class Intake {
     const r = await this.checkBatch(raw, ctx, this.now());
     if (r.kind === "lookup") throw new Error("a batch was left waiting for a device lookup");
     if (r.kind === "whole") {
+      if (r.quarantine && r.gateway) await this.quarantine(r.gateway, r.refusal.message);
       const cand: Candidate = { kind: "refusal", refusal: r.refusal, ...base, deviceId: r.gateway, gatewayDeviceId: r.gateway, departmentId: r.departmentId ?? base.departmentId };
       return { gateway: r.gateway, whole: true, cands: [cand] };
     }
@@ -300,6 +308,21 @@ export class Intake {
         : { ...baseFor(i, it.device), kind: "refusal", refusal: it.refusal },
     );
     return { gateway: r.gateway, whole: false, cands };
+  }
+
+  /**
+   * A gateway carried a reading whose device signature does not verify: quarantined on the
+   * ledger, and this intake's registry (and its workers' copies) told before the batch is
+   * answered, so the gateway's next batch is refused. Batches of it already checked and
+   * waiting for storage are still stored.
+   */
+  private async quarantine(gateway: string, reason: string): Promise<void> {
+    try {
+      if (await unsafeQuarantineGateway(this.opts.sql, { gateway, reason })) this.opts.log?.(`intake: gateway ${gateway} quarantined: ${reason}`);
+      await this.devices.reload([gateway]);
+    } catch (e) {
+      this.opts.log?.(`intake: quarantining gateway ${gateway} failed: ${(e as Error).message}`);
+    }
   }
 
   // ---- storage (one writer, arrival order) ----

@@ -13,6 +13,7 @@ export const REFUSAL_REASONS = [
   "bad_signature",
   "replay",
   "bad_gateway_signature",
+  "gateway_quarantined",
   "internal",
   "refused_lines",
 ] as const;

@@ -23,7 +23,7 @@ export type IngestService = {
  */
 export async function startIngest(opts: {
   sql: Sql;
-  config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS"> & Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE">>;
+  config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS"> & Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE" | "GATEWAY_SAMPLE_RATE">>;
   onStored?: (readings: AcceptedReading[]) => void;
   log: (m: string) => void;
 }): Promise<IngestService> {
@@ -34,6 +34,7 @@ export async function startIngest(opts: {
     maxMessageBytes: config.INGEST_MAX_MESSAGE_BYTES,
     maxBatchBytes: config.INGEST_MAX_BATCH_BYTES,
     threads: config.INGEST_WORKERS,
+    gatewaySampleRate: config.GATEWAY_SAMPLE_RATE,
     onStored: opts.onStored,
     log: opts.log,
   });

@@ -89,6 +89,16 @@ describe("entries", () => {
     );
   });
 
+  it("device.v1 records a gateway's quarantine and release, and still reads the register, rotate and revoke entries written before", () => {
+    for (const action of ["register", "rotate", "revoke", "quarantine", "release"]) {
+      const bytes = canonicalJsonBytes({ ...valid["device.v1"], action, device: "gw-traffic-1", reason: "reading 3 of trf-1: device signature does not verify" });
+      expect(decodeEntry(bytes)).toMatchObject({ kind: "device.v1", action, device: "gw-traffic-1" });
+    }
+    // An entry written before the new actions existed decodes byte for byte.
+    const old = `{"action":"revoke","at":"${AT}","dataset":"traffic.flow","department":"transport","device":"cam-17","kind":"device.v1","publicKey":"${KEY}","reason":"lost"}`;
+    expect(decodeEntry(new TextEncoder().encode(old))).toMatchObject({ action: "revoke", reason: "lost" });
+  });
+
   const bad: Array<[string, unknown, string, string]> = [
     ["unknown kind", { ...valid["credit.v1"], kind: "credit.v9" }, "unknown_entry_kind", 'kind got "credit.v9", want one of reading.v1'],
     ["missing kind", { a: 1 }, "unknown_entry_kind", "kind got undefined"],

@@ -60,10 +60,14 @@ export const ReadingV1 = z.strictObject({
     .optional(),
 });
 
-/** Registration, key rotation or revocation of a device key. */
+/**
+ * Registration, key rotation or revocation of a device key; or a gateway's quarantine (it
+ * carried a reading whose device signature did not verify) and its release by an admin.
+ * "quarantine" and "release" name the gateway's current key and change no key.
+ */
 export const DeviceV1 = z.strictObject({
   kind: z.literal("device.v1"),
-  action: z.enum(["register", "rotate", "revoke"]),
+  action: z.enum(["register", "rotate", "revoke", "quarantine", "release"]),
   device: Id,
   department: Id,
   dataset: Id,
