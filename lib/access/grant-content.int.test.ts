@@ -42,6 +42,9 @@ const K = 5;
 const MIN = 60_000;
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
 
+/** The numeric fields each dataset's marker readings carry (what its devices send). */
+const MARKED: Record<string, string[]> = { "energy.load": ["loadMw", "utilisation", "voltageKv"], "safety.cameras": ["vehiclesPerMin", "pedestriansPerMin"] };
+
 /** The datasets under test, each read by another department under generated grants. */
 const CASES = [
   { dataset: "energy.load", grantee: "traffic", kind: "feeder-meter" },
@@ -79,6 +82,8 @@ const trunc6 = (v: number) => (Math.trunc(v * 1e6) / 1e6).toFixed(6);
 /** A number as JSON writes it, bounded so that 12.5 does not match 112.5 or 12.55. */
 const numberToken = (v: number) => new RegExp(`(?<![\\d.])${String(v).replace(".", "\\.")}(?![\\d])`);
 
+const incidentAt = (m: Marker): [number, number] => [m.location[0], Math.round((m.location[1] + 0.00027) * 1e6) / 1e6];
+
 function metres(a: [number, number], b: [number, number]) {
   const dx = (a[0] - b[0]) * Math.cos((b[1] * Math.PI) / 180) * 111_320;
   const dy = (a[1] - b[1]) * 110_540;
@@ -92,7 +97,7 @@ describe(`every read endpoint's content under generated grants (${target.name})`
   let stopLog: (() => Promise<void>) | undefined;
   const markers: Record<string, Marker[]> = {};
   const routes = readRoutes();
-  const readers: { id: string; email: string }[] = [];
+  const readers: Record<string, { id: string; email: string }> = {};
   let cases = 0;
   const answered = new Map<string, number>();
   const violations: string[] = [];
@@ -120,26 +125,22 @@ describe(`every read endpoint's content under generated grants (${target.name})`
       const u = fx.users.find((x) => x.departmentId === c.grantee && x.role === "official")!;
       cookies[c.dataset] = await signIn(u.email, u.password);
     }
-    // Marker readings: 16 devices, two readings each, a few minutes apart; every value unique
-    // (distinct powers of two: no sum or mean of several equals one of them).
+    // Marker readings: 16 devices, two readings each, a few minutes apart. Every value is
+    // unique and no mean or sum of several is another: reading r's value of its dataset's
+    // f-th numeric field is 2^(6+r) + FRACTION[f]. Within a field, a mean of n ≥ 2 distinct
+    // powers of two is never a power of two (n ones in binary against popcount(n)); across
+    // fields, dividing by n leaves a fraction j/odd, never the binary steps that tell fields apart.
+    // Each dataset has its own fractions, so one dataset's markers never look like another's.
+    const FRACTION: Record<string, number[]> = { "energy.load": [0.125, 0.375, 0.625], "safety.cameras": [0.0625, 0.1875] };
     const now = Date.now();
-    let p = 0;
     for (const c of CASES) {
-      const ds = DATASETS.find((d) => d.id === c.dataset)!;
       const devices = city.devices.filter((d: Device) => d.kind === c.kind).slice(0, 16);
       const list: Omit<Marker, "leaf">[] = [];
       devices.forEach((d, i) => {
         for (const j of [0, 1]) {
-          const values: Record<string, number | string | boolean> = {};
-          for (const [name, f] of Object.entries(ds.schema.fields)) {
-            if (f.type === "number") values[name] = 2 ** (p++ % 40) + 0.25;
-            else if (f.enum) values[name] = f.enum[0];
-            else if (f.type === "boolean") values[name] = true;
-          }
-          if (c.dataset === "energy.load") {
-            values.meter = "feeder";
-            delete values.source;
-          }
+          const r = 2 * i + j;
+          const values: Record<string, number | string | boolean> = c.dataset === "energy.load" ? { meter: "feeder" } : { online: true, alert: "none" };
+          MARKED[c.dataset].forEach((name, f) => (values[name] = 2 ** (6 + r) + FRACTION[c.dataset][f]));
           const loc: [number, number] = [Math.trunc(d.location[0] * 1e6) / 1e6 + 1.3e-5 * (i + 1) + 1e-7, Math.trunc(d.location[1] * 1e6) / 1e6 + 2.9e-5 + 1e-7];
           list.push({ device: d.id, feature: d.kind === "feeder-meter" ? d.feederId : d.id, at: now - (2 + 5 * j + (i % 5)) * MIN, location: loc, values });
         }
@@ -155,7 +156,7 @@ describe(`every read endpoint's content under generated grants (${target.name})`
     // An official of the owner reads each dataset: their names must never reach the grantee.
     for (const c of CASES) {
       const owner = await fx.viewer(DATASETS.find((d) => d.id === c.dataset)!.departmentId, "official");
-      readers.push({ id: owner.userId, email: owner.email! });
+      readers[c.dataset] = { id: owner.userId, email: owner.email! };
       await readDataset({ viewer: owner, datasetId: c.dataset });
     }
   }, 240_000);
@@ -182,7 +183,8 @@ describe(`every read endpoint's content under generated grants (${target.name})`
         viewer: sys,
         definition: { name: `content ${Date.now()}`, trigger: { maxSeverity: 1 }, grant: { granteeDepartmentId: c.grantee, datasets: [c.dataset], scope: t.scope, radiusM: t.area.radiusM, durationSeconds: Math.ceil(validFor / 1000) } },
       });
-      const at = ms[t.area.marker].location;
+      // The incident stands 30 m north of a marker reading, so the grant's published centre is not a reading's location.
+      const at = incidentAt(ms[t.area.marker]);
       const incident = `inc-content-${++incidents}`;
       await fx.addReadings("safety.incidents", [
         { device: "dsp-content", at: new Date(), location: at, values: { incidentId: incident, type: "accident", severity: 1, status: "reported", startedAt: new Date().toISOString(), endedAt: new Date(Date.now() + 3_600_000).toISOString(), segmentId: "s-1", lanesBlocked: 1 } },
@@ -218,7 +220,7 @@ describe(`every read endpoint's content under generated grants (${target.name})`
     const rules: { why: string; test: (body: string) => boolean }[] = [];
     const granted = new Set(t.fields ?? Object.keys(ds.schema.fields));
     if (t.scope === "anonymized") for (const f of ANONYMIZATION[c.dataset]?.drop ?? []) granted.delete(f);
-    const areaCentre = t.area ? ms[t.area.marker].location : null;
+    const areaCentre = t.area ? incidentAt(ms[t.area.marker]) : null;
     for (const m of ms) {
       const outside =
         t.state !== "active" ||
@@ -236,7 +238,8 @@ describe(`every read endpoint's content under generated grants (${target.name})`
     if (t.scope !== "raw" || t.state !== "active") {
       for (const d of new Set(ms.map((m) => m.device))) rules.push({ why: `device id ${d} under ${t.state === "active" ? t.scope : t.state}`, test: (b) => new RegExp(`"${d}"`).test(b) });
     }
-    for (const r of readers) rules.push({ why: `the name of another reader (${r.email})`, test: (b) => b.includes(r.id) || b.includes(r.email) });
+    const r = readers[c.dataset];
+    rules.push({ why: `the name of another reader (${r.email})`, test: (b) => b.includes(r.id) || b.includes(r.email) });
     return rules;
   }
 
