@@ -73,10 +73,20 @@ export function SignInForm({ next }: { next: string }) {
           <br />
           {departmentName(u.departmentId, locale)} · {t(`role.${u.role}` as MessageKey)}
         </p>
-        {u.needsTwoFactor ? <TwoFactorSetup /> : (
-          <a href={next} className={styles.button}>
-            {t("auth.continue")}
-          </a>
+        {u.needsTwoFactor ? (
+          <TwoFactorSetup required />
+        ) : (
+          <>
+            <a href={next} className={styles.button}>
+              {t("auth.continue")}
+            </a>
+            {!u.twoFactorEnabled && (
+              <details data-testid="two-factor-optional">
+                <summary>{t("auth.setup2faOptional")}</summary>
+                <TwoFactorSetup required={false} />
+              </details>
+            )}
+          </>
         )}
       </div>
     );
@@ -128,8 +138,11 @@ export function SignInForm({ next }: { next: string }) {
   );
 }
 
-/** Turns on TOTP two-factor sign-in through Better Auth: password, then the key for an authenticator app, then a code. */
-function TwoFactorSetup() {
+/**
+ * Turns on TOTP two-factor sign-in through Better Auth (any role may): password, then the key
+ * for an authenticator app, then a code. `required` when the session cannot act fully without it.
+ */
+function TwoFactorSetup({ required }: { required: boolean }) {
   const { t } = useI18n();
   const [password, setPassword] = useState("");
   const [setup, setSetup] = useState<{ totpURI: string; backupCodes: string[] } | null>(null);
@@ -159,7 +172,7 @@ function TwoFactorSetup() {
   if (ok) return <p className={styles.ok}>{t("auth.setupDone")}</p>;
   return (
     <div data-testid="two-factor-setup">
-      <p className={styles.intro}>{t("auth.needsTwoFactor")}</p>
+      {required && <p className={styles.intro}>{t("auth.needsTwoFactor")}</p>}
       <h2 className={styles.small}>{t("auth.setup2fa")}</h2>
       <p className={styles.intro}>{t("auth.setupIntro")}</p>
       {!setup ? (

@@ -6,7 +6,7 @@ import { fetchJson } from "./fetch-json";
 export type Me = {
   signedIn: boolean;
   sso: { name: string } | null;
-  user?: { id: string; name: string; email: string; departmentId: string; role: Role; needsTwoFactor: boolean };
+  user?: { id: string; name: string; email: string; departmentId: string; role: Role; needsTwoFactor: boolean; twoFactorEnabled: boolean; readsData: boolean };
 };
 
 export const meQuery = queryOptions({ queryKey: ["me"], queryFn: () => fetchJson<Me>("/api/auth/me"), staleTime: 30_000 });

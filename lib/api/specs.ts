@@ -728,7 +728,7 @@ export const meRoute = defineRoute({
       schema: z.object({
         signedIn: z.boolean(),
         sso: z.object({ name: z.string() }).nullable(),
-        user: z.object({ id: z.string(), name: z.string(), email: z.string(), departmentId: z.string(), role: RoleEnum, needsTwoFactor: z.boolean() }).optional(),
+        user: z.object({ id: z.string(), name: z.string(), email: z.string(), departmentId: z.string(), role: RoleEnum, needsTwoFactor: z.boolean(), twoFactorEnabled: z.boolean().describe("the account has TOTP two-factor sign-in"), readsData: z.boolean().describe("false while the session owes the second factor REQUIRE_TOTP_ALL asks of every role: data reads answer 403") }).optional(),
       }),
     },
   },

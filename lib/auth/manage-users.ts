@@ -2,7 +2,8 @@ import { getDb } from "../db/client";
 import { AppError, badRequest, notFound } from "../errors";
 import type { Viewer } from "../access/viewer";
 import { requireRole } from "../access/require-role";
-import type { Role } from "../access/roles";
+import { isRole, type Role } from "../access/roles";
+import { secondFactorState } from "../access/effective-role";
 import { DEPARTMENTS } from "../city";
 import { getAuth, oidcEnabled } from "./auth";
 import { createUserWithPassword } from "./users";
@@ -21,15 +22,25 @@ const view = (u: UserRow) => ({
   createdAt: new Date(u.created_at).toISOString(),
 });
 
-/** The signed-in viewer as the header shows it, and whether single sign-on is offered. */
-export async function getMe(opts: { viewer: Viewer }) {
-  const sso = oidcEnabled(loadConfig()) ? { name: loadConfig().OIDC_PROVIDER_NAME } : null;
-  if (opts.viewer.kind !== "user") return { signedIn: false as const, sso };
-  const v = opts.viewer;
+/**
+ * The signed-in user as the header and sign-in page show them (effective role, whether a second
+ * factor is owed, whether TOTP is enabled, whether the session may read data), and whether
+ * single sign-on is offered. Read from the session directly, not through viewerFromRequest: a
+ * session that owes the second factor REQUIRE_TOTP_ALL asks for is refused there, but must
+ * still learn what it owes and enrol.
+ */
+export async function getMe(opts: { headers: Headers }) {
+  const config = loadConfig();
+  const sso = oidcEnabled(config) ? { name: config.OIDC_PROVIDER_NAME } : null;
+  const found = await (await getAuth()).api.getSession({ headers: opts.headers, query: { disableCookieCache: true } });
+  const u = found?.user as (NonNullable<typeof found>["user"] & { departmentId?: unknown; role?: unknown; disabled?: unknown; twoFactorEnabled?: unknown }) | undefined;
+  if (!found || !u || u.disabled === true || typeof u.departmentId !== "string" || !isRole(u.role)) return { signedIn: false as const, sso };
+  const amr = (found.session as { amr?: string | null }).amr ?? "pwd";
+  const s = secondFactorState(u.role, amr, config.OIDC_MFA_TRUSTED, config.REQUIRE_TOTP_ALL);
   return {
     signedIn: true as const,
     sso,
-    user: { id: v.userId, name: v.name ?? "", email: v.email ?? "", departmentId: v.departmentId, role: v.role, needsTwoFactor: !!v.needsTwoFactor },
+    user: { id: u.id, name: u.name ?? "", email: u.email ?? "", departmentId: u.departmentId, role: s.role, needsTwoFactor: s.needsTwoFactor, twoFactorEnabled: u.twoFactorEnabled === true, readsData: s.readsData },
   };
 }
 

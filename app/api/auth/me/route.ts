@@ -1,7 +1,6 @@
 // GET /api/auth/me – the signed-in user with their effective role, or signedIn: false
 import { handle } from "@/lib/http/respond";
-import { viewerFromRequest } from "@/lib/access/viewer";
 import { getMe } from "@/lib/auth/manage-users";
 
 export const dynamic = "force-dynamic";
-export const GET = handle(async (req: Request) => Response.json(await getMe({ viewer: await viewerFromRequest(req) })));
+export const GET = handle(async (req: Request) => Response.json(await getMe({ headers: req.headers })));
