@@ -4,6 +4,7 @@ import { keepPreviousData, useQueries, useQueryClient } from "@tanstack/react-qu
 import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
 import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
+import { HttpError } from "./fetch-json";
 import {
   applyTrafficUpdates, bucketAt, decodeFrames, energyAt, energyFromLatest, indexOf, safetyAt, safetyFromLatest, trafficAt, trafficFromLatest,
   type DecodedFrames, type EnergyValues, type SafetyValues, type TrafficUpdate, type TrafficValues,
@@ -116,6 +117,8 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
 
   const features = useQueries({ queries: LAYERS.map((l) => ({ ...featuresQuery(l), enabled: seen.has(l) })) });
   const latest = useQueries({ queries: LAYERS.map((l) => ({ ...latestQuery(l), enabled: mode.live && seen.has(l) })) });
+  // A refused refetch (a grant revoked) keeps TanStack's previous answer: never draw it.
+  const latestData = latest.map((q) => (q.error instanceof HttpError && q.error.status === 403 ? undefined : q.data));
   // Replay loads two hours at a time (the server's cached chunks): the chunk of moment t,
   // with the next one fetched ahead; the previous chunk stays drawn while the next loads.
   const [cs, ce] = mode.live ? ["", ""] : chunkOf(mode.t, Date.parse(mode.from), Date.parse(mode.to));
@@ -134,7 +137,7 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   // Traffic live values: the snapshot, then patched in place by live updates in batches.
   const trafficIndex = useMemo(() => (tf ? indexOf(tf.sensors.ids) : new Map<string, number>()), [tf]);
   // No values until the snapshot has arrived: the panel says "loading", not "no readings".
-  const trafficLive = useMemo(() => (tf && latest[0].data ? trafficFromLatest(tf, latest[0].data as Extract<LayerLatest, { layer: "traffic" }>, trafficIndex) : null), [tf, latest[0].data, trafficIndex]);
+  const trafficLive = useMemo(() => (tf && latestData[0] ? trafficFromLatest(tf, latestData[0] as Extract<LayerLatest, { layer: "traffic" }>, trafficIndex) : null), [tf, latestData[0], trafficIndex]);
   const [trafficVersion, setTrafficVersion] = useState(0);
   const pending = useRef<TrafficUpdate[]>([]);
   useEffect(() => {
@@ -193,26 +196,26 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     [tf, decoded[0], buckets[0]]);
   const energyValues = useMemo<EnergyValues | null>(() => {
     if (!ef) return null;
-    if (mode.live) return latest[1].data ? energyFromLatest(ef, latest[1].data as Extract<LayerLatest, { layer: "energy" }>) : null;
+    if (mode.live) return latestData[1] ? energyFromLatest(ef, latestData[1] as Extract<LayerLatest, { layer: "energy" }>) : null;
     return decoded[1] ? energyAt(ef, decoded[1], t) : null;
-  }, [ef, mode.live, latest[1].data, decoded[1], buckets[1]]);
+  }, [ef, mode.live, latestData[1], decoded[1], buckets[1]]);
   const safetyValues = useMemo<SafetyValues | null>(() => {
     if (!sf) return null;
-    if (mode.live) return latest[2].data ? safetyFromLatest(sf, latest[2].data as Extract<LayerLatest, { layer: "safety" }>) : null;
+    if (mode.live) return latestData[2] ? safetyFromLatest(sf, latestData[2] as Extract<LayerLatest, { layer: "safety" }>) : null;
     return decoded[2] ? safetyAt(sf, decoded[2], t) : null;
-  }, [sf, mode.live, latest[2].data, decoded[2], buckets[2], minute]);
+  }, [sf, mode.live, latestData[2], decoded[2], buckets[2], minute]);
 
   const trafficValues: TrafficValues | null = mode.live ? trafficLive : trafficReplay;
   // Anonymized and aggregated datasets: cells from the live answers or the replayed bucket.
   const scoped = useMemo<CellDraw[]>(() => {
-    if (mode.live) return latest.flatMap((q) => cellsFromLatest((q.data as LayerLatest | undefined)?.scoped));
+    if (mode.live) return latestData.flatMap((d) => cellsFromLatest((d as LayerLatest | undefined)?.scoped));
     return frames.flatMap((q) => {
       const f = q.data as Frames | undefined;
       if (!f?.scoped.length) return [];
       const b = Math.max(0, Math.min(f.count - 1, Math.floor((t - Date.parse(f.from)) / (f.bucketS * 1000))));
       return cellsFromFrames(f.scoped, b);
     });
-  }, [mode.live, latest[0].data, latest[1].data, latest[2].data, frames[0].data, frames[1].data, frames[2].data, mode.live ? 0 : Math.floor(t / 300_000)]);
+  }, [mode.live, latestData[0], latestData[1], latestData[2], frames[0].data, frames[1].data, frames[2].data, mode.live ? 0 : Math.floor(t / 300_000)]);
   const status = (i: number) => ({
     featuresError: features[i].error,
     valuesError: mode.live ? latest[i].error : frames[i].error,
