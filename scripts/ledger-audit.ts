@@ -73,8 +73,17 @@ async function main() {
         `OK ${report.leaves} leaves (${report.readings} readings), ${report.checkpoints} checkpoints, ` +
           `${report.cosignatures} cosignatures, ${report.belowQuorum} checkpoints awaiting quorum; ` +
           `${report.seconds.toFixed(2)} s, ${rate} leaves/s (${report.threads} worker threads)` +
-          (since ? `; a consistent extension of the kept checkpoint of size ${since.size}` : ""),
+          (since ? `; a consistent extension of the kept checkpoint of size ${since.size}` : "") +
+          Object.entries(report.withoutTable)
+            .map(([k, n]) => `; ${n} ${k} entries with no table to compare (checked as leaves)`)
+            .join(""),
       );
+      if (report.unwitnessed.length) {
+        console.log(
+          `note: ${report.unwitnessed.length} older checkpoints have no cosignature (${report.unwitnessed.slice(0, 10).join(", ")}${report.unwitnessed.length > 10 ? ", …" : ""}): ` +
+            `the console stopped before storing them, or they were deleted; the checkpoints after them are cosigned`,
+        );
+      }
       return 0;
     }
     console.log(`FAILED: ${report.discrepancyCount} discrepancies in ${report.leaves} leaves`);

@@ -125,9 +125,10 @@ export async function readRecorded(sql: Pick<Sql, "query">): Promise<Recorded> {
 /**
  * Rollback and gaps: the stored log must be at least as long as every size the sequencer
  * handed out or acknowledged and every size a witness cosigned; the checkpoint of each such
- * size must be stored, with that witness's cosignature and the root the witness saw. A
- * checkpoint older than the newest one must have cosignatures (witnesses are asked to cosign
- * every checkpoint in the round that signs it).
+ * size must be stored, with that witness's cosignature and the root the witness saw. Returns
+ * the checkpoints older than the newest that no witness cosigned: a console stopped between
+ * signing a checkpoint and storing its cosignatures leaves one, and nothing stored tells
+ * that apart from cosignatures deleted later, so they are counted, not named.
  */
 export function checkRecorded(
   rec: Recorded,
@@ -138,7 +139,7 @@ export function checkRecorded(
     cosignedBy: ReadonlyMap<number, ReadonlySet<string>>;
   },
   report: Report,
-): void {
+): number[] {
   const { leaves, checkpoints, cosignedBy } = opts;
   if (rec.nextIndex > leaves) {
     report({ table: "ledger_state", id: "1", leafIndex: leaves, field: "next_index", ledger: String(rec.nextIndex), stored: String(leaves), what: `the sequencer handed out ${rec.nextIndex} leaf indexes, the stored log has ${leaves} leaves: the log was cut back` });
@@ -169,11 +170,7 @@ export function checkRecorded(
     }
   }
   const sizes = [...checkpoints.keys()].sort((a, b) => a - b);
-  for (const s of sizes.slice(0, -1)) {
-    if (!cosignedBy.get(s)?.size) {
-      report({ table: "cosignature", id: String(s), leafIndex: null, what: `checkpoint ${s} has no cosignature although later checkpoints were published (deleted, or lost when the console stopped before storing them)` });
-    }
-  }
+  return sizes.slice(0, -1).filter((s) => !cosignedBy.get(s)?.size);
 }
 
 /** A checkpoint note an auditor kept, opened with the log's key: what --since pins. */

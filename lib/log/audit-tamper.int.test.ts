@@ -231,7 +231,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     expect(show((await audit()).discrepancies)).toBe("");
   }, 120_000);
 
-  it("names a cosignature moved to another checkpoint, a checkpoint's cosignatures deleted, and the newest checkpoint deleted", async () => {
+  it("names a cosignature moved to another checkpoint, the newest checkpoint's cosignatures deleted, and the newest checkpoint deleted", async () => {
     const sizes = (await db.sql.query<{ size: number }>(`SELECT size FROM checkpoint ORDER BY size`)).map((c) => Number(c.size));
     const [a, b] = sizes;
     const newest = sizes[sizes.length - 1];
@@ -253,9 +253,14 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     await named({ table: "cosignature", id: `${b}/${w}`, what: expect.stringContaining("does not verify for checkpoint") });
     await put();
 
-    // Every cosignature of an older checkpoint deleted.
+    // Every cosignature of an older checkpoint deleted: indistinguishable from a console stopped
+    // before storing them (crash.int.test.ts), so counted, not named.
     await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${b}`);
-    await named({ table: "cosignature", id: String(b), what: expect.stringContaining("has no cosignature") });
+    expect((await audit()).unwitnessed).toEqual([b]);
+    await put();
+    // One witness's cosignature deleted from the newest checkpoint: its own record names it.
+    await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${newest} AND witness = '${witnessNames[2]}'`);
+    await named({ table: "cosignature", id: `${newest}/${witnessNames[2]}`, what: expect.stringContaining("not stored") });
     await put();
 
     // All cosignatures of the newest checkpoint deleted: the witnesses recorded cosigning it.

@@ -28,6 +28,13 @@ export type AuditReport = {
   seconds: number;
   /** Worker threads that checked the rows (0: all on the calling thread). */
   threads: number;
+  /**
+   * Checkpoints older than the newest that no witness cosigned (a console stopped between
+   * signing and cosigning leaves them; so would deleting all their cosignatures).
+   */
+  unwitnessed: number[];
+  /** Entries of kinds no table stands for yet (report.v1, credit.v1): checked as leaves only. */
+  withoutTable: Record<string, number>;
 };
 export type AuditOptions = {
   logVerifierKey: string;
@@ -345,12 +352,12 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), recorded.integratedSize, report);
     await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
     // The tables the other entry kinds stand for, and the gateway batches.
-    await auditState(sql, stateEntries, report);
+    const withoutTable = await auditState(sql, stateEntries, report);
     await auditGatewayBatches(sql, report);
     // Rollback: what the sequencer and the witnesses recorded, and the auditor's kept checkpoint.
     const roots = new Map(checkpoints.map((c) => [Number(c.size), u8(c.root_hash)]));
     const origin = checkpoints.length ? checkpoints[0].note.split("\n")[0] : null;
-    checkRecorded(recorded, { leaves: expected, origin, checkpoints: roots, cosignedBy: new Map([...cosigBySize].map(([k, v]) => [k, new Set(v.map((c) => c.witness))])) }, report);
+    const unwitnessed = checkRecorded(recorded, { leaves: expected, origin, checkpoints: roots, cosignedBy: new Map([...cosigBySize].map(([k, v]) => [k, new Set(v.map((c) => c.witness))])) }, report);
     if (opts.since) {
       const newest = checkpoints.length ? checkpoints[checkpoints.length - 1] : null;
       await checkKept(sql, opts.since, keptSize <= expected ? keptRoot : null, expected, newest ? { size: Number(newest.size), root: u8(newest.root_hash) } : null, report);
@@ -367,6 +374,8 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       discrepancies,
       seconds: (performance.now() - t0) / 1000,
       threads: pool.threads,
+      withoutTable,
+      unwitnessed,
     };
   }
 }
