@@ -66,6 +66,17 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
     );
     for (const r of rows) devices.set(r.id, { ...r, last_seq: Number(r.last_seq) });
   }
+  // Gateways quarantined since their batches were checked: nothing they carried is stored. The
+  // share lock orders this transaction against a quarantine's update of the gateway's row.
+  const gateways = [...new Set(readingCands.flatMap((c) => (c.batch ? [c.batch.gateway] : [])))].sort();
+  const quarantined = new Set<string>();
+  if (gateways.length) {
+    const rows = await tx.query<{ id: string; quarantined: boolean }>(
+      `SELECT id, quarantined_at IS NOT NULL AS quarantined FROM device WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
+      [gateways],
+    );
+    for (const r of rows) if (r.quarantined) quarantined.add(r.id);
+  }
   // Earlier readings of (device, seq) at or below the device's last seq, for idempotent resends.
   const old = readingCands.filter((c) => {
     const d = devices.get(c.reading.device);
@@ -97,6 +108,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
     const row = devices.get(r.device);
     const no = (reason: RefusalReason, message: string, path?: string) =>
       dead.push({ i, base: c, refusal: { reason, message, ...(path ? { path } : {}), device: r.device } });
+    if (c.batch && quarantined.has(c.batch.gateway)) return no("gateway_quarantined", `gateway ${c.batch.gateway} was quarantined while this batch was in flight`, "gateway");
     if (!row) return no("unknown_device", `device ${r.device} is not registered`, "device");
     if (!row.public_key) return no("unknown_device", `device ${r.device} has no registered key`, "device");
     if (row.status !== "active") return no("revoked_key", `the key of device ${r.device} was revoked`, "device");
