@@ -5,6 +5,7 @@
 // --since: a checkpoint note the auditor kept; the stored log must be a consistent extension.
 // With the embedded database, stop the console first (PGlite is single-process).
 import fs from "node:fs";
+import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { openDb } from "../lib/db/client";
 import { loadLogKeys } from "../lib/log/keys";
@@ -59,6 +60,7 @@ async function main() {
       witnessVerifierKeys: witnessKeys,
       quorum: config.WITNESS_QUORUM ?? Math.floor(witnessKeys.length / 2) + 1,
       since,
+      witnessStateDir: path.join(config.dataDir, "witnesses"),
       onProgress: (done, total) => {
         if (process.stderr.isTTY && Date.now() - last > 250) {
           last = Date.now();

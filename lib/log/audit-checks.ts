@@ -14,6 +14,7 @@ import { batchRootOf, gatewayStatementBytes } from "../ingest/gateway";
 import { nodeSha256 } from "./node-hasher";
 import { consistencyProofBetween } from "./proofs";
 import type { Report } from "./audit-state";
+import { readWitnessStateFiles } from "./witness-file-store";
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -108,17 +109,21 @@ export async function checkCosignatures(
 export type Recorded = {
   nextIndex: number;
   integratedSize: number;
-  witnesses: { witness: string; origin: string; size: number; root: Uint8Array }[];
+  /** From witness_state, and from witness state files (table "witness file", id its path). */
+  witnesses: { witness: string; origin: string; size: number; root: Uint8Array; file?: string }[];
 };
 
 /** What the sequencer (ledger_state) and the in-database witnesses (witness_state) recorded; read before anything else. */
-export async function readRecorded(sql: Pick<Sql, "query">): Promise<Recorded> {
+export async function readRecorded(sql: Pick<Sql, "query">, witnessStateDir?: string): Promise<Recorded> {
   const [s] = await sql.query<{ next_index: number; integrated_size: number }>(`SELECT next_index, integrated_size FROM ledger_state WHERE id = 1`);
   const ws = await sql.query<{ witness: string; origin: string; size: number; root_hash: Uint8Array }>(`SELECT witness, origin, size, root_hash FROM witness_state ORDER BY witness`);
   return {
     nextIndex: Number(s?.next_index ?? 0),
     integratedSize: Number(s?.integrated_size ?? 0),
-    witnesses: ws.map((w) => ({ witness: w.witness, origin: w.origin, size: Number(w.size), root: u8(w.root_hash) })),
+    witnesses: [
+      ...ws.map((w) => ({ witness: w.witness, origin: w.origin, size: Number(w.size), root: u8(w.root_hash) })),
+      ...(witnessStateDir ? readWitnessStateFiles(witnessStateDir) : []).map((w) => ({ ...w, root: new Uint8Array(Buffer.from(w.root, "hex")) })),
+    ],
   };
 }
 
@@ -152,14 +157,15 @@ export function checkRecorded(
   }
   for (const w of rec.witnesses) {
     if (opts.origin !== null && w.origin !== opts.origin) continue;
-    const id = w.witness;
+    const id = w.file ?? w.witness;
+    const table = w.file ? "witness file" : "witness_state";
     if (w.size > leaves) {
-      report({ table: "witness_state", id, leafIndex: leaves, field: "size", ledger: String(w.size), stored: String(leaves), what: `witness ${w.witness} cosigned a tree of ${w.size} leaves, the stored log has ${leaves}: the log was rolled back` });
+      report({ table, id, leafIndex: leaves, field: "size", ledger: String(w.size), stored: String(leaves), what: `witness ${w.witness} cosigned a tree of ${w.size} leaves, the stored log has ${leaves}: the log was rolled back` });
     }
     if (w.size === 0) continue;
     const root = checkpoints.get(w.size);
     if (!root) {
-      report({ table: "checkpoint", id: String(w.size), leafIndex: null, field: "size", ledger: String(w.size), what: `the checkpoint witness ${w.witness} cosigned (witness_state size ${w.size}) is missing` });
+      report({ table: "checkpoint", id: String(w.size), leafIndex: null, field: "size", ledger: String(w.size), what: `the checkpoint witness ${w.witness} cosigned (${table} size ${w.size}) is missing` });
       continue;
     }
     if (!bytesEqual(root, w.root)) {

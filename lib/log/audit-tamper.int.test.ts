@@ -2,6 +2,9 @@
 // commits to, one value changed; one row of each table deleted; two rows swapped. Each must
 // be named (table, and the field where there is one), and the database restored must pass.
 // Then the checkpoint, cosignature and rollback cases, and a kept checkpoint (--since).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets, type TestTarget } from "../testing/test-databases";
 import type { Sql } from "../db/sql";
@@ -43,13 +46,15 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
   let witnessNames: string[];
   const ids: Record<string, string> = {};
   let keysSnapshot: Snapshot;
+  let stateDir: string;
 
   const audit = (extra: Partial<AuditOptions> = {}) => auditLedger(db.sql, { ...opts, threads: 0, ...extra });
   const show = (ds: Discrepancy[]) => ds.map((d) => `${d.table} ${d.id} ${d.field ?? ""}: ${d.what}`).join("\n");
 
   beforeAll(async () => {
     db = await target.open();
-    ({ opts, witnessNames } = await buildAuditFixture(db.sql));
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-witnesses-"));
+    ({ opts, witnessNames } = await buildAuditFixture(db.sql, stateDir));
     const one = async (q: string) => String(Object.values((await db.sql.query<Record<string, unknown>>(q))[0])[0]);
     ids.keyB = await one(`SELECT valid_from_leaf FROM device_key WHERE device_id = 'trf-b' AND valid_until_leaf IS NOT NULL`);
     ids.keyD = await one(`SELECT valid_from_leaf FROM device_key WHERE device_id = 'trf-d' AND valid_until_leaf IS NULL`);
@@ -65,7 +70,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     ids.gb2 = await one(`SELECT max(id) FROM gateway_batch`);
     keysSnapshot = await snapshot(db.sql, "device_key", "true");
   }, 120_000);
-  afterAll(async () => db?.drop());
+  afterAll(async () => {
+    await db?.drop();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
 
   it("passes the untouched fixture, every entry kind in it", async () => {
     const r = await audit();
@@ -314,10 +322,17 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
       expect(r.discrepancies.filter((d) => d.table === "ledger_state")).toEqual([]);
       expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "witness_state", field: "size" }));
 
-      // The whole database as it was then (witness state and tiles too): only the kept checkpoint tells.
+      // The whole database as it was then (witness_state and tiles too): witness 0's own file still says.
       await asOwner(db.sql, `UPDATE witness_state SET size = ${previous.size}, root_hash = (SELECT root_hash FROM checkpoint WHERE size = ${previous.size});
                              DELETE FROM ledger_tile WHERE index * 256 >= ${previous.size} AND level = 0`);
       r = await audit();
+      const file = path.join(stateDir, `${encodeURIComponent(witnessNames[0])}.json`);
+      expect(r.discrepancies.filter((d) => d.table !== "ledger_tile")).toEqual([
+        expect.objectContaining({ table: "witness file", id: file, field: "size", ledger: String(newest.size), what: expect.stringContaining("rolled back") }),
+        expect.objectContaining({ table: "checkpoint", id: String(newest.size), what: expect.stringContaining("witness file") }),
+      ]);
+      // Without that file, only the checkpoint an auditor kept tells.
+      r = await audit({ witnessStateDir: undefined });
       expect(r.discrepancies.filter((d) => d.table !== "ledger_tile")).toEqual([]);
       r = await audit({ since: kept });
       expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "ledger_leaf", id: `kept ${kept.size}`, what: expect.stringContaining("rolled back") }));

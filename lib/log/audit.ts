@@ -48,6 +48,8 @@ export type AuditOptions = {
   threads?: number;
   /** A checkpoint the auditor kept (openKeptCheckpoint): the stored log must be a consistent extension of it. */
   since?: KeptCheckpoint;
+  /** Where in-process witnesses keep their state files (DATA_DIR/witnesses), read beside witness_state. */
+  witnessStateDir?: string;
 };
 
 // The audit reads each leaf-index range as two binary COPY outputs, ledger rows and reading
@@ -98,7 +100,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     if (discrepancies.length < (opts.maxReported ?? 1000)) discrepancies.push(d);
   };
   // What the sequencer and the witnesses recorded, read first: the log may only have grown since.
-  const recorded = await readRecorded(sql);
+  const recorded = await readRecorded(sql, opts.witnessStateDir);
   const ed = webCryptoEd25519();
   const logVerifier = await ed25519NoteVerifier(ed, opts.logVerifierKey);
   const witnessVerifiers = await Promise.all(opts.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(ed, k)));

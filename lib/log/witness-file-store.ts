@@ -38,3 +38,26 @@ export function fileWitnessStore(file: string): WitnessStore {
     },
   };
 }
+
+/** The state file of an in-process witness under `dir` (DATA_DIR/witnesses): its name, URI-encoded. */
+export function witnessStateFile(dir: string, witness: string): string {
+  return path.join(dir, `${encodeURIComponent(witness)}.json`);
+}
+
+/** Every witness state file under `dir`: witness name, origin, size and root (hex), as the audit reads them. */
+export function readWitnessStateFiles(dir: string): { witness: string; origin: string; size: number; root: string; file: string }[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: { witness: string; origin: string; size: number; root: string; file: string }[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (!name.endsWith(".json")) continue;
+    const file = path.join(dir, name);
+    let all: Record<string, WitnessState>;
+    try {
+      all = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, WitnessState>;
+    } catch (e) {
+      throw new Error(`witness state file ${file} cannot be read: ${(e as Error).message}`);
+    }
+    for (const [origin, s] of Object.entries(all)) out.push({ witness: decodeURIComponent(name.slice(0, -5)), origin, size: s.size, root: s.root, file });
+  }
+  return out;
+}

@@ -30,3 +30,34 @@ export function dbWitnessStore(sql: Sql, witness: string): WitnessStore {
     },
   };
 }
+
+/**
+ * A witness's state kept in its own file (the authority: a database restored as a whole
+ * cannot roll it back), mirrored into witness_state for the console and the audit. On first
+ * use the file takes over the state the database held, so a witness keeps its place.
+ */
+export function fileFirstWitnessStore(sql: Sql, witness: string, file: WitnessStore): WitnessStore {
+  const db = dbWitnessStore(sql, witness);
+  const mirror = (origin: string, s: WitnessState) =>
+    sql.query(
+      `INSERT INTO witness_state (witness, origin, size, root_hash) VALUES ($1, $2, $3, decode($4, 'hex'))
+       ON CONFLICT (witness) DO UPDATE SET origin = EXCLUDED.origin, size = EXCLUDED.size, root_hash = EXCLUDED.root_hash, updated_at = now()`,
+      [witness, origin, s.size, s.root],
+    );
+  const seeded = async (origin: string) => {
+    const cur = await file.get(origin);
+    if (cur) return cur;
+    const old = await db.get(origin);
+    if (old) await file.compareAndSet(origin, null, old);
+    return file.get(origin);
+  };
+  return {
+    get: seeded,
+    async compareAndSet(origin, expected, next) {
+      await seeded(origin);
+      if (!(await file.compareAndSet(origin, expected, next))) return false;
+      await mirror(origin, next);
+      return true;
+    },
+  };
+}

@@ -4,7 +4,8 @@ import { ed25519Cosigner } from "../ledger/cosignature";
 import { ed25519NoteVerifier } from "../ledger/note";
 import { addCheckpoint } from "../ledger/witness";
 import { nodeSha256 } from "./node-hasher";
-import { dbWitnessStore } from "./witness-store-db";
+import { dbWitnessStore, fileFirstWitnessStore } from "./witness-store-db";
+import { fileWitnessStore, witnessStateFile } from "./witness-file-store";
 
 /** A department's witness as the log sees it: send an add-checkpoint body, get the answer. */
 export type WitnessClient = {
@@ -15,8 +16,11 @@ export type WitnessClient = {
 };
 
 /**
- * A witness running inside this process with its own key and its own state row. It checks
+ * A witness running inside this process with its own key and its own state. It checks
  * every request exactly as a remote one would: log signature, recorded size, consistency.
+ * Its state is a row of witness_state, unless `stateDir` is given: then its own file there
+ * (witnessStateFile), mirrored into witness_state, so that a database restored or rolled
+ * back as a whole does not roll the witness back with it.
  */
 export async function inProcessWitness(opts: {
   sql: Sql;
@@ -24,11 +28,14 @@ export async function inProcessWitness(opts: {
   signerKey: string;
   verifierKey: string;
   log: { origin: string; verifierKey: string };
+  stateDir?: string;
 }): Promise<WitnessClient> {
   const ed = webCryptoEd25519();
   const cosigner = await ed25519Cosigner(ed, opts.signerKey);
   const logVerifier = await ed25519NoteVerifier(ed, opts.log.verifierKey);
-  const store = dbWitnessStore(opts.sql, cosigner.name);
+  const store = opts.stateDir
+    ? fileFirstWitnessStore(opts.sql, cosigner.name, fileWitnessStore(witnessStateFile(opts.stateDir, cosigner.name)))
+    : dbWitnessStore(opts.sql, cosigner.name);
   return {
     department: opts.department,
     name: cosigner.name,

@@ -99,7 +99,7 @@ async function accessEvents(sql: Sql, s: number, n: number, grant: string | null
  * Builds the ledger in `sql` (a fresh, migrated database) and returns the audit options to
  * check it with. About 700 leaves in 4 checkpoints.
  */
-export async function buildAuditFixture(sql: Sql): Promise<{ opts: AuditOptions; publisher: { round(): Promise<number> }; witnessNames: string[] }> {
+export async function buildAuditFixture(sql: Sql, witnessStateDir?: string): Promise<{ opts: AuditOptions; publisher: { round(): Promise<number> }; witnessNames: string[] }> {
   for (const d of DEPARTMENTS) await sql.query(`INSERT INTO department (id, name_zh, name_en) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [d.id, d.nameZh, d.nameEn]);
   for (const ds of DATASETS) {
     await sql.query(`INSERT INTO dataset (id, department_id, domain, name_zh, name_en, sensitivity, schema) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`, [
@@ -114,7 +114,10 @@ export async function buildAuditFixture(sql: Sql): Promise<{ opts: AuditOptions;
   const log = await generateNoteKey(ed, AUDIT_ORIGIN, SIG_TYPE_ED25519);
   const wk = await Promise.all([0, 1, 2].map((i) => generateNoteKey(ed, `audit/witness/${i}`, SIG_TYPE_COSIGNATURE_V1)));
   const witnesses = await Promise.all(
-    wk.map((k, i) => inProcessWitness({ sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: AUDIT_ORIGIN, verifierKey: log.verifierKey } })),
+    // Witness 0 keeps its state in its own file when a directory is given (the others in witness_state).
+    wk.map((k, i) =>
+      inProcessWitness({ sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: AUDIT_ORIGIN, verifierKey: log.verifierKey }, stateDir: i === 0 ? witnessStateDir : undefined }),
+    ),
   );
   const publisher = await createLogPublisher({ sql, origin: AUDIT_ORIGIN, logSignerKey: log.signerKey, witnesses, intervalMs: 1000 });
 
@@ -172,7 +175,7 @@ export async function buildAuditFixture(sql: Sql): Promise<{ opts: AuditOptions;
   await publisher.round();
 
   return {
-    opts: { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2, chunk: 256 },
+    opts: { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2, chunk: 256, witnessStateDir },
     publisher,
     witnessNames: wk.map((k) => k.verifierKey.split("+")[0]),
   };
