@@ -26,6 +26,12 @@ export type CheckEnv = {
   device(id: string): DeviceInfo | null | undefined;
   /** Ed25519: does `signature` over `message` verify with the 32-byte `key`? */
   verify(device: string, key: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * The keys a device held before its current one (rotated or revoked), where this side knows
+   * them (the intake's thread, after a sampled gateway reading failed on a worker); undefined
+   * on the workers.
+   */
+  formerKeys?: (device: string) => readonly Uint8Array[];
 };
 
 /** Devices this side did not know: look them up and check again. */
@@ -196,12 +202,19 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
   const suspect = g.suspectUntil !== undefined && env.now < g.suspectUntil;
   const sample = ctx.gatewaySample ?? { rate: 0, key: new Uint8Array(32) };
   const checked = suspect ? parsedReadings.map((_, i) => i) : sampleIndices(sample, root, parsedReadings.length);
+  // Sampled readings signed with a key their device held before (rotated while the reading
+  // waited at the gateway): no tampering, refused as revoked_key one by one.
+  const stale = new Set<number>();
   for (const i of checked) {
     const e = parsedReadings[i].envelope;
     const dev = env.device(e.device);
     // Unknown or keyless devices are refused reading by reading below.
     if (!dev || !dev.publicKey || dev.status !== "active") continue;
     if (!env.verify(e.device, dev.publicKey, envelopes[i], parsedReadings[i].signature)) {
+      if (env.formerKeys?.(e.device).some((k) => env.verify(e.device, k, envelopes[i], parsedReadings[i].signature))) {
+        stale.add(i);
+        continue;
+      }
       const refusal = refuse(
         "gateway_quarantined",
         `readings[${i}] (device ${e.device}, seq ${e.seq}) carries a device signature that does not verify: gateway ${w.gateway} is quarantined and the batch refused whole`,
@@ -218,6 +231,10 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
     const e = p.envelope;
     if (Date.parse(e.observedAt) > env.now + MAX_CLOCK_SKEW_MS) {
       items.push({ kind: "refusal", device: e.device, refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt") });
+      continue;
+    }
+    if (stale.has(i)) {
+      items.push({ kind: "refusal", device: e.device, refusal: refuse("revoked_key", `readings[${i}] was signed with a former key of device ${e.device} (rotated or revoked)`, "signature") });
       continue;
     }
     const dev = env.device(e.device) ?? null;

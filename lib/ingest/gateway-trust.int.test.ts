@@ -5,6 +5,8 @@ import { decodeEntry } from "../ledger/entries";
 import type { Viewer } from "../access/viewer";
 import { listDevices } from "../devices/list-devices";
 import { quarantinedGateways, releaseGateway } from "../devices/quarantine-gateway";
+import { unsafeRotateDeviceKey } from "../devices/change-device-key";
+import { signerFromSeed } from "../runtime/simulator-keys";
 import { Intake } from "./intake";
 import { bytes, gatewayBatch, seedIngestFixture, signed, type Keyed } from "./testing/ingest-fixture";
 
@@ -42,6 +44,18 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("gateway 
   afterAll(async () => {
     await intake?.close();
     await db?.drop();
+  });
+
+  it("refuses a reading signed with a key its device held before (rotated while it waited at the gateway) without quarantining the gateway", async () => {
+    const dev = k[19];
+    const old = signed(dev, 1);
+    await unsafeRotateDeviceKey(db.sql, { device: dev.id, publicKey: signerFromSeed(new Uint8Array(32).fill(123)).publicKey, reason: "scheduled" });
+    await intake.devices.reload([dev.id]);
+    const out = await submit([old]);
+    expect(out.refused).toBeNull();
+    expect(out.readings).toEqual([expect.objectContaining({ status: "refused", reason: "revoked_key", path: "signature" })]);
+    expect((await gatewayEntries()).map((e) => e.action)).toEqual(["register"]);
+    expect(await seqs(dev.id)).toEqual([]);
   });
 
   it("quarantines a gateway whose batch carries an altered reading, dead-letters its batches whole, and an admin releases it", async () => {

@@ -275,9 +275,27 @@ export class Intake {
     return this.check(pool && (() => pool.batch(raw, c, now)), (env) => checkGatewayBatch(raw, c, env), now);
   }
 
+  private async recheckWithFormerKeys(raw: Uint8Array, ctx: MessageContext, now: number): Promise<CheckedBatch> {
+    const readings = (JSON.parse(new TextDecoder().decode(raw)) as { readings: { device?: unknown }[] }).readings;
+    const ids = [...new Set(readings.map((x) => x?.device).filter((d): d is string => typeof d === "string"))];
+    const rows = await this.opts.sql.query<{ device_id: string; public_key: Uint8Array }>(
+      `SELECT device_id, public_key FROM device_key WHERE device_id = ANY($1::text[]) AND valid_until_leaf IS NOT NULL`,
+      [ids],
+    );
+    const former = new Map<string, Uint8Array[]>();
+    for (const row of rows) former.set(row.device_id, [...(former.get(row.device_id) ?? []), new Uint8Array(row.public_key)]);
+    const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset, gatewaySample: this.gatewaySample };
+    await this.lookUp(ids);
+    return checkGatewayBatch(raw, c, { ...this.hereEnv(now), formerKeys: (d) => former.get(d) ?? [] });
+  }
+
   private async prepareBatch(raw: Uint8Array, base: DeadLetterBase, ctx: MessageContext): Promise<{ gateway: string | null; whole: boolean; cands: Candidate[] }> {
     if (raw.length > this.opts.maxBatchBytes) return { gateway: null, whole: true, cands: [oversize(base, raw, this.opts.maxBatchBytes)] };
-    const r = await this.checkBatch(raw, ctx, this.now());
+    const now = this.now();
+    let r = await this.checkBatch(raw, ctx, now);
+    // A sampled device signature failed: before quarantining, check it here against the keys its
+    // device held before (a rotation while the reading waited at the gateway is no tampering).
+    if (r.kind === "whole" && r.quarantine) r = await this.recheckWithFormerKeys(raw, ctx, now);
     if (r.kind === "lookup") throw new Error("a batch was left waiting for a device lookup");
     if (r.kind === "whole") {
       if (r.quarantine && r.gateway) await this.quarantine(r.gateway, r.refusal.message);
