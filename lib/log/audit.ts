@@ -359,7 +359,13 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     // Rollback: what the sequencer and the witnesses recorded, and the auditor's kept checkpoint.
     const roots = new Map(checkpoints.map((c) => [Number(c.size), u8(c.root_hash)]));
     const origin = checkpoints.length ? checkpoints[0].note.split("\n")[0] : null;
-    const unwitnessed = checkRecorded(recorded, { leaves: expected, origin, checkpoints: roots, cosignedBy: new Map([...cosigBySize].map(([k, v]) => [k, new Set(v.map((c) => c.witness))])) }, report);
+    // Cosignatures read again: a witness records its state just before the console stores its cosignature.
+    const cosignedBy = new Map<number, Set<string>>();
+    for (const c of await sql.query<{ checkpoint_size: number; witness: string }>(`SELECT checkpoint_size, witness FROM cosignature`)) {
+      const k = Number(c.checkpoint_size);
+      cosignedBy.set(k, (cosignedBy.get(k) ?? new Set()).add(c.witness));
+    }
+    const unwitnessed = checkRecorded(recorded, { leaves: expected, origin, checkpoints: roots, cosignedBy }, report);
     if (opts.since) {
       const newest = checkpoints.length ? checkpoints[checkpoints.length - 1] : null;
       await checkKept(sql, opts.since, keptSize <= expected ? keptRoot : null, expected, newest ? { size: Number(newest.size), root: u8(newest.root_hash) } : null, report);
