@@ -238,17 +238,32 @@ const TILE = 256;
  * Level-0 tiles [first, first + count) against the leaf hashes `hashes` of leaves starting
  * at tile `first`'s first leaf (the last tile may be partial: `have` leaves in all).
  */
-export async function checkLeafTiles(sql: Pick<Sql, "query">, first: number, count: number, hashes: Uint8Array, integratedSize: number, report: Report): Promise<void> {
-  const tiles = await sql.query<{ index: number; width: number; hashes: Uint8Array }>(
-    `SELECT index, width, hashes FROM ledger_tile WHERE level = 0 AND index >= $1 AND index < $2`,
-    [first, first + count],
-  );
+export async function checkLeafTiles(sql: Pick<Sql, "copyOutBinary">, first: number, count: number, hashes: Uint8Array, integratedSize: number, report: Report): Promise<void> {
+  // Binary COPY: the hashes come raw (a plain query would send them as hex text to decode).
+  const tiles = parseTileCopy(await sql.copyOutBinary(`SELECT index, width, hashes FROM ledger_tile WHERE level = 0 AND index >= ${first} AND index < ${first + count}`));
   for (const t of tiles) compareTile(0, Number(t.index), Number(t.width), u8(t.hashes), hashes, (Number(t.index) - first) * TILE, report);
   // Every full tile of the integrated tree is served to clients: it must be there.
   const have = new Set(tiles.map((t) => Number(t.index)));
   for (let i = first; i < first + count && (i + 1) * TILE <= Math.min(integratedSize, first * TILE + hashes.length / 32); i++) {
     if (!have.has(i)) report({ table: "ledger_tile", id: `0/${i}`, leafIndex: i * TILE, what: `the hash tile of leaves ${i * TILE}..${i * TILE + TILE - 1} is missing` });
   }
+}
+
+/** Rows (index int8, width int4, hashes bytea) of a binary COPY output (format: see audit-rows.mjs). */
+function parseTileCopy(out: Uint8Array): { index: number; width: number; hashes: Uint8Array }[] {
+  const b = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  if (b.length < 19 || b.toString("latin1", 0, 11) !== "PGCOPY\n\xff\r\n\0") throw new Error("ledger_tile: not binary COPY output");
+  const rows: { index: number; width: number; hashes: Uint8Array }[] = [];
+  let p = 19 + b.readInt32BE(15);
+  while (p + 2 <= b.length && b.readInt16BE(p) !== -1) {
+    if (b.readInt16BE(p) !== 3 || b.readInt32BE(p + 2) !== 8 || b.readInt32BE(p + 14) !== 4) throw new Error("ledger_tile: unexpected COPY row");
+    const index = Number(b.readBigInt64BE(p + 6));
+    const width = b.readInt32BE(p + 18);
+    const len = b.readInt32BE(p + 22);
+    rows.push({ index, width, hashes: new Uint8Array(b.subarray(p + 26, p + 26 + Math.max(0, len))) });
+    p += 26 + Math.max(0, len);
+  }
+  return rows;
 }
 
 function compareTile(level: number, index: number, width: number, stored: Uint8Array, have: Uint8Array, at: number, report: Report) {
