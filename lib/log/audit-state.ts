@@ -38,7 +38,7 @@ export type StateEntry = { index: number; entry: LedgerEntry };
  */
 export const STATE_CHECKS: Record<EntryKind, string> = {
   "reading.v1": "reading rows, byte for byte and by payload hash (audit-rows.mjs, audit.ts); gateway batches (audit-checks.ts)",
-  "device.v1": "device (status, status_reason, public_key, department_id, dataset_id) and device_key (every key: public_key, valid_from_leaf, registered_at, valid_until_leaf, retired_at, retired_by)",
+  "device.v1": "device (status, status_reason, public_key, department_id, dataset_id, quarantined_at, quarantine_reason) and device_key (every key: public_key, valid_from_leaf, registered_at, valid_until_leaf, retired_at, retired_by)",
   "grant.v2": "grant_event (one row per entry: grant, action, by, at, terms, purpose, status) and data_grant (the latest entry's terms, parties, purpose, status, automatic, rule)",
   "grant.v1": "as grant.v2, without the data window and area (which v1 did not have)",
   "rule.v1": "rule_event (rule, action, by, at, definition hashed with its version) and linkage_rule (latest definition, version, name, retired_at, created_by, created_at)",
@@ -101,18 +101,24 @@ export async function auditState(sql: Pick<Sql, "query">, entries: readonly Stat
 type Key = { publicKey: string; fromLeaf: number; registeredAt: string; untilLeaf: number | null; retiredAt: string | null; retiredBy: string | null };
 
 async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report) {
-  const state = new Map<string, { leaf: number; department: string; dataset: string; status: string; reason: string | null; publicKey: string; keys: Key[] }>();
+  type DeviceState = { leaf: number; department: string; dataset: string; status: string; reason: string | null; publicKey: string; keys: Key[]; quarantinedAt: string | null; quarantineReason: string | null };
+  const state = new Map<string, DeviceState>();
   for (const { index, entry: e } of entries) {
     if (e.kind !== "device.v1") continue;
-    const s = state.get(e.device) ?? { leaf: index, department: e.department, dataset: e.dataset, status: "active", reason: null, publicKey: e.publicKey, keys: [] };
+    const s: DeviceState = state.get(e.device) ?? { leaf: index, department: e.department, dataset: e.dataset, status: "active", reason: null, publicKey: e.publicKey, keys: [], quarantinedAt: null, quarantineReason: null };
+    state.set(e.device, s);
+    // A gateway's quarantine and release change no key and no status.
+    if (e.action === "quarantine" || e.action === "release") {
+      Object.assign(s, { leaf: index, quarantinedAt: e.action === "quarantine" ? e.at : null, quarantineReason: e.action === "quarantine" ? (e.reason ?? null) : null });
+      continue;
+    }
     const open = s.keys.find((k) => k.untilLeaf === null);
     if (open) Object.assign(open, { untilLeaf: index, retiredAt: e.at, retiredBy: e.action });
     if (e.action !== "revoke") s.keys.push({ publicKey: e.publicKey, fromLeaf: index, registeredAt: e.at, untilLeaf: null, retiredAt: null, retiredBy: null });
     Object.assign(s, { leaf: index, department: e.department, dataset: e.dataset, publicKey: e.publicKey, status: e.action === "revoke" ? "revoked" : "active", reason: e.action === "revoke" ? (e.reason ?? null) : null });
-    state.set(e.device, s);
   }
-  const rows = await sql.query<{ id: string; department_id: string; dataset_id: string; public_key: Uint8Array | null; status: string; status_reason: string | null }>(
-    `SELECT id, department_id, dataset_id, public_key, status, status_reason FROM device ORDER BY id`,
+  const rows = await sql.query<{ id: string; department_id: string; dataset_id: string; public_key: Uint8Array | null; status: string; status_reason: string | null; quarantined_at: Date | null; quarantine_reason: string | null }>(
+    `SELECT id, department_id, dataset_id, public_key, status, status_reason, quarantined_at, quarantine_reason FROM device ORDER BY id`,
   );
   const seen = new Set<string>();
   for (const r of rows) {
@@ -120,6 +126,7 @@ async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntr
     const s = state.get(r.id);
     if (!s) {
       if (r.public_key) report({ table: "device", id: r.id, leafIndex: null, field: "public_key", stored: j(b64(r.public_key)), what: "the device has a key, but no device.v1 entry registered one" });
+      if (r.quarantined_at) report({ table: "device", id: r.id, leafIndex: null, field: "quarantined_at", stored: j(iso(r.quarantined_at)), what: "the device is quarantined, but no device.v1 entry quarantined it" });
       continue;
     }
     compare(report, "device", r.id, s.leaf, [
@@ -127,6 +134,8 @@ async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntr
       ["public_key", s.publicKey, b64(r.public_key)],
       ["department_id", s.department, r.department_id],
       ["dataset_id", s.dataset, r.dataset_id],
+      ["quarantined_at", s.quarantinedAt, iso(r.quarantined_at)],
+      ["quarantine_reason", s.quarantineReason, r.quarantine_reason],
       // A registration or rotation leaves the reason as it was; a revocation states it.
       ...(s.status === "revoked" ? ([["status_reason", s.reason, r.status_reason]] as [string, unknown, unknown][]) : []),
     ]);

@@ -10,6 +10,7 @@ import { storeReadings, type AcceptedReading } from "../../ingest/store-readings
 import { batchRootOf, gatewayStatementBytes } from "../../ingest/gateway";
 import { registerDeviceKeys } from "../../devices/register-devices";
 import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey } from "../../devices/change-device-key";
+import { unsafeQuarantineGateway, unsafeReleaseGateway } from "../../devices/quarantine-gateway";
 import { recordGrantChange, SYSTEM_ACTOR } from "../../grants/record-grant-change";
 import { selectGrant } from "../../grants/grant-row";
 import { definitionHash } from "../../rules/definition";
@@ -107,8 +108,8 @@ export async function buildAuditFixture(sql: Sql, witnessStateDir?: string): Pro
     ]);
   }
   await sql.query(
-    `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat) SELECT unnest($1::text[]), 'traffic', 'traffic.flow', 'traffic-sensor', 121.45, 37.46`,
-    [[...FIXTURE_DEVICES, FIXTURE_GATEWAY]],
+    `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat) SELECT d, 'traffic', 'traffic.flow', CASE WHEN d = $2 THEN 'gateway' ELSE 'traffic-sensor' END, 121.45, 37.46 FROM unnest($1::text[]) d`,
+    [[...FIXTURE_DEVICES, FIXTURE_GATEWAY], FIXTURE_GATEWAY],
   );
   const ed = webCryptoEd25519();
   const log = await generateNoteKey(ed, AUDIT_ORIGIN, SIG_TYPE_ED25519);
@@ -131,9 +132,12 @@ export async function buildAuditFixture(sql: Sql, witnessStateDir?: string): Pro
   await unsafeRotateDeviceKey(sql, { device: "trf-d", publicKey: ed25519Pair().publicKey, at: at(303) });
   await publisher.round();
 
-  // A gateway batch of 40 readings, and one of 24.
+  // A gateway batch of 40 readings, and one of 24; the gateway quarantined, released, quarantined again.
   await storeGatewayBatch(sql, gw, Array.from({ length: 40 }, (_, i) => reading(FIXTURE_DEVICES[i % 2], 1000 + i)));
   await storeGatewayBatch(sql, gw, Array.from({ length: 24 }, (_, i) => reading("trf-a", 2000 + i)));
+  await unsafeQuarantineGateway(sql, { gateway: FIXTURE_GATEWAY, reason: "a sampled signature failed", at: at(350) });
+  await unsafeReleaseGateway(sql, { gateway: FIXTURE_GATEWAY, reason: "checked", suspectHours: 1, at: at(351) });
+  await unsafeQuarantineGateway(sql, { gateway: FIXTURE_GATEWAY, reason: "again", at: at(352) });
 
   // Grants: g-area requested with a window and an area, approved; g-plain requested, approved, revoked; g-exp approved then expired.
   const insert = `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, data_from, data_until, area_lon, area_lat, area_radius_m, valid_from, valid_until, status, requested_by, created_at, updated_at)
