@@ -75,7 +75,7 @@ export async function scopedCellLoad(
   return (
     await sql.query<{ t: number; v: string }>(
       `WITH sh AS (SELECT * FROM unnest($${n - 2}::text[], $${n - 1}::int[], $${n}::float8[]) AS s(device_id, cell, share))
-       SELECT bb * $4 AS t, string_agg(cell || ' ' || round(load * 1000)::int, ',') AS v
+       SELECT bb * $4 AS t, string_agg(cell || ' ' || round(load * 1000)::int8, ',') AS v
          FROM (SELECT x.bb, sh.cell, sum(x.load * sh.share) AS load
                  FROM (SELECT device_id, floor(extract(epoch FROM bucket) / $4)::bigint AS bb, sum(v1) / sum(n) AS load
                          FROM (${src}) s GROUP BY 1, 2) x
