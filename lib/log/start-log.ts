@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { DEPARTMENTS } from "../city";
@@ -24,7 +25,16 @@ export async function startLog(opts: { db: Db; config: Config; log: (m: string) 
     if (!remote && !k) continue;
     const witness = remote
       ? httpWitness({ department: d, name: parseVerifierKey(remote.verifierKey).name, verifierKey: remote.verifierKey, url: remote.url })
-      : await inProcessWitness({ sql: db.sql, department: d, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: config.LEDGER_ORIGIN, verifierKey: keys.log.verifierKey } });
+      : await inProcessWitness({
+          sql: db.sql,
+          department: d,
+          signerKey: k.signerKey,
+          verifierKey: k.verifierKey,
+          log: { origin: config.LEDGER_ORIGIN, verifierKey: keys.log.verifierKey },
+          // Each witness keeps its state in its own file too, outside the console's database, so a
+          // database restored or rolled back as a whole cannot roll the witnesses back with it.
+          stateDir: path.join(config.dataDir, "witnesses"),
+        });
     await db.sql.query(`UPDATE department SET witness_public_key = $2 WHERE id = $1`, [d, witness.verifierKey]);
     witnesses.push(witness);
   }
