@@ -103,7 +103,7 @@ test.describe("provenance and verification", () => {
       env: { ...process.env, DATABASE_URL: E2E_PG_URL, DATA_DIR: E2E_PG_DATA_DIR },
     });
     expect(audit.status).toBe(1);
-    expect(audit.stdout).toContain(`reading\t${readingId}\t${leaf}\tpayload, location, time or device differ from what was signed`);
+    expect(audit.stdout).toContain(`reading\t${readingId}\t${leaf}\t-\t-\t-\tpayload, location, time or device differ from what was signed`);
   });
 });
 
