@@ -7,8 +7,7 @@ import path from "node:path";
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
 import { E2E_DATA_DIR } from "./config";
-import { signerFromSeed } from "../lib/runtime/simulator-keys";
-import { signEnvelope } from "../lib/ingest/envelope";
+import { signedIncident } from "./helpers";
 
 type DemoUser = { email: string; password: string; departmentId: string; role: string; totpSecret?: string };
 const SHOTS = "e2e/screenshots";
@@ -155,22 +154,8 @@ test.describe("cross-department grants", () => {
     const rule = (await created.json()).rule as { id: string };
 
     // A dispatch terminal signs a severity-1 incident at the camera and sends it.
-    const seeds = JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
-    const terminal = Object.keys(seeds).find((d) => d.startsWith("dsp-"))!;
-    const signer = signerFromSeed(new Uint8Array(Buffer.from(seeds[terminal], "base64")));
-    const at = Date.now();
-    const incidentId = `inc-e2e-${at}`;
-    const env = signEnvelope(
-      {
-        device: terminal,
-        dataset: "safety.incidents",
-        seq: at * 1000 + 999,
-        observedAt: new Date(at).toISOString(),
-        location: camera!,
-        values: { incidentId, type: "accident", severity: 1, status: "reported", startedAt: new Date(at).toISOString(), endedAt: new Date(at + 3_600_000).toISOString(), segmentId: "e2e", lanesBlocked: 2 },
-      },
-      signer.sign,
-    );
+    const incidentId = `inc-e2e-${Date.now()}`;
+    const env = signedIncident(camera!, incidentId, 999);
     const sent = await sysadmin.request.post("/api/ingest/readings", { data: env });
     expect(await sent.json()).toMatchObject({ status: "accepted" });
 

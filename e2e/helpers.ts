@@ -2,6 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import type { Page } from "@playwright/test";
+import { E2E_DATA_DIR } from "./config";
+import { signerFromSeed } from "../lib/runtime/simulator-keys";
+import { signEnvelope } from "../lib/ingest/envelope";
 
 /** Decodes a PNG screenshot. */
 export function decodePng(buf: Buffer) {
@@ -105,4 +108,27 @@ export async function clearSpot(page: Page, points: [number, number][]): Promise
     if (onMap) return { index: i, ...p };
   }
   return null;
+}
+
+/**
+ * A severity-1 incident at `location`, signed by one of the simulator's dispatch terminals
+ * with its own key (kept in the e2e console's data folder), ready to POST to
+ * /api/ingest/readings. Its sequence number is above anything the simulator sends.
+ */
+export function signedIncident(location: [number, number], incidentId: string, seqTail: number) {
+  const seeds = JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
+  const terminal = Object.keys(seeds).find((d) => d.startsWith("dsp-"))!;
+  const signer = signerFromSeed(new Uint8Array(Buffer.from(seeds[terminal], "base64")));
+  const at = Date.now();
+  return signEnvelope(
+    {
+      device: terminal,
+      dataset: "safety.incidents",
+      seq: at * 1000 + seqTail,
+      observedAt: new Date(at).toISOString(),
+      location,
+      values: { incidentId, type: "accident", severity: 1, status: "reported", startedAt: new Date(at).toISOString(), endedAt: new Date(at + 3_600_000).toISOString(), segmentId: "e2e", lanesBlocked: 2 },
+    },
+    signer.sign,
+  );
 }

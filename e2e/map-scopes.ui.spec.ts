@@ -1,11 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
-import { diffPixels, mapPixels } from "./helpers";
+import { diffPixels, mapPixels, signedIncident } from "./helpers";
 import { demoUser, signIn } from "./sign-in";
-import { E2E_DATA_DIR } from "./config";
-import { signerFromSeed } from "../lib/runtime/simulator-keys";
-import { signEnvelope } from "../lib/ingest/envelope";
 
 // The map under each scope a grant can have: the grantee's open map draws the granted data
 // (checked by pixels), the layer panel states the basis, and after a revoke the data goes
@@ -44,21 +41,7 @@ async function declareIncidentAtCamera(browser: Browser, baseURL: string) {
       return camera !== null;
     }, { timeout: 60_000 })
     .toBe(true);
-  const seeds = JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
-  const terminal = Object.keys(seeds).find((d) => d.startsWith("dsp-"))!;
-  const signer = signerFromSeed(new Uint8Array(Buffer.from(seeds[terminal], "base64")));
-  const at = Date.now();
-  const env = signEnvelope(
-    {
-      device: terminal,
-      dataset: "safety.incidents",
-      seq: at * 1000 + 998,
-      observedAt: new Date(at).toISOString(),
-      location: camera!,
-      values: { incidentId: `inc-e2e-map-${at}`, type: "accident", severity: 1, status: "reported", startedAt: new Date(at).toISOString(), endedAt: new Date(at + 3_600_000).toISOString(), segmentId: "e2e", lanesBlocked: 1 },
-    },
-    signer.sign,
-  );
+  const env = signedIncident(camera!, `inc-e2e-map-${Date.now()}`, 998);
   const sent = await owner.post("/api/ingest/readings", { data: env });
   expect(await sent.json()).toMatchObject({ status: "accepted" });
 }
