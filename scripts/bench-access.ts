@@ -14,7 +14,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { generateCity } from "../lib/city";
+import { DATASETS, generateCity } from "../lib/city";
 import { seedCity } from "../lib/runtime/seed";
 import { setDb, type Db } from "../lib/db/client";
 import { loadConfig } from "../lib/config";
@@ -103,8 +103,9 @@ async function run(kind: "pglite" | "postgresql") {
     }
     const cookie = await signIn("official@bench.example", pw);
     const official: Viewer = { kind: "user", userId: ids["official@bench.example"], departmentId: "traffic", role: "official" };
-    const bases = new Map<string, ReadBasis>();
-    for (const id of ["traffic.flow", "energy.load"]) bases.set(id, await checkRead(db.sql, official, id));
+    // "off" answers every dataset with what the check gave the official: the basis, or its refusal.
+    const bases = new Map<string, ReadBasis | Error>();
+    for (const ds of DATASETS) bases.set(ds.id, await checkRead(db.sql, official, ds.id).catch((e: Error) => e));
     const endpoints: { name: string; h: unknown; path: string; params?: Record<string, string> }[] = [
       { name: "GET /api/traffic/latest", h: latestRoute.GET, path: "/api/traffic/latest" },
       { name: "GET /api/traffic/sensors", h: sensorsRoute.GET, path: "/api/traffic/sensors" },
@@ -123,7 +124,15 @@ async function run(kind: "pglite" | "postgresql") {
       // Modes interleave request by request, so background load on the machine hits all three alike.
       const once = async (mode: (typeof MODES)[number]) => {
         // "off" answers with the basis the check gave the official, without a session or a query.
-        unsafeSetAccessSwitchesForBenchmark({ check: mode !== "off", log: mode === "full", fixed: (id) => bases.get(id)! });
+        unsafeSetAccessSwitchesForBenchmark({
+          check: mode !== "off",
+          log: mode === "full",
+          fixed: (id) => {
+            const b = bases.get(id)!;
+            if (b instanceof Error) throw b;
+            return b;
+          },
+        });
         const c = mode === "off" ? "" : cookie;
         const t0 = performance.now();
         const res = await (e.h as Handler)(new Request(`${BASE}${e.path}`, { headers: { host: "127.0.0.1:3000", ...(c ? { cookie: c } : {}) } }), { params: Promise.resolve(e.params ?? {}) });
