@@ -5,6 +5,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/embedded-broke
 import { batchesTopic, readingsTopic } from "../mqtt/topics";
 import { Rng } from "../city/random";
 import { Intake, type Outcome } from "./intake";
+import { deadLetterCap } from "./dead-letter-cap";
 import { bytes, gatewayBatch, integrateAndAudit, seedIngestFixture, signed, type Keyed } from "./testing/ingest-fixture";
 import type { SignedEnvelope } from "./envelope";
 
@@ -19,10 +20,14 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("fuzzed i
   beforeAll(async () => {
     db = await target.open();
     fx = await seedIngestFixture(db, 30);
+    // Every refused message must leave its dead letter here: no cap within this test's minute
+    // (the cap itself is tested in dead-letter-cap.test.ts and ingest-abuse.int.test.ts).
+    deadLetterCap().setMax(1_000_000);
     intake = await Intake.start({ sql: db.sql, maxMessageBytes: 2048, maxBatchBytes: 256 * 1024, threads: 2 });
     broker = await startEmbeddedBroker({ intake, port: 0 });
   });
   afterAll(async () => {
+    deadLetterCap().setMax(1000);
     await broker?.close();
     await intake?.close();
     await db?.drop();
