@@ -44,7 +44,7 @@ export async function scopedBucketMeans(
   if (visible && visible.length === 0) return [];
   const params: unknown[] = [basis.datasetId, w.from.toISOString(), w.to.toISOString(), w.bucketS];
   const src = maskedSource(basis, params, visible);
-  const cols = exprs.map((e) => `' ' || coalesce((${e})::int::text, 'x')`).join(" || ");
+  const cols = exprs.map((e) => `' ' || coalesce((${e})::int8::text, 'x')`).join(" || ");
   const rows = await sql.query<{ t: number; v: string }>(
     `SELECT bb * $4 AS t, string_agg(device_id || ${cols}, ',') AS v
        FROM (SELECT device_id, floor(extract(epoch FROM bucket) / $4)::bigint AS bb,
