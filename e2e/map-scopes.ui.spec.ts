@@ -66,7 +66,7 @@ const CASES = [
 
 test.describe("the map under each grant scope", () => {
   test("raw within an area: the emergency linkage rule's grant draws the cameras inside it, outlined, and the panel says so", async ({ browser, baseURL }) => {
-    test.setTimeout(420_000);
+    test.setTimeout(720_000);
     // The e2e console runs the demo rule that grants the emergency bureau raw cameras within
     // 2 km of a severity-1 incident. A dispatch terminal signs one at a camera, so the grant
     // exists whatever the simulator declared so far.
@@ -78,7 +78,7 @@ test.describe("the map under each grant scope", () => {
       const want = locale === "en-US" ? /raw within 2 km of incident inc-\S+ until \d\d:\d\d \(grant grt_/ : /事发地 2 公里内原始数据，至 \d\d:\d\d（授权 grt_/;
       await expect(note).toContainText(want, { timeout: 90_000 });
       // The cameras' snapshot after a reload: over a minute on a loaded 2-core machine in software WebGL.
-      await expect(page.getByTestId("layer-safety")).toHaveAttribute("data-status", /^(ok|partial)$/, { timeout: 90_000 });
+      await expect(page.getByTestId("layer-safety")).toHaveAttribute("data-status", /^(ok|partial)$/, { timeout: 180_000 });
       await page.waitForTimeout(2000);
       await page.screenshot({ path: path.join(SHOTS, `map-scope-raw-area-${locale}.png`) });
       await page.context().close();
@@ -88,7 +88,7 @@ test.describe("the map under each grant scope", () => {
   for (const c of CASES) {
     test(`${c.name}: the granted data draws, the panel states the basis, a revoke takes it away within 2 s`, async ({ browser, baseURL }) => {
       // The aggregated case draws every hexagon of the city: 3.8 min once on a loaded machine.
-      test.setTimeout(480_000);
+      test.setTimeout(720_000);
       const page = await openMap(browser, baseURL!, c.grantee, c.locale);
       // One screenshot of the canvas can take 10-25 s in software WebGL on a loaded machine:
       // take as few as the checks need (the 2 s limits are checked on the DOM's state).
