@@ -2,9 +2,9 @@
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 // (PGlite can be opened by one process only, see STACK.md): migrations, seed, simulator,
 // and the ledger's sequencer and witnesses as later issues add them.
-import http from "node:http";
 import next from "next";
 import { loadConfig } from "./lib/config";
+import { consoleTls, createConsoleServer } from "./lib/runtime/console-server";
 import { assertPortFree } from "./lib/net/port";
 import { startRuntime } from "./lib/runtime/start";
 import { tagPeer } from "./lib/http/client-address";
@@ -13,29 +13,31 @@ const dev = process.argv.includes("--dev");
 
 async function main() {
   const started = Date.now();
-  const config = loadConfig();
+  let config = loadConfig();
+  const tlsIdentity = consoleTls(config);
+  if (tlsIdentity && !config.AUTH_URL) {
+    // Served over HTTPS, the console's own URL (sign-in, trusted origins, Secure cookies) is https too.
+    const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+    process.env.AUTH_URL = `https://${host}:${config.PORT}`;
+    config = loadConfig();
+  }
   await assertPortFree(config.PORT, config.HOST);
   const runtime = await startRuntime(config, { log: (m) => console.log(`city-brain: ${m}`) });
   const app = next({ dev, hostname: config.HOST, port: config.PORT, dir: process.cwd() });
   await app.prepare();
   const handle = app.getRequestHandler();
   // Route handlers cannot see the socket: stamp its peer address (lib/http/client-address.ts).
-  const server = http.createServer((req, res) => {
+  // HTTPS when TLS_CERT and TLS_KEY are set (lib/runtime/console-server.ts).
+  const server = createConsoleServer((req, res) => {
     tagPeer(req);
     void handle(req, res);
-  });
-  // Node closes idle keep-alive sockets after 5 s; a client (a browser, a reverse proxy,
-  // Playwright's request context) that reuses one just as it closes gets ECONNRESET. Idle
-  // sockets live 65 s here, longer than common proxies' own idle timeouts (60 s), so the
-  // client side always closes first.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  }, tlsIdentity);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   });
   console.log(
-    `city-brain: console ready at http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT} ` +
+    `city-brain: console ready at ${tlsIdentity ? "https" : "http"}://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT} ` +
       `(${runtime.db.mode === "embedded" ? `embedded database in ${config.dataDir}` : "PostgreSQL"}, ` +
       `started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );

@@ -16,6 +16,21 @@ const EnvSchema = z.object({
   MQTT_URL: z.string().regex(/^mqtts?:\/\//, "must start with mqtt:// or mqtts://").optional(),
   MQTT_HOST: z.string().min(1).default("127.0.0.1"),
   MQTT_CLIENT_ID: z.string().min(1).max(64).default("city-brain-intake"),
+  // ---- Encrypted, authenticated device transport (issue 13) ----
+  /** The embedded broker's TLS certificate and key (PEM files); unset: a local CA and certificate generated into DATA_DIR/secrets/mqtt-tls. */
+  MQTT_TLS_CERT: z.string().min(1).optional(),
+  MQTT_TLS_KEY: z.string().min(1).optional(),
+  /** The CA certificate devices trust for MQTT_TLS_CERT (given to the simulator). */
+  MQTT_TLS_CA: z.string().min(1).optional(),
+  /** An extra plaintext MQTT listener on 127.0.0.1 only, authenticated like the TLS one (default off). */
+  MQTT_PLAINTEXT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** MQTT_URL mode: the CA of the external broker's certificate (PEM file; default the system's), and the intake's client certificate and key. */
+  MQTT_CA: z.string().min(1).optional(),
+  MQTT_CLIENT_CERT: z.string().min(1).optional(),
+  MQTT_CLIENT_KEY: z.string().min(1).optional(),
+  /** The console serves HTTPS itself with this certificate and key (PEM files); both or neither. */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
   INGEST_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(16 * 1024),
   INGEST_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   INGEST_WORKERS: z.coerce.number().int().min(0).max(64).optional(),

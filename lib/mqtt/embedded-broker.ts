@@ -1,24 +1,168 @@
+import crypto from "node:crypto";
 import net from "node:net";
-import { Aedes } from "aedes";
+import tls from "node:tls";
+import { Aedes, type AuthenticateError, type Client } from "aedes";
 import type { Intake } from "../ingest/intake";
+import type { DeviceInfo } from "../ingest/device-cache";
+import { ed25519Check } from "../ingest/verifier";
 import { dispatchMqttMessage } from "./dispatch";
+import { checkDeviceToken } from "./device-token";
+import { publishRefusal, subscribeRefusal, type AclDevice } from "./device-acl";
 
-export type EmbeddedBroker = { port: number; host: string; close(): Promise<void> };
+export type EmbeddedBroker = {
+  /** The main listener's port: TLS when `tls` was given. */
+  port: number;
+  host: string;
+  /** mqtts:// (or mqtt:// without TLS) URL of the main listener. */
+  url: string;
+  /** Port of the extra loopback plaintext listener, when one was asked for. */
+  plainPort: number | null;
+  /** PEM of the CA devices trust (empty without TLS or when none was given). */
+  ca: string;
+  /** Refused connections and messages so far, by reason. */
+  refusals(): Record<string, number>;
+  close(): Promise<void>;
+};
+
+export type BrokerOptions = {
+  intake: Intake;
+  port: number;
+  host?: string;
+  log?: (m: string) => void;
+  /** TLS identity of the main listener; without it the main listener is plaintext (tests, benchmarks). */
+  tls?: { cert: string; key: string; ca?: string };
+  /** An extra plaintext listener on 127.0.0.1 (a transition for devices without TLS); authenticated like the TLS one. */
+  plainPort?: number;
+  /**
+   * false lets any client in anonymously, as the broker did before issue 13: only for
+   * benchmarks that compare with the former transport. Never set from configuration.
+   */
+  authenticate?: boolean;
+};
+
+const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+function authError(code: 2 | 4 | 5, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
+}
+
+/** The Ed25519 public key of a TLS client's certificate, or null when it presented none (or another key type). */
+function clientCertKey(conn: unknown): Uint8Array | null {
+  if (!(conn instanceof tls.TLSSocket)) return null;
+  const cert = conn.getPeerX509Certificate();
+  if (!cert || cert.publicKey.asymmetricKeyType !== "ed25519") return null;
+  const der = cert.publicKey.export({ format: "der", type: "spki" });
+  if (der.length !== 44 || !der.subarray(0, 12).equals(SPKI_ED25519_PREFIX)) return null;
+  return new Uint8Array(der.subarray(12));
+}
 
 /**
- * Starts the console's own MQTT broker (aedes, in-memory state) on host:port and feeds
- * every publish to the intake. A QoS 1 publish is acknowledged (PUBACK) only after the
- * intake has committed it, as readings or as a dead letter: aedes sends the PUBACK when
- * authorizePublish calls back, and that callback waits for the commit. If the commit fails
- * the client is disconnected without a PUBACK and resends on reconnect. Clients may not
- * subscribe to intake topics: readings are not relayed to other clients.
+ * Starts the console's own MQTT broker (aedes, in-memory state) and feeds every publish to
+ * the intake. A QoS 1 publish is acknowledged (PUBACK) only after the intake has committed
+ * it, as readings or as a dead letter: aedes sends the PUBACK when authorizePublish calls
+ * back, and that callback waits for the commit. If the commit fails the client is
+ * disconnected without a PUBACK and resends on reconnect.
+ *
+ * Devices authenticate before anything else (issue 13): the client id and the user name are
+ * the device id, and the password is a short-lived token signed with the device's registered
+ * Ed25519 key (device-token.ts), or the TLS client certificate carries that registered key
+ * (the TLS handshake proves the device holds it). Refused: anonymous clients, a client id
+ * that is not the authenticated device (so nobody can take over another device's session),
+ * wills, retained messages, any topic but the device's own (device-acl.ts), and every
+ * subscription ($SYS included). A device whose key is revoked or rotated is disconnected.
+ * MQTT 3.1.1 has no negative PUBACK: a refused publish closes the connection.
  */
-export async function startEmbeddedBroker(opts: { intake: Intake; port: number; host?: string; log?: (m: string) => void }): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(opts: BrokerOptions): Promise<EmbeddedBroker> {
   const host = opts.host ?? "127.0.0.1";
-  const broker = await Aedes.createBroker({ drainTimeout: 30_000, concurrency: 1000 });
+  const authenticate = opts.authenticate ?? true;
+  const broker = await Aedes.createBroker({ drainTimeout: 30_000, concurrency: 1000, maxClientsIdLength: 128 });
+  const verify = ed25519Check();
+  /** The authenticated device of each connected client, and the key it proved. */
+  const sessions = new WeakMap<Client, { device: AclDevice; key: Buffer }>();
+  const byDevice = new Map<string, Client>();
+  const counts: Record<string, number> = {};
+  let logged = 0;
+  let unlogged = 0;
+  /** Counts a refusal; logs at most one line per 10 s (an attacker must not flood the log). */
+  const refused = (reason: string, message: string) => {
+    counts[reason] = (counts[reason] ?? 0) + 1;
+    const now = Date.now();
+    if (now - logged < 10_000) return void unlogged++;
+    opts.log?.(`mqtt: refused: ${message}${unlogged ? ` (and ${unlogged} more refusals since the last line)` : ""}`);
+    logged = now;
+    unlogged = 0;
+  };
+  const peer = (c: Client) => {
+    const s = c.conn as Partial<net.Socket>;
+    return `${s.remoteAddress ?? "?"}`;
+  };
+
+  if (authenticate) {
+    broker.authenticate = (client, username, password, done) => {
+      const id = client.id;
+      const who = `client ${JSON.stringify(String(id).slice(0, 80))} from ${peer(client)}`;
+      const no = (reason: string, code: 2 | 4 | 5, message: string) => {
+        refused(reason, `${who}: ${message}`);
+        done(authError(code, message), false);
+      };
+      if (username !== undefined && username !== id) return no("client_id_mismatch", 2, "the client id must be the device id given as user name");
+      if ((client as unknown as { _will?: unknown })._will) return no("will", 5, "wills are not accepted");
+      opts.intake.devices.get(id).then(
+        (dev: DeviceInfo | null) => {
+          if (client.closed) return;
+          const certKey = clientCertKey(client.conn);
+          let key: Buffer;
+          if (certKey && password === undefined) {
+            if (!dev) return no("unknown_device", 4, "no such device");
+            if (dev.status !== "active" || !dev.publicKey) return no("revoked", 4, `device is ${dev.status}${dev.publicKey ? "" : " without a key"}`);
+            if (!Buffer.from(certKey).equals(Buffer.from(dev.publicKey))) return no("wrong_certificate", 4, "the client certificate's key is not the device's registered key");
+            key = Buffer.from(dev.publicKey);
+          } else {
+            if (username === undefined) return no("anonymous", 4, "anonymous clients are not accepted: user name = device id, password = device token, or a client certificate with the device's key");
+            const t = checkDeviceToken(username, password, dev, (k, m, s) => verify(id, k, m, s));
+            if (!t.ok) return no(t.reason, 4, t.message);
+            key = Buffer.from(dev!.publicKey!);
+          }
+          if (!dev) return no("unknown_device", 4, "no such device");
+          sessions.set(client, { device: { id: dev.id, departmentId: dev.departmentId, datasetId: dev.datasetId, kind: dev.kind }, key });
+          done(null, true);
+        },
+        (e: Error) => done(authError(3 as never, `device registry unavailable (${e.message})`), false),
+      );
+    };
+    broker.on("client", (c: Client) => {
+      if (sessions.has(c)) byDevice.set(c.id, c);
+    });
+    broker.on("clientDisconnect", (c: Client) => {
+      if (byDevice.get(c.id) === c) byDevice.delete(c.id);
+    });
+    // A device whose key is revoked or rotated loses its connection at once; it reconnects with the new key.
+    opts.intake.devices.onChange((set, del) => {
+      for (const d of set) {
+        const c = byDevice.get(d.id);
+        const s = c && sessions.get(c);
+        if (c && s && (d.status !== "active" || !d.publicKey || !s.key.equals(Buffer.from(d.publicKey)))) {
+          opts.log?.(`mqtt: device ${d.id} disconnected: its key was ${d.status !== "active" ? "revoked" : "changed"}`);
+          c.close();
+        }
+      }
+      for (const id of del) byDevice.get(id)?.close();
+    });
+  }
+
   broker.authorizePublish = (client, packet, callback) => {
-    if (!client) return callback(null); // a will published after its client is gone
-    if (packet.topic.startsWith("$SYS")) return callback(new Error("$SYS topics are reserved"));
+    if (!client) return callback(new Error("no client")); // nothing is published on behalf of a client that is gone
+    const session = sessions.get(client);
+    if (authenticate) {
+      const why = session ? publishRefusal(session.device, packet.topic, packet.retain) : "not authenticated";
+      if (why) {
+        refused(packet.retain ? "retained" : "topic", `${client.id}: ${why}; disconnected`);
+        return callback(new Error(why));
+      }
+    } else {
+      if (packet.topic.startsWith("$SYS")) return callback(new Error("$SYS topics are reserved"));
+      if (packet.retain) return callback(new Error("retained messages are not accepted"));
+    }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(String(packet.payload));
     dispatchMqttMessage(opts.intake, packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), `client ${client.id}`).then(
       () => {
@@ -35,25 +179,90 @@ export async function startEmbeddedBroker(opts: { intake: Intake; port: number; 
       },
     );
   };
-  broker.authorizeSubscribe = (_client, sub, callback) => {
-    if (sub.topic.startsWith("city/") || sub.topic === "#" || sub.topic.startsWith("+")) return callback(null, null);
-    callback(null, sub);
+  broker.authorizeSubscribe = (client, sub, callback) => {
+    const session = sessions.get(client);
+    refused("subscribe", `${client.id}: ${session ? subscribeRefusal(session.device, sub.topic) : "subscriptions are not accepted"}`);
+    callback(null, null); // SUBACK 0x80: the subscription is refused, the connection stays
   };
-  const server = net.createServer(broker.handle as (s: net.Socket) => void);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, host, () => {
-      server.off("error", reject);
-      resolve();
+
+  const listen = (server: net.Server, port: number, on: string) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, on, () => {
+        server.off("error", reject);
+        resolve((server.address() as net.AddressInfo).port);
+      });
     });
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  const handle = broker.handle as (s: net.Socket) => void;
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  };
+  const main = opts.tls
+    ? tls.createServer(
+        {
+          cert: opts.tls.cert,
+          key: opts.tls.key,
+          minVersion: "TLSv1.2",
+          // A device may present a certificate carrying its registered Ed25519 key instead of a token;
+          // its chain is not checked (the registry is the authority), the handshake proves the key.
+          requestCert: authenticate,
+          rejectUnauthorized: false,
+          handshakeTimeout: 10_000,
+        },
+        (s) => {
+          track(s);
+          handle(s);
+        },
+      )
+    : net.createServer((s) => {
+        track(s);
+        handle(s);
+      });
+  // A TLS handshake that fails (a plaintext client, a client distrusting the CA) is the client's problem, not the broker's.
+  main.on("tlsClientError", (e: Error, s: tls.TLSSocket) => refused("tls", `TLS handshake from ${s?.remoteAddress ?? "?"} failed (${e.message.slice(0, 120)})`));
+  servers.push(main);
+  let port: number;
+  let plainPort: number | null = null;
+  try {
+    port = await listen(main, opts.port, host);
+    if (opts.plainPort !== undefined) {
+      const plain = net.createServer((s) => {
+        track(s);
+        handle(s);
+      });
+      servers.push(plain);
+      plainPort = await listen(plain, opts.plainPort, "127.0.0.1");
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
+    await new Promise<void>((r) => broker.close(() => r()));
+    throw e;
+  }
+  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   return {
     port,
     host,
+    url: `${opts.tls ? "mqtts" : "mqtt"}://${urlHost}:${port}`,
+    plainPort,
+    ca: opts.tls?.ca ?? "",
+    refusals: () => ({ ...counts }),
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const s of sockets) s.destroy();
+      await closed;
     },
   };
+}
+
+/** A fingerprint of a CA certificate (for logs): SHA-256 of its DER, first 16 hex digits. */
+export function caFingerprint(pem: string): string {
+  try {
+    return new crypto.X509Certificate(pem).fingerprint256.replace(/:/g, "").slice(0, 16).toLowerCase();
+  } catch {
+    return "unknown";
+  }
 }

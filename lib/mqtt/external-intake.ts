@@ -40,14 +40,15 @@ type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () =
  * dropped with the PUBACKs it still held and the broker redelivers. Reconnects back off
  * from 0.5 s to 30 s.
  */
-export function startExternalIntake(opts: { intake: Intake; url: string; clientId?: string; log?: (m: string) => void }): ExternalIntake {
+export function startExternalIntake(opts: { intake: Intake; url: string; clientId?: string; tls?: ExternalTls; log?: (m: string) => void }): ExternalIntake {
   const base = opts.clientId ?? "city-brain-intake";
+  const tlsOptions = externalTlsOptions(opts.url, opts.tls);
   const safeUrl = opts.url.replace(/\/\/[^@/]*@/, "//");
   const partitions = intakePartitions();
   const known = new Set(partitions);
   const connect = (filter: string, clientId: string, catchAll: boolean): MqttClient => {
     let backoff = MIN_BACKOFF_MS;
-    const client = mqtt.connect(opts.url, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: MIN_BACKOFF_MS, connectTimeout: 10_000, keepalive: 30, resubscribe: true });
+    const client = mqtt.connect(opts.url, { ...tlsOptions, clientId, clean: false, protocolVersion: 4, reconnectPeriod: MIN_BACKOFF_MS, connectTimeout: 10_000, keepalive: 30, resubscribe: true });
     // Per connection: the commit each unsent PUBACK waits for, the chain that keeps PUBACKs in
     // order, and a generation that a reconnect bumps (a PUBACK is never sent on a later connection).
     let generation = 0;
@@ -124,12 +125,30 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
   };
 }
 
+/**
+ * TLS for an mqtts:// MQTT_URL, as PEM text: the CA that signed the broker's certificate
+ * (MQTT_CA; Node's own trust store when unset) and the intake's client certificate and key
+ * (MQTT_CLIENT_CERT, MQTT_CLIENT_KEY) for a broker that requires one. The broker's
+ * certificate is always verified, host name included.
+ */
+export type ExternalTls = { ca?: string; cert?: string; key?: string };
+
+/** mqtt.js connect options for the URL's TLS; throws a clear error when TLS settings come with a plaintext URL or a key without a certificate. */
+export function externalTlsOptions(url: string, t: ExternalTls | undefined): { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } {
+  const secure = /^mqtts:\/\//.test(url);
+  if (!t || (!t.ca && !t.cert && !t.key)) return secure ? { rejectUnauthorized: true } : {};
+  if (!secure) throw new Error("MQTT_CA, MQTT_CLIENT_CERT and MQTT_CLIENT_KEY need an mqtts:// MQTT_URL (TLS)");
+  if (!!t.cert !== !!t.key) throw new Error("MQTT_CLIENT_CERT and MQTT_CLIENT_KEY must be set together");
+  return { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert, key: t.key } : {}), rejectUnauthorized: true };
+}
+
 /** Ends the persistent sessions startExternalIntake left on the broker (for tests and benchmarks). */
-export async function discardExternalSessions(url: string, clientId = "city-brain-intake"): Promise<void> {
+export async function discardExternalSessions(url: string, clientId = "city-brain-intake", tls?: ExternalTls): Promise<void> {
   const ids = [...intakePartitions().map((_, i) => `${clientId}-${i}`), `${clientId}-all`];
+  const tlsOptions = externalTlsOptions(url, tls);
   await Promise.all(
     ids.map(async (id) => {
-      const c = await mqtt.connectAsync(url, { clientId: id, clean: true, reconnectPeriod: 0, connectTimeout: 3000 }).catch(() => null);
+      const c = await mqtt.connectAsync(url, { ...tlsOptions, clientId: id, clean: true, reconnectPeriod: 0, connectTimeout: 3000 }).catch(() => null);
       await c?.endAsync(true).catch(() => {});
     }),
   );

@@ -1,5 +1,8 @@
 import crypto, { type KeyObject } from "node:crypto";
-import mqtt, { type MqttClient } from "mqtt";
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+import type { MqttClient } from "mqtt";
 import type { CityModel, Device } from "../city/types";
 import { createSimulator } from "../sim";
 import type { SimReading } from "../sim";
@@ -7,6 +10,7 @@ import { signEnvelope, envelopeBytes, type SignedEnvelope } from "../ingest/enve
 import { signGatewayBatch } from "../ingest/gateway";
 import { fromBase64 } from "../ledger/encoding";
 import { readingsTopic } from "../mqtt/topics";
+import { connectDevice } from "../mqtt/device-client";
 import type { DeviceSigner } from "./simulator-keys";
 
 /** How often each device reports; devices are spread evenly over the period. */
@@ -16,6 +20,10 @@ const BATCH_SIZE = 500;
 /** Batches a gateway keeps for resending while the console does not answer. */
 const MAX_PENDING_BATCHES = 200;
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+/** Devices connecting (TLS handshake, token check) at once; the first tick connects every MQTT device. */
+const MAX_CONNECTING = 32;
+/** A simulated device whose connection dropped tries again after this long. */
+const RECONNECT_MS = 5000;
 
 function phaseOf(id: string, slots: number): number {
   const h = crypto.createHash("sha256").update(id).digest();
@@ -39,10 +47,14 @@ export function startSimLoop(opts: {
   intervalMs: number;
   signers: Map<string, DeviceSigner>;
   gateways: SimGatewaySetup;
-  /** Broker the devices publish to (the console's embedded broker or MQTT_URL). */
+  /** Broker the devices publish to (the console's embedded broker, mqtts://, or MQTT_URL). */
   mqttUrl: string;
-  /** The console's gateway batch endpoint, e.g. http://127.0.0.1:3000/api/ingest/batch */
+  /** PEM of the CA the broker's certificate chains to (undefined: the system's CAs). */
+  mqttCa?: string;
+  /** The console's gateway batch endpoint, e.g. http://127.0.0.1:3000/api/ingest/batch (or https://) */
   batchUrl: string;
+  /** For an https batchUrl: PEM certificates trusted besides the system's (the console's own TLS_CERT). */
+  batchCa?: string;
   log: (m: string) => void;
 }) {
   const sim = createSimulator({ city: opts.city, seed: opts.seed });
@@ -54,13 +66,83 @@ export function startSimLoop(opts: {
   let running: Promise<void> | null = null;
   let stopped = false;
   let pending: { gateway: string; body: string }[] = [];
-  const mq: MqttClient = mqtt.connect(opts.mqttUrl, { clientId: `city-brain-simulator-${process.pid}`, clean: true, reconnectPeriod: 1000, protocolVersion: 4 });
+  // Each device that publishes over MQTT holds its own connection, as a real device does:
+  // TLS, client id and user name its id, password a token signed with its key (issue 13).
+  // Connections open at a device's first report and stay open.
+  const conns = new Map<string, MqttClient>();
+  let connecting = 0;
+  const waiting: (() => void)[] = [];
   let mqttWarned = false;
-  mq.on("error", (e) => {
-    if (!mqttWarned) opts.log(`simulator: MQTT ${e.message}`);
-    mqttWarned = true;
-  });
-  mq.on("connect", () => (mqttWarned = false));
+  const firstConnect = new Map<string, Promise<void>>();
+  const clientOf = async (device: string): Promise<MqttClient | null> => {
+    const have = conns.get(device);
+    if (have) {
+      await firstConnect.get(device);
+      return have.connected ? have : null;
+    }
+    if (firstConnect.has(device)) {
+      await firstConnect.get(device);
+      return conns.get(device)?.connected ? conns.get(device)! : null;
+    }
+    let opened!: () => void;
+    firstConnect.set(device, new Promise<void>((r) => (opened = r)));
+    try {
+      return await openClient(device);
+    } finally {
+      opened();
+      firstConnect.delete(device);
+    }
+  };
+  const openClient = async (device: string): Promise<MqttClient | null> => {
+    const signer = opts.signers.get(device);
+    if (!signer || stopped) return null;
+    while (connecting >= MAX_CONNECTING) await new Promise<void>((r) => waiting.push(r));
+    if (stopped) return null;
+    connecting++;
+    const c = connectDevice(opts.mqttUrl, { device, sign: signer.sign, ca: opts.mqttCa }, { reconnectPeriod: RECONNECT_MS, connectTimeout: 10_000 });
+    conns.set(device, c);
+    c.on("error", (e) => {
+      if (!mqttWarned) opts.log(`simulator: MQTT device ${device}: ${e.message}`);
+      mqttWarned = true;
+    });
+    await new Promise<void>((r) => {
+      c.once("connect", () => r());
+      c.once("close", () => r());
+    });
+    connecting--;
+    waiting.shift()?.();
+    return c.connected ? c : null;
+  };
+  const publishAs = async (device: string, topic: string, payload: string) => {
+    const c = await clientOf(device);
+    // A device that cannot reach the broker skips this report (it reports again next period).
+    if (c) await c.publishAsync(topic, payload, { qos: 1 }).catch(() => {});
+  };
+  const batchAgent = opts.batchUrl.startsWith("https:")
+    ? new https.Agent({
+        keepAlive: true,
+        ca: [...tls.rootCertificates, ...(opts.batchCa ? [opts.batchCa] : [])],
+        // The gateways post to this very process over loopback: the chain is checked, the host name
+        // (the console's public name, not 127.0.0.1) is not.
+        checkServerIdentity: () => undefined,
+      })
+    : new http.Agent({ keepAlive: true });
+  const postBatch = (body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = (opts.batchUrl.startsWith("https:") ? https : http).request(
+        opts.batchUrl,
+        { method: "POST", agent: batchAgent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: 60_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (d: Buffer) => chunks.push(d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("timed out")));
+      req.on("error", reject);
+      req.end(body);
+    });
 
   // A gateway checks each device signature with the device's public key (made into a KeyObject once).
   const keyObjects = new Map<string, KeyObject>();
@@ -77,9 +159,9 @@ export function startSimLoop(opts: {
     pending = [];
     for (let i = 0; i < queue.length; i++) {
       try {
-        const res = await fetch(opts.batchUrl, { method: "POST", headers: { "content-type": "application/json" }, body: queue[i].body });
+        const res = await postBatch(queue[i].body);
         if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
-        if (res.status !== 200) opts.log(`simulator: gateway ${queue[i].gateway} batch refused: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+        if (res.status !== 200) opts.log(`simulator: gateway ${queue[i].gateway} batch refused: HTTP ${res.status} ${res.text.slice(0, 200)}`);
       } catch (e) {
         // Keep this batch and the later ones, in order, for the next tick.
         pending = queue.slice(i).concat(pending).slice(-MAX_PENDING_BATCHES);
@@ -121,7 +203,7 @@ export function startSimLoop(opts: {
         list.push(signed);
         viaGateway.set(gw, list);
       } else {
-        direct.push(mq.publishAsync(readingsTopic(device.departmentId, r.dataset), JSON.stringify(signed), { qos: 1 }).catch(() => {}));
+        direct.push(publishAs(r.device, readingsTopic(device.departmentId, r.dataset), JSON.stringify(signed)));
       }
     }
     for (const [gw, readings] of viaGateway) {
@@ -147,6 +229,8 @@ export function startSimLoop(opts: {
     stopped = true;
     clearInterval(timer);
     await running;
-    await mq.endAsync(true).catch(() => {});
+    for (const w of waiting.splice(0)) w();
+    await Promise.all([...conns.values()].map((c) => c.endAsync(true).catch(() => {})));
+    batchAgent.destroy();
   };
 }

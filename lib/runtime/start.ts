@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Config } from "../config";
 import { openDb, setDb, type Db } from "../db/client";
 import { getCity } from "./city";
@@ -63,7 +64,9 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
         signers,
         gateways: { gatewayOf: sim.gatewayOf, signers: gatewaySigners },
         mqttUrl: ingest.mqttUrl,
-        batchUrl: `http://${httpHost.includes(":") ? `[${httpHost}]` : httpHost}:${config.PORT}/api/ingest/batch`,
+        mqttCa: ingest.mqttCa,
+        batchUrl: `${config.TLS_CERT ? "https" : "http"}://${httpHost.includes(":") ? `[${httpHost}]` : httpHost}:${config.PORT}/api/ingest/batch`,
+        batchCa: config.TLS_CERT ? fs.readFileSync(config.TLS_CERT, "utf8") : undefined,
         log: opts.log,
       }),
     );
