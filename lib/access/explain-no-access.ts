@@ -6,7 +6,10 @@ export type NoAccessReason = {
   message: string;
   grantId?: string;
   at?: string;
+  /** The department of whoever made the change (or "system"). */
   by?: string;
+  /** Their role then, by their account history. */
+  byRole?: string;
   note?: string;
 };
 
@@ -18,13 +21,22 @@ export async function explainNoAccess(sql: Sql | SqlTx, viewer: Viewer, datasetI
   if (viewer.kind !== "user") {
     return { code: "sign_in", message: `dataset ${datasetId} is not public: sign in with a department that owns it or holds a grant for it` };
   }
-  const rows = await sql.query<{ id: string; status: string; ended_at: Date | null; ended_by: string | null; decided_at: Date | null; valid_until: Date; reason: string | null; owner_department_id: string }>(
-    `SELECT id, status, ended_at, ended_by, decided_at, valid_until, reason, owner_department_id
-       FROM data_grant WHERE dataset_id = $1 AND grantee_department_id = $2
-      ORDER BY updated_at DESC, id DESC LIMIT 1`,
+  // Who made the grant's last change (its history row keeps the actor's own department, and
+  // their account history their role then): a revocation by another department's sysadmin
+  // says so, not the owner's name.
+  const rows = await sql.query<{
+    id: string; status: string; ended_at: Date | null; ended_by: string | null; decided_at: Date | null; valid_until: Date; reason: string | null; owner_department_id: string;
+    by_user: string | null; by_department: string | null; by_role: string | null;
+  }>(
+    `SELECT g.id, g.status, g.ended_at, g.ended_by, g.decided_at, g.valid_until, g.reason, g.owner_department_id, e.by_user, e.by_department,
+            (SELECT a.role FROM account_event a WHERE a.user_id = e.by_user AND a.leaf_index < e.leaf_index ORDER BY a.leaf_index DESC LIMIT 1) AS by_role
+       FROM (SELECT * FROM data_grant WHERE dataset_id = $1 AND grantee_department_id = $2 ORDER BY updated_at DESC, id DESC LIMIT 1) g
+       LEFT JOIN LATERAL (SELECT by_user, by_department, leaf_index FROM grant_event WHERE grant_id = g.id ORDER BY id DESC LIMIT 1) e ON true`,
     [datasetId, viewer.departmentId],
   );
   const g = rows[0];
+  const byDepartment = g?.by_department ?? (g?.by_user === "system" ? "system" : g?.owner_department_id);
+  const actor = g?.by_department ? (g.by_role ? `${g.by_department} (${g.by_role})` : g.by_department) : g?.by_user === "system" ? "the system" : g?.owner_department_id;
   const none: NoAccessReason = {
     code: "no_grant",
     message: `your department (${viewer.departmentId}) holds no grant for dataset ${datasetId}; its admin can request one`,
@@ -37,9 +49,10 @@ export async function explainNoAccess(sql: Sql | SqlTx, viewer: Viewer, datasetI
         code: "revoked",
         grantId: g.id,
         at: when(g.ended_at),
-        by: g.owner_department_id,
+        by: byDepartment,
+        ...(g.by_role ? { byRole: g.by_role } : {}),
         note: g.reason ?? undefined,
-        message: `grant ${g.id} for dataset ${datasetId} was revoked by ${g.owner_department_id} at ${when(g.ended_at)}${g.reason ? `: ${g.reason}` : ""}`,
+        message: `grant ${g.id} for dataset ${datasetId} was revoked by ${actor} at ${when(g.ended_at)}${g.reason ? `: ${g.reason}` : ""}`,
       };
     case "expired":
       return { code: "expired", grantId: g.id, at: when(g.ended_at ?? g.valid_until), message: `grant ${g.id} for dataset ${datasetId} expired at ${when(g.valid_until)}` };
@@ -49,7 +62,9 @@ export async function explainNoAccess(sql: Sql | SqlTx, viewer: Viewer, datasetI
         grantId: g.id,
         at: when(g.decided_at),
         note: g.reason ?? undefined,
-        message: `the request ${g.id} for dataset ${datasetId} was rejected by ${g.owner_department_id}${g.reason ? `: ${g.reason}` : ""}`,
+        by: byDepartment,
+        ...(g.by_role ? { byRole: g.by_role } : {}),
+        message: `the request ${g.id} for dataset ${datasetId} was rejected by ${actor}${g.reason ? `: ${g.reason}` : ""}`,
       };
     case "requested":
       return { code: "requested", grantId: g.id, message: `access to dataset ${datasetId} is requested (${g.id}) and awaits ${g.owner_department_id}'s decision` };

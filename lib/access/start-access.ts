@@ -2,6 +2,7 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { createAuth, loadAuthSecret, oidcEnabled, setAuth } from "../auth/auth";
 import { ensureDemoUsers } from "../auth/demo-users";
+import { baselineAccounts } from "../auth/record-account-change";
 import { runEvery } from "../log/log-service";
 import { expireGrants } from "../grants/expire-grants";
 import { runRules } from "../rules/run-rules";
@@ -44,6 +45,9 @@ export async function startAccess(opts: { db: Db; config: Config; log: (m: strin
       for (const u of demo.users) log(`  ${u.role.padEnd(10)} ${u.departmentId.padEnd(9)} ${u.email}  password ${u.password}${u.totpSecret ? `  TOTP secret ${u.totpSecret}` : ""}`);
     }
   }
+  // Accounts with no account.v1 history yet (made before account changes were ledgered) are ledgered as they stand.
+  const baselined = await baselineAccounts(db.sql);
+  if (baselined) log(`accounts ledgered as they stand (account.v1 baseline): ${baselined}`);
   const onError = (what: string) => (e: Error) => log(`${what} failed: ${e.message}`);
   const stops = [
     runEvery(config.GRANT_EXPIRY_INTERVAL_MS, async () => {

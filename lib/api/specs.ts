@@ -772,10 +772,44 @@ export const updateUserRoute = defineRoute({
   method: "patch",
   path: "/api/auth/users/{id}",
   tag: "identity",
-  summary: "Change an account's role or department, or disable it (its sessions end at once); takes effect on the next request",
+  summary: "Change an account's role or department, or disable it (its sessions end at once); takes effect on the next request. Each change is an account.v1 ledger entry; nobody changes their own role or department or disables their own account (403 naming the field)",
   params: UserIdParams,
   body: { schema: UpdateUserBody },
-  responses: { 200: { description: "Changed", schema: z.object({ user: UserSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 404: { description: "No such user" } },
+  responses: { 200: { description: "Changed", schema: z.object({ user: UserSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin, or a change of one's own role, department or status" }, 404: { description: "No such user" } },
+});
+
+export const accountEventsRoute = defineRoute({
+  method: "get",
+  path: "/api/auth/users/{id}/events",
+  tag: "identity",
+  summary: "An account's history (sysadmins, auditors): its creation and every change of role, department or status, each an account.v1 ledger entry",
+  params: UserIdParams,
+  responses: {
+    200: {
+      description: "The account's events, oldest first",
+      schema: z.object({
+        userId: z.string(),
+        events: z.array(
+          z.object({
+            at: z.string(),
+            action: z.enum(["create", "change", "delete", "baseline"]),
+            by: z.string().describe("user id of whoever made the change, or system / sso"),
+            byName: z.string(),
+            byDepartment: z.string().nullable().describe("the actor's own department when they acted"),
+            role: RoleEnum,
+            departmentId: z.string(),
+            disabled: z.boolean(),
+            changed: z.array(z.enum(["role", "departmentId", "disabled"])).describe("what differs from the event before"),
+            from: z.record(z.string(), z.unknown()).nullable().describe("the changed values before"),
+            leafIndex: z.number().int(),
+          }),
+        ),
+      }),
+    },
+    401: { description: "Not signed in" },
+    403: { description: "Not a sysadmin or auditor" },
+    404: { description: "No such user" },
+  },
 });
 
 export const DatasetIdParams = z.object({ id: z.string().min(1).max(64).describe("Dataset id, e.g. energy.load") });
@@ -940,14 +974,14 @@ export const approveGrantRoute = defineRoute({
   method: "post",
   path: "/api/grants/{id}/approve",
   tag: "grants",
-  summary: "Approve a request, as asked or narrower (the owner department's admins; a grant.v2 approve entry)",
+  summary: "Approve a request, as asked or narrower (the owner department's admins who belonged to it since before the request was made, by their account history; a grant.v2 approve entry)",
   params: GrantIdParams,
   body: { schema: ApproveGrantBody },
   responses: {
     200: { description: "Active", schema: z.object({ grant: GrantSchema }) },
     400: { description: "Terms wider than requested, or expiry in the past" },
     401: { description: "Not signed in" },
-    403: { description: "Not an admin of the dataset's department" },
+    403: { description: "Not an admin of the dataset's department, or not in it since before the request was made" },
     404: { description: "No such grant" },
     409: { description: "Not a pending request" },
   },

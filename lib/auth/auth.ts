@@ -9,6 +9,7 @@ import { loadConfig, type Config } from "../config";
 import { loadOrCreateSecret } from "../runtime/secrets";
 import { DEPARTMENTS } from "../city";
 import { ROLES } from "../access/roles";
+import { ledgerAccountMadeElsewhere } from "./record-account-change";
 import { ACCOUNT_DISABLED, authGuards, userDisabled, type GuardConfig } from "./auth-guards";
 
 // No request may leave the machine: Better Auth's telemetry stays off whatever the environment says.
@@ -161,6 +162,13 @@ export function createAuth(opts: { prisma: PrismaClient; secret: string; config:
             const departmentId = pendingSsoDepartments.get(email);
             pendingSsoDepartments.delete(email);
             return departmentId ? { data: { ...user, departmentId, role: "official" } } : false;
+          },
+          // The seed and sysadmins write accounts with their account.v1 entry in one transaction
+          // (lib/auth/users.ts), outside Better Auth; an account Better Auth makes (single sign-on)
+          // is ledgered here, just after its row. Should that fail, the next start's baseline
+          // ledgers it, and the audit names it until then.
+          after: async (user) => {
+            await ledgerAccountMadeElsewhere((await getDb()).sql, String(user.id), { userId: "sso", departmentId: null });
           },
         },
       },

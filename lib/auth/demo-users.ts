@@ -6,7 +6,7 @@ import { DEPARTMENTS } from "../city";
 import { ROLES, MFA_ROLES, type Role } from "../access/roles";
 import { loadOrCreateSecret } from "../runtime/secrets";
 import type { Auth } from "./auth";
-import { createUserWithPassword, enrollTotp } from "./users";
+import { createUserWithPassword, deleteUserAccount, enrollTotp } from "./users";
 
 export const DemoUserSchema = z.object({
   email: z.string(),
@@ -51,7 +51,7 @@ export async function ensureDemoUsers(auth: Auth, dataDir: string): Promise<{ cr
         for (const role of ROLES) {
           const email = demoEmail(d.id, role);
           const stale = await ctx.internalAdapter.findUserByEmail(email);
-          if (stale) await ctx.internalAdapter.deleteUser(stale.user.id);
+          if (stale) await deleteUserAccount(stale.user.id);
           const password = crypto.randomBytes(12).toString("base64url");
           const name = `${role} · ${d.id}`;
           await createUserWithPassword(auth, { email, name, departmentId: d.id, role, password });

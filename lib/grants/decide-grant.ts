@@ -8,6 +8,8 @@ import { assertNarrower, termsFromJson, validateTerms, type GrantTerms } from ".
 import { GRANT_COLUMNS, grantView, rowTerms, selectGrant, type GrantRow } from "./grant-row";
 import { recordGrantChange } from "./record-grant-change";
 import { announceGrantChange } from "./announce-grant-change";
+import { belongedSince } from "../auth/account-history";
+import type { SqlTx } from "../db/sql";
 
 export type ApproveInput = {
   scope?: Scope;
@@ -25,6 +27,15 @@ const conflict = (g: GrantRow, what: string) => new AppError("conflict", `grant 
  * detail, fewer fields, a smaller data window, an earlier expiry). The grant becomes active
  * and a grant.v2 "approve" entry is ledgered in the same transaction. 403 for anyone but
  * an admin of the dataset's department; 409 unless the grant is requested.
+ *
+ * Separation of duties: the approver (a dept_admin of the owning department, or a sysadmin
+ * whose own account is in it: the same rule for both) must have belonged to the owning
+ * department since before the request was made, without a break, by their account's ledgered
+ * history (account.v1 entries; see belongedSince). So an account moved into a department
+ * cannot approve the requests made before the move; nobody moves their own account, so a
+ * sysadmin needs a second sysadmin to move them, and that move is on the public ledger before
+ * any approval it could serve. Rejecting and revoking are not restricted this way (they
+ * withhold data, never release it).
  */
 export async function approveGrant(opts: { viewer: Viewer; grantId: string; terms?: ApproveInput; now?: Date }) {
   const now = opts.now ?? new Date();
@@ -33,6 +44,7 @@ export async function approveGrant(opts: { viewer: Viewer; grantId: string; term
     const cur = await selectGrant(tx, opts.grantId, true);
     const user = requireOwnAdmin(opts.viewer, cur.owner_department_id, "approve access to its data");
     if (cur.status !== "requested") throw conflict(cur, "approve");
+    await assertApproverBelongedBefore(tx, user.userId, cur);
     const requested = termsFromJson(cur.requested_terms);
     const t = opts.terms ?? {};
     const approved: GrantTerms = {
@@ -58,6 +70,30 @@ export async function approveGrant(opts: { viewer: Viewer; grantId: string; term
   });
   announceGrantChange(g, "approve");
   return { grant: grantView(g) };
+}
+
+/**
+ * 403 unless the approver's account belonged to the grant's owning department since before
+ * its request entry (their account row is locked for share, so a concurrent move waits).
+ */
+async function assertApproverBelongedBefore(tx: SqlTx, userId: string, g: GrantRow) {
+  const [acct] = await tx.query<{ department_id: string }>(`SELECT department_id FROM auth_user WHERE id = $1 FOR SHARE`, [userId]);
+  const [req] = await tx.query<{ leaf: number | null }>(`SELECT min(leaf_index)::int8 AS leaf FROM grant_event WHERE grant_id = $1 AND action = 'request'`, [g.id]);
+  const why = !acct
+    ? "the approver's account is gone"
+    : acct.department_id !== g.owner_department_id
+      ? `the approver's account is now in ${acct.department_id}`
+      : req?.leaf === null || req?.leaf === undefined
+        ? `grant ${g.id} has no ledgered request`
+        : await belongedSince(tx, userId, g.owner_department_id, Number(req.leaf)).then((r) => (r.ok ? null : r.why));
+  if (why) {
+    throw new AppError(
+      "forbidden",
+      `${userId} may not approve ${g.id}: ${why}`,
+      `only an admin who belonged to ${g.owner_department_id} before the request was made may approve it: ${why}`,
+      { field: "grantId", why },
+    );
+  }
 }
 
 /** The owner department's admin rejects a requested grant with a reason (a grant.v2 "reject" entry). */

@@ -146,7 +146,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     expect((await refusal(approveGrant({ viewer: await fx.viewer("safety", "sysadmin"), grantId: grant.id }))).code).toBe("forbidden");
     expect((await refusal(approveGrant({ viewer: energyAdmin, grantId: "grt_missing" }))).code).toBe("not_found");
     await rejectGrant({ viewer: energyAdmin, grantId: grant.id, reason: "use the public feed" });
-    expect((await refusal(checkRead(fx.db.sql, trafficOfficial, "energy.load"))).message).toMatch(/rejected by energy: use the public feed/);
+    expect((await refusal(checkRead(fx.db.sql, trafficOfficial, "energy.load"))).message).toMatch(/rejected by energy \(dept_admin\): use the public feed/);
     expect((await listGrants({ viewer: trafficAdmin, direction: "outgoing", status: "rejected" })).grants.map((g) => g.id)).toContain(grant.id);
   });
 

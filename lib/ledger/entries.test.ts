@@ -65,6 +65,7 @@ const valid: Record<string, LedgerEntry> = {
   "report.v1": { kind: "report.v1", report: "rep-1", serviceCode: "pothole", locationCell: "8a2a1072b59ffff", descriptionHash: HASH, mediaHash: HASH, reporter: "p-3f2a", at: AT },
   "credit.v1": { kind: "credit.v1", reporter: "p-3f2a", report: "rep-1", amount: 5, at: AT },
   "rule.v1": { kind: "rule.v1", rule: "r-1", action: "create", definitionHash: HASH, by: "u-admin", at: AT },
+  "account.v1": { kind: "account.v1", account: "5b0c2f4e-1f0a-4c1e-9a57-2d0f5f9f3c11", action: "change", department: "citizen", role: "sysadmin", disabled: false, by: "u-admin", at: AT },
 };
 
 describe("entries", () => {
@@ -115,6 +116,8 @@ describe("entries", () => {
     ["data window ends before it starts", { ...valid["grant.v2"], dataUntil: "2020-01-01T00:00:00Z" }, "malformed_entry", "grant.v2 dataUntil: dataFrom must not be after dataUntil"],
     ["area with no radius", { ...valid["grant.v2"], area: { lon: 121.4, lat: 37.4, radiusM: 0 } }, "malformed_entry", "grant.v2 area.radiusM"],
     ["control character in id", { ...valid["credit.v1"], reporter: "a\nb" }, "malformed_entry", "credit.v1 reporter: must not contain control characters"],
+    ["unknown role", { ...valid["account.v1"], role: "root" }, "malformed_entry", "account.v1 role"],
+    ["e-mail in an account entry", { ...valid["account.v1"], email: "a@b.example" }, "malformed_entry", "account.v1 (entry): Unrecognized key"],
     ["wrong key size", { ...valid["device.v1"], publicKey: toBase64(new Uint8Array(33)) }, "malformed_entry", "device.v1 publicKey"],
   ];
   it.each(bad)("refuses %s", (_, value, code, text) => {

@@ -169,6 +169,27 @@ export const RuleV1 = z.strictObject({
   at: Timestamp,
 });
 
+/**
+ * A console account's creation, a change of its role, department or status (disabled or
+ * enabled), or its deletion; "baseline" records an account as it stood when account changes
+ * began to be ledgered (it existed before). The entry states the account's role, department
+ * and status after the change. It names the account by its user id only (a random UUID):
+ * no e-mail or name, not even hashed (a hash of an e-mail address is found by hashing the
+ * addresses one guesses), so the public log shows who holds which role in which department
+ * under a pseudonym; the console maps ids to people for its sysadmins and auditors.
+ */
+export const AccountV1 = z.strictObject({
+  kind: z.literal("account.v1"),
+  account: Id,
+  action: z.enum(["create", "change", "delete", "baseline"]),
+  department: Id,
+  role: z.enum(["official", "dept_admin", "auditor", "sysadmin"]),
+  disabled: z.boolean(),
+  /** Who made the change: a user id, "system" (seed, start-up) or "sso" (first single sign-on). */
+  by: Id,
+  at: Timestamp,
+});
+
 /** Every entry kind the ledger knows; `writable: false` kinds can be read but not appended. */
 export const ENTRY_SCHEMAS = {
   "reading.v1": { schema: ReadingV1, writable: true },
@@ -179,6 +200,7 @@ export const ENTRY_SCHEMAS = {
   "report.v1": { schema: ReportV1, writable: true },
   "credit.v1": { schema: CreditV1, writable: true },
   "rule.v1": { schema: RuleV1, writable: true },
+  "account.v1": { schema: AccountV1, writable: true },
 } as const;
 
 /** Entry kinds and the TypeScript types of their entries, inferred from the schemas. */
@@ -191,6 +213,7 @@ export type AccessEntry = z.infer<typeof AccessV1>;
 export type ReportEntry = z.infer<typeof ReportV1>;
 export type CreditEntry = z.infer<typeof CreditV1>;
 export type RuleEntry = z.infer<typeof RuleV1>;
+export type AccountEntry = z.infer<typeof AccountV1>;
 export type LedgerEntry = { [K in EntryKind]: z.infer<(typeof ENTRY_SCHEMAS)[K]["schema"]> }[EntryKind];
 
 /** True if `kind` names a known entry kind. */

@@ -45,6 +45,7 @@ export const STATE_CHECKS: Record<EntryKind, string> = {
   "access.v1": "access_batch (count, first_at, last_at, events_hash, leaf_index) and access_event (the events hash recomputed from the batch's rows, their count)",
   "report.v1": "none yet: no table of this console holds citizen reports; entries are counted (withoutTable) and checked only as leaves",
   "credit.v1": "none yet: no table of this console holds credits; entries are counted (withoutTable) and checked only as leaves",
+  "account.v1": "account_event (one row per entry: user, action, department, role, disabled, by, at, and by_department: the actor's own department as their account.v1 entries say) and auth_user (role, department_id, disabled as the latest entry says; an account no entry stands for, or one deleted, is named); grant_event.by_department against the actor's ledgered department",
 };
 
 /** Kinds no table of the console stands for yet (the log's own tests append credit.v1 as plain entries). */
@@ -93,6 +94,8 @@ export async function auditState(sql: Pick<Sql, "query">, entries: readonly Stat
   await auditGrants(sql, [...byKind("grant.v1"), ...byKind("grant.v2")].sort((a, b) => a.index - b.index), report);
   await auditRules(sql, byKind("rule.v1"), report);
   await auditAccess(sql, byKind("access.v1"), report);
+  const accounts = await auditAccounts(sql, byKind("account.v1"), report);
+  await auditActorDepartments(sql, accounts, report);
   const withoutTable: Record<string, number> = {};
   for (const k of KINDS_WITHOUT_TABLE) if (byKind(k).length) withoutTable[k] = byKind(k).length;
   return withoutTable;
@@ -385,5 +388,92 @@ async function auditAccess(sql: Pick<Sql, "query">, entries: readonly StateEntry
   for (const b of batches) if (!ledgered.has(b.id)) report({ table: "access_batch", id: b.id, leafIndex: Number(b.leaf_index), stored: j(b.events_hash), what: "no access.v1 entry stands for this batch" });
   for (const [id, rows] of byBatch) {
     if (!ledgered.has(id)) report({ table: "access_event", id: rows.map((r) => String(r.id)).slice(0, 10).join(","), leafIndex: null, stored: j(id), what: `events marked with batch ${id}, which no access.v1 entry stands for` });
+  }
+}
+
+/** Each account's department after each of its account.v1 entries, in log order (null: deleted). */
+export type AccountTimeline = Map<string, { index: number; department: string | null }[]>;
+
+/** The department the timeline says `user` held just before leaf `index`; undefined when it says nothing yet. */
+function departmentBefore(timeline: AccountTimeline, user: string, index: number): string | null | undefined {
+  let found: string | null | undefined;
+  for (const t of timeline.get(user) ?? []) {
+    if (t.index >= index) break;
+    found = t.department;
+  }
+  return found;
+}
+
+async function auditAccounts(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report): Promise<AccountTimeline> {
+  const events = await sql.query<{ id: number; user_id: string; action: string; department_id: string; role: string; disabled: boolean; by_user: string; by_department: string | null; at: Date; leaf_index: number }>(
+    `SELECT id, user_id, action, department_id, role, disabled, by_user, by_department, at, leaf_index FROM account_event ORDER BY id`,
+  );
+  const byLeaf = new Map<number, (typeof events)[number][]>();
+  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const state = new Map<string, { index: number; department: string; role: string; disabled: boolean; deleted: boolean }>();
+  const timeline: AccountTimeline = new Map();
+  const used = new Set<number>();
+  for (const { index, entry: e } of entries) {
+    if (e.kind !== "account.v1") continue;
+    // The actor's department when they acted: what their own entries said just before (when they say anything).
+    const actorDepartment = e.by === "system" || e.by === "sso" ? null : departmentBefore(timeline, e.by, index);
+    const rows = byLeaf.get(index) ?? [];
+    if (rows.length === 0) report({ table: "account_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ account: e.account, action: e.action }), what: `the history row of this account.v1 entry (account ${e.account}, ${e.action}) is missing` });
+    for (const ev of rows) {
+      used.add(Number(ev.id));
+      compare(report, "account_event", String(ev.id), index, [
+        ["user_id", e.account, ev.user_id],
+        ["action", e.action, ev.action],
+        ["department_id", e.department, ev.department_id],
+        ["role", e.role, ev.role],
+        ["disabled", e.disabled, ev.disabled],
+        ["by_user", e.by, ev.by_user],
+        ["at", e.at, iso(ev.at)],
+        ...(actorDepartment !== undefined ? ([["by_department", actorDepartment, ev.by_department]] as [string, unknown, unknown][]) : []),
+      ]);
+    }
+    if (rows.length > 1) report({ table: "account_event", id: rows.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+    state.set(e.account, { index, department: e.department, role: e.role, disabled: e.disabled, deleted: e.action === "delete" });
+    timeline.set(e.account, [...(timeline.get(e.account) ?? []), { index, department: e.action === "delete" ? null : e.department }]);
+  }
+  for (const ev of events) {
+    if (!used.has(Number(ev.id))) report({ table: "account_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ account: ev.user_id, action: ev.action }), what: "no account.v1 entry at this row's leaf_index" });
+  }
+  const users = await sql.query<{ id: string; department_id: string; role: string; disabled: boolean }>(`SELECT id, department_id, role, disabled FROM auth_user ORDER BY id`);
+  const seen = new Set<string>();
+  for (const u of users) {
+    seen.add(u.id);
+    const s = state.get(u.id);
+    if (!s) {
+      report({ table: "auth_user", id: u.id, leafIndex: null, stored: j({ department: u.department_id, role: u.role, disabled: u.disabled }), what: "no account.v1 entry stands for this account" });
+      continue;
+    }
+    if (s.deleted) {
+      report({ table: "auth_user", id: u.id, leafIndex: s.index, stored: j({ department: u.department_id, role: u.role }), what: "the account.v1 entries say this account was deleted" });
+      continue;
+    }
+    compare(report, "auth_user", u.id, s.index, [
+      ["role", s.role, u.role],
+      ["department_id", s.department, u.department_id],
+      ["disabled", s.disabled, u.disabled],
+    ]);
+  }
+  for (const [id, s] of state) if (!s.deleted && !seen.has(id)) report({ table: "auth_user", id, leafIndex: s.index, ledger: j({ department: s.department, role: s.role }), what: "the account row is missing" });
+  return timeline;
+}
+
+/**
+ * Each grant change's actor department (grant_event.by_department, shown in the grant's
+ * history) against the department the actor's account.v1 entries say they held when they
+ * acted. Actors the account entries say nothing about yet (the system, rules, accounts from
+ * before account changes were ledgered) are not checked.
+ */
+async function auditActorDepartments(sql: Pick<Sql, "query">, timeline: AccountTimeline, report: Report) {
+  if (timeline.size === 0) return;
+  const rows = await sql.query<{ id: number; by_user: string; by_department: string | null; leaf_index: number }>(`SELECT id, by_user, by_department, leaf_index FROM grant_event ORDER BY id`);
+  for (const r of rows) {
+    const want = departmentBefore(timeline, r.by_user, Number(r.leaf_index));
+    if (want === undefined) continue;
+    compare(report, "grant_event", String(r.id), Number(r.leaf_index), [["by_department (the actor's department by their account.v1 entries)", want, r.by_department]]);
   }
 }
