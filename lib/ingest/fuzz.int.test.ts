@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import mqtt from "mqtt";
 import { testTargets, type TestTarget } from "../testing/test-databases";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/embedded-broker";
-import { batchesTopic, readingsTopic } from "../mqtt/topics";
+import { connectDeviceAsync } from "../mqtt/device-client";
+import { testBrokerTls } from "../mqtt/testing/test-tls";
+import { readingsTopic } from "../mqtt/topics";
 import { Rng } from "../city/random";
 import { Intake, type Outcome } from "./intake";
 import { deadLetterCap } from "./dead-letter-cap";
@@ -24,7 +25,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("fuzzed i
     // (the cap itself is tested in dead-letter-cap.test.ts and ingest-abuse.int.test.ts).
     deadLetterCap().setMax(1_000_000);
     intake = await Intake.start({ sql: db.sql, maxMessageBytes: 2048, maxBatchBytes: 256 * 1024, threads: 2 });
-    broker = await startEmbeddedBroker({ intake, port: 0 });
+    broker = await startEmbeddedBroker({ intake, port: 0, tls: testBrokerTls() });
   });
   afterAll(async () => {
     deadLetterCap().setMax(1000);
@@ -103,8 +104,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("fuzzed i
       else if (roll < 0.9) payload = bytes(structural());
       else payload = garbage();
       if (rng.chance(0.15)) {
-        const topic = rng.chance(0.9) ? readingsTopic("traffic", "traffic.flow") : rng.pick(["city/traffic/readings", "a/b", "city/energy/traffic.flow/readings", batchesTopic("traffic")]);
-        viaMqtt.push({ topic, payload });
+        // A device publishes only to its own topic (the broker refuses others: lib/mqtt/device-transport.int.test.ts).
+        viaMqtt.push({ topic: readingsTopic("traffic", "traffic.flow"), payload });
       } else direct.push(intake.submitReading(payload, src));
       if (i % 100 === 99) {
         // A gateway batch now and then, sometimes tampered.
@@ -115,7 +116,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("fuzzed i
         batches.push(intake.submitGatewayBatch(bytes(b), src));
       }
     }
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: `fuzz-${target.name}`, clean: true });
+    // Over TLS, authenticated as one of the traffic sensors; the payloads carry any device's readings.
+    const client = await connectDeviceAsync(broker.url, { device: k[0].id, sign: k[0].signer.sign, ca: broker.ca });
     await Promise.all(viaMqtt.map((m) => client.publishAsync(m.topic, Buffer.from(m.payload), { qos: 1 })));
     await client.endAsync();
     const outs = await Promise.all(direct);
