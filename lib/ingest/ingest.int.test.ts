@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { testTargets, type TestTarget } from "../testing/test-databases";
 import { setDb } from "../db/client";
 import { decodeEntry } from "../ledger/entries";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/embedded-broker";
+import { connectDeviceAsync } from "../mqtt/device-client";
+import { dispatchMqttMessage } from "../mqtt/dispatch";
+import { testBrokerTls } from "../mqtt/testing/test-tls";
 import { batchesTopic, readingsTopic } from "../mqtt/topics";
 import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey, revokeDevice } from "../devices/change-device-key";
 import { listDevices } from "../devices/list-devices";
@@ -46,8 +49,9 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     k = fx.keyed;
     intake = await Intake.start({ sql: db.sql, maxMessageBytes: 4096, maxBatchBytes: 1 << 20, threads: 2 });
     setIntake(intake);
-    broker = await startEmbeddedBroker({ intake, port: 0 });
-    client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: `it-${process.pid}-${target.name}`, clean: true, reconnectPeriod: 0 });
+    broker = await startEmbeddedBroker({ intake, port: 0, tls: testBrokerTls() });
+    // A traffic sensor over TLS with its token (issue 13); the payloads below carry other devices' readings too.
+    client = await connectDeviceAsync(broker.url, { device: k[0].id, sign: k[0].signer.sign, ca: broker.ca });
   });
   afterAll(async () => {
     await client?.endAsync(true).catch(() => {});
@@ -82,8 +86,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     await pub(signEnvelope({ ...trafficEnvelope(k[4], 3), values: { ...trafficEnvelope(k[4], 3).values, colour: "red" } }, k[4].signer.sign));
     await pub(signEnvelope({ ...trafficEnvelope(k[4], 4), observedAt: new Date(Date.now() + 3_600_000).toISOString() }, k[4].signer.sign));
     await pub("{ not json");
-    await pub(signed(k[6], 1), readingsTopic("energy", "traffic.flow")); // wrong department in topic
-    await pub(signed(k[6], 2), "city/traffic/readings"); // not an intake topic
+    // A device may publish only to its own topic (the broker refuses others: lib/mqtt/device-transport.int.test.ts);
+    // an external broker's messages on wrong topics reach the same dispatcher.
+    await dispatchMqttMessage(intake, readingsTopic("energy", "traffic.flow"), bytes(signed(k[6], 1)), "broker test"); // wrong department in topic
+    await dispatchMqttMessage(intake, "city/traffic/readings", bytes(signed(k[6], 2)), "broker test"); // not an intake topic
     await pub("x".repeat(5000)); // oversize
 
     expect((await readingRows(k[0].id)).map((r) => r.seq)).toEqual([1, 2]);
@@ -171,8 +177,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     const notGw = gatewayBatch({ id: k[0].id, signer: k[0].signer }, [signed(k[11], 1)]);
     expect((await ingestHttpBatch({ req: post("/api/ingest/batch", JSON.stringify(notGw)) })).body).toMatchObject({ reason: "unknown_device" });
     expect(await readingRows(k[11].id)).toEqual([]);
-    // The same batch over MQTT on the department's gateway topic.
-    await client.publishAsync(batchesTopic("traffic"), JSON.stringify(gatewayBatch(fx.gateway, [signed(k[11], 1)])), { qos: 1 });
+    // The same batch over MQTT on the department's gateway topic, the gateway connected as itself.
+    const gw = await connectDeviceAsync(broker.url, { device: fx.gateway.id, sign: fx.gateway.signer.sign, ca: broker.ca });
+    await gw.publishAsync(batchesTopic("traffic"), JSON.stringify(gatewayBatch(fx.gateway, [signed(k[11], 1)])), { qos: 1 });
+    await gw.endAsync();
     expect((await readingRows(k[11].id)).map((r) => r.seq)).toEqual([1]);
     expect((await ingestHttpBatch({ req: post("/api/ingest/batch", "x", "text/plain") }).catch((e: Error) => e.message))).toMatch(/content type/);
   });
