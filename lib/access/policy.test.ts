@@ -82,6 +82,10 @@ describe("scope in SQL", () => {
     expect(raw).toBe(`jsonb_strip_nulls(jsonb_build_object('loadMw', r.payload->'loadMw'))`);
     expect(payloadExpr(energy, { fields: ["loadMw"], scope: "anonymized" })).toMatch(/round\(\(\(r\.payload->>'loadMw'\)::float8 \/ 0\.5\)\) \* 0\.5/);
     expect(payloadExpr(incidents, { fields: ["startedAt"], scope: "anonymized" })).toMatch(/date_trunc\('hour'/);
+    // Every field at raw scope: the stored payload (ingest refuses fields outside the schema).
+    expect(payloadExpr(energy, { fields: null, scope: "raw" })).toBe("r.payload");
+    expect(payloadExpr(energy, { fields: Object.keys(energy.schema.fields), scope: "raw" })).toBe("r.payload");
+    expect(payloadExpr(energy, { fields: null, scope: "anonymized" })).toMatch(/^jsonb_strip_nulls/);
   });
   it("restricts rows to the data window and area", () => {
     const params: unknown[] = ["ds"];

@@ -68,6 +68,10 @@ export function scopeConditions(basis: Pick<ReadBasis, "window" | "area">, param
 export function payloadExpr(dataset: Dataset, basis: Pick<ReadBasis, "fields" | "scope">, alias = "r"): string {
   const fields = allowedFields(dataset, basis);
   if (fields.length === 0) return `'{}'::jsonb`;
+  // Every field at raw scope (owner, public, a grant without a field list): the payload as
+  // stored. Ingest refuses fields outside the schema (values-schema.ts), so it holds no
+  // more than the list, and rebuilding it per row was a sixth of a raw map read's time.
+  if (basis.scope === "raw" && fields.length === Object.keys(dataset.schema.fields).length) return `${alias}.payload`;
   const coarsen = basis.scope === "anonymized" ? (ANONYMIZATION[dataset.id]?.coarsen ?? {}) : {};
   const parts = fields.map((f) => {
     const name = field(f);
