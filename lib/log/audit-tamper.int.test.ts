@@ -68,6 +68,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     ids.ev2 = await one(`SELECT min(id) + 1 FROM access_event`);
     ids.gb1 = await one(`SELECT min(id) FROM gateway_batch`);
     ids.gb2 = await one(`SELECT max(id) FROM gateway_batch`);
+    ids.aeCreate = await one(`SELECT min(id) FROM account_event WHERE user_id = 'u-moved'`);
+    ids.aeMove = await one(`SELECT min(id) FROM account_event WHERE user_id = 'u-moved' AND action = 'change'`);
     keysSnapshot = await snapshot(db.sql, "device_key", "true");
   }, 120_000);
   afterAll(async () => {
@@ -79,7 +81,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     const r = await audit();
     expect(show(r.discrepancies)).toBe("");
     const kinds = await db.sql.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM ledger_leaf GROUP BY kind ORDER BY kind`);
-    expect(kinds.map((k) => k.kind)).toEqual(["access.v1", "device.v1", "grant.v2", "reading.v1", "rule.v1"]);
+    expect(kinds.map((k) => k.kind)).toEqual(["access.v1", "account.v1", "device.v1", "grant.v2", "reading.v1", "rule.v1"]);
     expect(r.checkpoints).toBe(4);
     // The audit with worker threads agrees.
     expect((await auditLedger(db.sql, opts)).discrepancies).toEqual([]);
@@ -132,6 +134,19 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{purpose}', '"other"')`, "grant_event", "terms.purpose"],
     ["grant_event", `id = ${ids.geReq}`, "terms", `jsonb_set(terms, '{status}', '"active"')`, "grant_event", "terms.status"],
     ["grant_event", `id = ${ids.geReq}`, "leaf_index", bump.int("leaf_index"), "grant_event", ""],
+    ["grant_event", `id = ${ids.geApp}`, "by_department", "'energy'", "grant_event", "by_department"],
+    ["auth_user", "id = 'u-moved'", "department_id", "'energy'"],
+    ["auth_user", "id = 'u-moved'", "role", "'sysadmin'"],
+    ["auth_user", "id = 'u-moved'", "disabled", "false"],
+    ["account_event", `id = ${ids.aeMove}`, "user_id", "'u-admin'"],
+    ["account_event", `id = ${ids.aeMove}`, "action", "'create'"],
+    ["account_event", `id = ${ids.aeMove}`, "department_id", "'energy'"],
+    ["account_event", `id = ${ids.aeMove}`, "role", "'dept_admin'"],
+    ["account_event", `id = ${ids.aeMove}`, "disabled", "true"],
+    ["account_event", `id = ${ids.aeMove}`, "by_user", "'u-admin'"],
+    ["account_event", `id = ${ids.aeMove}`, "by_department", "'citizen'"],
+    ["account_event", `id = ${ids.aeMove}`, "at", bump.ts("at")],
+    ["account_event", `id = ${ids.aeMove}`, "leaf_index", bump.int("leaf_index"), "account_event", ""],
     ["linkage_rule", "id = 'r-one'", "name", bump.text("name")],
     ["linkage_rule", "id = 'r-one'", "enabled", "false"],
     ["linkage_rule", "id = 'r-one'", "definition", `jsonb_set(definition, '{trigger,maxSeverity}', '1')`, "linkage_rule", "definition"],
@@ -197,6 +212,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     ["device_key", `device_id = 'trf-b' AND valid_from_leaf = ${ids.keyB}`, "device_key"],
     ["data_grant", "id = 'g-area'", "data_grant"],
     ["grant_event", `id = ${ids.geApp}`, "grant_event"],
+    ["auth_user", "id = 'u-admin'", "auth_user"],
+    ["account_event", `id = ${ids.aeMove}`, "account_event"],
     ["linkage_rule", "id = 'r-one'", "linkage_rule"],
     ["rule_event", `id = ${ids.reCreate}`, "rule_event"],
     ["access_batch", `id = '${ids.batch1}'`, "access_batch"],
@@ -211,6 +228,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     ["data_grant", "id = 'g-plain'", "id = 'g-area'", "status", "data_grant"],
     ["grant_event", `id = ${ids.geReq}`, `id = ${ids.geApp}`, "terms", "grant_event"],
     ["grant_event", `id = ${ids.geReq}`, `id = ${ids.geApp}`, "leaf_index", "grant_event"],
+    ["auth_user", "id = 'u-sys'", "id = 'u-admin'", "role", "auth_user"],
+    ["account_event", `id = ${ids.aeCreate}`, `id = ${ids.aeMove}`, "department_id", "account_event"],
     ["linkage_rule", "id = 'r-one'", "id = 'r-two'", "definition", "linkage_rule"],
     ["rule_event", `id = ${ids.reCreate}`, `id = ${ids.reUpdate}`, "definition", "rule_event"],
     ["access_batch", `id = '${ids.batch1}'`, `id = '${ids.batch2}'`, "events_hash", "access_batch"],

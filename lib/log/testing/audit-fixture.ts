@@ -1,6 +1,6 @@
 // A small ledger with every kind of entry the console writes, for the audit's tamper tests:
 // readings (some through a signed gateway batch), device keys registered, rotated and
-// revoked, grants requested, approved, revoked (one with a data window and area), two rules
+// revoked, accounts created, moved, disabled and deleted, grants requested, approved, revoked (one with a data window and area), two rules
 // (created, updated, retired) and two access batches, integrated into checkpoints cosigned
 // by three in-process witnesses.
 import crypto from "node:crypto";
@@ -13,6 +13,7 @@ import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey } from "../../devices/chan
 import { unsafeQuarantineGateway, unsafeReleaseGateway } from "../../devices/quarantine-gateway";
 import { recordGrantChange, SYSTEM_ACTOR } from "../../grants/record-grant-change";
 import { selectGrant } from "../../grants/grant-row";
+import { recordAccountChange, SYSTEM_ACCOUNT_ACTOR, type AccountActor } from "../../auth/record-account-change";
 import { definitionHash } from "../../rules/definition";
 import { ledgerAccessEvents } from "../../access/ledger-access-events";
 import { appendEntries } from "../append-entries";
@@ -64,6 +65,21 @@ async function grantChange(sql: Sql, id: string, set: string, action: "request" 
     await tx.query(`UPDATE data_grant SET ${set}, updated_at = $2 WHERE id = $1`, [id, at(s).toISOString()]);
     const g = await selectGrant(tx, id, true);
     await recordGrantChange(tx, g, action, action === "expire" ? SYSTEM_ACTOR : { userId: by, departmentId: g.owner_department_id }, at(s), action === "revoke" ? "no longer needed" : null);
+  });
+}
+
+type AccountChange = { departmentId: string; role: "official" | "dept_admin" | "auditor" | "sysadmin"; disabled: boolean };
+async function accountChange(sql: Sql, id: string, action: "create" | "change" | "delete", a: AccountChange, by: AccountActor, s: number) {
+  await sql.transaction(async (tx) => {
+    const iso = at(s).toISOString();
+    if (action === "create") {
+      await tx.query(`INSERT INTO auth_user (id, name, email, department_id, role, disabled, created_at, updated_at) VALUES ($1, $1, $1 || '@audit.test', $2, $3, $4, $5, $5)`, [id, a.departmentId, a.role, a.disabled, iso]);
+    } else if (action === "change") {
+      await tx.query(`UPDATE auth_user SET department_id = $2, role = $3, disabled = $4, updated_at = $5 WHERE id = $1`, [id, a.departmentId, a.role, a.disabled, iso]);
+    } else {
+      await tx.query(`DELETE FROM auth_user WHERE id = $1`, [id]);
+    }
+    await recordAccountChange(tx, { userId: id, ...a }, action, by, at(s));
   });
 }
 
@@ -138,6 +154,17 @@ export async function buildAuditFixture(sql: Sql, witnessStateDir?: string): Pro
   await unsafeQuarantineGateway(sql, { gateway: FIXTURE_GATEWAY, reason: "a sampled signature failed", at: at(350) });
   await unsafeReleaseGateway(sql, { gateway: FIXTURE_GATEWAY, reason: "checked", suspectHours: 1, at: at(351) });
   await unsafeQuarantineGateway(sql, { gateway: FIXTURE_GATEWAY, reason: "again", at: at(352) });
+
+  // Accounts: u-sys made by the seed; u-admin (traffic's admin, who approves below), u-moved and
+  // u-gone made by u-sys; u-moved moved to citizen and disabled; u-gone deleted.
+  const sys: AccountActor = { userId: "u-sys", departmentId: "emergency" };
+  await accountChange(sql, "u-sys", "create", { departmentId: "emergency", role: "sysadmin", disabled: false }, SYSTEM_ACCOUNT_ACTOR, 390);
+  await accountChange(sql, "u-admin", "create", { departmentId: "traffic", role: "dept_admin", disabled: false }, sys, 391);
+  await accountChange(sql, "u-moved", "create", { departmentId: "energy", role: "official", disabled: false }, sys, 392);
+  await accountChange(sql, "u-moved", "change", { departmentId: "citizen", role: "official", disabled: false }, sys, 393);
+  await accountChange(sql, "u-moved", "change", { departmentId: "citizen", role: "official", disabled: true }, sys, 394);
+  await accountChange(sql, "u-gone", "create", { departmentId: "safety", role: "auditor", disabled: false }, sys, 395);
+  await accountChange(sql, "u-gone", "delete", { departmentId: "safety", role: "auditor", disabled: false }, sys, 396);
 
   // Grants: g-area requested with a window and an area, approved; g-plain requested, approved, revoked; g-exp approved then expired.
   const insert = `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, data_from, data_until, area_lon, area_lat, area_radius_m, valid_from, valid_until, status, requested_by, created_at, updated_at)
