@@ -1,5 +1,5 @@
 "use client";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { fetchJson } from "../auth/fetch-json";
@@ -8,6 +8,7 @@ import { departmentName } from "../auth/user-menu";
 import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
 import { ROLES } from "@/lib/access/roles";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { AccountHistory } from "./account-history";
 import styles from "./grants.module.css";
 
 type Event = {
@@ -133,10 +134,15 @@ export function AccessLog() {
 function Users() {
   const { t, locale } = useI18n();
   const qc = useQueryClient();
+  const myId = useMe().data?.user?.id;
+  const [historyOf, setHistoryOf] = useState<string | null>(null);
   const q = useQuery({ queryKey: ["users"], queryFn: () => fetchJson<{ users: User[] }>("/api/auth/users") });
   const patch = useMutation({
     mutationFn: (p: { id: string; change: Record<string, unknown> }) => fetchJson(`/api/auth/users/${p.id}`, { method: "PATCH", json: p.change }),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ["users"] }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ["users"] });
+      void qc.invalidateQueries({ queryKey: ["account-events"] });
+    },
   });
   return (
     <section className={styles.panel} data-testid="users-admin">
@@ -154,13 +160,15 @@ function Users() {
         </thead>
         <tbody>
           {(q.data?.users ?? []).map((u) => (
-            <tr key={u.id}>
+            <Fragment key={u.id}>
+            <tr data-testid="account-row" data-email={u.email}>
               <td className={styles.small}>
                 {u.name}
                 <div className={styles.muted}>{u.email}</div>
+                {u.id === myId && <div className={styles.muted} data-testid="own-account">{t("users.own")}</div>}
               </td>
               <td>
-                <select value={u.departmentId} onChange={(e) => patch.mutate({ id: u.id, change: { departmentId: e.target.value } })}>
+                <select aria-label={t("admin.department")} disabled={u.id === myId} value={u.departmentId} onChange={(e) => patch.mutate({ id: u.id, change: { departmentId: e.target.value } })}>
                   {DEPARTMENTS.map((d) => (
                     <option key={d.id} value={d.id}>
                       {departmentName(d.id, locale)}
@@ -169,7 +177,7 @@ function Users() {
                 </select>
               </td>
               <td>
-                <select value={u.role} onChange={(e) => patch.mutate({ id: u.id, change: { role: e.target.value } })}>
+                <select aria-label={t("users.role")} disabled={u.id === myId} value={u.role} onChange={(e) => patch.mutate({ id: u.id, change: { role: e.target.value } })}>
                   {ROLES.map((r) => (
                     <option key={r} value={r}>
                       {t(`role.${r}` as MessageKey)}
@@ -182,9 +190,20 @@ function Users() {
                 <button type="button" className={`${styles.button} ${u.disabled ? "" : styles.danger}`} onClick={() => patch.mutate({ id: u.id, change: { disabled: !u.disabled } })}>
                   {u.disabled ? t("users.enable") : t("users.disable")}
                 </button>
-                {u.disabled && <span className={`${styles.badge} ${styles.revoked}`}> {t("users.disabled")}</span>}
+                {u.disabled && <span className={`${styles.badge} ${styles.revoked}`}> {t("users.disabled")}</span>}{" "}
+                <button type="button" className={`${styles.button} ${styles.ghost}`} aria-expanded={historyOf === u.id} onClick={() => setHistoryOf(historyOf === u.id ? null : u.id)} data-testid={`account-history-button-${u.id}`}>
+                  {t("users.history")}
+                </button>
               </td>
             </tr>
+            {historyOf === u.id && (
+              <tr>
+                <td colSpan={5}>
+                  <AccountHistory userId={u.id} label={u.email} />
+                </td>
+              </tr>
+            )}
+            </Fragment>
           ))}
         </tbody>
       </table>

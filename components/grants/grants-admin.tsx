@@ -370,7 +370,10 @@ function GrantRowView({ g, mode, dsName, dn, locale }: { g: GrantView; mode: "de
                     <tr key={h.leafIndex}>
                       <td className={styles.small}>{new Date(h.at).toLocaleString(locale)}</td>
                       <td>{h.action}</td>
-                      <td className={styles.small}>{h.byName}</td>
+                      <td className={styles.small} data-testid="history-by" data-department={h.byDepartment ?? ""}>
+                        {h.byName}
+                        {h.byDepartment && <div className={styles.muted}>{departmentName(h.byDepartment, locale)}</div>}
+                      </td>
                       <td className={styles.small}>{h.reason ?? ""}</td>
                       <td className={styles.mono}>
                         <a href={`/api/ledger/proof/inclusion?index=${h.leafIndex}`}>{h.leafIndex}</a>
