@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import mqtt from "mqtt";
 import { E2E_DATA_DIR, E2E_PORT } from "./config";
 import { signerFromSeed } from "../lib/runtime/simulator-keys";
 import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
 import { readingsTopic } from "../lib/mqtt/topics";
+import { connectDeviceAsync } from "../lib/mqtt/device-client";
 import { demoUser, signIn } from "./sign-in";
 
 // The simulator's device keys live in the console's data folder; a test plays one of those devices.
@@ -62,7 +62,9 @@ test.describe("signed ingest over HTTP and MQTT", () => {
   test("a reading published over MQTT shows on the map's API", async ({ request }) => {
     const sensors = await someSensor(request);
     const s = sensors[sensors.length - 1];
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${E2E_PORT + 15000}`, { clientId: `e2e-${process.pid}` });
+    // As the device itself (issue 13): TLS with the console's local CA, user name and client id the device id, a token signed with its key.
+    const ca = fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "mqtt-tls", "ca.crt"), "utf8");
+    const client = await connectDeviceAsync(`mqtts://127.0.0.1:${E2E_PORT + 15000}`, { device: s.id, sign: deviceSigner(s.id).sign, ca }, { reconnectPeriod: 1000 });
     try {
       const speed = 7.7;
       await client.publishAsync(readingsTopic("traffic", "traffic.flow"), JSON.stringify(signEnvelope(reading(s, speed), deviceSigner(s.id).sign)), { qos: 1 });

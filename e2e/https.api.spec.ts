@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import https from "node:https";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { ensureLocalServerTls } from "../lib/mqtt/tls-files";
+
+// Issue 13: the console serves HTTPS itself when TLS_CERT and TLS_KEY are set. A console of
+// its own (fresh embedded database, simulator on) with a certificate from a CA made here:
+// pages and APIs answer over TLS, and the simulator's devices (MQTT over TLS with tokens) and
+// gateways (HTTPS batches) fill the map.
+
+const PORT = E2E_PORT + 2;
+const DATA_DIR = `${E2E_DATA_DIR}-https`;
+const TLS_DIR = path.join(DATA_DIR, "test-tls");
+const base = `https://127.0.0.1:${PORT}`;
+let ca = "";
+let console_: ChildProcess | null = null;
+let output = "";
+
+function get(p: string): Promise<{ status: number; body: string; type: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(`${base}${p}`, { ca, timeout: 60_000 }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers["content-type"] ?? "") }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+  });
+}
+
+test.describe("the console over HTTPS", () => {
+  test.describe.configure({ timeout: 300_000 });
+
+  test.beforeAll(async () => {
+    fs.rmSync(DATA_DIR, { recursive: true, force: true });
+    fs.mkdirSync(TLS_DIR, { recursive: true });
+    const m = ensureLocalServerTls(TLS_DIR, ["127.0.0.1"]);
+    ca = m.ca;
+    console_ = spawn(process.execPath, ["--import", "tsx", "--import", "./e2e/deny-egress.mjs", "server.ts"], {
+      env: {
+        ...process.env,
+        PORT: String(PORT),
+        HOST: "127.0.0.1",
+        DATA_DIR,
+        MQTT_PORT: String(PORT + 15000),
+        SIM_INTERVAL_MS: "1000",
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: "",
+        EGRESS_LOG: `${DATA_DIR}/egress.log`,
+        TLS_CERT: m.certFile,
+        TLS_KEY: m.keyFile,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    console_.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    console_.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    await expect
+      .poll(async () => (console_!.exitCode !== null ? `exited: ${output}` : (await get("/api/health").catch(() => null))?.status), { timeout: 240_000, intervals: [1000] })
+      .toBe(200);
+  });
+  test.afterAll(async () => {
+    if (console_ && console_.exitCode === null) {
+      console_.kill("SIGTERM");
+      await new Promise((r) => console_!.once("exit", r));
+    }
+  });
+
+  test("pages, APIs and the simulator's TLS transports work; plain HTTP gets no answer", async () => {
+    expect(output).toContain(`console ready at https://127.0.0.1:${PORT}`);
+    expect(output).toMatch(/embedded MQTT broker on mqtts:\/\/127\.0\.0\.1:\d+ \(TLS, devices authenticate\)/);
+    const health = await get("/api/health");
+    expect(JSON.parse(health.body)).toMatchObject({ status: "ok", database: "embedded" });
+    const page = await get("/");
+    expect(page.status).toBe(200);
+    expect(page.type).toContain("text/html");
+    // Readings from devices over MQTT/TLS and from gateways over HTTPS reach the map's API.
+    await expect
+      .poll(async () => {
+        const r = await get("/api/traffic/latest");
+        return r.status === 200 ? (JSON.parse(r.body).readings as unknown[]).length : 0;
+      }, { timeout: 90_000 })
+      .toBeGreaterThan(10);
+    expect(output).not.toMatch(/simulator: .*(MQTT|batch refused|wait for the console)/);
+    const plain = await fetch(`http://127.0.0.1:${PORT}/api/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status).catch(() => "no answer");
+    expect(plain).not.toBe(200);
+  });
+});
