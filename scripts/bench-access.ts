@@ -9,7 +9,8 @@
 // Beside each p50/p95 it prints the CPU per request read from the kernel (console process and,
 // on PostgreSQL, its backends), and at its start the machine's reference rate (one thread's
 // SHA-256), since this machine's speed drifts by the hour.
-// Options: --requests N (default 300), --only pglite|postgresql
+// Options: --requests N (default 300), --only pglite|postgresql, --queries (after each endpoint,
+// the SQL statements of its "full" requests by total time: where a request's time goes)
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -44,6 +45,7 @@ const arg = (name: string, def: string) => {
 };
 const N = Number(arg("requests", "300"));
 const ONLY = arg("only", "");
+const QUERIES = process.argv.includes("--queries");
 const BASE = "http://127.0.0.1:3000";
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -114,6 +116,25 @@ async function run(kind: "pglite" | "postgresql") {
       { name: "GET /api/map/layers/energy/latest (grant, aggregated)", h: layerLatestRoute.GET, path: "/api/map/layers/energy/latest", params: { layer: "energy" } },
       { name: "GET /api/map/kpis", h: kpisRoute.GET, path: "/api/map/kpis" },
     ];
+    // --queries: time per SQL text (numbers folded), collected while `profiling` is set.
+    const byQuery = new Map<string, { ms: number; calls: number }>();
+    let profiling = false;
+    if (QUERIES) {
+      const query = db.sql.query.bind(db.sql);
+      db.sql.query = (async (text: string, params?: unknown[]) => {
+        if (!profiling) return query(text, params);
+        const t0 = performance.now();
+        try {
+          return await query(text, params);
+        } finally {
+          const k = text.replace(/\s+/g, " ").trim().slice(0, 150);
+          const q = byQuery.get(k) ?? { ms: 0, calls: 0 };
+          q.ms += performance.now() - t0;
+          q.calls++;
+          byQuery.set(k, q);
+        }
+      }) as typeof db.sql.query;
+    }
     const backends = async () => (db.sql.mode === "server" ? (await db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r) => Number(r.pid)) : []);
     const pgPids = await backends();
     const pgCpu = () => pgPids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
@@ -148,7 +169,9 @@ async function run(kind: "pglite" | "postgresql") {
         for (const m of MODES) {
           const u0 = process.cpuUsage();
           const p0 = pgCpu();
+          profiling = m === "full";
           times[m].push(await once(m));
+          profiling = false;
           const u = process.cpuUsage(u0);
           cpu[m].own += (u.user + u.system) / 1000;
           cpu[m].pg += pgCpu() - p0;
@@ -157,6 +180,12 @@ async function run(kind: "pglite" | "postgresql") {
       for (const m of MODES) {
         const c = `CPU/request ${fmt(cpu[m].own / N, 2)} ms${db.sql.mode === "server" ? ` + PostgreSQL ${fmt(cpu[m].pg / N, 2)} ms` : ""}`;
         console.log(`${e.name.padEnd(58)} ${m.padEnd(6)} ${fmt(percentile(times[m], 50), 2).padStart(8)} ${fmt(percentile(times[m], 95), 2).padStart(8)}   ${c}`);
+      }
+      if (QUERIES) {
+        for (const [k, q] of [...byQuery].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8)) {
+          console.log(`${"".padEnd(10)}${fmt(q.ms / N, 2).padStart(8)} ms/request ${String(q.calls / N).padStart(4)}×  ${k}`);
+        }
+        byQuery.clear();
       }
       const d = (m: string, p: number) => fmt(percentile(times[m], p) - percentile(times.off, p), 2);
       console.log(`${"".padEnd(58)} cost of the check: p50 +${d("check", 50)} ms, p95 +${d("check", 95)} ms; check + logging: p50 +${d("full", 50)} ms, p95 +${d("full", 95)} ms`);

@@ -86,14 +86,17 @@ export async function scopedCorridorTrend(sql: Sql, basis: ReadBasis, from: Date
   if (roads.length === 0 || (devices && devices.length === 0)) return [];
   const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString()];
   const src = maskedSource(basis, params, devices);
-  params.push(roads, Math.max(1, basis.scope === "raw" ? 1 : minGroupDevices()));
+  params.push(roads);
   const n = params.length;
+  // At raw scope any group may show; the distinct count (a sort per group) is for k only.
+  const k = basis.scope === "raw" ? 1 : minGroupDevices();
+  if (k > 1) params.push(k);
   return (
     await sql.query<{ road_id: string; b: number; idx: number }>(
       `SELECT s.road_id, floor(extract(epoch FROM b.bucket) / 300)::float8 AS b, sum(b.v4) / sum(b.n) AS idx
          FROM (${src}) b JOIN map_sensor s ON s.device_id = b.device_id
-        WHERE s.road_id = ANY($${n - 1}::text[]) AND b.v4 IS NOT NULL
-        GROUP BY 1, 2 HAVING count(DISTINCT b.device_id) >= $${n}`,
+        WHERE s.road_id = ANY($${n}::text[]) AND b.v4 IS NOT NULL
+        GROUP BY 1, 2${k > 1 ? ` HAVING count(DISTINCT b.device_id) >= $${n + 1}` : ""}`,
       params,
     )
   ).map((r) => ({ road_id: r.road_id, b: Number(r.b), idx: Number(r.idx) }));
