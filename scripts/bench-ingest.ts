@@ -3,7 +3,10 @@
 // send from a separate process (on a real deployment they are other machines); the console's work is timed end to end:
 // transport, parse, schema, signature verification on worker threads, storage with ledger
 // leaves, with the log integrating and checkpointing every second as in production.
-// BENCH_PARTS (default mqtt,ndjson,gateway,latency,mosquitto) picks the parts to run.
+// BENCH_PARTS (default mqtt,mqtt-tls,ndjson,gateway,latency,mosquitto,floor) picks the parts to run.
+// mqtt is the former transport (plaintext, anonymous, 8 connections); mqtt-tls the device
+// transport of issue 13, one connection per device authenticated with its token, first over
+// the broker's loopback plaintext listener and then over TLS, in the same run.
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -27,6 +30,8 @@ import { ingestHttpBatch } from "../lib/ingest/ingest-http";
 import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
 import { signGatewayBatch } from "../lib/ingest/gateway";
 import { startEmbeddedBroker } from "../lib/mqtt/embedded-broker";
+import { ensureLocalServerTls } from "../lib/mqtt/tls-files";
+import { makeDeviceToken } from "../lib/mqtt/device-token";
 import { readingsTopic } from "../lib/mqtt/topics";
 import { discardExternalSessions, startExternalIntake } from "../lib/mqtt/external-intake";
 import { webCryptoEd25519 } from "../lib/ledger/ed25519";
@@ -49,7 +54,7 @@ const BATCH = 500;
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 2000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
-const PARTS = new Set((process.env.BENCH_PARTS ?? "mqtt,ndjson,gateway,latency,mosquitto,floor").split(","));
+const PARTS = new Set((process.env.BENCH_PARTS ?? "mqtt,mqtt-tls,ndjson,gateway,latency,mosquitto,floor").split(","));
 /**
  * CPU time spent on a part, read from the kernel: the console process (all its threads: HTTP,
  * intake, check workers, the log and its witnesses; PGlite runs inside it) and the PostgreSQL
@@ -119,6 +124,9 @@ async function setUp(db: Db) {
   await seedCity(db, city);
   await registerDeviceKeys(db.sql, devices.map((d) => ({ device: d.id, publicKey: signers.get(d.id)!.publicKey })));
   await unsafeRegisterNewDevices(db.sql, gateways.map((g) => ({ id: g.id, departmentId: g.dept, datasetId: "*", kind: "gateway" as const, location: city.center, publicKey: g.signer.publicKey })));
+  // The readings are dated from T0 (an hour ago): the devices were registered before that
+  // (readings dated before their device's registration are refused).
+  await db.sql.query(`UPDATE device SET created_at = $1`, [new Date(T0 - 86_400_000)]);
   const ed = webCryptoEd25519();
   const origin = "bench.city-brain.example/ledger";
   const logKey = await generateNoteKey(ed, origin, SIG_TYPE_ED25519);
@@ -131,7 +139,12 @@ async function setUp(db: Db) {
   const stopLog = runEvery(1000, publisher.round, (e) => console.log(`  (ledger round failed: ${e.message})`));
   const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 16 * 1024, maxBatchBytes: 8 * 1024 * 1024 });
   setIntake(intake);
-  const broker = await startEmbeddedBroker({ intake, port: 0 });
+  // The former transport (plaintext, anonymous) beside the device transport of issue 13 (TLS
+  // with device tokens, and its loopback plaintext listener), feeding the same intake.
+  const broker = await startEmbeddedBroker({ intake, port: 0, authenticate: false });
+  const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ingest-tls-"));
+  const material = ensureLocalServerTls(tlsDir, []);
+  const secure = await startEmbeddedBroker({ intake, port: 0, tls: material, plainPort: 0 });
   const server = http.createServer((req, res) => {
     const request = new Request(`http://127.0.0.1${req.url}`, {
       method: req.method,
@@ -149,30 +162,47 @@ async function setUp(db: Db) {
   return {
     intake,
     mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
+    tlsUrl: secure.url,
+    plainAuthUrl: `mqtt://127.0.0.1:${secure.plainPort}`,
+    ca: material.ca,
     batchUrl: `http://127.0.0.1:${httpPort}/api/ingest/batch`,
     async stop() {
       await stopLog();
       await new Promise<void>((r) => server.close(() => r()));
       await broker.close();
+      await secure.close();
+      fs.rmSync(tlsDir, { recursive: true, force: true });
       await intake.close();
       setIntake(null);
     },
   };
 }
 
-/** Runs the load in a separate process (devices and gateways are other machines) and returns its elapsed time. */
-async function loadFromChild(mode: "mqtt" | "http" | "ndjson", url: string, lanes: number, lines: object[], onGo?: () => void): Promise<number> {
+/** The last load's connection set-up: its duration and the console's CPU while the devices connected. */
+let lastConnect = { ms: 0, consoleCpuMs: 0 };
+
+/**
+ * Runs the load in a separate process (devices and gateways are other machines) and returns its elapsed time.
+ * With `auth` (MQTT), each lane is one device connection authenticated with its credentials.
+ */
+async function loadFromChild(mode: "mqtt" | "http" | "ndjson", url: string, lanes: number, lines: object[], onGo?: () => void, auth?: { ca: string; lanes: { clientId: string; username: string; password: string }[] }): Promise<number> {
   const file = path.join(os.tmpdir(), `bench-ingest-${process.pid}-${mode}.ndjson`);
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
-  const child = spawn(process.execPath, [path.resolve("scripts/bench/load-client.mjs"), mode, url, String(lanes), file], { stdio: ["pipe", "pipe", "inherit"] });
+  const authFile = auth ? path.join(os.tmpdir(), `bench-ingest-${process.pid}-auth.json`) : null;
+  if (authFile) fs.writeFileSync(authFile, JSON.stringify(auth), { mode: 0o600 });
+  const cpu0 = process.cpuUsage();
+  const child = spawn(process.execPath, [path.resolve("scripts/bench/load-client.mjs"), mode, url, String(lanes), file, ...(authFile ? [authFile] : [])], { stdio: ["pipe", "pipe", "inherit"] });
   const out = readline.createInterface({ input: child.stdout! });
   const it = out[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.value !== "ready") throw new Error(`load client: ${first.value}`);
+  const cpu = process.cpuUsage(cpu0);
   onGo?.();
   child.stdin!.write("go\n");
-  const res = JSON.parse((await it.next()).value as string) as { ms: number; errors: number };
+  const res = JSON.parse((await it.next()).value as string) as { ms: number; errors: number; connectMs: number };
   fs.rmSync(file, { force: true });
+  if (authFile) fs.rmSync(authFile, { force: true });
+  lastConnect = { ms: res.connectMs, consoleCpuMs: (cpu.user + cpu.system) / 1000 };
   if (res.errors) console.log(`  (${res.errors} requests failed)`);
   return res.ms / 1000;
 }
@@ -191,6 +221,24 @@ async function signedOverMqtt(ctx: Awaited<ReturnType<typeof setUp>>, onGo?: () 
   const s = await loadFromChild("mqtt", ctx.mqttUrl, CONNECTIONS, msgs.map((m, i) => ({ lane: i % devices.length, topic: m.topic, payload: m.payload.toString() })), onGo);
   const stored = ctx.intake.stats().accepted - before;
   return { rate: stored / s, stored, seconds: s, refused: ctx.intake.stats().refused };
+}
+
+/**
+ * The device transport of issue 13: one connection per device (as the simulator and real
+ * devices connect), client id and user name the device id, password a token signed with its
+ * key; `url` is the TLS listener or the broker's loopback plaintext one. Devices connect
+ * before the clock starts; the connection set-up is reported on its own.
+ */
+async function signedOverMqttPerDevice(ctx: Awaited<ReturnType<typeof setUp>>, url: string, onGo?: () => void) {
+  const msgs = Array.from({ length: SIGNED }, (_, i) => {
+    const d = devices[i % devices.length];
+    return { lane: i % devices.length, topic: readingsTopic(d.departmentId, d.datasetId), payload: JSON.stringify(sign(envelope(d))) };
+  });
+  const auth = { ca: ctx.ca, lanes: devices.map((d) => ({ clientId: d.id, username: d.id, password: makeDeviceToken(d.id, signers.get(d.id)!.sign, { seconds: 3600 }) })) };
+  const before = ctx.intake.stats().accepted;
+  const s = await loadFromChild("mqtt", url, devices.length, msgs, onGo, auth);
+  const stored = ctx.intake.stats().accepted - before;
+  return { rate: stored / s, stored, seconds: s, connect: lastConnect };
 }
 
 async function signedOverNdjson(ctx: Awaited<ReturnType<typeof setUp>>, onGo?: () => void) {
@@ -406,8 +454,22 @@ async function main() {
       if (PARTS.has("mqtt") && SIGNED > 0) {
         const cpu = await cpuMeter(db, () => ctx.intake.stats().commits);
         const a = await signedOverMqtt(ctx, cpu.go);
-        console.log(`individually signed readings over MQTT (embedded broker, QoS 1, PUBACK after commit): ${fmt(a.rate, 0)} readings/s (${a.stored} in ${fmt(a.seconds, 2)} s; ${load()})`);
+        console.log(`individually signed readings over MQTT (embedded broker, QoS 1, PUBACK after commit), plaintext and anonymous, ${CONNECTIONS} connections (the former transport): ${fmt(a.rate, 0)} readings/s (${a.stored} in ${fmt(a.seconds, 2)} s; ${load()})`);
         console.log(`  ${await cpu.result(a.stored)}`);
+      }
+      if (PARTS.has("mqtt-tls") && SIGNED > 0) {
+        for (const [label, url] of [
+          ["plaintext (loopback listener)", ctx.plainAuthUrl],
+          ["TLS", ctx.tlsUrl],
+        ] as const) {
+          const cpu = await cpuMeter(db, () => ctx.intake.stats().commits);
+          const a = await signedOverMqttPerDevice(ctx, url, cpu.go);
+          console.log(
+            `individually signed readings over MQTT ${label}, one connection per device (${devices.length}) authenticated with its token: ${fmt(a.rate, 0)} readings/s (${a.stored} in ${fmt(a.seconds, 2)} s; ${load()})`,
+          );
+          console.log(`  ${await cpu.result(a.stored)}`);
+          console.log(`  connecting the ${devices.length} devices (${label === "TLS" ? "TLS handshake, " : ""}token check against the registry) before the clock: ${fmt(a.connect.ms / 1000, 2)} s, console CPU ${fmt((a.connect.consoleCpuMs * 1000) / devices.length, 0)} µs per connection`);
+        }
       }
       if (PARTS.has("ndjson") && SIGNED > 0) {
         const cpu = await cpuMeter(db, () => ctx.intake.stats().commits);
