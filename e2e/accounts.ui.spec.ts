@@ -62,9 +62,10 @@ test.describe("accounts and separation of duties", () => {
     const energyAdmin = await pageAs(browser, baseURL!, "energy", "dept_admin");
     expect((await energyAdmin.request.post(`/api/grants/${early.id}/approve`, { data: {}, headers })).status()).toBe(200);
     expect((await sys.request.post(`/api/grants/${early.id}/revoke`, { data: { reason: "accounts e2e stop" }, headers })).status()).toBe(200);
-    await energyAdmin.goto("/admin/grants");
-    await energyAdmin.getByTestId(`history-${early.id}`).first().click();
-    const by = energyAdmin.getByTestId(`history-table-${early.id}`).getByTestId("history-by");
+    // The grantee's admin lists the revoked grant with its history.
+    await trafficAdmin.goto("/admin/grants");
+    await trafficAdmin.getByTestId(`history-${early.id}`).first().click();
+    const by = trafficAdmin.getByTestId(`history-table-${early.id}`).getByTestId("history-by");
     await expect(by).toHaveCount(3);
     await expect(by.nth(2)).toHaveAttribute("data-department", "emergency");
     await expect(by.nth(2)).toContainText("Emergency Management Bureau");

@@ -187,7 +187,7 @@ function Users() {
               </td>
               <td>{u.twoFactorEnabled ? t("common.yes") : t("common.no")}</td>
               <td>
-                <button type="button" className={`${styles.button} ${u.disabled ? "" : styles.danger}`} onClick={() => patch.mutate({ id: u.id, change: { disabled: !u.disabled } })}>
+                <button type="button" className={`${styles.button} ${u.disabled ? "" : styles.danger}`} disabled={u.id === myId && !u.disabled} onClick={() => patch.mutate({ id: u.id, change: { disabled: !u.disabled } })}>
                   {u.disabled ? t("users.enable") : t("users.disable")}
                 </button>
                 {u.disabled && <span className={`${styles.badge} ${styles.revoked}`}> {t("users.disabled")}</span>}{" "}
