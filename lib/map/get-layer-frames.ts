@@ -5,7 +5,7 @@ import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import type { Frames, IncidentTimeline, MapLayerId, ScopedCellFrames } from "../api/map-specs";
 import type { ReadBasis } from "../access/check-read";
-import { frameChunkVersions, scopedBucketMeans, scopedCellLoad, scopedFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
+import { frameChunkVersions, scopedBucketMeans, scopedCellLoad, scopedFrameCells, scopedIncidentFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
 import { layerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
@@ -291,7 +291,9 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   for (const d of datasets) {
     const b = access.basis(d);
     if (!b || b.scope === "raw") continue;
-    const cells = await scopedFrameCells(db.sql, b, { from, count, bucketS }, opts.bbox);
+    const cells = d === "safety.incidents"
+      ? await scopedIncidentFrameCells(db.sql, b, { from, count, bucketS }, opts.bbox)
+      : await scopedFrameCells(db.sql, b, { from, count, bucketS }, opts.bbox);
     if (cells) scoped.push(cells);
   }
   return { ...head, series, incidents, scoped, access: access.notes };

@@ -62,6 +62,7 @@ const targetList = await testTargets();
 
 describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map reads under grants on %s", (_name, target) => {
   let db: Awaited<ReturnType<TestTarget["open"]>>;
+  let grant: (id: string, dataset: string, owner: string, grantee: string, scope: string, extra?: { fields?: string[]; until?: Date; area?: typeof AREA }) => Promise<unknown>;
 
   beforeAll(async () => {
     db = await target.open();
@@ -69,7 +70,7 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
     await seedCity(db, city);
     await storeReadings(db.sql, readings());
     await refreshRollup(db.sql, city);
-    const grant = (id: string, dataset: string, owner: string, grantee: string, scope: string, extra: { fields?: string[]; until?: Date; area?: typeof AREA } = {}) =>
+    grant = (id, dataset, owner, grantee, scope, extra = {}) =>
       db.sql.query(
         `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, data_until, area_lon, area_lat, area_radius_m,
                                  valid_from, valid_until, status, requested_terms, requested_by, created_at, updated_at)
@@ -221,5 +222,58 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
     expect(Date.now() - t0).toBeLessThan(2000);
     ac.abort();
     await reader.cancel().catch(() => {});
+  });
+  it("incidents replay as cells under anonymized and aggregated grants: open ones per cell, k reporting devices, no ids", async () => {
+    // Five incidents from five dispatch devices within 40 m of one another, one far away from a
+    // sixth; the first of the five is resolved half-way through the hour.
+    const near = AREA.center;
+    const far: [number, number] = [near[0] + 0.08, near[1] + 0.05];
+    const at = (min: number) => new Date(START + min * MIN).toISOString();
+    const inc = (i: number, min: number, status: string, location: [number, number]): AcceptedReading => ({
+      device: `dsp-rep-${i}`, dataset: "safety.incidents", observedAt: at(min), location, seq: min + 1,
+      values: { incidentId: `inc-replay-${i}`, type: "accident", severity: 1 + (i % 3), status, startedAt: at(10), endedAt: at(90), segmentId: "s-1", lanesBlocked: 1 },
+      payloadHash: new Uint8Array(32), signature: new Uint8Array(64),
+    });
+    const list: AcceptedReading[] = [];
+    for (let i = 0; i < 5; i++) list.push(inc(i, 10, "reported", [near[0] + i * 1e-4, near[1] + i * 2e-4]));
+    list.push(inc(0, 32, "resolved", near));
+    list.push(inc(5, 10, "reported", far));
+    await storeReadings(db.sql, list);
+    await grant("grt_inc_anon", "safety.incidents", "safety", "traffic", "anonymized");
+    await grant("grt_inc_agg", "safety.incidents", "safety", "emergency", "aggregated");
+    const span = { from: new Date(START).toISOString(), to: new Date(END).toISOString(), bucket: 300 };
+    const bucketOf = (min: number) => Math.floor((START + min * MIN - START) / (5 * MIN));
+
+    const anon = await getLayerFrames({ viewer: user("traffic"), layer: "safety", ...span });
+    const a = anon.scoped.find((x) => x.datasetId === "safety.incidents")!;
+    expect(a.scope).toBe("anonymized");
+    expect(a.field.key).toBe("severity");
+    for (const v of a.position) expect(onGrid(v)).toBe(true);
+    expect(JSON.stringify(anon)).not.toMatch(/inc-replay|dsp-rep/);
+    expect(anon.incidents).toBeNull();
+    const aq = decodeQ8(a.q), as = decodeQ8(a.state), aw = a.ids.length;
+    const open = (b: number) => a.ids.map((_, i) => as[b * aw + i]).filter((x) => x === 2).length;
+    expect(open(bucketOf(5))).toBe(0); // before the incidents were reported
+    expect(open(bucketOf(15))).toBeGreaterThanOrEqual(2); // the near group's grid points and the far one
+    // The far incident's grid point shows its severity (incident 5: 1 + 5 % 3 = 3) while open.
+    const farId = `g:${(Math.round(far[0] * 100) / 100).toFixed(2)},${(Math.round(far[1] * 100) / 100).toFixed(2)}`;
+    expect(aq[bucketOf(15) * aw + a.ids.indexOf(farId)]).toBeCloseTo(3, 1);
+
+    const agg = await getLayerFrames({ viewer: user("emergency"), layer: "safety", ...span });
+    const g = agg.scoped.find((x) => x.datasetId === "safety.incidents")!;
+    expect(g.scope).toBe("aggregated");
+    expect(JSON.stringify(agg)).not.toMatch(/inc-replay|dsp-rep/);
+    const gs = decodeQ8(g.state), gq = decodeQ8(g.q), gw = g.ids.length;
+    const grid = hexGrid(city.center, AGGREGATE_HEX_RADIUS_M);
+    const hexOf = (p: [number, number]) => { const { q, r } = grid.cellOf(p); return `h:${(q + 32768) * 65536 + (r + 32768)}`; };
+    const nearCol = g.ids.indexOf(hexOf(near)), farCol = g.ids.indexOf(hexOf(far));
+    expect(nearCol).toBeGreaterThanOrEqual(0);
+    // Five reporting devices: a value (the mean of severities 1,2,3,1,2); once one is resolved, four: suppressed.
+    expect(gs[bucketOf(15) * gw + nearCol]).toBe(2);
+    expect(gq[bucketOf(15) * gw + nearCol]).toBeCloseTo(1.8, 1);
+    expect(gs[bucketOf(40) * gw + nearCol]).toBe(1);
+    expect(Number.isNaN(gq[bucketOf(40) * gw + nearCol])).toBe(true);
+    // One device far away: suppressed whenever open.
+    expect(gs[bucketOf(15) * gw + farCol]).toBe(1);
   });
 });

@@ -5,7 +5,7 @@ import { getCity } from "../../runtime/city";
 import { cellId, hexGrid } from "../../map/hex-grid";
 import { q8 } from "../../map/q8";
 import type { ReadBasis } from "../check-read";
-import { ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";
+import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";
 import { AGGREGATE_HEX_RADIUS_M, bucketWindowConditions, datasetOf, deviceLocation, minGroupDevices, rollupColumn, visibleDevices } from "./map-basis";
 
 /**
@@ -132,7 +132,7 @@ export const CELL_NO_DATA = 0, CELL_SUPPRESSED = 1, CELL_VALUE_CODE = 2;
  * dataset's display value over its devices. Anonymized: each device's bucket mean is
  * coarsened as ANONYMIZATION says and placed on the 0.01° grid before grouping. Aggregated:
  * hexagons, a value only where at least k distinct devices reported in the bucket. Null for
- * datasets the rollup does not keep (incidents).
+ * datasets the rollup does not keep (incidents replay through scopedIncidentFrameCells).
  */
 export async function scopedFrameCells(sql: Sql, basis: ReadBasis, w: { from: Date; count: number; bucketS: number }, bbox?: BBox): Promise<ScopedCellFrames | null> {
   if (basis.scope === "raw") throw new Error(`scopedFrameCells is for anonymized or aggregated scope (${basis.datasetId})`);
@@ -150,17 +150,7 @@ export async function scopedFrameCells(sql: Sql, basis: ReadBasis, w: { from: Da
   const k = minGroupDevices();
   const anon = basis.scope === "anonymized";
   const step = anon ? ANONYMIZATION[basis.datasetId]?.coarsen[spec.key] : undefined;
-  const grid = hexGrid(getCity().center, AGGREGATE_HEX_RADIUS_M);
-  const cellOf = (p: [number, number]): { id: string; pos: [number, number] } => {
-    if (anon) {
-      const s = (v: number) => Number((Math.round(v / ANON_LOCATION_STEP_DEG) * ANON_LOCATION_STEP_DEG).toFixed(2));
-      const pos: [number, number] = [s(p[0]), s(p[1])];
-      return { id: `g:${pos[0].toFixed(2)},${pos[1].toFixed(2)}`, pos };
-    }
-    const { q, r } = grid.cellOf(p);
-    const c = grid.centerOf(q, r);
-    return { id: `h:${cellId(q, r)}`, pos: [Math.round(c[0] * 1e5) / 1e5, Math.round(c[1] * 1e5) / 1e5] };
-  };
+  const cellOf = frameCellOf(basis);
   // Every cell any device of the dataset (in the area) falls in, so frames keep one column order.
   const cells = new Map<string, { pos: [number, number]; col: number }>(); // col -1: outside the bbox
   const deviceCell = new Map<string, string>();
@@ -211,16 +201,114 @@ export async function scopedFrameCells(sql: Sql, basis: ReadBasis, w: { from: Da
   }
   const position: number[] = [];
   for (const id of ids) position.push(...cells.get(id)!.pos);
+  return cellFrames(basis, { key: spec.key, unit: spec.unit }, ids, position, values, state, max);
+}
+
+/** The cell a location falls in under the basis: the 0.01° grid point (anonymized) or the hexagon (aggregated). */
+function frameCellOf(basis: ReadBasis): (p: [number, number]) => { id: string; pos: [number, number] } {
+  if (basis.scope === "anonymized") {
+    const s = (v: number) => Number((Math.round(v / ANON_LOCATION_STEP_DEG) * ANON_LOCATION_STEP_DEG).toFixed(2));
+    return (p) => {
+      const pos: [number, number] = [s(p[0]), s(p[1])];
+      return { id: `g:${pos[0].toFixed(2)},${pos[1].toFixed(2)}`, pos };
+    };
+  }
+  const grid = hexGrid(getCity().center, AGGREGATE_HEX_RADIUS_M);
+  return (p) => {
+    const { q, r } = grid.cellOf(p);
+    const c = grid.centerOf(q, r);
+    return { id: `h:${cellId(q, r)}`, pos: [Math.round(c[0] * 1e5) / 1e5, Math.round(c[1] * 1e5) / 1e5] };
+  };
+}
+
+function cellFrames(basis: ReadBasis, field: ScopedCellFrames["field"], ids: string[], position: number[], values: Float64Array, state: Float64Array, max: number): ScopedCellFrames {
+  const anon = basis.scope === "anonymized";
   return {
     datasetId: basis.datasetId,
     scope: anon ? "anonymized" : "aggregated",
     shape: anon ? "grid" : "hex",
     sizeM: anon ? Math.round(ANON_LOCATION_STEP_DEG * 110_540) : AGGREGATE_HEX_RADIUS_M,
-    k: anon ? null : k,
-    field: { key: spec.key, unit: spec.unit },
+    k: anon ? null : minGroupDevices(),
+    field,
     ids,
     position,
     q: q8(values, Math.max(0.001, max / 250)),
     state: q8(state, 1),
   };
+}
+
+/**
+ * Replay of incidents held anonymized or aggregated: per bucket and cell the mean severity of
+ * the incidents open at the bucket's end (their newest reading in the window so far is not
+ * "resolved"), as the live cells show it. Locations are snapped in SQL under anonymized
+ * scope; incident ids serve only to follow each incident's state here and never leave.
+ * Aggregated: a value only where at least k distinct reporting devices stand behind it.
+ * Null when the grant withholds status or severity.
+ */
+export async function scopedIncidentFrameCells(sql: Sql, basis: ReadBasis, w: { from: Date; count: number; bucketS: number }, bbox?: BBox): Promise<ScopedCellFrames | null> {
+  if (basis.scope === "raw") throw new Error(`scopedIncidentFrameCells is for anonymized or aggregated scope (${basis.datasetId})`);
+  const granted = allowedFields(datasetOf(basis), { fields: basis.fields, scope: "raw" });
+  if (!granted.includes("status") || !granted.includes("severity")) return null;
+  const anon = basis.scope === "anonymized";
+  const to = new Date(w.from.getTime() + w.count * w.bucketS * 1000);
+  const params: unknown[] = [w.from.toISOString(), to.toISOString(), w.bucketS];
+  const conds = scopeConditions(basis, params, "r").map((c) => ` AND ${c}`).join("");
+  const step = ANON_LOCATION_STEP_DEG;
+  const loc = anon ? `(round(r.lon::numeric / ${step}) * ${step})::float8 AS lon, (round(r.lat::numeric / ${step}) * ${step})::float8 AS lat` : "r.lon, r.lat";
+  const rows = await sql.query<{ key: string; device_id: string | null; bb: number; lon: number; lat: number; sev: number | null; status: string | null }>(
+    `SELECT coalesce(r.payload->>'incidentId', r.device_id) AS key, ${anon ? "NULL" : "r.device_id"} AS device_id,
+            floor(extract(epoch FROM r.observed_at) / $3)::float8 AS bb, ${loc},
+            (r.payload->>'severity')::float8 AS sev, r.payload->>'status' AS status
+       FROM reading r
+      WHERE r.dataset_id = 'safety.incidents' AND r.observed_at >= $1 AND r.observed_at < $2${conds}
+      ORDER BY r.observed_at, r.leaf_index`,
+    params,
+  );
+  const cellOf = frameCellOf(basis);
+  const inBox = (p: [number, number]) => !bbox || (p[0] >= bbox[0] && p[0] <= bbox[2] && p[1] >= bbox[1] && p[1] <= bbox[3]);
+  const cellPos = new Map<string, [number, number]>();
+  const rowCell = rows.map((r) => {
+    const c = cellOf([Number(r.lon), Number(r.lat)]);
+    if (inBox(c.pos)) cellPos.set(c.id, c.pos);
+    return c.id;
+  });
+  const ids = [...cellPos.keys()].sort();
+  const col = new Map(ids.map((id, i) => [id, i]));
+  const width = ids.length;
+  const values = new Float64Array(w.count * width).fill(Number.NaN);
+  const state = new Float64Array(w.count * width).fill(CELL_NO_DATA);
+  const first = w.from.getTime() / 1000 / w.bucketS;
+  const k = minGroupDevices();
+  // Each incident's newest state so far; walked bucket by bucket.
+  const open = new Map<string, { cell: string; sev: number; device: string | null; open: boolean }>();
+  let i = 0, max = 0;
+  for (let b = 0; b < w.count; b++) {
+    for (; i < rows.length && Math.round(Number(rows[i].bb) - first) <= b; i++) {
+      const r = rows[i];
+      open.set(r.key, { cell: rowCell[i], sev: Number(r.sev), device: r.device_id, open: r.status !== null && r.status !== "resolved" });
+    }
+    const sums = new Map<number, { sev: number; n: number; devices: Set<string | null> }>();
+    for (const x of open.values()) {
+      const c = col.get(x.cell);
+      if (!x.open || c === undefined || !Number.isFinite(x.sev)) continue;
+      const g = sums.get(c) ?? { sev: 0, n: 0, devices: new Set() };
+      g.sev += x.sev;
+      g.n++;
+      g.devices.add(x.device);
+      sums.set(c, g);
+    }
+    for (const [c, g] of sums) {
+      if (!anon && g.devices.size < k) {
+        state[b * width + c] = CELL_SUPPRESSED;
+        continue;
+      }
+      const mean = g.sev / g.n;
+      values[b * width + c] = mean;
+      state[b * width + c] = CELL_VALUE_CODE;
+      if (mean > max) max = mean;
+    }
+  }
+  const position: number[] = [];
+  for (const id of ids) position.push(...cellPos.get(id)!);
+  return cellFrames(basis, { key: "severity", unit: "1" }, ids, position, values, state, max);
 }
