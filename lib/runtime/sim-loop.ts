@@ -21,7 +21,7 @@ const BATCH_SIZE = 500;
 const MAX_PENDING_BATCHES = 200;
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 /** Devices connecting (TLS handshake, token check) at once; the first tick connects every MQTT device. */
-const MAX_CONNECTING = 32;
+const MAX_CONNECTING = 16;
 /** A simulated device whose connection dropped tries again after this long. */
 const RECONNECT_MS = 5000;
 
@@ -99,7 +99,8 @@ export function startSimLoop(opts: {
     while (connecting >= MAX_CONNECTING) await new Promise<void>((r) => waiting.push(r));
     if (stopped) return null;
     connecting++;
-    const c = connectDevice(opts.mqttUrl, { device, sign: signer.sign, ca: opts.mqttCa }, { reconnectPeriod: RECONNECT_MS, connectTimeout: 10_000 });
+    const c = connectDevice(opts.mqttUrl, { device, sign: signer.sign, ca: opts.mqttCa }, { reconnectPeriod: RECONNECT_MS, connectTimeout: 30_000 });
+    c.on("connect", () => (mqttWarned = false));
     conns.set(device, c);
     c.on("error", (e) => {
       if (!mqttWarned) opts.log(`simulator: MQTT device ${device}: ${e.message}`);
