@@ -118,6 +118,12 @@ describe("OIDC single sign-on", () => {
     expect(v).toMatchObject({ kind: "user", departmentId: "energy", role: "official", email: "alice@energy.example.gov" });
     const [row] = await db.sql.query<{ amr: string }>(`SELECT s.amr FROM auth_session s JOIN auth_user u ON u.id = s.user_id WHERE u.email = $1`, ["alice@energy.example.gov"]);
     expect(row.amr).toBe("oidc");
+    // The account single sign-on made is on the ledger: an account.v1 "create" entry by "sso".
+    const events = await db.sql.query<{ action: string; by_user: string; department_id: string; role: string }>(
+      `SELECT e.action, e.by_user, e.department_id, e.role FROM account_event e JOIN auth_user u ON u.id = e.user_id WHERE u.email = $1`,
+      ["alice@energy.example.gov"],
+    );
+    expect(events).toEqual([{ action: "create", by_user: "sso", department_id: "energy", role: "official" }]);
   });
 
   it("falls back to OIDC_DEFAULT_DEPARTMENT, and an admin promoted later still needs trusted MFA", async () => {
