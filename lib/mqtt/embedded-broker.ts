@@ -241,7 +241,8 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
     await new Promise<void>((r) => broker.close(() => r()));
     throw e;
   }
-  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  // A wildcard address is reached on loopback (which the generated certificate names).
+  const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
   return {
     port,
     host,
