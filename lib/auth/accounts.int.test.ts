@@ -6,6 +6,7 @@ import { testTargets, type TestTarget } from "../testing/test-databases";
 import { openAccessFixture, type AccessFixture } from "../access/testing/access-fixture";
 import { createUser, updateUser } from "./manage-users";
 import { listAccountEvents } from "./account-history";
+import { baselineAccounts } from "./record-account-change";
 import { requestGrant } from "../grants/request-grant";
 import { approveGrant, revokeGrant } from "../grants/decide-grant";
 import { getGrant } from "../grants/list-grants";
@@ -46,7 +47,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("accounts
 
   beforeAll(async () => {
     fx = await openAccessFixture(target);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await fx?.close();
   });
@@ -178,6 +179,22 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("accounts
     expect(denied.message).toMatch(/revoked by citizen \(sysadmin\) at .*emergency stop/);
     expect(denied.message).not.toMatch(/revoked by energy/);
     expect(show(await auditAccounts())).toBe("");
+  });
+
+  it("ledgers an account made before account changes were ledgered as a baseline at start, which stands for its earlier history", async () => {
+    const trafficAdmin = await fx.viewer("traffic", "dept_admin");
+    const g = (await requestGrant({ viewer: trafficAdmin, request: { datasetId: "safety.cameras", scope: "aggregated", purpose: "baseline case", validUntil: inHours(24) } })).grant;
+    // An account row from before (no history), as an older console left it.
+    await fx.db.sql.query(`INSERT INTO auth_user (id, name, email, department_id, role) VALUES ('legacy-admin', 'Legacy', 'legacy@accounts.test', 'safety', 'dept_admin')`);
+    expect((await auditAccounts()).map((d) => [d.table, d.id])).toEqual([["auth_user", "legacy-admin"]]);
+    expect(await baselineAccounts(fx.db.sql)).toBe(1);
+    expect(await baselineAccounts(fx.db.sql)).toBe(0);
+    const sys = await fx.viewer("citizen", "sysadmin");
+    expect((await listAccountEvents({ viewer: sys, userId: "legacy-admin" })).events.map((e) => [e.action, e.by, e.departmentId])).toEqual([["baseline", "system", "safety"]]);
+    expect(show(await auditAccounts())).toBe("");
+    // Its baseline comes after the request, but stands for the time before: it may approve.
+    const legacy: User = { kind: "user", userId: "legacy-admin", departmentId: "safety", role: "dept_admin" };
+    expect((await approveGrant({ viewer: legacy, grantId: g.id })).grant.status).toBe("active");
   });
 
   it("names a tampered account row, history row or grant actor's department, and passes once restored", async () => {
