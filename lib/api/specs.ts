@@ -600,7 +600,7 @@ export const provenanceDownloadRoute = defineRoute({
 });
 
 export const EntriesQuery = z.object({
-  kind: z.enum(["reading.v1", "device.v1", "grant.v1", "grant.v2", "access.v1", "report.v1", "credit.v1", "rule.v1"]).optional().describe("Entry kind"),
+  kind: z.enum(["reading.v1", "device.v1", "grant.v1", "grant.v2", "access.v1", "report.v1", "credit.v1", "rule.v1", "commitment.v1"]).optional().describe("Entry kind (commitment.v1: a reading or grant change of a restricted dataset, as the public log holds it)"),
   dataset: z.string().min(1).max(256).optional().describe("Readings of this dataset"),
   device: z.string().min(1).max(256).optional().describe("Readings of this device"),
   from: InstantParam.optional().describe("Observed (readings) or sequenced (other entries) at or after"),
@@ -619,7 +619,19 @@ export const entriesRoute = defineRoute({
     200: {
       description: "Entries",
       schema: z.object({
-        entries: z.array(z.object({ leafIndex: z.number().int(), kind: z.string(), ref: z.string().nullable(), sequencedAt: z.string(), entry: z.record(z.string(), z.unknown()) })),
+        entries: z.array(
+          z.object({
+            leafIndex: z.number().int(),
+            kind: z.string(),
+            ref: z.string().nullable(),
+            sequencedAt: z.string(),
+            entry: z.record(z.string(), z.unknown()),
+            opened: z
+              .object({ salt: z.string(), entry: z.record(z.string(), z.unknown()) })
+              .optional()
+              .describe("A commitment.v1 entry opened (its salt, hex, and the entry it commits to), for auditors and the dataset's owner only"),
+          }),
+        ),
       }),
     },
   },

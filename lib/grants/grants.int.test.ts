@@ -8,6 +8,8 @@ import { listDatasets } from "../access/list-datasets";
 import { ledgerAccessEvents, eventsHash } from "../access/ledger-access-events";
 import { listAccessEvents } from "../access/list-access-events";
 import { decodeEntry } from "../ledger/entries";
+import { openCommitment } from "../ledger/commitment";
+import { nodeSha256 } from "../log/node-hasher";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { requestGrant } from "./request-grant";
 import { approveGrant, rejectGrant, revokeGrant } from "./decide-grant";
@@ -229,9 +231,14 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     expect(read.access).toMatchObject({ basis: "grant", scope: "raw", area: { radiusM: 2000 } });
     const cameraGrant = made.find((m) => m.datasetId === "safety.cameras")!.grantId;
     const { history } = await getGrant({ viewer: sysadmin, grantId: cameraGrant });
-    const [leaf] = await fx.db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [history[0].leafIndex]);
-    // The entry commits to every term the access check enforces, the 2 km area included.
-    expect(decodeEntry(new Uint8Array(leaf.entry))).toMatchObject({ kind: "grant.v2", action: "approve", automatic: true, rule: rule.id, to: "emergency", by: `rule:${rule.id}`, area: { lon: expect.any(Number), lat: expect.any(Number), radiusM: 2000 } });
+    const [leaf] = await fx.db.sql.query<{ entry: Uint8Array; salt: Uint8Array; inner: Uint8Array }>(
+      `SELECT l.entry, c.salt, c.entry AS inner FROM ledger_leaf l JOIN ledger_commitment c ON c.leaf_index = l.leaf_index WHERE l.leaf_index = $1`,
+      [history[0].leafIndex],
+    );
+    // A rule-made grant's area is an incident's: the public log holds a salted commitment
+    // (lib/log/seal.ts); opened with the stored salt, it commits to every term the access
+    // check enforces, the 2 km area included.
+    expect(openCommitment(nodeSha256, decodeEntry(new Uint8Array(leaf.entry)), new Uint8Array(leaf.salt), new Uint8Array(leaf.inner))).toMatchObject({ kind: "grant.v2", action: "approve", automatic: true, rule: rule.id, to: "emergency", by: `rule:${rule.id}`, area: { lon: expect.any(Number), lat: expect.any(Number), radiusM: 2000 } });
 
     await new Promise((r) => setTimeout(r, 2100));
     await expect(readDataset({ viewer: emergencyOfficial, datasetId: "safety.cameras" })).rejects.toMatchObject({ code: "forbidden" });

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { SqlTx } from "../db/sql";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries, type NewEntry } from "../log/append-entries";
+import { isRestrictedDataset, sealLeaf } from "../log/seal";
 import { encodeEntry, type GrantEntry } from "../ledger/entries";
 import { datasetById } from "../city";
 import type { DatasetId } from "../city/types";
@@ -38,15 +39,24 @@ export function grantEntry(g: GrantRow, action: GrantAction, by: string, at: Dat
   };
 }
 
+/** True if a grant's entries are appended as commitments: its dataset is restricted, or a rule made it. */
+export function isSealedGrant(g: Pick<GrantRow, "dataset_id" | "automatic" | "rule_id">): boolean {
+  return isRestrictedDataset(g.dataset_id) || !!g.automatic || !!g.rule_id;
+}
+
 /**
  * Ledgers a change to a grant inside the caller's transaction (the one that changed the
- * grant row): appends the grant.v2 entry and the history row it points at. `g` is the
+ * grant row): appends the grant.v2 entry (sealed in a commitment.v1 entry, see isSealedGrant)
+ * and the history row it points at. `g` is the
  * grant as it stands after the change. Returns the entry's leaf index.
  */
 export async function recordGrantChange(tx: SqlTx, g: GrantRow, action: GrantAction, actor: Actor, at: Date, reason?: string | null): Promise<number> {
   const [{ id }] = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('grant_event', 'id'))::int8 AS id`);
   const bytes = encodeEntry(grantEntry(g, action, actor.userId, at));
-  const leaf = await appendEntries(tx, [{ kind: "grant.v2", bytes, refTable: "grant_event", refId: String(id) }]);
+  const clear: NewEntry = { kind: "grant.v2", bytes, refTable: "grant_event", refId: String(id) };
+  // A grant of a restricted dataset, or one a linkage rule made (its area and time are an
+  // incident's), is on the public log only as a salted commitment (lib/log/seal.ts).
+  const leaf = await appendEntries(tx, [isSealedGrant(g) ? sealLeaf(clear) : clear]);
   await tx.query(
     `INSERT INTO grant_event (id, grant_id, action, by_user, by_department, at, terms, reason, leaf_index)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

@@ -3,6 +3,7 @@ import { copyRows } from "../db/copy-rows";
 import { fastReadingEntryBytes } from "./fast-canonical";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { appendEntries, leafCopyText, type NewEntry } from "../log/append-entries";
+import { isRestrictedDataset, sealLeaf } from "../log/seal";
 
 /** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
 export type GatewayProof = { device: string; batchRoot: Uint8Array; signature: Uint8Array };
@@ -37,7 +38,7 @@ export type PreparedRows = { entry: NewEntry; readingCopy: Uint8Array };
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 
-/** The reading.v1 ledger entry of a reading: it commits to the payload by hash. */
+/** The reading.v1 ledger entry of a reading: it commits to the payload by hash (sealed in a commitment.v1 leaf for restricted datasets, see readingLeaf). */
 export function readingEntry(r: AcceptedReading): ReadingEntry {
   return {
     kind: "reading.v1",
@@ -61,8 +62,14 @@ export function readingEntries(readings: readonly AcceptedReading[], opts: { che
   return readings.map((r) => r.prepared?.entry ?? readingLeaf(r, opts.checked ?? false));
 }
 
+/**
+ * A reading's leaf: its reading.v1 entry, or for a restricted dataset a commitment.v1 entry
+ * to it under a fresh salt, with the opening (lib/log/seal.ts says why), so the public log
+ * shows no device, time or dataset of restricted readings.
+ */
 function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {
-  return { kind: "reading.v1", bytes: checked ? fastReadingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}` };
+  const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? fastReadingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}` };
+  return isRestrictedDataset(r.dataset) ? sealLeaf(leaf) : leaf;
 }
 
 const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "gateway_batch_id", "leaf_index"] as const;

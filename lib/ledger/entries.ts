@@ -190,6 +190,19 @@ export const AccountV1 = z.strictObject({
   at: Timestamp,
 });
 
+/**
+ * A salted commitment to another entry (a reading, a grant change or a device key change of
+ * a restricted dataset): `commitment` is SHA-256(salt || the inner entry's canonical JSON) with a random
+ * 32-byte salt (see commitment.ts). The public log shows only this; the console keeps the
+ * salt and the inner entry for the owner, auditors and the datum download, who open it.
+ * Every commitment entry has the same length, so the log does not tell a reading from a
+ * grant, or one restricted dataset from another.
+ */
+export const CommitmentV1 = z.strictObject({
+  kind: z.literal("commitment.v1"),
+  commitment: Sha256Hex,
+});
+
 /** Every entry kind the ledger knows; `writable: false` kinds can be read but not appended. */
 export const ENTRY_SCHEMAS = {
   "reading.v1": { schema: ReadingV1, writable: true },
@@ -200,6 +213,7 @@ export const ENTRY_SCHEMAS = {
   "report.v1": { schema: ReportV1, writable: true },
   "credit.v1": { schema: CreditV1, writable: true },
   "rule.v1": { schema: RuleV1, writable: true },
+  "commitment.v1": { schema: CommitmentV1, writable: true },
   "account.v1": { schema: AccountV1, writable: true },
 } as const;
 
@@ -213,6 +227,7 @@ export type AccessEntry = z.infer<typeof AccessV1>;
 export type ReportEntry = z.infer<typeof ReportV1>;
 export type CreditEntry = z.infer<typeof CreditV1>;
 export type RuleEntry = z.infer<typeof RuleV1>;
+export type CommitmentEntry = z.infer<typeof CommitmentV1>;
 export type AccountEntry = z.infer<typeof AccountV1>;
 export type LedgerEntry = { [K in EntryKind]: z.infer<(typeof ENTRY_SCHEMAS)[K]["schema"]> }[EntryKind];
 

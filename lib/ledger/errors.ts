@@ -18,6 +18,7 @@ export const LEDGER_ERROR_CODES = [
   "malformed_entry",
   "unknown_entry_kind",
   "entry_kind_read_only", // old entry versions may be read, not written
+  "commitment_mismatch", // a salt and entry do not open a commitment.v1 entry
   "malformed_note",
   "malformed_key",
   "unknown_key_algorithm",

@@ -2,6 +2,7 @@ import { copyByteaField, copyTextField, type SqlTx } from "../db/sql";
 import { copyRows } from "../db/copy-rows";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "./node-hasher";
+import { isRestrictedDataset, sealLeaf } from "./seal";
 
 export type NewEntry = {
   /** Versioned entry kind, e.g. reading.v1 */
@@ -16,6 +17,11 @@ export type NewEntry = {
    * caller computed them ahead of the transaction (they do not depend on the leaf index).
    */
   copy?: Uint8Array;
+  /**
+   * For a commitment.v1 entry (seal.ts): its opening, the salt and the inner entry's bytes,
+   * written to ledger_commitment in the same transaction.
+   */
+  opening?: { salt: Uint8Array; entry: Uint8Array; /** COPY text of salt and entry (seal.ts makes it ahead of the transaction). */ copy?: Uint8Array };
 };
 
 /** A leaf row's COPY text after its leaf index: kind, entry, leaf hash, ref table, ref id. */
@@ -37,8 +43,9 @@ const LEAF_COLUMNS = ["leaf_index", "kind", "entry", "leaf_hash", "ref_table", "
  * Returns the first leaf index (the i-th entry gets first + i).
  * A large group (ingest commits thousands) is bulk-loaded with COPY.
  */
-export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Promise<number> {
-  if (entries.length === 0) throw new Error("appendEntries: no entries");
+export async function appendEntries(tx: SqlTx, given: readonly NewEntry[]): Promise<number> {
+  if (given.length === 0) throw new Error("appendEntries: no entries");
+  const entries = given.map(sealedByPolicy);
   const [{ first }] = await tx.query<{ first: number }>(
     `UPDATE ledger_state SET next_index = next_index + $1 WHERE id = 1 RETURNING (next_index - $1)::int8 AS first`,
     [entries.length],
@@ -52,6 +59,7 @@ export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Pr
       () => "",
     );
     await tx.copyIn("ledger_leaf", LEAF_COLUMNS, data);
+    await appendOpenings(tx, entries, start);
     return start;
   }
   await tx.query(
@@ -67,5 +75,42 @@ export async function appendEntries(tx: SqlTx, entries: readonly NewEntry[]): Pr
       entries.map((e) => e.refId),
     ],
   );
+  await appendOpenings(tx, entries, start);
   return start;
+}
+
+/**
+ * The one place that guarantees the public log holds restricted terms and identifiers only
+ * as salted commitments (seal.ts): a device.v1 entry of a restricted dataset's device, and a
+ * grant.v2 entry of a restricted dataset or made by a rule, is sealed here whoever appends
+ * it. Readings are sealed by the ingest before (lib/ingest/store-readings.ts), off the
+ * storage transaction; every other kind is appended as given.
+ */
+function sealedByPolicy(e: NewEntry): NewEntry {
+  if (e.opening || (e.kind !== "device.v1" && e.kind !== "grant.v2")) return e;
+  const v = JSON.parse(Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength).toString("utf8")) as { dataset?: string; automatic?: boolean; rule?: string };
+  const restricted = typeof v.dataset !== "string" || isRestrictedDataset(v.dataset) || (e.kind === "grant.v2" && (!!v.automatic || !!v.rule));
+  return restricted ? sealLeaf(e) : e;
+}
+
+/** Writes the openings of the commitment entries among `entries` (the i-th at leaf start + i). */
+async function appendOpenings(tx: SqlTx, entries: readonly NewEntry[], start: number): Promise<void> {
+  const at: number[] = [];
+  for (let i = 0; i < entries.length; i++) if (entries[i].opening) at.push(i);
+  if (at.length === 0) return;
+  if (at.length >= COPY_FROM) {
+    const data = copyRows(
+      at.length,
+      (j) => `${start + at[j]}\t`,
+      (j) => entries[at[j]].opening!.copy ?? Buffer.from(`${copyByteaField(entries[at[j]].opening!.salt)}\t${copyByteaField(entries[at[j]].opening!.entry)}`),
+      () => "",
+    );
+    await tx.copyIn("ledger_commitment", ["leaf_index", "salt", "entry"], data);
+    return;
+  }
+  await tx.query(
+    `INSERT INTO ledger_commitment (leaf_index, salt, entry)
+     SELECT i, decode(s, 'hex'), decode(e, 'hex') FROM unnest($1::int8[], $2::text[], $3::text[]) AS u(i, s, e)`,
+    [at.map((i) => start + i), at.map((i) => hex(entries[i].opening!.salt)), at.map((i) => hex(entries[i].opening!.entry))],
+  );
 }

@@ -14,6 +14,8 @@ import type { DatasetId } from "../city/types";
 import { definitionHash } from "../rules/definition";
 import type { RuleDefinition } from "../rules/definition";
 import { accessEventJson } from "../access/ledger-access-events";
+import { openCommitment } from "../ledger/commitment";
+import { nodeSha256 } from "./node-hasher";
 
 export type Discrepancy = {
   table: string;
@@ -45,6 +47,7 @@ export const STATE_CHECKS: Record<EntryKind, string> = {
   "access.v1": "access_batch (count, first_at, last_at, events_hash, leaf_index) and access_event (the events hash recomputed from the batch's rows, their count)",
   "report.v1": "none yet: no table of this console holds citizen reports; entries are counted (withoutTable) and checked only as leaves",
   "credit.v1": "none yet: no table of this console holds credits; entries are counted (withoutTable) and checked only as leaves",
+  "commitment.v1": "ledger_commitment (the salt and inner entry must open the commitment; a row without a commitment leaf is named); the opened reading.v1 entry is checked against its reading row as a reading.v1 leaf is, the opened grant.v2 and device.v1 entries are folded with the others in log order",
   "account.v1": "account_event (one row per entry: user, action, department, role, disabled, by, at, and by_department: the actor's own department as their account.v1 entries say) and auth_user (role, department_id, disabled as the latest entry says; an account no entry stands for, or one deleted, is named); grant_event.by_department against the actor's ledgered department",
 };
 
@@ -88,7 +91,15 @@ const GRANT_STATUS: Record<string, string> = { request: "requested", approve: "a
  * every difference from the stored device, device_key, data_grant, grant_event,
  * linkage_rule, rule_event, access_batch and access_event rows.
  */
-export async function auditState(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report): Promise<Record<string, number>> {
+export async function auditState(
+  sql: Pick<Sql, "query">,
+  given: readonly StateEntry[],
+  report: Report,
+  /** Called with each commitment that opens to a reading.v1 entry (its inner bytes), to check it against its reading row. */
+  onSealedReading?: (index: number, inner: Uint8Array) => Promise<void>,
+): Promise<Record<string, number>> {
+  const opened = await openCommitments(sql, given, report, onSealedReading);
+  const entries = opened.length ? [...given, ...opened].sort((a, b) => a.index - b.index) : given;
   const byKind = (k: EntryKind) => entries.filter((e) => e.entry.kind === k);
   await auditDevices(sql, byKind("device.v1"), report);
   await auditGrants(sql, [...byKind("grant.v1"), ...byKind("grant.v2")].sort((a, b) => a.index - b.index), report);
@@ -99,6 +110,59 @@ export async function auditState(sql: Pick<Sql, "query">, entries: readonly Stat
   const withoutTable: Record<string, number> = {};
   for (const k of KINDS_WITHOUT_TABLE) if (byKind(k).length) withoutTable[k] = byKind(k).length;
   return withoutTable;
+}
+
+/**
+ * Opens every commitment.v1 entry with its ledger_commitment row: SHA-256(salt || entry)
+ * must be the commitment, and the entry a reading.v1 or grant.v2 entry. Reports a missing
+ * or non-opening row (a changed salt or inner entry) and rows no commitment leaf stands for;
+ * hands opened readings to `onSealedReading` and returns the opened other entries at their
+ * leaves, to be folded with the rest.
+ */
+async function openCommitments(
+  sql: Pick<Sql, "query">,
+  entries: readonly StateEntry[],
+  report: Report,
+  onSealedReading?: (index: number, inner: Uint8Array) => Promise<void>,
+): Promise<StateEntry[]> {
+  const sealed = entries.filter((e) => e.entry.kind === "commitment.v1");
+  const out: StateEntry[] = [];
+  const CHUNK = 10_000;
+  for (let i = 0; i < sealed.length; i += CHUNK) {
+    const part = sealed.slice(i, i + CHUNK);
+    const rows = await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array }>(
+      `SELECT leaf_index, salt, entry FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`,
+      [part.map((e) => e.index)],
+    );
+    const byLeaf = new Map(rows.map((r) => [Number(r.leaf_index), r]));
+    for (const { index, entry } of part) {
+      const row = byLeaf.get(index);
+      if (!row) {
+        report({ table: "ledger_commitment", id: String(index), leafIndex: index, what: "the opening (salt and entry) of this commitment leaf is missing" });
+        continue;
+      }
+      let inner: LedgerEntry;
+      const innerBytes = new Uint8Array(row.entry);
+      try {
+        inner = openCommitment(nodeSha256, entry, new Uint8Array(row.salt), innerBytes);
+      } catch (e) {
+        const field = (e as { code?: string }).code === "commitment_mismatch" ? "salt, entry" : "entry";
+        report({ table: "ledger_commitment", id: String(index), leafIndex: index, field, what: `does not open the commitment: ${(e as Error).message}` });
+        continue;
+      }
+      if (inner.kind === "reading.v1") await onSealedReading?.(index, innerBytes);
+      else out.push({ index, entry: inner });
+    }
+  }
+  const strays = await sql.query<{ leaf_index: number; kind: string | null }>(
+    `SELECT c.leaf_index, l.kind FROM ledger_commitment c LEFT JOIN ledger_leaf l ON l.leaf_index = c.leaf_index
+      WHERE l.kind IS DISTINCT FROM 'commitment.v1' ORDER BY c.leaf_index LIMIT 100`,
+  );
+  for (const r of strays) {
+    const index = Number(r.leaf_index);
+    report({ table: "ledger_commitment", id: String(index), leafIndex: index, what: r.kind ? `an opening is stored for leaf ${index}, a ${r.kind} entry, not a commitment` : `an opening is stored for leaf ${index}, which does not exist` });
+  }
+  return out;
 }
 
 type Key = { publicKey: string; fromLeaf: number; registeredAt: string; untilLeaf: number | null; retiredAt: string | null; retiredBy: string | null };

@@ -169,16 +169,34 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       decoded = decodeEntry(entry);
       entryKind = decoded.kind;
       if (entryKind !== "reading.v1") stateEntries.push({ index, entry: decoded });
+      // A commitment may stand for this reading row: checked once auditState has opened it.
+      if (entryKind === "commitment.v1" && row !== null) sealedRows.set(index, row);
     } catch (e) {
       report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `entry is not a valid ledger entry: ${(e as Error).message}` });
     }
     if (entryKind !== null && l.kind !== entryKind) {
       report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `kind column says ${JSON.stringify(l.kind)}, the entry is ${JSON.stringify(entryKind)}` });
     }
+    if (entryKind === "commitment.v1") return;
     if (entryKind !== "reading.v1" && (entryKind !== null || l.kind !== "reading.v1")) {
       if (row !== null) report({ table: "reading", id: row.id, leafIndex: index, what: `reading points at a leaf whose entry is not a reading (${entryKind ?? "not a valid entry"})` });
       return;
     }
+    await checkReadingRow(index, entry, row);
+  };
+
+  // Reading rows of commitment leaves, checked against the opened reading.v1 entry.
+  const sealedRows = new Map<number, ReadingRow>();
+  const checkSealedReading = async (index: number, inner: Uint8Array) => {
+    readings++;
+    const row = sealedRows.get(index) ?? null;
+    sealedRows.delete(index);
+    await checkReadingRow(index, inner, row);
+  };
+
+  // A reading row against the reading.v1 entry of its leaf (the stored entry, or the entry a
+  // commitment opens to): payload hash, then the entry rebuilt from the row, byte for byte.
+  const checkReadingRow = async (index: number, entry: Uint8Array, row: ReadingRow | null) => {
     if (row === null) {
       const [ref] = await sql.query<{ ref_id: string | null }>(`SELECT ref_id FROM ledger_leaf WHERE leaf_index = $1 LIMIT 1`, [index]);
       report({ table: "reading", id: ref?.ref_id || "?", leafIndex: index, what: "the reading of this leaf is missing" });
@@ -354,7 +372,9 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), recorded.integratedSize, report);
     await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
     // The tables the other entry kinds stand for, and the gateway batches.
-    const withoutTable = await auditState(sql, stateEntries, report);
+    const withoutTable = await auditState(sql, stateEntries, report, checkSealedReading);
+    // Reading rows whose commitment did not open to a reading.
+    for (const [index, row] of sealedRows) report({ table: "reading", id: row.id, leafIndex: index, what: "reading points at a commitment leaf that does not open to a reading.v1 entry" });
     await auditGatewayBatches(sql, report);
     // Rollback: what the sequencer and the witnesses recorded, and the auditor's kept checkpoint.
     const roots = new Map(checkpoints.map((c) => [Number(c.size), u8(c.root_hash)]));

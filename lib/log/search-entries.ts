@@ -1,6 +1,12 @@
 import type { Viewer } from "../access/viewer";
 import { checkLedgerRead } from "../access/check-read";
 import { getDb } from "../db/client";
+import { DATASETS } from "../city";
+import { toHex } from "../ledger/encoding";
+import { isRestrictedDataset } from "./seal";
+import { openCommitment } from "../ledger/commitment";
+import { decodeEntry, type LedgerEntry } from "../ledger/entries";
+import { nodeSha256 } from "./node-hasher";
 
 export type EntrySearch = {
   kind?: string;
@@ -14,9 +20,32 @@ export type EntrySearch = {
 };
 
 /**
+ * Datasets whose readings a viewer may find by dataset, device and observed time: the
+ * public and internal ones, the viewer's department's own, every one for auditors; null
+ * for "all". Restricted readings are commitments on the public log: a search by their
+ * dataset, device or observed time would tell a stranger what the commitments hide.
+ */
+function searchableDatasets(viewer: Viewer): string[] | null {
+  if (viewer.kind === "user" && viewer.role === "auditor") return null;
+  return DATASETS.filter((d) => !isRestrictedDataset(d.id) || (viewer.kind === "user" && viewer.departmentId === d.departmentId)).map((d) => d.id);
+}
+
+/** True if the viewer may see the clear entry a commitment stands for: auditors, the dataset's owner, and a grant's parties. */
+function mayOpen(viewer: Viewer, inner: LedgerEntry): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "auditor") return true;
+  if (inner.kind === "grant.v2" && (inner.from === viewer.departmentId || inner.to === viewer.departmentId)) return true;
+  const dataset = "dataset" in inner ? inner.dataset : null;
+  return DATASETS.some((d) => d.id === dataset && d.departmentId === viewer.departmentId);
+}
+
+/**
  * Ledger entries, newest first, filtered by kind, dataset, device and time. Reading filters
- * (dataset, device) go through the reading table's indexes; other kinds through
- * ledger_leaf's (kind, leaf_index) index. The ledger is public, so any viewer may search it.
+ * (dataset, device) go through the reading table's indexes, over the datasets the viewer may
+ * search (searchableDatasets); other kinds through ledger_leaf's (kind, leaf_index) index.
+ * The ledger is public, so any viewer may search it, and sees every entry as the public log
+ * holds it: a commitment.v1 entry shows its commitment only, with no ref, unless the viewer
+ * may open it (mayOpen), who also gets `opened` (the salt and the entry committed to).
  */
 export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
   checkLedgerRead(opts.viewer);
@@ -30,30 +59,58 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
          FROM reading r JOIN ledger_leaf l ON l.leaf_index = r.leaf_index
         WHERE ($1::text IS NULL OR r.dataset_id = $1) AND ($2::text IS NULL OR r.device_id = $2)
           AND ($3::timestamptz IS NULL OR r.observed_at >= $3) AND ($4::timestamptz IS NULL OR r.observed_at < $4)
-          AND r.leaf_index < $5 AND ($6::text IS NULL OR $6 = 'reading.v1')
+          AND r.leaf_index < $5 AND ($6::text IS NULL OR $6 = l.kind)
+          AND ($8::text[] IS NULL OR r.dataset_id = ANY($8::text[]))
         ORDER BY r.leaf_index DESC LIMIT $7`,
-      [opts.dataset ?? null, opts.device ?? null, opts.from ?? null, opts.to ?? null, before, opts.kind ?? null, opts.limit],
+      [opts.dataset ?? null, opts.device ?? null, opts.from ?? null, opts.to ?? null, before, opts.kind ?? null, opts.limit, searchableDatasets(opts.viewer)],
     );
   } else {
-    // Entries other than readings are found through the partial (kind, leaf_index) index,
-    // whose predicate the query repeats; readings and "any kind" walk the primary key.
-    const kindFilter = !opts.kind ? "" : opts.kind === "reading.v1" ? `kind = 'reading.v1' AND` : `kind = $5 AND kind <> 'reading.v1' AND`;
+    // Entries other than readings and commitments are found through the partial (kind,
+    // leaf_index) index, whose predicate the query repeats; readings, commitments and "any
+    // kind" walk the primary key.
+    const walked = opts.kind === "reading.v1" || opts.kind === "commitment.v1";
+    const kindFilter = !opts.kind ? "" : walked ? `kind = '${opts.kind}' AND` : `kind = $5 AND kind <> 'reading.v1' AND kind <> 'commitment.v1' AND`;
     rows = await sql.query<Row>(
       `SELECT leaf_index, kind, ref_table, ref_id, created_at, convert_from(entry, 'UTF8') AS entry
          FROM ledger_leaf
         WHERE ${kindFilter} leaf_index < $1
           AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
         ORDER BY leaf_index DESC LIMIT $4`,
-      [before, opts.from ?? null, opts.to ?? null, opts.limit, ...(opts.kind && opts.kind !== "reading.v1" ? [opts.kind] : [])],
+      [before, opts.from ?? null, opts.to ?? null, opts.limit, ...(opts.kind && !walked ? [opts.kind] : [])],
     );
   }
+  // The openings of the commitments on this page, for a signed-in viewer who may open some.
+  const sealed = rows.filter((r) => r.kind === "commitment.v1").map((r) => Number(r.leaf_index));
+  const openings = new Map<number, { salt: string; entry: Record<string, unknown> }>();
+  if (sealed.length && opts.viewer.kind === "user") {
+    const found = await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array }>(
+      `SELECT leaf_index, salt, entry FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`,
+      [sealed],
+    );
+    const leaves = new Map(rows.map((r) => [Number(r.leaf_index), r]));
+    for (const f of found) {
+      const index = Number(f.leaf_index);
+      try {
+        const inner = openCommitment(nodeSha256, decodeEntry(new TextEncoder().encode(leaves.get(index)!.entry)), new Uint8Array(f.salt), new Uint8Array(f.entry));
+        if (mayOpen(opts.viewer, inner)) openings.set(index, { salt: toHex(new Uint8Array(f.salt)), entry: inner as unknown as Record<string, unknown> });
+      } catch {
+        // An opening that does not open is the audit's to name; the entry is shown as the log holds it.
+      }
+    }
+  }
   return {
-    entries: rows.map((r) => ({
-      leafIndex: Number(r.leaf_index),
-      kind: r.kind,
-      ref: r.ref_table ? `${r.ref_table}:${r.ref_id}` : null,
-      sequencedAt: new Date(r.created_at).toISOString(),
-      entry: JSON.parse(r.entry) as Record<string, unknown>,
-    })),
+    entries: rows.map((r) => {
+      const leafIndex = Number(r.leaf_index);
+      const opened = openings.get(leafIndex);
+      const hidden = r.kind === "commitment.v1" && !opened;
+      return {
+        leafIndex,
+        kind: r.kind,
+        ref: r.ref_table && !hidden ? `${r.ref_table}:${r.ref_id}` : null,
+        sequencedAt: new Date(r.created_at).toISOString(),
+        entry: JSON.parse(r.entry) as Record<string, unknown>,
+        ...(opened ? { opened } : {}),
+      };
+    }),
   };
 }

@@ -35,6 +35,8 @@ export const Datum = z.strictObject({
       entry: z.string(),
       /** C2SP tlog-proof of that entry. */
       receipt: z.string(),
+      /** When the entry is a commitment.v1 entry (a restricted dataset's device): its salt (hex) and the device.v1 entry. */
+      opening: z.strictObject({ salt: Hex64, entry: z.string() }).optional(),
     }),
   }),
   gateway: z
@@ -55,10 +57,15 @@ export const Datum = z.strictObject({
     .optional(),
   ledger: z.strictObject({
     leafIndex: z.number().int().nonnegative(),
-    /** The reading.v1 ledger entry, canonical JSON. */
+    /** The reading's ledger entry, canonical JSON: its reading.v1 entry, or for a restricted dataset the commitment.v1 entry the public log holds. */
     entry: z.string(),
     /** C2SP tlog-proof of the entry in a quorum-cosigned checkpoint. */
     receipt: z.string(),
+    /**
+     * With a commitment.v1 entry: its opening, the 32-byte salt (hex) and the reading.v1 entry
+     * (canonical JSON); SHA-256(salt || entry) must be the commitment.
+     */
+    opening: z.strictObject({ salt: Hex64, entry: z.string() }).optional(),
   }),
   /**
    * The keys the city publishes, embedded for convenience: a verifier should pin the city's

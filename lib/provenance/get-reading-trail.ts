@@ -12,6 +12,8 @@ import { getLogInfo } from "../log/log-info";
 import { inclusionProofAt } from "../log/proofs";
 import { nodeSha256 } from "../log/node-hasher";
 import { DATUM_FORMAT, type Datum } from "./datum";
+import { openCommitment } from "../ledger/commitment";
+import { decodeEntry, type LedgerEntry } from "../ledger/entries";
 
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
@@ -137,13 +139,26 @@ export type LedgerProof = { leafIndex: number; leafHash: string; receipt: string
  */
 export async function assembleTrail(opts: { viewer: Viewer; leafIndex: number }) {
   const { sql } = await getDb();
-  const [leaf] = await sql.query<{ kind: string; entry: Uint8Array }>(`SELECT kind, entry FROM ledger_leaf WHERE leaf_index = $1`, [opts.leafIndex]);
+  const [leaf] = await sql.query<{ kind: string; entry: Uint8Array; salt: Uint8Array | null; inner: Uint8Array | null }>(
+    `SELECT l.kind, l.entry, c.salt, c.entry AS inner FROM ledger_leaf l LEFT JOIN ledger_commitment c ON c.leaf_index = l.leaf_index WHERE l.leaf_index = $1`,
+    [opts.leafIndex],
+  );
   if (!leaf) throw notFound("ledger leaf", opts.leafIndex);
-  if (leaf.kind !== "reading.v1") throw new AppError("validation", `leaf ${opts.leafIndex} is a ${leaf.kind} entry, not a reading`);
-  const entryText = text(leaf.entry);
+  // A reading of a restricted dataset is on the public log as a commitment: opened here with
+  // its stored salt, and refused without naming its dataset to anyone who may not read it.
+  const opening = leaf.kind === "commitment.v1" ? openLeaf(opts.leafIndex, leaf) : null;
+  const sealedRefusal = () => new AppError("forbidden", `leaf ${opts.leafIndex} is a commitment of a restricted dataset`, `Leaf ${opts.leafIndex} is a salted commitment: it stands for a reading or grant change of a restricted dataset, which only its owner, auditors and grantees may open.`);
+  if (opening && opening.kind !== "reading.v1") throw opts.viewer.kind === "user" && opts.viewer.role === "auditor" ? new AppError("validation", `leaf ${opts.leafIndex} is a commitment to a ${opening.kind} entry, not a reading`) : sealedRefusal();
+  if (!opening && leaf.kind !== "reading.v1") throw new AppError("validation", `leaf ${opts.leafIndex} is a ${leaf.kind} entry, not a reading`);
+  const entryText = opening ? text(leaf.inner!) : text(leaf.entry);
   const datasetId = (JSON.parse(entryText) as { dataset?: unknown }).dataset;
   if (typeof datasetId !== "string") throw new AppError("internal", `reading entry at leaf ${opts.leafIndex} names no dataset`);
-  const basis = await checkRead(sql, opts.viewer, datasetId);
+  let basis: ReadBasis;
+  try {
+    basis = await checkRead(sql, opts.viewer, datasetId);
+  } catch (e) {
+    throw opening && e instanceof AppError && e.code === "forbidden" ? sealedRefusal() : e;
+  }
   const reading = await readProvenanceReading(sql, basis, opts.leafIndex);
   const info = getLogInfo();
   const final = await latestFinalCheckpoint(sql, info.quorum, opts.leafIndex);
@@ -179,14 +194,21 @@ export async function assembleTrail(opts: { viewer: Viewer; leafIndex: number })
   );
   if (!device) throw new AppError("internal", `reading ${reading.id} names unknown device ${reading.device}`);
   // The key that signed: the latest registration or rotation sequenced before the reading.
-  const [reg] = await sql.query<{ leaf_index: number; entry: Uint8Array }>(
-    `SELECT leaf_index, entry FROM ledger_leaf WHERE kind = 'device.v1' AND ref_id = $1 AND leaf_index < $2
-        AND convert_from(entry, 'UTF8')::jsonb->>'action' IN ('register', 'rotate')
-      ORDER BY leaf_index DESC LIMIT 1`,
+  // That leaf is the device_key row's valid_from_leaf (the audit checks device_key against the
+  // ledger). A restricted dataset's device has its device.v1 entries sealed: opened with the salt.
+  const [reg] = await sql.query<{ leaf_index: number; entry: Uint8Array; salt: Uint8Array | null; inner: Uint8Array | null }>(
+    `SELECT l.leaf_index, l.entry, c.salt, c.entry AS inner
+       FROM (SELECT valid_from_leaf FROM device_key WHERE device_id = $1 AND valid_from_leaf < $2 ORDER BY valid_from_leaf DESC LIMIT 1) k
+       JOIN ledger_leaf l ON l.leaf_index = k.valid_from_leaf
+       LEFT JOIN ledger_commitment c ON c.leaf_index = l.leaf_index`,
     [reading.device, opts.leafIndex],
   );
   if (!reg) throw new AppError("internal", `device ${reading.device} has no key registration before leaf ${opts.leafIndex}`);
-  const regEntry = JSON.parse(text(reg.entry)) as { publicKey: string; at: string };
+  const regOpening = reg.inner ? openLeaf(Number(reg.leaf_index), reg) : decodeEntry(new Uint8Array(reg.entry));
+  if (regOpening.kind !== "device.v1" || regOpening.device !== reading.device || (regOpening.action !== "register" && regOpening.action !== "rotate")) {
+    throw new AppError("internal", `leaf ${reg.leaf_index} is not a key registration of device ${reading.device}`);
+  }
+  const regEntry = JSON.parse(text(reg.inner ?? reg.entry)) as { publicKey: string; at: string };
 
   const [firstCp] = await sql.query<{ size: number; created_at: Date }>(
     `SELECT size, created_at FROM checkpoint WHERE size > $1 ORDER BY size LIMIT 1`,
@@ -236,10 +258,20 @@ export async function assembleTrail(opts: { viewer: Viewer; leafIndex: number })
           id: device.id,
           department: device.department_id,
           publicKey: regEntry.publicKey,
-          registration: { leafIndex: Number(reg.leaf_index), entry: text(reg.entry), receipt: await receiptFor(sql, Number(reg.leaf_index), final) },
+          registration: {
+            leafIndex: Number(reg.leaf_index),
+            entry: text(reg.entry),
+            receipt: await receiptFor(sql, Number(reg.leaf_index), final),
+            ...(reg.inner ? { opening: { salt: toHex(new Uint8Array(reg.salt!)), entry: text(reg.inner) } } : {}),
+          },
         },
         ...(gateway ? { gateway } : {}),
-        ledger: { leafIndex: opts.leafIndex, entry: entryText, receipt: ledgerProof!.receipt },
+        ledger: {
+          leafIndex: opts.leafIndex,
+          entry: text(leaf.entry),
+          receipt: ledgerProof!.receipt,
+          ...(opening ? { opening: { salt: toHex(new Uint8Array(leaf.salt!)), entry: entryText } } : {}),
+        },
         log: { origin: info.origin, logVerifierKey: info.logVerifierKey, witnessVerifierKeys: info.witnesses.map((w) => w.verifierKey) },
       }
     : null;
@@ -273,6 +305,16 @@ export async function assembleTrail(opts: { viewer: Viewer; leafIndex: number })
     partialDatum: reading.disclosure === "fields" ? datumShaped : null,
     returned: { basis, count: 1, from: reading.observedAt, until: reading.observedAt },
   };
+}
+
+/** The entry a commitment leaf opens to with its stored salt (500 if the opening is missing or does not open: the audit names it). */
+function openLeaf(leafIndex: number, leaf: { entry: Uint8Array; salt: Uint8Array | null; inner: Uint8Array | null }): LedgerEntry {
+  if (!leaf.salt || !leaf.inner) throw new AppError("internal", `commitment leaf ${leafIndex} has no stored opening`);
+  try {
+    return openCommitment(nodeSha256, decodeEntry(new Uint8Array(leaf.entry)), new Uint8Array(leaf.salt), new Uint8Array(leaf.inner));
+  } catch (e) {
+    throw new AppError("internal", `commitment leaf ${leafIndex} does not open with its stored salt: ${(e as Error).message}`);
+  }
 }
 
 export type AssembledTrail = Awaited<ReturnType<typeof assembleTrail>>;

@@ -4,6 +4,7 @@ import { canonicalJson, canonicalJsonBytes } from "../ledger/canonical-json";
 import { bytesEqual, fromBase64, fromHex, toHex, utf8Encode } from "../ledger/encoding";
 import type { Ed25519 } from "../ledger/ed25519";
 import { decodeEntry } from "../ledger/entries";
+import { openCommitmentText } from "../ledger/commitment";
 import { leafHash, rootFromLeafHashes } from "../ledger/merkle";
 import { ed25519NoteVerifier } from "../ledger/note";
 import { openCheckpoint } from "../ledger/checkpoint";
@@ -136,13 +137,23 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
     add("envelope-hash", false, `envelope cannot be canonicalised: ${errText(e)}`);
   }
   let entry: ReturnType<typeof decodeEntry> | null = null;
+  // A reading of a restricted dataset is a commitment.v1 entry on the log: the datum carries
+  // its opening (salt and reading.v1 entry), which must give the commitment.
+  let sealed = false;
   try {
     entry = decodeEntry(utf8Encode(d.ledger.entry));
-    if (entry.kind !== "reading.v1") throw new Error(`entry kind is ${entry.kind}, want reading.v1`);
     if (canonicalJson(JSON.parse(d.ledger.entry)) !== d.ledger.entry) throw new Error("entry is not in canonical form");
+    if (entry.kind === "commitment.v1") {
+      if (!d.ledger.opening) throw new Error("the entry is a salted commitment and the datum carries no opening (salt and reading entry)");
+      entry = openCommitmentText(deps.hasher, entry, d.ledger.opening.salt, d.ledger.opening.entry);
+      sealed = true;
+    } else if (d.ledger.opening) {
+      throw new Error(`the datum carries an opening but the entry is a ${entry.kind} entry, not a commitment`);
+    }
+    if (entry.kind !== "reading.v1") throw new Error(`entry kind is ${entry.kind}, want reading.v1`);
   } catch (e) {
     entry = null;
-    add("entry-matches-reading", false, `ledger entry is not a valid reading.v1 entry: ${errText(e)}`);
+    add("entry-matches-reading", false, `ledger entry is not a valid reading.v1 entry${d.ledger.opening ? " or salted commitment to one" : ""}: ${errText(e)}`);
   }
   const reading = entry && entry.kind === "reading.v1" ? entry : null;
   const payloadHash = withheld ? (reading ? fromHex(reading.payloadHash) : null) : envelopeBytes ? deps.hasher(envelopeBytes) : null;
@@ -180,7 +191,8 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
     if (reading.signature !== d.reading.signature) diffs.push("signature");
     if (d.gateway && (!reading.gateway || reading.gateway.device !== d.gateway.device || reading.gateway.batchRoot !== d.gateway.batchRoot || reading.gateway.signature !== d.gateway.signature)) diffs.push("gateway");
     if (!d.gateway && reading.gateway) diffs.push("gateway (missing from the download)");
-    add("entry-matches-reading", diffs.length === 0, diffs.length ? `ledger entry differs from the reading in: ${diffs.join(", ")}` : "device, dataset, sequence, time and signature match");
+    const how = sealed ? " (the ledger holds a salted commitment; the salt opens it to this reading's entry)" : "";
+    add("entry-matches-reading", diffs.length === 0, diffs.length ? `ledger entry differs from the reading in: ${diffs.join(", ")}${how}` : `device, dataset, sequence, time and signature match${how}`);
   }
 
   // 4. The gateway that batched it, if any.
@@ -210,7 +222,11 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
 
   // 6. The device's key was registered on the ledger.
   try {
-    const reg = decodeEntry(utf8Encode(d.device.registration.entry));
+    let reg = decodeEntry(utf8Encode(d.device.registration.entry));
+    if (reg.kind === "commitment.v1") {
+      if (!d.device.registration.opening) throw new Error("the registration is a salted commitment and the datum carries no opening");
+      reg = openCommitmentText(deps.hasher, reg, d.device.registration.opening.salt, d.device.registration.opening.entry);
+    }
     if (reg.kind !== "device.v1") throw new Error(`registration entry kind is ${reg.kind}`);
     if (reg.device !== d.device.id) throw new Error(`registration is for device ${reg.device}, not ${d.device.id}`);
     if (reg.department !== d.device.department) throw new Error(`registration is for department ${reg.department}, not ${d.device.department}`);
