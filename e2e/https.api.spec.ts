@@ -42,7 +42,8 @@ test.describe("the console over HTTPS", () => {
     ca = m.ca;
     console_ = spawn(process.execPath, ["--import", "tsx", "--import", "./e2e/deny-egress.mjs", "server.ts"], {
       env: {
-        ...process.env,
+        // Not the Playwright worker's own NODE_OPTIONS (its loader hooks): the console is a plain Node process.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS" && !k.startsWith("PW_"))),
         PORT: String(PORT),
         HOST: "127.0.0.1",
         DATA_DIR,
@@ -53,7 +54,7 @@ test.describe("the console over HTTPS", () => {
         EGRESS_LOG: `${DATA_DIR}/egress.log`,
         TLS_CERT: m.certFile,
         TLS_KEY: m.keyFile,
-      },
+      } as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
     const logFile = fs.createWriteStream(path.join(DATA_DIR, "console.log"));
