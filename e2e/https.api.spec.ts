@@ -54,7 +54,7 @@ test.describe("the console over HTTPS", () => {
         EGRESS_LOG: `${DATA_DIR}/egress.log`,
         TLS_CERT: m.certFile,
         TLS_KEY: m.keyFile,
-      } as NodeJS.ProcessEnv,
+      } as unknown as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
     const logFile = fs.createWriteStream(path.join(DATA_DIR, "console.log"));
