@@ -10,6 +10,8 @@ const SHOTS = "e2e/screenshots";
 
 test.describe("accounts and separation of duties", () => {
   test("own role and department locked; a move is ledgered and shown in the account's history in both languages; move-then-approve refused; the revoker's own department in the grant history", async ({ browser, baseURL }) => {
+    // About a minute alone; six signed-in pages and two languages take longer on a loaded 2-core machine.
+    test.setTimeout(420_000);
     const sys = await pageAs(browser, baseURL!, "emergency", "sysadmin");
     const headers = { origin: baseURL! };
     const me = (await (await sys.request.get("/api/auth/me")).json()).user as { id: string };
