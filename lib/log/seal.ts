@@ -43,6 +43,20 @@ export function isRestrictedDataset(id: string): boolean {
   return r;
 }
 
+// Salts are cut from a pool of random bytes refilled 8 KiB at a time (one system call per 256
+// salts on the ingest's hot path); each salt is its own copy, never reused.
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function freshSalt(): Uint8Array {
+  if (poolAt + 32 > pool.length) {
+    pool = crypto.randomBytes(8192);
+    poolAt = 0;
+  }
+  const salt = new Uint8Array(pool.subarray(poolAt, poolAt + 32));
+  poolAt += 32;
+  return salt;
+}
+
 const PREFIX = Buffer.from('{"commitment":"');
 const SUFFIX = Buffer.from('","kind":"commitment.v1"}');
 
@@ -52,9 +66,12 @@ const SUFFIX = Buffer.from('","kind":"commitment.v1"}');
  * for ledger_commitment. The ref table and id stay (the console's own rows; not public).
  * Same bytes as lib/ledger's sealEntry (seal.test.ts), without re-validating the entry.
  */
-export function sealLeaf(leaf: NewEntry, salt: Uint8Array = crypto.randomBytes(32)): NewEntry {
-  const commitment = crypto.createHash("sha256").update(salt).update(leaf.bytes).digest("hex");
-  const bytes = new Uint8Array(Buffer.concat([PREFIX, Buffer.from(commitment, "latin1"), SUFFIX]));
+export function sealLeaf(leaf: NewEntry, salt: Uint8Array = freshSalt()): NewEntry {
+  const commitment = crypto.hash("sha256", Buffer.concat([salt, leaf.bytes]), "hex");
+  const bytes = new Uint8Array(PREFIX.length + 64 + SUFFIX.length);
+  bytes.set(PREFIX, 0);
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).write(commitment, PREFIX.length, "latin1");
+  bytes.set(SUFFIX, PREFIX.length + 64);
   // The ledger_commitment row's COPY text after its leaf index, made here (on the ingest's
   // check workers) rather than in the storage transaction.
   const copy = Buffer.from(`${copyByteaField(salt)}\t${copyByteaField(leaf.bytes)}`, "latin1");
