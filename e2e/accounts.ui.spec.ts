@@ -24,9 +24,10 @@ test.describe("accounts and separation of duties", () => {
     expect(ownDept.status()).toBe(403);
     expect((await ownDept.json()).error.message).toMatch(/^departmentId:/);
 
-    // A request for energy's data is made before the move.
-    const trafficAdmin = await pageAs(browser, baseURL!, "traffic", "dept_admin");
-    const asked = await trafficAdmin.request.post("/api/grants", { data: { datasetId: "energy.load", scope: "aggregated", purpose: "accounts e2e", validUntil: new Date(Date.now() + 3_600_000).toISOString() }, headers });
+    // A request for energy's data is made before the move. Emergency asks (not traffic): the
+    // grants spec starts from traffic holding no grant on energy.load, and this one is revoked.
+    const granteeAdmin = await pageAs(browser, baseURL!, "emergency", "dept_admin");
+    const asked = await granteeAdmin.request.post("/api/grants", { data: { datasetId: "energy.load", scope: "aggregated", purpose: "accounts e2e", validUntil: new Date(Date.now() + 3_600_000).toISOString() }, headers });
     expect(asked.status(), await asked.text()).toBe(200);
     const early = (await asked.json()).grant as { id: string };
 
@@ -65,9 +66,9 @@ test.describe("accounts and separation of duties", () => {
     expect((await energyAdmin.request.post(`/api/grants/${early.id}/approve`, { data: {}, headers })).status()).toBe(200);
     expect((await sys.request.post(`/api/grants/${early.id}/revoke`, { data: { reason: "accounts e2e stop" }, headers })).status()).toBe(200);
     // The grantee's admin lists the revoked grant with its history.
-    await trafficAdmin.goto("/admin/grants");
-    await trafficAdmin.getByTestId(`history-${early.id}`).first().click();
-    const by = trafficAdmin.getByTestId(`history-table-${early.id}`).getByTestId("history-by");
+    await granteeAdmin.goto("/admin/grants");
+    await granteeAdmin.getByTestId(`history-${early.id}`).first().click();
+    const by = granteeAdmin.getByTestId(`history-table-${early.id}`).getByTestId("history-by");
     await expect(by).toHaveCount(3);
     await expect(by.nth(2)).toHaveAttribute("data-department", "emergency");
     await expect(by.nth(2)).toContainText("Emergency Management Bureau");
