@@ -84,7 +84,9 @@ test.describe("the city map", () => {
     await expect(page).toHaveURL(/layers=traffic&t=live/);
     await page.reload();
     await expect(page.getByTestId("app-title")).toHaveText("城市大脑");
-    await expect(page.getByTestId("live-status")).toHaveAttribute("data-state", "live");
+    // The stream opens once the console answers it: in the first minutes the console also
+    // takes every simulated device's TLS connection (both ends in this one process).
+    await expect(page.getByTestId("live-status")).toHaveAttribute("data-state", "live", { timeout: 90_000 });
     await expect(page.getByTestId("layer-panel")).toContainText("交通");
     await expect(page.getByTestId("kpi-speed")).toContainText("平均车速");
     await layerReady(page, "traffic", /^(ok|partial)$/);
