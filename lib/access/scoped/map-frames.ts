@@ -4,6 +4,7 @@ import type { ScopedCellFrames } from "../../api/map-specs";
 import { getCity } from "../../runtime/city";
 import { cellId, hexGrid } from "../../map/hex-grid";
 import { q8 } from "../../map/q8";
+import { inBbox } from "../../map/traffic-index";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";
 import { AGGREGATE_HEX_RADIUS_M, bucketWindowConditions, datasetOf, deviceLocation, minGroupDevices, rollupColumn, visibleDevices } from "./map-basis";
@@ -265,11 +266,10 @@ export async function scopedIncidentFrameCells(sql: Sql, basis: ReadBasis, w: { 
     params,
   );
   const cellOf = frameCellOf(basis);
-  const inBox = (p: [number, number]) => !bbox || (p[0] >= bbox[0] && p[0] <= bbox[2] && p[1] >= bbox[1] && p[1] <= bbox[3]);
   const cellPos = new Map<string, [number, number]>();
   const rowCell = rows.map((r) => {
     const c = cellOf([Number(r.lon), Number(r.lat)]);
-    if (inBox(c.pos)) cellPos.set(c.id, c.pos);
+    if (inBbox(c.pos, bbox)) cellPos.set(c.id, c.pos);
     return c.id;
   });
   const ids = [...cellPos.keys()].sort();
