@@ -3,7 +3,7 @@
 // made in the accounts admin shows in that account's history (who, from which department,
 // what changed, the ledger leaf) in English and Chinese; a move-then-approve is refused; and a
 // grant revoked by another department's sysadmin shows that department in the grant's history.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { demoUser, pageAs } from "./sign-in";
 
 const SHOTS = "e2e/screenshots";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { pageAs } from "./sign-in";
 
 test.describe("the auditor's workspace", () => {

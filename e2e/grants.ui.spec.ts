@@ -4,7 +4,8 @@
 // fires from a signed severity-1 incident and its grant expires by itself.
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import type { APIRequestContext, Browser, Page } from "@playwright/test";
+import { expect, test } from "./test";
 import { Secret, TOTP } from "otpauth";
 import { E2E_DATA_DIR } from "./config";
 import { signedIncident } from "./helpers";

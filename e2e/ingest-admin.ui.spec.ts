@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./test";
 import { E2E_DATA_DIR, E2E_PORT } from "./config";
 import { pageAs } from "./sign-in";
 import { signerFromSeed } from "../lib/runtime/simulator-keys";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import type { APIRequestContext, Browser, Page } from "@playwright/test";
+import { expect, test } from "./test";
 import { diffPixels, mapPixels, signedIncident } from "./helpers";
 import { demoUser, signIn } from "./sign-in";
 

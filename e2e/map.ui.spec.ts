@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./test";
 import { clearSpot, decodePng, demoUser, diffPixels, distinctColours, mapPixels, signIn, waitForChange, watchExternalRequests } from "./helpers";
 import { E2E_DATA_DIR } from "./config";
 

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import type { APIRequestContext } from "@playwright/test";
+import { expect, test } from "./test";
 import { E2E_DATA_DIR, E2E_PG_AVAILABLE, E2E_PG_DATA_DIR, E2E_PG_PORT, E2E_PG_URL } from "./config";
 
 const SHOTS = "e2e/screenshots";
