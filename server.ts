@@ -8,8 +8,13 @@ import { consoleTls, createConsoleServer } from "./lib/runtime/console-server";
 import { assertPortFree } from "./lib/net/port";
 import { startRuntime } from "./lib/runtime/start";
 import { tagPeer } from "./lib/http/client-address";
+import { whenOutputCloses } from "./lib/runtime/output-closed";
 
 const dev = process.argv.includes("--dev");
+// Whatever read the console's output has gone (lib/runtime/output-closed.ts): stop as on
+// SIGTERM once running, at once while starting (a kill loses nothing already accepted).
+let onOutputClosed: () => void = () => process.exit(1);
+whenOutputCloses(() => onOutputClosed());
 
 async function main() {
   const started = Date.now();
@@ -54,6 +59,7 @@ async function main() {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  onOutputClosed = () => void stop("output closed");
 }
 
 main().catch((e: Error) => {
