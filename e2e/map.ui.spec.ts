@@ -28,11 +28,10 @@ async function settledPixels(page: Page) {
 
 test.describe("the city map", () => {
   test("draws the city in WebGL, toggles each layer, says why a layer is hidden, switches language, updates live, and stays on this machine", async ({ page }) => {
-    // The longest journey, in software WebGL on 2 cores: its first run after the server
-    // starts has taken over 3 minutes (the retry about 1), every step within its own timeout.
-    // Late in the full suite, beside two consoles each holding ~1,000 simulated devices' TLS
-    // connections, it ran out of 6 minutes while taking a screenshot (alone: 1.0 min).
-    test.setTimeout(720_000);
+    // The longest journey, in software WebGL on 2 cores: 1.0 min alone, 1.5 min late in the full
+    // suite. It once took 10 min and failed there: earlier tests left signed-in map pages open,
+    // redrawing every live update in the same GPU process (e2e/test.ts now closes them).
+    test.setTimeout(360_000);
     const external = watchExternalRequests(page);
     await page.goto("/?layers=");
     await expect(page.getByTestId("app-title")).toHaveText("City Brain");
