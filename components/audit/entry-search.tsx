@@ -1,10 +1,10 @@
 "use client";
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
+import { ENTRY_KINDS } from "@/lib/ledger/entry-kinds";
 import { useI18n } from "../i18n/i18n-provider";
 
 type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown> };
-const KINDS = ["reading.v1", "device.v1", "grant.v1", "grant.v2", "access.v1", "report.v1", "credit.v1", "rule.v1"];
 
 /** Search the ledger by kind, dataset, device and time; readings link to their provenance. */
 export function EntrySearch() {
@@ -41,8 +41,10 @@ export function EntrySearch() {
           {t("audit.kind")}
           <select value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })} data-testid="search-kind">
             <option value="">{t("audit.any")}</option>
-            {KINDS.map((k) => (
-              <option key={k}>{k}</option>
+            {ENTRY_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`entryKind.${k}`)} ({k})
+              </option>
             ))}
           </select>
         </label>

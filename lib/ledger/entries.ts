@@ -8,6 +8,7 @@ import { controlCharIndex, fromBase64 } from "./encoding";
 import { LedgerError } from "./errors";
 import { leafHash } from "./merkle";
 import type { Hasher } from "./sha256";
+import type { EntryKindName } from "./entry-kinds";
 
 /** An identifier: 1..256 characters, no control characters. */
 export const Id = z
@@ -203,7 +204,10 @@ export const CommitmentV1 = z.strictObject({
   commitment: Sha256Hex,
 });
 
-/** Every entry kind the ledger knows; `writable: false` kinds can be read but not appended. */
+/**
+ * Every entry kind the ledger knows; `writable: false` kinds can be read but not appended.
+ * Its keys are exactly ENTRY_KINDS (entry-kinds.ts, the list the browser shows).
+ */
 export const ENTRY_SCHEMAS = {
   "reading.v1": { schema: ReadingV1, writable: true },
   "device.v1": { schema: DeviceV1, writable: true },
@@ -215,7 +219,7 @@ export const ENTRY_SCHEMAS = {
   "rule.v1": { schema: RuleV1, writable: true },
   "commitment.v1": { schema: CommitmentV1, writable: true },
   "account.v1": { schema: AccountV1, writable: true },
-} as const;
+} as const satisfies Record<EntryKindName, { schema: z.ZodType; writable: boolean }>;
 
 /** Entry kinds and the TypeScript types of their entries, inferred from the schemas. */
 export type EntryKind = keyof typeof ENTRY_SCHEMAS;

@@ -13,6 +13,7 @@ export * from "./tiles";
 export * from "./entry-bundle";
 export * from "./canonical-json";
 export * from "./entries";
+export * from "./entry-kinds";
 export * from "./commitment";
 export * from "./ed25519";
 export * from "./note";

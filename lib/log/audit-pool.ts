@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Worker as WorkerThread } from "node:worker_threads";
-import { verifyRange, type RangeJob, type RangeResult } from "./audit-rows.mjs";
+import { deviceKeyring, verifyRange, type PackedDeviceKeys, type RangeJob, type RangeResult } from "./audit-rows.mjs";
 
 /** Runs the audit's range checks (audit-rows.mjs) on worker threads, or on this thread. */
 export interface AuditPool {
@@ -17,10 +17,12 @@ export function defaultAuditWorkerPath(): string {
   return path.resolve(process.cwd(), "lib/log/audit-worker.mjs");
 }
 
-export function inlineAuditPool(): AuditPool {
+/** `keys`: the device key history the readings' signatures are verified with (none: every reading is handed back). */
+export function inlineAuditPool(keys: PackedDeviceKeys | null = null): AuditPool {
+  const ring = deviceKeyring(keys);
   return {
     threads: 0,
-    run: async (job) => verifyRange(job),
+    run: async (job) => verifyRange(job, ring),
     async close() {},
   };
 }
@@ -29,23 +31,25 @@ type Pending = { resolve(r: RangeResult): void; reject(e: Error): void };
 
 // Taken at run time: a bundler (Next.js's Turbopack) that sees `new Worker(path)` tries to
 // bundle every file the path could name as a worker entry, and fails.
-function startWorker(file: string): WorkerThread {
+function startWorker(file: string, keys: PackedDeviceKeys | null): WorkerThread {
   const { Worker } = process.getBuiltinModule("node:worker_threads");
-  return new Worker(file);
+  return new Worker(file, { workerData: { keys } });
 }
 
 /**
  * `threads` workers (default: one per core), each given the next job when it is the least
- * busy. Falls back to this thread when the worker file is missing; a worker that dies fails
- * its jobs (the audit then fails and says why).
+ * busy, and each given the device key history (`keys`, packDeviceKeys) once, when it starts.
+ * Falls back to this thread when the worker file is missing; a worker that dies fails its
+ * jobs (the audit then fails and says why).
  */
-export function createAuditPool(opts: { threads?: number; workerPath?: string } = {}): AuditPool {
+export function createAuditPool(opts: { threads?: number; workerPath?: string; keys?: PackedDeviceKeys | null } = {}): AuditPool {
   const threads = Math.max(0, opts.threads ?? os.availableParallelism());
   const file = opts.workerPath ?? defaultAuditWorkerPath();
-  if (threads === 0 || !fs.existsSync(/*turbopackIgnore: true*/ file)) return inlineAuditPool();
+  const keys = opts.keys ?? null;
+  if (threads === 0 || !fs.existsSync(/*turbopackIgnore: true*/ file)) return inlineAuditPool(keys);
   let nextId = 1;
   const slots = Array.from({ length: threads }, () => {
-    const worker = startWorker(file);
+    const worker = startWorker(file, keys);
     const pending = new Map<number, Pending>();
     const fail = (e: Error) => {
       for (const p of pending.values()) p.reject(e);

@@ -53,6 +53,21 @@ export type RangeResult = {
   extra: ReadingRow[];
   extraLeaves: LedgerRow[];
 };
-export function verifyRange(job: RangeJob): RangeResult;
+/** A device_key row as the audit reads it. */
+export type DeviceKeyRow = { device: string; fromLeaf: number; untilLeaf: number | null; retiredBy: string | null; publicKey: Uint8Array };
+/** packDeviceKeys' output: the key history in typed arrays, for worker threads. */
+export type PackedDeviceKeys = { device: string[]; fromLeaf: Float64Array; untilLeaf: Float64Array; flags: Uint8Array; publicKeys: Uint8Array };
+/** Device keys by device, newest first (opaque: use the functions below). */
+export type DeviceKeyring = { readonly byDevice: Map<string, unknown[]> };
+export function packDeviceKeys(rows: readonly DeviceKeyRow[]): PackedDeviceKeys;
+export function deviceKeyring(packed: PackedDeviceKeys | null): DeviceKeyring;
+export function setDeviceKeys(ring: DeviceKeyring, device: string, rows: readonly DeviceKeyRow[]): void;
+/** Does the device's Ed25519 signature over `message` verify under a key it held for a reading at `leaf`? */
+export function deviceSignatureOk(ring: DeviceKeyring | null, device: string, leaf: number, viaGateway: boolean, message: Uint8Array, signature: Uint8Array | null): boolean;
+/** null when deviceSignatureOk holds, else what is wrong with the signature. */
+export function deviceSignatureProblem(ring: DeviceKeyring | null, device: string, leaf: number, viaGateway: boolean, message: Uint8Array, signature: Uint8Array | null): string | null;
+/** Which Ed25519 verifier the signature checks use in this process. */
+export function ed25519Implementation(): "libsodium" | "node:crypto";
+export function verifyRange(job: RangeJob, ring?: DeviceKeyring | null): RangeResult;
 export function isoFromMs(ms: number): string;
 export function canonicalJsonbObject(text: string): string | null;

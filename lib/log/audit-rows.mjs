@@ -9,7 +9,9 @@
 // again and names what differs. So this file decides nothing on its own: it can only spare
 // the main thread rows that are fine. It computes every leaf hash itself, from the stored
 // entry's bytes (never the stored leaf_hash), and the range's part of the tree from those.
-import { hash } from "node:crypto";
+// A reading is fine only when its device's Ed25519 signature over the envelope verifies
+// under a key the device held (deviceKeyring below); audit.ts uses the same functions.
+import { createPublicKey, hash, verify } from "node:crypto";
 import { Buffer } from "node:buffer";
 
 const SURROGATE = /[\uD800-\uDFFF]/;
@@ -169,6 +171,153 @@ export function canonicalJsonbObject(p) {
   return out + "}";
 }
 
+
+// ---- Device signatures ------------------------------------------------------------------
+// A reading's `signature` is the device's Ed25519 signature over the canonical envelope
+// bytes (lib/ingest/envelope.ts envelopeBytes: RFC 8785 JSON of device, dataset, location,
+// observedAt, seq, values), the very bytes whose SHA-256 is the payload hash. The keys come
+// from the device key history (device_key), whose validity is an interval of leaves, not of
+// time: a key is put in by the device.v1 entry at valid_from_leaf and retired (rotated out
+// or revoked) by the one at valid_until_leaf. Leaves are the console's own order and on the
+// ledger; observedAt is only what the device claims. So a key may sign a reading sequenced
+// at leaf L when valid_from_leaf < L and:
+//  - L < valid_until_leaf (or the key is still current): the key the device held at L. For
+//    readings sent directly this is the only one: intake verifies with the current key and
+//    commit refuses a reading whose key was rotated or revoked in flight (lib/ingest/commit.ts);
+//  - or, for a reading a gateway carried, any earlier key not retired by revocation: the
+//    gateway vouches for its devices' signatures and intake checks only a sample of them,
+//    so a reading signed just before its device's key was rotated, and carried after, is
+//    stored (check-message.ts); it is still the device's own signature. A revoked device's
+//    readings are refused whatever they carry, so a revoked key never signs a stored one.
+// audit-state.ts checks device_key against the device.v1 entries, so these keys are the
+// ledger's (a key row added behind the ledger's back is named there).
+
+/**
+ * The device key history in a form that crosses to worker threads cheaply: per key its
+ * device, valid_from_leaf, valid_until_leaf (-1 while current), whether revocation retired
+ * it, and its 32-byte public key (keys of another length are marked unusable).
+ * `rows`: { device, fromLeaf, untilLeaf (null while current), retiredBy, publicKey }.
+ */
+export function packDeviceKeys(rows) {
+  const n = rows.length;
+  const packed = { device: new Array(n), fromLeaf: new Float64Array(n), untilLeaf: new Float64Array(n), flags: new Uint8Array(n), publicKeys: new Uint8Array(32 * n) };
+  rows.forEach((k, i) => {
+    packed.device[i] = k.device;
+    packed.fromLeaf[i] = Number(k.fromLeaf);
+    packed.untilLeaf[i] = k.untilLeaf === null || k.untilLeaf === undefined ? -1 : Number(k.untilLeaf);
+    const usable = k.publicKey instanceof Uint8Array && k.publicKey.length === 32;
+    packed.flags[i] = (k.retiredBy === "revoke" ? 1 : 0) | (usable ? 0 : 2);
+    if (usable) packed.publicKeys.set(k.publicKey, 32 * i);
+  });
+  return packed;
+}
+
+/** The keys of packDeviceKeys by device, newest first; each key's verifier made on first use and kept. */
+export function deviceKeyring(packed) {
+  const byDevice = new Map();
+  const n = packed ? packed.device.length : 0;
+  for (let i = 0; i < n; i++) {
+    const key = {
+      from: packed.fromLeaf[i],
+      until: packed.untilLeaf[i] < 0 ? Infinity : packed.untilLeaf[i],
+      revoked: (packed.flags[i] & 1) === 1,
+      raw: (packed.flags[i] & 2) === 2 ? null : packed.publicKeys.slice(32 * i, 32 * i + 32),
+      obj: undefined,
+    };
+    const list = byDevice.get(packed.device[i]);
+    if (list) list.push(key);
+    else byDevice.set(packed.device[i], [key]);
+  }
+  for (const list of byDevice.values()) list.sort((a, b) => b.from - a.from);
+  return { byDevice };
+}
+
+/** Replaces one device's keys in a keyring (audit.ts reads them again before naming a reading). */
+export function setDeviceKeys(ring, device, rows) {
+  const fresh = deviceKeyring(packDeviceKeys(rows)).byDevice.get(device);
+  if (fresh) ring.byDevice.set(device, fresh);
+  else ring.byDevice.delete(device);
+}
+
+// libsodium (sodium-native) when it loads, as the intake verifies (lib/ingest/verifier.ts):
+// about twice node:crypto's rate, and the same verifier intake accepted the readings with.
+// Taken at run time from the project's node_modules, out of any bundler's sight.
+let sodiumLoaded;
+function sodium() {
+  if (sodiumLoaded !== undefined) return sodiumLoaded;
+  try {
+    const { createRequire } = process.getBuiltinModule("node:module");
+    const s = createRequire(`${process.cwd()}/package.json`)(["sodium", "native"].join("-"));
+    sodiumLoaded = typeof s.crypto_sign_verify_detached === "function" ? s : null;
+  } catch {
+    sodiumLoaded = null;
+  }
+  return sodiumLoaded;
+}
+const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+/** Which Ed25519 verifier the signature checks use here: "libsodium" or "node:crypto". */
+export function ed25519Implementation() {
+  return sodium() ? "libsodium" : "node:crypto";
+}
+
+/** Ed25519 verification under one keyring key; never throws. node:crypto's KeyObject is made once per key. */
+function ed25519(key, message, signature) {
+  if (key.raw === null || signature === null || signature.length !== 64) return false;
+  const s = sodium();
+  if (s) {
+    try {
+      return s.crypto_sign_verify_detached(signature, message, key.raw);
+    } catch {
+      return false;
+    }
+  }
+  if (key.obj === undefined) {
+    try {
+      key.obj = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, key.raw]), format: "der", type: "spki" });
+    } catch {
+      key.obj = null;
+    }
+  }
+  if (key.obj === null) return false;
+  try {
+    return verify(null, message, key.obj, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** May `key` sign a reading sequenced at `leaf` (see the rule above)? */
+function mayHaveSigned(key, leaf, viaGateway) {
+  return key.from < leaf && (leaf < key.until || (viaGateway && !key.revoked));
+}
+
+/**
+ * True when `signature` over `message` (the canonical envelope bytes) verifies under a key
+ * device `device` held for a reading at leaf `leaf` (`viaGateway`: a gateway carried it).
+ */
+export function deviceSignatureOk(ring, device, leaf, viaGateway, message, signature) {
+  const keys = ring?.byDevice.get(device);
+  if (!keys) return false;
+  for (const k of keys) if (mayHaveSigned(k, leaf, viaGateway) && ed25519(k, message, signature)) return true;
+  return false;
+}
+
+/** As deviceSignatureOk, but says why not (null: the signature is fine). */
+export function deviceSignatureProblem(ring, device, leaf, viaGateway, message, signature) {
+  if (deviceSignatureOk(ring, device, leaf, viaGateway, message, signature)) return null;
+  const keys = ring?.byDevice.get(device) ?? [];
+  if (signature === null) return "the reading has no signature";
+  if (signature.length !== 64) return `the signature is ${signature.length} bytes, not an Ed25519 signature (64)`;
+  if (keys.length === 0) return `device ${device} has no key in the device key history (device_key): its signature cannot be verified`;
+  const other = keys.find((k) => ed25519(k, message, signature));
+  if (other) {
+    if (!(other.from < leaf)) return `the signature verifies only under a key device ${device} was given at leaf ${other.from}, after this reading (leaf ${leaf})`;
+    const why = viaGateway ? "" : "; a reading sent directly must be signed with the key its device held when it was sequenced";
+    return `the signature verifies only under a key device ${device} had until it was ${other.revoked ? "revoked" : "rotated out"} at leaf ${other.until}, before this reading was sequenced (leaf ${leaf})${why}`;
+  }
+  return `the device's signature does not verify under any key device ${device} has had (${keys.length} in its key history)`;
+}
 
 // ---- Binary COPY ------------------------------------------------------------------------
 // PostgreSQL's binary COPY format: an 11-byte signature, a 32-bit flags field and a 32-bit
@@ -579,9 +728,10 @@ function leafHashAt(b, at, len) {
 
 /**
  * The leaf hash (latin1 digest) of a reading leaf when it is certainly fine, else null.
- * `b`/`lp`: the ledger row; `r`/`rp`: the reading row (rp -1: none).
+ * `b`/`lp`: the ledger row; `r`/`rp`: the reading row (rp -1: none); `index`: its leaf
+ * index; `ring`: the device keys (deviceKeyring; null: no reading is fine).
  */
-function fineReadingLeaf(b, lp, r, rp) {
+function fineReadingLeaf(b, lp, r, rp, index, ring) {
   if (rp < 0 || i16(b, lp) !== LEDGER_COLUMNS || i16(r, rp) !== READING_COLUMNS) return null;
   // Ledger row: leaf_index, kind (checked by the caller), entry, leaf_hash.
   let p = lp + 2 + 12;
@@ -680,6 +830,9 @@ function fineReadingLeaf(b, lp, r, rp) {
   if (w < 0) return null;
   v[w++] = 125;
   if (!digestIs(hash("sha256", v.subarray(0, w), "latin1"), r, phAt, phLen)) return null;
+  // The device signed those same bytes (the device id is printable ASCII: eqPlain above).
+  const device = Buffer.from(r.buffer, r.byteOffset + dvAt, dvLen).toString("latin1");
+  if (!deviceSignatureOk(ring, device, index, gdLen >= 0, v.subarray(0, w), r.subarray(sAt, sAt + sLen))) return null;
   return leaf;
 }
 
@@ -704,7 +857,9 @@ const asBytes = (u) => new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
 
 /**
  * Checks the leaves [from, from + chunk) given as binary COPY output (ledger rows and
- * reading rows, in any order), and hashes their part of the tree.
+ * reading rows, in any order), and hashes their part of the tree. `ring`: the device keys
+ * (deviceKeyring) the readings' signatures are verified with; without it every reading
+ * leaf is handed back.
  *
  * `from` must be a multiple of `chunk`, a power of two, so that every perfect subtree of
  * [from, s) is one of the whole tree's. Returns:
@@ -720,7 +875,7 @@ const asBytes = (u) => new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
  *    audit.ts, their rows decoded; extra: reading rows no ledger row of the range took;
  *    extraLeaves: second ledger rows of one leaf index.
  */
-export function verifyRange({ from, chunk, ledger, reading, cuts }) {
+export function verifyRange({ from, chunk, ledger, reading, cuts }, ring = null) {
   const b = asBytes(ledger);
   const r = asBytes(reading);
   const ledgerAt = new Int32Array(chunk).fill(-1);
@@ -767,7 +922,7 @@ export function verifyRange({ from, chunk, ledger, reading, cuts }) {
     if (i16(b, lp) !== LEDGER_COLUMNS) throw new Error(`leaf ${index}: a ledger row with ${i16(b, lp)} fields`);
     const isReading = isReadingRow(b, lp);
     if (isReading) readings++;
-    let leaf = isReading ? fineReadingLeaf(b, lp, r, rp) : null;
+    let leaf = isReading ? fineReadingLeaf(b, lp, r, rp, index, ring) : null;
     if (leaf === null) {
       deferred.push({ index, ledger: decodeLedgerRow(b, lp), reading: rp < 0 ? null : decodeReadingRow(r, rp) });
       leaf = storedLeafHash(b, lp);

@@ -6,7 +6,7 @@ import { encodeEntry } from "../ledger/entries";
 import { appendLeafHashes, compactRangeRoot, EMPTY_COMPACT_RANGE } from "../ledger/compact-range";
 import { readingEntry, type AcceptedReading } from "../ingest/store-readings";
 import { nodeSha256 } from "./node-hasher";
-import { canonicalJsonbObject, isoFromMs, verifyRange } from "./audit-rows.mjs";
+import { canonicalJsonbObject, deviceKeyring, deviceSignatureProblem, isoFromMs, packDeviceKeys, verifyRange, type DeviceKeyRow } from "./audit-rows.mjs";
 
 // jsonb's text form of a flat object: keys by length then bytes, `"k": v` joined by ", ".
 function jsonbText(values: Record<string, unknown>, num: (n: number) => string = (n) => JSON.stringify(n)): string {
@@ -153,20 +153,32 @@ function rowsOf(rs: AcceptedReading[], from = 0): Row[] {
     };
   });
 }
-function reading(seq: number, gateway = false): AcceptedReading {
+// The devices' keys (as device_key holds them: each put in at a leaf before the readings) and
+// the keyring the fast path verifies their signatures with.
+const pair = () => {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
+  return { publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" }).subarray(12)), sign: (m: Uint8Array) => new Uint8Array(crypto.sign(null, m, privateKey)) };
+};
+const DEVICES = Array.from({ length: 7 }, (_, i) => `trf-${String(i).padStart(6, "0")}`);
+const deviceKeys = new Map(DEVICES.map((d) => [d, pair()]));
+const keyRows: DeviceKeyRow[] = DEVICES.map((device) => ({ device, fromLeaf: -1, untilLeaf: null, retiredBy: null, publicKey: deviceKeys.get(device)!.publicKey }));
+const ring = deviceKeyring(packDeviceKeys(keyRows));
+
+function reading(seq: number, gateway = false, sign?: (m: Uint8Array) => Uint8Array, values?: Record<string, number | string | boolean>): AcceptedReading {
   const envelope = {
     device: `trf-${String(seq % 7).padStart(6, "0")}`,
     dataset: "traffic.flow",
     seq,
     observedAt: new Date(1_790_000_000_000 + seq * 1001).toISOString(),
     location: [121.4 + seq / 1e5, 37.45] as [number, number],
-    values: { segmentId: `seg-${seq % 7}`, speedKmh: 30 + (seq % 17) * 1.5, flowVehH: 400 + seq, occupancy: 0.125, note: "烟台 ✓", ok: seq % 2 === 0 },
+    values: values ?? { segmentId: `seg-${seq % 7}`, speedKmh: 30 + (seq % 17) * 1.5, flowVehH: 400 + seq, occupancy: 0.125, note: "烟台 ✓", ok: seq % 2 === 0 },
   };
-  const payloadHash = new Uint8Array(crypto.createHash("sha256").update(canonicalJson(envelope)).digest());
+  const bytes = Buffer.from(canonicalJson(envelope), "utf8");
+  const payloadHash = new Uint8Array(crypto.createHash("sha256").update(bytes).digest());
   return {
     ...envelope,
     payloadHash,
-    signature: new Uint8Array(crypto.randomBytes(64)),
+    signature: (sign ?? deviceKeys.get(envelope.device)!.sign)(bytes),
     ...(gateway ? { gateway: { device: "gw-000001", batchRoot: new Uint8Array(crypto.randomBytes(32)), signature: new Uint8Array(crypto.randomBytes(64)) } } : {}),
   };
 }
@@ -182,7 +194,7 @@ describe("verifyRange", () => {
   const rows = rowsOf(Array.from({ length: 64 }, (_, i) => reading(i, i % 3 === 0)));
 
   it("passes untouched readings, gateway-batched ones included, and hashes their part of the tree", () => {
-    const r = verifyRange(job(rows.slice(32, 64), 32, 32, [40, 45, 64, 99]));
+    const r = verifyRange(job(rows.slice(32, 64), 32, 32, [40, 45, 64, 99]), ring);
     expect(r.deferred).toEqual([]);
     expect(r).toMatchObject({ n: 32, firstIndex: 32, gapAt: null, readings: 32 });
     expect(Buffer.from(r.hashes)).toEqual(Buffer.concat(rows.slice(32).map((x) => x.entryHash)));
@@ -248,7 +260,7 @@ describe("verifyRange", () => {
     // 3 is gateway-batched (index % 3 === 0), 4 is not.
     for (const victim of _what.includes("added gateway") ? [4] : _what.includes("gateway") ? [3] : [3, 4]) {
       const changed = rows.slice(0, 8).map((r, i) => (i === victim ? tamper(r) : r));
-      const r = verifyRange(job(changed, 0, 8));
+      const r = verifyRange(job(changed, 0, 8), ring);
       expect(r.deferred.map((d) => d.index)).toEqual([victim]);
       expect(r.n).toBe(8);
       // The tree takes the hash of the entry as stored, whatever the row says.
@@ -276,7 +288,7 @@ describe("verifyRange", () => {
         bytes[at] ^= 0x01;
         let r;
         try {
-          r = verifyRange({ from: 0, chunk: 8, cuts: [], ...untouched, [which]: bytes });
+          r = verifyRange({ from: 0, chunk: 8, cuts: [], ...untouched, [which]: bytes }, ring);
         } catch {
           continue; // a malformed output fails the audit (it says why)
         }
@@ -289,36 +301,121 @@ describe("verifyRange", () => {
   });
 
   it("hands back a leaf whose reading row is missing, and sets aside a second reading row of one leaf", () => {
-    const missing = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: copyBinary(rows.slice(0, 8).filter((x) => x.index !== 5).map((x) => x.reading)) });
+    const missing = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: copyBinary(rows.slice(0, 8).filter((x) => x.index !== 5).map((x) => x.reading)) }, ring);
     expect(missing.deferred.map((d) => [d.index, d.reading])).toEqual([[5, null]]);
-    const twice = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: copyBinary(rows.slice(0, 8).flatMap((x) => (x.index === 2 ? [x.reading, x.reading] : [x.reading]))) });
+    const twice = verifyRange({ ...job(rows.slice(0, 8), 0, 8), reading: copyBinary(rows.slice(0, 8).flatMap((x) => (x.index === 2 ? [x.reading, x.reading] : [x.reading]))) }, ring);
     expect(twice.deferred).toEqual([]);
     expect(twice.extra.map((e) => [e.index, e.id])).toEqual([[2, "1002"]]);
   });
 
   it("takes rows in any order", () => {
     const shuffled = [...rows.slice(0, 16)].sort(() => Math.random() - 0.5);
-    const r = verifyRange({ ...job(shuffled, 0, 16), reading: copyBinary([...shuffled].reverse().map((x) => x.reading)) });
+    const r = verifyRange({ ...job(shuffled, 0, 16), reading: copyBinary([...shuffled].reverse().map((x) => x.reading)) }, ring);
     expect(r).toMatchObject({ n: 16, deferred: [], extra: [], extraLeaves: [] });
     expect(Buffer.from(r.hashes)).toEqual(Buffer.concat(rows.slice(0, 16).map((x) => x.entryHash)));
-    const dup = verifyRange(job([...rows.slice(0, 8), rows[4]], 0, 8));
+    const dup = verifyRange(job([...rows.slice(0, 8), rows[4]], 0, 8), ring);
     expect(dup.extraLeaves.map((l) => l.index)).toEqual([4]);
   });
 
   it("stops at a gap and says where the rows resume", () => {
-    const r = verifyRange(job([...rows.slice(0, 5), ...rows.slice(6, 8)], 0, 8));
+    const r = verifyRange(job([...rows.slice(0, 5), ...rows.slice(6, 8)], 0, 8), ring);
     expect(r).toMatchObject({ n: 5, firstIndex: 0, gapAt: 6 });
     expect(r.hashes.length).toBe(5 * 32);
-    expect(verifyRange(job(rows.slice(2, 8), 0, 8))).toMatchObject({ n: 0, firstIndex: 2, gapAt: 2 });
-    expect(verifyRange(job([], 8, 8))).toMatchObject({ n: 0, firstIndex: null, gapAt: null });
+    expect(verifyRange(job(rows.slice(2, 8), 0, 8), ring)).toMatchObject({ n: 0, firstIndex: 2, gapAt: 2 });
+    expect(verifyRange(job([], 8, 8), ring)).toMatchObject({ n: 0, firstIndex: null, gapAt: null });
   });
 
   it("decodes the rows it hands back as they are stored", () => {
-    const r = verifyRange(job(rows.slice(0, 8).map((x, i) => (i === 3 ? { ...x, ledger: set(x.ledger, 3, flipByte(0)) } : x)), 0, 8));
+    const r = verifyRange(job(rows.slice(0, 8).map((x, i) => (i === 3 ? { ...x, ledger: set(x.ledger, 3, flipByte(0)) } : x)), 0, 8), ring);
     const d = r.deferred[0];
     expect(d.ledger).toMatchObject({ index: 3, kind: "reading.v1" });
     expect(Buffer.from(d.ledger.entry!)).toEqual(Buffer.from(rows[3].entry));
     expect(d.reading).toMatchObject({ index: 3, id: "1003", dataset: "traffic.flow", seq: 3, observedMs: (rows[3].reading[5] as { v: number }).v, lon: (rows[3].reading[6] as { v: number }).v, gDevice: "gw-000001" });
     expect(JSON.parse(d.reading!.payload!)).toEqual(JSON.parse((rows[3].reading[8] as { v: string }).v));
+  });
+});
+
+describe("verifyRange and the devices' signatures", () => {
+  const attacker = pair();
+  const envelopeBytes = (r: AcceptedReading) =>
+    Buffer.from(canonicalJson({ device: r.device, dataset: r.dataset, seq: r.seq, observedAt: r.observedAt, location: r.location, values: r.values }), "utf8");
+  const handedBack = (rs: AcceptedReading[], keys: typeof ring | null, from = 0) => {
+    const chunk = 2 ** Math.ceil(Math.log2(rs.length));
+    return verifyRange(job(rowsOf(rs, from), from, chunk), keys).deferred.map((d) => d.index - from);
+  };
+
+  it("passes readings their devices signed, and hands back a forged signature, another key's, and the device's own over other values, carried by a gateway or not", () => {
+    const elsewhere = reading(2, false, undefined, { segmentId: "seg-x", speedKmh: 1 });
+    const rs = [
+      reading(1), // fine
+      { ...reading(2), signature: new Uint8Array(crypto.randomBytes(64)) }, // forged
+      reading(3, false, attacker.sign), // another key
+      reading(4, true), // fine, carried by a gateway
+      { ...reading(2), signature: elsewhere.signature }, // the device's signature, of other values
+      reading(5, true, attacker.sign), // carried by a gateway, another key
+      reading(6), // fine
+      { ...reading(8), signature: reading(1).signature }, // the device's signature of its other reading
+    ];
+    expect(handedBack(rs, ring)).toEqual([1, 2, 4, 5, 7]);
+    // The tree still takes every leaf as stored.
+    const r = verifyRange(job(rowsOf(rs), 0, 8), ring);
+    expect(Buffer.from(r.hashes)).toEqual(Buffer.concat(rowsOf(rs).map((x) => x.entryHash)));
+    // Without the keys, or for a device without any, no reading is fine.
+    expect(handedBack(rs, null)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(handedBack([reading(1), reading(2)], deviceKeyring(packDeviceKeys(keyRows.filter((k) => k.device !== "trf-000002"))))).toEqual([1]);
+    // A key of the wrong length never verifies.
+    const short = keyRows.map((k) => (k.device === "trf-000001" ? { ...k, publicKey: k.publicKey.subarray(0, 31) } : k));
+    expect(handedBack([reading(1), reading(2)], deviceKeyring(packDeviceKeys(short)))).toEqual([0]);
+  });
+
+  it("takes only a key the device held at the reading's leaf; a reading a gateway carried may have one rotated out before, never one revoked", () => {
+    const dev = "trf-000001";
+    const [k1, k2] = [pair(), pair()];
+    const ringOf = (keys: Partial<DeviceKeyRow>[]) => deviceKeyring(packDeviceKeys(keys.map((k) => ({ device: dev, fromLeaf: 0, untilLeaf: null, retiredBy: null, publicKey: k1.publicKey, ...k }))));
+    // k1 put in at leaf 0, retired at leaf 10 (rotated, or revoked and the device registered again); k2 from leaf 10.
+    const rotated = ringOf([{ untilLeaf: 10, retiredBy: "rotate" }, { fromLeaf: 10, publicKey: k2.publicKey }]);
+    const revoked = ringOf([{ untilLeaf: 10, retiredBy: "revoke" }, { fromLeaf: 10, publicKey: k2.publicKey }]);
+    const fine = (keys: typeof ring, leaf: number, r: AcceptedReading) => handedBack([r], keys, leaf).length === 0;
+    const direct = (k: typeof k1) => reading(1, false, k.sign);
+    const carried = (k: typeof k1) => reading(1, true, k.sign);
+    expect(fine(rotated, 5, direct(k1))).toBe(true);
+    expect(fine(rotated, 9, direct(k1))).toBe(true);
+    expect(fine(rotated, 12, direct(k1))).toBe(false);
+    expect(fine(rotated, 12, carried(k1))).toBe(true);
+    expect(fine(revoked, 12, carried(k1))).toBe(false);
+    expect(fine(revoked, 5, carried(k1))).toBe(true);
+    expect(fine(rotated, 12, direct(k2))).toBe(true);
+    expect(fine(rotated, 10, direct(k2))).toBe(false);
+    expect(fine(rotated, 5, direct(k2))).toBe(false);
+    expect(fine(rotated, 5, carried(k2))).toBe(false);
+    expect(fine(rotated, 12, direct(attacker))).toBe(false);
+    expect(fine(rotated, 12, carried(attacker))).toBe(false);
+
+    // What the full check in audit.ts says of each.
+    const problem = (keys: typeof ring | null, leaf: number, r: AcceptedReading, signature: Uint8Array | null = r.signature) =>
+      deviceSignatureProblem(keys, r.device, leaf, !!r.gateway, envelopeBytes(r), signature);
+    expect(problem(rotated, 12, direct(k2))).toBeNull();
+    expect(problem(rotated, 12, direct(k1))).toMatch(/verifies only under a key device trf-000001 had until it was rotated out at leaf 10, before this reading was sequenced \(leaf 12\); a reading sent directly/);
+    expect(problem(revoked, 12, carried(k1))).toMatch(/until it was revoked at leaf 10/);
+    expect(problem(rotated, 5, direct(k2))).toMatch(/verifies only under a key device trf-000001 was given at leaf 10, after this reading \(leaf 5\)/);
+    expect(problem(rotated, 12, direct(attacker))).toBe("the device's signature does not verify under any key device trf-000001 has had (2 in its key history)");
+    expect(problem(deviceKeyring(null), 12, direct(k1))).toMatch(/device trf-000001 has no key in the device key history/);
+    expect(problem(rotated, 12, direct(k2), null)).toBe("the reading has no signature");
+    expect(problem(rotated, 12, direct(k2), new Uint8Array(63))).toMatch(/63 bytes/);
+  });
+
+  it("verifies on worker threads with the keys each worker was given", async () => {
+    const rs = [reading(1), reading(2, false, attacker.sign), reading(3, true), reading(4)];
+    const { createAuditPool } = await import("./audit-pool");
+    for (const keys of [packDeviceKeys(keyRows), null]) {
+      const pool = createAuditPool({ threads: 1, keys });
+      try {
+        expect(pool.threads).toBe(1);
+        const r = await pool.run(job(rowsOf(rs), 0, 4));
+        expect(r.deferred.map((d) => d.index)).toEqual(keys ? [1] : [0, 1, 2, 3]);
+      } finally {
+        await pool.close();
+      }
+    }
   });
 });

@@ -10,7 +10,8 @@ import { testTargets, type TestTarget } from "../testing/test-databases";
 import type { Sql } from "../db/sql";
 import { auditLedger, type AuditOptions, type Discrepancy } from "./audit";
 import { openKeptCheckpoint } from "./audit-checks";
-import { buildAuditFixture } from "./testing/audit-fixture";
+import { storeReadings } from "../ingest/store-readings";
+import { buildAuditFixture, ed25519Pair, fixtureReading, storeGatewayBatch, FIXTURE_GATEWAY, type FixtureKey } from "./testing/audit-fixture";
 
 const targets = await testTargets();
 
@@ -44,6 +45,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
   let db: Awaited<ReturnType<TestTarget["open"]>>;
   let opts: AuditOptions;
   let witnessNames: string[];
+  let publisher: { round(): Promise<number> };
+  let keys: Map<string, FixtureKey[]>;
   const ids: Record<string, string> = {};
   let keysSnapshot: Snapshot;
   let stateDir: string;
@@ -54,7 +57,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
   beforeAll(async () => {
     db = await target.open();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-witnesses-"));
-    ({ opts, witnessNames } = await buildAuditFixture(db.sql, stateDir));
+    ({ opts, witnessNames, publisher, keys } = await buildAuditFixture(db.sql, stateDir));
     const one = async (q: string) => String(Object.values((await db.sql.query<Record<string, unknown>>(q))[0])[0]);
     ids.keyB = await one(`SELECT valid_from_leaf FROM device_key WHERE device_id = 'trf-b' AND valid_until_leaf IS NOT NULL`);
     ids.keyD = await one(`SELECT valid_from_leaf FROM device_key WHERE device_id = 'trf-d' AND valid_until_leaf IS NULL`);
@@ -373,6 +376,53 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     } finally {
       await restore(db.sql, leaf);
       await restore(db.sql, row);
+    }
+  }, 120_000);
+
+  // Last: it appends to the log. An insider who can write the database stores readings no
+  // device signed through the console's own code (storeReadings, then a publishing round):
+  // rows, entries, leaf hashes, tiles, checkpoints and cosignatures all agree, so only the
+  // device signature tells. Each must be named, on worker threads and on this thread.
+  it("names readings whose device signature does not verify under a key the device held, which every hash check passes", async () => {
+    const attacker = ed25519Pair();
+    const [bFormer] = keys.get("trf-b")!; // rotated out in the fixture, before these readings
+    const a = keys.get("trf-a")!.at(-1)!;
+    const elsewhere = fixtureReading("trf-a", 5001, a);
+    const altered = fixtureReading("trf-a", 5004, a);
+    altered.signature = new Uint8Array(altered.signature);
+    altered.signature[10] ^= 0x01;
+    const bad: [string, number, string][] = [
+      ["trf-a", 5000, `does not verify under any key device trf-a has had`], // signed by another key
+      ["trf-a", 5002, `does not verify under any key device trf-a has had`], // the device's signature of other values
+      ["trf-b", 5003, `device trf-b had until it was rotated out`], // sent directly, signed with a key retired before it was sequenced
+      ["trf-a", 5004, `does not verify under any key device trf-a has had`], // signature bytes altered
+      ["trf-a", 5006, `does not verify under any key device trf-a has had`], // carried by the gateway, signed by another key
+    ];
+    await storeReadings(db.sql, [
+      fixtureReading("trf-a", 5000, attacker),
+      elsewhere,
+      { ...fixtureReading("trf-a", 5002, a), signature: elsewhere.signature },
+      fixtureReading("trf-b", 5003, bFormer),
+      altered,
+      fixtureReading("trf-a", 5005, a),
+    ]);
+    // The gateway's batch is genuinely its own (its key signs the batch root); one reading in it
+    // is the attacker's, and one is signed with trf-b's former key, which a gateway may carry.
+    await storeGatewayBatch(db.sql, keys.get(FIXTURE_GATEWAY)!.at(-1)!, [fixtureReading("trf-a", 5006, attacker), fixtureReading("trf-b", 5007, bFormer)]);
+    await publisher.round();
+    const rows = await db.sql.query<{ id: number; leaf_index: number; device_id: string; seq: number }>(
+      `SELECT id, leaf_index, device_id, seq FROM reading WHERE seq >= 5000 ORDER BY leaf_index`,
+    );
+    expect(rows.map((r) => Number(r.seq))).toEqual([5000, 5001, 5002, 5003, 5004, 5005, 5006, 5007]);
+    const want = bad.map(([device, seq, what]) => {
+      const r = rows.find((x) => x.device_id === device && Number(x.seq) === seq)!;
+      return { table: "reading", id: String(r.id), leafIndex: Number(r.leaf_index), field: "signature", what: expect.stringContaining(what) };
+    });
+    for (const threads of [0, undefined]) {
+      const r = await audit({ threads });
+      // These and nothing else: every other check passes them.
+      expect(r.discrepancies, show(r.discrepancies)).toEqual(want);
+      expect(r.readings).toBe(Number((await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading`))[0].n));
     }
   }, 120_000);
 });

@@ -9,11 +9,14 @@ import { webCryptoEd25519 } from "../ledger/ed25519";
 import { generateNoteKey, SIG_TYPE_ED25519 } from "../ledger/note";
 import { SIG_TYPE_COSIGNATURE_V1 } from "../ledger/cosignature";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
+import { registeredSensors, type FixtureKey } from "./testing/audit-fixture";
 
 const targets = await testTargets();
 const ORIGIN = "audit.city-brain.example/ledger";
+// Seven sensors, their keys registered first (leaves 0..6): the readings are signed with them.
+const SENSORS = Array.from({ length: 7 }, (_, i) => `trf-${String(i).padStart(6, "0")}`);
 
-function reading(seq: number): AcceptedReading {
+function reading(seq: number, keys: Map<string, FixtureKey>): AcceptedReading {
   const envelope = {
     device: `trf-${String(seq % 7).padStart(6, "0")}`,
     dataset: "traffic.flow",
@@ -23,7 +26,7 @@ function reading(seq: number): AcceptedReading {
     values: { segmentId: `seg-${seq % 7}`, speedKmh: 30 + (seq % 17) * 1.5, flowVehH: 400 + seq, occupancy: 0.125, note: "烟台 ✓" },
   };
   const bytes = canonicalJsonBytes(envelope);
-  return { ...envelope, payloadHash: crypto.createHash("sha256").update(bytes).digest(), signature: new Uint8Array(crypto.randomBytes(64)) };
+  return { ...envelope, payloadHash: crypto.createHash("sha256").update(bytes).digest(), signature: keys.get(envelope.device)!.sign(bytes) };
 }
 
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger audit on %s", (_n, target) => {
@@ -32,6 +35,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
 
   beforeAll(async () => {
     db = await target.open();
+    const keys = await registeredSensors(db.sql, SENSORS);
     const ed = webCryptoEd25519();
     const log = await generateNoteKey(ed, ORIGIN, SIG_TYPE_ED25519);
     const wk = await Promise.all([0, 1, 2].map((i) => generateNoteKey(ed, `audit/witness/${i}`, SIG_TYPE_COSIGNATURE_V1)));
@@ -40,7 +44,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     );
     const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: log.signerKey, witnesses, intervalMs: 1000 });
     for (const [from, n] of [[0, 300], [300, 1], [301, 2500]]) {
-      await storeReadings(db.sql, Array.from({ length: n }, (_, i) => reading(from + i)));
+      await storeReadings(db.sql, Array.from({ length: n }, (_, i) => reading(from + i, keys)));
       await publisher.round();
     }
     opts = { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2, chunk: 1000 };
@@ -50,11 +54,12 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
   it("is clean on an untouched ledger and counts what it checked", async () => {
     const r = await auditLedger(db.sql, opts);
     expect(r.discrepancies).toEqual([]);
-    expect(r).toMatchObject({ ok: true, leaves: 2801, readings: 2801, checkpoints: 3, cosignatures: 9, belowQuorum: 0 });
+    expect(r).toMatchObject({ ok: true, leaves: 2808, readings: 2801, checkpoints: 3, cosignatures: 9, belowQuorum: 0 });
   });
 
   it("names a changed reading byte, a changed leaf hash and a changed checkpoint", async () => {
     const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT id, leaf_index FROM reading WHERE seq = 1234`);
+    const [{ size: second }] = await db.sql.query<{ size: number }>(`SELECT size FROM checkpoint ORDER BY size OFFSET 1 LIMIT 1`);
     await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only; ALTER TABLE checkpoint DISABLE TRIGGER checkpoint_append_only;`);
     try {
       // One byte of a stored reading: speed 45.0 becomes 46.0.
@@ -62,7 +67,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
       // One leaf hash: flip its first byte.
       await db.sql.query(`UPDATE ledger_leaf SET leaf_hash = set_byte(leaf_hash, 0, (get_byte(leaf_hash, 0) + 1) % 256) WHERE leaf_index = 42`);
       // One checkpoint: its signed note claims another root.
-      await db.sql.query(`UPDATE checkpoint SET note = replace(note, split_part(note, E'\\n', 3), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=') WHERE size = 301`);
+      await db.sql.query(`UPDATE checkpoint SET note = replace(note, split_part(note, E'\\n', 3), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=') WHERE size = $1`, [second]);
     } finally {
       await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only; ALTER TABLE checkpoint ENABLE TRIGGER checkpoint_append_only;`);
     }
@@ -72,7 +77,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
       expect.arrayContaining([
         expect.objectContaining({ table: "reading", id: String(victim.id), leafIndex: Number(victim.leaf_index), what: expect.stringContaining("payload hash mismatch") }),
         expect.objectContaining({ table: "ledger_leaf", id: "42", leafIndex: 42, what: expect.stringContaining("leaf hash") }),
-        expect.objectContaining({ table: "checkpoint", id: "301", what: expect.stringContaining("does not verify") }),
+        expect.objectContaining({ table: "checkpoint", id: String(second), what: expect.stringContaining("does not verify") }),
       ]),
     );
     expect(r.discrepancyCount).toBe(3);
@@ -117,7 +122,11 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
           expect.objectContaining({ table: "reading", id: String(victims[i].id), leafIndex: Number(victims[i].leaf_index), what: expect.stringContaining(what) }),
         );
       }
-      expect(r.leaves).toBe(2801);
+      // The changed signature is also named as one: it does not verify over the row.
+      expect(r.discrepancies).toContainEqual(
+        expect.objectContaining({ table: "reading", id: String(victims[1].id), field: "signature", what: expect.stringContaining("does not verify under any key device") }),
+      );
+      expect(r.leaves).toBe(2808);
     }
   });
   // The kind column is not trusted either: a reading leaf relabelled as another kind still has
@@ -145,7 +154,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
   it("names the first missing leaf and stops recomputing there", async () => {
     const db = await target.open();
     try {
-      await storeReadings(db.sql, Array.from({ length: 50 }, (_, i) => reading(i)));
+      const keys = await registeredSensors(db.sql, SENSORS);
+      await storeReadings(db.sql, Array.from({ length: 50 }, (_, i) => reading(i, keys)));
       await db.sql.exec(`ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only`);
       await db.sql.query(`DELETE FROM ledger_leaf WHERE leaf_index = 17`);
       await db.sql.exec(`ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only`);

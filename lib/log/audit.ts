@@ -11,7 +11,7 @@ import { ed25519CosignatureVerifier } from "../ledger/cosignature";
 import { nodeSha256 } from "./node-hasher";
 import { canonicalEnvelope, canonicalReadingEntry } from "./reading-canonical";
 import { createAuditPool } from "./audit-pool";
-import { isoFromMs, type LedgerRow, type RangeResult, type ReadingRow } from "./audit-rows.mjs";
+import { deviceKeyring, deviceSignatureProblem, isoFromMs, packDeviceKeys, setDeviceKeys, type DeviceKeyRow, type LedgerRow, type RangeResult, type ReadingRow } from "./audit-rows.mjs";
 import { auditState, type Discrepancy, type StateEntry } from "./audit-state";
 import { auditGatewayBatches, checkCosignatures, checkKept, checkLeafTiles, checkRecorded, checkUpperTiles, readRecorded, type KeptCheckpoint } from "./audit-checks";
 
@@ -65,6 +65,17 @@ const readingSelect = (from: number, to: number) =>
           g.gateway_device_id, g.batch_root, g.signature
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
+// The device key history, every key a device has had (see audit-rows.mjs for which of them may
+// have signed a reading at a given leaf).
+type KeyRow = { device_id: string; valid_from_leaf: number; valid_until_leaf: number | null; retired_by: string | null; public_key: Uint8Array };
+const keySelect = `SELECT device_id, valid_from_leaf, valid_until_leaf, retired_by, public_key FROM device_key`;
+const keyRow = (k: KeyRow): DeviceKeyRow => ({
+  device: k.device_id,
+  fromLeaf: Number(k.valid_from_leaf),
+  untilLeaf: k.valid_until_leaf === null ? null : Number(k.valid_until_leaf),
+  retiredBy: k.retired_by,
+  publicKey: u8(k.public_key),
+});
 const hex = (b: Uint8Array | null) => (b ? toHex(b) : "");
 const b64 = (b: Uint8Array | null) => (b ? toBase64(b) : "");
 
@@ -87,8 +98,10 @@ const split32 = (b: Uint8Array) => Array.from({ length: b.length / 32 }, (_, i) 
 
 /**
  * Recomputes every leaf from the stored domain rows and every checkpoint root from the
- * leaves, and checks every checkpoint's log signature and cosignatures. It trusts nothing
- * in the database: not the triggers, not the stored leaf hashes, not the stored tree.
+ * leaves, verifies every reading's device signature (Ed25519 over its canonical envelope,
+ * under a key the device held: audit-rows.mjs), and checks every checkpoint's log signature
+ * and cosignatures. It trusts nothing in the database: not the triggers, not the stored
+ * leaf hashes, not the stored tree, not that intake verified what it stored.
  * Discrepancies name the table, the row and the leaf index.
  */
 export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditReport> {
@@ -225,14 +238,28 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       values,
     };
     const payloadHashHex = hex(row.payloadHash);
-    let payloadOk = false;
+    let signed: Buffer | null = null;
     try {
-      payloadOk = crypto.hash("sha256", canonicalEnvelope(envelope), "hex") === payloadHashHex;
+      signed = Buffer.from(canonicalEnvelope(envelope), "utf8");
     } catch {
-      payloadOk = false;
+      signed = null;
     }
+    const payloadOk = signed !== null && crypto.hash("sha256", signed, "hex") === payloadHashHex;
     if (!payloadOk) {
       report({ table: "reading", id, leafIndex: index, what: "payload, location, time or device differ from what was signed (payload hash mismatch)" });
+    } else {
+      // The device's Ed25519 signature over those bytes (the envelope whose SHA-256 is the
+      // payload hash; when that differs, the row is already named above), under a key the
+      // device held. Keys added since the audit read them are read again before naming it.
+      const viaGateway = row.gDevice !== null;
+      let problem = deviceSignatureProblem(ring, envelope.device, index, viaGateway, signed!, row.signature);
+      if (problem !== null && !keysReread.has(envelope.device)) {
+        keysReread.add(envelope.device);
+        const rows = await sql.query<KeyRow>(`${keySelect} WHERE device_id = $1`, [envelope.device]);
+        setDeviceKeys(ring, envelope.device, rows.map(keyRow));
+        problem = deviceSignatureProblem(ring, envelope.device, index, viaGateway, signed!, row.signature);
+      }
+      if (problem !== null) report({ table: "reading", id, leafIndex: index, field: "signature", what: problem });
     }
     // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures); its
     // canonical form is the RFC 8785 one (reading-canonical.test.ts checks that against the
@@ -270,9 +297,15 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   // it could not pass; this thread then walks the tree and the checkpoints in order.
   const chunk = 2 ** Math.max(0, Math.floor(Math.log2(Math.max(1, opts.chunk ?? 16_384))));
   const [{ end }] = await sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf`);
+  // The device key history, read after `end`: a key is stored with the device.v1 entry that
+  // puts it in, committed before any reading signed with it is sequenced. Every worker gets
+  // it once; this thread keeps its own for the full checks.
+  const keys = packDeviceKeys((await sql.query<KeyRow>(keySelect)).map(keyRow));
+  const ring = deviceKeyring(keys);
+  const keysReread = new Set<string>();
   // With PGlite this thread runs the database (its main cost, see README): one core fewer for workers.
   const cores = os.availableParallelism();
-  const pool = createAuditPool({ threads: opts.threads ?? (sql.mode === "embedded" ? Math.max(1, cores - 1) : cores) });
+  const pool = createAuditPool({ threads: opts.threads ?? (sql.mode === "embedded" ? Math.max(1, cores - 1) : cores), keys });
   const cutSizes = keptSize > 0 ? [...cpSizes, keptSize] : cpSizes;
   const cutsIn = (from: number) => cutSizes.filter((s) => s > from && s <= from + chunk);
   const fetchRange = async (from: number): Promise<RangeResult> => {

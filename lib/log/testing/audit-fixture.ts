@@ -1,5 +1,5 @@
 // A small ledger with every kind of entry the console writes, for the audit's tamper tests:
-// readings (some through a signed gateway batch), device keys registered, rotated and
+// readings signed by their devices' keys (some through a signed gateway batch), device keys registered, rotated and
 // revoked, accounts created, moved, disabled and deleted, grants requested, approved, revoked (one with a data window and area), two rules
 // (created, updated, retired) and two access batches, integrated into checkpoints cosigned
 // by three in-process witnesses.
@@ -30,15 +30,18 @@ export const AUDIT_ORIGIN = "audit.city-brain.example/ledger";
 const T0 = 1_790_000_000_000;
 const at = (s: number) => new Date(T0 + s * 1000);
 
-const ed25519Pair = () => {
+/** An Ed25519 key pair: the raw 32-byte public key and a signer. */
+export type FixtureKey = { publicKey: Uint8Array; privateKey: crypto.KeyObject; sign(message: Uint8Array): Uint8Array };
+export const ed25519Pair = (): FixtureKey => {
   const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
-  return { publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" }).subarray(12)), privateKey };
+  return { publicKey: new Uint8Array(publicKey.export({ format: "der", type: "spki" }).subarray(12)), privateKey, sign: (m) => new Uint8Array(crypto.sign(null, m, privateKey)) };
 };
 
 export const FIXTURE_DEVICES = ["trf-a", "trf-b", "trf-c", "trf-d"];
 export const FIXTURE_GATEWAY = "gw-a";
 
-function reading(device: string, seq: number): AcceptedReading {
+/** A reading of `device` as intake accepts it: its envelope signed with `key` (the device's key, or any other). */
+export function fixtureReading(device: string, seq: number, key: Pick<FixtureKey, "sign">): AcceptedReading {
   const envelope = {
     device,
     dataset: "traffic.flow",
@@ -47,10 +50,12 @@ function reading(device: string, seq: number): AcceptedReading {
     location: [121.4 + seq / 1e5, 37.45] as [number, number],
     values: { segmentId: `seg-${seq % 7}`, speedKmh: 30 + (seq % 17) * 1.5, flowVehH: 400 + seq, occupancy: 0.125 },
   };
-  return { ...envelope, payloadHash: crypto.createHash("sha256").update(canonicalJsonBytes(envelope)).digest(), signature: new Uint8Array(crypto.randomBytes(64)) };
+  const bytes = canonicalJsonBytes(envelope);
+  return { ...envelope, payloadHash: crypto.createHash("sha256").update(bytes).digest(), signature: key.sign(bytes) };
 }
 
-async function storeGatewayBatch(sql: Sql, gw: ReturnType<typeof ed25519Pair>, readings: AcceptedReading[]) {
+/** Stores `readings` as one batch of the gateway whose key is `gw`. */
+export async function storeGatewayBatch(sql: Sql, gw: Pick<FixtureKey, "privateKey">, readings: AcceptedReading[]) {
   const root = batchRootOf(readings.map((r) => r.payloadHash));
   const signature = new Uint8Array(crypto.sign(null, gatewayStatementBytes(FIXTURE_GATEWAY, root), gw.privateKey));
   const [{ id }] = await sql.query<{ id: number }>(
@@ -116,13 +121,30 @@ async function accessEvents(sql: Sql, s: number, n: number, grant: string | null
  * Builds the ledger in `sql` (a fresh, migrated database) and returns the audit options to
  * check it with. About 700 leaves in 4 checkpoints.
  */
-export async function buildAuditFixture(sql: Sql, witnessStateDir?: string): Promise<{ opts: AuditOptions; publisher: { round(): Promise<number> }; witnessNames: string[] }> {
+/** The city's departments and datasets, as the seed writes them (devices refer to both). */
+export async function seedCityTables(sql: Sql): Promise<void> {
   for (const d of DEPARTMENTS) await sql.query(`INSERT INTO department (id, name_zh, name_en) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [d.id, d.nameZh, d.nameEn]);
   for (const ds of DATASETS) {
     await sql.query(`INSERT INTO dataset (id, department_id, domain, name_zh, name_en, sensitivity, schema) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`, [
       ds.id, ds.departmentId, ds.domain, ds.nameZh, ds.nameEn, ds.sensitivity, JSON.stringify(ds.schema),
     ]);
   }
+}
+
+/** Traffic sensors `ids` added and their keys registered (device.v1 entries): a key each, to sign their readings with. */
+export async function registeredSensors(sql: Sql, ids: readonly string[], registeredAt = at(0)): Promise<Map<string, FixtureKey>> {
+  await seedCityTables(sql);
+  await sql.query(`INSERT INTO device (id, department_id, dataset_id, kind, lon, lat) SELECT d, 'traffic', 'traffic.flow', 'traffic-sensor', 121.45, 37.46 FROM unnest($1::text[]) d`, [ids]);
+  const keys = new Map(ids.map((d) => [d, ed25519Pair()]));
+  await registerDeviceKeys(sql, ids.map((device) => ({ device, publicKey: keys.get(device)!.publicKey })), registeredAt);
+  return keys;
+}
+
+export async function buildAuditFixture(
+  sql: Sql,
+  witnessStateDir?: string,
+): Promise<{ opts: AuditOptions; publisher: { round(): Promise<number> }; witnessNames: string[]; keys: Map<string, FixtureKey[]> }> {
+  await seedCityTables(sql);
   await sql.query(
     `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat) SELECT d, 'traffic', 'traffic.flow', CASE WHEN d = $2 THEN 'gateway' ELSE 'traffic-sensor' END, 121.45, 37.46 FROM unnest($1::text[]) d`,
     [[...FIXTURE_DEVICES, FIXTURE_GATEWAY], FIXTURE_GATEWAY],
@@ -138,14 +160,23 @@ export async function buildAuditFixture(sql: Sql, witnessStateDir?: string): Pro
   );
   const publisher = await createLogPublisher({ sql, origin: AUDIT_ORIGIN, logSignerKey: log.signerKey, witnesses, intervalMs: 1000 });
 
-  // Devices: four sensors and a gateway registered; trf-b rotated, trf-c revoked, trf-d rotated twice.
-  const gw = ed25519Pair();
-  await registerDeviceKeys(sql, [...FIXTURE_DEVICES.map((device) => ({ device, publicKey: ed25519Pair().publicKey })), { device: FIXTURE_GATEWAY, publicKey: gw.publicKey }], at(0));
+  // Devices: four sensors and a gateway registered; trf-b rotated, trf-c revoked, trf-d rotated
+  // twice. Every key each has had, the current one last; readings are signed with the current one.
+  const keys = new Map([...FIXTURE_DEVICES, FIXTURE_GATEWAY].map((d) => [d, [ed25519Pair()]]));
+  const key = (d: string) => keys.get(d)!.at(-1)!;
+  const reading = (device: string, seq: number) => fixtureReading(device, seq, key(device));
+  const rotate = async (device: string, s: number, reason?: string) => {
+    const next = ed25519Pair();
+    keys.get(device)!.push(next);
+    await unsafeRotateDeviceKey(sql, { device, publicKey: next.publicKey, ...(reason ? { reason } : {}), at: at(s) });
+  };
+  const gw = key(FIXTURE_GATEWAY);
+  await registerDeviceKeys(sql, [...FIXTURE_DEVICES, FIXTURE_GATEWAY].map((device) => ({ device, publicKey: key(device).publicKey })), at(0));
   await storeReadings(sql, Array.from({ length: 200 }, (_, i) => reading(FIXTURE_DEVICES[i % 4], i + 1)));
-  await unsafeRotateDeviceKey(sql, { device: "trf-b", publicKey: ed25519Pair().publicKey, reason: "scheduled", at: at(300) });
+  await rotate("trf-b", 300, "scheduled");
   await unsafeRevokeDeviceKey(sql, { device: "trf-c", reason: "stolen", at: at(301) });
-  await unsafeRotateDeviceKey(sql, { device: "trf-d", publicKey: ed25519Pair().publicKey, at: at(302) });
-  await unsafeRotateDeviceKey(sql, { device: "trf-d", publicKey: ed25519Pair().publicKey, at: at(303) });
+  await rotate("trf-d", 302);
+  await rotate("trf-d", 303);
   await publisher.round();
 
   // A gateway batch of 40 readings, and one of 24; the gateway quarantined, released, quarantined again.
@@ -209,5 +240,6 @@ export async function buildAuditFixture(sql: Sql, witnessStateDir?: string): Pro
     opts: { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2, chunk: 256, witnessStateDir },
     publisher,
     witnessNames: wk.map((k) => k.verifierKey.split("+")[0]),
+    keys,
   };
 }
