@@ -19,6 +19,8 @@ import { hexGrid } from "./hex-grid";
 import { decodeQ8 } from "./q8";
 import { refreshRollup } from "./rollup";
 import { AGGREGATE_HEX_RADIUS_M } from "../access/scoped/map-basis";
+import { scopedTotals } from "../access/scoped/map-kpis";
+import type { ReadBasis } from "../access/check-read";
 
 // What each map response CONTAINS under each kind of grant, checked against the grant's terms:
 // no device outside the area, no field not granted, no reading outside the data window, no
@@ -194,6 +196,29 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
     fc.ids.forEach((id, i) => {
       for (let b = 0; b < frames.count; b++) if (state[b * fc.ids.length + i] === 2) expect(per.get(id) ?? 0).toBeGreaterThanOrEqual(K);
     });
+  });
+
+  it("KPI totals under aggregated scope: a bucket counts only over k distinct devices, 5-minute and regrouped alike", async () => {
+    const meters = city.devices.filter((d) => d.datasetId === "energy.load");
+    const near = (c: readonly [number, number], radiusM: number) => meters.filter((m) => withinArea(m.location, { center: [c[0], c[1]], radiusM })).length;
+    // A small area around a meter that has fewer than k meters within 200 m (several share a substation's site).
+    const lone = meters.find((m) => near(m.location, 200) < K)!;
+    expect(lone).toBeDefined();
+    const few: ReadBasis["area"] = { center: [lone.location[0], lone.location[1]], radiusM: 200 };
+    const basis = (scope: ReadBasis["scope"], area: ReadBasis["area"]): ReadBasis => ({
+      datasetId: "energy.load", ownerDepartmentId: "energy", basis: "grant", scope, fields: null, window: { from: null, until: null }, area,
+    });
+    const from = new Date(Math.floor(START / (5 * MIN)) * 5 * MIN), to = new Date(Math.floor(END / (5 * MIN)) * 5 * MIN);
+    for (const bucketS of [300, 1800]) {
+      // Every meter reports every 5 minutes here: each bucket holds all the area's meters.
+      expect((await scopedTotals(db.sql, basis("raw", few), from, to, bucketS)).length).toBeGreaterThan(0);
+      expect(await scopedTotals(db.sql, basis("aggregated", few), from, to, bucketS)).toEqual([]);
+      const all = await scopedTotals(db.sql, basis("raw", null), from, to, bucketS);
+      const shown = await scopedTotals(db.sql, basis("aggregated", null), from, to, bucketS);
+      expect(all.length).toBeGreaterThan(0);
+      expect(shown.map((r) => r.bb)).toEqual(all.map((r) => r.bb));
+      expect(shown.every((r) => r.n >= K)).toBe(true);
+    }
   });
 
   it("a revoked grant reaches an open stream as an access event at once", async () => {

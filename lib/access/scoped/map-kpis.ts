@@ -3,6 +3,7 @@ import type { ReadBasis } from "../check-read";
 import { allowedFields, scopeConditions } from "../scope-sql";
 import { datasetOf, minGroupDevices, visibleDevices, windowState } from "./map-basis";
 import { maskedSource } from "./map-frames";
+import { BUCKET_S } from "../../map/rollup";
 
 /**
  * The KPI strip's reads under a read basis. A raw basis with no limits reads the rollup's
@@ -50,13 +51,18 @@ export async function scopedTotals(sql: Sql, basis: ReadBasis, from: Date, to: D
   if (devices && devices.length === 0) return [];
   const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString(), bucketS];
   const src = maskedSource(basis, params, devices);
-  params.push(basis.scope === "raw" ? 1 : minGroupDevices());
+  // k distinct devices per group, at anonymized or aggregated scope only. The 5-minute rollup
+  // holds one row per device and bucket, so unregrouped a group's rows are its devices: a
+  // count, not a distinct count (a sort per group).
+  const k = basis.scope === "raw" ? 1 : minGroupDevices();
+  if (k > 1) params.push(k);
+  const having = k <= 1 ? "" : ` HAVING ${bucketS === BUCKET_S ? "count(*)" : "count(DISTINCT device_id)"} >= $${params.length}`;
   return conv(
     await sql.query(
       `SELECT floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n,
               ${t[0]} AS s1, ${t[1]} AS s2, ${t[2]} AS s3, ${t[3]} AS s4
          FROM (${src}) s
-        GROUP BY 1 HAVING count(DISTINCT device_id) >= $${params.length} ORDER BY 1`,
+        GROUP BY 1${having} ORDER BY 1`,
       params,
     ),
   );
