@@ -7,7 +7,7 @@
 // on PGlite and, when reachable, PostgreSQL. The city is the default one with a window of
 // traffic readings and a grant (aggregated grid load to the transport bureau).
 // Beside each p50/p95 it prints the CPU per request read from the kernel (console process and,
-// on PostgreSQL, its backends), and at its start the machine's reference rate (one thread's
+// on PostgreSQL, its backends) and the response's size in bytes, and at its start the machine's reference rate (one thread's
 // SHA-256), since this machine's speed drifts by the hour.
 // Options: --requests N (default 300), --only pglite|postgresql, --queries (after each endpoint,
 // the SQL statements of its "full" requests by total time: where a request's time goes)
@@ -157,10 +157,11 @@ async function run(kind: "pglite" | "postgresql") {
         const c = mode === "off" ? "" : cookie;
         const t0 = performance.now();
         const res = await (e.h as Handler)(new Request(`${BASE}${e.path}`, { headers: { host: "127.0.0.1:3000", ...(c ? { cookie: c } : {}) } }), { params: Promise.resolve(e.params ?? {}) });
-        await res.arrayBuffer();
+        bytes[mode] = (await res.arrayBuffer()).byteLength;
         if (!res.ok) throw new Error(`${e.name} ${mode}: ${res.status}`);
         return performance.now() - t0;
       };
+      const bytes: Record<string, number> = {};
       for (let i = 0; i < 30; i++) for (const m of MODES) await once(m);
       const times: Record<string, number[]> = { off: [], check: [], full: [] };
       // CPU per request of the console process (PGlite runs in it) and of the PostgreSQL backends, per mode.
@@ -178,7 +179,7 @@ async function run(kind: "pglite" | "postgresql") {
         }
       }
       for (const m of MODES) {
-        const c = `CPU/request ${fmt(cpu[m].own / N, 2)} ms${db.sql.mode === "server" ? ` + PostgreSQL ${fmt(cpu[m].pg / N, 2)} ms` : ""}`;
+        const c = `CPU/request ${fmt(cpu[m].own / N, 2)} ms${db.sql.mode === "server" ? ` + PostgreSQL ${fmt(cpu[m].pg / N, 2)} ms` : ""}, ${fmt(bytes[m], 0)} B`;
         console.log(`${e.name.padEnd(58)} ${m.padEnd(6)} ${fmt(percentile(times[m], 50), 2).padStart(8)} ${fmt(percentile(times[m], 95), 2).padStart(8)}   ${c}`);
       }
       if (QUERIES) {
