@@ -9,7 +9,8 @@
 // Beside each p50/p95 it prints the CPU per request read from the kernel (console process and,
 // on PostgreSQL, its backends) and the response's size in bytes, and at its start the machine's reference rate (one thread's
 // SHA-256), since this machine's speed drifts by the hour.
-// Options: --requests N (default 300), --only pglite|postgresql, --queries (after each endpoint,
+// Options: --requests N (default 300), --only pglite|postgresql, --endpoint TEXT (only endpoints
+// whose name contains it), --queries (after each endpoint,
 // the SQL statements of its "full" requests by total time: where a request's time goes)
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -46,6 +47,7 @@ const arg = (name: string, def: string) => {
 const N = Number(arg("requests", "300"));
 const ONLY = arg("only", "");
 const QUERIES = process.argv.includes("--queries");
+const ENDPOINT = arg("endpoint", "");
 const BASE = "http://127.0.0.1:3000";
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -141,7 +143,7 @@ async function run(kind: "pglite" | "postgresql") {
     console.log(`\n${kind}: ${sensors.length} devices × 30 readings in the window, ${N} requests per mode (after 30 warm-up)`);
     console.log(`${"endpoint".padEnd(58)} ${"mode".padEnd(6)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)}`);
     const MODES = ["off", "check", "full"] as const;
-    for (const e of endpoints) {
+    for (const e of endpoints.filter((x) => x.name.includes(ENDPOINT))) {
       // Modes interleave request by request, so background load on the machine hits all three alike.
       const once = async (mode: (typeof MODES)[number]) => {
         // "off" answers with the basis the check gave the official, without a session or a query.

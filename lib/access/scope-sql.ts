@@ -84,18 +84,6 @@ export function payloadExpr(dataset: Dataset, basis: Pick<ReadBasis, "fields" | 
   return `jsonb_strip_nulls(jsonb_build_object(${parts.join(", ")}))`;
 }
 
-/**
- * One payload field as a typed column (float8 for a number field, boolean for a boolean one;
- * NULL where the stored value is of another type), for reads that only aggregate values:
- * columns travel and parse faster than a JSON object per row.
- */
-export function typedFieldExpr(name: string, type: "number" | "boolean", alias = "r"): string {
-  const f = field(name);
-  return type === "number"
-    ? `CASE WHEN jsonb_typeof(${alias}.payload->'${f}') = 'number' THEN (${alias}.payload->>'${f}')::float8 END`
-    : `CASE WHEN jsonb_typeof(${alias}.payload->'${f}') = 'boolean' THEN (${alias}.payload->'${f}')::boolean END`;
-}
-
 /** Numeric fields of the dataset the basis lets through, for aggregates. */
 export function numericFields(dataset: Dataset, basis: Pick<ReadBasis, "fields" | "scope">): string[] {
   return allowedFields(dataset, { ...basis, scope: "raw" }).filter((f) => dataset.schema.fields[f].type === "number").map(field);
