@@ -14,7 +14,7 @@ import { batchRootOf, gatewayStatementBytes } from "../ingest/gateway";
 import { nodeSha256 } from "./node-hasher";
 import { consistencyProofBetween } from "./proofs";
 import type { Report } from "./audit-state";
-import { readWitnessStateFiles } from "./witness-file-store";
+import { readWitnessHistories, readWitnessStateFiles, type WitnessHistoryLine } from "./witness-file-store";
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -111,6 +111,8 @@ export type Recorded = {
   integratedSize: number;
   /** From witness_state, and from witness state files (table "witness file", id its path). */
   witnesses: { witness: string; origin: string; size: number; root: Uint8Array; file?: string }[];
+  /** Every checkpoint an in-process witness with its own state file ever cosigned (its history file). */
+  history: WitnessHistoryLine[];
 };
 
 /** What the sequencer (ledger_state) and the in-database witnesses (witness_state) recorded; read before anything else. */
@@ -124,6 +126,7 @@ export async function readRecorded(sql: Pick<Sql, "query">, witnessStateDir?: st
       ...ws.map((w) => ({ witness: w.witness, origin: w.origin, size: Number(w.size), root: u8(w.root_hash) })),
       ...(witnessStateDir ? readWitnessStateFiles(witnessStateDir) : []).map((w) => ({ ...w, root: new Uint8Array(Buffer.from(w.root, "hex")) })),
     ],
+    history: witnessStateDir ? readWitnessHistories(witnessStateDir) : [],
   };
 }
 
@@ -173,6 +176,27 @@ export function checkRecorded(
     }
     if (!cosignedBy.get(w.size)?.has(w.witness)) {
       report({ table: "cosignature", id: `${w.size}/${w.witness}`, leafIndex: null, what: `witness ${w.witness} recorded cosigning checkpoint ${w.size}, but its cosignature is not stored (deleted, or lost when the console stopped before storing it)` });
+    }
+  }
+  // Every checkpoint a witness's history says it cosigned: a checkpoint deleted from the
+  // middle of the log, or a cosignature deleted from an older checkpoint, is named here.
+  for (const h of rec.history) {
+    if (opts.origin !== null && h.origin !== opts.origin) continue;
+    const id = `${h.file}:${h.line}`;
+    if (h.size > leaves) {
+      report({ table: "witness history", id, leafIndex: leaves, field: "size", ledger: String(h.size), stored: String(leaves), what: `witness ${h.witness} cosigned a tree of ${h.size} leaves, the stored log has ${leaves}: the log was rolled back` });
+      continue;
+    }
+    const root = checkpoints.get(h.size);
+    if (!root) {
+      report({ table: "checkpoint", id: String(h.size), leafIndex: null, field: "size", ledger: String(h.size), what: `the checkpoint witness ${h.witness} cosigned (witness history ${id}) is missing` });
+      continue;
+    }
+    if (toHex(root) !== h.root) {
+      report({ table: "checkpoint", id: String(h.size), leafIndex: null, field: "root_hash", ledger: h.root, stored: toHex(root), what: `witness ${h.witness} cosigned root ${h.root} at size ${h.size} (witness history ${id}), the stored checkpoint has ${toHex(root)}` });
+    }
+    if (!cosignedBy.get(h.size)?.has(h.witness)) {
+      report({ table: "cosignature", id: `${h.size}/${h.witness}`, leafIndex: null, what: `witness ${h.witness} cosigned checkpoint ${h.size} (witness history ${id}), but its cosignature is not stored` });
     }
   }
   const sizes = [...checkpoints.keys()].sort((a, b) => a - b);

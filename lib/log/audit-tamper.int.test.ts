@@ -286,10 +286,22 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     await named({ table: "cosignature", id: `${b}/${w}`, what: expect.stringContaining("does not verify for checkpoint") });
     await put();
 
-    // Every cosignature of an older checkpoint deleted: indistinguishable from a console stopped
-    // before storing them (crash.int.test.ts), so counted, not named.
+    // Every cosignature of an older checkpoint deleted: witness 0's history (its own file) names
+    // its own; the checkpoint is counted as unwitnessed besides.
     await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${b}`);
-    expect((await audit()).unwitnessed).toEqual([b]);
+    let r = await audit();
+    expect(r.unwitnessed).toEqual([b]);
+    expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "cosignature", id: `${b}/${w}`, what: expect.stringContaining("witness history") }));
+    await put();
+    // One witness's cosignature deleted from an older checkpoint.
+    await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${a} AND witness = '${w}'`);
+    await named({ table: "cosignature", id: `${a}/${w}`, what: expect.stringContaining("witness history") });
+    await put();
+    // A checkpoint deleted from the middle of the log, with its cosignatures.
+    await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${b}; DELETE FROM checkpoint WHERE size = ${b}`);
+    r = await audit();
+    expect(r.ok).toBe(false);
+    expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "checkpoint", id: String(b), field: "size", what: expect.stringContaining("witness history") }));
     await put();
     // One witness's cosignature deleted from the newest checkpoint: its own record names it.
     await asOwner(db.sql, `DELETE FROM cosignature WHERE checkpoint_size = ${newest} AND witness = '${witnessNames[2]}'`);
@@ -347,7 +359,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
       expect(r.discrepancies.filter((d) => d.table === "ledger_state")).toEqual([]);
       expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "witness_state", field: "size" }));
 
-      // The whole database as it was then (witness_state and tiles too): witness 0's own file still says.
+      // The whole database as it was then (witness_state and tiles too): witness 0's own files (state and history) still say.
       await asOwner(db.sql, `UPDATE witness_state SET size = ${previous.size}, root_hash = (SELECT root_hash FROM checkpoint WHERE size = ${previous.size});
                              DELETE FROM ledger_tile WHERE index * 256 >= ${previous.size} AND level = 0`);
       r = await audit();
@@ -355,6 +367,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
       expect(r.discrepancies.filter((d) => d.table !== "ledger_tile")).toEqual([
         expect.objectContaining({ table: "witness file", id: file, field: "size", ledger: String(newest.size), what: expect.stringContaining("rolled back") }),
         expect.objectContaining({ table: "checkpoint", id: String(newest.size), what: expect.stringContaining("witness file") }),
+        expect.objectContaining({ table: "witness history", field: "size", ledger: String(newest.size), what: expect.stringContaining("rolled back") }),
       ]);
       // Without that file, only the checkpoint an auditor kept tells.
       r = await audit({ witnessStateDir: undefined });

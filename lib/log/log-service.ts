@@ -36,24 +36,45 @@ export async function createLogPublisher(opts: LogServiceOptions) {
     known.set(w.name, Number(rows[0]?.size ?? 0));
   }
 
+  async function store(w: WitnessClient, size: number, body: string) {
+    for (const line of parseAddCheckpointResponse(body).map(formatSignatureLine)) {
+      await opts.sql.query(
+        `INSERT INTO cosignature (checkpoint_size, witness, line) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [size, w.name, line.replace(/\n$/, "")],
+      );
+    }
+  }
+
+  /**
+   * A witness that recorded a checkpoint whose cosignature this console never stored (it was
+   * stopped in between: the witness records first) cosigns that same checkpoint again, so no
+   * cosignature a witness's history holds is missing from the database.
+   */
+  async function recover(w: WitnessClient, recorded: number) {
+    const [cp] = await opts.sql.query<{ note: string; stored: boolean }>(
+      `SELECT note, EXISTS (SELECT 1 FROM cosignature WHERE checkpoint_size = $1 AND witness = $2) AS stored FROM checkpoint WHERE size = $1`,
+      [recorded, w.name],
+    );
+    if (!cp || cp.stored) return;
+    const res = await w.addCheckpoint(formatAddCheckpointBody(recorded, [], cp.note));
+    if (res.status === 200) await store(w, recorded, res.body);
+    else opts.log?.(`witness ${w.name} did not cosign its recorded checkpoint ${recorded} again: ${res.status} ${res.body.trim()}`);
+  }
+
   async function cosign(w: WitnessClient, size: number, note: string): Promise<boolean> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const old = Math.min(known.get(w.name) ?? 0, size);
       const proof = await consistencyProofBetween(opts.sql, old, size);
       const res = await w.addCheckpoint(formatAddCheckpointBody(old, proof, note));
       if (res.status === 200) {
-        const lines = parseAddCheckpointResponse(res.body).map(formatSignatureLine);
-        for (const line of lines) {
-          await opts.sql.query(
-            `INSERT INTO cosignature (checkpoint_size, witness, line) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-            [size, w.name, line.replace(/\n$/, "")],
-          );
-        }
+        await store(w, size, res.body);
         known.set(w.name, size);
         return true;
       }
       if (res.status === 409 && res.contentType.startsWith("text/x.tlog.size")) {
-        known.set(w.name, Number(res.body.trim()));
+        const recorded = Number(res.body.trim());
+        known.set(w.name, recorded);
+        if (recorded > 0 && recorded < size) await recover(w, recorded);
         continue;
       }
       opts.log?.(`witness ${w.name} refused checkpoint ${size}: ${res.status} ${res.body.trim()}`);

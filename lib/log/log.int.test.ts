@@ -132,4 +132,22 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("city log
     expect(bad.discrepancies).toContainEqual(expect.objectContaining({ table: "ledger_leaf", id: "1234", leafIndex: 1234 }));
     expect(bad.discrepancies).toContainEqual(expect.objectContaining({ table: "checkpoint", id: "256" }));
   });
+
+  it("a cosignature a witness gave but the console never stored (stopped in between) is fetched again on restart", async () => {
+    // The witness has recorded the newest checkpoint; its cosignature of it is gone, as after a
+    // kill -9 between the witness's answer and the console's INSERT. A new publisher (the
+    // restart) is told the witness's size by a 409 and asks for that checkpoint's cosignature again.
+    const w = witnesses[1].name;
+    const size = all.length;
+    await db.sql.exec(`ALTER TABLE cosignature DISABLE TRIGGER cosignature_append_only`);
+    await db.sql.query(`DELETE FROM cosignature WHERE checkpoint_size = $1 AND witness = $2`, [size, w]);
+    await db.sql.exec(`ALTER TABLE cosignature ENABLE TRIGGER cosignature_append_only`);
+    const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 1000 });
+    const batch = creditEntries(3, all.length);
+    await db.sql.transaction((tx) => appendEntries(tx, batch));
+    batch.forEach((e) => all.push(leafHash(nodeSha256, e.bytes)));
+    expect(await publisher.round()).toBe(size + 3);
+    const rows = await db.sql.query<{ checkpoint_size: number }>(`SELECT checkpoint_size FROM cosignature WHERE witness = $1 AND checkpoint_size >= $2 ORDER BY 1`, [w, size]);
+    expect(rows.map((r) => Number(r.checkpoint_size))).toEqual([size, size + 3]);
+  });
 });

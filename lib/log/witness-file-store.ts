@@ -3,11 +3,17 @@ import path from "node:path";
 import type { WitnessState, WitnessStore } from "../ledger/witness";
 
 /**
- * A witness's own storage when it runs as its own process: one JSON file, replaced
- * atomically (write, fsync, rename). compareAndSet runs one at a time within the process,
- * so it is atomic for the single witness process that owns the file.
+ * A witness's own storage: one JSON file, replaced atomically (write, fsync, rename), and
+ * beside it an append-only history (witnessHistoryFile) with a line for every checkpoint
+ * the witness cosigned, written and synced before the state moves. The state alone says
+ * only the newest size; the history lets the audit name any older checkpoint or cosignature
+ * deleted from the console's database. One line is about 100 bytes: at one checkpoint a
+ * second, 8.6 MB a day, a small fraction of what the readings themselves take.
+ * compareAndSet runs one at a time within the process, so it is atomic for the single
+ * witness process that owns the file.
  */
 export function fileWitnessStore(file: string): WitnessStore {
+  const history = witnessHistoryFile(file);
   let queue: Promise<unknown> = Promise.resolve();
   const read = (): Record<string, WitnessState> => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {});
   const write = (all: Record<string, WitnessState>) => {
@@ -29,6 +35,7 @@ export function fileWitnessStore(file: string): WitnessStore {
         const cur = all[origin] ?? null;
         const same = cur === null || expected === null ? cur === expected : cur.size === expected.size && cur.root === expected.root;
         if (!same) return false;
+        if (cur === null || cur.size !== next.size) appendHistory(history, origin, next);
         all[origin] = { size: next.size, root: next.root };
         write(all);
         return true;
@@ -37,6 +44,49 @@ export function fileWitnessStore(file: string): WitnessStore {
       return run;
     },
   };
+}
+
+function appendHistory(file: string, origin: string, s: WitnessState) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, "a", 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(origin)} ${s.size} ${s.root}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The history file beside a witness's state file: `<state file without .json>.history`. */
+export function witnessHistoryFile(stateFile: string): string {
+  return stateFile.replace(/\.json$/, "") + ".history";
+}
+
+export type WitnessHistoryLine = { witness: string; origin: string; size: number; root: string; file: string; line: number };
+
+/**
+ * Every line of every witness history under `dir`, as the audit reads them. A line that does
+ * not parse throws, naming file and line: the history is the witness's own record and a
+ * damaged one is itself a finding the auditor must see.
+ */
+export function readWitnessHistories(dir: string): WitnessHistoryLine[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: WitnessHistoryLine[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (!name.endsWith(".history")) continue;
+    const file = path.join(dir, name);
+    const witness = decodeURIComponent(name.slice(0, -".history".length));
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    // A crash mid-append may leave a last line without its newline: the state never moved past it.
+    if (lines[lines.length - 1] !== "") lines.pop();
+    lines.forEach((l, i) => {
+      if (l === "") return;
+      const m = /^("(?:[^"\\]|\\.)*") (\d+) ([0-9a-f]{64})$/.exec(l);
+      if (!m) throw new Error(`witness history ${file} line ${i + 1} cannot be read: ${JSON.stringify(l.slice(0, 80))}`);
+      out.push({ witness, origin: JSON.parse(m[1]) as string, size: Number(m[2]), root: m[3], file, line: i + 1 });
+    });
+  }
+  return out;
 }
 
 /** The state file of an in-process witness under `dir` (DATA_DIR/witnesses): its name, URI-encoded. */

@@ -1,6 +1,7 @@
 // A sequencer and publisher under load, for the crash test: appends batches as fast as it
 // can, runs a publishing round every 200 ms, and prints "ack <first> <count>" after each
 // commit. The parent kills it with SIGKILL at a random moment.
+import path from "node:path";
 import { openDb } from "../../db/client";
 import { appendEntries } from "../append-entries";
 import { createLogPublisher } from "../log-service";
@@ -10,8 +11,11 @@ import { encodeEntry } from "../../ledger/entries";
 const [dataDir, keysJson] = process.argv.slice(2);
 const keys = JSON.parse(keysJson) as { origin: string; log: { signerKey: string; verifierKey: string }; witnesses: { signerKey: string; verifierKey: string }[] };
 const db = await openDb({ DATABASE_URL: process.env.CRASH_DATABASE_URL || undefined, dataDir });
+// Witnesses keep their state and history in their own files, as the console's do by default.
 const witnesses = await Promise.all(
-  keys.witnesses.map((k, i) => inProcessWitness({ sql: db.sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: keys.origin, verifierKey: keys.log.verifierKey } })),
+  keys.witnesses.map((k, i) =>
+    inProcessWitness({ sql: db.sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: keys.origin, verifierKey: keys.log.verifierKey }, stateDir: path.join(dataDir, "witnesses") }),
+  ),
 );
 const publisher = await createLogPublisher({ sql: db.sql, origin: keys.origin, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 200 });
 let n = Number((await db.sql.query<{ n: number }>(`SELECT next_index AS n FROM ledger_state`))[0].n);
