@@ -1,6 +1,8 @@
 "use client";
+import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
+import { useKeptCheckpoint } from "./kept-checkpoint";
 
 type Run = {
   id: number;
@@ -8,6 +10,7 @@ type Run = {
   done: number;
   total: number;
   error: string | null;
+  sinceSize: number | null;
   report: null | {
     ok: boolean;
     leaves: number;
@@ -22,8 +25,11 @@ type Run = {
 
 /** Runs the full audit on the server with live progress, and shows its report. */
 export function FullAudit() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const qc = useQueryClient();
+  const [kept] = useKeptCheckpoint();
+  const [useKept, setUseKept] = useState(true);
+  const [startError, setStartError] = useState<string | null>(null);
   const latest = useQuery({
     queryKey: ["audit-run"],
     queryFn: async () => {
@@ -49,7 +55,13 @@ export function FullAudit() {
   const run = data?.run ?? null;
   const running = !!run && !run.finishedAt;
   const start = async () => {
-    await fetch("/api/audit/runs", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    setStartError(null);
+    const res = await fetch("/api/audit/runs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(kept && useKept ? { since: kept.note } : {}),
+    });
+    if (!res.ok) setStartError(((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`);
     await qc.invalidateQueries({ queryKey: ["audit-run"] });
   };
   return (
@@ -58,6 +70,13 @@ export function FullAudit() {
       <button type="button" className="button" disabled={running} onClick={() => void start()} data-testid="audit-run">
         {running ? t("audit.running") : t("audit.run")}
       </button>
+      {kept && (
+        <label className="inline-check">
+          <input type="checkbox" checked={useKept} onChange={(e) => setUseKept(e.target.checked)} data-testid="audit-use-kept" />{" "}
+          {t("audit.sinceOption").replace("{size}", kept.size.toLocaleString(locale))}
+        </label>
+      )}
+      {startError && <p className="error-box">{startError}</p>}
       {run && running && (
         <div className="progress" data-testid="audit-progress">
           <div className="progress-bar" style={{ width: `${run.total ? (100 * run.done) / run.total : 0}%` }} />
@@ -79,6 +98,7 @@ export function FullAudit() {
               `${run.report.checkpoints.toLocaleString()} ${t("audit.checkpoints")}`,
               `${run.report.cosignatures.toLocaleString()} ${t("audit.cosigs")}`,
               `${run.report.seconds.toFixed(1)} s`,
+              ...(run.sinceSize !== null ? [t("audit.sinceChecked").replace("{size}", run.sinceSize.toLocaleString(locale))] : []),
             ].join(" · ")}
           </p>
           {run.report.discrepancies.length > 0 && (

@@ -646,6 +646,7 @@ const AuditRunSchema = z.object({
   total: z.number().int(),
   report: z.looseObject({ ok: z.boolean() }).nullable(),
   error: z.string().nullable(),
+  sinceSize: z.number().int().nullable().describe("The size of the kept checkpoint the run checks the log extends, if one was given"),
 });
 
 export const startAuditRoute = defineRoute({
@@ -653,8 +654,21 @@ export const startAuditRoute = defineRoute({
   path: "/api/audit/runs",
   tag: "audit",
   summary: "Start a full ledger audit (auditors and sysadmins)",
-  body: { schema: z.object({}).strict(), description: "An empty JSON object" },
-  responses: { 202: { description: "Started", schema: AuditRunSchema }, 401: { description: "Not signed in" }, 403: { description: "Not an auditor" }, 409: { description: "An audit is already running" } },
+  body: {
+    schema: z
+      .object({
+        since: z.string().min(1).max(16_384).optional().describe("A checkpoint note the auditor kept: the audit fails unless the stored log is a consistent extension of it"),
+      })
+      .strict(),
+    description: "Empty, or the checkpoint note the auditor kept (`since`)",
+  },
+  responses: {
+    202: { description: "Started", schema: AuditRunSchema },
+    400: { description: "`since` is not a checkpoint signed by this log's key" },
+    401: { description: "Not signed in" },
+    403: { description: "Not an auditor" },
+    409: { description: "An audit is already running" },
+  },
 });
 
 export const latestAuditRoute = defineRoute({

@@ -1,7 +1,10 @@
 import type { Viewer } from "../access/viewer";
 import { requireAuditor } from "../access/require-auditor";
 import { getDb } from "../db/client";
-import { AppError } from "../errors";
+import path from "node:path";
+import { loadConfig } from "../config";
+import { AppError, badRequest } from "../errors";
+import { openKeptCheckpoint, type KeptCheckpoint } from "./audit-checks";
 import { auditLedger, type AuditReport } from "./audit";
 import { getLogInfo } from "./log-info";
 
@@ -13,6 +16,8 @@ export type AuditRun = {
   done: number;
   total: number;
   report: AuditReport | null;
+  /** The size of the checkpoint the auditor kept, when the run checks the log extends it. */
+  sinceSize: number | null;
   error: string | null;
 };
 
@@ -23,12 +28,20 @@ const state = () => globalThis as { [KEY]?: AuditRun };
  * Starts the full ledger audit in this process (one at a time) and returns at once; the
  * run's progress and report are read with latestAuditRun. Auditors and sysadmins only.
  */
-export async function startAuditRun(opts: { viewer: Viewer }): Promise<AuditRun> {
+export async function startAuditRun(opts: { viewer: Viewer; since?: string }): Promise<AuditRun> {
   requireAuditor(opts.viewer);
   const current = state()[KEY];
   if (current && !current.finishedAt) throw new AppError("conflict", `audit run ${current.id} is still running`);
   const { sql } = await getDb();
   const info = getLogInfo();
+  let since: KeptCheckpoint | undefined;
+  if (opts.since !== undefined) {
+    try {
+      since = await openKeptCheckpoint(opts.since, info.logVerifierKey);
+    } catch (e) {
+      throw badRequest(`since: ${(e as Error).message}`);
+    }
+  }
   const run: AuditRun = {
     id: (current?.id ?? 0) + 1,
     startedBy: opts.viewer.kind === "user" ? opts.viewer.userId : "?",
@@ -38,12 +51,16 @@ export async function startAuditRun(opts: { viewer: Viewer }): Promise<AuditRun>
     total: 0,
     report: null,
     error: null,
+    sinceSize: since?.size ?? null,
   };
   state()[KEY] = run;
   void auditLedger(sql, {
     logVerifierKey: info.logVerifierKey,
     witnessVerifierKeys: info.witnesses.map((w) => w.verifierKey),
     quorum: info.quorum,
+    since,
+    // The in-process witnesses' own state and history files, as `npm run ledger:audit` reads them.
+    witnessStateDir: path.join(loadConfig().dataDir, "witnesses"),
     onProgress: (done, total) => {
       run.done = done;
       run.total = total;

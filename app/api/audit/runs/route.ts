@@ -6,6 +6,6 @@ import { startAuditRun } from "@/lib/log/audit-job";
 
 export const dynamic = "force-dynamic";
 export const POST = handle(async (req: Request) => {
-  await parseJson(req, startAuditRoute.body.schema);
-  return Response.json(await startAuditRun({ viewer: await viewerFromRequest(req) }), { status: 202 });
+  const body = await parseJson(req, startAuditRoute.body.schema);
+  return Response.json(await startAuditRun({ viewer: await viewerFromRequest(req), since: body.since }), { status: 202 });
 });
