@@ -232,6 +232,14 @@ async function audit(db: Db, keys: Keys) {
       `  audit: ${a.ok ? "OK" : `FAILED (${a.discrepancyCount})`} ${a.leaves.toLocaleString()} leaves (${a.readings.toLocaleString()} readings, each device signature verified) in ${fmt(a.seconds, 2)} s = ${fmt(a.leaves / a.seconds, 0)} leaves/s (${a.threads} worker threads; ${before} before, ${load()} after); ` +
         `CPU per leaf: this process ${us((cpu.user + cpu.system) / 1e6)} µs${dbCpu}`,
     );
+    // The checks around the leaves (issue 14: entry state against its tables, gateway batches,
+    // checkpoints and cosignatures, tiles, rollback), as this thread spent them, beside the total.
+    const p = a.phases;
+    const around = p.checkpoints + p.tiles + p.state + p.gateways + p.recorded;
+    console.log(
+      `    checks around the leaves: ${fmt(around, 2)} s = ${fmt((100 * around) / a.seconds, 1)} % of the audit ` +
+        `(checkpoints and cosignatures ${fmt(p.checkpoints, 2)} s, tiles ${fmt(p.tiles, 2)} s, entry state ${fmt(p.state, 2)} s, gateway batches ${fmt(p.gateways, 2)} s, recorded sizes and witnesses ${fmt(p.recorded, 2)} s)`,
+    );
     if (!a.ok) for (const d of a.discrepancies.slice(0, 5)) console.log(`    ${d.table} ${d.id} ${d.leafIndex} ${d.what}`);
   }
   if (!flag("no-floor")) await printFloor(db);

@@ -159,7 +159,19 @@ export function KeptCheckpoint() {
           {verdict.ok
             ? `✓ ${t("audit.kept.ok").replace("{kept}", verdict.keptSize.toLocaleString(locale)).replace("{current}", verdict.currentSize.toLocaleString(locale))}`
             : `✗ ${t(`audit.kept.${verdict.reason}` as MessageKey)}`}
-          {!verdict.ok && <div className="muted">{verdict.message}</div>}
+          {!verdict.ok && verdict.keptSize !== undefined && (
+            <div className="verdict-sizes">
+              {t("audit.kept.sizes")
+                .replace("{current}", (verdict.currentSize ?? 0).toLocaleString(locale))
+                .replace("{kept}", verdict.keptSize.toLocaleString(locale))}
+            </div>
+          )}
+          {!verdict.ok && (
+            <details className="verdict-detail">
+              <summary>{t("audit.kept.detail")}</summary>
+              <code>{verdict.message}</code>
+            </details>
+          )}
         </div>
       )}
     </section>

@@ -35,6 +35,13 @@ export type AuditReport = {
   unwitnessed: number[];
   /** Entries of kinds no table stands for yet (report.v1, credit.v1): checked as leaves only. */
   withoutTable: Record<string, number>;
+  /**
+   * Seconds this thread spent in the checks around the leaves (wall time, awaited in order
+   * while the workers go on with the leaves): each checkpoint's signature and cosignatures,
+   * hash tiles, the entry-state fold against its tables, gateway batches, and what the
+   * sequencer and witnesses recorded (rollback). bench:ledger prints them beside the total.
+   */
+  phases: { checkpoints: number; tiles: number; state: number; gateways: number; recorded: number };
 };
 export type AuditOptions = {
   logVerifierKey: string;
@@ -106,6 +113,15 @@ const split32 = (b: Uint8Array) => Array.from({ length: b.length / 32 }, (_, i) 
  */
 export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditReport> {
   const t0 = performance.now();
+  const phases: AuditReport["phases"] = { checkpoints: 0, tiles: 0, state: 0, gateways: 0, recorded: 0 };
+  const timed = async <T>(phase: keyof typeof phases, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await f();
+    } finally {
+      phases[phase] += (performance.now() - t) / 1000;
+    }
+  };
   const discrepancies: Discrepancy[] = [];
   let count = 0;
   const report = (d: Discrepancy) => {
@@ -113,7 +129,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     if (discrepancies.length < (opts.maxReported ?? 1000)) discrepancies.push(d);
   };
   // What the sequencer and the witnesses recorded, read first: the log may only have grown since.
-  const recorded = await readRecorded(sql, opts.witnessStateDir);
+  const recorded = await timed("recorded", () => readRecorded(sql, opts.witnessStateDir));
   const ed = webCryptoEd25519();
   const logVerifier = await ed25519NoteVerifier(ed, opts.logVerifierKey);
   const witnessVerifiers = await Promise.all(opts.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(ed, k)));
@@ -149,7 +165,8 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   let readings = 0;
   let expected = 0;
 
-  const checkCheckpoint = async (cp: (typeof checkpoints)[number], root: Uint8Array) => {
+  const checkCheckpoint = (cp: (typeof checkpoints)[number], root: Uint8Array) => timed("checkpoints", () => checkCheckpointNow(cp, root));
+  const checkCheckpointNow = async (cp: (typeof checkpoints)[number], root: Uint8Array) => {
     const cpSize = Number(cp.size);
     if (!bytesEqual(root, u8(cp.root_hash))) {
       report({ table: "checkpoint", id: String(cpSize), leafIndex: cpSize - 1, what: `root ${toHex(u8(cp.root_hash))} differs from the root recomputed from the leaves ${toHex(root)}` });
@@ -360,7 +377,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       const full = Math.floor(expected / 256) - tileNext;
       if (full > 0) {
         const all = Buffer.concat(pendingHashes);
-        await checkLeafTiles(sql, tileNext, full, all.subarray(0, 32 * 256 * full), recorded.integratedSize, report);
+        await timed("tiles", () => checkLeafTiles(sql, tileNext, full, all.subarray(0, 32 * 256 * full), recorded.integratedSize, report));
         pendingHashes = [all.subarray(32 * 256 * full)];
         tileNext += full;
       }
@@ -402,27 +419,32 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       report({ table: "checkpoint", id: String(s), leafIndex: null, what: `checkpoint size ${s} is beyond the ${treeSize} leaves checked` });
     }
     // The last (partial) level-0 tile, then the tiles above, from what the leaves gave.
-    await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), recorded.integratedSize, report);
-    await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
+    await timed("tiles", async () => {
+      await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), recorded.integratedSize, report);
+      await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
+    });
     // The tables the other entry kinds stand for, and the gateway batches.
-    const withoutTable = await auditState(sql, stateEntries, report, checkSealedReading);
+    const withoutTable = await timed("state", () => auditState(sql, stateEntries, report, checkSealedReading));
     // Reading rows whose commitment did not open to a reading.
     for (const [index, row] of sealedRows) report({ table: "reading", id: row.id, leafIndex: index, what: "reading points at a commitment leaf that does not open to a reading.v1 entry" });
-    await auditGatewayBatches(sql, report);
+    await timed("gateways", () => auditGatewayBatches(sql, report));
     // Rollback: what the sequencer and the witnesses recorded, and the auditor's kept checkpoint.
     const roots = new Map(checkpoints.map((c) => [Number(c.size), u8(c.root_hash)]));
     const origin = checkpoints.length ? checkpoints[0].note.split("\n")[0] : null;
-    // Cosignatures read again: a witness records its state just before the console stores its cosignature.
-    const cosignedBy = new Map<number, Set<string>>();
-    for (const c of await sql.query<{ checkpoint_size: number; witness: string }>(`SELECT checkpoint_size, witness FROM cosignature`)) {
-      const k = Number(c.checkpoint_size);
-      cosignedBy.set(k, (cosignedBy.get(k) ?? new Set()).add(c.witness));
-    }
-    const unwitnessed = checkRecorded(recorded, { leaves: expected, origin, checkpoints: roots, cosignedBy }, report);
-    if (opts.since) {
-      const newest = checkpoints.length ? checkpoints[checkpoints.length - 1] : null;
-      await checkKept(sql, opts.since, keptSize <= expected ? keptRoot : null, expected, newest ? { size: Number(newest.size), root: u8(newest.root_hash) } : null, report);
-    }
+    const unwitnessed = await timed("recorded", async () => {
+      // Cosignatures read again: a witness records its state just before the console stores its cosignature.
+      const cosignedBy = new Map<number, Set<string>>();
+      for (const c of await sql.query<{ checkpoint_size: number; witness: string }>(`SELECT checkpoint_size, witness FROM cosignature`)) {
+        const k = Number(c.checkpoint_size);
+        cosignedBy.set(k, (cosignedBy.get(k) ?? new Set()).add(c.witness));
+      }
+      const older = checkRecorded(recorded, { leaves: expected, origin, checkpoints: roots, cosignedBy }, report);
+      if (opts.since) {
+        const newest = checkpoints.length ? checkpoints[checkpoints.length - 1] : null;
+        await checkKept(sql, opts.since, keptSize <= expected ? keptRoot : null, expected, newest ? { size: Number(newest.size), root: u8(newest.root_hash) } : null, report);
+      }
+      return older;
+    });
     return {
       ok: count === 0,
       leaves: expected,
@@ -437,6 +459,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       threads: pool.threads,
       withoutTable,
       unwitnessed,
+      phases,
     };
   }
 }
