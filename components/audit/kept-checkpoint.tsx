@@ -62,7 +62,7 @@ export function KeptCheckpoint() {
   const [kept, setKept] = useKeptCheckpoint();
   const [pasted, setPasted] = useState("");
   const [busy, setBusy] = useState(false);
-  const [verdict, setVerdict] = useState<KeptVerdict | { ok: false; reason: "error"; message: string } | null>(null);
+  const [verdict, setVerdict] = useState<KeptVerdict | { ok: false; reason: "error"; message: string; keptSize?: undefined; currentSize?: undefined } | null>(null);
 
   async function check(note: string) {
     setBusy(true);
