@@ -11,22 +11,41 @@ test.describe("the auditor's workspace", () => {
   test("searches the ledger, checks consistency between checkpoints in the browser, and guards the full audit", async ({ page, request }) => {
     await expect.poll(async () => (await (await request.get("/api/ledger/checkpoints?limit=3")).json()).checkpoints.length, { timeout: 30_000 }).toBe(3);
     await page.goto("/audit");
-    // Search one device's readings: each row links to its provenance.
+    // Search one device's readings: a table, each row linking to its entry and its provenance.
     await page.getByTestId("search-device").fill("trf-000001");
     await page.getByTestId("search-submit").click();
     const rows = page.getByTestId("entries").locator("tbody tr");
-    await expect(rows.first()).toContainText("reading.v1");
-    await expect(rows.first().locator("a")).toHaveAttribute("href", /^\/provenance\/reading\/\d+$/);
+    await expect(rows.first()).toContainText("Device reading");
+    await expect(rows.first()).toContainText("trf-000001");
+    await expect(rows.first().locator("a").first()).toHaveAttribute("href", /^\/audit\/entries\/\d+$/);
+    await expect(rows.first().locator("a.entry-provenance")).toHaveAttribute("href", /^\/provenance\/reading\/\d+$/);
     await expect(page.getByTestId("entries")).not.toContainText("trf-000002");
+    await expect(page.getByTestId("entries")).not.toContainText('{"');
 
-    // Consistency between the oldest and newest listed checkpoints, verified here.
-    const sizes = await page.getByTestId("cp-older").locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
-    await page.getByTestId("cp-older").selectOption(sizes[sizes.length - 1]);
-    await page.getByTestId("cp-newer").selectOption(sizes[0]);
+    // Consistency between two listed checkpoints, verified here; the wrong order is an input warning.
+    const sizes = (await page.getByTestId("checkpoint-list").locator("tbody tr td:first-child").allTextContents()).map((x) => x.replace(/\D/g, ""));
+    expect(sizes.length).toBeGreaterThanOrEqual(3);
+    await page.getByTestId("cp-older").fill(sizes[0]);
+    await page.getByTestId("cp-newer").fill(sizes[sizes.length - 1]);
+    await expect(page.getByTestId("cp-input-warning")).toContainText("smaller size");
+    await expect(page.getByTestId("cp-check")).toBeDisabled();
+    await expect(page.getByTestId("consistency-result")).toHaveCount(0);
+    await page.getByTestId("checkpoint-list").locator("tbody tr").last().getByTestId("cp-use-older").click();
+    await page.getByTestId("checkpoint-list").locator("tbody tr").first().getByTestId("cp-use-newer").click();
+    const chosen = await page.getByTestId("cp-older").inputValue();
     await page.getByTestId("cp-check").click();
     await expect(page.getByTestId("consistency-result")).toHaveAttribute("data-ok", "true");
+    await expect(page.getByTestId("consistency-result")).toContainText("hashes");
+    // A refresh of the newest page keeps the chosen sizes.
+    await page.waitForTimeout(5500);
+    await expect(page.getByTestId("cp-older")).toHaveValue(chosen);
     fs.mkdirSync("e2e/screenshots", { recursive: true });
     await page.screenshot({ path: path.join("e2e/screenshots", "audit.png"), fullPage: true });
+
+    // Page through the checkpoints: the older page starts below this one.
+    await page.getByTestId("cp-older-page").click();
+    await expect(page.getByTestId("checkpoint-list").locator("tbody tr").first()).not.toContainText(sizes[0]);
+    await page.getByTestId("cp-newest").click();
   });
 
   test("the full audit and its API refuse guests", async ({ request }) => {
@@ -103,4 +122,37 @@ test("an auditor keeps a checkpoint in the browser, checks the log extends it, a
   await auditor.getByTestId("kept-check").click();
   await expect(auditor.getByTestId("kept-result")).toContainText("账本不是所保存检查点的一致延续");
   await auditor.screenshot({ path: path.join("e2e/screenshots", "audit-kept-zh.png"), fullPage: true });
+});
+
+test("an auditor opens a checkpoint and an entry, each verified in the browser, in both languages", async ({ page, baseURL }) => {
+  await expect.poll(async () => (await (await page.request.get("/api/ledger/checkpoints?limit=3")).json()).checkpoints.filter((c: { final: boolean }) => c.final).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  const cps = (await (await page.request.get("/api/ledger/checkpoints?limit=3")).json()).checkpoints as { size: number; final: boolean }[];
+  const cp = cps.filter((c) => c.final)[1];
+  for (const lang of ["en", "zh-CN"]) {
+    await page.context().addCookies([{ name: "lang", value: lang, url: baseURL! }]);
+    await page.goto(`/audit/checkpoints/${cp.size}`);
+    const checks = page.getByTestId("checkpoint-checks");
+    await expect(checks.locator('[data-check="signature"]')).toHaveAttribute("data-ok", "true");
+    await expect(checks.locator('[data-check="cosignatures"]')).toHaveAttribute("data-ok", "true");
+    await expect(checks.locator('[data-check="consistency"]')).toHaveAttribute("data-ok", "true");
+    await expect(page.getByTestId("checkpoint-note")).toContainText(`\n${cp.size}\n`);
+    await expect(page.getByTestId("checkpoint-cosignatures").locator("tbody tr")).toHaveCount(5);
+    await page.screenshot({ path: path.join("e2e/screenshots", `audit-checkpoint-${lang}.png`), fullPage: true });
+
+    // Its last entry, rendered by kind with its inclusion proof verified here.
+    await page.goto(`/audit/entries/${cp.size - 1}`);
+    await expect(page.getByTestId("entry-verdict")).toHaveAttribute("data-ok", "true", { timeout: 20_000 });
+    await expect(page.getByTestId("check-list").locator('[data-check="ledger-inclusion"]')).toHaveAttribute("data-ok", "true");
+    await expect(page.getByTestId("entry-fields")).toContainText(lang === "en" ? "Kind" : "类型");
+    await page.screenshot({ path: path.join("e2e/screenshots", `audit-entry-${lang}.png`), fullPage: true });
+  }
+  // A device registration entry (leaf 0 onwards are device.v1 registrations on a fresh console).
+  await page.goto(`/audit/entries/0`);
+  await expect(page.getByTestId("entry-viewer")).toHaveAttribute("data-kind", /device\.v1|account\.v1|commitment\.v1/);
+  await expect(page.getByTestId("entry-verdict")).toHaveAttribute("data-ok", "true", { timeout: 20_000 });
+  // A leaf that does not exist: a clear 404 from the API, an error on the page.
+  const missing = await page.request.get("/api/ledger/entries/999999999");
+  expect(missing.status()).toBe(404);
+  expect((await page.request.get("/api/ledger/entries/abc")).status()).toBe(400);
+  expect((await page.request.get("/api/ledger/checkpoints/999999999")).status()).toBe(404);
 });

@@ -8,91 +8,141 @@ import { useI18n } from "../i18n/i18n-provider";
 
 type Cp = { size: number; root: string; createdAt: string; cosignatures: number; final: boolean };
 
-/** Checkpoints with their cosignatures, and a consistency check between any two, run in this browser. */
+const PAGE = 25;
+
+/**
+ * Checkpoints by size and time, a page at a time (the newest page refreshes; older pages stay
+ * put), each linking to its own page; and a consistency check between any two sizes, run in
+ * this browser. The sizes are typed or taken from a row, so a refresh never drops a choice.
+ */
 export function CheckpointBrowser() {
   const { t, locale } = useI18n();
+  // Pages visited, newest first: each page's `before` cursor (undefined: the newest).
+  const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
+  const [at, setAt] = useState("");
+  const before = cursors[cursors.length - 1];
   const cps = useQuery({
-    queryKey: ["checkpoints"],
-    queryFn: async () => (await (await fetch("/api/ledger/checkpoints?limit=100")).json()) as { checkpoints: Cp[] },
-    refetchInterval: 5000,
+    queryKey: ["checkpoints", before, at],
+    queryFn: async () => {
+      const p = new URLSearchParams({ limit: String(PAGE) });
+      if (before !== undefined) p.set("before", String(before));
+      if (at) p.set("at", new Date(at).toISOString());
+      const res = await fetch(`/api/ledger/checkpoints?${p}`);
+      const body = await res.json();
+      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+      return body as { checkpoints: Cp[] };
+    },
+    refetchInterval: before === undefined && !at ? 5000 : false,
   });
-  const [older, setOlder] = useState<number | "">("");
-  const [newer, setNewer] = useState<number | "">("");
+  const [older, setOlder] = useState("");
+  const [newer, setNewer] = useState("");
   const [result, setResult] = useState<{ ok: boolean; detail: string } | null>(null);
+  const [checking, setChecking] = useState(false);
   const list = cps.data?.checkpoints ?? [];
+  const o = older === "" ? NaN : Number(older);
+  const n = newer === "" ? NaN : Number(newer);
+  const inputProblem = Number.isNaN(o) || Number.isNaN(n) ? t("audit.pickSizes") : o >= n ? t("audit.wrongOrder") : null;
 
   async function check() {
     setResult(null);
+    setChecking(true);
     try {
-      const res = await fetch(`/api/ledger/proof/consistency?size1=${older}&size2=${newer}`);
+      const res = await fetch(`/api/ledger/proof/consistency?size1=${o}&size2=${n}`);
       const p = await res.json();
       if (!res.ok) throw new Error(p?.error?.message ?? `HTTP ${res.status}`);
-      // The roots come from the checkpoint list, the proof from the server: verify here.
-      const r1 = list.find((c) => c.size === older)?.root ?? p.root1;
-      const r2 = list.find((c) => c.size === newer)?.root ?? p.root2;
-      verifyConsistency(sha256, p.size1, p.size2, p.proof.map(fromHex), fromHex(r1), fromHex(r2));
-      setResult({ ok: true, detail: `${p.size1} → ${p.size2}, ${p.proof.length} hashes` });
+      // The roots come with the proof; the proof is verified here against them.
+      verifyConsistency(sha256, p.size1, p.size2, p.proof.map(fromHex), fromHex(p.root1), fromHex(p.root2));
+      setResult({ ok: true, detail: `${p.size1.toLocaleString(locale)} → ${p.size2.toLocaleString(locale)}, ${t("audit.hashes").replace("{n}", String(p.proof.length))}` });
     } catch (e) {
       setResult({ ok: false, detail: (e as Error).message });
+    } finally {
+      setChecking(false);
     }
   }
 
   return (
     <section data-testid="checkpoint-browser">
       <h2>{t("audit.checkpoints")}</h2>
+      <p className="muted">{t("audit.consistency")}</p>
       <div className="filters">
-        <CheckpointSelect label={t("audit.older")} value={older} onChange={setOlder} sizes={list.map((c) => c.size)} testId="cp-older" />
-        <CheckpointSelect label={t("audit.newer")} value={newer} onChange={setNewer} sizes={list.map((c) => c.size)} testId="cp-newer" />
-        <button type="button" className="button" disabled={older === "" || newer === ""} onClick={() => void check()} data-testid="cp-check">
+        <label>
+          {t("audit.older")}
+          <input inputMode="numeric" value={older} onChange={(e) => (setOlder(e.target.value.replace(/\D/g, "")), setResult(null))} data-testid="cp-older" />
+        </label>
+        <label>
+          {t("audit.newer")}
+          <input inputMode="numeric" value={newer} onChange={(e) => (setNewer(e.target.value.replace(/\D/g, "")), setResult(null))} data-testid="cp-newer" />
+        </label>
+        <button type="button" className="button" disabled={inputProblem !== null || checking} onClick={() => void check()} data-testid="cp-check">
           {t("audit.check")}
         </button>
       </div>
-      <p className="muted">{t("audit.consistency")}</p>
+      {inputProblem && (older !== "" || newer !== "") && (
+        <p className="muted" data-testid="cp-input-warning">
+          {inputProblem}
+        </p>
+      )}
       {result && (
         <div className={result.ok ? "verdict ok" : "verdict failed"} data-testid="consistency-result" data-ok={result.ok}>
           {result.ok ? `✓ ${t("audit.consistent")}` : `✗ ${t("audit.inconsistent")}`} — {result.detail}
         </div>
       )}
-      <table className="data-table">
+      <div className="filters">
+        <label>
+          {t("audit.atTime")}
+          <input type="datetime-local" value={at} onChange={(e) => (setAt(e.target.value), setCursors([undefined]))} data-testid="cp-at" />
+        </label>
+        <button type="button" className="button secondary" disabled={cursors.length === 1 && !at} onClick={() => (setAt(""), setCursors([undefined]))} data-testid="cp-newest">
+          {t("audit.newest")}
+        </button>
+        <button type="button" className="button secondary" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))} data-testid="cp-newer-page">
+          {t("audit.newerPage")}
+        </button>
+        <button
+          type="button"
+          className="button secondary"
+          disabled={list.length < PAGE}
+          onClick={() => setCursors([...cursors, list[list.length - 1].size])}
+          data-testid="cp-older-page"
+        >
+          {t("audit.olderPage")}
+        </button>
+      </div>
+      <table className="data-table" data-testid="checkpoint-list">
         <thead>
           <tr>
             <th>{t("audit.size")}</th>
             <th>{t("audit.root")}</th>
             <th>{t("audit.cosignatures")}</th>
             <th>{t("audit.final")}</th>
+            <th>{t("audit.sequenced")}</th>
             <th />
           </tr>
         </thead>
         <tbody>
-          {list.slice(0, 20).map((c) => (
+          {list.map((c) => (
             <tr key={c.size}>
-              <td>{c.size}</td>
+              <td>
+                <a href={`/audit/checkpoints/${c.size}`}>{c.size.toLocaleString(locale)}</a>
+              </td>
               <td>
                 <code>{c.root.slice(0, 16)}…</code>
               </td>
               <td>{c.cosignatures}</td>
               <td>{c.final ? "✓" : "…"}</td>
-              <td className="muted">{new Date(c.createdAt).toLocaleTimeString(locale, { hour12: false })}</td>
+              <td className="muted">{new Date(c.createdAt).toLocaleString(locale, { hour12: false })}</td>
+              <td>
+                <button type="button" className="link-button" onClick={() => (setOlder(String(c.size)), setResult(null))} data-testid="cp-use-older">
+                  {t("audit.useOlder")}
+                </button>{" "}
+                <button type="button" className="link-button" onClick={() => (setNewer(String(c.size)), setResult(null))} data-testid="cp-use-newer">
+                  {t("audit.useNewer")}
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </section>
-  );
-}
-
-function CheckpointSelect(props: { label: string; value: number | ""; onChange: (v: number) => void; sizes: number[]; testId: string }) {
-  return (
-    <label>
-      {props.label}
-      <select value={props.value} onChange={(e) => props.onChange(Number(e.target.value))} data-testid={props.testId}>
-        <option value="" />
-        {props.sizes.map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }

@@ -2,9 +2,11 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { ENTRY_KINDS } from "@/lib/ledger/entry-kinds";
+import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
+import { ENTRY_FIELD_LABELS, entryHeadline } from "./entry-fields";
 
-type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown> };
+type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown>; opened?: { salt: string; entry: Record<string, unknown> } };
 
 /** Search the ledger by kind, dataset, device and time; readings link to their provenance. */
 export function EntrySearch() {
@@ -43,7 +45,7 @@ export function EntrySearch() {
             <option value="">{t("audit.any")}</option>
             {ENTRY_KINDS.map((k) => (
               <option key={k} value={k}>
-                {t(`entryKind.${k}`)} ({k})
+                {t(`entryKind.${k}`)}
               </option>
             ))}
           </select>
@@ -78,20 +80,35 @@ export function EntrySearch() {
               <th>{t("audit.leaf")}</th>
               <th>{t("audit.kind")}</th>
               <th>{t("audit.sequenced")}</th>
-              <th>{t("audit.entry")}</th>
+              <th>{t("audit.summary")}</th>
             </tr>
           </thead>
           <tbody>
-            {list.map((e) => (
-              <tr key={e.leafIndex}>
-                <td>{e.kind === "reading.v1" ? <a href={`/provenance/reading/${e.leafIndex}`}>{e.leafIndex}</a> : e.leafIndex}</td>
-                <td>{e.kind}</td>
-                <td>{new Date(e.sequencedAt).toLocaleString(locale, { hour12: false })}</td>
-                <td>
-                  <code className="entry-json">{JSON.stringify(e.entry)}</code>
-                </td>
-              </tr>
-            ))}
+            {list.map((e) => {
+              const shown = e.opened?.entry ?? e.entry;
+              return (
+                <tr key={e.leafIndex}>
+                  <td>
+                    <a href={`/audit/entries/${e.leafIndex}`}>{e.leafIndex}</a>
+                  </td>
+                  <td title={e.kind}>{t(`entryKind.${e.kind}` as MessageKey)}</td>
+                  <td>{new Date(e.sequencedAt).toLocaleString(locale, { hour12: false })}</td>
+                  <td className="entry-headline">
+                    {entryHeadline(shown).map((f) => (
+                      <span key={f.key}>
+                        <span className="muted">{ENTRY_FIELD_LABELS[f.key] ? t(ENTRY_FIELD_LABELS[f.key]) : f.key}</span> {f.value}
+                      </span>
+                    ))}
+                    {e.kind === "commitment.v1" && !e.opened && <span className="muted">{t("entryKind.commitment.v1")}</span>}
+                    {String(shown.kind) === "reading.v1" && (
+                      <a href={`/provenance/reading/${e.leafIndex}`} className="entry-provenance">
+                        {t("entryView.provenance")}
+                      </a>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

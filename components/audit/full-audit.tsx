@@ -61,7 +61,10 @@ export function FullAudit() {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(kept && useKept ? { since: kept.note } : {}),
     });
-    if (!res.ok) setStartError(((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`);
+    const body = (await res.json().catch(() => null)) as (Run & { error?: { message?: string } }) | null;
+    if (!res.ok) setStartError(body?.error?.message ?? `HTTP ${res.status}`);
+    // The new run at once (running, no report): the previous result must not linger.
+    else if (body) qc.setQueryData(["audit-run"], { run: body });
     await qc.invalidateQueries({ queryKey: ["audit-run"] });
   };
   return (

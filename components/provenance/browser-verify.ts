@@ -7,7 +7,7 @@ import type { ReadingTrail } from "@/lib/provenance/get-reading-trail";
 
 export type PublishedKeys = { origin: string; logVerifierKey: string; witnesses: { verifierKey: string }[]; quorum: number };
 
-const trustOf = (keys: PublishedKeys): Trust & { quorum: number } => ({ origin: keys.origin, logVerifierKey: keys.logVerifierKey, witnessVerifierKeys: keys.witnesses.map((w) => w.verifierKey), quorum: keys.quorum });
+export const trustOf = (keys: PublishedKeys): Trust & { quorum: number } => ({ origin: keys.origin, logVerifierKey: keys.logVerifierKey, witnessVerifierKeys: keys.witnesses.map((w) => w.verifierKey), quorum: keys.quorum });
 const deps = (keys: PublishedKeys) => ({ hasher: sha256, ed25519: webCryptoEd25519(), trust: trustOf(keys) });
 
 /** Verifies a datum in this browser (WebCrypto Ed25519, pure SHA-256) against the city's published keys. */

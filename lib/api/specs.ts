@@ -1,3 +1,4 @@
+import { ENTRY_KINDS } from "../ledger/entry-kinds";
 import { z } from "zod";
 import { defineRoute } from "../http/openapi";
 import { BboxParam, InstantParam } from "./geo-params";
@@ -516,6 +517,7 @@ export const deadLettersRoute = defineRoute({
 export const CheckpointsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).describe("How many, newest first"),
   before: Size.optional().describe("Only checkpoints smaller than this size"),
+  at: InstantParam.optional().describe("Only checkpoints signed at or before this instant (browse by time)"),
 });
 
 export const checkpointsRoute = defineRoute({
@@ -600,13 +602,67 @@ export const provenanceDownloadRoute = defineRoute({
 });
 
 export const EntriesQuery = z.object({
-  kind: z.enum(["reading.v1", "device.v1", "grant.v1", "grant.v2", "access.v1", "report.v1", "credit.v1", "rule.v1", "commitment.v1"]).optional().describe("Entry kind (commitment.v1: a reading or grant change of a restricted dataset, as the public log holds it)"),
+  kind: z.enum(ENTRY_KINDS).optional().describe("Entry kind (commitment.v1: a reading or grant change of a restricted dataset, as the public log holds it)"),
   dataset: z.string().min(1).max(256).optional().describe("Readings of this dataset"),
   device: z.string().min(1).max(256).optional().describe("Readings of this device"),
   from: InstantParam.optional().describe("Observed (readings) or sequenced (other entries) at or after"),
   to: InstantParam.optional().describe("… and before"),
   before: Size.optional().describe("Only leaves below this index (next page)"),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const EntryLeafParam = z.object({ leaf: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("Ledger leaf index") });
+
+export const entryRoute = defineRoute({
+  method: "get",
+  path: "/api/ledger/entries/{leaf}",
+  tag: "ledger",
+  summary: "One ledger entry as the search shows it to the viewer, with its exact text and a receipt (inclusion proof to the newest quorum-cosigned checkpoint) to verify in the browser",
+  params: EntryLeafParam,
+  responses: {
+    200: {
+      description: "The entry; receipt is null while no quorum-cosigned checkpoint holds it",
+      schema: z.object({
+        leafIndex: z.number().int(),
+        kind: z.string(),
+        ref: z.string().nullable(),
+        sequencedAt: z.string(),
+        entry: z.record(z.string(), z.unknown()),
+        opened: z.object({ salt: z.string(), entry: z.record(z.string(), z.unknown()) }).optional(),
+        text: z.string().describe("The entry exactly as the leaf hashes it (UTF-8)"),
+        receipt: z.string().nullable().describe("C2SP tlog-proof: index, inclusion proof, checkpoint with cosignatures"),
+      }),
+    },
+    400: { description: "The leaf is not a non-negative integer" },
+    404: { description: "No such leaf" },
+  },
+});
+
+export const CheckpointSizeParam = z.object({ size: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("Checkpoint size (leaves)") });
+
+export const checkpointRoute = defineRoute({
+  method: "get",
+  path: "/api/ledger/checkpoints/{size}",
+  tag: "ledger",
+  summary: "One checkpoint: its signed note, each stored cosignature, and the newest checkpoint to check consistency against",
+  params: CheckpointSizeParam,
+  responses: {
+    200: {
+      description: "The checkpoint",
+      schema: z.object({
+        size: z.number().int(),
+        root: Hex32,
+        createdAt: z.string(),
+        note: z.string().describe("The log-signed note, its cosignature lines appended"),
+        cosignatures: z.array(z.object({ witness: z.string(), line: z.string() })),
+        latest: z.object({ size: z.number().int(), root: Hex32 }),
+        previous: z.number().int().nullable().describe("The next smaller checkpoint's size"),
+        next: z.number().int().nullable().describe("The next larger checkpoint's size"),
+      }),
+    },
+    400: { description: "The size is not a non-negative integer" },
+    404: { description: "No checkpoint of this size" },
+  },
 });
 
 export const entriesRoute = defineRoute({

@@ -5,11 +5,10 @@ import { readGatewayBatchHashes, readProvenanceReading, type Disclosure, type Pr
 import { getDb } from "../db/client";
 import type { Sql } from "../db/sql";
 import { AppError, notFound } from "../errors";
-import { formatProofBundle } from "../ledger/proof-bundle";
 import { toHex } from "../ledger/encoding";
 import { leafHash } from "../ledger/merkle";
 import { getLogInfo } from "../log/log-info";
-import { inclusionProofAt } from "../log/proofs";
+import { latestFinalCheckpoint, receiptFor } from "../log/receipts";
 import { nodeSha256 } from "../log/node-hasher";
 import { DATUM_FORMAT, type Datum } from "./datum";
 import { openCommitment } from "../ledger/commitment";
@@ -59,26 +58,6 @@ async function listReaders(sql: Sql, datasetId: string, observedAt: string, name
   };
 }
 
-type Final = { size: number; note: string; createdAt: Date };
-
-/** The newest checkpoint a quorum of witnesses cosigned, with its cosignatures in the note. */
-async function latestFinalCheckpoint(sql: Sql, quorum: number, above: number): Promise<Final | null> {
-  const rows = await sql.query<{ size: number; note: string; created_at: Date }>(
-    `SELECT c.size, c.note, c.created_at FROM checkpoint c
-      WHERE c.size > $1 AND (SELECT count(*) FROM cosignature s WHERE s.checkpoint_size = c.size) >= $2
-      ORDER BY c.size DESC LIMIT 1`,
-    [above, quorum],
-  );
-  if (!rows.length) return null;
-  const size = Number(rows[0].size);
-  const cos = await sql.query<{ line: string }>(`SELECT line FROM cosignature WHERE checkpoint_size = $1 ORDER BY witness`, [size]);
-  return { size, note: rows[0].note + cos.map((c) => `${c.line}\n`).join(""), createdAt: rows[0].created_at };
-}
-
-async function receiptFor(sql: Sql, index: number, cp: Final): Promise<string> {
-  const proof = await inclusionProofAt(sql, index, cp.size);
-  return formatProofBundle({ index, proof, checkpoint: cp.note });
-}
 
 /** Parts of a reading the anonymized and aggregated scopes withhold from its trail. */
 export const LEDGER_ONLY_WITHHELD = ["payload", "device", "location", "exactTime", "signature", "entry"] as const;

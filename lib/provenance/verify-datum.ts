@@ -271,3 +271,28 @@ export async function verifyLedgerProof(input: LedgerProofInput, scope: Withheld
   checks.push({ id: "device-key-registered", ok: false, detail: `not run: the ${scope} grant withholds which device signed`, withheld });
   return { ok: verdict(checks), checks, checkpointSize, cosignedBy };
 }
+
+export type EntryReceiptInput = { leafIndex: number; text: string; receipt: string };
+
+/**
+ * Verifies one ledger entry of any kind (the entry viewer): the entry text is a valid ledger
+ * entry, its leaf hash (SHA-256 of 0x00 and its bytes, computed here) is proven in the
+ * checkpoint of the receipt, the log signed that checkpoint and a quorum of the trusted
+ * witnesses cosigned it.
+ */
+export async function verifyEntryReceipt(input: EntryReceiptInput, deps: Deps & { trust: Trust }): Promise<DatumVerification> {
+  const checks: Check[] = [];
+  const add: Add = (id, ok, detail) => checks.push({ id, ok, detail });
+  let kind: string;
+  try {
+    kind = decodeEntry(utf8Encode(input.text)).kind;
+  } catch (e) {
+    add("format", false, `not a ledger entry: ${errText(e)}`);
+    return { ok: false, checks };
+  }
+  add("format", true, `a ${kind} entry, ${utf8Encode(input.text).length} bytes`);
+  add("trusted-keys", true, `the city's published keys (log ${deps.trust.logVerifierKey.split("+").slice(0, 2).join("+")})`);
+  const leaf = leafHash(deps.hasher, utf8Encode(input.text));
+  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, deps.trust, checks, input.receipt, leaf, input.leafIndex, `this ${kind} entry (leaf hash ${toHex(leaf).slice(0, 16)}…)`);
+  return { ok: verdict(checks), checks, checkpointSize, cosignedBy };
+}

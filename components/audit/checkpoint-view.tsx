@@ -1,0 +1,168 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { openCheckpoint } from "@/lib/ledger/checkpoint";
+import { ed25519CosignatureVerifier } from "@/lib/ledger/cosignature";
+import { webCryptoEd25519 } from "@/lib/ledger/ed25519";
+import { fromHex, toHex, utf8Encode } from "@/lib/ledger/encoding";
+import { ed25519NoteVerifier } from "@/lib/ledger/note";
+import { sha256 } from "@/lib/ledger/sha256";
+import { verifyConsistency } from "@/lib/ledger/verify";
+import { fetchPublishedKeys } from "../provenance/browser-verify";
+import { useI18n } from "../i18n/i18n-provider";
+
+type CheckpointResponse = {
+  size: number;
+  root: string;
+  createdAt: string;
+  note: string;
+  cosignatures: { witness: string; line: string }[];
+  latest: { size: number; root: string };
+  previous: number | null;
+  next: number | null;
+};
+
+type Verified = {
+  signature: { ok: boolean; detail: string };
+  cosigners: { name: string; ok: boolean }[];
+  quorum: number;
+  consistency: { ok: boolean; detail: string } | null;
+};
+
+/** Verifies a checkpoint page in this browser: the log's signature, each cosignature, and consistency to the newest checkpoint. */
+async function verifyCheckpoint(cp: CheckpointResponse): Promise<Verified> {
+  const keys = await fetchPublishedKeys();
+  const ed = webCryptoEd25519();
+  const log = await ed25519NoteVerifier(ed, keys.logVerifierKey);
+  let opened;
+  try {
+    opened = await openCheckpoint(cp.note, [log], keys.origin);
+  } catch (e) {
+    return { signature: { ok: false, detail: (e as Error).message }, cosigners: [], quorum: keys.quorum, consistency: null };
+  }
+  const sameAsListed = opened.checkpoint.size === cp.size && toHex(opened.checkpoint.root) === cp.root;
+  const witnesses = await Promise.all(keys.witnesses.map((w) => ed25519CosignatureVerifier(ed, w.verifierKey)));
+  const cosigners: Verified["cosigners"] = [];
+  for (const sig of opened.unverified) {
+    const w = witnesses.find((v) => v.name === sig.name && v.keyId === sig.keyId);
+    cosigners.push({ name: sig.name, ok: !!w && (await w.verify(utf8Encode(opened.text), sig.signature)) });
+  }
+  let consistency: Verified["consistency"] = null;
+  if (cp.latest.size > cp.size) {
+    try {
+      const res = await fetch(`/api/ledger/proof/consistency?size1=${cp.size}&size2=${cp.latest.size}`);
+      const p = (await res.json()) as { proof?: string[]; error?: { message?: string } };
+      if (!res.ok || !p.proof) throw new Error(p.error?.message ?? `HTTP ${res.status}`);
+      verifyConsistency(sha256, cp.size, cp.latest.size, p.proof.map(fromHex), opened.checkpoint.root, fromHex(cp.latest.root));
+      consistency = { ok: true, detail: `${p.proof.length}` };
+    } catch (e) {
+      consistency = { ok: false, detail: (e as Error).message };
+    }
+  }
+  return {
+    signature: { ok: sameAsListed, detail: sameAsListed ? "" : `the signed note says size ${opened.checkpoint.size}, root ${toHex(opened.checkpoint.root)}` },
+    cosigners,
+    quorum: keys.quorum,
+    consistency,
+  };
+}
+
+/** One checkpoint: its note, who cosigned it, and its consistency with the newest, all checked here. */
+export function CheckpointView({ size }: { size: number }) {
+  const { t, locale } = useI18n();
+  const cp = useQuery({
+    queryKey: ["checkpoint", size],
+    queryFn: async () => {
+      const res = await fetch(`/api/ledger/checkpoints/${size}`);
+      const body = await res.json();
+      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+      return body as CheckpointResponse;
+    },
+  });
+  const v = useQuery({ queryKey: ["checkpoint-verify", size, cp.data?.latest.size], enabled: !!cp.data, queryFn: () => verifyCheckpoint(cp.data!) });
+  if (cp.error) return <p className="error-box" data-testid="checkpoint-error">{(cp.error as Error).message}</p>;
+  const c = cp.data;
+  if (!c) return <p className="muted">{t("map.loading")}</p>;
+  const valid = v.data?.cosigners.filter((x) => x.ok).length ?? 0;
+  return (
+    <div data-testid="checkpoint-view">
+      <h1>{t("cpView.title").replace("{size}", c.size.toLocaleString(locale))}</h1>
+      <p className="muted">
+        {new Date(c.createdAt).toLocaleString(locale, { hour12: false })}
+        {c.previous !== null && (
+          <>
+            {" · "}
+            <a href={`/audit/checkpoints/${c.previous}`}>← {t("cpView.previous")}</a>
+          </>
+        )}
+        {c.next !== null && (
+          <>
+            {" · "}
+            <a href={`/audit/checkpoints/${c.next}`}>{t("cpView.next")} →</a>
+          </>
+        )}
+        {" · "}
+        <a href={`/audit/entries/${Math.max(0, c.size - 1)}`}>{t("cpView.lastEntry")}</a>
+      </p>
+      <table className="data-table">
+        <tbody>
+          <tr>
+            <th>{t("audit.size")}</th>
+            <td>{c.size.toLocaleString(locale)}</td>
+          </tr>
+          <tr>
+            <th>{t("audit.root")}</th>
+            <td>
+              <code>{c.root}</code>
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <h2>{t("prov.checks")}</h2>
+      {v.data && (
+        <ul className="check-list" data-testid="checkpoint-checks">
+          <li className={v.data.signature.ok ? "check ok" : "check failed"} data-check="signature" data-ok={v.data.signature.ok}>
+            <span className="check-mark">{v.data.signature.ok ? "✓" : "✗"}</span>
+            <span className="check-name">{t("check.checkpoint-signature")}</span>
+            <span className="check-detail">{v.data.signature.detail}</span>
+          </li>
+          <li className={valid >= v.data.quorum ? "check ok" : "check failed"} data-check="cosignatures" data-ok={valid >= v.data.quorum}>
+            <span className="check-mark">{valid >= v.data.quorum ? "✓" : "✗"}</span>
+            <span className="check-name">{t("check.witness-cosignatures")}</span>
+            <span className="check-detail">{t("cpView.cosigned").replace("{n}", String(valid)).replace("{quorum}", String(v.data.quorum))}</span>
+          </li>
+          {v.data.consistency && (
+            <li className={v.data.consistency.ok ? "check ok" : "check failed"} data-check="consistency" data-ok={v.data.consistency.ok}>
+              <span className="check-mark">{v.data.consistency.ok ? "✓" : "✗"}</span>
+              <span className="check-name">{t("cpView.consistency").replace("{latest}", c.latest.size.toLocaleString(locale))}</span>
+              <span className="check-detail">{v.data.consistency.ok ? t("audit.hashes").replace("{n}", v.data.consistency.detail) : v.data.consistency.detail}</span>
+            </li>
+          )}
+        </ul>
+      )}
+      <h2>{t("audit.cosignatures")}</h2>
+      <table className="data-table" data-testid="checkpoint-cosignatures">
+        <thead>
+          <tr>
+            <th>{t("cpView.witness")}</th>
+            <th>{t("cpView.verified")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.cosignatures.map((s) => {
+            const ok = v.data?.cosigners.find((x) => x.name === s.witness)?.ok;
+            return (
+              <tr key={s.witness}>
+                <td>{s.witness}</td>
+                <td>{ok === undefined ? "…" : ok ? "✓" : "✗"}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <h2>{t("cpView.note")}</h2>
+      <pre className="note" data-testid="checkpoint-note">
+        {c.note}
+      </pre>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import type { Viewer } from "../access/viewer";
+import { getDb } from "../db/client";
+import { notFound } from "../errors";
+import { getLogInfo } from "./log-info";
+import { latestFinalCheckpoint, receiptFor } from "./receipts";
+import { searchEntries } from "./search-entries";
+
+/**
+ * One ledger entry for the entry viewer: as the ledger search shows it to this viewer (a
+ * commitment opened only for those who may open it), with the exact entry text the leaf
+ * hashes (the public log serves the same bytes in its entry bundles) and a receipt: its
+ * inclusion proof to the newest checkpoint a quorum cosigned, which the browser verifies.
+ * `receipt` is null while no such checkpoint holds the leaf yet.
+ */
+export async function getLedgerEntry(opts: { viewer: Viewer; leaf: number }) {
+  const [found] = (await searchEntries({ viewer: opts.viewer, before: opts.leaf + 1, limit: 1 })).entries;
+  if (!found || found.leafIndex !== opts.leaf) throw notFound("ledger leaf", opts.leaf);
+  const { sql } = await getDb();
+  const [row] = await sql.query<{ text: string }>(`SELECT convert_from(entry, 'UTF8') AS text FROM ledger_leaf WHERE leaf_index = $1`, [opts.leaf]);
+  const final = await latestFinalCheckpoint(sql, getLogInfo().quorum, opts.leaf);
+  return { ...found, text: row.text, receipt: final ? await receiptFor(sql, opts.leaf, final) : null };
+}
