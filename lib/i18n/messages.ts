@@ -1041,7 +1041,7 @@ export const zh: Messages = {
   "layer.aggregateOnly": "依授权仅可见汇总：用电网格与指标，不显示单个设施数值。",
   "mapAccess.limited": "您的授权限定了字段、时间或区域；地图只显示完整数据集",
   "mapScope.raw": "原始数据",
-  "mapScope.rawAreaIncident": "事发地 {km} 公里内原始数据",
+  "mapScope.rawAreaIncident": "事件 {incident} 周边 {km} 公里内的原始数据",
   "mapScope.rawAreaPoint": "{lat}, {lon} 周边 {km} 公里内原始数据",
   "mapScope.anonymized": "匿名化：位置取 0.01° 网格，数值粗化，不含设备编号",
   "mapScope.aggregated": "按六边形聚合，k ≥ {k}",
