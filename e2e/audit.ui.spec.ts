@@ -156,3 +156,52 @@ test("an auditor opens a checkpoint and an entry, each verified in the browser, 
   expect((await page.request.get("/api/ledger/entries/abc")).status()).toBe(400);
   expect((await page.request.get("/api/ledger/checkpoints/999999999")).status()).toBe(404);
 });
+
+test("an auditor narrows the access log by date, groups it by reader and hour, exports it as CSV and opens its ledger batch (both languages)", async ({ browser, baseURL }) => {
+  // Someone reads data: a traffic official's map reads of energy (internal) and traffic.
+  const official = await pageAs(browser, baseURL!, "safety", "official");
+  const started = new Date(Date.now() - 1000).toISOString();
+  for (let i = 0; i < 3; i++) expect((await official.request.get("/api/traffic/latest")).status()).toBe(200);
+  const auditor = await pageAs(browser, baseURL!, "emergency", "auditor");
+  // The reads are in the log, the newest ledgered in an access.v1 batch within seconds.
+  await expect
+    .poll(async () => ((await (await auditor.request.get(`/api/access-events?from=${encodeURIComponent(started)}&reader=safety`)).json()).events as { leafIndex: number | null }[]).filter((e) => e.leafIndex !== null).length, { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(3);
+  await auditor.goto("/admin/access");
+  await auditor.getByTestId("filter-reader").selectOption("safety");
+  await auditor.getByTestId("filter-from").fill(started.slice(0, 16).replace("Z", ""));
+  const rows = auditor.getByTestId("access-event");
+  await expect(rows.first()).toBeVisible();
+  await expect(rows.first()).toContainText("latest traffic");
+  // Grouped by reader: one group, the official, with the reads counted.
+  await auditor.getByTestId("group-by").selectOption("reader");
+  const groups = auditor.getByTestId("access-group");
+  await expect(groups).toHaveCount(1);
+  await expect(groups.first()).toContainText("official.safety@");
+  expect(Number((await groups.first().locator("td").nth(1).textContent())!.replace(/\D/g, ""))).toBeGreaterThanOrEqual(3);
+  await auditor.getByTestId("group-by").selectOption("hour");
+  await expect(groups.first()).toBeVisible();
+  fs.mkdirSync("e2e/screenshots", { recursive: true });
+  await auditor.screenshot({ path: path.join("e2e/screenshots", "access-log-groups-en.png"), fullPage: true });
+  // The CSV: what the filter shows, every line the safety department's reads.
+  const href = await auditor.getByTestId("export-csv").getAttribute("href");
+  const csv = await (await auditor.request.get(href!)).text();
+  const lines = csv.replace(/^\ufeff/, "").trimEnd().split("\r\n");
+  expect(lines[0].startsWith("id,at,userId,user,departmentId,role,datasetId")).toBe(true);
+  expect(lines.length).toBeGreaterThanOrEqual(4);
+  expect(lines.slice(1).every((l) => l.split(",")[4] === "safety")).toBe(true);
+  // A ledgered read links to its access.v1 entry, verified in the browser.
+  await auditor.getByTestId("group-by").selectOption("");
+  const leafLink = rows.locator('a[href^="/audit/entries/"]').first();
+  await leafLink.click();
+  await expect(auditor.getByTestId("entry-viewer")).toHaveAttribute("data-kind", "access.v1");
+  await expect(auditor.getByTestId("entry-verdict")).toHaveAttribute("data-ok", "true", { timeout: 20_000 });
+  // In Chinese: the action and the grouping in Chinese.
+  await auditor.context().addCookies([{ name: "lang", value: "zh-CN", url: baseURL! }]);
+  await auditor.goto("/admin/access");
+  await auditor.getByTestId("filter-reader").selectOption("safety");
+  await expect(rows.first()).toContainText("最新交通数据");
+  await auditor.getByTestId("group-by").selectOption("dataset");
+  await expect(groups.first()).toBeVisible();
+  await auditor.screenshot({ path: path.join("e2e/screenshots", "access-log-groups-zh.png"), fullPage: true });
+});

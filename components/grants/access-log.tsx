@@ -15,7 +15,11 @@ type Event = {
   id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
   basis: string; grantId: string | null; scope: string; action: string; count: number | null; from: string | null; until: string | null; batchId: string | null; leafIndex: number | null;
 };
+type Group = { key: string | null; label: string | null; departmentId: string | null; events: number; records: number | null; datasets: number; first: string; last: string };
 type User = { id: string; name: string; email: string; departmentId: string; role: string; disabled: boolean; twoFactorEnabled: boolean };
+
+/** The read actions the console records (recordRead), each with a label in both languages. */
+const ACCESS_ACTIONS = new Set(["readings", "stream", "provenance", "provenance.datum", "provenance.prov", "provenance.receipt", "sources", "traffic.sensors", "traffic.latest", "map.latest", "map.latest.cells", "map.kpis", "map.frames", "map.feature", "map.features"]);
 
 /** Who read what: access events for the owner's admins and auditors; accounts for sysadmins. */
 export function AccessLog() {
@@ -27,15 +31,31 @@ export function AccessLog() {
   const [reader, setReader] = useState("");
   const [user, setUser] = useState("");
   const [grant, setGrant] = useState("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [groupBy, setGroupBy] = useState<"" | "reader" | "dataset" | "grant" | "hour">("");
   const [before, setBefore] = useState<number | undefined>(undefined);
-  const params = new URLSearchParams({ limit: "100" });
-  if (dataset) params.set("dataset", dataset);
-  if (department) params.set("department", department);
-  if (reader) params.set("reader", reader);
-  if (user.trim()) params.set("user", user.trim());
-  if (grant.trim()) params.set("grant", grant.trim());
+  // The filter, shared by the event list, the groups and the CSV export.
+  const filter = new URLSearchParams();
+  if (dataset) filter.set("dataset", dataset);
+  if (department) filter.set("department", department);
+  if (reader) filter.set("reader", reader);
+  if (user.trim()) filter.set("user", user.trim());
+  if (grant.trim()) filter.set("grant", grant.trim());
+  if (from) filter.set("from", new Date(from).toISOString());
+  if (to) filter.set("to", new Date(to).toISOString());
+  const params = new URLSearchParams(filter);
+  params.set("limit", "100");
   if (before) params.set("before", String(before));
-  const q = useQuery({ queryKey: ["access-events", dataset, department, reader, user.trim(), grant.trim(), before], queryFn: () => fetchJson<{ events: Event[] }>(`/api/access-events?${params}`), enabled: !!role && role !== "official", refetchInterval: before ? false : 5_000 });
+  const live = !before && !to;
+  const q = useQuery({ queryKey: ["access-events", params.toString()], queryFn: () => fetchJson<{ events: Event[] }>(`/api/access-events?${params}`), enabled: !!role && role !== "official" && !groupBy, refetchInterval: live ? 5_000 : false });
+  const groups = useQuery({
+    queryKey: ["access-groups", groupBy, filter.toString()],
+    queryFn: () => fetchJson<{ groups: Group[] }>(`/api/access-events/groups?${filter}&by=${groupBy}`),
+    enabled: !!role && role !== "official" && !!groupBy,
+    refetchInterval: live ? 10_000 : false,
+  });
+  const reset = () => setBefore(undefined);
   if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
   if (!role || role === "official") {
     return (
@@ -49,6 +69,8 @@ export function AccessLog() {
     const d = DATASETS.find((x) => x.id === id);
     return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
   };
+  const groupLabel = (by: string) => ({ reader: t("accesslog.reader"), dataset: t("grants.dataset"), grant: t("accesslog.grantFilter"), hour: t("accesslog.hour") })[by] ?? by;
+  const actionLabel = (a: string) => (ACCESS_ACTIONS.has(a) ? t(`accessAction.${a}` as MessageKey) : a);
   return (
     <div className={styles.page} data-testid="access-log">
       <h1>{t("accesslog.title")}</h1>
@@ -83,7 +105,66 @@ export function AccessLog() {
         <input aria-label={t("accesslog.reader")} placeholder={t("accesslog.userFilter")} value={user} onChange={(e) => { setUser(e.target.value); setBefore(undefined); }} data-testid="filter-user" />
         <input aria-label={t("accesslog.grantFilter")} placeholder={t("accesslog.grantFilter")} value={grant} onChange={(e) => { setGrant(e.target.value); setBefore(undefined); }} data-testid="filter-grant" />
       </div>
+      <div className={styles.toolbar}>
+        <label>
+          {t("accesslog.from")} <input type="datetime-local" value={from} onChange={(e) => { setFrom(e.target.value); reset(); }} data-testid="filter-from" />
+        </label>
+        <label>
+          {t("accesslog.to")} <input type="datetime-local" value={to} onChange={(e) => { setTo(e.target.value); reset(); }} data-testid="filter-to" />
+        </label>
+        <label>
+          {t("accesslog.groupBy")}{" "}
+          <select value={groupBy} onChange={(e) => { setGroupBy(e.target.value as typeof groupBy); reset(); }} data-testid="group-by">
+            <option value="">{t("accesslog.noGrouping")}</option>
+            <option value="reader">{t("accesslog.reader")}</option>
+            <option value="dataset">{t("grants.dataset")}</option>
+            <option value="grant">{t("accesslog.grantFilter")}</option>
+            <option value="hour">{t("accesslog.hour")}</option>
+          </select>
+        </label>
+        <a className={styles.button} href={`/api/access-events/export?${filter}`} download data-testid="export-csv">
+          {t("accesslog.exportCsv")}
+        </a>
+      </div>
       {q.error && <p className={styles.error}>{t("admin.error")}{(q.error as Error).message}</p>}
+      {groupBy && (
+        <table className={styles.table} data-testid="access-groups">
+          <thead>
+            <tr>
+              <th>{groupLabel(groupBy)}</th>
+              <th>{t("accesslog.events")}</th>
+              <th>{t("accesslog.records")}</th>
+              <th>{t("accesslog.firstLast")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(groups.data?.groups ?? []).map((g) => (
+              <tr key={g.key ?? "-"} data-testid="access-group">
+                <td>
+                  {groupBy === "reader" && (g.label ?? t("accesslog.guest"))}
+                  {groupBy === "reader" && g.departmentId && <div className={styles.muted}>{departmentName(g.departmentId, locale)}</div>}
+                  {groupBy === "dataset" && dsName(g.key ?? "")}
+                  {groupBy === "grant" &&
+                    (g.key ? (
+                      <button type="button" className={styles.linkButton} onClick={() => { setGrant(g.key!); setGroupBy(""); reset(); }}>
+                        {g.key}
+                      </button>
+                    ) : (
+                      t("accesslog.noGrant")
+                    ))}
+                  {groupBy === "hour" && g.key && new Date(g.key).toLocaleString(locale, { hour12: false, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })}
+                </td>
+                <td>{g.events.toLocaleString(locale)}</td>
+                <td>{g.records === null ? "—" : g.records.toLocaleString(locale)}</td>
+                <td className={styles.small}>
+                  {new Date(g.first).toLocaleString(locale, { hour12: false })} – {new Date(g.last).toLocaleTimeString(locale, { hour12: false })}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {!groupBy && (
       <table className={styles.table}>
         <thead>
           <tr>
@@ -99,27 +180,34 @@ export function AccessLog() {
         <tbody>
           {events.map((e) => (
             <tr key={e.id} data-testid="access-event" data-dataset={e.datasetId} data-basis={e.basis} data-grant={e.grantId ?? ""}>
-              <td className={styles.small}>{new Date(e.at).toLocaleString(locale)}</td>
+              <td className={styles.small}>{new Date(e.at).toLocaleString(locale, { hour12: false })}</td>
               <td className={styles.small}>
                 {e.user ?? t("accesslog.guest")}
                 {e.departmentId && <div className={styles.muted}>{departmentName(e.departmentId, locale)} · {e.role ? t(`role.${e.role}` as MessageKey) : ""}</div>}
               </td>
               <td>
                 {dsName(e.datasetId)}
-                <div className={`${styles.small} ${styles.muted}`}>{e.action}</div>
+                <div className={`${styles.small} ${styles.muted}`} title={e.action}>{actionLabel(e.action)}</div>
               </td>
               <td className={styles.small}>
                 {t(`access.${e.basis}` as MessageKey)} · {t(`scope.${e.scope}` as MessageKey)}
-                {e.grantId && <div className={styles.mono}>{e.grantId}</div>}
+                {e.grantId && (
+                  <div className={styles.mono}>
+                    <button type="button" className={styles.linkButton} onClick={() => { setGrant(e.grantId!); reset(); }} title={t("accesslog.filterByGrant")}>
+                      {e.grantId}
+                    </button>
+                  </div>
+                )}
               </td>
               <td>{e.count ?? "—"}</td>
               <td className={styles.small}>{e.from ? `${new Date(e.from).toLocaleTimeString(locale)} – ${e.until ? new Date(e.until).toLocaleTimeString(locale) : ""}` : "—"}</td>
-              <td className={styles.mono}>{e.leafIndex !== null ? <a href={`/api/ledger/proof/inclusion?index=${e.leafIndex}`}>{e.leafIndex}</a> : t("accesslog.pending")}</td>
+              <td className={styles.mono}>{e.leafIndex !== null ? <a href={`/audit/entries/${e.leafIndex}`}>{e.leafIndex}</a> : t("accesslog.pending")}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {events.length === 100 && (
+      )}
+      {!groupBy && events.length === 100 && (
         <div className={styles.pager}>
           <button type="button" className={styles.button} onClick={() => setBefore(events[events.length - 1].id)}>
             {t("accesslog.older")}

@@ -3,13 +3,7 @@ import type { Viewer } from "./viewer";
 import { requireRole } from "./require-role";
 import { AppError } from "../errors";
 
-/**
- * Reads of data, newest first: auditors see every department's, a department's admins
- * the reads of the datasets their department owns. Each event says who read (user,
- * department, role), which dataset, how many records over which time range, on what basis
- * (ownership, grant id, public) and at what scope, and the access.v1 batch it was ledgered in.
- */
-export async function listAccessEvents(opts: {
+export type AccessLogFilter = {
   viewer: Viewer;
   dataset?: string;
   department?: string;
@@ -18,9 +12,17 @@ export async function listAccessEvents(opts: {
   user?: string;
   /** The reader's department. */
   reader?: string;
-  before?: number;
-  limit?: number;
-}) {
+  /** Events at or after this instant, and before `to`. */
+  from?: string;
+  to?: string;
+};
+
+/**
+ * The access log's filter as SQL over access_event e (joined with auth_user u): auditors see
+ * every department's reads, a department's admins (and sysadmins) those of the datasets
+ * their department owns; anything else is refused naming whose data it is.
+ */
+function accessWhere(opts: AccessLogFilter): { where: string[]; params: unknown[] } {
   const user = requireRole(opts.viewer, ["dept_admin", "auditor", "sysadmin"], "see who read data");
   const owner = user.role === "auditor" ? opts.department : (opts.department ?? user.departmentId);
   if (user.role !== "auditor" && owner !== user.departmentId)
@@ -36,7 +38,23 @@ export async function listAccessEvents(opts: {
   if (opts.grant) add("e.grant_id = ?", opts.grant);
   if (opts.user) add("(e.user_id = ? OR u.email = ?)", opts.user);
   if (opts.reader) add("e.department_id = ?", opts.reader);
-  if (opts.before) add("e.id < ?", opts.before);
+  if (opts.from) add("e.at >= ?::timestamptz", opts.from);
+  if (opts.to) add("e.at < ?::timestamptz", opts.to);
+  return { where, params };
+}
+
+/**
+ * Reads of data, newest first: auditors see every department's, a department's admins
+ * the reads of the datasets their department owns. Each event says who read (user,
+ * department, role), which dataset, how many records over which time range, on what basis
+ * (ownership, grant id, public) and at what scope, and the access.v1 batch it was ledgered in.
+ */
+export async function listAccessEvents(opts: AccessLogFilter & { before?: number; limit?: number }) {
+  const { where, params } = accessWhere(opts);
+  if (opts.before) {
+    params.push(opts.before);
+    where.push(`e.id < $${params.length}`);
+  }
   params.push(opts.limit ?? 100);
   const db = await getDb();
   const rows = await db.sql.query<{
@@ -73,4 +91,66 @@ export async function listAccessEvents(opts: {
       leafIndex: r.leaf_index === null ? null : Number(r.leaf_index),
     })),
   };
+}
+
+export type AccessGroupBy = "reader" | "dataset" | "grant" | "hour";
+
+/**
+ * The access log grouped (a minute of map use makes dozens of events): per reader (user),
+ * dataset, grant or hour, the number of events, the records returned and the first and last
+ * read, largest groups first. Same filter and entitlement as listAccessEvents.
+ */
+export async function groupAccessEvents(opts: AccessLogFilter & { by: AccessGroupBy; limit?: number }) {
+  const { where, params } = accessWhere(opts);
+  const key = {
+    reader: "coalesce(e.user_id, '')",
+    dataset: "e.dataset_id",
+    grant: "coalesce(e.grant_id, '')",
+    hour: "to_char(date_trunc('hour', e.at AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:00:00\"Z\"')",
+  }[opts.by];
+  params.push(opts.limit ?? 200);
+  const db = await getDb();
+  const rows = await db.sql.query<{ key: string; events: number; records: number | null; first_at: Date; last_at: Date; user_name: string | null; user_email: string | null; department_id: string | null; datasets: number }>(
+    `SELECT ${key} AS key, count(*)::int AS events, sum(e.record_count)::int8 AS records, min(e.at) AS first_at, max(e.at) AS last_at,
+            min(u.name) AS user_name, min(u.email) AS user_email, min(e.department_id) AS department_id, count(DISTINCT e.dataset_id)::int AS datasets
+       FROM access_event e LEFT JOIN auth_user u ON u.id = e.user_id
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      GROUP BY 1 ORDER BY ${opts.by === "hour" ? "1 DESC" : "2 DESC, 1"} LIMIT $${params.length}`,
+    params,
+  );
+  return {
+    by: opts.by,
+    groups: rows.map((r) => ({
+      key: r.key === "" ? null : r.key,
+      label: opts.by === "reader" && r.key !== "" ? `${r.user_name ?? "?"} <${r.user_email ?? "?"}>` : null,
+      departmentId: opts.by === "reader" ? r.department_id : null,
+      events: Number(r.events),
+      records: r.records === null ? null : Number(r.records),
+      datasets: Number(r.datasets),
+      first: new Date(r.first_at).toISOString(),
+      last: new Date(r.last_at).toISOString(),
+    })),
+  };
+}
+
+const CSV_COLUMNS = ["id", "at", "userId", "user", "departmentId", "role", "datasetId", "ownerDepartmentId", "basis", "grantId", "scope", "action", "count", "from", "until", "batchId", "leafIndex"] as const;
+/** At most this many events in one export; the file says so in its last line when cut. */
+export const CSV_MAX_EVENTS = 50_000;
+
+const csvCell = (v: unknown) => {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  // Quote what needs it, and defuse spreadsheet formulas (a value starting with = + - @).
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+};
+
+/** The filtered access log as CSV (RFC 4180, UTF-8 with a BOM so spreadsheet programs read Chinese names), newest first. */
+export async function exportAccessEventsCsv(opts: AccessLogFilter): Promise<{ csv: string; events: number; truncated: boolean }> {
+  const { events } = await listAccessEvents({ ...opts, limit: CSV_MAX_EVENTS + 1 });
+  const truncated = events.length > CSV_MAX_EVENTS;
+  const rows = events.slice(0, CSV_MAX_EVENTS).map((e) => CSV_COLUMNS.map((c) => csvCell(e[c])).join(","));
+  const lines = [CSV_COLUMNS.join(","), ...rows];
+  if (truncated) lines.push(`# cut at ${CSV_MAX_EVENTS} events: narrow the date range for the rest`);
+  return { csv: `\ufeff${lines.join("\r\n")}\r\n`, events: rows.length, truncated };
 }

@@ -1198,14 +1198,71 @@ export const retireRuleRoute = defineRoute({
   responses: { 200: { description: "Retired", schema: z.object({ rule: RuleSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 404: { description: "No such rule" }, 409: { description: "Already retired" } },
 });
 
-export const AccessEventsQuery = z.object({
+const AccessLogFilterQuery = z.object({
   dataset: z.string().min(1).max(64).optional(),
   department: z.string().min(1).max(64).optional().describe("Owner department (default: the viewer's; auditors: all)"),
   grant: z.string().min(1).max(128).optional(),
   user: z.string().min(1).max(256).optional().describe("Reader: a user id or e-mail address"),
   reader: z.string().min(1).max(64).optional().describe("Reader's department"),
+  from: InstantParam.optional().describe("Events at or after this instant"),
+  to: InstantParam.optional().describe("Events before this instant"),
+});
+
+export const AccessEventsQuery = AccessLogFilterQuery.extend({
   before: z.coerce.number().int().min(1).optional().describe("Only events with a smaller id (paging)"),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const AccessGroupsQuery = AccessLogFilterQuery.extend({
+  by: z.enum(["reader", "dataset", "grant", "hour"]).describe("Group the events by reader (user), dataset, grant or hour"),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+export const AccessExportQuery = AccessLogFilterQuery;
+
+export const accessGroupsRoute = defineRoute({
+  method: "get",
+  path: "/api/access-events/groups",
+  tag: "access",
+  summary: "The access log grouped by reader, dataset, grant or hour: events, records and first and last read per group",
+  query: AccessGroupsQuery,
+  responses: {
+    200: {
+      description: "Groups, largest first (hours newest first)",
+      schema: z.object({
+        by: z.string(),
+        groups: z.array(
+          z.object({
+            key: z.string().nullable().describe("User id, dataset id, grant id or hour (UTC); null: guests, or reads without a grant"),
+            label: z.string().nullable(),
+            departmentId: z.string().nullable(),
+            events: z.number().int(),
+            records: z.number().int().nullable(),
+            datasets: z.number().int(),
+            first: z.string(),
+            last: z.string(),
+          }),
+        ),
+      }),
+    },
+    400: { description: "A parameter is missing or invalid (named)" },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the owner department, nor an auditor" },
+  },
+});
+
+export const accessExportRoute = defineRoute({
+  method: "get",
+  path: "/api/access-events/export",
+  tag: "access",
+  summary: "The filtered access log as a CSV file (UTF-8 with BOM), newest first, at most 50,000 events",
+  query: AccessExportQuery,
+  responses: {
+    200: { description: "text/csv attachment" },
+    400: { description: "A parameter is invalid (named)" },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the owner department, nor an auditor" },
+  },
 });
 
 export const accessEventsRoute = defineRoute({

@@ -6,7 +6,7 @@ import { checkRead } from "../access/check-read";
 import { readDataset } from "../access/read-dataset";
 import { listDatasets } from "../access/list-datasets";
 import { ledgerAccessEvents, eventsHash } from "../access/ledger-access-events";
-import { listAccessEvents } from "../access/list-access-events";
+import { exportAccessEventsCsv, groupAccessEvents, listAccessEvents } from "../access/list-access-events";
 import { decodeEntry } from "../ledger/entries";
 import { openCommitment } from "../ledger/commitment";
 import { nodeSha256 } from "../log/node-hasher";
@@ -293,5 +293,33 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
       expect(byGrant.events.length).toBeGreaterThan(0);
       expect(byGrant.events.every((e) => e.grantId === withGrant.grantId)).toBe(true);
     }
+    // A date range: everything at or after the newest event's instant is that event and later ones; before it, none of them.
+    const newest = all.events[0];
+    const since = await listAccessEvents({ viewer: auditor, from: newest.at });
+    expect(since.events.length).toBeGreaterThan(0);
+    expect(since.events.every((e) => e.at >= newest.at)).toBe(true);
+    const until = await listAccessEvents({ viewer: auditor, to: newest.at });
+    expect(until.events.every((e) => e.at < newest.at)).toBe(true);
+    expect(since.events.length + until.events.length).toBe(all.events.length);
+    // Grouped by reader and by dataset: the groups add up to the events, each the events it stands for.
+    const byReaderGroups = await groupAccessEvents({ viewer: auditor, by: "reader" });
+    expect(byReaderGroups.groups.reduce((n, g) => n + g.events, 0)).toBe(all.events.length);
+    const energyAdminGroup = byReaderGroups.groups.find((g) => g.key === energyAdmin.userId)!;
+    expect(energyAdminGroup.events).toBe(byUser.events.length);
+    expect(energyAdminGroup.label).toMatch(/<.+@.+>/);
+    expect(energyAdminGroup.departmentId).toBe("energy");
+    const byDatasetGroups = await groupAccessEvents({ viewer: energyAdmin, by: "dataset" });
+    expect(byDatasetGroups.groups.map((g) => g.key).sort()).toEqual([...new Set(own.events.map((e) => e.datasetId))].sort());
+    const byHour = await groupAccessEvents({ viewer: auditor, by: "hour" });
+    expect(byHour.groups.every((g) => /^\d{4}-\d\d-\d\dT\d\d:00:00Z$/.test(g.key!))).toBe(true);
+    expect((await refusal(groupAccessEvents({ viewer: trafficAdmin, department: "energy", by: "reader" }))).code).toBe("forbidden");
+    // The CSV export: a header, one line per event the viewer may see, values as listed.
+    const { csv, events } = await exportAccessEventsCsv({ viewer: energyAdmin });
+    const lines = csv.replace(/^\ufeff/, "").trimEnd().split("\r\n");
+    expect(lines[0]).toBe("id,at,userId,user,departmentId,role,datasetId,ownerDepartmentId,basis,grantId,scope,action,count,from,until,batchId,leafIndex");
+    expect(events).toBe(own.events.length);
+    expect(lines.length).toBe(own.events.length + 1);
+    expect(lines[1].startsWith(`${own.events[0].id},${own.events[0].at},${energyAdmin.userId},`)).toBe(true);
+    expect(lines.slice(1).every((l) => l.split(",")[7] === "energy")).toBe(true);
   });
 });
