@@ -111,16 +111,22 @@ export function DevicesAdmin() {
 
 function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
   const { t } = useI18n();
-  const [mode, setMode] = useState<"none" | "revoke" | "rotate" | "release">("none");
+  const [mode, setMode] = useState<"none" | "revoke" | "rotate" | "release" | "reinstate">("none");
   const [input, setInput] = useState("");
+  // A reinstatement needs its reason beside the new key; it is ledgered as "reinstated: <reason>".
+  const [why, setWhy] = useState("");
   const act = useMutation({
     mutationFn: () =>
       mode === "revoke" || mode === "release"
         ? fetchJson(`/api/devices/${encodeURIComponent(d.id)}/${mode}`, { method: "POST", body: JSON.stringify({ reason: input }) })
-        : fetchJson(`/api/devices/${encodeURIComponent(d.id)}/rotate`, { method: "POST", body: JSON.stringify({ publicKey: input.trim() }) }),
+        : fetchJson(`/api/devices/${encodeURIComponent(d.id)}/rotate`, {
+            method: "POST",
+            body: JSON.stringify(mode === "reinstate" ? { publicKey: input.trim(), reinstate: true, reason: why.trim() } : { publicKey: input.trim() }),
+          }),
     onSuccess: () => {
       setMode("none");
       setInput("");
+      setWhy("");
       onDone();
     },
   });
@@ -166,18 +172,35 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
                 {t("admin.devices.release")}
               </button>
             )}
-            <button className={styles.button} onClick={() => setMode("rotate")}>
-              {t("admin.devices.rotate")}
-            </button>
+            {d.status === "revoked" ? (
+              <button className={styles.button} onClick={() => setMode("reinstate")} data-testid={`reinstate-${d.id}`}>
+                {t("admin.devices.reinstate")}
+              </button>
+            ) : (
+              <button className={styles.button} onClick={() => setMode("rotate")}>
+                {t("admin.devices.rotate")}
+              </button>
+            )}
           </div>
         ) : (
           <form
             className={styles.inline}
             onSubmit={(e) => {
               e.preventDefault();
+              if (mode === "reinstate" && !window.confirm(t("admin.devices.reinstateConfirmText").replace("{device}", d.id))) return;
               act.mutate();
             }}
           >
+            {mode === "reinstate" && (
+              <input
+                required
+                aria-label={t("admin.devices.reinstateReason")}
+                placeholder={t("admin.devices.reinstateReason")}
+                value={why}
+                onChange={(e) => setWhy(e.target.value)}
+                data-testid={`reinstate-reason-${d.id}`}
+              />
+            )}
             <input
               autoFocus
               required
@@ -186,8 +209,14 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
               value={input}
               onChange={(e) => setInput(e.target.value)}
             />
-            <button className={`${styles.button} ${mode === "revoke" ? styles.danger : ""}`} disabled={act.isPending || !input.trim()}>
-              {mode === "revoke" ? t("admin.devices.revokeConfirm") : mode === "release" ? t("admin.devices.releaseConfirm") : t("admin.devices.rotateConfirm")}
+            <button className={`${styles.button} ${mode === "revoke" ? styles.danger : ""}`} disabled={act.isPending || !input.trim() || (mode === "reinstate" && !why.trim())}>
+              {mode === "revoke"
+                ? t("admin.devices.revokeConfirm")
+                : mode === "release"
+                  ? t("admin.devices.releaseConfirm")
+                  : mode === "reinstate"
+                    ? t("admin.devices.reinstateConfirm")
+                    : t("admin.devices.rotateConfirm")}
             </button>
             <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => setMode("none")}>
               {t("admin.cancel")}

@@ -401,7 +401,11 @@ export const registerDeviceRoute = defineRoute({
 });
 
 export const DeviceIdParams = z.object({ id: DeviceId.describe("Device id") });
-export const RotateKeyBody = z.object({ publicKey: PublicKeyB64, reason: z.string().max(1024).optional() });
+export const RotateKeyBody = z.object({
+  publicKey: PublicKeyB64,
+  reason: z.string().max(1024).optional(),
+  reinstate: z.boolean().optional().describe("Put a revoked device back into service with this key; needs a reason, ledgered as 'reinstated: <reason>'"),
+});
 export const RevokeBody = z.object({ reason: z.string().trim().min(1).max(1024).describe("why the key is revoked") });
 
 export const rotateDeviceKeyRoute = defineRoute({
@@ -412,10 +416,12 @@ export const rotateDeviceKeyRoute = defineRoute({
   params: DeviceIdParams,
   body: { schema: RotateKeyBody },
   responses: {
-    200: { description: "Rotated", schema: z.object({ action: z.enum(["register", "rotate"]) }) },
+    200: { description: "Rotated", schema: z.object({ action: z.enum(["register", "rotate"]), reinstated: z.boolean() }) },
+    400: { description: "A reinstatement without a reason, or a malformed key" },
     401: { description: "Not signed in" },
     403: { description: "Not an admin of the device's department" },
     404: { description: "No such device" },
+    409: { description: "The device is revoked (reinstate it with a reason), or already has this key" },
   },
 });
 

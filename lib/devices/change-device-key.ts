@@ -22,23 +22,42 @@ async function departmentOf(sql: Sql, id: string): Promise<string> {
   return rows[0].department_id;
 }
 
+/** The reason a reinstatement's device.v1 entry carries: it says so on the public log. */
+export const REINSTATED = "reinstated: ";
+
 /**
  * Gives a device a new Ed25519 key: a device.v1 "rotate" entry and the row change in one
  * transaction. Readings signed with the old key are refused from then on (revoked_key).
- * A revoked device becomes active again with the new key; a device without a key gets
- * its first one (a "register" entry).
+ * A device without a key gets its first one (a "register" entry). A revoked device (its key
+ * stolen, say) stays revoked: a new key is refused unless `reinstate` is set with a reason,
+ * and then the entry's reason says "reinstated: …", so the reinstatement is on the ledger.
  */
-export async function unsafeRotateDeviceKey(sql: Sql, opts: { device: string; publicKey: Uint8Array; reason?: string; at?: Date }): Promise<{ action: "register" | "rotate" }> {
+export async function unsafeRotateDeviceKey(
+  sql: Sql,
+  opts: { device: string; publicKey: Uint8Array; reason?: string; reinstate?: boolean; at?: Date },
+): Promise<{ action: "register" | "rotate"; reinstated: boolean }> {
   requireEd25519PublicKey(opts.device, opts.publicKey);
+  const reason = opts.reason?.trim() || undefined;
+  if (opts.reinstate && !reason) throw new AppError("validation", "reason: a reinstatement of a revoked device needs a reason");
+  let reinstated = false;
   const action = await sql.transaction(async (tx) => {
     const row = await lockDevice(tx, opts.device);
     if (row.public_key && Buffer.from(row.public_key).equals(Buffer.from(opts.publicKey))) {
       throw new AppError("conflict", `device ${opts.device} already has this key`);
     }
+    if (row.status === "revoked") {
+      if (!opts.reinstate) {
+        throw new AppError(
+          "conflict",
+          `device ${opts.device} is revoked: a revoked device stays revoked. To put it back into service with a new key, reinstate it (reinstate: true) with a reason`,
+        );
+      }
+      reinstated = true;
+    }
     const act = row.public_key ? ("rotate" as const) : ("register" as const);
     const at = opts.at ?? new Date();
     const leaf = await appendEntries(tx, [
-      deviceEntry({ action: act, device: row.id, department: row.department_id, dataset: row.dataset_id, publicKey: opts.publicKey, reason: opts.reason, at }),
+      deviceEntry({ action: act, device: row.id, department: row.department_id, dataset: row.dataset_id, publicKey: opts.publicKey, reason: reinstated ? `${REINSTATED}${reason}` : reason, at }),
     ]);
     // The old key stays in the history: readings it signed can still be checked with it.
     await recordDeviceKeyChanges(tx, leaf, [{ action: act, device: row.id, publicKey: opts.publicKey, at }]);
@@ -46,7 +65,7 @@ export async function unsafeRotateDeviceKey(sql: Sql, opts: { device: string; pu
     return act;
   });
   emitDevicesChanged([opts.device]);
-  return { action };
+  return { action, reinstated };
 }
 
 /**
@@ -70,11 +89,11 @@ export async function unsafeRevokeDeviceKey(sql: Sql, opts: { device: string; re
   emitDevicesChanged([opts.device]);
 }
 
-/** A department admin rotates the key of one of their department's devices. */
-export async function rotateDeviceKey(opts: { viewer: Viewer; device: string; publicKey: string; reason?: string }) {
+/** A department admin rotates the key of one of their department's devices (or reinstates a revoked one, with a reason). */
+export async function rotateDeviceKey(opts: { viewer: Viewer; device: string; publicKey: string; reason?: string; reinstate?: boolean }) {
   const db = await getDb();
   requireDepartmentAdmin(opts.viewer, await departmentOf(db.sql, opts.device));
-  return unsafeRotateDeviceKey(db.sql, { device: opts.device, publicKey: decodePublicKey(opts.device, opts.publicKey), reason: opts.reason });
+  return unsafeRotateDeviceKey(db.sql, { device: opts.device, publicKey: decodePublicKey(opts.device, opts.publicKey), reason: opts.reason, reinstate: opts.reinstate });
 }
 
 /** A department admin revokes the key of one of their department's devices, with a reason. */

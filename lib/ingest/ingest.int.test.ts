@@ -8,7 +8,7 @@ import { connectDeviceAsync } from "../mqtt/device-client";
 import { dispatchMqttMessage } from "../mqtt/dispatch";
 import { testBrokerTls } from "../mqtt/testing/test-tls";
 import { batchesTopic, readingsTopic } from "../mqtt/topics";
-import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey, revokeDevice } from "../devices/change-device-key";
+import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey, revokeDevice, rotateDeviceKey } from "../devices/change-device-key";
 import { listDevices } from "../devices/list-devices";
 import { registerDevice } from "../devices/register-device";
 import { signerFromSeed } from "../runtime/simulator-keys";
@@ -214,6 +214,19 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     expect(history.map((h) => h.retiredBy)).toEqual(["revoke", "rotate"]);
     expect(history[1].validUntilLeaf).toBe(history[0].validFromLeaf);
 
+    // A revoked device (its key stolen, say) stays revoked: a new key alone is refused, and so
+    // is a reinstatement without a reason; a reasoned reinstatement is ledgered as one.
+    const third = signerFromSeed(new Uint8Array(32).fill(97));
+    const thirdKey = Buffer.from(third.publicKey).toString("base64");
+    await expect(rotateDeviceKey({ viewer: admin, device: dev.id, publicKey: thirdKey })).rejects.toMatchObject({ code: "conflict", message: expect.stringContaining("stays revoked") });
+    await expect(rotateDeviceKey({ viewer: admin, device: dev.id, publicKey: thirdKey, reinstate: true, reason: " " })).rejects.toMatchObject({ code: "validation", message: expect.stringContaining("reason") });
+    expect((await listDevices({ viewer: admin, status: "revoked" })).devices.map((d) => d.id)).toContain(dev.id);
+    await expect(rotateDeviceKey({ viewer: admin, device: dev.id, publicKey: thirdKey, reinstate: true, reason: "recovered, re-flashed" })).resolves.toEqual({ action: "rotate", reinstated: true });
+    const last = await db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE kind = 'device.v1' AND ref_id = $1 ORDER BY leaf_index DESC LIMIT 1`, [dev.id]);
+    expect(decodeEntry(new Uint8Array(last[0].entry))).toMatchObject({ action: "rotate", reason: "reinstated: recovered, re-flashed" });
+    await intake.devices.reload([dev.id]);
+    expect(await signedVia(intake, signEnvelope(trafficEnvelope(dev, 5), third.sign))).toMatchObject({ status: "accepted" });
+
     const fresh = signerFromSeed(new Uint8Array(32).fill(98));
     const reg = { id: "trf-new-1", departmentId: "traffic", datasetId: "traffic.flow", kind: "traffic-sensor" as const, location: [121.4, 37.5] as [number, number], publicKey: Buffer.from(fresh.publicKey).toString("base64") };
     await expect(registerDevice({ viewer: otherAdmin, device: reg })).rejects.toMatchObject({ code: "forbidden" });
@@ -238,7 +251,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
 
     const list = await listDevices({ viewer: admin, q: "trf-new", status: "active" });
     expect(list.devices.map((d) => d.id)).toEqual(["trf-new-1"]);
-    expect((await listDevices({ viewer: admin, status: "revoked" })).devices.map((d) => d.id).sort()).toEqual([k[5].id, dev.id].sort());
+    // dev was reinstated above; k[5] stays revoked.
+    expect((await listDevices({ viewer: admin, status: "revoked" })).devices.map((d) => d.id)).toEqual([k[5].id]);
     await expect(listDevices({ viewer: admin, department: "energy" })).rejects.toMatchObject({ code: "forbidden" });
     await expect(listDevices({ viewer: { kind: "guest" } })).rejects.toMatchObject({ code: "unauthenticated" });
 
