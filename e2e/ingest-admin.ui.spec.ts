@@ -78,6 +78,23 @@ test.describe("ingest administration, signed in", () => {
     await expect(page.getByTestId("dead-letter-counts")).toContainText("Revoked key");
     await page.getByTestId("dead-letter-counts").getByRole("button", { name: /Revoked key/ }).click();
     await expect(page.getByTestId("dead-letter").first()).toContainText("trf-000010");
+
+    // A revoked device stays revoked: its row offers no rotation, only a reasoned, confirmed
+    // reinstatement, which goes on the ledger as such.
+    const fresh = signerFromSeed(new Uint8Array(32).fill(77));
+    expect((await page.request.post("/api/devices/trf-000010/rotate", { data: { publicKey: Buffer.from(fresh.publicKey).toString("base64") } })).status()).toBe(409);
+    await page.goto("/admin/devices");
+    await page.getByLabel("Search id, kind or dataset").fill("trf-000010");
+    await expect(row.getByRole("button", { name: "Rotate key" })).toHaveCount(0);
+    await row.getByTestId("reinstate-trf-000010").click();
+    await row.getByPlaceholder("New public key (base64, 32 bytes)").fill(Buffer.from(fresh.publicKey).toString("base64"));
+    await expect(row.getByRole("button", { name: "Reinstate with this key" })).toBeDisabled();
+    await row.getByTestId("reinstate-reason-trf-000010").fill("e2e: detector recovered and re-flashed");
+    page.once("dialog", (d) => void d.accept());
+    await row.getByRole("button", { name: "Reinstate with this key" }).click();
+    await expect(row).toContainText("active");
+    const entries = (await (await page.request.get("/api/ledger/entries?kind=device.v1&limit=20")).json()).entries as { entry: { device: string; reason?: string } }[];
+    expect(entries.find((e) => e.entry.device === "trf-000010")?.entry.reason).toBe("reinstated: e2e: detector recovered and re-flashed");
     await page.context().close();
   });
 
