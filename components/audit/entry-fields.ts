@@ -35,6 +35,20 @@ export const ENTRY_FIELD_LABELS: Record<string, MessageKey> = {
   at: "entryField.at",
   reason: "entryField.reason",
   commitment: "entryField.commitment",
+  payloadHash: "entryField.payloadHash",
+  signature: "entryField.signature",
+  gateway: "entryField.gateway",
+  publicKey: "entryField.publicKey",
+  purposeHash: "entryField.purposeHash",
+  definitionHash: "entryField.definitionHash",
+  events: "entryField.events",
+  disabled: "entryField.disabled",
+  locationCell: "entryField.locationCell",
+  mediaHash: "entryField.mediaHash",
+  descriptionHash: "entryField.descriptionHash",
+  serviceCode: "entryField.serviceCode",
+  automatic: "entryField.automatic",
+  area: "entryField.area",
 };
 
 export type EntryField = { key: string; value: string };

@@ -20,6 +20,8 @@ type EntryResponse = {
   receipt: string | null;
 };
 
+const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
 /** One ledger entry rendered by its kind, its inclusion in a cosigned checkpoint verified in this browser. */
 export function EntryViewer({ leaf }: { leaf: number }) {
   const { t, locale } = useI18n();
@@ -76,6 +78,7 @@ export function EntryViewer({ leaf }: { leaf: number }) {
               <th>{ENTRY_FIELD_LABELS[f.key] ? t(ENTRY_FIELD_LABELS[f.key]) : f.key}</th>
               <td>
                 <code>{f.value}</code>
+                {ISO_INSTANT.test(f.value) && <span className="muted"> · {new Date(f.value).toLocaleString(locale, { hour12: false })}</span>}
               </td>
             </tr>
           ))}
