@@ -166,7 +166,7 @@ test.describe("cross-department grants", () => {
       return (rules as { id: string; grants: { incident: string }[] }[]).find((r) => r.id === rule.id)!.grants.map((g) => g.incident);
     };
     await expect.poll(firedFor, { timeout: 20_000 }).toContain(incidentId);
-    await sysadmin.request.post(`/api/rules/${rule.id}/retire`, { headers: { origin: baseURL! } });
+    await sysadmin.request.post(`/api/rules/${rule.id}/retire`, { headers: { origin: baseURL! }, data: {} });
     // The citizen official reads raw camera data, only near the incident.
     expect((await citizenOfficial.request.get("/api/datasets/safety.cameras/readings")).status()).toBe(200);
     const read = await (await citizenOfficial.request.get("/api/datasets/safety.cameras/readings")).json();

@@ -77,7 +77,7 @@ test.describe("the map under each grant scope", () => {
       const page = await openMap(browser, baseURL!, "emergency", locale);
       const note = page.getByTestId("layer-basis-safety.cameras");
       await page.reload();
-      const want = locale === "en-US" ? /raw within 2 km of incident inc-\S+ until \d\d:\d\d \(grant grt_/ : /事发地 2 公里内原始数据，至 \d\d:\d\d（授权 grt_/;
+      const want = locale === "en-US" ? /raw within 2 km of incident inc-\S+ until \d\d:\d\d \(grant grt_/ : /事件 inc-\S+ 周边 2 公里内的原始数据，至 \d\d:\d\d（授权 grt_/;
       await expect(note).toContainText(want, { timeout: 90_000 });
       // The cameras' snapshot after a reload: over a minute on a loaded 2-core machine in software WebGL.
       await expect(page.getByTestId("layer-safety")).toHaveAttribute("data-status", /^(ok|partial)$/, { timeout: 180_000 });

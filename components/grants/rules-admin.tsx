@@ -23,6 +23,14 @@ type Rule = {
   grants: { id: string; datasetId: string; granteeDepartmentId: string; status: string; incident: string; validFrom: string; validUntil: string }[];
 };
 
+type Preview = {
+  matching: number;
+  incidents: { incident: string; type: string; severity: number; status: string; observedAt: string }[] | null;
+  grants: number;
+  datasets: string[];
+  granteeDepartmentId: string;
+};
+
 /** Emergency linkage rules: the sysadmin defines and retires them; everyone who may see them sees the grants they made. */
 export function RulesAdmin() {
   const { t, locale } = useI18n();
@@ -30,7 +38,17 @@ export function RulesAdmin() {
   const role = me.data?.user?.role;
   const qc = useQueryClient();
   const q = useQuery({ queryKey: ["rules"], queryFn: () => fetchJson<{ rules: Rule[] }>("/api/rules"), enabled: !!role && role !== "official", refetchInterval: 5_000 });
-  const retire = useMutation({ mutationFn: (id: string) => fetchJson(`/api/rules/${id}/retire`, { method: "POST", json: {} }), onSuccess: () => void qc.invalidateQueries({ queryKey: ["rules"] }) });
+  const retire = useMutation({
+    mutationFn: (p: { id: string; revokeGrants: boolean }) => fetchJson(`/api/rules/${p.id}/retire`, { method: "POST", json: { revokeGrants: p.revokeGrants } }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ["rules"] }),
+  });
+  // Retiring asks first; with grants still active, whether to revoke them too.
+  const askRetire = (r: Rule) => {
+    const active = r.grants.filter((g) => g.status === "active").length;
+    if (!window.confirm(t("rules.retireConfirm").replace("{name}", r.name))) return;
+    const revokeGrants = active > 0 && window.confirm(t("rules.retireRevoke").replace("{n}", String(active)));
+    retire.mutate({ id: r.id, revokeGrants });
+  };
   if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
   if (!role || role === "official") {
     return (
@@ -56,13 +74,13 @@ export function RulesAdmin() {
             <span className={`${styles.badge} ${r.retiredAt ? styles.revoked : styles.active}`}>{r.retiredAt ? t("rules.retired") : t("rules.enabled")}</span>
           </h2>
           <p className={styles.small}>
-            severity ≤ {r.definition.trigger.maxSeverity} ({r.definition.trigger.statuses.join(", ")}
-            {r.definition.trigger.types ? `; ${r.definition.trigger.types.join(", ")}` : ""}) → {departmentName(r.definition.grant.granteeDepartmentId, locale)}:{" "}
+            {t("rules.severityAtMost").replace("{n}", String(r.definition.trigger.maxSeverity))} ({r.definition.trigger.statuses.map((x) => t(`incidentStatus.${x}` as MessageKey)).join(t("list.separator"))}
+            {r.definition.trigger.types ? `; ${r.definition.trigger.types.map((x) => t(`incident.${x}` as MessageKey)).join(t("list.separator"))}` : ""}) → {departmentName(r.definition.grant.granteeDepartmentId, locale)}:{" "}
             {r.definition.grant.datasets.map(dsName).join(", ")} · {t(`scope.${r.definition.grant.scope}` as MessageKey)} ·{" "}
             {r.definition.grant.radiusM === null ? "—" : `${r.definition.grant.radiusM} m`} · {formatDuration(r.definition.grant.durationSeconds)}
           </p>
           {role === "sysadmin" && !r.retiredAt && (
-            <button type="button" className={`${styles.button} ${styles.danger}`} onClick={() => retire.mutate(r.id)} data-testid={`retire-${r.id}`}>
+            <button type="button" className={`${styles.button} ${styles.danger}`} onClick={() => askRetire(r)} data-testid={`retire-${r.id}`}>
               {t("rules.retire")}
             </button>
           )}
@@ -86,7 +104,7 @@ export function RulesAdmin() {
                     <td className={styles.mono}>{g.incident}</td>
                     <td>{dsName(g.datasetId)}</td>
                     <td>{departmentName(g.granteeDepartmentId, locale)}</td>
-                    <td className={styles.small}>{new Date(g.validUntil).toLocaleString(locale)}</td>
+                    <td className={styles.small}>{new Date(g.validUntil).toLocaleString(locale, { hour12: false })}</td>
                     <td>
                       <span className={`${styles.badge} ${g.status === "active" ? styles.active : styles.expired}`}>{t(`status.${g.status}` as MessageKey)}</span>
                     </td>
@@ -106,22 +124,40 @@ function RuleForm() {
   const qc = useQueryClient();
   const [f, setF] = useState({ name: "", maxSeverity: "1", grantee: "emergency", datasets: ["safety.cameras", "traffic.flow"], scope: "raw", radiusM: "2000", minutes: "360" });
   const [err, setErr] = useState<string | null>(null);
+  const definition = () => ({
+    name: f.name,
+    trigger: { maxSeverity: Number(f.maxSeverity) },
+    grant: { granteeDepartmentId: f.grantee, datasets: f.datasets, scope: f.scope, radiusM: f.radiusM.trim() ? Number(f.radiusM) : null, durationSeconds: Math.round(Number(f.minutes) * 60) },
+  });
+  // Step one: what the rule would match and grant now. Step two, confirmed: enable it.
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const change = (next: typeof f) => {
+    setF(next);
+    setPreview(null);
+  };
+  const p = useMutation({
+    mutationFn: () => fetchJson<Preview>("/api/rules/preview", { method: "POST", json: definition() }),
+    onSuccess: (v) => {
+      setErr(null);
+      setPreview(v);
+    },
+    onError: (e) => setErr((e as Error).message),
+  });
   const m = useMutation({
-    mutationFn: () =>
-      fetchJson("/api/rules", {
-        method: "POST",
-        json: {
-          name: f.name,
-          trigger: { maxSeverity: Number(f.maxSeverity) },
-          grant: { granteeDepartmentId: f.grantee, datasets: f.datasets, scope: f.scope, radiusM: f.radiusM.trim() ? Number(f.radiusM) : null, durationSeconds: Math.round(Number(f.minutes) * 60) },
-        },
-      }),
+    mutationFn: () => fetchJson("/api/rules", { method: "POST", json: definition() }),
     onSuccess: () => {
       setErr(null);
+      setPreview(null);
+      setF({ ...f, name: "" });
       void qc.invalidateQueries({ queryKey: ["rules"] });
     },
     onError: (e) => setErr((e as Error).message),
   });
+  const enable = () => {
+    if (!preview) return;
+    if (preview.grants > 0 && !window.confirm(t("rules.enableConfirm").replace("{n}", String(preview.grants)).replace("{m}", String(preview.matching)))) return;
+    m.mutate();
+  };
   return (
     <details className={styles.panel} data-testid="rule-form">
       <summary>{t("rules.new")}</summary>
@@ -129,16 +165,16 @@ function RuleForm() {
         className={styles.form}
         onSubmit={(e) => {
           e.preventDefault();
-          m.mutate();
+          p.mutate();
         }}
       >
         <label>
           {t("rules.name")}
-          <input required value={f.name} onChange={(e) => setF({ ...f, name: e.target.value })} />
+          <input required value={f.name} onChange={(e) => change({ ...f, name: e.target.value })} />
         </label>
         <label>
           {t("rules.maxSeverity")}
-          <select value={f.maxSeverity} onChange={(e) => setF({ ...f, maxSeverity: e.target.value })}>
+          <select value={f.maxSeverity} onChange={(e) => change({ ...f, maxSeverity: e.target.value })}>
             {["1", "2", "3"].map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -146,7 +182,7 @@ function RuleForm() {
         </label>
         <label>
           {t("rules.grantee")}
-          <select value={f.grantee} onChange={(e) => setF({ ...f, grantee: e.target.value })}>
+          <select value={f.grantee} onChange={(e) => change({ ...f, grantee: e.target.value })}>
             {DEPARTMENTS.map((d) => (
               <option key={d.id} value={d.id}>
                 {locale === "en" ? d.nameEn : d.nameZh}
@@ -154,19 +190,22 @@ function RuleForm() {
             ))}
           </select>
         </label>
-        <label>
-          {t("rules.datasets")}
-          <select multiple value={f.datasets} onChange={(e) => setF({ ...f, datasets: [...e.target.selectedOptions].map((o) => o.value) })}>
-            {DATASETS.map((d) => (
-              <option key={d.id} value={d.id}>
-                {locale === "en" ? d.nameEn : d.nameZh}
-              </option>
-            ))}
-          </select>
-        </label>
+        <fieldset className={styles.checkboxes} data-testid="rule-datasets">
+          <legend>{t("rules.datasets")}</legend>
+          {DATASETS.map((d) => (
+            <label key={d.id}>
+              <input
+                type="checkbox"
+                checked={f.datasets.includes(d.id)}
+                onChange={(e) => change({ ...f, datasets: e.target.checked ? [...f.datasets, d.id] : f.datasets.filter((x) => x !== d.id) })}
+              />{" "}
+              {locale === "en" ? d.nameEn : d.nameZh} <span className={styles.muted}>({departmentName(d.departmentId, locale)})</span>
+            </label>
+          ))}
+        </fieldset>
         <label>
           {t("grants.scope")}
-          <select value={f.scope} onChange={(e) => setF({ ...f, scope: e.target.value })}>
+          <select value={f.scope} onChange={(e) => change({ ...f, scope: e.target.value })}>
             {(["raw", "anonymized", "aggregated"] as const).map((s) => (
               <option key={s} value={s}>
                 {t(`scope.${s}`)}
@@ -176,19 +215,60 @@ function RuleForm() {
         </label>
         <label>
           {t("rules.radius")}
-          <input inputMode="numeric" value={f.radiusM} onChange={(e) => setF({ ...f, radiusM: e.target.value })} />
+          <input inputMode="numeric" value={f.radiusM} onChange={(e) => change({ ...f, radiusM: e.target.value })} />
         </label>
         <label>
           {t("rules.duration")}
-          <input inputMode="decimal" required value={f.minutes} onChange={(e) => setF({ ...f, minutes: e.target.value })} />
+          <input inputMode="decimal" required value={f.minutes} onChange={(e) => change({ ...f, minutes: e.target.value })} />
         </label>
         <label>
           &nbsp;
-          <button type="submit" className={styles.button} disabled={m.isPending}>
-            {t("rules.create")}
+          <button type="submit" className={styles.button} disabled={p.isPending || f.datasets.length === 0} data-testid="rule-preview">
+            {t("rules.preview")}
           </button>
         </label>
       </form>
+      {preview && (
+        <div className={styles.panel} data-testid="rule-preview-result" data-matching={preview.matching} data-grants={preview.grants}>
+          <p>
+            {t("rules.previewSummary")
+              .replace("{m}", String(preview.matching))
+              .replace("{n}", String(preview.grants))
+              .replace("{department}", departmentName(preview.granteeDepartmentId, locale))}
+          </p>
+          {preview.incidents === null ? (
+            preview.matching > 0 && <p className={styles.muted}>{t("rules.previewHidden")}</p>
+          ) : (
+            preview.incidents.length > 0 && (
+              <table className={styles.table}>
+                <thead>
+                  <tr>
+                    <th>{t("rules.incident")}</th>
+                    <th>{t("rules.severity")}</th>
+                    <th>{t("grants.status")}</th>
+                    <th>{t("grants.when")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {preview.incidents.map((i) => (
+                    <tr key={i.incident}>
+                      <td>
+                        <span className={styles.mono}>{i.incident}</span> · {t(`incident.${i.type}` as MessageKey)}
+                      </td>
+                      <td>{i.severity}</td>
+                      <td>{t(`incidentStatus.${i.status}` as MessageKey)}</td>
+                      <td className={styles.small}>{new Date(i.observedAt).toLocaleString(locale, { hour12: false })}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          )}
+          <button type="button" className={styles.button} onClick={enable} disabled={m.isPending} data-testid="rule-enable">
+            {t("rules.enable")}
+          </button>
+        </div>
+      )}
       {err && <p className={styles.error}>{err}</p>}
     </details>
   );

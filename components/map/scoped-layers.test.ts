@@ -54,7 +54,7 @@ describe("scoped cells", () => {
     };
     const enText = basisText(raw, t(en), "en")!;
     expect(enText).toMatch(/raw within 2 km of incident inc-42 until \d\d:\d\d \(grant g-7\)/);
-    expect(basisText(raw, t(zh), "zh-CN")).toMatch(/事发地 2 公里内原始数据，至 \d\d:\d\d（授权 g-7）/);
+    expect(basisText(raw, t(zh), "zh-CN")).toMatch(/事件 inc-42 周边 2 公里内的原始数据，至 \d\d:\d\d（授权 g-7）/);
     const agg: AccessNote = { datasetId: "safety.incidents", allowed: true, basis: "grant", level: "aggregated", k: 5, grantId: "g-8" };
     expect(basisText(agg, t(en), "en")).toContain("aggregated by hexagon, k ≥ 5 (grant g-8)");
     expect(basisText(agg, t(en), "en")).not.toMatch(/consumption|grid load/i);

@@ -1180,7 +1180,14 @@ export const createRuleRoute = defineRoute({
   tag: "rules",
   summary: "Define an emergency linkage rule (sysadmins; a rule.v1 create entry)",
   body: { schema: RuleDefinitionBody },
-  responses: { 200: { description: "Created", schema: z.object({ rule: RuleSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" } },
+  responses: {
+    200: {
+      description: "Created; an enabled rule grants at once for the incidents open now (granted)",
+      schema: z.object({ rule: RuleSchema, granted: z.array(z.object({ grantId: z.string(), ruleId: z.string(), incident: z.string(), datasetId: z.string() })) }),
+    },
+    401: { description: "Not signed in" },
+    403: { description: "Not a sysadmin" },
+  },
 });
 
 export const RuleIdParams = z.object({ id: IdParam.describe("Rule id") });
@@ -1195,13 +1202,49 @@ export const updateRuleRoute = defineRoute({
   responses: { 200: { description: "Changed", schema: z.object({ rule: RuleSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 404: { description: "No such rule" }, 409: { description: "Retired" } },
 });
 
+export const RetireRuleBody = z
+  .object({ revokeGrants: z.boolean().default(false).describe("Also revoke the rule's grants that are still active (each a grant.v2 revoke entry)") })
+  .strict();
+
 export const retireRuleRoute = defineRoute({
   method: "post",
   path: "/api/rules/{id}/retire",
   tag: "rules",
-  summary: "Retire a rule (sysadmins; a rule.v1 retire entry); its grants run to their end",
+  summary: "Retire a rule (sysadmins; a rule.v1 retire entry); its active grants are revoked when asked, else run to their end",
   params: RuleIdParams,
-  responses: { 200: { description: "Retired", schema: z.object({ rule: RuleSchema }) }, 401: { description: "Not signed in" }, 403: { description: "Not a sysadmin" }, 404: { description: "No such rule" }, 409: { description: "Already retired" } },
+  body: { schema: RetireRuleBody },
+  responses: {
+    200: { description: "Retired", schema: z.object({ rule: RuleSchema, revoked: z.array(z.string()).describe("Grants revoked with it") }) },
+    401: { description: "Not signed in" },
+    403: { description: "Not a sysadmin" },
+    404: { description: "No such rule" },
+    409: { description: "Already retired" },
+  },
+});
+
+export const previewRuleRoute = defineRoute({
+  method: "post",
+  path: "/api/rules/preview",
+  tag: "rules",
+  summary: "What a rule would do if enabled now: the open incidents it matches (their details only for a sysadmin who may read safety.incidents raw) and the grants it would make",
+  body: { schema: RuleDefinitionBody },
+  responses: {
+    200: {
+      description: "The preview",
+      schema: z.object({
+        matching: z.number().int(),
+        incidents: z
+          .array(z.object({ incident: z.string(), type: z.string(), severity: z.number().int(), status: z.string(), lon: z.number(), lat: z.number(), observedAt: z.string() }))
+          .nullable(),
+        grants: z.number().int(),
+        datasets: z.array(z.string()),
+        granteeDepartmentId: z.string(),
+      }),
+    },
+    400: { description: "The definition is invalid (the field is named)" },
+    401: { description: "Not signed in" },
+    403: { description: "Not a sysadmin" },
+  },
 });
 
 const AccessLogFilterQuery = z.object({

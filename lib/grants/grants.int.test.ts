@@ -16,6 +16,7 @@ import { approveGrant, rejectGrant, revokeGrant } from "./decide-grant";
 import { expireGrants } from "./expire-grants";
 import { getGrant, grantNotifications, listGrants } from "./list-grants";
 import { createRule, retireRule } from "../rules/manage-rules";
+import { previewRule } from "../rules/preview-rule";
 import { runRules } from "../rules/run-rules";
 import { AppError } from "../errors";
 
@@ -250,6 +251,38 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     await retireRule({ viewer: sysadmin, ruleId: rule.id });
     const kinds = await fx.db.sql.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM ledger_leaf WHERE kind = 'rule.v1' GROUP BY kind`);
     expect(kinds[0].n).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a rule is previewed against the open incidents before it is enabled, and retired with its grants revoked when asked", async () => {
+    const emergencySys = await fx.viewer("emergency", "sysadmin");
+    const safetySys = await fx.viewer("safety", "sysadmin");
+    const inc = (id: string, severity: number, status: string) => ({ device: "dsp-3", at: new Date(), location: [121.45, 37.46] as [number, number], values: { incidentId: id, type: "fire", severity, status, startedAt: new Date().toISOString(), endedAt: new Date(Date.now() + HOUR).toISOString(), segmentId: "s-2", lanesBlocked: 1 } });
+    await fx.addReadings("safety.incidents", [inc("inc-c", 1, "responding"), inc("inc-d", 1, "reported"), inc("inc-e", 3, "reported")]);
+    await fx.addReadings("safety.incidents", [inc("inc-d", 1, "resolved")]); // closed since
+    const definition = { name: "sev-1 fires", trigger: { maxSeverity: 1, types: ["fire"] }, grant: { granteeDepartmentId: "emergency", datasets: ["safety.cameras", "energy.load"], scope: "raw", radiusM: 1000, durationSeconds: 3600 } };
+    // The owner's sysadmin sees which open incidents match (and the read is recorded) ...
+    const seen = await previewRule({ viewer: safetySys, definition });
+    expect(seen.incidents!.map((i) => i.incident)).toEqual(["inc-c"]);
+    expect(seen).toMatchObject({ matching: 1, grants: 2, datasets: ["safety.cameras", "energy.load"], granteeDepartmentId: "emergency" });
+    expect((await fx.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM access_event WHERE action = 'rules.preview' AND user_id = $1`, [safetySys.userId]))[0].n).toBe(1);
+    // ... another department's sysadmin only how many, and what would be granted.
+    expect(await previewRule({ viewer: emergencySys, definition })).toEqual({ matching: 1, incidents: null, grants: 2, datasets: ["safety.cameras", "energy.load"], granteeDepartmentId: "emergency" });
+    expect((await refusal(previewRule({ viewer: await fx.viewer("emergency", "dept_admin"), definition }))).code).toBe("forbidden");
+    expect(await refusal(previewRule({ viewer: emergencySys, definition: { ...definition, trigger: { maxSeverity: 9 } } }))).toMatchObject({ code: "validation" });
+
+    // Enabled, it grants for the open inc-c at once (not waiting for its next report), and
+    // not again when inc-c is reported again; retired with revokeGrants, those grants end.
+    const { rule, granted: made } = await createRule({ viewer: emergencySys, definition });
+    expect(made.map((m) => [m.incident, m.datasetId]).sort()).toEqual([["inc-c", "energy.load"], ["inc-c", "safety.cameras"]]);
+    await fx.addReadings("safety.incidents", [inc("inc-c", 1, "responding")]);
+    expect((await runRules(fx.db.sql)).filter((m) => m.ruleId === rule.id)).toEqual([]);
+    const { revoked } = await retireRule({ viewer: emergencySys, ruleId: rule.id, revokeGrants: true });
+    expect(revoked.sort()).toEqual(made.filter((m) => m.ruleId === rule.id).map((m) => m.grantId).sort());
+    const statuses = await fx.db.sql.query<{ status: string; reason: string }>(`SELECT status, reason FROM data_grant WHERE rule_id = $1`, [rule.id]);
+    expect(statuses).toEqual([
+      { status: "revoked", reason: `rule ${rule.id} retired` },
+      { status: "revoked", reason: `rule ${rule.id} retired` },
+    ]);
   });
 
   it("every read is an access event, ledgered in access.v1 batches, shown to the owner's admins and auditors", async () => {

@@ -1,6 +1,8 @@
 import crypto from "node:crypto";
 import type { SqlTx } from "../db/sql";
 import { getDb } from "../db/client";
+import { revokeGrant } from "../grants/decide-grant";
+import { grantForOpenIncidents } from "./run-rules";
 import { AppError, notFound } from "../errors";
 import type { Viewer } from "../access/viewer";
 import { requireRole } from "../access/require-role";
@@ -48,7 +50,10 @@ async function recordRuleChange(tx: SqlTx, r: RuleRow, action: "create" | "updat
 /** A sysadmin defines an emergency linkage rule (a rule.v1 "create" entry). */
 export async function createRule(opts: { viewer: Viewer; definition: unknown; now?: Date }) {
   const user = requireRole(opts.viewer, ["sysadmin"], "define emergency linkage rules");
-  return createRuleAs(user.userId, RuleDefinitionSchema.parse(opts.definition), opts.now);
+  const { rule } = await createRuleAs(user.userId, RuleDefinitionSchema.parse(opts.definition), opts.now);
+  // Enabled, it covers the incidents open now at once (what the preview showed the sysadmin).
+  const granted = rule.enabled ? await grantForOpenIncidents((await getDb()).sql, rule.id, opts.now) : [];
+  return { rule, granted };
 }
 
 /** Creates a rule on behalf of a user id (the demo seed uses it for its example rule). */
@@ -87,8 +92,12 @@ export async function updateRule(opts: { viewer: Viewer; ruleId: string; definit
   return { rule: ruleView(r) };
 }
 
-/** A sysadmin retires a rule (a rule.v1 "retire" entry): it fires no more. Its grants run to their end unless revoked. */
-export async function retireRule(opts: { viewer: Viewer; ruleId: string; now?: Date }) {
+/**
+ * A sysadmin retires a rule (a rule.v1 "retire" entry): it fires no more. With
+ * `revokeGrants` its grants still active are revoked too (each a grant.v2 revoke entry
+ * naming the retirement); without, they run to their end.
+ */
+export async function retireRule(opts: { viewer: Viewer; ruleId: string; revokeGrants?: boolean; now?: Date }) {
   const user = requireRole(opts.viewer, ["sysadmin"], "retire emergency linkage rules");
   const now = opts.now ?? new Date();
   const db = await getDb();
@@ -100,7 +109,15 @@ export async function retireRule(opts: { viewer: Viewer; ruleId: string; now?: D
     await recordRuleChange(tx, r, "retire", user.userId, now);
     return r;
   });
-  return { rule: ruleView(r) };
+  const revoked: string[] = [];
+  if (opts.revokeGrants) {
+    const active = await db.sql.query<{ id: string }>(`SELECT id FROM data_grant WHERE rule_id = $1 AND status = 'active' ORDER BY created_at`, [r.id]);
+    for (const g of active) {
+      await revokeGrant({ viewer: opts.viewer, grantId: g.id, reason: `rule ${r.id} retired`, now });
+      revoked.push(g.id);
+    }
+  }
+  return { rule: ruleView(r), revoked };
 }
 
 /** Rules with the grants each has made (sysadmins and auditors; department admins see them too, read-only). */

@@ -1,6 +1,6 @@
-// POST /api/rules/{id}/retire – retire an emergency linkage rule (sysadmins)
-import { handle } from "@/lib/http/respond";
-import { RuleIdParams } from "@/lib/api/specs";
+// POST /api/rules/{id}/retire – retire an emergency linkage rule, optionally revoking its grants (sysadmins)
+import { handle, parseJson } from "@/lib/http/respond";
+import { RetireRuleBody, RuleIdParams } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
 import { retireRule } from "@/lib/rules/manage-rules";
 
@@ -8,5 +8,6 @@ export const dynamic = "force-dynamic";
 export const POST = handle(async (req: Request, ctx: { params: Promise<{ id: string }> }) => {
   const viewer = await viewerFromRequest(req);
   const { id } = RuleIdParams.parse(await ctx.params);
-  return Response.json(await retireRule({ viewer, ruleId: id }));
+  const { revokeGrants } = await parseJson(req, RetireRuleBody);
+  return Response.json(await retireRule({ viewer, ruleId: id, revokeGrants }));
 });
