@@ -69,10 +69,12 @@ export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.infe
 }
 
 /** Parses a JSON body with a schema; malformed JSON is a 400 that says so. */
-export async function parseJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
+export async function parseJson<S extends z.ZodType>(req: Request, schema: S, opts: { optional?: boolean } = {}): Promise<z.infer<S>> {
   let body: unknown;
   try {
-    body = await req.json();
+    const text = await req.text();
+    // An optional body may be left out: an empty one reads as {} (every member defaulted).
+    body = opts.optional && text.trim() === "" ? {} : JSON.parse(text);
   } catch {
     throw new AppError("validation", "request body is not valid JSON");
   }

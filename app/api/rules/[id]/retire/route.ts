@@ -8,6 +8,6 @@ export const dynamic = "force-dynamic";
 export const POST = handle(async (req: Request, ctx: { params: Promise<{ id: string }> }) => {
   const viewer = await viewerFromRequest(req);
   const { id } = RuleIdParams.parse(await ctx.params);
-  const { revokeGrants } = await parseJson(req, RetireRuleBody);
+  const { revokeGrants } = await parseJson(req, RetireRuleBody, { optional: true });
   return Response.json(await retireRule({ viewer, ruleId: id, revokeGrants }));
 });
