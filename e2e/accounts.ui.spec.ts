@@ -42,7 +42,18 @@ test.describe("accounts and separation of duties", () => {
     // Move citizen's admin into energy in the UI.
     const citizenAdmin = demoUser("citizen", "dept_admin");
     const row = admin.locator(`[data-testid="account-row"][data-email="${citizenAdmin.email}"]`);
+    // Choosing is not changing: nothing happens until Save, which asks first.
     await row.getByLabel("Department").selectOption("energy");
+    await sys.waitForTimeout(500);
+    expect((await (await sys.request.get("/api/auth/users")).json()).users.find((u: { email: string }) => u.email === citizenAdmin.email).departmentId).toBe("citizen");
+    const prompts: string[] = [];
+    sys.once("dialog", (d) => {
+      prompts.push(d.message());
+      void d.accept();
+    });
+    await row.getByTestId("account-save").click();
+    await expect(row.getByTestId("account-save")).toHaveCount(0);
+    expect(prompts[0]).toContain("12345 Citizen Service Centre → State Grid Yantai Power Supply Company");
     await expect(row.getByLabel("Department")).toHaveValue("energy");
     await row.getByRole("button", { name: "History" }).click();
     const history = admin.locator('[data-testid^="account-history-"]').filter({ has: sys.getByTestId("account-event") });
@@ -50,7 +61,7 @@ test.describe("accounts and separation of duties", () => {
     const change = history.locator('[data-testid="account-event"][data-action="change"]');
     await expect(change.locator('[data-field="departmentId"]')).toContainText("12345 Citizen Service Centre → State Grid Yantai Power Supply Company");
     await expect(change).toContainText("Emergency Management Bureau");
-    await expect(change.locator("a")).toHaveAttribute("href", /\/api\/ledger\/proof\/inclusion\?index=\d+/);
+    await expect(change.locator("a")).toHaveAttribute("href", /^\/audit\/entries\/\d+$/);
     await history.scrollIntoViewIfNeeded();
     await sys.screenshot({ path: `${SHOTS}/accounts-history-en.png`, fullPage: true });
 

@@ -220,7 +220,7 @@ export function AccessLog() {
 }
 
 function Users() {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const qc = useQueryClient();
   const myId = useMe().data?.user?.id;
   const [historyOf, setHistoryOf] = useState<string | null>(null);
@@ -248,53 +248,98 @@ function Users() {
         </thead>
         <tbody>
           {(q.data?.users ?? []).map((u) => (
-            <Fragment key={u.id}>
-            <tr data-testid="account-row" data-email={u.email}>
-              <td className={styles.small}>
-                {u.name}
-                <div className={styles.muted}>{u.email}</div>
-                {u.id === myId && <div className={styles.muted} data-testid="own-account">{t("users.own")}</div>}
-              </td>
-              <td>
-                <select aria-label={t("admin.department")} disabled={u.id === myId} value={u.departmentId} onChange={(e) => patch.mutate({ id: u.id, change: { departmentId: e.target.value } })}>
-                  {DEPARTMENTS.map((d) => (
-                    <option key={d.id} value={d.id}>
-                      {departmentName(d.id, locale)}
-                    </option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                <select aria-label={t("users.role")} disabled={u.id === myId} value={u.role} onChange={(e) => patch.mutate({ id: u.id, change: { role: e.target.value } })}>
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {t(`role.${r}` as MessageKey)}
-                    </option>
-                  ))}
-                </select>
-              </td>
-              <td>{u.twoFactorEnabled ? t("common.yes") : t("common.no")}</td>
-              <td>
-                <button type="button" className={`${styles.button} ${u.disabled ? "" : styles.danger}`} disabled={u.id === myId && !u.disabled} onClick={() => patch.mutate({ id: u.id, change: { disabled: !u.disabled } })}>
-                  {u.disabled ? t("users.enable") : t("users.disable")}
-                </button>
-                {u.disabled && <span className={`${styles.badge} ${styles.revoked}`}> {t("users.disabled")}</span>}{" "}
-                <button type="button" className={`${styles.button} ${styles.ghost}`} aria-expanded={historyOf === u.id} onClick={() => setHistoryOf(historyOf === u.id ? null : u.id)} data-testid={`account-history-button-${u.id}`}>
-                  {t("users.history")}
-                </button>
-              </td>
-            </tr>
-            {historyOf === u.id && (
-              <tr>
-                <td colSpan={5}>
-                  <AccountHistory userId={u.id} label={u.email} />
-                </td>
-              </tr>
-            )}
-            </Fragment>
+            <AccountRow key={u.id} u={u} own={u.id === myId} historyOpen={historyOf === u.id} onHistory={() => setHistoryOf(historyOf === u.id ? null : u.id)} patch={(change) => patch.mutate({ id: u.id, change })} />
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+/**
+ * One account: department and role are drafted in the row and take effect only on Save,
+ * after a confirmation that says what changes (each change is ledgered as account.v1);
+ * disabling and enabling are confirmed too.
+ */
+function AccountRow(props: { u: User; own: boolean; historyOpen: boolean; onHistory: () => void; patch: (change: Record<string, unknown>) => void }) {
+  const { u, own } = props;
+  const { t, locale } = useI18n();
+  const [dept, setDept] = useState(u.departmentId);
+  const [role, setRole] = useState(u.role);
+  // A saved change (or another sysadmin's) comes back in the list: the draft follows it.
+  const [seen, setSeen] = useState({ d: u.departmentId, r: u.role });
+  if (seen.d !== u.departmentId || seen.r !== u.role) {
+    setSeen({ d: u.departmentId, r: u.role });
+    setDept(u.departmentId);
+    setRole(u.role);
+  }
+  const changed = dept !== u.departmentId || role !== u.role;
+  const save = () => {
+    const parts = [
+      ...(dept !== u.departmentId ? [`${t("admin.department")}: ${departmentName(u.departmentId, locale)} → ${departmentName(dept, locale)}`] : []),
+      ...(role !== u.role ? [`${t("users.role")}: ${t(`role.${u.role}` as MessageKey)} → ${t(`role.${role}` as MessageKey)}`] : []),
+    ];
+    if (!window.confirm(t("users.saveConfirm").replace("{account}", u.email).replace("{changes}", parts.join("\n")))) return;
+    props.patch({ ...(dept !== u.departmentId ? { departmentId: dept } : {}), ...(role !== u.role ? { role } : {}) });
+  };
+  const toggle = () => {
+    if (!window.confirm(t(u.disabled ? "users.enableConfirm" : "users.disableConfirm").replace("{account}", u.email))) return;
+    props.patch({ disabled: !u.disabled });
+  };
+  return (
+    <Fragment>
+      <tr data-testid="account-row" data-email={u.email}>
+        <td className={styles.small}>
+          {u.name}
+          <div className={styles.muted}>{u.email}</div>
+          {own && <div className={styles.muted} data-testid="own-account">{t("users.own")}</div>}
+        </td>
+        <td>
+          <select aria-label={t("admin.department")} disabled={own} value={dept} onChange={(e) => setDept(e.target.value)}>
+            {DEPARTMENTS.map((d) => (
+              <option key={d.id} value={d.id}>
+                {departmentName(d.id, locale)}
+              </option>
+            ))}
+          </select>
+        </td>
+        <td>
+          <select aria-label={t("users.role")} disabled={own} value={role} onChange={(e) => setRole(e.target.value)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+          {changed && (
+            <div className={styles.inline}>
+              <button type="button" className={styles.button} onClick={save} data-testid="account-save">
+                {t("users.save")}
+              </button>
+              <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => (setDept(u.departmentId), setRole(u.role))}>
+                {t("admin.cancel")}
+              </button>
+            </div>
+          )}
+        </td>
+        <td>{u.twoFactorEnabled ? t("common.yes") : t("common.no")}</td>
+        <td>
+          <button type="button" className={`${styles.button} ${u.disabled ? "" : styles.danger}`} disabled={own && !u.disabled} onClick={toggle}>
+            {u.disabled ? t("users.enable") : t("users.disable")}
+          </button>
+          {u.disabled && <span className={`${styles.badge} ${styles.revoked}`}> {t("users.disabled")}</span>}{" "}
+          <button type="button" className={`${styles.button} ${styles.ghost}`} aria-expanded={props.historyOpen} onClick={props.onHistory} data-testid={`account-history-button-${u.id}`}>
+            {t("users.history")}
+          </button>
+        </td>
+      </tr>
+      {props.historyOpen && (
+        <tr>
+          <td colSpan={5}>
+            <AccountHistory userId={u.id} label={u.email} />
+          </td>
+        </tr>
+      )}
+    </Fragment>
   );
 }

@@ -64,7 +64,7 @@ export function AccountHistory({ userId, label }: { userId: string; label: strin
                     : `${departmentName(e.departmentId, locale)} · ${t(`role.${e.role}` as MessageKey)} · ${t(e.disabled ? "users.status.disabled" : "users.status.enabled")}`}
                 </td>
                 <td className={styles.mono}>
-                  <a href={`/api/ledger/proof/inclusion?index=${e.leafIndex}`}>{e.leafIndex}</a>
+                  <a href={`/audit/entries/${e.leafIndex}`}>{e.leafIndex}</a>
                 </td>
               </tr>
             ))}
