@@ -28,7 +28,7 @@ export const deadLettersQuery = (f: Filters) =>
 
 /** Refused messages of the admin's department with counts by reason. */
 export function DeadLettersAdmin() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [f, setF] = useState<Filters>({ reason: "", department: "", before: null });
   const q = useQuery(deadLettersQuery(f));
   const reasonLabel = (r: string) => {
@@ -102,9 +102,9 @@ export function DeadLettersAdmin() {
                     <td>
                       <details>
                         <summary className={styles.muted}>
-                          {d.rawSize} {t("admin.dead.bytes")}
+                          {d.rawSize.toLocaleString(locale)} {t(d.rawSize === 1 ? "admin.dead.byte" : "admin.dead.bytes")}
                         </summary>
-                        <pre className={`${styles.raw} ${styles.mono}`}>{d.rawPreview}</pre>
+                        <pre className={`${styles.raw} ${styles.mono}`}>{readableRaw(d.rawPreview)}</pre>
                       </details>
                     </td>
                   </tr>
@@ -128,4 +128,13 @@ export function DeadLettersAdmin() {
       )}
     </div>
   );
+}
+
+/** A refused message as people read it: JSON indented when the preview is whole JSON, else as received. */
+export function readableRaw(raw: string): string {
+  try {
+    return JSON.stringify(JSON.parse(raw), null, 2);
+  } catch {
+    return raw;
+  }
 }

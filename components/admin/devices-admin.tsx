@@ -28,7 +28,7 @@ export const devicesQuery = (f: Filters) =>
 
 /** The department admin's device registry: search, status, register, rotate, revoke. */
 export function DevicesAdmin() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const qc = useQueryClient();
   const [text, setText] = useState("");
   const [f, setF] = useState<Filters>({ q: "", status: "", department: "", offset: 0 });
@@ -60,7 +60,7 @@ export function DevicesAdmin() {
         <input aria-label={t("admin.department")} placeholder={t("admin.departmentMine")} value={f.department} onChange={(e) => setF({ ...f, department: e.target.value.trim(), offset: 0 })} size={14} />
         {q.data && (
           <span className={styles.muted}>
-            {q.data.total} {t("admin.devices.total")}
+            {q.data.total.toLocaleString(locale)} {t(q.data.total === 1 ? "admin.devices.totalOne" : "admin.devices.total")}
           </span>
         )}
         {done && <span className={styles.ok}>{done}</span>}
