@@ -37,3 +37,17 @@ describe("a witness's own files", () => {
     expect(() => readWitnessHistories(dir)).toThrow(`witness history ${history} line 2 cannot be read`);
   });
 });
+
+describe("a witness's history across a crash", () => {
+  it("gets the line a crash left out (state moved, line not yet written) when the same checkpoint is cosigned again", async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-wfs-"));
+    const file = witnessStateFile(dir, "w");
+    expect(await fileWitnessStore(file).compareAndSet("o", null, { size: 5, root: root(1) })).toBe(true);
+    // As if the process died after the state moved to 9 and before its history line.
+    fs.writeFileSync(file, JSON.stringify({ o: { size: 9, root: root(2) } }));
+    const restarted = fileWitnessStore(file);
+    expect(await restarted.compareAndSet("o", { size: 9, root: root(2) }, { size: 9, root: root(2) })).toBe(true);
+    expect(await restarted.compareAndSet("o", { size: 9, root: root(2) }, { size: 9, root: root(2) })).toBe(true);
+    expect(readWitnessHistories(dir).map((h) => h.size)).toEqual([5, 9]);
+  });
+});

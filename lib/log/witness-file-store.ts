@@ -5,7 +5,12 @@ import type { WitnessState, WitnessStore } from "../ledger/witness";
 /**
  * A witness's own storage: one JSON file, replaced atomically (write, fsync, rename), and
  * beside it an append-only history (witnessHistoryFile) with a line for every checkpoint
- * the witness cosigned, written and synced before the state moves. The state alone says
+ * the witness cosigned, written and synced once the state has moved and before the
+ * cosignature is returned. Written before, a crash in between would leave a line for a
+ * checkpoint the witness never cosigned, which the audit would name. A crash after the state
+ * moved but before the line leaves it out; the console then asks again for that checkpoint
+ * (the witness's 409 names it), and that same-size cosigning adds the missing line, since
+ * each origin's last history line is known. The state alone says
  * only the newest size; the history lets the audit name any older checkpoint or cosignature
  * deleted from the console's database. One line is about 100 bytes: at one checkpoint a
  * second, 8.6 MB a day, a small fraction of what the readings themselves take.
@@ -14,6 +19,27 @@ import type { WitnessState, WitnessStore } from "../ledger/witness";
  */
 export function fileWitnessStore(file: string): WitnessStore {
   const history = witnessHistoryFile(file);
+  // Each origin's last history line's size, read once from the file's last 64 KiB (its
+  // newest lines: a witness serves one log, or a few, so each has lines there).
+  const last = new Map<string, number>();
+  let lastRead = false;
+  const lastInHistory = (origin: string): number | undefined => {
+    if (!lastRead) {
+      lastRead = true;
+      if (fs.existsSync(history)) {
+        const fd = fs.openSync(history, "r");
+        const size = fs.fstatSync(fd).size;
+        const tail = Buffer.alloc(Math.min(size, 65_536));
+        fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+        fs.closeSync(fd);
+        for (const l of tail.toString("utf8").split("\n")) {
+          const m = /^("(?:[^"\\]|\\.)*") (\d+) /.exec(l);
+          if (m) last.set(JSON.parse(m[1]) as string, Number(m[2]));
+        }
+      }
+    }
+    return last.get(origin);
+  };
   let queue: Promise<unknown> = Promise.resolve();
   const read = (): Record<string, WitnessState> => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {});
   const write = (all: Record<string, WitnessState>) => {
@@ -35,9 +61,12 @@ export function fileWitnessStore(file: string): WitnessStore {
         const cur = all[origin] ?? null;
         const same = cur === null || expected === null ? cur === expected : cur.size === expected.size && cur.root === expected.root;
         if (!same) return false;
-        if (cur === null || cur.size !== next.size) appendHistory(history, origin, next);
         all[origin] = { size: next.size, root: next.root };
         write(all);
+        if (lastInHistory(origin) !== next.size) {
+          appendHistory(history, origin, next);
+          last.set(origin, next.size);
+        }
         return true;
       });
       queue = run.catch(() => {});
