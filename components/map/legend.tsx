@@ -1,9 +1,10 @@
 "use client";
-import type { CSSProperties } from "react";
+import { Fragment, type CSSProperties } from "react";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
+import { GRADES } from "@/lib/map/traffic-grade";
 import {
-  CAMERA_STATE_COLORS, congestionGradientCss, INCIDENT_COLORS, loadGradientCss, NO_DATA_COLOR, OUTAGE_COLOR, RENEWABLE_COLORS, responseGradientCss,
+  CAMERA_STATE_COLORS, GRADE_COLORS, INCIDENT_COLORS, loadGradientCss, NO_DATA_COLOR, OUTAGE_COLOR, RENEWABLE_COLORS, responseGradientCss,
   rgbCss, STATION_COLORS, viridisGradientCss,
 } from "./palettes";
 import type { CoverageKind } from "./url-state";
@@ -39,7 +40,19 @@ export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: Cover
       {props.active.has("traffic") ? (
         <section data-testid="legend-traffic">
           <div className="legend-title">{t("legend.title")}</div>
-          <Ramp css={congestionGradientCss()} labels={[t("legend.jam"), t("legend.slow"), t("legend.free")]} />
+          <div style={{ display: "grid", gridTemplateColumns: "18px 1fr auto", alignItems: "center", gap: "3px 6px", fontSize: 12 }}>
+            {GRADES.map((g, i) => (
+              <Fragment key={g}>
+                <span className="swatch" style={{ width: 18, height: 5, background: rgbCss(GRADE_COLORS[g]) }} />
+                <span data-testid={`legend-grade-${g}`}>{t(`legend.grade.${g}`)}</span>
+                <span className="muted" style={{ fontVariantNumeric: "tabular-nums" }}>{`${2 * i}–${2 * i + 2}`}</span>
+              </Fragment>
+            ))}
+            <span className="swatch" style={{ width: 18, height: 1.5, background: rgbCss(NO_DATA_COLOR, 0.9) }} />
+            <span data-testid="legend-grade-none">{t("legend.noData")}</span>
+            <span />
+          </div>
+          <div className="legend-row muted" style={{ fontSize: 11 }}>{t("legend.gradeBasis")}</div>
           <div className="legend-row">
             <span className="legend-item">
               <span className="width-demo" />
@@ -98,7 +111,8 @@ export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: Cover
           <div className="legend-row muted">{t("legend.incidentStyle")}</div>
         </section>
       ) : null}
-      {props.active.size ? <div className="legend-row">{noData}</div> : <div className="muted">{t("legend.none")}</div>}
+      {/* Traffic has its own no-data row; the other layers share this one. */}
+      {props.active.size ? (props.active.has("energy") || props.active.has("safety") ? <div className="legend-row">{noData}</div> : null) : <div className="muted">{t("legend.none")}</div>}
     </div>
   );
 }
