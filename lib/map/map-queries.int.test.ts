@@ -309,6 +309,9 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
       if (!rowsB.length) expect(v).toBeNull();
       else near(v, weightedIndex(rowsB)!, 0.005 + 1e-9);
     });
+    // Asked again, the trend comes from the per-bucket cache (versions unchanged) and is the same.
+    const again = await getMapKpis({ viewer: traffic, from: new Date(START).toISOString(), to: new Date(to).toISOString(), bucket: 300 });
+    expect(again.traffic!.trendIndex).toEqual(res.traffic!.trendIndex);
     const roads = new Map<string, typeof nowRows>();
     for (const g of nowRows) roads.set(g.road, [...(roads.get(g.road) ?? []), g]);
     const named = new Set(city.network.roads.filter((r) => r.nameZh).map((r) => r.id));
