@@ -45,7 +45,7 @@ export function gradeHueRanges(margin = 12): [number, number][] {
     return [(h - margin + 360) % 360, (h + margin) % 360] as [number, number];
   });
 }
-export const GRADE_HUE_MIN_SV = 0.35;
+export const GRADE_HUE_MIN_SV = 0.4;
 
 /** Hue (0–360), saturation and value (0–1) of an RGB colour. */
 export function hsv(rgb: readonly number[]): { h: number; s: number; v: number } {

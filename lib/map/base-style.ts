@@ -65,7 +65,7 @@ const PALETTES: Record<BaseTheme, Palette> = {
     bridgeCasing: "#6b6b6b", poi: "#9a8c7a",
   },
   dark: {
-    land: "#1d2126", sea: "#0e2433", river: "#1b3445", coastline: "#3b4f5a", island: "#22272d",
+    land: "#1d2126", sea: "#0e2433", river: "#1b3445", coastline: "#4b5257", island: "#22272d",
     park: "#1e3226", solar: "#3d3a22", wind: "#1f3440",
     districts: ["#5a2f36", "#2f4a33", "#2f3a5a", "#574d2a", "#2a4f4f", "#4d2f52"],
     districtFillOpacity: 0.25, districtOutline: "#5f6b7e",
