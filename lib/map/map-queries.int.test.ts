@@ -16,6 +16,10 @@ import { getLayerFeatures } from "./get-layer-features";
 import { mapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
 import { gradeOfIndex, segmentIndex, weightedIndex } from "./traffic-grade";
+import { sensorGrading } from "./get-map-kpis";
+import { scopedIndexTrend, scopedRoadIndex } from "../access/scoped/map-kpis";
+import { withinArea } from "../access/scope-sql";
+import type { ReadBasis } from "../access/check-read";
 
 // Every aggregate the map serves, checked against a plain recomputation in TypeScript over
 // the very readings stored: latest values, replay frames (traffic, energy with hexagon
@@ -355,6 +359,32 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     s.safety!.trendOpen.values.forEach((v, b) => {
       if (v !== null) expect(v).toBe(openAt(b));
     });
+  });
+
+  it("grades the traffic index only from what a basis may read: its area, its fields, k sensors", async () => {
+    const grading = sensorGrading(city);
+    const from = new Date(END - 15 * MIN), to = new Date(END + MIN);
+    const basis = (b: Partial<ReadBasis>): ReadBasis => ({ datasetId: "traffic.flow", ownerDepartmentId: "traffic", basis: "grant", scope: "raw", fields: null, window: { from: null, until: null }, area: null, ...b });
+    const raw = await scopedRoadIndex(db.sql, basis({}), from, to, grading);
+    const sensorsOf = (rows: { sensors: number }[]) => rows.reduce((a, r) => a + r.sensors, 0);
+    expect(sensorsOf(raw)).toBeGreaterThan(10);
+    // An area: only sensors inside it count (every road's sensors are then inside).
+    const sensors = city.devices.filter((d) => d.kind === "traffic-sensor");
+    const area = { center: sensors[0].location as [number, number], radiusM: 1500 };
+    const inside = new Set(sensors.filter((d) => withinArea(d.location, area)).map((d) => d.id));
+    const inArea = await scopedRoadIndex(db.sql, basis({ area }), from, to, grading);
+    expect(sensorsOf(inArea)).toBeGreaterThan(0);
+    expect(sensorsOf(inArea)).toBeLessThanOrEqual(inside.size);
+    const roadsInside = new Set(sensors.filter((d) => inside.has(d.id)).map((d) => m.traffic.sensors.roadIds[m.sensorIndex.get(d.id)!]));
+    expect(inArea.filter((r) => !roadsInside.has(r.road_id))).toEqual([]);
+    // Without the speed field there is nothing to grade.
+    expect(await scopedRoadIndex(db.sql, basis({ fields: ["flowVehH", "occupancy"] }), from, to, grading)).toEqual([]);
+    expect((await getMapKpis({ viewer: traffic, to: new Date(to).toISOString(), bucket: 300 })).traffic!.index).not.toBeNull();
+    // Aggregated: a trend bucket needs k sensors; a small area has fewer.
+    const lone = { center: sensors[0].location as [number, number], radiusM: 150 };
+    const fewTrend = await scopedIndexTrend(db.sql, basis({ scope: "aggregated", area: lone }), new Date(END - 60 * MIN), to, grading);
+    expect(fewTrend).toEqual([]);
+    expect((await scopedIndexTrend(db.sql, basis({ scope: "aggregated" }), new Date(END - 60 * MIN), to, grading)).length).toBeGreaterThan(0);
   });
 
   it("gives a feature its latest reading with its ledger leaf, its owner and a 24 h series", async () => {
