@@ -66,6 +66,15 @@ describe("traffic layers", () => {
     // Only incidents that still block lanes.
     expect(b.incidents.map((i) => i.id)).toEqual(["inc-1"]);
   });
+  it("draws every segment thin and grey for a moment without data (a replay before the first reading)", () => {
+    const empty = { ratio: new Float32Array(2).fill(Number.NaN), flow: new Float32Array(2).fill(Number.NaN), incidents: null, count: 0 };
+    for (const b of [trafficBinary(g, empty), trafficBinary(g, null)]) {
+      const c = b.segments.attributes.getColor.value as Uint8Array;
+      const w = b.segments.attributes.getWidth.value as Float32Array;
+      for (let i = 0; i < c.length; i += 4) expect([...c.slice(i, i + 4)]).toEqual(NO_DATA_COLOR);
+      expect([...w].every((x) => x === 1)).toBe(true);
+    }
+  });
   it("keeps the geometry buffers when values change, so only colours and widths are uploaded", () => {
     const a = trafficBinary(g, values);
     applyTrafficUpdates(values, indexOf(traffic.sensors.ids), [{ device: "trf-1", speed: 45, ratio: 0.9, observedAt: "t" }]);
