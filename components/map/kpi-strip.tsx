@@ -4,6 +4,8 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
 import { Sparkline } from "./sparkline";
 import { deniedText } from "./access-text";
+import type { Grade } from "@/lib/map/traffic-grade";
+import { GRADE_COLORS, rgbCss } from "./palettes";
 
 function Tile(props: { id: string; title: string; children: React.ReactNode; state?: string; only?: string[] }) {
   if (props.only && !props.only.includes(props.id)) return null;
@@ -15,12 +17,23 @@ function Tile(props: { id: string; title: string; children: React.ReactNode; sta
   );
 }
 
+/** A grade's name with its colour swatch (the colour on a dot: dark red text would not read on the dark panel). */
+function GradeName(props: { grade: Grade | null; t: ReturnType<typeof useI18n>["t"] }) {
+  if (!props.grade) return null;
+  return (
+    <small data-testid="kpi-grade" style={{ display: "inline-flex", alignItems: "center", gap: 4, color: "var(--text)" }}>
+      <span className="swatch dot" style={{ background: rgbCss(GRADE_COLORS[props.grade]) }} />
+      {props.t(`legend.grade.${props.grade}`)}
+    </small>
+  );
+}
+
 const fmt = (v: number | null | undefined, locale: string, digits = 0) =>
   v === null || v === undefined ? "–" : v.toLocaleString(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /**
- * What a duty officer watches, each with a small trend: average speed and congestion index,
- * the worst corridors, grid load and reserve, open incidents by severity. A domain the
+ * What a duty officer watches, each with a small trend: average speed, the traffic
+ * performance index (0–10) with its grade, the worst corridors by index coloured by grade, grid load and reserve, open incidents by severity. A domain the
  * viewer may not read says so instead of a number.
  */
 export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; error: boolean; large?: boolean; only?: string[] }) {
@@ -57,10 +70,16 @@ export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; erro
       <Tile only={props.only} id="congestion" title={t("kpi.congestion")} state={tr ? "ok" : "none"}>
         {tr ? (
           <>
-            <div className="kpi-value">
-              {fmt(tr.congestionIndex, locale, 2)} <small>{fmt(tr.congestedShare === null ? null : tr.congestedShare * 100, locale, 1)}% {t("kpi.congested")}</small>
+            <div
+              className="kpi-value"
+              data-testid="kpi-index"
+              data-index={tr.index ?? ""}
+              data-grade={tr.grade ?? ""}
+              title={`${t("kpi.indexHelp")}${tr.congestedShare === null ? "" : ` · ${fmt(tr.congestedShare * 100, locale, 1)}% ${t("kpi.congested")}`}${tr.speedRatio === null ? "" : ` · ${t("kpi.speedRatio")} ${fmt(tr.speedRatio, locale, 2)}`}`}
+            >
+              {fmt(tr.index, locale, 1)} <GradeName grade={tr.grade} t={t} />
             </div>
-            <Sparkline values={tr.trendIndex.values} width={w} height={h} color="#fdae61" />
+            <Sparkline values={tr.trendIndex.values} width={w} height={h} color={tr.grade ? rgbCss(GRADE_COLORS[tr.grade]) : "#94a3b8"} />
           </>
         ) : (
           placeholder("traffic.flow")
@@ -71,10 +90,17 @@ export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; erro
           tr.worstCorridors.length ? (
             <ol className="corridors">
               {tr.worstCorridors.slice(0, props.large ? 5 : 3).map((c) => (
-                <li key={c.roadId} data-testid="corridor">
+                <li key={c.roadId} data-testid="corridor" data-index={c.index} data-grade={c.grade}>
                   <span className="corridor-name" title={locale === "en" ? c.nameEn : c.nameZh}>{locale === "en" ? c.nameEn : c.nameZh}</span>
-                  <span className="corridor-index">{fmt(c.index, locale, 2)}</span>
-                  <Sparkline values={c.trend} width={props.large ? 80 : 48} height={props.large ? 18 : 14} color="#d7191c" />
+                  <span
+                    className="corridor-index"
+                    style={{ color: "inherit", display: "inline-flex", alignItems: "center", gap: 4 }}
+                    title={`${t(`legend.grade.${c.grade}`)}${c.speedRatio === null ? "" : ` · ${t("kpi.speedRatio")} ${fmt(c.speedRatio, locale, 2)}`}`}
+                  >
+                    <span className="swatch dot" style={{ background: rgbCss(GRADE_COLORS[c.grade]) }} />
+                    {fmt(c.index, locale, 1)}
+                  </span>
+                  <Sparkline values={c.trend} width={props.large ? 80 : 48} height={props.large ? 18 : 14} color={rgbCss(GRADE_COLORS[c.grade])} />
                 </li>
               ))}
             </ol>

@@ -5,14 +5,14 @@ import { trafficBinary, trafficGeometry, trafficLayers, trafficPick, flowWidth }
 import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy-layers";
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick } from "./safety-layers";
 import { applyTrafficUpdates, decodeFrames, energyFromLatest, incidentsAt, indexOf, safetyFromLatest, seriesAt, trafficAt, trafficFromLatest } from "./layer-values";
-import { congestionColor, loadColor, NO_DATA_COLOR, responseColor } from "./palettes";
+import { loadColor, NO_DATA_COLOR, responseColor, trafficColor } from "./palettes";
 import { sameGeometry } from "./binary";
 import { characterSetOf, labelLayer, labelsAt } from "./label-layers";
 
 const traffic: TrafficFeatures = {
   layer: "traffic",
   cityKey: "k",
-  sensors: { ids: ["trf-1", "trf-2"], startIndices: [0, 2, 5], path: [121, 37, 121.01, 37, 121.02, 37, 121.03, 37.01, 121.04, 37.02], segmentIds: ["s1", "s2"], roadIds: ["r1", "r1"], freeFlowKmh: [50, 60] },
+  sensors: { ids: ["trf-1", "trf-2"], startIndices: [0, 2, 5], path: [121, 37, 121.01, 37, 121.02, 37, 121.03, 37.01, 121.04, 37.02], segmentIds: ["s1", "s2"], roadIds: ["r1", "r1"], freeFlowKmh: [50, 60], roadClass: ["arterial", "arterial"] },
   signals: { ids: ["n-1"], position: [121, 37] },
   access: [],
 };
@@ -38,7 +38,8 @@ describe("traffic layers", () => {
     expect(b.minorIds).toEqual(["trf-1"]);
     expect([...b.segments.startIndices]).toEqual([0, 3]);
     expect([...(b.segments.attributes.getPath.value as Float64Array).slice(0, 2)]).toEqual([121.02, 37]);
-    expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(congestionColor(0.5));
+    // Ratio 0.5 of 60 km/h: 30 km/h on an arterial, 轻度拥堵.
+    expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(trafficColor(30, "arterial"));
     expect([...b.minor.startIndices]).toEqual([0, 2]);
     const city = trafficLayers(b, { visible: true, zoom: 11.5 });
     const street = trafficLayers(b, { visible: true, zoom: 12, selectedId: "trf-1" });
@@ -51,18 +52,28 @@ describe("traffic layers", () => {
   });
   const g = trafficGeometry(traffic);
   const values = trafficFromLatest(traffic, latest);
-  it("colours every vertex of a segment by its congestion index, no-data grey where there is none", () => {
+  it("colours every vertex of a segment by its traffic grade, thin no-data grey where there is none", () => {
     const b = trafficBinary(g, values);
     const c = b.segments.attributes.getColor.value as Uint8Array;
     expect(c.length).toBe(5 * 4);
     expect([...c.slice(0, 4)]).toEqual(NO_DATA_COLOR);
-    expect([...c.slice(8, 12)]).toEqual(congestionColor(0.5));
-    expect([...c.slice(16, 20)]).toEqual(congestionColor(0.5));
+    expect([...c.slice(8, 12)]).toEqual(trafficColor(30, "arterial"));
+    expect([...c.slice(16, 20)]).toEqual(trafficColor(30, "arterial"));
+    expect(trafficColor(30, "arterial")).toEqual([253, 174, 97, 235]);
     const w = b.segments.attributes.getWidth.value as Float32Array;
-    expect(w[0]).toBe(2);
+    expect(w[0]).toBe(1);
     expect(w[4]).toBeCloseTo(flowWidth(1800), 5);
     // Only incidents that still block lanes.
     expect(b.incidents.map((i) => i.id)).toEqual(["inc-1"]);
+  });
+  it("draws every segment thin and grey for a moment without data (a replay before the first reading)", () => {
+    const empty = { ratio: new Float32Array(2).fill(Number.NaN), flow: new Float32Array(2).fill(Number.NaN), incidents: null, count: 0 };
+    for (const b of [trafficBinary(g, empty), trafficBinary(g, null)]) {
+      const c = b.segments.attributes.getColor.value as Uint8Array;
+      const w = b.segments.attributes.getWidth.value as Float32Array;
+      for (let i = 0; i < c.length; i += 4) expect([...c.slice(i, i + 4)]).toEqual(NO_DATA_COLOR);
+      expect([...w].every((x) => x === 1)).toBe(true);
+    }
   });
   it("keeps the geometry buffers when values change, so only colours and widths are uploaded", () => {
     const a = trafficBinary(g, values);
@@ -71,7 +82,9 @@ describe("traffic layers", () => {
     expect(b.segments.attributes.getPath).toBe(a.segments.attributes.getPath);
     expect(b.segments.startIndices).toBe(a.segments.startIndices);
     expect(b.segments.attributes.getColor.value).not.toBe(a.segments.attributes.getColor.value);
-    expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(congestionColor(0.9));
+    // Ratio 0.9 of 50 km/h: 45 km/h on an arterial, 畅通.
+    expect([...(b.segments.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(trafficColor(45, "arterial"));
+    expect(trafficColor(45, "arterial")).toEqual([44, 123, 182, 235]);
     expect(values.count).toBe(2);
     // deck.gl sees the same data (no re-tessellation) and updates colours and widths by trigger.
     expect(sameGeometry(b.segments, a.segments)).toBe(true);

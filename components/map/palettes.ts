@@ -1,12 +1,13 @@
 /**
  * Colour-blind-safe palettes of the map layers. One meaning across layers: blue is slack or
  * free, orange is strained, dark red is overloaded or jammed (blue-orange-red stays apart
- * for red-green colour-blind viewers, unlike green-yellow-red). Categories use the
+ * for red-green colour-blind viewers, unlike green-yellow-red); traffic uses five grade
+ * colours of the same family (traffic-colors.ts). Categories use the
  * Okabe-Ito palette; magnitudes on the hexagon grid use viridis.
  */
 import { NO_DATA_COLOR, type RGBA } from "./traffic-colors";
 
-export { congestionColor, congestionGradientCss, NO_DATA_COLOR, type RGBA } from "./traffic-colors";
+export { GRADE_COLORS, gradeColor, NO_DATA_COLOR, trafficColor, type RGBA } from "./traffic-colors";
 
 type Stop = { at: number; rgb: [number, number, number] };
 
@@ -59,7 +60,10 @@ export function magnitudeColor(share: number | null | undefined, alpha = 150): R
 }
 export const viridisGradientCss = () => gradient(VIRIDIS, 1);
 
-/** Response minutes from the nearest station: blue (fast) to dark red (slow). */
+/**
+ * Response minutes from the nearest station: blue (fast) to dark red (slow). Drawn light
+ * (alpha 55 of 255) so the roads and the other layers stay readable through the hexagons.
+ */
 export const RESPONSE_STOPS: Stop[] = [
   { at: 2, rgb: [44, 123, 182] },
   { at: 5, rgb: [171, 217, 233] },
@@ -67,7 +71,7 @@ export const RESPONSE_STOPS: Stop[] = [
   { at: 12, rgb: [215, 25, 28] },
   { at: 16, rgb: [103, 0, 13] },
 ];
-export function responseColor(minutes: number | null | undefined, alpha = 90): RGBA {
+export function responseColor(minutes: number | null | undefined, alpha = 55): RGBA {
   if (minutes == null || !Number.isFinite(minutes)) return [0, 0, 0, 0];
   return ramp(RESPONSE_STOPS, minutes, alpha);
 }

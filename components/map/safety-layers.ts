@@ -116,8 +116,10 @@ export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
       visible: s.visible,
       diskResolution: 6,
       radius: b.g.coverageRadiusM,
-      coverage: 0.94,
+      // Hexagons touch: gaps between them showed the map as dark lines that read as roads.
+      coverage: 1,
       extruded: false,
+      stroked: false,
       pickable: false,
     }),
     new ScatterplotLayer({

@@ -1,42 +1,68 @@
 /**
- * Congestion palette: speed as a share of free flow, from blue (free) through orange to
- * dark red (jammed). Blue-orange-red stays distinguishable for red-green colour-blind viewers,
- * unlike the usual green-yellow-red.
+ * Traffic grade palette: the five grades of the traffic performance index (畅通 … 严重拥堵,
+ * lib/map/traffic-grade.ts) from blue (smooth) through orange to dark red (severely
+ * congested). Blue-orange-red stays distinguishable for red-green colour-blind viewers,
+ * unlike the usual green-yellow-red, and its steps also differ in lightness. The base map
+ * draws roads in greys only, so any colour on a road is a measured state; a segment without
+ * data is drawn thin and grey.
  */
+import { GRADES, gradeOfSpeed, type Grade } from "@/lib/map/traffic-grade";
+import type { RoadClass } from "@/lib/city/types";
+
 export type RGBA = [number, number, number, number];
 
-const STOPS: { at: number; rgb: [number, number, number] }[] = [
-  { at: 0.0, rgb: [103, 0, 13] },
-  { at: 0.3, rgb: [215, 25, 28] },
-  { at: 0.55, rgb: [253, 174, 97] },
-  { at: 0.8, rgb: [171, 217, 233] },
-  { at: 1.0, rgb: [44, 123, 182] },
-];
+export const GRADE_COLORS: Record<Grade, [number, number, number]> = {
+  smooth: [44, 123, 182],
+  basic: [120, 190, 225],
+  light: [253, 174, 97],
+  moderate: [230, 85, 13],
+  severe: [165, 15, 21],
+};
 
-export const NO_DATA_COLOR: RGBA = [120, 130, 150, 140];
+/** Neutral grey: no reading (or a withheld speed). */
+export const NO_DATA_COLOR: RGBA = [140, 140, 140, 170];
 
-/** Colour for a speed ratio in [0, 1] (clamped); NaN or null gives the no-data colour. */
-export function congestionColor(ratio: number | null | undefined, alpha = 235): RGBA {
-  if (ratio == null || !Number.isFinite(ratio)) return NO_DATA_COLOR;
-  const r = Math.min(1, Math.max(0, ratio));
-  for (let i = 1; i < STOPS.length; i++) {
-    const a = STOPS[i - 1];
-    const b = STOPS[i];
-    if (r <= b.at) {
-      const t = (r - a.at) / (b.at - a.at);
-      return [
-        Math.round(a.rgb[0] + (b.rgb[0] - a.rgb[0]) * t),
-        Math.round(a.rgb[1] + (b.rgb[1] - a.rgb[1]) * t),
-        Math.round(a.rgb[2] + (b.rgb[2] - a.rgb[2]) * t),
-        alpha,
-      ];
-    }
-  }
-  const last = STOPS[STOPS.length - 1].rgb;
-  return [last[0], last[1], last[2], alpha];
+/** Colour of a grade; null gives the no-data colour. */
+export function gradeColor(grade: Grade | null | undefined, alpha = 235): RGBA {
+  if (!grade) return NO_DATA_COLOR;
+  const c = GRADE_COLORS[grade];
+  return [c[0], c[1], c[2], alpha];
 }
 
-/** CSS linear-gradient for the legend, from jammed (left) to free flow (right). */
-export function congestionGradientCss(): string {
-  return `linear-gradient(to right, ${STOPS.map((s) => `rgb(${s.rgb.join(",")}) ${s.at * 100}%`).join(", ")})`;
+/** Colour of a segment at `speedKmh` on a road of `roadClass` (its grade); no speed gives the no-data colour. */
+export function trafficColor(speedKmh: number | null | undefined, roadClass: RoadClass, alpha = 235): RGBA {
+  return gradeColor(gradeOfSpeed(speedKmh, roadClass), alpha);
+}
+
+/**
+ * Hue ranges (degrees, [from, to], wrapping past 360) that the grade colours occupy, widened by
+ * `margin`: a colour with saturation and value of at least `GRADE_HUE_MIN_SV` inside one of
+ * them reads as a congestion state. The base map must have none (base-style.test.ts, e2e).
+ */
+export function gradeHueRanges(margin = 12): [number, number][] {
+  return GRADES.map((g) => {
+    const h = hsv(GRADE_COLORS[g]).h;
+    return [(h - margin + 360) % 360, (h + margin) % 360] as [number, number];
+  });
+}
+export const GRADE_HUE_MIN_SV = 0.4;
+
+/** Hue (0–360), saturation and value (0–1) of an RGB colour. */
+export function hsv(rgb: readonly number[]): { h: number; s: number; v: number } {
+  const [r, g, b] = [rgb[0] / 255, rgb[1] / 255, rgb[2] / 255];
+  const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+  let h = 0;
+  if (d > 0) {
+    if (max === r) h = 60 * (((g - b) / d) % 6);
+    else if (max === g) h = 60 * ((b - r) / d + 2);
+    else h = 60 * ((r - g) / d + 4);
+  }
+  return { h: (h + 360) % 360, s: max === 0 ? 0 : d / max, v: max };
+}
+
+/** Whether an RGB colour falls in the grade colours' hue ranges with enough saturation and value to read as one. */
+export function looksLikeGrade(rgb: readonly number[], ranges = gradeHueRanges()): boolean {
+  const { h, s, v } = hsv(rgb);
+  if (s < GRADE_HUE_MIN_SV || v < GRADE_HUE_MIN_SV) return false;
+  return ranges.some(([a, b]) => (a <= b ? h >= a && h <= b : h >= a || h <= b));
 }

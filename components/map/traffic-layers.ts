@@ -1,12 +1,16 @@
 import { PathLayer, ScatterplotLayer } from "@deck.gl/layers";
 import type { IncidentState, TrafficFeatures } from "@/lib/api/map-specs";
 import { nextStamp, pathColors, pathValues, sameGeometry, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
-import { congestionColor, INCIDENT_COLORS } from "./palettes";
+import type { RoadClass } from "@/lib/city/types";
+import { INCIDENT_COLORS, trafficColor } from "./palettes";
 import type { TrafficValues } from "./layer-values";
 
 /** One set of segments drawn by one path layer: its own paths, and which feature each is. */
 export type SegmentSet = {
   ids: string[];
+  /** Free-flow speed and road class of each path (speed = ratio × free flow; the class sets the grade thresholds). */
+  freeFlowKmh: Float32Array;
+  roadClass: RoadClass[];
   /** Index of each path in the layer's features (where its values are). */
   feature: Uint32Array;
   startIndices: Uint32Array;
@@ -55,7 +59,14 @@ function segmentSet(f: TrafficFeatures, pick: (i: number) => boolean): SegmentSe
     }
   });
   startIndices[feature.length] = v;
-  return { ids: feature.map((i) => ids[i]), feature: Uint32Array.from(feature), startIndices, pathAttr: { value: out, size: 2 } };
+  return {
+    ids: feature.map((i) => ids[i]),
+    freeFlowKmh: Float32Array.from(feature, (i) => f.sensors.freeFlowKmh[i] ?? Number.NaN),
+    roadClass: feature.map((i) => f.sensors.roadClass?.[i] ?? "local"),
+    feature: Uint32Array.from(feature),
+    startIndices,
+    pathAttr: { value: out, size: 2 },
+  };
 }
 
 export function trafficGeometry(f: TrafficFeatures): TrafficGeometry {
@@ -71,11 +82,13 @@ export function trafficGeometry(f: TrafficFeatures): TrafficGeometry {
   };
 }
 
-/** Line width in pixels for a flow in vehicles per hour (2 px with no data, 1.5 to 7 px). */
+/** Line width in pixels for a flow in vehicles per hour (2 px with a speed but no flow, 1.5 to 7 px). */
 export function flowWidth(flow: number): number {
   if (!Number.isFinite(flow)) return 2;
   return 1.5 + 5.5 * Math.sqrt(Math.min(1, Math.max(0, flow / 6000)));
 }
+/** Width of a segment without a reading: a thin grey line, so no data never looks like a state. */
+export const NO_DATA_WIDTH = 1;
 
 export type TrafficBinary = {
   segments: PathData;
@@ -89,14 +102,20 @@ export type TrafficBinary = {
   stamp: number;
 };
 
+/** Speed of path k of a set: its speed ratio times its free-flow speed (NaN without a reading). */
+const speedOf = (set: SegmentSet, v: TrafficValues | null, k: number) => (v ? v.ratio[set.feature[k]] * set.freeFlowKmh[k] : Number.NaN);
+
 function segmentData(set: SegmentSet, v: TrafficValues | null): PathData {
   return {
     length: set.ids.length,
     startIndices: set.startIndices,
     attributes: {
       getPath: set.pathAttr,
-      getColor: { value: pathColors(set.startIndices, (k) => congestionColor(v ? v.ratio[set.feature[k]] : null)), size: 4, normalized: true },
-      getWidth: { value: pathValues(set.startIndices, (k) => flowWidth(v ? v.flow[set.feature[k]] : Number.NaN)), size: 1 },
+      getColor: { value: pathColors(set.startIndices, (k) => trafficColor(speedOf(set, v, k), set.roadClass[k])), size: 4, normalized: true },
+      getWidth: {
+        value: pathValues(set.startIndices, (k) => (Number.isFinite(speedOf(set, v, k)) ? flowWidth(v ? v.flow[set.feature[k]] : Number.NaN) : NO_DATA_WIDTH)),
+        size: 1,
+      },
     },
   };
 }
@@ -141,8 +160,9 @@ export function incidentLayer(id: string, data: IncidentState[], visible: boolea
 }
 
 /**
- * Pure layer factory of the traffic view: sensored segments coloured by congestion index
- * (speed / free flow) with flow as width, signalised intersections from zoom 13, and the
+ * Pure layer factory of the traffic view: sensored segments coloured by their traffic grade
+ * (畅通 … 严重拥堵 by speed and road class, lib/map/traffic-grade.ts) with flow as width, thin
+ * grey without a reading, signalised intersections from zoom 13, and the
  * incidents that block lanes. Hidden layers stay in the list (`visible`), so toggling
  * keeps their GPU buffers.
  */
@@ -157,7 +177,7 @@ export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
       updateTriggers: { getColor: b.stamp, getWidth: b.stamp },
       _pathType: "open",
       widthUnits: "pixels",
-      widthMinPixels: 2,
+      widthMinPixels: 1,
       capRounded: true,
       jointRounded: true,
       pickable: true,

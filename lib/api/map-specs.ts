@@ -106,7 +106,8 @@ const PointSet = z.object({ ids: Ids, position: Positions });
 export const TrafficFeaturesSchema = z.object({
   layer: z.literal("traffic"),
   cityKey: z.string(),
-  sensors: PathSet.extend({ segmentIds: Ids, roadIds: Ids, freeFlowKmh: Nums }).describe("One path per traffic sensor: the segment it measures"),
+  sensors: PathSet.extend({ segmentIds: Ids, roadIds: Ids, freeFlowKmh: Nums, roadClass: z.array(z.enum(["expressway", "arterial", "collector", "local"])).describe("the segment's road class, which its traffic grade thresholds follow") })
+    .describe("One path per traffic sensor: the segment it measures"),
   signals: PointSet.describe("Signalised intersections"),
   access: Access,
 });
@@ -232,16 +233,21 @@ export const FramesSchema = z.object({
 export type Frames = z.infer<typeof FramesSchema>;
 
 const Trend = z.object({ from: Instant, bucketS: z.number().int(), values: NullableNums });
+const TrafficGrade = z.enum(["smooth", "basic", "light", "moderate", "severe"]);
 export const KpisSchema = z.object({
   ...Window,
   traffic: z
     .object({
       speedKmh: z.number().nullable(),
-      congestionIndex: z.number().nullable().describe("mean of speed / free flow, 1 = free flow"),
-      congestedShare: z.number().nullable().describe("share of readings under half of free flow"),
-      trendIndex: Trend,
+      index: z.number().nullable().describe("traffic performance index 0–10 (higher is worse): the length-weighted mean of segment indices graded by speed and road class (lib/map/traffic-grade.ts)"),
+      grade: TrafficGrade.nullable().describe("the index's grade: smooth 畅通 [0,2), basic 基本畅通 [2,4), light 轻度拥堵 [4,6), moderate 中度拥堵 [6,8), severe 严重拥堵 [8,10]"),
+      speedRatio: z.number().nullable().describe("mean of speed / free flow, 1 = free flow"),
+      congestedShare: z.number().nullable().describe("share of the measured road length graded moderately or severely congested (index 6 or more)"),
+      trendIndex: Trend.describe("the traffic performance index per 5 minutes over the last 2 hours"),
       trendSpeed: Trend,
-      worstCorridors: z.array(z.object({ roadId: z.string(), nameZh: z.string(), nameEn: z.string(), index: z.number(), sensors: z.number().int(), trend: NullableNums })),
+      worstCorridors: z
+        .array(z.object({ roadId: z.string(), nameZh: z.string(), nameEn: z.string(), index: z.number(), grade: TrafficGrade, speedRatio: z.number().nullable(), sensors: z.number().int(), trend: NullableNums }))
+        .describe("named roads with at least two sensors by traffic performance index, worst first; trend: index per 5 minutes over 2 hours"),
     })
     .nullable(),
   energy: z

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { validateStyleMin } from "@maplibre/maplibre-gl-style-spec";
 import { generateCity } from "../city/generate-city";
 import { buildBaseStyle, labelPoints } from "./base-style";
+import { gradeHueRanges, hsv, looksLikeGrade } from "@/components/map/traffic-colors";
 
 const city = generateCity({ size: 0.4, seed: "style" });
 
@@ -44,6 +45,35 @@ describe("buildBaseStyle", () => {
     }
     expect(ids.indexOf("sea-fill")).toBeLessThan(ids.indexOf("roads-local-casing"));
   });
+
+  for (const theme of ["light", "dark"] as const) {
+    it(`has no colour in the traffic grades' hues, and greys for roads (${theme})`, () => {
+      const style = buildBaseStyle(city, { theme, pois: true });
+      const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+      const land = hex((style.layers.find((l) => l.id === "background")!.paint as Record<string, string>)["background-color"]);
+      const found: { layer: string; colour: string; drawn: number[] }[] = [];
+      for (const layer of style.layers) {
+        const paint = (layer.paint ?? {}) as Record<string, unknown>;
+        const opacity = typeof paint["fill-opacity"] === "number" ? (paint["fill-opacity"] as number) : 1;
+        for (const [prop, value] of Object.entries(paint)) {
+          if (!prop.endsWith("color")) continue;
+          for (const c of strings(value).filter((x) => /^#[0-9a-f]{6}$/i.test(x))) {
+            // A translucent fill is seen over the land.
+            const a = prop === "fill-color" ? opacity : 1;
+            const drawn = hex(c).map((v, i) => Math.round(a * v + (1 - a) * land[i]));
+            found.push({ layer: layer.id, colour: c, drawn });
+          }
+        }
+      }
+      expect(found.length).toBeGreaterThan(20);
+      expect(gradeHueRanges().length).toBe(5);
+      expect(found.filter((f) => looksLikeGrade(f.drawn))).toEqual([]);
+      // Roads: neutral greys (saturation under 5 %), every class.
+      const roads = found.filter((f) => f.layer.startsWith("roads-"));
+      expect(new Set(roads.map((f) => f.layer.split("-")[1]))).toEqual(new Set(["expressway", "arterial", "collector", "local", "bridge"]));
+      expect(roads.filter((f) => hsv(f.drawn).s > 0.05)).toEqual([]);
+    });
+  }
 
   it("is the same for the same city", () => {
     expect(JSON.stringify(buildBaseStyle(city, { theme: "dark" }))).toBe(JSON.stringify(buildBaseStyle(city, { theme: "dark" })));

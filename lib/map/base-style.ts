@@ -8,7 +8,12 @@ import type { LayerSpecification, SourceSpecification, StyleSpecification } from
 import { cityToGeoJSON } from "../city/geojson";
 import type { CityModel, GeoJsonFeatureCollection, LonLat, RoadClass } from "../city/types";
 
-/** Colour scheme of the base map. */
+/**
+ * Colour scheme of the base map. Roads are neutral greys, lighter and wider by class: colour
+ * on a road is kept for measured state (the traffic grades), so a road without sensors, or a
+ * replay without data, never reads as slow or jammed (base-style.test.ts checks that no colour
+ * of the style falls in the grade colours' hues).
+ */
 export type BaseTheme = "light" | "dark";
 
 /** Options of `buildBaseStyle`. */
@@ -52,25 +57,25 @@ const PALETTES: Record<BaseTheme, Palette> = {
     districts: ["#e9c8c8", "#c9dfc4", "#c8d3e9", "#ebe0b8", "#c3e2e2", "#e2c8e3"],
     districtFillOpacity: 0.22, districtOutline: "#9b8fb2",
     roads: {
-      expressway: { fill: "#e892a2", casing: "#b85d72" },
-      arterial: { fill: "#fcd6a4", casing: "#d09a5e" },
-      collector: { fill: "#ffffff", casing: "#c9c1b3" },
-      local: { fill: "#ffffff", casing: "#d8d2c6" },
+      expressway: { fill: "#e2e2e2", casing: "#8c8c8c" },
+      arterial: { fill: "#ffffff", casing: "#a6a6a6" },
+      collector: { fill: "#ffffff", casing: "#c4c4c4" },
+      local: { fill: "#ffffff", casing: "#d6d6d6" },
     },
-    bridgeCasing: "#6f6a62", poi: "#9a8c7a",
+    bridgeCasing: "#6b6b6b", poi: "#9a8c7a",
   },
   dark: {
-    land: "#1d2126", sea: "#0e2433", river: "#1a4560", coastline: "#2b5a74", island: "#22272d",
+    land: "#1d2126", sea: "#0e2433", river: "#1b3445", coastline: "#4b5257", island: "#22272d",
     park: "#1e3226", solar: "#3d3a22", wind: "#1f3440",
     districts: ["#5a2f36", "#2f4a33", "#2f3a5a", "#574d2a", "#2a4f4f", "#4d2f52"],
     districtFillOpacity: 0.25, districtOutline: "#5f6b7e",
     roads: {
-      expressway: { fill: "#a8596d", casing: "#52232f" },
-      arterial: { fill: "#8b6c43", casing: "#3f311f" },
-      collector: { fill: "#4d535c", casing: "#2a2e34" },
-      local: { fill: "#3b4048", casing: "#25282d" },
+      expressway: { fill: "#777777", casing: "#2c2c2c" },
+      arterial: { fill: "#616161", casing: "#282828" },
+      collector: { fill: "#4e4e4e", casing: "#242424" },
+      local: { fill: "#3f3f3f", casing: "#202020" },
     },
-    bridgeCasing: "#0b0d10", poi: "#7d8793",
+    bridgeCasing: "#0d0d0d", poi: "#7d8793",
   },
 };
 

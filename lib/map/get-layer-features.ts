@@ -30,8 +30,8 @@ export async function getLayerFeatures(opts: { viewer: Viewer; layer: MapLayerId
     const t = m.traffic;
     const tb = access.basis("traffic.flow");
     const sensors = tb && access.can("traffic.flow")
-      ? inArea(filterPaths(t.sensors, m.sensorPaths, bbox, ["segmentIds", "roadIds", "freeFlowKmh"]), tb, (id) => m.deviceLocation.get(id))
-      : { ids: [], startIndices: [0], path: [], segmentIds: [], roadIds: [], freeFlowKmh: [] };
+      ? inArea(filterPaths(t.sensors, m.sensorPaths, bbox, ["segmentIds", "roadIds", "freeFlowKmh", "roadClass"]), tb, (id) => m.deviceLocation.get(id))
+      : { ids: [], startIndices: [0], path: [], segmentIds: [], roadIds: [], freeFlowKmh: [], roadClass: [] };
     await access.record(db.sql, "traffic.flow", { action: "map.features", count: sensors.ids.length });
     return { layer: "traffic", cityKey: key, sensors, signals: filterPoints(t.signals, bbox, []), access: access.notes };
   }

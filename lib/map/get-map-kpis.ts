@@ -4,13 +4,18 @@ import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import type { CityModel } from "../city/types";
 import type { Kpis } from "../api/map-specs";
-import { scopedCorridors, scopedCorridorTrend, scopedIncidentCounts, scopedTotals, type TotalRow } from "../access/scoped/map-kpis";
+import { scopedIncidentCounts, scopedIndexTrend, scopedRoadIndex, scopedTotals, type SensorGrading, type TotalRow } from "../access/scoped/map-kpis";
+import { minGroupDevices } from "../access/scoped/map-basis";
 import { windowState } from "../access/scoped/map-basis";
+import { frameChunkVersions } from "../access/scoped/map-frames";
+import type { ReadBasis as Basis } from "../access/check-read";
 import type { ReadBasis } from "../access/check-read";
 import { layerAccess } from "./access-notes";
 import { LATEST_DEFAULT_SPAN_MS } from "./get-layer-latest";
 import { refreshRollup } from "./rollup";
 import { bucketWindow, resolveWindow } from "./time-window";
+import { trafficIndex } from "./traffic-index";
+import { gradeOfIndex, ROAD_CLASS_CODES } from "./traffic-grade";
 
 const KPI_DEFAULT_SPAN_MS = 24 * 3_600_000;
 const KPI_MAX_SPAN_MS = 7 * 24 * 3_600_000;
@@ -45,6 +50,77 @@ const sum = (rows: TotalRow[]): TotalRow =>
 export const gridLoad = (t: TotalRow, feeders: number) => (t.s3 > 0 ? (t.s1 / t.s3) * feeders : null);
 export const gridProduction = (t: TotalRow, sites: number) => (t.s4 > 0 ? (t.s2 / t.s4) * sites : null);
 
+const gradingCache = new WeakMap<CityModel, SensorGrading>();
+
+/**
+ * Each traffic sensor's road class and weight for the traffic index: the length of the
+ * segment it measures, shared among the sensors on that segment. Length, not flow: every
+ * kilometre of road counts alike, the index needs only the speed field (a grant that
+ * withholds flow still has it), and a jam, where flow collapses, keeps its full weight.
+ */
+export function sensorGrading(city: CityModel): SensorGrading {
+  let g = gradingCache.get(city);
+  if (g) return g;
+  const segs = new Map(city.network.segments.map((s) => [s.id, s]));
+  const list = trafficIndex(city).list;
+  const perSegment = new Map<string, number>();
+  for (const x of list) perSegment.set(x.segment, (perSegment.get(x.segment) ?? 0) + 1);
+  g = {
+    ids: list.map((x) => x.id),
+    classCode: list.map((x) => Math.max(0, ROAD_CLASS_CODES.indexOf(segs.get(x.segment)?.class ?? "local"))),
+    weightM: list.map((x) => (segs.get(x.segment)?.lengthM ?? 0) / perSegment.get(x.segment)!),
+  };
+  gradingCache.set(city, g);
+  return g;
+}
+
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+const TREND_CACHE_MAX = 20_000;
+/** Per database: its buckets' versions are its own. */
+const trendCaches = new WeakMap<Sql, Map<string, { version: number; iw: number; w: number }>>();
+
+/**
+ * The city's index sums per 5-minute bucket of [from, to) (from on a bucket boundary), each
+ * bucket kept in memory under its basis while its version holds (the largest ledger leaf the
+ * rollup folded into it, map_bucket_total.last_leaf): a poll grades again only the buckets
+ * that changed, usually the newest one, instead of every sensor's 24 buckets (about 0.1 s a
+ * request on the default city, 1 s on a size-10 one).
+ */
+async function cityIndexTrend(sql: Sql, basis: Basis, city: CityModel, from: Date, to: Date, grading: SensorGrading) {
+  const versions = await frameChunkVersions(sql, [basis.datasetId], from, to, 300_000);
+  let trendCache = trendCaches.get(sql);
+  if (!trendCache) trendCaches.set(sql, (trendCache = new Map()));
+  const key = JSON.stringify([city.seed, city.size, basis.datasetId, basis.scope, basis.fields ?? null, basis.area ?? null, basis.window]);
+  let stale: number | null = null;
+  for (let t = from.getTime(); t < to.getTime(); t += 300_000) {
+    const v = versions.get(t);
+    const hit = trendCache.get(`${key}|${t}`);
+    if (v !== undefined && (!hit || hit.version !== v)) {
+      stale = t;
+      break;
+    }
+  }
+  if (stale !== null) {
+    const fresh = new Map((await scopedIndexTrend(sql, basis, new Date(stale), to, grading)).map((r) => [r.b * 300_000, r]));
+    for (let t = stale; t < to.getTime(); t += 300_000) {
+      const v = versions.get(t);
+      if (v === undefined) continue;
+      const r = fresh.get(t);
+      const k = `${key}|${t}`;
+      trendCache.delete(k);
+      trendCache.set(k, { version: v, iw: r?.iw ?? 0, w: r?.w ?? 0 });
+    }
+    while (trendCache.size > TREND_CACHE_MAX) trendCache.delete(trendCache.keys().next().value!);
+  }
+  const out: { b: number; iw: number; w: number }[] = [];
+  for (let t = from.getTime(); t < to.getTime(); t += 300_000) {
+    const hit = versions.has(t) ? trendCache.get(`${key}|${t}`) : undefined;
+    if (hit && hit.w > 0) out.push({ b: t / 300_000, iw: hit.iw, w: hit.w });
+  }
+  return out;
+}
+
 function roadName(city: CityModel, roadId: string) {
   const road = city.network.roads.find((r) => r.id === roadId);
   return { nameZh: road?.nameZh ?? roadId, nameEn: road?.nameEn ?? road?.nameZh ?? roadId };
@@ -52,8 +128,10 @@ function roadName(city: CityModel, roadId: string) {
 
 /**
  * The duty officer's KPIs at `to` (the readings of the 15 minutes before it) and their
- * trends over the window, from the rollup's per-bucket sums: average speed and congestion
- * index, the five worst corridors (roads by mean speed / free flow, at least two sensors),
+ * trends over the window, from the rollup's per-bucket sums: average speed, the traffic
+ * performance index (0–10, lib/map/traffic-grade.ts; length-weighted over the sensored
+ * segments, each graded per 5-minute bucket by its mean speed and road class) with its grade
+ * and its 2-hour trend, the five worst corridors (named roads of at least two sensors by index),
  * grid load, capacity and reserve, renewable production, open incidents by severity and
  * cameras online. A domain the viewer may not read is null, with a note saying why.
  */
@@ -77,29 +155,52 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
   if (tb) {
     // Corridors are named roads (expressways, arterials, collectors), not local streets.
     const named = new Set(city.network.roads.filter((r) => r.nameZh).map((r) => r.id));
+    const grading = sensorGrading(city);
     const rows = await scopedTotals(db.sql, tb, from, to, bucketS);
     const now = sum(await nowTotals(db.sql, tb, nowFrom, to, live));
-    const roads = live && windowState(tb, to) !== "inside"
-      ? []
-      : (await scopedCorridors(db.sql, tb, nowFrom, to)).filter((r) => named.has(r.road_id)).slice(0, CORRIDORS);
+    const outside = live && windowState(tb, to) !== "inside";
+    const roadRows = outside ? [] : await scopedRoadIndex(db.sql, tb, nowFrom, to, grading);
+    // The city: every sensor with a speed, by length (k sensors in all under anonymized or aggregated scope).
+    const k = tb.scope === "raw" ? 1 : minGroupDevices();
+    const city_ = roadRows.reduce((a, r) => ({ iw: a.iw + r.iw, w: a.w + r.w, cw: a.cw + r.congestedW, sensors: a.sensors + r.sensors }), { iw: 0, w: 0, cw: 0, sensors: 0 });
+    const cityOk = city_.w > 0 && city_.sensors >= k;
+    const index = cityOk ? r2(city_.iw / city_.w) : null;
+    // Worst corridors: the highest index first, then the lowest speed ratio.
+    const minSensors = Math.max(2, k);
+    const roads = roadRows
+      .filter((r) => named.has(r.road_id) && r.sensors >= minSensors && r.w > 0)
+      .map((r) => ({ ...r, index: r.iw / r.w }))
+      .sort((a, b) => b.index - a.index || (a.ratio ?? 1) - (b.ratio ?? 1) || (a.road_id < b.road_id ? -1 : 1))
+      .slice(0, CORRIDORS);
     const trendFrom = new Date(Math.floor((to.getTime() - CORRIDOR_TREND_MS) / 300_000) * 300_000);
     const trendCount = Math.ceil((to.getTime() - trendFrom.getTime()) / 300_000);
-    const corridorTrend = await scopedCorridorTrend(db.sql, tb, trendFrom, to, roads.map((r) => r.road_id));
+    const series = (list: { b: number; iw: number; w: number }[]) => {
+      const values: (number | null)[] = new Array(trendCount).fill(null);
+      for (const t of list) {
+        const b = Math.round(t.b - trendFrom.getTime() / 300_000);
+        if (b >= 0 && b < trendCount && t.w > 0) values[b] = r2(t.iw / t.w);
+      }
+      return values;
+    };
+    const cityTrend = await cityIndexTrend(db.sql, tb, city, trendFrom, to, grading);
+    const corridorTrend = await scopedIndexTrend(db.sql, tb, trendFrom, to, grading, roads.map((r) => r.road_id));
     out.traffic = {
       speedKmh: now.n ? r1(now.s2 / now.n) : null,
-      congestionIndex: now.n ? r3(now.s1 / now.n) : null,
-      congestedShare: now.n ? r3(now.s3 / now.n) : null,
-      trendIndex: trend(rows, from, bucketS, count, (r) => (r.n ? r3(r.s1 / r.n) : null)),
+      index,
+      grade: gradeOfIndex(index),
+      speedRatio: now.n ? r3(now.s1 / now.n) : null,
+      congestedShare: cityOk ? r3(city_.cw / city_.w) : null,
+      trendIndex: { from: trendFrom.toISOString(), bucketS: 300, values: series(cityTrend) },
       trendSpeed: trend(rows, from, bucketS, count, (r) => (r.n ? r1(r.s2 / r.n) : null)),
-      worstCorridors: roads.map((r) => {
-        const values: (number | null)[] = new Array(trendCount).fill(null);
-        for (const t of corridorTrend) {
-          if (t.road_id !== r.road_id) continue;
-          const b = Math.round(Number(t.b) - trendFrom.getTime() / 300_000);
-          if (b >= 0 && b < trendCount) values[b] = r3(Number(t.idx));
-        }
-        return { roadId: r.road_id, ...roadName(city, r.road_id), index: r3(Number(r.idx)), sensors: r.sensors, trend: values };
-      }),
+      worstCorridors: roads.map((r) => ({
+        roadId: r.road_id,
+        ...roadName(city, r.road_id),
+        index: r2(r.index),
+        grade: gradeOfIndex(r.index)!,
+        speedRatio: r.ratio === null ? null : r3(r.ratio),
+        sensors: r.sensors,
+        trend: series(corridorTrend.filter((t) => t.road_id === r.road_id)),
+      })),
     };
   }
 

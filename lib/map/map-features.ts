@@ -1,4 +1,4 @@
-import type { BBox, CityModel, LonLat, StationKind } from "../city/types";
+import type { BBox, CityModel, LonLat, RoadClass, StationKind } from "../city/types";
 import { cellId, hexGrid, type HexGrid } from "./hex-grid";
 import { coverageCells, responseTimes } from "./response-coverage";
 import { trafficIndex } from "./traffic-index";
@@ -31,7 +31,7 @@ export type PathSet = { ids: string[]; startIndices: number[]; path: number[] };
 export type PointSet = { ids: string[]; position: number[] };
 
 export type TrafficStatic = {
-  sensors: PathSet & { segmentIds: string[]; roadIds: string[]; freeFlowKmh: number[] };
+  sensors: PathSet & { segmentIds: string[]; roadIds: string[]; freeFlowKmh: number[]; roadClass: RoadClass[] };
   signals: PointSet;
 };
 export type EnergyStatic = {
@@ -127,6 +127,7 @@ export function mapModel(city: CityModel): MapModel {
       segmentIds: sensorList.map((s) => s.segment),
       roadIds: sensorList.map((s) => segById.get(s.segment)?.roadId ?? s.segment),
       freeFlowKmh: sensorList.map((s) => s.freeFlowKmh),
+      roadClass: sensorList.map((s) => segById.get(s.segment)?.class ?? "local"),
     },
     signals: points(city.network.nodes.filter((n) => n.signalised).map((n) => ({ id: n.id, position: n.location }))),
   };

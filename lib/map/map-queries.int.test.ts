@@ -15,6 +15,11 @@ import { getFeatureDetails } from "./get-feature-details";
 import { getLayerFeatures } from "./get-layer-features";
 import { mapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
+import { gradeOfIndex, segmentIndex, weightedIndex } from "./traffic-grade";
+import { sensorGrading } from "./get-map-kpis";
+import { scopedIndexTrend, scopedRoadIndex } from "../access/scoped/map-kpis";
+import { withinArea } from "../access/scope-sql";
+import type { ReadBasis } from "../access/check-read";
 
 // Every aggregate the map serves, checked against a plain recomputation in TypeScript over
 // the very readings stored: latest values, replay frames (traffic, energy with hexagon
@@ -261,50 +266,71 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     expect(res.energy).toBeNull();
     expect(res.access.find((a) => a.datasetId === "energy.load")?.allowed).toBe(false);
     const from = Date.parse(res.from);
+    // Average speed per bucket: the mean of the readings' speeds.
     const per = new Map<number, [number, number]>();
     for (const r of all) {
       if (r.dataset !== "traffic.flow") continue;
       const b = (bucketOf(Date.parse(r.observedAt)) - from) / BUCKET;
       const s = per.get(b) ?? [0, 0];
-      s[0] += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
+      s[0] += num(r.values.speedKmh);
       s[1]++;
       per.set(b, s);
     }
-    res.traffic!.trendIndex.values.forEach((v, b) => {
+    res.traffic!.trendSpeed.values.forEach((v, b) => {
       const s = per.get(b);
       if (!s) expect(v).toBeNull();
-      else near(v, s[0] / s[1]);
+      else near(v, s[0] / s[1], 0.05 + 1e-9);
     });
-    // Worst corridors: roads by the mean of their sensors' 5-minute means over the last 15 minutes.
-    const since = to - 15 * MIN;
-    const dev = new Map<string, [number, number]>();
+    // Traffic performance index: per sensor and 5-minute bucket the segment index of its mean
+    // speed, weighted by segment length; the city over the last 15 minutes, the trend per bucket
+    // over 2 hours, corridors (named roads, at least two sensors) by index, worst first.
+    const segs = new Map(city.network.segments.map((s) => [s.id, s]));
+    const dev = new Map<string, { device: string; bucket: number; speed: number; ratio: number; n: number }>();
     for (const r of all) {
+      if (r.dataset !== "traffic.flow") continue;
       const t = Date.parse(r.observedAt);
-      if (r.dataset !== "traffic.flow" || bucketOf(t) < since || t >= to) continue;
+      if (t >= to) continue;
       const k = `${r.device}|${bucketOf(t)}`;
-      const s = dev.get(k) ?? [0, 0];
-      s[0] += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
-      s[1]++;
-      dev.set(k, s);
-    }
-    const roads = new Map<string, { sum: number; n: number; devices: Set<string> }>();
-    for (const [k, [s, n]] of dev) {
-      const device = k.split("|")[0];
-      const road = m.traffic.sensors.roadIds[m.sensorIndex.get(device)!];
-      const e = roads.get(road) ?? { sum: 0, n: 0, devices: new Set<string>() };
-      e.sum += s / n;
+      const e = dev.get(k) ?? { device: r.device, bucket: bucketOf(t), speed: 0, ratio: 0, n: 0 };
+      e.speed += num(r.values.speedKmh);
+      e.ratio += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
       e.n++;
-      e.devices.add(device);
-      roads.set(road, e);
+      dev.set(k, e);
     }
+    const graded = [...dev.values()].map((e) => {
+      const seg = segs.get(m.traffic.sensors.segmentIds[m.sensorIndex.get(e.device)!])!;
+      return { ...e, road: seg.roadId, index: segmentIndex(e.speed / e.n, seg.class)!, weight: seg.lengthM };
+    });
+    const since = to - 15 * MIN;
+    const nowRows = graded.filter((g) => g.bucket >= since);
+    const cityIndex = weightedIndex(nowRows)!;
+    near(res.traffic!.index, cityIndex, 0.005 + 1e-9);
+    expect(res.traffic!.grade).toBe(gradeOfIndex(res.traffic!.index));
+    const trendFrom = Date.parse(res.traffic!.trendIndex.from);
+    expect(res.traffic!.trendIndex.values.length).toBe(Math.ceil((to - trendFrom) / BUCKET));
+    res.traffic!.trendIndex.values.forEach((v, b) => {
+      const rowsB = graded.filter((g) => g.bucket === trendFrom + b * BUCKET);
+      if (!rowsB.length) expect(v).toBeNull();
+      else near(v, weightedIndex(rowsB)!, 0.005 + 1e-9);
+    });
+    // Asked again, the trend comes from the per-bucket cache (versions unchanged) and is the same.
+    const again = await getMapKpis({ viewer: traffic, from: new Date(START).toISOString(), to: new Date(to).toISOString(), bucket: 300 });
+    expect(again.traffic!.trendIndex).toEqual(res.traffic!.trendIndex);
+    const roads = new Map<string, typeof nowRows>();
+    for (const g of nowRows) roads.set(g.road, [...(roads.get(g.road) ?? []), g]);
     const named = new Set(city.network.roads.filter((r) => r.nameZh).map((r) => r.id));
     const worst = [...roads]
-      .filter(([road, e]) => e.devices.size >= 2 && named.has(road))
-      .map(([road, e]) => ({ road, idx: e.sum / e.n }))
-      .sort((a, b) => a.idx - b.idx || (a.road < b.road ? -1 : 1))
+      .filter(([road, list]) => new Set(list.map((g) => g.device)).size >= 2 && named.has(road))
+      .map(([road, list]) => ({ road, idx: weightedIndex(list)!, ratio: list.reduce((a, g) => a + g.ratio / g.n, 0) / list.length }))
+      .sort((a, b) => b.idx - a.idx || a.ratio - b.ratio || (a.road < b.road ? -1 : 1))
       .slice(0, 5);
+    expect(worst.length).toBeGreaterThan(0);
     expect(res.traffic!.worstCorridors.map((c) => c.roadId)).toEqual(worst.map((w) => w.road));
-    worst.forEach((w, i) => near(res.traffic!.worstCorridors[i].index, w.idx));
+    worst.forEach((w, i) => {
+      near(res.traffic!.worstCorridors[i].index, w.idx, 0.005 + 1e-9);
+      near(res.traffic!.worstCorridors[i].speedRatio, w.ratio);
+      expect(res.traffic!.worstCorridors[i].grade).toBe(gradeOfIndex(w.idx));
+    });
 
     // Energy and safety with their owners' access.
     const e = await getMapKpis({ viewer: energy, from: new Date(START).toISOString(), to: new Date(to).toISOString(), bucket: 300 });
@@ -333,6 +359,32 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     s.safety!.trendOpen.values.forEach((v, b) => {
       if (v !== null) expect(v).toBe(openAt(b));
     });
+  });
+
+  it("grades the traffic index only from what a basis may read: its area, its fields, k sensors", async () => {
+    const grading = sensorGrading(city);
+    const from = new Date(END - 15 * MIN), to = new Date(END + MIN);
+    const basis = (b: Partial<ReadBasis>): ReadBasis => ({ datasetId: "traffic.flow", ownerDepartmentId: "traffic", basis: "grant", scope: "raw", fields: null, window: { from: null, until: null }, area: null, ...b });
+    const raw = await scopedRoadIndex(db.sql, basis({}), from, to, grading);
+    const sensorsOf = (rows: { sensors: number }[]) => rows.reduce((a, r) => a + r.sensors, 0);
+    expect(sensorsOf(raw)).toBeGreaterThan(10);
+    // An area: only sensors inside it count (every road's sensors are then inside).
+    const sensors = city.devices.filter((d) => d.kind === "traffic-sensor");
+    const area = { center: sensors[0].location as [number, number], radiusM: 1500 };
+    const inside = new Set(sensors.filter((d) => withinArea(d.location, area)).map((d) => d.id));
+    const inArea = await scopedRoadIndex(db.sql, basis({ area }), from, to, grading);
+    expect(sensorsOf(inArea)).toBeGreaterThan(0);
+    expect(sensorsOf(inArea)).toBeLessThanOrEqual(inside.size);
+    const roadsInside = new Set(sensors.filter((d) => inside.has(d.id)).map((d) => m.traffic.sensors.roadIds[m.sensorIndex.get(d.id)!]));
+    expect(inArea.filter((r) => !roadsInside.has(r.road_id))).toEqual([]);
+    // Without the speed field there is nothing to grade.
+    expect(await scopedRoadIndex(db.sql, basis({ fields: ["flowVehH", "occupancy"] }), from, to, grading)).toEqual([]);
+    expect((await getMapKpis({ viewer: traffic, to: new Date(to).toISOString(), bucket: 300 })).traffic!.index).not.toBeNull();
+    // Aggregated: a trend bucket needs k sensors; a small area has fewer.
+    const lone = { center: sensors[0].location as [number, number], radiusM: 150 };
+    const fewTrend = await scopedIndexTrend(db.sql, basis({ scope: "aggregated", area: lone }), new Date(END - 60 * MIN), to, grading);
+    expect(fewTrend).toEqual([]);
+    expect((await scopedIndexTrend(db.sql, basis({ scope: "aggregated" }), new Date(END - 60 * MIN), to, grading)).length).toBeGreaterThan(0);
   });
 
   it("gives a feature its latest reading with its ledger leaf, its owner and a 24 h series", async () => {

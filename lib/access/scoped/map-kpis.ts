@@ -4,6 +4,7 @@ import { allowedFields, scopeConditions } from "../scope-sql";
 import { datasetOf, minGroupDevices, visibleDevices, windowState } from "./map-basis";
 import { maskedSource } from "./map-frames";
 import { BUCKET_S } from "../../map/rollup";
+import { segmentIndexSql } from "../../map/traffic-grade";
 
 /**
  * The KPI strip's reads under a read basis. A raw basis with no limits reads the rollup's
@@ -68,44 +69,89 @@ export async function scopedTotals(sql: Sql, basis: ReadBasis, from: Date, to: D
   );
 }
 
-/** Roads by mean speed / free flow over [from, to): at least two sensors, k under anonymized or aggregated scope. */
-export async function scopedCorridors(sql: Sql, basis: ReadBasis, from: Date, to: Date): Promise<{ road_id: string; idx: number; sensors: number }[]> {
-  const devices = visibleDevices(basis, null);
-  if (devices && devices.length === 0) return [];
-  const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString()];
+/**
+ * How each traffic sensor's segment is graded for the traffic performance index: its
+ * road-class code (the index in ROAD_CLASS_CODES) and its weight in metres (the segment's
+ * length shared among the sensors on it). Parameters, not data: they come from the city model.
+ */
+export type SensorGrading = { ids: string[]; classCode: number[]; weightM: number[] };
+
+/**
+ * Per sensor and 5-minute bucket of [from, to) the segment index (lib/map/traffic-grade.ts)
+ * of its mean speed, with the sensor's road and weight, from the masked per-device rollup:
+ * inside the grant's area and window, NULL speed (not granted) left out. `$1..$3` and the
+ * masked source's parameters are pushed onto `params`.
+ */
+function gradedSource(basis: ReadBasis, params: unknown[], from: Date, to: Date, grading: SensorGrading, devices: string[] | null): string {
+  params.push(basis.datasetId, from.toISOString(), to.toISOString());
   const src = maskedSource(basis, params, devices);
-  params.push(Math.max(2, basis.scope === "raw" ? 2 : minGroupDevices()));
-  const rows = await sql.query<{ road_id: string; idx: number | null; sensors: number }>(
-    `SELECT s.road_id, avg(b.v4 / b.n) AS idx, count(DISTINCT b.device_id)::int AS sensors
-       FROM (${src}) b JOIN map_sensor s ON s.device_id = b.device_id
-      WHERE b.v4 IS NOT NULL
-      GROUP BY s.road_id HAVING count(DISTINCT b.device_id) >= $${params.length}
-      ORDER BY 2, 1`,
-    params,
-  );
-  return rows.filter((r) => r.idx !== null).map((r) => ({ road_id: r.road_id, idx: Number(r.idx), sensors: Number(r.sensors) }));
+  params.push(grading.ids, grading.classCode, grading.weightM);
+  const n = params.length;
+  return `SELECT b.bucket, b.device_id, s.road_id, g.w, ${segmentIndexSql("b.v1 / b.n", "g.cls")} AS idx, b.v4 / b.n AS ratio
+            FROM (${src}) b
+            JOIN unnest($${n - 2}::text[], $${n - 1}::int[], $${n}::float8[]) AS g(device_id, cls, w) ON g.device_id = b.device_id
+            JOIN map_sensor s ON s.device_id = b.device_id
+           WHERE b.v1 IS NOT NULL AND b.n > 0`;
 }
 
-/** Per road and 5-minute bucket the mean speed / free flow, for the given roads (the same limits as scopedCorridors). */
-export async function scopedCorridorTrend(sql: Sql, basis: ReadBasis, from: Date, to: Date, roads: string[]): Promise<{ road_id: string; b: number; idx: number }[]> {
+/** Traffic index sums of one road: Σ index × weight, Σ weight, Σ weight graded 中度拥堵 or worse, mean speed ratio, sensors. */
+export type RoadIndexRow = { road_id: string; iw: number; w: number; congestedW: number; ratio: number | null; sensors: number };
+
+/**
+ * Per road the traffic index sums over [from, to) (every 5-minute bucket of every sensor on
+ * it, weighted by segment length). All roads with readings; the caller ranks them and keeps
+ * roads of at least two sensors (k under anonymized or aggregated scope) as corridors, and
+ * sums every row for the city (then requiring k sensors in all).
+ */
+export async function scopedRoadIndex(sql: Sql, basis: ReadBasis, from: Date, to: Date, grading: SensorGrading): Promise<RoadIndexRow[]> {
   const devices = visibleDevices(basis, null);
-  if (roads.length === 0 || (devices && devices.length === 0)) return [];
-  const params: unknown[] = [basis.datasetId, from.toISOString(), to.toISOString()];
-  const src = maskedSource(basis, params, devices);
-  params.push(roads);
-  const n = params.length;
-  // At raw scope any group may show; the distinct count (a sort per group) is for k only.
+  if (devices && devices.length === 0) return [];
+  const params: unknown[] = [];
+  const src = gradedSource(basis, params, from, to, grading, devices);
+  const rows = await sql.query<{ road_id: string; iw: number; w: number; cw: number; ratio: number | null; sensors: number }>(
+    `SELECT road_id, sum(idx * w) AS iw, sum(w) AS w, coalesce(sum(w) FILTER (WHERE idx >= 6), 0) AS cw, avg(ratio) AS ratio,
+            count(DISTINCT device_id)::int AS sensors
+       FROM (${src}) x GROUP BY road_id`,
+    params,
+  );
+  return rows.map((r) => ({
+    road_id: r.road_id, iw: Number(r.iw), w: Number(r.w), congestedW: Number(r.cw), ratio: r.ratio === null ? null : Number(r.ratio), sensors: Number(r.sensors),
+  }));
+}
+
+/**
+ * Per 5-minute bucket of [from, to) the traffic index sums (Σ index × weight, Σ weight) of
+ * the given roads (per road) or, without `roads`, of the whole city; a bucket counts with at
+ * least k sensors behind it under anonymized or aggregated scope.
+ */
+export async function scopedIndexTrend(
+  sql: Sql,
+  basis: ReadBasis,
+  from: Date,
+  to: Date,
+  grading: SensorGrading,
+  roads?: string[],
+): Promise<{ road_id: string | null; b: number; iw: number; w: number }[]> {
+  const devices = visibleDevices(basis, null);
+  if ((roads && roads.length === 0) || (devices && devices.length === 0)) return [];
+  const params: unknown[] = [];
+  const src = gradedSource(basis, params, from, to, grading, devices);
+  let where = "";
+  if (roads) {
+    params.push(roads);
+    where = ` WHERE road_id = ANY($${params.length}::text[])`;
+  }
   const k = basis.scope === "raw" ? 1 : minGroupDevices();
   if (k > 1) params.push(k);
+  const road = roads ? "road_id" : "NULL::text";
   return (
-    await sql.query<{ road_id: string; b: number; idx: number }>(
-      `SELECT s.road_id, floor(extract(epoch FROM b.bucket) / 300)::float8 AS b, sum(b.v4) / sum(b.n) AS idx
-         FROM (${src}) b JOIN map_sensor s ON s.device_id = b.device_id
-        WHERE s.road_id = ANY($${n}::text[]) AND b.v4 IS NOT NULL
-        GROUP BY 1, 2${k > 1 ? ` HAVING count(DISTINCT b.device_id) >= $${n + 1}` : ""}`,
+    await sql.query<{ road_id: string | null; b: number; iw: number; w: number }>(
+      `SELECT ${road} AS road_id, floor(extract(epoch FROM bucket) / 300)::float8 AS b, sum(idx * w) AS iw, sum(w) AS w
+         FROM (${src}) x${where}
+        GROUP BY 1, 2${k > 1 ? ` HAVING count(DISTINCT device_id) >= $${params.length}` : ""}`,
       params,
     )
-  ).map((r) => ({ road_id: r.road_id, b: Number(r.b), idx: Number(r.idx) }));
+  ).map((r) => ({ road_id: r.road_id, b: Number(r.b), iw: Number(r.iw), w: Number(r.w) }));
 }
 
 /**
