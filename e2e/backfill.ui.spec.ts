@@ -13,7 +13,7 @@ import { demoUser, signIn } from "./helpers";
 // series then has points from before the console started, and replaying 50 minutes back draws
 // traffic.
 
-const PORT = E2E_PORT + 5;
+const PORT = E2E_PORT + 7;
 const DATA_DIR = `${E2E_DATA_DIR}-backfill`;
 const base = `http://127.0.0.1:${PORT}`;
 const SHOTS = "e2e/screenshots";

@@ -130,11 +130,14 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   const frames = useQueries({
     queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: replays(l), placeholderData: keepPreviousData }) as ReturnType<typeof framesQuery>),
   });
+  // The next chunk is fetched ahead only once the moment's own chunk is in: asked for together,
+  // they shared the server's one database connection and a seek waited for both.
+  const current = frames.every((q, i) => !replays(LAYERS[i]) || (!!q.data && !q.isPlaceholderData));
   useEffect(() => {
-    if (mode.live || !ce || Date.parse(ce) >= Date.parse(mode.to)) return;
+    if (mode.live || !current || !ce || Date.parse(ce) >= Date.parse(mode.to)) return;
     const [ns, ne] = chunkOf(Date.parse(ce), Date.parse(mode.from), Date.parse(mode.to));
     for (const l of LAYERS) if (active.has(l) && !hidden.has(l)) void qc.prefetchQuery(framesQuery(l, ns, ne));
-  }, [cs, ce, active, mode, qc, hidden]);
+  }, [cs, ce, active, mode, qc, hidden, current]);
   const tf = features[0].data as TrafficFeatures | undefined;
   const ef = features[1].data as EnergyFeatures | undefined;
   const sf = features[2].data as SafetyFeatures | undefined;
