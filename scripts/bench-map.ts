@@ -169,7 +169,7 @@ async function replayFigures(cookie: string) {
     await page.waitForTimeout(3000);
     // Strings, not functions: tsx's name helpers do not exist in the page.
     const settle = `const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-      const until = async (ok) => { while (!ok()) await frame(); await frame(); await frame(); };
+      const until = async (ok) => { const end = performance.now() + 60000; while (!ok()) { if (performance.now() > end) throw new Error("not done in 60 s"); await frame(); } await frame(); await frame(); };
       const requests = (t0) => performance.getEntriesByType("resource").filter((e) => e.startTime >= t0 && e.name.includes("/api/"))
         .map((e) => new URL(e.name).pathname.replace("/api/map/layers/", "") + " " + Math.round(e.duration) + " ms").join(", ");`;
     const seek = (t: number) =>
@@ -192,7 +192,8 @@ async function replayFigures(cookie: string) {
         document.querySelector('[data-testid="time-live"]').click();
         const root = document.querySelector('[data-testid="city-map"]');
         const traffic = document.querySelector('[data-testid="layer-traffic"]');
-        await until(() => root.dataset.mode === "live" && traffic.dataset.status === "ok");
+        // "partial": the traffic official sees traffic but not the incidents on it.
+        await until(() => root.dataset.mode === "live" && (traffic.dataset.status === "ok" || traffic.dataset.status === "partial"));
         return { ms: performance.now() - t0, requests: requests(t0) };
       })()`) as Promise<{ ms: number; requests: string }>;
     const seeks: number[] = [], lives: number[] = [];
