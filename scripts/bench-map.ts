@@ -196,15 +196,37 @@ async function replayFigures(cookie: string) {
         await until(() => root.dataset.mode === "live" && (traffic.dataset.status === "ok" || traffic.dataset.status === "partial"));
         return { ms: performance.now() - t0, requests: requests(t0) };
       })()`) as Promise<{ ms: number; requests: string }>;
+    // BENCH_PROFILE=1: a CPU profile of the page's main thread during the first seek and back to live,
+    // printed as the functions with the most self time.
+    const cdp = process.env.BENCH_PROFILE ? await ctx.newCDPSession(page) : null;
+    const profiled = async <T>(what: string, act: () => Promise<T>): Promise<T> => {
+      if (!cdp) return act();
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.start");
+      const out = await act();
+      const { profile } = (await cdp.send("Profiler.stop")) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] } };
+      const self = new Map<string, number>();
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      profile.samples.forEach((id, i) => {
+        const f = byId.get(id)!.callFrame;
+        const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber}`;
+        self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+      });
+      const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12);
+      console.log(`  main-thread profile of ${what} (self time): ${top.map(([k, ms]) => `${k} ${fmt(ms, 0)} ms`).join("; ")}`);
+      return out;
+    };
     const seeks: number[] = [], lives: number[] = [];
     const now = Date.now();
+    let first = true;
     for (const hoursAgo of [6, 18, 2.5, 12, 21]) {
       const at = Math.round((now - hoursAgo * 3_600_000) / 60_000) * 60_000;
-      const s = await seek(at);
+      const s = first ? await profiled("a seek", () => seek(at)) : await seek(at);
       seeks.push(s.ms);
       console.log(`  seek to ${hoursAgo} h ago: ${fmt(s.ms, 0)} ms (${load()}); requests: ${s.requests || "none"}`);
       await page.waitForTimeout(1500);
-      const l = await live();
+      const l = first ? await profiled("back to live", () => live()) : await live();
+      first = false;
       lives.push(l.ms);
       console.log(`  back to live: ${fmt(l.ms, 0)} ms (${load()}); requests: ${l.requests || "none"}`);
       await page.waitForTimeout(1500);
