@@ -9,13 +9,15 @@ import type { ReadBasis } from "../access/check-read";
 import { frameChunkVersions, scopedBucketMeans, scopedCellLoad, scopedFrameCells, scopedIncidentFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
 import { layerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
-import { refreshRollup } from "./rollup";
+import { refreshRollup, rollupKeptCurrent } from "./rollup";
 import { bucketWindow, resolveWindow } from "./time-window";
 import { q8 } from "./q8";
 import { withinArea } from "../access/scope-sql";
 import { withheldFields } from "../access/scoped/map-basis";
 
 const FRAMES_DEFAULT_SPAN_MS = 24 * 3_600_000;
+/** Windows ending later than this before now fold the newest readings first. */
+const RECENT_MS = 10 * 60_000;
 const FRAMES_MAX_SPAN_MS = 7 * 24 * 3_600_000;
 /** Fills row-major [bucket][id] arrays (NaN where missing) from bucketMeans rows. */
 function fill(rows: { t: number; v: string }[], fromMs: number, bucketS: number, count: number, index: Map<string, number>, width: number, divisors: number[]): Float64Array[] {
@@ -313,7 +315,10 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   const datasets = opts.layer === "traffic" ? ["traffic.flow"] : opts.layer === "energy" ? ["energy.load"] : ["safety.incidents", "safety.cameras"];
   const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true });
   for (const d of datasets) await access.record(db.sql, d, { action: "map.frames", count: null, from, until: to });
-  await refreshRollup(db.sql, city);
+  // A window that ended RECENT_MS ago or more does not wait for a fold while the background job
+  // keeps the rollup current: late readings reach it within seconds, and waiting for the fold of
+  // every live (and backfilled) reading held each replay seek up behind the intake's writes.
+  if (to.getTime() > Date.now() - RECENT_MS || !rollupKeptCurrent()) await refreshRollup(db.sql, city);
   const rollupDataset = rollupDatasetOf(opts.layer);
   const basis = access.basis(rollupDataset);
   const series: Frames["series"] = {};
