@@ -69,7 +69,7 @@ test.describe("history from the first minute", () => {
   });
 
   const open = async (page: Page, lang: "en" | "zh") => {
-    await page.context().addCookies([{ name: "lang", value: lang, url: base }]);
+    await page.context().addCookies([{ name: "lang", value: lang === "zh" ? "zh-CN" : "en", url: base }]);
     await signIn(page, base, demoUser(DATA_DIR, "traffic"));
     await page.goto(`${base}/?layers=traffic`);
   };
