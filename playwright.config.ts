@@ -53,6 +53,8 @@ export default defineConfig({
       DATA_DIR: dataDir,
       MQTT_PORT: String(port + 15000),
       SIM_INTERVAL_MS: "1000",
+      // No backfill: the suite must not pay for it (e2e/backfill.ui.spec.ts starts its own console with an hour).
+      SIM_BACKFILL_HOURS: "0",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: "",
       EGRESS_LOG: `${dataDir}/egress.log`,
@@ -73,6 +75,7 @@ export default defineConfig({
               DATA_DIR: E2E_PG_DATA_DIR,
               MQTT_PORT: String(E2E_PG_PORT + 15000),
               SIM_INTERVAL_MS: "1000",
+              SIM_BACKFILL_HOURS: "0",
               NEXT_TELEMETRY_DISABLED: "1",
               DATABASE_URL: E2E_PG_URL,
               EGRESS_LOG: `${E2E_PG_DATA_DIR}/egress.log`,

@@ -49,6 +49,7 @@ test.describe("the console over HTTPS", () => {
         DATA_DIR,
         MQTT_PORT: String(PORT + 15000),
         SIM_INTERVAL_MS: "1000",
+        SIM_BACKFILL_HOURS: "0",
         // A light console (a third one beside the suite's two on a shared 2-core machine): a small city, no demo users.
         CITY_SIZE: "0.3",
         DEMO_USERS: "0",

@@ -62,6 +62,11 @@ const EnvSchema = z.object({
   /** After a gateway's quarantine is released, every reading it carries is checked for this many hours. */
   GATEWAY_SUSPECT_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   SIM_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(3000),
+  /**
+   * Hours of history the simulator backfills through the signed intake at the first start
+   * (one reading per device per 5 minutes, newest first, in the background); 0: none.
+   */
+  SIM_BACKFILL_HOURS: z.coerce.number().min(0).max(168).default(24),
   SIM_ENABLED: z
     .enum(["0", "1", "true", "false"])
     .default("1")

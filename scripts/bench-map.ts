@@ -11,7 +11,11 @@
 // BENCH_HOURS (24), BENCH_PORT (3392), BENCH_KEEP=1 keeps the data folder. BENCH_DATA_DIR=<folder>
 // fills that folder once (minutes) and reuses it on later runs (readings then end when it was
 // filled; live ingest continues from the simulator). BENCH_ONLY=browser skips the API figures,
-// BENCH_ONLY=fill stops after filling.
+// BENCH_ONLY=fill stops after filling, BENCH_ONLY=replay measures only the first requests and
+// replay in the browser (seek, back to live). BENCH_VIEWS picks browser views by name, comma-
+// separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base).
+// The first 24 h replay request and the first 24 h series of one feature are measured right
+// after the console started, before any other request warms what they read.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -25,6 +29,7 @@ import { seedCity } from "../lib/runtime/seed";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
 import { refreshRollup } from "../lib/map/rollup";
 import { fmt, percentile } from "./bench/stats";
+import { benchViews } from "./bench/views";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
 const HOURS = Number(process.env.BENCH_HOURS ?? 24);
@@ -91,7 +96,7 @@ async function waitFor(url: string, deadline: number): Promise<void> {
 
 function start(dataDir: string): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", CITY_SIZE: String(SIZE), CITY_SEED: "yantai", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", CITY_SIZE: String(SIZE), CITY_SEED: "yantai", SIM_BACKFILL_HOURS: "0", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }
@@ -143,6 +148,96 @@ async function frameTimes(page: Page, act: () => Promise<void>): Promise<number[
   return page.evaluate(`(() => { window.__on = false; return window.__frames.slice(1); })()`) as Promise<number[]>;
 }
 
+
+/**
+ * Replay in the browser, as the traffic official with all three layers: the time from
+ * moving the slider to a moment to that moment's values drawn (each seek lands in a two-hour
+ * chunk not loaded before), and from "live" clicked to live values drawn. Timed in the page
+ * (performance.now()), with the requests each step made.
+ */
+async function replayFigures(cookie: string) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+  });
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/?layers=traffic,energy,safety`);
+    await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 180_000 });
+    await page.waitForTimeout(3000);
+    // Strings, not functions: tsx's name helpers do not exist in the page.
+    const settle = `const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      const until = async (ok) => { const end = performance.now() + 60000; while (!ok()) { if (performance.now() > end) throw new Error("not done in 60 s"); await frame(); } await frame(); await frame(); };
+      const requests = (t0) => performance.getEntriesByType("resource").filter((e) => e.startTime >= t0 && e.name.includes("/api/"))
+        .map((e) => new URL(e.name).pathname.replace("/api/map/layers/", "") + " " + Math.round(e.duration) + " ms").join(", ");`;
+    const seek = (t: number) =>
+      page.evaluate(`(async () => {
+        ${settle}
+        const input = document.querySelector('[data-testid="time-range"]');
+        const t0 = performance.now();
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, String(${t}));
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        const slider = document.querySelector('[data-testid="time-slider"]');
+        const label = document.querySelector('[data-testid="time-label"]');
+        const root = document.querySelector('[data-testid="city-map"]');
+        await until(() => slider.dataset.mode === "replay" && Math.abs(Number(slider.dataset.t) - ${t}) < 60000 && !label.textContent.includes("·") && root.dataset.liveVersion !== "-1");
+        return { ms: performance.now() - t0, requests: requests(t0) };
+      })()`) as Promise<{ ms: number; requests: string }>;
+    const live = () =>
+      page.evaluate(`(async () => {
+        ${settle}
+        const t0 = performance.now();
+        document.querySelector('[data-testid="time-live"]').click();
+        const root = document.querySelector('[data-testid="city-map"]');
+        const traffic = document.querySelector('[data-testid="layer-traffic"]');
+        // "partial": the traffic official sees traffic but not the incidents on it.
+        await until(() => root.dataset.mode === "live" && (traffic.dataset.status === "ok" || traffic.dataset.status === "partial"));
+        return { ms: performance.now() - t0, requests: requests(t0) };
+      })()`) as Promise<{ ms: number; requests: string }>;
+    // BENCH_PROFILE=1: a CPU profile of the page's main thread during the first seek and back to live,
+    // printed as the functions with the most self time.
+    const cdp = process.env.BENCH_PROFILE ? await ctx.newCDPSession(page) : null;
+    const profiled = async <T>(what: string, act: () => Promise<T>): Promise<T> => {
+      if (!cdp) return act();
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.start");
+      const out = await act();
+      const { profile } = (await cdp.send("Profiler.stop")) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] } };
+      const self = new Map<string, number>();
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      profile.samples.forEach((id, i) => {
+        const f = byId.get(id)!.callFrame;
+        const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber}`;
+        self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+      });
+      const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12);
+      console.log(`  main-thread profile of ${what} (self time): ${top.map(([k, ms]) => `${k} ${fmt(ms, 0)} ms`).join("; ")}`);
+      return out;
+    };
+    const seeks: number[] = [], lives: number[] = [];
+    const now = Date.now();
+    let first = true;
+    for (const hoursAgo of [6, 18, 2.5, 12, 21]) {
+      const at = Math.round((now - hoursAgo * 3_600_000) / 60_000) * 60_000;
+      const s = first ? await profiled("a seek", () => seek(at)) : await seek(at);
+      seeks.push(s.ms);
+      console.log(`  seek to ${hoursAgo} h ago: ${fmt(s.ms, 0)} ms (${load()}); requests: ${s.requests || "none"}`);
+      await page.waitForTimeout(1500);
+      const l = first ? await profiled("back to live", () => live()) : await live();
+      first = false;
+      lives.push(l.ms);
+      console.log(`  back to live: ${fmt(l.ms, 0)} ms (${load()}); requests: ${l.requests || "none"}`);
+      await page.waitForTimeout(1500);
+    }
+    console.log(`  replay seek: median ${fmt(percentile(seeks, 50), 0)} ms, max ${fmt(Math.max(...seeks), 0)} ms; back to live: median ${fmt(percentile(lives, 50), 0)} ms, max ${fmt(Math.max(...lives), 0)} ms (${seeks.length} each)`);
+    await ctx.close();
+  } finally {
+    await browser.close();
+  }
+}
+
 /** The 1-minute load average, printed beside each figure (the machine is shared). */
 const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
 
@@ -158,14 +253,16 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
   try {
     const line = (name: string, f: number[]) =>
       console.log(`  ${name.padEnd(58)} median ${fmt(percentile(f, 50), 0).padStart(5)} ms, p95 ${fmt(percentile(f, 95), 0).padStart(5)} ms per frame (${f.length} frames; ${load()})`);
-    type Run = { layers: string; as: "traffic" | "energy" | "safety"; what: string };
+    type Run = { name: string; layers: string; as: "traffic" | "energy" | "safety"; what: string };
+    // Views are picked by name: the layer list itself holds commas, so BENCH_VIEWS=traffic,energy,safety
+    // used to split it apart and match no view but the single-layer ones.
     const runs = ([
-      { layers: "traffic,energy,safety", as: "traffic", what: "all three layers, as the traffic official" },
-      { layers: "traffic", as: "traffic", what: "traffic alone" },
-      { layers: "energy", as: "energy", what: "energy alone, as the energy official" },
-      { layers: "safety", as: "safety", what: "public safety alone, as the safety official" },
-      { layers: "", as: "traffic", what: "base map only, no deck.gl layers" },
-    ] as Run[]).filter((r) => !process.env.BENCH_VIEWS || process.env.BENCH_VIEWS.split(",").includes(r.layers || "base"));
+      { name: "all", layers: "traffic,energy,safety", as: "traffic", what: "all three layers, as the traffic official" },
+      { name: "traffic", layers: "traffic", as: "traffic", what: "traffic alone" },
+      { name: "energy", layers: "energy", as: "energy", what: "energy alone, as the energy official" },
+      { name: "safety", layers: "safety", as: "safety", what: "public safety alone, as the safety official" },
+      { name: "base", layers: "", as: "traffic", what: "base map only, no deck.gl layers" },
+    ] as Run[]).filter((r) => benchViews().has(r.name));
     let first = true;
     for (const run of runs) {
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -258,6 +355,15 @@ async function main() {
     const energy = await officialCookie(dataDir, "energy");
     const safety = await officialCookie(dataDir, "safety");
     const cookies = { traffic, energy, safety };
+    // The first requests of a fresh console, before anything else warms what they read (target ≤ 2 s each).
+    console.log("first requests of this console (cold):");
+    await measure(`first traffic replay ${HOURS} h, 5-min buckets`, `/api/map/layers/traffic/frames?bucket=300&from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, traffic, 3);
+    await measure("first 24 h series of one feature (trf-000200)", "/api/map/features/trf-000200", traffic, 3);
+    if (only === "replay") {
+      console.log("replay in the browser (all three layers, as the traffic official):");
+      await replayFigures(traffic);
+      return;
+    }
     if (only === "browser") {
       await browserFigures(cookies);
       return;

@@ -1,6 +1,7 @@
 "use client";
 import { useI18n } from "../i18n/i18n-provider";
 import { SPEEDS } from "./url-state";
+import { BackfillProgress } from "./backfill-progress";
 
 /**
  * Replays the last 24 hours of every layer at an adjustable speed, and returns to live.
@@ -26,6 +27,7 @@ export function TimeSlider(props: {
   const fmt = (ms: number) => new Date(ms).toLocaleString(locale, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
   return (
     <div className="map-overlay time-slider" data-testid="time-slider" data-mode={props.t === null ? "live" : "replay"} data-t={props.t ?? ""}>
+      <BackfillProgress />
       <button
         className="play"
         onClick={() => props.onPlay(!props.playing)}

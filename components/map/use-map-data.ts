@@ -5,6 +5,7 @@ import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, Safet
 import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
 import { HttpError } from "./fetch-json";
+import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
 import {
   applyTrafficUpdates, bucketAt, decodeFrames, energyAt, energyFromLatest, indexOf, safetyAt, safetyFromLatest, trafficAt, trafficFromLatest,
   type DecodedFrames, type EnergyValues, type SafetyValues, type TrafficUpdate, type TrafficValues,
@@ -122,14 +123,21 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   // Replay loads two hours at a time (the server's cached chunks): the chunk of moment t,
   // with the next one fetched ahead; the previous chunk stays drawn while the next loads.
   const [cs, ce] = mode.live ? ["", ""] : chunkOf(mode.t, Date.parse(mode.from), Date.parse(mode.to));
+  // Layers whose primary dataset the viewer may not read (the stream's access notes): their
+  // history is not asked for (it would be refused), and its absence is no replay error.
+  const [hidden, setHidden] = useState<ReadonlySet<MapLayerId>>(new Set());
+  const replays = (l: MapLayerId) => !mode.live && active.has(l) && !hidden.has(l);
   const frames = useQueries({
-    queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: !mode.live && active.has(l), placeholderData: keepPreviousData }) as ReturnType<typeof framesQuery>),
+    queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: replays(l), placeholderData: keepPreviousData }) as ReturnType<typeof framesQuery>),
   });
+  // The next chunk is fetched ahead only once the moment's own chunk is in: asked for together,
+  // they shared the server's one database connection and a seek waited for both.
+  const current = frames.every((q, i) => !replays(LAYERS[i]) || (!!q.data && !q.isPlaceholderData));
   useEffect(() => {
-    if (mode.live || !ce || Date.parse(ce) >= Date.parse(mode.to)) return;
+    if (mode.live || !current || !ce || Date.parse(ce) >= Date.parse(mode.to)) return;
     const [ns, ne] = chunkOf(Date.parse(ce), Date.parse(mode.from), Date.parse(mode.to));
-    for (const l of LAYERS) if (active.has(l)) void qc.prefetchQuery(framesQuery(l, ns, ne));
-  }, [cs, ce, active, mode, qc]);
+    for (const l of LAYERS) if (active.has(l) && !hidden.has(l)) void qc.prefetchQuery(framesQuery(l, ns, ne));
+  }, [cs, ce, active, mode, qc, hidden, current]);
   const tf = features[0].data as TrafficFeatures | undefined;
   const ef = features[1].data as EnergyFeatures | undefined;
   const sf = features[2].data as SafetyFeatures | undefined;
@@ -178,6 +186,12 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     },
   });
 
+  useEffect(() => {
+    const denied = new Set((live.notes ?? []).filter((n) => !n.allowed).map((n) => n.datasetId));
+    const next = new Set(LAYERS.filter((l) => LAYER_DATASETS[l].some((d) => d.primary && denied.has(d.id))));
+    setHidden((cur) => (cur.size === next.size && [...next].every((l) => cur.has(l)) ? cur : next));
+  }, [live.notes]);
+
   // Replay: decode each layer's frames once, then pick the bucket of moment t.
   const decoded = useMemo(() => {
     const out: (DecodedFrames | null)[] = [null, null, null];
@@ -218,7 +232,8 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   }, [mode.live, latestData[0], latestData[1], latestData[2], frames[0].data, frames[1].data, frames[2].data, mode.live ? 0 : Math.floor(t / 300_000)]);
   const status = (i: number) => ({
     featuresError: features[i].error,
-    valuesError: mode.live ? latest[i].error : frames[i].error,
+    // In replay a hidden layer's frames are not fetched: the panel says hidden from the notes.
+    valuesError: mode.live ? latest[i].error : hidden.has(LAYERS[i]) ? null : frames[i].error,
     loading: active.has(LAYERS[i]) && (features[i].isLoading || (mode.live ? latest[i].isLoading : frames[i].isLoading)),
     cells: cellCount(scoped, LAYERS[i]),
   });

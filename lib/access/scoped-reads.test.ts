@@ -17,6 +17,7 @@ const INTERNAL: Record<string, string> = {
   "lib/map/rollup.ts": "folds readings into the derived tables (background job)",
   "lib/log/audit": "the ledger audit (lib/log/audit*.ts) recomputes every leaf and the state it implies from the stored rows (auditor job)",
   "lib/rules/run-rules.ts": "the linkage-rule job reads new incidents to make grants (background job)",
+  "lib/runtime/sim-backfill.ts": "the simulator's backfill reads when each device's stored readings begin, to resume (background job; observed_at only)",
   "lib/log/search-entries.ts":
     "finds public ledger entries by dataset or device; it returns entries, which anyone may read from the tiles, never reading rows",
   "lib/db/": "the database layer itself (migrations, copy helpers)",

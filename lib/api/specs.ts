@@ -22,7 +22,22 @@ export const healthRoute = defineRoute({
   responses: {
     200: {
       description: "The console is up",
-      schema: z.object({ status: z.literal("ok"), database: z.enum(["embedded", "server"]), uptimeSeconds: z.number() }),
+      schema: z.object({
+        status: z.literal("ok"),
+        database: z.enum(["embedded", "server"]),
+        uptimeSeconds: z.number(),
+        backfill: z
+          .object({
+            state: z.enum(["off", "waiting", "running", "done"]),
+            hours: z.number(),
+            total: z.number().int(),
+            sent: z.number().int(),
+            from: z.string().nullable(),
+            to: z.string().nullable(),
+            reachedBack: z.string().nullable(),
+          })
+          .describe("The simulator's backfill of history (SIM_BACKFILL_HOURS): readings planned at this start and sent so far"),
+      }),
     },
   },
 });

@@ -3,6 +3,9 @@ import { getBus, type TrafficUpdate } from "../runtime/bus";
 import { trafficIndex } from "../map/traffic-index";
 import type { AcceptedReading } from "./store-readings";
 
+/** Readings observed longer ago than this are not announced live (as the map rollup's announcements). */
+const LIVE_WITHIN_MS = 10 * 60_000;
+
 /**
  * After each commit, announces the stored traffic readings on the process bus (the live
  * map's server-sent events listen there), whatever transport brought them.
@@ -11,8 +14,10 @@ export function trafficAnnouncer(city: CityModel): (stored: AcceptedReading[]) =
   const byId = trafficIndex(city).byId;
   return (stored) => {
     const updates: TrafficUpdate[] = [];
+    // History (a device's backlog, the simulator's backfill) is not live: it would paint old speeds.
+    const recent = Date.now() - LIVE_WITHIN_MS;
     for (const r of stored) {
-      if (r.dataset !== "traffic.flow") continue;
+      if (r.dataset !== "traffic.flow" || Date.parse(r.observedAt) < recent) continue;
       const s = byId.get(r.device);
       const speed = Number(r.values.speedKmh ?? r.values.speed);
       if (!s || !Number.isFinite(speed)) continue;

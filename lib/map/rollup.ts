@@ -140,6 +140,19 @@ async function ensureCity(sql: Sql, city: CityModel): Promise<void> {
   });
 }
 
+const BACKGROUND_KEY = Symbol.for("city-brain.map-rollup-background");
+
+/** Counts background jobs folding readings in this process (lib/map/start-map.ts): +1 when one starts, −1 when it stops. */
+export function backgroundRollups(delta: 1 | -1): void {
+  const g = globalThis as { [BACKGROUND_KEY]?: number };
+  g[BACKGROUND_KEY] = (g[BACKGROUND_KEY] ?? 0) + delta;
+}
+
+/** Whether a background job keeps the rollup current in this process (a few seconds behind at most). */
+export function rollupKeptCurrent(): boolean {
+  return ((globalThis as { [BACKGROUND_KEY]?: number })[BACKGROUND_KEY] ?? 0) > 0;
+}
+
 const running = new WeakMap<Sql, Promise<LatestChange[]>>();
 const cityChecked = new WeakMap<Sql, string>();
 

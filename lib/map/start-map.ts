@@ -1,7 +1,8 @@
 import type { Sql } from "../db/sql";
 import type { CityModel } from "../city/types";
 import { runEvery } from "../log/log-service";
-import { refreshRollup } from "./rollup";
+import { backgroundRollups, refreshRollup } from "./rollup";
+import { warmReplayChunks } from "./get-layer-frames";
 
 /** How often the map's rollup folds in new readings when nobody is asking. */
 export const ROLLUP_INTERVAL_MS = 5000;
@@ -12,12 +13,18 @@ export const ROLLUP_INTERVAL_MS = 5000;
  */
 export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: string) => void }): () => Promise<void> {
   let warned = false;
-  return runEvery(
+  backgroundRollups(+1);
+  const stop = runEvery(
     ROLLUP_INTERVAL_MS,
-    () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000 }).then(() => (warned = false)),
+    // Then the replay chunks of the last 24 h, a few per run, so a first replay reads them from memory.
+    () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000 }).then(() => warmReplayChunks(opts.sql, opts.city)).then(() => (warned = false)),
     (e) => {
       if (!warned) opts.log(`map rollup failed: ${e.message}`);
       warned = true;
     },
   );
+  return async () => {
+    await stop();
+    backgroundRollups(-1);
+  };
 }

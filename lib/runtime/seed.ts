@@ -5,9 +5,11 @@ import type { CityModel } from "../city/types";
 /**
  * Makes the database hold the city's departments, datasets and devices. Idempotent: rows
  * that exist are left as they are (a device's key or status is changed only through the
- * registry's ledgered use cases, never by a re-seed).
+ * registry's ledgered use cases, never by a re-seed). `installedAt`: when new devices were
+ * registered (default now); the simulated city's devices date from before the first start,
+ * so the history they backfill is not refused as observed before registration.
  */
-export async function seedCity(db: Db, city: CityModel): Promise<{ devices: number }> {
+export async function seedCity(db: Db, city: CityModel, opts: { installedAt?: Date } = {}): Promise<{ devices: number }> {
   const { sql } = db;
   for (const d of DEPARTMENTS) {
     await sql.query(
@@ -28,12 +30,12 @@ export async function seedCity(db: Db, city: CityModel): Promise<{ devices: numb
     const params: unknown[] = [];
     const rows = chunk.map((d, j) => {
       const segment = "segmentId" in d ? d.segmentId : null;
-      params.push(d.id, d.departmentId, d.datasetId, d.kind, d.location[0], d.location[1], segment);
-      const b = j * 7;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7})`;
+      params.push(d.id, d.departmentId, d.datasetId, d.kind, d.location[0], d.location[1], segment, opts.installedAt ?? new Date());
+      const b = j * 8;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8})`;
     });
     await sql.query(
-      `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat, segment_id)
+      `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat, segment_id, created_at)
        VALUES ${rows.join(", ")} ON CONFLICT (id) DO NOTHING`,
       params,
     );

@@ -13,6 +13,19 @@ import { readingsTopic } from "../mqtt/topics";
 import { connectDevice } from "../mqtt/device-client";
 import type { DeviceSigner } from "./simulator-keys";
 
+/**
+ * History to send besides the live readings (lib/sim/backfill.ts): readings with past
+ * observedAt, handed out a few 5-minute slots at a time, given back when they could not be sent.
+ */
+export type SimBackfillSource = {
+  readonly done: boolean;
+  take(slots: number): SimReading[];
+  putBack(readings: readonly SimReading[]): void;
+  sent(readings: readonly SimReading[]): void;
+  /** Called after every tick that sent some (progress for the official). */
+  tick?(): void;
+};
+
 /** How often each device reports; devices are spread evenly over the period. */
 const REPORT_PERIOD_MS = 30_000;
 /** Readings per gateway batch. */
@@ -56,8 +69,30 @@ export function startSimLoop(opts: {
   /** For an https batchUrl: PEM certificates trusted besides the system's (the console's own TLS_CERT). */
   batchCa?: string;
   log: (m: string) => void;
+  /**
+   * Backfill (SIM_BACKFILL_HOURS): opened `delayMs` after the first tick, so the first map is
+   * not delayed; then each tick sends up to `maxSlots` 5-minute slots of history after its live
+   * readings, fewer while ticks get slow, none while gateway batches wait for the console.
+   */
+  backfill?: { delayMs: number; maxSlots: number; open(): Promise<SimBackfillSource | null> };
 }) {
   const sim = createSimulator({ city: opts.city, seed: opts.seed });
+  // Each device's seq is strictly increasing (the intake refuses any other as a replay).
+  // Live readings take their observation's millisecond × 1000; backfilled ones, sent after a
+  // device's live reading of the tick (in the same gateway batch, or on the same MQTT
+  // connection after it), take the next numbers. The next live reading, a tick later, is
+  // thousands of millions above.
+  const lastSeq = new Map<string, number>();
+  const seqFor = (device: string, base: number) => {
+    const s = Math.max(base, (lastSeq.get(device) ?? 0) + 1);
+    lastSeq.set(device, s);
+    return s;
+  };
+  let backfill: SimBackfillSource | null = null;
+  let backfillOpening = false;
+  let backfillSlots = 1;
+  let lastTickMs = 0;
+  const startedAt = Date.now();
   const slots = Math.max(1, Math.round(REPORT_PERIOD_MS / opts.intervalMs));
   const phase = new Map<string, number>();
   const deviceById = new Map(opts.city.devices.map((d) => [d.id, d]));
@@ -65,7 +100,7 @@ export function startSimLoop(opts: {
   let first = true;
   let running: Promise<void> | null = null;
   let stopped = false;
-  let pending: { gateway: string; body: string }[] = [];
+  let pending: { gateway: string; body: string; history: SimReading[] }[] = [];
   // Each device that publishes over MQTT holds its own connection, as a real device does:
   // TLS, client id and user name its id, password a token signed with its key (issue 13).
   // Connections open at a device's first report and stay open.
@@ -116,10 +151,18 @@ export function startSimLoop(opts: {
     waiting.shift()?.();
     return c.connected ? c : null;
   };
-  const publishAs = async (device: string, topic: string, payload: string) => {
+  /** Publishes a device's messages in order (QoS 1, each after the previous one's PUBACK); how many were acknowledged. */
+  const publishAs = async (device: string, topic: string, payloads: string[]): Promise<number> => {
     const c = await clientOf(device);
     // A device that cannot reach the broker skips this report (it reports again next period).
-    if (c) await c.publishAsync(topic, payload, { qos: 1 }).catch(() => {});
+    if (!c) return 0;
+    let n = 0;
+    for (const p of payloads) {
+      const ok = await c.publishAsync(topic, p, { qos: 1 }).then(() => true, () => false);
+      if (!ok) break;
+      n++;
+    }
+    return n;
   };
   // The gateways post to this very process over loopback. Over HTTPS they pin the console's own
   // certificate (the first in TLS_CERT): its chain's root may be in no trust store here and its
@@ -172,16 +215,25 @@ export function startSimLoop(opts: {
         const res = await postBatch(queue[i].body);
         if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
         if (res.status !== 200) opts.log(`simulator: gateway ${queue[i].gateway} batch refused: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+        else if (queue[i].history.length) backfill?.sent(queue[i].history);
       } catch (e) {
         // Keep this batch and the later ones, in order, for the next tick.
-        pending = queue.slice(i).concat(pending).slice(-MAX_PENDING_BATCHES);
+        pending = keepPending(queue.slice(i).concat(pending));
         if (queue.length - i > 0) opts.log(`simulator: ${queue.length - i} gateway batches wait for the console (${(e as Error).message})`);
         return;
       }
     }
   };
 
+  /** The newest MAX_PENDING_BATCHES batches; history in the dropped ones goes back to the backfill. */
+  const keepPending = (list: typeof pending) => {
+    const dropped = list.slice(0, Math.max(0, list.length - MAX_PENDING_BATCHES));
+    for (const b of dropped) if (b.history.length) backfill?.putBack(b.history);
+    return list.slice(-MAX_PENDING_BATCHES);
+  };
+
   const runOnce = async () => {
+    const tickStart = Date.now();
     const now = new Date(Math.floor(Date.now() / 1000) * 1000);
     const all = sim.readingsAt(now);
     const due = first
@@ -194,7 +246,42 @@ export function startSimLoop(opts: {
     first = false;
     tick++;
     const perDevice = new Map<string, number>();
-    const viaGateway = new Map<string, SignedEnvelope[]>();
+    const viaGateway = new Map<string, { signed: SignedEnvelope[]; history: SimReading[] }>();
+    const viaMqtt = new Map<string, { topic: string; payloads: string[]; history: SimReading[] }>();
+    // History rides after the live readings while the console keeps up: not before delayMs
+    // after the start, not while gateway batches wait, fewer slots while ticks are slow.
+    let history: SimReading[] = [];
+    if (opts.backfill && !backfill && !backfillOpening && Date.now() - startedAt >= opts.backfill.delayMs) {
+      backfillOpening = true;
+      void opts.backfill.open().then(
+        (b) => (backfill = b),
+        (e) => opts.log(`simulator: backfill not started: ${(e as Error).message}`),
+      );
+    }
+    if (backfill && !backfill.done && pending.length === 0 && lastTickMs < opts.intervalMs) {
+      if (lastTickMs < opts.intervalMs * 0.35) backfillSlots = Math.min(opts.backfill!.maxSlots, backfillSlots + 1);
+      else if (lastTickMs > opts.intervalMs * 0.6) backfillSlots = Math.max(1, Math.floor(backfillSlots / 2));
+      history = backfill.take(backfillSlots);
+    }
+    /** Signs a reading with its seq and puts it on its way: its district's gateway, or its own MQTT connection. */
+    const route = (r: SimReading, device: Device, signer: DeviceSigner, seq: number, isHistory: boolean) => {
+      const signed = signEnvelope(
+        { device: r.device, dataset: r.dataset, seq, observedAt: new Date(r.observedAt).toISOString(), location: [r.location[0], r.location[1]], values: r.values },
+        (m) => signer.sign(m),
+      );
+      const gw = opts.gateways.gatewayOf(device);
+      if (gw && opts.gateways.signers.has(gw)) {
+        const entry = viaGateway.get(gw) ?? { signed: [], history: [] };
+        viaGateway.set(gw, entry);
+        entry.signed.push(signed);
+        if (isHistory) entry.history.push(r);
+      } else if (!inFlight.has(r.device)) {
+        const entry = viaMqtt.get(r.device) ?? { topic: readingsTopic(device.departmentId, r.dataset), payloads: [], history: [] };
+        entry.payloads.push(JSON.stringify(signed));
+        if (isHistory) entry.history.push(r);
+        viaMqtt.set(r.device, entry);
+      }
+    };
     for (const r of due as SimReading[]) {
       const signer = opts.signers.get(r.device);
       const device = deviceById.get(r.device);
@@ -202,33 +289,56 @@ export function startSimLoop(opts: {
       // seq: the observation's millisecond times 1000, plus its place among this device's readings of the tick.
       const k = perDevice.get(r.device) ?? 0;
       perDevice.set(r.device, k + 1);
-      const signed = signEnvelope(
-        { device: r.device, dataset: r.dataset, seq: Date.parse(r.observedAt) * 1000 + k, observedAt: new Date(r.observedAt).toISOString(), location: [r.location[0], r.location[1]], values: r.values },
-        (m) => signer.sign(m),
-      );
+      route(r, device, signer, seqFor(r.device, Date.parse(r.observedAt) * 1000 + k), false);
+    }
+    const notSent: SimReading[] = [];
+    for (const r of history) {
+      const signer = opts.signers.get(r.device);
+      const device = deviceById.get(r.device);
+      if (!signer || !device) continue;
       const gw = opts.gateways.gatewayOf(device);
-      if (gw && opts.gateways.signers.has(gw)) {
-        const list = viaGateway.get(gw) ?? [];
-        list.push(signed);
-        viaGateway.set(gw, list);
-      } else if (!inFlight.has(r.device)) {
-        // Not awaited: the tick (and the gateways' batches) never waits for a device's connection
-        // (1,000 TLS handshakes at the first tick took minutes on a loaded machine, and the map
-        // saw no new readings meanwhile). A device still busy with its last report skips this one.
-        inFlight.add(r.device);
-        void publishAs(r.device, readingsTopic(device.departmentId, r.dataset), JSON.stringify(signed)).catch(() => {}).finally(() => inFlight.delete(r.device));
-      }
+      // A device still busy publishing its last report sends its history next tick.
+      if (!(gw && opts.gateways.signers.has(gw)) && inFlight.has(r.device)) notSent.push(r);
+      else route(r, device, signer, seqFor(r.device, now.getTime() * 1000 + 1000), true);
     }
-    for (const [gw, readings] of viaGateway) {
-      const checked = readings.filter(deviceSignatureValid);
+    if (notSent.length) backfill?.putBack(notSent);
+    for (const [device, m] of viaMqtt) {
+      // Not awaited: the tick (and the gateways' batches) never waits for a device's connection
+      // (1,000 TLS handshakes at the first tick took minutes on a loaded machine, and the map
+      // saw no new readings meanwhile). A device still busy with its last report skips this one.
+      inFlight.add(device);
+      void publishAs(device, m.topic, m.payloads)
+        .catch(() => 0)
+        .then((n) => {
+          // The first payload is the live reading when the device had one this tick.
+          const live = m.payloads.length - m.history.length;
+          const acked = Math.max(0, n - live);
+          if (m.history.length) {
+            backfill?.sent(m.history.slice(0, acked));
+            if (acked < m.history.length) backfill?.putBack(m.history.slice(acked));
+          }
+        })
+        .finally(() => inFlight.delete(device));
+    }
+    for (const [gw, { signed, history: h }] of viaGateway) {
+      const checked = signed.filter(deviceSignatureValid);
       const signer = opts.gateways.signers.get(gw)!;
+      const historyOf = new Map(h.map((r, i) => [`${r.device}\u0000${r.observedAt}`, i] as const));
       for (let i = 0; i < checked.length; i += BATCH_SIZE) {
-        pending.push({ gateway: gw, body: JSON.stringify(signGatewayBatch(gw, checked.slice(i, i + BATCH_SIZE), (m) => signer.sign(m))) });
+        const part = checked.slice(i, i + BATCH_SIZE);
+        const partHistory = part.flatMap((e) => {
+          const j = historyOf.get(`${e.device}\u0000${e.observedAt}`);
+          return j === undefined ? [] : [h[j]];
+        });
+        pending.push({ gateway: gw, body: JSON.stringify(signGatewayBatch(gw, part, (m) => signer.sign(m))), history: partHistory });
       }
     }
-    pending = pending.slice(-MAX_PENDING_BATCHES);
+    pending = keepPending(pending);
     await sendBatches();
+    lastTickMs = Date.now() - tickStart;
+    if (history.length) backfill?.tick?.();
   };
+
 
   const timer = setInterval(() => {
     if (running || stopped) return; // never overlap ticks: a slow console skips a beat instead

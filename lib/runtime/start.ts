@@ -4,6 +4,8 @@ import { openDb, setDb, type Db } from "../db/client";
 import { getCity } from "./city";
 import { seedCity } from "./seed";
 import { startSimLoop } from "./sim-loop";
+import { openSimBackfill } from "./sim-backfill";
+import { BACKFILL_MAX_SLOTS_PER_TICK, setBackfillProgress } from "../sim";
 import { loadSimulatorKeys } from "./simulator-keys";
 import { registerDeviceKeys } from "../devices/register-devices";
 import { startLog } from "../log/start-log";
@@ -12,6 +14,9 @@ import { trafficAnnouncer } from "../ingest/live-updates";
 import { startAccess } from "../access/start-access";
 import { startMapRollup } from "../map/start-map";
 import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
+
+/** The backfill starts this long after the simulator's first tick, so the first map is not delayed. */
+const BACKFILL_DELAY_MS = 10_000;
 
 export type Runtime = { db: Db; stop(): Promise<void> };
 
@@ -26,7 +31,10 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   setDb(db);
   opts.log(`database ready (${db.mode}) in ${Date.now() - t0} ms`);
   const city = getCity();
-  const { devices } = await seedCity(db, city);
+  // The simulated devices were installed before the first start: their backfilled history
+  // (SIM_BACKFILL_HOURS) is not dated before their registration.
+  const backfillHours = config.SIM_ENABLED ? config.SIM_BACKFILL_HOURS : 0;
+  const { devices } = await seedCity(db, city, { installedAt: new Date(Date.now() - backfillHours * 3_600_000 - 60_000) });
   opts.log(`city "${city.nameEn}" (seed ${city.seed}): ${city.stats.segments} road segments, ${devices} devices`);
   const stops: (() => Promise<void>)[] = [];
 
@@ -68,9 +76,14 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
         batchUrl: `${config.TLS_CERT ? "https" : "http"}://${httpHost.includes(":") ? `[${httpHost}]` : httpHost}:${config.PORT}/api/ingest/batch`,
         batchCa: config.TLS_CERT ? fs.readFileSync(config.TLS_CERT, "utf8") : undefined,
         log: opts.log,
+        // History from the first minute, after the first map's readings are in (lib/sim/backfill.ts).
+        backfill: backfillHours > 0
+          ? { delayMs: BACKFILL_DELAY_MS, maxSlots: BACKFILL_MAX_SLOTS_PER_TICK, open: () => openSimBackfill({ sql: db.sql, city, seed: config.CITY_SEED, hours: backfillHours, log: opts.log }) }
+          : undefined,
       }),
     );
   }
+  setBackfillProgress({ state: backfillHours > 0 ? "waiting" : "off", hours: backfillHours, total: 0, sent: 0, from: null, to: null, reachedBack: null });
   return {
     db,
     async stop() {

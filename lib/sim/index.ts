@@ -10,3 +10,7 @@ export { localTime, type LocalTime } from "./local-time";
 export { demandProfile, trafficValues, trafficParams, type TrafficParams, type TrafficValues } from "./traffic-model";
 export { loadProfile, solarClearSky, windPowerCurve } from "./energy-model";
 export { CONGESTION_RADIUS_M, INCIDENT_BUCKET_MS, MAX_INCIDENT_MS, RESOLVED_VISIBLE_MS } from "./incidents";
+export {
+  BACKFILL_DATASETS, BACKFILL_MAX_SLOTS_PER_TICK, BACKFILL_STEP_MS, BackfillQueue, backfillProgress, planBackfill, setBackfillProgress,
+  type BackfillDevice, type BackfillPlan, type BackfillProgress,
+} from "./backfill";

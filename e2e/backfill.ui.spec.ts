@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./test";
+import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { demoUser, signIn } from "./helpers";
+
+// Issue 15, history from the first minute: a console of its own (fresh embedded database,
+// a small city) started with SIM_BACKFILL_HOURS=1. The suite's consoles backfill nothing
+// (playwright.config.ts), so only this spec pays for it. The progress indicator appears above
+// the replay slider in both languages and goes when the hour is filled; a traffic sensor's
+// series then has points from before the console started, and replaying 50 minutes back draws
+// traffic.
+
+const PORT = E2E_PORT + 7;
+const DATA_DIR = `${E2E_DATA_DIR}-backfill`;
+const base = `http://127.0.0.1:${PORT}`;
+const SHOTS = "e2e/screenshots";
+let console_: ChildProcess | null = null;
+let output = "";
+let startedAt = 0;
+
+type Health = { backfill: { state: string; total: number; sent: number; hours: number; from: string | null } };
+
+test.describe("history from the first minute", () => {
+  // A third console beside the suite's on a shared 2-core machine.
+  test.describe.configure({ timeout: 600_000 });
+
+  test.beforeAll(async () => {
+    fs.rmSync(DATA_DIR, { recursive: true, force: true });
+    fs.mkdirSync(DATA_DIR, { recursive: true });
+    startedAt = Date.now();
+    console_ = spawn(process.execPath, ["--import", "tsx", "--import", "./e2e/deny-egress.mjs", "server.ts"], {
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS" && !k.startsWith("PW_"))),
+        PORT: String(PORT),
+        HOST: "127.0.0.1",
+        DATA_DIR,
+        MQTT_PORT: String(PORT + 15000),
+        SIM_INTERVAL_MS: "1000",
+        SIM_BACKFILL_HOURS: "1",
+        CITY_SIZE: "0.3",
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: "",
+        EGRESS_LOG: `${DATA_DIR}/egress.log`,
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const logFile = fs.createWriteStream(path.join(DATA_DIR, "console.log"));
+    for (const stream of [console_.stdout!, console_.stderr!]) {
+      stream.on("data", (d: Buffer) => {
+        output += d.toString();
+        logFile.write(d);
+      });
+    }
+    await expect
+      .poll(async () => (console_!.exitCode !== null ? `exited: ${output}` : ((await fetch(`${base}/api/health`).catch(() => null))?.status ?? "not yet")), {
+        timeout: 540_000,
+        intervals: [2000],
+      })
+      .toBe(200);
+  });
+  test.afterAll(async () => {
+    if (console_ && console_.exitCode === null) {
+      console_.kill("SIGTERM");
+      await new Promise((r) => console_!.once("exit", r));
+    }
+  });
+
+  const open = async (page: Page, lang: "en" | "zh") => {
+    await page.context().addCookies([{ name: "lang", value: lang === "zh" ? "zh-CN" : "en", url: base }]);
+    await signIn(page, base, demoUser(DATA_DIR, "traffic"));
+    await page.goto(`${base}/?layers=traffic`);
+  };
+
+  test("the progress indicator shows the backfill in both languages and goes when it ends; charts and replay then reach before the start", async ({ browser }) => {
+    const en = await (await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 900 } })).newPage();
+    const zh = await (await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 900 } })).newPage();
+    await open(en, "en");
+    await open(zh, "zh");
+    const health = async () => (await (await fetch(`${base}/api/health`)).json()) as Health;
+
+    // Running: the bar with a percentage, in each language.
+    const bar = en.getByTestId("backfill-progress");
+    await expect(bar).toHaveAttribute("data-state", "running", { timeout: 120_000 });
+    await expect(bar).toContainText("Filling history");
+    await expect(bar).toContainText("%");
+    await en.screenshot({ path: path.join(SHOTS, "backfill-en.png") });
+    const zbar = zh.getByTestId("backfill-progress");
+    await expect(zbar).toBeVisible({ timeout: 30_000 });
+    await expect(zbar).toContainText(/正在补录历史数据|历史数据已补录/);
+    await zh.screenshot({ path: path.join(SHOTS, "backfill-zh.png") });
+    const running = await health();
+    expect(running.backfill.hours).toBe(1);
+    expect(running.backfill.total).toBeGreaterThan(0);
+
+    // Ends: "done" for a moment, then nothing.
+    await expect(bar).toHaveAttribute("data-state", "done", { timeout: 300_000 });
+    await expect(bar).toContainText("History filled");
+    await expect(bar).toBeHidden({ timeout: 30_000 });
+    const done = await health();
+    expect(done.backfill).toMatchObject({ state: "done", sent: done.backfill.total });
+    expect(output).toMatch(/backfill: [\d,]+ readings sent in \d+ s/);
+
+    // The 24 h series of a traffic sensor has points from before the console started.
+    const sensor = (await (await en.request.get(`${base}/api/traffic/sensors`)).json()) as { sensors?: { id: string }[] } | { id: string }[];
+    const ids = Array.isArray(sensor) ? sensor.map((s) => s.id) : (sensor.sensors ?? []).map((s) => s.id);
+    expect(ids.length).toBeGreaterThan(0);
+    let before = 0;
+    for (const id of ids.slice(0, 5)) {
+      const f = (await (await en.request.get(`${base}/api/map/features/${id}`)).json()) as { series: { from: string; bucketS: number; fields: { key: string; values: (number | null)[] }[] } | null };
+      if (!f.series) continue;
+      const from = Date.parse(f.series.from);
+      const values = f.series.fields[0].values;
+      before += values.filter((v, i) => v !== null && from + (i + 1) * f.series!.bucketS * 1000 <= startedAt).length;
+    }
+    // Five sensors × about 11 five-minute buckets of the hour before the start.
+    expect(before).toBeGreaterThanOrEqual(5 * 8);
+
+    // Replaying 50 minutes back draws traffic (the hour before the start), and the label says no history is missing.
+    const at = Math.round((startedAt - 50 * 60_000) / 60_000) * 60_000;
+    await en.goto(`${base}/?layers=traffic&t=${new Date(at).toISOString()}`);
+    await expect(en.getByTestId("time-slider")).toHaveAttribute("data-mode", "replay");
+    await expect(en.getByTestId("layer-traffic")).toHaveAttribute("data-status", /ok|partial/, { timeout: 60_000 });
+    await expect(en.getByTestId("time-label")).not.toContainText("unavailable");
+    await en.screenshot({ path: path.join(SHOTS, "backfill-replay-en.png") });
+
+    // With layers the traffic official cannot read switched on, the label still speaks only of
+    // history that is missing: energy and public safety are hidden (the panel says so), not unavailable.
+    await en.goto(`${base}/?layers=traffic,energy,safety&t=${new Date(at).toISOString()}`);
+    await expect(en.getByTestId("layer-traffic")).toHaveAttribute("data-status", /ok|partial/, { timeout: 60_000 });
+    await expect(en.getByTestId("layer-energy")).toHaveAttribute("data-status", "hidden");
+    await expect(en.getByTestId("time-label")).not.toContainText("·");
+    await zh.goto(`${base}/?layers=traffic,energy,safety&t=${new Date(at).toISOString()}`);
+    await expect(zh.getByTestId("layer-energy")).toHaveAttribute("data-status", "hidden", { timeout: 60_000 });
+    await expect(zh.getByTestId("time-label")).not.toContainText("历史数据不可用");
+    await zh.screenshot({ path: path.join(SHOTS, "backfill-replay-hidden-zh.png") });
+  });
+});
