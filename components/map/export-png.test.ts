@@ -7,9 +7,9 @@ const at = Date.parse("2026-12-04T16:45:30.000Z");
 
 describe("PNG export", () => {
   it("names the file by the city's local time (UTC+8 across midnight), mode and layers", () => {
-    expect(exportFileName({ at, utcOffsetMinutes: 480, live: true, layers: ["traffic", "safety"] })).toBe("city-brain_2026-12-05_0045_UTC+08_live_traffic-safety.png");
-    expect(exportFileName({ at, utcOffsetMinutes: 0, live: false, layers: [] })).toBe("city-brain_2026-12-04_1645_UTC+00_replay_base.png");
-    expect(exportFileName({ at, utcOffsetMinutes: -330, live: true, layers: ["energy"] })).toBe("city-brain_2026-12-04_1115_UTC-0530_live_energy.png");
+    expect(exportFileName({ at, utcOffsetMinutes: 480, live: true, layers: ["traffic", "safety"] })).toBe("city-brain-2026-12-05-0045-UTC+08-live-traffic-safety.png");
+    expect(exportFileName({ at, utcOffsetMinutes: 0, live: false, layers: [] })).toBe("city-brain-2026-12-04-1645-UTC+00-replay-base.png");
+    expect(exportFileName({ at, utcOffsetMinutes: -330, live: true, layers: ["energy"] })).toBe("city-brain-2026-12-04-1115-UTC-0530-live-energy.png");
     expect(cityLocalTime(at, 480)).toBe("2026-12-05 00:45 (UTC+08)");
   });
   it("states the viewer's basis for each dataset of the layers shown, in the UI language", () => {

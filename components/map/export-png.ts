@@ -51,7 +51,7 @@ export function exportCaption(o: {
 
 /**
  * The export's file name: the city's local time (not the browser's) with its UTC offset, the
- * mode and the layers, e.g. `city-brain_2026-12-05_0812_UTC+08_live_traffic-energy.png`.
+ * mode and the layers, e.g. `city-brain-2026-12-05-0812-UTC+08-live-traffic-energy.png`.
  */
 export function exportFileName(opts: { at: number; utcOffsetMinutes: number; live: boolean; layers: readonly string[] }): string {
   const local = new Date(opts.at + opts.utcOffsetMinutes * 60_000);
@@ -61,7 +61,7 @@ export function exportFileName(opts: { at: number; utcOffsetMinutes: number; liv
   const off = Math.abs(opts.utcOffsetMinutes);
   const zone = `UTC${opts.utcOffsetMinutes < 0 ? "-" : "+"}${p(Math.floor(off / 60))}${off % 60 ? p(off % 60) : ""}`;
   const layers = opts.layers.length ? opts.layers.join("-") : "base";
-  return `city-brain_${date}_${time}_${zone}_${opts.live ? "live" : "replay"}_${layers}.png`;
+  return `city-brain-${date}-${time}-${zone}-${opts.live ? "live" : "replay"}-${layers}.png`;
 }
 
 /** The city's local time as text, "2026-12-05 08:12 (UTC+08)". */
