@@ -31,9 +31,9 @@ async function mapCenter(page: Page): Promise<[number, number]> {
   });
 }
 
-/** Waits until the map has stopped moving (a fly-to ended). */
+/** Waits until the map has stopped moving (a fly-to ended; frames are slow in software WebGL). */
 async function settled(page: Page) {
-  await expect.poll(() => page.evaluate(() => (window as unknown as { cityBrainMap: { isMoving(): boolean } }).cityBrainMap.isMoving()), { timeout: 10_000 }).toBe(false);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { cityBrainMap: { isMoving(): boolean } }).cityBrainMap.isMoving()), { timeout: 45_000 }).toBe(false);
   await page.waitForTimeout(400);
 }
 
@@ -103,9 +103,11 @@ test.describe("the duty officer's operations", () => {
       const st = await clearSpot(page, stations);
       if (st) expect(await hoverTip(page, st)).toContain(features.stations.ids[st.index]);
 
-      // The sound setting survives a reload.
+      // The sound setting survives a reload; alarms already open at load are listed, not announced.
       await page.reload();
       await expect(page.getByTestId("alarm-list")).toHaveAttribute("data-sound", "on", { timeout: 60_000 });
+      await expect(page.locator(`[data-testid="alarm-item"][data-id="${incidentId}"]`)).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByTestId("alarm-banner")).toHaveCount(0);
 
       // Search: a district by its name in the other language, a road, the incident by id.
       const other = city.districts[1];

@@ -35,7 +35,8 @@ export function useAlarms() {
     [safety, sf.data, ef.data, el.data],
   );
   const denied = safety?.access.find((a): a is Extract<AccessNote, { allowed: false }> => a.datasetId === "safety.incidents" && !a.allowed);
-  return { alarms, denied, loading: sl.isLoading };
+  // Ready once the safety answer is in (or refused): alarms known at that moment are not "new".
+  return { alarms, denied, loading: sl.isLoading, ready: !!sl.data || !!sl.error };
 }
 
 /** What an alarm is, in the UI language. */
@@ -70,7 +71,7 @@ function beep(ctx: AudioContext) {
  * open at load), until acknowledged; with the sound on (off by default, remembered in
  * localStorage), each new one beeps.
  */
-function useSevereCue(alarms: Alarm[]) {
+function useSevereCue(alarms: Alarm[], ready: boolean) {
   const [sound, setSound] = useState(false);
   useEffect(() => setSound(window.localStorage.getItem(SOUND_KEY) === "on"), []);
   const audio = useRef<AudioContext | null>(null);
@@ -93,12 +94,13 @@ function useSevereCue(alarms: Alarm[]) {
   const known = useRef<Set<string> | null>(null);
   const [fresh, setFresh] = useState<Alarm[]>([]);
   useEffect(() => {
+    if (!ready) return;
     const added = newSevere(known.current, alarms);
     known.current = new Set([...(known.current ?? []), ...alarms.map((a) => a.id)]);
     if (!added.length) return;
     setFresh((f) => [...added, ...f].slice(0, 5));
     if (sound) ring();
-  }, [alarms, sound, ring]);
+  }, [alarms, ready, sound, ring]);
   // Acknowledged or closed alarms leave the banner.
   const open = new Set(alarms.map((a) => a.id));
   const pending = fresh.filter((a) => open.has(a.id));
@@ -111,8 +113,8 @@ function useSevereCue(alarms: Alarm[]) {
  */
 export function AlarmList(props: { onSelect: (a: Alarm) => void; shifted?: boolean }) {
   const { t, locale } = useI18n();
-  const { alarms, denied, loading } = useAlarms();
-  const cue = useSevereCue(alarms);
+  const { alarms, denied, loading, ready } = useAlarms();
+  const cue = useSevereCue(alarms, ready);
   const [hide, setHide] = useState(false);
   const collapsed = hide;
   const bySev = [1, 2, 3].map((s) => alarms.filter((a) => a.severity === s).length);
@@ -133,7 +135,7 @@ export function AlarmList(props: { onSelect: (a: Alarm) => void; shifted?: boole
           {t("alarms.title")}
           {bySev.map((n, i) =>
             n ? (
-              <span key={i} className={`${styles.count}${i === 0 && cue.pending.length ? ` ${styles.severe}` : ""}`} style={{ background: SEVERITY_COLORS[(i + 1) as 1 | 2 | 3] }} title={sevLabel(i + 1, t)} data-testid={`alarm-count-s${i + 1}`}>
+              <span key={i} className={`${styles.count}${i === 0 && cue.pending.length ? ` ${styles.blink}` : ""}`} style={{ background: SEVERITY_COLORS[(i + 1) as 1 | 2 | 3] }} title={sevLabel(i + 1, t)} data-testid={`alarm-count-s${i + 1}`}>
                 {n}
               </span>
             ) : null,
