@@ -83,8 +83,19 @@ export default function Wall() {
     mapRef.current = m;
     (window as unknown as { cityBrainMap?: MapLibreMap }).cityBrainMap = m ?? undefined;
   }, []);
+  // A larger wall draws the map zoomed like the panels (labels and symbols at the same size
+  // relative to the screen) at its full resolution: MapLibre's pixel ratio, which deck.gl
+  // follows when interleaved.
+  useEffect(() => {
+    const m = mapRef.current;
+    if (!m) return;
+    const want = scale * window.devicePixelRatio;
+    if (m.getPixelRatio() !== want) m.setPixelRatio(want);
+    m.resize();
+  }, [scale, style.data]);
   const focus = cur.district >= 0 ? districts[cur.district] : null;
-  const padding = useMemo(() => ({ top: PANELS.top * scale + 16, bottom: PANELS.bottom * scale + 16, left: PANELS.side * scale + 16, right: PANELS.side * scale + 16 }), [scale]);
+  // In the map's own (zoomed) pixels: the panels' design sizes.
+  const padding = useMemo(() => ({ top: PANELS.top + 16, bottom: PANELS.bottom + 16, left: PANELS.side + 16, right: PANELS.side + 16 }), []);
   useEffect(() => {
     const m = mapRef.current;
     const b = focus?.bbox ?? info.data?.bounds;
@@ -106,7 +117,7 @@ export default function Wall() {
   const incidentsHidden = (notes ?? []).some((n) => n.datasetId === "safety.incidents" && !n.allowed);
   return (
     <div className="wall-root" data-testid="wall" data-step={step} data-layers={layerKey} data-cycle={cycle.map((c) => c.join("+")).join(",")} data-focus={focus?.id ?? "city"} data-scale={scale}>
-      <div className={styles.map} data-testid="wall-map">
+      <div className={styles.map} data-testid="wall-map" style={zoomStyle}>
         <MapView
           style={style.data}
           bounds={b}
