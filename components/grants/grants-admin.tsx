@@ -64,6 +64,9 @@ export function GrantsAdmin() {
         </div>
       )}
 
+      {/* A request link from the map: the prefilled form first, before anything that loads later moves it. */}
+      {decides && prefill ? <RequestForm dept={dept} dsName={dsName} dn={dn} prefill={prefill} /> : null}
+
       {decides && (
         <section className={styles.panel}>
           <h2>{t("grants.incoming")}</h2>
@@ -94,7 +97,7 @@ export function GrantsAdmin() {
 
       <section className={styles.panel}>
         <h2>{t("grants.outgoing")}</h2>
-        {decides && <RequestForm dept={dept} dsName={dsName} dn={dn} prefill={prefill} />}
+        {decides && !prefill && <RequestForm dept={dept} dsName={dsName} dn={dn} />}
         {outgoing.length === 0 ? <p className={styles.muted}>{t("grants.none")}</p> : <GrantTable grants={outgoing} mode="view" dsName={dsName} dn={dn} />}
       </section>
 

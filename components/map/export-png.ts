@@ -132,10 +132,19 @@ export async function paintElement(ctx: CanvasRenderingContext2D, root: HTMLElem
       ctx.roundRect(x + bw / 2, y + bw / 2, r.width - bw, r.height - bw, radius);
       ctx.stroke();
     }
+    // Children of a box that hides its overflow (an ellipsized name) stay inside it.
+    const clip = cs.overflow !== "visible";
+    if (clip) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x, y, r.width, r.height);
+      ctx.clip();
+    }
     for (const n of el.childNodes) {
       if (n.nodeType === Node.TEXT_NODE) {
-        const text = n.textContent?.trim();
+        let text = n.textContent?.trim();
         if (!text) continue;
+        if (cs.textTransform === "uppercase") text = text.toUpperCase();
         const range = document.createRange();
         range.selectNodeContents(n);
         const tr = range.getBoundingClientRect();
@@ -143,9 +152,10 @@ export async function paintElement(ctx: CanvasRenderingContext2D, root: HTMLElem
         ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
         ctx.fillStyle = cs.color;
         ctx.textBaseline = "middle";
-        ctx.fillText(text, tr.left - origin.x, tr.top - origin.y + tr.height / 2, Math.max(tr.width, 1) + 2);
+        ctx.fillText(text, tr.left - origin.x, tr.top - origin.y + tr.height / 2);
       } else if (n instanceof Element) walk(n);
     }
+    if (clip) ctx.restore();
   };
   walk(root);
   await Promise.all(images);

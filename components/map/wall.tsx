@@ -115,6 +115,9 @@ export default function Wall() {
   const leftKpis = wallKpis(["speed", "congestion", "corridors"], kpiAccess);
   const rightKpis = wallKpis(["load", "reserve", "incidents"], kpiAccess);
   const incidentsHidden = (notes ?? []).some((n) => n.datasetId === "safety.incidents" && !n.allowed);
+  // Nothing of the right column for this viewer (a guest): the legend goes there instead.
+  const legendRight = !rightKpis.length && incidentsHidden;
+  const legend = <Legend active={visible} coverage="police" onCoverage={() => {}} />;
   return (
     <div className="wall-root" data-testid="wall" data-step={step} data-layers={layerKey} data-cycle={cycle.map((c) => c.join("+")).join(",")} data-focus={focus?.id ?? "city"} data-scale={scale}>
       <div className={styles.map} data-testid="wall-map" style={zoomStyle}>
@@ -144,10 +147,11 @@ export default function Wall() {
       </header>
       <aside className={`${styles.panel} ${styles.side} ${styles.left}`} style={zoomStyle} data-testid="wall-left">
         {leftKpis.length ? <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} large only={leftKpis} /> : null}
-        <Legend active={visible} coverage="police" onCoverage={() => {}} />
+        {legendRight ? null : legend}
       </aside>
       <aside className={`${styles.panel} ${styles.side} ${styles.right}`} style={zoomStyle} data-testid="wall-right">
         {rightKpis.length ? <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} large only={rightKpis} /> : null}
+        {legendRight ? legend : null}
         {incidentsHidden ? null : (
           <section className={styles.alarms} data-testid="wall-alarms" data-count={alarms.length}>
             <div className={styles.alarmsTitle}>
