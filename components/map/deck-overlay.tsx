@@ -49,12 +49,17 @@ export function DeckOverlay(props: MapboxOverlayProps & { overlayRef?: MutableRe
     const move = (e: MapMouseEvent) => {
       hide();
       const { x, y } = e.point;
-      timer = setTimeout(() => {
-        if (m.isMoving() || !describeRef.current) return;
-        const info = pickAt(overlay, x, y, 4, true);
-        const d = info ? describeRef.current(info) : null;
-        if (d) setTip({ x, y, tip: d });
-      }, HOVER_REST_MS);
+      const attempt = (left: number) => {
+        timer = setTimeout(() => {
+          if (!describeRef.current) return;
+          // Still easing (a fly-to): try again once it may have ended.
+          if (m.isMoving()) return void (left > 0 && attempt(left - 1));
+          const info = pickAt(overlay, x, y, 4, true);
+          const d = info ? describeRef.current(info) : null;
+          if (d) setTip({ x, y, tip: d });
+        }, HOVER_REST_MS);
+      };
+      attempt(10);
     };
     m.on("mousemove", move);
     m.on("mouseout", hide);
