@@ -1,5 +1,6 @@
 "use client";
-import { useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useSearchParams } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { fetchJson, HttpError } from "../auth/fetch-json";
@@ -9,6 +10,7 @@ import { DATASETS } from "@/lib/city/datasets";
 import type { GrantView } from "@/lib/grants/grant-row";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
+import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";
 
 type History = { action: string; byName: string; byDepartment: string | null; at: string; reason: string | null; leafIndex: number; terms: Record<string, unknown> };
 const grantsKey = ["grants"];
@@ -25,10 +27,13 @@ export function GrantsAdmin() {
     queryFn: () => fetchJson<{ incoming: GrantView[]; expiringSoon: GrantView[] }>("/api/grants/notifications"),
     enabled: role === "dept_admin" || role === "sysadmin",
   });
+  const search = useSearchParams();
+  const prefill = useMemo(() => parseRequestPrefill(new URLSearchParams(search.toString()), DATASETS.map((d) => d.id)), [search]);
   if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
   if (!user || role === "official") {
     return (
       <div className={styles.page}>
+        {user && prefill ? <RequestDraft prefill={prefill} /> : null}
         <p className={styles.notice} data-testid="grants-sign-in">
           {t("grants.signIn")}
         </p>
@@ -58,6 +63,9 @@ export function GrantsAdmin() {
           {notes.data.expiringSoon.map((g) => `${dsName(g.datasetId)} → ${dn(g.granteeDepartmentId)} (${new Date(g.validUntil).toLocaleString(locale)})`).join("; ")}
         </div>
       )}
+
+      {/* A request link from the map: the prefilled form first, before anything that loads later moves it. */}
+      {decides && prefill ? <RequestForm dept={dept} dsName={dsName} dn={dn} prefill={prefill} /> : null}
 
       {decides && (
         <section className={styles.panel}>
@@ -89,7 +97,7 @@ export function GrantsAdmin() {
 
       <section className={styles.panel}>
         <h2>{t("grants.outgoing")}</h2>
-        {decides && <RequestForm dept={dept} dsName={dsName} dn={dn} />}
+        {decides && !prefill && <RequestForm dept={dept} dsName={dsName} dn={dn} />}
         {outgoing.length === 0 ? <p className={styles.muted}>{t("grants.none")}</p> : <GrantTable grants={outgoing} mode="view" dsName={dsName} dn={dn} />}
       </section>
 
@@ -103,12 +111,65 @@ export function GrantsAdmin() {
   );
 }
 
-function RequestForm({ dept, dsName, dn }: { dept: string; dsName: (id: string) => string; dn: (id: string) => string }) {
+/**
+ * What an official sees for a request link from the map: requests are sent by the department's
+ * admin, so the official passes the link on (it opens the admin's form with the same terms).
+ */
+function RequestDraft({ prefill }: { prefill: RequestPrefill }) {
+  const { t, locale } = useI18n();
+  const [copied, setCopied] = useState(false);
+  const d = DATASETS.find((x) => x.id === prefill.datasetId);
+  const link = typeof window === "undefined" ? "" : window.location.href;
+  return (
+    <section className={styles.panel} data-testid="request-draft">
+      <h2>{t("request.title")}</h2>
+      <p className={styles.muted}>{t("request.official")}</p>
+      <dl data-testid="request-draft-terms">
+        <dt>{t("grants.dataset")}</dt>
+        <dd>{d ? (locale === "en" ? d.nameEn : d.nameZh) : prefill.datasetId}</dd>
+        {prefill.scope ? (
+          <>
+            <dt>{t("grants.scope")}</dt>
+            <dd>{t(`scope.${prefill.scope}`)}</dd>
+          </>
+        ) : null}
+        <dt>{t("grants.purpose")}</dt>
+        <dd>{prefill.purpose}</dd>
+      </dl>
+      <input readOnly value={link} style={{ width: "100%" }} data-testid="request-draft-link" onFocus={(e) => e.target.select()} />
+      <button
+        className={styles.button}
+        onClick={() => {
+          void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false));
+        }}
+        data-testid="request-draft-copy"
+      >
+        {copied ? t("request.copied") : t("request.copy")}
+      </button>
+    </section>
+  );
+}
+
+function RequestForm({ dept, dsName, dn, prefill }: { dept: string; dsName: (id: string) => string; dn: (id: string) => string; prefill?: RequestPrefill | null }) {
   const { t } = useI18n();
   const qc = useQueryClient();
   const others = DATASETS.filter((d) => d.departmentId !== dept);
   const inAWeek = new Date(Date.now() + 7 * 86_400_000);
-  const [f, setF] = useState({ datasetId: others[0]?.id ?? "", scope: "aggregated", fields: "", purpose: "", dataFrom: "", dataUntil: "", validUntil: toLocalInput(inAWeek) });
+  // A link from the map prefills dataset, scope and purpose (a dataset of our own is no request).
+  const pre = prefill && others.some((d) => d.id === prefill.datasetId) ? prefill : null;
+  const [f, setF] = useState({
+    datasetId: pre?.datasetId ?? others[0]?.id ?? "",
+    scope: pre?.scope ?? "aggregated",
+    fields: "",
+    purpose: pre?.purpose ?? "",
+    dataFrom: "",
+    dataUntil: "",
+    validUntil: toLocalInput(inAWeek),
+  });
+  const formRef = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    if (pre) formRef.current?.scrollIntoView({ block: "start" });
+  }, [pre]);
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const m = useMutation({
     mutationFn: () =>
@@ -132,8 +193,9 @@ function RequestForm({ dept, dsName, dn }: { dept: string; dsName: (id: string) 
   });
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setF({ ...f, [k]: e.target.value });
   return (
-    <details className={styles.panel} open data-testid="request-form">
+    <details className={styles.panel} open data-testid="request-form" id="request-form" ref={formRef} data-prefilled={pre ? pre.datasetId : ""}>
       <summary>{t("grants.request")}</summary>
+      {pre ? <p className={styles.ok} data-testid="request-prefilled">{t("request.prefilled")}</p> : null}
       <form
         className={styles.form}
         onSubmit={(e) => {

@@ -19,6 +19,12 @@ import { TimeSlider } from "./time-slider";
 import { download, mapPng } from "./export-png";
 import type { LabelFeature } from "./label-layers";
 import { parseMapUrl, REPLAY_SPAN_MS, serializeMapUrl, type MapUrlState } from "./url-state";
+// Issue 15 operations: alarm list, search, hover tooltips, access requests, export contents.
+import { AlarmList } from "./alarm-list";
+import { flyToTarget, MapSearch } from "./map-search";
+import { DeckTooltipContext } from "./deck-overlay";
+import { RequestAccess } from "./request-access";
+import { exportCaption, exportFileName } from "./export-png";
 
 const FIVE_MIN = 300_000;
 const NO_LABELS: LabelFeature[] = [];
@@ -128,7 +134,7 @@ export default function CityMap() {
   const notes = data.live.notes ?? mapLayers.data?.access;
   const [zoom, setZoom] = useState(12);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
-  const { layers, pick } = useDeckLayers(data, {
+  const { layers, pick, describe } = useDeckLayers(data, {
     active,
     zoom,
     selectedId: url.sel,
@@ -153,13 +159,10 @@ export default function CityMap() {
     if (!mapRef.current) return;
     setExporting(true);
     try {
-      const when = url.t === null ? new Date() : new Date(url.t);
-      const names = url.layers.map((l) => t(`layer.${l}`)).join(" + ") || t("legend.none");
-      const blob = await mapPng(mapRef.current, {
-        title: `${t("app.title")} · ${locale === "en" ? info.data?.nameEn : info.data?.nameZh}`,
-        lines: [`${names} · ${url.t === null ? t("time.live") : t("map.replay")} ${when.toLocaleString(locale, { hour12: false })}`],
-      });
-      download(blob, `city-brain-${when.toISOString().slice(0, 16).replace(/[:T]/g, "-")}.png`);
+      const at = url.t ?? Date.now();
+      const offset = info.data?.utcOffsetMinutes ?? 480;
+      const blob = await mapPng(mapRef.current, exportCaption({ t, locale, city: locale === "en" ? info.data?.nameEn : info.data?.nameZh, layers: url.layers, live: url.t === null, at, utcOffsetMinutes: offset, notes }));
+      download(blob, exportFileName({ at, utcOffsetMinutes: offset, live: url.t === null, layers: url.layers }));
     } finally {
       setExporting(false);
     }
@@ -181,6 +184,7 @@ export default function CityMap() {
       data-mode={url.t === null ? "live" : "replay"}
       data-last-pick={lastPick}
     >
+      <DeckTooltipContext.Provider value={describe}>
       <MapView
         style={style.data}
         bounds={b}
@@ -202,6 +206,7 @@ export default function CityMap() {
           }
         }}
       />
+      </DeckTooltipContext.Provider>
       <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} />
       {/* One column: status and layers at the top, the legend at the bottom; when the layer panel
           explains hidden data the legend shrinks and scrolls instead of being overlapped. The
@@ -210,6 +215,7 @@ export default function CityMap() {
         <div style={{ pointerEvents: "auto", flex: "0 0 auto", display: "flex", flexDirection: "column", gap: 8 }}>
           <LiveStatus state={data.live.state} lastUpdate={data.live.lastUpdate} replay={url.t !== null} sensorCount={data.traffic.features?.sensors.ids.length ?? 0} valueCount={tv?.count ?? 0} traffic={active.has("traffic")} />
           <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={notes} replay={url.t !== null} at={url.t ?? now} />
+          <RequestAccess notes={notes} active={active} />
         </div>
         <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>
@@ -232,6 +238,19 @@ export default function CityMap() {
         }}
         onSpeed={(speed) => update({ speed })}
         onLive={goLive}
+      />
+      <MapSearch
+        onPick={(item) => {
+          flyToTarget(mapRef.current, item);
+          if (item.featureId) update({ sel: item.featureId });
+        }}
+      />
+      <AlarmList
+        shifted={!!url.sel}
+        onSelect={(a) => {
+          flyToTarget(mapRef.current, { position: a.position });
+          update({ sel: a.id });
+        }}
       />
       <div className="map-tools">
         <button onClick={exportPng} disabled={exporting} data-testid="export-png">

@@ -12,7 +12,12 @@ export type CityInfo = {
   bounds: [number, number, number, number];
   zoom: number;
   districts: District[];
+  /** Named roads with their bounds (search by name). */
+  roads?: CityRoad[];
+  /** Offset of the city's local time from UTC (minutes). */
+  utcOffsetMinutes?: number;
 };
+export type CityRoad = { id: string; nameZh: string; nameEn: string; class: string; bbox: [number, number, number, number] };
 
 const forever = { staleTime: Infinity, gcTime: Infinity, retry: retryTransient } as const;
 

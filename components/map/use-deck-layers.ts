@@ -1,7 +1,14 @@
 "use client";
 import { useMemo } from "react";
+import { useQuery } from "@tanstack/react-query";
 import type { Layer, PickingInfo } from "@deck.gl/core";
-import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
+import type { AccessNote, IncidentState, MapLayerId } from "@/lib/api/map-specs";
+import type { MessageKey } from "@/lib/i18n/messages";
+import { useI18n } from "../i18n/i18n-provider";
+import { cityInfoQuery } from "./map-queries";
+import { CAMERA_ALERTS, NO_STATE } from "./layer-values";
+import { datasetName, fill } from "./access-text";
+import { isBackdrop, type HoverTip } from "./deck-overlay";
 import { areasOf, scopedLayers } from "./scoped-layers";
 import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy-layers";
 import { characterSetOf, labelLayer, labelsAt, type LabelFeature } from "./label-layers";
@@ -10,6 +17,9 @@ import { trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./tr
 import type { useMapData } from "./use-map-data";
 
 type MapData = ReturnType<typeof useMapData>;
+
+/** Labels of the fields scoped cells are coloured by. */
+const FIELD_LABELS: Record<string, MessageKey> = { speedKmh: "tooltip.speed", utilisation: "tooltip.load", severity: "tooltip.severity", vehiclesPerMin: "tooltip.vehPerMin" };
 
 /**
  * deck.gl layers of every map layer, in drawing order (hexagon backdrops, lines, points,
@@ -64,7 +74,8 @@ export function useDeckLayers(
     out.push(...t.filter((l) => !l.id.startsWith("traffic-segments")));
     out.push(...scoped.filter((l) => l.id === "scoped-areas"));
     out.push(labelLayer(visibleLabels, { large: opts.large, characterSet: labelChars }));
-    return out;
+    // Hexagons and cells answer hover tooltips (picked only under the exact pointer, never on click).
+    return out.map((l) => (isBackdrop(l.id) && !l.props.pickable ? l.clone({ pickable: true }) : l));
   }, [tb, eb, sb, data.scoped, areas, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
 
   /** The feature id under a click, if any. */
@@ -76,5 +87,103 @@ export function useDeckLayers(
     if (sb && id.startsWith("safety-")) return safetyPick(sb, id, info.index, info.object);
     return null;
   };
-  return { layers, pick };
+
+  // Hover tooltips: what the feature under the pointer is and shows, in the UI language.
+  const { t, locale } = useI18n();
+  const info = useQuery(cityInfoQuery());
+  const roadNames = useMemo(() => new Map((info.data?.roads ?? []).map((r) => [r.id, locale === "en" ? r.nameEn : r.nameZh])), [info.data?.roads, locale]);
+  const tf = data.traffic.features, ef = data.energy.features, sf = data.safety.features;
+  const tIndex = useMemo(() => new Map((tf?.sensors.ids ?? []).map((id, i) => [id, i])), [tf]);
+  const describe = (p: PickingInfo): HoverTip | null => {
+    if (!p.layer || p.index < 0) return null;
+    const id = p.layer.id;
+    const n = (v: number, digits = 0) => v.toLocaleString(locale, { maximumFractionDigits: digits });
+    const pct = (v: number) => `${n(v * 100)}%`;
+    const has = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+    if (id.endsWith("-incidents")) {
+      const inc = p.object as IncidentState | undefined;
+      if (!inc) return null;
+      const status = t(`alarms.status.${inc.status}` as MessageKey) ?? inc.status;
+      const since = new Date(inc.startedAt).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+      return {
+        title: `${t("kind.incident")}: ${t(`incident.${inc.type}` as MessageKey) ?? inc.type}`,
+        lines: [`${t("tooltip.severity")} ${t(`kpi.severity.s${Math.min(3, Math.max(1, inc.severity))}` as MessageKey)} · ${status}`, fill(t("tooltip.startedAt"), { time: since }), inc.id],
+      };
+    }
+    if (tb && tf && id.startsWith("traffic-")) {
+      const fid = trafficPick(tb, id, p.index, p.object);
+      if (!fid) return null;
+      if (id === "traffic-signals") return { title: t("kind.signal"), lines: [fid] };
+      const i = tIndex.get(fid);
+      if (i === undefined) return null;
+      const v = data.traffic.values;
+      const ratio = v?.ratio[i], flow = v?.flow[i];
+      const ff = tf.sensors.freeFlowKmh[i];
+      const lines = [
+        has(ratio) ? `${t("tooltip.speed")} ${n(ratio * ff)} km/h · ${fill(t("tooltip.freeFlow"), { v: n(ff) })}` : `${t("tooltip.speed")}: ${t("tooltip.noReading")}`,
+      ];
+      if (has(flow)) lines.push(`${t("tooltip.flow")} ${n(flow)} ${t("tooltip.vehH")}`);
+      lines.push(`${t("kind.traffic-sensor")} ${fid}`);
+      return { title: roadNames.get(tf.sensors.roadIds[i]) ?? tf.sensors.segmentIds[i] ?? fid, lines };
+    }
+    if (eb && ef && id.startsWith("energy-")) {
+      const v = data.energy.values;
+      if (id === "energy-cells") {
+        const load = v?.cellLoad[p.index];
+        return { title: t("tooltip.hexagon"), lines: [has(load) ? `${t("tooltip.consumption")} ${n(load, 1)} MW` : `${t("tooltip.consumption")}: ${t("tooltip.noReading")}`] };
+      }
+      const fid = energyPick(eb, id, p.index);
+      if (!fid) return null;
+      if (id === "energy-feeders") {
+        const u = v?.feederUtil[p.index];
+        const out = v?.feederOut[p.index] === 1;
+        return {
+          title: `${t("kind.feeder")} ${fid}`,
+          lines: [out ? t("legend.outage") : has(u) ? `${t("tooltip.load")} ${pct(u)}` : `${t("tooltip.load")}: ${t("tooltip.noReading")}`, fill(t("tooltip.capacity"), { v: n(ef.feeders.capacityMw[p.index], 1) })],
+        };
+      }
+      if (id === "energy-substations") {
+        const u = v?.substationUtil[p.index];
+        return {
+          title: `${t("kind.substation")} ${fid}`,
+          lines: [has(u) ? `${t("tooltip.load")} ${pct(u)}` : `${t("tooltip.load")}: ${t("tooltip.noReading")}`, `${n(ef.substations.voltageKv[p.index])} kV · ${fill(t("tooltip.capacity"), { v: n(ef.substations.capacityMw[p.index]) })}`],
+        };
+      }
+      const cf = v?.renewableCf[p.index];
+      return {
+        title: `${t(`legend.${ef.renewables.kind[p.index]}` as MessageKey)} · ${fid}`,
+        lines: [has(cf) ? `${t("tooltip.output")} ${pct(cf)}` : `${t("tooltip.output")}: ${t("tooltip.noReading")}`, fill(t("tooltip.capacity"), { v: n(ef.renewables.capacityMw[p.index]) })],
+      };
+    }
+    if (sb && sf && id.startsWith("safety-")) {
+      if (id === "safety-coverage") {
+        const pm = sf.coverage.policeMin[p.index], fm = sf.coverage.fireMin[p.index];
+        return {
+          title: t("tooltip.hexagon"),
+          lines: [`${t("tooltip.response")}: ${t("legend.coverage.police")} ${fill(t("tooltip.minutes"), { v: n(pm, 1) })} · ${t("legend.coverage.fire")} ${fill(t("tooltip.minutes"), { v: n(fm, 1) })}`],
+        };
+      }
+      const fid = safetyPick(sb, id, p.index, p.object);
+      if (!fid) return null;
+      if (id === "safety-cameras") {
+        const code = data.safety.values?.cameraState[p.index] ?? NO_STATE;
+        const state = code === NO_STATE ? t("tooltip.noReading") : code === 0 ? t("legend.cameraOffline") : code === 1 ? t("legend.cameraOnline") : `${t("legend.cameraAlert")}: ${t(`alarms.alert.${CAMERA_ALERTS[code - 1]}` as MessageKey) ?? CAMERA_ALERTS[code - 1]}`;
+        return { title: `${t("kind.camera")} ${fid}`, lines: [state] };
+      }
+      const kind = sf.stations.kind[p.index];
+      const kindKey = kind === "police-bureau" ? "legend.policeBureau" : kind === "police-station" ? "legend.policeStation" : "legend.fireStation";
+      return { title: t(kindKey), lines: [fid] };
+    }
+    if (id.startsWith("scoped-cells-")) {
+      const c = data.scoped.find((x) => id === `scoped-cells-${x.datasetId}`);
+      if (!c) return null;
+      const v = c.value[p.index];
+      return {
+        title: datasetName(c.datasetId, locale),
+        lines: [c.suppressed[p.index] ? t("tooltip.suppressed") : v === null || v === undefined ? t("tooltip.noReading") : `${t(FIELD_LABELS[c.field ?? ""] ?? "tooltip.hexagon")} ${c.field === "utilisation" ? pct(v) : n(v, 1)}`, t("tooltip.cell")],
+      };
+    }
+    return null;
+  };
+  return { layers, pick, describe };
 }

@@ -57,7 +57,12 @@ export const cityRoute = defineRoute({
         center: Position,
         zoom: z.number(),
         bounds: z.tuple([Lon, Lat, Lon, Lat]),
+        timezone: z.string().describe("IANA time zone of the city"),
+        utcOffsetMinutes: z.number().int().describe("Offset of the city's local time from UTC"),
         districts: z.array(z.object({ id: z.string(), nameZh: z.string(), nameEn: z.string(), bbox: z.tuple([Lon, Lat, Lon, Lat]) })),
+        roads: z
+          .array(z.object({ id: z.string(), nameZh: z.string(), nameEn: z.string(), class: z.string(), bbox: z.tuple([Lon, Lat, Lon, Lat]) }))
+          .describe("Named roads with their bounds (for search by name)"),
         counts: z.record(z.string(), z.number()),
       }),
     },
