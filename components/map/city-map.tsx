@@ -213,7 +213,7 @@ export default function CityMap() {
         </div>
         <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>
-      {url.sel ? <FeaturePanel id={url.sel} to={url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString()} marker={url.t} onClose={() => update({ sel: null })} /> : null}
+      {url.sel ? <FeaturePanel id={url.sel} to={url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString()} marker={url.t} onClose={() => update({ sel: null })} notes={notes} /> : null}
       <TimeSlider
         now={url.t === null ? now : Date.parse(win.to)}
         span={REPLAY_SPAN_MS}
