@@ -46,7 +46,6 @@ export default function CityMap() {
   const info = useQuery(cityInfoQuery());
   const style = useQuery(cityStyleQuery("dark"));
   const labels = useQuery(cityLabelsQuery(locale));
-  const mapLayers = useQuery(mapLayersQuery());
   const active = useMemo(() => new Set<MapLayerId>(url.layers), [url.layers]);
 
   // Time: live, or a moment of the last 24 hours (the window is fixed when replay starts).
@@ -124,7 +123,9 @@ export default function CityMap() {
   }, [url, search]);
 
   const data = useMapData(active, mode);
-  // The stream's access notes are the freshest (sent again when a grant changes).
+  // The stream's access notes are the freshest (sent again when a grant changes); until it
+  // answers (or while it reconnects) the layers' answer, asked again so it follows grants too.
+  const mapLayers = useQuery({ ...mapLayersQuery(), refetchInterval: data.live.state === "live" && data.live.notes ? false : 15_000 });
   const notes = data.live.notes ?? mapLayers.data?.access;
   const [zoom, setZoom] = useState(12);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);

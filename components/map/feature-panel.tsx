@@ -66,8 +66,11 @@ export function FeaturePanel(props: {
 }) {
   const { t, locale } = useI18n();
   const q = useQuery({ ...featureQuery(props.id, props.to), placeholderData: keepPreviousData });
-  const f = q.data && q.data.id === props.id ? q.data : undefined;
   const err = q.error;
+  // A refused refetch (a grant revoked while the panel is open) keeps TanStack's previous
+  // answer: never show it, the panel says why instead.
+  const refused = err instanceof HttpError && (err.status === 403 || err.status === 404);
+  const f = q.data && q.data.id === props.id && !refused ? q.data : undefined;
   return (
     <aside className="map-overlay feature-panel" data-testid="feature-panel" data-feature={props.id} data-state={f ? "ok" : err ? "error" : "loading"}>
       <button className="close" onClick={props.onClose} aria-label={t("panel.close")} data-testid="feature-close">

@@ -159,6 +159,10 @@ describe("safety layers", () => {
       access: [],
     });
     expect([...v.cameraState]).toEqual([255, 3]);
+    // Incidents without cameras (a viewer who may not see them) still count as drawn data.
+    const inc = latest.incidents![0];
+    const only = safetyFromLatest(safety, { layer: "safety", from: "a", to: "b", incidents: [inc, { ...inc, id: "inc-9" }], cameras: null, scoped: [], access: [] });
+    expect(only.count).toBe(2);
     const g = safetyGeometry(safety);
     const police = safetyBinary(g, v, "police", { "police-bureau": "警", "fire-station": "消" });
     const fire = safetyBinary(g, v, "fire", {});
