@@ -6,7 +6,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { Map as MapLibreMap } from "maplibre-gl";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
-import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, kpisQuery, mapLayersQuery } from "./map-queries";
+import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, featureQuery, kpisQuery, mapLayersQuery } from "./map-queries";
 import { MapView, type Bounds } from "./map-view";
 import { useMapData, type TimeMode } from "./use-map-data";
 import { useDeckLayers } from "./use-deck-layers";
@@ -19,6 +19,7 @@ import { TimeSlider } from "./time-slider";
 import { download, mapPng } from "./export-png";
 import type { LabelFeature } from "./label-layers";
 import { parseMapUrl, REPLAY_SPAN_MS, serializeMapUrl, type MapUrlState } from "./url-state";
+import { keepClear } from "./panel-padding";
 
 const FIVE_MIN = 300_000;
 const NO_LABELS: LabelFeature[] = [];
@@ -148,6 +149,23 @@ export default function CityMap() {
     // For tests and benchmarks (project a feature to the screen, pan and zoom).
     (window as unknown as { cityBrainMap?: MapLibreMap }).cityBrainMap = m ?? undefined;
   }, []);
+  // The selected feature (clicked, or chosen from a link or a list) is moved clear of the
+  // panels once its position is known, the feature panel included.
+  const [ready, setReady] = useState(false);
+  const onReady = useCallback(() => setReady(true), []);
+  const selTo = url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString();
+  const selected = useQuery({ ...featureQuery(url.sel ?? "", selTo), enabled: url.sel !== null });
+  const selPos = selected.data && selected.data.id === url.sel ? selected.data.position : null;
+  const cleared = useRef<string | null>(null);
+  useEffect(() => {
+    const m = mapRef.current;
+    if (!url.sel) cleared.current = null;
+    if (!ready || !m || !url.sel || !selPos || cleared.current === url.sel) return;
+    cleared.current = url.sel;
+    // After the feature panel has drawn: its rectangle counts.
+    const raf = requestAnimationFrame(() => keepClear(m, selPos));
+    return () => cancelAnimationFrame(raf);
+  }, [ready, url.sel, selPos]);
   const [exporting, setExporting] = useState(false);
   const [lastPick, setLastPick] = useState("");
   const exportPng = async () => {
@@ -189,6 +207,7 @@ export default function CityMap() {
         initialBounds={url.bbox}
         layers={layers}
         onMap={onMap}
+        onReady={onReady}
         onZoom={(z) => setZoom(Math.floor(z * 2) / 2)}
         onMoveEnd={(bounds: Bounds) => update({ bbox: bounds })}
         onClick={(infoPick) => {
@@ -214,7 +233,7 @@ export default function CityMap() {
         </div>
         <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>
-      {url.sel ? <FeaturePanel id={url.sel} to={url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString()} marker={url.t} onClose={() => update({ sel: null })} notes={notes} /> : null}
+      {url.sel ? <FeaturePanel id={url.sel} to={selTo} marker={url.t} onClose={() => update({ sel: null })} notes={notes} /> : null}
       <TimeSlider
         now={url.t === null ? now : Date.parse(win.to)}
         span={REPLAY_SPAN_MS}

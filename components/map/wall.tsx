@@ -11,6 +11,7 @@ import { useDeckLayers } from "./use-deck-layers";
 import { KpiStrip } from "./kpi-strip";
 import { Legend } from "./legend";
 import { stationGlyphs } from "./city-map";
+import { panelPadding } from "./panel-padding";
 import type { LabelFeature } from "./label-layers";
 
 const NO_LABELS: LabelFeature[] = [];
@@ -65,7 +66,7 @@ export default function Wall() {
     const m = mapRef.current;
     const b = focus?.bbox ?? info.data?.bounds;
     if (!m || !b) return;
-    m.fitBounds(b, { padding: 40, duration: 2500 });
+    m.fitBounds(b, { padding: panelPadding(m, 40), duration: 2500 });
   }, [focus, info.data?.bounds]);
 
   if (info.error || style.error) return <div className="center-message wall-root">{t("map.error")}</div>;
