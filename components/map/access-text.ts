@@ -28,7 +28,8 @@ const CODE_KEYS: Record<string, MessageKey> = {
 export function deniedText(note: Extract<AccessNote, { allowed: false }>, t: (k: MessageKey) => string, locale: Locale): string {
   const key = note.code ? CODE_KEYS[note.code] : undefined;
   const why = key ? t(key) : note.reason;
-  return `${datasetName(note.datasetId, locale)} (${departmentName(note.ownerDepartmentId, locale)}): ${why}`;
+  const dataset = datasetName(note.datasetId, locale), owner = departmentName(note.ownerDepartmentId, locale);
+  return locale === "en" ? `${dataset} (${owner}): ${why}` : `${dataset}（${owner}）：${why}`;
 }
 
 /** A message with {name} placeholders filled. */
