@@ -21,7 +21,8 @@ const RAW_CODES = [
   "Transport Bureau", "State Grid", "Public Security",
 ];
 /** ASCII words a Chinese page may show: units, acronyms, and the ids of things. */
-const ALLOWED_WORDS = new Set(["km/h", "MW", "kV", "API", "PNG", "k", "m/s", "W/m²"]);
+// "e2e" is the road segment these tests' own incidents name.
+const ALLOWED_WORDS = new Set(["km/h", "MW", "kV", "API", "PNG", "k", "m/s", "W/m²", "e2e"]);
 const ID = /^(?:[a-z]{2,5}[-_][\w-]+|[a-z]{2,4}\d+|[\d.:,/-]+)$/i;
 
 /** ASCII words of a text that are neither ids, numbers nor allowed units. */
@@ -59,6 +60,8 @@ async function openMap(page: Page, query: string) {
   await page.goto(`/?${query}`);
   await expect(page.locator("canvas.maplibregl-canvas")).toBeVisible({ timeout: 90_000 });
   await expect(page.getByTestId("live-status")).toHaveAttribute("data-state", "live", { timeout: 90_000 });
+  // The map has loaded (and made its first fit).
+  await expect.poll(() => page.evaluate(() => (window as unknown as { cityBrainMap?: { loaded(): boolean } }).cityBrainMap?.loaded() ?? false), { timeout: 60_000 }).toBe(true);
 }
 
 /** A signed severity-1 incident at a place, sent as a dispatch terminal does; returns its id. */

@@ -159,11 +159,15 @@ export default function CityMap() {
   const cleared = useRef<string | null>(null);
   useEffect(() => {
     const m = mapRef.current;
-    if (!url.sel) cleared.current = null;
-    if (!ready || !m || !url.sel || !selPos || cleared.current === url.sel) return;
-    cleared.current = url.sel;
-    // After the feature panel has drawn: its rectangle counts.
-    const raf = requestAnimationFrame(() => keepClear(m, selPos));
+    const sel = url.sel;
+    if (!sel) cleared.current = null;
+    if (!ready || !m || !sel || !selPos || cleared.current === sel) return;
+    // After the feature panel has drawn: its rectangle counts. Marked done only when done (a
+    // re-render before the frame cancels it, and the next run schedules it again).
+    const raf = requestAnimationFrame(() => {
+      cleared.current = sel;
+      keepClear(m, selPos);
+    });
     return () => cancelAnimationFrame(raf);
   }, [ready, url.sel, selPos]);
   const [exporting, setExporting] = useState(false);
