@@ -244,12 +244,15 @@ test.describe("the map in Chinese", () => {
   test("fitting the city and flying to a selected incident keep it clear of every panel", async ({ browser, baseURL }) => {
     test.setTimeout(240_000);
     const page = await mapPage(browser, baseURL!, "safety", "zh-CN");
+    page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
+    page.on("console", (m) => (m.type() === "error" || m.type() === "warning" ? console.log(`console ${m.type()}: ${m.text().slice(0, 300)}`) : undefined));
     const at = await cornerPoint(page.request);
     const incident = await declareIncident(page.request, at, 992);
     // City zoom: the whole city fitted, the incident at the south-west corner clear of the legend.
     await openMap(page, "layers=safety");
     await expect(page.getByTestId("layer-safety")).toHaveAttribute("data-status", /^(ok|partial)$/, { timeout: 60_000 });
     await page.waitForTimeout(1500);
+    console.log(`ready=${await page.getByTestId("city-map").getAttribute("data-ready")} zoom=${await page.evaluate(() => (window as unknown as { cityBrainMap: { getZoom(): number } }).cityBrainMap.getZoom())}`);
     await expectClearOfPanels(page, at);
     await page.screenshot({ path: path.join(SHOTS, "i18n-fit-city-zh.png") });
 
@@ -263,7 +266,9 @@ test.describe("the map in Chinese", () => {
     url.searchParams.set("sel", incident);
     await page.goto(url.pathname + url.search);
     await expect(page.getByTestId("feature-panel")).toHaveAttribute("data-state", "ok", { timeout: 60_000 });
-    await page.waitForTimeout(2000);
+    await expect(page.getByTestId("city-map")).toHaveAttribute("data-ready", "1");
+    await expect(page.getByTestId("city-map")).toHaveAttribute("data-cleared", `${incident}:moved`, { timeout: 10_000 });
+    await page.waitForTimeout(1500);
     await expectClearOfPanels(page, at);
     await page.screenshot({ path: path.join(SHOTS, "i18n-fit-incident-zh.png") });
     await page.context().close();

@@ -157,6 +157,8 @@ export default function CityMap() {
   const selected = useQuery({ ...featureQuery(url.sel ?? "", selTo), enabled: url.sel !== null });
   const selPos = selected.data && selected.data.id === url.sel ? selected.data.position : null;
   const cleared = useRef<string | null>(null);
+  // For tests: the selection last made clear, and whether the map had to move for it.
+  const [clearedSel, setClearedSel] = useState("");
   useEffect(() => {
     const m = mapRef.current;
     const sel = url.sel;
@@ -166,7 +168,7 @@ export default function CityMap() {
     // re-render before the frame cancels it, and the next run schedules it again).
     const raf = requestAnimationFrame(() => {
       cleared.current = sel;
-      keepClear(m, selPos);
+      setClearedSel(`${sel}:${keepClear(m, selPos) ? "moved" : "clear"}`);
     });
     return () => cancelAnimationFrame(raf);
   }, [ready, url.sel, selPos]);
@@ -203,6 +205,8 @@ export default function CityMap() {
       data-layers={url.layers.join(",")}
       data-mode={url.t === null ? "live" : "replay"}
       data-last-pick={lastPick}
+      data-ready={ready ? "1" : "0"}
+      data-cleared={clearedSel}
     >
       <MapView
         style={style.data}

@@ -150,7 +150,8 @@ export function FeaturePanel(props: {
           ) : null}
           <dl className="panel-facts">
             {f.facts
-              .filter((x) => FACT_KEYS.has(x.key))
+              // What the latest reading already shows (an incident's type, status, times) is not repeated.
+              .filter((x) => FACT_KEYS.has(x.key) && !(f.latest && x.key in f.latest.values))
               .map((x) => (
                 <div key={x.key}>
                   <dt>{t(`fact.${x.key}` as MessageKey)}</dt>

@@ -10,9 +10,19 @@ const slider = { left: 380, top: 836, right: 1140, bottom: 876 };
 const tools = { left: 1180, top: 830, right: 1388, bottom: 860 };
 
 describe("padding clear of the panels", () => {
-  it("pushes each panel to the side that costs the least room", () => {
+  it("keeps the largest part of the map no panel covers: right of the left column, below the KPIs, above the slider", () => {
     const p = paddingFor(MAP, [leftColumn, legend, kpis, slider, tools], 0);
     expect(p).toEqual({ left: 260, top: 90, bottom: 70, right: 0 });
+  });
+
+  it("a column of short panels down the left pads the left, not the top and bottom", () => {
+    const status = { left: 12, top: 92, right: 260, bottom: 150 };
+    const layers = { left: 12, top: 158, right: 260, bottom: 300 };
+    const shortLegend = { left: 12, top: 700, right: 260, bottom: 828 };
+    const p = paddingFor(MAP, [status, layers, shortLegend, kpis, slider], 0);
+    expect(p.left).toBe(260);
+    expect(p.top).toBe(90);
+    expect(p.bottom).toBe(64);
   });
 
   it("a feature panel on the right pads the right; panels outside the map take no room", () => {
@@ -22,10 +32,12 @@ describe("padding clear of the panels", () => {
     expect(p).toEqual({ left: 270, right: 426, top: 10, bottom: 10 });
   });
 
-  it("leaves at least minClear pixels when the panels would cover nearly all the map", () => {
-    const p = paddingFor({ left: 0, top: 0, right: 400, bottom: 300 }, [{ left: 0, top: 0, right: 250, bottom: 300 }, { left: 200, top: 0, right: 400, bottom: 300 }], 0, 120);
+  it("leaves at least minClear pixels when the panels leave a sliver, and only the margin when they cover everything", () => {
+    const m = { left: 0, top: 0, right: 400, bottom: 300 };
+    const p = paddingFor(m, [{ left: 0, top: 0, right: 200, bottom: 300 }, { left: 260, top: 0, right: 400, bottom: 300 }], 0, 120);
     expect(400 - p.left - p.right).toBeGreaterThanOrEqual(120);
     expect(p.left).toBeGreaterThan(p.right);
+    expect(paddingFor(m, [{ left: 0, top: 0, right: 400, bottom: 300 }], 8)).toEqual({ top: 8, right: 8, bottom: 8, left: 8 });
   });
 
   it("refuses a map without a size", () => {

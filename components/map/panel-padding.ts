@@ -10,27 +10,38 @@ export type Padding = { top: number; right: number; bottom: number; left: number
 export const PANEL_SELECTOR = ".map-overlay, .map-tools, [data-map-panel], .maplibregl-ctrl-group, .wall-side, .wall-title, .wall-bottom";
 
 /**
- * The padding that keeps a fitted or flown-to view clear of the panels over the map: each
- * panel that overlaps the map is pushed to the one side of the map that costs the least
- * room to keep clear of it (the left column: its right edge; the KPI strip: its bottom;
- * the time slider: the map's height less its top), plus `margin`. When the panels would
- * leave less than `minClear` pixels, each side is scaled down to leave that much.
- * Requires map to have a positive width and height.
+ * The padding that keeps a fitted or flown-to view clear of the panels over the map: the
+ * largest rectangle of the map that no panel overlaps (its sides taken from the map's and
+ * the panels' edges), as distances from the map's edges, plus `margin`. A column of panels
+ * down the left side leaves the map to its right, the KPI strip the map below it, the time
+ * slider the map above it. When the panels would leave less than `minClear` pixels across
+ * or down, each side is scaled down to leave that much. Requires a positive map size.
  */
 export function paddingFor(map: Rect, panels: readonly Rect[], margin = 24, minClear = 120): Padding {
   const w = map.right - map.left, h = map.bottom - map.top;
   if (!(w > 0 && h > 0)) throw new Error(`paddingFor: map of ${w}×${h} px, want a positive size`);
-  const p: Padding = { top: 0, right: 0, bottom: 0, left: 0 };
-  for (const r of panels) {
-    // Relative to the map; panels outside it take no room.
-    const x0 = Math.max(0, r.left - map.left), x1 = Math.min(w, r.right - map.left);
-    const y0 = Math.max(0, r.top - map.top), y1 = Math.min(h, r.bottom - map.top);
-    if (x1 <= x0 || y1 <= y0) continue;
-    const costs: [keyof Padding, number][] = [["left", x1], ["right", w - x0], ["top", y1], ["bottom", h - y0]];
-    const [side, cost] = costs.reduce((a, b) => (b[1] < a[1] ? b : a));
-    p[side] = Math.max(p[side], cost);
+  // Panels relative to the map, clipped to it; those outside it take no room.
+  const obs = panels
+    .map((r) => ({ x0: Math.max(0, r.left - map.left), x1: Math.min(w, r.right - map.left), y0: Math.max(0, r.top - map.top), y1: Math.min(h, r.bottom - map.top) }))
+    .filter((r) => r.x1 > r.x0 && r.y1 > r.y0);
+  const xs0 = [0, ...obs.map((r) => r.x1)], xs1 = [w, ...obs.map((r) => r.x0)];
+  const ys0 = [0, ...obs.map((r) => r.y1)], ys1 = [h, ...obs.map((r) => r.y0)];
+  let best = { x0: 0, x1: w, y0: 0, y1: h }, bestArea = obs.length ? -1 : w * h;
+  if (obs.length) {
+    for (const x0 of xs0)
+      for (const x1 of xs1) {
+        if (x1 <= x0 || (x1 - x0) * h <= bestArea) continue;
+        for (const y0 of ys0)
+          for (const y1 of ys1) {
+            const area = (x1 - x0) * (y1 - y0);
+            if (y1 <= y0 || area <= bestArea) continue;
+            if (obs.some((r) => r.x0 < x1 && x0 < r.x1 && r.y0 < y1 && y0 < r.y1)) continue;
+            best = { x0, x1, y0, y1 };
+            bestArea = area;
+          }
+      }
   }
-  const out: Padding = { top: p.top + margin, right: p.right + margin, bottom: p.bottom + margin, left: p.left + margin };
+  const out: Padding = { top: best.y0 + margin, right: w - best.x1 + margin, bottom: h - best.y1 + margin, left: best.x0 + margin };
   const fit = (a: keyof Padding, b: keyof Padding, size: number) => {
     const room = size - out[a] - out[b];
     if (room >= minClear) return;
