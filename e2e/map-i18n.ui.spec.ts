@@ -194,6 +194,8 @@ test.describe("the map in Chinese", () => {
           const m = (window as unknown as { cityBrainMap: { jumpTo(o: object): void } }).cityBrainMap;
           m.jumpTo({ center: c, zoom: z });
         }, [city.center, zoom] as const);
+        // Labels are placed for the zoom the map shows (its half-zoom step).
+        await expect(page.getByTestId("city-map")).toHaveAttribute("data-zoom", String(zoom));
         await page.waitForTimeout(4000);
         await page.screenshot({ path: path.join(SHOTS, `i18n-labels-z${zoom}-${locale}.png`) });
       }
@@ -245,14 +247,14 @@ test.describe("the map in Chinese", () => {
     test.setTimeout(240_000);
     const page = await mapPage(browser, baseURL!, "safety", "zh-CN");
     page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
-    page.on("console", (m) => (m.type() === "error" || m.type() === "warning" ? console.log(`console ${m.type()}: ${m.text().slice(0, 300)}`) : undefined));
     const at = await cornerPoint(page.request);
     const incident = await declareIncident(page.request, at, 992);
     // City zoom: the whole city fitted, the incident at the south-west corner clear of the legend.
     await openMap(page, "layers=safety");
     await expect(page.getByTestId("layer-safety")).toHaveAttribute("data-status", /^(ok|partial)$/, { timeout: 60_000 });
+    const z = await page.evaluate(() => (window as unknown as { cityBrainMap: { getZoom(): number } }).cityBrainMap.getZoom());
+    await expect(page.getByTestId("city-map")).toHaveAttribute("data-zoom", String(Math.floor(z * 2) / 2));
     await page.waitForTimeout(1500);
-    console.log(`ready=${await page.getByTestId("city-map").getAttribute("data-ready")} zoom=${await page.evaluate(() => (window as unknown as { cityBrainMap: { getZoom(): number } }).cityBrainMap.getZoom())}`);
     await expectClearOfPanels(page, at);
     await page.screenshot({ path: path.join(SHOTS, "i18n-fit-city-zh.png") });
 

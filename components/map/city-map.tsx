@@ -206,6 +206,7 @@ export default function CityMap() {
       data-mode={url.t === null ? "live" : "replay"}
       data-last-pick={lastPick}
       data-ready={ready ? "1" : "0"}
+      data-zoom={zoom}
       data-cleared={clearedSel}
     >
       <MapView

@@ -31,7 +31,7 @@ const PRIORITY: Record<number, number> = { 0: 0, 2: 1, 1: 2, 3: 3 };
 /** Pixels kept free around each label. */
 const GAP_PX = 6;
 /** The same name again only this far away (pixels between centres). */
-const REPEAT_PX = 360;
+const REPEAT_PX = 480;
 
 /**
  * A label's size in pixels at a zoom. Chinese characters need more pixels than Latin
