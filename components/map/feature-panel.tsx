@@ -151,7 +151,7 @@ export function FeaturePanel(props: {
           <dl className="panel-facts">
             {f.facts
               // What the latest reading already shows (an incident's type, status, times) is not repeated.
-              .filter((x) => FACT_KEYS.has(x.key) && !(f.latest && x.key in f.latest.values))
+              .filter((x) => FACT_KEYS.has(x.key) && f.latest?.values[x.key] !== x.value)
               .map((x) => (
                 <div key={x.key}>
                   <dt>{t(`fact.${x.key}` as MessageKey)}</dt>
