@@ -60,7 +60,7 @@ async function openMap(browser: Browser, baseURL: string, departmentId: string, 
 }
 
 const CASES = [
-  { name: "raw-fields", grantee: "traffic", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "raw", fields: ["online", "alert"] }, scope: "raw", text: /raw until \d\d:\d\d; fields online, alert only; withheld: vehiclesPerMin, pedestriansPerMin \(grant / },
+  { name: "raw-fields", grantee: "traffic", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "raw", fields: ["online", "alert"] }, scope: "raw", text: /raw until \d\d:\d\d; fields online, video alert only; withheld: vehicles per minute, pedestrians per minute \(grant / },
   { name: "anonymized", grantee: "citizen", locale: "zh-CN" as const, body: { datasetId: "safety.cameras", scope: "anonymized" }, scope: "anonymized", text: /匿名化：位置取 0\.01° 网格/ },
   { name: "aggregated", grantee: "energy", locale: "en-US" as const, body: { datasetId: "safety.cameras", scope: "aggregated" }, scope: "aggregated", text: /aggregated by hexagon, k ≥ 5 until \d\d:\d\d \(grant / },
 ];

@@ -1,6 +1,7 @@
 import type { AccessNote } from "@/lib/api/map-specs";
 import type { Locale, MessageKey } from "@/lib/i18n/messages";
 import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
+import { fieldName } from "./feature-text";
 
 /** A dataset's name in the UI language. */
 export function datasetName(id: string, locale: Locale): string {
@@ -27,7 +28,8 @@ const CODE_KEYS: Record<string, MessageKey> = {
 export function deniedText(note: Extract<AccessNote, { allowed: false }>, t: (k: MessageKey) => string, locale: Locale): string {
   const key = note.code ? CODE_KEYS[note.code] : undefined;
   const why = key ? t(key) : note.reason;
-  return `${datasetName(note.datasetId, locale)} (${departmentName(note.ownerDepartmentId, locale)}): ${why}`;
+  const dataset = datasetName(note.datasetId, locale), owner = departmentName(note.ownerDepartmentId, locale);
+  return locale === "en" ? `${dataset} (${owner}): ${why}` : `${dataset}（${owner}）：${why}`;
 }
 
 /** A message with {name} placeholders filled. */
@@ -71,7 +73,12 @@ export function basisText(note: AccessNote, t: (k: MessageKey) => string, locale
   } else if (n.level === "raw") parts.push(t("mapScope.raw"));
   let text = parts.join(locale === "en" ? "; " : "；");
   if (n.validUntil) text += fill(t("mapScope.until"), { time: hhmm(n.validUntil, locale) });
-  if (n.fields) text += (locale === "en" ? "; " : "；") + fill(t("mapScope.fields"), { fields: n.fields.join(", "), withheld: (n.withheld ?? []).join(", ") || "—" });
+  if (n.fields) {
+    // Field names in the UI language, lower-case inside an English sentence.
+    const names = (keys: string[]) =>
+      keys.map((k) => (locale === "en" ? fieldName(k, t).replace(/^[A-Z](?![A-Z])/, (c) => c.toLowerCase()) : fieldName(k, t))).join(locale === "en" ? ", " : "、");
+    text += (locale === "en" ? "; " : "；") + fill(t("mapScope.fields"), { fields: names(n.fields), withheld: names(n.withheld ?? []) || "—" });
+  }
   if (n.window) text += (locale === "en" ? "; " : "；") + fill(t("mapScope.window"), { from: when(n.window.from, locale), until: when(n.window.until, locale) });
   if (n.grantId) text += fill(t("mapScope.grant"), { id: n.grantId });
   return `${datasetName(n.datasetId, locale)}: ${text}`;

@@ -6,7 +6,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { Map as MapLibreMap } from "maplibre-gl";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
-import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, kpisQuery, mapLayersQuery } from "./map-queries";
+import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, featureQuery, kpisQuery, mapLayersQuery } from "./map-queries";
 import { MapView, type Bounds } from "./map-view";
 import { useMapData, type TimeMode } from "./use-map-data";
 import { useDeckLayers } from "./use-deck-layers";
@@ -25,6 +25,7 @@ import { flyToTarget, MapSearch } from "./map-search";
 import { DeckTooltipContext } from "./deck-overlay";
 import { RequestAccess } from "./request-access";
 import { exportCaption, exportFileName } from "./export-png";
+import { keepClear } from "./panel-padding";
 
 const FIVE_MIN = 300_000;
 const NO_LABELS: LabelFeature[] = [];
@@ -52,7 +53,6 @@ export default function CityMap() {
   const info = useQuery(cityInfoQuery());
   const style = useQuery(cityStyleQuery("dark"));
   const labels = useQuery(cityLabelsQuery(locale));
-  const mapLayers = useQuery(mapLayersQuery());
   const active = useMemo(() => new Set<MapLayerId>(url.layers), [url.layers]);
 
   // Time: live, or a moment of the last 24 hours (the window is fixed when replay starts).
@@ -130,7 +130,9 @@ export default function CityMap() {
   }, [url, search]);
 
   const data = useMapData(active, mode);
-  // The stream's access notes are the freshest (sent again when a grant changes).
+  // The stream's access notes are the freshest (sent again when a grant changes); until it
+  // answers (or while it reconnects) the layers' answer, asked again so it follows grants too.
+  const mapLayers = useQuery({ ...mapLayersQuery(), refetchInterval: data.live.state === "live" && data.live.notes ? false : 15_000 });
   const notes = data.live.notes ?? mapLayers.data?.access;
   const [zoom, setZoom] = useState(12);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
@@ -153,6 +155,29 @@ export default function CityMap() {
     // For tests and benchmarks (project a feature to the screen, pan and zoom).
     (window as unknown as { cityBrainMap?: MapLibreMap }).cityBrainMap = m ?? undefined;
   }, []);
+  // The selected feature (clicked, or chosen from a link or a list) is moved clear of the
+  // panels once its position is known, the feature panel included.
+  const [ready, setReady] = useState(false);
+  const onReady = useCallback(() => setReady(true), []);
+  const selTo = url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString();
+  const selected = useQuery({ ...featureQuery(url.sel ?? "", selTo), enabled: url.sel !== null });
+  const selPos = selected.data && selected.data.id === url.sel ? selected.data.position : null;
+  const cleared = useRef<string | null>(null);
+  // For tests: the selection last made clear, and whether the map had to move for it.
+  const [clearedSel, setClearedSel] = useState("");
+  useEffect(() => {
+    const m = mapRef.current;
+    const sel = url.sel;
+    if (!sel) cleared.current = null;
+    if (!ready || !m || !sel || !selPos || cleared.current === sel) return;
+    // After the feature panel has drawn: its rectangle counts. Marked done only when done (a
+    // re-render before the frame cancels it, and the next run schedules it again).
+    const raf = requestAnimationFrame(() => {
+      cleared.current = sel;
+      setClearedSel(`${sel}:${keepClear(m, selPos) ? "moved" : "clear"}`);
+    });
+    return () => cancelAnimationFrame(raf);
+  }, [ready, url.sel, selPos]);
   const [exporting, setExporting] = useState(false);
   const [lastPick, setLastPick] = useState("");
   const exportPng = async () => {
@@ -183,6 +208,9 @@ export default function CityMap() {
       data-layers={url.layers.join(",")}
       data-mode={url.t === null ? "live" : "replay"}
       data-last-pick={lastPick}
+      data-ready={ready ? "1" : "0"}
+      data-zoom={zoom}
+      data-cleared={clearedSel}
     >
       <DeckTooltipContext.Provider value={describe}>
       <MapView
@@ -192,6 +220,7 @@ export default function CityMap() {
         initialBounds={url.bbox}
         layers={layers}
         onMap={onMap}
+        onReady={onReady}
         onZoom={(z) => setZoom(Math.floor(z * 2) / 2)}
         onMoveEnd={(bounds: Bounds) => update({ bbox: bounds })}
         onClick={(infoPick) => {
@@ -219,7 +248,7 @@ export default function CityMap() {
         </div>
         <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>
-      {url.sel ? <FeaturePanel id={url.sel} to={url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString()} marker={url.t} onClose={() => update({ sel: null })} /> : null}
+      {url.sel ? <FeaturePanel id={url.sel} to={selTo} marker={url.t} onClose={() => update({ sel: null })} notes={notes} /> : null}
       <TimeSlider
         now={url.t === null ? now : Date.parse(win.to)}
         span={REPLAY_SPAN_MS}

@@ -1,13 +1,15 @@
 "use client";
 import Link from "next/link";
 import { useQuery, keepPreviousData } from "@tanstack/react-query";
-import type { MessageKey } from "@/lib/i18n/messages";
+import type { AccessNote } from "@/lib/api/map-specs";
+import type { Locale, MessageKey } from "@/lib/i18n/messages";
 import { DATASETS } from "@/lib/city/datasets";
 import { useI18n } from "../i18n/i18n-provider";
 import { featureQuery } from "./map-queries";
 import { HttpError } from "./fetch-json";
 import { TimeSeriesChart } from "./time-series-chart";
-import { datasetName } from "./access-text";
+import { datasetName, deniedText, fill } from "./access-text";
+import { fieldName, unitText, valueText } from "./feature-text";
 
 const FACT_KEYS = new Set([
   "segment", "roadClass", "lanes", "freeFlow", "capacity", "length", "district", "substation", "profile", "meter", "voltage", "feeders",
@@ -15,32 +17,60 @@ const FACT_KEYS = new Set([
   "startedAt", "endedAt", "lanesBlocked", "reporter",
 ]);
 
-function fieldLabel(datasetId: string | null, key: string, locale: string, t: (k: MessageKey) => string, kind?: string): string {
-  if (key === "ratio") return t("field.ratio");
+function fieldLabel(key: string, t: (k: MessageKey) => string, kind?: string): string {
   if (kind === "substation" && key === "loadMw") return t("field.substationLoad");
-  const spec = DATASETS.find((d) => d.id === datasetId)?.schema.fields[key];
-  return spec ? (locale === "en" ? spec.descriptionEn : spec.descriptionZh) : key;
+  return fieldName(key, t);
 }
-function fieldUnit(datasetId: string | null, key: string): string {
-  const u = DATASETS.find((d) => d.id === datasetId)?.schema.fields[key]?.unit;
-  return u && u !== "1" ? u : "";
+function fieldUnit(datasetId: string | null, key: string): string | undefined {
+  return DATASETS.find((d) => d.id === datasetId)?.schema.fields[key]?.unit;
 }
-function show(v: string | number | boolean, locale: string, t: (k: MessageKey) => string): string {
+function show(v: string | number | boolean, locale: string, t: (k: MessageKey) => string, key?: string): string {
   if (typeof v === "boolean") return v ? t("common.yes") : t("common.no");
   if (typeof v === "number") return v.toLocaleString(locale, { maximumFractionDigits: 3 });
   if (/^\d{4}-\d\d-\d\dT/.test(v)) return new Date(v).toLocaleString(locale, { hour12: false });
-  return v;
+  return key ? valueText(key, v, t) : v;
+}
+
+/** The dataset a feature's readings belong to, from its id's prefix (for a refusal's words). */
+function datasetOfFeature(id: string): string | null {
+  const prefix = id.slice(0, id.indexOf("-"));
+  if (prefix === "trf") return "traffic.flow";
+  if (["fdr", "fdm", "sub", "ren", "prm"].includes(prefix)) return "energy.load";
+  if (prefix === "cam") return "safety.cameras";
+  if (prefix === "inc") return "safety.incidents";
+  return null;
+}
+
+/** Why the viewer may not see a feature's details, in the UI language, from the access notes. */
+function refusalText(id: string, notes: AccessNote[] | undefined, t: (k: MessageKey) => string, locale: Locale): string {
+  const ds = datasetOfFeature(id);
+  const note = ds ? notes?.find((n) => n.datasetId === ds) : undefined;
+  if (!ds || !note) return t("panel.noAccess").replace(/[:：]$/, "");
+  if (!note.allowed) return `${t("panel.noAccess")} ${deniedText(note, t, locale)}`;
+  const scope = (note as { level?: string }).level ?? "raw";
+  if (scope !== "raw") return fill(t("panel.cellsOnly"), { dataset: datasetName(ds, locale), scope: t(`scope.${scope}` as MessageKey) });
+  return fill(t("panel.outsideArea"), { dataset: datasetName(ds, locale) });
 }
 
 /**
  * The side panel of a clicked feature: what it is, its owner department, its latest
  * reading (with a link to the reading's provenance page), a 24-hour chart and its facts.
  */
-export function FeaturePanel(props: { id: string; to: string | null; marker: number | null; onClose: () => void }) {
+export function FeaturePanel(props: {
+  id: string;
+  to: string | null;
+  marker: number | null;
+  onClose: () => void;
+  /** The viewer's access notes: a refusal says why in the UI language. */
+  notes?: AccessNote[];
+}) {
   const { t, locale } = useI18n();
   const q = useQuery({ ...featureQuery(props.id, props.to), placeholderData: keepPreviousData });
-  const f = q.data && q.data.id === props.id ? q.data : undefined;
   const err = q.error;
+  // A refused refetch (a grant revoked while the panel is open) keeps TanStack's previous
+  // answer: never show it, the panel says why instead.
+  const refused = err instanceof HttpError && (err.status === 403 || err.status === 404);
+  const f = q.data && q.data.id === props.id && !refused ? q.data : undefined;
   return (
     <aside className="map-overlay feature-panel" data-testid="feature-panel" data-feature={props.id} data-state={f ? "ok" : err ? "error" : "loading"}>
       <button className="close" onClick={props.onClose} aria-label={t("panel.close")} data-testid="feature-close">
@@ -49,7 +79,7 @@ export function FeaturePanel(props: { id: string; to: string | null; marker: num
       {!f && !err ? <div className="muted">{t("panel.loading")}</div> : null}
       {err ? (
         <div className="panel-error" data-testid="feature-error">
-          {err instanceof HttpError && err.status === 404 ? t("panel.notFound") : err instanceof HttpError && err.status === 403 ? `${t("panel.noAccess")} ${err.message}` : t("panel.error")}
+          {err instanceof HttpError && err.status === 404 ? t("panel.notFound") : err instanceof HttpError && err.status === 403 ? refusalText(props.id, props.notes, t, locale) : t("panel.error")}
         </div>
       ) : null}
       {f ? (
@@ -80,9 +110,9 @@ export function FeaturePanel(props: { id: string; to: string | null; marker: num
                     .filter(([k]) => !["segmentId", "incidentId", "meter"].includes(k))
                     .map(([k, v]) => (
                       <tr key={k}>
-                        <th>{fieldLabel(f.datasetId, k, locale, t)}</th>
+                        <th>{fieldLabel(k, t)}</th>
                         <td>
-                          {show(v, locale, t)} {typeof v === "number" ? fieldUnit(f.datasetId, k) : ""}
+                          {show(v, locale, t, k)} {typeof v === "number" ? unitText(fieldUnit(f.datasetId, k), t) : ""}
                         </td>
                       </tr>
                     ))}
@@ -99,33 +129,34 @@ export function FeaturePanel(props: { id: string; to: string | null; marker: num
           )}
           {f.withheld?.length ? (
             <div className="muted" data-testid="feature-withheld" data-fields={f.withheld.join(",")}>
-              {t("feature.withheld")} {f.withheld.map((k) => (f.datasetId ? fieldLabel(f.datasetId, k, locale, t, f.kind) : k)).join(locale === "en" ? ", " : "、")}
+              {t("feature.withheld")} {f.withheld.map((k) => fieldLabel(k, t, f.kind)).join(locale === "en" ? ", " : "、")}
             </div>
           ) : null}
           {f.series ? (
             <section>
               <div className="panel-section">
-                {t("panel.series")}: {fieldLabel(f.datasetId, f.series.fields[0].key, locale, t, f.kind)}
+                {t("panel.series")}: {fieldLabel(f.series.fields[0].key, t, f.kind)}
               </div>
               <TimeSeriesChart
                 from={Date.parse(f.series.from)}
                 bucketMs={f.series.bucketS * 1000}
-                fields={f.series.fields.slice(0, 2).map((s) => ({ key: s.key, label: fieldLabel(f.datasetId, s.key, locale, t, f.kind), unit: s.unit, values: s.values }))}
+                fields={f.series.fields.slice(0, 2).map((s) => ({ key: s.key, label: fieldLabel(s.key, t, f.kind), unit: unitText(s.unit, t) || "1", values: s.values }))}
                 marker={props.marker}
                 locale={locale}
                 noData={t("panel.noSeries")}
               />
-              {f.series.fields.length > 1 ? <div className="chart-key muted">— {fieldLabel(f.datasetId, f.series.fields[1].key, locale, t)}</div> : null}
+              {f.series.fields.length > 1 ? <div className="chart-key muted">— {fieldLabel(f.series.fields[1].key, t)}</div> : null}
             </section>
           ) : null}
           <dl className="panel-facts">
             {f.facts
-              .filter((x) => FACT_KEYS.has(x.key))
+              // What the latest reading already shows (an incident's type, status, times) is not repeated.
+              .filter((x) => FACT_KEYS.has(x.key) && f.latest?.values[x.key] !== x.value)
               .map((x) => (
                 <div key={x.key}>
                   <dt>{t(`fact.${x.key}` as MessageKey)}</dt>
                   <dd>
-                    {show(x.value, locale, t)} {x.unit ?? ""}
+                    {x.nameZh ? (locale === "en" ? (x.nameEn ?? x.nameZh) : x.nameZh) : show(x.value, locale, t, x.key)} {unitText(x.unit, t)}
                   </dd>
                 </div>
               ))}

@@ -110,7 +110,8 @@ export function cameraCode(online: boolean, alert: string): number {
 
 export function safetyFromLatest(f: SafetyFeatures, latest: SafetyLatest | undefined): SafetyValues {
   const n = f.cameras?.ids.length ?? 0;
-  const v: SafetyValues = { cameraState: new Uint8Array(n).fill(NO_STATE), incidents: latest?.incidents ?? null, count: 0 };
+  // Incidents drawn count whether or not the viewer may see cameras (the layer panel's state follows the map).
+  const v: SafetyValues = { cameraState: new Uint8Array(n).fill(NO_STATE), incidents: latest?.incidents ?? null, count: latest?.incidents?.length ?? 0 };
   if (!latest?.cameras || !f.cameras) return v;
   const idx = indexOf(f.cameras.ids);
   latest.cameras.ids.forEach((id, k) => {
@@ -121,7 +122,6 @@ export function safetyFromLatest(f: SafetyFeatures, latest: SafetyLatest | undef
     v.cameraState[i] = online === null ? NO_STATE : cameraCode(online, latest.cameras!.alert[k] ?? "none");
     v.count++;
   });
-  v.count += latest.incidents?.length ?? 0;
   return v;
 }
 

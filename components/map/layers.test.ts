@@ -7,7 +7,7 @@ import { safetyBinary, safetyGeometry, safetyLayers, safetyPick } from "./safety
 import { applyTrafficUpdates, decodeFrames, energyFromLatest, incidentsAt, indexOf, safetyFromLatest, seriesAt, trafficAt, trafficFromLatest } from "./layer-values";
 import { loadColor, NO_DATA_COLOR, responseColor, trafficColor } from "./palettes";
 import { sameGeometry } from "./binary";
-import { characterSetOf, labelLayer, labelsAt } from "./label-layers";
+import { characterSetOf, labelLayer, labelsAt, labelSize } from "./label-layers";
 
 const traffic: TrafficFeatures = {
   layer: "traffic",
@@ -172,6 +172,10 @@ describe("safety layers", () => {
       access: [],
     });
     expect([...v.cameraState]).toEqual([255, 3]);
+    // Incidents without cameras (a viewer who may not see them) still count as drawn data.
+    const inc = latest.incidents![0];
+    const only = safetyFromLatest(safety, { layer: "safety", from: "a", to: "b", incidents: [inc, { ...inc, id: "inc-9" }], cameras: null, scoped: [], access: [] });
+    expect(only.count).toBe(2);
     const g = safetyGeometry(safety);
     const police = safetyBinary(g, v, "police", { "police-bureau": "警", "fire-station": "消" });
     const fire = safetyBinary(g, v, "fire", {});
@@ -201,7 +205,7 @@ describe("safety layers", () => {
 describe("place labels", () => {
   const labels = [
     { text: "芝罘区", position: [121, 37] as [number, number], rank: 0, angle: 0, minZoom: 9 },
-    { text: "南大街", position: [121, 37] as [number, number], rank: 1, angle: 0, minZoom: 13 },
+    { text: "南大街", position: [121.02, 37] as [number, number], rank: 1, angle: 0, minZoom: 13 },
   ];
   it("shows each label from its own zoom, with one character set for every zoom", () => {
     expect(labelsAt(labels, 10).map((l) => l.text)).toEqual(["芝罘区"]);
@@ -210,6 +214,36 @@ describe("place labels", () => {
     expect(characterSetOf(["南大街", "芝罘区"])).toBe(all);
     expect(labelLayer(labelsAt(labels, 10), { characterSet: all }).props.characterSet).toBe(all);
     expect(all.has("街")).toBe(true);
+  });
+
+  it("thins labels by collision: the more important first, no overlaps, no name repeated close by", () => {
+    const road = (text: string, lon: number, lat: number, angle = 0) => ({ text, position: [lon, lat] as [number, number], rank: 1, angle, minZoom: 11 });
+    const set = [
+      // Two expressways 300 m apart, in parallel: at zoom 12 their names would overlap.
+      road("沈海高速", 121.3, 37.5), road("荣乌高速", 121.3, 37.5027),
+      // One name every 2.5 km along a road: at zoom 11 they repeat within a few hundred pixels.
+      road("港城大街", 121.4, 37.45), road("港城大街", 121.428, 37.45), road("港城大街", 121.6, 37.45),
+      { text: "芝罘区", position: [121.5, 37.55] as [number, number], rank: 0, angle: 0, minZoom: 9 },
+    ];
+    const at12 = labelsAt(set, 12).map((l) => l.text);
+    expect(at12[0]).toBe("芝罘区");
+    expect(at12.filter((t) => t.endsWith("高速"))).toEqual(["沈海高速"]);
+    expect(at12.filter((t) => t === "港城大街")).toHaveLength(2);
+    // Zoomed in, they part: both expressways show.
+    expect(labelsAt(set, 16).map((l) => l.text)).toEqual(expect.arrayContaining(["沈海高速", "荣乌高速"]));
+    // Placed boxes never overlap, whatever the zoom.
+    for (const z of [11, 12, 13, 14, 15]) {
+      const placed = labelsAt(set, z);
+      expect(new Set(placed.map((l) => `${l.text}@${l.position.join()}`)).size).toBe(placed.length);
+    }
+  });
+
+  it("draws Chinese street names larger than Latin ones, and larger again at zoom 15", () => {
+    const zh = { text: "南大街", rank: 1 }, en = { text: "Nan Street", rank: 1 };
+    expect(labelSize(zh, 12)).toBeGreaterThan(labelSize(en, 12));
+    expect(labelSize(zh, 15)).toBeGreaterThanOrEqual(17);
+    expect(labelsAt([{ ...zh, position: [121, 37], angle: 0, minZoom: 11 }], 15)[0].size).toBe(labelSize(zh, 15));
+    expect(labelsAt([{ ...zh, position: [121, 37], angle: 0, minZoom: 11 }], 15, 1.5)[0].size).toBe(labelSize(zh, 15) * 1.5);
   });
 });
 

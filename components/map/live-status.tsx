@@ -2,6 +2,10 @@
 import { useI18n } from "../i18n/i18n-provider";
 import type { LiveState } from "./use-map-data";
 
+/**
+ * The stream's state, and with the traffic layer on, how many sensors have a reading; "no
+ * readings yet" speaks of traffic only, so it is not shown while only other layers are on.
+ */
 export function LiveStatus(props: { state: LiveState; lastUpdate: string | null; replay: boolean; sensorCount: number; valueCount: number; traffic?: boolean }) {
   const { t, locale } = useI18n();
   const label = props.replay ? t("map.replay") : props.state === "live" ? t("map.live") : props.state === "offline" ? t("map.offline") : t("map.connecting");
@@ -20,7 +24,7 @@ export function LiveStatus(props: { state: LiveState; lastUpdate: string | null;
         <div className="muted" data-testid="last-update">
           {t("map.lastUpdate")}: {new Date(props.lastUpdate).toLocaleTimeString(locale, { hour12: false })}
         </div>
-      ) : props.valueCount === 0 && !props.replay ? (
+      ) : props.traffic !== false && props.valueCount === 0 && !props.replay ? (
         <div className="muted">{t("map.noData")}</div>
       ) : null}
     </div>

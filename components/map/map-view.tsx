@@ -5,13 +5,15 @@ import type { StyleSpecification, Map as MapLibreMap } from "maplibre-gl";
 import type { Layer, PickingInfo } from "@deck.gl/core";
 import type { MapboxOverlay } from "@deck.gl/mapbox";
 import { DeckOverlay, pickAt } from "./deck-overlay";
+import { fitClear } from "./panel-padding";
 
 export type Bounds = [number, number, number, number];
 
 /**
  * MapLibre with the city's own base style, and deck.gl drawn interleaved into the same
  * WebGL context (MapboxOverlay as a map control). The map stays usable while layer data
- * loads: layers appear as their data arrives.
+ * loads: layers appear as their data arrives. The city is fitted clear of the panels over
+ * the map (components/map/panel-padding.ts).
  */
 export function MapView(props: {
   style: StyleSpecification;
@@ -25,6 +27,8 @@ export function MapView(props: {
   onMoveEnd?: (bounds: Bounds, zoom: number) => void;
   onMap?: (map: MapLibreMap | null) => void;
   onAfterRender?: () => void;
+  /** The map has loaded and made its first fit (clear of the panels): it may be moved now. */
+  onReady?: (map: MapLibreMap) => void;
   controls?: boolean;
   interactive?: boolean;
 }) {
@@ -58,7 +62,11 @@ export function MapView(props: {
       }}
       onLoad={(e) => {
         onMap?.(e.target);
+        // The city fitted into the part of the map the panels leave clear (they exist now; the
+        // view state above was computed before they did). A view from the URL stays as it was.
+        if (!props.initialBounds) fitClear(e.target, props.bounds);
         props.onZoom?.(e.target.getZoom());
+        props.onReady?.(e.target);
       }}
       // Picks on MapLibre's own click (the same event that pans and zooms), within 5 px; the
       // only pick deck.gl makes (no hover or pointer-down picking: see DeckOverlay).

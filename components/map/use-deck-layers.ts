@@ -52,7 +52,7 @@ export function useDeckLayers(
   const sb = useMemo(() => (sg ? safetyBinary(sg, data.safety.values, coverage, glyphs) : null), [sg, data.safety.values, coverage, glyphs]);
 
   const zoomStep = Math.floor(opts.zoom * 2) / 2;
-  const visibleLabels = useMemo(() => labelsAt(opts.labels, zoomStep), [opts.labels, zoomStep]);
+  const visibleLabels = useMemo(() => labelsAt(opts.labels, zoomStep, opts.large ? 1.5 : 1), [opts.labels, zoomStep, opts.large]);
   // Every label's characters: the font atlas is built once, not at each zoom step.
   const labelChars = useMemo(() => characterSetOf(opts.labels.map((l) => l.text)), [opts.labels]);
 

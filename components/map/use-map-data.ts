@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useQueries, useQueryClient } from "@tanstack/react-query";
-import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
+import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, MapLayers, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
 import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
 import { HttpError } from "./fetch-json";
@@ -32,8 +32,12 @@ const REFRESH_MS = 1500;
  */
 const FLUSH_MS = 750;
 
-/** Query keys whose answers depend on the viewer's grants: refetched when access changes. */
-export const ACCESS_DEPENDENT_KEYS = ["map-layers", "map-features", "map-latest", "map-frames", "map-kpis", "map-feature"] as const;
+/**
+ * Query keys whose answers depend on the viewer's grants: refetched when access changes.
+ * "datasets" is the header's data-access menu, "grant-notifications" its badge: their
+ * grant notes follow the map's instead of waiting for their own polling.
+ */
+export const ACCESS_DEPENDENT_KEYS = ["map-layers", "map-features", "map-latest", "map-frames", "map-kpis", "map-feature", "datasets", "grant-notifications"] as const;
 
 /**
  * Server-sent events from /api/stream: `traffic` batches patch the traffic values in place,
@@ -42,7 +46,7 @@ export const ACCESS_DEPENDENT_KEYS = ["map-layers", "map-features", "map-latest"
  * approved, revoked or expired) carries the new access notes: everything that depends on
  * them is fetched again, so data appears or disappears without a reload.
  */
-export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void; changed(layer: MapLayerId): void; access(notes: AccessNote[]): void }) {
+export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void; changed(layer: MapLayerId): void; access(notes: AccessNote[], first: boolean): void }) {
   const [state, setState] = useState<LiveState>("connecting");
   const [notes, setNotes] = useState<AccessNote[] | null>(null);
   const [lastUpdate, setLastUpdate] = useState<string | null>(null);
@@ -69,8 +73,8 @@ export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void;
     es.addEventListener("access", (ev) => {
       const n = JSON.parse((ev as MessageEvent<string>).data) as AccessNote[];
       setNotes(n);
-      // The first answer is the state the page loaded with; later ones are changes.
-      if (!first) ref.current.access(n);
+      // The first answer is usually the state the page loaded with; later ones are changes.
+      ref.current.access(n, first);
       first = false;
     });
     es.addEventListener("cells", (ev) => {
@@ -90,6 +94,12 @@ export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void;
     return () => es.close();
   }, []);
   return { state, lastUpdate, notes };
+}
+
+/** Whether two answers of the access check say the same, whatever their datasets' order. */
+export function sameNotes(a: readonly AccessNote[], b: readonly AccessNote[]): boolean {
+  const key = (n: readonly AccessNote[]) => JSON.stringify([...n].sort((x, y) => (x.datasetId < y.datasetId ? -1 : x.datasetId > y.datasetId ? 1 : 0)));
+  return key(a) === key(b);
 }
 
 export type LayerData<F, V> = {
@@ -181,7 +191,13 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
       if (wait <= 0) run();
       else refreshTimers.current[layer] = setTimeout(run, wait);
     },
-    access: () => {
+    access: (notes, first) => {
+      // The stream's first answer: a change only when it differs from what the page loaded
+      // (a grant changed between the page's first requests and the stream's opening).
+      if (first) {
+        const loaded = qc.getQueryData<MapLayers>(["map-layers"])?.access;
+        if (!loaded || sameNotes(loaded, notes)) return;
+      }
       for (const key of ACCESS_DEPENDENT_KEYS) void qc.invalidateQueries({ queryKey: [key] });
     },
   });

@@ -281,7 +281,17 @@ export const FeatureDetailsSchema = z.object({
   departmentEn: z.string(),
   datasetId: z.string().nullable(),
   position: z.tuple([z.number(), z.number()]),
-  facts: z.array(z.object({ key: z.string(), value: z.union([z.string(), z.number(), z.boolean()]), unit: z.string().optional() })).describe("static facts"),
+  facts: z
+    .array(
+      z.object({
+        key: z.string(),
+        value: z.union([z.string(), z.number(), z.boolean()]),
+        unit: z.string().optional(),
+        nameZh: z.string().optional().describe("the name of what the value identifies (a district, a substation), in Chinese"),
+        nameEn: z.string().optional(),
+      }),
+    )
+    .describe("static facts"),
   latest: z
     .object({ device: z.string(), observedAt: Instant, leafIndex: z.number().int(), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) })
     .nullable(),

@@ -41,6 +41,12 @@ type Resolved = {
 
 const mid = (path: readonly LonLat[]): LonLat => path[Math.floor(path.length / 2)];
 
+/** A fact naming a district, with the district's name in both languages. */
+function districtFact(city: CityModel, id: string): Fact {
+  const d = city.districts.find((x) => x.id === id);
+  return d ? { key: "district", value: id, nameZh: d.nameZh, nameEn: d.nameEn } : { key: "district", value: id };
+}
+
 function resolve(city: CityModel, id: string): Resolved | null {
   const prefix = id.slice(0, id.indexOf("-"));
   const traffic = (deviceId: string): Resolved | null => {
@@ -55,7 +61,7 @@ function resolve(city: CityModel, id: string): Resolved | null {
       facts: [
         { key: "segment", value: seg.id }, { key: "roadClass", value: seg.class }, { key: "lanes", value: seg.lanes },
         { key: "freeFlow", value: seg.freeFlowKmh, unit: "km/h" }, { key: "capacity", value: seg.capacityVehH, unit: "veh/h" },
-        { key: "length", value: Math.round(seg.lengthM), unit: "m" }, { key: "district", value: seg.districtId },
+        { key: "length", value: Math.round(seg.lengthM), unit: "m" }, districtFact(city, seg.districtId),
       ],
       devices: [d.id],
       series: [
@@ -81,7 +87,7 @@ function resolve(city: CityModel, id: string): Resolved | null {
         id, kind: "feeder", nameZh: `${sub.nameZh} ${n}号馈线`, nameEn: `Feeder ${n}, ${sub.nameEn}`,
         departmentId: meter.departmentId, datasetId: meter.datasetId, position: mid(f.geometry),
         facts: [
-          { key: "substation", value: sub.id }, { key: "capacity", value: f.capacityMw, unit: "MW" }, { key: "profile", value: f.profile },
+          { key: "substation", value: sub.id, nameZh: sub.nameZh, nameEn: sub.nameEn }, { key: "capacity", value: f.capacityMw, unit: "MW" }, { key: "profile", value: f.profile },
           { key: "length", value: Math.round(f.lengthM), unit: "m" }, { key: "meter", value: meter.id },
         ],
         devices: [meter.id],
@@ -101,7 +107,7 @@ function resolve(city: CityModel, id: string): Resolved | null {
         id, kind: "substation", nameZh: s.nameZh, nameEn: s.nameEn, departmentId: "energy", datasetId: "energy.load", position: s.location,
         facts: [
           { key: "capacity", value: s.capacityMw, unit: "MW" }, { key: "voltage", value: s.voltageKv, unit: "kV" },
-          { key: "feeders", value: feeders.length }, { key: "district", value: s.districtId },
+          { key: "feeders", value: feeders.length }, districtFact(city, s.districtId),
         ],
         devices: meters,
         series: [{ key: "loadMw", unit: "MW", of: (s) => s.s1 / s.n }],
@@ -131,7 +137,7 @@ function resolve(city: CityModel, id: string): Resolved | null {
       return {
         id, kind: "camera", nameZh: `${seg?.nameZh ?? "支路"}摄像机`, nameEn: `Camera on ${seg?.nameEn ?? seg?.nameZh ?? "a local street"}`,
         departmentId: d.departmentId, datasetId: d.datasetId, position: d.location,
-        facts: [{ key: "segment", value: d.segmentId }, { key: "heading", value: Math.round(d.headingDeg), unit: "°" }, { key: "district", value: d.districtId }],
+        facts: [{ key: "segment", value: d.segmentId }, { key: "heading", value: Math.round(d.headingDeg), unit: "°" }, districtFact(city, d.districtId)],
         devices: [d.id],
         series: [
           { key: "vehiclesPerMin", unit: "veh/min", of: (s) => s.s1 / s.n },
@@ -146,7 +152,7 @@ function resolve(city: CityModel, id: string): Resolved | null {
       if (!s) return null;
       return {
         id, kind: "station", nameZh: s.nameZh, nameEn: s.nameEn, departmentId: s.departmentId, datasetId: null, position: s.location,
-        facts: [{ key: "stationKind", value: s.kind }, { key: "district", value: s.districtId }, { key: "node", value: s.nodeId }],
+        facts: [{ key: "stationKind", value: s.kind }, districtFact(city, s.districtId), { key: "node", value: s.nodeId }],
         devices: [], series: [],
       };
     }
