@@ -438,7 +438,7 @@ function GrantRowView({ g, mode, dsName, dn, locale }: { g: GrantView; mode: "de
                       </td>
                       <td className={styles.small}>{h.reason ?? ""}</td>
                       <td className={styles.mono}>
-                        <a href={`/api/ledger/proof/inclusion?index=${h.leafIndex}`}>{h.leafIndex}</a>
+                        <a href={`/audit/entries/${h.leafIndex}`}>{h.leafIndex}</a>
                       </td>
                     </tr>
                   ))}
