@@ -185,7 +185,8 @@ describe(`every read endpoint's content under generated grants (${target.name})`
     let id: string;
     if (t.area) {
       const sys = await fx.viewer("emergency", "sysadmin");
-      const { rule } = await createRule({
+      // Enabled, a rule grants at once for the incidents already open (earlier cases'): revoked below.
+      const { rule, granted } = await createRule({
         viewer: sys,
         definition: { name: `content ${Date.now()}`, trigger: { maxSeverity: 1 }, grant: { granteeDepartmentId: c.grantee, datasets: [c.dataset], scope: t.scope, radiusM: t.area.radiusM, durationSeconds: Math.ceil(validFor / 1000) } },
       });
@@ -201,7 +202,7 @@ describe(`every read endpoint's content under generated grants (${target.name})`
       if (!g) throw new Error(`the rule made no grant on ${c.dataset}: ${JSON.stringify(made)}`);
       id = g.grantId;
       // The new rule may also fire for earlier incidents still open: only this one's grant stays.
-      for (const other of made) if (other.grantId !== id) await revokeGrant({ viewer: await admin(owner), grantId: other.grantId, reason: "other incident" }).catch(() => {});
+      for (const other of [...granted, ...made]) if (other.grantId !== id) await revokeGrant({ viewer: await admin(owner), grantId: other.grantId, reason: "other incident" }).catch(() => {});
     } else {
       const { grant } = await requestGrant({
         viewer: await admin(c.grantee),
