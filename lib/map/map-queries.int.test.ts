@@ -428,11 +428,16 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     const newest = all.filter((r) => r.device === sensor).sort((a, b) => b.leaf - a.leaf)[0];
     expect(d.latest?.leafIndex).toBe(newest.leaf);
     expect(d.departmentId).toBe("traffic");
+    // Named things among the facts carry their names in both languages, not only their ids.
+    const district = d.facts.find((x) => x.key === "district")!;
+    expect(district.nameZh).toBe(city.districts.find((x) => x.id === district.value)!.nameZh);
+    expect(district.nameEn).toMatch(/District|Zone/);
     expect(d.series?.fields.find((f) => f.key === "speedKmh")?.values.filter((v) => v !== null).length).toBeGreaterThan(20);
     await expect(getFeatureDetails({ viewer: guest, id: "trf-999999", bucket: 300 })).rejects.toMatchObject({ code: "not_found" });
     await expect(getFeatureDetails({ viewer: guest, id: m.energy.feeders.ids[0], bucket: 300 })).rejects.toMatchObject({ code: "forbidden" });
     const f = await getFeatureDetails({ viewer: energy, id: m.energy.feeders.ids[0], bucket: 300 });
     expect(f.kind).toBe("feeder");
+    expect(f.facts.find((x) => x.key === "substation")?.nameZh).toMatch(/变电站$/);
     expect(f.latest?.device).toBe(m.energy.feeders.meterIds[0]);
     const inc = await getFeatureDetails({ viewer: safety, id: "inc-test-a", bucket: 300 });
     expect(inc.facts.find((x) => x.key === "status")?.value).toBe("resolved");
