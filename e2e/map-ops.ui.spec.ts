@@ -164,7 +164,7 @@ test.describe("the duty officer's operations", () => {
         rest = rest.slice(seg!.index + 1);
         segTip = await hoverTip(page, seg!).catch(() => "");
       }
-      expect(segTip).toMatch(L(lang, /Speed (\d+ km\/h|: no reading)/, /车速 ?(\d+ km\/h|：?暂无读数|: 暂无读数)/));
+      expect(segTip).toMatch(L(lang, /Speed (\d+ km\/h|: no reading)/, /车速 ?(\d+ 公里\/小时|：?暂无读数|: 暂无读数)/));
       expect(segTip).toContain("trf-");
       await page.screenshot({ path: path.join(SHOTS, `ops-tooltip-traffic-${lang}.png`) });
     });
