@@ -33,7 +33,8 @@ async function mapCenter(page: Page): Promise<[number, number]> {
 
 /** Waits until the map has stopped moving (a fly-to ended; frames are slow in software WebGL). */
 async function settled(page: Page) {
-  await expect.poll(() => page.evaluate(() => (window as unknown as { cityBrainMap: { isMoving(): boolean } }).cityBrainMap.isMoving()), { timeout: 45_000 }).toBe(false);
+  // (No map yet, after a reload: it counts as moving.)
+  await expect.poll(() => page.evaluate(() => (window as unknown as { cityBrainMap?: { isMoving(): boolean } }).cityBrainMap?.isMoving() ?? true), { timeout: 45_000 }).toBe(false);
   await page.waitForTimeout(400);
 }
 
@@ -108,6 +109,8 @@ test.describe("the duty officer's operations", () => {
       // The sound setting survives a reload; alarms already open at load are listed, not announced.
       await page.reload();
       await expect(page.getByTestId("alarm-list")).toHaveAttribute("data-sound", "on", { timeout: 60_000 });
+      // Search flies the map: wait until the reloaded page has one.
+      await expect.poll(() => page.evaluate(() => !!(window as unknown as { cityBrainMap?: unknown }).cityBrainMap), { timeout: 60_000 }).toBe(true);
       await expect(page.locator(`[data-testid="alarm-item"][data-id="${incidentId}"]`)).toBeVisible({ timeout: 30_000 });
       await expect(page.getByTestId("alarm-banner")).toHaveCount(0);
 
@@ -161,7 +164,7 @@ test.describe("the duty officer's operations", () => {
         rest = rest.slice(seg!.index + 1);
         segTip = await hoverTip(page, seg!).catch(() => "");
       }
-      expect(segTip).toMatch(L(lang, /Speed (\d+ km\/h|: no reading)/, /车速 ?(\d+ km\/h|：?暂无读数|: 暂无读数)/));
+      expect(segTip).toMatch(L(lang, /Speed (\d+ km\/h|: no reading)/, /车速 ?(\d+ 公里\/小时|：?暂无读数|: 暂无读数)/));
       expect(segTip).toContain("trf-");
       await page.screenshot({ path: path.join(SHOTS, `ops-tooltip-traffic-${lang}.png`) });
     });

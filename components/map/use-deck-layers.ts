@@ -120,7 +120,7 @@ export function useDeckLayers(
       const ratio = v?.ratio[i], flow = v?.flow[i];
       const ff = tf.sensors.freeFlowKmh[i];
       const lines = [
-        has(ratio) ? `${t("tooltip.speed")} ${n(ratio * ff)} km/h · ${fill(t("tooltip.freeFlow"), { v: n(ff) })}` : `${t("tooltip.speed")}: ${t("tooltip.noReading")}`,
+        has(ratio) ? `${t("tooltip.speed")} ${n(ratio * ff)} ${t("tooltip.kmh")} · ${fill(t("tooltip.freeFlow"), { v: n(ff) })}` : `${t("tooltip.speed")}: ${t("tooltip.noReading")}`,
       ];
       if (has(flow)) lines.push(`${t("tooltip.flow")} ${n(flow)} ${t("tooltip.vehH")}`);
       lines.push(`${t("kind.traffic-sensor")} ${fid}`);
@@ -130,7 +130,7 @@ export function useDeckLayers(
       const v = data.energy.values;
       if (id === "energy-cells") {
         const load = v?.cellLoad[p.index];
-        return { title: t("tooltip.hexagon"), lines: [has(load) ? `${t("tooltip.consumption")} ${n(load, 1)} MW` : `${t("tooltip.consumption")}: ${t("tooltip.noReading")}`] };
+        return { title: t("tooltip.hexagon"), lines: [has(load) ? `${t("tooltip.consumption")} ${n(load, 1)} ${t("tooltip.mw")}` : `${t("tooltip.consumption")}: ${t("tooltip.noReading")}`] };
       }
       const fid = energyPick(eb, id, p.index);
       if (!fid) return null;
