@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { verifyConsistency } from "@/lib/ledger/verify";
 import { fromHex } from "@/lib/ledger/encoding";
 import { sha256 } from "@/lib/ledger/sha256";
+import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 
 type Cp = { size: number; root: string; createdAt: string; cosignatures: number; final: boolean };
@@ -27,10 +28,7 @@ export function CheckpointBrowser() {
       const p = new URLSearchParams({ limit: String(PAGE) });
       if (before !== undefined) p.set("before", String(before));
       if (at) p.set("at", new Date(at).toISOString());
-      const res = await fetch(`/api/ledger/checkpoints?${p}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      return body as { checkpoints: Cp[] };
+      return fetchJson<{ checkpoints: Cp[] }>(`/api/ledger/checkpoints?${p}`);
     },
     refetchInterval: before === undefined && !at ? 5000 : false,
   });
@@ -47,9 +45,7 @@ export function CheckpointBrowser() {
     setResult(null);
     setChecking(true);
     try {
-      const res = await fetch(`/api/ledger/proof/consistency?size1=${o}&size2=${n}`);
-      const p = await res.json();
-      if (!res.ok) throw new Error(p?.error?.message ?? `HTTP ${res.status}`);
+      const p = await fetchJson<{ size1: number; size2: number; root1: string; root2: string; proof: string[] }>(`/api/ledger/proof/consistency?size1=${o}&size2=${n}`);
       // The roots come with the proof; the proof is verified here against them.
       verifyConsistency(sha256, p.size1, p.size2, p.proof.map(fromHex), fromHex(p.root1), fromHex(p.root2));
       setResult({ ok: true, detail: `${p.size1.toLocaleString(locale)} → ${p.size2.toLocaleString(locale)}, ${t("audit.hashes").replace("{n}", String(p.proof.length))}` });

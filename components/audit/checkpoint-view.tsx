@@ -8,6 +8,7 @@ import { ed25519NoteVerifier } from "@/lib/ledger/note";
 import { sha256 } from "@/lib/ledger/sha256";
 import { verifyConsistency } from "@/lib/ledger/verify";
 import { fetchPublishedKeys } from "../provenance/browser-verify";
+import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 
 type CheckpointResponse = {
@@ -49,9 +50,7 @@ async function verifyCheckpoint(cp: CheckpointResponse): Promise<Verified> {
   let consistency: Verified["consistency"] = null;
   if (cp.latest.size > cp.size) {
     try {
-      const res = await fetch(`/api/ledger/proof/consistency?size1=${cp.size}&size2=${cp.latest.size}`);
-      const p = (await res.json()) as { proof?: string[]; error?: { message?: string } };
-      if (!res.ok || !p.proof) throw new Error(p.error?.message ?? `HTTP ${res.status}`);
+      const p = await fetchJson<{ proof: string[] }>(`/api/ledger/proof/consistency?size1=${cp.size}&size2=${cp.latest.size}`);
       verifyConsistency(sha256, cp.size, cp.latest.size, p.proof.map(fromHex), opened.checkpoint.root, fromHex(cp.latest.root));
       consistency = { ok: true, detail: `${p.proof.length}` };
     } catch (e) {
@@ -71,12 +70,7 @@ export function CheckpointView({ size }: { size: number }) {
   const { t, locale } = useI18n();
   const cp = useQuery({
     queryKey: ["checkpoint", size],
-    queryFn: async () => {
-      const res = await fetch(`/api/ledger/checkpoints/${size}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      return body as CheckpointResponse;
-    },
+    queryFn: () => fetchJson<CheckpointResponse>(`/api/ledger/checkpoints/${size}`),
   });
   const v = useQuery({ queryKey: ["checkpoint-verify", size, cp.data?.latest.size], enabled: !!cp.data, queryFn: () => verifyCheckpoint(cp.data!) });
   if (cp.error) return <p className="error-box" data-testid="checkpoint-error">{(cp.error as Error).message}</p>;

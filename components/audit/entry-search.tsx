@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { ENTRY_KINDS } from "@/lib/ledger/entry-kinds";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryHeadline } from "./entry-fields";
 
@@ -15,12 +16,7 @@ export function EntrySearch() {
   const [query, setQuery] = useState<string>("limit=50");
   const entries = useQuery({
     queryKey: ["ledger-entries", query],
-    queryFn: async () => {
-      const res = await fetch(`/api/ledger/entries?${query}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      return body as { entries: Entry[] };
-    },
+    queryFn: () => fetchJson<{ entries: Entry[] }>(`/api/ledger/entries?${query}`),
   });
   const submit = (before?: number) => {
     const p = new URLSearchParams({ limit: "50" });

@@ -5,6 +5,7 @@ import { webCryptoEd25519 } from "@/lib/ledger/ed25519";
 import { verifyEntryReceipt } from "@/lib/provenance/verify-datum";
 import { fetchPublishedKeys, trustOf } from "../provenance/browser-verify";
 import { CheckList } from "../provenance/check-list";
+import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryFields } from "./entry-fields";
 import type { MessageKey } from "@/lib/i18n/messages";
@@ -27,12 +28,7 @@ export function EntryViewer({ leaf }: { leaf: number }) {
   const { t, locale } = useI18n();
   const entry = useQuery({
     queryKey: ["ledger-entry", leaf],
-    queryFn: async () => {
-      const res = await fetch(`/api/ledger/entries/${leaf}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      return body as EntryResponse;
-    },
+    queryFn: () => fetchJson<EntryResponse>(`/api/ledger/entries/${leaf}`),
     // Until a quorum-cosigned checkpoint holds it (seconds), ask again.
     refetchInterval: (q) => (q.state.data && !q.state.data.receipt ? 2000 : false),
   });

@@ -7,6 +7,7 @@ import { checkKeptCheckpoint, type KeptVerdict } from "@/lib/ledger/kept-checkpo
 import { parseCheckpoint } from "@/lib/ledger/checkpoint";
 import { fetchPublishedKeys } from "../provenance/browser-verify";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 
 /** A checkpoint the auditor kept in this browser: the note as the log signed it, and when it was kept. */
@@ -77,9 +78,7 @@ export function KeptCheckpoint() {
         kept: note,
         current: await currentNote(),
         consistencyProof: async (size1, size2) => {
-          const res = await fetch(`/api/ledger/proof/consistency?size1=${size1}&size2=${size2}`);
-          const p = (await res.json()) as { proof?: string[]; error?: { message?: string } };
-          if (!res.ok || !p.proof) throw new Error(p.error?.message ?? `HTTP ${res.status}`);
+          const p = await fetchJson<{ proof: string[] }>(`/api/ledger/proof/consistency?size1=${size1}&size2=${size2}`);
           return p.proof.map(fromHex);
         },
       });
