@@ -9,6 +9,7 @@ import { triggerMatches, type RuleDefinition } from "./definition";
 import { openIncidentReadings } from "../access/scoped/rule-preview";
 
 const CURSOR = "linkage-rules";
+type Made = { grantId: string; ruleId: string; incident: string; datasetId: string };
 /** Readings re-read behind the cursor each run, in case one committed after a later id was seen; grants are made once per incident anyway. */
 const OVERLAP = 200;
 
@@ -21,7 +22,7 @@ const OVERLAP = 200;
  * incident and dataset. The first run starts from the newest reading (no back-filling).
  * Returns the grants made.
  */
-export async function runRules(sql: Sql, now = new Date()): Promise<{ grantId: string; ruleId: string; incident: string; datasetId: string }[]> {
+export async function runRules(sql: Sql, now = new Date()): Promise<Made[]> {
   const [cursor] = await sql.query<{ last_reading_id: number }>(`SELECT last_reading_id FROM rule_cursor WHERE id = $1`, [CURSOR]);
   if (!cursor) {
     await sql.query(
@@ -34,7 +35,7 @@ export async function runRules(sql: Sql, now = new Date()): Promise<{ grantId: s
   const last = Number(cursor.last_reading_id);
   const [{ max }] = await sql.query<{ max: number | null }>(`SELECT max(id)::int8 AS max FROM reading WHERE id > $1`, [last]);
   const upTo = max === null ? last : Number(max);
-  const made: { grantId: string; ruleId: string; incident: string; datasetId: string }[] = [];
+  const made: Made[] = [];
   if (rules.length > 0) {
     const incidents = await sql.query<{ id: number; lon: number; lat: number; payload: Record<string, unknown> }>(
       `SELECT id, lon, lat, payload FROM reading WHERE id > $1 AND id <= $2 AND dataset_id = 'safety.incidents' ORDER BY id`,
@@ -51,8 +52,6 @@ export async function runRules(sql: Sql, now = new Date()): Promise<{ grantId: s
   if (upTo > last) await sql.query(`UPDATE rule_cursor SET last_reading_id = $2, updated_at = now() WHERE id = $1`, [CURSOR, upTo]);
   return made;
 }
-
-type Made = { grantId: string; ruleId: string; incident: string; datasetId: string };
 
 /**
  * The grants a rule makes for one incident report that its trigger matches: one per listed
