@@ -104,6 +104,11 @@ export function CheckpointBrowser() {
           {t("audit.olderPage")}
         </button>
       </div>
+      {cps.data && list.length === 0 && (
+        <p className="muted" data-testid="cp-none">
+          {t("audit.noCheckpoints")}
+        </p>
+      )}
       <table className="data-table" data-testid="checkpoint-list">
         <thead>
           <tr>
