@@ -173,6 +173,7 @@ export function AlarmList(props: { onSelect: (a: Alarm) => void; shifted?: boole
                     onClick={() => props.onSelect(a)}
                     data-testid="alarm-item"
                     data-id={a.id}
+                    data-kind={a.kind}
                     data-severity={a.severity}
                     data-at={a.at}
                   >
