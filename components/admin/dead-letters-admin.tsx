@@ -5,7 +5,7 @@ import { useI18n } from "../i18n/i18n-provider";
 import type { DeadLetterItem } from "@/lib/ingest/list-dead-letters";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { formatCityTime } from "@/lib/i18n/city-time";
-import { fill } from "@/components/map/access-text";
+import { fill } from "@/lib/i18n/fill";
 import { fetchJson } from "./fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";

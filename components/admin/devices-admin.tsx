@@ -7,7 +7,7 @@ import type { DeviceListItem } from "@/lib/devices/list-devices";
 import type { DeviceKeyHistory, KeyEvent } from "@/lib/devices/get-device-history";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { formatCityTime } from "@/lib/i18n/city-time";
-import { fill } from "@/components/map/access-text";
+import { fill } from "@/lib/i18n/fill";
 import { fetchJson, HttpError } from "./fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
