@@ -41,7 +41,7 @@ test("the key history of a device after a rotation, a revocation and a reinstate
   const rows = panel.locator("tbody tr");
   await expect(rows.nth(0)).toContainText("reinstated");
   await expect(rows.nth(0)).toContainText("reason: e2e: detector re-flashed");
-  await expect(rows.nth(0)).toContainText("its key now");
+  await expect(rows.nth(0)).toContainText("current key");
   await expect(rows.nth(1)).toContainText("rotated in");
   await expect(rows.nth(1)).toContainText("revoked");
   await expect(rows.nth(1)).toContainText("reason: e2e: key found on a stolen laptop");

@@ -3,6 +3,7 @@ import type { Check } from "@/lib/provenance/verify-datum";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { fill } from "@/lib/i18n/fill";
 import { renderNote } from "@/lib/provenance/check-note";
+import { formatCityTime } from "@/lib/i18n/city-time";
 import { useI18n } from "../i18n/i18n-provider";
 
 /** The verifier's checks, each passed, failed with its reason, or withheld under the viewer's grant (not run, not a failure). */
@@ -27,7 +28,7 @@ export function CheckList({ checks }: { checks: Check[] }) {
               {c.ok ? "✓" : "✗"}
             </span>
             <span className="check-name">{t(`check.${c.id}` as MessageKey)}</span>
-            <span className="check-detail">{renderNote(c.note, t, locale === "en")}</span>
+            <span className="check-detail">{renderNote(c.note, t, locale === "en", (iso) => formatCityTime(iso, locale))}</span>
           </li>
         ),
       )}

@@ -454,7 +454,7 @@ export const en = {
   "admin.devices.historyOf": "Every key device {device} has had, newest first. Each change is an entry on the ledger; times are the city's local time.",
   "admin.devices.historyFrom": "In use from",
   "admin.devices.historyUntil": "Until",
-  "admin.devices.historyCurrent": "its key now",
+  "admin.devices.historyCurrent": "current key",
   "admin.devices.historyTotal": "{n} keys",
   "admin.devices.historyEmpty": "No key on record.",
   "admin.devices.historyReason": "reason: {reason}",

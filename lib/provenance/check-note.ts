@@ -4,8 +4,10 @@ import { en, type MessageKey } from "../i18n/messages";
 import { fill } from "../i18n/fill";
 import { LedgerError } from "../ledger/errors";
 
-/** A message and its parameters; a parameter may itself be a note (e.g. "the reading's entry"). */
-export type Note = { key: MessageKey; params?: Record<string, string | number | Note>; cause?: Cause };
+/** An instant (ISO 8601), shown as the reader's page shows times (the city's local time); as it is on the command line. */
+export type Instant = { time: string };
+/** A message and its parameters; a parameter may itself be a note (e.g. "the reading's entry") or an instant. */
+export type Note = { key: MessageKey; params?: Record<string, string | number | Note | Instant>; cause?: Cause };
 /** Why a step failed: one of the verifier's own notes, or an error of lib/ledger (its code) or elsewhere, with its technical text. */
 export type Cause = { note: Note } | { code: string | null; text: string };
 
@@ -29,19 +31,23 @@ export function causeOf(e: unknown): Cause {
 }
 
 type T = (k: MessageKey) => string;
+type Time = (iso: string) => string;
 
 /**
  * A note in words. `technical`: a lib/ledger error is given in its own (English) words, as
- * the command line and the English page show it; otherwise by its code's message.
+ * the command line and the English page show it; otherwise by its code's message. `time`
+ * shows an instant (default: as it is, ISO 8601).
  */
-export function renderNote(n: Note, t: T, technical = true): string {
-  const params = Object.fromEntries(Object.entries(n.params ?? {}).map(([k, v]) => [k, typeof v === "object" ? renderNote(v, t, technical) : v]));
+export function renderNote(n: Note, t: T, technical = true, time: Time = (iso) => iso): string {
+  const params = Object.fromEntries(
+    Object.entries(n.params ?? {}).map(([k, v]) => [k, typeof v !== "object" ? v : "time" in v ? time(v.time) : renderNote(v, t, technical, time)]),
+  );
   const text = fill(t(n.key), params);
-  return n.cause ? fill(t("checkNote.because"), { text, cause: causeText(n.cause, t, technical) }) : text;
+  return n.cause ? fill(t("checkNote.because"), { text, cause: causeText(n.cause, t, technical, time) }) : text;
 }
 
-function causeText(c: Cause, t: T, technical: boolean): string {
-  if ("note" in c) return renderNote(c.note, t, technical);
+function causeText(c: Cause, t: T, technical: boolean, time: Time): string {
+  if ("note" in c) return renderNote(c.note, t, technical, time);
   const key = `ledgerError.${c.code}` as MessageKey;
   return !technical && c.code && key in en ? t(key) : c.text;
 }

@@ -246,10 +246,10 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
     if (reading && reg.dataset !== reading.dataset) fail("checkWhy.regDataset", { got: reg.dataset, want: reading.dataset });
     if (reg.action === "revoke") fail("checkWhy.regRevokes");
     if (!bytesEqual(fromBase64(reg.publicKey), fromBase64(d.device.publicKey))) fail("checkWhy.regKeyDiffers");
-    if (reading && reg.at > reading.observedAt) fail("checkWhy.regAfter", { at: reg.at, observed: reading.observedAt });
+    if (reading && reg.at > reading.observedAt) fail("checkWhy.regAfter", { at: { time: reg.at }, observed: { time: reading.observedAt } });
     await checkReceipt(deps, trust, d.device.registration.receipt, leafHash(deps.hasher, utf8Encode(d.device.registration.entry)), d.device.registration.leafIndex, note("checkWhat.registration"), null);
     const how = reg.action === "register" ? "keyEvent.register" : reg.action === "rotate" ? "keyEvent.rotateIn" : null;
-    add("device-key-registered", true, note("checkNote.keyRegistered", { leaf: d.device.registration.leafIndex, action: how ? note(how) : reg.action, at: reg.at }));
+    add("device-key-registered", true, note("checkNote.keyRegistered", { leaf: d.device.registration.leafIndex, action: how ? note(how) : reg.action, at: { time: reg.at } }));
   } catch (e) {
     add("device-key-registered", false, note("checkNote.keyNotRegistered", undefined, causeOf(e)));
   }
