@@ -10,6 +10,7 @@ import { ROLES } from "@/lib/access/roles";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { AccountHistory } from "./account-history";
 import styles from "./grants.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type Event = {
   id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
@@ -152,12 +153,12 @@ export function AccessLog() {
                     ) : (
                       t("accesslog.noGrant")
                     ))}
-                  {groupBy === "hour" && g.key && new Date(g.key).toLocaleString(locale, { hour12: false, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })}
+                  {groupBy === "hour" && g.key && formatCityTime(g.key, locale, "minute")}
                 </td>
                 <td>{g.events.toLocaleString(locale)}</td>
                 <td>{g.records === null ? "—" : g.records.toLocaleString(locale)}</td>
                 <td className={styles.small}>
-                  {new Date(g.first).toLocaleString(locale, { hour12: false })} – {new Date(g.last).toLocaleTimeString(locale, { hour12: false })}
+                  {formatCityTime(g.first, locale)} – {formatCityTime(g.last, locale, "time")}
                 </td>
               </tr>
             ))}
@@ -180,7 +181,7 @@ export function AccessLog() {
         <tbody>
           {events.map((e) => (
             <tr key={e.id} data-testid="access-event" data-dataset={e.datasetId} data-basis={e.basis} data-grant={e.grantId ?? ""}>
-              <td className={styles.small}>{new Date(e.at).toLocaleString(locale, { hour12: false })}</td>
+              <td className={styles.small}>{formatCityTime(e.at, locale)}</td>
               <td className={styles.small}>
                 {e.user ?? t("accesslog.guest")}
                 {e.departmentId && <div className={styles.muted}>{departmentName(e.departmentId, locale)} · {e.role ? t(`role.${e.role}` as MessageKey) : ""}</div>}
@@ -200,7 +201,7 @@ export function AccessLog() {
                 )}
               </td>
               <td>{e.count ?? "—"}</td>
-              <td className={styles.small}>{e.from ? `${new Date(e.from).toLocaleTimeString(locale)} – ${e.until ? new Date(e.until).toLocaleTimeString(locale) : ""}` : "—"}</td>
+              <td className={styles.small}>{e.from ? `${formatCityTime(e.from, locale, "time")} – ${e.until ? formatCityTime(e.until, locale, "time") : ""}` : "—"}</td>
               <td className={styles.mono}>{e.leafIndex !== null ? <a href={`/audit/entries/${e.leafIndex}`}>{e.leafIndex}</a> : t("accesslog.pending")}</td>
             </tr>
           ))}

@@ -5,6 +5,7 @@ import { fetchJson } from "../auth/fetch-json";
 import { departmentName } from "../auth/user-menu";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type AccountEvent = {
   at: string;
@@ -48,7 +49,7 @@ export function AccountHistory({ userId, label }: { userId: string; label: strin
           <tbody>
             {events.map((e) => (
               <tr key={e.leafIndex} data-testid="account-event" data-action={e.action}>
-                <td className={styles.small}>{new Date(e.at).toLocaleString(locale)}</td>
+                <td className={styles.small}>{formatCityTime(e.at, locale)}</td>
                 <td>{t(`users.action.${e.action}` as MessageKey)}</td>
                 <td className={styles.small}>
                   {e.byName}

@@ -6,6 +6,7 @@ import { fetchJson } from "../auth/fetch-json";
 import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "../auth/header.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 /**
  * What the viewer may see, per dataset, and why: own department, public, or a grant (its
@@ -41,8 +42,8 @@ export function DataAccessMenu() {
               <span className={styles.accessName}>{locale === "en" ? d.nameEn : d.nameZh}</span>
               <span className={styles.accessWhy} title={d.denied?.message ?? d.access?.reason ?? ""}>
                 {d.access
-                  ? `${t(`access.${d.access.basis}` as MessageKey)} · ${t(`scope.${d.access.scope}` as MessageKey)}${d.access.validUntil ? ` · ${t("access.until")} ${new Date(d.access.validUntil).toLocaleString(locale)}` : ""}`
-                  : `${t("access.hidden")}: ${t(`access.reason.${d.denied?.code ?? "no_grant"}` as MessageKey)}${d.denied?.at ? ` (${new Date(d.denied.at).toLocaleString(locale)})` : ""}`}
+                  ? `${t(`access.${d.access.basis}` as MessageKey)} · ${t(`scope.${d.access.scope}` as MessageKey)}${d.access.validUntil ? ` · ${t("access.until")} ${formatCityTime(d.access.validUntil, locale, "minute")}` : ""}`
+                  : `${t("access.hidden")}: ${t(`access.reason.${d.denied?.code ?? "no_grant"}` as MessageKey)}${d.denied?.at ? ` (${formatCityTime(d.denied.at, locale, "minute")})` : ""}`}
               </span>
             </div>
           ))}

@@ -8,6 +8,7 @@ import { departmentName } from "../auth/user-menu";
 import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type Rule = {
   id: string;
@@ -104,7 +105,7 @@ export function RulesAdmin() {
                     <td className={styles.mono}>{g.incident}</td>
                     <td>{dsName(g.datasetId)}</td>
                     <td>{departmentName(g.granteeDepartmentId, locale)}</td>
-                    <td className={styles.small}>{new Date(g.validUntil).toLocaleString(locale, { hour12: false })}</td>
+                    <td className={styles.small}>{formatCityTime(g.validUntil, locale)}</td>
                     <td>
                       <span className={`${styles.badge} ${g.status === "active" ? styles.active : styles.expired}`}>{t(`status.${g.status}` as MessageKey)}</span>
                     </td>
@@ -257,7 +258,7 @@ function RuleForm() {
                       </td>
                       <td>{i.severity}</td>
                       <td>{t(`incidentStatus.${i.status}` as MessageKey)}</td>
-                      <td className={styles.small}>{new Date(i.observedAt).toLocaleString(locale, { hour12: false })}</td>
+                      <td className={styles.small}>{formatCityTime(i.observedAt, locale)}</td>
                     </tr>
                   ))}
                 </tbody>

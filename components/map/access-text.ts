@@ -32,10 +32,9 @@ export function deniedText(note: Extract<AccessNote, { allowed: false }>, t: (k:
   return locale === "en" ? `${dataset} (${owner}): ${why}` : `${dataset}（${owner}）：${why}`;
 }
 
-/** A message with {name} placeholders filled. */
-export function fill(text: string, vars: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
-}
+import { fill } from "@/lib/i18n/fill";
+import { formatCityTime } from "@/lib/i18n/city-time";
+export { fill };
 
 type AllowedNote = Extract<AccessNote, { allowed: true }> & {
   level?: string;
@@ -49,8 +48,8 @@ type AllowedNote = Extract<AccessNote, { allowed: true }> & {
   k?: number;
 };
 
-const hhmm = (iso: string, locale: Locale) => new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
-const when = (iso: string | null, locale: Locale) => (iso ? new Date(iso).toLocaleString(locale, { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "…");
+const hhmm = (iso: string, locale: Locale) => formatCityTime(iso, locale, "hm");
+const when = (iso: string | null, locale: Locale) => (iso ? formatCityTime(iso, locale, "short") : "…");
 
 /**
  * What the map draws of a dataset held under a grant, in the UI language: e.g. "raw within

@@ -10,6 +10,7 @@ import { cameraAlarms, incidentAlarms, newSevere, orderAlarms, outageAlarms, SEV
 import { deniedText, fill } from "./access-text";
 import { RequestAccessLink } from "./request-access";
 import styles from "./ops.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 export const SOUND_KEY = "cityBrain.alarmSound";
 
@@ -125,7 +126,7 @@ export function AlarmList(props: { onSelect: (a: Alarm) => void; shifted?: boole
   const [hide, setHide] = useState(false);
   const collapsed = hide;
   const bySev = [1, 2, 3].map((s) => alarms.filter((a) => a.severity === s).length);
-  const time = (iso: string) => new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+  const time = (iso: string) => formatCityTime(iso, locale, "hm");
   return (
     <section
       className={`map-overlay ${styles.alarms}${collapsed ? ` ${styles.collapsed}` : ""}`}
@@ -206,7 +207,7 @@ export function AlarmList(props: { onSelect: (a: Alarm) => void; shifted?: boole
 export function AlarmTicker(props: { alarms: Alarm[]; className?: string }) {
   const { t, locale } = useI18n();
   const items = props.alarms.slice(0, 30);
-  const time = (iso: string) => new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+  const time = (iso: string) => formatCityTime(iso, locale, "hm");
   return (
     <div className={`${styles.ticker} ${props.className ?? ""}`} data-testid="wall-ticker" data-count={items.length} aria-label={t("alarms.ticker")}>
       {items.length ? (

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { getJson } from "./fetch-json";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type Progress = { state: "off" | "waiting" | "running" | "done"; hours: number; total: number; sent: number; from: string | null; to: string | null; reachedBack: string | null };
 
@@ -37,7 +38,7 @@ export function BackfillProgress() {
   }, [p?.state, seenRunning, doneShown]);
   if (!p || !seenRunning || doneShown || (p.state !== "running" && p.state !== "done")) return null;
   const pct = p.total ? Math.min(100, Math.floor((p.sent / p.total) * 100)) : 100;
-  const back = p.reachedBack ? new Date(p.reachedBack).toLocaleString(locale, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }) : null;
+  const back = p.reachedBack ? formatCityTime(p.reachedBack, locale, "short") : null;
   const done = p.state === "done";
   return (
     <div

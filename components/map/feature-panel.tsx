@@ -10,6 +10,7 @@ import { HttpError } from "./fetch-json";
 import { TimeSeriesChart } from "./time-series-chart";
 import { datasetName, deniedText, fill } from "./access-text";
 import { fieldName, unitText, valueText } from "./feature-text";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 const FACT_KEYS = new Set([
   "segment", "roadClass", "lanes", "freeFlow", "capacity", "length", "district", "substation", "profile", "meter", "voltage", "feeders",
@@ -27,7 +28,7 @@ function fieldUnit(datasetId: string | null, key: string): string | undefined {
 function show(v: string | number | boolean, locale: string, t: (k: MessageKey) => string, key?: string): string {
   if (typeof v === "boolean") return v ? t("common.yes") : t("common.no");
   if (typeof v === "number") return v.toLocaleString(locale, { maximumFractionDigits: 3 });
-  if (/^\d{4}-\d\d-\d\dT/.test(v)) return new Date(v).toLocaleString(locale, { hour12: false });
+  if (/^\d{4}-\d\d-\d\dT/.test(v)) return formatCityTime(v, locale);
   return key ? valueText(key, v, t) : v;
 }
 

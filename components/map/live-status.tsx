@@ -1,6 +1,7 @@
 "use client";
 import { useI18n } from "../i18n/i18n-provider";
 import type { LiveState } from "./use-map-data";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 /**
  * The stream's state, and with the traffic layer on, how many sensors have a reading; "no
@@ -22,7 +23,7 @@ export function LiveStatus(props: { state: LiveState; lastUpdate: string | null;
       ) : null}
       {props.lastUpdate && !props.replay ? (
         <div className="muted" data-testid="last-update">
-          {t("map.lastUpdate")}: {new Date(props.lastUpdate).toLocaleTimeString(locale, { hour12: false })}
+          {t("map.lastUpdate")}: {formatCityTime(props.lastUpdate, locale, "time")}
         </div>
       ) : props.traffic !== false && props.valueCount === 0 && !props.replay ? (
         <div className="muted">{t("map.noData")}</div>

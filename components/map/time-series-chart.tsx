@@ -1,4 +1,5 @@
 "use client";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 /**
  * A time-series chart in SVG: one line per field on its own scale (the first field bold),
@@ -52,7 +53,7 @@ export function TimeSeriesChart(props: {
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={pad.t} y2={h - pad.b} stroke="rgba(148,163,184,0.2)" />
           <text x={x(t)} y={h - 6} textAnchor="middle" className="chart-axis">
-            {new Date(t).toLocaleTimeString(props.locale, { hour: "2-digit", minute: "2-digit", hour12: false })}
+            {formatCityTime(t, props.locale, "hm")}
           </text>
         </g>
       ))}

@@ -17,6 +17,7 @@ import { AlarmTicker, alarmWhat, useAlarms } from "./alarm-list";
 import { SEVERITY_COLORS } from "./alarms";
 import { wallCycle, wallKpis, wallStep } from "./wall-tour";
 import styles from "./wall.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 export { WALL_LAYER_CYCLE, wallStep } from "./wall-tour";
 
@@ -111,7 +112,7 @@ export default function Wall() {
   const b = info.data.bounds;
   const focusName = focus ? (locale === "en" ? focus.nameEn : focus.nameZh) : t("wall.cityWide");
   const zoomStyle = scale > 1 ? { zoom: scale } : undefined;
-  const time = (iso: string) => new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+  const time = (iso: string) => formatCityTime(iso, locale, "hm");
   const leftKpis = wallKpis(["speed", "congestion", "corridors"], kpiAccess);
   const rightKpis = wallKpis(["load", "reserve", "incidents"], kpiAccess);
   const incidentsHidden = (notes ?? []).some((n) => n.datasetId === "safety.incidents" && !n.allowed);
@@ -143,7 +144,7 @@ export default function Wall() {
         <span className={styles.focus} data-testid="wall-focus">
           {focusName} · {cur.layers.map((l) => t(`layer.${l}`)).join(" + ")}
         </span>
-        <span className={styles.clock}>{new Date(clock).toLocaleTimeString(locale, { hour12: false })}</span>
+        <span className={styles.clock}>{formatCityTime(clock, locale, "time")}</span>
       </header>
       <aside className={`${styles.panel} ${styles.side} ${styles.left}`} style={zoomStyle} data-testid="wall-left">
         {leftKpis.length ? <KpiStrip kpis={kpis.data} loading={kpis.loading} error={kpis.error} large only={leftKpis} /> : null}

@@ -6,6 +6,12 @@ describe("formatCityTime", () => {
     expect(formatCityTime("2026-12-04T16:30:05.000Z", "en")).toBe("12/05/2026, 00:30:05");
     expect(formatCityTime("2026-12-04T16:30:05.000Z", "zh-CN")).toBe("2026/12/05 00:30:05");
   });
+  it("shows the parts a style asks for", () => {
+    expect(formatCityTime("2026-12-04T16:30:05.000Z", "en", "hm")).toBe("00:30");
+    expect(formatCityTime("2026-12-04T16:30:05.000Z", "zh-CN", "time")).toBe("00:30:05");
+    expect(formatCityTime("2026-12-04T16:30:05.000Z", "en", "minute")).toBe("12/05/2026, 00:30");
+    expect(formatCityTime("2026-12-04T16:30:05.000Z", "en", "short")).toBe("Dec 5, 00:30");
+  });
   it("says nothing false about a bad instant", () => {
     expect(formatCityTime("not a time", "en")).toBe("—");
   });
