@@ -11,6 +11,7 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import { AccountHistory } from "./account-history";
 import styles from "./grants.module.css";
 import { formatCityTime } from "@/lib/i18n/city-time";
+import { ACCESS_ACTIONS } from "@/lib/access/record-read";
 
 type Event = {
   id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
@@ -20,7 +21,7 @@ type Group = { key: string | null; label: string | null; departmentId: string | 
 type User = { id: string; name: string; email: string; departmentId: string; role: string; disabled: boolean; twoFactorEnabled: boolean };
 
 /** The read actions the console records (recordRead), each with a label in both languages. */
-const ACCESS_ACTIONS = new Set(["readings", "stream", "provenance", "provenance.datum", "provenance.prov", "provenance.receipt", "sources", "traffic.sensors", "traffic.latest", "map.latest", "map.latest.cells", "map.kpis", "map.frames", "map.feature", "map.features"]);
+const KNOWN_ACTIONS = new Set<string>(ACCESS_ACTIONS);
 
 /** Who read what: access events for the owner's admins and auditors; accounts for sysadmins. */
 export function AccessLog() {
@@ -71,7 +72,7 @@ export function AccessLog() {
     return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
   };
   const groupLabel = (by: string) => ({ reader: t("accesslog.reader"), dataset: t("grants.dataset"), grant: t("accesslog.grantFilter"), hour: t("accesslog.hour") })[by] ?? by;
-  const actionLabel = (a: string) => (ACCESS_ACTIONS.has(a) ? t(`accessAction.${a}` as MessageKey) : a);
+  const actionLabel = (a: string) => (KNOWN_ACTIONS.has(a) ? t(`accessAction.${a}` as MessageKey) : a);
   return (
     <div className={styles.page} data-testid="access-log">
       <h1>{t("accesslog.title")}</h1>

@@ -3,9 +3,20 @@ import type { Viewer } from "./viewer";
 import type { ReadBasis } from "./check-read";
 import { accessSwitches } from "./bench-switches";
 
+/**
+ * Every read the console records, by where it happened. The access log names each in the
+ * reader's language (messages `accessAction.<action>`; a unit test checks each has one).
+ */
+export const ACCESS_ACTIONS = [
+  "readings", "stream", "provenance", "provenance.datum", "provenance.prov", "provenance.receipt", "sources",
+  "traffic.sensors", "traffic.latest", "map.latest", "map.latest.cells", "map.kpis", "map.frames", "map.feature", "map.features",
+  "rules.preview",
+] as const;
+export type AccessAction = (typeof ACCESS_ACTIONS)[number];
+
 export type ReadRecord = {
-  /** What was read, e.g. "readings", "traffic.latest", "stream". */
-  action: string;
+  /** What was read. */
+  action: AccessAction;
   /** How many records (readings, aggregate rows, features) were returned; null when unknown (streams). */
   count: number | null;
   /** Observed-time range of the records returned (or asked for). */

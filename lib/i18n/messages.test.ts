@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { en, zh, type MessageKey } from "./messages";
+import { ACCESS_ACTIONS } from "../access/record-read";
 
 // Messages that are the same in both languages on purpose: the language switch names the
 // other language in that language; SI unit symbols are written alike in Chinese. Anything
@@ -23,5 +24,10 @@ describe("the Chinese messages", () => {
       return (zh[k].match(/\{\w+\}/g) ?? []).sort().join() !== want;
     });
     expect(lost).toEqual([]);
+  });
+
+  it("name every read the access log records", () => {
+    const missing = ACCESS_ACTIONS.filter((a) => !(`accessAction.${a}` in en) || !(`accessAction.${a}` in zh));
+    expect(missing).toEqual([]);
   });
 });

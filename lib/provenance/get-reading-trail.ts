@@ -1,6 +1,6 @@
 import type { Viewer } from "../access/viewer";
 import { accessInfo, checkRead, type ReadBasis, type Scope } from "../access/check-read";
-import { recordRead } from "../access/record-read";
+import { recordRead, type AccessAction } from "../access/record-read";
 import { readGatewayBatchHashes, readProvenanceReading, type Disclosure, type ProvenanceReading } from "../access/scoped/provenance-reading";
 import { getDb } from "../db/client";
 import type { Sql } from "../db/sql";
@@ -314,7 +314,7 @@ export async function getReadingTrail(opts: { viewer: Viewer; leafIndex: number 
 }
 
 /** Records what a provenance response returned (one reading, or none when only ledger facts were). */
-export async function recordProvenanceRead(viewer: Viewer, action: string, rec: AssembledTrail["returned"]): Promise<void> {
+export async function recordProvenanceRead(viewer: Viewer, action: AccessAction, rec: AssembledTrail["returned"]): Promise<void> {
   const { basis, ...counted } = rec;
   const { sql } = await getDb();
   await recordRead(sql, viewer, basis, { action, ...counted });
