@@ -31,6 +31,19 @@ export function readDemoUsers(dataDir: string): DemoUser[] | null {
   return DemoFileSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))).users;
 }
 
+const SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗";
+const GIVEN = ["伟", "芳", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强"];
+
+/**
+ * The n-th demo user's name: a person's name, as the city's staff have (a name is data, shown
+ * as it is in either language; the role and department are shown beside it in the UI's
+ * words). Distinct for the first 480 users.
+ */
+export function demoName(n: number): string {
+  const a = n % SURNAMES.length, q = Math.floor(n / SURNAMES.length);
+  return `${SURNAMES[a]}${GIVEN[(5 * q + 7 * a) % GIVEN.length]}`;
+}
+
 /**
  * One demo user per department and role, made at the first start with generated
  * passwords (and TOTP secrets for the roles that need a second factor). Their credentials
@@ -53,7 +66,7 @@ export async function ensureDemoUsers(auth: Auth, dataDir: string): Promise<{ cr
           const stale = await ctx.internalAdapter.findUserByEmail(email);
           if (stale) await deleteUserAccount(stale.user.id);
           const password = crypto.randomBytes(12).toString("base64url");
-          const name = `${role} · ${d.id}`;
+          const name = demoName(users.length);
           await createUserWithPassword(auth, { email, name, departmentId: d.id, role, password });
           const totpSecret = MFA_ROLES.includes(role) ? await enrollTotp(auth, email, password) : undefined;
           users.push({ email, password, name, departmentId: d.id, role, ...(totpSecret ? { totpSecret } : {}) });
