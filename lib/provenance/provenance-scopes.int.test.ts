@@ -32,6 +32,7 @@ import * as downloadRoute from "@/app/api/provenance/reading/[leaf]/download/rou
 import * as sourcesRoute from "@/app/api/provenance/sources/route";
 import * as entryRoute from "@/app/api/ledger/entries/[leaf]/route";
 import { getLedgerEntry } from "../log/get-entry";
+import { searchEntries } from "../log/search-entries";
 import { getReadingTrail, type ReadingTrail } from "./get-reading-trail";
 import { downloadProvenance } from "./download-provenance";
 import { listSources } from "./list-sources";
@@ -381,6 +382,13 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("provenan
       expect(res.body.opened, who).toMatchObject({ salt: expect.stringMatching(/^[0-9a-f]{64}$/), entry: { kind: "reading.v1", dataset: "safety.cameras", device: r.device, observedAt: r.observedAt, signature: r.signature } });
       expect(res.body.entry, who).toEqual({ kind: "commitment.v1", commitment });
     }
+    // The ledger search shows each viewer the same as the entry viewer: opened for the grantee, sealed for the stranger.
+    const searched = async (who: string, leaf: number) => (await searchEntries({ viewer: v[who], before: leaf + 1, limit: 1 })).entries[0];
+    expect((await searched("official@emergency", inside.leaf)).opened).toMatchObject({ entry: { kind: "reading.v1", device: inside.device } });
+    expect((await searched("official@emergency", inside.leaf)).ref).not.toBeNull();
+    expect((await searched("official@energy", outside.leaf)).opened).toBeUndefined();
+    expect((await searched("official@energy", outside.leaf)).ref).toBeNull();
+    expect((await searched("official@citizen", late.leaf)).opened).toBeUndefined();
     const values = ((await trail(v["official@emergency"], inside.leaf)).body as unknown as ReadingTrail).datum!.reading.envelope.values;
     expect(values).toEqual(inside.values);
 
