@@ -91,7 +91,11 @@ export function DeadLettersAdmin() {
                     <td>
                       <span className={`${styles.badge} ${styles.revoked}`}>{reasonLabel(d.reason)}</span>
                       {d.fieldPath && <div className={styles.mono}>{d.fieldPath}</div>}
-                      <div className={styles.muted}>{d.reasonText}</div>
+                      {/* The intake's sentence is stored with the message as it was refused (English): said so in Chinese, not translated by guess. */}
+                      <div className={styles.muted} lang="en" title={t("admin.dead.detailNote")}>
+                        {locale === "en" ? "" : `${t("admin.dead.detailNote")}：`}
+                        {d.reasonText}
+                      </div>
                     </td>
                     <td className={styles.mono}>
                       {d.deviceId ?? "—"}
