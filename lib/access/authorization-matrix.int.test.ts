@@ -35,6 +35,9 @@ import * as retireRoute from "@/app/api/rules/[id]/retire/route";
 import * as accessEventsRoute from "@/app/api/access-events/route";
 import * as devicesRoute from "@/app/api/devices/route";
 import * as deadLettersRoute from "@/app/api/dead-letters/route";
+import * as deviceHistoryRoute from "@/app/api/devices/[id]/history/route";
+import { unsafeRegisterNewDevices } from "../devices/register-device";
+import { signerFromSeed } from "../runtime/simulator-keys";
 
 const [target] = await testTargets(); // PGlite; the use cases are covered on PostgreSQL too by grants.int.test.ts
 const BASE = "http://127.0.0.1:3000";
@@ -56,6 +59,8 @@ const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.spl
 
 const OWNED = [...new Set(DATASETS.map((d) => d.departmentId))]; // departments that own datasets
 const ownerOf = (dataset: string) => DATASETS.find((d) => d.id === dataset)!.departmentId;
+/** Departments whose datasets have devices (the citizen department's reports have none). */
+const WITH_DEVICES = ["traffic", "energy", "safety"];
 const datasetOf = (dept: string) => DATASETS.find((d) => d.departmentId === dept)!.id;
 
 describe(`authorization matrix on ${target.name}`, () => {
@@ -100,6 +105,15 @@ describe(`authorization matrix on ${target.name}`, () => {
       const v = await fx.viewer(u.departmentId, u.role);
       viewers.push({ label: `${u.role}@${u.departmentId}`, dept: u.departmentId, role: u.role, cookie: await signIn(u.email, u.password, u.totpSecret), userId: v.userId });
     }
+    // One registered device per department that has devices, for its key history.
+    const city = generateCity({ seed: "access-it", size: 0.2 });
+    await unsafeRegisterNewDevices(
+      fx.db.sql,
+      WITH_DEVICES.map((dept, i) => {
+        const like = city.devices.find((d) => ownerOf(d.datasetId) === dept)!;
+        return { id: `matrix-${dept}`, departmentId: dept, datasetId: like.datasetId, kind: like.kind, location: like.location, publicKey: signerFromSeed(new Uint8Array(32).fill(90 + i)).publicKey };
+      }),
+    );
     const now = Date.now();
     for (const ds of DATASETS) {
       await fx.addReadings(ds.id, [
@@ -211,6 +225,12 @@ describe(`authorization matrix on ${target.name}`, () => {
         const mayAdmin = v.role === "sysadmin" || (v.role === "dept_admin" && v.dept === d.id);
         await expectCase(`${v.label} GET /api/devices?department=${d.id}`, mayAdmin, call(devicesRoute.GET, "GET", `/api/devices?department=${d.id}`, v));
         await expectCase(`${v.label} GET /api/dead-letters?department=${d.id}`, mayAdmin, call(deadLettersRoute.GET, "GET", `/api/dead-letters?department=${d.id}`, v));
+        if (WITH_DEVICES.includes(d.id)) {
+          const id = `matrix-${d.id}`;
+          await expectCase(`${v.label} GET /api/devices/${id}/history`, mayAdmin || v.role === "auditor", call(deviceHistoryRoute.GET, "GET", `/api/devices/${id}/history`, v, { params: { id } }), (body) =>
+            (body as { keys?: unknown[]; total?: number }).total === 1 ? null : `want the one key of ${id}, got ${JSON.stringify(body).slice(0, 120)}`,
+          );
+        }
       }
     }
     expect(failures).toEqual([]);
