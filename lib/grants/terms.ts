@@ -1,8 +1,11 @@
 import { SCOPE_RANK, type Scope } from "../access/check-read";
 import { badRequest } from "../errors";
+import { areaInside, distanceM, type Circle } from "./area";
+
+export { areaInside, distanceM };
 
 /** What a grant allows: the level of detail, fields, data window, area and validity. */
-export type GrantArea = { lon: number; lat: number; radiusM: number };
+export type GrantArea = Circle;
 
 export type GrantTerms = {
   scope: Scope;
@@ -63,26 +66,6 @@ export function assertNarrower(approved: GrantTerms, requested: GrantTerms): voi
   if (requested.area && !approved.area) throw badRequest("area: the request was limited to an area; the approval must be too", { path: "area" });
   if (approved.validUntil > requested.validUntil) throw badRequest("validUntil: the approval would outlast the request", { path: "validUntil" });
   if (approved.validFrom < requested.validFrom) throw badRequest("validFrom: the approval would start before the request", { path: "validFrom" });
-}
-
-/**
- * Metres between two points at city scale: the equirectangular distance that the scoped
- * read uses for a grant's area (lib/access/scope-sql.ts withinArea), at the first point's latitude.
- */
-export function distanceM(a: { lon: number; lat: number }, b: { lon: number; lat: number }): number {
-  const dx = (b.lon - a.lon) * Math.cos((a.lat * Math.PI) / 180) * 111_320;
-  const dy = (b.lat - a.lat) * 110_540;
-  return Math.hypot(dx, dy);
-}
-
-/**
- * Whether circle `inner` lies inside circle `outer` (no outer area: everywhere, so any area
- * is inside): the distance between the centres plus the inner radius is at most the outer
- * radius (with a centimetre of slack for rounding of coordinates).
- */
-export function areaInside(inner: GrantArea, outer: GrantArea | null): boolean {
-  if (!outer) return true;
-  return distanceM(outer, inner) + inner.radiusM <= outer.radiusM + 0.01;
 }
 
 /** Terms as stored in JSON (history, requested terms). */
