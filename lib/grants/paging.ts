@@ -1,8 +1,7 @@
 import type { GrantStatus } from "./grant-row";
 
 /** The states a grants list is filtered by: pending requests, active grants, ended ones (revoked, rejected, expired), or all. */
-export const GRANT_STATES = ["pending", "active", "ended", "all"] as const;
-export type GrantState = (typeof GRANT_STATES)[number];
+export type GrantState = "pending" | "active" | "ended" | "all";
 
 /** The grant statuses a state stands for (null: every status). */
 export function statusesOf(state: GrantState): GrantStatus[] | null {
