@@ -130,7 +130,7 @@ export function MapPicker(props: MapPickerProps) {
               <input
                 type="number"
                 min={1}
-                step={50}
+                step="any"
                 value={props.value.radiusM}
                 onChange={(e) => setRadius(Number(e.target.value))}
                 data-testid="map-picker-radius"
