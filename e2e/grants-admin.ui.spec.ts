@@ -77,6 +77,8 @@ for (const lang of ["en", "zh-CN"] as const) {
     const pending = energyAdmin.getByTestId("incoming").getByTestId(`grant-${id}`);
     await expect(pending.getByTestId("asked-by")).toContainText(L(lang, "Transport Bureau", "交通运输局"));
     await expect(pending.getByTestId("asked-by")).toContainText("(UTC+08)");
+    await energyAdmin.getByTestId("incoming").screenshot({ path: path.join(SHOTS, `grants-incoming-${lang}.png`) });
+    await energyAdmin.locator("header").screenshot({ path: path.join(SHOTS, `grants-badge-${lang}.png`) });
 
     // 3. Approve narrower: aggregated, one field, a shorter window, a smaller circle inside the requested one, 6 hours.
     await energyAdmin.getByTestId(`approve-${id}`).click();
@@ -110,6 +112,7 @@ for (const lang of ["en", "zh-CN"] as const) {
     await expect(activeRow).toHaveCount(0);
     await energyAdmin.getByTestId("own-datasets-state-ended").click();
     await expect(energyAdmin.getByTestId("own-datasets").getByTestId(`grant-${id}`)).toHaveAttribute("data-status", "revoked");
+    await energyAdmin.getByTestId("own-datasets").screenshot({ path: path.join(SHOTS, `grants-ended-${lang}.png`) });
 
     // 5. The grant's own page: requested vs approved, its area on the map, the revoked state, each step linked to the ledger.
     await energyAdmin.getByTestId("own-datasets").getByTestId(`grant-link-${id}`).click();

@@ -635,7 +635,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
     { key: "scope", label: t("grants.scope"), show: (x) => t(`scope.${x.scope}` as MessageKey), same: (a, b) => a.scope === b.scope },
     { key: "fields", label: t("grants.fieldsShort"), show: (x) => x.fields?.join(", ") ?? t("grants.allFields"), same: (a, b) => JSON.stringify(a.fields) === JSON.stringify(b.fields) },
     { key: "window", label: t("grants.window"), show: (x) => `${L.when(x.dataFrom)} – ${L.when(x.dataUntil)}`, same: (a, b) => a.dataFrom === b.dataFrom && a.dataUntil === b.dataUntil },
-    { key: "area", label: t("grants.area"), show: (x) => (x.area ? areaText(x.area, L) : t("grants.wholeCity")), same: (a, b) => JSON.stringify(a.area) === JSON.stringify(b.area) },
+    { key: "area", label: t("grants.areaLabel"), show: (x) => (x.area ? areaText(x.area, L) : t("grants.wholeCity")), same: (a, b) => JSON.stringify(a.area) === JSON.stringify(b.area) },
     { key: "validFrom", label: t("grants.validFrom"), show: (x) => L.when(x.validFrom), same: (a, b) => a.validFrom === b.validFrom },
     { key: "validUntil", label: t("grants.validUntil"), show: (x) => L.when(x.validUntil), same: (a, b) => a.validUntil === b.validUntil },
   ];
@@ -685,7 +685,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
                       </td>
                       <td className={`${styles.small} ${narrowed ? styles.narrowed : ""}`} data-testid={`terms-${r.key}-approved`}>
                         {approved ? r.show(approved) : <span className={styles.muted}>{t("grants.notApproved")}</span>}
-                        {narrowed && <span className={`${styles.badge} ${styles.requested}`}> {t("grants.narrowed")}</span>}
+                        {narrowed && <span className={`${styles.badge} ${styles.requested} ${styles.gap}`}>{t("grants.narrowed")}</span>}
                       </td>
                     </tr>
                   );
@@ -723,7 +723,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
               {q.data!.history.map((h) => (
                 <tr key={h.leafIndex} data-testid="history-row" data-action={h.action}>
                   <td className={styles.small}>{L.when(h.at)}</td>
-                  <td>{t(`grants.action.${h.action}` as MessageKey)}</td>
+                  <td className={styles.nowrap}>{t(`grants.action.${h.action}` as MessageKey)}</td>
                   <td className={styles.small} data-testid="history-by" data-department={h.byDepartment ?? ""}>
                     {h.byName}
                     {h.byDepartment && <div className={styles.muted}>{L.dn(h.byDepartment)}</div>}
