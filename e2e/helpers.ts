@@ -110,15 +110,26 @@ export async function clearSpot(page: Page, points: [number, number][]): Promise
   return null;
 }
 
+/** The simulator's device keys, kept in the e2e console's data folder: a test plays one of those devices. */
+function simulatorSeeds(): Record<string, string> {
+  return JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
+}
+
+/** The signer of one of the simulator's devices. */
+export function simulatorSigner(deviceId: string) {
+  const seed = simulatorSeeds()[deviceId];
+  if (!seed) throw new Error(`no simulator key for ${deviceId}`);
+  return signerFromSeed(new Uint8Array(Buffer.from(seed, "base64")));
+}
+
 /**
  * A severity-1 incident at `location`, signed by one of the simulator's dispatch terminals
  * with its own key (kept in the e2e console's data folder), ready to POST to
  * /api/ingest/readings. Its sequence number is above anything the simulator sends.
  */
 export function signedIncident(location: [number, number], incidentId: string, seqTail: number) {
-  const seeds = JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
-  const terminal = Object.keys(seeds).find((d) => d.startsWith("dsp-"))!;
-  const signer = signerFromSeed(new Uint8Array(Buffer.from(seeds[terminal], "base64")));
+  const terminal = Object.keys(simulatorSeeds()).find((d) => d.startsWith("dsp-"))!;
+  const signer = simulatorSigner(terminal);
   const at = Date.now();
   return signEnvelope(
     {

@@ -1,8 +1,7 @@
-import fs from "node:fs";
-import path from "node:path";
 import { expect, test } from "./test";
-import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { E2E_PORT } from "./config";
 import { pageAs } from "./sign-in";
+import { simulatorSigner } from "./helpers";
 import { signerFromSeed } from "../lib/runtime/simulator-keys";
 import { signEnvelope } from "../lib/ingest/envelope";
 
@@ -68,8 +67,7 @@ test.describe("ingest administration, signed in", () => {
     // The device's next signed reading is refused, and the admin sees why.
     const sensors = (await (await request.get("/api/traffic/sensors")).json()).sensors as { id: string; segment: string; position: [number, number] }[];
     const s = sensors.find((x) => x.id === "trf-000010")!;
-    const seeds = JSON.parse(fs.readFileSync(path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json"), "utf8")) as Record<string, string>;
-    const signer = signerFromSeed(new Uint8Array(Buffer.from(seeds[s.id], "base64")));
+    const signer = simulatorSigner(s.id);
     const at = Date.now();
     const env = signEnvelope({ device: s.id, dataset: "traffic.flow", seq: at * 1000 + 998, observedAt: new Date(at).toISOString(), location: s.position, values: { segmentId: s.segment, speedKmh: 30, flowVehH: 100, occupancy: 0.1 } }, signer.sign);
     const res = await request.post("/api/ingest/readings", { data: env });

@@ -7,13 +7,7 @@ import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
 import { readingsTopic } from "../lib/mqtt/topics";
 import { connectDeviceAsync } from "../lib/mqtt/device-client";
 import { demoUser, signIn } from "./sign-in";
-
-// The simulator's device keys live in the console's data folder; a test plays one of those devices.
-function deviceSigner(id: string) {
-  const file = path.join(E2E_DATA_DIR, "secrets", "simulator-devices.json");
-  const seeds = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;
-  return signerFromSeed(new Uint8Array(Buffer.from(seeds[id], "base64")));
-}
+import { simulatorSigner as deviceSigner } from "./helpers";
 
 async function someSensor(request: import("@playwright/test").APIRequestContext) {
   await expect.poll(async () => (await (await request.get("/api/traffic/latest")).json()).readings.length, { timeout: 60_000 }).toBeGreaterThan(10);

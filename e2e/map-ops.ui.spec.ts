@@ -78,6 +78,16 @@ test.describe("the duty officer's operations", () => {
       await expect(page.getByTestId("alarm-banner")).toContainText(incidentId);
       await expect(page.getByTestId("alarm-banner")).toContainText(L(lang, "New severity 1", "新的一级告警"));
       await expect.poll(async () => Number(await list.getAttribute("data-beeps"))).toBeGreaterThan(beepsBefore);
+      // The KPI tile counts the same open incidents the list shows, severity by severity.
+      for (const sev of [1, 2, 3]) {
+        await expect
+          .poll(async () => {
+            const listed = await page.locator(`[data-testid="alarm-item"][data-kind="incident"][data-severity="${sev}"]`).count();
+            const tile = Number(((await page.getByTestId(`open-s${sev}`).textContent()) ?? "").replace(/\D+/g, " ").trim().split(" ").pop());
+            return tile - listed;
+          }, { timeout: 20_000, message: `open incidents of severity ${sev}: KPI tile minus alarm list` })
+          .toBe(0);
+      }
       // Newest first.
       const ats = await page.getByTestId("alarm-item").evaluateAll((els) => els.map((e) => e.getAttribute("data-at") ?? ""));
       expect(ats).toEqual([...ats].sort().reverse());

@@ -2,7 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./test";
-import { clearSpot, decodePng, demoUser, diffPixels, distinctColours, mapPixels, signIn, waitForChange, watchExternalRequests } from "./helpers";
+import type { PNG } from "pngjs";
+import { clearSpot, decodePng, demoUser, diffPixels, distinctColours, mapPixels, signIn, simulatorSigner, waitForChange, watchExternalRequests } from "./helpers";
+import { signEnvelope } from "../lib/ingest/envelope";
+import { GRADE_COLORS, hsv } from "../components/map/traffic-colors";
 import { E2E_DATA_DIR } from "./config";
 
 const SHOTS = "e2e/screenshots";
@@ -24,6 +27,73 @@ async function settledPixels(page: Page) {
     prev = cur;
   }
   return prev;
+}
+
+type Sensors = { ids: string[]; startIndices: number[]; path: number[]; segmentIds: string[]; roadClass: string[] };
+
+/** Pixels of the severe grade's dark red (hue about 358°) in a PNG, blended or not. */
+function severePixels(png: PNG): number {
+  const target = hsv(GRADE_COLORS.severe).h;
+  let n = 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    const { h, s, v } = hsv([png.data[i], png.data[i + 1], png.data[i + 2]]);
+    const dh = Math.min(Math.abs(h - target), 360 - Math.abs(h - target));
+    if (dh <= 10 && s >= 0.7 && v >= 0.3) n++;
+  }
+  return n;
+}
+
+/**
+ * Picks an expressway or arterial sensor that has just reported at a speed short of jammed
+ * (the simulator's next report, 30 s later, would put its colour back), centres the map on its
+ * segment at street zoom, then signs a reading of 4 km/h as that sensor and posts it. Returns
+ * the dark red pixels around the segment's middle before, and the most seen within 20 s after.
+ */
+async function jamOneSegment(page: Page): Promise<{ sensor: string; before: number; after: number }> {
+  const features = (await (await page.request.get("/api/map/layers/traffic/features")).json()) as { sensors: Sensors };
+  const f = features.sensors;
+  let pick: { i: number; mid: [number, number]; position: [number, number] } | null = null;
+  await expect
+    .poll(async () => {
+      const latest = (await (await page.request.get("/api/map/layers/traffic/latest")).json()) as { sensors: { ids: string[]; speedKmh: (number | null)[]; observedAt: string[] } };
+      const at = new Map(latest.sensors.ids.map((id, k) => [id, k]));
+      for (let i = 0; i < f.ids.length; i++) {
+        if (f.roadClass[i] !== "expressway" && f.roadClass[i] !== "arterial") continue;
+        const k = at.get(f.ids[i]);
+        if (k === undefined || (latest.sensors.speedKmh[k] ?? 0) < 30) continue;
+        if (Date.now() - Date.parse(latest.sensors.observedAt[k]) > 6_000) continue;
+        const v = Math.floor((f.startIndices[i] + f.startIndices[i + 1] - 1) / 2);
+        pick = { i, mid: [f.path[2 * v], f.path[2 * v + 1]], position: [f.path[2 * f.startIndices[i]], f.path[2 * f.startIndices[i] + 1]] };
+        return true;
+      }
+      return false;
+    }, { timeout: 40_000, intervals: [1_000], message: "a major-road sensor that reported in the last 6 s" })
+    .toBe(true);
+  const { i, mid, position } = pick!;
+  type M = { jumpTo(o: object): void; getCenter(): { lng: number; lat: number }; getZoom(): number };
+  const view = await page.evaluate(() => {
+    const m = (window as unknown as { cityBrainMap: M }).cityBrainMap;
+    return { center: [m.getCenter().lng, m.getCenter().lat], zoom: m.getZoom() };
+  });
+  await page.evaluate((c) => (window as unknown as { cityBrainMap: M }).cityBrainMap.jumpTo({ center: c, zoom: 15.5 }), mid);
+  await page.waitForTimeout(1_500);
+  const box = await page.locator("canvas.maplibregl-canvas").boundingBox();
+  const p = await page.evaluate((c) => (window as unknown as { cityBrainMap: { project(p: [number, number]): { x: number; y: number } } }).cityBrainMap.project(c), mid);
+  const clip = { x: box!.x + p.x - 20, y: box!.y + p.y - 20, width: 40, height: 40 };
+  const before = severePixels(decodePng(await page.screenshot({ clip })));
+  const at = Date.now();
+  const env = signEnvelope(
+    { device: f.ids[i], dataset: "traffic.flow", seq: at * 1000 + 997, observedAt: new Date(at).toISOString(), location: position, values: { segmentId: f.segmentIds[i], speedKmh: 4, flowVehH: 120, occupancy: 0.9 } },
+    simulatorSigner(f.ids[i]).sign,
+  );
+  expect(await (await page.request.post("/api/ingest/readings", { data: env })).json()).toMatchObject({ status: "accepted" });
+  let after = 0;
+  await expect
+    .poll(async () => (after = Math.max(after, severePixels(decodePng(await page.screenshot({ clip }))))), { timeout: 20_000, intervals: [500] })
+    .toBeGreaterThanOrEqual(6);
+  await page.screenshot({ path: path.join(SHOTS, "map-jam-en.png") });
+  await page.evaluate((v) => (window as unknown as { cityBrainMap: M }).cityBrainMap.jumpTo(v), view);
+  return { sensor: f.ids[i], before, after };
 }
 
 test.describe("the city map", () => {
@@ -66,6 +136,9 @@ test.describe("the city map", () => {
     await layerReady(page, "safety", /^hidden$/);
     expect(await waitForChange(page, base, 3000)).toBeGreaterThanOrEqual(3000);
     await expect(page.getByTestId("kpi-load")).toHaveAttribute("data-state", "none");
+    // The alarm list says why it is empty for a guest, not "no open incidents".
+    await expect(page.getByTestId("alarm-denied")).toContainText("sign in");
+    await expect(page.getByTestId("alarm-list")).not.toContainText("No open incidents");
     await page.getByTestId("layer-toggle-safety").uncheck();
 
     // Live updates: with traffic on, the map applies batch after batch. Segments are coloured by
@@ -81,6 +154,12 @@ test.describe("the city map", () => {
     await expect.poll(liveVersion, { timeout: 20_000, intervals: [500] }).toBeGreaterThan(v0);
     // The view lives in the URL.
     await expect(page).toHaveURL(/layers=traffic&t=live/);
+
+    // A signed jammed reading turns its own segment dark red within seconds: the live path from
+    // a device's signature to the colour on the map, checked on the pixels.
+    const jam = await jamOneSegment(page);
+    expect(jam.before).toBe(0);
+    expect(jam.after).toBeGreaterThanOrEqual(6);
 
     // Language switch changes visible text, and the choice sticks across a reload.
     await page.getByTestId("lang-switch").click();

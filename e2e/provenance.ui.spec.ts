@@ -65,6 +65,26 @@ test.describe("provenance and verification", () => {
     await expect(page.getByTestId("verify-error")).toBeVisible();
   });
 
+  test("in Chinese, every check's detail is in Chinese: nothing English but the data (ids, hashes, sizes, key names)", async ({ page, request, baseURL }) => {
+    const leaf = await finalReading(request);
+    await page.context().addCookies([{ name: "lang", value: "zh-CN", url: baseURL! }]);
+    await page.goto(`/provenance/reading/${leaf}`);
+    await expect(page.getByTestId("verdict")).toHaveAttribute("data-ok", "true");
+    await expect(page.getByTestId("verdict")).toContainText("所有检查均已在您的浏览器中通过");
+    const details = await page.locator(".check-detail").allInnerTexts();
+    expect(details.length).toBeGreaterThanOrEqual(8);
+    // Data is a token with a digit, dot, slash, colon or hyphen in it (device trf-000123, SHA-256, 2026-…Z, yantai.city-brain.example/ledger+…).
+    const english = details.map((d) => d.replace(/\S*[\d.:/+-]\S*/g, "").match(/[A-Za-z]{3,}/g)).filter(Boolean);
+    expect(english, details.join("\n")).toEqual([]);
+    const text = details.join("\n");
+    expect(text).toContain("由设备 trf-");
+    expect(text).toMatch(/个部门见证方中有 \d+ 个联署/);
+    expect(text).toMatch(/是账本 \d+ 个叶子的树中的第 \d+ 号叶子/);
+    await expect(page.getByTestId("prov-device")).toContainText("交通传感器");
+    await page.screenshot({ path: path.join(SHOTS, "provenance-zh.png"), fullPage: true });
+    await page.context().addCookies([{ name: "lang", value: "en", url: baseURL! }]);
+  });
+
   test("an unknown leaf is a 404 and a non-reading leaf a 400", async ({ request }) => {
     expect((await request.get("/api/provenance/reading/999999999")).status()).toBe(404);
     expect((await request.get("/api/provenance/reading/0")).status()).toBe(400); // leaf 0 registers a device key

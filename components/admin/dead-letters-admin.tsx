@@ -4,6 +4,8 @@ import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query"
 import { useI18n } from "../i18n/i18n-provider";
 import type { DeadLetterItem } from "@/lib/ingest/list-dead-letters";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { formatCityTime } from "@/lib/i18n/city-time";
+import { fill } from "@/lib/i18n/fill";
 import { fetchJson } from "./fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
@@ -85,7 +87,7 @@ export function DeadLettersAdmin() {
               <tbody>
                 {q.data.items.map((d) => (
                   <tr key={d.id} data-testid="dead-letter">
-                    <td className={styles.muted}>{new Date(d.receivedAt).toLocaleString()}</td>
+                    <td className={styles.muted}>{formatCityTime(d.receivedAt, locale)}</td>
                     <td>
                       <span className={`${styles.badge} ${styles.revoked}`}>{reasonLabel(d.reason)}</span>
                       {d.fieldPath && <div className={styles.mono}>{d.fieldPath}</div>}
@@ -93,7 +95,7 @@ export function DeadLettersAdmin() {
                     </td>
                     <td className={styles.mono}>
                       {d.deviceId ?? "—"}
-                      {d.gatewayDeviceId && <div className={styles.muted}>via {d.gatewayDeviceId}</div>}
+                      {d.gatewayDeviceId && <div className={styles.muted}>{fill(t("admin.dead.via"), { gateway: d.gatewayDeviceId })}</div>}
                     </td>
                     <td>
                       <span className={styles.badge}>{d.source.toUpperCase()}</span>

@@ -4,8 +4,11 @@ import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient }
 import { useI18n } from "../i18n/i18n-provider";
 import { DEVICE_KINDS } from "@/lib/devices/device-kinds";
 import type { DeviceListItem } from "@/lib/devices/list-devices";
+import type { DeviceKeyHistory, KeyEvent } from "@/lib/devices/get-device-history";
 import type { MessageKey } from "@/lib/i18n/messages";
-import { fetchJson } from "./fetch-json";
+import { formatCityTime } from "@/lib/i18n/city-time";
+import { fill } from "@/lib/i18n/fill";
+import { fetchJson, HttpError } from "./fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
 
@@ -25,6 +28,60 @@ export const devicesQuery = (f: Filters) =>
     retry: false,
     placeholderData: keepPreviousData,
   });
+
+const HISTORY_PAGE = 10;
+
+export const deviceHistoryQuery = (device: string, offset: number) =>
+  queryOptions({
+    queryKey: ["devices", "history", device, offset],
+    queryFn: () => fetchJson<DeviceKeyHistory>(`/api/devices/${encodeURIComponent(device)}/history?limit=${HISTORY_PAGE}&offset=${offset}`),
+    retry: false,
+    placeholderData: keepPreviousData,
+  });
+
+type T = (k: MessageKey) => string;
+const FIELD_LABELS: Record<string, MessageKey> = {
+  id: "admin.devices.id",
+  departmentId: "admin.department",
+  datasetId: "admin.devices.dataset",
+  kind: "admin.devices.kind",
+  location: "admin.devices.location",
+  publicKey: "admin.devices.publicKey",
+  reason: "admin.devices.reason",
+};
+/** The console's refusals of a device change, as the server words them (lib/devices), and their messages. */
+const REFUSALS: [RegExp, MessageKey, string[]][] = [
+  [/^device (\S+) is already registered/, "admin.devices.err.taken", ["device"]],
+  [/^department (\S+) does not exist/, "admin.devices.err.department", ["department"]],
+  [/^dataset (\S+) belongs to department (\S+), not (\S+)/, "admin.devices.err.datasetOwner", ["dataset", "owner", "department"]],
+  [/^dataset (\S+) does not exist/, "admin.devices.err.dataset", ["dataset"]],
+  [/^a gateway's dataset must be/, "admin.devices.err.gatewayDataset", []],
+  [/^publicKey of \S+ must be base64/, "admin.devices.err.keyBase64", []],
+  [/^public key of \S+ must be 32 bytes, got (\d+)/, "admin.devices.err.keyLength", ["n"]],
+  [/^public key of \S+ is not a valid Ed25519 point/, "admin.devices.err.keyPoint", []],
+  [/^public key of \S+ is a small-order point/, "admin.devices.err.keySmallOrder", []],
+  [/already has this key/, "admin.devices.err.sameKey", []],
+  [/is revoked: a revoked device stays revoked/, "admin.devices.err.revoked", []],
+  [/is already revoked/, "admin.devices.err.alreadyRevoked", []],
+  [/has no key to revoke/, "admin.devices.err.noKey", []],
+  [/needs a reason/, "admin.devices.err.reasonNeeded", []],
+];
+
+/** A refused device change in the UI language; the server's words only for a refusal it has no message for. */
+export function deviceErrorText(e: unknown, t: T): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof HttpError && e.status === 403) return t("admin.devices.err.forbidden");
+  for (const [re, key, names] of REFUSALS) {
+    const m = re.exec(message);
+    if (m) return fill(t(key), Object.fromEntries(names.map((n, i) => [n, m[i + 1]])));
+  }
+  // A schema refusal names its field first ("publicKey: …", "location.0: …").
+  const field = /^([A-Za-z]+)[.:]/.exec(message)?.[1];
+  if (field && FIELD_LABELS[field]) return fill(t("admin.devices.err.field"), { field: t(FIELD_LABELS[field]) });
+  return fill(t("admin.devices.err.other"), { message });
+}
+
+const kindText = (kind: string, t: T) => (DEVICE_KINDS as readonly string[]).includes(kind) ? t(`deviceKind.${kind}` as MessageKey) : kind;
 
 /** The department admin's device registry: search, status, register, rotate, revoke. */
 export function DevicesAdmin() {
@@ -110,7 +167,8 @@ export function DevicesAdmin() {
 }
 
 function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
+  const [history, setHistory] = useState(false);
   const [mode, setMode] = useState<"none" | "revoke" | "rotate" | "release" | "reinstate">("none");
   const [input, setInput] = useState("");
   // A reinstatement needs its reason beside the new key; it is ledgered as "reinstated: <reason>".
@@ -133,99 +191,169 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
   const statusKey = `status.${d.status}` as MessageKey;
   const placeholder = mode === "revoke" ? t("admin.devices.revokeReason") : mode === "release" ? t("admin.devices.releaseReason") : t("admin.devices.newKey");
   return (
-    <tr data-testid={`device-${d.id}`}>
-      <td className={styles.mono}>{d.id}</td>
-      <td>{d.kind}</td>
-      <td className={styles.mono}>{d.datasetId}</td>
-      <td>
-        <span className={`${styles.badge} ${styles[d.status] ?? ""}`} title={d.statusReason ?? undefined}>
-          {t(statusKey)}
-        </span>
-        {d.statusReason && <div className={styles.muted}>{d.statusReason}</div>}
-        {d.quarantine && (
-          <div data-testid={`quarantine-${d.id}`}>
-            <span className={`${styles.badge} ${styles.revoked ?? ""}`} title={d.quarantine.reason ?? undefined}>
-              {t("admin.devices.quarantined")}
-            </span>
-            <div className={styles.muted}>{d.quarantine.reason}</div>
-          </div>
-        )}
-        {!d.quarantine && d.suspectUntil && Date.parse(d.suspectUntil) > Date.now() && (
-          <div className={styles.muted}>
-            {t("admin.devices.suspectUntil")} {new Date(d.suspectUntil).toLocaleString()}
-          </div>
-        )}
-      </td>
-      <td className={styles.mono}>{d.keyFingerprint ?? "—"}</td>
-      <td className={styles.mono}>{d.lastSeq}</td>
-      <td className={styles.muted}>{new Date(d.updatedAt).toLocaleString()}</td>
-      <td>
-        {mode === "none" ? (
-          <div className={styles.inline}>
-            {d.status === "active" && (
-              <button className={`${styles.button} ${styles.danger}`} onClick={() => setMode("revoke")}>
-                {t("admin.devices.revoke")}
+    <>
+      <tr data-testid={`device-${d.id}`}>
+        <td className={styles.mono}>{d.id}</td>
+        <td>{kindText(d.kind, t)}</td>
+        <td className={styles.mono}>{d.datasetId}</td>
+        <td>
+          <span className={`${styles.badge} ${styles[d.status] ?? ""}`} title={d.statusReason ?? undefined}>
+            {t(statusKey)}
+          </span>
+          {d.statusReason && <div className={styles.muted}>{d.statusReason}</div>}
+          {d.quarantine && (
+            <div data-testid={`quarantine-${d.id}`}>
+              <span className={`${styles.badge} ${styles.revoked ?? ""}`} title={d.quarantine.reason ?? undefined}>
+                {t("admin.devices.quarantined")}
+              </span>
+              <div className={styles.muted}>{d.quarantine.reason}</div>
+            </div>
+          )}
+          {!d.quarantine && d.suspectUntil && Date.parse(d.suspectUntil) > Date.now() && (
+            <div className={styles.muted}>
+              {t("admin.devices.suspectUntil")} {formatCityTime(d.suspectUntil, locale)}
+            </div>
+          )}
+        </td>
+        <td className={styles.mono}>{d.keyFingerprint ?? "—"}</td>
+        <td className={styles.mono}>{d.lastSeq}</td>
+        <td className={styles.muted}>{formatCityTime(d.updatedAt, locale)}</td>
+        <td>
+          {mode === "none" ? (
+            <div className={styles.inline}>
+              {d.status === "active" && (
+                <button className={`${styles.button} ${styles.danger}`} onClick={() => setMode("revoke")}>
+                  {t("admin.devices.revoke")}
+                </button>
+              )}
+              {d.quarantine && (
+                <button className={styles.button} onClick={() => setMode("release")}>
+                  {t("admin.devices.release")}
+                </button>
+              )}
+              {d.status === "revoked" ? (
+                <button className={styles.button} onClick={() => setMode("reinstate")} data-testid={`reinstate-${d.id}`}>
+                  {t("admin.devices.reinstate")}
+                </button>
+              ) : (
+                <button className={styles.button} onClick={() => setMode("rotate")}>
+                  {t("admin.devices.rotate")}
+                </button>
+              )}
+              <button className={`${styles.button} ${styles.ghost}`} aria-expanded={history} onClick={() => setHistory(!history)} data-testid={`history-toggle-${d.id}`}>
+                {t(history ? "admin.devices.historyHide" : "admin.devices.history")}
               </button>
-            )}
-            {d.quarantine && (
-              <button className={styles.button} onClick={() => setMode("release")}>
-                {t("admin.devices.release")}
-              </button>
-            )}
-            {d.status === "revoked" ? (
-              <button className={styles.button} onClick={() => setMode("reinstate")} data-testid={`reinstate-${d.id}`}>
-                {t("admin.devices.reinstate")}
-              </button>
-            ) : (
-              <button className={styles.button} onClick={() => setMode("rotate")}>
-                {t("admin.devices.rotate")}
-              </button>
-            )}
-          </div>
-        ) : (
-          <form
-            className={styles.inline}
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (mode === "reinstate" && !window.confirm(t("admin.devices.reinstateConfirmText").replace("{device}", d.id))) return;
-              act.mutate();
-            }}
-          >
-            {mode === "reinstate" && (
+            </div>
+          ) : (
+            <form
+              className={styles.inline}
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (mode === "reinstate" && !window.confirm(t("admin.devices.reinstateConfirmText").replace("{device}", d.id))) return;
+                act.mutate();
+              }}
+            >
+              {mode === "reinstate" && (
+                <input
+                  required
+                  aria-label={t("admin.devices.reinstateReason")}
+                  placeholder={t("admin.devices.reinstateReason")}
+                  value={why}
+                  onChange={(e) => setWhy(e.target.value)}
+                  data-testid={`reinstate-reason-${d.id}`}
+                />
+              )}
               <input
+                autoFocus
                 required
-                aria-label={t("admin.devices.reinstateReason")}
-                placeholder={t("admin.devices.reinstateReason")}
-                value={why}
-                onChange={(e) => setWhy(e.target.value)}
-                data-testid={`reinstate-reason-${d.id}`}
+                aria-label={placeholder}
+                placeholder={placeholder}
+                value={input}
+                onChange={(e) => setInput(e.target.value)}
               />
-            )}
-            <input
-              autoFocus
-              required
-              aria-label={placeholder}
-              placeholder={placeholder}
-              value={input}
-              onChange={(e) => setInput(e.target.value)}
-            />
-            <button className={`${styles.button} ${mode === "revoke" ? styles.danger : ""}`} disabled={act.isPending || !input.trim() || (mode === "reinstate" && !why.trim())}>
-              {mode === "revoke"
-                ? t("admin.devices.revokeConfirm")
-                : mode === "release"
-                  ? t("admin.devices.releaseConfirm")
-                  : mode === "reinstate"
-                    ? t("admin.devices.reinstateConfirm")
-                    : t("admin.devices.rotateConfirm")}
-            </button>
-            <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => setMode("none")}>
-              {t("admin.cancel")}
-            </button>
-          </form>
-        )}
-        {act.error && <div className={styles.error}>{(act.error as Error).message}</div>}
-      </td>
-    </tr>
+              <button className={`${styles.button} ${mode === "revoke" ? styles.danger : ""}`} disabled={act.isPending || !input.trim() || (mode === "reinstate" && !why.trim())}>
+                {mode === "revoke"
+                  ? t("admin.devices.revokeConfirm")
+                  : mode === "release"
+                    ? t("admin.devices.releaseConfirm")
+                    : mode === "reinstate"
+                      ? t("admin.devices.reinstateConfirm")
+                      : t("admin.devices.rotateConfirm")}
+              </button>
+              <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => setMode("none")}>
+                {t("admin.cancel")}
+              </button>
+            </form>
+          )}
+          {act.error && <div className={styles.error}>{deviceErrorText(act.error, t)}</div>}
+        </td>
+      </tr>
+      {history && (
+        <tr data-testid={`history-${d.id}`}>
+          <td colSpan={8}>
+            <KeyHistory device={d.id} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** Every key a device has had, newest first, each change linked to its ledger entry; times in the city's local time. */
+function KeyHistory({ device }: { device: string }) {
+  const { t, locale } = useI18n();
+  const [offset, setOffset] = useState(0);
+  const q = useQuery(deviceHistoryQuery(device, offset));
+  const event = (e: KeyEvent<string>, key: MessageKey) => (
+    <div data-testid={`key-event-${e.leaf}`}>
+      <span className={`${styles.badge} ${e.action === "revoke" ? (styles.revoked ?? "") : ""}`}>{t(key)}</span> {formatCityTime(e.at, locale)}{" "}
+      <a href={`/audit/entries/${e.leaf}`} className={styles.mono}>
+        {fill(t("admin.devices.historyLeaf"), { leaf: e.leaf })}
+      </a>
+      {e.reason && <div className={styles.muted}>{fill(t("admin.devices.historyReason"), { reason: e.reason })}</div>}
+    </div>
+  );
+  return (
+    <div className={styles.panel} data-testid={`key-history-${device}`}>
+      <p className={styles.muted}>{fill(t("admin.devices.historyOf"), { device })}</p>
+      <AdminNotice error={q.error} loading={q.isLoading} />
+      {q.data &&
+        (q.data.keys.length === 0 ? (
+          <p className={styles.muted}>{t("admin.devices.historyEmpty")}</p>
+        ) : (
+          <table className={styles.table}>
+            <thead>
+              <tr>
+                <th>{t("admin.devices.key")}</th>
+                <th>{t("admin.devices.historyFrom")}</th>
+                <th>{t("admin.devices.historyUntil")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {q.data.keys.map((k) => (
+                <tr key={k.from.leaf} data-testid={`key-${k.fingerprint}`}>
+                  <td className={styles.mono} title={k.publicKey}>
+                    {k.fingerprint}
+                  </td>
+                  <td>{event(k.from, k.from.action === "register" ? "keyEvent.register" : k.from.action === "reinstate" ? "keyEvent.reinstate" : "keyEvent.rotateIn")}</td>
+                  <td>{k.until ? event(k.until, k.until.action === "revoke" ? "keyEvent.revoke" : "keyEvent.rotateOut") : <span className={`${styles.badge} ${styles.active ?? ""}`}>{t("admin.devices.historyCurrent")}</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      {q.data && q.data.total > HISTORY_PAGE && (
+        <div className={styles.pager}>
+          <button className={`${styles.button} ${styles.ghost}`} disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - HISTORY_PAGE))}>
+            {t("admin.prev")}
+          </button>
+          <span className={styles.muted}>{fill(t("admin.devices.historyTotal"), { n: q.data.total })}</span>
+          <button className={`${styles.button} ${styles.ghost}`} disabled={offset + HISTORY_PAGE >= q.data.total} onClick={() => setOffset(offset + HISTORY_PAGE)}>
+            {t("admin.next")}
+          </button>
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -275,7 +403,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
           <select value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value })}>
             {DEVICE_KINDS.map((k) => (
               <option key={k} value={k}>
-                {k}
+                {t(`deviceKind.${k}` as MessageKey)}
               </option>
             ))}
           </select>
@@ -284,8 +412,8 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
         <label>
           {t("admin.devices.location")}
           <span className={styles.pair}>
-            <input aria-label="lon" value={v.lon} onChange={(e) => setV({ ...v, lon: e.target.value })} required inputMode="decimal" placeholder="121.45" />
-            <input aria-label="lat" value={v.lat} onChange={(e) => setV({ ...v, lat: e.target.value })} required inputMode="decimal" placeholder="37.46" />
+            <input aria-label={t("admin.devices.lon")} value={v.lon} onChange={(e) => setV({ ...v, lon: e.target.value })} required inputMode="decimal" placeholder="121.45" />
+            <input aria-label={t("admin.devices.lat")} value={v.lat} onChange={(e) => setV({ ...v, lat: e.target.value })} required inputMode="decimal" placeholder="37.46" />
           </span>
         </label>
         {field("publicKey", t("admin.devices.publicKey"), { className: styles.mono })}
@@ -294,7 +422,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
           <button className={styles.button} disabled={reg.isPending}>
             {t("admin.devices.registerSubmit")}
           </button>
-          {reg.error && <div className={styles.error}>{(reg.error as Error).message}</div>}
+          {reg.error && <div className={styles.error}>{deviceErrorText(reg.error, t)}</div>}
         </div>
       </form>
     </details>

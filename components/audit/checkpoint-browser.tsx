@@ -6,6 +6,8 @@ import { fromHex } from "@/lib/ledger/encoding";
 import { sha256 } from "@/lib/ledger/sha256";
 import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
+import { formatCityTime } from "@/lib/i18n/city-time";
+import { causeOf, note, renderNote } from "@/lib/provenance/check-note";
 
 type Cp = { size: number; root: string; createdAt: string; cosignatures: number; final: boolean };
 
@@ -50,7 +52,7 @@ export function CheckpointBrowser() {
       verifyConsistency(sha256, p.size1, p.size2, p.proof.map(fromHex), fromHex(p.root1), fromHex(p.root2));
       setResult({ ok: true, detail: `${p.size1.toLocaleString(locale)} → ${p.size2.toLocaleString(locale)}, ${t("audit.hashes").replace("{n}", String(p.proof.length))}` });
     } catch (e) {
-      setResult({ ok: false, detail: (e as Error).message });
+      setResult({ ok: false, detail: renderNote(note("audit.consistencyFailed", undefined, causeOf(e)), t, locale === "en") });
     } finally {
       setChecking(false);
     }
@@ -131,7 +133,7 @@ export function CheckpointBrowser() {
               </td>
               <td>{c.cosignatures}</td>
               <td>{c.final ? "✓" : "…"}</td>
-              <td className="muted">{new Date(c.createdAt).toLocaleString(locale, { hour12: false })}</td>
+              <td className="muted">{formatCityTime(c.createdAt, locale)}</td>
               <td>
                 <button type="button" className="link-button" onClick={() => (setOlder(String(c.size)), setResult(null))} data-testid="cp-use-older">
                   {t("audit.useOlder")}

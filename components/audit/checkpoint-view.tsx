@@ -10,6 +10,9 @@ import { verifyConsistency } from "@/lib/ledger/verify";
 import { fetchPublishedKeys } from "../provenance/browser-verify";
 import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
+import { formatCityTime } from "@/lib/i18n/city-time";
+import { fill } from "@/lib/i18n/fill";
+import { causeOf, note, renderNote, type Note } from "@/lib/provenance/check-note";
 
 type CheckpointResponse = {
   size: number;
@@ -23,10 +26,11 @@ type CheckpointResponse = {
 };
 
 type Verified = {
-  signature: { ok: boolean; detail: string };
+  signature: { ok: boolean; note: Note | null };
   cosigners: { name: string; ok: boolean }[];
   quorum: number;
-  consistency: { ok: boolean; detail: string } | null;
+  /** `hashes`: the proof's length when it verified; else why not. */
+  consistency: { ok: true; hashes: number } | { ok: false; note: Note } | null;
 };
 
 /** Verifies a checkpoint page in this browser: the log's signature, each cosignature, and consistency to the newest checkpoint. */
@@ -38,7 +42,7 @@ async function verifyCheckpoint(cp: CheckpointResponse): Promise<Verified> {
   try {
     opened = await openCheckpoint(cp.note, [log], keys.origin);
   } catch (e) {
-    return { signature: { ok: false, detail: (e as Error).message }, cosigners: [], quorum: keys.quorum, consistency: null };
+    return { signature: { ok: false, note: note("cpView.sigFailed", undefined, causeOf(e)) }, cosigners: [], quorum: keys.quorum, consistency: null };
   }
   const sameAsListed = opened.checkpoint.size === cp.size && toHex(opened.checkpoint.root) === cp.root;
   const witnesses = await Promise.all(keys.witnesses.map((w) => ed25519CosignatureVerifier(ed, w.verifierKey)));
@@ -52,13 +56,13 @@ async function verifyCheckpoint(cp: CheckpointResponse): Promise<Verified> {
     try {
       const p = await fetchJson<{ proof: string[] }>(`/api/ledger/proof/consistency?size1=${cp.size}&size2=${cp.latest.size}`);
       verifyConsistency(sha256, cp.size, cp.latest.size, p.proof.map(fromHex), opened.checkpoint.root, fromHex(cp.latest.root));
-      consistency = { ok: true, detail: `${p.proof.length}` };
+      consistency = { ok: true, hashes: p.proof.length };
     } catch (e) {
-      consistency = { ok: false, detail: (e as Error).message };
+      consistency = { ok: false, note: note("audit.consistencyFailed", undefined, causeOf(e)) };
     }
   }
   return {
-    signature: { ok: sameAsListed, detail: sameAsListed ? "" : `the signed note says size ${opened.checkpoint.size}, root ${toHex(opened.checkpoint.root)}` },
+    signature: { ok: sameAsListed, note: sameAsListed ? null : note("cpView.differs", { size: opened.checkpoint.size, root: toHex(opened.checkpoint.root) }) },
     cosigners,
     quorum: keys.quorum,
     consistency,
@@ -81,7 +85,7 @@ export function CheckpointView({ size }: { size: number }) {
     <div data-testid="checkpoint-view">
       <h1>{t("cpView.title").replace("{size}", c.size.toLocaleString(locale))}</h1>
       <p className="muted">
-        {new Date(c.createdAt).toLocaleString(locale, { hour12: false })}
+        {formatCityTime(c.createdAt, locale)}
         {c.previous !== null && (
           <>
             {" · "}
@@ -117,7 +121,7 @@ export function CheckpointView({ size }: { size: number }) {
           <li className={v.data.signature.ok ? "check ok" : "check failed"} data-check="signature" data-ok={v.data.signature.ok}>
             <span className="check-mark">{v.data.signature.ok ? "✓" : "✗"}</span>
             <span className="check-name">{t("check.checkpoint-signature")}</span>
-            <span className="check-detail">{v.data.signature.detail}</span>
+            <span className="check-detail">{v.data.signature.note && renderNote(v.data.signature.note, t, locale === "en")}</span>
           </li>
           <li className={valid >= v.data.quorum ? "check ok" : "check failed"} data-check="cosignatures" data-ok={valid >= v.data.quorum}>
             <span className="check-mark">{valid >= v.data.quorum ? "✓" : "✗"}</span>
@@ -128,7 +132,7 @@ export function CheckpointView({ size }: { size: number }) {
             <li className={v.data.consistency.ok ? "check ok" : "check failed"} data-check="consistency" data-ok={v.data.consistency.ok}>
               <span className="check-mark">{v.data.consistency.ok ? "✓" : "✗"}</span>
               <span className="check-name">{t("cpView.consistency").replace("{latest}", c.latest.size.toLocaleString(locale))}</span>
-              <span className="check-detail">{v.data.consistency.ok ? t("audit.hashes").replace("{n}", v.data.consistency.detail) : v.data.consistency.detail}</span>
+              <span className="check-detail">{v.data.consistency.ok ? fill(t("audit.hashes"), { n: v.data.consistency.hashes }) : renderNote(v.data.consistency.note, t, locale === "en")}</span>
             </li>
           )}
         </ul>

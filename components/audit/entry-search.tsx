@@ -6,6 +6,7 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryHeadline } from "./entry-fields";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown>; opened?: { salt: string; entry: Record<string, unknown> } };
 
@@ -88,7 +89,7 @@ export function EntrySearch() {
                     <a href={`/audit/entries/${e.leafIndex}`}>{e.leafIndex}</a>
                   </td>
                   <td title={e.kind}>{t(`entryKind.${e.kind}` as MessageKey)}</td>
-                  <td>{new Date(e.sequencedAt).toLocaleString(locale, { hour12: false })}</td>
+                  <td>{formatCityTime(e.sequencedAt, locale)}</td>
                   <td className="entry-headline">
                     {entryHeadline(shown).map((f) => (
                       <span key={f.key}>

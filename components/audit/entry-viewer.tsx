@@ -9,6 +9,7 @@ import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryFields } from "./entry-fields";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type EntryResponse = {
   leafIndex: number;
@@ -48,7 +49,7 @@ export function EntryViewer({ leaf }: { leaf: number }) {
         {t("entryView.title").replace("{leaf}", e.leafIndex.toLocaleString(locale))} · {t(`entryKind.${e.kind}` as MessageKey)}
       </h1>
       <p className="muted">
-        {t("audit.sequenced")}: {new Date(e.sequencedAt).toLocaleString(locale, { hour12: false })}
+        {t("audit.sequenced")}: {formatCityTime(e.sequencedAt, locale)}
         {" · "}
         <a href={`/audit/entries/${Math.max(0, e.leafIndex - 1)}`}>← {t("entryView.previous")}</a>
         {" · "}
@@ -74,7 +75,7 @@ export function EntryViewer({ leaf }: { leaf: number }) {
               <th>{ENTRY_FIELD_LABELS[f.key] ? t(ENTRY_FIELD_LABELS[f.key]) : f.key}</th>
               <td>
                 <code>{f.value}</code>
-                {ISO_INSTANT.test(f.value) && <span className="muted"> · {new Date(f.value).toLocaleString(locale, { hour12: false })}</span>}
+                {ISO_INSTANT.test(f.value) && <span className="muted"> · {formatCityTime(f.value, locale)}</span>}
               </td>
             </tr>
           ))}

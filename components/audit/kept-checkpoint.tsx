@@ -9,6 +9,7 @@ import { fetchPublishedKeys } from "../provenance/browser-verify";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 /** A checkpoint the auditor kept in this browser: the note as the log signed it, and when it was kept. */
 export type Kept = { note: string; keptAt: string; size: number };
@@ -125,7 +126,7 @@ export function KeptCheckpoint() {
         <p data-testid="kept-summary">
           {t("audit.kept.have")
             .replace("{size}", kept.size.toLocaleString(locale))
-            .replace("{time}", new Date(kept.keptAt).toLocaleString(locale, { hour12: false }))}
+            .replace("{time}", formatCityTime(kept.keptAt, locale))}
         </p>
       ) : (
         <p className="muted" data-testid="kept-summary">

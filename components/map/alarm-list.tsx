@@ -1,10 +1,11 @@
 "use client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { AccessNote, EnergyFeatures, EnergyLatest, SafetyFeatures, SafetyLatest } from "@/lib/api/map-specs";
+import type { AccessNote, EnergyFeatures, EnergyLatest, MapLayers, SafetyFeatures, SafetyLatest } from "@/lib/api/map-specs";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
-import { featuresQuery, latestQuery } from "./map-queries";
+import { featuresQuery, latestQuery, mapLayersQuery } from "./map-queries";
+import { HttpError } from "./fetch-json";
 import { cameraAlarms, incidentAlarms, newSevere, orderAlarms, outageAlarms, SEVERITY_COLORS, type Alarm } from "./alarms";
 import { deniedText, fill } from "./access-text";
 import { RequestAccessLink } from "./request-access";
@@ -34,7 +35,13 @@ export function useAlarms() {
       ]),
     [safety, sf.data, ef.data, el.data],
   );
-  const denied = safety?.access.find((a): a is Extract<AccessNote, { allowed: false }> => a.datasetId === "safety.incidents" && !a.allowed);
+  // Refused outright (a guest: neither incidents nor cameras are public), the safety answer is
+  // an error: the map's layer list carries the same access check's note, so the list says why
+  // instead of "no open incidents".
+  const layers = useQuery(mapLayersQuery());
+  const refusal = (n: AccessNote): n is Extract<AccessNote, { allowed: false }> => n.datasetId === "safety.incidents" && !n.allowed;
+  const refused = sl.error instanceof HttpError && (sl.error.status === 401 || sl.error.status === 403);
+  const denied = safety?.access.find(refusal) ?? (refused ? (layers.data as MapLayers | undefined)?.access.find(refusal) : undefined);
   // Ready once the safety answer is in (or refused): alarms known at that moment are not "new".
   return { alarms, denied, loading: sl.isLoading, ready: !!sl.data || !!sl.error };
 }
@@ -173,6 +180,7 @@ export function AlarmList(props: { onSelect: (a: Alarm) => void; shifted?: boole
                     onClick={() => props.onSelect(a)}
                     data-testid="alarm-item"
                     data-id={a.id}
+                    data-kind={a.kind}
                     data-severity={a.severity}
                     data-at={a.at}
                   >

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EnergyFeatures, EnergyLatest, IncidentState, SafetyFeatures, SafetyLatest } from "@/lib/api/map-specs";
-import { cameraAlarms, incidentAlarms, newSevere, orderAlarms, outageAlarms, type Alarm } from "./alarms";
+import { cameraAlarms, incidentAlarms, newSevere, openBySeverity, orderAlarms, outageAlarms, type Alarm } from "./alarms";
 
 const inc = (id: string, severity: number, startedAt: string, status: IncidentState["status"] = "reported"): IncidentState => ({
   id, type: "accident", severity, status, startedAt, endedAt: "2026-12-05T10:00:00.000Z", segmentId: "seg-1", lanesBlocked: 1, position: [121.4, 37.5], observedAt: startedAt, leafIndex: 1,
@@ -23,6 +23,16 @@ describe("alarms", () => {
     const a = incidentAlarms([inc("inc-x", 0, "2026-12-05T08:00:00.000Z"), inc("inc-y", 7, "2026-12-05T07:00:00.000Z")]);
     expect(a.map((x) => x.severity)).toEqual([1, 3]);
     expect(orderAlarms([...a, ...a])).toHaveLength(2);
+  });
+  it("counts open incidents by severity as the list shows them (the KPI tile's numbers)", () => {
+    const incidents = [
+      inc("inc-a", 3, "2026-12-05T08:00:00.000Z"), inc("inc-b", 1, "2026-12-05T08:05:00.000Z", "responding"),
+      inc("inc-c", 0, "2026-12-05T08:05:00.000Z"), inc("inc-d", 1, "2026-12-05T08:10:00.000Z", "resolved"), inc("inc-e", 2, "2026-12-05T08:11:00.000Z"),
+    ];
+    expect(openBySeverity(incidents)).toEqual({ s1: 2, s2: 1, s3: 1 });
+    const listed = incidentAlarms(incidents);
+    expect(listed.filter((a) => a.severity === 1)).toHaveLength(openBySeverity(incidents).s1);
+    expect(openBySeverity(null)).toEqual({ s1: 0, s2: 0, s3: 0 });
   });
   it("takes camera alerts of online cameras at the camera's position, and nothing without the cameras' data", () => {
     const f = { cameras: { ids: ["cam-1", "cam-2", "cam-3"], position: [1, 2, 3, 4, 5, 6], headingDeg: [0, 0, 0] } } as unknown as SafetyFeatures;

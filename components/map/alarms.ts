@@ -64,6 +64,17 @@ export function outageAlarms(features: EnergyFeatures | undefined, latest: Energ
 }
 
 /**
+ * Open incidents by severity, counted from the same live answer the alarm list and the map
+ * draw: the KPI tile and the list then always agree (the KPI answer alone is refreshed every
+ * 15 s and would lag an incident the list already shows).
+ */
+export function openBySeverity(incidents: readonly IncidentState[] | null | undefined): { s1: number; s2: number; s3: number } {
+  const out = { s1: 0, s2: 0, s3: 0 };
+  for (const a of incidentAlarms(incidents)) out[`s${a.severity}`]++;
+  return out;
+}
+
+/**
  * Newest first; at the same instant the more severe first, then by id (a stable order for
  * equal alarms). A later duplicate id is dropped (an incident reported by two layers).
  */

@@ -2,18 +2,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import type { Map as MapLibreMap } from "maplibre-gl";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
-import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, featureQuery, kpisQuery, mapLayersQuery } from "./map-queries";
+import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, featureQuery, mapLayersQuery } from "./map-queries";
 import { MapView, type Bounds } from "./map-view";
 import { useMapData, type TimeMode } from "./use-map-data";
 import { useDeckLayers } from "./use-deck-layers";
 import { LayerPanel } from "./layer-panel";
 import { Legend } from "./legend";
 import { LiveStatus } from "./live-status";
-import { KpiStrip } from "./kpi-strip";
+import { KpiStrip, useKpis } from "./kpi-strip";
 import { FeaturePanel } from "./feature-panel";
 import { TimeSlider } from "./time-slider";
 import { download, mapPng } from "./export-png";
@@ -147,7 +147,7 @@ export default function CityMap() {
   });
 
   const kpiTo = url.t === null ? null : new Date(Math.floor(url.t / KPI_STEP_MS) * KPI_STEP_MS).toISOString();
-  const kpis = useQuery({ ...kpisQuery(kpiTo), placeholderData: keepPreviousData });
+  const kpis = useKpis(kpiTo);
 
   const mapRef = useRef<MapLibreMap | null>(null);
   const onMap = useCallback((m: MapLibreMap | null) => {
@@ -236,7 +236,7 @@ export default function CityMap() {
         }}
       />
       </DeckTooltipContext.Provider>
-      <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} />
+      <KpiStrip kpis={kpis.data} loading={kpis.loading} error={kpis.error} />
       {/* One column: status and layers at the top, the legend at the bottom; when the layer panel
           explains hidden data the legend shrinks and scrolls instead of being overlapped. The
           column lets the map have the gap between them. */}

@@ -1,11 +1,33 @@
 "use client";
-import type { AccessNote, Kpis } from "@/lib/api/map-specs";
+import { useMemo } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { AccessNote, Kpis, SafetyLatest } from "@/lib/api/map-specs";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
 import { Sparkline } from "./sparkline";
 import { deniedText } from "./access-text";
 import type { Grade } from "@/lib/map/traffic-grade";
 import { GRADE_COLORS, rgbCss } from "./palettes";
+import { kpisQuery, latestQuery } from "./map-queries";
+import { openBySeverity } from "./alarms";
+
+/**
+ * The KPI answer for a moment (null: live). Live, the open incidents are counted from the
+ * safety layer's live answer when the page holds it with incidents (the alarm list loads it):
+ * the tile then shows what the list and the map show. Otherwise (replay, or incidents held
+ * aggregated, which the live answer carries as cells) the server's count stands.
+ */
+export function useKpis(to: string | null) {
+  const kpis = useQuery({ ...kpisQuery(to), placeholderData: keepPreviousData });
+  // From the cache only: this does not load the safety layer.
+  const safety = useQuery({ ...latestQuery("safety"), enabled: false }).data as SafetyLatest | undefined;
+  const data = useMemo(() => {
+    const k = kpis.data;
+    if (to !== null || !k?.safety || !safety?.incidents) return k;
+    return { ...k, safety: { ...k.safety, open: openBySeverity(safety.incidents) } };
+  }, [kpis.data, safety, to]);
+  return { data, loading: kpis.isFetching, error: !!kpis.error };
+}
 
 function Tile(props: { id: string; title: string; children: React.ReactNode; state?: string; only?: string[] }) {
   if (props.only && !props.only.includes(props.id)) return null;

@@ -4,6 +4,7 @@ import { q8 } from "@/lib/map/q8";
 import { en, zh } from "@/lib/i18n/messages";
 import { areasOf, cellColors, cellCount, cellsFromFrames, cellsFromLatest, circlePath, scopedLayers, SUPPRESSED_FILL } from "./scoped-layers";
 import { basisText } from "./access-text";
+import { GRADE_COLORS, loadColor, trafficColor } from "./palettes";
 
 const cells = {
   datasetId: "safety.cameras", scope: "aggregated" as const, shape: "hex" as const, sizeM: 1000, k: 5,
@@ -25,6 +26,21 @@ describe("scoped cells", () => {
     const layers = scopedLayers([c], [], (l) => l === "safety");
     expect(layers.map((l) => l.id)).toEqual(["scoped-cells-safety.cameras"]);
     expect(layers[0].props.visible).toBe(true);
+  });
+
+  it("colours traffic cells by grade and load cells on the load ramp, as their raw layers are", () => {
+    const speed = {
+      datasetId: "traffic.flow", scope: "aggregated" as const, shape: "hex" as const, sizeM: 1000, k: 5,
+      ids: ["h:1", "h:2"], position: [121.4, 37.5, 121.41, 37.5], devices: [6, 7], suppressed: [false, false],
+      fields: [{ key: "speedKmh", unit: "km/h", values: [55, 12] }],
+    };
+    const [c] = cellsFromLatest([speed]);
+    const colors = cellColors(c);
+    expect(colors[0]).toEqual(trafficColor(55, "arterial", 190));
+    expect(colors[1]).toEqual(trafficColor(12, "arterial", 190));
+    expect(colors[1].slice(0, 3)).toEqual(GRADE_COLORS.severe);
+    const load = { ...speed, datasetId: "energy.load", fields: [{ key: "utilisation", unit: "share", values: [0.2, 1.1] }] };
+    expect(cellColors(cellsFromLatest([load])[0])).toEqual([loadColor(0.2, 190), loadColor(1.1, 190)]);
   });
 
   it("replays a bucket of cell frames", () => {

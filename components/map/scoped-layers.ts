@@ -1,7 +1,7 @@
 import { ColumnLayer, PathLayer } from "@deck.gl/layers";
 import type { AccessNote, MapLayerId, ScopedCellFrames, ScopedCells } from "@/lib/api/map-specs";
 import { decodeQ8 } from "@/lib/map/q8";
-import { magnitudeColor } from "./palettes";
+import { loadColor, magnitudeColor, trafficColor } from "./palettes";
 
 /**
  * Datasets the viewer holds anonymized or aggregated, drawn as cells (grid points or
@@ -112,14 +112,26 @@ type Cell = { position: [number, number]; color: [number, number, number, number
 export const SUPPRESSED_FILL: [number, number, number, number] = [148, 163, 184, 80];
 export const AREA_COLOR: [number, number, number, number] = [250, 204, 21, 230];
 
-/** Fill colour of each cell: the share of the largest value (viridis), suppressed grey, no data transparent. */
+/**
+ * Fill colour of each cell, in the same meaning as the raw layer it stands for: mean speed
+ * in the five traffic grades (a cell mixes road classes, so it is graded on the arterial
+ * thresholds, the middle of the convention), utilisation on the load ramp, any other field
+ * as a share of the largest value (viridis). Suppressed cells grey, no data transparent.
+ */
 export function cellColors(c: CellDraw): [number, number, number, number][] {
-  let max = 0;
-  for (const v of c.value) if (v !== null && v > max) max = v;
+  const alpha = 190;
+  let color: (v: number) => [number, number, number, number];
+  if (c.field === "speedKmh") color = (v) => trafficColor(v, "arterial", alpha);
+  else if (c.field === "utilisation") color = (v) => loadColor(v, alpha);
+  else {
+    let max = 0;
+    for (const v of c.value) if (v !== null && v > max) max = v;
+    color = (v) => magnitudeColor(max > 0 ? Math.sqrt(v / max) : 0, alpha);
+  }
   return c.ids.map((_, i) => {
     if (c.suppressed[i]) return SUPPRESSED_FILL;
     const v = c.value[i];
-    return v === null ? [0, 0, 0, 0] : magnitudeColor(max > 0 ? Math.sqrt(v / max) : 0, 190);
+    return v === null ? [0, 0, 0, 0] : color(v);
   });
 }
 

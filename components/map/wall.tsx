@@ -5,11 +5,11 @@ import type { Map as MapLibreMap } from "maplibre-gl";
 import { MAP_LAYERS, type MapLayerId } from "@/lib/api/map-specs";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
-import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, kpisQuery, mapLayersQuery } from "./map-queries";
+import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, mapLayersQuery } from "./map-queries";
 import { MapView } from "./map-view";
 import { useMapData } from "./use-map-data";
 import { useDeckLayers } from "./use-deck-layers";
-import { KpiStrip } from "./kpi-strip";
+import { KpiStrip, useKpis } from "./kpi-strip";
 import { Legend } from "./legend";
 import { stationGlyphs } from "./city-map";
 import type { LabelFeature } from "./label-layers";
@@ -74,7 +74,7 @@ export default function Wall() {
   const [zoom, setZoom] = useState(11);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
   const { layers } = useDeckLayers(data, { active: visible, zoom, selectedId: null, coverage: "police", labels: labels.data?.labels ?? NO_LABELS, glyphs, large: true, notes: notes ?? undefined });
-  const kpis = useQuery(kpisQuery(null));
+  const kpis = useKpis(null);
   const kpiAccess = kpis.data?.access;
   const { alarms } = useAlarms();
 
@@ -146,11 +146,11 @@ export default function Wall() {
         <span className={styles.clock}>{new Date(clock).toLocaleTimeString(locale, { hour12: false })}</span>
       </header>
       <aside className={`${styles.panel} ${styles.side} ${styles.left}`} style={zoomStyle} data-testid="wall-left">
-        {leftKpis.length ? <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} large only={leftKpis} /> : null}
+        {leftKpis.length ? <KpiStrip kpis={kpis.data} loading={kpis.loading} error={kpis.error} large only={leftKpis} /> : null}
         {legendRight ? null : legend}
       </aside>
       <aside className={`${styles.panel} ${styles.side} ${styles.right}`} style={zoomStyle} data-testid="wall-right">
-        {rightKpis.length ? <KpiStrip kpis={kpis.data} loading={kpis.isFetching} error={!!kpis.error} large only={rightKpis} /> : null}
+        {rightKpis.length ? <KpiStrip kpis={kpis.data} loading={kpis.loading} error={kpis.error} large only={rightKpis} /> : null}
         {legendRight ? legend : null}
         {incidentsHidden ? null : (
           <section className={styles.alarms} data-testid="wall-alarms" data-count={alarms.length}>

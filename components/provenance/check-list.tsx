@@ -1,15 +1,16 @@
 "use client";
 import type { Check } from "@/lib/provenance/verify-datum";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { fill } from "@/lib/i18n/fill";
+import { renderNote } from "@/lib/provenance/check-note";
+import { formatCityTime } from "@/lib/i18n/city-time";
 import { useI18n } from "../i18n/i18n-provider";
 
 /** The verifier's checks, each passed, failed with its reason, or withheld under the viewer's grant (not run, not a failure). */
 export function CheckList({ checks }: { checks: Check[] }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const withheldText = (c: Check) =>
-    c.withheld!.fields?.length
-      ? t("prov.withheldFields").replace("{fields}", c.withheld!.fields.join(", "))
-      : t("prov.withheldUnder").replace("{scope}", t(`scope.${c.withheld!.scope}`));
+    c.withheld!.fields?.length ? fill(t("prov.withheldFields"), { fields: c.withheld!.fields.join(", ") }) : fill(t("prov.withheldUnder"), { scope: t(`scope.${c.withheld!.scope}`) });
   return (
     <ul className="check-list" data-testid="check-list">
       {checks.map((c) =>
@@ -27,7 +28,7 @@ export function CheckList({ checks }: { checks: Check[] }) {
               {c.ok ? "✓" : "✗"}
             </span>
             <span className="check-name">{t(`check.${c.id}` as MessageKey)}</span>
-            <span className="check-detail">{c.detail}</span>
+            <span className="check-detail">{renderNote(c.note, t, locale === "en", (iso) => formatCityTime(iso, locale))}</span>
           </li>
         ),
       )}

@@ -1,7 +1,11 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import type { ReadingTrail } from "@/lib/provenance/get-reading-trail";
-import type { MessageKey } from "@/lib/i18n/messages";
+import { en, type MessageKey } from "@/lib/i18n/messages";
+import { fill } from "@/lib/i18n/fill";
+import { formatCityTime } from "@/lib/i18n/city-time";
+import { DEVICE_KINDS } from "@/lib/devices/device-kinds";
+import { departmentName } from "@/components/map/access-text";
 import { useI18n } from "../i18n/i18n-provider";
 import { CheckList } from "./check-list";
 import { fetchPublishedKeys, verifyTrailInBrowser } from "./browser-verify";
@@ -43,7 +47,17 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
     },
     enabled: !!trail.data?.ledgerProof && !!keys.data,
   });
-  const time = (s: string | null) => (s ? new Date(s).toLocaleString(locale, { hour12: false }) : "—");
+  const time = (s: string | null) => (s ? formatCityTime(s, locale) : "—");
+  /** A code in words when the messages have it (device kinds, statuses, read bases), else as it is. */
+  const word = (prefix: string, code: string) => (`${prefix}${code}` in en ? t(`${prefix}${code}` as MessageKey) : code);
+  const kindWord = (kind: string) => ((DEVICE_KINDS as readonly string[]).includes(kind) ? t(`deviceKind.${kind}` as MessageKey) : kind);
+  /** A reader's basis ("ownership", "grant grt_…"): its kind in words, a grant's id as it is. */
+  const basisText = (basis: string) => {
+    const [kind, ...rest] = basis.split(" ");
+    return [word("access.", kind), ...rest].join(" ");
+  };
+  // The server's explanations of what a grant withholds are English; the page says the same in its own words.
+  const englishTitle = (s: string | null | undefined) => (locale === "en" ? (s ?? undefined) : undefined);
 
   if (trail.error) return <div className="doc-page"><p className="error-box" data-testid="prov-error">{(trail.error as Error).message}</p></div>;
   if (!trail.data) return <div className="doc-page"><p className="muted">{t("prov.loading")}</p></div>;
@@ -59,10 +73,10 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
         {t("prov.title")} #{d.leafIndex}
       </h1>
       {disclosure.level !== "full" && (
-        <p className="kpi-note" data-testid="prov-disclosure" data-level={disclosure.level} data-scope={disclosure.scope} title={disclosure.reason ?? undefined}>
+        <p className="kpi-note" data-testid="prov-disclosure" data-level={disclosure.level} data-scope={disclosure.scope} title={englishTitle(disclosure.reason)}>
           {disclosure.level === "fields"
-            ? t("prov.fieldsNote").replace("{fields}", disclosure.withheldFields.join(", "))
-            : t("prov.ledgerNote").replace("{scope}", scopeName)}
+            ? fill(t("prov.fieldsNote"), { fields: disclosure.withheldFields.join(", ") })
+            : fill(t("prov.ledgerNote"), { scope: scopeName })}
         </p>
       )}
       {!d.ledgerProof ? (
@@ -85,7 +99,7 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
             <tbody>
               <tr><th>{t("prov.leaf")}</th><td>{d.leafIndex}</td></tr>
               {d.ledgerProof && <tr><th>{t("prov.leafHash")}</th><td><code>{d.ledgerProof.leafHash}</code></td></tr>}
-              <tr><th>{t("prov.device")}</th><td data-testid="prov-device">{d.device ? `${d.device.id} (${d.device.kind})` : <span className="muted">{t("prov.withheld")}</span>}</td></tr>
+              <tr><th>{t("prov.device")}</th><td data-testid="prov-device">{d.device ? `${d.device.id} (${kindWord(d.device.kind)})` : <span className="muted">{t("prov.withheld")}</span>}</td></tr>
               <tr>
                 <th>{t("prov.values")}</th>
                 <td data-testid="prov-values">
@@ -101,10 +115,10 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
               <h2>{t("prov.device")}</h2>
               <table className="kv">
                 <tbody>
-                  <tr><th>{t("prov.department")}</th><td>{d.device.department}</td></tr>
+                  <tr><th>{t("prov.department")}</th><td>{departmentName(d.device.department, locale)}</td></tr>
                   <tr><th>{t("prov.keyFingerprint")}</th><td><code>{d.device.keyFingerprint}</code></td></tr>
                   <tr><th>{t("prov.keyRegistered")}</th><td>{d.device.registrationLeaf}</td></tr>
-                  <tr><th>{t("prov.keyActive")}</th><td data-testid="key-active">{d.device.keyStillActive ? t("common.yes") : `${t("common.no")} (${d.device.status})`}</td></tr>
+                  <tr><th>{t("prov.keyActive")}</th><td data-testid="key-active">{d.device.keyStillActive ? t("common.yes") : `${t("common.no")} (${word("status.", d.device.status)})`}</td></tr>
                 </tbody>
               </table>
             </>
@@ -142,7 +156,7 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
             {DOWNLOADS.map(([as, label]) => {
               const refused = as === "receipt" ? undefined : disclosure.refused[as];
               return refused ? (
-                <span key={as} className="muted" title={refused} data-testid={`download-${as}-refused`}>
+                <span key={as} className="muted" title={englishTitle(refused)} data-testid={`download-${as}-refused`}>
                   {t(label)}: {t("prov.downloadRefused")}
                 </span>
               ) : (
@@ -166,7 +180,7 @@ export function ProvenanceView({ leaf }: { leaf: number }) {
             <table className="kv" data-testid="readers">
               <tbody>
                 {d.readers.names.map((r, i) => (
-                  <tr key={i}><th>{time(r.at)}</th><td>{r.user} · {r.department} · {r.basis}</td></tr>
+                  <tr key={i}><th>{time(r.at)}</th><td>{r.user === "guest" ? t("accesslog.guest") : r.user} · {r.department === "—" ? r.department : departmentName(r.department, locale)} · {basisText(r.basis)}</td></tr>
                 ))}
               </tbody>
             </table>

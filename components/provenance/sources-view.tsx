@@ -1,6 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type Sources = {
   total: number;
@@ -44,7 +45,7 @@ export function SourcesView({ query }: { query: string }) {
         <>
           {q.data.window && (
             <p className="muted">
-              {t("sources.searched")}: {new Date(q.data.window.from).toLocaleString(locale, { hour12: false })} – {new Date(q.data.window.to).toLocaleString(locale, { hour12: false })}
+              {t("sources.searched")}: {formatCityTime(q.data.window.from, locale)} – {formatCityTime(q.data.window.to, locale)}
             </p>
           )}
           <p>
@@ -67,7 +68,7 @@ export function SourcesView({ query }: { query: string }) {
                     <a href={`/provenance/reading/${s.leafIndex}`}>{s.leafIndex}</a>
                   </td>
                   <td>{s.device}</td>
-                  <td>{new Date(s.observedAt).toLocaleString(locale, { hour12: false })}</td>
+                  <td>{formatCityTime(s.observedAt, locale)}</td>
                   {field && <td>{String(s.value ?? "—")}</td>}
                 </tr>
               ))}

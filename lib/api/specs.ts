@@ -461,6 +461,49 @@ export const revokeDeviceRoute = defineRoute({
   },
 });
 
+const KeyEventSchema = <A extends [string, ...string[]]>(actions: A) =>
+  z.object({
+    action: z.enum(actions),
+    leaf: z.number().int().describe("ledger leaf of the device.v1 entry (a salted commitment for a restricted dataset's device)"),
+    at: z.string(),
+    reason: z.string().nullable().describe("the entry's reason (a reinstatement's without its 'reinstated: ' prefix)"),
+  });
+
+export const DeviceHistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const deviceHistoryRoute = defineRoute({
+  method: "get",
+  path: "/api/devices/{id}/history",
+  tag: "devices",
+  summary: "Every key a device has had, newest first: how each came in and ended, each change linked to its ledger leaf (department admins, auditors)",
+  params: DeviceIdParams,
+  query: DeviceHistoryQuery,
+  responses: {
+    200: {
+      description: "Key history",
+      schema: z.object({
+        device: z.string(),
+        departmentId: z.string(),
+        total: z.number().int().describe("keys the device has had"),
+        keys: z.array(
+          z.object({
+            fingerprint: z.string().describe("first 16 hex digits of SHA-256 of the public key"),
+            publicKey: z.string(),
+            from: KeyEventSchema(["register", "rotate", "reinstate"]),
+            until: KeyEventSchema(["rotate", "revoke"]).nullable().describe("null while it is the device's key"),
+          }),
+        ),
+      }),
+    },
+    401: { description: "Not signed in" },
+    403: { description: "Not an admin of the device's department, nor an auditor" },
+    404: { description: "No such device" },
+  },
+});
+
 export const ReleaseBody = z.object({ reason: z.string().trim().min(1).max(1024).describe("why the gateway is trusted again") });
 
 export const releaseGatewayRoute = defineRoute({

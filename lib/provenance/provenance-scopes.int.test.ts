@@ -30,6 +30,8 @@ import { ProvenanceTrailSchema } from "../api/specs";
 import * as trailRoute from "@/app/api/provenance/reading/[leaf]/route";
 import * as downloadRoute from "@/app/api/provenance/reading/[leaf]/download/route";
 import * as sourcesRoute from "@/app/api/provenance/sources/route";
+import * as entryRoute from "@/app/api/ledger/entries/[leaf]/route";
+import { getLedgerEntry } from "../log/get-entry";
 import { getReadingTrail, type ReadingTrail } from "./get-reading-trail";
 import { downloadProvenance } from "./download-provenance";
 import { listSources } from "./list-sources";
@@ -338,6 +340,64 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("provenan
       [(v["official@emergency"] as { userId: string }).userId],
     );
     expect({ ...f, range_from: new Date(f.range_from).toISOString() }).toEqual({ action: "provenance", record_count: 1, range_from: c.observedAt });
+  });
+
+  it("the entry viewer's API gives strangers and guests a restricted reading's commitment hash alone, and opens it for a raw grant that covers the reading", async () => {
+    const inside = cam(camIn);
+    const outside = cam((r) => !camIn(r));
+    const late = cam((r) => r.observedAt >= at(15));
+    const entry = (viewer: Viewer, leaf: number) => respond(() => getLedgerEntry({ viewer, leaf }));
+    const req = (path: string) => new Request(`http://127.0.0.1:3000${path}`, { headers: { host: "127.0.0.1:3000" } });
+    const guestEntry = async (leaf: number) => {
+      const res = await entryRoute.GET(req(`/api/ledger/entries/${leaf}`), { params: Promise.resolve({ leaf: String(leaf) }) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const [{ commitment }] = await fx.db.sql.query<{ commitment: string }>(
+      `SELECT encode(sha256(c.salt || c.entry), 'hex') AS commitment FROM ledger_commitment c WHERE c.leaf_index = $1`,
+      [inside.leaf],
+    );
+
+    /** The answer holds the commitment and nothing of the reading: no device, time, signature, payload hash, dataset, field or value. */
+    const expectSealed = (who: string, r: Reading, res: { status: number; body: Record<string, unknown> }) => {
+      expect(res.status, who).toBe(200);
+      expect(res.body, who).toMatchObject({ leafIndex: r.leaf, kind: "commitment.v1", ref: null, entry: { kind: "commitment.v1", commitment: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      expect(Object.keys(res.body.entry as object).sort(), who).toEqual(["commitment", "kind"]);
+      expect(res.body.opened, who).toBeUndefined();
+      expect(res.body.text, who).toBe(JSON.stringify(res.body.entry));
+      const text = JSON.stringify(res.body);
+      const secrets = [r.device, r.observedAt, r.signature, "safety.cameras", "payloadHash", "reading.v1", String(r.location[0]), ...Object.keys(r.values).map((k) => `"${k}"`)];
+      for (const secret of secrets) expect(text, `${who}: response holds ${secret}`).not.toContain(secret);
+    };
+    expectSealed("guest", inside, await guestEntry(inside.leaf));
+    expect(((await guestEntry(inside.leaf)).body.entry as { commitment: string }).commitment).toBe(commitment);
+    // Signed in, without a grant that covers the reading: its area, its data window.
+    expectSealed("official@energy (area grant, reading outside)", outside, await entry(v["official@energy"], outside.leaf));
+    expectSealed("official@citizen (window grant, reading after it)", late, await entry(v["official@citizen"], late.leaf));
+
+    // A raw grant that covers the reading opens it; the values are on its provenance page, which the opened entry links to.
+    for (const [who, r] of [["official@emergency", inside], ["official@energy", inside], ["official@traffic", inside], ["official@safety", inside], ["auditor@emergency", inside]] as const) {
+      const res = await entry(v[who], r.leaf);
+      expect(res.status, who).toBe(200);
+      expect(res.body.opened, who).toMatchObject({ salt: expect.stringMatching(/^[0-9a-f]{64}$/), entry: { kind: "reading.v1", dataset: "safety.cameras", device: r.device, observedAt: r.observedAt, signature: r.signature } });
+      expect(res.body.entry, who).toEqual({ kind: "commitment.v1", commitment });
+    }
+    const values = ((await trail(v["official@emergency"], inside.leaf)).body as unknown as ReadingTrail).datum!.reading.envelope.values;
+    expect(values).toEqual(inside.values);
+
+    // A restricted dataset nobody holds a grant on: an incident report, sealed for every other department and for guests.
+    const terminal = generateCity({ seed: "access-it", size: 0.2 }).devices.find((d) => d.datasetId === "safety.incidents")!;
+    const incident = { incidentId: "INC-IT-7731", type: "collision", severity: 2, status: "active", startedAt: at(3), endedAt: at(63), segmentId: "seg-it-1", lanesBlocked: 1 };
+    await fx.addReadings("safety.incidents", [{ device: terminal.id, at: new Date(at(3)), location: terminal.location, values: incident }]);
+    const [row] = await fx.db.sql.query<{ leaf_index: number; signature: Uint8Array }>(`SELECT leaf_index, signature FROM reading WHERE device_id = $1 ORDER BY leaf_index DESC LIMIT 1`, [terminal.id]);
+    const leaf = Number(row.leaf_index);
+    const r: Reading = { leaf, device: terminal.id, observedAt: at(3), location: terminal.location, values: incident, signature: Buffer.from(row.signature).toString("base64") };
+    const sealed = (who: string, res: { status: number; body: Record<string, unknown> }) => {
+      expectSealed(who, r, res);
+      for (const secret of ["safety.incidents", "INC-IT-7731", "collision", "seg-it-1"]) expect(JSON.stringify(res.body), `${who}: response holds ${secret}`).not.toContain(secret);
+    };
+    sealed("guest", await guestEntry(leaf));
+    for (const who of ["official@traffic", "official@emergency", "sysadmin@traffic"]) sealed(who, await entry(v[who], leaf));
+    expect((await entry(v["official@safety"], leaf)).body.opened).toMatchObject({ entry: { kind: "reading.v1", dataset: "safety.incidents", device: terminal.id } });
   });
 
   it("the routes: a guest reads a public reading's trail and receipt; a restricted one is a 403; bad input is a 400", async () => {

@@ -6,6 +6,8 @@ import { verifyDatum, verifyLedgerProof } from "./verify-datum";
 import { leafHash } from "../ledger/merkle";
 import { toHex, utf8Encode } from "../ledger/encoding";
 import { makeDatum } from "./testing/make-datum";
+import { renderNote, type Note } from "./check-note";
+import { zh } from "../i18n/messages";
 
 const deps = { hasher: nodeSha256, ed25519: nodeEd25519 };
 
@@ -141,4 +143,31 @@ describe("verification under a grant that withholds part of the reading", () => 
       expect(j).toMatchObject({ ok: false, checks: [{ id: "format", ok: false }] });
     }
   });
+});
+
+describe("the checks' words", () => {
+  /** A note in Chinese with its data (ids, hashes, sizes, a lib/ledger error's own text) blanked out: what is left is the message's words. */
+  const words = (n: Note): string => {
+    const blank = (x: Note): Note => ({
+      key: x.key,
+      params: Object.fromEntries(Object.entries(x.params ?? {}).map(([k, v]) => [k, typeof v === "object" && !("time" in v) ? blank(v) : "■"])),
+      ...(x.cause ? { cause: "note" in x.cause ? { note: blank(x.cause.note) } : { code: x.cause.code, text: "■" } } : {}),
+    });
+    return renderNote(blank(n), (k) => zh[k], false);
+  };
+  const CODES = /SHA-256|reading\.v1|tlog-proof|base64|JSON|RFC 8785|Ed25519/g;
+
+  it("are messages with parameters, in Chinese for a Chinese reader: passed, withheld and failed (every single-field mutation of a download)", async () => {
+    const datum = await makeDatum({ gateway: true });
+    const runs = [await verifyDatum(datum, deps), await verifyDatum(datum, { ...deps, withheld: { scope: "raw", fields: ["speedKmh"] } })];
+    for (const path of leafPaths(datum)) runs.push(await verifyDatum(mutate(datum, path, 0), deps));
+    const notes = runs.flatMap((r) => r.checks.map((c) => c.note));
+    const english = [...new Set(notes.map(words).filter((w) => /[A-Za-z]{3,}/.test(w.replace(CODES, ""))))];
+    expect(english).toEqual([]);
+    // A lib/ledger error is named by its code's message; only errors from elsewhere keep their own words.
+    const unnamed = [...new Set(notes.flatMap((n) => (n.cause && "code" in n.cause && n.cause.code && !(`ledgerError.${n.cause.code}` in zh) ? [n.cause.code] : [])))];
+    expect(unnamed).toEqual([]);
+    // The command line keeps its English.
+    expect(runs[0].checks.find((c) => c.id === "device-signature")!.detail).toMatch(/^signed by device /);
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import { parseProofBundle } from "../ledger/proof-bundle";
 import { verifyInclusion } from "../ledger/verify";
 import type { Hasher } from "../ledger/sha256";
 import { Datum, quorumOf, type Trust } from "./datum";
+import { causeOf, englishNote, fail, note, type Note } from "./check-note";
 
 export type CheckId =
   | "format"
@@ -29,15 +30,22 @@ export type CheckId =
 
 /** Why a check was not run: the viewer's grant withholds what it needs (its scope; the fields withheld under raw scope). */
 export type Withheld = { scope: "raw" | "anonymized" | "aggregated"; fields?: string[] };
-/** A check's outcome; a withheld check was not run (ok false, so nothing reads it as passed) and is not a failure. */
-export type Check = { id: CheckId; ok: boolean; detail: string; withheld?: Withheld };
+/**
+ * A check's outcome; a withheld check was not run (ok false, so nothing reads it as passed)
+ * and is not a failure. `note` says what was found as a message with parameters (the page
+ * shows it in the reader's language); `detail` is the same in English, for the command line.
+ */
+export type Check = { id: CheckId; ok: boolean; detail: string; note: Note; withheld?: Withheld };
 /** `ok`: every check that was run passed. */
 export type DatumVerification = { ok: boolean; checks: Check[]; checkpointSize?: number; cosignedBy?: string[] };
 
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const verdict = (checks: Check[]) => checks.every((c) => c.ok || c.withheld !== undefined);
 type Deps = { hasher: Hasher; ed25519: Ed25519; trust?: Trust };
-type Add = (id: CheckId, ok: boolean, detail: string) => void;
+type Add = (id: CheckId, ok: boolean, found: Note) => void;
+const check = (id: CheckId, ok: boolean, found: Note, withheld?: Withheld): Check => ({ id, ok, detail: englishNote(found), note: found, ...(withheld ? { withheld } : {}) });
+const adder = (checks: Check[]): Add => (id, ok, found) => checks.push(check(id, ok, found));
+/** The log's key as the checks name it: its name and key id, not the key. */
+const logKeyName = (t: Trust) => t.logVerifierKey.split("+").slice(0, 2).join("+");
 
 /**
  * Checks a receipt (C2SP tlog-proof) for the leaf with hash `leaf` at `index`: the log signed
@@ -45,23 +53,23 @@ type Add = (id: CheckId, ok: boolean, detail: string) => void;
  * trusted witnesses cosigned it. Reports each step through `add` when given; throws at the
  * first that fails.
  */
-async function checkReceipt(deps: Deps, trust: Trust, receipt: string, leaf: Uint8Array, index: number, what: string, add: Add | null) {
+async function checkReceipt(deps: Deps, trust: Trust, receipt: string, leaf: Uint8Array, index: number, what: Note, add: Add | null) {
   const bundle = parseProofBundle(receipt);
-  if (bundle.index !== index) throw new Error(`receipt is for leaf ${bundle.index}, want ${index}`);
+  if (bundle.index !== index) fail("checkWhy.receiptLeaf", { got: bundle.index, want: index });
   const logVerifier = await ed25519NoteVerifier(deps.ed25519, trust.logVerifierKey);
   let opened;
   try {
     opened = await openCheckpoint(bundle.checkpoint, [logVerifier], trust.origin);
-    add?.("checkpoint-signature", true, `checkpoint of ${opened.checkpoint.size} entries signed by ${trust.origin}`);
+    add?.("checkpoint-signature", true, note("checkNote.checkpointSigned", { size: opened.checkpoint.size, origin: trust.origin }));
   } catch (e) {
-    add?.("checkpoint-signature", false, `checkpoint is not signed by the log ${trust.origin}: ${errText(e)}`);
+    add?.("checkpoint-signature", false, note("checkNote.checkpointNotSigned", { origin: trust.origin }, causeOf(e)));
     throw e;
   }
   try {
     verifyInclusion(deps.hasher, index, opened.checkpoint.size, leaf, bundle.proof, opened.checkpoint.root);
-    add?.("ledger-inclusion", true, `${what} is leaf ${index} of the ledger's tree of ${opened.checkpoint.size}`);
+    add?.("ledger-inclusion", true, note("checkNote.included", { what, index, size: opened.checkpoint.size }));
   } catch (e) {
-    add?.("ledger-inclusion", false, `${what} is not proven in the checkpoint: ${errText(e)}`);
+    add?.("ledger-inclusion", false, note("checkNote.notIncluded", { what }, causeOf(e)));
     throw e;
   }
   const quorum = quorumOf(trust);
@@ -70,24 +78,25 @@ async function checkReceipt(deps: Deps, trust: Trust, receipt: string, leaf: Uin
     const witnesses = await Promise.all(trust.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(deps.ed25519, k)));
     valid = await validCosignatures(opened.text, opened.unverified, witnesses);
   } catch (e) {
-    add?.("witness-cosignatures", false, `witness cosignatures do not verify: ${errText(e)}`);
+    add?.("witness-cosignatures", false, note("checkNote.cosignBad", undefined, causeOf(e)));
     throw e;
   }
   const ok = valid.length >= quorum;
-  add?.("witness-cosignatures", ok, `${valid.length} of ${trust.witnessVerifierKeys.length} department witnesses cosigned (quorum ${quorum})${valid.length ? `: ${valid.map((v) => v.name).join(", ")}` : ""}`);
-  if (!ok) throw new Error(`only ${valid.length} of quorum ${quorum} witnesses cosigned`);
+  const counts = { valid: valid.length, total: trust.witnessVerifierKeys.length, quorum };
+  add?.("witness-cosignatures", ok, valid.length ? note("checkNote.cosignedBy", { ...counts, names: valid.map((v) => v.name).join(", ") }) : note("checkNote.cosigned", counts));
+  if (!ok) fail("checkWhy.quorum", { valid: valid.length, quorum });
   return { checkpointSize: opened.checkpoint.size, cosignedBy: valid.map((v) => v.name) };
 }
 
 /** Runs checkReceipt for the item being verified, reporting the ledger checks even when one step cannot run. */
-async function ledgerChecks(deps: Deps, trust: Trust, checks: Check[], receipt: string, leaf: Uint8Array, index: number, what: string) {
-  const add: Add = (id, ok, detail) => checks.push({ id, ok, detail });
+async function ledgerChecks(deps: Deps, trust: Trust, checks: Check[], receipt: string, leaf: Uint8Array, index: number, what: Note) {
+  const add = adder(checks);
   try {
     return await checkReceipt(deps, trust, receipt, leaf, index, what, add);
   } catch (e) {
-    if (!checks.some((c) => c.id === "checkpoint-signature")) add("checkpoint-signature", false, `receipt cannot be read: ${errText(e)}`);
-    if (!checks.some((c) => c.id === "ledger-inclusion")) add("ledger-inclusion", false, "not checked: the checkpoint did not verify");
-    if (!checks.some((c) => c.id === "witness-cosignatures")) add("witness-cosignatures", false, "not checked: the inclusion proof did not verify");
+    if (!checks.some((c) => c.id === "checkpoint-signature")) add("checkpoint-signature", false, note("checkNote.receiptUnreadable", undefined, causeOf(e)));
+    if (!checks.some((c) => c.id === "ledger-inclusion")) add("ledger-inclusion", false, note("checkNote.notCheckedCheckpoint"));
+    if (!checks.some((c) => c.id === "witness-cosignatures")) add("witness-cosignatures", false, note("checkNote.notCheckedInclusion"));
     return { checkpointSize: undefined, cosignedBy: undefined };
   }
 }
@@ -98,10 +107,10 @@ function trustedKeysCheck(deps: Deps, named: Trust, add: Add): Trust {
       deps.trust.origin === named.origin &&
       deps.trust.logVerifierKey === named.logVerifierKey &&
       named.witnessVerifierKeys.every((k) => deps.trust!.witnessVerifierKeys.includes(k));
-    add("trusted-keys", true, same ? "the datum names the published log and witness keys" : "the datum names other keys than the published ones; verified against the published keys");
+    add("trusted-keys", true, note(same ? "checkNote.keysPublished" : "checkNote.keysOther"));
     return deps.trust;
   }
-  add("trusted-keys", true, `using the keys embedded in the datum (log ${named.logVerifierKey.split("+").slice(0, 2).join("+")}); pin the city's published keys to be sure`);
+  add("trusted-keys", true, note("checkNote.keysEmbedded", { key: logKeyName(named) }));
   return named;
 }
 
@@ -115,26 +124,25 @@ function trustedKeysCheck(deps: Deps, named: Trust, add: Add): Trust {
  */
 export async function verifyDatum(input: unknown, deps: Deps & { withheld?: Withheld & { fields: string[] } }): Promise<DatumVerification> {
   const checks: Check[] = [];
-  const add = (id: CheckId, ok: boolean, detail: string) => checks.push({ id, ok, detail });
+  const add = adder(checks);
   const parsed = Datum.safeParse(input);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    add("format", false, `not a city-brain datum: ${i.path.join(".") || "(root)"}: ${i.message}`);
+    add("format", false, note("checkNote.notDatum", { path: i.path.join(".") || "(root)" }, { code: null, text: i.message }));
     return { ok: false, checks };
   }
   const d = parsed.data;
-  add("format", true, "city-brain-datum/v1");
+  add("format", true, note("checkNote.datumFormat", { format: d.format }));
   const trust = trustedKeysCheck(deps, d.log, add);
   const withheld = deps.withheld?.fields.length ? deps.withheld : null;
-  const withhold = (id: CheckId) =>
-    checks.push({ id, ok: false, detail: `not run: the grant withholds ${withheld!.fields!.join(", ")}, and the device signed every field`, withheld: withheld! });
+  const withhold = (id: CheckId) => checks.push(check(id, false, note("checkNote.withheldFields", { fields: withheld!.fields.join(", ") }), withheld!));
 
   // 1. The envelope the device signed, and its hash the ledger commits to.
   let envelopeBytes: Uint8Array | null = null;
   try {
     envelopeBytes = canonicalJsonBytes(d.reading.envelope);
   } catch (e) {
-    add("envelope-hash", false, `envelope cannot be canonicalised: ${errText(e)}`);
+    add("envelope-hash", false, note("checkNote.envelopeCanon", undefined, causeOf(e)));
   }
   let entry: ReturnType<typeof decodeEntry> | null = null;
   // A reading of a restricted dataset is a commitment.v1 entry on the log: the datum carries
@@ -142,18 +150,18 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
   let sealed = false;
   try {
     entry = decodeEntry(utf8Encode(d.ledger.entry));
-    if (canonicalJson(JSON.parse(d.ledger.entry)) !== d.ledger.entry) throw new Error("entry is not in canonical form");
+    if (canonicalJson(JSON.parse(d.ledger.entry)) !== d.ledger.entry) fail("checkWhy.notCanonical");
     if (entry.kind === "commitment.v1") {
-      if (!d.ledger.opening) throw new Error("the entry is a salted commitment and the datum carries no opening (salt and reading entry)");
-      entry = openCommitmentText(deps.hasher, entry, d.ledger.opening.salt, d.ledger.opening.entry);
+      if (!d.ledger.opening) fail("checkWhy.noOpening");
+      entry = openCommitmentText(deps.hasher, entry, d.ledger.opening!.salt, d.ledger.opening!.entry);
       sealed = true;
     } else if (d.ledger.opening) {
-      throw new Error(`the datum carries an opening but the entry is a ${entry.kind} entry, not a commitment`);
+      fail("checkWhy.unexpectedOpening", { kind: entry.kind });
     }
-    if (entry.kind !== "reading.v1") throw new Error(`entry kind is ${entry.kind}, want reading.v1`);
+    if (entry.kind !== "reading.v1") fail("checkWhy.entryKind", { kind: entry.kind });
   } catch (e) {
     entry = null;
-    add("entry-matches-reading", false, `ledger entry is not a valid reading.v1 entry${d.ledger.opening ? " or salted commitment to one" : ""}: ${errText(e)}`);
+    add("entry-matches-reading", false, note(d.ledger.opening ? "checkNote.entryInvalidSealed" : "checkNote.entryInvalid", undefined, causeOf(e)));
   }
   const reading = entry && entry.kind === "reading.v1" ? entry : null;
   const payloadHash = withheld ? (reading ? fromHex(reading.payloadHash) : null) : envelopeBytes ? deps.hasher(envelopeBytes) : null;
@@ -161,9 +169,9 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
     withhold("envelope-hash");
   } else if (envelopeBytes && reading) {
     const ok = toHex(payloadHash!) === reading.payloadHash;
-    add("envelope-hash", ok, ok ? `SHA-256 of the envelope is ${reading.payloadHash}` : `SHA-256 of the envelope is ${toHex(payloadHash!)}, the ledger entry commits to ${reading.payloadHash}`);
+    add("envelope-hash", ok, ok ? note("checkNote.envelopeHash", { hash: reading.payloadHash }) : note("checkNote.envelopeHashDiffers", { hash: toHex(payloadHash!), want: reading.payloadHash }));
   } else if (envelopeBytes) {
-    add("envelope-hash", false, "no valid ledger entry to compare the envelope's hash with");
+    add("envelope-hash", false, note("checkNote.envelopeNoEntry"));
   }
 
   // 2. The device's signature over those bytes.
@@ -171,12 +179,12 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
     withhold("device-signature");
   } else {
     try {
-      if (!envelopeBytes) throw new Error("no envelope bytes");
+      if (!envelopeBytes) fail("checkWhy.noEnvelope");
       const verify = await deps.ed25519.importPublicKey(fromBase64(d.device.publicKey));
-      const ok = await verify(envelopeBytes, fromBase64(d.reading.signature));
-      add("device-signature", ok, ok ? `signed by device ${d.device.id}` : `the signature does not verify with device ${d.device.id}'s key`);
+      const ok = await verify(envelopeBytes!, fromBase64(d.reading.signature));
+      add("device-signature", ok, note(ok ? "checkNote.signedBy" : "checkNote.signatureBad", { device: d.device.id }));
     } catch (e) {
-      add("device-signature", false, `cannot check the device signature: ${errText(e)}`);
+      add("device-signature", false, note("checkNote.signatureCannot", undefined, causeOf(e)));
     }
   }
 
@@ -190,9 +198,14 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
     if (reading.observedAt !== env.observedAt) diffs.push("observedAt");
     if (reading.signature !== d.reading.signature) diffs.push("signature");
     if (d.gateway && (!reading.gateway || reading.gateway.device !== d.gateway.device || reading.gateway.batchRoot !== d.gateway.batchRoot || reading.gateway.signature !== d.gateway.signature)) diffs.push("gateway");
-    if (!d.gateway && reading.gateway) diffs.push("gateway (missing from the download)");
-    const how = sealed ? " (the ledger holds a salted commitment; the salt opens it to this reading's entry)" : "";
-    add("entry-matches-reading", diffs.length === 0, diffs.length ? `ledger entry differs from the reading in: ${diffs.join(", ")}${how}` : `device, dataset, sequence, time and signature match${how}`);
+    if (!d.gateway && reading.gateway) diffs.push("gateway");
+    add(
+      "entry-matches-reading",
+      diffs.length === 0,
+      diffs.length
+        ? note(sealed ? "checkNote.entryDiffersSealed" : "checkNote.entryDiffers", { fields: diffs.join(", ") })
+        : note(sealed ? "checkNote.entryMatchesSealed" : "checkNote.entryMatches"),
+    );
   }
 
   // 4. The gateway that batched it, if any.
@@ -202,42 +215,43 @@ export async function verifyDatum(input: unknown, deps: Deps & { withheld?: With
       const statement = canonicalJsonBytes({ batchRoot: g.batchRoot, gateway: g.device, kind: "gateway-batch.v1" });
       const verify = await deps.ed25519.importPublicKey(fromBase64(g.publicKey));
       const ok = await verify(statement, fromBase64(g.signature));
-      add("gateway-signature", ok, ok ? `batch root signed by gateway ${g.device}` : `gateway ${g.device}'s signature does not verify`);
+      add("gateway-signature", ok, note(ok ? "checkNote.gatewaySigned" : "checkNote.gatewayBad", { gateway: g.device }));
     } catch (e) {
-      add("gateway-signature", false, `cannot check the gateway signature: ${errText(e)}`);
+      add("gateway-signature", false, note("checkNote.gatewayCannot", undefined, causeOf(e)));
     }
     try {
-      if (!payloadHash) throw new Error("no payload hash");
-      if (g.payloadHashes[g.index] !== toHex(payloadHash)) throw new Error(`batch position ${g.index} holds another reading`);
+      if (!payloadHash) fail("checkWhy.noPayloadHash");
+      if (g.payloadHashes[g.index] !== toHex(payloadHash!)) fail("checkWhy.batchPosition", { index: g.index });
       const root = rootFromLeafHashes(deps.hasher, g.payloadHashes.map((h) => leafHash(deps.hasher, fromHex(h))));
-      if (toHex(root) !== g.batchRoot) throw new Error(`the batch's hashes give root ${toHex(root)}, the gateway signed ${g.batchRoot}`);
-      add("gateway-batch-inclusion", true, `reading ${g.index + 1} of ${g.payloadHashes.length} in the gateway's batch`);
+      if (toHex(root) !== g.batchRoot) fail("checkWhy.batchRoot", { got: toHex(root), want: g.batchRoot });
+      add("gateway-batch-inclusion", true, note("checkNote.batchIn", { n: g.index + 1, total: g.payloadHashes.length }));
     } catch (e) {
-      add("gateway-batch-inclusion", false, `the reading is not proven part of the gateway's batch: ${errText(e)}`);
+      add("gateway-batch-inclusion", false, note("checkNote.batchNot", undefined, causeOf(e)));
     }
   }
 
   // 5. The ledger: inclusion, the log's signature, the witnesses' cosignatures.
-  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, trust, checks, d.ledger.receipt, leafHash(deps.hasher, utf8Encode(d.ledger.entry)), d.ledger.leafIndex, "the reading's entry");
+  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, trust, checks, d.ledger.receipt, leafHash(deps.hasher, utf8Encode(d.ledger.entry)), d.ledger.leafIndex, note("checkWhat.reading"));
 
   // 6. The device's key was registered on the ledger.
   try {
     let reg = decodeEntry(utf8Encode(d.device.registration.entry));
     if (reg.kind === "commitment.v1") {
-      if (!d.device.registration.opening) throw new Error("the registration is a salted commitment and the datum carries no opening");
-      reg = openCommitmentText(deps.hasher, reg, d.device.registration.opening.salt, d.device.registration.opening.entry);
+      if (!d.device.registration.opening) fail("checkWhy.regNoOpening");
+      reg = openCommitmentText(deps.hasher, reg, d.device.registration.opening!.salt, d.device.registration.opening!.entry);
     }
-    if (reg.kind !== "device.v1") throw new Error(`registration entry kind is ${reg.kind}`);
-    if (reg.device !== d.device.id) throw new Error(`registration is for device ${reg.device}, not ${d.device.id}`);
-    if (reg.department !== d.device.department) throw new Error(`registration is for department ${reg.department}, not ${d.device.department}`);
-    if (reading && reg.dataset !== reading.dataset) throw new Error(`the key is registered for dataset ${reg.dataset}, not ${reading.dataset}`);
-    if (reg.action === "revoke") throw new Error("the entry revokes the key");
-    if (!bytesEqual(fromBase64(reg.publicKey), fromBase64(d.device.publicKey))) throw new Error("the registered key differs from the key that signed");
-    if (reading && reg.at > reading.observedAt) throw new Error(`the key was registered at ${reg.at}, after the reading (${reading.observedAt})`);
-    await checkReceipt(deps, trust, d.device.registration.receipt, leafHash(deps.hasher, utf8Encode(d.device.registration.entry)), d.device.registration.leafIndex, "the key registration", null);
-    add("device-key-registered", true, `key registered on the ledger at leaf ${d.device.registration.leafIndex} (${reg.action}, ${reg.at})`);
+    if (reg.kind !== "device.v1") return fail("checkWhy.regKind", { kind: reg.kind });
+    if (reg.device !== d.device.id) fail("checkWhy.regDevice", { got: reg.device, want: d.device.id });
+    if (reg.department !== d.device.department) fail("checkWhy.regDepartment", { got: reg.department, want: d.device.department });
+    if (reading && reg.dataset !== reading.dataset) fail("checkWhy.regDataset", { got: reg.dataset, want: reading.dataset });
+    if (reg.action === "revoke") fail("checkWhy.regRevokes");
+    if (!bytesEqual(fromBase64(reg.publicKey), fromBase64(d.device.publicKey))) fail("checkWhy.regKeyDiffers");
+    if (reading && reg.at > reading.observedAt) fail("checkWhy.regAfter", { at: { time: reg.at }, observed: { time: reading.observedAt } });
+    await checkReceipt(deps, trust, d.device.registration.receipt, leafHash(deps.hasher, utf8Encode(d.device.registration.entry)), d.device.registration.leafIndex, note("checkWhat.registration"), null);
+    const how = reg.action === "register" ? "keyEvent.register" : reg.action === "rotate" ? "keyEvent.rotateIn" : null;
+    add("device-key-registered", true, note("checkNote.keyRegistered", { leaf: d.device.registration.leafIndex, action: how ? note(how) : reg.action, at: { time: reg.at } }));
   } catch (e) {
-    add("device-key-registered", false, `the device's key is not proven registered: ${errText(e)}`);
+    add("device-key-registered", false, note("checkNote.keyNotRegistered", undefined, causeOf(e)));
   }
 
   return { ok: verdict(checks), checks, checkpointSize, cosignedBy };
@@ -255,20 +269,21 @@ export type LedgerProofInput = { leafIndex: number; leafHash: string; receipt: s
  */
 export async function verifyLedgerProof(input: LedgerProofInput, scope: Withheld["scope"], deps: Deps & { trust: Trust }): Promise<DatumVerification> {
   const checks: Check[] = [];
-  const add: Add = (id, ok, detail) => checks.push({ id, ok, detail });
+  const add = adder(checks);
   const leaf = /^[0-9a-f]{64}$/.test(input?.leafHash ?? "") ? fromHex(input.leafHash) : null;
   if (!leaf || !Number.isSafeInteger(input.leafIndex) || input.leafIndex < 0 || typeof input.receipt !== "string") {
-    add("format", false, "not a ledger proof: want a leaf index, a 64-hex-digit leaf hash and a tlog-proof receipt");
+    add("format", false, note("checkNote.notLedgerProof"));
     return { ok: false, checks };
   }
-  add("format", true, `ledger facts of leaf ${input.leafIndex} only (${scope} grant)`);
-  add("trusted-keys", true, `the city's published keys (log ${deps.trust.logVerifierKey.split("+").slice(0, 2).join("+")})`);
+  const grant = note(`scope.${scope}`);
+  add("format", true, note("checkNote.ledgerFactsOnly", { leaf: input.leafIndex, scope: grant }));
+  add("trusted-keys", true, note("checkNote.keysCity", { key: logKeyName(deps.trust) }));
   const withheld = { scope };
   for (const id of ["envelope-hash", "device-signature", "entry-matches-reading"] as const) {
-    checks.push({ id, ok: false, detail: `not run: the ${scope} grant withholds the reading, its device and signature`, withheld });
+    checks.push(check(id, false, note("checkNote.withheldScope", { scope: grant }), withheld));
   }
-  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, deps.trust, checks, input.receipt, leaf, input.leafIndex, `the entry with leaf hash ${input.leafHash.slice(0, 16)}…`);
-  checks.push({ id: "device-key-registered", ok: false, detail: `not run: the ${scope} grant withholds which device signed`, withheld });
+  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, deps.trust, checks, input.receipt, leaf, input.leafIndex, note("checkWhat.leafHash", { hash: input.leafHash.slice(0, 16) }));
+  checks.push(check("device-key-registered", false, note("checkNote.withheldDevice", { scope: grant }), withheld));
   return { ok: verdict(checks), checks, checkpointSize, cosignedBy };
 }
 
@@ -282,17 +297,17 @@ export type EntryReceiptInput = { leafIndex: number; text: string; receipt: stri
  */
 export async function verifyEntryReceipt(input: EntryReceiptInput, deps: Deps & { trust: Trust }): Promise<DatumVerification> {
   const checks: Check[] = [];
-  const add: Add = (id, ok, detail) => checks.push({ id, ok, detail });
+  const add = adder(checks);
   let kind: string;
   try {
     kind = decodeEntry(utf8Encode(input.text)).kind;
   } catch (e) {
-    add("format", false, `not a ledger entry: ${errText(e)}`);
+    add("format", false, note("checkNote.notEntry", undefined, causeOf(e)));
     return { ok: false, checks };
   }
-  add("format", true, `a ${kind} entry, ${utf8Encode(input.text).length} bytes`);
-  add("trusted-keys", true, `the city's published keys (log ${deps.trust.logVerifierKey.split("+").slice(0, 2).join("+")})`);
+  add("format", true, note("checkNote.entryBytes", { kind, bytes: utf8Encode(input.text).length }));
+  add("trusted-keys", true, note("checkNote.keysCity", { key: logKeyName(deps.trust) }));
   const leaf = leafHash(deps.hasher, utf8Encode(input.text));
-  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, deps.trust, checks, input.receipt, leaf, input.leafIndex, `this ${kind} entry (leaf hash ${toHex(leaf).slice(0, 16)}…)`);
+  const { checkpointSize, cosignedBy } = await ledgerChecks(deps, deps.trust, checks, input.receipt, leaf, input.leafIndex, note("checkWhat.entry", { kind, hash: toHex(leaf).slice(0, 16) }));
   return { ok: verdict(checks), checks, checkpointSize, cosignedBy };
 }
