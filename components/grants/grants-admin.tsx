@@ -12,6 +12,7 @@ import { cityInfoQuery } from "../map/map-queries";
 import { cityLocalTime } from "../map/export-png";
 import { DATASETS } from "@/lib/city/datasets";
 import type { GrantView } from "@/lib/grants/grant-row";
+import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { TermsJson } from "@/lib/grants/terms";
 import { pageOf, type GrantState } from "@/lib/grants/paging";
 import { fromCityInput, toCityInput } from "@/lib/grants/city-time";
@@ -335,6 +336,15 @@ function RequestForm({ dept, L, prefill }: { dept: string; L: Labels; prefill?: 
     onError: (e) => setMsg({ ok: false, text: e instanceof HttpError ? e.message : String(e) }),
   });
   const byOwner = [...new Set(others.map((d) => d.departmentId))];
+  // What the department reads of each already, from the catalogue's one access check (the header's data-access list).
+  const catalogue = useQuery({ queryKey: ["datasets"], queryFn: () => fetchJson<{ datasets: DatasetListItem[] }>("/api/datasets"), refetchInterval: 15_000 });
+  const accessNote = (id: string) => {
+    const d = catalogue.data?.datasets.find((x) => x.id === id);
+    if (!d) return "";
+    return d.access
+      ? `${t(`access.${d.access.basis}` as MessageKey)} · ${t(`scope.${d.access.scope}` as MessageKey)}`
+      : `${t("access.hidden")}: ${t(`access.reason.${d.denied?.code ?? "no_grant"}` as MessageKey)}`;
+  };
   return (
     <details className={styles.panel} open data-testid="request-form" id="request-form" ref={formRef} data-prefilled={pre ? pre.datasetId : ""}>
       <summary>{t("grants.request")}</summary>
@@ -370,6 +380,12 @@ function RequestForm({ dept, L, prefill }: { dept: string; L: Labels; prefill?: 
                     />
                     <span>
                       {L.ds(d.id)} <span className={`${styles.mono} ${styles.muted}`}>{d.id}</span> · {d.sensitivity}
+                      {accessNote(d.id) && (
+                        <span className={`${styles.small} ${styles.muted}`} data-testid={`request-dataset-access-${d.id}`}>
+                          {" "}
+                          · {accessNote(d.id)}
+                        </span>
+                      )}
                     </span>
                   </label>
                 ))}
