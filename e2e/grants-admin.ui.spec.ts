@@ -46,6 +46,8 @@ for (const lang of ["en", "zh-CN"] as const) {
     await trafficAdmin.goto("/admin/grants");
     await trafficAdmin.getByTestId("request-dataset-energy.load").check();
     await expect(trafficAdmin.getByTestId("request-dataset")).toContainText(L(lang, "Grid load and renewable production", "电网负荷与新能源出力"));
+    // Each dataset says what the department reads of it already (the catalogue's access check).
+    await expect(trafficAdmin.getByTestId("request-dataset-access-safety.cameras")).toContainText(L(lang, /hidden|grant/, /不可见|授权/));
     await trafficAdmin.getByTestId("request-scope-raw").check();
     await expect(trafficAdmin.getByTestId("request-scope")).toContainText(L(lang, "device ids, exact places and times", "含设备编号"));
     for (const box of await trafficAdmin.getByTestId("request-fields").locator("input[type=checkbox]").all()) {
