@@ -1,4 +1,4 @@
-// The department admin's grant lifecycle in the console, in both languages: the transport admin
+// The department admin's grant lifecycle in the console, in both languages: the emergency admin
 // requests raw grid load for a few fields, a data window and an area drawn on the map; the
 // energy admin approves narrower (aggregated, one field, a shorter window, a smaller circle drawn
 // inside the requested one, 6 hours) and revokes; the grant's page shows the requested and the
@@ -37,38 +37,39 @@ async function clickMap(page: Page, testId: string, dx = 0, dy = 0) {
 
 for (const lang of ["en", "zh-CN"] as const) {
   test(`grant lifecycle (${lang}): request with a window and an area, approve narrower on the map, revoke, history shows requested vs approved`, async ({ browser, baseURL }) => {
-    const trafficAdmin = await openAs(browser, baseURL!, lang, "traffic", "dept_admin");
+    // Emergency asks (not traffic: e2e/grants.ui.spec.ts starts from traffic holding no grant on energy.load).
+    const askerAdmin = await openAs(browser, baseURL!, lang, "emergency", "dept_admin");
     const energyAdmin = await openAs(browser, baseURL!, lang, "energy", "dept_admin");
     const purpose = `lifecycle e2e ${lang} ${Date.now()}`;
     fs.mkdirSync(SHOTS, { recursive: true });
 
     // 1. The request: dataset and fields from the catalogue, raw, a data window, an area drawn on the map.
-    await trafficAdmin.goto("/admin/grants");
-    await trafficAdmin.getByTestId("request-dataset-energy.load").check();
-    await expect(trafficAdmin.getByTestId("request-dataset")).toContainText(L(lang, "Grid load and renewable production", "电网负荷与新能源出力"));
+    await askerAdmin.goto("/admin/grants");
+    await askerAdmin.getByTestId("request-dataset-energy.load").check();
+    await expect(askerAdmin.getByTestId("request-dataset")).toContainText(L(lang, "Grid load and renewable production", "电网负荷与新能源出力"));
     // Each dataset says what the department reads of it already (the catalogue's access check).
-    await expect(trafficAdmin.getByTestId("request-dataset-access-safety.cameras")).toContainText(L(lang, /hidden|grant/, /不可见|授权/));
-    await trafficAdmin.getByTestId("request-scope-raw").check();
-    await expect(trafficAdmin.getByTestId("request-scope")).toContainText(L(lang, "device ids, exact places and times", "含设备编号"));
-    for (const box of await trafficAdmin.getByTestId("request-fields").locator("input[type=checkbox]").all()) {
+    await expect(askerAdmin.getByTestId("request-dataset-access-safety.cameras")).toContainText(L(lang, /hidden|grant/, /不可见|授权/));
+    await askerAdmin.getByTestId("request-scope-raw").check();
+    await expect(askerAdmin.getByTestId("request-scope")).toContainText(L(lang, "device ids, exact places and times", "含设备编号"));
+    for (const box of await askerAdmin.getByTestId("request-fields").locator("input[type=checkbox]").all()) {
       const id = (await box.getAttribute("data-testid"))!.replace("request-fields-", "");
       if (id === "loadMw" || id === "utilisation") await box.check();
       else await box.uncheck();
     }
-    await trafficAdmin.getByTestId("request-purpose").fill(purpose);
-    await trafficAdmin.getByTestId("request-window-from").fill(cityInput(-48 * HOUR));
-    await trafficAdmin.getByTestId("request-window-until").fill(cityInput(24 * HOUR));
-    await trafficAdmin.getByTestId("request-limit-area").check();
-    await clickMap(trafficAdmin, "request-area");
-    await trafficAdmin.getByTestId("map-picker-radius").fill("3000");
-    await expect(trafficAdmin.getByTestId("request-area")).toHaveAttribute("data-value", /"radiusM":3000/);
-    await trafficAdmin.screenshot({ path: path.join(SHOTS, `grants-request-${lang}.png`), fullPage: true });
-    await trafficAdmin.getByTestId("request-submit").click();
+    await askerAdmin.getByTestId("request-purpose").fill(purpose);
+    await askerAdmin.getByTestId("request-window-from").fill(cityInput(-48 * HOUR));
+    await askerAdmin.getByTestId("request-window-until").fill(cityInput(24 * HOUR));
+    await askerAdmin.getByTestId("request-limit-area").check();
+    await clickMap(askerAdmin, "request-area");
+    await askerAdmin.getByTestId("map-picker-radius").fill("3000");
+    await expect(askerAdmin.getByTestId("request-area")).toHaveAttribute("data-value", /"radiusM":3000/);
+    await askerAdmin.screenshot({ path: path.join(SHOTS, `grants-request-${lang}.png`), fullPage: true });
+    await askerAdmin.getByTestId("request-submit").click();
     // Sent: the form is cleared and the message says the request waits for the owner.
-    await expect(trafficAdmin.getByTestId("request-message")).toContainText(L(lang, "waits for the approval of the admin of State Grid Yantai", "等待国网烟台供电公司管理员批准"));
-    await expect(trafficAdmin.getByTestId("request-purpose")).toHaveValue("");
-    await expect(trafficAdmin.getByTestId("request-limit-area")).not.toBeChecked();
-    const { grants } = (await (await trafficAdmin.request.get("/api/grants?direction=outgoing&state=pending&limit=50")).json()) as { grants: { id: string; purpose: string; area: unknown }[] };
+    await expect(askerAdmin.getByTestId("request-message")).toContainText(L(lang, "waits for the approval of the admin of State Grid Yantai", "等待国网烟台供电公司管理员批准"));
+    await expect(askerAdmin.getByTestId("request-purpose")).toHaveValue("");
+    await expect(askerAdmin.getByTestId("request-limit-area")).not.toBeChecked();
+    const { grants } = (await (await askerAdmin.request.get("/api/grants?direction=outgoing&state=pending&limit=50")).json()) as { grants: { id: string; purpose: string; area: unknown }[] };
     const asked = grants.find((g) => g.purpose === purpose)!;
     expect(asked.area).toMatchObject({ radiusM: 3000 });
     const id = asked.id;
@@ -77,7 +78,7 @@ for (const lang of ["en", "zh-CN"] as const) {
     await energyAdmin.goto("/admin/grants");
     await expect(energyAdmin.getByTestId("grant-notifications")).toContainText(L(lang, /requests? awaits? you/, "项申请待您审批"));
     const pending = energyAdmin.getByTestId("incoming").getByTestId(`grant-${id}`);
-    await expect(pending.getByTestId("asked-by")).toContainText(L(lang, "Transport Bureau", "交通运输局"));
+    await expect(pending.getByTestId("asked-by")).toContainText(L(lang, "Emergency Management Bureau", "应急管理局"));
     await expect(pending.getByTestId("asked-by")).toContainText("(UTC+08)");
     await energyAdmin.getByTestId("incoming").screenshot({ path: path.join(SHOTS, `grants-incoming-${lang}.png`) });
     await energyAdmin.locator("header").screenshot({ path: path.join(SHOTS, `grants-badge-${lang}.png`) });
