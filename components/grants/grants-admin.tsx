@@ -380,7 +380,7 @@ function RequestForm({ dept, L, prefill }: { dept: string; L: Labels; prefill?: 
                       data-testid={`request-dataset-${d.id}`}
                     />
                     <span>
-                      {L.ds(d.id)} <span className={`${styles.mono} ${styles.muted}`}>{d.id}</span> · {d.sensitivity}
+                      {L.ds(d.id)} <span className={`${styles.mono} ${styles.muted}`}>{d.id}</span> · {t(`sensitivity.${d.sensitivity}` as MessageKey)}
                       {accessNote(d.id) && (
                         <span className={`${styles.small} ${styles.muted}`} data-testid={`request-dataset-access-${d.id}`}>
                           {" "}
