@@ -64,11 +64,11 @@ test.describe("cross-department grants", () => {
 
     // The transport admin asks for aggregated grid load in the console.
     await trafficAdmin.goto("/admin/grants");
-    await trafficAdmin.getByTestId("request-dataset").selectOption("energy.load");
-    await trafficAdmin.getByTestId("request-scope").selectOption("aggregated");
+    await trafficAdmin.getByTestId("request-dataset-energy.load").check();
+    await trafficAdmin.getByTestId("request-scope-aggregated").check();
     await trafficAdmin.getByTestId("request-purpose").fill("Signal timing around substations during the evening peak");
     await trafficAdmin.getByTestId("request-submit").click();
-    await expect(trafficAdmin.getByTestId("request-message")).toHaveText(/ledger/);
+    await expect(trafficAdmin.getByTestId("request-message")).toHaveText(/waits for the approval of the admin of State Grid/);
     const grants = (await (await trafficAdmin.request.get("/api/grants?direction=outgoing&status=requested")).json()).grants as { id: string; datasetId: string }[];
     const id = grants.find((g) => g.datasetId === "energy.load")!.id;
 
@@ -76,7 +76,7 @@ test.describe("cross-department grants", () => {
     await energyAdmin.goto("/admin/grants");
     await expect(energyAdmin.getByTestId("grant-notifications")).toBeVisible();
     await energyAdmin.getByTestId(`approve-${id}`).click();
-    await energyAdmin.getByTestId(`approve-scope-${id}`).selectOption("aggregated");
+    await expect(energyAdmin.getByTestId(`approve-scope-${id}-aggregated`)).toBeChecked();
     await energyAdmin.getByTestId(`approve-confirm-${id}`).click();
     await expect(energyAdmin.getByTestId("own-datasets").getByTestId(`grant-${id}`)).toHaveAttribute("data-status", "active");
     fs.mkdirSync(SHOTS, { recursive: true });

@@ -203,8 +203,8 @@ test.describe("the duty officer's operations", () => {
       await admin.goto(link);
       const form = admin.getByTestId("request-form");
       await expect(form).toHaveAttribute("data-prefilled", "safety.incidents");
-      await expect(admin.getByTestId("request-dataset")).toHaveValue("safety.incidents");
-      await expect(admin.getByTestId("request-scope")).toHaveValue("anonymized");
+      await expect(admin.getByTestId("request-dataset-safety.incidents")).toBeChecked();
+      await expect(admin.getByTestId("request-scope-anonymized")).toBeChecked();
       await expect(admin.getByTestId("request-purpose")).toHaveValue(L(lang, "Duty officer's city map: the Public safety layer", "值班员城市地图：公共安全图层"));
       await expect(admin.getByTestId("request-prefilled")).toBeVisible();
       // The prefilled form comes first on the page.

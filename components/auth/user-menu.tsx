@@ -45,7 +45,10 @@ export function UserMenu() {
     );
   }
   const u = me.data.user;
-  const count = (notes.data?.incoming.length ?? 0) + (notes.data?.expiringSoon.length ?? 0);
+  // What needs the admin's action (lib/grants/list-grants.ts grantNotifications), each counted in words.
+  const awaiting = notes.data?.incoming.length ?? 0;
+  const ending = notes.data?.expiringSoon.length ?? 0;
+  const count = awaiting + ending;
   const signOut = async () => {
     await fetch("/api/auth/sign-out", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     qc.clear();
@@ -54,8 +57,13 @@ export function UserMenu() {
   return (
     <div className={styles.userMenu} data-testid="user-menu" data-role={u.role} data-department={u.departmentId}>
       {decides && count > 0 && (
-        <Link href="/admin/grants" className={styles.notifyBadge} title={t("nav.notifications")} data-testid="grant-notifications">
-          {count}
+        <Link href="/admin/grants" className={styles.notifyBadge} title={t("nav.notifications")} data-testid="grant-notifications" data-count={count}>
+          {[
+            awaiting > 0 ? (awaiting === 1 ? t("nav.requestAwaits") : t("nav.requestsAwait").replace("{n}", String(awaiting))) : null,
+            ending > 0 ? (ending === 1 ? t("nav.grantEndsSoon") : t("nav.grantsEndSoon").replace("{n}", String(ending))) : null,
+          ]
+            .filter(Boolean)
+            .join(" · ")}
         </Link>
       )}
       {decides && (quarantined.data?.gateways.length ?? 0) > 0 && (

@@ -1,34 +1,71 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
+import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { fetchJson, HttpError } from "../auth/fetch-json";
 import { useMe } from "../auth/use-me";
 import { departmentName } from "../auth/user-menu";
+import type { Circle } from "../map-picker/map-picker";
+import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
+import { cityInfoQuery } from "../map/map-queries";
+import { cityLocalTime } from "../map/export-png";
 import { DATASETS } from "@/lib/city/datasets";
 import type { GrantView } from "@/lib/grants/grant-row";
+import type { DatasetListItem } from "@/lib/access/list-datasets";
+import type { TermsJson } from "@/lib/grants/terms";
+import { pageOf, type GrantState } from "@/lib/grants/paging";
+import { fromCityInput, toCityInput } from "@/lib/grants/city-time";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
 import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";
 
-type History = { action: string; byName: string; byDepartment: string | null; at: string; reason: string | null; leafIndex: number; terms: Record<string, unknown> };
+type Grant = GrantView & { requestedByName?: string };
+type History = { action: string; byName: string; byDepartment: string | null; at: string; reason: string | null; leafIndex: number; terms: TermsJson & { status?: string } };
+type Page = { total: number; limit: number; offset: number; grants: Grant[] };
+type Mode = "decide" | "revoke" | "view";
+const SCOPES = ["raw", "anonymized", "aggregated"] as const;
+const SCOPE_RANK = { raw: 0, anonymized: 1, aggregated: 2 } as const;
+const PAGE_SIZE = 10;
+/** Every query of this page starts with "grants" (lists, one grant), so a change refreshes them all. */
 const grantsKey = ["grants"];
 
-/** The grants page: our datasets and who may read them, requests to decide, our own requests, history of each grant. */
-export function GrantsAdmin() {
+/** Names, times and the city's offset, as every part of the page shows them. */
+function useLabels() {
   const { t, locale } = useI18n();
+  const info = useQuery(cityInfoQuery());
+  const offset = info.data?.utcOffsetMinutes ?? 480;
+  return {
+    t,
+    locale,
+    offset,
+    ds: (id: string) => {
+      const d = DATASETS.find((x) => x.id === id);
+      return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
+    },
+    dn: (id: string) => departmentName(id, locale),
+    when: (iso: string | null) => (iso ? cityLocalTime(new Date(iso).getTime(), offset) : t("grants.openEnd")),
+  };
+}
+type Labels = ReturnType<typeof useLabels>;
+
+/** The grants page: requests to decide, grants on our datasets, our own requests, every grant's detail with its history. */
+export function GrantsAdmin() {
+  const L = useLabels();
+  const { t } = L;
   const me = useMe();
   const user = me.data?.user;
   const role = user?.role;
-  const q = useQuery({ queryKey: grantsKey, queryFn: () => fetchJson<{ grants: GrantView[] }>("/api/grants"), enabled: !!role && role !== "official", refetchInterval: 10_000 });
+  const decides = role === "dept_admin" || role === "sysadmin";
   const notes = useQuery({
     queryKey: ["grant-notifications"],
-    queryFn: () => fetchJson<{ incoming: GrantView[]; expiringSoon: GrantView[] }>("/api/grants/notifications"),
-    enabled: role === "dept_admin" || role === "sysadmin",
+    queryFn: () => fetchJson<{ incoming: Grant[]; expiringSoon: Grant[]; windowHours: number }>("/api/grants/notifications"),
+    enabled: decides,
   });
   const search = useSearchParams();
   const prefill = useMemo(() => parseRequestPrefill(new URLSearchParams(search.toString()), DATASETS.map((d) => d.id)), [search]);
+  const openGrant = search.get("grant");
   if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
   if (!user || role === "official") {
     return (
@@ -41,73 +78,107 @@ export function GrantsAdmin() {
     );
   }
   const dept = user.departmentId;
-  const grants = q.data?.grants ?? [];
-  const decides = role === "dept_admin" || role === "sysadmin";
-  const ownDatasets = DATASETS.filter((d) => d.departmentId === dept);
-  const incoming = grants.filter((g) => g.ownerDepartmentId === dept && g.status === "requested");
-  const outgoing = grants.filter((g) => g.granteeDepartmentId === dept);
-  const dsName = (id: string) => {
-    const d = DATASETS.find((x) => x.id === id);
-    return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
-  };
-  const dn = (id: string) => departmentName(id, locale);
+  const ownsData = DATASETS.some((d) => d.departmentId === dept);
 
   return (
     <div className={styles.page} data-testid="grants-admin">
       <h1>{t("grants.title")}</h1>
       <p className={styles.intro}>{t("grants.intro")}</p>
-      {q.error && <p className={styles.error}>{t("admin.error")}{(q.error as Error).message}</p>}
+      {openGrant ? <GrantDetail id={openGrant} L={L} /> : null}
       {notes.data && notes.data.expiringSoon.length > 0 && (
         <div className={styles.notice} data-testid="expiring-soon">
-          <strong>{t("grants.expiringSoon")}:</strong>{" "}
-          {notes.data.expiringSoon.map((g) => `${dsName(g.datasetId)} → ${dn(g.granteeDepartmentId)} (${new Date(g.validUntil).toLocaleString(locale)})`).join("; ")}
+          <strong>{t("grants.expiringWithin").replace("{h}", String(notes.data.windowHours))}:</strong>{" "}
+          {notes.data.expiringSoon.map((g, i) => (
+            <span key={g.id}>
+              {i > 0 ? "; " : ""}
+              <Link href={`/admin/grants?grant=${g.id}`}>
+                {L.ds(g.datasetId)} → {L.dn(g.granteeDepartmentId)}
+              </Link>{" "}
+              ({L.when(g.validUntil)})
+            </span>
+          ))}
         </div>
       )}
 
       {/* A request link from the map: the prefilled form first, before anything that loads later moves it. */}
-      {decides && prefill ? <RequestForm dept={dept} dsName={dsName} dn={dn} prefill={prefill} /> : null}
+      {decides && prefill ? <RequestForm dept={dept} L={L} prefill={prefill} /> : null}
 
       {decides && (
-        <section className={styles.panel}>
-          <h2>{t("grants.incoming")}</h2>
-          {incoming.length === 0 ? <p className={styles.muted}>{t("grants.none")}</p> : <GrantTable grants={incoming} mode="decide" dsName={dsName} dn={dn} />}
-        </section>
+        <GrantList title={t("grants.awaiting")} direction="incoming" states={["pending"]} mode="decide" L={L} testId="incoming" />
       )}
-
-      {ownDatasets.length > 0 && (
-        <section className={styles.panel} data-testid="own-datasets">
-          <h2>{t("grants.myDatasets")}</h2>
-          {ownDatasets.map((d) => {
-            const active = grants.filter((g) => g.datasetId === d.id && g.status === "active");
-            return (
-              <div key={d.id} data-testid={`own-dataset-${d.id}`}>
-                <h3 className={styles.small}>
-                  {dsName(d.id)} <span className={styles.mono}>{d.id}</span> · {d.sensitivity}
-                </h3>
-                {active.length === 0 ? (
-                  <p className={styles.muted}>{d.sensitivity === "public" ? t("access.public") : t("grants.noAccessOthers")}</p>
-                ) : (
-                  <GrantTable grants={active} mode={decides ? "revoke" : "view"} dsName={dsName} dn={dn} />
-                )}
-              </div>
-            );
-          })}
-        </section>
+      {ownsData && (
+        <GrantList title={t("grants.onOurData")} direction="incoming" states={["active", "ended", "pending", "all"]} mode={decides ? "revoke" : "view"} L={L} testId="own-datasets" />
       )}
-
-      <section className={styles.panel}>
-        <h2>{t("grants.outgoing")}</h2>
-        {decides && !prefill && <RequestForm dept={dept} dsName={dsName} dn={dn} />}
-        {outgoing.length === 0 ? <p className={styles.muted}>{t("grants.none")}</p> : <GrantTable grants={outgoing} mode="view" dsName={dsName} dn={dn} />}
-      </section>
-
+      <GrantList title={t("grants.outgoing")} direction="outgoing" states={["all", "pending", "active", "ended"]} mode="view" L={L} testId="outgoing">
+        {decides && !prefill && <RequestForm dept={dept} L={L} />}
+      </GrantList>
       {(role === "auditor" || role === "sysadmin") && (
-        <section className={styles.panel}>
-          <h2>{t("grants.all")}</h2>
-          <GrantTable grants={grants} mode={role === "sysadmin" ? "revoke" : "view"} dsName={dsName} dn={dn} />
-        </section>
+        <GrantList title={t("grants.all")} direction="all" states={["all", "pending", "active", "ended"]} mode={role === "sysadmin" ? "revoke" : "view"} L={L} testId="all-grants" />
       )}
     </div>
+  );
+}
+
+/** One list of grants, a page at a time from the server, filtered by state. */
+function GrantList(props: { title: string; direction: "incoming" | "outgoing" | "all"; states: GrantState[]; mode: Mode; L: Labels; testId: string; children?: React.ReactNode }) {
+  const { t, locale } = props.L;
+  const [state, setState] = useState<GrantState>(props.states[0]);
+  const [offset, setOffset] = useState(0);
+  const q = useQuery({
+    queryKey: [...grantsKey, "list", props.direction, state, offset],
+    queryFn: () => fetchJson<Page>(`/api/grants?direction=${props.direction}&state=${state}&limit=${PAGE_SIZE}&offset=${offset}`),
+    refetchInterval: 10_000,
+    placeholderData: (prev) => prev,
+  });
+  const p = q.data ? pageOf(q.data) : null;
+  const n = (v: number) => v.toLocaleString(locale);
+  return (
+    <section className={styles.panel} data-testid={props.testId} data-state={state}>
+      <h2>{props.title}</h2>
+      {props.children}
+      {props.states.length > 1 && (
+        <div className={styles.chips} role="tablist">
+          {props.states.map((s) => (
+            <button
+              key={s}
+              type="button"
+              role="tab"
+              aria-selected={s === state}
+              className={`${styles.chip} ${s === state ? styles.chipOn : ""}`}
+              onClick={() => {
+                setState(s);
+                setOffset(0);
+              }}
+              data-testid={`${props.testId}-state-${s}`}
+            >
+              {t(`grants.state.${s}` as MessageKey)}
+            </button>
+          ))}
+        </div>
+      )}
+      {q.error && (
+        <p className={styles.error}>
+          {t("admin.error")}
+          {(q.error as Error).message}
+        </p>
+      )}
+      {q.data && q.data.grants.length === 0 ? (
+        <p className={styles.muted}>{t("grants.none")}</p>
+      ) : q.data ? (
+        <GrantTable grants={q.data.grants} mode={props.mode} L={props.L} />
+      ) : null}
+      {p && q.data!.total > PAGE_SIZE && (
+        <div className={styles.pager} data-testid={`${props.testId}-pager`}>
+          <button type="button" className={styles.button} disabled={p.prevOffset === null} onClick={() => setOffset(p.prevOffset ?? 0)}>
+            {t("admin.prev")}
+          </button>
+          <span>{t("grants.pageOf").replace("{first}", n(p.first)).replace("{last}", n(p.last)).replace("{total}", n(q.data!.total))}</span>
+          <button type="button" className={styles.button} disabled={p.nextOffset === null} onClick={() => setOffset(p.nextOffset ?? 0)} data-testid={`${props.testId}-next`}>
+            {t("admin.next")}
+          </button>
+        </div>
+      )}
+    </section>
   );
 }
 
@@ -150,22 +221,94 @@ function RequestDraft({ prefill }: { prefill: RequestPrefill }) {
   );
 }
 
-function RequestForm({ dept, dsName, dn, prefill }: { dept: string; dsName: (id: string) => string; dn: (id: string) => string; prefill?: RequestPrefill | null }) {
+const fieldsOf = (datasetId: string) => Object.entries(DATASETS.find((d) => d.id === datasetId)?.schema.fields ?? {});
+
+/** Scope choices, each with one line on what it shows; scopes giving more detail than `widest` are disabled. */
+function ScopePicker({ value, onChange, widest, testId }: { value: string; onChange: (s: string) => void; widest?: keyof typeof SCOPE_RANK; testId: string }) {
   const { t } = useI18n();
+  return (
+    <fieldset className={styles.choices} data-testid={testId}>
+      <legend>{t("grants.scope")}</legend>
+      {SCOPES.map((s) => (
+        <label key={s} className={styles.choice}>
+          <input type="radio" name={testId} value={s} checked={value === s} disabled={widest !== undefined && SCOPE_RANK[s] < SCOPE_RANK[widest]} onChange={() => onChange(s)} data-testid={`${testId}-${s}`} />
+          <span>
+            <strong>{t(`scope.${s}`)}</strong> <span className={styles.muted}>{t(`grants.scopeHint.${s}` as MessageKey)}</span>
+          </span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** Field checkboxes with their descriptions; `offered` limits the choice (the requested fields, when approving). */
+function FieldPicker({ datasetId, value, onChange, offered, testId }: { datasetId: string; value: string[]; onChange: (f: string[]) => void; offered?: string[] | null; testId: string }) {
+  const { t, locale } = useI18n();
+  const fields = fieldsOf(datasetId).filter(([f]) => !offered || offered.includes(f));
+  return (
+    <fieldset className={styles.choices} data-testid={testId}>
+      <legend>
+        {t("grants.fieldsShort")} <span className={styles.muted}>{t("grants.fieldsHint")}</span>
+      </legend>
+      <div className={styles.checkboxes}>
+        {fields.map(([f, def]) => (
+          <label key={f} title={f}>
+            <input
+              type="checkbox"
+              checked={value.includes(f)}
+              onChange={(e) => onChange(e.target.checked ? [...value, f] : value.filter((x) => x !== f))}
+              data-testid={`${testId}-${f}`}
+            />
+            {locale === "en" ? def.descriptionEn : def.descriptionZh} <span className={styles.mono}>{f}</span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** The data window's two ends, in the city's time. */
+function WindowInputs({ from, until, onChange, testId, L }: { from: string; until: string; onChange: (from: string, until: string) => void; testId: string; L: Labels }) {
+  const { t } = L;
+  return (
+    <>
+      <label>
+        {t("grants.dataFrom")} ({t("grants.cityTime")})
+        <input type="datetime-local" value={from} onChange={(e) => onChange(e.target.value, until)} data-testid={`${testId}-from`} />
+      </label>
+      <label>
+        {t("grants.dataUntil")} ({t("grants.cityTime")})
+        <input type="datetime-local" value={until} onChange={(e) => onChange(from, e.target.value)} data-testid={`${testId}-until`} />
+      </label>
+    </>
+  );
+}
+
+const iso = (v: string, offset: number) => fromCityInput(v, offset)?.toISOString() ?? null;
+/** The field list to send: null (every field) when all are ticked. */
+const fieldList = (picked: string[], all: string[]) => (all.every((f) => picked.includes(f)) ? null : picked);
+
+function RequestForm({ dept, L, prefill }: { dept: string; L: Labels; prefill?: RequestPrefill | null }) {
+  const { t, offset } = L;
   const qc = useQueryClient();
   const others = DATASETS.filter((d) => d.departmentId !== dept);
-  const inAWeek = new Date(Date.now() + 7 * 86_400_000);
   // A link from the map prefills dataset, scope and purpose (a dataset of our own is no request).
   const pre = prefill && others.some((d) => d.id === prefill.datasetId) ? prefill : null;
-  const [f, setF] = useState({
-    datasetId: pre?.datasetId ?? others[0]?.id ?? "",
-    scope: pre?.scope ?? "aggregated",
-    fields: "",
-    purpose: pre?.purpose ?? "",
-    dataFrom: "",
-    dataUntil: "",
-    validUntil: toLocalInput(inAWeek),
-  });
+  const blank = () => {
+    const datasetId = pre?.datasetId ?? others[0]?.id ?? "";
+    return {
+      datasetId,
+      scope: (pre?.scope ?? "aggregated") as string,
+      fields: fieldsOf(datasetId).map(([f]) => f),
+      purpose: pre?.purpose ?? "",
+      dataFrom: "",
+      dataUntil: "",
+      area: null as Circle | null,
+      limitArea: false,
+      validUntil: toCityInput(new Date(Date.now() + 7 * 86_400_000), offset),
+    };
+  };
+  const [f, setF] = useState(blank);
   const formRef = useRef<HTMLDetailsElement>(null);
   useEffect(() => {
     if (pre) formRef.current?.scrollIntoView({ block: "start" });
@@ -173,82 +316,106 @@ function RequestForm({ dept, dsName, dn, prefill }: { dept: string; dsName: (id:
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const m = useMutation({
     mutationFn: () =>
-      fetchJson("/api/grants", {
+      fetchJson<{ grant: Grant }>("/api/grants", {
         method: "POST",
         json: {
           datasetId: f.datasetId,
           scope: f.scope,
-          fields: f.fields.trim() ? f.fields.split(",").map((s) => s.trim()).filter(Boolean) : null,
+          fields: fieldList(f.fields, fieldsOf(f.datasetId).map(([k]) => k)),
           purpose: f.purpose,
-          dataFrom: f.dataFrom ? new Date(f.dataFrom).toISOString() : null,
-          dataUntil: f.dataUntil ? new Date(f.dataUntil).toISOString() : null,
-          validUntil: f.validUntil ? new Date(f.validUntil).toISOString() : "",
+          dataFrom: iso(f.dataFrom, offset),
+          dataUntil: iso(f.dataUntil, offset),
+          area: f.limitArea ? f.area : null,
+          validUntil: iso(f.validUntil, offset) ?? "",
         },
       }),
-    onSuccess: () => {
-      setMsg({ ok: true, text: t("grants.done") });
+    onSuccess: (r) => {
+      setMsg({ ok: true, text: t("grants.sent").replace("{owner}", L.dn(r.grant.ownerDepartmentId)) });
+      setF(blank());
       void qc.invalidateQueries({ queryKey: grantsKey });
     },
     onError: (e) => setMsg({ ok: false, text: e instanceof HttpError ? e.message : String(e) }),
   });
-  const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setF({ ...f, [k]: e.target.value });
+  const byOwner = [...new Set(others.map((d) => d.departmentId))];
+  // What the department reads of each already, from the catalogue's one access check (the header's data-access list).
+  const catalogue = useQuery({ queryKey: ["datasets"], queryFn: () => fetchJson<{ datasets: DatasetListItem[] }>("/api/datasets"), refetchInterval: 15_000 });
+  const accessNote = (id: string) => {
+    const d = catalogue.data?.datasets.find((x) => x.id === id);
+    if (!d) return "";
+    return d.access
+      ? `${t(`access.${d.access.basis}` as MessageKey)} · ${t(`scope.${d.access.scope}` as MessageKey)}`
+      : `${t("access.hidden")}: ${t(`access.reason.${d.denied?.code ?? "no_grant"}` as MessageKey)}`;
+  };
   return (
     <details className={styles.panel} open data-testid="request-form" id="request-form" ref={formRef} data-prefilled={pre ? pre.datasetId : ""}>
       <summary>{t("grants.request")}</summary>
-      {pre ? <p className={styles.ok} data-testid="request-prefilled">{t("request.prefilled")}</p> : null}
+      {pre ? (
+        <p className={styles.ok} data-testid="request-prefilled">
+          {t("request.prefilled")}
+        </p>
+      ) : null}
       <form
-        className={styles.form}
+        className={styles.requestForm}
         onSubmit={(e) => {
           e.preventDefault();
+          setMsg(null);
           m.mutate();
         }}
       >
-        <label>
-          {t("grants.dataset")}
-          <select value={f.datasetId} onChange={set("datasetId")} data-testid="request-dataset">
-            {others.map((d) => (
-              <option key={d.id} value={d.id}>
-                {dsName(d.id)} ({dn(d.departmentId)})
-              </option>
-            ))}
-          </select>
+        <fieldset className={styles.choices} data-testid="request-dataset">
+          <legend>{t("grants.dataset")}</legend>
+          {byOwner.map((o) => (
+            <div key={o} className={styles.group}>
+              <div className={styles.groupName}>{L.dn(o)}</div>
+              {others
+                .filter((d) => d.departmentId === o)
+                .map((d) => (
+                  <label key={d.id} className={styles.choice}>
+                    <input
+                      type="radio"
+                      name="request-dataset"
+                      value={d.id}
+                      checked={f.datasetId === d.id}
+                      onChange={() => setF({ ...f, datasetId: d.id, fields: fieldsOf(d.id).map(([k]) => k) })}
+                      data-testid={`request-dataset-${d.id}`}
+                    />
+                    <span>
+                      {L.ds(d.id)} <span className={`${styles.mono} ${styles.muted}`}>{d.id}</span> · {t(`sensitivity.${d.sensitivity}` as MessageKey)}
+                      {accessNote(d.id) && (
+                        <span className={`${styles.small} ${styles.muted}`} data-testid={`request-dataset-access-${d.id}`}>
+                          {" "}
+                          · {accessNote(d.id)}
+                        </span>
+                      )}
+                    </span>
+                  </label>
+                ))}
+            </div>
+          ))}
+        </fieldset>
+        <ScopePicker value={f.scope} onChange={(scope) => setF({ ...f, scope })} testId="request-scope" />
+        <FieldPicker datasetId={f.datasetId} value={f.fields} onChange={(fields) => setF({ ...f, fields })} testId="request-fields" />
+        <div className={styles.form}>
+          <label className={styles.wide}>
+            {t("grants.purpose")}
+            <input value={f.purpose} onChange={(e) => setF({ ...f, purpose: e.target.value })} required data-testid="request-purpose" />
+          </label>
+          <WindowInputs from={f.dataFrom} until={f.dataUntil} onChange={(dataFrom, dataUntil) => setF({ ...f, dataFrom, dataUntil })} testId="request-window" L={L} />
+          <label>
+            {t("grants.validUntil")} ({t("grants.cityTime")})
+            <input type="datetime-local" value={f.validUntil} onChange={(e) => setF({ ...f, validUntil: e.target.value })} required data-testid="request-valid-until" />
+          </label>
+        </div>
+        <label className={styles.choice}>
+          <input type="checkbox" checked={f.limitArea} onChange={(e) => setF({ ...f, limitArea: e.target.checked })} data-testid="request-limit-area" />
+          {t("grants.areaLimit")}
         </label>
-        <label>
-          {t("grants.scope")}
-          <select value={f.scope} onChange={set("scope")} data-testid="request-scope">
-            {(["raw", "anonymized", "aggregated"] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`scope.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t("grants.fields")}
-          <input value={f.fields} onChange={set("fields")} placeholder={Object.keys(DATASETS.find((d) => d.id === f.datasetId)?.schema.fields ?? {}).join(", ")} data-testid="request-fields" />
-        </label>
-        <label>
-          {t("grants.purpose")}
-          <input value={f.purpose} onChange={set("purpose")} required data-testid="request-purpose" />
-        </label>
-        <label>
-          {t("grants.dataFrom")}
-          <input type="datetime-local" value={f.dataFrom} onChange={set("dataFrom")} />
-        </label>
-        <label>
-          {t("grants.dataUntil")}
-          <input type="datetime-local" value={f.dataUntil} onChange={set("dataUntil")} />
-        </label>
-        <label>
-          {t("grants.validUntil")}
-          <input type="datetime-local" value={f.validUntil} onChange={set("validUntil")} required data-testid="request-valid-until" />
-        </label>
-        <label>
-          &nbsp;
-          <button type="submit" className={styles.button} disabled={m.isPending} data-testid="request-submit">
+        {f.limitArea && <MapPicker mode="circle" value={f.area} onChange={(area) => setF({ ...f, area })} testId="request-area" />}
+        <div>
+          <button type="submit" className={styles.button} disabled={m.isPending || f.fields.length === 0 || (f.limitArea && !f.area)} data-testid="request-submit">
             {t("grants.submit")}
           </button>
-        </label>
+        </div>
       </form>
       {msg && (
         <p className={msg.ok ? styles.ok : styles.error} role="status" data-testid="request-message">
@@ -259,52 +426,67 @@ function RequestForm({ dept, dsName, dn, prefill }: { dept: string; dsName: (id:
   );
 }
 
-function GrantTable({ grants, mode, dsName, dn }: { grants: GrantView[]; mode: "decide" | "revoke" | "view"; dsName: (id: string) => string; dn: (id: string) => string }) {
-  const { t, locale } = useI18n();
+function GrantTable({ grants, mode, L }: { grants: Grant[]; mode: Mode; L: Labels }) {
+  const { t } = L;
   return (
     <table className={styles.table}>
       <thead>
         <tr>
           <th>{t("grants.dataset")}</th>
-          <th>{t("grants.owner")} → {t("grants.grantee")}</th>
-          <th>{t("grants.scope")}</th>
-          <th>{t("grants.fieldsShort")}</th>
+          <th>
+            {t("grants.owner")} → {t("grants.grantee")}
+          </th>
+          <th>{t("grants.terms")}</th>
           <th>{t("grants.purpose")}</th>
-          <th>{t("grants.validUntil")}</th>
+          <th>{t("grants.askedBy")}</th>
           <th>{t("grants.status")}</th>
           <th>{t("admin.devices.actions")}</th>
         </tr>
       </thead>
       <tbody>
         {grants.map((g) => (
-          <GrantRowView key={g.id} g={g} mode={mode} dsName={dsName} dn={dn} locale={locale} />
+          <GrantRowView key={g.id} g={g} mode={mode} L={L} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function GrantRowView({ g, mode, dsName, dn, locale }: { g: GrantView; mode: "decide" | "revoke" | "view"; dsName: (id: string) => string; dn: (id: string) => string; locale: string }) {
-  const { t } = useI18n();
+const statusClass = (s: string) => ({ active: styles.active, requested: styles.requested, revoked: styles.revoked, rejected: styles.rejected, expired: styles.expired })[s] ?? "";
+
+/** Terms in a few words: scope, fields, data window, area, expiry. */
+function TermsText({ terms, datasetId, L }: { terms: Pick<TermsJson, "scope" | "fields" | "dataFrom" | "dataUntil" | "area" | "validUntil">; datasetId: string; L: Labels }) {
+  const { t } = L;
+  const all = fieldsOf(datasetId).length;
+  return (
+    <div className={styles.small}>
+      <div>
+        {t(`scope.${terms.scope}` as MessageKey)} · {terms.fields && terms.fields.length < all ? terms.fields.join(", ") : t("grants.allFields")}
+      </div>
+      {(terms.dataFrom || terms.dataUntil) && (
+        <div className={styles.muted}>
+          {t("grants.window")}: {L.when(terms.dataFrom)} – {L.when(terms.dataUntil)}
+        </div>
+      )}
+      {terms.area && <div className={styles.muted}>{t("grants.area")}: {areaText(terms.area, L)}</div>}
+      <div className={styles.muted}>
+        {t("grants.validUntil")}: {L.when(terms.validUntil)}
+      </div>
+    </div>
+  );
+}
+
+const areaText = (a: Circle, L: Labels) =>
+  L.t("grants.areaDesc").replace("{r}", Math.round(a.radiusM).toLocaleString(L.locale)).replace("{lat}", a.lat.toFixed(4)).replace("{lon}", a.lon.toFixed(4));
+
+function GrantRowView({ g, mode, L }: { g: Grant; mode: Mode; L: Labels }) {
+  const { t } = L;
   const qc = useQueryClient();
-  const [open, setOpen] = useState<null | "approve" | "reject" | "revoke" | "history">(null);
+  const [open, setOpen] = useState<null | "approve" | "reject" | "revoke">(null);
   const [reason, setReason] = useState("");
-  const [terms, setTerms] = useState({ scope: g.scope as string, fields: (g.fields ?? []).join(", "), validUntil: toLocalInput(new Date(g.validUntil)) });
   const [err, setErr] = useState<string | null>(null);
-  const history = useQuery({ queryKey: ["grant", g.id], queryFn: () => fetchJson<{ history: History[] }>(`/api/grants/${g.id}`), enabled: open === "history" });
   const act = useMutation({
-    mutationFn: (what: "approve" | "reject" | "revoke") =>
-      fetchJson(`/api/grants/${g.id}/${what}`, {
-        method: "POST",
-        json:
-          what === "approve"
-            ? {
-                scope: terms.scope,
-                fields: terms.fields.trim() ? terms.fields.split(",").map((s) => s.trim()).filter(Boolean) : g.fields,
-                validUntil: new Date(terms.validUntil).toISOString(),
-              }
-            : { reason },
-      }),
+    mutationFn: ({ what, body }: { what: "approve" | "reject" | "revoke"; body: unknown }) => fetchJson(`/api/grants/${g.id}/${what}`, { method: "POST", json: body }),
     onSuccess: () => {
       setOpen(null);
       setErr(null);
@@ -314,29 +496,34 @@ function GrantRowView({ g, mode, dsName, dn, locale }: { g: GrantView; mode: "de
     },
     onError: (e) => setErr((e as Error).message),
   });
-  const statusClass = { active: styles.active, requested: styles.requested, revoked: styles.revoked, rejected: styles.rejected, expired: styles.expired }[g.status];
   return (
     <>
       <tr data-testid={`grant-${g.id}`} data-status={g.status} data-dataset={g.datasetId} data-grantee={g.granteeDepartmentId}>
-        <td>
-          {dsName(g.datasetId)}
-          <div className={`${styles.mono} ${styles.muted}`}>{g.id}</div>
+        <td className={styles.name}>
+          {L.ds(g.datasetId)}
+          <div>
+            <Link className={`${styles.mono} ${styles.muted}`} href={`/admin/grants?grant=${g.id}`} data-testid={`grant-link-${g.id}`}>
+              {g.id}
+            </Link>
+          </div>
+        </td>
+        <td className={styles.small}>
+          {L.dn(g.ownerDepartmentId)} → {L.dn(g.granteeDepartmentId)}
         </td>
         <td>
-          {dn(g.ownerDepartmentId)} → {dn(g.granteeDepartmentId)}
+          <TermsText terms={g} datasetId={g.datasetId} L={L} />
         </td>
-        <td>
-          {t(`scope.${g.scope}` as MessageKey)}
-          {g.area && <div className={styles.small}>{t("grants.area")}: {Math.round(g.area.radiusM)} m</div>}
-        </td>
-        <td className={styles.small}>{g.fields ? g.fields.join(", ") : t("grants.allFields")}</td>
         <td className={styles.small}>
           {g.purpose}
           {g.automatic && <span className={`${styles.badge} ${styles.auto}`}> {t("grants.automatic")}</span>}
         </td>
-        <td className={styles.small}>{new Date(g.validUntil).toLocaleString(locale)}</td>
+        <td className={styles.small} data-testid="asked-by">
+          {g.automatic ? t("grants.automatic") : (g.requestedByName ?? g.requestedBy)}
+          <div className={styles.muted}>{L.dn(g.granteeDepartmentId)}</div>
+          <div className={styles.muted}>{L.when(g.createdAt)}</div>
+        </td>
         <td>
-          <span className={`${styles.badge} ${statusClass}`}>{t(`status.${g.status}` as MessageKey)}</span>
+          <span className={`${styles.badge} ${statusClass(g.status)}`}>{t(`status.${g.status}` as MessageKey)}</span>
           {g.reason && <div className={styles.small}>{g.reason}</div>}
         </td>
         <td>
@@ -351,60 +538,27 @@ function GrantRowView({ g, mode, dsName, dn, locale }: { g: GrantView; mode: "de
                 </button>
               </>
             )}
-            {mode === "revoke" && g.status === "active" && (
+            {mode !== "view" && g.status === "active" && (
               <button type="button" className={`${styles.button} ${styles.danger}`} onClick={() => setOpen("revoke")} data-testid={`revoke-${g.id}`}>
                 {t("grants.revoke")}
               </button>
             )}
-            <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => setOpen(open === "history" ? null : "history")} data-testid={`history-${g.id}`}>
-              {t("grants.history")}
-            </button>
+            <Link className={`${styles.button} ${styles.ghost}`} href={`/admin/grants?grant=${g.id}`} data-testid={`history-${g.id}`}>
+              {t("grants.details")}
+            </Link>
           </div>
         </td>
       </tr>
       {open && (
         <tr>
-          <td colSpan={8}>
-            {open === "approve" && (
-              <form
-                className={styles.form}
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  act.mutate("approve");
-                }}
-              >
-                <label>
-                  {t("grants.scope")}
-                  <select value={terms.scope} onChange={(e) => setTerms({ ...terms, scope: e.target.value })} data-testid={`approve-scope-${g.id}`}>
-                    {(["raw", "anonymized", "aggregated"] as const).map((s) => (
-                      <option key={s} value={s}>
-                        {t(`scope.${s}`)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label>
-                  {t("grants.fields")}
-                  <input value={terms.fields} onChange={(e) => setTerms({ ...terms, fields: e.target.value })} />
-                </label>
-                <label>
-                  {t("grants.validUntil")}
-                  <input type="datetime-local" value={terms.validUntil} onChange={(e) => setTerms({ ...terms, validUntil: e.target.value })} />
-                </label>
-                <label>
-                  &nbsp;
-                  <button type="submit" className={styles.button} data-testid={`approve-confirm-${g.id}`}>
-                    {t("grants.approveNarrower")}
-                  </button>
-                </label>
-              </form>
-            )}
+          <td colSpan={7}>
+            {open === "approve" && <ApproveForm g={g} L={L} pending={act.isPending} onApprove={(body) => act.mutate({ what: "approve", body })} onCancel={() => setOpen(null)} />}
             {(open === "reject" || open === "revoke") && (
               <form
                 className={styles.inline}
                 onSubmit={(e) => {
                   e.preventDefault();
-                  act.mutate(open);
+                  act.mutate({ what: open, body: { reason } });
                 }}
               >
                 <input placeholder={t("grants.reason")} aria-label={t("grants.reason")} required value={reason} onChange={(e) => setReason(e.target.value)} data-testid={`reason-${g.id}`} />
@@ -416,35 +570,6 @@ function GrantRowView({ g, mode, dsName, dn, locale }: { g: GrantView; mode: "de
                 </button>
               </form>
             )}
-            {open === "history" && (
-              <table className={styles.table} data-testid={`history-table-${g.id}`}>
-                <thead>
-                  <tr>
-                    <th>{t("grants.when")}</th>
-                    <th>{t("grants.action")}</th>
-                    <th>{t("grants.by")}</th>
-                    <th>{t("grants.reason")}</th>
-                    <th>{t("grants.leaf")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {(history.data?.history ?? []).map((h) => (
-                    <tr key={h.leafIndex}>
-                      <td className={styles.small}>{new Date(h.at).toLocaleString(locale)}</td>
-                      <td>{h.action}</td>
-                      <td className={styles.small} data-testid="history-by" data-department={h.byDepartment ?? ""}>
-                        {h.byName}
-                        {h.byDepartment && <div className={styles.muted}>{departmentName(h.byDepartment, locale)}</div>}
-                      </td>
-                      <td className={styles.small}>{h.reason ?? ""}</td>
-                      <td className={styles.mono}>
-                        <a href={`/audit/entries/${h.leafIndex}`}>{h.leafIndex}</a>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
             {err && <p className={styles.error}>{err}</p>}
           </td>
         </tr>
@@ -453,8 +578,188 @@ function GrantRowView({ g, mode, dsName, dn, locale }: { g: GrantView; mode: "de
   );
 }
 
-/** A Date as the value of an <input type="datetime-local"> in the browser's time zone. */
-function toLocalInput(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+/** Approve as asked or narrower: less detail, fewer fields, a smaller data window, a circle inside the requested area, an earlier expiry. */
+function ApproveForm({ g, L, pending, onApprove, onCancel }: { g: Grant; L: Labels; pending: boolean; onApprove: (body: unknown) => void; onCancel: () => void }) {
+  const { t, offset } = L;
+  const req = g.requestedTerms as unknown as TermsJson;
+  const offered = req.fields ?? fieldsOf(g.datasetId).map(([f]) => f);
+  const [a, setA] = useState({
+    scope: req.scope as string,
+    fields: offered,
+    dataFrom: req.dataFrom ? toCityInput(req.dataFrom, offset) : "",
+    dataUntil: req.dataUntil ? toCityInput(req.dataUntil, offset) : "",
+    limitArea: !!req.area,
+    area: (req.area ?? null) as Circle | null,
+    validUntil: toCityInput(req.validUntil, offset),
+  });
+  return (
+    <form
+      className={styles.requestForm}
+      data-testid={`approve-form-${g.id}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApprove({
+          scope: a.scope,
+          fields: req.fields ? a.fields : fieldList(a.fields, offered),
+          dataFrom: iso(a.dataFrom, offset),
+          dataUntil: iso(a.dataUntil, offset),
+          area: a.limitArea ? a.area : null,
+          validUntil: iso(a.validUntil, offset) ?? undefined,
+        });
+      }}
+    >
+      <ScopePicker value={a.scope} onChange={(scope) => setA({ ...a, scope })} widest={req.scope} testId={`approve-scope-${g.id}`} />
+      <FieldPicker datasetId={g.datasetId} value={a.fields} onChange={(fields) => setA({ ...a, fields })} offered={offered} testId={`approve-fields-${g.id}`} />
+      <div className={styles.form}>
+        <WindowInputs from={a.dataFrom} until={a.dataUntil} onChange={(dataFrom, dataUntil) => setA({ ...a, dataFrom, dataUntil })} testId={`approve-window-${g.id}`} L={L} />
+        <label>
+          {t("grants.validUntil")} ({t("grants.cityTime")})
+          <input type="datetime-local" value={a.validUntil} onChange={(e) => setA({ ...a, validUntil: e.target.value })} data-testid={`approve-valid-until-${g.id}`} />
+        </label>
+      </div>
+      <label className={styles.choice}>
+        <input type="checkbox" checked={a.limitArea} disabled={!!req.area} onChange={(e) => setA({ ...a, limitArea: e.target.checked })} data-testid={`approve-limit-area-${g.id}`} />
+        {req.area ? t("grants.areaRequired") : t("grants.areaLimit")}
+      </label>
+      {a.limitArea && (
+        <MapPicker mode="circle" value={a.area} onChange={(area) => setA({ ...a, area })} reference={req.area} referenceLabel={t("grants.requestedArea")} maxRadiusM={req.area?.radiusM} testId={`approve-area-${g.id}`} />
+      )}
+      <div className={styles.pair}>
+        <button type="submit" className={styles.button} disabled={pending || a.fields.length === 0 || (a.limitArea && !a.area)} data-testid={`approve-confirm-${g.id}`}>
+          {t("grants.approveNarrower")}
+        </button>
+        <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={onCancel}>
+          {t("admin.cancel")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** One grant: the requested and approved terms side by side, its area on the map, and its full ledgered history. */
+function GrantDetail({ id, L }: { id: string; L: Labels }) {
+  const { t } = L;
+  const ref = useRef<HTMLElement>(null);
+  const q = useQuery({ queryKey: [...grantsKey, "one", id], queryFn: () => fetchJson<{ grant: Grant; history: History[] }>(`/api/grants/${encodeURIComponent(id)}`), refetchInterval: 10_000 });
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: "start" });
+  }, [id]);
+  const g = q.data?.grant;
+  const requested = g ? (g.requestedTerms as unknown as TermsJson) : null;
+  const approval = q.data?.history.find((h) => h.action === "approve");
+  const approved = approval?.terms ?? null;
+  const rows: { key: string; label: string; show: (x: TermsJson) => string; same: (a: TermsJson, b: TermsJson) => boolean }[] = [
+    { key: "scope", label: t("grants.scope"), show: (x) => t(`scope.${x.scope}` as MessageKey), same: (a, b) => a.scope === b.scope },
+    { key: "fields", label: t("grants.fieldsShort"), show: (x) => x.fields?.join(", ") ?? t("grants.allFields"), same: (a, b) => JSON.stringify(a.fields) === JSON.stringify(b.fields) },
+    { key: "window", label: t("grants.window"), show: (x) => `${L.when(x.dataFrom)} – ${L.when(x.dataUntil)}`, same: (a, b) => a.dataFrom === b.dataFrom && a.dataUntil === b.dataUntil },
+    { key: "area", label: t("grants.areaLabel"), show: (x) => (x.area ? areaText(x.area, L) : t("grants.wholeCity")), same: (a, b) => JSON.stringify(a.area) === JSON.stringify(b.area) },
+    { key: "validFrom", label: t("grants.validFrom"), show: (x) => L.when(x.validFrom), same: (a, b) => a.validFrom === b.validFrom },
+    { key: "validUntil", label: t("grants.validUntil"), show: (x) => L.when(x.validUntil), same: (a, b) => a.validUntil === b.validUntil },
+  ];
+  const shownArea = approved?.area ?? requested?.area ?? null;
+  return (
+    <section className={`${styles.panel} ${styles.detail}`} ref={ref} data-testid="grant-detail" data-grant={id} data-status={g?.status ?? ""}>
+      <div className={styles.detailHead}>
+        <h2>
+          {t("grants.detailTitle")} <span className={styles.mono}>{id}</span>
+        </h2>
+        <Link href="/admin/grants" className={`${styles.button} ${styles.ghost}`} data-testid="grant-detail-close">
+          {t("grants.closeDetail")}
+        </Link>
+      </div>
+      {q.error && <p className={styles.error}>{(q.error as Error).message}</p>}
+      {g && requested && (
+        <>
+          <p>
+            <strong>{L.ds(g.datasetId)}</strong> <span className={`${styles.mono} ${styles.muted}`}>{g.datasetId}</span> · {L.dn(g.ownerDepartmentId)} → {L.dn(g.granteeDepartmentId)} ·{" "}
+            <span className={`${styles.badge} ${statusClass(g.status)}`} data-testid="grant-detail-status">
+              {t(`status.${g.status}` as MessageKey)}
+            </span>
+          </p>
+          <p className={styles.small}>
+            {t("grants.purpose")}: {g.purpose}
+            <br />
+            {t("grants.askedBy")}: {g.automatic ? t("grants.automatic") : (g.requestedByName ?? g.requestedBy)} ({L.dn(g.granteeDepartmentId)}), {L.when(g.createdAt)}
+          </p>
+          <div className={styles.grid2}>
+            <table className={styles.table} data-testid="grant-terms">
+              <caption className={styles.caption}>{t("grants.termsCompare")}</caption>
+              <thead>
+                <tr>
+                  <th />
+                  <th>{t("grants.requestedTerms")}</th>
+                  <th>{t("grants.approvedTerms")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => {
+                  const narrowed = approved && !r.same(requested, approved);
+                  return (
+                    <tr key={r.key} data-testid={`terms-${r.key}`} data-narrowed={narrowed ? "true" : "false"}>
+                      <th>{r.label}</th>
+                      <td className={styles.small} data-testid={`terms-${r.key}-requested`}>
+                        {r.show(requested)}
+                      </td>
+                      <td className={`${styles.small} ${narrowed ? styles.narrowed : ""}`} data-testid={`terms-${r.key}-approved`}>
+                        {approved ? r.show(approved) : <span className={styles.muted}>{t("grants.notApproved")}</span>}
+                        {narrowed && <span className={`${styles.badge} ${styles.requested} ${styles.gap}`}>{t("grants.narrowed")}</span>}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <div data-testid="grant-area">
+              {shownArea ? (
+                <MapPicker
+                  mode="circle"
+                  value={shownArea}
+                  reference={approved?.area && requested.area ? requested.area : null}
+                  referenceLabel={t("grants.requestedArea")}
+                  height={240}
+                  testId="grant-area-map"
+                />
+              ) : (
+                <p className={styles.muted}>{t("grants.noMap")}</p>
+              )}
+            </div>
+          </div>
+          <table className={styles.table} data-testid={`history-table-${id}`}>
+            <caption className={styles.caption}>{t("grants.history")}</caption>
+            <thead>
+              <tr>
+                <th>{t("grants.when")}</th>
+                <th>{t("grants.action")}</th>
+                <th>{t("grants.by")}</th>
+                <th>{t("grants.terms")}</th>
+                <th>{t("grants.reason")}</th>
+                <th>{t("grants.leaf")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {q.data!.history.map((h) => (
+                <tr key={h.leafIndex} data-testid="history-row" data-action={h.action}>
+                  <td className={styles.small}>{L.when(h.at)}</td>
+                  <td className={styles.nowrap}>{t(`grants.action.${h.action}` as MessageKey)}</td>
+                  <td className={styles.small} data-testid="history-by" data-department={h.byDepartment ?? ""}>
+                    {h.byName}
+                    {h.byDepartment && <div className={styles.muted}>{L.dn(h.byDepartment)}</div>}
+                  </td>
+                  <td>
+                    <TermsText terms={h.terms} datasetId={g.datasetId} L={L} />
+                  </td>
+                  <td className={styles.small}>{h.reason ?? ""}</td>
+                  <td className={styles.mono}>
+                    <Link href={`/audit/entries/${h.leafIndex}`} data-testid="history-leaf">
+                      {h.leafIndex}
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
 }

@@ -1045,14 +1045,25 @@ export const GrantSchema = z
     triggerRef: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    requestedByName: z.string().optional().describe("name and e-mail of who asked (lists, one grant, pending notifications)"),
   })
   .meta({ id: "Grant" });
 
+const GrantAreaBody = z
+  .object({
+    lon: z.number().min(-180).max(180),
+    lat: z.number().min(-90).max(90),
+    radiusM: z.number().positive().max(100_000).describe("metres"),
+  })
+  .describe("a circle: readings within radiusM metres of lon, lat");
+
 export const GrantsQuery = z.object({
   direction: z.enum(["incoming", "outgoing", "all"]).default("all").describe("incoming: on the viewer's department's datasets; outgoing: held or asked for by it"),
-  status: GrantStatusEnum.optional(),
+  state: z.enum(["pending", "active", "ended", "all"]).default("all").describe("pending requests, active grants, ended ones (revoked, rejected, expired), or all"),
+  status: GrantStatusEnum.optional().describe("one status (instead of state)"),
   dataset: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(200),
+  limit: z.coerce.number().int().min(1).max(500).default(200).describe("page size"),
+  offset: z.coerce.number().int().min(0).default(0),
 });
 
 export const grantsRoute = defineRoute({
@@ -1061,7 +1072,7 @@ export const grantsRoute = defineRoute({
   tag: "grants",
   summary: "Grants of the viewer's department (admins); every department's for auditors and sysadmins",
   query: GrantsQuery,
-  responses: { 200: { description: "Grants, newest change first", schema: z.object({ grants: z.array(GrantSchema) }) }, 401: { description: "Not signed in" }, 403: { description: "Not an admin or auditor" } },
+  responses: { 200: { description: "A page of grants, newest change first, with the total the filter matches", schema: z.object({ total: z.number().int(), limit: z.number().int(), offset: z.number().int(), grants: z.array(GrantSchema) }) }, 401: { description: "Not signed in" }, 403: { description: "Not an admin or auditor" } },
 });
 
 export const RequestGrantBody = z.object({
@@ -1071,6 +1082,7 @@ export const RequestGrantBody = z.object({
   purpose: z.string().trim().min(1).max(2000).describe("what the data is for, in words"),
   dataFrom: Instant.nullable().optional().describe("earliest observation time of the data (default: open)"),
   dataUntil: Instant.nullable().optional().describe("latest observation time of the data (default: open)"),
+  area: GrantAreaBody.nullable().optional().describe("only readings within this circle (default: the whole city)"),
   validFrom: Instant.nullable().optional().describe("when the grant starts (default: on approval)"),
   validUntil: Instant.describe("expiry: when the grant ends by itself"),
 });
@@ -1117,6 +1129,7 @@ export const ApproveGrantBody = z.object({
   fields: z.array(z.string().min(1).max(64)).max(64).nullable().optional().describe("a subset of the requested fields"),
   dataFrom: Instant.nullable().optional(),
   dataUntil: Instant.nullable().optional(),
+  area: GrantAreaBody.nullable().optional().describe("a circle inside the requested one (any circle when the request had none)"),
   validUntil: Instant.optional().describe("the requested expiry or earlier"),
   note: z.string().max(2000).optional(),
 });
@@ -1176,9 +1189,9 @@ export const grantNotificationsRoute = defineRoute({
   method: "get",
   path: "/api/grants/notifications",
   tag: "grants",
-  summary: "Requests awaiting the admin's decision and grants ending soon",
+  summary: "What needs the admin's action: requests awaiting its decision, and grants ending soon that were granted for longer than the warning window",
   responses: {
-    200: { description: "Notifications (empty for users who decide nothing)", schema: z.object({ incoming: z.array(GrantSchema), expiringSoon: z.array(GrantSchema) }) },
+    200: { description: "Notifications (empty for users who decide nothing)", schema: z.object({ incoming: z.array(GrantSchema), expiringSoon: z.array(GrantSchema), windowHours: z.number().describe("what ends within this many hours counts as ending soon") }) },
     401: { description: "Not signed in" },
   },
 });

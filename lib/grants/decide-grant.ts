@@ -4,7 +4,7 @@ import type { Viewer } from "../access/viewer";
 import type { Scope } from "../access/check-read";
 import { requireOwnAdmin } from "../access/require-role";
 import { DATASETS } from "../city";
-import { assertNarrower, termsFromJson, validateTerms, type GrantTerms } from "./terms";
+import { assertNarrower, termsFromJson, validateTerms, type GrantArea, type GrantTerms } from "./terms";
 import { GRANT_COLUMNS, grantView, rowTerms, selectGrant, type GrantRow } from "./grant-row";
 import { recordGrantChange } from "./record-grant-change";
 import { announceGrantChange } from "./announce-grant-change";
@@ -16,6 +16,8 @@ export type ApproveInput = {
   fields?: string[] | null;
   dataFrom?: string | null;
   dataUntil?: string | null;
+  /** A circle inside the requested area (or anywhere, when the request had none); null: no area limit. */
+  area?: GrantArea | null;
   validUntil?: string;
   note?: string;
 };
@@ -24,7 +26,8 @@ const conflict = (g: GrantRow, what: string) => new AppError("conflict", `grant 
 
 /**
  * The owner department's admin approves a requested grant, as asked or narrower (less
- * detail, fewer fields, a smaller data window, an earlier expiry). The grant becomes active
+ * detail, fewer fields, a smaller data window, a circle inside the requested area, an earlier
+ * expiry). The grant becomes active
  * and a grant.v2 "approve" entry is ledgered in the same transaction. 403 for anyone but
  * an admin of the dataset's department; 409 unless the grant is requested.
  *
@@ -53,6 +56,7 @@ export async function approveGrant(opts: { viewer: Viewer; grantId: string; term
       fields: t.fields === undefined ? requested.fields : t.fields && t.fields.length ? [...new Set(t.fields)] : null,
       dataFrom: t.dataFrom === undefined ? requested.dataFrom : t.dataFrom ? new Date(t.dataFrom) : null,
       dataUntil: t.dataUntil === undefined ? requested.dataUntil : t.dataUntil ? new Date(t.dataUntil) : null,
+      area: t.area === undefined ? requested.area : t.area,
       validUntil: t.validUntil ? new Date(t.validUntil) : requested.validUntil,
     };
     const dataset = DATASETS.find((d) => d.id === cur.dataset_id)!;
@@ -60,10 +64,11 @@ export async function approveGrant(opts: { viewer: Viewer; grantId: string; term
     assertNarrower(approved, requested);
     const [g] = await tx.query<GrantRow>(
       `UPDATE data_grant SET status = 'active', scope = $2, fields = $3, data_from = $4, data_until = $5, valid_until = $6,
-              decided_by = $7, decided_at = $8, reason = $9, updated_at = $8
+              decided_by = $7, decided_at = $8, reason = $9, updated_at = $8, area_lon = $10, area_lat = $11, area_radius_m = $12
         WHERE id = $1 RETURNING ${GRANT_COLUMNS}`,
       [cur.id, approved.scope, approved.fields, approved.dataFrom?.toISOString() ?? null, approved.dataUntil?.toISOString() ?? null,
-        approved.validUntil.toISOString(), user.userId, now.toISOString(), t.note ?? null],
+        approved.validUntil.toISOString(), user.userId, now.toISOString(), t.note ?? null,
+        approved.area?.lon ?? null, approved.area?.lat ?? null, approved.area?.radiusM ?? null],
     );
     await recordGrantChange(tx, g, "approve", { userId: user.userId, departmentId: user.departmentId }, now, t.note);
     return g;

@@ -4,6 +4,7 @@ import type { Viewer } from "../access/viewer";
 import { requireRole } from "../access/require-role";
 import { loadConfig } from "../config";
 import { GRANT_COLUMNS, grantView, selectGrant, type GrantRow, type GrantStatus } from "./grant-row";
+import { statusesOf, type GrantState } from "./paging";
 
 type User = Extract<Viewer, { kind: "user" }>;
 const SEE_ALL = ["auditor", "sysadmin"];
@@ -14,11 +15,21 @@ function visibility(viewer: Viewer) {
 }
 
 /**
- * Grants the viewer may see: for a department admin those on its datasets ("incoming",
- * including requests awaiting its decision) and those its department holds or asked for
- * ("outgoing"); auditors and sysadmins see every department's. Newest change first.
+ * Grants the viewer may see, a page at a time: for a department admin those on its datasets
+ * ("incoming", including requests awaiting its decision) and those its department holds or
+ * asked for ("outgoing"); auditors and sysadmins see every department's. Filtered by state
+ * (pending, active, ended: revoked, rejected or expired; or all) or by one status. Newest
+ * change first, with the total the filter matches and the name of who asked for each.
  */
-export async function listGrants(opts: { viewer: Viewer; direction?: "incoming" | "outgoing" | "all"; status?: GrantStatus; dataset?: string; limit?: number }) {
+export async function listGrants(opts: {
+  viewer: Viewer;
+  direction?: "incoming" | "outgoing" | "all";
+  state?: GrantState;
+  status?: GrantStatus;
+  dataset?: string;
+  limit?: number;
+  offset?: number;
+}) {
   const user = visibility(opts.viewer);
   const db = await getDb();
   const where: string[] = [];
@@ -29,20 +40,28 @@ export async function listGrants(opts: { viewer: Viewer; direction?: "incoming" 
     const p = `$${params.length}`;
     where.push(dir === "incoming" ? `owner_department_id = ${p}` : dir === "outgoing" ? `grantee_department_id = ${p}` : `(owner_department_id = ${p} OR grantee_department_id = ${p})`);
   }
-  if (opts.status) {
-    params.push(opts.status);
-    where.push(`status = $${params.length}`);
+  const statuses = opts.status ? [opts.status] : statusesOf(opts.state ?? "all");
+  if (statuses) {
+    params.push(statuses);
+    where.push(`status = ANY($${params.length}::text[])`);
   }
   if (opts.dataset) {
     params.push(opts.dataset);
     where.push(`dataset_id = $${params.length}`);
   }
-  params.push(opts.limit ?? 200);
-  const rows = await db.sql.query<GrantRow>(
-    `SELECT ${GRANT_COLUMNS} FROM data_grant ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY updated_at DESC, id LIMIT $${params.length}`,
-    params,
-  );
-  return { grants: rows.map(grantView) };
+  const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const limit = opts.limit ?? 200;
+  const offset = opts.offset ?? 0;
+  const [rows, [{ n }]] = await Promise.all([
+    db.sql.query<GrantRow>(`SELECT ${GRANT_COLUMNS} FROM data_grant ${cond} ORDER BY updated_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+      ...params,
+      limit,
+      offset,
+    ]),
+    db.sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM data_grant ${cond}`, params),
+  ]);
+  const names = await userNames(rows.map((r) => r.requested_by));
+  return { total: Number(n), limit, offset, grants: rows.map((g) => ({ ...grantView(g), requestedByName: names.get(g.requested_by) ?? g.requested_by })) };
 }
 
 function assertMayView(user: User, g: GrantRow) {
@@ -62,8 +81,9 @@ export async function getGrant(opts: { viewer: Viewer; grantId: string }) {
     [g.id],
   );
   const names = await userNames(events.map((e) => e.by_user));
+  const requester = await userNames([g.requested_by]);
   return {
-    grant: grantView(g),
+    grant: { ...grantView(g), requestedByName: requester.get(g.requested_by) ?? g.requested_by },
     history: events.map((e) => ({
       action: e.action,
       by: e.by_user,
@@ -79,22 +99,25 @@ export async function getGrant(opts: { viewer: Viewer; grantId: string }) {
 
 async function userNames(ids: string[]): Promise<Map<string, string>> {
   const db = await getDb();
+  if (ids.length === 0) return new Map();
   const rows = await db.sql.query<{ id: string; name: string; email: string }>(`SELECT id, name, email FROM auth_user WHERE id = ANY($1::text[])`, [[...new Set(ids)]]);
   return new Map(rows.map((r) => [r.id, `${r.name} <${r.email}>`]));
 }
 
 /**
- * What an admin should look at: requests for the department's data awaiting a decision,
- * and active grants to or from the department that end within GRANT_EXPIRING_SOON_HOURS.
- * Other signed-in users get empty lists.
+ * What needs the admin's action: requests for the department's data awaiting its decision,
+ * and active grants to or from the department that end within GRANT_EXPIRING_SOON_HOURS
+ * although they were granted for longer than that (one granted for 6 hours ends "soon" from
+ * the start: that was the decision, not news). Other signed-in users get empty lists.
  */
 export async function grantNotifications(opts: { viewer: Viewer; now?: Date }) {
   if (opts.viewer.kind !== "user") throw new AppError("unauthenticated", "sign in to see notifications", "sign in to see notifications");
   const user = opts.viewer;
-  if (user.role !== "dept_admin" && user.role !== "sysadmin") return { incoming: [], expiringSoon: [] };
+  const windowHours = loadConfig().GRANT_EXPIRING_SOON_HOURS;
+  if (user.role !== "dept_admin" && user.role !== "sysadmin") return { incoming: [], expiringSoon: [], windowHours };
   const db = await getDb();
   const now = opts.now ?? new Date();
-  const soon = new Date(now.getTime() + loadConfig().GRANT_EXPIRING_SOON_HOURS * 3_600_000);
+  const soon = new Date(now.getTime() + windowHours * 3_600_000);
   const incoming = await db.sql.query<GrantRow>(
     `SELECT ${GRANT_COLUMNS} FROM data_grant WHERE owner_department_id = $1 AND status = 'requested' ORDER BY created_at DESC LIMIT 50`,
     [user.departmentId],
@@ -102,8 +125,14 @@ export async function grantNotifications(opts: { viewer: Viewer; now?: Date }) {
   const expiring = await db.sql.query<GrantRow>(
     `SELECT ${GRANT_COLUMNS} FROM data_grant
       WHERE (owner_department_id = $1 OR grantee_department_id = $1) AND status = 'active' AND valid_until > $2 AND valid_until <= $3
+        AND valid_until - GREATEST(valid_from, COALESCE(decided_at, valid_from)) > make_interval(secs => $4::float8)
       ORDER BY valid_until LIMIT 50`,
-    [user.departmentId, now.toISOString(), soon.toISOString()],
+    [user.departmentId, now.toISOString(), soon.toISOString(), windowHours * 3600],
   );
-  return { incoming: incoming.map(grantView), expiringSoon: expiring.map(grantView) };
+  const names = await userNames(incoming.map((r) => r.requested_by));
+  return {
+    incoming: incoming.map((g) => ({ ...grantView(g), requestedByName: names.get(g.requested_by) ?? g.requested_by })),
+    expiringSoon: expiring.map(grantView),
+    windowHours,
+  };
 }

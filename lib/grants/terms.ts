@@ -1,14 +1,19 @@
 import { SCOPE_RANK, type Scope } from "../access/check-read";
 import { badRequest } from "../errors";
+import { areaInside, distanceM, type Circle } from "./area";
+
+export { areaInside, distanceM };
 
 /** What a grant allows: the level of detail, fields, data window, area and validity. */
+export type GrantArea = Circle;
+
 export type GrantTerms = {
   scope: Scope;
   /** Fields of the readings; null means every field of the dataset. */
   fields: string[] | null;
   dataFrom: Date | null;
   dataUntil: Date | null;
-  area: { lon: number; lat: number; radiusM: number } | null;
+  area: GrantArea | null;
   validFrom: Date;
   validUntil: Date;
 };
@@ -16,13 +21,18 @@ export type GrantTerms = {
 /**
  * Checks terms a requester or rule proposes, throwing a 400 that names the problem:
  * an expiry not in the future, a validity or data window that ends before it starts,
- * fields the dataset does not have.
+ * fields the dataset does not have, an area with no radius or off the globe.
  */
 export function validateTerms(t: GrantTerms, datasetFields: readonly string[], now = new Date()): void {
   if (t.validUntil.getTime() <= now.getTime()) throw badRequest(`validUntil: the expiry ${t.validUntil.toISOString()} is not in the future`, { path: "validUntil" });
   if (t.validFrom.getTime() > t.validUntil.getTime()) throw badRequest("validFrom: the grant would end before it starts", { path: "validFrom" });
   if (t.dataFrom && t.dataUntil && t.dataFrom.getTime() > t.dataUntil.getTime())
     throw badRequest("dataUntil: the data window ends before it starts", { path: "dataUntil" });
+  if (t.area) {
+    const { lon, lat, radiusM } = t.area;
+    if (!(Math.abs(lon) <= 180) || !(Math.abs(lat) <= 90)) throw badRequest(`area: the centre ${lon}, ${lat} is not a longitude and latitude`, { path: "area" });
+    if (!(radiusM > 0)) throw badRequest(`area: the radius ${radiusM} m is not above 0`, { path: "area" });
+  }
   if (t.fields) {
     if (t.fields.length === 0) throw badRequest("fields: name at least one field, or leave fields out for all of them", { path: "fields" });
     const unknown = t.fields.filter((f) => !datasetFields.includes(f));
@@ -48,11 +58,12 @@ export function assertNarrower(approved: GrantTerms, requested: GrantTerms): voi
     throw badRequest("dataFrom: the data window starts before the requested one", { path: "dataFrom" });
   if (requested.dataUntil && (!approved.dataUntil || approved.dataUntil > requested.dataUntil))
     throw badRequest("dataUntil: the data window ends after the requested one", { path: "dataUntil" });
-  if (requested.area) {
-    const a = approved.area;
-    if (!a || a.lon !== requested.area.lon || a.lat !== requested.area.lat || a.radiusM > requested.area.radiusM)
-      throw badRequest("area: the approved area is not inside the requested one", { path: "area" });
-  }
+  if (approved.area && !areaInside(approved.area, requested.area))
+    throw badRequest(
+      `area: the approved circle (${Math.round(approved.area.radiusM)} m) is not inside the requested one (${Math.round(requested.area!.radiusM)} m, ${Math.round(distanceM(approved.area, requested.area!))} m between the centres)`,
+      { path: "area" },
+    );
+  if (requested.area && !approved.area) throw badRequest("area: the request was limited to an area; the approval must be too", { path: "area" });
   if (approved.validUntil > requested.validUntil) throw badRequest("validUntil: the approval would outlast the request", { path: "validUntil" });
   if (approved.validFrom < requested.validFrom) throw badRequest("validFrom: the approval would start before the request", { path: "validFrom" });
 }

@@ -1,4 +1,4 @@
-// GET /api/grants/notifications – requests awaiting the admin's decision and grants ending soon
+// GET /api/grants/notifications – requests awaiting the admin's decision and grants ending soon (granted for longer than the warning window)
 import { handle } from "@/lib/http/respond";
 import { viewerFromRequest } from "@/lib/access/viewer";
 import { grantNotifications } from "@/lib/grants/list-grants";
