@@ -6,6 +6,7 @@ import { E2E_DATA_DIR } from "./config";
 import { formatCheckpoint } from "../lib/ledger/checkpoint";
 import { webCryptoEd25519 } from "../lib/ledger/ed25519";
 import { ed25519NoteSigner, signNote } from "../lib/ledger/note";
+import { CITY_UTC_OFFSET_MINUTES, toCityInput } from "../lib/i18n/city-time";
 
 test.describe("the auditor's workspace", () => {
   test("searches the ledger, checks consistency between checkpoints in the browser, and guards the full audit", async ({ page, request }) => {
@@ -172,7 +173,8 @@ test("an auditor narrows the access log by date, groups it by reader and hour, e
     .toBeGreaterThanOrEqual(3);
   await auditor.goto("/admin/access");
   await auditor.getByTestId("filter-reader").selectOption("safety");
-  await auditor.getByTestId("filter-from").fill(started.slice(0, 16).replace("Z", ""));
+  // The date range is in the city's time (UTC+8), whatever the browser's zone.
+  await auditor.getByTestId("filter-from").fill(toCityInput(started, CITY_UTC_OFFSET_MINUTES));
   const rows = auditor.getByTestId("access-event");
   await expect(rows.first()).toBeVisible();
   await expect(rows.first()).toContainText("latest traffic");

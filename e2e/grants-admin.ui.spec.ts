@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Browser, Page } from "@playwright/test";
 import { expect, test } from "./test";
 import { demoUser, signIn } from "./sign-in";
-import { toCityInput } from "../lib/grants/city-time";
+import { toCityInput } from "../lib/i18n/city-time";
 
 const SHOTS = "e2e/screenshots";
 const CITY_OFFSET = 480; // Yantai, UTC+8

@@ -8,6 +8,7 @@ import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { causeOf, note, renderNote } from "@/lib/provenance/check-note";
+import { cityInputIso } from "@/lib/i18n/city-time";
 
 type Cp = { size: number; root: string; createdAt: string; cosignatures: number; final: boolean };
 
@@ -29,7 +30,7 @@ export function CheckpointBrowser() {
     queryFn: async () => {
       const p = new URLSearchParams({ limit: String(PAGE) });
       if (before !== undefined) p.set("before", String(before));
-      if (at) p.set("at", new Date(at).toISOString());
+      if (at && cityInputIso(at)) p.set("at", cityInputIso(at)!);
       return fetchJson<{ checkpoints: Cp[] }>(`/api/ledger/checkpoints?${p}`);
     },
     refetchInterval: before === undefined && !at ? 5000 : false,

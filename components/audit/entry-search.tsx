@@ -7,6 +7,7 @@ import { fetchJson } from "../auth/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryHeadline } from "./entry-fields";
 import { formatCityTime } from "@/lib/i18n/city-time";
+import { cityInputIso } from "@/lib/i18n/city-time";
 
 type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown>; opened?: { salt: string; entry: Record<string, unknown> } };
 
@@ -21,7 +22,7 @@ export function EntrySearch() {
   });
   const submit = (before?: number) => {
     const p = new URLSearchParams({ limit: "50" });
-    for (const [k, v] of Object.entries(form)) if (v) p.set(k, k === "from" || k === "to" ? new Date(v).toISOString() : v);
+    for (const [k, v] of Object.entries(form)) if (v) p.set(k, k === "from" || k === "to" ? (cityInputIso(v) ?? v) : v);
     if (before !== undefined) p.set("before", String(before));
     setQuery(p.toString());
   };

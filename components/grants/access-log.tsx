@@ -12,6 +12,7 @@ import { AccountHistory } from "./account-history";
 import styles from "./grants.module.css";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { ACCESS_ACTIONS } from "@/lib/access/record-read";
+import { cityInputIso } from "@/lib/i18n/city-time";
 
 type Event = {
   id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
@@ -44,8 +45,9 @@ export function AccessLog() {
   if (reader) filter.set("reader", reader);
   if (user.trim()) filter.set("user", user.trim());
   if (grant.trim()) filter.set("grant", grant.trim());
-  if (from) filter.set("from", new Date(from).toISOString());
-  if (to) filter.set("to", new Date(to).toISOString());
+  const fromIso = cityInputIso(from), toIso = cityInputIso(to);
+  if (fromIso) filter.set("from", fromIso);
+  if (toIso) filter.set("to", toIso);
   const params = new URLSearchParams(filter);
   params.set("limit", "100");
   if (before) params.set("before", String(before));

@@ -16,7 +16,7 @@ import type { GrantView } from "@/lib/grants/grant-row";
 import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { TermsJson } from "@/lib/grants/terms";
 import { pageOf, type GrantState } from "@/lib/grants/paging";
-import { fromCityInput, toCityInput } from "@/lib/grants/city-time";
+import { fromCityInput, toCityInput } from "@/lib/i18n/city-time";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
 import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";

@@ -2,6 +2,8 @@ import type { Locale } from "./messages";
 
 /** The city's time zone (lib/city: Yantai, Asia/Shanghai, UTC+8 all year). */
 export const CITY_TIME_ZONE = "Asia/Shanghai";
+/** Its offset from UTC in minutes (no daylight saving). */
+export const CITY_UTC_OFFSET_MINUTES = 480;
 
 const HM = { hour: "2-digit", minute: "2-digit" } as const;
 /** The parts an instant is shown with: a whole date and time, down to the minute, a clock, or short for axes and sliders. */
@@ -23,3 +25,21 @@ export function formatCityTime(at: string | number | Date, locale: Locale | stri
   if (Number.isNaN(d.getTime())) return "—";
   return d.toLocaleString(locale, { ...STYLES[style], hourCycle: "h23", timeZone: CITY_TIME_ZONE });
 }
+
+/**
+ * The value of an <input type="datetime-local"> in the city's local time (not the browser's),
+ * and back: the console's times are the city's wherever the admin sits.
+ */
+export function toCityInput(d: Date | string, utcOffsetMinutes: number): string {
+  return new Date(new Date(d).getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 16);
+}
+
+/** The instant an input value ("2026-12-06T08:00") names in the city's local time; null when empty or not a time. */
+export function fromCityInput(v: string, utcOffsetMinutes: number): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(v)) return null;
+  const ms = Date.parse(`${v}Z`);
+  return Number.isNaN(ms) ? null : new Date(ms - utcOffsetMinutes * 60_000);
+}
+
+/** An ISO instant for a date-time input's value read in the city's time; null when empty or not a time. */
+export const cityInputIso = (v: string): string | null => fromCityInput(v, CITY_UTC_OFFSET_MINUTES)?.toISOString() ?? null;
