@@ -84,3 +84,47 @@ test("the key history of a device after a rotation, a revocation and a reinstate
   await page.screenshot({ path: path.join(SHOTS, "device-key-history-zh.png"), fullPage: true });
   await page.context().close();
 });
+
+for (const lang of ["en", "zh-CN"] as const) {
+  test(`a device admin places a new device by clicking the map (${lang})`, async ({ browser, baseURL }) => {
+    const page = await pageAs(browser, baseURL!, "traffic", "dept_admin");
+    await page.context().addCookies([{ name: "lang", value: lang, url: baseURL! }]);
+    const city = (await (await page.request.get("/api/city")).json()) as { center: [number, number]; bounds: [number, number, number, number] };
+    await page.goto("/admin/devices");
+    await page.getByText(lang === "en" ? "Register a device" : "登记设备", { exact: true }).click();
+    const picker = page.getByTestId("device-location-picker");
+    const canvas = picker.locator("canvas.maplibregl-canvas");
+    await expect(canvas).toBeVisible({ timeout: 60_000 });
+    await page.waitForTimeout(1_500);
+    // A click in the map's middle places the device there: the fields take the point, inside the city.
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2 + 20, box.y + box.height / 2 - 10);
+    const lon = page.getByLabel(lang === "en" ? "Longitude" : "经度");
+    const lat = page.getByLabel(lang === "en" ? "Latitude" : "纬度");
+    await expect(lon).not.toHaveValue("");
+    const at: [number, number] = [Number(await lon.inputValue()), Number(await lat.inputValue())];
+    const [w, s, e, n] = city.bounds;
+    expect(at[0]).toBeGreaterThan(w);
+    expect(at[0]).toBeLessThan(e);
+    expect(at[1]).toBeGreaterThan(s);
+    expect(at[1]).toBeLessThan(n);
+    await expect(picker.locator(".maplibregl-marker")).toHaveCount(1);
+    await page.screenshot({ path: path.join(SHOTS, `device-location-picker-${lang}.png`) });
+
+    const id = `e2e-placed-${lang}-${Date.now()}`;
+    const form = page.locator("form").filter({ has: picker });
+    await form.getByLabel(lang === "en" ? "Device" : "设备", { exact: true }).fill(id);
+    await form.getByLabel(lang === "en" ? "Dataset" : "数据集", { exact: true }).fill("traffic.flow");
+    await form.getByLabel(/base64/).fill(b64(lang === "en" ? 93 : 94));
+    await form.getByRole("button", { name: lang === "en" ? "Register" : "登记", exact: true }).click();
+    // Registered where it was placed: the ledger's device entry carries the point.
+    await expect
+      .poll(async () => {
+        const res = await page.request.get(`/api/devices?q=${id}`);
+        const d = ((await res.json()).devices as { id: string; location: [number, number] }[]).find((x) => x.id === id);
+        return d?.location ?? null;
+      }, { timeout: 15_000 })
+      .toEqual(at);
+    await page.context().close();
+  });
+}

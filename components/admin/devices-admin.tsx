@@ -11,6 +11,7 @@ import { fill } from "@/lib/i18n/fill";
 import { fetchJson, HttpError } from "./fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
+import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
 
 const PAGE = 50;
 type Filters = { q: string; status: string; department: string; offset: number };
@@ -361,6 +362,9 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
   const { t } = useI18n();
   const empty = { id: "", departmentId: department, datasetId: "", kind: "traffic-sensor", lon: "", lat: "", publicKey: "", reason: "" };
   const [v, setV] = useState(empty);
+  // The map loads only once the form is open (MapLibre cannot size itself in a closed <details>).
+  const [open, setOpen] = useState(false);
+  const point = Number.isFinite(Number.parseFloat(v.lon)) && Number.isFinite(Number.parseFloat(v.lat)) ? { lon: Number(v.lon), lat: Number(v.lat) } : null;
   const reg = useMutation({
     mutationFn: () =>
       fetchJson("/api/devices", {
@@ -387,7 +391,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
     </label>
   );
   return (
-    <details className={styles.panel}>
+    <details className={styles.panel} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary>{t("admin.devices.register")}</summary>
       <form
         className={styles.form}
@@ -415,7 +419,13 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
             <input aria-label={t("admin.devices.lon")} value={v.lon} onChange={(e) => setV({ ...v, lon: e.target.value })} required inputMode="decimal" placeholder="121.45" />
             <input aria-label={t("admin.devices.lat")} value={v.lat} onChange={(e) => setV({ ...v, lat: e.target.value })} required inputMode="decimal" placeholder="37.46" />
           </span>
+          <span className={styles.muted}>{t("admin.devices.pickOnMap")}</span>
         </label>
+        {open ? (
+          <div className={styles.wide} data-testid="device-location-picker">
+            <MapPicker mode="point" value={point} onChange={(p) => setV((cur) => ({ ...cur, lon: String(p.lon), lat: String(p.lat) }))} height={260} />
+          </div>
+        ) : null}
         {field("publicKey", t("admin.devices.publicKey"), { className: styles.mono })}
         {field("reason", t("admin.devices.reason"), { required: false })}
         <div>
