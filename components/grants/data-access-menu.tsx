@@ -7,6 +7,7 @@ import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "../auth/header.module.css";
 import { formatCityTime } from "@/lib/i18n/city-time";
+import { fill } from "@/lib/i18n/fill";
 
 /**
  * What the viewer may see, per dataset, and why: own department, public, or a grant (its
@@ -23,7 +24,11 @@ export function DataAccessMenu() {
     <div className={styles.accessMenu}>
       <button type="button" className="lang-switch" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="data-access-button">
         {t("access.menu")}
-        {limited > 0 && <span className={styles.accessCount}>{limited}</span>}
+        {limited > 0 && (
+          <span className={styles.accessCount} title={fill(t("access.limitedCount"), { n: limited })} aria-label={fill(t("access.limitedCount"), { n: limited })}>
+            {limited}
+          </span>
+        )}
       </button>
       {open && (
         <div className={styles.accessPanel} data-testid="data-access-menu">
