@@ -197,8 +197,11 @@ export function AccessLog() {
                 {t(`access.${e.basis}` as MessageKey)} · {t(`scope.${e.scope}` as MessageKey)}
                 {e.grantId && (
                   <div className={styles.mono}>
-                    <button type="button" className={styles.linkButton} onClick={() => { setGrant(e.grantId!); reset(); }} title={t("accesslog.filterByGrant")}>
+                    <a href={`/admin/grants?grant=${encodeURIComponent(e.grantId)}`} data-testid={`grant-page-${e.grantId}`}>
                       {e.grantId}
+                    </a>{" "}
+                    <button type="button" className={styles.linkButton} onClick={() => { setGrant(e.grantId!); reset(); }} title={t("accesslog.filterByGrant")} aria-label={t("accesslog.filterByGrant")}>
+                      ⌕
                     </button>
                   </div>
                 )}
