@@ -15,7 +15,8 @@ import { DATASETS } from "@/lib/city/datasets";
 import type { GrantView } from "@/lib/grants/grant-row";
 import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { TermsJson } from "@/lib/grants/terms";
-import { pageOf, type GrantState } from "@/lib/grants/paging";
+import type { GrantState } from "@/lib/grants/paging";
+import { Pager } from "./pager";
 import { fromCityInput, toCityInput } from "@/lib/i18n/city-time";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
@@ -121,7 +122,7 @@ export function GrantsAdmin() {
 
 /** One list of grants, a page at a time from the server, filtered by state. */
 function GrantList(props: { title: string; direction: "incoming" | "outgoing" | "all"; states: GrantState[]; mode: Mode; L: Labels; testId: string; children?: React.ReactNode }) {
-  const { t, locale } = props.L;
+  const { t } = props.L;
   const [state, setState] = useState<GrantState>(props.states[0]);
   const [offset, setOffset] = useState(0);
   const q = useQuery({
@@ -130,8 +131,6 @@ function GrantList(props: { title: string; direction: "incoming" | "outgoing" | 
     refetchInterval: 10_000,
     placeholderData: (prev) => prev,
   });
-  const p = q.data ? pageOf(q.data) : null;
-  const n = (v: number) => v.toLocaleString(locale);
   return (
     <section className={styles.panel} data-testid={props.testId} data-state={state}>
       <h2>{props.title}</h2>
@@ -167,17 +166,7 @@ function GrantList(props: { title: string; direction: "incoming" | "outgoing" | 
       ) : q.data ? (
         <GrantTable grants={q.data.grants} mode={props.mode} L={props.L} />
       ) : null}
-      {p && q.data!.total > PAGE_SIZE && (
-        <div className={styles.pager} data-testid={`${props.testId}-pager`}>
-          <button type="button" className={styles.button} disabled={p.prevOffset === null} onClick={() => setOffset(p.prevOffset ?? 0)}>
-            {t("admin.prev")}
-          </button>
-          <span>{t("grants.pageOf").replace("{first}", n(p.first)).replace("{last}", n(p.last)).replace("{total}", n(q.data!.total))}</span>
-          <button type="button" className={styles.button} disabled={p.nextOffset === null} onClick={() => setOffset(p.nextOffset ?? 0)} data-testid={`${props.testId}-next`}>
-            {t("admin.next")}
-          </button>
-        </div>
-      )}
+      <Pager page={q.data} onOffset={setOffset} testId={props.testId} />
     </section>
   );
 }

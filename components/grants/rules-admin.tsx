@@ -8,6 +8,8 @@ import { departmentName } from "../auth/user-menu";
 import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
+import { Pager } from "./pager";
+import { datasetName } from "../map/access-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
 
 type Rule = {
@@ -21,7 +23,9 @@ type Rule = {
     trigger: { maxSeverity: number; types?: string[]; statuses: string[] };
     grant: { granteeDepartmentId: string; datasets: string[]; scope: string; radiusM: number | null; durationSeconds: number };
   };
+  /** The newest grants it made (the first page), and how many it made in all. */
   grants: { id: string; datasetId: string; granteeDepartmentId: string; status: string; incident: string; validFrom: string; validUntil: string }[];
+  grantsTotal: number;
 };
 
 type Preview = {
@@ -58,10 +62,7 @@ export function RulesAdmin() {
       </div>
     );
   }
-  const dsName = (id: string) => {
-    const d = DATASETS.find((x) => x.id === id);
-    return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
-  };
+  const dsName = (id: string) => datasetName(id, locale);
   return (
     <div className={styles.page} data-testid="rules-admin">
       <h1>{t("rules.title")}</h1>
@@ -86,34 +87,7 @@ export function RulesAdmin() {
             </button>
           )}
           <h3 className={styles.small}>{t("rules.fired")}</h3>
-          {r.grants.length === 0 ? (
-            <p className={styles.muted}>{t("grants.none")}</p>
-          ) : (
-            <table className={styles.table}>
-              <thead>
-                <tr>
-                  <th>{t("rules.incident")}</th>
-                  <th>{t("grants.dataset")}</th>
-                  <th>{t("grants.grantee")}</th>
-                  <th>{t("grants.validUntil")}</th>
-                  <th>{t("grants.status")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.grants.map((g) => (
-                  <tr key={g.id} data-testid={`rule-grant-${g.id}`} data-status={g.status} data-incident={g.incident}>
-                    <td className={styles.mono}>{g.incident}</td>
-                    <td>{dsName(g.datasetId)}</td>
-                    <td>{departmentName(g.granteeDepartmentId, locale)}</td>
-                    <td className={styles.small}>{formatCityTime(g.validUntil, locale)}</td>
-                    <td>
-                      <span className={`${styles.badge} ${g.status === "active" ? styles.active : styles.expired}`}>{t(`status.${g.status}` as MessageKey)}</span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <RuleGrants rule={r} />
         </section>
       ))}
     </div>
@@ -281,4 +255,58 @@ function formatDuration(s: number): string {
   if (s < 7200) return `${Math.round(s / 60)} min`;
   if (s < 172_800) return `${Math.round((s / 3600) * 10) / 10} h`;
   return `${Math.round((s / 86_400) * 10) / 10} d`;
+}
+
+/** A page of a rule's grants: the size the rules list carries (RULE_GRANTS_SHOWN in lib/rules). */
+const RULE_PAGE = 10;
+type RuleGrant = { id: string; datasetId: string; granteeDepartmentId: string; status: string; triggerRef: string | null; validUntil: string };
+
+/**
+ * The grants a rule has made, newest first, 10 a page: the first page from the rules list,
+ * later ones from GET /api/grants?rule= (the viewer sees the grants they may see).
+ */
+function RuleGrants({ rule }: { rule: Rule }) {
+  const { t, locale } = useI18n();
+  const [offset, setOffset] = useState(0);
+  const more = useQuery({
+    queryKey: ["rules", rule.id, "grants", offset],
+    queryFn: () => fetchJson<{ total: number; limit: number; offset: number; grants: RuleGrant[] }>(`/api/grants?rule=${encodeURIComponent(rule.id)}&limit=${RULE_PAGE}&offset=${offset}`),
+    enabled: offset > 0,
+    placeholderData: (prev) => prev,
+  });
+  const grants: RuleGrant[] =
+    offset === 0 ? rule.grants.map((g) => ({ ...g, triggerRef: g.incident })) : (more.data?.grants ?? []);
+  const dsName = (id: string) => datasetName(id, locale);
+  if (rule.grantsTotal === 0) return <p className={styles.muted}>{t("grants.none")}</p>;
+  return (
+    <>
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            <th>{t("rules.incident")}</th>
+            <th>{t("grants.dataset")}</th>
+            <th>{t("grants.grantee")}</th>
+            <th>{t("grants.validUntil")}</th>
+            <th>{t("grants.status")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {grants.map((g) => (
+            <tr key={g.id} data-testid={`rule-grant-${g.id}`} data-status={g.status} data-incident={g.triggerRef ?? ""}>
+              <td className={styles.mono}>
+                {g.triggerRef} <a href={`/admin/grants?grant=${encodeURIComponent(g.id)}`} className={styles.muted}>{g.id}</a>
+              </td>
+              <td>{dsName(g.datasetId)}</td>
+              <td>{departmentName(g.granteeDepartmentId, locale)}</td>
+              <td className={styles.small}>{formatCityTime(g.validUntil, locale)}</td>
+              <td>
+                <span className={`${styles.badge} ${g.status === "active" ? styles.active : styles.expired}`}>{t(`status.${g.status}` as MessageKey)}</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager page={{ total: rule.grantsTotal, limit: RULE_PAGE, offset }} onOffset={setOffset} testId={`rule-${rule.id}-grants`} />
+    </>
+  );
 }

@@ -1062,6 +1062,7 @@ export const GrantsQuery = z.object({
   state: z.enum(["pending", "active", "ended", "all"]).default("all").describe("pending requests, active grants, ended ones (revoked, rejected, expired), or all"),
   status: GrantStatusEnum.optional().describe("one status (instead of state)"),
   dataset: z.string().min(1).max(64).optional(),
+  rule: z.string().min(1).max(64).optional().describe("only the grants this emergency linkage rule made"),
   limit: z.coerce.number().int().min(1).max(500).default(200).describe("page size"),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -1240,7 +1241,8 @@ export const rulesRoute = defineRoute({
       schema: z.object({
         rules: z.array(
           RuleSchema.extend({
-            grants: z.array(z.object({ id: z.string(), datasetId: z.string(), granteeDepartmentId: z.string(), status: z.string(), incident: z.string(), validFrom: z.string(), validUntil: z.string() })),
+            grants: z.array(z.object({ id: z.string(), datasetId: z.string(), granteeDepartmentId: z.string(), status: z.string(), incident: z.string(), validFrom: z.string(), validUntil: z.string() })).describe("the newest grants the rule made (at most 10; page through all with GET /api/grants?rule=)"),
+            grantsTotal: z.number().int().describe("how many grants the rule has made"),
           }),
         ),
       }),

@@ -15,7 +15,7 @@ import { requestGrant } from "./request-grant";
 import { approveGrant, rejectGrant, revokeGrant } from "./decide-grant";
 import { expireGrants } from "./expire-grants";
 import { getGrant, grantNotifications, listGrants } from "./list-grants";
-import { createRule, retireRule } from "../rules/manage-rules";
+import { createRule, listRules, retireRule } from "../rules/manage-rules";
 import { previewRule } from "../rules/preview-rule";
 import { runRules } from "../rules/run-rules";
 import { AppError } from "../errors";
@@ -230,6 +230,15 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     ]);
     await fx.addReadings("safety.incidents", [inc("inc-b", 1)]); // the same incident again (status update)
     expect(await runRules(fx.db.sql)).toEqual([]);
+    // The rules list carries the rule's grants with their count; the grants list pages through them by rule.
+    const listed = (await listRules({ viewer: sysadmin })).rules.find((r) => r.id === rule.id)!;
+    expect(listed.grantsTotal).toBe(2);
+    expect(listed.grants.map((g) => g.id).sort()).toEqual(made.map((m) => m.grantId).sort());
+    const page2 = await listGrants({ viewer: sysadmin, rule: rule.id, limit: 1, offset: 1 });
+    expect(page2.total).toBe(2);
+    expect(page2.grants).toHaveLength(1);
+    expect(made.map((m) => m.grantId)).toContain(page2.grants[0].id);
+    expect(page2.grants[0]).toMatchObject({ ruleId: rule.id, triggerRef: "inc-b" });
 
     const read = await readDataset({ viewer: emergencyOfficial, datasetId: "safety.cameras" });
     if (read.scope !== "raw") throw new Error(`expected raw, got ${read.scope}`);

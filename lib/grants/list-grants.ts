@@ -27,6 +27,8 @@ export async function listGrants(opts: {
   state?: GrantState;
   status?: GrantStatus;
   dataset?: string;
+  /** Only the grants this emergency linkage rule made. */
+  rule?: string;
   limit?: number;
   offset?: number;
 }) {
@@ -48,6 +50,10 @@ export async function listGrants(opts: {
   if (opts.dataset) {
     params.push(opts.dataset);
     where.push(`dataset_id = $${params.length}`);
+  }
+  if (opts.rule) {
+    params.push(opts.rule);
+    where.push(`rule_id = $${params.length}`);
   }
   const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
   const limit = opts.limit ?? 200;

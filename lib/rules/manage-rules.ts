@@ -120,17 +120,27 @@ export async function retireRule(opts: { viewer: Viewer; ruleId: string; revokeG
   return { rule: ruleView(r), revoked };
 }
 
+/** How many of a rule's newest grants the rules list carries. */
+export const RULE_GRANTS_SHOWN = 10;
+
 /** Rules with the grants each has made (sysadmins and auditors; department admins see them too, read-only). */
 export async function listRules(opts: { viewer: Viewer }) {
   requireRole(opts.viewer, ["sysadmin", "auditor", "dept_admin"], "see emergency linkage rules");
   const db = await getDb();
   const rules = await db.sql.query<RuleRow>(`SELECT ${COLS} FROM linkage_rule ORDER BY created_at DESC, id`);
-  const fired = await db.sql.query<{ rule_id: string; id: string; dataset_id: string; grantee_department_id: string; status: string; trigger_ref: string; valid_from: Date; valid_until: Date }>(
-    `SELECT rule_id, id, dataset_id, grantee_department_id, status, trigger_ref, valid_from, valid_until FROM data_grant WHERE rule_id IS NOT NULL ORDER BY created_at DESC LIMIT 500`,
+  // Per rule its newest grants and how many it made (GET /api/grants?rule= pages through all).
+  const fired = await db.sql.query<{ rule_id: string; id: string; dataset_id: string; grantee_department_id: string; status: string; trigger_ref: string; valid_from: Date; valid_until: Date; total: number }>(
+    `SELECT * FROM (
+       SELECT rule_id, id, dataset_id, grantee_department_id, status, trigger_ref, valid_from, valid_until,
+              row_number() OVER (PARTITION BY rule_id ORDER BY created_at DESC, id) AS rn, count(*) OVER (PARTITION BY rule_id)::int AS total
+         FROM data_grant WHERE rule_id IS NOT NULL) x
+      WHERE rn <= $1 ORDER BY rn`,
+    [RULE_GRANTS_SHOWN],
   );
   return {
     rules: rules.map((r) => ({
       ...ruleView(r),
+      grantsTotal: Number(fired.find((g) => g.rule_id === r.id)?.total ?? 0),
       grants: fired
         .filter((g) => g.rule_id === r.id)
         .map((g) => ({
