@@ -12,6 +12,7 @@ import { fetchJson, HttpError } from "./fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
+import { useMe } from "../auth/use-me";
 
 const PAGE = 50;
 type Filters = { q: string; status: string; department: string; offset: number };
@@ -360,8 +361,13 @@ function KeyHistory({ device }: { device: string }) {
 
 function RegisterDevice({ onDone, department }: { onDone: () => void; department: string }) {
   const { t } = useI18n();
-  const empty = { id: "", departmentId: department, datasetId: "", kind: "traffic-sensor", lon: "", lat: "", publicKey: "", reason: "" };
+  // The department the list shows, else the admin's own.
+  const own = (useMe().data?.user as { departmentId?: string } | null | undefined)?.departmentId ?? "";
+  const empty = { id: "", departmentId: department || own, datasetId: "", kind: "traffic-sensor", lon: "", lat: "", publicKey: "", reason: "" };
   const [v, setV] = useState(empty);
+  useEffect(() => {
+    if (own) setV((cur) => (cur.departmentId ? cur : { ...cur, departmentId: department || own }));
+  }, [own, department]);
   // The map loads only once the form is open (MapLibre cannot size itself in a closed <details>).
   const [open, setOpen] = useState(false);
   const point = Number.isFinite(Number.parseFloat(v.lon)) && Number.isFinite(Number.parseFloat(v.lat)) ? { lon: Number(v.lon), lat: Number(v.lat) } : null;
