@@ -116,6 +116,7 @@ for (const lang of ["en", "zh-CN"] as const) {
     await form.getByLabel(lang === "en" ? "Device" : "设备", { exact: true }).fill(id);
     // The department is the admin's own, filled in.
     await expect(form.getByLabel(lang === "en" ? "Department" : "部门", { exact: true })).toHaveValue("traffic");
+    await expect(form.getByLabel(lang === "en" ? "Department" : "部门", { exact: true }).locator("option:checked")).toHaveText(lang === "en" ? "Transport Bureau" : "交通运输局");
     await form.getByLabel(lang === "en" ? "Dataset" : "数据集", { exact: true }).fill("traffic.flow");
     await form.getByLabel(/base64/).fill(b64(lang === "en" ? 93 : 94));
     await form.getByRole("button", { name: lang === "en" ? "Register" : "登记", exact: true }).click();

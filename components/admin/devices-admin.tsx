@@ -13,6 +13,8 @@ import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
 import { useMe } from "../auth/use-me";
+import { DEPARTMENTS } from "@/lib/city/datasets";
+import { departmentName } from "../map/access-text";
 
 const PAGE = 50;
 type Filters = { q: string; status: string; department: string; offset: number };
@@ -360,7 +362,7 @@ function KeyHistory({ device }: { device: string }) {
 }
 
 function RegisterDevice({ onDone, department }: { onDone: () => void; department: string }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   // The department the list shows, else the admin's own.
   const own = (useMe().data?.user as { departmentId?: string } | null | undefined)?.departmentId ?? "";
   const empty = { id: "", departmentId: department || own, datasetId: "", kind: "traffic-sensor", lon: "", lat: "", publicKey: "", reason: "" };
@@ -407,7 +409,19 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
         }}
       >
         {field("id", t("admin.devices.id"), { pattern: "[A-Za-z0-9][A-Za-z0-9._:\\-]*", maxLength: 128 })}
-        {field("departmentId", t("admin.department"))}
+        <label>
+          {t("admin.department")}
+          <select value={v.departmentId} onChange={(e) => setV({ ...v, departmentId: e.target.value })} required>
+            <option value="" disabled>
+              …
+            </option>
+            {DEPARTMENTS.map((d) => (
+              <option key={d.id} value={d.id}>
+                {departmentName(d.id, locale)}
+              </option>
+            ))}
+          </select>
+        </label>
         <label>
           {t("admin.devices.kind")}
           <select value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value })}>
