@@ -1,6 +1,6 @@
 "use client";
 import { useI18n } from "../i18n/i18n-provider";
-import { HttpError } from "./fetch-json";
+import { HttpError } from "@/components/http/fetch-json";
 import styles from "./admin.module.css";
 
 /** What to show instead of a table: loading, not signed in, forbidden, or the error. */

@@ -6,7 +6,7 @@ import type { DeadLetterItem } from "@/lib/ingest/list-dead-letters";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";
-import { fetchJson } from "./fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
 

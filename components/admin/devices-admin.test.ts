@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { en, zh, type MessageKey } from "@/lib/i18n/messages";
 import { deviceErrorText } from "./devices-admin";
-import { HttpError } from "./fetch-json";
+import { HttpError } from "@/components/http/fetch-json";
 
 const tEn = (k: MessageKey) => en[k];
 const tZh = (k: MessageKey) => zh[k];

@@ -8,7 +8,7 @@ import type { DeviceKeyHistory, KeyEvent } from "@/lib/devices/get-device-histor
 import type { MessageKey } from "@/lib/i18n/messages";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";
-import { fetchJson, HttpError } from "./fetch-json";
+import { fetchJson, HttpError } from "@/components/http/fetch-json";
 import { AdminNotice } from "./admin-notice";
 import styles from "./admin.module.css";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";

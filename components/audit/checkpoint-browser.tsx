@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { verifyConsistency } from "@/lib/ledger/verify";
 import { fromHex } from "@/lib/ledger/encoding";
 import { sha256 } from "@/lib/ledger/sha256";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { causeOf, note, renderNote } from "@/lib/provenance/check-note";

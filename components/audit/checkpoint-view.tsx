@@ -8,7 +8,7 @@ import { ed25519NoteVerifier } from "@/lib/ledger/note";
 import { sha256 } from "@/lib/ledger/sha256";
 import { verifyConsistency } from "@/lib/ledger/verify";
 import { fetchPublishedKeys } from "../provenance/browser-verify";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { ENTRY_KINDS } from "@/lib/ledger/entry-kinds";
 import type { MessageKey } from "@/lib/i18n/messages";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryHeadline } from "./entry-fields";
 import { formatCityTime } from "@/lib/i18n/city-time";

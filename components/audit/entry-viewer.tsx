@@ -5,7 +5,7 @@ import { webCryptoEd25519 } from "@/lib/ledger/ed25519";
 import { verifyEntryReceipt } from "@/lib/provenance/verify-datum";
 import { fetchPublishedKeys, trustOf } from "../provenance/browser-verify";
 import { CheckList } from "../provenance/check-list";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryFields } from "./entry-fields";
 import type { MessageKey } from "@/lib/i18n/messages";

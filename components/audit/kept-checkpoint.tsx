@@ -7,7 +7,7 @@ import { checkKeptCheckpoint, type KeptVerdict } from "@/lib/ledger/kept-checkpo
 import { parseCheckpoint } from "@/lib/ledger/checkpoint";
 import { fetchPublishedKeys } from "../provenance/browser-verify";
 import type { MessageKey } from "@/lib/i18n/messages";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { useI18n } from "../i18n/i18n-provider";
 import { formatCityTime } from "@/lib/i18n/city-time";
 

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
-import { fetchJson, HttpError } from "./fetch-json";
+import { fetchJson, HttpError } from "@/components/http/fetch-json";
 import { useMe } from "./use-me";
 import { departmentName } from "./user-menu";
 import type { MessageKey } from "@/lib/i18n/messages";

@@ -1,7 +1,7 @@
 "use client";
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import type { Role } from "@/lib/access/roles";
-import { fetchJson } from "./fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 
 export type Me = {
   signedIn: boolean;

@@ -5,7 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { DEPARTMENTS } from "@/lib/city/datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
-import { fetchJson } from "./fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { useMe } from "./use-me";
 import styles from "./header.module.css";
 

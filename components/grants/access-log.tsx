@@ -2,7 +2,7 @@
 import { Fragment, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { useMe } from "../auth/use-me";
 import { departmentName } from "../auth/user-menu";
 import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";

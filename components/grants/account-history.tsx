@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import { departmentName } from "../auth/user-menu";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";

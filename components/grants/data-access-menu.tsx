@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
-import { fetchJson } from "../auth/fetch-json";
+import { fetchJson } from "@/components/http/fetch-json";
 import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "../auth/header.module.css";

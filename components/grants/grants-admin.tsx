@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
-import { fetchJson, HttpError } from "../auth/fetch-json";
+import { fetchJson, HttpError } from "@/components/http/fetch-json";
 import { useMe } from "../auth/use-me";
 import { departmentName } from "../auth/user-menu";
 import type { Circle } from "../map-picker/map-picker";

@@ -5,7 +5,7 @@ import type { AccessNote, EnergyFeatures, EnergyLatest, MapLayers, SafetyFeature
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
 import { featuresQuery, latestQuery, mapLayersQuery } from "./map-queries";
-import { HttpError } from "./fetch-json";
+import { HttpError } from "@/components/http/fetch-json";
 import { cameraAlarms, incidentAlarms, newSevere, orderAlarms, outageAlarms, SEVERITY_COLORS, type Alarm } from "./alarms";
 import { deniedText, fill } from "./access-text";
 import { RequestAccessLink } from "./request-access";

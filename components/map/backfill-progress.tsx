@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
-import { getJson } from "./fetch-json";
+import { getJson } from "@/components/http/fetch-json";
 import { formatCityTime } from "@/lib/i18n/city-time";
 
 type Progress = { state: "off" | "waiting" | "running" | "done"; hours: number; total: number; sent: number; from: string | null; to: string | null; reachedBack: string | null };

@@ -6,7 +6,7 @@ import type { Locale, MessageKey } from "@/lib/i18n/messages";
 import { DATASETS } from "@/lib/city/datasets";
 import { useI18n } from "../i18n/i18n-provider";
 import { featureQuery } from "./map-queries";
-import { HttpError } from "./fetch-json";
+import { HttpError } from "@/components/http/fetch-json";
 import { TimeSeriesChart } from "./time-series-chart";
 import { datasetName, deniedText, fill } from "./access-text";
 import { fieldName, unitText, valueText } from "./feature-text";

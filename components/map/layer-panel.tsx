@@ -2,7 +2,7 @@
 import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
 import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
 import { useI18n } from "../i18n/i18n-provider";
-import { HttpError } from "./fetch-json";
+import { HttpError } from "@/components/http/fetch-json";
 import { basisText, deniedText, fill, noteWindowState } from "./access-text";
 import type { LayerData } from "./use-map-data";
 

@@ -1,7 +1,7 @@
 import { queryOptions } from "@tanstack/react-query";
 import type { StyleSpecification } from "maplibre-gl";
 import type { FeatureDetails, Frames, Kpis, LayerFeatures, LayerLatest, MapLayerId, MapLayers } from "@/lib/api/map-specs";
-import { getJson, retryTransient } from "./fetch-json";
+import { getJson, retryTransient } from "@/components/http/fetch-json";
 import type { LabelFeature } from "./label-layers";
 
 export type District = { id: string; nameZh: string; nameEn: string; bbox: [number, number, number, number] };

@@ -4,7 +4,7 @@ import { keepPreviousData, useQueries, useQueryClient } from "@tanstack/react-qu
 import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, MapLayers, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
 import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
-import { HttpError } from "./fetch-json";
+import { HttpError } from "@/components/http/fetch-json";
 import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
 import {
   applyTrafficUpdates, bucketAt, decodeFrames, energyAt, energyFromLatest, indexOf, safetyAt, safetyFromLatest, trafficAt, trafficFromLatest,
