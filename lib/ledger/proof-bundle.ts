@@ -12,7 +12,8 @@
 // hash and a policy: the log's origin and keys, witness keys and a quorum.
 import { type Checkpoint, openCheckpoint } from "./checkpoint";
 import { type CosignatureVerifier, type ValidCosignature, validCosignatures } from "./cosignature";
-import { fromBase64, parseDecimal, toBase64, utf8Decode } from "./encoding";
+import { fromBase64, parseDecimal, toBase64 } from "./encoding";
+import { lineReader, proofText, readHashLines } from "./proof-lines";
 import { LedgerError } from "./errors";
 import { HASH_SIZE } from "./merkle";
 import type { NoteVerifier } from "./note";
@@ -52,26 +53,9 @@ export function formatProofBundle(bundle: ProofBundle): string {
  * malformed_proof_bundle naming the bad line.
  */
 export function parseProofBundle(input: string | Uint8Array): ProofBundle {
-  let text: string;
-  if (input instanceof Uint8Array) {
-    try {
-      text = utf8Decode(input);
-    } catch {
-      malformed("not valid UTF-8");
-    }
-  } else if (typeof input === "string") {
-    text = input;
-  } else {
-    malformed(`got ${typeof input}, want text`);
-  }
-  let pos = 0;
-  const nextLine = (what: string): string => {
-    const nl = text.indexOf("\n", pos);
-    if (nl < 0) malformed(`${what} must end in a newline`);
-    const line = text.slice(pos, nl);
-    pos = nl + 1;
-    return line;
-  };
+  const text = proofText(input, malformed);
+  const lines = lineReader(text, malformed);
+  const nextLine = lines.next;
   if (nextLine("header line") !== TLOG_PROOF_HEADER) malformed(`first line must be ${TLOG_PROOF_HEADER}`);
   let line = nextLine("second line");
   let extra: Uint8Array | undefined;
@@ -86,21 +70,8 @@ export function parseProofBundle(input: string | Uint8Array): ProofBundle {
   }
   if (!line.startsWith("index ")) malformed(`got ${JSON.stringify(line.slice(0, 40))}, want "index <N>"`);
   const index = parseDecimal(line.slice(6), "index", "malformed_proof_bundle");
-  const proof: Uint8Array[] = [];
-  for (;;) {
-    const l = nextLine("inclusion proof line");
-    if (l === "") break;
-    if (proof.length === MAX_PROOF_LINES) malformed(`more than ${MAX_PROOF_LINES} inclusion proof lines`);
-    let h: Uint8Array;
-    try {
-      h = fromBase64(l);
-    } catch {
-      malformed(`inclusion proof line ${proof.length + 1} is not canonical base64`);
-    }
-    if (h.length !== HASH_SIZE) malformed(`inclusion proof line ${proof.length + 1} has ${h.length} bytes, want ${HASH_SIZE}`);
-    proof.push(h);
-  }
-  const checkpoint = text.slice(pos);
+  const proof = readHashLines(lines, "inclusion proof line", MAX_PROOF_LINES, malformed);
+  const checkpoint = lines.rest();
   if (checkpoint === "") malformed("missing checkpoint after the empty line");
   return { ...(extra ? { extra } : {}), index, proof, checkpoint };
 }

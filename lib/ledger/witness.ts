@@ -5,7 +5,8 @@
 // or in its own process on its own host.
 import { type Checkpoint, parseCheckpoint } from "./checkpoint";
 import type { Cosigner } from "./cosignature";
-import { bytesEqual, fromBase64, fromHex, parseDecimal, toBase64, toHex, utf8Decode } from "./encoding";
+import { bytesEqual, fromHex, parseDecimal, toBase64, toHex } from "./encoding";
+import { lineReader, proofText, readHashLines } from "./proof-lines";
 import { LedgerError, isLedgerError } from "./errors";
 import { HASH_SIZE, emptyRoot } from "./merkle";
 import { type NoteSignature, type NoteVerifier, formatSignatureLine, openNote, parseNote } from "./note";
@@ -77,44 +78,13 @@ function malformed(why: string): never {
  * malformed_witness_request naming what is wrong.
  */
 export function parseAddCheckpointBody(body: string | Uint8Array): AddCheckpointRequest {
-  let text: string;
-  if (body instanceof Uint8Array) {
-    try {
-      text = utf8Decode(body);
-    } catch {
-      malformed("body is not valid UTF-8");
-    }
-  } else if (typeof body === "string") {
-    text = body;
-  } else {
-    malformed(`body got ${typeof body}, want text`);
-  }
-  let pos = 0;
-  const nextLine = (what: string): string => {
-    const nl = text.indexOf("\n", pos);
-    if (nl < 0) malformed(`${what} must end in a newline`);
-    const line = text.slice(pos, nl);
-    pos = nl + 1;
-    return line;
-  };
+  const lines = lineReader(proofText(body, malformed, "body "), malformed);
+  const nextLine = lines.next;
   const first = nextLine("old size line");
   if (!first.startsWith("old ")) malformed(`first line got ${JSON.stringify(first.slice(0, 40))}, want "old <size>"`);
   const oldSize = parseDecimal(first.slice(4), "old size", "malformed_witness_request");
-  const proof: Uint8Array[] = [];
-  for (;;) {
-    const line = nextLine("consistency proof line");
-    if (line === "") break;
-    if (proof.length === MAX_WITNESS_PROOF_LINES) malformed(`more than ${MAX_WITNESS_PROOF_LINES} consistency proof lines`);
-    let h: Uint8Array;
-    try {
-      h = fromBase64(line);
-    } catch {
-      malformed(`consistency proof line ${proof.length + 1} is not canonical base64`);
-    }
-    if (h.length !== HASH_SIZE) malformed(`consistency proof line ${proof.length + 1} has ${h.length} bytes, want ${HASH_SIZE}`);
-    proof.push(h);
-  }
-  return { oldSize, proof, checkpoint: text.slice(pos) };
+  const proof = readHashLines(lines, "consistency proof line", MAX_WITNESS_PROOF_LINES, malformed);
+  return { oldSize, proof, checkpoint: lines.rest() };
 }
 
 /** The add-checkpoint body a log sends. Requires a safe old size, 32-byte hashes and at most 63 of them. */
