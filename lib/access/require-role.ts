@@ -38,3 +38,14 @@ export function requireOwnAdmin(viewer: Viewer, departmentId: string, what: stri
     throw new AppError("forbidden", `${u.departmentId} admin may not ${what} for ${departmentId}`, `only admins of department ${departmentId} may ${what}`);
   return u;
 }
+
+/**
+ * The department an admin list shows (devices, dead letters): the one asked for, else the
+ * viewer's own; a sysadmin asking for none sees every department (undefined). Throws 401 for
+ * guests and 403 unless the viewer administers that department.
+ */
+export function adminListDepartment(viewer: Viewer, asked?: string): string | undefined {
+  const department = asked ?? (viewer.kind === "user" && viewer.role !== "sysadmin" ? viewer.departmentId : undefined);
+  requireDepartmentAdmin(viewer, department ?? "*");
+  return department;
+}

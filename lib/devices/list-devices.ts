@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
-import { requireDepartmentAdmin } from "../access/require-role";
+import { adminListDepartment } from "../access/require-role";
 import { keyFingerprint } from "./device-entry";
 
 export type DeviceListItem = {
@@ -32,8 +32,7 @@ export async function listDevices(opts: {
   limit?: number;
   offset?: number;
 }): Promise<{ total: number; devices: DeviceListItem[] }> {
-  const department = opts.department ?? (opts.viewer.kind === "user" && opts.viewer.role !== "sysadmin" ? opts.viewer.departmentId : undefined);
-  requireDepartmentAdmin(opts.viewer, department ?? "*");
+  const department = adminListDepartment(opts.viewer, opts.department);
   const db = await getDb();
   const where: string[] = [];
   const params: unknown[] = [];

@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
-import { requireDepartmentAdmin } from "../access/require-role";
+import { adminListDepartment } from "../access/require-role";
 import { deadLetterCap } from "./dead-letter-cap";
 
 /** Refusals not kept since the process started because the cap on dead letters per minute was reached. */
@@ -35,8 +35,7 @@ export async function listDeadLetters(opts: {
   limit?: number;
   before?: number;
 }): Promise<{ total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[]; dropped: DroppedDeadLetters }> {
-  const department = opts.department ?? (opts.viewer.kind === "user" && opts.viewer.role !== "sysadmin" ? opts.viewer.departmentId : undefined);
-  requireDepartmentAdmin(opts.viewer, department ?? "*");
+  const department = adminListDepartment(opts.viewer, opts.department);
   const db = await getDb();
   const where: string[] = [];
   const params: unknown[] = [];
