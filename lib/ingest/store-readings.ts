@@ -1,4 +1,5 @@
 import { copyByteaField, copyTextField, type Sql, type SqlTx } from "../db/sql";
+import type { Envelope } from "./envelope";
 import { copyRows } from "../db/copy-rows";
 import { fastReadingEntryBytes } from "./fast-canonical";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
@@ -9,13 +10,7 @@ import { isRestrictedDataset, sealLeaf } from "../log/seal";
 export type GatewayProof = { device: string; batchRoot: Uint8Array; signature: Uint8Array };
 
 /** A reading that passed every check and is ready to be stored and ledgered. */
-export type AcceptedReading = {
-  device: string;
-  dataset: string;
-  seq: number;
-  observedAt: string;
-  location: [number, number];
-  values: Record<string, number | string | boolean>;
+export type AcceptedReading = Envelope & {
   /** SHA-256 of the canonical envelope the device signed */
   payloadHash: Uint8Array;
   /** The device's Ed25519 signature over the canonical envelope */

@@ -1,15 +1,7 @@
 import { canonicalJson } from "../ledger/canonical-json";
 import { fastCanonicalEnvelope, fastCanonicalReadingEntry } from "./audit-rows.mjs";
 
-type Value = number | string | boolean;
-type Envelope = {
-  device: string;
-  dataset: string;
-  seq: number;
-  observedAt: string;
-  location: [number, number];
-  values: Record<string, Value>;
-};
+import type { Envelope } from "../ingest/envelope";
 
 /**
  * RFC 8785 canonical JSON of a reading envelope, as canonicalJson would write it, without
