@@ -155,30 +155,34 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   });
   // Moment t's chunk is still on its way for a replayed layer (an error counts as an answer).
   const waiting = !mode.live && frames.some((q, i) => replays(LAYERS[i]) && !q.data && !q.error);
-  // The rest of the window is fetched ahead, one chunk at a time and only once the moment's own
-  // chunk is in: asked for together, they shared the server's one database connection and a
-  // seek waited for all of them. Later seeks and playback then draw from memory.
+  // The rest of the window is fetched ahead, one chunk at a time, once the moment's own chunk is
+  // in and drawn: asked for together, they shared the server's one database connection (and this
+  // machine's cores with the frame being drawn) and a seek waited for all of them. Later seeks
+  // and playback then draw from memory. Going live does not stop it (the next replay window
+  // shares every chunk but its two edges); a seek elsewhere starts again from there.
   const replayed = LAYERS.filter((l) => replays(l)).join(",");
   const mt = mode.live ? 0 : mode.t;
   const [winFrom, winTo] = mode.live ? ["", ""] : [mode.from, mode.to];
   const tNow = useRef(mt);
   tNow.current = mt;
+  const prefetchRun = useRef(0);
+  useEffect(() => () => void prefetchRun.current++, []);
   useEffect(() => {
-    if (!winFrom || waiting || !cs || !replayed) return;
-    let stop = false;
+    if (!winFrom || !cs || !replayed) return;
+    // A seek stops what was being fetched ahead for the previous moment.
+    const run = ++prefetchRun.current;
+    if (waiting) return;
     const from = Date.parse(winFrom), to = Date.parse(winTo);
     void (async () => {
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100))));
       for (const start of prefetchOrder(tNow.current, from, to)) {
         const [a, b] = chunkOf(start, from, to);
         for (const l of replayed.split(",") as MapLayerId[]) {
-          if (stop) return;
+          if (run !== prefetchRun.current) return;
           await qc.prefetchQuery(framesQuery(l, a, b));
         }
       }
     })();
-    return () => {
-      stop = true;
-    };
   }, [cs, replayed, winFrom, winTo, qc, waiting]);
   const tf = features[0].data as TrafficFeatures | undefined;
   const ef = features[1].data as EnergyFeatures | undefined;
