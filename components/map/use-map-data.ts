@@ -37,6 +37,8 @@ export function prefetchOrder(t: number, from: number, to: number): number[] {
   const rank = (s: number) => (s > own ? 2 * ((s - own) / CHUNK_MS) - 1 : 2 * ((own - s) / CHUNK_MS));
   return starts.sort((a, b) => rank(a) - rank(b));
 }
+/** A replay chunk ending less than this before now may still gain readings. */
+const FILLING_MS = 10 * 60_000;
 /** Live energy and safety events refresh the layer's snapshot at most this often. */
 const REFRESH_MS = 1500;
 /**
@@ -150,8 +152,11 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   // history is not asked for (it would be refused), and its absence is no replay error.
   const [hidden, setHidden] = useState<ReadonlySet<MapLayerId>>(new Set());
   const replays = (l: MapLayerId) => !mode.live && active.has(l) && !hidden.has(l);
+  // The newest chunk still fills (readings of the last minutes are folded in as they arrive): it
+  // is asked for again after a while, and never fetched ahead; older chunks do not change.
+  const filling = (end: string) => Date.parse(end) > Date.now() - FILLING_MS;
   const frames = useQueries({
-    queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: replays(l) })),
+    queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: replays(l), staleTime: ce && filling(ce) ? 30_000 : Infinity })),
   });
   // Moment t's chunk is still on its way for a replayed layer (an error counts as an answer).
   const waiting = !mode.live && frames.some((q, i) => replays(LAYERS[i]) && !q.data && !q.error);
@@ -177,6 +182,7 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100))));
       for (const start of prefetchOrder(tNow.current, from, to)) {
         const [a, b] = chunkOf(start, from, to);
+        if (filling(b)) continue;
         for (const l of replayed.split(",") as MapLayerId[]) {
           if (run !== prefetchRun.current) return;
           await qc.prefetchQuery(framesQuery(l, a, b));
