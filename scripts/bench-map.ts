@@ -13,7 +13,11 @@
 // filled; live ingest continues from the simulator). BENCH_ONLY=browser skips the API figures,
 // BENCH_ONLY=fill stops after filling, BENCH_ONLY=replay measures only the first requests and
 // replay in the browser (seek, back to live). BENCH_VIEWS picks browser views by name, comma-
-// separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base).
+// separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base). BENCH_PROFILE=1 prints
+// a CPU profile of the page's main thread at the first seek and back to live (=all: at each);
+// every replay step also says which shaders WebGL compiled (scripts/bench/gl-watch.ts). The
+// replay figures start once the base map has loaded, and print the load average and the
+// machine's reference rate (one thread's SHA-256/s) beside them.
 // The first 24 h replay request and the first 24 h series of one feature are measured right
 // after the console started, before any other request warms what they read.
 import { spawn, type ChildProcess } from "node:child_process";
