@@ -13,7 +13,11 @@
 // filled; live ingest continues from the simulator). BENCH_ONLY=browser skips the API figures,
 // BENCH_ONLY=fill stops after filling, BENCH_ONLY=replay measures only the first requests and
 // replay in the browser (seek, back to live). BENCH_VIEWS picks browser views by name, comma-
-// separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base).
+// separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base). BENCH_PROFILE=1 prints
+// a CPU profile of the page's main thread at the first seek and back to live (=all: at each);
+// every replay step also says which shaders WebGL compiled (scripts/bench/gl-watch.ts). The
+// replay figures start once the base map has loaded, and print the load average and the
+// machine's reference rate (one thread's SHA-256/s) beside them.
 // The first 24 h replay request and the first 24 h series of one feature are measured right
 // after the console started, before any other request warms what they read.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -30,6 +34,8 @@ import { storeReadings, type AcceptedReading } from "../lib/ingest/store-reading
 import { refreshRollup } from "../lib/map/rollup";
 import { fmt, percentile } from "./bench/stats";
 import { benchViews } from "./bench/views";
+import { GL_READ, GL_WATCH_SCRIPT, glDelta, type GlCounts } from "./bench/gl-watch";
+import { sha256Rate } from "./bench/machine";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
 const HOURS = Number(process.env.BENCH_HOURS ?? 24);
@@ -163,15 +169,27 @@ async function replayFigures(cookie: string) {
   try {
     const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
+    await ctx.addInitScript(GL_WATCH_SCRIPT);
     const page = await ctx.newPage();
     await page.goto(`${BASE}/?layers=traffic,energy,safety`);
     await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 180_000 });
+    // The base map finishes loading first (its inline GeoJSON tiled in a worker, then MapLibre
+    // compiling its fill and line programs as they first draw: seconds on a loaded machine, and
+    // what the first seek's profile used to show as shader compilation).
+    await page.waitForFunction(() => {
+      const m = (window as unknown as { cityBrainMap?: { loaded(): boolean; areTilesLoaded(): boolean } }).cityBrainMap;
+      return !!m && m.loaded() && m.areTilesLoaded();
+    }, undefined, { timeout: 120_000 });
+    const idleMs = await page.evaluate(() => Math.round(performance.now()));
     await page.waitForTimeout(3000);
+    const gl = () => page.evaluate(GL_READ) as Promise<GlCounts>;
+    const loaded = await gl();
+    console.log(`  map loaded: first drawn frame ${await page.evaluate(() => document.body.dataset.firstFrameMs)} ms, base map loaded ${idleMs} ms from navigation; WebGL: ${glDelta({ compiles: 0, links: 0, waitMs: 0, names: [] }, loaded)}`);
     // Strings, not functions: tsx's name helpers do not exist in the page.
     const settle = `const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
       const until = async (ok) => { const end = performance.now() + 60000; while (!ok()) { if (performance.now() > end) throw new Error("not done in 60 s"); await frame(); } await frame(); await frame(); };
       const requests = (t0) => performance.getEntriesByType("resource").filter((e) => e.startTime >= t0 && e.name.includes("/api/"))
-        .map((e) => new URL(e.name).pathname.replace("/api/map/layers/", "") + " " + Math.round(e.duration) + " ms").join(", ");`;
+        .map((e) => new URL(e.name).pathname.replace("/api/map/layers/", "") + " " + Math.round(e.duration) + " ms (from +" + Math.round(e.startTime - t0) + " ms)").join(", ");`;
     const seek = (t: number) =>
       page.evaluate(`(async () => {
         ${settle}
@@ -182,7 +200,9 @@ async function replayFigures(cookie: string) {
         const slider = document.querySelector('[data-testid="time-slider"]');
         const label = document.querySelector('[data-testid="time-label"]');
         const root = document.querySelector('[data-testid="city-map"]');
-        await until(() => slider.dataset.mode === "replay" && Math.abs(Number(slider.dataset.t) - ${t}) < 60000 && !label.textContent.includes("·") && root.dataset.liveVersion !== "-1");
+        // data-frame: the replayed bucket drawn (a console without it: the values' version).
+        const bucket = String(Math.floor(${t} / 300000) * 300000);
+        await until(() => slider.dataset.mode === "replay" && Math.abs(Number(slider.dataset.t) - ${t}) < 60000 && !label.textContent.includes("·") && root.dataset.liveVersion !== "-1" && (root.dataset.frame === undefined || root.dataset.frame === bucket));
         return { ms: performance.now() - t0, requests: requests(t0) };
       })()`) as Promise<{ ms: number; requests: string }>;
     const live = () =>
@@ -197,7 +217,7 @@ async function replayFigures(cookie: string) {
         return { ms: performance.now() - t0, requests: requests(t0) };
       })()`) as Promise<{ ms: number; requests: string }>;
     // BENCH_PROFILE=1: a CPU profile of the page's main thread during the first seek and back to live,
-    // printed as the functions with the most self time.
+    // printed as the functions with the most self time (BENCH_PROFILE=all: of every seek and back to live).
     const cdp = process.env.BENCH_PROFILE ? await ctx.newCDPSession(page) : null;
     const profiled = async <T>(what: string, act: () => Promise<T>): Promise<T> => {
       if (!cdp) return act();
@@ -219,19 +239,26 @@ async function replayFigures(cookie: string) {
     const seeks: number[] = [], lives: number[] = [];
     const now = Date.now();
     let first = true;
+    const every = process.env.BENCH_PROFILE === "all";
     for (const hoursAgo of [6, 18, 2.5, 12, 21]) {
       const at = Math.round((now - hoursAgo * 3_600_000) / 60_000) * 60_000;
-      const s = first ? await profiled("a seek", () => seek(at)) : await seek(at);
+      let g0 = await gl();
+      const s = first || every ? await profiled(`the seek to ${hoursAgo} h ago`, () => seek(at)) : await seek(at);
+      let g1 = await gl();
       seeks.push(s.ms);
-      console.log(`  seek to ${hoursAgo} h ago: ${fmt(s.ms, 0)} ms (${load()}); requests: ${s.requests || "none"}`);
+      console.log(`  seek to ${hoursAgo} h ago: ${fmt(s.ms, 0)} ms (${load()}); requests: ${s.requests || "none"}; WebGL: ${glDelta(g0, g1)}`);
       await page.waitForTimeout(1500);
-      const l = first ? await profiled("back to live", () => live()) : await live();
+      g0 = await gl();
+      const l = first || every ? await profiled("back to live", () => live()) : await live();
+      g1 = await gl();
       first = false;
       lives.push(l.ms);
-      console.log(`  back to live: ${fmt(l.ms, 0)} ms (${load()}); requests: ${l.requests || "none"}`);
+      console.log(`  back to live: ${fmt(l.ms, 0)} ms (${load()}); requests: ${l.requests || "none"}; WebGL: ${glDelta(g0, g1)}`);
       await page.waitForTimeout(1500);
     }
-    console.log(`  replay seek: median ${fmt(percentile(seeks, 50), 0)} ms, max ${fmt(Math.max(...seeks), 0)} ms; back to live: median ${fmt(percentile(lives, 50), 0)} ms, max ${fmt(Math.max(...lives), 0)} ms (${seeks.length} each)`);
+    console.log(
+      `  replay seek: median ${fmt(percentile(seeks, 50), 0)} ms, max ${fmt(Math.max(...seeks), 0)} ms; back to live: median ${fmt(percentile(lives, 50), 0)} ms, max ${fmt(Math.max(...lives), 0)} ms (${seeks.length} each; ${load()}, reference rate ${fmt(sha256Rate() / 1e6, 2)} M SHA-256/s)`,
+    );
     await ctx.close();
   } finally {
     await browser.close();
@@ -324,7 +351,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
 
 async function main() {
   if (process.env.BENCH_ONLY !== "fill" && !fs.existsSync(".next/BUILD_ID")) throw new Error("no production build: run npm run build first");
-  console.log(`bench:map on ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, embedded PGlite`);
+  console.log(`bench:map on ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, embedded PGlite; ${load()}, reference rate ${fmt(sha256Rate() / 1e6, 2)} M SHA-256/s (one thread, 64 B)`);
   const reuse = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : null;
   const dataDir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-map-"));
   const only = process.env.BENCH_ONLY ?? "";

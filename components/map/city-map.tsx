@@ -147,7 +147,9 @@ export default function CityMap() {
   });
 
   const kpiTo = url.t === null ? null : new Date(Math.floor(url.t / KPI_STEP_MS) * KPI_STEP_MS).toISOString();
-  const kpis = useKpis(kpiTo);
+  // In replay the moment's KPIs are asked for once its frames are in: asked for together, they
+  // shared the server's one database connection and the map waited for both.
+  const kpis = useKpis(kpiTo, url.t === null || data.replayReady);
 
   const mapRef = useRef<MapLibreMap | null>(null);
   const onMap = useCallback((m: MapLibreMap | null) => {
@@ -207,6 +209,7 @@ export default function CityMap() {
       data-scoped-cells={data.scoped.reduce((n, c) => n + c.ids.length, 0)}
       data-layers={url.layers.join(",")}
       data-mode={url.t === null ? "live" : "replay"}
+      data-frame={data.frameAt ?? ""}
       data-last-pick={lastPick}
       data-ready={ready ? "1" : "0"}
       data-zoom={zoom}

@@ -17,8 +17,8 @@ import { openBySeverity } from "./alarms";
  * the tile then shows what the list and the map show. Otherwise (replay, or incidents held
  * aggregated, which the live answer carries as cells) the server's count stands.
  */
-export function useKpis(to: string | null) {
-  const kpis = useQuery({ ...kpisQuery(to), placeholderData: keepPreviousData });
+export function useKpis(to: string | null, enabled = true) {
+  const kpis = useQuery({ ...kpisQuery(to), placeholderData: keepPreviousData, enabled });
   // From the cache only: this does not load the safety layer.
   const safety = useQuery({ ...latestQuery("safety"), enabled: false }).data as SafetyLatest | undefined;
   const data = useMemo(() => {

@@ -2,6 +2,7 @@
 import { useI18n } from "../i18n/i18n-provider";
 import { SPEEDS } from "./url-state";
 import { BackfillProgress } from "./backfill-progress";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 /**
  * Replays the last 24 hours of every layer at an adjustable speed, and returns to live.
@@ -24,7 +25,7 @@ export function TimeSlider(props: {
   const { t, locale } = useI18n();
   const min = props.now - props.span;
   const value = props.t ?? props.now;
-  const fmt = (ms: number) => new Date(ms).toLocaleString(locale, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+  const fmt = (ms: number) => formatCityTime(ms, locale, "short");
   return (
     <div className="map-overlay time-slider" data-testid="time-slider" data-mode={props.t === null ? "live" : "replay"} data-t={props.t ?? ""}>
       <BackfillProgress />

@@ -15,6 +15,7 @@ import { characterSetOf, labelLayer, labelsAt, type LabelFeature } from "./label
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick, type CoverageKind } from "./safety-layers";
 import { trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./traffic-layers";
 import type { useMapData } from "./use-map-data";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 type MapData = ReturnType<typeof useMapData>;
 
@@ -104,7 +105,7 @@ export function useDeckLayers(
       const inc = p.object as IncidentState | undefined;
       if (!inc) return null;
       const status = t(`alarms.status.${inc.status}` as MessageKey) ?? inc.status;
-      const since = new Date(inc.startedAt).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+      const since = formatCityTime(inc.startedAt, locale, "hm");
       return {
         title: `${t("kind.incident")}: ${t(`incident.${inc.type}` as MessageKey) ?? inc.type}`,
         lines: [`${t("tooltip.severity")} ${t(`kpi.severity.s${Math.min(3, Math.max(1, inc.severity))}` as MessageKey)} · ${status}`, fill(t("tooltip.startedAt"), { time: since }), inc.id],

@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { keepPreviousData, useQueries, useQueryClient } from "@tanstack/react-query";
+import { useQueries, useQueryClient } from "@tanstack/react-query";
 import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, MapLayers, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
 import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
@@ -24,6 +24,21 @@ export function chunkOf(t: number, from: number, to: number): [string, string] {
   const start = Math.floor(t / CHUNK_MS) * CHUNK_MS;
   return [new Date(Math.max(from, start)).toISOString(), new Date(Math.min(to, start + CHUNK_MS)).toISOString()];
 }
+
+/**
+ * The starts of the replay window's chunks in the order they are fetched ahead once moment t
+ * is drawn: the chunk after t's first (playback runs forward), then outwards, later before earlier.
+ * t's own chunk is left out (it is fetched first, by itself).
+ */
+export function prefetchOrder(t: number, from: number, to: number): number[] {
+  const own = Math.floor(t / CHUNK_MS) * CHUNK_MS;
+  const starts: number[] = [];
+  for (let s = Math.floor(from / CHUNK_MS) * CHUNK_MS; s < to; s += CHUNK_MS) if (s !== own) starts.push(s);
+  const rank = (s: number) => (s > own ? 2 * ((s - own) / CHUNK_MS) - 1 : 2 * ((own - s) / CHUNK_MS));
+  return starts.sort((a, b) => rank(a) - rank(b));
+}
+/** A replay chunk ending less than this before now may still gain readings. */
+const FILLING_MS = 10 * 60_000;
 /** Live energy and safety events refresh the layer's snapshot at most this often. */
 const REFRESH_MS = 1500;
 /**
@@ -130,24 +145,51 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   const latest = useQueries({ queries: LAYERS.map((l) => ({ ...latestQuery(l), enabled: mode.live && seen.has(l) })) });
   // A refused refetch (a grant revoked) keeps TanStack's previous answer: never draw it.
   const latestData = latest.map((q) => (q.error instanceof HttpError && q.error.status === 403 ? undefined : q.data));
-  // Replay loads two hours at a time (the server's cached chunks): the chunk of moment t,
-  // with the next one fetched ahead; the previous chunk stays drawn while the next loads.
+  // Replay loads two hours at a time (the server's cached chunks): the chunk of moment t first,
+  // then the rest of the window in the background; what was drawn stays drawn while t's chunk loads.
   const [cs, ce] = mode.live ? ["", ""] : chunkOf(mode.t, Date.parse(mode.from), Date.parse(mode.to));
   // Layers whose primary dataset the viewer may not read (the stream's access notes): their
   // history is not asked for (it would be refused), and its absence is no replay error.
   const [hidden, setHidden] = useState<ReadonlySet<MapLayerId>>(new Set());
   const replays = (l: MapLayerId) => !mode.live && active.has(l) && !hidden.has(l);
+  // The newest chunk still fills (readings of the last minutes are folded in as they arrive): it
+  // is asked for again after a while, and never fetched ahead; older chunks do not change.
+  const filling = (end: string) => Date.parse(end) > Date.now() - FILLING_MS;
   const frames = useQueries({
-    queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: replays(l), placeholderData: keepPreviousData }) as ReturnType<typeof framesQuery>),
+    queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: replays(l), staleTime: ce && filling(ce) ? 30_000 : Infinity })),
   });
-  // The next chunk is fetched ahead only once the moment's own chunk is in: asked for together,
-  // they shared the server's one database connection and a seek waited for both.
-  const current = frames.every((q, i) => !replays(LAYERS[i]) || (!!q.data && !q.isPlaceholderData));
+  // Moment t's chunk is still on its way for a replayed layer (an error counts as an answer).
+  const waiting = !mode.live && frames.some((q, i) => replays(LAYERS[i]) && !q.data && !q.error);
+  // The rest of the window is fetched ahead, one chunk at a time, once the moment's own chunk is
+  // in and drawn: asked for together, they shared the server's one database connection (and this
+  // machine's cores with the frame being drawn) and a seek waited for all of them. Later seeks
+  // and playback then draw from memory. Going live does not stop it (the next replay window
+  // shares every chunk but its two edges); a seek elsewhere starts again from there.
+  const replayed = LAYERS.filter((l) => replays(l)).join(",");
+  const mt = mode.live ? 0 : mode.t;
+  const [winFrom, winTo] = mode.live ? ["", ""] : [mode.from, mode.to];
+  const tNow = useRef(mt);
+  tNow.current = mt;
+  const prefetchRun = useRef(0);
+  useEffect(() => () => void prefetchRun.current++, []);
   useEffect(() => {
-    if (mode.live || !current || !ce || Date.parse(ce) >= Date.parse(mode.to)) return;
-    const [ns, ne] = chunkOf(Date.parse(ce), Date.parse(mode.from), Date.parse(mode.to));
-    for (const l of LAYERS) if (active.has(l) && !hidden.has(l)) void qc.prefetchQuery(framesQuery(l, ns, ne));
-  }, [cs, ce, active, mode, qc, hidden, current]);
+    if (!winFrom || !cs || !replayed) return;
+    // A seek stops what was being fetched ahead for the previous moment.
+    const run = ++prefetchRun.current;
+    if (waiting) return;
+    const from = Date.parse(winFrom), to = Date.parse(winTo);
+    void (async () => {
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100))));
+      for (const start of prefetchOrder(tNow.current, from, to)) {
+        const [a, b] = chunkOf(start, from, to);
+        if (filling(b)) continue;
+        for (const l of replayed.split(",") as MapLayerId[]) {
+          if (run !== prefetchRun.current) return;
+          await qc.prefetchQuery(framesQuery(l, a, b));
+        }
+      }
+    })();
+  }, [cs, replayed, winFrom, winTo, qc, waiting]);
   const tf = features[0].data as TrafficFeatures | undefined;
   const ef = features[1].data as EnergyFeatures | undefined;
   const sf = features[2].data as SafetyFeatures | undefined;
@@ -217,7 +259,7 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     if (sf && fr[2]) out[2] = decodeFrames(fr[2], { cameraState: sf.cameras?.ids ?? [] });
     return out;
   }, [tf, ef, sf, frames[0].data, frames[1].data, frames[2].data]);
-  const t = mode.live ? 0 : mode.t;
+  const t = mt;
   const buckets = decoded.map((d) => (d && !mode.live ? bucketAt(d, t) : -1));
   // Incidents change within a bucket; step them by the minute.
   const minute = Math.floor(t / 60_000);
@@ -236,6 +278,9 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   }, [sf, mode.live, latestData[2], decoded[2], buckets[2], minute]);
 
   const trafficValues: TrafficValues | null = mode.live ? trafficLive : trafficReplay;
+  // The start of the replayed bucket drawn (null: live), for tests and benchmarks.
+  const di = decoded.findIndex((d, i) => !!d && replays(LAYERS[i]));
+  const frameAt = mode.live ? null : di >= 0 ? decoded[di]!.from + buckets[di] * decoded[di]!.bucketMs : null;
   // Anonymized and aggregated datasets: cells from the live answers or the replayed bucket.
   const scoped = useMemo<CellDraw[]>(() => {
     if (mode.live) return latestData.flatMap((d) => cellsFromLatest((d as LayerLatest | undefined)?.scoped));
@@ -246,18 +291,35 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
       return cellsFromFrames(f.scoped, b);
     });
   }, [mode.live, latestData[0], latestData[1], latestData[2], frames[0].data, frames[1].data, frames[2].data, mode.live ? 0 : Math.floor(t / 300_000)]);
+  const drawn = {
+    scoped,
+    traffic: { values: trafficValues, version: mode.live ? trafficVersion : buckets[0] },
+    energy: energyValues,
+    safety: safetyValues,
+    frameAt,
+  };
+  // While moment t's chunk loads, what was drawn stays drawn (the same values objects: no
+  // colours rebuilt, no buffers uploaded, no frame drawn for a state nobody asked for); the
+  // slider says loading.
+  const shown = useRef(drawn);
+  const out = waiting ? shown.current : drawn;
+  shown.current = out;
   const status = (i: number) => ({
     featuresError: features[i].error,
     // In replay a hidden layer's frames are not fetched: the panel says hidden from the notes.
     valuesError: mode.live ? latest[i].error : hidden.has(LAYERS[i]) ? null : frames[i].error,
     loading: active.has(LAYERS[i]) && (features[i].isLoading || (mode.live ? latest[i].isLoading : frames[i].isLoading)),
-    cells: cellCount(scoped, LAYERS[i]),
+    cells: cellCount(out.scoped, LAYERS[i]),
   });
   return {
     live,
-    scoped,
-    traffic: { features: tf, values: trafficValues, version: mode.live ? trafficVersion : buckets[0], ...status(0) } as LayerData<TrafficFeatures, TrafficValues>,
-    energy: { features: ef, values: energyValues, version: 0, ...status(1) } as LayerData<EnergyFeatures, EnergyValues>,
-    safety: { features: sf, values: safetyValues, version: 0, ...status(2) } as LayerData<SafetyFeatures, SafetyValues>,
+    scoped: out.scoped,
+    /** The start of the replayed bucket drawn, or null (live, or nothing replayed yet). */
+    frameAt: out.frameAt,
+    /** Live, or moment t's frames are in: what depends on the replayed moment may load now. */
+    replayReady: !waiting,
+    traffic: { features: tf, ...out.traffic, ...status(0) } as LayerData<TrafficFeatures, TrafficValues>,
+    energy: { features: ef, values: out.energy, version: 0, ...status(1) } as LayerData<EnergyFeatures, EnergyValues>,
+    safety: { features: sf, values: out.safety, version: 0, ...status(2) } as LayerData<SafetyFeatures, SafetyValues>,
   };
 }
