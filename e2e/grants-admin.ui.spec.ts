@@ -122,7 +122,7 @@ for (const lang of ["en", "zh-CN"] as const) {
     await expect(energyAdmin).toHaveURL(new RegExp(`/admin/grants\\?grant=${id}$`));
     const detail = energyAdmin.getByTestId("grant-detail");
     await expect(detail).toHaveAttribute("data-status", "revoked");
-    await expect(detail.getByTestId("grant-detail-status")).toHaveText(L(lang, "revoked", "已吊销"));
+    await expect(detail.getByTestId("grant-detail-status")).toHaveText(L(lang, "revoked", "已撤销"));
     await expect(detail.getByTestId("terms-scope-requested")).toHaveText(L(lang, "raw", "原始"));
     await expect(detail.getByTestId("terms-scope-approved")).toContainText(L(lang, "aggregated", "汇总"));
     for (const k of ["scope", "fields", "window", "area", "validUntil"]) await expect(detail.getByTestId(`terms-${k}`)).toHaveAttribute("data-narrowed", "true");

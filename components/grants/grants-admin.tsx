@@ -21,6 +21,7 @@ import { fromCityInput, toCityInput } from "@/lib/i18n/city-time";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./grants.module.css";
 import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";
+import { grantStatusKey } from "./grant-status";
 
 type Grant = GrantView & { requestedByName?: string };
 type History = { action: string; byName: string; byDepartment: string | null; at: string; reason: string | null; leafIndex: number; terms: TermsJson & { status?: string } };
@@ -512,7 +513,7 @@ function GrantRowView({ g, mode, L }: { g: Grant; mode: Mode; L: Labels }) {
           <div className={styles.muted}>{L.when(g.createdAt)}</div>
         </td>
         <td>
-          <span className={`${styles.badge} ${statusClass(g.status)}`}>{t(`status.${g.status}` as MessageKey)}</span>
+          <span className={`${styles.badge} ${statusClass(g.status)}`}>{t(grantStatusKey(g.status))}</span>
           {g.reason && <div className={styles.small}>{g.reason}</div>}
         </td>
         <td>
@@ -662,7 +663,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
           <p>
             <strong>{L.ds(g.datasetId)}</strong> <span className={`${styles.mono} ${styles.muted}`}>{g.datasetId}</span> · {L.dn(g.ownerDepartmentId)} → {L.dn(g.granteeDepartmentId)} ·{" "}
             <span className={`${styles.badge} ${statusClass(g.status)}`} data-testid="grant-detail-status">
-              {t(`status.${g.status}` as MessageKey)}
+              {t(grantStatusKey(g.status))}
             </span>
           </p>
           <p className={styles.small}>

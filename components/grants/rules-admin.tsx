@@ -11,6 +11,7 @@ import styles from "./grants.module.css";
 import { Pager } from "./pager";
 import { datasetName } from "../map/access-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
+import { grantStatusKey } from "./grant-status";
 
 type Rule = {
   id: string;
@@ -300,7 +301,7 @@ function RuleGrants({ rule }: { rule: Rule }) {
               <td>{departmentName(g.granteeDepartmentId, locale)}</td>
               <td className={styles.small}>{formatCityTime(g.validUntil, locale)}</td>
               <td>
-                <span className={`${styles.badge} ${g.status === "active" ? styles.active : styles.expired}`}>{t(`status.${g.status}` as MessageKey)}</span>
+                <span className={`${styles.badge} ${g.status === "active" ? styles.active : styles.expired}`}>{t(grantStatusKey(g.status))}</span>
               </td>
             </tr>
           ))}
