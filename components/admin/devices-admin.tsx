@@ -411,7 +411,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
         {field("id", t("admin.devices.id"), { pattern: "[A-Za-z0-9][A-Za-z0-9._:\\-]*", maxLength: 128 })}
         <label>
           {t("admin.department")}
-          <select value={v.departmentId} onChange={(e) => setV({ ...v, departmentId: e.target.value })} required>
+          <select aria-label={t("admin.department")} value={v.departmentId} onChange={(e) => setV({ ...v, departmentId: e.target.value })} required>
             <option value="" disabled>
               …
             </option>
@@ -424,7 +424,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
         </label>
         <label>
           {t("admin.devices.kind")}
-          <select value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value })}>
+          <select aria-label={t("admin.devices.kind")} value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value })}>
             {DEVICE_KINDS.map((k) => (
               <option key={k} value={k}>
                 {t(`deviceKind.${k}` as MessageKey)}
