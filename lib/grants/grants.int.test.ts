@@ -239,6 +239,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
     expect(page2.grants).toHaveLength(1);
     expect(made.map((m) => m.grantId)).toContain(page2.grants[0].id);
     expect(page2.grants[0]).toMatchObject({ ruleId: rule.id, triggerRef: "inc-b" });
+    // A department admin sees the rule's grants their department gave or holds, as the grants list shows them.
+    const forEnergy = (await listRules({ viewer: await fx.viewer("energy", "dept_admin") })).rules.find((r) => r.id === rule.id)!;
+    expect(forEnergy.grants.map((g) => g.datasetId)).toEqual(["energy.load"]);
+    expect(forEnergy.grantsTotal).toBe(1);
 
     const read = await readDataset({ viewer: emergencyOfficial, datasetId: "safety.cameras" });
     if (read.scope !== "raw") throw new Error(`expected raw, got ${read.scope}`);

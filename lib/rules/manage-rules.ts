@@ -123,9 +123,13 @@ export async function retireRule(opts: { viewer: Viewer; ruleId: string; revokeG
 /** How many of a rule's newest grants the rules list carries. */
 export const RULE_GRANTS_SHOWN = 10;
 
-/** Rules with the grants each has made (sysadmins and auditors; department admins see them too, read-only). */
+/**
+ * Rules with the grants each has made (sysadmins and auditors; department admins see the rules
+ * too, read-only, with the grants their department gave or holds: the grants list's own rule).
+ */
 export async function listRules(opts: { viewer: Viewer }) {
-  requireRole(opts.viewer, ["sysadmin", "auditor", "dept_admin"], "see emergency linkage rules");
+  const user = requireRole(opts.viewer, ["sysadmin", "auditor", "dept_admin"], "see emergency linkage rules");
+  const dept = user.role === "dept_admin" ? user.departmentId : null;
   const db = await getDb();
   const rules = await db.sql.query<RuleRow>(`SELECT ${COLS} FROM linkage_rule ORDER BY created_at DESC, id`);
   // Per rule its newest grants and how many it made (GET /api/grants?rule= pages through all).
@@ -133,9 +137,9 @@ export async function listRules(opts: { viewer: Viewer }) {
     `SELECT * FROM (
        SELECT rule_id, id, dataset_id, grantee_department_id, status, trigger_ref, valid_from, valid_until,
               row_number() OVER (PARTITION BY rule_id ORDER BY created_at DESC, id) AS rn, count(*) OVER (PARTITION BY rule_id)::int AS total
-         FROM data_grant WHERE rule_id IS NOT NULL) x
+         FROM data_grant WHERE rule_id IS NOT NULL AND ($2::text IS NULL OR owner_department_id = $2 OR grantee_department_id = $2)) x
       WHERE rn <= $1 ORDER BY rn`,
-    [RULE_GRANTS_SHOWN],
+    [RULE_GRANTS_SHOWN, dept],
   );
   return {
     rules: rules.map((r) => ({
