@@ -172,6 +172,7 @@ export function DevicesAdmin() {
 
 function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
   const { t, locale } = useI18n();
+  const qc = useQueryClient();
   const [history, setHistory] = useState(false);
   const [mode, setMode] = useState<"none" | "revoke" | "rotate" | "release" | "reinstate">("none");
   const [input, setInput] = useState("");
@@ -185,7 +186,16 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
             method: "POST",
             body: JSON.stringify(mode === "reinstate" ? { publicKey: input.trim(), reinstate: true, reason: why.trim() } : { publicKey: input.trim() }),
           }),
-    onSuccess: () => {
+    onSuccess: (res) => {
+      // The answer names the device's new status: the row shows it at once, whatever the
+      // list's refetch (onDone) does (a search's fetch still on its way could answer the old one).
+      const changed = res as { device?: string; status?: string } | null;
+      if (changed?.device && changed.status)
+        qc.setQueriesData<{ devices: DeviceListItem[] }>({ queryKey: ["devices"] }, (old) =>
+          old?.devices
+            ? { ...old, devices: old.devices.map((x) => (x.id === changed.device ? { ...x, status: changed.status!, statusReason: mode === "revoke" ? input : x.statusReason } : x)) }
+            : old,
+        );
       setMode("none");
       setInput("");
       setWhy("");
