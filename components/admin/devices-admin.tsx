@@ -186,9 +186,11 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
             method: "POST",
             body: JSON.stringify(mode === "reinstate" ? { publicKey: input.trim(), reinstate: true, reason: why.trim() } : { publicKey: input.trim() }),
           }),
-    onSuccess: (res) => {
-      // The answer names the device's new status: the row shows it at once, whatever the
-      // list's refetch (onDone) does (a search's fetch still on its way could answer the old one).
+    onSuccess: async (res) => {
+      // The answer names the device's new status: the row shows it at once. A list fetch still
+      // on its way (a search typed just before) read the old status: it is cancelled first, and
+      // the list is fetched again after the change (onDone).
+      await qc.cancelQueries({ queryKey: ["devices"] });
       const changed = res as { device?: string; status?: string } | null;
       if (changed?.device && changed.status)
         qc.setQueriesData<{ devices: DeviceListItem[] }>({ queryKey: ["devices"] }, (old) =>
