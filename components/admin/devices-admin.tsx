@@ -377,11 +377,10 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
   const { t, locale } = useI18n();
   // The department the list shows, else the admin's own.
   const own = (useMe().data?.user as { departmentId?: string } | null | undefined)?.departmentId ?? "";
-  const empty = { id: "", departmentId: department || own, datasetId: "", kind: "traffic-sensor", lon: "", lat: "", publicKey: "", reason: "" };
+  const empty = { id: "", departmentId: "", datasetId: "", kind: "traffic-sensor", lon: "", lat: "", publicKey: "", reason: "" };
   const [v, setV] = useState(empty);
-  useEffect(() => {
-    if (own) setV((cur) => (cur.departmentId ? cur : { ...cur, departmentId: department || own }));
-  }, [own, department]);
+  // Until the admin picks one, the department is the list's, else the admin's own.
+  const departmentId = v.departmentId || department || own;
   // The map loads only once the form is open (MapLibre cannot size itself in a closed <details>).
   const [open, setOpen] = useState(false);
   const point = Number.isFinite(Number.parseFloat(v.lon)) && Number.isFinite(Number.parseFloat(v.lat)) ? { lon: Number(v.lon), lat: Number(v.lat) } : null;
@@ -391,7 +390,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
         method: "POST",
         body: JSON.stringify({
           id: v.id.trim(),
-          departmentId: v.departmentId.trim(),
+          departmentId,
           datasetId: v.kind === "gateway" ? "*" : v.datasetId.trim(),
           kind: v.kind,
           location: [Number(v.lon), Number(v.lat)],
@@ -423,7 +422,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
         {field("id", t("admin.devices.id"), { pattern: "[A-Za-z0-9][A-Za-z0-9._:\\-]*", maxLength: 128 })}
         <label>
           {t("admin.department")}
-          <select aria-label={t("admin.department")} value={v.departmentId} onChange={(e) => setV({ ...v, departmentId: e.target.value })} required>
+          <select aria-label={t("admin.department")} value={departmentId} onChange={(e) => setV({ ...v, departmentId: e.target.value })} required>
             <option value="" disabled>
               …
             </option>
