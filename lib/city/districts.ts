@@ -6,7 +6,7 @@
 import { orientRing, pointInRing, signedArea, type Projection, type XY } from "./geo";
 import type { Landform } from "./landform";
 import { DISTRICT_DEFS } from "./names";
-import type { District, DistrictId } from "./types";
+import type { District, DistrictId, GeneratedDistrictId } from "./types";
 
 const TRACE_STEP_M = 60;
 
@@ -26,7 +26,7 @@ export interface DistrictShape {
   label: XY;
 }
 
-function sidesOf(id: DistrictId, land: Landform): DistrictSides {
+function sidesOf(id: GeneratedDistrictId, land: Landform): DistrictSides {
   const col = (k: number) => (y: number) => land.columnBoundary(k, y);
   switch (id) {
     case "penglai": return { left: col(0), right: col(1), top: land.coastY, bottom: land.southY };
@@ -58,7 +58,7 @@ function sampleRange(a: number, b: number): number[] {
 }
 
 /** Traces one district's outline in local metres (counter-clockwise, closed). */
-function traceDistrict(id: DistrictId, land: Landform): DistrictShape {
+function traceDistrict(id: GeneratedDistrictId, land: Landform): DistrictShape {
   const s = sidesOf(id, land);
   const guessTop = land.coastBase(0);
   const guessBottom = land.coastBase(0) - land.depthM;

@@ -89,7 +89,8 @@ function routeFeeder(ctx: PlacementContext, rng: Rng, startNode: number, used: S
   return { segs, nodes };
 }
 
-function buildFeeders(ctx: PlacementContext, rng: Rng, subs: Substation[], subNodes: number[]): { feeders: Feeder[]; xy: XY[][] } {
+/** Routes feeders out of each substation along the roads (also used over an imported network). */
+export function buildFeeders(ctx: PlacementContext, rng: Rng, subs: Substation[], subNodes: number[]): { feeders: Feeder[]; xy: XY[][] } {
   const { network, build, land } = ctx;
   const feeders: Feeder[] = [];
   const xy: XY[][] = [];

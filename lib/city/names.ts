@@ -2,11 +2,11 @@
  * Names used by the generator: districts, road-name stems, parks, islands and rivers of a
  * Yantai-like city, each in Chinese and English (pinyin).
  */
-import type { DistrictId } from "./types";
+import type { DistrictId, GeneratedDistrictId } from "./types";
 
 /** A district's fixed identity; its shape is generated. */
 export interface DistrictDef {
-  id: DistrictId;
+  id: GeneratedDistrictId;
   nameZh: string;
   nameEn: string;
   /** Short form for station names, e.g. "芝罘" / "Zhifu". */
@@ -28,11 +28,17 @@ export const DISTRICT_DEFS: readonly DistrictDef[] = [
   { id: "muping", nameZh: "牟平区", nameEn: "Muping District", shortZh: "牟平", shortEn: "Muping", urbanity: 0.45, industry: 0.25 },
 ];
 
-/** Looks up a district definition. */
+/**
+ * Looks up a district definition. A district of an imported city (any other id) gets a
+ * generic profile (fairly urban, some industry) under its own id; its names are in the model.
+ */
 export function districtDef(id: DistrictId): DistrictDef {
   const def = DISTRICT_DEFS.find((d) => d.id === id);
-  if (!def) throw new Error(`unknown district ${id}`);
-  return def;
+  if (def) return def;
+  if (/^(osm|grid)-/.test(id)) {
+    return { id: id as GeneratedDistrictId, nameZh: id, nameEn: id, shortZh: id, shortEn: id, urbanity: 0.75, industry: 0.2 };
+  }
+  throw new Error(`unknown district ${id}`);
 }
 
 /**

@@ -77,7 +77,10 @@ export interface Dataset {
 }
 
 /** Ids of the generated districts. */
-export type DistrictId = "penglai" | "devzone" | "fushan" | "zhifu" | "laishan" | "muping";
+export type GeneratedDistrictId = "penglai" | "devzone" | "fushan" | "zhifu" | "laishan" | "muping";
+
+/** Id of a district: a generated one, or one of an imported city (e.g. "osm-r12345", "grid-1"). */
+export type DistrictId = GeneratedDistrictId | (string & {});
 
 /** An administrative district. */
 export interface District {
@@ -179,6 +182,10 @@ export interface RoadSegment {
   /** True when the segment crosses a river. */
   bridge: boolean;
   districtId: DistrictId;
+  /** Imported cities: traffic only flows from `from` to `to` (OSM `oneway`). Absent: two-way. */
+  oneway?: true;
+  /** Imported cities: the OSM way the segment comes from. */
+  osmWayId?: number;
 }
 
 /** The road graph: one connected component. */
@@ -235,11 +242,22 @@ export interface RenewableSite {
   polygon: PolygonRings;
 }
 
+/** A power line as tagged in an imported city (`power=line` or `minor_line`). */
+export interface PowerLine {
+  id: string;
+  /** Highest voltage tagged, in kV (0 when untagged). */
+  voltageKv: number;
+  minor: boolean;
+  geometry: LonLat[];
+}
+
 /** The electricity grid. */
 export interface EnergyGrid {
   substations: Substation[];
   feeders: Feeder[];
   renewables: RenewableSite[];
+  /** Imported cities: power lines where tagged. */
+  powerLines?: PowerLine[];
 }
 
 /** Kind of a safety service point. */
@@ -365,6 +383,30 @@ export interface CityStats {
   landAreaKm2: number;
 }
 
+/** Kind of an imported land-use area. */
+export type LandUseKind = "residential" | "commercial" | "retail" | "industrial" | "farmland" | "forest" | "grass" | "other";
+
+/** A land-use area of an imported city (OSM `landuse=*`). */
+export interface LandUseArea {
+  id: string;
+  kind: LandUseKind;
+  polygon: PolygonRings;
+}
+
+/** Where an imported city's data comes from, credited on the map. */
+export interface CitySource {
+  kind: "osm";
+  /** The file's base name. */
+  file: string;
+  /** SHA-256 of the file (hex). */
+  sha256: string;
+  /** "© OpenStreetMap contributors, ODbL". */
+  attribution: string;
+  licence: "ODbL-1.0";
+  /** How the districts were made: from administrative boundaries or generated over the extent. */
+  districts: "admin-boundaries" | "generated";
+}
+
 /** The whole city. `JSON.stringify` of it is stable for given generator options. */
 export interface CityModel {
   schemaVersion: 1;
@@ -389,6 +431,10 @@ export interface CityModel {
   /** Every device, sorted by id. */
   devices: Device[];
   stats: CityStats;
+  /** Imported cities: land use other than parks. */
+  landUse?: LandUseArea[];
+  /** Imported cities: the source and its licence (absent for a generated city). */
+  source?: CitySource;
 }
 
 /** Options of `generateCity`. */
