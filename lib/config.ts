@@ -55,6 +55,8 @@ const EnvSchema = z.object({
         return { department, url, verifierKey };
       });
     }),
+  /** A city model written by `npm run city:import` (an imported OpenStreetMap city); unset: the generated city. */
+  CITY_FILE: z.string().min(1).optional(),
   CITY_SEED: z.string().min(1).default("yantai"),
   CITY_SIZE: z.coerce.number().min(0.05).max(20).default(1),
   /** Share of the readings in each gateway batch whose device signatures are checked (at least one per batch). */

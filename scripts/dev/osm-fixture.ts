@@ -24,6 +24,8 @@ export interface FixtureOptions {
   rows?: number;
   /** Administrative boundaries (three districts at admin_level 6 and the city at 5); default true. */
   admin?: boolean;
+  /** Police, fire, hospitals and other points, substations and power lines; default true. */
+  services?: boolean;
   /** Buildings per block (each a closed way of 4 nodes with address tags); default 0. */
   buildingsPerBlock?: number;
 }
@@ -40,6 +42,7 @@ export function makeOsmFixture(options: FixtureOptions = {}): Fixture {
   const cols = options.cols ?? 24, rows = options.rows ?? 16;
   const admin = options.admin ?? true;
   const buildings = options.buildingsPerBlock ?? 0;
+  const services = options.services ?? true;
   const lon0 = 121.3, lat0 = 37.45;
   const dLon = 0.0017, dLat = 0.00135; // about 150 m
   const nodes: FxNode[] = [], ways: FxWay[] = [], relations: FxRelation[] = [];
@@ -130,25 +133,28 @@ export function makeOsmFixture(options: FixtureOptions = {}): Fixture {
   ring(block(7, 7, 2, 2), { leisure: "park", name: "毓璜顶公园", "name:en": "Yuhuangding Park" });
   ring(block(cols - 4, 1, 3, 2), { landuse: "industrial", name: "开发区工业园" });
   ring(block(1, rows - 4, 3, 2), { landuse: "residential" });
-  // Points: police, fire, hospitals (a node and a building area), school, shops, bus stop; a disused toilet (skipped).
-  const mid = (c: number, r: number): [number, number] => [lon0 + (c + 0.5) * dLon, lat0 + (r + 0.5) * dLat];
-  node(...mid(2, 2), { amenity: "police", name: "芝罘公安分局", "name:en": "Zhifu Police Bureau" });
-  node(...mid(cols - 3, rows - 3), { amenity: "police", name: "Harbour Police Station" });
-  node(...mid(5, rows - 2), { amenity: "fire_station", name: "港城消防救援站", "name:en": "Gangcheng Fire Station" });
-  node(...mid(10, 4), { amenity: "hospital", name: "烟台山医院", "name:en": "Yantaishan Hospital", emergency: "yes" });
-  ring(block(12, 9), { amenity: "hospital", building: "hospital", "name:zh": "毓璜顶医院", "name:en": "Yuhuangding Hospital" });
-  node(...mid(4, 8), { amenity: "school", name: "第一中学", "name:en": "No. 1 Middle School" });
-  node(...mid(6, 3), { shop: "supermarket", name: "振华商厦" });
-  node(...mid(9, 2), { amenity: "restaurant" });
-  node(...mid(1, 1), { highway: "bus_stop", name: "火车站" });
-  node(...mid(3, 1), { amenity: "toilets" });
-  node(lon0 - 0.2, lat0 - 0.2, { amenity: "police", name: "Far Away Police" });
-  // Substations (one untagged voltage), a 110 kV line between them, a minor line.
-  const s1 = node(...mid(3, 6), { power: "substation", voltage: "110000;10000", name: "西山变电站", "name:en": "Xishan Substation" });
-  const s2 = node(...mid(cols - 6, 8), { power: "substation", voltage: "220000" });
-  const t = node(lon0 + (cols / 2) * dLon, lat0 + 7.5 * dLat, { power: "tower" });
-  way([s1, t, s2], { power: "line", voltage: "110000", cables: "3" });
-  way([s1, node(...mid(3, 9))], { power: "minor_line", voltage: "10000" });
+  if (services) addServices();
+  function addServices() {
+    // Points: police, fire, hospitals (a node and a building area), school, shops, bus stop; a disused toilet (skipped).
+    const mid = (c: number, r: number): [number, number] => [lon0 + (c + 0.5) * dLon, lat0 + (r + 0.5) * dLat];
+    node(...mid(2, 2), { amenity: "police", name: "芝罘公安分局", "name:en": "Zhifu Police Bureau" });
+    node(...mid(cols - 3, rows - 3), { amenity: "police", name: "Harbour Police Station" });
+    node(...mid(5, rows - 2), { amenity: "fire_station", name: "港城消防救援站", "name:en": "Gangcheng Fire Station" });
+    node(...mid(10, 4), { amenity: "hospital", name: "烟台山医院", "name:en": "Yantaishan Hospital", emergency: "yes" });
+    ring(block(12, 9), { amenity: "hospital", building: "hospital", "name:zh": "毓璜顶医院", "name:en": "Yuhuangding Hospital" });
+    node(...mid(4, 8), { amenity: "school", name: "第一中学", "name:en": "No. 1 Middle School" });
+    node(...mid(6, 3), { shop: "supermarket", name: "振华商厦" });
+    node(...mid(9, 2), { amenity: "restaurant" });
+    node(...mid(1, 1), { highway: "bus_stop", name: "火车站" });
+    node(...mid(3, 1), { amenity: "toilets" });
+    node(lon0 - 0.2, lat0 - 0.2, { amenity: "police", name: "Far Away Police" });
+    // Substations (one untagged voltage), a 110 kV line between them, a minor line.
+    const s1 = node(...mid(3, 6), { power: "substation", voltage: "110000;10000", name: "西山变电站", "name:en": "Xishan Substation" });
+    const s2 = node(...mid(cols - 6, 8), { power: "substation", voltage: "220000" });
+    const t = node(lon0 + (cols / 2) * dLon, lat0 + 7.5 * dLat, { power: "tower" });
+    way([s1, t, s2], { power: "line", voltage: "110000", cables: "3" });
+    way([s1, node(...mid(3, 9))], { power: "minor_line", voltage: "10000" });
+  }
   // Buildings (skipped by the import; make the benchmark file realistic in size).
   if (buildings > 0) {
     for (let r = 1; r < rows - 1; r++) {

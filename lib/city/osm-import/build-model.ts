@@ -13,7 +13,6 @@ import type { Landform } from "../landform";
 import { LANE_CAPACITY_VEH_H, type NetworkBuild } from "../network";
 import { createPlacementContext } from "../placement-context";
 import { Rng } from "../random";
-import { GridIndex } from "../spatial-index";
 import type {
   BBox, CityModel, District, DistrictId, LandUseArea, LandUseKind, LonLat, Park, Poi, PoiCategory, PowerLine,
   River, Road, RoadClass, RoadNode, RoadSegment, SafetyStation, Substation,
@@ -101,7 +100,6 @@ const NOT_FOR_CARS = new Set([
 const PLANNED = new Set(["construction", "proposed", "abandoned", "disused", "razed"]);
 const DEFAULT_LANES: Readonly<Record<RoadClass, number>> = { expressway: 6, arterial: 4, collector: 2, local: 2 };
 const DEFAULT_KMH: Readonly<Record<RoadClass, number>> = { expressway: 80, arterial: 60, collector: 50, local: 30 };
-const RANK: Readonly<Record<RoadClass, number>> = { local: 0, collector: 1, arterial: 2, expressway: 3 };
 
 const CJK = /[\u3400-\u9fff]/;
 

@@ -65,7 +65,6 @@ export async function readOsmFile(file: string, onElement: (e: OsmElement) => vo
     }
   } catch (e) {
     input.destroy();
-    if (e instanceof OsmReadError) throw e;
     const what = format === "pbf" ? "OSM PBF" : format === "xml" ? "OSM XML" : `OSM XML (${format.slice(4)})`;
     const why = (e as Error).message || String(e);
     throw new OsmReadError(`${file} is not readable ${what}: ${why === "input format error" ? "a block is truncated or corrupt" : why}`);
@@ -73,8 +72,26 @@ export async function readOsmFile(file: string, onElement: (e: OsmElement) => vo
   return format;
 }
 
+/** The parser with its synchronous throws (a corrupt block) turned into stream errors. */
+class SafeOSMTransform extends OSMTransform {
+  override _transform(chunk: Buffer, encoding: BufferEncoding, next: (e?: Error | null) => void): void {
+    try {
+      super._transform(chunk, encoding, next);
+    } catch (e) {
+      next(e as Error);
+    }
+  }
+  override _flush(callback: (e?: Error | null) => void): void {
+    try {
+      super._flush(callback);
+    } catch (e) {
+      callback(e as Error);
+    }
+  }
+}
+
 async function readPbf(input: Readable, onElement: (e: OsmElement) => void): Promise<void> {
-  const parser: Transform = new OSMTransform({ withTags: true, withInfo: false });
+  const parser: Transform = new SafeOSMTransform({ withTags: true, withInfo: false });
   let sawHeader = false;
   const out = input.pipe(parser);
   input.on("error", (e) => parser.destroy(e));
