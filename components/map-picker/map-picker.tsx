@@ -1,7 +1,8 @@
 "use client";
 import { useMemo, useRef } from "react";
 import { useQuery } from "@tanstack/react-query";
-import MapGL, { Layer, Marker, NavigationControl, Source, type MapRef } from "react-map-gl/maplibre";
+import MapGL, { AttributionControl, Layer, Marker, NavigationControl, Source, type MapRef } from "react-map-gl/maplibre";
+import { isImportedCity } from "@/lib/city/imported";
 import { cityInfoQuery, cityStyleQuery } from "../map/map-queries";
 import { useI18n } from "../i18n/i18n-provider";
 import { circleRing, circlesBounds, distanceM, offsetM, type Circle, type LonLat } from "@/lib/grants/area";
@@ -83,6 +84,7 @@ export function MapPicker(props: MapPickerProps) {
             localIdeographFontFamily='"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif'
           >
             <NavigationControl position="top-right" showCompass={false} />
+            {info.data && isImportedCity(info.data) ? <AttributionControl position="bottom-left" compact={false} customAttribution={t("map.osmCredit")} /> : null}
             <Source id="reference" type="geojson" data={refShape}>
               <Layer id="reference-line" type="line" paint={{ "line-color": "#fbbf24", "line-width": 2, "line-dasharray": [2, 2] }} />
             </Source>

@@ -7,6 +7,7 @@ import type { Map as MapLibreMap } from "maplibre-gl";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
 import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, featureQuery, mapLayersQuery } from "./map-queries";
+import { isImportedCity } from "@/lib/city/imported";
 import { MapView, type Bounds } from "./map-view";
 import { useMapData, type TimeMode } from "./use-map-data";
 import { useDeckLayers } from "./use-deck-layers";
@@ -219,6 +220,7 @@ export default function CityMap() {
       <MapView
         style={style.data}
         bounds={b}
+        credit={isImportedCity(info.data) ? t("map.osmCredit") : null}
         maxBounds={[b[0] - 0.3, b[1] - 0.3, b[2] + 0.3, b[3] + 0.3]}
         initialBounds={url.bbox}
         layers={layers}

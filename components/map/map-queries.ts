@@ -6,6 +6,8 @@ import type { LabelFeature } from "./label-layers";
 
 export type District = { id: string; nameZh: string; nameEn: string; bbox: [number, number, number, number] };
 export type CityInfo = {
+  /** The city's seed; an imported city's starts with "osm:" (lib/city/imported.ts). */
+  seed: string;
   nameZh: string;
   nameEn: string;
   center: [number, number];

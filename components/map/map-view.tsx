@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useRef } from "react";
-import MapGL, { NavigationControl, ScaleControl, type MapRef } from "react-map-gl/maplibre";
+import MapGL, { AttributionControl, NavigationControl, ScaleControl, type MapRef } from "react-map-gl/maplibre";
 import type { StyleSpecification, Map as MapLibreMap } from "maplibre-gl";
 import type { Layer, PickingInfo } from "@deck.gl/core";
 import type { MapboxOverlay } from "@deck.gl/mapbox";
@@ -31,6 +31,8 @@ export function MapView(props: {
   onReady?: (map: MapLibreMap) => void;
   controls?: boolean;
   interactive?: boolean;
+  /** Credit of the city's data (an imported city: © OpenStreetMap contributors, ODbL), shown whatever the controls. */
+  credit?: string | null;
 }) {
   const ref = useRef<MapRef>(null);
   const overlay = useRef<MapboxOverlay | null>(null);
@@ -82,6 +84,7 @@ export function MapView(props: {
         getCursor={({ isDragging }) => (isDragging ? "grabbing" : "grab")}
         onAfterRender={props.onAfterRender}
       />
+      {props.credit ? <AttributionControl position="bottom-left" compact={false} customAttribution={props.credit} /> : null}
       {props.controls === false ? null : (
         <>
           <NavigationControl position="top-right" />

@@ -6,6 +6,7 @@ import { MAP_LAYERS, type MapLayerId } from "@/lib/api/map-specs";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
 import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, mapLayersQuery } from "./map-queries";
+import { isImportedCity } from "@/lib/city/imported";
 import { MapView } from "./map-view";
 import { useMapData } from "./use-map-data";
 import { useDeckLayers } from "./use-deck-layers";
@@ -125,6 +126,7 @@ export default function Wall() {
         <MapView
           style={style.data}
           bounds={b}
+          credit={isImportedCity(info.data) ? t("map.osmCredit") : null}
           maxBounds={[b[0] - 0.6, b[1] - 0.6, b[2] + 0.6, b[3] + 0.6]}
           layers={layers}
           onMap={onMap}

@@ -13,6 +13,7 @@ import { buildPois } from "./pois";
 import { Rng, hashString } from "./random";
 import { buildRoadGraph } from "./road-graph";
 import { buildLattice } from "./road-lattice";
+import { IMPORTED_SEED_PREFIX } from "./imported";
 import { buildSafety } from "./safety";
 import type { CityModel, CityOptions, LonLat } from "./types";
 import { buildWaters, placeIslands } from "./waters";
@@ -57,6 +58,7 @@ function validate(options: CityOptions): void {
 export function generateCity(options: CityOptions = {}): CityModel {
   validate(options);
   const seed = String(options.seed ?? DEFAULT_CITY_OPTIONS.seed);
+  if (seed.startsWith(IMPORTED_SEED_PREFIX)) throw new RangeError(`generateCity: seeds starting "${IMPORTED_SEED_PREFIX}" are kept for imported cities`);
   const size = options.size ?? DEFAULT_CITY_OPTIONS.size;
   const center: LonLat = options.center ? [options.center[0], options.center[1]] : [...DEFAULT_CITY_OPTIONS.center];
   const nameZh = options.nameZh ?? DEFAULT_CITY_OPTIONS.nameZh;

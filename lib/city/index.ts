@@ -7,6 +7,7 @@
 export * from "./types";
 export { generateCity, DEFAULT_CITY_OPTIONS, MAX_CITY_SIZE } from "./generate-city";
 export { cityBounds } from "./bounds";
+export { isImportedCity, IMPORTED_SEED_PREFIX } from "./imported";
 export { cityToGeoJSON } from "./geojson";
 export {
   DEPARTMENTS, DATASETS, INCIDENT_TYPES, INCIDENT_STATUSES, CAMERA_ALERTS, departmentById, datasetById,

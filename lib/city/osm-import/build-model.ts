@@ -9,6 +9,7 @@ import crypto from "node:crypto";
 import { buildDevices } from "../devices";
 import { buildFeeders } from "../energy";
 import { bboxOf, makeProjection, pointInRing, polylineLengthM, ringCentroid, round6, roundTo, type XY } from "../geo";
+import { IMPORTED_SEED_PREFIX } from "../imported";
 import type { Landform } from "../landform";
 import { LANE_CAPACITY_VEH_H, type NetworkBuild } from "../network";
 import { createPlacementContext } from "../placement-context";
@@ -544,7 +545,7 @@ export function buildCityFromOsm(c: OsmCollector, options: BuildOptions): { mode
   const stationCount = police.length + fire.length;
   const model: CityModel = {
     schemaVersion: 1,
-    seed: `osm:${contentSeed}`,
+    seed: `${IMPORTED_SEED_PREFIX}${contentSeed}`,
     size: 1,
     nameZh,
     nameEn,
