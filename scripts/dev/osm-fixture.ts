@@ -28,6 +28,11 @@ export interface FixtureOptions {
   services?: boolean;
   /** Buildings per block (each a closed way of 4 nodes with address tags); default 0. */
   buildingsPerBlock?: number;
+  /**
+   * Surveyed detail as in real extracts: buildings drawn where they were surveyed (not on a
+   * perfect grid) with names, addresses and sources. Default false.
+   */
+  detail?: boolean;
 }
 
 const STEMS: readonly [string, string][] = [
@@ -43,6 +48,14 @@ export function makeOsmFixture(options: FixtureOptions = {}): Fixture {
   const admin = options.admin ?? true;
   const buildings = options.buildingsPerBlock ?? 0;
   const services = options.services ?? true;
+  const detail = options.detail ?? false;
+  // A deterministic hash for surveyed jitter and varied tags.
+  const h = (...xs: number[]) => {
+    let v = 0x811c9dc5;
+    for (const x of xs) v = Math.imul(v ^ x, 0x01000193) >>> 0;
+    v ^= v >>> 15;
+    return Math.imul(v, 0x2c1b3c6d) >>> 0;
+  };
   const lon0 = 121.3, lat0 = 37.45;
   const dLon = 0.0017, dLat = 0.00135; // about 150 m
   const nodes: FxNode[] = [], ways: FxWay[] = [], relations: FxRelation[] = [];
@@ -160,11 +173,25 @@ export function makeOsmFixture(options: FixtureOptions = {}): Fixture {
     for (let r = 1; r < rows - 1; r++) {
       for (let c = 0; c < cols - 1; c++) {
         for (let b = 0; b < buildings; b++) {
-          const x = lon0 + (c + 0.15 + 0.7 * (b / buildings)) * dLon, y = lat0 + (r + 0.2) * dLat;
-          ring([[x, y], [x + 0.0001, y], [x + 0.0001, y + 0.0001], [x, y + 0.0001]], {
+          const j = (k: number) => (detail ? ((h(r, c, b, k) % 2000) - 1000) * 1e-7 : 0);
+          const x = lon0 + (c + 0.15 + 0.7 * (b / buildings)) * dLon + j(1), y = lat0 + (r + 0.2) * dLat + j(2);
+          const w = 0.0001 + Math.abs(j(3)) / 4, d = 0.0001 + Math.abs(j(4)) / 4;
+          const tags: Tags = {
             building: b % 5 === 0 ? "apartments" : "yes", "addr:street": `${STEMS[r % STEMS.length][0]}路`,
             "addr:housenumber": String(c * buildings + b + 1), "building:levels": String(2 + ((r + c + b) % 20)),
-          });
+          };
+          if (detail) {
+            const n = h(r, c, b, 9);
+            tags["addr:postcode"] = String(264000 + (n % 1000));
+            tags.name = `${STEMS[n % STEMS.length][0]}${STEMS[(n >>> 8) % STEMS.length][0]}${["大厦", "小区", "公寓", "商城"][(n >>> 16) % 4]}${(n >>> 4) % 97}号楼`;
+            tags["name:en"] = `${STEMS[n % STEMS.length][1]} ${STEMS[(n >>> 8) % STEMS.length][1]} Building ${(n >>> 4) % 97}`;
+            tags.source = `survey ${2015 + (n % 10)}-${String(1 + ((n >>> 3) % 12)).padStart(2, "0")}; ref ${n.toString(36)}`;
+            tags.height = `${(3 + (n % 900) / 10).toFixed(1)}`;
+            tags["addr:full"] = `山东省烟台市${tags["addr:street"]}${tags["addr:housenumber"]}号 ${tags.name}`;
+            // A survey reference that does not compress, standing in for the varied text of real extracts.
+            tags["ref:survey"] = Array.from({ length: 26 }, (_, k) => h(n, k).toString(16).padStart(8, "0")).join("");
+          }
+          ring([[x, y], [x + w, y], [x + w, y + d], [x, y + d]], tags);
         }
       }
     }
@@ -239,8 +266,14 @@ class Strings {
 
 const delta = (xs: number[]) => xs.map((x, i) => (i === 0 ? x : x - xs[i - 1]));
 
-/** The fixture as OSM PBF: dense nodes, ways and relations in blocks of up to 8000 elements. */
-export function fixtureToPbf(f: Fixture): Buffer {
+/** Editing history as real extracts carry it (version, time, changeset, user), made up deterministically from the id. */
+function infoOf(id: number) {
+  const m = Math.imul(id ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  return { version: 1 + (m % 9), timestamp: 1_400_000_000 + (m % 300_000_000), changeset: 10_000_000 + (m % 90_000_000), uid: 1000 + ((m >>> 7) % 5000), user: `mapper${(m >>> 7) % 5000}` };
+}
+
+/** The fixture as OSM PBF: dense nodes, ways and relations in blocks of up to 8000 elements; `withInfo` adds editing history. */
+export function fixtureToPbf(f: Fixture, withInfo = false): Buffer {
   const parts: Buffer[] = [];
   const [minLon, minLat, maxLon, maxLat] = f.nodes.reduce(
     (b, n) => [Math.min(b[0], n.lon), Math.min(b[1], n.lat), Math.max(b[2], n.lon), Math.max(b[3], n.lat)],
@@ -260,8 +293,17 @@ export function fixtureToPbf(f: Fixture): Buffer {
       for (const [k, v] of Object.entries(n.tags ?? {})) keysVals.push(st.id(k), st.id(v));
       keysVals.push(0);
     }
+    const infos = chunk.map((n) => infoOf(n.id));
+    const denseinfo = withInfo ? {
+      version: infos.map((i) => i.version),
+      timestamp: delta(infos.map((i) => i.timestamp)),
+      changeset: delta(infos.map((i) => i.changeset)),
+      uid: delta(infos.map((i) => i.uid)),
+      user_sid: delta(infos.map((i) => st.id(i.user))),
+    } : undefined;
     const dense = {
       id: delta(chunk.map((n) => n.id)),
+      denseinfo,
       lat: delta(chunk.map((n) => Math.round(n.lat * 1e7))),
       lon: delta(chunk.map((n) => Math.round(n.lon * 1e7))),
       keys_vals: keysVals,
@@ -275,6 +317,7 @@ export function fixtureToPbf(f: Fixture): Buffer {
       keys: Object.keys(w.tags ?? {}).map((k) => st.id(k)),
       vals: Object.values(w.tags ?? {}).map((v) => st.id(v)),
       refs: delta(w.refs),
+      info: withInfo ? (({ user, ...i }) => ({ ...i, user_sid: st.id(user) }))(infoOf(w.id)) : undefined,
     }));
     parts.push(blobOf("OSMData", (pbf) => PrimitiveBlock.write({ stringtable: st.table(), primitivegroup: [{ ways: list }] }, pbf)));
   }
