@@ -1,0 +1,109 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./test";
+import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { demoUser, signIn } from "./helpers";
+
+// Issue 19, real streets in: the synthetic OpenStreetMap extract (lib/city/osm-import/fixtures)
+// is imported with `npm run city:import`, and a console of its own (fresh embedded database,
+// its own port) runs on it with CITY_FILE. The map draws the imported roads (MapLibre's
+// rendered features carry the file's road names) and credits the data, © OpenStreetMap
+// contributors, ODbL, in both languages.
+
+const PORT = E2E_PORT + 9;
+const DATA_DIR = `${E2E_DATA_DIR}-osm`;
+const base = `http://127.0.0.1:${PORT}`;
+const SHOTS = "e2e/screenshots";
+const MODEL = path.join(DATA_DIR, "haiyang-bay.json");
+let console_: ChildProcess | null = null;
+let output = "";
+
+test.describe("a console on an imported city", () => {
+  test.describe.configure({ timeout: 240_000 });
+
+  test.beforeAll(async () => {
+    fs.rmSync(DATA_DIR, { recursive: true, force: true });
+    fs.mkdirSync(DATA_DIR, { recursive: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const log = execFileSync(process.execPath, ["--import", "tsx", "scripts/city-import.ts", "lib/city/osm-import/fixtures/haiyang-bay.osm.pbf", "--out", MODEL], { encoding: "utf8" });
+    expect(log).toMatch(/474 nodes, 111 ways, 4 relations/);
+    console_ = spawn(process.execPath, ["--import", "tsx", "--import", "./e2e/deny-egress.mjs", "server.ts"], {
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS" && !k.startsWith("PW_"))),
+        PORT: String(PORT),
+        HOST: "127.0.0.1",
+        DATA_DIR,
+        MQTT_PORT: String(PORT + 15000),
+        SIM_INTERVAL_MS: "1000",
+        SIM_BACKFILL_HOURS: "0",
+        CITY_FILE: MODEL,
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: "",
+        EGRESS_LOG: `${DATA_DIR}/egress.log`,
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const logFile = fs.createWriteStream(path.join(DATA_DIR, "console.log"));
+    for (const stream of [console_.stdout!, console_.stderr!]) {
+      stream.on("data", (d: Buffer) => {
+        output += d.toString();
+        logFile.write(d);
+      });
+    }
+    await expect
+      .poll(async () => (console_!.exitCode !== null ? `exited: ${output}` : ((await fetch(`${base}/api/health`).catch(() => null))?.status ?? "not yet")), {
+        timeout: 90_000,
+        intervals: [1000],
+      })
+      .toBe(200);
+  });
+  test.afterAll(async () => {
+    if (console_ && console_.exitCode === null) {
+      console_.kill("SIGTERM");
+      await new Promise((r) => console_!.once("exit", r));
+    }
+  });
+
+  const open = async (page: Page, lang: "en" | "zh-CN") => {
+    await page.context().addCookies([{ name: "lang", value: lang, url: base }]);
+    await signIn(page, base, demoUser(DATA_DIR, "traffic"));
+    await page.goto(`${base}/?layers=traffic`);
+    await expect(page.getByTestId("city-map")).toHaveAttribute("data-ready", "1", { timeout: 60_000 });
+  };
+
+  /** Names of the roads MapLibre drew in the view. */
+  const drawnRoads = (page: Page) =>
+    page.evaluate(() => {
+      const map = (window as unknown as { cityBrainMap?: { getStyle(): { layers: { id: string }[] }; queryRenderedFeatures(o: { layers: string[] }): { properties: Record<string, unknown> }[] } }).cityBrainMap;
+      if (!map) return [];
+      const layers = map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith("roads-"));
+      return map.queryRenderedFeatures({ layers }).map((f) => String(f.properties.nameEn ?? f.properties.id ?? ""));
+    });
+
+  test("draws the imported roads and credits OpenStreetMap in both languages", async ({ browser }) => {
+    expect(output).toMatch(/city "Haiyang Bay" \(seed osm:[0-9a-f]{16}\): \d+ road segments, \d+ devices/);
+    const city = (await (await fetch(`${base}/api/city`)).json()) as { nameEn: string; seed: string; districts: { nameEn: string }[] };
+    expect(city.nameEn).toBe("Haiyang Bay");
+    expect(city.districts.map((d) => d.nameEn)).toEqual(["Fushan District", "Zhifu District", "Laishan District"]);
+
+    const en = await (await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 900 } })).newPage();
+    await open(en, "en");
+    await expect.poll(async () => (await drawnRoads(en)).length, { timeout: 30_000 }).toBeGreaterThan(100);
+    const names = new Set(await drawnRoads(en));
+    expect(names).toContain("Shenhai Expressway");
+    expect(names).toContain("Wenhua Road");
+    const credit = en.locator(".maplibregl-ctrl-attrib");
+    await expect(credit).toContainText("© OpenStreetMap contributors, ODbL");
+    await expect(credit).toBeVisible();
+    await en.waitForTimeout(2500);
+    await en.screenshot({ path: path.join(SHOTS, "city-import-en.png") });
+
+    const zh = await (await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 900 } })).newPage();
+    await open(zh, "zh-CN");
+    await expect(zh.locator(".maplibregl-ctrl-attrib")).toContainText("© OpenStreetMap 贡献者，ODbL 许可");
+    // Traffic sensors of the imported roads report: the layer draws values.
+    await expect(zh.getByTestId("layer-traffic")).toHaveAttribute("data-status", /ok|partial/, { timeout: 60_000 });
+  });
+});
