@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { parseTrustedProxies } from "./http/client-address";
@@ -56,7 +57,19 @@ const EnvSchema = z.object({
       });
     }),
   /** A city model written by `npm run city:import` (an imported OpenStreetMap city); unset: the generated city. */
-  CITY_FILE: z.string().min(1).optional(),
+  CITY_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((v, ctx) => {
+      // Missing or unreadable: refused before the database opens (its content is checked when the city loads).
+      if (v === undefined) return;
+      try {
+        fs.accessSync(v, fs.constants.R_OK);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: `${path.resolve(v)} cannot be read (${(e as NodeJS.ErrnoException).code}); make one with npm run city:import` });
+      }
+    }),
   CITY_SEED: z.string().min(1).default("yantai"),
   CITY_SIZE: z.coerce.number().min(0.05).max(20).default(1),
   /** Share of the readings in each gateway batch whose device signatures are checked (at least one per batch). */
