@@ -73,13 +73,17 @@ test.describe("a console on an imported city", () => {
     await expect(page.getByTestId("city-map")).toHaveAttribute("data-ready", "1", { timeout: 60_000 });
   };
 
-  /** Names of the roads MapLibre drew in the view. */
+  /** The road lines MapLibre drew in the view: class and points (the base style's roads carry no names). */
   const drawnRoads = (page: Page) =>
     page.evaluate(() => {
-      const map = (window as unknown as { cityBrainMap?: { getStyle(): { layers: { id: string }[] }; queryRenderedFeatures(o: { layers: string[] }): { properties: Record<string, unknown> }[] } }).cityBrainMap;
+      type F = { properties: Record<string, unknown>; geometry: { type: string; coordinates: unknown } };
+      const map = (window as unknown as { cityBrainMap?: { getStyle(): { layers: { id: string }[] }; queryRenderedFeatures(o: { layers: string[] }): F[] } }).cityBrainMap;
       if (!map) return [];
       const layers = map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith("roads-"));
-      return map.queryRenderedFeatures({ layers }).map((f) => String(f.properties.nameEn ?? f.properties.id ?? ""));
+      return map.queryRenderedFeatures({ layers }).map((f) => ({
+        cls: String(f.properties.class),
+        points: (f.geometry.type === "LineString" ? f.geometry.coordinates : (f.geometry.coordinates as number[][][]).flat()) as [number, number][],
+      }));
     });
 
   test("draws the imported roads and credits OpenStreetMap in both languages", async ({ browser }) => {
@@ -91,9 +95,11 @@ test.describe("a console on an imported city", () => {
     const en = await (await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 900 } })).newPage();
     await open(en, "en");
     await expect.poll(async () => (await drawnRoads(en)).length, { timeout: 30_000 }).toBeGreaterThan(100);
-    const names = new Set(await drawnRoads(en));
-    expect(names).toContain("Shenhai Expressway");
-    expect(names).toContain("Wenhua Road");
+    const roads = await drawnRoads(en);
+    expect(new Set(roads.map((r) => r.cls))).toEqual(new Set(["expressway", "arterial", "collector", "local"]));
+    // The file's trunk road (Shenhai Expressway) runs along latitude 37.45 from 121.30 eastwards.
+    const trunk = roads.filter((r) => r.cls === "expressway").flatMap((r) => r.points).filter(([lon, lat]) => Math.abs(lat - 37.45) < 0.0005 && lon > 121.3 && lon < 121.34);
+    expect(trunk.length).toBeGreaterThan(2);
     const credit = en.locator(".maplibregl-ctrl-attrib");
     await expect(credit).toContainText("© OpenStreetMap contributors, ODbL");
     await expect(credit).toBeVisible();
