@@ -114,14 +114,16 @@ export type StoredFrameChunk = { start: number; version: number; series: { name:
 export async function scopedStoredFrameChunks(sql: Sql, basis: ReadBasis, cityKey: string, bucketS: number, starts: number[]): Promise<Map<number, StoredFrameChunk>> {
   const out = new Map<number, StoredFrameChunk>();
   if (!wholeDatasetBasis(basis) || starts.length === 0) return out;
-  const rows = await sql.query<{ t: number; version: number; series: StoredFrameChunk["series"] | string; data: Uint8Array }>(
-    `SELECT extract(epoch FROM chunk_start)::float8 * 1000 AS t, version::float8 AS version, series, data FROM map_frame_chunk
+  // The bytes travel as base64 text: PGlite parses a bytea result in JavaScript about ten times
+  // slower than Buffer decodes base64 (210–250 ms against 13–34 ms of CPU for a day of a size-1 city's traffic).
+  const rows = await sql.query<{ t: number; version: number; series: StoredFrameChunk["series"] | string; data: string }>(
+    `SELECT extract(epoch FROM chunk_start)::float8 * 1000 AS t, version::float8 AS version, series, encode(data, 'base64') AS data FROM map_frame_chunk
       WHERE dataset_id = $1 AND bucket_s = $2 AND city_key = $3 AND chunk_start = ANY($4::timestamptz[])`,
     [basis.datasetId, bucketS, cityKey, starts.map((t) => new Date(t).toISOString())],
   );
   for (const r of rows) {
     const start = Math.round(Number(r.t));
-    out.set(start, { start, version: Number(r.version), series: typeof r.series === "string" ? JSON.parse(r.series) : r.series, data: new Uint8Array(r.data) });
+    out.set(start, { start, version: Number(r.version), series: typeof r.series === "string" ? JSON.parse(r.series) : r.series, data: new Uint8Array(Buffer.from(r.data, "base64")) });
   }
   return out;
 }
