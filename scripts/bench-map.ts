@@ -320,6 +320,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
       const cookie = cookies[run.as];
       await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
       const page = await ctx.newPage();
+      let phase = "loading the page";
       const view = (async () => {
         await page.goto(`${BASE}/?layers=${run.layers}`, { timeout: VIEW_TIMEOUT_MS });
         if (first) {
@@ -331,6 +332,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
           });
           console.log(`browser: headless Chromium 1400×900, WebGL renderer "${gl}" (software rendering on the CPU: frame figures are relative and say nothing of a GPU)`);
         }
+        phase = "waiting for the first drawn frame";
         if (run.layers.includes("traffic")) {
           await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: VIEW_TIMEOUT_MS });
           const ms = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
@@ -347,12 +349,14 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
           for (let i = 1; i <= 10; i++) await page.mouse.move(cx + (dx * i) / 10, cy + (dy * i) / 10);
           await page.mouse.up();
         };
+        phase = "panning";
         const pan = await frameTimes(page, async () => {
           for (let k = 0; k < 6; k++) await drag(k % 2 ? -220 : 220, k % 3 ? 90 : -90);
           await page.waitForTimeout(500);
         });
         line(`panning at city zoom (${run.what}):`, pan);
         panP95.set(run.name, percentile(pan, 95));
+        phase = "zooming";
         const zoom = await frameTimes(page, async () => {
           // Zoom in to street level (points of interest appear from zoom 14), pan there, and back out.
           for (let k = 0; k < 8; k++) {
@@ -378,7 +382,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
         await Promise.race([view, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), VIEW_TIMEOUT_MS)))]);
       } catch (e) {
         const timedOut = (e as Error).message === "timeout" || (e as Error).name === "TimeoutError";
-        console.log(`  ${run.what}: ${timedOut ? "TIMEOUT" : "FAILED"} after ${fmt((performance.now() - t0) / 1000, 0)} s (${timedOut ? `not drawn and measured within ${fmt(VIEW_TIMEOUT_MS / 1000, 0)} s` : (e as Error).message.split("\n")[0]}; ${load()}); next view`);
+        console.log(`  ${run.what}: ${timedOut ? "TIMEOUT" : "FAILED"} after ${fmt((performance.now() - t0) / 1000, 0)} s (${timedOut ? `still ${phase} at ${fmt(VIEW_TIMEOUT_MS / 1000, 0)} s` : `${phase}: ${(e as Error).message.split("\n")[0]}`}; ${load()}); next view`);
       } finally {
         clearTimeout(timer);
         await ctx.close().catch(() => undefined);
