@@ -20,14 +20,14 @@ const NODE = path.join(import.meta.dirname, "cluster-node.ts");
 export type Node = { index: number; port: number; child: ChildProcess; output: string[]; exited: Promise<number | null> };
 
 /** The environment every node of one cluster shares (its own PORT added per node). */
-export function clusterEnv(opts: { databaseUrl: string; mqttUrl: string; clientId: string; dataDir: string; seed: string }): Record<string, string> {
+export function clusterEnv(opts: { databaseUrl: string; mqttUrl: string; clientId: string; dataDir: string; seed: string; size?: number }): Record<string, string> {
   return {
     DATABASE_URL: opts.databaseUrl,
     MQTT_URL: opts.mqttUrl,
     MQTT_CLIENT_ID: opts.clientId,
     DATA_DIR: opts.dataDir,
     CITY_SEED: opts.seed,
-    CITY_SIZE: "0.3",
+    CITY_SIZE: String(opts.size ?? 0.3),
     SIM_ENABLED: "0",
     DEMO_USERS: "0",
     INGEST_WORKERS: "1",
@@ -67,8 +67,8 @@ export async function rolesOf(n: Node): Promise<string[]> {
 }
 
 /** Registers keys for the first `count` traffic sensors of the cluster's city (as a department admin would). */
-export async function keyedSensors(sql: Sql, seed: string, count: number): Promise<{ city: CityModel; sensors: { sensor: TrafficSensor; signer: DeviceSigner }[] }> {
-  const city = generateCity({ seed, size: 0.3 });
+export async function keyedSensors(sql: Sql, seed: string, count: number, size = 0.3): Promise<{ city: CityModel; sensors: { sensor: TrafficSensor; signer: DeviceSigner }[] }> {
+  const city = generateCity({ seed, size });
   const sensors = city.devices
     .filter((d): d is TrafficSensor => d.kind === "traffic-sensor")
     .slice(0, count)
@@ -129,32 +129,6 @@ export async function startFleet(opts: { mqttUrl: string; sensors: { sensor: Tra
 /** Removes the cluster's persistent sessions from the broker (slots 0..n-1). */
 export async function discardClusterSessions(mqttUrl: string, clientId: string, slots: number) {
   for (let n = 0; n < slots; n++) await discardExternalSessions(mqttUrl, `${clientId}-s${n}`);
-}
-
-/** CPU seconds (user + system) a process used so far, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const after = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    return (Number(after[11]) + Number(after[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** PIDs of the PostgreSQL backends and the postmaster's children (all of PostgreSQL's processes on this machine). */
-export function postgresPids(): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const comm = fs.readFileSync(`/proc/${d}/comm`, "utf8").trim();
-      if (comm === "postgres" || comm === "postmaster") out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 export const tempDataDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
