@@ -6,7 +6,7 @@ import { startExternalIntake, type ExternalIntake } from "../mqtt/external-intak
 import { brokerTls, externalTlsFiles } from "../mqtt/tls-files";
 import { Intake } from "./intake";
 import { setIntake } from "./intake-instance";
-import type { AcceptedReading } from "./store-readings";
+import type { OnCommit } from "./commit";
 
 export type IngestService = {
   intake: Intake;
@@ -28,7 +28,8 @@ export async function startIngest(opts: {
   sql: Sql;
   config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS"> &
     Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE" | "GATEWAY_SAMPLE_RATE" | "dataDir" | "MQTT_TLS_CERT" | "MQTT_TLS_KEY" | "MQTT_TLS_CA" | "MQTT_PLAINTEXT_PORT" | "MQTT_CA" | "MQTT_CLIENT_CERT" | "MQTT_CLIENT_KEY">>;
-  onStored?: (readings: AcceptedReading[]) => void;
+  /** Called inside each commit's transaction with the readings it stored (see commit.ts). */
+  onCommit?: OnCommit;
   log: (m: string) => void;
 }): Promise<IngestService> {
   const { config } = opts;
@@ -39,7 +40,7 @@ export async function startIngest(opts: {
     maxBatchBytes: config.INGEST_MAX_BATCH_BYTES,
     threads: config.INGEST_WORKERS,
     gatewaySampleRate: config.GATEWAY_SAMPLE_RATE,
-    onStored: opts.onStored,
+    onCommit: opts.onCommit,
     log: opts.log,
   });
   setIntake(intake);

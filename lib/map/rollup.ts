@@ -1,4 +1,4 @@
-import type { Sql } from "../db/sql";
+import type { Sql, SqlTx } from "../db/sql";
 import type { CityModel } from "../city/types";
 import { trafficIndex } from "./traffic-index";
 import { getBus, type MapUpdate } from "../runtime/bus";
@@ -10,6 +10,20 @@ import { getBus, type MapUpdate } from "../runtime/bus";
  * cursor (map_rollup_state.last_leaf); leaf indexes are assigned in commit order, so a
  * reading can never appear below the cursor later and nothing is missed or counted twice,
  * however late a reading arrives. Readings themselves are never changed.
+ *
+ * Two paths fold, both under the cursor row's lock (map_rollup_state, FOR UPDATE), and both
+ * fold exactly the leaves (cursor, upto] and move the cursor to upto in the same
+ * transaction, so a reading is counted once whichever process or path folds it:
+ * - foldCommit, inside the intake's commit transaction (runtime wires it as the intake's
+ *   onCommit): the commit's own readings, plus any leaves the cursor is behind by (at most
+ *   CATCH_UP_LEAVES). It publishes the commit's map-update on the bus in that transaction.
+ *   Every console process folds its own commits this way; commits are already serialised
+ *   by the ledger's row lock (lib/log/append-entries.ts), so the cursor lock adds no
+ *   ordering of its own, and it is always taken after the ledger's (no deadlock).
+ * - refreshRollup, the backlog: readings no commit folded (after a restart with a lagging
+ *   cursor, a changed city model, fixtures that store readings directly). Any process may
+ *   run it (lib/map/start-map.ts every few seconds; in a cluster the leader's job is
+ *   enough); concurrent runs and commits serialise on the cursor row.
  */
 
 /** Datasets the rollup folds (incidents only into map_latest). */
@@ -20,7 +34,7 @@ export const CAMERA_STATES = ["none", "congestion", "accident", "fire", "crowd"]
 
 /** A reading that changed map_latest, as the live stream sends it. */
 export type LatestChange = MapUpdate;
-/** Changes older than this are not announced live (a first run over a backlog). */
+/** Changes observed longer ago than this are not announced live (history: a device's backlog, the simulator's backfill). */
 const ANNOUNCE_WITHIN_MS = 10 * 60_000;
 
 /** The key of the city model the derived tables were computed for. */
@@ -140,6 +154,55 @@ async function ensureCity(sql: Sql, city: CityModel): Promise<void> {
   });
 }
 
+/** Leaves a commit folds besides its own when the cursor is behind; beyond that it leaves them (and its own) to the backlog. */
+export const CATCH_UP_LEAVES = 5_000;
+
+/** Folds leaves (last, upto] under the caller's cursor lock, moves the cursor, and returns the changed latest rows. */
+async function foldRange(tx: SqlTx, last: number, upto: number): Promise<LatestChange[]> {
+  const rows = await tx.query<FoldRow>(FOLD, [last, upto, CAMERA_STATES]);
+  const changes: LatestChange[] = [];
+  for (const r of rows) {
+    if (r.dataset_id === null || r.key === null) continue;
+    changes.push({
+      dataset: r.dataset_id,
+      key: r.key,
+      device: r.device_id!,
+      observedAt: new Date(r.observed_at!).toISOString(),
+      leafIndex: Number(r.leaf_index),
+      location: [Number(r.lon), Number(r.lat)],
+      values: typeof r.payload === "string" ? (JSON.parse(r.payload) as Record<string, unknown>) : (r.payload ?? {}),
+    });
+  }
+  await tx.query(`UPDATE map_rollup_state SET last_leaf = $1, updated_at = now() WHERE id = 1`, [upto]);
+  return changes.sort((a, b) => a.leafIndex - b.leafIndex);
+}
+
+/** Publishes the live part of folded changes as one map-update, in the folding transaction. */
+async function announce(tx: SqlTx, fromLeaf: number, toLeaf: number, changes: LatestChange[]): Promise<void> {
+  const recent = Date.now() - ANNOUNCE_WITHIN_MS;
+  const updates = changes.filter((c) => Date.parse(c.observedAt) >= recent);
+  if (updates.length) await getBus().publishInTx(tx, "map-update", { fromLeaf, toLeaf, updates });
+}
+
+/**
+ * Folds one commit's readings (leaves up to `upto`, the commit's last) into the rollup inside
+ * the commit's transaction and publishes one map-update for it, carrying every layer's
+ * changed values. Leaves the fold to the backlog (returns false) when the derived tables
+ * are not set up for this city yet or the cursor is further behind than CATCH_UP_LEAVES
+ * besides the commit's own `count` leaves: a restart's backlog is not folded while ingest waits.
+ */
+export async function foldCommit(tx: SqlTx, city: CityModel, upto: number, count: number): Promise<boolean> {
+  const [state] = await tx.query<{ last_leaf: number; city_key: string }>(
+    `SELECT last_leaf::float8 AS last_leaf, city_key FROM map_rollup_state WHERE id = 1 FOR UPDATE`,
+  );
+  if (!state || state.city_key !== cityKey(city)) return false;
+  const last = Number(state.last_leaf);
+  if (upto <= last) return true;
+  if (upto - last > count + CATCH_UP_LEAVES) return false;
+  await announce(tx, last, upto, await foldRange(tx, last, upto));
+  return true;
+}
+
 const BACKGROUND_KEY = Symbol.for("city-brain.map-rollup-background");
 
 /** Counts background jobs folding readings in this process (lib/map/start-map.ts): +1 when one starts, −1 when it stops. */
@@ -157,15 +220,15 @@ const running = new WeakMap<Sql, Promise<LatestChange[]>>();
 const cityChecked = new WeakMap<Sql, string>();
 
 /**
- * Brings the derived tables up to the newest reading committed when the run starts, in
- * steps of at most `stepLeaves` leaves (each its own short transaction, so ingest is never
- * held up for long). The run stops at that target and does not chase readings committed
- * while it folds: under sustained ingest faster than one fold step, a run that re-read the
- * newest leaf after every step never ended, and every map request awaiting it hung (a
- * signed-in official saw "no readings" for traffic while the simulator was live). Later
- * readings are folded by the next run. Concurrent callers in one process share one run;
- * across processes the cursor row lock serialises them. Returns the map_latest rows that
- * changed, oldest first.
+ * Brings the derived tables up to the newest reading committed when the run starts (the
+ * backlog no commit folded, see above), in steps of at most `stepLeaves` leaves, each its
+ * own short transaction that publishes its live changes as a map-update. The run stops at
+ * that target and does not chase readings committed while it folds: under sustained
+ * ingest a run that re-read the newest leaf after every step never ended, and every map
+ * request awaiting it hung. Commits fold their own readings once the cursor is within
+ * CATCH_UP_LEAVES of them. Concurrent callers in one process share one run; across
+ * processes the cursor row lock serialises them. Returns the map_latest rows that changed,
+ * oldest first.
  */
 export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeaves?: number } = {}): Promise<LatestChange[]> {
   const inFlight = running.get(sql);
@@ -176,6 +239,11 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
       await ensureCity(sql, city);
       cityChecked.set(sql, key);
     }
+    // Nothing behind (commits fold their own readings): no lock taken.
+    const [peek] = await sql.query<{ last_leaf: number; hi: number | null }>(
+      `SELECT last_leaf::float8 AS last_leaf, (SELECT max(leaf_index)::float8 FROM reading) AS hi FROM map_rollup_state WHERE id = 1`,
+    );
+    if (peek && (peek.hi === null || Number(peek.hi) <= Number(peek.last_leaf))) return [];
     const step = opts.stepLeaves ?? 100_000;
     const changes: LatestChange[] = [];
     let target: number | null = null;
@@ -192,30 +260,14 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
         const last = Number(state.last_leaf);
         if (target <= last) return true;
         const upto = Math.min(target, last + step);
-        const rows = await tx.query<FoldRow>(FOLD, [last, upto, CAMERA_STATES]);
-        for (const r of rows) {
-          if (r.dataset_id === null || r.key === null) continue;
-          changes.push({
-            dataset: r.dataset_id,
-            key: r.key,
-            device: r.device_id!,
-            observedAt: new Date(r.observed_at!).toISOString(),
-            leafIndex: Number(r.leaf_index),
-            location: [Number(r.lon), Number(r.lat)],
-            values: typeof r.payload === "string" ? (JSON.parse(r.payload) as Record<string, unknown>) : (r.payload ?? {}),
-          });
-        }
-        await tx.query(`UPDATE map_rollup_state SET last_leaf = $1, updated_at = now() WHERE id = 1`, [upto]);
+        const folded = await foldRange(tx, last, upto);
+        await announce(tx, last, upto, folded);
+        changes.push(...folded);
         return upto >= target;
       });
       if (done) break;
     }
-    changes.sort((a, b) => a.leafIndex - b.leafIndex);
-    // Announce what changed to live streams in this process (traffic has its own event from ingest).
-    const recent = Date.now() - ANNOUNCE_WITHIN_MS;
-    const live = changes.filter((c) => c.dataset !== "traffic.flow" && Date.parse(c.observedAt) >= recent);
-    if (live.length) getBus().emit("map-readings", live);
-    return changes;
+    return changes.sort((a, b) => a.leafIndex - b.leafIndex);
   })();
   running.set(sql, run);
   try {
