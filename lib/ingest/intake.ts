@@ -8,7 +8,6 @@ import { refuse, type Refusal } from "./refusal";
 import { ed25519Check } from "./verifier";
 import { checkGatewayBatch, checkSignedReading, type CheckContext, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
 import { startCheckPool, type CheckPool } from "./check-pool";
-import type { AcceptedReading } from "./store-readings";
 import { newSampleKey, type GatewaySample } from "./gateway-sample";
 import { unsafeQuarantineGateway } from "../devices/quarantine-gateway";
 

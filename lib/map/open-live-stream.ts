@@ -3,6 +3,8 @@ import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import { getBus, type GrantChange, type MapUpdate, type MapUpdateEvent } from "../runtime/bus";
 import { scopeMapUpdates, scopeTrafficUpdates, type TrafficUpdate } from "../access/scoped/map-live";
+import type { LiveMapUpdate, LiveReading } from "../api/map-specs";
+import { mapModel } from "./map-features";
 import { layerAccess, type LayerAccess } from "./access-notes";
 import { trafficIndex } from "./traffic-index";
 
@@ -12,16 +14,6 @@ const MAX_TIMER_MS = 6 * 3_600_000;
 
 /** The map-update event's key per dataset held raw (traffic has its own, see below). */
 const KEY_OF: Record<string, "energy" | "incidents" | "cameras"> = { "energy.load": "energy", "safety.incidents": "incidents", "safety.cameras": "cameras" };
-
-/** A commit's map update as the live stream sends it to one viewer (empty parts left out). */
-export type LiveMapUpdate = {
-  traffic?: TrafficUpdate[];
-  energy?: MapUpdate[];
-  incidents?: MapUpdate[];
-  cameras?: MapUpdate[];
-  /** Datasets held anonymized or aggregated that changed: their cells are fetched again. */
-  cells?: string[];
-};
 const DATASETS = ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"];
 
 /** The next moment the viewer's access changes by itself: a grant's end or a data window's edge. */
@@ -65,6 +57,16 @@ function trafficUpdates(updates: readonly MapUpdate[]): TrafficUpdate[] {
     out.push({ device: u.device, segment: s.segment, speed, ratio: Math.round((speed / s.freeFlowKmh) * 1000) / 1000, observedAt: u.observedAt });
   }
   return out;
+}
+
+/** A feeder reading with the cells its load is spread over (the browser patches their loads by the change). */
+function withCellShares(u: MapUpdate): LiveReading {
+  if (u.values.meter !== "feeder" || u.values.loadMw === undefined) return u;
+  const m = mapModel(getCity());
+  const fi = m.feederByMeter.get(u.device);
+  if (fi === undefined) return u;
+  const shares = m.feederCells.get(m.energy.feeders.ids[fi]) ?? [];
+  return { ...u, cellShares: shares.map(([c, share]) => [m.energy.cells.ids[c], share]) };
 }
 
 export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal }): Promise<ReadableStream<Uint8Array>> {
@@ -112,7 +114,7 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
             continue;
           }
           const list = scopeMapUpdates(b, ev.updates);
-          if (list.length) out[KEY_OF[dataset]] = list;
+          if (list.length) out[KEY_OF[dataset]] = dataset === "energy.load" ? list.map(withCellShares) : list;
         }
         if (cells.size) out.cells = [...cells];
         if (Object.keys(out).length) send(`event: map-update\ndata: ${JSON.stringify(out)}\n\n`);

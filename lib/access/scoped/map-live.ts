@@ -29,8 +29,8 @@ export function scopeMapUpdates(basis: ReadBasis, batch: readonly MapUpdate[]): 
   return out;
 }
 
-/** A traffic reading as the live map draws it: the segment's speed and its ratio to free flow. */
-export type TrafficUpdate = { device: string; segment: string; speed: number; ratio: number; observedAt: string };
+export type { LiveTrafficUpdate as TrafficUpdate } from "../../api/map-specs";
+import type { LiveTrafficUpdate as TrafficUpdate } from "../../api/map-specs";
 
 /** Traffic updates (speed and the ratio computed from it) the basis lets through. */
 export function scopeTrafficUpdates(basis: ReadBasis, batch: readonly TrafficUpdate[]): TrafficUpdate[] {
