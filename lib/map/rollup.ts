@@ -42,6 +42,15 @@ export function cityKey(city: CityModel): string {
   return `${city.seed}:${city.size}:${city.stats.devices}:${city.stats.segments}`;
 }
 
+/** A sum column plus the new rows' sum, either side NULL (nothing that applies yet) counting as nothing. */
+const add = (col: string) => `coalesce(m.${col} + excluded.${col}, m.${col}, excluded.${col})`;
+
+/**
+ * The fold of leaves ($1, $2]: per reading its quantities (one column each, NULL where it
+ * does not apply to the reading's dataset or meter; the column comments are in
+ * prisma/migrations/20261205000000_map_rollup_named_columns), summed per device and bucket
+ * into map_bucket_5m and per dataset and bucket into map_bucket_total.
+ */
 const FOLD = `
 WITH r AS MATERIALIZED (
   SELECT dataset_id, device_id, observed_at, leaf_index, lon, lat, payload,
@@ -51,57 +60,78 @@ WITH r AS MATERIALIZED (
 ),
 t AS MATERIALIZED (
   SELECT r.dataset_id, r.device_id, r.bucket, r.leaf_index,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'speedKmh')::float8
-           WHEN 'energy.load' THEN coalesce((payload->>'loadMw')::float8, (payload->>'productionMw')::float8)
-           ELSE (payload->>'vehiclesPerMin')::float8 END AS v1,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'flowVehH')::float8
-           WHEN 'energy.load' THEN coalesce((payload->>'utilisation')::float8, (payload->>'capacityFactor')::float8)
-           ELSE (payload->>'pedestriansPerMin')::float8 END AS v2,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'occupancy')::float8
-           WHEN 'energy.load' THEN coalesce((payload->>'voltageKv')::float8, (payload->>'irradianceWm2')::float8, (payload->>'windSpeedMs')::float8)
-           ELSE ((payload->>'online')::boolean)::int END AS v3,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'speedKmh')::float8 / nullif(s.free_flow_kmh, 0)
-           WHEN 'energy.load' THEN 0
-           ELSE (coalesce(payload->>'alert', 'none') <> 'none')::int END AS v4,
-         CASE r.dataset_id WHEN 'safety.cameras' THEN
+         r.dataset_id = 'traffic.flow' AS traffic,
+         r.dataset_id = 'energy.load' AND payload->>'meter' = 'feeder' AS feeder,
+         r.dataset_id = 'energy.load' AND payload->>'meter' = 'production' AS production,
+         r.dataset_id = 'safety.cameras' AS camera,
+         (payload->>'speedKmh')::float8 AS speed_kmh,
+         (payload->>'flowVehH')::float8 AS flow_veh_h,
+         (payload->>'occupancy')::float8 AS occupancy,
+         (payload->>'speedKmh')::float8 / nullif(s.free_flow_kmh, 0) AS speed_ratio,
+         (payload->>'loadMw')::float8 AS load_mw,
+         (payload->>'utilisation')::float8 AS utilisation,
+         (payload->>'voltageKv')::float8 AS voltage_kv,
+         (payload->>'productionMw')::float8 AS production_mw,
+         (payload->>'capacityFactor')::float8 AS capacity_factor,
+         (payload->>'irradianceWm2')::float8 AS irradiance_wm2,
+         (payload->>'windSpeedMs')::float8 AS wind_speed_ms,
+         (payload->>'vehiclesPerMin')::float8 AS vehicles_per_min,
+         (payload->>'pedestriansPerMin')::float8 AS pedestrians_per_min,
+         ((payload->>'online')::boolean)::int AS online,
+         (coalesce(payload->>'alert', 'none') <> 'none')::int AS alerting,
+         CASE WHEN r.dataset_id = 'safety.cameras' THEN
            CASE WHEN (payload->>'online')::boolean THEN coalesce(array_position($3::text[], payload->>'alert'), 1) ELSE 0 END
-         END AS m1,
-         (payload->>'meter') AS meter
+         END AS state
     FROM r LEFT JOIN map_sensor s ON r.dataset_id = 'traffic.flow' AND s.device_id = r.device_id
    WHERE r.dataset_id IN ('traffic.flow', 'energy.load', 'safety.cameras')
 ),
 per_device AS (
-  INSERT INTO map_bucket_5m AS m (dataset_id, device_id, bucket, n, v1, v2, v3, v4, m1, last_leaf)
-  SELECT dataset_id, device_id, bucket, count(*), coalesce(sum(v1), 0), coalesce(sum(v2), 0), coalesce(sum(v3), 0),
-         coalesce(sum(v4), 0), max(m1), max(leaf_index)
+  INSERT INTO map_bucket_5m AS m (dataset_id, device_id, bucket, n,
+         speed_kmh_sum, flow_veh_h_sum, occupancy_sum, speed_ratio_sum,
+         load_mw_sum, utilisation_sum, voltage_kv_sum,
+         production_mw_sum, capacity_factor_sum, irradiance_wm2_sum, wind_speed_ms_sum,
+         vehicles_per_min_sum, pedestrians_per_min_sum, online_count, alerting_count, worst_state, last_leaf)
+  SELECT dataset_id, device_id, bucket, count(*),
+         sum(speed_kmh) FILTER (WHERE traffic), sum(flow_veh_h) FILTER (WHERE traffic),
+         sum(occupancy) FILTER (WHERE traffic), sum(speed_ratio) FILTER (WHERE traffic),
+         sum(load_mw) FILTER (WHERE feeder), sum(utilisation) FILTER (WHERE feeder), sum(voltage_kv) FILTER (WHERE feeder),
+         sum(production_mw) FILTER (WHERE production), sum(capacity_factor) FILTER (WHERE production),
+         sum(irradiance_wm2) FILTER (WHERE production), sum(wind_speed_ms) FILTER (WHERE production),
+         sum(vehicles_per_min) FILTER (WHERE camera), sum(pedestrians_per_min) FILTER (WHERE camera),
+         sum(online) FILTER (WHERE camera), sum(alerting) FILTER (WHERE camera), max(state),
+         max(leaf_index)
     FROM t GROUP BY dataset_id, device_id, bucket
   ON CONFLICT (dataset_id, bucket, device_id) DO UPDATE
-    SET n = m.n + excluded.n, v1 = m.v1 + excluded.v1, v2 = m.v2 + excluded.v2, v3 = m.v3 + excluded.v3,
-        v4 = m.v4 + excluded.v4, m1 = greatest(m.m1, excluded.m1), last_leaf = greatest(m.last_leaf, excluded.last_leaf)
+    SET n = m.n + excluded.n,
+        speed_kmh_sum = ${add("speed_kmh_sum")}, flow_veh_h_sum = ${add("flow_veh_h_sum")},
+        occupancy_sum = ${add("occupancy_sum")}, speed_ratio_sum = ${add("speed_ratio_sum")},
+        load_mw_sum = ${add("load_mw_sum")}, utilisation_sum = ${add("utilisation_sum")}, voltage_kv_sum = ${add("voltage_kv_sum")},
+        production_mw_sum = ${add("production_mw_sum")}, capacity_factor_sum = ${add("capacity_factor_sum")},
+        irradiance_wm2_sum = ${add("irradiance_wm2_sum")}, wind_speed_ms_sum = ${add("wind_speed_ms_sum")},
+        vehicles_per_min_sum = ${add("vehicles_per_min_sum")}, pedestrians_per_min_sum = ${add("pedestrians_per_min_sum")},
+        online_count = ${add("online_count")}, alerting_count = ${add("alerting_count")},
+        worst_state = greatest(m.worst_state, excluded.worst_state), last_leaf = greatest(m.last_leaf, excluded.last_leaf)
   RETURNING 1
 ),
 per_dataset AS (
-  INSERT INTO map_bucket_total AS m (dataset_id, bucket, n, s1, s2, s3, s4, last_leaf)
+  INSERT INTO map_bucket_total AS m (dataset_id, bucket, n, speed_ratio_sum, speed_kmh_sum, congested_count,
+         load_mw_sum, production_mw_sum, load_readings, production_readings, online_count, alerting_count, last_leaf)
   SELECT dataset_id, bucket, count(*),
-         CASE dataset_id WHEN 'traffic.flow' THEN coalesce(sum(v4), 0)
-                         WHEN 'energy.load' THEN coalesce(sum(v1) FILTER (WHERE meter = 'feeder'), 0)
-                         ELSE coalesce(sum(v3), 0) END,
-         CASE dataset_id WHEN 'traffic.flow' THEN coalesce(sum(v1), 0)
-                         WHEN 'energy.load' THEN coalesce(sum(v1) FILTER (WHERE meter = 'production'), 0)
-                         ELSE coalesce(sum(v4), 0) END,
-         CASE dataset_id WHEN 'traffic.flow' THEN count(*) FILTER (WHERE v4 < 0.5)
-                         WHEN 'energy.load' THEN count(*) FILTER (WHERE meter = 'feeder')
-                         ELSE 0 END,
-         CASE dataset_id WHEN 'energy.load' THEN count(*) FILTER (WHERE meter = 'production') ELSE 0 END,
+         sum(speed_ratio) FILTER (WHERE traffic), sum(speed_kmh) FILTER (WHERE traffic),
+         CASE WHEN bool_or(traffic) THEN count(*) FILTER (WHERE traffic AND speed_ratio < 0.5) END,
+         sum(load_mw) FILTER (WHERE feeder), sum(production_mw) FILTER (WHERE production),
+         CASE WHEN dataset_id = 'energy.load' THEN count(*) FILTER (WHERE feeder) END,
+         CASE WHEN dataset_id = 'energy.load' THEN count(*) FILTER (WHERE production) END,
+         sum(online) FILTER (WHERE camera), sum(alerting) FILTER (WHERE camera),
          max(leaf_index)
     FROM t GROUP BY dataset_id, bucket
   ON CONFLICT (dataset_id, bucket) DO UPDATE
-    SET n = m.n + excluded.n, s1 = m.s1 + excluded.s1, s2 = m.s2 + excluded.s2, s3 = m.s3 + excluded.s3,
-        s4 = m.s4 + excluded.s4, last_leaf = greatest(m.last_leaf, excluded.last_leaf)
+    SET n = m.n + excluded.n,
+        speed_ratio_sum = ${add("speed_ratio_sum")}, speed_kmh_sum = ${add("speed_kmh_sum")}, congested_count = ${add("congested_count")},
+        load_mw_sum = ${add("load_mw_sum")}, production_mw_sum = ${add("production_mw_sum")},
+        load_readings = ${add("load_readings")}, production_readings = ${add("production_readings")},
+        online_count = ${add("online_count")}, alerting_count = ${add("alerting_count")},
+        last_leaf = greatest(m.last_leaf, excluded.last_leaf)
   RETURNING 1
 ),
 latest AS (
