@@ -5,6 +5,7 @@
  * (or the same object when nothing did), as lib/map/get-layer-latest.ts would have answered.
  */
 import type { EnergyFeatures, EnergyLatest, IncidentState, LiveReading, SafetyLatest } from "@/lib/api/map-specs";
+import { incidentFromPayload } from "@/lib/map/incident-state";
 
 /** A feeder is out when its head voltage drops below this, or it carries no load (as get-layer-latest.ts). */
 const OUTAGE_VOLTAGE_KV = 9.5;
@@ -108,24 +109,8 @@ export function patchEnergy(latest: EnergyLatest, f: EnergyFeatures, updates: re
   return { ...latest, feeders, renewables, substations, cells, outages: [...outages] };
 }
 
-/** An incident reading as the map shows it (as incidentState in get-layer-latest.ts); null when it is not one. */
-export function incidentOf(u: LiveReading): IncidentState | null {
-  const p = u.values;
-  if (typeof p.incidentId !== "string") return null;
-  return {
-    id: p.incidentId,
-    type: p.type as IncidentState["type"],
-    severity: Number(p.severity),
-    status: p.status as IncidentState["status"],
-    startedAt: String(p.startedAt),
-    endedAt: String(p.endedAt),
-    segmentId: String(p.segmentId),
-    lanesBlocked: Number(p.lanesBlocked),
-    position: u.location,
-    observedAt: u.observedAt,
-    leafIndex: u.leafIndex,
-  };
-}
+/** An incident reading as the map shows it (as the server's latest values); null when it is not one. */
+export const incidentOf = (u: LiveReading): IncidentState | null => incidentFromPayload(u.values, u.location, u.observedAt, u.leafIndex);
 
 /** Incidents after the readings: each replaced by a newer reading of it, new ones added; `keep` says which the layer shows. */
 export function patchIncidents(list: IncidentState[], updates: readonly LiveReading[], keep: (x: IncidentState) => boolean = () => true): IncidentState[] {

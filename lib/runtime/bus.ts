@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
 import type { Sql, SqlTx } from "../db/sql";
+import type { LiveReading } from "../api/map-specs";
 
 /**
  * The console's live events, across every process sharing the database: publishers send
@@ -12,15 +13,7 @@ import type { Sql, SqlTx } from "../db/sql";
  */
 
 /** A stored reading that changed what the map shows (latest per device or incident), from lib/map/rollup.ts. */
-export type MapUpdate = {
-  dataset: string;
-  key: string;
-  device: string;
-  observedAt: string;
-  leafIndex: number;
-  location: [number, number];
-  values: Record<string, unknown>;
-};
+export type MapUpdate = Omit<LiveReading, "cellShares">;
 /**
  * One commit's changes to the map, every layer's, in leaf order: the readings of leaves
  * (fromLeaf, toLeaf] that changed a latest value and were observed in the last minutes.
