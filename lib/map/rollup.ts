@@ -4,7 +4,8 @@ import { trafficIndex } from "./traffic-index";
 import { getBus, type MapUpdate } from "../runtime/bus";
 
 /**
- * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map):
+ * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map and
+ * 20261205000000_map_rollup_named_columns, which names each column):
  * 5-minute sums per device (map_bucket_5m), per dataset (map_bucket_total) and the latest
  * reading per device or incident (map_latest). Readings are read in ledger order from a
  * cursor (map_rollup_state.last_leaf); leaf indexes are assigned in commit order, so a
