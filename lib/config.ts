@@ -107,6 +107,11 @@ const EnvSchema = z.object({
   OIDC_DEFAULT_DEPARTMENT: z.string().min(1).optional(),
   /** Trust the identity provider's own MFA for dept_admin and sysadmin sessions. */
   OIDC_MFA_TRUSTED: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  /**
+   * Bearer token for GET /api/metrics (process memory, heap, event-loop delay, database size,
+   * in Prometheus text format); unset: the endpoint answers 404. 24+ characters.
+   */
+  METRICS_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
   GRANT_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
   /** Grants ending within this many hours show as "expiring soon". */
   GRANT_EXPIRING_SOON_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),

@@ -8,7 +8,7 @@ import { startSharedIntake, type SharedIntake } from "../mqtt/intake-slots";
 import type { Leadership } from "../runtime/leader";
 import { Intake } from "./intake";
 import { setIntake } from "./intake-instance";
-import type { AcceptedReading } from "./store-readings";
+import type { OnCommit } from "./commit";
 
 export type IngestService = {
   intake: Intake;
@@ -32,7 +32,8 @@ export async function startIngest(opts: {
   sql: Sql;
   config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS"> &
     Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE" | "GATEWAY_SAMPLE_RATE" | "dataDir" | "MQTT_TLS_CERT" | "MQTT_TLS_KEY" | "MQTT_TLS_CA" | "MQTT_PLAINTEXT_PORT" | "MQTT_CA" | "MQTT_CLIENT_CERT" | "MQTT_CLIENT_KEY">>;
-  onStored?: (readings: AcceptedReading[]) => void;
+  /** Called inside each commit's transaction with the readings it stored (see commit.ts). */
+  onCommit?: OnCommit;
   /** Several console processes share the database and MQTT_URL: subscribe with shared subscriptions (lib/mqtt/intake-slots.ts). */
   cluster?: Leadership;
   log: (m: string) => void;
@@ -45,7 +46,7 @@ export async function startIngest(opts: {
     maxBatchBytes: config.INGEST_MAX_BATCH_BYTES,
     threads: config.INGEST_WORKERS,
     gatewaySampleRate: config.GATEWAY_SAMPLE_RATE,
-    onStored: opts.onStored,
+    onCommit: opts.onCommit,
     log: opts.log,
   });
   setIntake(intake);

@@ -44,7 +44,7 @@ export async function startLog(opts: { db: Db; config: Config; log: (m: string) 
           logSignerKey: keys.log.signerKey,
           witnesses: fresh,
           intervalMs: config.CHECKPOINT_INTERVAL_MS,
-          onCheckpoint: (c) => getBus().emit("checkpoint", c),
+          onCheckpoint: (c) => void getBus().publish("checkpoint", c).catch(() => {}),
           log: opts.log,
         });
         publisher = { term, round: made.round };

@@ -76,7 +76,7 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
     const leader = nodes[roles.findIndex((r) => r.includes("ledger"))];
     const survivor = nodes.find((n) => n !== leader)!;
 
-    // A client on the survivor's live stream, counting traffic events.
+    // A client on the survivor's live stream, counting map-update events (one per commit of any process).
     const events: number[] = [];
     const ac = new AbortController();
     const live = fetch(`http://127.0.0.1:${survivor.port}/live`, { signal: ac.signal }).then(async (res) => {
@@ -85,7 +85,7 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        for (const m of dec.decode(value).matchAll(/event: traffic\n/g)) if (m) events.push(Date.now());
+        for (const m of dec.decode(value).matchAll(/event: map-update\n/g)) if (m) events.push(Date.now());
       }
     }).catch(() => {});
 
