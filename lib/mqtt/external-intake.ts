@@ -9,6 +9,8 @@ export type ExternalIntake = {
   connected(): boolean;
   /** Milliseconds since the last message came or the last one in flight settled (0 while any is in flight). */
   idleMs(): number;
+  /** Holds every message that comes from now on until resume() is called, or `maxMs` passed. */
+  pause(maxMs: number): () => void;
   close(): Promise<void>;
 };
 
@@ -57,6 +59,8 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
   const shared = (filter: string) => (opts.share ? `$share/${opts.share}/${filter}` : filter);
   let lastActive = Date.now();
   let totalInFlight = 0;
+  // While paused, a connection's next message waits here (mqtt.js reads on once it is called back).
+  let gate: Promise<void> | null = null;
   const tlsOptions = externalTlsOptions(opts.url, opts.tls);
   const safeUrl = opts.url.replace(/\/\/[^@/]*@/, "//");
   const partitions = intakePartitions();
@@ -82,6 +86,7 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
       client.stream?.destroy();
     };
     client.handleMessage = (packet, callback) => {
+      if (gate) return void gate.then(() => client.handleMessage(packet, callback));
       // The catch-all sees every city/ message; those of a partition are another connection's.
       if (catchAll && known.has(packet.topic)) return callback();
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(String(packet.payload));
@@ -122,6 +127,7 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
       ackChain = Promise.resolve();
     });
     client.on("connect", (ack) => {
+      lastActive = Date.now();
       backoff = MIN_BACKOFF_MS;
       client.options.reconnectPeriod = backoff;
       if (catchAll && !opts.drain) opts.log?.(`mqtt: connected to ${safeUrl}${ack.sessionPresent ? " (session resumed)" : ""}`);
@@ -147,6 +153,18 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
     clients,
     connected: () => clients.every((c) => c.connected),
     idleMs: () => (totalInFlight > 0 ? 0 : Date.now() - lastActive),
+    pause(maxMs) {
+      let open = () => {};
+      const g = new Promise<void>((r) => (open = r));
+      gate = g;
+      const resume = () => {
+        clearTimeout(timer);
+        if (gate === g) gate = null;
+        open();
+      };
+      const timer = setTimeout(resume, maxMs);
+      return resume;
+    },
     close: () => Promise.all(clients.map((c) => c.endAsync(false))).then(() => undefined),
   };
 }

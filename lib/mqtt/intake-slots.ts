@@ -10,6 +10,14 @@ export const MAX_INTAKE_SLOTS = 64;
 export const SHARE_GROUP = "intake";
 /** A dead slot's sessions are closed once nothing came for this long after they were resumed. */
 const DRAIN_IDLE_MS = 1000;
+/**
+ * While a dead slot's backlog is taken, this process holds its own new messages for at most
+ * this long (its own session queues them at the broker), so a device's older readings that
+ * waited in the dead sessions are stored before its newer ones.
+ */
+const DRAIN_FIRST_MAX_MS = 2000;
+/** The backlog counts as taken once the drain was idle this long. */
+const BACKLOG_IDLE_MS = 200;
 const DRAIN_MAX_MS = 60_000;
 
 export type SharedIntake = { slot(): number | null; external(): ExternalIntake | null; close(): Promise<void> };
@@ -27,13 +35,14 @@ export type SharedIntake = { slot(): number | null; external(): ExternalIntake |
  * freed) a survivor takes the slot, resumes its sessions only to drain what waited there
  * (checked and stored as any message, resends of stored readings acknowledged with their
  * leaf), unsubscribes them, deletes them once idle, and frees the slot for the next process
- * that starts.
+ * that starts. Its own new messages wait meanwhile (at most DRAIN_FIRST_MAX_MS), so the
+ * readings that waited in the dead sessions, older than those, are stored first.
  *
  * Order: messages of one topic are handed out in turn, so two readings of one device can be
  * checked by two processes at once; the device row lock orders their commits, and the later
  * seq committed first makes the earlier one a `replay`. A device keeps its order when its
  * readings are further apart than a commit takes (tens of milliseconds), and, across a
- * process's death, further apart than the takeover (about POLL_MS); a gateway's batch is one
+ * process's death, further apart than the takeover (about POLL_MS, more under load); a gateway's batch is one
  * message and keeps its readings' order always. Faster devices should publish through a
  * gateway or HTTP.
  */
@@ -76,7 +85,10 @@ export async function startSharedIntake(opts: {
   const adopt = async (n: number) => {
     const t0 = Date.now();
     opts.log?.(`mqtt: intake slot ${n} was freed; draining its sessions`);
+    const resume = own?.pause(DRAIN_FIRST_MAX_MS) ?? (() => {});
     const d = startExternalIntake({ intake: opts.intake, url: opts.url, clientId: base(n), tls: opts.tls, log: opts.log, share: SHARE_GROUP, drain: true });
+    while (!closed && Date.now() - t0 < DRAIN_FIRST_MAX_MS && !(d.connected() && d.idleMs() >= BACKLOG_IDLE_MS)) await new Promise((r) => setTimeout(r, 20));
+    resume();
     while (!closed && Date.now() - t0 < DRAIN_MAX_MS && !(d.connected() && d.idleMs() >= DRAIN_IDLE_MS)) await new Promise((r) => setTimeout(r, 100));
     await d.close().catch(() => {});
     await discardExternalSessions(opts.url, base(n), opts.tls);
