@@ -1,5 +1,6 @@
 import pg from "pg";
 import { runEvery } from "../log/log-service";
+import { DatabaseUnreachableError } from "../db/pg";
 
 /**
  * Which process of a cluster runs each singleton job (the ledger's integrator and
@@ -161,7 +162,9 @@ export async function openLeadership(opts: { url: string; onChange?: (role: stri
     );
     return run;
   };
-  client = await connect();
+  client = await connect().catch((e: Error) => {
+    throw unreachable(opts.url, e);
+  });
   const timer = setInterval(poll, pollMs);
   const jobs: (() => Promise<void>)[] = [];
 
@@ -228,11 +231,19 @@ export async function openLeadership(opts: { url: string; onChange?: (role: stri
 export async function withStartupLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url, application_name: "city-brain startup", connectionTimeoutMillis: 5000 });
   c.on("error", () => {});
-  await c.connect();
+  await c.connect().catch((e: Error) => {
+    throw unreachable(url, e);
+  });
   try {
     await c.query(`SELECT pg_advisory_lock($1, hashtext('startup'))`, [LOCK_SPACE]);
     return await fn();
   } finally {
     await c.end().catch(() => {});
   }
+}
+
+/** The one-line error openPgPool gives for a server it cannot reach (lib/db/pg.ts). */
+function unreachable(url: string, e: Error): Error {
+  const safeUrl = url.replace(/\/\/[^@/]*@/, "//***@");
+  return new DatabaseUnreachableError(`cannot reach PostgreSQL at ${safeUrl}: ${e.message}; check DATABASE_URL or unset it to use the embedded database`);
 }
