@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import mqtt from "mqtt";
+import { brokerProblem } from "../mqtt/testing/broker-problem";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../ingest/testing/ingest-fixture";
 import { DEFAULT_ADMIN_URL, freshPostgres, postgresProblem, type FreshDb } from "../testing/fresh-database";
@@ -21,16 +21,6 @@ import {
 // except under CI=true.
 const MQTT_URL = process.env.TEST_MQTT_URL || "mqtt://127.0.0.1:1883";
 const ADMIN_URL = process.env.TEST_DATABASE_URL || DEFAULT_ADMIN_URL;
-
-async function brokerProblem(url: string): Promise<string | null> {
-  try {
-    const c = await mqtt.connectAsync(url, { connectTimeout: 2000, reconnectPeriod: 0, clientId: `probe-${process.pid}` });
-    await c.endAsync(true);
-    return null;
-  } catch (e) {
-    return (e as Error).message || String(e);
-  }
-}
 
 const problems = [
   await postgresProblem(ADMIN_URL).then((p) => p && `PostgreSQL at ${ADMIN_URL} not reachable (${p})`),
