@@ -34,7 +34,7 @@ async function backends(admin: pg.Client, database: string): Promise<number[]> {
   return r.rows.map((x) => x.pid);
 }
 
-type Figures = { processes: number; offered: number; stored: number; perS: number; consoleMs: number; pgMs: number; dead: number; machine: string };
+type Figures = { processes: number; offered: number; published: number; stored: number; perS: number; consoleMs: number; pgMs: number; dead: number; machine: string };
 
 async function run(processes: number, admin: pg.Client, keep: boolean) {
   const db = await freshPostgres(ADMIN_URL, "citybrain_bench_cluster");
@@ -53,15 +53,17 @@ async function run(processes: number, admin: pg.Client, keep: boolean) {
   const cpu0 = nodes.map((n) => procCpuMs(n.child.pid!));
   const pg0 = pids.map(procCpuMs);
   const n0 = await count();
+  const a0 = fleet.acked.size;
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, WINDOW_MS));
   const n1 = await count();
   const secs = (Date.now() - t0) / 1000;
+  const published = (fleet.acked.size - a0) / secs;
   const consoleMs = nodes.reduce((s, n, i) => s + procCpuMs(n.child.pid!) - cpu0[i], 0);
   const pgMs = pids.reduce((s, p, i) => s + Math.max(0, procCpuMs(p) - pg0[i]), 0);
   const stored = n1 - n0;
   const dead = Number((await db.sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM dead_letter`))[0].n);
-  const figures: Figures = { processes, offered: SENSORS / (PERIOD_MS / 1000), stored, perS: stored / secs, consoleMs: consoleMs / stored, pgMs: pgMs / stored, dead, machine: machine() };
+  const figures: Figures = { processes, offered: SENSORS / (PERIOD_MS / 1000), published, stored, perS: stored / secs, consoleMs: consoleMs / stored, pgMs: pgMs / stored, dead, machine: machine() };
   const cleanup = async () => {
     await fleet.stop();
     for (const n of nodes) if (n.child.exitCode === null) n.child.kill("SIGTERM");
@@ -109,7 +111,7 @@ async function main() {
   const two = await run(2, admin, true);
   for (const f of [one.figures, two.figures]) {
     console.log(
-      `${f.processes} process${f.processes > 1 ? "es" : ""}: stored ${f.perS.toFixed(0)} readings/s (${f.stored} in the window; dead letters ${f.dead}); ` +
+      `${f.processes} process${f.processes > 1 ? "es" : ""}: published ${f.published.toFixed(0)}/s (acknowledged by Mosquitto), stored ${f.perS.toFixed(0)} readings/s (${f.stored} in the window; dead letters ${f.dead}); ` +
         `CPU per reading: console ${f.consoleMs.toFixed(3)} ms, PostgreSQL backends ${f.pgMs.toFixed(3)} ms, together ${(f.consoleMs + f.pgMs).toFixed(3)} ms  [${f.machine}]`,
     );
   }
