@@ -1,6 +1,7 @@
 import type { Sql } from "../db/sql";
 import type { CityModel } from "../city/types";
 import { soleLeadership, type Leadership } from "../runtime/leader";
+import { runEvery } from "../log/log-service";
 import { backgroundRollups, refreshRollup } from "./rollup";
 import { warmReplayChunks } from "./get-layer-frames";
 
@@ -11,7 +12,8 @@ export const ROLLUP_INTERVAL_MS = 5000;
  * Keeps the map's rollup (5-minute sums and latest values) current in the background, in
  * small steps, so a map request never has to fold a long backlog itself. Returns stop().
  * In a cluster the process holding the "map-rollup" role folds (the rollup lives in the
- * database, so every process's map reads it current).
+ * database, so every process's map reads it current); every other process still warms its
+ * own replay chunks, which live in its memory.
  */
 export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: string) => void; leadership?: Leadership }): () => Promise<void> {
   let warned = false;
@@ -26,7 +28,12 @@ export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: strin
       warned = true;
     },
   );
+  const leadership = opts.leadership;
+  const stopWarm = leadership
+    ? runEvery(ROLLUP_INTERVAL_MS, async () => (leadership.holds("map-rollup") ? undefined : warmReplayChunks(opts.sql, opts.city)), () => {})
+    : async () => {};
   return async () => {
+    await stopWarm();
     await stop();
     backgroundRollups(-1);
   };
