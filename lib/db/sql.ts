@@ -24,6 +24,13 @@ export interface Sql {
   copyIn(table: string, columns: readonly string[], data: string | Uint8Array): Promise<void>;
   /** Runs fn in one transaction; it commits when fn resolves and rolls back when it throws. */
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /**
+   * Listens for NOTIFY on a channel: on a connection of its own on PostgreSQL (reconnected
+   * after a loss; notifications sent while it was down are missed), in process on PGlite.
+   * onPayload gets each payload in the order the server delivered them (one transaction's
+   * notifications arrive together and in the order it sent them). Returns unlisten().
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

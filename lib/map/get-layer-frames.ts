@@ -115,7 +115,7 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: Re
   const w = { from, to, bucketS };
   if (layer === "traffic") {
     const ids = inAreaIds(m, basis, sensorsIn(m, bbox));
-    const rows = await scopedBucketMeans(sql, basis, w, ["round(s4 * 1000 / n)", "round(s2 / n)"], bbox ? ids : null);
+    const rows = await scopedBucketMeans(sql, basis, w, ["round(speed_ratio_sum * 1000 / n)", "round(flow_veh_h_sum / n)"], bbox ? ids : null);
     const [ratio, flow] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1000, 1]);
     return { ratio: { ids, values: ratio }, flow: { ids, values: flow } };
   }
@@ -126,7 +126,7 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: Re
     const siteIds = inAreaIds(m, basis, pointIdsIn(r.ids, r.position, bbox), (id) => meterOf.get(id) ?? "");
     const subIds = pointIdsIn(s.ids, s.position, bbox);
     // Means per meter: load or production (v1) and utilisation or capacity factor (v2).
-    const rows = await scopedBucketMeans(sql, basis, w, ["round(s1 * 1000 / n)", "round(s2 * 10000 / n)"], null);
+    const rows = await scopedBucketMeans(sql, basis, w, ["round(coalesce(load_mw_sum, production_mw_sum) * 1000 / n)", "round(coalesce(utilisation_sum, capacity_factor_sum) * 10000 / n)"], null);
     const meters = [...f.meterIds, ...r.meterIds];
     const [v1, v2] = fill(rows, from.getTime(), bucketS, count, idIndex(meters), meters.length, [1000, 10000]);
     const nf = f.ids.length, width = meters.length;
@@ -179,7 +179,7 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: Re
     };
   }
   const ids = inAreaIds(m, basis, pointIdsIn(m.safety.cameras.ids, m.safety.cameras.position, bbox));
-  const rows = await scopedBucketMeans(sql, basis, w, ["m1"], bbox ? ids : null);
+  const rows = await scopedBucketMeans(sql, basis, w, ["worst_state"], bbox ? ids : null);
   const [state] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1]);
   return { cameraState: { ids, values: state } };
 }

@@ -106,8 +106,10 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
 
   it("keeps the rollup exact when readings arrive late: equal to a recomputation from every reading", async () => {
     await refreshRollup(db.sql, city);
+    // v1: the dataset's first quantity (speed, load or production, vehicles); v4: speed ratio or alerts.
     const rows = await db.sql.query<{ dataset_id: string; device_id: string; bucket: Date; n: number; v1: number; v4: number; last_leaf: number }>(
-      `SELECT dataset_id, device_id, bucket, n, v1, v4, last_leaf::float8 AS last_leaf FROM map_bucket_5m`,
+      `SELECT dataset_id, device_id, bucket, n, coalesce(speed_kmh_sum, load_mw_sum, production_mw_sum, vehicles_per_min_sum) AS v1,
+              coalesce(speed_ratio_sum, alerting_count, 0) AS v4, last_leaf::float8 AS last_leaf FROM map_bucket_5m`,
     );
     const expected = new Map<string, { n: number; v1: number; v4: number; last: number }>();
     for (const r of all) {
@@ -117,7 +119,7 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
       e.n++;
       e.v1 += r.dataset === "traffic.flow" ? num(r.values.speedKmh) : r.dataset === "energy.load" ? num(r.values.loadMw ?? r.values.productionMw) : num(r.values.vehiclesPerMin);
       if (r.dataset === "traffic.flow") e.v4 += num(r.values.speedKmh) / m.traffic.sensors.freeFlowKmh[m.sensorIndex.get(r.device)!];
-      // Cameras count their alerts in v4 (a camera reading with an alert other than "none").
+      // Cameras count their alerts (alerting_count: a camera reading with an alert other than "none").
       if (r.dataset === "safety.cameras") e.v4 += (r.values.alert ?? "none") !== "none" ? 1 : 0;
       e.last = Math.max(e.last, r.leaf);
       expected.set(k, e);

@@ -276,7 +276,7 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
       `UPDATE data_grant SET status = 'revoked' WHERE id = 'grt_anon' RETURNING id, dataset_id, owner_department_id, grantee_department_id`,
     );
     const t0 = Date.now();
-    announceGrantChange(g, "revoke");
+    await announceGrantChange(g, "revoke");
     expect(await until(/event: access\ndata: .*"datasetId":"safety.cameras","allowed":false/, 2000)).toBe(true);
     expect(Date.now() - t0).toBeLessThan(2000);
     ac.abort();
