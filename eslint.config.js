@@ -15,7 +15,8 @@ const DRIVER_MESSAGE = "app/ and components/ never open the database: no pg or P
 const DRIVERS = { group: ["@electric-sql/*", "pg/*"], message: DRIVER_MESSAGE };
 const DRIVER_PATHS = ["pg", "pg-copy-streams", "pg-cursor"].map((name) => ({ name, message: DRIVER_MESSAGE }));
 const SERVER_MODULES = {
-  group: ["**/lib/log", "**/lib/log/**", "**/lib/runtime", "**/lib/runtime/**", "**/lib/mqtt/**", "**/lib/ingest/**", "**/lib/config", "@/lib/log/**", "@/lib/runtime/**", "@/lib/mqtt/**", "@/lib/ingest/**", "@/lib/config"],
+  // (lib/ledger-store, lib/server, lib/events, lib/secrets: the names scripts/dev/rename-folders.sh gives lib/log and lib/runtime's parts)
+  group: ["**/lib/log", "**/lib/log/**", "**/lib/runtime", "**/lib/runtime/**", "**/lib/ledger-store/**", "**/lib/server/**", "**/lib/events/**", "**/lib/secrets", "**/lib/mqtt/**", "**/lib/ingest/**", "**/lib/config", "@/lib/log/**", "@/lib/runtime/**", "@/lib/ledger-store/**", "@/lib/server/**", "@/lib/events/**", "@/lib/secrets", "@/lib/mqtt/**", "@/lib/ingest/**", "@/lib/config"],
   message: "components/ run in the browser: no server module (import types with `import type`).",
 };
 const NODE_MESSAGE = "components/ run in the browser: no Node built-ins or server packages.";
@@ -24,7 +25,7 @@ const SERVER_PACKAGE_PATHS = ["fs", "fs/promises", "path", "os", "crypto", "chil
 const REACT = ["react", "react/*", "react-dom", "react-dom/*", "@tanstack/react-query", "@tanstack/react-query/*"];
 // Module paths import() may not name (no-restricted-imports does not see import()).
 const APP_FORBIDDEN = ["(^|/)lib/db(/|$)", "(^|/)generated/prisma(/|$)", "^@prisma/client", "^pg(/|$)", "^pg-", "^@electric-sql/"];
-const SERVER_FORBIDDEN = ["(^|/)lib/(log|runtime|mqtt|ingest)(/|$)", "(^|/)lib/config$", "^node:", "^(fs|path|os|crypto|child_process|worker_threads|net|http|https|stream|zlib|sodium-native|mqtt|aedes)(/|$)"];
+const SERVER_FORBIDDEN = ["(^|/)lib/(log|runtime|ledger-store|server|events|mqtt|ingest)(/|$)", "(^|/)lib/(config|secrets)$", "^node:", "^(fs|path|os|crypto|child_process|worker_threads|net|http|https|stream|zlib|sodium-native|mqtt|aedes)(/|$)"];
 const dynamicImportsOf = (patterns, message) => [
   ...patterns.map((p) => ({ selector: `ImportExpression[source.value=/${p.replaceAll("/", "\\/")}/]`, message })),
   // A computed path would hide what is imported.
