@@ -138,7 +138,13 @@ function main() {
     fs.mkdirSync(path.dirname(to), { recursive: true });
     git("mv", from, to);
   }
-  for (const [from] of [...FOLDER_MOVES, REST_OF_RUNTIME]) if (!DRY && fs.existsSync(from) && fs.readdirSync(from).length === 0) fs.rmdirSync(from);
+  // The old folders, once emptied (git keeps no empty folder; the working tree should not either).
+  const removeEmpty = (dir) => {
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
+    for (const entry of fs.readdirSync(dir)) removeEmpty(path.join(dir, entry));
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  };
+  if (!DRY) for (const [from] of [...FOLDER_MOVES, REST_OF_RUNTIME]) removeEmpty(from);
   console.log(`rename-folders: ${moves.size} files moved, ${rewritten} files rewritten${DRY ? " (dry run: nothing written)" : ""}`);
   for (const [from, to] of moves) if (!FOLDER_MOVES.some(([f]) => from.startsWith(`${f}/`))) console.log(`  ${from} -> ${to}`);
 }
