@@ -8,7 +8,7 @@ import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";
 import { fetchJson } from "@/components/http/fetch-json";
 import { AdminNotice } from "./admin-notice";
-import styles from "./admin.module.css";
+import styles from "../console.module.css";
 
 type Filters = { reason: string; department: string; before: number | null };
 type Page = { total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[]; dropped?: { count: number; lastAt: string | null; maxPerMinute: number } };

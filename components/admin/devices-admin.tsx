@@ -10,7 +10,7 @@ import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";
 import { fetchJson, HttpError } from "@/components/http/fetch-json";
 import { AdminNotice } from "./admin-notice";
-import styles from "./admin.module.css";
+import styles from "../console.module.css";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
 import { useMe } from "../auth/use-me";
 import { DEPARTMENTS } from "@/lib/city/datasets";

@@ -9,7 +9,7 @@ import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
 import { ROLES } from "@/lib/access/roles";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { AccountHistory } from "./account-history";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { ACCESS_ACTIONS } from "@/lib/access/record-read";
 import { cityInputIso } from "@/lib/i18n/city-time";

@@ -4,7 +4,7 @@ import { useI18n } from "../i18n/i18n-provider";
 import { fetchJson } from "@/components/http/fetch-json";
 import { departmentName } from "../auth/user-menu";
 import type { MessageKey } from "@/lib/i18n/messages";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { formatCityTime } from "@/lib/i18n/city-time";
 
 type AccountEvent = {

@@ -10,16 +10,15 @@ import { departmentName } from "../auth/user-menu";
 import type { Circle } from "../map-picker/map-picker";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
 import { cityInfoQuery } from "../map/map-queries";
-import { cityLocalTime } from "../map/export-png";
 import { DATASETS } from "@/lib/city/datasets";
 import type { GrantView } from "@/lib/grants/grant-row";
 import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { TermsJson } from "@/lib/grants/terms";
 import type { GrantState } from "@/lib/grants/paging";
 import { Pager } from "./pager";
-import { fromCityInput, toCityInput } from "@/lib/i18n/city-time";
+import { formatCityTimeWithOffset, fromCityInput, toCityInput } from "@/lib/i18n/city-time";
 import type { MessageKey } from "@/lib/i18n/messages";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";
 import { grantStatusKey } from "./grant-status";
 
@@ -47,7 +46,7 @@ function useLabels() {
       return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
     },
     dn: (id: string) => departmentName(id, locale),
-    when: (iso: string | null) => (iso ? cityLocalTime(new Date(iso).getTime(), offset) : t("grants.openEnd")),
+    when: (iso: string | null) => (iso ? formatCityTimeWithOffset(iso, locale) : t("grants.openEnd")),
   };
 }
 type Labels = ReturnType<typeof useLabels>;

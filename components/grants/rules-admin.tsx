@@ -7,7 +7,7 @@ import { useMe } from "../auth/use-me";
 import { departmentName } from "../auth/user-menu";
 import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { Pager } from "./pager";
 import { datasetName } from "../map/access-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
