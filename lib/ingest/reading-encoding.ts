@@ -13,7 +13,7 @@
 //
 // No DB and no node: imports beyond Buffer, so the audit's worker threads load it too.
 import { canonicalJson, canonicalJsonBytes } from "../ledger/canonical-json";
-import { loneSurrogateIndex } from "../ledger/encoding";
+import { loneSurrogateIndex, toBase64 as base64Of, toHex as hexOf } from "../ledger/encoding";
 import type { ReadingEntry } from "../ledger/entries";
 
 /** One payload value of a reading. */
@@ -106,8 +106,6 @@ function jsonValues(values: unknown): string | null {
   return out + "}";
 }
 
-const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-const base64Of = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 const utf8Bytes = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 
 // ---- The reference encoder.
