@@ -21,6 +21,7 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "../console.module.css";
 import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";
 import { grantStatusKey } from "./grant-status";
+import { TableHead } from "@/components/ui/table-head";
 
 type Grant = GrantView & { requestedByName?: string };
 type History = { action: string; byName: string; byDepartment: string | null; at: string; reason: string | null; leafIndex: number; terms: TermsJson & { status?: string } };
@@ -419,19 +420,7 @@ function GrantTable({ grants, mode, L }: { grants: Grant[]; mode: Mode; L: Label
   const { t } = L;
   return (
     <table className={styles.table}>
-      <thead>
-        <tr>
-          <th>{t("grants.dataset")}</th>
-          <th>
-            {t("grants.owner")} → {t("grants.grantee")}
-          </th>
-          <th>{t("grants.terms")}</th>
-          <th>{t("grants.purpose")}</th>
-          <th>{t("grants.askedBy")}</th>
-          <th>{t("grants.status")}</th>
-          <th>{t("admin.devices.actions")}</th>
-        </tr>
-      </thead>
+      <TableHead headings={[t("grants.dataset"), `${t("grants.owner")} → ${t("grants.grantee")}`, t("grants.terms"), t("grants.purpose"), t("grants.askedBy"), t("grants.status"), t("admin.devices.actions")]} />
       <tbody>
         {grants.map((g) => (
           <GrantRowView key={g.id} g={g} mode={mode} L={L} />
@@ -673,13 +662,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
           <div className={styles.grid2}>
             <table className={styles.table} data-testid="grant-terms">
               <caption className={styles.caption}>{t("grants.termsCompare")}</caption>
-              <thead>
-                <tr>
-                  <th />
-                  <th>{t("grants.requestedTerms")}</th>
-                  <th>{t("grants.approvedTerms")}</th>
-                </tr>
-              </thead>
+              <TableHead headings={[null, t("grants.requestedTerms"), t("grants.approvedTerms")]} />
               <tbody>
                 {rows.map((r) => {
                   const narrowed = approved && !r.same(requested, approved);
@@ -715,16 +698,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
           </div>
           <table className={styles.table} data-testid={`history-table-${id}`}>
             <caption className={styles.caption}>{t("grants.history")}</caption>
-            <thead>
-              <tr>
-                <th>{t("grants.when")}</th>
-                <th>{t("grants.action")}</th>
-                <th>{t("grants.by")}</th>
-                <th>{t("grants.terms")}</th>
-                <th>{t("grants.reason")}</th>
-                <th>{t("grants.leaf")}</th>
-              </tr>
-            </thead>
+            <TableHead headings={[t("grants.when"), t("grants.action"), t("grants.by"), t("grants.terms"), t("grants.reason"), t("grants.leaf")]} />
             <tbody>
               {q.data!.history.map((h) => (
                 <tr key={h.leafIndex} data-testid="history-row" data-action={h.action}>

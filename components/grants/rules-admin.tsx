@@ -12,6 +12,7 @@ import { Pager } from "./pager";
 import { datasetName } from "../map/access-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { grantStatusKey } from "./grant-status";
+import { TableHead } from "@/components/ui/table-head";
 
 type Rule = {
   id: string;
@@ -217,14 +218,7 @@ function RuleForm() {
           ) : (
             preview.incidents.length > 0 && (
               <table className={styles.table}>
-                <thead>
-                  <tr>
-                    <th>{t("rules.incident")}</th>
-                    <th>{t("rules.severity")}</th>
-                    <th>{t("grants.status")}</th>
-                    <th>{t("grants.when")}</th>
-                  </tr>
-                </thead>
+                <TableHead headings={[t("rules.incident"), t("rules.severity"), t("grants.status"), t("grants.when")]} />
                 <tbody>
                   {preview.incidents.map((i) => (
                     <tr key={i.incident}>
@@ -282,15 +276,7 @@ function RuleGrants({ rule }: { rule: Rule }) {
   return (
     <>
       <table className={styles.table}>
-        <thead>
-          <tr>
-            <th>{t("rules.incident")}</th>
-            <th>{t("grants.dataset")}</th>
-            <th>{t("grants.grantee")}</th>
-            <th>{t("grants.validUntil")}</th>
-            <th>{t("grants.status")}</th>
-          </tr>
-        </thead>
+        <TableHead headings={[t("rules.incident"), t("grants.dataset"), t("grants.grantee"), t("grants.validUntil"), t("grants.status")]} />
         <tbody>
           {grants.map((g) => (
             <tr key={g.id} data-testid={`rule-grant-${g.id}`} data-status={g.status} data-incident={g.triggerRef ?? ""}>
