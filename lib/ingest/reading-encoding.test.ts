@@ -57,10 +57,10 @@ describe("the reading encoder: its fast path against the reference (the general 
           expect(envelopeBytes(e)).toEqual(utf8(want));
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
-    // The fast path is taken for most envelopes, not declined into the reference.
-    expect(fast).toBeGreaterThan(1000);
+    // The fast path is taken for most envelopes (about 70 % of these), not declined into the reference.
+    expect(fast).toBeGreaterThan(500);
   });
 
   it("takes the fast path for plain envelopes and leaves nothing out of them", () => {
@@ -108,7 +108,7 @@ describe("the reading encoder: its fast path against the reference (the general 
           if (encoded) expect(readingEntryBytes(r)).toEqual(encoded);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 
