@@ -14,6 +14,7 @@ import { formatCityTime } from "@/lib/i18n/city-time";
 import { ACCESS_ACTIONS } from "@/lib/access/record-read";
 import { cityInputIso } from "@/lib/i18n/city-time";
 import { TableHead } from "@/components/ui/table-head";
+import { staffOnlyNotice } from "./staff-only";
 
 type Event = {
   id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
@@ -61,14 +62,8 @@ export function AccessLog() {
     refetchInterval: live ? 10_000 : false,
   });
   const reset = () => setBefore(undefined);
-  if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
-  if (!role || role === "official") {
-    return (
-      <div className={styles.page}>
-        <p className={styles.notice}>{t("grants.signIn")}</p>
-      </div>
-    );
-  }
+  const notice = staffOnlyNotice(me.isLoading, role, t);
+  if (notice) return notice;
   const events = q.data?.events ?? [];
   const dsName = (id: string) => {
     const d = DATASETS.find((x) => x.id === id);

@@ -13,6 +13,7 @@ import { datasetName } from "../map/access-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { grantStatusKey } from "./grant-status";
 import { TableHead } from "@/components/ui/table-head";
+import { staffOnlyNotice } from "./staff-only";
 
 type Rule = {
   id: string;
@@ -56,14 +57,8 @@ export function RulesAdmin() {
     const revokeGrants = active > 0 && window.confirm(t("rules.retireRevoke").replace("{n}", String(active)));
     retire.mutate({ id: r.id, revokeGrants });
   };
-  if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
-  if (!role || role === "official") {
-    return (
-      <div className={styles.page}>
-        <p className={styles.notice}>{t("grants.signIn")}</p>
-      </div>
-    );
-  }
+  const notice = staffOnlyNotice(me.isLoading, role, t);
+  if (notice) return notice;
   const dsName = (id: string) => datasetName(id, locale);
   return (
     <div className={styles.page} data-testid="rules-admin">

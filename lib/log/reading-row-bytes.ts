@@ -403,19 +403,24 @@ function numberText(n: number): string {
   return text;
 }
 
+/** Both forms begin with dataset and device (RFC 8785 order): parts[0], dataset, parts[1], device, parts[2]; -1 to decline. */
+function writeDatasetAndDevice(out: Uint8Array, parts: readonly Uint8Array[], bytes: Uint8Array, fields: ReadingRowFields): number {
+  let at = writeBytes(out, 0, parts[0]);
+  at = copyVerbatimText(out, at, bytes, fields.datasetAt, fields.datasetLength);
+  if (at < 0) return -1;
+  at = writeBytes(out, at, parts[1]);
+  at = copyVerbatimText(out, at, bytes, fields.deviceAt, fields.deviceLength);
+  return at < 0 ? -1 : writeBytes(out, at, parts[2]);
+}
+
 /**
  * The canonical envelope of the row (envelopeTemplate's bytes), written at 0 in `out`
  * (bytesNeeded long at least); returns its length, or -1 to decline.
  */
 export function writeEnvelope(out: Uint8Array, bytes: Uint8Array, fields: ReadingRowFields): number {
   if (!Number.isFinite(fields.lon) || !Number.isFinite(fields.lat)) return -1;
-  let at = writeBytes(out, 0, ENVELOPE[0]);
-  at = copyVerbatimText(out, at, bytes, fields.datasetAt, fields.datasetLength);
+  let at = writeDatasetAndDevice(out, ENVELOPE, bytes, fields);
   if (at < 0) return -1;
-  at = writeBytes(out, at, ENVELOPE[1]);
-  at = copyVerbatimText(out, at, bytes, fields.deviceAt, fields.deviceLength);
-  if (at < 0) return -1;
-  at = writeBytes(out, at, ENVELOPE[2]);
   at = writeAscii(out, at, numberText(fields.lon));
   at = writeBytes(out, at, ENVELOPE[3]);
   at = writeAscii(out, at, numberText(fields.lat));
@@ -437,14 +442,9 @@ export function writeReadingEntry(out: Uint8Array, bytes: Uint8Array, fields: Re
   const gateway = viaGateway(fields);
   if (gateway ? fields.gatewayDeviceLength === 0 || fields.batchRootLength < 0 || fields.gatewaySignatureLength < 0 : fields.batchRootLength >= 0 || fields.gatewaySignatureLength >= 0) return -1;
   const parts = gateway ? GATEWAY_ENTRY : ENTRY;
-  let part = 0;
-  let at = writeBytes(out, 0, parts[part++]);
-  at = copyVerbatimText(out, at, bytes, fields.datasetAt, fields.datasetLength);
+  let part = 3;
+  let at = writeDatasetAndDevice(out, parts, bytes, fields);
   if (at < 0) return -1;
-  at = writeBytes(out, at, parts[part++]);
-  at = copyVerbatimText(out, at, bytes, fields.deviceAt, fields.deviceLength);
-  if (at < 0) return -1;
-  at = writeBytes(out, at, parts[part++]);
   if (gateway) {
     at = writeHex(out, at, bytes, fields.batchRootAt, fields.batchRootLength);
     at = writeBytes(out, at, parts[part++]);
