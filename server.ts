@@ -9,6 +9,7 @@ import { assertPortFree } from "./lib/net/port";
 import { startRuntime } from "./lib/runtime/start";
 import { tagPeer } from "./lib/http/client-address";
 import { whenOutputCloses } from "./lib/runtime/output-closed";
+import { startProcessMetrics } from "./lib/ops/process-metrics";
 
 const dev = process.argv.includes("--dev");
 // Whatever read the console's output has gone (lib/runtime/output-closed.ts): stop as on
@@ -18,6 +19,7 @@ whenOutputCloses(() => onOutputClosed());
 
 async function main() {
   const started = Date.now();
+  startProcessMetrics();
   let config = loadConfig();
   const tlsIdentity = consoleTls(config);
   if (tlsIdentity && !config.AUTH_URL) {

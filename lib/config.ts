@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   TLS_KEY: z.string().min(1).optional(),
   INGEST_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(16 * 1024),
   INGEST_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Message bytes the intake holds waiting for storage before it answers "busy" (503; MQTT: no PUBACK). */
+  INGEST_MAX_QUEUED_BYTES: z.coerce.number().int().min(64 * 1024).max(4 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   INGEST_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   /** Whole-refused HTTP intake requests allowed per client address and minute before 429 (0: no limit). */
   INGEST_REFUSED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
@@ -107,6 +109,11 @@ const EnvSchema = z.object({
   OIDC_DEFAULT_DEPARTMENT: z.string().min(1).optional(),
   /** Trust the identity provider's own MFA for dept_admin and sysadmin sessions. */
   OIDC_MFA_TRUSTED: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  /**
+   * Bearer token for GET /api/metrics (process memory, heap, event-loop delay, database size,
+   * in Prometheus text format); unset: the endpoint answers 404. 24+ characters.
+   */
+  METRICS_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
   GRANT_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
   /** Grants ending within this many hours show as "expiring soon". */
   GRANT_EXPIRING_SOON_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),

@@ -42,6 +42,22 @@ export const healthRoute = defineRoute({
   },
 });
 
+export const metricsRoute = defineRoute({
+  method: "get",
+  path: "/api/metrics",
+  tag: "system",
+  summary: "The console process's memory, heap, event-loop delay and database size",
+  description:
+    "Prometheus text exposition format, for an operator's scraper and `npm run soak`. Needs `Authorization: Bearer <METRICS_TOKEN>`; " +
+    "404 while METRICS_TOKEN is unset. The event-loop delay summary covers the time since the previous scrape.",
+  responses: {
+    200: { description: "Metrics in the Prometheus text format", schema: z.string(), contentType: "text/plain; version=0.0.4" },
+    401: { description: "No bearer token was sent" },
+    403: { description: "The token does not match METRICS_TOKEN" },
+    404: { description: "Metrics are off (METRICS_TOKEN unset)" },
+  },
+});
+
 export const cityRoute = defineRoute({
   method: "get",
   path: "/api/city",

@@ -32,6 +32,8 @@ export type IntakeOptions = {
   maxGroup?: number;
   /** Most messages waiting; beyond it callers get 503 and should retry. */
   maxQueued?: number;
+  /** Most message bytes waiting for storage (default DEFAULT_MAX_QUEUED_BYTES); beyond it callers get 503 and should retry. */
+  maxQueuedBytes?: number;
   /** Share of each gateway batch's readings whose device signatures are checked (default 0.02; at least one per batch). */
   gatewaySampleRate?: number;
   /** Called after each commit with the readings newly stored (e.g. to announce live updates). */
@@ -40,11 +42,13 @@ export type IntakeOptions = {
   now?: () => number;
 };
 
-export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; commits: number; checkThreads: number; devices: number };
+export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; queuedBytes: number; commits: number; checkThreads: number; devices: number };
 
-type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e: Error): void; done: boolean };
+type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e: Error): void; done: boolean; bytes: number };
 
 const enc = new TextEncoder();
+/** Default bound of message bytes waiting for storage (IntakeOptions.maxQueuedBytes). */
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 /**
  * The intake: every transport (HTTP, MQTT) hands raw messages here. Each message is
@@ -60,6 +64,8 @@ export class Intake {
   private readonly verifyHere = ed25519Check();
   private readonly queue: Entry[] = [];
   private head = 0;
+  /** Message bytes received and not yet stored: what bounds the queue (maxQueuedBytes). */
+  private queuedBytes = 0;
   private writing = false;
   private closed = false;
   private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
@@ -92,7 +98,7 @@ export class Intake {
   }
 
   stats(): IntakeStats {
-    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, checkThreads: this.pool?.threads ?? 0, devices: this.devices.size };
+    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, queuedBytes: this.queuedBytes, checkThreads: this.pool?.threads ?? 0, devices: this.devices.size };
   }
 
   /** One signed reading (JSON bytes). */
@@ -206,11 +212,17 @@ export class Intake {
 
   private enqueue(prepare: () => Promise<Candidate[]>, fallback: DeadLetterBase): Promise<Outcome[]> {
     if (this.closed) return Promise.reject(new AppError("unavailable", "intake is shutting down", "the intake is shutting down; retry later"));
-    if (this.queue.length - this.head >= (this.opts.maxQueued ?? 200_000)) {
-      return Promise.reject(new AppError("unavailable", "intake queue full", "the intake is busy; retry later"));
+    // Back-pressure: what waits for storage is held in memory (parsed, about 7 times its raw
+    // size), so a console that cannot keep up answers "busy" (HTTP 503, MQTT no PUBACK) instead
+    // of growing until it fails. A message always gets in when nothing waits, however large.
+    const bytes = fallback.rawSize;
+    const waiting = this.queue.length - this.head;
+    if (waiting >= (this.opts.maxQueued ?? 200_000) || (waiting > 0 && this.queuedBytes + bytes > (this.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES))) {
+      return Promise.reject(new AppError("unavailable", `intake queue full (${waiting} messages, ${this.queuedBytes} bytes waiting)`, "the intake is busy; retry later"));
     }
+    this.queuedBytes += bytes;
     return new Promise<Outcome[]>((resolve, reject) => {
-      const entry: Entry = { cands: null, resolve, reject, done: false };
+      const entry: Entry = { cands: null, resolve, reject, done: false, bytes };
       this.queue.push(entry);
       prepare()
         .catch((e: Error): Candidate[] => {
@@ -362,7 +374,11 @@ export class Intake {
           this.queue.splice(0, this.head);
           this.head = 0;
         }
-        await this.store(group);
+        try {
+          await this.store(group);
+        } finally {
+          for (const e of group) this.queuedBytes -= e.bytes;
+        }
       }
     } finally {
       this.writing = false;

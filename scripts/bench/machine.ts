@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 
 /**
  * What benchmarks print beside their figures: this machine's speed drifts by the hour
@@ -31,3 +32,6 @@ export function sha256Rate(): number {
   time(2000);
   return time(200_000);
 }
+
+/** The one-minute load average, printed beside figures. */
+export const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
