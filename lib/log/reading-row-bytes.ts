@@ -391,7 +391,7 @@ export function bytesNeeded(fields: ReadingRowFields): number {
 }
 
 // JSON's text of a finite number (ES Number::toString, RFC 8785's form), remembered: a
-// device's coordinates repeat from reading to reading, and the conversion is not cheap.
+// device's coordinates repeat in reading after reading, and the conversion is not cheap.
 const numberTexts = new Map<number, string>();
 function numberText(n: number): string {
   let text = numberTexts.get(n);
