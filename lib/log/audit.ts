@@ -54,7 +54,7 @@ export type AuditOptions = {
   onProgress?: (done: number, total: number) => void;
   /** Stop collecting after this many discrepancies (the count keeps going). */
   maxReported?: number;
-  /** Worker threads for the row checks (default: one per core, one fewer with PGlite; 0 checks on this thread). */
+  /** Worker threads for the row checks (default: one per core, one fewer with PGlite, none for a ledger of one range; 0 checks on this thread). */
   threads?: number;
   /** A checkpoint the auditor kept (openKeptCheckpoint): the stored log must be a consistent extension of it. */
   since?: KeptCheckpoint;
@@ -325,7 +325,10 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const keysReread = new Set<string>();
   // With PGlite this thread runs the database (its main cost, see README): one core fewer for workers.
   const cores = os.availableParallelism();
-  const pool = createAuditPool({ threads: opts.threads ?? (sql.mode === "embedded" ? Math.max(1, cores - 1) : cores), keys });
+  // A ledger of one range at most is checked on this thread: a worker could not overlap
+  // anything with it, and starting one (it loads TypeScript) costs more than the range.
+  const threads = opts.threads ?? (Number(end) <= chunk ? 0 : sql.mode === "embedded" ? Math.max(1, cores - 1) : cores);
+  const pool = createAuditPool({ threads, keys });
   const cutSizes = keptSize > 0 ? [...cpSizes, keptSize] : cpSizes;
   const cutsIn = (from: number) => cutSizes.filter((s) => s > from && s <= from + chunk);
   const fetchRange = async (from: number): Promise<RangeResult> => {
