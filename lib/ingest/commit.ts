@@ -3,6 +3,7 @@ import { appendEntries } from "../log/append-entries";
 import { insertReadings, readingEntries, type AcceptedReading } from "./store-readings";
 import type { Refusal, RefusalReason } from "./refusal";
 import { deadLetterCap } from "./dead-letter-cap";
+import { toHex as hex } from "../ledger/encoding";
 
 /** Where a message came from, for its dead letter: transport plus topic or route and remote. */
 export type Source = { transport: "http" | "mqtt"; detail: string };
@@ -39,7 +40,6 @@ export type Outcome =
 
 type DeviceRow = { id: string; public_key: Uint8Array | null; status: string; last_seq: number };
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
 /**
