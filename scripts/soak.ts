@@ -120,7 +120,7 @@ async function registerDevices(admin: Session): Promise<SoakDevice[]> {
   return devices;
 }
 
-const counts = { accepted: 0, refused: 0, failedRequests: 0, skippedTicks: 0, streamEvents: 0, streamBytes: 0, streamReconnects: 0, pageFetches: 0, pageErrors: 0 };
+const counts = { accepted: 0, refused: 0, busy: 0, failedRequests: 0, skippedTicks: 0, streamEvents: 0, streamBytes: 0, streamReconnects: 0, pageFetches: 0, pageErrors: 0 };
 
 /**
  * Sends `rate` readings/s as NDJSON posts every 100 ms, round-robin over the devices, with at
@@ -135,7 +135,9 @@ async function sendLoad(devices: SoakDevice[], until: () => boolean) {
     try {
       const r = await fetch(`${base}/api/ingest/batch`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body });
       const out = (await r.json().catch(() => null)) as { accepted?: number; duplicates?: number } | null;
-      if (r.status !== 200 || typeof out?.accepted !== "number") counts.failedRequests++;
+      // 503: the console is past its intake bound and asks to retry (a device keeps the readings).
+      if (r.status === 503) counts.busy++;
+      else if (r.status !== 200 || typeof out?.accepted !== "number") counts.failedRequests++;
       else {
         counts.accepted += out.accepted;
         counts.refused += perTick - out.accepted - (out.duplicates ?? 0);
@@ -268,7 +270,7 @@ async function main() {
   type Sample = { min: number; rss: number; heap: number };
   const samples: Sample[] = [];
   const MB = 1024 * 1024;
-  console.log("min  rss MB  heap MB  ext MB  loop p50/p99/max ms  db MB  folder MB  accepted  refused  failed  stream ev  reconn  page GET  load");
+  console.log("min  rss MB  heap MB  ext MB  loop p50/p99/max ms  db MB  folder MB  queued MB  accepted  refused  busy/failed  stream ev  reconn  page GET  load");
   for (let m = 1; m <= minutes && !exited; m++) {
     await sleep(Math.max(0, started + m * 60_000 - Date.now()));
     let mt: Map<string, number>;
@@ -291,9 +293,10 @@ async function main() {
         `${ms("0.5")}/${ms("0.99")}/${ms("1")}`.padStart(20),
         fmt(mt.get("citybrain_database_bytes")! / MB, 0).padStart(6),
         fmt(duBytes(dataDir) / MB, 0).padStart(10),
+        fmt((mt.get("citybrain_intake_queued_bytes") ?? NaN) / MB, 1).padStart(10),
         String(counts.accepted).padStart(9),
         String(counts.refused).padStart(8),
-        String(counts.failedRequests).padStart(7),
+        `${counts.busy}/${counts.failedRequests}`.padStart(12),
         String(counts.streamEvents).padStart(10),
         String(counts.streamReconnects).padStart(7),
         `${counts.pageFetches}/${counts.pageErrors} err`.padStart(9),
@@ -313,7 +316,7 @@ async function main() {
     );
   } else console.log(`soak: too few minutes after the warm-up for a slope (${after.length} samples)`);
   if (pageStatuses.size) console.log(`soak: map client answers other than 200: ${[...pageStatuses].map(([k, n]) => `${k} ×${n}`).join(", ")}`);
-  console.log(`soak: ${counts.accepted} readings accepted (${fmt(counts.accepted / Math.max(1, (Math.min(Date.now(), end) - started) / 1000), 0)}/s), ${counts.refused} refused, ${counts.failedRequests} failed requests, ${counts.skippedTicks} ticks skipped with 4 posts open; ${load()}`);
+  console.log(`soak: ${counts.accepted} readings accepted (${fmt(counts.accepted / Math.max(1, (Math.min(Date.now(), end) - started) / 1000), 0)}/s), ${counts.refused} refused, ${counts.busy} posts answered busy (503), ${counts.failedRequests} failed requests, ${counts.skippedTicks} ticks skipped with 4 posts open; ${load()}`);
   stopping = true;
   child.kill("SIGTERM");
   await new Promise((r) => (exited ? r(null) : child.once("exit", r)));

@@ -3,12 +3,11 @@ import { AppError } from "../errors";
 import os from "node:os";
 import { DeviceCache } from "./device-cache";
 import { arrayElementSpans } from "./json-spans";
-import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type Outcome, type Source } from "./commit";
+import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type CommitHook, type OnCommit, type Outcome, type Source } from "./commit";
 import { refuse, type Refusal } from "./refusal";
 import { ed25519Check } from "./verifier";
 import { checkGatewayBatch, checkSignedReading, type CheckContext, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
 import { startCheckPool, type CheckPool } from "./check-pool";
-import type { AcceptedReading } from "./store-readings";
 import { newSampleKey, type GatewaySample } from "./gateway-sample";
 import { unsafeQuarantineGateway } from "../devices/quarantine-gateway";
 
@@ -32,19 +31,23 @@ export type IntakeOptions = {
   maxGroup?: number;
   /** Most messages waiting; beyond it callers get 503 and should retry. */
   maxQueued?: number;
+  /** Most message bytes waiting for storage (default DEFAULT_MAX_QUEUED_BYTES); beyond it callers get 503 and should retry. */
+  maxQueuedBytes?: number;
   /** Share of each gateway batch's readings whose device signatures are checked (default 0.02; at least one per batch). */
   gatewaySampleRate?: number;
-  /** Called after each commit with the readings newly stored (e.g. to announce live updates). */
-  onStored?: (readings: AcceptedReading[]) => void;
+  /** Called inside each commit's transaction with the readings newly stored (the map folds them; see commit.ts). */
+  onCommit?: OnCommit;
   log?: (m: string) => void;
   now?: () => number;
 };
 
-export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; commits: number; checkThreads: number; devices: number };
+export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; queuedBytes: number; commits: number; checkThreads: number; devices: number };
 
-type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e: Error): void; done: boolean };
+type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e: Error): void; done: boolean; bytes: number };
 
 const enc = new TextEncoder();
+/** Default bound of message bytes waiting for storage (IntakeOptions.maxQueuedBytes). */
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 /**
  * The intake: every transport (HTTP, MQTT) hands raw messages here. Each message is
@@ -60,10 +63,15 @@ export class Intake {
   private readonly verifyHere = ed25519Check();
   private readonly queue: Entry[] = [];
   private head = 0;
+  /** Message bytes received and not yet stored: what bounds the queue (maxQueuedBytes). */
+  private queuedBytes = 0;
   private writing = false;
   private closed = false;
   private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
   private readonly now: () => number;
+  private get hook(): CommitHook {
+    return { onCommit: this.opts.onCommit, log: this.opts.log };
+  }
   private idle: (() => void)[] = [];
   /** Which readings of a gateway batch are checked: keyed with this process's secret (gateway-sample.ts says why). */
   private readonly gatewaySample: GatewaySample;
@@ -92,7 +100,7 @@ export class Intake {
   }
 
   stats(): IntakeStats {
-    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, checkThreads: this.pool?.threads ?? 0, devices: this.devices.size };
+    return { ...this.counters, refused: { ...this.counters.refused }, queued: this.queue.length - this.head, queuedBytes: this.queuedBytes, checkThreads: this.pool?.threads ?? 0, devices: this.devices.size };
   }
 
   /** One signed reading (JSON bytes). */
@@ -206,11 +214,17 @@ export class Intake {
 
   private enqueue(prepare: () => Promise<Candidate[]>, fallback: DeadLetterBase): Promise<Outcome[]> {
     if (this.closed) return Promise.reject(new AppError("unavailable", "intake is shutting down", "the intake is shutting down; retry later"));
-    if (this.queue.length - this.head >= (this.opts.maxQueued ?? 200_000)) {
-      return Promise.reject(new AppError("unavailable", "intake queue full", "the intake is busy; retry later"));
+    // Back-pressure: what waits for storage is held in memory (parsed, about 7 times its raw
+    // size), so a console that cannot keep up answers "busy" (HTTP 503, MQTT no PUBACK) instead
+    // of growing until it fails. A message always gets in when nothing waits, however large.
+    const bytes = fallback.rawSize;
+    const waiting = this.queue.length - this.head;
+    if (waiting >= (this.opts.maxQueued ?? 200_000) || (waiting > 0 && this.queuedBytes + bytes > (this.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES))) {
+      return Promise.reject(new AppError("unavailable", `intake queue full (${waiting} messages, ${this.queuedBytes} bytes waiting)`, "the intake is busy; retry later"));
     }
+    this.queuedBytes += bytes;
     return new Promise<Outcome[]>((resolve, reject) => {
-      const entry: Entry = { cands: null, resolve, reject, done: false };
+      const entry: Entry = { cands: null, resolve, reject, done: false, bytes };
       this.queue.push(entry);
       prepare()
         .catch((e: Error): Candidate[] => {
@@ -362,7 +376,11 @@ export class Intake {
           this.queue.splice(0, this.head);
           this.head = 0;
         }
-        await this.store(group);
+        try {
+          await this.store(group);
+        } finally {
+          for (const e of group) this.queuedBytes -= e.bytes;
+        }
       }
     } finally {
       this.writing = false;
@@ -378,7 +396,7 @@ export class Intake {
   private async store(group: Entry[]): Promise<void> {
     const cands = group.flatMap((e) => e.cands!);
     try {
-      const { outcomes, stored } = await commitCandidates(this.opts.sql, cands);
+      const { outcomes } = await commitCandidates(this.opts.sql, cands, this.hook);
       this.counters.commits++;
       let o = 0;
       for (const e of group) {
@@ -387,7 +405,6 @@ export class Intake {
         this.count(mine);
         e.resolve(mine);
       }
-      this.announce(stored);
     } catch (err) {
       await this.storeFailed(group, err as Error);
     }
@@ -416,11 +433,10 @@ export class Intake {
     const [entry] = group;
     await new Promise((r) => setTimeout(r, 100));
     try {
-      const { outcomes, stored } = await commitCandidates(this.opts.sql, entry.cands!);
+      const { outcomes } = await commitCandidates(this.opts.sql, entry.cands!, this.hook);
       this.counters.commits++;
       this.count(outcomes);
       entry.resolve(outcomes);
-      this.announce(stored);
       return;
     } catch (again) {
       err = again as Error;
@@ -434,15 +450,6 @@ export class Intake {
       entry.resolve(outs);
     } catch (e2) {
       entry.reject(new AppError("unavailable", `could not store: ${(e2 as Error).message}`, "the message could not be stored; retry later"));
-    }
-  }
-
-  private announce(stored: AcceptedReading[]): void {
-    if (!stored.length || !this.opts.onStored) return;
-    try {
-      this.opts.onStored(stored);
-    } catch (err) {
-      this.opts.log?.(`intake: announcing stored readings failed: ${(err as Error).message}`);
     }
   }
 

@@ -4,6 +4,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { loadConfig } from "../config";
 import { getDb } from "../db/client";
 import { AppError } from "../errors";
+import { getIntake } from "../ingest/intake-instance";
 
 /**
  * The console process's own health figures for an operator's scraper (and `npm run soak`):
@@ -82,6 +83,13 @@ export async function getProcessMetrics(authorization: string | null): Promise<s
   metric("citybrain_database_bytes", "Size of the console's database (pg_database_size).", "gauge", [["", Number(bytes)]]);
   metric("citybrain_ledger_entries", "Entries appended to the city log.", "counter", [["", Number(state?.next_index ?? 0)]]);
   metric("citybrain_ledger_integrated_entries", "Entries integrated into the log's tree.", "counter", [["", Number(state?.integrated_size ?? 0)]]);
+  const intake = await getIntake().then((i) => i.stats(), () => null);
+  if (intake) {
+    metric("citybrain_intake_queued_messages", "Messages the intake has taken and not yet stored.", "gauge", [["", intake.queued]]);
+    metric("citybrain_intake_queued_bytes", "Bytes of those messages (bounded by INGEST_MAX_QUEUED_BYTES; past it senders are told to retry).", "gauge", [["", intake.queuedBytes]]);
+    metric("citybrain_intake_accepted_total", "Readings stored by this process's intake.", "counter", [["", intake.accepted]]);
+    metric("citybrain_intake_refused_total", "Messages refused by this process's intake, by reason.", "counter", Object.entries(intake.refused).map(([r, n]) => [`{reason="${r}"}`, n]));
+  }
   metric("process_uptime_seconds", "Seconds since the console process started.", "gauge", [["", process.uptime()]]);
   return lines.join("\n") + "\n";
 }
