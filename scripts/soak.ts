@@ -261,6 +261,8 @@ async function main() {
   console.log(`soak: console up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const admin = await new Session().signIn("traffic", "dept_admin");
   const devices = await registerDevices(admin);
+  // The check workers learn new keys from the registry's refresh (every 2 s, lib/ingest/device-cache.ts).
+  await sleep(2500);
   const official = await new Session().signIn("traffic", "official");
   const started = Date.now();
   const end = started + minutes * 60_000;
