@@ -103,21 +103,11 @@ async function assertApproverBelongedBefore(tx: SqlTx, userId: string, g: GrantR
 
 /** The owner department's admin rejects a requested grant with a reason (a grant.v2 "reject" entry). */
 export async function rejectGrant(opts: { viewer: Viewer; grantId: string; reason: string; now?: Date }) {
-  const now = opts.now ?? new Date();
-  const db = await getDb();
-  const g = await db.sql.transaction(async (tx) => {
-    const cur = await selectGrant(tx, opts.grantId, true);
+  return endGrant(opts, "reject", (cur) => {
     const user = requireOwnAdmin(opts.viewer, cur.owner_department_id, "reject requests for its data");
     if (cur.status !== "requested") throw conflict(cur, "reject");
-    const [g] = await tx.query<GrantRow>(
-      `UPDATE data_grant SET status = 'rejected', decided_by = $2, decided_at = $3, reason = $4, updated_at = $3 WHERE id = $1 RETURNING ${GRANT_COLUMNS}`,
-      [cur.id, user.userId, now.toISOString(), opts.reason],
-    );
-    await recordGrantChange(tx, g, "reject", { userId: user.userId, departmentId: user.departmentId }, now, opts.reason);
-    return g;
+    return user;
   });
-  await announceGrantChange(g, "reject");
-  return { grant: grantView(g) };
 }
 
 /**
@@ -126,21 +116,42 @@ export async function rejectGrant(opts: { viewer: Viewer; grantId: string; reaso
  * refused. A pending request can be withdrawn the same way by the owner.
  */
 export async function revokeGrant(opts: { viewer: Viewer; grantId: string; reason: string; now?: Date }) {
+  return endGrant(opts, "revoke", (cur) => {
+    const user =
+      opts.viewer.kind === "user" && opts.viewer.role === "sysadmin" ? opts.viewer : requireOwnAdmin(opts.viewer, cur.owner_department_id, "revoke access to its data");
+    if (cur.status !== "active" && cur.status !== "requested") throw conflict(cur, "revoke");
+    return user;
+  });
+}
+
+/** What a rejection and a revocation write: the new status, who decided or ended it, when and why. */
+const END_UPDATES = {
+  reject: `status = 'rejected', decided_by = $2, decided_at = $3`,
+  revoke: `status = 'revoked', ended_by = $2, ended_at = $3`,
+} as const;
+
+/**
+ * Ends a grant or a request with a reason, in one transaction with its grant.v2 entry, after
+ * `allowed` (run on the locked row) has checked the viewer and the grant's state.
+ */
+async function endGrant(
+  opts: { grantId: string; reason: string; now?: Date },
+  action: keyof typeof END_UPDATES,
+  allowed: (cur: GrantRow) => { userId: string; departmentId: string },
+) {
   const now = opts.now ?? new Date();
   const db = await getDb();
   const g = await db.sql.transaction(async (tx) => {
     const cur = await selectGrant(tx, opts.grantId, true);
-    const user =
-      opts.viewer.kind === "user" && opts.viewer.role === "sysadmin" ? opts.viewer : requireOwnAdmin(opts.viewer, cur.owner_department_id, "revoke access to its data");
-    if (cur.status !== "active" && cur.status !== "requested") throw conflict(cur, "revoke");
+    const user = allowed(cur);
     const [g] = await tx.query<GrantRow>(
-      `UPDATE data_grant SET status = 'revoked', ended_by = $2, ended_at = $3, reason = $4, updated_at = $3 WHERE id = $1 RETURNING ${GRANT_COLUMNS}`,
+      `UPDATE data_grant SET ${END_UPDATES[action]}, reason = $4, updated_at = $3 WHERE id = $1 RETURNING ${GRANT_COLUMNS}`,
       [cur.id, user.userId, now.toISOString(), opts.reason],
     );
-    await recordGrantChange(tx, g, "revoke", { userId: user.userId, departmentId: user.departmentId }, now, opts.reason);
+    await recordGrantChange(tx, g, action, { userId: user.userId, departmentId: user.departmentId }, now, opts.reason);
     return g;
   });
-  await announceGrantChange(g, "revoke");
+  await announceGrantChange(g, action);
   return { grant: grantView(g) };
 }
 
