@@ -185,12 +185,9 @@ export function pgSql(pool: pg.Pool): Sql {
       } else await copyInOn(c, table, columns, data);
     },
   });
-  const base = asTx(pool);
   return {
     mode: "server",
-    query: base.query,
-    exec: base.exec,
-    copyIn: base.copyIn,
+    ...asTx(pool),
     async transaction(fn) {
       const client = await pool.connect();
       try {

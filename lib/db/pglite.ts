@@ -43,12 +43,9 @@ export function pgliteSql(db: PGlite): Sql {
       await q.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
     },
   });
-  const base = asTx(db);
   return {
     mode: "embedded",
-    query: base.query,
-    exec: base.exec,
-    copyIn: base.copyIn,
+    ...asTx(db),
     transaction: (fn) => db.transaction((tx) => fn(asTx(tx))),
     async copyOutBinary(select) {
       let res;
