@@ -16,6 +16,7 @@ import { listMyReports } from "./list-my-reports";
 import { proveAuthorship } from "./prove-authorship";
 import { getReport } from "./get-report";
 import { ReportLimiter } from "./report-limiter";
+import { listTriageQueue } from "./list-triage-queue";
 
 const targets = await testTargets();
 const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
@@ -159,6 +160,13 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const pub = await getReport({ id: report.id });
     expect(JSON.stringify(pub)).not.toMatch(/li\.wei|1234567|Wei Li|37\.463456/);
     expect((await listRequests({ service_request_id: report.id }))[0]).toMatchObject({ status: "closed", status_notes: "Duplicate of an earlier report" });
+
+    // The owning department's queue shows the contact details and exact point; another department's is refused.
+    const queue = await listTriageQueue({ viewer: traffic, status: "all" });
+    expect(queue.find((q) => q.id === report.id)).toMatchObject({ exact: [LON, LAT], contact: { name: "Wei Li", email: CONTACT.email, phone: CONTACT.phone } });
+    expect((await listTriageQueue({ viewer: traffic })).some((q) => q.id === report.id)).toBe(false);
+    await expect(listTriageQueue({ viewer: energy, department: "traffic" })).rejects.toMatchObject({ code: "forbidden" });
+    expect((await listTriageQueue({ viewer: energy })).some((q) => q.id === report.id)).toBe(false);
 
     const challenge = "follow-up 2026-12-05 #1";
     expect(await proveAuthorship({ id: report.id, challenge, reporterKey: r.b64, signature: toBase64(await r.sign(authorshipStatement(report.id, challenge))) })).toMatchObject({ proven: true });
