@@ -104,7 +104,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const tight = new ReportLimiter({ perKey: 1, perAddress: 10, windowMs: 60_000 });
     await createRequest({ form: (await signedForm(r, { service: "noise", description: "one" })).form, clientAddress: "10.2.2.3", limiter: tight });
     await expect(createRequest({ form: (await signedForm(r, { service: "noise", description: "two" })).form, clientAddress: "10.2.2.4", limiter: tight })).rejects.toMatchObject({ code: "rate_limited" });
-    const res = await handleOpen311(new Request("http://x/open311/v2/requests.xml", { method: "POST", body: new URLSearchParams({ service_code: "pothole", description: "d", lat: "north", long: "121.4" }) }), ["requests.xml"]);
+    const body = new URLSearchParams({ service_code: "pothole", description: "d", lat: "north", long: "121.4" }).toString();
+    const huge = await handleOpen311(new Request("http://x/open311/v2/requests.json", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(50 * 1024 * 1024) }, body }), ["requests.json"]);
+    expect([huge.status, (await huge.json())[0].description]).toEqual([413, expect.stringMatching(/^request body: 52428800 bytes, at most/)]);
+    const res = await handleOpen311(new Request("http://x/open311/v2/requests.xml", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(body.length) }, body }), ["requests.xml"]);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("<errors><error><code>400</code><description>lat: must be a decimal number</description></error></errors>");
   });
