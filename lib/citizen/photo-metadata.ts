@@ -4,6 +4,8 @@
 // PNG eXIf chunks and XMP iTXt chunks. Removing all of Exif (not only its GPS directory) also
 // drops the camera's serial number and timestamps; the cost is the Exif orientation flag.
 
+import { concatBytes } from "../ledger/encoding";
+
 export type PhotoMime = "image/jpeg" | "image/png";
 
 /** The image type of `b` by its magic bytes, or null when it is neither JPEG nor PNG. */
@@ -78,13 +80,13 @@ export function stripLocation(b: Uint8Array): Uint8Array {
     const parts: Uint8Array[] = [b.subarray(0, 2)];
     for (const s of segments) if (!drop.includes(s)) parts.push(b.subarray(s.start, s.end));
     parts.push(b.subarray(scan));
-    return concat(parts);
+    return concatBytes(...parts);
   }
   if (mime === "image/png") {
     const chunks = pngChunks(b);
     const drop = chunks.filter((c) => isLocationChunk(b, c));
     if (!drop.length) return b;
-    return concat([b.subarray(0, 8), ...chunks.filter((c) => !drop.includes(c)).map((c) => b.subarray(c.start, c.end))]);
+    return concatBytes(b.subarray(0, 8), ...chunks.filter((c) => !drop.includes(c)).map((c) => b.subarray(c.start, c.end)));
   }
   throw new PhotoFormatError("not a JPEG or PNG image");
 }
@@ -107,14 +109,4 @@ export function hasExifGps(b: Uint8Array): boolean {
     for (let k = 0; k < n && ifd + 2 + 12 * k + 2 <= b.length; k++) if (u16(ifd + 2 + 12 * k) === 0x8825) return true;
   }
   return false;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
