@@ -37,8 +37,18 @@ async function fromSeed(seed: Uint8Array): Promise<ReporterKey> {
   return { publicKey: toBase64(publicKey), id: reporterIdOf(publicKey), sign };
 }
 
-/** This browser's reporter key, created on first use. */
-export async function reporterKey(): Promise<ReporterKey> {
+let loading: Promise<ReporterKey> | null = null;
+
+/** This browser's reporter key, created on first use (concurrent first calls share one key). */
+export function reporterKey(): Promise<ReporterKey> {
+  loading ??= loadOrCreate().catch((e) => {
+    loading = null;
+    throw e;
+  });
+  return loading;
+}
+
+async function loadOrCreate(): Promise<ReporterKey> {
   let seed = await op<string | undefined>("keys", "readonly", (s) => s.get("seed"));
   if (!seed) {
     seed = toBase64(webCryptoEd25519().randomSeed());
@@ -62,6 +72,7 @@ export async function importRecoveryFile(text: string): Promise<ReporterKey> {
   const k = await fromSeed(fromBase64(v.seed));
   if (v.publicKey !== k.publicKey) throw new Error("the file's public key does not match its seed");
   await op("keys", "readwrite", (s) => s.put(v.seed, "seed"));
+  loading = Promise.resolve(k);
   return k;
 }
 
