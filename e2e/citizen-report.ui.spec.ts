@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, test } from "./test";
 
 const SHOTS = "e2e/screenshots";
-const PHOTO = path.join(__dirname, "../lib/citizen/fixtures/gps-photo.jpg");
+const PHOTO = path.resolve("lib/citizen/fixtures/gps-photo.jpg");
 
 // A citizen on a phone, without an account, in both languages: files a report with a photo,
 // sees the receipt, finds the report in "My reports", and the receipt verifies on /verify.
