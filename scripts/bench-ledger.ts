@@ -20,7 +20,7 @@ import path from "node:path";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
 import { registerDeviceKeys } from "../lib/devices/register-devices";
 import { signerFromSeed, type DeviceSigner } from "../lib/runtime/simulator-keys";
-import { deviceKeyring, deviceSignatureOk, ed25519Implementation, packDeviceKeys } from "../lib/log/audit-rows.mjs";
+import { deviceKeyring, deviceSignatureOk, ed25519Implementation, packDeviceKeys } from "../lib/log/device-keyring";
 import { canonicalJsonBytes } from "../lib/ledger/canonical-json";
 import { createLogPublisher } from "../lib/log/log-service";
 import { inProcessWitness } from "../lib/log/witnesses";

@@ -13,7 +13,8 @@
 // filled; live ingest continues from the simulator). BENCH_ONLY=browser skips the API figures,
 // BENCH_ONLY=fill stops after filling, BENCH_ONLY=replay measures only the first requests and
 // replay in the browser (seek, back to live). BENCH_VIEWS picks browser views by name, comma-
-// separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base). BENCH_PROFILE=1 prints
+// separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base); a view not drawn and
+// measured within BENCH_VIEW_TIMEOUT_MS (150 s) is printed as a timeout and the next one runs. BENCH_PROFILE=1 prints
 // a CPU profile of the page's main thread at the first seek and back to live (=all: at each);
 // every replay step also says which shaders WebGL compiled (scripts/bench/gl-watch.ts). The
 // replay figures start once the base map has loaded, and print the load average and the
@@ -32,6 +33,7 @@ import { createSimulator } from "../lib/sim";
 import { seedCity } from "../lib/runtime/seed";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
 import { refreshRollup } from "../lib/map/rollup";
+import { warmReplayChunks } from "../lib/map/get-layer-frames";
 import { fmt, percentile } from "./bench/stats";
 import { benchViews } from "./bench/views";
 import { GL_READ, GL_WATCH_SCRIPT, glDelta, type GlCounts } from "./bench/gl-watch";
@@ -42,6 +44,9 @@ const HOURS = Number(process.env.BENCH_HOURS ?? 24);
 const PORT = Number(process.env.BENCH_PORT ?? 3392);
 const BASE = `http://127.0.0.1:${PORT}`;
 const STEP_MS = 5 * 60_000;
+
+/** How long one browser view may take to draw and be measured before it is printed as a timeout (BENCH_VIEW_TIMEOUT_MS). */
+const VIEW_TIMEOUT_MS = Number(process.env.BENCH_VIEW_TIMEOUT_MS ?? 150_000);
 
 const mb = (n: number) => `${fmt(n / 1e6, 2)} MB`;
 
@@ -84,6 +89,23 @@ async function fill(dataDir: string) {
   const rollS = (performance.now() - t1) / 1000;
   const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM map_bucket_5m`);
   console.log(`map rollup built from scratch: ${fmt(rollS, 1)} s (${fmt(stored / rollS, 0)} readings/s) into ${n.toLocaleString("en-US")} device-bucket rows`);
+  await db.close();
+  await precomputeReplay(dataDir);
+}
+
+/**
+ * Computes and stores the replay chunks of the last 24 h (map_frame_chunk), as a console that
+ * had been running on this data would have (its background job, lib/map/start-map.ts), so the
+ * first requests measured after the start are those of a restarted console.
+ */
+async function precomputeReplay(dataDir: string) {
+  const city = generateCity({ seed: "yantai", size: SIZE });
+  const db = await openDb({ dataDir });
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
+  let chunks = 0;
+  for (let n; (n = await warmReplayChunks(db.sql, city)) > 0; ) chunks += n;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`replay chunks of the last 24 h computed and stored: ${chunks} in ${fmt((performance.now() - t0) / 1000, 1)} s (${fmt((cpu.user + cpu.system) / 1e6, 1)} s CPU; ${load()})`);
   await db.close();
 }
 
@@ -285,64 +307,92 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
     // used to split it apart and match no view but the single-layer ones.
     const runs = ([
       { name: "all", layers: "traffic,energy,safety", as: "traffic", what: "all three layers, as the traffic official" },
+      // The base map right after all layers, so their ratio is measured even if a later view fails.
+      { name: "base", layers: "", as: "traffic", what: "base map only, no deck.gl layers" },
       { name: "traffic", layers: "traffic", as: "traffic", what: "traffic alone" },
       { name: "energy", layers: "energy", as: "energy", what: "energy alone, as the energy official" },
       { name: "safety", layers: "safety", as: "safety", what: "public safety alone, as the safety official" },
-      { name: "base", layers: "", as: "traffic", what: "base map only, no deck.gl layers" },
     ] as Run[]).filter((r) => benchViews().has(r.name));
     let first = true;
+    const panP95 = new Map<string, number>();
     for (const run of runs) {
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const cookie = cookies[run.as];
       await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
       const page = await ctx.newPage();
-      await page.goto(`${BASE}/?layers=${run.layers}`);
-      if (first) {
-        first = false;
-        const gl = await page.evaluate(() => {
-          const c = document.createElement("canvas").getContext("webgl2");
-          const ext = c?.getExtension("WEBGL_debug_renderer_info");
-          return ext && c ? String(c.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
-        });
-        console.log(`browser: headless Chromium 1400×900, WebGL renderer "${gl}" (software rendering on the CPU: frame figures are relative and say nothing of a GPU)`);
-      }
-      if (run.layers.includes("traffic")) {
-        await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 180_000 });
-        const ms = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
-        console.log(`  first drawn frame with live traffic (${run.what}): ${fmt(ms, 0)} ms from navigation (${load()})`);
-      } else {
-        await page.locator("canvas.maplibregl-canvas").waitFor();
-      }
-      await page.waitForTimeout(4000);
-      const box = (await page.locator("canvas.maplibregl-canvas").boundingBox())!;
-      const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-      const drag = async (dx: number, dy: number) => {
-        await page.mouse.move(cx, cy);
-        await page.mouse.down();
-        for (let i = 1; i <= 10; i++) await page.mouse.move(cx + (dx * i) / 10, cy + (dy * i) / 10);
-        await page.mouse.up();
-      };
-      const pan = await frameTimes(page, async () => {
-        for (let k = 0; k < 6; k++) await drag(k % 2 ? -220 : 220, k % 3 ? 90 : -90);
-        await page.waitForTimeout(500);
-      });
-      const zoom = await frameTimes(page, async () => {
-        // Zoom in to street level (points of interest appear from zoom 14), pan there, and back out.
-        for (let k = 0; k < 8; k++) {
+      let phase = "loading the page";
+      const view = (async () => {
+        await page.goto(`${BASE}/?layers=${run.layers}`, { timeout: VIEW_TIMEOUT_MS });
+        if (first) {
+          first = false;
+          const gl = await page.evaluate(() => {
+            const c = document.createElement("canvas").getContext("webgl2");
+            const ext = c?.getExtension("WEBGL_debug_renderer_info");
+            return ext && c ? String(c.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
+          });
+          console.log(`browser: headless Chromium 1400×900, WebGL renderer "${gl}" (software rendering on the CPU: frame figures are relative and say nothing of a GPU)`);
+        }
+        phase = "waiting for the first drawn frame";
+        if (run.layers.includes("traffic")) {
+          await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: VIEW_TIMEOUT_MS });
+          const ms = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
+          console.log(`  first drawn frame with live traffic (${run.what}): ${fmt(ms, 0)} ms from navigation (${load()})`);
+        } else {
+          await page.locator("canvas.maplibregl-canvas").waitFor({ timeout: VIEW_TIMEOUT_MS });
+        }
+        await page.waitForTimeout(4000);
+        const box = (await page.locator("canvas.maplibregl-canvas").boundingBox())!;
+        const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+        const drag = async (dx: number, dy: number) => {
           await page.mouse.move(cx, cy);
-          await page.mouse.wheel(0, -300);
-          await page.waitForTimeout(150);
-        }
-        for (let k = 0; k < 4; k++) await drag(k % 2 ? -180 : 180, 60);
-        for (let k = 0; k < 8; k++) {
-          await page.mouse.wheel(0, 300);
-          await page.waitForTimeout(150);
-        }
-        await page.waitForTimeout(500);
-      });
-      line(`panning at city zoom (${run.what}):`, pan);
-      line(`zooming to street level and back (${run.what}):`, zoom);
-      await ctx.close();
+          await page.mouse.down();
+          for (let i = 1; i <= 10; i++) await page.mouse.move(cx + (dx * i) / 10, cy + (dy * i) / 10);
+          await page.mouse.up();
+        };
+        phase = "panning";
+        const pan = await frameTimes(page, async () => {
+          for (let k = 0; k < 6; k++) await drag(k % 2 ? -220 : 220, k % 3 ? 90 : -90);
+          await page.waitForTimeout(500);
+        });
+        line(`panning at city zoom (${run.what}):`, pan);
+        panP95.set(run.name, percentile(pan, 95));
+        phase = "zooming";
+        const zoom = await frameTimes(page, async () => {
+          // Zoom in to street level (points of interest appear from zoom 14), pan there, and back out.
+          for (let k = 0; k < 8; k++) {
+            await page.mouse.move(cx, cy);
+            await page.mouse.wheel(0, -300);
+            await page.waitForTimeout(150);
+          }
+          for (let k = 0; k < 4; k++) await drag(k % 2 ? -180 : 180, 60);
+          for (let k = 0; k < 8; k++) {
+            await page.mouse.wheel(0, 300);
+            await page.waitForTimeout(150);
+          }
+          await page.waitForTimeout(500);
+        });
+        line(`zooming to street level and back (${run.what}):`, zoom);
+      })();
+      // A view that never draws (or never finishes its gestures) is printed as a timeout and the
+      // next view runs: one stuck view used to end the whole bench before the base map was measured.
+      view.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const t0 = performance.now();
+      try {
+        await Promise.race([view, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), VIEW_TIMEOUT_MS)))]);
+      } catch (e) {
+        const timedOut = (e as Error).message === "timeout" || (e as Error).name === "TimeoutError";
+        console.log(`  ${run.what}: ${timedOut ? "TIMEOUT" : "FAILED"} after ${fmt((performance.now() - t0) / 1000, 0)} s (${timedOut ? `still ${phase} at ${fmt(VIEW_TIMEOUT_MS / 1000, 0)} s` : `${phase}: ${(e as Error).message.split("\n")[0]}`}; ${load()}); next view`);
+      } finally {
+        clearTimeout(timer);
+        await ctx.close().catch(() => undefined);
+      }
+    }
+    const all = panP95.get("all"), base = panP95.get("base");
+    if (all !== undefined && base !== undefined) {
+      console.log(`  all-layer pan p95 / base map pan p95 in this run: ${fmt(all, 0)} / ${fmt(base, 0)} ms = ${fmt(all / base, 2)}× (target ≤ 2×; ${load()})`);
+    } else {
+      console.log(`  all-layer pan p95 / base map pan p95: not measured (${all === undefined ? "all layers" : "base map"} view missing)`);
     }
   } finally {
     await browser.close();
@@ -359,11 +409,17 @@ async function main() {
   try {
     const marker = path.join(dataDir, "bench-map-filled.json");
     if (reuse && fs.existsSync(marker)) {
-      console.log(`reusing the data in ${dataDir}, filled ${(JSON.parse(fs.readFileSync(marker, "utf8")) as { at: string }).at} (size ${SIZE}, ${HOURS} h)`);
+      const filled = JSON.parse(fs.readFileSync(marker, "utf8")) as { at: string; replayChunks?: boolean };
+      console.log(`reusing the data in ${dataDir}, filled ${filled.at} (size ${SIZE}, ${HOURS} h)`);
+      // Folders filled before replay chunks were stored: store them once, as a console run would have.
+      if (!filled.replayChunks) {
+        await precomputeReplay(dataDir);
+        fs.writeFileSync(marker, JSON.stringify({ ...filled, replayChunks: true }));
+      }
     } else {
       fs.mkdirSync(dataDir, { recursive: true });
       await fill(dataDir);
-      if (reuse) fs.writeFileSync(marker, JSON.stringify({ at: new Date().toISOString(), size: SIZE, hours: HOURS }));
+      if (reuse) fs.writeFileSync(marker, JSON.stringify({ at: new Date().toISOString(), size: SIZE, hours: HOURS, replayChunks: true }));
     }
     if (only === "fill") return;
     const t0 = performance.now();

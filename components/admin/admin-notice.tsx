@@ -1,7 +1,7 @@
 "use client";
 import { useI18n } from "../i18n/i18n-provider";
 import { HttpError } from "@/components/http/fetch-json";
-import styles from "./admin.module.css";
+import styles from "../console.module.css";
 
 /** What to show instead of a table: loading, not signed in, forbidden, or the error. */
 export function AdminNotice({ error, loading }: { error: unknown; loading?: boolean }) {

@@ -8,7 +8,8 @@ import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";
 import { fetchJson } from "@/components/http/fetch-json";
 import { AdminNotice } from "./admin-notice";
-import styles from "./admin.module.css";
+import styles from "../console.module.css";
+import { TableHead } from "@/components/ui/table-head";
 
 type Filters = { reason: string; department: string; before: number | null };
 type Page = { total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[]; dropped?: { count: number; lastAt: string | null; maxPerMinute: number } };
@@ -75,15 +76,7 @@ export function DeadLettersAdmin() {
             <p className={styles.muted}>{t("admin.dead.empty")}</p>
           ) : (
             <table className={styles.table}>
-              <thead>
-                <tr>
-                  <th>{t("admin.dead.time")}</th>
-                  <th>{t("admin.dead.reason")}</th>
-                  <th>{t("admin.dead.device")}</th>
-                  <th>{t("admin.dead.source")}</th>
-                  <th>{t("admin.dead.raw")}</th>
-                </tr>
-              </thead>
+              <TableHead headings={[t("admin.dead.time"), t("admin.dead.reason"), t("admin.dead.device"), t("admin.dead.source"), t("admin.dead.raw")]} />
               <tbody>
                 {q.data.items.map((d) => (
                   <tr key={d.id} data-testid="dead-letter">

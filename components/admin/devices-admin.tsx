@@ -10,11 +10,12 @@ import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";
 import { fetchJson, HttpError } from "@/components/http/fetch-json";
 import { AdminNotice } from "./admin-notice";
-import styles from "./admin.module.css";
+import styles from "../console.module.css";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
 import { useMe } from "../auth/use-me";
 import { DEPARTMENTS } from "@/lib/city/datasets";
 import { departmentName } from "../map/access-text";
+import { TableHead } from "@/components/ui/table-head";
 
 const PAGE = 50;
 type Filters = { q: string; status: string; department: string; offset: number };
@@ -134,18 +135,7 @@ export function DevicesAdmin() {
             <p className={styles.muted}>{t("admin.devices.empty")}</p>
           ) : (
             <table className={styles.table}>
-              <thead>
-                <tr>
-                  <th>{t("admin.devices.id")}</th>
-                  <th>{t("admin.devices.kind")}</th>
-                  <th>{t("admin.devices.dataset")}</th>
-                  <th>{t("admin.devices.status")}</th>
-                  <th>{t("admin.devices.key")}</th>
-                  <th>{t("admin.devices.lastSeq")}</th>
-                  <th>{t("admin.devices.updated")}</th>
-                  <th>{t("admin.devices.actions")}</th>
-                </tr>
-              </thead>
+              <TableHead headings={[t("admin.devices.id"), t("admin.devices.kind"), t("admin.devices.dataset"), t("admin.devices.status"), t("admin.devices.key"), t("admin.devices.lastSeq"), t("admin.devices.updated"), t("admin.devices.actions")]} />
               <tbody>
                 {q.data.devices.map((d) => (
                   <DeviceRow key={d.id} d={d} onDone={changed} />
@@ -338,13 +328,7 @@ function KeyHistory({ device }: { device: string }) {
           <p className={styles.muted}>{t("admin.devices.historyEmpty")}</p>
         ) : (
           <table className={styles.table}>
-            <thead>
-              <tr>
-                <th>{t("admin.devices.key")}</th>
-                <th>{t("admin.devices.historyFrom")}</th>
-                <th>{t("admin.devices.historyUntil")}</th>
-              </tr>
-            </thead>
+            <TableHead headings={[t("admin.devices.key"), t("admin.devices.historyFrom"), t("admin.devices.historyUntil")]} />
             <tbody>
               {q.data.keys.map((k) => (
                 <tr key={k.from.leaf} data-testid={`key-${k.fingerprint}`}>

@@ -1,4 +1,5 @@
 import type { Messages } from "@/lib/i18n/messages";
+import { TableHead } from "@/components/ui/table-head";
 
 type Param = { name: string; in: string; required: boolean; description?: string; schema: unknown };
 type Op = {
@@ -23,14 +24,7 @@ export function Operation({ method, path, op, m }: { method: string; path: strin
         <>
           <h4>{m["api.params"]}</h4>
           <table>
-            <thead>
-              <tr>
-                <th>{m["api.name"]}</th>
-                <th>{m["api.in"]}</th>
-                <th>{m["api.required"]}</th>
-                <th>{m["api.schema"]}</th>
-              </tr>
-            </thead>
+            <TableHead headings={[m["api.name"], m["api.in"], m["api.required"], m["api.schema"]]} />
             <tbody>
               {op.parameters.map((p) => (
                 <tr key={p.name}>

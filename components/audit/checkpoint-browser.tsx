@@ -9,6 +9,7 @@ import { useI18n } from "../i18n/i18n-provider";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { causeOf, note, renderNote } from "@/lib/provenance/check-note";
 import { cityInputIso } from "@/lib/i18n/city-time";
+import { TableHead } from "@/components/ui/table-head";
 
 type Cp = { size: number; root: string; createdAt: string; cosignatures: number; final: boolean };
 
@@ -113,16 +114,7 @@ export function CheckpointBrowser() {
         </p>
       )}
       <table className="data-table" data-testid="checkpoint-list">
-        <thead>
-          <tr>
-            <th>{t("audit.size")}</th>
-            <th>{t("audit.root")}</th>
-            <th>{t("audit.cosignatures")}</th>
-            <th>{t("audit.final")}</th>
-            <th>{t("audit.sequenced")}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead headings={[t("audit.size"), t("audit.root"), t("audit.cosignatures"), t("audit.final"), t("audit.sequenced"), null]} />
         <tbody>
           {list.map((c) => (
             <tr key={c.size}>

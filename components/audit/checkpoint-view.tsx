@@ -13,6 +13,7 @@ import { useI18n } from "../i18n/i18n-provider";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { fill } from "@/lib/i18n/fill";
 import { causeOf, note, renderNote, type Note } from "@/lib/provenance/check-note";
+import { TableHead } from "@/components/ui/table-head";
 
 type CheckpointResponse = {
   size: number;
@@ -139,12 +140,7 @@ export function CheckpointView({ size }: { size: number }) {
       )}
       <h2>{t("audit.cosignatures")}</h2>
       <table className="data-table" data-testid="checkpoint-cosignatures">
-        <thead>
-          <tr>
-            <th>{t("cpView.witness")}</th>
-            <th>{t("cpView.verified")}</th>
-          </tr>
-        </thead>
+        <TableHead headings={[t("cpView.witness"), t("cpView.verified")]} />
         <tbody>
           {c.cosignatures.map((s) => {
             const ok = v.data?.cosigners.find((x) => x.name === s.witness)?.ok;

@@ -8,6 +8,7 @@ import { useI18n } from "../i18n/i18n-provider";
 import { ENTRY_FIELD_LABELS, entryHeadline } from "./entry-fields";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { cityInputIso } from "@/lib/i18n/city-time";
+import { TableHead } from "@/components/ui/table-head";
 
 type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown>; opened?: { salt: string; entry: Record<string, unknown> } };
 
@@ -73,14 +74,7 @@ export function EntrySearch() {
         <p className="muted">{t("audit.noEntries")}</p>
       ) : (
         <table className="data-table" data-testid="entries">
-          <thead>
-            <tr>
-              <th>{t("audit.leaf")}</th>
-              <th>{t("audit.kind")}</th>
-              <th>{t("audit.sequenced")}</th>
-              <th>{t("audit.summary")}</th>
-            </tr>
-          </thead>
+          <TableHead headings={[t("audit.leaf"), t("audit.kind"), t("audit.sequenced"), t("audit.summary")]} />
           <tbody>
             {list.map((e) => {
               const shown = e.opened?.entry ?? e.entry;

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { useKeptCheckpoint } from "./kept-checkpoint";
+import { TableHead } from "@/components/ui/table-head";
 
 type Run = {
   id: number;
@@ -106,14 +107,7 @@ export function FullAudit() {
           </p>
           {run.report.discrepancies.length > 0 && (
             <table className="data-table">
-              <thead>
-                <tr>
-                  <th>{t("audit.table")}</th>
-                  <th>{t("audit.row")}</th>
-                  <th>{t("audit.leaf")}</th>
-                  <th>{t("audit.what")}</th>
-                </tr>
-              </thead>
+              <TableHead headings={[t("audit.table"), t("audit.row"), t("audit.leaf"), t("audit.what")]} />
               <tbody>
                 {run.report.discrepancies.map((d, i) => (
                   <tr key={i}>

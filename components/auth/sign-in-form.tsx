@@ -6,7 +6,7 @@ import { fetchJson, HttpError } from "@/components/http/fetch-json";
 import { useMe } from "./use-me";
 import { departmentName } from "./user-menu";
 import type { MessageKey } from "@/lib/i18n/messages";
-import styles from "../grants/grants.module.css";
+import styles from "../console.module.css";
 
 type SignInAnswer = { twoFactorRedirect?: boolean; redirect?: boolean; url?: string };
 

@@ -9,10 +9,12 @@ import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
 import { ROLES } from "@/lib/access/roles";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { AccountHistory } from "./account-history";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { ACCESS_ACTIONS } from "@/lib/access/record-read";
 import { cityInputIso } from "@/lib/i18n/city-time";
+import { TableHead } from "@/components/ui/table-head";
+import { staffOnlyNotice } from "./staff-only";
 
 type Event = {
   id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
@@ -60,14 +62,8 @@ export function AccessLog() {
     refetchInterval: live ? 10_000 : false,
   });
   const reset = () => setBefore(undefined);
-  if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
-  if (!role || role === "official") {
-    return (
-      <div className={styles.page}>
-        <p className={styles.notice}>{t("grants.signIn")}</p>
-      </div>
-    );
-  }
+  const notice = staffOnlyNotice(me.isLoading, role, t);
+  if (notice) return notice;
   const events = q.data?.events ?? [];
   const dsName = (id: string) => {
     const d = DATASETS.find((x) => x.id === id);
@@ -133,14 +129,7 @@ export function AccessLog() {
       {q.error && <p className={styles.error}>{t("admin.error")}{(q.error as Error).message}</p>}
       {groupBy && (
         <table className={styles.table} data-testid="access-groups">
-          <thead>
-            <tr>
-              <th>{groupLabel(groupBy)}</th>
-              <th>{t("accesslog.events")}</th>
-              <th>{t("accesslog.records")}</th>
-              <th>{t("accesslog.firstLast")}</th>
-            </tr>
-          </thead>
+          <TableHead headings={[groupLabel(groupBy), t("accesslog.events"), t("accesslog.records"), t("accesslog.firstLast")]} />
           <tbody>
             {(groups.data?.groups ?? []).map((g) => (
               <tr key={g.key ?? "-"} data-testid="access-group">
@@ -170,17 +159,7 @@ export function AccessLog() {
       )}
       {!groupBy && (
       <table className={styles.table}>
-        <thead>
-          <tr>
-            <th>{t("grants.when")}</th>
-            <th>{t("accesslog.reader")}</th>
-            <th>{t("grants.dataset")}</th>
-            <th>{t("accesslog.basis")}</th>
-            <th>{t("accesslog.records")}</th>
-            <th>{t("accesslog.range")}</th>
-            <th>{t("accesslog.batch")}</th>
-          </tr>
-        </thead>
+        <TableHead headings={[t("grants.when"), t("accesslog.reader"), t("grants.dataset"), t("accesslog.basis"), t("accesslog.records"), t("accesslog.range"), t("accesslog.batch")]} />
         <tbody>
           {events.map((e) => (
             <tr key={e.id} data-testid="access-event" data-dataset={e.datasetId} data-basis={e.basis} data-grant={e.grantId ?? ""}>
@@ -244,15 +223,7 @@ function Users() {
       <h2>{t("users.title")}</h2>
       {patch.error && <p className={styles.error}>{(patch.error as Error).message}</p>}
       <table className={styles.table}>
-        <thead>
-          <tr>
-            <th>{t("auth.email")}</th>
-            <th>{t("admin.department")}</th>
-            <th>{t("users.role")}</th>
-            <th>{t("users.twoFactor")}</th>
-            <th>{t("admin.devices.actions")}</th>
-          </tr>
-        </thead>
+        <TableHead headings={[t("auth.email"), t("admin.department"), t("users.role"), t("users.twoFactor"), t("admin.devices.actions")]} />
         <tbody>
           {(q.data?.users ?? []).map((u) => (
             <AccountRow key={u.id} u={u} own={u.id === myId} historyOpen={historyOf === u.id} onHistory={() => setHistoryOf(historyOf === u.id ? null : u.id)} patch={(change) => patch.mutate({ id: u.id, change })} />

@@ -4,8 +4,9 @@ import { useI18n } from "../i18n/i18n-provider";
 import { fetchJson } from "@/components/http/fetch-json";
 import { departmentName } from "../auth/user-menu";
 import type { MessageKey } from "@/lib/i18n/messages";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { formatCityTime } from "@/lib/i18n/city-time";
+import { TableHead } from "@/components/ui/table-head";
 
 type AccountEvent = {
   at: string;
@@ -37,15 +38,7 @@ export function AccountHistory({ userId, label }: { userId: string; label: strin
       {q.data && events.length === 0 && <p className={styles.muted}>{t("users.noHistory")}</p>}
       {events.length > 0 && (
         <table className={styles.table}>
-          <thead>
-            <tr>
-              <th>{t("grants.when")}</th>
-              <th>{t("grants.action")}</th>
-              <th>{t("grants.by")}</th>
-              <th>{t("users.changed")}</th>
-              <th>{t("grants.leaf")}</th>
-            </tr>
-          </thead>
+          <TableHead headings={[t("grants.when"), t("grants.action"), t("grants.by"), t("users.changed"), t("grants.leaf")]} />
           <tbody>
             {events.map((e) => (
               <tr key={e.leafIndex} data-testid="account-event" data-action={e.action}>

@@ -10,18 +10,18 @@ import { departmentName } from "../auth/user-menu";
 import type { Circle } from "../map-picker/map-picker";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
 import { cityInfoQuery } from "../map/map-queries";
-import { cityLocalTime } from "../map/export-png";
 import { DATASETS } from "@/lib/city/datasets";
 import type { GrantView } from "@/lib/grants/grant-row";
 import type { DatasetListItem } from "@/lib/access/list-datasets";
 import type { TermsJson } from "@/lib/grants/terms";
 import type { GrantState } from "@/lib/grants/paging";
 import { Pager } from "./pager";
-import { fromCityInput, toCityInput } from "@/lib/i18n/city-time";
+import { formatCityTimeWithOffset, fromCityInput, toCityInput } from "@/lib/i18n/city-time";
 import type { MessageKey } from "@/lib/i18n/messages";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";
 import { grantStatusKey } from "./grant-status";
+import { TableHead } from "@/components/ui/table-head";
 
 type Grant = GrantView & { requestedByName?: string };
 type History = { action: string; byName: string; byDepartment: string | null; at: string; reason: string | null; leafIndex: number; terms: TermsJson & { status?: string } };
@@ -47,7 +47,7 @@ function useLabels() {
       return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
     },
     dn: (id: string) => departmentName(id, locale),
-    when: (iso: string | null) => (iso ? cityLocalTime(new Date(iso).getTime(), offset) : t("grants.openEnd")),
+    when: (iso: string | null) => (iso ? formatCityTimeWithOffset(iso, locale) : t("grants.openEnd")),
   };
 }
 type Labels = ReturnType<typeof useLabels>;
@@ -420,19 +420,7 @@ function GrantTable({ grants, mode, L }: { grants: Grant[]; mode: Mode; L: Label
   const { t } = L;
   return (
     <table className={styles.table}>
-      <thead>
-        <tr>
-          <th>{t("grants.dataset")}</th>
-          <th>
-            {t("grants.owner")} → {t("grants.grantee")}
-          </th>
-          <th>{t("grants.terms")}</th>
-          <th>{t("grants.purpose")}</th>
-          <th>{t("grants.askedBy")}</th>
-          <th>{t("grants.status")}</th>
-          <th>{t("admin.devices.actions")}</th>
-        </tr>
-      </thead>
+      <TableHead headings={[t("grants.dataset"), `${t("grants.owner")} → ${t("grants.grantee")}`, t("grants.terms"), t("grants.purpose"), t("grants.askedBy"), t("grants.status"), t("admin.devices.actions")]} />
       <tbody>
         {grants.map((g) => (
           <GrantRowView key={g.id} g={g} mode={mode} L={L} />
@@ -674,13 +662,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
           <div className={styles.grid2}>
             <table className={styles.table} data-testid="grant-terms">
               <caption className={styles.caption}>{t("grants.termsCompare")}</caption>
-              <thead>
-                <tr>
-                  <th />
-                  <th>{t("grants.requestedTerms")}</th>
-                  <th>{t("grants.approvedTerms")}</th>
-                </tr>
-              </thead>
+              <TableHead headings={[null, t("grants.requestedTerms"), t("grants.approvedTerms")]} />
               <tbody>
                 {rows.map((r) => {
                   const narrowed = approved && !r.same(requested, approved);
@@ -716,16 +698,7 @@ function GrantDetail({ id, L }: { id: string; L: Labels }) {
           </div>
           <table className={styles.table} data-testid={`history-table-${id}`}>
             <caption className={styles.caption}>{t("grants.history")}</caption>
-            <thead>
-              <tr>
-                <th>{t("grants.when")}</th>
-                <th>{t("grants.action")}</th>
-                <th>{t("grants.by")}</th>
-                <th>{t("grants.terms")}</th>
-                <th>{t("grants.reason")}</th>
-                <th>{t("grants.leaf")}</th>
-              </tr>
-            </thead>
+            <TableHead headings={[t("grants.when"), t("grants.action"), t("grants.by"), t("grants.terms"), t("grants.reason"), t("grants.leaf")]} />
             <tbody>
               {q.data!.history.map((h) => (
                 <tr key={h.leafIndex} data-testid="history-row" data-action={h.action}>

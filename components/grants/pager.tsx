@@ -1,7 +1,7 @@
 "use client";
 import { pageOf, type PageInfo } from "@/lib/grants/paging";
 import { useI18n } from "../i18n/i18n-provider";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 
 /** Previous / "11–20 of 57" / next under a paged list; nothing when everything fits on one page. */
 export function Pager(props: { page: PageInfo | undefined; onOffset: (offset: number) => void; testId: string }) {

@@ -7,11 +7,13 @@ import { useMe } from "../auth/use-me";
 import { departmentName } from "../auth/user-menu";
 import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
-import styles from "./grants.module.css";
+import styles from "../console.module.css";
 import { Pager } from "./pager";
 import { datasetName } from "../map/access-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { grantStatusKey } from "./grant-status";
+import { TableHead } from "@/components/ui/table-head";
+import { staffOnlyNotice } from "./staff-only";
 
 type Rule = {
   id: string;
@@ -55,14 +57,8 @@ export function RulesAdmin() {
     const revokeGrants = active > 0 && window.confirm(t("rules.retireRevoke").replace("{n}", String(active)));
     retire.mutate({ id: r.id, revokeGrants });
   };
-  if (me.isLoading) return <div className={styles.page}>{t("admin.loading")}</div>;
-  if (!role || role === "official") {
-    return (
-      <div className={styles.page}>
-        <p className={styles.notice}>{t("grants.signIn")}</p>
-      </div>
-    );
-  }
+  const notice = staffOnlyNotice(me.isLoading, role, t);
+  if (notice) return notice;
   const dsName = (id: string) => datasetName(id, locale);
   return (
     <div className={styles.page} data-testid="rules-admin">
@@ -217,14 +213,7 @@ function RuleForm() {
           ) : (
             preview.incidents.length > 0 && (
               <table className={styles.table}>
-                <thead>
-                  <tr>
-                    <th>{t("rules.incident")}</th>
-                    <th>{t("rules.severity")}</th>
-                    <th>{t("grants.status")}</th>
-                    <th>{t("grants.when")}</th>
-                  </tr>
-                </thead>
+                <TableHead headings={[t("rules.incident"), t("rules.severity"), t("grants.status"), t("grants.when")]} />
                 <tbody>
                   {preview.incidents.map((i) => (
                     <tr key={i.incident}>
@@ -282,15 +271,7 @@ function RuleGrants({ rule }: { rule: Rule }) {
   return (
     <>
       <table className={styles.table}>
-        <thead>
-          <tr>
-            <th>{t("rules.incident")}</th>
-            <th>{t("grants.dataset")}</th>
-            <th>{t("grants.grantee")}</th>
-            <th>{t("grants.validUntil")}</th>
-            <th>{t("grants.status")}</th>
-          </tr>
-        </thead>
+        <TableHead headings={[t("rules.incident"), t("grants.dataset"), t("grants.grantee"), t("grants.validUntil"), t("grants.status")]} />
         <tbody>
           {grants.map((g) => (
             <tr key={g.id} data-testid={`rule-grant-${g.id}`} data-status={g.status} data-incident={g.triggerRef ?? ""}>

@@ -2,6 +2,7 @@ import type { Map as MapLibreMap } from "maplibre-gl";
 import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
 import type { Locale, MessageKey } from "@/lib/i18n/messages";
 import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
+import { formatCityTimeWithOffset, utcOffsetLabel } from "@/lib/i18n/city-time";
 import { basisText, datasetName } from "./access-text";
 
 /**
@@ -41,7 +42,7 @@ export function exportCaption(o: {
   return {
     title: `${t("app.title")} · ${o.city ?? ""}`,
     lines: [
-      `${names} · ${o.live ? t("time.live") : t("map.replay")} · ${t("export.localTime")} ${cityLocalTime(o.at, o.utcOffsetMinutes)}`,
+      `${names} · ${o.live ? t("time.live") : t("map.replay")} · ${t("export.localTime")} ${formatCityTimeWithOffset(o.at, locale)}`,
       // One line per dataset: a grant's terms are long.
       ...basis.map((b, i) => `${i ? "\u3000" : `${t("export.basis")}${locale === "en" ? ": " : "："}`}${b}`),
     ],
@@ -58,17 +59,9 @@ export function exportFileName(opts: { at: number; utcOffsetMinutes: number; liv
   const p = (n: number) => String(n).padStart(2, "0");
   const date = `${local.getUTCFullYear()}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())}`;
   const time = `${p(local.getUTCHours())}${p(local.getUTCMinutes())}`;
-  const off = Math.abs(opts.utcOffsetMinutes);
-  const zone = `UTC${opts.utcOffsetMinutes < 0 ? "-" : "+"}${p(Math.floor(off / 60))}${off % 60 ? p(off % 60) : ""}`;
+  const zone = utcOffsetLabel(opts.utcOffsetMinutes);
   const layers = opts.layers.length ? opts.layers.join("-") : "base";
   return `city-brain-${date}-${time}-${zone}-${opts.live ? "live" : "replay"}-${layers}.png`;
-}
-
-/** The city's local time as text, "2026-12-05 08:12 (UTC+08)". */
-export function cityLocalTime(at: number, utcOffsetMinutes: number): string {
-  const local = new Date(at + utcOffsetMinutes * 60_000).toISOString();
-  const h = utcOffsetMinutes / 60;
-  return `${local.slice(0, 10)} ${local.slice(11, 16)} (UTC${h < 0 ? "-" : "+"}${String(Math.abs(Math.trunc(h))).padStart(2, "0")})`;
 }
 
 /** Parses a computed `linear-gradient(...)` into colour stops (even spacing where no position is given). */

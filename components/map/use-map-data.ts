@@ -1,7 +1,8 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useQueries, useQueryClient } from "@tanstack/react-query";
-import type { AccessNote, EnergyFeatures, Frames, LayerLatest, MapLayerId, MapLayers, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
+import type { AccessNote, EnergyFeatures, EnergyLatest, Frames, LayerLatest, LiveMapUpdate, LiveReading, MapLayerId, MapLayers, SafetyFeatures, SafetyLatest, TrafficFeatures } from "@/lib/api/map-specs";
+import { blocksTraffic, patchEnergy, patchIncidents, patchSafety } from "./live-patch";
 import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
 import { HttpError } from "@/components/http/fetch-json";
@@ -39,10 +40,10 @@ export function prefetchOrder(t: number, from: number, to: number): number[] {
 }
 /** A replay chunk ending less than this before now may still gain readings. */
 const FILLING_MS = 10 * 60_000;
-/** Live energy and safety events refresh the layer's snapshot at most this often. */
+/** Cells of datasets held anonymized or aggregated are fetched again at most this often while they change. */
 const REFRESH_MS = 1500;
 /**
- * Traffic updates are drawn in batches at most this often. Each batch redraws the whole map
+ * Live updates are drawn in batches at most this often. Each batch redraws the whole map
  * (base map and every layer): four times a second kept a software renderer busy all the time.
  */
 const FLUSH_MS = 750;
@@ -55,13 +56,13 @@ const FLUSH_MS = 750;
 export const ACCESS_DEPENDENT_KEYS = ["map-layers", "map-features", "map-latest", "map-frames", "map-kpis", "map-feature", "datasets", "grant-notifications"] as const;
 
 /**
- * Server-sent events from /api/stream: `traffic` batches patch the traffic values in place,
- * `energy`, `incidents` and `cameras` batches refresh the energy and safety snapshots, `cells`
- * (datasets held anonymized or aggregated) refresh their layer, and `access` (a grant
- * approved, revoked or expired) carries the new access notes: everything that depends on
- * them is fetched again, so data appears or disappears without a reload.
+ * Server-sent events from /api/stream: each `map-update` (one commit's changes) patches
+ * every layer's live values in place (traffic speeds, energy feeders and sites, cameras and
+ * incidents); its `cells` (datasets held anonymized or aggregated) refresh their layer;
+ * `access` (a grant approved, revoked or expired) carries the new access notes: everything
+ * that depends on them is fetched again, so data appears or disappears without a reload.
  */
-export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void; changed(layer: MapLayerId): void; access(notes: AccessNote[], first: boolean): void }) {
+export function useLiveStream(handlers: { update(u: LiveMapUpdate): void; changed(layer: MapLayerId): void; access(notes: AccessNote[], first: boolean): void }) {
   const [state, setState] = useState<LiveState>("connecting");
   const [notes, setNotes] = useState<AccessNote[] | null>(null);
   const [lastUpdate, setLastUpdate] = useState<string | null>(null);
@@ -73,15 +74,13 @@ export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void;
     const es = new EventSource("/api/stream");
     es.onopen = () => setState("live");
     es.onerror = () => setState(es.readyState === EventSource.CLOSED ? "offline" : "connecting");
-    const newest = (times: string[]) => {
+    es.addEventListener("map-update", (ev) => {
+      const u = JSON.parse((ev as MessageEvent<string>).data) as LiveMapUpdate;
+      ref.current.update(u);
+      for (const l of new Set((u.cells ?? []).map(layerOfDataset))) ref.current.changed(l);
       let latest: string | null = null;
-      for (const t of times) if (!latest || t > latest) latest = t;
+      for (const list of [u.traffic, u.energy, u.incidents, u.cameras]) for (const x of list ?? []) if (!latest || x.observedAt > latest) latest = x.observedAt;
       if (latest) setLastUpdate((cur) => (cur && cur > latest! ? cur : latest));
-    };
-    es.addEventListener("traffic", (ev) => {
-      const batch = JSON.parse((ev as MessageEvent<string>).data) as TrafficUpdate[];
-      ref.current.traffic(batch);
-      newest(batch.map((b) => b.observedAt));
       setState("live");
     });
     let first = true;
@@ -92,20 +91,6 @@ export function useLiveStream(handlers: { traffic(batch: TrafficUpdate[]): void;
       ref.current.access(n, first);
       first = false;
     });
-    es.addEventListener("cells", (ev) => {
-      const { datasets } = JSON.parse((ev as MessageEvent<string>).data) as { datasets: string[] };
-      for (const l of new Set(datasets.map(layerOfDataset))) ref.current.changed(l);
-      setState("live");
-    });
-    for (const [event, layer] of [["energy", "energy"], ["incidents", "safety"], ["cameras", "safety"]] as const) {
-      es.addEventListener(event, (ev) => {
-        const batch = JSON.parse((ev as MessageEvent<string>).data) as { observedAt: string; dataset: string }[];
-        ref.current.changed(layer);
-        if (event === "incidents") ref.current.changed("traffic");
-        newest(batch.map((b) => b.observedAt));
-        setState("live");
-      });
-    }
     return () => es.close();
   }, []);
   return { state, lastUpdate, notes };
@@ -200,15 +185,36 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   const trafficLive = useMemo(() => (tf && latestData[0] ? trafficFromLatest(tf, latestData[0] as Extract<LayerLatest, { layer: "traffic" }>, trafficIndex) : null), [tf, latestData[0], trafficIndex]);
   const [trafficVersion, setTrafficVersion] = useState(0);
   const pending = useRef<TrafficUpdate[]>([]);
+  // Energy and safety readings wait here for the next batch; they patch the layers' snapshots in the query cache.
+  const pendingReadings = useRef<{ energy: LiveReading[]; cameras: LiveReading[]; incidents: LiveReading[] }>({ energy: [], cameras: [], incidents: [] });
+  const efRef = useRef(ef);
+  efRef.current = ef;
   useEffect(() => {
     const timer = setInterval(() => {
-      if (!pending.current.length || !trafficLive) return;
-      const batch = pending.current;
-      pending.current = [];
-      if (applyTrafficUpdates(trafficLive, trafficIndex, batch) > 0) setTrafficVersion((v) => v + 1);
+      let drawn = false;
+      if (pending.current.length && trafficLive) {
+        const batch = pending.current;
+        pending.current = [];
+        if (applyTrafficUpdates(trafficLive, trafficIndex, batch) > 0) drawn = true;
+      }
+      const { energy, cameras, incidents } = pendingReadings.current;
+      pendingReadings.current = { energy: [], cameras: [], incidents: [] };
+      if (incidents.length && trafficLive?.incidents) {
+        const next = patchIncidents(trafficLive.incidents, incidents, blocksTraffic);
+        if (next !== trafficLive.incidents) {
+          trafficLive.incidents = next;
+          drawn = true;
+        }
+      }
+      if (drawn) setTrafficVersion((v) => v + 1);
+      const f = efRef.current;
+      if (energy.length && f) qc.setQueryData<LayerLatest>(latestQuery("energy").queryKey, (old) => (old?.layer === "energy" ? patchEnergy(old as EnergyLatest, f, energy) : old));
+      if (cameras.length || incidents.length) {
+        qc.setQueryData<LayerLatest>(latestQuery("safety").queryKey, (old) => (old?.layer === "safety" ? patchSafety(old as SafetyLatest, cameras, incidents) : old));
+      }
     }, FLUSH_MS);
     return () => clearInterval(timer);
-  }, [trafficLive, trafficIndex]);
+  }, [trafficLive, trafficIndex, qc]);
 
   const lastRefresh = useRef<Record<string, number>>({});
   const refreshTimers = useRef<Record<string, ReturnType<typeof setTimeout>>>({});
@@ -217,8 +223,12 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     return () => Object.values(timers).forEach(clearTimeout);
   }, []);
   const live = useLiveStream({
-    traffic: (batch) => {
-      pending.current.push(...batch);
+    update: (u) => {
+      if (u.traffic) pending.current.push(...u.traffic);
+      const p = pendingReadings.current;
+      if (u.energy) p.energy.push(...u.energy);
+      if (u.cameras) p.cameras.push(...u.cameras);
+      if (u.incidents) p.incidents.push(...u.incidents);
     },
     changed: (layer) => {
       // Leading edge at once, then at most every REFRESH_MS.

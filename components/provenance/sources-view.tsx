@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { formatCityTime } from "@/lib/i18n/city-time";
+import { TableHead } from "@/components/ui/table-head";
 
 type Sources = {
   total: number;
@@ -53,14 +54,7 @@ export function SourcesView({ query }: { query: string }) {
             {q.data.total > q.data.sources.length ? ` · ${t("sources.showing")} ${q.data.sources.length}` : ""}
           </p>
           <table className="data-table">
-            <thead>
-              <tr>
-                <th>{t("audit.leaf")}</th>
-                <th>{t("prov.device")}</th>
-                <th>{t("prov.observed")}</th>
-                {field && <th>{field}</th>}
-              </tr>
-            </thead>
+            <TableHead headings={[t("audit.leaf"), t("prov.device"), t("prov.observed"), ...(field ? [field] : [])]} />
             <tbody>
               {q.data.sources.map((s) => (
                 <tr key={s.leafIndex}>

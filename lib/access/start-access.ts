@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { createAuth, loadAuthSecret, oidcEnabled, setAuth } from "../auth/auth";
 import { ensureDemoUsers } from "../auth/demo-users";
 import { baselineAccounts } from "../auth/record-account-change";
-import { runEvery } from "../log/log-service";
+import { soleLeadership, type Leadership } from "../runtime/leader";
 import { expireGrants } from "../grants/expire-grants";
 import { runRules } from "../rules/run-rules";
 import { createRuleAs } from "../rules/manage-rules";
@@ -21,8 +21,10 @@ export function demoUsersWanted(config: Pick<Config, "DEMO_USERS" | "DATABASE_UR
  * the periodic jobs that expire grants, run the emergency linkage rules and ledger access
  * events in batches.
  */
-export async function startAccess(opts: { db: Db; config: Config; log: (m: string) => void }): Promise<{ stop(): Promise<void> }> {
+export async function startAccess(opts: { db: Db; config: Config; log: (m: string) => void; leadership?: Leadership }): Promise<{ stop(): Promise<void> }> {
   const { db, config, log } = opts;
+  // In a cluster each job runs in the one process holding its role (lib/runtime/leader.ts).
+  const leadership = opts.leadership ?? soleLeadership();
   const auth = createAuth({ prisma: db.prisma, secret: await loadAuthSecret(config), config });
   setAuth(auth);
   if (oidcEnabled(config)) log(`single sign-on: OIDC provider "${config.OIDC_PROVIDER_NAME}" at ${config.OIDC_DISCOVERY_URL}`);
@@ -50,21 +52,21 @@ export async function startAccess(opts: { db: Db; config: Config; log: (m: strin
   if (baselined) log(`accounts ledgered as they stand (account.v1 baseline): ${baselined}`);
   const onError = (what: string) => (e: Error) => log(`${what} failed: ${e.message}`);
   const stops = [
-    runEvery(config.GRANT_EXPIRY_INTERVAL_MS, async () => {
+    leadership.every("grant-expiry", config.GRANT_EXPIRY_INTERVAL_MS, async () => {
       const ids = await expireGrants(db.sql);
       if (ids.length) log(`grants expired: ${ids.join(", ")}`);
     }, onError("grant expiry")),
-    runEvery(config.RULES_INTERVAL_MS, async () => {
+    leadership.every("rules", config.RULES_INTERVAL_MS, async () => {
       const made = await runRules(db.sql);
       for (const m of made) log(`rule ${m.ruleId} fired for incident ${m.incident}: grant ${m.grantId} on ${m.datasetId}`);
     }, onError("linkage rules")),
-    runEvery(config.ACCESS_LOG_INTERVAL_MS, () => ledgerAccessEvents(db.sql), onError("access log")),
+    leadership.every("access-log", config.ACCESS_LOG_INTERVAL_MS, () => ledgerAccessEvents(db.sql), onError("access log")),
   ];
   return {
     async stop() {
       for (const s of stops) await s();
-      // Ledger what was read up to the stop.
-      await ledgerAccessEvents(db.sql).catch(() => {});
+      // Ledger what was read up to the stop (the access log's holder; another takes over the rest).
+      if (leadership.holds("access-log")) await ledgerAccessEvents(db.sql).catch(() => {});
     },
   };
 }

@@ -382,3 +382,29 @@ export const mapFeatureRoute = defineRoute({
     404: { description: "No such feature" },
   },
 });
+
+// ---- live stream (/api/stream) ----
+
+/** A traffic reading as the live map draws it: the segment's speed and its ratio to free flow. */
+export type LiveTrafficUpdate = { device: string; segment: string; speed: number; ratio: number; observedAt: string };
+/** A reading that changed a latest value, with the fields the viewer may see. */
+export type LiveReading = {
+  dataset: string;
+  key: string;
+  device: string;
+  observedAt: string;
+  leafIndex: number;
+  location: [number, number];
+  values: Record<string, unknown>;
+  /** Feeder readings: the consumption cells its load is spread over, with each one's share. */
+  cellShares?: [string, number][];
+};
+/** The `map-update` event: one commit's changes to every layer the viewer may see (empty parts left out). */
+export type LiveMapUpdate = {
+  traffic?: LiveTrafficUpdate[];
+  energy?: LiveReading[];
+  incidents?: LiveReading[];
+  cameras?: LiveReading[];
+  /** Datasets held anonymized or aggregated that changed: their cells are fetched again. */
+  cells?: string[];
+};

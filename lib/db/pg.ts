@@ -217,6 +217,58 @@ export function pgSql(pool: pg.Pool): Sql {
         client.release();
       }
     },
+    listen: (channel, onPayload) => listenOn(pool, channel, onPayload),
     close: () => pool.end(),
+  };
+}
+
+/** How long a lost LISTEN connection waits before it connects again. */
+const RELISTEN_MS = 1000;
+
+/**
+ * LISTEN on a client of its own (outside the pool, so a long-held connection never starves
+ * queries), connected again after it is lost until unlisten() is called.
+ */
+async function listenOn(pool: pg.Pool, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const again = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      connect().catch(again);
+    }, RELISTEN_MS);
+    timer.unref?.();
+  };
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client(pool.options);
+    c.on("notification", (m) => {
+      if (m.channel === channel && m.payload !== undefined) onPayload(m.payload);
+    });
+    c.on("error", (e) => {
+      if (client !== c) return;
+      console.error(`city-brain: LISTEN ${channel} connection lost: ${e.message}`);
+      client = null;
+      void c.end().catch(() => {});
+      again();
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (e) {
+      await c.end().catch(() => {});
+      throw e;
+    }
+    if (stopped) return void (await c.end().catch(() => {}));
+    client = c;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const c = client;
+    client = null;
+    await c?.end().catch(() => {});
   };
 }

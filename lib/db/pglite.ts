@@ -62,6 +62,10 @@ export function pgliteSql(db: PGlite): Sql {
       }
       return res.blob ? new Uint8Array(await res.blob.arrayBuffer()) : new Uint8Array(0);
     },
+    async listen(channel, onPayload) {
+      // PGlite has one connection: it delivers a committed transaction's notifications to it.
+      return db.listen(channel, onPayload);
+    },
     close: () => db.close(),
   };
 }

@@ -11,7 +11,7 @@ export interface Sql {
   /**
    * Runs `COPY (select) TO STDOUT (FORMAT binary)` and returns the output as it comes
    * (PostgreSQL's binary COPY format: header, then per row a 16-bit field count and each
-   * field as a 32-bit length, -1 for NULL, and its binary value; see audit-rows.mjs). Bytes
+   * field as a 32-bit length, -1 for NULL, and its binary value; see lib/log/copy-binary.ts). Bytes
    * travel raw, with no text encoding on either side. The select must not take parameters.
    */
   copyOutBinary(select: string): Promise<Uint8Array>;
@@ -24,6 +24,13 @@ export interface Sql {
   copyIn(table: string, columns: readonly string[], data: string | Uint8Array): Promise<void>;
   /** Runs fn in one transaction; it commits when fn resolves and rolls back when it throws. */
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /**
+   * Listens for NOTIFY on a channel: on a connection of its own on PostgreSQL (reconnected
+   * after a loss; notifications sent while it was down are missed), in process on PGlite.
+   * onPayload gets each payload in the order the server delivered them (one transaction's
+   * notifications arrive together and in the order it sent them). Returns unlisten().
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

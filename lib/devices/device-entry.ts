@@ -2,11 +2,10 @@ import crypto from "node:crypto";
 import { encodeEntry } from "../ledger/entries";
 import type { NewEntry } from "../log/append-entries";
 import { AppError } from "../errors";
-import { fromBase64 } from "../ledger/encoding";
+import { fromBase64, toBase64 as b64 } from "../ledger/encoding";
 import { sodiumNative } from "../ingest/verifier";
 
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 
 /** The device.v1 ledger entry of a registry change, ready for appendEntries. */
 export function deviceEntry(e: {

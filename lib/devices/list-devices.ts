@@ -1,6 +1,7 @@
 import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
 import { adminListDepartment } from "../access/require-role";
+import { containsPattern, SqlFilter } from "../db/sql-filter";
 import { keyFingerprint } from "./device-entry";
 
 export type DeviceListItem = {
@@ -34,22 +35,11 @@ export async function listDevices(opts: {
 }): Promise<{ total: number; devices: DeviceListItem[] }> {
   const department = adminListDepartment(opts.viewer, opts.department);
   const db = await getDb();
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (department) {
-    params.push(department);
-    where.push(`department_id = $${params.length}`);
-  }
-  if (opts.q) {
-    params.push(`%${opts.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where.push(`(id ILIKE $${params.length} OR kind ILIKE $${params.length} OR dataset_id ILIKE $${params.length})`);
-  }
-  if (opts.status === "unkeyed") where.push(`public_key IS NULL`);
-  else if (opts.status) {
-    params.push(opts.status);
-    where.push(`public_key IS NOT NULL AND status = $${params.length}`);
-  }
-  const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const filter = new SqlFilter().whereGiven(department, (p) => `department_id = ${p}`);
+  if (opts.q) filter.where(containsPattern(opts.q), (p) => `(id ILIKE ${p} OR kind ILIKE ${p} OR dataset_id ILIKE ${p})`);
+  if (opts.status === "unkeyed") filter.whereSql(`public_key IS NULL`);
+  else filter.whereGiven(opts.status, (p) => `public_key IS NOT NULL AND status = ${p}`);
+  const { clause: w, params } = filter;
   const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM device ${w}`, params);
   const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
   const rows = await db.sql.query<{

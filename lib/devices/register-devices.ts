@@ -4,10 +4,10 @@ import { appendEntries } from "../log/append-entries";
 import { AppError } from "../errors";
 import { emitDevicesChanged } from "./device-events";
 import { recordDeviceKeyChanges } from "./device-keys";
+import { toBase64 as b64 } from "../ledger/encoding";
 
 export type DeviceKeyRegistration = { device: string; publicKey: Uint8Array; reason?: string };
 
-const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 
 /**
  * Registers devices' Ed25519 public keys: one device.v1 "register" ledger entry each, in

@@ -73,7 +73,7 @@ export async function approveGrant(opts: { viewer: Viewer; grantId: string; term
     await recordGrantChange(tx, g, "approve", { userId: user.userId, departmentId: user.departmentId }, now, t.note);
     return g;
   });
-  announceGrantChange(g, "approve");
+  await announceGrantChange(g, "approve");
   return { grant: grantView(g) };
 }
 
@@ -116,7 +116,7 @@ export async function rejectGrant(opts: { viewer: Viewer; grantId: string; reaso
     await recordGrantChange(tx, g, "reject", { userId: user.userId, departmentId: user.departmentId }, now, opts.reason);
     return g;
   });
-  announceGrantChange(g, "reject");
+  await announceGrantChange(g, "reject");
   return { grant: grantView(g) };
 }
 
@@ -140,7 +140,7 @@ export async function revokeGrant(opts: { viewer: Viewer; grantId: string; reaso
     await recordGrantChange(tx, g, "revoke", { userId: user.userId, departmentId: user.departmentId }, now, opts.reason);
     return g;
   });
-  announceGrantChange(g, "revoke");
+  await announceGrantChange(g, "revoke");
   return { grant: grantView(g) };
 }
 

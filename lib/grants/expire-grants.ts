@@ -28,7 +28,7 @@ export async function expireGrants(sql: Sql, now = new Date(), max = 500): Promi
     });
     if (expired) {
       done.push(id);
-      announceGrantChange(expired, "expire");
+      await announceGrantChange(expired, "expire");
     }
   }
   return done;

@@ -5,6 +5,7 @@ import { requireRole } from "../access/require-role";
 import { loadConfig } from "../config";
 import { GRANT_COLUMNS, grantView, selectGrant, type GrantRow, type GrantStatus } from "./grant-row";
 import { statusesOf, type GrantState } from "./paging";
+import { SqlFilter } from "../db/sql-filter";
 
 type User = Extract<Viewer, { kind: "user" }>;
 const SEE_ALL = ["auditor", "sysadmin"];
@@ -34,28 +35,17 @@ export async function listGrants(opts: {
 }) {
   const user = visibility(opts.viewer);
   const db = await getDb();
-  const where: string[] = [];
-  const params: unknown[] = [];
   const dir = opts.direction ?? "all";
+  const filter = new SqlFilter();
   if (!SEE_ALL.includes(user.role) || dir !== "all") {
-    params.push(user.departmentId);
-    const p = `$${params.length}`;
-    where.push(dir === "incoming" ? `owner_department_id = ${p}` : dir === "outgoing" ? `grantee_department_id = ${p}` : `(owner_department_id = ${p} OR grantee_department_id = ${p})`);
+    filter.where(user.departmentId, (p) => (dir === "incoming" ? `owner_department_id = ${p}` : dir === "outgoing" ? `grantee_department_id = ${p}` : `(owner_department_id = ${p} OR grantee_department_id = ${p})`));
   }
   const statuses = opts.status ? [opts.status] : statusesOf(opts.state ?? "all");
-  if (statuses) {
-    params.push(statuses);
-    where.push(`status = ANY($${params.length}::text[])`);
-  }
-  if (opts.dataset) {
-    params.push(opts.dataset);
-    where.push(`dataset_id = $${params.length}`);
-  }
-  if (opts.rule) {
-    params.push(opts.rule);
-    where.push(`rule_id = $${params.length}`);
-  }
-  const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  filter
+    .whereGiven(statuses, (p) => `status = ANY(${p}::text[])`)
+    .whereGiven(opts.dataset, (p) => `dataset_id = ${p}`)
+    .whereGiven(opts.rule, (p) => `rule_id = ${p}`);
+  const { clause: cond, params } = filter;
   const limit = opts.limit ?? 200;
   const offset = opts.offset ?? 0;
   const [rows, [{ n }]] = await Promise.all([

@@ -67,6 +67,6 @@ export async function requestGrant(opts: { viewer: Viewer; request: GrantRequest
     await recordGrantChange(tx, g, "request", { userId: user.userId, departmentId: user.departmentId }, now);
     return g;
   });
-  announceGrantChange(grant, "request");
+  await announceGrantChange(grant, "request");
   return { grant: grantView(grant) };
 }

@@ -26,6 +26,18 @@ export function formatCityTime(at: string | number | Date, locale: Locale | stri
   return d.toLocaleString(locale, { ...STYLES[style], hourCycle: "h23", timeZone: CITY_TIME_ZONE });
 }
 
+/** A UTC offset as the console writes it beside a city time and in file names: "UTC+08", "UTC-0530". */
+export function utcOffsetLabel(utcOffsetMinutes: number = CITY_UTC_OFFSET_MINUTES): string {
+  const off = Math.abs(utcOffsetMinutes);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `UTC${utcOffsetMinutes < 0 ? "-" : "+"}${p(Math.floor(off / 60))}${off % 60 ? p(off % 60) : ""}`;
+}
+
+/** formatCityTime to the minute, with the city's UTC offset: e.g. "2026/12/05 00:45 (UTC+08)". */
+export function formatCityTimeWithOffset(at: string | number | Date, locale: Locale | string): string {
+  return `${formatCityTime(at, locale, "minute")} (${utcOffsetLabel()})`;
+}
+
 /**
  * The value of an <input type="datetime-local"> in the city's local time (not the browser's),
  * and back: the console's times are the city's wherever the admin sits.

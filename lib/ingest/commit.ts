@@ -3,6 +3,7 @@ import { appendEntries } from "../log/append-entries";
 import { insertReadings, readingEntries, type AcceptedReading } from "./store-readings";
 import type { Refusal, RefusalReason } from "./refusal";
 import { deadLetterCap } from "./dead-letter-cap";
+import { toHex as hex } from "../ledger/encoding";
 
 /** Where a message came from, for its dead letter: transport plus topic or route and remote. */
 export type Source = { transport: "http" | "mqtt"; detail: string };
@@ -39,7 +40,6 @@ export type Outcome =
 
 type DeviceRow = { id: string; public_key: Uint8Array | null; status: string; last_seq: number };
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
 /**
@@ -51,11 +51,36 @@ const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && 
  * and every refusal as a dead letter. Returns one outcome per candidate and the readings
  * newly stored. Either everything is committed or nothing is.
  */
-export async function commitCandidates(sql: Sql, cands: readonly Candidate[]): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
-  return sql.transaction((tx) => commitInTx(tx, cands));
+export async function commitCandidates(sql: Sql, cands: readonly Candidate[], hook: CommitHook = {}): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
+  return sql.transaction((tx) => commitInTx(tx, cands, hook));
 }
 
-async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
+/**
+ * Called inside each commit's transaction once its readings are stored, with them and the
+ * first one's leaf (they have consecutive leaves): the composition root wires the map's fold
+ * here (lib/runtime/start.ts), so ingest knows nothing of who listens.
+ */
+export type OnCommit = (tx: SqlTx, stored: readonly AcceptedReading[], firstLeaf: number) => Promise<void>;
+export type CommitHook = { onCommit?: OnCommit; log?: (m: string) => void };
+
+/**
+ * Runs the commit hook behind a savepoint: if it fails, what it did is undone and the
+ * readings are committed all the same (what the hook derives can be derived again later;
+ * an accepted reading is never refused for it).
+ */
+async function runHook(tx: SqlTx, hook: CommitHook, stored: readonly AcceptedReading[], first: number): Promise<void> {
+  if (!hook.onCommit || !stored.length) return;
+  await tx.exec(`SAVEPOINT on_commit`);
+  try {
+    await hook.onCommit(tx, stored, first);
+    await tx.exec(`RELEASE SAVEPOINT on_commit`);
+  } catch (e) {
+    await tx.exec(`ROLLBACK TO SAVEPOINT on_commit`);
+    hook.log?.(`intake: the commit hook failed (${(e as Error).message}); readings stored, left to the backlog`);
+  }
+}
+
+async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHook): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
   const readingCands = cands.filter((c): c is Candidate & { kind: "reading" } => c.kind === "reading");
   const ids = [...new Set(readingCands.map((c) => c.reading.device))].sort();
   const devices = new Map<string, DeviceRow>();
@@ -171,6 +196,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[]): Promise<{ out
     accepted.forEach(({ i, cand }, j) => {
       outcomes[i] = { status: "accepted", leafIndex: first + j, duplicate: false, device: cand.reading.device, seq: cand.reading.seq };
     });
+    await runHook(tx, hook, stored, first);
   }
   for (const d of dupOfBatch) outcomes[d.i] = { status: "accepted", leafIndex: first + d.acceptedIndex, duplicate: true, device: d.device, seq: d.seq };
 

@@ -1,28 +1,12 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import { hasControlChars } from "./values-schema";
-import { fastEnvelopeBytes } from "./fast-canonical";
+import { envelopeBytes as canonicalEnvelopeBytes, type Envelope } from "./reading-encoding";
 import { fromBase64, toBase64 } from "../ledger/encoding";
 import { isCanonicalInstant } from "./values-schema";
 import { refuse, type Refusal } from "./refusal";
 
-/**
- * What a device signs: the RFC 8785 canonical JSON of exactly these six fields. On the
- * wire the same object carries one more member, `signature`: base64 of the Ed25519
- * signature over those canonical bytes. The payload hash stored and ledgered is SHA-256
- * of the same bytes, so the audit can rebuild them from the stored row.
- */
-export type Envelope = {
-  device: string;
-  dataset: string;
-  /** Per device, strictly increasing; 1 ≤ seq ≤ 2^53 − 1. */
-  seq: number;
-  /** `Date.prototype.toISOString()` form, e.g. 2026-05-01T08:00:00.000Z */
-  observedAt: string;
-  /** [longitude, latitude], WGS84 degrees */
-  location: [number, number];
-  values: Record<string, number | string | boolean>;
-};
+export type { Envelope } from "./reading-encoding";
 export type SignedEnvelope = Envelope & { signature: string };
 
 /** How far ahead of the console's clock an observation may be stamped. */
@@ -46,7 +30,7 @@ const WireEnvelope = z.strictObject({
 
 /** The canonical bytes a device signs (RFC 8785 JSON of the six envelope fields). */
 export function envelopeBytes(e: Envelope): Uint8Array {
-  return fastEnvelopeBytes(e);
+  return canonicalEnvelopeBytes(e);
 }
 
 /** SHA-256 of the canonical envelope bytes. */

@@ -3,12 +3,11 @@ import { AppError } from "../errors";
 import os from "node:os";
 import { DeviceCache } from "./device-cache";
 import { arrayElementSpans } from "./json-spans";
-import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type Outcome, type Source } from "./commit";
+import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type CommitHook, type OnCommit, type Outcome, type Source } from "./commit";
 import { refuse, type Refusal } from "./refusal";
 import { ed25519Check } from "./verifier";
 import { checkGatewayBatch, checkSignedReading, type CheckContext, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
 import { startCheckPool, type CheckPool } from "./check-pool";
-import type { AcceptedReading } from "./store-readings";
 import { newSampleKey, type GatewaySample } from "./gateway-sample";
 import { unsafeQuarantineGateway } from "../devices/quarantine-gateway";
 
@@ -36,8 +35,8 @@ export type IntakeOptions = {
   maxQueuedBytes?: number;
   /** Share of each gateway batch's readings whose device signatures are checked (default 0.02; at least one per batch). */
   gatewaySampleRate?: number;
-  /** Called after each commit with the readings newly stored (e.g. to announce live updates). */
-  onStored?: (readings: AcceptedReading[]) => void;
+  /** Called inside each commit's transaction with the readings newly stored (the map folds them; see commit.ts). */
+  onCommit?: OnCommit;
   log?: (m: string) => void;
   now?: () => number;
 };
@@ -70,6 +69,9 @@ export class Intake {
   private closed = false;
   private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
   private readonly now: () => number;
+  private get hook(): CommitHook {
+    return { onCommit: this.opts.onCommit, log: this.opts.log };
+  }
   private idle: (() => void)[] = [];
   /** Which readings of a gateway batch are checked: keyed with this process's secret (gateway-sample.ts says why). */
   private readonly gatewaySample: GatewaySample;
@@ -394,7 +396,7 @@ export class Intake {
   private async store(group: Entry[]): Promise<void> {
     const cands = group.flatMap((e) => e.cands!);
     try {
-      const { outcomes, stored } = await commitCandidates(this.opts.sql, cands);
+      const { outcomes } = await commitCandidates(this.opts.sql, cands, this.hook);
       this.counters.commits++;
       let o = 0;
       for (const e of group) {
@@ -403,7 +405,6 @@ export class Intake {
         this.count(mine);
         e.resolve(mine);
       }
-      this.announce(stored);
     } catch (err) {
       await this.storeFailed(group, err as Error);
     }
@@ -432,11 +433,10 @@ export class Intake {
     const [entry] = group;
     await new Promise((r) => setTimeout(r, 100));
     try {
-      const { outcomes, stored } = await commitCandidates(this.opts.sql, entry.cands!);
+      const { outcomes } = await commitCandidates(this.opts.sql, entry.cands!, this.hook);
       this.counters.commits++;
       this.count(outcomes);
       entry.resolve(outcomes);
-      this.announce(stored);
       return;
     } catch (again) {
       err = again as Error;
@@ -450,15 +450,6 @@ export class Intake {
       entry.resolve(outs);
     } catch (e2) {
       entry.reject(new AppError("unavailable", `could not store: ${(e2 as Error).message}`, "the message could not be stored; retry later"));
-    }
-  }
-
-  private announce(stored: AcceptedReading[]): void {
-    if (!stored.length || !this.opts.onStored) return;
-    try {
-      this.opts.onStored(stored);
-    } catch (err) {
-      this.opts.log?.(`intake: announcing stored readings failed: ${(err as Error).message}`);
     }
   }
 

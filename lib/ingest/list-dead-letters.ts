@@ -1,6 +1,7 @@
 import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
 import { adminListDepartment } from "../access/require-role";
+import { SqlFilter } from "../db/sql-filter";
 import { deadLetterCap } from "./dead-letter-cap";
 
 /** Refusals not kept since the process started because the cap on dead letters per minute was reached. */
@@ -37,27 +38,14 @@ export async function listDeadLetters(opts: {
 }): Promise<{ total: number; counts: { reason: string; count: number }[]; items: DeadLetterItem[]; dropped: DroppedDeadLetters }> {
   const department = adminListDepartment(opts.viewer, opts.department);
   const db = await getDb();
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (department) {
-    params.push(department);
-    where.push(`department_id = $${params.length}`);
-  }
-  const countWhere = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const countParams = [...params];
-  if (opts.reason) {
-    params.push(opts.reason);
-    where.push(`reason = $${params.length}`);
-  }
-  if (opts.device) {
-    params.push(opts.device);
-    where.push(`device_id = $${params.length}`);
-  }
-  if (opts.before) {
-    params.push(opts.before);
-    where.push(`id < $${params.length}`);
-  }
-  const w = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const byDepartment = new SqlFilter().whereGiven(department, (p) => `department_id = ${p}`);
+  const { clause: countWhere, params: countParams } = byDepartment;
+  const filter = byDepartment
+    .copy()
+    .whereGiven(opts.reason, (p) => `reason = ${p}`)
+    .whereGiven(opts.device, (p) => `device_id = ${p}`)
+    .whereGiven(opts.before || undefined, (p) => `id < ${p}`);
+  const { clause: w, params } = filter;
   const counts = await db.sql.query<{ reason: string; n: number }>(
     `SELECT reason, count(*)::int AS n FROM dead_letter ${countWhere} GROUP BY reason ORDER BY n DESC, reason`,
     countParams,

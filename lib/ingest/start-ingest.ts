@@ -4,14 +4,18 @@ import type { Sql } from "../db/sql";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/embedded-broker";
 import { startExternalIntake, type ExternalIntake } from "../mqtt/external-intake";
 import { brokerTls, externalTlsFiles } from "../mqtt/tls-files";
+import { startSharedIntake, type SharedIntake } from "../mqtt/intake-slots";
+import type { Leadership } from "../runtime/leader";
 import { Intake } from "./intake";
 import { setIntake } from "./intake-instance";
-import type { AcceptedReading } from "./store-readings";
+import type { OnCommit } from "./commit";
 
 export type IngestService = {
   intake: Intake;
   broker: EmbeddedBroker | null;
   external: ExternalIntake | null;
+  /** In a cluster (`cluster` given, MQTT_URL set): this process's slot and shared subscriptions. */
+  shared: SharedIntake | null;
   /** mqtts:// URL devices (and the simulator) publish to (MQTT_URL in external mode). */
   mqttUrl: string;
   /** PEM of the CA devices trust for mqttUrl (the embedded broker's, or MQTT_CA); undefined: the system's. */
@@ -28,7 +32,10 @@ export async function startIngest(opts: {
   sql: Sql;
   config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS"> &
     Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE" | "INGEST_MAX_QUEUED_BYTES" | "GATEWAY_SAMPLE_RATE" | "dataDir" | "MQTT_TLS_CERT" | "MQTT_TLS_KEY" | "MQTT_TLS_CA" | "MQTT_PLAINTEXT_PORT" | "MQTT_CA" | "MQTT_CLIENT_CERT" | "MQTT_CLIENT_KEY">>;
-  onStored?: (readings: AcceptedReading[]) => void;
+  /** Called inside each commit's transaction with the readings it stored (see commit.ts). */
+  onCommit?: OnCommit;
+  /** Several console processes share the database and MQTT_URL: subscribe with shared subscriptions (lib/mqtt/intake-slots.ts). */
+  cluster?: Leadership;
   log: (m: string) => void;
 }): Promise<IngestService> {
   const { config } = opts;
@@ -40,18 +47,20 @@ export async function startIngest(opts: {
     maxQueuedBytes: config.INGEST_MAX_QUEUED_BYTES,
     threads: config.INGEST_WORKERS,
     gatewaySampleRate: config.GATEWAY_SAMPLE_RATE,
-    onStored: opts.onStored,
+    onCommit: opts.onCommit,
     log: opts.log,
   });
   setIntake(intake);
   let broker: EmbeddedBroker | null = null;
   let external: ExternalIntake | null = null;
+  let shared: SharedIntake | null = null;
   let mqttUrl: string;
   let mqttCa: string | undefined;
   try {
     if (config.MQTT_URL) {
       const tls = externalTlsFiles({ ca: config.MQTT_CA, cert: config.MQTT_CLIENT_CERT, key: config.MQTT_CLIENT_KEY });
-      external = startExternalIntake({ intake, url: config.MQTT_URL, clientId: config.MQTT_CLIENT_ID, tls, log: opts.log });
+      if (opts.cluster) shared = await startSharedIntake({ intake, url: config.MQTT_URL, clientId: config.MQTT_CLIENT_ID, tls, leadership: opts.cluster, log: opts.log });
+      else external = startExternalIntake({ intake, url: config.MQTT_URL, clientId: config.MQTT_CLIENT_ID, tls, log: opts.log });
       mqttUrl = config.MQTT_URL;
       mqttCa = tls?.ca;
     } else {
@@ -79,10 +88,12 @@ export async function startIngest(opts: {
     intake,
     broker,
     external,
+    shared,
     mqttUrl,
     mqttCa,
     async stop() {
       await external?.close().catch(() => {});
+      await shared?.close().catch(() => {});
       await broker?.close().catch(() => {});
       await intake.close();
       setIntake(null);

@@ -1,13 +1,13 @@
 import { copyByteaField, copyTextField, type Sql, type SqlTx } from "../db/sql";
 import type { Envelope } from "./envelope";
 import { copyRows } from "../db/copy-rows";
-import { fastReadingEntryBytes } from "./fast-canonical";
+import { readingEntryBytes, readingEntryOf, type GatewayProof } from "./reading-encoding";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { appendEntries, leafCopyText, type NewEntry } from "../log/append-entries";
 import { isRestrictedDataset, sealLeaf } from "../log/seal";
 
 /** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
-export type GatewayProof = { device: string; batchRoot: Uint8Array; signature: Uint8Array };
+export type { GatewayProof } from "./reading-encoding";
 
 /** A reading that passed every check and is ready to be stored and ledgered. */
 export type AcceptedReading = Envelope & {
@@ -30,21 +30,9 @@ export type AcceptedReading = Envelope & {
  */
 export type PreparedRows = { entry: NewEntry; readingCopy: Uint8Array };
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
-
 /** The reading.v1 ledger entry of a reading: it commits to the payload by hash (sealed in a commitment.v1 leaf for restricted datasets, see readingLeaf). */
 export function readingEntry(r: AcceptedReading): ReadingEntry {
-  return {
-    kind: "reading.v1",
-    dataset: r.dataset,
-    device: r.device,
-    seq: r.seq,
-    observedAt: r.observedAt,
-    payloadHash: hex(r.payloadHash),
-    signature: b64(r.signature),
-    ...(r.gateway ? { gateway: { device: r.gateway.device, batchRoot: hex(r.gateway.batchRoot), signature: b64(r.gateway.signature) } } : {}),
-  };
+  return readingEntryOf(r);
 }
 
 /**
@@ -63,7 +51,7 @@ export function readingEntries(readings: readonly AcceptedReading[], opts: { che
  * shows no device, time or dataset of restricted readings.
  */
 function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {
-  const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? fastReadingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}` };
+  const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? readingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}` };
   return isRestrictedDataset(r.dataset) ? sealLeaf(leaf) : leaf;
 }
 

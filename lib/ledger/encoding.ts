@@ -5,8 +5,14 @@ import { LedgerError } from "./errors";
 
 const HEX = "0123456789abcdef";
 
+// Node's Buffer where there is one (the server: several times faster); the loops below in the
+// browser. Taken from globalThis so that no bundler polyfills it.
+type NodeBuffer = { from(buffer: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: "hex" | "base64"): string } };
+const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
+  if (nodeBuffer) return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
   let s = "";
   for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i] >> 4] + HEX[bytes[i] & 15];
   return s;
@@ -41,6 +47,7 @@ for (let i = 0; i < B64.length; i++) B64_VALUE[B64.charCodeAt(i)] = i;
 
 /** Standard padded base64 of `bytes`. */
 export function toBase64(bytes: Uint8Array): string {
+  if (nodeBuffer) return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
   let s = "";
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {

@@ -3,6 +3,7 @@ import { copyRows } from "../db/copy-rows";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "./node-hasher";
 import { isRestrictedDataset, sealLeaf } from "./seal";
+import { toHex as hex } from "../ledger/encoding";
 
 export type NewEntry = {
   /** Versioned entry kind, e.g. reading.v1 */
@@ -29,7 +30,6 @@ export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "
   return `${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${copyByteaField(leafHash(nodeSha256, e.bytes))}\t${copyTextField(e.refTable)}\t${copyTextField(e.refId)}`;
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
 /** From this many entries on, the leaves are written with COPY instead of a multi-row insert. */
 const COPY_FROM = 64;

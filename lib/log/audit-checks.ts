@@ -277,7 +277,7 @@ export async function checkLeafTiles(sql: Pick<Sql, "copyOutBinary" | "query">, 
   }
 }
 
-/** Rows (index int8, width int4, hashes bytea) of a binary COPY output (format: see audit-rows.mjs). */
+/** Rows (index int8, width int4, hashes bytea) of a binary COPY output (format: see copy-binary.ts). */
 function parseTileCopy(out: Uint8Array): { index: number; width: number; hashes: Uint8Array }[] {
   const b = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   if (b.length < 19 || b.toString("latin1", 0, 11) !== "PGCOPY\n\xff\r\n\0") throw new Error("ledger_tile: not binary COPY output");

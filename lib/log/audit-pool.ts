@@ -2,9 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Worker as WorkerThread } from "node:worker_threads";
-import { deviceKeyring, verifyRange, type PackedDeviceKeys, type RangeJob, type RangeResult } from "./audit-rows.mjs";
+import { deviceKeyring, type PackedDeviceKeys } from "./device-keyring";
+import { verifyRange, type RangeJob, type RangeResult } from "./verify-range";
 
-/** Runs the audit's range checks (audit-rows.mjs) on worker threads, or on this thread. */
+/** Runs the audit's range checks (verify-range.ts) on worker threads, or on this thread. */
 export interface AuditPool {
   run(job: RangeJob): Promise<RangeResult>;
   /** Worker threads in use; 0 means the checks run on the calling thread. */
@@ -12,9 +13,13 @@ export interface AuditPool {
   close(): Promise<void>;
 }
 
-/** The worker's file: plain JavaScript beside this module, found from the project root. */
+const projectFile = (rel: string) => path.resolve(process.cwd(), rel);
+/** The worker thread's boot file: plain JavaScript that registers tsx, then loads the worker module. */
+const workerBootPath = () => projectFile("lib/ingest/worker-boot.mjs");
+
+/** The worker module (TypeScript, loaded through worker-boot.mjs), found from the project root. */
 export function defaultAuditWorkerPath(): string {
-  return path.resolve(process.cwd(), "lib/log/audit-worker.mjs");
+  return projectFile("lib/log/audit-worker.ts");
 }
 
 /** `keys`: the device key history the readings' signatures are verified with (none: every reading is handed back). */
@@ -31,9 +36,9 @@ type Pending = { resolve(r: RangeResult): void; reject(e: Error): void };
 
 // Taken at run time: a bundler (Next.js's Turbopack) that sees `new Worker(path)` tries to
 // bundle every file the path could name as a worker entry, and fails.
-function startWorker(file: string, keys: PackedDeviceKeys | null): WorkerThread {
+function startWorker(boot: string, entry: string, keys: PackedDeviceKeys | null): WorkerThread {
   const { Worker } = process.getBuiltinModule("node:worker_threads");
-  return new Worker(file, { workerData: { keys } });
+  return new Worker(boot, { workerData: { entry, keys } });
 }
 
 /**
@@ -46,10 +51,11 @@ export function createAuditPool(opts: { threads?: number; workerPath?: string; k
   const threads = Math.max(0, opts.threads ?? os.availableParallelism());
   const file = opts.workerPath ?? defaultAuditWorkerPath();
   const keys = opts.keys ?? null;
-  if (threads === 0 || !fs.existsSync(/*turbopackIgnore: true*/ file)) return inlineAuditPool(keys);
+  const boot = workerBootPath();
+  if (threads === 0 || !fs.existsSync(/*turbopackIgnore: true*/ file) || !fs.existsSync(/*turbopackIgnore: true*/ boot)) return inlineAuditPool(keys);
   let nextId = 1;
   const slots = Array.from({ length: threads }, () => {
-    const worker = startWorker(file, keys);
+    const worker = startWorker(boot, file, keys);
     const pending = new Map<number, Pending>();
     const fail = (e: Error) => {
       for (const p of pending.values()) p.reject(e);

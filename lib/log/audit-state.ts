@@ -2,7 +2,7 @@
 // for them. Every non-reading entry is folded, in log order, into the state it implies (each
 // device's status and keys, each grant's terms, status and history, each rule's versions,
 // each access batch's events), and that state is compared with the stored rows field by
-// field. Readings are checked row by row in audit-rows.mjs / audit.ts; this file covers the
+// field. Readings are checked row by row in verify-range.ts / audit.ts; this file covers the
 // rest. Plain queries: these tables hold a few rows per thousand readings.
 import crypto from "node:crypto";
 import type { Sql } from "../db/sql";
@@ -39,7 +39,7 @@ export type StateEntry = { index: number; entry: LedgerEntry };
  * entry here fails to compile; audit-state.test.ts also enumerates ENTRY_SCHEMAS.
  */
 export const STATE_CHECKS: Record<EntryKind, string> = {
-  "reading.v1": "reading rows, byte for byte and by payload hash (audit-rows.mjs, audit.ts); gateway batches (audit-checks.ts)",
+  "reading.v1": "reading rows, byte for byte and by payload hash (verify-range.ts, audit.ts); gateway batches (audit-checks.ts)",
   "device.v1": "device (status, status_reason, public_key, department_id, dataset_id, quarantined_at, quarantine_reason) and device_key (every key: public_key, valid_from_leaf, registered_at, valid_until_leaf, retired_at, retired_by)",
   "grant.v2": "grant_event (one row per entry: grant, action, by, at, terms, purpose, status) and data_grant (the latest entry's terms, parties, purpose, status, automatic, rule)",
   "grant.v1": "as grant.v2, without the data window and area (which v1 did not have)",

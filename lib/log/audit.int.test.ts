@@ -109,7 +109,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     } finally {
       await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);
     }
-    for (const threads of [undefined, 0]) {
+    for (const threads of [2, 0]) {
       const r = await auditLedger(db.sql, { ...opts, threads });
       for (const [i, what] of [
         [0, "payload hash mismatch"],
@@ -140,7 +140,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     } finally {
       await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only`);
     }
-    for (const threads of [undefined, 0]) {
+    for (const threads of [2, 0]) {
       const r = await auditLedger(db.sql, { ...opts, threads });
       const at = Number(victim.leaf_index);
       expect(r.discrepancies).toContainEqual({ table: "ledger_leaf", id: String(at), leafIndex: at, what: `kind column says "device.v1", the entry is "reading.v1"` });

@@ -9,9 +9,12 @@ import { ed25519NoteVerifier } from "../ledger/note";
 import { openCheckpoint } from "../ledger/checkpoint";
 import { ed25519CosignatureVerifier } from "../ledger/cosignature";
 import { nodeSha256 } from "./node-hasher";
-import { canonicalEnvelope, canonicalReadingEntry } from "./reading-canonical";
+import { envelopeJson, readingEntryJson, type ReadingValues } from "../ingest/reading-encoding";
 import { createAuditPool } from "./audit-pool";
-import { deviceKeyring, deviceSignatureProblem, isoFromMs, packDeviceKeys, setDeviceKeys, type DeviceKeyRow, type LedgerRow, type RangeResult, type ReadingRow } from "./audit-rows.mjs";
+import { deviceKeyring, deviceSignatureProblem, packDeviceKeys, setDeviceKeys, type DeviceKeyRow } from "./device-keyring";
+import type { LedgerRow, ReadingRow } from "./copy-binary";
+import { isoFromMs } from "./reading-row-bytes";
+import type { RangeResult } from "./verify-range";
 import { auditState, type Discrepancy, type StateEntry } from "./audit-state";
 import { auditGatewayBatches, checkCosignatures, checkKept, checkLeafTiles, checkRecorded, checkUpperTiles, readRecorded, type KeptCheckpoint } from "./audit-checks";
 
@@ -51,7 +54,7 @@ export type AuditOptions = {
   onProgress?: (done: number, total: number) => void;
   /** Stop collecting after this many discrepancies (the count keeps going). */
   maxReported?: number;
-  /** Worker threads for the row checks (default: one per core, one fewer with PGlite; 0 checks on this thread). */
+  /** Worker threads for the row checks (default: one per core, one fewer with PGlite, none for a ledger of one range; 0 checks on this thread). */
   threads?: number;
   /** A checkpoint the auditor kept (openKeptCheckpoint): the stored log must be a consistent extension of it. */
   since?: KeptCheckpoint;
@@ -64,7 +67,7 @@ export type AuditOptions = {
 // and a server runs both at once; the checks slot rows by leaf index). Binary, so that bytes
 // travel raw and the database encodes nothing; it computes nothing either: the workers match
 // every stored entry byte for byte against the entry its reading row makes, hash it
-// themselves and compare the stored leaf hash with theirs. Column order: audit-rows.mjs.
+// themselves and compare the stored leaf hash with theirs. Column order: copy-binary.ts.
 // (ref_id, which only names a row, is fetched for the few leaves that need it.)
 const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
 const readingSelect = (from: number, to: number) =>
@@ -72,7 +75,7 @@ const readingSelect = (from: number, to: number) =>
           g.gateway_device_id, g.batch_root, g.signature
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
-// The device key history, every key a device has had (see audit-rows.mjs for which of them may
+// The device key history, every key a device has had (see device-keyring.ts for which of them may
 // have signed a reading at a given leaf).
 type KeyRow = { device_id: string; valid_from_leaf: number; valid_until_leaf: number | null; retired_by: string | null; public_key: Uint8Array };
 const keySelect = `SELECT device_id, valid_from_leaf, valid_until_leaf, retired_by, public_key FROM device_key`;
@@ -106,7 +109,7 @@ const split32 = (b: Uint8Array) => Array.from({ length: b.length / 32 }, (_, i) 
 /**
  * Recomputes every leaf from the stored domain rows and every checkpoint root from the
  * leaves, verifies every reading's device signature (Ed25519 over its canonical envelope,
- * under a key the device held: audit-rows.mjs), and checks every checkpoint's log signature
+ * under a key the device held: verify-range.ts), and checks every checkpoint's log signature
  * and cosignatures. It trusts nothing in the database: not the triggers, not the stored
  * leaf hashes, not the stored tree, not that intake verified what it stored.
  * Discrepancies name the table, the row and the leaf index.
@@ -183,7 +186,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     }
   };
 
-  // The full check of one leaf, for the rows the fast path (audit-rows.mjs) did not pass:
+  // The full check of one leaf, for the rows the fast path (verify-range.ts) did not pass:
   // it names what differs.
   const checkLeaf = async (index: number, l: LedgerRow, row: ReadingRow | null) => {
     const entry = l.entry ?? new Uint8Array(0);
@@ -233,9 +236,9 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       return;
     }
     const id = row.id;
-    let values: Record<string, number | string | boolean>;
+    let values: ReadingValues;
     try {
-      values = JSON.parse(row.payload ?? "null") as Record<string, number | string | boolean>;
+      values = JSON.parse(row.payload ?? "null") as ReadingValues;
     } catch {
       report({ table: "reading", id, leafIndex: index, what: "payload is not JSON" });
       return;
@@ -257,7 +260,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     const payloadHashHex = hex(row.payloadHash);
     let signed: Buffer | null = null;
     try {
-      signed = Buffer.from(canonicalEnvelope(envelope), "utf8");
+      signed = Buffer.from(envelopeJson(envelope), "utf8");
     } catch {
       signed = null;
     }
@@ -268,7 +271,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       // The device's Ed25519 signature over those bytes (the envelope whose SHA-256 is the
       // payload hash; when that differs, the row is already named above), under a key the
       // device held. Keys added since the audit read them are read again before naming it.
-      const viaGateway = row.gDevice !== null;
+      const viaGateway = row.gatewayDevice !== null;
       let problem = deviceSignatureProblem(ring, envelope.device, index, viaGateway, signed!, row.signature);
       if (problem !== null && !keysReread.has(envelope.device)) {
         keysReread.add(envelope.device);
@@ -279,11 +282,11 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       if (problem !== null) report({ table: "reading", id, leafIndex: index, field: "signature", what: problem });
     }
     // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures); its
-    // canonical form is the RFC 8785 one (reading-canonical.test.ts checks that against the
+    // canonical form is the RFC 8785 one (reading-encoding.test.ts checks that against the
     // generic canonicaliser). It must equal the stored entry byte for byte.
     let rebuilt: string | null = null;
     try {
-      rebuilt = canonicalReadingEntry({
+      rebuilt = readingEntryJson({
         kind: "reading.v1",
         dataset: envelope.dataset,
         device: envelope.device,
@@ -291,7 +294,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         observedAt: envelope.observedAt,
         payloadHash: payloadHashHex,
         signature: b64(row.signature),
-        ...(row.gDevice ? { gateway: { device: row.gDevice, batchRoot: hex(row.gRoot), signature: b64(row.gSignature) } } : {}),
+        ...(row.gatewayDevice ? { gateway: { device: row.gatewayDevice, batchRoot: hex(row.gatewayBatchRoot), signature: b64(row.gatewaySignature) } } : {}),
       });
     } catch {
       rebuilt = null;
@@ -322,7 +325,10 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const keysReread = new Set<string>();
   // With PGlite this thread runs the database (its main cost, see README): one core fewer for workers.
   const cores = os.availableParallelism();
-  const pool = createAuditPool({ threads: opts.threads ?? (sql.mode === "embedded" ? Math.max(1, cores - 1) : cores), keys });
+  // A ledger of one range at most is checked on this thread: a worker could not overlap
+  // anything with it, and starting one (it loads TypeScript) costs more than the range.
+  const threads = opts.threads ?? (Number(end) <= chunk ? 0 : sql.mode === "embedded" ? Math.max(1, cores - 1) : cores);
+  const pool = createAuditPool({ threads, keys });
   const cutSizes = keptSize > 0 ? [...cpSizes, keptSize] : cpSizes;
   const cutsIn = (from: number) => cutSizes.filter((s) => s > from && s <= from + chunk);
   const fetchRange = async (from: number): Promise<RangeResult> => {

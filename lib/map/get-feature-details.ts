@@ -8,7 +8,7 @@ import { AppError, notFound } from "../errors";
 import type { AccessNote, FeatureDetails } from "../api/map-specs";
 import type { ReadBasis } from "../access/check-read";
 import { withinArea } from "../access/scope-sql";
-import { withheldFields } from "../access/scoped/map-basis";
+import { rollupColumns, withheldFields, type RollupColumn } from "../access/scoped/map-basis";
 import { scopedDeviceLatest, scopedDeviceSeries, scopedIncidentLatest } from "../access/scoped/map-details";
 import { layerAccess } from "./access-notes";
 import { refreshRollup } from "./rollup";
@@ -19,7 +19,10 @@ const SERIES_MAX_SPAN_MS = 7 * 24 * 3_600_000;
 
 type Kind = FeatureDetails["kind"];
 type Fact = FeatureDetails["facts"][number];
-type Sums = { n: number; s1: number; s2: number; s3: number; s4: number };
+/** A bucket's rollup sums of a device (or several): n readings and the dataset's columns, NaN where withheld. */
+type Sums = { n: number } & Partial<Record<RollupColumn, number>>;
+/** The mean of a rollup column over the bucket's readings. */
+const mean = (col: RollupColumn) => (s: Sums) => (s[col] ?? Number.NaN) / s.n;
 type SeriesField = { key: string; unit: string; of: (s: Sums) => number };
 
 /** What a feature is, before any reading: static facts from the city model. */
@@ -34,7 +37,7 @@ type Resolved = {
   facts: Fact[];
   /** Meter or sensor whose readings describe it. */
   devices: string[];
-  /** Series fields over map_bucket_5m sums (s1..s4 = sums of v1..v4, n = readings); summed over devices when several. */
+  /** Series fields over map_bucket_5m sums (n = readings); summed over devices when several. */
   series: SeriesField[];
   sumDevices?: boolean;
 };
@@ -65,10 +68,10 @@ function resolve(city: CityModel, id: string): Resolved | null {
       ],
       devices: [d.id],
       series: [
-        { key: "speedKmh", unit: "km/h", of: (s) => s.s1 / s.n },
-        { key: "ratio", unit: "1", of: (s) => s.s4 / s.n },
-        { key: "flowVehH", unit: "veh/h", of: (s) => s.s2 / s.n },
-        { key: "occupancy", unit: "1", of: (s) => s.s3 / s.n },
+        { key: "speedKmh", unit: "km/h", of: mean("speed_kmh_sum") },
+        { key: "ratio", unit: "1", of: mean("speed_ratio_sum") },
+        { key: "flowVehH", unit: "veh/h", of: mean("flow_veh_h_sum") },
+        { key: "occupancy", unit: "1", of: mean("occupancy_sum") },
       ],
     };
   };
@@ -92,9 +95,9 @@ function resolve(city: CityModel, id: string): Resolved | null {
         ],
         devices: [meter.id],
         series: [
-          { key: "loadMw", unit: "MW", of: (s) => s.s1 / s.n },
-          { key: "utilisation", unit: "1", of: (s) => s.s2 / s.n },
-          { key: "voltageKv", unit: "kV", of: (s) => s.s3 / s.n },
+          { key: "loadMw", unit: "MW", of: mean("load_mw_sum") },
+          { key: "utilisation", unit: "1", of: mean("utilisation_sum") },
+          { key: "voltageKv", unit: "kV", of: mean("voltage_kv_sum") },
         ],
       };
     }
@@ -110,7 +113,7 @@ function resolve(city: CityModel, id: string): Resolved | null {
           { key: "feeders", value: feeders.length }, districtFact(city, s.districtId),
         ],
         devices: meters,
-        series: [{ key: "loadMw", unit: "MW", of: (s) => s.s1 / s.n }],
+        series: [{ key: "loadMw", unit: "MW", of: mean("load_mw_sum") }],
         sumDevices: true,
       };
     }
@@ -125,8 +128,8 @@ function resolve(city: CityModel, id: string): Resolved | null {
         facts: [{ key: "source", value: site.kind }, { key: "capacity", value: site.capacityMw, unit: "MW" }, { key: "offshore", value: site.offshore }, { key: "meter", value: meter.id }],
         devices: [meter.id],
         series: [
-          { key: "productionMw", unit: "MW", of: (s) => s.s1 / s.n },
-          { key: "capacityFactor", unit: "1", of: (s) => s.s2 / s.n },
+          { key: "productionMw", unit: "MW", of: mean("production_mw_sum") },
+          { key: "capacityFactor", unit: "1", of: mean("capacity_factor_sum") },
         ],
       };
     }
@@ -140,9 +143,9 @@ function resolve(city: CityModel, id: string): Resolved | null {
         facts: [{ key: "segment", value: d.segmentId }, { key: "heading", value: Math.round(d.headingDeg), unit: "°" }, districtFact(city, d.districtId)],
         devices: [d.id],
         series: [
-          { key: "vehiclesPerMin", unit: "veh/min", of: (s) => s.s1 / s.n },
-          { key: "pedestriansPerMin", unit: "1/min", of: (s) => s.s2 / s.n },
-          { key: "online", unit: "1", of: (s) => s.s3 / s.n },
+          { key: "vehiclesPerMin", unit: "veh/min", of: mean("vehicles_per_min_sum") },
+          { key: "pedestriansPerMin", unit: "1/min", of: mean("pedestrians_per_min_sum") },
+          { key: "online", unit: "1", of: mean("online_count") },
         ],
       };
     }
@@ -185,7 +188,8 @@ async function series(sql: Sql, r: Resolved, basis: ReadBasis, from: Date, to: D
     const b = Math.round(Number(row.bb) - first);
     if (b < 0 || b >= count) continue;
     const n = (v: number | null) => (v === null ? Number.NaN : Number(v));
-    const sums: Sums = { n: Number(row.n), s1: n(row.s1), s2: n(row.s2), s3: n(row.s3), s4: n(row.s4) };
+    const sums: Sums = { n: Number(row.n) };
+    for (const c of rollupColumns(basis.datasetId)) sums[c] = n(row[c] ?? null);
     r.series.forEach((f, i) => {
       const v = f.of(sums);
       if (!Number.isFinite(v)) return;

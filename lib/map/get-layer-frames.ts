@@ -6,10 +6,11 @@ import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import type { Frames, IncidentTimeline, MapLayerId, ScopedCellFrames } from "../api/map-specs";
 import type { ReadBasis } from "../access/check-read";
-import { frameChunkVersions, scopedBucketMeans, scopedCellLoad, scopedFrameCells, scopedIncidentFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
+import { frameChunkVersions, scopedBucketMeans, scopedStoredFrameChunks, wholeDatasetBasis, type StoredFrameChunk, scopedCellLoad, scopedFrameCells, scopedIncidentFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
 import { layerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
-import { refreshRollup, rollupKeptCurrent } from "./rollup";
+import { cityKey, refreshRollup, rollupKeptCurrent } from "./rollup";
+import { decodeChunk, dropOtherCityChunks, storeChunk, type RawSeries } from "./frame-chunks";
 import { bucketWindow, resolveWindow } from "./time-window";
 import { q8 } from "./q8";
 import { withinArea } from "../access/scope-sql";
@@ -87,8 +88,6 @@ function pointIdsIn(ids: string[], position: number[], bbox?: BBox): string[] {
   return bbox ? ids.filter((_, i) => inBbox([position[2 * i], position[2 * i + 1]], bbox)) : ids;
 }
 
-/** Unquantised series of a window: values row-major [bucket][id] (NaN where missing). */
-type RawSeries = Record<string, { ids: string[]; values: Float64Array }>;
 const SCALES: Record<string, number> = { ratio: 0.004, flow: 60, feederUtil: 0.005, renewableCf: 0.004, substationUtil: 0.005, cameraState: 1 };
 
 /** Keeps the ids whose device (`deviceOf`) lies in the basis's area. */
@@ -116,7 +115,7 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: Re
   const w = { from, to, bucketS };
   if (layer === "traffic") {
     const ids = inAreaIds(m, basis, sensorsIn(m, bbox));
-    const rows = await scopedBucketMeans(sql, basis, w, ["round(s4 * 1000 / n)", "round(s2 / n)"], bbox ? ids : null);
+    const rows = await scopedBucketMeans(sql, basis, w, ["round(speed_ratio_sum * 1000 / n)", "round(flow_veh_h_sum / n)"], bbox ? ids : null);
     const [ratio, flow] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1000, 1]);
     return { ratio: { ids, values: ratio }, flow: { ids, values: flow } };
   }
@@ -127,7 +126,7 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: Re
     const siteIds = inAreaIds(m, basis, pointIdsIn(r.ids, r.position, bbox), (id) => meterOf.get(id) ?? "");
     const subIds = pointIdsIn(s.ids, s.position, bbox);
     // Means per meter: load or production (v1) and utilisation or capacity factor (v2).
-    const rows = await scopedBucketMeans(sql, basis, w, ["round(s1 * 1000 / n)", "round(s2 * 10000 / n)"], null);
+    const rows = await scopedBucketMeans(sql, basis, w, ["round(coalesce(load_mw_sum, production_mw_sum) * 1000 / n)", "round(coalesce(utilisation_sum, capacity_factor_sum) * 10000 / n)"], null);
     const meters = [...f.meterIds, ...r.meterIds];
     const [v1, v2] = fill(rows, from.getTime(), bucketS, count, idIndex(meters), meters.length, [1000, 10000]);
     const nf = f.ids.length, width = meters.length;
@@ -180,7 +179,7 @@ async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: Re
     };
   }
   const ids = inAreaIds(m, basis, pointIdsIn(m.safety.cameras.ids, m.safety.cameras.position, bbox));
-  const rows = await scopedBucketMeans(sql, basis, w, ["m1"], bbox ? ids : null);
+  const rows = await scopedBucketMeans(sql, basis, w, ["worst_state"], bbox ? ids : null);
   const [state] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1]);
   return { cameraState: { ids, values: state } };
 }
@@ -198,19 +197,44 @@ function chunkCache(): Map<string, Chunk> {
 
 /**
  * The series of a whole-city window, assembled from chunks of CHUNK_BUCKETS buckets kept in
- * memory. A chunk is computed again only when its version changed: the largest ledger leaf
- * the rollup folded into its buckets (map_bucket_total.last_leaf), so a reading arriving
- * late for a past chunk refreshes it, in this process or any other sharing the database.
+ * memory and, once complete, in map_frame_chunk (lib/map/frame-chunks.ts), so that a restarted
+ * console reads them instead of aggregating the rollup again. A chunk is computed again only
+ * when its version changed: the largest ledger leaf the rollup folded into its buckets
+ * (map_bucket_total.last_leaf), so a reading arriving late for a past chunk refreshes it (and
+ * rewrites the stored copy), in this process or any other sharing the database.
  */
 const chunkKey = (m: MapModel, layer: MapLayerId, bucketS: number, cs: number) => `${m.city.seed}:${m.city.size}|${layer}|${bucketS}|${cs}`;
 
-/** The whole-city series of the chunk starting at `cs`, from the cache when its version is current. */
-async function chunkSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, cs: number, bucketS: number, version: number): Promise<RawSeries> {
+/** The ids of each whole-city series of a layer, in the order computeSeries returns them. */
+function wholeCityIds(m: MapModel, layer: MapLayerId): Record<string, string[]> {
+  if (layer === "traffic") return { ratio: m.traffic.sensors.ids, flow: m.traffic.sensors.ids };
+  if (layer === "energy") {
+    return { feederUtil: m.energy.feeders.ids, renewableCf: m.energy.renewables.ids, substationUtil: m.energy.substations.ids, cellLoad: m.energy.cells.ids };
+  }
+  return { cameraState: m.safety.cameras.ids };
+}
+
+/**
+ * The whole-city series of the chunk starting at `cs`: from memory when its version is current,
+ * else from its stored copy (`stored`, read under the basis) when that is current, else
+ * computed, and stored when the chunk is complete (it ends before `now`).
+ */
+async function chunkSeries(
+  sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, cs: number, bucketS: number, version: number,
+  stored: StoredFrameChunk | undefined, now: number,
+): Promise<{ series: RawSeries; computed: boolean }> {
   const cache = chunkCache();
   const key = chunkKey(m, layer, bucketS, cs);
   let hit = cache.get(key);
+  let computed = false;
   if (!hit || hit.version !== version) {
-    hit = { version, series: await computeSeries(sql, m, layer, basis, new Date(cs), CHUNK_BUCKETS, bucketS, undefined) };
+    const fromStore = stored && stored.version === version ? decodeChunk(stored, CHUNK_BUCKETS, wholeCityIds(m, layer)) : null;
+    hit = { version, series: fromStore ?? (await computeSeries(sql, m, layer, basis, new Date(cs), CHUNK_BUCKETS, bucketS, undefined)) };
+    computed = !fromStore;
+    // A complete chunk with readings is kept; the chunk holding now changes with every fold.
+    if (computed && version >= 0 && cs + CHUNK_BUCKETS * bucketS * 1000 <= now) {
+      await storeChunk(sql, { datasetId: basis.datasetId, bucketS, start: cs, cityKey: cityKey(m.city), version }, hit.series);
+    }
     cache.delete(key);
     cache.set(key, hit);
     while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
@@ -219,7 +243,14 @@ async function chunkSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: Read
     cache.delete(key);
     cache.set(key, hit);
   }
-  return hit.series;
+  return { series: hit.series, computed };
+}
+
+/** The stored copies of the chunks at `starts` whose in-memory copy is missing or stale, read under the basis. */
+async function storedChunks(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, bucketS: number, starts: number[], versions: Map<number, number>): Promise<Map<number, StoredFrameChunk>> {
+  const cache = chunkCache();
+  const missing = starts.filter((cs) => versions.has(cs) && cache.get(chunkKey(m, layer, bucketS, cs))?.version !== versions.get(cs));
+  return scopedStoredFrameChunks(sql, basis, cityKey(m.city), bucketS, missing);
 }
 
 async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number): Promise<RawSeries> {
@@ -227,9 +258,13 @@ async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, basis: Rea
   const to = from.getTime() + count * bucketMs;
   const first = Math.floor(from.getTime() / chunkMs) * chunkMs;
   const versions = await frameChunkVersions(sql, [basis.datasetId], new Date(first), new Date(to), chunkMs);
+  const starts: number[] = [];
+  for (let cs = first; cs < to; cs += chunkMs) starts.push(cs);
+  const stored = await storedChunks(sql, m, layer, basis, bucketS, starts, versions);
+  const now = Date.now();
   const chunks: { start: number; series: RawSeries }[] = [];
-  for (let cs = first; cs < to; cs += chunkMs) {
-    chunks.push({ start: cs, series: await chunkSeries(sql, m, layer, basis, cs, bucketS, versions.get(cs) ?? -1) });
+  for (const cs of starts) {
+    chunks.push({ start: cs, series: (await chunkSeries(sql, m, layer, basis, cs, bucketS, versions.get(cs) ?? -1, stored.get(cs), now)).series });
   }
   const out: RawSeries = {};
   for (const name of Object.keys(chunks[0]?.series ?? {})) {
@@ -261,37 +296,43 @@ const WARM_CHUNKS_PER_RUN = 2;
  * first, at most WARM_CHUNKS_PER_RUN per call, so a viewer's first replay (and the first
  * 24 h request) reads them from memory instead of aggregating a day of the rollup: bench:map
  * measured the first 24 h traffic replay of a size-10 city at 30.5 s against 2.8 s once the
- * chunks were cached. The chunk holding now is left to requests (it changes with every fold).
- * Run after the rollup's background fold (lib/map/start-map.ts). It returns no data: the cache
- * it fills is read only for viewers whose basis is raw and unlimited (getLayerFrames checks
- * access first). Returns how many chunks it computed.
+ * chunks were cached. Complete chunks are also stored (map_frame_chunk), and a chunk whose
+ * stored copy is current is loaded from there instead of computed, so a restarted console
+ * does not aggregate the day again. The chunk holding now is left to requests (it changes
+ * with every fold). Run after the rollup's background fold (lib/map/start-map.ts). It returns
+ * no data: the cache it fills is read only for viewers whose basis sees the whole dataset
+ * (getLayerFrames checks access first). Returns how many chunks it computed.
  */
 export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now()): Promise<number> {
   const m = mapModel(city);
   const bucketS = 300, chunkMs = CHUNK_BUCKETS * bucketS * 1000;
   const liveChunk = Math.floor(now / chunkMs) * chunkMs;
   const first = Math.floor((now - WARM_SPAN_MS) / chunkMs) * chunkMs;
-  const cache = chunkCache();
+  const warmKey = Symbol.for("city-brain.map-frames-warm-city");
+  const g = globalThis as { [warmKey]?: string };
+  if (g[warmKey] !== cityKey(city)) {
+    await dropOtherCityChunks(sql, cityKey(city));
+    g[warmKey] = cityKey(city);
+  }
   let computed = 0;
   for (const layer of ["traffic", "energy", "safety"] as const) {
     const datasetId = rollupDatasetOf(layer);
     const versions = await frameChunkVersions(sql, [datasetId], new Date(first), new Date(liveChunk), chunkMs);
-    // The whole city's series, as an unlimited raw basis reads them (see `unlimited`).
+    // The whole city's series, as a basis that sees the whole dataset reads them (wholeDatasetBasis).
     const basis: ReadBasis = {
       datasetId, ownerDepartmentId: datasetById(datasetId)!.departmentId, basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null,
     };
-    for (let cs = liveChunk - chunkMs; cs >= first; cs -= chunkMs) {
+    const starts: number[] = [];
+    for (let cs = liveChunk - chunkMs; cs >= first; cs -= chunkMs) starts.push(cs);
+    const stored = await storedChunks(sql, m, layer, basis, bucketS, starts, versions);
+    for (const cs of starts) {
       const version = versions.get(cs);
-      if (version === undefined || cache.get(chunkKey(m, layer, bucketS, cs))?.version === version) continue;
-      await chunkSeries(sql, m, layer, basis, cs, bucketS, version);
-      if (++computed >= WARM_CHUNKS_PER_RUN) return computed;
+      if (version === undefined || chunkCache().get(chunkKey(m, layer, bucketS, cs))?.version === version) continue;
+      if ((await chunkSeries(sql, m, layer, basis, cs, bucketS, version, stored.get(cs), now)).computed && ++computed >= WARM_CHUNKS_PER_RUN) return computed;
     }
   }
   return computed;
 }
-
-/** A raw basis with no limits: its series are the whole city's, which the chunk cache may share between viewers. */
-const unlimited = (b: ReadBasis) => b.scope === "raw" && !b.fields && !b.area && !b.window.from && !b.window.until;
 
 /**
  * Replay frames of a layer: for every bucket of the window, the mean of each feature's
@@ -323,7 +364,7 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   const basis = access.basis(rollupDataset);
   const series: Frames["series"] = {};
   if (basis && basis.scope === "raw") {
-    const raw = opts.bbox || !unlimited(basis)
+    const raw = opts.bbox || !wholeDatasetBasis(basis)
       ? await computeSeries(db.sql, m, opts.layer, basis, from, count, bucketS, opts.bbox)
       : await seriesCached(db.sql, m, opts.layer, basis, from, count, bucketS);
     const withheld = new Set(withheldFields(basis));

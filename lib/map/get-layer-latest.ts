@@ -8,6 +8,7 @@ import { scopedLatestCells, scopedLatestRows, type LatestRow } from "../access/s
 import { layerAccess, type LayerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
+import { incidentFromPayload } from "./incident-state";
 import { resolveWindow, type TimeWindow } from "./time-window";
 import type { Sql } from "../db/sql";
 
@@ -29,21 +30,7 @@ function trafficDevices(m: MapModel, bbox?: BBox): string[] | null {
 
 /** An incident reading as the map shows it; null when the payload is not an incident. */
 export function incidentState(r: LatestRow): IncidentState | null {
-  const p = r.payload;
-  if (typeof p.incidentId !== "string") return null;
-  return {
-    id: p.incidentId,
-    type: p.type as IncidentState["type"],
-    severity: num(p.severity),
-    status: p.status as IncidentState["status"],
-    startedAt: String(p.startedAt),
-    endedAt: String(p.endedAt),
-    segmentId: String(p.segmentId),
-    lanesBlocked: num(p.lanesBlocked),
-    position: [r.lon, r.lat],
-    observedAt: r.observed_at.toISOString(),
-    leafIndex: r.leaf_index,
-  };
+  return incidentFromPayload(r.payload, [r.lon, r.lat], r.observed_at.toISOString(), r.leaf_index);
 }
 
 export async function incidentsAt(sql: Sql, basis: ReadBasis, w: TimeWindow, live: boolean, bbox?: BBox): Promise<IncidentState[]> {

@@ -4,7 +4,7 @@ import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
 import type { CityModel } from "../city/types";
 import type { Kpis } from "../api/map-specs";
-import { scopedIncidentCounts, scopedIndexTrend, scopedRoadIndex, scopedTotals, type SensorGrading, type TotalRow } from "../access/scoped/map-kpis";
+import { scopedIncidentCounts, scopedIndexTrend, scopedRoadIndex, scopedTotals, zeroTotals, type SensorGrading, type TotalRow } from "../access/scoped/map-kpis";
 import { minGroupDevices } from "../access/scoped/map-basis";
 import { windowState } from "../access/scoped/map-basis";
 import { frameChunkVersions } from "../access/scoped/map-frames";
@@ -44,11 +44,15 @@ function trend(rows: TotalRow[], from: Date, bucketS: number, count: number, val
 }
 
 const sum = (rows: TotalRow[]): TotalRow =>
-  rows.reduce((a, r) => ({ bb: 0, n: a.n + r.n, s1: a.s1 + r.s1, s2: a.s2 + r.s2, s3: a.s3 + r.s3, s4: a.s4 + r.s4 }), { bb: 0, n: 0, s1: 0, s2: 0, s3: 0, s4: 0 });
+  rows.reduce((a, r) => {
+    const out = { ...a, n: a.n + r.n };
+    for (const k of Object.keys(r) as (keyof TotalRow)[]) if (k !== "bb" && k !== "n") out[k] = a[k] + r[k];
+    return out;
+  }, zeroTotals(0, 0));
 
 /** Estimated grid load: the mean feeder reading times the number of feeders (missing meters count at the mean). */
-export const gridLoad = (t: TotalRow, feeders: number) => (t.s3 > 0 ? (t.s1 / t.s3) * feeders : null);
-export const gridProduction = (t: TotalRow, sites: number) => (t.s4 > 0 ? (t.s2 / t.s4) * sites : null);
+export const gridLoad = (t: TotalRow, feeders: number) => (t.loadReadings > 0 ? (t.loadMwSum / t.loadReadings) * feeders : null);
+export const gridProduction = (t: TotalRow, sites: number) => (t.productionReadings > 0 ? (t.productionMwSum / t.productionReadings) * sites : null);
 
 const gradingCache = new WeakMap<CityModel, SensorGrading>();
 
@@ -185,13 +189,13 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     const cityTrend = await cityIndexTrend(db.sql, tb, city, trendFrom, to, grading);
     const corridorTrend = await scopedIndexTrend(db.sql, tb, trendFrom, to, grading, roads.map((r) => r.road_id));
     out.traffic = {
-      speedKmh: now.n ? r1(now.s2 / now.n) : null,
+      speedKmh: now.n ? r1(now.speedKmhSum / now.n) : null,
       index,
       grade: gradeOfIndex(index),
-      speedRatio: now.n ? r3(now.s1 / now.n) : null,
+      speedRatio: now.n ? r3(now.speedRatioSum / now.n) : null,
       congestedShare: cityOk ? r3(city_.cw / city_.w) : null,
       trendIndex: { from: trendFrom.toISOString(), bucketS: 300, values: series(cityTrend) },
-      trendSpeed: trend(rows, from, bucketS, count, (r) => (r.n ? r1(r.s2 / r.n) : null)),
+      trendSpeed: trend(rows, from, bucketS, count, (r) => (r.n ? r1(r.speedKmhSum / r.n) : null)),
       worstCorridors: roads.map((r) => ({
         roadId: r.road_id,
         ...roadName(city, r.road_id),
@@ -236,7 +240,7 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
       const counts = await scopedIncidentCounts(db.sql, ib, { from: nowFrom, to, live }, { from, to, bucketS });
       if (counts.open) open = counts.open;
       const rows = counts.trend;
-      trendOpen = trend(rows.map((r) => ({ bb: Number(r.bb), n: Number(r.open), s1: 0, s2: 0, s3: 0, s4: 0 })), from, bucketS, count, (r) => r.n);
+      trendOpen = trend(rows.map((r) => zeroTotals(Number(r.bb), Number(r.open))), from, bucketS, count, (r) => r.n);
       // After the first incident reading, a bucket with none open reads 0 (not "no data").
       const first = trendOpen.values.findIndex((v) => v !== null);
       if (first >= 0) trendOpen.values = trendOpen.values.map((v, b) => (v === null && b > first ? 0 : v));
@@ -244,7 +248,7 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     let camerasOnline: number | null = null;
     if (cb) {
       const now = sum(await nowTotals(db.sql, cb, nowFrom, to, live));
-      camerasOnline = now.n && Number.isFinite(now.s1) ? r3(now.s1 / now.n) : null;
+      camerasOnline = now.n && Number.isFinite(now.onlineCount) ? r3(now.onlineCount / now.n) : null;
     }
     out.safety = { open, trendOpen, camerasOnline };
   }

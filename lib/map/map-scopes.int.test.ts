@@ -11,7 +11,8 @@ import { AppError } from "../errors";
 import { announceGrantChange } from "../grants/announce-grant-change";
 import { getLayerLatest } from "./get-layer-latest";
 import { getLayerFeatures } from "./get-layer-features";
-import { getLayerFrames } from "./get-layer-frames";
+import { CHUNK_BUCKETS, getLayerFrames, warmReplayChunks } from "./get-layer-frames";
+import { encodeChunk } from "./frame-chunks";
 import { getFeatureDetails } from "./get-feature-details";
 import { getMapKpis } from "./get-map-kpis";
 import { openLiveStream } from "./open-live-stream";
@@ -104,6 +105,39 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
     expect(latest.access.find((n) => n.datasetId === "safety.cameras")).toMatchObject({ allowed: true, level: "raw", area: AREA });
     const outside = cameras.find((c) => !withinArea(c.location, AREA))!;
     await expect(getFeatureDetails({ viewer: v, id: outside.id, bucket: 300 })).rejects.toMatchObject({ code: "forbidden" });
+  });
+
+  it("stored replay chunks are read only for a viewer who sees the whole dataset: an area grant replays its own area", async () => {
+    const span = { layer: "safety" as const, from: new Date(START).toISOString(), to: new Date(END).toISOString(), bucket: 300 };
+    const clearMemory = () => (globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")]?.clear();
+    const areaBefore = await getLayerFrames({ viewer: user("emergency"), ...span });
+    // Store the chunks (a clock four hours on makes the chunks of this hour complete).
+    while ((await warmReplayChunks(db.sql, city, Date.now() + 4 * 3_600_000)) > 0);
+    const rows = await db.sql.query<{ chunk_start: Date; series: { name: string; width: number }[] | string }>(`SELECT chunk_start, series FROM map_frame_chunk WHERE dataset_id = 'safety.cameras'`);
+    expect(rows.length).toBeGreaterThan(0);
+    // Mark the stored copies (every camera in state 4), so that reading them shows.
+    for (const r of rows) {
+      const [head] = typeof r.series === "string" ? JSON.parse(r.series) : r.series;
+      const marked = encodeChunk({ cameraState: { ids: Array(head.width).fill(""), values: new Float64Array(head.width * CHUNK_BUCKETS).fill(4) } });
+      await db.sql.query(`UPDATE map_frame_chunk SET series = $1::jsonb, data = $2 WHERE dataset_id = 'safety.cameras' AND chunk_start = $3`, [JSON.stringify(marked.series), marked.data, r.chunk_start]);
+    }
+    try {
+      clearMemory();
+      // The owner sees the whole dataset: its replay is read from the stored chunks.
+      const owner = await getLayerFrames({ viewer: user("safety"), ...span });
+      const values = decodeQ8(owner.series.cameraState.q).filter((x) => !Number.isNaN(x));
+      expect(values.length).toBeGreaterThan(0);
+      expect(values.every((x) => x === 4)).toBe(true);
+      // The area grant's replay is aggregated under its limits, never from the whole-city chunks.
+      clearMemory();
+      const area = await getLayerFrames({ viewer: user("emergency"), ...span });
+      const at = new Map(cameras.map((c) => [c.id, c.location]));
+      expect(area.series.cameraState.ids.filter((id) => !withinArea(at.get(id)!, AREA))).toEqual([]);
+      expect(area.series.cameraState).toEqual(areaBefore.series.cameraState);
+    } finally {
+      await db.sql.query(`DELETE FROM map_frame_chunk`);
+      clearMemory();
+    }
   });
 
   it("raw limited to fields: no value of a field not granted", async () => {
@@ -242,7 +276,7 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
       `UPDATE data_grant SET status = 'revoked' WHERE id = 'grt_anon' RETURNING id, dataset_id, owner_department_id, grantee_department_id`,
     );
     const t0 = Date.now();
-    announceGrantChange(g, "revoke");
+    await announceGrantChange(g, "revoke");
     expect(await until(/event: access\ndata: .*"datasetId":"safety.cameras","allowed":false/, 2000)).toBe(true);
     expect(Date.now() - t0).toBeLessThan(2000);
     ac.abort();

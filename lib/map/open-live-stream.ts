@@ -1,17 +1,19 @@
 import type { Viewer } from "../access/viewer";
 import { getDb } from "../db/client";
 import { getCity } from "../runtime/city";
-import { getBus, type GrantChange, type MapUpdate, type TrafficUpdate } from "../runtime/bus";
-import { scopeMapUpdates, scopeTrafficUpdates } from "../access/scoped/map-live";
+import { getBus, type GrantChange, type MapUpdate, type MapUpdateEvent } from "../runtime/bus";
+import { scopeMapUpdates, scopeTrafficUpdates, type TrafficUpdate } from "../access/scoped/map-live";
+import type { LiveMapUpdate, LiveReading } from "../api/map-specs";
+import { mapModel } from "./map-features";
 import { layerAccess, type LayerAccess } from "./access-notes";
-import { watchMapUpdates } from "./live-poller";
+import { trafficIndex } from "./traffic-index";
 
 const HEARTBEAT_MS = 15_000;
 /** The longest a timer waits for a grant's end or a data window's edge (setTimeout's limit is about 24 days). */
 const MAX_TIMER_MS = 6 * 3_600_000;
 
-/** Stream event names per dataset (traffic comes from ingest's own announcement). */
-const EVENT_OF: Record<string, string> = { "energy.load": "energy", "safety.incidents": "incidents", "safety.cameras": "cameras" };
+/** The map-update event's key per dataset held raw (traffic has its own, see below). */
+const KEY_OF: Record<string, "energy" | "incidents" | "cameras"> = { "energy.load": "energy", "safety.incidents": "incidents", "safety.cameras": "cameras" };
 const DATASETS = ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"];
 
 /** The next moment the viewer's access changes by itself: a grant's end or a data window's edge. */
@@ -29,19 +31,44 @@ export function nextAccessEdge(access: Pick<LayerAccess, "basis">, now: number):
 }
 
 /**
- * A server-sent event stream of live map updates the viewer may see: `traffic` batches
- * ({device, segment, speed, ratio, observedAt}) as ingest stores them, and `energy`,
- * `incidents` and `cameras` batches ({dataset, key, device, observedAt, leafIndex,
- * location, values}) as the map's rollup folds them in (about once a second while someone
- * watches). Per-device events go only for datasets held raw, each through the basis's terms
+ * A server-sent event stream of live map updates the viewer may see: one `map-update` event
+ * per commit (the bus's map-update, from whichever console process committed it; see
+ * LiveMapUpdate) carrying every layer's changed values: `traffic` ({device, segment, speed,
+ * ratio, observedAt}) and `energy`, `incidents` and `cameras` ({dataset, key, device,
+ * observedAt, leafIndex, location, values}), which the browser patches in place. Per-device
+ * values go only for datasets held raw, each through the basis's terms
  * (lib/access/scoped/map-live: area, data window, fields); datasets held anonymized or
- * aggregated get `cells` events naming the dataset, so the client reloads its cells. Every
- * read is recorded as an access event. The first event, `access`, carries the access
- * check's notes; access is checked again at once when a grant changes (the bus's `grants`
- * event), when a grant ends or a data window opens or closes, and at every heartbeat, and a
- * changed answer is sent as `access`. Refused (403) for a guest who may read nothing. Ends
- * when the client goes away (signal) and never keeps a listener after that.
+ * aggregated are named in `cells`, so the client reloads its cells. Every read is recorded
+ * as an access event. The first event, `access`, carries the access check's notes; access
+ * is checked again at once when a grant changes (the bus's `grants` event), when a grant
+ * ends or a data window opens or closes, and at every heartbeat, and a changed answer is
+ * sent as `access`. Refused (403) for a guest who may read nothing. Ends when the client
+ * goes away (signal) and never keeps a listener after that.
  */
+/** Traffic readings of a map update as the map draws them: speed and its ratio to the segment's free flow. */
+function trafficUpdates(updates: readonly MapUpdate[]): TrafficUpdate[] {
+  const byId = trafficIndex(getCity()).byId;
+  const out: TrafficUpdate[] = [];
+  for (const u of updates) {
+    if (u.dataset !== "traffic.flow") continue;
+    const s = byId.get(u.device);
+    const speed = Number(u.values.speedKmh ?? u.values.speed);
+    if (!s || !Number.isFinite(speed)) continue;
+    out.push({ device: u.device, segment: s.segment, speed, ratio: Math.round((speed / s.freeFlowKmh) * 1000) / 1000, observedAt: u.observedAt });
+  }
+  return out;
+}
+
+/** A feeder reading with the cells its load is spread over (the browser patches their loads by the change). */
+function withCellShares(u: MapUpdate): LiveReading {
+  if (u.values.meter !== "feeder" || u.values.loadMw === undefined) return u;
+  const m = mapModel(getCity());
+  const fi = m.feederByMeter.get(u.device);
+  if (fi === undefined) return u;
+  const shares = m.feederCells.get(m.energy.feeders.ids[fi]) ?? [];
+  return { ...u, cellShares: shares.map(([c, share]) => [m.energy.cells.ids[c], share]) };
+}
+
 export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal }): Promise<ReadableStream<Uint8Array>> {
   const db = await getDb();
   // A signed-in viewer keeps the stream even with nothing readable: a grant may arrive.
@@ -71,26 +98,26 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
           cleanup();
         }
       };
-      const onTraffic = (batch: TrafficUpdate[]) => {
-        const b = access.basis("traffic.flow");
-        if (!b) return;
-        if (b.scope !== "raw") return void send(`event: cells\ndata: ${JSON.stringify({ datasets: ["traffic.flow"] })}\n\n`);
-        const list = scopeTrafficUpdates(b, batch);
-        if (list.length) send(`event: traffic\ndata: ${JSON.stringify(list)}\n\n`);
-      };
-      const onMap = (batch: MapUpdate[]) => {
+      const onMap = (ev: MapUpdateEvent) => {
+        const out: LiveMapUpdate = {};
         const cells = new Set<string>();
-        for (const [dataset, ev] of Object.entries(EVENT_OF)) {
+        for (const dataset of DATASETS) {
           const b = access.basis(dataset);
           if (!b) continue;
           if (b.scope !== "raw") {
-            if (batch.some((u) => u.dataset === dataset)) cells.add(dataset);
+            if (ev.updates.some((u) => u.dataset === dataset)) cells.add(dataset);
             continue;
           }
-          const list = scopeMapUpdates(b, batch);
-          if (list.length) send(`event: ${ev}\ndata: ${JSON.stringify(list)}\n\n`);
+          if (dataset === "traffic.flow") {
+            const list = scopeTrafficUpdates(b, trafficUpdates(ev.updates));
+            if (list.length) out.traffic = list;
+            continue;
+          }
+          const list = scopeMapUpdates(b, ev.updates);
+          if (list.length) out[KEY_OF[dataset]] = dataset === "energy.load" ? list.map(withCellShares) : list;
         }
-        if (cells.size) send(`event: cells\ndata: ${JSON.stringify({ datasets: [...cells] })}\n\n`);
+        if (cells.size) out.cells = [...cells];
+        if (Object.keys(out).length) send(`event: map-update\ndata: ${JSON.stringify(out)}\n\n`);
       };
       // Access is checked again when it may have changed; a changed answer goes to the client.
       let checking: Promise<void> | null = null;
@@ -130,17 +157,13 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
       const heartbeat = setInterval(() => {
         void recheck().then(() => send(`: keep-alive\n\n`));
       }, HEARTBEAT_MS);
-      bus.on("traffic", onTraffic);
-      bus.on("map-readings", onMap);
+      bus.on("map-update", onMap);
       bus.on("grants", onGrant);
-      const release = watchMapUpdates(db.sql, getCity(), (e) => console.error(`map live updates: ${e.message}`));
       cleanup = () => {
         clearInterval(heartbeat);
         if (edgeTimer) clearTimeout(edgeTimer);
-        bus.off("traffic", onTraffic);
-        bus.off("map-readings", onMap);
+        bus.off("map-update", onMap);
         bus.off("grants", onGrant);
-        release();
       };
       opts.signal.addEventListener("abort", close);
       armEdge();

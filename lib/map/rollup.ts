@@ -1,15 +1,30 @@
-import type { Sql } from "../db/sql";
+import type { Sql, SqlTx } from "../db/sql";
 import type { CityModel } from "../city/types";
 import { trafficIndex } from "./traffic-index";
 import { getBus, type MapUpdate } from "../runtime/bus";
 
 /**
- * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map):
+ * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map and
+ * 20261205000000_map_rollup_named_columns, which names each column):
  * 5-minute sums per device (map_bucket_5m), per dataset (map_bucket_total) and the latest
  * reading per device or incident (map_latest). Readings are read in ledger order from a
  * cursor (map_rollup_state.last_leaf); leaf indexes are assigned in commit order, so a
  * reading can never appear below the cursor later and nothing is missed or counted twice,
  * however late a reading arrives. Readings themselves are never changed.
+ *
+ * Two paths fold, both under the cursor row's lock (map_rollup_state, FOR UPDATE), and both
+ * fold exactly the leaves (cursor, upto] and move the cursor to upto in the same
+ * transaction, so a reading is counted once whichever process or path folds it:
+ * - foldCommit, inside the intake's commit transaction (runtime wires it as the intake's
+ *   onCommit): the commit's own readings, plus any leaves the cursor is behind by (at most
+ *   CATCH_UP_LEAVES). It publishes the commit's map-update on the bus in that transaction.
+ *   Every console process folds its own commits this way; commits are already serialised
+ *   by the ledger's row lock (lib/log/append-entries.ts), so the cursor lock adds no
+ *   ordering of its own, and it is always taken after the ledger's (no deadlock).
+ * - refreshRollup, the backlog: readings no commit folded (after a restart with a lagging
+ *   cursor, a changed city model, fixtures that store readings directly). Any process may
+ *   run it (lib/map/start-map.ts every few seconds; in a cluster the leader's job is
+ *   enough); concurrent runs and commits serialise on the cursor row.
  */
 
 /** Datasets the rollup folds (incidents only into map_latest). */
@@ -20,7 +35,7 @@ export const CAMERA_STATES = ["none", "congestion", "accident", "fire", "crowd"]
 
 /** A reading that changed map_latest, as the live stream sends it. */
 export type LatestChange = MapUpdate;
-/** Changes older than this are not announced live (a first run over a backlog). */
+/** Changes observed longer ago than this are not announced live (history: a device's backlog, the simulator's backfill). */
 const ANNOUNCE_WITHIN_MS = 10 * 60_000;
 
 /** The key of the city model the derived tables were computed for. */
@@ -28,6 +43,15 @@ export function cityKey(city: CityModel): string {
   return `${city.seed}:${city.size}:${city.stats.devices}:${city.stats.segments}`;
 }
 
+/** A sum column plus the new rows' sum, either side NULL (nothing that applies yet) counting as nothing. */
+const add = (col: string) => `coalesce(m.${col} + excluded.${col}, m.${col}, excluded.${col})`;
+
+/**
+ * The fold of leaves ($1, $2]: per reading its quantities (one column each, NULL where it
+ * does not apply to the reading's dataset or meter; the column comments are in
+ * prisma/migrations/20261205000000_map_rollup_named_columns), summed per device and bucket
+ * into map_bucket_5m and per dataset and bucket into map_bucket_total.
+ */
 const FOLD = `
 WITH r AS MATERIALIZED (
   SELECT dataset_id, device_id, observed_at, leaf_index, lon, lat, payload,
@@ -37,57 +61,78 @@ WITH r AS MATERIALIZED (
 ),
 t AS MATERIALIZED (
   SELECT r.dataset_id, r.device_id, r.bucket, r.leaf_index,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'speedKmh')::float8
-           WHEN 'energy.load' THEN coalesce((payload->>'loadMw')::float8, (payload->>'productionMw')::float8)
-           ELSE (payload->>'vehiclesPerMin')::float8 END AS v1,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'flowVehH')::float8
-           WHEN 'energy.load' THEN coalesce((payload->>'utilisation')::float8, (payload->>'capacityFactor')::float8)
-           ELSE (payload->>'pedestriansPerMin')::float8 END AS v2,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'occupancy')::float8
-           WHEN 'energy.load' THEN coalesce((payload->>'voltageKv')::float8, (payload->>'irradianceWm2')::float8, (payload->>'windSpeedMs')::float8)
-           ELSE ((payload->>'online')::boolean)::int END AS v3,
-         CASE r.dataset_id
-           WHEN 'traffic.flow' THEN (payload->>'speedKmh')::float8 / nullif(s.free_flow_kmh, 0)
-           WHEN 'energy.load' THEN 0
-           ELSE (coalesce(payload->>'alert', 'none') <> 'none')::int END AS v4,
-         CASE r.dataset_id WHEN 'safety.cameras' THEN
+         r.dataset_id = 'traffic.flow' AS traffic,
+         r.dataset_id = 'energy.load' AND payload->>'meter' = 'feeder' AS feeder,
+         r.dataset_id = 'energy.load' AND payload->>'meter' = 'production' AS production,
+         r.dataset_id = 'safety.cameras' AS camera,
+         (payload->>'speedKmh')::float8 AS speed_kmh,
+         (payload->>'flowVehH')::float8 AS flow_veh_h,
+         (payload->>'occupancy')::float8 AS occupancy,
+         (payload->>'speedKmh')::float8 / nullif(s.free_flow_kmh, 0) AS speed_ratio,
+         (payload->>'loadMw')::float8 AS load_mw,
+         (payload->>'utilisation')::float8 AS utilisation,
+         (payload->>'voltageKv')::float8 AS voltage_kv,
+         (payload->>'productionMw')::float8 AS production_mw,
+         (payload->>'capacityFactor')::float8 AS capacity_factor,
+         (payload->>'irradianceWm2')::float8 AS irradiance_wm2,
+         (payload->>'windSpeedMs')::float8 AS wind_speed_ms,
+         (payload->>'vehiclesPerMin')::float8 AS vehicles_per_min,
+         (payload->>'pedestriansPerMin')::float8 AS pedestrians_per_min,
+         ((payload->>'online')::boolean)::int AS online,
+         (coalesce(payload->>'alert', 'none') <> 'none')::int AS alerting,
+         CASE WHEN r.dataset_id = 'safety.cameras' THEN
            CASE WHEN (payload->>'online')::boolean THEN coalesce(array_position($3::text[], payload->>'alert'), 1) ELSE 0 END
-         END AS m1,
-         (payload->>'meter') AS meter
+         END AS state
     FROM r LEFT JOIN map_sensor s ON r.dataset_id = 'traffic.flow' AND s.device_id = r.device_id
    WHERE r.dataset_id IN ('traffic.flow', 'energy.load', 'safety.cameras')
 ),
 per_device AS (
-  INSERT INTO map_bucket_5m AS m (dataset_id, device_id, bucket, n, v1, v2, v3, v4, m1, last_leaf)
-  SELECT dataset_id, device_id, bucket, count(*), coalesce(sum(v1), 0), coalesce(sum(v2), 0), coalesce(sum(v3), 0),
-         coalesce(sum(v4), 0), max(m1), max(leaf_index)
+  INSERT INTO map_bucket_5m AS m (dataset_id, device_id, bucket, n,
+         speed_kmh_sum, flow_veh_h_sum, occupancy_sum, speed_ratio_sum,
+         load_mw_sum, utilisation_sum, voltage_kv_sum,
+         production_mw_sum, capacity_factor_sum, irradiance_wm2_sum, wind_speed_ms_sum,
+         vehicles_per_min_sum, pedestrians_per_min_sum, online_count, alerting_count, worst_state, last_leaf)
+  SELECT dataset_id, device_id, bucket, count(*),
+         sum(speed_kmh) FILTER (WHERE traffic), sum(flow_veh_h) FILTER (WHERE traffic),
+         sum(occupancy) FILTER (WHERE traffic), sum(speed_ratio) FILTER (WHERE traffic),
+         sum(load_mw) FILTER (WHERE feeder), sum(utilisation) FILTER (WHERE feeder), sum(voltage_kv) FILTER (WHERE feeder),
+         sum(production_mw) FILTER (WHERE production), sum(capacity_factor) FILTER (WHERE production),
+         sum(irradiance_wm2) FILTER (WHERE production), sum(wind_speed_ms) FILTER (WHERE production),
+         sum(vehicles_per_min) FILTER (WHERE camera), sum(pedestrians_per_min) FILTER (WHERE camera),
+         sum(online) FILTER (WHERE camera), sum(alerting) FILTER (WHERE camera), max(state),
+         max(leaf_index)
     FROM t GROUP BY dataset_id, device_id, bucket
   ON CONFLICT (dataset_id, bucket, device_id) DO UPDATE
-    SET n = m.n + excluded.n, v1 = m.v1 + excluded.v1, v2 = m.v2 + excluded.v2, v3 = m.v3 + excluded.v3,
-        v4 = m.v4 + excluded.v4, m1 = greatest(m.m1, excluded.m1), last_leaf = greatest(m.last_leaf, excluded.last_leaf)
+    SET n = m.n + excluded.n,
+        speed_kmh_sum = ${add("speed_kmh_sum")}, flow_veh_h_sum = ${add("flow_veh_h_sum")},
+        occupancy_sum = ${add("occupancy_sum")}, speed_ratio_sum = ${add("speed_ratio_sum")},
+        load_mw_sum = ${add("load_mw_sum")}, utilisation_sum = ${add("utilisation_sum")}, voltage_kv_sum = ${add("voltage_kv_sum")},
+        production_mw_sum = ${add("production_mw_sum")}, capacity_factor_sum = ${add("capacity_factor_sum")},
+        irradiance_wm2_sum = ${add("irradiance_wm2_sum")}, wind_speed_ms_sum = ${add("wind_speed_ms_sum")},
+        vehicles_per_min_sum = ${add("vehicles_per_min_sum")}, pedestrians_per_min_sum = ${add("pedestrians_per_min_sum")},
+        online_count = ${add("online_count")}, alerting_count = ${add("alerting_count")},
+        worst_state = greatest(m.worst_state, excluded.worst_state), last_leaf = greatest(m.last_leaf, excluded.last_leaf)
   RETURNING 1
 ),
 per_dataset AS (
-  INSERT INTO map_bucket_total AS m (dataset_id, bucket, n, s1, s2, s3, s4, last_leaf)
+  INSERT INTO map_bucket_total AS m (dataset_id, bucket, n, speed_ratio_sum, speed_kmh_sum, congested_count,
+         load_mw_sum, production_mw_sum, load_readings, production_readings, online_count, alerting_count, last_leaf)
   SELECT dataset_id, bucket, count(*),
-         CASE dataset_id WHEN 'traffic.flow' THEN coalesce(sum(v4), 0)
-                         WHEN 'energy.load' THEN coalesce(sum(v1) FILTER (WHERE meter = 'feeder'), 0)
-                         ELSE coalesce(sum(v3), 0) END,
-         CASE dataset_id WHEN 'traffic.flow' THEN coalesce(sum(v1), 0)
-                         WHEN 'energy.load' THEN coalesce(sum(v1) FILTER (WHERE meter = 'production'), 0)
-                         ELSE coalesce(sum(v4), 0) END,
-         CASE dataset_id WHEN 'traffic.flow' THEN count(*) FILTER (WHERE v4 < 0.5)
-                         WHEN 'energy.load' THEN count(*) FILTER (WHERE meter = 'feeder')
-                         ELSE 0 END,
-         CASE dataset_id WHEN 'energy.load' THEN count(*) FILTER (WHERE meter = 'production') ELSE 0 END,
+         sum(speed_ratio) FILTER (WHERE traffic), sum(speed_kmh) FILTER (WHERE traffic),
+         CASE WHEN bool_or(traffic) THEN count(*) FILTER (WHERE traffic AND speed_ratio < 0.5) END,
+         sum(load_mw) FILTER (WHERE feeder), sum(production_mw) FILTER (WHERE production),
+         CASE WHEN dataset_id = 'energy.load' THEN count(*) FILTER (WHERE feeder) END,
+         CASE WHEN dataset_id = 'energy.load' THEN count(*) FILTER (WHERE production) END,
+         sum(online) FILTER (WHERE camera), sum(alerting) FILTER (WHERE camera),
          max(leaf_index)
     FROM t GROUP BY dataset_id, bucket
   ON CONFLICT (dataset_id, bucket) DO UPDATE
-    SET n = m.n + excluded.n, s1 = m.s1 + excluded.s1, s2 = m.s2 + excluded.s2, s3 = m.s3 + excluded.s3,
-        s4 = m.s4 + excluded.s4, last_leaf = greatest(m.last_leaf, excluded.last_leaf)
+    SET n = m.n + excluded.n,
+        speed_ratio_sum = ${add("speed_ratio_sum")}, speed_kmh_sum = ${add("speed_kmh_sum")}, congested_count = ${add("congested_count")},
+        load_mw_sum = ${add("load_mw_sum")}, production_mw_sum = ${add("production_mw_sum")},
+        load_readings = ${add("load_readings")}, production_readings = ${add("production_readings")},
+        online_count = ${add("online_count")}, alerting_count = ${add("alerting_count")},
+        last_leaf = greatest(m.last_leaf, excluded.last_leaf)
   RETURNING 1
 ),
 latest AS (
@@ -140,6 +185,55 @@ async function ensureCity(sql: Sql, city: CityModel): Promise<void> {
   });
 }
 
+/** Leaves a commit folds besides its own when the cursor is behind; beyond that it leaves them (and its own) to the backlog. */
+export const CATCH_UP_LEAVES = 5_000;
+
+/** Folds leaves (last, upto] under the caller's cursor lock, moves the cursor, and returns the changed latest rows. */
+async function foldRange(tx: SqlTx, last: number, upto: number): Promise<LatestChange[]> {
+  const rows = await tx.query<FoldRow>(FOLD, [last, upto, CAMERA_STATES]);
+  const changes: LatestChange[] = [];
+  for (const r of rows) {
+    if (r.dataset_id === null || r.key === null) continue;
+    changes.push({
+      dataset: r.dataset_id,
+      key: r.key,
+      device: r.device_id!,
+      observedAt: new Date(r.observed_at!).toISOString(),
+      leafIndex: Number(r.leaf_index),
+      location: [Number(r.lon), Number(r.lat)],
+      values: typeof r.payload === "string" ? (JSON.parse(r.payload) as Record<string, unknown>) : (r.payload ?? {}),
+    });
+  }
+  await tx.query(`UPDATE map_rollup_state SET last_leaf = $1, updated_at = now() WHERE id = 1`, [upto]);
+  return changes.sort((a, b) => a.leafIndex - b.leafIndex);
+}
+
+/** Publishes the live part of folded changes as one map-update, in the folding transaction. */
+async function announce(tx: SqlTx, fromLeaf: number, toLeaf: number, changes: LatestChange[]): Promise<void> {
+  const recent = Date.now() - ANNOUNCE_WITHIN_MS;
+  const updates = changes.filter((c) => Date.parse(c.observedAt) >= recent);
+  if (updates.length) await getBus().publishInTx(tx, "map-update", { fromLeaf, toLeaf, updates });
+}
+
+/**
+ * Folds one commit's readings (leaves up to `upto`, the commit's last) into the rollup inside
+ * the commit's transaction and publishes one map-update for it, carrying every layer's
+ * changed values. Leaves the fold to the backlog (returns false) when the derived tables
+ * are not set up for this city yet or the cursor is further behind than CATCH_UP_LEAVES
+ * besides the commit's own `count` leaves: a restart's backlog is not folded while ingest waits.
+ */
+export async function foldCommit(tx: SqlTx, city: CityModel, upto: number, count: number): Promise<boolean> {
+  const [state] = await tx.query<{ last_leaf: number; city_key: string }>(
+    `SELECT last_leaf::float8 AS last_leaf, city_key FROM map_rollup_state WHERE id = 1 FOR UPDATE`,
+  );
+  if (!state || state.city_key !== cityKey(city)) return false;
+  const last = Number(state.last_leaf);
+  if (upto <= last) return true;
+  if (upto - last > count + CATCH_UP_LEAVES) return false;
+  await announce(tx, last, upto, await foldRange(tx, last, upto));
+  return true;
+}
+
 const BACKGROUND_KEY = Symbol.for("city-brain.map-rollup-background");
 
 /** Counts background jobs folding readings in this process (lib/map/start-map.ts): +1 when one starts, −1 when it stops. */
@@ -157,15 +251,15 @@ const running = new WeakMap<Sql, Promise<LatestChange[]>>();
 const cityChecked = new WeakMap<Sql, string>();
 
 /**
- * Brings the derived tables up to the newest reading committed when the run starts, in
- * steps of at most `stepLeaves` leaves (each its own short transaction, so ingest is never
- * held up for long). The run stops at that target and does not chase readings committed
- * while it folds: under sustained ingest faster than one fold step, a run that re-read the
- * newest leaf after every step never ended, and every map request awaiting it hung (a
- * signed-in official saw "no readings" for traffic while the simulator was live). Later
- * readings are folded by the next run. Concurrent callers in one process share one run;
- * across processes the cursor row lock serialises them. Returns the map_latest rows that
- * changed, oldest first.
+ * Brings the derived tables up to the newest reading committed when the run starts (the
+ * backlog no commit folded, see above), in steps of at most `stepLeaves` leaves, each its
+ * own short transaction that publishes its live changes as a map-update. The run stops at
+ * that target and does not chase readings committed while it folds: under sustained
+ * ingest a run that re-read the newest leaf after every step never ended, and every map
+ * request awaiting it hung. Commits fold their own readings once the cursor is within
+ * CATCH_UP_LEAVES of them. Concurrent callers in one process share one run; across
+ * processes the cursor row lock serialises them. Returns the map_latest rows that changed,
+ * oldest first.
  */
 export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeaves?: number } = {}): Promise<LatestChange[]> {
   const inFlight = running.get(sql);
@@ -176,6 +270,11 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
       await ensureCity(sql, city);
       cityChecked.set(sql, key);
     }
+    // Nothing behind (commits fold their own readings): no lock taken.
+    const [peek] = await sql.query<{ last_leaf: number; hi: number | null }>(
+      `SELECT last_leaf::float8 AS last_leaf, (SELECT max(leaf_index)::float8 FROM reading) AS hi FROM map_rollup_state WHERE id = 1`,
+    );
+    if (peek && (peek.hi === null || Number(peek.hi) <= Number(peek.last_leaf))) return [];
     const step = opts.stepLeaves ?? 100_000;
     const changes: LatestChange[] = [];
     let target: number | null = null;
@@ -192,30 +291,14 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
         const last = Number(state.last_leaf);
         if (target <= last) return true;
         const upto = Math.min(target, last + step);
-        const rows = await tx.query<FoldRow>(FOLD, [last, upto, CAMERA_STATES]);
-        for (const r of rows) {
-          if (r.dataset_id === null || r.key === null) continue;
-          changes.push({
-            dataset: r.dataset_id,
-            key: r.key,
-            device: r.device_id!,
-            observedAt: new Date(r.observed_at!).toISOString(),
-            leafIndex: Number(r.leaf_index),
-            location: [Number(r.lon), Number(r.lat)],
-            values: typeof r.payload === "string" ? (JSON.parse(r.payload) as Record<string, unknown>) : (r.payload ?? {}),
-          });
-        }
-        await tx.query(`UPDATE map_rollup_state SET last_leaf = $1, updated_at = now() WHERE id = 1`, [upto]);
+        const folded = await foldRange(tx, last, upto);
+        await announce(tx, last, upto, folded);
+        changes.push(...folded);
         return upto >= target;
       });
       if (done) break;
     }
-    changes.sort((a, b) => a.leafIndex - b.leafIndex);
-    // Announce what changed to live streams in this process (traffic has its own event from ingest).
-    const recent = Date.now() - ANNOUNCE_WITHIN_MS;
-    const live = changes.filter((c) => c.dataset !== "traffic.flow" && Date.parse(c.observedAt) >= recent);
-    if (live.length) getBus().emit("map-readings", live);
-    return changes;
+    return changes.sort((a, b) => a.leafIndex - b.leafIndex);
   })();
   running.set(sql, run);
   try {

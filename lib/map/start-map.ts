@@ -1,5 +1,6 @@
 import type { Sql } from "../db/sql";
 import type { CityModel } from "../city/types";
+import { soleLeadership, type Leadership } from "../runtime/leader";
 import { runEvery } from "../log/log-service";
 import { backgroundRollups, refreshRollup } from "./rollup";
 import { warmReplayChunks } from "./get-layer-frames";
@@ -10,11 +11,15 @@ export const ROLLUP_INTERVAL_MS = 5000;
 /**
  * Keeps the map's rollup (5-minute sums and latest values) current in the background, in
  * small steps, so a map request never has to fold a long backlog itself. Returns stop().
+ * In a cluster the process holding the "map-rollup" role folds (the rollup lives in the
+ * database, so every process's map reads it current); every other process still warms its
+ * own replay chunks, which live in its memory.
  */
-export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: string) => void }): () => Promise<void> {
+export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: string) => void; leadership?: Leadership }): () => Promise<void> {
   let warned = false;
   backgroundRollups(+1);
-  const stop = runEvery(
+  const stop = (opts.leadership ?? soleLeadership()).every(
+    "map-rollup",
     ROLLUP_INTERVAL_MS,
     // Then the replay chunks of the last 24 h, a few per run, so a first replay reads them from memory.
     () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000 }).then(() => warmReplayChunks(opts.sql, opts.city)).then(() => (warned = false)),
@@ -23,7 +28,12 @@ export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: strin
       warned = true;
     },
   );
+  const leadership = opts.leadership;
+  const stopWarm = leadership
+    ? runEvery(ROLLUP_INTERVAL_MS, async () => (leadership.holds("map-rollup") ? undefined : warmReplayChunks(opts.sql, opts.city)), () => {})
+    : async () => {};
   return async () => {
+    await stopWarm();
     await stop();
     backgroundRollups(-1);
   };

@@ -4,7 +4,15 @@ import type { Intake } from "../ingest/intake";
 import { dispatchMqttMessage } from "./dispatch";
 import { batchesTopic, readingsTopic } from "./topics";
 
-export type ExternalIntake = { clients: MqttClient[]; connected(): boolean; close(): Promise<void> };
+export type ExternalIntake = {
+  clients: MqttClient[];
+  connected(): boolean;
+  /** Milliseconds since the last message came or the last one in flight settled (0 while any is in flight). */
+  idleMs(): number;
+  /** Holds every message that comes from now on until resume() is called, or `maxMs` passed. */
+  pause(maxMs: number): () => void;
+  close(): Promise<void>;
+};
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -39,16 +47,27 @@ type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () =
  * messages of different topics share commits. When a commit fails, that connection is
  * dropped with the PUBACKs it still held and the broker redelivers. Reconnects back off
  * from 0.5 s to 30 s.
+ *
+ * With `share` (a cluster, lib/mqtt/intake-slots.ts) every filter is a shared subscription
+ * `$share/<share>/<topic>`: each process subscribes with its own client ids and the broker
+ * hands each message to one of them. With `drain`, the connections resume their sessions
+ * only to take the messages the broker had queued for them and unsubscribe at once, so
+ * nothing new is routed to them (a survivor drains a dead process's sessions this way).
  */
-export function startExternalIntake(opts: { intake: Intake; url: string; clientId?: string; tls?: ExternalTls; log?: (m: string) => void }): ExternalIntake {
+export function startExternalIntake(opts: { intake: Intake; url: string; clientId?: string; tls?: ExternalTls; log?: (m: string) => void; share?: string; drain?: boolean }): ExternalIntake {
   const base = opts.clientId ?? "city-brain-intake";
+  const shared = (filter: string) => (opts.share ? `$share/${opts.share}/${filter}` : filter);
+  let lastActive = Date.now();
+  let totalInFlight = 0;
+  // While paused, a connection's next message waits here (mqtt.js reads on once it is called back).
+  let gate: Promise<void> | null = null;
   const tlsOptions = externalTlsOptions(opts.url, opts.tls);
   const safeUrl = opts.url.replace(/\/\/[^@/]*@/, "//");
   const partitions = intakePartitions();
   const known = new Set(partitions);
   const connect = (filter: string, clientId: string, catchAll: boolean): MqttClient => {
     let backoff = MIN_BACKOFF_MS;
-    const client = mqtt.connect(opts.url, { ...tlsOptions, clientId, clean: false, protocolVersion: 4, reconnectPeriod: MIN_BACKOFF_MS, connectTimeout: 10_000, keepalive: 30, resubscribe: true });
+    const client = mqtt.connect(opts.url, { ...tlsOptions, clientId, clean: false, protocolVersion: 4, reconnectPeriod: MIN_BACKOFF_MS, connectTimeout: 10_000, keepalive: 30, resubscribe: !opts.drain });
     // Per connection: the commit each unsent PUBACK waits for, the chain that keeps PUBACKs in
     // order, and a generation that a reconnect bumps (a PUBACK is never sent on a later connection).
     let generation = 0;
@@ -58,6 +77,8 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
     const waiting: (() => void)[] = [];
     const settled = () => {
       inFlight--;
+      totalInFlight--;
+      lastActive = Date.now();
       waiting.shift()?.();
     };
     const dropConnection = (topic: string, e: Error) => {
@@ -65,11 +86,14 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
       client.stream?.destroy();
     };
     client.handleMessage = (packet, callback) => {
+      if (gate) return void gate.then(() => client.handleMessage(packet, callback));
       // The catch-all sees every city/ message; those of a partition are another connection's.
       if (catchAll && known.has(packet.topic)) return callback();
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(String(packet.payload));
       const stored = dispatchMqttMessage(opts.intake, packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), `broker ${safeUrl}`);
       inFlight++;
+      totalInFlight++;
+      lastActive = Date.now();
       stored.then(settled, settled);
       if (packet.qos === 1 && packet.messageId !== undefined) held.set(packet.messageId, stored);
       else {
@@ -103,10 +127,17 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
       ackChain = Promise.resolve();
     });
     client.on("connect", (ack) => {
+      lastActive = Date.now();
       backoff = MIN_BACKOFF_MS;
       client.options.reconnectPeriod = backoff;
-      if (catchAll) opts.log?.(`mqtt: connected to ${safeUrl}${ack.sessionPresent ? " (session resumed)" : ""}`);
-      client.subscribe(filter, { qos: 1 }, (err) => {
+      if (catchAll && !opts.drain) opts.log?.(`mqtt: connected to ${safeUrl}${ack.sessionPresent ? " (session resumed)" : ""}`);
+      if (opts.drain) {
+        client.unsubscribe(shared(filter), (err) => {
+          if (err) opts.log?.(`mqtt: unsubscribing ${client.options.clientId} from ${filter} failed: ${err.message}`);
+        });
+        return;
+      }
+      client.subscribe(shared(filter), { qos: 1 }, (err) => {
         if (err) opts.log?.(`mqtt: subscribing to ${filter} failed: ${err.message}`);
       });
     });
@@ -121,6 +152,19 @@ export function startExternalIntake(opts: { intake: Intake; url: string; clientI
   return {
     clients,
     connected: () => clients.every((c) => c.connected),
+    idleMs: () => (totalInFlight > 0 ? 0 : Date.now() - lastActive),
+    pause(maxMs) {
+      let open = () => {};
+      const g = new Promise<void>((r) => (open = r));
+      gate = g;
+      const resume = () => {
+        clearTimeout(timer);
+        if (gate === g) gate = null;
+        open();
+      };
+      const timer = setTimeout(resume, maxMs);
+      return resume;
+    },
     close: () => Promise.all(clients.map((c) => c.endAsync(false))).then(() => undefined),
   };
 }

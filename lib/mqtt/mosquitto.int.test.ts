@@ -1,3 +1,4 @@
+import { brokerProblem } from "./testing/broker-problem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type MqttClient } from "mqtt";
 import { Aedes } from "aedes";
@@ -11,16 +12,6 @@ import { discardExternalSessions, startExternalIntake, type ExternalIntake } fro
 import { readingsTopic } from "./topics";
 
 const MQTT_URL = process.env.TEST_MQTT_URL || "mqtt://127.0.0.1:1883";
-
-async function brokerProblem(url: string): Promise<string | null> {
-  try {
-    const c = await mqtt.connectAsync(url, { connectTimeout: 2000, reconnectPeriod: 0, clientId: `probe-${process.pid}` });
-    await c.endAsync(true);
-    return null;
-  } catch (e) {
-    return (e as Error).message || String(e);
-  }
-}
 
 const problem = await brokerProblem(MQTT_URL);
 if (problem) {

@@ -5,7 +5,7 @@ import { readGatewayBatchHashes, readProvenanceReading, type Disclosure, type Pr
 import { getDb } from "../db/client";
 import type { Sql } from "../db/sql";
 import { AppError, notFound } from "../errors";
-import { toHex } from "../ledger/encoding";
+import { toBase64 as b64, toHex } from "../ledger/encoding";
 import { leafHash } from "../ledger/merkle";
 import { getLogInfo } from "../log/log-info";
 import { latestFinalCheckpoint, receiptFor } from "../log/receipts";
@@ -14,7 +14,6 @@ import { DATUM_FORMAT, type Datum } from "./datum";
 import { openCommitment } from "../ledger/commitment";
 import { decodeEntry, type LedgerEntry } from "../ledger/entries";
 
-const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
 
 export type Reader = { user: string; department: string; basis: string; at: string; coversReading: boolean };

@@ -90,7 +90,7 @@ async function grantForIncident(sql: Sql, rule: { id: string; definition: RuleDe
       await recordGrantChange(tx, g, "approve", { userId: `rule:${rule.id}`, departmentId: null }, now, `incident ${incident}`);
       return g;
     });
-    if (made1) announceGrantChange(made1, "approve");
+    if (made1) await announceGrantChange(made1, "approve");
     if (made1) made.push({ grantId: id, ruleId: rule.id, incident, datasetId: ds.id });
   }
   return made;

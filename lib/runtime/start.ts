@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import type { Config } from "../config";
 import { openDb, setDb, type Db } from "../db/client";
+import type { SqlTx } from "../db/sql";
 import { getCity } from "./city";
 import { seedCity } from "./seed";
 import { startSimLoop } from "./sim-loop";
@@ -10,15 +11,17 @@ import { loadSimulatorKeys } from "./simulator-keys";
 import { registerDeviceKeys } from "../devices/register-devices";
 import { startLog } from "../log/start-log";
 import { startIngest } from "../ingest/start-ingest";
-import { trafficAnnouncer } from "../ingest/live-updates";
 import { startAccess } from "../access/start-access";
 import { startMapRollup } from "../map/start-map";
+import { openLeadership, soleLeadership, withStartupLock, type Leadership } from "./leader";
+import { foldCommit } from "../map/rollup";
+import { getBus } from "./bus";
 import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
 
 /** The backfill starts this long after the simulator's first tick, so the first map is not delayed. */
 const BACKFILL_DELAY_MS = 10_000;
 
-export type Runtime = { db: Db; stop(): Promise<void> };
+export type Runtime = { db: Db; leadership: Leadership; stop(): Promise<void> };
 
 /**
  * Starts everything that shares the console's database in this process: migrations, seed,
@@ -26,6 +29,23 @@ export type Runtime = { db: Db; stop(): Promise<void> };
  * feeding the generated city. Each service stops cleanly with stop(), in reverse order.
  */
 export async function startRuntime(config: Config, opts: { log: (m: string) => void }): Promise<Runtime> {
+  // On PostgreSQL several console processes may share the database (README "Many processes"):
+  // they start one at a time, and the singleton jobs go to one of them at a time (leader.ts).
+  if (!config.DATABASE_URL) return startServices(config, opts, soleLeadership());
+  const leadership = await openLeadership({
+    url: config.DATABASE_URL,
+    log: opts.log,
+    onChange: (role, held) => opts.log(`${held ? "now runs" : "no longer runs"} ${role}`),
+  });
+  try {
+    return await withStartupLock(config.DATABASE_URL, () => startServices(config, opts, leadership));
+  } catch (e) {
+    await leadership.close();
+    throw e;
+  }
+}
+
+async function startServices(config: Config, opts: { log: (m: string) => void }, leadership: Leadership): Promise<Runtime> {
   const t0 = Date.now();
   const db = await openDb(config);
   setDb(db);
@@ -37,16 +57,21 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   const { devices } = await seedCity(db, city, { installedAt: new Date(Date.now() - backfillHours * 3_600_000 - 60_000) });
   opts.log(`city "${city.nameEn}" (seed ${city.seed}): ${city.stats.segments} road segments, ${devices} devices`);
   const stops: (() => Promise<void>)[] = [];
+  // Live events between every process on this database (PostgreSQL LISTEN/NOTIFY), this one included.
+  stops.push(await getBus().connect(db.sql));
 
   // The city log: keys, one witness per department, and the publisher.
-  stops.push(await startLog({ db, config, log: opts.log }));
+  stops.push(await startLog({ db, config, log: opts.log, leadership }));
   // Signed device intake: verification workers, the MQTT broker (or MQTT_URL), dead letters.
-  const ingest = await startIngest({ sql: db.sql, config, onStored: trafficAnnouncer(city), log: opts.log });
+  // Each commit folds its readings into the map's rollup in its own transaction and
+  // publishes one map-update on the bus (lib/map/rollup.ts foldCommit).
+  const onCommit = async (tx: SqlTx, stored: readonly unknown[], first: number) => void (await foldCommit(tx, city, first + stored.length - 1, stored.length));
+  const ingest = await startIngest({ sql: db.sql, config, onCommit, cluster: db.mode === "server" ? leadership : undefined, log: opts.log });
   stops.push(ingest.stop);
-  // The map's rollup of readings (5-minute sums, latest values), kept current in the background.
-  stops.push(startMapRollup({ sql: db.sql, city, log: opts.log }));
+  // The map's rollup backlog (readings no commit folded: after a restart, a new city model).
+  stops.push(startMapRollup({ sql: db.sql, city, log: opts.log, leadership }));
   // Sign-in, demo users, and the jobs that expire grants, run linkage rules and ledger access events.
-  const access = await startAccess({ db, config, log: opts.log });
+  const access = await startAccess({ db, config, log: opts.log, leadership });
   stops.push(access.stop);
   if (config.SIM_ENABLED) {
     const signers = await loadSimulatorKeys(config.dataDir, city.devices.map((d) => d.id));
@@ -86,8 +111,11 @@ export async function startRuntime(config: Config, opts: { log: (m: string) => v
   setBackfillProgress({ state: backfillHours > 0 ? "waiting" : "off", hours: backfillHours, total: 0, sent: 0, from: null, to: null, reachedBack: null });
   return {
     db,
+    leadership,
     async stop() {
       for (const s of stops.reverse()) await s();
+      // The jobs have stopped: the roles are freed for the other processes.
+      await leadership.close();
       await db.close();
     },
   };

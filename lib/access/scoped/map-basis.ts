@@ -8,8 +8,7 @@ import { allowedFields, withinArea } from "../scope-sql";
 /**
  * What the map's scoped reads (map-latest, map-frames, map-kpis, map-details) share: the
  * dataset of a basis, k, where the data window stands against a moment, which devices lie in
- * a grant's area, and which of the rollup's value columns (map_bucket_5m v1..v4, m1) a basis
- * may see. Pure apart from the city model and the configuration.
+ * a grant's area, and which of the rollup's value columns (map_bucket_5m) a basis may see. Pure apart from the city model and the configuration.
  */
 
 /** Cells of aggregated map reads: a flat-top hexagon of this radius (centre to vertex). */
@@ -79,37 +78,47 @@ export function visibleDevices(basis: Pick<ReadBasis, "datasetId" | "area">, dev
   return out;
 }
 
-/** The rollup's value columns and the payload fields each is computed from (see lib/map/rollup.ts). */
-type ColumnFields = Record<"v1" | "v2" | "v3" | "v4" | "m1", { feeder?: string[]; production?: string[]; all?: string[] }>;
-const ROLLUP_COLUMNS: Record<string, ColumnFields> = {
-  "traffic.flow": { v1: { all: ["speedKmh"] }, v2: { all: ["flowVehH"] }, v3: { all: ["occupancy"] }, v4: { all: ["speedKmh"] }, m1: { all: [] } },
+/**
+ * The rollup's value columns per dataset (map_bucket_5m, see lib/map/rollup.ts) and the
+ * payload fields each is computed from. `worst_state` is a largest value; the others are sums.
+ */
+export const ROLLUP_COLUMNS = {
+  "traffic.flow": { speed_kmh_sum: ["speedKmh"], flow_veh_h_sum: ["flowVehH"], occupancy_sum: ["occupancy"], speed_ratio_sum: ["speedKmh"] },
   "energy.load": {
-    v1: { feeder: ["loadMw"], production: ["productionMw"] },
-    v2: { feeder: ["utilisation"], production: ["capacityFactor"] },
-    v3: { feeder: ["voltageKv"], production: ["irradianceWm2", "windSpeedMs"] },
-    v4: { all: [] },
-    m1: { all: [] },
+    load_mw_sum: ["loadMw"],
+    utilisation_sum: ["utilisation"],
+    voltage_kv_sum: ["voltageKv"],
+    production_mw_sum: ["productionMw"],
+    capacity_factor_sum: ["capacityFactor"],
+    irradiance_wm2_sum: ["irradianceWm2"],
+    wind_speed_ms_sum: ["windSpeedMs"],
   },
-  "safety.cameras": { v1: { all: ["vehiclesPerMin"] }, v2: { all: ["pedestriansPerMin"] }, v3: { all: ["online"] }, v4: { all: ["alert"] }, m1: { all: ["online", "alert"] } },
-};
+  "safety.cameras": {
+    vehicles_per_min_sum: ["vehiclesPerMin"],
+    pedestrians_per_min_sum: ["pedestriansPerMin"],
+    online_count: ["online"],
+    alerting_count: ["alert"],
+    worst_state: ["online", "alert"],
+  },
+} as const satisfies Record<string, Record<string, readonly string[]>>;
+export type RollupColumn = { [D in keyof typeof ROLLUP_COLUMNS]: keyof (typeof ROLLUP_COLUMNS)[D] }[keyof typeof ROLLUP_COLUMNS];
+
+/** The rollup's value columns of a dataset (none for datasets it keeps no sums of). */
+export function rollupColumns(datasetId: string): RollupColumn[] {
+  return Object.keys((ROLLUP_COLUMNS as Record<string, object>)[datasetId] ?? {}) as RollupColumn[];
+}
 
 /**
  * SQL for rollup column `col` (of `alias`) as the basis may see it: the column itself when
- * every field it is computed from is granted, NULL when none is, and per meter kind for
- * energy (feeder meters carry load, production meters production).
+ * every field it is computed from is granted, NULL otherwise (also for a column not of the
+ * basis's dataset).
  */
-export function rollupColumn(basis: Pick<ReadBasis, "datasetId" | "fields" | "scope">, col: keyof ColumnFields, alias = ""): string {
+export function rollupColumn(basis: Pick<ReadBasis, "datasetId" | "fields" | "scope">, col: RollupColumn, alias = ""): string {
   const ref = `${alias ? `${alias}.` : ""}${col}`;
-  const spec = ROLLUP_COLUMNS[basis.datasetId]?.[col];
-  if (!spec) return `NULL::float8`;
+  const fields = ((ROLLUP_COLUMNS as Record<string, Record<string, readonly string[]>>)[basis.datasetId] ?? {})[col];
+  if (!fields) return `NULL::float8`;
   const allowed = new Set(allowedFields(datasetOf(basis), { fields: basis.fields, scope: "raw" }));
-  const ok = (fs: string[] | undefined) => (fs ?? []).every((f) => allowed.has(f));
-  if (spec.all) return ok(spec.all) ? ref : `NULL::float8`;
-  const f = ok(spec.feeder), p = ok(spec.production);
-  if (f && p) return ref;
-  if (!f && !p) return `NULL::float8`;
-  const dev = `${alias ? `${alias}.` : ""}device_id`;
-  return `CASE WHEN ${dev} LIKE '${f ? "fdm" : "prm"}-%' THEN ${ref} END`;
+  return fields.every((f) => allowed.has(f)) ? ref : `NULL::float8`;
 }
 
 /** The dataset's fields the basis withholds (schema order): those not granted, or dropped by anonymization. */

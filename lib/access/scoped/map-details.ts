@@ -1,8 +1,8 @@
 import type { Sql } from "../../db/sql";
 import type { ReadBasis } from "../check-read";
 import { payloadExpr, scopeConditions } from "../scope-sql";
-import { datasetOf, visibleDevices } from "./map-basis";
-import { maskedSource } from "./map-frames";
+import { datasetOf, visibleDevices, type RollupColumn } from "./map-basis";
+import { maskedSource, regroupedColumns } from "./map-frames";
 import { scopedLatestRows, type LatestRow } from "./map-latest";
 
 /**
@@ -54,15 +54,14 @@ export async function scopedDeviceSeries(
   basis: ReadBasis,
   devices: string[],
   w: { from: Date; to: Date; bucketS: number },
-): Promise<{ device_id: string; bb: number; n: number; s1: number | null; s2: number | null; s3: number | null; s4: number | null }[]> {
+): Promise<({ device_id: string; bb: number; n: number } & Partial<Record<RollupColumn, number | null>>)[]> {
   requireRaw(basis);
   const visible = visibleDevices(basis, devices) ?? devices;
   if (visible.length === 0) return [];
   const params: unknown[] = [basis.datasetId, w.from.toISOString(), w.to.toISOString(), w.bucketS];
   const src = maskedSource(basis, params, visible);
   return sql.query(
-    `SELECT device_id, floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n,
-            sum(v1) AS s1, sum(v2) AS s2, sum(v3) AS s3, sum(v4) AS s4
+    `SELECT device_id, floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n${regroupedColumns(basis.datasetId)}
        FROM (${src}) s GROUP BY 1, 2`,
     params,
   );

@@ -14,32 +14,59 @@ import { segmentIndexSql } from "../../map/traffic-grade";
  * aggregated scope only buckets over at least k distinct devices.
  */
 
-/** Sums per regrouped bucket; s1..s4 as map_bucket_total keeps them (see lib/map/rollup.ts), NaN where withheld. */
-export type TotalRow = { bb: number; n: number; s1: number; s2: number; s3: number; s4: number };
+/** map_bucket_total's value columns (see lib/map/rollup.ts), under their names in TotalRow. */
+const TOTAL_COLUMNS = {
+  speedRatioSum: "speed_ratio_sum",
+  speedKmhSum: "speed_kmh_sum",
+  congestedCount: "congested_count",
+  loadMwSum: "load_mw_sum",
+  productionMwSum: "production_mw_sum",
+  loadReadings: "load_readings",
+  productionReadings: "production_readings",
+  onlineCount: "online_count",
+  alertingCount: "alerting_count",
+} as const;
+type TotalColumn = keyof typeof TOTAL_COLUMNS;
+
+/** Sums per regrouped bucket as map_bucket_total keeps them, NaN where withheld or not the dataset's. */
+export type TotalRow = { bb: number; n: number } & Record<TotalColumn, number>;
+
+/** A row of n readings and every sum 0. */
+export function zeroTotals(bb: number, n: number): TotalRow {
+  const out = { bb, n } as TotalRow;
+  for (const k of Object.keys(TOTAL_COLUMNS) as TotalColumn[]) out[k] = 0;
+  return out;
+}
 
 const unlimited = (b: ReadBasis) => b.scope === "raw" && !b.fields && !b.area && !b.window.from && !b.window.until;
 const numOrNaN = (v: unknown) => (v === null || v === undefined ? Number.NaN : Number(v));
 
-/** What map_bucket_total's s1..s4 are per dataset, over the masked per-device rows (v1..v4, n, device_id). */
-const TOTALS: Record<string, [string, string, string, string]> = {
-  "traffic.flow": ["sum(v4)", "sum(v1)", "sum(n) FILTER (WHERE v4 / n < 0.5)", "0"],
-  "energy.load": [
-    "sum(v1) FILTER (WHERE device_id LIKE 'fdm-%')",
-    "sum(v1) FILTER (WHERE device_id LIKE 'prm-%')",
-    "coalesce(sum(n) FILTER (WHERE device_id LIKE 'fdm-%' AND v1 IS NOT NULL), 0)",
-    "coalesce(sum(n) FILTER (WHERE device_id LIKE 'prm-%' AND v1 IS NOT NULL), 0)",
-  ],
-  "safety.cameras": ["sum(v3)", "sum(v4)", "0", "0"],
+/** map_bucket_total's columns per dataset, over the masked per-device rows of map_bucket_5m (maskedSource). */
+const TOTALS: Record<string, Partial<Record<TotalColumn, string>>> = {
+  "traffic.flow": { speedRatioSum: "sum(speed_ratio_sum)", speedKmhSum: "sum(speed_kmh_sum)", congestedCount: "sum(n) FILTER (WHERE speed_ratio_sum / n < 0.5)" },
+  "energy.load": {
+    loadMwSum: "sum(load_mw_sum)",
+    productionMwSum: "sum(production_mw_sum)",
+    loadReadings: "coalesce(sum(n) FILTER (WHERE load_mw_sum IS NOT NULL), 0)",
+    productionReadings: "coalesce(sum(n) FILTER (WHERE production_mw_sum IS NOT NULL), 0)",
+  },
+  "safety.cameras": { onlineCount: "sum(online_count)", alertingCount: "sum(alerting_count)" },
 };
+
+const conv = (rows: Record<string, unknown>[]): TotalRow[] =>
+  rows.map((r) => {
+    const out = { bb: Number(r.bb), n: Number(r.n) } as TotalRow;
+    for (const k of Object.keys(TOTAL_COLUMNS) as TotalColumn[]) out[k] = numOrNaN(r[TOTAL_COLUMNS[k]]);
+    return out;
+  });
 
 /** Sums of the rollup per regrouped bucket in [from, to) as the basis may see them. */
 export async function scopedTotals(sql: Sql, basis: ReadBasis, from: Date, to: Date, bucketS: number): Promise<TotalRow[]> {
-  const conv = (rows: Record<string, unknown>[]) =>
-    rows.map((r) => ({ bb: Number(r.bb), n: Number(r.n), s1: numOrNaN(r.s1), s2: numOrNaN(r.s2), s3: numOrNaN(r.s3), s4: numOrNaN(r.s4) }));
   if (unlimited(basis)) {
+    const cols = Object.values(TOTAL_COLUMNS).map((c) => `, sum(${c})::float8 AS ${c}`).join("");
     return conv(
       await sql.query(
-        `SELECT floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n, sum(s1) AS s1, sum(s2) AS s2, sum(s3) AS s3, sum(s4) AS s4
+        `SELECT floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n${cols}
            FROM map_bucket_total WHERE dataset_id = $1 AND bucket >= $2 AND bucket < $3
           GROUP BY 1 ORDER BY 1`,
         [basis.datasetId, from.toISOString(), to.toISOString(), bucketS],
@@ -60,8 +87,7 @@ export async function scopedTotals(sql: Sql, basis: ReadBasis, from: Date, to: D
   const having = k <= 1 ? "" : ` HAVING ${bucketS === BUCKET_S ? "count(*)" : "count(DISTINCT device_id)"} >= $${params.length}`;
   return conv(
     await sql.query(
-      `SELECT floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n,
-              ${t[0]} AS s1, ${t[1]} AS s2, ${t[2]} AS s3, ${t[3]} AS s4
+      `SELECT floor(extract(epoch FROM bucket) / $4)::float8 AS bb, sum(n)::float8 AS n${Object.entries(t).map(([k, e]) => `, (${e})::float8 AS ${TOTAL_COLUMNS[k as TotalColumn]}`).join("")}
          FROM (${src}) s
         GROUP BY 1${having} ORDER BY 1`,
       params,
@@ -87,11 +113,11 @@ function gradedSource(basis: ReadBasis, params: unknown[], from: Date, to: Date,
   const src = maskedSource(basis, params, devices);
   params.push(grading.ids, grading.classCode, grading.weightM);
   const n = params.length;
-  return `SELECT b.bucket, b.device_id, s.road_id, g.w, ${segmentIndexSql("b.v1 / b.n", "g.cls")} AS idx, b.v4 / b.n AS ratio
+  return `SELECT b.bucket, b.device_id, s.road_id, g.w, ${segmentIndexSql("b.speed_kmh_sum / b.n", "g.cls")} AS idx, b.speed_ratio_sum / b.n AS ratio
             FROM (${src}) b
             JOIN unnest($${n - 2}::text[], $${n - 1}::int[], $${n}::float8[]) AS g(device_id, cls, w) ON g.device_id = b.device_id
             JOIN map_sensor s ON s.device_id = b.device_id
-           WHERE b.v1 IS NOT NULL AND b.n > 0`;
+           WHERE b.speed_kmh_sum IS NOT NULL AND b.n > 0`;
 }
 
 /** Traffic index sums of one road: Σ index × weight, Σ weight, Σ weight graded 中度拥堵 or worse, mean speed ratio, sensors. */

@@ -1,4 +1,4 @@
-import type { MapUpdate, TrafficUpdate } from "../../runtime/bus";
+import type { MapUpdate } from "../../runtime/bus";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, withinArea } from "../scope-sql";
 import { datasetOf, deviceLocation, windowState } from "./map-basis";
@@ -28,6 +28,9 @@ export function scopeMapUpdates(basis: ReadBasis, batch: readonly MapUpdate[]): 
   }
   return out;
 }
+
+export type { LiveTrafficUpdate as TrafficUpdate } from "../../api/map-specs";
+import type { LiveTrafficUpdate as TrafficUpdate } from "../../api/map-specs";
 
 /** Traffic updates (speed and the ratio computed from it) the basis lets through. */
 export function scopeTrafficUpdates(basis: ReadBasis, batch: readonly TrafficUpdate[]): TrafficUpdate[] {

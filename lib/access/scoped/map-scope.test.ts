@@ -20,13 +20,16 @@ describe("map scope helpers", () => {
   });
 
   it("reads a rollup column only when every field it comes from is granted", () => {
-    expect(rollupColumn(basis({}), "v1")).toBe("v1");
-    expect(rollupColumn(basis({ fields: ["online", "alert"] }), "v1")).toBe("NULL::float8");
-    expect(rollupColumn(basis({ fields: ["online", "alert"] }), "m1")).toBe("m1");
-    expect(rollupColumn(basis({ fields: ["online"] }), "m1")).toBe("NULL::float8");
+    expect(rollupColumn(basis({}), "vehicles_per_min_sum")).toBe("vehicles_per_min_sum");
+    expect(rollupColumn(basis({ fields: ["online", "alert"] }), "vehicles_per_min_sum")).toBe("NULL::float8");
+    expect(rollupColumn(basis({ fields: ["online", "alert"] }), "worst_state")).toBe("worst_state");
+    expect(rollupColumn(basis({ fields: ["online"] }), "worst_state")).toBe("NULL::float8");
+    // A column of another dataset is never read under this basis.
+    expect(rollupColumn(basis({}), "load_mw_sum")).toBe("NULL::float8");
     const energy = basis({ datasetId: "energy.load", fields: ["meter", "loadMw"] });
-    expect(rollupColumn(energy, "v1")).toBe("CASE WHEN device_id LIKE 'fdm-%' THEN v1 END");
-    expect(rollupColumn(energy, "v2")).toBe("NULL::float8");
+    expect(rollupColumn(energy, "load_mw_sum", "b")).toBe("b.load_mw_sum");
+    expect(rollupColumn(energy, "production_mw_sum")).toBe("NULL::float8");
+    expect(rollupColumn(energy, "utilisation_sum")).toBe("NULL::float8");
     expect(withheldFields(basis({ fields: ["online", "alert"] }))).toEqual(["vehiclesPerMin", "pedestriansPerMin"]);
     expect(withheldFields(basis({ datasetId: "safety.incidents", scope: "anonymized" }))).toEqual(["incidentId", "segmentId"]);
   });

@@ -1,155 +1,29 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
-import fc from "fast-check";
 import { canonicalJson } from "../ledger/canonical-json";
 import { encodeEntry } from "../ledger/entries";
 import { appendLeafHashes, compactRangeRoot, EMPTY_COMPACT_RANGE } from "../ledger/compact-range";
 import { readingEntry, type AcceptedReading } from "../ingest/store-readings";
 import { nodeSha256 } from "./node-hasher";
-import { canonicalJsonbObject, deviceKeyring, deviceSignatureProblem, isoFromMs, packDeviceKeys, verifyRange, type DeviceKeyRow } from "./audit-rows.mjs";
+import { deviceKeyring, deviceSignatureProblem, packDeviceKeys, type DeviceKeyRow } from "./device-keyring";
+import { verifyRange } from "./verify-range";
+import { copyBinary, readingRow, type Field } from "./testing/copy-rows";
 
-// jsonb's text form of a flat object: keys by length then bytes, `"k": v` joined by ", ".
-function jsonbText(values: Record<string, unknown>, num: (n: number) => string = (n) => JSON.stringify(n)): string {
-  const keys = Object.keys(values).sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return `{${keys.map((k) => `${JSON.stringify(k)}: ${typeof values[k] === "number" ? num(values[k] as number) : JSON.stringify(values[k])}`).join(", ")}}`;
-}
-
-describe("canonicalJsonbObject", () => {
-  // eslint-disable-next-line no-control-regex -- strings jsonb would print with escapes
-  const plainString = fc.string({ unit: "grapheme" }).filter((s) => !/["\\\u0000-\u001f]/.test(s));
-  const value = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), plainString, fc.boolean(), fc.constant(null));
-
-  it("writes the canonical JSON of what JSON.parse reads, or declines", () => {
-    fc.assert(
-      fc.property(fc.dictionary(plainString, value, { maxKeys: 8 }), (values) => {
-        const text = jsonbText(values);
-        const fast = canonicalJsonbObject(text);
-        if (fast !== null) expect(fast).toBe(canonicalJson(JSON.parse(text)));
-      }),
-      { numRuns: 3000 },
-    );
-  });
-
-  it("declines number spellings that ES would write differently", () => {
-    for (const t of ["1.50", "1e5", "1E5", "-0", "0.0000001", "00", "1.", ".5", "12345678901234567", "1234567890123456789012", "0.10000000000000001", "+1"]) {
-      const fast = canonicalJsonbObject(`{"v": ${t}}`);
-      const parsed = (() => {
-        try {
-          return canonicalJson(JSON.parse(`{"v": ${t}}`));
-        } catch {
-          return null;
-        }
-      })();
-      expect(fast === null || fast === parsed, t).toBe(true);
-      expect(fast, t).toBeNull();
-    }
-  });
-
-  it("accepts only number texts that ES Number::toString writes back unchanged", () => {
-    const texts = fc.oneof(
-      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
-      fc.tuple(fc.double({ min: -1e22, max: 1e22, noNaN: true }), fc.integer({ min: 0, max: 20 })).map(([d, n]) => d.toFixed(n)),
-      fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 1, max: 21 })).map(([d, n]) => d.toPrecision(n)),
-      fc.stringMatching(/^-?[0-9]{1,22}(\.[0-9]{1,22})?$/),
-    );
-    fc.assert(
-      fc.property(texts, (t) => {
-        const fast = canonicalJsonbObject(`{"v": ${t}}`);
-        if (fast !== null) expect(fast).toBe(`{"v":${JSON.stringify(Number(t))}}`);
-      }),
-      { numRuns: 5000 },
-    );
-  });
-
-  it("declines nesting, null, escapes and malformed text", () => {
-    for (const t of [`{"a": {"b": 1}}`, `{"a": [1]}`, `{"a": null}`, `{"a\\"b": 1}`, `{"a": "x\\ny"}`, `{"a":1}`, `{"a": 1,"b": 2}`, `[1]`, `{"a": 1, "a": 2}`, `{"a": tru}`]) {
-      expect(canonicalJsonbObject(t), t).toBeNull();
-    }
-    expect(canonicalJsonbObject(`{}`)).toBe("{}");
-    expect(canonicalJsonbObject(`{"b": "x, y}", "a": true}`)).toBe(`{"a":true,"b":"x, y}"}`);
-  });
-});
-
-describe("isoFromMs", () => {
-  it("equals Date.prototype.toISOString", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
-        expect(isoFromMs(ms)).toBe(new Date(ms).toISOString());
-      }),
-      { numRuns: 5000 },
-    );
-    for (const ms of [0, 1, 999, 86_399_999, 951_782_400_000, 253_402_300_799_999, 253_402_300_800_000, -1, 1.5]) {
-      expect(isoFromMs(ms)).toBe(new Date(ms).toISOString());
-    }
-    expect(() => isoFromMs(Number.NaN)).toThrow();
-  });
-});
 
 // Rows as the audit's SELECTs give them (audit.ts), in binary COPY, built from readings as ingest stores them.
-type Field = { t: "i8" | "f8" | "ts"; v: number } | { t: "text" | "jsonb"; v: string } | { t: "bytes"; v: Uint8Array } | null;
 type Row = { index: number; ledger: Field[]; reading: Field[]; entry: Uint8Array; entryHash: Uint8Array };
-const PG_EPOCH_MS = 946_684_800_000;
-function fieldBytes(f: Field): Buffer | null {
-  if (f === null) return null;
-  switch (f.t) {
-    case "i8": {
-      const b = Buffer.alloc(8);
-      b.writeBigInt64BE(BigInt(f.v));
-      return b;
-    }
-    case "ts": {
-      const b = Buffer.alloc(8);
-      b.writeBigInt64BE(BigInt(Math.round((f.v - PG_EPOCH_MS) * 1000)));
-      return b;
-    }
-    case "f8": {
-      const b = Buffer.alloc(8);
-      b.writeDoubleBE(f.v);
-      return b;
-    }
-    case "text":
-      return Buffer.from(f.v, "utf8");
-    case "jsonb":
-      return Buffer.concat([Buffer.from([1]), Buffer.from(f.v, "utf8")]);
-    case "bytes":
-      return Buffer.from(f.v);
-  }
-}
-/** PostgreSQL's binary COPY output of these rows. */
-function copyBinary(rows: Field[][]): Uint8Array {
-  const parts: Buffer[] = [Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)];
-  for (const row of rows) {
-    const n = Buffer.alloc(2);
-    n.writeInt16BE(row.length);
-    parts.push(n);
-    for (const f of row) {
-      const v = fieldBytes(f);
-      const len = Buffer.alloc(4);
-      len.writeInt32BE(v === null ? -1 : v.length);
-      parts.push(len, ...(v ? [v] : []));
-    }
-  }
-  parts.push(Buffer.from([0xff, 0xff]));
-  return new Uint8Array(Buffer.concat(parts));
-}
 const leafHashOf = (entry: Uint8Array) => new Uint8Array(crypto.createHash("sha256").update(Buffer.concat([Buffer.from([0]), entry])).digest());
 function rowsOf(rs: AcceptedReading[], from = 0): Row[] {
   return rs.map((r, i) => {
     const index = from + i;
     const entry = encodeEntry(readingEntry(r));
     const entryHash = leafHashOf(entry);
-    const g = r.gateway;
     return {
       index,
       entry,
       entryHash,
       ledger: [{ t: "i8", v: index }, { t: "text", v: "reading.v1" }, { t: "bytes", v: entry }, { t: "bytes", v: entryHash }],
-      reading: [
-        { t: "i8", v: index }, { t: "i8", v: 1000 + index }, { t: "text", v: r.dataset }, { t: "text", v: r.device }, { t: "i8", v: r.seq },
-        { t: "ts", v: Date.parse(r.observedAt) }, { t: "f8", v: r.location[0] }, { t: "f8", v: r.location[1] }, { t: "jsonb", v: jsonbText(r.values) },
-        { t: "bytes", v: r.payloadHash }, { t: "bytes", v: r.signature },
-        g ? { t: "text", v: g.device } : null, g ? { t: "bytes", v: g.batchRoot } : null, g ? { t: "bytes", v: g.signature } : null,
-      ],
+      reading: readingRow(r, index, 1000 + index),
     };
   });
 }
@@ -330,7 +204,7 @@ describe("verifyRange", () => {
     const d = r.deferred[0];
     expect(d.ledger).toMatchObject({ index: 3, kind: "reading.v1" });
     expect(Buffer.from(d.ledger.entry!)).toEqual(Buffer.from(rows[3].entry));
-    expect(d.reading).toMatchObject({ index: 3, id: "1003", dataset: "traffic.flow", seq: 3, observedMs: (rows[3].reading[5] as { v: number }).v, lon: (rows[3].reading[6] as { v: number }).v, gDevice: "gw-000001" });
+    expect(d.reading).toMatchObject({ index: 3, id: "1003", dataset: "traffic.flow", seq: 3, observedMs: (rows[3].reading[5] as { v: number }).v, lon: (rows[3].reading[6] as { v: number }).v, gatewayDevice: "gw-000001" });
     expect(JSON.parse(d.reading!.payload!)).toEqual(JSON.parse((rows[3].reading[8] as { v: string }).v));
   });
 });
