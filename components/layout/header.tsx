@@ -29,6 +29,7 @@ export function Header() {
         {link("/", t("nav.map"))}
         {link("/api-docs", t("nav.api"))}
         {link("/verify", t("nav.verify"))}
+        {link("/report", t("nav.report"))}
         {link("/audit", t("nav.audit"))}
         <AdminLinks link={link} />
       </nav>

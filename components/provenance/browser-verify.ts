@@ -4,14 +4,16 @@ import { sha256 } from "@/lib/ledger/sha256";
 import { verifyDatum, verifyLedgerProof, type DatumVerification } from "@/lib/provenance/verify-datum";
 import type { Trust } from "@/lib/provenance/datum";
 import type { ReadingTrail } from "@/lib/provenance/get-reading-trail";
+import { isReportReceipt, verifyReportReceipt } from "@/lib/citizen/verify-report-receipt";
 
 export type PublishedKeys = { origin: string; logVerifierKey: string; witnesses: { verifierKey: string }[]; quorum: number };
 
 export const trustOf = (keys: PublishedKeys): Trust & { quorum: number } => ({ origin: keys.origin, logVerifierKey: keys.logVerifierKey, witnessVerifierKeys: keys.witnesses.map((w) => w.verifierKey), quorum: keys.quorum });
 const deps = (keys: PublishedKeys) => ({ hasher: sha256, ed25519: webCryptoEd25519(), trust: trustOf(keys) });
 
-/** Verifies a datum in this browser (WebCrypto Ed25519, pure SHA-256) against the city's published keys. */
+/** Verifies a datum, or a citizen's report receipt, in this browser (WebCrypto Ed25519, pure SHA-256) against the city's published keys. */
 export function verifyInBrowser(datum: unknown, keys: PublishedKeys): Promise<DatumVerification> {
+  if (isReportReceipt(datum)) return verifyReportReceipt(datum, deps(keys));
   return verifyDatum(datum, deps(keys));
 }
 

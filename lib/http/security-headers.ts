@@ -7,7 +7,7 @@
 const PUBLIC_CACHEABLE = [/^\/ledger\//, /^\/api\/city(?:\/|$)/, /^\/api\/openapi\.json$/, /^\/api\/health$/, /^\/api\/ledger\/info$/];
 
 /** Is this an API or log path (answered by a route handler, not a page)? */
-export const isApiPath = (path: string) => path.startsWith("/api/") || path === "/api" || path.startsWith("/ledger/");
+export const isApiPath = (path: string) => path.startsWith("/api/") || path === "/api" || path.startsWith("/ledger/") || path.startsWith("/open311/");
 
 /**
  * The Content-Security-Policy of a page. Scripts run only with this response's nonce (Next.js

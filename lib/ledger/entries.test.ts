@@ -113,6 +113,8 @@ describe("entries", () => {
     ["negative seq", { ...valid["reading.v1"], seq: -1 }, "malformed_entry", "reading.v1 seq"],
     ["fractional amount", { ...valid["credit.v1"], amount: 1.5 }, "malformed_entry", "credit.v1 amount"],
     ["unknown action", { ...valid["device.v1"], action: "delete" }, "malformed_entry", "device.v1 action"],
+    ["report status change to an unknown status", { ...valid["report.v1"], action: "reject", status: "ignored", noteHash: HASH }, "malformed_entry", "report.v1 status"],
+    ["report photo hash not hex", { ...valid["report.v1"], mediaHashes: [HASH, "photo.jpg"] }, "malformed_entry", "report.v1 mediaHashes.1: must be 64 lowercase hex digits"],
     ["grant ends before it starts", { ...valid["grant.v2"], validUntil: "2020-01-01T00:00:00Z" }, "malformed_entry", "grant.v2 validUntil: validFrom must not be after validUntil"],
     ["data window ends before it starts", { ...valid["grant.v2"], dataUntil: "2020-01-01T00:00:00Z" }, "malformed_entry", "grant.v2 dataUntil: dataFrom must not be after dataUntil"],
     ["area with no radius", { ...valid["grant.v2"], area: { lon: 121.4, lat: 37.4, radiusM: 0 } }, "malformed_entry", "grant.v2 area.radiusM"],

@@ -137,7 +137,14 @@ export const AccessV1 = z.strictObject({
   to: Timestamp,
 });
 
-/** A citizen report (Open311), committed by hashes of its description and media. */
+/**
+ * A citizen report (Open311) or a change of its status, committed by hashes of its content
+ * and photos, never the content itself: no description text, no exact location, no contact.
+ * `action` absent or "submit" is the report; the others are status changes made by the owning
+ * department (`by`: a user id; `role`: that user's role), with `noteHash` the SHA-256 of the
+ * reason or note. `contentHash` is SHA-256 of the canonical content the reporter signed
+ * (lib/citizen/report-content.ts), `mediaHashes` the SHA-256 of each stored photo.
+ */
 export const ReportV1 = z.strictObject({
   kind: z.literal("report.v1"),
   report: Id,
@@ -149,6 +156,14 @@ export const ReportV1 = z.strictObject({
   /** Pseudonymous reporter id. */
   reporter: Id,
   at: Timestamp,
+  action: z.enum(["submit", "assign", "confirm", "reject", "resolve"]).optional(),
+  status: z.enum(["submitted", "assigned", "confirmed", "rejected", "resolved"]).optional(),
+  department: Id.optional(),
+  contentHash: Sha256Hex.optional(),
+  mediaHashes: z.array(Sha256Hex).max(16).optional(),
+  by: Id.optional(),
+  role: Id.optional(),
+  noteHash: Sha256Hex.optional(),
 });
 
 /** Credit awarded to a pseudonymous reporter for a report. */

@@ -26,7 +26,9 @@ export type CheckId =
   | "ledger-inclusion"
   | "checkpoint-signature"
   | "witness-cosignatures"
-  | "device-key-registered";
+  | "device-key-registered"
+  | "report-content"
+  | "reporter-signature";
 
 /** Why a check was not run: the viewer's grant withholds what it needs (its scope; the fields withheld under raw scope). */
 export type Withheld = { scope: "raw" | "anonymized" | "aggregated"; fields?: string[] };

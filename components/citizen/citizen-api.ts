@@ -1,0 +1,29 @@
+"use client";
+import { toBase64 } from "@/lib/ledger/encoding";
+import { myReportsStatement } from "@/lib/citizen/report-content";
+import type { PublicReport } from "@/lib/citizen/report-rows";
+import type { ReportReceipt } from "@/lib/citizen/verify-report-receipt";
+import type { ReporterKey } from "./reporter-key";
+
+async function json<T>(res: Response): Promise<T> {
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | { description?: string }[] | null;
+    const msg = Array.isArray(body) ? body.map((e) => e.description).join("; ") : body?.error?.message;
+    throw new Error(msg ?? `HTTP ${res.status}`);
+  }
+  return res.json() as Promise<T>;
+}
+
+export const fetchReport = async (id: string) => json<PublicReport>(await fetch(`/api/citizen/reports/${encodeURIComponent(id)}`));
+export const fetchReceipt = async (id: string, leaf?: number) =>
+  json<{ ready: false; leafIndex: number } | ({ ready: true } & ReportReceipt)>(await fetch(`/api/citizen/reports/${encodeURIComponent(id)}/receipt${leaf !== undefined ? `?leaf=${leaf}` : ""}`));
+
+export async function fetchMine(key: ReporterKey) {
+  const at = new Date().toISOString();
+  const signature = toBase64(await key.sign(myReportsStatement(key.publicKey, at)));
+  return json<{ reporter: string; reports: PublicReport[] }>(await fetch("/api/citizen/mine", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ reporter_key: key.publicKey, at, signature }) }));
+}
+
+export async function postReport(form: FormData) {
+  return json<{ service_request_id: string; token: string }[]>(await fetch("/open311/v2/requests.json", { method: "POST", body: form }));
+}

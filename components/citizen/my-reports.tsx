@@ -1,0 +1,61 @@
+"use client";
+// "My reports": every report of this browser's key, with its status history; the key's
+// recovery file (export, import).
+import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useI18n } from "../i18n/i18n-provider";
+import { fetchMine } from "./citizen-api";
+import { importRecoveryFile, recoveryFile, reporterKey } from "./reporter-key";
+import { ReportHistory } from "./report-history";
+import styles from "./citizen.module.css";
+
+export function MyReports() {
+  const { t, locale } = useI18n();
+  const qc = useQueryClient();
+  const [msg, setMsg] = useState<string | null>(null);
+  const mine = useQuery({ queryKey: ["citizen-mine"], queryFn: async () => fetchMine(await reporterKey()) });
+
+  async function exportKey() {
+    const text = await recoveryFile();
+    const a = document.createElement("a");
+    a.href = `data:application/json;charset=utf-8,${encodeURIComponent(text)}`;
+    a.download = "reporter-key.recovery.json";
+    a.click();
+  }
+  async function importKey(f: File) {
+    try {
+      await importRecoveryFile(await f.text());
+      setMsg(t("report.keyImported"));
+      await qc.invalidateQueries({ queryKey: ["citizen-mine"] });
+    } catch {
+      setMsg(t("report.keyBad"));
+    }
+  }
+
+  return (
+    <div className={styles.page} data-testid="my-reports">
+      <h1>{t("report.mine")}</h1>
+      {mine.data && <p className={styles.small} data-testid="mine-reporter">{t("report.key")}: {mine.data.reporter}</p>}
+      <div className={styles.row}>
+        <button type="button" className={styles.cat} onClick={() => void exportKey()} data-testid="key-export">{t("report.keyExport")}</button>
+        <label className={styles.cat}>
+          {t("report.keyImport")}
+          <input type="file" accept="application/json,.json" hidden data-testid="key-import" onChange={(e) => e.target.files?.[0] && void importKey(e.target.files[0])} />
+        </label>
+      </div>
+      {msg && <p className={styles.small}>{msg}</p>}
+      {mine.error && <p className={styles.error}>{String(mine.error.message)}</p>}
+      {mine.data?.reports.length === 0 && <p>{t("report.mineEmpty")}</p>}
+      {mine.data?.reports.map((r) => (
+        <section key={r.id} className={styles.card} data-testid="mine-report" data-id={r.id}>
+          <a href={`/report/${r.id}`}>
+            <strong>{locale === "zh-CN" ? r.serviceNameZh : r.serviceNameEn}</strong> · {new Date(r.createdAt).toLocaleString(locale)}
+          </a>
+          <div className={styles.small}>{r.description}</div>
+          <ReportHistory report={r} />
+        </section>
+      ))}
+      <a href="/report">{t("report.newReport")}</a>
+    </div>
+  );
+}

@@ -1,0 +1,178 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testTargets, type TestTarget } from "../testing/test-databases";
+import { setDb } from "../db/client";
+import type { Viewer } from "../access/viewer";
+import { webCryptoEd25519 } from "../ledger/ed25519";
+import { decodeEntry } from "../ledger/entries";
+import { toBase64 } from "../ledger/encoding";
+import { authorshipStatement, myReportsStatement, reportContentBytes, reporterIdOf, sha256Hex, textHash, type ReportContent } from "./report-content";
+import { hasExifGps, stripLocation } from "./photo-metadata";
+import { handleOpen311 } from "./handle-open311";
+import { createRequest, listRequests } from "./open311";
+import { changeReportStatus } from "./change-report-status";
+import { listMyReports } from "./list-my-reports";
+import { proveAuthorship } from "./prove-authorship";
+import { getReport } from "./get-report";
+import { ReportLimiter } from "./report-limiter";
+import { listTriageQueue } from "./list-triage-queue";
+
+const targets = await testTargets();
+const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
+const traffic: Viewer = { kind: "user", userId: "u-traffic", departmentId: "traffic", role: "official" };
+const energy: Viewer = { kind: "user", userId: "u-energy", departmentId: "energy", role: "official" };
+const CONTACT = { email: "li.wei@example.cn", phone: "+86 535 1234567", first_name: "Wei", last_name: "Li" };
+const LON = 121.447123, LAT = 37.463456;
+
+async function reporter(n: number) {
+  const k = await webCryptoEd25519().importSeed(new Uint8Array(32).fill(n));
+  return { ...k, b64: toBase64(k.publicKey), id: reporterIdOf(k.publicKey) };
+}
+
+/** The Open311 form the report page sends: content signed by the reporter's key, photo attached. */
+async function signedForm(r: Awaited<ReturnType<typeof reporter>>, o: { service: string; description: string; photo?: Uint8Array; contact?: boolean; tamper?: boolean }) {
+  const photos = o.photo ? [sha256Hex(stripLocation(o.photo))] : [];
+  const signedAt = new Date().toISOString();
+  const content: ReportContent = { kind: "city-brain-report.v1", serviceCode: o.service, description: o.description, lon: LON, lat: LAT, attributes: {}, photos, reporterKey: r.b64, signedAt };
+  const sig = await r.sign(reportContentBytes(content));
+  const f = new FormData();
+  f.set("service_code", o.service);
+  f.set("description", o.tamper ? o.description + "!" : o.description);
+  f.set("lat", String(LAT));
+  f.set("long", String(LON));
+  f.set("reporter_key", r.b64);
+  f.set("signature", toBase64(sig));
+  f.set("signed_at", signedAt);
+  if (o.photo) f.append("media", new File([Buffer.from(o.photo)], "p.jpg", { type: "image/jpeg" }));
+  if (o.contact) for (const [k, v] of Object.entries(CONTACT)) f.set(k, v);
+  return { form: f, content, sig };
+}
+
+describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen reports on %s", (_name, target) => {
+  let db: Awaited<ReturnType<TestTarget["open"]>>;
+  const limiter = () => new ReportLimiter({ perKey: 100, perAddress: 100, windowMs: 60_000 });
+
+  beforeAll(async () => {
+    db = await target.open();
+    setDb(db);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const leafText = async (i: number) => (await db.sql.query<{ t: string }>(`SELECT convert_from(entry, 'UTF8') AS t FROM ledger_leaf WHERE leaf_index = $1`, [i]))[0].t;
+
+  it("files a signed report with a photo and contact details; the ledger entry commits to hashes and holds no contact, text or exact point", async () => {
+    const r = await reporter(7);
+    const { form, content } = await signedForm(r, { service: "pothole", description: "Deep pothole outside No. 12", photo, contact: true });
+    const { report } = await createRequest({ form, clientAddress: "10.1.1.1", limiter: limiter() });
+    expect(report).toMatchObject({ reporter: r.id, department: "traffic", duplicate: false });
+    expect(report.contentHash).toBe(sha256Hex(reportContentBytes(content)));
+
+    const [stored] = await db.sql.query<{ sha256: string; bytes: Uint8Array }>(`SELECT sha256, bytes FROM citizen_photo`);
+    expect(hasExifGps(photo)).toBe(true);
+    expect(hasExifGps(new Uint8Array(stored.bytes))).toBe(false);
+    expect(stored.sha256).toBe(sha256Hex(new Uint8Array(stored.bytes)));
+
+    const text = await leafText(report.leafIndex);
+    const entry = decodeEntry(new TextEncoder().encode(text));
+    expect(entry).toEqual({
+      kind: "report.v1", report: report.id, serviceCode: "pothole", locationCell: "37.463,121.447", descriptionHash: textHash("Deep pothole outside No. 12"),
+      mediaHashes: [stored.sha256], contentHash: report.contentHash, reporter: r.id, department: "traffic", action: "submit", status: "submitted", at: expect.any(String),
+    });
+    for (const secret of [...Object.values(CONTACT), "pothole outside", String(LAT), String(LON)]) expect(text).not.toContain(secret);
+    const [contact] = await db.sql.query(`SELECT name, email, phone FROM citizen_report_contact WHERE report_id = $1`, [report.id]);
+    expect(contact).toEqual({ name: "Wei Li", email: CONTACT.email, phone: CONTACT.phone });
+
+    // The same signed content again is the same report, not a second one.
+    const again = await createRequest({ form: (await signedForm(r, { service: "pothole", description: "x" })).form, clientAddress: "10.1.1.1", limiter: limiter() });
+    expect(again.report.id).not.toBe(report.id);
+    const replay = await createRequest({ form, clientAddress: "10.1.1.1", limiter: limiter() });
+    expect(replay.report).toMatchObject({ id: report.id, duplicate: true });
+  });
+
+  it("refuses a tampered report, a bad photo and a report outside the city, naming the field; and rate-limits per key", async () => {
+    const r = await reporter(8);
+    await expect(createRequest({ form: (await signedForm(r, { service: "noise", description: "loud", tamper: true })).form, clientAddress: "10.2.2.2", limiter: limiter() })).rejects.toThrow(/^signature: does not verify/);
+    const bad = (await signedForm(r, { service: "noise", description: "loud" })).form;
+    bad.set("media", new File([Buffer.from("GIF89a not a photo")], "x.gif"));
+    await expect(createRequest({ form: bad, clientAddress: "10.2.2.2", limiter: limiter() })).rejects.toThrow(/^media\[0\]: not a JPEG or PNG/);
+    const far = (await signedForm(r, { service: "noise", description: "loud" })).form;
+    far.set("lat", "31.2");
+    await expect(createRequest({ form: far, clientAddress: "10.2.2.2", limiter: limiter() })).rejects.toThrow(/^lat\/long: .* outside the city/);
+    const tight = new ReportLimiter({ perKey: 1, perAddress: 10, windowMs: 60_000 });
+    await createRequest({ form: (await signedForm(r, { service: "noise", description: "one" })).form, clientAddress: "10.2.2.3", limiter: tight });
+    await expect(createRequest({ form: (await signedForm(r, { service: "noise", description: "two" })).form, clientAddress: "10.2.2.4", limiter: tight })).rejects.toMatchObject({ code: "rate_limited" });
+    const body = new URLSearchParams({ service_code: "pothole", description: "d", lat: "north", long: "121.4" }).toString();
+    const huge = await handleOpen311(new Request("http://x/open311/v2/requests.json", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(50 * 1024 * 1024) }, body }), ["requests.json"]);
+    expect([huge.status, (await huge.json())[0].description]).toEqual([413, expect.stringMatching(/^request body: 52428800 bytes, at most/)]);
+    const res = await handleOpen311(new Request("http://x/open311/v2/requests.xml", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(body.length) }, body }), ["requests.xml"]);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("<errors><error><code>400</code><description>lat: must be a decimal number</description></error></errors>");
+  });
+
+  it("lists requests with the spec's filters, coarsened and without contact details, in JSON and XML", async () => {
+    const r = await reporter(9);
+    const { report } = await createRequest({ form: (await signedForm(r, { service: "flooding", description: "Water up to the knee", contact: true })).form, clientAddress: "10.3.3.3", limiter: limiter() });
+    const floods = await listRequests({ service_code: "flooding" });
+    expect(floods.map((x) => x.service_request_id)).toEqual([report.id]);
+    expect(floods[0]).toMatchObject({ status: "open", service_code: "flooding", agency_responsible: "emergency", lat: 37.463, long: 121.447 });
+    expect(await listRequests({ service_code: "flooding", status: "closed" })).toEqual([]);
+    expect((await listRequests({ service_request_id: `${report.id},nope` })).length).toBe(1);
+    expect(await listRequests({ end_date: "2020-01-01T00:00:00Z" })).toEqual([]);
+    await expect(listRequests({ service_code: "ufo" })).rejects.toThrow(/service_code: ufo/);
+
+    for (const file of ["requests.json", "requests.xml"]) {
+      const res = await handleOpen311(new Request(`http://x/open311/v2/${file}?service_code=flooding`), [file]);
+      const body = await res.text();
+      expect(res.status).toBe(200);
+      expect(body).toContain(report.id);
+      for (const secret of [...Object.values(CONTACT), String(LAT), String(LON)]) expect(body).not.toContain(secret);
+    }
+    const xml = await (await handleOpen311(new Request(`http://x/open311/v2/requests/${report.id}.xml`), ["requests", `${report.id}.xml`])).text();
+    expect(xml).toMatch(new RegExp(`^<\\?xml version="1.0" encoding="utf-8"\\?>\\n<service_requests><request><service_request_id>${report.id}</service_request_id><status>open</status><status_notes/>`));
+    const token = await (await handleOpen311(new Request(`http://x/open311/v2/tokens/${report.token}.json`), ["tokens", `${report.token}.json`])).json();
+    expect(token).toEqual([{ service_request_id: report.id, token: report.token }]);
+    const missing = await handleOpen311(new Request(`http://x/open311/v2/requests/nope.json`), ["requests", "nope.json"]);
+    expect([missing.status, await missing.json()]).toEqual([404, [{ code: 404, description: "service_request_id nope not found" }]]);
+  });
+
+  it("ledgers each status change, shows the history to the reporter's key, and lets only the owner department change it", async () => {
+    const r = await reporter(10);
+    const { report } = await createRequest({ form: (await signedForm(r, { service: "illegal_parking", description: "Van on the zebra crossing", contact: true })).form, clientAddress: "10.4.4.4", limiter: limiter() });
+    await expect(changeReportStatus({ viewer: energy, id: report.id, action: "confirm" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(changeReportStatus({ viewer: traffic, id: report.id, action: "reject" })).rejects.toThrow(/note: a reject needs a reason/);
+    const assigned = await changeReportStatus({ viewer: traffic, id: report.id, action: "assign" });
+    const rejected = await changeReportStatus({ viewer: traffic, id: report.id, action: "reject", note: "Duplicate of an earlier report" });
+    await expect(changeReportStatus({ viewer: traffic, id: report.id, action: "resolve", note: "x" })).rejects.toMatchObject({ code: "conflict" });
+    const entry = decodeEntry(new TextEncoder().encode(await leafText(rejected.leafIndex)));
+    expect(entry).toMatchObject({ kind: "report.v1", report: report.id, action: "reject", status: "rejected", by: "u-traffic", role: "official", noteHash: textHash("Duplicate of an earlier report"), contentHash: report.contentHash });
+    expect(assigned.leafIndex).toBeLessThan(rejected.leafIndex);
+    const leaves = await db.sql.query<{ t: string }>(`SELECT convert_from(entry, 'UTF8') AS t FROM ledger_leaf WHERE ref_table = 'citizen_report' AND ref_id = $1 ORDER BY leaf_index`, [report.id]);
+    expect(leaves.map((l) => JSON.parse(l.t).action)).toEqual(["submit", "assign", "reject"]);
+    for (const l of leaves) for (const secret of Object.values(CONTACT)) expect(l.t).not.toContain(secret);
+
+    const at = new Date().toISOString();
+    const mine = await listMyReports({ reporterKey: r.b64, at, signature: toBase64(await r.sign(myReportsStatement(r.b64, at))) });
+    expect(mine.reports.map((x) => [x.id, x.status, x.events.map((e) => [e.action, e.role, e.department, e.note])])).toEqual([
+      [report.id, "rejected", [["submit", "reporter", "traffic", null], ["assign", "official", "traffic", null], ["reject", "official", "traffic", "Duplicate of an earlier report"]]],
+    ]);
+    const other = await reporter(11);
+    await expect(listMyReports({ reporterKey: r.b64, at, signature: toBase64(await other.sign(myReportsStatement(r.b64, at))) })).rejects.toMatchObject({ code: "forbidden" });
+    const pub = await getReport({ id: report.id });
+    expect(JSON.stringify(pub)).not.toMatch(/li\.wei|1234567|Wei Li|37\.463456/);
+    expect((await listRequests({ service_request_id: report.id }))[0]).toMatchObject({ status: "closed", status_notes: "Duplicate of an earlier report" });
+
+    // The owning department's queue shows the contact details and exact point; another department's is refused.
+    const queue = await listTriageQueue({ viewer: traffic, status: "all" });
+    expect(queue.find((q) => q.id === report.id)).toMatchObject({ exact: [LON, LAT], contact: { name: "Wei Li", email: CONTACT.email, phone: CONTACT.phone } });
+    expect((await listTriageQueue({ viewer: traffic })).some((q) => q.id === report.id)).toBe(false);
+    await expect(listTriageQueue({ viewer: energy, department: "traffic" })).rejects.toMatchObject({ code: "forbidden" });
+    expect((await listTriageQueue({ viewer: energy })).some((q) => q.id === report.id)).toBe(false);
+
+    const challenge = "follow-up 2026-12-05 #1";
+    expect(await proveAuthorship({ id: report.id, challenge, reporterKey: r.b64, signature: toBase64(await r.sign(authorshipStatement(report.id, challenge))) })).toMatchObject({ proven: true });
+    expect(await proveAuthorship({ id: report.id, challenge, reporterKey: other.b64, signature: toBase64(await other.sign(authorshipStatement(report.id, challenge))) })).toMatchObject({ proven: false });
+  });
+});
