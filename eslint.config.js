@@ -6,6 +6,7 @@ import tseslint from "typescript-eslint";
 //   PGlite), neither statically nor through import();
 // - components/ never import a server module (lib/db, the ledger store, the composition root,
 //   lib/mqtt, lib/ingest, drivers, node: builtins; SERVER_DIRS) but for types;
+//   lib/ (but lib/server, tests and testing/) does not import lib/server, the composition root;
 // - lib/ never imports next/* or React (it is framework- and UI-free); lib/ledger imports
 //   nothing of ours.
 const PRISMA = { group: ["**/generated/prisma", "**/generated/prisma/**", "@prisma/client", "@prisma/client/**"], message: "app/ and components/ call lib/; they never use the Prisma client." };
@@ -26,6 +27,11 @@ const NODE_MESSAGE = "components/ run in the browser: no Node built-ins or serve
 const NODE_BUILTINS = { group: ["node:*"], message: NODE_MESSAGE };
 const SERVER_PACKAGE_PATHS = ["fs", "fs/promises", "path", "os", "crypto", "child_process", "worker_threads", "net", "http", "https", "stream", "zlib", "sodium-native", "mqtt", "aedes"].map((name) => ({ name, message: NODE_MESSAGE }));
 const REACT = ["react", "react/*", "react-dom", "react-dom/*", "@tanstack/react-query", "@tanstack/react-query/*"];
+const LIB_PATTERNS = [
+  { group: ["next", "next/*"], message: "lib/ stays framework-free: no next/* imports." },
+  { group: REACT, message: "lib/ has no UI: React belongs in components/." },
+];
+const LIB_ROOT_USERS = ["lib/server/**", "lib/**/*.test.ts", "lib/**/testing/**"];
 // Module paths import() may not name (no-restricted-imports does not see import()).
 const APP_FORBIDDEN = ["(^|/)lib/db(/|$)", "(^|/)generated/prisma(/|$)", "^@prisma/client", "^pg(/|$)", "^pg-", "^@electric-sql/"];
 const SERVER_FORBIDDEN = [`(^|/)lib/(${SERVER_DIRS.join("|")})(/|$)`, `(^|/)lib/(${SERVER_FILES.join("|")})$`, "^node:", "^(fs|path|os|crypto|child_process|worker_threads|net|http|https|stream|zlib|sodium-native|mqtt|aedes)(/|$)"];
@@ -67,19 +73,27 @@ export default tseslint.config(
       "no-restricted-syntax": ["error", ...dynamicImportsOf([...APP_FORBIDDEN, ...SERVER_FORBIDDEN], "components/ run in the browser: no server module (not through import() either)")],
     },
   },
-  // lib/: framework-free and UI-free.
+  // lib/: framework-free and UI-free; nothing in it imports the composition root (lib/server),
+  // which imports everything (its own files, tests and test fixtures may).
   {
     files: ["lib/**"],
+    ignores: LIB_ROOT_USERS,
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            { group: ["next", "next/*"], message: "lib/ stays framework-free: no next/* imports." },
-            { group: REACT, message: "lib/ has no UI: React belongs in components/." },
-          ],
-        },
-      ],
+      "no-restricted-imports": ["error", { patterns: [...LIB_PATTERNS, { group: ["../server", "../server/*", "../../server", "../../server/*", "@/lib/server", "@/lib/server/*"], message: "lib/server is the composition root: nothing in lib/ imports it (it wires them)." }] }],
+    },
+  },
+  // The intake is below the map: a commit hands its readings to the hook the root wires (lib/server/start.ts).
+  {
+    files: ["lib/ingest/**"],
+    ignores: LIB_ROOT_USERS,
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [...LIB_PATTERNS, { group: ["../server", "../server/*", "../map", "../map/*", "@/lib/server", "@/lib/server/*", "@/lib/map", "@/lib/map/*"], message: "lib/ingest is below lib/map and lib/server: it exposes a commit hook instead of importing them." }] }],
+    },
+  },
+  {
+    files: LIB_ROOT_USERS,
+    rules: {
+      "no-restricted-imports": ["error", { patterns: LIB_PATTERNS }],
     },
   },
   {

@@ -4,15 +4,15 @@ process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 // and the ledger's sequencer and witnesses as later issues add them.
 import next from "next";
 import { loadConfig } from "./lib/config";
-import { consoleTls, createConsoleServer } from "./lib/runtime/console-server";
+import { consoleTls, createConsoleServer } from "./lib/server/console-server";
 import { assertPortFree } from "./lib/net/port";
-import { startRuntime } from "./lib/runtime/start";
+import { startRuntime } from "./lib/server/start";
 import { tagPeer } from "./lib/http/client-address";
-import { whenOutputCloses } from "./lib/runtime/output-closed";
+import { whenOutputCloses } from "./lib/server/output-closed";
 import { startProcessMetrics } from "./lib/ops/process-metrics";
 
 const dev = process.argv.includes("--dev");
-// Whatever read the console's output has gone (lib/runtime/output-closed.ts): stop as on
+// Whatever read the console's output has gone (lib/server/output-closed.ts): stop as on
 // SIGTERM once running, at once while starting (a kill loses nothing already accepted).
 let onOutputClosed: () => void = () => process.exit(1);
 whenOutputCloses(() => onOutputClosed());
@@ -34,7 +34,7 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
   // Route handlers cannot see the socket: stamp its peer address (lib/http/client-address.ts).
-  // HTTPS when TLS_CERT and TLS_KEY are set (lib/runtime/console-server.ts).
+  // HTTPS when TLS_CERT and TLS_KEY are set (lib/server/console-server.ts).
   const server = createConsoleServer((req, res) => {
     tagPeer(req);
     void handle(req, res);

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "./test";
 import { pageAs } from "./sign-in";
-import { signerFromSeed } from "../lib/runtime/simulator-keys";
+import { signerFromSeed } from "../lib/sim/simulator-keys";
 
 const SHOTS = "e2e/screenshots";
 const DEVICE = "trf-000020";

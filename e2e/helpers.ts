@@ -3,7 +3,7 @@ import path from "node:path";
 import { PNG } from "pngjs";
 import type { Page } from "@playwright/test";
 import { E2E_DATA_DIR } from "./config";
-import { signerFromSeed } from "../lib/runtime/simulator-keys";
+import { signerFromSeed } from "../lib/sim/simulator-keys";
 import { signEnvelope } from "../lib/ingest/envelope";
 
 /** Decodes a PNG screenshot. */

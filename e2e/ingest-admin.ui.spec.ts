@@ -2,7 +2,7 @@ import { expect, test } from "./test";
 import { E2E_PORT } from "./config";
 import { pageAs } from "./sign-in";
 import { simulatorSigner } from "./helpers";
-import { signerFromSeed } from "../lib/runtime/simulator-keys";
+import { signerFromSeed } from "../lib/sim/simulator-keys";
 import { signEnvelope } from "../lib/ingest/envelope";
 
 const devices = {

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { E2E_DATA_DIR, E2E_PORT } from "./config";
-import { signerFromSeed } from "../lib/runtime/simulator-keys";
+import { signerFromSeed } from "../lib/sim/simulator-keys";
 import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
 import { readingsTopic } from "../lib/mqtt/topics";
 import { connectDeviceAsync } from "../lib/mqtt/device-client";

@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DATASETS, generateCity } from "../lib/city";
-import { seedCity } from "../lib/runtime/seed";
+import { seedCity } from "../lib/server/seed";
 import { setDb, type Db } from "../lib/db/client";
 import { loadConfig } from "../lib/config";
 import { createAuth, setAuth } from "../lib/auth/auth";

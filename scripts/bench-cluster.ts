@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import pg from "pg";
 import { DEFAULT_ADMIN_URL, freshPostgres } from "../lib/testing/fresh-database";
-import { clusterEnv, discardClusterSessions, keyedSensors, rolesOf, startFleet, startNode, tempDataDir, until, type Node } from "../lib/runtime/testing/cluster-harness";
+import { clusterEnv, discardClusterSessions, keyedSensors, rolesOf, startFleet, startNode, tempDataDir, until, type Node } from "../lib/server/testing/cluster-harness";
 import { freePort } from "../lib/ingest/testing/ingest-fixture";
 import { procCpuMs, sha256Rate } from "./bench/machine";
 

@@ -30,7 +30,7 @@ import { chromium, type Page } from "@playwright/test";
 import { openDb } from "../lib/db/client";
 import { generateCity } from "../lib/city";
 import { createSimulator } from "../lib/sim";
-import { seedCity } from "../lib/runtime/seed";
+import { seedCity } from "../lib/server/seed";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
 import { refreshRollup } from "../lib/map/rollup";
 import { warmReplayChunks } from "../lib/map/get-layer-frames";

@@ -8,9 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { openDb } from "../lib/db/client";
-import { loadLogKeys } from "../lib/log/keys";
-import { auditLedger } from "../lib/log/audit";
-import { openKeptCheckpoint, type KeptCheckpoint } from "../lib/log/audit-checks";
+import { loadLogKeys } from "../lib/ledger-store/keys";
+import { auditLedger } from "../lib/ledger-store/audit";
+import { openKeptCheckpoint, type KeptCheckpoint } from "../lib/ledger-store/audit-checks";
 import { DEPARTMENTS } from "../lib/city";
 
 class UsageError extends Error {}

@@ -20,10 +20,10 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Secret, TOTP } from "otpauth";
-import { signerFromSeed, type DeviceSigner } from "../lib/runtime/simulator-keys";
+import { signerFromSeed, type DeviceSigner } from "../lib/sim/simulator-keys";
 import { signEnvelope } from "../lib/ingest/envelope";
 import { parseMetrics } from "../lib/ops/process-metrics";
-import { getCity } from "../lib/runtime/city";
+import { getCity } from "../lib/city/current-city";
 import { load, sha256Rate } from "./bench/machine";
 import { fmt } from "./bench/stats";
 

@@ -70,7 +70,7 @@ function main() {
   };
   process.on("SIGINT", () => stop());
   process.on("SIGTERM", () => stop());
-  // All at once: the startup lock (lib/runtime/leader.ts) has them migrate and seed in turn.
+  // All at once: the startup lock (lib/cluster/leader.ts) has them migrate and seed in turn.
   for (let i = 0; i < plan.processes; i++) start(i);
 }
 

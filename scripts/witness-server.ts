@@ -12,7 +12,7 @@ import { nodeEd25519, nodeSha256 } from "../lib/ledger/node-crypto";
 import { ed25519Cosigner, SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
 import { ed25519NoteVerifier, generateNoteKey } from "../lib/ledger/note";
 import { addCheckpoint } from "../lib/ledger/witness";
-import { fileWitnessStore } from "../lib/log/witness-file-store";
+import { fileWitnessStore } from "../lib/ledger-store/witness-file-store";
 
 const MAX_BODY = 64 * 1024;
 

@@ -37,7 +37,7 @@ import * as devicesRoute from "@/app/api/devices/route";
 import * as deadLettersRoute from "@/app/api/dead-letters/route";
 import * as deviceHistoryRoute from "@/app/api/devices/[id]/history/route";
 import { unsafeRegisterNewDevices } from "../devices/register-device";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 
 const [target] = await testTargets(); // PGlite; the use cases are covered on PostgreSQL too by grants.int.test.ts
 const BASE = "http://127.0.0.1:3000";

@@ -31,7 +31,7 @@ import { runRules } from "../rules/run-rules";
 import { readDataset } from "./read-dataset";
 import { openApiDocument } from "../api/openapi-document";
 import { ANONYMIZATION } from "./scope-sql";
-import { startLog } from "../log/start-log";
+import { startLog } from "../ledger-store/start-log";
 import { registerDeviceKeys } from "../devices/register-devices";
 import { loadConfig } from "../config";
 import * as authRoute from "@/app/api/auth/[...all]/route";

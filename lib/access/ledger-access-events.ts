@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Sql } from "../db/sql";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { encodeEntry } from "../ledger/entries";
 

@@ -15,10 +15,10 @@ const PRISMA_MODELS = ["reading", "mapLatest", "mapBucket5m", "mapBucketTotal"];
 const INTERNAL: Record<string, string> = {
   "lib/ingest/": "stores readings and checks sequence numbers (intake, not a read for a viewer)",
   "lib/map/rollup.ts": "folds readings into the derived tables (background job)",
-  "lib/log/audit": "the ledger audit (lib/log/audit*.ts) recomputes every leaf and the state it implies from the stored rows (auditor job)",
+  "lib/ledger-store/audit": "the ledger audit (lib/ledger-store/audit*.ts) recomputes every leaf and the state it implies from the stored rows (auditor job)",
   "lib/rules/run-rules.ts": "the linkage-rule job reads new incidents to make grants (background job)",
-  "lib/runtime/sim-backfill.ts": "the simulator's backfill reads when each device's stored readings begin, to resume (background job; observed_at only)",
-  "lib/log/search-entries.ts":
+  "lib/server/sim-backfill.ts": "the simulator's backfill reads when each device's stored readings begin, to resume (background job; observed_at only)",
+  "lib/ledger-store/search-entries.ts":
     "finds public ledger entries by dataset or device; it returns entries, which anyone may read from the tiles, never reading rows",
   "lib/db/": "the database layer itself (migrations, copy helpers)",
   "lib/testing/": "test fixtures",

@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { createAuth, loadAuthSecret, oidcEnabled, setAuth } from "../auth/auth";
 import { ensureDemoUsers } from "../auth/demo-users";
 import { baselineAccounts } from "../auth/record-account-change";
-import { soleLeadership, type Leadership } from "../runtime/leader";
+import { soleLeadership, type Leadership } from "../cluster/leader";
 import { expireGrants } from "../grants/expire-grants";
 import { runRules } from "../rules/run-rules";
 import { createRuleAs } from "../rules/manage-rules";
@@ -23,7 +23,7 @@ export function demoUsersWanted(config: Pick<Config, "DEMO_USERS" | "DATABASE_UR
  */
 export async function startAccess(opts: { db: Db; config: Config; log: (m: string) => void; leadership?: Leadership }): Promise<{ stop(): Promise<void> }> {
   const { db, config, log } = opts;
-  // In a cluster each job runs in the one process holding its role (lib/runtime/leader.ts).
+  // In a cluster each job runs in the one process holding its role (lib/server/leader.ts).
   const leadership = opts.leadership ?? soleLeadership();
   const auth = createAuth({ prisma: db.prisma, secret: await loadAuthSecret(config), config });
   setAuth(auth);

@@ -12,7 +12,7 @@ import { approveGrant, revokeGrant } from "../grants/decide-grant";
 import { getGrant } from "../grants/list-grants";
 import { checkRead } from "../access/check-read";
 import { decodeEntry, type LedgerEntry } from "../ledger/entries";
-import { auditState, type Discrepancy } from "../log/audit-state";
+import { auditState, type Discrepancy } from "../ledger-store/audit-state";
 import { AppError } from "../errors";
 import type { Viewer } from "../access/viewer";
 import type { Role } from "../access/roles";

@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets } from "../testing/test-databases";
 import { setDb, type Db } from "../db/client";
-import { seedCity } from "../runtime/seed";
+import { seedCity } from "../server/seed";
 import { generateCity } from "../city";
 import { loadConfig } from "../config";
 import { createAuth, setAuth } from "./auth";

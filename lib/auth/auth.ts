@@ -6,7 +6,7 @@ import { genericOAuth, twoFactor } from "better-auth/plugins";
 import type { PrismaClient } from "../db/generated/prisma/client";
 import { getDb } from "../db/client";
 import { loadConfig, type Config } from "../config";
-import { loadOrCreateSecret } from "../runtime/secrets";
+import { loadOrCreateSecret } from "../secrets";
 import { DEPARTMENTS } from "../city";
 import { ROLES } from "../access/roles";
 import { ledgerAccountMadeElsewhere } from "./record-account-change";

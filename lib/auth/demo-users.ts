@@ -4,7 +4,7 @@ import path from "node:path";
 import { z } from "zod";
 import { DEPARTMENTS } from "../city";
 import { ROLES, MFA_ROLES, type Role } from "../access/roles";
-import { loadOrCreateSecret } from "../runtime/secrets";
+import { loadOrCreateSecret } from "../secrets";
 import type { Auth } from "./auth";
 import { createUserWithPassword, deleteUserAccount, enrollTotp } from "./users";
 

@@ -1,5 +1,5 @@
 import type { SqlTx } from "../db/sql";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { encodeEntry, type AccountEntry } from "../ledger/entries";
 import type { Role } from "../access/roles";
 

@@ -3,7 +3,7 @@ import type { Viewer } from "../access/viewer";
 import { requireRole } from "../access/require-role";
 import { getDb } from "../db/client";
 import { AppError, notFound } from "../errors";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { reportEntry, type ReportAction, type ReportStatus } from "./report-entry";
 
 const NEXT: Record<Exclude<ReportAction, "submit">, { status: ReportStatus; from: ReportStatus[]; noteRequired: boolean }> = {

@@ -1,7 +1,7 @@
 import { getDb } from "../db/client";
 import { AppError, notFound } from "../errors";
-import { getLogInfo } from "../log/log-info";
-import { latestFinalCheckpoint, receiptFor } from "../log/receipts";
+import { getLogInfo } from "../ledger-store/log-info";
+import { latestFinalCheckpoint, receiptFor } from "../ledger-store/receipts";
 import { REPORT_RECEIPT_FORMAT, type ReportReceipt } from "./verify-report-receipt";
 
 /**

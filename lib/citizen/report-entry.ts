@@ -1,5 +1,5 @@
 import { encodeEntry, type ReportEntry } from "../ledger/entries";
-import type { NewEntry } from "../log/append-entries";
+import type { NewEntry } from "../ledger-store/append-entries";
 import { textHash } from "./report-content";
 
 export type ReportAction = NonNullable<ReportEntry["action"]>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets, type TestTarget } from "../testing/test-databases";
 import { generateCity } from "../city";
-import { seedCity } from "../runtime/seed";
+import { seedCity } from "../server/seed";
 import { storeReadings } from "../ingest/store-readings";
 import { migrate } from "./migrate";
 

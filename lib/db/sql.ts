@@ -11,7 +11,7 @@ export interface Sql {
   /**
    * Runs `COPY (select) TO STDOUT (FORMAT binary)` and returns the output as it comes
    * (PostgreSQL's binary COPY format: header, then per row a 16-bit field count and each
-   * field as a 32-bit length, -1 for NULL, and its binary value; see lib/log/copy-binary.ts). Bytes
+   * field as a 32-bit length, -1 for NULL, and its binary value; see lib/ledger-store/copy-binary.ts). Bytes
    * travel raw, with no text encoding on either side. The select must not take parameters.
    */
   copyOutBinary(select: string): Promise<Uint8Array>;

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { encodeEntry } from "../ledger/entries";
-import type { NewEntry } from "../log/append-entries";
+import type { NewEntry } from "../ledger-store/append-entries";
 import { AppError } from "../errors";
 import { fromBase64, toBase64 as b64 } from "../ledger/encoding";
 import { sodiumNative } from "../ingest/verifier";

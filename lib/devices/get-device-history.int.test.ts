@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets, type TestTarget } from "../testing/test-databases";
 import { setDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { seedIngestFixture } from "../ingest/testing/ingest-fixture";
 import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey } from "./change-device-key";
 import { unsafeRegisterNewDevices } from "./register-device";

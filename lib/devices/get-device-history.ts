@@ -5,7 +5,7 @@ import { requireDepartmentAdmin } from "../access/require-role";
 import { AppError, notFound } from "../errors";
 import { decodeEntry, type DeviceEntry } from "../ledger/entries";
 import { openCommitment } from "../ledger/commitment";
-import { sealHasher } from "../log/seal";
+import { sealHasher } from "../ledger-store/seal";
 import { keyFingerprint } from "./device-entry";
 import { REINSTATED } from "./change-device-key";
 

@@ -3,7 +3,7 @@ import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
 import { requireDepartmentAdmin } from "../access/require-role";
 import { AppError, notFound } from "../errors";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { loadConfig } from "../config";
 import { deviceEntry } from "./device-entry";
 import { emitDevicesChanged } from "./device-events";

@@ -3,7 +3,7 @@ import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
 import { requireDepartmentAdmin } from "../access/require-role";
 import { AppError } from "../errors";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { decodePublicKey, deviceEntry, requireEd25519PublicKey } from "./device-entry";
 import { emitDevicesChanged } from "./device-events";
 import { recordDeviceKeyChanges } from "./device-keys";

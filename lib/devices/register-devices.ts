@@ -1,6 +1,6 @@
 import type { Sql } from "../db/sql";
 import { encodeEntry } from "../ledger/entries";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { AppError } from "../errors";
 import { emitDevicesChanged } from "./device-events";
 import { recordDeviceKeyChanges } from "./device-keys";

@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import type { CityModel, Device } from "../city/types";
 import type { Sql } from "../db/sql";
-import { loadOrCreateSecret } from "../runtime/secrets";
-import { signerFromSeed, type DeviceSigner } from "../runtime/simulator-keys";
+import { loadOrCreateSecret } from "../secrets";
+import { signerFromSeed, type DeviceSigner } from "../sim/simulator-keys";
 import { GATEWAY_DATASET, unsafeRegisterNewDevices } from "./register-device";
 import { unsafeRotateDeviceKey } from "./change-device-key";
 

@@ -1,4 +1,4 @@
-import { getBus } from "../runtime/bus";
+import { getBus } from "../events/bus";
 import type { GrantRow } from "./grant-row";
 import type { GrantAction } from "./record-grant-change";
 

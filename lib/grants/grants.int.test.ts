@@ -9,7 +9,7 @@ import { ledgerAccessEvents, eventsHash } from "../access/ledger-access-events";
 import { exportAccessEventsCsv, groupAccessEvents, listAccessEvents } from "../access/list-access-events";
 import { decodeEntry } from "../ledger/entries";
 import { openCommitment } from "../ledger/commitment";
-import { nodeSha256 } from "../log/node-hasher";
+import { nodeSha256 } from "../ledger-store/node-hasher";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { requestGrant } from "./request-grant";
 import { approveGrant, rejectGrant, revokeGrant } from "./decide-grant";
@@ -255,7 +255,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("grants, 
       [history[0].leafIndex],
     );
     // A rule-made grant's area is an incident's: the public log holds a salted commitment
-    // (lib/log/seal.ts); opened with the stored salt, it commits to every term the access
+    // (lib/ledger-store/seal.ts); opened with the stored salt, it commits to every term the access
     // check enforces, the 2 km area included.
     expect(openCommitment(nodeSha256, decodeEntry(new Uint8Array(leaf.entry)), new Uint8Array(leaf.salt), new Uint8Array(leaf.inner))).toMatchObject({ kind: "grant.v2", action: "approve", automatic: true, rule: rule.id, to: "emergency", by: `rule:${rule.id}`, area: { lon: expect.any(Number), lat: expect.any(Number), radiusM: 2000 } });
 

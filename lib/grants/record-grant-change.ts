@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { SqlTx } from "../db/sql";
-import { appendEntries, type NewEntry } from "../log/append-entries";
-import { isRestrictedDataset, sealLeaf } from "../log/seal";
+import { appendEntries, type NewEntry } from "../ledger-store/append-entries";
+import { isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 import { encodeEntry, type GrantEntry } from "../ledger/entries";
 import { datasetById } from "../city";
 import type { DatasetId } from "../city/types";
@@ -55,7 +55,7 @@ export async function recordGrantChange(tx: SqlTx, g: GrantRow, action: GrantAct
   const bytes = encodeEntry(grantEntry(g, action, actor.userId, at));
   const clear: NewEntry = { kind: "grant.v2", bytes, refTable: "grant_event", refId: String(id) };
   // A grant of a restricted dataset, or one a linkage rule made (its area and time are an
-  // incident's), is on the public log only as a salted commitment (lib/log/seal.ts).
+  // incident's), is on the public log only as a salted commitment (lib/ledger-store/seal.ts).
   const leaf = await appendEntries(tx, [isSealedGrant(g) ? sealLeaf(clear) : clear]);
   await tx.query(
     `INSERT INTO grant_event (id, grant_id, action, by_user, by_department, at, terms, reason, leaf_index)

@@ -15,7 +15,7 @@ import { generateCity } from "../city";
 import { totpCode } from "../auth/users";
 import { ROUTES } from "../api/openapi-document";
 import type { RouteSpec } from "./openapi";
-import { setLogInfo } from "../log/log-info";
+import { setLogInfo } from "../ledger-store/log-info";
 import { Intake } from "../ingest/intake";
 import { setIntake } from "../ingest/intake-instance";
 

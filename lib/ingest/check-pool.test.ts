@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import type { DeviceInfo } from "./device-cache";
 import { signEnvelope, type Envelope } from "./envelope";
 import { signGatewayBatch } from "./gateway";

@@ -1,5 +1,5 @@
 import type { Sql, SqlTx } from "../db/sql";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { insertReadings, readingEntries, type AcceptedReading } from "./store-readings";
 import type { Refusal, RefusalReason } from "./refusal";
 import { deadLetterCap } from "./dead-letter-cap";
@@ -58,7 +58,7 @@ export async function commitCandidates(sql: Sql, cands: readonly Candidate[], ho
 /**
  * Called inside each commit's transaction once its readings are stored, with them and the
  * first one's leaf (they have consecutive leaves): the composition root wires the map's fold
- * here (lib/runtime/start.ts), so ingest knows nothing of who listens.
+ * here (lib/server/start.ts), so ingest knows nothing of who listens.
  */
 export type OnCommit = (tx: SqlTx, stored: readonly AcceptedReading[], firstLeaf: number) => Promise<void>;
 export type CommitHook = { onCommit?: OnCommit; log?: (m: string) => void };

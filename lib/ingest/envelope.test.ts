@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../ledger/canonical-json";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, signEnvelope, type Envelope } from "./envelope";
 import { ed25519Check } from "./verifier";
 

@@ -6,7 +6,7 @@ import type { Viewer } from "../access/viewer";
 import { listDevices } from "../devices/list-devices";
 import { quarantinedGateways, releaseGateway } from "../devices/quarantine-gateway";
 import { unsafeRotateDeviceKey } from "../devices/change-device-key";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { Intake } from "./intake";
 import { bytes, gatewayBatch, seedIngestFixture, signed, type Keyed } from "./testing/ingest-fixture";
 

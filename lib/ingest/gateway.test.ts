@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { envelopeBytes, payloadHashOf, signEnvelope, type Envelope } from "./envelope";
 import { batchRootOf, gatewayStatementBytes, signGatewayBatch } from "./gateway";
 import { ed25519Check } from "./verifier";

@@ -3,7 +3,7 @@ import { hasControlChars } from "./values-schema";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { toBase64, toHex } from "../ledger/encoding";
 import { leafHash, rootFromLeafHashes } from "../ledger/merkle";
-import { nodeSha256 } from "../log/node-hasher";
+import { nodeSha256 } from "../ledger-store/node-hasher";
 import { envelopeBytes, payloadHashOf, type SignedEnvelope } from "./envelope";
 
 /**

@@ -11,7 +11,7 @@ import { batchesTopic, readingsTopic } from "../mqtt/topics";
 import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey, revokeDevice, rotateDeviceKey } from "../devices/change-device-key";
 import { listDevices } from "../devices/list-devices";
 import { registerDevice } from "../devices/register-device";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import type { Viewer } from "../access/viewer";
 import { Intake } from "./intake";
 import { setIntake } from "./intake-instance";
@@ -21,7 +21,7 @@ import { bytes, gatewayBatch, integrateAndAudit, seedIngestFixture, signed, traf
 import crypto from "node:crypto";
 import { envelopeBytes, signEnvelope } from "./envelope";
 import { deviceKeyAt, deviceKeyHistory } from "../devices/device-keys";
-import { searchEntries } from "../log/search-entries";
+import { searchEntries } from "../ledger-store/search-entries";
 
 const edKey = (raw: Uint8Array) => crypto.createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]), format: "der", type: "spki" });
 

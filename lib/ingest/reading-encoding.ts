@@ -8,7 +8,7 @@
 // form (envelopeTemplate, readingEntryTemplate) and is used when every value has the plain
 // shape: strings without lone surrogates, finite numbers, flat values. Anything else goes
 // to the reference, which refuses what RFC 8785 cannot write. The audit's byte-level path
-// (lib/log/reading-row-bytes.ts) writes from the same templates. reading-encoding.test.ts
+// (lib/ledger-store/reading-row-bytes.ts) writes from the same templates. reading-encoding.test.ts
 // checks both against the reference on random readings.
 //
 // No DB and no node: imports beyond Buffer, so the audit's worker threads load it too.

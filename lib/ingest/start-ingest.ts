@@ -5,7 +5,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/embedded-broke
 import { startExternalIntake, type ExternalIntake } from "../mqtt/external-intake";
 import { brokerTls, externalTlsFiles } from "../mqtt/tls-files";
 import { startSharedIntake, type SharedIntake } from "../mqtt/intake-slots";
-import type { Leadership } from "../runtime/leader";
+import type { Leadership } from "../cluster/leader";
 import { Intake } from "./intake";
 import { setIntake } from "./intake-instance";
 import type { OnCommit } from "./commit";

@@ -3,8 +3,8 @@ import type { Envelope } from "./envelope";
 import { copyRows } from "../db/copy-rows";
 import { readingEntryBytes, readingEntryOf, type GatewayProof } from "./reading-encoding";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
-import { appendEntries, leafCopyText, type NewEntry } from "../log/append-entries";
-import { isRestrictedDataset, sealLeaf } from "../log/seal";
+import { appendEntries, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
+import { isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 
 /** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
 export type { GatewayProof } from "./reading-encoding";
@@ -47,7 +47,7 @@ export function readingEntries(readings: readonly AcceptedReading[], opts: { che
 
 /**
  * A reading's leaf: its reading.v1 entry, or for a restricted dataset a commitment.v1 entry
- * to it under a fresh salt, with the opening (lib/log/seal.ts says why), so the public log
+ * to it under a fresh salt, with the opening (lib/ledger-store/seal.ts says why), so the public log
  * shows no device, time or dataset of restricted readings.
  */
 function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {

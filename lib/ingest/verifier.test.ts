@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { ed25519Check } from "./verifier";
 
 type VerifyItem = { device: string; key: Uint8Array; message: Uint8Array; signature: Uint8Array };

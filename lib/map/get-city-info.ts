@@ -1,5 +1,5 @@
 import type { BBox, CityModel } from "../city/types";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 
 export type CityRoad = { id: string; nameZh: string; nameEn: string; class: string; bbox: BBox };
 

@@ -1,4 +1,4 @@
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import { labelPoints } from "./base-style";
 
 /** Place labels in one language: districts (rank 0) and named major roads (rank 1). */

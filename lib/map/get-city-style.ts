@@ -1,4 +1,4 @@
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import { buildBaseStyle } from "./base-style";
 
 const cache = new Map<string, string>();

@@ -1,7 +1,7 @@
 import type { Viewer } from "../access/viewer";
 import type { Sql } from "../db/sql";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import { DEPARTMENTS, DATASETS } from "../city";
 import type { CityModel, DepartmentId, LonLat } from "../city/types";
 import { AppError, notFound } from "../errors";

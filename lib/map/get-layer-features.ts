@@ -1,7 +1,7 @@
 import type { Viewer } from "../access/viewer";
 import type { BBox } from "../city/types";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import type { LayerFeatures, MapLayerId } from "../api/map-specs";
 import type { ReadBasis } from "../access/check-read";
 import { withinArea } from "../access/scope-sql";

@@ -3,7 +3,7 @@ import type { BBox, CityModel } from "../city/types";
 import { datasetById } from "../city";
 import type { Sql } from "../db/sql";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import type { Frames, IncidentTimeline, MapLayerId, ScopedCellFrames } from "../api/map-specs";
 import type { ReadBasis } from "../access/check-read";
 import { frameChunkVersions, scopedBucketMeans, scopedStoredFrameChunks, wholeDatasetBasis, type StoredFrameChunk, scopedCellLoad, scopedFrameCells, scopedIncidentFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";

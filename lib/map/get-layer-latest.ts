@@ -2,7 +2,7 @@ import type { Viewer } from "../access/viewer";
 import type { ReadBasis } from "../access/check-read";
 import type { BBox } from "../city/types";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import type { EnergyLatest, IncidentState, LayerLatest, MapLayerId, SafetyLatest, ScopedCells, TrafficLatest } from "../api/map-specs";
 import { scopedLatestCells, scopedLatestRows, type LatestRow } from "../access/scoped/map-latest";
 import { layerAccess, type LayerAccess } from "./access-notes";

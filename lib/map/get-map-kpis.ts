@@ -1,7 +1,7 @@
 import type { Viewer } from "../access/viewer";
 import type { Sql } from "../db/sql";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import type { CityModel } from "../city/types";
 import type { Kpis } from "../api/map-specs";
 import { scopedIncidentCounts, scopedIndexTrend, scopedRoadIndex, scopedTotals, zeroTotals, type SensorGrading, type TotalRow } from "../access/scoped/map-kpis";

@@ -3,7 +3,7 @@ import { accessInfo, checkRead, requireRawScope } from "../access/check-read";
 import { recordRead } from "../access/record-read";
 import { scopedLatestRows } from "../access/scoped/map-latest";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import { inBbox, trafficIndex } from "./traffic-index";
 
 const DEFAULT_WINDOW_MS = 15 * 60_000;

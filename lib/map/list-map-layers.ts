@@ -1,6 +1,6 @@
 import type { Viewer } from "../access/viewer";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import { DEPARTMENTS } from "../city";
 import { MAP_LAYERS, type MapLayers } from "../api/map-specs";
 import { layerAccess } from "./access-notes";

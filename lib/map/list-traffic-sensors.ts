@@ -3,7 +3,7 @@ import { accessInfo, checkRead } from "../access/check-read";
 import { recordRead } from "../access/record-read";
 import { withinArea } from "../access/scope-sql";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
+import { getCity } from "../city/current-city";
 import { inBbox, trafficIndex } from "./traffic-index";
 
 /** Traffic sensors the viewer may see, with the geometry of their segments. */

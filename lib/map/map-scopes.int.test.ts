@@ -3,7 +3,7 @@ import { testTargets, type TestTarget } from "../testing/test-databases";
 import { setDb } from "../db/client";
 import { generateCity, type CityModel } from "../city";
 import { createSimulator } from "../sim";
-import { seedCity } from "../runtime/seed";
+import { seedCity } from "../server/seed";
 import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
 import type { Viewer } from "../access/viewer";
 import { withinArea } from "../access/scope-sql";

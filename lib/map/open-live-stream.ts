@@ -1,7 +1,7 @@
 import type { Viewer } from "../access/viewer";
 import { getDb } from "../db/client";
-import { getCity } from "../runtime/city";
-import { getBus, type GrantChange, type MapUpdate, type MapUpdateEvent } from "../runtime/bus";
+import { getCity } from "../city/current-city";
+import { getBus, type GrantChange, type MapUpdate, type MapUpdateEvent } from "../events/bus";
 import { scopeMapUpdates, scopeTrafficUpdates, type TrafficUpdate } from "../access/scoped/map-live";
 import type { LiveMapUpdate, LiveReading } from "../api/map-specs";
 import { mapModel } from "./map-features";

@@ -1,7 +1,7 @@
 import type { Sql, SqlTx } from "../db/sql";
 import type { CityModel } from "../city/types";
 import { trafficIndex } from "./traffic-index";
-import { getBus, type MapUpdate } from "../runtime/bus";
+import { getBus, type MapUpdate } from "../events/bus";
 
 /**
  * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map and
@@ -19,7 +19,7 @@ import { getBus, type MapUpdate } from "../runtime/bus";
  *   onCommit): the commit's own readings, plus any leaves the cursor is behind by (at most
  *   CATCH_UP_LEAVES). It publishes the commit's map-update on the bus in that transaction.
  *   Every console process folds its own commits this way; commits are already serialised
- *   by the ledger's row lock (lib/log/append-entries.ts), so the cursor lock adds no
+ *   by the ledger's row lock (lib/ledger-store/append-entries.ts), so the cursor lock adds no
  *   ordering of its own, and it is always taken after the ledger's (no deadlock).
  * - refreshRollup, the backlog: readings no commit folded (after a restart with a lagging
  *   cursor, a changed city model, fixtures that store readings directly). Any process may

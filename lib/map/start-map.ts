@@ -1,7 +1,7 @@
 import type { Sql } from "../db/sql";
 import type { CityModel } from "../city/types";
-import { soleLeadership, type Leadership } from "../runtime/leader";
-import { runEvery } from "../log/log-service";
+import { soleLeadership, type Leadership } from "../cluster/leader";
+import { runEvery } from "../ledger-store/log-service";
 import { backgroundRollups, refreshRollup } from "./rollup";
 import { warmReplayChunks } from "./get-layer-frames";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { ed25519Check } from "../ingest/verifier";
 import { checkDeviceToken, makeDeviceToken, MAX_TOKEN_SECONDS } from "./device-token";
 

@@ -10,7 +10,7 @@ import { testTargets, type TestTarget } from "../testing/test-databases";
 import { Intake } from "../ingest/intake";
 import { unsafeRevokeDeviceKey } from "../devices/change-device-key";
 import { bytes, gatewayBatch, seedIngestFixture, signed, until, type Keyed } from "../ingest/testing/ingest-fixture";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker";
 import { ensureLocalServerTls } from "./tls-files";
 import { makeDeviceToken } from "./device-token";

@@ -1,7 +1,7 @@
 import type { Intake } from "../ingest/intake";
-import type { Leadership } from "../runtime/leader";
-import { POLL_MS } from "../runtime/leader";
-import { runEvery } from "../log/log-service";
+import type { Leadership } from "../cluster/leader";
+import { POLL_MS } from "../cluster/leader";
+import { runEvery } from "../ledger-store/log-service";
 import { discardExternalSessions, startExternalIntake, type ExternalIntake, type ExternalTls } from "./external-intake";
 
 /** Most console processes subscribed to one broker at once (each holds one slot). */
@@ -24,7 +24,7 @@ export type SharedIntake = { slot(): number | null; external(): ExternalIntake |
 
 /**
  * The MQTT side of one process of a cluster (several consoles on one PostgreSQL and one
- * broker). Each process claims a numbered slot (an advisory lock, lib/runtime/leader.ts) and
+ * broker). Each process claims a numbered slot (an advisory lock, lib/server/leader.ts) and
  * subscribes with the slot's persistent sessions (`<MQTT_CLIENT_ID>-s<slot>-<partition>`) to
  * the shared subscriptions `$share/intake/<topic>`, so the broker hands each message to one
  * process.

@@ -6,7 +6,7 @@ import { grantForOpenIncidents } from "./run-rules";
 import { AppError, notFound } from "../errors";
 import type { Viewer } from "../access/viewer";
 import { requireRole } from "../access/require-role";
-import { appendEntries } from "../log/append-entries";
+import { appendEntries } from "../ledger-store/append-entries";
 import { encodeEntry } from "../ledger/entries";
 import { definitionHash, RuleDefinitionSchema, type RuleDefinition } from "./definition";
 

@@ -1,7 +1,7 @@
 // GET /ledger/<checkpoint | tile/...> – the city's log over C2SP tlog-tiles (public)
 import { handle } from "@/lib/http/respond";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { getLogResource } from "@/lib/log/get-log-resource";
+import { getLogResource } from "@/lib/ledger-store/get-log-resource";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request, ctx: { params: Promise<{ path: string[] }> }) => {

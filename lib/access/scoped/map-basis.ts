@@ -1,7 +1,7 @@
 import { DATASETS } from "../../city";
 import type { Dataset, LonLat } from "../../city/types";
 import { loadConfig } from "../../config";
-import { getCity } from "../../runtime/city";
+import { getCity } from "../../city/current-city";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, withinArea } from "../scope-sql";
 

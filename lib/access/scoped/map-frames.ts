@@ -1,7 +1,7 @@
 import type { Sql } from "../../db/sql";
 import type { BBox } from "../../city/types";
 import type { ScopedCellFrames } from "../../api/map-specs";
-import { getCity } from "../../runtime/city";
+import { getCity } from "../../city/current-city";
 import { cellId, hexGrid } from "../../map/hex-grid";
 import { q8 } from "../../map/q8";
 import { inBbox } from "../../map/traffic-index";

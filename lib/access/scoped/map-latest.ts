@@ -1,7 +1,7 @@
 import type { Sql } from "../../db/sql";
 import type { BBox } from "../../city/types";
 import type { ScopedCells } from "../../api/map-specs";
-import { getCity } from "../../runtime/city";
+import { getCity } from "../../city/current-city";
 import { cellId, hexGrid } from "../../map/hex-grid";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";

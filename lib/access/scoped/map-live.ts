@@ -1,4 +1,4 @@
-import type { MapUpdate } from "../../runtime/bus";
+import type { MapUpdate } from "../../events/bus";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, withinArea } from "../scope-sql";
 import { datasetOf, deviceLocation, windowState } from "./map-basis";

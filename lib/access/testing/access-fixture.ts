@@ -5,7 +5,7 @@ import path from "node:path";
 import type { TestTarget } from "../../testing/test-databases";
 import { setDb, type Db } from "../../db/client";
 import { generateCity } from "../../city";
-import { seedCity } from "../../runtime/seed";
+import { seedCity } from "../../server/seed";
 import { createAuth, setAuth, type Auth } from "../../auth/auth";
 import { ensureDemoUsers, type DemoUser } from "../../auth/demo-users";
 import { loadConfig } from "../../config";

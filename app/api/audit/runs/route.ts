@@ -2,7 +2,7 @@
 import { handle, parseJson } from "@/lib/http/respond";
 import { startAuditRoute } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { startAuditRun } from "@/lib/log/audit-job";
+import { startAuditRun } from "@/lib/ledger-store/audit-job";
 
 export const dynamic = "force-dynamic";
 export const POST = handle(async (req: Request) => {

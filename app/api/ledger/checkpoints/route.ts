@@ -2,7 +2,7 @@
 import { handle, parseQuery } from "@/lib/http/respond";
 import { CheckpointsQuery } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { listCheckpoints } from "@/lib/log/list-checkpoints";
+import { listCheckpoints } from "@/lib/ledger-store/list-checkpoints";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request) => {

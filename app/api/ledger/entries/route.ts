@@ -2,7 +2,7 @@
 import { handle, parseQuery } from "@/lib/http/respond";
 import { EntriesQuery } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { searchEntries } from "@/lib/log/search-entries";
+import { searchEntries } from "@/lib/ledger-store/search-entries";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request) => {

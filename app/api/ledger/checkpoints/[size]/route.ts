@@ -2,7 +2,7 @@
 import { handle } from "@/lib/http/respond";
 import { CheckpointSizeParam } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { getCheckpoint } from "@/lib/log/list-checkpoints";
+import { getCheckpoint } from "@/lib/ledger-store/list-checkpoints";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request, ctx: { params: Promise<{ size: string }> }) => {

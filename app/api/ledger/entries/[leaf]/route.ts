@@ -2,7 +2,7 @@
 import { handle } from "@/lib/http/respond";
 import { EntryLeafParam } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { getLedgerEntry } from "@/lib/log/get-entry";
+import { getLedgerEntry } from "@/lib/ledger-store/get-entry";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request, ctx: { params: Promise<{ leaf: string }> }) => {

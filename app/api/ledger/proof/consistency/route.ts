@@ -2,7 +2,7 @@
 import { handle, parseQuery } from "@/lib/http/respond";
 import { ConsistencyQuery } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { getConsistencyProof } from "@/lib/log/get-proofs";
+import { getConsistencyProof } from "@/lib/ledger-store/get-proofs";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request) => {

@@ -2,7 +2,7 @@
 import { handle, parseQuery } from "@/lib/http/respond";
 import { InclusionQuery } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { getInclusionProof } from "@/lib/log/get-proofs";
+import { getInclusionProof } from "@/lib/ledger-store/get-proofs";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request) => {

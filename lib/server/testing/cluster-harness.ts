@@ -9,7 +9,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Sql } from "../../db/sql";
 import { generateCity } from "../../city";
 import type { CityModel, TrafficSensor } from "../../city/types";
-import { signerFromSeed, type DeviceSigner } from "../simulator-keys";
+import { signerFromSeed, type DeviceSigner } from "../../sim/simulator-keys";
 import { registerDeviceKeys } from "../../devices/register-devices";
 import { signEnvelope } from "../../ingest/envelope";
 import { readingsTopic } from "../../mqtt/topics";

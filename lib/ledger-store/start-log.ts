@@ -3,19 +3,19 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { DEPARTMENTS } from "../city";
 import { parseVerifierKey } from "../ledger/note";
-import { getBus } from "../runtime/bus";
+import { getBus } from "../events/bus";
 import { loadLogKeys } from "./keys";
 import { httpWitness, inProcessWitness, type WitnessClient } from "./witnesses";
 import { createLogPublisher } from "./log-service";
 import { setLogInfo } from "./log-info";
-import { soleLeadership, type Leadership } from "../runtime/leader";
+import { soleLeadership, type Leadership } from "../cluster/leader";
 
 /**
  * Starts the city log: its keys, one witness per department (in this process, or remote
  * when REMOTE_WITNESSES names one), and the publisher that integrates, checkpoints and
  * gathers cosignatures every CHECKPOINT_INTERVAL_MS. Returns its stop function.
  * In a cluster only the process holding the "ledger" role integrates and checkpoints
- * (lib/runtime/leader.ts); on taking the role it opens the witnesses and the publisher
+ * (lib/server/leader.ts); on taking the role it opens the witnesses and the publisher
  * afresh, since what they keep in memory (witness history, sizes cosigned) may have moved on
  * under another process.
  */

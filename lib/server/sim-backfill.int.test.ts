@@ -8,7 +8,7 @@ import { startEmbeddedBroker } from "../mqtt/embedded-broker";
 import { testBrokerTls } from "../mqtt/testing/test-tls";
 import { refreshRollup } from "../map/rollup";
 import { backfillProgress } from "../sim";
-import type { DeviceSigner } from "./simulator-keys";
+import type { DeviceSigner } from "../sim/simulator-keys";
 import { startSimLoop } from "./sim-loop";
 import { openSimBackfill } from "./sim-backfill";
 

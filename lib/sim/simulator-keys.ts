@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { loadOrCreateSecret } from "./secrets";
+import { loadOrCreateSecret } from "../secrets";
 
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 

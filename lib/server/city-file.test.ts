@@ -5,7 +5,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { importOsmFile } from "../city/osm-import";
 import { loadConfig } from "../config";
-import { loadCityFile } from "./city";
+import { loadCityFile } from "../city/current-city";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "city-file-"));
 const good = path.join(dir, "city.json");

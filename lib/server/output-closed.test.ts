@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 // A process that logs all the time and, like Next.js, logs every uncaught error to stderr.
 // When whatever reads its output goes away, it must stop (exit 3 here), not spin on EPIPE.
 const CHILD = `
-import { whenOutputCloses } from ${JSON.stringify(path.resolve("lib/runtime/output-closed.ts"))};
+import { whenOutputCloses } from ${JSON.stringify(path.resolve("lib/server/output-closed.ts"))};
 process.on("uncaughtException", (e) => console.error(e));
 if (process.env.HANDLE === "1") whenOutputCloses(() => process.exit(3));
 setInterval(() => { console.log("tick"); console.error("tock"); }, 5);

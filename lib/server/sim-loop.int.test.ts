@@ -4,7 +4,7 @@ import { Intake } from "../ingest/intake";
 import { seedIngestFixture, until } from "../ingest/testing/ingest-fixture";
 import { startEmbeddedBroker } from "../mqtt/embedded-broker";
 import { testBrokerTls } from "../mqtt/testing/test-tls";
-import type { DeviceSigner } from "./simulator-keys";
+import type { DeviceSigner } from "../sim/simulator-keys";
 import { startSimLoop } from "./sim-loop";
 
 // The simulator's devices connect as real devices do (issue 13): TLS, each on its own

@@ -2,20 +2,20 @@ import fs from "node:fs";
 import type { Config } from "../config";
 import { openDb, setDb, type Db } from "../db/client";
 import type { SqlTx } from "../db/sql";
-import { getCity } from "./city";
+import { getCity } from "../city/current-city";
 import { seedCity } from "./seed";
 import { startSimLoop } from "./sim-loop";
 import { openSimBackfill } from "./sim-backfill";
 import { BACKFILL_MAX_SLOTS_PER_TICK, setBackfillProgress } from "../sim";
-import { loadSimulatorKeys } from "./simulator-keys";
+import { loadSimulatorKeys } from "../sim/simulator-keys";
 import { registerDeviceKeys } from "../devices/register-devices";
-import { startLog } from "../log/start-log";
+import { startLog } from "../ledger-store/start-log";
 import { startIngest } from "../ingest/start-ingest";
 import { startAccess } from "../access/start-access";
 import { startMapRollup } from "../map/start-map";
-import { openLeadership, soleLeadership, withStartupLock, type Leadership } from "./leader";
+import { openLeadership, soleLeadership, withStartupLock, type Leadership } from "../cluster/leader";
 import { foldCommit } from "../map/rollup";
-import { getBus } from "./bus";
+import { getBus } from "../events/bus";
 import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
 
 /** The backfill starts this long after the simulator's first tick, so the first map is not delayed. */

@@ -15,7 +15,7 @@ import { generateCity } from "../city";
 import type { Device } from "../city/types";
 import { registerDeviceKeys } from "../devices/register-devices";
 import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
-import { signerFromSeed } from "../runtime/simulator-keys";
+import { signerFromSeed } from "../sim/simulator-keys";
 import { canonicalJson, canonicalJsonBytes } from "../ledger/canonical-json";
 import { nodeEd25519, nodeSha256 } from "../ledger/node-crypto";
 import { webCryptoEd25519 } from "../ledger/ed25519";

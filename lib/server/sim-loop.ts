@@ -11,7 +11,7 @@ import { signGatewayBatch } from "../ingest/gateway";
 import { fromBase64 } from "../ledger/encoding";
 import { readingsTopic } from "../mqtt/topics";
 import { connectDevice } from "../mqtt/device-client";
-import type { DeviceSigner } from "./simulator-keys";
+import type { DeviceSigner } from "../sim/simulator-keys";
 
 /**
  * History to send besides the live readings (lib/sim/backfill.ts): readings with past

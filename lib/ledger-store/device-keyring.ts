@@ -1,5 +1,5 @@
 // The devices' signing keys as the audit verifies readings with them (on the main thread and
-// in its worker threads, lib/log/audit-worker.ts).
+// in its worker threads, lib/ledger-store/audit-worker.ts).
 //
 // A reading's `signature` is the device's Ed25519 signature over the canonical envelope
 // bytes (lib/ingest/reading-encoding.ts envelopeBytes: RFC 8785 JSON of device, dataset,

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { generateCity } from "../city";
-import { CityFileError, parseCityModel } from "../city/city-file";
-import type { CityModel } from "../city/types";
+import { generateCity } from ".";
+import { CityFileError, parseCityModel } from "./city-file";
+import type { CityModel } from "./types";
 import { ConfigError, loadConfig } from "../config";
 
 const KEY = Symbol.for("city-brain.city");

@@ -19,7 +19,7 @@ const workerBootPath = () => projectFile("lib/ingest/worker-boot.mjs");
 
 /** The worker module (TypeScript, loaded through worker-boot.mjs), found from the project root. */
 export function defaultAuditWorkerPath(): string {
-  return projectFile("lib/log/audit-worker.ts");
+  return projectFile("lib/ledger-store/audit-worker.ts");
 }
 
 /** `keys`: the device key history the readings' signatures are verified with (none: every reading is handed back). */

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { runEvery } from "../log/log-service";
+import { runEvery } from "../ledger-store/log-service";
 import { DatabaseUnreachableError } from "../db/pg";
 
 /**

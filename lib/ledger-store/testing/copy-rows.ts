@@ -1,4 +1,4 @@
-// Tests' PostgreSQL binary COPY output (lib/log/copy-binary.ts reads it): rows as the audit's
+// Tests' PostgreSQL binary COPY output (lib/ledger-store/copy-binary.ts reads it): rows as the audit's
 // SELECTs give them (audit.ts ledgerSelect, readingSelect), built from readings as ingest stores them.
 import { PG_EPOCH_MS } from "../copy-binary";
 import type { ReadingEntryFields, Envelope } from "../../ingest/reading-encoding";

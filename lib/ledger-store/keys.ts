@@ -1,7 +1,7 @@
 import { webCryptoEd25519 } from "../ledger/ed25519";
 import { formatVerifierKey, generateNoteKey, parseSignerKey, SIG_TYPE_ED25519 } from "../ledger/note";
 import { SIG_TYPE_COSIGNATURE_V1 } from "../ledger/cosignature";
-import { loadOrCreateSecret } from "../runtime/secrets";
+import { loadOrCreateSecret } from "../secrets";
 
 export type LogKeys = {
   /** The log's checkpoint signing key (C2SP signer key string) */
