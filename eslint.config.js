@@ -15,9 +15,8 @@ const DB_LAYER = { group: ["**/lib/db", "**/lib/db/**", "@/lib/db", "@/lib/db/**
 const DRIVER_MESSAGE = "app/ and components/ never open the database: no pg or PGlite.";
 const DRIVERS = { group: ["@electric-sql/*", "pg/*"], message: DRIVER_MESSAGE };
 const DRIVER_PATHS = ["pg", "pg-copy-streams", "pg-cursor"].map((name) => ({ name, message: DRIVER_MESSAGE }));
-// Server-only folders of lib/ (folder names: both the current and those scripts/dev/rename-folders.sh
-// gives the ledger store and the composition root, so that this holds before and after it runs).
-const SERVER_DIRS = ["log", "runtime", "ledger-store", "server", "events", "mqtt", "ingest"];
+// Server-only folders of lib/.
+const SERVER_DIRS = ["ledger-store", "server", "events", "cluster", "mqtt", "ingest"];
 const SERVER_FILES = ["config", "secrets"];
 const SERVER_MODULES = {
   group: [...SERVER_DIRS.flatMap((d) => [`**/lib/${d}`, `**/lib/${d}/**`, `@/lib/${d}`, `@/lib/${d}/**`]), ...SERVER_FILES.flatMap((f) => [`**/lib/${f}`, `@/lib/${f}`])],
