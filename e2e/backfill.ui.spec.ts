@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./test";
 import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { startOwnConsole, type OwnConsole } from "./own-console";
 import { demoUser, signIn } from "./helpers";
 
 // Issue 15, history from the first minute: a console of its own (fresh embedded database,
@@ -17,8 +17,7 @@ const PORT = E2E_PORT + 7;
 const DATA_DIR = `${E2E_DATA_DIR}-backfill`;
 const base = `http://127.0.0.1:${PORT}`;
 const SHOTS = "e2e/screenshots";
-let console_: ChildProcess | null = null;
-let output = "";
+let own: OwnConsole | null = null;
 let startedAt = 0;
 
 type Health = { backfill: { state: string; total: number; sent: number; hours: number; from: string | null } };
@@ -31,41 +30,20 @@ test.describe("history from the first minute", () => {
     fs.rmSync(DATA_DIR, { recursive: true, force: true });
     fs.mkdirSync(DATA_DIR, { recursive: true });
     startedAt = Date.now();
-    console_ = spawn(process.execPath, ["--import", "tsx", "--import", "./e2e/deny-egress.mjs", "server.ts"], {
+    own = await startOwnConsole({
+      port: PORT,
+      dataDir: DATA_DIR,
       env: {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS" && !k.startsWith("PW_"))),
-        PORT: String(PORT),
-        HOST: "127.0.0.1",
-        DATA_DIR,
-        MQTT_PORT: String(PORT + 15000),
         SIM_INTERVAL_MS: "1000",
         SIM_BACKFILL_HOURS: "1",
         CITY_SIZE: "0.3",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: "",
-        EGRESS_LOG: `${DATA_DIR}/egress.log`,
-      } as unknown as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
+      },
+      timeoutMs: 540_000,
+      intervalMs: 2000,
     });
-    const logFile = fs.createWriteStream(path.join(DATA_DIR, "console.log"));
-    for (const stream of [console_.stdout!, console_.stderr!]) {
-      stream.on("data", (d: Buffer) => {
-        output += d.toString();
-        logFile.write(d);
-      });
-    }
-    await expect
-      .poll(async () => (console_!.exitCode !== null ? `exited: ${output}` : ((await fetch(`${base}/api/health`).catch(() => null))?.status ?? "not yet")), {
-        timeout: 540_000,
-        intervals: [2000],
-      })
-      .toBe(200);
   });
   test.afterAll(async () => {
-    if (console_ && console_.exitCode === null) {
-      console_.kill("SIGTERM");
-      await new Promise((r) => console_!.once("exit", r));
-    }
+    await own?.stop();
   });
 
   const open = async (page: Page, lang: "en" | "zh") => {
@@ -101,7 +79,7 @@ test.describe("history from the first minute", () => {
     await expect(bar).toBeHidden({ timeout: 30_000 });
     const done = await health();
     expect(done.backfill).toMatchObject({ state: "done", sent: done.backfill.total });
-    expect(output).toMatch(/backfill: [\d,]+ readings sent in \d+ s/);
+    expect(own!.output()).toMatch(/backfill: [\d,]+ readings sent in \d+ s/);
 
     // The 24 h series of a traffic sensor has points from before the console started.
     const sensor = (await (await en.request.get(`${base}/api/traffic/sensors`)).json()) as { sensors?: { id: string }[] } | { id: string }[];

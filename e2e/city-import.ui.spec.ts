@@ -1,9 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./test";
 import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { startOwnConsole, type OwnConsole } from "./own-console";
 import { demoUser, signIn } from "./helpers";
 
 // Issue 19, real streets in: the synthetic OpenStreetMap extract (lib/city/osm-import/fixtures)
@@ -17,8 +18,7 @@ const DATA_DIR = `${E2E_DATA_DIR}-osm`;
 const base = `http://127.0.0.1:${PORT}`;
 const SHOTS = "e2e/screenshots";
 const MODEL = path.join(DATA_DIR, "haiyang-bay.json");
-let console_: ChildProcess | null = null;
-let output = "";
+let own: OwnConsole | null = null;
 
 test.describe("a console on an imported city", () => {
   test.describe.configure({ timeout: 240_000 });
@@ -29,41 +29,20 @@ test.describe("a console on an imported city", () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     const log = execFileSync(process.execPath, ["--import", "tsx", "scripts/city-import.ts", "lib/city/osm-import/fixtures/haiyang-bay.osm.pbf", "--out", MODEL], { encoding: "utf8" });
     expect(log).toMatch(/474 nodes, 111 ways, 4 relations/);
-    console_ = spawn(process.execPath, ["--import", "tsx", "--import", "./e2e/deny-egress.mjs", "server.ts"], {
+    own = await startOwnConsole({
+      port: PORT,
+      dataDir: DATA_DIR,
       env: {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS" && !k.startsWith("PW_"))),
-        PORT: String(PORT),
-        HOST: "127.0.0.1",
-        DATA_DIR,
-        MQTT_PORT: String(PORT + 15000),
         SIM_INTERVAL_MS: "1000",
         SIM_BACKFILL_HOURS: "0",
         CITY_FILE: MODEL,
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: "",
-        EGRESS_LOG: `${DATA_DIR}/egress.log`,
-      } as unknown as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
+      },
+      timeoutMs: 90_000,
+      intervalMs: 1000,
     });
-    const logFile = fs.createWriteStream(path.join(DATA_DIR, "console.log"));
-    for (const stream of [console_.stdout!, console_.stderr!]) {
-      stream.on("data", (d: Buffer) => {
-        output += d.toString();
-        logFile.write(d);
-      });
-    }
-    await expect
-      .poll(async () => (console_!.exitCode !== null ? `exited: ${output}` : ((await fetch(`${base}/api/health`).catch(() => null))?.status ?? "not yet")), {
-        timeout: 90_000,
-        intervals: [1000],
-      })
-      .toBe(200);
   });
   test.afterAll(async () => {
-    if (console_ && console_.exitCode === null) {
-      console_.kill("SIGTERM");
-      await new Promise((r) => console_!.once("exit", r));
-    }
+    await own?.stop();
   });
 
   const open = async (page: Page, lang: "en" | "zh-CN") => {
@@ -87,7 +66,7 @@ test.describe("a console on an imported city", () => {
     });
 
   test("draws the imported roads and credits OpenStreetMap in both languages", async ({ browser }) => {
-    expect(output).toMatch(/city "Haiyang Bay" \(seed osm:[0-9a-f]{16}\): \d+ road segments, \d+ devices/);
+    expect(own!.output()).toMatch(/city "Haiyang Bay" \(seed osm:[0-9a-f]{16}\): \d+ road segments, \d+ devices/);
     const city = (await (await fetch(`${base}/api/city`)).json()) as { nameEn: string; seed: string; districts: { nameEn: string }[] };
     expect(city.nameEn).toBe("Haiyang Bay");
     expect(city.districts.map((d) => d.nameEn)).toEqual(["Fushan District", "Zhifu District", "Laishan District"]);

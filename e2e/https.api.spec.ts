@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { E2E_DATA_DIR, E2E_PORT } from "./config";
+import { startOwnConsole, type OwnConsole } from "./own-console";
 import { ensureLocalServerTls } from "../lib/mqtt/tls-files";
 
 // Issue 13: the console serves HTTPS itself when TLS_CERT and TLS_KEY are set. A console of
@@ -16,8 +16,7 @@ const DATA_DIR = `${E2E_DATA_DIR}-https`;
 const TLS_DIR = path.join(DATA_DIR, "test-tls");
 const base = `https://127.0.0.1:${PORT}`;
 let ca = "";
-let console_: ChildProcess | null = null;
-let output = "";
+let own: OwnConsole | null = null;
 
 function get(p: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
@@ -40,51 +39,30 @@ test.describe("the console over HTTPS", () => {
     fs.mkdirSync(TLS_DIR, { recursive: true });
     const m = ensureLocalServerTls(TLS_DIR, ["127.0.0.1"]);
     ca = m.ca;
-    console_ = spawn(process.execPath, ["--import", "tsx", "--import", "./e2e/deny-egress.mjs", "server.ts"], {
+    own = await startOwnConsole({
+      port: PORT,
+      dataDir: DATA_DIR,
       env: {
-        // Not the Playwright worker's own NODE_OPTIONS (its loader hooks): the console is a plain Node process.
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS" && !k.startsWith("PW_"))),
-        PORT: String(PORT),
-        HOST: "127.0.0.1",
-        DATA_DIR,
-        MQTT_PORT: String(PORT + 15000),
         SIM_INTERVAL_MS: "1000",
         SIM_BACKFILL_HOURS: "0",
         // A light console (a third one beside the suite's two on a shared 2-core machine): a small city, no demo users.
         CITY_SIZE: "0.3",
         DEMO_USERS: "0",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: "",
-        EGRESS_LOG: `${DATA_DIR}/egress.log`,
         TLS_CERT: m.certFile,
         TLS_KEY: m.keyFile,
-      } as unknown as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
+      },
+      timeoutMs: 540_000,
+      intervalMs: 2000,
+      health: async () => (await get("/api/health").catch(() => null))?.status ?? null,
     });
-    const logFile = fs.createWriteStream(path.join(DATA_DIR, "console.log"));
-    for (const stream of [console_.stdout!, console_.stderr!]) {
-      stream.on("data", (d: Buffer) => {
-        output += d.toString();
-        logFile.write(d);
-      });
-    }
-    await expect
-      .poll(async () => (console_!.exitCode !== null ? `exited: ${output}` : ((await get("/api/health").catch(() => null))?.status ?? `not yet; its output so far: ${output.slice(-600)}`)), {
-        timeout: 540_000,
-        intervals: [2000],
-      })
-      .toBe(200);
   });
   test.afterAll(async () => {
-    if (console_ && console_.exitCode === null) {
-      console_.kill("SIGTERM");
-      await new Promise((r) => console_!.once("exit", r));
-    }
+    await own?.stop();
   });
 
   test("pages, APIs and the simulator's TLS transports work; plain HTTP gets no answer", async () => {
-    expect(output).toContain(`console ready at https://127.0.0.1:${PORT}`);
-    expect(output).toMatch(/embedded MQTT broker on mqtts:\/\/127\.0\.0\.1:\d+ \(TLS, devices authenticate\)/);
+    expect(own!.output()).toContain(`console ready at https://127.0.0.1:${PORT}`);
+    expect(own!.output()).toMatch(/embedded MQTT broker on mqtts:\/\/127\.0\.0\.1:\d+ \(TLS, devices authenticate\)/);
     const health = await get("/api/health");
     expect(JSON.parse(health.body)).toMatchObject({ status: "ok", database: "embedded" });
     const page = await get("/");
@@ -99,7 +77,7 @@ test.describe("the console over HTTPS", () => {
       .toBeGreaterThan(10);
     // The gateways' HTTPS batches were all taken (they wait while the console starts; a device's
     // MQTT connection may time out once on a loaded machine and reconnect).
-    expect(output).not.toMatch(/simulator: .*batch refused/);
+    expect(own!.output()).not.toMatch(/simulator: .*batch refused/);
     const plain = await fetch(`http://127.0.0.1:${PORT}/api/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status).catch(() => "no answer");
     expect(plain).not.toBe(200);
   });
