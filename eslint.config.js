@@ -16,7 +16,7 @@ const DRIVER_MESSAGE = "app/ and components/ never open the database: no pg or P
 const DRIVERS = { group: ["@electric-sql/*", "pg/*"], message: DRIVER_MESSAGE };
 const DRIVER_PATHS = ["pg", "pg-copy-streams", "pg-cursor"].map((name) => ({ name, message: DRIVER_MESSAGE }));
 // Server-only folders of lib/.
-const SERVER_DIRS = ["ledger-store", "server", "events", "cluster", "mqtt", "ingest"];
+const SERVER_DIRS = ["ledger-store", "server", "events", "cluster", "ops", "mqtt", "ingest"];
 const SERVER_FILES = ["config", "secrets"];
 const SERVER_MODULES = {
   group: [...SERVER_DIRS.flatMap((d) => [`**/lib/${d}`, `**/lib/${d}/**`, `@/lib/${d}`, `@/lib/${d}/**`]), ...SERVER_FILES.flatMap((f) => [`**/lib/${f}`, `@/lib/${f}`])],
