@@ -77,16 +77,26 @@ test.describe("map API", () => {
     expect(inBox.sensors.ids.length).toBeGreaterThan(0);
     expect(inBox.sensors.ids.length).toBeLessThan(f.sensors.ids.length);
 
-    // An energy official's stream carries traffic and energy; each arrives within seconds of observation.
+    // An energy official's stream: one map-update event per commit, with traffic and energy
+    // parts (the official's own grid and public traffic), each within seconds of observation,
+    // and never a part of a dataset its access event says it may not read.
     const u = demoUser(E2E_DATA_DIR, "energy");
     const r = await request.post("/api/auth/sign-in/email", { data: { email: u.email, password: u.password }, headers: { origin: baseURL! } });
     expect(r.status()).toBe(200);
-    const events = await readEvents(baseURL!, await cookieOf(request), (ev) => ev.some((e) => e.event === "energy") && ev.some((e) => e.event === "traffic"));
+    type Part = { observedAt: string }[] | undefined;
+    const updates = (ev: { event: string; data: string; at: number }[]) =>
+      ev.filter((e) => e.event === "map-update").map((e) => ({ at: e.at, u: JSON.parse(e.data) as Record<string, Part> }));
+    const events = await readEvents(baseURL!, await cookieOf(request), (ev) => updates(ev).some((x) => x.u.traffic?.length) && updates(ev).some((x) => x.u.energy?.length));
     expect(events[0].event).toBe("access");
-    const lag = (name: string) => {
-      const e = events.find((x) => x.event === name)!;
-      const batch = JSON.parse(e.data) as { observedAt: string }[];
-      return e.at - Math.max(...batch.map((b) => Date.parse(b.observedAt)));
+    const access = JSON.parse(events[0].data) as { datasetId: string; allowed: boolean }[];
+    const PART_OF: Record<string, string> = { "traffic.flow": "traffic", "energy.load": "energy", "safety.cameras": "cameras", "safety.incidents": "incidents" };
+    for (const a of access.filter((x) => !x.allowed && PART_OF[x.datasetId])) {
+      expect(updates(events).filter((x) => x.u[PART_OF[a.datasetId]] !== undefined), `no ${a.datasetId} for a viewer denied it`).toEqual([]);
+    }
+    expect(access.find((a) => a.datasetId === "energy.load")?.allowed).toBe(true);
+    const lag = (part: "traffic" | "energy") => {
+      const e = updates(events).find((x) => x.u[part]?.length)!;
+      return e.at - Math.max(...e.u[part]!.map((b) => Date.parse(b.observedAt)));
     };
     // observedAt is when the device measured (before signing and sending): an upper bound of ingest → event.
     expect(lag("traffic")).toBeLessThan(2000);
