@@ -42,7 +42,7 @@ import { inProcessWitness } from "../lib/ledger-store/witnesses";
 import { benchDb } from "./bench/bench-db";
 import type { Viewer } from "../lib/access/viewer";
 import { getLayerLatest } from "../lib/map/get-layer-latest";
-import { procCpuMs } from "./bench/machine";
+import { procCpuMs, load } from "./bench/machine";
 import { fmt, percentile } from "./bench/stats";
 import { insertReadings, prepareReadingRows, type AcceptedReading } from "../lib/ingest/store-readings";
 import { appendEntries } from "../lib/ledger-store/append-entries";
@@ -87,7 +87,6 @@ async function cpuMeter(db: Db, commits: () => number = () => 0) {
   return { go, result };
 }
 /** The 1-minute load average, printed beside each figure (the machine is shared). */
-const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
 
 const city = generateCity({ seed: "bench", size: 1 });
 const devices = city.devices;

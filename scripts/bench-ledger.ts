@@ -34,6 +34,7 @@ import { openDb } from "../lib/db/client";
 import { DEFAULT_ADMIN_URL, freshPostgres, postgresProblem, type FreshDb } from "../lib/testing/fresh-database";
 import { benchDb } from "./bench/bench-db";
 import { fmt, percentile } from "./bench/stats";
+import { load } from "./bench/machine";
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,7 +47,6 @@ const flag = (name: string) => process.argv.includes(`--${name}`);
 const REUSE = flag("reuse");
 const KEEP = flag("keep") || REUSE;
 const AUDITS = Number(arg("audits", "1"));
-const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
 const ORIGIN = "bench.city-brain.example/ledger";
 const DEPTS = ["traffic", "energy", "safety", "emergency", "citizen"];
 

@@ -37,7 +37,7 @@ import { warmReplayChunks } from "../lib/map/get-layer-frames";
 import { fmt, percentile } from "./bench/stats";
 import { benchViews } from "./bench/views";
 import { GL_READ, GL_WATCH_SCRIPT, glDelta, type GlCounts } from "./bench/gl-watch";
-import { sha256Rate } from "./bench/machine";
+import { sha256Rate, load } from "./bench/machine";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
 const HOURS = Number(process.env.BENCH_HOURS ?? 24);
@@ -288,7 +288,6 @@ async function replayFigures(cookie: string) {
 }
 
 /** The 1-minute load average, printed beside each figure (the machine is shared). */
-const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
 
 /**
  * First drawn frame and frame times in headless Chromium: all three layers, each layer by

@@ -4,14 +4,13 @@
 // console serves them from stored chunks (map_frame_chunk), as one serves them without stored
 // chunks (aggregated from the rollup), and from memory. Uses a folder bench:map filled
 // (BENCH_DATA_DIR); BENCH_CITY_SIZE as there (default 10). Run under flock /tmp/bench.lock.
-import os from "node:os";
 import { openDb, setDb } from "../lib/db/client";
 import { generateCity } from "../lib/city";
 import type { Viewer } from "../lib/access/viewer";
 import type { MapLayerId } from "../lib/api/map-specs";
 import { getLayerFrames, warmReplayChunks } from "../lib/map/get-layer-frames";
 import { fmt } from "./bench/stats";
-import { sha256Rate } from "./bench/machine";
+import { sha256Rate, load } from "./bench/machine";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
 const dir = process.argv[2];
@@ -20,7 +19,6 @@ process.env.CITY_SIZE = String(SIZE);
 process.env.CITY_SEED = "yantai";
 const city = generateCity({ seed: "yantai", size: SIZE });
 (globalThis as { [k: symbol]: unknown })[Symbol.for("city-brain.city")] = city;
-const load = () => `load ${os.loadavg()[0].toFixed(2)}`;
 const clearMemory = () => (globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")]?.clear();
 
 async function main() {
