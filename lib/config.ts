@@ -36,6 +36,8 @@ const EnvSchema = z.object({
   INGEST_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Message bytes the intake holds waiting for storage before it answers "busy" (503; MQTT: no PUBACK). */
   INGEST_MAX_QUEUED_BYTES: z.coerce.number().int().min(64 * 1024).max(4 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** How far below a device's last seq a late reading never stored is still taken (lib/ingest/commit.ts SEQ_WINDOW; 0: strictly increasing). */
+  INGEST_SEQ_WINDOW: z.coerce.number().int().min(0).max(1_000_000).default(1024),
   INGEST_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   /** Whole-refused HTTP intake requests allowed per client address and minute before 429 (0: no limit). */
   INGEST_REFUSED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),

@@ -314,7 +314,7 @@ export const SignedReadingSchema = z
   .object({
     device: z.string(),
     dataset: z.string(),
-    seq: z.number().int().min(1).describe("per device, strictly increasing"),
+    seq: z.number().int().min(1).describe("per device, increasing; a seq up to INGEST_SEQ_WINDOW (1024) below the device's last accepted one is still stored if it never was (a late reading), any other old seq is refused as a replay"),
     observedAt: z.string().describe("Date.prototype.toISOString() form, e.g. 2026-05-01T08:00:00.000Z"),
     location: Position,
     values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).describe("fields of the dataset's schema"),

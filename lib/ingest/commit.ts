@@ -40,13 +40,26 @@ export type Outcome =
 
 type DeviceRow = { id: string; public_key: Uint8Array | null; status: string; last_seq: number };
 
+/**
+ * How far below a device's last accepted seq a seq never stored is still taken, by default
+ * (INGEST_SEQ_WINDOW sets it; 0: strictly increasing seqs only). Readings of one device may
+ * reach two processes of a cluster at once (MQTT shared subscriptions hand a topic's messages
+ * out in turn, lib/mqtt/intake-slots.ts), so the later seq can commit first. An anti-replay
+ * window as in IPsec (RFC 4303 §3.4.3), but exact: a seq in the window is refused if a reading
+ * of it is stored (a resend with the same payload hash is acknowledged with its leaf), so
+ * nothing is taken twice, and a device's late reading is stored, not dead-lettered. Below the
+ * window any seq not stored is a replay.
+ */
+export const SEQ_WINDOW = 1024;
+
 const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
 /**
  * Stores one group of decided messages in one transaction, in order: locks the devices'
  * rows, checks each reading's key and status against the locked row and its seq against
  * the device's last accepted seq (a resend of an accepted reading with the same payload
- * hash is acknowledged with the leaf it already has; any other old seq is a replay),
+ * hash is acknowledged with the leaf it already has; a seq never stored within SEQ_WINDOW
+ * below the last is stored; any other old seq is a replay),
  * stores gateway batches, readings with their ledger leaves, the devices' new last seq,
  * and every refusal as a dead letter. Returns one outcome per candidate and the readings
  * newly stored. Either everything is committed or nothing is.
@@ -61,7 +74,7 @@ export async function commitCandidates(sql: Sql, cands: readonly Candidate[], ho
  * here (lib/server/start.ts), so ingest knows nothing of who listens.
  */
 export type OnCommit = (tx: SqlTx, stored: readonly AcceptedReading[], firstLeaf: number) => Promise<void>;
-export type CommitHook = { onCommit?: OnCommit; log?: (m: string) => void };
+export type CommitHook = { onCommit?: OnCommit; log?: (m: string) => void; seqWindow?: number };
 
 /**
  * Runs the commit hook behind a savepoint: if it fails, what it did is undone and the
@@ -107,6 +120,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
     const d = devices.get(c.reading.device);
     return d && c.reading.seq <= d.last_seq;
   });
+  const window = hook.seqWindow ?? SEQ_WINDOW;
   const existing = new Map<string, { hash: string; leaf: number }>();
   if (old.length) {
     const rows = await tx.query<{ device_id: string; seq: number; payload_hash: Uint8Array; leaf_index: number }>(
@@ -141,11 +155,13 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
     if (c.key && !sameBytes(c.key, row.public_key)) return no("revoked_key", `the key device ${r.device} signed with was rotated or revoked while the reading was in flight`, "signature");
     const k = `${r.device}\u0000${r.seq}`;
     const last = lastSeq.get(r.device) ?? row.last_seq;
-    if (r.seq > last) {
-      lastSeq.set(r.device, r.seq);
+    const take = () => {
       inBatch.set(k, { hash: r.payloadHash, acceptedIndex: accepted.length });
       accepted.push({ i, cand: c });
-      return;
+    };
+    if (r.seq > last) {
+      lastSeq.set(r.device, r.seq);
+      return take();
     }
     const h = hex(r.payloadHash);
     const before = existing.get(k);
@@ -159,7 +175,9 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
       return;
     }
     if (before || same) return no("replay", `seq ${r.seq} of device ${r.device} was already accepted with a different payload`, "seq");
-    return no("replay", `seq ${r.seq} of device ${r.device} is not above its last accepted seq ${last}`, "seq");
+    // A late reading never stored, within the window below the last seq: taken (see SEQ_WINDOW).
+    if (r.seq > last - window) return take();
+    return no("replay", `seq ${r.seq} of device ${r.device} is more than ${window} below its last accepted seq ${last} and was not stored`, "seq");
   });
 
   // Gateway batches, in first-use order, with ids taken from the sequence first so they are known.

@@ -17,11 +17,12 @@ import { Intake } from "./intake";
 import { setIntake } from "./intake-instance";
 import { ingestHttpBatch, ingestHttpReading } from "./ingest-http";
 import { listDeadLetters } from "./list-dead-letters";
-import { bytes, gatewayBatch, integrateAndAudit, seedIngestFixture, signed, trafficEnvelope, type Keyed } from "./testing/ingest-fixture";
+import { bytes, checkedCandidate, gatewayBatch, integrateAndAudit, seedIngestFixture, signed, trafficEnvelope, type Keyed } from "./testing/ingest-fixture";
 import crypto from "node:crypto";
 import { envelopeBytes, signEnvelope } from "./envelope";
 import { deviceKeyAt, deviceKeyHistory } from "../devices/device-keys";
 import { searchEntries } from "../ledger-store/search-entries";
+import { commitCandidates } from "./commit";
 
 const edKey = (raw: Uint8Array) => crypto.createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]), format: "der", type: "spki" });
 
@@ -183,6 +184,36 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     await gw.endAsync();
     expect((await readingRows(k[11].id)).map((r) => r.seq)).toEqual([1]);
     expect((await ingestHttpBatch({ req: post("/api/ingest/batch", "x", "text/plain") }).catch((e: Error) => e.message))).toMatch(/content type/);
+  });
+
+  it("takes a device's late reading never stored within the seq window, once, and refuses older ones as replays", async () => {
+    // Two processes of a cluster can commit one device's seqs out of order (MQTT shared subscriptions).
+    const post = (body: unknown) => new Request("http://localhost/api/ingest/readings", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const send = async (v: unknown) => (await ingestHttpReading({ req: post(v) })).body as { status: string; duplicate?: boolean; reason?: string; message?: string };
+    expect(await send(signed(k[15], 1))).toMatchObject({ status: "accepted", duplicate: false });
+    expect(await send(signed(k[15], 3))).toMatchObject({ status: "accepted", duplicate: false });
+    expect(await send(signed(k[15], 2))).toMatchObject({ status: "accepted", duplicate: false }); // late, never stored
+    expect(await send(signed(k[15], 2))).toMatchObject({ status: "accepted", duplicate: true }); // its resend
+    expect(await send(signed(k[15], 2, 77))).toMatchObject({ status: "refused", reason: "replay", message: expect.stringContaining("already accepted with a different payload") });
+    expect((await readingRows(k[15].id)).map((r) => r.seq)).toEqual([1, 2, 3]);
+    const [one, two, three] = await readingRows(k[15].id);
+    expect(two.leaf_index).toBeGreaterThan(three.leaf_index); // stored in arrival order, each once
+    expect(one.leaf_index).toBeLessThan(three.leaf_index);
+    // The device's last seq stays the highest; in one NDJSON post, 6 then 5 are both taken.
+    const nd = [signed(k[15], 6), signed(k[15], 5)].map((r) => JSON.stringify(r)).join("\n");
+    const ndr = await ingestHttpBatch({ req: new Request("http://localhost/api/ingest/batch", { method: "POST", body: nd, headers: { "content-type": "application/x-ndjson" } }) });
+    expect(ndr.body).toMatchObject({ accepted: 2, duplicates: 0, refused: 0 });
+    expect((await db.sql.query<{ last_seq: number }>(`SELECT last_seq FROM device WHERE id = $1`, [k[15].id]))[0].last_seq).toEqual(6);
+    expect((await readingRows(k[15].id)).map((r) => r.seq)).toEqual([1, 2, 3, 5, 6]);
+  });
+
+  it("below the seq window a seq never stored is a replay; a window of 0 keeps seqs strictly increasing", async () => {
+    for (const s of [1, 10]) await commitCandidates(db.sql, [await checkedCandidate(k[16], s)], { seqWindow: 4 });
+    const out = async (s: number, seqWindow: number) => (await commitCandidates(db.sql, [await checkedCandidate(k[16], s)], { seqWindow })).outcomes[0];
+    expect(await out(5, 4)).toMatchObject({ status: "refused", reason: "replay" }); // 10 - 5 >= 4
+    expect(await out(7, 4)).toMatchObject({ status: "accepted", duplicate: false });
+    expect(await out(8, 0)).toMatchObject({ status: "refused", reason: "replay" });
+    expect((await readingRows(k[16].id)).map((r) => r.seq)).toEqual([1, 7, 10]);
   });
 
   it("rotates and revokes keys on the ledger; the registry's admin use cases check the department", async () => {

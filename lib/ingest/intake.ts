@@ -33,6 +33,8 @@ export type IntakeOptions = {
   maxQueued?: number;
   /** Most message bytes waiting for storage (default DEFAULT_MAX_QUEUED_BYTES); beyond it callers get 503 and should retry. */
   maxQueuedBytes?: number;
+  /** Seq window of the commit (commit.ts SEQ_WINDOW, the default). */
+  seqWindow?: number;
   /** Share of each gateway batch's readings whose device signatures are checked (default 0.02; at least one per batch). */
   gatewaySampleRate?: number;
   /** Called inside each commit's transaction with the readings newly stored (the map folds them; see commit.ts). */
@@ -70,7 +72,7 @@ export class Intake {
   private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
   private readonly now: () => number;
   private get hook(): CommitHook {
-    return { onCommit: this.opts.onCommit, log: this.opts.log };
+    return { onCommit: this.opts.onCommit, log: this.opts.log, seqWindow: this.opts.seqWindow };
   }
   private idle: (() => void)[] = [];
   /** Which readings of a gateway batch are checked: keyed with this process's secret (gateway-sample.ts says why). */

@@ -39,12 +39,13 @@ export type SharedIntake = { slot(): number | null; external(): ExternalIntake |
  * readings that waited in the dead sessions, older than those, are stored first.
  *
  * Order: messages of one topic are handed out in turn, so two readings of one device can be
- * checked by two processes at once; the device row lock orders their commits, and the later
- * seq committed first makes the earlier one a `replay`. A device keeps its order when its
- * readings are further apart than a commit takes (tens of milliseconds), and, across a
- * process's death, further apart than the takeover (about POLL_MS, more under load); a gateway's batch is one
- * message and keeps its readings' order always. Faster devices should publish through a
- * gateway or HTTP.
+ * checked by two processes at once and the device row lock orders their commits. A device's
+ * leaves follow its seqs when its readings are further apart than a commit takes (tens of
+ * milliseconds), and, across a process's death, further apart than the takeover (about
+ * POLL_MS, more under load). A faster device's later seq can commit first: the earlier one is
+ * then stored after it, once (the commit's seq window, SEQ_WINDOW in lib/ingest/commit.ts), not
+ * refused, and its signed seq and observedAt still say the device's order (the map orders by
+ * observedAt). A gateway's batch is one message and keeps its readings' order always.
  */
 export async function startSharedIntake(opts: {
   intake: Intake;

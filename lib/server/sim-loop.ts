@@ -77,7 +77,8 @@ export function startSimLoop(opts: {
   backfill?: { delayMs: number; maxSlots: number; open(): Promise<SimBackfillSource | null> };
 }) {
   const sim = createSimulator({ city: opts.city, seed: opts.seed });
-  // Each device's seq is strictly increasing (the intake refuses any other as a replay).
+  // Each device's seq is strictly increasing (the intake takes a late one only within its seq
+  // window, lib/ingest/commit.ts SEQ_WINDOW, and a seq of the past would be far below it).
   // Live readings take their observation's millisecond × 1000; backfilled ones, sent after a
   // device's live reading of the tick (in the same gateway batch, or on the same MQTT
   // connection after it), take the next numbers. The next live reading, a tick later, is

@@ -14,7 +14,8 @@ import { createLogPublisher } from "../../ledger-store/log-service";
 import { inProcessWitness } from "../../ledger-store/witnesses";
 import { auditLedger } from "../../ledger-store/audit";
 import type { Db } from "../../db/client";
-import { signEnvelope, type Envelope, type SignedEnvelope } from "../envelope";
+import { envelopeBytes, payloadHashOf, signEnvelope, type Envelope, type SignedEnvelope } from "../envelope";
+import type { Candidate } from "../commit";
 import { signGatewayBatch, type GatewayBatchWire } from "../gateway";
 
 export const ORIGIN = "it.city-brain.example/ledger";
@@ -54,6 +55,14 @@ export function trafficEnvelope(k: Keyed, seq: number, speedKmh = 40): Envelope 
 
 export const signed = (k: Keyed, seq: number, speedKmh = 40): SignedEnvelope => signEnvelope(trafficEnvelope(k, seq, speedKmh), k.signer.sign);
 export const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+
+/** A keyed sensor's reading at seq as the intake hands it to commitCandidates once checked. */
+export function checkedCandidate(k: Keyed, seq: number, speedKmh = 40): Candidate {
+  const e = trafficEnvelope(k, seq, speedKmh);
+  const raw = bytes(signEnvelope(e, k.signer.sign));
+  const signature = k.signer.sign(envelopeBytes(e));
+  return { kind: "reading", reading: { ...e, payloadHash: payloadHashOf(envelopeBytes(e)), signature }, key: k.signer.publicKey, source: { transport: "http", detail: "test" }, raw, rawSize: raw.length };
+}
 
 export function gatewayBatch(gw: { id: string; signer: DeviceSigner }, readings: SignedEnvelope[]): GatewayBatchWire {
   return signGatewayBatch(gw.id, readings, gw.signer.sign);
