@@ -269,10 +269,10 @@ async function main() {
   const over = () => Date.now() >= end || exited;
   const work = Promise.all([sendLoad(devices, over), mapClient(official, over)]);
 
-  type Sample = { min: number; rss: number; heap: number };
+  type Sample = { min: number; rss: number; heap: number; heapGc: number; engine: number };
   const samples: Sample[] = [];
   const MB = 1024 * 1024;
-  console.log("min  rss MB  heap MB  ext MB  loop p50/p99/max ms  db MB  folder MB  queued MB  accepted  refused  busy/failed  stream ev  reconn  page GET  load");
+  console.log("min  rss MB  heap MB  after GC  pglite MB  ext MB  loop p50/p99/max ms  db MB  folder MB  queued MB  accepted  refused  busy/failed  stream ev  reconn  page GET  load");
   for (let m = 1; m <= minutes && !exited; m++) {
     await sleep(Math.max(0, started + m * 60_000 - Date.now()));
     let mt: Map<string, number>;
@@ -284,13 +284,16 @@ async function main() {
       continue;
     }
     const rss = mt.get("process_resident_memory_bytes")! / MB, heap = mt.get("nodejs_heap_used_bytes")! / MB;
-    samples.push({ min: m, rss, heap });
+    const heapGc = (mt.get("nodejs_heap_after_major_gc_bytes") ?? NaN) / MB, engine = (mt.get("citybrain_pglite_memory_bytes") ?? NaN) / MB;
+    samples.push({ min: m, rss, heap, heapGc, engine });
     const ms = (q: string) => fmt((mt.get(`nodejs_eventloop_delay_seconds{quantile="${q}"}`) ?? NaN) * 1000, 0);
     console.log(
       [
         String(m).padStart(3),
         fmt(rss, 0).padStart(7),
         fmt(heap, 0).padStart(8),
+        fmt(heapGc, 0).padStart(9),
+        fmt(engine, 0).padStart(10),
         fmt(mt.get("nodejs_external_memory_bytes")! / MB, 0).padStart(7),
         `${ms("0.5")}/${ms("0.99")}/${ms("1")}`.padStart(20),
         fmt(mt.get("citybrain_database_bytes")! / MB, 0).padStart(6),
@@ -309,12 +312,15 @@ async function main() {
   await work.catch(() => {});
   const after = samples.filter((s) => s.min > warmup);
   if (after.length >= 3) {
-    const rssSlope = slope(after.map((s) => s.min), after.map((s) => s.rss)) * 60;
-    const heapSlope = slope(after.map((s) => s.min), after.map((s) => s.heap)) * 60;
-    const first = after[0], last = after[after.length - 1];
+    const per = (k: "rss" | "heap" | "heapGc" | "engine") => {
+      const xs = after.filter((s) => Number.isFinite(s[k]));
+      if (xs.length < 3) return "not measured";
+      const [lo, hi] = [Math.min(...xs.map((s) => s[k])), Math.max(...xs.map((s) => s[k]))];
+      return `${fmt(xs[0][k], 0)} → ${fmt(xs[xs.length - 1][k], 0)} MB (range ${fmt(lo, 0)}–${fmt(hi, 0)}), slope ${fmt(slope(xs.map((s) => s.min), xs.map((s) => s[k])) * 60, 1)} MB/h`;
+    };
     console.log(
-      `soak: after the ${warmup} min warm-up (minutes ${first.min}–${last.min}): resident memory ${fmt(first.rss, 0)} → ${fmt(last.rss, 0)} MB, slope ${fmt(rssSlope, 1)} MB/h; ` +
-        `heap ${fmt(first.heap, 0)} → ${fmt(last.heap, 0)} MB, slope ${fmt(heapSlope, 1)} MB/h`,
+      `soak: after the ${warmup} min warm-up (minutes ${after[0].min}–${after[after.length - 1].min}): resident memory ${per("rss")}; ` +
+        `heap ${per("heap")}; heap after the last full collection ${per("heapGc")}; PGlite's wasm memory ${per("engine")}`,
     );
   } else console.log(`soak: too few minutes after the warm-up for a slope (${after.length} samples)`);
   if (pageStatuses.size) console.log(`soak: map client answers other than 200: ${[...pageStatuses].map(([k, n]) => `${k} ×${n}`).join(", ")}`);

@@ -45,6 +45,8 @@ export function pgliteSql(db: PGlite): Sql {
   });
   return {
     mode: "embedded",
+    // PGlite keeps its Emscripten module in a protected field; its heap is the wasm memory.
+    engineMemoryBytes: () => (db as unknown as { mod?: { wasmMemory?: WebAssembly.Memory } }).mod?.wasmMemory?.buffer.byteLength ?? null,
     ...asTx(db),
     transaction: (fn) => db.transaction((tx) => fn(asTx(tx))),
     async copyOutBinary(select) {

@@ -5,6 +5,8 @@
  */
 export interface Sql {
   readonly mode: "embedded" | "server";
+  /** Bytes of the embedded engine's WebAssembly memory (it only grows); null on a server. */
+  engineMemoryBytes?(): number | null;
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs several statements with no parameters (migrations). */
   exec(text: string): Promise<void>;

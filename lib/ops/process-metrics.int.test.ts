@@ -3,6 +3,8 @@
  * bearer token, 403 with a wrong one; with the right one, the process's own figures in the
  * Prometheus text format, which the soak parses back.
  */
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets } from "../testing/test-databases";
 import { setDb, type Db } from "../db/client";
@@ -59,5 +61,24 @@ describe(`GET /api/metrics on ${target.name}`, () => {
     expect(m.get("citybrain_ledger_entries")).toBe(0);
     expect(m.get('nodejs_eventloop_delay_seconds{quantile="0.99"}')).toBeGreaterThan(0);
     expect(m.get('nodejs_eventloop_delay_seconds{quantile="1"}')).toBeGreaterThanOrEqual(m.get('nodejs_eventloop_delay_seconds{quantile="0.5"}')!);
+  });
+
+  it("gives the heap after the last full collection, and the embedded engine's memory", async () => {
+    process.env.METRICS_TOKEN = TOKEN;
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const before = parseMetrics(await (await get(`Bearer ${TOKEN}`)).text()).get("nodejs_major_gc_total") ?? 0;
+    gc();
+    await new Promise((r) => setTimeout(r, 50)); // the gc observer is called after the collection
+    const m = parseMetrics(await (await get(`Bearer ${TOKEN}`)).text());
+    expect(m.get("nodejs_major_gc_total")).toBeGreaterThan(before);
+    const after = m.get("nodejs_heap_after_major_gc_bytes")!;
+    expect(after).toBeGreaterThan(1_000_000);
+    expect(after).toBeLessThanOrEqual(m.get("nodejs_heap_total_bytes")!);
+    if (db.sql.mode === "embedded") {
+      // PGlite's wasm memory is reserved address space of this process; what of it is touched is resident.
+      expect(m.get("citybrain_pglite_memory_bytes")).toBeGreaterThan(16 * 1024 * 1024);
+      expect(m.get("citybrain_pglite_memory_bytes")! % 65536).toBe(0); // whole wasm pages
+    } else expect(m.has("citybrain_pglite_memory_bytes")).toBe(false);
   });
 });

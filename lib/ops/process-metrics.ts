@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from "node:perf_hooks";
+import v8 from "node:v8";
 import { loadConfig } from "../config";
 import { getDb } from "../db/client";
 import { AppError } from "../errors";
@@ -13,15 +14,26 @@ import { getIntake } from "../ingest/intake-instance";
  */
 
 const KEY = Symbol.for("city-brain.event-loop-delay");
-type Monitor = { histogram: IntervalHistogram; since: number };
+/** heapAfterGc: V8 heap in use just after the last full (mark-compact) collection, what a leak raises. */
+type Monitor = { histogram: IntervalHistogram; since: number; heapAfterGc: number | null; majorGcs: number };
 
-/** Starts measuring event-loop delay in this process (once; the server calls it at start). */
+/** Starts measuring event-loop delay and the heap after full collections in this process (once; the server calls it at start). */
 export function startProcessMetrics(): void {
   const g = globalThis as { [KEY]?: Monitor };
   if (g[KEY]) return;
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
-  g[KEY] = { histogram, since: Date.now() };
+  const m: Monitor = { histogram, since: Date.now(), heapAfterGc: null, majorGcs: 0 };
+  g[KEY] = m;
+  // The heap sampled at a random moment swings with the collector (hundreds of MB under load);
+  // right after a mark-compact it holds only what is reachable, so its trend shows a leak.
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      m.majorGcs++;
+      m.heapAfterGc = v8.getHeapStatistics().used_heap_size;
+    }
+  }).observe({ entryTypes: ["gc"] });
 }
 
 function takeEventLoopDelay(): { p50: number; p99: number; max: number; seconds: number } | null {
@@ -63,6 +75,7 @@ export async function getProcessMetrics(authorization: string | null): Promise<s
   const [{ bytes }] = await db.sql.query<{ bytes: string }>(`SELECT pg_database_size(current_database())::text AS bytes`);
   const [state] = await db.sql.query<{ next_index: string; integrated_size: string }>(`SELECT next_index::text, integrated_size::text FROM ledger_state`);
   const mem = process.memoryUsage();
+  const monitor = (globalThis as { [KEY]?: Monitor })[KEY];
   const loop = takeEventLoopDelay();
   const lines: string[] = [];
   const metric = (name: string, help: string, type: "gauge" | "counter" | "summary", samples: [string, number][]) => {
@@ -72,8 +85,14 @@ export async function getProcessMetrics(authorization: string | null): Promise<s
   metric("process_resident_memory_bytes", "Resident memory of the console process (kernel VmRSS: V8, workers, PGlite's WebAssembly memory).", "gauge", [["", residentBytes()]]);
   metric("nodejs_heap_used_bytes", "V8 heap in use on the main thread.", "gauge", [["", mem.heapUsed]]);
   metric("nodejs_heap_total_bytes", "V8 heap reserved on the main thread.", "gauge", [["", mem.heapTotal]]);
+  if (monitor?.heapAfterGc != null) {
+    metric("nodejs_heap_after_major_gc_bytes", "V8 heap in use right after the last full (mark-compact) collection: what stays reachable.", "gauge", [["", monitor.heapAfterGc]]);
+    metric("nodejs_major_gc_total", "Full (mark-compact) collections on the main thread.", "counter", [["", monitor.majorGcs]]);
+  }
+  const engine = db.sql.engineMemoryBytes?.() ?? null;
+  if (engine != null) metric("citybrain_pglite_memory_bytes", "The embedded database's WebAssembly memory (part of resident memory; it only grows).", "gauge", [["", engine]]);
   metric("nodejs_external_memory_bytes", "Memory of C++ objects bound to JavaScript objects (buffers included).", "gauge", [["", mem.external]]);
-  metric("nodejs_array_buffers_bytes", "Memory of ArrayBuffers and SharedArrayBuffers (PGlite's WebAssembly memory is one).", "gauge", [["", mem.arrayBuffers]]);
+  metric("nodejs_array_buffers_bytes", "Memory of ArrayBuffers and SharedArrayBuffers (not PGlite's WebAssembly memory: citybrain_pglite_memory_bytes).", "gauge", [["", mem.arrayBuffers]]);
   if (loop)
     metric("nodejs_eventloop_delay_seconds", `Event-loop delay since the previous scrape (${loop.seconds.toFixed(0)} s).`, "summary", [
       ['{quantile="0.5"}', loop.p50],
