@@ -67,7 +67,7 @@ test.describe("a console on an imported city", () => {
 
   test("draws the imported roads and credits OpenStreetMap in both languages", async ({ browser }) => {
     expect(own!.output()).toMatch(/city "Haiyang Bay" \(seed osm:[0-9a-f]{16}\): \d+ road segments, \d+ devices/);
-    const city = (await (await fetch(`${base}/api/city`)).json()) as { nameEn: string; seed: string; districts: { nameEn: string }[] };
+    const city = (await (await fetch(`${base}/api/city`)).json()) as { nameEn: string; nameZh: string; seed: string; districts: { nameEn: string }[] };
     expect(city.nameEn).toBe("Haiyang Bay");
     expect(city.districts.map((d) => d.nameEn)).toEqual(["Fushan District", "Zhifu District", "Laishan District"]);
 
@@ -82,12 +82,17 @@ test.describe("a console on an imported city", () => {
     const credit = en.locator(".maplibregl-ctrl-attrib");
     await expect(credit).toContainText("© OpenStreetMap contributors, ODbL");
     await expect(credit).toBeVisible();
+    // The header and the window title name the imported city, not Yantai.
+    await expect(en.locator(".brand-subtitle")).toHaveText("Haiyang Bay city operations console");
+    await expect(en).toHaveTitle(/Haiyang Bay city operations console/);
     await en.waitForTimeout(2500);
     await en.screenshot({ path: path.join(SHOTS, "city-import-en.png") });
 
     const zh = await (await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 900 } })).newPage();
     await open(zh, "zh-CN");
     await expect(zh.locator(".maplibregl-ctrl-attrib")).toContainText("© OpenStreetMap 贡献者，ODbL 许可");
+    await expect(zh.locator(".brand-subtitle")).toHaveText(`${city.nameZh}城市运行管理平台`);
+    expect(city.nameZh).not.toBe("烟台");
     // Traffic sensors of the imported roads report: the layer draws values.
     await expect(zh.getByTestId("layer-traffic")).toHaveAttribute("data-status", /ok|partial/, { timeout: 60_000 });
   });

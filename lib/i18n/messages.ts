@@ -1,7 +1,7 @@
 /** Every UI string, in English and Simplified Chinese. Keys are shared; a missing key is a type error. */
 export const en = {
   "app.title": "City Brain",
-  "app.subtitle": "Yantai city operations console",
+  "app.subtitle": "{city} city operations console",
   "nav.map": "Map",
   "nav.api": "API",
   "lang.switch": "中文",
@@ -1031,7 +1031,7 @@ export type Messages = Record<MessageKey, string>;
 
 export const zh: Messages = {
   "app.title": "城市大脑",
-  "app.subtitle": "烟台市城市运行管理平台",
+  "app.subtitle": "{city}城市运行管理平台",
   "nav.map": "地图",
   "nav.api": "接口",
   "lang.switch": "English",
