@@ -77,6 +77,18 @@ export async function storeChunk(sql: Sql, key: { datasetId: string; bucketS: nu
   );
 }
 
+/**
+ * How far back complete chunks are stored: the replay slider's day and a week of the longest
+ * frames request (7 days). Older windows are computed on request and kept in memory only.
+ */
+export const STORED_CHUNK_SPAN_MS = 8 * 24 * 3_600_000;
+
+/** Deletes stored chunks that start before `before` (past STORED_CHUNK_SPAN_MS); returns how many. */
+export async function pruneStoredChunks(sql: Sql, before: number): Promise<number> {
+  const rows = await sql.query<{ n: number }>(`WITH d AS (DELETE FROM map_frame_chunk WHERE chunk_start < $1 RETURNING 1) SELECT count(*)::int AS n FROM d`, [new Date(before).toISOString()]);
+  return Number(rows[0]?.n ?? 0);
+}
+
 /** Drops stored chunks of another city model (the rollup they came from was rebuilt). */
 export async function dropOtherCityChunks(sql: Sql, cityKey: string): Promise<void> {
   await sql.query(`DELETE FROM map_frame_chunk WHERE city_key <> $1`, [cityKey]);

@@ -10,7 +10,7 @@ import { frameChunkVersions, scopedBucketMeans, scopedStoredFrameChunks, wholeDa
 import { layerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { cityKey, refreshRollup, rollupKeptCurrent } from "./rollup";
-import { decodeChunk, dropOtherCityChunks, storeChunk, type RawSeries } from "./frame-chunks";
+import { decodeChunk, dropOtherCityChunks, pruneStoredChunks, STORED_CHUNK_SPAN_MS, storeChunk, type RawSeries } from "./frame-chunks";
 import { bucketWindow, resolveWindow } from "./time-window";
 import { q8 } from "./q8";
 import { withinArea } from "../access/scope-sql";
@@ -231,8 +231,8 @@ async function chunkSeries(
     const fromStore = stored && stored.version === version ? decodeChunk(stored, CHUNK_BUCKETS, wholeCityIds(m, layer)) : null;
     hit = { version, series: fromStore ?? (await computeSeries(sql, m, layer, basis, new Date(cs), CHUNK_BUCKETS, bucketS, undefined)) };
     computed = !fromStore;
-    // A complete chunk with readings is kept; the chunk holding now changes with every fold.
-    if (computed && version >= 0 && cs + CHUNK_BUCKETS * bucketS * 1000 <= now) {
+    // A complete chunk with readings is kept (within STORED_CHUNK_SPAN_MS); the chunk holding now changes with every fold.
+    if (computed && version >= 0 && cs + CHUNK_BUCKETS * bucketS * 1000 <= now && cs >= now - STORED_CHUNK_SPAN_MS) {
       await storeChunk(sql, { datasetId: basis.datasetId, bucketS, start: cs, cityKey: cityKey(m.city), version }, hit.series);
     }
     cache.delete(key);
@@ -313,6 +313,13 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
   if (g[warmKey] !== cityKey(city)) {
     await dropOtherCityChunks(sql, cityKey(city));
     g[warmKey] = cityKey(city);
+  }
+  // Stored chunks past their span go, once an hour (the map-rollup role runs this in one process).
+  const pruneKey = Symbol.for("city-brain.map-frames-pruned-at");
+  const p = globalThis as { [pruneKey]?: number };
+  if ((p[pruneKey] ?? 0) < now - 3_600_000) {
+    await pruneStoredChunks(sql, now - STORED_CHUNK_SPAN_MS);
+    p[pruneKey] = now;
   }
   let computed = 0;
   for (const layer of ["traffic", "energy", "safety"] as const) {

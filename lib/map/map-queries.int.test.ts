@@ -9,6 +9,7 @@ import type { Viewer } from "../access/viewer";
 import { AppError } from "../errors";
 import { getLayerLatest } from "./get-layer-latest";
 import { getLayerFrames, warmReplayChunks } from "./get-layer-frames";
+import { STORED_CHUNK_SPAN_MS } from "./frame-chunks";
 import { decodeQ8 } from "./q8";
 import { getMapKpis } from "./get-map-kpis";
 import { getFeatureDetails } from "./get-feature-details";
@@ -267,6 +268,29 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     expect(await warmReplayChunks(db.sql, city)).toBe(1);
     // ... and rewrites its stored copy at the new version.
     expect(await storedVersion(Math.floor((START + 1000) / chunkMs) * chunkMs)).toBe(leaf);
+  });
+
+  it("keeps stored replay chunks for their span only: older ones are pruned and not stored again", async () => {
+    const chunkMs = 24 * BUCKET;
+    const count = async () => Number((await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM map_frame_chunk WHERE dataset_id = 'traffic.flow'`))[0].n);
+    const recent = await count();
+    expect(recent).toBeGreaterThan(0);
+    const old = Math.floor((Date.now() - STORED_CHUNK_SPAN_MS) / chunkMs) * chunkMs - 3 * chunkMs;
+    // A chunk stored before the span (as an older console would have): copy a recent row to an old start.
+    await db.sql.query(
+      `INSERT INTO map_frame_chunk (dataset_id, bucket_s, chunk_start, city_key, version, series, data, updated_at)
+       SELECT dataset_id, bucket_s, $1, city_key, version, series, data, now() FROM map_frame_chunk WHERE dataset_id = 'traffic.flow' LIMIT 1`,
+      [new Date(old).toISOString()],
+    );
+    expect(await count()).toBe(recent + 1);
+    (globalThis as { [k: symbol]: number | undefined })[Symbol.for("city-brain.map-frames-pruned-at")] = 0;
+    await warmReplayChunks(db.sql, city);
+    expect(await count()).toBe(recent);
+    // A request for a window before the span is answered, and nothing of it is stored.
+    const res = await getLayerFrames({ viewer: traffic, layer: "traffic", from: new Date(old).toISOString(), to: new Date(old + chunkMs).toISOString(), bucket: 300 });
+    expect(res.count).toBe(24);
+    expect(res.series.ratio.ids.length).toBe(m.traffic.sensors.ids.length);
+    expect(await count()).toBe(recent);
   });
 
   it("aggregates consumption on the hexagon grid in SQL as feeder means times their cell shares", async () => {
