@@ -35,6 +35,13 @@ const SEED = "cluster-it";
 const SENSORS = 120;
 /** Each sensor publishes once a second: 120 readings/s through the broker. */
 const PERIOD_MS = 1000;
+/**
+ * Two more sensors publish 100 readings/s each: the share hands one device's messages to
+ * both processes at once, so their seqs can commit out of order, and must all be stored,
+ * once, all the same (the intake's seq window, lib/ingest/commit.ts).
+ */
+const FAST = 2;
+const FAST_PERIOD_MS = 10;
 
 describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL and one Mosquitto", () => {
   let db: FreshDb;
@@ -55,7 +62,8 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
     const env = clusterEnv({ databaseUrl: db.url!, mqttUrl: MQTT_URL, clientId, dataDir, seed: SEED });
     // Started together: the startup lock has them migrate and seed one at a time.
     nodes.push(...(await Promise.all([startNode(0, await freePort(), env), startNode(1, await freePort(), env)])));
-    const { sensors } = await keyedSensors(db.sql, SEED, SENSORS);
+    const { sensors: all } = await keyedSensors(db.sql, SEED, SENSORS + FAST);
+    const sensors = all.slice(0, SENSORS), fastSensors = all.slice(SENSORS);
     // Keys registered by another process reach each intake's device cache on its next refresh (2 s).
     await new Promise((r) => setTimeout(r, 2500));
 
@@ -80,6 +88,7 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
     }).catch(() => {});
 
     const fleet = await startFleet({ mqttUrl: MQTT_URL, sensors, periodMs: PERIOD_MS, clientId: `${clientId}-fleet` });
+    const fast = await startFleet({ mqttUrl: MQTT_URL, sensors: fastSensors, periodMs: FAST_PERIOD_MS, clientId: `${clientId}-fast` });
     const count = async (q: string) => Number((await db.sql.query<{ n: number }>(q))[0].n);
     await until(async () => (await count(`SELECT count(*) AS n FROM reading`)) > 1000, 30_000, "1000 readings stored");
 
@@ -95,9 +104,9 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
 
     // Sustained ingest on the survivor alone for a while, then the fleet stops.
     await new Promise((r) => setTimeout(r, 6000));
-    await fleet.stop();
-    expect(fleet.failures()).toBe(0);
-    const acked = fleet.acked;
+    await Promise.all([fleet.stop(), fast.stop()]);
+    expect(fleet.failures() + fast.failures()).toBe(0);
+    const acked = new Set([...fleet.acked, ...fast.acked]);
     expect(acked.size).toBeGreaterThan(1000);
     // Every reading the broker acknowledged is stored, the dead process's waiting ones drained by the survivor.
     await until(async () => (await count(`SELECT count(*) AS n FROM reading`)) >= acked.size, 30_000, `${acked.size} readings stored`, 250).catch((e: Error) => {
@@ -111,13 +120,23 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
     const dead = await db.sql.query<{ reason: string; n: number }>(`SELECT reason, count(*)::int AS n FROM dead_letter GROUP BY reason`);
     expect({ lost: [...acked].filter((k) => !got.has(k)).slice(0, 20), dead }).toEqual({ lost: [], dead: [] }); // none lost
     expect(rows.length).toBe(acked.size); // nothing the broker did not acknowledge
-    // Device order: each device's readings have leaves in seq order, with no seq skipped.
+    // Device order: each device's readings have leaves in seq order, with no seq skipped; the
+    // fast devices' have no seq skipped (their late seqs stored after their successors).
+    const fastIds = new Set(fastSensors.map((s) => s.sensor.id));
     const disorder: string[] = [];
+    let late = 0;
     for (let i = 1; i < rows.length; i++) {
       const [a, b] = [rows[i - 1], rows[i]];
-      if (a.device_id === b.device_id && (Number(b.seq) !== Number(a.seq) + 1 || Number(b.leaf_index) < Number(a.leaf_index))) disorder.push(`${b.device_id} ${b.seq}`);
+      if (a.device_id !== b.device_id) continue;
+      if (Number(b.seq) !== Number(a.seq) + 1) disorder.push(`${b.device_id} ${b.seq} (skipped)`);
+      else if (Number(b.leaf_index) < Number(a.leaf_index)) {
+        if (fastIds.has(b.device_id)) late++;
+        else disorder.push(`${b.device_id} ${b.seq}`);
+      }
     }
     expect(disorder).toEqual([]);
+    expect(fast.acked.size).toBeGreaterThan(1000);
+    console.log(`cluster test: the fast devices' ${fast.acked.size} readings all stored once; ${late} of them committed after their successor`);
 
     // The survivor's live stream kept receiving updates after the kill.
     const after = events.filter((t) => t > killedAt + 1000).length;
