@@ -72,6 +72,37 @@ function compare(report: Report, table: string, id: string, leafIndex: number | 
   }
 }
 
+type HistoryRow = { id: number; leaf_index: number };
+
+/**
+ * Matches the rows of a history table (one row per ledger entry, by leaf_index) with the
+ * entries: `check` compares the rows at an entry's leaf (reporting a missing row, or several
+ * rows at one leaf), `unmatched` then reports every row no entry's leaf named.
+ */
+function historyTable<R extends HistoryRow>(table: string, rows: readonly R[], report: Report) {
+  const byLeaf = new Map<number, R[]>();
+  for (const ev of rows) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const used = new Set<number>();
+  return {
+    /** `entry` names the entry in a missing-row report ("grant.v2 entry (grant g, approve)"); `ledger` is what it says. */
+    check(index: number, missing: { entry: string; ledger: unknown }, fields: (row: R) => [string, unknown, unknown][]) {
+      const at = byLeaf.get(index) ?? [];
+      if (at.length === 0) report({ table, id: `leaf ${index}`, leafIndex: index, ledger: j(missing.ledger), what: `the history row of this ${missing.entry} is missing` });
+      for (const ev of at) {
+        used.add(Number(ev.id));
+        compare(report, table, String(ev.id), index, fields(ev));
+      }
+      if (at.length > 1) report({ table, id: at.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+    },
+    /** Reports the rows no checked entry stood at (`kind`: the entry kind expected there). */
+    unmatched(kind: string, stored: (row: R) => unknown) {
+      for (const ev of rows) {
+        if (!used.has(Number(ev.id))) report({ table, id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j(stored(ev)), what: `no ${kind} entry at this row's leaf_index` });
+      }
+    },
+  };
+}
+
 function allFields(dataset: string): string[] | null {
   try {
     return Object.keys(datasetById(dataset as DatasetId).schema.fields);
@@ -254,23 +285,15 @@ async function auditGrants(sql: Pick<Sql, "query">, entries: readonly StateEntry
   const events = await sql.query<{ id: number; grant_id: string; action: string; by_user: string; at: Date; terms: GrantJson; leaf_index: number }>(
     `SELECT id, grant_id, action, by_user, at, terms, leaf_index FROM grant_event ORDER BY id`,
   );
-  const byLeaf = new Map<number, (typeof events)[number][]>();
-  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const history = historyTable("grant_event", events, report);
   const latest = new Map<string, { index: number; e: Extract<LedgerEntry, { kind: "grant.v1" | "grant.v2" }> }>();
-  const used = new Set<number>();
   for (const { index, entry: e } of entries) {
     if (e.kind !== "grant.v1" && e.kind !== "grant.v2") continue;
     latest.set(e.grant, { index, e });
-    const rows = byLeaf.get(index) ?? [];
-    if (rows.length === 0) {
-      report({ table: "grant_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ grant: e.grant, action: e.action }), what: `the history row of this ${e.kind} entry (grant ${e.grant}, ${e.action}) is missing` });
-      continue;
-    }
-    for (const ev of rows) {
-      used.add(Number(ev.id));
+    const v2 = e.kind === "grant.v2" ? e : null;
+    history.check(index, { entry: `${e.kind} entry (grant ${e.grant}, ${e.action})`, ledger: { grant: e.grant, action: e.action } }, (ev) => {
       const t = ev.terms ?? {};
-      const v2 = e.kind === "grant.v2" ? e : null;
-      compare(report, "grant_event", String(ev.id), index, [
+      return [
         ["grant_id", e.grant, ev.grant_id],
         ["action", e.action, ev.action],
         ["by_user", e.by, ev.by_user],
@@ -288,13 +311,10 @@ async function auditGrants(sql: Pick<Sql, "query">, entries: readonly StateEntry
               ["terms.area", v2.area ?? null, t.area ?? null],
             ] as [string, unknown, unknown][])
           : []),
-      ]);
-    }
-    if (rows.length > 1) report({ table: "grant_event", id: rows.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+      ];
+    });
   }
-  for (const ev of events) {
-    if (!used.has(Number(ev.id))) report({ table: "grant_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ grant: ev.grant_id, action: ev.action }), what: "no grant entry at this row's leaf_index" });
-  }
+  history.unmatched("grant", (ev) => ({ grant: ev.grant_id, action: ev.action }));
 
   const grants = await sql.query<{
     id: string; dataset_id: string; owner_department_id: string; grantee_department_id: string; scope: string; fields: string[] | null; purpose: string;
@@ -343,8 +363,7 @@ async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[
   const events = await sql.query<{ id: number; rule_id: string; action: string; definition: RuleDefinition; by_user: string; at: Date; leaf_index: number }>(
     `SELECT id, rule_id, action, definition, by_user, at, leaf_index FROM rule_event ORDER BY id`,
   );
-  const byLeaf = new Map<number, (typeof events)[number][]>();
-  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const history = historyTable("rule_event", events, report);
   const hashOf = (id: string, version: number, d: RuleDefinition) => {
     try {
       return definitionHash(id, version, d);
@@ -353,7 +372,6 @@ async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[
     }
   };
   const state = new Map<string, { index: number; version: number; hash: string; retiredAt: string | null; createdBy: string | null; createdAt: string | null }>();
-  const used = new Set<number>();
   for (const { index, entry: e } of entries) {
     if (e.kind !== "rule.v1") continue;
     const prev = state.get(e.rule);
@@ -367,22 +385,15 @@ async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[
       createdBy: e.action === "create" ? e.by : (prev?.createdBy ?? null),
       createdAt: e.action === "create" ? e.at : (prev?.createdAt ?? null),
     });
-    const rows = byLeaf.get(index) ?? [];
-    if (rows.length === 0) report({ table: "rule_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ rule: e.rule, action: e.action }), what: `the history row of this rule.v1 entry (rule ${e.rule}, ${e.action}) is missing` });
-    for (const ev of rows) {
-      used.add(Number(ev.id));
-      compare(report, "rule_event", String(ev.id), index, [
-        ["rule_id", e.rule, ev.rule_id],
-        ["action", e.action, ev.action],
-        ["by_user", e.by, ev.by_user],
-        ["at", e.at, iso(ev.at)],
-        [`definition (SHA-256 with id and version ${version})`, e.definitionHash, hashOf(ev.rule_id, version, ev.definition)],
-      ]);
-    }
+    history.check(index, { entry: `rule.v1 entry (rule ${e.rule}, ${e.action})`, ledger: { rule: e.rule, action: e.action } }, (ev) => [
+      ["rule_id", e.rule, ev.rule_id],
+      ["action", e.action, ev.action],
+      ["by_user", e.by, ev.by_user],
+      ["at", e.at, iso(ev.at)],
+      [`definition (SHA-256 with id and version ${version})`, e.definitionHash, hashOf(ev.rule_id, version, ev.definition)],
+    ]);
   }
-  for (const ev of events) {
-    if (!used.has(Number(ev.id))) report({ table: "rule_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ rule: ev.rule_id, action: ev.action }), what: "no rule.v1 entry at this row's leaf_index" });
-  }
+  history.unmatched("rule.v1", (ev) => ({ rule: ev.rule_id, action: ev.action }));
   const rules = await sql.query<{ id: string; name: string; enabled: boolean; definition: RuleDefinition; version: number; created_by: string; created_at: Date; retired_at: Date | null }>(
     `SELECT id, name, enabled, definition, version, created_by, created_at, retired_at FROM linkage_rule ORDER BY id`,
   );
@@ -472,37 +483,27 @@ async function auditAccounts(sql: Pick<Sql, "query">, entries: readonly StateEnt
   const events = await sql.query<{ id: number; user_id: string; action: string; department_id: string; role: string; disabled: boolean; by_user: string; by_department: string | null; at: Date; leaf_index: number }>(
     `SELECT id, user_id, action, department_id, role, disabled, by_user, by_department, at, leaf_index FROM account_event ORDER BY id`,
   );
-  const byLeaf = new Map<number, (typeof events)[number][]>();
-  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const history = historyTable("account_event", events, report);
   const state = new Map<string, { index: number; department: string; role: string; disabled: boolean; deleted: boolean }>();
   const timeline: AccountTimeline = new Map();
-  const used = new Set<number>();
   for (const { index, entry: e } of entries) {
     if (e.kind !== "account.v1") continue;
     // The actor's department when they acted: what their own entries said just before (when they say anything).
     const actorDepartment = e.by === "system" || e.by === "sso" ? null : departmentBefore(timeline, e.by, index);
-    const rows = byLeaf.get(index) ?? [];
-    if (rows.length === 0) report({ table: "account_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ account: e.account, action: e.action }), what: `the history row of this account.v1 entry (account ${e.account}, ${e.action}) is missing` });
-    for (const ev of rows) {
-      used.add(Number(ev.id));
-      compare(report, "account_event", String(ev.id), index, [
-        ["user_id", e.account, ev.user_id],
-        ["action", e.action, ev.action],
-        ["department_id", e.department, ev.department_id],
-        ["role", e.role, ev.role],
-        ["disabled", e.disabled, ev.disabled],
-        ["by_user", e.by, ev.by_user],
-        ["at", e.at, iso(ev.at)],
-        ...(actorDepartment !== undefined ? ([["by_department", actorDepartment, ev.by_department]] as [string, unknown, unknown][]) : []),
-      ]);
-    }
-    if (rows.length > 1) report({ table: "account_event", id: rows.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+    history.check(index, { entry: `account.v1 entry (account ${e.account}, ${e.action})`, ledger: { account: e.account, action: e.action } }, (ev) => [
+      ["user_id", e.account, ev.user_id],
+      ["action", e.action, ev.action],
+      ["department_id", e.department, ev.department_id],
+      ["role", e.role, ev.role],
+      ["disabled", e.disabled, ev.disabled],
+      ["by_user", e.by, ev.by_user],
+      ["at", e.at, iso(ev.at)],
+      ...(actorDepartment !== undefined ? ([["by_department", actorDepartment, ev.by_department]] as [string, unknown, unknown][]) : []),
+    ]);
     state.set(e.account, { index, department: e.department, role: e.role, disabled: e.disabled, deleted: e.action === "delete" });
     timeline.set(e.account, [...(timeline.get(e.account) ?? []), { index, department: e.action === "delete" ? null : e.department }]);
   }
-  for (const ev of events) {
-    if (!used.has(Number(ev.id))) report({ table: "account_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ account: ev.user_id, action: ev.action }), what: "no account.v1 entry at this row's leaf_index" });
-  }
+  history.unmatched("account.v1", (ev) => ({ account: ev.user_id, action: ev.action }));
   const users = await sql.query<{ id: string; department_id: string; role: string; disabled: boolean }>(`SELECT id, department_id, role, disabled FROM auth_user ORDER BY id`);
   const seen = new Set<string>();
   for (const u of users) {
