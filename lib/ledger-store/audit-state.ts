@@ -103,6 +103,22 @@ function historyTable<R extends HistoryRow>(table: string, rows: readonly R[], r
   };
 }
 
+/**
+ * Matches the rows of a table that holds current state with the state the entries imply, by
+ * id: `check` gets a row and its state, `orphan` a row no entry stands for, `missing` a state
+ * no row holds.
+ */
+function matchState<R extends { id: string }, S>(rows: readonly R[], state: ReadonlyMap<string, S>, on: { check(row: R, s: S): void; orphan(row: R): void; missing(id: string, s: S): void }) {
+  const seen = new Set<string>();
+  for (const r of rows) {
+    seen.add(r.id);
+    const s = state.get(r.id);
+    if (s) on.check(r, s);
+    else on.orphan(r);
+  }
+  for (const [id, s] of state) if (!seen.has(id)) on.missing(id, s);
+}
+
 function allFields(dataset: string): string[] | null {
   try {
     return Object.keys(datasetById(dataset as DatasetId).schema.fields);
@@ -218,16 +234,12 @@ async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntr
   const rows = await sql.query<{ id: string; department_id: string; dataset_id: string; public_key: Uint8Array | null; status: string; status_reason: string | null; quarantined_at: Date | null; quarantine_reason: string | null }>(
     `SELECT id, department_id, dataset_id, public_key, status, status_reason, quarantined_at, quarantine_reason FROM device ORDER BY id`,
   );
-  const seen = new Set<string>();
-  for (const r of rows) {
-    seen.add(r.id);
-    const s = state.get(r.id);
-    if (!s) {
+  matchState(rows, state, {
+    orphan: (r) => {
       if (r.public_key) report({ table: "device", id: r.id, leafIndex: null, field: "public_key", stored: j(b64(r.public_key)), what: "the device has a key, but no device.v1 entry registered one" });
       if (r.quarantined_at) report({ table: "device", id: r.id, leafIndex: null, field: "quarantined_at", stored: j(iso(r.quarantined_at)), what: "the device is quarantined, but no device.v1 entry quarantined it" });
-      continue;
-    }
-    compare(report, "device", r.id, s.leaf, [
+    },
+    check: (r, s) => compare(report, "device", r.id, s.leaf, [
       ["status", s.status, r.status],
       ["public_key", s.publicKey, b64(r.public_key)],
       ["department_id", s.department, r.department_id],
@@ -236,9 +248,9 @@ async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntr
       ["quarantine_reason", s.quarantineReason, r.quarantine_reason],
       // A registration or rotation leaves the reason as it was; a revocation states it.
       ...(s.status === "revoked" ? ([["status_reason", s.reason, r.status_reason]] as [string, unknown, unknown][]) : []),
-    ]);
-  }
-  for (const [id, s] of state) if (!seen.has(id)) report({ table: "device", id, leafIndex: s.leaf, what: "the device row is missing" });
+    ]),
+    missing: (id, s) => report({ table: "device", id, leafIndex: s.leaf, what: "the device row is missing" }),
+  });
 
   const keyRows = await sql.query<{ device_id: string; valid_from_leaf: number; public_key: Uint8Array; registered_at: Date; valid_until_leaf: number | null; retired_at: Date | null; retired_by: string | null }>(
     `SELECT device_id, valid_from_leaf, public_key, registered_at, valid_until_leaf, retired_at, retired_by FROM device_key ORDER BY device_id, valid_from_leaf`,
@@ -324,39 +336,35 @@ async function auditGrants(sql: Pick<Sql, "query">, entries: readonly StateEntry
     `SELECT id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, data_from, data_until, area_lon, area_lat, area_radius_m,
             valid_from, valid_until, status, automatic, rule_id FROM data_grant ORDER BY id`,
   );
-  const seen = new Set<string>();
-  for (const g of grants) {
-    seen.add(g.id);
-    const l = latest.get(g.id);
-    if (!l) {
-      report({ table: "data_grant", id: g.id, leafIndex: null, stored: j(g.status), what: "no grant entry stands for this grant" });
-      continue;
-    }
-    const e = l.e;
-    const v2 = e.kind === "grant.v2" ? e : null;
-    const area = g.area_radius_m === null && g.area_lon === null && g.area_lat === null ? null : { lon: g.area_lon, lat: g.area_lat, radiusM: g.area_radius_m };
-    compare(report, "data_grant", g.id, l.index, [
-      ["status", GRANT_STATUS[e.action], g.status],
-      ["dataset_id", e.dataset, g.dataset_id],
-      ["owner_department_id", e.from, g.owner_department_id],
-      ["grantee_department_id", e.to, g.grantee_department_id],
-      ["scope", e.scope, g.scope],
-      ["fields", e.fields, sortedFields(g.fields, g.dataset_id)],
-      ["purpose (SHA-256)", e.purposeHash, sha256Hex(g.purpose)],
-      ["valid_from", e.validFrom, iso(g.valid_from)],
-      ["valid_until", e.validUntil, iso(g.valid_until)],
-      ["automatic", e.automatic ?? false, g.automatic],
-      ["rule_id", e.rule ?? null, g.rule_id],
-      ...(v2
-        ? ([
-            ["data_from", v2.dataFrom ?? null, iso(g.data_from)],
-            ["data_until", v2.dataUntil ?? null, iso(g.data_until)],
-            ["area", v2.area ?? null, area],
-          ] as [string, unknown, unknown][])
-        : []),
-    ]);
-  }
-  for (const [id, l] of latest) if (!seen.has(id)) report({ table: "data_grant", id, leafIndex: l.index, ledger: j(GRANT_STATUS[l.e.action]), what: "the grant row is missing" });
+  matchState(grants, latest, {
+    orphan: (g) => report({ table: "data_grant", id: g.id, leafIndex: null, stored: j(g.status), what: "no grant entry stands for this grant" }),
+    check: (g, l) => {
+      const e = l.e;
+      const v2 = e.kind === "grant.v2" ? e : null;
+      const area = g.area_radius_m === null && g.area_lon === null && g.area_lat === null ? null : { lon: g.area_lon, lat: g.area_lat, radiusM: g.area_radius_m };
+      compare(report, "data_grant", g.id, l.index, [
+        ["status", GRANT_STATUS[e.action], g.status],
+        ["dataset_id", e.dataset, g.dataset_id],
+        ["owner_department_id", e.from, g.owner_department_id],
+        ["grantee_department_id", e.to, g.grantee_department_id],
+        ["scope", e.scope, g.scope],
+        ["fields", e.fields, sortedFields(g.fields, g.dataset_id)],
+        ["purpose (SHA-256)", e.purposeHash, sha256Hex(g.purpose)],
+        ["valid_from", e.validFrom, iso(g.valid_from)],
+        ["valid_until", e.validUntil, iso(g.valid_until)],
+        ["automatic", e.automatic ?? false, g.automatic],
+        ["rule_id", e.rule ?? null, g.rule_id],
+        ...(v2
+          ? ([
+              ["data_from", v2.dataFrom ?? null, iso(g.data_from)],
+              ["data_until", v2.dataUntil ?? null, iso(g.data_until)],
+              ["area", v2.area ?? null, area],
+            ] as [string, unknown, unknown][])
+          : []),
+      ]);
+    },
+    missing: (id, l) => report({ table: "data_grant", id, leafIndex: l.index, ledger: j(GRANT_STATUS[l.e.action]), what: "the grant row is missing" }),
+  });
 }
 
 async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report) {
@@ -397,26 +405,22 @@ async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[
   const rules = await sql.query<{ id: string; name: string; enabled: boolean; definition: RuleDefinition; version: number; created_by: string; created_at: Date; retired_at: Date | null }>(
     `SELECT id, name, enabled, definition, version, created_by, created_at, retired_at FROM linkage_rule ORDER BY id`,
   );
-  const seen = new Set<string>();
-  for (const r of rules) {
-    seen.add(r.id);
-    const s = state.get(r.id);
-    if (!s) {
-      report({ table: "linkage_rule", id: r.id, leafIndex: null, what: "no rule.v1 entry stands for this rule" });
-      continue;
-    }
-    const def = (r.definition ?? {}) as Partial<RuleDefinition>;
-    compare(report, "linkage_rule", r.id, s.index, [
-      ["version", s.version, Number(r.version)],
-      [`definition (SHA-256 with id and version ${Number(r.version)})`, s.hash, hashOf(r.id, Number(r.version), r.definition)],
-      ["name", def.name ?? null, r.name],
-      ["enabled", s.retiredAt ? false : (def.enabled ?? null), r.enabled],
-      ["retired_at", s.retiredAt, iso(r.retired_at)],
-      ["created_by", s.createdBy, r.created_by],
-      ["created_at", s.createdAt, iso(r.created_at)],
-    ]);
-  }
-  for (const [id, s] of state) if (!seen.has(id)) report({ table: "linkage_rule", id, leafIndex: s.index, what: "the rule row is missing" });
+  matchState(rules, state, {
+    orphan: (r) => report({ table: "linkage_rule", id: r.id, leafIndex: null, what: "no rule.v1 entry stands for this rule" }),
+    check: (r, s) => {
+      const def = (r.definition ?? {}) as Partial<RuleDefinition>;
+      compare(report, "linkage_rule", r.id, s.index, [
+        ["version", s.version, Number(r.version)],
+        [`definition (SHA-256 with id and version ${Number(r.version)})`, s.hash, hashOf(r.id, Number(r.version), r.definition)],
+        ["name", def.name ?? null, r.name],
+        ["enabled", s.retiredAt ? false : (def.enabled ?? null), r.enabled],
+        ["retired_at", s.retiredAt, iso(r.retired_at)],
+        ["created_by", s.createdBy, r.created_by],
+        ["created_at", s.createdAt, iso(r.created_at)],
+      ]);
+    },
+    missing: (id, s) => report({ table: "linkage_rule", id, leafIndex: s.index, what: "the rule row is missing" }),
+  });
 }
 
 type AccessRow = Parameters<typeof accessEventJson>[0] & { batch_id: string | null };
@@ -505,25 +509,23 @@ async function auditAccounts(sql: Pick<Sql, "query">, entries: readonly StateEnt
   }
   history.unmatched("account.v1", (ev) => ({ account: ev.user_id, action: ev.action }));
   const users = await sql.query<{ id: string; department_id: string; role: string; disabled: boolean }>(`SELECT id, department_id, role, disabled FROM auth_user ORDER BY id`);
-  const seen = new Set<string>();
-  for (const u of users) {
-    seen.add(u.id);
-    const s = state.get(u.id);
-    if (!s) {
-      report({ table: "auth_user", id: u.id, leafIndex: null, stored: j({ department: u.department_id, role: u.role, disabled: u.disabled }), what: "no account.v1 entry stands for this account" });
-      continue;
-    }
-    if (s.deleted) {
-      report({ table: "auth_user", id: u.id, leafIndex: s.index, stored: j({ department: u.department_id, role: u.role }), what: "the account.v1 entries say this account was deleted" });
-      continue;
-    }
-    compare(report, "auth_user", u.id, s.index, [
-      ["role", s.role, u.role],
-      ["department_id", s.department, u.department_id],
-      ["disabled", s.disabled, u.disabled],
-    ]);
-  }
-  for (const [id, s] of state) if (!s.deleted && !seen.has(id)) report({ table: "auth_user", id, leafIndex: s.index, ledger: j({ department: s.department, role: s.role }), what: "the account row is missing" });
+  matchState(users, state, {
+    orphan: (u) => report({ table: "auth_user", id: u.id, leafIndex: null, stored: j({ department: u.department_id, role: u.role, disabled: u.disabled }), what: "no account.v1 entry stands for this account" }),
+    check: (u, s) => {
+      if (s.deleted) {
+        report({ table: "auth_user", id: u.id, leafIndex: s.index, stored: j({ department: u.department_id, role: u.role }), what: "the account.v1 entries say this account was deleted" });
+        return;
+      }
+      compare(report, "auth_user", u.id, s.index, [
+        ["role", s.role, u.role],
+        ["department_id", s.department, u.department_id],
+        ["disabled", s.disabled, u.disabled],
+      ]);
+    },
+    missing: (id, s) => {
+      if (!s.deleted) report({ table: "auth_user", id, leafIndex: s.index, ledger: j({ department: s.department, role: s.role }), what: "the account row is missing" });
+    },
+  });
   return timeline;
 }
 
