@@ -1,10 +1,10 @@
-import { ColumnLayer, PathLayer, ScatterplotLayer } from "@deck.gl/layers";
+import { ColumnLayer, PathLayer } from "@deck.gl/layers";
 import type { EnergyFeatures } from "@/lib/api/map-specs";
 import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
 import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./palettes";
 import type { EnergyValues } from "./layer-values";
 import type { LayerSettings } from "./traffic-layers";
-import { outlinedPoints, selectedIndex } from "./point-symbols";
+import { outlinedPointLayer, selectedIndex } from "./point-symbols";
 
 export type EnergyGeometry = {
   feederIds: string[];
@@ -152,23 +152,9 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
       highlightedObjectIndex: selectedIndex(b.g.feederIds, s),
       highlightColor: [255, 255, 255, 200],
     }),
-    new ScatterplotLayer({
-      id: "energy-substations",
-      data: b.substations,
-      ...keep,
-      visible: s.visible,
-      // Smaller at city zoom, where 200 substations at full size cover the districts.
-      radiusScale: city ? 0.55 : 1,
-      ...outlinedPoints(b.g.substationIds, s, { lineColor: [241, 245, 249, 255], lineWidth: city ? 1 : 2, highlightAlpha: 160 }),
-    }),
-    new ScatterplotLayer({
-      id: "energy-renewables",
-      data: b.renewables,
-      ...keep,
-      visible: s.visible,
-      radiusScale: city ? 0.7 : 1,
-      ...outlinedPoints(b.g.renewableIds, s, { lineColor: [15, 23, 42, 255], lineWidth: 1.5, highlightAlpha: 160 }),
-    }),
+    // Smaller at city zoom, where 200 substations at full size cover the districts.
+    outlinedPointLayer("energy-substations", b.substations, b.g.substationIds, s, keep, { radiusScale: city ? 0.55 : 1, lineColor: [241, 245, 249, 255], lineWidth: city ? 1 : 2, highlightAlpha: 160 }),
+    outlinedPointLayer("energy-renewables", b.renewables, b.g.renewableIds, s, keep, { radiusScale: city ? 0.7 : 1, lineColor: [15, 23, 42, 255], lineWidth: 1.5, highlightAlpha: 160 }),
   ];
 }
 
