@@ -47,13 +47,18 @@ export type Q8 = z.infer<typeof Q8Schema>;
  * ids) or hexagons (aggregated: means over at least k distinct devices; smaller groups are
  * suppressed, with no value and no count).
  */
+/** The cells a scoped dataset is drawn as (its now and its replay frames alike): dataset, scope, cell shape and size, k. */
+const ScopedCellKind = {
+  datasetId: z.string(),
+  scope: z.enum(["anonymized", "aggregated"]),
+  shape: z.enum(["grid", "hex"]).describe("grid: points on the 0.01° grid; hex: flat-top hexagons"),
+  sizeM: z.number().describe("hexagon radius, or the grid step north-south, in metres"),
+  k: z.number().int().nullable().describe("aggregated: the fewest distinct devices a value is computed over"),
+};
+
 export const ScopedCellsSchema = z
   .object({
-    datasetId: z.string(),
-    scope: z.enum(["anonymized", "aggregated"]),
-    shape: z.enum(["grid", "hex"]).describe("grid: points on the 0.01° grid; hex: flat-top hexagons"),
-    sizeM: z.number().describe("hexagon radius, or the grid step north-south, in metres"),
-    k: z.number().int().nullable().describe("aggregated: the fewest distinct devices a value is computed over"),
+    ...ScopedCellKind,
     ids: Ids,
     position: Positions,
     devices: z.array(z.number().int().nullable()).describe("distinct devices (anonymized: readings) per cell; null where suppressed"),
@@ -204,11 +209,7 @@ export type IncidentTimeline = z.infer<typeof IncidentTimelineSchema>;
 
 export const ScopedCellFramesSchema = z
   .object({
-    datasetId: z.string(),
-    scope: z.enum(["anonymized", "aggregated"]),
-    shape: z.enum(["grid", "hex"]),
-    sizeM: z.number(),
-    k: z.number().int().nullable(),
+    ...ScopedCellKind,
     field: z.object({ key: z.string(), unit: z.string() }).describe("the mean each cell replays"),
     ids: Ids,
     position: Positions,
