@@ -36,16 +36,19 @@ export interface NoteVerifier extends NoteKey {
   verify(text: Uint8Array, signature: Uint8Array): Promise<boolean>;
 }
 
-/** A note split into its text and signature lines, nothing verified. */
-export interface ParsedNote {
+/** What every form of a note carries: its text. */
+export interface NoteText {
   /** The note text, including its final newline. */
   readonly text: string;
+}
+
+/** A note split into its text and signature lines, nothing verified. */
+export interface ParsedNote extends NoteText {
   readonly signatures: readonly NoteSignature[];
 }
 
 /** A note whose signatures were checked against known keys. */
-export interface OpenedNote {
-  readonly text: string;
+export interface OpenedNote extends NoteText {
   /** Valid signatures from known keys (at least one). */
   readonly verified: readonly NoteSignature[];
   /** Signatures from keys not in the known set, ignored. */
