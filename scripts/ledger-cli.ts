@@ -98,6 +98,13 @@ async function readLeaves(): Promise<Uint8Array[]> {
   });
 }
 
+/** The tree of the leaves on stdin, for a proof at tree size `size` (named `flag`): no larger than the leaves. */
+async function treeOfLeaves(flag: string, size: number): Promise<MemoryTree> {
+  const leaves = await readLeaves();
+  if (size > leaves.length) throw new LedgerError("invalid_argument", `${flag} ${size} > ${leaves.length} leaves on stdin`);
+  return new MemoryTree(hasher, leaves);
+}
+
 const verifierCache = new Map<string, Promise<NoteVerifier>>();
 
 /** A note verifier for a vkey of type 0x01 or a cosignature verifier for type 0x04. */
@@ -124,6 +131,9 @@ async function verifyNote(note: string | Uint8Array, keys: string[]): Promise<vo
 async function writeOut(text: string): Promise<void> {
   if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once("drain", () => resolve()));
 }
+
+/** Writes hashes to stdout in hex, one a line. */
+const writeHashes = (hashes: readonly Uint8Array[]) => writeOut(hashes.map((x) => `${toHex(x)}\n`).join(""));
 
 // --- batch ------------------------------------------------------------------
 
@@ -222,20 +232,14 @@ async function main(argv: string[]): Promise<number> {
     }
     case "inclusion-proof": {
       const f = parseFlags(verb, args, { index: "uint", size: "uint" }, ["index", "size"]);
-      const leaves = await readLeaves();
       const size = f.get("size") as number;
-      if (size > leaves.length) throw new LedgerError("invalid_argument", `size ${size} > ${leaves.length} leaves on stdin`);
-      const proof = inclusionProof(new MemoryTree(hasher, leaves), hasher, f.get("index") as number, size);
-      await writeOut(proof.map((x) => `${toHex(x)}\n`).join(""));
+      await writeHashes(inclusionProof(await treeOfLeaves("size", size), hasher, f.get("index") as number, size));
       return 0;
     }
     case "consistency-proof": {
       const f = parseFlags(verb, args, { size1: "uint", size2: "uint" }, ["size1", "size2"]);
-      const leaves = await readLeaves();
       const size2 = f.get("size2") as number;
-      if (size2 > leaves.length) throw new LedgerError("invalid_argument", `size2 ${size2} > ${leaves.length} leaves on stdin`);
-      const proof = consistencyProof(new MemoryTree(hasher, leaves), hasher, f.get("size1") as number, size2);
-      await writeOut(proof.map((x) => `${toHex(x)}\n`).join(""));
+      await writeHashes(consistencyProof(await treeOfLeaves("size2", size2), hasher, f.get("size1") as number, size2));
       return 0;
     }
     case "verify-inclusion": {

@@ -8,7 +8,7 @@ import { KeptCheckpoint } from "@/components/audit/kept-checkpoint";
 export default async function AuditPage() {
   const { messages: m } = await requestLocale();
   return (
-    <div className="doc-page wide" data-testid="audit-page">
+    <div data-testid="audit-page">
       <h1>{m["audit.title"]}</h1>
       <FullAudit />
       <KeptCheckpoint />

@@ -13,9 +13,9 @@ import { AdminNotice } from "./admin-notice";
 import styles from "../console.module.css";
 import { MapPickerLoader as MapPicker } from "../map-picker/map-picker-loader";
 import { useMe } from "../auth/use-me";
-import { DEPARTMENTS } from "@/lib/city/datasets";
-import { departmentName } from "../map/access-text";
 import { TableHead } from "@/components/ui/table-head";
+import { ChoiceSelect, departmentChoices } from "@/components/ui/choice-select";
+import { SubmitForm } from "@/components/ui/submit-form";
 
 const PAGE = 50;
 type Filters = { q: string; status: string; department: string; offset: number };
@@ -111,14 +111,13 @@ export function DevicesAdmin() {
       <p className={styles.intro}>{t("admin.devices.intro")}</p>
       <div className={styles.toolbar}>
         <input type="search" placeholder={t("admin.devices.search")} aria-label={t("admin.devices.search")} value={text} onChange={(e) => setText(e.target.value)} />
-        <select aria-label={t("admin.devices.status")} value={f.status} onChange={(e) => setF({ ...f, status: e.target.value, offset: 0 })}>
-          <option value="">{t("admin.devices.statusAll")}</option>
-          {(["active", "revoked", "unkeyed"] as const).map((s) => (
-            <option key={s} value={s}>
-              {t(`status.${s}`)}
-            </option>
-          ))}
-        </select>
+        <ChoiceSelect
+          aria-label={t("admin.devices.status")}
+          value={f.status}
+          onChange={(status) => setF({ ...f, status, offset: 0 })}
+          none={{ label: t("admin.devices.statusAll") }}
+          choices={(["active", "revoked", "unkeyed"] as const).map((s) => [s, t(`status.${s}`)])}
+        />
         <input aria-label={t("admin.department")} placeholder={t("admin.departmentMine")} value={f.department} onChange={(e) => setF({ ...f, department: e.target.value.trim(), offset: 0 })} size={14} />
         {q.data && (
           <span className={styles.muted}>
@@ -251,10 +250,9 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
               </button>
             </div>
           ) : (
-            <form
+            <SubmitForm
               className={styles.inline}
-              onSubmit={(e) => {
-                e.preventDefault();
+              onSubmit={() => {
                 if (mode === "reinstate" && !window.confirm(t("admin.devices.reinstateConfirmText").replace("{device}", d.id))) return;
                 act.mutate();
               }}
@@ -289,7 +287,7 @@ function DeviceRow({ d, onDone }: { d: DeviceListItem; onDone: () => void }) {
               <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => setMode("none")}>
                 {t("admin.cancel")}
               </button>
-            </form>
+            </SubmitForm>
           )}
           {act.error && <div className={styles.error}>{deviceErrorText(act.error, t)}</div>}
         </td>
@@ -396,36 +394,18 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
   return (
     <details className={styles.panel} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary>{t("admin.devices.register")}</summary>
-      <form
+      <SubmitForm
         className={styles.form}
-        onSubmit={(e) => {
-          e.preventDefault();
-          reg.mutate();
-        }}
+        onSubmit={() => reg.mutate()}
       >
         {field("id", t("admin.devices.id"), { pattern: "[A-Za-z0-9][A-Za-z0-9._:\\-]*", maxLength: 128 })}
         <label>
           {t("admin.department")}
-          <select aria-label={t("admin.department")} value={departmentId} onChange={(e) => setV({ ...v, departmentId: e.target.value })} required>
-            <option value="" disabled>
-              …
-            </option>
-            {DEPARTMENTS.map((d) => (
-              <option key={d.id} value={d.id}>
-                {departmentName(d.id, locale)}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect aria-label={t("admin.department")} value={departmentId} onChange={(id) => setV({ ...v, departmentId: id })} required none={{ label: "…", disabled: true }} choices={departmentChoices(locale)} />
         </label>
         <label>
           {t("admin.devices.kind")}
-          <select aria-label={t("admin.devices.kind")} value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value })}>
-            {DEVICE_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`deviceKind.${k}` as MessageKey)}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect aria-label={t("admin.devices.kind")} value={v.kind} onChange={(kind) => setV({ ...v, kind })} choices={DEVICE_KINDS.map((k) => [k, t(`deviceKind.${k}` as MessageKey)])} />
         </label>
         {v.kind !== "gateway" && field("datasetId", t("admin.devices.dataset"))}
         <label>
@@ -449,7 +429,7 @@ function RegisterDevice({ onDone, department }: { onDone: () => void; department
           </button>
           {reg.error && <div className={styles.error}>{deviceErrorText(reg.error, t)}</div>}
         </div>
-      </form>
+      </SubmitForm>
     </details>
   );
 }

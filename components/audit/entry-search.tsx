@@ -9,6 +9,8 @@ import { ENTRY_FIELD_LABELS, entryHeadline } from "./entry-fields";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { cityInputIso } from "@/lib/i18n/city-time";
 import { TableHead } from "@/components/ui/table-head";
+import { ChoiceSelect } from "@/components/ui/choice-select";
+import { SubmitForm } from "@/components/ui/submit-form";
 
 type Entry = { leafIndex: number; kind: string; ref: string | null; sequencedAt: string; entry: Record<string, unknown>; opened?: { salt: string; entry: Record<string, unknown> } };
 
@@ -31,23 +33,13 @@ export function EntrySearch() {
   return (
     <section data-testid="entry-search">
       <h2>{t("audit.search")}</h2>
-      <form
+      <SubmitForm
         className="filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
+        onSubmit={submit}
       >
         <label>
           {t("audit.kind")}
-          <select value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })} data-testid="search-kind">
-            <option value="">{t("audit.any")}</option>
-            {ENTRY_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`entryKind.${k}`)}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect value={form.kind} onChange={(kind) => setForm({ ...form, kind })} data-testid="search-kind" none={{ label: t("audit.any") }} choices={ENTRY_KINDS.map((k) => [k, t(`entryKind.${k}`)])} />
         </label>
         <label>
           {t("audit.dataset")}
@@ -68,7 +60,7 @@ export function EntrySearch() {
         <button type="submit" className="button" data-testid="search-submit">
           {t("audit.searchButton")}
         </button>
-      </form>
+      </SubmitForm>
       {entries.error && <p className="error-box">{(entries.error as Error).message}</p>}
       {list.length === 0 && entries.data ? (
         <p className="muted">{t("audit.noEntries")}</p>

@@ -5,7 +5,8 @@ import { useI18n } from "../i18n/i18n-provider";
 import { fetchJson } from "@/components/http/fetch-json";
 import { useMe } from "../auth/use-me";
 import { departmentName } from "../auth/user-menu";
-import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
+import { DATASETS } from "@/lib/city/datasets";
+import { datasetName } from "../map/access-text";
 import { ROLES } from "@/lib/access/roles";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { AccountHistory } from "./account-history";
@@ -14,6 +15,7 @@ import { formatCityTime } from "@/lib/i18n/city-time";
 import { ACCESS_ACTIONS } from "@/lib/access/record-read";
 import { cityInputIso } from "@/lib/i18n/city-time";
 import { TableHead } from "@/components/ui/table-head";
+import { ChoiceSelect, departmentChoices } from "@/components/ui/choice-select";
 import { staffOnlyNotice } from "./staff-only";
 
 type Event = {
@@ -65,10 +67,7 @@ export function AccessLog() {
   const notice = staffOnlyNotice(me.isLoading, role, t);
   if (notice) return notice;
   const events = q.data?.events ?? [];
-  const dsName = (id: string) => {
-    const d = DATASETS.find((x) => x.id === id);
-    return d ? (locale === "en" ? d.nameEn : d.nameZh) : id;
-  };
+  const dsName = (id: string) => datasetName(id, locale);
   const groupLabel = (by: string) => ({ reader: t("accesslog.reader"), dataset: t("grants.dataset"), grant: t("accesslog.grantFilter"), hour: t("accesslog.hour") })[by] ?? by;
   const actionLabel = (a: string) => (KNOWN_ACTIONS.has(a) ? t(`accessAction.${a}` as MessageKey) : a);
   return (
@@ -76,32 +75,11 @@ export function AccessLog() {
       <h1>{t("accesslog.title")}</h1>
       <p className={styles.intro}>{t("accesslog.intro")}</p>
       <div className={styles.toolbar}>
-        <select aria-label={t("grants.dataset")} value={dataset} onChange={(e) => { setDataset(e.target.value); setBefore(undefined); }}>
-          <option value="">{t("grants.dataset")}: *</option>
-          {DATASETS.map((d) => (
-            <option key={d.id} value={d.id}>
-              {dsName(d.id)}
-            </option>
-          ))}
-        </select>
+        <ChoiceSelect aria-label={t("grants.dataset")} value={dataset} onChange={(v) => { setDataset(v); setBefore(undefined); }} none={{ label: `${t("grants.dataset")}: *` }} choices={DATASETS.map((d) => [d.id, dsName(d.id)])} />
         {role === "auditor" && (
-          <select aria-label={t("grants.owner")} value={department} onChange={(e) => { setDepartment(e.target.value); setBefore(undefined); }}>
-            <option value="">{t("grants.owner")}: *</option>
-            {DEPARTMENTS.map((d) => (
-              <option key={d.id} value={d.id}>
-                {locale === "en" ? d.nameEn : d.nameZh}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect aria-label={t("grants.owner")} value={department} onChange={(v) => { setDepartment(v); setBefore(undefined); }} none={{ label: `${t("grants.owner")}: *` }} choices={departmentChoices(locale)} />
         )}
-        <select aria-label={t("accesslog.readerDept")} value={reader} onChange={(e) => { setReader(e.target.value); setBefore(undefined); }} data-testid="filter-reader">
-          <option value="">{t("accesslog.readerDept")}: *</option>
-          {DEPARTMENTS.map((d) => (
-            <option key={d.id} value={d.id}>
-              {locale === "en" ? d.nameEn : d.nameZh}
-            </option>
-          ))}
-        </select>
+        <ChoiceSelect aria-label={t("accesslog.readerDept")} value={reader} onChange={(v) => { setReader(v); setBefore(undefined); }} data-testid="filter-reader" none={{ label: `${t("accesslog.readerDept")}: *` }} choices={departmentChoices(locale)} />
         <input aria-label={t("accesslog.reader")} placeholder={t("accesslog.userFilter")} value={user} onChange={(e) => { setUser(e.target.value); setBefore(undefined); }} data-testid="filter-user" />
         <input aria-label={t("accesslog.grantFilter")} placeholder={t("accesslog.grantFilter")} value={grant} onChange={(e) => { setGrant(e.target.value); setBefore(undefined); }} data-testid="filter-grant" />
       </div>
@@ -273,22 +251,10 @@ function AccountRow(props: { u: User; own: boolean; historyOpen: boolean; onHist
           {own && <div className={styles.muted} data-testid="own-account">{t("users.own")}</div>}
         </td>
         <td>
-          <select aria-label={t("admin.department")} disabled={own} value={dept} onChange={(e) => setDept(e.target.value)}>
-            {DEPARTMENTS.map((d) => (
-              <option key={d.id} value={d.id}>
-                {departmentName(d.id, locale)}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect aria-label={t("admin.department")} disabled={own} value={dept} onChange={setDept} choices={departmentChoices(locale)} />
         </td>
         <td>
-          <select aria-label={t("users.role")} disabled={own} value={role} onChange={(e) => setRole(e.target.value)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`role.${r}` as MessageKey)}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect aria-label={t("users.role")} disabled={own} value={role} onChange={setRole} choices={ROLES.map((r) => [r, t(`role.${r}` as MessageKey)])} />
           {changed && (
             <div className={styles.inline}>
               <button type="button" className={styles.button} onClick={save} data-testid="account-save">

@@ -22,6 +22,7 @@ import styles from "../console.module.css";
 import { parseRequestPrefill, type RequestPrefill } from "./request-prefill";
 import { grantStatusKey } from "./grant-status";
 import { TableHead } from "@/components/ui/table-head";
+import { SubmitForm } from "@/components/ui/submit-form";
 
 type Grant = GrantView & { requestedByName?: string };
 type History = { action: string; byName: string; byDepartment: string | null; at: string; reason: string | null; leafIndex: number; terms: TermsJson & { status?: string } };
@@ -344,10 +345,9 @@ function RequestForm({ dept, L, prefill }: { dept: string; L: Labels; prefill?: 
           {t("request.prefilled")}
         </p>
       ) : null}
-      <form
+      <SubmitForm
         className={styles.requestForm}
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           setMsg(null);
           m.mutate();
         }}
@@ -406,7 +406,7 @@ function RequestForm({ dept, L, prefill }: { dept: string; L: Labels; prefill?: 
             {t("grants.submit")}
           </button>
         </div>
-      </form>
+      </SubmitForm>
       {msg && (
         <p className={msg.ok ? styles.ok : styles.error} role="status" data-testid="request-message">
           {msg.text}
@@ -532,12 +532,9 @@ function GrantRowView({ g, mode, L }: { g: Grant; mode: Mode; L: Labels }) {
           <td colSpan={7}>
             {open === "approve" && <ApproveForm g={g} L={L} pending={act.isPending} onApprove={(body) => act.mutate({ what: "approve", body })} onCancel={() => setOpen(null)} />}
             {(open === "reject" || open === "revoke") && (
-              <form
+              <SubmitForm
                 className={styles.inline}
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  act.mutate({ what: open, body: { reason } });
-                }}
+                onSubmit={() => act.mutate({ what: open, body: { reason } })}
               >
                 <input placeholder={t("grants.reason")} aria-label={t("grants.reason")} required value={reason} onChange={(e) => setReason(e.target.value)} data-testid={`reason-${g.id}`} />
                 <button type="submit" className={`${styles.button} ${styles.danger}`} data-testid={`${open}-confirm-${g.id}`}>
@@ -546,7 +543,7 @@ function GrantRowView({ g, mode, L }: { g: Grant; mode: Mode; L: Labels }) {
                 <button type="button" className={`${styles.button} ${styles.ghost}`} onClick={() => setOpen(null)}>
                   {t("admin.cancel")}
                 </button>
-              </form>
+              </SubmitForm>
             )}
             {err && <p className={styles.error}>{err}</p>}
           </td>
@@ -571,11 +568,10 @@ function ApproveForm({ g, L, pending, onApprove, onCancel }: { g: Grant; L: Labe
     validUntil: toCityInput(req.validUntil, offset),
   });
   return (
-    <form
+    <SubmitForm
       className={styles.requestForm}
       data-testid={`approve-form-${g.id}`}
-      onSubmit={(e) => {
-        e.preventDefault();
+      onSubmit={() => {
         onApprove({
           scope: a.scope,
           fields: req.fields ? a.fields : fieldList(a.fields, offered),
@@ -610,7 +606,7 @@ function ApproveForm({ g, L, pending, onApprove, onCancel }: { g: Grant; L: Labe
           {t("admin.cancel")}
         </button>
       </div>
-    </form>
+    </SubmitForm>
   );
 }
 

@@ -5,15 +5,17 @@ import { useI18n } from "../i18n/i18n-provider";
 import { fetchJson } from "@/components/http/fetch-json";
 import { useMe } from "../auth/use-me";
 import { departmentName } from "../auth/user-menu";
-import { DATASETS, DEPARTMENTS } from "@/lib/city/datasets";
+import { DATASETS } from "@/lib/city/datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "../console.module.css";
 import { Pager } from "./pager";
 import { datasetName } from "../map/access-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
 import { grantStatusKey } from "./grant-status";
+import { ChoiceSelect, departmentChoices } from "@/components/ui/choice-select";
 import { TableHead } from "@/components/ui/table-head";
 import { staffOnlyNotice } from "./staff-only";
+import { SubmitForm } from "@/components/ui/submit-form";
 
 type Rule = {
   id: string;
@@ -133,12 +135,9 @@ function RuleForm() {
   return (
     <details className={styles.panel} data-testid="rule-form">
       <summary>{t("rules.new")}</summary>
-      <form
+      <SubmitForm
         className={styles.form}
-        onSubmit={(e) => {
-          e.preventDefault();
-          p.mutate();
-        }}
+        onSubmit={() => p.mutate()}
       >
         <label>
           {t("rules.name")}
@@ -146,21 +145,11 @@ function RuleForm() {
         </label>
         <label>
           {t("rules.maxSeverity")}
-          <select value={f.maxSeverity} onChange={(e) => change({ ...f, maxSeverity: e.target.value })}>
-            {["1", "2", "3"].map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
+          <ChoiceSelect value={f.maxSeverity} onChange={(maxSeverity) => change({ ...f, maxSeverity })} choices={["1", "2", "3"].map((s) => [s, s])} />
         </label>
         <label>
           {t("rules.grantee")}
-          <select value={f.grantee} onChange={(e) => change({ ...f, grantee: e.target.value })}>
-            {DEPARTMENTS.map((d) => (
-              <option key={d.id} value={d.id}>
-                {locale === "en" ? d.nameEn : d.nameZh}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect value={f.grantee} onChange={(grantee) => change({ ...f, grantee })} choices={departmentChoices(locale)} />
         </label>
         <fieldset className={styles.checkboxes} data-testid="rule-datasets">
           <legend>{t("rules.datasets")}</legend>
@@ -177,13 +166,7 @@ function RuleForm() {
         </fieldset>
         <label>
           {t("grants.scope")}
-          <select value={f.scope} onChange={(e) => change({ ...f, scope: e.target.value })}>
-            {(["raw", "anonymized", "aggregated"] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`scope.${s}`)}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect value={f.scope} onChange={(scope) => change({ ...f, scope })} choices={(["raw", "anonymized", "aggregated"] as const).map((s) => [s, t(`scope.${s}`)])} />
         </label>
         <label>
           {t("rules.radius")}
@@ -199,7 +182,7 @@ function RuleForm() {
             {t("rules.preview")}
           </button>
         </label>
-      </form>
+      </SubmitForm>
       {preview && (
         <div className={styles.panel} data-testid="rule-preview-result" data-matching={preview.matching} data-grants={preview.grants}>
           <p>

@@ -1,9 +1,10 @@
-import { ColumnLayer, PathLayer, ScatterplotLayer } from "@deck.gl/layers";
+import { ColumnLayer, PathLayer } from "@deck.gl/layers";
 import type { EnergyFeatures } from "@/lib/api/map-specs";
 import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
 import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./palettes";
 import type { EnergyValues } from "./layer-values";
 import type { LayerSettings } from "./traffic-layers";
+import { outlinedPointLayer, selectedIndex } from "./point-symbols";
 
 export type EnergyGeometry = {
   feederIds: string[];
@@ -121,10 +122,6 @@ export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyB
  * in reddish purple, renewable sites sized by capacity and filled by their output.
  */
 export function energyLayers(b: EnergyBinary, s: LayerSettings) {
-  const sel = (ids: string[]) => {
-    const i = s.selectedId ? ids.indexOf(s.selectedId) : -1;
-    return i >= 0 ? i : null;
-  };
   // New values keep the geometry: only the value attributes are uploaded again.
   const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp, getColor: b.stamp, getWidth: b.stamp } };
   const city = s.zoom < CITY_DETAIL_ZOOM;
@@ -152,38 +149,12 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
       jointRounded: true,
       capRounded: true,
       pickable: true,
-      highlightedObjectIndex: sel(b.g.feederIds),
+      highlightedObjectIndex: selectedIndex(b.g.feederIds, s),
       highlightColor: [255, 255, 255, 200],
     }),
-    new ScatterplotLayer({
-      id: "energy-substations",
-      data: b.substations,
-      ...keep,
-      visible: s.visible,
-      radiusUnits: "pixels",
-      // Smaller at city zoom, where 200 substations at full size cover the districts.
-      radiusScale: city ? 0.55 : 1,
-      stroked: true,
-      getLineColor: [241, 245, 249, 255],
-      lineWidthMinPixels: city ? 1 : 2,
-      pickable: true,
-      highlightedObjectIndex: sel(b.g.substationIds),
-      highlightColor: [255, 255, 255, 160],
-    }),
-    new ScatterplotLayer({
-      id: "energy-renewables",
-      data: b.renewables,
-      ...keep,
-      visible: s.visible,
-      radiusUnits: "pixels",
-      radiusScale: city ? 0.7 : 1,
-      stroked: true,
-      getLineColor: [15, 23, 42, 255],
-      lineWidthMinPixels: 1.5,
-      pickable: true,
-      highlightedObjectIndex: sel(b.g.renewableIds),
-      highlightColor: [255, 255, 255, 160],
-    }),
+    // Smaller at city zoom, where 200 substations at full size cover the districts.
+    outlinedPointLayer("energy-substations", b.substations, b.g.substationIds, s, keep, { radiusScale: city ? 0.55 : 1, lineColor: [241, 245, 249, 255], lineWidth: city ? 1 : 2, highlightAlpha: 160 }),
+    outlinedPointLayer("energy-renewables", b.renewables, b.g.renewableIds, s, keep, { radiusScale: city ? 0.7 : 1, lineColor: [15, 23, 42, 255], lineWidth: 1.5, highlightAlpha: 160 }),
   ];
 }
 

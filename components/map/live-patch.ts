@@ -23,13 +23,26 @@ function newest(updates: readonly LiveReading[]): LiveReading[] {
   return [...by.values()].sort((a, b) => a.leafIndex - b.leafIndex);
 }
 
-/** The row of `id` in a columnar set, appended (every column pushed by `add`) when absent. */
-function rowOf(ids: string[], id: string, add: () => void): number {
-  const i = ids.indexOf(id);
-  if (i >= 0) return i;
-  ids.push(id);
-  add();
-  return ids.length - 1;
+/** A columnar set of a snapshot: ids with parallel columns, each row as of one reading. */
+type Columns = { ids: string[]; observedAt: string[]; leafIndex: number[] };
+
+/**
+ * The row of `id` that reading `u` updates in a columnar set, its observedAt and leafIndex
+ * already set to the reading's; null when the row holds that reading or a newer one. An id
+ * not in the set yet is appended, null in each of `valueColumns` until the caller fills them.
+ */
+function rowFor<T extends Columns>(set: T, valueColumns: readonly (keyof T)[], id: string, u: LiveReading): number | null {
+  let k = set.ids.indexOf(id);
+  if (k < 0) {
+    k = set.ids.push(id) - 1;
+    for (const c of valueColumns) (set[c] as unknown[]).push(null);
+    set.observedAt.push(u.observedAt);
+    set.leafIndex.push(-1);
+  }
+  if (set.leafIndex[k] >= u.leafIndex) return null;
+  set.observedAt[k] = u.observedAt;
+  set.leafIndex[k] = u.leafIndex;
+  return k;
 }
 
 /** Feeders, renewables, outages, substations and cells after the energy readings. */
@@ -46,21 +59,13 @@ export function patchEnergy(latest: EnergyLatest, f: EnergyFeatures, updates: re
     const fi = feederOf.get(u.device);
     if (fi !== undefined) {
       const id = f.feeders.ids[fi];
-      const k = rowOf(feeders.ids, id, () => {
-        feeders.loadMw.push(null);
-        feeders.utilisation.push(null);
-        feeders.voltageKv.push(null);
-        feeders.observedAt.push(u.observedAt);
-        feeders.leafIndex.push(-1);
-      });
-      if (feeders.leafIndex[k] >= u.leafIndex) continue;
+      const k = rowFor(feeders, ["loadMw", "utilisation", "voltageKv"], id, u);
+      if (k === null) continue;
       const before = feeders.loadMw[k];
       const load = opt(u.values.loadMw), voltage = opt(u.values.voltageKv);
       feeders.loadMw[k] = load;
       feeders.utilisation[k] = opt(u.values.utilisation);
       feeders.voltageKv[k] = voltage;
-      feeders.observedAt[k] = u.observedAt;
-      feeders.leafIndex[k] = u.leafIndex;
       if ((load !== null && load <= 0) || (voltage !== null && voltage < OUTAGE_VOLTAGE_KV)) outages.add(id);
       else outages.delete(id);
       // The feeder's load is spread over its cells by share: move each by the change.
@@ -70,17 +75,10 @@ export function patchEnergy(latest: EnergyLatest, f: EnergyFeatures, updates: re
     }
     const ri = siteOf.get(u.device);
     if (ri === undefined) continue;
-    const k = rowOf(renewables.ids, f.renewables.ids[ri], () => {
-      renewables.productionMw.push(null);
-      renewables.capacityFactor.push(null);
-      renewables.observedAt.push(u.observedAt);
-      renewables.leafIndex.push(-1);
-    });
-    if (renewables.leafIndex[k] >= u.leafIndex) continue;
+    const k = rowFor(renewables, ["productionMw", "capacityFactor"], f.renewables.ids[ri], u);
+    if (k === null) continue;
     renewables.productionMw[k] = opt(u.values.productionMw);
     renewables.capacityFactor[k] = opt(u.values.capacityFactor);
-    renewables.observedAt[k] = u.observedAt;
-    renewables.leafIndex[k] = u.leafIndex;
     changed = true;
   }
   if (!changed) return latest;
@@ -139,21 +137,12 @@ export function patchSafety(latest: SafetyLatest, cameras: readonly LiveReading[
     const c = structuredClone(latest.cameras);
     let changed = false;
     for (const u of newest(cameras)) {
-      const k = rowOf(c.ids, u.device, () => {
-        c.online.push(null);
-        c.alert.push(null);
-        c.vehiclesPerMin.push(null);
-        c.pedestriansPerMin.push(null);
-        c.observedAt.push(u.observedAt);
-        c.leafIndex.push(-1);
-      });
-      if (c.leafIndex[k] >= u.leafIndex) continue;
+      const k = rowFor(c, ["online", "alert", "vehiclesPerMin", "pedestriansPerMin"], u.device, u);
+      if (k === null) continue;
       c.online[k] = typeof u.values.online === "boolean" ? u.values.online : null;
       c.alert[k] = typeof u.values.alert === "string" ? u.values.alert : null;
       c.vehiclesPerMin[k] = opt(u.values.vehiclesPerMin);
       c.pedestriansPerMin[k] = opt(u.values.pedestriansPerMin);
-      c.observedAt[k] = u.observedAt;
-      c.leafIndex[k] = u.leafIndex;
       changed = true;
     }
     if (changed) out = { ...out, cameras: c };

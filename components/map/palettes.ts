@@ -32,18 +32,30 @@ function ramp(stops: Stop[], v: number, alpha: number): RGBA {
 const gradient = (stops: Stop[], span: number) =>
   `linear-gradient(to right, ${stops.map((s) => `rgb(${s.rgb.join(",")}) ${Math.round(((s.at - stops[0].at) / span) * 100)}%`).join(", ")})`;
 
-/** Load as a share of capacity: blue (slack) to dark red (at or over capacity). */
-export const LOAD_STOPS: Stop[] = [
-  { at: 0, rgb: [44, 123, 182] },
-  { at: 0.5, rgb: [171, 217, 233] },
-  { at: 0.75, rgb: [253, 174, 97] },
-  { at: 0.9, rgb: [215, 25, 28] },
-  { at: 1.05, rgb: [103, 0, 13] },
+/** The colours of "slack to overloaded" (and "fast to slow"): blue, light blue, orange, red, dark red. */
+const BLUE_TO_DARK_RED: [number, number, number][] = [
+  [44, 123, 182],
+  [171, 217, 233],
+  [253, 174, 97],
+  [215, 25, 28],
+  [103, 0, 13],
 ];
-export function loadColor(utilisation: number | null | undefined, alpha = 235): RGBA {
-  if (utilisation == null || !Number.isFinite(utilisation)) return NO_DATA_COLOR;
-  return ramp(LOAD_STOPS, utilisation, alpha);
-}
+/** Stops at the given values, one colour each in order. */
+const stopsAt = (ats: readonly number[], rgbs: readonly [number, number, number][]): Stop[] => ats.map((at, i) => ({ at, rgb: rgbs[i] }));
+
+/**
+ * A colour scale: a value's colour on `stops` (clamped to their range) with `alpha`, by
+ * default `defaultAlpha`; a missing or non-finite value is `none`.
+ */
+const colorScale =
+  (stops: Stop[], none: RGBA, defaultAlpha: number) =>
+  (v: number | null | undefined, alpha = defaultAlpha): RGBA =>
+    v == null || !Number.isFinite(v) ? none : ramp(stops, v, alpha);
+const TRANSPARENT: RGBA = [0, 0, 0, 0];
+
+/** Load as a share of capacity: blue (slack) to dark red (at or over capacity). */
+export const LOAD_STOPS = stopsAt([0, 0.5, 0.75, 0.9, 1.05], BLUE_TO_DARK_RED);
+export const loadColor = colorScale(LOAD_STOPS, NO_DATA_COLOR, 235);
 export const loadGradientCss = () => gradient(LOAD_STOPS, 1.05);
 
 /** Viridis, for magnitudes on the hexagon grid (consumption). */
@@ -54,27 +66,15 @@ export const VIRIDIS: Stop[] = [
   { at: 0.75, rgb: [94, 201, 98] },
   { at: 1, rgb: [253, 231, 37] },
 ];
-export function magnitudeColor(share: number | null | undefined, alpha = 150): RGBA {
-  if (share == null || !Number.isFinite(share)) return [0, 0, 0, 0];
-  return ramp(VIRIDIS, share, alpha);
-}
+export const magnitudeColor = colorScale(VIRIDIS, TRANSPARENT, 150);
 export const viridisGradientCss = () => gradient(VIRIDIS, 1);
 
 /**
  * Response minutes from the nearest station: blue (fast) to dark red (slow). Drawn light
  * (alpha 55 of 255) so the roads and the other layers stay readable through the hexagons.
  */
-export const RESPONSE_STOPS: Stop[] = [
-  { at: 2, rgb: [44, 123, 182] },
-  { at: 5, rgb: [171, 217, 233] },
-  { at: 8, rgb: [253, 174, 97] },
-  { at: 12, rgb: [215, 25, 28] },
-  { at: 16, rgb: [103, 0, 13] },
-];
-export function responseColor(minutes: number | null | undefined, alpha = 55): RGBA {
-  if (minutes == null || !Number.isFinite(minutes)) return [0, 0, 0, 0];
-  return ramp(RESPONSE_STOPS, minutes, alpha);
-}
+export const RESPONSE_STOPS = stopsAt([2, 5, 8, 12, 16], BLUE_TO_DARK_RED);
+export const responseColor = colorScale(RESPONSE_STOPS, TRANSPARENT, 55);
 export const responseGradientCss = () => gradient(RESPONSE_STOPS, 14);
 
 /** Okabe-Ito categories. */

@@ -1,10 +1,11 @@
-import { ColumnLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
+import { ColumnLayer, TextLayer } from "@deck.gl/layers";
 import type { IncidentState, SafetyFeatures } from "@/lib/api/map-specs";
 import { colors, nextStamp, sameGeometry, xyz, type BinaryAttribute, type PointData } from "./binary";
 import { CAMERA_STATE_COLORS, responseColor, STATION_COLORS } from "./palettes";
 import { NO_STATE, type SafetyValues } from "./layer-values";
 import { incidentLayer, type LayerSettings } from "./traffic-layers";
 import { characterSetOf } from "./label-layers";
+import { outlinedPointLayer } from "./point-symbols";
 
 export type CoverageKind = "police" | "fire";
 
@@ -101,10 +102,6 @@ export function safetyBinary(g: SafetyGeometry, v: SafetyValues | null, coverage
  * stations with a glyph, and incidents by type, severity and status.
  */
 export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
-  const sel = (ids: string[]) => {
-    const i = s.selectedId ? ids.indexOf(s.selectedId) : -1;
-    return i >= 0 ? i : null;
-  };
   // New values keep the geometry: only the value attributes are uploaded again.
   const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp } };
   const full = s.zoom >= STATION_GLYPH_ZOOM;
@@ -122,35 +119,9 @@ export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
       stroked: false,
       pickable: false,
     }),
-    new ScatterplotLayer({
-      id: "safety-cameras",
-      data: b.cameras,
-      ...keep,
-      visible: s.visible && s.zoom >= 11.5,
-      radiusUnits: "pixels",
-      getRadius: 3.5,
-      stroked: true,
-      getLineColor: [15, 23, 42, 255],
-      lineWidthMinPixels: 1,
-      pickable: true,
-      highlightedObjectIndex: sel(b.g.cameraIds),
-      highlightColor: [255, 255, 255, 200],
-    }),
-    new ScatterplotLayer({
-      id: "safety-stations",
-      data: b.stations,
-      ...keep,
-      visible: s.visible,
-      radiusUnits: "pixels",
-      // At city zoom 250-odd stations at full size cover the districts: small dots there.
-      getRadius: full ? 10 : 5,
-      stroked: true,
-      getLineColor: [241, 245, 249, 255],
-      lineWidthMinPixels: full ? 2 : 1,
-      pickable: true,
-      highlightedObjectIndex: sel(b.g.stationIds),
-      highlightColor: [255, 255, 255, 160],
-    }),
+    outlinedPointLayer("safety-cameras", b.cameras, b.g.cameraIds, s, keep, { visible: s.visible && s.zoom >= 11.5, getRadius: 3.5, lineColor: [15, 23, 42, 255], lineWidth: 1, highlightAlpha: 200 }),
+    // At city zoom 250-odd stations at full size cover the districts: small dots there.
+    outlinedPointLayer("safety-stations", b.stations, b.g.stationIds, s, keep, { getRadius: full ? 10 : 5, lineColor: [241, 245, 249, 255], lineWidth: full ? 2 : 1, highlightAlpha: 160 }),
     new TextLayer<StationLabel>({
       id: "safety-station-glyphs",
       data: b.stationLabels,

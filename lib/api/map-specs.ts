@@ -47,13 +47,18 @@ export type Q8 = z.infer<typeof Q8Schema>;
  * ids) or hexagons (aggregated: means over at least k distinct devices; smaller groups are
  * suppressed, with no value and no count).
  */
+/** The cells a scoped dataset is drawn as (its now and its replay frames alike): dataset, scope, cell shape and size, k. */
+const ScopedCellKind = {
+  datasetId: z.string(),
+  scope: z.enum(["anonymized", "aggregated"]),
+  shape: z.enum(["grid", "hex"]).describe("grid: points on the 0.01° grid; hex: flat-top hexagons"),
+  sizeM: z.number().describe("hexagon radius, or the grid step north-south, in metres"),
+  k: z.number().int().nullable().describe("aggregated: the fewest distinct devices a value is computed over"),
+};
+
 export const ScopedCellsSchema = z
   .object({
-    datasetId: z.string(),
-    scope: z.enum(["anonymized", "aggregated"]),
-    shape: z.enum(["grid", "hex"]).describe("grid: points on the 0.01° grid; hex: flat-top hexagons"),
-    sizeM: z.number().describe("hexagon radius, or the grid step north-south, in metres"),
-    k: z.number().int().nullable().describe("aggregated: the fewest distinct devices a value is computed over"),
+    ...ScopedCellKind,
     ids: Ids,
     position: Positions,
     devices: z.array(z.number().int().nullable()).describe("distinct devices (anonymized: readings) per cell; null where suppressed"),
@@ -204,11 +209,7 @@ export type IncidentTimeline = z.infer<typeof IncidentTimelineSchema>;
 
 export const ScopedCellFramesSchema = z
   .object({
-    datasetId: z.string(),
-    scope: z.enum(["anonymized", "aggregated"]),
-    shape: z.enum(["grid", "hex"]),
-    sizeM: z.number(),
-    k: z.number().int().nullable(),
+    ...ScopedCellKind,
     field: z.object({ key: z.string(), unit: z.string() }).describe("the mean each cell replays"),
     ids: Ids,
     position: Positions,
@@ -328,35 +329,39 @@ export const mapLayersRoute = defineRoute({
   responses: { 200: { description: "Layers", schema: MapLayersSchema } },
 });
 
-export const mapFeaturesRoute = defineRoute({
-  method: "get",
-  path: "/api/map/layers/{layer}/features",
-  tag: "map",
+/**
+ * A GET on one view of a layer, /api/map/layers/{layer}/<view>: its query and 200 answer; a bad
+ * layer name or query is a 400, a layer whose datasets the viewer may read none of a 403.
+ */
+function layerViewRoute<Q extends z.ZodObject, S extends z.ZodType>(view: string, spec: { summary: string; description?: string; query: Q; ok: { description: string; schema: S } }) {
+  const { ok, ...text } = spec;
+  return defineRoute({
+    method: "get",
+    path: `/api/map/layers/{layer}/${view}`,
+    tag: "map",
+    ...text,
+    params: MapLayerParams,
+    responses: { 200: ok, 400: badInput, 403: forbidden },
+  });
+}
+
+export const mapFeaturesRoute = layerViewRoute("features", {
   summary: "Static geometry of a layer from the city model (segments, substations, feeders, stations, hexagon cells)",
-  params: MapLayerParams,
   query: FeaturesQuery,
-  responses: { 200: { description: "Flat arrays for deck.gl binary attributes", schema: LayerFeaturesSchema }, 400: badInput, 403: forbidden },
+  ok: { description: "Flat arrays for deck.gl binary attributes", schema: LayerFeaturesSchema },
 });
 
-export const mapLatestRoute = defineRoute({
-  method: "get",
-  path: "/api/map/layers/{layer}/latest",
-  tag: "map",
+export const mapLatestRoute = layerViewRoute("latest", {
   summary: "The latest value of every feature of a layer at a moment (live by default)",
   description: "Per device (or incident) the newest reading observed in (from, to]. Columnar arrays; ids match the features' ids.",
-  params: MapLayerParams,
   query: LatestQuery,
-  responses: { 200: { description: "Latest values", schema: LayerLatestSchema }, 400: badInput, 403: forbidden },
+  ok: { description: "Latest values", schema: LayerLatestSchema },
 });
 
-export const mapFramesRoute = defineRoute({
-  method: "get",
-  path: "/api/map/layers/{layer}/frames",
-  tag: "map",
+export const mapFramesRoute = layerViewRoute("frames", {
   summary: "Replay frames of a layer: per-bucket means aggregated in SQL (5-minute buckets by default, the last 24 hours)",
-  params: MapLayerParams,
   query: FramesQuery,
-  responses: { 200: { description: "Quantised frames", schema: FramesSchema }, 400: badInput, 403: forbidden },
+  ok: { description: "Quantised frames", schema: FramesSchema },
 });
 
 export const mapKpisRoute = defineRoute({

@@ -8,13 +8,26 @@ import type { EnergyBuild } from "./energy";
 import type { PlacementContext } from "./placement-context";
 import type { Rng } from "./random";
 import type {
-  Camera, Device, DispatchTerminal, FeederMeter, ProductionMeter, RoadClass, SafetyServices, TrafficSensor,
+  Camera, DatasetId, DepartmentId, Device, DeviceKind, DispatchTerminal, FeederMeter, ProductionMeter, RoadClass, SafetyServices, TrafficSensor,
 } from "./types";
 
 /** Chance that a segment of a class carries a traffic detector. */
 const SENSOR_CHANCE: Readonly<Record<RoadClass, number>> = { expressway: 0.9, arterial: 0.7, collector: 0.35, local: 0.06 };
 
-const pad = (n: number) => String(n).padStart(6, "0");
+/** Per kind: the id prefix, owning department and dataset every device of the kind shares. */
+const KINDS = {
+  "traffic-sensor": { prefix: "trf", departmentId: "traffic", datasetId: "traffic.flow" },
+  camera: { prefix: "cam", departmentId: "safety", datasetId: "safety.cameras" },
+  "feeder-meter": { prefix: "fdm", departmentId: "energy", datasetId: "energy.load" },
+  "production-meter": { prefix: "prm", departmentId: "energy", datasetId: "energy.load" },
+  "dispatch-terminal": { prefix: "dsp", departmentId: "safety", datasetId: "safety.incidents" },
+} as const satisfies Record<DeviceKind, { prefix: string; departmentId: DepartmentId; datasetId: DatasetId }>;
+
+/** The n-th device of a kind (from 1): its id ("trf-000123"), kind, department and dataset. */
+function kindFields<K extends DeviceKind>(kind: K, n: number) {
+  const { prefix, departmentId, datasetId } = KINDS[kind];
+  return { id: `${prefix}-${String(n).padStart(6, "0")}`, kind, departmentId, datasetId };
+}
 
 /** Builds every device, sorted by id. */
 export function buildDevices(ctx: PlacementContext, rng: Rng, energy: EnergyBuild, safety: SafetyServices): Device[] {
@@ -29,10 +42,7 @@ export function buildDevices(ctx: PlacementContext, rng: Rng, energy: EnergyBuil
     const position = roundTo(trafficRng.range(0.25, 0.75), 3);
     const { point } = pointAlongXY(build.segmentXY[k], position);
     const sensor: TrafficSensor = {
-      id: `trf-${pad(++nTraffic)}`,
-      kind: "traffic-sensor",
-      departmentId: "traffic",
-      datasetId: "traffic.flow",
+      ...kindFields("traffic-sensor", ++nTraffic),
       location: proj.toLonLat(point[0], point[1]),
       districtId: seg.districtId,
       segmentId: seg.id,
@@ -47,10 +57,7 @@ export function buildDevices(ctx: PlacementContext, rng: Rng, energy: EnergyBuil
   const camera = (xy: XY, segIndex: number, angle: number, nodeId?: string) => {
     const seg = network.segments[segIndex];
     const cam: Camera = {
-      id: `cam-${pad(++nCam)}`,
-      kind: "camera",
-      departmentId: "safety",
-      datasetId: "safety.cameras",
+      ...kindFields("camera", ++nCam),
       location: proj.toLonLat(xy[0], xy[1]),
       districtId: land.districtAt(xy[0], xy[1]),
       segmentId: seg.id,
@@ -81,10 +88,7 @@ export function buildDevices(ctx: PlacementContext, rng: Rng, energy: EnergyBuil
     const pts = energy.feederXY[i];
     const { point } = pointAlongXY(pts, Math.min(0.5, 40 / Math.max(1, f.lengthM)));
     const meter: FeederMeter = {
-      id: `fdm-${pad(i + 1)}`,
-      kind: "feeder-meter",
-      departmentId: "energy",
-      datasetId: "energy.load",
+      ...kindFields("feeder-meter", i + 1),
       location: proj.toLonLat(point[0], point[1]),
       districtId: land.districtAt(pts[0][0], pts[0][1]),
       feederId: f.id,
@@ -97,10 +101,7 @@ export function buildDevices(ctx: PlacementContext, rng: Rng, energy: EnergyBuil
   energy.grid.renewables.forEach((site, i) => {
     const [x, y] = proj.toXY(site.location);
     const meter: ProductionMeter = {
-      id: `prm-${pad(i + 1)}`,
-      kind: "production-meter",
-      departmentId: "energy",
-      datasetId: "energy.load",
+      ...kindFields("production-meter", i + 1),
       location: site.location,
       districtId: land.districtAt(x, Math.min(y, land.coastY(x) - 100)),
       siteId: site.id,
@@ -111,10 +112,7 @@ export function buildDevices(ctx: PlacementContext, rng: Rng, energy: EnergyBuil
   // Dispatch terminals at police stations.
   safety.policeStations.forEach((st, i) => {
     const terminal: DispatchTerminal = {
-      id: `dsp-${pad(i + 1)}`,
-      kind: "dispatch-terminal",
-      departmentId: "safety",
-      datasetId: "safety.incidents",
+      ...kindFields("dispatch-terminal", i + 1),
       location: st.location,
       districtId: st.districtId,
       stationId: st.id,

@@ -6,7 +6,7 @@
 import { gauss, smoothstep, type XY } from "./geo";
 import { RIVER_NAMES } from "./names";
 import type { Rng } from "./random";
-import type { DistrictId } from "./types";
+import type { DistrictId, Named } from "./types";
 
 /** Spacing of the street lattice in metres; arterials every 6 steps, collectors every 3. */
 export const LATTICE_STEP_M = 165;
@@ -19,10 +19,8 @@ const BASE_DEPTH_M = 6400;
 export const COAST_MARGIN_M = 50;
 
 /** A river as a function of y: its centre line x(y) and half-width. */
-export interface RiverShape {
+export interface RiverShape extends Named {
   id: string;
-  nameZh: string;
-  nameEn: string;
   /** Nominal width upstream, metres. */
   widthM: number;
   centerX(y: number): number;

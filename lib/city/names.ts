@@ -2,13 +2,11 @@
  * Names used by the generator: districts, road-name stems, parks, islands and rivers of a
  * Yantai-like city, each in Chinese and English (pinyin).
  */
-import type { DistrictId, GeneratedDistrictId } from "./types";
+import type { DistrictId, GeneratedDistrictId, Named } from "./types";
 
 /** A district's fixed identity; its shape is generated. */
-export interface DistrictDef {
+export interface DistrictDef extends Named {
   id: GeneratedDistrictId;
-  nameZh: string;
-  nameEn: string;
   /** Short form for station names, e.g. "芝罘" / "Zhifu". */
   shortZh: string;
   shortEn: string;

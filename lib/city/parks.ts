@@ -5,13 +5,11 @@ import { orientRing, type Projection, type XY } from "./geo";
 import type { Landform } from "./landform";
 import { DISTRICT_DEFS, PARK_NAMES, numeralZh } from "./names";
 import type { Rng } from "./random";
-import type { DistrictId, Park } from "./types";
+import type { DistrictId, Named, Park } from "./types";
 
 /** A park in local metres with a fast containment test. */
-export interface ParkShape {
+export interface ParkShape extends Named {
   id: string;
-  nameZh: string;
-  nameEn: string;
   districtId: DistrictId;
   center: XY;
   /** Radius of a circle around `center` that contains the whole park. */

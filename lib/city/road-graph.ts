@@ -42,20 +42,28 @@ function find(parent: Int32Array, x: number): number {
   return x;
 }
 
-/** Builds the connected road graph from lattice edges. */
-export function buildRoadGraph(edgesIn: readonly LatticeEdge[], xy: Float64Array): BuiltGraph {
-  // Compact node keys.
-  const keyToIdx = new Map<number, number>();
-  const keys: number[] = [];
-  const idx = (key: number) => {
-    let i = keyToIdx.get(key);
+/**
+ * Numbers keys in order of first sight: the returned function gives a key's index in `list`,
+ * appending `make(key)` to it the first time the key is seen.
+ */
+function interner<K, V>(list: V[], make: (key: K) => V): (key: K) => number {
+  const indexOf = new Map<K, number>();
+  return (key) => {
+    let i = indexOf.get(key);
     if (i === undefined) {
-      i = keys.length;
-      keys.push(key);
-      keyToIdx.set(key, i);
+      i = list.length;
+      list.push(make(key));
+      indexOf.set(key, i);
     }
     return i;
   };
+}
+
+/** Builds the connected road graph from lattice edges. */
+export function buildRoadGraph(edgesIn: readonly LatticeEdge[], xy: Float64Array): BuiltGraph {
+  // Compact node keys.
+  const keys: number[] = [];
+  const idx = interner(keys, (key: number) => key);
   const ea = new Int32Array(edgesIn.length);
   const eb = new Int32Array(edgesIn.length);
   edgesIn.forEach((e, k) => {
@@ -103,17 +111,8 @@ export function buildRoadGraph(edgesIn: readonly LatticeEdge[], xy: Float64Array
   const pointOf = (node: number): XY => { const v = vertexOf(node); return [xy[2 * v], xy[2 * v + 1]]; };
 
   const used = new Uint8Array(edgesIn.length);
-  const nodeOut = new Map<number, number>();
   const nodes: GraphNode[] = [];
-  const nodeIndex = (node: number) => {
-    let i = nodeOut.get(node);
-    if (i === undefined) {
-      i = nodes.length;
-      nodeOut.set(node, i);
-      nodes.push({ key: keys[node], xy: pointOf(node), degree: deg[node], signalised: false, interchange: false });
-    }
-    return i;
-  };
+  const nodeIndex = interner(nodes, (node: number): GraphNode => ({ key: keys[node], xy: pointOf(node), degree: deg[node], signalised: false, interchange: false }));
   const segments: GraphSegment[] = [];
 
   for (const k0 of kept) {

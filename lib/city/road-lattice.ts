@@ -9,7 +9,7 @@ import { COAST_MARGIN_M, LATTICE_STEP_M, type Landform } from "./landform";
 import { districtDef } from "./names";
 import type { ParkShape } from "./parks";
 import { hashUnit } from "./random";
-import type { RoadClass } from "./types";
+import type { Named, RoadClass } from "./types";
 
 const LAND = 0;
 const RIVER = 1;
@@ -20,10 +20,8 @@ const PARK = 3;
 const MAX_BRIDGE_STEPS = 5;
 
 /** A special road (ring or expressway) laid on lattice lines. */
-export interface SpecialRoad {
+export interface SpecialRoad extends Named {
   key: string;
-  nameZh: string;
-  nameEn: string;
   ring: boolean;
   freeFlowKmh: number;
 }

@@ -6,12 +6,10 @@
 import { ROAD_STEMS, numeralZh, ordinalEn } from "./names";
 import type { Rng } from "./random";
 import type { SpecialRoad } from "./road-lattice";
-import type { RoadClass } from "./types";
+import type { Named, RoadClass } from "./types";
 
 /** A named road with the stem used to name nearby places (stations, hospitals). */
-export interface RoadName {
-  nameZh: string;
-  nameEn: string;
+export interface RoadName extends Named {
   stemZh: string;
   stemEn: string;
 }

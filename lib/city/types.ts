@@ -15,6 +15,12 @@ export type PolygonRings = LonLat[][];
 /** Bounding box: [minLon, minLat, maxLon, maxLat]. */
 export type BBox = [number, number, number, number];
 
+/** Something named in both UI languages. */
+export interface Named {
+  nameZh: string;
+  nameEn: string;
+}
+
 /** Ids of the departments that own data. */
 export type DepartmentId = "traffic" | "energy" | "safety" | "emergency" | "citizen";
 
@@ -33,10 +39,8 @@ export type DatasetDomain = "traffic" | "energy" | "safety" | "reports";
 export type Sensitivity = "public" | "internal" | "restricted" | "confidential";
 
 /** A department of the city administration. */
-export interface Department {
+export interface Department extends Named {
   id: DepartmentId;
-  nameZh: string;
-  nameEn: string;
 }
 
 /** One field of a dataset's readings (`values` of a reading). */
@@ -66,12 +70,10 @@ export interface DatasetSchema {
 }
 
 /** A dataset: what is recorded, who owns it and how sensitive it is. */
-export interface Dataset {
+export interface Dataset extends Named {
   id: DatasetId;
   departmentId: DepartmentId;
   domain: DatasetDomain;
-  nameZh: string;
-  nameEn: string;
   sensitivity: Sensitivity;
   schema: DatasetSchema;
 }
@@ -83,10 +85,8 @@ export type GeneratedDistrictId = "penglai" | "devzone" | "fushan" | "zhifu" | "
 export type DistrictId = GeneratedDistrictId | (string & {});
 
 /** An administrative district. */
-export interface District {
+export interface District extends Named {
   id: DistrictId;
-  nameZh: string;
-  nameEn: string;
   /** Outer boundary (one ring, counter-clockwise). */
   polygon: PolygonRings;
   /** A point inside the district suited to its label. */
@@ -95,10 +95,8 @@ export interface District {
 }
 
 /** A river from its source side to its mouth at the sea. */
-export interface River {
+export interface River extends Named {
   id: string;
-  nameZh: string;
-  nameEn: string;
   /** Centre line from upstream (south) to the mouth (north, slightly into the sea). */
   centerline: LonLat[];
   /** Water surface as a polygon. */
@@ -107,10 +105,8 @@ export interface River {
 }
 
 /** An island in the sea (no roads). */
-export interface Island {
+export interface Island extends Named {
   id: string;
-  nameZh: string;
-  nameEn: string;
   polygon: PolygonRings;
 }
 
@@ -127,10 +123,8 @@ export interface Waters {
 }
 
 /** A park or hill: green land with no local streets inside. */
-export interface Park {
+export interface Park extends Named {
   id: string;
-  nameZh: string;
-  nameEn: string;
   districtId: DistrictId;
   polygon: PolygonRings;
 }
@@ -196,10 +190,8 @@ export interface RoadNetwork {
 }
 
 /** A transformer substation feeding the medium-voltage feeders. */
-export interface Substation {
+export interface Substation extends Named {
   id: string;
-  nameZh: string;
-  nameEn: string;
   voltageKv: 110 | 220;
   capacityMw: number;
   location: LonLat;
@@ -230,12 +222,10 @@ export interface Feeder {
 export type RenewableKind = "solar" | "wind";
 
 /** A solar farm or wind farm (onshore coastal or offshore). */
-export interface RenewableSite {
+export interface RenewableSite extends Named {
   id: string;
   kind: RenewableKind;
   offshore: boolean;
-  nameZh: string;
-  nameEn: string;
   capacityMw: number;
   location: LonLat;
   /** Footprint of the farm. */
@@ -264,12 +254,10 @@ export interface EnergyGrid {
 export type StationKind = "police-bureau" | "police-station" | "fire-station";
 
 /** A police station, district police bureau or fire and rescue station. */
-export interface SafetyStation {
+export interface SafetyStation extends Named {
   id: string;
   kind: StationKind;
   departmentId: DepartmentId;
-  nameZh: string;
-  nameEn: string;
   location: LonLat;
   nodeId: string;
   districtId: DistrictId;
@@ -408,12 +396,10 @@ export interface CitySource {
 }
 
 /** The whole city. `JSON.stringify` of it is stable for given generator options. */
-export interface CityModel {
+export interface CityModel extends Named {
   schemaVersion: 1;
   seed: string;
   size: number;
-  nameZh: string;
-  nameEn: string;
   /** The generator's origin: [lon, lat]. */
   center: LonLat;
   /** Bounds of the districts (the land of the city). */

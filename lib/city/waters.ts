@@ -5,16 +5,14 @@ import { orientRing, type Projection, type XY } from "./geo";
 import type { Landform } from "./landform";
 import { ISLAND_NAMES, SEA_NAME } from "./names";
 import type { Rng } from "./random";
-import type { Island, River, Waters } from "./types";
+import type { Island, Named, River, Waters } from "./types";
 
 const COAST_STEP_M = 50;
 const RIVER_STEP_M = 40;
 
 /** An island in local metres, kept so later steps can keep farms away from it. */
-export interface IslandShape {
+export interface IslandShape extends Named {
   id: string;
-  nameZh: string;
-  nameEn: string;
   ring: XY[];
   center: XY;
 }

@@ -72,6 +72,53 @@ function compare(report: Report, table: string, id: string, leafIndex: number | 
   }
 }
 
+type HistoryRow = { id: number; leaf_index: number };
+
+/**
+ * Matches the rows of a history table (one row per ledger entry, by leaf_index) with the
+ * entries: `check` compares the rows at an entry's leaf (reporting a missing row, or several
+ * rows at one leaf), `unmatched` then reports every row no entry's leaf named.
+ */
+function historyTable<R extends HistoryRow>(table: string, rows: readonly R[], report: Report) {
+  const byLeaf = new Map<number, R[]>();
+  for (const ev of rows) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const used = new Set<number>();
+  return {
+    /** `entry` names the entry in a missing-row report ("grant.v2 entry (grant g, approve)"); `ledger` is what it says. */
+    check(index: number, missing: { entry: string; ledger: unknown }, fields: (row: R) => [string, unknown, unknown][]) {
+      const at = byLeaf.get(index) ?? [];
+      if (at.length === 0) report({ table, id: `leaf ${index}`, leafIndex: index, ledger: j(missing.ledger), what: `the history row of this ${missing.entry} is missing` });
+      for (const ev of at) {
+        used.add(Number(ev.id));
+        compare(report, table, String(ev.id), index, fields(ev));
+      }
+      if (at.length > 1) report({ table, id: at.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+    },
+    /** Reports the rows no checked entry stood at (`kind`: the entry kind expected there). */
+    unmatched(kind: string, stored: (row: R) => unknown) {
+      for (const ev of rows) {
+        if (!used.has(Number(ev.id))) report({ table, id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j(stored(ev)), what: `no ${kind} entry at this row's leaf_index` });
+      }
+    },
+  };
+}
+
+/**
+ * Matches the rows of a table that holds current state with the state the entries imply, by
+ * id: `check` gets a row and its state, `orphan` a row no entry stands for, `missing` a state
+ * no row holds.
+ */
+function matchState<R extends { id: string }, S>(rows: readonly R[], state: ReadonlyMap<string, S>, on: { check(row: R, s: S): void; orphan(row: R): void; missing(id: string, s: S): void }) {
+  const seen = new Set<string>();
+  for (const r of rows) {
+    seen.add(r.id);
+    const s = state.get(r.id);
+    if (s) on.check(r, s);
+    else on.orphan(r);
+  }
+  for (const [id, s] of state) if (!seen.has(id)) on.missing(id, s);
+}
+
 function allFields(dataset: string): string[] | null {
   try {
     return Object.keys(datasetById(dataset as DatasetId).schema.fields);
@@ -187,16 +234,12 @@ async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntr
   const rows = await sql.query<{ id: string; department_id: string; dataset_id: string; public_key: Uint8Array | null; status: string; status_reason: string | null; quarantined_at: Date | null; quarantine_reason: string | null }>(
     `SELECT id, department_id, dataset_id, public_key, status, status_reason, quarantined_at, quarantine_reason FROM device ORDER BY id`,
   );
-  const seen = new Set<string>();
-  for (const r of rows) {
-    seen.add(r.id);
-    const s = state.get(r.id);
-    if (!s) {
+  matchState(rows, state, {
+    orphan: (r) => {
       if (r.public_key) report({ table: "device", id: r.id, leafIndex: null, field: "public_key", stored: j(b64(r.public_key)), what: "the device has a key, but no device.v1 entry registered one" });
       if (r.quarantined_at) report({ table: "device", id: r.id, leafIndex: null, field: "quarantined_at", stored: j(iso(r.quarantined_at)), what: "the device is quarantined, but no device.v1 entry quarantined it" });
-      continue;
-    }
-    compare(report, "device", r.id, s.leaf, [
+    },
+    check: (r, s) => compare(report, "device", r.id, s.leaf, [
       ["status", s.status, r.status],
       ["public_key", s.publicKey, b64(r.public_key)],
       ["department_id", s.department, r.department_id],
@@ -205,9 +248,9 @@ async function auditDevices(sql: Pick<Sql, "query">, entries: readonly StateEntr
       ["quarantine_reason", s.quarantineReason, r.quarantine_reason],
       // A registration or rotation leaves the reason as it was; a revocation states it.
       ...(s.status === "revoked" ? ([["status_reason", s.reason, r.status_reason]] as [string, unknown, unknown][]) : []),
-    ]);
-  }
-  for (const [id, s] of state) if (!seen.has(id)) report({ table: "device", id, leafIndex: s.leaf, what: "the device row is missing" });
+    ]),
+    missing: (id, s) => report({ table: "device", id, leafIndex: s.leaf, what: "the device row is missing" }),
+  });
 
   const keyRows = await sql.query<{ device_id: string; valid_from_leaf: number; public_key: Uint8Array; registered_at: Date; valid_until_leaf: number | null; retired_at: Date | null; retired_by: string | null }>(
     `SELECT device_id, valid_from_leaf, public_key, registered_at, valid_until_leaf, retired_at, retired_by FROM device_key ORDER BY device_id, valid_from_leaf`,
@@ -254,23 +297,15 @@ async function auditGrants(sql: Pick<Sql, "query">, entries: readonly StateEntry
   const events = await sql.query<{ id: number; grant_id: string; action: string; by_user: string; at: Date; terms: GrantJson; leaf_index: number }>(
     `SELECT id, grant_id, action, by_user, at, terms, leaf_index FROM grant_event ORDER BY id`,
   );
-  const byLeaf = new Map<number, (typeof events)[number][]>();
-  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const history = historyTable("grant_event", events, report);
   const latest = new Map<string, { index: number; e: Extract<LedgerEntry, { kind: "grant.v1" | "grant.v2" }> }>();
-  const used = new Set<number>();
   for (const { index, entry: e } of entries) {
     if (e.kind !== "grant.v1" && e.kind !== "grant.v2") continue;
     latest.set(e.grant, { index, e });
-    const rows = byLeaf.get(index) ?? [];
-    if (rows.length === 0) {
-      report({ table: "grant_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ grant: e.grant, action: e.action }), what: `the history row of this ${e.kind} entry (grant ${e.grant}, ${e.action}) is missing` });
-      continue;
-    }
-    for (const ev of rows) {
-      used.add(Number(ev.id));
+    const v2 = e.kind === "grant.v2" ? e : null;
+    history.check(index, { entry: `${e.kind} entry (grant ${e.grant}, ${e.action})`, ledger: { grant: e.grant, action: e.action } }, (ev) => {
       const t = ev.terms ?? {};
-      const v2 = e.kind === "grant.v2" ? e : null;
-      compare(report, "grant_event", String(ev.id), index, [
+      return [
         ["grant_id", e.grant, ev.grant_id],
         ["action", e.action, ev.action],
         ["by_user", e.by, ev.by_user],
@@ -288,13 +323,10 @@ async function auditGrants(sql: Pick<Sql, "query">, entries: readonly StateEntry
               ["terms.area", v2.area ?? null, t.area ?? null],
             ] as [string, unknown, unknown][])
           : []),
-      ]);
-    }
-    if (rows.length > 1) report({ table: "grant_event", id: rows.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+      ];
+    });
   }
-  for (const ev of events) {
-    if (!used.has(Number(ev.id))) report({ table: "grant_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ grant: ev.grant_id, action: ev.action }), what: "no grant entry at this row's leaf_index" });
-  }
+  history.unmatched("grant", (ev) => ({ grant: ev.grant_id, action: ev.action }));
 
   const grants = await sql.query<{
     id: string; dataset_id: string; owner_department_id: string; grantee_department_id: string; scope: string; fields: string[] | null; purpose: string;
@@ -304,47 +336,42 @@ async function auditGrants(sql: Pick<Sql, "query">, entries: readonly StateEntry
     `SELECT id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, data_from, data_until, area_lon, area_lat, area_radius_m,
             valid_from, valid_until, status, automatic, rule_id FROM data_grant ORDER BY id`,
   );
-  const seen = new Set<string>();
-  for (const g of grants) {
-    seen.add(g.id);
-    const l = latest.get(g.id);
-    if (!l) {
-      report({ table: "data_grant", id: g.id, leafIndex: null, stored: j(g.status), what: "no grant entry stands for this grant" });
-      continue;
-    }
-    const e = l.e;
-    const v2 = e.kind === "grant.v2" ? e : null;
-    const area = g.area_radius_m === null && g.area_lon === null && g.area_lat === null ? null : { lon: g.area_lon, lat: g.area_lat, radiusM: g.area_radius_m };
-    compare(report, "data_grant", g.id, l.index, [
-      ["status", GRANT_STATUS[e.action], g.status],
-      ["dataset_id", e.dataset, g.dataset_id],
-      ["owner_department_id", e.from, g.owner_department_id],
-      ["grantee_department_id", e.to, g.grantee_department_id],
-      ["scope", e.scope, g.scope],
-      ["fields", e.fields, sortedFields(g.fields, g.dataset_id)],
-      ["purpose (SHA-256)", e.purposeHash, sha256Hex(g.purpose)],
-      ["valid_from", e.validFrom, iso(g.valid_from)],
-      ["valid_until", e.validUntil, iso(g.valid_until)],
-      ["automatic", e.automatic ?? false, g.automatic],
-      ["rule_id", e.rule ?? null, g.rule_id],
-      ...(v2
-        ? ([
-            ["data_from", v2.dataFrom ?? null, iso(g.data_from)],
-            ["data_until", v2.dataUntil ?? null, iso(g.data_until)],
-            ["area", v2.area ?? null, area],
-          ] as [string, unknown, unknown][])
-        : []),
-    ]);
-  }
-  for (const [id, l] of latest) if (!seen.has(id)) report({ table: "data_grant", id, leafIndex: l.index, ledger: j(GRANT_STATUS[l.e.action]), what: "the grant row is missing" });
+  matchState(grants, latest, {
+    orphan: (g) => report({ table: "data_grant", id: g.id, leafIndex: null, stored: j(g.status), what: "no grant entry stands for this grant" }),
+    check: (g, l) => {
+      const e = l.e;
+      const v2 = e.kind === "grant.v2" ? e : null;
+      const area = g.area_radius_m === null && g.area_lon === null && g.area_lat === null ? null : { lon: g.area_lon, lat: g.area_lat, radiusM: g.area_radius_m };
+      compare(report, "data_grant", g.id, l.index, [
+        ["status", GRANT_STATUS[e.action], g.status],
+        ["dataset_id", e.dataset, g.dataset_id],
+        ["owner_department_id", e.from, g.owner_department_id],
+        ["grantee_department_id", e.to, g.grantee_department_id],
+        ["scope", e.scope, g.scope],
+        ["fields", e.fields, sortedFields(g.fields, g.dataset_id)],
+        ["purpose (SHA-256)", e.purposeHash, sha256Hex(g.purpose)],
+        ["valid_from", e.validFrom, iso(g.valid_from)],
+        ["valid_until", e.validUntil, iso(g.valid_until)],
+        ["automatic", e.automatic ?? false, g.automatic],
+        ["rule_id", e.rule ?? null, g.rule_id],
+        ...(v2
+          ? ([
+              ["data_from", v2.dataFrom ?? null, iso(g.data_from)],
+              ["data_until", v2.dataUntil ?? null, iso(g.data_until)],
+              ["area", v2.area ?? null, area],
+            ] as [string, unknown, unknown][])
+          : []),
+      ]);
+    },
+    missing: (id, l) => report({ table: "data_grant", id, leafIndex: l.index, ledger: j(GRANT_STATUS[l.e.action]), what: "the grant row is missing" }),
+  });
 }
 
 async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report) {
   const events = await sql.query<{ id: number; rule_id: string; action: string; definition: RuleDefinition; by_user: string; at: Date; leaf_index: number }>(
     `SELECT id, rule_id, action, definition, by_user, at, leaf_index FROM rule_event ORDER BY id`,
   );
-  const byLeaf = new Map<number, (typeof events)[number][]>();
-  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const history = historyTable("rule_event", events, report);
   const hashOf = (id: string, version: number, d: RuleDefinition) => {
     try {
       return definitionHash(id, version, d);
@@ -353,7 +380,6 @@ async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[
     }
   };
   const state = new Map<string, { index: number; version: number; hash: string; retiredAt: string | null; createdBy: string | null; createdAt: string | null }>();
-  const used = new Set<number>();
   for (const { index, entry: e } of entries) {
     if (e.kind !== "rule.v1") continue;
     const prev = state.get(e.rule);
@@ -367,45 +393,34 @@ async function auditRules(sql: Pick<Sql, "query">, entries: readonly StateEntry[
       createdBy: e.action === "create" ? e.by : (prev?.createdBy ?? null),
       createdAt: e.action === "create" ? e.at : (prev?.createdAt ?? null),
     });
-    const rows = byLeaf.get(index) ?? [];
-    if (rows.length === 0) report({ table: "rule_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ rule: e.rule, action: e.action }), what: `the history row of this rule.v1 entry (rule ${e.rule}, ${e.action}) is missing` });
-    for (const ev of rows) {
-      used.add(Number(ev.id));
-      compare(report, "rule_event", String(ev.id), index, [
-        ["rule_id", e.rule, ev.rule_id],
-        ["action", e.action, ev.action],
-        ["by_user", e.by, ev.by_user],
-        ["at", e.at, iso(ev.at)],
-        [`definition (SHA-256 with id and version ${version})`, e.definitionHash, hashOf(ev.rule_id, version, ev.definition)],
-      ]);
-    }
+    history.check(index, { entry: `rule.v1 entry (rule ${e.rule}, ${e.action})`, ledger: { rule: e.rule, action: e.action } }, (ev) => [
+      ["rule_id", e.rule, ev.rule_id],
+      ["action", e.action, ev.action],
+      ["by_user", e.by, ev.by_user],
+      ["at", e.at, iso(ev.at)],
+      [`definition (SHA-256 with id and version ${version})`, e.definitionHash, hashOf(ev.rule_id, version, ev.definition)],
+    ]);
   }
-  for (const ev of events) {
-    if (!used.has(Number(ev.id))) report({ table: "rule_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ rule: ev.rule_id, action: ev.action }), what: "no rule.v1 entry at this row's leaf_index" });
-  }
+  history.unmatched("rule.v1", (ev) => ({ rule: ev.rule_id, action: ev.action }));
   const rules = await sql.query<{ id: string; name: string; enabled: boolean; definition: RuleDefinition; version: number; created_by: string; created_at: Date; retired_at: Date | null }>(
     `SELECT id, name, enabled, definition, version, created_by, created_at, retired_at FROM linkage_rule ORDER BY id`,
   );
-  const seen = new Set<string>();
-  for (const r of rules) {
-    seen.add(r.id);
-    const s = state.get(r.id);
-    if (!s) {
-      report({ table: "linkage_rule", id: r.id, leafIndex: null, what: "no rule.v1 entry stands for this rule" });
-      continue;
-    }
-    const def = (r.definition ?? {}) as Partial<RuleDefinition>;
-    compare(report, "linkage_rule", r.id, s.index, [
-      ["version", s.version, Number(r.version)],
-      [`definition (SHA-256 with id and version ${Number(r.version)})`, s.hash, hashOf(r.id, Number(r.version), r.definition)],
-      ["name", def.name ?? null, r.name],
-      ["enabled", s.retiredAt ? false : (def.enabled ?? null), r.enabled],
-      ["retired_at", s.retiredAt, iso(r.retired_at)],
-      ["created_by", s.createdBy, r.created_by],
-      ["created_at", s.createdAt, iso(r.created_at)],
-    ]);
-  }
-  for (const [id, s] of state) if (!seen.has(id)) report({ table: "linkage_rule", id, leafIndex: s.index, what: "the rule row is missing" });
+  matchState(rules, state, {
+    orphan: (r) => report({ table: "linkage_rule", id: r.id, leafIndex: null, what: "no rule.v1 entry stands for this rule" }),
+    check: (r, s) => {
+      const def = (r.definition ?? {}) as Partial<RuleDefinition>;
+      compare(report, "linkage_rule", r.id, s.index, [
+        ["version", s.version, Number(r.version)],
+        [`definition (SHA-256 with id and version ${Number(r.version)})`, s.hash, hashOf(r.id, Number(r.version), r.definition)],
+        ["name", def.name ?? null, r.name],
+        ["enabled", s.retiredAt ? false : (def.enabled ?? null), r.enabled],
+        ["retired_at", s.retiredAt, iso(r.retired_at)],
+        ["created_by", s.createdBy, r.created_by],
+        ["created_at", s.createdAt, iso(r.created_at)],
+      ]);
+    },
+    missing: (id, s) => report({ table: "linkage_rule", id, leafIndex: s.index, what: "the rule row is missing" }),
+  });
 }
 
 type AccessRow = Parameters<typeof accessEventJson>[0] & { batch_id: string | null };
@@ -472,57 +487,45 @@ async function auditAccounts(sql: Pick<Sql, "query">, entries: readonly StateEnt
   const events = await sql.query<{ id: number; user_id: string; action: string; department_id: string; role: string; disabled: boolean; by_user: string; by_department: string | null; at: Date; leaf_index: number }>(
     `SELECT id, user_id, action, department_id, role, disabled, by_user, by_department, at, leaf_index FROM account_event ORDER BY id`,
   );
-  const byLeaf = new Map<number, (typeof events)[number][]>();
-  for (const ev of events) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
+  const history = historyTable("account_event", events, report);
   const state = new Map<string, { index: number; department: string; role: string; disabled: boolean; deleted: boolean }>();
   const timeline: AccountTimeline = new Map();
-  const used = new Set<number>();
   for (const { index, entry: e } of entries) {
     if (e.kind !== "account.v1") continue;
     // The actor's department when they acted: what their own entries said just before (when they say anything).
     const actorDepartment = e.by === "system" || e.by === "sso" ? null : departmentBefore(timeline, e.by, index);
-    const rows = byLeaf.get(index) ?? [];
-    if (rows.length === 0) report({ table: "account_event", id: `leaf ${index}`, leafIndex: index, ledger: j({ account: e.account, action: e.action }), what: `the history row of this account.v1 entry (account ${e.account}, ${e.action}) is missing` });
-    for (const ev of rows) {
-      used.add(Number(ev.id));
-      compare(report, "account_event", String(ev.id), index, [
-        ["user_id", e.account, ev.user_id],
-        ["action", e.action, ev.action],
-        ["department_id", e.department, ev.department_id],
-        ["role", e.role, ev.role],
-        ["disabled", e.disabled, ev.disabled],
-        ["by_user", e.by, ev.by_user],
-        ["at", e.at, iso(ev.at)],
-        ...(actorDepartment !== undefined ? ([["by_department", actorDepartment, ev.by_department]] as [string, unknown, unknown][]) : []),
-      ]);
-    }
-    if (rows.length > 1) report({ table: "account_event", id: rows.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
+    history.check(index, { entry: `account.v1 entry (account ${e.account}, ${e.action})`, ledger: { account: e.account, action: e.action } }, (ev) => [
+      ["user_id", e.account, ev.user_id],
+      ["action", e.action, ev.action],
+      ["department_id", e.department, ev.department_id],
+      ["role", e.role, ev.role],
+      ["disabled", e.disabled, ev.disabled],
+      ["by_user", e.by, ev.by_user],
+      ["at", e.at, iso(ev.at)],
+      ...(actorDepartment !== undefined ? ([["by_department", actorDepartment, ev.by_department]] as [string, unknown, unknown][]) : []),
+    ]);
     state.set(e.account, { index, department: e.department, role: e.role, disabled: e.disabled, deleted: e.action === "delete" });
     timeline.set(e.account, [...(timeline.get(e.account) ?? []), { index, department: e.action === "delete" ? null : e.department }]);
   }
-  for (const ev of events) {
-    if (!used.has(Number(ev.id))) report({ table: "account_event", id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j({ account: ev.user_id, action: ev.action }), what: "no account.v1 entry at this row's leaf_index" });
-  }
+  history.unmatched("account.v1", (ev) => ({ account: ev.user_id, action: ev.action }));
   const users = await sql.query<{ id: string; department_id: string; role: string; disabled: boolean }>(`SELECT id, department_id, role, disabled FROM auth_user ORDER BY id`);
-  const seen = new Set<string>();
-  for (const u of users) {
-    seen.add(u.id);
-    const s = state.get(u.id);
-    if (!s) {
-      report({ table: "auth_user", id: u.id, leafIndex: null, stored: j({ department: u.department_id, role: u.role, disabled: u.disabled }), what: "no account.v1 entry stands for this account" });
-      continue;
-    }
-    if (s.deleted) {
-      report({ table: "auth_user", id: u.id, leafIndex: s.index, stored: j({ department: u.department_id, role: u.role }), what: "the account.v1 entries say this account was deleted" });
-      continue;
-    }
-    compare(report, "auth_user", u.id, s.index, [
-      ["role", s.role, u.role],
-      ["department_id", s.department, u.department_id],
-      ["disabled", s.disabled, u.disabled],
-    ]);
-  }
-  for (const [id, s] of state) if (!s.deleted && !seen.has(id)) report({ table: "auth_user", id, leafIndex: s.index, ledger: j({ department: s.department, role: s.role }), what: "the account row is missing" });
+  matchState(users, state, {
+    orphan: (u) => report({ table: "auth_user", id: u.id, leafIndex: null, stored: j({ department: u.department_id, role: u.role, disabled: u.disabled }), what: "no account.v1 entry stands for this account" }),
+    check: (u, s) => {
+      if (s.deleted) {
+        report({ table: "auth_user", id: u.id, leafIndex: s.index, stored: j({ department: u.department_id, role: u.role }), what: "the account.v1 entries say this account was deleted" });
+        return;
+      }
+      compare(report, "auth_user", u.id, s.index, [
+        ["role", s.role, u.role],
+        ["department_id", s.department, u.department_id],
+        ["disabled", s.disabled, u.disabled],
+      ]);
+    },
+    missing: (id, s) => {
+      if (!s.deleted) report({ table: "auth_user", id, leafIndex: s.index, ledger: j({ department: s.department, role: s.role }), what: "the account row is missing" });
+    },
+  });
   return timeline;
 }
 

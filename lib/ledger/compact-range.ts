@@ -2,10 +2,10 @@
 // subtrees along its right edge (a compact range [0, size)). A sequencer can
 // append N leaves and get the new root in O(N) without re-reading old
 // leaves, and persist the state as JSON between runs.
-import { bitLength, onesCount, requireUint, shr } from "./bits";
+import { onesCount, requireUint, shr } from "./bits";
 import { fromHex, toHex } from "./encoding";
 import { LedgerError } from "./errors";
-import { emptyRoot, type NodeReader, nodeHash, requireHash } from "./merkle";
+import { emptyRoot, type NodeReader, nodeHash, perfectSubtreeHashes, requireHash } from "./merkle";
 import type { Hasher } from "./sha256";
 
 /** Tree state: `hashes` are the right-edge perfect subtrees, largest (leftmost) first. */
@@ -98,17 +98,7 @@ export function compactRangeFromJSON(json: unknown): CompactRange {
  */
 export function compactRangeFromReader(reader: NodeReader, size: number): CompactRange {
   requireUint("size", size);
-  const hashes: Uint8Array[] = [];
-  let offset = 0;
-  for (let level = bitLength(size) - 1; level >= 0; level--) {
-    if (shr(size, level) % 2 === 1) {
-      const h = reader.readNode(level, offset / 2 ** level);
-      requireHash(`node (${level}, ${offset / 2 ** level})`, h);
-      hashes.push(h);
-      offset += 2 ** level;
-    }
-  }
-  return { size, hashes };
+  return { size, hashes: perfectSubtreeHashes(reader, 0, size) };
 }
 
 function checkRange(range: CompactRange, code: "invalid_argument" | "malformed_compact_range" = "invalid_argument"): void {

@@ -88,19 +88,29 @@ export function subtreeHash(reader: NodeReader, hasher: Hasher, begin: number, e
   if (begin % 2 ** bits !== 0) {
     throw new LedgerError("invalid_argument", `range [${begin}, ${end}) is not a subtree: begin must be a multiple of ${2 ** bits}`);
   }
-  const parts: Uint8Array[] = [];
+  const parts = perfectSubtreeHashes(reader, begin, width);
+  let h = parts[parts.length - 1];
+  for (let i = parts.length - 2; i >= 0; i--) h = nodeHash(hasher, parts[i], h);
+  return h;
+}
+
+/**
+ * The hashes of the perfect subtrees that tile [begin, begin + width), largest (leftmost)
+ * first: one per bit set in `width`. Requires begin to be a multiple of each subtree's size
+ * (as for a subtree or a compact range from 0); checks each hash `reader` returns.
+ */
+export function perfectSubtreeHashes(reader: NodeReader, begin: number, width: number): Uint8Array[] {
+  const hashes: Uint8Array[] = [];
   let offset = begin;
   for (let level = bitLength(width) - 1; level >= 0; level--) {
     if (shr(width, level) % 2 === 1) {
       const h = reader.readNode(level, offset / 2 ** level);
       requireHash(`node (${level}, ${offset / 2 ** level})`, h);
-      parts.push(h);
+      hashes.push(h);
       offset += 2 ** level;
     }
   }
-  let h = parts[parts.length - 1];
-  for (let i = parts.length - 2; i >= 0; i--) h = nodeHash(hasher, parts[i], h);
-  return h;
+  return hashes;
 }
 
 /**

@@ -13,39 +13,42 @@ export const SIG_TYPE_ED25519 = 0x01;
 /** Most signatures a note may carry; more is malformed (the spec requires accepting at least 16). */
 export const MAX_NOTE_SIGNATURES = 100;
 
-/** One signature line: key name, key ID, and the signature bytes after the key ID. */
-export interface NoteSignature {
+/** What names a key on a signature line: its name and key ID. */
+export interface NoteKey {
   readonly name: string;
   readonly keyId: number;
+}
+
+/** One signature line: key name, key ID, and the signature bytes after the key ID. */
+export interface NoteSignature extends NoteKey {
   readonly signature: Uint8Array;
 }
 
 /** A key that signs note text. */
-export interface NoteSigner {
-  readonly name: string;
-  readonly keyId: number;
+export interface NoteSigner extends NoteKey {
   /** Signature bytes (without the key ID) over the note text. */
   sign(text: Uint8Array): Promise<Uint8Array>;
 }
 
 /** A known key that checks signatures on note text. */
-export interface NoteVerifier {
-  readonly name: string;
-  readonly keyId: number;
+export interface NoteVerifier extends NoteKey {
   /** True if `signature` (bytes after the key ID) is valid over `text`; never rejects. */
   verify(text: Uint8Array, signature: Uint8Array): Promise<boolean>;
 }
 
-/** A note split into its text and signature lines, nothing verified. */
-export interface ParsedNote {
+/** What every form of a note carries: its text. */
+export interface NoteText {
   /** The note text, including its final newline. */
   readonly text: string;
+}
+
+/** A note split into its text and signature lines, nothing verified. */
+export interface ParsedNote extends NoteText {
   readonly signatures: readonly NoteSignature[];
 }
 
 /** A note whose signatures were checked against known keys. */
-export interface OpenedNote {
-  readonly text: string;
+export interface OpenedNote extends NoteText {
   /** Valid signatures from known keys (at least one). */
   readonly verified: readonly NoteSignature[];
   /** Signatures from keys not in the known set, ignored. */

@@ -1,13 +1,7 @@
 // PUT /api/rules/{id} – change an emergency linkage rule (sysadmins)
-import { handle, parseJson } from "@/lib/http/respond";
+import { objectRoute } from "@/lib/http/object-route";
 import { RuleDefinitionBody, RuleIdParams } from "@/lib/api/specs";
-import { viewerFromRequest } from "@/lib/access/viewer";
 import { updateRule } from "@/lib/rules/manage-rules";
 
 export const dynamic = "force-dynamic";
-export const PUT = handle(async (req: Request, ctx: { params: Promise<{ id: string }> }) => {
-  const viewer = await viewerFromRequest(req);
-  const { id } = RuleIdParams.parse(await ctx.params);
-  const definition = await parseJson(req, RuleDefinitionBody);
-  return Response.json(await updateRule({ viewer, ruleId: id, definition }));
-});
+export const PUT = objectRoute({ params: RuleIdParams, body: RuleDefinitionBody }, ({ viewer, params, body }) => updateRule({ viewer, ruleId: params.id, definition: body }));

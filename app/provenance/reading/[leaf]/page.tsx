@@ -1,9 +1,7 @@
 // GET /provenance/reading/{leaf} – a reading's trail, verified in the browser
-import { notFound } from "next/navigation";
+import { pathIndex } from "@/app/path-index";
 import { ProvenanceView } from "@/components/provenance/provenance-view";
 
 export default async function ProvenancePage({ params }: { params: Promise<{ leaf: string }> }) {
-  const { leaf } = await params;
-  if (!/^\d{1,15}$/.test(leaf)) notFound();
-  return <ProvenanceView leaf={Number(leaf)} />;
+  return <ProvenanceView leaf={await pathIndex(params, "leaf")} />;
 }

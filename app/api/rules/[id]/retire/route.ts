@@ -1,13 +1,7 @@
 // POST /api/rules/{id}/retire – retire an emergency linkage rule, optionally revoking its grants (sysadmins)
-import { handle, parseJson } from "@/lib/http/respond";
+import { objectRoute } from "@/lib/http/object-route";
 import { RetireRuleBody, RuleIdParams } from "@/lib/api/specs";
-import { viewerFromRequest } from "@/lib/access/viewer";
 import { retireRule } from "@/lib/rules/manage-rules";
 
 export const dynamic = "force-dynamic";
-export const POST = handle(async (req: Request, ctx: { params: Promise<{ id: string }> }) => {
-  const viewer = await viewerFromRequest(req);
-  const { id } = RuleIdParams.parse(await ctx.params);
-  const { revokeGrants } = await parseJson(req, RetireRuleBody, { optional: true });
-  return Response.json(await retireRule({ viewer, ruleId: id, revokeGrants }));
-});
+export const POST = objectRoute({ params: RuleIdParams, body: RetireRuleBody, optionalBody: true }, ({ viewer, params, body }) => retireRule({ viewer, ruleId: params.id, revokeGrants: body.revokeGrants }));
