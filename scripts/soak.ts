@@ -25,7 +25,7 @@ import { signEnvelope } from "../lib/ingest/envelope";
 import { parseMetrics } from "../lib/ops/process-metrics";
 import { getCity } from "../lib/city/current-city";
 import { load, sha256Rate } from "./bench/machine";
-import { fmt } from "./bench/stats";
+import { fmt, memoryTrend } from "./bench/stats";
 
 const { values: args } = parseArgs({
   options: {
@@ -230,17 +230,6 @@ function duBytes(dir: string): number {
   return total;
 }
 
-/** Least-squares slope of y over x. */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length, mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0, den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return den ? num / den : 0;
-}
-
 async function main() {
   console.log(`soak: ${minutes} min (first ${warmup} min warm-up), ${rate} extra signed readings/s from ${nDevices} devices, data in ${dataDir}`);
   console.log(`soak: machine reference rate ${fmt(sha256Rate() / 1e6, 2)} M SHA-256/s, ${load()}`);
@@ -312,12 +301,7 @@ async function main() {
   await work.catch(() => {});
   const after = samples.filter((s) => s.min > warmup);
   if (after.length >= 3) {
-    const per = (k: "rss" | "heap" | "heapGc" | "engine") => {
-      const xs = after.filter((s) => Number.isFinite(s[k]));
-      if (xs.length < 3) return "not measured";
-      const [lo, hi] = [Math.min(...xs.map((s) => s[k])), Math.max(...xs.map((s) => s[k]))];
-      return `${fmt(xs[0][k], 0)} → ${fmt(xs[xs.length - 1][k], 0)} MB (range ${fmt(lo, 0)}–${fmt(hi, 0)}), slope ${fmt(slope(xs.map((s) => s.min), xs.map((s) => s[k])) * 60, 1)} MB/h`;
-    };
+    const per = (k: "rss" | "heap" | "heapGc" | "engine") => memoryTrend(after.filter((s) => Number.isFinite(s[k])).map((s) => [s.min, s[k]]));
     console.log(
       `soak: after the ${warmup} min warm-up (minutes ${after[0].min}–${after[after.length - 1].min}): resident memory ${per("rss")}; ` +
         `heap ${per("heap")}; heap after the last full collection ${per("heapGc")}; PGlite's wasm memory ${per("engine")}`,
