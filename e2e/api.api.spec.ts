@@ -29,19 +29,6 @@ test.describe("HTTP API", () => {
     const style = JSON.parse(text);
     expect(style.version).toBe(8);
     expect(style.glyphs).toBeUndefined();
-    // The roads are a path on this console, serving the city's road segments as GeoJSON.
-    const roads = style.sources["city-roads"].data as string;
-    expect(roads).toMatch(/^\/api\/city\/style\/sources\/city-roads\?v=[0-9a-f]{12}$/);
-    const res = await request.get(roads);
-    expect(res.headers()["content-type"]).toContain("application/geo+json");
-    const fc = await res.json();
-    const city = await (await request.get("/api/city")).json();
-    expect(fc.type).toBe("FeatureCollection");
-    expect(fc.features.length).toBe(city.counts.segments);
-    expect(fc.features[0]).toMatchObject({ type: "Feature", geometry: { type: "LineString" }, properties: { class: expect.any(String) } });
-    const bad = await request.get("/api/city/style/sources/city-secrets");
-    expect(bad.status()).toBe(404);
-    expect((await bad.json()).error.message).toContain("city-roads, city-pois");
   });
 
   test("traffic readings arrive and carry ledger leaves", async ({ request }) => {

@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { QueryClient } from "@tanstack/react-query";
-import { featuresQuery, latestQuery, startMapQueries, withAbsoluteSources } from "./map-queries";
+import { featuresQuery, latestQuery, startMapQueries } from "./map-queries";
 
 describe("startMapQueries", () => {
   afterEach(() => vi.unstubAllGlobals());
   const run = async (search: string) => {
     const urls: string[] = [];
-    vi.stubGlobal("window", { location: { origin: "http://127.0.0.1:3000" } });
     vi.stubGlobal("fetch", async (url: string) => {
       urls.push(url);
-      const body = url.startsWith("/api/city/style") ? { version: 8, sources: {}, layers: [] } : { url };
-      return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+      return new Response(JSON.stringify({ url }), { status: 200, headers: { "content-type": "application/json" } });
     });
     const qc = new QueryClient();
     startMapQueries(qc, "zh-CN", search);
@@ -42,16 +40,5 @@ describe("startMapQueries", () => {
     const at = new Date(Date.now() - 3_600_000).toISOString();
     expect((await run(`?layers=energy&t=${encodeURIComponent(at)}`)).urls.filter((u) => u.startsWith("/api/map/layers/"))).toEqual(["/api/map/layers/energy/features"]);
     expect((await run("")).urls.filter((u) => u.startsWith("/api/map/layers/"))).toEqual(["/api/map/layers/traffic/features", "/api/map/layers/traffic/latest"]);
-  });
-});
-
-describe("withAbsoluteSources", () => {
-  it("makes the style's source paths absolute on the page's origin and leaves inline data alone", () => {
-    const inline = { type: "FeatureCollection" as const, features: [] };
-    const style = withAbsoluteSources(
-      { version: 8, sources: { a: { type: "geojson", data: "/api/city/style/sources/city-roads?v=1" }, b: { type: "geojson", data: inline } }, layers: [] },
-      "http://127.0.0.1:3000",
-    );
-    expect(style.sources).toEqual({ a: { type: "geojson", data: "http://127.0.0.1:3000/api/city/style/sources/city-roads?v=1" }, b: { type: "geojson", data: inline } });
   });
 });

@@ -27,19 +27,7 @@ const forever = { staleTime: Infinity, gcTime: Infinity, retry: retryTransient }
 // One queryOptions per resource, shared by every component that reads it.
 export const cityInfoQuery = () => queryOptions({ queryKey: ["city-info"], queryFn: () => getJson<CityInfo>("/api/city"), ...forever });
 export const cityStyleQuery = (theme: "dark" | "light") =>
-  queryOptions({ queryKey: ["city-style", theme], queryFn: async () => withAbsoluteSources(await getJson<StyleSpecification>(`/api/city/style?theme=${theme}`), window.location.origin), ...forever });
-
-/**
- * The style's sources given by a path on the console (its large GeoJSON, fetched and parsed
- * by MapLibre's worker) made absolute: the worker resolves a relative URL against its own
- * blob: address, not the page's.
- */
-export function withAbsoluteSources(style: StyleSpecification, origin: string): StyleSpecification {
-  const sources = Object.fromEntries(
-    Object.entries(style.sources).map(([id, src]) => [id, src.type === "geojson" && typeof src.data === "string" && src.data.startsWith("/") ? { ...src, data: new URL(src.data, origin).href } : src]),
-  );
-  return { ...style, sources };
-}
+  queryOptions({ queryKey: ["city-style", theme], queryFn: () => getJson<StyleSpecification>(`/api/city/style?theme=${theme}`), ...forever });
 export const cityLabelsQuery = (locale: string) =>
   queryOptions({ queryKey: ["city-labels", locale], queryFn: () => getJson<{ labels: LabelFeature[] }>(`/api/city/labels?lang=${locale}`), ...forever });
 export const mapLayersQuery = () =>

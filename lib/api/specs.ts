@@ -92,19 +92,7 @@ export const cityStyleRoute = defineRoute({
   tag: "city",
   summary: "MapLibre style of the base map, built from the city model (no external sources)",
   query: z.object({ theme: z.enum(["light", "dark"]).default("dark").describe("Colour theme") }),
-  responses: { 200: { description: "A MapLibre style specification (version 8): small sources inline, the roads (and POIs) as paths of /api/city/style/sources/{name} on this console", schema: z.looseObject({ version: z.literal(8) }) } },
-});
-
-export const cityStyleSourceRoute = defineRoute({
-  method: "get",
-  path: "/api/city/style/sources/{name}",
-  tag: "city",
-  summary: "A large source of the base style as GeoJSON, fetched by MapLibre's worker (immutable for a city: the style's URL carries its version)",
-  params: z.object({ name: z.enum(["city-roads", "city-pois"]).describe("The source's id in the style") }),
-  responses: {
-    200: { description: "A GeoJSON FeatureCollection", contentType: "application/geo+json", schema: z.looseObject({ type: z.literal("FeatureCollection") }) },
-    404: { description: "No such source" },
-  },
+  responses: { 200: { description: "A MapLibre style specification (version 8) with inline GeoJSON", schema: z.looseObject({ version: z.literal(8) }) } },
 });
 
 export const cityLabelsRoute = defineRoute({

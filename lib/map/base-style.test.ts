@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateStyleMin } from "@maplibre/maplibre-gl-style-spec";
 import { generateCity } from "../city/generate-city";
-import { buildBaseStyle, labelPoints, LARGE_BASE_SOURCES, largeSourceGeoJSON } from "./base-style";
+import { buildBaseStyle, labelPoints } from "./base-style";
 import { gradeHueRanges, hsv, looksLikeGrade } from "@/components/map/traffic-colors";
 
 const city = generateCity({ size: 0.4, seed: "style" });
@@ -26,12 +26,6 @@ describe("buildBaseStyle", () => {
           expect(src.type).toBe("geojson");
           expect(typeof (src as { data: unknown }).data).toBe("object");
         }
-        // With sourceUrl, the large sources are the console's own paths and the rest stays inline.
-        const byUrl = buildBaseStyle(city, { theme, pois, sourceUrl: (s) => `/api/city/style/sources/${s}` });
-        expect(Object.entries(byUrl.sources).filter(([, src]) => typeof (src as { data: unknown }).data === "string")).toEqual(
-          (pois ? ["city-roads", "city-pois"] : ["city-roads"]).map((id) => [id, { type: "geojson", data: `/api/city/style/sources/${id}` }]),
-        );
-        expect(Object.keys(byUrl.sources)).toEqual(Object.keys(style.sources));
         const ids = style.layers.map((l) => l.id);
         expect(new Set(ids).size).toBe(ids.length);
         for (const layer of style.layers) {
@@ -43,14 +37,6 @@ describe("buildBaseStyle", () => {
       });
     }
   }
-
-  it("serves the large sources by URL as the inline style has them", () => {
-    for (const source of LARGE_BASE_SOURCES) {
-      const inline = (buildBaseStyle(city, { theme: "dark", pois: true }).sources[source] as { data: unknown }).data;
-      expect(largeSourceGeoJSON(city, source)).toEqual(inline);
-    }
-    expect((largeSourceGeoJSON(city, "city-roads").features as unknown[]).length).toBe(city.network.segments.length);
-  });
 
   it("draws every road class, the sea, rivers and districts", () => {
     const ids = buildBaseStyle(city, { theme: "light" }).layers.map((l) => l.id);

@@ -21,21 +21,6 @@ export interface BaseStyleOptions {
   theme: BaseTheme;
   /** Also draw points of interest as small dots at high zoom (default false). */
   pois?: boolean;
-  /**
-   * Where the large sources (roads, POIs) are served: their style entry is then that URL and
-   * MapLibre's worker fetches and parses them off the page's thread (a size-10 city's roads
-   * are 9 MB of JSON). Absent: every source inline.
-   */
-  sourceUrl?: (source: LargeBaseSource) => string;
-}
-
-/** The sources a style may give by URL (BaseStyleOptions.sourceUrl). */
-export const LARGE_BASE_SOURCES = ["city-roads", "city-pois"] as const;
-export type LargeBaseSource = (typeof LARGE_BASE_SOURCES)[number];
-
-/** A large source's GeoJSON, as its URL serves it. */
-export function largeSourceGeoJSON(city: CityModel, source: LargeBaseSource): GeoJsonFeatureCollection {
-  return source === "city-roads" ? roadsGeoJSON(city) : cityToGeoJSON(city, "pois");
 }
 
 /** Ids of the style's sources. */
@@ -145,20 +130,18 @@ function renewablesGeoJSON(city: CityModel): GeoJsonFeatureCollection {
 /**
  * Builds a MapLibre style (version 8) for a city: water, districts (fill and outline), parks,
  * renewable sites, roads by class (casing and fill, widths by zoom, bridges outlined) and,
- * optionally, points of interest. Every source is GeoJSON, inline or (the large ones, with
- * `sourceUrl`) served by the console itself; there is no glyphs, sprite or outside URL.
+ * optionally, points of interest. Every source is inline GeoJSON; there is no glyphs, sprite
+ * or URL, so loading it makes no network request.
  */
 export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): StyleSpecification {
   const p = PALETTES[options.theme];
   const S = BASE_SOURCES;
-  const large = (source: LargeBaseSource): SourceSpecification =>
-    options.sourceUrl ? { type: "geojson", data: options.sourceUrl(source) } : geojson(largeSourceGeoJSON(city, source));
   const sources: Record<string, SourceSpecification> = {
     [S.water]: geojson(cityToGeoJSON(city, "water")),
     [S.districts]: geojson(cityToGeoJSON(city, "districts")),
     [S.parks]: geojson(cityToGeoJSON(city, "parks")),
     [S.renewables]: geojson(renewablesGeoJSON(city)),
-    [S.roads]: large(S.roads),
+    [S.roads]: geojson(roadsGeoJSON(city)),
   };
   const kind = (k: string) => ["==", ["get", "kind"], k] as Filter;
   const districtColour = ["match", ["%", ["get", "colorIndex"], p.districts.length],
@@ -189,7 +172,7 @@ export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): Styl
     { id: "roads-bridge-fill", type: "line", source: S.roads, minzoom: 12, filter: bridge, layout: { "line-cap": "butt", "line-join": "round" }, paint: { "line-color": ["match", ["get", "class"], "expressway", p.roads.expressway.fill, "arterial", p.roads.arterial.fill, p.roads.collector.fill] as LineColor, "line-width": width(ROAD_WIDTHS.arterial, 0) } },
   );
   if (options.pois) {
-    sources[S.pois] = large(S.pois);
+    sources[S.pois] = geojson(cityToGeoJSON(city, "pois"));
     layers.push({ id: "pois", type: "circle", source: S.pois, minzoom: 14, paint: { "circle-color": p.poi, "circle-radius": ["interpolate", ["linear"], ["zoom"], 14, 1.5, 18, 4] as CircleRadius, "circle-opacity": 0.8 } });
   }
 
