@@ -9,7 +9,6 @@
  * entities validate against the official Smart Data Models JSON Schemas.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import crypto from "node:crypto";
 import { testTargets } from "../testing/test-databases";
 import { openAccessFixture, type AccessFixture } from "../access/testing/access-fixture";
 import { generateCity, haversineM, type CityModel } from "../city";
@@ -33,7 +32,7 @@ const MIN = 60_000;
 type Json = Record<string, unknown>;
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-export function call(h: unknown, url: string, headers: Record<string, string> = {}, params: Record<string, string> = {}): Promise<Response> {
+function call(h: unknown, url: string, headers: Record<string, string> = {}, params: Record<string, string> = {}): Promise<Response> {
   return (h as Handler)(new Request(`${BASE}${url}`, { headers: { host: "127.0.0.1:3413", ...headers } }), { params: Promise.resolve(params) });
 }
 
