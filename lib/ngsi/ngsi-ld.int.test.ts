@@ -19,7 +19,14 @@ import { refreshRollup } from "../map/rollup";
 import { requestGrant } from "../grants/request-grant";
 import { approveGrant } from "../grants/decide-grant";
 import { createApiKey, listApiKeys, revokeApiKey } from "../access/api-keys";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { getBus } from "../events/bus";
+import { soleLeadership } from "../cluster/leader";
 import { sdmValidator } from "./testing/sdm-validator";
+import { startNgsiNotifier, type Notifier } from "./notifier";
+import * as subscriptionsRoute from "@/app/ngsi-ld/v1/subscriptions/route";
+import * as subscriptionRoute from "@/app/ngsi-ld/v1/subscriptions/[id]/route";
 import * as entitiesRoute from "@/app/ngsi-ld/v1/entities/route";
 import * as entityRoute from "@/app/ngsi-ld/v1/entities/[id]/route";
 import * as typesRoute from "@/app/ngsi-ld/v1/types/route";
@@ -32,14 +39,43 @@ const MIN = 60_000;
 type Json = Record<string, unknown>;
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-function call(h: unknown, url: string, headers: Record<string, string> = {}, params: Record<string, string> = {}): Promise<Response> {
-  return (h as Handler)(new Request(`${BASE}${url}`, { headers: { host: "127.0.0.1:3413", ...headers } }), { params: Promise.resolve(params) });
+function call(h: unknown, url: string, headers: Record<string, string> = {}, params: Record<string, string> = {}, init: RequestInit = {}): Promise<Response> {
+  return (h as Handler)(new Request(`${BASE}${url}`, { ...init, headers: { host: "127.0.0.1:3413", ...headers } }), { params: Promise.resolve(params) });
+}
+
+/** A local HTTP receiver of notifications on 127.0.0.1 answering `status` (changeable). */
+async function receiver(status: number) {
+  const got: Json[] = [];
+  const r = { got, status, url: "", close: () => new Promise<void>((res) => server.close(() => res())) };
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      if (r.status < 300) got.push(JSON.parse(body) as Json);
+      res.writeHead(r.status).end();
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, "127.0.0.1", () => res()));
+  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
+  return r;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe(`NGSI-LD context source (${target.name})`, () => {
   let fx: AccessFixture;
   let city: CityModel;
   let stopLog: (() => Promise<void>) | undefined;
+  let notifier: Notifier | undefined;
+  let disconnect: (() => Promise<void>) | undefined;
   const keys: Record<string, string> = {};
   let sensors: Device[] = [];
   const speeds = new Map<string, number>();
@@ -77,6 +113,8 @@ describe(`NGSI-LD context source (${target.name})`, () => {
   }, 240_000);
 
   afterAll(async () => {
+    await notifier?.stop();
+    await disconnect?.();
     await stopLog?.();
     await fx?.close();
   });
@@ -240,4 +278,78 @@ describe(`NGSI-LD context source (${target.name})`, () => {
     expect(problems).toEqual([]);
     expect(validate({ id: "urn:ngsi-ld:Alert:x", type: "Alert", category: "sideways" }).length).toBeGreaterThan(0);
   });
+
+  it("notifies subscribers through a local receiver, honours access and throttling, and shows a failing endpoint", async () => {
+    disconnect = await getBus().connect(fx.db.sql);
+    const logs: string[] = [];
+    notifier = startNgsiNotifier({ sql: fx.db.sql, bus: getBus(), leadership: soleLeadership(), log: (m) => logs.push(m), intervalMs: 200 });
+    const ok = await receiver(204);
+    const failing = await receiver(503);
+    const denied = await receiver(204);
+    const post = async (key: string, body: Json) => {
+      const res = await call(subscriptionsRoute.POST, "/ngsi-ld/v1/subscriptions", { authorization: `Bearer ${key}`, "content-type": "application/json" }, {}, { method: "POST", body: JSON.stringify(body) });
+      return res;
+    };
+    const sub = (uri: string, extra: Json = {}) => ({
+      type: "Subscription",
+      entities: [{ type: "TrafficFlowObserved" }],
+      watchedAttributes: ["averageVehicleSpeed"],
+      notification: { endpoint: { uri, accept: "application/json" }, format: "keyValues", attributes: ["averageVehicleSpeed"] },
+      ...extra,
+    });
+    const made = await post(keys.traffic, sub(ok.url, { throttling: 3600, q: "averageVehicleSpeed>=70" }));
+    expect(made.status).toBe(201);
+    const okId = decodeURIComponent(made.headers.get("location")!.split("/").pop()!);
+    const failId = decodeURIComponent((await post(keys.energy, sub(failing.url))).headers.get("location")!.split("/").pop()!);
+    // The traffic department may not read incidents: its Alert subscription gets nothing.
+    const deniedRes = await post(keys.traffic, { type: "Subscription", entities: [{ type: "Alert" }], notification: { endpoint: { uri: denied.url } } });
+    expect(deniedRes.status).toBe(201);
+    // Bad subscriptions are ProblemDetails 400.
+    for (const bad of [sub("ftp://127.0.0.1/x"), { ...sub(ok.url), entities: undefined, watchedAttributes: undefined }, sub(ok.url, { q: "a>>1" }), { ...sub(ok.url), type: "Nope" }]) {
+      const res = await post(keys.traffic, bad);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as Json).type).toBe("https://uri.etsi.org/ngsi-ld/errors/BadRequestData");
+    }
+    expect((await post(keys.traffic, sub(ok.url, { id: okId }))).status).toBe(409);
+
+    const now = Date.now();
+    await fx.addReadings("traffic.flow", [{ device: sensors[0].id, at: new Date(now), location: sensors[0].location, values: { segmentId: (sensors[0] as { segmentId: string }).segmentId, speedKmh: 77, flowVehH: 500, occupancy: 0.2 } }]);
+    const terminal = city.devices.find((d) => d.kind === "dispatch-terminal")!;
+    await fx.addReadings("safety.incidents", [{ device: terminal.id, at: new Date(now), location: sensors[1].location, values: { incidentId: "inc-ngsi-9", type: "hazard", severity: 3, status: "reported", startedAt: new Date(now).toISOString(), endedAt: new Date(now + 3600_000).toISOString(), segmentId: "x", lanesBlocked: 0 } }]);
+    await refreshRollup(fx.db.sql, city);
+
+    const n = await until("a notification", async () => ok.got[0]);
+    expect(n).toMatchObject({ type: "Notification", subscriptionId: okId, data: [{ id: `urn:ngsi-ld:TrafficFlowObserved:${sensors[0].id}`, type: "TrafficFlowObserved", averageVehicleSpeed: 77 }] });
+    expect(Object.keys((n.data as Json[])[0]).sort()).toEqual(["averageVehicleSpeed", "id", "type"]);
+    // The failing endpoint: counted, shown, retried with backoff (1 s, then 2 s).
+    const shown = await until("two failures", async () => {
+      const res = await call(subscriptionRoute.GET, `/ngsi-ld/v1/subscriptions/${encodeURIComponent(failId)}`, { "x-api-key": keys.energy }, { id: encodeURIComponent(failId) });
+      const j = (await res.json()) as { notification: Json };
+      return (j.notification.timesFailed as number) >= 2 ? j : null;
+    });
+    expect(shown.notification).toMatchObject({ status: "failed", timesSent: 0, lastFailureReason: "endpoint answered 503" });
+    expect(typeof shown.notification.lastFailure).toBe("string");
+    failing.status = 204;
+    await until("the retry to succeed", async () => failing.got.length > 0);
+    const after = (await (await call(subscriptionRoute.GET, `/ngsi-ld/v1/subscriptions/${encodeURIComponent(failId)}`, { "x-api-key": keys.energy }, { id: encodeURIComponent(failId) })).json()) as { notification: Json };
+    expect(after.notification).toMatchObject({ status: "ok", timesSent: 1 });
+    expect(logs.some((l) => l.includes("failed (endpoint answered 503)"))).toBe(true);
+    // Throttled (an hour): a second change within the period sends nothing more.
+    await fx.addReadings("traffic.flow", [{ device: sensors[0].id, at: new Date(now + 1000), location: sensors[0].location, values: { segmentId: (sensors[0] as { segmentId: string }).segmentId, speedKmh: 80, flowVehH: 500, occupancy: 0.2 } }]);
+    await refreshRollup(fx.db.sql, city);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ok.got.length).toBe(1);
+    expect(denied.got).toEqual([]);
+    const notified = await fx.db.sql.query<{ user_id: string; dataset_id: string }>(`SELECT user_id, dataset_id FROM access_event WHERE action = 'ngsi.notify' ORDER BY id`);
+    expect(notified.every((e) => e.dataset_id === "traffic.flow")).toBe(true);
+    expect(notified.length).toBeGreaterThanOrEqual(2);
+    // Listing, another department's view, deleting.
+    const list = (await (await call(subscriptionsRoute.GET, "/ngsi-ld/v1/subscriptions", { "x-api-key": keys.traffic })).json()) as Json[];
+    expect(list.map((x) => x.id).sort()).toEqual([okId, decodeURIComponent(deniedRes.headers.get("location")!.split("/").pop()!)].sort());
+    const other = await call(subscriptionRoute.GET, `/ngsi-ld/v1/subscriptions/${encodeURIComponent(okId)}`, { "x-api-key": keys.energy }, { id: encodeURIComponent(okId) });
+    expect(other.status).toBe(404);
+    const del = await call(subscriptionRoute.DELETE, `/ngsi-ld/v1/subscriptions/${encodeURIComponent(okId)}`, { "x-api-key": keys.traffic }, { id: encodeURIComponent(okId) }, { method: "DELETE" });
+    expect(del.status).toBe(204);
+    await Promise.all([ok.close(), failing.close(), denied.close()]);
+  }, 60_000);
 });
