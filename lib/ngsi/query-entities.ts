@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { EntitiesQuery } from "../api/ngsi-specs";
 import { getDb } from "../db/client";
 import type { Viewer } from "../access/viewer";
 import { notFound } from "../errors";
@@ -12,22 +12,6 @@ import { readEntities, recordEntityReads } from "./read-entities";
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 20;
 
-/** The query parameters of GET /ngsi-ld/v1/entities (unknown ones are ignored, as brokers do). */
-export const EntitiesQuery = z.object({
-  type: z.string().max(2000).optional(),
-  id: z.string().max(20_000).optional(),
-  q: z.string().optional(),
-  attrs: z.string().max(2000).optional(),
-  georel: z.string().max(200).optional(),
-  geometry: z.string().max(40).optional(),
-  coordinates: z.string().max(100_000).optional(),
-  geoproperty: z.string().max(200).optional(),
-  limit: z.string().optional(),
-  offset: z.string().optional(),
-  count: z.enum(["true", "false"]).optional(),
-  options: z.string().max(200).optional(),
-});
-export type EntitiesQuery = z.infer<typeof EntitiesQuery>;
 
 /** A parsed entity query: which entities (types, ids, q, geo) and how to show them. */
 export type EntityFilter = { types: EntityType[]; ids: Set<string> | null; q: QExpr | null; geo: GeoQuery | null; attrs: string[] | null };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import type { SubscriptionBody } from "../api/ngsi-specs";
 import { getDb } from "../db/client";
 import type { Sql } from "../db/sql";
 import { AppError, notFound } from "../errors";
@@ -15,29 +15,6 @@ import { parseGeoQuery, parseQ } from "./query";
  * subscription is kept with its maker (the principal), whose access is checked again at each
  * notification (lib/ngsi/notifier.ts). A department sees and deletes its own subscriptions.
  */
-const Uri = z.string().max(2000).regex(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/, "a URI");
-const Name = z.string().min(1).max(200);
-export const SubscriptionBody = z.object({
-  id: Uri.optional(),
-  type: z.literal("Subscription"),
-  subscriptionName: z.string().max(200).optional(),
-  description: z.string().max(2000).optional(),
-  entities: z.array(z.object({ type: Name, id: Uri.optional() }).strict()).min(1).max(50).optional(),
-  watchedAttributes: z.array(Name).min(1).max(50).optional(),
-  q: z.string().max(2000).optional(),
-  geoQ: z.object({ georel: z.string().max(200), geometry: z.string().max(40), coordinates: z.union([z.string().max(100_000), z.array(z.unknown()).max(10_000)]), geoproperty: z.string().max(200).optional() }).optional(),
-  throttling: z.number().int().min(0).max(86_400).optional(),
-  notification: z.object({
-    attributes: z.array(Name).max(50).optional(),
-    format: z.enum(["normalized", "keyValues"]).optional(),
-    endpoint: z.object({
-      uri: z.string().max(2000).url().refine((u) => /^https?:\/\//i.test(u), "an http or https URL"),
-      accept: z.enum(["application/json", "application/ld+json"]).optional(),
-    }),
-  }),
-  "@context": z.unknown().optional(),
-});
-export type SubscriptionBody = z.infer<typeof SubscriptionBody>;
 
 export type SubscriptionRow = {
   id: string; department_id: string; principal: string; body: SubscriptionBody | string; status: string; created_at: Date;

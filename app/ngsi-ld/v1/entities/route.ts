@@ -2,7 +2,8 @@
 import { ngsiHandle } from "@/lib/ngsi/problem";
 import { ngsiJson } from "@/lib/ngsi/respond";
 import { ngsiViewer } from "@/lib/ngsi/viewer";
-import { EntitiesQuery, queryEntities } from "@/lib/ngsi/query-entities";
+import { EntitiesQuery } from "@/lib/api/specs";
+import { queryEntities } from "@/lib/ngsi/query-entities";
 
 export const dynamic = "force-dynamic";
 export const GET = ngsiHandle(async (req: Request) => {

@@ -3,7 +3,8 @@ import { parseJson } from "@/lib/http/respond";
 import { ngsiHandle } from "@/lib/ngsi/problem";
 import { ngsiJson } from "@/lib/ngsi/respond";
 import { ngsiViewer } from "@/lib/ngsi/viewer";
-import { createSubscription, listSubscriptions, SubscriptionBody } from "@/lib/ngsi/subscriptions";
+import { SubscriptionBody } from "@/lib/api/specs";
+import { createSubscription, listSubscriptions } from "@/lib/ngsi/subscriptions";
 
 export const dynamic = "force-dynamic";
 export const GET = ngsiHandle(async (req: Request) => ngsiJson(req, await listSubscriptions({ viewer: await ngsiViewer(req) })));
