@@ -1,4 +1,4 @@
-import { haversineM } from "../city/geo";
+import { haversineM, pointInRing } from "../city/geo";
 import { ngsiBadRequest } from "./problem";
 
 /**
@@ -162,23 +162,13 @@ export function parseGeoQuery(p: { georel?: string; geometry?: string; coordinat
   throw ngsiBadRequest("BadRequestData", `georel: ${rel} is not one of near, within, intersects, disjoint`);
 }
 
-function inRing(p: [number, number], ring: [number, number][]): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
 /** Whether a point satisfies the geo-query (a polygon's later rings are holes). */
 export function matchesGeo(g: GeoQuery, p: [number, number]): boolean {
   if (g.rel === "near") {
     const d = haversineM(g.point, p);
     return (g.maxDistance === undefined || d <= g.maxDistance) && (g.minDistance === undefined || d >= g.minDistance);
   }
-  const inside = inRing(p, g.polygon[0]) && !g.polygon.slice(1).some((h) => inRing(p, h));
+  const inside = pointInRing(p, g.polygon[0]) && !g.polygon.slice(1).some((h) => pointInRing(p, h));
   return g.rel === "disjoint" ? !inside : inside;
 }
 
