@@ -24,3 +24,19 @@ export function ngsiJson(req: Request, body: unknown, init: { status?: number; h
   if (!ld) headers.link = contextLink(originOf(req));
   return new Response(JSON.stringify(out), { status: init.status ?? 200, headers });
 }
+
+/**
+ * A path parameter percent-decoded (an entity or subscription id is a URI with ':' and may come
+ * encoded); 400 when its encoding is broken or it holds U+0000.
+ */
+export function pathId(raw: string, name = "id"): string {
+  let v: string;
+  try {
+    v = decodeURIComponent(raw);
+  } catch {
+    throw new AppError("validation", `${name}: broken percent-encoding`, `${name}: broken percent-encoding`);
+  }
+  if (v.includes("\u0000")) throw new AppError("validation", `${name}: contains U+0000`, `${name}: contains U+0000`);
+  if (v.length > 2000) throw new AppError("validation", `${name}: longer than 2000 characters`, `${name}: longer than 2000 characters`);
+  return v;
+}
