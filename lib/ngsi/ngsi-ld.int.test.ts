@@ -31,6 +31,7 @@ import * as entitiesRoute from "@/app/ngsi-ld/v1/entities/route";
 import * as entityRoute from "@/app/ngsi-ld/v1/entities/[id]/route";
 import * as typesRoute from "@/app/ngsi-ld/v1/types/route";
 import * as contextRoute from "@/app/ngsi-ld/v1/contexts/[name]/route";
+import * as authRoute from "@/app/api/auth/[...all]/route";
 
 const targets = await testTargets();
 const target = targets.find((t) => t.name === "postgresql") ?? targets[0];
@@ -261,6 +262,33 @@ describe(`NGSI-LD context source (${target.name})`, () => {
     expect(refused.body.detail).toContain("revoked");
     const forged = await get("/ngsi-ld/v1/entities?type=Alert", `${made.key.slice(0, -4)}AAAA`);
     expect(forged.res.status).toBe(401);
+  });
+
+  it("reads with a signed-in user's session as with the department's key", async () => {
+    const u = fx.users.find((x) => x.departmentId === "safety" && x.role === "official")!;
+    const signIn = await (authRoute.POST as unknown as Handler)(
+      new Request(`${BASE}/api/auth/sign-in/email`, { method: "POST", headers: { host: "127.0.0.1:3413", origin: BASE, "content-type": "application/json" }, body: JSON.stringify({ email: u.email, password: u.password }) }),
+      { params: Promise.resolve({}) },
+    );
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const { body } = await get("/ngsi-ld/v1/entities?type=Alert&options=keyValues&q=severity==%22critical%22", undefined, { cookie });
+    expect(body.map((e) => e.id)).toEqual(["urn:ngsi-ld:Alert:inc-ngsi-0"]);
+    const guest = await get("/ngsi-ld/v1/entities?type=Alert");
+    expect(guest.body).toEqual([]);
+    const publicFlow = await get("/ngsi-ld/v1/entities?type=TrafficFlowObserved&limit=1&count=true");
+    expect(publicFlow.res.headers.get("NGSILD-Results-Count")).toBe(String(sensors.length));
+    const [user] = await fx.db.sql.query<{ id: string }>(`SELECT id FROM auth_user WHERE email = $1`, [u.email]);
+    const logged = await fx.db.sql.query(`SELECT 1 FROM access_event WHERE user_id = $1 AND action = 'ngsi.entities' AND dataset_id = 'safety.incidents'`, [user.id]);
+    expect(logged.length).toBe(1);
+  });
+
+  it("keeps API keys and subscriptions in the tables the Prisma models describe", async () => {
+    const k = await fx.db.prisma.apiKey.findMany({ where: { departmentId: "traffic" } });
+    expect(k.length).toBeGreaterThan(0);
+    expect(k[0]).toMatchObject({ departmentId: "traffic", revokedAt: null });
+    expect(k[0].secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await fx.db.prisma.ngsiSubscription.count()).toBe(0);
   });
 
   it("serves entities valid against the official Smart Data Models JSON Schemas", async () => {

@@ -40,6 +40,8 @@ export function changesOf(ev: MapUpdateEvent): Map<string, Change> {
     const c = out.get(id) ?? { type, attrs: new Set(["dateObserved", "location"]) };
     for (const k of Object.keys(u.values)) c.attrs.add(ATTRS_OF[k] ?? k);
     out.set(id, c);
+    // The device that sent it reported a value.
+    out.set(urn("Device", u.device), { type: "Device", attrs: new Set(["dateLastValueReported"]) });
   }
   return out;
 }
