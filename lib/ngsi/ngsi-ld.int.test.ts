@@ -22,7 +22,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from "../access/api-keys";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getBus } from "../events/bus";
-import { soleLeadership } from "../cluster/leader";
+import { openLeadership, soleLeadership, type Leadership } from "../cluster/leader";
 import { sdmValidator } from "./testing/sdm-validator";
 import { startNgsiNotifier, type Notifier } from "./notifier";
 import * as subscriptionsRoute from "@/app/ngsi-ld/v1/subscriptions/route";
@@ -76,6 +76,8 @@ describe(`NGSI-LD context source (${target.name})`, () => {
   let city: CityModel;
   let stopLog: (() => Promise<void>) | undefined;
   let notifier: Notifier | undefined;
+  let second: Notifier | undefined;
+  const leaderships: Leadership[] = [];
   let disconnect: (() => Promise<void>) | undefined;
   const keys: Record<string, string> = {};
   let sensors: Device[] = [];
@@ -115,6 +117,8 @@ describe(`NGSI-LD context source (${target.name})`, () => {
 
   afterAll(async () => {
     await notifier?.stop();
+    await second?.stop();
+    for (const l of leaderships) await l.close();
     await disconnect?.();
     await stopLog?.();
     await fx?.close();
@@ -310,7 +314,18 @@ describe(`NGSI-LD context source (${target.name})`, () => {
   it("notifies subscribers through a local receiver, honours access and throttling, and shows a failing endpoint", async () => {
     disconnect = await getBus().connect(fx.db.sql);
     const logs: string[] = [];
-    notifier = startNgsiNotifier({ sql: fx.db.sql, bus: getBus(), leadership: soleLeadership(), log: (m) => logs.push(m), intervalMs: 200 });
+    // On PostgreSQL, two notifiers as two console processes would run them: each with its own
+    // leadership on the database, both hearing every map update; only the role's holder sends.
+    const dbUrl = (fx.db as { url?: string }).url;
+    const lead = async () => {
+      if (!dbUrl) return soleLeadership();
+      const l = await openLeadership({ url: dbUrl, pollMs: 100 });
+      leaderships.push(l);
+      return l;
+    };
+    notifier = startNgsiNotifier({ sql: fx.db.sql, bus: getBus(), leadership: await lead(), log: (m) => logs.push(m), intervalMs: 200 });
+    if (dbUrl) second = startNgsiNotifier({ sql: fx.db.sql, bus: getBus(), leadership: await lead(), log: (m) => logs.push(m), intervalMs: 200 });
+    if (dbUrl) await until("one holder of the ngsi-notify role", async () => leaderships.filter((l) => l.holds("ngsi-notify")).length === 1);
     const ok = await receiver(204);
     const failing = await receiver(503);
     const denied = await receiver(204);
@@ -361,6 +376,9 @@ describe(`NGSI-LD context source (${target.name})`, () => {
     await until("the retry to succeed", async () => failing.got.length > 0);
     const after = (await (await call(subscriptionRoute.GET, `/ngsi-ld/v1/subscriptions/${encodeURIComponent(failId)}`, { "x-api-key": keys.energy }, { id: encodeURIComponent(failId) })).json()) as { notification: Json };
     expect(after.notification).toMatchObject({ status: "ok", timesSent: 1 });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(failing.got.length).toBe(1); // one change, one notification, whichever process
+    expect(leaderships.filter((l) => l.holds("ngsi-notify")).length).toBe(dbUrl ? 1 : 0);
     expect(logs.some((l) => l.includes("failed (endpoint answered 503)"))).toBe(true);
     // Throttled (an hour): a second change within the period sends nothing more.
     await fx.addReadings("traffic.flow", [{ device: sensors[0].id, at: new Date(now + 1000), location: sensors[0].location, values: { segmentId: (sensors[0] as { segmentId: string }).segmentId, speedKmh: 80, flowVehH: 500, occupancy: 0.2 } }]);
