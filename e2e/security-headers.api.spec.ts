@@ -6,7 +6,7 @@ import { E2E_PORT } from "./config";
 // whose nonce is on Next.js's own scripts; non-public data is never cached.
 const BASE = `http://127.0.0.1:${E2E_PORT}`;
 const PAGES = ["/", "/wall", "/sign-in", "/verify", "/audit", "/api-docs", "/admin/grants", "/admin/access", "/admin/rules", "/admin/devices", "/admin/dead-letters", "/provenance/reading/0", "/provenance/sources?dataset=traffic.sensors"];
-const PUBLIC = [/^\/ledger\//, /^\/api\/city(?:\/|$)/, /^\/api\/openapi\.json$/, /^\/api\/health$/, /^\/api\/ledger\/info$/];
+const PUBLIC = [/^\/ledger\//, /^\/api\/city(?:\/|$)/, /^\/api\/openapi\.json$/, /^\/api\/health$/, /^\/api\/ledger\/info$/, /^\/ngsi-ld\/v1\/contexts\//];
 const SAMPLE: Record<string, string> = { id: "1", leaf: "0", layer: "traffic", resource: "checkpoint" };
 
 /** Headers only: the body is cancelled (the event stream never ends). */

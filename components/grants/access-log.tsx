@@ -16,10 +16,11 @@ import { ACCESS_ACTIONS } from "@/lib/access/record-read";
 import { cityInputIso } from "@/lib/i18n/city-time";
 import { TableHead } from "@/components/ui/table-head";
 import { ChoiceSelect, departmentChoices } from "@/components/ui/choice-select";
+import { fill } from "@/lib/i18n/fill";
 import { staffOnlyNotice } from "./staff-only";
 
 type Event = {
-  id: number; at: string; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
+  id: number; at: string; userId?: string | null; user: string | null; departmentId: string | null; role: string | null; datasetId: string; ownerDepartmentId: string;
   basis: string; grantId: string | null; scope: string; action: string; count: number | null; from: string | null; until: string | null; batchId: string | null; leafIndex: number | null;
 };
 type Group = { key: string | null; label: string | null; departmentId: string | null; events: number; records: number | null; datasets: number; first: string; last: string };
@@ -143,7 +144,7 @@ export function AccessLog() {
             <tr key={e.id} data-testid="access-event" data-dataset={e.datasetId} data-basis={e.basis} data-grant={e.grantId ?? ""}>
               <td className={styles.small}>{formatCityTime(e.at, locale)}</td>
               <td className={styles.small}>
-                {e.user ?? t("accesslog.guest")}
+                {e.userId?.startsWith("apikey:") ? fill(t("apikeys.reader"), { id: e.userId.slice(7) }) : (e.user ?? t("accesslog.guest"))}
                 {e.departmentId && <div className={styles.muted}>{departmentName(e.departmentId, locale)} · {e.role ? t(`role.${e.role}` as MessageKey) : ""}</div>}
               </td>
               <td>

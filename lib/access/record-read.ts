@@ -10,7 +10,7 @@ import { accessSwitches } from "./bench-switches";
 export const ACCESS_ACTIONS = [
   "readings", "stream", "provenance", "provenance.datum", "provenance.prov", "provenance.receipt", "sources",
   "traffic.sensors", "traffic.latest", "map.latest", "map.latest.cells", "map.kpis", "map.frames", "map.feature", "map.features",
-  "rules.preview",
+  "rules.preview", "ngsi.entities", "ngsi.notify",
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 

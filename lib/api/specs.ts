@@ -7,6 +7,7 @@ import { SafeInstant } from "./safe-input";
 // The city maps' routes and schemas (issue 5) live in map-specs.ts.
 export * from "./map-specs";
 export * from "./citizen-specs";
+export * from "./ngsi-specs";
 
 // Every HTTP route's contract. Route handlers parse with these schemas; /api/openapi.json
 // is generated from this same list.

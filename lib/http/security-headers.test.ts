@@ -10,6 +10,11 @@ describe("security headers", () => {
     for (const p of ["/api/devices", "/api/map/layers/traffic/latest", "/api/auth/me", "/admin/grants", "/"]) expect(securityHeaders(p, { https: false })["cache-control"]).toBe("private, no-store");
     for (const p of ["/ledger/checkpoint", "/ledger/tile/0/000", "/api/city/style", "/api/openapi.json"]) expect(securityHeaders(p, { https: false })["cache-control"]).toBeUndefined();
   });
+  it("NGSI-LD answers are API answers: no-store, but the @context documents are public", () => {
+    expect(securityHeaders("/ngsi-ld/v1/entities", { https: false })["cache-control"]).toBe("private, no-store");
+    expect(securityHeaders("/ngsi-ld/v1/entities", { https: false })["content-security-policy"]).toContain("default-src 'none'");
+    expect(securityHeaders("/ngsi-ld/v1/contexts/city-brain.jsonld", { https: false })["cache-control"]).toBeUndefined();
+  });
   it("a page's CSP allows scripts by nonce only, MapLibre's blob workers, and no framing", () => {
     const n = newNonce();
     const csp = pageCsp(n);

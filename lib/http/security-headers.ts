@@ -4,10 +4,11 @@
  */
 
 /** Paths whose answers are public and may be cached: the ledger's tiles and checkpoint, the generated city model, the API's own description. */
-const PUBLIC_CACHEABLE = [/^\/ledger\//, /^\/api\/city(?:\/|$)/, /^\/api\/openapi\.json$/, /^\/api\/health$/, /^\/api\/ledger\/info$/];
+const PUBLIC_CACHEABLE = [/^\/ledger\//, /^\/api\/city(?:\/|$)/, /^\/api\/openapi\.json$/, /^\/api\/health$/, /^\/api\/ledger\/info$/, /^\/ngsi-ld\/v1\/contexts\//];
 
 /** Is this an API or log path (answered by a route handler, not a page)? */
-export const isApiPath = (path: string) => path.startsWith("/api/") || path === "/api" || path.startsWith("/ledger/") || path.startsWith("/open311/");
+export const isApiPath = (path: string) =>
+  path.startsWith("/api/") || path === "/api" || path.startsWith("/ledger/") || path.startsWith("/open311/") || path.startsWith("/ngsi-ld/");
 
 /**
  * The Content-Security-Policy of a page. Scripts run only with this response's nonce (Next.js

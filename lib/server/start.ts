@@ -16,6 +16,7 @@ import { startMapRollup } from "../map/start-map";
 import { openLeadership, soleLeadership, withStartupLock, type Leadership } from "../cluster/leader";
 import { foldCommit } from "../map/rollup";
 import { getBus } from "../events/bus";
+import { startNgsiNotifier } from "../ngsi/notifier";
 import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
 
 /** The backfill starts this long after the simulator's first tick, so the first map is not delayed. */
@@ -73,6 +74,8 @@ async function startServices(config: Config, opts: { log: (m: string) => void },
   // Sign-in, demo users, and the jobs that expire grants, run linkage rules and ledger access events.
   const access = await startAccess({ db, config, log: opts.log, leadership });
   stops.push(access.stop);
+  // NGSI-LD notifications: every process hears map updates, the ngsi-notify role's holder sends.
+  stops.push(startNgsiNotifier({ sql: db.sql, bus: getBus(), leadership, log: opts.log, origin: config.AUTH_URL }).stop);
   if (config.SIM_ENABLED) {
     const signers = await loadSimulatorKeys(config.dataDir, city.devices.map((d) => d.id));
     const unkeyed = await db.sql.query<{ id: string }>(`SELECT id FROM device WHERE public_key IS NULL`);
