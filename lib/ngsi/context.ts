@@ -12,37 +12,26 @@ export const CONTEXT_PATH = "/ngsi-ld/v1/contexts/city-brain.jsonld";
 
 const SDM = "https://smartdatamodels.org/";
 
-/** Terms of the Smart Data Models the entities use, with the model context each comes from. */
-export const SDM_TERMS: Record<string, { iri: string; model: "Transportation" | "Alert" | "Device" | "Energy" }> = {
-  TrafficFlowObserved: { iri: `${SDM}dataModel.Transportation/TrafficFlowObserved`, model: "Transportation" },
-  intensity: { iri: `${SDM}dataModel.Transportation/intensity`, model: "Transportation" },
-  occupancy: { iri: `${SDM}dataModel.Transportation/occupancy`, model: "Transportation" },
-  averageVehicleSpeed: { iri: `${SDM}dataModel.Transportation/averageVehicleSpeed`, model: "Transportation" },
-  refRoadSegment: { iri: `${SDM}dataModel.Transportation/refRoadSegment`, model: "Transportation" },
-  dateObserved: { iri: `${SDM}dateObserved`, model: "Transportation" },
-  name: { iri: `${SDM}name`, model: "Transportation" },
-  dataProvider: { iri: `${SDM}dataProvider`, model: "Transportation" },
-  Alert: { iri: `${SDM}dataModel.Alert/Alert`, model: "Alert" },
-  category: { iri: `${SDM}dataModel.Alert/category`, model: "Alert" },
-  subCategory: { iri: `${SDM}dataModel.Alert/subCategory`, model: "Alert" },
-  severity: { iri: `${SDM}dataModel.Alert/severity`, model: "Alert" },
-  alertSource: { iri: `${SDM}dataModel.Alert/alertSource`, model: "Alert" },
-  dateIssued: { iri: `${SDM}dataModel.Alert/dateIssued`, model: "Alert" },
-  validFrom: { iri: `${SDM}validFrom`, model: "Alert" },
-  validTo: { iri: `${SDM}dataModel.Alert/validTo`, model: "Alert" },
-  Device: { iri: `${SDM}dataModel.Device/Device`, model: "Device" },
-  Camera: { iri: `${SDM}dataModel.Device/Camera`, model: "Device" },
-  controlledProperty: { iri: `${SDM}dataModel.Device/controlledProperty`, model: "Device" },
-  deviceCategory: { iri: `${SDM}dataModel.Device/deviceCategory`, model: "Device" },
-  deviceState: { iri: `${SDM}dataModel.Device/deviceState`, model: "Device" },
-  dateLastValueReported: { iri: `${SDM}dataModel.Device/dateLastValueReported`, model: "Device" },
-  on: { iri: `${SDM}dataModel.Device/on`, model: "Device" },
-  cameraUsage: { iri: `${SDM}dataModel.Device/cameraUsage`, model: "Device" },
-  ACMeasurement: { iri: `${SDM}dataModel.Energy/ACMeasurement`, model: "Energy" },
-  phaseType: { iri: `${SDM}dataModel.Energy/phaseType`, model: "Energy" },
-  totalActivePower: { iri: `${SDM}dataModel.Energy/totalActivePower`, model: "Energy" },
-  refDevice: { iri: `${SDM}dataModel.Energy/refDevice`, model: "Energy" },
+type SdmModel = "Transportation" | "Alert" | "Device" | "Energy";
+
+/**
+ * Terms of the Smart Data Models the entities use, by the model whose context names them: its
+ * own terms (`dataModel.<Model>/<term>`) and terms all models share (`<term>`).
+ */
+const MODEL_TERMS: Record<SdmModel, { own: string[]; shared: string[] }> = {
+  Transportation: { own: ["TrafficFlowObserved", "intensity", "occupancy", "averageVehicleSpeed", "refRoadSegment"], shared: ["dateObserved", "name", "dataProvider"] },
+  Alert: { own: ["Alert", "category", "subCategory", "severity", "alertSource", "dateIssued", "validTo"], shared: ["validFrom"] },
+  Device: { own: ["Device", "Camera", "controlledProperty", "deviceCategory", "deviceState", "dateLastValueReported", "on", "cameraUsage"], shared: [] },
+  Energy: { own: ["ACMeasurement", "phaseType", "totalActivePower", "refDevice"], shared: [] },
 };
+
+/** Each Smart Data Models term with its IRI and the model context it comes from. */
+export const SDM_TERMS: Record<string, { iri: string; model: SdmModel }> = Object.fromEntries(
+  (Object.entries(MODEL_TERMS) as [SdmModel, { own: string[]; shared: string[] }][]).flatMap(([model, t]) => [
+    ...t.own.map((term) => [term, { iri: `${SDM}dataModel.${model}/${term}`, model }] as const),
+    ...t.shared.map((term) => [term, { iri: `${SDM}${term}`, model }] as const),
+  ]),
+);
 
 /** The console's own attributes (values the models have no attribute for). */
 export const CITY_TERMS = [
