@@ -10,17 +10,19 @@ import { fetchJson } from "../http/fetch-json";
 import { departmentName } from "../auth/user-menu";
 import { DEPARTMENTS } from "@/lib/city/datasets";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { fill } from "@/lib/i18n/fill";
 import type { TriageReport } from "@/lib/citizen/list-triage-queue";
 import { TriageMapLoader } from "./triage-map-loader";
 import { ReportHistory } from "./report-history";
 import styles from "./citizen.module.css";
 
-const FILTERS = ["open", "submitted", "assigned", "confirmed", "resolved", "rejected", "all"] as const;
+const FILTERS = ["open", "submitted", "assigned", "confirmed", "resolved", "rejected", "merged", "all"] as const;
 type Filter = (typeof FILTERS)[number];
 const OPEN = ["submitted", "assigned", "confirmed"];
-type Action = "assign" | "confirm" | "reject" | "resolve";
+type Action = "assign" | "confirm" | "reject" | "resolve" | "merge";
 /** Which actions a report's status allows (the same table as lib/citizen/change-report-status.ts). */
-const ALLOWED: Record<Action, string[]> = { assign: ["submitted"], confirm: ["submitted", "assigned"], reject: ["submitted", "assigned", "confirmed"], resolve: ["assigned", "confirmed"] };
+const ALLOWED: Record<Action, string[]> = { assign: ["submitted"], confirm: ["submitted", "assigned"], reject: ["submitted", "assigned", "confirmed"], resolve: ["assigned", "confirmed"], merge: [] };
+const MERGE_FROM = ["submitted", "assigned"];
 
 export function TriageQueue() {
   const { t, locale } = useI18n();
@@ -77,7 +79,7 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  async function act(action: Action) {
+  async function act(action: Action, into?: string) {
     setError(null);
     if ((action === "reject" || action === "resolve") && !note.trim()) {
       setError(t(action === "reject" ? "triage.needReason" : "triage.needNote"));
@@ -85,7 +87,7 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
     }
     setBusy(true);
     try {
-      await fetchJson(`/api/citizen/reports/${encodeURIComponent(r.id)}/status`, { method: "POST", json: { action, ...(note.trim() ? { note: note.trim() } : {}) } });
+      await fetchJson(`/api/citizen/reports/${encodeURIComponent(r.id)}/status`, { method: "POST", json: { action, ...(note.trim() ? { note: note.trim() } : {}), ...(into ? { into } : {}) } });
       setNote("");
       await qc.invalidateQueries({ queryKey: ["citizen-triage"] });
     } catch (e) {
@@ -121,6 +123,23 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
           </>
         )}
       </dl>
+      {r.duplicates.length > 0 && (
+        <div data-testid="triage-duplicates">
+          <strong>{t("triage.duplicates")}</strong>
+          <ul className={styles.history}>
+            {r.duplicates.map((d) => (
+              <li key={d.id} data-testid="triage-duplicate" data-id={d.id}>
+                <a href={`/report/${d.id}`}>{d.id.slice(0, 8)}</a> · {t(`report.status.${d.status}` as MessageKey)} · {fill(t("triage.duplicateApart"), { m: d.distanceM, h: d.hoursApart })}
+                {MERGE_FROM.includes(r.status) && (
+                  <button type="button" className={styles.cat} disabled={busy} onClick={(e) => { e.stopPropagation(); void act("merge", d.id); }} data-testid="triage-merge">
+                    {t("triage.action.merge")}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <details>
         <summary>{t("report.history")}</summary>
         <ReportHistory report={r} />

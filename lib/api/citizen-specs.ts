@@ -10,7 +10,7 @@ export const ReceiptQuery = z.object({ leaf: z.coerce.number().int().nonnegative
 export const ProofBody = z.strictObject({ challenge: z.string().min(8).max(256), reporter_key: B64Key, signature: B64Sig });
 export const MineBody = z.strictObject({ reporter_key: B64Key, at: z.string().max(64), signature: B64Sig });
 export const TriageQuery = z.object({ department: z.string().max(64).optional(), status: z.enum(["open", "all"]).optional() });
-export const StatusBody = z.strictObject({ action: z.enum(["assign", "confirm", "reject", "resolve"]), note: z.string().max(2000).optional() });
+export const StatusBody = z.strictObject({ action: z.enum(["assign", "confirm", "reject", "resolve", "merge"]), note: z.string().max(2000).optional(), into: z.string().min(1).max(64).optional() });
 
 export const citizenReportRoute = defineRoute({
   method: "get",
@@ -63,7 +63,7 @@ export const citizenStatusRoute = defineRoute({
   method: "post",
   path: "/api/citizen/reports/{id}/status",
   tag: "citizen",
-  summary: "The owning department assigns, confirms, rejects (with a reason) or resolves (with a note) a report; ledgered as report.v1",
+  summary: "The owning department assigns, confirms, rejects (with a reason), resolves (with a note) or merges a report as a duplicate `into` another; ledgered as report.v1",
   params: IdParams,
   body: { schema: StatusBody },
   responses: { 200: { description: "{ status, leafIndex }" }, 400: { description: "Missing reason or note" }, 403: { description: "Not the owning department" }, 409: { description: "The current status does not allow it" } },

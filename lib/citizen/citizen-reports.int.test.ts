@@ -17,6 +17,7 @@ import { proveAuthorship } from "./prove-authorship";
 import { getReport } from "./get-report";
 import { ReportLimiter } from "./report-limiter";
 import { listTriageQueue } from "./list-triage-queue";
+import { offsetM } from "../grants/area";
 
 const targets = await testTargets();
 const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
@@ -31,16 +32,17 @@ async function reporter(n: number) {
 }
 
 /** The Open311 form the report page sends: content signed by the reporter's key, photo attached. */
-async function signedForm(r: Awaited<ReturnType<typeof reporter>>, o: { service: string; description: string; photo?: Uint8Array; contact?: boolean; tamper?: boolean }) {
+async function signedForm(r: Awaited<ReturnType<typeof reporter>>, o: { service: string; description: string; photo?: Uint8Array; contact?: boolean; tamper?: boolean; at?: { lon: number; lat: number } }) {
   const photos = o.photo ? [sha256Hex(stripLocation(o.photo))] : [];
   const signedAt = new Date().toISOString();
-  const content: ReportContent = { kind: "city-brain-report.v1", serviceCode: o.service, description: o.description, lon: LON, lat: LAT, attributes: {}, photos, reporterKey: r.b64, signedAt };
+  const { lon, lat } = o.at ?? { lon: LON, lat: LAT };
+  const content: ReportContent = { kind: "city-brain-report.v1", serviceCode: o.service, description: o.description, lon, lat, attributes: {}, photos, reporterKey: r.b64, signedAt };
   const sig = await r.sign(reportContentBytes(content));
   const f = new FormData();
   f.set("service_code", o.service);
   f.set("description", o.tamper ? o.description + "!" : o.description);
-  f.set("lat", String(LAT));
-  f.set("long", String(LON));
+  f.set("lat", String(lat));
+  f.set("long", String(lon));
   f.set("reporter_key", r.b64);
   f.set("signature", toBase64(sig));
   f.set("signed_at", signedAt);
@@ -174,5 +176,45 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const challenge = "follow-up 2026-12-05 #1";
     expect(await proveAuthorship({ id: report.id, challenge, reporterKey: r.b64, signature: toBase64(await r.sign(authorshipStatement(report.id, challenge))) })).toMatchObject({ proven: true });
     expect(await proveAuthorship({ id: report.id, challenge, reporterKey: other.b64, signature: toBase64(await other.sign(authorshipStatement(report.id, challenge))) })).toMatchObject({ proven: false });
+  });
+  it("suggests duplicates by place, time and category, merges one into the kept report on the ledger, and shows the merge to the public and the reporter", async () => {
+    const [a, b, c] = [await reporter(21), await reporter(22), await reporter(23)];
+    const file = async (who: typeof a, description: string, east: number, service = "streetlight") =>
+      (await createRequest({ form: (await signedForm(who, { service, description, at: offsetM({ lon: LON, lat: LAT }, east, 0) })).form, clientAddress: "10.5.5.5", limiter: limiter() })).report;
+    const kept = await file(a, "Lamp out at the corner", 0);
+    const dup = await file(b, "Streetlight dark at the corner", 40);
+    const far = await file(c, "Lamp out two streets away", 250);
+    const outage = await file(c, "No power at the corner", 10, "power_outage");
+
+    const queue = await listTriageQueue({ viewer: energy });
+    const of = (id: string) => queue.find((q) => q.id === id)!;
+    expect(of(dup.id).duplicates).toEqual([{ id: kept.id, status: "submitted", distanceM: 40, hoursApart: 0 }]);
+    expect(of(kept.id).duplicates.map((d) => d.id)).toEqual([dup.id]);
+    expect(of(far.id).duplicates).toEqual([]);
+    expect(of(outage.id).duplicates).toEqual([]);
+
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "merge" })).rejects.toThrow(/^into: a merge needs the id of the report to keep/);
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "merge", into: dup.id })).rejects.toThrow(/^into: report .* cannot be merged into itself/);
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "merge", into: "nope" })).rejects.toMatchObject({ code: "not_found" });
+    await expect(changeReportStatus({ viewer: traffic, id: dup.id, action: "merge", into: kept.id })).rejects.toMatchObject({ code: "forbidden" });
+    await changeReportStatus({ viewer: energy, id: kept.id, action: "confirm" });
+    const merged = await changeReportStatus({ viewer: energy, id: dup.id, action: "merge", into: kept.id, note: "Same lamp" });
+    expect(merged.status).toBe("merged");
+    await expect(changeReportStatus({ viewer: energy, id: far.id, action: "merge", into: dup.id })).rejects.toThrow(/^into: report .* is merged; a report is merged only into an open or confirmed one/);
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "confirm" })).rejects.toMatchObject({ code: "conflict" });
+
+    const entry = decodeEntry(new TextEncoder().encode(await leafText(merged.leafIndex)));
+    expect(entry).toMatchObject({ kind: "report.v1", report: dup.id, action: "merge", status: "merged", duplicateOf: kept.id, by: "u-energy", noteHash: textHash("Same lamp"), reporter: b.id });
+
+    const pub = await getReport({ id: dup.id });
+    expect([pub.status, pub.duplicateOf, pub.events.map((e) => [e.action, e.status, e.note])]).toEqual(["merged", kept.id, [["submit", "submitted", null], ["merge", "merged", "Same lamp"]]]);
+    const at = new Date().toISOString();
+    const mine = await listMyReports({ reporterKey: b.b64, at, signature: toBase64(await b.sign(myReportsStatement(b.b64, at))) });
+    expect(mine.reports.map((x) => [x.id, x.status, x.duplicateOf])).toEqual([[dup.id, "merged", kept.id]]);
+    expect((await listRequests({ service_request_id: dup.id }))[0]).toMatchObject({ status: "closed", status_notes: "Same lamp" });
+    // The merged report leaves the open queue; the kept one no longer suggests it.
+    const after = await listTriageQueue({ viewer: energy });
+    expect(after.some((q) => q.id === dup.id)).toBe(false);
+    expect(after.find((q) => q.id === kept.id)!.duplicates).toEqual([]);
   });
 });

@@ -1049,6 +1049,12 @@ export const en = {
   "triage.action.confirm": "Confirm",
   "triage.action.reject": "Reject",
   "triage.action.resolve": "Resolve",
+  "triage.action.merge": "Merge into this one",
+  "triage.duplicates": "Possible duplicates (same category, within 100 m and 72 h)",
+  "triage.duplicateApart": "{m} m, {h} h apart",
+  "triage.filter.merged": "Merged",
+  "report.status.merged": "Merged as a duplicate",
+  "report.mergedInto": "A duplicate of report",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -2104,6 +2110,12 @@ export const zh: Messages = {
   "triage.action.confirm": "确认",
   "triage.action.reject": "驳回",
   "triage.action.resolve": "办结",
+  "triage.action.merge": "合并到此上报",
+  "triage.duplicates": "疑似重复（同类别，100 米、72 小时以内）",
+  "triage.duplicateApart": "相距 {m} 米、{h} 小时",
+  "triage.filter.merged": "已合并",
+  "report.status.merged": "已作为重复合并",
+  "report.mergedInto": "与此上报重复：",
 };
 
 export type Locale = "zh-CN" | "en";
