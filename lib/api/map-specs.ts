@@ -267,6 +267,14 @@ export const KpisSchema = z.object({
       camerasOnline: z.number().nullable(),
     })
     .nullable(),
+  reports: z
+    .object({
+      open: z.number().int().describe("citizen reports open now (submitted, assigned or confirmed)"),
+      resolved: z.number().int().describe("citizen reports resolved in the 30 days before `to`"),
+      medianResolutionH: z.number().nullable().describe("median hours from filing to resolution of those reports"),
+    })
+    .nullable()
+    .describe("citizen reports (dataset reports.citizen), as the viewer's read basis lets through"),
   access: Access,
 });
 export type Kpis = z.infer<typeof KpisSchema>;

@@ -18,6 +18,11 @@ import { getReport } from "./get-report";
 import { ReportLimiter } from "./report-limiter";
 import { listTriageQueue } from "./list-triage-queue";
 import { offsetM } from "../grants/area";
+import { scopedReportKpis } from "../access/scoped/citizen-reports";
+import type { ReadBasis } from "../access/check-read";
+import { getMapKpis } from "../map/get-map-kpis";
+import { seedCity } from "../server/seed";
+import { getCity } from "../city/current-city";
 
 const targets = await testTargets();
 const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
@@ -216,5 +221,33 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const after = await listTriageQueue({ viewer: energy });
     expect(after.some((q) => q.id === dup.id)).toBe(false);
     expect(after.find((q) => q.id === kept.id)!.duplicates).toEqual([]);
+  });
+  it("feeds the KPI strip: open reports and the median time to resolution, through the reports.citizen read basis", async () => {
+    const centre: Viewer = { kind: "user", userId: "u-12345", departmentId: "citizen", role: "official" };
+    const r = await reporter(31);
+    const file = async (d: string) => (await createRequest({ form: (await signedForm(r, { service: "litter", description: d })).form, clientAddress: "10.6.6.6", limiter: limiter() })).report;
+    const [a, b, c] = [await file("Bags by the bins"), await file("Sofa dumped"), await file("Overflowing bin")];
+    const filed = Date.parse((await getReport({ id: c.id })).createdAt);
+    await changeReportStatus({ viewer: centre, id: a.id, action: "confirm" });
+    await changeReportStatus({ viewer: centre, id: a.id, action: "resolve", note: "Collected", now: new Date(Date.parse((await getReport({ id: a.id })).createdAt) + 2 * 3_600_000) });
+    await changeReportStatus({ viewer: centre, id: b.id, action: "assign" });
+    await changeReportStatus({ viewer: centre, id: b.id, action: "resolve", note: "Removed", now: new Date(Date.parse((await getReport({ id: b.id })).createdAt) + 4 * 3_600_000) });
+    const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM citizen_report WHERE status IN ('submitted', 'assigned', 'confirmed')`);
+    const raw: ReadBasis = { datasetId: "reports.citizen", ownerDepartmentId: "citizen", basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null };
+    const later = new Date(filed + 5 * 3_600_000);
+    expect(await scopedReportKpis(db.sql, raw, later)).toEqual({ open: n, resolved: 2, medianResolutionH: 3 });
+    // Resolutions after `to` do not count yet; a grant's area or window lets through only its reports; aggregates need k.
+    expect(await scopedReportKpis(db.sql, raw, new Date(filed + 3 * 3_600_000))).toMatchObject({ resolved: 1, medianResolutionH: 2 });
+    expect(await scopedReportKpis(db.sql, { ...raw, basis: "grant", area: { center: [LON + 0.05, LAT], radiusM: 500 } }, later)).toEqual({ open: 0, resolved: 0, medianResolutionH: null });
+    expect(await scopedReportKpis(db.sql, { ...raw, basis: "grant", window: { from: new Date(filed + 60_000).toISOString(), until: null } }, later)).toEqual({ open: 0, resolved: 0, medianResolutionH: null });
+    expect(await scopedReportKpis(db.sql, { ...raw, basis: "grant", scope: "aggregated" }, later)).toEqual({ open: n, resolved: 2, medianResolutionH: null });
+
+    // The strip (departments and datasets seeded as the console does): the owner (the 12345 centre) sees the count; a department without a grant gets null and a note saying why.
+    await seedCity(db, getCity());
+    const mine = await getMapKpis({ viewer: centre, bucket: 300 });
+    expect(mine.reports).toMatchObject({ open: n });
+    const other = await getMapKpis({ viewer: traffic, bucket: 300 });
+    expect(other.reports).toBeNull();
+    expect(other.access.find((x) => x.datasetId === "reports.citizen")).toMatchObject({ allowed: false, ownerDepartmentId: "citizen" });
   });
 });

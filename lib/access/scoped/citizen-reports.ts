@@ -1,0 +1,35 @@
+import type { Sql } from "../../db/sql";
+import type { ReadBasis } from "../check-read";
+import { scopeConditions } from "../scope-sql";
+import { minGroupDevices } from "./map-basis";
+
+/**
+ * The citizen-report KPIs under a read basis of reports.citizen: the reports the basis lets
+ * through are those filed inside its data window (a report's time is when it was filed) and
+ * inside its area (at the report's exact point). Counts are aggregates at every scope; under
+ * anonymized or aggregated scope the median is given only over at least k resolved reports.
+ */
+
+/** The median time to resolution is over reports resolved in this span before `to`. */
+export const RESOLUTION_SPAN_MS = 30 * 24 * 3_600_000;
+
+export type ReportKpis = { open: number; resolved: number; medianResolutionH: number | null };
+
+export async function scopedReportKpis(sql: Sql, basis: ReadBasis, to: Date): Promise<ReportKpis> {
+  const params: unknown[] = [to];
+  // The scope conditions are written over a reading's observed_at: a report's is its filing time.
+  const where = ["r.created_at <= $1", ...scopeConditions(basis, params, "r")].join(" AND ");
+  const source = `(SELECT id, status, lon, lat, created_at, created_at AS observed_at FROM citizen_report) r`;
+  const [open] = await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${source} WHERE ${where} AND r.status IN ('submitted', 'assigned', 'confirmed')`, params);
+  params.push(new Date(to.getTime() - RESOLUTION_SPAN_MS));
+  const [res] = await sql.query<{ n: string; median_s: number | null }>(
+    `SELECT count(*)::text AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - r.created_at)) AS median_s
+       FROM ${source} JOIN citizen_report_event e ON e.report_id = r.id AND e.action = 'resolve'
+      WHERE ${where} AND e.at <= $1 AND e.at > $${params.length}`,
+    params,
+  );
+  const resolved = Number(res?.n ?? 0);
+  const enough = basis.scope === "raw" || resolved >= minGroupDevices();
+  const median = res?.median_s === null || res?.median_s === undefined || !enough ? null : Math.round((Number(res.median_s) / 3600) * 10) / 10;
+  return { open: Number(open?.n ?? 0), resolved, medianResolutionH: median };
+}
