@@ -4,6 +4,8 @@ import { requireRole } from "../access/require-role";
 import { getDb } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { appendEntries } from "../ledger-store/append-entries";
+import type { SqlTx } from "../db/sql";
+import { creditEntry, creditFor, type CreditAward } from "./credit-rule";
 import { MERGEABLE_STATUSES } from "./duplicate-rule";
 import { reportEntry, type ReportAction, type ReportStatus } from "./report-entry";
 
@@ -16,14 +18,31 @@ const NEXT: Record<Exclude<ReportAction, "submit">, { status: ReportStatus; from
   merge: { status: "merged", from: ["submitted", "assigned"], noteRequired: false },
 };
 
+/** What a report has earned so far (the sum of its credit rows, revocations included). */
+async function earnedBy(tx: SqlTx, report: string): Promise<number> {
+  const [r] = await tx.query<{ n: number }>(`SELECT coalesce(sum(amount), 0)::int AS n FROM citizen_credit WHERE report_id = $1`, [report]);
+  return Number(r?.n ?? 0);
+}
+
+/** Appends each award as a credit.v1 entry and its citizen_credit row, in the caller's transaction. */
+async function award(tx: SqlTx, awards: { reporter: string; report: string; award: CreditAward }[], at: Date): Promise<void> {
+  if (!awards.length) return;
+  const rows = awards.map((a) => ({ ...a, id: randomUUID() }));
+  const first = await appendEntries(tx, rows.map((r) => creditEntry({ ...r, at })));
+  for (const [i, r] of rows.entries()) {
+    await tx.query(`INSERT INTO citizen_credit (id, reporter, report_id, amount, reason, at, leaf_index) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [r.id, r.reporter, r.report, r.award.amount, r.award.reason, at, first + i]);
+  }
+}
+
 type ReportRow = { id: string; service_code: string; department_id: string; status: string; description: string; location_cell: string; photo_hashes: string[]; content_hash: string; reporter: string };
 
 /**
  * The owning department (an official or admin of it) changes a report's status: assign,
  * confirm, reject (with a reason), resolve (with a note), or merge it as a duplicate `into`
  * another open or confirmed report of the same department. Appends the change's report.v1
- * entry (committing to the note by hash; a merge names the kept report) and records the event
- * in the same transaction. 409 for a change the current status does not allow.
+ * entry (committing to the note by hash; a merge names the kept report), records the event and
+ * appends the credit the change earns (credit.v1, lib/citizen/credit-rule.ts), all in the same
+ * transaction. 409 for a change the current status does not allow.
  */
 export async function changeReportStatus(opts: { viewer: Viewer; id: string; action: Exclude<ReportAction, "submit">; note?: string; into?: string; now?: Date }): Promise<{ status: ReportStatus; leafIndex: number }> {
   const user = requireRole(opts.viewer, ["official", "dept_admin", "sysadmin"], "triage reports");
@@ -63,6 +82,19 @@ export async function changeReportStatus(opts: { viewer: Viewer; id: string; act
       `INSERT INTO citizen_report_event (id, report_id, action, status, by_id, role, department_id, note, at, leaf_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [randomUUID(), opts.id, opts.action, step.status, user.userId, user.role, r.department_id, note ?? null, now, leaf],
     );
+    // Credit (lib/citizen/credit-rule.ts), ledgered in the same transaction as the change.
+    const awards: { reporter: string; report: string; award: CreditAward }[] = [];
+    const own = creditFor({ action: opts.action, reporter: r.reporter, earned: await earnedBy(tx, opts.id), keptStatus: rows.find((x) => x.id === into)?.status });
+    if (own) awards.push({ reporter: r.reporter, report: opts.id, award: own });
+    if (opts.action === "confirm") {
+      // Duplicates merged into this report before it was confirmed earn their (smaller) share now.
+      const dups = await tx.query<{ id: string; reporter: string }>(`SELECT id, reporter FROM citizen_report WHERE duplicate_of = $1 AND status = 'merged' ORDER BY id`, [opts.id]);
+      for (const d of dups) {
+        const a = creditFor({ action: "merge", reporter: d.reporter, earned: await earnedBy(tx, d.id), keptStatus: "confirmed" });
+        if (a) awards.push({ reporter: d.reporter, report: d.id, award: a });
+      }
+    }
+    await award(tx, awards, now);
     return { status: step.status, leafIndex: leaf };
   });
 }

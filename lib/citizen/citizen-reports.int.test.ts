@@ -23,6 +23,7 @@ import type { ReadBasis } from "../access/check-read";
 import { getMapKpis } from "../map/get-map-kpis";
 import { seedCity } from "../server/seed";
 import { getCity } from "../city/current-city";
+import { getLeaderboard } from "./get-leaderboard";
 
 const targets = await testTargets();
 const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
@@ -249,5 +250,54 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const other = await getMapKpis({ viewer: traffic, bucket: 300 });
     expect(other.reports).toBeNull();
     expect(other.access.find((x) => x.datasetId === "reports.citizen")).toMatchObject({ allowed: false, ownerDepartmentId: "citizen" });
+  });
+  it("credits confirmed reports (less for duplicates of a confirmed one, nothing for rejected), ledgered as credit.v1, with the balance in My reports and pseudonyms on the leaderboard", async () => {
+    const [x, y, z, w] = [await reporter(41), await reporter(42), await reporter(43), await reporter(44)];
+    const here = offsetM({ lon: LON, lat: LAT }, 1000, 0);
+    const file = async (who: typeof x, description: string) =>
+      (await createRequest({ form: (await signedForm(who, { service: "traffic_signal", description, at: here })).form, clientAddress: "10.7.7.7", limiter: limiter() })).report;
+    const kept = await file(x, "Signal dark at the junction");
+    const early = await file(y, "Traffic light out");
+    await changeReportStatus({ viewer: traffic, id: early.id, action: "merge", into: kept.id });
+    const credits = async (id: string) => (await db.sql.query<{ reporter: string; amount: number; reason: string; leaf_index: string }>(`SELECT reporter, amount, reason, leaf_index::text FROM citizen_credit WHERE report_id = $1 ORDER BY leaf_index`, [id])).map((c) => [c.reporter, c.amount, c.reason]);
+    expect(await credits(early.id)).toEqual([]);
+    await changeReportStatus({ viewer: traffic, id: kept.id, action: "confirm" });
+    expect(await credits(kept.id)).toEqual([[x.id, 10, "confirmed"]]);
+    expect(await credits(early.id)).toEqual([[y.id, 3, "duplicate"]]);
+    const late = await file(z, "Lights not working at the crossing");
+    await changeReportStatus({ viewer: traffic, id: late.id, action: "merge", into: kept.id });
+    expect(await credits(late.id)).toEqual([[z.id, 3, "duplicate"]]);
+    const bogus = await file(w, "Signal fine actually");
+    await changeReportStatus({ viewer: traffic, id: bogus.id, action: "reject", note: "Working when checked" });
+    expect(await credits(bogus.id)).toEqual([]);
+    await changeReportStatus({ viewer: traffic, id: kept.id, action: "reject", note: "Signal was switched off for works" });
+    expect(await credits(kept.id)).toEqual([[x.id, 10, "confirmed"], [x.id, -10, "revoked"]]);
+    // Unsigned Open311 reports earn nothing: no one could claim the points.
+    const unsigned = new FormData();
+    for (const [k, v] of Object.entries({ service_code: "traffic_signal", description: "Signal flickering", lat: String(LAT), long: String(LON) })) unsigned.set(k, v);
+    const { report: anon } = await createRequest({ form: unsigned, clientAddress: "10.7.7.8", limiter: limiter() });
+    await changeReportStatus({ viewer: traffic, id: anon.id, action: "confirm" });
+    expect(await credits(anon.id)).toEqual([]);
+
+    // Each credit is a credit.v1 leaf naming the key, report, amount and reason, and nothing else.
+    const [row] = await db.sql.query<{ leaf_index: string }>(`SELECT leaf_index::text FROM citizen_credit WHERE report_id = $1 AND reason = 'revoked'`, [kept.id]);
+    const text = await leafText(Number(row.leaf_index));
+    expect(decodeEntry(new TextEncoder().encode(text))).toEqual({ kind: "credit.v1", reporter: x.id, report: kept.id, amount: -10, reason: "revoked", at: expect.any(String) });
+
+    const mine = async (k: typeof x) => {
+      const at = new Date().toISOString();
+      return (await listMyReports({ reporterKey: k.b64, at, signature: toBase64(await k.sign(myReportsStatement(k.b64, at))) })).credit;
+    };
+    const xs = await mine(x);
+    expect([xs.balance, xs.entries.map((e) => [e.report, e.amount, e.reason])]).toEqual([0, [[kept.id, 10, "confirmed"], [kept.id, -10, "revoked"]]]);
+    expect(xs.entries[1].leafIndex).toBe(Number(row.leaf_index));
+    expect((await mine(y)).balance).toBe(3);
+    expect(await mine(w)).toEqual({ balance: 0, entries: [] });
+
+    const board = (await getLeaderboard()).rows;
+    const ours = board.filter((r) => [x.id, y.id, z.id, w.id].includes(r.reporter));
+    expect(ours.map((r) => [r.reporter, r.points, r.confirmed, r.duplicates])).toEqual([[y.id, 3, 0, 1], [z.id, 3, 0, 1]]);
+    expect(board.every((r) => /^rk-[0-9a-f]{32}$/.test(r.reporter))).toBe(true);
+    expect(JSON.stringify(board)).not.toMatch(/Signal|junction|121\.4|37\.4/);
   });
 });

@@ -1059,6 +1059,18 @@ export const en = {
   "triage.filter.merged": "Merged",
   "report.status.merged": "Merged as a duplicate",
   "report.mergedInto": "A duplicate of report",
+  "credit.balance": "Your points",
+  "credit.pointsUnit": "points",
+  "credit.about": "Points thank you for reports that proved useful: 10 when the department confirms a report, 3 for a duplicate of a confirmed report, none for a rejected one (a confirmation later rejected is taken back). They are a public, verifiable record of civic help under a pseudonym; they are not money, not a credit score, and never linked to your name, ID or bank.",
+  "credit.reason.confirmed": "report confirmed",
+  "credit.reason.duplicate": "duplicate of a confirmed report",
+  "credit.reason.revoked": "confirmation withdrawn",
+  "credit.proof": "Ledger proof, leaf",
+  "credit.leaderboard": "Reporters' leaderboard",
+  "credit.leaderboardEmpty": "No points awarded yet.",
+  "credit.reporter": "Reporter key",
+  "credit.points": "Points",
+  "credit.confirmed": "Confirmed",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -2124,6 +2136,18 @@ export const zh: Messages = {
   "triage.filter.merged": "已合并",
   "report.status.merged": "已作为重复合并",
   "report.mergedInto": "与此上报重复：",
+  "credit.balance": "您的积分",
+  "credit.pointsUnit": "分",
+  "credit.about": "积分用于感谢有价值的上报：部门确认一条上报得 10 分，已确认上报的重复上报得 3 分，被驳回的上报不得分（确认后又被驳回的会收回）。积分是以匿名身份记录的、可公开验证的市民贡献，不是货币，也不是信用分，永远不会与您的姓名、身份证或银行账户关联。",
+  "credit.reason.confirmed": "上报已确认",
+  "credit.reason.duplicate": "已确认上报的重复上报",
+  "credit.reason.revoked": "确认已撤回",
+  "credit.proof": "账本证明，叶子",
+  "credit.leaderboard": "上报人积分榜",
+  "credit.leaderboardEmpty": "尚未发放积分。",
+  "credit.reporter": "上报人密钥",
+  "credit.points": "积分",
+  "credit.confirmed": "已确认",
 };
 
 export type Locale = "zh-CN" | "en";

@@ -168,13 +168,18 @@ export const ReportV1 = z.strictObject({
   duplicateOf: Id.optional(),
 });
 
-/** Credit awarded to a pseudonymous reporter for a report. */
+/**
+ * Credit awarded to a pseudonymous reporter for a report (lib/citizen/credit-rule.ts):
+ * `reason` "confirmed" (the report was confirmed), "duplicate" (merged into a confirmed
+ * report), or "revoked" (a negative amount taking back a confirmed report's credit on rejection).
+ */
 export const CreditV1 = z.strictObject({
   kind: z.literal("credit.v1"),
   reporter: Id,
   report: Id,
   amount: z.number().int(),
   at: Timestamp,
+  reason: z.enum(["confirmed", "duplicate", "revoked"]).optional(),
 });
 
 /** A change to an automation rule, committed by the hash of its definition. */
