@@ -3,47 +3,98 @@ import { expect, test } from "./test";
 import { demoUser, signIn } from "./sign-in";
 
 const SHOTS = "e2e/screenshots";
+const phone = (lang: "zh-CN" | "en") => ({ locale: lang === "en" ? "en-US" : "zh-CN", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 
-// The department's side on a phone, in both languages: a citizen's report (filed through
-// Open311) appears in the Transport Bureau's triage queue on the map and in the list; the
-// official confirms it, and the public page shows the confirmation.
+// The department's side on a phone, in both languages: a citizen files a signed report in the
+// browser, an unsigned duplicate arrives through Open311 at the same spot; the Transport
+// Bureau's official sees both on the triage map and list, with the duplicate suggested,
+// confirms the first and merges the second into it; the citizen's key earns the points, sees
+// them with their ledger proof in "My reports", and appears (by pseudonym) on the leaderboard.
 for (const lang of ["zh-CN", "en"] as const) {
-  test(`an official triages and confirms a citizen report on a phone (${lang})`, async ({ browser, baseURL }) => {
-    const context = await browser.newContext({ baseURL, locale: lang === "en" ? "en-US" : "zh-CN", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    await context.addCookies([{ name: "lang", value: lang, url: baseURL! }]);
-    const page = await context.newPage();
-    const city = (await (await page.request.get("/api/city")).json()) as { center: [number, number] };
-    const description = lang === "en" ? `Pothole by the school gate ${Date.now()}` : `学校门口路面坑洼 ${Date.now()}`;
-    const filed = await page.request.post("/open311/v2/requests.json", {
-      form: { service_code: "pothole", description, lat: String(city.center[1]), long: String(city.center[0]), email: "citizen@example.cn" },
-    });
-    expect(filed.status(), await filed.text()).toBe(201);
-    const [{ service_request_id: id }] = (await filed.json()) as { service_request_id: string }[];
-
-    await signIn(page.request, baseURL!, demoUser("traffic", "official"));
-    await page.goto("/triage");
-    await expect(page.locator(`a.nav-link[href="/triage"]`)).toBeVisible();
-    const card = page.getByTestId("triage-report").filter({ hasText: description });
-    await expect(card).toBeVisible();
-    await expect(card).toHaveAttribute("data-id", id);
-    await expect(card.getByTestId("triage-contact")).toContainText("citizen@example.cn");
-    await expect(page.getByTestId("triage-map").locator("canvas")).toBeVisible();
+  test(`a report goes from triage to confirmation, merge and credit on a phone (${lang})`, async ({ browser, baseURL }) => {
+    const en = lang === "en";
     fs.mkdirSync(SHOTS, { recursive: true });
-    await page.waitForTimeout(1000);
-    await page.screenshot({ path: `${SHOTS}/citizen-triage-${lang}.png`, fullPage: true });
+    const citizenCtx = await browser.newContext({ baseURL, ...phone(lang) });
+    const officialCtx = await browser.newContext({ baseURL, ...phone(lang) });
+    for (const c of [citizenCtx, officialCtx]) await c.addCookies([{ name: "lang", value: lang, url: baseURL! }]);
+    const citizen = await citizenCtx.newPage();
+    const official = await officialCtx.newPage();
+    await signIn(official.request, baseURL!, demoUser("traffic", "official"));
+
+    // The citizen files a pothole report with the browser's key.
+    await citizen.goto("/report");
+    await expect(citizen.getByTestId("reporter-id")).toContainText("rk-");
+    const reporter = (await citizen.getByTestId("reporter-id").textContent())!.match(/rk-[0-9a-f]{32}/)![0];
+    await citizen.getByTestId("cat-pothole").click();
+    const map = citizen.getByTestId("report-map");
+    await expect(map.locator("canvas")).toBeVisible();
+    const box = (await map.locator("canvas").boundingBox())!;
+    await citizen.waitForTimeout(500);
+    await map.locator("canvas").click({ position: { x: box.width / 2 + (en ? 30 : -30), y: box.height / 2 } });
+    await expect(map).not.toHaveAttribute("data-value", "");
+    const description = en ? `Pothole by the school gate ${Date.now()}` : `学校门口路面坑洼 ${Date.now()}`;
+    await citizen.getByTestId("report-description").fill(description);
+    await citizen.getByTestId("report-submit").click();
+    await expect(citizen.getByTestId("report-receipt")).toBeVisible();
+    const kept = (await citizen.getByTestId("receipt-id").textContent())!;
+
+    // A second report of the same pothole, unsigned, through Open311 at the same point.
+    const queue = (await (await official.request.get("/api/citizen/triage?status=all")).json()) as { id: string; exact: [number, number] }[];
+    const point = queue.find((r) => r.id === kept)!.exact;
+    const dupText = en ? `Big hole in the road ${Date.now()}` : `马路上有个大坑 ${Date.now()}`;
+    const filed = await official.request.post("/open311/v2/requests.json", { form: { service_code: "pothole", description: dupText, lat: String(point[1]), long: String(point[0]), email: "neighbour@example.cn" } });
+    expect(filed.status(), await filed.text()).toBe(201);
+    const [{ service_request_id: dup }] = (await filed.json()) as { service_request_id: string }[];
+
+    // Triage: both on the map and in the list; the duplicate suggested; contact details shown to the department.
+    await official.goto("/triage");
+    await expect(official.locator(`a.nav-link[href="/triage"]`)).toBeVisible();
+    const keptCard = official.locator(`[data-testid="triage-report"][data-id="${kept}"]`);
+    const dupCard = official.locator(`[data-testid="triage-report"][data-id="${dup}"]`);
+    await expect(keptCard).toContainText(description);
+    await expect(dupCard.getByTestId("triage-contact")).toContainText("neighbour@example.cn");
+    await expect(dupCard.locator(`[data-testid="triage-duplicate"][data-id="${kept}"]`)).toContainText(en ? "0 m, 0 h apart" : "相距 0 米、0 小时");
+    await expect(official.getByTestId("triage-map").locator("canvas")).toBeVisible();
+    await official.waitForTimeout(1000);
+    await official.screenshot({ path: `${SHOTS}/citizen-triage-${lang}.png`, fullPage: true });
 
     // A rejection needs a reason: the button alone says so and changes nothing.
-    await card.getByTestId("triage-reject").click();
-    await expect(card.getByTestId("triage-error")).toHaveText(lang === "en" ? "Write the reason for rejecting it first." : "请先填写驳回理由。");
-    await expect(card).toHaveAttribute("data-status", "submitted");
+    await dupCard.getByTestId("triage-reject").click();
+    await expect(dupCard.getByTestId("triage-error")).toHaveText(en ? "Write the reason for rejecting it first." : "请先填写驳回理由。");
+    await expect(dupCard).toHaveAttribute("data-status", "submitted");
 
-    await card.getByTestId("triage-confirm").click();
-    await expect(card).toHaveAttribute("data-status", "confirmed");
-    await expect(card.getByTestId("triage-status")).toHaveText(lang === "en" ? "Confirmed" : "已确认");
-    await page.screenshot({ path: `${SHOTS}/citizen-triage-confirmed-${lang}.png`, fullPage: true });
+    await keptCard.getByTestId("triage-confirm").click();
+    await expect(keptCard).toHaveAttribute("data-status", "confirmed");
+    await expect(keptCard.getByTestId("triage-status")).toHaveText(en ? "Confirmed" : "已确认");
+    await dupCard.locator(`[data-testid="triage-duplicate"][data-id="${kept}"]`).getByTestId("triage-merge").click();
+    await expect(dupCard).toHaveCount(0);
+    await official.getByTestId("triage-filter").selectOption("merged");
+    await expect(dupCard).toHaveAttribute("data-status", "merged");
+    await official.getByTestId("triage-filter").selectOption("open");
+    await official.screenshot({ path: `${SHOTS}/citizen-triage-confirmed-${lang}.png`, fullPage: true });
 
-    await page.goto(`/report/${id}`);
-    await expect(page.getByTestId("public-status")).toHaveText(lang === "en" ? "Confirmed" : "已确认");
-    await expect(page.getByTestId("report-history").locator("li")).toHaveCount(2);
+    // The public pages: the kept report confirmed, the duplicate pointing at it.
+    await citizen.goto(`/report/${dup}`);
+    await expect(citizen.getByTestId("public-status")).toHaveText(en ? "Merged as a duplicate" : "已作为重复合并");
+    await expect(citizen.getByTestId("report-merged-into").locator("a")).toHaveAttribute("href", `/report/${kept}`);
+
+    // The citizen's key earned the points; the proof is the credit.v1 leaf.
+    await citizen.goto("/report/mine");
+    const mine = citizen.getByTestId("mine-report").filter({ has: citizen.locator(`a[href="/report/${kept}"]`) });
+    await expect(mine.getByTestId("report-history").locator("li")).toHaveCount(2);
+    await expect(citizen.getByTestId("credit-balance")).toHaveAttribute("data-balance", "10");
+    const entry = citizen.getByTestId("credit-entry");
+    await expect(entry).toHaveCount(1);
+    await expect(entry).toHaveAttribute("data-reason", "confirmed");
+    await expect(entry).toContainText(en ? "report confirmed" : "上报已确认");
+    await citizen.screenshot({ path: `${SHOTS}/citizen-credit-${lang}.png`, fullPage: true });
+    await entry.getByTestId("credit-proof").click();
+    await expect(citizen.getByTestId("entry-viewer")).toHaveAttribute("data-kind", "credit.v1");
+    await expect(citizen.getByTestId("entry-fields")).toContainText(reporter);
+
+    await citizen.goto("/report/leaderboard");
+    await expect(citizen.locator(`[data-testid="leaderboard-row"][data-reporter="${reporter}"]`)).toHaveAttribute("data-points", "10");
+    await expect(citizen.getByTestId("leaderboard")).not.toContainText(description);
+    await citizen.screenshot({ path: `${SHOTS}/citizen-leaderboard-${lang}.png`, fullPage: true });
   });
 }
