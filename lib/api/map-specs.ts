@@ -147,6 +147,7 @@ export const IncidentStateSchema = z
     position: z.tuple([z.number(), z.number()]),
     observedAt: Instant,
     leafIndex: z.number().int(),
+    source: z.literal("citizen").optional().describe('"citizen": a confirmed citizen report of a safety category (id "citizen-" and the report id; position coarsened); absent: a dispatch reading'),
   })
   .meta({ id: "IncidentState" });
 export type IncidentState = z.infer<typeof IncidentStateSchema>;

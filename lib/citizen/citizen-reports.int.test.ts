@@ -24,6 +24,8 @@ import { getMapKpis } from "../map/get-map-kpis";
 import { seedCity } from "../server/seed";
 import { getCity } from "../city/current-city";
 import { getLeaderboard } from "./get-leaderboard";
+import { getLayerLatest } from "../map/get-layer-latest";
+import { coarsen } from "./report-content";
 
 const targets = await testTargets();
 const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
@@ -64,6 +66,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
   beforeAll(async () => {
     db = await target.open();
     setDb(db);
+    // Departments and datasets as the console seeds them (the map's reads check access against them).
+    await seedCity(db, getCity());
   });
   afterAll(async () => {
     await db?.drop();
@@ -244,7 +248,6 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     expect(await scopedReportKpis(db.sql, { ...raw, basis: "grant", scope: "aggregated" }, later)).toEqual({ open: n, resolved: 2, medianResolutionH: null });
 
     // The strip (departments and datasets seeded as the console does): the owner (the 12345 centre) sees the count; a department without a grant gets null and a note saying why.
-    await seedCity(db, getCity());
     const mine = await getMapKpis({ viewer: centre, bucket: 300 });
     expect(mine.reports).toMatchObject({ open: n });
     const other = await getMapKpis({ viewer: traffic, bucket: 300 });
@@ -299,5 +302,47 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     expect(ours.map((r) => [r.reporter, r.points, r.confirmed, r.duplicates])).toEqual([[y.id, 3, 0, 1], [z.id, 3, 0, 1]]);
     expect(board.every((r) => /^rk-[0-9a-f]{32}$/.test(r.reporter))).toBe(true);
     expect(JSON.stringify(board)).not.toMatch(/Signal|junction|121\.4|37\.4/);
+  });
+  it("puts confirmed reports of safety categories on the public-safety layer as incidents of source citizen, through the reports.citizen basis", async () => {
+    const police: Viewer = { kind: "user", userId: "u-police", departmentId: "safety", role: "official" };
+    const emergency: Viewer = { kind: "user", userId: "u-emergency", departmentId: "emergency", role: "official" };
+    const r = await reporter(51);
+    const at = offsetM({ lon: LON, lat: LAT }, -2000, 500);
+    const file = async (service: string, description: string) => (await createRequest({ form: (await signedForm(r, { service, description, at })).form, clientAddress: "10.8.8.8", limiter: limiter() })).report;
+    const fire = await file("fire_hazard", "Fire exit chained shut");
+    const noise = await file("noise", "Drilling at night");
+    const waiting = await file("fire_hazard", "Gas bottles in the stairwell");
+    const confirmed = await changeReportStatus({ viewer: emergency, id: fire.id, action: "confirm" });
+    await changeReportStatus({ viewer: police, id: noise.id, action: "confirm" });
+    const citizenOnes = async () => {
+      const l = await getLayerLatest({ viewer: police, layer: "safety" });
+      if (l.layer !== "safety") throw new Error("layer");
+      const ours = [fire.id, noise.id, waiting.id].map((id) => `citizen-${id}`);
+      return { incidents: (l.incidents ?? []).filter((i) => i.source === "citizen" && ours.includes(i.id)), all: (l.incidents ?? []).filter((i) => i.source === "citizen"), note: l.access.find((a) => a.datasetId === "reports.citizen") };
+    };
+    // The police own the incidents but not the citizen reports: none shown, and the note says why.
+    const before = await citizenOnes();
+    expect(before.all).toEqual([]);
+    expect(before.note).toMatchObject({ allowed: false, ownerDepartmentId: "citizen" });
+
+    const now = Date.now();
+    await db.sql.query(
+      `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, valid_from, valid_until, status, requested_by)
+       VALUES ('g-citizen-police', 'reports.citizen', 'citizen', 'safety', 'raw', '{}', 'citizen incidents on the safety layer', $1, $2, 'active', 'u-test')`,
+      [new Date(now - 60_000), new Date(now + 3_600_000)],
+    );
+    const after = await citizenOnes();
+    expect(after.note).toMatchObject({ allowed: true, basis: "grant" });
+    expect(after.incidents).toEqual([
+      {
+        id: `citizen-${fire.id}`, type: "fire", severity: 3, status: "responding", startedAt: expect.any(String), endedAt: expect.any(String),
+        segmentId: "", lanesBlocked: 0, position: coarsen(at.lon, at.lat), observedAt: expect.any(String), leafIndex: confirmed.leafIndex, source: "citizen",
+      },
+    ]);
+    // Other confirmed safety reports (the unsigned signal fault confirmed above) are there too; never a noise report's.
+    expect(after.all.length).toBeGreaterThan(1);
+    expect(after.all.every((i) => i.position.every((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6))).toBe(true);
+    await changeReportStatus({ viewer: emergency, id: fire.id, action: "resolve", note: "Chain removed" });
+    expect((await citizenOnes()).incidents).toEqual([]);
   });
 });

@@ -33,3 +33,23 @@ export async function scopedReportKpis(sql: Sql, basis: ReadBasis, to: Date): Pr
   const median = res?.median_s === null || res?.median_s === undefined || !enough ? null : Math.round((Number(res.median_s) / 3600) * 10) / 10;
   return { open: Number(open?.n ?? 0), resolved, medianResolutionH: median };
 }
+
+export type ConfirmedReportRow = { id: string; service_code: string; lon: number; lat: number; created_at: Date; confirmed_at: Date; leaf_index: string };
+
+/**
+ * Reports of the given categories that stand confirmed at `to` (confirmed, not yet resolved,
+ * rejected or merged), under a basis of reports.citizen: filed inside its data window and
+ * inside its area. With the confirmation's time and ledger leaf. The exact point is returned
+ * for the caller to coarsen: only the owning department's triage shows it.
+ */
+export async function scopedConfirmedReports(sql: Sql, basis: ReadBasis, serviceCodes: readonly string[], to: Date): Promise<ConfirmedReportRow[]> {
+  const params: unknown[] = [to, serviceCodes];
+  const where = ["r.status = 'confirmed'", "r.service_code = ANY($2::text[])", "e.at <= $1", ...scopeConditions(basis, params, "r")].join(" AND ");
+  return sql.query<ConfirmedReportRow>(
+    `SELECT r.id, r.service_code, r.lon, r.lat, r.created_at, e.at AS confirmed_at, e.leaf_index::text
+       FROM (SELECT id, status, service_code, lon, lat, created_at, created_at AS observed_at FROM citizen_report) r
+       JOIN LATERAL (SELECT at, leaf_index FROM citizen_report_event WHERE report_id = r.id AND action = 'confirm' ORDER BY at DESC LIMIT 1) e ON true
+      WHERE ${where} ORDER BY r.id LIMIT 1000`,
+    params,
+  );
+}
