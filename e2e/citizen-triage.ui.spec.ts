@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { expect, test } from "./test";
 import { demoUser, signIn } from "./sign-in";
+import { fillReport } from "./citizen";
 
 const SHOTS = "e2e/screenshots";
 const phone = (lang: "zh-CN" | "en") => ({ locale: lang === "en" ? "en-US" : "zh-CN", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -22,18 +23,8 @@ for (const lang of ["zh-CN", "en"] as const) {
     await signIn(official.request, baseURL!, demoUser("traffic", "official"));
 
     // The citizen files a pothole report with the browser's key.
-    await citizen.goto("/report");
-    await expect(citizen.getByTestId("reporter-id")).toContainText("rk-");
-    const reporter = (await citizen.getByTestId("reporter-id").textContent())!.match(/rk-[0-9a-f]{32}/)![0];
-    await citizen.getByTestId("cat-pothole").click();
-    const map = citizen.getByTestId("report-map");
-    await expect(map.locator("canvas")).toBeVisible();
-    const box = (await map.locator("canvas").boundingBox())!;
-    await citizen.waitForTimeout(500);
-    await map.locator("canvas").click({ position: { x: box.width / 2 + (en ? 30 : -30), y: box.height / 2 } });
-    await expect(map).not.toHaveAttribute("data-value", "");
     const description = en ? `Pothole by the school gate ${Date.now()}` : `学校门口路面坑洼 ${Date.now()}`;
-    await citizen.getByTestId("report-description").fill(description);
+    const reporter = await fillReport(citizen, { service: "pothole", description, dx: en ? 30 : -30 });
     await citizen.getByTestId("report-submit").click();
     await expect(citizen.getByTestId("report-receipt")).toBeVisible();
     const kept = (await citizen.getByTestId("receipt-id").textContent())!;
@@ -98,3 +89,27 @@ for (const lang of ["zh-CN", "en"] as const) {
     await citizen.screenshot({ path: `${SHOTS}/citizen-leaderboard-${lang}.png`, fullPage: true });
   });
 }
+
+// The KPI strip: the 12345 centre (which owns reports.citizen) sees the open reports; the
+// Transport Bureau, without a grant of it, sees "no access" in that tile.
+test("the KPI strip counts open citizen reports for the department that may read them", async ({ browser, baseURL }) => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  for (const [dept, lang] of [["citizen", "zh-CN"], ["traffic", "en"]] as const) {
+    const ctx = await browser.newContext({ baseURL, locale: lang === "en" ? "en-US" : "zh-CN", viewport: { width: 1400, height: 900 } });
+    await ctx.addCookies([{ name: "lang", value: lang, url: baseURL! }]);
+    const page = await ctx.newPage();
+    await signIn(page.request, baseURL!, demoUser(dept, "official"));
+    await page.goto("/");
+    const tile = page.getByTestId("kpi-reports");
+    if (dept === "citizen") {
+      await expect(tile).toHaveAttribute("data-state", "ok");
+      await expect(tile.getByTestId("kpi-reports-open")).not.toHaveAttribute("data-open", "0");
+      await expect(tile.locator(".kpi-title")).toHaveText("市民上报");
+    } else {
+      await expect(tile).toHaveAttribute("data-state", "none");
+      await expect(tile).toContainText("no access");
+    }
+    await page.getByTestId("kpi-strip").screenshot({ path: `${SHOTS}/citizen-kpi-${dept}-${lang}.png` });
+    await ctx.close();
+  }
+});
