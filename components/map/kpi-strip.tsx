@@ -180,7 +180,7 @@ export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; erro
             <div className="kpi-value" data-testid="kpi-reports-open" data-open={k.reports.open}>
               {fmt(k.reports.open, locale)} <small>{t("kpi.reportsOpen")}</small>
             </div>
-            <div className="kpi-note" data-testid="kpi-reports-median" title={t("kpi.reportsMedianHelp")}>
+            <div className="muted" style={{ fontSize: 12 }} data-testid="kpi-reports-median" title={t("kpi.reportsMedianHelp")}>
               {t("kpi.reportsMedian")} {k.reports.medianResolutionH === null ? "–" : `${fmt(k.reports.medianResolutionH, locale, 1)} h`}
             </div>
           </>
