@@ -94,6 +94,11 @@ for (const lang of ["zh-CN", "en"] as const) {
 // Transport Bureau, without a grant of it, sees "no access" in that tile.
 test("the KPI strip counts open citizen reports for the department that may read them", async ({ browser, baseURL }) => {
   fs.mkdirSync(SHOTS, { recursive: true });
+  // One open report at least, whatever ran before.
+  const api = await browser.newContext({ baseURL });
+  const city = (await (await api.request.get("/api/city")).json()) as { center: [number, number] };
+  const filed = await api.request.post("/open311/v2/requests.json", { form: { service_code: "litter", description: "Rubbish bags by the bus stop", lat: String(city.center[1]), long: String(city.center[0]) } });
+  expect(filed.status(), await filed.text()).toBe(201);
   for (const [dept, lang] of [["citizen", "zh-CN"], ["traffic", "en"]] as const) {
     const ctx = await browser.newContext({ baseURL, locale: lang === "en" ? "en-US" : "zh-CN", viewport: { width: 1400, height: 900 } });
     await ctx.addCookies([{ name: "lang", value: lang, url: baseURL! }]);
