@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "./test";
+import { fillReport } from "./citizen";
 
 const SHOTS = "e2e/screenshots";
 const PHOTO = path.resolve("lib/citizen/fixtures/gps-photo.jpg");
@@ -12,18 +13,8 @@ for (const lang of ["zh-CN", "en"] as const) {
     const context = await browser.newContext({ baseURL, locale: lang === "en" ? "en-US" : "zh-CN", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await context.addCookies([{ name: "lang", value: lang, url: baseURL! }]);
     const page = await context.newPage();
-    await page.goto("/report");
-    await expect(page.getByTestId("reporter-id")).toContainText("rk-");
-    const reporter = (await page.getByTestId("reporter-id").textContent())!.match(/rk-[0-9a-f]{32}/)![0];
-    await page.getByTestId("cat-pothole").click();
-    const map = page.getByTestId("report-map");
-    await expect(map.locator("canvas")).toBeVisible();
-    const box = (await map.locator("canvas").boundingBox())!;
-    await page.waitForTimeout(500);
-    await map.locator("canvas").click({ position: { x: box.width / 2, y: box.height / 2 } });
-    await expect(map).not.toHaveAttribute("data-value", "");
     const description = lang === "en" ? "Deep pothole by the bus stop" : "公交站旁路面有深坑";
-    await page.getByTestId("report-description").fill(description);
+    const reporter = await fillReport(page, { service: "pothole", description });
     await page.getByTestId("report-photos").setInputFiles(PHOTO);
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: `${SHOTS}/citizen-report-form-${lang}.png`, fullPage: true });

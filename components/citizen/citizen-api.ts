@@ -2,6 +2,7 @@
 import { toBase64 } from "@/lib/ledger/encoding";
 import { myReportsStatement } from "@/lib/citizen/report-content";
 import type { PublicReport } from "@/lib/citizen/report-rows";
+import type { CreditBalance } from "@/lib/citizen/list-my-reports";
 import type { ReportReceipt } from "@/lib/citizen/verify-report-receipt";
 import type { ReporterKey } from "./reporter-key";
 
@@ -21,7 +22,7 @@ export const fetchReceipt = async (id: string, leaf?: number) =>
 export async function fetchMine(key: ReporterKey) {
   const at = new Date().toISOString();
   const signature = toBase64(await key.sign(myReportsStatement(key.publicKey, at)));
-  return json<{ reporter: string; reports: PublicReport[] }>(await fetch("/api/citizen/mine", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ reporter_key: key.publicKey, at, signature }) }));
+  return json<{ reporter: string; reports: PublicReport[]; credit: CreditBalance }>(await fetch("/api/citizen/mine", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ reporter_key: key.publicKey, at, signature }) }));
 }
 
 export async function postReport(form: FormData) {

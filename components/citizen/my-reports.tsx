@@ -7,6 +7,7 @@ import { useI18n } from "../i18n/i18n-provider";
 import { fetchMine } from "./citizen-api";
 import { importRecoveryFile, recoveryFile, reporterKey } from "./reporter-key";
 import { ReportHistory } from "./report-history";
+import type { MessageKey } from "@/lib/i18n/messages";
 import styles from "./citizen.module.css";
 
 export function MyReports() {
@@ -45,6 +46,29 @@ export function MyReports() {
       </div>
       {msg && <p className={styles.small}>{msg}</p>}
       {mine.error && <p className={styles.error}>{String(mine.error.message)}</p>}
+      {mine.data && (
+        <section className={styles.card} data-testid="credit">
+          <h2>{t("credit.balance")}</h2>
+          <div className={styles.balance} data-testid="credit-balance" data-balance={mine.data.credit.balance}>
+            {mine.data.credit.balance} <small>{t("credit.pointsUnit")}</small>
+          </div>
+          <p className={styles.small}>{t("credit.about")}</p>
+          {mine.data.credit.entries.length > 0 && (
+            <ol className={styles.history}>
+              {mine.data.credit.entries.map((c) => (
+                <li key={c.leafIndex} data-testid="credit-entry" data-reason={c.reason} data-amount={c.amount}>
+                  <span className={styles.status}>{c.amount > 0 ? `+${c.amount}` : c.amount}</span> · {t(`credit.reason.${c.reason}` as MessageKey)} ·{" "}
+                  <a href={`/report/${c.report}`}>{c.report.slice(0, 8)}</a> · {new Date(c.at).toLocaleString(locale)} ·{" "}
+                  <a href={`/audit/entries/${c.leafIndex}`} data-testid="credit-proof">
+                    {t("credit.proof")} {c.leafIndex}
+                  </a>
+                </li>
+              ))}
+            </ol>
+          )}
+          <a href="/report/leaderboard">{t("credit.leaderboard")}</a>
+        </section>
+      )}
       {mine.data?.reports.length === 0 && <p>{t("report.mineEmpty")}</p>}
       {mine.data?.reports.map((r) => (
         <section key={r.id} className={styles.card} data-testid="mine-report" data-id={r.id}>

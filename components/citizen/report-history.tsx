@@ -13,16 +13,23 @@ export function ReportHistory({ report }: { report: PublicReport }) {
     return d ? (locale === "zh-CN" ? d.nameZh : d.nameEn) : id;
   };
   return (
-    <ol className={styles.history} data-testid="report-history">
-      {report.events.map((e) => (
-        <li key={e.leafIndex} data-status={e.status}>
-          <span className={styles.status}>{t(`report.status.${e.status}` as MessageKey)}</span> · {new Date(e.at).toLocaleString(locale)}
-          <div className={styles.small}>
-            {e.role === "reporter" ? t("report.role.reporter") : `${dept(e.department)} · ${t(`report.role.${e.role}` as MessageKey)}`} · {t("report.receiptLeaf")} {e.leafIndex}
-          </div>
-          {e.note && <div>{e.note}</div>}
-        </li>
-      ))}
-    </ol>
+    <>
+      {report.duplicateOf && (
+        <p data-testid="report-merged-into">
+          {t("report.mergedInto")} <a href={`/report/${report.duplicateOf}`}>{report.duplicateOf.slice(0, 8)}</a>
+        </p>
+      )}
+      <ol className={styles.history} data-testid="report-history">
+        {report.events.map((e) => (
+          <li key={e.leafIndex} data-status={e.status}>
+            <span className={styles.status}>{t(`report.status.${e.status}` as MessageKey)}</span> · {new Date(e.at).toLocaleString(locale)}
+            <div className={styles.small}>
+              {e.role === "reporter" ? t("report.role.reporter") : `${dept(e.department)} · ${t(`report.role.${e.role}` as MessageKey)}`} · {t("report.receiptLeaf")} {e.leafIndex}
+            </div>
+            {e.note && <div>{e.note}</div>}
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }

@@ -66,7 +66,9 @@ export function FeaturePanel(props: {
   notes?: AccessNote[];
 }) {
   const { t, locale } = useI18n();
-  const q = useQuery({ ...featureQuery(props.id, props.to), placeholderData: keepPreviousData });
+  // An incident of source "citizen" (a confirmed citizen report) has its own public page, not feature details.
+  const citizenReport = props.id.startsWith("citizen-") ? props.id.slice("citizen-".length) : null;
+  const q = useQuery({ ...featureQuery(props.id, props.to), placeholderData: keepPreviousData, enabled: !citizenReport });
   const err = q.error;
   // A refused refetch (a grant revoked while the panel is open) keeps TanStack's previous
   // answer: never show it, the panel says why instead.
@@ -77,7 +79,13 @@ export function FeaturePanel(props: {
       <button className="close" onClick={props.onClose} aria-label={t("panel.close")} data-testid="feature-close">
         ×
       </button>
-      {!f && !err ? <div className="muted">{t("panel.loading")}</div> : null}
+      {citizenReport ? (
+        <div data-testid="feature-citizen">
+          <div className="panel-kind">{t("kpi.reports")}</div>
+          <a href={`/report/${citizenReport}`}>{t("report.viewPublic")}</a>
+        </div>
+      ) : null}
+      {!f && !err && !citizenReport ? <div className="muted">{t("panel.loading")}</div> : null}
       {err ? (
         <div className="panel-error" data-testid="feature-error">
           {err instanceof HttpError && err.status === 404 ? t("panel.notFound") : err instanceof HttpError && err.status === 403 ? refusalText(props.id, props.notes, t, locale) : t("panel.error")}

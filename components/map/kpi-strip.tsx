@@ -55,7 +55,8 @@ const fmt = (v: number | null | undefined, locale: string, digits = 0) =>
 
 /**
  * What a duty officer watches, each with a small trend: average speed, the traffic
- * performance index (0–10) with its grade, the worst corridors by index coloured by grade, grid load and reserve, open incidents by severity. A domain the
+ * performance index (0–10) with its grade, the worst corridors by index coloured by grade, grid load and reserve, open incidents by severity,
+ * open citizen reports with their median time to resolution. A domain the
  * viewer may not read says so instead of a number.
  */
 export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; error: boolean; large?: boolean; only?: string[] }) {
@@ -171,6 +172,20 @@ export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; erro
           </>
         ) : (
           placeholder("safety.incidents")
+        )}
+      </Tile>
+      <Tile only={props.only} id="reports" title={t("kpi.reports")} state={k?.reports ? "ok" : "none"}>
+        {k?.reports ? (
+          <>
+            <div className="kpi-value" data-testid="kpi-reports-open" data-open={k.reports.open}>
+              {fmt(k.reports.open, locale)} <small>{t("kpi.reportsOpen")}</small>
+            </div>
+            <div className="muted" style={{ fontSize: 12 }} data-testid="kpi-reports-median" title={t("kpi.reportsMedianHelp")}>
+              {t("kpi.reportsMedian")} {k.reports.medianResolutionH === null ? "–" : `${fmt(k.reports.medianResolutionH, locale, 1)} h`}
+            </div>
+          </>
+        ) : (
+          placeholder("reports.citizen")
         )}
       </Tile>
     </div>

@@ -10,7 +10,8 @@ export const ReceiptQuery = z.object({ leaf: z.coerce.number().int().nonnegative
 export const ProofBody = z.strictObject({ challenge: z.string().min(8).max(256), reporter_key: B64Key, signature: B64Sig });
 export const MineBody = z.strictObject({ reporter_key: B64Key, at: z.string().max(64), signature: B64Sig });
 export const TriageQuery = z.object({ department: z.string().max(64).optional(), status: z.enum(["open", "all"]).optional() });
-export const StatusBody = z.strictObject({ action: z.enum(["assign", "confirm", "reject", "resolve"]), note: z.string().max(2000).optional() });
+export const LeaderboardQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).optional() });
+export const StatusBody = z.strictObject({ action: z.enum(["assign", "confirm", "reject", "resolve", "merge"]), note: z.string().max(2000).optional(), into: z.string().min(1).max(64).optional() });
 
 export const citizenReportRoute = defineRoute({
   method: "get",
@@ -47,7 +48,7 @@ export const citizenMineRoute = defineRoute({
   tag: "citizen",
   summary: "Every report of a reporter key with its status history; signed by the key within 5 minutes",
   body: { schema: MineBody },
-  responses: { 200: { description: "{ reporter, reports }" }, 400: { description: "Malformed or stale request" }, 403: { description: "The signature does not verify" } },
+  responses: { 200: { description: "{ reporter, reports, credit: { balance, entries } }" }, 400: { description: "Malformed or stale request" }, 403: { description: "The signature does not verify" } },
 });
 
 export const citizenTriageRoute = defineRoute({
@@ -63,8 +64,17 @@ export const citizenStatusRoute = defineRoute({
   method: "post",
   path: "/api/citizen/reports/{id}/status",
   tag: "citizen",
-  summary: "The owning department assigns, confirms, rejects (with a reason) or resolves (with a note) a report; ledgered as report.v1",
+  summary: "The owning department assigns, confirms, rejects (with a reason), resolves (with a note) or merges a report as a duplicate `into` another; ledgered as report.v1",
   params: IdParams,
   body: { schema: StatusBody },
   responses: { 200: { description: "{ status, leafIndex }" }, 400: { description: "Missing reason or note" }, 403: { description: "Not the owning department" }, 409: { description: "The current status does not allow it" } },
+});
+
+export const citizenLeaderboardRoute = defineRoute({
+  method: "get",
+  path: "/api/citizen/leaderboard",
+  tag: "citizen",
+  summary: "Reporter keys (pseudonyms only) by the points their credit.v1 entries add up to, highest first",
+  query: LeaderboardQuery,
+  responses: { 200: { description: "{ rows: [{ rank, reporter, points, confirmed, duplicates }] }" } },
 });

@@ -152,6 +152,7 @@ export const IncidentStateSchema = z
     position: z.tuple([z.number(), z.number()]),
     observedAt: Instant,
     leafIndex: z.number().int(),
+    source: z.literal("citizen").optional().describe('"citizen": a confirmed citizen report of a safety category (id "citizen-" and the report id; position coarsened); absent: a dispatch reading'),
   })
   .meta({ id: "IncidentState" });
 export type IncidentState = z.infer<typeof IncidentStateSchema>;
@@ -268,6 +269,14 @@ export const KpisSchema = z.object({
       camerasOnline: z.number().nullable(),
     })
     .nullable(),
+  reports: z
+    .object({
+      open: z.number().int().describe("citizen reports open now (submitted, assigned or confirmed)"),
+      resolved: z.number().int().describe("citizen reports resolved in the 30 days before `to`"),
+      medianResolutionH: z.number().nullable().describe("median hours from filing to resolution of those reports"),
+    })
+    .nullable()
+    .describe("citizen reports (dataset reports.citizen), as the viewer's read basis lets through"),
   access: Access,
 });
 export type Kpis = z.infer<typeof KpisSchema>;

@@ -17,6 +17,15 @@ import { proveAuthorship } from "./prove-authorship";
 import { getReport } from "./get-report";
 import { ReportLimiter } from "./report-limiter";
 import { listTriageQueue } from "./list-triage-queue";
+import { offsetM } from "../grants/area";
+import { scopedReportKpis } from "../access/scoped/citizen-reports";
+import type { ReadBasis } from "../access/check-read";
+import { getMapKpis } from "../map/get-map-kpis";
+import { seedCity } from "../server/seed";
+import { getCity } from "../city/current-city";
+import { getLeaderboard } from "./get-leaderboard";
+import { getLayerLatest } from "../map/get-layer-latest";
+import { coarsen } from "./report-content";
 
 const targets = await testTargets();
 const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
@@ -31,16 +40,17 @@ async function reporter(n: number) {
 }
 
 /** The Open311 form the report page sends: content signed by the reporter's key, photo attached. */
-async function signedForm(r: Awaited<ReturnType<typeof reporter>>, o: { service: string; description: string; photo?: Uint8Array; contact?: boolean; tamper?: boolean }) {
+async function signedForm(r: Awaited<ReturnType<typeof reporter>>, o: { service: string; description: string; photo?: Uint8Array; contact?: boolean; tamper?: boolean; at?: { lon: number; lat: number } }) {
   const photos = o.photo ? [sha256Hex(stripLocation(o.photo))] : [];
   const signedAt = new Date().toISOString();
-  const content: ReportContent = { kind: "city-brain-report.v1", serviceCode: o.service, description: o.description, lon: LON, lat: LAT, attributes: {}, photos, reporterKey: r.b64, signedAt };
+  const { lon, lat } = o.at ?? { lon: LON, lat: LAT };
+  const content: ReportContent = { kind: "city-brain-report.v1", serviceCode: o.service, description: o.description, lon, lat, attributes: {}, photos, reporterKey: r.b64, signedAt };
   const sig = await r.sign(reportContentBytes(content));
   const f = new FormData();
   f.set("service_code", o.service);
   f.set("description", o.tamper ? o.description + "!" : o.description);
-  f.set("lat", String(LAT));
-  f.set("long", String(LON));
+  f.set("lat", String(lat));
+  f.set("long", String(lon));
   f.set("reporter_key", r.b64);
   f.set("signature", toBase64(sig));
   f.set("signed_at", signedAt);
@@ -56,6 +66,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
   beforeAll(async () => {
     db = await target.open();
     setDb(db);
+    // Departments and datasets as the console seeds them (the map's reads check access against them).
+    await seedCity(db, getCity());
   });
   afterAll(async () => {
     await db?.drop();
@@ -174,5 +186,163 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const challenge = "follow-up 2026-12-05 #1";
     expect(await proveAuthorship({ id: report.id, challenge, reporterKey: r.b64, signature: toBase64(await r.sign(authorshipStatement(report.id, challenge))) })).toMatchObject({ proven: true });
     expect(await proveAuthorship({ id: report.id, challenge, reporterKey: other.b64, signature: toBase64(await other.sign(authorshipStatement(report.id, challenge))) })).toMatchObject({ proven: false });
+  });
+  it("suggests duplicates by place, time and category, merges one into the kept report on the ledger, and shows the merge to the public and the reporter", async () => {
+    const [a, b, c] = [await reporter(21), await reporter(22), await reporter(23)];
+    const file = async (who: typeof a, description: string, east: number, service = "streetlight") =>
+      (await createRequest({ form: (await signedForm(who, { service, description, at: offsetM({ lon: LON, lat: LAT }, east, 0) })).form, clientAddress: "10.5.5.5", limiter: limiter() })).report;
+    const kept = await file(a, "Lamp out at the corner", 0);
+    const dup = await file(b, "Streetlight dark at the corner", 40);
+    const far = await file(c, "Lamp out two streets away", 250);
+    const outage = await file(c, "No power at the corner", 10, "power_outage");
+
+    const queue = await listTriageQueue({ viewer: energy });
+    const of = (id: string) => queue.find((q) => q.id === id)!;
+    expect(of(dup.id).duplicates).toEqual([{ id: kept.id, status: "submitted", distanceM: 40, hoursApart: 0 }]);
+    expect(of(kept.id).duplicates.map((d) => d.id)).toEqual([dup.id]);
+    expect(of(far.id).duplicates).toEqual([]);
+    expect(of(outage.id).duplicates).toEqual([]);
+
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "merge" })).rejects.toThrow(/^into: a merge needs the id of the report to keep/);
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "merge", into: dup.id })).rejects.toThrow(/^into: report .* cannot be merged into itself/);
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "merge", into: "nope" })).rejects.toMatchObject({ code: "not_found" });
+    await expect(changeReportStatus({ viewer: traffic, id: dup.id, action: "merge", into: kept.id })).rejects.toMatchObject({ code: "forbidden" });
+    await changeReportStatus({ viewer: energy, id: kept.id, action: "confirm" });
+    const merged = await changeReportStatus({ viewer: energy, id: dup.id, action: "merge", into: kept.id, note: "Same lamp" });
+    expect(merged.status).toBe("merged");
+    await expect(changeReportStatus({ viewer: energy, id: far.id, action: "merge", into: dup.id })).rejects.toThrow(/^into: report .* is merged; a report is merged only into an open or confirmed one/);
+    await expect(changeReportStatus({ viewer: energy, id: dup.id, action: "confirm" })).rejects.toMatchObject({ code: "conflict" });
+
+    const entry = decodeEntry(new TextEncoder().encode(await leafText(merged.leafIndex)));
+    expect(entry).toMatchObject({ kind: "report.v1", report: dup.id, action: "merge", status: "merged", duplicateOf: kept.id, by: "u-energy", noteHash: textHash("Same lamp"), reporter: b.id });
+
+    const pub = await getReport({ id: dup.id });
+    expect([pub.status, pub.duplicateOf, pub.events.map((e) => [e.action, e.status, e.note])]).toEqual(["merged", kept.id, [["submit", "submitted", null], ["merge", "merged", "Same lamp"]]]);
+    const at = new Date().toISOString();
+    const mine = await listMyReports({ reporterKey: b.b64, at, signature: toBase64(await b.sign(myReportsStatement(b.b64, at))) });
+    expect(mine.reports.map((x) => [x.id, x.status, x.duplicateOf])).toEqual([[dup.id, "merged", kept.id]]);
+    expect((await listRequests({ service_request_id: dup.id }))[0]).toMatchObject({ status: "closed", status_notes: "Same lamp" });
+    // The merged report leaves the open queue; the kept one no longer suggests it.
+    const after = await listTriageQueue({ viewer: energy });
+    expect(after.some((q) => q.id === dup.id)).toBe(false);
+    expect(after.find((q) => q.id === kept.id)!.duplicates).toEqual([]);
+  });
+  it("feeds the KPI strip: open reports and the median time to resolution, through the reports.citizen read basis", async () => {
+    const centre: Viewer = { kind: "user", userId: "u-12345", departmentId: "citizen", role: "official" };
+    const r = await reporter(31);
+    const file = async (d: string) => (await createRequest({ form: (await signedForm(r, { service: "litter", description: d })).form, clientAddress: "10.6.6.6", limiter: limiter() })).report;
+    const [a, b, c] = [await file("Bags by the bins"), await file("Sofa dumped"), await file("Overflowing bin")];
+    const filed = Date.parse((await getReport({ id: c.id })).createdAt);
+    await changeReportStatus({ viewer: centre, id: a.id, action: "confirm" });
+    await changeReportStatus({ viewer: centre, id: a.id, action: "resolve", note: "Collected", now: new Date(Date.parse((await getReport({ id: a.id })).createdAt) + 2 * 3_600_000) });
+    await changeReportStatus({ viewer: centre, id: b.id, action: "assign" });
+    await changeReportStatus({ viewer: centre, id: b.id, action: "resolve", note: "Removed", now: new Date(Date.parse((await getReport({ id: b.id })).createdAt) + 4 * 3_600_000) });
+    const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM citizen_report WHERE status IN ('submitted', 'assigned', 'confirmed')`);
+    const raw: ReadBasis = { datasetId: "reports.citizen", ownerDepartmentId: "citizen", basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null };
+    const later = new Date(filed + 5 * 3_600_000);
+    expect(await scopedReportKpis(db.sql, raw, later)).toEqual({ open: n, resolved: 2, medianResolutionH: 3 });
+    // Resolutions after `to` do not count yet; a grant's area or window lets through only its reports; aggregates need k.
+    expect(await scopedReportKpis(db.sql, raw, new Date(filed + 3 * 3_600_000))).toMatchObject({ resolved: 1, medianResolutionH: 2 });
+    expect(await scopedReportKpis(db.sql, { ...raw, basis: "grant", area: { center: [LON + 0.05, LAT], radiusM: 500 } }, later)).toEqual({ open: 0, resolved: 0, medianResolutionH: null });
+    expect(await scopedReportKpis(db.sql, { ...raw, basis: "grant", window: { from: new Date(filed + 60_000).toISOString(), until: null } }, later)).toEqual({ open: 0, resolved: 0, medianResolutionH: null });
+    expect(await scopedReportKpis(db.sql, { ...raw, basis: "grant", scope: "aggregated" }, later)).toEqual({ open: n, resolved: 2, medianResolutionH: null });
+
+    // The strip (departments and datasets seeded as the console does): the owner (the 12345 centre) sees the count; a department without a grant gets null and a note saying why.
+    const mine = await getMapKpis({ viewer: centre, bucket: 300 });
+    expect(mine.reports).toMatchObject({ open: n });
+    const other = await getMapKpis({ viewer: traffic, bucket: 300 });
+    expect(other.reports).toBeNull();
+    expect(other.access.find((x) => x.datasetId === "reports.citizen")).toMatchObject({ allowed: false, ownerDepartmentId: "citizen" });
+  });
+  it("credits confirmed reports (less for duplicates of a confirmed one, nothing for rejected), ledgered as credit.v1, with the balance in My reports and pseudonyms on the leaderboard", async () => {
+    const [x, y, z, w] = [await reporter(41), await reporter(42), await reporter(43), await reporter(44)];
+    const here = offsetM({ lon: LON, lat: LAT }, 1000, 0);
+    const file = async (who: typeof x, description: string) =>
+      (await createRequest({ form: (await signedForm(who, { service: "traffic_signal", description, at: here })).form, clientAddress: "10.7.7.7", limiter: limiter() })).report;
+    const kept = await file(x, "Signal dark at the junction");
+    const early = await file(y, "Traffic light out");
+    await changeReportStatus({ viewer: traffic, id: early.id, action: "merge", into: kept.id });
+    const credits = async (id: string) => (await db.sql.query<{ reporter: string; amount: number; reason: string; leaf_index: string }>(`SELECT reporter, amount, reason, leaf_index::text FROM citizen_credit WHERE report_id = $1 ORDER BY leaf_index`, [id])).map((c) => [c.reporter, c.amount, c.reason]);
+    expect(await credits(early.id)).toEqual([]);
+    await changeReportStatus({ viewer: traffic, id: kept.id, action: "confirm" });
+    expect(await credits(kept.id)).toEqual([[x.id, 10, "confirmed"]]);
+    expect(await credits(early.id)).toEqual([[y.id, 3, "duplicate"]]);
+    const late = await file(z, "Lights not working at the crossing");
+    await changeReportStatus({ viewer: traffic, id: late.id, action: "merge", into: kept.id });
+    expect(await credits(late.id)).toEqual([[z.id, 3, "duplicate"]]);
+    const bogus = await file(w, "Signal fine actually");
+    await changeReportStatus({ viewer: traffic, id: bogus.id, action: "reject", note: "Working when checked" });
+    expect(await credits(bogus.id)).toEqual([]);
+    await changeReportStatus({ viewer: traffic, id: kept.id, action: "reject", note: "Signal was switched off for works" });
+    expect(await credits(kept.id)).toEqual([[x.id, 10, "confirmed"], [x.id, -10, "revoked"]]);
+    // Unsigned Open311 reports earn nothing: no one could claim the points.
+    const unsigned = new FormData();
+    for (const [k, v] of Object.entries({ service_code: "traffic_signal", description: "Signal flickering", lat: String(LAT), long: String(LON) })) unsigned.set(k, v);
+    const { report: anon } = await createRequest({ form: unsigned, clientAddress: "10.7.7.8", limiter: limiter() });
+    await changeReportStatus({ viewer: traffic, id: anon.id, action: "confirm" });
+    expect(await credits(anon.id)).toEqual([]);
+
+    // Each credit is a credit.v1 leaf naming the key, report, amount and reason, and nothing else.
+    const [row] = await db.sql.query<{ leaf_index: string }>(`SELECT leaf_index::text FROM citizen_credit WHERE report_id = $1 AND reason = 'revoked'`, [kept.id]);
+    const text = await leafText(Number(row.leaf_index));
+    expect(decodeEntry(new TextEncoder().encode(text))).toEqual({ kind: "credit.v1", reporter: x.id, report: kept.id, amount: -10, reason: "revoked", at: expect.any(String) });
+
+    const mine = async (k: typeof x) => {
+      const at = new Date().toISOString();
+      return (await listMyReports({ reporterKey: k.b64, at, signature: toBase64(await k.sign(myReportsStatement(k.b64, at))) })).credit;
+    };
+    const xs = await mine(x);
+    expect([xs.balance, xs.entries.map((e) => [e.report, e.amount, e.reason])]).toEqual([0, [[kept.id, 10, "confirmed"], [kept.id, -10, "revoked"]]]);
+    expect(xs.entries[1].leafIndex).toBe(Number(row.leaf_index));
+    expect((await mine(y)).balance).toBe(3);
+    expect(await mine(w)).toEqual({ balance: 0, entries: [] });
+
+    const board = (await getLeaderboard()).rows;
+    const ours = board.filter((r) => [x.id, y.id, z.id, w.id].includes(r.reporter));
+    expect(ours.map((r) => [r.reporter, r.points, r.confirmed, r.duplicates])).toEqual([[y.id, 3, 0, 1], [z.id, 3, 0, 1]]);
+    expect(board.every((r) => /^rk-[0-9a-f]{32}$/.test(r.reporter))).toBe(true);
+    expect(JSON.stringify(board)).not.toMatch(/Signal|junction|121\.4|37\.4/);
+  });
+  it("puts confirmed reports of safety categories on the public-safety layer as incidents of source citizen, through the reports.citizen basis", async () => {
+    const police: Viewer = { kind: "user", userId: "u-police", departmentId: "safety", role: "official" };
+    const emergency: Viewer = { kind: "user", userId: "u-emergency", departmentId: "emergency", role: "official" };
+    const r = await reporter(51);
+    const at = offsetM({ lon: LON, lat: LAT }, -2000, 500);
+    const file = async (service: string, description: string) => (await createRequest({ form: (await signedForm(r, { service, description, at })).form, clientAddress: "10.8.8.8", limiter: limiter() })).report;
+    const fire = await file("fire_hazard", "Fire exit chained shut");
+    const noise = await file("noise", "Drilling at night");
+    const waiting = await file("fire_hazard", "Gas bottles in the stairwell");
+    const confirmed = await changeReportStatus({ viewer: emergency, id: fire.id, action: "confirm" });
+    await changeReportStatus({ viewer: police, id: noise.id, action: "confirm" });
+    const citizenOnes = async () => {
+      const l = await getLayerLatest({ viewer: police, layer: "safety" });
+      if (l.layer !== "safety") throw new Error("layer");
+      const ours = [fire.id, noise.id, waiting.id].map((id) => `citizen-${id}`);
+      return { incidents: (l.incidents ?? []).filter((i) => i.source === "citizen" && ours.includes(i.id)), all: (l.incidents ?? []).filter((i) => i.source === "citizen"), note: l.access.find((a) => a.datasetId === "reports.citizen") };
+    };
+    // The police own the incidents but not the citizen reports: none shown, and the note says why.
+    const before = await citizenOnes();
+    expect(before.all).toEqual([]);
+    expect(before.note).toMatchObject({ allowed: false, ownerDepartmentId: "citizen" });
+
+    const now = Date.now();
+    await db.sql.query(
+      `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, valid_from, valid_until, status, requested_by)
+       VALUES ('g-citizen-police', 'reports.citizen', 'citizen', 'safety', 'raw', '{}', 'citizen incidents on the safety layer', $1, $2, 'active', 'u-test')`,
+      [new Date(now - 60_000), new Date(now + 3_600_000)],
+    );
+    const after = await citizenOnes();
+    expect(after.note).toMatchObject({ allowed: true, basis: "grant" });
+    expect(after.incidents).toEqual([
+      {
+        id: `citizen-${fire.id}`, type: "fire", severity: 3, status: "responding", startedAt: expect.any(String), endedAt: expect.any(String),
+        segmentId: "", lanesBlocked: 0, position: coarsen(at.lon, at.lat), observedAt: expect.any(String), leafIndex: confirmed.leafIndex, source: "citizen",
+      },
+    ]);
+    // Other confirmed safety reports (the unsigned signal fault confirmed above) are there too; never a noise report's.
+    expect(after.all.length).toBeGreaterThan(1);
+    expect(after.all.every((i) => i.position.every((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6))).toBe(true);
+    await changeReportStatus({ viewer: emergency, id: fire.id, action: "resolve", note: "Chain removed" });
+    expect((await citizenOnes()).incidents).toEqual([]);
   });
 });

@@ -7,6 +7,10 @@ import { publicReports, type PublicReport } from "./report-rows";
 
 const MAX_AGE_MS = 5 * 60_000;
 
+/** One credit.v1 entry of a key: its ledger leaf is the proof (/audit/entries/{leafIndex} verifies its inclusion). */
+export type CreditLine = { report: string; amount: number; reason: string; at: string; leafIndex: number };
+export type CreditBalance = { balance: number; entries: CreditLine[] };
+
 /** Verifies a reporter's signature over `statement`; 400 naming the field when it does not hold. */
 export async function requireReporterSignature(reporterKey: string, signature: string, statement: Uint8Array): Promise<Uint8Array> {
   let key: Uint8Array, sig: Uint8Array;
@@ -29,15 +33,25 @@ export async function requireReporterSignature(reporterKey: string, signature: s
 }
 
 /**
- * "My reports": every report of a reporter key with its status history. The request proves
+ * "My reports": every report of a reporter key with its status history, and the key's credit
+ * balance with each credit.v1 entry (its ledger leaf). The request proves
  * it holds the key by signing myReportsStatement(key, at) with `at` within 5 minutes.
  */
-export async function listMyReports(opts: { reporterKey: string; at: string; signature: string; now?: Date }): Promise<{ reporter: string; reports: PublicReport[] }> {
+export async function listMyReports(opts: { reporterKey: string; at: string; signature: string; now?: Date }): Promise<{ reporter: string; reports: PublicReport[]; credit: CreditBalance }> {
   const now = (opts.now ?? new Date()).getTime();
   const t = Date.parse(opts.at);
   if (!Number.isFinite(t) || Math.abs(now - t) > MAX_AGE_MS) throw new AppError("validation", "at: must be within 5 minutes of the server's clock");
   const key = await requireReporterSignature(opts.reporterKey, opts.signature, myReportsStatement(opts.reporterKey, opts.at));
   const reporter = reporterIdOf(key);
   const { sql } = await getDb();
-  return { reporter, reports: await publicReports(sql, "reporter = $1", [reporter], "ORDER BY created_at DESC LIMIT 500") };
+  const credits = await sql.query<{ report_id: string; amount: number; reason: string; at: Date; leaf_index: string }>(
+    `SELECT report_id, amount, reason, at, leaf_index::text FROM citizen_credit WHERE reporter = $1 ORDER BY leaf_index`,
+    [reporter],
+  );
+  const entries = credits.map((c) => ({ report: c.report_id, amount: Number(c.amount), reason: c.reason, at: new Date(c.at).toISOString(), leafIndex: Number(c.leaf_index) }));
+  return {
+    reporter,
+    reports: await publicReports(sql, "reporter = $1", [reporter], "ORDER BY created_at DESC LIMIT 500"),
+    credit: { balance: entries.reduce((a, c) => a + c.amount, 0), entries },
+  };
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { getDb } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { MAX_PHOTOS } from "./report-input";
-import { publicReports, type PublicReport } from "./report-rows";
+import { CLOSED_SQL, CLOSED_STATUSES, publicReports, type PublicReport } from "./report-rows";
 import { SERVICES, serviceByCode, type Service } from "./service-catalogue";
 import { submitReport } from "./submit-report";
 import type { ReportLimiter } from "./report-limiter";
@@ -44,8 +44,8 @@ export function serviceDefinition(code: string, lang: Lang): Record<string, XmlV
   };
 }
 
-/** Open311's two statuses: a report is open until the department rejects or resolves it. */
-export const open311Status = (status: string) => (status === "rejected" || status === "resolved" ? "closed" : "open");
+/** Open311's two statuses: a report is open until the department rejects, resolves or merges it. */
+export const open311Status = (status: string) => (CLOSED_STATUSES.includes(status) ? "closed" : "open");
 
 function toRequest(r: PublicReport, lang: Lang): Record<string, XmlValue> {
   const last = r.events[r.events.length - 1];
@@ -111,7 +111,7 @@ export async function listRequests(query: Record<string, string>, now = new Date
     params.push(q.service_code);
     where.push(`service_code = ANY($${params.length}::text[])`);
   }
-  if (q.status && q.status.length === 1) where.push(q.status[0] === "closed" ? `status IN ('rejected', 'resolved')` : `status NOT IN ('rejected', 'resolved')`);
+  if (q.status && q.status.length === 1) where.push(q.status[0] === "closed" ? `status IN (${CLOSED_SQL})` : `status NOT IN (${CLOSED_SQL})`);
   return (await publicReports(sql, where.join(" AND "), params, "ORDER BY created_at DESC LIMIT 1000")).map((r) => toRequest(r, lang));
 }
 

@@ -24,6 +24,8 @@ export function reportEntry(e: {
   by?: string;
   role?: string;
   note?: string;
+  /** A merge's kept report. */
+  duplicateOf?: string;
   at: Date;
 }): NewEntry {
   const entry: ReportEntry = {
@@ -41,6 +43,7 @@ export function reportEntry(e: {
     ...(e.by ? { by: e.by } : {}),
     ...(e.role ? { role: e.role } : {}),
     ...(e.note ? { noteHash: textHash(e.note) } : {}),
+    ...(e.duplicateOf ? { duplicateOf: e.duplicateOf } : {}),
     at: e.at.toISOString(),
   };
   return { kind: "report.v1", bytes: encodeEntry(entry), refTable: "citizen_report", refId: e.report };

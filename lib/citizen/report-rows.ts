@@ -5,6 +5,10 @@ import type { Sql } from "../db/sql";
 import { coarsen } from "./report-content";
 import { serviceByCode } from "./service-catalogue";
 
+/** Statuses that end a report: Open311's "closed", not in the triage queue's open reports. */
+export const CLOSED_STATUSES: readonly string[] = ["rejected", "resolved", "merged"];
+export const CLOSED_SQL = CLOSED_STATUSES.map((s) => `'${s}'`).join(", ");
+
 export type ReportEvent = { action: string; status: string; by: string; role: string; department: string; note: string | null; at: string; leafIndex: number };
 
 /** A report as anyone may see it: the location coarsened, no contact details, no photos. */
@@ -24,15 +28,17 @@ export type PublicReport = {
   createdAt: string;
   updatedAt: string;
   leafIndex: number;
+  /** For a merged report: the report it duplicates, which is kept. */
+  duplicateOf: string | null;
   events: ReportEvent[];
 };
 
 type Row = {
   id: string; service_code: string; department_id: string; status: string; description: string; lon: number; lat: number; location_cell: string;
-  reporter: string; photo_hashes: string[]; created_at: Date; updated_at: Date; leaf_index: string;
+  reporter: string; photo_hashes: string[]; created_at: Date; updated_at: Date; leaf_index: string; duplicate_of: string | null;
 };
 
-export const PUBLIC_COLUMNS = `id, service_code, department_id, status, description, lon, lat, location_cell, reporter, photo_hashes, created_at, updated_at, leaf_index::text`;
+export const PUBLIC_COLUMNS = `id, service_code, department_id, status, description, lon, lat, location_cell, reporter, photo_hashes, created_at, updated_at, leaf_index::text, duplicate_of`;
 
 /** Public reports of the given ids (or of a where-clause), with their events, in the rows' order. */
 export async function publicReports(sql: Sql, where: string, params: unknown[], tail = "ORDER BY created_at DESC"): Promise<PublicReport[]> {
@@ -65,6 +71,7 @@ export async function publicReports(sql: Sql, where: string, params: unknown[], 
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
       leafIndex: Number(r.leaf_index),
+      duplicateOf: r.duplicate_of,
       events: byReport.get(r.id) ?? [],
     };
   });

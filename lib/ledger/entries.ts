@@ -142,7 +142,7 @@ export const AccessV1 = z.strictObject({
  * and photos, never the content itself: no description text, no exact location, no contact.
  * `action` absent or "submit" is the report; the others are status changes made by the owning
  * department (`by`: a user id; `role`: that user's role), with `noteHash` the SHA-256 of the
- * reason or note. `contentHash` is SHA-256 of the canonical content the reporter signed
+ * reason or note; a "merge" marks the report a duplicate of the kept report `duplicateOf`. `contentHash` is SHA-256 of the canonical content the reporter signed
  * (lib/citizen/report-content.ts), `mediaHashes` the SHA-256 of each stored photo.
  */
 export const ReportV1 = z.strictObject({
@@ -156,23 +156,30 @@ export const ReportV1 = z.strictObject({
   /** Pseudonymous reporter id. */
   reporter: Id,
   at: Timestamp,
-  action: z.enum(["submit", "assign", "confirm", "reject", "resolve"]).optional(),
-  status: z.enum(["submitted", "assigned", "confirmed", "rejected", "resolved"]).optional(),
+  action: z.enum(["submit", "assign", "confirm", "reject", "resolve", "merge"]).optional(),
+  status: z.enum(["submitted", "assigned", "confirmed", "rejected", "resolved", "merged"]).optional(),
   department: Id.optional(),
   contentHash: Sha256Hex.optional(),
   mediaHashes: z.array(Sha256Hex).max(16).optional(),
   by: Id.optional(),
   role: Id.optional(),
   noteHash: Sha256Hex.optional(),
+  /** For a merge (status "merged"): the report this one duplicates, which is kept. */
+  duplicateOf: Id.optional(),
 });
 
-/** Credit awarded to a pseudonymous reporter for a report. */
+/**
+ * Credit awarded to a pseudonymous reporter for a report (lib/citizen/credit-rule.ts):
+ * `reason` "confirmed" (the report was confirmed), "duplicate" (merged into a confirmed
+ * report), or "revoked" (a negative amount taking back a confirmed report's credit on rejection).
+ */
 export const CreditV1 = z.strictObject({
   kind: z.literal("credit.v1"),
   reporter: Id,
   report: Id,
   amount: z.number().int(),
   at: Timestamp,
+  reason: z.enum(["confirmed", "duplicate", "revoked"]).optional(),
 });
 
 /** A change to an automation rule, committed by the hash of its definition. */

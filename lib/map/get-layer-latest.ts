@@ -8,7 +8,10 @@ import { scopedLatestCells, scopedLatestRows, type LatestRow } from "../access/s
 import { layerAccess, type LayerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
-import { incidentFromPayload } from "./incident-state";
+import { incidentFromPayload, incidentFromReport } from "./incident-state";
+import { scopedConfirmedReports } from "../access/scoped/citizen-reports";
+import { SERVICES } from "../citizen/service-catalogue";
+import { coarsen } from "../citizen/report-content";
 import { resolveWindow, type TimeWindow } from "./time-window";
 import type { Sql } from "../db/sql";
 
@@ -31,6 +34,14 @@ function trafficDevices(m: MapModel, bbox?: BBox): string[] | null {
 /** An incident reading as the map shows it; null when the payload is not an incident. */
 export function incidentState(r: LatestRow): IncidentState | null {
   return incidentFromPayload(r.payload, [r.lon, r.lat], r.observed_at.toISOString(), r.leaf_index);
+}
+
+/** Confirmed citizen reports of safety categories as incidents of source "citizen", at their public (coarsened) position. */
+export async function citizenIncidentsAt(sql: Sql, basis: ReadBasis, to: Date): Promise<IncidentState[]> {
+  const rows = await scopedConfirmedReports(sql, basis, SERVICES.filter((x) => x.safety).map((x) => x.code), to);
+  return rows.map((r) =>
+    incidentFromReport({ id: r.id, serviceCode: r.service_code, position: coarsen(r.lon, r.lat), createdAt: new Date(r.created_at).toISOString(), confirmedAt: new Date(r.confirmed_at).toISOString(), leafIndex: Number(r.leaf_index) }),
+  );
 }
 
 export async function incidentsAt(sql: Sql, basis: ReadBasis, w: TimeWindow, live: boolean, bbox?: BBox): Promise<IncidentState[]> {
@@ -198,10 +209,16 @@ export async function getLayerLatest(opts: { viewer: Viewer; layer: MapLayerId; 
   const access = await layerAccess(db.sql, opts.viewer, ["safety.incidents", "safety.cameras"], { require: true });
   if (live) await refreshRollup(db.sql, city);
   const ib = access.basis("safety.incidents"), cb = access.basis("safety.cameras");
-  const incidents = ib && access.can("safety.incidents") ? await incidentsAt(db.sql, ib, w, live, opts.bbox) : null;
+  const dispatched = ib && access.can("safety.incidents") ? await incidentsAt(db.sql, ib, w, live, opts.bbox) : null;
   const cameras = cb && access.can("safety.cameras") ? cameraColumns(m, await scopedLatestRows(db.sql, cb, w, { live }), opts.bbox) : null;
-  if (incidents) await access.record(db.sql, "safety.incidents", { action: "map.latest", count: incidents.length, from: w.from, until: w.to });
+  if (dispatched) await access.record(db.sql, "safety.incidents", { action: "map.latest", count: dispatched.length, from: w.from, until: w.to });
   if (cameras) await access.record(db.sql, "safety.cameras", { action: "map.latest", count: cameras.ids.length, from: w.from, until: w.to });
+  // Confirmed citizen reports of safety categories join the incidents (source "citizen"), as reports.citizen's basis lets through.
+  const reports = dispatched ? await layerAccess(db.sql, opts.viewer, ["reports.citizen"]) : null;
+  const rb = reports?.basis("reports.citizen");
+  const citizen = rb ? (await citizenIncidentsAt(db.sql, rb, w.to)).filter((x) => inBbox(x.position, opts.bbox)) : [];
+  if (rb) await reports!.record(db.sql, "reports.citizen", { action: "map.latest", count: citizen.length, from: w.from, until: w.to });
+  const incidents = dispatched ? [...dispatched, ...citizen] : null;
   const scoped = await cellsOf(db.sql, access, ["safety.incidents", "safety.cameras"], w, live, opts.bbox);
-  return { layer: "safety", ...win, incidents, cameras, scoped, access: access.notes };
+  return { layer: "safety", ...win, incidents, cameras, scoped, access: [...access.notes, ...(reports?.notes ?? [])] };
 }

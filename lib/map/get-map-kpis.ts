@@ -10,6 +10,7 @@ import { windowState } from "../access/scoped/map-basis";
 import { frameChunkVersions } from "../access/scoped/map-frames";
 import type { ReadBasis as Basis } from "../access/check-read";
 import type { ReadBasis } from "../access/check-read";
+import { scopedReportKpis } from "../access/scoped/citizen-reports";
 import { layerAccess } from "./access-notes";
 import { LATEST_DEFAULT_SPAN_MS } from "./get-layer-latest";
 import { refreshRollup } from "./rollup";
@@ -137,7 +138,7 @@ function roadName(city: CityModel, roadId: string) {
  * segments, each graded per 5-minute bucket by its mean speed and road class) with its grade
  * and its 2-hour trend, the five worst corridors (named roads of at least two sensors by index),
  * grid load, capacity and reserve, renewable production, open incidents by severity and
- * cameras online. A domain the viewer may not read is null, with a note saying why.
+ * cameras online, open citizen reports and their median time to resolution. A domain the viewer may not read is null, with a note saying why.
  */
 export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: string; bucket: number }): Promise<Kpis> {
   const db = await getDb();
@@ -147,13 +148,14 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
   const to = w.to;
   const bucketS = opts.bucket;
   const nowFrom = new Date(to.getTime() - NOW_SPAN_MS);
-  const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"]);
+  const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras", "reports.citizen"]);
   await refreshRollup(db.sql, city);
   const live = opts.to === undefined;
   const tb = access.basis("traffic.flow"), eb = access.basis("energy.load"), ib = access.basis("safety.incidents"), cb = access.basis("safety.cameras");
-  const out: Kpis = { from: from.toISOString(), to: to.toISOString(), traffic: null, energy: null, safety: null, access: access.notes };
+  const rb = access.basis("reports.citizen");
+  const out: Kpis = { from: from.toISOString(), to: to.toISOString(), traffic: null, energy: null, safety: null, reports: null, access: access.notes };
 
-  for (const d of ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"]) {
+  for (const d of ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras", "reports.citizen"]) {
     if (access.basis(d)) await access.record(db.sql, d, { action: "map.kpis", count: null, from, until: to });
   }
   if (tb) {
@@ -252,5 +254,6 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
     }
     out.safety = { open, trendOpen, camerasOnline };
   }
+  if (rb) out.reports = await scopedReportKpis(db.sql, rb, to);
   return out;
 }

@@ -21,3 +21,30 @@ export function incidentFromPayload(p: Record<string, unknown>, position: [numbe
     leafIndex,
   };
 }
+
+/** The incident type a confirmed citizen report of a safety category shows as. */
+const REPORT_INCIDENT_TYPE: Record<string, IncidentState["type"]> = { fire_hazard: "fire", public_order: "crime", flooding: "hazard", power_outage: "hazard", traffic_signal: "hazard" };
+/** How long a confirmed citizen report is expected to stay on the map unless resolved sooner. */
+const REPORT_INCIDENT_SPAN_MS = 24 * 3_600_000;
+
+/**
+ * A confirmed citizen report of a safety category as an incident of source "citizen": the
+ * lowest severity (3), "responding" (the department confirmed it), no lanes blocked, at the
+ * report's public (coarsened) position, observed when it was confirmed, at that ledger leaf.
+ */
+export function incidentFromReport(r: { id: string; serviceCode: string; position: [number, number]; createdAt: string; confirmedAt: string; leafIndex: number }): IncidentState {
+  return {
+    id: `citizen-${r.id}`,
+    type: REPORT_INCIDENT_TYPE[r.serviceCode] ?? "hazard",
+    severity: 3,
+    status: "responding",
+    startedAt: r.createdAt,
+    endedAt: new Date(Date.parse(r.createdAt) + REPORT_INCIDENT_SPAN_MS).toISOString(),
+    segmentId: "",
+    lanesBlocked: 0,
+    position: r.position,
+    observedAt: r.confirmedAt,
+    leafIndex: r.leafIndex,
+    source: "citizen",
+  };
+}
