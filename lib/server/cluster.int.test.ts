@@ -68,9 +68,9 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
     await new Promise((r) => setTimeout(r, 2500));
 
     // Exactly one process holds each singleton role.
-    await until(async () => (await Promise.all(nodes.map(rolesOf))).flat().length === 5, 10_000, "every role to be taken");
+    await until(async () => (await Promise.all(nodes.map(rolesOf))).flat().length === 6, 10_000, "every role to be taken");
     const roles = await Promise.all(nodes.map(rolesOf));
-    expect(roles.flat().sort()).toEqual(["access-log", "grant-expiry", "ledger", "map-rollup", "rules"]);
+    expect(roles.flat().sort()).toEqual(["access-log", "grant-expiry", "ledger", "map-rollup", "ngsi-notify", "rules"]);
     const leader = nodes[roles.findIndex((r) => r.includes("ledger"))];
     const survivor = nodes.find((n) => n !== leader)!;
 
@@ -100,7 +100,7 @@ describe.skipIf(problems.length > 0)("two console processes on one PostgreSQL an
     const resumedMs = await until(async () => (await count(`SELECT coalesce(max(size), 0) AS n FROM checkpoint`)) > sizeAtKill, 10_000, "a checkpoint after the kill", 50);
     console.log(`cluster test: checkpoints resumed ${resumedMs} ms after the leader was SIGKILLed`);
     expect(resumedMs).toBeLessThan(5000);
-    expect(await rolesOf(survivor)).toEqual(expect.arrayContaining(["access-log", "grant-expiry", "ledger", "map-rollup", "rules"]));
+    expect(await rolesOf(survivor)).toEqual(expect.arrayContaining(["access-log", "grant-expiry", "ledger", "map-rollup", "ngsi-notify", "rules"]));
 
     // Sustained ingest on the survivor alone for a while, then the fleet stops.
     await new Promise((r) => setTimeout(r, 6000));

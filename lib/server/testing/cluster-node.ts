@@ -9,7 +9,7 @@ import { loadConfig } from "../../config";
 import { startRuntime } from "../start";
 import { openLiveStream } from "../../map/open-live-stream";
 
-const ROLES = ["ledger", "grant-expiry", "rules", "access-log", "map-rollup"];
+const ROLES = ["ledger", "grant-expiry", "rules", "access-log", "map-rollup", "ngsi-notify"];
 const config = loadConfig();
 const runtime = await startRuntime(config, { log: (m) => console.log(`city-brain: ${m}`) });
 const server = http.createServer((req, res) => {
