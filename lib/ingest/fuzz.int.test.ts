@@ -99,7 +99,12 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("fuzzed i
       const roll = rng.next();
       let payload: Uint8Array;
       if (roll < 0.35) payload = bytes(nextValid());
-      else if (roll < 0.45) payload = bytes(pick()); // a resend: duplicate, or replay of an old seq
+      else if (roll < 0.45) {
+        // A resend (a duplicate), or its seq signed again with another value: a replay once either is stored.
+        const v = pick();
+        const again = rng.chance(0.5) ? v : signed(k.find((x) => x.id === v.device)!, v.seq, (Number(v.values.speedKmh) + 1) % 130);
+        payload = bytes(again);
+      }
       else if (roll < 0.7) payload = mutateBytes(bytes(rng.chance(0.5) ? nextValid() : pick()));
       else if (roll < 0.9) payload = bytes(structural());
       else payload = garbage();

@@ -257,7 +257,9 @@ async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, basis: Rea
   const bucketMs = bucketS * 1000, chunkMs = CHUNK_BUCKETS * bucketMs;
   const to = from.getTime() + count * bucketMs;
   const first = Math.floor(from.getTime() / chunkMs) * chunkMs;
-  const versions = await frameChunkVersions(sql, [basis.datasetId], new Date(first), new Date(to), chunkMs);
+  // Versions of whole chunks: a window ending inside a chunk must not clip its version (the
+  // largest leaf of all its buckets), or the chunk never matches its cached or stored copy.
+  const versions = await frameChunkVersions(sql, [basis.datasetId], new Date(first), new Date(Math.ceil(to / chunkMs) * chunkMs), chunkMs);
   const starts: number[] = [];
   for (let cs = first; cs < to; cs += chunkMs) starts.push(cs);
   const stored = await storedChunks(sql, m, layer, basis, bucketS, starts, versions);
