@@ -28,7 +28,7 @@ export type ReadingValues = Record<string, ReadingValue>;
 export type Envelope = {
   device: string;
   dataset: string;
-  /** Per device, strictly increasing; 1 ≤ seq ≤ 2^53 − 1. */
+  /** Per device, increasing as the device sends them (the intake still takes a late one never stored within INGEST_SEQ_WINDOW); 1 ≤ seq ≤ 2^53 − 1. */
   seq: number;
   /** `Date.prototype.toISOString()` form, e.g. 2026-05-01T08:00:00.000Z */
   observedAt: string;
