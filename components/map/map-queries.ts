@@ -1,9 +1,8 @@
-import { queryOptions, type QueryClient } from "@tanstack/react-query";
+import { queryOptions } from "@tanstack/react-query";
 import type { StyleSpecification } from "maplibre-gl";
 import type { FeatureDetails, Frames, Kpis, LayerFeatures, LayerLatest, MapLayerId, MapLayers } from "@/lib/api/map-specs";
 import { getJson, retryTransient } from "@/components/http/fetch-json";
 import type { LabelFeature } from "./label-layers";
-import { parseMapUrl } from "./url-state";
 
 export type District = { id: string; nameZh: string; nameEn: string; bbox: [number, number, number, number] };
 export type CityInfo = {
@@ -61,20 +60,3 @@ export const featureQuery = (id: string, to: string | null) =>
     refetchInterval: to ? false : 30_000,
     retry: retryTransient,
   });
-
-/**
- * Starts what the map draws first, for the view in `search`: the city, its base style and
- * labels, the viewer's access, and each shown layer's features and (live) values. The same
- * query keys as the map's own, so the map waits for these instead of asking again.
- */
-export function startMapQueries(qc: QueryClient, locale: string, search: string): void {
-  const view = parseMapUrl(search);
-  void qc.prefetchQuery(cityInfoQuery());
-  void qc.prefetchQuery(cityStyleQuery("dark"));
-  void qc.prefetchQuery(cityLabelsQuery(locale));
-  void qc.prefetchQuery(mapLayersQuery());
-  for (const layer of view.layers) {
-    void qc.prefetchQuery(featuresQuery(layer));
-    if (view.t === null) void qc.prefetchQuery(latestQuery(layer));
-  }
-}
