@@ -241,7 +241,17 @@ export default function CityMap() {
         }}
       />
       </DeckTooltipContext.Provider>
-      <KpiStrip kpis={kpis.data} loading={kpis.loading} error={kpis.error} />
+      {/* The KPI strip and the search box share one column, so the search sits under the strip
+          whatever height the strip's tiles take (the corridors tile grows with its rows). */}
+      <div className="map-top">
+        <KpiStrip kpis={kpis.data} loading={kpis.loading} error={kpis.error} />
+        <MapSearch
+          onPick={(item) => {
+            flyToTarget(mapRef.current, item);
+            if (item.featureId) update({ sel: item.featureId });
+          }}
+        />
+      </div>
       {/* One column: status and layers at the top, the legend at the bottom; when the layer panel
           explains hidden data the legend shrinks and scrolls instead of being overlapped. The
           column lets the map have the gap between them. */}
@@ -272,12 +282,6 @@ export default function CityMap() {
         }}
         onSpeed={(speed) => update({ speed })}
         onLive={goLive}
-      />
-      <MapSearch
-        onPick={(item) => {
-          flyToTarget(mapRef.current, item);
-          if (item.featureId) update({ sel: item.featureId });
-        }}
       />
       <AlarmList
         shifted={!!url.sel}
