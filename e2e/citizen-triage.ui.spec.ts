@@ -39,7 +39,14 @@ for (const lang of ["zh-CN", "en"] as const) {
 
     // Triage: both on the map and in the list; the duplicate suggested; contact details shown to the department.
     await official.goto("/triage");
-    await expect(official.locator(`a.nav-link[href="/triage"]`)).toBeVisible();
+    // On a phone the header's links sit in its menu: the triage link is there for a signed-in official.
+    const triageLink = official.locator(`a.nav-link[href="/triage"]`);
+    await expect(triageLink).toBeHidden();
+    await official.getByTestId("nav-toggle").click();
+    await expect(triageLink).toBeVisible();
+    await official.screenshot({ path: `${SHOTS}/citizen-phone-menu-${lang}.png` });
+    await triageLink.click();
+    await expect(triageLink).toBeHidden();
     const keptCard = official.locator(`[data-testid="triage-report"][data-id="${kept}"]`);
     const dupCard = official.locator(`[data-testid="triage-report"][data-id="${dup}"]`);
     await expect(keptCard).toContainText(description);

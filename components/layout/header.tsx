@@ -1,5 +1,6 @@
 "use client";
 import Link from "next/link";
+import { useEffect, useState } from "react";
 import { usePathname } from "next/navigation";
 import { useI18n } from "../i18n/i18n-provider";
 import { LanguageSwitch } from "./language-switch";
@@ -11,13 +12,17 @@ export function Header() {
   const { t } = useI18n();
   const path = usePathname();
   const signedIn = !!useMe().data?.user;
+  // On a phone the links, data access and the user menu fold into one menu under a button
+  // (globals.css: on wider screens the menu's box is `display: contents` and the button hidden).
+  const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [path]);
   const link = (href: string, label: string) => (
     <Link href={href} className={path === href ? "nav-link active" : "nav-link"}>
       {label}
     </Link>
   );
   return (
-    <header className="app-header">
+    <header className={open ? "app-header open" : "app-header"}>
       <div className="brand">
         <span className="brand-mark" aria-hidden>
           ◎
@@ -27,6 +32,11 @@ export function Header() {
         </span>
         <span className="brand-subtitle">{t("app.subtitle")}</span>
       </div>
+      <button className="nav-toggle" aria-expanded={open} aria-controls="header-menu" aria-label={t("nav.menu")} onClick={() => setOpen((o) => !o)} data-testid="nav-toggle">
+        {open ? "✕" : "☰"}
+      </button>
+      {/* A link chosen in the open menu closes it, also when it leads to the page already shown. */}
+      <div className="header-menu" id="header-menu" onClick={(e) => (e.target as HTMLElement).closest("a") && setOpen(false)}>
       <nav className="nav">
         {link("/", t("nav.map"))}
         {link("/api-docs", t("nav.api"))}
@@ -38,6 +48,7 @@ export function Header() {
       </nav>
       <DataAccessMenu />
       <UserMenu />
+      </div>
       <LanguageSwitch />
     </header>
   );
