@@ -2,6 +2,12 @@
 import { useEffect, useRef } from "react";
 import MapGL, { AttributionControl, NavigationControl, ScaleControl, type MapRef } from "react-map-gl/maplibre";
 import type { StyleSpecification, Map as MapLibreMap } from "maplibre-gl";
+
+/**
+ * MapLibre's module, asked for when this file loads (react-map-gl would ask only when the map
+ * mounts, once the style has arrived): its download runs beside the map's first requests.
+ */
+const MAPLIBRE = typeof window === "undefined" ? undefined : import("maplibre-gl");
 import type { Layer, PickingInfo } from "@deck.gl/core";
 import type { MapboxOverlay } from "@deck.gl/mapbox";
 import { DeckOverlay, pickAt } from "./deck-overlay";
@@ -55,6 +61,7 @@ export function MapView(props: {
     <MapGL
       ref={ref}
       initialViewState={{ bounds: start, fitBoundsOptions: { padding: props.initialBounds ? 0 : 48 } }}
+      mapLib={MAPLIBRE}
       mapStyle={props.style}
       style={{ position: "absolute", inset: 0 }}
       onZoom={(e) => props.onZoom?.(e.viewState.zoom)}
