@@ -26,6 +26,8 @@ import { getCity } from "../city/current-city";
 import { getLeaderboard } from "./get-leaderboard";
 import { getLayerLatest } from "../map/get-layer-latest";
 import { coarsen } from "./report-content";
+import { auditCitizen } from "../ledger-store/audit-citizen";
+import type { Discrepancy } from "../ledger-store/audit-state";
 
 const targets = await testTargets();
 const photo = new Uint8Array(readFileSync(path.join(__dirname, "fixtures/gps-photo.jpg")));
@@ -344,5 +346,37 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     expect(after.all.every((i) => i.position.every((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6))).toBe(true);
     await changeReportStatus({ viewer: emergency, id: fire.id, action: "resolve", note: "Chain removed" });
     expect((await citizenOnes()).incidents).toEqual([]);
+  });
+
+  it("the audit rebuilds reports, their histories and credit from their report.v1 and credit.v1 leaves, and names each row changed behind the ledger's back", async () => {
+    const audit = async () => {
+      const leaves = await db.sql.query<{ leaf_index: string; entry: Uint8Array }>(`SELECT leaf_index, entry FROM ledger_leaf WHERE kind IN ('report.v1', 'credit.v1') ORDER BY ledger_leaf.leaf_index`);
+      const entries = leaves.map((l) => ({ index: Number(l.leaf_index), entry: decodeEntry(new Uint8Array(l.entry)) }));
+      const found: Discrepancy[] = [];
+      await auditCitizen(db.sql, entries.filter((e) => e.entry.kind === "report.v1"), entries.filter((e) => e.entry.kind === "credit.v1"), (d) => found.push(d));
+      return { found, reports: entries.filter((e) => e.entry.kind === "report.v1").length, credits: entries.filter((e) => e.entry.kind === "credit.v1").length };
+    };
+    const clean = await audit();
+    expect(clean.reports).toBeGreaterThan(10);
+    expect(clean.credits).toBeGreaterThan(2);
+    expect(clean.found).toEqual([]);
+
+    // A report edited in the table, a credit inflated, a status change whose history row is gone.
+    const r = await reporter(61);
+    const filed = (await createRequest({ form: (await signedForm(r, { service: "pothole", description: "Sunken manhole cover" })).form, clientAddress: "10.9.9.9", limiter: limiter() })).report;
+    const confirmed = await changeReportStatus({ viewer: traffic, id: filed.id, action: "confirm" });
+    const [credit] = await db.sql.query<{ id: string }>(`SELECT id FROM citizen_credit WHERE report_id = $1`, [filed.id]);
+    await db.sql.query(`UPDATE citizen_report SET description = 'Sunken manhole cover, fixed already' WHERE id = $1`, [filed.id]);
+    await db.sql.query(`UPDATE citizen_credit SET amount = 1000 WHERE id = $1`, [credit.id]);
+    await db.sql.query(`DELETE FROM citizen_report_event WHERE leaf_index = $1`, [confirmed.leafIndex]);
+    const { found } = await audit();
+    const named = found.map((d) => [d.table, d.id, d.field ?? d.what]);
+    expect(named).toContainEqual(["citizen_report", filed.id, "description (SHA-256)"]);
+    expect(named).toContainEqual(["citizen_report", filed.id, "content (SHA-256 of the stored fields)"]);
+    expect(named).toContainEqual(["citizen_report", filed.id, "signature"]);
+    expect(named).toContainEqual(["citizen_credit", credit.id, "amount"]);
+    expect(found).toContainEqual(expect.objectContaining({ table: "citizen_report_event", leafIndex: confirmed.leafIndex, what: expect.stringMatching(/history row .* is missing/) }));
+    expect(found.find((d) => d.field === "amount")).toMatchObject({ ledger: "10", stored: "1000" });
+    expect(found.every((d) => [filed.id, credit.id, `leaf ${confirmed.leafIndex}`].includes(d.id))).toBe(true);
   });
 });

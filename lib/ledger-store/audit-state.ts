@@ -16,6 +16,7 @@ import type { RuleDefinition } from "../rules/definition";
 import { accessEventJson } from "../access/ledger-access-events";
 import { openCommitment } from "../ledger/commitment";
 import { nodeSha256 } from "./node-hasher";
+import { auditCitizen } from "./audit-citizen";
 
 export type Discrepancy = {
   table: string;
@@ -45,16 +46,16 @@ export const STATE_CHECKS: Record<EntryKind, string> = {
   "grant.v1": "as grant.v2, without the data window and area (which v1 did not have)",
   "rule.v1": "rule_event (rule, action, by, at, definition hashed with its version) and linkage_rule (latest definition, version, name, retired_at, created_by, created_at)",
   "access.v1": "access_batch (count, first_at, last_at, events_hash, leaf_index) and access_event (the events hash recomputed from the batch's rows, their count)",
-  "report.v1": "none yet: no table of this console holds citizen reports; entries are counted (withoutTable) and checked only as leaves",
-  "credit.v1": "none yet: no table of this console holds credits; entries are counted (withoutTable) and checked only as leaves",
+  "report.v1": "citizen_report_event (one row per entry: report, action, status, by, role, department, note by its hash, at) and citizen_report (the latest entry's status, department, duplicate_of; the submit entry's service, cell, description by its hash, photos, reporter and leaf; the content SHA-256 recomputed from the row's fields, and the reporter's signature over it) (audit-citizen.ts)",
+  "credit.v1": "citizen_credit (one row per entry: reporter, report, amount, reason, at; a row no entry stands for is named) (audit-citizen.ts)",
   "commitment.v1": "ledger_commitment (the salt and inner entry must open the commitment; a row without a commitment leaf is named); the opened reading.v1 entry is checked against its reading row as a reading.v1 leaf is, the opened grant.v2 and device.v1 entries are folded with the others in log order",
   "account.v1": "account_event (one row per entry: user, action, department, role, disabled, by, at, and by_department: the actor's own department as their account.v1 entries say) and auth_user (role, department_id, disabled as the latest entry says; an account no entry stands for, or one deleted, is named); grant_event.by_department against the actor's ledgered department",
 };
 
-/** Kinds no table of the console stands for yet (the log's own tests append credit.v1 as plain entries). */
-export const KINDS_WITHOUT_TABLE: readonly EntryKind[] = ["report.v1", "credit.v1"];
+/** Kinds no table of the console stands for yet (none since citizen reports and credit have theirs). */
+export const KINDS_WITHOUT_TABLE: readonly EntryKind[] = [];
 
-const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+export const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 const b64 = (b: Uint8Array | null) => (b ? toBase64(new Uint8Array(b)) : null);
 const sha256Hex = (s: string) => crypto.hash("sha256", s, "hex");
 /** JSON text with object keys sorted (jsonb reorders them), for comparing and showing values. */
@@ -64,7 +65,7 @@ const j = (v: unknown) => (v === undefined ? "null" : JSON.stringify(sortKeys(v)
 const same = (a: unknown, b: unknown) => j(a) === j(b);
 
 /** Compares named fields of what the ledger implies with what is stored; each difference is reported. */
-function compare(report: Report, table: string, id: string, leafIndex: number | null, fields: [string, unknown, unknown][]) {
+export function compare(report: Report, table: string, id: string, leafIndex: number | null, fields: [string, unknown, unknown][]) {
   for (const [field, ledger, stored] of fields) {
     if (!same(ledger, stored)) {
       report({ table, id, leafIndex, field, ledger: j(ledger), stored: j(stored), what: `${field}: the ledger says ${j(ledger)}, stored ${j(stored)}` });
@@ -72,24 +73,24 @@ function compare(report: Report, table: string, id: string, leafIndex: number | 
   }
 }
 
-type HistoryRow = { id: number; leaf_index: number };
+type HistoryRow = { id: number | string; leaf_index: number | string };
 
 /**
  * Matches the rows of a history table (one row per ledger entry, by leaf_index) with the
  * entries: `check` compares the rows at an entry's leaf (reporting a missing row, or several
  * rows at one leaf), `unmatched` then reports every row no entry's leaf named.
  */
-function historyTable<R extends HistoryRow>(table: string, rows: readonly R[], report: Report) {
+export function historyTable<R extends HistoryRow>(table: string, rows: readonly R[], report: Report) {
   const byLeaf = new Map<number, R[]>();
   for (const ev of rows) byLeaf.set(Number(ev.leaf_index), [...(byLeaf.get(Number(ev.leaf_index)) ?? []), ev]);
-  const used = new Set<number>();
+  const used = new Set<string>();
   return {
     /** `entry` names the entry in a missing-row report ("grant.v2 entry (grant g, approve)"); `ledger` is what it says. */
     check(index: number, missing: { entry: string; ledger: unknown }, fields: (row: R) => [string, unknown, unknown][]) {
       const at = byLeaf.get(index) ?? [];
       if (at.length === 0) report({ table, id: `leaf ${index}`, leafIndex: index, ledger: j(missing.ledger), what: `the history row of this ${missing.entry} is missing` });
       for (const ev of at) {
-        used.add(Number(ev.id));
+        used.add(String(ev.id));
         compare(report, table, String(ev.id), index, fields(ev));
       }
       if (at.length > 1) report({ table, id: at.map((r) => String(r.id)).join(","), leafIndex: index, what: "several history rows point at this leaf" });
@@ -97,7 +98,7 @@ function historyTable<R extends HistoryRow>(table: string, rows: readonly R[], r
     /** Reports the rows no checked entry stood at (`kind`: the entry kind expected there). */
     unmatched(kind: string, stored: (row: R) => unknown) {
       for (const ev of rows) {
-        if (!used.has(Number(ev.id))) report({ table, id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j(stored(ev)), what: `no ${kind} entry at this row's leaf_index` });
+        if (!used.has(String(ev.id))) report({ table, id: String(ev.id), leafIndex: Number(ev.leaf_index), stored: j(stored(ev)), what: `no ${kind} entry at this row's leaf_index` });
       }
     },
   };
@@ -108,7 +109,7 @@ function historyTable<R extends HistoryRow>(table: string, rows: readonly R[], r
  * id: `check` gets a row and its state, `orphan` a row no entry stands for, `missing` a state
  * no row holds.
  */
-function matchState<R extends { id: string }, S>(rows: readonly R[], state: ReadonlyMap<string, S>, on: { check(row: R, s: S): void; orphan(row: R): void; missing(id: string, s: S): void }) {
+export function matchState<R extends { id: string }, S>(rows: readonly R[], state: ReadonlyMap<string, S>, on: { check(row: R, s: S): void; orphan(row: R): void; missing(id: string, s: S): void }) {
   const seen = new Set<string>();
   for (const r of rows) {
     seen.add(r.id);
@@ -154,6 +155,7 @@ export async function auditState(
   await auditAccess(sql, byKind("access.v1"), report);
   const accounts = await auditAccounts(sql, byKind("account.v1"), report);
   await auditActorDepartments(sql, accounts, report);
+  await auditCitizen(sql, byKind("report.v1"), byKind("credit.v1"), report);
   const withoutTable: Record<string, number> = {};
   for (const k of KINDS_WITHOUT_TABLE) if (byKind(k).length) withoutTable[k] = byKind(k).length;
   return withoutTable;

@@ -12,6 +12,7 @@ import { SIG_TYPE_COSIGNATURE_V1 } from "../ledger/cosignature";
 import { encodeEntry } from "../ledger/entries";
 import { leafHash, rootFromLeafHashes } from "../ledger/merkle";
 import { verifyConsistency, verifyInclusion } from "../ledger/verify";
+import type { Sql } from "../db/sql";
 import { decodeEntryBundle } from "../ledger/entry-bundle";
 import { fromHex } from "../ledger/encoding";
 import { nodeSha256 } from "./node-hasher";
@@ -22,10 +23,24 @@ const ORIGIN = "test.city-brain.example/ledger";
 function creditEntries(n: number, start: number): NewEntry[] {
   return Array.from({ length: n }, (_, i) => ({
     kind: "credit.v1",
-    bytes: encodeEntry({ kind: "credit.v1", reporter: `r${start + i}`, report: `rep-${start + i}`, amount: 1 + ((start + i) % 5), at: new Date(1_790_000_000_000 + (start + i) * 1000).toISOString() }),
-    refTable: "test",
+    bytes: encodeEntry({ kind: "credit.v1", reporter: `r${start + i}`, report: `rep-${start + i}`, amount: 1 + ((start + i) % 5), at: new Date(1_790_000_000_000 + (start + i) * 1000).toISOString(), reason: "confirmed" }),
+    refTable: "citizen_credit",
     refId: String(start + i),
   }));
+}
+
+/** Appends n credit entries from leaf `start` and their citizen_credit rows, as the console does (the audit matches them). */
+async function appendCredits(sql: Sql, n: number, start: number): Promise<NewEntry[]> {
+  const batch = creditEntries(n, start);
+  await sql.transaction(async (tx) => {
+    await appendEntries(tx, batch);
+    await tx.query(
+      `INSERT INTO citizen_credit (id, reporter, report_id, amount, reason, at, leaf_index)
+       SELECT i::text, 'r' || i, 'rep-' || i, 1 + i % 5, 'confirmed', to_timestamp(1790000000 + i), i FROM generate_series($1::int8, $2::int8) AS i`,
+      [start, start + n - 1],
+    );
+  });
+  return batch;
 }
 
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("city log on %s", (_n, target) => {
@@ -52,8 +67,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("city log
   it("integrates sequenced entries into checkpoints every witness cosigns, across rounds", async () => {
     const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 1000 });
     for (const n of [1, 255, 2, 600, 70_000 - 858]) {
-      const batch = creditEntries(n, all.length);
-      await db.sql.transaction((tx) => appendEntries(tx, batch));
+      const batch = await appendCredits(db.sql, n, all.length);
       batch.forEach((e) => all.push(leafHash(nodeSha256, e.bytes)));
       expect(await publisher.round()).toBe(all.length);
     }
@@ -143,8 +157,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("city log
     await db.sql.query(`DELETE FROM cosignature WHERE checkpoint_size = $1 AND witness = $2`, [size, w]);
     await db.sql.exec(`ALTER TABLE cosignature ENABLE TRIGGER cosignature_append_only`);
     const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 1000 });
-    const batch = creditEntries(3, all.length);
-    await db.sql.transaction((tx) => appendEntries(tx, batch));
+    const batch = await appendCredits(db.sql, 3, all.length);
     batch.forEach((e) => all.push(leafHash(nodeSha256, e.bytes)));
     expect(await publisher.round()).toBe(size + 3);
     const rows = await db.sql.query<{ checkpoint_size: number }>(`SELECT checkpoint_size FROM cosignature WHERE witness = $1 AND checkpoint_size >= $2 ORDER BY 1`, [w, size]);
