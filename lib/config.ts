@@ -141,6 +141,12 @@ const EnvSchema = z.object({
    * distinct devices; smaller groups are suppressed and marked so (k-anonymity).
    */
   ACCESS_MIN_GROUP_DEVICES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Citizen reports one reporter key may file per window (lib/citizen/report-limiter.ts; 0: no limit per key). */
+  REPORT_LIMIT_PER_KEY: z.coerce.number().int().min(0).max(1_000_000).default(10),
+  /** Citizen reports one client address may file per window, signed or not (0: no limit per address). */
+  REPORT_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  /** The window of those limits, in minutes. */
+  REPORT_LIMIT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { dataDir: string };

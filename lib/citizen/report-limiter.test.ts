@@ -19,4 +19,16 @@ describe("ReportLimiter", () => {
     now += 60_000;
     expect(l.retryAfter("k1", "10.0.0.1")).toBe(0);
   });
+
+  it("a limit of 0 turns that check off, and the other still holds", () => {
+    const l = new ReportLimiter({ perKey: 0, perAddress: 2, windowMs: 60_000, now: () => 5_000 });
+    for (let i = 0; i < 50; i++) l.record("k1", `10.0.1.${i}`);
+    expect(l.retryAfter("k1", "10.0.2.1")).toBe(0);
+    l.record("k2", "10.0.3.1");
+    l.record("k3", "10.0.3.1");
+    expect(l.retryAfter("k4", "10.0.3.1")).toBe(60);
+    const open = new ReportLimiter({ perKey: 0, perAddress: 0, windowMs: 60_000 });
+    for (let i = 0; i < 100; i++) open.record("k1", "10.0.0.1");
+    expect(open.retryAfter("k1", "10.0.0.1")).toBe(0);
+  });
 });

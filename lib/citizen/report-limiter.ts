@@ -2,7 +2,8 @@
  * Limits report creation per reporter key and per client address: at most `perKey` reports
  * of one key and `perAddress` of one address within `windowMs` (a sliding window). Unsigned
  * reports (Open311 clients without a key) count against their address only. In memory, per
- * process, like the sign-in limiter: N console processes allow N times the figures.
+ * process, like the sign-in limiter: N console processes allow N times the figures. A limit
+ * of 0 turns that check off (REPORT_LIMIT_PER_KEY, REPORT_LIMIT_PER_ADDRESS).
  */
 export type ReportLimits = { perKey: number; perAddress: number; windowMs: number; now?: () => number };
 
@@ -24,8 +25,9 @@ export class ReportLimiter {
   retryAfter(reporter: string | null, address: string): number {
     const now = this.opts.now ? this.opts.now() : Date.now();
     let wait = 0;
-    const checks: [string, number][] = [[`a:${address}`, this.opts.perAddress]];
-    if (reporter) checks.push([`k:${reporter}`, this.opts.perKey]);
+    const checks: [string, number][] = [];
+    if (this.opts.perAddress > 0) checks.push([`a:${address}`, this.opts.perAddress]);
+    if (reporter && this.opts.perKey > 0) checks.push([`k:${reporter}`, this.opts.perKey]);
     for (const [key, max] of checks) {
       const list = this.recent(key);
       if (list.length >= max) wait = Math.max(wait, Math.ceil((list[list.length - max] + this.opts.windowMs - now) / 1000));

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { getDb } from "../db/client";
+import { loadConfig } from "../config";
 import type { Sql } from "../db/sql";
 import { AppError } from "../errors";
 import { webCryptoEd25519 } from "../ledger/ed25519";
@@ -14,11 +15,13 @@ import { reportEntry } from "./report-entry";
 import { locationCell, reportContentBytes, reporterIdOf, sha256Hex, UNSIGNED_REPORTER, type ReportContent } from "./report-content";
 import { serviceByCode } from "./service-catalogue";
 
-/** Default limits: 10 reports an hour per reporter key, 30 per client address. */
+/** The process's limiter, from REPORT_LIMIT_PER_KEY, REPORT_LIMIT_PER_ADDRESS and REPORT_LIMIT_WINDOW_MINUTES (10 and 30 an hour by default). */
 const LIMITER_KEY = Symbol.for("city-brain.report-limiter");
 function defaultLimiter(): ReportLimiter {
   const g = globalThis as { [LIMITER_KEY]?: ReportLimiter };
-  return (g[LIMITER_KEY] ??= new ReportLimiter({ perKey: 10, perAddress: 30, windowMs: 3_600_000 }));
+  if (g[LIMITER_KEY]) return g[LIMITER_KEY];
+  const c = loadConfig();
+  return (g[LIMITER_KEY] = new ReportLimiter({ perKey: c.REPORT_LIMIT_PER_KEY, perAddress: c.REPORT_LIMIT_PER_ADDRESS, windowMs: c.REPORT_LIMIT_WINDOW_MINUTES * 60_000 }));
 }
 
 /** How far a signed report's signed_at may lie from the server's clock. */
