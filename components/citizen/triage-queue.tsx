@@ -123,6 +123,15 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
           </>
         )}
       </dl>
+      {r.photoReuse.length > 0 && (
+        <ul className={styles.history} data-testid="triage-photo-reuse">
+          {r.photoReuse.map((p) => (
+            <li key={p.photo} className={p.sameReporter ? undefined : styles.error} data-testid="triage-photo-reused" data-report={p.report} data-same={p.sameReporter}>
+              {t("triage.photoReused")} <a href={`/report/${p.report}`}>{p.report.slice(0, 8)}</a> ({new Date(p.createdAt).toLocaleString(locale)}) · {t(p.sameReporter ? "triage.photoSameReporter" : "triage.photoOtherReporter")}
+            </li>
+          ))}
+        </ul>
+      )}
       {r.duplicates.length > 0 && (
         <div data-testid="triage-duplicates">
           <strong>{t("triage.duplicates")}</strong>

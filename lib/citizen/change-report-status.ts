@@ -6,6 +6,8 @@ import { AppError, notFound } from "../errors";
 import { appendEntries } from "../ledger-store/append-entries";
 import type { SqlTx } from "../db/sql";
 import { creditEntry, creditFor, type CreditAward } from "./credit-rule";
+import { photoReuseOf } from "./report-rows";
+import { takenFromAnother } from "./photo-reuse";
 import { MERGEABLE_STATUSES } from "./duplicate-rule";
 import { reportEntry, type ReportAction, type ReportStatus } from "./report-entry";
 
@@ -34,7 +36,7 @@ async function award(tx: SqlTx, awards: { reporter: string; report: string; awar
   }
 }
 
-type ReportRow = { id: string; service_code: string; department_id: string; status: string; description: string; location_cell: string; photo_hashes: string[]; content_hash: string; reporter: string };
+type ReportRow = { id: string; service_code: string; department_id: string; status: string; description: string; location_cell: string; photo_hashes: string[]; content_hash: string; reporter: string; created_at: Date };
 
 /**
  * The owning department (an official or admin of it) changes a report's status: assign,
@@ -61,7 +63,7 @@ export async function changeReportStatus(opts: { viewer: Viewer; id: string; act
     // Both rows of a merge are locked, in id order, so two crossed merges cannot both pass.
     const ids = [opts.id, ...(into ? [into] : [])].sort();
     const rows = await tx.query<ReportRow>(
-      `SELECT id, service_code, department_id, status, description, location_cell, photo_hashes, content_hash, reporter FROM citizen_report WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+      `SELECT id, service_code, department_id, status, description, location_cell, photo_hashes, content_hash, reporter, created_at FROM citizen_report WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
     const r = rows.find((x) => x.id === opts.id);
@@ -84,13 +86,19 @@ export async function changeReportStatus(opts: { viewer: Viewer; id: string; act
     );
     // Credit (lib/citizen/credit-rule.ts), ledgered in the same transaction as the change.
     const awards: { reporter: string; report: string; award: CreditAward }[] = [];
-    const own = creditFor({ action: opts.action, reporter: r.reporter, earned: await earnedBy(tx, opts.id), keptStatus: rows.find((x) => x.id === into)?.status });
+    // A report whose photo another key sent first earns nothing (lib/citizen/photo-reuse.ts).
+    const dups =
+      opts.action === "confirm"
+        ? await tx.query<ReportRow>(`SELECT id, reporter, photo_hashes, created_at FROM citizen_report WHERE duplicate_of = $1 AND status = 'merged' ORDER BY id`, [opts.id])
+        : [];
+    const reuse = await photoReuseOf(tx, [r, ...dups].map((x) => ({ id: x.id, reporter: x.reporter, createdAt: new Date(x.created_at).toISOString(), photos: x.photo_hashes })));
+    const photoTaken = (id: string) => takenFromAnother(reuse.get(id) ?? []);
+    const own = creditFor({ action: opts.action, reporter: r.reporter, earned: await earnedBy(tx, opts.id), keptStatus: rows.find((x) => x.id === into)?.status, photoTaken: photoTaken(opts.id) });
     if (own) awards.push({ reporter: r.reporter, report: opts.id, award: own });
     if (opts.action === "confirm") {
       // Duplicates merged into this report before it was confirmed earn their (smaller) share now.
-      const dups = await tx.query<{ id: string; reporter: string }>(`SELECT id, reporter FROM citizen_report WHERE duplicate_of = $1 AND status = 'merged' ORDER BY id`, [opts.id]);
       for (const d of dups) {
-        const a = creditFor({ action: "merge", reporter: d.reporter, earned: await earnedBy(tx, d.id), keptStatus: "confirmed" });
+        const a = creditFor({ action: "merge", reporter: d.reporter, earned: await earnedBy(tx, d.id), keptStatus: "confirmed", photoTaken: photoTaken(d.id) });
         if (a) awards.push({ reporter: d.reporter, report: d.id, award: a });
       }
     }

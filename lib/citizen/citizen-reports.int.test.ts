@@ -26,6 +26,7 @@ import { getCity } from "../city/current-city";
 import { getLeaderboard } from "./get-leaderboard";
 import { getLayerLatest } from "../map/get-layer-latest";
 import { coarsen } from "./report-content";
+import { PNG } from "pngjs";
 import { auditCitizen } from "../ledger-store/audit-citizen";
 import type { Discrepancy } from "../ledger-store/audit-state";
 
@@ -378,5 +379,30 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     expect(found).toContainEqual(expect.objectContaining({ table: "citizen_report_event", leafIndex: confirmed.leafIndex, what: expect.stringMatching(/history row .* is missing/) }));
     expect(found.find((d) => d.field === "amount")).toMatchObject({ ledger: "10", stored: "1000" });
     expect(found.every((d) => [filed.id, credit.id, `leaf ${confirmed.leafIndex}`].includes(d.id))).toBe(true);
+  });
+
+  it("finds a photo sent again by its hash: triage names the first report, and another key's photo earns no credit", async () => {
+    const a = await reporter(71), b = await reporter(72);
+    const at = offsetM({ lon: LON, lat: LAT }, 3000, -400);
+    // A photo no earlier test sent: a small PNG with pixels of its own.
+    const png = new PNG({ width: 4, height: 4 });
+    png.data.fill(0).set([71, 72, 73, 255]);
+    const photo = new Uint8Array(PNG.sync.write(png));
+    const file = async (r: typeof a, description: string) =>
+      (await createRequest({ form: (await signedForm(r, { service: "pothole", description, photo, at })).form, clientAddress: "10.7.7.7", limiter: limiter() })).report;
+    const first = await file(a, "Crater in the cycle lane");
+    const copied = await file(b, "Crater in the cycle lane, seen today");
+    const followUp = await file(a, "Crater in the cycle lane, now deeper");
+    const queue = await listTriageQueue({ viewer: traffic, status: "all" });
+    const reuse = (id: string) => queue.find((q) => q.id === id)!.photoReuse.map((p) => [p.report, p.sameReporter]);
+    expect(reuse(first.id)).toEqual([]);
+    expect(reuse(copied.id)).toEqual([[first.id, false]]);
+    expect(reuse(followUp.id)).toEqual([[first.id, true]]);
+
+    await changeReportStatus({ viewer: traffic, id: copied.id, action: "confirm" });
+    await changeReportStatus({ viewer: traffic, id: followUp.id, action: "confirm" });
+    const credit = async (id: string) => (await db.sql.query<{ n: number }>(`SELECT coalesce(sum(amount), 0)::int AS n FROM citizen_credit WHERE report_id = $1`, [id]))[0].n;
+    expect(await credit(copied.id)).toBe(0);
+    expect(await credit(followUp.id)).toBe(10);
   });
 });

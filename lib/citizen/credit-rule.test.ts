@@ -15,6 +15,9 @@ describe("credit rule", () => {
     ["assigning earns nothing", { action: "assign", reporter: rk, earned: 0 }, null],
     ["resolving earns nothing more", { action: "resolve", reporter: rk, earned: CONFIRMED_POINTS }, null],
     ["an unsigned report earns nothing", { action: "confirm", reporter: "unsigned", earned: 0 }, null],
+    ["a report whose photo another key sent first earns nothing when confirmed", { action: "confirm", reporter: rk, earned: 0, photoTaken: true }, null],
+    ["nor as a duplicate of a confirmed report", { action: "merge", reporter: rk, earned: 0, keptStatus: "confirmed", photoTaken: true }, null],
+    ["rejecting it still takes back what it earned before", { action: "reject", reporter: rk, earned: CONFIRMED_POINTS, photoTaken: true }, { amount: -CONFIRMED_POINTS, reason: "revoked" }],
   ];
   it.each(cases)("%s", (_name, change, want) => {
     expect(creditFor(change)).toEqual(want);

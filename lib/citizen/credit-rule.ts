@@ -19,10 +19,13 @@ export type CreditAward = { amount: number; reason: CreditReason };
  * report (or the kept report's confirmation, for a duplicate merged before) earns
  * DUPLICATE_POINTS once; a rejection takes back whatever the report earned (a negative
  * amount, so the ledger keeps both); anything else earns nothing. Reports filed without a
- * key (Open311 clients that do not sign) earn nothing: no one could claim the points.
+ * key (Open311 clients that do not sign) earn nothing: no one could claim the points; nor do
+ * reports whose photo another key sent first (`photoTaken`, lib/citizen/photo-reuse.ts): the
+ * evidence is someone else's.
  */
-export function creditFor(change: { action: string; reporter: string; earned: number; keptStatus?: string | null }): CreditAward | null {
+export function creditFor(change: { action: string; reporter: string; earned: number; keptStatus?: string | null; photoTaken?: boolean }): CreditAward | null {
   if (change.reporter === UNSIGNED_REPORTER) return null;
+  if (change.photoTaken && change.action !== "reject") return null;
   switch (change.action) {
     case "confirm":
       return change.earned > 0 ? null : { amount: CONFIRMED_POINTS, reason: "confirmed" };

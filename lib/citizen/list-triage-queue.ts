@@ -3,7 +3,8 @@ import { requireRole } from "../access/require-role";
 import { getDb } from "../db/client";
 import { AppError } from "../errors";
 import { DUPLICATE_WINDOW_MS, MERGEABLE_STATUSES, suggestDuplicates, type DuplicateCandidate, type DuplicateSuggestion } from "./duplicate-rule";
-import { CLOSED_SQL, publicReports, type PublicReport } from "./report-rows";
+import { CLOSED_SQL, photoReuseOf, publicReports, type PublicReport } from "./report-rows";
+import type { PhotoReuse } from "./photo-reuse";
 
 export type TriageReport = PublicReport & {
   exact: [number, number];
@@ -11,12 +12,14 @@ export type TriageReport = PublicReport & {
   contact: { name: string | null; email: string | null; phone: string | null } | null;
   /** Other open or confirmed reports that may be the same problem (lib/citizen/duplicate-rule.ts); empty for a closed report. */
   duplicates: DuplicateSuggestion[];
+  /** Its photos that an earlier report already carried (lib/citizen/photo-reuse.ts): another key's photo earns no credit. */
+  photoReuse: PhotoReuse[];
 };
 
 /**
  * A department's triage queue: its reports (open ones by default), newest first, with what
  * only the owning department sees: the exact point, the photo hashes, the contact details,
- * and for each open report the duplicates the rule suggests.
+ * for each open report the duplicates the rule suggests, and photos an earlier report carried.
  */
 export async function listTriageQueue(opts: { viewer: Viewer; department?: string; status?: "open" | "all" }): Promise<TriageReport[]> {
   const user = requireRole(opts.viewer, ["official", "dept_admin", "sysadmin"], "triage reports");
@@ -37,6 +40,7 @@ export async function listTriageQueue(opts: { viewer: Viewer; department?: strin
       [department, MERGEABLE_STATUSES, new Date(Math.min(...times) - DUPLICATE_WINDOW_MS), new Date(Math.max(...times) + DUPLICATE_WINDOW_MS)],
     )
   ).map((c): DuplicateCandidate => ({ id: c.id, serviceCode: c.service_code, department, status: c.status, lon: c.lon, lat: c.lat, createdAt: new Date(c.created_at).toISOString() }));
+  const reuse = await photoReuseOf(sql, reports.map((r) => ({ id: r.id, reporter: r.reporter, createdAt: r.createdAt, photos: exact.get(r.id)?.photo_hashes ?? [] })));
   return reports.map((r) => {
     const e = exact.get(r.id)!;
     const c = contacts.get(r.id);
@@ -47,6 +51,7 @@ export async function listTriageQueue(opts: { viewer: Viewer; department?: strin
       photos: e.photo_hashes,
       contact: c ? { name: c.name, email: c.email, phone: c.phone } : null,
       duplicates: MERGEABLE_STATUSES.includes(r.status) ? suggestDuplicates(self, candidates) : [],
+      photoReuse: reuse.get(r.id) ?? [],
     };
   });
 }

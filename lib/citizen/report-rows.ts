@@ -2,7 +2,8 @@
 // answers use. Contact details are never selected here: they live in citizen_report_contact,
 // which only the owning department's triage reads.
 import type { Sql } from "../db/sql";
-import { coarsen } from "./report-content";
+import { coarsen, UNSIGNED_REPORTER } from "./report-content";
+import { photoReuse, type PhotoReport, type PhotoReuse } from "./photo-reuse";
 import { serviceByCode } from "./service-catalogue";
 
 /** Statuses that end a report: Open311's "closed", not in the triage queue's open reports. */
@@ -75,4 +76,25 @@ export async function publicReports(sql: Sql, where: string, params: unknown[], 
       events: byReport.get(r.id) ?? [],
     };
   });
+}
+
+/**
+ * Photo re-use (photo-reuse.ts) of each given report, by id: every report carrying any of
+ * their photos is read (the photo_hashes GIN index answers `&&`) and the rule applied.
+ */
+export async function photoReuseOf(sql: Pick<Sql, "query">, reports: readonly PhotoReport[]): Promise<Map<string, PhotoReuse[]>> {
+  const photos = [...new Set(reports.flatMap((r) => r.photos))];
+  const out = new Map<string, PhotoReuse[]>();
+  if (!photos.length) return out;
+  const sharing = (
+    await sql.query<{ id: string; reporter: string; created_at: Date; photo_hashes: string[] }>(
+      `SELECT id, reporter, created_at, photo_hashes FROM citizen_report WHERE photo_hashes && $1::text[]`,
+      [photos],
+    )
+  ).map((r): PhotoReport => ({ id: r.id, reporter: r.reporter, createdAt: new Date(r.created_at).toISOString(), photos: r.photo_hashes }));
+  for (const r of reports) {
+    const found = photoReuse(r, sharing, UNSIGNED_REPORTER);
+    if (found.length) out.set(r.id, found);
+  }
+  return out;
 }
