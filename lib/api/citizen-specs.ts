@@ -11,6 +11,9 @@ export const ProofBody = z.strictObject({ challenge: z.string().min(8).max(256),
 export const MineBody = z.strictObject({ reporter_key: B64Key, at: z.string().max(64), signature: B64Sig });
 export const TriageQuery = z.object({ department: z.string().max(64).optional(), status: z.enum(["open", "all"]).optional() });
 export const LeaderboardQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).optional() });
+export const ReporterParams = z.object({ reporter: z.string().min(1).max(64) });
+export const MarkBody = z.strictObject({ action: z.enum(["flag", "lift", "uphold"]), note: z.string().max(2000).optional() });
+export const AppealBody = z.strictObject({ reporter_key: B64Key, text: z.string().max(2000), at: z.string().max(64), signature: B64Sig });
 export const StatusBody = z.strictObject({ action: z.enum(["assign", "confirm", "reject", "resolve", "merge"]), note: z.string().max(2000).optional(), into: z.string().min(1).max(64).optional() });
 
 export const citizenReportRoute = defineRoute({
@@ -77,4 +80,24 @@ export const citizenLeaderboardRoute = defineRoute({
   summary: "Reporter keys (pseudonyms only) by the points their credit.v1 entries add up to, highest first",
   query: LeaderboardQuery,
   responses: { 200: { description: "{ rows: [{ rank, reporter, points, confirmed, duplicates }] }" } },
+});
+
+export const citizenMarkRoute = defineRoute({
+  method: "post",
+  path: "/api/citizen/reporters/{reporter}/mark",
+  tag: "citizen",
+  summary: "A department marks a reporter key abusive (flag, with its reason; its reports still count but earn no credit and it leaves the leaderboard), or its admin lifts or upholds the mark (with a note); ledgered as reporter.v1",
+  params: ReporterParams,
+  body: { schema: MarkBody },
+  responses: { 200: { description: "The key's mark: { reporter, department, status, reason, appeal, decisionNote, flaggedAt, updatedAt, leafIndex }" }, 400: { description: "Missing reason or note, or not a reporter key id" }, 403: { description: "No report of the key reached the department, or not its admin" }, 409: { description: "The mark's status does not allow it" } },
+});
+
+export const citizenAppealRoute = defineRoute({
+  method: "post",
+  path: "/api/citizen/reporters/{reporter}/appeal",
+  tag: "citizen",
+  summary: "The key holder appeals a mark on their key, without an account: signs { kind: city-brain-appeal.v1, reporterKey, text, at } with the key, at within 5 minutes; ledgered as reporter.v1",
+  params: ReporterParams,
+  body: { schema: AppealBody },
+  responses: { 200: { description: "The key's mark, now appealed" }, 400: { description: "Malformed or stale request" }, 403: { description: "The signature does not verify" }, 409: { description: "The key is not marked, or already appealed" } },
 });

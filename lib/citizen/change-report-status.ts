@@ -8,6 +8,7 @@ import type { SqlTx } from "../db/sql";
 import { creditEntry, creditFor, type CreditAward } from "./credit-rule";
 import { photoReuseOf } from "./report-rows";
 import { takenFromAnother } from "./photo-reuse";
+import { isAbusive, keyFlagsOf } from "./key-flags";
 import { MERGEABLE_STATUSES } from "./duplicate-rule";
 import { reportEntry, type ReportAction, type ReportStatus } from "./report-entry";
 
@@ -93,12 +94,15 @@ export async function changeReportStatus(opts: { viewer: Viewer; id: string; act
         : [];
     const reuse = await photoReuseOf(tx, [r, ...dups].map((x) => ({ id: x.id, reporter: x.reporter, createdAt: new Date(x.created_at).toISOString(), photos: x.photo_hashes })));
     const photoTaken = (id: string) => takenFromAnother(reuse.get(id) ?? []);
-    const own = creditFor({ action: opts.action, reporter: r.reporter, earned: await earnedBy(tx, opts.id), keptStatus: rows.find((x) => x.id === into)?.status, photoTaken: photoTaken(opts.id) });
+    // Nor does a report of a key marked abusive while the mark stands (lib/citizen/key-flags.ts).
+    const flags = await keyFlagsOf(tx, [r.reporter, ...dups.map((d) => d.reporter)]);
+    const keyFlagged = (reporter: string) => isAbusive(flags.get(reporter));
+    const own = creditFor({ action: opts.action, reporter: r.reporter, earned: await earnedBy(tx, opts.id), keptStatus: rows.find((x) => x.id === into)?.status, photoTaken: photoTaken(opts.id), keyFlagged: keyFlagged(r.reporter) });
     if (own) awards.push({ reporter: r.reporter, report: opts.id, award: own });
     if (opts.action === "confirm") {
       // Duplicates merged into this report before it was confirmed earn their (smaller) share now.
       for (const d of dups) {
-        const a = creditFor({ action: "merge", reporter: d.reporter, earned: await earnedBy(tx, d.id), keptStatus: "confirmed", photoTaken: photoTaken(d.id) });
+        const a = creditFor({ action: "merge", reporter: d.reporter, earned: await earnedBy(tx, d.id), keptStatus: "confirmed", photoTaken: photoTaken(d.id), keyFlagged: keyFlagged(d.reporter) });
         if (a) awards.push({ reporter: d.reporter, report: d.id, award: a });
       }
     }

@@ -27,7 +27,8 @@ import { getLeaderboard } from "./get-leaderboard";
 import { getLayerLatest } from "../map/get-layer-latest";
 import { coarsen } from "./report-content";
 import { PNG } from "pngjs";
-import { auditCitizen } from "../ledger-store/audit-citizen";
+import { auditCitizen, auditKeyFlags } from "../ledger-store/audit-citizen";
+import { appealReporterKey, appealStatement, markReporterKey } from "./key-flags";
 import type { Discrepancy } from "../ledger-store/audit-state";
 
 const targets = await testTargets();
@@ -404,5 +405,69 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const credit = async (id: string) => (await db.sql.query<{ n: number }>(`SELECT coalesce(sum(amount), 0)::int AS n FROM citizen_credit WHERE report_id = $1`, [id]))[0].n;
     expect(await credit(copied.id)).toBe(0);
     expect(await credit(followUp.id)).toBe(10);
+  });
+
+  it("a department marks a key abusive: its reports still count but earn no credit and it leaves the leaderboard; the holder appeals with the key; the admin decides; all ledgered and audited", async () => {
+    const k = await reporter(81);
+    const admin: Viewer = { kind: "user", userId: "u-traffic-admin", departmentId: "traffic", role: "dept_admin" };
+    const at = offsetM({ lon: LON, lat: LAT }, -1500, -900);
+    const file = async (description: string) => (await createRequest({ form: (await signedForm(k, { service: "pothole", description, at })).form, clientAddress: "10.6.6.6", limiter: limiter() })).report;
+    const earlier = await file("Loose drain cover");
+    await changeReportStatus({ viewer: traffic, id: earlier.id, action: "confirm" });
+    expect((await getLeaderboard()).rows.map((r) => r.reporter)).toContain(k.id);
+
+    // Only a department that received one of the key's reports may mark it; a reason is required.
+    await expect(markReporterKey({ viewer: energy, reporter: k.id, action: "flag", note: "spam" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(markReporterKey({ viewer: traffic, reporter: k.id, action: "flag", note: " " })).rejects.toMatchObject({ code: "validation" });
+    await expect(markReporterKey({ viewer: traffic, reporter: k.id, action: "lift", note: "x" })).rejects.toMatchObject({ code: "conflict" });
+    const flagged = await markReporterKey({ viewer: traffic, reporter: k.id, action: "flag", note: "Forty copies of the same report in an hour" });
+    expect(flagged).toMatchObject({ reporter: k.id, department: "traffic", status: "flagged", reason: "Forty copies of the same report in an hour" });
+    const entry = decodeEntry(new TextEncoder().encode(await leafText(flagged.leafIndex)));
+    expect(entry).toMatchObject({ kind: "reporter.v1", reporter: k.id, action: "flag", department: "traffic", by: "u-traffic", role: "official", reasonHash: textHash("Forty copies of the same report in an hour") });
+    expect(await leafText(flagged.leafIndex)).not.toContain("Forty");
+    await expect(markReporterKey({ viewer: traffic, reporter: k.id, action: "flag", note: "again" })).rejects.toMatchObject({ code: "conflict" });
+
+    // Still taken and triaged, with the mark shown; confirming earns nothing; off the leaderboard.
+    const later = await file("Loose drain cover, again");
+    const card = (await listTriageQueue({ viewer: traffic })).find((r) => r.id === later.id)!;
+    expect(card.keyFlag).toMatchObject({ status: "flagged", reason: "Forty copies of the same report in an hour" });
+    await changeReportStatus({ viewer: traffic, id: later.id, action: "confirm" });
+    const credit = async (id: string) => (await db.sql.query<{ n: number }>(`SELECT coalesce(sum(amount), 0)::int AS n FROM citizen_credit WHERE report_id = $1`, [id]))[0].n;
+    expect(await credit(later.id)).toBe(0);
+    expect((await getLeaderboard()).rows.map((r) => r.reporter)).not.toContain(k.id);
+
+    // The holder sees the mark and its reason, and appeals by signing with the key.
+    const mineAt = new Date().toISOString();
+    const mine = await listMyReports({ reporterKey: k.b64, at: mineAt, signature: toBase64(await k.sign(myReportsStatement(k.b64, mineAt))) });
+    expect(mine.flag).toMatchObject({ status: "flagged", reason: "Forty copies of the same report in an hour" });
+    const appeal = async (who: typeof k, text: string) => {
+      const when = new Date().toISOString();
+      return appealReporterKey({ reporter: k.id, reporterKey: who.b64, text, at: when, signature: toBase64(await who.sign(appealStatement(who.b64, text, when))) });
+    };
+    await expect(appeal(await reporter(82), "Not me")).rejects.toMatchObject({ code: "validation" });
+    const when = new Date().toISOString();
+    await expect(appealReporterKey({ reporter: k.id, reporterKey: k.b64, text: "Changed text", at: when, signature: toBase64(await k.sign(appealStatement(k.b64, "Signed text", when))) })).rejects.toMatchObject({ code: "forbidden" });
+    expect(await appeal(k, "The app resent my report while offline")).toMatchObject({ status: "appealed", appeal: "The app resent my report while offline" });
+    await expect(appeal(k, "Again")).rejects.toMatchObject({ code: "conflict" });
+
+    // Only the flagging department's admin decides.
+    await expect(markReporterKey({ viewer: traffic, reporter: k.id, action: "lift", note: "ok" })).rejects.toMatchObject({ code: "forbidden" });
+    expect(await markReporterKey({ viewer: admin, reporter: k.id, action: "uphold", note: "Copies came from two devices" })).toMatchObject({ status: "upheld" });
+    expect(await markReporterKey({ viewer: admin, reporter: k.id, action: "lift", note: "Cleared after a call" })).toMatchObject({ status: "lifted", decisionNote: "Cleared after a call" });
+    const third = await file("Loose drain cover, third time");
+    await changeReportStatus({ viewer: traffic, id: third.id, action: "confirm" });
+    expect(await credit(third.id)).toBe(10);
+    expect((await getLeaderboard()).rows.map((r) => r.reporter)).toContain(k.id);
+
+    // The audit rebuilds the mark and its history from the reporter.v1 leaves, and names a changed reason.
+    const audit = async () => {
+      const leaves = await db.sql.query<{ leaf_index: string; entry: Uint8Array }>(`SELECT leaf_index, entry FROM ledger_leaf WHERE kind = 'reporter.v1' ORDER BY ledger_leaf.leaf_index`);
+      const found: Discrepancy[] = [];
+      await auditKeyFlags(db.sql, leaves.map((l) => ({ index: Number(l.leaf_index), entry: decodeEntry(new Uint8Array(l.entry)) })), (d) => found.push(d));
+      return found;
+    };
+    expect(await audit()).toEqual([]);
+    await db.sql.query(`UPDATE citizen_key_flag SET reason = 'Nothing happened' WHERE reporter = $1`, [k.id]);
+    expect((await audit()).map((d) => [d.table, d.id, d.field])).toEqual([["citizen_key_flag", k.id, "reason (SHA-256)"]]);
   });
 });

@@ -18,6 +18,8 @@ describe("credit rule", () => {
     ["a report whose photo another key sent first earns nothing when confirmed", { action: "confirm", reporter: rk, earned: 0, photoTaken: true }, null],
     ["nor as a duplicate of a confirmed report", { action: "merge", reporter: rk, earned: 0, keptStatus: "confirmed", photoTaken: true }, null],
     ["rejecting it still takes back what it earned before", { action: "reject", reporter: rk, earned: CONFIRMED_POINTS, photoTaken: true }, { amount: -CONFIRMED_POINTS, reason: "revoked" }],
+    ["a key marked abusive earns nothing while the mark stands", { action: "confirm", reporter: rk, earned: 0, keyFlagged: true }, null],
+    ["nor for duplicates", { action: "merge", reporter: rk, earned: 0, keptStatus: "confirmed", keyFlagged: true }, null],
   ];
   it.each(cases)("%s", (_name, change, want) => {
     expect(creditFor(change)).toEqual(want);

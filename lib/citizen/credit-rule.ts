@@ -21,11 +21,12 @@ export type CreditAward = { amount: number; reason: CreditReason };
  * amount, so the ledger keeps both); anything else earns nothing. Reports filed without a
  * key (Open311 clients that do not sign) earn nothing: no one could claim the points; nor do
  * reports whose photo another key sent first (`photoTaken`, lib/citizen/photo-reuse.ts): the
- * evidence is someone else's.
+ * evidence is someone else's; nor reports of a key a department marked abusive while the mark
+ * stands (`keyFlagged`, lib/citizen/key-flags.ts). A rejection still takes back what was earned.
  */
-export function creditFor(change: { action: string; reporter: string; earned: number; keptStatus?: string | null; photoTaken?: boolean }): CreditAward | null {
+export function creditFor(change: { action: string; reporter: string; earned: number; keptStatus?: string | null; photoTaken?: boolean; keyFlagged?: boolean }): CreditAward | null {
   if (change.reporter === UNSIGNED_REPORTER) return null;
-  if (change.photoTaken && change.action !== "reject") return null;
+  if ((change.photoTaken || change.keyFlagged) && change.action !== "reject") return null;
   switch (change.action) {
     case "confirm":
       return change.earned > 0 ? null : { amount: CONFIRMED_POINTS, reason: "confirmed" };

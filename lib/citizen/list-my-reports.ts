@@ -4,6 +4,7 @@ import { webCryptoEd25519 } from "../ledger/ed25519";
 import { fromBase64 } from "../ledger/encoding";
 import { myReportsStatement, reporterIdOf } from "./report-content";
 import { publicReports, type PublicReport } from "./report-rows";
+import { keyFlagsOf, type KeyFlag } from "./key-flags";
 
 const MAX_AGE_MS = 5 * 60_000;
 
@@ -33,11 +34,11 @@ export async function requireReporterSignature(reporterKey: string, signature: s
 }
 
 /**
- * "My reports": every report of a reporter key with its status history, and the key's credit
- * balance with each credit.v1 entry (its ledger leaf). The request proves
+ * "My reports": every report of a reporter key with its status history, the key's credit
+ * balance with each credit.v1 entry (its ledger leaf), and a department's mark on the key. The request proves
  * it holds the key by signing myReportsStatement(key, at) with `at` within 5 minutes.
  */
-export async function listMyReports(opts: { reporterKey: string; at: string; signature: string; now?: Date }): Promise<{ reporter: string; reports: PublicReport[]; credit: CreditBalance }> {
+export async function listMyReports(opts: { reporterKey: string; at: string; signature: string; now?: Date }): Promise<{ reporter: string; reports: PublicReport[]; credit: CreditBalance; flag: KeyFlag | null }> {
   const now = (opts.now ?? new Date()).getTime();
   const t = Date.parse(opts.at);
   if (!Number.isFinite(t) || Math.abs(now - t) > MAX_AGE_MS) throw new AppError("validation", "at: must be within 5 minutes of the server's clock");
@@ -53,5 +54,7 @@ export async function listMyReports(opts: { reporterKey: string; at: string; sig
     reporter,
     reports: await publicReports(sql, "reporter = $1", [reporter], "ORDER BY created_at DESC LIMIT 500"),
     credit: { balance: entries.reduce((a, c) => a + c.amount, 0), entries },
+    // A mark on the key, with its reason: the holder needs it to appeal (lib/citizen/key-flags.ts).
+    flag: (await keyFlagsOf(sql, [reporter])).get(reporter) ?? null,
   };
 }

@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { DUPLICATE_WINDOW_MS, MERGEABLE_STATUSES, suggestDuplicates, type DuplicateCandidate, type DuplicateSuggestion } from "./duplicate-rule";
 import { CLOSED_SQL, photoReuseOf, publicReports, type PublicReport } from "./report-rows";
 import type { PhotoReuse } from "./photo-reuse";
+import { keyFlagsOf, type KeyFlag } from "./key-flags";
 
 export type TriageReport = PublicReport & {
   exact: [number, number];
@@ -14,6 +15,8 @@ export type TriageReport = PublicReport & {
   duplicates: DuplicateSuggestion[];
   /** Its photos that an earlier report already carried (lib/citizen/photo-reuse.ts): another key's photo earns no credit. */
   photoReuse: PhotoReuse[];
+  /** The reporter key's mark, if a department made one (lib/citizen/key-flags.ts); the reason shows only to the department that made it. */
+  keyFlag: (Omit<KeyFlag, "reason" | "appeal" | "decisionNote"> & { reason: string | null; appeal: string | null; decisionNote: string | null }) | null;
 };
 
 /**
@@ -41,6 +44,12 @@ export async function listTriageQueue(opts: { viewer: Viewer; department?: strin
     )
   ).map((c): DuplicateCandidate => ({ id: c.id, serviceCode: c.service_code, department, status: c.status, lon: c.lon, lat: c.lat, createdAt: new Date(c.created_at).toISOString() }));
   const reuse = await photoReuseOf(sql, reports.map((r) => ({ id: r.id, reporter: r.reporter, createdAt: r.createdAt, photos: exact.get(r.id)?.photo_hashes ?? [] })));
+  const flags = await keyFlagsOf(sql, reports.map((r) => r.reporter));
+  const flagOf = (reporter: string): TriageReport["keyFlag"] => {
+    const f = flags.get(reporter);
+    if (!f) return null;
+    return f.department === department ? f : { ...f, reason: null, appeal: null, decisionNote: null };
+  };
   return reports.map((r) => {
     const e = exact.get(r.id)!;
     const c = contacts.get(r.id);
@@ -52,6 +61,7 @@ export async function listTriageQueue(opts: { viewer: Viewer; department?: strin
       contact: c ? { name: c.name, email: c.email, phone: c.phone } : null,
       duplicates: MERGEABLE_STATUSES.includes(r.status) ? suggestDuplicates(self, candidates) : [],
       photoReuse: reuse.get(r.id) ?? [],
+      keyFlag: flagOf(r.reporter),
     };
   });
 }

@@ -1,9 +1,10 @@
 // The audit's check of citizen reports and credit (issue 20) against their report.v1 and
 // credit.v1 entries: every status change is a citizen_report_event row at its leaf, every
 // report row holds what its entries say (and its stored content still hashes to what the
-// reporter signed), every credit row is a credit.v1 leaf. Called from audit-state.ts.
+// reporter signed), every credit row is a credit.v1 leaf, every mark on a reporter key a
+// reporter.v1 leaf. Called from audit-state.ts.
 import type { Sql } from "../db/sql";
-import type { CreditEntry, ReportEntry } from "../ledger/entries";
+import type { CreditEntry, ReportEntry, ReporterEntry } from "../ledger/entries";
 import { webCryptoEd25519 } from "../ledger/ed25519";
 import { toBase64 } from "../ledger/encoding";
 import { reportContentBytes, reporterIdOf, sha256Hex, textHash, type ReportContent } from "../citizen/report-content";
@@ -151,4 +152,62 @@ export async function auditCitizen(sql: Pick<Sql, "query">, reports: readonly St
     ]);
   }
   ledger.unmatched("credit.v1", (c) => ({ reporter: c.reporter, report: c.report_id, amount: Number(c.amount) }));
+}
+
+type FlagEventRow = { id: string; reporter: string; action: string; status: string; by_id: string; role: string; department_id: string; note: string; at: Date; leaf_index: string };
+type FlagRow = { reporter: string; department_id: string; status: string; reason: string; appeal: string | null; decision_note: string | null; flagged_by: string; flagged_at: Date; leaf_index: string };
+const FLAG_STATUS: Record<ReporterEntry["action"], string> = { flag: "flagged", appeal: "appealed", lift: "lifted", uphold: "upheld" };
+
+/** Marks on reporter keys (lib/citizen/key-flags.ts) against their reporter.v1 entries. */
+export async function auditKeyFlags(sql: Pick<Sql, "query">, entries: readonly StateEntry[], report: Report): Promise<void> {
+  const events = await sql.query<FlagEventRow>(`SELECT id, reporter, action, status, by_id, role, department_id, note, at, leaf_index FROM citizen_key_flag_event ORDER BY citizen_key_flag_event.leaf_index, id`);
+  const history = historyTable("citizen_key_flag_event", events, report);
+  type State = { id: string; index: number; status: string; department: string; reasonHash: string; appealHash: string | null; decisionHash: string | null; flaggedBy: string; flaggedAt: string };
+  const state = new Map<string, State>();
+  for (const { index, entry } of entries) {
+    if (entry.kind !== "reporter.v1") continue;
+    const e = entry;
+    const status = FLAG_STATUS[e.action];
+    const prev = state.get(e.reporter);
+    state.set(e.reporter, {
+      id: e.reporter,
+      index,
+      status,
+      department: e.department,
+      reasonHash: e.action === "flag" ? e.reasonHash : (prev?.reasonHash ?? ""),
+      appealHash: e.action === "flag" ? null : e.action === "appeal" ? e.reasonHash : (prev?.appealHash ?? null),
+      decisionHash: e.action === "lift" || e.action === "uphold" ? e.reasonHash : e.action === "flag" ? null : (prev?.decisionHash ?? null),
+      flaggedBy: e.action === "flag" ? e.by : (prev?.flaggedBy ?? ""),
+      flaggedAt: e.action === "flag" ? e.at : (prev?.flaggedAt ?? ""),
+    });
+    history.check(index, { entry: `reporter.v1 entry (${e.reporter}, ${e.action})`, ledger: { reporter: e.reporter, action: e.action } }, (ev) => [
+      ["reporter", e.reporter, ev.reporter],
+      ["action", e.action, ev.action],
+      ["status", status, ev.status],
+      ["by_id", e.by, ev.by_id],
+      ["role", e.role, ev.role],
+      ["department_id", e.department, ev.department_id],
+      ["note (SHA-256)", e.reasonHash, textHash(ev.note)],
+      ["at", e.at, iso(ev.at)],
+    ]);
+  }
+  history.unmatched("reporter.v1", (ev) => ({ reporter: ev.reporter, action: ev.action }));
+  const rows = await sql.query<FlagRow & { id: string }>(
+    `SELECT reporter AS id, reporter, department_id, status, reason, appeal, decision_note, flagged_by, flagged_at, leaf_index::text FROM citizen_key_flag ORDER BY reporter`,
+  );
+  matchState(rows, state, {
+    orphan: (r) => report({ table: "citizen_key_flag", id: r.id, leafIndex: Number(r.leaf_index), what: "no reporter.v1 entry stands for this mark" }),
+    missing: (id, s) => report({ table: "citizen_key_flag", id, leafIndex: s.index, what: "the mark its reporter.v1 entries stand for is missing" }),
+    check: (r, s) =>
+      compare(report, "citizen_key_flag", r.id, s.index, [
+        ["status", s.status, r.status],
+        ["department_id", s.department, r.department_id],
+        ["reason (SHA-256)", s.reasonHash, textHash(r.reason)],
+        ["appeal (SHA-256)", s.appealHash, r.appeal === null ? null : textHash(r.appeal)],
+        ["decision_note (SHA-256)", s.decisionHash, r.decision_note === null ? null : textHash(r.decision_note)],
+        ["flagged_by", s.flaggedBy, r.flagged_by],
+        ["flagged_at", s.flaggedAt, iso(r.flagged_at)],
+        ["leaf_index", s.index, Number(r.leaf_index)],
+      ]),
+  });
 }

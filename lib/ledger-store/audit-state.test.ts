@@ -17,6 +17,7 @@ const SAMPLES: Partial<Record<EntryKind, unknown>> = {
   "access.v1": { kind: "access.v1", batch: "acc_1_2", events: HASH, count: 2, from: AT, to: AT },
   "report.v1": { kind: "report.v1", report: "r1", serviceCode: "pothole", locationCell: "c1", descriptionHash: HASH, reporter: "p1", at: AT },
   "credit.v1": { kind: "credit.v1", reporter: "p1", report: "r1", amount: 1, at: AT },
+  "reporter.v1": { kind: "reporter.v1", reporter: "p1", action: "flag", department: "traffic", by: "u1", role: "official", reasonHash: HASH, at: AT },
   "commitment.v1": { kind: "commitment.v1", commitment: HASH },
   "account.v1": { kind: "account.v1", account: "u1", action: "create", department: "traffic", role: "official", disabled: false, by: "system", at: AT },
 };

@@ -16,7 +16,7 @@ import type { RuleDefinition } from "../rules/definition";
 import { accessEventJson } from "../access/ledger-access-events";
 import { openCommitment } from "../ledger/commitment";
 import { nodeSha256 } from "./node-hasher";
-import { auditCitizen } from "./audit-citizen";
+import { auditCitizen, auditKeyFlags } from "./audit-citizen";
 
 export type Discrepancy = {
   table: string;
@@ -47,6 +47,7 @@ export const STATE_CHECKS: Record<EntryKind, string> = {
   "rule.v1": "rule_event (rule, action, by, at, definition hashed with its version) and linkage_rule (latest definition, version, name, retired_at, created_by, created_at)",
   "access.v1": "access_batch (count, first_at, last_at, events_hash, leaf_index) and access_event (the events hash recomputed from the batch's rows, their count)",
   "report.v1": "citizen_report_event (one row per entry: report, action, status, by, role, department, note by its hash, at) and citizen_report (the latest entry's status, department, duplicate_of; the submit entry's service, cell, description by its hash, photos, reporter and leaf; the content SHA-256 recomputed from the row's fields, and the reporter's signature over it) (audit-citizen.ts)",
+  "reporter.v1": "citizen_key_flag_event (one row per entry: reporter, action, status, by, role, department, the text by its hash, at) and citizen_key_flag (the status, department, reason, appeal and decision note the latest entries imply, by their hashes) (audit-citizen.ts)",
   "credit.v1": "citizen_credit (one row per entry: reporter, report, amount, reason, at; a row no entry stands for is named) (audit-citizen.ts)",
   "commitment.v1": "ledger_commitment (the salt and inner entry must open the commitment; a row without a commitment leaf is named); the opened reading.v1 entry is checked against its reading row as a reading.v1 leaf is, the opened grant.v2 and device.v1 entries are folded with the others in log order",
   "account.v1": "account_event (one row per entry: user, action, department, role, disabled, by, at, and by_department: the actor's own department as their account.v1 entries say) and auth_user (role, department_id, disabled as the latest entry says; an account no entry stands for, or one deleted, is named); grant_event.by_department against the actor's ledgered department",
@@ -156,6 +157,7 @@ export async function auditState(
   const accounts = await auditAccounts(sql, byKind("account.v1"), report);
   await auditActorDepartments(sql, accounts, report);
   await auditCitizen(sql, byKind("report.v1"), byKind("credit.v1"), report);
+  await auditKeyFlags(sql, byKind("reporter.v1"), report);
   const withoutTable: Record<string, number> = {};
   for (const k of KINDS_WITHOUT_TABLE) if (byKind(k).length) withoutTable[k] = byKind(k).length;
   return withoutTable;

@@ -64,6 +64,7 @@ const valid: Record<string, LedgerEntry> = {
   "access.v1": { kind: "access.v1", batch: "b-9", events: HASH, count: 120, from: AT, to: AT },
   "report.v1": { kind: "report.v1", report: "rep-1", serviceCode: "pothole", locationCell: "8a2a1072b59ffff", descriptionHash: HASH, mediaHash: HASH, reporter: "p-3f2a", at: AT },
   "credit.v1": { kind: "credit.v1", reporter: "p-3f2a", report: "rep-1", amount: 5, at: AT },
+  "reporter.v1": { kind: "reporter.v1", reporter: "rk-0123456789abcdef0123456789abcdef", action: "appeal", department: "traffic", by: "rk-0123456789abcdef0123456789abcdef", role: "reporter", reasonHash: "cd".repeat(32), at: AT },
   "rule.v1": { kind: "rule.v1", rule: "r-1", action: "create", definitionHash: HASH, by: "u-admin", at: AT },
   "commitment.v1": { kind: "commitment.v1", commitment: HASH },
   "account.v1": { kind: "account.v1", account: "5b0c2f4e-1f0a-4c1e-9a57-2d0f5f9f3c11", action: "change", department: "citizen", role: "sysadmin", disabled: false, by: "u-admin", at: AT },

@@ -182,6 +182,24 @@ export const CreditV1 = z.strictObject({
   reason: z.enum(["confirmed", "duplicate", "revoked"]).optional(),
 });
 
+/**
+ * A department's mark on a pseudonymous reporter key (lib/citizen/key-flags.ts): "flag" marks
+ * it abusive (its reports are still taken, but earn no credit and it leaves the leaderboard),
+ * "appeal" is the key holder's answer (signed with the key, `by` is the reporter id), "lift"
+ * and "uphold" are the flagging department's decision. `reasonHash` is the SHA-256 of the
+ * reason, the appeal's text or the decision's note: the text stays off the public log.
+ */
+export const ReporterV1 = z.strictObject({
+  kind: z.literal("reporter.v1"),
+  reporter: Id,
+  action: z.enum(["flag", "appeal", "lift", "uphold"]),
+  department: Id,
+  by: Id,
+  role: Id,
+  reasonHash: Sha256Hex,
+  at: Timestamp,
+});
+
 /** A change to an automation rule, committed by the hash of its definition. */
 export const RuleV1 = z.strictObject({
   kind: z.literal("rule.v1"),
@@ -238,6 +256,7 @@ export const ENTRY_SCHEMAS = {
   "access.v1": { schema: AccessV1, writable: true },
   "report.v1": { schema: ReportV1, writable: true },
   "credit.v1": { schema: CreditV1, writable: true },
+  "reporter.v1": { schema: ReporterV1, writable: true },
   "rule.v1": { schema: RuleV1, writable: true },
   "commitment.v1": { schema: CommitmentV1, writable: true },
   "account.v1": { schema: AccountV1, writable: true },
@@ -252,6 +271,7 @@ export type GrantV1Entry = z.infer<typeof GrantV1>;
 export type AccessEntry = z.infer<typeof AccessV1>;
 export type ReportEntry = z.infer<typeof ReportV1>;
 export type CreditEntry = z.infer<typeof CreditV1>;
+export type ReporterEntry = z.infer<typeof ReporterV1>;
 export type RuleEntry = z.infer<typeof RuleV1>;
 export type CommitmentEntry = z.infer<typeof CommitmentV1>;
 export type AccountEntry = z.infer<typeof AccountV1>;
