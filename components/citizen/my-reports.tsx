@@ -4,7 +4,9 @@
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
-import { fetchMine } from "./citizen-api";
+import { fetchMine, postAppeal } from "./citizen-api";
+import type { KeyFlag } from "@/lib/citizen/key-flags";
+import { departmentName } from "../auth/user-menu";
 import { importRecoveryFile, recoveryFile, reporterKey } from "./reporter-key";
 import { ReportHistory } from "./report-history";
 import type { MessageKey } from "@/lib/i18n/messages";
@@ -46,6 +48,7 @@ export function MyReports() {
       </div>
       {msg && <p className={styles.small}>{msg}</p>}
       {mine.error && <p className={styles.error}>{String(mine.error.message)}</p>}
+      {mine.data?.flag && <KeyFlagNotice flag={mine.data.flag} reporter={mine.data.reporter} />}
       {mine.data && (
         <section className={styles.card} data-testid="credit">
           <h2>{t("credit.balance")}</h2>
@@ -81,5 +84,61 @@ export function MyReports() {
       ))}
       <a href="/report">{t("report.newReport")}</a>
     </div>
+  );
+}
+
+/** A department's mark on this key: why, where it stands, and (while it is only marked) the appeal form. */
+function KeyFlagNotice({ flag, reporter }: { flag: KeyFlag; reporter: string }) {
+  const { t, locale } = useI18n();
+  const qc = useQueryClient();
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (flag.status === "lifted") return <p className={styles.small} data-testid="key-flag" data-status="lifted">{t("keyMark.mineLifted")}</p>;
+  async function appeal() {
+    setError(null);
+    if (!text.trim()) return setError(t("keyMark.needReason"));
+    setBusy(true);
+    try {
+      await postAppeal(await reporterKey(), reporter, text.trim());
+      setText("");
+      await qc.invalidateQueries({ queryKey: ["citizen-mine"] });
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section className={styles.card} data-testid="key-flag" data-status={flag.status}>
+      <p className={styles.error}>{t("keyMark.mine")}</p>
+      <dl className={styles.kv}>
+        <dt>{t("keyMark.statusLabel")}</dt>
+        <dd data-testid="key-flag-status">{departmentName(flag.department, locale)} · {t(`keyMark.status.${flag.status}` as MessageKey)} · {new Date(flag.updatedAt).toLocaleString(locale)}</dd>
+        <dt>{t("keyMark.reason")}</dt>
+        <dd data-testid="key-flag-reason">{flag.reason}</dd>
+        {flag.appeal !== null && (
+          <>
+            <dt>{t("keyMark.appeal")}</dt>
+            <dd>{flag.appeal}</dd>
+          </>
+        )}
+        {flag.decisionNote !== null && (
+          <>
+            <dt>{t("keyMark.decision")}</dt>
+            <dd>{flag.decisionNote}</dd>
+          </>
+        )}
+      </dl>
+      {flag.status === "flagged" && (
+        <>
+          <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} placeholder={t("keyMark.mineAppeal")} data-testid="appeal-text" />
+          <button type="button" className={styles.primary} disabled={busy} onClick={() => void appeal()} data-testid="appeal-send">
+            {t("keyMark.mineSend")}
+          </button>
+        </>
+      )}
+      {error && <p className={styles.error} data-testid="appeal-error">{error}</p>}
+    </section>
   );
 }

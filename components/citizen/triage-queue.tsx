@@ -14,6 +14,7 @@ import { fill } from "@/lib/i18n/fill";
 import type { TriageReport } from "@/lib/citizen/list-triage-queue";
 import { TriageMapLoader } from "./triage-map-loader";
 import { ReportHistory } from "./report-history";
+import { KeyMark } from "./key-mark";
 import styles from "./citizen.module.css";
 
 const FILTERS = ["open", "submitted", "assigned", "confirmed", "resolved", "rejected", "merged", "all"] as const;
@@ -149,6 +150,7 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
           </ul>
         </div>
       )}
+      <KeyMark report={r} />
       <details>
         <summary>{t("report.history")}</summary>
         <ReportHistory report={r} />

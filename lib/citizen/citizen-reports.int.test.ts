@@ -28,7 +28,8 @@ import { getLayerLatest } from "../map/get-layer-latest";
 import { coarsen } from "./report-content";
 import { PNG } from "pngjs";
 import { auditCitizen, auditKeyFlags } from "../ledger-store/audit-citizen";
-import { appealReporterKey, appealStatement, markReporterKey } from "./key-flags";
+import { appealReporterKey, markReporterKey } from "./key-flags";
+import { appealStatement } from "./report-content";
 import type { Discrepancy } from "../ledger-store/audit-state";
 
 const targets = await testTargets();

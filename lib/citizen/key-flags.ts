@@ -9,10 +9,9 @@ import { requireDepartmentAdmin, requireRole } from "../access/require-role";
 import { getDb } from "../db/client";
 import type { Sql, SqlTx } from "../db/sql";
 import { AppError } from "../errors";
-import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { encodeEntry, type ReporterEntry } from "../ledger/entries";
 import { appendEntries, type NewEntry } from "../ledger-store/append-entries";
-import { reporterIdOf, textHash, UNSIGNED_REPORTER } from "./report-content";
+import { appealStatement, reporterIdOf, textHash, UNSIGNED_REPORTER } from "./report-content";
 import { requireReporterSignature } from "./list-my-reports";
 
 export type FlagAction = ReporterEntry["action"];
@@ -37,11 +36,6 @@ export function nextFlagStatus(current: FlagStatus | null, action: FlagAction): 
     throw new AppError("conflict", `${action}: ${why}; a ${action} needs ${step.from.map((s) => s ?? "no mark").join(" or ")}`);
   }
   return step.status;
-}
-
-/** What the key holder signs to appeal (canonical JSON); `at` must be recent. */
-export function appealStatement(reporterKey: string, text: string, at: string): Uint8Array {
-  return canonicalJsonBytes({ kind: "city-brain-appeal.v1", reporterKey, text, at });
 }
 
 export type KeyFlag = { reporter: string; department: string; status: FlagStatus; reason: string; appeal: string | null; decisionNote: string | null; flaggedAt: string; updatedAt: string; leafIndex: number };

@@ -61,3 +61,8 @@ export function authorshipStatement(report: string, challenge: string): Uint8Arr
 export function myReportsStatement(reporterKey: string, at: string): Uint8Array {
   return canonicalJsonBytes({ kind: "city-brain-my-reports.v1", reporterKey, at });
 }
+
+/** What a key holder signs to appeal a department's mark on their key (lib/citizen/key-flags.ts); `at` must be recent. */
+export function appealStatement(reporterKey: string, text: string, at: string): Uint8Array {
+  return canonicalJsonBytes({ kind: "city-brain-appeal.v1", reporterKey, text, at });
+}
