@@ -77,7 +77,7 @@ export function useLiveStream(handlers: { update(u: LiveMapUpdate): void; change
     es.addEventListener("map-update", (ev) => {
       const u = JSON.parse((ev as MessageEvent<string>).data) as LiveMapUpdate;
       ref.current.update(u);
-      for (const l of new Set((u.cells ?? []).map(layerOfDataset))) ref.current.changed(l);
+      for (const l of new Set([...(u.cells ?? []).map(layerOfDataset), ...(u.reload ?? [])])) ref.current.changed(l);
       let latest: string | null = null;
       for (const list of [u.traffic, u.energy, u.incidents, u.cameras]) for (const x of list ?? []) if (!latest || x.observedAt > latest) latest = x.observedAt;
       if (latest) setLastUpdate((cur) => (cur && cur > latest! ? cur : latest));

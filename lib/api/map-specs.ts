@@ -421,4 +421,6 @@ export type LiveMapUpdate = {
   cameras?: LiveReading[];
   /** Datasets held anonymized or aggregated that changed: their cells are fetched again. */
   cells?: string[];
+  /** Layers whose live answer changed in a way readings do not carry (a citizen report confirmed or closed): fetched again. */
+  reload?: MapLayerId[];
 };

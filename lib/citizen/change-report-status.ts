@@ -10,6 +10,8 @@ import { photoReuseOf } from "./report-rows";
 import { takenFromAnother } from "./photo-reuse";
 import { isAbusive, keyFlagsOf } from "./key-flags";
 import { MERGEABLE_STATUSES } from "./duplicate-rule";
+import { serviceByCode } from "./service-catalogue";
+import { getBus } from "../events/bus";
 import { reportEntry, type ReportAction, type ReportStatus } from "./report-entry";
 
 const NEXT: Record<Exclude<ReportAction, "submit">, { status: ReportStatus; from: ReportStatus[]; noteRequired: boolean }> = {
@@ -107,6 +109,11 @@ export async function changeReportStatus(opts: { viewer: Viewer; id: string; act
       }
     }
     await award(tx, awards, now);
+    // A safety category's report joins the safety layer when confirmed and leaves it when closed:
+    // live maps fetch that layer again (delivered when this transaction commits).
+    if (serviceByCode(r.service_code)?.safety && ["confirm", "resolve", "reject", "merge"].includes(opts.action)) {
+      await getBus().publishInTx(tx, "citizen-incidents", { report: opts.id });
+    }
     return { status: step.status, leafIndex: leaf };
   });
 }

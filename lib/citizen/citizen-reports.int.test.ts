@@ -25,6 +25,9 @@ import { seedCity } from "../server/seed";
 import { getCity } from "../city/current-city";
 import { getLeaderboard } from "./get-leaderboard";
 import { getLayerLatest } from "../map/get-layer-latest";
+import { getLayerFrames } from "../map/get-layer-frames";
+import { openLiveStream } from "../map/open-live-stream";
+import { getBus } from "../events/bus";
 import { coarsen } from "./report-content";
 import { PNG } from "pngjs";
 import { auditCitizen, auditKeyFlags } from "../ledger-store/audit-citizen";
@@ -349,6 +352,27 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     expect(after.all.every((i) => i.position.every((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6))).toBe(true);
     await changeReportStatus({ viewer: emergency, id: fire.id, action: "resolve", note: "Chain removed" });
     expect((await citizenOnes()).incidents).toEqual([]);
+
+    // Replay: the report is responding from its confirmation and resolved from its resolution;
+    // the one still confirmed is seen responding to the window's end; the noise report never.
+    const events = async (id: string) => db.sql.query<{ action: string; at: Date }>(`SELECT action, at FROM citizen_report_event WHERE report_id = $1 ORDER BY at`, [id]);
+    const when = (list: { action: string; at: Date }[], action: string) => new Date(list.find((e) => e.action === action)!.at).getTime();
+    const fireEvents = await events(fire.id);
+    const end = new Date(Date.now() + 60_000);
+    const frames = await getLayerFrames({ viewer: police, layer: "safety", from: new Date(Date.now() - 3_600_000).toISOString(), to: end.toISOString(), bucket: 300 });
+    const replayed = (frames.incidents ?? []).filter((i) => i.source === "citizen");
+    expect(replayed.find((i) => i.id === `citizen-${fire.id}`)?.changes).toEqual([[when(fireEvents, "confirm"), "responding"], [when(fireEvents, "resolve"), "resolved"]]);
+    expect(replayed.map((i) => i.id)).not.toContain(`citizen-${noise.id}`);
+    expect(replayed.map((i) => i.id)).not.toContain(`citizen-${waiting.id}`);
+    const open = replayed.filter((i) => i.changes.length === 2 && i.changes[1][1] === "responding");
+    expect(open.length).toBeGreaterThan(0);
+    for (const i of open) expect(i.changes[1][0]).toBe(Date.parse(frames.to));
+    expect(frames.access.find((a) => a.datasetId === "reports.citizen")).toMatchObject({ allowed: true });
+    // Without the grant of reports.citizen, replay carries none, and says why.
+    await db.sql.query(`UPDATE data_grant SET status = 'revoked' WHERE id = 'g-citizen-police'`);
+    const without = await getLayerFrames({ viewer: police, layer: "safety", from: new Date(Date.now() - 3_600_000).toISOString(), to: end.toISOString(), bucket: 300 });
+    expect((without.incidents ?? []).filter((i) => i.source === "citizen")).toEqual([]);
+    expect(without.access.find((a) => a.datasetId === "reports.citizen")).toMatchObject({ allowed: false });
   });
 
   it("the audit rebuilds reports, their histories and credit from their report.v1 and credit.v1 leaves, and names each row changed behind the ledger's back", async () => {
@@ -470,5 +494,40 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     expect(await audit()).toEqual([]);
     await db.sql.query(`UPDATE citizen_key_flag SET reason = 'Nothing happened' WHERE reporter = $1`, [k.id]);
     expect((await audit()).map((d) => [d.table, d.id, d.field])).toEqual([["citizen_key_flag", k.id, "reason (SHA-256)"]]);
+  });
+
+  it("tells live maps of raw incidents to fetch the safety layer again when a safety report is confirmed or closed, with no data in the message", async () => {
+    const police: Viewer = { kind: "user", userId: "u-police-live", departmentId: "safety", role: "official" };
+    const emergency: Viewer = { kind: "user", userId: "u-emergency-live", departmentId: "emergency", role: "official" };
+    const stop = await getBus().connect(db.sql);
+    const abort = new AbortController();
+    try {
+      const stream = await openLiveStream({ viewer: police, signal: abort.signal });
+      const reader = stream.getReader();
+      let text = "";
+      const waitFor = async (needle: string, ms: number) => {
+        const end = Date.now() + ms;
+        while (!text.includes(needle)) {
+          const left = end - Date.now();
+          if (left <= 0) return false;
+          const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), left))]);
+          if (r && !r.done) text += new TextDecoder().decode(r.value);
+        }
+        return true;
+      };
+      expect(await waitFor("event: access", 5000)).toBe(true);
+      const r = await reporter(91);
+      const filed = (await createRequest({ form: (await signedForm(r, { service: "flooding", description: "Underpass flooded" })).form, clientAddress: "10.5.5.5", limiter: limiter() })).report;
+      const t0 = Date.now();
+      await changeReportStatus({ viewer: emergency, id: filed.id, action: "confirm" });
+      expect(await waitFor('"reload":["safety"]', 5000)).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      const line = text.split("\n").find((l) => l.includes('"reload"'))!;
+      expect(JSON.parse(line.slice("data: ".length))).toEqual({ reload: ["safety"] });
+      await reader.cancel();
+    } finally {
+      abort.abort();
+      await stop();
+    }
   });
 });

@@ -25,6 +25,8 @@ export type BusEvents = {
   "map-update": [MapUpdateEvent];
   grants: [GrantChange];
   checkpoint: [{ size: number; root: string; cosigned: number }];
+  /** A citizen report of a safety category was confirmed or closed: the safety layer's citizen incidents changed. */
+  "citizen-incidents": [{ report: string }];
 };
 export type BusEvent = keyof BusEvents;
 

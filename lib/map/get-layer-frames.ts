@@ -15,6 +15,10 @@ import { bucketWindow, resolveWindow } from "./time-window";
 import { q8 } from "./q8";
 import { withinArea } from "../access/scope-sql";
 import { withheldFields } from "../access/scoped/map-basis";
+import { scopedReportIncidentSpans } from "../access/scoped/citizen-reports";
+import { SERVICES } from "../citizen/service-catalogue";
+import { coarsen } from "../citizen/report-content";
+import { incidentFromReport } from "./incident-state";
 
 const FRAMES_DEFAULT_SPAN_MS = 24 * 3_600_000;
 /** Windows ending later than this before now fold the newest readings first. */
@@ -74,6 +78,29 @@ export async function incidentTimelines(sql: Sql, basis: ReadBasis, from: Date, 
     if (!last || last[1] !== status) inc.changes.push([t, status]);
   }
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Confirmed citizen reports of safety categories as incident timelines for replay: responding
+ * from the confirmation; resolved from when the department closed it (resolved, rejected or
+ * merged as a duplicate: from then the live map no longer shows it either); one still open
+ * is seen responding up to the window's end.
+ */
+export async function citizenIncidentTimelines(sql: Sql, basis: ReadBasis, from: Date, to: Date, bbox?: BBox): Promise<IncidentTimeline[]> {
+  const rows = await scopedReportIncidentSpans(sql, basis, SERVICES.filter((x) => x.safety).map((x) => x.code), from, to);
+  const out: IncidentTimeline[] = [];
+  for (const r of rows) {
+    const position = coarsen(r.lon, r.lat);
+    if (!inBbox(position, bbox)) continue;
+    const confirmedAt = new Date(r.confirmed_at).getTime();
+    const { status: _s, observedAt: _o, leafIndex: _l, ...inc } = incidentFromReport({ id: r.id, serviceCode: r.service_code, position, createdAt: new Date(r.created_at).toISOString(), confirmedAt: new Date(confirmedAt).toISOString(), leafIndex: Number(r.leaf_index) });
+    const closedAt = r.closed_at ? new Date(r.closed_at).getTime() : null;
+    const changes: IncidentTimeline["changes"] = [[confirmedAt, "responding"]];
+    if (closedAt !== null && closedAt <= to.getTime()) changes.push([closedAt, "resolved"]);
+    else changes.push([Math.max(confirmedAt, to.getTime()), "responding"]);
+    out.push({ ...inc, changes });
+  }
+  return out;
 }
 
 function idIndex(ids: string[]) {
@@ -389,7 +416,19 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
     }
   }
   const ib = access.basis("safety.incidents");
-  const incidents = opts.layer === "safety" && ib && ib.scope === "raw" ? await incidentTimelines(db.sql, ib, from, to, opts.bbox) : null;
+  let incidents = opts.layer === "safety" && ib && ib.scope === "raw" ? await incidentTimelines(db.sql, ib, from, to, opts.bbox) : null;
+  const notes = [...access.notes];
+  if (incidents) {
+    // Confirmed citizen reports of safety categories replay beside them, as reports.citizen's basis lets through (as the live answer does).
+    const reports = await layerAccess(db.sql, opts.viewer, ["reports.citizen"]);
+    const rb = reports.basis("reports.citizen");
+    if (rb) {
+      const citizen = await citizenIncidentTimelines(db.sql, rb, from, to, opts.bbox);
+      await reports.record(db.sql, "reports.citizen", { action: "map.frames", count: citizen.length, from, until: to });
+      incidents = [...incidents, ...citizen];
+    }
+    notes.push(...reports.notes);
+  }
   const scoped: ScopedCellFrames[] = [];
   for (const d of datasets) {
     const b = access.basis(d);
@@ -399,5 +438,5 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
       : await scopedFrameCells(db.sql, b, { from, count, bucketS }, opts.bbox);
     if (cells) scoped.push(cells);
   }
-  return { ...head, series, incidents, scoped, access: access.notes };
+  return { ...head, series, incidents, scoped, access: notes };
 }

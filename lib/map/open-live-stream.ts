@@ -151,6 +151,11 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
           });
         return checking;
       };
+      // A citizen report joined or left the safety layer's incidents: viewers of raw incidents
+      // fetch the layer again, whose answer applies reports.citizen's own access check.
+      const onCitizen = () => {
+        if (access.basis("safety.incidents")?.scope === "raw") send(`event: map-update\ndata: ${JSON.stringify({ reload: ["safety"] } satisfies LiveMapUpdate)}\n\n`);
+      };
       const onGrant = (g: GrantChange) => {
         if (department !== null && g.granteeDepartmentId === department && DATASETS.includes(g.datasetId)) void recheck();
       };
@@ -159,11 +164,13 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
       }, HEARTBEAT_MS);
       bus.on("map-update", onMap);
       bus.on("grants", onGrant);
+      bus.on("citizen-incidents", onCitizen);
       cleanup = () => {
         clearInterval(heartbeat);
         if (edgeTimer) clearTimeout(edgeTimer);
         bus.off("map-update", onMap);
         bus.off("grants", onGrant);
+        bus.off("citizen-incidents", onCitizen);
       };
       opts.signal.addEventListener("abort", close);
       armEdge();

@@ -53,3 +53,23 @@ export async function scopedConfirmedReports(sql: Sql, basis: ReadBasis, service
     params,
   );
 }
+
+export type ReportIncidentSpanRow = ConfirmedReportRow & { closed_at: Date | null; closed_by: string | null };
+
+/**
+ * For replay: reports of the given categories confirmed at or before `to` whose confirmation
+ * was not closed (resolved, rejected or merged) before `from`, under a basis of
+ * reports.citizen (filed inside its data window and area), with when and how each was closed.
+ */
+export async function scopedReportIncidentSpans(sql: Sql, basis: ReadBasis, serviceCodes: readonly string[], from: Date, to: Date): Promise<ReportIncidentSpanRow[]> {
+  const params: unknown[] = [to, serviceCodes, from];
+  const where = ["r.service_code = ANY($2::text[])", "(x.at IS NULL OR x.at >= $3)", ...scopeConditions(basis, params, "r")].join(" AND ");
+  return sql.query<ReportIncidentSpanRow>(
+    `SELECT r.id, r.service_code, r.lon, r.lat, r.created_at, c.at AS confirmed_at, c.leaf_index::text, x.at AS closed_at, x.action AS closed_by
+       FROM (SELECT id, service_code, lon, lat, created_at, created_at AS observed_at FROM citizen_report) r
+       JOIN LATERAL (SELECT at, leaf_index FROM citizen_report_event WHERE report_id = r.id AND action = 'confirm' AND at <= $1 ORDER BY at DESC LIMIT 1) c ON true
+       LEFT JOIN LATERAL (SELECT at, action FROM citizen_report_event WHERE report_id = r.id AND action IN ('resolve', 'reject', 'merge') AND at > c.at ORDER BY at LIMIT 1) x ON true
+      WHERE ${where} ORDER BY r.id LIMIT 1000`,
+    params,
+  );
+}

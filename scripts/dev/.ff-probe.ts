@@ -1,0 +1,30 @@
+import { chromium } from "@playwright/test";
+import fs from "node:fs";
+const [base = "http://127.0.0.1:3700", layers = "traffic,energy,safety", runs = "1", prof = ""] = process.argv.slice(2);
+const WATCH = `(() => {
+  const P = WebGL2RenderingContext.prototype;
+  const ev = (window.__glev = []);
+  const wrap = (name) => { const f = P[name]; P[name] = function (...a) { const t0 = performance.now(); const o = f.apply(this, a); const d = performance.now() - t0; if (d > 5 || name === "linkProgram") ev.push([name, Math.round(t0), Math.round(d)]); return o; }; };
+  for (const n of ["compileShader","linkProgram","getShaderParameter","getProgramParameter","drawArraysInstanced","drawElementsInstanced","drawArrays","drawElements","bufferData","texImage2D","readPixels","getError","useProgram","clear","clearStencil","uniform1f","getUniformLocation","getActiveUniform","getUniformBlockIndex","getActiveUniformBlockParameter","getAttribLocation","getActiveAttrib"]) wrap(n);
+})()`;
+for (let r = 0; r < Number(runs); r++) {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"] });
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await ctx.addInitScript(WATCH);
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  if (prof) { await cdp.send("Profiler.enable"); await cdp.send("Profiler.setSamplingInterval", { interval: 500 }); await cdp.send("Profiler.start"); }
+  await page.goto(`${base}/?layers=${layers}`);
+  await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 120000 });
+  const ff = await page.evaluate(() => document.body.dataset.firstFrameMs);
+  const res = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.startTime < 8000).map((e) => [e.name.replace(/^https?:\/\/[^/]+/, "").slice(0, 70), Math.round(e.startTime), Math.round((e as PerformanceResourceTiming).responseEnd), (e as PerformanceResourceTiming).transferSize]));
+  const nav = await page.evaluate(() => { const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming; return { resp: Math.round(n.responseEnd), dcl: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) }; });
+  const glev = await page.evaluate(() => (window as unknown as { __glev: [string, number, number][] }).__glev);
+  console.log(`run ${r}: first frame ${ff} ms; nav ${JSON.stringify(nav)}`);
+  for (const x of res) console.log(`  res ${String(x[1]).padStart(5)}→${String(x[2]).padStart(5)} ${x[0]} ${x[3]}`);
+  const big = glev.filter((e) => e[2] > Number(process.env.GL_MIN ?? 20));
+  console.log(`  gl events: ${glev.length}, links ${glev.filter((e) => e[0] === "linkProgram").length}; slow (>20ms):`);
+  for (const e of big) console.log(`    ${e[0]} at ${e[1]} took ${e[2]}`);
+  if (prof) { const { profile } = await cdp.send("Profiler.stop"); fs.writeFileSync(prof, JSON.stringify(profile)); }
+  await browser.close();
+}
