@@ -1,3 +1,8 @@
+// The first load of the map, step by step, for profiling the first drawn frame: each request's
+// start and end (from navigation start), the WebGL calls that blocked longer than GL_MIN ms
+// (default 20; shader compiles and program links wait on the GPU process), and optionally a
+// CPU profile of the page (open it in Chrome's DevTools or summarise it).
+//   tsx scripts/dev/first-frame-probe.ts [base URL] [layers] [runs] [profile.cpuprofile]
 import { chromium } from "@playwright/test";
 import fs from "node:fs";
 const [base = "http://127.0.0.1:3700", layers = "traffic,energy,safety", runs = "1", prof = ""] = process.argv.slice(2);
@@ -8,7 +13,7 @@ const WATCH = `(() => {
   for (const n of ["compileShader","linkProgram","getShaderParameter","getProgramParameter","drawArraysInstanced","drawElementsInstanced","drawArrays","drawElements","bufferData","texImage2D","readPixels","getError","useProgram","clear","clearStencil","uniform1f","getUniformLocation","getActiveUniform","getUniformBlockIndex","getActiveUniformBlockParameter","getAttribLocation","getActiveAttrib"]) wrap(n);
 })()`;
 for (let r = 0; r < Number(runs); r++) {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"] });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"] });
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   await ctx.addInitScript(WATCH);
   const page = await ctx.newPage();
