@@ -3,7 +3,7 @@
 // the holder's appeal, the decision), and the steps the viewer may take on it
 // (lib/citizen/key-flags.ts): any official of the department marks it abusive, the flagging
 // department's admin lifts or upholds the mark.
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { useMe } from "../auth/use-me";
@@ -12,6 +12,7 @@ import { departmentName } from "../auth/user-menu";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { fill } from "@/lib/i18n/fill";
 import type { TriageReport } from "@/lib/citizen/list-triage-queue";
+import { useBusyAction } from "../ui/use-busy-action";
 import styles from "./citizen.module.css";
 
 type Step = "flag" | "lift" | "uphold";
@@ -21,25 +22,18 @@ export function KeyMark({ report: r }: { report: TriageReport }) {
   const user = useMe().data?.user;
   const qc = useQueryClient();
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useBusyAction();
   if (r.reporter === "unsigned") return null;
   const f = r.keyFlag;
   const decides = !!f && !!user && (user.role === "sysadmin" || (user.role === "dept_admin" && user.departmentId === f.department));
   const steps: Step[] = !f || f.status === "lifted" ? ["flag"] : decides ? (f.status === "appealed" ? ["uphold", "lift"] : ["lift"]) : [];
   async function act(step: Step) {
-    setError(null);
     if (!note.trim()) return setError(t(step === "flag" ? "keyMark.needReason" : "triage.needNote"));
-    setBusy(true);
-    try {
+    await run(async () => {
       await fetchJson(`/api/citizen/reporters/${encodeURIComponent(r.reporter)}/mark`, { method: "POST", json: { action: step, note: note.trim() } });
       setNote("");
       await qc.invalidateQueries({ queryKey: ["citizen-triage"] });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   const abusive = !!f && f.status !== "lifted";
   return (
@@ -51,24 +45,7 @@ export function KeyMark({ report: r }: { report: TriageReport }) {
         <dl className={styles.kv}>
           <dt>{t("keyMark.statusLabel")}</dt>
           <dd data-testid="key-mark-status">{t(`keyMark.status.${f.status}` as MessageKey)} · {new Date(f.updatedAt).toLocaleString(locale)}</dd>
-          {f.reason !== null && (
-            <>
-              <dt>{t("keyMark.reason")}</dt>
-              <dd data-testid="key-mark-reason">{f.reason}</dd>
-            </>
-          )}
-          {f.appeal !== null && (
-            <>
-              <dt>{t("keyMark.appeal")}</dt>
-              <dd data-testid="key-mark-appeal">{f.appeal}</dd>
-            </>
-          )}
-          {f.decisionNote !== null && (
-            <>
-              <dt>{t("keyMark.decision")}</dt>
-              <dd>{f.decisionNote}</dd>
-            </>
-          )}
+          <KeyFlagTexts flag={f} testId="key-mark" />
         </dl>
       )}
       {steps.length > 0 && (
@@ -85,5 +62,27 @@ export function KeyMark({ report: r }: { report: TriageReport }) {
       )}
       {error && <p className={styles.error} data-testid="key-mark-error">{error}</p>}
     </details>
+  );
+}
+
+/** A mark's texts as definition-list rows: the reason (when the viewer may read it), the appeal, the decision. */
+export function KeyFlagTexts({ flag, testId }: { flag: { reason: string | null; appeal: string | null; decisionNote: string | null }; testId: string }) {
+  const { t } = useI18n();
+  const rows: [MessageKey, string | null, string][] = [
+    ["keyMark.reason", flag.reason, "reason"],
+    ["keyMark.appeal", flag.appeal, "appeal"],
+    ["keyMark.decision", flag.decisionNote, "decision"],
+  ];
+  return (
+    <>
+      {rows.map(([label, text, id]) =>
+        text === null ? null : (
+          <Fragment key={id}>
+            <dt>{t(label)}</dt>
+            <dd data-testid={`${testId}-${id}`}>{text}</dd>
+          </Fragment>
+        ),
+      )}
+    </>
   );
 }

@@ -10,6 +10,8 @@ import { departmentName } from "../auth/user-menu";
 import { importRecoveryFile, recoveryFile, reporterKey } from "./reporter-key";
 import { ReportHistory } from "./report-history";
 import type { MessageKey } from "@/lib/i18n/messages";
+import { useBusyAction } from "../ui/use-busy-action";
+import { KeyFlagTexts } from "./key-mark";
 import styles from "./citizen.module.css";
 
 export function MyReports() {
@@ -92,22 +94,15 @@ function KeyFlagNotice({ flag, reporter }: { flag: KeyFlag; reporter: string }) 
   const { t, locale } = useI18n();
   const qc = useQueryClient();
   const [text, setText] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useBusyAction();
   if (flag.status === "lifted") return <p className={styles.small} data-testid="key-flag" data-status="lifted">{t("keyMark.mineLifted")}</p>;
   async function appeal() {
-    setError(null);
     if (!text.trim()) return setError(t("keyMark.needReason"));
-    setBusy(true);
-    try {
+    await run(async () => {
       await postAppeal(await reporterKey(), reporter, text.trim());
       setText("");
       await qc.invalidateQueries({ queryKey: ["citizen-mine"] });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <section className={styles.card} data-testid="key-flag" data-status={flag.status}>
@@ -115,20 +110,7 @@ function KeyFlagNotice({ flag, reporter }: { flag: KeyFlag; reporter: string }) 
       <dl className={styles.kv}>
         <dt>{t("keyMark.statusLabel")}</dt>
         <dd data-testid="key-flag-status">{departmentName(flag.department, locale)} · {t(`keyMark.status.${flag.status}` as MessageKey)} · {new Date(flag.updatedAt).toLocaleString(locale)}</dd>
-        <dt>{t("keyMark.reason")}</dt>
-        <dd data-testid="key-flag-reason">{flag.reason}</dd>
-        {flag.appeal !== null && (
-          <>
-            <dt>{t("keyMark.appeal")}</dt>
-            <dd>{flag.appeal}</dd>
-          </>
-        )}
-        {flag.decisionNote !== null && (
-          <>
-            <dt>{t("keyMark.decision")}</dt>
-            <dd>{flag.decisionNote}</dd>
-          </>
-        )}
+        <KeyFlagTexts flag={flag} testId="key-flag" />
       </dl>
       {flag.status === "flagged" && (
         <>

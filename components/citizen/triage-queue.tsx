@@ -15,6 +15,7 @@ import type { TriageReport } from "@/lib/citizen/list-triage-queue";
 import { TriageMapLoader } from "./triage-map-loader";
 import { ReportHistory } from "./report-history";
 import { KeyMark } from "./key-mark";
+import { useBusyAction } from "../ui/use-busy-action";
 import styles from "./citizen.module.css";
 
 const FILTERS = ["open", "submitted", "assigned", "confirmed", "resolved", "rejected", "merged", "all"] as const;
@@ -78,24 +79,17 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
   const { t, locale } = useI18n();
   const qc = useQueryClient();
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useBusyAction();
   async function act(action: Action, into?: string) {
-    setError(null);
     if ((action === "reject" || action === "resolve") && !note.trim()) {
       setError(t(action === "reject" ? "triage.needReason" : "triage.needNote"));
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       await fetchJson(`/api/citizen/reports/${encodeURIComponent(r.id)}/status`, { method: "POST", json: { action, ...(note.trim() ? { note: note.trim() } : {}), ...(into ? { into } : {}) } });
       setNote("");
       await qc.invalidateQueries({ queryKey: ["citizen-triage"] });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   const actions = (Object.keys(ALLOWED) as Action[]).filter((a) => ALLOWED[a].includes(r.status));
   return (
