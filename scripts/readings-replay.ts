@@ -16,22 +16,16 @@
 // 3 the console could not be used.
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config";
 import { getCity } from "../lib/city/current-city";
-import { adminCredentials, ConsoleSession } from "../lib/sim/console-session";
+import { adminSession, consoleBase, failer, parseToolArgs } from "./console-tool";
 import { DeviceKeyFile } from "../lib/sim/recorded-devices";
 import { parseColumnSpec, parseReplayCsv, ReplayInputError } from "../lib/sim/replay-csv";
 import { replayReadings } from "../lib/sim/replay-readings";
 
-function fail(code: number, message: string): never {
-  console.error(`readings:replay: ${message}`);
-  process.exit(code);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
+const fail: (code: number, message: string) => never = failer("readings:replay");
+const parsed = parseToolArgs(
+  {
     allowPositionals: true,
     options: {
       columns: { type: "string" },
@@ -41,10 +35,9 @@ try {
       "id-prefix": { type: "string", default: "rec-" },
       time: { type: "string", default: "now" },
     },
-  });
-} catch (e) {
-  fail(2, (e as Error).message);
-}
+  },
+  fail,
+);
 const { values: args, positionals } = parsed;
 if (positionals.length !== 1) fail(2, "give one CSV file: npm run readings:replay -- FILE.csv --columns time=…,sensor=…,lat=…,lon=…,speed=…");
 if (!args.columns) fail(2, "--columns is required, e.g. --columns time=ts,sensor=detector,lat=lat,lon=lon,speed=speed_kmh");
@@ -79,12 +72,9 @@ for (const b of csv.bad) console.error(`${path.basename(file)}:${b.line}: ${b.re
 console.log(`${file}: ${csv.rows.length} rows to replay, ${csv.bad.length} bad, ${new Set(csv.rows.map((r) => r.sensor)).size} sensors${csv.rows.length ? `, ${csv.rows[0].observedAt} … ${csv.rows[csv.rows.length - 1].observedAt}` : ""}`);
 
 const config = loadConfig();
-const base = (args.console ?? process.env.CONSOLE_URL ?? config.AUTH_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, "");
-const creds = adminCredentials(process.env, config.dataDir, "traffic");
-if (!creds) fail(3, `no credentials to register devices: set CONSOLE_ADMIN_EMAIL and CONSOLE_ADMIN_PASSWORD (and CONSOLE_ADMIN_TOTP_SECRET) of a traffic department admin, or run where ${config.dataDir}/secrets/demo-users.json is`);
 let report;
 try {
-  const session = await new ConsoleSession(base).signIn(creds);
+  const session = await adminSession(consoleBase(args.console, config), config, "traffic", fail);
   const keys = DeviceKeyFile.open(args.keys ?? path.join(config.dataDir, "secrets", "replay-devices.json"));
   report = await replayReadings({ session, keys, rows: csv.rows, city: getCity(), speed, time, idPrefix: prefix, log: (l) => console.log(l) });
 } catch (e) {

@@ -95,3 +95,43 @@ export async function ensureDevicesRegistered(
   }
   return { ready, registered, unusable };
 }
+
+/** An edge gateway's key file: {"gateway": id, "department": id, "seed": base64 32-byte seed} (mode 0600). */
+export type GatewayKey = { id: string; departmentId: string; signer: DeviceSigner };
+
+/** Reads a gateway key file; throws naming the file and what is wrong. */
+export function readGatewayKeyFile(file: string): GatewayKey {
+  const full = path.resolve(file);
+  let v: { gateway?: unknown; department?: unknown; seed?: unknown };
+  try {
+    v = JSON.parse(fs.readFileSync(full, "utf8")) as typeof v;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`gateway key file ${full} cannot be read (${code ?? (e as Error).message})${code === "ENOENT" ? "; make one with --init-gateway" : ""}`);
+  }
+  if (typeof v?.gateway !== "string" || typeof v.department !== "string" || typeof v.seed !== "string" || Buffer.from(v.seed, "base64").length !== 32) {
+    throw new Error(`gateway key file ${full} is not {"gateway": id, "department": id, "seed": base64 32-byte seed}`);
+  }
+  return { id: v.gateway, departmentId: v.department, signer: signerFromSeed(new Uint8Array(Buffer.from(v.seed, "base64"))) };
+}
+
+/**
+ * Makes a gateway: a new key written to `file` (refused when it exists) and the gateway
+ * registered on the console by the session's department admin (a ledgered device.v1 entry).
+ */
+export async function createGatewayKeyFile(session: ConsoleSession, file: string, g: { id: string; departmentId: string; location: [number, number] }): Promise<GatewayKey> {
+  const full = path.resolve(file);
+  if (fs.existsSync(full)) throw new Error(`gateway key file ${full} exists; a gateway's key is made once`);
+  const seed = crypto.randomBytes(32);
+  const signer = signerFromSeed(new Uint8Array(seed));
+  const body = { id: g.id, departmentId: g.departmentId, datasetId: "*", kind: "gateway", location: g.location, publicKey: Buffer.from(signer.publicKey).toString("base64"), reason: "NGSI-LD bridge (ngsi:bridge)" };
+  // The key is on disk before the console knows it, so a registered gateway never lacks its key.
+  fs.mkdirSync(path.dirname(full), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(full, JSON.stringify({ gateway: g.id, department: g.departmentId, seed: seed.toString("base64") }, null, 1), { mode: 0o600, flag: "wx" });
+  const r = await session.fetch("/api/devices", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (r.status !== 200) {
+    fs.rmSync(full);
+    throw new Error(`registering gateway ${g.id}: ${r.status} ${(await r.text()).slice(0, 300)}`);
+  }
+  return { id: g.id, departmentId: g.departmentId, signer };
+}

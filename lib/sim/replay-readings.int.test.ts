@@ -5,30 +5,22 @@
  * file, every good row is stored as a reading signed by its sensor's key with its recorded time,
  * every bad row is named with its line number, and the ledger audits clean.
  */
-import { execFile } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets } from "../testing/test-databases";
-import { startConsoleHarness, type ConsoleHarness } from "../testing/console-harness";
+import { runTool, startConsoleHarness, toolEnv, type ConsoleHarness } from "../testing/console-harness";
 import { envelopeBytes } from "../ingest/envelope";
+import { ed25519Check } from "../ingest/verifier";
 import { integrateAndAudit } from "../ingest/testing/ingest-fixture";
 import { decodeEntry } from "../ledger/entries";
 import type { TrafficSensor } from "../city/types";
 
 const [target] = await testTargets();
-const SPKI = Buffer.from("302a300506032b6570032100", "hex");
+const verify = ed25519Check();
 
-type Run = { code: number; stdout: string; stderr: string };
-function replay(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "scripts/readings-replay.ts", ...args], { env: { ...process.env, DATABASE_URL: "", ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const replay = (args: string[], env: Record<string, string>) => runTool("scripts/readings-replay.ts", args, env);
 
 describe(`readings:replay into a console on ${target.name}`, () => {
   let h: ConsoleHarness;
@@ -40,7 +32,7 @@ describe(`readings:replay into a console on ${target.name}`, () => {
   beforeAll(async () => {
     h = await startConsoleHarness(target, "replay-it");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cb-replay-"));
-    env = { ...h.cityEnv, DATA_DIR: dir, CONSOLE_URL: h.url, CONSOLE_ADMIN_EMAIL: h.admin.email, CONSOLE_ADMIN_PASSWORD: h.admin.password, CONSOLE_ADMIN_TOTP_SECRET: h.admin.totpSecret };
+    env = toolEnv(h, dir);
     [a, b] = h.city.devices.filter((d): d is TrafficSensor => d.kind === "traffic-sensor");
     // The recorded feed: two detectors on the city's roads, 5 minutes apart, and bad rows.
     csv = path.join(dir, "recorded.csv");
@@ -91,12 +83,12 @@ describe(`readings:replay into a console on ${target.name}`, () => {
       ["rec-D-1", "2026-05-01T00:05:00.000Z", 38, 700],
       ["rec-D-2", "2026-05-01T00:10:00.000Z", 52, 300],
     ]);
-    const keyOf = new Map(devices.map((d) => [d.id, crypto.createPublicKey({ key: Buffer.concat([SPKI, Buffer.from(d.public_key)]), format: "der", type: "spki" })]));
+    const keyOf = new Map(devices.map((d) => [d.id, new Uint8Array(d.public_key)]));
     for (const x of rows) {
       expect(x.payload.segmentId).toBe(x.device_id === "rec-D-1" ? a.segmentId : b.segmentId);
       expect(Date.now() - x.observed_at.getTime()).toBeLessThan(60_000); // played now
       const envelope = { device: x.device_id, dataset: x.dataset_id, seq: Number(x.seq), observedAt: new Date(x.observed_at).toISOString(), location: [x.lon, x.lat] as [number, number], values: x.payload as Record<string, string | number> };
-      expect(crypto.verify(null, envelopeBytes(envelope), keyOf.get(x.device_id)!, Buffer.from(x.signature))).toBe(true);
+      expect(verify(x.device_id, keyOf.get(x.device_id)!, envelopeBytes(envelope), new Uint8Array(x.signature))).toBe(true);
     }
     // The bad rows left no reading, and the refused one is a dead letter naming its device.
     const dead = await h.db.sql.query<{ reason: string; device_id: string }>(`SELECT reason, device_id FROM dead_letter WHERE device_id LIKE 'rec-%'`);

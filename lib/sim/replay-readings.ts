@@ -9,6 +9,7 @@ import { GridIndex, makeProjection, type CityModel, type XY } from "../city";
 import { signEnvelope } from "../ingest/envelope";
 import type { ConsoleSession } from "./console-session";
 import { ensureDevicesRegistered, type DeviceKeyFile } from "./recorded-devices";
+import { postIngest, sleep } from "./post-ingest";
 import type { BadRow, ReplayRow } from "./replay-csv";
 
 /** How far from a road of the city model a reading without a segment column may be. */
@@ -68,38 +69,6 @@ export type ReplayReport = {
   /** Rows not stored, with their line numbers and why (refused by the console or unusable here). */
   refused: BadRow[];
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Outcome = { status: "accepted"; duplicate: boolean } | { status: "refused"; reason: string; message: string };
-
-/**
- * Posts NDJSON until the console answers for every line. A busy console (503, 429) or a lost
- * connection is retried with backoff: resending is safe, since a reading the console already
- * stored is acknowledged as a duplicate, so nothing accepted is lost and nothing is stored twice.
- */
-async function postReadings(session: ConsoleSession, lines: string[]): Promise<Outcome[]> {
-  const body = lines.join("\n") + "\n";
-  let wait = 500;
-  for (let attempt = 1; ; attempt++) {
-    let res: Response | null = null;
-    try {
-      res = await session.fetch("/api/ingest/batch", { method: "POST", headers: { "content-type": "application/x-ndjson" }, body });
-    } catch (e) {
-      if (attempt >= 20) throw new Error(`the console did not answer after ${attempt} tries: ${(e as Error).message}`);
-    }
-    if (res && res.status === 200) {
-      const out = (await res.json()) as { results: Outcome[] };
-      if (out.results?.length !== lines.length) throw new Error(`the console answered ${out.results?.length} outcomes for ${lines.length} readings`);
-      return out.results;
-    }
-    if (res && res.status !== 503 && res.status !== 429) throw new Error(`the console refused the whole post: ${res.status} ${(await res.text()).slice(0, 300)}`);
-    if (res && attempt >= 20) throw new Error(`the console stayed busy (${res.status}) after ${attempt} tries`);
-    const retryAfter = Number(res?.headers.get("retry-after"));
-    await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : wait);
-    wait = Math.min(wait * 2, 10_000);
-  }
-}
 
 /**
  * Replays the rows (sorted by time). Each sensor becomes device `<idPrefix><sensor>` of the
@@ -172,7 +141,7 @@ export async function replayReadings(o: ReplayOptions): Promise<ReplayReport> {
       }
       return JSON.stringify(signEnvelope({ device: c.device, dataset: datasetId, seq, observedAt, location: c.location, values }, c.sign));
     });
-    const outs = await postReadings(o.session, lines);
+    const outs = await postIngest(o.session, { ndjson: lines });
     report.sent += chunk.length;
     outs.forEach((out, k) => {
       if (out.status === "accepted") {

@@ -2,6 +2,7 @@
 // fresh database with a small seeded city, the real intake, Better Auth, a traffic department
 // admin with TOTP, and the real route handlers of sign-in, devices, ingest and NGSI-LD behind
 // an HTTP server on 127.0.0.1.
+import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import { generateCity } from "../city";
 import type { CityModel } from "../city/types";
@@ -65,3 +66,19 @@ export async function startConsoleHarness(target: TestTarget, seed: string, size
     },
   };
 }
+
+export type ToolRun = { code: number; stdout: string; stderr: string };
+
+/** Runs a tool script (scripts/…) in its own process, as `npm run` would, with extra environment. */
+export function runTool(script: string, args: string[], env: Record<string, string>): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, DATABASE_URL: "", ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The environment a tool needs to act on the harness's console as its traffic admin, with DATA_DIR `dir`. */
+export const toolEnv = (h: ConsoleHarness, dir: string): Record<string, string> => ({
+  ...h.cityEnv, DATA_DIR: dir, CONSOLE_URL: h.url, CONSOLE_ADMIN_EMAIL: h.admin.email, CONSOLE_ADMIN_PASSWORD: h.admin.password, CONSOLE_ADMIN_TOTP_SECRET: h.admin.totpSecret,
+});
