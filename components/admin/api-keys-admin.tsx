@@ -63,7 +63,7 @@ export function ApiKeysAdmin() {
       {shown && (
         <div className={styles.notice} data-testid="api-key-shown" role="status">
           <strong>{shown.key ? t("apikeys.shownOnce") : t("apikeys.oauthShownOnce")}</strong> {shown.name}
-          <pre className={`${styles.raw} ${styles.mono}`}>{shown.key ?? `${t("apikeys.clientId")}=${shown.clientId}\n${t("apikeys.clientSecret")}=${shown.clientSecret}`}</pre>
+          <pre className={`${styles.raw} ${styles.mono}`}>{shown.key ?? `client_id=${shown.clientId}\nclient_secret=${shown.clientSecret}` /* the protocol's own parameter names, in every language */}</pre>
           <button className={`${styles.button} ${styles.ghost}`} onClick={() => setShown(null)}>
             {t("apikeys.done")}
           </button>
