@@ -87,6 +87,16 @@ test.describe("a console on an imported city", () => {
     await expect(en).toHaveTitle(/Haiyang Bay city operations console/);
     await en.waitForTimeout(2500);
     await en.screenshot({ path: path.join(SHOTS, "city-import-en.png") });
+    // The base map draws the file's land use and power lines (zoomed in so minor lines show too).
+    const drawn = await en.evaluate(() => {
+      const map = (window as unknown as { cityBrainMap?: { getStyle(): { layers: { id: string }[] }; queryRenderedFeatures(o: { layers: string[] }): unknown[] } }).cityBrainMap;
+      const ids = map ? map.getStyle().layers.map((l) => l.id) : [];
+      return { ids, landUse: map ? map.queryRenderedFeatures({ layers: ["landuse-fill"] }).length : 0 };
+    });
+    expect(drawn.ids).toEqual(expect.arrayContaining(["landuse-fill", "power-lines", "power-lines-minor"]));
+    expect(drawn.landUse).toBeGreaterThan(0);
+    // One WebGL page at a time: headless Chromium's software renderer stalls a second map's load while the first lives.
+    await en.context().close();
 
     const zh = await (await browser.newContext({ baseURL: base, viewport: { width: 1400, height: 900 } })).newPage();
     await open(zh, "zh-CN");
@@ -95,5 +105,7 @@ test.describe("a console on an imported city", () => {
     expect(city.nameZh).not.toBe("烟台");
     // Traffic sensors of the imported roads report: the layer draws values.
     await expect(zh.getByTestId("layer-traffic")).toHaveAttribute("data-status", /ok|partial/, { timeout: 60_000 });
+    await zh.waitForTimeout(2500);
+    await zh.screenshot({ path: path.join(SHOTS, "city-import-zh.png") });
   });
 });

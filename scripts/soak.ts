@@ -19,9 +19,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Secret, TOTP } from "otpauth";
 import { signerFromSeed, type DeviceSigner } from "../lib/sim/simulator-keys";
 import { signEnvelope } from "../lib/ingest/envelope";
+import { ConsoleSession } from "../lib/sim/console-session";
+import { readDemoUsers } from "../lib/auth/demo-users";
 import { parseMetrics } from "../lib/ops/process-metrics";
 import { getCity } from "../lib/city/current-city";
 import { load, sha256Rate } from "./bench/machine";
@@ -68,36 +69,15 @@ function startConsole() {
   return child;
 }
 
-/** A cookie jar of one signed-in user, over plain fetch. */
-class Session {
-  private cookies = new Map<string, string>();
-  async fetch(p: string, init: RequestInit = {}) {
-    const headers = new Headers(init.headers);
-    headers.set("origin", base);
-    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const res = await fetch(base + p, { ...init, headers });
-    for (const c of res.headers.getSetCookie()) {
-      const [kv] = c.split(";");
-      const i = kv.indexOf("=");
-      this.cookies.set(kv.slice(0, i), kv.slice(i + 1));
-    }
-    return res;
+/** A signed-in demo user of the soak's console. */
+class Session extends ConsoleSession {
+  constructor() {
+    super(base);
   }
-  async signIn(departmentId: string, role: string) {
-    const { users } = JSON.parse(fs.readFileSync(path.join(dataDir, "secrets", "demo-users.json"), "utf8")) as {
-      users: { email: string; password: string; departmentId: string; role: string; totpSecret?: string }[];
-    };
-    const u = users.find((x) => x.departmentId === departmentId && x.role === role);
+  async signInAs(departmentId: string, role: string) {
+    const u = readDemoUsers(dataDir)?.find((x) => x.departmentId === departmentId && x.role === role);
     if (!u) throw new Error(`no demo ${role} of ${departmentId}`);
-    const json = { "content-type": "application/json" };
-    const r = await this.fetch("/api/auth/sign-in/email", { method: "POST", headers: json, body: JSON.stringify({ email: u.email, password: u.password }) });
-    if (r.status !== 200) throw new Error(`sign-in of ${u.email}: ${r.status} ${await r.text()}`);
-    if (u.totpSecret) {
-      const code = new TOTP({ secret: Secret.fromBase32(u.totpSecret), digits: 6, period: 30 }).generate();
-      const v = await this.fetch("/api/auth/two-factor/verify-totp", { method: "POST", headers: json, body: JSON.stringify({ code }) });
-      if (v.status !== 200) throw new Error(`TOTP of ${u.email}: ${v.status} ${await v.text()}`);
-    }
-    return this;
+    return this.signIn(u);
   }
 }
 
@@ -248,11 +228,11 @@ async function main() {
     await sleep(500);
   }
   console.log(`soak: console up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const admin = await new Session().signIn("traffic", "dept_admin");
+  const admin = await new Session().signInAs("traffic", "dept_admin");
   const devices = await registerDevices(admin);
   // The check workers learn new keys from the registry's refresh (every 2 s, lib/ingest/device-cache.ts).
   await sleep(2500);
-  const official = await new Session().signIn("traffic", "official");
+  const official = await new Session().signInAs("traffic", "official");
   const started = Date.now();
   const end = started + minutes * 60_000;
   const over = () => Date.now() >= end || exited;

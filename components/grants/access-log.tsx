@@ -144,7 +144,11 @@ export function AccessLog() {
             <tr key={e.id} data-testid="access-event" data-dataset={e.datasetId} data-basis={e.basis} data-grant={e.grantId ?? ""}>
               <td className={styles.small}>{formatCityTime(e.at, locale)}</td>
               <td className={styles.small}>
-                {e.userId?.startsWith("apikey:") ? fill(t("apikeys.reader"), { id: e.userId.slice(7) }) : (e.user ?? t("accesslog.guest"))}
+                {e.userId?.startsWith("apikey:")
+                  ? fill(t("apikeys.reader"), { id: e.userId.slice(7) })
+                  : e.userId?.startsWith("oauth:")
+                    ? fill(t("apikeys.oauthReader"), { id: e.userId.slice(6) })
+                    : (e.user ?? t("accesslog.guest"))}
                 {e.departmentId && <div className={styles.muted}>{departmentName(e.departmentId, locale)} · {e.role ? t(`role.${e.role}` as MessageKey) : ""}</div>}
               </td>
               <td>

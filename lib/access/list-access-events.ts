@@ -75,8 +75,8 @@ export async function listAccessEvents(opts: AccessLogFilter & { before?: number
       id: Number(r.id),
       at: iso(r.at)!,
       userId: r.user_id,
-      // A department system account (NGSI-LD API key) reads as "API key <id>".
-      user: r.user_id?.startsWith("apikey:") ? `API key ${r.user_id.slice(7)}` : r.user_id ? `${r.user_name ?? "?"} <${r.user_email ?? "?"}>` : null,
+      // A department system account reads as "API key <id>" or "OAuth client <id>".
+      user: r.user_id?.startsWith("apikey:") ? `API key ${r.user_id.slice(7)}` : r.user_id?.startsWith("oauth:") ? `OAuth client ${r.user_id.slice(6)}` : r.user_id ? `${r.user_name ?? "?"} <${r.user_email ?? "?"}>` : null,
       departmentId: r.department_id,
       role: r.role,
       datasetId: r.dataset_id,

@@ -45,12 +45,21 @@ export const SubscriptionBody = z.object({
 export type SubscriptionBody = z.infer<typeof SubscriptionBody>;
 
 export const ApiKeysQuery = z.object({ department: z.string().max(64).optional().describe("Department (default: the admin's own; sysadmins: all)") });
-export const CreateApiKeyBody = z.strictObject({ name: z.string().min(1).max(100).describe("what the key is for") });
+export const CreateApiKeyBody = z.strictObject({
+  name: z.string().min(1).max(100).describe("what the key is for"),
+  kind: z.enum(["key", "oauth_client"]).default("key").describe('"key": an API key; "oauth_client": OAuth 2.0 client credentials (client_id and client_secret)'),
+});
+export const OAuthTokenBody = z.object({
+  grant_type: z.literal("client_credentials"),
+  scope: z.literal("ngsi-ld").optional(),
+  client_id: z.string().optional().describe("with client_secret, instead of HTTP Basic"),
+  client_secret: z.string().optional(),
+});
 export const ApiKeyParams = z.object({ id: z.string().regex(/^[a-z0-9]{12}$/, "an API key id (12 characters a-z, 0-9)") });
 const EntityParams = z.object({ id: z.string().min(1).max(2000).describe("entity id, urn:ngsi-ld:<Type>:<id>") });
 const SubscriptionParams = z.object({ id: z.string().min(1).max(2000) });
 const ContextParams = z.object({ name: z.string().min(1).max(100) });
-const auth = "Authorization: Bearer <API key> (or X-API-Key), or a session cookie.";
+const auth = "Authorization: Bearer <API key or OAuth access token> (or X-API-Key), or a session cookie.";
 
 export const ngsiEntitiesRoute = defineRoute({
   method: "get", path: "/ngsi-ld/v1/entities", tag: "ngsi-ld",
@@ -92,10 +101,21 @@ export const apiKeysRoute = defineRoute({
   query: ApiKeysQuery, responses: { 200: { description: "{ keys }" }, 401: { description: "Not signed in" }, 403: { description: "Not an admin of that department" } },
 });
 export const createApiKeyRoute = defineRoute({
-  method: "post", path: "/api/api-keys", tag: "access", summary: "Issue an API key for the admin's own department; the key is in this answer only",
-  body: { schema: CreateApiKeyBody }, responses: { 201: { description: "The key, shown once" }, 401: { description: "Not signed in" }, 403: { description: "Not a department admin" } },
+  method: "post", path: "/api/api-keys", tag: "access", summary: "Issue an API key, or OAuth client credentials, for the admin's own department; the secret is in this answer only",
+  body: { schema: CreateApiKeyBody }, responses: { 201: { description: "The key (or the OAuth client's client_id and client_secret), shown once" }, 401: { description: "Not signed in" }, 403: { description: "Not a department admin" } },
 });
 export const revokeApiKeyRoute = defineRoute({
   method: "delete", path: "/api/api-keys/{id}", tag: "access", summary: "Revoke an API key of the admin's own department (refused from its next use)",
   params: ApiKeyParams, responses: { 200: { description: "The revoked key" }, 403: { description: "Not an admin of its department" }, 404: { description: "No such key" } },
+});
+export const oauthTokenRoute = defineRoute({
+  method: "post", path: "/oauth/token", tag: "access",
+  summary: "OAuth 2.0 client credentials grant (RFC 6749 §4.4): a short-lived bearer token for the NGSI-LD API",
+  description: "The client authenticates with HTTP Basic (client_id:client_secret) or client_id and client_secret in the body.",
+  body: { schema: OAuthTokenBody, contentType: "application/x-www-form-urlencoded" },
+  responses: {
+    200: { description: "{ access_token, token_type: Bearer, expires_in, scope }" },
+    400: { description: "invalid_request, unsupported_grant_type or invalid_scope (RFC 6749 §5.2)" },
+    401: { description: "invalid_client" },
+  },
 });

@@ -34,8 +34,9 @@ export const DATASETS: readonly Dataset[] = [
       fields: {
         segmentId: { type: "string", required: true, descriptionZh: "检测器所在路段", descriptionEn: "Road segment of the detector" },
         speedKmh: { type: "number", required: true, unit: "km/h", min: 0, max: 130, descriptionZh: "平均车速（不超过自由流速度）", descriptionEn: "Mean speed (never above free-flow speed)" },
-        flowVehH: { type: "number", required: true, unit: "veh/h", min: 0, max: 15000, integer: true, descriptionZh: "双向小时流量（不超过通行能力的1.2倍）", descriptionEn: "Vehicles per hour, both directions (at most 1.2 × capacity)" },
-        occupancy: { type: "number", required: true, unit: "1", min: 0, max: 1, descriptionZh: "时间占有率", descriptionEn: "Share of time the detector is occupied" },
+        flowVehH: { type: "number", required: false, unit: "veh/h", min: 0, max: 15000, integer: true, descriptionZh: "双向小时流量（不超过通行能力的1.2倍）", descriptionEn: "Vehicles per hour, both directions (at most 1.2 × capacity)" },
+        occupancy: { type: "number", required: false, unit: "1", min: 0, max: 1, descriptionZh: "时间占有率", descriptionEn: "Share of time the detector is occupied" },
+        recordedAt: { type: "string", required: false, format: "date-time", descriptionZh: "回放读数的原始记录时间（observedAt 为回放时间）", descriptionEn: "When a replayed reading was recorded (readings:replay); observedAt is when it was played" },
       },
     },
   },

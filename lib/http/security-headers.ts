@@ -8,7 +8,7 @@ const PUBLIC_CACHEABLE = [/^\/ledger\//, /^\/api\/city(?:\/|$)/, /^\/api\/openap
 
 /** Is this an API or log path (answered by a route handler, not a page)? */
 export const isApiPath = (path: string) =>
-  path.startsWith("/api/") || path === "/api" || path.startsWith("/ledger/") || path.startsWith("/open311/") || path.startsWith("/ngsi-ld/");
+  path.startsWith("/api/") || path === "/api" || path.startsWith("/ledger/") || path.startsWith("/open311/") || path.startsWith("/ngsi-ld/") || path.startsWith("/oauth/");
 
 /**
  * The Content-Security-Policy of a page. Scripts run only with this response's nonce (Next.js

@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { validateStyleMin } from "@maplibre/maplibre-gl-style-spec";
+import path from "node:path";
 import { generateCity } from "../city/generate-city";
+import { importOsmFile } from "../city/osm-import";
+import type { CityModel } from "../city/types";
 import { buildBaseStyle, labelPoints } from "./base-style";
 import { gradeHueRanges, hsv, looksLikeGrade } from "@/components/map/traffic-colors";
 
 const city = generateCity({ size: 0.4, seed: "style" });
+// An imported city with land use and power lines (the synthetic extract of the OSM import's tests).
+const imported: CityModel = (await importOsmFile(path.join(import.meta.dirname, "../city/osm-import/fixtures/haiyang-bay.osm"))).model;
 
 function strings(value: unknown, out: string[] = []): string[] {
   if (typeof value === "string") out.push(value);
@@ -46,9 +51,27 @@ describe("buildBaseStyle", () => {
     expect(ids.indexOf("sea-fill")).toBeLessThan(ids.indexOf("roads-local-casing"));
   });
 
+  it("draws an imported city's land use under its parks and its power lines over its roads; a generated city has neither", () => {
+    expect(imported.landUse?.length).toBeGreaterThan(0);
+    expect(imported.energy.powerLines?.length).toBeGreaterThan(0);
+    const style = buildBaseStyle(imported, { theme: "light" });
+    expect(validateStyleMin(style)).toEqual([]);
+    const ids = style.layers.map((l) => l.id);
+    expect(ids.indexOf("landuse-fill")).toBeGreaterThan(ids.indexOf("districts-fill"));
+    expect(ids.indexOf("landuse-fill")).toBeLessThan(ids.indexOf("parks-fill"));
+    expect(ids.indexOf("power-lines")).toBeGreaterThan(ids.indexOf("roads-expressway-fill"));
+    const data = (id: string) => (style.sources[id] as { data: { features: { properties: Record<string, unknown> }[] } }).data.features;
+    expect(data("city-landuse").map((f) => f.properties.kind).sort()).toEqual(imported.landUse!.map((a) => a.kind).sort());
+    expect(data("city-power-lines").length).toBe(imported.energy.powerLines!.length);
+    const generated = buildBaseStyle(city, { theme: "light" });
+    expect(Object.keys(generated.sources)).not.toContain("city-landuse");
+    expect(generated.layers.map((l) => l.id)).not.toContain("power-lines");
+  });
+
   for (const theme of ["light", "dark"] as const) {
     it(`has no colour in the traffic grades' hues, and greys for roads (${theme})`, () => {
-      const style = buildBaseStyle(city, { theme, pois: true });
+      const style = buildBaseStyle(imported, { theme, pois: true });
+      for (const kind of ["landuse-fill", "power-lines"]) expect(style.layers.map((l) => l.id)).toContain(kind);
       const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
       const land = hex((style.layers.find((l) => l.id === "background")!.paint as Record<string, string>)["background-color"]);
       const found: { layer: string; colour: string; drawn: number[] }[] = [];

@@ -6,7 +6,7 @@
  */
 import type { LayerSpecification, SourceSpecification, StyleSpecification } from "maplibre-gl";
 import { cityToGeoJSON } from "../city/geojson";
-import type { CityModel, GeoJsonFeatureCollection, LonLat, RoadClass } from "../city/types";
+import type { CityModel, GeoJsonFeatureCollection, LandUseKind, LonLat, RoadClass } from "../city/types";
 
 /**
  * Colour scheme of the base map. Roads are neutral greys, lighter and wider by class: colour
@@ -31,6 +31,8 @@ export const BASE_SOURCES = {
   renewables: "city-renewables",
   roads: "city-roads",
   pois: "city-pois",
+  landUse: "city-landuse",
+  powerLines: "city-power-lines",
 } as const;
 
 interface Palette {
@@ -48,6 +50,9 @@ interface Palette {
   roads: Record<RoadClass, { fill: string; casing: string }>;
   bridgeCasing: string;
   poi: string;
+  /** Imported cities' land use (muted: colour on the map is for measured state) and power lines. */
+  landUse: Record<LandUseKind, string>;
+  powerLine: string;
 }
 
 const PALETTES: Record<BaseTheme, Palette> = {
@@ -63,6 +68,11 @@ const PALETTES: Record<BaseTheme, Palette> = {
       local: { fill: "#ffffff", casing: "#d6d6d6" },
     },
     bridgeCasing: "#6b6b6b", poi: "#9a8c7a",
+    landUse: {
+      residential: "#e8e4de", commercial: "#e9e1e4", retail: "#e9e1e4", industrial: "#e1dfe6",
+      farmland: "#eeecdc", forest: "#d5e2d0", grass: "#dde8d6", other: "#e9e6e0",
+    },
+    powerLine: "#7f7790",
   },
   dark: {
     land: "#1d2126", sea: "#0e2433", river: "#1b3445", coastline: "#4b5257", island: "#22272d",
@@ -76,6 +86,11 @@ const PALETTES: Record<BaseTheme, Palette> = {
       local: { fill: "#3f3f3f", casing: "#202020" },
     },
     bridgeCasing: "#0d0d0d", poi: "#7d8793",
+    landUse: {
+      residential: "#25292e", commercial: "#2b272b", retail: "#2b272b", industrial: "#27272e",
+      farmland: "#2a2a24", forest: "#1f2a22", grass: "#222b24", other: "#24272b",
+    },
+    powerLine: "#8a8398",
   },
 };
 
@@ -117,6 +132,22 @@ function roadsGeoJSON(city: CityModel): GeoJsonFeatureCollection {
   };
 }
 
+/** Imported cities' land use other than parks (absent in a generated city). */
+function landUseGeoJSON(city: CityModel): GeoJsonFeatureCollection {
+  return {
+    type: "FeatureCollection",
+    features: (city.landUse ?? []).map((a) => ({ type: "Feature", geometry: { type: "Polygon", coordinates: a.polygon }, properties: { kind: a.kind } })),
+  };
+}
+
+/** Imported cities' tagged power lines, with their voltage (absent in a generated city). */
+function powerLinesGeoJSON(city: CityModel): GeoJsonFeatureCollection {
+  return {
+    type: "FeatureCollection",
+    features: (city.energy.powerLines ?? []).map((l) => ({ type: "Feature", geometry: { type: "LineString", coordinates: l.geometry }, properties: { voltageKv: l.voltageKv, minor: l.minor } })),
+  };
+}
+
 function renewablesGeoJSON(city: CityModel): GeoJsonFeatureCollection {
   return {
     type: "FeatureCollection",
@@ -128,8 +159,8 @@ function renewablesGeoJSON(city: CityModel): GeoJsonFeatureCollection {
 }
 
 /**
- * Builds a MapLibre style (version 8) for a city: water, districts (fill and outline), parks,
- * renewable sites, roads by class (casing and fill, widths by zoom, bridges outlined) and,
+ * Builds a MapLibre style (version 8) for a city: water, districts (fill and outline), land use
+ * and power lines where the model has them (imported cities), parks, renewable sites, roads by class (casing and fill, widths by zoom, bridges outlined) and,
  * optionally, points of interest. Every source is inline GeoJSON; there is no glyphs, sprite
  * or URL, so loading it makes no network request.
  */
@@ -150,6 +181,13 @@ export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): Styl
   const layers: LayerSpecification[] = [
     { id: "background", type: "background", paint: { "background-color": p.land } },
     { id: "districts-fill", type: "fill", source: S.districts, paint: { "fill-color": districtColour, "fill-opacity": p.districtFillOpacity } },
+  ];
+  if (city.landUse?.length) {
+    sources[S.landUse] = geojson(landUseGeoJSON(city));
+    const kinds = Object.entries(p.landUse).flatMap(([k, c]) => [k, c]);
+    layers.push({ id: "landuse-fill", type: "fill", source: S.landUse, paint: { "fill-color": ["match", ["get", "kind"], ...kinds, p.landUse.other] as unknown as FillColor, "fill-opacity": 0.9 } });
+  }
+  layers.push(
     { id: "parks-fill", type: "fill", source: S.parks, paint: { "fill-color": p.park } },
     { id: "sea-fill", type: "fill", source: S.water, filter: kind("sea"), paint: { "fill-color": p.sea } },
     { id: "islands-fill", type: "fill", source: S.water, filter: kind("island"), paint: { "fill-color": p.island } },
@@ -157,7 +195,7 @@ export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): Styl
     { id: "coastline", type: "line", source: S.water, filter: kind("coastline"), paint: { "line-color": p.coastline, "line-width": width([[8, 0.6], [14, 1.5], [18, 3]], 0) } },
     { id: "renewables-fill", type: "fill", source: S.renewables, paint: { "fill-color": ["match", ["get", "kind"], "solar", p.solar, p.wind] as FillColor, "fill-opacity": 0.8, "fill-outline-color": p.districtOutline } },
     { id: "districts-outline", type: "line", source: S.districts, paint: { "line-color": p.districtOutline, "line-width": width([[8, 0.8], [14, 1.6], [18, 3]], 0), "line-dasharray": [3, 2] } },
-  ];
+  );
   const roadClass = (c: RoadClass) => ["==", ["get", "class"], c] as Filter;
   const lineLayout = { "line-cap": "round", "line-join": "round" } as const;
   for (const c of CLASSES_BOTTOM_UP) {
@@ -171,6 +209,18 @@ export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): Styl
     { id: "roads-bridge-casing", type: "line", source: S.roads, minzoom: 12, filter: bridge, layout: { "line-cap": "butt", "line-join": "round" }, paint: { "line-color": p.bridgeCasing, "line-width": width(ROAD_WIDTHS.arterial, 3) } },
     { id: "roads-bridge-fill", type: "line", source: S.roads, minzoom: 12, filter: bridge, layout: { "line-cap": "butt", "line-join": "round" }, paint: { "line-color": ["match", ["get", "class"], "expressway", p.roads.expressway.fill, "arterial", p.roads.arterial.fill, p.roads.collector.fill] as LineColor, "line-width": width(ROAD_WIDTHS.arterial, 0) } },
   );
+  if (city.energy.powerLines?.length) {
+    // Over the roads, thin and dashed, wider from 110 kV: the lines from zoom 10, minor lines from 13.
+    sources[S.powerLines] = geojson(powerLinesGeoJSON(city));
+    const paint = {
+      "line-color": p.powerLine, "line-dasharray": [4, 2],
+      "line-width": ["interpolate", ["linear"], ["zoom"], 10, ["case", [">=", ["get", "voltageKv"], 110], 0.9, 0.5], 16, ["case", [">=", ["get", "voltageKv"], 110], 2.4, 1.2]] as LineWidth,
+    };
+    layers.push(
+      { id: "power-lines", type: "line", source: S.powerLines, minzoom: 10, filter: ["!", ["get", "minor"]] as Filter, paint },
+      { id: "power-lines-minor", type: "line", source: S.powerLines, minzoom: 13, filter: ["==", ["get", "minor"], true] as Filter, paint },
+    );
+  }
   if (options.pois) {
     sources[S.pois] = geojson(cityToGeoJSON(city, "pois"));
     layers.push({ id: "pois", type: "circle", source: S.pois, minzoom: 14, paint: { "circle-color": p.poi, "circle-radius": ["interpolate", ["linear"], ["zoom"], 14, 1.5, 18, 4] as CircleRadius, "circle-opacity": 0.8 } });

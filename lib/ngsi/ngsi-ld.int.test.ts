@@ -18,7 +18,7 @@ import { loadConfig } from "../config";
 import { refreshRollup } from "../map/rollup";
 import { requestGrant } from "../grants/request-grant";
 import { approveGrant } from "../grants/decide-grant";
-import { createApiKey, listApiKeys, revokeApiKey } from "../access/api-keys";
+import { createApiKey, createOAuthClient, listApiKeys, revokeApiKey } from "../access/api-keys";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getBus } from "../events/bus";
@@ -32,6 +32,7 @@ import * as entityRoute from "@/app/ngsi-ld/v1/entities/[id]/route";
 import * as typesRoute from "@/app/ngsi-ld/v1/types/route";
 import * as contextRoute from "@/app/ngsi-ld/v1/contexts/[name]/route";
 import * as authRoute from "@/app/api/auth/[...all]/route";
+import * as tokenRoute from "@/app/oauth/token/route";
 
 const targets = await testTargets();
 const target = targets.find((t) => t.name === "postgresql") ?? targets[0];
@@ -268,6 +269,74 @@ describe(`NGSI-LD context source (${target.name})`, () => {
     expect(forged.res.status).toBe(401);
   });
 
+  it("trades OAuth client credentials for a short-lived token that reads exactly as the department's key, with RFC 6749 errors", async () => {
+    const token = (body: string, headers: Record<string, string> = {}) =>
+      call(tokenRoute.POST, "/oauth/token", { "content-type": "application/x-www-form-urlencoded", ...headers }, {}, { method: "POST", body });
+    const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}` });
+    await expect(createOAuthClient({ viewer: await fx.viewer("safety", "official"), name: "nope" })).rejects.toMatchObject({ code: "forbidden" });
+    const client = await createOAuthClient({ viewer: await fx.viewer("safety", "dept_admin"), name: "safety dispatch system" });
+    const [row] = await fx.db.sql.query<{ secret_hash: string; kind: string }>(`SELECT secret_hash, kind FROM api_key WHERE id = $1`, [client.clientId]);
+    expect(row.kind).toBe("oauth_client");
+    expect(row.secret_hash).not.toContain(client.clientSecret);
+    const listed = (await listApiKeys({ viewer: await fx.viewer("safety", "dept_admin") })).find((k) => k.id === client.clientId);
+    expect(listed).toMatchObject({ kind: "oauth_client", name: "safety dispatch system", revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(client.clientSecret);
+
+    const ok = await token("grant_type=client_credentials&scope=ngsi-ld", basic(client.clientId, client.clientSecret));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("cache-control")).toBe("no-store");
+    const granted = (await ok.json()) as { access_token: string; token_type: string; expires_in: number; scope: string };
+    expect(granted).toEqual({ access_token: expect.stringMatching(/^cbt_[A-Za-z0-9_-]{43}$/), token_type: "Bearer", expires_in: 900, scope: "ngsi-ld" });
+    const [stored] = await fx.db.sql.query<{ token_hash: string; ttl: number }>(
+      `SELECT token_hash, extract(epoch FROM expires_at - created_at)::float8 AS ttl FROM oauth_token WHERE client_id = $1`, [client.clientId],
+    );
+    expect(stored.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.ttl).toBeCloseTo(900, 0);
+
+    // The same access check and scoped read as the department's API key: the same entities of every type.
+    for (const type of ["Alert", "TrafficFlowObserved", "ACMeasurement", "Camera", "Device"]) {
+      const q = `/ngsi-ld/v1/entities?type=${type}&limit=1000&options=keyValues`;
+      const [viaToken, viaKey] = [await get(q, granted.access_token), await get(q, keys.safety)];
+      expect(viaToken.res.status).toBe(200);
+      expect(viaToken.body, type).toEqual(viaKey.body);
+    }
+    const alerts = await get("/ngsi-ld/v1/entities?type=Alert&options=keyValues", granted.access_token);
+    expect(alerts.body.map((e) => e.id).sort()).toEqual(["urn:ngsi-ld:Alert:inc-ngsi-0", "urn:ngsi-ld:Alert:inc-ngsi-1"]);
+    const events = await fx.db.sql.query<{ dataset_id: string; department_id: string; role: string }>(
+      `SELECT DISTINCT dataset_id, department_id, role FROM access_event WHERE user_id = $1 AND action = 'ngsi.entities' ORDER BY dataset_id`, [`oauth:${client.clientId}`],
+    );
+    expect(events.map((e) => e.dataset_id)).toContain("safety.incidents");
+    expect(events.every((e) => e.department_id === "safety" && e.role === "official")).toBe(true);
+
+    // client_secret_post works too; every error is RFC 6749 §5.2's.
+    expect((await token(`grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}`)).status).toBe(200);
+    const err = async (res: Response) => ({ status: res.status, challenge: res.headers.get("www-authenticate"), ...((await res.json()) as { error: string; error_description: string }) });
+    expect(await err(await token("grant_type=client_credentials", basic(client.clientId, "wrong")))).toMatchObject({ status: 401, error: "invalid_client", challenge: 'Basic realm="city-brain"' });
+    expect(await err(await token("grant_type=client_credentials"))).toMatchObject({ status: 401, error: "invalid_client", error_description: expect.stringMatching(/no client authentication/) });
+    expect(await err(await token("grant_type=password&username=a&password=b", basic(client.clientId, client.clientSecret)))).toMatchObject({ status: 400, error: "unsupported_grant_type" });
+    expect(await err(await token("", basic(client.clientId, client.clientSecret)))).toMatchObject({ status: 400, error: "invalid_request", error_description: "grant_type is missing" });
+    expect(await err(await token("grant_type=client_credentials&grant_type=client_credentials", basic(client.clientId, client.clientSecret)))).toMatchObject({ status: 400, error: "invalid_request" });
+    expect(await err(await token("grant_type=client_credentials&scope=admin", basic(client.clientId, client.clientSecret)))).toMatchObject({ status: 400, error: "invalid_scope" });
+    expect(await err(await token(`grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}`, basic(client.clientId, client.clientSecret)))).toMatchObject({ status: 400, error: "invalid_request" });
+    expect(await err(await token("grant_type=client_credentials", { ...basic(client.clientId, client.clientSecret), "content-type": "application/json" }))).toMatchObject({ status: 400, error: "invalid_request" });
+    // An API key is not an OAuth client, and a client's secret is not an API key.
+    const apiKey = await createApiKey({ viewer: await fx.viewer("safety", "dept_admin"), name: "not a client" });
+    expect(await err(await token("grant_type=client_credentials", basic(apiKey.id, apiKey.key.slice(apiKey.id.length + 5))))).toMatchObject({ status: 401, error: "invalid_client" });
+    expect((await get("/ngsi-ld/v1/entities?type=Alert", `cbk_${client.clientId}_${client.clientSecret}`)).res.status).toBe(401);
+
+    // An expired token, and every token of a revoked client, is refused; the client gets no new one.
+    const second = (await (await token("grant_type=client_credentials", basic(client.clientId, client.clientSecret))).json()) as { access_token: string };
+    await fx.db.sql.query(`UPDATE oauth_token SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [stored.token_hash]);
+    const expired = await get("/ngsi-ld/v1/entities?type=Alert", granted.access_token);
+    expect([expired.res.status, expired.body.detail]).toEqual([401, expect.stringContaining("expired")]);
+    expect((await get("/ngsi-ld/v1/entities?type=Alert", second.access_token)).res.status).toBe(200);
+    await revokeApiKey({ viewer: await fx.viewer("safety", "dept_admin"), id: client.clientId });
+    const revoked = await get("/ngsi-ld/v1/entities?type=Alert", second.access_token);
+    expect([revoked.res.status, revoked.body.detail]).toEqual([401, expect.stringContaining("revoked")]);
+    expect(await err(await token("grant_type=client_credentials", basic(client.clientId, client.clientSecret)))).toMatchObject({ status: 401, error: "invalid_client", error_description: expect.stringContaining("revoked") });
+    expect((await get("/ngsi-ld/v1/entities?type=Alert", "cbt_" + "A".repeat(43))).res.status).toBe(401);
+  });
+
   it("reads with a signed-in user's session as with the department's key", async () => {
     const u = fx.users.find((x) => x.departmentId === "safety" && x.role === "official")!;
     const signIn = await (authRoute.POST as unknown as Handler)(
@@ -293,6 +362,7 @@ describe(`NGSI-LD context source (${target.name})`, () => {
     expect(k[0]).toMatchObject({ departmentId: "traffic", revokedAt: null });
     expect(k[0].secretHash).toMatch(/^[0-9a-f]{64}$/);
     expect(await fx.db.prisma.ngsiSubscription.count()).toBe(0);
+    expect(await fx.db.prisma.oAuthToken.count()).toBeGreaterThan(0);
   });
 
   it("serves entities valid against the official Smart Data Models JSON Schemas", async () => {

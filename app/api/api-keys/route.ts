@@ -1,8 +1,8 @@
-// GET /api/api-keys – API keys of the admin's department; POST /api/api-keys – issue one (the key is shown once)
+// GET /api/api-keys – API keys of the admin's department; POST /api/api-keys – issue one, or OAuth client credentials (the secret is shown once)
 import { handle, parseJson, parseQuery } from "@/lib/http/respond";
 import { ApiKeysQuery, CreateApiKeyBody } from "@/lib/api/specs";
 import { viewerFromRequest } from "@/lib/access/viewer";
-import { createApiKey, listApiKeys } from "@/lib/access/api-keys";
+import { createSystemAccount, listApiKeys } from "@/lib/access/api-keys";
 
 export const dynamic = "force-dynamic";
 export const GET = handle(async (req: Request) => {
@@ -12,5 +12,5 @@ export const GET = handle(async (req: Request) => {
 export const POST = handle(async (req: Request) => {
   const viewer = await viewerFromRequest(req);
   const body = await parseJson(req, CreateApiKeyBody);
-  return Response.json(await createApiKey({ viewer, name: body.name }), { status: 201, headers: { "cache-control": "private, no-store" } });
+  return Response.json(await createSystemAccount({ viewer, name: body.name, kind: body.kind }), { status: 201, headers: { "cache-control": "private, no-store" } });
 });
