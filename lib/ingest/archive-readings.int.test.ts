@@ -6,15 +6,10 @@ import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets, type TestTarget } from "../testing/test-databases";
 import { storeReadings, type AcceptedReading } from "./store-readings";
-import { createLogPublisher } from "../ledger-store/log-service";
-import { inProcessWitness } from "../ledger-store/witnesses";
 import { auditLedger } from "../ledger-store/audit";
 import { readLeafEntries } from "../ledger-store/leaf-entries";
-import { webCryptoEd25519 } from "../ledger/ed25519";
-import { generateNoteKey, SIG_TYPE_ED25519 } from "../ledger/note";
-import { SIG_TYPE_COSIGNATURE_V1 } from "../ledger/cosignature";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
-import { registeredSensors, type FixtureKey } from "../ledger-store/testing/audit-fixture";
+import { fixtureLog, registeredSensors, type FixtureKey } from "../ledger-store/testing/audit-fixture";
 import { ensureReadingPartitions } from "./reading-partitions";
 import { archiveReadings, checkArchive, type ArchivedReading } from "./archive-readings";
 
@@ -48,16 +43,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     db = await target.open();
     const keys = await registeredSensors(db.sql, SENSORS);
     expect(await ensureReadingPartitions(db.sql, { now: new Date(T0), daysBack: 0, daysAhead: 2 })).toEqual([]);
-    const ed = webCryptoEd25519();
-    const log = await generateNoteKey(ed, ORIGIN, SIG_TYPE_ED25519);
-    const wk = await Promise.all([0, 1, 2].map((i) => generateNoteKey(ed, `archive/witness/${i}`, SIG_TYPE_COSIGNATURE_V1)));
-    const witnesses = await Promise.all(
-      wk.map((k, i) => inProcessWitness({ sql: db.sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: ORIGIN, verifierKey: log.verifierKey } })),
-    );
-    const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: log.signerKey, witnesses, intervalMs: 1000 });
+    const log = await fixtureLog(db.sql, ORIGIN);
     leaves = await storeReadings(db.sql, Array.from({ length: 300 }, (_, i) => reading(i + 1, keys)));
-    await publisher.round();
-    opts = { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2, chunk: 128 };
+    await log.publisher.round();
+    opts = { ...log.opts, chunk: 128 };
   }, 120_000);
   afterAll(async () => {
     await db?.close();
