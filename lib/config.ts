@@ -82,6 +82,12 @@ const EnvSchema = z.object({
   GATEWAY_SUSPECT_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   SIM_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(3000),
   /**
+   * Days of readings kept in the database: each day partition of reading older than this is
+   * exported to DATA_DIR/archive (gzip NDJSON with a manifest) and dropped, its ledger leaves
+   * and tree kept (lib/ingest/archive-readings.ts). 0: keep every reading.
+   */
+  READING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /**
    * Hours of history the simulator backfills through the signed intake at the first start
    * (one reading per device per 5 minutes, newest first, in the background); 0: none.
    */

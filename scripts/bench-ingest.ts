@@ -40,6 +40,7 @@ import { SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
 import { createLogPublisher, runEvery } from "../lib/ledger-store/log-service";
 import { inProcessWitness } from "../lib/ledger-store/witnesses";
 import { benchDb } from "./bench/bench-db";
+import { storageBytesPerReading } from "./bench/storage-bytes";
 import type { Viewer } from "../lib/access/viewer";
 import { getLayerLatest } from "../lib/map/get-layer-latest";
 import { procCpuMs, load } from "./bench/machine";
@@ -510,6 +511,7 @@ async function main() {
         console.log(`storage floor: the database alone stores prepared readings with their leaves at ${fmt(f.rate, 0)} readings/s (${f.stored} in groups of 5,000 in ${fmt(f.seconds, 2)} s, one writer; ${load()})`);
         console.log(`  ${await cpu.result(f.stored)}`);
       }
+      for (const line of await storageBytesPerReading(db.sql, db.dataDir)) console.log(line);
       const s = ctx.intake.stats();
       console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits`);
     } finally {

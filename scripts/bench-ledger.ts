@@ -12,6 +12,7 @@
 // Every reading is signed by its device (5,000 sensors, their keys registered first), as
 // intake requires and the audit verifies; the signing (libsodium where it loads) runs on this
 // machine too, overlapped with the database storing the previous batch.
+import { readLeafEntries } from "../lib/ledger-store/leaf-entries";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -370,7 +371,7 @@ function postgresCpuSeconds(): number | null {
 const FLOOR_CHUNK = 16_384;
 const floorLedger = (a: number, b: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
 const floorReading = (a: number, b: number) =>
-  `SELECT leaf_index, id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id FROM reading WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
+  `SELECT leaf_index, leaf_index AS id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id FROM reading WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
 
 async function printFloor(db: Db) {
   const [{ end }] = await db.sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf`);
@@ -415,8 +416,9 @@ async function printFloor(db: Db) {
   // 2. SHA-256 alone on one thread, over the stored entries' bytes and envelope-sized inputs,
   // through node:crypto's one-shot hash with a latin1 ("binary") digest (the cheapest way Node offers:
   // a Buffer digest costs about three times as much per call).
-  const sample = await db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index < ${FLOOR_CHUNK} ORDER BY leaf_index`);
-  const prefixed = sample.map((r) => Buffer.concat([Buffer.from([0]), Buffer.from(r.entry)]));
+  // (A reading's leaf stores no entry: the entries are rebuilt from the rows, as the audit does.)
+  const sample = await readLeafEntries(db.sql, 0, FLOOR_CHUNK);
+  const prefixed = sample.filter((r) => r.entry).map((r) => Buffer.concat([Buffer.from([0]), Buffer.from(r.entry!)]));
   const envelope = Buffer.from(
     `{"dataset":"traffic.flow","device":"trf-000001","location":[121.401,37.4],"observedAt":"2026-09-21T19:06:40.001Z","seq":1,"values":{"flowVehH":301,"occupancy":0.01,"segmentId":"seg-1","speedKmh":21}}`,
   );

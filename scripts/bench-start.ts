@@ -2,6 +2,12 @@
 //  - cold start: empty data folder to the first map response (GET / and the base style);
 //  - warm start: the same, with the data folder from the cold start;
 //  - time to the first drawn frame of the map (traffic sensors on it) in headless Chromium.
+//  - with BENCH_START_READINGS (e.g. 0,1000000): the warm start at each stored size, the data
+//    folder filled first with that many readings over the last 24 h (scripts/bench/fill-readings.ts:
+//    the log integrated and the map's rollup folded, as a console that ran that long leaves them),
+//    with the server's own start lines; BENCH_START_PROF=DIR writes a CPU profile of each such start;
+//    BENCH_START_BEHIND=K leaves the last K readings for the console to integrate and fold after it
+//    starts (GET /api/health's catchUp shows what is left when the map first answers).
 // Requires a production build (npm run build). Uses a temporary data folder and port 3390.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -9,6 +15,10 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
 import { fmt } from "./bench/stats";
+import { load, sha256Rate } from "./bench/machine";
+import { fillReadings } from "./bench/fill-readings";
+import { openDb } from "../lib/db/client";
+import { getCity } from "../lib/city/current-city";
 
 const PORT = Number(process.env.BENCH_PORT ?? 3390);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -30,12 +40,13 @@ async function waitFor(url: string, deadline: number): Promise<void> {
   throw new Error(`${url} did not answer in time`);
 }
 
-async function start(dataDir: string): Promise<{ child: ChildProcess; seconds: number; started: number }> {
+async function start(dataDir: string, opts: { env?: Record<string, string>; prof?: string; out?: string[] } = {}): Promise<{ child: ChildProcess; seconds: number; started: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "" },
-    stdio: ["ignore", "ignore", "inherit"],
+  const child = spawn(process.execPath, [...(opts.prof ? ["--cpu-prof", `--cpu-prof-dir=${opts.prof}`] : []), "--import", "tsx", "server.ts"], {
+    env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", ...opts.env },
+    stdio: ["ignore", opts.out ? "pipe" : "ignore", "inherit"],
   });
+  if (opts.out) child.stdout!.on("data", (b: Buffer) => opts.out!.push(...b.toString().split("\n").filter(Boolean).map((l) => `  [+${((performance.now() - t0) / 1000).toFixed(1)} s] ${l}`)));
   await waitFor(`${BASE}/`, Date.now() + 120_000);
   await waitFor(`${BASE}/api/city/style?theme=dark`, Date.now() + 120_000);
   return { child, seconds: (performance.now() - t0) / 1000, started: Date.now() - (performance.now() - t0) };
@@ -61,9 +72,43 @@ async function firstFrame(): Promise<number> {
   }
 }
 
+/** Warm starts at each stored size (BENCH_START_READINGS), the folder filled before. */
+async function startBySize(sizes: number[]) {
+  const hours = 24;
+  const citySize = process.env.CITY_SIZE ?? "1";
+  console.log(`machine now, one thread: SHA-256 of 64 B ${Math.round(sha256Rate()).toLocaleString("en-US")}/s; city size ${citySize}; readings over the last ${hours} h; the last ${Number(process.env.BENCH_START_BEHIND ?? 0).toLocaleString("en-US")} left to catch up`);
+  // The data folder's history is the fill: no simulator backfill on top of it.
+  const env = { SIM_BACKFILL_HOURS: "0", CITY_SIZE: citySize };
+  for (const n of sizes) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-start-"));
+    try {
+      const c = await start(dir, { env });
+      await stop(c.child);
+      if (n > 0) {
+        const t0 = performance.now();
+        const db = await openDb({ dataDir: dir });
+        await fillReadings(db, getCity(), n, { hours, behind: Math.min(n, Number(process.env.BENCH_START_BEHIND ?? 0)), progress: (d) => process.stdout.write(`\r  filling: ${d.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} readings`) });
+        await db.close();
+        console.log(`\n  filled ${n.toLocaleString("en-US")} readings in ${fmt((performance.now() - t0) / 1000, 0)} s`);
+      }
+      for (let run = 0; run < 2; run++) {
+        const out: string[] = [];
+        const w = await start(dir, { env, out, prof: process.env.BENCH_START_PROF ? path.join(process.env.BENCH_START_PROF, `n${n}-run${run}`) : undefined });
+        const health = (await (await fetch(`${BASE}/api/health`)).json()) as { catchUp?: unknown };
+        console.log(`warm start with ${n.toLocaleString("en-US")} readings stored to first map response: ${fmt(w.seconds, 2)} s (${load()}); catching up: ${JSON.stringify(health.catchUp ?? null)}`);
+        if (run === 0) for (const l of out) console.log(l);
+        await stop(w.child);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 async function main() {
   if (!fs.existsSync(".next/BUILD_ID")) throw new Error("no production build: run npm run build first");
   console.log(`bench:start on ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, embedded PGlite`);
+  if (process.env.BENCH_START_READINGS) return startBySize(process.env.BENCH_START_READINGS.split(",").map(Number));
   const cold: number[] = [];
   const warm: number[] = [];
   const frames: number[] = [];

@@ -3,6 +3,8 @@
 // entries stand for. Prints OK with counts, or each discrepancy as table, row id, leaf index
 // and what differs; exits 1 on any discrepancy, 2 if it cannot run or its input is bad.
 // --since: a checkpoint note the auditor kept; the stored log must be a consistent extension.
+// --archive FILE (repeatable): a day of readings archived past READING_RETENTION_DAYS
+// (DATA_DIR/archive/reading-DAY.ndjson.gz); each of its readings must hash to the log's leaf.
 // With the embedded database, stop the console first (PGlite is single-process).
 import fs from "node:fs";
 import path from "node:path";
@@ -12,21 +14,28 @@ import { loadLogKeys } from "../lib/ledger-store/keys";
 import { auditLedger } from "../lib/ledger-store/audit";
 import { openKeptCheckpoint, type KeptCheckpoint } from "../lib/ledger-store/audit-checks";
 import { DEPARTMENTS } from "../lib/city";
+import { checkArchive } from "../lib/ingest/archive-readings";
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { since: string | null } {
+function parseArgs(argv: string[]): { since: string | null; archives: string[] } {
   let since: string | null = null;
+  const archives: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--since") {
+    if (a === "--archive") {
+      const v = argv[++i];
+      if (!v || v.startsWith("--")) throw new UsageError("--archive needs a file: an archived day of readings (reading-DAY.ndjson.gz)");
+      if (!fs.existsSync(v)) throw new UsageError(`--archive ${v}: no such file`);
+      archives.push(v);
+    } else if (a === "--since") {
       const v = argv[++i];
       if (!v || v.startsWith("--")) throw new UsageError("--since needs a file: the checkpoint note you kept");
       since = v;
     } else if (a.startsWith("--since=")) since = a.slice("--since=".length);
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)} (usage: ledger:audit [--since CHECKPOINT_FILE])`);
+    else throw new UsageError(`unknown argument ${JSON.stringify(a)} (usage: ledger:audit [--since CHECKPOINT_FILE] [--archive FILE ...])`);
   }
-  return { since };
+  return { since, archives };
 }
 
 async function main() {
@@ -69,6 +78,18 @@ async function main() {
       },
     });
     if (process.stderr.isTTY) process.stderr.write("\n");
+    // Archived days of readings, against the leaf hashes the log kept for them.
+    let archiveProblems = 0;
+    for (const file of args.archives) {
+      const a = await checkArchive(db.sql, file);
+      archiveProblems += a.problems.length;
+      if (!a.problems.length) console.log(`archive ${file}: OK, ${a.readings} readings, each hashes to its leaf in the log`);
+      else for (const p of a.problems) console.log(`archive ${file}\tleaf ${p.leafIndex ?? "-"}\t${p.what}`);
+    }
+    if (archiveProblems && report.ok) {
+      console.log(`FAILED: ${archiveProblems} discrepancies in the archive files (the database audit passed)`);
+      return 1;
+    }
     const rate = Math.round(report.leaves / Math.max(report.seconds, 1e-9));
     if (report.ok) {
       console.log(

@@ -20,6 +20,9 @@ const INTERNAL: Record<string, string> = {
   "lib/server/sim-backfill.ts": "the simulator's backfill reads when each device's stored readings begin, to resume (background job; observed_at only)",
   "lib/ledger-store/search-entries.ts":
     "finds public ledger entries by dataset or device; it returns entries, which anyone may read from the tiles, never reading rows",
+  "lib/ledger-store/leaf-entries.ts":
+    "rebuilds readings' ledger entries (dataset, device, seq, time, hashes, signatures; never location or values) from their rows: the public log's entries, and a sealed one's opening for callers that check the viewer may open it",
+  "lib/server/get-health.ts": "the newest reading's leaf index, for the map's catch-up (no content)",
   "lib/db/": "the database layer itself (migrations, copy helpers)",
   "lib/testing/": "test fixtures",
   "lib/access/testing/": "test fixtures",

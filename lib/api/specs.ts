@@ -39,6 +39,9 @@ export const healthRoute = defineRoute({
             reachedBack: z.string().nullable(),
           })
           .describe("The simulator's backfill of history (SIM_BACKFILL_HOURS): readings planned at this start and sent so far"),
+        catchUp: z
+          .object({ ledgerLeavesToIntegrate: z.number().int(), mapLeavesToFold: z.number().int() })
+          .describe("What the background jobs are catching up on after a start: leaves the log has not yet put in its tree, and leaves of readings the map's rollup has not yet folded"),
       }),
     },
   },

@@ -1,3 +1,6 @@
+import { readLeafEntry } from "../ledger-store/leaf-entries";
+import { leafHash } from "../ledger/merkle";
+import { nodeSha256 } from "../ledger-store/node-hasher";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { testTargets, type TestTarget } from "../testing/test-databases";
@@ -152,8 +155,12 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     expect(gb.size).toBe(5);
     expect(gb.payload_hashes.length).toBe(5 * 32);
     expect(Buffer.from(gb.batch_root).toString("hex")).toBe(batch.batchRoot);
-    const [leaf] = await db.sql.query<{ entry: Uint8Array }>(`SELECT entry FROM ledger_leaf WHERE leaf_index = $1`, [rows[0].leaf_index]);
-    expect(decodeEntry(new Uint8Array(leaf.entry))).toMatchObject({ kind: "reading.v1", device: k[9].id, gateway: { device: fx.gateway.id, batchRoot: batch.batchRoot, signature: batch.signature } });
+    // The leaf stores no copy of the entry: it is rebuilt from the reading row, and hashes to the stored leaf hash.
+    const [stored] = await db.sql.query<{ entry: Uint8Array | null; leaf_hash: Uint8Array }>(`SELECT entry, leaf_hash FROM ledger_leaf WHERE leaf_index = $1`, [rows[0].leaf_index]);
+    expect(stored.entry).toBeNull();
+    const leaf = (await readLeafEntry(db.sql, Number(rows[0].leaf_index)))!;
+    expect(Buffer.from(leafHash(nodeSha256, leaf.entry!)).equals(Buffer.from(stored.leaf_hash))).toBe(true);
+    expect(decodeEntry(leaf.entry!)).toMatchObject({ kind: "reading.v1", device: k[9].id, gateway: { device: fx.gateway.id, batchRoot: batch.batchRoot, signature: batch.signature } });
 
     // A reading refused inside an accepted batch is dead-lettered with the exact bytes the gateway sent for it.
     const spaced = JSON.stringify(gatewayBatch(fx.gateway, [signed(k[13], 1), signed(k[5], 3)]), null, 2).replace('"device"', '"device" ');

@@ -51,7 +51,8 @@ export function readingEntries(readings: readonly AcceptedReading[], opts: { che
  * shows no device, time or dataset of restricted readings.
  */
 function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {
-  const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? readingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}` };
+  // derived: the leaf keeps no copy of the entry, which is made of the reading row (leaf-entries.ts).
+  const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? readingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}`, derived: true };
   return isRestrictedDataset(r.dataset) ? sealLeaf(leaf) : leaf;
 }
 

@@ -14,6 +14,12 @@ export type NewEntry = {
   refTable: string;
   refId: string;
   /**
+   * The entry is made of the row it records (a reading: lib/ledger-store/leaf-entries.ts
+   * rebuilds it), so the leaf stores no copy of it: entry, ref_table and ref_id are NULL (for
+   * a sealed reading, the opening's inner entry is NULL and the commitment entry is kept).
+   */
+  derived?: boolean;
+  /**
    * The leaf row's fields after leaf_index as COPY text in UTF-8 (see leafCopyText), when the
    * caller computed them ahead of the transaction (they do not depend on the leaf index).
    */
@@ -26,8 +32,11 @@ export type NewEntry = {
 };
 
 /** A leaf row's COPY text after its leaf index: kind, entry, leaf hash, ref table, ref id. */
-export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "refId">): string {
-  return `${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${copyByteaField(leafHash(nodeSha256, e.bytes))}\t${copyTextField(e.refTable)}\t${copyTextField(e.refId)}`;
+export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "refId" | "derived" | "opening">): string {
+  const hash = copyByteaField(leafHash(nodeSha256, e.bytes));
+  if (e.derived && !e.opening) return `${copyTextField(e.kind)}\t\\N\t${hash}\t\\N\t\\N`;
+  if (e.derived) return `${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${hash}\t\\N\t\\N`;
+  return `${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${hash}\t${copyTextField(e.refTable)}\t${copyTextField(e.refId)}`;
 }
 
 
@@ -69,10 +78,10 @@ export async function appendEntries(tx: SqlTx, given: readonly NewEntry[]): Prom
     [
       start,
       entries.map((e) => e.kind),
-      entries.map((e) => hex(e.bytes)),
+      entries.map((e) => (e.derived && !e.opening ? null : hex(e.bytes))),
       entries.map((e) => hex(leafHash(nodeSha256, e.bytes))),
-      entries.map((e) => e.refTable),
-      entries.map((e) => e.refId),
+      entries.map((e) => (e.derived ? null : e.refTable)),
+      entries.map((e) => (e.derived ? null : e.refId)),
     ],
   );
   await appendOpenings(tx, entries, start);
@@ -93,6 +102,11 @@ function sealedByPolicy(e: NewEntry): NewEntry {
   return restricted ? sealLeaf(e) : e;
 }
 
+/** A ledger_commitment row's COPY text after its leaf index: salt, and the inner entry (NULL when derived from its row). */
+export function openingCopyText(e: Pick<NewEntry, "derived" | "opening">): string {
+  return `${copyByteaField(e.opening!.salt)}\t${e.derived ? "\\N" : copyByteaField(e.opening!.entry)}`;
+}
+
 /** Writes the openings of the commitment entries among `entries` (the i-th at leaf start + i). */
 async function appendOpenings(tx: SqlTx, entries: readonly NewEntry[], start: number): Promise<void> {
   const at: number[] = [];
@@ -102,7 +116,7 @@ async function appendOpenings(tx: SqlTx, entries: readonly NewEntry[], start: nu
     const data = copyRows(
       at.length,
       (j) => `${start + at[j]}\t`,
-      (j) => entries[at[j]].opening!.copy ?? Buffer.from(`${copyByteaField(entries[at[j]].opening!.salt)}\t${copyByteaField(entries[at[j]].opening!.entry)}`),
+      (j) => entries[at[j]].opening!.copy ?? Buffer.from(openingCopyText(entries[at[j]])),
       () => "",
     );
     await tx.copyIn("ledger_commitment", ["leaf_index", "salt", "entry"], data);
@@ -111,6 +125,6 @@ async function appendOpenings(tx: SqlTx, entries: readonly NewEntry[], start: nu
   await tx.query(
     `INSERT INTO ledger_commitment (leaf_index, salt, entry)
      SELECT i, decode(s, 'hex'), decode(e, 'hex') FROM unnest($1::int8[], $2::text[], $3::text[]) AS u(i, s, e)`,
-    [at.map((i) => start + i), at.map((i) => hex(entries[i].opening!.salt)), at.map((i) => hex(entries[i].opening!.entry))],
+    [at.map((i) => start + i), at.map((i) => hex(entries[i].opening!.salt)), at.map((i) => (entries[i].derived ? null : hex(entries[i].opening!.entry)))],
   );
 }

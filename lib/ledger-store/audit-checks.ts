@@ -58,7 +58,7 @@ export async function auditGatewayBatches(sql: Pick<Sql, "query">, report: Repor
   }
   // A member's payload hash must be one of its batch's hashes, at a hash boundary.
   const strays = await sql.query<{ id: number; leaf_index: number; gateway_batch_id: number }>(
-    `SELECT r.id, r.leaf_index, r.gateway_batch_id
+    `SELECT r.leaf_index AS id, r.leaf_index, r.gateway_batch_id
        FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
       WHERE r.gateway_batch_id IS NOT NULL
         AND (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0)

@@ -146,8 +146,10 @@ export async function auditState(
   report: Report,
   /** Called with each commitment that opens to a reading.v1 entry (its inner bytes), to check it against its reading row. */
   onSealedReading?: (index: number, inner: Uint8Array) => Promise<void>,
+  /** The inner reading.v1 entry a sealed reading's row makes (its opening stores none), or null. */
+  rebuildInner?: (index: number) => Uint8Array | null,
 ): Promise<Record<string, number>> {
-  const opened = await openCommitments(sql, given, report, onSealedReading);
+  const opened = await openCommitments(sql, given, report, onSealedReading, rebuildInner);
   const entries = opened.length ? [...given, ...opened].sort((a, b) => a.index - b.index) : given;
   const byKind = (k: EntryKind) => entries.filter((e) => e.entry.kind === k);
   await auditDevices(sql, byKind("device.v1"), report);
@@ -175,13 +177,14 @@ async function openCommitments(
   entries: readonly StateEntry[],
   report: Report,
   onSealedReading?: (index: number, inner: Uint8Array) => Promise<void>,
+  rebuildInner?: (index: number) => Uint8Array | null,
 ): Promise<StateEntry[]> {
   const sealed = entries.filter((e) => e.entry.kind === "commitment.v1");
   const out: StateEntry[] = [];
   const CHUNK = 10_000;
   for (let i = 0; i < sealed.length; i += CHUNK) {
     const part = sealed.slice(i, i + CHUNK);
-    const rows = await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array }>(
+    const rows = await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array | null }>(
       `SELECT leaf_index, salt, entry FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`,
       [part.map((e) => e.index)],
     );
@@ -193,10 +196,19 @@ async function openCommitments(
         continue;
       }
       let inner: LedgerEntry;
-      const innerBytes = new Uint8Array(row.entry);
+      // A sealed reading's inner entry is not stored: the one its reading row makes must open it.
+      const innerBytes = row.entry ? new Uint8Array(row.entry) : rebuildInner?.(index) ?? null;
+      if (!innerBytes) {
+        report({ table: "reading", id: String(index), leafIndex: index, what: "the reading of this sealed leaf is missing (its opening stores no entry)" });
+        continue;
+      }
       try {
         inner = openCommitment(nodeSha256, entry, new Uint8Array(row.salt), innerBytes);
       } catch (e) {
+        if (!row.entry) {
+          report({ table: "ledger_commitment", id: String(index), leafIndex: index, field: "salt, reading row", what: `does not open the commitment with the entry its reading row makes (the row differs from what was sealed, or the salt changed): ${(e as Error).message}` });
+          continue;
+        }
         const field = (e as { code?: string }).code === "commitment_mismatch" ? "salt, entry" : "entry";
         report({ table: "ledger_commitment", id: String(index), leafIndex: index, field, what: `does not open the commitment: ${(e as Error).message}` });
         continue;

@@ -424,7 +424,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     await storeGatewayBatch(db.sql, keys.get(FIXTURE_GATEWAY)!.at(-1)!, [fixtureReading("trf-a", 5006, attacker), fixtureReading("trf-b", 5007, bFormer)]);
     await publisher.round();
     const rows = await db.sql.query<{ id: number; leaf_index: number; device_id: string; seq: number }>(
-      `SELECT id, leaf_index, device_id, seq FROM reading WHERE seq >= 5000 ORDER BY leaf_index`,
+      `SELECT leaf_index AS id, leaf_index, device_id, seq FROM reading WHERE seq >= 5000 ORDER BY leaf_index`,
     );
     expect(rows.map((r) => Number(r.seq))).toEqual([5000, 5001, 5002, 5003, 5004, 5005, 5006, 5007]);
     const want = bad.map(([device, seq, what]) => {

@@ -58,12 +58,12 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
   });
 
   it("names a changed reading byte, a changed leaf hash and a changed checkpoint", async () => {
-    const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT id, leaf_index FROM reading WHERE seq = 1234`);
+    const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT leaf_index AS id, leaf_index FROM reading WHERE seq = 1234`);
     const [{ size: second }] = await db.sql.query<{ size: number }>(`SELECT size FROM checkpoint ORDER BY size OFFSET 1 LIMIT 1`);
     await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only; ALTER TABLE checkpoint DISABLE TRIGGER checkpoint_append_only;`);
     try {
       // One byte of a stored reading: speed 45.0 becomes 46.0.
-      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb(((payload->>'speedKmh')::float8 + 1))) WHERE id = $1`, [victim.id]);
+      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb(((payload->>'speedKmh')::float8 + 1))) WHERE leaf_index = $1`, [victim.id]);
       // One leaf hash: flip its first byte.
       await db.sql.query(`UPDATE ledger_leaf SET leaf_hash = set_byte(leaf_hash, 0, (get_byte(leaf_hash, 0) + 1) % 256) WHERE leaf_index = 42`);
       // One checkpoint: its signed note claims another root.
@@ -90,14 +90,14 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);
     const r = await auditLedger(db.sql, opts);
     expect(r.discrepancies).toContainEqual(
-      expect.objectContaining({ table: "reading", id: `${victim.device_id}:${victim.seq}`, leafIndex: Number(victim.leaf_index), what: "the reading of this leaf is missing" }),
+      expect.objectContaining({ table: "reading", id: String(victim.leaf_index), leafIndex: Number(victim.leaf_index), what: "the reading of this leaf is missing" }),
     );
   });
 
   // The row checks run on worker threads with shortcuts (no JSON.parse of flat payloads, the
   // time formatted by hand, signatures as base64 from the database): each must still catch these.
   it("names a reading whose time, signature, payload type or escaped text changed, on worker threads and on this thread", async () => {
-    const victims = await db.sql.query<{ id: number; leaf_index: number; seq: number }>(`SELECT id, leaf_index, seq FROM reading WHERE seq IN (2100, 2200, 2300, 2400, 2500) ORDER BY seq`);
+    const victims = await db.sql.query<{ id: number; leaf_index: number; seq: number }>(`SELECT leaf_index AS id, leaf_index, seq FROM reading WHERE seq IN (2100, 2200, 2300, 2400, 2500) ORDER BY seq`);
     await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only`);
     try {
       await db.sql.query(`UPDATE reading SET observed_at = observed_at + interval '1 millisecond' WHERE seq = 2100`);
@@ -132,11 +132,11 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
   // The kind column is not trusted either: a reading leaf relabelled as another kind still has
   // its reading row checked against its entry.
   it("names a leaf whose kind column was changed, and still checks its reading", async () => {
-    const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT id, leaf_index FROM reading WHERE seq = 2600`);
+    const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT leaf_index AS id, leaf_index FROM reading WHERE seq = 2600`);
     await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only`);
     try {
       await db.sql.query(`UPDATE ledger_leaf SET kind = 'device.v1' WHERE leaf_index = $1`, [victim.leaf_index]);
-      await db.sql.query(`UPDATE reading SET seq = seq + 100000 WHERE id = $1`, [victim.id]);
+      await db.sql.query(`UPDATE reading SET seq = seq + 100000 WHERE leaf_index = $1`, [victim.id]);
     } finally {
       await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only`);
     }
@@ -145,7 +145,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
       const at = Number(victim.leaf_index);
       expect(r.discrepancies).toContainEqual({ table: "ledger_leaf", id: String(at), leafIndex: at, what: `kind column says "device.v1", the entry is "reading.v1"` });
       expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "reading", id: String(victim.id), leafIndex: at, what: expect.stringContaining("payload hash mismatch") }));
-      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "reading", id: String(victim.id), leafIndex: at, what: expect.stringContaining("seq") }));
+      // The leaf stores no entry: the one the changed row makes no longer hashes to the leaf's hash.
+      expect(r.discrepancies).toContainEqual(expect.objectContaining({ table: "ledger_leaf", id: String(at), leafIndex: at, what: expect.stringContaining("entry its reading row makes") }));
     }
   });
 });

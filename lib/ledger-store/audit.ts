@@ -71,7 +71,7 @@ export type AuditOptions = {
 // (ref_id, which only names a row, is fetched for the few leaves that need it.)
 const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
 const readingSelect = (from: number, to: number) =>
-  `SELECT r.leaf_index, r.id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
+  `SELECT r.leaf_index, r.leaf_index AS id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
           g.gateway_device_id, g.batch_root, g.signature
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
@@ -103,6 +103,41 @@ function foldRoot(hashes: readonly Uint8Array[]): Uint8Array {
   for (let i = hashes.length - 2; i >= 0; i--) h = nodeHash(nodeSha256, hashes[i], h);
   return h;
 }
+
+/** A reading row's observedAt as toISOString writes it ("" when it is not a valid time). */
+function rowObservedAt(row: ReadingRow): string {
+  try {
+    return isoFromMs(row.observedMs ?? Number.NaN);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The reading.v1 entry a reading row makes, as readingEntry() writes it (hex hash, base64
+ * signatures), in its canonical RFC 8785 form (reading-encoding.test.ts checks that against
+ * the generic canonicaliser); null when the row cannot be written as one.
+ */
+function rowEntryJson(row: ReadingRow): string | null {
+  try {
+    return readingEntryJson({
+      kind: "reading.v1",
+      dataset: row.dataset ?? "",
+      device: row.device ?? "",
+      seq: row.seq ?? Number.NaN,
+      observedAt: rowObservedAt(row),
+      payloadHash: hex(row.payloadHash),
+      signature: b64(row.signature),
+      ...(row.gatewayDevice ? { gateway: { device: row.gatewayDevice, batchRoot: hex(row.gatewayBatchRoot), signature: b64(row.gatewaySignature) } } : {}),
+    });
+  } catch {
+    return null;
+  }
+}
+const rowEntryBytes = (row: ReadingRow): Uint8Array | null => {
+  const text = rowEntryJson(row);
+  return text === null ? null : new Uint8Array(Buffer.from(text, "utf8"));
+};
 
 const split32 = (b: Uint8Array) => Array.from({ length: b.length / 32 }, (_, i) => b.subarray(32 * i, 32 * i + 32));
 
@@ -138,6 +173,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const witnessVerifiers = await Promise.all(opts.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(ed, k)));
 
   const [{ n: total }] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ledger_leaf`);
+  const archivedRanges = (await sql.query<{ a: number; b: number }>(`SELECT first_leaf AS a, last_leaf AS b FROM reading_archive WHERE first_leaf IS NOT NULL`)).map((r) => [Number(r.a), Number(r.b)]);
   const checkpoints = await sql.query<{ size: number; root_hash: Uint8Array; note: string }>(
     `SELECT size, root_hash, note FROM checkpoint ORDER BY size`,
   );
@@ -189,11 +225,22 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   // The full check of one leaf, for the rows the fast path (verify-range.ts) did not pass:
   // it names what differs.
   const checkLeaf = async (index: number, l: LedgerRow, row: ReadingRow | null) => {
-    const entry = l.entry ?? new Uint8Array(0);
-    if (l.entry === null) report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: "entry is missing (NULL)" });
+    // A reading's leaf stores no entry (since 20261206010000_reading_storage): its entry is the
+    // one its reading row makes, and that entry's hash must be the stored leaf hash.
+    // (Told by the NULL entry and the row, not by the kind column, which is checked against the entry.)
+    const derived = l.entry === null && (row !== null || l.kind === "reading.v1");
+    if (derived && row === null) {
+      // A reading archived with its day (READING_RETENTION_DAYS): its leaf hash stays in the
+      // tree; the archive file is checked against it (ledger:audit --archive FILE).
+      if (archivedRanges.some(([a, b]) => index >= a && index <= b)) return;
+      report({ table: "reading", id: String(index), leafIndex: index, what: "the reading of this leaf is missing" });
+      return;
+    }
+    const entry = l.entry ?? (derived ? rowEntryBytes(row!) : null) ?? new Uint8Array(0);
+    if (l.entry === null && !derived) report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: "entry is missing (NULL)" });
     const leaf = crypto.hash("sha256", Buffer.concat([Buffer.from([0]), entry]), "buffer");
     if (!l.leafHash || !bytesEqual(u8(leaf), l.leafHash)) {
-      report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `stored leaf hash differs from SHA-256 of the stored entry` });
+      report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: derived ? "stored leaf hash differs from SHA-256 of the entry its reading row makes (the row or the leaf hash changed)" : `stored leaf hash differs from SHA-256 of the stored entry` });
     }
     // What the entry is comes from the entry itself, not from the kind column (which must say the same).
     let entryKind: string | null = null;
@@ -220,6 +267,10 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
 
   // Reading rows of commitment leaves, checked against the opened reading.v1 entry.
   const sealedRows = new Map<number, ReadingRow>();
+  const rebuildInner = (index: number) => {
+    const row = sealedRows.get(index);
+    return row ? rowEntryBytes(row) : null;
+  };
   const checkSealedReading = async (index: number, inner: Uint8Array) => {
     readings++;
     const row = sealedRows.get(index) ?? null;
@@ -281,24 +332,8 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       }
       if (problem !== null) report({ table: "reading", id, leafIndex: index, field: "signature", what: problem });
     }
-    // The reading.v1 entry as readingEntry() writes it (hex hash, base64 signatures); its
-    // canonical form is the RFC 8785 one (reading-encoding.test.ts checks that against the
-    // generic canonicaliser). It must equal the stored entry byte for byte.
-    let rebuilt: string | null = null;
-    try {
-      rebuilt = readingEntryJson({
-        kind: "reading.v1",
-        dataset: envelope.dataset,
-        device: envelope.device,
-        seq: envelope.seq,
-        observedAt: envelope.observedAt,
-        payloadHash: payloadHashHex,
-        signature: b64(row.signature),
-        ...(row.gatewayDevice ? { gateway: { device: row.gatewayDevice, batchRoot: hex(row.gatewayBatchRoot), signature: b64(row.gatewaySignature) } } : {}),
-      });
-    } catch {
-      rebuilt = null;
-    }
+    // The reading.v1 entry the row makes; it must equal the stored entry byte for byte.
+    const rebuilt = rowEntryJson(row);
     if (rebuilt === null || !Buffer.from(rebuilt, "utf8").equals(Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength))) {
       let what = "entry bytes differ from the reading row";
       try {
@@ -409,7 +444,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       opts.onProgress?.(expected, Number(total));
     }
     const orphans = await sql.query<{ id: number; leaf_index: number }>(
-      `SELECT r.id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE l.leaf_index IS NULL LIMIT 100`,
+      `SELECT r.leaf_index AS id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE l.leaf_index IS NULL LIMIT 100`,
     );
     for (const o of orphans) report({ table: "reading", id: String(o.id), leafIndex: Number(o.leaf_index), what: "reading points at a leaf that does not exist" });
     return await finish();
@@ -430,7 +465,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
     });
     // The tables the other entry kinds stand for, and the gateway batches.
-    const withoutTable = await timed("state", () => auditState(sql, stateEntries, report, checkSealedReading));
+    const withoutTable = await timed("state", () => auditState(sql, stateEntries, report, checkSealedReading, rebuildInner));
     // Reading rows whose commitment did not open to a reading.
     for (const [index, row] of sealedRows) report({ table: "reading", id: row.id, leafIndex: index, what: "reading points at a commitment leaf that does not open to a reading.v1 entry" });
     await timed("gateways", () => auditGatewayBatches(sql, report));

@@ -4,6 +4,7 @@
 // their clear values (searched for in the response bytes); the owner and auditors open them
 // with the stored salt; the audit opens every one and names a changed salt or clear value;
 // the owner's datum (carrying the opening) verifies as the browser verifies it.
+import { readLeafEntriesAt } from "./leaf-entries";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -141,9 +142,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("salted c
   it("appends commitment.v1 entries for restricted readings and rule-made grants, reading.v1 for public ones", async () => {
     expect(leaves.incident).toHaveLength(2);
     expect(leaves.grants).toHaveLength(2);
-    const kinds = await fx.db.sql.query<{ leaf_index: number; kind: string; entry: Uint8Array }>(`SELECT leaf_index, kind, entry FROM ledger_leaf WHERE leaf_index = ANY($1::int8[]) ORDER BY leaf_index`, [
-      [...leaves.incident, ...leaves.camera, ...leaves.grants, ...leaves.sensor],
-    ]);
+    const kinds = [...(await readLeafEntriesAt(fx.db.sql, [...leaves.incident, ...leaves.camera, ...leaves.grants, ...leaves.sensor])).values()].map((e) => ({ leaf_index: e.index, kind: e.kind, entry: e.entry! }));
+    expect(kinds).toHaveLength(leaves.incident.length + leaves.camera.length + leaves.grants.length + leaves.sensor.length);
     for (const k of kinds) {
       const entry = decodeEntry(new Uint8Array(k.entry));
       expect(entry.kind, `leaf ${k.leaf_index}`).toBe(leaves.sensor.includes(Number(k.leaf_index)) ? "reading.v1" : "commitment.v1");
@@ -263,10 +263,11 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("salted c
     const grant = leaves.grants[0];
     const cases: [string, string, string, RegExp][] = [
       ["salt", `UPDATE ledger_commitment SET salt = set_byte(salt, 0, (get_byte(salt, 0) + 1) % 256) WHERE leaf_index = ${inc}`, "ledger_commitment", /does not open the commitment/],
-      ["clear time", `UPDATE ledger_commitment SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '"observedAt":"', '"observedAt":"1'), 'UTF8') WHERE leaf_index = ${inc}`, "ledger_commitment", /does not open/],
+      // A sealed reading's opening stores no inner entry: its clear values are its reading row's.
+      ["clear seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${inc}`, "ledger_commitment", /does not open/],
       ["clear area", `UPDATE ledger_commitment SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '"radiusM":2000', '"radiusM":2001'), 'UTF8') WHERE leaf_index = ${grant}`, "ledger_commitment", /does not open/],
       ["opening deleted", `DELETE FROM ledger_commitment WHERE leaf_index = ${inc}`, "ledger_commitment", /opening .* is missing/],
-      ["reading row", `UPDATE reading SET observed_at = observed_at + interval '1 second' WHERE leaf_index = ${inc}`, "reading", /payload hash mismatch|observedAt/],
+      ["reading row", `UPDATE reading SET observed_at = observed_at + interval '1 second' WHERE leaf_index = ${inc}`, "ledger_commitment", /does not open the commitment with the entry its reading row makes/],
       ["grant row", `UPDATE data_grant SET area_lon = area_lon + 0.001 WHERE id = (SELECT grant_id FROM grant_event WHERE leaf_index = ${grant})`, "data_grant", /area/],
       ["stray opening", `INSERT INTO ledger_commitment (leaf_index, salt, entry) VALUES (${leaves.sensor[0]}, '\\x00', '\\x00')`, "ledger_commitment", /not a commitment/],
     ];

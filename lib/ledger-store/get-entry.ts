@@ -1,3 +1,4 @@
+import { readLeafEntry } from "./leaf-entries";
 import type { Viewer } from "../access/viewer";
 import { getDb } from "../db/client";
 import { notFound } from "../errors";
@@ -17,14 +18,12 @@ export async function getLedgerEntry(opts: { viewer: Viewer; leaf: number }) {
   const [found] = (await searchEntries({ viewer: opts.viewer, before: opts.leaf + 1, limit: 1 })).entries;
   if (!found || found.leafIndex !== opts.leaf) throw notFound("ledger leaf", opts.leaf);
   const { sql } = await getDb();
-  const [row] = await sql.query<{ text: string }>(
-    `SELECT convert_from(entry, 'UTF8') AS text FROM ledger_leaf WHERE leaf_index = $1`,
-    [opts.leaf],
-  );
+  const leaf = await readLeafEntry(sql, opts.leaf);
+  if (!leaf?.entry) throw notFound("ledger entry (archived reading)", opts.leaf);
   const final = await latestFinalCheckpoint(sql, getLogInfo().quorum, opts.leaf);
   return {
     ...found,
-    text: row.text,
+    text: Buffer.from(leaf.entry).toString("utf8"),
     receipt: final ? await receiptFor(sql, opts.leaf, final) : null,
   };
 }

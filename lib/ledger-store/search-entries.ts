@@ -1,3 +1,4 @@
+import { leafRef, readLeafEntriesAt } from "./leaf-entries";
 import type { Viewer } from "../access/viewer";
 import { checkLedgerRead, checkRead, type ReadBasis } from "../access/check-read";
 import { readProvenanceReading } from "../access/scoped/provenance-reading";
@@ -82,7 +83,7 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
   checkLedgerRead(opts.viewer);
   const { sql } = await getDb();
   const before = opts.before ?? Number.MAX_SAFE_INTEGER;
-  type Row = { leaf_index: number; kind: string; ref_table: string | null; ref_id: string | null; created_at: Date; entry: string };
+  type Row = { leaf_index: number; kind: string; ref_table: string | null; ref_id: string | null; created_at: Date; entry: string | null };
   let rows: Row[];
   if (opts.dataset || opts.device) {
     rows = await sql.query<Row>(
@@ -110,11 +111,15 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
       [before, opts.from ?? null, opts.to ?? null, opts.limit, ...(opts.kind && !walked ? [opts.kind] : [])],
     );
   }
+  // Readings' entries (and sealed readings' inner entries) are rebuilt from their rows.
+  const derived = await readLeafEntriesAt(sql, rows.filter((r) => r.entry === null || (r.kind === "commitment.v1" && r.ref_table === null)).map((r) => Number(r.leaf_index)));
+  const utf8 = (b: Uint8Array | null | undefined) => (b ? Buffer.from(b).toString("utf8") : null);
+  for (const r of rows) r.entry ??= utf8(derived.get(Number(r.leaf_index))?.entry) ?? "null";
   // The openings of the commitments on this page, for a signed-in viewer who may open some.
   const sealed = rows.filter((r) => r.kind === "commitment.v1").map((r) => Number(r.leaf_index));
   const openings = new Map<number, { salt: string; entry: Record<string, unknown> }>();
   if (sealed.length && opts.viewer.kind === "user") {
-    const found = await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array }>(
+    const found = await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array | null }>(
       `SELECT leaf_index, salt, entry FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`,
       [sealed],
     );
@@ -123,7 +128,9 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
     for (const f of found) {
       const index = Number(f.leaf_index);
       try {
-        const inner = openCommitment(nodeSha256, decodeEntry(new TextEncoder().encode(leaves.get(index)!.entry)), new Uint8Array(f.salt), new Uint8Array(f.entry));
+        const innerBytes = f.entry ? new Uint8Array(f.entry) : derived.get(index)?.inner;
+        if (!innerBytes) continue;
+        const inner = openCommitment(nodeSha256, decodeEntry(new TextEncoder().encode(leaves.get(index)!.entry!)), new Uint8Array(f.salt), innerBytes);
         if (mayOpen(opts.viewer, inner) || (await grantCovers(sql, opts.viewer, index, inner, bases)))
           openings.set(index, { salt: toHex(new Uint8Array(f.salt)), entry: inner as unknown as Record<string, unknown> });
       } catch (e) {
@@ -140,9 +147,9 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
       return {
         leafIndex,
         kind: r.kind,
-        ref: r.ref_table && !hidden ? `${r.ref_table}:${r.ref_id}` : null,
+        ref: hidden ? null : leafRef(r.ref_table, r.ref_id, r.kind === "commitment.v1" ? (derived.get(leafIndex)?.inner ?? null) : (derived.get(leafIndex)?.entry ?? null)),
         sequencedAt: new Date(r.created_at).toISOString(),
-        entry: JSON.parse(r.entry) as Record<string, unknown>,
+        entry: JSON.parse(r.entry!) as Record<string, unknown>,
         ...(opened ? { opened } : {}),
       };
     }),

@@ -1,3 +1,4 @@
+import { readLeafEntries } from "./leaf-entries";
 import type { Sql } from "../db/sql";
 import { parseTilePath, TILE_WIDTH } from "../ledger/tile-path";
 import { encodeEntryBundle } from "../ledger/entry-bundle";
@@ -44,13 +45,14 @@ export async function serveLogResource(sql: Sql, path: string): Promise<LogResou
   }
   const first = info.index * TILE_WIDTH;
   if (first + info.width > size) throw notFound("entry bundle", path);
-  const rows = await sql.query<{ entry: Uint8Array }>(
-    `SELECT entry FROM ledger_leaf WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index`,
-    [first, first + info.width],
-  );
+  const rows = await readLeafEntries(sql, first, first + info.width);
   if (rows.length !== info.width) throw notFound("entry bundle", path);
+  // A reading archived with its day (READING_RETENTION_DAYS) left its leaf hash in the tree; its
+  // entry is in the day's archive file (npm run ledger:audit -- --archive FILE checks it).
+  const gone = rows.find((r) => r.entry === null);
+  if (gone) throw new AppError("not_found", `entry bundle ${path}: the reading of leaf ${gone.index} was archived`);
   return {
-    body: encodeEntryBundle(rows.map((r) => new Uint8Array(r.entry))),
+    body: encodeEntryBundle(rows.map((r) => r.entry!)),
     contentType: "application/octet-stream",
     immutable: info.width === TILE_WIDTH,
   };

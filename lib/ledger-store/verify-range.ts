@@ -87,19 +87,25 @@ function entryField(ledger: Uint8Array, row: number): [at: number, length: numbe
 function fineReadingLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uint8Array, readingRow: number, index: number, ring: DeviceKeyring | null): string | null {
   if (readingRow < 0 || readInt16(ledger, ledgerRow) !== LEDGER_COLUMNS) return null;
   const [entryAt, entryLength] = entryField(ledger, ledgerRow);
-  if (entryLength < 0) return null;
-  const leafHashLength = readInt32(ledger, entryAt + entryLength);
-  const leafHashAt = entryAt + entryLength + 4;
+  // A NULL entry: the leaf stores none, the entry is the one its reading row makes (derived).
+  const derived = entryLength < 0;
+  const leafHashLength = readInt32(ledger, entryAt + Math.max(0, entryLength));
+  const leafHashAt = entryAt + Math.max(0, entryLength) + 4;
   const fields = rowFields;
   if (!locateReadingRow(reading, readingRow, fields)) return null;
-  const room = bytesNeeded(fields);
+  const room = bytesNeeded(fields) + 1;
   if (written.length < room) written = new Uint8Array(2 * room);
   const out = written;
 
-  // The stored entry must be, byte for byte, the entry the encoder writes for this row.
+  // The stored entry must be, byte for byte, the entry the encoder writes for this row; a
+  // derived entry is that one, and its hash must be the stored leaf hash.
   const entryEnd = writeReadingEntry(out, reading, fields);
-  if (entryEnd !== entryLength || !bytesEqual(out, 0, ledger, entryAt, entryLength)) return null;
-  const leaf = leafHashInPlace(ledger, entryAt, entryLength);
+  if (entryEnd < 0) return null;
+  if (derived) {
+    out.copyWithin(1, 0, entryEnd);
+    out[0] = 0;
+  } else if (entryEnd !== entryLength || !bytesEqual(out, 0, ledger, entryAt, entryLength)) return null;
+  const leaf = derived ? sha256Latin1("sha256", out.subarray(0, entryEnd + 1), "latin1") : leafHashInPlace(ledger, entryAt, entryLength);
   if (!digestEquals(leaf, ledger, leafHashAt, leafHashLength)) return null;
 
   // The signed envelope, its SHA-256 the payload hash.
@@ -114,11 +120,31 @@ function fineReadingLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uin
   return leaf;
 }
 
-/** The leaf hash (latin1 digest) of the stored entry of the ledger row at `row`: SHA-256 of 0x00 || entry. */
+/**
+ * The leaf hash (latin1 digest) of the stored entry of the ledger row at `row`: SHA-256 of
+ * 0x00 || entry. A NULL entry (a reading's, derived from its row, which the full check in
+ * audit.ts rebuilds and compares with it; or one missing, which it names) gives the stored
+ * leaf hash: a wrong one shows in the tree's roots.
+ */
 function storedLeafHash(ledger: Uint8Array, row: number): string {
   const [entryAt, entryLength] = entryField(ledger, row);
-  // A NULL entry (-1) hashes as an empty one; the full check in audit.ts names it.
+  if (entryLength < 0 && readInt32(ledger, entryAt) === 32) return Buffer.from(ledger.buffer, ledger.byteOffset + entryAt + 4, 32).toString("latin1");
   return leafHashInPlace(ledger, entryAt, Math.max(0, entryLength));
+}
+
+/**
+ * For a leaf that stores no entry, the leaf hash (latin1 digest) of the entry its reading row
+ * makes, when the fast writer can write it; else null. The tree is recomputed from the rows.
+ */
+function derivedLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uint8Array, readingRow: number): string | null {
+  if (readingRow < 0 || entryField(ledger, ledgerRow)[1] >= 0 || !locateReadingRow(reading, readingRow, rowFields)) return null;
+  const room = bytesNeeded(rowFields) + 1;
+  if (written.length < room) written = new Uint8Array(2 * room);
+  const end = writeReadingEntry(written, reading, rowFields);
+  if (end < 0) return null;
+  written.copyWithin(1, 0, end);
+  written[0] = 0;
+  return sha256Latin1("sha256", written.subarray(0, end + 1), "latin1");
 }
 
 function isReadingLeaf(ledger: Uint8Array, row: number): boolean {
@@ -200,7 +226,7 @@ export function verifyRange({ from, chunk, ledger: ledgerCopy, reading: readingC
     let leaf = isReading ? fineReadingLeafHash(ledger, ledgerRow, reading, readingRow, index, ring) : null;
     if (leaf === null) {
       deferred.push({ index, ledger: decodeLedgerRow(ledger, ledgerRow), reading: readingRow < 0 ? null : decodeReadingRow(reading, readingRow) });
-      leaf = storedLeafHash(ledger, ledgerRow);
+      leaf = derivedLeafHash(ledger, ledgerRow, reading, readingRow) ?? storedLeafHash(ledger, ledgerRow);
     }
     for (let i = 0; i < 32; i++) hashes[32 * k + i] = leaf.charCodeAt(i);
     // Append to the compact range: merge while the new size has trailing ones.

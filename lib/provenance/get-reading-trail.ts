@@ -1,3 +1,4 @@
+import { readLeafEntry } from "../ledger-store/leaf-entries";
 import type { Viewer } from "../access/viewer";
 import { accessInfo, checkRead, type ReadBasis, type Scope } from "../access/check-read";
 import { recordRead, type AccessAction } from "../access/record-read";
@@ -117,11 +118,10 @@ export type LedgerProof = { leafIndex: number; leafHash: string; receipt: string
  */
 export async function assembleTrail(opts: { viewer: Viewer; leafIndex: number }) {
   const { sql } = await getDb();
-  const [leaf] = await sql.query<{ kind: string; entry: Uint8Array; salt: Uint8Array | null; inner: Uint8Array | null }>(
-    `SELECT l.kind, l.entry, c.salt, c.entry AS inner FROM ledger_leaf l LEFT JOIN ledger_commitment c ON c.leaf_index = l.leaf_index WHERE l.leaf_index = $1`,
-    [opts.leafIndex],
-  );
-  if (!leaf) throw notFound("ledger leaf", opts.leafIndex);
+  const stored = await readLeafEntry(sql, opts.leafIndex);
+  if (!stored) throw notFound("ledger leaf", opts.leafIndex);
+  if (!stored.entry || (stored.kind === "commitment.v1" && !stored.inner)) throw notFound("reading (archived)", opts.leafIndex);
+  const leaf = { kind: stored.kind, entry: stored.entry, salt: stored.salt, inner: stored.inner };
   // A reading of a restricted dataset is on the public log as a commitment: opened here with
   // its stored salt, and refused without naming its dataset to anyone who may not read it.
   const opening = leaf.kind === "commitment.v1" ? openLeaf(opts.leafIndex, leaf) : null;

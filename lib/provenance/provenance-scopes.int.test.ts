@@ -4,6 +4,8 @@
  * keys and held by a checkpoint a witness cosigned, so the datum and the ledger facts that
  * each scope may see verify as the browser verifies them.
  */
+import crypto from "node:crypto";
+import { readLeafEntry } from "../ledger-store/leaf-entries";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTargets, type TestTarget } from "../testing/test-databases";
 import { openAccessFixture, type AccessFixture } from "../access/testing/access-fixture";
@@ -353,10 +355,9 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("provenan
       const res = await entryRoute.GET(req(`/api/ledger/entries/${leaf}`), { params: Promise.resolve({ leaf: String(leaf) }) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
-    const [{ commitment }] = await fx.db.sql.query<{ commitment: string }>(
-      `SELECT encode(sha256(c.salt || c.entry), 'hex') AS commitment FROM ledger_commitment c WHERE c.leaf_index = $1`,
-      [inside.leaf],
-    );
+    // SHA-256(salt || inner entry); the inner entry is not stored, it is the one the reading row makes.
+    const opening = (await readLeafEntry(fx.db.sql, inside.leaf))!;
+    const commitment = crypto.createHash("sha256").update(opening.salt!).update(opening.inner!).digest("hex");
 
     /** The answer holds the commitment and nothing of the reading: no device, time, signature, payload hash, dataset, field or value. */
     const expectSealed = (who: string, r: Reading, res: { status: number; body: Record<string, unknown> }) => {

@@ -23,22 +23,22 @@ const OVERLAP = 200;
  * Returns the grants made.
  */
 export async function runRules(sql: Sql, now = new Date()): Promise<Made[]> {
-  const [cursor] = await sql.query<{ last_reading_id: number }>(`SELECT last_reading_id FROM rule_cursor WHERE id = $1`, [CURSOR]);
+  const [cursor] = await sql.query<{ last_leaf_index: number }>(`SELECT last_leaf_index FROM rule_cursor WHERE id = $1`, [CURSOR]);
   if (!cursor) {
     await sql.query(
-      `INSERT INTO rule_cursor (id, last_reading_id) SELECT $1, coalesce(max(id), 0) FROM reading ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO rule_cursor (id, last_leaf_index) SELECT $1, coalesce(max(leaf_index), 0) FROM reading ON CONFLICT (id) DO NOTHING`,
       [CURSOR],
     );
     return [];
   }
   const rules = await sql.query<{ id: string; definition: RuleDefinition }>(`SELECT id, definition FROM linkage_rule WHERE enabled AND retired_at IS NULL`);
-  const last = Number(cursor.last_reading_id);
-  const [{ max }] = await sql.query<{ max: number | null }>(`SELECT max(id)::int8 AS max FROM reading WHERE id > $1`, [last]);
+  const last = Number(cursor.last_leaf_index);
+  const [{ max }] = await sql.query<{ max: number | null }>(`SELECT max(leaf_index)::int8 AS max FROM reading WHERE leaf_index > $1`, [last]);
   const upTo = max === null ? last : Number(max);
   const made: Made[] = [];
   if (rules.length > 0) {
     const incidents = await sql.query<{ id: number; lon: number; lat: number; payload: Record<string, unknown> }>(
-      `SELECT id, lon, lat, payload FROM reading WHERE id > $1 AND id <= $2 AND dataset_id = 'safety.incidents' ORDER BY id`,
+      `SELECT leaf_index AS id, lon, lat, payload FROM reading WHERE leaf_index > $1 AND leaf_index <= $2 AND dataset_id = 'safety.incidents' ORDER BY leaf_index`,
       [Math.max(0, last - OVERLAP), upTo],
     );
     // Each incident as it stands now: its latest report in the batch (one reported and then
@@ -49,7 +49,7 @@ export async function runRules(sql: Sql, now = new Date()): Promise<Made[]> {
       for (const rule of rules) made.push(...(await grantForIncident(sql, rule, inc, now)));
     }
   }
-  if (upTo > last) await sql.query(`UPDATE rule_cursor SET last_reading_id = $2, updated_at = now() WHERE id = $1`, [CURSOR, upTo]);
+  if (upTo > last) await sql.query(`UPDATE rule_cursor SET last_leaf_index = $2, updated_at = now() WHERE id = $1`, [CURSOR, upTo]);
   return made;
 }
 

@@ -1,3 +1,4 @@
+import { startReadingStorage } from "../ingest/reading-storage";
 import fs from "node:fs";
 import type { Config } from "../config";
 import { openDb, setDb, type Db } from "../db/client";
@@ -58,6 +59,9 @@ async function startServices(config: Config, opts: { log: (m: string) => void },
   const { devices } = await seedCity(db, city, { installedAt: new Date(Date.now() - backfillHours * 3_600_000 - 60_000) });
   opts.log(`city "${city.nameEn}" (seed ${city.seed}): ${city.stats.segments} road segments, ${devices} devices`);
   const stops: (() => Promise<void>)[] = [];
+  // The readings' day partitions: the days around now (and the simulator's backfill) made
+  // ahead, then kept ahead (and old days archived past READING_RETENTION_DAYS) every hour.
+  stops.push(await startReadingStorage({ sql: db.sql, config, leadership, log: opts.log, daysBack: backfillHours / 24 }));
   // Live events between every process on this database (PostgreSQL LISTEN/NOTIFY), this one included.
   stops.push(await getBus().connect(db.sql));
 

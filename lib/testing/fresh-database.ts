@@ -5,7 +5,7 @@ import pg from "pg";
 import { openDb, type Db } from "../db/client";
 
 /** A new database for a test or benchmark; `url` is the server database's address (none for PGlite). */
-export type FreshDb = Db & { drop(): Promise<void>; url?: string };
+export type FreshDb = Db & { drop(): Promise<void>; url?: string; /** PGlite's data folder (embedded only) */ dataDir?: string };
 
 export const DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -14,6 +14,7 @@ export async function freshPglite(prefix: string): Promise<FreshDb> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   const db = await openDb({ dataDir: dir });
   return Object.assign(db, {
+    dataDir: dir,
     async drop() {
       await db.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -94,7 +94,7 @@ export async function scopedDatasetReadings(sql: Sql, dataset: Dataset, basis: R
   }
 
   const rows = await sql.query<{ id: number; device_id: string; observed_at: Date; lon: number; lat: number; values: Record<string, unknown>; leaf_index: number }>(
-    `SELECT r.id, r.device_id, r.observed_at, r.lon, r.lat, ${payloadExpr(dataset, basis)} AS values, r.leaf_index
+    `SELECT r.leaf_index AS id, r.device_id, r.observed_at, r.lon, r.lat, ${payloadExpr(dataset, basis)} AS values, r.leaf_index
        FROM reading r WHERE ${where.join(" AND ")}
       ORDER BY r.observed_at DESC LIMIT ${lim}`,
     params,

@@ -29,10 +29,10 @@ export type OpenIncidentReading = { id: number; incident: string; lon: number; l
 /** The latest report of each incident reported in the last 24 hours that is not resolved (the rule job grants from these when a rule is enabled). */
 export async function openIncidentReadings(sql: Sql, now = new Date()): Promise<OpenIncidentReading[]> {
   const rows = await sql.query<OpenIncidentReading>(
-    `SELECT DISTINCT ON (coalesce(r.payload->>'incidentId', r.device_id)) r.id, coalesce(r.payload->>'incidentId', r.device_id) AS incident, r.lon, r.lat, r.observed_at, r.payload
+    `SELECT DISTINCT ON (coalesce(r.payload->>'incidentId', r.device_id)) r.leaf_index AS id, coalesce(r.payload->>'incidentId', r.device_id) AS incident, r.lon, r.lat, r.observed_at, r.payload
        FROM reading r
       WHERE r.dataset_id = 'safety.incidents' AND r.observed_at >= $1::timestamptz - interval '24 hours' AND r.observed_at <= $1::timestamptz
-      ORDER BY coalesce(r.payload->>'incidentId', r.device_id), r.observed_at DESC, r.id DESC`,
+      ORDER BY coalesce(r.payload->>'incidentId', r.device_id), r.observed_at DESC, r.leaf_index DESC`,
     [now.toISOString()],
   );
   return rows.filter((r) => r.payload.status !== "resolved");

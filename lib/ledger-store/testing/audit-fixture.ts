@@ -140,6 +140,22 @@ export async function registeredSensors(sql: Sql, ids: readonly string[], regist
   return keys;
 }
 
+/**
+ * A log with three in-process witnesses (quorum 2) on `sql`, its publisher, and the audit's
+ * options for it. Witness 0 keeps its state in its own file when a directory is given (the
+ * others in witness_state).
+ */
+export async function fixtureLog(sql: Sql, origin: string, witnessStateDir?: string): Promise<{ publisher: { round(): Promise<number> }; opts: Pick<AuditOptions, "logVerifierKey" | "witnessVerifierKeys" | "quorum"> }> {
+  const ed = webCryptoEd25519();
+  const log = await generateNoteKey(ed, origin, SIG_TYPE_ED25519);
+  const wk = await Promise.all([0, 1, 2].map((i) => generateNoteKey(ed, `audit/witness/${i}`, SIG_TYPE_COSIGNATURE_V1)));
+  const witnesses = await Promise.all(
+    wk.map((k, i) => inProcessWitness({ sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin, verifierKey: log.verifierKey }, stateDir: i === 0 ? witnessStateDir : undefined })),
+  );
+  const publisher = await createLogPublisher({ sql, origin, logSignerKey: log.signerKey, witnesses, intervalMs: 1000 });
+  return { publisher, opts: { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2 } };
+}
+
 export async function buildAuditFixture(
   sql: Sql,
   witnessStateDir?: string,
@@ -149,16 +165,7 @@ export async function buildAuditFixture(
     `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat) SELECT d, 'traffic', 'traffic.flow', CASE WHEN d = $2 THEN 'gateway' ELSE 'traffic-sensor' END, 121.45, 37.46 FROM unnest($1::text[]) d`,
     [[...FIXTURE_DEVICES, FIXTURE_GATEWAY], FIXTURE_GATEWAY],
   );
-  const ed = webCryptoEd25519();
-  const log = await generateNoteKey(ed, AUDIT_ORIGIN, SIG_TYPE_ED25519);
-  const wk = await Promise.all([0, 1, 2].map((i) => generateNoteKey(ed, `audit/witness/${i}`, SIG_TYPE_COSIGNATURE_V1)));
-  const witnesses = await Promise.all(
-    // Witness 0 keeps its state in its own file when a directory is given (the others in witness_state).
-    wk.map((k, i) =>
-      inProcessWitness({ sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: AUDIT_ORIGIN, verifierKey: log.verifierKey }, stateDir: i === 0 ? witnessStateDir : undefined }),
-    ),
-  );
-  const publisher = await createLogPublisher({ sql, origin: AUDIT_ORIGIN, logSignerKey: log.signerKey, witnesses, intervalMs: 1000 });
+  const { publisher, opts: logOpts } = await fixtureLog(sql, AUDIT_ORIGIN, witnessStateDir);
 
   // Devices: four sensors and a gateway registered; trf-b rotated, trf-c revoked, trf-d rotated
   // twice. Every key each has had, the current one last; readings are signed with the current one.
@@ -237,9 +244,9 @@ export async function buildAuditFixture(
   await publisher.round();
 
   return {
-    opts: { logVerifierKey: log.verifierKey, witnessVerifierKeys: wk.map((k) => k.verifierKey), quorum: 2, chunk: 256, witnessStateDir },
+    opts: { ...logOpts, chunk: 256, witnessStateDir },
     publisher,
-    witnessNames: wk.map((k) => k.verifierKey.split("+")[0]),
+    witnessNames: logOpts.witnessVerifierKeys.map((k) => k.split("+")[0]),
     keys,
   };
 }

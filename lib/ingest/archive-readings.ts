@@ -1,0 +1,150 @@
+// Retention of readings (READING_RETENTION_DAYS): a day partition of reading older than the
+// retention is exported to a gzip file of NDJSON rows (every column, and its gateway batch's
+// device, root and signature, so the file alone rebuilds each reading's reading.v1 entry),
+// with a manifest (day, readings, first and last leaf, the file's SHA-256), recorded in
+// reading_archive, then detached and dropped. The ledger keeps every leaf's hash and the tree:
+// an archived reading still verifies against the log (checkArchive; npm run ledger:audit --
+// --archive FILE), though the log no longer serves its entry.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import type { Sql } from "../db/sql";
+import { readingEntryBytes } from "./reading-encoding";
+import { leafHash } from "../ledger/merkle";
+import { nodeSha256 } from "../ledger-store/node-hasher";
+import { toHex } from "../ledger/encoding";
+
+/** One archived reading, as a line of the file. Byte fields in hex, times in toISOString form. */
+export type ArchivedReading = {
+  leafIndex: number;
+  dataset: string;
+  device: string;
+  seq: number;
+  observedAt: string;
+  location: [number, number];
+  values: Record<string, unknown>;
+  payloadHash: string;
+  signature: string | null;
+  gatewayBatchId: number | null;
+  gateway: { device: string; batchRoot: string; signature: string } | null;
+};
+
+export type ArchiveManifest = { format: "city-brain.reading-archive.v1"; day: string; file: string; readings: number; firstLeaf: number | null; lastLeaf: number | null; sha256: string };
+
+const DAY_MS = 86_400_000;
+const fromHex = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
+
+/** The day partitions of reading older than `retentionDays` before `now`, oldest first (YYYY-MM-DD). */
+export async function partitionsPastRetention(sql: Pick<Sql, "query">, retentionDays: number, now = new Date()): Promise<string[]> {
+  const rows = await sql.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'reading'::regclass AND c.relname ~ '^reading_p[0-9]{8}$' ORDER BY c.relname`,
+  );
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS).toISOString().slice(0, 10);
+  return rows.map((r) => `${r.name.slice(9, 13)}-${r.name.slice(13, 15)}-${r.name.slice(15, 17)}`).filter((day) => day < cutoff);
+}
+
+/** Exports one day's partition to `dir` (file and manifest), records it, and detaches and drops the partition. */
+export async function archiveDay(sql: Sql, day: string, dir: string): Promise<ArchiveManifest> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`archive: bad day ${JSON.stringify(day)}`);
+  const table = `reading_p${day.replaceAll("-", "")}`;
+  fs.mkdirSync(dir, { recursive: true });
+  const rows = await sql.query<{
+    leaf_index: number; dataset_id: string; device_id: string; seq: number; observed_at: Date; lon: number; lat: number; payload: string;
+    payload_hash: Uint8Array; signature: Uint8Array | null; gateway_batch_id: number | null; gateway_device_id: string | null; batch_root: Uint8Array | null; gateway_signature: Uint8Array | null;
+  }>(
+    `SELECT r.leaf_index, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload, r.payload_hash, r.signature, r.gateway_batch_id,
+            g.gateway_device_id, g.batch_root, g.signature AS gateway_signature
+       FROM ${table} r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id ORDER BY r.leaf_index`,
+  );
+  const lines = rows.map((r) =>
+    JSON.stringify({
+      leafIndex: Number(r.leaf_index), dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(),
+      location: [r.lon, r.lat], values: JSON.parse(r.payload) as Record<string, unknown>, payloadHash: toHex(r.payload_hash), signature: r.signature ? toHex(r.signature) : null,
+      gatewayBatchId: r.gateway_batch_id === null ? null : Number(r.gateway_batch_id),
+      gateway: r.gateway_device_id ? { device: r.gateway_device_id, batchRoot: toHex(r.batch_root!), signature: toHex(r.gateway_signature!) } : null,
+    } satisfies ArchivedReading),
+  );
+  const gz = zlib.gzipSync(Buffer.from(lines.join("\n") + (lines.length ? "\n" : ""), "utf8"), { level: 9 });
+  const file = `reading-${day}.ndjson.gz`;
+  const manifest: ArchiveManifest = {
+    format: "city-brain.reading-archive.v1", day, file, readings: rows.length,
+    firstLeaf: rows.length ? Number(rows[0].leaf_index) : null, lastLeaf: rows.length ? Number(rows[rows.length - 1].leaf_index) : null,
+    sha256: crypto.createHash("sha256").update(gz).digest("hex"),
+  };
+  // The file first, then the manifest, each written whole before it is named; then the partition goes.
+  const write = (name: string, data: Buffer | string) => {
+    fs.writeFileSync(path.join(dir, `${name}.tmp`), data);
+    fs.renameSync(path.join(dir, `${name}.tmp`), path.join(dir, name));
+  };
+  write(file, gz);
+  write(`reading-${day}.manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
+  await sql.transaction(async (tx) => {
+    await tx.query(`INSERT INTO reading_archive (day, file, readings, first_leaf, last_leaf, sha256) VALUES ($1::date, $2, $3, $4, $5, $6)`, [
+      day, path.join(dir, file), manifest.readings, manifest.firstLeaf, manifest.lastLeaf, manifest.sha256,
+    ]);
+    await tx.exec(`ALTER TABLE reading DETACH PARTITION ${table}; DROP TABLE ${table}`);
+  });
+  return manifest;
+}
+
+/** Archives every day partition past the retention; returns their manifests. */
+export async function archiveReadings(sql: Sql, opts: { retentionDays: number; dir: string; now?: Date }): Promise<ArchiveManifest[]> {
+  const out: ArchiveManifest[] = [];
+  for (const day of await partitionsPastRetention(sql, opts.retentionDays, opts.now)) out.push(await archiveDay(sql, day, opts.dir));
+  return out;
+}
+
+export type ArchiveProblem = { leafIndex: number | null; what: string };
+
+/**
+ * Checks an archive file against the log: its SHA-256 against its manifest (beside it) and
+ * the console's record, and every reading in it: the reading.v1 entry it makes must hash to
+ * the leaf hash the log holds at its leaf index, and its payload hash must be that of the
+ * envelope the reading is. Returns the readings checked and what differs.
+ */
+export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promise<{ readings: number; problems: ArchiveProblem[] }> {
+  const problems: ArchiveProblem[] = [];
+  const gz = fs.readFileSync(file);
+  const sha = crypto.createHash("sha256").update(gz).digest("hex");
+  const manifestFile = file.replace(/\.ndjson\.gz$/, ".manifest.json");
+  let manifest: ArchiveManifest | null = null;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as ArchiveManifest;
+  } catch (e) {
+    problems.push({ leafIndex: null, what: `no readable manifest ${manifestFile}: ${(e as Error).message}` });
+  }
+  if (manifest && manifest.sha256 !== sha) problems.push({ leafIndex: null, what: `the file's SHA-256 ${sha} is not the manifest's ${manifest.sha256}` });
+  if (manifest) {
+    const [rec] = await sql.query<{ sha256: string; readings: number }>(`SELECT sha256, readings FROM reading_archive WHERE day = $1::date`, [manifest.day]);
+    if (!rec) problems.push({ leafIndex: null, what: `the console has no record of archiving ${manifest.day}` });
+    else if (rec.sha256 !== sha) problems.push({ leafIndex: null, what: `the file's SHA-256 ${sha} is not the one the console recorded for ${manifest.day} (${rec.sha256})` });
+  }
+  const text = zlib.gunzipSync(gz).toString("utf8");
+  const readings = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as ArchivedReading);
+  if (manifest && manifest.readings !== readings.length) problems.push({ leafIndex: null, what: `the manifest counts ${manifest.readings} readings, the file holds ${readings.length}` });
+  const CHUNK = 10_000;
+  for (let i = 0; i < readings.length; i += CHUNK) {
+    const part = readings.slice(i, i + CHUNK);
+    const stored = new Map(
+      (await sql.query<{ leaf_index: number; leaf_hash: Uint8Array; kind: string }>(`SELECT leaf_index, leaf_hash, kind FROM ledger_leaf WHERE leaf_index = ANY($1::int8[])`, [part.map((r) => r.leafIndex)])).map((r) => [
+        Number(r.leaf_index),
+        r,
+      ]),
+    );
+    for (const r of part) {
+      const leaf = stored.get(r.leafIndex);
+      if (!leaf) {
+        problems.push({ leafIndex: r.leafIndex, what: "the log has no leaf at this index" });
+        continue;
+      }
+      if (leaf.kind !== "reading.v1") continue; // sealed readings: checked through their opening (left to the full audit)
+      const entry = readingEntryBytes({
+        dataset: r.dataset, device: r.device, seq: r.seq, observedAt: r.observedAt, payloadHash: fromHex(r.payloadHash), signature: fromHex(r.signature ?? ""),
+        gateway: r.gateway ? { device: r.gateway.device, batchRoot: fromHex(r.gateway.batchRoot), signature: fromHex(r.gateway.signature) } : null,
+      });
+      if (!Buffer.from(leafHash(nodeSha256, entry)).equals(Buffer.from(leaf.leaf_hash))) problems.push({ leafIndex: r.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
+    }
+  }
+  return { readings: readings.length, problems };
+}
