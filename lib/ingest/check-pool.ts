@@ -24,6 +24,12 @@ export interface CheckPool {
   close(): Promise<void>;
 }
 
+/**
+ * The check workers' thread name (what `top -H` and /proc/<pid>/task/<tid>/comm show; at most
+ * 15 bytes): bench:ingest splits the console's CPU by thread with it.
+ */
+export const CHECK_THREAD_NAME = "ingest-check";
+
 /** Readings per request to a worker: large enough to amortise the hop, small enough to spread over the workers. */
 const CHUNK = 128;
 /** Workers that die this many times in a row without answering anything are given up (the caller checks on its own thread). */

@@ -4,12 +4,22 @@
 // main thread does little more than the storage transaction. Its copy of the registry is
 // kept by the pool; a device it does not know is handed back as a lookup, and whatever it
 // accepts is checked again against the locked device row when stored.
+import fs from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { DeviceInfo } from "./device-cache";
 import { checkGatewayBatch, checkSignedReading, type CheckEnv, type CheckedBatch, type CheckedReading } from "./check-message";
 import { ed25519Check } from "./verifier";
 import type { AcceptedReading } from "./store-readings";
-import type { CheckRequest, CheckReply } from "./check-pool";
+import { CHECK_THREAD_NAME, type CheckRequest, type CheckReply } from "./check-pool";
+
+// Named so that the kernel's per-thread CPU figures tell the check workers apart (Linux only;
+// a thread may rename itself). Synchronous file calls run on the calling thread, so
+// /proc/thread-self is this worker's own thread.
+try {
+  fs.writeFileSync("/proc/thread-self/comm", CHECK_THREAD_NAME);
+} catch {
+  // not Linux, or /proc not mounted: the threads keep their name
+}
 
 const devices = new Map<string, DeviceInfo>();
 const env: CheckEnv = { now: 0, device: (id) => devices.get(id), verify: ed25519Check() };
