@@ -202,7 +202,11 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
     );
   }
 
-  const stored = accepted.map(({ cand }) => (cand.batch ? { ...cand.reading, gatewayBatchId: cand.batch.id ?? null } : cand.reading));
+  // The batch id is set on the reading itself (no copy per reading); a retried group sets it again.
+  const stored = accepted.map(({ cand }) => {
+    if (cand.batch) cand.reading.gatewayBatchId = cand.batch.id ?? null;
+    return cand.reading;
+  });
   let first = 0;
   if (stored.length) {
     first = await appendEntries(tx, readingEntries(stored, { checked: true }));
