@@ -9,7 +9,7 @@ import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSigne
 import { batchRootOf, GatewayBatchShape, gatewayStatementBytes } from "./gateway";
 import { sampleIndices, type GatewaySample } from "./gateway-sample";
 import { refuse, type Refusal } from "./refusal";
-import { prepareReadingRows, type AcceptedReading } from "./store-readings";
+import { prepareReadingRows, type AcceptedReading, type StorableReading } from "./store-readings";
 import { checkValues } from "./values-schema";
 
 /**
@@ -44,7 +44,7 @@ export type CheckedReading =
   | NeedsLookup;
 
 /** One reading of an accepted gateway batch. */
-export type BatchItem = { kind: "reading"; reading: AcceptedReading } | { kind: "refusal"; refusal: Refusal; device: string };
+export type BatchItem = { kind: "reading"; reading: StorableReading } | { kind: "refusal"; refusal: Refusal; device: string };
 
 /** A gateway batch checked: refused whole, accepted with one item per reading, or waiting for a lookup. */
 export type CheckedBatch =

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import type { Worker } from "node:worker_threads";
 import type { DeviceInfo } from "./device-cache";
 import type { CheckContext, CheckedBatch, CheckedReading } from "./check-message";
+import { unpackBatch, type PackedBatch } from "./batch-transfer";
 
 /** What the pool sends a worker (check-worker.ts). */
 export type CheckRequest =
@@ -10,7 +11,7 @@ export type CheckRequest =
   | { t: "readings"; id: number; now: number; buf: Uint8Array; offs: Uint32Array; ctxs: CheckContext[] }
   | { t: "batch"; id: number; now: number; raw: Uint8Array; ctx: CheckContext };
 /** What a worker answers: one result per message, or why the whole request failed. */
-export type CheckReply = { id: number; out: CheckedReading[] | CheckedBatch[] } | { id: number; error: string };
+export type CheckReply = { id: number; out: CheckedReading[] | (CheckedBatch | PackedBatch)[] } | { id: number; error: string };
 
 /** Message checks (check-message.ts) on worker threads. */
 export interface CheckPool {
@@ -157,7 +158,8 @@ export function startCheckPool(opts: {
       const copy = raw.slice();
       const reply = await send({ t: "batch", id: nextId++, now, raw: copy, ctx }, Math.max(1, raw.length >> 9), [copy.buffer]);
       if ("error" in reply) throw new Error(reply.error);
-      return reply.out[0] as CheckedBatch;
+      const out = reply.out[0] as CheckedBatch | PackedBatch;
+      return out.kind === "packed" ? unpackBatch(out) : out;
     },
     devicesChanged(set, del) {
       if (closed || (set.length === 0 && del.length === 0)) return;

@@ -9,7 +9,8 @@ import { parentPort } from "node:worker_threads";
 import type { DeviceInfo } from "./device-cache";
 import { checkGatewayBatch, checkSignedReading, type CheckEnv, type CheckedBatch, type CheckedReading } from "./check-message";
 import { ed25519Check } from "./verifier";
-import type { AcceptedReading } from "./store-readings";
+import type { AcceptedReading, StorableReading } from "./store-readings";
+import { packBatch } from "./batch-transfer";
 import { CHECK_THREAD_NAME, type CheckRequest, type CheckReply } from "./check-pool";
 
 // Named so that the kernel's per-thread CPU figures tell the check workers apart (Linux only;
@@ -49,7 +50,7 @@ class Packer {
     }
   }
 
-  reading(r: AcceptedReading): void {
+  reading(r: StorableReading): void {
     this.add(r, "payloadHash");
     this.add(r, "signature");
     if (r.prepared) {
@@ -57,9 +58,10 @@ class Packer {
       this.add(r.prepared.entry, "copy");
       this.add(r.prepared, "readingCopy");
     }
-    if (r.gateway) {
-      this.add(r.gateway, "batchRoot");
-      this.add(r.gateway, "signature");
+    const g = (r as AcceptedReading).gateway;
+    if (g) {
+      this.add(g, "batchRoot");
+      this.add(g, "signature");
     }
   }
 
@@ -110,10 +112,17 @@ parentPort!.on("message", (m: CheckRequest) => {
       }
       reply = { id: m.id, out };
     } else {
-      reply = { id: m.id, out: [checkGatewayBatch(m.raw, m.ctx, env)] };
+      const b = checkGatewayBatch(m.raw, m.ctx, env);
+      // An accepted batch goes as one transferred buffer with offsets (batch-transfer.ts).
+      const packed = b.kind === "batch" ? packBatch(b) : null;
+      if (packed) {
+        parentPort!.postMessage({ id: m.id, out: [packed] } satisfies CheckReply, [packed.buf.buffer as ArrayBuffer]);
+        return;
+      }
+      reply = { id: m.id, out: [b] };
     }
   } catch (e) {
     reply = { id: m.id, error: (e as Error).message };
   }
-  parentPort!.postMessage(reply, "out" in reply ? packBytes(reply.out) : []);
+  parentPort!.postMessage(reply, "out" in reply ? packBytes(reply.out as CheckedReading[] | CheckedBatch[]) : []);
 });
