@@ -3,9 +3,9 @@ import { signerFromSeed } from "../sim/simulator-keys";
 import type { DeviceInfo } from "./device-cache";
 import { signEnvelope, type Envelope } from "./envelope";
 import { signGatewayBatch } from "./gateway";
-import { checkGatewayBatch, type CheckedBatch, type CheckEnv } from "./check-message";
+import { checkGatewayBatch, checkSignedReading, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
 import { ed25519Check } from "./verifier";
-import { packBatch, unpackBatch } from "./batch-transfer";
+import { packBatch, packReadings, unpackBatch, unpackReadings } from "./batch-transfer";
 import { readingEntries, type AcceptedReading, type StorableReading } from "./store-readings";
 
 const cam = signerFromSeed(new Uint8Array(32).fill(11));
@@ -69,8 +69,8 @@ describe("a checked gateway batch handed from a check worker as one buffer", () 
     const packed = packBatch(checked)!;
     expect(packed).not.toBeNull();
     // What crosses the thread boundary: one buffer (transferred) and a few arrays, not an object per reading.
-    const moved = structuredClone(packed, { transfer: [packed.buf.buffer as ArrayBuffer] });
-    expect(packed.buf.byteLength).toBe(0);
+    const moved = structuredClone(packed, { transfer: [packed.rows.buf.buffer as ArrayBuffer] });
+    expect(packed.rows.buf.byteLength).toBe(0);
     const back = unpackBatch(moved);
     expect(stored(back)).toEqual(stored(checked));
     // Confidential readings are sealed on the worker; their openings come across with them.
@@ -88,5 +88,31 @@ describe("a checked gateway batch handed from a check worker as one buffer", () 
     if (first.kind !== "reading") throw new Error("not a reading");
     const bare = { ...checked, items: [{ kind: "reading" as const, reading: { ...(first.reading as AcceptedReading), prepared: undefined } }, ...checked.items.slice(1)] };
     expect(packBatch(bare)).toBeNull();
+  });
+});
+
+describe("a worker's chunk of signed readings handed over as one buffer", () => {
+  const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  const messages = [
+    enc(signEnvelope(camera("cam-1", 7), cam.sign)), // accepted, sealed (confidential)
+    enc(signEnvelope(camera("cam-2", 8), sensor.sign)), // bad signature
+    enc(signEnvelope({ device: "trf-1", dataset: "traffic.flow", seq: 9, observedAt: new Date(NOW - 1000).toISOString(), location: [121.4, 37.4], values: { segmentId: "s", speedKmh: 40, flowVehH: 900, occupancy: 0.3 } }, sensor.sign)), // accepted
+    enc(signEnvelope(camera("cam-9", 1), cam.sign)), // unknown here: a lookup
+  ];
+  const lookupEnv: CheckEnv = { ...env, device: (id) => (id === "cam-9" ? undefined : env.device(id)) };
+  const checked = messages.map((m) => checkSignedReading(m, {}, lookupEnv));
+  const view = (out: CheckedReading[]) =>
+    out.map((r) =>
+      r.kind === "reading"
+        ? { deviceId: r.deviceId, department: r.departmentId, key: hex(r.key), ...stored({ kind: "batch", gateway: "", departmentId: "", root: new Uint8Array(), signature: new Uint8Array(), payloadHashes: [], items: [{ kind: "reading", reading: r.reading }] }).items[0] }
+        : r,
+    );
+
+  it("keeps each message's result in order: readings with their key and rows, refusals and lookups as they were", () => {
+    expect(checked.map((r) => (r.kind === "refusal" ? r.refusal.reason : r.kind))).toEqual(["reading", "bad_signature", "reading", "lookup"]);
+    const packed = packReadings(checked)!;
+    const moved = structuredClone(packed, { transfer: [packed.rows.buf.buffer as ArrayBuffer] });
+    const back = unpackReadings(moved);
+    expect(view(back)).toEqual(view(checked));
   });
 });

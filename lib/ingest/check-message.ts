@@ -39,7 +39,7 @@ export type NeedsLookup = { kind: "lookup"; ids: string[] };
 
 /** A single reading checked: ready to store, refused (with the device and department it named), or waiting for a lookup. */
 export type CheckedReading =
-  | { kind: "reading"; reading: AcceptedReading; key: Uint8Array; deviceId: string; departmentId: string }
+  | { kind: "reading"; reading: StorableReading; key: Uint8Array; deviceId: string; departmentId: string }
   | { kind: "refusal"; refusal: Refusal; deviceId: string | null; departmentId?: string }
   | NeedsLookup;
 

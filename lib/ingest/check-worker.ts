@@ -10,7 +10,7 @@ import type { DeviceInfo } from "./device-cache";
 import { checkGatewayBatch, checkSignedReading, type CheckEnv, type CheckedBatch, type CheckedReading } from "./check-message";
 import { ed25519Check } from "./verifier";
 import type { AcceptedReading, StorableReading } from "./store-readings";
-import { packBatch } from "./batch-transfer";
+import { packBatch, packReadings } from "./batch-transfer";
 import { CHECK_THREAD_NAME, type CheckRequest, type CheckReply } from "./check-pool";
 
 // Named so that the kernel's per-thread CPU figures tell the check workers apart (Linux only;
@@ -110,13 +110,19 @@ parentPort!.on("message", (m: CheckRequest) => {
       for (let i = 0; i < m.offs.length - 1; i++) {
         out.push(checkSignedReading(m.buf.subarray(m.offs[i], m.offs[i + 1]), m.ctxs[i] ?? {}, env));
       }
+      // Accepted readings go as one transferred buffer with offsets (batch-transfer.ts).
+      const packed = packReadings(out);
+      if (packed) {
+        parentPort!.postMessage({ id: m.id, out: [packed] } satisfies CheckReply, [packed.rows.buf.buffer as ArrayBuffer]);
+        return;
+      }
       reply = { id: m.id, out };
     } else {
       const b = checkGatewayBatch(m.raw, m.ctx, env);
       // An accepted batch goes as one transferred buffer with offsets (batch-transfer.ts).
       const packed = b.kind === "batch" ? packBatch(b) : null;
       if (packed) {
-        parentPort!.postMessage({ id: m.id, out: [packed] } satisfies CheckReply, [packed.buf.buffer as ArrayBuffer]);
+        parentPort!.postMessage({ id: m.id, out: [packed] } satisfies CheckReply, [packed.rows.buf.buffer as ArrayBuffer]);
         return;
       }
       reply = { id: m.id, out: [b] };
