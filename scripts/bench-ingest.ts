@@ -86,7 +86,8 @@ async function cpuMeter(db: Db, commits: () => number = () => 0) {
     // For --cpu-prof: the part's window on the monotonic clock the profiles' timestamps use (µs).
     if (process.env.BENCH_PROFILE_WINDOW) console.log(`  (profile window: ${t0 / 1000n} ${t1 / 1000n} µs)`);
     let dbMs = 0;
-    for (const pid of new Set([...start.keys(), ...(await backends())])) dbMs += procCpuMs(pid) - (start.get(pid) ?? 0);
+    // A backend that ended during the part reads 0 now: its CPU is not counted (rather than subtracted).
+    for (const pid of new Set([...start.keys(), ...(await backends())])) dbMs += Math.max(0, procCpuMs(pid) - (start.get(pid) ?? 0));
     const consoleUs = (u.user + u.system) / n;
     const dbUs = (dbMs * 1000) / n;
     const cores = os.availableParallelism();
