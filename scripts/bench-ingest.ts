@@ -43,7 +43,8 @@ import { benchDb } from "./bench/bench-db";
 import { storageBytesPerReading } from "./bench/storage-bytes";
 import type { Viewer } from "../lib/access/viewer";
 import { getLayerLatest } from "../lib/map/get-layer-latest";
-import { procCpuMs, load } from "./bench/machine";
+import { procCpuMs, threadCpuMs, load } from "./bench/machine";
+import { CHECK_THREAD_NAME } from "../lib/ingest/check-pool";
 import { fmt, percentile } from "./bench/stats";
 import { insertReadings, prepareReadingRows, type AcceptedReading } from "../lib/ingest/store-readings";
 import { appendEntries } from "../lib/ledger-store/append-entries";
@@ -69,24 +70,56 @@ async function cpuMeter(db: Db, commits: () => number = () => 0) {
   let start = new Map<number, number>();
   let u0 = process.cpuUsage();
   let c0 = commits();
+  let threads0 = threadCpuMs(process.pid);
+  let t0 = 0n;
   /** Call when the load starts (after the readings were signed, which is not the console's work). */
   const go = () => {
     start = new Map(pids.map((pid) => [pid, procCpuMs(pid)]));
+    threads0 = threadCpuMs(process.pid);
     u0 = process.cpuUsage();
     c0 = commits();
+    t0 = process.hrtime.bigint();
   };
   const result = async (n: number) => {
     const u = process.cpuUsage(u0);
+    const t1 = process.hrtime.bigint();
+    const threads = threadCpuMs(process.pid);
+    // For --cpu-prof: the part's window on the monotonic clock the profiles' timestamps use (µs).
+    if (process.env.BENCH_PROFILE_WINDOW) console.log(`  (profile window: ${t0 / 1000n} ${t1 / 1000n} µs)`);
     let dbMs = 0;
-    for (const pid of new Set([...start.keys(), ...(await backends())])) dbMs += procCpuMs(pid) - (start.get(pid) ?? 0);
+    // A backend that ended during the part reads 0 now: its CPU is not counted (rather than subtracted).
+    for (const pid of new Set([...start.keys(), ...(await backends())])) dbMs += Math.max(0, procCpuMs(pid) - (start.get(pid) ?? 0));
     const consoleUs = (u.user + u.system) / n;
     const dbUs = (dbMs * 1000) / n;
     const cores = os.availableParallelism();
     const c = commits() - c0;
-    return `${c ? `${c} commits of ${fmt(n / c, 0)} readings on average; ` : ""}CPU per reading: console ${fmt(consoleUs, 0)} µs${db.sql.mode === "server" ? `, PostgreSQL ${fmt(dbUs, 0)} µs` : " (database included)"}; ${cores} idle cores would take ${fmt((cores * 1e6) / (consoleUs + dbUs), 0)}/s`;
+    return `${c ? `${c} commits of ${fmt(n / c, 0)} readings on average; ` : ""}CPU per reading: console ${fmt(consoleUs, 0)} µs${db.sql.mode === "server" ? `, PostgreSQL ${fmt(dbUs, 0)} µs` : " (database included)"}; ${cores} idle cores would take ${fmt((cores * 1e6) / (consoleUs + dbUs), 0)}/s\n  ${threadSplit(threads0, threads, n)}`;
   };
   return { go, result };
 }
+/**
+ * The console's CPU per reading by thread, from /proc/<pid>/task/<tid>/stat (10 ms ticks, so
+ * about ±0.1 µs per reading over 100,000): the intake's thread (the main one: transports,
+ * storage transaction, log), the check workers (named CHECK_THREAD_NAME) and the rest (V8's
+ * compiler and GC helpers, libuv's pool). A thread that ended during the part is not counted.
+ */
+function threadSplit(before: Map<number, { ms: number }>, after: Map<number, { name: string; ms: number }>, n: number): string {
+  let main = 0;
+  let check = 0;
+  let checkThreads = 0;
+  let other = 0;
+  for (const [tid, t] of after) {
+    const ms = t.ms - (before.get(tid)?.ms ?? 0);
+    if (tid === process.pid) main += ms;
+    else if (t.name === CHECK_THREAD_NAME) {
+      check += ms;
+      checkThreads++;
+    } else other += ms;
+  }
+  const us = (ms: number) => fmt((ms * 1000) / n, 1);
+  return `console CPU per reading by thread (/proc/<pid>/task): intake (main) thread ${us(main)} µs, ${checkThreads} check workers ${us(check)} µs, other threads ${us(other)} µs`;
+}
+
 /** The 1-minute load average, printed beside each figure (the machine is shared). */
 
 const city = generateCity({ seed: "bench", size: 1 });

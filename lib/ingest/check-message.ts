@@ -9,7 +9,7 @@ import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSigne
 import { batchRootOf, GatewayBatchShape, gatewayStatementBytes } from "./gateway";
 import { sampleIndices, type GatewaySample } from "./gateway-sample";
 import { refuse, type Refusal } from "./refusal";
-import { prepareReadingRows, type AcceptedReading } from "./store-readings";
+import { prepareReadingRows, type AcceptedReading, type StorableReading } from "./store-readings";
 import { checkValues } from "./values-schema";
 
 /**
@@ -39,12 +39,12 @@ export type NeedsLookup = { kind: "lookup"; ids: string[] };
 
 /** A single reading checked: ready to store, refused (with the device and department it named), or waiting for a lookup. */
 export type CheckedReading =
-  | { kind: "reading"; reading: AcceptedReading; key: Uint8Array; deviceId: string; departmentId: string }
+  | { kind: "reading"; reading: StorableReading; key: Uint8Array; deviceId: string; departmentId: string }
   | { kind: "refusal"; refusal: Refusal; deviceId: string | null; departmentId?: string }
   | NeedsLookup;
 
 /** One reading of an accepted gateway batch. */
-export type BatchItem = { kind: "reading"; reading: AcceptedReading } | { kind: "refusal"; refusal: Refusal; device: string };
+export type BatchItem = { kind: "reading"; reading: StorableReading } | { kind: "refusal"; refusal: Refusal; device: string };
 
 /** A gateway batch checked: refused whole, accepted with one item per reading, or waiting for a lookup. */
 export type CheckedBatch =

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import type { Worker } from "node:worker_threads";
 import type { DeviceInfo } from "./device-cache";
 import type { CheckContext, CheckedBatch, CheckedReading } from "./check-message";
+import { unpackBatch, unpackReadings, type PackedBatch, type PackedReadings } from "./batch-transfer";
 
 /** What the pool sends a worker (check-worker.ts). */
 export type CheckRequest =
@@ -10,7 +11,7 @@ export type CheckRequest =
   | { t: "readings"; id: number; now: number; buf: Uint8Array; offs: Uint32Array; ctxs: CheckContext[] }
   | { t: "batch"; id: number; now: number; raw: Uint8Array; ctx: CheckContext };
 /** What a worker answers: one result per message, or why the whole request failed. */
-export type CheckReply = { id: number; out: CheckedReading[] | CheckedBatch[] } | { id: number; error: string };
+export type CheckReply = { id: number; out: CheckedReading[] | [PackedReadings] | (CheckedBatch | PackedBatch)[] } | { id: number; error: string };
 
 /** Message checks (check-message.ts) on worker threads. */
 export interface CheckPool {
@@ -23,6 +24,12 @@ export interface CheckPool {
   devicesChanged(set: readonly DeviceInfo[], del: readonly string[]): void;
   close(): Promise<void>;
 }
+
+/**
+ * The check workers' thread name (what `top -H` and /proc/<pid>/task/<tid>/comm show; at most
+ * 15 bytes): bench:ingest splits the console's CPU by thread with it.
+ */
+export const CHECK_THREAD_NAME = "ingest-check";
 
 /** Readings per request to a worker: large enough to amortise the hop, small enough to spread over the workers. */
 const CHUNK = 128;
@@ -131,7 +138,11 @@ export function startCheckPool(opts: {
       send({ t: "readings", id: nextId++, now, buf, offs, ctxs: part.map((q) => q.ctx) }, part.length, [buf.buffer, offs.buffer]).then(
         (reply) => {
           if ("error" in reply) part.forEach((q) => q.reject(new Error(reply.error)));
-          else part.forEach((q, j) => q.resolve(reply.out[j] as CheckedReading));
+          else {
+            const first = reply.out[0] as CheckedReading | PackedReadings | undefined;
+            const out = first?.kind === "packed-readings" ? unpackReadings(first) : (reply.out as CheckedReading[]);
+            part.forEach((q, j) => q.resolve(out[j]));
+          }
         },
         (e: Error) => part.forEach((q) => q.reject(e)),
       );
@@ -151,7 +162,8 @@ export function startCheckPool(opts: {
       const copy = raw.slice();
       const reply = await send({ t: "batch", id: nextId++, now, raw: copy, ctx }, Math.max(1, raw.length >> 9), [copy.buffer]);
       if ("error" in reply) throw new Error(reply.error);
-      return reply.out[0] as CheckedBatch;
+      const out = reply.out[0] as CheckedBatch | PackedBatch;
+      return out.kind === "packed" ? unpackBatch(out) : out;
     },
     devicesChanged(set, del) {
       if (closed || (set.length === 0 && del.length === 0)) return;

@@ -4,12 +4,23 @@
 // main thread does little more than the storage transaction. Its copy of the registry is
 // kept by the pool; a device it does not know is handed back as a lookup, and whatever it
 // accepts is checked again against the locked device row when stored.
+import fs from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { DeviceInfo } from "./device-cache";
 import { checkGatewayBatch, checkSignedReading, type CheckEnv, type CheckedBatch, type CheckedReading } from "./check-message";
 import { ed25519Check } from "./verifier";
-import type { AcceptedReading } from "./store-readings";
-import type { CheckRequest, CheckReply } from "./check-pool";
+import type { AcceptedReading, StorableReading } from "./store-readings";
+import { packBatch, packReadings } from "./batch-transfer";
+import { CHECK_THREAD_NAME, type CheckRequest, type CheckReply } from "./check-pool";
+
+// Named so that the kernel's per-thread CPU figures tell the check workers apart (Linux only;
+// a thread may rename itself). Synchronous file calls run on the calling thread, so
+// /proc/thread-self is this worker's own thread.
+try {
+  fs.writeFileSync("/proc/thread-self/comm", CHECK_THREAD_NAME);
+} catch {
+  // not Linux, or /proc not mounted: the threads keep their name
+}
 
 const devices = new Map<string, DeviceInfo>();
 const env: CheckEnv = { now: 0, device: (id) => devices.get(id), verify: ed25519Check() };
@@ -39,7 +50,7 @@ class Packer {
     }
   }
 
-  reading(r: AcceptedReading): void {
+  reading(r: StorableReading): void {
     this.add(r, "payloadHash");
     this.add(r, "signature");
     if (r.prepared) {
@@ -47,9 +58,10 @@ class Packer {
       this.add(r.prepared.entry, "copy");
       this.add(r.prepared, "readingCopy");
     }
-    if (r.gateway) {
-      this.add(r.gateway, "batchRoot");
-      this.add(r.gateway, "signature");
+    const g = (r as AcceptedReading).gateway;
+    if (g) {
+      this.add(g, "batchRoot");
+      this.add(g, "signature");
     }
   }
 
@@ -98,12 +110,25 @@ parentPort!.on("message", (m: CheckRequest) => {
       for (let i = 0; i < m.offs.length - 1; i++) {
         out.push(checkSignedReading(m.buf.subarray(m.offs[i], m.offs[i + 1]), m.ctxs[i] ?? {}, env));
       }
+      // Accepted readings go as one transferred buffer with offsets (batch-transfer.ts).
+      const packed = packReadings(out);
+      if (packed) {
+        parentPort!.postMessage({ id: m.id, out: [packed] } satisfies CheckReply, [packed.rows.buf.buffer as ArrayBuffer]);
+        return;
+      }
       reply = { id: m.id, out };
     } else {
-      reply = { id: m.id, out: [checkGatewayBatch(m.raw, m.ctx, env)] };
+      const b = checkGatewayBatch(m.raw, m.ctx, env);
+      // An accepted batch goes as one transferred buffer with offsets (batch-transfer.ts).
+      const packed = b.kind === "batch" ? packBatch(b) : null;
+      if (packed) {
+        parentPort!.postMessage({ id: m.id, out: [packed] } satisfies CheckReply, [packed.rows.buf.buffer as ArrayBuffer]);
+        return;
+      }
+      reply = { id: m.id, out: [b] };
     }
   } catch (e) {
     reply = { id: m.id, error: (e as Error).message };
   }
-  parentPort!.postMessage(reply, "out" in reply ? packBytes(reply.out) : []);
+  parentPort!.postMessage(reply, "out" in reply ? packBytes(reply.out as CheckedReading[] | CheckedBatch[]) : []);
 });

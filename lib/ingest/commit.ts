@@ -1,6 +1,6 @@
 import type { Sql, SqlTx } from "../db/sql";
 import { appendEntries } from "../ledger-store/append-entries";
-import { insertReadings, readingEntries, type AcceptedReading } from "./store-readings";
+import { insertReadings, readingEntries, type StorableReading } from "./store-readings";
 import type { Refusal, RefusalReason } from "./refusal";
 import { deadLetterCap } from "./dead-letter-cap";
 import { toHex as hex } from "../ledger/encoding";
@@ -29,7 +29,7 @@ export type GatewayBatch = { gateway: string; root: Uint8Array; signature: Uint8
 /** One message, decided before the transaction: a reading to store, or a refusal to dead-letter. */
 export type Candidate = DeadLetterBase &
   (
-    | { kind: "reading"; reading: AcceptedReading; key: Uint8Array | null; batch?: GatewayBatch }
+    | { kind: "reading"; reading: StorableReading; key: Uint8Array | null; batch?: GatewayBatch }
     | { kind: "refusal"; refusal: Refusal }
   );
 
@@ -64,7 +64,7 @@ const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && 
  * and every refusal as a dead letter. Returns one outcome per candidate and the readings
  * newly stored. Either everything is committed or nothing is.
  */
-export async function commitCandidates(sql: Sql, cands: readonly Candidate[], hook: CommitHook = {}): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
+export async function commitCandidates(sql: Sql, cands: readonly Candidate[], hook: CommitHook = {}): Promise<{ outcomes: Outcome[]; stored: StorableReading[] }> {
   return sql.transaction((tx) => commitInTx(tx, cands, hook));
 }
 
@@ -73,7 +73,7 @@ export async function commitCandidates(sql: Sql, cands: readonly Candidate[], ho
  * first one's leaf (they have consecutive leaves): the composition root wires the map's fold
  * here (lib/server/start.ts), so ingest knows nothing of who listens.
  */
-export type OnCommit = (tx: SqlTx, stored: readonly AcceptedReading[], firstLeaf: number) => Promise<void>;
+export type OnCommit = (tx: SqlTx, stored: readonly StorableReading[], firstLeaf: number) => Promise<void>;
 export type CommitHook = { onCommit?: OnCommit; log?: (m: string) => void; seqWindow?: number };
 
 /**
@@ -81,7 +81,7 @@ export type CommitHook = { onCommit?: OnCommit; log?: (m: string) => void; seqWi
  * readings are committed all the same (what the hook derives can be derived again later;
  * an accepted reading is never refused for it).
  */
-async function runHook(tx: SqlTx, hook: CommitHook, stored: readonly AcceptedReading[], first: number): Promise<void> {
+async function runHook(tx: SqlTx, hook: CommitHook, stored: readonly StorableReading[], first: number): Promise<void> {
   if (!hook.onCommit || !stored.length) return;
   await tx.exec(`SAVEPOINT on_commit`);
   try {
@@ -93,7 +93,7 @@ async function runHook(tx: SqlTx, hook: CommitHook, stored: readonly AcceptedRea
   }
 }
 
-async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHook): Promise<{ outcomes: Outcome[]; stored: AcceptedReading[] }> {
+async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHook): Promise<{ outcomes: Outcome[]; stored: StorableReading[] }> {
   const readingCands = cands.filter((c): c is Candidate & { kind: "reading" } => c.kind === "reading");
   const ids = [...new Set(readingCands.map((c) => c.reading.device))].sort();
   const devices = new Map<string, DeviceRow>();
@@ -202,7 +202,11 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
     );
   }
 
-  const stored = accepted.map(({ cand }) => (cand.batch ? { ...cand.reading, gatewayBatchId: cand.batch.id ?? null } : cand.reading));
+  // The batch id is set on the reading itself (no copy per reading); a retried group sets it again.
+  const stored = accepted.map(({ cand }) => {
+    if (cand.batch) cand.reading.gatewayBatchId = cand.batch.id ?? null;
+    return cand.reading;
+  });
   let first = 0;
   if (stored.length) {
     first = await appendEntries(tx, readingEntries(stored, { checked: true }));

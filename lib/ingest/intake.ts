@@ -330,18 +330,20 @@ export class Intake {
       return enc.encode(JSON.stringify(all.readings[i]));
     };
     const transport = ctx.source.transport;
-    const base0 = { source: ctx.source, raw: new Uint8Array(0), rawSize: 0, departmentId: r.departmentId, gatewayDeviceId: r.gateway };
-    const baseFor = (i: number, device: string): DeadLetterBase => ({
-      ...base0,
-      deviceId: device,
-      resolve: () => ({ raw: rawOf(i), source: { transport, detail: `${ctx.source.detail} (batch of ${r.gateway}, reading ${i})` } }),
-    });
-    const cands: Candidate[] = r.items.map((it, i) =>
-      it.kind === "reading"
-        ? { ...baseFor(i, it.reading.device), kind: "reading", reading: it.reading, key: null, batch }
-        : { ...baseFor(i, it.device), kind: "refusal", refusal: it.refusal },
-    );
-    return { gateway: r.gateway, whole: false, cands };
+    const source = ctx.source;
+    const noBytes = new Uint8Array(0);
+    const { departmentId, gateway } = r;
+    const resolveFor = (i: number) => () => ({ raw: rawOf(i), source: { transport, detail: `${source.detail} (batch of ${gateway}, reading ${i})` } });
+    // One literal of a fixed shape per reading (no spreads: a batch makes thousands of these).
+    const cands: Candidate[] = new Array(r.items.length);
+    for (let i = 0; i < r.items.length; i++) {
+      const it = r.items[i];
+      cands[i] =
+        it.kind === "reading"
+          ? { kind: "reading", reading: it.reading, key: null, batch, source, raw: noBytes, rawSize: 0, departmentId, gatewayDeviceId: gateway, deviceId: it.reading.device, resolve: resolveFor(i) }
+          : { kind: "refusal", refusal: it.refusal, source, raw: noBytes, rawSize: 0, departmentId, gatewayDeviceId: gateway, deviceId: it.device, resolve: resolveFor(i) };
+    }
+    return { gateway, whole: false, cands };
   }
 
   /**

@@ -24,6 +24,18 @@ export type AcceptedReading = Envelope & {
 };
 
 /**
+ * A checked reading as the intake's thread gets it from a check worker: only what the storage
+ * transaction reads (device and seq for the seq checks, payload hash for resends, the rows
+ * prepared on the worker). The rest of the envelope is in the rows already.
+ */
+export type PreparedReading = { device: string; seq: number; payloadHash: Uint8Array; gatewayBatchId?: number | null; prepared: PreparedRows };
+
+/** A reading the commit can store: whole, or as prepared on a check worker. */
+export type StorableReading = AcceptedReading | PreparedReading;
+
+const isWhole = (r: StorableReading): r is AcceptedReading => "values" in r;
+
+/**
  * What storing a reading writes, except its leaf index and gateway batch id (known only in
  * the transaction): its ledger entry with the leaf row's COPY text, and the reading row's
  * COPY text up to gateway_batch_id, both in UTF-8.
@@ -41,8 +53,8 @@ export function readingEntry(r: AcceptedReading): ReadingEntry {
  * 32-byte hash, 64-byte signature), so the entry's canonical JSON is written without
  * validating it again; the bytes are the same as encodeEntry's (see the unit test).
  */
-export function readingEntries(readings: readonly AcceptedReading[], opts: { checked?: boolean } = {}): NewEntry[] {
-  return readings.map((r) => r.prepared?.entry ?? readingLeaf(r, opts.checked ?? false));
+export function readingEntries(readings: readonly StorableReading[], opts: { checked?: boolean } = {}): NewEntry[] {
+  return readings.map((r) => (isWhole(r) && !r.prepared ? readingLeaf(r, opts.checked ?? false) : r.prepared!.entry));
 }
 
 /**
@@ -77,12 +89,15 @@ export function prepareReadingRows(r: AcceptedReading): PreparedRows {
  * Inserts readings inside the caller's transaction, the i-th with leaf index first + i
  * (the leaves must be appended in the same transaction). Bulk-loaded with COPY.
  */
-export async function insertReadings(tx: SqlTx, readings: readonly AcceptedReading[], first: number): Promise<void> {
+export async function insertReadings(tx: SqlTx, readings: readonly StorableReading[], first: number): Promise<void> {
   if (readings.length === 0) return;
   const data = copyRows(
     readings.length,
     () => "",
-    (i) => readings[i].prepared?.readingCopy ?? Buffer.from(readingCopyText(readings[i])),
+    (i) => {
+      const r = readings[i];
+      return isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r)) : r.prepared!.readingCopy;
+    },
     (i) => `\t${readings[i].gatewayBatchId ?? "\\N"}\t${first + i}`,
   );
   await tx.copyIn("reading", READING_COLUMNS, data);

@@ -21,6 +21,28 @@ export function procCpuMs(pid: number): number {
   }
 }
 
+/** CPU time (user + system, ms) of each thread of a process, by thread id, with the thread's name (/proc/<pid>/task/<tid>/comm). */
+export function threadCpuMs(pid: number): Map<number, { name: string; ms: number }> {
+  const out = new Map<number, { name: string; ms: number }>();
+  let tids: string[] = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const f = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(tid), { name, ms: ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 /** One thread's SHA-256 rate over 64-byte inputs now: the machine's reference rate. */
 export function sha256Rate(): number {
   const block = new Uint8Array(64);

@@ -1,0 +1,171 @@
+// How a check worker hands checked readings to the intake's thread: one byte buffer,
+// transferred (not copied), with offsets, instead of an object graph per reading. The intake's
+// thread needs of an accepted reading only what the storage transaction reads (device, seq,
+// payload hash, for a signed reading the key it verified with, and the rows prepared on the
+// worker: PreparedReading); the envelope's other fields are already in those rows. Cloning
+// thousands of small objects and byte views per batch, and collecting them after they waited
+// for the commit, cost the console more CPU per reading than its checks (bench:ingest's
+// profile, README "The cost of a reading").
+import type { CheckedBatch, CheckedReading } from "./check-message";
+import type { Refusal } from "./refusal";
+import type { PreparedReading, StorableReading } from "./store-readings";
+import type { NewEntry } from "../ledger-store/append-entries";
+
+const HASH = 32;
+/** Byte segments kept per accepted reading, in this order. */
+const SEGMENTS = 8; // payload hash, key, entry bytes, leaf COPY text, reading COPY text, opening salt, opening entry, opening COPY text
+const EMPTY = new Uint8Array(0);
+
+/** Accepted readings' bytes in one buffer: SEGMENTS + 1 boundaries per reading in `offs` (the next starts where one ends). */
+type PackedRows = { buf: Uint8Array; offs: Uint32Array; devices: string[]; seqs: Float64Array; kinds: string[] };
+
+/** Readings' rows, after `head` (bytes that go first in the buffer); null when a reading is not packable (see packable). */
+function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableReading; key: Uint8Array | null }[]): PackedRows | null {
+  const segs: Uint8Array[] = [];
+  const devices: string[] = new Array(rs.length);
+  const seqs = new Float64Array(rs.length);
+  const kinds: string[] = new Array(rs.length);
+  let total = 0;
+  for (const h of head) total += h.length;
+  for (let j = 0; j < rs.length; j++) {
+    const { reading: r, key } = rs[j];
+    const p = r.prepared;
+    const e = p?.entry;
+    // The leaf's ref is the reading's own (unpack writes it back from device and seq).
+    if (!p || !e || e.refTable !== "reading" || !e.copy || (e.opening && !e.opening.copy) || r.payloadHash.length !== HASH) return null;
+    if (e.refId !== `${r.device}:${r.seq}`) return null;
+    devices[j] = r.device;
+    seqs[j] = r.seq;
+    kinds[j] = e.kind;
+    const o = e.opening;
+    segs.push(r.payloadHash, key ?? EMPTY, e.bytes, e.copy, p.readingCopy, o?.salt ?? EMPTY, o?.entry ?? EMPTY, o?.copy ?? EMPTY);
+    for (let k = segs.length - SEGMENTS; k < segs.length; k++) total += segs[k].length;
+  }
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const h of head) {
+    buf.set(h, at);
+    at += h.length;
+  }
+  const offs = new Uint32Array(segs.length + 1);
+  for (let k = 0; k < segs.length; k++) {
+    offs[k] = at;
+    const s = segs[k];
+    // Short segments byte by byte: TypedArray.set costs more than the copy for a few dozen bytes.
+    if (s.length > 64) buf.set(s, at);
+    else for (let b = 0; b < s.length; b++) buf[at + b] = s[b];
+    at += s.length;
+  }
+  offs[segs.length] = at;
+  return { buf, offs, devices, seqs, kinds };
+}
+
+/** The j-th packed reading, its bytes views on the one buffer. */
+function unpackRow(p: PackedRows, j: number): { reading: PreparedReading; key: Uint8Array | null } {
+  const { buf, offs } = p;
+  const s = j * SEGMENTS;
+  const view = (k: number) => buf.subarray(offs[s + k], offs[s + k + 1]);
+  const device = p.devices[j];
+  const seq = p.seqs[j];
+  const entry: NewEntry = { kind: p.kinds[j], bytes: view(2), refTable: "reading", refId: `${device}:${seq}`, copy: view(3) };
+  // An opening always has its 32-byte salt.
+  if (offs[s + 5] < offs[s + 6]) entry.opening = { salt: view(5), entry: view(6), copy: view(7) };
+  const key = offs[s + 1] < offs[s + 2] ? view(1) : null;
+  return { reading: { device, seq, payloadHash: view(0), prepared: { entry, readingCopy: view(4) } }, key };
+}
+
+/** An accepted gateway batch as it crosses from a check worker (packBatch) to the intake's thread (unpackBatch). */
+export type PackedBatch = {
+  kind: "packed";
+  gateway: string;
+  departmentId: string;
+  /** rows.buf starts with the root (32), the gateway's signature (sigLength) and the payload hashes (32 per reading). */
+  rows: PackedRows;
+  sigLength: number;
+  /** Readings in the batch (accepted or refused). */
+  n: number;
+  /** Per reading: its index among the accepted ones, or -1 when refused. */
+  accepted: Int32Array;
+  /** The refused readings, by index. */
+  refused: { i: number; device: string; refusal: Refusal }[];
+};
+
+/**
+ * Packs an accepted batch into one buffer (the caller transfers `rows.buf.buffer`); null when
+ * a reading has no prepared rows or a leaf not of the reading's own: such a batch goes as it is.
+ */
+export function packBatch(b: CheckedBatch & { kind: "batch" }): PackedBatch | null {
+  const n = b.items.length;
+  if (b.payloadHashes.length !== n || b.root.length !== HASH) return null;
+  const accepted = new Int32Array(n).fill(-1);
+  const refused: PackedBatch["refused"] = [];
+  const rs: { reading: StorableReading; key: null }[] = [];
+  for (let i = 0; i < n; i++) {
+    const it = b.items[i];
+    if (it.kind === "refusal") refused.push({ i, device: it.device, refusal: it.refusal });
+    else {
+      accepted[i] = rs.length;
+      rs.push({ reading: it.reading, key: null });
+    }
+  }
+  const rows = packRows([b.root, b.signature, ...b.payloadHashes], rs);
+  return rows && { kind: "packed", gateway: b.gateway, departmentId: b.departmentId, rows, sigLength: b.signature.length, n, accepted, refused };
+}
+
+/** The batch again, with each accepted reading as a PreparedReading whose bytes are views on the one buffer. */
+export function unpackBatch(p: PackedBatch): CheckedBatch & { kind: "batch" } {
+  const buf = p.rows.buf;
+  const root = buf.subarray(0, HASH);
+  const signature = buf.subarray(HASH, HASH + p.sigLength);
+  const hashesAt = HASH + p.sigLength;
+  const payloadHashes: Uint8Array[] = new Array(p.n);
+  for (let i = 0; i < p.n; i++) payloadHashes[i] = buf.subarray(hashesAt + HASH * i, hashesAt + HASH * (i + 1));
+  const items: (CheckedBatch & { kind: "batch" })["items"] = new Array(p.n);
+  for (const r of p.refused) items[r.i] = { kind: "refusal", device: r.device, refusal: r.refusal };
+  for (let i = 0; i < p.n; i++) if (p.accepted[i] >= 0) items[i] = { kind: "reading", reading: unpackRow(p.rows, p.accepted[i]).reading };
+  return { kind: "batch", gateway: p.gateway, departmentId: p.departmentId, root, signature, payloadHashes, items };
+}
+
+/** Checked single readings (a chunk a worker checked) as they cross to the intake's thread. */
+export type PackedReadings = {
+  kind: "packed-readings";
+  rows: PackedRows;
+  /** Per message: its index among the accepted readings, or -1 (then `others` has its result). */
+  accepted: Int32Array;
+  /** Per accepted reading: the department of its device. */
+  departments: string[];
+  /** Refusals and lookups, by message index. */
+  others: { i: number; out: CheckedReading }[];
+};
+
+/** Packs a chunk's results into one buffer (the caller transfers `rows.buf.buffer`); null when a reading is not packable. */
+export function packReadings(out: readonly CheckedReading[]): PackedReadings | null {
+  const accepted = new Int32Array(out.length).fill(-1);
+  const rs: { reading: StorableReading; key: Uint8Array }[] = [];
+  const departments: string[] = [];
+  const others: PackedReadings["others"] = [];
+  for (let i = 0; i < out.length; i++) {
+    const r = out[i];
+    if (r.kind !== "reading" || r.deviceId !== r.reading.device) others.push({ i, out: r });
+    else {
+      accepted[i] = rs.length;
+      rs.push({ reading: r.reading, key: r.key });
+      departments.push(r.departmentId);
+    }
+  }
+  const rows = packRows([], rs);
+  return rows && { kind: "packed-readings", rows, accepted, departments, others };
+}
+
+/** The chunk's results again, in message order. */
+export function unpackReadings(p: PackedReadings): CheckedReading[] {
+  const out: CheckedReading[] = new Array(p.accepted.length);
+  for (const o of p.others) out[o.i] = o.out;
+  for (let i = 0; i < out.length; i++) {
+    const j = p.accepted[i];
+    if (j < 0) continue;
+    const { reading, key } = unpackRow(p.rows, j);
+    out[i] = { kind: "reading", reading, key: key!, deviceId: reading.device, departmentId: p.departments[j] };
+  }
+  return out;
+}
