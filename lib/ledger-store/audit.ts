@@ -36,7 +36,7 @@ export type AuditReport = {
    * signing and cosigning leaves them; so would deleting all their cosignatures).
    */
   unwitnessed: number[];
-  /** Entries of kinds no table stands for yet (report.v1, credit.v1): checked as leaves only. */
+  /** Entries of kinds no table stands for (none now: every kind has its check in audit-state.ts), checked as leaves only. */
   withoutTable: Record<string, number>;
   /**
    * Seconds this thread spent in the checks around the leaves (wall time, awaited in order

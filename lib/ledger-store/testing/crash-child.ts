@@ -30,11 +30,21 @@ for (;;) {
   const count = 50 + Math.floor(Math.random() * 200);
   const batch = Array.from({ length: count }, (_, i) => ({
     kind: "credit.v1",
-    bytes: encodeEntry({ kind: "credit.v1", reporter: `r${n + i}`, report: `rep${n + i}`, amount: 1, at: new Date(1_790_000_000_000 + n + i).toISOString() }),
-    refTable: "test",
+    bytes: encodeEntry({ kind: "credit.v1", reporter: `r${n + i}`, report: `rep${n + i}`, amount: 1, at: new Date(1_790_000_000_000 + n + i).toISOString(), reason: "confirmed" }),
+    refTable: "citizen_credit",
     refId: String(n + i),
   }));
-  const first = await db.sql.transaction((tx) => appendEntries(tx, batch));
+  // Each credit entry with its citizen_credit row, in one transaction, as the console writes them (the audit matches them).
+  const base = n;
+  const first = await db.sql.transaction(async (tx) => {
+    const at = await appendEntries(tx, batch);
+    await tx.query(
+      `INSERT INTO citizen_credit (id, reporter, report_id, amount, reason, at, leaf_index)
+       SELECT (j + $1)::text, 'r' || (j + $1), 'rep' || (j + $1), 1, 'confirmed', to_timestamp((1790000000000 + j + $1) / 1000.0), j + $2 FROM generate_series(0, $3 - 1) AS j`,
+      [base, at, count],
+    );
+    return at;
+  });
   n = first + count;
   process.stdout.write(`ack ${first} ${count}\n`);
 }
