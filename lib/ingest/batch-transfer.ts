@@ -31,8 +31,9 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
     const { reading: r, key } = rs[j];
     const p = r.prepared;
     const e = p?.entry;
-    // The leaf's ref is the reading's own (unpack writes it back from device and seq).
-    if (!p || !e || e.refTable !== "reading" || !e.copy || (e.opening && !e.opening.copy) || r.payloadHash.length !== HASH) return null;
+    // The leaf's ref is the reading's own (unpack writes it back from device and seq); a reading's
+    // leaf is derived from its row (store-readings.ts), which unpack writes back too.
+    if (!p || !e || e.refTable !== "reading" || !e.derived || !e.copy || (e.opening && !e.opening.copy) || r.payloadHash.length !== HASH) return null;
     if (e.refId !== `${r.device}:${r.seq}`) return null;
     devices[j] = r.device;
     seqs[j] = r.seq;
@@ -67,7 +68,7 @@ function unpackRow(p: PackedRows, j: number): { reading: PreparedReading; key: U
   const view = (k: number) => buf.subarray(offs[s + k], offs[s + k + 1]);
   const device = p.devices[j];
   const seq = p.seqs[j];
-  const entry: NewEntry = { kind: p.kinds[j], bytes: view(2), refTable: "reading", refId: `${device}:${seq}`, copy: view(3) };
+  const entry: NewEntry = { kind: p.kinds[j], bytes: view(2), refTable: "reading", refId: `${device}:${seq}`, copy: view(3), derived: true };
   // An opening always has its 32-byte salt.
   if (offs[s + 5] < offs[s + 6]) entry.opening = { salt: view(5), entry: view(6), copy: view(7) };
   const key = offs[s + 1] < offs[s + 2] ? view(1) : null;
