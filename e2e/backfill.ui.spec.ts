@@ -59,11 +59,14 @@ test.describe("history from the first minute", () => {
     await open(zh, "zh");
     const health = async () => (await (await fetch(`${base}/api/health`)).json()) as Health;
 
-    // Running: the bar with a percentage, in each language.
+    // Running: the bar with a percentage, in each language. A small city's hour can fill
+    // between two polls of a busy page: then the page that saw it waiting says it is done.
     const bar = en.getByTestId("backfill-progress");
-    await expect(bar).toHaveAttribute("data-state", "running", { timeout: 120_000 });
-    await expect(bar).toContainText("Filling history");
-    await expect(bar).toContainText("%");
+    await expect(bar).toHaveAttribute("data-state", /running|done/, { timeout: 120_000 });
+    if ((await bar.getAttribute("data-state")) === "running") {
+      await expect(bar).toContainText(/Filling history|History filled/);
+      await expect(bar).toContainText(/%|History filled/);
+    } else await expect(bar).toContainText("History filled");
     await en.screenshot({ path: path.join(SHOTS, "backfill-en.png") });
     const zbar = zh.getByTestId("backfill-progress");
     await expect(zbar).toBeVisible({ timeout: 30_000 });
@@ -73,9 +76,10 @@ test.describe("history from the first minute", () => {
     expect(running.backfill.hours).toBe(1);
     expect(running.backfill.total).toBeGreaterThan(0);
 
-    // Ends: "done" for a moment, then nothing.
-    await expect(bar).toHaveAttribute("data-state", "done", { timeout: 300_000 });
-    await expect(bar).toContainText("History filled");
+    // Ends: "done" for a moment (this page may already be past it), then nothing.
+    await expect
+      .poll(async () => (await bar.count()) === 0 || (await bar.getAttribute("data-state")) === "done", { timeout: 300_000, intervals: [500] })
+      .toBe(true);
     await expect(bar).toBeHidden({ timeout: 30_000 });
     const done = await health();
     expect(done.backfill).toMatchObject({ state: "done", sent: done.backfill.total });

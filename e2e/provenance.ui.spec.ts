@@ -105,10 +105,11 @@ test.describe("provenance and verification", () => {
     try {
       await db.query("ALTER TABLE reading DISABLE TRIGGER reading_append_only");
       const r = await db.query(
-        `UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb((payload->>'speedKmh')::float8 + 7)) WHERE leaf_index = $1 RETURNING id`,
+        `UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb((payload->>'speedKmh')::float8 + 7)) WHERE leaf_index = $1 RETURNING leaf_index`,
         [leaf],
       );
-      readingId = String(r.rows[0].id);
+      // A reading is named by its leaf index (it has no other id since readings are partitioned by day).
+      readingId = String(r.rows[0].leaf_index);
       await db.query("ALTER TABLE reading ENABLE TRIGGER reading_append_only");
     } finally {
       await db.end();

@@ -26,11 +26,14 @@ export function BackfillProgress() {
     },
   });
   const p = q.data?.backfill;
-  // Shown when this page saw it running; "done" then stays a few seconds.
+  // Shown when this page saw it pending (waiting or running); "done" then stays a few seconds.
+  // A page that saw it waiting is told it is done even if the run fell between two polls (a
+  // small city's hour fills in seconds, and a busy page polls late); a page opened after the
+  // end shows nothing.
   const [seenRunning, setSeenRunning] = useState(false);
   const [doneShown, setDoneShown] = useState(false);
   useEffect(() => {
-    if (p?.state === "running" && !seenRunning) setSeenRunning(true);
+    if ((p?.state === "running" || p?.state === "waiting") && !seenRunning) setSeenRunning(true);
     if (p?.state === "done" && seenRunning && !doneShown) {
       const h = setTimeout(() => setDoneShown(true), DONE_VISIBLE_MS);
       return () => clearTimeout(h);
