@@ -459,6 +459,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     await changeReportStatus({ viewer: traffic, id: later.id, action: "confirm" });
     const credit = async (id: string) => (await db.sql.query<{ n: number }>(`SELECT coalesce(sum(amount), 0)::int AS n FROM citizen_credit WHERE report_id = $1`, [id]))[0].n;
     expect(await credit(later.id)).toBe(0);
+    // Another department's triage sees the mark on the key's report to it, without the reason.
+    const toEnergy = (await createRequest({ form: (await signedForm(k, { service: "streetlight", description: "Lamp out", at })).form, clientAddress: "10.6.6.6", limiter: limiter() })).report;
+    const energyCard = (await listTriageQueue({ viewer: energy })).find((r) => r.id === toEnergy.id)!;
+    expect(energyCard.keyFlag).toMatchObject({ status: "flagged", department: "traffic", reason: null, appeal: null, decisionNote: null });
     expect((await getLeaderboard()).rows.map((r) => r.reporter)).not.toContain(k.id);
 
     // The holder sees the mark and its reason, and appeals by signing with the key.
