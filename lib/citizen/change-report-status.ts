@@ -7,8 +7,8 @@ import { appendEntries } from "../ledger-store/append-entries";
 import type { SqlTx } from "../db/sql";
 import { creditEntry, creditFor, type CreditAward } from "./credit-rule";
 import { photoReuseOf } from "./report-rows";
-import { takenFromAnother } from "./photo-reuse";
-import { isAbusive, keyFlagsOf } from "./key-flags";
+import { takenFromAnother, type PhotoReuse } from "./photo-reuse";
+import { isAbusive, keyFlagsOf, type KeyFlag } from "./key-flags";
 import { MERGEABLE_STATUSES } from "./duplicate-rule";
 import { serviceByCode } from "./service-catalogue";
 import { getBus } from "../events/bus";
@@ -94,10 +94,13 @@ export async function changeReportStatus(opts: { viewer: Viewer; id: string; act
       opts.action === "confirm"
         ? await tx.query<ReportRow>(`SELECT id, reporter, photo_hashes, created_at FROM citizen_report WHERE duplicate_of = $1 AND status = 'merged' ORDER BY id`, [opts.id])
         : [];
-    const reuse = await photoReuseOf(tx, [r, ...dups].map((x) => ({ id: x.id, reporter: x.reporter, createdAt: new Date(x.created_at).toISOString(), photos: x.photo_hashes })));
+    // Only a confirmation or a merge can earn (a rejection takes back whatever was earned): the
+    // other changes skip both reads.
+    const earns = opts.action === "confirm" || opts.action === "merge";
+    const reuse = earns ? await photoReuseOf(tx, [r, ...dups].map((x) => ({ id: x.id, reporter: x.reporter, createdAt: new Date(x.created_at).toISOString(), photos: x.photo_hashes }))) : new Map<string, PhotoReuse[]>();
     const photoTaken = (id: string) => takenFromAnother(reuse.get(id) ?? []);
     // Nor does a report of a key marked abusive while the mark stands (lib/citizen/key-flags.ts).
-    const flags = await keyFlagsOf(tx, [r.reporter, ...dups.map((d) => d.reporter)]);
+    const flags = earns ? await keyFlagsOf(tx, [r.reporter, ...dups.map((d) => d.reporter)]) : new Map<string, KeyFlag>();
     const keyFlagged = (reporter: string) => isAbusive(flags.get(reporter));
     const own = creditFor({ action: opts.action, reporter: r.reporter, earned: await earnedBy(tx, opts.id), keptStatus: rows.find((x) => x.id === into)?.status, photoTaken: photoTaken(opts.id), keyFlagged: keyFlagged(r.reporter) });
     if (own) awards.push({ reporter: r.reporter, report: opts.id, award: own });
