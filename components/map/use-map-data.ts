@@ -144,7 +144,11 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     queries: LAYERS.map((l) => ({ ...framesQuery(l, cs, ce), enabled: replays(l), staleTime: ce && filling(ce) ? 30_000 : Infinity })),
   });
   // Moment t's chunk is still on its way for a replayed layer (an error counts as an answer).
-  const waiting = !mode.live && frames.some((q, i) => replays(LAYERS[i]) && !q.data && !q.error);
+  // Only a request in flight is waited for: a query that is not fetching and holds neither data
+  // nor an error (one cancelled before its answer and reverted, or not started) will bring
+  // nothing, and waiting for it kept the previous drawing (for a new page: nothing, "loading")
+  // until the page was left.
+  const waiting = !mode.live && frames.some((q, i) => replays(LAYERS[i]) && !q.data && !q.error && q.fetchStatus !== "idle");
   // The rest of the window is fetched ahead, one chunk at a time, once the moment's own chunk is
   // in and drawn: asked for together, they shared the server's one database connection (and this
   // machine's cores with the frame being drawn) and a seek waited for all of them. Later seeks
