@@ -8,7 +8,6 @@ import { applyTrafficUpdates, decodeFrames, energyFromLatest, incidentsAt, index
 import { loadColor, NO_DATA_COLOR, responseColor, trafficColor } from "./palettes";
 import { sameGeometry } from "./binary";
 import { characterSetOf, labelLayer, labelsAt, labelSize } from "./label-layers";
-import { WARM_FEATURES } from "./use-deck-layers";
 
 const traffic: TrafficFeatures = {
   layer: "traffic",
@@ -274,23 +273,5 @@ describe("replay frames", () => {
     expect(incidentsAt(d.incidents, Date.parse("2026-11-25T00:07:00Z"))![0].status).toBe("responding");
     expect(incidentsAt(d.incidents, Date.parse("2026-11-25T00:20:00Z"))![0].status).toBe("resolved");
     expect(incidentsAt(d.incidents, Date.parse("2026-11-25T00:30:00Z"))).toEqual([]);
-  });
-});
-
-describe("layers before their features arrive", () => {
-  // The map builds an active layer from no features while its answer is on the way, so that
-  // deck.gl creates the layers (and links their WebGL programs) during the network wait. That
-  // only helps if they are the very layers the features make: same ids and same classes.
-  const shape = (ls: { id: string; constructor: { name: string } }[]) => ls.map((l) => `${l.id}:${l.constructor.name}`);
-  it("makes the same deck.gl layers, with nothing to draw and nothing to pick", () => {
-    const s = { visible: true, zoom: 13 };
-    const warmT = trafficBinary(trafficGeometry(WARM_FEATURES.traffic), null);
-    expect(shape(trafficLayers(warmT, s))).toEqual(shape(trafficLayers(trafficBinary(trafficGeometry(traffic), null), s)));
-    expect(warmT.segments.length + warmT.minor.length + warmT.signals.length).toBe(0);
-    const warmE = energyBinary(energyGeometry(WARM_FEATURES.energy), null);
-    expect(shape(energyLayers(warmE, s))).toEqual(shape(energyLayers(energyBinary(energyGeometry(energy), null), s)));
-    const warmS = safetyBinary(safetyGeometry(WARM_FEATURES.safety), null, "police", { "police-bureau": "警" });
-    expect(shape(safetyLayers(warmS, s))).toEqual(shape(safetyLayers(safetyBinary(safetyGeometry(safety), null, "police", { "police-bureau": "警" }), s)));
-    expect(trafficPick(warmT, "traffic-segments", 0, undefined)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Layer, PickingInfo } from "@deck.gl/core";
-import type { AccessNote, EnergyFeatures, IncidentState, MapLayerId, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
+import type { AccessNote, IncidentState, MapLayerId } from "@/lib/api/map-specs";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
 import { cityInfoQuery } from "./map-queries";
@@ -18,30 +18,6 @@ import type { useMapData } from "./use-map-data";
 import { formatCityTime } from "@/lib/i18n/city-time";
 
 type MapData = ReturnType<typeof useMapData>;
-
-const NO_POINTS = { ids: [], position: [] };
-const NO_PATHS = { ids: [], startIndices: [0], path: [] };
-/**
- * A layer's features before its answer: none at all. Drawing them creates the layer's deck.gl
- * layers, and with them their WebGL programs, whose link a software renderer (SwiftShader,
- * the only one on these machines and on many office PCs) takes 0.1–0.5 s each to do; done
- * while the features and values are still on the way, the first frame with data no longer
- * waits for it. deck.gl keeps a layer's programs when its data change (layers match by id),
- * and luma.gl caches pipelines by shader, so the real layers reuse what was linked.
- */
-export const WARM_FEATURES: { traffic: TrafficFeatures; energy: EnergyFeatures; safety: SafetyFeatures } = {
-  traffic: { layer: "traffic", cityKey: "", sensors: { ...NO_PATHS, segmentIds: [], roadIds: [], freeFlowKmh: [], roadClass: [] }, signals: NO_POINTS, access: [] },
-  energy: {
-    layer: "energy",
-    cityKey: "",
-    substations: { ...NO_POINTS, capacityMw: [], voltageKv: [] },
-    feeders: { ...NO_PATHS, meterIds: [], substationIds: [], capacityMw: [] },
-    renewables: { ...NO_POINTS, meterIds: [], kind: [], capacityMw: [] },
-    cells: { ...NO_POINTS, radiusM: 1 },
-    access: [],
-  },
-  safety: { layer: "safety", cityKey: "", stations: { ...NO_POINTS, kind: [] }, coverage: { ...NO_POINTS, radiusM: 1, policeMin: [], fireMin: [] }, cameras: { ...NO_POINTS, headingDeg: [] }, access: [] },
-};
 
 /** Labels of the fields scoped cells are coloured by. */
 const FIELD_LABELS: Record<string, MessageKey> = { speedKmh: "tooltip.speed", utilisation: "tooltip.load", severity: "tooltip.severity", vehiclesPerMin: "tooltip.vehPerMin" };
@@ -65,13 +41,9 @@ export function useDeckLayers(
     notes?: AccessNote[];
   },
 ) {
-  // An active layer whose features are still on the way is built from no features: its deck.gl
-  // layers exist from the map's first frame, so their shader programs are linked while the
-  // requests are in flight rather than after the data arrive (see WARM_FEATURES).
-  const warmT = opts.active.has("traffic"), warmE = opts.active.has("energy"), warmS = opts.active.has("safety");
-  const tg = useMemo(() => (data.traffic.features ? trafficGeometry(data.traffic.features) : warmT ? trafficGeometry(WARM_FEATURES.traffic) : null), [data.traffic.features, warmT]);
-  const eg = useMemo(() => (data.energy.features ? energyGeometry(data.energy.features) : warmE ? energyGeometry(WARM_FEATURES.energy) : null), [data.energy.features, warmE]);
-  const sg = useMemo(() => (data.safety.features ? safetyGeometry(data.safety.features) : warmS ? safetyGeometry(WARM_FEATURES.safety) : null), [data.safety.features, warmS]);
+  const tg = useMemo(() => (data.traffic.features ? trafficGeometry(data.traffic.features) : null), [data.traffic.features]);
+  const eg = useMemo(() => (data.energy.features ? energyGeometry(data.energy.features) : null), [data.energy.features]);
+  const sg = useMemo(() => (data.safety.features ? safetyGeometry(data.safety.features) : null), [data.safety.features]);
 
   const tb = useMemo(() => (tg ? trafficBinary(tg, data.traffic.values) : null),
     // values are patched in place: the version says when they changed
