@@ -9,6 +9,7 @@ import { HASH_SIZE } from "../ledger/merkle";
 import { tileSlotForNode } from "../ledger/tiles";
 import { TILE_HEIGHT, TILE_WIDTH } from "../ledger/tile-path";
 import { nodeSha256 } from "./node-hasher";
+import { giveWay } from "../db/give-way";
 import { loadTiles, tileKey } from "./tile-store";
 
 /** One integration step: the tree's new size and root, the leaves it added, and the log's next_index when it began. */
@@ -128,9 +129,8 @@ export type CatchUpStep = { integrated: number; of: number; size: number };
  * Integrates everything sequenced when it is called (next_index at its first step), in steps
  * of at most `stepLeaves`: each step is `integrate`'s own transaction with its checkpoint, so
  * a kill between or inside steps leaves the tree and checkpoints of the last committed step,
- * and the next call goes on from there. Between steps the event loop is given back (a pause
- * of half the step's own time, at most 50 ms), so requests are served meanwhile, PGlite's
- * included, which runs on this thread. `onStep` hears the progress after each step;
+ * and the next call goes on from there. Between steps the event loop is given back
+ * (lib/db/give-way.ts), so requests are served meanwhile. `onStep` hears the progress after each step;
  * `keepGoing` is asked before each further step (false: stop, as when the role is lost).
  * Returns the last step, or null when there was nothing to integrate.
  */
@@ -156,9 +156,7 @@ export async function integrateSequenced(
     integrated += done.added;
     opts.onStep?.({ integrated, of: target - start, size: done.size });
     if (done.size >= target || (opts.keepGoing && !opts.keepGoing())) return last;
-    const spent = performance.now() - t0;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(50, spent / 2)));
+    await giveWay(performance.now() - t0);
   }
 }
 

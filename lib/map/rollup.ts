@@ -2,6 +2,7 @@ import type { Sql, SqlTx } from "../db/sql";
 import type { CityModel } from "../city/types";
 import { trafficIndex } from "./traffic-index";
 import { getBus, type MapUpdate } from "../events/bus";
+import { giveWay } from "../db/give-way";
 
 /**
  * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map and
@@ -253,7 +254,8 @@ const cityChecked = new WeakMap<Sql, string>();
 /**
  * Brings the derived tables up to the newest reading committed when the run starts (the
  * backlog no commit folded, see above), in steps of at most `stepLeaves` leaves, each its
- * own short transaction that publishes its live changes as a map-update. The run stops at
+ * own short transaction that publishes its live changes as a map-update, with the event
+ * loop given back between steps (lib/db/give-way.ts). The run stops at
  * that target and does not chase readings committed while it folds: under sustained
  * ingest a run that re-read the newest leaf after every step never ended, and every map
  * request awaiting it hung. Commits fold their own readings once the cursor is within
@@ -278,7 +280,11 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
     const step = opts.stepLeaves ?? 100_000;
     const changes: LatestChange[] = [];
     let target: number | null = null;
-    for (;;) {
+    let spent = 0;
+    for (let first = true; ; first = false) {
+      // Requests are served between steps (the first goes at once: a map request may be waiting on it).
+      if (!first) await giveWay(spent);
+      const t0 = performance.now();
       const done = await sql.transaction(async (tx) => {
         const [state] = await tx.query<{ last_leaf: number; city_key: string }>(
           `SELECT last_leaf::float8 AS last_leaf, city_key FROM map_rollup_state WHERE id = 1 FOR UPDATE`,
@@ -296,6 +302,7 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
         changes.push(...folded);
         return upto >= target;
       });
+      spent = performance.now() - t0;
       if (done) break;
     }
     return changes.sort((a, b) => a.leafIndex - b.leafIndex);
