@@ -127,19 +127,29 @@ export type CatchUpStep = { integrated: number; of: number; size: number };
 
 /**
  * Integrates everything sequenced when it is called (next_index at its first step), in steps
- * of at most `stepLeaves`: each step is `integrate`'s own transaction with its checkpoint, so
- * a kill between or inside steps leaves the tree and checkpoints of the last committed step,
- * and the next call goes on from there. Between steps the event loop is given back
- * (lib/db/give-way.ts), so requests are served meanwhile. `onStep` hears the progress after each step;
+ * of at most `stepLeaves` (sized to take about `stepMs` each when given): each step is
+ * `integrate`'s own transaction with its checkpoint, so a kill between or inside steps leaves
+ * the tree and checkpoints of the last committed step, and the next call goes on from there.
+ * Between steps the event loop is given back (lib/db/give-way.ts), so requests are served
+ * meanwhile. `onStep` hears the progress after each step;
  * `keepGoing` is asked before each further step (false: stop, as when the role is lost).
  * Returns the last step, or null when there was nothing to integrate.
  */
 export async function integrateSequenced(
   sql: Sql,
   publish: Publish,
-  opts: { stepLeaves?: number; onStep?: (p: CatchUpStep) => void; keepGoing?: () => boolean } = {},
+  opts: { stepLeaves?: number; stepMs?: number; onStep?: (p: CatchUpStep) => void; keepGoing?: () => boolean } = {},
 ): Promise<Integrated | null> {
-  const step = opts.stepLeaves ?? INTEGRATE_STEP_LEAVES;
+  const most = opts.stepLeaves ?? INTEGRATE_STEP_LEAVES;
+  // Steps are sized to take about stepMs of this thread (from the last step's time), between
+  // MIN_STEP_LEAVES and stepLeaves: on PGlite a step of 20,000 leaves took 3 s at a loaded hour.
+  // A round within one step (the steady state: one checkpoint a round) is not sized by time.
+  const least = Math.min(MIN_STEP_LEAVES, most);
+  let step = most;
+  if (opts.stepMs !== undefined) {
+    const [b] = await sql.query<{ behind: number }>(`SELECT (next_index - integrated_size)::int8 AS behind FROM ledger_state WHERE id = 1`);
+    if (Number(b?.behind ?? 0) > most) step = Math.min(most, FIRST_STEP_LEAVES);
+  }
   let last: Integrated | null = null;
   let target = 0;
   let start = 0;
@@ -156,12 +166,21 @@ export async function integrateSequenced(
     integrated += done.added;
     opts.onStep?.({ integrated, of: target - start, size: done.size });
     if (done.size >= target || (opts.keepGoing && !opts.keepGoing())) return last;
-    await giveWay(performance.now() - t0);
+    const spent = performance.now() - t0;
+    if (opts.stepMs !== undefined && target - start > most) step = Math.max(least, Math.min(most, Math.floor((done.added * opts.stepMs) / Math.max(1, spent))));
+    await giveWay(spent);
   }
 }
 
 /**
- * The leaves one step of a publishing round integrates: about 50–150 ms of the thread (reading
- * their hashes, hashing the tree, writing tiles) at the machine's slow and fast hours.
+ * The most leaves one step of a publishing round integrates (a round within it is one step and
+ * one checkpoint). A backlog's steps are sized by time (INTEGRATE_STEP_MS): reading the
+ * leaves' hashes, hashing the tree and writing tiles took 3 s for 20,000 leaves on PGlite at a
+ * loaded hour, with the map's rollup folding beside it.
  */
 export const INTEGRATE_STEP_LEAVES = 20_000;
+/** The fewest leaves a step sized by time integrates, and the first step of a backlog. */
+const MIN_STEP_LEAVES = 2_000;
+const FIRST_STEP_LEAVES = 5_000;
+/** The thread time a publishing round's step aims at. */
+export const INTEGRATE_STEP_MS = 250;

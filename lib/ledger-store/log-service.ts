@@ -4,7 +4,7 @@ import { formatCheckpoint } from "../ledger/checkpoint";
 import { ed25519NoteSigner, formatSignatureLine, signNote } from "../ledger/note";
 import { formatAddCheckpointBody, parseAddCheckpointResponse } from "../ledger/witness";
 import { toHex } from "../ledger/encoding";
-import { integrateSequenced, INTEGRATE_STEP_LEAVES } from "./integrate";
+import { integrateSequenced, INTEGRATE_STEP_LEAVES, INTEGRATE_STEP_MS } from "./integrate";
 import { setLedgerCatchUp } from "./catch-up-progress";
 import { consistencyProofBetween } from "./proofs";
 import type { WitnessClient } from "./witnesses";
@@ -19,6 +19,8 @@ export type LogServiceOptions = {
   log?: (m: string) => void;
   /** The most leaves one step of a round integrates (one transaction and checkpoint each); INTEGRATE_STEP_LEAVES by default. */
   stepLeaves?: number;
+  /** The thread time a step aims at (INTEGRATE_STEP_MS by default); Infinity: every step takes stepLeaves. */
+  stepMs?: number;
   /** Asked between a round's steps: false stops the round there (the role was lost). */
   keepGoing?: () => boolean;
 };
@@ -109,10 +111,11 @@ export async function createLogPublisher(opts: LogServiceOptions) {
         },
         {
           stepLeaves,
+          stepMs: opts.stepMs ?? INTEGRATE_STEP_MS,
           keepGoing: opts.keepGoing,
           onStep: (p) => {
             if (p.of <= stepLeaves) return;
-            if (!stepped) opts.log?.(`ledger: integrating a backlog of ${p.of.toLocaleString("en-US")} leaves in steps of ${stepLeaves.toLocaleString("en-US")}`);
+            if (!stepped) opts.log?.(`ledger: integrating a backlog of ${p.of.toLocaleString("en-US")} leaves in steps of at most ${stepLeaves.toLocaleString("en-US")}`);
             stepped = true;
             setLedgerCatchUp({ state: "integrating", integrated: p.integrated, of: p.of, size: p.size, since: new Date(t0).toISOString() });
           },
