@@ -7,7 +7,10 @@
 //    the log integrated and the map's rollup folded, as a console that ran that long leaves them),
 //    with the server's own start lines; BENCH_START_PROF=DIR writes a CPU profile of each such start;
 //    BENCH_START_BEHIND=K leaves the last K readings for the console to integrate and fold after it
-//    starts (GET /api/health's catchUp shows what is left when the map first answers).
+//    starts (GET /api/health's catchUp shows what is left when the map first answers);
+//    BENCH_START_KEEP=DIR keeps a copy of each filled folder in DIR and starts from that copy
+//    the next time (to compare two versions of the console on the same data, run from each
+//    version's folder: the console started is the server.ts of the working directory).
 // Requires a production build (npm run build). Uses a temporary data folder and port 3390.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -72,6 +75,34 @@ async function firstFrame(): Promise<number> {
   }
 }
 
+/**
+ * After a start with a backlog: polls GET /api/health (and the map's base style) every 500 ms
+ * until less than CAUGHT_UP_LEAVES are left to integrate and to fold, timing each answer: how the console serves while
+ * it catches up, and when it is done.
+ */
+const CAUGHT_UP_LEAVES = 5000;
+
+async function untilCaughtUp(started: number): Promise<string> {
+  const times: number[] = [];
+  const deadline = Date.now() + 600_000;
+  let seen = "";
+  while (Date.now() < deadline) {
+    const t0 = performance.now();
+    const h = (await (await fetch(`${BASE}/api/health`)).json()) as { catchUp?: { ledgerLeavesToIntegrate: number; mapLeavesToFold: number; ledger?: { state: string; integrated: number; of: number } } };
+    await (await fetch(`${BASE}/api/city/style?theme=dark`)).arrayBuffer();
+    times.push(performance.now() - t0);
+    const c = h.catchUp;
+    if (c?.ledger?.state === "integrating" && !seen) seen = `; shown meanwhile: integrating ${c.ledger.integrated.toLocaleString("en-US")} of ${c.ledger.of.toLocaleString("en-US")}`;
+    // The simulator keeps sending live readings: caught up when less than a few seconds of them wait.
+    if (c && c.ledgerLeavesToIntegrate < CAUGHT_UP_LEAVES && c.mapLeavesToFold < CAUGHT_UP_LEAVES) {
+      const sorted = [...times].sort((a, b) => a - b);
+      return `caught up ${fmt((Date.now() - started) / 1000, 1)} s after the start; health + style answered meanwhile in ${fmt(sorted[Math.floor(sorted.length / 2)], 0)} ms (median), ${fmt(sorted[sorted.length - 1], 0)} ms (slowest) over ${times.length} polls${seen}`;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return "not caught up within 600 s";
+}
+
 /** Warm starts at each stored size (BENCH_START_READINGS), the folder filled before. */
 async function startBySize(sizes: number[]) {
   const hours = 24;
@@ -80,22 +111,37 @@ async function startBySize(sizes: number[]) {
   // The data folder's history is the fill: no simulator backfill on top of it.
   const env = { SIM_BACKFILL_HOURS: "0", CITY_SIZE: citySize };
   for (const n of sizes) {
+    const behind = Math.min(n, Number(process.env.BENCH_START_BEHIND ?? 0));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "citybrain-start-"));
     try {
-      const c = await start(dir, { env });
-      await stop(c.child);
-      if (n > 0) {
+      const keep = process.env.BENCH_START_KEEP ? path.join(process.env.BENCH_START_KEEP, `n${n}-behind${behind}`) : null;
+      if (keep && fs.existsSync(path.join(keep, "filled"))) {
+        // The same filled folder again (another version of the console, the same data).
+        fs.cpSync(keep, dir, { recursive: true });
+        fs.rmSync(path.join(dir, "filled"));
+        console.log(`  the folder filled before with ${n.toLocaleString("en-US")} readings, copied from ${keep}`);
+      } else {
+        const c = await start(dir, { env });
+        await stop(c.child);
+      }
+      if (n > 0 && !(keep && fs.existsSync(path.join(keep, "filled")))) {
         const t0 = performance.now();
         const db = await openDb({ dataDir: dir });
-        await fillReadings(db, getCity(), n, { hours, behind: Math.min(n, Number(process.env.BENCH_START_BEHIND ?? 0)), progress: (d) => process.stdout.write(`\r  filling: ${d.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} readings`) });
+        await fillReadings(db, getCity(), n, { hours, behind, progress: (d) => process.stdout.write(`\r  filling: ${d.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} readings`) });
         await db.close();
         console.log(`\n  filled ${n.toLocaleString("en-US")} readings in ${fmt((performance.now() - t0) / 1000, 0)} s`);
+        if (keep) {
+          fs.rmSync(keep, { recursive: true, force: true });
+          fs.cpSync(dir, keep, { recursive: true });
+          fs.writeFileSync(path.join(keep, "filled"), "");
+        }
       }
       for (let run = 0; run < 2; run++) {
         const out: string[] = [];
         const w = await start(dir, { env, out, prof: process.env.BENCH_START_PROF ? path.join(process.env.BENCH_START_PROF, `n${n}-run${run}`) : undefined });
         const health = (await (await fetch(`${BASE}/api/health`)).json()) as { catchUp?: unknown };
         console.log(`warm start with ${n.toLocaleString("en-US")} readings stored to first map response: ${fmt(w.seconds, 2)} s (${load()}); catching up: ${JSON.stringify(health.catchUp ?? null)}`);
+        if (run === 0 && behind > 0) console.log(`  ${await untilCaughtUp(w.started)}`);
         if (run === 0) for (const l of out) console.log(l);
         await stop(w.child);
       }

@@ -2,6 +2,7 @@
 import { useI18n } from "../i18n/i18n-provider";
 import type { LiveState } from "./use-map-data";
 import { formatCityTime } from "@/lib/i18n/city-time";
+import { LedgerCatchUp } from "./ledger-catch-up";
 
 /**
  * The stream's state, and with the traffic layer on, how many sensors have a reading; "no
@@ -28,6 +29,7 @@ export function LiveStatus(props: { state: LiveState; lastUpdate: string | null;
       ) : props.traffic !== false && props.valueCount === 0 && !props.replay ? (
         <div className="muted">{t("map.noData")}</div>
       ) : null}
+      <LedgerCatchUp />
     </div>
   );
 }

@@ -40,7 +40,19 @@ export const healthRoute = defineRoute({
           })
           .describe("The simulator's backfill of history (SIM_BACKFILL_HOURS): readings planned at this start and sent so far"),
         catchUp: z
-          .object({ ledgerLeavesToIntegrate: z.number().int(), mapLeavesToFold: z.number().int() })
+          .object({
+            ledgerLeavesToIntegrate: z.number().int(),
+            mapLeavesToFold: z.number().int(),
+            ledger: z
+              .object({
+                state: z.enum(["idle", "integrating"]),
+                integrated: z.number().int(),
+                of: z.number().int(),
+                size: z.number().int(),
+                since: z.string().nullable(),
+              })
+              .describe("This process's log publisher integrating a backlog longer than one step (after a start): leaves integrated so far of those it set out to integrate, and the tree's size"),
+          })
           .describe("What the background jobs are catching up on after a start: leaves the log has not yet put in its tree, and leaves of readings the map's rollup has not yet folded"),
       }),
     },

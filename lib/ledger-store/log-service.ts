@@ -4,7 +4,8 @@ import { formatCheckpoint } from "../ledger/checkpoint";
 import { ed25519NoteSigner, formatSignatureLine, signNote } from "../ledger/note";
 import { formatAddCheckpointBody, parseAddCheckpointResponse } from "../ledger/witness";
 import { toHex } from "../ledger/encoding";
-import { integrate } from "./integrate";
+import { integrateSequenced, INTEGRATE_STEP_LEAVES, INTEGRATE_STEP_MS } from "./integrate";
+import { setLedgerCatchUp } from "./catch-up-progress";
 import { consistencyProofBetween } from "./proofs";
 import type { WitnessClient } from "./witnesses";
 
@@ -16,6 +17,12 @@ export type LogServiceOptions = {
   intervalMs: number;
   onCheckpoint?: (c: { size: number; root: string; cosigned: number }) => void;
   log?: (m: string) => void;
+  /** The most leaves one step of a round integrates (one transaction and checkpoint each); INTEGRATE_STEP_LEAVES by default. */
+  stepLeaves?: number;
+  /** The thread time a step aims at (INTEGRATE_STEP_MS by default); Infinity: every step takes stepLeaves. */
+  stepMs?: number;
+  /** Asked between a round's steps: false stops the round there (the role was lost). */
+  keepGoing?: () => boolean;
 };
 
 /**
@@ -83,13 +90,41 @@ export async function createLogPublisher(opts: LogServiceOptions) {
     return false;
   }
 
-  /** One round: integrate, checkpoint, cosign. Returns the latest checkpoint's size. */
+  /**
+   * One round: integrate what was sequenced when it began, checkpoint, cosign. Returns the
+   * latest checkpoint's size. A backlog longer than one step (after a start, or a burst) is
+   * integrated in steps that each commit a checkpoint and give the event loop back between
+   * them; its progress is shown in GET /api/health (`catchUp.ledger`). Witnesses are asked
+   * once, for the round's last checkpoint.
+   */
   async function round(): Promise<number> {
-    await integrate(opts.sql, async (tx, size, root) => {
-      const text = formatCheckpoint({ origin: opts.origin, size, root, extensions: [] });
-      const note = await signNote(text, [signer]);
-      await tx.query(`INSERT INTO checkpoint (size, root_hash, note) VALUES ($1, decode($2, 'hex'), $3)`, [size, toHex(root), note]);
-    });
+    const stepLeaves = opts.stepLeaves ?? INTEGRATE_STEP_LEAVES;
+    const t0 = Date.now();
+    let stepped = false;
+    try {
+      await integrateSequenced(
+        opts.sql,
+        async (tx, size, root) => {
+          const text = formatCheckpoint({ origin: opts.origin, size, root, extensions: [] });
+          const note = await signNote(text, [signer]);
+          await tx.query(`INSERT INTO checkpoint (size, root_hash, note) VALUES ($1, decode($2, 'hex'), $3)`, [size, toHex(root), note]);
+        },
+        {
+          stepLeaves,
+          stepMs: opts.stepMs ?? INTEGRATE_STEP_MS,
+          keepGoing: opts.keepGoing,
+          onStep: (p) => {
+            if (p.of <= stepLeaves) return;
+            if (!stepped) opts.log?.(`ledger: integrating a backlog of ${p.of.toLocaleString("en-US")} leaves in steps of at most ${stepLeaves.toLocaleString("en-US")}`);
+            stepped = true;
+            setLedgerCatchUp({ state: "integrating", integrated: p.integrated, of: p.of, size: p.size, since: new Date(t0).toISOString() });
+          },
+        },
+      );
+    } finally {
+      if (stepped) setLedgerCatchUp({ state: "idle", integrated: 0, of: 0, size: 0, since: null });
+    }
+    if (stepped) opts.log?.(`ledger: backlog integrated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const [latest] = await opts.sql.query<{ size: number; note: string; root: string }>(
       `SELECT size, note, encode(root_hash, 'hex') AS root FROM checkpoint ORDER BY size DESC LIMIT 1`,
     );

@@ -16,6 +16,7 @@ import type { Sql } from "../db/sql";
 import { decodeEntryBundle } from "../ledger/entry-bundle";
 import { fromHex } from "../ledger/encoding";
 import { nodeSha256 } from "./node-hasher";
+import { ledgerCatchUp } from "./catch-up-progress";
 
 const targets = await testTargets();
 const ORIGIN = "test.city-brain.example/ledger";
@@ -162,5 +163,71 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("city log
     expect(await publisher.round()).toBe(size + 3);
     const rows = await db.sql.query<{ checkpoint_size: number }>(`SELECT checkpoint_size FROM cosignature WHERE witness = $1 AND checkpoint_size >= $2 ORDER BY 1`, [w, size]);
     expect(rows.map((r) => Number(r.checkpoint_size))).toEqual([size, size + 3]);
+  });
+
+  // The log's contract: one round integrates everything sequenced when it began. A backlog
+  // longer than a step (after a start) is integrated in that one round, in steps that each
+  // commit the tree and a checkpoint of it, with the event loop served between them.
+  it("a round integrates a backlog longer than a step in steps, each with a correct checkpoint, serving the event loop between them", async () => {
+    const before = all.length;
+    const batch = await appendCredits(db.sql, 5_500, before);
+    batch.forEach((e) => all.push(leafHash(nodeSha256, e.bytes)));
+    const lines: string[] = [];
+    const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 1000, stepLeaves: 1000, log: (m) => lines.push(m) });
+    const seen: { integrated: number; of: number }[] = [];
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks++;
+      const p = ledgerCatchUp();
+      if (p.state === "integrating") seen.push({ integrated: p.integrated, of: p.of });
+    }, 1);
+    try {
+      expect(await publisher.round()).toBe(all.length);
+    } finally {
+      clearInterval(timer);
+    }
+    // Timers ran while the round was under way, and saw its progress; it ends idle.
+    expect(ticks).toBeGreaterThan(3);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((p) => p.of === 5_500 && p.integrated > 0 && p.integrated <= 5_500)).toBe(true);
+    expect(ledgerCatchUp().state).toBe("idle");
+    expect(lines.some((l) => /integrating a backlog of 5,500 leaves in steps of at most 1,000/.test(l))).toBe(true);
+    // One checkpoint a step, each the root of the leaves up to its size; witnesses cosigned the last.
+    const cps = await db.sql.query<{ size: number; root: string }>(`SELECT size, encode(root_hash,'hex') AS root FROM checkpoint WHERE size > $1 ORDER BY size`, [before]);
+    expect(cps.map((c) => Number(c.size))).toEqual([1, 2, 3, 4, 5, 5.5].map((k) => before + k * 1000));
+    for (const c of cps) expect(c.root).toBe(Buffer.from(rootFromLeafHashes(nodeSha256, all.slice(0, Number(c.size)))).toString("hex"));
+    const cp = await latestCheckpointNote(db.sql);
+    expect(cp?.size).toBe(all.length);
+    expect(cp?.cosignatures).toBe(3);
+    const proof = await consistencyProofBetween(db.sql, before, all.length);
+    expect(() => verifyConsistency(nodeSha256, before, all.length, proof, rootFromLeafHashes(nodeSha256, all.slice(0, before)), fromHex(cps[cps.length - 1].root))).not.toThrow();
+  });
+
+  it("a round told to stop between steps (its role lost) keeps what it committed, and the next round goes on from there", async () => {
+    const before = all.length;
+    const batch = await appendCredits(db.sql, 2_500, before);
+    batch.forEach((e) => all.push(leafHash(nodeSha256, e.bytes)));
+    const stopped = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 1000, stepLeaves: 1000, keepGoing: () => false });
+    expect(await stopped.round()).toBe(before + 1000);
+    const [{ size }] = await db.sql.query<{ size: number }>(`SELECT integrated_size AS size FROM ledger_state`);
+    expect(Number(size)).toBe(before + 1000);
+    const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 1000, stepLeaves: 1000 });
+    expect(await publisher.round()).toBe(all.length);
+    const [{ root }] = await db.sql.query<{ root: string }>(`SELECT encode(root_hash,'hex') AS root FROM checkpoint WHERE size = $1`, [all.length]);
+    expect(root).toBe(Buffer.from(rootFromLeafHashes(nodeSha256, all)).toString("hex"));
+    const cps = await db.sql.query<{ size: number }>(`SELECT size FROM checkpoint WHERE size > $1 ORDER BY size`, [before]);
+    expect(cps.map((c) => Number(c.size))).toEqual([before + 1000, before + 2000, before + 2500]);
+  });
+
+  it("a backlog's steps are sized by their time: a step slower than stepMs makes the next one smaller, down to 2,000 leaves", async () => {
+    const before = all.length;
+    const batch = await appendCredits(db.sql, 7_000, before);
+    batch.forEach((e) => all.push(leafHash(nodeSha256, e.bytes)));
+    const publisher = await createLogPublisher({ sql: db.sql, origin: ORIGIN, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 1000, stepLeaves: 6000, stepMs: 0.001 });
+    expect(await publisher.round()).toBe(all.length);
+    const cps = await db.sql.query<{ size: number; root: string }>(`SELECT size, encode(root_hash,'hex') AS root FROM checkpoint WHERE size > $1 ORDER BY size`, [before]);
+    // The first step of a backlog is 5,000 leaves; every later one took longer than 1 µs.
+    expect(cps.map((c) => Number(c.size))).toEqual([before + 5000, before + 7000]);
+    for (const c of cps) expect(c.root).toBe(Buffer.from(rootFromLeafHashes(nodeSha256, all.slice(0, Number(c.size)))).toString("hex"));
   });
 });

@@ -46,6 +46,8 @@ export async function startLog(opts: { db: Db; config: Config; log: (m: string) 
           intervalMs: config.CHECKPOINT_INTERVAL_MS,
           onCheckpoint: (c) => void getBus().publish("checkpoint", c).catch(() => {}),
           log: opts.log,
+          // A long catch-up stops between its steps when another process took the role.
+          keepGoing: () => leadership.holds("ledger"),
         });
         publisher = { term, round: made.round };
       }

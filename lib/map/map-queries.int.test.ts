@@ -505,8 +505,12 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     const [{ hi }] = await db.sql.query<{ hi: number }>(`SELECT max(leaf_index)::float8 AS hi FROM reading`);
     let stop = false;
     let stored = 0;
+    // Each batch comes in its own turn of the event loop, as intake from sockets does (a
+    // loop of PGlite calls alone never leaves the microtask queue, and would hold up the run's
+    // pauses between steps, lib/db/give-way.ts, as it would any request).
     const feeder = (async () => {
       for (let i = 0; i < 400 && !stop; i++) {
+        await new Promise<void>((r) => setImmediate(r));
         await storeReadings(db.sql, batch(END + i));
         stored++;
       }

@@ -22,7 +22,7 @@ export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: strin
     "map-rollup",
     ROLLUP_INTERVAL_MS,
     // Then the replay chunks of the last 24 h, a few per run, so a first replay reads them from memory.
-    () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000 }).then(() => warmReplayChunks(opts.sql, opts.city)).then(() => (warned = false)),
+    () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000, stepMs: 250 }).then(() => warmReplayChunks(opts.sql, opts.city)).then(() => (warned = false)),
     (e) => {
       if (!warned) opts.log(`map rollup failed: ${e.message}`);
       warned = true;

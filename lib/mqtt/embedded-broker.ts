@@ -5,7 +5,7 @@ import { Aedes, type AuthenticateError, type Client } from "aedes";
 import type { Intake } from "../ingest/intake";
 import type { DeviceInfo } from "../ingest/device-cache";
 import { ed25519Check } from "../ingest/verifier";
-import { dispatchMqttMessage } from "./dispatch";
+import { dispatchRouted, mqttRoute, type MqttRoute } from "./dispatch";
 import { checkDeviceToken } from "./device-token";
 import { publishRefusal, subscribeRefusal, type AclDevice } from "./device-acl";
 
@@ -76,6 +76,15 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
   const host = opts.host ?? "127.0.0.1";
   const authenticate = opts.authenticate ?? true;
   const broker = await Aedes.createBroker({ drainTimeout: 30_000, concurrency: 1000, maxClientsIdLength: 128 });
+  // The broker forwards nothing: every subscription is refused (authorizeSubscribe below), so
+  // what aedes does with a message after its PUBACK (a lookup for offline subscribers in its
+  // persistence, a promise, a match in its emitter, the published hook and event) and with
+  // its own $SYS notices reaches nobody.
+  // A publish ends at the intake's commit and the acknowledgement.
+  broker.publish = ((_packet: unknown, client: unknown, done?: (e?: Error | null) => void) => {
+    const cb = typeof client === "function" ? (client as (e?: Error | null) => void) : done;
+    cb?.(null);
+  }) as typeof broker.publish;
   const verify = ed25519Check();
   /** The authenticated device of each connected client, and the key it proved. */
   const sessions = new WeakMap<Client, { device: AclDevice; key: Buffer }>();
@@ -150,6 +159,19 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
     });
   }
 
+  /** Each client's topics, parsed once with the context their messages are checked with (a device publishes to one or two). */
+  const routes = new WeakMap<Client, Map<string, MqttRoute>>();
+  const routeOf = (client: Client, topic: string): MqttRoute => {
+    let mine = routes.get(client);
+    if (!mine) routes.set(client, (mine = new Map()));
+    let r = mine.get(topic);
+    if (!r) {
+      if (mine.size >= 16) mine.clear(); // a client that wanders over topics keeps only its latest few
+      mine.set(topic, (r = mqttRoute(topic, `client ${client.id}`)));
+    }
+    return r;
+  };
+
   broker.authorizePublish = (client, packet, callback) => {
     if (!client) return callback(new Error("no client")); // nothing is published on behalf of a client that is gone
     const session = sessions.get(client);
@@ -164,7 +186,7 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
       if (packet.retain) return callback(new Error("retained messages are not accepted"));
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(String(packet.payload));
-    dispatchMqttMessage(opts.intake, packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), `client ${client.id}`).then(
+    dispatchRouted(opts.intake, routeOf(client, packet.topic), new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)).then(
       () => {
         // Every message of a commit is acknowledged in the same turn: corked until the next
         // tick, the client's PUBACKs leave in one write instead of a system call each.

@@ -1,5 +1,6 @@
 import { getDb } from "../db/client";
 import { backfillProgress } from "../sim/backfill";
+import { ledgerCatchUp } from "../ledger-store/catch-up-progress";
 
 const started = Date.now();
 
@@ -11,6 +12,7 @@ export async function getHealth() {
     `SELECT (SELECT next_index - integrated_size FROM ledger_state WHERE id = 1)::int8 AS ledger,
             ((SELECT max(leaf_index) FROM reading) - (SELECT last_leaf FROM map_rollup_state WHERE id = 1))::int8 AS map`,
   );
-  const catchUp = { ledgerLeavesToIntegrate: Number(c?.ledger ?? 0), mapLeavesToFold: Math.max(0, Number(c?.map ?? 0)) };
+  // ledger: this process's publisher integrating a backlog in steps ("integrating N of M").
+  const catchUp = { ledgerLeavesToIntegrate: Number(c?.ledger ?? 0), mapLeavesToFold: Math.max(0, Number(c?.map ?? 0)), ledger: ledgerCatchUp() };
   return { status: "ok" as const, database: db.mode, uptimeSeconds: Math.round((Date.now() - started) / 1000), backfill: backfillProgress(), catchUp };
 }

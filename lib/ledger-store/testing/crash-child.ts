@@ -1,6 +1,7 @@
 // A sequencer and publisher under load, for the crash test: appends batches as fast as it
 // can, runs a publishing round every 200 ms, and prints "ack <first> <count>" after each
-// commit. The parent kills it with SIGKILL at a random moment.
+// commit. The parent kills it with SIGKILL at a random moment. Rounds integrate in steps of
+// 64 leaves (each its own transaction and checkpoint), so kills land inside and between steps.
 import path from "node:path";
 import { openDb } from "../../db/client";
 import { appendEntries } from "../append-entries";
@@ -17,7 +18,7 @@ const witnesses = await Promise.all(
     inProcessWitness({ sql: db.sql, department: `d${i}`, signerKey: k.signerKey, verifierKey: k.verifierKey, log: { origin: keys.origin, verifierKey: keys.log.verifierKey }, stateDir: path.join(dataDir, "witnesses") }),
   ),
 );
-const publisher = await createLogPublisher({ sql: db.sql, origin: keys.origin, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 200 });
+const publisher = await createLogPublisher({ sql: db.sql, origin: keys.origin, logSignerKey: keys.log.signerKey, witnesses, intervalMs: 200, stepLeaves: 64 });
 let n = Number((await db.sql.query<{ n: number }>(`SELECT next_index AS n FROM ledger_state`))[0].n);
 const rounds = (async () => {
   for (;;) {
