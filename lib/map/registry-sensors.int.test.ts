@@ -18,6 +18,8 @@ import { getMapKpis } from "./get-map-kpis";
 import { getLayerFrames } from "./get-layer-frames";
 import { getFeatureDetails } from "./get-feature-details";
 import { decodeQ8 } from "./q8";
+import { openLiveStream } from "./open-live-stream";
+import { getBus } from "../events/bus";
 
 // Registered traffic devices that are not sensors of the city model (readings:replay,
 // ngsi:bridge) are drawn on the map like the model's own: placed on a segment by the fold of
@@ -57,6 +59,20 @@ const targets = await testTargets();
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("registered traffic sensors on the map on %s", (_name, target) => {
   let db: Awaited<ReturnType<TestTarget["open"]>>;
   const signers = new Map<string, DeviceSigner>();
+  const fold: OnCommit = async (tx, stored, first) => void (await foldCommit(tx, city, first + stored.length - 1, stored.length, stored.map((r) => r.device)));
+  /** Signed readings of the devices at t (seq k), submitted through the real intake with the console's commit fold (lib/server/start.ts). */
+  async function send(k: number, t: Date): Promise<void> {
+    const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 8192, maxBatchBytes: 1 << 22, threads: 0, onCommit: fold });
+    try {
+      const lines = DEVICES.map((d) =>
+        JSON.stringify(signEnvelope({ device: d.id, dataset: "traffic.flow", seq: k, observedAt: t.toISOString(), location: d.location, values: { segmentId: d.reads, speedKmh: Math.round(d.speed * 10) / 10, flowVehH: 600 } }, signers.get(d.id)!.sign)),
+      );
+      const outs = await intake.submitNdjson(new TextEncoder().encode(lines.join("\n") + "\n"), { source: { transport: "http", detail: "registry sensor test" } });
+      expect(outs.filter((o) => o.status !== "accepted")).toEqual([]);
+    } finally {
+      await intake.close();
+    }
+  }
 
   beforeAll(async () => {
     db = await target.open();
@@ -78,21 +94,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("register
                now() - interval '3 hours', now() + interval '6 hours', 'active', '{}', 'test', now(), now())`,
       [AREA.center[0], AREA.center[1], AREA.radiusM],
     );
-    // Signed readings through the real intake; each commit folds itself as the console wires it (lib/server/start.ts).
-    const fold: OnCommit = async (tx, stored, first) => void (await foldCommit(tx, city, first + stored.length - 1, stored.length, stored.map((r) => r.device)));
-    const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 8192, maxBatchBytes: 1 << 22, threads: 0, onCommit: fold });
-    try {
-      for (let k = 0; k < 6; k++) {
-        const t = new Date(START + k * 5 * MIN + MIN);
-        const lines = DEVICES.map((d) =>
-          JSON.stringify(signEnvelope({ device: d.id, dataset: "traffic.flow", seq: k + 1, observedAt: t.toISOString(), location: d.location, values: { segmentId: d.reads, speedKmh: Math.round(d.speed * 10) / 10, flowVehH: 600 } }, signers.get(d.id)!.sign)),
-        );
-        const outs = await intake.submitNdjson(new TextEncoder().encode(lines.join("\n") + "\n"), { source: { transport: "http", detail: "registry sensor test" } });
-        expect(outs.filter((o) => o.status !== "accepted")).toEqual([]);
-      }
-    } finally {
-      await intake.close();
-    }
+    // Six readings each, 5 minutes apart, the last a few minutes ago.
+    for (let k = 0; k < 6; k++) await send(k + 1, new Date(START + k * 5 * MIN + MIN));
   }, 180_000);
   afterAll(async () => {
     await db?.drop();
@@ -176,6 +179,44 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("register
     expect(frames.series.ratio.ids).not.toContain("rec-b");
     await expect(getFeatureDetails({ viewer: v, id: "rec-a", bucket: 300 })).resolves.toMatchObject({ id: "rec-a" });
     await expect(getFeatureDetails({ viewer: v, id: "rec-b", bucket: 300 })).rejects.toMatchObject({ code: "forbidden" });
+  });
+
+  it("live updates reach the owner for both and the area grant for the one inside its area", async () => {
+    const stop = await getBus().connect(db.sql);
+    const acs: AbortController[] = [];
+    try {
+      const open = async (dept: string) => {
+        const ac = new AbortController();
+        acs.push(ac);
+        const reader = (await openLiveStream({ viewer: user(dept), signal: ac.signal })).getReader();
+        const dec = new TextDecoder();
+        const s = { text: "" };
+        const until = async (re: RegExp, ms: number) => {
+          const deadline = Date.now() + ms;
+          while (!re.test(s.text) && Date.now() < deadline) {
+            const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), deadline - Date.now()))]);
+            if (!r || r.done) break;
+            s.text += dec.decode(r.value);
+          }
+          return re.test(s.text);
+        };
+        return { s, until };
+      };
+      const owner = await open("traffic"), area = await open("emergency");
+      expect(await owner.until(/event: access/, 5000)).toBe(true);
+      expect(await area.until(/event: access/, 5000)).toBe(true);
+      await send(7, new Date());
+      expect(await owner.until(/"device":"rec-b"/, 5000)).toBe(true);
+      expect(await owner.until(/"device":"rec-a"/, 5000)).toBe(true);
+      expect(await area.until(/"device":"rec-a"/, 5000)).toBe(true);
+      // The update for rec-a carries its segment and ratio, as a model sensor's does.
+      expect(area.s.text).toContain(`"device":"rec-a","segment":"${segA.id}"`);
+      expect(area.s.text).not.toContain("rec-b");
+      expect(owner.s.text).not.toContain("rec-c");
+    } finally {
+      for (const ac of acs) ac.abort();
+      await stop();
+    }
   });
 
   it("a department with no grant sees none of them", async () => {
