@@ -6,9 +6,8 @@ import { scopeMapUpdates, scopeTrafficUpdates, type TrafficUpdate } from "../acc
 import type { LiveMapUpdate, LiveReading } from "../api/map-specs";
 import { mapModel } from "./map-features";
 import { layerAccess, type LayerAccess } from "./access-notes";
-import { trafficSet, trafficSetNow } from "./registry-sensors";
+import { segmentsOf, trafficSet, trafficSetNow } from "./registry-sensors";
 import type { Sql } from "../db/sql";
-import type { CityModel, RoadSegment } from "../city/types";
 
 const HEARTBEAT_MS = 15_000;
 /** The longest a timer waits for a grant's end or a data window's edge (setTimeout's limit is about 24 days). */
@@ -47,13 +46,6 @@ export function nextAccessEdge(access: Pick<LayerAccess, "basis">, now: number):
  * sent as `access`. Refused (403) for a guest who may read nothing. Ends when the client
  * goes away (signal) and never keeps a listener after that.
  */
-const segmentMaps = new WeakMap<CityModel, Map<string, RoadSegment>>();
-function segmentOf(city: CityModel, id: string): RoadSegment | undefined {
-  let m = segmentMaps.get(city);
-  if (!m) segmentMaps.set(city, (m = new Map(city.network.segments.map((x) => [x.id, x]))));
-  return m.get(id);
-}
-
 /** Traffic readings of a map update as the map draws them: speed and its ratio to the segment's free flow. */
 function trafficUpdates(updates: readonly MapUpdate[], sql: Sql): TrafficUpdate[] {
   const city = getCity();
@@ -67,7 +59,7 @@ function trafficUpdates(updates: readonly MapUpdate[], sql: Sql): TrafficUpdate[
     if (!s) {
       unknown = true;
       // Placed by this very fold (lib/map/rollup.ts): on the segment its reading names.
-      const seg = typeof u.values.segmentId === "string" ? segmentOf(city, u.values.segmentId) : undefined;
+      const seg = typeof u.values.segmentId === "string" ? segmentsOf(city).get(u.values.segmentId) : undefined;
       s = seg && { segment: seg.id, freeFlowKmh: seg.freeFlowKmh };
     }
     if (!s || !Number.isFinite(speed)) continue;

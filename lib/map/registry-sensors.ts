@@ -51,6 +51,14 @@ export function registrySensorsChanged(): void {
 
 const r5 = (v: number) => Math.round(v * 1e5) / 1e5;
 
+const segmentMaps = new WeakMap<CityModel, Map<string, RoadSegment>>();
+/** The city's road segments by id, built once per city. */
+export function segmentsOf(city: CityModel): Map<string, RoadSegment> {
+  let m = segmentMaps.get(city);
+  if (!m) segmentMaps.set(city, (m = new Map(city.network.segments.map((s) => [s.id, s]))));
+  return m;
+}
+
 /** The set of the model's sensors and `rows`, built once per (city, rows). */
 function build(city: CityModel, rows: RegistrySensor[]): TrafficSet {
   const m = mapModel(city);
@@ -58,7 +66,7 @@ function build(city: CityModel, rows: RegistrySensor[]): TrafficSet {
   const modelPaths = m.sensorPaths;
   const modelLocation = new Map<string, LonLat>();
   for (const id of base.ids) modelLocation.set(id, m.deviceLocation.get(id)!);
-  const segments = new Map<string, RoadSegment>(city.network.segments.map((s) => [s.id, s]));
+  const segments = segmentsOf(city);
   const placed = rows.filter((r) => !m.sensorIndex.has(r.id) && segments.has(r.segmentId));
   const sensors = {
     ids: [...base.ids],

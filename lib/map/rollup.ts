@@ -2,7 +2,7 @@ import type { Sql, SqlTx } from "../db/sql";
 import type { CityModel } from "../city/types";
 import { trafficIndex } from "./traffic-index";
 import { getBus, type MapUpdate } from "../events/bus";
-import { registrySensorsChanged, trafficSetNow } from "./registry-sensors";
+import { registrySensorsChanged, segmentsOf, trafficSetNow } from "./registry-sensors";
 
 /**
  * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map and
@@ -224,13 +224,6 @@ async function placeRegistrySensors(tx: SqlTx, city: CityModel, last: number, up
   );
   registrySensorsChanged();
   return placed.map((p) => p.id);
-}
-
-const segmentCache = new WeakMap<CityModel, Map<string, CityModel["network"]["segments"][number]>>();
-function segmentsOf(city: CityModel) {
-  let m = segmentCache.get(city);
-  if (!m) segmentCache.set(city, (m = new Map(city.network.segments.map((s) => [s.id, s]))));
-  return m;
 }
 
 const knownCache = new WeakMap<CityModel, Set<string>>();
