@@ -38,7 +38,7 @@ try {
   console.log(`roads: ${r.roadWays} ways -> ${r.segments} segments, ${r.intersections} intersections, ${r.roadLengthKm} km`);
   console.log(`districts: ${r.districts} (${r.districtSource}); water: ${r.rivers} rivers and lakes, coastline ${r.coastline ? "yes" : "no"}; parks ${r.parks}; land use ${r.landUse}`);
   console.log(`POIs: ${r.pois} (hospitals ${r.hospitals}); police stations ${r.policeStations}; fire stations ${r.fireStations}`);
-  console.log(`energy: ${r.substations} substations, ${r.powerLines} power lines, ${r.feeders} feeders; devices: ${r.devices}`);
+  console.log(`energy: ${r.substations} substations, ${r.powerLines} power lines, ${r.feeders} feeders, ${r.renewables} renewable sites (${r.renewableMw} MW); devices: ${r.devices}`);
   const skipped = Object.entries(r.skipped);
   if (skipped.length) {
     console.log("skipped or generated:");

@@ -1,5 +1,6 @@
 import { ColumnLayer, PathLayer } from "@deck.gl/layers";
 import type { EnergyFeatures } from "@/lib/api/map-specs";
+import type { RenewableKind } from "@/lib/city/types";
 import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
 import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./palettes";
 import type { EnergyValues } from "./layer-values";
@@ -16,7 +17,7 @@ export type EnergyGeometry = {
   renewableIds: string[];
   renewablePos: Float64Array;
   renewableRadius: Float32Array;
-  renewableKind: ("solar" | "wind")[];
+  renewableKind: RenewableKind[];
   cellPos: Float64Array;
   cellRadiusM: number;
   /** Position attributes and radii, one object each for the geometry's life (deck.gl compares them). */

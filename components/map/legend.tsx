@@ -90,6 +90,7 @@ export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: Cover
             <div className="legend-row">
               <Swatch color={rgbCss(RENEWABLE_COLORS.solar)} round label={t("legend.solar")} />
               <Swatch color={rgbCss(RENEWABLE_COLORS.wind)} round label={t("legend.wind")} />
+              <Swatch color={rgbCss(RENEWABLE_COLORS.hydro)} round label={t("legend.hydro")} />
               <Swatch color={rgbCss(OUTAGE_COLOR)} label={t("legend.outage")} />
             </div>
           </section>

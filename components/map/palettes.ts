@@ -100,7 +100,7 @@ export const STATION_COLORS: Record<string, [number, number, number]> = {
   "police-station": OKABE_ITO.skyBlue,
   "fire-station": OKABE_ITO.vermillion,
 };
-export const RENEWABLE_COLORS: Record<string, [number, number, number]> = { solar: OKABE_ITO.yellow, wind: OKABE_ITO.skyBlue };
+export const RENEWABLE_COLORS: Record<string, [number, number, number]> = { solar: OKABE_ITO.yellow, wind: OKABE_ITO.skyBlue, hydro: OKABE_ITO.blue };
 /** Camera state codes: 0 offline, 1 online, 2.. alerts (congestion, accident, fire, crowd). */
 export const CAMERA_STATE_COLORS: [number, number, number][] = [
   OKABE_ITO.grey,

@@ -47,6 +47,8 @@ const REFRESH_MS = 1500;
  * (base map and every layer): four times a second kept a software renderer busy all the time.
  */
 const FLUSH_MS = 750;
+/** Traffic features are fetched again at most this often when a live update names a sensor they lack. */
+const FEATURES_RELOAD_MS = 10_000;
 
 /**
  * Query keys whose answers depend on the viewer's grants: refetched when access changes.
@@ -226,9 +228,17 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     const timers = refreshTimers.current;
     return () => Object.values(timers).forEach(clearTimeout);
   }, []);
+  const featuresReloadedAt = useRef(0);
   const live = useLiveStream({
     update: (u) => {
       if (u.traffic) pending.current.push(...u.traffic);
+      // A traffic device the features lack: a registered sensor the map has just placed on a
+      // road (lib/map/registry-sensors). Its segment is fetched with the features again.
+      if (tf && u.traffic?.some((x) => !trafficIndex.has(x.device)) && Date.now() - featuresReloadedAt.current > FEATURES_RELOAD_MS) {
+        featuresReloadedAt.current = Date.now();
+        void qc.invalidateQueries({ queryKey: featuresQuery("traffic").queryKey });
+        void qc.invalidateQueries({ queryKey: latestQuery("traffic").queryKey });
+      }
       const p = pendingReadings.current;
       if (u.energy) p.energy.push(...u.energy);
       if (u.cameras) p.cameras.push(...u.cameras);

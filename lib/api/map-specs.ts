@@ -121,7 +121,7 @@ export const EnergyFeaturesSchema = z.object({
   cityKey: z.string(),
   substations: PointSet.extend({ capacityMw: Nums, voltageKv: Nums }),
   feeders: PathSet.extend({ meterIds: Ids, substationIds: Ids, capacityMw: Nums }),
-  renewables: PointSet.extend({ meterIds: Ids, kind: z.array(z.enum(["solar", "wind"])), capacityMw: Nums }),
+  renewables: PointSet.extend({ meterIds: Ids, kind: z.array(z.enum(["solar", "wind", "hydro"])), capacityMw: Nums }),
   cells: PointSet.extend({ radiusM: z.number() }).describe("Hexagon cells (flat-top) the feeders cross; consumption is aggregated on them"),
   access: Access,
 });

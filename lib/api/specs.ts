@@ -435,6 +435,8 @@ export const RegisterDeviceBody = z.object({
   datasetId: z.string().min(1).max(64).describe('the dataset it writes; "*" for a gateway'),
   kind: z.enum(["traffic-sensor", "feeder-meter", "production-meter", "camera", "dispatch-terminal", "gateway", "other"]),
   location: Position,
+  segmentId: z.string().trim().min(1).max(128).optional()
+    .describe("the road segment of the city model a traffic sensor measures; the map draws the device on it (else on the segment its readings name)"),
   publicKey: PublicKeyB64,
   reason: z.string().max(1024).optional(),
 });

@@ -53,7 +53,7 @@ export const DATASETS: readonly Dataset[] = [
         loadMw: { type: "number", required: false, unit: "MW", min: 0, max: 40, descriptionZh: "馈线负荷（不超过容量的1.1倍）", descriptionEn: "Feeder load (at most 1.1 × feeder capacity)" },
         utilisation: { type: "number", required: false, unit: "1", min: 0, max: 1.1, descriptionZh: "负载率", descriptionEn: "Load as a share of capacity" },
         voltageKv: { type: "number", required: false, unit: "kV", min: 9, max: 11.5, descriptionZh: "馈线首端电压", descriptionEn: "Voltage at the feeder head" },
-        source: { type: "string", required: false, enum: ["solar", "wind"], descriptionZh: "能源类型", descriptionEn: "Renewable source" },
+        source: { type: "string", required: false, enum: ["solar", "wind", "hydro"], descriptionZh: "能源类型", descriptionEn: "Renewable source" },
         productionMw: { type: "number", required: false, unit: "MW", min: 0, max: 1000, descriptionZh: "新能源出力（不超过装机容量）", descriptionEn: "Production (at most installed capacity)" },
         capacityFactor: { type: "number", required: false, unit: "1", min: 0, max: 1, descriptionZh: "出力系数", descriptionEn: "Production as a share of capacity" },
         irradianceWm2: { type: "number", required: false, unit: "W/m2", min: 0, max: 1400, descriptionZh: "辐照度", descriptionEn: "Solar irradiance" },

@@ -219,7 +219,8 @@ export interface Feeder {
 }
 
 /** Kind of a renewable production site. */
-export type RenewableKind = "solar" | "wind";
+/** Hydro sites come only from imported cities (power=plant/generator with plant:source=hydro). */
+export type RenewableKind = "solar" | "wind" | "hydro";
 
 /** A solar farm or wind farm (onshore coastal or offshore). */
 export interface RenewableSite extends Named {

@@ -18,6 +18,8 @@ export type NewDevice = {
   datasetId: string;
   kind: DeviceKindName;
   location: [number, number];
+  /** The road segment a traffic sensor measures (lib/map/registry-sensors draws it there when the city model has it). */
+  segmentId?: string | null;
   publicKey: Uint8Array;
   reason?: string;
 };
@@ -52,9 +54,9 @@ export async function unsafeRegisterNewDevices(sql: Sql, devices: readonly NewDe
       devices.map((d) => deviceEntry({ action: "register", device: d.id, department: d.departmentId, dataset: d.datasetId, publicKey: d.publicKey, reason: d.reason, at })),
     );
     await tx.query(
-      `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat, public_key, status)
-       SELECT id, dp, ds, k, lo, la, decode(pk, 'hex'), 'active'
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[]) AS u(id, dp, ds, k, lo, la, pk)`,
+      `INSERT INTO device (id, department_id, dataset_id, kind, lon, lat, public_key, status, segment_id)
+       SELECT id, dp, ds, k, lo, la, decode(pk, 'hex'), 'active', seg
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::text[]) AS u(id, dp, ds, k, lo, la, pk, seg)`,
       [
         ids,
         devices.map((d) => d.departmentId),
@@ -63,6 +65,7 @@ export async function unsafeRegisterNewDevices(sql: Sql, devices: readonly NewDe
         devices.map((d) => d.location[0]),
         devices.map((d) => d.location[1]),
         devices.map((d) => Buffer.from(d.publicKey).toString("hex")),
+        devices.map((d) => d.segmentId ?? null),
       ],
     );
     await recordDeviceKeyChanges(tx, first, devices.map((d) => ({ action: "register", device: d.id, publicKey: d.publicKey, at })));

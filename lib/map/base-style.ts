@@ -193,7 +193,7 @@ export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): Styl
     { id: "islands-fill", type: "fill", source: S.water, filter: kind("island"), paint: { "fill-color": p.island } },
     { id: "rivers-fill", type: "fill", source: S.water, filter: kind("river"), paint: { "fill-color": p.river } },
     { id: "coastline", type: "line", source: S.water, filter: kind("coastline"), paint: { "line-color": p.coastline, "line-width": width([[8, 0.6], [14, 1.5], [18, 3]], 0) } },
-    { id: "renewables-fill", type: "fill", source: S.renewables, paint: { "fill-color": ["match", ["get", "kind"], "solar", p.solar, p.wind] as FillColor, "fill-opacity": 0.8, "fill-outline-color": p.districtOutline } },
+    { id: "renewables-fill", type: "fill", source: S.renewables, paint: { "fill-color": ["match", ["get", "kind"], "solar", p.solar, "hydro", p.river, p.wind] as FillColor, "fill-opacity": 0.8, "fill-outline-color": p.districtOutline } },
     { id: "districts-outline", type: "line", source: S.districts, paint: { "line-color": p.districtOutline, "line-width": width([[8, 0.8], [14, 1.6], [18, 3]], 0), "line-dasharray": [3, 2] } },
   );
   const roadClass = (c: RoadClass) => ["==", ["get", "class"], c] as Filter;

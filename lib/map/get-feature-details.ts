@@ -2,7 +2,7 @@ import type { Viewer } from "../access/viewer";
 import type { Sql } from "../db/sql";
 import { getDb } from "../db/client";
 import { getCity } from "../city/current-city";
-import { DEPARTMENTS, DATASETS } from "../city";
+import { DEPARTMENTS, DATASETS, datasetById } from "../city";
 import type { CityModel, DepartmentId, LonLat } from "../city/types";
 import { AppError, notFound } from "../errors";
 import type { AccessNote, FeatureDetails } from "../api/map-specs";
@@ -12,6 +12,7 @@ import { rollupColumns, withheldFields, type RollupColumn } from "../access/scop
 import { scopedDeviceLatest, scopedDeviceSeries, scopedIncidentLatest } from "../access/scoped/map-details";
 import { layerAccess } from "./access-notes";
 import { refreshRollup } from "./rollup";
+import { trafficSet } from "./registry-sensors";
 import { bucketWindow, resolveWindow } from "./time-window";
 
 const SERIES_DEFAULT_SPAN_MS = 24 * 3_600_000;
@@ -50,30 +51,35 @@ function districtFact(city: CityModel, id: string): Fact {
   return d ? { key: "district", value: id, nameZh: d.nameZh, nameEn: d.nameEn } : { key: "district", value: id };
 }
 
+/** A traffic sensor on a segment of the city model: one of the model's, or a registered device placed on it (lib/map/registry-sensors). */
+function trafficSensor(city: CityModel, d: { id: string; departmentId: DepartmentId; datasetId: string; location: LonLat; segmentId: string }): Resolved | null {
+  const seg = city.network.segments.find((s) => s.id === d.segmentId);
+  if (!seg) return null;
+  return {
+    id: d.id, kind: "traffic-sensor",
+    nameZh: seg.nameZh ?? "支路", nameEn: seg.nameEn ?? seg.nameZh ?? "Local street",
+    departmentId: d.departmentId, datasetId: d.datasetId, position: d.location,
+    facts: [
+      { key: "segment", value: seg.id }, { key: "roadClass", value: seg.class }, { key: "lanes", value: seg.lanes },
+      { key: "freeFlow", value: seg.freeFlowKmh, unit: "km/h" }, { key: "capacity", value: seg.capacityVehH, unit: "veh/h" },
+      { key: "length", value: Math.round(seg.lengthM), unit: "m" }, districtFact(city, seg.districtId),
+    ],
+    devices: [d.id],
+    series: [
+      { key: "speedKmh", unit: "km/h", of: mean("speed_kmh_sum") },
+      { key: "ratio", unit: "1", of: mean("speed_ratio_sum") },
+      { key: "flowVehH", unit: "veh/h", of: mean("flow_veh_h_sum") },
+      { key: "occupancy", unit: "1", of: mean("occupancy_sum") },
+    ],
+  };
+}
+
 function resolve(city: CityModel, id: string): Resolved | null {
   const prefix = id.slice(0, id.indexOf("-"));
   const traffic = (deviceId: string): Resolved | null => {
     const d = city.devices.find((x) => x.id === deviceId);
     if (!d || d.kind !== "traffic-sensor") return null;
-    const seg = city.network.segments.find((s) => s.id === d.segmentId);
-    if (!seg) return null;
-    return {
-      id, kind: "traffic-sensor",
-      nameZh: seg.nameZh ?? "支路", nameEn: seg.nameEn ?? seg.nameZh ?? "Local street",
-      departmentId: d.departmentId, datasetId: d.datasetId, position: d.location,
-      facts: [
-        { key: "segment", value: seg.id }, { key: "roadClass", value: seg.class }, { key: "lanes", value: seg.lanes },
-        { key: "freeFlow", value: seg.freeFlowKmh, unit: "km/h" }, { key: "capacity", value: seg.capacityVehH, unit: "veh/h" },
-        { key: "length", value: Math.round(seg.lengthM), unit: "m" }, districtFact(city, seg.districtId),
-      ],
-      devices: [d.id],
-      series: [
-        { key: "speedKmh", unit: "km/h", of: mean("speed_kmh_sum") },
-        { key: "ratio", unit: "1", of: mean("speed_ratio_sum") },
-        { key: "flowVehH", unit: "veh/h", of: mean("flow_veh_h_sum") },
-        { key: "occupancy", unit: "1", of: mean("occupancy_sum") },
-      ],
-    };
+    return trafficSensor(city, d);
   };
   switch (prefix) {
     case "trf":
@@ -215,9 +221,15 @@ export async function getFeatureDetails(opts: { viewer: Viewer; id: string; from
   const w = resolveWindow(opts, { defaultSpanMs: SERIES_DEFAULT_SPAN_MS, maxSpanMs: SERIES_MAX_SPAN_MS });
   const { from, count } = bucketWindow(w, opts.bucket);
   const isIncident = opts.id.startsWith("inc-");
-  const r = isIncident ? null : resolve(city, opts.id);
-  if (!isIncident && !r) throw notFound("feature", opts.id);
   const db = await getDb();
+  let r = isIncident ? null : resolve(city, opts.id);
+  if (!isIncident && !r) {
+    // A registered traffic device the map draws on a segment of the city (readings:replay, ngsi:bridge).
+    const reg = (await trafficSet(db.sql, city)).registry.find((x) => x.id === opts.id);
+    const dataset = datasetById("traffic.flow")!;
+    if (reg) r = trafficSensor(city, { id: reg.id, departmentId: dataset.departmentId, datasetId: dataset.id, location: reg.location, segmentId: reg.segmentId });
+  }
+  if (!isIncident && !r) throw notFound("feature", opts.id);
   const datasetId = isIncident ? "safety.incidents" : r!.datasetId;
   let notes: AccessNote[] = [];
   let basis: ReadBasis | undefined;

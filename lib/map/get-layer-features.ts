@@ -9,10 +9,11 @@ import { layerAccess } from "./access-notes";
 import { filterPaths, filterPoints, mapModel } from "./map-features";
 import { LAYER_DATASETS } from "./layer-datasets";
 import { cityKey } from "./rollup";
+import { trafficSet } from "./registry-sensors";
 
 /**
- * The static geometry of a layer, from the city model: traffic sensors' segments and
- * signalised intersections; substations, feeders, renewable sites and the hexagon cells
+ * The static geometry of a layer, from the city model: traffic sensors' segments (the
+ * model's sensors and registered traffic devices placed on its segments) and signalised intersections; substations, feeders, renewable sites and the hexagon cells
  * consumption is aggregated on; police and fire stations, response coverage and cameras.
  * Public infrastructure (the same the base map draws) comes to everyone; the traffic
  * sensors and the cameras are devices of their datasets: they come with raw access only, and
@@ -29,8 +30,10 @@ export async function getLayerFeatures(opts: { viewer: Viewer; layer: MapLayerId
   if (opts.layer === "traffic") {
     const t = m.traffic;
     const tb = access.basis("traffic.flow");
+    // The model's sensors and the registered devices placed on its segments (lib/map/registry-sensors).
+    const set = await trafficSet(db.sql, city);
     const sensors = tb && access.can("traffic.flow")
-      ? inArea(filterPaths(t.sensors, m.sensorPaths, bbox, ["segmentIds", "roadIds", "freeFlowKmh", "roadClass"]), tb, (id) => m.deviceLocation.get(id))
+      ? inArea(filterPaths(set.sensors, set.paths, bbox, ["segmentIds", "roadIds", "freeFlowKmh", "roadClass"]), tb, (id) => set.location.get(id))
       : { ids: [], startIndices: [0], path: [], segmentIds: [], roadIds: [], freeFlowKmh: [], roadClass: [] };
     await access.record(db.sql, "traffic.flow", { action: "map.features", count: sensors.ids.length });
     return { layer: "traffic", cityKey: key, sensors, signals: filterPoints(t.signals, bbox, []), access: access.notes };

@@ -10,6 +10,7 @@ import { frameChunkVersions, scopedBucketMeans, scopedStoredFrameChunks, wholeDa
 import { layerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { cityKey, refreshRollup, rollupKeptCurrent } from "./rollup";
+import { trafficSet, type TrafficSet } from "./registry-sensors";
 import { decodeChunk, dropOtherCityChunks, pruneStoredChunks, STORED_CHUNK_SPAN_MS, storeChunk, type RawSeries } from "./frame-chunks";
 import { bucketWindow, resolveWindow } from "./time-window";
 import { q8 } from "./q8";
@@ -107,8 +108,8 @@ function idIndex(ids: string[]) {
   return new Map(ids.map((id, i) => [id, i]));
 }
 
-function sensorsIn(m: MapModel, bbox?: BBox): string[] {
-  return bbox ? m.traffic.sensors.ids.filter((_, i) => m.sensorPaths[i].some((p) => inBbox(p, bbox))) : m.traffic.sensors.ids;
+function sensorsIn(t: TrafficSet, bbox?: BBox): string[] {
+  return bbox ? t.sensors.ids.filter((_, i) => t.paths[i].some((p) => inBbox(p, bbox))) : t.sensors.ids;
 }
 
 function pointIdsIn(ids: string[], position: number[], bbox?: BBox): string[] {
@@ -118,10 +119,10 @@ function pointIdsIn(ids: string[], position: number[], bbox?: BBox): string[] {
 const SCALES: Record<string, number> = { ratio: 0.004, flow: 60, feederUtil: 0.005, renewableCf: 0.004, substationUtil: 0.005, cameraState: 1 };
 
 /** Keeps the ids whose device (`deviceOf`) lies in the basis's area. */
-function inAreaIds(m: MapModel, basis: ReadBasis, ids: string[], deviceOf: (id: string, i: number) => string = (id) => id): string[] {
+function inAreaIds(m: MapModel, basis: ReadBasis, ids: string[], deviceOf: (id: string, i: number) => string = (id) => id, locate: (device: string) => readonly [number, number] | undefined = (d) => m.deviceLocation.get(d)): string[] {
   if (!basis.area) return ids;
   return ids.filter((id, i) => {
-    const p = m.deviceLocation.get(deviceOf(id, i));
+    const p = locate(deviceOf(id, i));
     return !!p && withinArea(p, basis.area);
   });
 }
@@ -137,11 +138,11 @@ const SERIES_FIELDS: Record<string, string[]> = {
  * rollup as `basis` (the layer's rollup dataset, raw) allows: devices in its area, buckets in
  * its data window, values of granted fields (lib/access/scoped/map-frames).
  */
-async function computeSeries(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number, bbox: BBox | undefined): Promise<RawSeries> {
+async function computeSeries(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number, bbox: BBox | undefined): Promise<RawSeries> {
   const to = new Date(from.getTime() + count * bucketS * 1000);
   const w = { from, to, bucketS };
   if (layer === "traffic") {
-    const ids = inAreaIds(m, basis, sensorsIn(m, bbox));
+    const ids = inAreaIds(m, basis, sensorsIn(t, bbox), undefined, (d) => t.location.get(d));
     const rows = await scopedBucketMeans(sql, basis, w, ["round(speed_ratio_sum * 1000 / n)", "round(flow_veh_h_sum / n)"], bbox ? ids : null);
     const [ratio, flow] = fill(rows, from.getTime(), bucketS, count, idIndex(ids), ids.length, [1000, 1]);
     return { ratio: { ids, values: ratio }, flow: { ids, values: flow } };
@@ -230,11 +231,11 @@ function chunkCache(): Map<string, Chunk> {
  * (map_bucket_total.last_leaf), so a reading arriving late for a past chunk refreshes it (and
  * rewrites the stored copy), in this process or any other sharing the database.
  */
-const chunkKey = (m: MapModel, layer: MapLayerId, bucketS: number, cs: number) => `${m.city.seed}:${m.city.size}|${layer}|${bucketS}|${cs}`;
+const chunkKey = (m: MapModel, t: TrafficSet, layer: MapLayerId, bucketS: number, cs: number) => `${m.city.seed}:${m.city.size}|${layer === "traffic" ? t.key : ""}|${layer}|${bucketS}|${cs}`;
 
 /** The ids of each whole-city series of a layer, in the order computeSeries returns them. */
-function wholeCityIds(m: MapModel, layer: MapLayerId): Record<string, string[]> {
-  if (layer === "traffic") return { ratio: m.traffic.sensors.ids, flow: m.traffic.sensors.ids };
+function wholeCityIds(m: MapModel, t: TrafficSet, layer: MapLayerId): Record<string, string[]> {
+  if (layer === "traffic") return { ratio: t.sensors.ids, flow: t.sensors.ids };
   if (layer === "energy") {
     return { feederUtil: m.energy.feeders.ids, renewableCf: m.energy.renewables.ids, substationUtil: m.energy.substations.ids, cellLoad: m.energy.cells.ids };
   }
@@ -247,16 +248,16 @@ function wholeCityIds(m: MapModel, layer: MapLayerId): Record<string, string[]> 
  * computed, and stored when the chunk is complete (it ends before `now`).
  */
 async function chunkSeries(
-  sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, cs: number, bucketS: number, version: number,
+  sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, cs: number, bucketS: number, version: number,
   stored: StoredFrameChunk | undefined, now: number,
 ): Promise<{ series: RawSeries; computed: boolean }> {
   const cache = chunkCache();
-  const key = chunkKey(m, layer, bucketS, cs);
+  const key = chunkKey(m, t, layer, bucketS, cs);
   let hit = cache.get(key);
   let computed = false;
   if (!hit || hit.version !== version) {
-    const fromStore = stored && stored.version === version ? decodeChunk(stored, CHUNK_BUCKETS, wholeCityIds(m, layer)) : null;
-    hit = { version, series: fromStore ?? (await computeSeries(sql, m, layer, basis, new Date(cs), CHUNK_BUCKETS, bucketS, undefined)) };
+    const fromStore = stored && stored.version === version ? decodeChunk(stored, CHUNK_BUCKETS, wholeCityIds(m, t, layer)) : null;
+    hit = { version, series: fromStore ?? (await computeSeries(sql, m, t, layer, basis, new Date(cs), CHUNK_BUCKETS, bucketS, undefined)) };
     computed = !fromStore;
     // A complete chunk with readings is kept (within STORED_CHUNK_SPAN_MS); the chunk holding now changes with every fold.
     if (computed && version >= 0 && cs + CHUNK_BUCKETS * bucketS * 1000 <= now && cs >= now - STORED_CHUNK_SPAN_MS) {
@@ -274,13 +275,13 @@ async function chunkSeries(
 }
 
 /** The stored copies of the chunks at `starts` whose in-memory copy is missing or stale, read under the basis. */
-async function storedChunks(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, bucketS: number, starts: number[], versions: Map<number, number>): Promise<Map<number, StoredFrameChunk>> {
+async function storedChunks(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, bucketS: number, starts: number[], versions: Map<number, number>): Promise<Map<number, StoredFrameChunk>> {
   const cache = chunkCache();
-  const missing = starts.filter((cs) => versions.has(cs) && cache.get(chunkKey(m, layer, bucketS, cs))?.version !== versions.get(cs));
+  const missing = starts.filter((cs) => versions.has(cs) && cache.get(chunkKey(m, t, layer, bucketS, cs))?.version !== versions.get(cs));
   return scopedStoredFrameChunks(sql, basis, cityKey(m.city), bucketS, missing);
 }
 
-async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number): Promise<RawSeries> {
+async function seriesCached(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number): Promise<RawSeries> {
   const bucketMs = bucketS * 1000, chunkMs = CHUNK_BUCKETS * bucketMs;
   const to = from.getTime() + count * bucketMs;
   const first = Math.floor(from.getTime() / chunkMs) * chunkMs;
@@ -289,11 +290,11 @@ async function seriesCached(sql: Sql, m: MapModel, layer: MapLayerId, basis: Rea
   const versions = await frameChunkVersions(sql, [basis.datasetId], new Date(first), new Date(Math.ceil(to / chunkMs) * chunkMs), chunkMs);
   const starts: number[] = [];
   for (let cs = first; cs < to; cs += chunkMs) starts.push(cs);
-  const stored = await storedChunks(sql, m, layer, basis, bucketS, starts, versions);
+  const stored = await storedChunks(sql, m, t, layer, basis, bucketS, starts, versions);
   const now = Date.now();
   const chunks: { start: number; series: RawSeries }[] = [];
   for (const cs of starts) {
-    chunks.push({ start: cs, series: (await chunkSeries(sql, m, layer, basis, cs, bucketS, versions.get(cs) ?? -1, stored.get(cs), now)).series });
+    chunks.push({ start: cs, series: (await chunkSeries(sql, m, t, layer, basis, cs, bucketS, versions.get(cs) ?? -1, stored.get(cs), now)).series });
   }
   const out: RawSeries = {};
   for (const name of Object.keys(chunks[0]?.series ?? {})) {
@@ -334,6 +335,7 @@ const WARM_CHUNKS_PER_RUN = 2;
  */
 export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now()): Promise<number> {
   const m = mapModel(city);
+  const t = await trafficSet(sql, city);
   const bucketS = 300, chunkMs = CHUNK_BUCKETS * bucketS * 1000;
   const liveChunk = Math.floor(now / chunkMs) * chunkMs;
   const first = Math.floor((now - WARM_SPAN_MS) / chunkMs) * chunkMs;
@@ -360,11 +362,11 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
     };
     const starts: number[] = [];
     for (let cs = liveChunk - chunkMs; cs >= first; cs -= chunkMs) starts.push(cs);
-    const stored = await storedChunks(sql, m, layer, basis, bucketS, starts, versions);
+    const stored = await storedChunks(sql, m, t, layer, basis, bucketS, starts, versions);
     for (const cs of starts) {
       const version = versions.get(cs);
-      if (version === undefined || chunkCache().get(chunkKey(m, layer, bucketS, cs))?.version === version) continue;
-      if ((await chunkSeries(sql, m, layer, basis, cs, bucketS, version, stored.get(cs), now)).computed && ++computed >= WARM_CHUNKS_PER_RUN) return computed;
+      if (version === undefined || chunkCache().get(chunkKey(m, t, layer, bucketS, cs))?.version === version) continue;
+      if ((await chunkSeries(sql, m, t, layer, basis, cs, bucketS, version, stored.get(cs), now)).computed && ++computed >= WARM_CHUNKS_PER_RUN) return computed;
     }
   }
   return computed;
@@ -398,11 +400,12 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   if (to.getTime() > Date.now() - RECENT_MS || !rollupKeptCurrent()) await refreshRollup(db.sql, city);
   const rollupDataset = rollupDatasetOf(opts.layer);
   const basis = access.basis(rollupDataset);
+  const t = await trafficSet(db.sql, city);
   const series: Frames["series"] = {};
   if (basis && basis.scope === "raw") {
     const raw = opts.bbox || !wholeDatasetBasis(basis)
-      ? await computeSeries(db.sql, m, opts.layer, basis, from, count, bucketS, opts.bbox)
-      : await seriesCached(db.sql, m, opts.layer, basis, from, count, bucketS);
+      ? await computeSeries(db.sql, m, t, opts.layer, basis, from, count, bucketS, opts.bbox)
+      : await seriesCached(db.sql, m, t, opts.layer, basis, from, count, bucketS);
     const withheld = new Set(withheldFields(basis));
     for (const [name, s] of Object.entries(raw)) {
       if ((SERIES_FIELDS[name] ?? []).some((f) => withheld.has(f))) continue;

@@ -8,6 +8,7 @@ import { scopedLatestCells, scopedLatestRows, type LatestRow } from "../access/s
 import { layerAccess, type LayerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
+import { trafficSet, type TrafficSet } from "./registry-sensors";
 import { incidentFromPayload, incidentFromReport } from "./incident-state";
 import { scopedConfirmedReports } from "../access/scoped/citizen-reports";
 import { SERVICES } from "../citizen/service-catalogue";
@@ -25,10 +26,10 @@ const num = (v: unknown) => (typeof v === "number" ? v : Number(v));
 const opt = (v: unknown) => (v === undefined || v === null ? null : num(v));
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
-/** Devices of a layer inside a bbox (null: no filter). */
-function trafficDevices(m: MapModel, bbox?: BBox): string[] | null {
+/** Traffic sensors whose segment touches a bbox (null: no filter). */
+function trafficDevices(t: TrafficSet, bbox?: BBox): string[] | null {
   if (!bbox) return null;
-  return m.traffic.sensors.ids.filter((_, i) => m.sensorPaths[i].some((p) => inBbox(p, bbox)));
+  return t.sensors.ids.filter((_, i) => t.paths[i].some((p) => inBbox(p, bbox)));
 }
 
 /** An incident reading as the map shows it; null when the payload is not an incident. */
@@ -52,15 +53,16 @@ export async function incidentsAt(sql: Sql, basis: ReadBasis, w: TimeWindow, liv
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-export function trafficColumns(m: MapModel, rows: LatestRow[]): TrafficLatest["sensors"] {
+/** The latest values of the traffic sensors the map draws (the model's and registered ones, lib/map/registry-sensors); rows of other devices are left out. */
+export function trafficColumns(t: Pick<TrafficSet, "index" | "sensors">, rows: LatestRow[]): TrafficLatest["sensors"] {
   const out: TrafficLatest["sensors"] = { ids: [], speedKmh: [], ratio: [], flowVehH: [], occupancy: [], observedAt: [], leafIndex: [] };
   for (const r of rows) {
-    const i = m.sensorIndex.get(r.device_id);
+    const i = t.index.get(r.device_id);
     if (i === undefined) continue;
     const speed = opt(r.payload.speedKmh);
     out.ids.push(r.device_id);
     out.speedKmh.push(speed);
-    out.ratio.push(speed === null ? null : r3(speed / m.traffic.sensors.freeFlowKmh[i]));
+    out.ratio.push(speed === null ? null : r3(speed / t.sensors.freeFlowKmh[i]));
     out.flowVehH.push(opt(r.payload.flowVehH));
     out.occupancy.push(opt(r.payload.occupancy));
     out.observedAt.push(r.observed_at.toISOString());
@@ -184,12 +186,13 @@ export async function getLayerLatest(opts: { viewer: Viewer; layer: MapLayerId; 
   if (opts.layer === "traffic") {
     const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "safety.incidents"], { require: true });
     if (live) await refreshRollup(db.sql, city);
+    const t = await trafficSet(db.sql, city);
     const tb = access.basis("traffic.flow"), ib = access.basis("safety.incidents");
-    const rows = tb && access.can("traffic.flow") ? await scopedLatestRows(db.sql, tb, w, { live, devices: trafficDevices(m, opts.bbox) }) : [];
+    const rows = tb && access.can("traffic.flow") ? await scopedLatestRows(db.sql, tb, w, { live, devices: trafficDevices(t, opts.bbox) }) : [];
     const incidents = ib && access.can("safety.incidents")
       ? (await incidentsAt(db.sql, ib, w, live, opts.bbox)).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved")
       : null;
-    const sensors = trafficColumns(m, rows);
+    const sensors = trafficColumns(t, rows);
     if (access.can("traffic.flow")) await access.record(db.sql, "traffic.flow", { action: "map.latest", count: sensors.ids.length, from: w.from, until: w.to });
     if (incidents) await access.record(db.sql, "safety.incidents", { action: "map.latest", count: incidents.length, from: w.from, until: w.to });
     const scoped = await cellsOf(db.sql, access, ["traffic.flow"], w, live, opts.bbox);

@@ -15,7 +15,7 @@ import { layerAccess } from "./access-notes";
 import { LATEST_DEFAULT_SPAN_MS } from "./get-layer-latest";
 import { refreshRollup } from "./rollup";
 import { bucketWindow, resolveWindow } from "./time-window";
-import { trafficIndex } from "./traffic-index";
+import { trafficSet, trafficSetNow, type TrafficSet } from "./registry-sensors";
 import { gradeOfIndex, ROAD_CLASS_CODES } from "./traffic-grade";
 
 const KPI_DEFAULT_SPAN_MS = 24 * 3_600_000;
@@ -55,7 +55,7 @@ const sum = (rows: TotalRow[]): TotalRow =>
 export const gridLoad = (t: TotalRow, feeders: number) => (t.loadReadings > 0 ? (t.loadMwSum / t.loadReadings) * feeders : null);
 export const gridProduction = (t: TotalRow, sites: number) => (t.productionReadings > 0 ? (t.productionMwSum / t.productionReadings) * sites : null);
 
-const gradingCache = new WeakMap<CityModel, SensorGrading>();
+const gradingCache = new WeakMap<TrafficSet, SensorGrading>();
 
 /**
  * Each traffic sensor's road class and weight for the traffic index: the length of the
@@ -63,11 +63,11 @@ const gradingCache = new WeakMap<CityModel, SensorGrading>();
  * kilometre of road counts alike, the index needs only the speed field (a grant that
  * withholds flow still has it), and a jam, where flow collapses, keeps its full weight.
  */
-export function sensorGrading(city: CityModel): SensorGrading {
-  let g = gradingCache.get(city);
+export function sensorGrading(city: CityModel, set: TrafficSet = trafficSetNow(city)): SensorGrading {
+  let g = gradingCache.get(set);
   if (g) return g;
   const segs = new Map(city.network.segments.map((s) => [s.id, s]));
-  const list = trafficIndex(city).list;
+  const list = [...set.byId.values()];
   const perSegment = new Map<string, number>();
   for (const x of list) perSegment.set(x.segment, (perSegment.get(x.segment) ?? 0) + 1);
   g = {
@@ -75,7 +75,7 @@ export function sensorGrading(city: CityModel): SensorGrading {
     classCode: list.map((x) => Math.max(0, ROAD_CLASS_CODES.indexOf(segs.get(x.segment)?.class ?? "local"))),
     weightM: list.map((x) => (segs.get(x.segment)?.lengthM ?? 0) / perSegment.get(x.segment)!),
   };
-  gradingCache.set(city, g);
+  gradingCache.set(set, g);
   return g;
 }
 
@@ -150,6 +150,8 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
   const nowFrom = new Date(to.getTime() - NOW_SPAN_MS);
   const access = await layerAccess(db.sql, opts.viewer, ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras", "reports.citizen"]);
   await refreshRollup(db.sql, city);
+  // The model's sensors and registered ones placed on its segments (read before any scoped read: area grants use their places).
+  const sensors = await trafficSet(db.sql, city);
   const live = opts.to === undefined;
   const tb = access.basis("traffic.flow"), eb = access.basis("energy.load"), ib = access.basis("safety.incidents"), cb = access.basis("safety.cameras");
   const rb = access.basis("reports.citizen");
@@ -161,7 +163,7 @@ export async function getMapKpis(opts: { viewer: Viewer; from?: string; to?: str
   if (tb) {
     // Corridors are named roads (expressways, arterials, collectors), not local streets.
     const named = new Set(city.network.roads.filter((r) => r.nameZh).map((r) => r.id));
-    const grading = sensorGrading(city);
+    const grading = sensorGrading(city, sensors);
     const rows = await scopedTotals(db.sql, tb, from, to, bucketS);
     const now = sum(await nowTotals(db.sql, tb, nowFrom, to, live));
     const outside = live && windowState(tb, to) !== "inside";

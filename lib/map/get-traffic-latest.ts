@@ -4,7 +4,8 @@ import { recordRead } from "../access/record-read";
 import { scopedLatestRows } from "../access/scoped/map-latest";
 import { getDb } from "../db/client";
 import { getCity } from "../city/current-city";
-import { inBbox, trafficIndex } from "./traffic-index";
+import { inBbox } from "./traffic-index";
+import { trafficSet } from "./registry-sensors";
 
 const DEFAULT_WINDOW_MS = 15 * 60_000;
 
@@ -17,9 +18,9 @@ export async function getTrafficLatest(opts: { viewer: Viewer; bbox?: [number, n
   const basis = await checkRead(db.sql, opts.viewer, "traffic.flow");
   requireRawScope(basis, "the live traffic view");
   const since = opts.since ? new Date(opts.since) : new Date(Date.now() - DEFAULT_WINDOW_MS);
+  const { byId } = await trafficSet(db.sql, getCity());
   // Readings observed at or after `since`: the window starts a millisecond before it.
   const rows = await scopedLatestRows(db.sql, basis, { from: new Date(since.getTime() - 1), to: new Date(Date.now() + 5 * 60_000) }, { live: false });
-  const { byId } = trafficIndex(getCity());
   const opt = (v: unknown) => (v === undefined || v === null ? null : Number(v));
   const readings = [];
   for (const r of rows) {

@@ -1,4 +1,4 @@
-import type { BBox, CityModel, LonLat, RoadClass, StationKind } from "../city/types";
+import type { BBox, CityModel, LonLat, RenewableKind, RoadClass, StationKind } from "../city/types";
 import { cellId, hexGrid, type HexGrid } from "./hex-grid";
 import { coverageCells, responseTimes } from "./response-coverage";
 import { trafficIndex } from "./traffic-index";
@@ -37,7 +37,7 @@ export type TrafficStatic = {
 export type EnergyStatic = {
   substations: PointSet & { capacityMw: number[]; voltageKv: number[] };
   feeders: PathSet & { meterIds: string[]; substationIds: string[]; capacityMw: number[] };
-  renewables: PointSet & { meterIds: string[]; kind: ("solar" | "wind")[]; capacityMw: number[] };
+  renewables: PointSet & { meterIds: string[]; kind: RenewableKind[]; capacityMw: number[] };
   cells: PointSet & { radiusM: number };
 };
 export type SafetyStatic = {

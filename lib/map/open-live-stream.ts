@@ -6,7 +6,8 @@ import { scopeMapUpdates, scopeTrafficUpdates, type TrafficUpdate } from "../acc
 import type { LiveMapUpdate, LiveReading } from "../api/map-specs";
 import { mapModel } from "./map-features";
 import { layerAccess, type LayerAccess } from "./access-notes";
-import { trafficIndex } from "./traffic-index";
+import { segmentsOf, trafficSet, trafficSetNow } from "./registry-sensors";
+import type { Sql } from "../db/sql";
 
 const HEARTBEAT_MS = 15_000;
 /** The longest a timer waits for a grant's end or a data window's edge (setTimeout's limit is about 24 days). */
@@ -46,16 +47,27 @@ export function nextAccessEdge(access: Pick<LayerAccess, "basis">, now: number):
  * goes away (signal) and never keeps a listener after that.
  */
 /** Traffic readings of a map update as the map draws them: speed and its ratio to the segment's free flow. */
-function trafficUpdates(updates: readonly MapUpdate[]): TrafficUpdate[] {
-  const byId = trafficIndex(getCity()).byId;
+function trafficUpdates(updates: readonly MapUpdate[], sql: Sql): TrafficUpdate[] {
+  const city = getCity();
+  const byId = trafficSetNow(city).byId;
   const out: TrafficUpdate[] = [];
+  let unknown = false;
   for (const u of updates) {
     if (u.dataset !== "traffic.flow") continue;
-    const s = byId.get(u.device);
     const speed = Number(u.values.speedKmh ?? u.values.speed);
+    let s: { segment: string; freeFlowKmh: number } | undefined = byId.get(u.device);
+    if (!s) {
+      unknown = true;
+      // Placed by this very fold (lib/map/rollup.ts): on the segment its reading names.
+      const seg = typeof u.values.segmentId === "string" ? segmentsOf(city).get(u.values.segmentId) : undefined;
+      s = seg && { segment: seg.id, freeFlowKmh: seg.freeFlowKmh };
+    }
     if (!s || !Number.isFinite(speed)) continue;
     out.push({ device: u.device, segment: s.segment, speed, ratio: Math.round((speed / s.freeFlowKmh) * 1000) / 1000, observedAt: u.observedAt });
   }
+  // A registered device the rollup has just placed on a segment: this process reads the sensors
+  // again, and the browser, seeing a device its features lack, fetches them again.
+  if (unknown) void trafficSet(sql, city).catch(() => {});
   return out;
 }
 
@@ -109,7 +121,7 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
             continue;
           }
           if (dataset === "traffic.flow") {
-            const list = scopeTrafficUpdates(b, trafficUpdates(ev.updates));
+            const list = scopeTrafficUpdates(b, trafficUpdates(ev.updates, db.sql));
             if (list.length) out.traffic = list;
             continue;
           }

@@ -3,6 +3,7 @@ import type { CityModel } from "../city/types";
 import { trafficIndex } from "./traffic-index";
 import { getBus, type MapUpdate } from "../events/bus";
 import { giveWay } from "../db/give-way";
+import { registrySensorsChanged, segmentsOf, trafficSetNow } from "./registry-sensors";
 
 /**
  * Folds readings into the map's derived tables (see prisma/migrations/20261125040000_map and
@@ -184,13 +185,64 @@ async function ensureCity(sql: Sql, city: CityModel): Promise<void> {
     }
     await tx.query(`UPDATE map_rollup_state SET last_leaf = -1, city_key = $1, updated_at = now() WHERE id = 1`, [key]);
   });
+  registrySensorsChanged();
+}
+
+/**
+ * Places registered traffic devices that are not sensors of the city model on its road
+ * segments (map_sensor, origin 'registry') before their readings in leaves (last, upto] are
+ * folded, so even a device's first reading has its speed ratio: the segment is the device's
+ * registered one (device.segment_id), else the one its first reading of the range names
+ * (values.segmentId), when the city model has it. The free-flow speed and road are the
+ * segment's, as for the model's sensors; the place is the device's registered one (area
+ * grants). A device with neither stays unplaced (its readings are still ledgered, kept and
+ * served by NGSI-LD; the map does not draw it) and is looked at again with its next reading.
+ * Returns the devices placed.
+ */
+async function placeRegistrySensors(tx: SqlTx, city: CityModel, last: number, upto: number): Promise<string[]> {
+  const rows = await tx.query<{ device_id: string; registered: string | null; seg: string | null; lon: number; lat: number }>(
+    `SELECT DISTINCT ON (r.device_id) r.device_id, d.segment_id AS registered, r.payload->>'segmentId' AS seg, d.lon, d.lat
+       FROM reading r JOIN device d ON d.id = r.device_id
+      WHERE r.leaf_index > $1 AND r.leaf_index <= $2 AND r.dataset_id = 'traffic.flow'
+        AND NOT EXISTS (SELECT 1 FROM map_sensor s WHERE s.device_id = r.device_id)
+      ORDER BY r.device_id, r.leaf_index`,
+    [last, upto],
+  );
+  if (!rows.length) return [];
+  const segments = segmentsOf(city);
+  const placed: { id: string; seg: string; road: string; ff: number; lon: number; lat: number }[] = [];
+  for (const r of rows) {
+    const s = segments.get(r.registered ?? "") ?? segments.get(r.seg ?? "");
+    if (s) placed.push({ id: r.device_id, seg: s.id, road: s.roadId, ff: s.freeFlowKmh, lon: Number(r.lon), lat: Number(r.lat) });
+  }
+  if (!placed.length) return [];
+  await tx.query(
+    `INSERT INTO map_sensor (device_id, segment_id, road_id, free_flow_kmh, origin, lon, lat)
+     SELECT id, seg, road, ff, 'registry', lon, lat
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[]) AS u(id, seg, road, ff, lon, lat)
+     ON CONFLICT (device_id) DO NOTHING`,
+    [placed.map((p) => p.id), placed.map((p) => p.seg), placed.map((p) => p.road), placed.map((p) => p.ff), placed.map((p) => p.lon), placed.map((p) => p.lat)],
+  );
+  registrySensorsChanged();
+  return placed.map((p) => p.id);
+}
+
+const knownCache = new WeakMap<CityModel, Set<string>>();
+/** Devices of the city model: a commit of theirs alone places nothing (the model's sensors are in map_sensor). */
+function modelDevices(city: CityModel): Set<string> {
+  let s = knownCache.get(city);
+  if (!s) knownCache.set(city, (s = new Set(city.devices.map((d) => d.id))));
+  return s;
 }
 
 /** Leaves a commit folds besides its own when the cursor is behind; beyond that it leaves them (and its own) to the backlog. */
 export const CATCH_UP_LEAVES = 5_000;
 
 /** Folds leaves (last, upto] under the caller's cursor lock, moves the cursor, and returns the changed latest rows. */
-async function foldRange(tx: SqlTx, last: number, upto: number): Promise<LatestChange[]> {
+async function foldRange(tx: SqlTx, city: CityModel, last: number, upto: number, devices?: readonly string[]): Promise<LatestChange[]> {
+  // A commit of model devices and placed sensors alone has nothing to place (the usual case: no query).
+  const known = modelDevices(city), placed = trafficSetNow(city).index;
+  if (!devices || devices.some((d) => !known.has(d) && !placed.has(d))) await placeRegistrySensors(tx, city, last, upto);
   const rows = await tx.query<FoldRow>(FOLD, [last, upto, CAMERA_STATES]);
   const changes: LatestChange[] = [];
   for (const r of rows) {
@@ -223,7 +275,7 @@ async function announce(tx: SqlTx, fromLeaf: number, toLeaf: number, changes: La
  * are not set up for this city yet or the cursor is further behind than CATCH_UP_LEAVES
  * besides the commit's own `count` leaves: a restart's backlog is not folded while ingest waits.
  */
-export async function foldCommit(tx: SqlTx, city: CityModel, upto: number, count: number): Promise<boolean> {
+export async function foldCommit(tx: SqlTx, city: CityModel, upto: number, count: number, devices?: readonly string[]): Promise<boolean> {
   const [state] = await tx.query<{ last_leaf: number; city_key: string }>(
     `SELECT last_leaf::float8 AS last_leaf, city_key FROM map_rollup_state WHERE id = 1 FOR UPDATE`,
   );
@@ -231,7 +283,8 @@ export async function foldCommit(tx: SqlTx, city: CityModel, upto: number, count
   const last = Number(state.last_leaf);
   if (upto <= last) return true;
   if (upto - last > count + CATCH_UP_LEAVES) return false;
-  await announce(tx, last, upto, await foldRange(tx, last, upto));
+  // Catch-up leaves besides the commit's own may hold any device's readings.
+  await announce(tx, last, upto, await foldRange(tx, city, last, upto, upto - last === count ? devices : undefined));
   return true;
 }
 
@@ -302,7 +355,7 @@ export async function refreshRollup(sql: Sql, city: CityModel, opts: { stepLeave
         if (target <= last) return true;
         const upto = Math.min(target, last + step);
         stepped = upto - last;
-        const folded = await foldRange(tx, last, upto);
+        const folded = await foldRange(tx, city, last, upto);
         await announce(tx, last, upto, folded);
         changes.push(...folded);
         return upto >= target;

@@ -19,6 +19,7 @@ import { ed25519Check } from "../ingest/verifier";
 import { integrateAndAudit } from "../ingest/testing/ingest-fixture";
 import type { TrafficSensor } from "../city/types";
 import { entityFromRow, keyValues, normalized, type Entity } from "./entities";
+import { refreshRollup } from "../map/rollup";
 
 const [target] = await testTargets();
 
@@ -111,6 +112,13 @@ describe(`ngsi:bridge into a console on ${target.name}`, () => {
     }
     const audit = await integrateAndAudit(h.db);
     expect(audit.ok, JSON.stringify(audit)).toBe(true);
+    // Registered with their road segment and drawn on it (the map's rollup places them as it folds their readings).
+    await refreshRollup(h.db.sql, h.city);
+    const placed = await h.db.sql.query<{ id: string; segment_id: string | null; placed: string | null }>(
+      `SELECT d.id, d.segment_id, s.segment_id AS placed FROM device d LEFT JOIN map_sensor s ON s.device_id = d.id AND s.origin = 'registry'
+        WHERE d.id IN ('ngsi-TrafficFlowObserved:BR-1', 'ngsi-TrafficFlowObserved:BR-2', 'ngsi-TrafficFlowObserved:BR-3') ORDER BY d.id`,
+    );
+    expect(placed.map((x) => [x.segment_id, x.placed])).toEqual(sensors.slice(0, 3).map((x) => [x.segmentId, x.segmentId]));
   });
 
   it("reads a file of entities (keyValues); an unchanged entity is acknowledged as already held", async () => {

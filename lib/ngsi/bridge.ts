@@ -163,7 +163,7 @@ export async function bridgeEntities(o: BridgeOptions): Promise<BridgeReport> {
   const { ready, registered, unusable } = await ensureDevicesRegistered(
     o.session,
     o.keys,
-    [...firstOf.values()].map((m) => ({ id: m.device, departmentId: o.gateway.departmentId, datasetId: m.datasetId, kind: "traffic-sensor", location: m.location, reason: `NGSI-LD entity ${m.entityId} via gateway ${o.gateway.id}` })),
+    [...firstOf.values()].map((m) => ({ id: m.device, departmentId: o.gateway.departmentId, datasetId: m.datasetId, kind: "traffic-sensor", location: m.location, segmentId: m.segment, reason: `NGSI-LD entity ${m.entityId} via gateway ${o.gateway.id}` })),
   );
   report.registered = registered;
   if (registered.length) log(`registered ${registered.length} device(s): ${registered.slice(0, 5).join(", ")}${registered.length > 5 ? ", …" : ""}`);

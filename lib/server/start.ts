@@ -70,7 +70,7 @@ async function startServices(config: Config, opts: { log: (m: string) => void },
   // Signed device intake: verification workers, the MQTT broker (or MQTT_URL), dead letters.
   // Each commit folds its readings into the map's rollup in its own transaction and
   // publishes one map-update on the bus (lib/map/rollup.ts foldCommit).
-  const onCommit = async (tx: SqlTx, stored: readonly unknown[], first: number) => void (await foldCommit(tx, city, first + stored.length - 1, stored.length));
+  const onCommit = async (tx: SqlTx, stored: readonly { device: string }[], first: number) => void (await foldCommit(tx, city, first + stored.length - 1, stored.length, stored.map((r) => r.device)));
   const ingest = await startIngest({ sql: db.sql, config, onCommit, cluster: db.mode === "server" ? leadership : undefined, log: opts.log });
   stops.push(ingest.stop);
   // The map's rollup backlog (readings no commit folded: after a restart, a new city model).

@@ -84,6 +84,16 @@ export function productionValues(
       irradianceWm2: Math.round(Math.min(1400, 1050 * clear * cloud)),
     };
   }
+  if (site.kind === "hydro") {
+    // Run of river: the river's flow changes over days, not minutes; about half the rated power on average.
+    const cf = Math.max(0.05, Math.min(1, 0.5 + 0.25 * valueNoise1D(weatherSeed ^ 0x2545f491, ms / 259_200_000) + 0.05 * valueNoise1D(siteSeed, ms / 3_600_000)));
+    return {
+      meter: "production",
+      source: "hydro",
+      productionMw: Math.round(cf * site.capacityMw * 1000) / 1000,
+      capacityFactor: Math.round(cf * 1000) / 1000,
+    };
+  }
   const mean = site.offshore ? 8.2 : 6.3;
   const speed = Math.max(0, Math.min(45,
     mean * (1 + 0.45 * valueNoise1D(weatherSeed ^ 0x7f4a7c15, ms / 10_800_000) + 0.12 * valueNoise1D(siteSeed, ms / 1_200_000))));

@@ -55,7 +55,7 @@ export class DeviceKeyFile {
   }
 }
 
-export type DeviceToRegister = { id: string; departmentId: string; datasetId: string; kind: string; location: [number, number]; reason: string };
+export type DeviceToRegister = { id: string; departmentId: string; datasetId: string; kind: string; location: [number, number]; segmentId?: string; reason: string };
 
 /**
  * Makes sure each device is registered on the console with the key of the key file: registers

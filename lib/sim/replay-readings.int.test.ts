@@ -16,6 +16,7 @@ import { ed25519Check } from "../ingest/verifier";
 import { integrateAndAudit } from "../ingest/testing/ingest-fixture";
 import { decodeEntry } from "../ledger/entries";
 import type { TrafficSensor } from "../city/types";
+import { refreshRollup } from "../map/rollup";
 
 const [target] = await testTargets();
 const verify = ed25519Check();
@@ -95,6 +96,13 @@ describe(`readings:replay into a console on ${target.name}`, () => {
     expect(dead).toEqual([{ reason: "out_of_range", device_id: "rec-D-2" }]);
     const audit = await integrateAndAudit(h.db);
     expect(audit.ok, JSON.stringify(audit)).toBe(true);
+
+    // Registered with their road segment, and drawn on it: the map's rollup places them in map_sensor as it folds their readings.
+    const registry = await h.db.sql.query<{ id: string; segment_id: string | null }>(`SELECT id, segment_id FROM device WHERE id LIKE 'rec-%' ORDER BY id`);
+    expect(registry.map((d) => [d.id, d.segment_id])).toEqual([["rec-D-1", a.segmentId], ["rec-D-2", b.segmentId]]);
+    await refreshRollup(h.db.sql, h.city);
+    const placed = await h.db.sql.query<{ device_id: string; segment_id: string; origin: string }>(`SELECT device_id, segment_id, origin FROM map_sensor WHERE device_id LIKE 'rec-%' ORDER BY device_id`);
+    expect(placed.map((x) => [x.device_id, x.segment_id, x.origin])).toEqual([["rec-D-1", a.segmentId, "registry"], ["rec-D-2", b.segmentId, "registry"]]);
   });
 
   it("a second run reuses the registered devices and their keys", async () => {

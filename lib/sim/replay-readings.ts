@@ -94,12 +94,12 @@ export async function replayReadings(o: ReplayOptions): Promise<ReplayReport> {
     else report.refused.push({ line: r.line, reason: `no road of the city model within ${SNAP_RADIUS_M} m of (${r.location[1]}, ${r.location[0]}); give a segment column or replay onto the city the feed was recorded in` });
   }
 
-  const firstOf = new Map<string, ReplayRow>();
+  const firstOf = new Map<string, ReplayRow & { segmentId: string }>();
   for (const r of placed) if (!firstOf.has(r.sensor)) firstOf.set(r.sensor, r);
   const { ready, registered, unusable } = await ensureDevicesRegistered(
     o.session,
     o.keys,
-    [...firstOf.values()].map((r) => ({ id: prefix + r.sensor, departmentId, datasetId, kind: "traffic-sensor", location: r.location, reason: "recorded sensor (readings:replay)" })),
+    [...firstOf.values()].map((r) => ({ id: prefix + r.sensor, departmentId, datasetId, kind: "traffic-sensor", location: r.location, segmentId: r.segmentId, reason: "recorded sensor (readings:replay)" })),
   );
   report.registered = registered;
   if (registered.length) log(`registered ${registered.length} device(s): ${registered.slice(0, 5).join(", ")}${registered.length > 5 ? ", …" : ""}`);

@@ -1,6 +1,6 @@
 // Writes the synthetic OpenStreetMap extract (scripts/dev/osm-fixture.ts) as OSM XML, gzip or
 // bzip2-less XML, or PBF, chosen by the output's extension:
-//   tsx scripts/dev/make-osm-fixture.ts OUT.osm|OUT.osm.gz|OUT.osm.pbf [--cols 24] [--rows 16] [--no-admin] [--no-services] [--buildings 0] [--detail]
+//   tsx scripts/dev/make-osm-fixture.ts OUT.osm|OUT.osm.gz|OUT.osm.pbf [--cols 24] [--rows 16] [--no-admin] [--no-services] [--buildings 0] [--detail] [--renewables]
 import fs from "node:fs";
 import zlib from "node:zlib";
 import { parseArgs } from "node:util";
@@ -8,7 +8,7 @@ import { fixtureToPbf, fixtureToXml, makeOsmFixture } from "./osm-fixture";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { cols: { type: "string" }, rows: { type: "string" }, "no-admin": { type: "boolean" }, "no-services": { type: "boolean" }, buildings: { type: "string" }, detail: { type: "boolean" } },
+  options: { cols: { type: "string" }, rows: { type: "string" }, "no-admin": { type: "boolean" }, "no-services": { type: "boolean" }, buildings: { type: "string" }, detail: { type: "boolean" }, renewables: { type: "boolean" } },
 });
 const out = positionals[0];
 if (!out || !/\.(osm|osm\.gz|osm\.pbf)$/.test(out)) {
@@ -22,6 +22,7 @@ const fixture = makeOsmFixture({
   services: !values["no-services"],
   buildingsPerBlock: values.buildings ? Number(values.buildings) : undefined,
   detail: values.detail,
+  renewables: values.renewables,
 });
 const data = out.endsWith(".pbf") ? fixtureToPbf(fixture, !!values.detail) : out.endsWith(".gz") ? zlib.gzipSync(fixtureToXml(fixture)) : Buffer.from(fixtureToXml(fixture));
 fs.writeFileSync(out, data);

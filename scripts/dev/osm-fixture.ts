@@ -33,6 +33,11 @@ export interface FixtureOptions {
    * perfect grid) with names, addresses and sources. Default false.
    */
   detail?: boolean;
+  /**
+   * Power plants and generators (wind, solar, hydro, and a coal plant the import leaves out),
+   * for the import's renewable sites; default false.
+   */
+  renewables?: boolean;
 }
 
 const STEMS: readonly [string, string][] = [
@@ -147,6 +152,31 @@ export function makeOsmFixture(options: FixtureOptions = {}): Fixture {
   ring(block(cols - 4, 1, 3, 2), { landuse: "industrial", name: "开发区工业园" });
   ring(block(1, rows - 4, 3, 2), { landuse: "residential" });
   if (services) addServices();
+  if (options.renewables) addRenewables();
+  function addRenewables() {
+    const mid = (c: number, r: number): [number, number] => [lon0 + (c + 0.5) * dLon, lat0 + (r + 0.5) * dLat];
+    const area = (c: number, r: number, w: number, h: number): [number, number][] => [
+      [lon0 + c * dLon + 0.0002, lat0 + r * dLat + 0.0002], [lon0 + (c + w) * dLon - 0.0002, lat0 + r * dLat + 0.0002],
+      [lon0 + (c + w) * dLon - 0.0002, lat0 + (r + h) * dLat - 0.0002], [lon0 + c * dLon + 0.0002, lat0 + (r + h) * dLat - 0.0002],
+    ];
+    // A wind farm (an area with its output tagged) with three turbines inside it: one site of 48 MW.
+    ring(area(cols - 4, rows - 4, 3, 3), { power: "plant", "plant:source": "wind", "plant:output:electricity": "48 MW", name: "海阳风电场", "name:en": "Haiyang Wind Farm" });
+    for (const [c, r] of [[cols - 3.5, rows - 3.5], [cols - 2.5, rows - 2.5], [cols - 1.5, rows - 1.5]]) {
+      node(lon0 + c * dLon, lat0 + r * dLat, { power: "generator", "generator:source": "wind", "generator:method": "wind_turbine", "generator:output:electricity": "2 MW" });
+    }
+    // A wind farm with no output tagged: the sum of its two turbines' (3 MW each).
+    ring(area(1, rows - 4, 2, 2), { power: "plant", "plant:source": "wind" });
+    node(lon0 + 1.5 * dLon, lat0 + (rows - 3.5) * dLat, { power: "generator", "generator:source": "wind", "generator:output:electricity": "3 MW" });
+    node(lon0 + 2.5 * dLon, lat0 + (rows - 2.5) * dLat, { power: "generator", "generator:source": "wind", "generator:output:electricity": "3000 kW" });
+    // A solar plant as an area (12.5 MW), one as a node with no output (the default), a hydro plant, a lone turbine.
+    ring(area(4, 1, 2, 1), { power: "plant", "plant:source": "solar", "plant:output:electricity": "12.5 MW", "name:zh": "莱山光伏电站", "name:en": "Laishan Solar Plant" });
+    node(...mid(cols - 2, 1), { power: "plant", "plant:source": "solar", "plant:output:electricity": "yes" });
+    node(...mid(6, 6), { power: "plant", "plant:source": "hydro", "plant:output:electricity": "8 MW", name: "夹河水电站", "name:en": "Jia River Hydro Plant" });
+    node(...mid(cols - 1, 6), { power: "generator", "generator:source": "wind" });
+    // Left out: rooftop panels (5 kW) and a coal plant.
+    node(...mid(5, 4), { power: "generator", "generator:source": "solar", "generator:place": "roof", "generator:output:electricity": "5 kW" });
+    node(...mid(2, 6), { power: "plant", "plant:source": "coal", "plant:output:electricity": "600 MW" });
+  }
   function addServices() {
     // Points: police, fire, hospitals (a node and a building area), school, shops, bus stop; a disused toilet (skipped).
     const mid = (c: number, r: number): [number, number] => [lon0 + (c + 0.5) * dLon, lat0 + (r + 0.5) * dLat];

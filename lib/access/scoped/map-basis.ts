@@ -4,6 +4,7 @@ import { loadConfig } from "../../config";
 import { getCity } from "../../city/current-city";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, withinArea } from "../scope-sql";
+import { registrySensorLocation, registrySensorLocations } from "../../map/registry-sensors";
 
 /**
  * What the map's scoped reads (map-latest, map-frames, map-kpis, map-details) share: the
@@ -58,8 +59,17 @@ function deviceLocations(): Map<string, { datasetId: string; location: LonLat }>
 }
 const LOCATIONS = Symbol("device-locations");
 
+/** Where a device stands: a device of the city model, or a registered traffic sensor the map draws (lib/map/registry-sensors). */
 export function deviceLocation(id: string): LonLat | null {
-  return deviceLocations().get(id)?.location ?? null;
+  return deviceLocations().get(id)?.location ?? registrySensorLocation(id);
+}
+
+/** Every device of a dataset the map knows: the city model's, and for traffic.flow the registered sensors it draws. */
+export function datasetDeviceIds(datasetId: string): string[] {
+  const model = getCity().devices.filter((d) => d.datasetId === datasetId).map((d) => d.id);
+  if (datasetId !== "traffic.flow") return model;
+  const all = deviceLocations();
+  return [...model, ...[...registrySensorLocations().keys()].filter((id) => !all.has(id))];
 }
 
 /**
@@ -70,10 +80,12 @@ export function visibleDevices(basis: Pick<ReadBasis, "datasetId" | "area">, dev
   if (!basis.area) return devices ? [...devices] : null;
   const out: string[] = [];
   const all = deviceLocations();
-  const pick = devices ?? [...all.keys()];
+  // Registered traffic sensors the map draws are devices of traffic.flow at their registered place.
+  const registry = basis.datasetId === "traffic.flow" ? registrySensorLocations() : new Map<string, LonLat>();
+  const pick = devices ?? [...all.keys(), ...[...registry.keys()].filter((id) => !all.has(id))];
   for (const id of pick) {
     const d = all.get(id);
-    if (d && d.datasetId === basis.datasetId && withinArea(d.location, basis.area)) out.push(id);
+    if (d ? d.datasetId === basis.datasetId && withinArea(d.location, basis.area) : registry.has(id) && withinArea(registry.get(id)!, basis.area)) out.push(id);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { q8 } from "../../map/q8";
 import { inBbox } from "../../map/traffic-index";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";
-import { AGGREGATE_HEX_RADIUS_M, bucketWindowConditions, datasetOf, deviceLocation, minGroupDevices, rollupColumn, rollupColumns, visibleDevices, type RollupColumn } from "./map-basis";
+import { AGGREGATE_HEX_RADIUS_M, bucketWindowConditions, datasetDeviceIds, datasetOf, deviceLocation, minGroupDevices, rollupColumn, rollupColumns, visibleDevices, type RollupColumn } from "./map-basis";
 
 /**
  * The map's replay reads of the 5-minute rollup (map_bucket_5m) and of incident readings
@@ -197,7 +197,7 @@ export async function scopedFrameCells(sql: Sql, basis: ReadBasis, w: { from: Da
   // Every cell any device of the dataset (in the area) falls in, so frames keep one column order.
   const cells = new Map<string, { pos: [number, number]; col: number }>(); // col -1: outside the bbox
   const deviceCell = new Map<string, string>();
-  const devices = visible ?? getCity().devices.filter((d) => d.datasetId === basis.datasetId).map((d) => d.id);
+  const devices = visible ?? datasetDeviceIds(basis.datasetId);
   for (const id of devices.sort()) {
     const p = deviceLocation(id);
     if (!p) continue;

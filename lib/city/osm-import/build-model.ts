@@ -16,7 +16,7 @@ import { createPlacementContext } from "../placement-context";
 import { Rng } from "../random";
 import type {
   BBox, CityModel, District, DistrictId, LandUseArea, LandUseKind, LonLat, Park, Poi, PoiCategory, PowerLine,
-  River, Road, RoadClass, RoadNode, RoadSegment, SafetyStation, Substation,
+  RenewableKind, RenewableSite, River, Road, RoadClass, RoadNode, RoadSegment, SafetyStation, Substation,
 } from "../types";
 import { bufferLine, closedRings, joinLines, ringAreaM2, seaPolygon } from "./geometry";
 import type { OsmElement, OsmRelation, OsmTags } from "./read-osm";
@@ -38,6 +38,9 @@ export interface ImportReport {
   hospitals: number;
   substations: number;
   powerLines: number;
+  /** Renewable sites (wind, solar, hydro) and their capacity in MW. */
+  renewables: number;
+  renewableMw: number;
   feeders: number;
   devices: number;
   rivers: number;
@@ -352,6 +355,15 @@ export function buildCityFromOsm(c: OsmCollector, options: BuildOptions): { mode
       features.push({ key: `w${w.id}`, tags: t, location: [round6(lon), round6(lat)] });
     }
   }
+  // Power plants and generators (nodes, closed ways, multipolygons) for the renewable sites, below.
+  const powerSources: PowerSource[] = [];
+  for (const n of c.taggedNodes) if (n.tags.power === "plant" || n.tags.power === "generator") powerSources.push({ key: `n${n.id}`, tags: n.tags, location: at(n.id)! });
+  for (const w of otherWays) {
+    const t = w.tags;
+    const ring = areaRings.get(w.id);
+    if (!t || !ring || (t.power !== "plant" && t.power !== "generator")) continue;
+    powerSources.push({ key: `w${w.id}`, tags: t, location: centroidOf(ring), ring: orientRingCcw(ring) });
+  }
 
   const police: SafetyStation[] = [], fire: SafetyStation[] = [], pois: Poi[] = [];
   const subsTagged: { f: Feature; kv: number }[] = [];
@@ -515,6 +527,10 @@ export function buildCityFromOsm(c: OsmCollector, options: BuildOptions): { mode
     const { rings } = closedRings(outer.map((w) => lineOf(w.refs)));
     if (rings.length === 0) { skip("multipolygon relation whose outer ring is not closed in the file"); continue; }
     const largest = rings.reduce((a, b) => (ringAreaM2(b) > ringAreaM2(a) ? b : a));
+    if (r.tags.power === "plant" || r.tags.power === "generator") {
+      powerSources.push({ key: `r${r.id}`, tags: r.tags, location: centroidOf(largest), ring: largest });
+      continue;
+    }
     if (!areaOf(`r${r.id}`, largest, r.tags)) skip("multipolygon relation with no tag the import uses");
   }
   rivers.sort(byId);
@@ -530,8 +546,11 @@ export function buildCityFromOsm(c: OsmCollector, options: BuildOptions): { mode
   const seaName = c.taggedNodes.find((n) => n.tags.place === "sea" || n.tags.place === "ocean");
   const seaNames = namesOf(seaName?.tags);
 
+  // ---- Renewable sites: tagged wind, solar and hydro plants and generators ----
+  const renewables = buildRenewableSites(powerSources, sea, proj, skip);
+
   // ---- Devices: the generator's placement over the imported network ----
-  const energyGrid = { substations, feeders, renewables: [], powerLines };
+  const energyGrid = { substations, feeders, renewables, powerLines };
   const safety = { policeStations: police, fireStations: fire };
   const devices = buildDevices(ctx, rng.fork("devices"), { grid: energyGrid, feederXY }, safety);
 
@@ -606,6 +625,8 @@ export function buildCityFromOsm(c: OsmCollector, options: BuildOptions): { mode
     hospitals: pois.filter((p) => p.category === "hospital").length,
     substations: substations.length,
     powerLines: powerLines.length,
+    renewables: renewables.length,
+    renewableMw: roundTo(renewables.reduce((a, r) => a + r.capacityMw, 0), 1),
     feeders: feeders.length,
     devices: devices.length,
     rivers: rivers.length,
@@ -734,9 +755,111 @@ function importedLand(proj: ReturnType<typeof makeProjection>, districtAt: (p: L
   const none = (what: string) => () => { throw new Error(`an imported city has no generated ${what}`); };
   return {
     widthM: 0, depthM: 0, halfWidthM: 0, rivers: [],
-    coastBase: none("coast"), coastLarge: none("coast"), coastY: none("coast"), southY: none("limit"), fushanY: none("limit"),
+    coastBase: none("coast"), coastLarge: none("coast"), southY: none("limit"), fushanY: none("limit"),
     columnBoundary: none("columns"), isSea: none("sea"), inCity: none("limit"), riverAt: none("rivers"), crossesRiver: none("rivers"),
+    // No generated coast to keep a production meter's district on land: the district at the site (else the nearest).
+    coastY: () => Number.POSITIVE_INFINITY,
     lattice: none("lattice"),
     districtAt: (x, y) => districtAt(proj.toLonLat(x, y)),
   };
+}
+
+/** A power=plant or power=generator element: a node, or an area with its ring. */
+type PowerSource = { key: string; tags: OsmTags; location: LonLat; ring?: LonLat[] };
+
+const RENEWABLE_SOURCES: readonly RenewableKind[] = ["wind", "solar", "hydro"];
+/** Capacity of a plant whose output is not tagged (nor that of generators inside it), in MW. */
+const DEFAULT_PLANT_MW: Readonly<Record<RenewableKind, number>> = { wind: 50, solar: 20, hydro: 30 };
+/** A lone wind turbine whose output is not tagged, in MW. */
+const DEFAULT_TURBINE_MW = 2;
+/** A lone solar or hydro generator is a site of its own from this output (smaller ones are rooftop panels, small turbines). */
+const MIN_GENERATOR_MW = 1;
+/** Names of unnamed plants and lone generators, numbered per kind in element order. */
+const PLANT_NAMES: Readonly<Record<RenewableKind, [string, string]>> = { wind: ["风电场", "Wind Farm"], solar: ["光伏电站", "Solar Plant"], hydro: ["水电站", "Hydro Plant"] };
+const GENERATOR_NAMES: Readonly<Record<RenewableKind, [string, string]>> = { wind: ["风电机组", "Wind Turbine"], solar: ["光伏阵列", "Solar Array"], hydro: ["水电机组", "Hydro Generator"] };
+
+/** Electrical output in MW from `plant:output:electricity` / `generator:output:electricity` ("20 MW", "500 kW", "1.5MW"); undefined for "yes" or no number. */
+export function parseOutputMw(v: string | undefined): number | undefined {
+  const m = v?.trim().match(/^([0-9]+(?:[.,][0-9]+)?)\s*(gw|mw|kw|w)p?$/i);
+  if (!m) return undefined;
+  const x = Number(m[1].replace(",", ".")) * ({ gw: 1000, mw: 1, kw: 0.001, w: 1e-6 } as const)[m[2].toLowerCase() as "gw" | "mw" | "kw" | "w"];
+  return Number.isFinite(x) && x > 0 ? roundTo(x, 3) : undefined;
+}
+
+/** The renewable source a plant or generator is tagged with (the first of wind, solar, hydro in a list), or what it is instead. */
+function sourceOf(t: OsmTags): { kind?: RenewableKind; tagged: string } {
+  const raw = (t.power === "plant" ? t["plant:source"] : t["generator:source"]) ?? "";
+  const kind = raw.split(";").map((x) => x.trim().toLowerCase()).find((x): x is RenewableKind => (RENEWABLE_SOURCES as readonly string[]).includes(x));
+  return { kind, tagged: raw || "(none)" };
+}
+
+/**
+ * Renewable sites from tagged plants and generators: a power=plant with plant:source wind,
+ * solar or hydro is one site (its area the footprint, else a square about it), with the
+ * capacity of plant:output:electricity, else the sum of the generators tagged inside it, else
+ * a default per source; a power=generator inside such a plant is part of it. A lone generator
+ * is a site of its own when it is a wind turbine (2 MW when its output is not tagged) or
+ * tags at least 1 MW; smaller solar and hydro generators (rooftop panels) are left out and
+ * counted. Sites are ordered by element (n…, r…, w… and id), so the same file gives the same sites.
+ */
+function buildRenewableSites(
+  sources: readonly PowerSource[], sea: LonLat[] | null, proj: ReturnType<typeof makeProjection>, skip: (reason: string, n?: number) => void,
+): RenewableSite[] {
+  const sorted = [...sources].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const plants: (PowerSource & { kind: RenewableKind })[] = [];
+  const generators: (PowerSource & { kind: RenewableKind })[] = [];
+  for (const f of sorted) {
+    const { kind, tagged } = sourceOf(f.tags);
+    const what = `power=${f.tags.power}`;
+    if (!kind) { skip(`${what} with ${f.tags.power === "plant" ? "plant" : "generator"}:source=${tagged} (not wind, solar or hydro)`); continue; }
+    (f.tags.power === "plant" ? plants : generators).push({ ...f, kind });
+  }
+  const inPlant = (g: PowerSource & { kind: RenewableKind }) => plants.find((p) => p.kind === g.kind && p.ring && pointInRing(g.location, p.ring));
+  const sumInside = new Map<string, number>();
+  const lone: typeof generators = [];
+  for (const g of generators) {
+    const p = inPlant(g);
+    if (!p) { lone.push(g); continue; }
+    skip("power=generator inside a power=plant of its source (counted with the plant)");
+    const mw = parseOutputMw(g.tags["generator:output:electricity"]);
+    if (mw !== undefined) sumInside.set(p.key, (sumInside.get(p.key) ?? 0) + mw);
+  }
+  const out: RenewableSite[] = [];
+  const counters = new Map<string, number>();
+  const square = (p: LonLat, halfM: number): LonLat[] => {
+    const [x, y] = proj.toXY(p);
+    return [[x - halfM, y - halfM], [x + halfM, y - halfM], [x + halfM, y + halfM], [x - halfM, y + halfM], [x - halfM, y - halfM]]
+      .map(([a, b]) => { const q = proj.toLonLat(a, b); return [round6(q[0]), round6(q[1])] as LonLat; });
+  };
+  const add = (f: PowerSource & { kind: RenewableKind }, capacityMw: number, halfM: number) => {
+    const names = namesOf(f.tags);
+    const [zh, en] = (f.tags.power === "plant" ? PLANT_NAMES : GENERATOR_NAMES)[f.kind];
+    const n = names.nameZh ? 0 : (counters.get(en) ?? 0) + 1;
+    if (n) counters.set(en, n);
+    out.push({
+      id: `ren-${f.key}`,
+      nameZh: names.nameZh ?? `${zh}${n}`,
+      nameEn: names.nameEn ?? `${en} ${n}`,
+      kind: f.kind,
+      offshore: f.kind === "wind" && !!sea && pointInRing(f.location, sea),
+      capacityMw: roundTo(capacityMw, 3),
+      location: f.location,
+      polygon: [f.ring ?? square(f.location, halfM)],
+    });
+  };
+  for (const p of plants) {
+    const tagged = parseOutputMw(p.tags["plant:output:electricity"]);
+    const inside = sumInside.get(p.key);
+    if (tagged === undefined && inside === undefined) skip(`power=plant (${p.kind}) with no output tagged: ${DEFAULT_PLANT_MW[p.kind]} MW assumed`);
+    add(p, tagged ?? inside ?? DEFAULT_PLANT_MW[p.kind], 300);
+  }
+  for (const g of lone) {
+    const mw = parseOutputMw(g.tags["generator:output:electricity"]);
+    if (g.kind === "wind") {
+      if (mw === undefined) skip(`power=generator (wind) with no output tagged: ${DEFAULT_TURBINE_MW} MW assumed`);
+      add(g, mw ?? DEFAULT_TURBINE_MW, 60);
+    } else if (mw !== undefined && mw >= MIN_GENERATOR_MW) add(g, mw, 60);
+    else skip(`power=generator (${g.kind}) outside any plant with less than ${MIN_GENERATOR_MW} MW tagged (rooftop or small): left out`);
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

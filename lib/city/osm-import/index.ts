@@ -11,7 +11,7 @@ import { OsmCollector, buildCityFromOsm, type ImportReport } from "./build-model
 import { readOsmFile, type OsmFormat } from "./read-osm";
 
 export { OsmReadError, detectFormat, type OsmFormat } from "./read-osm";
-export { OsmModelError, namesOf, parseLanes, parseMaxspeed, onewayOf, type ImportReport } from "./build-model";
+export { OsmModelError, namesOf, parseLanes, parseMaxspeed, parseOutputMw, onewayOf, type ImportReport } from "./build-model";
 
 /** Options of the import. */
 export interface ImportOptions {

@@ -10,12 +10,15 @@ import { createSimulator } from "../../sim/simulator";
 import { parseCityModel } from "../city-file";
 import { pointInRing } from "../geo";
 import type { CityModel } from "../types";
-import { OsmReadError, importOsmFile, namesOf, onewayOf, parseLanes, parseMaxspeed, type ImportResult } from ".";
+import { OsmReadError, importOsmFile, namesOf, onewayOf, parseLanes, parseMaxspeed, parseOutputMw, type ImportResult } from ".";
+import { makeOsmFixture, fixtureToPbf } from "../../../scripts/dev/osm-fixture";
 
 const FIX = path.join(import.meta.dirname, "fixtures");
 const XML = path.join(FIX, "haiyang-bay.osm");
 const PBF = path.join(FIX, "haiyang-bay.osm.pbf");
 const NO_ADMIN = path.join(FIX, "no-admin.osm.pbf");
+// tsx scripts/dev/make-osm-fixture.ts lib/city/osm-import/fixtures/renewables.osm.pbf --cols 12 --rows 10 --renewables
+const RENEWABLES = path.join(FIX, "renewables.osm.pbf");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "osm-import-"));
 
 const wayWithName = (city: CityModel, nameEn: string) => city.network.segments.find((s) => s.nameEn === nameEn)!;
@@ -168,6 +171,8 @@ describe("importing a city", () => {
     expect(m.landUse?.map((l) => l.kind).sort()).toEqual(["industrial", "residential"]);
     expect(m.energy.substations.map((s) => [s.nameEn, s.voltageKv])).toEqual([["Xishan Substation", 110], ["220 kV Substation 2", 220]]);
     expect(m.energy.powerLines?.map((l) => [l.voltageKv, l.minor])).toEqual([[110, false], [10, true]]);
+    // No power=plant or power=generator in this file: no renewable sites (fixtures/renewables.osm.pbf has them).
+    expect(m.energy.renewables).toEqual([]);
     // Feeders run out from the imported substations, each with its meter.
     expect(m.energy.feeders.length).toBeGreaterThan(5);
     expect(new Set(m.energy.feeders.map((f) => f.substationId))).toEqual(new Set(m.energy.substations.map((s) => s.id)));
@@ -194,6 +199,75 @@ describe("importing a city", () => {
     const datasets = new Set(readings.map((r) => r.dataset));
     expect(datasets).toEqual(new Set(["traffic.flow", "safety.cameras", "energy.load", ...(datasets.has("safety.incidents") ? ["safety.incidents"] : [])]));
     expect(readings.filter((r) => r.dataset === "traffic.flow").length).toBe(pbf.model.stats.trafficSensors);
+  });
+});
+
+describe("renewable sites from power=plant and power=generator", () => {
+  let ren: ImportResult;
+  beforeAll(async () => {
+    ren = await importOsmFile(RENEWABLES);
+  });
+
+  it("reads an output tag in W, kW, MW or GW, and not yes", () => {
+    expect(parseOutputMw("48 MW")).toBe(48);
+    expect(parseOutputMw("3000 kW")).toBe(3);
+    expect(parseOutputMw("1.5MW")).toBe(1.5);
+    expect(parseOutputMw("0,8 GW")).toBe(800);
+    expect(parseOutputMw("5 kWp")).toBe(0.005);
+    expect(parseOutputMw("yes")).toBeUndefined();
+    expect(parseOutputMw(undefined)).toBeUndefined();
+  });
+
+  it("imports wind, solar and hydro plants with their capacity, a generator inside a plant as part of it, and says what it left out", () => {
+    const m = ren.model;
+    const sites = m.energy.renewables.map((r) => [r.kind, r.nameEn, r.capacityMw]);
+    expect(sites).toEqual([
+      ["solar", "Solar Plant 1", 20],
+      ["hydro", "Jia River Hydro Plant", 8],
+      ["wind", "Wind Turbine 1", 2],
+      ["wind", "Haiyang Wind Farm", 48],
+      ["wind", "Wind Farm 1", 6],
+      ["solar", "Laishan Solar Plant", 12.5],
+    ]);
+    // The fixture's file is what the generator makes from the same options.
+    expect(fixtureToPbf(makeOsmFixture({ cols: 12, rows: 10, renewables: true })).equals(fs.readFileSync(RENEWABLES))).toBe(true);
+    const farm = m.energy.renewables.find((r) => r.nameEn === "Haiyang Wind Farm")!;
+    expect(farm.nameZh).toBe("海阳风电场");
+    expect(farm.polygon[0].length).toBe(5);
+    expect(pointInRing(farm.location, farm.polygon[0])).toBe(true);
+    expect(ren.report.renewables).toBe(6);
+    expect(ren.report.renewableMw).toBe(96.5);
+    expect(ren.report.skipped).toMatchObject({
+      "power=generator inside a power=plant of its source (counted with the plant)": 5,
+      "power=generator (wind) with no output tagged: 2 MW assumed": 1,
+      "power=plant (solar) with no output tagged: 20 MW assumed": 1,
+      "power=generator (solar) outside any plant with less than 1 MW tagged (rooftop or small): left out": 1,
+      "power=plant with plant:source=coal (not wind, solar or hydro)": 1,
+    });
+  });
+
+  it("gives each site a production meter, and the simulator reports its production", () => {
+    const m = ren.model;
+    expect(parseCityModel(JSON.stringify(m)).energy.renewables.length).toBe(6);
+    const meters = m.devices.filter((d) => d.kind === "production-meter");
+    expect(meters.map((d) => (d.kind === "production-meter" ? d.siteId : "")).sort()).toEqual(m.energy.renewables.map((r) => r.id).sort());
+    const sim = createSimulator({ city: m });
+    const at = sim.readingsAt(new Date("2026-06-01T04:00:00Z")).filter((r) => r.values.meter === "production");
+    expect(at.length).toBe(6);
+    const bySite = new Map(meters.map((d) => [d.id, m.energy.renewables.find((r) => d.kind === "production-meter" && r.id === d.siteId)!]));
+    for (const r of at) {
+      const site = bySite.get(r.device)!;
+      expect(r.values.source).toBe(site.kind);
+      expect(Number(r.values.productionMw)).toBeGreaterThanOrEqual(0);
+      expect(Number(r.values.productionMw)).toBeLessThanOrEqual(site.capacityMw);
+    }
+    // Noon in June: the solar plants produce, and the hydro plant runs.
+    expect(at.filter((r) => r.values.source !== "wind").every((r) => Number(r.values.productionMw) > 0)).toBe(true);
+  });
+
+  it("writes the same model for the same file, byte for byte", async () => {
+    const again = await importOsmFile(RENEWABLES);
+    expect(JSON.stringify(again.model)).toBe(JSON.stringify(ren.model));
   });
 });
 
