@@ -67,6 +67,23 @@ async function signedForm(r: Awaited<ReturnType<typeof reporter>>, o: { service:
   return { form: f, content, sig };
 }
 
+/** Reads a live stream's text as it comes; `waitFor` resolves true once it holds `needle`, false after `ms`. */
+function streamText(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.getReader();
+  let text = "";
+  const waitFor = async (needle: string, ms: number) => {
+    const end = Date.now() + ms;
+    while (!text.includes(needle)) {
+      const left = end - Date.now();
+      if (left <= 0) return false;
+      const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), left))]);
+      if (r && !r.done) text += new TextDecoder().decode(r.value);
+    }
+    return true;
+  };
+  return { reader, waitFor, text: () => text };
+}
+
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen reports on %s", (_name, target) => {
   let db: Awaited<ReturnType<TestTarget["open"]>>;
   const limiter = () => new ReportLimiter({ perKey: 100, perAddress: 100, windowMs: 60_000 });
@@ -506,19 +523,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const stop = await getBus().connect(db.sql);
     const abort = new AbortController();
     try {
-      const stream = await openLiveStream({ viewer: police, signal: abort.signal });
-      const reader = stream.getReader();
-      let text = "";
-      const waitFor = async (needle: string, ms: number) => {
-        const end = Date.now() + ms;
-        while (!text.includes(needle)) {
-          const left = end - Date.now();
-          if (left <= 0) return false;
-          const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), left))]);
-          if (r && !r.done) text += new TextDecoder().decode(r.value);
-        }
-        return true;
-      };
+      const { reader, waitFor, text: streamed } = streamText(await openLiveStream({ viewer: police, signal: abort.signal }));
       expect(await waitFor("event: access", 5000)).toBe(true);
       const r = await reporter(91);
       const filed = (await createRequest({ form: (await signedForm(r, { service: "flooding", description: "Underpass flooded" })).form, clientAddress: "10.5.5.5", limiter: limiter() })).report;
@@ -526,7 +531,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
       await changeReportStatus({ viewer: emergency, id: filed.id, action: "confirm" });
       expect(await waitFor('"reload":["safety"]', 5000)).toBe(true);
       expect(Date.now() - t0).toBeLessThan(5000);
-      const line = text.split("\n").find((l) => l.includes('"reload"'))!;
+      const line = streamed().split("\n").find((l) => l.includes('"reload"'))!;
       expect(JSON.parse(line.slice("data: ".length))).toEqual({ reload: ["safety"] });
       await reader.cancel();
     } finally {
@@ -627,18 +632,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const stop = await getBus().connect(db.sql);
     const abort = new AbortController();
     try {
-      const reader = (await openLiveStream({ viewer: center, signal: abort.signal })).getReader();
-      let text = "";
-      const waitFor = async (needle: string, ms: number) => {
-        const until = Date.now() + ms;
-        while (!text.includes(needle)) {
-          const left = until - Date.now();
-          if (left <= 0) return false;
-          const x = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), left))]);
-          if (x && !x.done) text += new TextDecoder().decode(x.value);
-        }
-        return true;
-      };
+      const { reader, waitFor } = streamText(await openLiveStream({ viewer: center, signal: abort.signal }));
       expect(await waitFor("event: access", 5000)).toBe(true);
       await changeReportStatus({ viewer: energy, id: light.id, action: "confirm" });
       expect(await waitFor('"reload":["citizen"]', 5000)).toBe(true);

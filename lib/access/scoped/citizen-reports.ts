@@ -4,9 +4,7 @@ import { scopeConditions } from "../scope-sql";
 import { AGGREGATE_HEX_RADIUS_M, minGroupDevices } from "./map-basis";
 import type { BBox } from "../../city/types";
 import type { ScopedCells } from "../../api/map-specs";
-import { getCity } from "../../city/current-city";
-import { cellId, hexGrid } from "../../map/hex-grid";
-import { groupCells } from "./map-latest";
+import { aggregateHexCellOf, groupCells } from "./map-latest";
 
 /**
  * The citizen-report KPIs under a read basis of reports.citizen: the reports the basis lets
@@ -88,19 +86,13 @@ export async function scopedReportIncidentSpans(sql: Sql, basis: ReadBasis, serv
 export async function scopedConfirmedReportCells(sql: Sql, basis: ReadBasis, serviceCodes: readonly string[], to: Date, bbox?: BBox): Promise<ScopedCells> {
   if (basis.scope !== "aggregated") throw new Error(`scopedConfirmedReportCells is for aggregated scope (${basis.datasetId})`);
   const rows = await scopedConfirmedReports(sql, basis, serviceCodes, to);
-  const grid = hexGrid(getCity().center, AGGREGATE_HEX_RADIUS_M);
-  const r5 = (v: number) => Math.round(v * 1e5) / 1e5;
   const cells = groupCells(basis, rows.map((r) => ({ device: r.id, lon: Number(r.lon), lat: Number(r.lat), payload: {} })), {
     k: minGroupDevices(),
     bbox,
     fields: [],
     shape: "hex",
     sizeM: AGGREGATE_HEX_RADIUS_M,
-    cellOf: (p) => {
-      const { q, r } = grid.cellOf(p);
-      const c = grid.centerOf(q, r);
-      return { id: `h:${cellId(q, r)}`, position: [r5(c[0]), r5(c[1])] };
-    },
+    cellOf: aggregateHexCellOf(),
   });
   // The value a cell is drawn by: its count of reports (none where suppressed).
   return { ...cells, fields: [{ key: "reports", unit: "1", values: cells.devices }] };
