@@ -173,8 +173,11 @@ export default function CityMap() {
   const [ready, setReady] = useState(false);
   const onReady = useCallback(() => setReady(true), []);
   const selTo = url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString();
-  const selected = useQuery({ ...featureQuery(url.sel ?? "", selTo), enabled: url.sel !== null });
-  const selPos = selected.data && selected.data.id === url.sel ? selected.data.position : null;
+  // A citizen report (id "citizen-…") has no feature details: its facts and position come from the citizen layer's answer.
+  const selectedCitizen = url.sel?.startsWith("citizen-") ?? false;
+  const selected = useQuery({ ...featureQuery(url.sel ?? "", selTo), enabled: url.sel !== null && !selectedCitizen });
+  const report = url.sel ? selectedReport(url.sel, data.citizen) : undefined;
+  const selPos = selected.data && selected.data.id === url.sel ? selected.data.position : (report?.position ?? null);
   const cleared = useRef<string | null>(null);
   // For tests: the selection last made clear, and whether the map had to move for it.
   const [clearedSel, setClearedSel] = useState("");
@@ -273,7 +276,7 @@ export default function CityMap() {
         </div>
         <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>
-      {url.sel ? <FeaturePanel id={url.sel} to={selTo} marker={url.t} onClose={() => update({ sel: null })} notes={notes} report={selectedReport(url.sel, data.citizen)} /> : null}
+      {url.sel ? <FeaturePanel id={url.sel} to={selTo} marker={url.t} onClose={() => update({ sel: null })} notes={notes} report={report} /> : null}
       <TimeSlider
         now={url.t === null ? now : Date.parse(win.to)}
         span={REPLAY_SPAN_MS}
