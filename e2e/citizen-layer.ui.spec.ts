@@ -123,13 +123,18 @@ for (const lang of ["zh-CN", "en"] as const) {
     await center.screenshot({ path: `${SHOTS}/citizen-layer-search-${lang}.png` });
     await hit.click();
     await expect(panel).toHaveAttribute("data-feature", `citizen-${id}`);
+    await expect(panel.getByTestId("feature-citizen")).toHaveAttribute("data-report", id);
+    // The search flew there: the marker (unselected, in its colour) is where the map now puts it.
+    await center.waitForTimeout(2000);
+    await center.getByTestId("feature-close").click();
+    const there = await screenOf(center, mine.position);
+    await expect.poll(() => colouredAround(center, there, COLOUR[service]), { timeout: 20_000 }).toBeGreaterThan(20);
 
-    // Resolved: it leaves the layer (live reload).
+    // Resolved: it leaves the layer, the open map told by the live stream.
     const resolved = await official.request.post(`/api/citizen/reports/${id}/status`, { data: { action: "resolve", note: en ? "Lamp replaced" : "已修复" }, headers: { origin: baseURL! } });
     expect(resolved.status(), await resolved.text()).toBe(200);
     await expect.poll(async () => (await latest()).reports!.map((r) => r.id)).not.toContain(id);
-    await center.getByTestId("feature-close").click();
-    await expect.poll(() => colouredAround(center, at, COLOUR[service]), { timeout: 20_000 }).toBeLessThan(5);
+    await expect.poll(() => colouredAround(center, there, COLOUR[service]), { timeout: 20_000 }).toBeLessThan(5);
     await center.screenshot({ path: `${SHOTS}/citizen-layer-resolved-${lang}.png` });
   });
 }
