@@ -86,7 +86,8 @@ export function citizenLayers(v: CitizenValues | null, s: LayerSettings, glyphs:
         return age === "new" ? [255, 255, 255, 255] : age === "week" ? [15, 23, 42, 255] : [...citizenColor(d.serviceCode), 255];
       },
       getLineWidth: (d) => (reportAge(d.confirmedAt, at) === "new" ? 2.5 : 1.5),
-      highlightedObjectIndex: selected >= 0 ? selected : null,
+      // -1, not null: null hands highlighting back to deck.gl, which kept the last selection drawn.
+      highlightedObjectIndex: selected,
       highlightColor: [255, 255, 255, 200],
       updateTriggers: { getFillColor: [reports, at], getLineColor: [reports, at], getLineWidth: [reports, at] },
     }),
