@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import type { Map as MapLibreMap } from "maplibre-gl";
-import type { MapLayerId } from "@/lib/api/map-specs";
+import { MAP_LAYERS, type MapLayerId } from "@/lib/api/map-specs";
 import { useI18n } from "../i18n/i18n-provider";
 import { cityInfoQuery, cityLabelsQuery, cityStyleQuery, featureQuery, mapLayersQuery } from "./map-queries";
 import { isImportedCity } from "@/lib/city/imported";
@@ -27,6 +27,16 @@ import { DeckTooltipContext } from "./deck-overlay";
 import { RequestAccess } from "./request-access";
 import { exportCaption, exportFileName } from "./export-png";
 import { keepClear } from "./panel-padding";
+import { reportFeatureId, type CitizenValues } from "./citizen-layers";
+import type { CitizenFeatures } from "@/lib/api/map-specs";
+import type { LayerData } from "./use-map-data";
+
+/** The citizen layer's report a selection names, with its category, when the layer has it (its facts come from the layer's own answer). */
+function selectedReport(sel: string, d: LayerData<CitizenFeatures, CitizenValues>) {
+  const r = d.values?.reports.find((x) => reportFeatureId(x.id) === sel);
+  if (!r) return undefined;
+  return { ...r, category: d.features?.categories.find((c) => c.code === r.serviceCode), at: d.values!.at };
+}
 
 const FIVE_MIN = 300_000;
 const NO_LABELS: LabelFeature[] = [];
@@ -163,8 +173,11 @@ export default function CityMap() {
   const [ready, setReady] = useState(false);
   const onReady = useCallback(() => setReady(true), []);
   const selTo = url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString();
-  const selected = useQuery({ ...featureQuery(url.sel ?? "", selTo), enabled: url.sel !== null });
-  const selPos = selected.data && selected.data.id === url.sel ? selected.data.position : null;
+  // A citizen report (id "citizen-…") has no feature details: its facts and position come from the citizen layer's answer.
+  const selectedCitizen = url.sel?.startsWith("citizen-") ?? false;
+  const selected = useQuery({ ...featureQuery(url.sel ?? "", selTo), enabled: url.sel !== null && !selectedCitizen });
+  const report = url.sel ? selectedReport(url.sel, data.citizen) : undefined;
+  const selPos = selected.data && selected.data.id === url.sel ? selected.data.position : (report?.position ?? null);
   const cleared = useRef<string | null>(null);
   // For tests: the selection last made clear, and whether the map had to move for it.
   const [clearedSel, setClearedSel] = useState("");
@@ -199,7 +212,7 @@ export default function CityMap() {
   if (info.error || style.error) return <div className="center-message" data-testid="map-error">{t("map.error")}</div>;
   if (!info.data || !style.data) return <div className="center-message" data-testid="map-loading">{t("map.loading")}</div>;
   const b = info.data.bounds;
-  const toggle = (l: MapLayerId) => update({ layers: active.has(l) ? url.layers.filter((x) => x !== l) : (["traffic", "energy", "safety"] as const).filter((x) => x === l || active.has(x)) });
+  const toggle = (l: MapLayerId) => update({ layers: active.has(l) ? url.layers.filter((x) => x !== l) : MAP_LAYERS.filter((x) => x === l || active.has(x)) });
   const tv = data.traffic.values;
 
   return (
@@ -258,20 +271,20 @@ export default function CityMap() {
       <div className="map-left" style={{ bottom: 72, pointerEvents: "none", justifyContent: "space-between" }}>
         <div style={{ pointerEvents: "auto", flex: "0 0 auto", display: "flex", flexDirection: "column", gap: 8 }}>
           <LiveStatus state={data.live.state} lastUpdate={data.live.lastUpdate} replay={url.t !== null} sensorCount={data.traffic.features?.sensors.ids.length ?? 0} valueCount={tv?.count ?? 0} traffic={active.has("traffic")} />
-          <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety }} notes={notes} replay={url.t !== null} at={url.t ?? now} />
+          <LayerPanel active={active} onToggle={toggle} data={{ traffic: data.traffic, energy: data.energy, safety: data.safety, citizen: data.citizen }} notes={notes} replay={url.t !== null} at={url.t ?? now} />
           <RequestAccess notes={notes} active={active} />
         </div>
         <Legend active={active} coverage={url.cov} onCoverage={(cov) => update({ cov })} style={{ pointerEvents: "auto", flex: "0 1 auto", minHeight: 0, maxHeight: "none", maxWidth: "none", overflow: "auto" }} />
       </div>
-      {url.sel ? <FeaturePanel id={url.sel} to={selTo} marker={url.t} onClose={() => update({ sel: null })} notes={notes} /> : null}
+      {url.sel ? <FeaturePanel id={url.sel} to={selTo} marker={url.t} onClose={() => update({ sel: null })} notes={notes} report={report} /> : null}
       <TimeSlider
         now={url.t === null ? now : Date.parse(win.to)}
         span={REPLAY_SPAN_MS}
         t={url.t}
         playing={playing}
         speed={url.speed}
-        loading={[data.traffic, data.energy, data.safety].some((d) => d.loading)}
-        error={[data.traffic, data.energy, data.safety].some((d) => !!d.valuesError)}
+        loading={[data.traffic, data.energy, data.safety, data.citizen].some((d) => d.loading)}
+        error={[data.traffic, data.energy, data.safety, data.citizen].some((d) => !!d.valuesError)}
         onSeek={(tm) => {
           setPlaying(false);
           seek(tm);

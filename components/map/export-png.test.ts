@@ -27,4 +27,11 @@ describe("PNG export", () => {
     expect(basisLines(["energy"], notes, (k) => zh[k], "zh-CN")).toEqual([expect.stringMatching(/：本部门$/)]);
     expect(basisLines(["energy"], undefined, t, "en")).toEqual([]);
   });
+  it("names the citizen-reports layer and its dataset's basis in both languages", () => {
+    const notes = [{ datasetId: "reports.citizen", allowed: false, ownerDepartmentId: "citizen", code: "no_grant", reason: "no grant" }] as AccessNote[];
+    expect(basisLines(["citizen"], notes, (k) => en[k], "en")).toEqual(["Citizen reports: hidden"]);
+    expect(basisLines(["citizen"], notes, (k) => zh[k], "zh-CN")).toEqual(["市民诉求：不可见"]);
+    expect(exportFileName({ at, utcOffsetMinutes: 480, live: true, layers: ["citizen"] })).toBe("city-brain-2026-12-05-0045-UTC+08-live-citizen.png");
+    expect(zh["layer.citizen"]).toBe("市民上报");
+  });
 });

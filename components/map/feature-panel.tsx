@@ -1,14 +1,15 @@
 "use client";
 import Link from "next/link";
 import { useQuery, keepPreviousData } from "@tanstack/react-query";
-import type { AccessNote } from "@/lib/api/map-specs";
+import type { AccessNote, CitizenReportState } from "@/lib/api/map-specs";
 import type { Locale, MessageKey } from "@/lib/i18n/messages";
 import { DATASETS } from "@/lib/city/datasets";
 import { useI18n } from "../i18n/i18n-provider";
 import { featureQuery } from "./map-queries";
 import { HttpError } from "@/components/http/fetch-json";
 import { TimeSeriesChart } from "./time-series-chart";
-import { datasetName, deniedText, fill } from "./access-text";
+import { datasetName, deniedText, departmentName, fill } from "./access-text";
+import { reportAge } from "./citizen-layers";
 import { fieldName, unitText, valueText } from "./feature-text";
 import { formatCityTime } from "@/lib/i18n/city-time";
 
@@ -64,6 +65,8 @@ export function FeaturePanel(props: {
   onClose: () => void;
   /** The viewer's access notes: a refusal says why in the UI language. */
   notes?: AccessNote[];
+  /** A report of the citizen layer (its facts come from the layer's answer), with its category and the moment shown. */
+  report?: CitizenReportState & { category?: { nameZh: string; nameEn: string }; at: number };
 }) {
   const { t, locale } = useI18n();
   // An incident of source "citizen" (a confirmed citizen report) has its own public page, not feature details.
@@ -79,7 +82,9 @@ export function FeaturePanel(props: {
       <button className="close" onClick={props.onClose} aria-label={t("panel.close")} data-testid="feature-close">
         ×
       </button>
-      {citizenReport ? (
+      {citizenReport && props.report ? (
+        <CitizenReportFacts report={props.report} />
+      ) : citizenReport ? (
         <div data-testid="feature-citizen">
           <div className="panel-kind">{t("kpi.reports")}</div>
           <a href={`/report/${citizenReport}`}>{t("report.viewPublic")}</a>
@@ -173,5 +178,42 @@ export function FeaturePanel(props: {
         </>
       ) : null}
     </aside>
+  );
+}
+
+/**
+ * A report of the citizen layer: what its public page shows (category, status, when the
+ * owning department confirmed it, the coarsened position), a link to that page and the ledger
+ * receipt of the report (verifiable on /verify).
+ */
+function CitizenReportFacts({ report: r }: { report: NonNullable<Parameters<typeof FeaturePanel>[0]["report"]> }) {
+  const { t, locale } = useI18n();
+  const age = reportAge(r.confirmedAt, r.at);
+  return (
+    <div data-testid="feature-citizen" data-report={r.id} data-category={r.serviceCode}>
+      <div className="panel-kind">{t("layer.citizen")}</div>
+      <h2 className="panel-name" data-testid="feature-name">
+        {r.category ? (locale === "en" ? r.category.nameEn : r.category.nameZh) : r.serviceCode}
+      </h2>
+      <div className="panel-id muted" data-testid="citizen-report-id">{r.id}</div>
+      <dl className="panel-owner">
+        <dt>{t("citizenLayer.status")}</dt>
+        <dd data-testid="citizen-report-status">
+          {t("report.status.confirmed")} · {t(`citizenLayer.age.${age}`)}
+        </dd>
+        <dt>{t("citizenLayer.owner")}</dt>
+        <dd data-testid="feature-owner">{departmentName(r.department, locale)}</dd>
+      </dl>
+      <div>{fill(t("citizenLayer.confirmedAt"), { time: formatCityTime(r.confirmedAt, locale) })}</div>
+      <div className="muted" data-testid="citizen-report-position">
+        {r.position[1].toFixed(3)}, {r.position[0].toFixed(3)} · {t("citizenLayer.exact")}
+      </div>
+      <div style={{ display: "flex", flexDirection: "column", gap: 4, marginTop: 8 }}>
+        <a href={`/report/${r.id}`} data-testid="citizen-report-page">{t("report.viewPublic")}</a>
+        <a href={`/api/citizen/reports/${r.id}/receipt?leaf=${r.leafIndex}`} download={`report-${r.id}-${r.leafIndex}.receipt.json`} data-testid="citizen-report-proof">
+          {fill(t("citizenLayer.proof"), { leaf: String(r.leafIndex) })}
+        </a>
+      </div>
+    </div>
   );
 }

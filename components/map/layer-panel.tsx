@@ -1,5 +1,5 @@
 "use client";
-import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
+import { MAP_LAYERS, type AccessNote, type MapLayerId } from "@/lib/api/map-specs";
 import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
 import { useI18n } from "../i18n/i18n-provider";
 import { HttpError } from "@/components/http/fetch-json";
@@ -34,7 +34,7 @@ export function LayerPanel(props: {
   at: number;
 }) {
   const { t, locale } = useI18n();
-  const LAYERS: MapLayerId[] = ["traffic", "energy", "safety"];
+  const LAYERS = MAP_LAYERS;
   return (
     <div className="map-overlay layer-panel" data-testid="layer-panel">
       <div className="panel-title">{t("map.layers")}</div>

@@ -8,6 +8,9 @@ import {
   rgbCss, STATION_COLORS, viridisGradientCss,
 } from "./palettes";
 import type { CoverageKind } from "./url-state";
+import { CITIZEN_LAYER_SERVICES } from "@/lib/citizen/service-catalogue";
+import { citizenColor, REPORT_AGES } from "./citizen-layers";
+import type { MessageKey } from "@/lib/i18n/messages";
 
 function Ramp(props: { css: string; labels: string[] }) {
   return (
@@ -33,7 +36,7 @@ function Swatch(props: { color: string; label: string; round?: boolean; ring?: s
 
 /** The legend of every active layer, with the colour-blind-safe palettes the layers draw with. */
 export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: CoverageKind; onCoverage: (c: CoverageKind) => void; style?: CSSProperties }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const noData = <Swatch color={rgbCss(NO_DATA_COLOR, 0.6)} label={t("legend.noData")} />;
   // Where the window is too short for every section, the legend scrolls; a fade and "more"
   // at its bottom edge say so (a cut-off last row read as the whole legend).
@@ -129,6 +132,33 @@ export function Legend(props: { active: ReadonlySet<MapLayerId>; coverage: Cover
               ))}
             </div>
             <div className="legend-row muted">{t("legend.incidentStyle")}</div>
+          </section>
+        ) : null}
+        {props.active.has("citizen") ? (
+          <section data-testid="legend-citizen">
+            <div className="legend-title">{t("legend.citizen")}</div>
+            <div className="legend-row" style={{ flexWrap: "wrap" }}>
+              {CITIZEN_LAYER_SERVICES.map((x) => (
+                <span key={x.code} className="legend-item" data-testid={`legend-citizen-${x.code}`}>
+                  <span className="swatch dot" style={{ background: rgbCss(citizenColor(x.code)), color: "#0f172a", fontSize: 9, fontWeight: 700, display: "inline-flex", alignItems: "center", justifyContent: "center", width: 14, height: 14 }}>
+                    {t(`citizenLayer.glyph.${x.code}` as MessageKey)}
+                  </span>
+                  {locale === "en" ? x.nameEn : x.nameZh}
+                </span>
+              ))}
+            </div>
+            <div className="legend-row">
+              <span className="muted">{t("legend.citizenAge")}</span>
+              {REPORT_AGES.map((a) => (
+                <Swatch
+                  key={a}
+                  round
+                  color={a === "older" ? "rgba(170, 178, 189, 0.45)" : "rgb(170, 178, 189)"}
+                  ring={a === "new" ? "#ffffff" : a === "week" ? "#0f172a" : "rgb(170, 178, 189)"}
+                  label={t(`citizenLayer.age.${a}`)}
+                />
+              ))}
+            </div>
           </section>
         ) : null}
         {/* Traffic has its own no-data row; the other layers share this one. */}

@@ -2,7 +2,8 @@
 import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Map as MapLibreMap } from "maplibre-gl";
-import type { EnergyFeatures, IncidentState, SafetyFeatures, SafetyLatest, TrafficFeatures } from "@/lib/api/map-specs";
+import type { CitizenLatest, EnergyFeatures, IncidentState, SafetyFeatures, SafetyLatest, TrafficFeatures } from "@/lib/api/map-specs";
+import { CITIZEN_LAYER_SERVICES } from "@/lib/citizen/service-catalogue";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
 import { cityInfoQuery, featuresQuery, latestQuery } from "./map-queries";
@@ -41,6 +42,8 @@ export function MapSearch(props: { onPick: (item: SearchItem) => void }) {
   const sf = useQuery({ ...featuresQuery("safety"), enabled: false });
   const sl = useQuery({ ...latestQuery("safety"), enabled: false });
   const incidents = (sl.data as SafetyLatest | undefined)?.incidents as IncidentState[] | null | undefined;
+  const cl = useQuery({ ...latestQuery("citizen"), enabled: false });
+  const reports = (cl.data as CitizenLatest | undefined)?.reports;
   const kinds = useMemo(
     () => ({
       "traffic-sensor": t("kind.traffic-sensor"),
@@ -50,8 +53,9 @@ export function MapSearch(props: { onPick: (item: SearchItem) => void }) {
       station: t("kind.station"),
       camera: t("kind.camera"),
       ...Object.fromEntries((["accident", "fire", "crime", "hazard"] as const).map((k) => [`incident.${k}`, t(`incident.${k}`)])),
+      ...Object.fromEntries(CITIZEN_LAYER_SERVICES.map((x) => [`report.${x.code}`, locale === "en" ? x.nameEn : x.nameZh])),
     }),
-    [t],
+    [t, locale],
   );
   const items = useMemo(
     () =>
@@ -63,11 +67,12 @@ export function MapSearch(props: { onPick: (item: SearchItem) => void }) {
           energy: ef.data as EnergyFeatures | undefined,
           safety: sf.data as SafetyFeatures | undefined,
           incidents,
+          reports,
         },
         locale,
         kinds,
       ),
-    [info.data, tf.data, ef.data, sf.data, incidents, locale, kinds],
+    [info.data, tf.data, ef.data, sf.data, incidents, reports, locale, kinds],
   );
   const [q, setQ] = useState("");
   const [open, setOpen] = useState(false);

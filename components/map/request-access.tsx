@@ -1,5 +1,5 @@
 "use client";
-import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
+import { MAP_LAYERS, type AccessNote, type MapLayerId } from "@/lib/api/map-specs";
 import { DATASETS } from "@/lib/city/datasets";
 import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
 import { useI18n } from "../i18n/i18n-provider";
@@ -40,7 +40,7 @@ export function RequestAccess(props: { notes: AccessNote[] | undefined; active: 
   const { locale } = useI18n();
   const rows: { note: Denied; layer: MapLayerId }[] = [];
   const seen = new Set<string>();
-  for (const layer of ["traffic", "energy", "safety"] as const) {
+  for (const layer of MAP_LAYERS) {
     if (!props.active.has(layer)) continue;
     for (const n of props.notes ?? []) {
       if (n.allowed || seen.has(n.datasetId) || !LAYER_DATASETS[layer].some((d) => d.id === n.datasetId)) continue;

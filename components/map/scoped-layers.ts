@@ -29,10 +29,11 @@ export const DISPLAY_FIELD: Record<string, string> = {
   "energy.load": "utilisation",
   "safety.cameras": "vehiclesPerMin",
   "safety.incidents": "severity",
+  "reports.citizen": "reports",
 };
 
 export function layerOfDataset(id: string): MapLayerId {
-  return id.startsWith("traffic.") ? "traffic" : id.startsWith("energy.") ? "energy" : "safety";
+  return id.startsWith("traffic.") ? "traffic" : id.startsWith("energy.") ? "energy" : id.startsWith("reports.") ? "citizen" : "safety";
 }
 
 const pairs = (flat: number[]) => Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]] as [number, number]);

@@ -3,9 +3,9 @@
  * language), device, station and incident ids, over the public city model and the layer
  * features the map has loaded for this viewer. Pure: runs in Node for tests.
  */
-import type { EnergyFeatures, IncidentState, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
+import type { CitizenReportState, EnergyFeatures, IncidentState, SafetyFeatures, TrafficFeatures } from "@/lib/api/map-specs";
 
-export type SearchKind = "district" | "road" | "incident" | "device";
+export type SearchKind = "district" | "road" | "incident" | "report" | "device";
 export type SearchItem = {
   kind: SearchKind;
   id: string;
@@ -31,6 +31,8 @@ export type SearchSources = {
   energy?: EnergyFeatures;
   safety?: SafetyFeatures;
   incidents?: readonly IncidentState[] | null;
+  /** The citizen layer's reports (confirmed, not yet resolved), found by report id. */
+  reports?: readonly CitizenReportState[] | null;
 };
 
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, " ").trim();
@@ -52,6 +54,9 @@ export function buildSearchItems(src: SearchSources, locale: string, kinds: Reco
     if (i.status === "resolved") continue;
     out.push({ kind: "incident", id: i.id, label: i.id, sub: kinds[`incident.${i.type}`] ?? i.type, keys: [i.id.toLowerCase()], position: i.position, featureId: i.id });
   }
+  for (const r of src.reports ?? []) {
+    out.push({ kind: "report", id: r.id, label: r.id.slice(0, 8), sub: kinds[`report.${r.serviceCode}`] ?? r.serviceCode, keys: [r.id.toLowerCase()], position: r.position, featureId: `citizen-${r.id}` });
+  }
   const points = (ids: readonly string[], pos: readonly number[], kind: string) =>
     ids.forEach((id, i) => out.push({ kind: "device", id, label: id, sub: kinds[kind] ?? kind, keys: [id.toLowerCase()], position: [pos[2 * i], pos[2 * i + 1]], featureId: id }));
   const t = src.traffic;
@@ -70,7 +75,7 @@ export function buildSearchItems(src: SearchSources, locale: string, kinds: Reco
   return out;
 }
 
-const KIND_ORDER: Record<SearchKind, number> = { district: 0, road: 1, incident: 2, device: 3 };
+const KIND_ORDER: Record<SearchKind, number> = { district: 0, road: 1, incident: 2, report: 3, device: 4 };
 
 /**
  * The best `limit` items for a query: an exact key first, then keys starting with the query,

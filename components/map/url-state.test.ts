@@ -16,5 +16,9 @@ describe("map URL state", () => {
     // A moment outside the last 24 hours replays nothing: live.
     expect(parseMapUrl("?t=2026-11-20T00:00:00Z", NOW).t).toBeNull();
     expect(parseMapUrl("?layers=", NOW).layers).toEqual([]);
+    // The citizen-reports layer and a report selected on it.
+    const c = parseMapUrl("?layers=citizen,traffic&sel=citizen-3f2b9c1e-0000-4000-8000-000000000001", NOW);
+    expect(c).toMatchObject({ layers: ["traffic", "citizen"], sel: "citizen-3f2b9c1e-0000-4000-8000-000000000001" });
+    expect(serializeMapUrl(c)).toContain("layers=traffic,citizen");
   });
 });

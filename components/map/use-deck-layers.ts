@@ -2,7 +2,7 @@
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Layer, PickingInfo } from "@deck.gl/core";
-import type { AccessNote, IncidentState, MapLayerId } from "@/lib/api/map-specs";
+import type { AccessNote, CitizenReportState, IncidentState, MapLayerId } from "@/lib/api/map-specs";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
 import { cityInfoQuery } from "./map-queries";
@@ -15,12 +15,14 @@ import { characterSetOf, labelLayer, labelsAt, type LabelFeature } from "./label
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick, type CoverageKind } from "./safety-layers";
 import { trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./traffic-layers";
 import type { useMapData } from "./use-map-data";
+import { citizenLayers, citizenPick, reportAge } from "./citizen-layers";
+import { CITIZEN_LAYER_SERVICES } from "@/lib/citizen/service-catalogue";
 import { formatCityTime } from "@/lib/i18n/city-time";
 
 type MapData = ReturnType<typeof useMapData>;
 
 /** Labels of the fields scoped cells are coloured by. */
-const FIELD_LABELS: Record<string, MessageKey> = { speedKmh: "tooltip.speed", utilisation: "tooltip.load", severity: "tooltip.severity", vehiclesPerMin: "tooltip.vehPerMin" };
+const FIELD_LABELS: Record<string, MessageKey> = { speedKmh: "tooltip.speed", utilisation: "tooltip.load", severity: "tooltip.severity", vehiclesPerMin: "tooltip.vehPerMin", reports: "kpi.reports" };
 
 /**
  * deck.gl layers of every map layer, in drawing order (hexagon backdrops, lines, points,
@@ -52,6 +54,10 @@ export function useDeckLayers(
   const { glyphs, coverage } = opts;
   const sb = useMemo(() => (sg ? safetyBinary(sg, data.safety.values, coverage, glyphs) : null), [sg, data.safety.values, coverage, glyphs]);
 
+  const { t, locale } = useI18n();
+  // The citizen layer's category glyphs, in the UI language.
+  const citizenGlyphs = useMemo(() => Object.fromEntries(CITIZEN_LAYER_SERVICES.map((x) => [x.code, t(`citizenLayer.glyph.${x.code}` as MessageKey)])), [t]);
+
   const zoomStep = Math.floor(opts.zoom * 2) / 2;
   const visibleLabels = useMemo(() => labelsAt(opts.labels, zoomStep, opts.large ? 1.5 : 1), [opts.labels, zoomStep, opts.large]);
   // Every label's characters: the font atlas is built once, not at each zoom step.
@@ -65,6 +71,7 @@ export function useDeckLayers(
     const e = eb ? energyLayers(eb, settings("energy")) : [];
     const s = sb ? safetyLayers(sb, settings("safety")) : [];
     const t = tb ? trafficLayers(tb, settings("traffic")) : [];
+    const c = data.citizen.features ? citizenLayers(data.citizen.values, settings("citizen"), citizenGlyphs) : [];
     out.push(...e.filter((l) => l.id === "energy-cells"), ...s.filter((l) => l.id === "safety-coverage"));
     // Anonymized and aggregated cells over the backdrops; the grants' areas drawn last, above every layer.
     const scoped = scopedLayers(data.scoped, areas, (l) => opts.active.has(l));
@@ -73,11 +80,13 @@ export function useDeckLayers(
     out.push(...e.filter((l) => l.id !== "energy-cells" && l.id !== "energy-feeders"));
     out.push(...s.filter((l) => l.id !== "safety-coverage"));
     out.push(...t.filter((l) => !l.id.startsWith("traffic-segments")));
+    // Citizen reports over the other layers' points: few, and each one a department confirmed.
+    out.push(...c);
     out.push(...scoped.filter((l) => l.id === "scoped-areas"));
     out.push(labelLayer(visibleLabels, { large: opts.large, characterSet: labelChars }));
     // Hexagons and cells answer hover tooltips (picked only under the exact pointer, never on click).
     return out.map((l) => (isBackdrop(l.id) && !l.props.pickable ? l.clone({ pickable: true }) : l));
-  }, [tb, eb, sb, data.scoped, areas, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
+  }, [tb, eb, sb, data.citizen.features, data.citizen.values, citizenGlyphs, data.scoped, areas, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
 
   /** The feature id under a click, if any. */
   const pick = (info: PickingInfo): string | null => {
@@ -86,11 +95,11 @@ export function useDeckLayers(
     if (tb && id.startsWith("traffic-")) return trafficPick(tb, id, info.index, info.object);
     if (eb && id.startsWith("energy-")) return energyPick(eb, id, info.index);
     if (sb && id.startsWith("safety-")) return safetyPick(sb, id, info.index, info.object);
+    if (id.startsWith("citizen-")) return citizenPick(id, info.object);
     return null;
   };
 
   // Hover tooltips: what the feature under the pointer is and shows, in the UI language.
-  const { t, locale } = useI18n();
   const info = useQuery(cityInfoQuery());
   const roadNames = useMemo(() => new Map((info.data?.roads ?? []).map((r) => [r.id, locale === "en" ? r.nameEn : r.nameZh])), [info.data?.roads, locale]);
   const tf = data.traffic.features, ef = data.energy.features, sf = data.safety.features;
@@ -174,6 +183,16 @@ export function useDeckLayers(
       const kind = sf.stations.kind[p.index];
       const kindKey = kind === "police-bureau" ? "legend.policeBureau" : kind === "police-station" ? "legend.policeStation" : "legend.fireStation";
       return { title: t(kindKey), lines: [fid] };
+    }
+    if (id === "citizen-reports") {
+      const r = p.object as CitizenReportState | undefined;
+      if (!r) return null;
+      const cat = data.citizen.features?.categories.find((x) => x.code === r.serviceCode);
+      const age = reportAge(r.confirmedAt, data.citizen.values?.at ?? Date.now());
+      return {
+        title: `${t("layer.citizen")}: ${cat ? (locale === "en" ? cat.nameEn : cat.nameZh) : r.serviceCode}`,
+        lines: [`${t("report.status.confirmed")} · ${t(`citizenLayer.age.${age}`)}`, fill(t("citizenLayer.confirmedAt"), { time: formatCityTime(r.confirmedAt, locale, "hm") }), `${t("citizenLayer.id")} ${r.id.slice(0, 8)}`],
+      };
     }
     if (id.startsWith("scoped-cells-")) {
       const c = data.scoped.find((x) => id === `scoped-cells-${x.datasetId}`);

@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useQueries, useQueryClient } from "@tanstack/react-query";
-import type { AccessNote, EnergyFeatures, EnergyLatest, Frames, LayerLatest, LiveMapUpdate, LiveReading, MapLayerId, MapLayers, SafetyFeatures, SafetyLatest, TrafficFeatures } from "@/lib/api/map-specs";
+import type { AccessNote, CitizenFeatures, CitizenLatest, EnergyFeatures, EnergyLatest, Frames, LayerLatest, LiveMapUpdate, LiveReading, MapLayerId, MapLayers, SafetyFeatures, SafetyLatest, TrafficFeatures } from "@/lib/api/map-specs";
 import { blocksTraffic, patchEnergy, patchIncidents, patchSafety } from "./live-patch";
 import { cellCount, cellsFromFrames, cellsFromLatest, layerOfDataset, type CellDraw } from "./scoped-layers";
 import { featuresQuery, framesQuery, latestQuery } from "./map-queries";
@@ -11,12 +11,13 @@ import {
   applyTrafficUpdates, bucketAt, decodeFrames, energyAt, energyFromLatest, indexOf, safetyAt, safetyFromLatest, trafficAt, trafficFromLatest,
   type DecodedFrames, type EnergyValues, type SafetyValues, type TrafficUpdate, type TrafficValues,
 } from "./layer-values";
+import { citizenAt, citizenFromLatest, type CitizenValues } from "./citizen-layers";
 
 export type LiveState = "connecting" | "live" | "offline";
 /** Live, or replaying moment t from frames of [from, to). */
 export type TimeMode = { live: true } | { live: false; t: number; from: string; to: string };
 
-const LAYERS: MapLayerId[] = ["traffic", "energy", "safety"];
+const LAYERS: MapLayerId[] = ["traffic", "energy", "safety", "citizen"];
 /** Replay chunk length: two hours (the server caches whole-city frames in these). */
 export const CHUNK_MS = 2 * 3_600_000;
 
@@ -184,6 +185,7 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
   const tf = features[0].data as TrafficFeatures | undefined;
   const ef = features[1].data as EnergyFeatures | undefined;
   const sf = features[2].data as SafetyFeatures | undefined;
+  const cf = features[3].data as CitizenFeatures | undefined;
 
   // Traffic live values: the snapshot, then patched in place by live updates in batches.
   const trafficIndex = useMemo(() => (tf ? indexOf(tf.sensors.ids) : new Map<string, number>()), [tf]);
@@ -295,6 +297,14 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     if (mode.live) return latestData[1] ? energyFromLatest(ef, latestData[1] as Extract<LayerLatest, { layer: "energy" }>) : null;
     return decoded[1] ? energyAt(ef, decoded[1], t) : null;
   }, [ef, mode.live, latestData[1], decoded[1], buckets[1]]);
+  // Citizen reports: the live answer (aged to the clock's minute), or those standing at moment t of the replayed spans.
+  const nowMinute = Math.floor(Date.now() / 60_000);
+  const citizenValues = useMemo<CitizenValues | null>(() => {
+    if (!cf) return null;
+    if (mode.live) return latestData[3] ? citizenFromLatest(latestData[3] as CitizenLatest, nowMinute * 60_000) : null;
+    const f = frames[3].data as Frames | undefined;
+    return f?.reports ? citizenAt(f.reports, t) : f ? { reports: [], at: t, count: 0 } : null;
+  }, [cf, mode.live, latestData[3], frames[3].data, minute, nowMinute]);
   const safetyValues = useMemo<SafetyValues | null>(() => {
     if (!sf) return null;
     if (mode.live) return latestData[2] ? safetyFromLatest(sf, latestData[2] as Extract<LayerLatest, { layer: "safety" }>) : null;
@@ -314,12 +324,13 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
       const b = Math.max(0, Math.min(f.count - 1, Math.floor((t - Date.parse(f.from)) / (f.bucketS * 1000))));
       return cellsFromFrames(f.scoped, b);
     });
-  }, [mode.live, latestData[0], latestData[1], latestData[2], frames[0].data, frames[1].data, frames[2].data, mode.live ? 0 : Math.floor(t / 300_000)]);
+  }, [mode.live, latestData[0], latestData[1], latestData[2], latestData[3], frames[0].data, frames[1].data, frames[2].data, frames[3].data, mode.live ? 0 : Math.floor(t / 300_000)]);
   const drawn = {
     scoped,
     traffic: { values: trafficValues, version: mode.live ? trafficVersion : buckets[0] },
     energy: energyValues,
     safety: safetyValues,
+    citizen: citizenValues,
     frameAt,
   };
   // While moment t's chunk loads, what was drawn stays drawn (the same values objects: no
@@ -345,5 +356,6 @@ export function useMapData(active: ReadonlySet<MapLayerId>, mode: TimeMode) {
     traffic: { features: tf, ...out.traffic, ...status(0) } as LayerData<TrafficFeatures, TrafficValues>,
     energy: { features: ef, values: out.energy, version: 0, ...status(1) } as LayerData<EnergyFeatures, EnergyValues>,
     safety: { features: sf, values: out.safety, version: 0, ...status(2) } as LayerData<SafetyFeatures, SafetyValues>,
+    citizen: { features: cf, values: out.citizen, version: 0, ...status(3) } as LayerData<CitizenFeatures, CitizenValues>,
   };
 }

@@ -7,17 +7,22 @@ const allowed = (datasetId: string, basis = "public") => ({ datasetId, allowed: 
 
 describe("the wall's tour", () => {
   it("tours every layer for a viewer who sees them all", () => {
-    expect(wallCycle([allowed("traffic.flow"), allowed("energy.load", "grant"), allowed("safety.incidents", "ownership")])).toEqual(WALL_LAYER_CYCLE);
+    expect(wallCycle([allowed("traffic.flow"), allowed("energy.load", "grant"), allowed("safety.incidents", "ownership"), allowed("reports.citizen", "grant")])).toEqual(WALL_LAYER_CYCLE);
   });
   it("leaves out the layers a guest cannot see: traffic alone, once", () => {
-    const guest = [allowed("traffic.flow"), denied("energy.load"), denied("safety.incidents"), denied("safety.cameras")];
+    const guest = [allowed("traffic.flow"), denied("energy.load"), denied("safety.incidents"), denied("safety.cameras"), denied("reports.citizen")];
     expect(wallCycle(guest)).toEqual([["traffic"]]);
     expect(layerVisible("safety", guest)).toBe(false);
+    expect(layerVisible("citizen", guest)).toBe(false);
   });
   it("keeps a layer whose secondary dataset only is hidden, and drops repeated sets", () => {
-    const traffic = [allowed("traffic.flow"), allowed("energy.load", "grant"), denied("safety.incidents"), denied("safety.cameras")];
+    const traffic = [allowed("traffic.flow"), allowed("energy.load", "grant"), denied("safety.incidents"), denied("safety.cameras"), denied("reports.citizen")];
     expect(wallCycle(traffic)).toEqual([["traffic"], ["energy"], ["traffic", "energy"]]);
     expect(wallCycle([allowed("traffic.flow"), denied("safety.cameras")])).toEqual(WALL_LAYER_CYCLE);
+  });
+  it("tours the citizen-reports layer on its own step only for a viewer who may read reports.citizen", () => {
+    const granted = [allowed("traffic.flow"), denied("energy.load"), denied("safety.incidents"), allowed("reports.citizen", "grant")];
+    expect(wallCycle(granted)).toEqual([["traffic"], ["citizen"]]);
   });
   it("shows public traffic only until access is known", () => {
     expect(wallCycle(undefined)).toEqual([["traffic"]]);

@@ -3,7 +3,7 @@ import type { AccessNote, MapLayerId } from "@/lib/api/map-specs";
 import { LAYER_DATASETS } from "@/lib/map/layer-datasets";
 
 /** The layer sets the wall cycles through, in order. */
-export const WALL_LAYER_CYCLE: MapLayerId[][] = [["traffic"], ["energy"], ["safety"], ["traffic", "energy", "safety"]];
+export const WALL_LAYER_CYCLE: MapLayerId[][] = [["traffic"], ["energy"], ["safety"], ["citizen"], ["traffic", "energy", "safety"]];
 
 /** Whether the viewer sees a layer's data: its primary dataset is not denied (a scoped grant counts). */
 export function layerVisible(layer: MapLayerId, notes: readonly AccessNote[] | undefined): boolean {

@@ -5,8 +5,8 @@ import { BboxParam, InstantParam } from "./geo-params";
 // The city maps' routes (issue 5). Exported through specs.ts so they join the OpenAPI
 // document; the browser imports only the inferred types.
 
-export const MAP_LAYERS = ["traffic", "energy", "safety"] as const;
-export const MapLayerParam = z.enum(MAP_LAYERS).describe("Map layer: traffic, energy or safety");
+export const MAP_LAYERS = ["traffic", "energy", "safety", "citizen"] as const;
+export const MapLayerParam = z.enum(MAP_LAYERS).describe("Map layer: traffic, energy, safety or citizen (confirmed citizen reports of non-safety categories)");
 export type MapLayerId = z.infer<typeof MapLayerParam>;
 
 const Positions = z.array(z.number()).describe("Flat lon, lat pairs (WGS84, 5 decimals)");
@@ -133,7 +133,16 @@ export const SafetyFeaturesSchema = z.object({
   cameras: PointSet.extend({ headingDeg: Nums }).nullable().describe("null when the viewer may not read safety.cameras"),
   access: Access,
 });
-export const LayerFeaturesSchema = z.discriminatedUnion("layer", [TrafficFeaturesSchema, EnergyFeaturesSchema, SafetyFeaturesSchema]);
+export const CitizenFeaturesSchema = z.object({
+  layer: z.literal("citizen"),
+  cityKey: z.string(),
+  categories: z
+    .array(z.object({ code: z.string(), department: z.string(), nameZh: z.string(), nameEn: z.string() }))
+    .describe("The report categories (Open311 service codes) the layer draws: those of the catalogue that are not safety categories"),
+  access: Access,
+});
+export const LayerFeaturesSchema = z.discriminatedUnion("layer", [TrafficFeaturesSchema, EnergyFeaturesSchema, SafetyFeaturesSchema, CitizenFeaturesSchema]);
+export type CitizenFeatures = z.infer<typeof CitizenFeaturesSchema>;
 export type TrafficFeatures = z.infer<typeof TrafficFeaturesSchema>;
 export type EnergyFeatures = z.infer<typeof EnergyFeaturesSchema>;
 export type SafetyFeatures = z.infer<typeof SafetyFeaturesSchema>;
@@ -197,7 +206,30 @@ export const SafetyLatestSchema = z.object({
   scoped: Cells,
   access: Access,
 });
-export const LayerLatestSchema = z.discriminatedUnion("layer", [TrafficLatestSchema, EnergyLatestSchema, SafetyLatestSchema]);
+export const CitizenReportStateSchema = z
+  .object({
+    id: z.string().describe("the report id (its public page is /report/{id})"),
+    serviceCode: z.string().describe("the category (Open311 service_code)"),
+    department: z.string().describe("the owning department"),
+    position: z.tuple([z.number(), z.number()]).describe("the public, coarsened position (the report page's), never the exact point"),
+    createdAt: Instant,
+    confirmedAt: Instant.describe("when the owning department confirmed it"),
+    leafIndex: z.number().int().describe("the ledger leaf of the confirmation (report.v1)"),
+  })
+  .meta({ id: "CitizenReportState" });
+export type CitizenReportState = z.infer<typeof CitizenReportStateSchema>;
+export const CitizenLatestSchema = z.object({
+  layer: z.literal("citizen"),
+  ...Window,
+  reports: z
+    .array(CitizenReportStateSchema)
+    .nullable()
+    .describe("Reports of non-safety categories standing confirmed at `to` (not resolved, rejected or merged); null when reports.citizen is held aggregated (then `scoped` counts them per hexagon)"),
+  scoped: Cells,
+  access: Access,
+});
+export type CitizenLatest = z.infer<typeof CitizenLatestSchema>;
+export const LayerLatestSchema = z.discriminatedUnion("layer", [TrafficLatestSchema, EnergyLatestSchema, SafetyLatestSchema, CitizenLatestSchema]);
 export type TrafficLatest = z.infer<typeof TrafficLatestSchema>;
 export type EnergyLatest = z.infer<typeof EnergyLatestSchema>;
 export type SafetyLatest = z.infer<typeof SafetyLatestSchema>;
@@ -207,6 +239,11 @@ export const IncidentTimelineSchema = IncidentStateSchema.omit({ status: true, o
   .extend({ changes: z.array(z.tuple([z.number().int().describe("ms since epoch"), z.enum(["reported", "responding", "resolved"])])) })
   .meta({ id: "IncidentTimeline" });
 export type IncidentTimeline = z.infer<typeof IncidentTimelineSchema>;
+
+export const CitizenReportSpanSchema = CitizenReportStateSchema.extend({
+  closedAt: z.number().int().nullable().describe("ms since epoch when it was resolved, rejected or merged; null while it stands"),
+}).meta({ id: "CitizenReportSpan" });
+export type CitizenReportSpan = z.infer<typeof CitizenReportSpanSchema>;
 
 export const ScopedCellFramesSchema = z
   .object({
@@ -229,6 +266,11 @@ export const FramesSchema = z.object({
     .record(z.string(), z.object({ ids: Ids, q: Q8Schema.describe("row-major: bucket × ids") }))
     .describe("traffic: ratio, flow; energy: feederUtil, renewableCf, substationUtil, cellLoad; safety: cameraState"),
   incidents: z.array(IncidentTimelineSchema).nullable(),
+  reports: z
+    .array(CitizenReportSpanSchema)
+    .nullable()
+    .optional()
+    .describe("citizen layer: reports of non-safety categories confirmed in the window and not closed before it; each is drawn from confirmedAt until closedAt"),
   scoped: z.array(ScopedCellFramesSchema).describe("Datasets of the layer the viewer holds anonymized or aggregated, as cells"),
   access: Access,
 });

@@ -112,10 +112,11 @@ export async function changeReportStatus(opts: { viewer: Viewer; id: string; act
       }
     }
     await award(tx, awards, now);
-    // A safety category's report joins the safety layer when confirmed and leaves it when closed:
-    // live maps fetch that layer again (delivered when this transaction commits).
-    if (serviceByCode(r.service_code)?.safety && ["confirm", "resolve", "reject", "merge"].includes(opts.action)) {
-      await getBus().publishInTx(tx, "citizen-incidents", { report: opts.id });
+    // A report joins the map when confirmed and leaves it when closed: a safety category's the
+    // safety layer, any other the citizen-reports layer. Live maps fetch that layer again
+    // (delivered when this transaction commits).
+    if (["confirm", "resolve", "reject", "merge"].includes(opts.action)) {
+      await getBus().publishInTx(tx, "citizen-incidents", { report: opts.id, safety: !!serviceByCode(r.service_code)?.safety });
     }
     return { status: step.status, leafIndex: leaf };
   });

@@ -67,6 +67,23 @@ async function signedForm(r: Awaited<ReturnType<typeof reporter>>, o: { service:
   return { form: f, content, sig };
 }
 
+/** Reads a live stream's text as it comes; `waitFor` resolves true once it holds `needle`, false after `ms`. */
+function streamText(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.getReader();
+  let text = "";
+  const waitFor = async (needle: string, ms: number) => {
+    const end = Date.now() + ms;
+    while (!text.includes(needle)) {
+      const left = end - Date.now();
+      if (left <= 0) return false;
+      const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), left))]);
+      if (r && !r.done) text += new TextDecoder().decode(r.value);
+    }
+    return true;
+  };
+  return { reader, waitFor, text: () => text };
+}
+
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen reports on %s", (_name, target) => {
   let db: Awaited<ReturnType<TestTarget["open"]>>;
   const limiter = () => new ReportLimiter({ perKey: 100, perAddress: 100, windowMs: 60_000 });
@@ -506,19 +523,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
     const stop = await getBus().connect(db.sql);
     const abort = new AbortController();
     try {
-      const stream = await openLiveStream({ viewer: police, signal: abort.signal });
-      const reader = stream.getReader();
-      let text = "";
-      const waitFor = async (needle: string, ms: number) => {
-        const end = Date.now() + ms;
-        while (!text.includes(needle)) {
-          const left = end - Date.now();
-          if (left <= 0) return false;
-          const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), left))]);
-          if (r && !r.done) text += new TextDecoder().decode(r.value);
-        }
-        return true;
-      };
+      const { reader, waitFor, text: streamed } = streamText(await openLiveStream({ viewer: police, signal: abort.signal }));
       expect(await waitFor("event: access", 5000)).toBe(true);
       const r = await reporter(91);
       const filed = (await createRequest({ form: (await signedForm(r, { service: "flooding", description: "Underpass flooded" })).form, clientAddress: "10.5.5.5", limiter: limiter() })).report;
@@ -526,12 +531,116 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("citizen 
       await changeReportStatus({ viewer: emergency, id: filed.id, action: "confirm" });
       expect(await waitFor('"reload":["safety"]', 5000)).toBe(true);
       expect(Date.now() - t0).toBeLessThan(5000);
-      const line = text.split("\n").find((l) => l.includes('"reload"'))!;
+      const line = streamed().split("\n").find((l) => l.includes('"reload"'))!;
       expect(JSON.parse(line.slice("data: ".length))).toEqual({ reload: ["safety"] });
       await reader.cancel();
     } finally {
       abort.abort();
       await stop();
     }
+  });
+  it("puts confirmed reports of other categories on the citizen-reports layer: coarsened, through reports.citizen's basis, recorded in the access log, replayed and reloaded live", async () => {
+    const police: Viewer = { kind: "user", userId: "u-police-layer", departmentId: "safety", role: "official" };
+    const energyOfficial: Viewer = { kind: "user", userId: "u-energy-layer", departmentId: "energy", role: "official" };
+    const trafficOfficial: Viewer = { kind: "user", userId: "u-traffic-layer", departmentId: "traffic", role: "official" };
+    const emergency: Viewer = { kind: "user", userId: "u-emergency-layer", departmentId: "emergency", role: "official" };
+    const center: Viewer = { kind: "user", userId: "u-12345-layer", departmentId: "citizen", role: "official" };
+    const r = await reporter(61);
+    const at = offsetM({ lon: LON, lat: LAT }, 3000, -1500);
+    const file = async (service: string, description: string) => (await createRequest({ form: (await signedForm(r, { service, description, at })).form, clientAddress: "10.6.6.6", limiter: limiter() })).report;
+    const pothole = await file("pothole", "Deep hole in the bus lane");
+    const light = await file("streetlight", "Lamp out by the school");
+    const noise = await file("noise", "Karaoke at 3 am");
+    const litter = await file("litter", "Rubbish bags on the pavement");
+    const fire = await file("fire_hazard", "Blocked fire exit");
+    const t0 = Date.now();
+    const confirmed = await changeReportStatus({ viewer: traffic, id: pothole.id, action: "confirm" });
+    await changeReportStatus({ viewer: energy, id: light.id, action: "assign" });
+    await changeReportStatus({ viewer: police, id: noise.id, action: "reject", note: "Not a public nuisance" });
+    await changeReportStatus({ viewer: center, id: litter.id, action: "confirm" });
+    await changeReportStatus({ viewer: center, id: litter.id, action: "resolve", note: "Collected" });
+    await changeReportStatus({ viewer: emergency, id: fire.id, action: "confirm" });
+    const ours = [pothole.id, light.id, noise.id, litter.id, fire.id];
+    const layer = async (viewer: Viewer) => {
+      const l = await getLayerLatest({ viewer, layer: "citizen" });
+      if (l.layer !== "citizen") throw new Error("layer");
+      return { ...l, ours: (l.reports ?? []).filter((x) => ours.includes(x.id)) };
+    };
+    const logged = async (userId: string, action: string) =>
+      Number((await db.sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM access_event WHERE user_id = $1 AND dataset_id = 'reports.citizen' AND action = $2`, [userId, action]))[0].n);
+
+    // The 12345 centre owns reports.citizen: only the confirmed pothole, at its coarsened point.
+    const own = await layer(center);
+    expect(own.access).toEqual([expect.objectContaining({ datasetId: "reports.citizen", allowed: true, basis: "ownership" })]);
+    expect(own.ours).toEqual([
+      { id: pothole.id, serviceCode: "pothole", department: "traffic", position: coarsen(at.lon, at.lat), createdAt: expect.any(String), confirmedAt: expect.any(String), leafIndex: confirmed.leafIndex },
+    ]);
+    expect(own.ours[0].position).not.toEqual([at.lon, at.lat]);
+    expect(JSON.stringify(own)).not.toContain(String(at.lon));
+    expect(Date.parse(own.ours[0].confirmedAt)).toBeGreaterThanOrEqual(t0 - 1000);
+    // Every report the layer shows is of a non-safety category and confirmed now.
+    const statuses = await db.sql.query<{ id: string; status: string; service_code: string }>(`SELECT id, status, service_code FROM citizen_report WHERE id = ANY($1::text[])`, [(own.reports ?? []).map((x) => x.id)]);
+    expect(statuses.every((x) => x.status === "confirmed" && !["fire_hazard", "flooding", "public_order", "traffic_signal", "power_outage"].includes(x.service_code))).toBe(true);
+    expect(await logged(center.userId, "map.latest")).toBe(1);
+
+    // The traffic department owns the pothole's category but not reports.citizen: refused, with the reason.
+    await expect(getLayerLatest({ viewer: trafficOfficial, layer: "citizen" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(getLayerLatest({ viewer: { kind: "guest" }, layer: "citizen" })).rejects.toMatchObject({ code: "forbidden" });
+    expect(await logged(trafficOfficial.userId, "map.latest")).toBe(0);
+
+    // With a raw grant the police see the pothole here and the fire hazard on the safety layer, never the reverse.
+    const now = Date.now();
+    const grant = async (id: string, dept: string, scope: string) =>
+      db.sql.query(
+        `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, valid_from, valid_until, status, requested_by)
+         VALUES ($1, 'reports.citizen', 'citizen', $2, $3, '{}', 'citizen reports on the map', $4, $5, 'active', 'u-test')`,
+        [id, dept, scope, new Date(now - 60_000), new Date(now + 3_600_000)],
+      );
+    await grant("g-citizen-layer-police", "safety", "raw");
+    const granted = await layer(police);
+    expect(granted.access).toEqual([expect.objectContaining({ datasetId: "reports.citizen", allowed: true, basis: "grant" })]);
+    expect(granted.ours.map((x) => x.id)).toEqual([pothole.id]);
+    const safety = await getLayerLatest({ viewer: police, layer: "safety" });
+    if (safety.layer !== "safety") throw new Error("layer");
+    const onSafety = (safety.incidents ?? []).map((i) => i.id);
+    expect(onSafety).toContain(`citizen-${fire.id}`);
+    expect(onSafety).not.toContain(`citizen-${pothole.id}`);
+    expect(await logged(police.userId, "map.latest")).toBeGreaterThanOrEqual(2);
+
+    // Held aggregated (energy's grant): counts per hexagon over at least k reports, no report, id or category.
+    await grant("g-citizen-layer-energy", "energy", "aggregated");
+    const agg = await layer(energyOfficial);
+    expect(agg.reports).toBeNull();
+    expect(agg.scoped).toEqual([expect.objectContaining({ datasetId: "reports.citizen", scope: "aggregated", shape: "hex" })]);
+    expect(agg.scoped[0].fields.map((f) => f.key)).toEqual(["reports"]);
+    for (const id of ours) expect(JSON.stringify(agg)).not.toContain(id);
+    expect(await logged(energyOfficial.userId, "map.latest.cells")).toBe(1);
+
+    // Replay: the pothole from its confirmation on, the litter until it was resolved; never the others.
+    const end = new Date(Date.now() + 60_000);
+    const frames = await getLayerFrames({ viewer: police, layer: "citizen", from: new Date(t0 - 3_600_000).toISOString(), to: end.toISOString(), bucket: 300 });
+    const spans = (frames.reports ?? []).filter((x) => ours.includes(x.id));
+    const litterResolved = (await db.sql.query<{ at: Date }>(`SELECT at FROM citizen_report_event WHERE report_id = $1 AND action = 'resolve'`, [litter.id]))[0].at;
+    expect(spans.map((x) => [x.id, x.closedAt])).toEqual(
+      [[pothole.id, null], [litter.id, new Date(litterResolved).getTime()]].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    );
+    expect(spans.every((x) => x.position[0] === coarsen(at.lon, at.lat)[0] && x.position[1] === coarsen(at.lon, at.lat)[1])).toBe(true);
+    expect(await logged(police.userId, "map.frames")).toBeGreaterThanOrEqual(1);
+    await expect(getLayerFrames({ viewer: trafficOfficial, layer: "citizen", from: new Date(t0 - 3_600_000).toISOString(), to: end.toISOString(), bucket: 300 })).rejects.toMatchObject({ code: "forbidden" });
+
+    // Live: a confirmation of a non-safety report tells readers of reports.citizen to fetch the citizen layer again.
+    const stop = await getBus().connect(db.sql);
+    const abort = new AbortController();
+    try {
+      const { reader, waitFor } = streamText(await openLiveStream({ viewer: center, signal: abort.signal }));
+      expect(await waitFor("event: access", 5000)).toBe(true);
+      await changeReportStatus({ viewer: energy, id: light.id, action: "confirm" });
+      expect(await waitFor('"reload":["citizen"]', 5000)).toBe(true);
+      await reader.cancel();
+    } finally {
+      abort.abort();
+      await stop();
+    }
+    expect((await layer(center)).ours.map((x) => x.id).sort()).toEqual([pothole.id, light.id].sort());
   });
 });

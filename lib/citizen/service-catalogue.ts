@@ -51,3 +51,6 @@ export const SERVICES: readonly Service[] = [
 export function serviceByCode(code: string): Service | undefined {
   return SERVICES.find((s) => s.code === code);
 }
+
+/** The categories the citizen-reports map layer draws once confirmed: every one that is not a safety category. */
+export const CITIZEN_LAYER_SERVICES: readonly Service[] = SERVICES.filter((s) => !s.safety);

@@ -25,8 +25,11 @@ export type BusEvents = {
   "map-update": [MapUpdateEvent];
   grants: [GrantChange];
   checkpoint: [{ size: number; root: string; cosigned: number }];
-  /** A citizen report of a safety category was confirmed or closed: the safety layer's citizen incidents changed. */
-  "citizen-incidents": [{ report: string }];
+  /**
+   * A citizen report was confirmed or closed: the safety layer's citizen incidents changed (a
+   * safety category) or the citizen-reports layer did (any other).
+   */
+  "citizen-incidents": [{ report: string; safety: boolean }];
 };
 export type BusEvent = keyof BusEvents;
 

@@ -10,6 +10,7 @@ import { filterPaths, filterPoints, mapModel } from "./map-features";
 import { LAYER_DATASETS } from "./layer-datasets";
 import { cityKey } from "./rollup";
 import { trafficSet } from "./registry-sensors";
+import { CITIZEN_LAYER_SERVICES } from "./citizen-layer";
 
 /**
  * The static geometry of a layer, from the city model: traffic sensors' segments (the
@@ -49,6 +50,11 @@ export async function getLayerFeatures(opts: { viewer: Viewer; layer: MapLayerId
       cells: filterPoints(e.cells, bbox, []),
       access: access.notes,
     };
+  }
+  if (opts.layer === "citizen") {
+    // The categories are the public catalogue; the reports themselves come with the latest values.
+    const categories = CITIZEN_LAYER_SERVICES.map((x) => ({ code: x.code, department: x.department, nameZh: x.nameZh, nameEn: x.nameEn }));
+    return { layer: "citizen", cityKey: key, categories, access: access.notes };
   }
   const s = m.safety;
   const cb = access.basis("safety.cameras");

@@ -20,6 +20,7 @@ import { scopedReportIncidentSpans } from "../access/scoped/citizen-reports";
 import { SERVICES } from "../citizen/service-catalogue";
 import { coarsen } from "../citizen/report-content";
 import { incidentFromReport } from "./incident-state";
+import { CITIZEN_LAYER_CODES, reportSpan } from "./citizen-layer";
 
 const FRAMES_DEFAULT_SPAN_MS = 24 * 3_600_000;
 /** Windows ending later than this before now fold the newest readings first. */
@@ -391,6 +392,18 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   const { from, to, count } = bucketWindow(w, opts.bucket);
   const bucketS = opts.bucket;
   const head = { layer: opts.layer, from: from.toISOString(), to: to.toISOString(), bucketS, count };
+  if (opts.layer === "citizen") {
+    // Which reports of non-safety categories stood confirmed at each moment: their spans (the
+    // client draws a report from its confirmation until it was closed), as reports.citizen's
+    // basis lets through; under aggregated scope no report is replayed one by one.
+    const access = await layerAccess(db.sql, opts.viewer, ["reports.citizen"], { require: true });
+    const rb = access.basis("reports.citizen")!;
+    const reports = rb.scope === "aggregated"
+      ? null
+      : (await scopedReportIncidentSpans(db.sql, rb, CITIZEN_LAYER_CODES, from, to)).map((r) => reportSpan(r, to)).filter((r) => inBbox(r.position, opts.bbox));
+    await access.record(db.sql, "reports.citizen", { action: "map.frames", count: reports?.length ?? null, from, until: to });
+    return { ...head, series: {}, incidents: null, reports, scoped: [], access: access.notes };
+  }
   const datasets = opts.layer === "traffic" ? ["traffic.flow"] : opts.layer === "energy" ? ["energy.load"] : ["safety.incidents", "safety.cameras"];
   const access = await layerAccess(db.sql, opts.viewer, datasets, { require: true });
   for (const d of datasets) await access.record(db.sql, d, { action: "map.frames", count: null, from, until: to });

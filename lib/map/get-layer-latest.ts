@@ -10,7 +10,8 @@ import { inBbox, mapModel, type MapModel } from "./map-features";
 import { refreshRollup } from "./rollup";
 import { trafficSet, type TrafficSet } from "./registry-sensors";
 import { incidentFromPayload, incidentFromReport } from "./incident-state";
-import { scopedConfirmedReports } from "../access/scoped/citizen-reports";
+import { scopedConfirmedReportCells, scopedConfirmedReports } from "../access/scoped/citizen-reports";
+import { CITIZEN_LAYER_CODES, reportState } from "./citizen-layer";
 import { SERVICES } from "../citizen/service-catalogue";
 import { coarsen } from "../citizen/report-content";
 import { resolveWindow, type TimeWindow } from "./time-window";
@@ -208,6 +209,22 @@ export async function getLayerLatest(opts: { viewer: Viewer; layer: MapLayerId; 
     }
     const scoped = await cellsOf(db.sql, access, ["energy.load"], w, live, opts.bbox);
     return { layer: "energy", ...win, ...out, scoped, access: access.notes };
+  }
+  if (opts.layer === "citizen") {
+    // Confirmed reports of non-safety categories, as reports.citizen's basis lets through (its
+    // data window and area over the filing time and exact point): one by one at the public,
+    // coarsened position under raw or anonymized scope (what each report's public page shows),
+    // counted per hexagon over at least k reports under aggregated scope.
+    const access = await layerAccess(db.sql, opts.viewer, ["reports.citizen"], { require: true });
+    const rb = access.basis("reports.citizen")!;
+    if (rb.scope === "aggregated") {
+      const cells = await scopedConfirmedReportCells(db.sql, rb, CITIZEN_LAYER_CODES, w.to, opts.bbox);
+      await access.record(db.sql, "reports.citizen", { action: "map.latest.cells", count: cells.ids.length, from: w.from, until: w.to });
+      return { layer: "citizen", ...win, reports: null, scoped: [cells], access: access.notes };
+    }
+    const reports = (await scopedConfirmedReports(db.sql, rb, CITIZEN_LAYER_CODES, w.to)).map(reportState).filter((x) => inBbox(x.position, opts.bbox));
+    await access.record(db.sql, "reports.citizen", { action: "map.latest", count: reports.length, from: w.from, until: w.to });
+    return { layer: "citizen", ...win, reports, scoped: [], access: access.notes };
   }
   const access = await layerAccess(db.sql, opts.viewer, ["safety.incidents", "safety.cameras"], { require: true });
   if (live) await refreshRollup(db.sql, city);

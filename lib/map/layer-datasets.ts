@@ -11,4 +11,5 @@ export const LAYER_DATASETS: Record<MapLayerId, { id: string; primary: boolean }
     { id: "safety.incidents", primary: true },
     { id: "safety.cameras", primary: false },
   ],
+  citizen: [{ id: "reports.citizen", primary: true }],
 };

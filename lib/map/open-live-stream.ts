@@ -15,7 +15,7 @@ const MAX_TIMER_MS = 6 * 3_600_000;
 
 /** The map-update event's key per dataset held raw (traffic has its own, see below). */
 const KEY_OF: Record<string, "energy" | "incidents" | "cameras"> = { "energy.load": "energy", "safety.incidents": "incidents", "safety.cameras": "cameras" };
-const DATASETS = ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras"];
+const DATASETS = ["traffic.flow", "energy.load", "safety.incidents", "safety.cameras", "reports.citizen"];
 
 /** The next moment the viewer's access changes by itself: a grant's end or a data window's edge. */
 export function nextAccessEdge(access: Pick<LayerAccess, "basis">, now: number): number | null {
@@ -125,6 +125,8 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
             if (list.length) out.traffic = list;
             continue;
           }
+          // reports.citizen changes reach the map as `reload` (onCitizen below), not as readings.
+          if (!KEY_OF[dataset]) continue;
           const list = scopeMapUpdates(b, ev.updates);
           if (list.length) out[KEY_OF[dataset]] = dataset === "energy.load" ? list.map(withCellShares) : list;
         }
@@ -163,10 +165,15 @@ export async function openLiveStream(opts: { viewer: Viewer; signal: AbortSignal
           });
         return checking;
       };
-      // A citizen report joined or left the safety layer's incidents: viewers of raw incidents
-      // fetch the layer again, whose answer applies reports.citizen's own access check.
-      const onCitizen = () => {
-        if (access.basis("safety.incidents")?.scope === "raw") send(`event: map-update\ndata: ${JSON.stringify({ reload: ["safety"] } satisfies LiveMapUpdate)}\n\n`);
+      // A citizen report joined or left the safety layer's incidents (a safety category: viewers
+      // of raw incidents fetch that layer again, whose answer applies reports.citizen's own
+      // access check) or the citizen-reports layer (any other: viewers who may read
+      // reports.citizen fetch it again).
+      const onCitizen = (e: { safety: boolean }) => {
+        const reload: LiveMapUpdate["reload"] = e.safety
+          ? access.basis("safety.incidents")?.scope === "raw" ? ["safety"] : []
+          : access.basis("reports.citizen") ? ["citizen"] : [];
+        if (reload.length) send(`event: map-update\ndata: ${JSON.stringify({ reload } satisfies LiveMapUpdate)}\n\n`);
       };
       const onGrant = (g: GrantChange) => {
         if (department !== null && g.granteeDepartmentId === department && DATASETS.includes(g.datasetId)) void recheck();

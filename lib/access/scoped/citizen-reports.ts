@@ -1,7 +1,10 @@
 import type { Sql } from "../../db/sql";
 import type { ReadBasis } from "../check-read";
 import { scopeConditions } from "../scope-sql";
-import { minGroupDevices } from "./map-basis";
+import { AGGREGATE_HEX_RADIUS_M, minGroupDevices } from "./map-basis";
+import type { BBox } from "../../city/types";
+import type { ScopedCells } from "../../api/map-specs";
+import { aggregateHexCellOf, groupCells } from "./map-latest";
 
 /**
  * The citizen-report KPIs under a read basis of reports.citizen: the reports the basis lets
@@ -34,7 +37,7 @@ export async function scopedReportKpis(sql: Sql, basis: ReadBasis, to: Date): Pr
   return { open: Number(open?.n ?? 0), resolved, medianResolutionH: median };
 }
 
-export type ConfirmedReportRow = { id: string; service_code: string; lon: number; lat: number; created_at: Date; confirmed_at: Date; leaf_index: string };
+export type ConfirmedReportRow = { id: string; service_code: string; department_id: string; lon: number; lat: number; created_at: Date; confirmed_at: Date; leaf_index: string };
 
 /**
  * Reports of the given categories that stand confirmed at `to` (confirmed, not yet resolved,
@@ -46,8 +49,8 @@ export async function scopedConfirmedReports(sql: Sql, basis: ReadBasis, service
   const params: unknown[] = [to, serviceCodes];
   const where = ["r.status = 'confirmed'", "r.service_code = ANY($2::text[])", "e.at <= $1", ...scopeConditions(basis, params, "r")].join(" AND ");
   return sql.query<ConfirmedReportRow>(
-    `SELECT r.id, r.service_code, r.lon, r.lat, r.created_at, e.at AS confirmed_at, e.leaf_index::text
-       FROM (SELECT id, status, service_code, lon, lat, created_at, created_at AS observed_at FROM citizen_report) r
+    `SELECT r.id, r.service_code, r.department_id, r.lon, r.lat, r.created_at, e.at AS confirmed_at, e.leaf_index::text
+       FROM (SELECT id, status, service_code, department_id, lon, lat, created_at, created_at AS observed_at FROM citizen_report) r
        JOIN LATERAL (SELECT at, leaf_index FROM citizen_report_event WHERE report_id = r.id AND action = 'confirm' ORDER BY at DESC LIMIT 1) e ON true
       WHERE ${where} ORDER BY r.id LIMIT 1000`,
     params,
@@ -65,11 +68,32 @@ export async function scopedReportIncidentSpans(sql: Sql, basis: ReadBasis, serv
   const params: unknown[] = [to, serviceCodes, from];
   const where = ["r.service_code = ANY($2::text[])", "(x.at IS NULL OR x.at >= $3)", ...scopeConditions(basis, params, "r")].join(" AND ");
   return sql.query<ReportIncidentSpanRow>(
-    `SELECT r.id, r.service_code, r.lon, r.lat, r.created_at, c.at AS confirmed_at, c.leaf_index::text, x.at AS closed_at, x.action AS closed_by
-       FROM (SELECT id, service_code, lon, lat, created_at, created_at AS observed_at FROM citizen_report) r
+    `SELECT r.id, r.service_code, r.department_id, r.lon, r.lat, r.created_at, c.at AS confirmed_at, c.leaf_index::text, x.at AS closed_at, x.action AS closed_by
+       FROM (SELECT id, service_code, department_id, lon, lat, created_at, created_at AS observed_at FROM citizen_report) r
        JOIN LATERAL (SELECT at, leaf_index FROM citizen_report_event WHERE report_id = r.id AND action = 'confirm' AND at <= $1 ORDER BY at DESC LIMIT 1) c ON true
        LEFT JOIN LATERAL (SELECT at, action FROM citizen_report_event WHERE report_id = r.id AND action IN ('resolve', 'reject', 'merge') AND at > c.at ORDER BY at LIMIT 1) x ON true
       WHERE ${where} ORDER BY r.id LIMIT 1000`,
     params,
   );
+}
+
+/**
+ * Reports of the given categories standing confirmed at `to` under an aggregated basis of
+ * reports.citizen, as hexagons of AGGREGATE_HEX_RADIUS_M: the count of reports per cell, a
+ * cell with fewer than k reports suppressed (no count). No report id, category or point
+ * leaves this function.
+ */
+export async function scopedConfirmedReportCells(sql: Sql, basis: ReadBasis, serviceCodes: readonly string[], to: Date, bbox?: BBox): Promise<ScopedCells> {
+  if (basis.scope !== "aggregated") throw new Error(`scopedConfirmedReportCells is for aggregated scope (${basis.datasetId})`);
+  const rows = await scopedConfirmedReports(sql, basis, serviceCodes, to);
+  const cells = groupCells(basis, rows.map((r) => ({ device: r.id, lon: Number(r.lon), lat: Number(r.lat), payload: {} })), {
+    k: minGroupDevices(),
+    bbox,
+    fields: [],
+    shape: "hex",
+    sizeM: AGGREGATE_HEX_RADIUS_M,
+    cellOf: aggregateHexCellOf(),
+  });
+  // The value a cell is drawn by: its count of reports (none where suppressed).
+  return { ...cells, fields: [{ key: "reports", unit: "1", values: cells.devices }] };
 }

@@ -175,7 +175,6 @@ export async function scopedLatestCells(sql: Sql, basis: ReadBasis, w: Window, o
       cellOf: (p) => ({ id: `g:${p[0].toFixed(2)},${p[1].toFixed(2)}`, position: p }),
     });
   }
-  const grid = hexGrid(getCity().center, AGGREGATE_HEX_RADIUS_M);
   // The stored payload as it is: nothing of it leaves this process but the per-cell means of
   // the granted fields (cellFields) over at least k devices. Extracting the fields in SQL
   // (a JSON object or typed columns per row) cost PGlite more than this read and JSON.parse.
@@ -189,11 +188,17 @@ export async function scopedLatestCells(sql: Sql, basis: ReadBasis, w: Window, o
     fields,
     shape: "hex",
     sizeM: AGGREGATE_HEX_RADIUS_M,
-    cellOf: (p) => {
-      const { q, r } = grid.cellOf(p);
-      const c = grid.centerOf(q, r);
-      return { id: `h:${cellId(q, r)}`, position: [r5(c[0]), r5(c[1])] };
-    },
+    cellOf: aggregateHexCellOf(),
   });
+}
+
+/** The hexagon of AGGREGATE_HEX_RADIUS_M (around the city's centre) a point lies in, as aggregated cells name and place it. */
+export function aggregateHexCellOf(): (p: [number, number]) => { id: string; position: [number, number] } {
+  const grid = hexGrid(getCity().center, AGGREGATE_HEX_RADIUS_M);
+  return (p) => {
+    const { q, r } = grid.cellOf(p);
+    const c = grid.centerOf(q, r);
+    return { id: `h:${cellId(q, r)}`, position: [r5(c[0]), r5(c[1])] };
+  };
 }
 
