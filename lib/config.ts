@@ -92,6 +92,8 @@ const EnvSchema = z.object({
    * (one reading per device per 5 minutes, newest first, in the background); 0: none.
    */
   SIM_BACKFILL_HOURS: z.coerce.number().min(0).max(168).default(24),
+  /** Seconds after the simulator's first tick before the backfill starts, so the first map is not delayed. */
+  SIM_BACKFILL_DELAY_S: z.coerce.number().min(0).max(3600).default(10),
   SIM_ENABLED: z
     .enum(["0", "1", "true", "false"])
     .default("1")

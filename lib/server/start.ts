@@ -20,9 +20,6 @@ import { getBus } from "../events/bus";
 import { startNgsiNotifier } from "../ngsi/notifier";
 import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
 
-/** The backfill starts this long after the simulator's first tick, so the first map is not delayed. */
-const BACKFILL_DELAY_MS = 10_000;
-
 export type Runtime = { db: Db; leadership: Leadership; stop(): Promise<void> };
 
 /**
@@ -110,7 +107,7 @@ async function startServices(config: Config, opts: { log: (m: string) => void },
         log: opts.log,
         // History from the first minute, after the first map's readings are in (lib/sim/backfill.ts).
         backfill: backfillHours > 0
-          ? { delayMs: BACKFILL_DELAY_MS, maxSlots: BACKFILL_MAX_SLOTS_PER_TICK, open: () => openSimBackfill({ sql: db.sql, city, seed: config.CITY_SEED, hours: backfillHours, log: opts.log }) }
+          ? { delayMs: config.SIM_BACKFILL_DELAY_S * 1000, maxSlots: BACKFILL_MAX_SLOTS_PER_TICK, open: () => openSimBackfill({ sql: db.sql, city, seed: config.CITY_SEED, hours: backfillHours, log: opts.log }) }
           : undefined,
       }),
     );
