@@ -235,14 +235,26 @@ function modelDevices(city: CityModel): Set<string> {
   return s;
 }
 
+/** Registered devices of datasets other than traffic.flow seen in commits (the map never places them). */
+const NOT_TRAFFIC = new Set<string>();
+
 /** Leaves a commit folds besides its own when the cursor is behind; beyond that it leaves them (and its own) to the backlog. */
 export const CATCH_UP_LEAVES = 5_000;
 
 /** Folds leaves (last, upto] under the caller's cursor lock, moves the cursor, and returns the changed latest rows. */
 async function foldRange(tx: SqlTx, city: CityModel, last: number, upto: number, devices?: readonly string[]): Promise<LatestChange[]> {
-  // A commit of model devices and placed sensors alone has nothing to place (the usual case: no query).
+  // A commit of model devices, placed sensors and registered devices of other datasets alone
+  // has nothing to place (the usual case: no query).
   const known = modelDevices(city), placed = trafficSetNow(city).index;
-  if (!devices || devices.some((d) => !known.has(d) && !placed.has(d))) await placeRegistrySensors(tx, city, last, upto);
+  const unknown = devices?.filter((d) => !known.has(d) && !placed.has(d) && !NOT_TRAFFIC.has(d));
+  if (!unknown || unknown.length) {
+    await placeRegistrySensors(tx, city, last, upto);
+    // A device's dataset is fixed at its registration: one of another dataset is never looked at again.
+    if (unknown?.length) {
+      const other = await tx.query<{ id: string }>(`SELECT id FROM device WHERE id = ANY($1::text[]) AND dataset_id <> 'traffic.flow'`, [unknown]);
+      for (const r of other) NOT_TRAFFIC.add(r.id);
+    }
+  }
   const rows = await tx.query<FoldRow>(FOLD, [last, upto, CAMERA_STATES]);
   const changes: LatestChange[] = [];
   for (const r of rows) {
