@@ -29,15 +29,6 @@ test.describe("HTTP API", () => {
     const style = JSON.parse(text);
     expect(style.version).toBe(8);
     expect(style.glyphs).toBeUndefined();
-    // The roads are the console's own GeoJSON, fetched by MapLibre beside the layers' data.
-    expect(style.sources["city-roads"].data).toBe("/api/city/roads");
-    const roads = await request.get(style.sources["city-roads"].data);
-    expect(roads.headers()["content-type"]).toContain("geo+json");
-    const fc = await roads.json();
-    expect(fc.type).toBe("FeatureCollection");
-    expect(fc.features.length).toBeGreaterThan(100);
-    expect(fc.features[0].geometry.type).toBe("LineString");
-    expect(["expressway", "arterial", "collector", "local"]).toContain(fc.features[0].properties.class);
   });
 
   test("traffic readings arrive and carry ledger leaves", async ({ request }) => {

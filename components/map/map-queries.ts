@@ -26,20 +26,7 @@ const forever = { staleTime: Infinity, gcTime: Infinity, retry: retryTransient }
 // One queryOptions per resource, shared by every component that reads it.
 export const cityInfoQuery = () => queryOptions({ queryKey: ["city-info"], queryFn: () => getJson<CityInfo>("/api/city"), ...forever });
 export const cityStyleQuery = (theme: "dark" | "light") =>
-  queryOptions({ queryKey: ["city-style", theme], queryFn: async () => withAbsoluteSources(await getJson<StyleSpecification>(`/api/city/style?theme=${theme}`)), ...forever });
-
-/**
- * The style's GeoJSON sources given as a path of the console's (the roads: /api/city/roads)
- * made absolute: MapLibre fetches them in its worker, where a path has no page to resolve against.
- */
-function withAbsoluteSources(style: StyleSpecification): StyleSpecification {
-  const sources = Object.fromEntries(
-    Object.entries(style.sources).map(([id, src]) =>
-      src.type === "geojson" && typeof src.data === "string" && src.data.startsWith("/") ? [id, { ...src, data: new URL(src.data, window.location.origin).href }] : [id, src],
-    ),
-  );
-  return { ...style, sources };
-}
+  queryOptions({ queryKey: ["city-style", theme], queryFn: () => getJson<StyleSpecification>(`/api/city/style?theme=${theme}`), ...forever });
 export const cityLabelsQuery = (locale: string) =>
   queryOptions({ queryKey: ["city-labels", locale], queryFn: () => getJson<{ labels: LabelFeature[] }>(`/api/city/labels?lang=${locale}`), ...forever });
 export const mapLayersQuery = () =>

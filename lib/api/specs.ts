@@ -108,20 +108,7 @@ export const cityStyleRoute = defineRoute({
   tag: "city",
   summary: "MapLibre style of the base map, built from the city model (no external sources)",
   query: z.object({ theme: z.enum(["light", "dark"]).default("dark").describe("Colour theme") }),
-  responses: {
-    200: {
-      description: "A MapLibre style specification (version 8) with inline GeoJSON, but for the roads' source, whose data is the path of GET /api/city/roads",
-      schema: z.looseObject({ version: z.literal(8) }),
-    },
-  },
-});
-
-export const cityRoadsRoute = defineRoute({
-  method: "get",
-  path: "/api/city/roads",
-  tag: "city",
-  summary: "The base map's roads as GeoJSON (the style's roads source): class, bridge and line geometry of every segment",
-  responses: { 200: { description: "A GeoJSON FeatureCollection of LineStrings", schema: z.looseObject({ type: z.literal("FeatureCollection") }) } },
+  responses: { 200: { description: "A MapLibre style specification (version 8) with inline GeoJSON", schema: z.looseObject({ version: z.literal(8) }) } },
 });
 
 export const cityLabelsRoute = defineRoute({

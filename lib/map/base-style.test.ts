@@ -4,7 +4,7 @@ import path from "node:path";
 import { generateCity } from "../city/generate-city";
 import { importOsmFile } from "../city/osm-import";
 import type { CityModel } from "../city/types";
-import { buildBaseStyle, labelPoints, roadsGeoJSON } from "./base-style";
+import { buildBaseStyle, labelPoints } from "./base-style";
 import { gradeHueRanges, hsv, looksLikeGrade } from "@/components/map/traffic-colors";
 
 const city = generateCity({ size: 0.4, seed: "style" });
@@ -42,16 +42,6 @@ describe("buildBaseStyle", () => {
       });
     }
   }
-
-  it("points its roads at the console's own path when asked: the same layers, a tenth of the size", () => {
-    const inline = buildBaseStyle(city, { theme: "dark" });
-    const byUrl = buildBaseStyle(city, { theme: "dark", roadsUrl: "/api/city/roads" });
-    expect(byUrl.sources["city-roads"]).toEqual({ type: "geojson", data: "/api/city/roads" });
-    expect(byUrl.layers).toEqual(inline.layers);
-    expect((inline.sources["city-roads"] as { data: unknown }).data).toEqual(roadsGeoJSON(city));
-    expect(JSON.stringify(byUrl).length).toBeLessThan(JSON.stringify(inline).length / 4);
-    expect(validateStyleMin(byUrl)).toEqual([]);
-  });
 
   it("draws every road class, the sea, rivers and districts", () => {
     const ids = buildBaseStyle(city, { theme: "light" }).layers.map((l) => l.id);

@@ -21,11 +21,6 @@ export interface BaseStyleOptions {
   theme: BaseTheme;
   /** Also draw points of interest as small dots at high zoom (default false). */
   pois?: boolean;
-  /**
-   * Where MapLibre fetches the roads' GeoJSON (`roadsGeoJSON`, by far the largest source: about
-   * 970 KB of the default city's 1.1 MB style). Default: inline, like every other source.
-   */
-  roadsUrl?: string;
 }
 
 /** Ids of the style's sources. */
@@ -127,7 +122,7 @@ function geojson(data: GeoJsonFeatureCollection): SourceSpecification {
 }
 
 /** Roads with only what the style draws by (class, bridge): a third of the full export's size. */
-export function roadsGeoJSON(city: CityModel): GeoJsonFeatureCollection {
+function roadsGeoJSON(city: CityModel): GeoJsonFeatureCollection {
   return {
     type: "FeatureCollection",
     features: city.network.segments.map((s) => ({
@@ -166,8 +161,8 @@ function renewablesGeoJSON(city: CityModel): GeoJsonFeatureCollection {
 /**
  * Builds a MapLibre style (version 8) for a city: water, districts (fill and outline), land use
  * and power lines where the model has them (imported cities), parks, renewable sites, roads by class (casing and fill, widths by zoom, bridges outlined) and,
- * optionally, points of interest. Every source is inline GeoJSON (the roads may be a URL of the
- * console's own, `roadsUrl`); there is no glyphs or sprite, so loading it asks nothing outside.
+ * optionally, points of interest. Every source is inline GeoJSON; there is no glyphs, sprite
+ * or URL, so loading it makes no network request.
  */
 export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): StyleSpecification {
   const p = PALETTES[options.theme];
@@ -177,7 +172,7 @@ export function buildBaseStyle(city: CityModel, options: BaseStyleOptions): Styl
     [S.districts]: geojson(cityToGeoJSON(city, "districts")),
     [S.parks]: geojson(cityToGeoJSON(city, "parks")),
     [S.renewables]: geojson(renewablesGeoJSON(city)),
-    [S.roads]: options.roadsUrl ? { type: "geojson", data: options.roadsUrl } : geojson(roadsGeoJSON(city)),
+    [S.roads]: geojson(roadsGeoJSON(city)),
   };
   const kind = (k: string) => ["==", ["get", "kind"], k] as Filter;
   const districtColour = ["match", ["%", ["get", "colorIndex"], p.districts.length],

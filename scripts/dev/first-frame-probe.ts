@@ -10,7 +10,13 @@ const WATCH = `(() => {
   const P = WebGL2RenderingContext.prototype;
   const ev = (window.__glev = []);
   const wrap = (name) => { const f = P[name]; P[name] = function (...a) { const t0 = performance.now(); const o = f.apply(this, a); const d = performance.now() - t0; if (d > 5 || name === "linkProgram") ev.push([name, Math.round(t0), Math.round(d)]); return o; }; };
-  for (const n of ["compileShader","linkProgram","getShaderParameter","getProgramParameter","drawArraysInstanced","drawElementsInstanced","drawArrays","drawElements","bufferData","texImage2D","readPixels","getError","useProgram","clear","clearStencil","uniform1f","getUniformLocation","getActiveUniform","getUniformBlockIndex","getActiveUniformBlockParameter","getAttribLocation","getActiveAttrib"]) wrap(n);
+  // Each shader's name (deck.gl's SHADER_NAME, else the first line that says something) and each program's shaders, so a slow call says what it waited for.
+  const names = new WeakMap(); const progs = new WeakMap();
+  const src = P.shaderSource; P.shaderSource = function (sh, text) { const m = /SHADER_NAME\\s+(\\S+)/.exec(text); names.set(sh, m ? m[1] : (text.split("\\n").find((l) => /^(in|attribute|uniform)\\s/.test(l.trim())) || "?").trim().slice(0, 60)); return src.call(this, sh, text); };
+  const att = P.attachShader; P.attachShader = function (p, sh) { progs.set(p, [...(progs.get(p) || []), names.get(sh)]); return att.call(this, p, sh); };
+  const named = (name) => { const f = P[name]; P[name] = function (...a) { const t0 = performance.now(); const o = f.apply(this, a); const d = performance.now() - t0; if (d > 5) ev.push([name + " " + String(names.get(a[0]) || (progs.get(a[0]) || []).join("+")), Math.round(t0), Math.round(d)]); return o; }; };
+  for (const n of ["getShaderParameter", "getProgramParameter", "linkProgram", "compileShader"]) named(n);
+  for (const n of ["drawArraysInstanced","drawElementsInstanced","drawArrays","drawElements","bufferData","texImage2D","readPixels","getError","useProgram","clear","clearStencil","uniform1f","getUniformLocation","getActiveUniform","getUniformBlockIndex","getActiveUniformBlockParameter","getAttribLocation","getActiveAttrib"]) wrap(n);
 })()`;
 for (let r = 0; r < Number(runs); r++) {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"] });
