@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import Link from "next/link";
+import { IntentLink } from "../layout/intent-link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useI18n } from "../i18n/i18n-provider";
 import { DEPARTMENTS } from "@/lib/city/datasets";
@@ -39,9 +39,9 @@ export function UserMenu() {
   if (!me.data) return null;
   if (!me.data.signedIn || !me.data.user) {
     return (
-      <Link href="/sign-in" className="nav-link" data-testid="sign-in-link">
+      <IntentLink href="/sign-in" className="nav-link" data-testid="sign-in-link">
         {t("auth.signIn")}
-      </Link>
+      </IntentLink>
     );
   }
   const u = me.data.user;
@@ -57,32 +57,32 @@ export function UserMenu() {
   return (
     <div className={styles.userMenu} data-testid="user-menu" data-role={u.role} data-department={u.departmentId}>
       {decides && count > 0 && (
-        <Link href="/admin/grants" className={styles.notifyBadge} title={t("nav.notifications")} data-testid="grant-notifications" data-count={count}>
+        <IntentLink href="/admin/grants" className={styles.notifyBadge} title={t("nav.notifications")} data-testid="grant-notifications" data-count={count}>
           {[
             awaiting > 0 ? (awaiting === 1 ? t("nav.requestAwaits") : t("nav.requestsAwait").replace("{n}", String(awaiting))) : null,
             ending > 0 ? (ending === 1 ? t("nav.grantEndsSoon") : t("nav.grantsEndSoon").replace("{n}", String(ending))) : null,
           ]
             .filter(Boolean)
             .join(" · ")}
-        </Link>
+        </IntentLink>
       )}
       {decides && (quarantined.data?.gateways.length ?? 0) > 0 && (
-        <Link
+        <IntentLink
           href="/admin/devices"
           className={styles.notifyBadge}
           title={`${t("nav.gatewaysQuarantined")}: ${quarantined.data!.gateways.map((g) => g.id).join(", ")}`}
           data-testid="gateway-quarantine-notice"
         >
           {t("nav.gatewaysQuarantinedShort")} {quarantined.data!.gateways.length}
-        </Link>
+        </IntentLink>
       )}
       <span className={styles.userName} title={`${u.email} · ${departmentName(u.departmentId, locale)} · ${t(`role.${u.role}` as MessageKey)}`}>
         {u.name} <span className={styles.roleBadge}>{t(`role.${u.role}` as MessageKey)}</span>
         {u.needsTwoFactor && (
-          <Link href="/sign-in" className={styles.needs2fa} data-testid="needs-2fa">
+          <IntentLink href="/sign-in" className={styles.needs2fa} data-testid="needs-2fa">
             {" "}
             (2FA)
-          </Link>
+          </IntentLink>
         )}
       </span>
       <button type="button" className="lang-switch" onClick={() => void signOut()} data-testid="sign-out">

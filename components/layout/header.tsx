@@ -1,5 +1,5 @@
 "use client";
-import Link from "next/link";
+import { IntentLink } from "./intent-link";
 import { useEffect, useState } from "react";
 import { usePathname } from "next/navigation";
 import { useI18n } from "../i18n/i18n-provider";
@@ -17,9 +17,9 @@ export function Header() {
   const [open, setOpen] = useState(false);
   useEffect(() => setOpen(false), [path]);
   const link = (href: string, label: string) => (
-    <Link href={href} className={path === href ? "nav-link active" : "nav-link"}>
+    <IntentLink href={href} className={path === href ? "nav-link active" : "nav-link"}>
       {label}
-    </Link>
+    </IntentLink>
   );
   return (
     <header className={open ? "app-header open" : "app-header"}>

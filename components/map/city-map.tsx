@@ -1,6 +1,6 @@
 "use client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import Link from "next/link";
+import { IntentLink } from "../layout/intent-link";
 import { useSearchParams } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import type { Map as MapLibreMap } from "maplibre-gl";
@@ -307,9 +307,9 @@ export default function CityMap() {
         <button onClick={exportPng} disabled={exporting} data-testid="export-png">
           {exporting ? t("tools.exporting") : t("tools.exportPng")}
         </button>
-        <Link href={`/wall?layers=${url.layers.join(",")}`} data-testid="wall-link">
+        <IntentLink href={`/wall?layers=${url.layers.join(",")}`} data-testid="wall-link">
           {t("tools.wall")}
-        </Link>
+        </IntentLink>
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 "use client";
-import { useMemo } from "react";
+import { useMemo, useRef } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Layer, PickingInfo } from "@deck.gl/core";
 import type { AccessNote, CitizenReportState, IncidentState, MapLayerId } from "@/lib/api/map-specs";
@@ -64,17 +64,25 @@ export function useDeckLayers(
   const labelChars = useMemo(() => characterSetOf(opts.labels.map((l) => l.text)), [opts.labels]);
 
   const areas = useMemo(() => areasOf(opts.notes), [opts.notes]);
+  // A map layer's deck.gl layers exist from the first time it is switched on, and are kept
+  // (visible: false) when it is switched off, so switching it on again draws at once. Not
+  // before: deck.gl initialises hidden layers too, and each layer type's WebGL program costs
+  // 0.3–1.4 s to link in software rendering (SwiftShader), in the first seconds of a map that
+  // shows only traffic (the safety layer's hexagon program was linked twice in those seconds).
+  const everActive = useRef(new Set<MapLayerId>());
+  for (const l of opts.active) everActive.current.add(l);
   const layers = useMemo(() => {
     const out: Layer[] = [];
+    const made = (l: MapLayerId) => everActive.current.has(l);
     const settings = (l: MapLayerId) => ({ visible: opts.active.has(l), zoom: zoomStep, selectedId: opts.selectedId });
     // Hexagon backdrops first, then the rest; hidden layers keep their buffers (visible: false).
-    const e = eb ? energyLayers(eb, settings("energy")) : [];
-    const s = sb ? safetyLayers(sb, settings("safety")) : [];
-    const t = tb ? trafficLayers(tb, settings("traffic")) : [];
-    const c = data.citizen.features ? citizenLayers(data.citizen.values, settings("citizen"), citizenGlyphs) : [];
+    const e = eb && made("energy") ? energyLayers(eb, settings("energy")) : [];
+    const s = sb && made("safety") ? safetyLayers(sb, settings("safety")) : [];
+    const t = tb && made("traffic") ? trafficLayers(tb, settings("traffic")) : [];
+    const c = data.citizen.features && made("citizen") ? citizenLayers(data.citizen.values, settings("citizen"), citizenGlyphs) : [];
     out.push(...e.filter((l) => l.id === "energy-cells"), ...s.filter((l) => l.id === "safety-coverage"));
     // Anonymized and aggregated cells over the backdrops; the grants' areas drawn last, above every layer.
-    const scoped = scopedLayers(data.scoped, areas, (l) => opts.active.has(l));
+    const scoped = scopedLayers(data.scoped.filter((c) => made(c.layer)), areas, (l) => opts.active.has(l));
     out.push(...scoped.filter((l) => l.id !== "scoped-areas"));
     out.push(...e.filter((l) => l.id === "energy-feeders"), ...t.filter((l) => l.id.startsWith("traffic-segments")));
     out.push(...e.filter((l) => l.id !== "energy-cells" && l.id !== "energy-feeders"));

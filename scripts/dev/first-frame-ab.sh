@@ -24,7 +24,7 @@ for r in $(seq 1 "$ROUNDS"); do
   for d in "$@"; do
     ref=$(node -e 'const c=require("crypto");const b=Buffer.alloc(64);let n=0;const t=Date.now();while(Date.now()-t<300){c.createHash("sha256").update(b).digest();n++}console.log(Math.round(n/0.3))')
     out=$(cd "$here" && npx tsx scripts/dev/first-frame-probe.ts "http://127.0.0.1:${PORTS[$d]}" "$LAYERS" 1 2>&1)
-    echo "round $r $d sha256/s=$ref $(echo "$out" | grep -o 'first frame [0-9]* ms')"
+    echo "round $r $d sha256/s=$ref $(echo "$out" | grep -o 'first frame [-0-9]* ms; base map loaded [-0-9]* ms')"
     echo "$out" | grep -E "took" | sed "s/^/    /"
   done
 done

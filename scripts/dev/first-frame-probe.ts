@@ -12,11 +12,13 @@ const WATCH = `(() => {
   const wrap = (name) => { const f = P[name]; P[name] = function (...a) { const t0 = performance.now(); const o = f.apply(this, a); const d = performance.now() - t0; if (d > 5 || name === "linkProgram") ev.push([name, Math.round(t0), Math.round(d)]); return o; }; };
   // Each shader's name (deck.gl's SHADER_NAME, else the first line that says something) and each program's shaders, so a slow call says what it waited for.
   const names = new WeakMap(); const progs = new WeakMap();
-  const src = P.shaderSource; P.shaderSource = function (sh, text) { const m = /SHADER_NAME\\s+(\\S+)/.exec(text); names.set(sh, m ? m[1] : (text.split("\\n").find((l) => /^(in|attribute|uniform)\\s/.test(l.trim())) || "?").trim().slice(0, 60)); return src.call(this, sh, text); };
+  const src = P.shaderSource; P.shaderSource = function (sh, text) { const m = /SHADER_NAME\\s+(\\S+)/.exec(text); names.set(sh, (m ? m[1] : (text.split("\\n").find((l) => /^(in|attribute|uniform)\\s/.test(l.trim())) || "?").trim().slice(0, 60)) + "#" + text.length); return src.call(this, sh, text); };
   const att = P.attachShader; P.attachShader = function (p, sh) { progs.set(p, [...(progs.get(p) || []), names.get(sh)]); return att.call(this, p, sh); };
   const named = (name) => { const f = P[name]; P[name] = function (...a) { const t0 = performance.now(); const o = f.apply(this, a); const d = performance.now() - t0; if (d > 5 || name === "linkProgram") ev.push([name + " " + String(names.get(a[0]) || (progs.get(a[0]) || []).join("+")), Math.round(t0), Math.round(d)]); return o; }; };
   for (const n of ["getShaderParameter", "getProgramParameter", "linkProgram", "compileShader"]) named(n);
   for (const n of ["drawArraysInstanced","drawElementsInstanced","drawArrays","drawElements","bufferData","texImage2D","readPixels","getError","useProgram","clear","clearStencil","uniform1f","getUniformLocation","getActiveUniform","getUniformBlockIndex","getActiveUniformBlockParameter","getAttribLocation","getActiveAttrib"]) wrap(n);
+  // When the map says MapLibre has loaded (data-ready="1"): the base map's first complete render.
+  new MutationObserver((_, obs) => { if (document.querySelector('[data-ready="1"]')) { window.__readyAt = performance.now(); obs.disconnect(); } }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-ready"], childList: true });
 })()`;
 for (let r = 0; r < Number(runs); r++) {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"] });
@@ -26,12 +28,15 @@ for (let r = 0; r < Number(runs); r++) {
   const cdp = await ctx.newCDPSession(page);
   if (prof) { await cdp.send("Profiler.enable"); await cdp.send("Profiler.setSamplingInterval", { interval: 500 }); await cdp.send("Profiler.start"); }
   await page.goto(`${base}/?layers=${layers}`);
-  await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 120000 });
-  const ff = await page.evaluate(() => document.body.dataset.firstFrameMs);
+  // With traffic: the first frame that draws its values; without: MapLibre's "load" (the base map's first complete render).
+  if (layers.split(",").includes("traffic")) await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 120000 });
+  else await page.waitForFunction(() => (window as unknown as { __readyAt?: number }).__readyAt !== undefined, undefined, { timeout: 120000 });
+  const ff = await page.evaluate(() => document.body.dataset.firstFrameMs ?? "-");
+  const readyAt = await page.evaluate(() => Math.round((window as unknown as { __readyAt?: number }).__readyAt ?? -1));
   const res = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.startTime < 8000).map((e) => [e.name.replace(/^https?:\/\/[^/]+/, "").slice(0, 70), Math.round(e.startTime), Math.round((e as PerformanceResourceTiming).responseEnd), (e as PerformanceResourceTiming).transferSize]));
   const nav = await page.evaluate(() => { const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming; return { resp: Math.round(n.responseEnd), dcl: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) }; });
   const glev = await page.evaluate(() => (window as unknown as { __glev: [string, number, number][] }).__glev);
-  console.log(`run ${r}: first frame ${ff} ms; nav ${JSON.stringify(nav)}`);
+  console.log(`run ${r}: first frame ${ff} ms; base map loaded ${readyAt} ms; nav ${JSON.stringify(nav)}`);
   for (const x of res) console.log(`  res ${String(x[1]).padStart(5)}→${String(x[2]).padStart(5)} ${x[0]} ${x[3]}`);
   const big = glev.filter((e) => e[2] > Number(process.env.GL_MIN ?? 20));
   console.log(`  gl events: ${glev.length}, links ${glev.filter((e) => e[0].startsWith("linkProgram")).length}; slow (>20ms):`);
