@@ -20,8 +20,12 @@ const EMPTY = new Uint8Array(0);
 /** Accepted readings' bytes in one buffer: SEGMENTS + 1 boundaries per reading in `offs` (the next starts where one ends). */
 type PackedRows = { buf: Uint8Array; offs: Uint32Array; devices: string[]; seqs: Float64Array; kinds: string[] };
 
-/** Bytes a reading's segments take, about (the buffer grows if they take more). */
-const ROW_BYTES = 1024;
+/**
+ * Bytes a reading's segments took in the last chunk packed here, with an eighth more: the
+ * buffer is sized from it (it grows, doubling, if they take more; the whole buffer is
+ * transferred and held until the commit, so it is not sized far beyond what is written).
+ */
+let rowBytes = 1024;
 
 /**
  * Readings' rows, after `head` (bytes that go first in the buffer); null when a reading is not
@@ -34,7 +38,7 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
   const kinds: string[] = new Array(rs.length);
   let headBytes = 0;
   for (const h of head) headBytes += h.length;
-  const w = new ByteWriter(headBytes + ROW_BYTES * rs.length);
+  const w = new ByteWriter(headBytes + rowBytes * rs.length);
   for (const h of head) w.bytes(h);
   const offs = new Uint32Array(rs.length * SEGMENTS + 1);
   const ends = [0, 0, 0];
@@ -71,6 +75,7 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
     }
   }
   offs[rs.length * SEGMENTS] = w.at;
+  if (rs.length) rowBytes = Math.min(1 << 16, Math.max(256, Math.ceil((1.125 * (w.at - headBytes)) / rs.length)));
   return { buf: new Uint8Array(w.buf.buffer, w.buf.byteOffset, w.at), offs, devices, seqs, kinds };
 }
 
