@@ -27,3 +27,63 @@ export function copyRows(n: number, head: (i: number) => string, body: (i: numbe
   }
   return out;
 }
+
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+
+/**
+ * A growing byte buffer that COPY text and other bytes are written into where they go, with
+ * no intermediate strings or Buffers per field (the ingest's check workers write each
+ * reading's rows into the buffer they transfer, batch-transfer.ts). Its buffer owns its
+ * ArrayBuffer (not Node's shared pool), so it can be transferred.
+ */
+export class ByteWriter {
+  buf: Buffer;
+  at = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(64, size));
+  }
+
+  /** Makes room for n more bytes (earlier views on `buf` are then stale). */
+  room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+
+  /** UTF-8 of s. */
+  utf8(s: string): void {
+    this.room(3 * s.length);
+    this.at += this.buf.write(s, this.at, "utf8");
+  }
+
+  /** s, whose characters are all below U+0080, one byte each. */
+  ascii(s: string): void {
+    this.room(s.length);
+    this.at += this.buf.write(s, this.at, "latin1");
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    const buf = this.buf;
+    let at = this.at;
+    // Short arrays byte by byte: TypedArray.set costs more than the copy for a few dozen bytes.
+    if (b.length > 64) buf.set(b, at);
+    else for (let i = 0; i < b.length; i++) buf[at + i] = b[i];
+    at += b.length;
+    this.at = at;
+  }
+
+  /** b in lowercase hex. */
+  hex(b: Uint8Array): void {
+    this.room(2 * b.length);
+    const buf = this.buf;
+    let at = this.at;
+    for (let i = 0; i < b.length; i++) {
+      buf[at++] = HEX_DIGITS[b[i] >> 4];
+      buf[at++] = HEX_DIGITS[b[i] & 15];
+    }
+    this.at = at;
+  }
+}

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signerFromSeed } from "../sim/simulator-keys";
 import type { DeviceInfo } from "./device-cache";
@@ -6,7 +7,7 @@ import { signGatewayBatch } from "./gateway";
 import { checkGatewayBatch, checkSignedReading, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
 import { ed25519Check } from "./verifier";
 import { packBatch, packReadings, unpackBatch, unpackReadings } from "./batch-transfer";
-import { readingEntries, type AcceptedReading, type StorableReading } from "./store-readings";
+import { readingEntries, type StorableReading } from "./store-readings";
 
 const cam = signerFromSeed(new Uint8Array(32).fill(11));
 const sensor = signerFromSeed(new Uint8Array(32).fill(12));
@@ -82,12 +83,30 @@ describe("a checked gateway batch handed from a check worker as one buffer", () 
     expect(entries(back)).toEqual(entries(checked));
   });
 
-  it("is not packed when a reading has no prepared rows (it then goes as it is)", () => {
+  it("writes the rows of readings that come without them (a check worker's) as prepareReadingRows does", () => {
     if (checked.kind !== "batch") throw new Error("not accepted");
-    const first = checked.items[0];
-    if (first.kind !== "reading") throw new Error("not a reading");
-    const bare = { ...checked, items: [{ kind: "reading" as const, reading: { ...(first.reading as AcceptedReading), prepared: undefined } }, ...checked.items.slice(1)] };
-    expect(packBatch(bare)).toBeNull();
+    const bare = checkGatewayBatch(raw, {}, { ...env, prepareRows: false });
+    if (bare.kind !== "batch") throw new Error(`not accepted: ${bare.kind}`);
+    expect(bare.items.every((it) => it.kind !== "reading" || !it.reading.prepared)).toBe(true);
+    const packed = packBatch(bare)!;
+    const back = unpackBatch(structuredClone(packed, { transfer: [packed.rows.buf.buffer as ArrayBuffer] }));
+    const want = stored(checked);
+    const got = stored(back);
+    // A sealed (confidential) reading's salt is fresh each time it is sealed: the commitment and
+    // its opening's COPY text differ with it; the inner entry and every other row are the same.
+    const salted = (s: ReturnType<typeof stored>) =>
+      s.items.map((it) => ("entry" in it && it.opening ? { ...it, entry: { ...it.entry, bytes: "", copy: "" }, opening: { ...it.opening, salt: "", copy: "" } } : it));
+    expect(salted(got)).toEqual(salted(want));
+    expect({ ...got, items: [] }).toEqual({ ...want, items: [] });
+    for (const it of back.items) {
+      if (it.kind !== "reading") continue;
+      const e = it.reading.prepared!.entry;
+      if (!e.opening) continue;
+      const commitment = crypto.hash("sha256", Buffer.concat([e.opening.salt, e.opening.entry]), "hex");
+      expect(new TextDecoder().decode(e.bytes)).toContain(commitment);
+    }
+    // The plain reading (trf-1 is refused here) and the sealed ones: every accepted one was written.
+    expect(got.items.filter((it) => "entry" in it).length).toBe(2);
   });
 });
 
@@ -114,5 +133,14 @@ describe("a worker's chunk of signed readings handed over as one buffer", () => 
     const moved = structuredClone(packed, { transfer: [packed.rows.buf.buffer as ArrayBuffer] });
     const back = unpackReadings(moved);
     expect(view(back)).toEqual(view(checked));
+  });
+
+  it("writes the rows of readings checked without them byte for byte as prepareReadingRows does", () => {
+    const bare = messages.map((m) => checkSignedReading(m, {}, { ...lookupEnv, prepareRows: false }));
+    const packed = packReadings(bare)!;
+    const back = unpackReadings(structuredClone(packed, { transfer: [packed.rows.buf.buffer as ArrayBuffer] }));
+    // The plain reading (trf-1) exactly; the sealed one (cam-1) has a fresh salt each time it is sealed.
+    expect(view(back)[2]).toEqual(view(checked)[2]);
+    expect(view(back).map((r) => ("readingCopy" in r ? r.readingCopy : r))).toEqual(view(checked).map((r) => ("readingCopy" in r ? r.readingCopy : r)));
   });
 });

@@ -8,7 +8,8 @@
 // profile, README "The cost of a reading").
 import type { CheckedBatch, CheckedReading } from "./check-message";
 import type { Refusal } from "./refusal";
-import type { PreparedReading, StorableReading } from "./store-readings";
+import { prepareReadingRows, writeReadingRows, type AcceptedReading, type PreparedReading, type StorableReading } from "./store-readings";
+import { ByteWriter } from "../db/copy-rows";
 import type { NewEntry } from "../ledger-store/append-entries";
 
 const HASH = 32;
@@ -19,46 +20,63 @@ const EMPTY = new Uint8Array(0);
 /** Accepted readings' bytes in one buffer: SEGMENTS + 1 boundaries per reading in `offs` (the next starts where one ends). */
 type PackedRows = { buf: Uint8Array; offs: Uint32Array; devices: string[]; seqs: Float64Array; kinds: string[] };
 
-/** Readings' rows, after `head` (bytes that go first in the buffer); null when a reading is not packable (see packable). */
+/**
+ * Bytes a reading's segments took in the last chunk packed here, with an eighth more: the
+ * buffer is sized from it (it grows, doubling, if they take more; the whole buffer is
+ * transferred and held until the commit, so it is not sized far beyond what is written).
+ */
+let rowBytes = 1024;
+
+/**
+ * Readings' rows, after `head` (bytes that go first in the buffer); null when a reading is not
+ * packable (see packable). A reading that comes without prepared rows has them written here
+ * straight into the buffer (writeReadingRows), with no strings or Buffers in between.
+ */
 function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableReading; key: Uint8Array | null }[]): PackedRows | null {
-  const segs: Uint8Array[] = [];
   const devices: string[] = new Array(rs.length);
   const seqs = new Float64Array(rs.length);
   const kinds: string[] = new Array(rs.length);
-  let total = 0;
-  for (const h of head) total += h.length;
+  let headBytes = 0;
+  for (const h of head) headBytes += h.length;
+  const w = new ByteWriter(headBytes + rowBytes * rs.length);
+  for (const h of head) w.bytes(h);
+  const offs = new Uint32Array(rs.length * SEGMENTS + 1);
+  const ends = [0, 0, 0];
   for (let j = 0; j < rs.length; j++) {
     const { reading: r, key } = rs[j];
-    const p = r.prepared;
-    const e = p?.entry;
-    // The leaf's ref is the reading's own (unpack writes it back from device and seq); a reading's
-    // leaf is derived from its row (store-readings.ts), which unpack writes back too.
-    if (!p || !e || e.refTable !== "reading" || !e.derived || !e.copy || (e.opening && !e.opening.copy) || r.payloadHash.length !== HASH) return null;
-    if (e.refId !== `${r.device}:${r.seq}`) return null;
+    if (r.payloadHash.length !== HASH) return null;
     devices[j] = r.device;
     seqs[j] = r.seq;
+    const s = j * SEGMENTS;
+    offs[s] = w.at;
+    w.bytes(r.payloadHash);
+    offs[s + 1] = w.at;
+    w.bytes(key ?? EMPTY);
+    offs[s + 2] = w.at;
+    if (!r.prepared && writeReadingRows(w, r as AcceptedReading, ends)) {
+      kinds[j] = "reading.v1";
+      offs[s + 3] = ends[0];
+      offs[s + 4] = ends[1];
+      offs[s + 5] = offs[s + 6] = offs[s + 7] = ends[2];
+      continue;
+    }
+    const p = r.prepared ?? prepareReadingRows(r as AcceptedReading);
+    const e = p.entry;
+    // The leaf's ref is the reading's own (unpack writes it back from device and seq); a reading's
+    // leaf is derived from its row (store-readings.ts), which unpack writes back too.
+    if (e.refTable !== "reading" || !e.derived || !e.copy || (e.opening && !e.opening.copy)) return null;
+    if (e.refId !== `${r.device}:${r.seq}`) return null;
     kinds[j] = e.kind;
     const o = e.opening;
-    segs.push(r.payloadHash, key ?? EMPTY, e.bytes, e.copy, p.readingCopy, o?.salt ?? EMPTY, o?.entry ?? EMPTY, o?.copy ?? EMPTY);
-    for (let k = segs.length - SEGMENTS; k < segs.length; k++) total += segs[k].length;
+    const segs = [e.bytes, e.copy, p.readingCopy, o?.salt ?? EMPTY, o?.entry ?? EMPTY, o?.copy ?? EMPTY];
+    for (let k = 0; k < segs.length; k++) {
+      w.bytes(segs[k]);
+      offs[s + 3 + k] = w.at;
+    }
   }
-  const buf = new Uint8Array(total);
-  let at = 0;
-  for (const h of head) {
-    buf.set(h, at);
-    at += h.length;
-  }
-  const offs = new Uint32Array(segs.length + 1);
-  for (let k = 0; k < segs.length; k++) {
-    offs[k] = at;
-    const s = segs[k];
-    // Short segments byte by byte: TypedArray.set costs more than the copy for a few dozen bytes.
-    if (s.length > 64) buf.set(s, at);
-    else for (let b = 0; b < s.length; b++) buf[at + b] = s[b];
-    at += s.length;
-  }
-  offs[segs.length] = at;
-  return { buf, offs, devices, seqs, kinds };
+  offs[rs.length * SEGMENTS] = w.at;
+  if (rs.length) rowBytes = Math.min(1 << 16, Math.max(256, Math.ceil((1.125 * (w.at - headBytes)) / rs.length)));
+  return { buf: new Uint8Array(w.buf.buffer, w.buf.byteOffset, w.at), offs, devices, seqs, kinds };
 }
 
 /** The j-th packed reading, its bytes views on the one buffer. */
@@ -92,8 +110,9 @@ export type PackedBatch = {
 };
 
 /**
- * Packs an accepted batch into one buffer (the caller transfers `rows.buf.buffer`); null when
- * a reading has no prepared rows or a leaf not of the reading's own: such a batch goes as it is.
+ * Packs an accepted batch into one buffer (the caller transfers `rows.buf.buffer`), writing the
+ * rows of readings that come without them; null when a reading's leaf is not of the reading's
+ * own: such a batch goes as it is.
  */
 export function packBatch(b: CheckedBatch & { kind: "batch" }): PackedBatch | null {
   const n = b.items.length;

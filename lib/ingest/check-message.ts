@@ -32,6 +32,11 @@ export type CheckEnv = {
    * on the workers.
    */
   formerKeys?: (device: string) => readonly Uint8Array[];
+  /**
+   * false: an accepted reading comes without its prepared rows, which the caller writes
+   * (a check worker writes them straight into the buffer it transfers, batch-transfer.ts).
+   */
+  prepareRows?: boolean;
 };
 
 /** Devices this side did not know: look them up and check again. */
@@ -99,7 +104,7 @@ const claimedDevice = (value: unknown): string | null => {
 /**
  * One signed reading (JSON bytes; the caller checked its size): parsed, its envelope and
  * values checked against the device and its dataset, its signature verified, and its rows
- * prepared for storage (prepareReadingRows).
+ * prepared for storage (prepareReadingRows, unless env.prepareRows is false).
  */
 export function checkSignedReading(raw: Uint8Array, ctx: CheckContext, env: CheckEnv): CheckedReading {
   const parsed = parseJsonBytes(raw);
@@ -124,7 +129,7 @@ export function checkSignedReading(raw: Uint8Array, ctx: CheckContext, env: Chec
     return { kind: "refusal", refusal, deviceId: claimed, departmentId: dev!.departmentId };
   }
   const reading: AcceptedReading = { ...e, payloadHash: payloadHashOf(bytes), signature: p.signature };
-  reading.prepared = prepareReadingRows(reading);
+  if (env.prepareRows !== false) reading.prepared = prepareReadingRows(reading);
   return { kind: "reading", reading, key, deviceId: e.device, departmentId: dev!.departmentId };
 }
 
@@ -244,7 +249,7 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
       continue;
     }
     const reading: AcceptedReading = { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof };
-    reading.prepared = prepareReadingRows(reading);
+    if (env.prepareRows !== false) reading.prepared = prepareReadingRows(reading);
     items.push({ kind: "reading", reading });
   }
   return { kind: "batch", gateway: w.gateway, departmentId: g.departmentId, root, signature: gwSig, payloadHashes: hashes, items };

@@ -189,8 +189,8 @@ function gatewayMemberOf(g: GatewayProof): string | null {
   return member;
 }
 
-/** The reading.v1 entry's canonical JSON of a stored reading by the template, or null when it is not plain. */
-function fastReadingEntryJsonOf(r: ReadingEntryFields): string | null {
+/** The reading.v1 entry's canonical JSON of a stored reading by the template, or null when it is not plain (readingEntryBytes then takes the reference). */
+export function fastReadingEntryJsonOf(r: ReadingEntryFields): string | null {
   const dataset = jsonString(r.dataset);
   const device = jsonString(r.device);
   const observedAt = jsonString(r.observedAt);

@@ -1,8 +1,11 @@
 import { copyByteaField, copyTextField, type Sql, type SqlTx } from "../db/sql";
 import type { Envelope } from "./envelope";
 import { copyRows } from "../db/copy-rows";
-import { readingEntryBytes, readingEntryOf, type GatewayProof } from "./reading-encoding";
+import { fastReadingEntryJsonOf, readingEntryBytes, readingEntryOf, type GatewayProof } from "./reading-encoding";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
+import { canonicalJsonBytes } from "../ledger/canonical-json";
+import { nodeSha256 } from "../ledger-store/node-hasher";
+import type { ByteWriter } from "../db/copy-rows";
 import { appendEntries, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
 import { isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 
@@ -83,6 +86,46 @@ function readingCopyText(r: AcceptedReading): string {
 export function prepareReadingRows(r: AcceptedReading): PreparedRows {
   const entry = readingLeaf(r, true);
   return { entry: { ...entry, copy: Buffer.from(leafCopyText(entry)) }, readingCopy: Buffer.from(readingCopyText(r)) };
+}
+
+// A zero byte, then the entry being written: SHA-256 of it is the entry's leaf hash (RFC 9162).
+let leafInput = Buffer.allocUnsafeSlow(4096).fill(0);
+
+/**
+ * Writes what prepareReadingRows makes for a reading straight into `w`, without the strings
+ * and Buffers in between: its entry's bytes, the leaf row's COPY text and the reading row's
+ * COPY text, one after the other; `ends` gets where each of the three ends. The same bytes as
+ * prepareReadingRows (store-readings.test.ts). Only for a reading whose leaf is its own
+ * reading.v1 entry: for a restricted dataset's (sealed under a fresh salt) it writes nothing
+ * and returns false, and the caller takes prepareReadingRows.
+ */
+export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number[]): boolean {
+  if (isRestrictedDataset(r.dataset)) return false;
+  const text = fastReadingEntryJsonOf(r);
+  const bytes = text === null ? canonicalJsonBytes(readingEntryOf(r)) : null;
+  const most = 1 + (bytes ? bytes.length : 3 * text!.length);
+  if (leafInput.length < most) leafInput = Buffer.allocUnsafeSlow(Math.max(most, 2 * leafInput.length)).fill(0);
+  let n: number;
+  if (bytes) {
+    leafInput.set(bytes, 1);
+    n = bytes.length;
+  } else n = leafInput.write(text!, 1, "utf8");
+  const entry = leafInput.subarray(1, 1 + n);
+  const hash = nodeSha256(leafInput.subarray(0, 1 + n));
+  w.bytes(entry);
+  ends[0] = w.at;
+  // leafCopyText of a derived reading.v1 leaf
+  w.ascii(`reading.v1\t\\N\t\\\\x`);
+  w.hex(hash);
+  w.ascii(`\t\\N\t\\N`);
+  ends[1] = w.at;
+  // readingCopyText, its two bytea fields written as hex in place
+  w.utf8(`${copyTextField(r.dataset)}\t${copyTextField(r.device)}\t${r.seq}\t${copyTextField(r.observedAt)}\t${r.location[0]}\t${r.location[1]}\t${copyTextField(JSON.stringify(r.values))}\t\\\\x`);
+  w.hex(r.payloadHash);
+  w.ascii(`\t\\\\x`);
+  w.hex(r.signature);
+  ends[2] = w.at;
+  return true;
 }
 
 /**
