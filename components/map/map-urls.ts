@@ -1,4 +1,3 @@
-import { preload } from "react-dom";
 import type { MapLayerId } from "@/lib/api/map-specs";
 import { parseMapUrl } from "./url-state";
 
@@ -27,15 +26,4 @@ export function firstMapUrls(search: string, locale: string): string[] {
   urls.push(mapUrls.kpis(null));
   for (const l of s.layers) urls.push(mapUrls.features(l), mapUrls.latest(l));
   return urls;
-}
-
-/**
- * Called by a map page's server component: the map's first requests leave with the page's
- * head, and the console answers them while the browser loads the map's code (about a second
- * and a half on a 2-core machine); the map's own fetches of the same addresses then take
- * these answers instead of asking again (a preload is matched by address, mode and credentials:
- * `crossOrigin: "anonymous"` is a same-origin fetch's default, cookies included).
- */
-export function preloadFirstMapRequests(search: string, locale: string): void {
-  for (const url of firstMapUrls(search, locale)) preload(url, { as: "fetch", crossOrigin: "anonymous" });
 }
