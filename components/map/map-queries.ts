@@ -3,7 +3,6 @@ import type { StyleSpecification } from "maplibre-gl";
 import type { FeatureDetails, Frames, Kpis, LayerFeatures, LayerLatest, MapLayerId, MapLayers } from "@/lib/api/map-specs";
 import { getJson, retryTransient } from "@/components/http/fetch-json";
 import type { LabelFeature } from "./label-layers";
-import { mapUrls } from "./map-urls";
 
 export type District = { id: string; nameZh: string; nameEn: string; bbox: [number, number, number, number] };
 export type CityInfo = {
@@ -25,18 +24,18 @@ export type CityRoad = { id: string; nameZh: string; nameEn: string; class: stri
 const forever = { staleTime: Infinity, gcTime: Infinity, retry: retryTransient } as const;
 
 // One queryOptions per resource, shared by every component that reads it.
-export const cityInfoQuery = () => queryOptions({ queryKey: ["city-info"], queryFn: () => getJson<CityInfo>(mapUrls.city()), ...forever });
+export const cityInfoQuery = () => queryOptions({ queryKey: ["city-info"], queryFn: () => getJson<CityInfo>("/api/city"), ...forever });
 export const cityStyleQuery = (theme: "dark" | "light") =>
-  queryOptions({ queryKey: ["city-style", theme], queryFn: () => getJson<StyleSpecification>(mapUrls.style(theme)), ...forever });
+  queryOptions({ queryKey: ["city-style", theme], queryFn: () => getJson<StyleSpecification>(`/api/city/style?theme=${theme}`), ...forever });
 export const cityLabelsQuery = (locale: string) =>
-  queryOptions({ queryKey: ["city-labels", locale], queryFn: () => getJson<{ labels: LabelFeature[] }>(mapUrls.labels(locale)), ...forever });
+  queryOptions({ queryKey: ["city-labels", locale], queryFn: () => getJson<{ labels: LabelFeature[] }>(`/api/city/labels?lang=${locale}`), ...forever });
 export const mapLayersQuery = () =>
-  queryOptions({ queryKey: ["map-layers"], queryFn: () => getJson<MapLayers>(mapUrls.layers()), staleTime: 60_000, retry: retryTransient });
+  queryOptions({ queryKey: ["map-layers"], queryFn: () => getJson<MapLayers>("/api/map/layers"), staleTime: 60_000, retry: retryTransient });
 export const featuresQuery = (layer: MapLayerId) =>
-  queryOptions({ queryKey: ["map-features", layer], queryFn: () => getJson<LayerFeatures>(mapUrls.features(layer)), ...forever });
+  queryOptions({ queryKey: ["map-features", layer], queryFn: () => getJson<LayerFeatures>(`/api/map/layers/${layer}/features`), ...forever });
 /** The live snapshot of a layer; live events refresh it (energy, safety) or patch it (traffic). */
 export const latestQuery = (layer: MapLayerId) =>
-  queryOptions({ queryKey: ["map-latest", layer], queryFn: () => getJson<LayerLatest>(mapUrls.latest(layer)), staleTime: 60_000, retry: retryTransient });
+  queryOptions({ queryKey: ["map-latest", layer], queryFn: () => getJson<LayerLatest>(`/api/map/layers/${layer}/latest`), staleTime: 60_000, retry: retryTransient });
 export const framesQuery = (layer: MapLayerId, from: string, to: string) =>
   queryOptions({
     queryKey: ["map-frames", layer, from, to],
@@ -48,7 +47,7 @@ export const framesQuery = (layer: MapLayerId, from: string, to: string) =>
 export const kpisQuery = (to: string | null) =>
   queryOptions({
     queryKey: ["map-kpis", to ?? "live"],
-    queryFn: () => getJson<Kpis>(mapUrls.kpis(to)),
+    queryFn: () => getJson<Kpis>(`/api/map/kpis${to ? `?to=${encodeURIComponent(to)}` : ""}`),
     staleTime: to ? Infinity : 10_000,
     refetchInterval: to ? false : 15_000,
     retry: retryTransient,
