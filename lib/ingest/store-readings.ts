@@ -75,7 +75,12 @@ const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon",
 
 /** A reading row's COPY text up to (not including) gateway_batch_id and leaf_index. */
 function readingCopyText(r: AcceptedReading): string {
-  return `${copyTextField(r.dataset)}\t${copyTextField(r.device)}\t${r.seq}\t${copyTextField(r.observedAt)}\t${r.location[0]}\t${r.location[1]}\t${copyTextField(JSON.stringify(r.values))}\t${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}`;
+  return `${readingCopyHead(r)}${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}`;
+}
+
+/** The reading row's COPY text up to its two bytea fields (payload hash, signature), tab included. */
+function readingCopyHead(r: AcceptedReading): string {
+  return `${copyTextField(r.dataset)}\t${copyTextField(r.device)}\t${r.seq}\t${copyTextField(r.observedAt)}\t${r.location[0]}\t${r.location[1]}\t${copyTextField(JSON.stringify(r.values))}\t`;
 }
 
 /**
@@ -120,7 +125,7 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
   w.ascii(`\t\\N\t\\N`);
   ends[1] = w.at;
   // readingCopyText, its two bytea fields written as hex in place
-  w.utf8(`${copyTextField(r.dataset)}\t${copyTextField(r.device)}\t${r.seq}\t${copyTextField(r.observedAt)}\t${r.location[0]}\t${r.location[1]}\t${copyTextField(JSON.stringify(r.values))}\t\\\\x`);
+  w.utf8(`${readingCopyHead(r)}\\\\x`);
   w.hex(r.payloadHash);
   w.ascii(`\t\\\\x`);
   w.hex(r.signature);
