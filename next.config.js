@@ -4,6 +4,8 @@ const nextConfig = {
   // overlay to MapLibre's WebGL context ("WebGL context already attached").
   reactStrictMode: false,
   poweredByHeader: false,
+  // server.ts compresses responses itself, in larger pieces (lib/server/compress.ts).
+  compress: false,
   devIndicators: false,
   // Database drivers and WASM stay as plain Node modules, loaded once per process.
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "@prisma/adapter-pg"],

@@ -10,6 +10,7 @@ import { startRuntime } from "./lib/server/start";
 import { tagPeer } from "./lib/http/client-address";
 import { whenOutputCloses } from "./lib/server/output-closed";
 import { startProcessMetrics } from "./lib/ops/process-metrics";
+import { compressResponse } from "./lib/server/compress";
 
 const dev = process.argv.includes("--dev");
 // Whatever read the console's output has gone (lib/server/output-closed.ts): stop as on
@@ -34,9 +35,11 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
   // Route handlers cannot see the socket: stamp its peer address (lib/http/client-address.ts).
-  // HTTPS when TLS_CERT and TLS_KEY are set (lib/server/console-server.ts).
+  // HTTPS when TLS_CERT and TLS_KEY are set (lib/server/console-server.ts). Responses are
+  // compressed here, not by Next.js (lib/server/compress.ts says why).
   const server = createConsoleServer((req, res) => {
     tagPeer(req);
+    compressResponse(req, res);
     void handle(req, res);
   }, tlsIdentity);
   await new Promise<void>((resolve, reject) => {

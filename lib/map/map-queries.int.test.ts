@@ -221,10 +221,14 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     (globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")]?.clear();
     let computed = 0;
     for (let n; (n = await warmReplayChunks(db.sql, city)) > 0; ) computed += n;
-    // At least the past energy and camera chunks of the two hours (the chunk holding now is left
-    // to requests); traffic's complete chunks were stored by the request above and are loaded.
+    // At least the past energy and camera chunks of the two hours (the chunk holding now is kept
+    // current but not counted); traffic's complete chunks were stored by the request above and are loaded.
     expect(computed).toBeGreaterThanOrEqual(2);
     expect(await warmReplayChunks(db.sql, city)).toBe(0);
+    // Each layer's chunk holding now is in memory too, for a first replay ending now.
+    const liveStart = Math.floor(Date.now() / (24 * BUCKET)) * 24 * BUCKET;
+    const keys = [...((globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")]?.keys() ?? [])];
+    for (const layer of ["traffic", "energy", "safety"]) expect(keys.some((k) => k.endsWith(`|${layer}|300|${liveStart}`))).toBe(true);
     const sameAsOnDemand = (res: Awaited<ReturnType<typeof getLayerFrames>>) => {
       // The same series, to one quantisation step (PostgreSQL may sum floats in another order).
       expect(Object.keys(res.series)).toEqual(Object.keys(onDemand.series));
@@ -268,6 +272,54 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     expect(await warmReplayChunks(db.sql, city)).toBe(1);
     // ... and rewrites its stored copy at the new version.
     expect(await storedVersion(Math.floor((START + 1000) / chunkMs) * chunkMs)).toBe(leaf);
+  });
+
+  it("aggregates again only the buckets of the chunk holding now whose version moved, to the frames a whole computation gives", async () => {
+    const req = { viewer: traffic, layer: "traffic" as const, from: new Date(START).toISOString(), to: new Date(END + MIN).toISOString(), bucket: 300 };
+    const cache = () => (globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")];
+    await refreshRollup(db.sql, city);
+    cache()?.clear();
+    await getLayerFrames(req);
+    // A reading in the newest bucket with data, and a late one two buckets before it.
+    const id = m.traffic.sensors.ids[2];
+    const seq = Math.max(...all.filter((r) => r.device === id).map((r) => r.seq));
+    const at = [END - 2 * BUCKET, END];
+    const added: AcceptedReading[] = at.map((t, i) => ({
+      device: id, dataset: "traffic.flow", seq: seq + 1 + i, observedAt: new Date(t).toISOString(), location: [0, 0],
+      values: { segmentId: "x", speedKmh: 3, flowVehH: 4000, occupancy: 1 }, payloadHash: new Uint8Array(32), signature: new Uint8Array(64),
+    }));
+    const leaves = await storeReadings(db.sql, added);
+    all.push(...added.map((r, i) => ({ ...r, leaf: leaves[i] })));
+    await refreshRollup(db.sql, city);
+    // Which windows the next request aggregates from the rollup.
+    const windows: number[][] = [];
+    const query = db.sql.query.bind(db.sql);
+    db.sql.query = (async (text: string, params?: unknown[]) => {
+      if (text.includes("string_agg(device_id")) windows.push([Date.parse(String(params![1])), Date.parse(String(params![2]))]);
+      return query(text, params);
+    }) as typeof db.sql.query;
+    let spliced;
+    try {
+      spliced = await getLayerFrames(req);
+    } finally {
+      db.sql.query = query;
+    }
+    const chunkMs = 24 * BUCKET, live = Math.floor(Date.now() / chunkMs) * chunkMs;
+    // Both buckets lie in the chunk holding now except in a chunk's first minutes: then that
+    // chunk is complete and computed whole, as before.
+    if (bucketOf(at[0]) >= live) expect(windows).toEqual([[bucketOf(at[0]), bucketOf(at[1]) + BUCKET]]);
+    cache()?.clear();
+    const whole = await getLayerFrames(req);
+    expect(Object.keys(spliced.series)).toEqual(["ratio", "flow"]);
+    for (const k of Object.keys(whole.series)) {
+      expect(spliced.series[k].ids).toEqual(whole.series[k].ids);
+      expect(spliced.series[k].q).toEqual(whole.series[k].q);
+    }
+    // The spliced frames hold the new readings: the sensor's flow in the newest bucket moved.
+    const col = whole.series.flow.ids.indexOf(id), b = (bucketOf(END) - Date.parse(whole.from)) / BUCKET;
+    const flow = decodeQ8(spliced.series.flow.q)[b * whole.series.flow.ids.length + col];
+    const mine = all.filter((r) => r.device === id && bucketOf(Date.parse(r.observedAt)) === bucketOf(END)).map((r) => num(r.values.flowVehH));
+    expect(Math.abs(flow - mine.reduce((a, x) => a + x, 0) / mine.length)).toBeLessThanOrEqual(spliced.series.flow.q.scale);
   });
 
   it("keeps stored replay chunks for their span only: older ones are pruned and not stored again", async () => {
