@@ -40,6 +40,18 @@ export type BrokerOptions = {
   authenticate?: boolean;
 };
 
+/**
+ * How much of a connection's input is read ahead of the messages still waiting for their
+ * commit. aedes parses what a socket has buffered and reads again only once every message of
+ * that read is answered, and a QoS 1 message is answered after its commit: so a client's
+ * messages in flight are about one socket buffer (Node 20's default, 16 KiB: some 50
+ * readings), and the intake's commits are as small as the clients' buffers together (issue
+ * 18: 396 readings against 1,739 from NDJSON requests). 256 KiB lets a sending device have
+ * some 800 readings in flight; the intake's bound on bytes waiting (maxQueuedBytes) still
+ * holds what all connections read ahead together.
+ */
+const READ_AHEAD_BYTES = 256 * 1024;
+
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 function authError(code: 2 | 4 | 5, message: string): AuthenticateError {
@@ -251,6 +263,7 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
   const main = opts.tls
     ? tls.createServer(
         {
+          highWaterMark: READ_AHEAD_BYTES,
           cert: opts.tls.cert,
           key: opts.tls.key,
           minVersion: "TLSv1.2",
@@ -265,7 +278,7 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
           handle(s);
         },
       )
-    : net.createServer((s) => {
+    : net.createServer({ highWaterMark: READ_AHEAD_BYTES }, (s) => {
         track(s);
         handle(s);
       });
@@ -277,7 +290,7 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
   try {
     port = await listen(main, opts.port, host);
     if (opts.plainPort !== undefined) {
-      const plain = net.createServer((s) => {
+      const plain = net.createServer({ highWaterMark: READ_AHEAD_BYTES }, (s) => {
         track(s);
         handle(s);
       });
