@@ -46,9 +46,12 @@ export type BrokerOptions = {
  * that read is answered, and a QoS 1 message is answered after its commit: so a client's
  * messages in flight are about one socket buffer (Node 20's default, 16 KiB: some 50
  * readings), and the intake's commits are as small as the clients' buffers together (issue
- * 18: 396 readings against 1,739 from NDJSON requests). 256 KiB lets a sending device have
+ * 18: 396 readings against 1,739 from NDJSON requests). 256 KiB lets a sending client have
  * some 800 readings in flight; the intake's bound on bytes waiting (maxQueuedBytes) still
- * holds what all connections read ahead together.
+ * holds what all connections read ahead together. The plaintext listeners only: a TLS
+ * server's sockets keep Node's default (tls.createServer takes the option for the raw socket
+ * beneath, which aedes does not read), and a device on its own TLS connection sends a few
+ * readings at a time.
  */
 const READ_AHEAD_BYTES = 256 * 1024;
 
@@ -263,7 +266,6 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
   const main = opts.tls
     ? tls.createServer(
         {
-          highWaterMark: READ_AHEAD_BYTES,
           cert: opts.tls.cert,
           key: opts.tls.key,
           minVersion: "TLSv1.2",
