@@ -133,17 +133,6 @@ describe("check workers", () => {
       if (r.kind === "reading") expect(r.reading.seq).toBe(i + 1);
     });
   });
-
-  it("check readings that arrived together with one call, one result per reading in order, as one by one", async () => {
-    const many = Array.from({ length: 300 }, (_, i) => bytes(signEnvelope(envelope(i % 2 ? "trf-1" : "trf-2", i + 1), i % 2 ? sensor.sign : other.sign)));
-    many[200] = bytes(signEnvelope(envelope("trf-1", 201), other.sign));
-    const together = await pool.readings(many, many.map(() => ({})), NOW);
-    const alone = await Promise.all(many.map((m) => pool.reading(m, {}, NOW)));
-    expect(together).toHaveLength(300);
-    expect(together[200].kind === "refusal" && together[200].refusal.reason).toBe("bad_signature");
-    expect(plain(together.map(stored))).toEqual(plain(alone.map(stored)));
-    expect((await pool.readings([messages[8]], [{}], NOW))[0]).toEqual({ kind: "lookup", ids: ["trf-9"] });
-  });
 });
 
 describe("check workers that fail", () => {

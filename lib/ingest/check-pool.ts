@@ -18,8 +18,6 @@ export interface CheckPool {
   readonly threads: number;
   /** One signed reading; readings submitted in the same turn of the event loop travel together. */
   reading(raw: Uint8Array, ctx: CheckContext, now: number): Promise<CheckedReading>;
-  /** Signed readings that arrived together: one promise for all, one result per reading. */
-  readings(raws: readonly Uint8Array[], ctxs: readonly CheckContext[], now: number): Promise<CheckedReading[]>;
   /** One gateway batch. */
   batch(raw: Uint8Array, ctx: CheckContext, now: number): Promise<CheckedBatch>;
   /** The registry changed: these devices are new or different, those are gone. */
@@ -120,38 +118,32 @@ export function startCheckPool(opts: {
     });
   };
 
-  /** One request of at most CHUNK readings to a worker: the readings' bytes in one transferred buffer. */
-  const sendChunk = (raws: readonly Uint8Array[], ctxs: CheckContext[], now: number): Promise<CheckedReading[]> => {
-    const offs = new Uint32Array(raws.length + 1);
-    let total = 0;
-    for (let j = 0; j < raws.length; j++) {
-      offs[j] = total;
-      total += raws[j].length;
-    }
-    offs[raws.length] = total;
-    const buf = new Uint8Array(total);
-    for (let j = 0; j < raws.length; j++) buf.set(raws[j], offs[j]);
-    return send({ t: "readings", id: nextId++, now, buf, offs, ctxs }, raws.length, [buf.buffer, offs.buffer]).then((reply) => {
-      if ("error" in reply) throw new Error(reply.error);
-      const first = reply.out[0] as CheckedReading | PackedReadings | undefined;
-      return first?.kind === "packed-readings" ? unpackReadings(first) : (reply.out as CheckedReading[]);
-    });
-  };
-
   let queued: { raw: Uint8Array; ctx: CheckContext; now: number; resolve(r: CheckedReading): void; reject(e: Error): void }[] = [];
   const flush = () => {
     const all = queued;
     queued = [];
     for (let s = 0; s < all.length; s += CHUNK) {
       const part = all.slice(s, s + CHUNK);
+      const offs = new Uint32Array(part.length + 1);
+      let total = 0;
+      part.forEach((q, j) => {
+        offs[j] = total;
+        total += q.raw.length;
+      });
+      offs[part.length] = total;
+      const buf = new Uint8Array(total);
+      part.forEach((q, j) => buf.set(q.raw, offs[j]));
       // One clock for the chunk: the earliest arrival in it (the future-timestamp check is then never looser).
       const now = Math.min(...part.map((q) => q.now));
-      sendChunk(
-        part.map((q) => q.raw),
-        part.map((q) => q.ctx),
-        now,
-      ).then(
-        (out) => part.forEach((q, j) => q.resolve(out[j])),
+      send({ t: "readings", id: nextId++, now, buf, offs, ctxs: part.map((q) => q.ctx) }, part.length, [buf.buffer, offs.buffer]).then(
+        (reply) => {
+          if ("error" in reply) part.forEach((q) => q.reject(new Error(reply.error)));
+          else {
+            const first = reply.out[0] as CheckedReading | PackedReadings | undefined;
+            const out = first?.kind === "packed-readings" ? unpackReadings(first) : (reply.out as CheckedReading[]);
+            part.forEach((q, j) => q.resolve(out[j]));
+          }
+        },
         (e: Error) => part.forEach((q) => q.reject(e)),
       );
     }
@@ -165,12 +157,6 @@ export function startCheckPool(opts: {
         if (queued.length === 0) setImmediate(flush);
         queued.push({ raw, ctx, now, resolve, reject });
       });
-    },
-    async readings(raws, ctxs, now) {
-      if (broken) throw broken;
-      const parts: Promise<CheckedReading[]>[] = [];
-      for (let s = 0; s < raws.length; s += CHUNK) parts.push(sendChunk(raws.slice(s, s + CHUNK), ctxs.slice(s, s + CHUNK), now));
-      return (await Promise.all(parts)).flat();
     },
     async batch(raw, ctx, now) {
       const copy = raw.slice();

@@ -152,73 +152,19 @@ export class Intake {
       },
       split: () => entry.cands!.map((c, i): Entry => ({ cands: [c], done: false, bytes: bases[i].rawSize, resolve: (o) => settle(i, o[0]), reject: (e) => settle(i, null, e) })),
     };
-    this.push(entry, () => this.checkReadings(raws, ctxs, bases));
-  }
-
-  /**
-   * The candidates of readings that arrived together: checked on the workers in one request
-   * per chunk (one promise for all, not a chain per message), and as checkReading does, a
-   * reading whose device a worker did not know checked again here after the lookup.
-   */
-  private async checkReadings(raws: readonly Uint8Array[], ctxs: readonly MessageContext[], bases: DeadLetterBase[]): Promise<Candidate[]> {
-    const now = this.now();
-    const max = this.opts.maxMessageBytes;
-    const n = raws.length;
-    const checkCtx = new Map<MessageContext, CheckContext>();
-    const cs: CheckContext[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      let c = checkCtx.get(ctxs[i]);
-      if (!c) checkCtx.set(ctxs[i], (c = { topicDepartment: ctxs[i].topicDepartment, topicDataset: ctxs[i].topicDataset }));
-      cs[i] = c;
-    }
-    const fit: number[] = [];
-    for (let i = 0; i < n; i++) if (raws[i].length <= max) fit.push(i);
-    const checked: (CheckedReading | null)[] = new Array(n).fill(null);
-    if (this.pool && fit.length) {
-      const out = await this.pool
-        .readings(
-          fit.map((i) => raws[i]),
-          fit.map((i) => cs[i]),
-          now,
-        )
-        .catch((e: Error) => this.workerFailed(e));
-      if (out) for (let j = 0; j < fit.length; j++) checked[fit[j]] = out[j];
-    }
-    const cands: Candidate[] = new Array(n);
-    const waiting: number[] = [];
-    const ids = new Set<string>();
-    // Without a worker's answer: this thread, with the cache as it is, asking for what it lacks.
-    const firstEnv: CheckEnv = { ...this.hereEnv(now), device: (id) => this.devices.peek(id) };
-    for (let i = 0; i < n; i++) {
-      try {
-        if (raws[i].length > max) {
-          cands[i] = oversize(bases[i], raws[i], max);
-          continue;
-        }
-        const r = checked[i] ?? checkSignedReading(raws[i], cs[i], firstEnv);
-        if (r.kind === "lookup") {
-          waiting.push(i);
-          for (const id of r.ids) ids.add(id);
-        } else cands[i] = this.readingCandidate(r, bases[i]);
-      } catch (e) {
-        cands[i] = this.checkFailed(bases[i], e as Error);
-      }
-    }
-    if (waiting.length) {
-      const looked = await this.lookUp([...ids]).then(
-        () => null,
-        (e: Error) => e,
+    this.push(entry, async () => {
+      const now = this.now();
+      return Promise.all(
+        raws.map(async (raw, i): Promise<Candidate> => {
+          try {
+            if (raw.length > max) return oversize(bases[i], raw, max);
+            return this.readingCandidate(await this.checkReading(raw, ctxs[i], now), bases[i]);
+          } catch (e) {
+            return this.checkFailed(bases[i], e as Error);
+          }
+        }),
       );
-      for (const i of waiting) {
-        try {
-          if (looked) throw looked;
-          cands[i] = this.readingCandidate(checkSignedReading(raws[i], cs[i], this.hereEnv(now)), bases[i]);
-        } catch (e) {
-          cands[i] = this.checkFailed(bases[i], e as Error);
-        }
-      }
-    }
-    return cands;
+    });
   }
 
   /** A message that was too large to read whole: dead-lettered with its first bytes. */
