@@ -45,7 +45,15 @@ export type IntakeOptions = {
 
 export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; queuedBytes: number; commits: number; checkThreads: number; devices: number };
 
-type Entry = { cands: Candidate[] | null; resolve(o: Outcome[]): void; reject(e: Error): void; done: boolean; bytes: number };
+type Entry = {
+  cands: Candidate[] | null;
+  resolve(o: Outcome[]): void;
+  reject(e: Error): void;
+  done: boolean;
+  bytes: number;
+  /** Messages that entered as one entry (submitReadings), one candidate each: a commit that fails is retried message by message. */
+  split?: () => Entry[];
+};
 
 const enc = new TextEncoder();
 /** Default bound of message bytes waiting for storage (IntakeOptions.maxQueuedBytes). */
@@ -112,6 +120,51 @@ export class Intake {
       if (raw.length > this.opts.maxMessageBytes) return [oversize(base, raw, this.opts.maxMessageBytes)];
       return [this.readingCandidate(await this.checkReading(raw, ctx, this.now()), base)];
     }, base).then((o) => o[0]);
+  }
+
+  /**
+   * Signed readings that arrived together (what an MQTT broker read in one turn of the event
+   * loop): one entry of the queue, as an NDJSON request is, instead of an entry, promise chain
+   * and place in the commit's grouping per message. Each message keeps its own dead letter and
+   * its own answer: `settle(i, outcome)` once message i is stored (as a reading or a dead
+   * letter), `settle(i, null, error)` when it could not be, so that it is not acknowledged. A
+   * commit that fails is retried message by message (`storeFailed`), so a message at fault
+   * fails alone and the others are stored.
+   */
+  submitReadings(raws: readonly Uint8Array[], ctxs: readonly MessageContext[], settle: (i: number, o: Outcome | null, e?: Error) => void): void {
+    const max = this.opts.maxMessageBytes;
+    const bases: DeadLetterBase[] = new Array(raws.length);
+    let bytes = 0;
+    for (let i = 0; i < raws.length; i++) {
+      const ctx = ctxs[i];
+      bases[i] = { source: ctx.source, raw: raws[i].subarray(0, max), rawSize: raws[i].length, departmentId: ctx.topicDepartment ?? null };
+      bytes += raws[i].length;
+    }
+    const entry: Entry = {
+      cands: null,
+      done: false,
+      bytes,
+      resolve: (outs) => {
+        for (let i = 0; i < outs.length; i++) settle(i, outs[i]);
+      },
+      reject: (e) => {
+        for (let i = 0; i < raws.length; i++) settle(i, null, e);
+      },
+      split: () => entry.cands!.map((c, i): Entry => ({ cands: [c], done: false, bytes: bases[i].rawSize, resolve: (o) => settle(i, o[0]), reject: (e) => settle(i, null, e) })),
+    };
+    this.push(entry, async () => {
+      const now = this.now();
+      return Promise.all(
+        raws.map(async (raw, i): Promise<Candidate> => {
+          try {
+            if (raw.length > max) return oversize(bases[i], raw, max);
+            return this.readingCandidate(await this.checkReading(raw, ctxs[i], now), bases[i]);
+          } catch (e) {
+            return this.checkFailed(bases[i], e as Error);
+          }
+        }),
+      );
+    });
   }
 
   /** A message that was too large to read whole: dead-lettered with its first bytes. */
@@ -215,30 +268,34 @@ export class Intake {
   // ---- preparation (parallel) ----
 
   private enqueue(prepare: () => Promise<Candidate[]>, fallback: DeadLetterBase): Promise<Outcome[]> {
-    if (this.closed) return Promise.reject(new AppError("unavailable", "intake is shutting down", "the intake is shutting down; retry later"));
+    return new Promise<Outcome[]>((resolve, reject) => {
+      this.push({ cands: null, resolve, reject, done: false, bytes: fallback.rawSize }, () => prepare().catch((e: Error) => [this.checkFailed(fallback, e)]));
+    });
+  }
+
+  /** Queues an entry (or rejects it when the intake is closing or full) and stores it once `prepare` has decided its candidates. */
+  private push(entry: Entry, prepare: () => Promise<Candidate[]>): void {
+    if (this.closed) return entry.reject(new AppError("unavailable", "intake is shutting down", "the intake is shutting down; retry later"));
     // Back-pressure: what waits for storage is held in memory (parsed, about 7 times its raw
     // size), so a console that cannot keep up answers "busy" (HTTP 503, MQTT no PUBACK) instead
     // of growing until it fails. A message always gets in when nothing waits, however large.
-    const bytes = fallback.rawSize;
+    const bytes = entry.bytes;
     const waiting = this.queue.length - this.head;
     if (waiting >= (this.opts.maxQueued ?? 200_000) || (waiting > 0 && this.queuedBytes + bytes > (this.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES))) {
-      return Promise.reject(new AppError("unavailable", `intake queue full (${waiting} messages, ${this.queuedBytes} bytes waiting)`, "the intake is busy; retry later"));
+      return entry.reject(new AppError("unavailable", `intake queue full (${waiting} messages, ${this.queuedBytes} bytes waiting)`, "the intake is busy; retry later"));
     }
     this.queuedBytes += bytes;
-    return new Promise<Outcome[]>((resolve, reject) => {
-      const entry: Entry = { cands: null, resolve, reject, done: false, bytes };
-      this.queue.push(entry);
-      prepare()
-        .catch((e: Error): Candidate[] => {
-          // Kept as a dead letter with its raw bytes; if even that cannot be stored, the sender is not acknowledged.
-          this.opts.log?.(`intake: checking a message failed: ${e.message}`);
-          return [{ kind: "refusal", refusal: refuse("internal", `the console could not check this message: ${e.message.slice(0, 200)}`), ...fallback }];
-        })
-        .then((cands) => {
-          entry.cands = cands;
-          void this.pump();
-        });
+    this.queue.push(entry);
+    void prepare().then((cands) => {
+      entry.cands = cands;
+      void this.pump();
     });
+  }
+
+  /** A message whose checks failed: kept as a dead letter with its raw bytes; if even that cannot be stored, the sender is not acknowledged. */
+  private checkFailed(base: DeadLetterBase, e: Error): Candidate {
+    this.opts.log?.(`intake: checking a message failed: ${e.message}`);
+    return { kind: "refusal", refusal: refuse("internal", `the console could not check this message: ${e.message.slice(0, 200)}`), ...base };
   }
 
   /** The checks on this thread, with the device registry as cached (after the lookups the checks asked for). */
@@ -426,6 +483,8 @@ export class Intake {
       group.forEach((g) => g.reject(e));
       return;
     }
+    // An entry of several messages (submitReadings) is split into them: each is stored or fails alone.
+    if (group.length === 1 && group[0].split && group[0].cands!.length > 1) group = group[0].split();
     if (group.length > 1) {
       const mid = Math.floor(group.length / 2);
       await this.store(group.slice(0, mid));
