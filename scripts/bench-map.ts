@@ -14,7 +14,8 @@
 // BENCH_ONLY=fill stops after filling, BENCH_ONLY=replay measures only the first requests and
 // replay in the browser (seek, back to live). BENCH_VIEWS picks browser views by name, comma-
 // separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base); a view not drawn and
-// measured within BENCH_VIEW_TIMEOUT_MS (150 s) is printed as a timeout and the next one runs. BENCH_PROFILE=1 prints
+// measured within BENCH_VIEW_TIMEOUT_MS (150 s) is printed as a timeout and the next one runs.
+// BENCH_PAN=0 stops each view at its first drawn frame. BENCH_PROFILE=1 prints
 // a CPU profile of the page's main thread at the first seek and back to live (=all: at each);
 // every replay step also says which shaders WebGL compiled (scripts/bench/gl-watch.ts). The
 // replay figures start once the base map has loaded, and print the load average and the
@@ -339,6 +340,8 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
         } else {
           await page.locator("canvas.maplibregl-canvas").waitFor({ timeout: VIEW_TIMEOUT_MS });
         }
+        // BENCH_PAN=0: the first drawn frame only (alternating runs of two builds fit in minutes).
+        if (process.env.BENCH_PAN === "0") return;
         await page.waitForTimeout(4000);
         const box = (await page.locator("canvas.maplibregl-canvas").boundingBox())!;
         const cx = box.x + box.width / 2, cy = box.y + box.height / 2;

@@ -225,7 +225,10 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     // current but not counted); traffic's complete chunks were stored by the request above and are loaded.
     expect(computed).toBeGreaterThanOrEqual(2);
     expect(await warmReplayChunks(db.sql, city)).toBe(0);
-    // Each layer's chunk holding now is in memory too, for a first replay ending now.
+    // Each layer's chunk holding now is in memory too, for a first replay ending now (one
+    // aggregated whole a run: three runs at most).
+    await warmReplayChunks(db.sql, city);
+    await warmReplayChunks(db.sql, city);
     const liveStart = Math.floor(Date.now() / (24 * BUCKET)) * 24 * BUCKET;
     const keys = [...((globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")]?.keys() ?? [])];
     for (const layer of ["traffic", "energy", "safety"]) expect(keys.some((k) => k.endsWith(`|${layer}|300|${liveStart}`))).toBe(true);
