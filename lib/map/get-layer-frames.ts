@@ -6,7 +6,7 @@ import { getDb } from "../db/client";
 import { getCity } from "../city/current-city";
 import type { Frames, IncidentTimeline, MapLayerId, ScopedCellFrames } from "../api/map-specs";
 import type { ReadBasis } from "../access/check-read";
-import { frameBucketVersions, frameChunkVersions, scopedBucketMeans, scopedStoredFrameChunks, wholeDatasetBasis, type StoredFrameChunk, scopedCellLoad, scopedFrameCells, scopedIncidentFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
+import { frameChunkVersions, scopedBucketMeans, scopedStoredFrameChunks, wholeDatasetBasis, type StoredFrameChunk, scopedCellLoad, scopedFrameCells, scopedIncidentFrameCells, scopedIncidentReadings } from "../access/scoped/map-frames";
 import { layerAccess } from "./access-notes";
 import { inBbox, mapModel, type MapModel } from "./map-features";
 import { cityKey, refreshRollup, rollupKeptCurrent } from "./rollup";
@@ -268,7 +268,7 @@ async function chunkSeries(
     if (fromStore) hit = { version, series: fromStore };
     else {
       // Read before aggregating: a fold landing in between is aggregated again next time, never missed.
-      const buckets = await frameBucketVersions(sql, [basis.datasetId], new Date(cs), new Date(end), bucketMs);
+      const buckets = await frameChunkVersions(sql, [basis.datasetId], new Date(cs), new Date(end), bucketMs);
       const before = hit?.buckets;
       const changed = before ? [...new Set([...buckets.keys(), ...before.keys()])].filter((b) => before.get(b) !== buckets.get(b)) : [];
       const prior = before && changed.length > 0 && changed.length < CHUNK_BUCKETS ? hit : null;

@@ -101,7 +101,7 @@ export async function scopedCellLoad(
   ).map((r) => ({ t: Number(r.t), v: r.v }));
 }
 
-/** The version of each chunk of `chunkMs`: the largest ledger leaf the rollup folded into it (map_bucket_total). */
+/** The version of each chunk of `chunkMs` (or bucket, given a bucket's length): the largest ledger leaf the rollup folded into it (map_bucket_total), by its start in ms. */
 export async function frameChunkVersions(sql: Sql, datasets: string[], from: Date, to: Date, chunkMs: number): Promise<Map<number, number>> {
   const rows = await sql.query<{ c: number; v: number }>(
     `SELECT floor(extract(epoch FROM bucket) * 1000 / $4)::float8 AS c, max(last_leaf)::float8 AS v
@@ -109,20 +109,6 @@ export async function frameChunkVersions(sql: Sql, datasets: string[], from: Dat
     [datasets, from.toISOString(), to.toISOString(), chunkMs],
   );
   return new Map(rows.map((r) => [Number(r.c) * chunkMs, Number(r.v)]));
-}
-
-/**
- * The version of each bucket of `bucketMs` in [from, to): the largest ledger leaf the rollup
- * folded into it (map_bucket_total), by the bucket's start in ms. A chunk's version is the
- * largest of its buckets'; these say which of its buckets changed.
- */
-export async function frameBucketVersions(sql: Sql, datasets: string[], from: Date, to: Date, bucketMs: number): Promise<Map<number, number>> {
-  const rows = await sql.query<{ b: number; v: number }>(
-    `SELECT floor(extract(epoch FROM bucket) * 1000 / $4)::float8 AS b, max(last_leaf)::float8 AS v
-       FROM map_bucket_total WHERE dataset_id = ANY($1::text[]) AND bucket >= $2 AND bucket < $3 GROUP BY 1`,
-    [datasets, from.toISOString(), to.toISOString(), bucketMs],
-  );
-  return new Map(rows.map((r) => [Number(r.b) * bucketMs, Number(r.v)]));
 }
 
 /** A raw basis with no limit of area, fields or data window: it sees the whole dataset, as a stored whole-city chunk holds it. */
