@@ -56,6 +56,11 @@ type Entry = {
 };
 
 const enc = new TextEncoder();
+
+/** What a message's dead letter keeps of it: its first `keep` bytes, its size (`size`, else its length) and where it came from. */
+const deadLetterBase = (ctx: MessageContext, raw: Uint8Array, keep: number, size = raw.length): DeadLetterBase => ({
+  source: ctx.source, raw: raw.subarray(0, keep), rawSize: size, departmentId: ctx.topicDepartment ?? null,
+});
 /** Default bound of message bytes waiting for storage (IntakeOptions.maxQueuedBytes). */
 export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
@@ -115,11 +120,14 @@ export class Intake {
 
   /** One signed reading (JSON bytes). */
   submitReading(raw: Uint8Array, ctx: MessageContext): Promise<Outcome> {
-    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, this.opts.maxMessageBytes), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
-    return this.enqueue(async () => {
-      if (raw.length > this.opts.maxMessageBytes) return [oversize(base, raw, this.opts.maxMessageBytes)];
-      return [this.readingCandidate(await this.checkReading(raw, ctx, this.now()), base)];
-    }, base).then((o) => o[0]);
+    const base = deadLetterBase(ctx, raw, this.opts.maxMessageBytes);
+    return this.enqueue(async () => [await this.signedReadingCandidate(raw, ctx, base, this.now())], base).then((o) => o[0]);
+  }
+
+  /** A signed reading's candidate: dead-lettered when larger than maxMessageBytes, else as its checks decide. */
+  private async signedReadingCandidate(raw: Uint8Array, ctx: MessageContext, base: DeadLetterBase, now: number): Promise<Candidate> {
+    if (raw.length > this.opts.maxMessageBytes) return oversize(base, raw, this.opts.maxMessageBytes);
+    return this.readingCandidate(await this.checkReading(raw, ctx, now), base);
   }
 
   /**
@@ -132,14 +140,9 @@ export class Intake {
    * fails alone and the others are stored.
    */
   submitReadings(raws: readonly Uint8Array[], ctxs: readonly MessageContext[], settle: (i: number, o: Outcome | null, e?: Error) => void): void {
-    const max = this.opts.maxMessageBytes;
-    const bases: DeadLetterBase[] = new Array(raws.length);
+    const bases = raws.map((raw, i) => deadLetterBase(ctxs[i], raw, this.opts.maxMessageBytes));
     let bytes = 0;
-    for (let i = 0; i < raws.length; i++) {
-      const ctx = ctxs[i];
-      bases[i] = { source: ctx.source, raw: raws[i].subarray(0, max), rawSize: raws[i].length, departmentId: ctx.topicDepartment ?? null };
-      bytes += raws[i].length;
-    }
+    for (const raw of raws) bytes += raw.length;
     const entry: Entry = {
       cands: null,
       done: false,
@@ -157,8 +160,7 @@ export class Intake {
       return Promise.all(
         raws.map(async (raw, i): Promise<Candidate> => {
           try {
-            if (raw.length > max) return oversize(bases[i], raw, max);
-            return this.readingCandidate(await this.checkReading(raw, ctxs[i], now), bases[i]);
+            return await this.signedReadingCandidate(raw, ctxs[i], bases[i], now);
           } catch (e) {
             return this.checkFailed(bases[i], e as Error);
           }
@@ -169,13 +171,13 @@ export class Intake {
 
   /** A message that was too large to read whole: dead-lettered with its first bytes. */
   refuseOversize(prefix: Uint8Array, size: number, limit: number, ctx: MessageContext): Promise<Outcome> {
-    const base: DeadLetterBase = { source: ctx.source, raw: prefix.subarray(0, limit), rawSize: size, departmentId: ctx.topicDepartment ?? null };
+    const base = deadLetterBase(ctx, prefix, limit, size);
     return this.enqueue(async () => [oversize(base, prefix, limit, size)], base).then((o) => o[0]);
   }
 
   /** A message the transport already refused (e.g. a topic that is not an intake topic): dead-lettered. */
   refuseMessage(raw: Uint8Array, refusal: Refusal, ctx: MessageContext): Promise<Outcome> {
-    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, this.opts.maxBatchBytes), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
+    const base = deadLetterBase(ctx, raw, this.opts.maxBatchBytes);
     return this.enqueue(async () => [{ kind: "refusal", refusal, ...base }], base).then((o) => o[0]);
   }
 
@@ -196,17 +198,14 @@ export class Intake {
       start = i + 1;
     }
     if (lines.length === 0) return Promise.resolve([]);
-    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, MERGED_RAW_BYTES), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
+    const base = deadLetterBase(ctx, raw, MERGED_RAW_BYTES);
     let refusedLines: { line: number; cand: Candidate & { kind: "refusal" } }[] = [];
     let candOfLine: number[] = [];
     return this.enqueue(async () => {
       const now = this.now();
       const checked = await Promise.all(
-        lines.map(async (line): Promise<Candidate> => {
-          const lineBase: DeadLetterBase = { source: ctx.source, raw: line, rawSize: line.length, departmentId: ctx.topicDepartment ?? null };
-          if (line.length > this.opts.maxMessageBytes) return oversize(lineBase, line, this.opts.maxMessageBytes);
-          return this.readingCandidate(await this.checkReading(line, ctx, now), lineBase);
-        }),
+        // A line's dead letter keeps the whole line (the request's own is cut to MERGED_RAW_BYTES).
+        lines.map((line) => this.signedReadingCandidate(line, ctx, deadLetterBase(ctx, line, line.length), now)),
       );
       // Readings keep their own candidates; refused lines make one dead letter for the request
       // (a single refused line keeps its own, with its exact bytes).
@@ -240,7 +239,7 @@ export class Intake {
   async submitGatewayBatch(raw: Uint8Array, ctx: MessageContext): Promise<BatchOutcome> {
     let gateway: string | null = null;
     let whole = false;
-    const base: DeadLetterBase = { source: ctx.source, raw: raw.subarray(0, this.opts.maxBatchBytes), rawSize: raw.length, departmentId: ctx.topicDepartment ?? null };
+    const base = deadLetterBase(ctx, raw, this.opts.maxBatchBytes);
     const outs = await this.enqueue(async () => {
       const r = await this.prepareBatch(raw, base, ctx);
       gateway = r.gateway;

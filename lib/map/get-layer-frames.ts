@@ -391,6 +391,9 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
     datasetId, ownerDepartmentId: datasetById(datasetId)!.departmentId, basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null,
   });
   const layers = ["traffic", "energy", "safety"] as const;
+  // Each layer's chunk versions, the chunk holding now included: one query a layer.
+  const versionsOf = new Map<MapLayerId, Map<number, number>>();
+  for (const layer of layers) versionsOf.set(layer, await frameChunkVersions(sql, [rollupDatasetOf(layer)], new Date(first), new Date(liveChunk + chunkMs), chunkMs));
   // The chunk holding now first, kept current bucket by bucket (chunkSeries), so that a replay
   // ending now does not aggregate it; not counted: it changes with every fold. One not yet in
   // memory is aggregated whole (1.0–1.2 s of the console's thread for traffic at size 10): one
@@ -398,16 +401,15 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
   let whole = 0;
   for (const layer of layers) {
     const datasetId = rollupDatasetOf(layer);
-    const version = (await frameChunkVersions(sql, [datasetId], new Date(liveChunk), new Date(liveChunk + chunkMs), chunkMs)).get(liveChunk);
+    const version = versionsOf.get(layer)!.get(liveChunk);
     const cached = chunkCache().get(chunkKey(m, t, layer, bucketS, liveChunk));
     if (version === undefined || cached?.version === version || (!cached?.buckets && whole++ > 0)) continue;
     await chunkSeries(sql, m, t, layer, basisOf(datasetId), liveChunk, bucketS, version, undefined, now);
   }
   let computed = 0;
   for (const layer of layers) {
-    const datasetId = rollupDatasetOf(layer);
-    const versions = await frameChunkVersions(sql, [datasetId], new Date(first), new Date(liveChunk), chunkMs);
-    const basis = basisOf(datasetId);
+    const versions = versionsOf.get(layer)!;
+    const basis = basisOf(rollupDatasetOf(layer));
     const starts: number[] = [];
     for (let cs = liveChunk - chunkMs; cs >= first; cs -= chunkMs) starts.push(cs);
     const stored = await storedChunks(sql, m, t, layer, basis, bucketS, starts, versions);
