@@ -137,6 +137,12 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
       const at = new Map(cameras.map((c) => [c.id, c.location]));
       expect(area.series.cameraState.ids.filter((id) => !withinArea(at.get(id)!, AREA))).toEqual([]);
       expect(area.series.cameraState).toEqual(areaBefore.series.cameraState);
+      // Nor from the whole-city chunks the background job keeps in memory, the one holding now included.
+      while ((await warmReplayChunks(db.sql, city)) > 0);
+      await warmReplayChunks(db.sql, city);
+      const warm = await getLayerFrames({ viewer: user("emergency"), ...span });
+      expect(warm.series.cameraState.ids.filter((id) => !withinArea(at.get(id)!, AREA))).toEqual([]);
+      expect(warm.series.cameraState).toEqual(areaBefore.series.cameraState);
     } finally {
       await db.sql.query(`DELETE FROM map_frame_chunk`);
       clearMemory();
