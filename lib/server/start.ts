@@ -2,6 +2,7 @@ import { startReadingStorage } from "../ingest/reading-storage";
 import fs from "node:fs";
 import type { Config } from "../config";
 import { openDb, setDb, type Db } from "../db/client";
+import { startEmbeddedMaintenance } from "../db/maintenance";
 import type { SqlTx } from "../db/sql";
 import { getCity } from "../city/current-city";
 import { seedCity } from "./seed";
@@ -61,6 +62,8 @@ async function startServices(config: Config, opts: { log: (m: string) => void },
   stops.push(await startReadingStorage({ sql: db.sql, config, leadership, log: opts.log, daysBack: backfillHours / 24 }));
   // Live events between every process on this database (PostgreSQL LISTEN/NOTIFY), this one included.
   stops.push(await getBus().connect(db.sql));
+  // The embedded database's vacuum and planner statistics (PGlite has no autovacuum).
+  stops.push(startEmbeddedMaintenance({ sql: db.sql, every: (ms, fn, onError) => leadership.every("db-maintenance", ms, fn, onError), log: opts.log }));
 
   // The city log: keys, one witness per department, and the publisher.
   stops.push(await startLog({ db, config, log: opts.log, leadership }));

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { maintenancePlan, type TableActivity } from "./maintenance";
+
+const t = (table: string, o: Partial<TableActivity>): TableActivity => ({ table, live: 0, dead: 0, modified: 0, reltuples: 0, ...o });
+
+describe("maintenancePlan (autovacuum's thresholds for the embedded database)", () => {
+  it("vacuums a table once its dead rows pass 50 + 20 % of its rows, not before", () => {
+    const rows = 10_000;
+    expect(maintenancePlan([t("map_latest", { live: rows, reltuples: rows, dead: 2_050 })], { firstRound: false })).toEqual([]);
+    expect(maintenancePlan([t("map_latest", { live: rows, reltuples: rows, dead: 2_051 })], { firstRound: false })).toEqual([{ table: "map_latest", action: "vacuum" }]);
+  });
+
+  it("analyses a table once its changed rows pass 50 + 10 %, or when it has rows and was never analysed", () => {
+    expect(maintenancePlan([t("reading_p20261206", { live: 1_000, reltuples: 1_000, modified: 150 })], { firstRound: false })).toEqual([]);
+    expect(maintenancePlan([t("reading_p20261206", { live: 1_000, reltuples: 1_000, modified: 151 })], { firstRound: false })).toEqual([{ table: "reading_p20261206", action: "analyze" }]);
+    expect(maintenancePlan([t("checkpoint", { live: 3, reltuples: -1, modified: 3 })], { firstRound: false })).toEqual([{ table: "checkpoint", action: "analyze" }]);
+    // Never analysed and empty: nothing to learn yet.
+    expect(maintenancePlan([t("citizen_report", { reltuples: -1 })], { firstRound: false })).toEqual([]);
+  });
+
+  it("vacuums (and so analyses) rather than both when both are due", () => {
+    expect(maintenancePlan([t("device", { live: 100, reltuples: 100, dead: 500, modified: 500 })], { firstRound: false })).toEqual([{ table: "device", action: "vacuum" }]);
+  });
+
+  it("on a start's first round vacuums the tables updated in place, whose statistics a kill -9 loses", () => {
+    const tables = [t("map_latest", { live: 19_000, reltuples: 19_000 }), t("reading_p20261206", { live: 5e6, reltuples: 5e6 }), t("ledger_state", { reltuples: -1 })];
+    expect(maintenancePlan(tables, { firstRound: true })).toEqual([{ table: "map_latest", action: "vacuum" }]);
+    expect(maintenancePlan(tables, { firstRound: false })).toEqual([]);
+  });
+});
