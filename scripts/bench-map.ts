@@ -15,7 +15,9 @@
 // replay in the browser (seek, back to live). BENCH_VIEWS picks browser views by name, comma-
 // separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base); a view not drawn and
 // measured within BENCH_VIEW_TIMEOUT_MS (150 s) is printed as a timeout and the next one runs.
-// BENCH_PAN=0 stops each view at its first drawn frame. BENCH_PROFILE=1 prints
+// BENCH_PAN=0 stops each view at its first drawn frame. BENCH_IDLE_S (20) is how long the
+// console's CPU is read with no page open, after the first requests. BENCH_TIMELINE=1 prints each
+// view's API requests until its first drawn frame, sent and answered. BENCH_PROFILE=1 prints
 // a CPU profile of the page's main thread at the first seek and back to live (=all: at each);
 // every replay step also says which shaders WebGL compiled (scripts/bench/gl-watch.ts). The
 // replay figures start once the base map has loaded, and print the load average and the
@@ -38,7 +40,7 @@ import { warmReplayChunks } from "../lib/map/get-layer-frames";
 import { fmt, percentile } from "./bench/stats";
 import { benchViews } from "./bench/views";
 import { GL_READ, GL_WATCH_SCRIPT, glDelta, type GlCounts } from "./bench/gl-watch";
-import { sha256Rate, load } from "./bench/machine";
+import { procCpuMs, sha256Rate, load } from "./bench/machine";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
 const HOURS = Number(process.env.BENCH_HOURS ?? 24);
@@ -128,6 +130,66 @@ function start(dataDir: string): ChildProcess {
     env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", CITY_SIZE: String(SIZE), CITY_SEED: "yantai", SIM_BACKFILL_HOURS: "0", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "ignore", "inherit"],
   });
+}
+
+/**
+ * The console's CPU with no page open (BENCH_IDLE_S, 20 s; 0 skips it), from /proc: what the
+ * simulator's devices cost it (ingest, rollup, log, jobs), beside which every request and
+ * every PGlite query is served on its one thread.
+ */
+async function consoleLoad(pid: number) {
+  const seconds = Number(process.env.BENCH_IDLE_S ?? 20);
+  if (!(seconds > 0)) return;
+  const sequenced = async () => ((await (await fetch(`${BASE}/api/ledger/info`)).json()) as { sequenced: number }).sequenced;
+  const leaves0 = await sequenced();
+  const cpu0 = procCpuMs(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpuMs = procCpuMs(pid) - cpu0;
+  const share = cpuMs / (performance.now() - t0);
+  const leaves = (await sequenced()) - leaves0;
+  console.log(
+    `  console CPU with no page open: ${fmt(share * 100, 0)} % of a core over ${seconds} s, ${fmt(leaves, 0)} leaves stored, ${leaves > 0 ? fmt((cpuMs * 1000) / leaves, 0) : "–"} µs per leaf (${load()}, reference rate ${fmt(sha256Rate() / 1e6, 2)} M SHA-256/s)`,
+  );
+}
+
+/**
+ * BENCH_TIMELINE=1: the page's API requests up to the first drawn frame, each with when it was
+ * sent and when its answer ended (ms from navigation) and its size, to tell what the first
+ * frame waited for: the console's answers, or the page's own work after them.
+ */
+function requestTimeline(page: Page) {
+  if (process.env.BENCH_TIMELINE !== "1") return null;
+  const seen: { url: string; sent: number; ended: number | null; bytes: number | null; status: number | null }[] = [];
+  const byRequest = new Map<object, (typeof seen)[number]>();
+  page.on("request", (req) => {
+    const u = new URL(req.url());
+    if (!u.pathname.startsWith("/api/")) return;
+    const row = { url: u.pathname + u.search.slice(0, 60), sent: Date.now(), ended: null, bytes: null, status: null };
+    byRequest.set(req, row);
+    seen.push(row);
+  });
+  const done = async (req: import("@playwright/test").Request) => {
+    const row = byRequest.get(req);
+    if (!row) return;
+    row.ended = Date.now();
+    const res = await req.response().catch(() => null);
+    row.status = res?.status() ?? null;
+    row.bytes = (await req.sizes().catch(() => null))?.responseBodySize ?? null;
+  };
+  page.on("requestfinished", (req) => void done(req));
+  page.on("requestfailed", (req) => void done(req));
+  return {
+    async print(firstFrameMs: number) {
+      const origin = await page.evaluate(() => performance.timeOrigin);
+      console.log(`    API requests until the first frame (ms from navigation: sent → answered, body bytes):`);
+      for (const r of [...seen].sort((a, b) => a.sent - b.sent)) {
+        if (r.sent - origin > firstFrameMs) continue;
+        const ended = r.ended === null ? "pending" : fmt(r.ended - origin, 0);
+        console.log(`      ${fmt(r.sent - origin, 0).padStart(7)} → ${ended.padStart(7)}  ${r.status ?? "…"} ${r.bytes === null ? "" : `${fmt(r.bytes / 1024, 0)} kB`}  ${r.url}`);
+      }
+    },
+  };
 }
 
 /** Signs in as a department's demo official; returns the session cookie. */
@@ -320,6 +382,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
       const cookie = cookies[run.as];
       await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
       const page = await ctx.newPage();
+      const timeline = requestTimeline(page);
       let phase = "loading the page";
       const view = (async () => {
         await page.goto(`${BASE}/?layers=${run.layers}`, { timeout: VIEW_TIMEOUT_MS });
@@ -337,6 +400,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
           await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: VIEW_TIMEOUT_MS });
           const ms = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
           console.log(`  first drawn frame with live traffic (${run.what}): ${fmt(ms, 0)} ms from navigation (${load()})`);
+          await timeline?.print(ms);
         } else {
           await page.locator("canvas.maplibregl-canvas").waitFor({ timeout: VIEW_TIMEOUT_MS });
         }
@@ -444,6 +508,7 @@ async function main() {
     console.log("first requests of this console (cold):");
     await measure(`first traffic replay ${HOURS} h, 5-min buckets`, `/api/map/layers/traffic/frames?bucket=300&from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, traffic, 3);
     await measure("first 24 h series of one feature (trf-000200)", "/api/map/features/trf-000200", traffic, 3);
+    await consoleLoad(child.pid!);
     if (only === "replay") {
       console.log("replay in the browser (all three layers, as the traffic official):");
       await replayFigures(traffic);

@@ -58,7 +58,7 @@ describe("embedded database upkeep (PGlite)", () => {
     await db.sql.exec(`UPDATE device SET last_seq = last_seq + 1`);
     await db.sql.exec(`UPDATE device SET last_seq = last_seq + 1`);
     const logs: string[] = [];
-    const stop = startEmbeddedMaintenance({ sql: db.sql, every: runEvery, log: (m) => logs.push(m), intervalMs: 50 });
+    const stop = startEmbeddedMaintenance({ sql: db.sql, every: runEvery, log: (m) => logs.push(m), intervalMs: 50, firstRoundAfterMs: 0 });
     await expect.poll(async () => (await activity("device")).dead, { timeout: 10_000 }).toBe(0);
     await stop();
     expect(logs.filter((m) => m.includes("failed"))).toEqual([]);

@@ -49,6 +49,11 @@ export const STATISTICS_TARGET = 30;
 
 /** How often the job looks at the statistics: autovacuum's default naptime is a minute. */
 export const MAINTENANCE_INTERVAL_MS = 30_000;
+/**
+ * The first round waits this long after the start: it analyses every table (a few seconds of
+ * the thread in steps at size 10) and should not fall on the first maps people open.
+ */
+export const FIRST_ROUND_AFTER_MS = 120_000;
 
 export type TableActivity = {
   table: string;
@@ -123,12 +128,15 @@ export function startEmbeddedMaintenance(opts: {
   every: (intervalMs: number, fn: () => Promise<unknown>, onError: (e: Error) => void) => () => Promise<void>;
   log: (m: string) => void;
   intervalMs?: number;
+  firstRoundAfterMs?: number;
 }): () => Promise<void> {
   if (opts.sql.mode !== "embedded") return async () => {};
   let firstRound = true;
+  const from = Date.now() + (opts.firstRoundAfterMs ?? FIRST_ROUND_AFTER_MS);
   return opts.every(
     opts.intervalMs ?? MAINTENANCE_INTERVAL_MS,
     async () => {
+      if (Date.now() < from) return;
       const done = await maintainTables(opts.sql, { firstRound });
       firstRound = false;
       const total = done.reduce((s, d) => s + d.ms, 0);
