@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { maintenancePlan, type TableActivity } from "./maintenance";
 
-const t = (table: string, o: Partial<TableActivity>): TableActivity => ({ table, live: 0, dead: 0, modified: 0, reltuples: 0, ...o });
+const t = (table: string, o: Partial<TableActivity>): TableActivity => ({ table, live: 0, dead: 0, modified: 0, reltuples: 0, bytes: 8192, ...o });
 
 describe("maintenancePlan (autovacuum's thresholds for the embedded database)", () => {
   it("vacuums a table once its dead rows pass 50 + 20 % of its rows, not before", () => {
@@ -15,7 +15,9 @@ describe("maintenancePlan (autovacuum's thresholds for the embedded database)", 
     expect(maintenancePlan([t("reading_p20261206", { live: 1_000, reltuples: 1_000, modified: 151 })], { firstRound: false })).toEqual([{ table: "reading_p20261206", action: "analyze" }]);
     expect(maintenancePlan([t("checkpoint", { live: 3, reltuples: -1, modified: 3 })], { firstRound: false })).toEqual([{ table: "checkpoint", action: "analyze" }]);
     // Never analysed and empty: nothing to learn yet.
-    expect(maintenancePlan([t("citizen_report", { reltuples: -1 })], { firstRound: false })).toEqual([]);
+    expect(maintenancePlan([t("citizen_report", { reltuples: -1, bytes: 0 })], { firstRound: false })).toEqual([]);
+    // Never analysed, with rows the counters no longer show (a kill -9 resets them): analysed.
+    expect(maintenancePlan([t("dataset", { reltuples: -1 })], { firstRound: false })).toEqual([{ table: "dataset", action: "analyze" }]);
   });
 
   it("vacuums (and so analyses) rather than both when both are due", () => {
@@ -23,8 +25,14 @@ describe("maintenancePlan (autovacuum's thresholds for the embedded database)", 
   });
 
   it("on a start's first round vacuums the tables updated in place, whose statistics a kill -9 loses", () => {
-    const tables = [t("map_latest", { live: 19_000, reltuples: 19_000 }), t("reading_p20261206", { live: 5e6, reltuples: 5e6 }), t("ledger_state", { reltuples: -1 })];
-    expect(maintenancePlan(tables, { firstRound: true })).toEqual([{ table: "map_latest", action: "vacuum" }]);
+    const tables = [
+      t("map_latest", { live: 19_000, reltuples: 19_000 }),
+      // After a kill -9: no counters, the file is there.
+      t("device", { reltuples: 19_177 }),
+      t("reading_p20261206", { live: 5e6, reltuples: 5e6 }),
+      t("ledger_state", { reltuples: 0, bytes: 0 }),
+    ];
+    expect(maintenancePlan(tables, { firstRound: true })).toEqual([{ table: "map_latest", action: "vacuum" }, { table: "device", action: "vacuum" }]);
     expect(maintenancePlan(tables, { firstRound: false })).toEqual([]);
   });
 });

@@ -18,7 +18,8 @@ import { giveWay } from "./give-way";
  * single-user mode too): a table is vacuumed once its dead row versions exceed 50 + 20 % of
  * its rows, and analysed once the rows changed since its last ANALYZE exceed 50 + 10 %. The
  * statistics do not survive a kill -9, so the first round after a start also vacuums the
- * tables updated in place and analyses every table never analysed. PGlite runs on the thread
+ * tables updated in place, and a table never analysed is analysed once its file holds a page,
+ * whatever the counters say. PGlite runs on the thread
  * that serves requests: one table at a time, with the event loop given back in between.
  * On PostgreSQL the server's autovacuum does this and the job is not started.
  */
@@ -65,6 +66,8 @@ export type TableActivity = {
   modified: number;
   /** pg_class.reltuples: -1 for a table never vacuumed nor analysed. */
   reltuples: number;
+  /** The heap's size: the counters above start from zero after a kill -9, the file does not. */
+  bytes: number;
 };
 
 export type MaintenanceAction = { table: string; action: "vacuum" | "analyze" };
@@ -79,8 +82,8 @@ export function maintenancePlan(tables: readonly TableActivity[], opts: { firstR
   const plan: MaintenanceAction[] = [];
   for (const t of tables) {
     const rows = Math.max(t.live, t.reltuples, 0);
-    const vacuum = t.dead > VACUUM_BASE + VACUUM_SCALE * rows || (opts.firstRound && inPlace.has(t.table) && rows + t.dead > 0);
-    const analyze = t.modified > ANALYZE_BASE + ANALYZE_SCALE * rows || (t.reltuples < 0 && t.live + t.modified > 0);
+    const vacuum = t.dead > VACUUM_BASE + VACUUM_SCALE * rows || (opts.firstRound && inPlace.has(t.table) && t.bytes > 0);
+    const analyze = t.modified > ANALYZE_BASE + ANALYZE_SCALE * rows || (t.reltuples < 0 && t.bytes > 0);
     if (vacuum) plan.push({ table: t.table, action: "vacuum" });
     else if (analyze) plan.push({ table: t.table, action: "analyze" });
   }
@@ -92,13 +95,14 @@ export async function tableActivity(sql: Sql): Promise<TableActivity[]> {
   // A session sends its counters to the shared statistics at most once a second, when idle:
   // this one's pending counters first, so that a round sees its own process's latest writes.
   await sql.query(`SELECT pg_stat_force_next_flush()`);
-  const rows = await sql.query<{ table: string; live: string | number; dead: string | number; modified: string | number; reltuples: number }>(
-    `SELECT s.relname AS table, s.n_live_tup AS live, s.n_dead_tup AS dead, s.n_mod_since_analyze AS modified, c.reltuples::float8 AS reltuples
+  const rows = await sql.query<{ table: string; live: string | number; dead: string | number; modified: string | number; reltuples: number; bytes: string | number }>(
+    `SELECT s.relname AS table, s.n_live_tup AS live, s.n_dead_tup AS dead, s.n_mod_since_analyze AS modified, c.reltuples::float8 AS reltuples,
+            pg_relation_size(c.oid) AS bytes
        FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
       WHERE s.schemaname = current_schema() AND c.relkind = 'r'
       ORDER BY s.relname`,
   );
-  return rows.map((r) => ({ table: r.table, live: Number(r.live), dead: Number(r.dead), modified: Number(r.modified), reltuples: Number(r.reltuples) }));
+  return rows.map((r) => ({ table: r.table, live: Number(r.live), dead: Number(r.dead), modified: Number(r.modified), reltuples: Number(r.reltuples), bytes: Number(r.bytes) }));
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
