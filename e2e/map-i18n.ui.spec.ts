@@ -102,6 +102,58 @@ async function expectClearOfPanels(page: Page, lonLat: [number, number]) {
   expect(under, `incident at ${Math.round(p.x)},${Math.round(p.y)}`).toEqual([]);
 }
 
+/**
+ * What of each KPI cell's content lies outside the cell, and what of it lies over another cell:
+ * every element's box and every text's box (a text's as drawn, clipped by the elements that clip
+ * it, e.g. a road name cut with an ellipsis), against the cells' border boxes.
+ */
+async function kpiOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const E = 0.5;
+    const cells = [...document.querySelectorAll<HTMLElement>('[data-testid="kpi-strip"] .kpi')];
+    const rects = cells.map((c) => c.getBoundingClientRect());
+    const px = (r: { left: number; right: number; top: number; bottom: number }) => `[${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)}]`;
+    const out: string[] = [];
+    cells.forEach((cell, i) => {
+      const name = cell.dataset.testid ?? `kpi ${i}`;
+      /** A box as seen: cut by every clipping element between it and its cell. */
+      const seen = (from: Element, r: DOMRect) => {
+        let b = { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        for (let el: Element | null = from; el && el !== cell; el = el.parentElement) {
+          const st = getComputedStyle(el);
+          if (st.overflowX === "visible" && st.overflowY === "visible") continue;
+          const c = el.getBoundingClientRect();
+          b = { left: Math.max(b.left, c.left), right: Math.min(b.right, c.right), top: Math.max(b.top, c.top), bottom: Math.min(b.bottom, c.bottom) };
+        }
+        return b;
+      };
+      const boxes: [string, ReturnType<typeof seen>][] = [];
+      for (const el of cell.querySelectorAll("*")) {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0) boxes.push([el.getAttribute("data-testid") ?? (el.getAttribute("class") || el.tagName), seen(el.parentElement!, r)]);
+      }
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const text = n.textContent?.trim();
+        if (!text) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        const r = range.getBoundingClientRect();
+        if (r.width > 0) boxes.push([`"${text}"`, seen(n.parentElement!, r)]);
+      }
+      const c = rects[i];
+      for (const [what, b] of boxes) {
+        if (b.right - b.left <= 0 || b.bottom - b.top <= 0) continue;
+        if (b.left < c.left - E || b.right > c.right + E || b.top < c.top - E || b.bottom > c.bottom + E) out.push(`${name}: ${what} ${px(b)} outside its cell ${px(c)}`);
+        rects.forEach((o, j) => {
+          if (j !== i && b.left < o.right - E && b.right > o.left + E && b.top < o.bottom - E && b.bottom > o.top + E) out.push(`${name}: ${what} ${px(b)} over ${cells[j].dataset.testid} ${px(o)}`);
+        });
+      }
+    });
+    return out;
+  });
+}
+
 test.describe("the map in Chinese", () => {
   test("names, units and value labels of the map, the feature and layer panels and the wall are localized (no raw codes, no English)", async ({ browser, baseURL }) => {
     test.setTimeout(360_000);
@@ -241,6 +293,33 @@ test.describe("the map in Chinese", () => {
     await expect(page.getByTestId("access-safety.incidents")).toHaveAttribute("data-denied", "revoked", { timeout: 5_000 });
     await page.screenshot({ path: path.join(SHOTS, "i18n-status-revoked-zh.png") });
     await page.context().close();
+  });
+
+  test("every KPI cell's content stays inside its cell: the open incidents' grades beside a no-access cell, desktop and wall, both languages (screenshots)", async ({ browser, baseURL }) => {
+    test.setTimeout(360_000);
+    // The safety official reads incidents (three grade chips) and neither the grid nor citizen
+    // reports: "无权限" / "no access" sits in the cells on both sides of the chips.
+    const sizes = [
+      { where: "desktop", size: { width: 1400, height: 900 }, path: "/?layers=traffic,safety" },
+      { where: "wall-1920", size: { width: 1920, height: 1080 }, path: "/wall?cycle=3" },
+      { where: "wall-3840", size: { width: 3840, height: 2160 }, path: "/wall?cycle=3" },
+    ];
+    for (const locale of ["zh-CN", "en-US"] as const) {
+      for (const s of sizes) {
+        const page = await mapPage(browser, baseURL!, "safety", locale, s.size);
+        await page.goto(s.path);
+        await expect(page.getByTestId("kpi-incidents")).toHaveAttribute("data-state", "ok", { timeout: 90_000 });
+        await expect(page.getByTestId("kpi-speed")).toHaveAttribute("data-state", "ok", { timeout: 90_000 });
+        await expect(page.getByTestId("open-s1")).toContainText(locale === "zh-CN" ? "一级" : "S1");
+        if (s.where === "desktop") await expect(page.getByTestId("kpi-reports")).toContainText(locale === "zh-CN" ? "无权限" : "no access");
+        await page.waitForTimeout(1000);
+        const shot = path.join(SHOTS, `kpi-fit-${s.where}-${locale}.png`);
+        if (s.where === "desktop") await page.getByTestId("kpi-strip").screenshot({ path: shot });
+        else await page.screenshot({ path: shot });
+        expect(await kpiOverflow(page), `${s.where} ${locale}`).toEqual([]);
+        await page.context().close();
+      }
+    }
   });
 
   test("fitting the city and flying to a selected incident keep it clear of every panel", async ({ browser, baseURL }) => {
