@@ -54,6 +54,22 @@ describe("embedded database upkeep (PGlite)", () => {
     expect((await hot()) - before).toBeGreaterThanOrEqual(rows * 3 * 0.9);
   });
 
+  it("waits while the process is short of file descriptors", async () => {
+    await db.sql.exec(`UPDATE device SET last_seq = last_seq + 1`);
+    await db.sql.exec(`UPDATE device SET last_seq = last_seq + 1`);
+    const logs: string[] = [];
+    let open = 19_000;
+    const stop = startEmbeddedMaintenance({ sql: db.sql, every: runEvery, log: (m) => logs.push(m), intervalMs: 50, firstRoundAfterMs: 0, descriptors: () => ({ open, limit: 20_000 }) });
+    await expect.poll(() => logs.length, { timeout: 5_000 }).toBe(1);
+    expect(logs[0]).toMatch(/waits: 19000 of 20000 file descriptors/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await activity("device")).dead).toBeGreaterThan(0);
+    open = 100;
+    await expect.poll(async () => (await activity("device")).dead, { timeout: 10_000 }).toBe(0);
+    await stop();
+    expect(logs.filter((m) => m.includes("waits"))).toHaveLength(1);
+  });
+
   it("runs as a job and stops cleanly", async () => {
     await db.sql.exec(`UPDATE device SET last_seq = last_seq + 1`);
     await db.sql.exec(`UPDATE device SET last_seq = last_seq + 1`);

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Sql } from "./sql";
 import { giveWay } from "./give-way";
 
@@ -105,6 +106,27 @@ export async function tableActivity(sql: Sql): Promise<TableActivity[]> {
   return rows.map((r) => ({ table: r.table, live: Number(r.live), dead: Number(r.dead), modified: Number(r.modified), reltuples: Number(r.reltuples), bytes: Number(r.bytes) }));
 }
 
+/**
+ * The process's open file descriptors and its soft limit (Linux /proc), or null where they cannot
+ * be read. PGlite opens a relation's files as it touches them, and VACUUM creates a table's free
+ * space and visibility map files: in a process out of descriptors (the size-10 simulator's
+ * 10,000 MQTT devices hold two each in this process) a failed open aborted the embedded
+ * database once ("could not create file …_fsm: File exists", then "Aborted()"), so a round is
+ * skipped while descriptors are short.
+ */
+export function fileDescriptors(): { open: number; limit: number } | null {
+  try {
+    const limit = Number(/Max open files\s+(\d+)/.exec(fs.readFileSync("/proc/self/limits", "utf8"))?.[1]);
+    const open = fs.readdirSync("/proc/self/fd").length;
+    return Number.isFinite(limit) && limit > 0 ? { open, limit } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A round is skipped when more than this share of the descriptor limit is in use. */
+export const MAX_DESCRIPTOR_SHARE = 0.8;
+
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Runs one round: each planned table in turn, the event loop given back between them. */
@@ -133,14 +155,23 @@ export function startEmbeddedMaintenance(opts: {
   log: (m: string) => void;
   intervalMs?: number;
   firstRoundAfterMs?: number;
+  descriptors?: () => { open: number; limit: number } | null;
 }): () => Promise<void> {
   if (opts.sql.mode !== "embedded") return async () => {};
   let firstRound = true;
+  let skipped = false;
   const from = Date.now() + (opts.firstRoundAfterMs ?? FIRST_ROUND_AFTER_MS);
   return opts.every(
     opts.intervalMs ?? MAINTENANCE_INTERVAL_MS,
     async () => {
       if (Date.now() < from) return;
+      const fds = (opts.descriptors ?? fileDescriptors)();
+      if (fds && fds.open > MAX_DESCRIPTOR_SHARE * fds.limit) {
+        if (!skipped) opts.log(`database upkeep waits: ${fds.open} of ${fds.limit} file descriptors are open (it creates and opens tables' files)`);
+        skipped = true;
+        return;
+      }
+      skipped = false;
       const done = await maintainTables(opts.sql, { firstRound });
       firstRound = false;
       const total = done.reduce((s, d) => s + d.ms, 0);
