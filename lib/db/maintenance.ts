@@ -1,5 +1,5 @@
-import fs from "node:fs";
 import type { Sql } from "./sql";
+import { fileDescriptors } from "../ops/file-descriptors";
 import { giveWay } from "./give-way";
 
 /**
@@ -106,24 +106,13 @@ export async function tableActivity(sql: Sql): Promise<TableActivity[]> {
   return rows.map((r) => ({ table: r.table, live: Number(r.live), dead: Number(r.dead), modified: Number(r.modified), reltuples: Number(r.reltuples), bytes: Number(r.bytes) }));
 }
 
-/**
- * The process's open file descriptors and its soft limit (Linux /proc), or null where they cannot
- * be read. PGlite opens a relation's files as it touches them, and VACUUM creates a table's free
- * space and visibility map files: in a process out of descriptors (the size-10 simulator's
- * 10,000 MQTT devices hold two each in this process) a failed open aborted the embedded
- * database once ("could not create file …_fsm: File exists", then "Aborted()"), so a round is
- * skipped while descriptors are short.
+/*
+ * Descriptors: PGlite opens a relation's files as it touches them, and VACUUM creates a table's
+ * free space and visibility map files. In a process out of descriptors (the size-10 simulator's
+ * 10,000 MQTT devices held two each in the console's process) a failed open aborted the
+ * embedded database once ("could not create file …_fsm: File exists", then "Aborted()"), so a
+ * round is skipped while descriptors are short.
  */
-export function fileDescriptors(): { open: number; limit: number } | null {
-  try {
-    const limit = Number(/Max open files\s+(\d+)/.exec(fs.readFileSync("/proc/self/limits", "utf8"))?.[1]);
-    const open = fs.readdirSync("/proc/self/fd").length;
-    return Number.isFinite(limit) && limit > 0 ? { open, limit } : null;
-  } catch {
-    return null;
-  }
-}
-
 /** A round is skipped when more than this share of the descriptor limit is in use. */
 export const MAX_DESCRIPTOR_SHARE = 0.8;
 

@@ -5,13 +5,42 @@ import { loadOrCreateSecret } from "../secrets";
 import { signerFromSeed, type DeviceSigner } from "../sim/simulator-keys";
 import { GATEWAY_DATASET, unsafeRegisterNewDevices } from "./register-device";
 import { unsafeRotateDeviceKey } from "./change-device-key";
+import { fileDescriptors } from "../ops/file-descriptors";
+
+/**
+ * How many simulated devices may hold their own connection in this process: half of three
+ * quarters of its descriptor limit (a connection is two descriptors here, the device's and the
+ * broker's), the last quarter left to the database's files, the workers and browsers' requests.
+ * No bound where the limit cannot be read.
+ */
+export function simulatorConnectionBudget(fds = fileDescriptors()): number | undefined {
+  return fds ? Math.floor((fds.limit * 0.75) / 2) : undefined;
+}
 
 /** An edge gateway of the simulated city: one per department in every other district. */
 export type SimGateway = { id: string; departmentId: string; districtId: string; location: [number, number] };
 
-/** The simulated gateways and which gateway (if any) each device sends through. */
-export function simulatedGateways(city: CityModel): { gateways: SimGateway[]; gatewayOf: (d: Device) => string | null } {
+/**
+ * The simulated gateways and which gateway (if any) each device sends through: every other
+ * district's devices through a gateway, the others each on its own MQTT connection. With
+ * `maxDirect`, more districts (in order) send through gateways until at most that many devices
+ * connect on their own: each such device holds a TLS connection to the embedded broker in the
+ * console's own process, two file descriptors, and at size 10 about 10,000 of them exhausted the
+ * process's 20,000 (EMFILE for connects, then for the database's files and browsers' requests).
+ */
+export function simulatedGateways(city: CityModel, opts: { maxDirect?: number } = {}): { gateways: SimGateway[]; gatewayOf: (d: Device) => string | null } {
   const viaGateway = new Set(city.districts.filter((_, i) => i % 2 === 1).map((d) => d.id));
+  if (opts.maxDirect !== undefined) {
+    const perDistrict = new Map<string, number>();
+    for (const d of city.devices) perDistrict.set(d.districtId, (perDistrict.get(d.districtId) ?? 0) + 1);
+    let direct = city.devices.filter((d) => !viaGateway.has(d.districtId)).length;
+    for (const district of city.districts) {
+      if (direct <= opts.maxDirect) break;
+      if (viaGateway.has(district.id)) continue;
+      viaGateway.add(district.id);
+      direct -= perDistrict.get(district.id) ?? 0;
+    }
+  }
   const byKey = new Map<string, SimGateway>();
   for (const d of [...city.devices].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     if (!viaGateway.has(d.districtId)) continue;

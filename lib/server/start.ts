@@ -19,7 +19,7 @@ import { openLeadership, soleLeadership, withStartupLock, type Leadership } from
 import { foldCommit } from "../map/rollup";
 import { getBus } from "../events/bus";
 import { startNgsiNotifier } from "../ngsi/notifier";
-import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways } from "../devices/simulated-gateways";
+import { ensureSimulatedGateways, loadGatewaySigners, simulatedGateways, simulatorConnectionBudget } from "../devices/simulated-gateways";
 
 export type Runtime = { db: Db; leadership: Leadership; stop(): Promise<void> };
 
@@ -91,7 +91,7 @@ async function startServices(config: Config, opts: { log: (m: string) => void },
       await registerDeviceKeys(db.sql, regs);
       opts.log(`registered ${regs.length} simulated device keys on the ledger`);
     }
-    const sim = simulatedGateways(city);
+    const sim = simulatedGateways(city, { maxDirect: simulatorConnectionBudget() });
     const gatewaySigners = await loadGatewaySigners(config.dataDir, sim.gateways.map((g) => g.id));
     const gw = await ensureSimulatedGateways(db.sql, sim.gateways, gatewaySigners);
     if (gw) opts.log(`registered ${gw} simulated edge gateway keys on the ledger`);
