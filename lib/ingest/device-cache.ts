@@ -148,8 +148,8 @@ export class DeviceCache {
   private async refresh(all: boolean): Promise<void> {
     // The cursor is the time of the previous read, not the newest change seen: the devices
     // registered together at a first start share one updated_at, and a cursor at that change
-    // read all of them again every two seconds until some other device changed (19,177 rows,
-    // 50-66 ms of the embedded database's thread a time at size 10).
+    // read all of them again every two seconds until some other device changed (19,186 rows,
+    // about 340 ms of CPU a call on the embedded database at size 10: scripts/bench/embedded-upkeep.ts).
     const since = all ? new Date(0) : new Date(Math.max(0, this.readAt - REFRESH_OVERLAP_MS));
     const [{ now }] = await this.sql.query<{ now: Date | string }>(`SELECT now() AS now`);
     const rows = await this.sql.query<Row>(
