@@ -214,10 +214,11 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
       (e: Error) => acknowledge(client, callback, e),
     );
   };
+  const notStored = (client: Client, e: Error) => opts.log?.(`mqtt: message from ${client.id} not stored (${e.message}); disconnecting it so it resends`);
   /** Answers a publish once the intake settled it: the PUBACK when it is stored, else the client is disconnected (it resends). */
   const acknowledge = (client: Client, callback: (e: Error | null) => void, e: Error | null | undefined) => {
     if (e) {
-      opts.log?.(`mqtt: message from ${client.id} not stored (${e.message}); disconnecting it so it resends`);
+      notStored(client, e);
       return callback(e);
     }
     // Every message of a commit is acknowledged in the same turn: corked until the next
@@ -269,7 +270,7 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
       return r.parsed?.kind === "readings" ? r.ctx : null;
     },
     take: (conn, ctx, payload, messageId) => inTurn(payload, ctx, conn, messageId),
-    failed: (client, e) => opts.log?.(`mqtt: message from ${client.id} not stored (${e.message}); disconnecting it so it resends`),
+    failed: (client, e) => notStored(client, e),
   });
   broker.authorizeSubscribe = (client, sub, callback) => {
     const session = sessions.get(client);
