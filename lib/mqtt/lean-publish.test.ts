@@ -162,6 +162,24 @@ describe("the lean path for QoS 1 publishes", () => {
     expect(pubacks(c.got)).toEqual([1, 2, 3]);
   });
 
+  it("takes every frame of a stream cut at random points, whatever the lengths' sizes", async () => {
+    const c = await client("g");
+    const sizes = [0, 1, 100, 117, 118, 119, 16_373, 16_374, 16_375, 20_000, 3, 300]; // remaining lengths around 128 and 16,384
+    const frames = sizes.map((n, i) => publish("lean/t", Buffer.alloc(n, 97 + i), { id: i + 1 }));
+    const bytes = Buffer.concat([...frames, PINGREQ]);
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let at = 0; at < bytes.length; ) {
+      const n = 1 + Math.floor(rand() * (rand() < 0.5 ? 6 : 9000));
+      c.socket.write(bytes.subarray(at, at + n));
+      at += n;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await until(() => taken.length === sizes.length && c.got.length === 2);
+    expect([...c.got]).toEqual([0xd0, 0]); // the PINGRESP: aedes had the last frame
+    expect(taken.map((t) => [t.payload.length, t.payload === String.fromCharCode(97 + t.id - 1).repeat(t.payload.length), t.id])).toEqual(sizes.map((n, i) => [n, true, i + 1]));
+  });
+
   it("hands every other frame to aedes, in arrival order, and aedes answers them", async () => {
     const c = await client("c");
     c.socket.write(

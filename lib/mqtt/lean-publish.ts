@@ -166,20 +166,41 @@ export class LeanConn<R> {
 
   private parse(buf: Buffer): number {
     if (this.off) return this.parseAedes(buf);
-    let data = buf;
+    let from = 0;
     if (this.cut.length) {
-      this.cut.push(buf);
-      this.cutBytes += buf.length;
-      if (this.cutBytes < this.cutNeed) return 0; // a large frame is joined once, when whole
-      data = Buffer.concat(this.cut, this.cutBytes);
+      // Only the frame the last read cut is joined, with the bytes of this read it lacks.
+      if (this.cutNeed === 0) {
+        // Its header was cut too: four more bytes at most complete it.
+        const end = this.frameEnd(Buffer.concat([...this.cut, buf.subarray(0, 4)]), 0);
+        if (end === MALFORMED) {
+          this.off = true;
+          return this.parseAedes(Buffer.concat([...this.cut.splice(0), buf]));
+        }
+        if (end !== MORE) this.cutNeed = end;
+      }
+      const lacking = this.cutNeed - this.cutBytes;
+      if (this.cutNeed === 0 || buf.length < lacking) {
+        this.cut.push(buf);
+        this.cutBytes += buf.length;
+        return 0; // a large frame is joined once, when whole
+      }
+      this.cut.push(buf.subarray(0, lacking));
+      const frame = Buffer.concat(this.cut, this.cutNeed);
       this.cut = [];
       this.cutBytes = 0;
       this.cutNeed = 0;
+      if (!this.frames(frame, 0)) return 0;
+      from = lacking;
     }
+    this.frames(buf, from);
+    return 0;
+  }
+
+  /** Takes or hands to aedes each whole frame of `data` from `pos`, and keeps a cut one; false once the client closed. */
+  private frames(data: Buffer, pos: number): boolean {
     const c = this.client;
     let lean = c.connackSent && c.connected && c._parser._queue === null;
     let taken = 0;
-    let pos = 0;
     while (pos < data.length) {
       const end = this.frameEnd(data, pos);
       if (end === MALFORMED) {
@@ -198,13 +219,13 @@ export class LeanConn<R> {
       if (lean && (h === 0x32 || h === 0x3a) && this.take(data, this.body, end)) taken++;
       else {
         this.parseAedes(data.subarray(pos, end));
-        if (c.closed) return 0;
+        if (c.closed) return false;
         lean = c.connackSent && c.connected && c._parser._queue === null;
       }
       pos = end;
     }
     if (taken && c._keepaliveInterval > 0) c._keepaliveTimer?.refresh();
-    return 0;
+    return true;
   }
 
   /** Takes a QoS 1 PUBLISH (variable header: topic, message id; then the payload) when its topic's route allows. */
