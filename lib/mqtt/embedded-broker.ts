@@ -75,8 +75,10 @@ function clientCertKey(conn: unknown): Uint8Array | null {
 /**
  * Starts the console's own MQTT broker (aedes, in-memory state) and feeds every publish to
  * the intake. A QoS 1 publish is acknowledged (PUBACK) only after the intake has committed
- * it, as readings or as a dead letter: aedes sends the PUBACK when authorizePublish calls
- * back, and that callback waits for the commit. If the commit fails the client is
+ * it, as readings or as a dead letter: a QoS 1 reading on a topic its client may use takes
+ * the lean path (lean-publish.ts), whose PUBACK is written once the intake settled it; any
+ * other publish goes through aedes' handlers, which send the PUBACK when authorizePublish
+ * calls back, and that callback waits for the commit. If the commit fails the client is
  * disconnected without a PUBACK and resends on reconnect.
  *
  * Devices authenticate before anything else (issue 13): the client id and the user name are
