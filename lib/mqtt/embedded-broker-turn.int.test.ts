@@ -96,6 +96,35 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("readings
     expect(intake.stats().queuedBytes).toBe(0);
   });
 
+  it("over MQTT, a burst whose commit fails: the message at fault is dead-lettered alone, the others are stored, each acknowledged after its commit", async () => {
+    const c = await connectDeviceAsync(broker.url, { device: k[6].id, sign: k[6].signer.sign, ca: broker.ca });
+    try {
+      let release!: () => void;
+      state.held = new Promise<void>((r) => (release = r));
+      const acked: number[] = [];
+      const burst = [signed(k[6], 1), signed(k[7], 1), signed(k[6], 2), signed(k[8], 1)];
+      const pubs = burst.map((v, i) => c.publishAsync(TOPIC, Buffer.from(bytes(v)), { qos: 1 }).then(() => void acked.push(i)));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(acked).toEqual([]);
+      state.poisoned = k[7].id;
+      const before = state.transactions;
+      release();
+      state.held = null;
+      await Promise.all(pubs);
+      state.poisoned = null;
+      expect(state.transactions - before).toBeGreaterThan(2);
+      expect(acked.sort()).toEqual([0, 1, 2, 3]);
+      expect(await readingSeqs(k[6].id)).toEqual([1, 2]);
+      expect(await readingSeqs(k[8].id)).toEqual([1]);
+      expect(await readingSeqs(k[7].id)).toEqual([]);
+      expect(await deadReasons(k[7].id)).toEqual(["internal"]);
+      expect(c.connected).toBe(true);
+    } finally {
+      state.poisoned = null;
+      await c.endAsync(true).catch(() => {});
+    }
+  });
+
   it("splits an entry whose commit fails: the message at fault is dead-lettered alone, the others are stored", async () => {
     const ctx = { source: { transport: "mqtt" as const, detail: `${TOPIC} from the test` }, topicDepartment: "traffic", topicDataset: "traffic.flow" };
     const raws = [bytes(signed(k[3], 1)), bytes(signed(k[4], 1)), bytes(signed(k[5], 1)), bytes("{ not json"), bytes(signed(k[3], 2))];

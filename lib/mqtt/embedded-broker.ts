@@ -8,6 +8,7 @@ import { ed25519Check } from "../ingest/verifier";
 import { dispatchRouted, mqttRoute, type MqttRoute } from "./dispatch";
 import { checkDeviceToken } from "./device-token";
 import { publishRefusal, subscribeRefusal, type AclDevice } from "./device-acl";
+import { LeanConn, LeanPublish } from "./lean-publish";
 
 export type EmbeddedBroker = {
   /** The main listener's port: TLS when `tls` was given. */
@@ -74,8 +75,10 @@ function clientCertKey(conn: unknown): Uint8Array | null {
 /**
  * Starts the console's own MQTT broker (aedes, in-memory state) and feeds every publish to
  * the intake. A QoS 1 publish is acknowledged (PUBACK) only after the intake has committed
- * it, as readings or as a dead letter: aedes sends the PUBACK when authorizePublish calls
- * back, and that callback waits for the commit. If the commit fails the client is
+ * it, as readings or as a dead letter: a QoS 1 reading on a topic its client may use takes
+ * the lean path (lean-publish.ts), whose PUBACK is written once the intake settled it; any
+ * other publish goes through aedes' handlers, which send the PUBACK when authorizePublish
+ * calls back, and that callback waits for the commit. If the commit fails the client is
  * disconnected without a PUBACK and resends on reconnect.
  *
  * Devices authenticate before anything else (issue 13): the client id and the user name are
@@ -205,11 +208,7 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
     const route = routeOf(client, packet.topic);
     if (route.parsed?.kind === "readings") {
       // Readings enter the intake together with the others that arrived in this turn.
-      if (turn.raws.length === 0) setImmediate(submitTurn);
-      turn.raws.push(bytes);
-      turn.ctxs.push(route.ctx);
-      turn.acks.push({ client, callback });
-      return;
+      return inTurn(bytes, route.ctx, { client, callback }, 0);
     }
     if (turn.raws.length) submitTurn(); // the readings before it enter the intake first: arrival order is kept
     dispatchRouted(opts.intake, route, bytes).then(
@@ -217,10 +216,11 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
       (e: Error) => acknowledge(client, callback, e),
     );
   };
+  const notStored = (client: Client, e: Error) => opts.log?.(`mqtt: message from ${client.id} not stored (${e.message}); disconnecting it so it resends`);
   /** Answers a publish once the intake settled it: the PUBACK when it is stored, else the client is disconnected (it resends). */
   const acknowledge = (client: Client, callback: (e: Error | null) => void, e: Error | null | undefined) => {
     if (e) {
-      opts.log?.(`mqtt: message from ${client.id} not stored (${e.message}); disconnecting it so it resends`);
+      notStored(client, e);
       return callback(e);
     }
     // Every message of a commit is acknowledged in the same turn: corked until the next
@@ -233,15 +233,47 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
   /**
    * The readings every client sent in one turn of the event loop (aedes parses each socket's
    * read into messages at once): they enter the intake as one entry, as an NDJSON request
-   * does, each still answered on its own once stored (Intake.submitReadings).
+   * does, each still answered on its own once stored (Intake.submitReadings). A message taken
+   * by the lean path (lean-publish.ts) is answered through its connection with its message
+   * id; one that came through aedes' handlers through their callback.
    */
-  let turn: { raws: Uint8Array[]; ctxs: MessageContext[]; acks: { client: Client; callback: (e: Error | null) => void }[] } = { raws: [], ctxs: [], acks: [] };
+  type Turn = { raws: Uint8Array[]; ctxs: MessageContext[]; acks: (LeanConn<MessageContext> | { client: Client; callback: (e: Error | null) => void })[]; ids: number[] };
+  const newTurn = (): Turn => ({ raws: [], ctxs: [], acks: [], ids: [] });
+  let turn = newTurn();
+  const inTurn = (raw: Uint8Array, ctx: MessageContext, ack: Turn["acks"][number], messageId: number) => {
+    if (turn.raws.length === 0) setImmediate(submitTurn);
+    turn.raws.push(raw);
+    turn.ctxs.push(ctx);
+    turn.acks.push(ack);
+    turn.ids.push(messageId);
+  };
   const submitTurn = () => {
     if (turn.raws.length === 0) return; // already submitted, ahead of a message of another kind
     const t = turn;
-    turn = { raws: [], ctxs: [], acks: [] };
-    opts.intake.submitReadings(t.raws, t.ctxs, (i, _o, e) => acknowledge(t.acks[i].client, t.acks[i].callback, e));
+    turn = newTurn();
+    opts.intake.submitReadings(t.raws, t.ctxs, (i, _o, e) => {
+      const a = t.acks[i];
+      if (a instanceof LeanConn) a.settle(t.ids[i], e);
+      else acknowledge(a.client, a.callback, e);
+    });
   };
+  /**
+   * QoS 1 readings on a topic the client may publish them to skip aedes' handlers
+   * (lean-publish.ts): the same checks (authentication, the topic's ACL, no retain) decided
+   * once per client and topic, the same turn, the PUBACK after the commit.
+   */
+  const lean = new LeanPublish<MessageContext>({
+    route: (client, topic) => {
+      if (authenticate) {
+        const session = sessions.get(client);
+        if (!session || publishRefusal(session.device, topic, false)) return null;
+      } else if (topic.startsWith("$SYS")) return null;
+      const r = mqttRoute(topic, `client ${client.id}`);
+      return r.parsed?.kind === "readings" ? r.ctx : null;
+    },
+    take: (conn, ctx, payload, messageId) => inTurn(payload, ctx, conn, messageId),
+    failed: (client, e) => notStored(client, e),
+  });
   broker.authorizeSubscribe = (client, sub, callback) => {
     const session = sessions.get(client);
     refused("subscribe", `${client.id}: ${session ? subscribeRefusal(session.device, sub.topic) : "subscriptions are not accepted"}`);
@@ -256,7 +288,7 @@ export async function startEmbeddedBroker(opts: BrokerOptions): Promise<Embedded
         resolve((server.address() as net.AddressInfo).port);
       });
     });
-  const handle = broker.handle as (s: net.Socket) => void;
+  const handle = (s: net.Socket) => void lean.attach(broker.handle(s));
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => {
