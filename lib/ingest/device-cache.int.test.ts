@@ -48,7 +48,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("device c
     await expect.poll(() => cache.peek(id)?.status, { timeout: 10_000 }).toBe("revoked");
   });
 
-  it.skipIf(name !== "postgresql")("sees a change whose transaction began before a refresh and committed after it", async () => {
+  // PGlite has one connection: no transaction can be open beside the cache's reads.
+  if (name === "postgresql") it("sees a change whose transaction began before a refresh and committed after it", async () => {
     const [{ id }] = await db.sql.query<{ id: string }>(`SELECT id FROM device ORDER BY id DESC LIMIT 1`);
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
