@@ -1,5 +1,6 @@
 // npx tsx scripts/bench/embedded-upkeep.ts DIR – on a copy of a filled embedded data folder (bench:map's
-// BENCH_DATA_DIR, e.g. /tmp/bench10, before this version's console ran on it): what the console's
+// BENCH_DATA_DIR, e.g. /tmp/bench10; this version's migration, if the folder holds it, is undone on the
+// copy for the figures before it): what the console's
 // thread spends, in this process's CPU time (PGlite runs on its thread), on
 //  - the device cache's refresh every two seconds, with its cursor at the newest change seen less
 //    10 s (before) and at the previous read less 10 s (after, lib/ingest/device-cache.ts);
