@@ -316,7 +316,18 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     expect(Object.keys(spliced.series)).toEqual(["ratio", "flow"]);
     for (const k of Object.keys(whole.series)) {
       expect(spliced.series[k].ids).toEqual(whole.series[k].ids);
-      expect(spliced.series[k].q).toEqual(whole.series[k].q);
+      // The chunk holding now, spliced, equals its whole computation. A complete chunk may come
+      // from the store on one side and be computed on the other (in a chunk's first minutes the
+      // late reading falls in the chunk before): stored chunks are quantized once more, so
+      // there the two agree within one step of the series' scale.
+      const a = decodeQ8(spliced.series[k].q), b = decodeQ8(whole.series[k].q), w = whole.series[k].ids.length;
+      const liveFrom = Math.max(0, (live - Date.parse(whole.from)) / BUCKET) * w;
+      expect(a.length).toBe(b.length);
+      for (let i = 0; i < a.length; i++) {
+        if (Number.isNaN(b[i])) expect(a[i]).toBeNaN();
+        else if (i >= liveFrom) expect(a[i]).toBe(b[i]);
+        else expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(whole.series[k].q.scale * 1.0001);
+      }
     }
     // The spliced frames hold the new readings: the sensor's flow in the newest bucket moved.
     const col = whole.series.flow.ids.indexOf(id), b = (bucketOf(END) - Date.parse(whole.from)) / BUCKET;
