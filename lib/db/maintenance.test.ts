@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { maintenancePlan, type TableActivity } from "./maintenance";
+import { isBloated, maintenancePlan, type TableActivity } from "./maintenance";
 
-const t = (table: string, o: Partial<TableActivity>): TableActivity => ({ table, live: 0, dead: 0, modified: 0, reltuples: 0, bytes: 8192, ...o });
+const t = (table: string, o: Partial<TableActivity>): TableActivity => ({ table, live: 0, dead: 0, modified: 0, reltuples: 0, bytes: 8192, rowWidth: null, ...o });
 
 describe("maintenancePlan (autovacuum's thresholds for the embedded database)", () => {
   it("vacuums a table once its dead rows pass 50 + 20 % of its rows, not before", () => {
@@ -34,5 +34,22 @@ describe("maintenancePlan (autovacuum's thresholds for the embedded database)", 
     ];
     expect(maintenancePlan(tables, { firstRound: true })).toEqual([{ table: "map_latest", action: "vacuum" }, { table: "device", action: "vacuum" }]);
     expect(maintenancePlan(tables, { firstRound: false })).toEqual([]);
+  });
+
+  it("rewrites a table updated in place whose heap is far larger than its rows need, once it knows their width", () => {
+    // The size-10 folder's map_latest before the upkeep: 220 MB for 19,344 rows of about 130 B.
+    const bloated = t("map_latest", { live: 19_344, reltuples: 19_344, bytes: 220 << 20, rowWidth: 130 });
+    expect(maintenancePlan([bloated], { firstRound: false })).toEqual([{ table: "map_latest", action: "compact" }]);
+    expect(maintenancePlan([bloated], { firstRound: true })).toEqual([{ table: "map_latest", action: "compact" }]);
+    // Its width not known yet (never analysed): vacuumed and analysed first, rewritten the round after.
+    expect(maintenancePlan([{ ...bloated, reltuples: -1, rowWidth: null }], { firstRound: true })).toEqual([{ table: "map_latest", action: "vacuum" }]);
+    // The same rows at half-full pages (6 MB), and up to four times that: left as they are.
+    expect(maintenancePlan([{ ...bloated, bytes: 4 * 19_344 * (130 + 28) * 2 }], { firstRound: false })).toEqual([]);
+    expect(isBloated({ ...bloated, bytes: 4 * 19_344 * (130 + 28) * 2 + 8192 })).toBe(true);
+    // Small tables are not worth the lock, whatever their ratio.
+    expect(maintenancePlan([t("ledger_state", { live: 1, reltuples: 1, bytes: 8 << 20, rowWidth: 100 })], { firstRound: false })).toEqual([]);
+    // Nor tables that grow by appending, nor a heap too large to copy on the thread that serves requests.
+    expect(maintenancePlan([t("reading_p20261206", { live: 1_000, reltuples: 1_000, bytes: 220 << 20, rowWidth: 300 })], { firstRound: false })).toEqual([]);
+    expect(maintenancePlan([{ ...bloated, bytes: 3 * 2 ** 30 }], { firstRound: false })).toEqual([]);
   });
 });
