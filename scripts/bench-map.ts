@@ -11,7 +11,8 @@
 // BENCH_HOURS (24), BENCH_PORT (3392), BENCH_KEEP=1 keeps the data folder. BENCH_DATA_DIR=<folder>
 // fills that folder once (minutes) and reuses it on later runs (readings then end when it was
 // filled; live ingest continues from the simulator). BENCH_ONLY=browser skips the API figures,
-// BENCH_ONLY=fill stops after filling, BENCH_ONLY=replay measures only the first requests and
+// BENCH_ONLY=fill stops after filling, BENCH_ONLY=first after the first requests (below),
+// BENCH_ONLY=replay measures only the first requests and
 // replay in the browser (seek, back to live). BENCH_VIEWS picks browser views by name, comma-
 // separated: all, traffic, energy, safety, base (e.g. BENCH_VIEWS=all,base); a view not drawn and
 // measured within BENCH_VIEW_TIMEOUT_MS (150 s) is printed as a timeout and the next one runs.
@@ -24,6 +25,7 @@
 // machine's reference rate (one thread's SHA-256/s) beside them.
 // The first 24 h replay request and the first 24 h series of one feature are measured right
 // after the console started, before any other request warms what they read.
+// BENCH_CONSOLE_PROF=DIR runs the console under --cpu-prof, its profile written to DIR as it stops.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -126,7 +128,8 @@ async function waitFor(url: string, deadline: number): Promise<void> {
 }
 
 function start(dataDir: string): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const prof = process.env.BENCH_CONSOLE_PROF;
+  return spawn(process.execPath, [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), "--import", "tsx", "server.ts"], {
     env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", CITY_SIZE: String(SIZE), CITY_SEED: "yantai", SIM_BACKFILL_HOURS: "0", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -508,6 +511,7 @@ async function main() {
     console.log("first requests of this console (cold):");
     await measure(`first traffic replay ${HOURS} h, 5-min buckets`, `/api/map/layers/traffic/frames?bucket=300&from=${new Date(Date.now() - HOURS * 3_600_000).toISOString()}`, traffic, 3);
     await measure("first 24 h series of one feature (trf-000200)", "/api/map/features/trf-000200", traffic, 3);
+    if (only === "first") return;
     await consoleLoad(child.pid!);
     if (only === "replay") {
       console.log("replay in the browser (all three layers, as the traffic official):");

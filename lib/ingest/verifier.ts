@@ -4,7 +4,12 @@ import path from "node:path";
 
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
-type Sodium = { crypto_sign_verify_detached(sig: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean };
+type Sodium = {
+  crypto_sign_verify_detached(sig: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean;
+  /** sk: the 64-byte secret key (seed and public key) crypto_sign_seed_keypair makes. */
+  crypto_sign_detached(sig: Uint8Array, msg: Uint8Array, sk: Uint8Array): void;
+  crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
+};
 let sodiumLoaded: Sodium | null | undefined;
 /** libsodium through sodium-native (prebuilt binaries in its npm package), or null where it cannot load. */
 export function sodiumNative(): Sodium | null {
@@ -13,7 +18,7 @@ export function sodiumNative(): Sodium | null {
     // Loaded at run time from node_modules (a native addon), out of the bundler's sight.
     const name = ["sodium", "native"].join("-");
     const s = createRequire(path.join(process.cwd(), "package.json"))(name) as Sodium;
-    sodiumLoaded = typeof s.crypto_sign_verify_detached === "function" ? s : null;
+    sodiumLoaded = typeof s.crypto_sign_verify_detached === "function" && typeof s.crypto_sign_detached === "function" && typeof s.crypto_sign_seed_keypair === "function" ? s : null;
   } catch {
     sodiumLoaded = null;
   }
