@@ -78,12 +78,15 @@ export class ByteWriter {
   /** b in lowercase hex. */
   hex(b: Uint8Array): void {
     this.room(2 * b.length);
-    const buf = this.buf;
-    let at = this.at;
-    for (let i = 0; i < b.length; i++) {
-      buf[at++] = HEX_DIGITS[b[i] >> 4];
-      buf[at++] = HEX_DIGITS[b[i] & 15];
-    }
-    this.at = at;
+    this.at = writeHex(this.buf, this.at, b);
   }
+}
+
+/** Writes b in lowercase hex into `out` at `at` (room for 2 × its length is the caller's); returns where it ends. */
+export function writeHex(out: Uint8Array, at: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) {
+    out[at++] = HEX_DIGITS[b[i] >> 4];
+    out[at++] = HEX_DIGITS[b[i] & 15];
+  }
+  return at;
 }

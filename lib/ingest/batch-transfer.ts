@@ -8,7 +8,7 @@
 // profile, README "The cost of a reading").
 import type { CheckedBatch, CheckedReading } from "./check-message";
 import type { Refusal } from "./refusal";
-import { prepareReadingRows, writeReadingRows, type AcceptedReading, type PreparedReading, type StorableReading } from "./store-readings";
+import { writeReadingRows, type AcceptedReading, type PreparedReading, type StorableReading } from "./store-readings";
 import { ByteWriter } from "../db/copy-rows";
 import type { NewEntry } from "../ledger-store/append-entries";
 
@@ -29,8 +29,8 @@ let rowBytes = 1024;
 
 /**
  * Readings' rows, after `head` (bytes that go first in the buffer); null when a reading is not
- * packable (see packable). A reading that comes without prepared rows has them written here
- * straight into the buffer (writeReadingRows), with no strings or Buffers in between.
+ * packable (see packable). A reading that comes without prepared rows, sealed or not, has them
+ * written here straight into the buffer (writeReadingRows), with no strings or Buffers in between.
  */
 function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableReading; key: Uint8Array | null }[]): PackedRows | null {
   const devices: string[] = new Array(rs.length);
@@ -41,7 +41,7 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
   const w = new ByteWriter(headBytes + rowBytes * rs.length);
   for (const h of head) w.bytes(h);
   const offs = new Uint32Array(rs.length * SEGMENTS + 1);
-  const ends = [0, 0, 0];
+  const ends = [0, 0, 0, 0, 0, 0];
   for (let j = 0; j < rs.length; j++) {
     const { reading: r, key } = rs[j];
     if (r.payloadHash.length !== HASH) return null;
@@ -53,14 +53,12 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
     offs[s + 1] = w.at;
     w.bytes(key ?? EMPTY);
     offs[s + 2] = w.at;
-    if (!r.prepared && writeReadingRows(w, r as AcceptedReading, ends)) {
-      kinds[j] = "reading.v1";
-      offs[s + 3] = ends[0];
-      offs[s + 4] = ends[1];
-      offs[s + 5] = offs[s + 6] = offs[s + 7] = ends[2];
+    if (!r.prepared) {
+      kinds[j] = writeReadingRows(w, r as AcceptedReading, ends);
+      for (let k = 0; k < 5; k++) offs[s + 3 + k] = ends[k];
       continue;
     }
-    const p = r.prepared ?? prepareReadingRows(r as AcceptedReading);
+    const p = r.prepared;
     const e = p.entry;
     // The leaf's ref is the reading's own (unpack writes it back from device and seq); a reading's
     // leaf is derived from its row (store-readings.ts), which unpack writes back too.
