@@ -5,7 +5,7 @@ import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { nodeSha256 } from "../ledger-store/node-hasher";
 import { copyRows, writeHex, type ByteWriter } from "../db/copy-rows";
-import { appendEntries, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
+import { appendEntries, appendLeafRows, COPY_FROM, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
 import { freshSaltInto, isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 
 /** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
@@ -32,10 +32,29 @@ export type AcceptedReading = Envelope & {
  */
 export type PreparedReading = { device: string; seq: number; payloadHash: Uint8Array; gatewayBatchId?: number | null; prepared: PreparedRows };
 
+/**
+ * A prepared reading whose rows lie where a check worker wrote them, in the buffer it
+ * transferred (batch-transfer.ts): the transaction copies them from there into its COPY data,
+ * with no entry object or byte view per reading. Each writes a row's COPY text as
+ * PreparedRows holds it: the leaf's (entry.copy), the opening's (entry.opening.copy, when
+ * hasOpening) and the reading's (readingCopy).
+ */
+export type ReadingInPlace = PreparedReading & {
+  leafRow(w: ByteWriter): void;
+  hasOpening(): boolean;
+  openingRow(w: ByteWriter): void;
+  readingRow(w: ByteWriter): void;
+  /** Bytes of its leaf row's COPY text (without the leaf index). */
+  leafBytes(): number;
+  /** Bytes of its reading row's COPY text (up to gateway_batch_id). */
+  readingBytes(): number;
+};
+
 /** A reading the commit can store: whole, or as prepared on a check worker. */
 export type StorableReading = AcceptedReading | PreparedReading;
 
 const isWhole = (r: StorableReading): r is AcceptedReading => "values" in r;
+const isInPlace = (r: StorableReading): r is ReadingInPlace => "readingRow" in r;
 
 /**
  * What storing a reading writes, except its leaf index and gateway batch id (known only in
@@ -195,16 +214,42 @@ function writeReadingCopy(w: ByteWriter, r: AcceptedReading): void {
  */
 export async function insertReadings(tx: SqlTx, readings: readonly StorableReading[], first: number): Promise<void> {
   if (readings.length === 0) return;
+  let hint = 0;
+  for (const r of readings) hint += isInPlace(r) ? r.readingBytes() : 512;
   const data = copyRows(
     readings.length,
-    () => "",
-    (i) => {
+    (i, w) => {
       const r = readings[i];
-      return isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r)) : r.prepared!.readingCopy;
+      if (isInPlace(r)) r.readingRow(w);
+      else w.bytes(isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r)) : r.prepared!.readingCopy);
+      w.ascii("\t");
+      if (r.gatewayBatchId == null) w.ascii("\\N");
+      else w.uint(r.gatewayBatchId);
+      w.ascii("\t");
+      w.uint(first + i);
     },
-    (i) => `\t${readings[i].gatewayBatchId ?? "\\N"}\t${first + i}`,
+    hint + 32 * readings.length,
   );
   await tx.copyIn("reading", READING_COLUMNS, data);
+}
+
+/**
+ * Appends readings' ledger leaves inside the caller's transaction (appendEntries); returns the
+ * first one's leaf index. Readings whose rows lie where a check worker wrote them (a group of
+ * at least COPY_FROM, all of them such) are copied from there, with no entry object per reading.
+ */
+export async function appendReadingLeaves(tx: SqlTx, readings: readonly StorableReading[]): Promise<number> {
+  if (readings.length < COPY_FROM || !readings.every(isInPlace)) return appendEntries(tx, readingEntries(readings, { checked: true }));
+  const rs = readings as readonly ReadingInPlace[];
+  let hint = 0;
+  for (const r of rs) hint += r.leafBytes();
+  return appendLeafRows(tx, {
+    n: rs.length,
+    bytesHint: hint,
+    leaf: (i, w) => rs[i].leafRow(w),
+    hasOpening: (i) => rs[i].hasOpening(),
+    opening: (i, w) => rs[i].openingRow(w),
+  });
 }
 
 /**
