@@ -17,9 +17,11 @@ export type DeadLetterBase = {
   gatewayDeviceId?: string | null;
   /**
    * For a reading inside a gateway batch: its exact bytes and source, found in the raw batch
-   * only when it is dead-lettered (raw, rawSize and source above are then placeholders).
+   * only when it is dead-lettered (raw, rawSize and source above are then placeholders), by
+   * `resolve(resolveAt)`: one function for the batch, not a closure per reading.
    */
-  resolve?: () => { raw: Uint8Array; source: Source };
+  resolve?: (at: number) => { raw: Uint8Array; source: Source };
+  resolveAt?: number;
 };
 
 /** A gateway batch whose signature checked out, to be stored with the readings it carried. */
@@ -201,7 +203,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
         batches.map((b) => hex(b.root)),
         batches.map((b) => hex(b.signature)),
         batches.map((b) => b.payloadHashes.length),
-        batches.map((b) => b.payloadHashes.map(hex).join("")),
+        batches.map((b) => Buffer.concat(b.payloadHashes).toString("hex")),
       ],
     );
   }
@@ -273,7 +275,7 @@ export async function insertDeadLetters(tx: SqlTx, given: readonly (DeadLetterBa
   if (given.length === 0) return;
   const rows = given.map((r) => {
     if (!r.resolve) return r;
-    const x = r.resolve();
+    const x = r.resolve(r.resolveAt ?? 0);
     return { ...r, raw: x.raw, rawSize: x.raw.length, source: x.source };
   });
   await tx.query(

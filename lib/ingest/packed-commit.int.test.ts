@@ -20,7 +20,7 @@ const T0 = Date.parse("2026-05-01T00:00:00.000Z");
 const signerOf = (id: string) => signerFromSeed(new Uint8Array(crypto.createHash("sha256").update(`packed/${id}`).digest()));
 
 function envelope(d: Device, seq: number): Envelope {
-  const values = d.datasetId === "safety.cameras" ? { online: true, vehiclesPerMin: seq % 100, pedestriansPerMin: 3, alert: "none" } : { segmentId: (d as { segmentId: string }).segmentId, speedKmh: 40, flowVehH: 900, occupancy: 0.25 };
+  const values: Envelope["values"] = d.datasetId === "safety.cameras" ? { online: true, vehiclesPerMin: seq % 100, pedestriansPerMin: 3, alert: "none" } : { segmentId: (d as { segmentId: string }).segmentId, speedKmh: 40, flowVehH: 900, occupancy: 0.25 };
   return { device: d.id, dataset: d.datasetId, seq, observedAt: new Date(T0 + seq * 1000).toISOString(), location: [d.location[0], d.location[1]], values };
 }
 
