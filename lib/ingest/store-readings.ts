@@ -116,21 +116,23 @@ let leafInput: Buffer = Buffer.allocUnsafeSlow(4096).fill(0);
 // For a sealed reading: its salt, then its reading.v1 entry; SHA-256 of it is the commitment (seal.ts).
 let sealInput: Buffer = Buffer.allocUnsafeSlow(4096);
 
-/** Writes r's reading.v1 entry (canonical JSON, UTF-8) into `into` at `at`, growing it if needed; returns it and the entry's length. */
-function writeEntryText(r: AcceptedReading, into: Buffer, at: number): [Buffer, number] {
-  const text = fastReadingEntryJsonOf(r);
-  const bytes = text === null ? canonicalJsonBytes(readingEntryOf(r)) : null;
-  const most = at + (bytes ? bytes.length : 3 * text!.length);
-  if (into.length < most) {
-    const grown = Buffer.allocUnsafeSlow(Math.max(most, 2 * into.length));
-    into.copy(grown, 0, 0, at);
-    into = grown;
-  }
-  if (bytes) {
-    into.set(bytes, at);
-    return [into, bytes.length];
-  }
-  return [into, into.write(text!, at, "utf8")];
+/** r's reading.v1 entry: its canonical JSON text by the template, or its bytes when it is not of the plain shape. */
+const entryText = (r: AcceptedReading): string | Uint8Array => fastReadingEntryJsonOf(r) ?? canonicalJsonBytes(readingEntryOf(r));
+
+/** `buf`, or a larger copy of its first `keep` bytes when it cannot hold `text` (UTF-8) after them. */
+function roomFor(buf: Buffer, keep: number, text: string | Uint8Array): Buffer {
+  const most = keep + (typeof text === "string" ? 3 * text.length : text.length);
+  if (buf.length >= most) return buf;
+  const grown = Buffer.allocUnsafeSlow(Math.max(most, 2 * buf.length));
+  buf.copy(grown, 0, 0, keep);
+  return grown;
+}
+
+/** Writes text (UTF-8) or bytes into buf at `at`; returns how many bytes. */
+function put(buf: Buffer, at: number, text: string | Uint8Array): number {
+  if (typeof text === "string") return buf.write(text, at, "utf8");
+  buf.set(text, at);
+  return text.length;
 }
 
 /** The segments writeReadingRows writes, one after the other; `ends` gets where each ends. */
@@ -147,8 +149,9 @@ export const READING_ROW_SEGMENTS = ["entry", "leaf COPY text", "reading COPY te
  */
 export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number[], salt?: Uint8Array): "reading.v1" | "commitment.v1" {
   if (!isRestrictedDataset(r.dataset)) {
-    let n: number;
-    [leafInput, n] = writeEntryText(r, leafInput, 1);
+    const text = entryText(r);
+    leafInput = roomFor(leafInput, 1, text);
+    const n = put(leafInput, 1, text);
     const hash = nodeSha256(leafInput.subarray(0, 1 + n));
     w.bytes(leafInput.subarray(1, 1 + n));
     ends[0] = w.at;
@@ -164,8 +167,9 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
   // sealLeaf of the derived reading.v1 leaf, in place: SHA-256(salt || entry) is the commitment.
   if (salt) sealInput.set(salt, 0);
   else freshSaltInto(sealInput, 0);
-  let n: number;
-  [sealInput, n] = writeEntryText(r, sealInput, SALT);
+  const text = entryText(r);
+  sealInput = roomFor(sealInput, SALT, text);
+  const n = put(sealInput, SALT, text);
   const commitment = nodeSha256(sealInput.subarray(0, SALT + n));
   // The commitment.v1 entry after a zero byte: SHA-256 of it is the leaf hash.
   let at = 1 + leafInput.write(COMMITMENT_PREFIX, 1, "latin1");
