@@ -1,31 +1,17 @@
 /**
- * COPY text rows as one byte buffer: row i is `head(i)` + `body(i)` + `tail(i)` + a newline,
- * where head and tail are short ASCII texts (a leaf index, a NULL marker) and body is the
- * row's prepared UTF-8 bytes. Written straight into one buffer, so a group of thousands of
- * rows costs no string building or re-encoding on the thread that runs the transaction.
+ * COPY text rows as one byte buffer: `row(i, w)` writes row i's fields into w, and the newline
+ * after each row is written here. Written straight into one buffer, so a group of thousands
+ * of rows costs no string building or re-encoding on the thread that runs the transaction.
+ * `bytesHint`: about how many bytes the rows take (the buffer grows if they take more).
  */
-export function copyRows(n: number, head: (i: number) => string, body: (i: number) => Uint8Array, tail: (i: number) => string): Buffer {
-  const heads: string[] = new Array(n);
-  const bodies: Uint8Array[] = new Array(n);
-  const tails: string[] = new Array(n);
-  let total = 0;
+export function copyRows(n: number, row: (i: number, w: ByteWriter) => void, bytesHint = 256 * n): Buffer {
+  const w = new ByteWriter(bytesHint + n);
   for (let i = 0; i < n; i++) {
-    heads[i] = head(i);
-    bodies[i] = body(i);
-    tails[i] = tail(i);
-    total += heads[i].length + bodies[i].length + tails[i].length + 1;
+    row(i, w);
+    w.room(1);
+    w.buf[w.at++] = 0x0a;
   }
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    at += out.write(heads[i], at, "latin1");
-    const b = bodies[i];
-    out.set(b, at);
-    at += b.length;
-    at += out.write(tails[i], at, "latin1");
-    out[at++] = 0x0a;
-  }
-  return out;
+  return w.buf.subarray(0, w.at);
 }
 
 const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
@@ -64,6 +50,33 @@ export class ByteWriter {
     this.at += this.buf.write(s, this.at, "latin1");
   }
 
+  /** A non-negative integer in decimal, as `${n}` gives it (no string made). */
+  uint(n: number): void {
+    if (!(Number.isSafeInteger(n) && n >= 0)) return this.ascii(String(n));
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.room(digits);
+    const buf = this.buf;
+    let at = this.at + digits;
+    this.at = at;
+    let x = n;
+    do {
+      buf[--at] = 0x30 + (x % 10);
+      x = Math.floor(x / 10);
+    } while (x > 0);
+  }
+
+  /** The bytes of `from` between `start` and `end`. */
+  range(from: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.room(n);
+    const buf = this.buf;
+    const at = this.at;
+    if (n > 64) buf.set(from.subarray(start, end), at);
+    else for (let i = 0; i < n; i++) buf[at + i] = from[start + i];
+    this.at = at + n;
+  }
+
   bytes(b: Uint8Array): void {
     this.room(b.length);
     const buf = this.buf;
@@ -78,12 +91,15 @@ export class ByteWriter {
   /** b in lowercase hex. */
   hex(b: Uint8Array): void {
     this.room(2 * b.length);
-    const buf = this.buf;
-    let at = this.at;
-    for (let i = 0; i < b.length; i++) {
-      buf[at++] = HEX_DIGITS[b[i] >> 4];
-      buf[at++] = HEX_DIGITS[b[i] & 15];
-    }
-    this.at = at;
+    this.at = writeHex(this.buf, this.at, b);
   }
+}
+
+/** Writes b in lowercase hex into `out` at `at` (room for 2 × its length is the caller's); returns where it ends. */
+export function writeHex(out: Uint8Array, at: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) {
+    out[at++] = HEX_DIGITS[b[i] >> 4];
+    out[at++] = HEX_DIGITS[b[i] & 15];
+  }
+  return at;
 }

@@ -8,7 +8,7 @@
 // profile, README "The cost of a reading").
 import type { CheckedBatch, CheckedReading } from "./check-message";
 import type { Refusal } from "./refusal";
-import { prepareReadingRows, writeReadingRows, type AcceptedReading, type PreparedReading, type StorableReading } from "./store-readings";
+import { writeReadingRows, type AcceptedReading, type PreparedRows, type ReadingInPlace, type StorableReading } from "./store-readings";
 import { ByteWriter } from "../db/copy-rows";
 import type { NewEntry } from "../ledger-store/append-entries";
 
@@ -29,8 +29,8 @@ let rowBytes = 1024;
 
 /**
  * Readings' rows, after `head` (bytes that go first in the buffer); null when a reading is not
- * packable (see packable). A reading that comes without prepared rows has them written here
- * straight into the buffer (writeReadingRows), with no strings or Buffers in between.
+ * packable (see packable). A reading that comes without prepared rows, sealed or not, has them
+ * written here straight into the buffer (writeReadingRows), with no strings or Buffers in between.
  */
 function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableReading; key: Uint8Array | null }[]): PackedRows | null {
   const devices: string[] = new Array(rs.length);
@@ -41,7 +41,7 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
   const w = new ByteWriter(headBytes + rowBytes * rs.length);
   for (const h of head) w.bytes(h);
   const offs = new Uint32Array(rs.length * SEGMENTS + 1);
-  const ends = [0, 0, 0];
+  const ends = [0, 0, 0, 0, 0, 0];
   for (let j = 0; j < rs.length; j++) {
     const { reading: r, key } = rs[j];
     if (r.payloadHash.length !== HASH) return null;
@@ -53,14 +53,12 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
     offs[s + 1] = w.at;
     w.bytes(key ?? EMPTY);
     offs[s + 2] = w.at;
-    if (!r.prepared && writeReadingRows(w, r as AcceptedReading, ends)) {
-      kinds[j] = "reading.v1";
-      offs[s + 3] = ends[0];
-      offs[s + 4] = ends[1];
-      offs[s + 5] = offs[s + 6] = offs[s + 7] = ends[2];
+    if (!r.prepared) {
+      kinds[j] = writeReadingRows(w, r as AcceptedReading, ends);
+      for (let k = 0; k < 5; k++) offs[s + 3 + k] = ends[k];
       continue;
     }
-    const p = r.prepared ?? prepareReadingRows(r as AcceptedReading);
+    const p = r.prepared;
     const e = p.entry;
     // The leaf's ref is the reading's own (unpack writes it back from device and seq); a reading's
     // leaf is derived from its row (store-readings.ts), which unpack writes back too.
@@ -79,18 +77,75 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
   return { buf: new Uint8Array(w.buf.buffer, w.buf.byteOffset, w.at), offs, devices, seqs, kinds };
 }
 
-/** The j-th packed reading, its bytes views on the one buffer. */
-function unpackRow(p: PackedRows, j: number): { reading: PreparedReading; key: Uint8Array | null } {
-  const { buf, offs } = p;
-  const s = j * SEGMENTS;
-  const view = (k: number) => buf.subarray(offs[s + k], offs[s + k + 1]);
-  const device = p.devices[j];
-  const seq = p.seqs[j];
-  const entry: NewEntry = { kind: p.kinds[j], bytes: view(2), refTable: "reading", refId: `${device}:${seq}`, copy: view(3), derived: true };
-  // An opening always has its 32-byte salt.
-  if (offs[s + 5] < offs[s + 6]) entry.opening = { salt: view(5), entry: view(6), copy: view(7) };
-  const key = offs[s + 1] < offs[s + 2] ? view(1) : null;
-  return { reading: { device, seq, payloadHash: view(0), prepared: { entry, readingCopy: view(4) } }, key };
+/**
+ * The j-th packed reading, as the commit reads it: device, seq and batch id as fields, its rows
+ * copied from the buffer where they lie (ReadingInPlace); its payload hash and PreparedRows are
+ * views on the buffer, made only when asked for (a resend's check, a fallback path).
+ */
+class PackedReading implements ReadingInPlace {
+  gatewayBatchId: number | null = null;
+  readonly device: string;
+  readonly seq: number;
+  /** The first of its SEGMENTS + 1 boundaries in rows.offs. */
+  private readonly s: number;
+
+  constructor(
+    private readonly rows: PackedRows,
+    j: number,
+  ) {
+    this.device = rows.devices[j];
+    this.seq = rows.seqs[j];
+    this.s = j * SEGMENTS;
+  }
+
+  private view(k: number): Uint8Array {
+    return this.rows.buf.subarray(this.rows.offs[this.s + k], this.rows.offs[this.s + k + 1]);
+  }
+
+  private copy(k: number, w: ByteWriter): void {
+    w.range(this.rows.buf, this.rows.offs[this.s + k], this.rows.offs[this.s + k + 1]);
+  }
+
+  get payloadHash(): Uint8Array {
+    return this.view(0);
+  }
+
+  /** The key the reading was verified with (a signed reading's), or null (a gateway batch's). */
+  key(): Uint8Array | null {
+    const { offs } = this.rows;
+    return offs[this.s + 1] < offs[this.s + 2] ? this.view(1) : null;
+  }
+
+  get prepared(): PreparedRows {
+    const entry: NewEntry = { kind: this.rows.kinds[this.s / SEGMENTS], bytes: this.view(2), refTable: "reading", refId: `${this.device}:${this.seq}`, copy: this.view(3), derived: true };
+    // An opening always has its 32-byte salt.
+    if (this.hasOpening()) entry.opening = { salt: this.view(5), entry: this.view(6), copy: this.view(7) };
+    return { entry, readingCopy: this.view(4) };
+  }
+
+  leafRow(w: ByteWriter): void {
+    this.copy(3, w);
+  }
+
+  hasOpening(): boolean {
+    return this.rows.offs[this.s + 5] < this.rows.offs[this.s + 6];
+  }
+
+  openingRow(w: ByteWriter): void {
+    this.copy(7, w);
+  }
+
+  readingRow(w: ByteWriter): void {
+    this.copy(4, w);
+  }
+
+  leafBytes(): number {
+    return this.rows.offs[this.s + 4] - this.rows.offs[this.s + 3];
+  }
+
+  readingBytes(): number {
+    return this.rows.offs[this.s + 5] - this.rows.offs[this.s + 4];
+  }
 }
 
 /** An accepted gateway batch as it crosses from a check worker (packBatch) to the intake's thread (unpackBatch). */
@@ -142,7 +197,7 @@ export function unpackBatch(p: PackedBatch): CheckedBatch & { kind: "batch" } {
   for (let i = 0; i < p.n; i++) payloadHashes[i] = buf.subarray(hashesAt + HASH * i, hashesAt + HASH * (i + 1));
   const items: (CheckedBatch & { kind: "batch" })["items"] = new Array(p.n);
   for (const r of p.refused) items[r.i] = { kind: "refusal", device: r.device, refusal: r.refusal };
-  for (let i = 0; i < p.n; i++) if (p.accepted[i] >= 0) items[i] = { kind: "reading", reading: unpackRow(p.rows, p.accepted[i]).reading };
+  for (let i = 0; i < p.n; i++) if (p.accepted[i] >= 0) items[i] = { kind: "reading", reading: new PackedReading(p.rows, p.accepted[i]) };
   return { kind: "batch", gateway: p.gateway, departmentId: p.departmentId, root, signature, payloadHashes, items };
 }
 
@@ -184,8 +239,8 @@ export function unpackReadings(p: PackedReadings): CheckedReading[] {
   for (let i = 0; i < out.length; i++) {
     const j = p.accepted[i];
     if (j < 0) continue;
-    const { reading, key } = unpackRow(p.rows, j);
-    out[i] = { kind: "reading", reading, key: key!, deviceId: reading.device, departmentId: p.departments[j] };
+    const reading = new PackedReading(p.rows, j);
+    out[i] = { kind: "reading", reading, key: reading.key()!, deviceId: reading.device, departmentId: p.departments[j] };
   }
   return out;
 }

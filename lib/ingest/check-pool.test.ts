@@ -7,7 +7,7 @@ import { signGatewayBatch } from "./gateway";
 import { checkGatewayBatch, checkSignedReading, type CheckEnv, type CheckedBatch, type CheckedReading } from "./check-message";
 import { startCheckPool, type CheckPool } from "./check-pool";
 import { ed25519Check } from "./verifier";
-import { copyRows } from "../db/copy-rows";
+import { ByteWriter, copyRows } from "../db/copy-rows";
 
 const sensor = signerFromSeed(new Uint8Array(32).fill(3));
 const other = signerFromSeed(new Uint8Array(32).fill(4));
@@ -152,9 +152,30 @@ describe("check workers that fail", () => {
 });
 
 describe("COPY rows as bytes", () => {
-  it("writes head, body and tail of each row, then a newline", () => {
+  it("writes each row's fields as given, then a newline, growing past a short hint", () => {
     const bodies = [bytes("a\tb"), bytes("名\\N"), new Uint8Array(0)];
-    const out = copyRows(3, (i) => `${i + 10}\t`, (i) => bodies[i], (i) => (i === 1 ? "\t\\N" : ""));
+    const out = copyRows(
+      3,
+      (i, w) => {
+        w.uint(i + 10);
+        w.ascii("\t");
+        w.bytes(bodies[i]);
+        if (i === 1) w.ascii("\t\\N");
+      },
+      1,
+    );
     expect(out.toString("utf8")).toBe("10\ta\tb\n11\t名\\N\t\\N\n12\t\n");
+  });
+
+  it("writes integers as their decimal text, and byte ranges", () => {
+    const w = new ByteWriter(1);
+    for (const n of [0, 7, 10, 99, 100, 123456789, 2 ** 53 - 1]) {
+      w.uint(n);
+      w.ascii(",");
+    }
+    const from = bytes("0123456789".repeat(10));
+    w.range(from, 3, 6);
+    w.range(from, 1, 99);
+    expect(Buffer.from(w.buf.subarray(0, w.at)).toString("latin1")).toBe(`0,7,10,99,100,123456789,${2 ** 53 - 1},345${"0123456789".repeat(10).slice(1, 99)}`);
   });
 });

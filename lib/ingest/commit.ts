@@ -1,6 +1,5 @@
 import type { Sql, SqlTx } from "../db/sql";
-import { appendEntries } from "../ledger-store/append-entries";
-import { insertReadings, readingEntries, type StorableReading } from "./store-readings";
+import { appendReadingLeaves, insertReadings, type StorableReading } from "./store-readings";
 import type { Refusal, RefusalReason } from "./refusal";
 import { deadLetterCap } from "./dead-letter-cap";
 import { toHex as hex } from "../ledger/encoding";
@@ -18,9 +17,11 @@ export type DeadLetterBase = {
   gatewayDeviceId?: string | null;
   /**
    * For a reading inside a gateway batch: its exact bytes and source, found in the raw batch
-   * only when it is dead-lettered (raw, rawSize and source above are then placeholders).
+   * only when it is dead-lettered (raw, rawSize and source above are then placeholders), by
+   * `resolve(resolveAt)`: one function for the batch, not a closure per reading.
    */
-  resolve?: () => { raw: Uint8Array; source: Source };
+  resolve?: (at: number) => { raw: Uint8Array; source: Source };
+  resolveAt?: number;
 };
 
 /** A gateway batch whose signature checked out, to be stored with the readings it carried. */
@@ -135,55 +136,60 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
   const dead: { i: number; base: DeadLetterBase; refusal: Refusal }[] = [];
   const accepted: { i: number; cand: Candidate & { kind: "reading" } }[] = [];
   const lastSeq = new Map<string, number>();
-  const inBatch = new Map<string, { hash: Uint8Array; acceptedIndex: number }>();
+  // Per (device, seq) taken in this group: its index among the accepted (their readings hold the
+  // payload hash). Made when a reading first needs it (one at or below its device's last seq).
+  let inBatch: Map<string, number> | null = null;
   const dupOfBatch: { i: number; acceptedIndex: number; device: string; seq: number }[] = [];
 
-  cands.forEach((c, i) => {
+  // One pass, no closure or byte view per reading (a group holds thousands).
+  for (let i = 0; i < cands.length; i++) {
+    const c = cands[i];
     if (c.kind === "refusal") {
       dead.push({ i, base: c, refusal: c.refusal });
-      return;
+      continue;
     }
     const r = c.reading;
-    const row = devices.get(r.device);
-    const no = (reason: RefusalReason, message: string, path?: string) =>
-      dead.push({ i, base: c, refusal: { reason, message, ...(path ? { path } : {}), device: r.device } });
-    if (c.batch && quarantined.has(c.batch.gateway)) return no("gateway_quarantined", `gateway ${c.batch.gateway} was quarantined while this batch was in flight`, "gateway");
-    if (!row) return no("unknown_device", `device ${r.device} is not registered`, "device");
-    if (!row.public_key) return no("unknown_device", `device ${r.device} has no registered key`, "device");
-    if (row.status !== "active") return no("revoked_key", `the key of device ${r.device} was revoked`, "device");
-    // Signed readings were verified with the key the intake saw; it must still be the device's key.
-    if (c.key && !sameBytes(c.key, row.public_key)) return no("revoked_key", `the key device ${r.device} signed with was rotated or revoked while the reading was in flight`, "signature");
-    const k = `${r.device}\u0000${r.seq}`;
+    const refusal = readingRefusal(c, devices.get(r.device), quarantined);
+    if (refusal) {
+      dead.push({ i, base: c, refusal });
+      continue;
+    }
+    const row = devices.get(r.device)!;
     const last = lastSeq.get(r.device) ?? row.last_seq;
-    const take = () => {
-      inBatch.set(k, { hash: r.payloadHash, acceptedIndex: accepted.length });
-      accepted.push({ i, cand: c });
-    };
     if (r.seq > last) {
       lastSeq.set(r.device, r.seq);
-      return take();
+      inBatch?.set(`${r.device}\u0000${r.seq}`, accepted.length);
+      accepted.push({ i, cand: c });
+      continue;
     }
-    const h = hex(r.payloadHash);
+    if (!inBatch) {
+      inBatch = new Map();
+      for (let j = 0; j < accepted.length; j++) inBatch.set(`${accepted[j].cand.reading.device}\u0000${accepted[j].cand.reading.seq}`, j);
+    }
+    const k = `${r.device}\u0000${r.seq}`;
     const before = existing.get(k);
-    if (before && before.hash === h) {
+    if (before && before.hash === hex(r.payloadHash)) {
       outcomes[i] = { status: "accepted", leafIndex: before.leaf, duplicate: true, device: r.device, seq: r.seq };
-      return;
+      continue;
     }
     const same = inBatch.get(k);
-    if (same && sameBytes(same.hash, r.payloadHash)) {
-      dupOfBatch.push({ i, acceptedIndex: same.acceptedIndex, device: r.device, seq: r.seq });
-      return;
+    if (same !== undefined && sameBytes(accepted[same].cand.reading.payloadHash, r.payloadHash)) {
+      dupOfBatch.push({ i, acceptedIndex: same, device: r.device, seq: r.seq });
+      continue;
     }
-    if (before || same) return no("replay", `seq ${r.seq} of device ${r.device} was already accepted with a different payload`, "seq");
+    const no = (message: string): void => void dead.push({ i, base: c, refusal: { reason: "replay", message, path: "seq", device: r.device } });
+    if (before || same !== undefined) no(`seq ${r.seq} of device ${r.device} was already accepted with a different payload`);
     // A late reading never stored, within the window below the last seq: taken (see SEQ_WINDOW).
-    if (r.seq > last - window) return take();
-    return no("replay", `seq ${r.seq} of device ${r.device} is more than ${window} below its last accepted seq ${last} and was not stored`, "seq");
-  });
+    else if (r.seq > last - window) {
+      inBatch.set(k, accepted.length);
+      accepted.push({ i, cand: c });
+    } else no(`seq ${r.seq} of device ${r.device} is more than ${window} below its last accepted seq ${last} and was not stored`);
+  }
 
   // Gateway batches, in first-use order, with ids taken from the sequence first so they are known.
   const batches: GatewayBatch[] = [];
-  for (const { cand } of accepted) if (cand.batch && !batches.includes(cand.batch)) batches.push(cand.batch);
-  for (const c of readingCands) if (c.batch && !batches.includes(c.batch)) batches.push(c.batch);
+  for (const { cand } of accepted) if (cand.batch && cand.batch !== batches.at(-1) && !batches.includes(cand.batch)) batches.push(cand.batch);
+  for (const c of readingCands) if (c.batch && c.batch !== batches.at(-1) && !batches.includes(c.batch)) batches.push(c.batch);
   if (batches.length) {
     const idRows = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('gateway_batch', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [batches.length]);
     batches.forEach((b, j) => (b.id = Number(idRows[j].id)));
@@ -197,7 +203,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
         batches.map((b) => hex(b.root)),
         batches.map((b) => hex(b.signature)),
         batches.map((b) => b.payloadHashes.length),
-        batches.map((b) => b.payloadHashes.map(hex).join("")),
+        batches.map((b) => Buffer.concat(b.payloadHashes).toString("hex")),
       ],
     );
   }
@@ -209,7 +215,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
   });
   let first = 0;
   if (stored.length) {
-    first = await appendEntries(tx, readingEntries(stored, { checked: true }));
+    first = await appendReadingLeaves(tx, stored);
     await insertReadings(tx, stored, first);
     await tx.query(`UPDATE device d SET last_seq = u.s FROM unnest($1::text[], $2::int8[]) AS u(id, s) WHERE d.id = u.id`, [
       [...lastSeq.keys()],
@@ -246,6 +252,21 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
   return { outcomes: outcomes as Outcome[], stored };
 }
 
+/** Why a reading cannot be stored whatever its seq (its device's locked row, its gateway), or null. */
+function readingRefusal(c: Candidate & { kind: "reading" }, row: DeviceRow | undefined, quarantined: ReadonlySet<string>): Refusal | null {
+  // The common case first, before anything is made for a refusal.
+  if (row && row.public_key && row.status === "active" && !c.key && !(c.batch && quarantined.has(c.batch.gateway))) return null;
+  const device = c.reading.device;
+  const no = (reason: RefusalReason, message: string, path: string): Refusal => ({ reason, message, path, device });
+  if (c.batch && quarantined.has(c.batch.gateway)) return no("gateway_quarantined", `gateway ${c.batch.gateway} was quarantined while this batch was in flight`, "gateway");
+  if (!row) return no("unknown_device", `device ${device} is not registered`, "device");
+  if (!row.public_key) return no("unknown_device", `device ${device} has no registered key`, "device");
+  if (row.status !== "active") return no("revoked_key", `the key of device ${device} was revoked`, "device");
+  // Signed readings were verified with the key the intake saw; it must still be the device's key.
+  if (c.key && !sameBytes(c.key, row.public_key)) return no("revoked_key", `the key device ${device} signed with was rotated or revoked while the reading was in flight`, "signature");
+  return null;
+}
+
 // PostgreSQL text cannot hold U+0000; dead letters keep any text they were given, made storable.
 const storable = (s: string | null | undefined, max: number): string | null => (s == null ? null : s.replaceAll("\u0000", "\ufffd").slice(0, max));
 
@@ -254,7 +275,7 @@ export async function insertDeadLetters(tx: SqlTx, given: readonly (DeadLetterBa
   if (given.length === 0) return;
   const rows = given.map((r) => {
     if (!r.resolve) return r;
-    const x = r.resolve();
+    const x = r.resolve(r.resolveAt ?? 0);
     return { ...r, raw: x.raw, rawSize: x.raw.length, source: x.source };
   });
   await tx.query(

@@ -389,15 +389,15 @@ export class Intake {
     const source = ctx.source;
     const noBytes = new Uint8Array(0);
     const { departmentId, gateway } = r;
-    const resolveFor = (i: number) => () => ({ raw: rawOf(i), source: { transport, detail: `${source.detail} (batch of ${gateway}, reading ${i})` } });
+    const resolve = (i: number) => ({ raw: rawOf(i), source: { transport, detail: `${source.detail} (batch of ${gateway}, reading ${i})` } });
     // One literal of a fixed shape per reading (no spreads: a batch makes thousands of these).
     const cands: Candidate[] = new Array(r.items.length);
     for (let i = 0; i < r.items.length; i++) {
       const it = r.items[i];
       cands[i] =
         it.kind === "reading"
-          ? { kind: "reading", reading: it.reading, key: null, batch, source, raw: noBytes, rawSize: 0, departmentId, gatewayDeviceId: gateway, deviceId: it.reading.device, resolve: resolveFor(i) }
-          : { kind: "refusal", refusal: it.refusal, source, raw: noBytes, rawSize: 0, departmentId, gatewayDeviceId: gateway, deviceId: it.device, resolve: resolveFor(i) };
+          ? { kind: "reading", reading: it.reading, key: null, batch, source, raw: noBytes, rawSize: 0, departmentId, gatewayDeviceId: gateway, deviceId: it.reading.device, resolve, resolveAt: i }
+          : { kind: "refusal", refusal: it.refusal, source, raw: noBytes, rawSize: 0, departmentId, gatewayDeviceId: gateway, deviceId: it.device, resolve, resolveAt: i };
     }
     return { gateway, whole: false, cands };
   }

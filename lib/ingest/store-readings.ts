@@ -1,13 +1,12 @@
 import { copyByteaField, copyTextField, type Sql, type SqlTx } from "../db/sql";
 import type { Envelope } from "./envelope";
-import { copyRows } from "../db/copy-rows";
 import { fastReadingEntryJsonOf, readingEntryBytes, readingEntryOf, type GatewayProof } from "./reading-encoding";
 import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { nodeSha256 } from "../ledger-store/node-hasher";
-import type { ByteWriter } from "../db/copy-rows";
-import { appendEntries, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
-import { isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
+import { copyRows, writeHex, type ByteWriter } from "../db/copy-rows";
+import { appendEntries, appendLeafRows, COPY_FROM, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
+import { freshSaltInto, isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 
 /** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
 export type { GatewayProof } from "./reading-encoding";
@@ -33,10 +32,29 @@ export type AcceptedReading = Envelope & {
  */
 export type PreparedReading = { device: string; seq: number; payloadHash: Uint8Array; gatewayBatchId?: number | null; prepared: PreparedRows };
 
+/**
+ * A prepared reading whose rows lie where a check worker wrote them, in the buffer it
+ * transferred (batch-transfer.ts): the transaction copies them from there into its COPY data,
+ * with no entry object or byte view per reading. Each writes a row's COPY text as
+ * PreparedRows holds it: the leaf's (entry.copy), the opening's (entry.opening.copy, when
+ * hasOpening) and the reading's (readingCopy).
+ */
+export type ReadingInPlace = PreparedReading & {
+  leafRow(w: ByteWriter): void;
+  hasOpening(): boolean;
+  openingRow(w: ByteWriter): void;
+  readingRow(w: ByteWriter): void;
+  /** Bytes of its leaf row's COPY text (without the leaf index). */
+  leafBytes(): number;
+  /** Bytes of its reading row's COPY text (up to gateway_batch_id). */
+  readingBytes(): number;
+};
+
 /** A reading the commit can store: whole, or as prepared on a check worker. */
 export type StorableReading = AcceptedReading | PreparedReading;
 
 const isWhole = (r: StorableReading): r is AcceptedReading => "values" in r;
+const isInPlace = (r: StorableReading): r is ReadingInPlace => "readingRow" in r;
 
 /**
  * What storing a reading writes, except its leaf index and gateway batch id (known only in
@@ -94,43 +112,104 @@ export function prepareReadingRows(r: AcceptedReading): PreparedRows {
 }
 
 // A zero byte, then the entry being written: SHA-256 of it is the entry's leaf hash (RFC 9162).
-let leafInput = Buffer.allocUnsafeSlow(4096).fill(0);
+let leafInput: Buffer = Buffer.allocUnsafeSlow(4096).fill(0);
+// For a sealed reading: its salt, then its reading.v1 entry; SHA-256 of it is the commitment (seal.ts).
+let sealInput: Buffer = Buffer.allocUnsafeSlow(4096);
+
+/** r's reading.v1 entry: its canonical JSON text by the template, or its bytes when it is not of the plain shape. */
+const entryText = (r: AcceptedReading): string | Uint8Array => fastReadingEntryJsonOf(r) ?? canonicalJsonBytes(readingEntryOf(r));
+
+/** `buf`, or a larger copy of its first `keep` bytes when it cannot hold `text` (UTF-8) after them. */
+function roomFor(buf: Buffer, keep: number, text: string | Uint8Array): Buffer {
+  const most = keep + (typeof text === "string" ? 3 * text.length : text.length);
+  if (buf.length >= most) return buf;
+  const grown = Buffer.allocUnsafeSlow(Math.max(most, 2 * buf.length));
+  buf.copy(grown, 0, 0, keep);
+  return grown;
+}
+
+/** Writes text (UTF-8) or bytes into buf at `at`; returns how many bytes. */
+function put(buf: Buffer, at: number, text: string | Uint8Array): number {
+  if (typeof text === "string") return buf.write(text, at, "utf8");
+  buf.set(text, at);
+  return text.length;
+}
+
+/** The segments writeReadingRows writes, one after the other; `ends` gets where each ends. */
+export const READING_ROW_SEGMENTS = ["entry", "leaf COPY text", "reading COPY text", "opening salt", "opening entry", "opening COPY text"] as const;
 
 /**
  * Writes what prepareReadingRows makes for a reading straight into `w`, without the strings
- * and Buffers in between: its entry's bytes, the leaf row's COPY text and the reading row's
- * COPY text, one after the other; `ends` gets where each of the three ends. The same bytes as
- * prepareReadingRows (store-readings.test.ts). Only for a reading whose leaf is its own
- * reading.v1 entry: for a restricted dataset's (sealed under a fresh salt) it writes nothing
- * and returns false, and the caller takes prepareReadingRows.
+ * and Buffers in between: its leaf's entry bytes, the leaf row's COPY text, the reading row's
+ * COPY text, and for a restricted dataset's reading (its leaf a commitment.v1 entry under a
+ * fresh salt, seal.ts) the opening's salt, inner reading.v1 entry and ledger_commitment COPY
+ * text, one after the other; `ends` gets where each of the six ends (the opening's three are
+ * empty for a public reading). Returns the leaf's kind. The same bytes as prepareReadingRows
+ * (store-readings.test.ts); `salt` is for that test, else a fresh one is taken.
  */
-export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number[]): boolean {
-  if (isRestrictedDataset(r.dataset)) return false;
-  const text = fastReadingEntryJsonOf(r);
-  const bytes = text === null ? canonicalJsonBytes(readingEntryOf(r)) : null;
-  const most = 1 + (bytes ? bytes.length : 3 * text!.length);
-  if (leafInput.length < most) leafInput = Buffer.allocUnsafeSlow(Math.max(most, 2 * leafInput.length)).fill(0);
-  let n: number;
-  if (bytes) {
-    leafInput.set(bytes, 1);
-    n = bytes.length;
-  } else n = leafInput.write(text!, 1, "utf8");
-  const entry = leafInput.subarray(1, 1 + n);
-  const hash = nodeSha256(leafInput.subarray(0, 1 + n));
+export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number[], salt?: Uint8Array): "reading.v1" | "commitment.v1" {
+  if (!isRestrictedDataset(r.dataset)) {
+    const text = entryText(r);
+    leafInput = roomFor(leafInput, 1, text);
+    const n = put(leafInput, 1, text);
+    const hash = nodeSha256(leafInput.subarray(0, 1 + n));
+    w.bytes(leafInput.subarray(1, 1 + n));
+    ends[0] = w.at;
+    // leafCopyText of a derived reading.v1 leaf
+    w.ascii(`reading.v1\t\\N\t\\\\x`);
+    w.hex(hash);
+    w.ascii(`\t\\N\t\\N`);
+    ends[1] = w.at;
+    writeReadingCopy(w, r);
+    ends[2] = ends[3] = ends[4] = ends[5] = w.at;
+    return "reading.v1";
+  }
+  // sealLeaf of the derived reading.v1 leaf, in place: SHA-256(salt || entry) is the commitment.
+  if (salt) sealInput.set(salt, 0);
+  else freshSaltInto(sealInput, 0);
+  const text = entryText(r);
+  sealInput = roomFor(sealInput, SALT, text);
+  const n = put(sealInput, SALT, text);
+  const commitment = nodeSha256(sealInput.subarray(0, SALT + n));
+  // The commitment.v1 entry after a zero byte: SHA-256 of it is the leaf hash.
+  let at = 1 + leafInput.write(COMMITMENT_PREFIX, 1, "latin1");
+  at = writeHex(leafInput, at, commitment);
+  at += leafInput.write(COMMITMENT_SUFFIX, at, "latin1");
+  const entry = leafInput.subarray(1, at);
+  const hash = nodeSha256(leafInput.subarray(0, at));
   w.bytes(entry);
   ends[0] = w.at;
-  // leafCopyText of a derived reading.v1 leaf
-  w.ascii(`reading.v1\t\\N\t\\\\x`);
+  // leafCopyText of a derived leaf with an opening: the commitment entry is kept
+  w.ascii(`commitment.v1\t\\\\x`);
+  w.hex(entry);
+  w.ascii(`\t\\\\x`);
   w.hex(hash);
   w.ascii(`\t\\N\t\\N`);
   ends[1] = w.at;
-  // readingCopyText, its two bytea fields written as hex in place
+  writeReadingCopy(w, r);
+  ends[2] = w.at;
+  w.bytes(sealInput.subarray(0, SALT));
+  ends[3] = w.at;
+  w.bytes(sealInput.subarray(SALT, SALT + n));
+  ends[4] = w.at;
+  // openingCopyText of a derived leaf: the salt, and no inner entry (it is made of the reading row)
+  w.ascii(`\\\\x`);
+  w.hex(sealInput.subarray(0, SALT));
+  w.ascii(`\t\\N`);
+  ends[5] = w.at;
+  return "commitment.v1";
+}
+
+const SALT = 32;
+const COMMITMENT_PREFIX = '{"commitment":"';
+const COMMITMENT_SUFFIX = '","kind":"commitment.v1"}';
+
+/** readingCopyText, its two bytea fields written as hex in place. */
+function writeReadingCopy(w: ByteWriter, r: AcceptedReading): void {
   w.utf8(`${readingCopyHead(r)}\\\\x`);
   w.hex(r.payloadHash);
   w.ascii(`\t\\\\x`);
   w.hex(r.signature);
-  ends[2] = w.at;
-  return true;
 }
 
 /**
@@ -139,16 +218,42 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
  */
 export async function insertReadings(tx: SqlTx, readings: readonly StorableReading[], first: number): Promise<void> {
   if (readings.length === 0) return;
+  let hint = 0;
+  for (const r of readings) hint += isInPlace(r) ? r.readingBytes() : 512;
   const data = copyRows(
     readings.length,
-    () => "",
-    (i) => {
+    (i, w) => {
       const r = readings[i];
-      return isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r)) : r.prepared!.readingCopy;
+      if (isInPlace(r)) r.readingRow(w);
+      else w.bytes(isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r)) : r.prepared!.readingCopy);
+      w.ascii("\t");
+      if (r.gatewayBatchId == null) w.ascii("\\N");
+      else w.uint(r.gatewayBatchId);
+      w.ascii("\t");
+      w.uint(first + i);
     },
-    (i) => `\t${readings[i].gatewayBatchId ?? "\\N"}\t${first + i}`,
+    hint + 32 * readings.length,
   );
   await tx.copyIn("reading", READING_COLUMNS, data);
+}
+
+/**
+ * Appends readings' ledger leaves inside the caller's transaction (appendEntries); returns the
+ * first one's leaf index. Readings whose rows lie where a check worker wrote them (a group of
+ * at least COPY_FROM, all of them such) are copied from there, with no entry object per reading.
+ */
+export async function appendReadingLeaves(tx: SqlTx, readings: readonly StorableReading[]): Promise<number> {
+  if (readings.length < COPY_FROM || !readings.every(isInPlace)) return appendEntries(tx, readingEntries(readings, { checked: true }));
+  const rs = readings as readonly ReadingInPlace[];
+  let hint = 0;
+  for (const r of rs) hint += r.leafBytes();
+  return appendLeafRows(tx, {
+    n: rs.length,
+    bytesHint: hint,
+    leaf: (i, w) => rs[i].leafRow(w),
+    hasOpening: (i) => rs[i].hasOpening(),
+    opening: (i, w) => rs[i].openingRow(w),
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { copyByteaField, copyTextField, type SqlTx } from "../db/sql";
-import { copyRows } from "../db/copy-rows";
+import { copyRows, type ByteWriter } from "../db/copy-rows";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "./node-hasher";
 import { isRestrictedDataset, sealLeaf } from "./seal";
@@ -41,7 +41,7 @@ export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "
 
 
 /** From this many entries on, the leaves are written with COPY instead of a multi-row insert. */
-const COPY_FROM = 64;
+export const COPY_FROM = 64;
 const LEAF_COLUMNS = ["leaf_index", "kind", "entry", "leaf_hash", "ref_table", "ref_id"] as const;
 
 /**
@@ -55,20 +55,15 @@ const LEAF_COLUMNS = ["leaf_index", "kind", "entry", "leaf_hash", "ref_table", "
 export async function appendEntries(tx: SqlTx, given: readonly NewEntry[]): Promise<number> {
   if (given.length === 0) throw new Error("appendEntries: no entries");
   const entries = given.map(sealedByPolicy);
-  const [{ first }] = await tx.query<{ first: number }>(
-    `UPDATE ledger_state SET next_index = next_index + $1 WHERE id = 1 RETURNING (next_index - $1)::int8 AS first`,
-    [entries.length],
-  );
-  const start = Number(first);
+  const start = await reserveLeaves(tx, entries.length);
   if (entries.length >= COPY_FROM) {
-    const data = copyRows(
-      entries.length,
-      (i) => `${start + i}\t`,
-      (i) => entries[i].copy ?? Buffer.from(leafCopyText(entries[i])),
-      () => "",
-    );
-    await tx.copyIn("ledger_leaf", LEAF_COLUMNS, data);
-    await appendOpenings(tx, entries, start);
+    await copyLeafRows(tx, start, {
+      n: entries.length,
+      bytesHint: 0,
+      leaf: (i, w) => w.bytes(entries[i].copy ?? Buffer.from(leafCopyText(entries[i]))),
+      hasOpening: (i) => !!entries[i].opening,
+      opening: (i, w) => w.bytes(entries[i].opening!.copy ?? Buffer.from(openingCopyText(entries[i]))),
+    });
     return start;
   }
   await tx.query(
@@ -86,6 +81,57 @@ export async function appendEntries(tx: SqlTx, given: readonly NewEntry[]): Prom
   );
   await appendOpenings(tx, entries, start);
   return start;
+}
+
+/** Takes the next n free leaf indexes from the row-locked ledger_state; returns the first. */
+async function reserveLeaves(tx: SqlTx, n: number): Promise<number> {
+  const [{ first }] = await tx.query<{ first: number }>(
+    `UPDATE ledger_state SET next_index = next_index + $1 WHERE id = 1 RETURNING (next_index - $1)::int8 AS first`,
+    [n],
+  );
+  return Number(first);
+}
+
+/**
+ * Leaves whose rows' COPY text was written ahead of the transaction, sealed as policy wants
+ * (the ingest's readings, written on its check workers: lib/ingest/batch-transfer.ts): `leaf`
+ * writes leaf i's row after its leaf index (leafCopyText), `opening` its ledger_commitment row
+ * after the leaf index (openingCopyText) when `hasOpening`. `bytesHint`: about how many bytes
+ * the leaf rows take (0: not known).
+ */
+export type LeafRows = {
+  n: number;
+  bytesHint: number;
+  leaf(i: number, w: ByteWriter): void;
+  hasOpening(i: number): boolean;
+  opening(i: number, w: ByteWriter): void;
+};
+
+/** As appendEntries, for leaves whose rows are written already: COPY straight from them, with no entry objects. */
+export async function appendLeafRows(tx: SqlTx, rows: LeafRows): Promise<number> {
+  if (rows.n === 0) throw new Error("appendLeafRows: no entries");
+  const start = await reserveLeaves(tx, rows.n);
+  await copyLeafRows(tx, start, rows);
+  return start;
+}
+
+async function copyLeafRows(tx: SqlTx, start: number, rows: LeafRows): Promise<void> {
+  const hint = rows.bytesHint || 256 * rows.n;
+  const leafRow = (i: number, w: ByteWriter) => {
+    w.uint(start + i);
+    w.ascii("\t");
+    rows.leaf(i, w);
+  };
+  await tx.copyIn("ledger_leaf", LEAF_COLUMNS, copyRows(rows.n, leafRow, hint + 12 * rows.n));
+  const at: number[] = [];
+  for (let i = 0; i < rows.n; i++) if (rows.hasOpening(i)) at.push(i);
+  if (at.length === 0) return;
+  const openingRow = (j: number, w: ByteWriter) => {
+    w.uint(start + at[j]);
+    w.ascii("\t");
+    rows.opening(at[j], w);
+  };
+  await tx.copyIn("ledger_commitment", ["leaf_index", "salt", "entry"], copyRows(at.length, openingRow, 96 * at.length));
 }
 
 /**
@@ -107,21 +153,11 @@ export function openingCopyText(e: Pick<NewEntry, "derived" | "opening">): strin
   return `${copyByteaField(e.opening!.salt)}\t${e.derived ? "\\N" : copyByteaField(e.opening!.entry)}`;
 }
 
-/** Writes the openings of the commitment entries among `entries` (the i-th at leaf start + i). */
+/** Writes the openings of the commitment entries among `entries` (the i-th at leaf start + i); for fewer than COPY_FROM entries (more go by copyLeafRows). */
 async function appendOpenings(tx: SqlTx, entries: readonly NewEntry[], start: number): Promise<void> {
   const at: number[] = [];
   for (let i = 0; i < entries.length; i++) if (entries[i].opening) at.push(i);
   if (at.length === 0) return;
-  if (at.length >= COPY_FROM) {
-    const data = copyRows(
-      at.length,
-      (j) => `${start + at[j]}\t`,
-      (j) => entries[at[j]].opening!.copy ?? Buffer.from(openingCopyText(entries[at[j]])),
-      () => "",
-    );
-    await tx.copyIn("ledger_commitment", ["leaf_index", "salt", "entry"], data);
-    return;
-  }
   await tx.query(
     `INSERT INTO ledger_commitment (leaf_index, salt, entry)
      SELECT i, decode(s, 'hex'), decode(e, 'hex') FROM unnest($1::int8[], $2::text[], $3::text[]) AS u(i, s, e)`,

@@ -48,13 +48,19 @@ export function isRestrictedDataset(id: string): boolean {
 let pool = Buffer.alloc(0);
 let poolAt = 0;
 function freshSalt(): Uint8Array {
+  const salt = new Uint8Array(32);
+  freshSaltInto(salt, 0);
+  return salt;
+}
+
+/** Writes a fresh 32-byte salt into `out` at `at` (the ingest's check workers write it where it goes). */
+export function freshSaltInto(out: Uint8Array, at: number): void {
   if (poolAt + 32 > pool.length) {
     pool = crypto.randomBytes(8192);
     poolAt = 0;
   }
-  const salt = new Uint8Array(pool.subarray(poolAt, poolAt + 32));
+  out.set(pool.subarray(poolAt, poolAt + 32), at);
   poolAt += 32;
-  return salt;
 }
 
 const PREFIX = Buffer.from('{"commitment":"');
