@@ -60,6 +60,9 @@ function worldPx([lon, lat]: [number, number], zoom: number): [number, number] {
   return [((lon + 180) / 360) * scale, ((1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2) * scale];
 }
 
+/** A view of the map, north up and flat: its centre, zoom and size in the map's pixels. */
+export type LabelView = { center: [number, number]; zoom: number; width: number; height: number };
+
 /**
  * The labels shown at a zoom: each from its own minimum zoom, then thinned by collision, as
  * MapLibre places symbols: in order of importance (districts, water, major roads,
@@ -67,9 +70,12 @@ function worldPx([lon, lat]: [number, number], zoom: number): [number, number] {
  * of one already placed, or when the same name was placed less than REPEAT_PX away (an
  * expressway's name repeated along it, or two carriageways of one road). Pure, so the
  * same labels at the same zoom step give the same answer; `scale` enlarges every label
- * (the wall's large type).
+ * (the wall's large type). With a `view`, a label whose box does not lie wholly inside it
+ * is left out (before collision, so it takes no room from others): no name is cut in half
+ * at the map's edge.
  */
-export function labelsAt(labels: readonly LabelFeature[], zoom: number, scale = 1): PlacedLabel[] {
+export function labelsAt(labels: readonly LabelFeature[], zoom: number, scale = 1, view?: LabelView): PlacedLabel[] {
+  const centre = view ? worldPx(view.center, view.zoom) : null;
   const cands = labels
     .map((l, i) => ({ l, i }))
     .filter(({ l }) => zoom >= l.minZoom)
@@ -86,6 +92,10 @@ export function labelsAt(labels: readonly LabelFeature[], zoom: number, scale = 
     const a = (l.angle * Math.PI) / 180;
     const hw = (Math.abs(w * Math.cos(a)) + Math.abs(h * Math.sin(a))) / 2;
     const hh = (Math.abs(w * Math.sin(a)) + Math.abs(h * Math.cos(a))) / 2;
+    if (view && centre) {
+      const [vx, vy] = worldPx(l.position, view.zoom);
+      if (Math.abs(vx - centre[0]) + hw > view.width / 2 || Math.abs(vy - centre[1]) + hh > view.height / 2) continue;
+    }
     const box = { x0: x - hw, y0: y - hh, x1: x + hw, y1: y + hh };
     if (boxes.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) continue;
     boxes.push(box);

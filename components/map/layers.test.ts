@@ -238,6 +238,25 @@ describe("place labels", () => {
     }
   });
 
+  it("with a view, leaves out labels not wholly inside it (none cut at its edge), before collision", () => {
+    // At zoom 12 a degree of longitude is 512·2¹²/360 ≈ 5825 px; at 37°N a degree of latitude ≈ 7294 px.
+    const px = (dx: number, dy: number): [number, number] => [121 + dx / 5825.4, 37 - dy / 7294];
+    const set = [
+      { text: "芝罘区", position: px(0, 0), rank: 0, angle: 0, minZoom: 9 },
+      // About 150 px wide, its anchor 190 px right of the centre: it runs past a 400 px view's edge.
+      { text: "Laishan District", position: px(190, 80), rank: 0, angle: 0, minZoom: 9 },
+      // A street name under it, wholly inside the view: placed only when the district name is left out.
+      { text: "港城大街", position: px(160, 80), rank: 1, angle: 0, minZoom: 11 },
+    ];
+    expect(labelsAt(set, 12).map((l) => l.text)).toEqual(["芝罘区", "Laishan District"]);
+    const view = { center: [121, 37] as [number, number], zoom: 12, width: 400, height: 300 };
+    expect(labelsAt(set, 12, 1, view).map((l) => l.text)).toEqual(["芝罘区", "港城大街"]);
+    // The same view, wider: the district name fits again and wins over the street.
+    expect(labelsAt(set, 12, 1, { ...view, width: 800 }).map((l) => l.text)).toEqual(["芝罘区", "Laishan District"]);
+    // A view to the north: the district names below its bottom edge are left out.
+    expect(labelsAt(set, 12, 1, { ...view, center: px(0, -140) }).map((l) => l.text)).toEqual([]);
+  });
+
   it("draws Chinese street names larger than Latin ones, and larger again at zoom 15", () => {
     const zh = { text: "南大街", rank: 1 }, en = { text: "Nan Street", rank: 1 };
     expect(labelSize(zh, 12)).toBeGreaterThan(labelSize(en, 12));

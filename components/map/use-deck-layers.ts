@@ -11,7 +11,7 @@ import { datasetName, fill } from "./access-text";
 import { isBackdrop, type HoverTip } from "./deck-overlay";
 import { areasOf, scopedLayers } from "./scoped-layers";
 import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy-layers";
-import { characterSetOf, labelLayer, labelsAt, type LabelFeature } from "./label-layers";
+import { characterSetOf, labelLayer, labelsAt, type LabelFeature, type LabelView } from "./label-layers";
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick, type CoverageKind } from "./safety-layers";
 import { trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./traffic-layers";
 import type { useMapData } from "./use-map-data";
@@ -41,6 +41,8 @@ export function useDeckLayers(
     large?: boolean;
     /** The access notes: grants limited to an area have it outlined. */
     notes?: AccessNote[];
+    /** Only labels wholly inside this view (the wall's framed map: none cut at its edge). */
+    labelView?: LabelView | null;
   },
 ) {
   const tg = useMemo(() => (data.traffic.features ? trafficGeometry(data.traffic.features) : null), [data.traffic.features]);
@@ -59,7 +61,8 @@ export function useDeckLayers(
   const citizenGlyphs = useMemo(() => Object.fromEntries(CITIZEN_LAYER_SERVICES.map((x) => [x.code, t(`citizenLayer.glyph.${x.code}` as MessageKey)])), [t]);
 
   const zoomStep = Math.floor(opts.zoom * 2) / 2;
-  const visibleLabels = useMemo(() => labelsAt(opts.labels, zoomStep, opts.large ? 1.5 : 1), [opts.labels, zoomStep, opts.large]);
+  const labelView = opts.labelView ?? undefined;
+  const visibleLabels = useMemo(() => labelsAt(opts.labels, zoomStep, opts.large ? 1.5 : 1, labelView), [opts.labels, zoomStep, opts.large, labelView]);
   // Every label's characters: the font atlas is built once, not at each zoom step.
   const labelChars = useMemo(() => characterSetOf(opts.labels.map((l) => l.text)), [opts.labels]);
 

@@ -1,7 +1,7 @@
 "use client";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { Map as MapLibreMap } from "maplibre-gl";
+import type { LngLatLike, Map as MapLibreMap } from "maplibre-gl";
 import { MAP_LAYERS, type MapLayerId } from "@/lib/api/map-specs";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useI18n } from "../i18n/i18n-provider";
@@ -13,7 +13,7 @@ import { useDeckLayers } from "./use-deck-layers";
 import { KpiStrip, useKpis } from "./kpi-strip";
 import { Legend } from "./legend";
 import { stationGlyphs } from "./city-map";
-import type { LabelFeature } from "./label-layers";
+import type { LabelFeature, LabelView } from "./label-layers";
 import { AlarmTicker, alarmWhat, useAlarms } from "./alarm-list";
 import { SEVERITY_COLORS } from "./alarms";
 import { wallCycle, wallKpis, wallStep } from "./wall-tour";
@@ -23,10 +23,13 @@ import { formatCityTime } from "@/lib/i18n/city-time";
 export { WALL_LAYER_CYCLE, wallStep } from "./wall-tour";
 
 const NO_LABELS: LabelFeature[] = [];
+const lngLat = (c: LngLatLike): [number, number] => (Array.isArray(c) ? [c[0], c[1]] : "lng" in c ? [c.lng, c.lat] : [c.lon, c.lat]);
+const sameView = (a: LabelView, b: LabelView) =>
+  a.width === b.width && a.height === b.height && Math.abs(a.zoom - b.zoom) < 1e-6 && Math.abs(a.center[0] - b.center[0]) < 1e-9 && Math.abs(a.center[1] - b.center[1]) < 1e-9;
 /** The layout's design size: larger walls scale the panels up by the smaller ratio. */
 const DESIGN = { w: 1920, h: 1080 };
-/** Screen space the panels take at scale 1 (fit padding keeps the city clear of them). */
-const PANELS = { top: 92, bottom: 76, side: 404 };
+/** Room kept round the city or district in the map's frame (the map's own pixels). */
+const FIT_MARGIN = 16;
 
 function useWallScale() {
   const get = () => Math.max(1, Math.min(3, Math.min(window.innerWidth / DESIGN.w, window.innerHeight / DESIGN.h)));
@@ -40,8 +43,9 @@ function useWallScale() {
 }
 
 /**
- * Wall mode (大屏) for the command centre: the map fills the screen, with the title, KPIs,
- * legend, alarms and a scrolling event ticker on panels around it, and a tour through the
+ * Wall mode (大屏) for the command centre: the map in the middle of the screen, framed by
+ * the title, KPIs, legend, alarms and a scrolling event ticker on opaque panels around it
+ * (the map never runs under a panel, so no map label shows through one), and a tour through the
  * whole city and each district with each layer the viewer may see, by itself (`?cycle=`
  * seconds per step, default 20). Always live.
  */
@@ -74,39 +78,54 @@ export default function Wall() {
   const layerKey = cur.layers.join(",");
   const visible = useMemo(() => new Set<MapLayerId>(layerKey.split(",") as MapLayerId[]), [layerKey]);
   const [zoom, setZoom] = useState(11);
+  // The view the map shows or flies to: only labels wholly inside it are drawn.
+  const [labelView, setLabelView] = useState<LabelView | null>(null);
+  const showView = useCallback((v: LabelView) => setLabelView((old) => (old && sameView(old, v) ? old : v)), []);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
-  const { layers } = useDeckLayers(data, { active: visible, zoom, selectedId: null, coverage: "police", labels: labels.data?.labels ?? NO_LABELS, glyphs, large: true, notes: notes ?? undefined });
+  const { layers } = useDeckLayers(data, { active: visible, zoom, selectedId: null, coverage: "police", labels: labels.data?.labels ?? NO_LABELS, glyphs, large: true, notes: notes ?? undefined, labelView });
   const kpis = useKpis(null);
   const kpiAccess = kpis.data?.access;
   const { alarms } = useAlarms();
 
-  const mapRef = useRef<MapLibreMap | null>(null);
+  // The map in state, not a ref: it exists only once MapLibre has loaded (after these effects
+  // first ran), and each effect below must run again then (else the tour's first flights, the
+  // wall's pixel ratio and the label view wait for the next change).
+  const [map, setMap] = useState<MapLibreMap | null>(null);
   const onMap = useCallback((m: MapLibreMap | null) => {
-    mapRef.current = m;
+    setMap(m);
     (window as unknown as { cityBrainMap?: MapLibreMap }).cityBrainMap = m ?? undefined;
   }, []);
   // A larger wall draws the map zoomed like the panels (labels and symbols at the same size
   // relative to the screen) at its full resolution: MapLibre's pixel ratio, which deck.gl
   // follows when interleaved.
   useEffect(() => {
-    const m = mapRef.current;
-    if (!m) return;
+    if (!map) return;
     const want = scale * window.devicePixelRatio;
-    if (m.getPixelRatio() !== want) m.setPixelRatio(want);
-    m.resize();
-  }, [scale, style.data]);
+    if (map.getPixelRatio() !== want) map.setPixelRatio(want);
+    map.resize();
+  }, [scale, map]);
   const focus = cur.district >= 0 ? districts[cur.district] : null;
-  // In the map's own (zoomed) pixels: the panels' design sizes.
-  const padding = useMemo(() => ({ top: PANELS.top + 16, bottom: PANELS.bottom + 16, left: PANELS.side + 16, right: PANELS.side + 16 }), []);
   useEffect(() => {
-    const m = mapRef.current;
     const b = focus?.bbox ?? info.data?.bounds;
-    if (!m || !b) return;
-    const c = m.getContainer();
-    // Never more padding than the map has room for (a small window).
-    const fits = padding.left + padding.right < c.clientWidth - 100 && padding.top + padding.bottom < c.clientHeight - 100;
-    m.fitBounds(b, { padding: fits ? padding : 24, duration: 2500 });
-  }, [focus, info.data?.bounds, padding, style.data]);
+    if (!map || !b) return;
+    // The map's frame is the part of the screen no panel covers: a small margin is enough.
+    map.fitBounds(b, { padding: FIT_MARGIN, duration: 2500 });
+    // Labels for where the flight ends, from its start (none appear or vanish as it lands).
+    const cam = map.cameraForBounds(b, { padding: FIT_MARGIN });
+    const c = map.getContainer();
+    if (cam?.center && cam.zoom !== undefined) showView({ center: lngLat(cam.center), zoom: cam.zoom, width: c.clientWidth, height: c.clientHeight });
+  }, [focus, info.data?.bounds, map, showView]);
+  // Wherever the map comes to rest (a hand on the wall's map, a resize), labels for that view.
+  useEffect(() => {
+    if (!map) return;
+    const on = () => {
+      const c = map.getContainer();
+      showView({ center: map.getCenter().toArray(), zoom: map.getZoom(), width: c.clientWidth, height: c.clientHeight });
+    };
+    map.on("moveend", on);
+    map.on("resize", on);
+    return () => void (map.off("moveend", on), map.off("resize", on));
+  }, [map, showView]);
 
   if (info.error || style.error) return <div className="center-message wall-root">{t("map.error")}</div>;
   if (!info.data || !style.data) return <div className="center-message wall-root" data-testid="map-loading">{t("map.loading")}</div>;
