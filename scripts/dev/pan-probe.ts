@@ -12,8 +12,7 @@
 // CPU time per frame of Chromium's GPU process (SwiftShader draws there) and of the renderer is
 // read from /proc: steadier than frame times on a machine that others load.
 import fs from "node:fs";
-import path from "node:path";
-import { chromium } from "@playwright/test";
+import { frameTimes, launchChromium, mapDrag, officialCookie } from "../bench/browser";
 import { fmt, percentile } from "../bench/stats";
 import { load, procCpuMs, sha256Rate } from "../bench/machine";
 
@@ -69,15 +68,8 @@ const GL_COUNT = `(() => {
 type Counts = { draws: number; verts: number; upload: number; programs: number; byProgram: Record<string, { draws: number; verts: number }> };
 
 async function main() {
-  const { users } = JSON.parse(fs.readFileSync(path.join(dataDir, "secrets", "demo-users.json"), "utf8")) as { users: { email: string; password: string; departmentId: string; role: string }[] };
-  const u = users.find((x) => x.departmentId === department && x.role === "official")!;
-  const res = await fetch(`${base}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify({ email: u.email, password: u.password }) });
-  if (!res.ok) throw new Error(`sign-in: HTTP ${res.status}`);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-  });
+  const cookie = await officialCookie(base, dataDir, department);
+  const browser = await launchChromium();
   try {
     const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: base })));
@@ -99,14 +91,7 @@ async function main() {
     for (const l of held) console.log(`  ${l.id.padEnd(48)} ${l.visible ? "visible" : "hidden "} instances ${String(l.instances).padStart(7)}  models ${l.models}`);
     const topIds = [...new Set(held.filter((l) => l.visible).map((l) => l.id.split("-").slice(0, 2).join("-")))];
     const groups = groupArg ? groupArg.split(",") : topIds;
-    const box = (await page.locator("canvas.maplibregl-canvas").boundingBox())!;
-    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-    const drag = async (dx: number, dy: number) => {
-      await page.mouse.move(cx, cy);
-      await page.mouse.down();
-      for (let i = 1; i <= 10; i++) await page.mouse.move(cx + (dx * i) / 10, cy + (dy * i) / 10);
-      await page.mouse.up();
-    };
+    const { drag } = await mapDrag(page);
     const pan = async (label: string, hide: string[] | "all") => {
       await page.evaluate(`(() => {
         const hide = ${JSON.stringify(hide)};
@@ -115,14 +100,17 @@ async function main() {
       })()`);
       await page.waitForTimeout(1500);
       const c0 = (await page.evaluate(`JSON.parse(JSON.stringify(window.__glc))`)) as Counts;
-      await page.evaluate(`(() => { window.__frames = []; window.__on = true; window.__last = performance.now();
-        const tick = (t) => { if (!window.__on) return; window.__frames.push(t - window.__last); window.__last = t; requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()`);
-      const t0 = Date.now();
+      let t0 = 0, gpu0 = 0, ren0 = 0;
       const procs = chromiumProcesses();
-      const gpu0 = cpuOf(procs.get("gpu-process")), ren0 = cpuOf(procs.get("renderer"));
-      for (let k = 0; k < DRAGS; k++) await drag(k % 2 ? -220 : 220, k % 3 ? 90 : -90);
-      await page.waitForTimeout(500);
-      const frames = ((await page.evaluate(`(() => { window.__on = false; return window.__frames.slice(1); })()`)) as number[]).filter((f) => f > 0);
+      const frames = (
+        await frameTimes(page, async () => {
+          t0 = Date.now();
+          gpu0 = cpuOf(procs.get("gpu-process"));
+          ren0 = cpuOf(procs.get("renderer"));
+          for (let k = 0; k < DRAGS; k++) await drag(k % 2 ? -220 : 220, k % 3 ? 90 : -90);
+          await page.waitForTimeout(500);
+        })
+      ).filter((f) => f > 0);
       const c1 = (await page.evaluate(`JSON.parse(JSON.stringify(window.__glc))`)) as Counts;
       const n = Math.max(1, frames.length);
       const gpuMs = (cpuOf(procs.get("gpu-process")) - gpu0) / n, renMs = (cpuOf(procs.get("renderer")) - ren0) / n;
