@@ -8,7 +8,8 @@
 // layers deck.gl holds, each with its instance and vertex counts.
 //   tsx scripts/dev/pan-probe.ts BASE DATA_DIR [layers] [department] [groups]
 // groups: comma-separated id prefixes to leave out one at a time, "+" joining prefixes left out
-// together (default: every layer drawn, one at a time). PROBE_DRAGS: drags per configuration (6).
+// together (default: every layer drawn, one at a time). PROBE_DRAGS: drags per configuration (6);
+// PROBE_SHOT=file.png: a screenshot of the map before the first pan.
 // CPU time per frame of Chromium's GPU process (SwiftShader draws there) and of the renderer is
 // read from /proc: steadier than frame times on a machine that others load.
 import fs from "node:fs";
@@ -79,6 +80,7 @@ async function main() {
     if (layers.includes("traffic")) await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 150_000 });
     else await page.locator("canvas.maplibregl-canvas").waitFor({ timeout: 150_000 });
     await page.waitForTimeout(4000);
+    if (process.env.PROBE_SHOT) await page.screenshot({ path: process.env.PROBE_SHOT });
     const zoom = await page.evaluate(`window.cityBrainMap.getZoom()`);
     const held = (await page.evaluate(`(() => {
       const deck = window.cityBrainMap.__deck;
