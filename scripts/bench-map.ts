@@ -41,7 +41,7 @@ import { fmt, percentile } from "./bench/stats";
 import { benchViews } from "./bench/views";
 import { GL_READ, GL_WATCH_SCRIPT, glDelta, type GlCounts } from "./bench/gl-watch";
 import { procCpuMs, sha256Rate, load } from "./bench/machine";
-import { frameTimes, launchChromium, mapDrag, officialCookie } from "./bench/browser";
+import { frameTimes, launchChromium, mapDrag, officialCookie, signedInContext } from "./bench/browser";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
 const HOURS = Number(process.env.BENCH_HOURS ?? 24);
@@ -222,8 +222,7 @@ async function measure(label: string, url: string, cookie: string, runs: number)
 async function replayFigures(cookie: string) {
   const browser = await launchChromium();
   try {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
+    const ctx = await signedInContext(browser, BASE, cookie);
     await ctx.addInitScript(GL_WATCH_SCRIPT);
     const page = await ctx.newPage();
     await page.goto(`${BASE}/?layers=traffic,energy,safety`);
@@ -345,9 +344,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
     let first = true;
     const panP95 = new Map<string, number>();
     for (const run of runs) {
-      const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-      const cookie = cookies[run.as];
-      await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
+      const ctx = await signedInContext(browser, BASE, cookies[run.as]);
       const page = await ctx.newPage();
       const timeline = requestTimeline(page);
       let phase = "loading the page";

@@ -12,6 +12,13 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** A 1400×900 browser context with a session cookie for `base` (as officialCookie answers it). */
+export async function signedInContext(browser: Browser, base: string, cookie: string) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: base })));
+  return ctx;
+}
+
 /** Signs in at `base` as a department's demo official (from the data folder's secrets); returns the session cookie. */
 export async function officialCookie(base: string, dataDir: string, department: string): Promise<string> {
   const { users } = JSON.parse(fs.readFileSync(path.join(dataDir, "secrets", "demo-users.json"), "utf8")) as { users: { email: string; password: string; departmentId: string; role: string }[] };

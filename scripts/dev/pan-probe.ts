@@ -13,7 +13,7 @@
 // CPU time per frame of Chromium's GPU process (SwiftShader draws there) and of the renderer is
 // read from /proc: steadier than frame times on a machine that others load.
 import fs from "node:fs";
-import { frameTimes, launchChromium, mapDrag, officialCookie } from "../bench/browser";
+import { frameTimes, launchChromium, mapDrag, officialCookie, signedInContext } from "../bench/browser";
 import { fmt, percentile } from "../bench/stats";
 import { load, procCpuMs, sha256Rate } from "../bench/machine";
 
@@ -72,8 +72,7 @@ async function main() {
   const cookie = await officialCookie(base, dataDir, department);
   const browser = await launchChromium();
   try {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: base })));
+    const ctx = await signedInContext(browser, base, cookie);
     await ctx.addInitScript(GL_COUNT);
     const page = await ctx.newPage();
     await page.goto(`${base}/?layers=${layers}`, { timeout: 150_000 });
