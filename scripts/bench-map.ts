@@ -31,7 +31,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import { chromium, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { openDb } from "../lib/db/client";
 import { generateCity } from "../lib/city";
 import { createSimulator } from "../lib/sim";
@@ -43,6 +43,7 @@ import { fmt, percentile } from "./bench/stats";
 import { benchViews } from "./bench/views";
 import { GL_READ, GL_WATCH_SCRIPT, glDelta, type GlCounts } from "./bench/gl-watch";
 import { procCpuMs, sha256Rate, load } from "./bench/machine";
+import { frameTimes, launchChromium, mapDrag, officialCookie, signedInContext } from "./bench/browser";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
 const HOURS = Number(process.env.BENCH_HOURS ?? 24);
@@ -195,15 +196,6 @@ function requestTimeline(page: Page) {
   };
 }
 
-/** Signs in as a department's demo official; returns the session cookie. */
-async function officialCookie(dataDir: string, department: string): Promise<string> {
-  const { users } = JSON.parse(fs.readFileSync(path.join(dataDir, "secrets", "demo-users.json"), "utf8")) as { users: { email: string; password: string; departmentId: string; role: string }[] };
-  const u = users.find((x) => x.departmentId === department && x.role === "official")!;
-  const res = await fetch(`${BASE}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: BASE }, body: JSON.stringify({ email: u.email, password: u.password }) });
-  if (!res.ok) throw new Error(`sign-in: HTTP ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-}
-
 /** Payload size (raw, gzip) and latency of a GET, repeated: the first (cold) run apart from the rest. */
 async function measure(label: string, url: string, cookie: string, runs: number) {
   const times: number[] = [];
@@ -222,25 +214,6 @@ async function measure(label: string, url: string, cookie: string, runs: number)
   );
 }
 
-/** Frame times (ms between animation frames) while `act` runs. */
-async function frameTimes(page: Page, act: () => Promise<void>): Promise<number[]> {
-  // A string, not a function: tsx's name helpers do not exist in the page.
-  await page.evaluate(`(() => {
-    window.__frames = [];
-    window.__on = true;
-    window.__last = performance.now();
-    const run = (window.__run = (window.__run || 0) + 1);
-    const tick = (t) => {
-      if (!window.__on || window.__run !== run) return;
-      window.__frames.push(t - window.__last);
-      window.__last = t;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  })()`);
-  await act();
-  return page.evaluate(`(() => { window.__on = false; return window.__frames.slice(1); })()`) as Promise<number[]>;
-}
 
 
 /**
@@ -250,13 +223,9 @@ async function frameTimes(page: Page, act: () => Promise<void>): Promise<number[
  * (performance.now()), with the requests each step made.
  */
 async function replayFigures(cookie: string) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-  });
+  const browser = await launchChromium();
   try {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
+    const ctx = await signedInContext(browser, BASE, cookie);
     await ctx.addInitScript(GL_WATCH_SCRIPT);
     const page = await ctx.newPage();
     await page.goto(`${BASE}/?layers=traffic,energy,safety`);
@@ -360,10 +329,7 @@ async function replayFigures(cookie: string) {
  * itself (as its owner department's official, so its values draw), and the base map alone.
  */
 async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", string>) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
-  });
+  const browser = await launchChromium();
   try {
     const line = (name: string, f: number[]) =>
       console.log(`  ${name.padEnd(58)} median ${fmt(percentile(f, 50), 0).padStart(5)} ms, p95 ${fmt(percentile(f, 95), 0).padStart(5)} ms per frame (${f.length} frames; ${load()})`);
@@ -381,9 +347,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
     let first = true;
     const panP95 = new Map<string, number>();
     for (const run of runs) {
-      const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-      const cookie = cookies[run.as];
-      await ctx.addCookies(cookie.split("; ").map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: BASE })));
+      const ctx = await signedInContext(browser, BASE, cookies[run.as]);
       const page = await ctx.newPage();
       const timeline = requestTimeline(page);
       let phase = "loading the page";
@@ -410,14 +374,7 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
         // BENCH_PAN=0: the first drawn frame only (alternating runs of two builds fit in minutes).
         if (process.env.BENCH_PAN === "0") return;
         await page.waitForTimeout(4000);
-        const box = (await page.locator("canvas.maplibregl-canvas").boundingBox())!;
-        const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-        const drag = async (dx: number, dy: number) => {
-          await page.mouse.move(cx, cy);
-          await page.mouse.down();
-          for (let i = 1; i <= 10; i++) await page.mouse.move(cx + (dx * i) / 10, cy + (dy * i) / 10);
-          await page.mouse.up();
-        };
+        const { cx, cy, drag } = await mapDrag(page);
         phase = "panning";
         const pan = await frameTimes(page, async () => {
           for (let k = 0; k < 6; k++) await drag(k % 2 ? -220 : 220, k % 3 ? 90 : -90);
@@ -503,9 +460,9 @@ async function main() {
       await new Promise((r) => setTimeout(r, 2000));
     }
     process.stdout.write("\n");
-    const traffic = await officialCookie(dataDir, "traffic");
-    const energy = await officialCookie(dataDir, "energy");
-    const safety = await officialCookie(dataDir, "safety");
+    const traffic = await officialCookie(BASE, dataDir, "traffic");
+    const energy = await officialCookie(BASE, dataDir, "energy");
+    const safety = await officialCookie(BASE, dataDir, "safety");
     const cookies = { traffic, energy, safety };
     // The first requests of a fresh console, before anything else warms what they read (target ≤ 2 s each).
     console.log("first requests of this console (cold):");

@@ -6,11 +6,17 @@ import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./pal
 import type { EnergyValues } from "./layer-values";
 import type { LayerSettings } from "./traffic-layers";
 import { outlinedPointLayer, selectedIndex } from "./point-symbols";
+import { simplifyPaths } from "@/lib/map/simplify-paths";
 
 export type EnergyGeometry = {
   feederIds: string[];
   feederStarts: Uint32Array;
   feederPath: Float64Array;
+  /**
+   * The feeders as drawn below CITY_DETAIL_ZOOM: each thinned to what half a pixel at that zoom
+   * shows (a feeder averages 17 vertices, and a PathLayer draws one instance per vertex).
+   */
+  feederCityStarts: Uint32Array;
   substationIds: string[];
   substationPos: Float64Array;
   substationRadius: Float32Array;
@@ -21,14 +27,16 @@ export type EnergyGeometry = {
   cellPos: Float64Array;
   cellRadiusM: number;
   /** Position attributes and radii, one object each for the geometry's life (deck.gl compares them). */
-  attr: { feederPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute; cellPos: BinaryAttribute };
+  attr: { feederPath: BinaryAttribute; feederCityPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute; cellPos: BinaryAttribute };
 };
 
 export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
+  const city = simplifyPaths({ startIndices: f.feeders.startIndices, positions: f.feeders.path }, CITY_DETAIL_ZOOM, 0.5);
   const g = {
     feederIds: f.feeders.ids,
     feederStarts: Uint32Array.from(f.feeders.startIndices),
     feederPath: Float64Array.from(f.feeders.path),
+    feederCityStarts: city.startIndices,
     substationIds: f.substations.ids,
     substationPos: xyz(f.substations.position),
     substationRadius: values(f.substations.ids.length, (i) => 5 + 9 * Math.sqrt(f.substations.capacityMw[i] / 360)),
@@ -43,6 +51,7 @@ export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
     ...g,
     attr: {
       feederPath: { value: g.feederPath, size: 2 },
+      feederCityPath: { value: city.positions, size: 2 },
       substationPos: { value: g.substationPos, size: 3 },
       substationRadius: { value: g.substationRadius, size: 1 },
       renewablePos: { value: g.renewablePos, size: 3 },
@@ -60,11 +69,26 @@ export type EnergyBinary = {
   /** Whether any cell has a value (cells without one are transparent: not drawn at all). */
   cellValues: boolean;
   feeders: PathData;
+  /** The feeders at city zoom (simplified geometry, the same colours). */
+  feedersCity: PathData;
   substations: PointData;
   renewables: PointData;
   g: EnergyGeometry;
   stamp: number;
 };
+
+/** Feeder paths coloured by load against capacity (outages wider, in reddish purple). */
+function feederData(starts: Uint32Array, path: BinaryAttribute, v: EnergyValues | null): PathData {
+  return {
+    length: starts.length - 1,
+    startIndices: starts,
+    attributes: {
+      getPath: path,
+      getColor: { value: pathColors(starts, (i) => (v?.feederOut[i] ? OUTAGE_COLOR : loadColor(v ? v.feederUtil[i] : null, 230))), size: 4, normalized: true },
+      getWidth: { value: pathValues(starts, (i) => (v?.feederOut[i] ? 6 : 3)), size: 1 },
+    },
+  };
+}
 
 /** Binary attributes of the energy layer for one set of values. */
 export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyBinary {
@@ -78,15 +102,8 @@ export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyB
         getFillColor: { value: colors(nc, (i) => (v && Number.isFinite(v.cellLoad[i]) ? magnitudeColor(Math.sqrt(v.cellLoad[i] / max)) : [0, 0, 0, 0])), size: 4, normalized: true },
       },
     },
-    feeders: {
-      length: g.feederIds.length,
-      startIndices: g.feederStarts,
-      attributes: {
-        getPath: g.attr.feederPath,
-        getColor: { value: pathColors(g.feederStarts, (i) => (v?.feederOut[i] ? OUTAGE_COLOR : loadColor(v ? v.feederUtil[i] : null, 230))), size: 4, normalized: true },
-        getWidth: { value: pathValues(g.feederStarts, (i) => (v?.feederOut[i] ? 6 : 3)), size: 1 },
-      },
-    },
+    feeders: feederData(g.feederStarts, g.attr.feederPath, v),
+    feedersCity: feederData(g.feederCityStarts, g.attr.feederCityPath, v),
     substations: {
       length: g.substationIds.length,
       attributes: {
@@ -126,6 +143,21 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
   // New values keep the geometry: only the value attributes are uploaded again.
   const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp, getColor: b.stamp, getWidth: b.stamp } };
   const city = s.zoom < CITY_DETAIL_ZOOM;
+  const feederLayer = (id: string, data: PathData, visible: boolean) =>
+    new PathLayer({
+      id,
+      data,
+      ...keep,
+      _pathType: "open",
+      visible,
+      widthUnits: "pixels",
+      widthMinPixels: 2,
+      jointRounded: true,
+      capRounded: true,
+      pickable: true,
+      highlightedObjectIndex: selectedIndex(b.g.feederIds, s),
+      highlightColor: [255, 255, 255, 200],
+    });
   return [
     new ColumnLayer({
       id: "energy-cells",
@@ -139,20 +171,9 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
       stroked: false,
       pickable: false,
     }),
-    new PathLayer({
-      id: "energy-feeders",
-      data: b.feeders,
-      ...keep,
-      _pathType: "open",
-      visible: s.visible,
-      widthUnits: "pixels",
-      widthMinPixels: 2,
-      jointRounded: true,
-      capRounded: true,
-      pickable: true,
-      highlightedObjectIndex: selectedIndex(b.g.feederIds, s),
-      highlightColor: [255, 255, 255, 200],
-    }),
+    // Full feeder paths from street zoom, made once the map has been there; simplified ones below it.
+    ...(s.streets === false ? [] : [feederLayer("energy-feeders", b.feeders, s.visible && !city)]),
+    feederLayer("energy-feeders-city", b.feedersCity, s.visible && city),
     // Smaller at city zoom, where 200 substations at full size cover the districts.
     outlinedPointLayer("energy-substations", b.substations, b.g.substationIds, s, keep, { radiusScale: city ? 0.55 : 1, lineColor: [241, 245, 249, 255], lineWidth: city ? 1 : 2, highlightAlpha: 160 }),
     outlinedPointLayer("energy-renewables", b.renewables, b.g.renewableIds, s, keep, { radiusScale: city ? 0.7 : 1, lineColor: [15, 23, 42, 255], lineWidth: 1.5, highlightAlpha: 160 }),
@@ -160,7 +181,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
 }
 
 export function energyPick(b: EnergyBinary, layerId: string, index: number): string | null {
-  if (layerId === "energy-feeders") return b.g.feederIds[index] ?? null;
+  if (layerId === "energy-feeders" || layerId === "energy-feeders-city") return b.g.feederIds[index] ?? null;
   if (layerId === "energy-substations") return b.g.substationIds[index] ?? null;
   if (layerId === "energy-renewables") return b.g.renewableIds[index] ?? null;
   return null;

@@ -43,9 +43,16 @@ describe("traffic layers", () => {
     expect([...b.minor.startIndices]).toEqual([0, 2]);
     const city = trafficLayers(b, { visible: true, zoom: 11.5 });
     const street = trafficLayers(b, { visible: true, zoom: 12, selectedId: "trf-1" });
-    expect(city[0].props.visible).toBe(false);
-    expect(city[1].props.visible).toBe(true);
-    expect(street[0].props.visible).toBe(true);
+    // At city zoom the major segments are drawn as straight segments (LineLayer), from zoom 12 as paths.
+    expect(city.map((l) => [l.id, l.props.visible])).toEqual([["traffic-segments-minor", false], ["traffic-segments", false], ["traffic-segments-city", true], ["traffic-signals", false], ["traffic-incidents", true]]);
+    expect(street.slice(0, 3).map((l) => l.props.visible)).toEqual([true, true, false]);
+    // The path of 3 vertices (a straight line) is one city segment, coloured as its path.
+    expect(b.city.length).toBe(1);
+    expect([...b.cityPath]).toEqual([0]);
+    expect([...(b.city.attributes.getColor.value as Uint8Array)]).toEqual(trafficColor(30, "arterial"));
+    expect(trafficPick(b, "traffic-segments-city", 0, undefined)).toBe("trf-2");
+    // Before the map has been at street zoom only the city layer exists.
+    expect(trafficLayers(b, { visible: true, zoom: 10, streets: false }).map((l) => l.id)).toEqual(["traffic-segments-city", "traffic-signals", "traffic-incidents"]);
     expect(street[0].props.highlightedObjectIndex).toBe(0);
     expect(trafficPick(b, "traffic-segments-minor", 0, undefined)).toBe("trf-1");
     expect(trafficPick(b, "traffic-segments", 0, undefined)).toBe("trf-2");
@@ -97,11 +104,11 @@ describe("traffic layers", () => {
     const b = trafficBinary(g, values);
     const on = trafficLayers(b, { visible: true, zoom: 14, selectedId: "trf-2" });
     const off = trafficLayers(b, { visible: false, zoom: 12 });
-    expect(on.map((l) => l.id)).toEqual(["traffic-segments-minor", "traffic-segments", "traffic-signals", "traffic-incidents"]);
+    expect(on.map((l) => l.id)).toEqual(["traffic-segments-minor", "traffic-segments", "traffic-segments-city", "traffic-signals", "traffic-incidents"]);
     expect(off.map((l) => l.id)).toEqual(on.map((l) => l.id));
     expect(off.every((l) => l.props.visible === false)).toBe(true);
-    expect(on[2].props.visible).toBe(true);
-    expect(trafficLayers(b, { visible: true, zoom: 12 })[2].props.visible).toBe(false);
+    expect(on[3].props.visible).toBe(true);
+    expect(trafficLayers(b, { visible: true, zoom: 12 })[3].props.visible).toBe(false);
     const seg = on[1];
     expect(seg.props.data).toBe(b.segments);
     expect((seg.props as { _pathType?: string })._pathType).toBe("open");
@@ -144,9 +151,15 @@ describe("energy layers", () => {
     expect(cells[3]).toBe(0); // no data: transparent
     expect(cells[7]).toBeGreaterThan(0);
     const layers = energyLayers(b, { visible: true, zoom: 12, selectedId: "sub-1" });
-    expect(layers.map((l) => l.id)).toEqual(["energy-cells", "energy-feeders", "energy-substations", "energy-renewables"]);
-    expect(layers[2].props.highlightedObjectIndex).toBe(0);
+    expect(layers.map((l) => l.id)).toEqual(["energy-cells", "energy-feeders", "energy-feeders-city", "energy-substations", "energy-renewables"]);
+    expect(layers.map((l) => l.props.visible)).toEqual([true, true, false, true, true]);
+    expect(layers[3].props.highlightedObjectIndex).toBe(0);
     expect(energyPick(b, "energy-feeders", 1)).toBe("fdr-2");
+    // Below zoom 12 the simplified feeders, in the same colours; the full ones only once the map has been at street zoom.
+    const city = energyLayers(b, { visible: true, zoom: 10, streets: false });
+    expect(city.map((l) => [l.id, l.props.visible])).toEqual([["energy-cells", true], ["energy-feeders-city", true], ["energy-substations", true], ["energy-renewables", true]]);
+    expect([...(b.feedersCity.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(loadColor(0.9, 230));
+    expect(energyPick(b, "energy-feeders-city", 1)).toBe("fdr-2");
     expect(energyPick(b, "energy-renewables", 0)).toBe("ren-1");
   });
 });

@@ -1,6 +1,7 @@
-import { PathLayer, ScatterplotLayer } from "@deck.gl/layers";
+import { LineLayer, PathLayer, ScatterplotLayer } from "@deck.gl/layers";
 import type { IncidentState, TrafficFeatures } from "@/lib/api/map-specs";
-import { nextStamp, pathColors, pathValues, sameGeometry, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
+import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
+import { pathSegments, simplifyPaths } from "@/lib/map/simplify-paths";
 import type { RoadClass } from "@/lib/city/types";
 import { INCIDENT_COLORS, trafficColor } from "./palettes";
 import type { TrafficValues } from "./layer-values";
@@ -18,11 +19,28 @@ export type SegmentSet = {
   pathAttr: BinaryAttribute;
 };
 
+/**
+ * The major segments as drawn below MINOR_SEGMENT_ZOOM: each path thinned to what half a pixel
+ * at zoom 12 shows (simplifyPaths) and cut into straight segments for a LineLayer, which draws
+ * one instance of 4 vertices per segment where a PathLayer draws one of 12 per vertex (every
+ * path's last vertex included). Every sensored path keeps its place and its colour.
+ */
+export type CitySegments = {
+  length: number;
+  /** The path (of the major set) each segment belongs to. */
+  path: Uint32Array;
+  /** Position attributes, one object each for the geometry's life (deck.gl compares them). */
+  sourceAttr: BinaryAttribute;
+  targetAttr: BinaryAttribute;
+};
+
 /** Geometry of the traffic layer, built once per features answer and reused by every update. */
 export type TrafficGeometry = {
   ids: string[];
   /** Expressways and arterials (free flow 50 km/h and more): drawn at every zoom. */
   major: SegmentSet;
+  /** The major segments at city zoom (below MINOR_SEGMENT_ZOOM). */
+  majorCity: CitySegments;
   /** Collectors and local streets: drawn from MINOR_SEGMENT_ZOOM, as the base map draws them. */
   minor: SegmentSet;
   signals: Float64Array;
@@ -38,6 +56,14 @@ export type TrafficGeometry = {
 export const MINOR_SEGMENT_ZOOM = 12;
 /** Free-flow speed from which a road counts as major (arterials 50–60 km/h, expressways 80+). */
 const MAJOR_FREE_FLOW_KMH = 50;
+/** City-zoom geometry is thinned to this many pixels at this zoom (less at every zoom it is drawn at). */
+const CITY_TOLERANCE_PX = 0.5;
+
+/** A set's paths simplified for city zoom, as straight segments. */
+export function citySegments(set: Pick<SegmentSet, "startIndices" | "pathAttr">): CitySegments {
+  const seg = pathSegments(simplifyPaths({ startIndices: set.startIndices, positions: set.pathAttr.value }, MINOR_SEGMENT_ZOOM, CITY_TOLERANCE_PX));
+  return { length: seg.path.length, path: seg.path, sourceAttr: { value: seg.source, size: 3 }, targetAttr: { value: seg.target, size: 3 } };
+}
 
 function segmentSet(f: TrafficFeatures, pick: (i: number) => boolean): SegmentSet {
   const { ids, startIndices: starts, path } = f.sensors;
@@ -72,9 +98,11 @@ function segmentSet(f: TrafficFeatures, pick: (i: number) => boolean): SegmentSe
 export function trafficGeometry(f: TrafficFeatures): TrafficGeometry {
   const signals = xyz(f.signals.position);
   const major = (i: number) => !(f.sensors.freeFlowKmh?.[i] < MAJOR_FREE_FLOW_KMH);
+  const majorSet = segmentSet(f, major);
   return {
     ids: f.sensors.ids,
-    major: segmentSet(f, major),
+    major: majorSet,
+    majorCity: citySegments(majorSet),
     minor: segmentSet(f, (i) => !major(i)),
     signals,
     signalAttr: { value: signals, size: 3 },
@@ -90,8 +118,14 @@ export function flowWidth(flow: number): number {
 /** Width of a segment without a reading: a thin grey line, so no data never looks like a state. */
 export const NO_DATA_WIDTH = 1;
 
+/** A LineLayer's binary data: one instance per segment. */
+export type LineData = { length: number; attributes: Record<string, BinaryAttribute> };
+
 export type TrafficBinary = {
   segments: PathData;
+  /** The major segments at city zoom, and the path (index into `ids`) of each. */
+  city: LineData;
+  cityPath: Uint32Array;
   minor: PathData;
   signals: PointData;
   incidents: IncidentState[];
@@ -111,11 +145,25 @@ function segmentData(set: SegmentSet, v: TrafficValues | null): PathData {
     startIndices: set.startIndices,
     attributes: {
       getPath: set.pathAttr,
-      getColor: { value: pathColors(set.startIndices, (k) => trafficColor(speedOf(set, v, k), set.roadClass[k])), size: 4, normalized: true },
-      getWidth: {
-        value: pathValues(set.startIndices, (k) => (Number.isFinite(speedOf(set, v, k)) ? flowWidth(v ? v.flow[set.feature[k]] : Number.NaN) : NO_DATA_WIDTH)),
-        size: 1,
-      },
+      getColor: { value: pathColors(set.startIndices, (k) => colorOf(set, v, k)), size: 4, normalized: true },
+      getWidth: { value: pathValues(set.startIndices, (k) => widthOf(set, v, k)), size: 1 },
+    },
+  };
+}
+
+/** Colour and width of path k of a set, as its path layer draws it. */
+const colorOf = (set: SegmentSet, v: TrafficValues | null, k: number) => trafficColor(speedOf(set, v, k), set.roadClass[k]);
+const widthOf = (set: SegmentSet, v: TrafficValues | null, k: number) => (Number.isFinite(speedOf(set, v, k)) ? flowWidth(v ? v.flow[set.feature[k]] : Number.NaN) : NO_DATA_WIDTH);
+
+/** The city-zoom segments' attributes: each segment coloured and sized as its path. */
+function cityData(c: CitySegments, set: SegmentSet, v: TrafficValues | null): LineData {
+  return {
+    length: c.length,
+    attributes: {
+      getSourcePosition: c.sourceAttr,
+      getTargetPosition: c.targetAttr,
+      getColor: { value: colors(c.length, (i) => colorOf(set, v, c.path[i])), size: 4, normalized: true },
+      getWidth: { value: values(c.length, (i) => widthOf(set, v, c.path[i])), size: 1 },
     },
   };
 }
@@ -124,6 +172,8 @@ function segmentData(set: SegmentSet, v: TrafficValues | null): PathData {
 export function trafficBinary(g: TrafficGeometry, v: TrafficValues | null): TrafficBinary {
   return {
     segments: segmentData(g.major, v),
+    city: cityData(g.majorCity, g.major, v),
+    cityPath: g.majorCity.path,
     minor: segmentData(g.minor, v),
     signals: { length: g.signals.length / 3, attributes: { getPosition: g.signalAttr } },
     incidents: (v?.incidents ?? []).filter((x) => x.lanesBlocked > 0 && x.status !== "resolved"),
@@ -134,7 +184,18 @@ export function trafficBinary(g: TrafficGeometry, v: TrafficValues | null): Traf
   };
 }
 
-export type LayerSettings = { visible: boolean; zoom: number; selectedId?: string | null };
+export type LayerSettings = {
+  visible: boolean;
+  zoom: number;
+  selectedId?: string | null;
+  /**
+   * Whether the map has been at MINOR_SEGMENT_ZOOM or closer: the street-zoom layers (full
+   * paths) are made from then on and kept (hidden when zoomed out again). Before, only the
+   * city-zoom layers exist: deck.gl initialises hidden layers too (their buffers, their
+   * programs). Unset: made at once.
+   */
+  streets?: boolean;
+};
 
 /** Incident markers: colour by type (Okabe-Ito), size by severity, hollow once resolved. */
 export function incidentLayer(id: string, data: IncidentState[], visible: boolean) {
@@ -167,6 +228,7 @@ export function incidentLayer(id: string, data: IncidentState[], visible: boolea
  * keeps their GPU buffers.
  */
 export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
+  const streets = s.zoom >= MINOR_SEGMENT_ZOOM;
   const segments = (id: string, data: PathData, ids: string[], visible: boolean) => {
     const selected = s.selectedId ? ids.indexOf(s.selectedId) : -1;
     return new PathLayer({
@@ -186,9 +248,25 @@ export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
       highlightColor: [255, 255, 255, 200],
     });
   };
+  // The selected path's first city segment (a major path is one segment at city zoom in 96 of 100 cases).
+  const selected = s.selectedId ? b.ids.indexOf(s.selectedId) : -1;
+  const citySelected = selected >= 0 ? b.cityPath.indexOf(selected) : -1;
   return [
-    segments("traffic-segments-minor", b.minor, b.minorIds, s.visible && s.zoom >= MINOR_SEGMENT_ZOOM),
-    segments("traffic-segments", b.segments, b.ids, s.visible),
+    ...(s.streets === false
+      ? []
+      : [segments("traffic-segments-minor", b.minor, b.minorIds, s.visible && streets), segments("traffic-segments", b.segments, b.ids, s.visible && streets)]),
+    new LineLayer({
+      id: "traffic-segments-city",
+      data: b.city,
+      dataComparator: sameGeometry,
+      updateTriggers: { getColor: b.stamp, getWidth: b.stamp },
+      widthUnits: "pixels",
+      widthMinPixels: 1,
+      pickable: true,
+      visible: s.visible && !streets,
+      highlightedObjectIndex: citySelected >= 0 ? citySelected : null,
+      highlightColor: [255, 255, 255, 200],
+    }),
     new ScatterplotLayer({
       id: "traffic-signals",
       data: b.signals,
@@ -209,6 +287,7 @@ export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
 export function trafficPick(b: TrafficBinary, layerId: string, index: number, object: unknown): string | null {
   if (layerId === "traffic-segments") return b.ids[index] ?? null;
   if (layerId === "traffic-segments-minor") return b.minorIds[index] ?? null;
+  if (layerId === "traffic-segments-city") return b.ids[b.cityPath[index]] ?? null;
   if (layerId === "traffic-signals") return b.signalIds[index] ?? null;
   if (layerId === "traffic-incidents") return (object as IncidentState | undefined)?.id ?? null;
   return null;

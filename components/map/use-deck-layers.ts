@@ -13,7 +13,7 @@ import { areasOf, scopedLayers } from "./scoped-layers";
 import { energyBinary, energyGeometry, energyLayers, energyPick } from "./energy-layers";
 import { characterSetOf, labelLayer, labelsAt, type LabelFeature, type LabelView } from "./label-layers";
 import { safetyBinary, safetyGeometry, safetyLayers, safetyPick, type CoverageKind } from "./safety-layers";
-import { trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./traffic-layers";
+import { MINOR_SEGMENT_ZOOM, trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./traffic-layers";
 import type { useMapData } from "./use-map-data";
 import { citizenLayers, citizenPick, reportAge } from "./citizen-layers";
 import { CITIZEN_LAYER_SERVICES } from "@/lib/citizen/service-catalogue";
@@ -74,10 +74,14 @@ export function useDeckLayers(
   // shows only traffic (the safety layer's hexagon program was linked twice in those seconds).
   const everActive = useRef(new Set<MapLayerId>());
   for (const l of opts.active) everActive.current.add(l);
+  // Likewise the street-zoom layers (full paths): made once the map has been at street zoom.
+  const streetsSeen = useRef(false);
+  if (zoomStep >= MINOR_SEGMENT_ZOOM) streetsSeen.current = true;
+  const streets = streetsSeen.current;
   const layers = useMemo(() => {
     const out: Layer[] = [];
     const made = (l: MapLayerId) => everActive.current.has(l);
-    const settings = (l: MapLayerId) => ({ visible: opts.active.has(l), zoom: zoomStep, selectedId: opts.selectedId });
+    const settings = (l: MapLayerId) => ({ visible: opts.active.has(l), zoom: zoomStep, selectedId: opts.selectedId, streets });
     // Hexagon backdrops first, then the rest; hidden layers keep their buffers (visible: false).
     const e = eb && made("energy") ? energyLayers(eb, settings("energy")) : [];
     const s = sb && made("safety") ? safetyLayers(sb, settings("safety")) : [];
@@ -87,8 +91,8 @@ export function useDeckLayers(
     // Anonymized and aggregated cells over the backdrops; the grants' areas drawn last, above every layer.
     const scoped = scopedLayers(data.scoped.filter((c) => made(c.layer)), areas, (l) => opts.active.has(l));
     out.push(...scoped.filter((l) => l.id !== "scoped-areas"));
-    out.push(...e.filter((l) => l.id === "energy-feeders"), ...t.filter((l) => l.id.startsWith("traffic-segments")));
-    out.push(...e.filter((l) => l.id !== "energy-cells" && l.id !== "energy-feeders"));
+    out.push(...e.filter((l) => l.id.startsWith("energy-feeders")), ...t.filter((l) => l.id.startsWith("traffic-segments")));
+    out.push(...e.filter((l) => l.id !== "energy-cells" && !l.id.startsWith("energy-feeders")));
     out.push(...s.filter((l) => l.id !== "safety-coverage"));
     out.push(...t.filter((l) => !l.id.startsWith("traffic-segments")));
     // Citizen reports over the other layers' points: few, and each one a department confirmed.
@@ -97,7 +101,7 @@ export function useDeckLayers(
     out.push(labelLayer(visibleLabels, { large: opts.large, characterSet: labelChars }));
     // Hexagons and cells answer hover tooltips (picked only under the exact pointer, never on click).
     return out.map((l) => (isBackdrop(l.id) && !l.props.pickable ? l.clone({ pickable: true }) : l));
-  }, [tb, eb, sb, data.citizen.features, data.citizen.values, citizenGlyphs, data.scoped, areas, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large]);
+  }, [tb, eb, sb, data.citizen.features, data.citizen.values, citizenGlyphs, data.scoped, areas, opts.active, zoomStep, opts.selectedId, visibleLabels, labelChars, opts.large, streets]);
 
   /** The feature id under a click, if any. */
   const pick = (info: PickingInfo): string | null => {
@@ -155,7 +159,7 @@ export function useDeckLayers(
       }
       const fid = energyPick(eb, id, p.index);
       if (!fid) return null;
-      if (id === "energy-feeders") {
+      if (id.startsWith("energy-feeders")) {
         const u = v?.feederUtil[p.index];
         const out = v?.feederOut[p.index] === 1;
         return {
