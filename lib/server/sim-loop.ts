@@ -227,8 +227,9 @@ export function startSimLoop(opts: {
       });
     });
 
-  // A gateway checks each device signature with the device's public key (libsodium: a KeyObject
-  // per device cost about 200 µs to make, 14,547 of them at a size-10 city's first tick).
+  // A gateway checks each device signature with the device's public key, by libsodium: with a
+  // node:crypto KeyObject made per device, createPublicKey alone took 15 % of the console's thread
+  // in the 10 s after a size-10 start (14,547 gateway devices; BENCH_CONSOLE_PROF in bench:map).
   const ed25519 = ed25519Check();
   const deviceSignatureValid = (r: SignedEnvelope): boolean => {
     const s = opts.signers.get(r.device);
