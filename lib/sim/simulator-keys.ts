@@ -28,6 +28,11 @@ export function signerFromSeed(seed: Uint8Array): DeviceSigner {
       },
     };
   }
+  return nodeSignerFromSeed(seed);
+}
+
+/** The same signer by node:crypto's KeyObjects: where libsodium does not load (and to compare against it). */
+export function nodeSignerFromSeed(seed: Uint8Array): DeviceSigner {
   const privateKey = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
   const spki = crypto.createPublicKey(privateKey).export({ format: "der", type: "spki" });
   return {

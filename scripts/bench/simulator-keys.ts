@@ -3,17 +3,9 @@
 // signature (every reading), with libsodium (signerFromSeed) and with node:crypto's KeyObjects
 // (the code before it), beside one thread's SHA-256 rate. CPU time of this process, from /proc.
 import crypto from "node:crypto";
-import { signerFromSeed } from "../../lib/sim/simulator-keys";
+import { nodeSignerFromSeed as nodeSigner, signerFromSeed } from "../../lib/sim/simulator-keys";
 import { fmt } from "./stats";
 import { load, procCpuMs, sha256Rate } from "./machine";
-
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-
-function nodeSigner(seed: Uint8Array) {
-  const privateKey = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
-  const spki = crypto.createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  return { publicKey: new Uint8Array(spki.subarray(spki.length - 32)), sign: (m: Uint8Array) => crypto.sign(null, m, privateKey) };
-}
 
 function cpuPer(n: number, fn: (i: number) => unknown): number {
   const c0 = procCpuMs(process.pid);
