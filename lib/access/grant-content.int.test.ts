@@ -311,6 +311,7 @@ describe(`every read endpoint's content under generated grants (${target.name})`
     });
 
     const seed = Number(process.env.CONTENT_SEED ?? Date.now() % 100_000);
+    const before = violations.length; // this dataset's own: the list is printed for both after all
     await fc.assert(
       fc.asyncProperty(terms, fc.array(request, { minLength: 1, maxLength: 2 }), async (t, reqs) => {
         // Each run starts with no grant to the grantee on this dataset.
@@ -371,6 +372,6 @@ describe(`every read endpoint's content under generated grants (${target.name})`
       }),
       { numRuns: 10, seed, verbose: 0 },
     );
-    expect(violations, `replay with CONTENT_SEED=${seed}`).toEqual([]);
+    expect(violations.slice(before), `replay with CONTENT_SEED=${seed}`).toEqual([]);
   }, 600_000);
 });

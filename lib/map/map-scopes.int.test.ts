@@ -43,6 +43,8 @@ const K = 5;
 const user = (departmentId: string): Viewer => ({ kind: "user", userId: `u-${departmentId}`, departmentId, role: "official" });
 const cameras = city.devices.filter((d) => d.kind === "camera");
 const AREA = { center: cameras[0].location as [number, number], radiusM: 2000 };
+/** Metres from the area's centre (the distance withinArea measures). */
+const dist = (p: readonly [number, number]) => Math.hypot((p[0] - AREA.center[0]) * Math.cos((AREA.center[1] * Math.PI) / 180) * 111_320, (p[1] - AREA.center[1]) * 110_540);
 
 function readings(): AcceptedReading[] {
   const sim = createSimulator({ city, seed: "yantai", incidents: false });
@@ -105,6 +107,36 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map r
     expect(latest.access.find((n) => n.datasetId === "safety.cameras")).toMatchObject({ allowed: true, level: "raw", area: AREA });
     const outside = cameras.find((c) => !withinArea(c.location, AREA))!;
     await expect(getFeatureDetails({ viewer: v, id: outside.id, bucket: 300 })).rejects.toMatchObject({ code: "forbidden" });
+  });
+
+  it("a device inside the area whose reading was taken outside it: that reading is in no series of the grantee's", async () => {
+    // The camera nearest the area's edge, and a reading it signs 30 m past the edge, in a bucket of its own.
+    const inside = cameras.filter((c) => withinArea(c.location, AREA)).sort((a, b) => dist(b.location) - dist(a.location))[0];
+    const [lon, lat] = inside.location;
+    const out = (AREA.radiusM + 30) / dist(inside.location);
+    const place: [number, number] = [AREA.center[0] + (lon - AREA.center[0]) * out, AREA.center[1] + (lat - AREA.center[1]) * out];
+    expect(withinArea(place, AREA)).toBe(false);
+    const at = new Date(START - 30 * MIN);
+    await storeReadings(db.sql, [
+      { device: inside.id, dataset: "safety.cameras", observedAt: at.toISOString(), location: place, values: { online: true, alert: "none", vehiclesPerMin: 777.0625, pedestriansPerMin: 333.0625 }, seq: 100_000, payloadHash: new Uint8Array(32), signature: new Uint8Array(64) },
+    ]);
+    await refreshRollup(db.sql, city);
+    const span = { from: new Date(START - 60 * MIN).toISOString(), to: new Date(END).toISOString(), bucket: 300 };
+    const values = async (v: Viewer) => (await getFeatureDetails({ viewer: v, id: inside.id, ...span })).series?.fields.find((f) => f.key === "vehiclesPerMin")?.values ?? [];
+    // The owner sees it; the area's grantee sees the camera's other readings and not that one.
+    expect(await values(user("safety"))).toContain(777.063);
+    const grantee = await values(user("emergency"));
+    expect(grantee.filter((x) => x !== null).length).toBeGreaterThan(0);
+    expect(grantee).not.toContain(777.063);
+    // The replay of its bucket: the camera's state for the owner, none for the grantee.
+    const state = async (v: Viewer) => {
+      const f = await getLayerFrames({ viewer: v, layer: "safety", from: new Date(at.getTime() - 5 * MIN).toISOString(), to: new Date(at.getTime() + 10 * MIN).toISOString(), bucket: 300 });
+      const { ids, q } = f.series.cameraState;
+      const i = ids.indexOf(inside.id);
+      return i < 0 ? [] : Array.from({ length: f.count }, (_, b) => decodeQ8(q)[b * ids.length + i]).filter((x) => !Number.isNaN(x));
+    };
+    expect(await state(user("safety"))).toHaveLength(1);
+    expect(await state(user("emergency"))).toEqual([]);
   });
 
   it("stored replay chunks are read only for a viewer who sees the whole dataset: an area grant replays its own area", async () => {

@@ -49,21 +49,11 @@ export function cityKey(city: CityModel): string {
 const add = (col: string) => `coalesce(m.${col} + excluded.${col}, m.${col}, excluded.${col})`;
 
 /**
- * The fold of leaves ($1, $2]: per reading its quantities (one column each, NULL where it
- * does not apply to the reading's dataset or meter; the column comments are in
- * prisma/migrations/20261205000000_map_rollup_named_columns), summed per device and bucket
- * into map_bucket_5m and per dataset and bucket into map_bucket_total.
+ * A reading's quantities (the columns of the fold's `t`): one column each, NULL where it
+ * does not apply to the reading's dataset or meter, over a reading `r` LEFT JOIN map_sensor `s`;
+ * `statesParam` is the placeholder of CAMERA_STATES.
  */
-const FOLD = `
-WITH r AS MATERIALIZED (
-  SELECT dataset_id, device_id, observed_at, leaf_index, lon, lat, payload,
-         to_timestamp(floor(extract(epoch FROM observed_at) / ${BUCKET_S}) * ${BUCKET_S}) AS bucket
-    FROM reading
-   WHERE leaf_index > $1 AND leaf_index <= $2
-),
-t AS MATERIALIZED (
-  SELECT r.dataset_id, r.device_id, r.bucket, r.leaf_index,
-         r.dataset_id = 'traffic.flow' AS traffic,
+const readingQuantities = (statesParam: string) => `r.dataset_id = 'traffic.flow' AS traffic,
          r.dataset_id = 'energy.load' AND payload->>'meter' = 'feeder' AS feeder,
          r.dataset_id = 'energy.load' AND payload->>'meter' = 'production' AS production,
          r.dataset_id = 'safety.cameras' AS camera,
@@ -83,8 +73,53 @@ t AS MATERIALIZED (
          ((payload->>'online')::boolean)::int AS online,
          (coalesce(payload->>'alert', 'none') <> 'none')::int AS alerting,
          CASE WHEN r.dataset_id = 'safety.cameras' THEN
-           CASE WHEN (payload->>'online')::boolean THEN coalesce(array_position($3::text[], payload->>'alert'), 1) ELSE 0 END
-         END AS state
+           CASE WHEN (payload->>'online')::boolean THEN coalesce(array_position(${statesParam}::text[], payload->>'alert'), 1) ELSE 0 END
+         END AS state`;
+
+/** Per device and bucket, the sums of map_bucket_5m's columns in their order, over `t`'s rows (GROUP BY dataset_id, device_id, bucket). */
+const DEVICE_SUMS = `sum(speed_kmh) FILTER (WHERE traffic) AS speed_kmh_sum, sum(flow_veh_h) FILTER (WHERE traffic) AS flow_veh_h_sum,
+         sum(occupancy) FILTER (WHERE traffic) AS occupancy_sum, sum(speed_ratio) FILTER (WHERE traffic) AS speed_ratio_sum,
+         sum(load_mw) FILTER (WHERE feeder) AS load_mw_sum, sum(utilisation) FILTER (WHERE feeder) AS utilisation_sum, sum(voltage_kv) FILTER (WHERE feeder) AS voltage_kv_sum,
+         sum(production_mw) FILTER (WHERE production) AS production_mw_sum, sum(capacity_factor) FILTER (WHERE production) AS capacity_factor_sum,
+         sum(irradiance_wm2) FILTER (WHERE production) AS irradiance_wm2_sum, sum(wind_speed_ms) FILTER (WHERE production) AS wind_speed_ms_sum,
+         sum(vehicles_per_min) FILTER (WHERE camera) AS vehicles_per_min_sum, sum(pedestrians_per_min) FILTER (WHERE camera) AS pedestrians_per_min_sum,
+         sum(online) FILTER (WHERE camera) AS online_count, sum(alerting) FILTER (WHERE camera) AS alerting_count, max(state) AS worst_state,
+         max(leaf_index) AS last_leaf`;
+
+/**
+ * map_bucket_5m's rows computed from the reading table instead of the rollup: per device
+ * and 5-minute bucket, n and every sum column under its name, over the readings `where`
+ * admits (conditions on the reading alias `r`; `params` gets CAMERA_STATES). For reads
+ * whose terms are finer than a device's bucket: a grant's area holds readings by the
+ * place each was taken (lib/access/scope-sql.ts), which the rollup, per device, no longer knows.
+ */
+export function readingBucketSums(where: string[], params: unknown[]): string {
+  params.push(CAMERA_STATES);
+  return `SELECT t.dataset_id, t.device_id, t.bucket, count(*)::int8 AS n, ${DEVICE_SUMS}
+    FROM (SELECT r.dataset_id, r.device_id, r.leaf_index,
+                 to_timestamp(floor(extract(epoch FROM r.observed_at) / ${BUCKET_S}) * ${BUCKET_S}) AS bucket,
+                 ${readingQuantities(`$${params.length}`)}
+            FROM reading r LEFT JOIN map_sensor s ON r.dataset_id = 'traffic.flow' AND s.device_id = r.device_id
+           WHERE ${where.join(" AND ")}) t
+   GROUP BY t.dataset_id, t.device_id, t.bucket`;
+}
+
+/**
+ * The fold of leaves ($1, $2]: per reading its quantities (one column each, NULL where it
+ * does not apply to the reading's dataset or meter; the column comments are in
+ * prisma/migrations/20261205000000_map_rollup_named_columns), summed per device and bucket
+ * into map_bucket_5m and per dataset and bucket into map_bucket_total.
+ */
+const FOLD = `
+WITH r AS MATERIALIZED (
+  SELECT dataset_id, device_id, observed_at, leaf_index, lon, lat, payload,
+         to_timestamp(floor(extract(epoch FROM observed_at) / ${BUCKET_S}) * ${BUCKET_S}) AS bucket
+    FROM reading
+   WHERE leaf_index > $1 AND leaf_index <= $2
+),
+t AS MATERIALIZED (
+  SELECT r.dataset_id, r.device_id, r.bucket, r.leaf_index,
+         ${readingQuantities("$3")}
     FROM r LEFT JOIN map_sensor s ON r.dataset_id = 'traffic.flow' AND s.device_id = r.device_id
    WHERE r.dataset_id IN ('traffic.flow', 'energy.load', 'safety.cameras')
 ),
@@ -94,15 +129,7 @@ per_device AS (
          load_mw_sum, utilisation_sum, voltage_kv_sum,
          production_mw_sum, capacity_factor_sum, irradiance_wm2_sum, wind_speed_ms_sum,
          vehicles_per_min_sum, pedestrians_per_min_sum, online_count, alerting_count, worst_state, last_leaf)
-  SELECT dataset_id, device_id, bucket, count(*),
-         sum(speed_kmh) FILTER (WHERE traffic), sum(flow_veh_h) FILTER (WHERE traffic),
-         sum(occupancy) FILTER (WHERE traffic), sum(speed_ratio) FILTER (WHERE traffic),
-         sum(load_mw) FILTER (WHERE feeder), sum(utilisation) FILTER (WHERE feeder), sum(voltage_kv) FILTER (WHERE feeder),
-         sum(production_mw) FILTER (WHERE production), sum(capacity_factor) FILTER (WHERE production),
-         sum(irradiance_wm2) FILTER (WHERE production), sum(wind_speed_ms) FILTER (WHERE production),
-         sum(vehicles_per_min) FILTER (WHERE camera), sum(pedestrians_per_min) FILTER (WHERE camera),
-         sum(online) FILTER (WHERE camera), sum(alerting) FILTER (WHERE camera), max(state),
-         max(leaf_index)
+  SELECT dataset_id, device_id, bucket, count(*), ${DEVICE_SUMS}
     FROM t GROUP BY dataset_id, device_id, bucket
   ON CONFLICT (dataset_id, bucket, device_id) DO UPDATE
     SET n = m.n + excluded.n,

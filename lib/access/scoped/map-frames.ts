@@ -4,6 +4,7 @@ import type { ScopedCellFrames } from "../../api/map-specs";
 import { getCity } from "../../city/current-city";
 import { cellId, hexGrid } from "../../map/hex-grid";
 import { q8 } from "../../map/q8";
+import { BUCKET_S, readingBucketSums } from "../../map/rollup";
 import { inBbox } from "../../map/traffic-index";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";
@@ -19,14 +20,31 @@ import { AGGREGATE_HEX_RADIUS_M, bucketWindowConditions, datasetDeviceIds, datas
 /**
  * Rollup sums as the basis may see them, per device and 5-minute bucket: device_id, bucket,
  * n and the dataset's value columns (rollupColumns), withheld ones NULL, under their names.
+ * `params` holds $1 dataset, $2 from and $3 to (bucket starts in [from, to)).
+ *
+ * A grant with an area holds the readings taken inside it, by the place each reading carries
+ * (scopeConditions, as every raw read). The rollup sums a device's readings per bucket,
+ * wherever each was taken, so under an area the same rows are summed from the readings
+ * themselves (readingBucketSums), only those inside the area and data window: a device
+ * standing inside the edge whose reading says it was outside shows nothing of that reading.
+ * Area grants come from linkage rules for an incident's surroundings, a small part of the city.
  */
 export function maskedSource(basis: ReadBasis, params: unknown[], devices: string[] | null): string {
+  const cols = rollupColumns(basis.datasetId).map((c) => `, ${rollupColumn(basis, c)} AS ${c}`).join("");
+  if (basis.area) {
+    const where = [`r.dataset_id = $1`, `r.observed_at >= $2::timestamptz`, `r.observed_at < $3::timestamptz + interval '${BUCKET_S} seconds'`];
+    if (devices) {
+      params.push(devices);
+      where.push(`r.device_id = ANY($${params.length}::text[])`);
+    }
+    where.push(...scopeConditions(basis, params, "r"));
+    return `SELECT device_id, bucket, n${cols} FROM (${readingBucketSums(where, params)}) s WHERE bucket >= $2 AND bucket < $3`;
+  }
   const conds = bucketWindowConditions(basis, params);
   if (devices) {
     params.push(devices);
     conds.push(`device_id = ANY($${params.length}::text[])`);
   }
-  const cols = rollupColumns(basis.datasetId).map((c) => `, ${rollupColumn(basis, c)} AS ${c}`).join("");
   return `SELECT device_id, bucket, n${cols}
             FROM map_bucket_5m WHERE dataset_id = $1 AND bucket >= $2 AND bucket < $3${conds.map((x) => ` AND ${x}`).join("")}`;
 }
