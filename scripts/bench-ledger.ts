@@ -15,12 +15,11 @@
 import { readLeafEntries } from "../lib/ledger-store/leaf-entries";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { storeReadings, type AcceptedReading } from "../lib/ingest/store-readings";
 import { registerDeviceKeys } from "../lib/devices/register-devices";
-import { signerFromSeed, type DeviceSigner } from "../lib/sim/simulator-keys";
+import { signerFromSeed } from "../lib/sim/simulator-keys";
 import { deviceKeyring, deviceSignatureOk, ed25519Implementation, packDeviceKeys } from "../lib/ledger-store/device-keyring";
 import { canonicalJsonBytes } from "../lib/ledger/canonical-json";
 import { createLogPublisher } from "../lib/ledger-store/log-service";
@@ -52,38 +51,10 @@ const ORIGIN = "bench.city-brain.example/ledger";
 const DEPTS = ["traffic", "energy", "safety", "emergency", "citizen"];
 
 // The devices: 5,000 traffic sensors, each with its Ed25519 key (libsodium's signer where it
-// loads: about three times node:crypto's rate).
+// loads: about three times node:crypto's rate; lib/sim/simulator-keys.ts).
 const DEVICES = 5000;
 const deviceId = (d: number) => `trf-${String(d).padStart(6, "0")}`;
-type Sodium = {
-  crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
-  crypto_sign_detached(sig: Uint8Array, message: Uint8Array, sk: Uint8Array): void;
-};
-function loadSodium(): Sodium | null {
-  try {
-    return createRequire(path.join(process.cwd(), "package.json"))("sodium-native") as Sodium;
-  } catch {
-    return null;
-  }
-}
-function deviceSigner(seed: Uint8Array, sodium: Sodium | null): DeviceSigner {
-  if (!sodium) return signerFromSeed(seed);
-  const pk = new Uint8Array(32);
-  const sk = new Uint8Array(64);
-  sodium.crypto_sign_seed_keypair(pk, sk, seed);
-  return {
-    publicKey: pk,
-    sign: (m) => {
-      const sig = new Uint8Array(64);
-      sodium.crypto_sign_detached(sig, m, sk);
-      return sig;
-    },
-  };
-}
-const SIGNERS = (() => {
-  const sodium = loadSodium();
-  return Array.from({ length: DEVICES }, () => deviceSigner(new Uint8Array(crypto.randomBytes(32)), sodium));
-})();
+const SIGNERS = Array.from({ length: DEVICES }, () => signerFromSeed(new Uint8Array(crypto.randomBytes(32))));
 
 /** The sensors and their keys (device.v1 entries, the first leaves), in a new database. */
 async function registerDevices(db: Db) {

@@ -6,13 +6,11 @@ import type { MqttClient } from "mqtt";
 import type { CityModel, Device } from "../city/types";
 import { createSimulator } from "../sim";
 import type { SimReading } from "../sim";
-import { signEnvelope, envelopeBytes, type SignedEnvelope } from "../ingest/envelope";
-import { signGatewayBatch } from "../ingest/gateway";
-import { fromBase64 } from "../ledger/encoding";
+import type { Envelope } from "../ingest/envelope";
 import { readingsTopic } from "../mqtt/topics";
-import { ed25519Check } from "../ingest/verifier";
 import { connectDevice } from "../mqtt/device-client";
 import type { DeviceSigner } from "../sim/simulator-keys";
+import { startSimSigner } from "../sim/sim-signer";
 
 /**
  * History to send besides the live readings (lib/sim/backfill.ts): readings with past
@@ -29,15 +27,13 @@ export type SimBackfillSource = {
 
 /** How often each device reports; devices are spread evenly over the period. */
 const REPORT_PERIOD_MS = 30_000;
-/** Readings per gateway batch. */
-const BATCH_SIZE = 500;
 /** Batches a gateway keeps for resending while the console does not answer. */
 const MAX_PENDING_BATCHES = 200;
 /**
- * A tick signs (and its gateways verify) every due reading on the console's own thread: the
- * first tick of a size-10 city is 19,177 readings, which held the thread for seconds (a first
- * replay request waited 6 s behind it, bench:map). The tick gives the event loop back after
- * this much work, so requests and the database's queries are served in between.
+ * A tick measures every due reading on the console's own thread (the signing and the gateways'
+ * checks are on the simulator's signing thread, lib/sim/sim-signer.ts): the first tick of a
+ * size-10 city is 19,177 readings. The tick gives the event loop back after this much work,
+ * so requests and the database's queries are served in between.
  */
 const TICK_SLICE_MS = 20;
 
@@ -227,14 +223,10 @@ export function startSimLoop(opts: {
       });
     });
 
-  // A gateway checks each device signature with the device's public key, by libsodium: with a
-  // node:crypto KeyObject made per device, createPublicKey alone took 15 % of the console's thread
-  // in the 10 s after a size-10 start (14,547 gateway devices; BENCH_CONSOLE_PROF in bench:map).
-  const ed25519 = ed25519Check();
-  const deviceSignatureValid = (r: SignedEnvelope): boolean => {
-    const s = opts.signers.get(r.device);
-    return !!s && ed25519(r.device, s.publicKey, envelopeBytes(r), fromBase64(r.signature));
-  };
+  // The devices sign, and the gateways check each device signature and sign their batches, on
+  // a thread of their own: on the console's thread this was about half of it in the 10 s after a
+  // size-10 start (BENCH_CONSOLE_PROF in bench:map), and a first map request waited behind it.
+  const signing = startSimSigner({ devices: opts.signers, gateways: opts.gateways.signers }, opts.log);
 
   const sendBatches = async () => {
     const queue = pending;
@@ -277,8 +269,9 @@ export function startSimLoop(opts: {
     first = false;
     tick++;
     const perDevice = new Map<string, number>();
-    const viaGateway = new Map<string, { signed: SignedEnvelope[]; history: SimReading[] }>();
-    const viaMqtt = new Map<string, { topic: string; payloads: string[]; history: SimReading[] }>();
+    // Per gateway its devices' envelopes, and which of them (by index) are history.
+    const viaGateway = new Map<string, { envelopes: Envelope[]; history: Map<number, SimReading> }>();
+    const viaMqtt = new Map<string, { topic: string; envelopes: Envelope[]; history: SimReading[] }>();
     // History rides after the live readings while the console keeps up: not before delayMs
     // after the start, not while gateway batches wait, fewer slots while ticks are slow.
     let history: SimReading[] = [];
@@ -294,8 +287,8 @@ export function startSimLoop(opts: {
       else if (lastTickMs > opts.intervalMs * 0.6) backfillSlots = Math.max(1, Math.floor(backfillSlots / 2));
       history = backfill.take(backfillSlots);
     }
-    /** Signs a reading with its seq and puts it on its way: its district's gateway, or its own MQTT connection. */
-    const route = (r: SimReading, device: Device, signer: DeviceSigner, seq: number, isHistory: boolean) => {
+    /** Puts a reading, with its seq, on its way to be signed and sent: its district's gateway, or its own MQTT connection. */
+    const route = (r: SimReading, device: Device, seq: number, isHistory: boolean) => {
       const gw = opts.gateways.gatewayOf(device);
       const viaGw = !!gw && opts.gateways.signers.has(gw);
       if (!viaGw && !isOpen(r.device)) {
@@ -305,19 +298,16 @@ export function startSimLoop(opts: {
         return;
       }
       if (!viaGw && inFlight.has(r.device)) return;
-      const signed = signEnvelope(
-        { device: r.device, dataset: r.dataset, seq, observedAt: new Date(r.observedAt).toISOString(), location: [r.location[0], r.location[1]], values: r.values },
-        (m) => signer.sign(m),
-      );
+      const e: Envelope = { device: r.device, dataset: r.dataset, seq, observedAt: new Date(r.observedAt).toISOString(), location: [r.location[0], r.location[1]], values: r.values };
       if (viaGw) {
-        const entry = viaGateway.get(gw) ?? { signed: [], history: [] };
+        const entry = viaGateway.get(gw) ?? { envelopes: [] as Envelope[], history: new Map<number, SimReading>() };
         viaGateway.set(gw, entry);
-        entry.signed.push(signed);
-        if (isHistory) entry.history.push(r);
+        if (isHistory) entry.history.set(entry.envelopes.length, r);
+        entry.envelopes.push(e);
       } else {
         if (!isHistory) owed.delete(r.device);
-        const entry = viaMqtt.get(r.device) ?? { topic: readingsTopic(device.departmentId, r.dataset), payloads: [], history: [] };
-        entry.payloads.push(JSON.stringify(signed));
+        const entry = viaMqtt.get(r.device) ?? { topic: readingsTopic(device.departmentId, r.dataset), envelopes: [], history: [] };
+        entry.envelopes.push(e);
         if (isHistory) entry.history.push(r);
         viaMqtt.set(r.device, entry);
       }
@@ -325,27 +315,31 @@ export function startSimLoop(opts: {
     for (const r of due as SimReading[]) {
       await pause();
       if (stopped) return;
-      const signer = opts.signers.get(r.device);
       const device = deviceById.get(r.device);
-      if (!signer || !device) continue;
+      if (!opts.signers.has(r.device) || !device) continue;
       // seq: the observation's millisecond times 1000, plus its place among this device's readings of the tick.
       const k = perDevice.get(r.device) ?? 0;
       perDevice.set(r.device, k + 1);
-      route(r, device, signer, seqFor(r.device, Date.parse(r.observedAt) * 1000 + k), false);
+      route(r, device, seqFor(r.device, Date.parse(r.observedAt) * 1000 + k), false);
     }
     const notSent: SimReading[] = [];
     for (const r of history) {
       await pause();
-      const signer = opts.signers.get(r.device);
       const device = deviceById.get(r.device);
-      if (!signer || !device) continue;
+      if (!opts.signers.has(r.device) || !device) continue;
       const gw = opts.gateways.gatewayOf(device);
       // A device still busy publishing its last report, or not connected, sends its history later.
       if (!(gw && opts.gateways.signers.has(gw)) && (inFlight.has(r.device) || !isOpen(r.device))) notSent.push(r);
-      else route(r, device, signer, seqFor(r.device, now.getTime() * 1000 + 1000), true);
+      else route(r, device, seqFor(r.device, now.getTime() * 1000 + 1000), true);
     }
     if (notSent.length) backfill?.putBack(notSent);
-    for (const [device, m] of viaMqtt) {
+    const signed = await signing.sign({
+      mqtt: [...viaMqtt].map(([device, m]) => ({ device, envelopes: m.envelopes })),
+      gateways: [...viaGateway].map(([gateway, g]) => ({ gateway, envelopes: g.envelopes })),
+    });
+    if (stopped) return;
+    for (const { device, payloads } of signed.mqtt) {
+      const m = { ...viaMqtt.get(device)!, payloads };
       // Not awaited: the tick (and the gateways' batches) never waits for a device's connection
       // (1,000 TLS handshakes at the first tick took minutes on a loaded machine, and the map
       // saw no new readings meanwhile). A device still busy with its last report skips this one.
@@ -363,23 +357,9 @@ export function startSimLoop(opts: {
         })
         .finally(() => inFlight.delete(device));
     }
-    for (const [gw, { signed, history: h }] of viaGateway) {
-      const checked: SignedEnvelope[] = [];
-      for (const e of signed) {
-        await pause();
-        if (deviceSignatureValid(e)) checked.push(e);
-      }
-      const signer = opts.gateways.signers.get(gw)!;
-      const historyOf = new Map(h.map((r, i) => [`${r.device}\u0000${r.observedAt}`, i] as const));
-      for (let i = 0; i < checked.length; i += BATCH_SIZE) {
-        const part = checked.slice(i, i + BATCH_SIZE);
-        const partHistory = part.flatMap((e) => {
-          const j = historyOf.get(`${e.device}\u0000${e.observedAt}`);
-          return j === undefined ? [] : [h[j]];
-        });
-        await pause();
-        pending.push({ gateway: gw, body: JSON.stringify(signGatewayBatch(gw, part, (m) => signer.sign(m))), history: partHistory });
-      }
+    for (const { gateway, batches } of signed.gateways) {
+      const h = viaGateway.get(gateway)!.history;
+      for (const b of batches) pending.push({ gateway, body: b.body, history: b.carries.flatMap((i) => (h.has(i) ? [h.get(i)!] : [])) });
     }
     pending = keepPending(pending);
     await sendBatches();
@@ -403,6 +383,7 @@ export function startSimLoop(opts: {
     for (const w of waiting.splice(0)) w();
     await Promise.all([...conns.values()].map((c) => c.endAsync(true).catch(() => {})));
     batchAgent.destroy();
+    await signing.close();
     await Promise.race([running, new Promise((r) => setTimeout(r, 10_000).unref())]);
     await Promise.all([...conns.values()].map((c) => c.endAsync(true).catch(() => {})));
   };

@@ -4,7 +4,8 @@ import { sodiumNative } from "../ingest/verifier";
 
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
-export type DeviceSigner = { publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array };
+/** A simulated device's (or gateway's) key: `seed` is its 32-byte Ed25519 seed, so another thread can sign as it (lib/sim/sim-signer.ts). */
+export type DeviceSigner = { publicKey: Uint8Array; seed: Uint8Array; sign(message: Uint8Array): Uint8Array };
 
 /**
  * The Ed25519 signer of a 32-byte seed: libsodium where it loads, else node:crypto with the
@@ -21,6 +22,7 @@ export function signerFromSeed(seed: Uint8Array): DeviceSigner {
     sodium.crypto_sign_seed_keypair(publicKey, secretKey, seed);
     return {
       publicKey,
+      seed,
       sign: (m) => {
         const sig = new Uint8Array(64);
         sodium.crypto_sign_detached(sig, m, secretKey);
@@ -37,6 +39,7 @@ export function nodeSignerFromSeed(seed: Uint8Array): DeviceSigner {
   const spki = crypto.createPublicKey(privateKey).export({ format: "der", type: "spki" });
   return {
     publicKey: new Uint8Array(spki.subarray(spki.length - 32)),
+    seed,
     sign: (m) => crypto.sign(null, m, privateKey),
   };
 }
