@@ -5,9 +5,10 @@ export type Padding = { top: number; right: number; bottom: number; left: number
 
 /**
  * What lies over the map: the console's panels (`.map-overlay`, the tools, anything marked
- * `data-map-panel`), MapLibre's controls, and the wall's panels.
+ * `data-map-panel`) and MapLibre's controls. The wall's map runs under none of its panels
+ * (components/map/wall.module.css).
  */
-export const PANEL_SELECTOR = ".map-overlay, .map-tools, [data-map-panel], .maplibregl-ctrl-group, .wall-side, .wall-title, .wall-bottom";
+export const PANEL_SELECTOR = ".map-overlay, .map-tools, [data-map-panel], .maplibregl-ctrl-group";
 
 /**
  * The padding that keeps a fitted or flown-to view clear of the panels over the map: the
