@@ -24,7 +24,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("device c
     const counting: Sql = Object.create(db.sql);
     counting.query = (async (text: string, params?: unknown[]) => {
       const rows = await db.sql.query(text, params);
-      if (text.includes("FROM device WHERE updated_at >=")) refreshes.push(rows.length);
+      if (text.includes("JOIN device d ON d.updated_at >=")) refreshes.push((rows as { id: string | null }[]).filter((r) => r.id !== null).length);
       return rows;
     }) as Sql["query"];
     cache = new DeviceCache(counting);

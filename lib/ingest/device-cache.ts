@@ -151,13 +151,17 @@ export class DeviceCache {
     // read all of them again every two seconds until some other device changed (19,186 rows,
     // about 340 ms of CPU a call on the embedded database at size 10: scripts/bench/embedded-upkeep.ts).
     const since = all ? new Date(0) : new Date(Math.max(0, this.readAt - REFRESH_OVERLAP_MS));
-    const [{ now }] = await this.sql.query<{ now: Date | string }>(`SELECT now() AS now`);
-    const rows = await this.sql.query<Row>(
-      `SELECT id, department_id, dataset_id, kind, public_key, status, created_at, updated_at, quarantined_at, suspect_until FROM device WHERE updated_at >= $1`,
+    // One statement: the rows changed since, each with the statement's now() (one row with no
+    // device when none changed), the next call's cursor.
+    const rows = await this.sql.query<Row & { read_at: Date | string }>(
+      `SELECT now() AS read_at, d.id, d.department_id, d.dataset_id, d.kind, d.public_key, d.status, d.created_at, d.updated_at, d.quarantined_at, d.suspect_until
+         FROM (SELECT 1) one LEFT JOIN device d ON d.updated_at >= $1`,
       [since.toISOString()],
     );
+    const now = rows[0].read_at;
     const set: DeviceInfo[] = [];
     for (const r of rows) {
+      if (r.id === null) continue;
       const d = toInfo(r);
       const before = this.byId.get(r.id);
       this.byId.set(r.id, d);
