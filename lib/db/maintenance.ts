@@ -160,9 +160,10 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** Runs one round: each planned table in turn, the event loop given back between them. */
 export async function maintainTables(sql: Sql, opts: { firstRound: boolean }): Promise<(MaintenanceAction & { ms: number })[]> {
   const done: (MaintenanceAction & { ms: number })[] = [];
-  // Only ANALYZE reads this setting, and only this job runs ANALYZE on the embedded database.
-  await sql.exec(`SET default_statistics_target = ${STATISTICS_TARGET}`);
-  for (const step of maintenancePlan(await tableActivity(sql), opts)) {
+  const plan = maintenancePlan(await tableActivity(sql), opts);
+  // Only ANALYZE reads this setting (each action analyzes), and only this job runs ANALYZE on the embedded database.
+  if (plan.length) await sql.exec(`SET default_statistics_target = ${STATISTICS_TARGET}`);
+  for (const step of plan) {
     const t0 = performance.now();
     // VACUUM cannot run in a transaction block: one statement per call.
     await sql.exec(`${STATEMENT[step.action]} ${ident(step.table)}`);
