@@ -79,6 +79,21 @@ test.describe("the wall", () => {
       expect(map.x + map.width).toBeLessThanOrEqual(right.x);
       expect(map.width).toBeGreaterThan(c.size.width - 2 * 420 * k);
       expect(map.height).toBeGreaterThan(c.size.height - 180 * k);
+      // deck.gl's layers fill the map: it draws with MapLibre's drawing-buffer size, the wall's
+      // scale included (with the size it found before the scale was set, a 2× wall had them in a corner).
+      const buffers = () =>
+        page.evaluate(() => {
+          type DeckMap = { getCanvas(): HTMLCanvasElement; __deck?: { device?: { canvasContext?: { getDrawingBufferSize(): [number, number] } } } };
+          const m = (window as unknown as { cityBrainMap?: DeckMap }).cityBrainMap;
+          const d = m?.__deck?.device?.canvasContext?.getDrawingBufferSize();
+          return m && d ? { maplibre: `${m.getCanvas().width}×${m.getCanvas().height}`, deck: `${d[0]}×${d[1]}` } : null;
+        });
+      await expect
+        .poll(async () => {
+          const b = await buffers();
+          return b ? `deck ${b.deck}, map ${b.maplibre}` : "no map yet";
+        }, { timeout: 30_000 })
+        .toMatch(/^deck (\d+×\d+), map \1$/);
       // KPI tiles and the alarm panel, sparklines at readable size.
       await expect(page.getByTestId("kpi-speed")).toBeVisible();
       await expect(page.getByTestId("kpi-incidents")).toBeVisible();

@@ -37,6 +37,13 @@ export function MapView(props: {
   onReady?: (map: MapLibreMap) => void;
   controls?: boolean;
   interactive?: boolean;
+  /**
+   * Drawing-buffer pixels per CSS pixel, from the map's creation (default: the device's). deck.gl
+   * draws into MapLibre's context with the drawing-buffer size it found when it attached: a ratio
+   * set later by map.setPixelRatio left deck.gl's layers drawn into a corner of a larger buffer
+   * (the 3840×2160 wall). deck.gl's maintainers name this option as the way (visgl/deck.gl#10509).
+   */
+  pixelRatio?: number;
   /** Credit of the city's data (an imported city: © OpenStreetMap contributors, ODbL), shown whatever the controls. */
   credit?: string | null;
 }) {
@@ -62,6 +69,7 @@ export function MapView(props: {
       ref={ref}
       initialViewState={{ bounds: start, fitBoundsOptions: { padding: props.initialBounds ? 0 : 48 } }}
       mapLib={MAPLIBRE}
+      pixelRatio={props.pixelRatio}
       mapStyle={props.style}
       style={{ position: "absolute", inset: 0 }}
       onZoom={(e) => props.onZoom?.(e.viewState.zoom)}

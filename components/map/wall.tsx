@@ -96,8 +96,9 @@ export default function Wall() {
     (window as unknown as { cityBrainMap?: MapLibreMap }).cityBrainMap = m ?? undefined;
   }, []);
   // A larger wall draws the map zoomed like the panels (labels and symbols at the same size
-  // relative to the screen) at its full resolution: MapLibre's pixel ratio, which deck.gl
-  // follows when interleaved.
+  // relative to the screen) at its full resolution: MapLibre's pixel ratio, given when the map
+  // is made (MapView's pixelRatio), and set again if the window's size changes the scale.
+  const [pixelRatio] = useState(() => scale * window.devicePixelRatio);
   useEffect(() => {
     if (!map) return;
     const want = scale * window.devicePixelRatio;
@@ -151,6 +152,7 @@ export default function Wall() {
           onMap={onMap}
           onZoom={(z) => setZoom(Math.floor(z * 2) / 2)}
           controls={false}
+          pixelRatio={pixelRatio}
           onAfterRender={() => {
             if ((data.traffic.values?.count ?? 0) > 0 && document.body.dataset.firstFrameMs === undefined) {
               document.body.dataset.firstFrameMs = String(Math.round(performance.now()));
