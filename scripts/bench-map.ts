@@ -42,7 +42,9 @@ import { warmReplayChunks } from "../lib/map/get-layer-frames";
 import { fmt, percentile } from "./bench/stats";
 import { benchViews } from "./bench/views";
 import { GL_READ, GL_WATCH_SCRIPT, glDelta, type GlCounts } from "./bench/gl-watch";
-import { procCpuMs, sha256Rate, load } from "./bench/machine";
+import { procCpuMs, sha256Rate, load, threadCpuMs } from "./bench/machine";
+import { CHECK_THREAD_NAME } from "../lib/ingest/check-pool";
+import { SIM_SIGN_THREAD_NAME } from "../lib/sim/sim-sign";
 import { frameTimes, launchChromium, mapDrag, officialCookie, signedInContext } from "./bench/browser";
 
 const SIZE = Number(process.env.BENCH_CITY_SIZE ?? 10);
@@ -147,14 +149,25 @@ async function consoleLoad(pid: number) {
   const sequenced = async () => ((await (await fetch(`${BASE}/api/ledger/info`)).json()) as { sequenced: number }).sequenced;
   const leaves0 = await sequenced();
   const cpu0 = procCpuMs(pid);
+  const threads0 = threadCpuMs(pid);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpuMs = procCpuMs(pid) - cpu0;
-  const share = cpuMs / (performance.now() - t0);
+  const wall = performance.now() - t0;
+  const share = cpuMs / wall;
   const leaves = (await sequenced()) - leaves0;
+  // By thread: the console's own (requests, PGlite, intake, rollup, log), the simulator's signing
+  // thread (its devices' and gateways' keys), the intake's check workers, and the rest.
+  const by = { main: 0, sign: 0, check: 0, other: 0 };
+  for (const [tid, t] of threadCpuMs(pid)) {
+    const ms = t.ms - (threads0.get(tid)?.ms ?? 0);
+    by[tid === pid ? "main" : t.name === SIM_SIGN_THREAD_NAME ? "sign" : t.name === CHECK_THREAD_NAME ? "check" : "other"] += ms;
+  }
+  const pc = (ms: number) => `${fmt((ms / wall) * 100, 0)} %`;
   console.log(
     `  console CPU with no page open: ${fmt(share * 100, 0)} % of a core over ${seconds} s, ${fmt(leaves, 0)} leaves stored, ${leaves > 0 ? fmt((cpuMs * 1000) / leaves, 0) : "–"} µs per leaf (${load()}, reference rate ${fmt(sha256Rate() / 1e6, 2)} M SHA-256/s)`,
   );
+  console.log(`    by thread: main ${pc(by.main)}, simulator signing ${pc(by.sign)}, intake check workers ${pc(by.check)}, other ${pc(by.other)}`);
 }
 
 /**
