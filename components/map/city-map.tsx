@@ -145,10 +145,7 @@ export default function CityMap() {
   // answers (or while it reconnects) the layers' answer, asked again so it follows grants too.
   const mapLayers = useQuery({ ...mapLayersQuery(), refetchInterval: data.live.state === "live" && data.live.notes ? false : 15_000 });
   const notes = data.live.notes ?? mapLayers.data?.access;
-  // Below street zoom until MapLibre reports its own (at its first effect): the street-zoom layers
-  // (full paths) are made once the map has been there (use-deck-layers.ts), and a first render
-  // at 12 made them at every start, though a city view never shows them.
-  const [zoom, setZoom] = useState(10);
+  const [zoom, setZoom] = useState(12);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
   const { layers, pick, describe } = useDeckLayers(data, {
     active,
