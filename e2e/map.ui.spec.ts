@@ -103,6 +103,11 @@ test.describe("the city map", () => {
     // redrawing every live update in the same GPU process (e2e/test.ts now closes them).
     test.setTimeout(360_000);
     const external = watchExternalRequests(page);
+    // The base map's labels (place, district and road names, drawn by deck.gl) come from their own
+    // request: the reference below waits for it. A slow answer under the full suite's load would
+    // draw labels after the reference was taken and make the map look changed by them; a CI run
+    // failed here once with 1,568 pixels against 1,500, and its last frames show more district labels.
+    const labels = page.waitForResponse((r) => r.url().includes("/api/city/labels"), { timeout: 120_000 });
     await page.goto("/?layers=");
     await expect(page.getByTestId("app-title")).toHaveText("City Brain");
     // This browser's first map: MapLibre and deck.gl (megabytes of JavaScript) load and compile
@@ -111,6 +116,7 @@ test.describe("the city map", () => {
     await expect(page.getByTestId("layer-panel")).toBeVisible();
     // The base map settles (tiles of its own style, labels at the starting zoom) before it is
     // the reference: on a loaded machine a fixed wait took it half drawn.
+    await labels;
     const base = await settledPixels(page);
     expect(distinctColours(base)).toBeGreaterThan(20);
 
