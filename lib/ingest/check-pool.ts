@@ -3,6 +3,7 @@ import fs from "node:fs";
 import type { Worker } from "node:worker_threads";
 import type { DeviceInfo } from "./device-cache";
 import type { CheckContext, CheckedBatch, CheckedReading } from "./check-message";
+import { startWorker, workerBootPath } from "./start-worker";
 import { unpackBatch, unpackReadings, type PackedBatch, type PackedReadings } from "./batch-transfer";
 
 /** What the pool sends a worker (check-worker.ts). */
@@ -38,12 +39,6 @@ const MAX_FAILED_STARTS = 3;
 
 const projectFile = (rel: string) => path.resolve(process.cwd(), rel);
 
-// Taken at run time: a bundler (Next.js's Turbopack) that sees `new Worker(path)` tries to
-// bundle every file the path could name as a worker entry, and fails.
-function startWorker(boot: string, entry: string): Worker {
-  const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
-  return new WorkerThread(boot, { workerData: { entry } });
-}
 
 type Pending = { resolve(out: CheckReply): void; reject(e: Error): void; size: number };
 type Slot = { worker: Worker; load: number; pending: Map<number, Pending> };
@@ -62,7 +57,7 @@ export function startCheckPool(opts: {
   /** The worker module (tests give another to make workers fail). */
   entry?: string;
 }): CheckPool | null {
-  const boot = projectFile("lib/ingest/worker-boot.mjs");
+  const boot = workerBootPath();
   const entry = opts.entry ?? projectFile("lib/ingest/check-worker.ts");
   if (opts.threads <= 0) return null;
   if (!fs.existsSync(/*turbopackIgnore: true*/ boot) || !fs.existsSync(/*turbopackIgnore: true*/ entry)) {

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Worker as WorkerThread } from "node:worker_threads";
 import { deviceKeyring, type PackedDeviceKeys } from "./device-keyring";
+import { startWorker, workerBootPath } from "../ingest/start-worker";
 import { verifyRange, type RangeJob, type RangeResult } from "./verify-range";
 
 /** Runs the audit's range checks (verify-range.ts) on worker threads, or on this thread. */
@@ -15,7 +15,6 @@ export interface AuditPool {
 
 const projectFile = (rel: string) => path.resolve(process.cwd(), rel);
 /** The worker thread's boot file: plain JavaScript that registers tsx, then loads the worker module. */
-const workerBootPath = () => projectFile("lib/ingest/worker-boot.mjs");
 
 /** The worker module (TypeScript, loaded through worker-boot.mjs), found from the project root. */
 export function defaultAuditWorkerPath(): string {
@@ -34,12 +33,6 @@ export function inlineAuditPool(keys: PackedDeviceKeys | null = null): AuditPool
 
 type Pending = { resolve(r: RangeResult): void; reject(e: Error): void };
 
-// Taken at run time: a bundler (Next.js's Turbopack) that sees `new Worker(path)` tries to
-// bundle every file the path could name as a worker entry, and fails.
-function startWorker(boot: string, entry: string, keys: PackedDeviceKeys | null): WorkerThread {
-  const { Worker } = process.getBuiltinModule("node:worker_threads");
-  return new Worker(boot, { workerData: { entry, keys } });
-}
 
 /**
  * `threads` workers (default: one per core), each given the next job when it is the least
@@ -55,7 +48,7 @@ export function createAuditPool(opts: { threads?: number; workerPath?: string; k
   if (threads === 0 || !fs.existsSync(/*turbopackIgnore: true*/ file) || !fs.existsSync(/*turbopackIgnore: true*/ boot)) return inlineAuditPool(keys);
   let nextId = 1;
   const slots = Array.from({ length: threads }, () => {
-    const worker = startWorker(boot, file, keys);
+    const worker = startWorker(boot, file, { keys });
     const pending = new Map<number, Pending>();
     const fail = (e: Error) => {
       for (const p of pending.values()) p.reject(e);

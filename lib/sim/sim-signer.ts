@@ -2,6 +2,7 @@ import path from "node:path";
 import fs from "node:fs";
 import type { Worker } from "node:worker_threads";
 import { ed25519Check } from "../ingest/verifier";
+import { startWorker, workerBootPath } from "../ingest/start-worker";
 import { signTick, type SignReply, type SignRequest, type SimKeys } from "./sim-sign";
 
 /** What sim-signer sends its thread: the keys once, then each tick's request. */
@@ -11,12 +12,6 @@ export type SimSignMessage =
 export type SimSignAnswer = { id: number; reply: SignReply } | { id: number; error: string };
 
 export type SimSigner = { sign(req: SignRequest): Promise<SignReply>; close(): Promise<void> };
-
-// Taken at run time, as in lib/ingest/check-pool.ts: a bundler that sees `new Worker(path)` tries to bundle it.
-function startWorker(boot: string, entry: string): Worker {
-  const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
-  return new WorkerThread(boot, { workerData: { entry } });
-}
 
 /**
  * The simulator's signing on a thread of its own (sim-sign-worker.ts), so that a tick's
@@ -28,7 +23,7 @@ function startWorker(boot: string, entry: string): Worker {
 export function startSimSigner(keys: SimKeys, log: (m: string) => void): SimSigner {
   const verify = ed25519Check();
   const inline = (req: SignRequest) => signTick(keys, req, verify);
-  const boot = path.resolve(process.cwd(), "lib/ingest/worker-boot.mjs");
+  const boot = workerBootPath();
   const entry = path.resolve(process.cwd(), "lib/sim/sim-sign-worker.ts");
   let worker: Worker | null = null;
   let broken: string | null = null;
