@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   /** How far below a device's last seq a late reading never stored is still taken (lib/ingest/commit.ts SEQ_WINDOW; 0: strictly increasing). */
   INGEST_SEQ_WINDOW: z.coerce.number().int().min(0).max(1_000_000).default(1024),
   INGEST_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Group commit pacing: a transaction of fewer than 500 readings starts at least this many ms after the previous one (0: at once; lib/ingest/intake.ts). */
+  INGEST_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(100),
   /** Whole-refused HTTP intake requests allowed per client address and minute before 429 (0: no limit). */
   INGEST_REFUSED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
   /** Dead letters kept per minute; past it refusals are answered but dropped and counted (0: no cap). */

@@ -29,6 +29,14 @@ export type IntakeOptions = {
   threads?: number;
   /** Most readings stored in one transaction. */
   maxGroup?: number;
+  /**
+   * Group commit pacing (default 0: none): a transaction of fewer than `commitMinGroup`
+   * readings starts at least this many ms after the previous one started, so that a steady
+   * trickle of messages is stored in a few larger transactions instead of one each.
+   */
+  commitIntervalMs?: number;
+  /** Readings ready that start a transaction at once, paced or not (default 500). */
+  commitMinGroup?: number;
   /** Most messages waiting; beyond it callers get 503 and should retry. */
   maxQueued?: number;
   /** Most message bytes waiting for storage (default DEFAULT_MAX_QUEUED_BYTES); beyond it callers get 503 and should retry. */
@@ -82,6 +90,8 @@ export class Intake {
   private queuedBytes = 0;
   private writing = false;
   private closed = false;
+  /** performance.now() when the last transaction started (commitIntervalMs). */
+  private lastCommitAt = -Infinity;
   private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
   private readonly now: () => number;
   private get hook(): CommitHook {
@@ -425,6 +435,10 @@ export class Intake {
     try {
       const max = this.opts.maxGroup ?? 5000;
       while (this.head < this.queue.length && this.queue[this.head].cands) {
+        // Paced commits wait here; unpaced ones form their group in this very turn.
+        const wait = this.paceWait();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        this.lastCommitAt = performance.now();
         const group: Entry[] = [];
         let n = 0;
         while (this.head < this.queue.length && this.queue[this.head].cands && (n === 0 || n + this.queue[this.head].cands!.length <= max)) {
@@ -451,6 +465,26 @@ export class Intake {
       this.idle = [];
       w.forEach((f) => f());
     }
+  }
+
+  /**
+   * How long the next transaction waits (ms, 0: none): when commits are paced and fewer than
+   * commitMinGroup readings are ready, until commitIntervalMs after the previous transaction
+   * started, so that what arrives meanwhile joins it. A message after a quiet spell is stored at once.
+   */
+  private paceWait(): number {
+    const interval = this.opts.commitIntervalMs ?? 0;
+    if (interval <= 0 || this.closed) return 0;
+    const wait = this.lastCommitAt + interval - performance.now();
+    const min = this.opts.commitMinGroup ?? 500;
+    return wait > 0 && this.readyReadings(min) < min ? wait : 0;
+  }
+
+  /** Candidates ready to store at the head of the queue, counted up to `upTo`. */
+  private readyReadings(upTo: number): number {
+    let n = 0;
+    for (let i = this.head; i < this.queue.length && this.queue[i].cands && n < upTo; i++) n += this.queue[i].cands!.length;
+    return n;
   }
 
   private async store(group: Entry[]): Promise<void> {

@@ -52,6 +52,19 @@ describe("readingsAt", () => {
     expect(rs.every((r) => r.dataset === "energy.load")).toBe(true);
   });
 
+  it("filters by device, incident reports by their reporting terminal, with each reading as without the filter", () => {
+    // A time with incidents reported, so that their terminals' reports are filtered too.
+    const t = [...Array(48).keys()].map((h) => new Date(Date.UTC(2026, 2, 3, h % 24, 7 * h))).find((d) => sim.readingsAt(d, { datasets: ["safety.incidents"] }).length >= 2)!;
+    const all = sim.readingsAt(t);
+    const incidents = all.filter((r) => r.dataset === "safety.incidents");
+    expect(incidents.length).toBeGreaterThanOrEqual(2);
+    const keep = new Set([all[0].device, all[5].device, incidents[0].device]);
+    const some = sim.readingsAt(t, { devices: (id) => keep.has(id) });
+    expect(JSON.stringify(some)).toBe(JSON.stringify(all.filter((r) => keep.has(r.device))));
+    expect(some.some((r) => r.dataset === "safety.incidents")).toBe(true);
+    expect(sim.readingsAt(t, { devices: () => false })).toEqual([]);
+  });
+
   it("rejects an invalid date", () => {
     expect(() => sim.readingsAt(new Date(Number.NaN))).toThrow(/invalid time/);
   });

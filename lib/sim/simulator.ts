@@ -90,8 +90,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     const sun = solarClearSky(lt.hour, lt.dayOfYear) * cloudFactor(weatherSeed, ms);
     const out: SimReading[] = [];
 
+    const device = filter?.devices;
     city.devices.forEach((d, devIndex) => {
-      if (!wants(filter, d.datasetId)) return;
+      if (!wants(filter, d.datasetId) || (device && !device(d.id))) return;
       switch (d.kind) {
         case "traffic-sensor": {
           const k = segIndex.get(d.segmentId);
@@ -136,6 +137,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         if (!p.reporter) continue;
         const inc = toIncident(incidentCtx, p, ms);
         visible.add(inc.id);
+        if (device && !device(p.reporter)) continue;
         if (incidentMode === "changes") {
           if (lastStatus.get(inc.id) === inc.status) continue;
           lastStatus.set(inc.id, inc.status);

@@ -52,6 +52,8 @@ export interface SimulatorOptions {
 /** Which readings to produce. */
 export interface ReadingsFilter {
   datasets?: readonly DatasetId[];
+  /** Only these devices' readings (an incident's report is its reporting terminal's). */
+  devices?: (id: string) => boolean;
 }
 
 /** A simulator of every device of a city. */
