@@ -3,6 +3,9 @@ import path from "node:path";
 import { z } from "zod";
 import { parseTrustedProxies } from "./http/client-address";
 
+/** The console's group commit pacing, ms (INGEST_COMMIT_INTERVAL_MS; lib/ingest/intake.ts commitIntervalMs). */
+export const DEFAULT_COMMIT_INTERVAL_MS = 100;
+
 /** Runtime configuration, read once from the environment and validated with zod. */
 const EnvSchema = z.object({
   DATABASE_URL: z
@@ -40,7 +43,7 @@ const EnvSchema = z.object({
   INGEST_SEQ_WINDOW: z.coerce.number().int().min(0).max(1_000_000).default(1024),
   INGEST_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   /** Group commit pacing: a transaction of fewer than 500 readings starts at least this many ms after the previous one (0: at once; lib/ingest/intake.ts). */
-  INGEST_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(100),
+  INGEST_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_COMMIT_INTERVAL_MS),
   /** Whole-refused HTTP intake requests allowed per client address and minute before 429 (0: no limit). */
   INGEST_REFUSED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
   /** Dead letters kept per minute; past it refusals are answered but dropped and counted (0: no cap). */

@@ -25,6 +25,7 @@ import { signerFromSeed, type DeviceSigner } from "../lib/sim/simulator-keys";
 import { registerDeviceKeys } from "../lib/devices/register-devices";
 import { unsafeRegisterNewDevices } from "../lib/devices/register-device";
 import { Intake } from "../lib/ingest/intake";
+import { DEFAULT_COMMIT_INTERVAL_MS } from "../lib/config";
 import { setIntake } from "../lib/ingest/intake-instance";
 import { ingestHttpBatch } from "../lib/ingest/ingest-http";
 import { signEnvelope, type Envelope } from "../lib/ingest/envelope";
@@ -170,7 +171,8 @@ async function setUp(db: Db) {
   }
   const publisher = await createLogPublisher({ sql: db.sql, origin, logSignerKey: logKey.signerKey, witnesses, intervalMs: 1000 });
   const stopLog = runEvery(1000, publisher.round, (e) => console.log(`  (ledger round failed: ${e.message})`));
-  const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 16 * 1024, maxBatchBytes: 8 * 1024 * 1024 });
+  // Paced as the console is (INGEST_COMMIT_INTERVAL_MS; 0 for none).
+  const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 16 * 1024, maxBatchBytes: 8 * 1024 * 1024, commitIntervalMs: Number(process.env.INGEST_COMMIT_INTERVAL_MS ?? DEFAULT_COMMIT_INTERVAL_MS) });
   setIntake(intake);
   // The former transport (plaintext, anonymous) beside the device transport of issue 13 (TLS
   // with device tokens, and its loopback plaintext listener), feeding the same intake.
