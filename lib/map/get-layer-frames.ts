@@ -217,8 +217,11 @@ async function computeSeries(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLay
 export const CHUNK_BUCKETS = 24;
 const CACHE_MAX = 160;
 const CACHE_KEY = Symbol.for("city-brain.map-frames-cache");
-/** `buckets`: the version of each bucket when the chunk was computed, kept for the chunk holding now (see chunkSeries). */
-type Chunk = { version: number; series: RawSeries; buckets?: Map<number, number> };
+/**
+ * `buckets`: the version of each bucket when the chunk was computed, kept for the chunk holding
+ * now (see chunkSeries). `stored`: this version is in map_frame_chunk.
+ */
+type Chunk = { version: number; series: RawSeries; buckets?: Map<number, number>; stored?: boolean };
 
 function chunkCache(): Map<string, Chunk> {
   const g = globalThis as { [CACHE_KEY]?: Map<string, Chunk> };
@@ -263,9 +266,15 @@ async function chunkSeries(
   let hit = cache.get(key);
   let computed = false;
   const bucketMs = bucketS * 1000, end = cs + CHUNK_BUCKETS * bucketMs;
+  // A complete chunk with readings is kept (within STORED_CHUNK_SPAN_MS); the chunk holding now changes with every fold.
+  const storable = version >= 0 && end <= now && cs >= now - STORED_CHUNK_SPAN_MS;
+  const store = async (chunk: Chunk) => {
+    await storeChunk(sql, { datasetId: basis.datasetId, bucketS, start: cs, cityKey: cityKey(m.city), version }, chunk.series);
+    chunk.stored = true;
+  };
   if (!hit || hit.version !== version) {
     const fromStore = stored && stored.version === version ? decodeChunk(stored, CHUNK_BUCKETS, wholeCityIds(m, t, layer)) : null;
-    if (fromStore) hit = { version, series: fromStore };
+    if (fromStore) hit = { version, series: fromStore, stored: true };
     else {
       // Read before aggregating: a fold landing in between is aggregated again next time, never missed.
       const buckets = await frameChunkVersions(sql, [basis.datasetId], new Date(cs), new Date(end), bucketMs);
@@ -281,14 +290,14 @@ async function chunkSeries(
       }
       computed = true;
     }
-    // A complete chunk with readings is kept (within STORED_CHUNK_SPAN_MS); the chunk holding now changes with every fold.
-    if (computed && version >= 0 && end <= now && cs >= now - STORED_CHUNK_SPAN_MS) {
-      await storeChunk(sql, { datasetId: basis.datasetId, bucketS, start: cs, cityKey: cityKey(m.city), version }, hit.series);
-    }
+    if (computed && storable) await store(hit);
     cache.delete(key);
     cache.set(key, hit);
     while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
   } else {
+    // Computed while it held now and unchanged since the clock passed its end (no fold came
+    // after its last refresh): complete now, and stored as any complete chunk is.
+    if (!hit.stored && storable) await store(hit);
     // Least recently used last.
     cache.delete(key);
     cache.set(key, hit);
@@ -415,7 +424,9 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
     const stored = await storedChunks(sql, m, t, layer, basis, bucketS, starts, versions);
     for (const cs of starts) {
       const version = versions.get(cs);
-      if (version === undefined || chunkCache().get(chunkKey(m, t, layer, bucketS, cs))?.version === version) continue;
+      const inMemory = chunkCache().get(chunkKey(m, t, layer, bucketS, cs));
+      // Current in memory and stored: nothing to do (one in memory, not stored, is stored below).
+      if (version === undefined || (inMemory?.version === version && inMemory.stored)) continue;
       if ((await chunkSeries(sql, m, t, layer, basis, cs, bucketS, version, stored.get(cs), now)).computed && ++computed >= WARM_CHUNKS_PER_RUN) return computed;
     }
   }

@@ -277,6 +277,33 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     expect(await storedVersion(Math.floor((START + 1000) / chunkMs) * chunkMs)).toBe(leaf);
   });
 
+  it("stores the chunk it kept current while it held now once the clock has passed its end, with no fold after", async () => {
+    const cache = () => (globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")];
+    const chunkMs = 24 * BUCKET;
+    // The fixture's last readings are at END: the chunk holding END has readings.
+    const now = END;
+    const live = Math.floor(now / chunkMs) * chunkMs;
+    const storedAt = async () =>
+      (await db.sql.query<{ version: number }>(`SELECT version::float8 AS version FROM map_frame_chunk WHERE dataset_id = 'traffic.flow' AND bucket_s = 300 AND chunk_start = $1`, [new Date(live).toISOString()]))[0]?.version;
+    await refreshRollup(db.sql, city);
+    await db.sql.query(`DELETE FROM map_frame_chunk WHERE chunk_start = $1`, [new Date(live).toISOString()]);
+    cache()?.clear();
+    // The job keeps the chunk holding now in memory (traffic first: one such chunk aggregated whole a run).
+    await warmReplayChunks(db.sql, city, now);
+    expect([...(cache()?.keys() ?? [])].some((k) => k.endsWith(`|traffic|300|${live}`))).toBe(true);
+    expect(await storedAt()).toBeUndefined();
+    // Two hours on, nothing folded since: the chunk is complete, unchanged, and stored as it is.
+    const [{ v }] = await db.sql.query<{ v: number }>(`SELECT max(last_leaf)::float8 AS v FROM map_bucket_total WHERE dataset_id = 'traffic.flow' AND bucket >= $1 AND bucket < $2`, [new Date(live).toISOString(), new Date(live + chunkMs).toISOString()]);
+    try {
+      while ((await warmReplayChunks(db.sql, city, live + chunkMs + 60_000)) > 0);
+      expect(await storedAt()).toBe(v);
+    } finally {
+      // That chunk holds the real clock's now: no stored copy of it for the tests after this one.
+      await db.sql.query(`DELETE FROM map_frame_chunk WHERE chunk_start >= $1`, [new Date(live).toISOString()]);
+      cache()?.clear();
+    }
+  });
+
   it("aggregates again only the buckets of the chunk holding now whose version moved, to the frames a whole computation gives", async () => {
     const req = { viewer: traffic, layer: "traffic" as const, from: new Date(START).toISOString(), to: new Date(END + MIN).toISOString(), bucket: 300 };
     const cache = () => (globalThis as { [k: symbol]: Map<string, unknown> | undefined })[Symbol.for("city-brain.map-frames-cache")];
