@@ -241,7 +241,11 @@ export function startSimLoop(opts: {
     const queue = pending;
     pending = [];
     const byGateway = new Map<string, number[]>();
-    queue.forEach((b, i) => byGateway.set(b.gateway, [...(byGateway.get(b.gateway) ?? []), i]));
+    queue.forEach((b, i) => {
+      const lane = byGateway.get(b.gateway);
+      if (lane) lane.push(i);
+      else byGateway.set(b.gateway, [i]);
+    });
     const lanes = [...byGateway.values()];
     const kept = new Set<number>();
     let failure: string | null = null;
