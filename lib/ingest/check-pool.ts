@@ -39,7 +39,6 @@ const MAX_FAILED_STARTS = 3;
 
 const projectFile = (rel: string) => path.resolve(process.cwd(), rel);
 
-
 type Pending = { resolve(out: CheckReply): void; reject(e: Error): void; size: number };
 type Slot = { worker: Worker; load: number; pending: Map<number, Pending> };
 
