@@ -35,6 +35,66 @@ export function diffPixels(a: PNG, b: PNG, tol = 24): number {
   return n;
 }
 
+/**
+ * Writes `a`, `b` and their difference (differing pixels in magenta over a dimmed `a`) as
+ * `<stem>-a.png`, `-b.png` and `-diff.png`, and returns where they differ in words (the box
+ * around the differing pixels, their count in each cell of an 8 × 8 grid, their mean colour in
+ * each image): what a failed pixel comparison saw, readable in a CI log that keeps no files.
+ */
+export function saveDiff(a: PNG, b: PNG, stem: string, tol = 24): string {
+  const d = new PNG({ width: a.width, height: a.height });
+  const grid = new Array<number>(64).fill(0);
+  const sumA = [0, 0, 0], sumB = [0, 0, 0];
+  let n = 0, x0 = a.width, y0 = a.height, x1 = -1, y1 = -1;
+  for (let i = 0; i < a.data.length; i += 4) {
+    const differs = [0, 1, 2].some((k) => Math.abs(a.data[i + k] - b.data[i + k]) > tol);
+    d.data.set(differs ? [255, 0, 255, 255] : [a.data[i] >> 2, a.data[i + 1] >> 2, a.data[i + 2] >> 2, 255], i);
+    if (!differs) continue;
+    const x = (i / 4) % a.width, y = Math.floor(i / 4 / a.width);
+    n++;
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    grid[Math.floor((y * 8) / a.height) * 8 + Math.floor((x * 8) / a.width)]++;
+    for (let k = 0; k < 3; k++) {
+      sumA[k] += a.data[i + k];
+      sumB[k] += b.data[i + k];
+    }
+  }
+  fs.mkdirSync(path.dirname(stem), { recursive: true });
+  fs.writeFileSync(`${stem}-a.png`, PNG.sync.write(a));
+  fs.writeFileSync(`${stem}-b.png`, PNG.sync.write(b));
+  fs.writeFileSync(`${stem}-diff.png`, PNG.sync.write(d));
+  if (!n) return `${path.basename(stem)}: no pixel differs`;
+  const mean = (s: number[]) => `rgb(${s.map((v) => Math.round(v / n)).join(",")})`;
+  const rows = Array.from({ length: 8 }, (_, r) => grid.slice(r * 8, r * 8 + 8).map((c) => String(c).padStart(5)).join(""));
+  return [
+    `${path.basename(stem)}: ${n} pixels differ in x ${x0}–${x1}, y ${y0}–${y1} of ${a.width}×${a.height}; mean colour there ${mean(sumA)} before, ${mean(sumB)} after; per eighth of the image:`,
+    ...rows,
+  ].join("\n");
+}
+
+/**
+ * Waits until MapLibre is idle after a fresh frame: every tile of its sources loaded, no
+ * camera move or fade under way, and the frame drawn with deck.gl's layers as they are now
+ * (deck.gl draws inside MapLibre's frame). A later screenshot shows the map as it stays.
+ */
+export async function mapIdle(page: Page, timeout = 60_000) {
+  await page.evaluate(
+    (ms) =>
+      new Promise<void>((resolve, reject) => {
+        type M = { once(e: "idle", f: () => void): void; triggerRepaint(): void };
+        const m = (window as unknown as { cityBrainMap?: M }).cityBrainMap;
+        if (!m) return reject(new Error("no map on the page"));
+        const timer = setTimeout(() => reject(new Error(`the map was not idle within ${ms} ms`)), ms);
+        m.once("idle", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        m.triggerRepaint();
+      }),
+    timeout,
+  );
+}
+
 /** Screenshot of the map canvas only (no overlays), decoded. */
 export async function mapPixels(page: Page) {
   const canvas = page.locator("canvas.maplibregl-canvas");

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./test";
 import type { PNG } from "pngjs";
-import { clearSpot, decodePng, demoUser, diffPixels, distinctColours, mapPixels, signIn, simulatorSigner, waitForChange, watchExternalRequests } from "./helpers";
+import { clearSpot, decodePng, demoUser, diffPixels, distinctColours, mapIdle, mapPixels, saveDiff, signIn, simulatorSigner, waitForChange, watchExternalRequests } from "./helpers";
 import { signEnvelope } from "../lib/ingest/envelope";
 import { GRADE_COLORS, hsv } from "../components/map/traffic-colors";
 import { E2E_DATA_DIR } from "./config";
@@ -17,11 +17,19 @@ async function layerReady(page: Page, layer: string, status: RegExp) {
   await page.waitForTimeout(1200);
 }
 
-/** The map's pixels once two screenshots half a second apart agree (at most 20 s). */
+/**
+ * The map's pixels once it has drawn what it will keep drawing: the map has loaded and made its
+ * first fit, the place labels are in the label layer, MapLibre is idle (every tile of the base
+ * map loaded) after a frame with them, and two screenshots a second apart agree (at most 30 s). A reference taken earlier, on a loaded
+ * machine, missed part of the base map and made the map look changed by a layer switched off.
+ */
 async function settledPixels(page: Page) {
+  await expect(page.getByTestId("city-map")).toHaveAttribute("data-ready", "1", { timeout: 120_000 });
+  await expect(page.getByTestId("city-map")).not.toHaveAttribute("data-labels", "0", { timeout: 120_000 });
+  await mapIdle(page);
   let prev = await mapPixels(page);
-  for (let i = 0; i < 40; i++) {
-    await page.waitForTimeout(500);
+  for (let i = 0; i < 30; i++) {
+    await page.waitForTimeout(1_000);
     const cur = await mapPixels(page);
     if (diffPixels(prev, cur) < 50) return cur;
     prev = cur;
@@ -103,20 +111,16 @@ test.describe("the city map", () => {
     // redrawing every live update in the same GPU process (e2e/test.ts now closes them).
     test.setTimeout(360_000);
     const external = watchExternalRequests(page);
-    // The base map's labels (place, district and road names, drawn by deck.gl) come from their own
-    // request: the reference below waits for it. A slow answer under the full suite's load would
-    // draw labels after the reference was taken and make the map look changed by them; a CI run
-    // failed here once with 1,568 pixels against 1,500, and its last frames show more district labels.
-    const labels = page.waitForResponse((r) => r.url().includes("/api/city/labels"), { timeout: 120_000 });
     await page.goto("/?layers=");
     await expect(page.getByTestId("app-title")).toHaveText("City Brain");
     // This browser's first map: MapLibre and deck.gl (megabytes of JavaScript) load and compile
     // on the 2 cores the server and its simulator share; once took over 20 s in CI.
     await expect(page.locator("canvas.maplibregl-canvas")).toBeVisible({ timeout: 90_000 });
     await expect(page.getByTestId("layer-panel")).toBeVisible();
-    // The base map settles (tiles of its own style, labels at the starting zoom) before it is
-    // the reference: on a loaded machine a fixed wait took it half drawn.
-    await labels;
+    // The base map settles (tiles of its own style, labels at the starting zoom: deck.gl draws
+    // them from their own request) before it is the reference. Taken too early under the full
+    // suite's load, it made the map look changed after traffic was switched off: CI failed here
+    // with 1,568 pixels against 1,500 (more district labels in the last frames) and 2,274.
     const base = await settledPixels(page);
     expect(distinctColours(base)).toBeGreaterThan(20);
 
@@ -127,7 +131,13 @@ test.describe("the city map", () => {
     const withTraffic = await mapPixels(page);
     expect(distinctColours(withTraffic)).toBeGreaterThan(40);
     await page.getByTestId("layer-toggle-traffic").uncheck();
-    await expect.poll(async () => diffPixels(base, await mapPixels(page)), { timeout: 30_000, intervals: [1_000] }).toBeLessThan(1500);
+    let off = base;
+    await expect
+      .poll(async () => diffPixels(base, (off = await mapPixels(page))), { timeout: 30_000, intervals: [1_000] })
+      .toBeLessThan(1500)
+      .catch((e: unknown) => {
+        throw new Error(`${saveDiff(base, off, path.join(SHOTS, "map-traffic-off"))}\n${String(e)}`);
+      });
 
     // Energy as a guest: the grid's infrastructure draws, its values are hidden and the panel says why.
     await page.getByTestId("layer-toggle-energy").check();

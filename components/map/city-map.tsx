@@ -214,6 +214,8 @@ export default function CityMap() {
   const b = info.data.bounds;
   const toggle = (l: MapLayerId) => update({ layers: active.has(l) ? url.layers.filter((x) => x !== l) : MAP_LAYERS.filter((x) => x === l || active.has(x)) });
   const tv = data.traffic.values;
+  // For tests: how many place labels the label layer holds (0 until the labels' answer is in).
+  const placedLabels = (layers.find((l) => l.id === "place-labels")?.props.data as unknown[] | undefined)?.length ?? 0;
 
   return (
     <div
@@ -227,6 +229,7 @@ export default function CityMap() {
       data-last-pick={lastPick}
       data-ready={ready ? "1" : "0"}
       data-zoom={zoom}
+      data-labels={placedLabels}
       data-cleared={clearedSel}
     >
       <DeckTooltipContext.Provider value={describe}>
