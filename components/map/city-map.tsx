@@ -145,11 +145,14 @@ export default function CityMap() {
   // answers (or while it reconnects) the layers' answer, asked again so it follows grants too.
   const mapLayers = useQuery({ ...mapLayersQuery(), refetchInterval: data.live.state === "live" && data.live.notes ? false : 15_000 });
   const notes = data.live.notes ?? mapLayers.data?.access;
-  const [zoom, setZoom] = useState(12);
+  // Unknown until MapLibre reports it (when the map exists, and at its load); nothing is drawn
+  // before. It used to start at 12, street zoom, which made the full-path street layers (and
+  // their buffers and programs) at the first render even for a city fitted at zoom 10.
+  const [zoom, setZoom] = useState<number | null>(null);
   const glyphs = useMemo(() => stationGlyphs(locale), [locale]);
   const { layers, pick, describe } = useDeckLayers(data, {
     active,
-    zoom,
+    zoom: zoom ?? 0,
     selectedId: url.sel,
     coverage: url.cov,
     labels: labels.data?.labels ?? NO_LABELS,
@@ -228,7 +231,7 @@ export default function CityMap() {
       data-frame={data.frameAt ?? ""}
       data-last-pick={lastPick}
       data-ready={ready ? "1" : "0"}
-      data-zoom={zoom}
+      data-zoom={zoom ?? ""}
       data-labels={placedLabels}
       data-cleared={clearedSel}
     >
