@@ -26,6 +26,8 @@
 // The first 24 h replay request and the first 24 h series of one feature are measured right
 // after the console started, before any other request warms what they read.
 // BENCH_CONSOLE_PROF=DIR runs the console under --cpu-prof, its profile written to DIR as it stops.
+// BENCH_CONSOLE_STATEMENTS=FILE times its embedded database's engine by statement
+// (scripts/dev/pglite-statements.ts; PGLITE_STATEMENTS_AFTER_S and _SLOW_MS pass through).
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -132,8 +134,9 @@ async function waitFor(url: string, deadline: number): Promise<void> {
 
 function start(dataDir: string): ChildProcess {
   const prof = process.env.BENCH_CONSOLE_PROF;
-  return spawn(process.execPath, [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), "--import", "tsx", "server.ts"], {
-    env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", CITY_SIZE: String(SIZE), CITY_SEED: "yantai", SIM_BACKFILL_HOURS: "0", NEXT_TELEMETRY_DISABLED: "1" },
+  const statements = process.env.BENCH_CONSOLE_STATEMENTS;
+  return spawn(process.execPath, [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), "--import", "tsx", ...(statements ? ["--import", "./scripts/dev/pglite-statements.ts"] : []), "server.ts"], {
+    env: { ...process.env, ...(statements ? { PGLITE_STATEMENTS: statements } : {}), PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, MQTT_PORT: String(PORT + 15000), DATABASE_URL: "", CITY_SIZE: String(SIZE), CITY_SEED: "yantai", SIM_BACKFILL_HOURS: "0", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }

@@ -11,7 +11,7 @@ import { getLayerLatest } from "./get-layer-latest";
 import { getLayerFrames, warmReplayChunks } from "./get-layer-frames";
 import { STORED_CHUNK_SPAN_MS } from "./frame-chunks";
 import { decodeQ8 } from "./q8";
-import { getMapKpis } from "./get-map-kpis";
+import { getMapKpis, warmKpiTrend } from "./get-map-kpis";
 import { getFeatureDetails } from "./get-feature-details";
 import { getLayerFeatures } from "./get-layer-features";
 import { mapModel } from "./map-features";
@@ -534,6 +534,33 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     s.safety!.trendOpen.values.forEach((v, b) => {
       if (v !== null) expect(v).toBe(openAt(b));
     });
+  });
+
+  it("grades the city's index trend in the background: a live KPI request after it grades no bucket again and answers the same trend", async () => {
+    await refreshRollup(db.sql, city);
+    const now = Date.now();
+    await warmKpiTrend(db.sql, city, now);
+    const query = db.sql.query.bind(db.sql);
+    const graded: string[] = [];
+    db.sql.query = (async (text: string, params?: unknown[]) => {
+      if (/NULL::text AS road_id/.test(text)) graded.push(text);
+      return query(text, params);
+    }) as typeof db.sql.query;
+    let res;
+    try {
+      res = await getMapKpis({ viewer: traffic, bucket: 300 });
+    } finally {
+      db.sql.query = query;
+    }
+    expect(graded).toEqual([]);
+    // The same values as grading every bucket of the trend's window now.
+    const trendFrom = Date.parse(res.traffic!.trendIndex.from);
+    const basis: ReadBasis = { datasetId: "traffic.flow", ownerDepartmentId: "traffic", basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null };
+    const fresh = await scopedIndexTrend(db.sql, basis, new Date(trendFrom), new Date(Date.parse(res.to)), sensorGrading(city));
+    const want: (number | null)[] = res.traffic!.trendIndex.values.map(() => null);
+    for (const r of fresh) if (r.w > 0) want[r.b - trendFrom / BUCKET] = Math.round((r.iw / r.w) * 100) / 100;
+    expect(want.some((v) => v !== null)).toBe(true);
+    expect(res.traffic!.trendIndex.values).toEqual(want);
   });
 
   it("grades the traffic index only from what a basis may read: its area, its fields, k sensors", async () => {

@@ -4,6 +4,7 @@ import { soleLeadership, type Leadership } from "../cluster/leader";
 import { runEvery } from "../ledger-store/log-service";
 import { backgroundRollups, refreshRollup } from "./rollup";
 import { warmReplayChunks } from "./get-layer-frames";
+import { warmKpiTrend } from "./get-map-kpis";
 
 /** How often the map's rollup folds in new readings when nobody is asking. */
 export const ROLLUP_INTERVAL_MS = 5000;
@@ -18,11 +19,13 @@ export const ROLLUP_INTERVAL_MS = 5000;
 export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: string) => void; leadership?: Leadership }): () => Promise<void> {
   let warned = false;
   backgroundRollups(+1);
+  // What a first map would otherwise compute while it waits: the replay chunks of the last 24 h
+  // (a few a run) and the city's 2-hour index trend of the KPIs; both live in this process's memory.
+  const warm = () => warmReplayChunks(opts.sql, opts.city).then(() => warmKpiTrend(opts.sql, opts.city));
   const stop = (opts.leadership ?? soleLeadership()).every(
     "map-rollup",
     ROLLUP_INTERVAL_MS,
-    // Then the replay chunks of the last 24 h, a few per run, so a first replay reads them from memory.
-    () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000, stepMs: 250 }).then(() => warmReplayChunks(opts.sql, opts.city)).then(() => (warned = false)),
+    () => refreshRollup(opts.sql, opts.city, { stepLeaves: 20_000, stepMs: 250 }).then(warm).then(() => (warned = false)),
     (e) => {
       if (!warned) opts.log(`map rollup failed: ${e.message}`);
       warned = true;
@@ -30,7 +33,7 @@ export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: strin
   );
   const leadership = opts.leadership;
   const stopWarm = leadership
-    ? runEvery(ROLLUP_INTERVAL_MS, async () => (leadership.holds("map-rollup") ? undefined : warmReplayChunks(opts.sql, opts.city)), () => {})
+    ? runEvery(ROLLUP_INTERVAL_MS, async () => (leadership.holds("map-rollup") ? undefined : warm()), () => {})
     : async () => {};
   return async () => {
     await stopWarm();

@@ -9,13 +9,16 @@
 // minute, past the start-up). Each line: ms in the engine, calls into it (PGlite makes several for
 // one extended-protocol query: parse, bind, execute, sync), ms a call, the statement's
 // first 140 characters. The engine's time includes PGlite's own parsing of the results (it runs
-// inside the call). A development tool: it wraps a method PGlite does not document.
+// inside the call). PGLITE_STATEMENTS_SLOW_MS=N also appends each call of N ms or more to
+// FILE.slow (seconds since the start, ms, statement): what held the thread in one stretch.
+// A development tool: it wraps a method PGlite does not document.
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 
 const file = process.env.PGLITE_STATEMENTS;
 if (file) {
   const after = Number(process.env.PGLITE_STATEMENTS_AFTER_S ?? 0) * 1000;
+  const slowMs = Number(process.env.PGLITE_STATEMENTS_SLOW_MS ?? 0);
   const t0 = performance.now();
   const proto = PGlite.prototype as unknown as { execProtocolRawSync(this: PGlite, m: Uint8Array): unknown };
   const raw = proto.execProtocolRawSync;
@@ -37,12 +40,14 @@ if (file) {
     try {
       return raw.call(this, m);
     } finally {
+      const ms = performance.now() - start;
       if (start - t0 >= after) {
         const s = stats.get(current) ?? { n: 0, ms: 0 };
         s.n++;
-        s.ms += performance.now() - start;
+        s.ms += ms;
         stats.set(current, s);
       }
+      if (slowMs > 0 && ms >= slowMs) fs.appendFileSync(`${file}.slow`, `${((start - t0) / 1000).toFixed(1).padStart(7)} s ${ms.toFixed(0).padStart(6)} ms  ${current}\n`);
     }
   };
   setInterval(() => {
