@@ -83,8 +83,15 @@ export function sensorGrading(city: CityModel, set: TrafficSet = trafficSetNow(c
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
 const TREND_CACHE_MAX = 20_000;
-/** Per database: its buckets' versions are its own. */
-const trendCaches = new WeakMap<Sql, Map<string, { version: number; iw: number; w: number }>>();
+/**
+ * Per database: its buckets' versions are its own. On globalThis, so that the background
+ * warm-up (server.ts's modules) and the routes (Next.js's bundle of the same modules) share it.
+ */
+const TREND_CACHES_KEY = Symbol.for("city-brain.kpi-trend-caches");
+function trendCaches(): WeakMap<Sql, Map<string, { version: number; iw: number; w: number }>> {
+  const g = globalThis as { [TREND_CACHES_KEY]?: WeakMap<Sql, Map<string, { version: number; iw: number; w: number }>> };
+  return (g[TREND_CACHES_KEY] ??= new WeakMap());
+}
 
 /**
  * The city's index sums per 5-minute bucket of [from, to) (from on a bucket boundary), each
@@ -95,8 +102,8 @@ const trendCaches = new WeakMap<Sql, Map<string, { version: number; iw: number; 
  */
 async function cityIndexTrend(sql: Sql, basis: Basis, city: CityModel, from: Date, to: Date, grading: SensorGrading) {
   const versions = await frameChunkVersions(sql, [basis.datasetId], from, to, 300_000);
-  let trendCache = trendCaches.get(sql);
-  if (!trendCache) trendCaches.set(sql, (trendCache = new Map()));
+  let trendCache = trendCaches().get(sql);
+  if (!trendCache) trendCaches().set(sql, (trendCache = new Map()));
   // Every basis that sees the whole dataset shares its buckets (the background warm-up's among them).
   const key = JSON.stringify([city.seed, city.size, basis.datasetId, ...(wholeDatasetBasis(basis) ? ["whole"] : [basis.scope, basis.fields ?? null, basis.area ?? null, basis.window])]);
   let stale: number | null = null;
