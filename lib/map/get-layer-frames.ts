@@ -1,5 +1,5 @@
 import type { Viewer } from "../access/viewer";
-import type { BBox, CityModel } from "../city/types";
+import type { BBox, CityModel, DatasetId } from "../city/types";
 import { datasetById } from "../city";
 import type { Sql } from "../db/sql";
 import { getDb } from "../db/client";
@@ -364,6 +364,14 @@ const WARM_SPAN_MS = 24 * 3_600_000;
 const WARM_CHUNKS_PER_RUN = 2;
 
 /**
+ * The basis of the whole city's precomputed aggregates (replay chunks, the KPIs' index trend):
+ * the owner's, which sees the whole dataset (wholeDatasetBasis), as every such viewer does.
+ */
+export const wholeCityBasis = (datasetId: DatasetId): ReadBasis => ({
+  datasetId, ownerDepartmentId: datasetById(datasetId)!.departmentId, basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null,
+});
+
+/**
  * Precomputes the whole-city replay chunks of the last 24 hours (5-minute buckets), newest
  * first, at most WARM_CHUNKS_PER_RUN per call, so a viewer's first replay (and the first
  * 24 h request) reads them from memory instead of aggregating a day of the rollup: bench:map
@@ -395,10 +403,6 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
     await pruneStoredChunks(sql, now - STORED_CHUNK_SPAN_MS);
     p[pruneKey] = now;
   }
-  // The whole city's series, as a basis that sees the whole dataset reads them (wholeDatasetBasis).
-  const basisOf = (datasetId: ReturnType<typeof rollupDatasetOf>): ReadBasis => ({
-    datasetId, ownerDepartmentId: datasetById(datasetId)!.departmentId, basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null,
-  });
   const layers = ["traffic", "energy", "safety"] as const;
   // Each layer's chunk versions, the chunk holding now included: one query a layer.
   const versionsOf = new Map<MapLayerId, Map<number, number>>();
@@ -413,12 +417,12 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
     const version = versionsOf.get(layer)!.get(liveChunk);
     const cached = chunkCache().get(chunkKey(m, t, layer, bucketS, liveChunk));
     if (version === undefined || cached?.version === version || (!cached?.buckets && whole++ > 0)) continue;
-    await chunkSeries(sql, m, t, layer, basisOf(datasetId), liveChunk, bucketS, version, undefined, now);
+    await chunkSeries(sql, m, t, layer, wholeCityBasis(datasetId), liveChunk, bucketS, version, undefined, now);
   }
   let computed = 0;
   for (const layer of layers) {
     const versions = versionsOf.get(layer)!;
-    const basis = basisOf(rollupDatasetOf(layer));
+    const basis = wholeCityBasis(rollupDatasetOf(layer));
     const starts: number[] = [];
     for (let cs = liveChunk - chunkMs; cs >= first; cs -= chunkMs) starts.push(cs);
     const stored = await storedChunks(sql, m, t, layer, basis, bucketS, starts, versions);

@@ -8,13 +8,13 @@ import { scopedIncidentCounts, scopedIndexTrend, scopedRoadIndex, scopedTotals, 
 import { minGroupDevices } from "../access/scoped/map-basis";
 import { windowState } from "../access/scoped/map-basis";
 import { frameChunkVersions, wholeDatasetBasis } from "../access/scoped/map-frames";
-import { datasetById } from "../city";
 import type { ReadBasis as Basis } from "../access/check-read";
 import type { ReadBasis } from "../access/check-read";
 import { scopedReportKpis } from "../access/scoped/citizen-reports";
 import { layerAccess } from "./access-notes";
 import { LATEST_DEFAULT_SPAN_MS } from "./get-layer-latest";
 import { refreshRollup } from "./rollup";
+import { wholeCityBasis } from "./get-layer-frames";
 import { bucketWindow, resolveWindow } from "./time-window";
 import { trafficSet, trafficSetNow, type TrafficSet } from "./registry-sensors";
 import { gradeOfIndex, ROAD_CLASS_CODES } from "./traffic-grade";
@@ -151,10 +151,8 @@ const trendWarmedAt = new WeakMap<Sql, number>();
 export async function warmKpiTrend(sql: Sql, city: CityModel, now = Date.now()): Promise<void> {
   if (now - (trendWarmedAt.get(sql) ?? 0) < TREND_WARM_INTERVAL_MS) return;
   trendWarmedAt.set(sql, now);
-  const datasetId = "traffic.flow";
-  const basis: Basis = { datasetId, ownerDepartmentId: datasetById(datasetId)!.departmentId, basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null };
   const to = new Date(now);
-  await cityIndexTrend(sql, basis, city, trendStart(to), to, sensorGrading(city, await trafficSet(sql, city)));
+  await cityIndexTrend(sql, wholeCityBasis("traffic.flow"), city, trendStart(to), to, sensorGrading(city, await trafficSet(sql, city)));
 }
 
 function roadName(city: CityModel, roadId: string) {

@@ -8,7 +8,7 @@ import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
 import type { Viewer } from "../access/viewer";
 import { AppError } from "../errors";
 import { getLayerLatest } from "./get-layer-latest";
-import { getLayerFrames, warmReplayChunks } from "./get-layer-frames";
+import { getLayerFrames, warmReplayChunks, wholeCityBasis } from "./get-layer-frames";
 import { STORED_CHUNK_SPAN_MS } from "./frame-chunks";
 import { decodeQ8 } from "./q8";
 import { getMapKpis, warmKpiTrend } from "./get-map-kpis";
@@ -555,12 +555,14 @@ describe.each(targetList.map((t) => [t.name, t] as [string, TestTarget]))("map a
     expect(graded).toEqual([]);
     // The same values as grading every bucket of the trend's window now.
     const trendFrom = Date.parse(res.traffic!.trendIndex.from);
-    const basis: ReadBasis = { datasetId: "traffic.flow", ownerDepartmentId: "traffic", basis: "ownership", scope: "raw", fields: null, window: { from: null, until: null }, area: null };
-    const fresh = await scopedIndexTrend(db.sql, basis, new Date(trendFrom), new Date(Date.parse(res.to)), sensorGrading(city));
+    const fresh = await scopedIndexTrend(db.sql, wholeCityBasis("traffic.flow"), new Date(trendFrom), new Date(Date.parse(res.to)), sensorGrading(city));
     const want: (number | null)[] = res.traffic!.trendIndex.values.map(() => null);
     for (const r of fresh) if (r.w > 0) want[r.b - trendFrom / BUCKET] = Math.round((r.iw / r.w) * 100) / 100;
     expect(want.some((v) => v !== null)).toBe(true);
     expect(res.traffic!.trendIndex.values).toEqual(want);
+    // A guest reads public traffic whole too: the same buckets, the same trend.
+    const asGuest = await getMapKpis({ viewer: guest, to: res.to, bucket: 300 });
+    expect(asGuest.traffic!.trendIndex).toEqual(res.traffic!.trendIndex);
   });
 
   it("grades the traffic index only from what a basis may read: its area, its fields, k sensors", async () => {
