@@ -88,7 +88,7 @@ export async function readProvenanceReading(sql: Sql | SqlTx, basis: ReadBasis, 
     id: number; device_id: string; seq: number; observed_at: Date; received_at: Date; lon: number; lat: number; signature: Uint8Array;
     gateway_batch_id: number | null; values: Record<string, number | string | boolean>; withheld: string[]; in_window: boolean; in_area: boolean;
   }>(
-    `SELECT r.leaf_index AS id, r.device_id, r.seq, r.observed_at, (SELECT l.created_at FROM ledger_leaf l WHERE l.leaf_index = r.leaf_index) AS received_at, r.lon, r.lat, r.signature, r.gateway_batch_id, ${values}, ${terms}
+    `SELECT r.leaf_index AS id, r.device_id, r.seq, r.observed_at, r.received_at, r.lon, r.lat, r.signature, r.gateway_batch_id, ${values}, ${terms}
        FROM reading r ${lateral} WHERE ${where}`,
     params,
   );

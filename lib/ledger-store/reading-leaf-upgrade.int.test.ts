@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testTargets, type TestTarget } from "../testing/test-databases";
+import { storeReadings } from "../ingest/store-readings";
+import { migrate } from "../db/migrate";
+import { auditLedger } from "./audit";
+import { readLeafEntries } from "./leaf-entries";
+import { AUDIT_ORIGIN, fixtureLog, fixtureReading, registeredSensors } from "./testing/audit-fixture";
+
+const targets = await testTargets();
+const SENSORS = ["trf-a", "trf-b", "trf-c"];
+const FOLDED = "20261207010000_reading_leaf_folded";
+
+// Migration 20261207010000_reading_leaf_folded moves each reading.v1 leaf of an existing
+// database (a ledger_leaf row with no entry) into its reading row. A database is put back in
+// the shape before it (leaves in ledger_leaf, no leaf_hash or received_at in reading) and
+// migrated again: every reading still verifies, and a leaf hash changed in a row is named.
+describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("a database upgraded to readings with their leaves on %s", (_n, target) => {
+  let db: Awaited<ReturnType<TestTarget["open"]>>;
+  let opts: Parameters<typeof auditLedger>[1];
+  let publisher: { round(): Promise<number> };
+  let leafTimes: { leaf_index: number; created_at: Date }[];
+
+  beforeAll(async () => {
+    db = await target.open();
+    const keys = await registeredSensors(db.sql, SENSORS);
+    const log = await fixtureLog(db.sql, AUDIT_ORIGIN);
+    publisher = log.publisher;
+    opts = { ...log.opts, chunk: 64 };
+    for (let s = 1; s <= 200; s += 50) {
+      await storeReadings(db.sql, Array.from({ length: 50 }, (_, i) => fixtureReading(SENSORS[(s + i) % 3], s + i, keys.get(SENSORS[(s + i) % 3])!)));
+      await publisher.round();
+    }
+    // The shape before the migration.
+    await db.sql.exec(`DROP VIEW ledger_leaf_all;
+      INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
+        SELECT leaf_index, 'reading.v1', NULL, leaf_hash, NULL, NULL, received_at - interval '1 second' FROM reading WHERE leaf_hash IS NOT NULL;
+      ALTER TABLE reading DROP COLUMN leaf_hash, DROP COLUMN received_at;
+      DELETE FROM "_prisma_migrations" WHERE migration_name = '${FOLDED}';`);
+    leafTimes = await db.sql.query(`SELECT leaf_index, created_at FROM ledger_leaf WHERE kind = 'reading.v1' ORDER BY leaf_index`);
+    expect(leafTimes).toHaveLength(200);
+    expect(await migrate(db.sql)).toEqual([FOLDED]);
+  }, 120_000);
+  afterAll(async () => db?.drop());
+
+  it("moves each reading's leaf hash and time into its row, and the log audits clean", async () => {
+    expect(await db.sql.query(`SELECT leaf_index FROM ledger_leaf WHERE kind = 'reading.v1'`)).toEqual([]);
+    const rows = await db.sql.query<{ leaf_index: number; received_at: Date; n: number }>(`SELECT leaf_index, received_at, length(leaf_hash) AS n FROM reading ORDER BY leaf_index`);
+    expect(rows.map((r) => [Number(r.leaf_index), new Date(r.received_at).getTime(), r.n])).toEqual(leafTimes.map((l) => [Number(l.leaf_index), new Date(l.created_at).getTime(), 32]));
+    const [entry] = await readLeafEntries(db.sql, Number(rows[0].leaf_index), Number(rows[0].leaf_index) + 1);
+    expect(JSON.parse(Buffer.from(entry.entry!).toString("utf8"))).toMatchObject({ kind: "reading.v1", seq: 1 });
+    const r = await auditLedger(db.sql, opts);
+    expect(r.discrepancies).toEqual([]);
+    expect(r).toMatchObject({ ok: true, readings: 200, leaves: 203 });
+  });
+
+  it("goes on storing and integrating readings after the upgrade", async () => {
+    const keys = await registeredSensors(db.sql, ["trf-z"]);
+    await storeReadings(db.sql, Array.from({ length: 30 }, (_, i) => fixtureReading("trf-z", i + 1, keys.get("trf-z")!)));
+    await publisher.round();
+    const r = await auditLedger(db.sql, opts);
+    expect(r.discrepancies).toEqual([]);
+    expect(r).toMatchObject({ ok: true, readings: 230, leaves: 234 });
+  });
+
+  it("names a leaf hash changed in a reading row", async () => {
+    const [victim] = await db.sql.query<{ leaf_index: number }>(`SELECT leaf_index FROM reading WHERE seq = 77 AND device_id = $1`, [SENSORS[77 % 3]]);
+    await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only`);
+    await db.sql.query(`UPDATE reading SET leaf_hash = set_byte(leaf_hash, 5, (get_byte(leaf_hash, 5) + 1) % 256) WHERE leaf_index = $1`, [victim.leaf_index]);
+    await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);
+    const at = Number(victim.leaf_index);
+    for (const threads of [2, 0]) {
+      const r = await auditLedger(db.sql, { ...opts, threads });
+      expect(r.discrepancies).toEqual([
+        { table: "reading", id: String(at), leafIndex: at, field: "leaf_hash", what: "stored leaf hash differs from SHA-256 of the entry its reading row makes (the row or the leaf hash changed)" },
+      ]);
+    }
+  });
+});
