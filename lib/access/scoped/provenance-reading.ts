@@ -138,7 +138,9 @@ function refuseOutsideTerms(basis: ReadBasis, leafIndex: number, row: { in_windo
 export async function readGatewayBatchHashes(sql: Sql | SqlTx, basis: ReadBasis, batchId: number): Promise<{ leafIndex: number; payloadHash: Uint8Array }[]> {
   if (basis.scope !== "raw") throw new AppError("forbidden", `gateway batches of ${basis.datasetId} need raw access; the viewer holds ${basis.scope}`);
   const rows = await sql.query<{ leaf_index: number; payload_hash: Uint8Array }>(
-    `SELECT leaf_index, payload_hash FROM reading WHERE gateway_batch_id = $1 ORDER BY leaf_index`,
+    // Found in the batch's leaf range (its readings are stored in one transaction): no index on gateway_batch_id.
+    `SELECT r.leaf_index, r.payload_hash FROM gateway_batch g JOIN reading r ON r.leaf_index BETWEEN g.first_leaf AND g.last_leaf AND r.gateway_batch_id = g.id
+      WHERE g.id = $1 ORDER BY r.leaf_index`,
     [batchId],
   );
   return rows.map((r) => ({ leafIndex: Number(r.leaf_index), payloadHash: r.payload_hash }));
