@@ -65,7 +65,19 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("database
       { seq: 3, leaf_index: a[0] + 2, speed: 42.5 },
     ]);
     await expect(db.sql.query(`UPDATE reading SET lon = 0 WHERE device_id = $1`, [sensor.id])).rejects.toThrow(/append-only/);
-    await expect(db.sql.query(`DELETE FROM ledger_leaf WHERE leaf_index = $1`, [a[0]])).rejects.toThrow(/append-only/);
+    await expect(db.sql.query(`DELETE FROM reading WHERE leaf_index = $1`, [a[0]])).rejects.toThrow(/append-only/);
+    // A reading's leaf is folded into its row (its leaf hash a column of it): no ledger_leaf row.
+    const [leaf] = await db.sql.query<{ rows: number; hashes: number }>(
+      `SELECT (SELECT count(*)::int FROM ledger_leaf WHERE leaf_index = $1) AS rows, (SELECT count(*)::int FROM reading WHERE leaf_index = $1 AND length(leaf_hash) = 32) AS hashes`,
+      [a[0]],
+    );
+    expect(leaf).toEqual({ rows: 0, hashes: 1 });
+    await expect(
+      db.sql.transaction(async (tx) => {
+        await tx.query(`INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash) VALUES (1000000000, 'rule.v1', '\\x7b7d', '\\x00')`);
+        await tx.query(`DELETE FROM ledger_leaf WHERE leaf_index = 1000000000`);
+      }),
+    ).rejects.toThrow(/append-only/);
     // A batch the database refuses is refused as a whole: nothing of it is kept. (A duplicate
     // (device, seq) is the intake's to refuse, under the device's row lock (ingest.int.test.ts):
     // the day partitions of reading cannot hold a unique index without observed_at.)

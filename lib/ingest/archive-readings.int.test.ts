@@ -53,9 +53,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("stores a reading's leaf with no copy of its entry, and rebuilds the entry the leaf hashes", async () => {
-    const [row] = await db.sql.query<{ entry: Uint8Array | null; ref_id: string | null }>(`SELECT entry, ref_id FROM ledger_leaf WHERE leaf_index = $1`, [leaves[0]]);
-    expect(row).toEqual({ entry: null, ref_id: null });
+  it("stores a reading's leaf in its row with no copy of its entry, and rebuilds the entry the leaf hashes", async () => {
+    expect(await db.sql.query(`SELECT leaf_index FROM ledger_leaf WHERE leaf_index = $1`, [leaves[0]])).toEqual([]);
+    const [row] = await db.sql.query<{ entry: Uint8Array | null; ref_id: string | null; n: number }>(`SELECT entry, ref_id, length(leaf_hash) AS n FROM ledger_leaf_all WHERE leaf_index = $1`, [leaves[0]]);
+    expect(row).toEqual({ entry: null, ref_id: null, n: 32 });
     const [e] = await readLeafEntries(db.sql, leaves[0], leaves[0] + 1);
     expect(JSON.parse(Buffer.from(e.entry!).toString("utf8"))).toMatchObject({ kind: "reading.v1", device: SENSORS[1], seq: 1 });
     expect((await auditLedger(db.sql, opts)).discrepancies).toEqual([]);
@@ -71,7 +72,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, `reading-${day}.manifest.json`), "utf8")) as { sha256: string; readings: number };
     const file = path.join(dir, made[0].file);
     expect(manifest.sha256).toBe(crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex"));
-    // The partition is gone; the leaves, their hashes and the tree stay.
+    // The partition is gone; the leaves, their hashes (copied from the reading rows into ledger_leaf) and the tree stay.
     const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading`);
     expect(n).toBe(201);
     expect(await db.sql.query(`SELECT to_regclass('reading_p${day.replaceAll("-", "")}') AS t`)).toEqual([{ t: null }]);

@@ -2,7 +2,9 @@
 // retention is exported to a gzip file of NDJSON rows (every column, and its gateway batch's
 // device, root and signature, so the file alone rebuilds each reading's reading.v1 entry),
 // with a manifest (day, readings, first and last leaf, the file's SHA-256), recorded in
-// reading_archive, then detached and dropped. The ledger keeps every leaf's hash and the tree:
+// reading_archive, then detached and dropped. The ledger keeps every leaf's hash and the tree
+// (a reading's leaf folded into its row is copied into ledger_leaf first, in the transaction
+// that drops the partition, so the tree, proofs and the audit read it there):
 // an archived reading still verifies against the log (checkArchive; npm run ledger:audit --
 // --archive FILE), though the log no longer serves its entry.
 import crypto from "node:crypto";
@@ -83,7 +85,11 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
     await tx.query(`INSERT INTO reading_archive (day, file, readings, first_leaf, last_leaf, sha256) VALUES ($1::date, $2, $3, $4, $5, $6)`, [
       day, path.join(dir, file), manifest.readings, manifest.firstLeaf, manifest.lastLeaf, manifest.sha256,
     ]);
-    await tx.exec(`ALTER TABLE reading DETACH PARTITION ${table}; DROP TABLE ${table}`);
+    await tx.exec(
+      `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
+         SELECT leaf_index, 'reading.v1', NULL, leaf_hash, NULL, NULL, received_at FROM ${table} WHERE leaf_hash IS NOT NULL;
+       ALTER TABLE reading DETACH PARTITION ${table}; DROP TABLE ${table}`,
+    );
   });
   return manifest;
 }
@@ -127,7 +133,7 @@ export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promi
   for (let i = 0; i < readings.length; i += CHUNK) {
     const part = readings.slice(i, i + CHUNK);
     const stored = new Map(
-      (await sql.query<{ leaf_index: number; leaf_hash: Uint8Array; kind: string }>(`SELECT leaf_index, leaf_hash, kind FROM ledger_leaf WHERE leaf_index = ANY($1::int8[])`, [part.map((r) => r.leafIndex)])).map((r) => [
+      (await sql.query<{ leaf_index: number; leaf_hash: Uint8Array; kind: string }>(`SELECT leaf_index, leaf_hash, kind FROM ledger_leaf_all WHERE leaf_index = ANY($1::int8[])`, [part.map((r) => r.leafIndex)])).map((r) => [
         Number(r.leaf_index),
         r,
       ]),

@@ -117,7 +117,10 @@ class PackedReading implements ReadingInPlace {
   }
 
   get prepared(): PreparedRows {
-    const entry: NewEntry = { kind: this.rows.kinds[this.s / SEGMENTS], bytes: this.view(2), refTable: "reading", refId: `${this.device}:${this.seq}`, copy: this.view(3), derived: true };
+    const copy = this.view(3);
+    const entry: NewEntry = { kind: this.rows.kinds[this.s / SEGMENTS], bytes: this.view(2), refTable: "reading", refId: `${this.device}:${this.seq}`, copy, derived: true };
+    // A leaf with no row of its own is folded into the reading row (store-readings.ts).
+    if (copy.length === 0) entry.inRow = true;
     // An opening always has its 32-byte salt.
     if (this.hasOpening()) entry.opening = { salt: this.view(5), entry: this.view(6), copy: this.view(7) };
     return { entry, readingCopy: this.view(4) };

@@ -193,19 +193,6 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
   if (batches.length) {
     const idRows = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('gateway_batch', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [batches.length]);
     batches.forEach((b, j) => (b.id = Number(idRows[j].id)));
-    await tx.query(
-      `INSERT INTO gateway_batch (id, gateway_device_id, batch_root, signature, size, payload_hashes)
-       SELECT i, g, decode(r, 'hex'), decode(s, 'hex'), n, decode(h, 'hex')
-         FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS u(i, g, r, s, n, h)`,
-      [
-        batches.map((b) => b.id),
-        batches.map((b) => b.gateway),
-        batches.map((b) => hex(b.root)),
-        batches.map((b) => hex(b.signature)),
-        batches.map((b) => b.payloadHashes.length),
-        batches.map((b) => Buffer.concat(b.payloadHashes).toString("hex")),
-      ],
-    );
   }
 
   // The batch id is set on the reading itself (no copy per reading); a retried group sets it again.
@@ -217,6 +204,10 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
   if (stored.length) {
     first = await appendReadingLeaves(tx, stored);
     await insertReadings(tx, stored, first);
+  }
+  // Each batch with the leaf range of its readings stored here (how provenance finds them).
+  if (batches.length) await insertGatewayBatches(tx, batches, stored, first);
+  if (stored.length) {
     await tx.query(`UPDATE device d SET last_seq = u.s FROM unnest($1::text[], $2::int8[]) AS u(id, s) WHERE d.id = u.id`, [
       [...lastSeq.keys()],
       [...lastSeq.values()],
@@ -250,6 +241,31 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
     });
   }
   return { outcomes: outcomes as Outcome[], stored };
+}
+
+/** Inserts the batches (ids taken), each with the first and last leaf of its readings among `stored` (the i-th at leaf first + i); NULL when none was stored. */
+async function insertGatewayBatches(tx: SqlTx, batches: readonly GatewayBatch[], stored: readonly StorableReading[], first: number): Promise<void> {
+  const range = new Map<number, [number, number]>();
+  stored.forEach((r, i) => {
+    if (r.gatewayBatchId == null) return;
+    const had = range.get(r.gatewayBatchId);
+    range.set(r.gatewayBatchId, had ? [had[0], first + i] : [first + i, first + i]);
+  });
+  await tx.query(
+    `INSERT INTO gateway_batch (id, gateway_device_id, batch_root, signature, size, payload_hashes, first_leaf, last_leaf)
+     SELECT i, g, decode(r, 'hex'), decode(s, 'hex'), n, decode(h, 'hex'), a, b
+       FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int8[], $8::int8[]) AS u(i, g, r, s, n, h, a, b)`,
+    [
+      batches.map((b) => b.id),
+      batches.map((b) => b.gateway),
+      batches.map((b) => hex(b.root)),
+      batches.map((b) => hex(b.signature)),
+      batches.map((b) => b.payloadHashes.length),
+      batches.map((b) => Buffer.concat(b.payloadHashes).toString("hex")),
+      batches.map((b) => range.get(b.id!)?.[0] ?? null),
+      batches.map((b) => range.get(b.id!)?.[1] ?? null),
+    ],
+  );
 }
 
 /** Why a reading cannot be stored whatever its seq (its device's locked row, its gateway), or null. */

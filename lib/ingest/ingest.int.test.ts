@@ -155,8 +155,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("signed i
     expect(gb.size).toBe(5);
     expect(gb.payload_hashes.length).toBe(5 * 32);
     expect(Buffer.from(gb.batch_root).toString("hex")).toBe(batch.batchRoot);
-    // The leaf stores no copy of the entry: it is rebuilt from the reading row, and hashes to the stored leaf hash.
-    const [stored] = await db.sql.query<{ entry: Uint8Array | null; leaf_hash: Uint8Array }>(`SELECT entry, leaf_hash FROM ledger_leaf WHERE leaf_index = $1`, [rows[0].leaf_index]);
+    // The leaf is folded into the reading row and stores no copy of the entry: it is rebuilt from the row, and hashes to the stored leaf hash.
+    const [stored] = await db.sql.query<{ entry: Uint8Array | null; leaf_hash: Uint8Array }>(`SELECT entry, leaf_hash FROM ledger_leaf_all WHERE leaf_index = $1`, [rows[0].leaf_index]);
     expect(stored.entry).toBeNull();
     const leaf = (await readLeafEntry(db.sql, Number(rows[0].leaf_index)))!;
     expect(Buffer.from(leafHash(nodeSha256, leaf.entry!)).equals(Buffer.from(stored.leaf_hash))).toBe(true);

@@ -5,6 +5,7 @@ import { encodeEntry, type ReadingEntry } from "../ledger/entries";
 import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { nodeSha256 } from "../ledger-store/node-hasher";
 import { copyRows, writeHex, type ByteWriter } from "../db/copy-rows";
+import { leafHash } from "../ledger/merkle";
 import { appendEntries, appendLeafRows, COPY_FROM, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
 import { freshSaltInto, isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 
@@ -46,7 +47,7 @@ export type ReadingInPlace = PreparedReading & {
   readingRow(w: ByteWriter): void;
   /** Bytes of its leaf row's COPY text (without the leaf index). */
   leafBytes(): number;
-  /** Bytes of its reading row's COPY text (up to gateway_batch_id). */
+  /** Bytes of its reading row's COPY text (up to gateway_batch_id; 0 for its leaf row: a leaf folded into its reading row has none). */
   readingBytes(): number;
 };
 
@@ -84,17 +85,21 @@ export function readingEntries(readings: readonly StorableReading[], opts: { che
  * shows no device, time or dataset of restricted readings.
  */
 function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {
-  // derived: the leaf keeps no copy of the entry, which is made of the reading row (leaf-entries.ts).
-  const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? readingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}`, derived: true };
+  // derived: the leaf keeps no copy of the entry, which is made of the reading row (leaf-entries.ts);
+  // inRow: its leaf hash is a column of the reading row, with no ledger_leaf row (a sealed one has its commitment's).
+  const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? readingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}`, derived: true, inRow: true };
   return isRestrictedDataset(r.dataset) ? sealLeaf(leaf) : leaf;
 }
 
-const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "gateway_batch_id", "leaf_index"] as const;
+const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "leaf_hash", "gateway_batch_id", "leaf_index"] as const;
 
-/** A reading row's COPY text up to (not including) gateway_batch_id and leaf_index. */
-function readingCopyText(r: AcceptedReading): string {
-  return `${readingCopyHead(r)}${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}`;
+/** A reading row's COPY text up to (not including) gateway_batch_id and leaf_index; `leaf`: its folded leaf's hash (null: its leaf is a ledger_leaf row, a sealed reading's). */
+function readingCopyText(r: AcceptedReading, leaf: Uint8Array | null): string {
+  return `${readingCopyHead(r)}${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}\t${leaf ? copyByteaField(leaf) : "\\N"}`;
 }
+
+/** The hash of a reading's leaf when it is folded into the reading row (entry.inRow), else null. */
+const inRowLeafHash = (entry: NewEntry): Uint8Array | null => (entry.inRow ? leafHash(nodeSha256, entry.bytes) : null);
 
 /** The reading row's COPY text up to its two bytea fields (payload hash, signature), tab included. */
 function readingCopyHead(r: AcceptedReading): string {
@@ -108,7 +113,7 @@ function readingCopyHead(r: AcceptedReading): string {
  */
 export function prepareReadingRows(r: AcceptedReading): PreparedRows {
   const entry = readingLeaf(r, true);
-  return { entry: { ...entry, copy: Buffer.from(leafCopyText(entry)) }, readingCopy: Buffer.from(readingCopyText(r)) };
+  return { entry: { ...entry, copy: Buffer.from(leafCopyText(entry)) }, readingCopy: Buffer.from(readingCopyText(r, inRowLeafHash(entry))) };
 }
 
 // A zero byte, then the entry being written: SHA-256 of it is the entry's leaf hash (RFC 9162).
@@ -154,13 +159,11 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
     const n = put(leafInput, 1, text);
     const hash = nodeSha256(leafInput.subarray(0, 1 + n));
     w.bytes(leafInput.subarray(1, 1 + n));
-    ends[0] = w.at;
-    // leafCopyText of a derived reading.v1 leaf
-    w.ascii(`reading.v1\t\\N\t\\\\x`);
-    w.hex(hash);
-    w.ascii(`\t\\N\t\\N`);
-    ends[1] = w.at;
+    // leafCopyText of a leaf folded into its reading row: none; the hash goes in the row.
+    ends[0] = ends[1] = w.at;
     writeReadingCopy(w, r);
+    w.ascii(`\t\\\\x`);
+    w.hex(hash);
     ends[2] = ends[3] = ends[4] = ends[5] = w.at;
     return "reading.v1";
   }
@@ -187,6 +190,7 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
   w.ascii(`\t\\N\t\\N`);
   ends[1] = w.at;
   writeReadingCopy(w, r);
+  w.ascii(`\t\\N`);
   ends[2] = w.at;
   w.bytes(sealInput.subarray(0, SALT));
   ends[3] = w.at;
@@ -204,7 +208,7 @@ const SALT = 32;
 const COMMITMENT_PREFIX = '{"commitment":"';
 const COMMITMENT_SUFFIX = '","kind":"commitment.v1"}';
 
-/** readingCopyText, its two bytea fields written as hex in place. */
+/** readingCopyText up to its signature, its two bytea fields written as hex in place (the leaf hash field is the caller's). */
 function writeReadingCopy(w: ByteWriter, r: AcceptedReading): void {
   w.utf8(`${readingCopyHead(r)}\\\\x`);
   w.hex(r.payloadHash);
@@ -225,7 +229,7 @@ export async function insertReadings(tx: SqlTx, readings: readonly StorableReadi
     (i, w) => {
       const r = readings[i];
       if (isInPlace(r)) r.readingRow(w);
-      else w.bytes(isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r)) : r.prepared!.readingCopy);
+      else w.bytes(isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r, isRestrictedDataset(r.dataset) ? null : leafHash(nodeSha256, encodeEntry(readingEntry(r))))) : r.prepared!.readingCopy);
       w.ascii("\t");
       if (r.gatewayBatchId == null) w.ascii("\\N");
       else w.uint(r.gatewayBatchId);
@@ -250,6 +254,7 @@ export async function appendReadingLeaves(tx: SqlTx, readings: readonly Storable
   return appendLeafRows(tx, {
     n: rs.length,
     bytesHint: hint,
+    hasLeaf: (i) => rs[i].leafBytes() > 0,
     leaf: (i, w) => rs[i].leafRow(w),
     hasOpening: (i) => rs[i].hasOpening(),
     opening: (i, w) => rs[i].openingRow(w),

@@ -20,6 +20,12 @@ export type NewEntry = {
    */
   derived?: boolean;
   /**
+   * The leaf is folded into the row it records (a public reading's reading.v1 leaf: its leaf
+   * hash and time are columns of its reading row, written by the caller in the same
+   * transaction), so it has no ledger_leaf row; the view ledger_leaf_all reads both.
+   */
+  inRow?: boolean;
+  /**
    * The leaf row's fields after leaf_index as COPY text in UTF-8 (see leafCopyText), when the
    * caller computed them ahead of the transaction (they do not depend on the leaf index).
    */
@@ -31,8 +37,9 @@ export type NewEntry = {
   opening?: { salt: Uint8Array; entry: Uint8Array; /** COPY text of salt and entry (seal.ts makes it ahead of the transaction). */ copy?: Uint8Array };
 };
 
-/** A leaf row's COPY text after its leaf index: kind, entry, leaf hash, ref table, ref id. */
-export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "refId" | "derived" | "opening">): string {
+/** A leaf row's COPY text after its leaf index: kind, entry, leaf hash, ref table, ref id ("" for a leaf folded into its row: none). */
+export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "refId" | "derived" | "opening" | "inRow">): string {
+  if (e.inRow) return "";
   const hash = copyByteaField(leafHash(nodeSha256, e.bytes));
   if (e.derived && !e.opening) return `${copyTextField(e.kind)}\t\\N\t${hash}\t\\N\t\\N`;
   if (e.derived) return `${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${hash}\t\\N\t\\N`;
@@ -60,25 +67,28 @@ export async function appendEntries(tx: SqlTx, given: readonly NewEntry[]): Prom
     await copyLeafRows(tx, start, {
       n: entries.length,
       bytesHint: 0,
+      hasLeaf: (i) => !entries[i].inRow,
       leaf: (i, w) => w.bytes(entries[i].copy ?? Buffer.from(leafCopyText(entries[i]))),
       hasOpening: (i) => !!entries[i].opening,
       opening: (i, w) => w.bytes(entries[i].opening!.copy ?? Buffer.from(openingCopyText(entries[i]))),
     });
     return start;
   }
-  await tx.query(
-    `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id)
-     SELECT $1::int8 + ord - 1, k, decode(e, 'hex'), decode(h, 'hex'), t, r
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(k, e, h, t, r, ord)`,
-    [
-      start,
-      entries.map((e) => e.kind),
-      entries.map((e) => (e.derived && !e.opening ? null : hex(e.bytes))),
-      entries.map((e) => hex(leafHash(nodeSha256, e.bytes))),
-      entries.map((e) => (e.derived ? null : e.refTable)),
-      entries.map((e) => (e.derived ? null : e.refId)),
-    ],
-  );
+  const rowed = entries.flatMap((e, i) => (e.inRow ? [] : [{ e, at: start + i }]));
+  if (rowed.length)
+    await tx.query(
+      `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id)
+       SELECT i, k, decode(e, 'hex'), decode(h, 'hex'), t, r
+         FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, k, e, h, t, r)`,
+      [
+        rowed.map((r) => r.at),
+        rowed.map(({ e }) => e.kind),
+        rowed.map(({ e }) => (e.derived && !e.opening ? null : hex(e.bytes))),
+        rowed.map(({ e }) => hex(leafHash(nodeSha256, e.bytes))),
+        rowed.map(({ e }) => (e.derived ? null : e.refTable)),
+        rowed.map(({ e }) => (e.derived ? null : e.refId)),
+      ],
+    );
   await appendOpenings(tx, entries, start);
   return start;
 }
@@ -96,12 +106,14 @@ async function reserveLeaves(tx: SqlTx, n: number): Promise<number> {
  * Leaves whose rows' COPY text was written ahead of the transaction, sealed as policy wants
  * (the ingest's readings, written on its check workers: lib/ingest/batch-transfer.ts): `leaf`
  * writes leaf i's row after its leaf index (leafCopyText), `opening` its ledger_commitment row
- * after the leaf index (openingCopyText) when `hasOpening`. `bytesHint`: about how many bytes
+ * after the leaf index (openingCopyText) when `hasOpening`; a leaf folded into its row
+ * (NewEntry.inRow) has no ledger_leaf row: `hasLeaf` false. `bytesHint`: about how many bytes
  * the leaf rows take (0: not known).
  */
 export type LeafRows = {
   n: number;
   bytesHint: number;
+  hasLeaf(i: number): boolean;
   leaf(i: number, w: ByteWriter): void;
   hasOpening(i: number): boolean;
   opening(i: number, w: ByteWriter): void;
@@ -117,14 +129,18 @@ export async function appendLeafRows(tx: SqlTx, rows: LeafRows): Promise<number>
 
 async function copyLeafRows(tx: SqlTx, start: number, rows: LeafRows): Promise<void> {
   const hint = rows.bytesHint || 256 * rows.n;
-  const leafRow = (i: number, w: ByteWriter) => {
-    w.uint(start + i);
-    w.ascii("\t");
-    rows.leaf(i, w);
-  };
-  await tx.copyIn("ledger_leaf", LEAF_COLUMNS, copyRows(rows.n, leafRow, hint + 12 * rows.n));
+  const kept: number[] = [];
   const at: number[] = [];
-  for (let i = 0; i < rows.n; i++) if (rows.hasOpening(i)) at.push(i);
+  for (let i = 0; i < rows.n; i++) {
+    if (rows.hasLeaf(i)) kept.push(i);
+    if (rows.hasOpening(i)) at.push(i);
+  }
+  const leafRow = (j: number, w: ByteWriter) => {
+    w.uint(start + kept[j]);
+    w.ascii("\t");
+    rows.leaf(kept[j], w);
+  };
+  if (kept.length) await tx.copyIn("ledger_leaf", LEAF_COLUMNS, copyRows(kept.length, leafRow, hint + 12 * kept.length));
   if (at.length === 0) return;
   const openingRow = (j: number, w: ByteWriter) => {
     w.uint(start + at[j]);

@@ -56,16 +56,21 @@ export async function auditGatewayBatches(sql: Pick<Sql, "query">, report: Repor
       report({ table: "gateway_batch", id, leafIndex: null, field: "signature", what: `the signature is not by any key gateway ${b.gateway_device_id} has had` });
     }
   }
-  // A member's payload hash must be one of its batch's hashes, at a hash boundary.
-  const strays = await sql.query<{ id: number; leaf_index: number; gateway_batch_id: number }>(
-    `SELECT r.leaf_index AS id, r.leaf_index, r.gateway_batch_id
+  // A member's payload hash must be one of its batch's hashes, at a hash boundary; and its leaf
+  // inside the batch's leaf range (by which provenance finds a batch's readings).
+  const strays = await sql.query<{ id: number; leaf_index: number; gateway_batch_id: number; stray: boolean; first_leaf: number | null; last_leaf: number | null }>(
+    `SELECT r.leaf_index AS id, r.leaf_index, r.gateway_batch_id, g.first_leaf, g.last_leaf,
+            (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0) AS stray
        FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
       WHERE r.gateway_batch_id IS NOT NULL
-        AND (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0)
+        AND (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0
+             OR g.first_leaf IS NULL OR r.leaf_index NOT BETWEEN g.first_leaf AND g.last_leaf)
       ORDER BY r.leaf_index LIMIT 1000`,
   );
   for (const r of strays) {
-    report({ table: "reading", id: String(r.id), leafIndex: Number(r.leaf_index), field: "gateway_batch_id", stored: String(r.gateway_batch_id), what: `the reading's payload hash is not in gateway batch ${r.gateway_batch_id}` });
+    const base = { table: "reading", id: String(r.id), leafIndex: Number(r.leaf_index) } as const;
+    if (r.stray) report({ ...base, field: "gateway_batch_id", stored: String(r.gateway_batch_id), what: `the reading's payload hash is not in gateway batch ${r.gateway_batch_id}` });
+    else report({ ...base, table: "gateway_batch", id: String(r.gateway_batch_id), field: "first_leaf, last_leaf", stored: `${r.first_leaf ?? "NULL"}..${r.last_leaf ?? "NULL"}`, what: `the batch's leaf range does not hold its reading at leaf ${r.leaf_index}` });
   }
 }
 

@@ -218,7 +218,7 @@ async function openCommitments(
     }
   }
   const strays = await sql.query<{ leaf_index: number; kind: string | null }>(
-    `SELECT c.leaf_index, l.kind FROM ledger_commitment c LEFT JOIN ledger_leaf l ON l.leaf_index = c.leaf_index
+    `SELECT c.leaf_index, l.kind FROM ledger_commitment c LEFT JOIN ledger_leaf_all l ON l.leaf_index = c.leaf_index
       WHERE l.kind IS DISTINCT FROM 'commitment.v1' ORDER BY c.leaf_index LIMIT 100`,
   );
   for (const r of strays) {

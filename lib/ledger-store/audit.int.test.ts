@@ -64,8 +64,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     try {
       // One byte of a stored reading: speed 45.0 becomes 46.0.
       await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb(((payload->>'speedKmh')::float8 + 1))) WHERE leaf_index = $1`, [victim.id]);
-      // One leaf hash: flip its first byte.
-      await db.sql.query(`UPDATE ledger_leaf SET leaf_hash = set_byte(leaf_hash, 0, (get_byte(leaf_hash, 0) + 1) % 256) WHERE leaf_index = 42`);
+      // One leaf hash (a reading's, folded into its row): flip its first byte.
+      await db.sql.query(`UPDATE reading SET leaf_hash = set_byte(leaf_hash, 0, (get_byte(leaf_hash, 0) + 1) % 256) WHERE leaf_index = 42`);
       // One checkpoint: its signed note claims another root.
       await db.sql.query(`UPDATE checkpoint SET note = replace(note, split_part(note, E'\\n', 3), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=') WHERE size = $1`, [second]);
     } finally {
@@ -76,13 +76,15 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     expect(r.discrepancies).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ table: "reading", id: String(victim.id), leafIndex: Number(victim.leaf_index), what: expect.stringContaining("payload hash mismatch") }),
-        expect.objectContaining({ table: "ledger_leaf", id: "42", leafIndex: 42, what: expect.stringContaining("leaf hash") }),
+        expect.objectContaining({ table: "reading", id: "42", leafIndex: 42, field: "leaf_hash", what: expect.stringContaining("leaf hash") }),
         expect.objectContaining({ table: "checkpoint", id: String(second), what: expect.stringContaining("does not verify") }),
       ]),
     );
     expect(r.discrepancyCount).toBe(3);
   });
 
+  // A reading's leaf is folded into its row: deleting the row deletes the leaf. The audit names
+  // it and goes on with the leaf's hash from the level-0 tile, checking every leaf after it.
   it("names a deleted reading", async () => {
     const [victim] = await db.sql.query<{ leaf_index: number; device_id: string; seq: number }>(`SELECT leaf_index, device_id, seq FROM reading WHERE seq = 2000`);
     await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only`);
@@ -90,8 +92,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);
     const r = await auditLedger(db.sql, opts);
     expect(r.discrepancies).toContainEqual(
-      expect.objectContaining({ table: "reading", id: String(victim.leaf_index), leafIndex: Number(victim.leaf_index), what: "the reading of this leaf is missing" }),
+      expect.objectContaining({ table: "ledger_leaf", id: String(victim.leaf_index), leafIndex: Number(victim.leaf_index), what: expect.stringContaining("no ledger_leaf row and no reading row holds it") }),
     );
+    expect(r.leaves).toBe(2808);
+    expect(r.discrepancies.filter((d) => d.leafIndex !== null && d.leafIndex >= Number(victim.leaf_index))).toHaveLength(1);
   });
 
   // The row checks run on worker threads with shortcuts (no JSON.parse of flat payloads, the
@@ -129,14 +133,14 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
       expect(r.leaves).toBe(2808);
     }
   });
-  // The kind column is not trusted either: a reading leaf relabelled as another kind still has
-  // its reading row checked against its entry.
+  // The kind column is not trusted either: a reading leaf moved out of its row into a ledger_leaf
+  // row labelled as another kind still has its reading row checked against its entry.
   it("names a leaf whose kind column was changed, and still checks its reading", async () => {
     const [victim] = await db.sql.query<{ id: number; leaf_index: number }>(`SELECT leaf_index AS id, leaf_index FROM reading WHERE seq = 2600`);
     await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only`);
     try {
-      await db.sql.query(`UPDATE ledger_leaf SET kind = 'device.v1' WHERE leaf_index = $1`, [victim.leaf_index]);
-      await db.sql.query(`UPDATE reading SET seq = seq + 100000 WHERE leaf_index = $1`, [victim.id]);
+      await db.sql.query(`INSERT INTO ledger_leaf (leaf_index, kind, leaf_hash, created_at) SELECT leaf_index, 'device.v1', leaf_hash, received_at FROM reading WHERE leaf_index = $1`, [victim.leaf_index]);
+      await db.sql.query(`UPDATE reading SET seq = seq + 100000, leaf_hash = NULL WHERE leaf_index = $1`, [victim.id]);
     } finally {
       await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only`);
     }
@@ -157,9 +161,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     try {
       const keys = await registeredSensors(db.sql, SENSORS);
       await storeReadings(db.sql, Array.from({ length: 50 }, (_, i) => reading(i, keys)));
-      await db.sql.exec(`ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only`);
-      await db.sql.query(`DELETE FROM ledger_leaf WHERE leaf_index = 17`);
-      await db.sql.exec(`ALTER TABLE ledger_leaf ENABLE TRIGGER ledger_leaf_append_only`);
+      // Leaf 17 is a reading's, folded into its row; there are no tiles to take its hash from.
+      await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only`);
+      await db.sql.query(`DELETE FROM reading WHERE leaf_index = 17`);
+      await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);
       const ed = webCryptoEd25519();
       const log = await generateNoteKey(ed, ORIGIN, SIG_TYPE_ED25519);
       const r = await auditLedger(db.sql, { logVerifierKey: log.verifierKey, witnessVerifierKeys: [], quorum: 0, chunk: 10 });

@@ -68,8 +68,19 @@ export type AuditOptions = {
 // travel raw and the database encodes nothing; it computes nothing either: the workers match
 // every stored entry byte for byte against the entry its reading row makes, hash it
 // themselves and compare the stored leaf hash with theirs. Column order: copy-binary.ts.
-// (ref_id, which only names a row, is fetched for the few leaves that need it.)
-const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
+// (ref_id, which only names a row, is fetched for the few leaves that need it.) The ledger rows
+// are every leaf's, ledger_leaf's and those folded into reading rows (the view ledger_leaf_all).
+const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf_all WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
+// A leaf stored nowhere (a reading row deleted takes its folded leaf with it) inside the log:
+// its hash from the tree's level-0 tile, kind "" (checkLeaf names it), so that the tree and
+// every leaf after it are still checked. Read only for a range with such a hole.
+const MISSING_KIND = "";
+const tileFilledSelect = (from: number, to: number) =>
+  `${ledgerSelect(from, to)}
+   UNION ALL
+   SELECT i, '${MISSING_KIND}', NULL::bytea, substring(t.hashes from (32 * (i - 256 * t.index))::int + 1 for 32)
+     FROM generate_series(${from}::int8, ${to - 1}::int8) AS i JOIN ledger_tile t ON t.level = 0 AND t.index = i / 256 AND t.width > i - 256 * t.index
+    WHERE NOT EXISTS (SELECT 1 FROM ledger_leaf_all l WHERE l.leaf_index = i)`;
 const readingSelect = (from: number, to: number) =>
   `SELECT r.leaf_index, r.leaf_index AS id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
           g.gateway_device_id, g.batch_root, g.signature
@@ -172,7 +183,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const logVerifier = await ed25519NoteVerifier(ed, opts.logVerifierKey);
   const witnessVerifiers = await Promise.all(opts.witnessVerifierKeys.map((k) => ed25519CosignatureVerifier(ed, k)));
 
-  const [{ n: total }] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ledger_leaf`);
+  const [{ n: total }] = await sql.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ledger_leaf_all`);
   const archivedRanges = (await sql.query<{ a: number; b: number }>(`SELECT first_leaf AS a, last_leaf AS b FROM reading_archive WHERE first_leaf IS NOT NULL`)).map((r) => [Number(r.a), Number(r.b)]);
   const checkpoints = await sql.query<{ size: number; root_hash: Uint8Array; note: string }>(
     `SELECT size, root_hash, note FROM checkpoint ORDER BY size`,
@@ -225,6 +236,10 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   // The full check of one leaf, for the rows the fast path (verify-range.ts) did not pass:
   // it names what differs.
   const checkLeaf = async (index: number, l: LedgerRow, row: ReadingRow | null) => {
+    if (l.kind === MISSING_KIND) {
+      report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `leaf ${index} is missing: no ledger_leaf row and no reading row holds it (a reading row deleted takes its leaf with it); the tree is checked on with its hash from the level-0 tile` });
+      return;
+    }
     // A reading's leaf stores no entry (since 20261206010000_reading_storage): its entry is the
     // one its reading row makes, and that entry's hash must be the stored leaf hash.
     // (Told by the NULL entry and the row, not by the kind column, which is checked against the entry.)
@@ -240,7 +255,9 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     if (l.entry === null && !derived) report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: "entry is missing (NULL)" });
     const leaf = crypto.hash("sha256", Buffer.concat([Buffer.from([0]), entry]), "buffer");
     if (!l.leafHash || !bytesEqual(u8(leaf), l.leafHash)) {
-      report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: derived ? "stored leaf hash differs from SHA-256 of the entry its reading row makes (the row or the leaf hash changed)" : `stored leaf hash differs from SHA-256 of the stored entry` });
+      // A reading's leaf hash is a column of its row when its leaf is folded into it.
+      const table = derived && row !== null && l.kind === "reading.v1" ? "reading" : "ledger_leaf";
+      report({ table, id: String(index), leafIndex: index, field: "leaf_hash", what: derived ? "stored leaf hash differs from SHA-256 of the entry its reading row makes (the row or the leaf hash changed)" : `stored leaf hash differs from SHA-256 of the stored entry` });
     }
     // What the entry is comes from the entry itself, not from the kind column (which must say the same).
     let entryKind: string | null = null;
@@ -351,7 +368,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   // hashes, the hashes of its part of the tree at every checkpoint inside it, and the rows
   // it could not pass; this thread then walks the tree and the checkpoints in order.
   const chunk = 2 ** Math.max(0, Math.floor(Math.log2(Math.max(1, opts.chunk ?? 16_384))));
-  const [{ end }] = await sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf`);
+  const [{ end }] = await sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf_all`);
   // The device key history, read after `end`: a key is stored with the device.v1 entry that
   // puts it in, committed before any reading signed with it is sequenced. Every worker gets
   // it once; this thread keeps its own for the full checks.
@@ -368,11 +385,16 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const cutsIn = (from: number) => cutSizes.filter((s) => s > from && s <= from + chunk);
   const fetchRange = async (from: number): Promise<RangeResult> => {
     const to = from + chunk;
-    const [ledger, reading] =
+    const read = async (select: string) =>
       sql.mode === "server"
-        ? await Promise.all([sql.copyOutBinary(ledgerSelect(from, to)), sql.copyOutBinary(readingSelect(from, to))])
-        : [await sql.copyOutBinary(ledgerSelect(from, to)), await sql.copyOutBinary(readingSelect(from, to))];
-    return pool.run({ from, chunk, ledger, reading, cuts: cutsIn(from) });
+        ? await Promise.all([sql.copyOutBinary(select), sql.copyOutBinary(readingSelect(from, to))])
+        : [await sql.copyOutBinary(select), await sql.copyOutBinary(readingSelect(from, to))];
+    const [ledger, reading] = await read(ledgerSelect(from, to));
+    const res = await pool.run({ from, chunk, ledger, reading, cuts: cutsIn(from) });
+    // A hole before the log's end: read again with the missing leaves' hashes from the tiles.
+    if (res.n >= Math.min(chunk, Number(end) - from)) return res;
+    const [filledLedger, filledReading] = await read(tileFilledSelect(from, to));
+    return pool.run({ from, chunk, ledger: filledLedger, reading: filledReading, cuts: cutsIn(from) });
   };
   const depth = Math.max(2, pool.threads + (sql.mode === "server" ? 2 : 1));
   const queue: Promise<RangeResult>[] = [];
@@ -444,7 +466,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       opts.onProgress?.(expected, Number(total));
     }
     const orphans = await sql.query<{ id: number; leaf_index: number }>(
-      `SELECT r.leaf_index AS id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE l.leaf_index IS NULL LIMIT 100`,
+      `SELECT r.leaf_index AS id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE r.leaf_hash IS NULL AND l.leaf_index IS NULL LIMIT 100`,
     );
     for (const o of orphans) report({ table: "reading", id: String(o.id), leafIndex: Number(o.leaf_index), what: "reading points at a leaf that does not exist" });
     return await finish();

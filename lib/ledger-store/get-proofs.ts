@@ -17,7 +17,7 @@ export async function getInclusionProof(opts: { viewer: Viewer; index: number; s
   const { sql } = await getDb();
   const size =
     opts.size ?? Number((await sql.query<{ size: number }>(`SELECT max(size) AS size FROM checkpoint`))[0]?.size ?? 0);
-  const leaf = await sql.query<{ h: string }>(`SELECT encode(leaf_hash, 'hex') AS h FROM ledger_leaf WHERE leaf_index = $1`, [opts.index]);
+  const leaf = await sql.query<{ h: string }>(`SELECT encode(leaf_hash, 'hex') AS h FROM ledger_leaf_all WHERE leaf_index = $1`, [opts.index]);
   if (!leaf.length) throw notFound("leaf", opts.index);
   if (opts.index >= size) throw new AppError("validation", `leaf ${opts.index} is not yet in a checkpoint (latest size ${size})`);
   const root = await rootAt(sql, size);

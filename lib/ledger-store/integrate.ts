@@ -46,7 +46,7 @@ export async function integrate(
   // cost the console more than hashing the tree at ingest rates).
   const [got] = await sql.query<{ n: number; hashes: Uint8Array | null }>(
     `SELECT count(*)::int8 AS n, string_agg(leaf_hash, ''::bytea ORDER BY leaf_index) AS hashes
-       FROM ledger_leaf WHERE leaf_index >= $1 AND leaf_index < $2`,
+       FROM ledger_leaf_all WHERE leaf_index >= $1 AND leaf_index < $2`,
     [from, to],
   );
   const all = got.hashes ?? new Uint8Array(0);

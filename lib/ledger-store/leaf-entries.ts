@@ -52,7 +52,7 @@ export async function readLeafEntries(sql: Sql, from: number, to: number): Promi
     `SELECT l.leaf_index, l.kind, l.entry, c.salt, c.entry AS inner,
             r.dataset_id, r.device_id, r.seq, r.observed_at, r.payload_hash, r.signature,
             g.gateway_device_id, g.batch_root, g.signature AS gateway_signature
-       FROM ledger_leaf l
+       FROM ledger_leaf_all l
        LEFT JOIN ledger_commitment c ON c.leaf_index = l.leaf_index
        LEFT JOIN reading r ON r.leaf_index = l.leaf_index AND r.leaf_index >= $1 AND r.leaf_index < $2 AND (l.entry IS NULL OR (l.kind = 'commitment.v1' AND c.entry IS NULL))
        LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id

@@ -87,11 +87,12 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
   let rows: Row[];
   if (opts.dataset || opts.device) {
     rows = await sql.query<Row>(
-      `SELECT l.leaf_index, l.kind, l.ref_table, l.ref_id, l.created_at, convert_from(l.entry, 'UTF8') AS entry
-         FROM reading r JOIN ledger_leaf l ON l.leaf_index = r.leaf_index
+      // A reading's leaf is folded into its row (leaf_hash set) or is a ledger_leaf row (sealed).
+      `SELECT r.leaf_index, coalesce(l.kind, 'reading.v1') AS kind, l.ref_table, l.ref_id, coalesce(l.created_at, r.received_at) AS created_at, convert_from(l.entry, 'UTF8') AS entry
+         FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index AND r.leaf_hash IS NULL
         WHERE ($1::text IS NULL OR r.dataset_id = $1) AND ($2::text IS NULL OR r.device_id = $2)
           AND ($3::timestamptz IS NULL OR r.observed_at >= $3) AND ($4::timestamptz IS NULL OR r.observed_at < $4)
-          AND r.leaf_index < $5 AND ($6::text IS NULL OR $6 = l.kind)
+          AND r.leaf_index < $5 AND (r.leaf_hash IS NOT NULL OR l.leaf_index IS NOT NULL) AND ($6::text IS NULL OR $6 = coalesce(l.kind, 'reading.v1'))
           AND ($8::text[] IS NULL OR r.dataset_id = ANY($8::text[]))
         ORDER BY r.leaf_index DESC LIMIT $7`,
       [opts.dataset ?? null, opts.device ?? null, opts.from ?? null, opts.to ?? null, before, opts.kind ?? null, opts.limit, searchableDatasets(opts.viewer)],
@@ -104,7 +105,7 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
     const kindFilter = !opts.kind ? "" : walked ? `kind = '${opts.kind}' AND` : `kind = $5 AND kind <> 'reading.v1' AND kind <> 'commitment.v1' AND`;
     rows = await sql.query<Row>(
       `SELECT leaf_index, kind, ref_table, ref_id, created_at, convert_from(entry, 'UTF8') AS entry
-         FROM ledger_leaf
+         FROM ${opts.kind && !walked ? "ledger_leaf" : "ledger_leaf_all"}
         WHERE ${kindFilter} leaf_index < $1
           AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
         ORDER BY leaf_index DESC LIMIT $4`,

@@ -88,7 +88,7 @@ export async function readProvenanceReading(sql: Sql | SqlTx, basis: ReadBasis, 
     id: number; device_id: string; seq: number; observed_at: Date; received_at: Date; lon: number; lat: number; signature: Uint8Array;
     gateway_batch_id: number | null; values: Record<string, number | string | boolean>; withheld: string[]; in_window: boolean; in_area: boolean;
   }>(
-    `SELECT r.leaf_index AS id, r.device_id, r.seq, r.observed_at, (SELECT l.created_at FROM ledger_leaf l WHERE l.leaf_index = r.leaf_index) AS received_at, r.lon, r.lat, r.signature, r.gateway_batch_id, ${values}, ${terms}
+    `SELECT r.leaf_index AS id, r.device_id, r.seq, r.observed_at, r.received_at, r.lon, r.lat, r.signature, r.gateway_batch_id, ${values}, ${terms}
        FROM reading r ${lateral} WHERE ${where}`,
     params,
   );
@@ -138,7 +138,9 @@ function refuseOutsideTerms(basis: ReadBasis, leafIndex: number, row: { in_windo
 export async function readGatewayBatchHashes(sql: Sql | SqlTx, basis: ReadBasis, batchId: number): Promise<{ leafIndex: number; payloadHash: Uint8Array }[]> {
   if (basis.scope !== "raw") throw new AppError("forbidden", `gateway batches of ${basis.datasetId} need raw access; the viewer holds ${basis.scope}`);
   const rows = await sql.query<{ leaf_index: number; payload_hash: Uint8Array }>(
-    `SELECT leaf_index, payload_hash FROM reading WHERE gateway_batch_id = $1 ORDER BY leaf_index`,
+    // Found in the batch's leaf range (its readings are stored in one transaction): no index on gateway_batch_id.
+    `SELECT r.leaf_index, r.payload_hash FROM gateway_batch g JOIN reading r ON r.leaf_index BETWEEN g.first_leaf AND g.last_leaf AND r.gateway_batch_id = g.id
+      WHERE g.id = $1 ORDER BY r.leaf_index`,
     [batchId],
   );
   return rows.map((r) => ({ leafIndex: Number(r.leaf_index), payloadHash: r.payload_hash }));

@@ -58,11 +58,12 @@ export function fixtureReading(device: string, seq: number, key: Pick<FixtureKey
 export async function storeGatewayBatch(sql: Sql, gw: Pick<FixtureKey, "privateKey">, readings: AcceptedReading[]) {
   const root = batchRootOf(readings.map((r) => r.payloadHash));
   const signature = new Uint8Array(crypto.sign(null, gatewayStatementBytes(FIXTURE_GATEWAY, root), gw.privateKey));
-  const [{ id }] = await sql.query<{ id: number }>(
-    `INSERT INTO gateway_batch (gateway_device_id, batch_root, signature, size, payload_hashes) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [FIXTURE_GATEWAY, Buffer.from(root), Buffer.from(signature), readings.length, Buffer.concat(readings.map((r) => r.payloadHash))],
+  const [{ id }] = await sql.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('gateway_batch', 'id'))::int8 AS id`);
+  const leaves = await storeReadings(sql, readings.map((r) => ({ ...r, gatewayBatchId: Number(id), gateway: { device: FIXTURE_GATEWAY, batchRoot: root, signature } })));
+  await sql.query(
+    `INSERT INTO gateway_batch (id, gateway_device_id, batch_root, signature, size, payload_hashes, first_leaf, last_leaf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [id, FIXTURE_GATEWAY, Buffer.from(root), Buffer.from(signature), readings.length, Buffer.concat(readings.map((r) => r.payloadHash)), leaves[0] ?? null, leaves.at(-1) ?? null],
   );
-  await storeReadings(sql, readings.map((r) => ({ ...r, gatewayBatchId: Number(id), gateway: { device: FIXTURE_GATEWAY, batchRoot: root, signature } })));
 }
 
 async function grantChange(sql: Sql, id: string, set: string, action: "request" | "approve" | "revoke" | "expire", s: number, by = "u-admin") {
