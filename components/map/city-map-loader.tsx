@@ -42,8 +42,8 @@ function prefetchMap(qc: QueryClient, locale: string): void {
 export function CityMapLoader() {
   const qc = useQueryClient();
   const { locale } = useI18n();
-  // Once, at the first render on the client (this component is client-only: the page renders it
-  // with no server markup of the map), before the map's chunk has arrived.
+  // Once, at the first render in the browser, before the map's chunk has arrived; nothing when
+  // Next.js renders the page on the server (no window there, and the map itself is client-only).
   useState(() => (typeof window === "undefined" ? undefined : prefetchMap(qc, locale)));
   return <CityMap />;
 }
