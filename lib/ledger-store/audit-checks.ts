@@ -59,13 +59,13 @@ export async function auditGatewayBatches(sql: Pick<Sql, "query">, report: Repor
   // A member's payload hash must be one of its batch's hashes, at a hash boundary; and its leaf
   // inside the batch's leaf range (by which provenance finds a batch's readings).
   const strays = await sql.query<{ id: number; leaf_index: number; gateway_batch_id: number; stray: boolean; first_leaf: number | null; last_leaf: number | null }>(
-    `SELECT r.leaf_index AS id, r.leaf_index, r.gateway_batch_id, g.first_leaf, g.last_leaf,
-            (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0) AS stray
-       FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
-      WHERE r.gateway_batch_id IS NOT NULL
-        AND (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0
-             OR g.first_leaf IS NULL OR r.leaf_index NOT BETWEEN g.first_leaf AND g.last_leaf)
-      ORDER BY r.leaf_index LIMIT 1000`,
+    `SELECT * FROM (
+       SELECT r.leaf_index AS id, r.leaf_index, r.gateway_batch_id, g.first_leaf, g.last_leaf,
+              (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0) AS stray
+         FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
+        WHERE r.gateway_batch_id IS NOT NULL) m
+      WHERE stray OR first_leaf IS NULL OR leaf_index NOT BETWEEN first_leaf AND last_leaf
+      ORDER BY leaf_index LIMIT 1000`,
   );
   for (const r of strays) {
     const base = { table: "reading", id: String(r.id), leafIndex: Number(r.leaf_index) } as const;
