@@ -174,7 +174,12 @@ export default function CityMap() {
   // The selected feature (clicked, or chosen from a link or a list) is moved clear of the
   // panels once its position is known, the feature panel included.
   const [ready, setReady] = useState(false);
-  const onReady = useCallback(() => setReady(true), []);
+  const onReady = useCallback(() => {
+    // When MapLibre's base map had loaded (its style, sources and first render), for bench:map:
+    // no data frame can draw over the base map before it.
+    if (document.body.dataset.mapLoadedMs === undefined) document.body.dataset.mapLoadedMs = String(Math.round(performance.now()));
+    setReady(true);
+  }, []);
   const selTo = url.t === null ? null : new Date(Math.floor(url.t / FIVE_MIN) * FIVE_MIN).toISOString();
   // A citizen report (id "citizen-…") has no feature details: its facts and position come from the citizen layer's answer.
   const selectedCitizen = url.sel?.startsWith("citizen-") ?? false;

@@ -1,12 +1,11 @@
-import { ColumnLayer, PathLayer } from "@deck.gl/layers";
+import { ColumnLayer, LineLayer, PathLayer } from "@deck.gl/layers";
 import type { EnergyFeatures } from "@/lib/api/map-specs";
 import type { RenewableKind } from "@/lib/city/types";
 import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
 import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./palettes";
 import type { EnergyValues } from "./layer-values";
-import type { LayerSettings } from "./traffic-layers";
+import { citySegments, type CitySegments, type LayerSettings, type LineData } from "./traffic-layers";
 import { outlinedPointLayer, selectedIndex } from "./point-symbols";
-import { simplifyPaths } from "@/lib/map/simplify-paths";
 
 export type EnergyGeometry = {
   feederIds: string[];
@@ -14,9 +13,13 @@ export type EnergyGeometry = {
   feederPath: Float64Array;
   /**
    * The feeders as drawn below CITY_DETAIL_ZOOM: each thinned to what half a pixel at that zoom
-   * shows (a feeder averages 17 vertices, and a PathLayer draws one instance per vertex).
+   * shows and cut into straight segments for a LineLayer, as the traffic layer's major roads
+   * are (citySegments). A feeder averages 17 vertices, and a PathLayer draws an instance of 12
+   * vertices per vertex where a LineLayer draws one of 4 per segment: as simplified paths the
+   * feeders were 13,366 instances at size 10 and the larger part of deck.gl's time in a pan
+   * frame (README, "Panning at size 10").
    */
-  feederCityStarts: Uint32Array;
+  feederCity: CitySegments;
   substationIds: string[];
   substationPos: Float64Array;
   substationRadius: Float32Array;
@@ -27,16 +30,17 @@ export type EnergyGeometry = {
   cellPos: Float64Array;
   cellRadiusM: number;
   /** Position attributes and radii, one object each for the geometry's life (deck.gl compares them). */
-  attr: { feederPath: BinaryAttribute; feederCityPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute; cellPos: BinaryAttribute };
+  attr: { feederPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute; cellPos: BinaryAttribute };
 };
 
 export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
-  const city = simplifyPaths({ startIndices: f.feeders.startIndices, positions: f.feeders.path }, CITY_DETAIL_ZOOM, 0.5);
+  const feederStarts = Uint32Array.from(f.feeders.startIndices);
+  const feederPath: BinaryAttribute = { value: Float64Array.from(f.feeders.path), size: 2 };
   const g = {
     feederIds: f.feeders.ids,
-    feederStarts: Uint32Array.from(f.feeders.startIndices),
-    feederPath: Float64Array.from(f.feeders.path),
-    feederCityStarts: city.startIndices,
+    feederStarts,
+    feederPath: feederPath.value as Float64Array,
+    feederCity: citySegments({ startIndices: feederStarts, pathAttr: feederPath }),
     substationIds: f.substations.ids,
     substationPos: xyz(f.substations.position),
     substationRadius: values(f.substations.ids.length, (i) => 5 + 9 * Math.sqrt(f.substations.capacityMw[i] / 360)),
@@ -50,8 +54,7 @@ export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
   return {
     ...g,
     attr: {
-      feederPath: { value: g.feederPath, size: 2 },
-      feederCityPath: { value: city.positions, size: 2 },
+      feederPath,
       substationPos: { value: g.substationPos, size: 3 },
       substationRadius: { value: g.substationRadius, size: 1 },
       renewablePos: { value: g.renewablePos, size: 3 },
@@ -69,23 +72,39 @@ export type EnergyBinary = {
   /** Whether any cell has a value (cells without one are transparent: not drawn at all). */
   cellValues: boolean;
   feeders: PathData;
-  /** The feeders at city zoom (simplified geometry, the same colours). */
-  feedersCity: PathData;
+  /** The feeders at city zoom (simplified, as straight segments; the same colours). */
+  feedersCity: LineData;
   substations: PointData;
   renewables: PointData;
   g: EnergyGeometry;
   stamp: number;
 };
 
-/** Feeder paths coloured by load against capacity (outages wider, in reddish purple). */
+/** Feeder i's colour by load against capacity (outages in reddish purple), and its width (outages wider). */
+const feederColor = (v: EnergyValues | null, i: number) => (v?.feederOut[i] ? OUTAGE_COLOR : loadColor(v ? v.feederUtil[i] : null, 230));
+const feederWidth = (v: EnergyValues | null, i: number) => (v?.feederOut[i] ? 6 : 3);
+
 function feederData(starts: Uint32Array, path: BinaryAttribute, v: EnergyValues | null): PathData {
   return {
     length: starts.length - 1,
     startIndices: starts,
     attributes: {
       getPath: path,
-      getColor: { value: pathColors(starts, (i) => (v?.feederOut[i] ? OUTAGE_COLOR : loadColor(v ? v.feederUtil[i] : null, 230))), size: 4, normalized: true },
-      getWidth: { value: pathValues(starts, (i) => (v?.feederOut[i] ? 6 : 3)), size: 1 },
+      getColor: { value: pathColors(starts, (i) => feederColor(v, i)), size: 4, normalized: true },
+      getWidth: { value: pathValues(starts, (i) => feederWidth(v, i)), size: 1 },
+    },
+  };
+}
+
+/** The city-zoom feeder segments, each coloured and sized as its feeder. */
+function feederCityData(c: CitySegments, v: EnergyValues | null): LineData {
+  return {
+    length: c.length,
+    attributes: {
+      getSourcePosition: c.sourceAttr,
+      getTargetPosition: c.targetAttr,
+      getColor: { value: colors(c.length, (i) => feederColor(v, c.path[i])), size: 4, normalized: true },
+      getWidth: { value: values(c.length, (i) => feederWidth(v, c.path[i])), size: 1 },
     },
   };
 }
@@ -103,7 +122,7 @@ export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyB
       },
     },
     feeders: feederData(g.feederStarts, g.attr.feederPath, v),
-    feedersCity: feederData(g.feederCityStarts, g.attr.feederCityPath, v),
+    feedersCity: feederCityData(g.feederCity, v),
     substations: {
       length: g.substationIds.length,
       attributes: {
@@ -143,21 +162,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
   // New values keep the geometry: only the value attributes are uploaded again.
   const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp, getColor: b.stamp, getWidth: b.stamp } };
   const city = s.zoom < CITY_DETAIL_ZOOM;
-  const feederLayer = (id: string, data: PathData, visible: boolean) =>
-    new PathLayer({
-      id,
-      data,
-      ...keep,
-      _pathType: "open",
-      visible,
-      widthUnits: "pixels",
-      widthMinPixels: 2,
-      jointRounded: true,
-      capRounded: true,
-      pickable: true,
-      highlightedObjectIndex: selectedIndex(b.g.feederIds, s),
-      highlightColor: [255, 255, 255, 200],
-    });
+  const selected = selectedIndex(b.g.feederIds, s);
   return [
     new ColumnLayer({
       id: "energy-cells",
@@ -171,17 +176,64 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
       stroked: false,
       pickable: false,
     }),
-    // Full feeder paths from street zoom, made once the map has been there; simplified ones below it.
-    ...(s.streets === false ? [] : [feederLayer("energy-feeders", b.feeders, s.visible && !city)]),
-    feederLayer("energy-feeders-city", b.feedersCity, s.visible && city),
+    // Full feeder paths from street zoom, made once the map has been there; simplified segments below it.
+    ...(s.streets === false
+      ? []
+      : [
+          new PathLayer({
+            id: "energy-feeders",
+            data: b.feeders,
+            ...keep,
+            _pathType: "open",
+            visible: s.visible && !city,
+            widthUnits: "pixels",
+            widthMinPixels: 2,
+            jointRounded: true,
+            capRounded: true,
+            pickable: true,
+            highlightedObjectIndex: selected,
+            highlightColor: [255, 255, 255, 200],
+          }),
+        ]),
+    new LineLayer({
+      id: "energy-feeders-city",
+      data: b.feedersCity,
+      ...keep,
+      visible: s.visible && city,
+      widthUnits: "pixels",
+      widthMinPixels: 2,
+      pickable: true,
+    }),
+    // The selected feeder at city zoom, whole (a LineLayer highlights one segment of it).
+    ...(city && selected !== null ? [selectedFeederLayer(b.g, selected, s.visible)] : []),
     // Smaller at city zoom, where 200 substations at full size cover the districts.
     outlinedPointLayer("energy-substations", b.substations, b.g.substationIds, s, keep, { radiusScale: city ? 0.55 : 1, lineColor: [241, 245, 249, 255], lineWidth: city ? 1 : 2, highlightAlpha: 160 }),
     outlinedPointLayer("energy-renewables", b.renewables, b.g.renewableIds, s, keep, { radiusScale: city ? 0.7 : 1, lineColor: [15, 23, 42, 255], lineWidth: 1.5, highlightAlpha: 160 }),
   ];
 }
 
+/** Feeder i's full path drawn over the city-zoom segments in the highlight colour. */
+function selectedFeederLayer(g: EnergyGeometry, i: number, visible: boolean) {
+  const path = g.feederPath.subarray(2 * g.feederStarts[i], 2 * g.feederStarts[i + 1]);
+  return new PathLayer({
+    id: "energy-feeder-selected",
+    data: { length: 1, startIndices: Uint32Array.of(0, path.length / 2), attributes: { getPath: { value: path, size: 2 } } },
+    // A new selection is new data; the same one keeps its buffers.
+    dataComparator: (a: unknown, b: unknown) => (a as { attributes: { getPath: { value: Float64Array } } }).attributes.getPath.value === (b as { attributes: { getPath: { value: Float64Array } } }).attributes.getPath.value,
+    _pathType: "open",
+    visible,
+    getColor: [255, 255, 255, 200],
+    getWidth: 5,
+    widthUnits: "pixels",
+    jointRounded: true,
+    capRounded: true,
+    pickable: false,
+  });
+}
+
 export function energyPick(b: EnergyBinary, layerId: string, index: number): string | null {
-  if (layerId === "energy-feeders" || layerId === "energy-feeders-city") return b.g.feederIds[index] ?? null;
+  if (layerId === "energy-feeders") return b.g.feederIds[index] ?? null;
+  if (layerId === "energy-feeders-city") return b.g.feederIds[b.g.feederCity.path[index]] ?? null;
   if (layerId === "energy-substations") return b.g.substationIds[index] ?? null;
   if (layerId === "energy-renewables") return b.g.renewableIds[index] ?? null;
   return null;

@@ -122,7 +122,7 @@ const energy: EnergyFeatures = {
   layer: "energy",
   cityKey: "k",
   substations: { ids: ["sub-1"], position: [121, 37], capacityMw: [100], voltageKv: [110] },
-  feeders: { ids: ["fdr-1", "fdr-2"], startIndices: [0, 2, 4], path: [121, 37, 121.01, 37, 121, 37, 121, 37.01], meterIds: ["fdm-1", "fdm-2"], substationIds: ["sub-1", "sub-1"], capacityMw: [10, 10] },
+  feeders: { ids: ["fdr-1", "fdr-2"], startIndices: [0, 3, 5], path: [121, 37, 121.01, 37, 121.01, 37.01, 121, 37, 121, 37.01], meterIds: ["fdm-1", "fdm-2"], substationIds: ["sub-1", "sub-1"], capacityMw: [10, 10] },
   renewables: { ids: ["ren-1"], position: [121.1, 37.1], meterIds: ["prm-1"], kind: ["wind"], capacityMw: [200] },
   cells: { ids: ["10", "11"], position: [121, 37, 121.01, 37], radiusM: 450 },
   access: [],
@@ -145,7 +145,7 @@ describe("energy layers", () => {
     const b = energyBinary(energyGeometry(energy), v);
     const fc = b.feeders.attributes.getColor.value as Uint8Array;
     expect([...fc.slice(0, 4)]).toEqual(loadColor(0.9, 230));
-    expect(fc[8]).toBe(204); // outage: reddish purple
+    expect(fc[12]).toBe(204); // outage (fdr-2's first vertex): reddish purple
     expect([...(b.substations.attributes.getFillColor.value as Uint8Array).slice(0, 4)]).toEqual(loadColor(0.09, 255));
     const cells = b.cells.attributes.getFillColor.value as Uint8Array;
     expect(cells[3]).toBe(0); // no data: transparent
@@ -158,8 +158,21 @@ describe("energy layers", () => {
     // Below zoom 12 the simplified feeders, in the same colours; the full ones only once the map has been at street zoom.
     const city = energyLayers(b, { visible: true, zoom: 10, streets: false });
     expect(city.map((l) => [l.id, l.props.visible])).toEqual([["energy-cells", true], ["energy-feeders-city", true], ["energy-substations", true], ["energy-renewables", true]]);
-    expect([...(b.feedersCity.attributes.getColor.value as Uint8Array).slice(0, 4)]).toEqual(loadColor(0.9, 230));
-    expect(energyPick(b, "energy-feeders-city", 1)).toBe("fdr-2");
+    // As straight segments (a LineLayer): fdr-1's two, then fdr-2's one, each in its feeder's colour and width.
+    expect(b.feedersCity.length).toBe(3);
+    const cc = b.feedersCity.attributes.getColor.value as Uint8Array;
+    expect([...cc.slice(0, 4)]).toEqual(loadColor(0.9, 230));
+    expect([...cc.slice(4, 8)]).toEqual(loadColor(0.9, 230));
+    expect(cc[8]).toBe(204);
+    expect([...(b.feedersCity.attributes.getWidth.value as Float32Array)]).toEqual([3, 3, 6]);
+    expect(energyPick(b, "energy-feeders-city", 1)).toBe("fdr-1");
+    expect(energyPick(b, "energy-feeders-city", 2)).toBe("fdr-2");
+    // A selected feeder is drawn whole over its segments at city zoom.
+    const sel = energyLayers(b, { visible: true, zoom: 10, streets: false, selectedId: "fdr-1" });
+    const hi = sel.find((l) => l.id === "energy-feeder-selected");
+    expect(hi?.props.visible).toBe(true);
+    expect([...((hi?.props.data as unknown as { attributes: { getPath: { value: Float64Array } } }).attributes.getPath.value)]).toEqual([121, 37, 121.01, 37, 121.01, 37.01]);
+    expect(energyLayers(b, { visible: true, zoom: 13, selectedId: "fdr-1" }).some((l) => l.id === "energy-feeder-selected")).toBe(false);
     expect(energyPick(b, "energy-renewables", 0)).toBe("ren-1");
   });
 });

@@ -160,11 +160,13 @@ export function useDeckLayers(
       const fid = energyPick(eb, id, p.index);
       if (!fid) return null;
       if (id.startsWith("energy-feeders")) {
-        const u = v?.feederUtil[p.index];
-        const out = v?.feederOut[p.index] === 1;
+        // At city zoom an index names a segment of a feeder (a LineLayer), at street zoom the feeder.
+        const f = id === "energy-feeders-city" ? eb.g.feederCity.path[p.index] : p.index;
+        const u = v?.feederUtil[f];
+        const out = v?.feederOut[f] === 1;
         return {
           title: `${t("kind.feeder")} ${fid}`,
-          lines: [out ? t("legend.outage") : has(u) ? `${t("tooltip.load")} ${pct(u)}` : `${t("tooltip.load")}: ${t("tooltip.noReading")}`, fill(t("tooltip.capacity"), { v: n(ef.feeders.capacityMw[p.index], 1) })],
+          lines: [out ? t("legend.outage") : has(u) ? `${t("tooltip.load")} ${pct(u)}` : `${t("tooltip.load")}: ${t("tooltip.noReading")}`, fill(t("tooltip.capacity"), { v: n(ef.feeders.capacityMw[f], 1) })],
         };
       }
       if (id === "energy-substations") {
