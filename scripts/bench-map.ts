@@ -18,7 +18,10 @@
 // measured within BENCH_VIEW_TIMEOUT_MS (150 s) is printed as a timeout and the next one runs.
 // BENCH_PAN=0 stops each view at its first drawn frame. BENCH_IDLE_S (20) is how long the
 // console's CPU is read with no page open, after the first requests. BENCH_TIMELINE=1 prints each
-// view's API requests until its first drawn frame, sent and answered. BENCH_PROFILE=1 prints
+// view's API requests until its first drawn frame, sent and answered. BENCH_RETURN=1 opens each
+// view with traffic a second time in the same browser context after its first frame, as an
+// official returning to the map finds it (the page's code, its compiled scripts and the GPU
+// process's programs already cached), and prints that first frame beside. BENCH_PROFILE=1 prints
 // a CPU profile of the page's main thread at the first seek and back to live (=all: at each);
 // every replay step also says which shaders WebGL compiled (scripts/bench/gl-watch.ts). The
 // replay figures start once the base map has loaded, and print the load average and the
@@ -385,6 +388,15 @@ async function browserFigures(cookies: Record<"traffic" | "energy" | "safety", s
           const loaded = await page.evaluate(() => document.body.dataset.mapLoadedMs);
           console.log(`  first drawn frame with live traffic (${run.what}): ${fmt(ms, 0)} ms from navigation; its base map loaded at ${loaded ?? "?"} ms (${load()})`);
           await timeline?.print(ms);
+          if (process.env.BENCH_RETURN === "1") {
+            phase = "returning to the map";
+            const again = await ctx.newPage();
+            await again.goto(`${BASE}/?layers=${run.layers}`, { timeout: VIEW_TIMEOUT_MS });
+            await again.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: VIEW_TIMEOUT_MS });
+            const [ms2, loaded2] = await again.evaluate(() => [document.body.dataset.firstFrameMs, document.body.dataset.mapLoadedMs]);
+            console.log(`  the same view opened again in the same browser (caches warm; ${run.what}): first drawn frame ${ms2} ms, base map loaded at ${loaded2 ?? "?"} ms (${load()})`);
+            await again.close();
+          }
         } else {
           // A view without traffic (the base map alone among them): when MapLibre had loaded its base
           // map, the floor under any first data frame on this renderer.
