@@ -175,8 +175,8 @@ export default function CityMap() {
   // panels once its position is known, the feature panel included.
   const [ready, setReady] = useState(false);
   const onReady = useCallback(() => {
-    // When MapLibre's base map had loaded (its style, sources and first render), for bench:map:
-    // no data frame can draw over the base map before it.
+    // When MapLibre's base map had loaded (its style, sources, tiles and glyphs), for bench:map.
+    // deck.gl's first frame of data can come before it: the map draws before it has loaded all.
     if (document.body.dataset.mapLoadedMs === undefined) document.body.dataset.mapLoadedMs = String(Math.round(performance.now()));
     setReady(true);
   }, []);
