@@ -78,6 +78,8 @@ async function main() {
     await page.goto(`${base}/?layers=${layers}`, { timeout: 150_000 });
     if (layers.includes("traffic")) await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 150_000 });
     else await page.locator("canvas.maplibregl-canvas").waitFor({ timeout: 150_000 });
+    // The map is exposed at MapLibre's load, which can come after deck.gl's first frame.
+    await page.waitForFunction(() => (window as unknown as { cityBrainMap?: unknown }).cityBrainMap !== undefined, undefined, { timeout: 150_000 });
     await page.waitForTimeout(4000);
     if (process.env.PROBE_SHOT) await page.screenshot({ path: process.env.PROBE_SHOT });
     const zoom = await page.evaluate(`window.cityBrainMap.getZoom()`);
