@@ -214,6 +214,13 @@ test.describe("the map in Chinese", () => {
     await expect(grid.getByTestId("feature-panel")).toHaveAttribute("data-state", "ok", { timeout: 60_000 });
     await expect(grid.getByTestId("feature-panel")).toContainText(/居民|商业|工业/);
     await expect(grid.getByTestId("feature-panel")).toContainText("变电站");
+    // The latest reading's time is the city's (UTC+8), whatever the browser's zone (UTC here):
+    // within two minutes of the city's clock now.
+    const shown = (await grid.getByTestId("feature-latest").locator(".panel-section").innerText()).match(/(\d{2}):(\d{2}):(\d{2})/);
+    expect(shown, "the latest reading's time").not.toBeNull();
+    const cityNow = new Date(Date.now() + 8 * 3_600_000);
+    const diff = Math.abs(((Number(shown![1]) * 60 + Number(shown![2])) - (cityNow.getUTCHours() * 60 + cityNow.getUTCMinutes()) + 1440 + 720) % 1440 - 720);
+    expect(diff, `latest reading shown at ${shown![0]}, the city's clock reads ${cityNow.toISOString().slice(11, 19)}`).toBeLessThanOrEqual(2);
     await expectChinese(grid, "feature-panel");
     await expectChinese(grid, "layer-panel");
     await grid.screenshot({ path: path.join(SHOTS, "i18n-feeder-zh.png") });

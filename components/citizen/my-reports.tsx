@@ -13,6 +13,7 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import { useBusyAction } from "../ui/use-busy-action";
 import { KeyFlagTexts } from "./key-mark";
 import styles from "./citizen.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 export function MyReports() {
   const { t, locale } = useI18n();
@@ -63,7 +64,7 @@ export function MyReports() {
               {mine.data.credit.entries.map((c) => (
                 <li key={c.leafIndex} data-testid="credit-entry" data-reason={c.reason} data-amount={c.amount}>
                   <span className={styles.status}>{c.amount > 0 ? `+${c.amount}` : c.amount}</span> · {t(`credit.reason.${c.reason}` as MessageKey)} ·{" "}
-                  <a href={`/report/${c.report}`}>{c.report.slice(0, 8)}</a> · {new Date(c.at).toLocaleString(locale)} ·{" "}
+                  <a href={`/report/${c.report}`}>{c.report.slice(0, 8)}</a> · {formatCityTime(c.at, locale)} ·{" "}
                   <a href={`/audit/entries/${c.leafIndex}`} data-testid="credit-proof">
                     {t("credit.proof")} {c.leafIndex}
                   </a>
@@ -78,7 +79,7 @@ export function MyReports() {
       {mine.data?.reports.map((r) => (
         <section key={r.id} className={styles.card} data-testid="mine-report" data-id={r.id}>
           <a href={`/report/${r.id}`}>
-            <strong>{locale === "zh-CN" ? r.serviceNameZh : r.serviceNameEn}</strong> · {new Date(r.createdAt).toLocaleString(locale)}
+            <strong>{locale === "zh-CN" ? r.serviceNameZh : r.serviceNameEn}</strong> · {formatCityTime(r.createdAt, locale)}
           </a>
           <div className={styles.small}>{r.description}</div>
           <ReportHistory report={r} />

@@ -3,6 +3,7 @@ import { useI18n } from "../i18n/i18n-provider";
 import type { MessageKey } from "@/lib/i18n/messages";
 import type { PublicReport } from "@/lib/citizen/report-rows";
 import { DEPARTMENTS } from "@/lib/city/datasets";
+import { formatCityTime } from "@/lib/i18n/city-time";
 import styles from "./citizen.module.css";
 
 /** A report's status history: who (department, role) changed it, when, why, and its ledger leaf. */
@@ -22,7 +23,7 @@ export function ReportHistory({ report }: { report: PublicReport }) {
       <ol className={styles.history} data-testid="report-history">
         {report.events.map((e) => (
           <li key={e.leafIndex} data-status={e.status}>
-            <span className={styles.status}>{t(`report.status.${e.status}` as MessageKey)}</span> · {new Date(e.at).toLocaleString(locale)}
+            <span className={styles.status}>{t(`report.status.${e.status}` as MessageKey)}</span> · {formatCityTime(e.at, locale)}
             <div className={styles.small}>
               {e.role === "reporter" ? t("report.role.reporter") : `${dept(e.department)} · ${t(`report.role.${e.role}` as MessageKey)}`} · {t("report.receiptLeaf")} {e.leafIndex}
             </div>

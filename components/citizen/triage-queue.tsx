@@ -17,6 +17,7 @@ import { ReportHistory } from "./report-history";
 import { KeyMark } from "./key-mark";
 import { useBusyAction } from "../ui/use-busy-action";
 import styles from "./citizen.module.css";
+import { formatCityTime } from "@/lib/i18n/city-time";
 
 const FILTERS = ["open", "submitted", "assigned", "confirmed", "resolved", "rejected", "merged", "all"] as const;
 type Filter = (typeof FILTERS)[number];
@@ -97,7 +98,7 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
       <div className={styles.row}>
         <strong>{locale === "zh-CN" ? r.serviceNameZh : r.serviceNameEn}</strong>
         <span className={styles.status} data-testid="triage-status">{t(`report.status.${r.status}` as MessageKey)}</span>
-        <span className={styles.small}>{new Date(r.createdAt).toLocaleString(locale)}</span>
+        <span className={styles.small}>{formatCityTime(r.createdAt, locale)}</span>
       </div>
       <div>{r.description}</div>
       <dl className={styles.kv}>
@@ -122,7 +123,7 @@ function TriageCard({ report: r, selected, onSelect }: { report: TriageReport; s
         <ul className={styles.history} data-testid="triage-photo-reuse">
           {r.photoReuse.map((p) => (
             <li key={p.photo} className={p.sameReporter ? undefined : styles.error} data-testid="triage-photo-reused" data-report={p.report} data-same={p.sameReporter}>
-              {t("triage.photoReused")} <a href={`/report/${p.report}`}>{p.report.slice(0, 8)}</a> ({new Date(p.createdAt).toLocaleString(locale)}) · {t(p.sameReporter ? "triage.photoSameReporter" : "triage.photoOtherReporter")}
+              {t("triage.photoReused")} <a href={`/report/${p.report}`}>{p.report.slice(0, 8)}</a> ({formatCityTime(p.createdAt, locale)}) · {t(p.sameReporter ? "triage.photoSameReporter" : "triage.photoOtherReporter")}
             </li>
           ))}
         </ul>

@@ -116,7 +116,7 @@ export function FeaturePanel(props: {
           {f.latest ? (
             <section className="panel-latest" data-testid="feature-latest">
               <div className="panel-section">
-                {t("panel.latest")} · {new Date(f.latest.observedAt).toLocaleTimeString(locale, { hour12: false })}
+                {t("panel.latest")} · {formatCityTime(f.latest.observedAt, locale, "time")}
               </div>
               <table>
                 <tbody>
