@@ -4,7 +4,8 @@
 // with a manifest (day, readings, first and last leaf, the file's SHA-256), recorded in
 // reading_archive, then detached and dropped. The ledger keeps every leaf's hash and the tree
 // (a reading's leaf folded into its row is copied into ledger_leaf first, in the transaction
-// that drops the partition, so the tree, proofs and the audit read it there):
+// that drops the partition, so the tree, proofs and the audit read it there; a sealed reading's
+// with its commitment entry, rebuilt from its salt and row, which the log goes on serving):
 // an archived reading still verifies against the log (checkArchive; npm run ledger:audit --
 // --archive FILE), though the log no longer serves its entry.
 import crypto from "node:crypto";
@@ -16,6 +17,8 @@ import { readingEntryBytes } from "./reading-encoding";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "../ledger-store/node-hasher";
 import { toHex } from "../ledger/encoding";
+import { commitmentEntry } from "../ledger/commitment";
+import { encodeEntry } from "../ledger/entries";
 
 /** One archived reading, as a line of the file. Byte fields in hex, times in toISOString form. */
 export type ArchivedReading = {
@@ -54,11 +57,26 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
   const rows = await sql.query<{
     leaf_index: number; dataset_id: string; device_id: string; seq: number; observed_at: Date; lon: number; lat: number; payload: string;
     payload_hash: Uint8Array; signature: Uint8Array | null; gateway_batch_id: number | null; gateway_device_id: string | null; batch_root: Uint8Array | null; gateway_signature: Uint8Array | null;
+    salt: Uint8Array | null;
   }>(
     `SELECT r.leaf_index, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload, r.payload_hash, r.signature, r.gateway_batch_id,
-            g.gateway_device_id, g.batch_root, g.signature AS gateway_signature
-       FROM ${table} r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id ORDER BY r.leaf_index`,
+            g.gateway_device_id, g.batch_root, g.signature AS gateway_signature, c.salt
+       FROM ${table} r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
+       LEFT JOIN ledger_commitment c ON c.leaf_index = r.leaf_index AND r.sealed_leaf_hash IS NOT NULL
+      ORDER BY r.leaf_index`,
   );
+  // The commitment entry a sealed reading's row makes under its salt (hex; null when the row cannot make a reading.v1 entry).
+  const sealedEntryHex = (r: (typeof rows)[number], salt: Uint8Array): string | null => {
+    try {
+      const inner = readingEntryBytes({
+        dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(), payloadHash: new Uint8Array(r.payload_hash),
+        signature: new Uint8Array(r.signature ?? []), gateway: r.gateway_device_id ? { device: r.gateway_device_id, batchRoot: new Uint8Array(r.batch_root!), signature: new Uint8Array(r.gateway_signature!) } : null,
+      });
+      return toHex(encodeEntry(commitmentEntry(nodeSha256, new Uint8Array(salt), inner)));
+    } catch {
+      return null;
+    }
+  };
   const lines = rows.map((r) =>
     JSON.stringify({
       leafIndex: Number(r.leaf_index), dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(),
@@ -85,6 +103,15 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
     await tx.query(`INSERT INTO reading_archive (day, file, readings, first_leaf, last_leaf, sha256) VALUES ($1::date, $2, $3, $4, $5, $6)`, [
       day, path.join(dir, file), manifest.readings, manifest.firstLeaf, manifest.lastLeaf, manifest.sha256,
     ]);
+    // A sealed reading's folded leaf goes back with its commitment entry, rebuilt from its salt
+    // and row (the log serves it as before; the entry NULL if the salt is gone: the audit names it).
+    const sealed = rows.filter((r) => r.salt !== null);
+    await tx.query(
+      `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
+         SELECT r.leaf_index, 'commitment.v1', decode(u.e, 'hex'), r.sealed_leaf_hash, NULL, NULL, r.received_at
+           FROM ${table} r LEFT JOIN unnest($1::int8[], $2::text[]) AS u(i, e) ON u.i = r.leaf_index WHERE r.sealed_leaf_hash IS NOT NULL`,
+      [sealed.map((r) => Number(r.leaf_index)), sealed.map((r) => sealedEntryHex(r, r.salt!))],
+    );
     await tx.exec(
       `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
          SELECT leaf_index, 'reading.v1', NULL, leaf_hash, NULL, NULL, received_at FROM ${table} WHERE leaf_hash IS NOT NULL;
