@@ -133,8 +133,9 @@ export type ArchiveProblem = { leafIndex: number | null; what: string };
 /**
  * Checks an archive file against the log: its SHA-256 against its manifest (beside it) and
  * the console's record, and every reading in it: the reading.v1 entry it makes must hash to
- * the leaf hash the log holds at its leaf index, and its payload hash must be that of the
- * envelope the reading is. Returns the readings checked and what differs.
+ * the leaf hash the log holds at its leaf index (a sealed reading's: the commitment.v1 entry it
+ * makes under its opening's salt, which ledger_commitment keeps). Returns the readings checked
+ * and what differs.
  */
 export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promise<{ readings: number; problems: ArchiveProblem[] }> {
   const problems: ArchiveProblem[] = [];
@@ -160,7 +161,12 @@ export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promi
   for (let i = 0; i < readings.length; i += CHUNK) {
     const part = readings.slice(i, i + CHUNK);
     const stored = new Map(
-      (await sql.query<{ leaf_index: number; leaf_hash: Uint8Array; kind: string }>(`SELECT leaf_index, leaf_hash, kind FROM ledger_leaf_all WHERE leaf_index = ANY($1::int8[])`, [part.map((r) => r.leafIndex)])).map((r) => [
+      (
+        await sql.query<{ leaf_index: number; leaf_hash: Uint8Array; kind: string; salt: Uint8Array | null }>(
+          `SELECT l.leaf_index, l.leaf_hash, l.kind, c.salt FROM ledger_leaf_all l LEFT JOIN ledger_commitment c ON c.leaf_index = l.leaf_index AND l.kind = 'commitment.v1' WHERE l.leaf_index = ANY($1::int8[])`,
+          [part.map((r) => r.leafIndex)],
+        )
+      ).map((r) => [
         Number(r.leaf_index),
         r,
       ]),
@@ -171,12 +177,21 @@ export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promi
         problems.push({ leafIndex: r.leafIndex, what: "the log has no leaf at this index" });
         continue;
       }
-      if (leaf.kind !== "reading.v1") continue; // sealed readings: checked through their opening (left to the full audit)
+      if (leaf.kind !== "reading.v1" && leaf.kind !== "commitment.v1") {
+        problems.push({ leafIndex: r.leafIndex, what: `the log's leaf at this index is a ${leaf.kind} entry, not a reading's` });
+        continue;
+      }
       const entry = readingEntryBytes({
         dataset: r.dataset, device: r.device, seq: r.seq, observedAt: r.observedAt, payloadHash: fromHex(r.payloadHash), signature: fromHex(r.signature ?? ""),
         gateway: r.gateway ? { device: r.gateway.device, batchRoot: fromHex(r.gateway.batchRoot), signature: fromHex(r.gateway.signature) } : null,
       });
-      if (!Buffer.from(leafHash(nodeSha256, entry)).equals(Buffer.from(leaf.leaf_hash))) problems.push({ leafIndex: r.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
+      // A sealed reading: the commitment its opening's salt and the archived reading make.
+      if (leaf.kind === "commitment.v1" && !leaf.salt) {
+        problems.push({ leafIndex: r.leafIndex, what: "the opening (salt) of the archived sealed reading's commitment is missing" });
+        continue;
+      }
+      const leafEntry = leaf.kind === "commitment.v1" ? encodeEntry(commitmentEntry(nodeSha256, new Uint8Array(leaf.salt!), entry)) : entry;
+      if (!Buffer.from(leafHash(nodeSha256, leafEntry)).equals(Buffer.from(leaf.leaf_hash))) problems.push({ leafIndex: r.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
     }
   }
   return { readings: readings.length, problems };

@@ -190,6 +190,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const checkpoints = await sql.query<{ size: number; root_hash: Uint8Array; note: string }>(
     `SELECT size, root_hash, note FROM checkpoint ORDER BY size`,
   );
+  const isArchived = (index: number) => archivedRanges.some(([a, b]) => index >= a && index <= b);
   const cosigs = await sql.query<{ checkpoint_size: number; witness: string; line: string }>(
     `SELECT checkpoint_size, witness, line FROM cosignature ORDER BY checkpoint_size`,
   );
@@ -255,7 +256,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     if (derived && row === null) {
       // A reading archived with its day (READING_RETENTION_DAYS): its leaf hash stays in the
       // tree; the archive file is checked against it (ledger:audit --archive FILE).
-      if (archivedRanges.some(([a, b]) => index >= a && index <= b)) return;
+      if (isArchived(index)) return;
       report({ table: "reading", id: String(index), leafIndex: index, what: "the reading of this leaf is missing" });
       return;
     }
@@ -530,7 +531,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     });
     await timed("state", checkFoldedSealed);
     // The tables the other entry kinds stand for, and the gateway batches.
-    const withoutTable = await timed("state", () => auditState(sql, stateEntries, report, checkSealedReading, rebuildInner));
+    const withoutTable = await timed("state", () => auditState(sql, stateEntries, report, checkSealedReading, rebuildInner, isArchived));
     // Reading rows whose commitment did not open to a reading.
     for (const [index, row] of sealedRows) report({ table: "reading", id: row.id, leafIndex: index, what: "reading points at a commitment leaf that does not open to a reading.v1 entry" });
     await timed("gateways", () => auditGatewayBatches(sql, report));
