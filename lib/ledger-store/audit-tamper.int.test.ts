@@ -463,7 +463,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
       ["salt", `UPDATE ledger_commitment SET salt = ${bump.bytea("salt")} WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
       ["opening deleted", `DELETE FROM ledger_commitment WHERE leaf_index = ${at}`, "ledger_commitment", ""],
       ["row's seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
-      ["row's payload", `UPDATE reading SET payload = jsonb_set(payload, '{occupancy}', '0.5') WHERE leaf_index = ${at}`, "reading", ""], // not in the entry: its payload hash names it
+      ["row's payload", `UPDATE reading SET payload = jsonb_set(payload::jsonb, '{occupancy}', '0.5') WHERE leaf_index = ${at}`, "reading", ""], // not in the entry: its payload hash names it
       ["row's payload hash", `UPDATE reading SET payload_hash = ${bump.bytea("payload_hash")} WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
       ["batched row's gateway", `UPDATE reading SET gateway_batch_id = NULL WHERE leaf_index = ${batched}`, "reading", "sealed_leaf_hash"],
       ["hash moved to leaf_hash", `UPDATE reading SET leaf_hash = sealed_leaf_hash, sealed_leaf_hash = NULL WHERE leaf_index = ${at}`, "reading", "leaf_hash"],

@@ -71,6 +71,8 @@ export type AuditOptions = {
 // themselves and compare the stored leaf hash with theirs. Column order: copy-binary.ts.
 // (ref_id, which only names a row, is fetched for the few leaves that need it.) The ledger rows
 // are every leaf's, ledger_leaf's and those folded into reading rows (the view ledger_leaf_all).
+// The payload, stored as json text (20261207040000_reading_payload_json), is read as jsonb: the
+// database gives jsonb's normalized text, which the fast writer (reading-row-bytes.ts) reads.
 const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf_all WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
 // A leaf stored nowhere (a reading row deleted takes its folded leaf with it) inside the log:
 // its hash from the tree's level-0 tile, kind "" (checkLeaf names it), so that the tree and
@@ -83,7 +85,7 @@ const tileFilledSelect = (from: number, to: number) =>
      FROM generate_series(${from}::int8, ${to - 1}::int8) AS i JOIN ledger_tile t ON t.level = 0 AND t.index = i / 256 AND t.width > i - 256 * t.index
     WHERE NOT EXISTS (SELECT 1 FROM ledger_leaf_all l WHERE l.leaf_index = i)`;
 const readingSelect = (from: number, to: number) =>
-  `SELECT r.leaf_index, r.leaf_index AS id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
+  `SELECT r.leaf_index, r.leaf_index AS id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::jsonb, r.payload_hash, r.signature,
           g.gateway_device_id, g.batch_root, g.signature
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
