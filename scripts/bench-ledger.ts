@@ -342,7 +342,7 @@ function postgresCpuSeconds(): number | null {
 const FLOOR_CHUNK = 16_384;
 const floorLedger = (a: number, b: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf_all WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
 const floorReading = (a: number, b: number) =>
-  `SELECT leaf_index, leaf_index AS id, dataset_id, device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway_batch_id FROM reading WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
+  `SELECT leaf_index, leaf_index AS id, dataset_id, device_id, seq, observed_at, lon, lat, payload::jsonb, payload_hash, signature, gateway_batch_id FROM reading WHERE leaf_index >= ${a} AND leaf_index < ${b}`;
 
 async function printFloor(db: Db) {
   const [{ end }] = await db.sql.query<{ end: number }>(`SELECT coalesce(max(leaf_index), -1)::int8 + 1 AS end FROM ledger_leaf_all`);

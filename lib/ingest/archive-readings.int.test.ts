@@ -23,7 +23,8 @@ const T0 = Date.UTC(2026, 8, 20);
 function reading(seq: number, keys: Map<string, FixtureKey>): AcceptedReading {
   const envelope = {
     device: SENSORS[seq % SENSORS.length],
-    dataset: "traffic.flow",
+    // Every fifth a camera's (confidential): a sealed reading, its commitment leaf folded into its row too.
+    dataset: seq % 5 === 0 ? "safety.cameras" : "traffic.flow",
     seq,
     observedAt: new Date(T0 + Math.floor(seq / 100) * DAY + (seq % 100) * 60_000).toISOString(),
     location: [121.4 + seq / 1e5, 37.45] as [number, number],
@@ -63,6 +64,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
   });
 
   it("archives the days past the retention to a gzip file with a manifest, drops them, and the log still verifies them", async () => {
+    const sealedBefore = (await readLeafEntries(db.sql, leaves[0], leaves[98] + 1)).filter((e) => e.kind === "commitment.v1");
+    expect(sealedBefore).toHaveLength(19);
     // Two days later at noon, keeping one day: the first day goes (the second is inside the day kept).
     const made = await archiveReadings(db.sql, { retentionDays: 1, dir, now: new Date(T0 + 2 * DAY + DAY / 2) });
     const day = new Date(T0).toISOString().slice(0, 10);
@@ -78,6 +81,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     expect(await db.sql.query(`SELECT to_regclass('reading_p${day.replaceAll("-", "")}') AS t`)).toEqual([{ t: null }]);
     const [{ l }] = await db.sql.query<{ l: number }>(`SELECT count(*)::int AS l FROM ledger_leaf WHERE leaf_index = ANY($1::int8[])`, [firstDay]);
     expect(l).toBe(99);
+    // A sealed reading's leaf goes back with its commitment entry (rebuilt from the salt and the
+    // row before the row went), so the log serves it as before; its opening's inner entry is gone with the row.
+    const sealedAfter = (await readLeafEntries(db.sql, leaves[0], leaves[98] + 1)).filter((e) => e.kind === "commitment.v1");
+    expect(sealedAfter.map((e) => [e.index, Buffer.from(e.entry!).toString("hex")])).toEqual(sealedBefore.map((e) => [e.index, Buffer.from(e.entry!).toString("hex")]));
     // The database audit passes (archived leaves are the archive's to check), and so does the file against the log.
     const r = await auditLedger(db.sql, opts);
     expect(r.discrepancies).toEqual([]);
@@ -92,12 +99,18 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     const lines = zlib.gunzipSync(fs.readFileSync(file)).toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as ArchivedReading);
     const victim = lines[5];
     lines[5] = { ...victim, observedAt: new Date(Date.parse(victim.observedAt) + 1).toISOString() };
+    // A sealed one (seq 10, a camera's): checked through its commitment, with its opening's salt.
+    const sealed = lines[9];
+    expect(sealed.dataset).toBe("safety.cameras");
+    lines[9] = { ...sealed, location: [sealed.location[0], sealed.location[1]], seq: sealed.seq + 1000 };
     const forged = path.join(dir, "forged.ndjson.gz");
     fs.writeFileSync(forged, zlib.gzipSync(lines.map((l) => JSON.stringify(l)).join("\n") + "\n"));
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, `reading-${day}.manifest.json`), "utf8")) as Record<string, unknown>;
     fs.writeFileSync(path.join(dir, "forged.manifest.json"), JSON.stringify(manifest));
     const { problems } = await checkArchive(db.sql, forged);
     expect(problems).toContainEqual({ leafIndex: victim.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
+    expect(problems).toContainEqual({ leafIndex: sealed.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
+    expect(problems.filter((p) => p.leafIndex !== null)).toHaveLength(2);
     expect(problems).toContainEqual({ leafIndex: null, what: expect.stringContaining("is not the manifest's") });
     expect(problems).toContainEqual({ leafIndex: null, what: expect.stringContaining("is not the one the console recorded") });
   });

@@ -4,7 +4,8 @@
 // with a manifest (day, readings, first and last leaf, the file's SHA-256), recorded in
 // reading_archive, then detached and dropped. The ledger keeps every leaf's hash and the tree
 // (a reading's leaf folded into its row is copied into ledger_leaf first, in the transaction
-// that drops the partition, so the tree, proofs and the audit read it there):
+// that drops the partition, so the tree, proofs and the audit read it there; a sealed reading's
+// with its commitment entry, rebuilt from its salt and row, which the log goes on serving):
 // an archived reading still verifies against the log (checkArchive; npm run ledger:audit --
 // --archive FILE), though the log no longer serves its entry.
 import crypto from "node:crypto";
@@ -16,6 +17,8 @@ import { readingEntryBytes } from "./reading-encoding";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "../ledger-store/node-hasher";
 import { toHex } from "../ledger/encoding";
+import { commitmentEntry } from "../ledger/commitment";
+import { encodeEntry } from "../ledger/entries";
 
 /** One archived reading, as a line of the file. Byte fields in hex, times in toISOString form. */
 export type ArchivedReading = {
@@ -54,11 +57,26 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
   const rows = await sql.query<{
     leaf_index: number; dataset_id: string; device_id: string; seq: number; observed_at: Date; lon: number; lat: number; payload: string;
     payload_hash: Uint8Array; signature: Uint8Array | null; gateway_batch_id: number | null; gateway_device_id: string | null; batch_root: Uint8Array | null; gateway_signature: Uint8Array | null;
+    salt: Uint8Array | null;
   }>(
     `SELECT r.leaf_index, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload, r.payload_hash, r.signature, r.gateway_batch_id,
-            g.gateway_device_id, g.batch_root, g.signature AS gateway_signature
-       FROM ${table} r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id ORDER BY r.leaf_index`,
+            g.gateway_device_id, g.batch_root, g.signature AS gateway_signature, c.salt
+       FROM ${table} r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
+       LEFT JOIN ledger_commitment c ON c.leaf_index = r.leaf_index AND r.sealed_leaf_hash IS NOT NULL
+      ORDER BY r.leaf_index`,
   );
+  // The commitment entry a sealed reading's row makes under its salt (hex; null when the row cannot make a reading.v1 entry).
+  const sealedEntryHex = (r: (typeof rows)[number], salt: Uint8Array): string | null => {
+    try {
+      const inner = readingEntryBytes({
+        dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(), payloadHash: new Uint8Array(r.payload_hash),
+        signature: new Uint8Array(r.signature ?? []), gateway: r.gateway_device_id ? { device: r.gateway_device_id, batchRoot: new Uint8Array(r.batch_root!), signature: new Uint8Array(r.gateway_signature!) } : null,
+      });
+      return toHex(encodeEntry(commitmentEntry(nodeSha256, new Uint8Array(salt), inner)));
+    } catch {
+      return null;
+    }
+  };
   const lines = rows.map((r) =>
     JSON.stringify({
       leafIndex: Number(r.leaf_index), dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(),
@@ -85,6 +103,15 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
     await tx.query(`INSERT INTO reading_archive (day, file, readings, first_leaf, last_leaf, sha256) VALUES ($1::date, $2, $3, $4, $5, $6)`, [
       day, path.join(dir, file), manifest.readings, manifest.firstLeaf, manifest.lastLeaf, manifest.sha256,
     ]);
+    // A sealed reading's folded leaf goes back with its commitment entry, rebuilt from its salt
+    // and row (the log serves it as before; the entry NULL if the salt is gone: the audit names it).
+    const sealed = rows.filter((r) => r.salt !== null);
+    await tx.query(
+      `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
+         SELECT r.leaf_index, 'commitment.v1', decode(u.e, 'hex'), r.sealed_leaf_hash, NULL, NULL, r.received_at
+           FROM ${table} r LEFT JOIN unnest($1::int8[], $2::text[]) AS u(i, e) ON u.i = r.leaf_index WHERE r.sealed_leaf_hash IS NOT NULL`,
+      [sealed.map((r) => Number(r.leaf_index)), sealed.map((r) => sealedEntryHex(r, r.salt!))],
+    );
     await tx.exec(
       `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
          SELECT leaf_index, 'reading.v1', NULL, leaf_hash, NULL, NULL, received_at FROM ${table} WHERE leaf_hash IS NOT NULL;
@@ -106,8 +133,9 @@ export type ArchiveProblem = { leafIndex: number | null; what: string };
 /**
  * Checks an archive file against the log: its SHA-256 against its manifest (beside it) and
  * the console's record, and every reading in it: the reading.v1 entry it makes must hash to
- * the leaf hash the log holds at its leaf index, and its payload hash must be that of the
- * envelope the reading is. Returns the readings checked and what differs.
+ * the leaf hash the log holds at its leaf index (a sealed reading's: the commitment.v1 entry it
+ * makes under its opening's salt, which ledger_commitment keeps). Returns the readings checked
+ * and what differs.
  */
 export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promise<{ readings: number; problems: ArchiveProblem[] }> {
   const problems: ArchiveProblem[] = [];
@@ -133,7 +161,12 @@ export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promi
   for (let i = 0; i < readings.length; i += CHUNK) {
     const part = readings.slice(i, i + CHUNK);
     const stored = new Map(
-      (await sql.query<{ leaf_index: number; leaf_hash: Uint8Array; kind: string }>(`SELECT leaf_index, leaf_hash, kind FROM ledger_leaf_all WHERE leaf_index = ANY($1::int8[])`, [part.map((r) => r.leafIndex)])).map((r) => [
+      (
+        await sql.query<{ leaf_index: number; leaf_hash: Uint8Array; kind: string; salt: Uint8Array | null }>(
+          `SELECT l.leaf_index, l.leaf_hash, l.kind, c.salt FROM ledger_leaf_all l LEFT JOIN ledger_commitment c ON c.leaf_index = l.leaf_index AND l.kind = 'commitment.v1' WHERE l.leaf_index = ANY($1::int8[])`,
+          [part.map((r) => r.leafIndex)],
+        )
+      ).map((r) => [
         Number(r.leaf_index),
         r,
       ]),
@@ -144,12 +177,21 @@ export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promi
         problems.push({ leafIndex: r.leafIndex, what: "the log has no leaf at this index" });
         continue;
       }
-      if (leaf.kind !== "reading.v1") continue; // sealed readings: checked through their opening (left to the full audit)
+      if (leaf.kind !== "reading.v1" && leaf.kind !== "commitment.v1") {
+        problems.push({ leafIndex: r.leafIndex, what: `the log's leaf at this index is a ${leaf.kind} entry, not a reading's` });
+        continue;
+      }
       const entry = readingEntryBytes({
         dataset: r.dataset, device: r.device, seq: r.seq, observedAt: r.observedAt, payloadHash: fromHex(r.payloadHash), signature: fromHex(r.signature ?? ""),
         gateway: r.gateway ? { device: r.gateway.device, batchRoot: fromHex(r.gateway.batchRoot), signature: fromHex(r.gateway.signature) } : null,
       });
-      if (!Buffer.from(leafHash(nodeSha256, entry)).equals(Buffer.from(leaf.leaf_hash))) problems.push({ leafIndex: r.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
+      // A sealed reading: the commitment its opening's salt and the archived reading make.
+      if (leaf.kind === "commitment.v1" && !leaf.salt) {
+        problems.push({ leafIndex: r.leafIndex, what: "the opening (salt) of the archived sealed reading's commitment is missing" });
+        continue;
+      }
+      const leafEntry = leaf.kind === "commitment.v1" ? encodeEntry(commitmentEntry(nodeSha256, new Uint8Array(leaf.salt!), entry)) : entry;
+      if (!Buffer.from(leafHash(nodeSha256, leafEntry)).equals(Buffer.from(leaf.leaf_hash))) problems.push({ leafIndex: r.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
     }
   }
   return { readings: readings.length, problems };

@@ -80,26 +80,48 @@ export function readingEntries(readings: readonly StorableReading[], opts: { che
 }
 
 /**
+ * Prepares the rows of the whole readings that have none yet (a sealed reading's row holds the
+ * hash of its commitment leaf, sealed under a fresh salt: its leaf and row must be made
+ * together, before appendEntries and insertReadings read them).
+ */
+function prepareMissing(readings: readonly StorableReading[], checked: boolean): void {
+  for (const r of readings) {
+    if (!isWhole(r) || r.prepared) continue;
+    const entry = readingLeaf(r, checked);
+    r.prepared = { entry, readingCopy: Buffer.from(readingCopyText(r, entry)) };
+  }
+}
+
+/**
  * A reading's leaf: its reading.v1 entry, or for a restricted dataset a commitment.v1 entry
  * to it under a fresh salt, with the opening (lib/ledger-store/seal.ts says why), so the public log
  * shows no device, time or dataset of restricted readings.
  */
 function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {
   // derived: the leaf keeps no copy of the entry, which is made of the reading row (leaf-entries.ts);
-  // inRow: its leaf hash is a column of the reading row, with no ledger_leaf row (a sealed one has its commitment's).
+  // inRow: its leaf hash is a column of the reading row, with no ledger_leaf row (a sealed one's, its commitment's: sealLeaf keeps inRow).
   const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? readingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}`, derived: true, inRow: true };
   return isRestrictedDataset(r.dataset) ? sealLeaf(leaf) : leaf;
 }
 
-const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "leaf_hash", "gateway_batch_id", "leaf_index"] as const;
-
-/** A reading row's COPY text up to (not including) gateway_batch_id and leaf_index; `leaf`: its folded leaf's hash (null: its leaf is a ledger_leaf row, a sealed reading's). */
-function readingCopyText(r: AcceptedReading, leaf: Uint8Array | null): string {
-  return `${readingCopyHead(r)}${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}\t${leaf ? copyByteaField(leaf) : "\\N"}`;
+/** A public reading's leaf, for a row written without its leaf at hand; a sealed reading's row needs the salt its leaf was sealed under (readingEntries keeps it on the reading). */
+function unsealedLeaf(r: AcceptedReading): NewEntry {
+  if (isRestrictedDataset(r.dataset)) throw new Error(`insertReadings: the sealed reading ${r.device}:${r.seq} has no leaf: append it first (readingEntries, appendReadingLeaves)`);
+  return readingLeaf(r, false);
 }
 
-/** The hash of a reading's leaf when it is folded into the reading row (entry.inRow), else null. */
-const inRowLeafHash = (entry: NewEntry): Uint8Array | null => (entry.inRow ? leafHash(nodeSha256, entry.bytes) : null);
+const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "leaf_hash", "sealed_leaf_hash", "gateway_batch_id", "leaf_index"] as const;
+
+/**
+ * A reading row's COPY text up to (not including) gateway_batch_id and leaf_index; `leaf`: its
+ * leaf, whose hash the row holds when it is folded into it (entry.inRow): leaf_hash for a
+ * reading.v1 leaf, sealed_leaf_hash for a sealed reading's commitment.v1 leaf.
+ */
+function readingCopyText(r: AcceptedReading, leaf: NewEntry): string {
+  const hash = leaf.inRow ? copyByteaField(leafHash(nodeSha256, leaf.bytes)) : "\\N";
+  const sealed = leaf.kind === "commitment.v1";
+  return `${readingCopyHead(r)}${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}\t${sealed ? "\\N" : hash}\t${sealed ? hash : "\\N"}`;
+}
 
 /** The reading row's COPY text up to its two bytea fields (payload hash, signature), tab included. */
 function readingCopyHead(r: AcceptedReading): string {
@@ -113,7 +135,7 @@ function readingCopyHead(r: AcceptedReading): string {
  */
 export function prepareReadingRows(r: AcceptedReading): PreparedRows {
   const entry = readingLeaf(r, true);
-  return { entry: { ...entry, copy: Buffer.from(leafCopyText(entry)) }, readingCopy: Buffer.from(readingCopyText(r, inRowLeafHash(entry))) };
+  return { entry: { ...entry, copy: Buffer.from(leafCopyText(entry)) }, readingCopy: Buffer.from(readingCopyText(r, entry)) };
 }
 
 // A zero byte, then the entry being written: SHA-256 of it is the entry's leaf hash (RFC 9162).
@@ -164,6 +186,7 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
     writeReadingCopy(w, r);
     w.ascii(`\t\\\\x`);
     w.hex(hash);
+    w.ascii(`\t\\N`);
     ends[2] = ends[3] = ends[4] = ends[5] = w.at;
     return "reading.v1";
   }
@@ -181,16 +204,11 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
   const entry = leafInput.subarray(1, at);
   const hash = nodeSha256(leafInput.subarray(0, at));
   w.bytes(entry);
-  ends[0] = w.at;
-  // leafCopyText of a derived leaf with an opening: the commitment entry is kept
-  w.ascii(`commitment.v1\t\\\\x`);
-  w.hex(entry);
-  w.ascii(`\t\\\\x`);
-  w.hex(hash);
-  w.ascii(`\t\\N\t\\N`);
-  ends[1] = w.at;
+  // leafCopyText of a leaf folded into its reading row: none; the hash goes in the row (sealed_leaf_hash).
+  ends[0] = ends[1] = w.at;
   writeReadingCopy(w, r);
-  w.ascii(`\t\\N`);
+  w.ascii(`\t\\N\t\\\\x`);
+  w.hex(hash);
   ends[2] = w.at;
   w.bytes(sealInput.subarray(0, SALT));
   ends[3] = w.at;
@@ -229,7 +247,7 @@ export async function insertReadings(tx: SqlTx, readings: readonly StorableReadi
     (i, w) => {
       const r = readings[i];
       if (isInPlace(r)) r.readingRow(w);
-      else w.bytes(isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r, isRestrictedDataset(r.dataset) ? null : leafHash(nodeSha256, encodeEntry(readingEntry(r))))) : r.prepared!.readingCopy);
+      else w.bytes(isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r, unsealedLeaf(r))) : r.prepared!.readingCopy);
       w.ascii("\t");
       if (r.gatewayBatchId == null) w.ascii("\\N");
       else w.uint(r.gatewayBatchId);
@@ -247,7 +265,10 @@ export async function insertReadings(tx: SqlTx, readings: readonly StorableReadi
  * at least COPY_FROM, all of them such) are copied from there, with no entry object per reading.
  */
 export async function appendReadingLeaves(tx: SqlTx, readings: readonly StorableReading[]): Promise<number> {
-  if (readings.length < COPY_FROM || !readings.every(isInPlace)) return appendEntries(tx, readingEntries(readings, { checked: true }));
+  if (readings.length < COPY_FROM || !readings.every(isInPlace)) {
+    prepareMissing(readings, true);
+    return appendEntries(tx, readingEntries(readings));
+  }
   const rs = readings as readonly ReadingInPlace[];
   let hint = 0;
   for (const r of rs) hint += r.leafBytes();
@@ -268,6 +289,7 @@ export async function appendReadingLeaves(tx: SqlTx, readings: readonly Storable
  */
 export async function storeReadings(sql: Sql, readings: readonly AcceptedReading[]): Promise<number[]> {
   if (readings.length === 0) return [];
+  prepareMissing(readings, false);
   const entries = readingEntries(readings);
   return sql.transaction(async (tx) => {
     const first = await appendEntries(tx, entries);

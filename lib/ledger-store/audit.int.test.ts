@@ -63,7 +63,7 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     await db.sql.exec(`ALTER TABLE reading DISABLE TRIGGER reading_append_only; ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_append_only; ALTER TABLE checkpoint DISABLE TRIGGER checkpoint_append_only;`);
     try {
       // One byte of a stored reading: speed 45.0 becomes 46.0.
-      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb(((payload->>'speedKmh')::float8 + 1))) WHERE leaf_index = $1`, [victim.id]);
+      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload::jsonb, '{speedKmh}', to_jsonb(((payload->>'speedKmh')::float8 + 1))) WHERE leaf_index = $1`, [victim.id]);
       // One leaf hash (a reading's, folded into its row): flip its first byte.
       await db.sql.query(`UPDATE reading SET leaf_hash = set_byte(leaf_hash, 0, (get_byte(leaf_hash, 0) + 1) % 256) WHERE leaf_index = 42`);
       // One checkpoint: its signed note claims another root.
@@ -106,9 +106,9 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("ledger a
     try {
       await db.sql.query(`UPDATE reading SET observed_at = observed_at + interval '1 millisecond' WHERE seq = 2100`);
       await db.sql.query(`UPDATE reading SET signature = set_byte(signature, 63, (get_byte(signature, 63) + 1) % 256) WHERE seq = 2200`);
-      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{occupancy}', to_jsonb((payload->>'occupancy')::text)) WHERE seq = 2300`);
+      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload::jsonb, '{occupancy}', to_jsonb((payload->>'occupancy')::text)) WHERE seq = 2300`);
       // A value whose text needs escapes (COPY and JSON): such a row takes the full check.
-      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload, '{note}', to_jsonb(E'a"b\\\\c\\td'::text)) WHERE seq = 2400`);
+      await db.sql.query(`UPDATE reading SET payload = jsonb_set(payload::jsonb, '{note}', to_jsonb(E'a"b\\\\c\\td'::text)) WHERE seq = 2400`);
       await db.sql.query(`UPDATE reading SET lon = lon + 1e-9 WHERE seq = 2500`);
     } finally {
       await db.sql.exec(`ALTER TABLE reading ENABLE TRIGGER reading_append_only`);

@@ -3,7 +3,8 @@ import os from "node:os";
 import type { Sql } from "../db/sql";
 import { emptyRoot, nodeHash } from "../ledger/merkle";
 import { bytesEqual, toBase64, toHex } from "../ledger/encoding";
-import { decodeEntry, type LedgerEntry } from "../ledger/entries";
+import { decodeEntry, encodeEntry, type LedgerEntry } from "../ledger/entries";
+import { commitmentEntry } from "../ledger/commitment";
 import { webCryptoEd25519 } from "../ledger/ed25519";
 import { ed25519NoteVerifier } from "../ledger/note";
 import { openCheckpoint } from "../ledger/checkpoint";
@@ -70,6 +71,8 @@ export type AuditOptions = {
 // themselves and compare the stored leaf hash with theirs. Column order: copy-binary.ts.
 // (ref_id, which only names a row, is fetched for the few leaves that need it.) The ledger rows
 // are every leaf's, ledger_leaf's and those folded into reading rows (the view ledger_leaf_all).
+// The payload, stored as json text (20261207040000_reading_payload_json), is read as jsonb: the
+// database gives jsonb's normalized text, which the fast writer (reading-row-bytes.ts) reads.
 const ledgerSelect = (from: number, to: number) => `SELECT leaf_index, kind, entry, leaf_hash FROM ledger_leaf_all WHERE leaf_index >= ${from} AND leaf_index < ${to}`;
 // A leaf stored nowhere (a reading row deleted takes its folded leaf with it) inside the log:
 // its hash from the tree's level-0 tile, kind "" (checkLeaf names it), so that the tree and
@@ -82,7 +85,7 @@ const tileFilledSelect = (from: number, to: number) =>
      FROM generate_series(${from}::int8, ${to - 1}::int8) AS i JOIN ledger_tile t ON t.level = 0 AND t.index = i / 256 AND t.width > i - 256 * t.index
     WHERE NOT EXISTS (SELECT 1 FROM ledger_leaf_all l WHERE l.leaf_index = i)`;
 const readingSelect = (from: number, to: number) =>
-  `SELECT r.leaf_index, r.leaf_index AS id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload, r.payload_hash, r.signature,
+  `SELECT r.leaf_index, r.leaf_index AS id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::jsonb, r.payload_hash, r.signature,
           g.gateway_device_id, g.batch_root, g.signature
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
@@ -101,6 +104,7 @@ const hex = (b: Uint8Array | null) => (b ? toHex(b) : "");
 const b64 = (b: Uint8Array | null) => (b ? toBase64(b) : "");
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const leafHashOf = (entry: Uint8Array) => u8(crypto.hash("sha256", Buffer.concat([Buffer.from([0]), entry]), "buffer"));
 
 function diffFields(a: Record<string, unknown>, b: Record<string, unknown>): string {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
@@ -188,6 +192,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const checkpoints = await sql.query<{ size: number; root_hash: Uint8Array; note: string }>(
     `SELECT size, root_hash, note FROM checkpoint ORDER BY size`,
   );
+  const isArchived = (index: number) => archivedRanges.some(([a, b]) => index >= a && index <= b);
   const cosigs = await sql.query<{ checkpoint_size: number; witness: string; line: string }>(
     `SELECT checkpoint_size, witness, line FROM cosignature ORDER BY checkpoint_size`,
   );
@@ -240,6 +245,12 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       report({ table: "ledger_leaf", id: String(index), leafIndex: index, what: `leaf ${index} is missing: no ledger_leaf row and no reading row holds it (a reading row deleted takes its leaf with it); the tree is checked on with its hash from the level-0 tile` });
       return;
     }
+    // A sealed reading's leaf folded into its row (sealed_leaf_hash, 20261207030000): its
+    // commitment entry is rebuilt from its salt and the row once the salts are read (finish()).
+    if (l.entry === null && l.kind === "commitment.v1" && row !== null) {
+      foldedSealed.set(index, { row, leafHash: l.leafHash });
+      return;
+    }
     // A reading's leaf stores no entry (since 20261206010000_reading_storage): its entry is the
     // one its reading row makes, and that entry's hash must be the stored leaf hash.
     // (Told by the NULL entry and the row, not by the kind column, which is checked against the entry.)
@@ -247,7 +258,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
     if (derived && row === null) {
       // A reading archived with its day (READING_RETENTION_DAYS): its leaf hash stays in the
       // tree; the archive file is checked against it (ledger:audit --archive FILE).
-      if (archivedRanges.some(([a, b]) => index >= a && index <= b)) return;
+      if (isArchived(index)) return;
       report({ table: "reading", id: String(index), leafIndex: index, what: "the reading of this leaf is missing" });
       return;
     }
@@ -284,13 +295,47 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
 
   // Reading rows of commitment leaves, checked against the opened reading.v1 entry.
   const sealedRows = new Map<number, ReadingRow>();
+  // Sealed readings whose leaf is folded into their row: the row and its stored leaf hash.
+  const foldedSealed = new Map<number, { row: ReadingRow; leafHash: Uint8Array | null }>();
+  // Each such leaf's commitment entry, rebuilt from its salt (ledger_commitment) and the
+  // reading.v1 entry its row makes, must hash to the leaf hash the row holds; the row is then
+  // checked as any sealed reading's (payload hash, device signature).
+  const checkFoldedSealed = async () => {
+    const indexes = [...foldedSealed.keys()];
+    const CHUNK = 10_000;
+    for (let i = 0; i < indexes.length; i += CHUNK) {
+      const part = indexes.slice(i, i + CHUNK);
+      const salts = new Map(
+        (await sql.query<{ leaf_index: number; salt: Uint8Array }>(`SELECT leaf_index, salt FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [part])).map((r) => [Number(r.leaf_index), u8(r.salt)]),
+      );
+      for (const index of part) {
+        const { row, leafHash } = foldedSealed.get(index)!;
+        const salt = salts.get(index);
+        if (!salt) {
+          report({ table: "ledger_commitment", id: String(index), leafIndex: index, what: "the opening (salt) of this sealed reading's leaf is missing" });
+          continue;
+        }
+        const inner = rowEntryBytes(row);
+        let leaf: Uint8Array | null = null;
+        try {
+          if (inner) leaf = leafHashOf(encodeEntry(commitmentEntry(nodeSha256, salt, inner)));
+        } catch {
+          leaf = null;
+        }
+        if (leaf === null || !leafHash || !bytesEqual(leaf, leafHash)) {
+          report({ table: "reading", id: row.id, leafIndex: index, field: "sealed_leaf_hash", what: "stored leaf hash differs from SHA-256 of the commitment entry its salt and reading row make (the row, the salt or the leaf hash changed)" });
+        }
+        if (inner) await checkSealedReading(index, inner, row);
+      }
+    }
+  };
   const rebuildInner = (index: number) => {
     const row = sealedRows.get(index);
     return row ? rowEntryBytes(row) : null;
   };
-  const checkSealedReading = async (index: number, inner: Uint8Array) => {
+  const checkSealedReading = async (index: number, inner: Uint8Array, folded?: ReadingRow) => {
     readings++;
-    const row = sealedRows.get(index) ?? null;
+    const row = folded ?? sealedRows.get(index) ?? null;
     sealedRows.delete(index);
     await checkReadingRow(index, inner, row);
   };
@@ -466,7 +511,7 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       opts.onProgress?.(expected, Number(total));
     }
     const orphans = await sql.query<{ id: number; leaf_index: number }>(
-      `SELECT r.leaf_index AS id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE r.leaf_hash IS NULL AND l.leaf_index IS NULL LIMIT 100`,
+      `SELECT r.leaf_index AS id, r.leaf_index FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index WHERE r.leaf_hash IS NULL AND r.sealed_leaf_hash IS NULL AND l.leaf_index IS NULL LIMIT 100`,
     );
     for (const o of orphans) report({ table: "reading", id: String(o.id), leafIndex: Number(o.leaf_index), what: "reading points at a leaf that does not exist" });
     return await finish();
@@ -486,8 +531,9 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       await checkLeafTiles(sql, tileNext, 1 << 30, Buffer.concat(pendingHashes), recorded.integratedSize, report);
       await checkUpperTiles(sql, chunk >= 256 ? Buffer.concat(nodes8) : new Uint8Array(0), report);
     });
+    await timed("state", checkFoldedSealed);
     // The tables the other entry kinds stand for, and the gateway batches.
-    const withoutTable = await timed("state", () => auditState(sql, stateEntries, report, checkSealedReading, rebuildInner));
+    const withoutTable = await timed("state", () => auditState(sql, stateEntries, report, checkSealedReading, rebuildInner, isArchived));
     // Reading rows whose commitment did not open to a reading.
     for (const [index, row] of sealedRows) report({ table: "reading", id: row.id, leafIndex: index, what: "reading points at a commitment leaf that does not open to a reading.v1 entry" });
     await timed("gateways", () => auditGatewayBatches(sql, report));

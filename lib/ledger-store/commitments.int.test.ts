@@ -262,12 +262,14 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("salted c
     const inc = leaves.incident[0];
     const grant = leaves.grants[0];
     const cases: [string, string, string, RegExp][] = [
-      ["salt", `UPDATE ledger_commitment SET salt = set_byte(salt, 0, (get_byte(salt, 0) + 1) % 256) WHERE leaf_index = ${inc}`, "ledger_commitment", /does not open the commitment/],
+      // A sealed reading's leaf is folded into its row (sealed_leaf_hash): its commitment entry,
+      // rebuilt from the salt and the row, no longer hashes to it.
+      ["salt", `UPDATE ledger_commitment SET salt = set_byte(salt, 0, (get_byte(salt, 0) + 1) % 256) WHERE leaf_index = ${inc}`, "reading", /^sealed_leaf_hash .*salt/],
       // A sealed reading's opening stores no inner entry: its clear values are its reading row's.
-      ["clear seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${inc}`, "ledger_commitment", /does not open/],
+      ["clear seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${inc}`, "reading", /^sealed_leaf_hash .*reading row/],
       ["clear area", `UPDATE ledger_commitment SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '"radiusM":2000', '"radiusM":2001'), 'UTF8') WHERE leaf_index = ${grant}`, "ledger_commitment", /does not open/],
       ["opening deleted", `DELETE FROM ledger_commitment WHERE leaf_index = ${inc}`, "ledger_commitment", /opening .* is missing/],
-      ["reading row", `UPDATE reading SET observed_at = observed_at + interval '1 second' WHERE leaf_index = ${inc}`, "ledger_commitment", /does not open the commitment with the entry its reading row makes/],
+      ["reading row", `UPDATE reading SET observed_at = observed_at + interval '1 second' WHERE leaf_index = ${inc}`, "reading", /^sealed_leaf_hash .*reading row/],
       ["grant row", `UPDATE data_grant SET area_lon = area_lon + 0.001 WHERE id = (SELECT grant_id FROM grant_event WHERE leaf_index = ${grant})`, "data_grant", /area/],
       ["stray opening", `INSERT INTO ledger_commitment (leaf_index, salt, entry) VALUES (${leaves.sensor[0]}, '\\x00', '\\x00')`, "ledger_commitment", /not a commitment/],
     ];

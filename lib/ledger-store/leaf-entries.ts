@@ -2,12 +2,16 @@
 // reading.v1 entry (migration 20261206010000_reading_storage): the entry is made of the
 // reading row and its gateway batch, and is rebuilt here with the one reading encoder
 // (lib/ingest/reading-encoding.ts), the same bytes the intake hashed into the leaf. A sealed
-// reading keeps its commitment entry and salt; the opening's inner entry is rebuilt likewise.
+// reading keeps its salt; the opening's inner entry is rebuilt likewise, and so is its commitment
+// entry, SHA-256(salt || inner), when its leaf is folded into the row (sealed_leaf_hash).
 // Every reader of leaf entries (the log's entry bundles, the entry viewer, provenance) reads
 // them here; the audit rebuilds them on its own byte path (reading-row-bytes.ts) and checks
 // each against the stored leaf hash and the tree.
 import type { Sql } from "../db/sql";
 import { readingEntryBytes } from "../ingest/reading-encoding";
+import { commitmentEntry } from "../ledger/commitment";
+import { encodeEntry } from "../ledger/entries";
+import { nodeSha256 } from "./node-hasher";
 
 /** A leaf's kind and entry bytes; for a commitment, its salt and inner entry. entry null: a reading row no longer stored (archived). */
 export type LeafEntry = { index: number; kind: string; entry: Uint8Array | null; salt: Uint8Array | null; inner: Uint8Array | null };
@@ -63,10 +67,13 @@ export async function readLeafEntries(sql: Sql, from: number, to: number): Promi
   return rows.map((r) => {
     const rebuilt = r.dataset_id !== null ? rowEntry(r) : null;
     const sealed = r.kind === "commitment.v1";
+    // A sealed reading's leaf folded into its row (20261207030000_sealed_reading_leaf_folded):
+    // its commitment entry is rebuilt from the salt and the entry the row makes.
+    const commitment = sealed && !r.entry && r.salt && rebuilt ? encodeEntry(commitmentEntry(nodeSha256, u8(r.salt), rebuilt)) : null;
     return {
       index: Number(r.leaf_index),
       kind: r.kind,
-      entry: r.entry ? u8(r.entry) : sealed ? null : rebuilt,
+      entry: r.entry ? u8(r.entry) : sealed ? commitment : rebuilt,
       salt: r.salt ? u8(r.salt) : null,
       inner: r.inner ? u8(r.inner) : sealed ? rebuilt : null,
     };

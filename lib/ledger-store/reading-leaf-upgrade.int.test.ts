@@ -10,6 +10,8 @@ const targets = await testTargets();
 const SENSORS = ["trf-a", "trf-b", "trf-c"];
 const FOLDED = "20261207010000_reading_leaf_folded";
 const BATCH_LEAVES = "20261207020000_gateway_batch_leaves";
+const SEALED = "20261207030000_sealed_reading_leaf_folded";
+const PAYLOAD_JSON = "20261207040000_reading_payload_json";
 
 // Migration 20261207010000_reading_leaf_folded moves each reading.v1 leaf of an existing
 // database (a ledger_leaf row with no entry) into its reading row, and 20261207020000_gateway_batch_leaves
@@ -35,17 +37,20 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("a databa
     }
     await storeGatewayBatch(db.sql, keys.get(FIXTURE_GATEWAY)!, Array.from({ length: 20 }, (_, i) => fixtureReading(SENSORS[i % 3], 1000 + i, keys.get(SENSORS[i % 3])!)));
     await publisher.round();
-    // The shape before the migrations.
+    // The shape before the migrations (these readings are public: no sealed leaf to move back;
+    // sealed-leaf-upgrade.int.test.ts has them).
     await db.sql.exec(`DROP VIEW ledger_leaf_all;
+      ALTER TABLE reading DROP COLUMN sealed_leaf_hash;
+      ALTER TABLE reading ALTER COLUMN payload TYPE jsonb USING payload::jsonb;
       INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
         SELECT leaf_index, 'reading.v1', NULL, leaf_hash, NULL, NULL, received_at - interval '1 second' FROM reading WHERE leaf_hash IS NOT NULL;
       ALTER TABLE reading DROP COLUMN leaf_hash, DROP COLUMN received_at;
       ALTER TABLE gateway_batch DROP COLUMN first_leaf, DROP COLUMN last_leaf;
       CREATE INDEX "reading_gateway_batch_id_idx" ON "reading"("gateway_batch_id");
-      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${FOLDED}', '${BATCH_LEAVES}');`);
+      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${FOLDED}', '${BATCH_LEAVES}', '${SEALED}', '${PAYLOAD_JSON}');`);
     leafTimes = await db.sql.query(`SELECT leaf_index, created_at FROM ledger_leaf WHERE kind = 'reading.v1' ORDER BY leaf_index`);
     expect(leafTimes).toHaveLength(220);
-    expect(await migrate(db.sql)).toEqual([FOLDED, BATCH_LEAVES]);
+    expect(await migrate(db.sql)).toEqual([FOLDED, BATCH_LEAVES, SEALED, PAYLOAD_JSON]);
   }, 120_000);
   afterAll(async () => db?.drop());
 

@@ -81,7 +81,8 @@ export function sealLeaf(leaf: NewEntry, salt: Uint8Array = freshSalt()): NewEnt
   // The ledger_commitment row's COPY text after its leaf index, made here (on the ingest's
   // check workers) rather than in the storage transaction.
   const copy = Buffer.from(`${copyByteaField(salt)}\t${leaf.derived ? "\\N" : copyByteaField(leaf.bytes)}`, "latin1");
-  return { kind: "commitment.v1", bytes, refTable: leaf.refTable, refId: leaf.refId, ...(leaf.derived ? { derived: true } : {}), opening: { salt, entry: leaf.bytes, copy } };
+  // A reading's leaf folded into its row stays folded sealed: the row holds the commitment leaf's hash (sealed_leaf_hash).
+  return { kind: "commitment.v1", bytes, refTable: leaf.refTable, refId: leaf.refId, ...(leaf.derived ? { derived: true } : {}), ...(leaf.inRow ? { inRow: true } : {}), opening: { salt, entry: leaf.bytes, copy } };
 }
 
 /** The opening of a commitment as the API and datum carry it: salt in hex, the inner entry as text. */

@@ -79,6 +79,9 @@ async function grantCovers(sql: Sql, viewer: Viewer, leaf: number, inner: Ledger
  * holds it: a commitment.v1 entry shows its commitment only, with no ref, unless the viewer
  * may open it (mayOpen), who also gets `opened` (the salt and the entry committed to).
  */
+/** A reading's leaf kind: its ledger_leaf row's, or the one folded into its row (as the view ledger_leaf_all says). */
+const FOLDED_KIND = `coalesce(l.kind, CASE WHEN r.sealed_leaf_hash IS NOT NULL THEN 'commitment.v1' ELSE 'reading.v1' END)`;
+
 export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
   checkLedgerRead(opts.viewer);
   const { sql } = await getDb();
@@ -87,12 +90,13 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
   let rows: Row[];
   if (opts.dataset || opts.device) {
     rows = await sql.query<Row>(
-      // A reading's leaf is folded into its row (leaf_hash set) or is a ledger_leaf row (sealed).
-      `SELECT r.leaf_index, coalesce(l.kind, 'reading.v1') AS kind, l.ref_table, l.ref_id, coalesce(l.created_at, r.received_at) AS created_at, convert_from(l.entry, 'UTF8') AS entry
-         FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index AND r.leaf_hash IS NULL
+      // A reading's leaf is folded into its row (leaf_hash set; a sealed reading's commitment
+      // leaf, sealed_leaf_hash) or is a ledger_leaf row (stored so before).
+      `SELECT r.leaf_index, ${FOLDED_KIND} AS kind, l.ref_table, l.ref_id, coalesce(l.created_at, r.received_at) AS created_at, convert_from(l.entry, 'UTF8') AS entry
+         FROM reading r LEFT JOIN ledger_leaf l ON l.leaf_index = r.leaf_index AND r.leaf_hash IS NULL AND r.sealed_leaf_hash IS NULL
         WHERE ($1::text IS NULL OR r.dataset_id = $1) AND ($2::text IS NULL OR r.device_id = $2)
           AND ($3::timestamptz IS NULL OR r.observed_at >= $3) AND ($4::timestamptz IS NULL OR r.observed_at < $4)
-          AND r.leaf_index < $5 AND (r.leaf_hash IS NOT NULL OR l.leaf_index IS NOT NULL) AND ($6::text IS NULL OR $6 = coalesce(l.kind, 'reading.v1'))
+          AND r.leaf_index < $5 AND (r.leaf_hash IS NOT NULL OR r.sealed_leaf_hash IS NOT NULL OR l.leaf_index IS NOT NULL) AND ($6::text IS NULL OR $6 = ${FOLDED_KIND})
           AND ($8::text[] IS NULL OR r.dataset_id = ANY($8::text[]))
         ORDER BY r.leaf_index DESC LIMIT $7`,
       [opts.dataset ?? null, opts.device ?? null, opts.from ?? null, opts.to ?? null, before, opts.kind ?? null, opts.limit, searchableDatasets(opts.viewer)],

@@ -133,11 +133,14 @@ function storedLeafHash(ledger: Uint8Array, row: number): string {
 }
 
 /**
- * For a leaf that stores no entry, the leaf hash (latin1 digest) of the entry its reading row
- * makes, when the fast writer can write it; else null. The tree is recomputed from the rows.
+ * For a reading.v1 leaf that stores no entry, the leaf hash (latin1 digest) of the entry its
+ * reading row makes, when the fast writer can write it; else null. The tree is recomputed from
+ * the rows. (A sealed reading's folded leaf gives its stored hash here, storedLeafHash; audit.ts
+ * rebuilds its commitment entry from the salt and the row and names a stored hash that differs.)
  */
 function derivedLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uint8Array, readingRow: number): string | null {
-  if (readingRow < 0 || entryField(ledger, ledgerRow)[1] >= 0 || !locateReadingRow(reading, readingRow, rowFields)) return null;
+  // Only a reading.v1 leaf: a sealed reading's folded commitment leaf needs its salt (audit.ts rebuilds it).
+  if (readingRow < 0 || !isReadingLeaf(ledger, ledgerRow) || entryField(ledger, ledgerRow)[1] >= 0 || !locateReadingRow(reading, readingRow, rowFields)) return null;
   const room = bytesNeeded(rowFields) + 1;
   if (written.length < room) written = new Uint8Array(2 * room);
   const end = writeReadingEntry(written, reading, rowFields);

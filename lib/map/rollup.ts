@@ -112,7 +112,7 @@ export function readingBucketSums(where: string[], params: unknown[]): string {
  */
 const FOLD = `
 WITH r AS MATERIALIZED (
-  SELECT dataset_id, device_id, observed_at, leaf_index, lon, lat, payload,
+  SELECT dataset_id, device_id, observed_at, leaf_index, lon, lat, payload::jsonb AS payload,
          to_timestamp(floor(extract(epoch FROM observed_at) / ${BUCKET_S}) * ${BUCKET_S}) AS bucket
     FROM reading
    WHERE leaf_index > $1 AND leaf_index <= $2

@@ -41,6 +41,17 @@ export async function storageBytesPerReading(sql: Sql, dataDir?: string): Promis
     `bytes per reading (${readings} readings stored; table + indexes, partitions summed): ${parts.join("; ")}`,
     `  a reading with its leaf (reading, ledger_leaf, ledger_commitment, gateway_batch; the tree's tiles apart): ${fmt(total, 0)} B`,
   ];
+  // What the steps of issue 18 save (README, "Storage per reading"): the payload's bytes as
+  // stored, and as jsonb and as json text (computed values: 3 B more header than a stored
+  // short one), and the payload hash's, averaged over the rows.
+  const [c] = await sql.query<{ type: string; stored: number; jsonb: number; json: number; hash: number }>(
+    `SELECT (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'reading'::regclass AND attname = 'payload') AS type,
+            avg(pg_column_size(payload))::float8 AS stored, avg(pg_column_size(payload::jsonb))::float8 AS jsonb,
+            avg(pg_column_size(payload::text::json))::float8 AS json, avg(pg_column_size(payload_hash))::float8 AS hash FROM reading`,
+  );
+  lines.push(
+    `  columns of reading (average bytes): payload ${fmt(Number(c.stored), 1)} stored (${c.type}); computed, as jsonb ${fmt(Number(c.jsonb), 1)}, as json text ${fmt(Number(c.json), 1)}; payload_hash ${fmt(Number(c.hash), 1)}`,
+  );
   if (dataDir && fs.existsSync(dataDir)) {
     const all = folderBytes(dataDir);
     const walDir = path.join(dataDir, "pglite", "pg_wal");

@@ -81,8 +81,8 @@ export async function readProvenanceReading(sql: Sql | SqlTx, basis: ReadBasis, 
     const dataset = DATASETS.find((d) => d.id === basis.datasetId);
     if (!dataset) throw new AppError("internal", `dataset ${basis.datasetId} has no schema to project fields with`);
     params.push(allowedFields(dataset, basis));
-    lateral = `CROSS JOIN LATERAL (SELECT ARRAY(SELECT k FROM jsonb_object_keys(r.payload) k WHERE k <> ALL($${params.length}::text[]) ORDER BY k) AS withheld) w`;
-    values = `CASE WHEN cardinality(w.withheld) = 0 THEN r.payload ELSE ${payloadExpr(dataset, basis)} END AS values, w.withheld`;
+    lateral = `CROSS JOIN LATERAL (SELECT ARRAY(SELECT k FROM json_object_keys(r.payload) k WHERE k <> ALL($${params.length}::text[]) ORDER BY k) AS withheld) w`;
+    values = `CASE WHEN cardinality(w.withheld) = 0 THEN r.payload::jsonb ELSE ${payloadExpr(dataset, basis)} END AS values, w.withheld`;
   }
   const [row] = await sql.query<{
     id: number; device_id: string; seq: number; observed_at: Date; received_at: Date; lon: number; lat: number; signature: Uint8Array;

@@ -40,11 +40,14 @@ export const ed25519Pair = (): FixtureKey => {
 export const FIXTURE_DEVICES = ["trf-a", "trf-b", "trf-c", "trf-d"];
 export const FIXTURE_GATEWAY = "gw-a";
 
-/** A reading of `device` as intake accepts it: its envelope signed with `key` (the device's key, or any other). */
-export function fixtureReading(device: string, seq: number, key: Pick<FixtureKey, "sign">): AcceptedReading {
+/**
+ * A reading of `device` as intake accepts it: its envelope signed with `key` (the device's key,
+ * or any other). `dataset`: a restricted one ("safety.cameras") makes a sealed reading.
+ */
+export function fixtureReading(device: string, seq: number, key: Pick<FixtureKey, "sign">, dataset = "traffic.flow"): AcceptedReading {
   const envelope = {
     device,
-    dataset: "traffic.flow",
+    dataset,
     seq,
     observedAt: at(seq).toISOString(),
     location: [121.4 + seq / 1e5, 37.45] as [number, number],
