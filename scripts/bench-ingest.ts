@@ -49,6 +49,7 @@ import { CHECK_THREAD_NAME } from "../lib/ingest/check-pool";
 import { fmt, percentile } from "./bench/stats";
 import { insertReadings, prepareReadingRows, type AcceptedReading } from "../lib/ingest/store-readings";
 import { appendEntries } from "../lib/ledger-store/append-entries";
+import { runTurn, WriterTurns, type Turn } from "../lib/ingest/writer-turns";
 import { ed25519Check } from "../lib/ingest/verifier";
 
 const SIGNED = Number(process.env.BENCH_SIGNED ?? 40_000);
@@ -172,7 +173,15 @@ async function setUp(db: Db) {
   const publisher = await createLogPublisher({ sql: db.sql, origin, logSignerKey: logKey.signerKey, witnesses, intervalMs: 1000 });
   const stopLog = runEvery(1000, publisher.round, (e) => console.log(`  (ledger round failed: ${e.message})`));
   // Paced as the console is (INGEST_COMMIT_INTERVAL_MS; 0 for none).
-  const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 16 * 1024, maxBatchBytes: 8 * 1024 * 1024, commitIntervalMs: Number(process.env.INGEST_COMMIT_INTERVAL_MS ?? DEFAULT_COMMIT_INTERVAL_MS) });
+  // Writers as the console's (INGEST_WRITERS, default 2 on PostgreSQL; PGlite has one).
+  const writers = db.sql.mode === "server" ? Number(process.env.INGEST_WRITERS ?? 2) : 1;
+  const intake = await Intake.start({
+    sql: db.sql,
+    maxMessageBytes: 16 * 1024,
+    maxBatchBytes: 8 * 1024 * 1024,
+    commitIntervalMs: Number(process.env.INGEST_COMMIT_INTERVAL_MS ?? DEFAULT_COMMIT_INTERVAL_MS),
+    writers,
+  });
   setIntake(intake);
   // The former transport (plaintext, anonymous) beside the device transport of issue 13 (TLS
   // with device tokens, and its loopback plaintext listener), feeding the same intake.
@@ -196,6 +205,7 @@ async function setUp(db: Db) {
   const httpPort = (server.address() as { port: number }).port;
   return {
     intake,
+    writers,
     mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
     tlsUrl: secure.url,
     plainAuthUrl: `mqtt://127.0.0.1:${secure.plainPort}`,
@@ -315,10 +325,13 @@ async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>, on
 /**
  * The storage floor: what the database alone takes to store gateway-batched readings with
  * their ledger leaves, from rows prepared before the clock starts (no transport, parsing,
- * checks or hashing), one writer committing groups of 5,000 as the intake's does. No
- * end-to-end figure can beat it; its CPU per reading says what the database needs per reading.
+ * checks or hashing), in groups of 5,000 as the intake's: one writer, or (`writers` 2, on
+ * PostgreSQL) two in turns as the intake's (lib/ingest/writer-turns.ts: a group COPYs its
+ * reading rows with forecast leaf indexes while the group before commits, then takes its leaves
+ * under the lock). No end-to-end figure can beat it; its CPU per reading says what the database
+ * needs per reading.
  */
-async function storageFloor(db: Db, onGo: () => void) {
+async function storageFloor(db: Db, onGo: () => void, writers: 1 | 2) {
   const N = Number(process.env.BENCH_FLOOR ?? 200_000);
   const GROUP = 5000;
   const gw = { device: gateways[0].id, batchRoot: crypto.randomBytes(32), signature: crypto.randomBytes(64) };
@@ -334,16 +347,42 @@ async function storageFloor(db: Db, onGo: () => void) {
     }
     groups.push(g);
   }
-  onGo();
-  const t0 = performance.now();
-  for (const g of groups) {
-    await db.sql.transaction(async (tx) => {
+  const alone = (g: AcceptedReading[]) =>
+    db.sql.transaction(async (tx) => {
       const first = await appendEntries(tx, g.map((r) => r.prepared!.entry));
       await insertReadings(tx, g, first);
     });
+  const turns = new WriterTurns();
+  let missed = 0;
+  const inTurn = async (g: AcceptedReading[], turn: Turn) => {
+    try {
+      const { held } = await runTurn(db.sql, turn, {
+        early: async (tx, first, decided) => {
+          decided(g.length);
+          await insertReadings(tx, g, first);
+          return first;
+        },
+        locked: async (tx, first) => void (await appendEntries(tx, g.map((r) => r.prepared!.entry), { at: first })),
+        alone: () => alone(g),
+      });
+      if (!held) missed++;
+    } finally {
+      turn.ended();
+    }
+  };
+  onGo();
+  const t0 = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (const g of groups) {
+    if (writers === 1) await alone(g);
+    else {
+      if (inFlight.length === 2) await inFlight.shift();
+      inFlight.push(inTurn(g, turns.next()));
+    }
   }
+  await Promise.all(inFlight);
   const seconds = (performance.now() - t0) / 1000;
-  return { rate: N / seconds, stored: N, seconds };
+  return { rate: N / seconds, stored: N, seconds, missed };
 }
 
 /**
@@ -541,14 +580,17 @@ async function main() {
         else console.log(`(Mosquitto at ${mosquitto} not reachable: MQTT_URL mode not measured)`);
       }
       if (PARTS.has("floor")) {
-        const cpu = await cpuMeter(db);
-        const f = await storageFloor(db, cpu.go);
-        console.log(`storage floor: the database alone stores prepared readings with their leaves at ${fmt(f.rate, 0)} readings/s (${f.stored} in groups of 5,000 in ${fmt(f.seconds, 2)} s, one writer; ${load()})`);
-        console.log(`  ${await cpu.result(f.stored)}`);
+        for (const writers of db.sql.mode === "server" ? ([1, 2] as const) : ([1] as const)) {
+          const cpu = await cpuMeter(db);
+          const f = await storageFloor(db, cpu.go, writers);
+          const how = writers === 1 ? "one writer" : `two writers in turns, ${f.missed} forecasts missed`;
+          console.log(`storage floor: the database alone stores prepared readings with their leaves at ${fmt(f.rate, 0)} readings/s (${f.stored} in groups of 5,000 in ${fmt(f.seconds, 2)} s, ${how}; ${load()})`);
+          console.log(`  ${await cpu.result(f.stored)}`);
+        }
       }
       for (const line of await storageBytesPerReading(db.sql, db.dataDir)) console.log(line);
       const s = ctx.intake.stats();
-      console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits`);
+      console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits (${ctx.writers} writer${ctx.writers === 1 ? "" : "s"}, ${s.forecastsMissed} forecasts missed)`);
     } finally {
       await ctx.stop();
       await db.drop();

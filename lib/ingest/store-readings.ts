@@ -6,7 +6,7 @@ import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { nodeSha256 } from "../ledger-store/node-hasher";
 import { copyRows, writeHex, type ByteWriter } from "../db/copy-rows";
 import { leafHash } from "../ledger/merkle";
-import { appendEntries, appendLeafRows, COPY_FROM, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
+import { appendEntries, appendLeafRows, COPY_FROM, leafCopyText, type AppendAt, type NewEntry } from "../ledger-store/append-entries";
 import { freshSaltInto, isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 
 /** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
@@ -246,8 +246,8 @@ export async function insertReadings(tx: SqlTx, readings: readonly StorableReadi
  * first one's leaf index. Readings whose rows lie where a check worker wrote them (a group of
  * at least COPY_FROM, all of them such) are copied from there, with no entry object per reading.
  */
-export async function appendReadingLeaves(tx: SqlTx, readings: readonly StorableReading[]): Promise<number> {
-  if (readings.length < COPY_FROM || !readings.every(isInPlace)) return appendEntries(tx, readingEntries(readings, { checked: true }));
+export async function appendReadingLeaves(tx: SqlTx, readings: readonly StorableReading[], opts: AppendAt = {}): Promise<number> {
+  if (readings.length < COPY_FROM || !readings.every(isInPlace)) return appendEntries(tx, readingEntries(readings, { checked: true }), opts);
   const rs = readings as readonly ReadingInPlace[];
   let hint = 0;
   for (const r of rs) hint += r.leafBytes();
@@ -258,7 +258,7 @@ export async function appendReadingLeaves(tx: SqlTx, readings: readonly Storable
     leaf: (i, w) => rs[i].leafRow(w),
     hasOpening: (i) => rs[i].hasOpening(),
     opening: (i, w) => rs[i].openingRow(w),
-  });
+  }, opts);
 }
 
 /**
