@@ -580,7 +580,10 @@ async function main() {
         else console.log(`(Mosquitto at ${mosquitto} not reachable: MQTT_URL mode not measured)`);
       }
       if (PARTS.has("floor")) {
-        for (const writers of db.sql.mode === "server" ? ([1, 2] as const) : ([1] as const)) {
+        // On PostgreSQL one writer and two, BENCH_FLOOR_ROUNDS times (default 1), alternating which goes first.
+        const rounds = db.sql.mode === "server" ? Number(process.env.BENCH_FLOOR_ROUNDS ?? 1) : 1;
+        const order: (1 | 2)[] = db.sql.mode === "server" ? Array.from({ length: rounds }, (_, i) => (i % 2 ? [2, 1] : [1, 2]) as (1 | 2)[]).flat() : [1];
+        for (const writers of order) {
           const cpu = await cpuMeter(db);
           const f = await storageFloor(db, cpu.go, writers);
           const how = writers === 1 ? "one writer" : `two writers in turns, ${f.missed} forecasts missed`;
