@@ -41,6 +41,7 @@ import { SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
 import { createLogPublisher, runEvery } from "../lib/ledger-store/log-service";
 import { inProcessWitness } from "../lib/ledger-store/witnesses";
 import { benchDb } from "./bench/bench-db";
+import { valuesFor } from "./bench/bench-values";
 import { storageBytesPerReading } from "./bench/storage-bytes";
 import type { Viewer } from "../lib/access/viewer";
 import { getLayerLatest } from "../lib/map/get-layer-latest";
@@ -131,19 +132,6 @@ const signers = new Map<string, DeviceSigner>(devices.map((d) => [d.id, signerFr
 const gateways = ["traffic", "energy", "safety"].flatMap((dept) =>
   [0, 1, 2].map((part) => ({ id: `gw-${dept}-${part}`, dept, part, signer: signerFromSeed(new Uint8Array(crypto.createHash("sha256").update(`bench/gw/${dept}/${part}`).digest())) })),
 );
-
-function valuesFor(d: Device, i: number): Envelope["values"] {
-  switch (d.datasetId) {
-    case "traffic.flow":
-      return { segmentId: (d as { segmentId: string }).segmentId, speedKmh: 20 + (i % 80), flowVehH: 100 + (i % 1000), occupancy: (i % 90) / 100 };
-    case "energy.load":
-      return d.kind === "feeder-meter" ? { meter: "feeder", loadMw: (i % 30) + 0.5, utilisation: (i % 100) / 100, voltageKv: 10.2 } : { meter: "production", source: "solar", productionMw: i % 50, capacityFactor: (i % 100) / 100 };
-    case "safety.cameras":
-      return { online: true, vehiclesPerMin: i % 100, pedestriansPerMin: i % 50, alert: "none" };
-    default:
-      return { incidentId: `inc-${i}`, type: "accident", severity: 1 + (i % 3), status: "reported", startedAt: "2026-05-01T00:00:00.000Z", endedAt: "2026-05-01T01:00:00.000Z", segmentId: "s", lanesBlocked: 1 };
-  }
-}
 
 const seqOf = new Map<string, number>();
 const T0 = Date.now() - 3_600_000;

@@ -8,7 +8,6 @@
 import crypto from "node:crypto";
 import pg from "pg";
 import { generateCity } from "../../lib/city";
-import type { Device } from "../../lib/city/types";
 import { seedCity } from "../../lib/server/seed";
 import { setDb } from "../../lib/db/client";
 import { copyStatement, type SqlTx } from "../../lib/db/sql";
@@ -16,22 +15,9 @@ import { from as copyFrom } from "pg-copy-streams";
 import { insertReadings, prepareReadingRows, type AcceptedReading } from "../../lib/ingest/store-readings";
 import { appendEntries } from "../../lib/ledger-store/append-entries";
 import { benchDb } from "./bench-db";
+import { valuesFor } from "./bench-values";
 import { load, procCpuMs, sha256Rate } from "./machine";
 import { fmt } from "./stats";
-
-/** As bench-ingest.ts's readings, so that the rows are of the same sizes. */
-function valuesFor(d: Device, i: number): Record<string, number | string | boolean> {
-  switch (d.datasetId) {
-    case "traffic.flow":
-      return { segmentId: (d as { segmentId: string }).segmentId, speedKmh: 20 + (i % 80), flowVehH: 100 + (i % 1000), occupancy: (i % 90) / 100 };
-    case "energy.load":
-      return d.kind === "feeder-meter" ? { meter: "feeder", loadMw: (i % 30) + 0.5, utilisation: (i % 100) / 100, voltageKv: 10.2 } : { meter: "production", source: "solar", productionMw: i % 50, capacityFactor: (i % 100) / 100 };
-    case "safety.cameras":
-      return { online: true, vehiclesPerMin: i % 100, pedestriansPerMin: i % 50, alert: "none" };
-    default:
-      return { incidentId: `inc-${i}`, type: "accident", severity: 1 + (i % 3), status: "reported", startedAt: "2026-05-01T00:00:00.000Z", endedAt: "2026-05-01T01:00:00.000Z", segmentId: "s", lanesBlocked: 1 };
-  }
-}
 
 const N = Number(process.env.BENCH_FLOOR ?? 200_000);
 const GROUP = 5000;
