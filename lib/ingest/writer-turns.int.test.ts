@@ -9,7 +9,8 @@ import { appendEntries } from "../ledger-store/append-entries";
 import { integrate } from "../ledger-store/integrate";
 import { commitCandidatesInTurn, type Candidate, type CommitHook } from "./commit";
 import { WriterTurns } from "./writer-turns";
-import { checkedCandidate, integrateAndAudit, seedIngestFixture, type Keyed } from "./testing/ingest-fixture";
+import { Intake } from "./intake";
+import { bytes, checkedCandidate, gatewayBatch, integrateAndAudit, seedIngestFixture, signed, type Keyed } from "./testing/ingest-fixture";
 
 const server = (await testTargets()).filter((t) => t.name === "postgresql");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,6 +18,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.each(server.map((t) => [t.name, t] as [string, TestTarget]))("two writers in turns on %s", (_name, target) => {
   let db: Awaited<ReturnType<TestTarget["open"]>>;
   let keyed: Keyed[];
+  let gateway: Awaited<ReturnType<typeof seedIngestFixture>>["gateway"];
   let seq = 0;
   /** One reading of each keyed sensor, at the next seqs. */
   const group = (): Candidate[] => {
@@ -35,7 +37,7 @@ describe.each(server.map((t) => [t.name, t] as [string, TestTarget]))("two write
   beforeAll(async () => {
     db = await target.open();
     setDb(db);
-    ({ keyed } = await seedIngestFixture(db, 20));
+    ({ keyed, gateway } = await seedIngestFixture(db, 20));
   });
   afterAll(async () => {
     await db?.drop();
@@ -148,5 +150,29 @@ describe.each(server.map((t) => [t.name, t] as [string, TestTarget]))("two write
     const l = await leaves();
     expect(l).toEqual({ n: l.next, lo: 0, hi: l.next - 1, next: startNext + keyed.length });
     await expect(integrate(db.sql, async () => {})).resolves.not.toBeNull();
+  });
+
+  it("the intake with two writers stores gateway batches sent at once, each acknowledged with its leaves, in arrival order", async () => {
+    const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 4096, maxBatchBytes: 1 << 22, threads: 1, writers: 2, maxGroup: 40 });
+    try {
+      const startNext = (await leaves()).next;
+      const base = seq;
+      seq += 10;
+      // Ten batches of one reading per sensor, sent together: groups of two batches, two in flight.
+      const outs = await Promise.all(
+        Array.from({ length: 10 }, (_, b) =>
+          intake.submitGatewayBatch(bytes(gatewayBatch(gateway, keyed.map((k) => signed(k, base + b + 1)))), { source: { transport: "http", detail: "test" } }),
+        ),
+      );
+      const all = outs.flatMap((o) => o.readings.map(leafOf));
+      expect(outs.every((o) => o.refused === null)).toBe(true);
+      // Arrival order: batch b's readings before batch b+1's, leaves one after another from the next free one.
+      expect(all).toEqual(all.map((_, i) => startNext + i));
+      expect(intake.stats().commits).toBeGreaterThan(1);
+      const l = await leaves();
+      expect(l).toEqual({ n: l.next, lo: 0, hi: l.next - 1, next: startNext + 10 * keyed.length });
+    } finally {
+      await intake.close();
+    }
   });
 });
