@@ -114,6 +114,12 @@ export class Intake {
   /** Groups being stored (at most `writers`). */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly turns = new WriterTurns();
+  /**
+   * Groups still to store one writer at a time since a turn's forecast missed: another appender
+   * (a second console process, say) is taking leaves, and turns would keep missing, each a COPY
+   * done twice; after these, turns are tried again.
+   */
+  private aloneGroups = 0;
   private readonly now: () => number;
   private get hook(): CommitHook {
     return { onCommit: this.opts.onCommit, log: this.opts.log, seqWindow: this.opts.seqWindow };
@@ -464,8 +470,10 @@ export class Intake {
     try {
       const max = this.opts.maxGroup ?? 5000;
       while (this.ready()) {
-        if (this.inFlight.size >= this.writers) {
-          await Promise.race(this.inFlight);
+        const inTurn = this.writers > 1 && this.aloneGroups === 0;
+        if (this.inFlight.size >= (inTurn ? this.writers : 1)) {
+          // A group stored alone starts after every group in flight has ended, so in arrival order.
+          await (inTurn ? Promise.race(this.inFlight) : Promise.all(this.inFlight));
           continue;
         }
         // Paced commits wait here; unpaced ones form their group in this very turn.
@@ -483,16 +491,17 @@ export class Intake {
           this.queue.splice(0, this.head);
           this.head = 0;
         }
-        // One writer: each group's store awaited before the next (PGlite, or writers: 1).
-        const turn = this.writers > 1 ? this.turns.next() : null;
+        // One writer: each group's store awaited before the next (PGlite, writers: 1, or after a missed forecast).
+        const turn = inTurn ? this.turns.next() : null;
+        if (!inTurn && this.aloneGroups > 0) this.aloneGroups--;
         const stored = this.store(group, turn)
           .catch((e: Error) => this.opts.log?.(`intake: storing a group failed: ${e.message}`))
           .finally(() => {
-          for (const e of group) this.queuedBytes -= e.bytes;
-          turn?.ended();
-          this.inFlight.delete(stored);
-          if (turn) void this.pump();
-        });
+            for (const e of group) this.queuedBytes -= e.bytes;
+            turn?.ended();
+            this.inFlight.delete(stored);
+            if (turn) void this.pump();
+          });
         this.inFlight.add(stored);
         if (!turn) await stored;
       }
@@ -533,7 +542,10 @@ export class Intake {
       let outcomes: Outcome[];
       if (turn) {
         const r = await commitCandidatesInTurn(this.opts.sql, cands, turn, this.hook);
-        if (!r.forecastHeld) this.counters.forecastsMissed++;
+        if (!r.forecastHeld) {
+          this.counters.forecastsMissed++;
+          this.aloneGroups = ALONE_AFTER_MISS;
+        }
         outcomes = r.outcomes;
       } else outcomes = (await commitCandidates(this.opts.sql, cands, this.hook)).outcomes;
       this.counters.commits++;
@@ -605,6 +617,9 @@ export class Intake {
     }
   }
 }
+
+/** Groups stored one writer at a time after a turn's forecast missed (Intake.aloneGroups). */
+const ALONE_AFTER_MISS = 8;
 
 /** How much of a request whose lines were refused its one dead letter keeps (its size is kept too). */
 const MERGED_RAW_BYTES = 64 * 1024;
