@@ -161,8 +161,8 @@ async function setUp(db: Db) {
   const publisher = await createLogPublisher({ sql: db.sql, origin, logSignerKey: logKey.signerKey, witnesses, intervalMs: 1000 });
   const stopLog = runEvery(1000, publisher.round, (e) => console.log(`  (ledger round failed: ${e.message})`));
   // Paced as the console is (INGEST_COMMIT_INTERVAL_MS; 0 for none).
-  // Writers as the console's (INGEST_WRITERS, default 2 on PostgreSQL; PGlite has one).
-  const writers = db.sql.mode === "server" ? Number(process.env.INGEST_WRITERS ?? 2) : 1;
+  // Writers as the console's (INGEST_WRITERS, default 1; 2 on PostgreSQL only).
+  const writers = db.sql.mode === "server" ? Number(process.env.INGEST_WRITERS ?? 1) : 1;
   const intake = await Intake.start({
     sql: db.sql,
     maxMessageBytes: 16 * 1024,

@@ -31,8 +31,8 @@ export type IntakeOptions = {
   /** Most readings stored in one transaction. */
   maxGroup?: number;
   /**
-   * Transactions in flight on PostgreSQL (default 2): the second writes its reading rows while
-   * the first commits, in commit order (writer-turns.ts). PGlite has one connection: always 1.
+   * Transactions in flight on PostgreSQL (default 1): with 2 the second writes its reading rows
+   * while the first commits, in commit order (writer-turns.ts). PGlite has one connection: always 1.
    */
   writers?: number;
   /**
@@ -94,8 +94,8 @@ export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
  * parsed, checked against the device registry and its dataset's schema, its signature
  * verified on worker threads, and then stored in arrival order by a writer that groups
  * whatever is ready into one transaction (readings with their ledger leaves, refusals as
- * dead letters); on PostgreSQL two such transactions overlap, committing in arrival order
- * (writer-turns.ts). A message's promise resolves only after its commit: acknowledged means
+ * dead letters); on PostgreSQL, with `writers: 2`, two such transactions overlap, committing
+ * in arrival order (writer-turns.ts). A message's promise resolves only after its commit: acknowledged means
  * stored, as a reading or as a dead letter.
  */
 export class Intake {
@@ -457,7 +457,7 @@ export class Intake {
   // ---- storage (arrival order; two writers in commit order on PostgreSQL) ----
 
   private get writers(): number {
-    return this.opts.sql.mode === "server" ? Math.max(1, Math.min(2, this.opts.writers ?? 2)) : 1;
+    return this.opts.sql.mode === "server" ? Math.max(1, Math.min(2, this.opts.writers ?? 1)) : 1;
   }
 
   private ready(): boolean {
