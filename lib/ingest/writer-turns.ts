@@ -34,6 +34,10 @@ import { committedNextLeaf, LeafForecastMissed } from "../ledger-store/append-en
  * and observed_at, as a row written early), the server breaks the cycle and the failed turn is
  * stored again by the intake's retry. An in-process wait in its place would hang there.
  * At most two turns are in flight (the intake starts turn k+2 once turn k has ended).
+ *
+ * Opt-in (INGEST_WRITERS=2): on the project's 2-core machine two writers were not told apart
+ * from one end to end, and the storage floor gained in three of four alternating pairs with a
+ * spread wider than the gain (README "Two writers"); re-measure on more cores.
  */
 export class WriterTurns {
   private last: Turn | null = null;
