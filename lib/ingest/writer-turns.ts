@@ -36,8 +36,8 @@ import { committedNextLeaf, LeafForecastMissed } from "../ledger-store/append-en
  * At most two turns are in flight (the intake starts turn k+2 once turn k has ended).
  *
  * Opt-in (INGEST_WRITERS=2): on the project's 2-core machine two writers were not told apart
- * from one end to end, and the storage floor gained in three of four alternating pairs with a
- * spread wider than the gain (README "Two writers"); re-measure on more cores.
+ * from one end to end, and the storage floor gained in four of five pairs within a run (median
+ * +10 %) with a spread wider than the gain (README "Two writers"); re-measure on more cores.
  */
 export class WriterTurns {
   private last: Turn | null = null;
