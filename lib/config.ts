@@ -44,6 +44,12 @@ const EnvSchema = z.object({
   INGEST_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   /** Group commit pacing: a transaction of fewer than 500 readings starts at least this many ms after the previous one (0: at once; lib/ingest/intake.ts). */
   INGEST_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_COMMIT_INTERVAL_MS),
+  /**
+   * Ingest transactions in flight on PostgreSQL: 2 writes a group's reading rows while the group
+   * before commits, in commit order (lib/ingest/writer-turns.ts); 1, the default, one writer (two
+   * were not told apart from one on this project's 2-core machines: README "Two writers"). PGlite always has one.
+   */
+  INGEST_WRITERS: z.coerce.number().int().min(1).max(2).default(1),
   /** Whole-refused HTTP intake requests allowed per client address and minute before 429 (0: no limit). */
   INGEST_REFUSED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
   /** Dead letters kept per minute; past it refusals are answered but dropped and counted (0: no cap). */

@@ -41,6 +41,7 @@ import { SIG_TYPE_COSIGNATURE_V1 } from "../lib/ledger/cosignature";
 import { createLogPublisher, runEvery } from "../lib/ledger-store/log-service";
 import { inProcessWitness } from "../lib/ledger-store/witnesses";
 import { benchDb } from "./bench/bench-db";
+import { valuesFor } from "./bench/bench-values";
 import { storageBytesPerReading } from "./bench/storage-bytes";
 import type { Viewer } from "../lib/access/viewer";
 import { getLayerLatest } from "../lib/map/get-layer-latest";
@@ -49,6 +50,7 @@ import { CHECK_THREAD_NAME } from "../lib/ingest/check-pool";
 import { fmt, percentile } from "./bench/stats";
 import { insertReadings, prepareReadingRows, type AcceptedReading } from "../lib/ingest/store-readings";
 import { appendEntries } from "../lib/ledger-store/append-entries";
+import { runTurn, WriterTurns, type Turn } from "../lib/ingest/writer-turns";
 import { ed25519Check } from "../lib/ingest/verifier";
 
 const SIGNED = Number(process.env.BENCH_SIGNED ?? 40_000);
@@ -131,19 +133,6 @@ const gateways = ["traffic", "energy", "safety"].flatMap((dept) =>
   [0, 1, 2].map((part) => ({ id: `gw-${dept}-${part}`, dept, part, signer: signerFromSeed(new Uint8Array(crypto.createHash("sha256").update(`bench/gw/${dept}/${part}`).digest())) })),
 );
 
-function valuesFor(d: Device, i: number): Envelope["values"] {
-  switch (d.datasetId) {
-    case "traffic.flow":
-      return { segmentId: (d as { segmentId: string }).segmentId, speedKmh: 20 + (i % 80), flowVehH: 100 + (i % 1000), occupancy: (i % 90) / 100 };
-    case "energy.load":
-      return d.kind === "feeder-meter" ? { meter: "feeder", loadMw: (i % 30) + 0.5, utilisation: (i % 100) / 100, voltageKv: 10.2 } : { meter: "production", source: "solar", productionMw: i % 50, capacityFactor: (i % 100) / 100 };
-    case "safety.cameras":
-      return { online: true, vehiclesPerMin: i % 100, pedestriansPerMin: i % 50, alert: "none" };
-    default:
-      return { incidentId: `inc-${i}`, type: "accident", severity: 1 + (i % 3), status: "reported", startedAt: "2026-05-01T00:00:00.000Z", endedAt: "2026-05-01T01:00:00.000Z", segmentId: "s", lanesBlocked: 1 };
-  }
-}
-
 const seqOf = new Map<string, number>();
 const T0 = Date.now() - 3_600_000;
 function envelope(d: Device, observedAt?: string): Envelope {
@@ -172,7 +161,15 @@ async function setUp(db: Db) {
   const publisher = await createLogPublisher({ sql: db.sql, origin, logSignerKey: logKey.signerKey, witnesses, intervalMs: 1000 });
   const stopLog = runEvery(1000, publisher.round, (e) => console.log(`  (ledger round failed: ${e.message})`));
   // Paced as the console is (INGEST_COMMIT_INTERVAL_MS; 0 for none).
-  const intake = await Intake.start({ sql: db.sql, maxMessageBytes: 16 * 1024, maxBatchBytes: 8 * 1024 * 1024, commitIntervalMs: Number(process.env.INGEST_COMMIT_INTERVAL_MS ?? DEFAULT_COMMIT_INTERVAL_MS) });
+  // Writers as the console's (INGEST_WRITERS, default 1; 2 on PostgreSQL only).
+  const writers = db.sql.mode === "server" ? Number(process.env.INGEST_WRITERS ?? 1) : 1;
+  const intake = await Intake.start({
+    sql: db.sql,
+    maxMessageBytes: 16 * 1024,
+    maxBatchBytes: 8 * 1024 * 1024,
+    commitIntervalMs: Number(process.env.INGEST_COMMIT_INTERVAL_MS ?? DEFAULT_COMMIT_INTERVAL_MS),
+    writers,
+  });
   setIntake(intake);
   // The former transport (plaintext, anonymous) beside the device transport of issue 13 (TLS
   // with device tokens, and its loopback plaintext listener), feeding the same intake.
@@ -196,6 +193,7 @@ async function setUp(db: Db) {
   const httpPort = (server.address() as { port: number }).port;
   return {
     intake,
+    writers,
     mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
     tlsUrl: secure.url,
     plainAuthUrl: `mqtt://127.0.0.1:${secure.plainPort}`,
@@ -315,10 +313,13 @@ async function gatewayBatchesOverHttp(ctx: Awaited<ReturnType<typeof setUp>>, on
 /**
  * The storage floor: what the database alone takes to store gateway-batched readings with
  * their ledger leaves, from rows prepared before the clock starts (no transport, parsing,
- * checks or hashing), one writer committing groups of 5,000 as the intake's does. No
- * end-to-end figure can beat it; its CPU per reading says what the database needs per reading.
+ * checks or hashing), in groups of 5,000 as the intake's: one writer, or (`writers` 2, on
+ * PostgreSQL) two in turns as the intake's (lib/ingest/writer-turns.ts: a group COPYs its
+ * reading rows with forecast leaf indexes while the group before commits, then takes its leaves
+ * under the lock). No end-to-end figure can beat it; its CPU per reading says what the database
+ * needs per reading.
  */
-async function storageFloor(db: Db, onGo: () => void) {
+async function storageFloor(db: Db, onGo: () => void, writers: 1 | 2) {
   const N = Number(process.env.BENCH_FLOOR ?? 200_000);
   const GROUP = 5000;
   const gw = { device: gateways[0].id, batchRoot: crypto.randomBytes(32), signature: crypto.randomBytes(64) };
@@ -334,16 +335,42 @@ async function storageFloor(db: Db, onGo: () => void) {
     }
     groups.push(g);
   }
-  onGo();
-  const t0 = performance.now();
-  for (const g of groups) {
-    await db.sql.transaction(async (tx) => {
+  const alone = (g: AcceptedReading[]) =>
+    db.sql.transaction(async (tx) => {
       const first = await appendEntries(tx, g.map((r) => r.prepared!.entry));
       await insertReadings(tx, g, first);
     });
+  const turns = new WriterTurns();
+  let missed = 0;
+  const inTurn = async (g: AcceptedReading[], turn: Turn) => {
+    try {
+      const { held } = await runTurn(db.sql, turn, {
+        early: async (tx, first, decided) => {
+          decided(g.length);
+          await insertReadings(tx, g, first);
+          return first;
+        },
+        locked: async (tx, first) => void (await appendEntries(tx, g.map((r) => r.prepared!.entry), { at: first })),
+        alone: () => alone(g),
+      });
+      if (!held) missed++;
+    } finally {
+      turn.ended();
+    }
+  };
+  onGo();
+  const t0 = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (const g of groups) {
+    if (writers === 1) await alone(g);
+    else {
+      if (inFlight.length === 2) await inFlight.shift();
+      inFlight.push(inTurn(g, turns.next()));
+    }
   }
+  await Promise.all(inFlight);
   const seconds = (performance.now() - t0) / 1000;
-  return { rate: N / seconds, stored: N, seconds };
+  return { rate: N / seconds, stored: N, seconds, missed };
 }
 
 /**
@@ -541,14 +568,20 @@ async function main() {
         else console.log(`(Mosquitto at ${mosquitto} not reachable: MQTT_URL mode not measured)`);
       }
       if (PARTS.has("floor")) {
-        const cpu = await cpuMeter(db);
-        const f = await storageFloor(db, cpu.go);
-        console.log(`storage floor: the database alone stores prepared readings with their leaves at ${fmt(f.rate, 0)} readings/s (${f.stored} in groups of 5,000 in ${fmt(f.seconds, 2)} s, one writer; ${load()})`);
-        console.log(`  ${await cpu.result(f.stored)}`);
+        // On PostgreSQL one writer and two, BENCH_FLOOR_ROUNDS times (default 1), alternating which goes first.
+        const rounds = db.sql.mode === "server" ? Number(process.env.BENCH_FLOOR_ROUNDS ?? 1) : 1;
+        const order: (1 | 2)[] = db.sql.mode === "server" ? Array.from({ length: rounds }, (_, i) => (i % 2 ? [2, 1] : [1, 2]) as (1 | 2)[]).flat() : [1];
+        for (const writers of order) {
+          const cpu = await cpuMeter(db);
+          const f = await storageFloor(db, cpu.go, writers);
+          const how = writers === 1 ? "one writer" : `two writers in turns, ${f.missed} forecasts missed`;
+          console.log(`storage floor: the database alone stores prepared readings with their leaves at ${fmt(f.rate, 0)} readings/s (${f.stored} in groups of 5,000 in ${fmt(f.seconds, 2)} s, ${how}; ${load()})`);
+          console.log(`  ${await cpu.result(f.stored)}`);
+        }
       }
       for (const line of await storageBytesPerReading(db.sql, db.dataDir)) console.log(line);
       const s = ctx.intake.stats();
-      console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits`);
+      console.log(`intake: ${s.accepted} stored, ${s.duplicates} duplicates, refused ${JSON.stringify(s.refused)}, ${s.commits} commits (${ctx.writers} writer${ctx.writers === 1 ? "" : "s"}, ${s.forecastsMissed} forecasts missed)`);
     } finally {
       await ctx.stop();
       await db.drop();

@@ -3,6 +3,7 @@ import { appendReadingLeaves, insertReadings, type StorableReading } from "./sto
 import type { Refusal, RefusalReason } from "./refusal";
 import { deadLetterCap } from "./dead-letter-cap";
 import { toHex as hex } from "../ledger/encoding";
+import { runTurn, TurnMissed, type Turn } from "./writer-turns";
 
 /** Where a message came from, for its dead letter: transport plus topic or route and remote. */
 export type Source = { transport: "http" | "mqtt"; detail: string };
@@ -94,15 +95,54 @@ async function runHook(tx: SqlTx, hook: CommitHook, stored: readonly StorableRea
   }
 }
 
-async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHook): Promise<{ outcomes: Outcome[]; stored: StorableReading[] }> {
-  const readingCands = cands.filter((c): c is Candidate & { kind: "reading" } => c.kind === "reading");
+/**
+ * Like commitCandidates, as one turn of the intake's two writers on PostgreSQL (writer-turns.ts
+ * says how and why): the reading rows are COPYed with forecast leaf indexes while the turn
+ * before still runs, then everything is decided again under the locks and the leaves taken as
+ * one writer does. A forecast that does not hold rolls the transaction back and the group is
+ * stored again the one-writer way, after the turn before has ended. The caller ends the turn
+ * (turn.ended()) once its store is over, retries included.
+ */
+export async function commitCandidatesInTurn(sql: Sql, cands: readonly Candidate[], turn: Turn, hook: CommitHook = {}): Promise<{ outcomes: Outcome[]; stored: StorableReading[]; forecastHeld: boolean }> {
+  const { value, held } = await runTurn(sql, turn, {
+    early: (tx, first, decided) => writeEarly(tx, cands, hook, first, decided),
+    locked: (tx, early) => commitInTx(tx, cands, hook, early),
+    alone: () => commitCandidates(sql, cands, hook),
+  });
+  return { ...value, forecastHeld: held };
+}
+
+/** What a turn wrote before its locks: the candidates whose readings it COPYed, in order, from leaf `first`. */
+type Early = { first: number; accepted: number[] };
+
+/**
+ * A turn's work before its locks: reads the devices' rows and the resends' earlier readings
+ * without locking them, decides as commitInTx does, tells the turn how many readings it will
+ * store (so the next turn can forecast its own leaves), takes the gateway batches' ids and
+ * COPYs the reading rows with leaf indexes from `first`.
+ */
+async function writeEarly(tx: SqlTx, cands: readonly Candidate[], hook: CommitHook, first: number, decided: (n: number) => void): Promise<Early> {
+  const state = await readState(tx, cands, false);
+  const d = decide(cands, state, hook.seqWindow ?? SEQ_WINDOW);
+  decided(d.accepted.length);
+  const stored = await takeBatchIds(tx, cands, d.accepted);
+  if (stored.length) await insertReadings(tx, stored, first);
+  return { first, accepted: d.accepted.map((a) => a.i) };
+}
+
+type ReadingCand = Candidate & { kind: "reading" };
+type State = { readingCands: ReadingCand[]; devices: Map<string, DeviceRow>; quarantined: Set<string>; existing: Map<string, { hash: string; leaf: number }> };
+
+/**
+ * The rows the decisions read: the devices' (locked FOR UPDATE with `lock`), their gateways'
+ * quarantine (FOR SHARE with `lock`) and earlier readings of the seqs at or below a device's last.
+ */
+async function readState(tx: SqlTx, cands: readonly Candidate[], lock: boolean): Promise<State> {
+  const readingCands = cands.filter((c): c is ReadingCand => c.kind === "reading");
   const ids = [...new Set(readingCands.map((c) => c.reading.device))].sort();
   const devices = new Map<string, DeviceRow>();
   if (ids.length) {
-    const rows = await tx.query<DeviceRow>(
-      `SELECT id, public_key, status, last_seq FROM device WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-      [ids],
-    );
+    const rows = await tx.query<DeviceRow>(`SELECT id, public_key, status, last_seq FROM device WHERE id = ANY($1::text[]) ORDER BY id${lock ? " FOR UPDATE" : ""}`, [ids]);
     for (const r of rows) devices.set(r.id, { ...r, last_seq: Number(r.last_seq) });
   }
   // Gateways quarantined since their batches were checked: nothing they carried is stored. The
@@ -111,7 +151,7 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
   const quarantined = new Set<string>();
   if (gateways.length) {
     const rows = await tx.query<{ id: string; quarantined: boolean }>(
-      `SELECT id, quarantined_at IS NOT NULL AS quarantined FROM device WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
+      `SELECT id, quarantined_at IS NOT NULL AS quarantined FROM device WHERE id = ANY($1::text[]) ORDER BY id${lock ? " FOR SHARE" : ""}`,
       [gateways],
     );
     for (const r of rows) if (r.quarantined) quarantined.add(r.id);
@@ -121,7 +161,6 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
     const d = devices.get(c.reading.device);
     return d && c.reading.seq <= d.last_seq;
   });
-  const window = hook.seqWindow ?? SEQ_WINDOW;
   const existing = new Map<string, { hash: string; leaf: number }>();
   if (old.length) {
     const rows = await tx.query<{ device_id: string; seq: number; payload_hash: Uint8Array; leaf_index: number }>(
@@ -131,15 +170,28 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
     );
     for (const r of rows) existing.set(`${r.device_id}\u0000${Number(r.seq)}`, { hash: hex(r.payload_hash), leaf: Number(r.leaf_index) });
   }
+  return { readingCands, devices, quarantined, existing };
+}
 
+type Decision = {
+  outcomes: (Outcome | null)[];
+  dead: { i: number; base: DeadLetterBase; refusal: Refusal }[];
+  accepted: { i: number; cand: ReadingCand }[];
+  lastSeq: Map<string, number>;
+  dupOfBatch: { i: number; acceptedIndex: number; device: string; seq: number }[];
+};
+
+/** Decides each candidate against the rows read (readState): stored, acknowledged as a resend, or refused. No I/O. */
+function decide(cands: readonly Candidate[], state: State, window: number): Decision {
+  const { devices, quarantined, existing } = state;
   const outcomes: (Outcome | null)[] = new Array(cands.length).fill(null);
-  const dead: { i: number; base: DeadLetterBase; refusal: Refusal }[] = [];
-  const accepted: { i: number; cand: Candidate & { kind: "reading" } }[] = [];
+  const dead: Decision["dead"] = [];
+  const accepted: Decision["accepted"] = [];
   const lastSeq = new Map<string, number>();
   // Per (device, seq) taken in this group: its index among the accepted (their readings hold the
   // payload hash). Made when a reading first needs it (one at or below its device's last seq).
   let inBatch: Map<string, number> | null = null;
-  const dupOfBatch: { i: number; acceptedIndex: number; device: string; seq: number }[] = [];
+  const dupOfBatch: Decision["dupOfBatch"] = [];
 
   // One pass, no closure or byte view per reading (a group holds thousands).
   for (let i = 0; i < cands.length; i++) {
@@ -185,25 +237,48 @@ async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHo
       accepted.push({ i, cand: c });
     } else no(`seq ${r.seq} of device ${r.device} is more than ${window} below its last accepted seq ${last} and was not stored`);
   }
+  return { outcomes, dead, accepted, lastSeq, dupOfBatch };
+}
 
-  // Gateway batches, in first-use order, with ids taken from the sequence first so they are known.
+/** The gateway batches of the group, in first-use order (the accepted readings' first). */
+function batchesOf(cands: readonly Candidate[], accepted: Decision["accepted"]): GatewayBatch[] {
   const batches: GatewayBatch[] = [];
   for (const { cand } of accepted) if (cand.batch && cand.batch !== batches.at(-1) && !batches.includes(cand.batch)) batches.push(cand.batch);
-  for (const c of readingCands) if (c.batch && c.batch !== batches.at(-1) && !batches.includes(c.batch)) batches.push(c.batch);
+  for (const c of cands) if (c.kind === "reading" && c.batch && c.batch !== batches.at(-1) && !batches.includes(c.batch)) batches.push(c.batch);
+  return batches;
+}
+
+/** Takes the batches' ids from the sequence (so they are known) and sets each accepted reading's; returns the readings to store, in order. */
+async function takeBatchIds(tx: SqlTx, cands: readonly Candidate[], accepted: Decision["accepted"]): Promise<StorableReading[]> {
+  const batches = batchesOf(cands, accepted);
   if (batches.length) {
     const idRows = await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('gateway_batch', 'id'))::int8 AS id FROM generate_series(1, $1::int)`, [batches.length]);
     batches.forEach((b, j) => (b.id = Number(idRows[j].id)));
   }
+  return storedOf(accepted);
+}
 
-  // The batch id is set on the reading itself (no copy per reading); a retried group sets it again.
-  const stored = accepted.map(({ cand }) => {
+// The batch id is set on the reading itself (no copy per reading); a retried group sets it again.
+const storedOf = (accepted: Decision["accepted"]): StorableReading[] =>
+  accepted.map(({ cand }) => {
     if (cand.batch) cand.reading.gatewayBatchId = cand.batch.id ?? null;
     return cand.reading;
   });
+
+/** Same candidates stored in the same order: what a turn wrote early is what it decided under the locks. */
+const sameAccepted = (a: readonly number[], b: Decision["accepted"]): boolean => a.length === b.length && a.every((i, j) => b[j].i === i);
+
+async function commitInTx(tx: SqlTx, cands: readonly Candidate[], hook: CommitHook, early?: Early): Promise<{ outcomes: Outcome[]; stored: StorableReading[] }> {
+  const state = await readState(tx, cands, true);
+  const { outcomes, dead, accepted, lastSeq, dupOfBatch } = decide(cands, state, hook.seqWindow ?? SEQ_WINDOW);
+  if (early && !sameAccepted(early.accepted, accepted)) throw new TurnMissed("decided otherwise under the locks");
+  const batches = batchesOf(cands, accepted);
+  // A turn took its batches' ids with its early rows (the same batches: the same readings are stored).
+  const stored = early ? storedOf(accepted) : await takeBatchIds(tx, cands, accepted);
   let first = 0;
   if (stored.length) {
-    first = await appendReadingLeaves(tx, stored);
-    await insertReadings(tx, stored, first);
+    first = await appendReadingLeaves(tx, stored, early ? { at: early.first } : {});
+    if (!early) await insertReadings(tx, stored, first);
   }
   // Each batch with the leaf range of its readings stored here (how provenance finds them).
   if (batches.length) await insertGatewayBatches(tx, batches, stored, first);

@@ -3,13 +3,14 @@ import { AppError } from "../errors";
 import os from "node:os";
 import { DeviceCache } from "./device-cache";
 import { arrayElementSpans } from "./json-spans";
-import { commitCandidates, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type CommitHook, type OnCommit, type Outcome, type Source } from "./commit";
+import { commitCandidates, commitCandidatesInTurn, storeDeadLettersOnly, type Candidate, type DeadLetterBase, type GatewayBatch, type CommitHook, type OnCommit, type Outcome, type Source } from "./commit";
 import { refuse, type Refusal } from "./refusal";
 import { ed25519Check } from "./verifier";
 import { checkGatewayBatch, checkSignedReading, type CheckContext, type CheckedBatch, type CheckedReading, type CheckEnv } from "./check-message";
 import { startCheckPool, type CheckPool } from "./check-pool";
 import { newSampleKey, type GatewaySample } from "./gateway-sample";
 import { unsafeQuarantineGateway } from "../devices/quarantine-gateway";
+import { WriterTurns, type Turn } from "./writer-turns";
 
 export type { Outcome, Source } from "./commit";
 
@@ -29,6 +30,11 @@ export type IntakeOptions = {
   threads?: number;
   /** Most readings stored in one transaction. */
   maxGroup?: number;
+  /**
+   * Transactions in flight on PostgreSQL (default 1): with 2 the second writes its reading rows
+   * while the first commits, in commit order (writer-turns.ts). PGlite has one connection: always 1.
+   */
+  writers?: number;
   /**
    * Group commit pacing (default 0: none): a transaction of fewer than `commitMinGroup`
    * readings starts at least this many ms after the previous one started, so that a steady
@@ -51,7 +57,18 @@ export type IntakeOptions = {
   now?: () => number;
 };
 
-export type IntakeStats = { accepted: number; duplicates: number; refused: Record<string, number>; queued: number; queuedBytes: number; commits: number; checkThreads: number; devices: number };
+export type IntakeStats = {
+  accepted: number;
+  duplicates: number;
+  refused: Record<string, number>;
+  queued: number;
+  queuedBytes: number;
+  commits: number;
+  /** Commits of a second writer's turn whose forecast leaves did not hold: stored again the one-writer way (writer-turns.ts). */
+  forecastsMissed: number;
+  checkThreads: number;
+  devices: number;
+};
 
 type Entry = {
   cands: Candidate[] | null;
@@ -75,9 +92,10 @@ export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /**
  * The intake: every transport (HTTP, MQTT) hands raw messages here. Each message is
  * parsed, checked against the device registry and its dataset's schema, its signature
- * verified on worker threads, and then stored in arrival order by one writer that groups
+ * verified on worker threads, and then stored in arrival order by a writer that groups
  * whatever is ready into one transaction (readings with their ledger leaves, refusals as
- * dead letters). A message's promise resolves only after that commit: acknowledged means
+ * dead letters); on PostgreSQL, with `writers: 2`, two such transactions overlap, committing
+ * in arrival order (writer-turns.ts). A message's promise resolves only after its commit: acknowledged means
  * stored, as a reading or as a dead letter.
  */
 export class Intake {
@@ -92,7 +110,16 @@ export class Intake {
   private closed = false;
   /** performance.now() when the last transaction started (commitIntervalMs). */
   private lastCommitAt = -Infinity;
-  private readonly counters = { accepted: 0, duplicates: 0, commits: 0, refused: {} as Record<string, number> };
+  private readonly counters = { accepted: 0, duplicates: 0, commits: 0, forecastsMissed: 0, refused: {} as Record<string, number> };
+  /** Groups being stored (at most `writers`). */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly turns = new WriterTurns();
+  /**
+   * Groups still to store one writer at a time since a turn's forecast missed: another appender
+   * (a second console process, say) is taking leaves, and turns would keep missing, each a COPY
+   * done twice; after these, turns are tried again.
+   */
+  private aloneGroups = 0;
   private readonly now: () => number;
   private get hook(): CommitHook {
     return { onCommit: this.opts.onCommit, log: this.opts.log, seqWindow: this.opts.seqWindow };
@@ -262,7 +289,7 @@ export class Intake {
 
   /** Waits until everything submitted so far is stored. */
   async drain(): Promise<void> {
-    if (this.queue.length - this.head === 0 && !this.writing) return;
+    if (this.queue.length - this.head === 0 && !this.writing && this.inFlight.size === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
@@ -427,14 +454,28 @@ export class Intake {
     }
   }
 
-  // ---- storage (one writer, arrival order) ----
+  // ---- storage (arrival order; two writers in commit order on PostgreSQL) ----
+
+  private get writers(): number {
+    return this.opts.sql.mode === "server" ? Math.max(1, Math.min(2, this.opts.writers ?? 1)) : 1;
+  }
+
+  private ready(): boolean {
+    return this.head < this.queue.length && !!this.queue[this.head].cands;
+  }
 
   private async pump(): Promise<void> {
     if (this.writing) return;
     this.writing = true;
     try {
       const max = this.opts.maxGroup ?? 5000;
-      while (this.head < this.queue.length && this.queue[this.head].cands) {
+      while (this.ready()) {
+        const inTurn = this.writers > 1 && this.aloneGroups === 0;
+        if (this.inFlight.size >= (inTurn ? this.writers : 1)) {
+          // A group stored alone starts after every group in flight has ended, so in arrival order.
+          await (inTurn ? Promise.race(this.inFlight) : Promise.all(this.inFlight));
+          continue;
+        }
         // Paced commits wait here; unpaced ones form their group in this very turn.
         const wait = this.paceWait();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -450,17 +491,25 @@ export class Intake {
           this.queue.splice(0, this.head);
           this.head = 0;
         }
-        try {
-          await this.store(group);
-        } finally {
-          for (const e of group) this.queuedBytes -= e.bytes;
-        }
+        // One writer: each group's store awaited before the next (PGlite, writers: 1, or after a missed forecast).
+        const turn = inTurn ? this.turns.next() : null;
+        if (!inTurn && this.aloneGroups > 0) this.aloneGroups--;
+        const stored = this.store(group, turn)
+          .catch((e: Error) => this.opts.log?.(`intake: storing a group failed: ${e.message}`))
+          .finally(() => {
+            for (const e of group) this.queuedBytes -= e.bytes;
+            turn?.ended();
+            this.inFlight.delete(stored);
+            if (turn) void this.pump();
+          });
+        this.inFlight.add(stored);
+        if (!turn) await stored;
       }
     } finally {
       this.writing = false;
     }
-    if (this.head < this.queue.length && this.queue[this.head].cands) return this.pump();
-    if (this.head >= this.queue.length) {
+    if (this.ready()) return this.pump();
+    if (this.head >= this.queue.length && this.inFlight.size === 0) {
       const w = this.idle;
       this.idle = [];
       w.forEach((f) => f());
@@ -487,10 +536,18 @@ export class Intake {
     return n;
   }
 
-  private async store(group: Entry[]): Promise<void> {
+  private async store(group: Entry[], turn: Turn | null = null): Promise<void> {
     const cands = group.flatMap((e) => e.cands!);
     try {
-      const { outcomes } = await commitCandidates(this.opts.sql, cands, this.hook);
+      let outcomes: Outcome[];
+      if (turn) {
+        const r = await commitCandidatesInTurn(this.opts.sql, cands, turn, this.hook);
+        if (!r.forecastHeld) {
+          this.counters.forecastsMissed++;
+          this.aloneGroups = ALONE_AFTER_MISS;
+        }
+        outcomes = r.outcomes;
+      } else outcomes = (await commitCandidates(this.opts.sql, cands, this.hook)).outcomes;
       this.counters.commits++;
       let o = 0;
       for (const e of group) {
@@ -500,6 +557,8 @@ export class Intake {
         e.resolve(mine);
       }
     } catch (err) {
+      // Stored again one message at a time after the turn before has ended, so in arrival order.
+      await turn?.predecessorEnded();
       await this.storeFailed(group, err as Error);
     }
   }
@@ -558,6 +617,9 @@ export class Intake {
     }
   }
 }
+
+/** Groups stored one writer at a time after a turn's forecast missed (Intake.aloneGroups). */
+const ALONE_AFTER_MISS = 8;
 
 /** How much of a request whose lines were refused its one dead letter keeps (its size is kept too). */
 const MERGED_RAW_BYTES = 64 * 1024;

@@ -31,7 +31,7 @@ export type IngestService = {
 export async function startIngest(opts: {
   sql: Sql;
   config: Pick<Config, "MQTT_URL" | "MQTT_PORT" | "MQTT_HOST" | "MQTT_CLIENT_ID" | "INGEST_MAX_MESSAGE_BYTES" | "INGEST_MAX_BATCH_BYTES" | "INGEST_WORKERS"> &
-    Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE" | "INGEST_MAX_QUEUED_BYTES" | "INGEST_COMMIT_INTERVAL_MS" | "INGEST_SEQ_WINDOW" | "GATEWAY_SAMPLE_RATE" | "dataDir" | "MQTT_TLS_CERT" | "MQTT_TLS_KEY" | "MQTT_TLS_CA" | "MQTT_PLAINTEXT_PORT" | "MQTT_CA" | "MQTT_CLIENT_CERT" | "MQTT_CLIENT_KEY">>;
+    Partial<Pick<Config, "DEAD_LETTER_MAX_PER_MINUTE" | "INGEST_MAX_QUEUED_BYTES" | "INGEST_COMMIT_INTERVAL_MS" | "INGEST_WRITERS" | "INGEST_SEQ_WINDOW" | "GATEWAY_SAMPLE_RATE" | "dataDir" | "MQTT_TLS_CERT" | "MQTT_TLS_KEY" | "MQTT_TLS_CA" | "MQTT_PLAINTEXT_PORT" | "MQTT_CA" | "MQTT_CLIENT_CERT" | "MQTT_CLIENT_KEY">>;
   /** Called inside each commit's transaction with the readings it stored (see commit.ts). */
   onCommit?: OnCommit;
   /** Several console processes share the database and MQTT_URL: subscribe with shared subscriptions (lib/mqtt/intake-slots.ts). */
@@ -46,6 +46,7 @@ export async function startIngest(opts: {
     maxBatchBytes: config.INGEST_MAX_BATCH_BYTES,
     maxQueuedBytes: config.INGEST_MAX_QUEUED_BYTES,
     commitIntervalMs: config.INGEST_COMMIT_INTERVAL_MS,
+    writers: config.INGEST_WRITERS,
     seqWindow: config.INGEST_SEQ_WINDOW,
     threads: config.INGEST_WORKERS,
     gatewaySampleRate: config.GATEWAY_SAMPLE_RATE,

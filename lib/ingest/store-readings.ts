@@ -6,7 +6,7 @@ import { canonicalJsonBytes } from "../ledger/canonical-json";
 import { nodeSha256 } from "../ledger-store/node-hasher";
 import { copyRows, writeHex, type ByteWriter } from "../db/copy-rows";
 import { leafHash } from "../ledger/merkle";
-import { appendEntries, appendLeafRows, COPY_FROM, leafCopyText, type NewEntry } from "../ledger-store/append-entries";
+import { appendEntries, appendLeafRows, COPY_FROM, leafCopyText, type AppendAt, type NewEntry } from "../ledger-store/append-entries";
 import { freshSaltInto, isRestrictedDataset, sealLeaf } from "../ledger-store/seal";
 
 /** The edge gateway that vouched for a reading: its device id, the batch root it signed, its signature. */
@@ -102,12 +102,6 @@ function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {
   // inRow: its leaf hash is a column of the reading row, with no ledger_leaf row (a sealed one's, its commitment's: sealLeaf keeps inRow).
   const leaf: NewEntry = { kind: "reading.v1", bytes: checked ? readingEntryBytes(r) : encodeEntry(readingEntry(r)), refTable: "reading", refId: `${r.device}:${r.seq}`, derived: true, inRow: true };
   return isRestrictedDataset(r.dataset) ? sealLeaf(leaf) : leaf;
-}
-
-/** A public reading's leaf, for a row written without its leaf at hand; a sealed reading's row needs the salt its leaf was sealed under (readingEntries keeps it on the reading). */
-function unsealedLeaf(r: AcceptedReading): NewEntry {
-  if (isRestrictedDataset(r.dataset)) throw new Error(`insertReadings: the sealed reading ${r.device}:${r.seq} has no leaf: append it first (readingEntries, appendReadingLeaves)`);
-  return readingLeaf(r, false);
 }
 
 const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "leaf_hash", "sealed_leaf_hash", "gateway_batch_id", "leaf_index"] as const;
@@ -240,6 +234,10 @@ function writeReadingCopy(w: ByteWriter, r: AcceptedReading): void {
  */
 export async function insertReadings(tx: SqlTx, readings: readonly StorableReading[], first: number): Promise<void> {
   if (readings.length === 0) return;
+  // A whole reading's row and leaf are made together (a sealed one's row holds its commitment
+  // leaf's hash): here when the rows are written before the leaves (a second writer's early
+  // rows, lib/ingest/writer-turns.ts), else appendReadingLeaves made them.
+  prepareMissing(readings, true);
   let hint = 0;
   for (const r of readings) hint += isInPlace(r) ? r.readingBytes() : 512;
   const data = copyRows(
@@ -247,7 +245,7 @@ export async function insertReadings(tx: SqlTx, readings: readonly StorableReadi
     (i, w) => {
       const r = readings[i];
       if (isInPlace(r)) r.readingRow(w);
-      else w.bytes(isWhole(r) && !r.prepared ? Buffer.from(readingCopyText(r, unsealedLeaf(r))) : r.prepared!.readingCopy);
+      else w.bytes(r.prepared!.readingCopy);
       w.ascii("\t");
       if (r.gatewayBatchId == null) w.ascii("\\N");
       else w.uint(r.gatewayBatchId);
@@ -264,10 +262,10 @@ export async function insertReadings(tx: SqlTx, readings: readonly StorableReadi
  * first one's leaf index. Readings whose rows lie where a check worker wrote them (a group of
  * at least COPY_FROM, all of them such) are copied from there, with no entry object per reading.
  */
-export async function appendReadingLeaves(tx: SqlTx, readings: readonly StorableReading[]): Promise<number> {
+export async function appendReadingLeaves(tx: SqlTx, readings: readonly StorableReading[], opts: AppendAt = {}): Promise<number> {
   if (readings.length < COPY_FROM || !readings.every(isInPlace)) {
     prepareMissing(readings, true);
-    return appendEntries(tx, readingEntries(readings));
+    return appendEntries(tx, readingEntries(readings), opts);
   }
   const rs = readings as readonly ReadingInPlace[];
   let hint = 0;
@@ -279,7 +277,7 @@ export async function appendReadingLeaves(tx: SqlTx, readings: readonly Storable
     leaf: (i, w) => rs[i].leafRow(w),
     hasOpening: (i) => rs[i].hasOpening(),
     opening: (i, w) => rs[i].openingRow(w),
-  });
+  }, opts);
 }
 
 /**

@@ -59,10 +59,10 @@ const LEAF_COLUMNS = ["leaf_index", "kind", "entry", "leaf_hash", "ref_table", "
  * Returns the first leaf index (the i-th entry gets first + i).
  * A large group (ingest commits thousands) is bulk-loaded with COPY.
  */
-export async function appendEntries(tx: SqlTx, given: readonly NewEntry[]): Promise<number> {
+export async function appendEntries(tx: SqlTx, given: readonly NewEntry[], opts: AppendAt = {}): Promise<number> {
   if (given.length === 0) throw new Error("appendEntries: no entries");
   const entries = given.map(sealedByPolicy);
-  const start = await reserveLeaves(tx, entries.length);
+  const start = await reserveLeaves(tx, entries.length, opts.at);
   if (entries.length >= COPY_FROM) {
     await copyLeafRows(tx, start, {
       n: entries.length,
@@ -93,13 +93,42 @@ export async function appendEntries(tx: SqlTx, given: readonly NewEntry[]): Prom
   return start;
 }
 
-/** Takes the next n free leaf indexes from the row-locked ledger_state; returns the first. */
-async function reserveLeaves(tx: SqlTx, n: number): Promise<number> {
+/**
+ * `at`: the first leaf index the caller expects (it wrote rows that carry these indexes earlier
+ * in the transaction, before it held ledger_state's lock: lib/ingest/writer-turns.ts). The
+ * indexes are still taken here, under the lock and held until commit, so leaves stay contiguous
+ * and in commit order; if they are not the expected ones, LeafForecastMissed is thrown and the
+ * caller must roll the transaction back (its early rows carry wrong indexes).
+ */
+export type AppendAt = { at?: number };
+
+/** The leaf indexes taken were not those a caller wrote rows for ahead of the lock (AppendAt): its transaction must be rolled back. */
+export class LeafForecastMissed extends Error {
+  constructor(
+    readonly want: number,
+    readonly got: number,
+  ) {
+    super(`leaf forecast missed: rows were written for leaf ${want}, the log's next free leaf is ${got}`);
+  }
+}
+
+/** Takes the next n free leaf indexes from the row-locked ledger_state; returns the first (which must be `at` when given). */
+async function reserveLeaves(tx: SqlTx, n: number, at?: number): Promise<number> {
   const [{ first }] = await tx.query<{ first: number }>(
     `UPDATE ledger_state SET next_index = next_index + $1 WHERE id = 1 RETURNING (next_index - $1)::int8 AS first`,
     [n],
   );
+  if (at !== undefined && Number(first) !== at) throw new LeafForecastMissed(at, Number(first));
   return Number(first);
+}
+
+/**
+ * The next free leaf index as last committed (no lock: appenders in flight are not seen), for
+ * a caller that forecasts its leaf indexes (AppendAt).
+ */
+export async function committedNextLeaf(tx: Pick<SqlTx, "query">): Promise<number> {
+  const [s] = await tx.query<{ next_index: number }>(`SELECT next_index FROM ledger_state WHERE id = 1`);
+  return Number(s.next_index);
 }
 
 /**
@@ -120,9 +149,9 @@ export type LeafRows = {
 };
 
 /** As appendEntries, for leaves whose rows are written already: COPY straight from them, with no entry objects. */
-export async function appendLeafRows(tx: SqlTx, rows: LeafRows): Promise<number> {
+export async function appendLeafRows(tx: SqlTx, rows: LeafRows, opts: AppendAt = {}): Promise<number> {
   if (rows.n === 0) throw new Error("appendLeafRows: no entries");
-  const start = await reserveLeaves(tx, rows.n);
+  const start = await reserveLeaves(tx, rows.n, opts.at);
   await copyLeafRows(tx, start, rows);
   return start;
 }
