@@ -105,7 +105,7 @@ test.describe("provenance and verification", () => {
     try {
       await db.query("ALTER TABLE reading DISABLE TRIGGER reading_append_only");
       const r = await db.query(
-        `UPDATE reading SET payload = jsonb_set(payload, '{speedKmh}', to_jsonb((payload->>'speedKmh')::float8 + 7)) WHERE leaf_index = $1 RETURNING leaf_index`,
+        `UPDATE reading SET payload = jsonb_set(payload::jsonb, '{speedKmh}', to_jsonb((payload->>'speedKmh')::float8 + 7))::json WHERE leaf_index = $1 RETURNING leaf_index`,
         [leaf],
       );
       // A reading is named by its leaf index (it has no other id since readings are partitioned by day).
