@@ -215,11 +215,12 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
 /** Feeder i's full path drawn over the city-zoom segments in the highlight colour. */
 function selectedFeederLayer(g: EnergyGeometry, i: number, visible: boolean) {
   const path = g.feederPath.subarray(2 * g.feederStarts[i], 2 * g.feederStarts[i + 1]);
+  type Selected = { feeder: number; of: Float64Array };
   return new PathLayer({
     id: "energy-feeder-selected",
-    data: { length: 1, startIndices: Uint32Array.of(0, path.length / 2), attributes: { getPath: { value: path, size: 2 } } },
-    // A new selection is new data; the same one keeps its buffers.
-    dataComparator: (a: unknown, b: unknown) => (a as { attributes: { getPath: { value: Float64Array } } }).attributes.getPath.value === (b as { attributes: { getPath: { value: Float64Array } } }).attributes.getPath.value,
+    data: { length: 1, startIndices: Uint32Array.of(0, path.length / 2), attributes: { getPath: { value: path, size: 2 } }, feeder: i, of: g.feederPath },
+    // A new selection is new data; the same one (the same feeder of the same geometry) keeps its buffers.
+    dataComparator: (a: unknown, b: unknown) => (a as Selected).feeder === (b as Selected).feeder && (a as Selected).of === (b as Selected).of,
     _pathType: "open",
     visible,
     getColor: [255, 255, 255, 200],

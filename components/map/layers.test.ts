@@ -173,6 +173,12 @@ describe("energy layers", () => {
     expect(hi?.props.visible).toBe(true);
     expect([...((hi?.props.data as unknown as { attributes: { getPath: { value: Float64Array } } }).attributes.getPath.value)]).toEqual([121, 37, 121.01, 37, 121.01, 37.01]);
     expect(energyLayers(b, { visible: true, zoom: 13, selectedId: "fdr-1" }).some((l) => l.id === "energy-feeder-selected")).toBe(false);
+    // The same selection drawn again keeps its buffers; another feeder is new data.
+    const again = energyLayers(b, { visible: true, zoom: 10, streets: false, selectedId: "fdr-1" }).find((l) => l.id === "energy-feeder-selected")!;
+    const other = energyLayers(b, { visible: true, zoom: 10, streets: false, selectedId: "fdr-2" }).find((l) => l.id === "energy-feeder-selected")!;
+    const same = hi!.props.dataComparator as (a: unknown, b: unknown) => boolean;
+    expect(same(hi!.props.data, again.props.data)).toBe(true);
+    expect(same(hi!.props.data, other.props.data)).toBe(false);
     expect(energyPick(b, "energy-renewables", 0)).toBe("ren-1");
   });
 });
