@@ -13,7 +13,7 @@ import { cityKey, refreshRollup, rollupKeptCurrent } from "./rollup";
 import { trafficSet, type TrafficSet } from "./registry-sensors";
 import { decodeChunk, dropOtherCityChunks, pruneStoredChunks, STORED_CHUNK_SPAN_MS, storeChunk, type RawSeries } from "./frame-chunks";
 import { bucketWindow, resolveWindow } from "./time-window";
-import { q8 } from "./q8";
+import { MISSING, q8, q8Bytes, quantise } from "./q8";
 import { withinArea } from "../access/scope-sql";
 import { withheldFields } from "../access/scoped/map-basis";
 import { scopedReportIncidentSpans } from "../access/scoped/citizen-reports";
@@ -117,6 +117,7 @@ function pointIdsIn(ids: string[], position: number[], bbox?: BBox): string[] {
   return bbox ? ids.filter((_, i) => inBbox([position[2 * i], position[2 * i + 1]], bbox)) : ids;
 }
 
+/** The fixed quantisation step of each series sent as Q8 (cellLoad's follows its window's largest value). */
 const SCALES: Record<string, number> = { ratio: 0.004, flow: 60, feederUtil: 0.005, renewableCf: 0.004, substationUtil: 0.005, cameraState: 1 };
 
 /** Keeps the ids whose device (`deviceOf`) lies in the basis's area. */
@@ -219,9 +220,28 @@ const CACHE_MAX = 160;
 const CACHE_KEY = Symbol.for("city-brain.map-frames-cache");
 /**
  * `buckets`: the version of each bucket when the chunk was computed, kept for the chunk holding
- * now (see chunkSeries). `stored`: this version is in map_frame_chunk.
+ * now (see chunkSeries). `stored`: this version is in map_frame_chunk. `quantised`: its series
+ * of a fixed scale (SCALES) as the bytes a response sends (chunkBytes), made once per version.
  */
-type Chunk = { version: number; series: RawSeries; buckets?: Map<number, number>; stored?: boolean };
+type Chunk = { version: number; series: RawSeries; buckets?: Map<number, number>; stored?: boolean; quantised?: Map<string, Uint8Array> };
+
+/**
+ * A chunk's series `name` quantised at its fixed scale. Quantising is per value, so a window's
+ * bytes are its chunks' bytes side by side: a 24 h traffic replay at size 10 (13,960 sensors, two
+ * series of 289 buckets) quantised its 8 million values on every request, the largest part of
+ * the handler's CPU in a profile of the console (q8, about 200 ms a request).
+ */
+function chunkBytes(chunk: Chunk, name: string): Uint8Array {
+  const quantised = (chunk.quantised ??= new Map());
+  let bytes = quantised.get(name);
+  if (!bytes) quantised.set(name, (bytes = quantise(chunk.series[name].values, SCALES[name])));
+  return bytes;
+}
+
+/** Quantises a chunk's fixed-scale series ahead of the first request that sends them (warmReplayChunks). */
+function quantiseAhead(chunk: Chunk): void {
+  for (const name of Object.keys(chunk.series)) if (name in SCALES) chunkBytes(chunk, name);
+}
 
 function chunkCache(): Map<string, Chunk> {
   const g = globalThis as { [CACHE_KEY]?: Map<string, Chunk> };
@@ -260,7 +280,7 @@ function wholeCityIds(m: MapModel, t: TrafficSet, layer: MapLayerId): Record<str
 async function chunkSeries(
   sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, cs: number, bucketS: number, version: number,
   stored: StoredFrameChunk | undefined, now: number,
-): Promise<{ series: RawSeries; computed: boolean }> {
+): Promise<{ chunk: Chunk; computed: boolean }> {
   const cache = chunkCache();
   const key = chunkKey(m, t, layer, bucketS, cs);
   let hit = cache.get(key);
@@ -284,7 +304,8 @@ async function chunkSeries(
       if (prior) {
         const lo = Math.min(...changed), n = (Math.max(...changed) - lo) / bucketMs + 1;
         const part = await computeSeries(sql, m, t, layer, basis, new Date(lo), n, bucketS, undefined);
-        hit = { version, series: spliceSeries(prior.series, part, (lo - cs) / bucketMs), buckets };
+        const at = (lo - cs) / bucketMs;
+        hit = { version, series: spliceSeries(prior.series, part, at), buckets, quantised: spliceQuantised(prior, part, at) };
       } else {
         hit = { version, series: await computeSeries(sql, m, t, layer, basis, new Date(cs), CHUNK_BUCKETS, bucketS, undefined), buckets };
       }
@@ -302,7 +323,7 @@ async function chunkSeries(
     cache.delete(key);
     cache.set(key, hit);
   }
-  return { series: hit.series, computed };
+  return { chunk: hit, computed };
 }
 
 /** A copy of `whole` (CHUNK_BUCKETS buckets) with `part`'s buckets written from bucket `at` on; both hold the same ids. */
@@ -316,6 +337,16 @@ function spliceSeries(whole: RawSeries, part: RawSeries, at: number): RawSeries 
   return out;
 }
 
+/** A copy of `prior`'s quantised series with `part`'s buckets quantised and written from bucket `at` on. */
+function spliceQuantised(prior: Chunk, part: RawSeries, at: number): Chunk["quantised"] {
+  if (!prior.quantised) return undefined;
+  return new Map([...prior.quantised].map(([name, bytes]) => {
+    const out = bytes.slice();
+    out.set(quantise(part[name].values, SCALES[name]), at * part[name].ids.length);
+    return [name, out] as const;
+  }));
+}
+
 /** The stored copies of the chunks at `starts` whose in-memory copy is missing or stale, read under the basis. */
 async function storedChunks(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, bucketS: number, starts: number[], versions: Map<number, number>): Promise<Map<number, StoredFrameChunk>> {
   const cache = chunkCache();
@@ -323,7 +354,13 @@ async function storedChunks(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLaye
   return scopedStoredFrameChunks(sql, basis, cityKey(m.city), bucketS, missing);
 }
 
-async function seriesCached(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number): Promise<RawSeries> {
+/**
+ * A window's series: floats, or, for the whole-city series of a fixed scale (SCALES), the bytes
+ * the response sends, already quantised (MISSING where a bucket has no chunk).
+ */
+type WindowSeries = Record<string, { ids: string[]; values: Float64Array } | { ids: string[]; bytes: Uint8Array }>;
+
+async function seriesCached(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLayerId, basis: ReadBasis, from: Date, count: number, bucketS: number): Promise<WindowSeries> {
   const bucketMs = bucketS * 1000, chunkMs = CHUNK_BUCKETS * bucketMs;
   const to = from.getTime() + count * bucketMs;
   const first = Math.floor(from.getTime() / chunkMs) * chunkMs;
@@ -334,24 +371,29 @@ async function seriesCached(sql: Sql, m: MapModel, t: TrafficSet, layer: MapLaye
   for (let cs = first; cs < to; cs += chunkMs) starts.push(cs);
   const stored = await storedChunks(sql, m, t, layer, basis, bucketS, starts, versions);
   const now = Date.now();
-  const chunks: { start: number; series: RawSeries }[] = [];
+  const chunks: { start: number; chunk: Chunk }[] = [];
   for (const cs of starts) {
-    chunks.push({ start: cs, series: (await chunkSeries(sql, m, t, layer, basis, cs, bucketS, versions.get(cs) ?? -1, stored.get(cs), now)).series });
+    chunks.push({ start: cs, chunk: (await chunkSeries(sql, m, t, layer, basis, cs, bucketS, versions.get(cs) ?? -1, stored.get(cs), now)).chunk });
   }
-  const out: RawSeries = {};
-  for (const name of Object.keys(chunks[0]?.series ?? {})) {
-    const ids = chunks[0].series[name].ids;
+  const out: WindowSeries = {};
+  for (const name of Object.keys(chunks[0]?.chunk.series ?? {})) {
+    const ids = chunks[0].chunk.series[name].ids;
     const w = ids.length;
-    const values = new Float64Array(count * w).fill(Number.NaN);
-    for (const c of chunks) {
-      const src = c.series[name].values;
-      for (let k = 0; k < CHUNK_BUCKETS; k++) {
-        const b = Math.round((c.start + k * bucketMs - from.getTime()) / bucketMs);
-        if (b < 0 || b >= count) continue;
-        values.set(src.subarray(k * w, (k + 1) * w), b * w);
-      }
+    // A chunk's buckets k land at the window's buckets offset + k: one contiguous copy a chunk.
+    const place = (c: { start: number }, copy: (from: number, to: number, at: number) => void) => {
+      const offset = Math.round((c.start - from.getTime()) / bucketMs);
+      const lo = Math.max(0, -offset), hi = Math.min(CHUNK_BUCKETS, count - offset);
+      if (hi > lo) copy(lo * w, hi * w, (offset + lo) * w);
+    };
+    if (name in SCALES) {
+      const bytes = new Uint8Array(count * w).fill(MISSING);
+      for (const c of chunks) place(c, (a, b, at) => bytes.set(chunkBytes(c.chunk, name).subarray(a, b), at));
+      out[name] = { ids, bytes };
+    } else {
+      const values = new Float64Array(count * w).fill(Number.NaN);
+      for (const c of chunks) place(c, (a, b, at) => values.set(c.chunk.series[name].values.subarray(a, b), at));
+      out[name] = { ids, values };
     }
-    out[name] = { ids, values };
   }
   return out;
 }
@@ -417,7 +459,7 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
     const version = versionsOf.get(layer)!.get(liveChunk);
     const cached = chunkCache().get(chunkKey(m, t, layer, bucketS, liveChunk));
     if (version === undefined || cached?.version === version || (!cached?.buckets && whole++ > 0)) continue;
-    await chunkSeries(sql, m, t, layer, wholeCityBasis(datasetId), liveChunk, bucketS, version, undefined, now);
+    quantiseAhead((await chunkSeries(sql, m, t, layer, wholeCityBasis(datasetId), liveChunk, bucketS, version, undefined, now)).chunk);
   }
   let computed = 0;
   for (const layer of layers) {
@@ -431,7 +473,9 @@ export async function warmReplayChunks(sql: Sql, city: CityModel, now = Date.now
       const inMemory = chunkCache().get(chunkKey(m, t, layer, bucketS, cs));
       // Current in memory and stored: nothing to do (one in memory, not stored, is stored below).
       if (version === undefined || (inMemory?.version === version && inMemory.stored)) continue;
-      if ((await chunkSeries(sql, m, t, layer, basis, cs, bucketS, version, stored.get(cs), now)).computed && ++computed >= WARM_CHUNKS_PER_RUN) return computed;
+      const done = await chunkSeries(sql, m, t, layer, basis, cs, bucketS, version, stored.get(cs), now);
+      quantiseAhead(done.chunk);
+      if (done.computed && ++computed >= WARM_CHUNKS_PER_RUN) return computed;
     }
   }
   return computed;
@@ -480,12 +524,16 @@ export async function getLayerFrames(opts: { viewer: Viewer; layer: MapLayerId; 
   const t = await trafficSet(db.sql, city);
   const series: Frames["series"] = {};
   if (basis && basis.scope === "raw") {
-    const raw = opts.bbox || !wholeDatasetBasis(basis)
+    const raw: WindowSeries = opts.bbox || !wholeDatasetBasis(basis)
       ? await computeSeries(db.sql, m, t, opts.layer, basis, from, count, bucketS, opts.bbox)
       : await seriesCached(db.sql, m, t, opts.layer, basis, from, count, bucketS);
     const withheld = new Set(withheldFields(basis));
     for (const [name, s] of Object.entries(raw)) {
       if ((SERIES_FIELDS[name] ?? []).some((f) => withheld.has(f))) continue;
+      if ("bytes" in s) {
+        series[name] = { ids: s.ids, q: q8Bytes(s.bytes, SCALES[name]) };
+        continue;
+      }
       let scale = SCALES[name];
       if (name === "cellLoad") {
         let max = 0;

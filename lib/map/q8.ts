@@ -10,15 +10,23 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** Quantises values (NaN = missing) to one byte each in steps of `scale` (0..254 × scale), as base64. */
-export function q8(values: ArrayLike<number>, scale: number): Q8 {
+/** Values (NaN = missing) quantised to one byte each in steps of `scale` (0..254 × scale), MISSING where missing. */
+export function quantise(values: ArrayLike<number>, scale: number): Uint8Array {
   if (!(scale > 0)) throw new RangeError(`q8: scale must be positive, got ${scale}`);
   const bytes = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     bytes[i] = Number.isFinite(v) ? Math.max(0, Math.min(254, Math.round(v / scale))) : MISSING;
   }
-  return { scale, data: toBase64(bytes) };
+  return bytes;
+}
+
+/** Bytes quantised at `scale` (quantise) as a Q8. */
+export const q8Bytes = (bytes: Uint8Array, scale: number): Q8 => ({ scale, data: toBase64(bytes) });
+
+/** Quantises values (NaN = missing) to one byte each in steps of `scale` (0..254 × scale), as base64. */
+export function q8(values: ArrayLike<number>, scale: number): Q8 {
+  return q8Bytes(quantise(values, scale), scale);
 }
 
 /** Decodes a Q8 series to floats, NaN where missing. Runs in Node and in the browser. */

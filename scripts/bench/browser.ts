@@ -60,3 +60,27 @@ export async function mapDrag(page: Page) {
   };
   return { cx, cy, drag };
 }
+
+/** This process's Chromium children by their --type (gpu-process, renderer…), from /proc. */
+export function chromiumProcesses(): Map<string, number[]> {
+  const parent = new Map<number, number>();
+  const type = new Map<number, string>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      const m = /--type=([\w-]+)/.exec(fs.readFileSync(`/proc/${d}/cmdline`, "utf8").replaceAll("\0", " "));
+      type.set(Number(d), m ? m[1] : "browser");
+    } catch {
+      // gone
+    }
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = parent.get(pid), n = 0; p && n < 8; p = parent.get(p), n++) if (p === process.pid) return true;
+    return false;
+  };
+  const out = new Map<string, number[]>();
+  for (const [pid, t] of type) if (mine(pid)) out.set(t, [...(out.get(t) ?? []), pid]);
+  return out;
+}

@@ -12,34 +12,10 @@
 // PROBE_SHOT=file.png: a screenshot of the map before the first pan.
 // CPU time per frame of Chromium's GPU process (SwiftShader draws there) and of the renderer is
 // read from /proc: steadier than frame times on a machine that others load.
-import fs from "node:fs";
-import { frameTimes, launchChromium, mapDrag, officialCookie, signedInContext } from "../bench/browser";
+import { chromiumProcesses, frameTimes, launchChromium, mapDrag, officialCookie, signedInContext } from "../bench/browser";
 import { fmt, percentile } from "../bench/stats";
 import { load, procCpuMs, sha256Rate } from "../bench/machine";
 
-/** This process's Chromium children by their --type (gpu-process, renderer…), from /proc. */
-function chromiumProcesses(): Map<string, number[]> {
-  const parent = new Map<number, number>();
-  const type = new Map<number, string>();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-      const m = /--type=([\w-]+)/.exec(fs.readFileSync(`/proc/${d}/cmdline`, "utf8").replaceAll("\0", " "));
-      type.set(Number(d), m ? m[1] : "browser");
-    } catch {
-      // gone
-    }
-  }
-  const mine = (pid: number): boolean => {
-    for (let p = parent.get(pid), n = 0; p && n < 8; p = parent.get(p), n++) if (p === process.pid) return true;
-    return false;
-  };
-  const out = new Map<string, number[]>();
-  for (const [pid, t] of type) if (mine(pid)) out.set(t, [...(out.get(t) ?? []), pid]);
-  return out;
-}
 const cpuOf = (pids: number[] | undefined) => (pids ?? []).reduce((s, p) => s + procCpuMs(p), 0);
 
 const [base = "http://127.0.0.1:3392", dataDir = "/tmp/bench10-pan", layers = "traffic,energy,safety", department = "traffic", groupArg = ""] = process.argv.slice(2);
