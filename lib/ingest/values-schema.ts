@@ -9,9 +9,14 @@ export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** True for a timestamp in exactly the form `new Date(s).toISOString()` gives back. */
 export function isCanonicalInstant(s: string): boolean {
-  if (!ISO_INSTANT.test(s)) return false;
+  return !Number.isNaN(canonicalInstantMs(s));
+}
+
+/** The instant of a timestamp in exactly the form `new Date(s).toISOString()` gives back (ms since the epoch), else NaN. */
+export function canonicalInstantMs(s: string): number {
+  if (!ISO_INSTANT.test(s)) return NaN;
   const t = Date.parse(s);
-  return Number.isFinite(t) && new Date(t).toISOString() === s;
+  return Number.isFinite(t) && new Date(t).toISOString() === s ? t : NaN;
 }
 
 export const MAX_STRING = 4096;
