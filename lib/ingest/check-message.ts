@@ -5,7 +5,7 @@
 // looking the device up in the database. Same code, same refusals, either way.
 import { fromBase64, toHex } from "../ledger/encoding";
 import type { DeviceInfo } from "./device-cache";
-import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, payloadHashOfJson, type ParsedReading } from "./envelope";
+import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, payloadHashOfJson, scratchUtf8, type ParsedReading } from "./envelope";
 import { fastEnvelopeJson } from "./reading-encoding";
 import { batchRootOf, GatewayBatchShape, gatewayStatementBytes } from "./gateway";
 import type { GatewayProof } from "./reading-encoding";
@@ -125,9 +125,11 @@ export function checkSignedReading(raw: Uint8Array, ctx: CheckContext, env: Chec
   const no = deviceRefusal(e.device, dev) ?? contentRefusal(p, dev!, ctx, ctx.topicDepartment ?? dev!.departmentId);
   if (no) return { kind: "refusal", refusal: no, deviceId: claimed, departmentId: dev?.departmentId };
   const key = dev!.publicKey!;
+  // The canonical bytes where they are written (scratchUtf8), verified and hashed there.
+  const text = fastEnvelopeJson(e);
   let bytes: Uint8Array;
   try {
-    bytes = envelopeBytes(e);
+    bytes = text !== null ? scratchUtf8(text) : envelopeBytes(e);
   } catch (err) {
     return { kind: "refusal", refusal: refuse("schema", `the envelope has no canonical JSON form: ${(err as Error).message}`), deviceId: claimed, departmentId: dev!.departmentId };
   }

@@ -39,14 +39,20 @@ export function payloadHashOf(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }
 
-// Where payloadHashOfJson writes the text it hashes (grown when a text needs more).
+// Where scratchUtf8 writes (grown when a text needs more).
 let jsonScratch: Buffer = Buffer.allocUnsafeSlow(4096);
 
-/** payloadHashOf the UTF-8 of `json` (an envelope's canonical JSON), with no byte array made for it. */
-export function payloadHashOfJson(json: string): Uint8Array {
+/**
+ * The UTF-8 of `json` (an envelope's canonical JSON) in a buffer kept for it, with no byte
+ * array made per envelope: valid until the next call, so hash or verify it before then.
+ */
+export function scratchUtf8(json: string): Uint8Array {
   if (jsonScratch.length < 3 * json.length) jsonScratch = Buffer.allocUnsafeSlow(3 * json.length);
-  return payloadHashOf(jsonScratch.subarray(0, jsonScratch.write(json, 0, "utf8")));
+  return jsonScratch.subarray(0, jsonScratch.write(json, 0, "utf8"));
 }
+
+/** payloadHashOf the UTF-8 of `json` (an envelope's canonical JSON), with no byte array made for it. */
+export const payloadHashOfJson = (json: string): Uint8Array => payloadHashOf(scratchUtf8(json));
 
 /** Signs an envelope as a device does; `sign` is the device's Ed25519 signer. */
 export function signEnvelope(e: Envelope, sign: (message: Uint8Array) => Uint8Array): SignedEnvelope {
