@@ -34,14 +34,6 @@ export const CHECK_THREAD_NAME = "ingest-check";
 
 /** Readings per request to a worker: large enough to amortise the hop, small enough to spread over the workers. */
 const CHUNK = 128;
-/**
- * A check worker's young generation (three times its semi-space): a batch's parsed readings are
- * live while it is checked, and each scavenge copies them, so fewer, larger scavenges cost less
- * (V8's default semi-space is 16 MB; bench:ingest's --trace-gc showed a worker's scavenges at
- * 12–16 ms each, their helpers' CPU counted under "other threads").
- */
-const CHECK_YOUNG_GENERATION_MB = 192;
-
 /** Workers that die this many times in a row without answering anything are given up (the caller checks on its own thread). */
 const MAX_FAILED_STARTS = 3;
 
@@ -78,7 +70,7 @@ export function startCheckPool(opts: {
   const slots: Slot[] = [];
 
   const spawn = (i: number) => {
-    const worker = startWorker(boot, entry, {}, { maxYoungGenerationSizeMb: CHECK_YOUNG_GENERATION_MB });
+    const worker = startWorker(boot, entry);
     const slot: Slot = { worker, load: 0, pending: new Map() };
     worker.on("message", (m: CheckReply) => {
       failedStarts = 0;

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { ResourceLimits, Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 
 /** The boot file that starts a TypeScript worker module (worker-boot.mjs), found from the project root. */
 export const workerBootPath = () => path.resolve(process.cwd(), "lib/ingest/worker-boot.mjs");
@@ -10,7 +10,7 @@ export const workerBootPath = () => path.resolve(process.cwd(), "lib/ingest/work
  * that sees `new Worker(path)` tries to bundle every file the path could name as a worker
  * entry, and fails.
  */
-export function startWorker(boot: string, entry: string, data: Record<string, unknown> = {}, resourceLimits?: ResourceLimits): Worker {
+export function startWorker(boot: string, entry: string, data: Record<string, unknown> = {}): Worker {
   const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
-  return new WorkerThread(boot, { workerData: { ...data, entry }, resourceLimits });
+  return new WorkerThread(boot, { workerData: { ...data, entry } });
 }
