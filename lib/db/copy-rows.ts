@@ -46,8 +46,17 @@ export class ByteWriter {
 
   /** s, whose characters are all below U+0080, one byte each. */
   ascii(s: string): void {
-    this.room(s.length);
-    this.at += this.buf.write(s, this.at, "latin1");
+    const n = s.length;
+    this.room(n);
+    // A short one (a field's tab, \N, a bytea's prefix: several a row) byte by byte: Buffer#write costs more than that.
+    if (n > 16) {
+      this.at += this.buf.write(s, this.at, "latin1");
+      return;
+    }
+    const buf = this.buf;
+    const at = this.at;
+    for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+    this.at = at + n;
   }
 
   /** A non-negative integer in decimal, as `${n}` gives it (no string made). */

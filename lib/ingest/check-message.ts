@@ -5,8 +5,10 @@
 // looking the device up in the database. Same code, same refusals, either way.
 import { fromBase64, toHex } from "../ledger/encoding";
 import type { DeviceInfo } from "./device-cache";
-import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, type ParsedReading } from "./envelope";
+import { envelopeBytes, isRefusal, MAX_CLOCK_SKEW_MS, parseJsonBytes, parseSignedEnvelope, payloadHashOf, payloadHashOfJson, scratchUtf8, type ParsedReading } from "./envelope";
+import { fastEnvelopeJson } from "./reading-encoding";
 import { batchRootOf, GatewayBatchShape, gatewayStatementBytes } from "./gateway";
+import type { GatewayProof } from "./reading-encoding";
 import { sampleIndices, type GatewaySample } from "./gateway-sample";
 import { refuse, type Refusal } from "./refusal";
 import { prepareReadingRows, type AcceptedReading, type StorableReading } from "./store-readings";
@@ -72,8 +74,7 @@ export const EARLIEST_OBSERVATION_MS = Date.parse("2000-01-01T00:00:00.000Z");
  * A reading dated before 2000 (before_2000) or before its device was registered, allowing the
  * same clock skew as for future timestamps (before_registration), or null.
  */
-export function earlyRefusal(observedAt: string, dev: Pick<DeviceInfo, "registeredAt" | "id">): Refusal | null {
-  const t = Date.parse(observedAt);
+export function earlyRefusal(observedAt: string, dev: Pick<DeviceInfo, "registeredAt" | "id">, t = Date.parse(observedAt)): Refusal | null {
   if (t < EARLIEST_OBSERVATION_MS) return refuse("before_2000", `observedAt ${observedAt} is before 2000-01-01`, "observedAt");
   if (dev.registeredAt !== undefined && t < dev.registeredAt - MAX_CLOCK_SKEW_MS) {
     return refuse("before_registration", `observedAt ${observedAt} is before device ${dev.id} was registered (${new Date(dev.registeredAt).toISOString()})`, "observedAt");
@@ -90,10 +91,16 @@ function contentRefusal(p: ParsedReading, dev: DeviceInfo, ctx: CheckContext, de
     return { ...refuse("schema", `topic is for dataset ${ctx.topicDataset} but the reading is for ${e.dataset}`, "topic"), ...who };
   }
   if (dev.departmentId !== departmentOf) return { ...refuse("schema", `device ${e.device} belongs to department ${dev.departmentId}, not ${departmentOf}`, "topic"), ...who };
-  const early = earlyRefusal(e.observedAt, dev);
+  const early = earlyRefusal(e.observedAt, dev, p.observedMs);
   if (early) return { ...early, ...who };
   const bad = checkValues(e.dataset, e.values);
   return bad ? { ...bad, ...who } : null;
+}
+
+/** An accepted reading of one fixed shape (no spread of the envelope), with the signature's text as it came. */
+function acceptedReading(p: ParsedReading, payloadHash: Uint8Array, gateway: GatewayProof | undefined): AcceptedReading {
+  const e = p.envelope;
+  return { device: e.device, dataset: e.dataset, seq: e.seq, observedAt: e.observedAt, location: e.location, values: e.values, payloadHash, signature: p.signature, signatureText: p.signatureText, gateway };
 }
 
 const claimedDevice = (value: unknown): string | null => {
@@ -118,9 +125,11 @@ export function checkSignedReading(raw: Uint8Array, ctx: CheckContext, env: Chec
   const no = deviceRefusal(e.device, dev) ?? contentRefusal(p, dev!, ctx, ctx.topicDepartment ?? dev!.departmentId);
   if (no) return { kind: "refusal", refusal: no, deviceId: claimed, departmentId: dev?.departmentId };
   const key = dev!.publicKey!;
+  // The canonical bytes where they are written (scratchUtf8), verified and hashed there.
+  const text = fastEnvelopeJson(e);
   let bytes: Uint8Array;
   try {
-    bytes = envelopeBytes(e);
+    bytes = text !== null ? scratchUtf8(text) : envelopeBytes(e);
   } catch (err) {
     return { kind: "refusal", refusal: refuse("schema", `the envelope has no canonical JSON form: ${(err as Error).message}`), deviceId: claimed, departmentId: dev!.departmentId };
   }
@@ -128,7 +137,7 @@ export function checkSignedReading(raw: Uint8Array, ctx: CheckContext, env: Chec
     const refusal = { ...refuse("bad_signature", `the signature does not verify with device ${e.device}'s registered key`, "signature"), device: e.device, department: dev!.departmentId };
     return { kind: "refusal", refusal, deviceId: claimed, departmentId: dev!.departmentId };
   }
-  const reading: AcceptedReading = { ...e, payloadHash: payloadHashOf(bytes), signature: p.signature };
+  const reading = acceptedReading(p, payloadHashOf(bytes), undefined);
   if (env.prepareRows !== false) reading.prepared = prepareReadingRows(reading);
   return { kind: "reading", reading, key, deviceId: e.device, departmentId: dev!.departmentId };
 }
@@ -171,26 +180,32 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
     return whole(refuse("schema", `signature must be canonical base64: ${(e as Error).message}`, "signature"), w.gateway, g.departmentId);
   }
   // Every reading must have a well-formed envelope, or the batch root cannot be recomputed.
-  const parsedReadings: ParsedReading[] = [];
-  const envelopes: Uint8Array[] = [];
-  const hashes: Uint8Array[] = [];
+  // Its canonical bytes are hashed where they are written (payloadHashOfJson); only the sampled
+  // readings' are made again, for their signatures.
+  const n = w.readings.length;
+  const parsedReadings: ParsedReading[] = new Array(n);
+  const devs: (DeviceInfo | null | undefined)[] = new Array(n);
+  const hashes: Uint8Array[] = new Array(n);
   const unknown = new Set<string>();
-  for (let i = 0; i < w.readings.length; i++) {
+  for (let i = 0; i < n; i++) {
     const p = parseSignedEnvelope(w.readings[i], Number.POSITIVE_INFINITY);
     if (isRefusal(p)) {
       const path = `readings.${i}${p.path && p.path !== "(root)" ? `.${p.path}` : ""}`;
       return whole({ ...p, path, message: `readings[${i}]: ${p.message}` }, w.gateway, g.departmentId);
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = envelopeBytes(p.envelope);
-    } catch (e) {
-      return whole(refuse("schema", `readings[${i}] has no canonical JSON form: ${(e as Error).message}`, `readings.${i}`), w.gateway, g.departmentId);
+    const text = fastEnvelopeJson(p.envelope);
+    if (text !== null) hashes[i] = payloadHashOfJson(text);
+    else {
+      try {
+        hashes[i] = payloadHashOf(envelopeBytes(p.envelope));
+      } catch (e) {
+        return whole(refuse("schema", `readings[${i}] has no canonical JSON form: ${(e as Error).message}`, `readings.${i}`), w.gateway, g.departmentId);
+      }
     }
-    if (env.device(p.envelope.device) === undefined) unknown.add(p.envelope.device);
-    parsedReadings.push(p);
-    envelopes.push(bytes);
-    hashes.push(payloadHashOf(bytes));
+    const dev = env.device(p.envelope.device);
+    if (dev === undefined) unknown.add(p.envelope.device);
+    parsedReadings[i] = p;
+    devs[i] = dev;
   }
   const root = batchRootOf(hashes);
   if (toHex(root) !== w.batchRoot) {
@@ -212,11 +227,12 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
   const stale = new Set<number>();
   for (const i of checked) {
     const e = parsedReadings[i].envelope;
-    const dev = env.device(e.device);
+    const dev = devs[i];
     // Unknown or keyless devices are refused reading by reading below.
     if (!dev || !dev.publicKey || dev.status !== "active") continue;
-    if (!env.verify(e.device, dev.publicKey, envelopes[i], parsedReadings[i].signature)) {
-      if (env.formerKeys?.(e.device).some((k) => env.verify(e.device, k, envelopes[i], parsedReadings[i].signature))) {
+    const bytes = envelopeBytes(e);
+    if (!env.verify(e.device, dev.publicKey, bytes, parsedReadings[i].signature)) {
+      if (env.formerKeys?.(e.device).some((k) => env.verify(e.device, k, bytes, parsedReadings[i].signature))) {
         stale.add(i);
         continue;
       }
@@ -234,7 +250,7 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
   for (let i = 0; i < parsedReadings.length; i++) {
     const p = parsedReadings[i];
     const e = p.envelope;
-    if (Date.parse(e.observedAt) > env.now + MAX_CLOCK_SKEW_MS) {
+    if (p.observedMs > env.now + MAX_CLOCK_SKEW_MS) {
       items.push({ kind: "refusal", device: e.device, refusal: refuse("future_timestamp", `observedAt ${e.observedAt} is more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the console's clock`, "observedAt") });
       continue;
     }
@@ -242,13 +258,13 @@ export function checkGatewayBatch(raw: Uint8Array, ctx: CheckContext, env: Check
       items.push({ kind: "refusal", device: e.device, refusal: refuse("revoked_key", `readings[${i}] was signed with a former key of device ${e.device} (rotated or revoked)`, "signature") });
       continue;
     }
-    const dev = env.device(e.device) ?? null;
+    const dev = devs[i] ?? null;
     const no = deviceRefusal(e.device, dev) ?? contentRefusal(p, dev!, {}, g.departmentId);
     if (no) {
       items.push({ kind: "refusal", device: e.device, refusal: no });
       continue;
     }
-    const reading: AcceptedReading = { ...e, payloadHash: hashes[i], signature: p.signature, gateway: proof };
+    const reading = acceptedReading(p, hashes[i], proof);
     if (env.prepareRows !== false) reading.prepared = prepareReadingRows(reading);
     items.push({ kind: "reading", reading });
   }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { hasControlChars } from "./values-schema";
 import { envelopeBytes as canonicalEnvelopeBytes, type Envelope } from "./reading-encoding";
 import { fromBase64, toBase64 } from "../ledger/encoding";
-import { isCanonicalInstant } from "./values-schema";
+import { canonicalInstantMs, isCanonicalInstant } from "./values-schema";
 import { refuse, type Refusal } from "./refusal";
 
 export type { Envelope } from "./reading-encoding";
@@ -39,6 +39,21 @@ export function payloadHashOf(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }
 
+// Where scratchUtf8 writes (grown when a text needs more).
+let jsonScratch: Buffer = Buffer.allocUnsafeSlow(4096);
+
+/**
+ * The UTF-8 of `json` (an envelope's canonical JSON) in a buffer kept for it, with no byte
+ * array made per envelope: valid until the next call, so hash or verify it before then.
+ */
+export function scratchUtf8(json: string): Uint8Array {
+  if (jsonScratch.length < 3 * json.length) jsonScratch = Buffer.allocUnsafeSlow(3 * json.length);
+  return jsonScratch.subarray(0, jsonScratch.write(json, 0, "utf8"));
+}
+
+/** payloadHashOf the UTF-8 of `json` (an envelope's canonical JSON), with no byte array made for it. */
+export const payloadHashOfJson = (json: string): Uint8Array => payloadHashOf(scratchUtf8(json));
+
 /** Signs an envelope as a device does; `sign` is the device's Ed25519 signer. */
 export function signEnvelope(e: Envelope, sign: (message: Uint8Array) => Uint8Array): SignedEnvelope {
   return { ...e, signature: toBase64(sign(envelopeBytes(e))) };
@@ -59,7 +74,12 @@ export function parseJsonBytes(raw: Uint8Array): { value: unknown } | Refusal {
   }
 }
 
-export type ParsedReading = { envelope: Envelope; signature: Uint8Array };
+/**
+ * A checked wire envelope: the envelope, its signature's bytes, and what the checks made on
+ * the way that later steps would otherwise make again: `observedMs` (Date.parse of observedAt)
+ * and `signatureText` (the signature as sent, canonical base64: the reading.v1 entry's form).
+ */
+export type ParsedReading = { envelope: Envelope; signature: Uint8Array; observedMs: number; signatureText: string };
 
 const okId = (s: unknown): s is string => typeof s === "string" && s.length >= 1 && s.length <= 256 && !hasControlChars(s);
 const okCoord = (x: unknown, lim: number): x is number => typeof x === "number" && x >= -lim && x <= lim;
@@ -83,7 +103,8 @@ function wireShapeOk(v: Record<string, unknown>): boolean {
         break;
       }
       case "observedAt":
-        if (typeof v.observedAt !== "string" || !isCanonicalInstant(v.observedAt)) return false;
+        // its instant is checked by the caller (canonicalInstantMs), which keeps the parsed time
+        if (typeof v.observedAt !== "string") return false;
         break;
       case "location": {
         const l = v.location;
@@ -122,7 +143,10 @@ export function parseSignedEnvelope(value: unknown, now = Date.now()): ParsedRea
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return refuse("schema", `a reading must be a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`, "(root)");
   }
-  const fast = wireShapeOk(value as Record<string, unknown>);
+  // The fast shape check leaves observedAt's instant to this one parse (canonicalInstantMs).
+  const shapeOk = wireShapeOk(value as Record<string, unknown>);
+  const observedMs = shapeOk ? canonicalInstantMs((value as { observedAt: string }).observedAt) : NaN;
+  const fast = shapeOk && !Number.isNaN(observedMs);
   const r = fast ? { success: true as const, data: value as z.infer<typeof WireEnvelope> } : WireEnvelope.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -138,23 +162,28 @@ export function parseSignedEnvelope(value: unknown, now = Date.now()): ParsedRea
   const w = r.data;
   if (!Number.isSafeInteger(w.seq)) return refuse("schema", `seq must be at most 2^53 − 1, got ${w.seq}`, "seq");
   if (!Number.isFinite(w.location[0]) || !Number.isFinite(w.location[1])) return refuse("schema", "location must be finite numbers", "location");
-  const t = Date.parse(w.observedAt);
+  const t = fast ? observedMs : Date.parse(w.observedAt);
   if (t > now + MAX_CLOCK_SKEW_MS) {
     return refuse("future_timestamp", `observedAt ${w.observedAt} is ${Math.round((t - now) / 1000)} s ahead of the console's clock (at most ${MAX_CLOCK_SKEW_MS / 1000} s allowed)`, "observedAt");
   }
   let signature: Uint8Array;
+  let signatureText = w.signature;
   try {
     // Node's decoder is lenient, so the common case is taken only when it round-trips to the
     // same text (canonical base64); anything else goes through the strict decoder for its message.
     const b = Buffer.from(w.signature, "base64");
-    signature = b.toString("base64") === w.signature ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : fromBase64(w.signature);
+    if (b.toString("base64") === w.signature) signature = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    else {
+      signature = fromBase64(w.signature);
+      signatureText = toBase64(signature);
+    }
   } catch (e) {
     return refuse("schema", `signature must be canonical base64: ${(e as Error).message}`, "signature");
   }
   if (signature.length !== 64) return refuse("schema", `signature must be 64 bytes (Ed25519), got ${signature.length}`, "signature");
   // values as JSON.parse made them (own keys only, even "__proto__"), not zod's copy.
   const values = (value as { values: Envelope["values"] }).values;
-  return { envelope: { device: w.device, dataset: w.dataset, seq: w.seq, observedAt: w.observedAt, location: [w.location[0], w.location[1]], values }, signature };
+  return { envelope: { device: w.device, dataset: w.dataset, seq: w.seq, observedAt: w.observedAt, location: [w.location[0], w.location[1]], values }, signature, observedMs: t, signatureText };
 }
 
 export const isRefusal = (x: unknown): x is Refusal => typeof x === "object" && x !== null && "reason" in x && "message" in x;

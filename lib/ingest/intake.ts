@@ -373,7 +373,11 @@ export class Intake {
   }
 
   private readingCandidate(r: CheckedReading, base: DeadLetterBase): Candidate {
-    if (r.kind === "reading") return { kind: "reading", reading: r.reading, key: r.key, ...base, deviceId: r.deviceId, departmentId: r.departmentId };
+    // A literal of one shape (no spread of the base: an NDJSON request makes a thousand of these).
+    if (r.kind === "reading") {
+      const { source, raw, rawSize, gatewayDeviceId, resolve, resolveAt } = base;
+      return { kind: "reading", reading: r.reading, key: r.key, source, raw, rawSize, gatewayDeviceId, resolve, resolveAt, deviceId: r.deviceId, departmentId: r.departmentId };
+    }
     if (r.kind === "refusal") return { kind: "refusal", refusal: r.refusal, ...base, deviceId: r.deviceId, departmentId: r.departmentId ?? base.departmentId };
     throw new Error("a reading was left waiting for a device lookup");
   }

@@ -45,6 +45,8 @@ export type ReadingEntryFields = Pick<Envelope, "dataset" | "device" | "seq" | "
   payloadHash: Uint8Array;
   signature: Uint8Array;
   gateway?: GatewayProof | null;
+  /** `signature` in base64 (RFC 4648, padded), when the caller has it already (a checked reading's as its device sent it): not encoded again. */
+  signatureText?: string;
 };
 
 // ---- The templates: every member of both forms, in RFC 8785 order. Arguments are JSON texts.
@@ -197,7 +199,7 @@ export function fastReadingEntryJsonOf(r: ReadingEntryFields): string | null {
   const seq = jsonNumber(r.seq);
   const gateway = r.gateway ? gatewayMemberOf(r.gateway) : "";
   if (dataset === null || device === null || observedAt === null || seq === null || gateway === null) return null;
-  return readingEntryTemplate(dataset, device, gateway, observedAt, `"${hexOf(r.payloadHash)}"`, seq, `"${base64Of(r.signature)}"`);
+  return readingEntryTemplate(dataset, device, gateway, observedAt, `"${hexOf(r.payloadHash)}"`, seq, `"${r.signatureText ?? base64Of(r.signature)}"`);
 }
 
 // ---- What callers use: the fast path, else the reference.

@@ -22,6 +22,8 @@ export type AcceptedReading = Envelope & {
   gatewayBatchId?: number | null;
   /** The gateway's signature over that batch; goes into the reading.v1 entry */
   gateway?: GatewayProof | null;
+  /** `signature` in base64 as its device sent it (canonical), when the checks kept it: the entry's form, not encoded again. */
+  signatureText?: string;
   /** Its ledger entry and row text, computed ahead of the storage transaction (prepareReadingRows). */
   prepared?: PreparedRows;
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkValues, isCanonicalInstant } from "./values-schema";
+import { canonicalInstantMs, checkValues, isCanonicalInstant, ISO_INSTANT } from "./values-schema";
 
 const traffic = { segmentId: "seg-1", speedKmh: 42.5, flowVehH: 800, occupancy: 0.2 };
 const incident = {
@@ -64,5 +64,23 @@ describe("checkValues against the dataset schemas of lib/city", () => {
     expect(isCanonicalInstant("2026-05-01T08:00:00.000Z")).toBe(true);
     expect(isCanonicalInstant("2026-05-01T08:00:00Z")).toBe(false);
     expect(isCanonicalInstant("2026-13-01T08:00:00.000Z")).toBe(false);
+  });
+
+  it("reads a canonical instant as Date.parse and the round trip through toISOString do", () => {
+    const reference = (s: string) => {
+      if (!ISO_INSTANT.test(s)) return NaN;
+      const t = Date.parse(s);
+      return Number.isFinite(t) && new Date(t).toISOString() === s ? t : NaN;
+    };
+    const edges = ["2026-02-29T00:00:00.000Z", "2024-02-29T23:59:59.999Z", "2100-02-29T00:00:00.000Z", "2000-02-29T00:00:00.000Z", "2026-04-31T00:00:00.000Z", "2026-01-01T24:00:00.000Z", "2026-01-01T23:60:00.000Z", "2026-01-01T23:59:60.000Z", "2026-00-01T00:00:00.000Z", "2026-01-00T00:00:00.000Z", "0000-01-01T00:00:00.000Z", "0099-12-31T23:59:59.999Z", "0100-03-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1970-01-01T00:00:00.000Z", "2026-05-01T08:00:00.000+", "2026-05-01T08:00:00.000z"];
+    for (const s of edges) expect([s, canonicalInstantMs(s)]).toEqual([s, reference(s)]);
+    const pad = (n: number, w: number) => String(n).padStart(w, "0");
+    for (let i = 0; i < 20_000; i++) {
+      const r = (n: number) => Math.floor(Math.random() * n);
+      const s = `${pad(r(10_000), 4)}-${pad(r(14), 2)}-${pad(r(33), 2)}T${pad(r(26), 2)}:${pad(r(61), 2)}:${pad(r(61), 2)}.${pad(r(1000), 3)}Z`;
+      expect([s, canonicalInstantMs(s)]).toEqual([s, reference(s)]);
+      const t = new Date(r(2 ** 44) - 2 ** 43).toISOString();
+      if (t.length === 24) expect(canonicalInstantMs(t)).toBe(Date.parse(t));
+    }
   });
 });

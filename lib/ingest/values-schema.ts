@@ -9,10 +9,37 @@ export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** True for a timestamp in exactly the form `new Date(s).toISOString()` gives back. */
 export function isCanonicalInstant(s: string): boolean {
-  if (!ISO_INSTANT.test(s)) return false;
-  const t = Date.parse(s);
-  return Number.isFinite(t) && new Date(t).toISOString() === s;
+  return !Number.isNaN(canonicalInstantMs(s));
 }
+
+/**
+ * The instant of a timestamp in exactly the form `new Date(s).toISOString()` gives back (ms
+ * since the epoch), else NaN. Read from its digits, with no Date or string made: every reading
+ * has one (what Date.parse and the round trip through toISOString give, values-schema.test.ts).
+ */
+export function canonicalInstantMs(s: string): number {
+  if (s.length !== 24 || !ISO_INSTANT.test(s)) return NaN;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
+  // Date.UTC reads years 0–99 as 1900–1999: those (no device's) take Date.parse.
+  return year < 100 ? Date.parse(s) : Date.UTC(year, month - 1, day, hour, minute, second, digits(s, 20, 3));
+}
+
+/** The decimal number of the n digits of s at `at` (ISO_INSTANT checked they are digits). */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) v = 10 * v + s.charCodeAt(i) - 48;
+  return v;
+}
+
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+
 
 export const MAX_STRING = 4096;
 /** True if `s` holds a C0 control character or DEL. */

@@ -81,10 +81,13 @@ export async function integrate(
       }
       return t;
     };
+    // The tile a level's last node went into (the next one at that level most often goes there too).
+    const lastTile: { level: number; index: number; hashes: Uint8Array[] }[] = [];
     const next = appendLeafHashes(nodeSha256, range, leafHashes, (level, index, hash) => {
       const slot = tileSlotForNode(level, index);
       if (!slot) return;
-      const t = tileFor(slot.tileLevel, slot.tileIndex);
+      const had = lastTile[slot.tileLevel];
+      const t = had && had.index === slot.tileIndex ? had : (lastTile[slot.tileLevel] = tileFor(slot.tileLevel, slot.tileIndex));
       if (t.hashes.length !== slot.position) {
         throw new Error(`tile ${slot.tileLevel}/${slot.tileIndex} has ${t.hashes.length} hashes, want ${slot.position}`);
       }

@@ -5,7 +5,7 @@
 import { onesCount, requireUint, shr } from "./bits";
 import { fromHex, toHex } from "./encoding";
 import { LedgerError } from "./errors";
-import { emptyRoot, type NodeReader, nodeHash, perfectSubtreeHashes, requireHash } from "./merkle";
+import { emptyRoot, HASH_SIZE, type NodeReader, nodeHash, perfectSubtreeHashes, requireHash } from "./merkle";
 import type { Hasher } from "./sha256";
 
 /** Tree state: `hashes` are the right-edge perfect subtrees, largest (leftmost) first. */
@@ -43,7 +43,8 @@ export function appendLeafHashes(
   let size = range.size;
   for (let i = 0; i < leafHashes.length; i++) {
     let h = leafHashes[i];
-    requireHash(`leaf hash [${i}]`, h);
+    // The message only when it fails (a string per leaf otherwise, on the integrator's thread).
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) requireHash(`leaf hash [${i}]`, h);
     if (size + 1 > Number.MAX_SAFE_INTEGER) throw new LedgerError("invalid_argument", "tree size would exceed 2^53 - 1");
     visit?.(0, size, h);
     for (let level = 0; shr(size, level) % 2 === 1; ) {
