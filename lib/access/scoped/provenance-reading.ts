@@ -83,7 +83,8 @@ export async function readProvenanceReading(sql: Sql | SqlTx, basis: ReadBasis, 
     if (!dataset) throw new AppError("internal", `dataset ${basis.datasetId} has no schema to project fields with`);
     params.push(allowedFields(dataset, basis));
     lateral = `CROSS JOIN LATERAL (SELECT ARRAY(SELECT k FROM json_object_keys(r.payload) k WHERE k <> ALL($${params.length}::text[]) ORDER BY k) AS withheld) w`;
-    values = `CASE WHEN cardinality(w.withheld) = 0 THEN r.payload::jsonb ELSE ${payloadExpr(dataset, basis)} END AS values, w.withheld`;
+    // payloadExpr gives the stored payload (json since 20261207040000) when the field list is every field: cast, so both branches are jsonb.
+    values = `CASE WHEN cardinality(w.withheld) = 0 THEN r.payload::jsonb ELSE (${payloadExpr(dataset, basis)})::jsonb END AS values, w.withheld`;
   }
   const [row] = await sql.query<{
     id: number; device_id: string; seq: number; observed_at: Date; received_at: Date; lon: number; lat: number; signature: Uint8Array;
