@@ -4,7 +4,9 @@ import { storeReadings } from "../ingest/store-readings";
 import { migrate } from "../db/migrate";
 import { auditLedger } from "./audit";
 import { readLeafEntries } from "./leaf-entries";
-import { AUDIT_ORIGIN, FIXTURE_GATEWAY, fixtureLog, fixtureReading, registeredSensors, storeGatewayBatch, storePayloadHashes } from "./testing/audit-fixture";
+import { AUDIT_ORIGIN, FIXTURE_GATEWAY, fixtureLog, fixtureReading, registeredSensors, storeGatewayBatch } from "./testing/audit-fixture";
+import { payloadHashOfRow, type EnvelopeRow } from "../ingest/envelope";
+import type { Sql } from "../db/sql";
 
 const targets = await testTargets();
 const SENSORS = ["trf-a", "trf-b", "trf-c"];
@@ -13,6 +15,25 @@ const BATCH_LEAVES = "20261207020000_gateway_batch_leaves";
 const SEALED = "20261207030000_sealed_reading_leaf_folded";
 const PAYLOAD_JSON = "20261207040000_reading_payload_json";
 const DERIVED = "20261207050000_reading_payload_hash_derived";
+
+/**
+ * Puts the database's reading rows back in the shape before migration 20261207050000: each
+ * row's payload hash stored (the one its row derives, which is the one the intake computed) and
+ * the column NOT NULL. Past the append-only trigger, as the database's owner could.
+ */
+async function storePayloadHashes(sql: Sql): Promise<void> {
+  const rows = await sql.query<EnvelopeRow & { leaf_index: number; payload_hash: Uint8Array | null }>(
+    `SELECT leaf_index, dataset_id, device_id, seq, observed_at, lon, lat, payload::text AS payload, payload_hash FROM reading`,
+  );
+  await sql.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL session_replication_role = replica`);
+    await tx.query(`UPDATE reading r SET payload_hash = u.h FROM unnest($1::int8[], $2::bytea[]) AS u(i, h) WHERE r.leaf_index = u.i`, [
+      rows.map((r) => Number(r.leaf_index)),
+      rows.map((r) => Buffer.from(payloadHashOfRow(r))),
+    ]);
+  });
+  await sql.exec(`ALTER TABLE reading ALTER COLUMN payload_hash SET NOT NULL`);
+}
 
 // Migration 20261207010000_reading_leaf_folded moves each reading.v1 leaf of an existing
 // database (a ledger_leaf row with no entry) into its reading row, and 20261207020000_gateway_batch_leaves

@@ -8,7 +8,6 @@ import type { Sql } from "../../db/sql";
 import { DATASETS, DEPARTMENTS } from "../../city";
 import { storeReadings, type AcceptedReading } from "../../ingest/store-readings";
 import { batchRootOf, gatewayStatementBytes } from "../../ingest/gateway";
-import { payloadHashOfRow, type EnvelopeRow } from "../../ingest/envelope";
 import { registerDeviceKeys } from "../../devices/register-devices";
 import { unsafeRevokeDeviceKey, unsafeRotateDeviceKey } from "../../devices/change-device-key";
 import { unsafeQuarantineGateway, unsafeReleaseGateway } from "../../devices/quarantine-gateway";
@@ -56,25 +55,6 @@ export function fixtureReading(device: string, seq: number, key: Pick<FixtureKey
   };
   const bytes = canonicalJsonBytes(envelope);
   return { ...envelope, payloadHash: crypto.createHash("sha256").update(bytes).digest(), signature: key.sign(bytes) };
-}
-
-/**
- * Puts the database's reading rows back in the shape before migration 20261207050000: each
- * row's payload hash stored (the one its row derives, which is the one the intake computed) and
- * the column NOT NULL. Past the append-only trigger, as the database's owner could.
- */
-export async function storePayloadHashes(sql: Sql): Promise<void> {
-  const rows = await sql.query<EnvelopeRow & { leaf_index: number; payload_hash: Uint8Array | null }>(
-    `SELECT leaf_index, dataset_id, device_id, seq, observed_at, lon, lat, payload::text AS payload, payload_hash FROM reading`,
-  );
-  await sql.transaction(async (tx) => {
-    await tx.exec(`SET LOCAL session_replication_role = replica`);
-    await tx.query(`UPDATE reading r SET payload_hash = u.h FROM unnest($1::int8[], $2::bytea[]) AS u(i, h) WHERE r.leaf_index = u.i`, [
-      rows.map((r) => Number(r.leaf_index)),
-      rows.map((r) => Buffer.from(payloadHashOfRow(r))),
-    ]);
-  });
-  await sql.exec(`ALTER TABLE reading ALTER COLUMN payload_hash SET NOT NULL`);
 }
 
 /** Stores `readings` as one batch of the gateway whose key is `gw`. */
