@@ -337,8 +337,9 @@ export function newReadingRowFields(): ReadingRowFields {
 }
 
 /**
- * Fills `fields` from the reading row at `row` in `bytes`; false when the row is not of the
- * plain shape (a NULL or odd-sized value where a reading has one, a time that is not whole
+ * Fills `fields` from the reading row at `row` in `bytes` (a NULL payload hash is derived:
+ * see derivedHash); false when the row is not of the plain shape (a NULL or odd-sized value
+ * where a reading has one, a time that is not whole
  * milliseconds in years 1970..9999, a payload that is not jsonb version 1).
  */
 export function locateReadingRow(bytes: Uint8Array, row: number, fields: ReadingRowFields): boolean {

@@ -10,8 +10,10 @@
 // the stored entry's bytes (never the stored leaf_hash), and the range's part of the tree
 // from those. A reading is fine only when its stored entry is, byte for byte, the entry the
 // reading encoder writes for its row (reading-row-bytes.ts), its payload hash is that of the
-// envelope the encoder writes, and its device's Ed25519 signature over that envelope
-// verifies under a key the device held (device-keyring.ts; audit.ts uses the same).
+// envelope the encoder writes (a row stored since migration 20261207050000 stores none: the
+// entry is written with the envelope's hash), its device's Ed25519 signature over that envelope
+// verifies under a key the device held (device-keyring.ts; audit.ts uses the same), and a
+// gateway's reading's payload hash is one of its batch's hashes (RangeJob.batches).
 import { hash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { decodeLedgerRow, decodeReadingRow, LEDGER_COLUMNS, readInt16, readInt32, slotRowsByLeaf, type LedgerRow, type ReadingRow } from "./copy-binary";
