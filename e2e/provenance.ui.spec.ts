@@ -116,7 +116,10 @@ test.describe("provenance and verification", () => {
     }
     await page.reload();
     await expect(page.getByTestId("verdict")).toHaveAttribute("data-ok", "false");
-    await expect(page.locator('[data-check="envelope-hash"]')).toHaveAttribute("data-ok", "false");
+    // The row stores no payload hash (derived since migration 20261207050000): the entry rebuilt
+    // from the changed row holds the changed envelope's hash, so that entry is not the one in the
+    // log, and the device's signature does not verify over the changed envelope.
+    await expect(page.locator('[data-check="ledger-inclusion"]')).toHaveAttribute("data-ok", "false");
     await expect(page.locator('[data-check="device-signature"]')).toHaveAttribute("data-ok", "false");
     await page.screenshot({ path: path.join(SHOTS, "provenance-tampered.png"), fullPage: true });
 
@@ -125,7 +128,8 @@ test.describe("provenance and verification", () => {
       env: { ...process.env, DATABASE_URL: E2E_PG_URL, DATA_DIR: E2E_PG_DATA_DIR },
     });
     expect(audit.status).toBe(1);
-    expect(audit.stdout).toContain(`reading\t${readingId}\t${leaf}\t-\t-\t-\tpayload, location, time or device differ from what was signed`);
+    expect(audit.stdout).toContain(`reading\t${readingId}\t${leaf}\tsignature\t-\t-\tpayload, location, time or device differ from what was signed`);
+    expect(audit.stdout).toContain(`reading\t${readingId}\t${leaf}\tleaf_hash\t`);
   });
 });
 

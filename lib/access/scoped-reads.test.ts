@@ -21,7 +21,7 @@ const INTERNAL: Record<string, string> = {
   "lib/ledger-store/search-entries.ts":
     "finds public ledger entries by dataset or device; it returns entries, which anyone may read from the tiles, never reading rows",
   "lib/ledger-store/leaf-entries.ts":
-    "rebuilds readings' ledger entries (dataset, device, seq, time, hashes, signatures; never location or values) from their rows: the public log's entries, and a sealed one's opening for callers that check the viewer may open it",
+    "rebuilds readings' ledger entries (dataset, device, seq, time, hashes, signatures; never location or values) from their rows: the public log's entries, and a sealed one's opening for callers that check the viewer may open it. It reads a row's location and values only to derive its payload hash (SHA-256 of the signed envelope, which the entry holds; not stored since migration 20261207050000) and returns neither",
   "lib/server/get-health.ts": "the newest reading's leaf index, for the map's catch-up (no content)",
   "lib/db/": "the database layer itself (migrations, copy helpers)",
   "lib/testing/": "test fixtures",

@@ -14,6 +14,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import type { Sql } from "../db/sql";
 import { readingEntryBytes } from "./reading-encoding";
+import { payloadHashOfRow } from "./envelope";
 import { leafHash } from "../ledger/merkle";
 import { nodeSha256 } from "../ledger-store/node-hasher";
 import { toHex } from "../ledger/encoding";
@@ -56,7 +57,7 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
   fs.mkdirSync(dir, { recursive: true });
   const rows = await sql.query<{
     leaf_index: number; dataset_id: string; device_id: string; seq: number; observed_at: Date; lon: number; lat: number; payload: string;
-    payload_hash: Uint8Array; signature: Uint8Array | null; gateway_batch_id: number | null; gateway_device_id: string | null; batch_root: Uint8Array | null; gateway_signature: Uint8Array | null;
+    payload_hash: Uint8Array | null; signature: Uint8Array | null; gateway_batch_id: number | null; gateway_device_id: string | null; batch_root: Uint8Array | null; gateway_signature: Uint8Array | null;
     salt: Uint8Array | null;
   }>(
     `SELECT r.leaf_index, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload, r.payload_hash, r.signature, r.gateway_batch_id,
@@ -65,11 +66,14 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
        LEFT JOIN ledger_commitment c ON c.leaf_index = r.leaf_index AND r.sealed_leaf_hash IS NOT NULL
       ORDER BY r.leaf_index`,
   );
+  // Each row's payload hash, stored or (since migration 20261207050000) derived from the row, once:
+  // the file holds it, so that an archived reading verifies without the database.
+  const payloadHashes = rows.map((r) => payloadHashOfRow(r));
   // The commitment entry a sealed reading's row makes under its salt (hex; null when the row cannot make a reading.v1 entry).
-  const sealedEntryHex = (r: (typeof rows)[number], salt: Uint8Array): string | null => {
+  const sealedEntryHex = (r: (typeof rows)[number], payloadHash: Uint8Array, salt: Uint8Array): string | null => {
     try {
       const inner = readingEntryBytes({
-        dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(), payloadHash: new Uint8Array(r.payload_hash),
+        dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(), payloadHash,
         signature: new Uint8Array(r.signature ?? []), gateway: r.gateway_device_id ? { device: r.gateway_device_id, batchRoot: new Uint8Array(r.batch_root!), signature: new Uint8Array(r.gateway_signature!) } : null,
       });
       return toHex(encodeEntry(commitmentEntry(nodeSha256, new Uint8Array(salt), inner)));
@@ -77,10 +81,10 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
       return null;
     }
   };
-  const lines = rows.map((r) =>
+  const lines = rows.map((r, i) =>
     JSON.stringify({
       leafIndex: Number(r.leaf_index), dataset: r.dataset_id, device: r.device_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(),
-      location: [r.lon, r.lat], values: JSON.parse(r.payload) as Record<string, unknown>, payloadHash: toHex(r.payload_hash), signature: r.signature ? toHex(r.signature) : null,
+      location: [r.lon, r.lat], values: JSON.parse(r.payload) as Record<string, unknown>, payloadHash: toHex(payloadHashes[i]), signature: r.signature ? toHex(r.signature) : null,
       gatewayBatchId: r.gateway_batch_id === null ? null : Number(r.gateway_batch_id),
       gateway: r.gateway_device_id ? { device: r.gateway_device_id, batchRoot: toHex(r.batch_root!), signature: toHex(r.gateway_signature!) } : null,
     } satisfies ArchivedReading),
@@ -105,12 +109,12 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
     ]);
     // A sealed reading's folded leaf goes back with its commitment entry, rebuilt from its salt
     // and row (the log serves it as before; the entry NULL if the salt is gone: the audit names it).
-    const sealed = rows.filter((r) => r.salt !== null);
+    const sealed = rows.flatMap((r, i) => (r.salt !== null ? [{ r, payloadHash: payloadHashes[i] }] : []));
     await tx.query(
       `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
          SELECT r.leaf_index, 'commitment.v1', decode(u.e, 'hex'), r.sealed_leaf_hash, NULL, NULL, r.received_at
            FROM ${table} r LEFT JOIN unnest($1::int8[], $2::text[]) AS u(i, e) ON u.i = r.leaf_index WHERE r.sealed_leaf_hash IS NOT NULL`,
-      [sealed.map((r) => Number(r.leaf_index)), sealed.map((r) => sealedEntryHex(r, r.salt!))],
+      [sealed.map(({ r }) => Number(r.leaf_index)), sealed.map(({ r, payloadHash }) => sealedEntryHex(r, payloadHash, r.salt!))],
     );
     await tx.exec(
       `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)

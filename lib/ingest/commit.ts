@@ -3,6 +3,7 @@ import { appendReadingLeaves, insertReadings, type StorableReading } from "./sto
 import type { Refusal, RefusalReason } from "./refusal";
 import { deadLetterCap } from "./dead-letter-cap";
 import { toHex as hex } from "../ledger/encoding";
+import { payloadHashOfRow, type EnvelopeRow } from "./envelope";
 import { runTurn, TurnMissed, type Turn } from "./writer-turns";
 
 /** Where a message came from, for its dead letter: transport plus topic or route and remote. */
@@ -163,12 +164,14 @@ async function readState(tx: SqlTx, cands: readonly Candidate[], lock: boolean):
   });
   const existing = new Map<string, { hash: string; leaf: number }>();
   if (old.length) {
-    const rows = await tx.query<{ device_id: string; seq: number; payload_hash: Uint8Array; leaf_index: number }>(
-      `SELECT r.device_id, r.seq, r.payload_hash, r.leaf_index
+    // The stored rows' payload hashes, derived from the rows where not stored (since migration
+    // 20261207050000): one canonical encoding and hash a resend, never for a new reading.
+    const rows = await tx.query<EnvelopeRow & { device_id: string; seq: number; payload_hash: Uint8Array | null; leaf_index: number }>(
+      `SELECT r.device_id, r.seq, r.payload_hash, r.leaf_index, r.dataset_id, r.observed_at, r.lon, r.lat, r.payload::text AS payload
          FROM reading r JOIN unnest($1::text[], $2::int8[]) AS u(d, s) ON r.device_id = u.d AND r.seq = u.s`,
       [old.map((c) => c.reading.device), old.map((c) => c.reading.seq)],
     );
-    for (const r of rows) existing.set(`${r.device_id}\u0000${Number(r.seq)}`, { hash: hex(r.payload_hash), leaf: Number(r.leaf_index) });
+    for (const r of rows) existing.set(`${r.device_id}\u0000${Number(r.seq)}`, { hash: hex(payloadHashOfRow(r)), leaf: Number(r.leaf_index) });
   }
   return { readingCands, devices, quarantined, existing };
 }

@@ -54,6 +54,25 @@ export function scratchUtf8(json: string): Uint8Array {
 /** payloadHashOf the UTF-8 of `json` (an envelope's canonical JSON), with no byte array made for it. */
 export const payloadHashOfJson = (json: string): Uint8Array => payloadHashOf(scratchUtf8(json));
 
+/** A stored reading row's columns its envelope is made of (payload: json text as stored, or parsed by the driver). */
+export type EnvelopeRow = { dataset_id: string; device_id: string; seq: number | string; observed_at: Date | string; lon: number; lat: number; payload: unknown };
+
+/** The envelope a stored reading row makes: what its device signed. */
+export function envelopeOfRow(r: EnvelopeRow): Envelope {
+  const values = (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as Envelope["values"];
+  return { device: r.device_id, dataset: r.dataset_id, seq: Number(r.seq), observedAt: new Date(r.observed_at).toISOString(), location: [r.lon, r.lat], values };
+}
+
+/**
+ * A stored reading's payload hash: the stored one where the row has it (rows stored before
+ * migration 20261207050000_reading_payload_hash_derived), else SHA-256 of the canonical
+ * envelope the row makes, the bytes its device signed (the intake hashed the same).
+ */
+export function payloadHashOfRow(r: EnvelopeRow & { payload_hash: Uint8Array | null }): Uint8Array {
+  if (r.payload_hash) return new Uint8Array(r.payload_hash.buffer, r.payload_hash.byteOffset, r.payload_hash.byteLength);
+  return payloadHashOf(envelopeBytes(envelopeOfRow(r)));
+}
+
 /** Signs an envelope as a device does; `sign` is the device's Ed25519 signer. */
 export function signEnvelope(e: Envelope, sign: (message: Uint8Array) => Uint8Array): SignedEnvelope {
   return { ...e, signature: toBase64(sign(envelopeBytes(e))) };

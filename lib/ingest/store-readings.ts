@@ -116,10 +116,14 @@ const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon",
 function readingCopyText(r: AcceptedReading, leaf: NewEntry): string {
   const hash = leaf.inRow ? copyByteaField(leafHash(nodeSha256, leaf.bytes)) : "\\N";
   const sealed = leaf.kind === "commitment.v1";
-  return `${readingCopyHead(r)}${copyByteaField(r.payloadHash)}\t${copyByteaField(r.signature)}\t${sealed ? "\\N" : hash}\t${sealed ? hash : "\\N"}`;
+  return `${readingCopyHead(r)}\\N\t${copyByteaField(r.signature)}\t${sealed ? "\\N" : hash}\t${sealed ? hash : "\\N"}`;
 }
 
-/** The reading row's COPY text up to its two bytea fields (payload hash, signature), tab included. */
+/**
+ * The reading row's COPY text up to its two bytea fields (payload hash, signature), tab included.
+ * The payload hash is written NULL: it is derived from the row (migration
+ * 20261207050000_reading_payload_hash_derived, lib/ingest/envelope.ts payloadHashOfRow).
+ */
 function readingCopyHead(r: AcceptedReading): string {
   return `${copyTextField(r.dataset)}\t${copyTextField(r.device)}\t${r.seq}\t${copyTextField(r.observedAt)}\t${r.location[0]}\t${r.location[1]}\t${copyTextField(JSON.stringify(r.values))}\t`;
 }
@@ -222,11 +226,9 @@ const SALT = 32;
 const COMMITMENT_PREFIX = '{"commitment":"';
 const COMMITMENT_SUFFIX = '","kind":"commitment.v1"}';
 
-/** readingCopyText up to its signature, its two bytea fields written as hex in place (the leaf hash field is the caller's). */
+/** readingCopyText up to its signature (payload hash NULL), the signature written as hex in place (the leaf hash field is the caller's). */
 function writeReadingCopy(w: ByteWriter, r: AcceptedReading): void {
-  w.utf8(`${readingCopyHead(r)}\\\\x`);
-  w.hex(r.payloadHash);
-  w.ascii(`\t\\\\x`);
+  w.utf8(`${readingCopyHead(r)}\\N\t\\\\x`);
   w.hex(r.signature);
 }
 

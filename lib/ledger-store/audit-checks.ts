@@ -30,7 +30,7 @@ function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
 
 /**
  * Every gateway batch: its root recomputed from payload_hashes, its size, its signature (by
- * a key the gateway device has had), and every member reading's payload hash in the batch.
+ * a key the gateway device has had), every member reading's batch stored and its leaf in the batch's range.
  */
 export async function auditGatewayBatches(sql: Pick<Sql, "query">, report: Report): Promise<void> {
   const batches = await sql.query<{ id: number; gateway_device_id: string; batch_root: Uint8Array; signature: Uint8Array; size: number; payload_hashes: Uint8Array }>(
@@ -56,12 +56,14 @@ export async function auditGatewayBatches(sql: Pick<Sql, "query">, report: Repor
       report({ table: "gateway_batch", id, leafIndex: null, field: "signature", what: `the signature is not by any key gateway ${b.gateway_device_id} has had` });
     }
   }
-  // A member's payload hash must be one of its batch's hashes, at a hash boundary; and its leaf
-  // inside the batch's leaf range (by which provenance finds a batch's readings).
+  // A member's batch must exist, and its leaf lie inside the batch's leaf range (by which
+  // provenance finds a batch's readings). That its payload hash is one of the batch's hashes is
+  // checked with the rows (verify-range.ts, audit.ts): the hash is derived from the row since
+  // migration 20261207050000, which SQL cannot do.
   const strays = await sql.query<{ id: number; leaf_index: number; gateway_batch_id: number; stray: boolean; first_leaf: number | null; last_leaf: number | null }>(
     `SELECT * FROM (
        SELECT r.leaf_index AS id, r.leaf_index, r.gateway_batch_id, g.first_leaf, g.last_leaf,
-              (g.id IS NULL OR position(r.payload_hash IN g.payload_hashes) = 0 OR (position(r.payload_hash IN g.payload_hashes) - 1) % 32 <> 0) AS stray
+              g.id IS NULL AS stray
          FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
         WHERE r.gateway_batch_id IS NOT NULL) m
       WHERE stray OR first_leaf IS NULL OR leaf_index NOT BETWEEN first_leaf AND last_leaf
@@ -69,7 +71,7 @@ export async function auditGatewayBatches(sql: Pick<Sql, "query">, report: Repor
   );
   for (const r of strays) {
     const base = { table: "reading", id: String(r.id), leafIndex: Number(r.leaf_index) } as const;
-    if (r.stray) report({ ...base, field: "gateway_batch_id", stored: String(r.gateway_batch_id), what: `the reading's payload hash is not in gateway batch ${r.gateway_batch_id}` });
+    if (r.stray) report({ ...base, field: "gateway_batch_id", stored: String(r.gateway_batch_id), what: `the reading's gateway batch ${r.gateway_batch_id} is not stored` });
     else report({ ...base, table: "gateway_batch", id: String(r.gateway_batch_id), field: "first_leaf, last_leaf", stored: `${r.first_leaf ?? "NULL"}..${r.last_leaf ?? "NULL"}`, what: `the batch's leaf range does not hold its reading at leaf ${r.leaf_index}` });
   }
 }

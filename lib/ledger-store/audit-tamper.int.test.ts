@@ -464,7 +464,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
       ["opening deleted", `DELETE FROM ledger_commitment WHERE leaf_index = ${at}`, "ledger_commitment", ""],
       ["row's seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
       ["row's payload", `UPDATE reading SET payload = jsonb_set(payload::jsonb, '{occupancy}', '0.5') WHERE leaf_index = ${at}`, "reading", ""], // not in the entry: its payload hash names it
-      ["row's payload hash", `UPDATE reading SET payload_hash = ${bump.bytea("payload_hash")} WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
+      // The row stores no payload hash (derived since 20261207050000): one put in that differs is named.
+      ["row's payload hash", `UPDATE reading SET payload_hash = sha256(convert_to('x', 'UTF8')) WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
       ["batched row's gateway", `UPDATE reading SET gateway_batch_id = NULL WHERE leaf_index = ${batched}`, "reading", "sealed_leaf_hash"],
       ["hash moved to leaf_hash", `UPDATE reading SET leaf_hash = sealed_leaf_hash, sealed_leaf_hash = NULL WHERE leaf_index = ${at}`, "reading", "leaf_hash"],
     ];
@@ -479,6 +480,48 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
       }
       await restore(db.sql, rows);
       await restore(db.sql, openings);
+    }
+    expect(missed).toEqual([]);
+    expect(show((await audit()).discrepancies)).toBe(before);
+  }, 120_000);
+
+  // A reading's payload hash is derived from its row since 20261207050000 (rows stored before keep
+  // theirs): a changed payload is named by the signature that no longer verifies over the envelope
+  // the row makes, by its leaf hash, and for a gateway's reading by its batch's hashes; a row
+  // with a stored hash (the shape before) by that hash as before.
+  it("names a changed payload of a row that stores no payload hash, of a gateway's reading, and of a row that stores one", async () => {
+    const a = keys.get("trf-a")!.at(-1)!;
+    const before = show((await audit()).discrepancies);
+    await storeReadings(db.sql, [fixtureReading("trf-a", 7000, a), fixtureReading("trf-a", 7001, a)]);
+    await storeGatewayBatch(db.sql, keys.get(FIXTURE_GATEWAY)!.at(-1)!, [fixtureReading("trf-a", 7002, a), fixtureReading("trf-a", 7003, a)]);
+    await publisher.round();
+    const rows = await db.sql.query<{ leaf_index: number; seq: number; stored: boolean }>(`SELECT leaf_index, seq, payload_hash IS NOT NULL AS stored FROM reading WHERE seq >= 7000 AND seq < 7100 ORDER BY seq`);
+    expect(rows.map((r) => r.stored)).toEqual([false, false, false, false]);
+    const [direct, old, , batched] = rows.map((r) => Number(r.leaf_index));
+    // One row put back in the shape before: its payload hash stored (the one the intake computed, which the row makes).
+    const { payloadHashOfRow } = await import("../ingest/envelope");
+    const [oldRow] = await db.sql.query<Parameters<typeof payloadHashOfRow>[0]>(`SELECT dataset_id, device_id, seq, observed_at, lon, lat, payload::text AS payload, payload_hash FROM reading WHERE leaf_index = $1`, [old]);
+    await asOwner(db.sql, `UPDATE reading SET payload_hash = '\\x${Buffer.from(payloadHashOfRow(oldRow)).toString("hex")}' WHERE leaf_index = ${old}`);
+    for (const threads of [0, 2]) expect(show((await audit({ threads })).discrepancies)).toBe(before);
+    const changePayload = (at: number) => `UPDATE reading SET payload = jsonb_set(payload::jsonb, '{speedKmh}', '99.5') WHERE leaf_index = ${at}`;
+    // [what, statements, leaf, the field (substring) the audit must name, and what it says (substring)]
+    const cases: [string, string, number, string, string][] = [
+      ["payload, no stored hash: the signature", changePayload(direct), direct, "signature", "differ from what was signed"],
+      ["payload, no stored hash: the leaf hash", changePayload(direct), direct, "leaf_hash", ""],
+      ["payload of a gateway's reading: its batch's hashes", changePayload(batched), batched, "gateway_batch_id", "not in gateway batch"],
+      ["payload of a row that stores its hash", changePayload(old), old, "", "payload hash mismatch"],
+      ["stored payload hash", `UPDATE reading SET payload_hash = sha256(convert_to('x', 'UTF8')) WHERE leaf_index = ${old}`, old, "", "payload hash mismatch"],
+      ["a payload hash put into a row that stores none", `UPDATE reading SET payload_hash = sha256(convert_to('x', 'UTF8')) WHERE leaf_index = ${direct}`, direct, "", "payload hash mismatch"],
+    ];
+    const missed: string[] = [];
+    for (const [name, change, at, field, what] of cases) {
+      const snap = await snapshot(db.sql, "reading", `leaf_index = ${at}`);
+      await asOwner(db.sql, change);
+      for (const threads of [0, 2]) {
+        const r = await audit({ threads });
+        if (!r.discrepancies.some((d) => d.table === "reading" && d.leafIndex === at && (d.field ?? "").includes(field) && d.what.includes(what))) missed.push(`${name} (threads ${threads}): ${show(r.discrepancies)}`);
+      }
+      await restore(db.sql, snap);
     }
     expect(missed).toEqual([]);
     expect(show((await audit()).discrepancies)).toBe(before);

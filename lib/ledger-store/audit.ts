@@ -10,7 +10,7 @@ import { ed25519NoteVerifier } from "../ledger/note";
 import { openCheckpoint } from "../ledger/checkpoint";
 import { ed25519CosignatureVerifier } from "../ledger/cosignature";
 import { nodeSha256 } from "./node-hasher";
-import { envelopeJson, readingEntryJson, type ReadingValues } from "../ingest/reading-encoding";
+import { envelopeJson, readingEntryJson, type Envelope, type ReadingValues } from "../ingest/reading-encoding";
 import { createAuditPool } from "./audit-pool";
 import { deviceKeyring, deviceSignatureProblem, packDeviceKeys, setDeviceKeys, type DeviceKeyRow } from "./device-keyring";
 import type { LedgerRow, ReadingRow } from "./copy-binary";
@@ -128,6 +128,45 @@ function rowObservedAt(row: ReadingRow): string {
   }
 }
 
+/** The envelope a reading row makes (what its device signed; values null when the payload is not JSON). */
+function rowEnvelope(row: ReadingRow): Omit<Envelope, "values"> & { values: ReadingValues | null } {
+  let values: ReadingValues | null;
+  try {
+    values = JSON.parse(row.payload ?? "null") as ReadingValues;
+  } catch {
+    values = null;
+  }
+  return {
+    device: row.device ?? "",
+    dataset: row.dataset ?? "",
+    seq: row.seq ?? Number.NaN,
+    observedAt: rowObservedAt(row),
+    location: [row.lon ?? Number.NaN, row.lat ?? Number.NaN],
+    values,
+  };
+}
+
+/** The canonical bytes of the envelope a reading row makes, or null when it cannot be written (RFC 8785 refuses it). */
+function rowSignedBytes(row: ReadingRow): Buffer | null {
+  const e = rowEnvelope(row);
+  if (e.values === null) return null;
+  try {
+    return Buffer.from(envelopeJson({ ...e, values: e.values }), "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A reading row's payload hash: the stored one (rows stored before migration 20261207050000),
+ * else SHA-256 of the envelope the row makes; null when the row makes none.
+ */
+function rowPayloadHash(row: ReadingRow): Uint8Array | null {
+  if (row.payloadHash) return row.payloadHash;
+  const signed = rowSignedBytes(row);
+  return signed === null ? null : u8(crypto.hash("sha256", signed, "buffer"));
+}
+
 /**
  * The reading.v1 entry a reading row makes, as readingEntry() writes it (hex hash, base64
  * signatures), in its canonical RFC 8785 form (reading-encoding.test.ts checks that against
@@ -141,7 +180,7 @@ function rowEntryJson(row: ReadingRow): string | null {
       device: row.device ?? "",
       seq: row.seq ?? Number.NaN,
       observedAt: rowObservedAt(row),
-      payloadHash: hex(row.payloadHash),
+      payloadHash: hex(rowPayloadHash(row)),
       signature: b64(row.signature),
       ...(row.gatewayDevice ? { gateway: { device: row.gatewayDevice, batchRoot: hex(row.gatewayBatchRoot), signature: b64(row.gatewaySignature) } } : {}),
     });
@@ -349,37 +388,22 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       return;
     }
     const id = row.id;
-    let values: ReadingValues;
-    try {
-      values = JSON.parse(row.payload ?? "null") as ReadingValues;
-    } catch {
+    const envelope = rowEnvelope(row);
+    if (envelope.values === null) {
       report({ table: "reading", id, leafIndex: index, what: "payload is not JSON" });
       return;
     }
-    let observedAt = "";
-    try {
-      observedAt = isoFromMs(row.observedMs ?? Number.NaN);
-    } catch {
-      observedAt = "";
-    }
-    const envelope = {
-      device: row.device ?? "",
-      dataset: row.dataset ?? "",
-      seq: row.seq ?? Number.NaN,
-      observedAt,
-      location: [row.lon ?? Number.NaN, row.lat ?? Number.NaN] as [number, number],
-      values,
-    };
-    const payloadHashHex = hex(row.payloadHash);
-    let signed: Buffer | null = null;
-    try {
-      signed = Buffer.from(envelopeJson(envelope), "utf8");
-    } catch {
-      signed = null;
-    }
-    const payloadOk = signed !== null && crypto.hash("sha256", signed, "hex") === payloadHashHex;
+    // The payload hash: stored (rows before migration 20261207050000), it must be SHA-256 of the
+    // envelope the row makes; derived, it is that hash, and the entry rebuilt below holds it (so
+    // a changed row shows in its leaf hash, and in the signature and its batch's hashes here).
+    const signed = rowSignedBytes(row);
+    const derivedHash = signed === null ? null : u8(crypto.hash("sha256", signed, "buffer"));
+    const payloadOk = derivedHash !== null && (row.payloadHash === null || bytesEqual(derivedHash, row.payloadHash));
     if (!payloadOk) {
-      report({ table: "reading", id, leafIndex: index, what: "payload, location, time or device differ from what was signed (payload hash mismatch)" });
+      report({
+        table: "reading", id, leafIndex: index,
+        what: row.payloadHash === null ? "payload, location, time or device cannot be written as a signed envelope" : "payload, location, time or device differ from what was signed (payload hash mismatch)",
+      });
     } else {
       // The device's Ed25519 signature over those bytes (the envelope whose SHA-256 is the
       // payload hash; when that differs, the row is already named above), under a key the
@@ -392,7 +416,20 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         setDeviceKeys(ring, envelope.device, rows.map(keyRow));
         problem = deviceSignatureProblem(ring, envelope.device, index, viaGateway, signed!, row.signature);
       }
-      if (problem !== null) report({ table: "reading", id, leafIndex: index, field: "signature", what: problem });
+      // A row that stores no payload hash has only the signature to show its envelope changed.
+      const changed = row.payloadHash === null && problem !== null && problem.includes("does not verify under any key");
+      if (problem !== null) report({ table: "reading", id, leafIndex: index, field: "signature", what: changed ? `payload, location, time or device differ from what was signed, or the signature changed: ${problem}` : problem });
+      // A gateway's reading: its payload hash must be one of its batch's hashes, at a hash
+      // boundary (a reading whose batch row is missing is named by auditGatewayBatches).
+      if (viaGateway) {
+        const [batch] = await sql.query<{ id: number; payload_hashes: Uint8Array }>(
+          `SELECT g.id, g.payload_hashes FROM reading r JOIN gateway_batch g ON g.id = r.gateway_batch_id WHERE r.leaf_index = $1`,
+          [index],
+        );
+        if (batch && !split32(u8(batch.payload_hashes)).some((h) => h.length === 32 && bytesEqual(h, derivedHash!))) {
+          report({ table: "reading", id, leafIndex: index, field: "gateway_batch_id", stored: String(batch.id), what: `the reading's payload hash is not in gateway batch ${batch.id}` });
+        }
+      }
     }
     // The reading.v1 entry the row makes; it must equal the stored entry byte for byte.
     const rebuilt = rowEntryJson(row);
@@ -428,6 +465,17 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const pool = createAuditPool({ threads, keys });
   const cutSizes = keptSize > 0 ? [...cpSizes, keptSize] : cpSizes;
   const cutsIn = (from: number) => cutSizes.filter((s) => s > from && s <= from + chunk);
+  // The hashes of the gateway batches whose leaf ranges meet [from, to), packed for the workers
+  // (verify-range.ts batchMembers): a member reading's payload hash, derived there from its row,
+  // must be one of its batch's.
+  const batchHashes = async (from: number, to: number): Promise<Uint8Array> => {
+    const [{ packed }] = await sql.query<{ packed: Uint8Array }>(
+      `SELECT coalesce(string_agg(batch_root || int4send(length(payload_hashes)) || payload_hashes, ''::bytea), ''::bytea) AS packed
+         FROM gateway_batch WHERE first_leaf < $2 AND last_leaf >= $1`,
+      [from, to],
+    );
+    return u8(packed);
+  };
   const fetchRange = async (from: number): Promise<RangeResult> => {
     const to = from + chunk;
     const read = async (select: string) =>
@@ -435,11 +483,12 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
         ? await Promise.all([sql.copyOutBinary(select), sql.copyOutBinary(readingSelect(from, to))])
         : [await sql.copyOutBinary(select), await sql.copyOutBinary(readingSelect(from, to))];
     const [ledger, reading] = await read(ledgerSelect(from, to));
-    const res = await pool.run({ from, chunk, ledger, reading, cuts: cutsIn(from) });
+    const batches = await batchHashes(from, to);
+    const res = await pool.run({ from, chunk, ledger, reading, cuts: cutsIn(from), batches });
     // A hole before the log's end: read again with the missing leaves' hashes from the tiles.
     if (res.n >= Math.min(chunk, Number(end) - from)) return res;
     const [filledLedger, filledReading] = await read(tileFilledSelect(from, to));
-    return pool.run({ from, chunk, ledger: filledLedger, reading: filledReading, cuts: cutsIn(from) });
+    return pool.run({ from, chunk, ledger: filledLedger, reading: filledReading, cuts: cutsIn(from), batches });
   };
   const depth = Math.max(2, pool.threads + (sql.mode === "server" ? 2 : 1));
   const queue: Promise<RangeResult>[] = [];

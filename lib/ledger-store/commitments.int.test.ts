@@ -112,9 +112,11 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("salted c
     const made = await runRules(db.sql);
     expect(made.map((m) => m.datasetId).sort()).toEqual(["energy.load", "safety.cameras"]);
 
-    const rows = await db.sql.query<{ leaf_index: number; device_id: string; payload_hash: Uint8Array; signature: Uint8Array; observed_at: Date }>(
-      `SELECT leaf_index, device_id, payload_hash, signature, observed_at FROM reading ORDER BY leaf_index`,
-    );
+    // The payload hash is derived from the row (not stored since 20261207050000): the intake's, by device and seq.
+    const hashes = new Map(accepted.map((a) => [`${a.device}:${a.seq}`, a.payloadHash]));
+    const rows = (await db.sql.query<{ leaf_index: number; device_id: string; seq: number; signature: Uint8Array; observed_at: Date }>(
+      `SELECT leaf_index, device_id, seq, signature, observed_at FROM reading ORDER BY leaf_index`,
+    )).map((r) => ({ ...r, payload_hash: hashes.get(`${r.device_id}:${Number(r.seq)}`)! }));
     for (const r of rows) {
       const leaf = Number(r.leaf_index);
       if (r.device_id === incidentDevice.id) leaves.incident.push(leaf);

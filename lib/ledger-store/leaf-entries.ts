@@ -5,9 +5,12 @@
 // reading keeps its salt; the opening's inner entry is rebuilt likewise, and so is its commitment
 // entry, SHA-256(salt || inner), when its leaf is folded into the row (sealed_leaf_hash).
 // Every reader of leaf entries (the log's entry bundles, the entry viewer, provenance) reads
-// them here; the audit rebuilds them on its own byte path (reading-row-bytes.ts) and checks
+// them here. The entry holds the payload hash, which a row stored since migration
+// 20261207050000 does not: it is derived, SHA-256 of the canonical envelope the row makes (one
+// canonical encoding and one hash a reading served). The audit rebuilds them on its own byte path (reading-row-bytes.ts) and checks
 // each against the stored leaf hash and the tree.
 import type { Sql } from "../db/sql";
+import { payloadHashOfRow } from "../ingest/envelope";
 import { readingEntryBytes } from "../ingest/reading-encoding";
 import { commitmentEntry } from "../ledger/commitment";
 import { encodeEntry } from "../ledger/entries";
@@ -26,7 +29,10 @@ type Row = {
   device_id: string;
   seq: number;
   observed_at: Date;
-  payload_hash: Uint8Array;
+  lon: number;
+  lat: number;
+  payload: string;
+  payload_hash: Uint8Array | null;
   signature: Uint8Array;
   gateway_device_id: string | null;
   batch_root: Uint8Array | null;
@@ -42,7 +48,8 @@ function rowEntry(r: Row): Uint8Array {
     device: r.device_id,
     seq: Number(r.seq),
     observedAt: new Date(r.observed_at).toISOString(),
-    payloadHash: u8(r.payload_hash),
+    // Stored before migration 20261207050000, else derived from the row: SHA-256 of the envelope it makes.
+    payloadHash: payloadHashOfRow({ ...r, dataset_id: r.dataset_id! }),
     signature: u8(r.signature),
     gateway: r.gateway_device_id ? { device: r.gateway_device_id, batchRoot: u8(r.batch_root!), signature: u8(r.gateway_signature!) } : null,
   });
@@ -54,7 +61,7 @@ export async function readLeafEntries(sql: Sql, from: number, to: number): Promi
   // own primary key range rather than probed leaf by leaf.
   const rows = await sql.query<Row>(
     `SELECT l.leaf_index, l.kind, l.entry, c.salt, c.entry AS inner,
-            r.dataset_id, r.device_id, r.seq, r.observed_at, r.payload_hash, r.signature,
+            r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload, r.payload_hash, r.signature,
             g.gateway_device_id, g.batch_root, g.signature AS gateway_signature
        FROM ledger_leaf_all l
        LEFT JOIN ledger_commitment c ON c.leaf_index = l.leaf_index

@@ -5,6 +5,8 @@ import { migrate } from "../db/migrate";
 import { auditLedger } from "./audit";
 import { readLeafEntries } from "./leaf-entries";
 import { AUDIT_ORIGIN, FIXTURE_GATEWAY, fixtureLog, fixtureReading, registeredSensors, storeGatewayBatch } from "./testing/audit-fixture";
+import { payloadHashOfRow, type EnvelopeRow } from "../ingest/envelope";
+import type { Sql } from "../db/sql";
 
 const targets = await testTargets();
 const SENSORS = ["trf-a", "trf-b", "trf-c"];
@@ -12,6 +14,26 @@ const FOLDED = "20261207010000_reading_leaf_folded";
 const BATCH_LEAVES = "20261207020000_gateway_batch_leaves";
 const SEALED = "20261207030000_sealed_reading_leaf_folded";
 const PAYLOAD_JSON = "20261207040000_reading_payload_json";
+const DERIVED = "20261207050000_reading_payload_hash_derived";
+
+/**
+ * Puts the database's reading rows back in the shape before migration 20261207050000: each
+ * row's payload hash stored (the one its row derives, which is the one the intake computed) and
+ * the column NOT NULL. Past the append-only trigger, as the database's owner could.
+ */
+async function storePayloadHashes(sql: Sql): Promise<void> {
+  const rows = await sql.query<EnvelopeRow & { leaf_index: number; payload_hash: Uint8Array | null }>(
+    `SELECT leaf_index, dataset_id, device_id, seq, observed_at, lon, lat, payload::text AS payload, payload_hash FROM reading`,
+  );
+  await sql.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL session_replication_role = replica`);
+    await tx.query(`UPDATE reading r SET payload_hash = u.h FROM unnest($1::int8[], $2::bytea[]) AS u(i, h) WHERE r.leaf_index = u.i`, [
+      rows.map((r) => Number(r.leaf_index)),
+      rows.map((r) => Buffer.from(payloadHashOfRow(r))),
+    ]);
+  });
+  await sql.exec(`ALTER TABLE reading ALTER COLUMN payload_hash SET NOT NULL`);
+}
 
 // Migration 20261207010000_reading_leaf_folded moves each reading.v1 leaf of an existing
 // database (a ledger_leaf row with no entry) into its reading row, and 20261207020000_gateway_batch_leaves
@@ -38,7 +60,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("a databa
     await storeGatewayBatch(db.sql, keys.get(FIXTURE_GATEWAY)!, Array.from({ length: 20 }, (_, i) => fixtureReading(SENSORS[i % 3], 1000 + i, keys.get(SENSORS[i % 3])!)));
     await publisher.round();
     // The shape before the migrations (these readings are public: no sealed leaf to move back;
-    // sealed-leaf-upgrade.int.test.ts has them).
+    // sealed-leaf-upgrade.int.test.ts has them; each payload hash stored, payload-hash-upgrade.int.test.ts).
+    await storePayloadHashes(db.sql);
     await db.sql.exec(`DROP VIEW ledger_leaf_all;
       ALTER TABLE reading DROP COLUMN sealed_leaf_hash;
       ALTER TABLE reading ALTER COLUMN payload TYPE jsonb USING payload::jsonb;
@@ -47,10 +70,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("a databa
       ALTER TABLE reading DROP COLUMN leaf_hash, DROP COLUMN received_at;
       ALTER TABLE gateway_batch DROP COLUMN first_leaf, DROP COLUMN last_leaf;
       CREATE INDEX "reading_gateway_batch_id_idx" ON "reading"("gateway_batch_id");
-      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${FOLDED}', '${BATCH_LEAVES}', '${SEALED}', '${PAYLOAD_JSON}');`);
+      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${FOLDED}', '${BATCH_LEAVES}', '${SEALED}', '${PAYLOAD_JSON}', '${DERIVED}');`);
     leafTimes = await db.sql.query(`SELECT leaf_index, created_at FROM ledger_leaf WHERE kind = 'reading.v1' ORDER BY leaf_index`);
     expect(leafTimes).toHaveLength(220);
-    expect(await migrate(db.sql)).toEqual([FOLDED, BATCH_LEAVES, SEALED, PAYLOAD_JSON]);
+    expect(await migrate(db.sql)).toEqual([FOLDED, BATCH_LEAVES, SEALED, PAYLOAD_JSON, DERIVED]);
   }, 120_000);
   afterAll(async () => db?.drop());
 

@@ -303,8 +303,15 @@ export type ReadingRowFields = {
   /** jsonb text, after its version byte: [valuesAt, valuesEnd). */
   valuesAt: number;
   valuesEnd: number;
+  /** The stored payload hash (length -1: NULL, derived: see derivedHash). */
   payloadHashAt: number;
   payloadHashLength: number;
+  /**
+   * The payload hash of a row that stores none (migration 20261207050000): SHA-256 of the
+   * envelope writeEnvelope writes, set by the caller (setDerivedHash) before writeReadingEntry.
+   */
+  readonly derivedHash: Uint8Array;
+  derivedHashSet: boolean;
   signatureAt: number;
   signatureLength: number;
   gatewayDeviceAt: number;
@@ -323,15 +330,16 @@ export type ReadingRowFields = {
 /** A ReadingRowFields to fill (one per thread: locateReadingRow fills it in place). */
 export function newReadingRowFields(): ReadingRowFields {
   return {
-    datasetAt: 0, datasetLength: -1, deviceAt: 0, deviceLength: -1, lon: 0, lat: 0, valuesAt: 0, valuesEnd: 0, payloadHashAt: 0, payloadHashLength: -1,
+    datasetAt: 0, datasetLength: -1, deviceAt: 0, deviceLength: -1, lon: 0, lat: 0, valuesAt: 0, valuesEnd: 0, payloadHashAt: 0, payloadHashLength: -1, derivedHash: new Uint8Array(32), derivedHashSet: false,
     signatureAt: 0, signatureLength: -1, gatewayDeviceAt: 0, gatewayDeviceLength: -1, batchRootAt: 0, batchRootLength: -1, gatewaySignatureAt: 0, gatewaySignatureLength: -1,
     observedAt: new Uint8Array(24), seqText: new Uint8Array(20), seqLength: 0,
   };
 }
 
 /**
- * Fills `fields` from the reading row at `row` in `bytes`; false when the row is not of the
- * plain shape (a NULL or odd-sized value where a reading has one, a time that is not whole
+ * Fills `fields` from the reading row at `row` in `bytes` (a NULL payload hash is derived:
+ * see derivedHash); false when the row is not of the plain shape (a NULL or odd-sized value
+ * where a reading has one, a time that is not whole
  * milliseconds in years 1970..9999, a payload that is not jsonb version 1).
  */
 export function locateReadingRow(bytes: Uint8Array, row: number, fields: ReadingRowFields): boolean {
@@ -361,8 +369,8 @@ export function locateReadingRow(bytes: Uint8Array, row: number, fields: Reading
   at = fields.valuesEnd;
   fields.payloadHashLength = readInt32(bytes, at);
   fields.payloadHashAt = at + 4;
-  if (fields.payloadHashLength < 0) return false;
-  at = fields.payloadHashAt + fields.payloadHashLength;
+  fields.derivedHashSet = false;
+  at = fields.payloadHashAt + Math.max(0, fields.payloadHashLength);
   fields.signatureLength = readInt32(bytes, at);
   fields.signatureAt = at + 4;
   if (fields.signatureLength < 0) return false;
@@ -380,13 +388,22 @@ export function locateReadingRow(bytes: Uint8Array, row: number, fields: Reading
   return fields.seqLength >= 0;
 }
 
+/** Whether the row stores its payload hash (rows stored before migration 20261207050000), else it is derived. */
+export const storesPayloadHash = (fields: ReadingRowFields): boolean => fields.payloadHashLength >= 0;
+
+/** Sets a row's derived payload hash (32 bytes from `digest`, a latin1 string), which writeReadingEntry then writes. */
+export function setDerivedHash(fields: ReadingRowFields, digest: string): void {
+  for (let i = 0; i < 32; i++) fields.derivedHash[i] = digest.charCodeAt(i);
+  fields.derivedHashSet = true;
+}
+
 /** Whether the row's reading came through a gateway (its gateway device is not NULL). */
 export const viaGateway = (fields: ReadingRowFields): boolean => fields.gatewayDeviceLength >= 0;
 
 /** Room enough in `out` for the envelope or entry of this row. */
 export function bytesNeeded(fields: ReadingRowFields): number {
   const texts = 2 * Math.max(0, fields.datasetLength) + 2 * Math.max(0, fields.deviceLength) + Math.max(0, fields.gatewayDeviceLength);
-  const binary = 2 * Math.max(0, fields.payloadHashLength) + 2 * Math.max(0, fields.batchRootLength) + 2 * Math.max(0, fields.signatureLength) + 2 * Math.max(0, fields.gatewaySignatureLength);
+  const binary = 2 * Math.max(32, fields.payloadHashLength) + 2 * Math.max(0, fields.batchRootLength) + 2 * Math.max(0, fields.signatureLength) + 2 * Math.max(0, fields.gatewaySignatureLength);
   return 400 + texts + binary + (fields.valuesEnd - fields.valuesAt);
 }
 
@@ -439,6 +456,7 @@ export function writeEnvelope(out: Uint8Array, bytes: Uint8Array, fields: Readin
  * `out` (bytesNeeded long at least); returns its length, or -1 to decline.
  */
 export function writeReadingEntry(out: Uint8Array, bytes: Uint8Array, fields: ReadingRowFields): number {
+  if (!storesPayloadHash(fields) && !fields.derivedHashSet) return -1;
   const gateway = viaGateway(fields);
   if (gateway ? fields.gatewayDeviceLength === 0 || fields.batchRootLength < 0 || fields.gatewaySignatureLength < 0 : fields.batchRootLength >= 0 || fields.gatewaySignatureLength >= 0) return -1;
   const parts = gateway ? GATEWAY_ENTRY : ENTRY;
@@ -456,7 +474,7 @@ export function writeReadingEntry(out: Uint8Array, bytes: Uint8Array, fields: Re
   }
   at = writeBytes(out, at, fields.observedAt);
   at = writeBytes(out, at, parts[part++]);
-  at = writeHex(out, at, bytes, fields.payloadHashAt, fields.payloadHashLength);
+  at = storesPayloadHash(fields) ? writeHex(out, at, bytes, fields.payloadHashAt, fields.payloadHashLength) : writeHex(out, at, fields.derivedHash, 0, 32);
   at = writeBytes(out, at, parts[part++]);
   at = copyBytes(out, at, fields.seqText, 0, fields.seqLength);
   at = writeBytes(out, at, parts[part++]);

@@ -11,7 +11,8 @@ import { copyBinary, readingRow, type Field } from "./testing/copy-rows";
 
 
 // Rows as the audit's SELECTs give them (audit.ts), in binary COPY, built from readings as ingest stores them.
-type Row = { index: number; ledger: Field[]; reading: Field[]; entry: Uint8Array; entryHash: Uint8Array };
+// member: a gateway reading's batch as the audit packs it (root, byte length, its one hash).
+type Row = { index: number; ledger: Field[]; reading: Field[]; entry: Uint8Array; entryHash: Uint8Array; member: Buffer | null };
 const leafHashOf = (entry: Uint8Array) => new Uint8Array(crypto.createHash("sha256").update(Buffer.concat([Buffer.from([0]), entry])).digest());
 function rowsOf(rs: AcceptedReading[], from = 0): Row[] {
   return rs.map((r, i) => {
@@ -24,9 +25,13 @@ function rowsOf(rs: AcceptedReading[], from = 0): Row[] {
       entryHash,
       ledger: [{ t: "i8", v: index }, { t: "text", v: "reading.v1" }, { t: "bytes", v: entry }, { t: "bytes", v: entryHash }],
       reading: readingRow(r, index, 1000 + index),
+      member: r.gateway ? Buffer.concat([r.gateway.batchRoot, Buffer.from([0, 0, 0, 32]), r.payloadHash]) : null,
     };
   });
 }
+// Rows as stored since migration 20261207050000: no payload hash and no entry (both derived from the row).
+const derivedRowsOf = (rs: AcceptedReading[], from = 0): Row[] =>
+  rowsOf(rs, from).map((r) => ({ ...r, ledger: r.ledger.map((f, i) => (i === 2 ? null : f)), reading: r.reading.map((f, i) => (i === 9 ? null : f)) }));
 // The devices' keys (as device_key holds them: each put in at a leaf before the readings) and
 // the keyring the fast path verifies their signatures with.
 const pair = () => {
@@ -62,6 +67,7 @@ const job = (rows: Row[], from: number, chunk: number, cuts: number[] = []) => (
   ledger: copyBinary(rows.map((r) => r.ledger)),
   reading: copyBinary(rows.map((r) => r.reading)),
   cuts,
+  batches: Buffer.concat(rows.flatMap((r) => (r.member ? [r.member] : []))),
 });
 
 describe("verifyRange", () => {
@@ -206,6 +212,30 @@ describe("verifyRange", () => {
     expect(Buffer.from(d.ledger.entry!)).toEqual(Buffer.from(rows[3].entry));
     expect(d.reading).toMatchObject({ index: 3, id: "1003", dataset: "traffic.flow", seq: 3, observedMs: (rows[3].reading[5] as { v: number }).v, lon: (rows[3].reading[6] as { v: number }).v, gatewayDevice: "gw-000001" });
     expect(JSON.parse(d.reading!.payload!)).toEqual(JSON.parse((rows[3].reading[8] as { v: string }).v));
+  });
+});
+
+describe("verifyRange on rows that store no payload hash (derived, migration 20261207050000)", () => {
+  const rs = Array.from({ length: 8 }, (_, i) => reading(i + 1, i % 3 === 0));
+  const rows = derivedRowsOf(rs);
+
+  it("passes them, gateway-batched ones included, with the leaf hashes of their entries", () => {
+    const r = verifyRange(job(rows, 0, 8), ring);
+    expect(r.deferred).toEqual([]);
+    expect(Buffer.from(r.hashes)).toEqual(Buffer.concat(rows.map((x) => x.entryHash)));
+  });
+
+  it("hands back a changed payload (its derived hash no longer the signed one) and a gateway reading whose hash is not among its batch's", () => {
+    const changed = rows.map((x, i) => (i === 1 || i === 3 ? { ...x, reading: x.reading.map((f, k) => (k === 8 ? { t: "jsonb" as const, v: (f as { v: string }).v.replace('"occupancy": 0.125', '"occupancy": 0.5') } : f)) } : x));
+    const r = verifyRange(job(changed, 0, 8), ring);
+    expect(r.deferred.map((d) => d.index)).toEqual([1, 3]);
+    expect(r.deferred[0].reading!.payloadHash).toBeNull();
+    // The tree takes the hash the entry the changed row makes (the stored leaf hash no longer matches it).
+    expect(Buffer.from(r.hashes.subarray(32, 64))).not.toEqual(Buffer.from(rows[1].entryHash));
+    // Reading 0 and 6 came through a gateway: not in the batch's hashes, or no batches given.
+    const strayed = verifyRange({ ...job(rows, 0, 8), batches: Buffer.concat(rows.flatMap((x, i) => (x.member && i !== 6 ? [x.member] : []))) }, ring);
+    expect(strayed.deferred.map((d) => d.index)).toEqual([6]);
+    expect(verifyRange({ ...job(rows, 0, 8), batches: undefined }, ring).deferred.map((d) => d.index)).toEqual([0, 3, 6]);
   });
 });
 

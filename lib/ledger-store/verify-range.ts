@@ -10,16 +10,23 @@
 // the stored entry's bytes (never the stored leaf_hash), and the range's part of the tree
 // from those. A reading is fine only when its stored entry is, byte for byte, the entry the
 // reading encoder writes for its row (reading-row-bytes.ts), its payload hash is that of the
-// envelope the encoder writes, and its device's Ed25519 signature over that envelope
-// verifies under a key the device held (device-keyring.ts; audit.ts uses the same).
+// envelope the encoder writes (a row stored since migration 20261207050000 stores none: the
+// entry is written with the envelope's hash), its device's Ed25519 signature over that envelope
+// verifies under a key the device held (device-keyring.ts; audit.ts uses the same), and a
+// gateway's reading's payload hash is one of its batch's hashes (RangeJob.batches).
 import { hash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { decodeLedgerRow, decodeReadingRow, LEDGER_COLUMNS, readInt16, readInt32, slotRowsByLeaf, type LedgerRow, type ReadingRow } from "./copy-binary";
 import { deviceSignatureOk, type DeviceKeyring } from "./device-keyring";
-import { bytesNeeded, locateReadingRow, newReadingRowFields, viaGateway, writeEnvelope, writeReadingEntry } from "./reading-row-bytes";
+import { bytesNeeded, locateReadingRow, newReadingRowFields, setDerivedHash, storesPayloadHash, viaGateway, writeEnvelope, writeReadingEntry, type ReadingRowFields } from "./reading-row-bytes";
 
-/** One range to check: leaves [from, from + chunk), as the audit's two SELECTs give them in binary COPY. */
-export type RangeJob = { from: number; chunk: number; ledger: Uint8Array; reading: Uint8Array; cuts: number[] };
+/**
+ * One range to check: leaves [from, from + chunk), as the audit's two SELECTs give them in
+ * binary COPY; `batches`: the gateway batches whose leaf ranges meet it (packBatchHashes), whose
+ * hashes a member reading's payload hash must be among (without it, every gateway reading is
+ * handed back).
+ */
+export type RangeJob = { from: number; chunk: number; ledger: Uint8Array; reading: Uint8Array; cuts: number[]; batches?: Uint8Array };
 
 export type RangeResult = {
   from: number;
@@ -41,6 +48,43 @@ export type RangeResult = {
 const sha256Latin1 = hash as unknown as (algorithm: "sha256", data: Uint8Array, outputEncoding: "latin1") => string;
 
 const KIND_READING = Uint8Array.from(Buffer.from("reading.v1", "latin1"));
+
+/**
+ * The gateway batches' hashes a range's member readings are checked against, packed as the
+ * audit's SELECT gives them: per batch its root (32 bytes), the byte length of its hashes
+ * (int32, big-endian) and the hashes (32 bytes each).
+ */
+export function batchMembers(packed: Uint8Array | undefined): Set<string> | null {
+  if (!packed) return null;
+  const members = new Set<string>();
+  const b = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  for (let at = 0; at + 36 <= b.length; ) {
+    const root = b.toString("latin1", at, at + 32);
+    const length = b.readInt32BE(at + 32);
+    at += 36;
+    const end = Math.min(b.length, at + length);
+    for (let h = at; h + 32 <= end; h += 32) members.add(root + b.toString("latin1", h, h + 32));
+    at = end;
+  }
+  return members;
+}
+
+/** Whether a gateway reading's payload hash (latin1 digest) is among the hashes of the batch whose root its row names. */
+function inItsBatch(members: Set<string> | null, reading: Uint8Array, fields: ReadingRowFields, payloadHash: string): boolean {
+  if (members === null || fields.batchRootLength !== 32) return false;
+  return members.has(Buffer.from(reading.buffer, reading.byteOffset + fields.batchRootAt, 32).toString("latin1") + payloadHash);
+}
+
+/**
+ * The row's payload hash (latin1 digest) from the envelope written in `out`: a stored one must
+ * equal it (else null); a derived one is set in `fields` for writeReadingEntry.
+ */
+function envelopeHash(out: Uint8Array, envelopeEnd: number, reading: Uint8Array, fields: ReadingRowFields): string | null {
+  const digest = sha256Latin1("sha256", out.subarray(0, envelopeEnd), "latin1");
+  if (storesPayloadHash(fields)) return digestEquals(digest, reading, fields.payloadHashAt, fields.payloadHashLength) ? digest : null;
+  setDerivedHash(fields, digest);
+  return digest;
+}
 
 // Scratch space: the row's fields, the bytes the encoder writes for it, a tree node.
 const rowFields = newReadingRowFields();
@@ -84,7 +128,15 @@ function entryField(ledger: Uint8Array, row: number): [at: number, length: numbe
  * `ledgerRow`/`readingRow`: the rows' offsets in their COPY outputs (readingRow -1: none);
  * `index`: the leaf index; `ring`: the device keys (null: no reading is fine).
  */
-function fineReadingLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uint8Array, readingRow: number, index: number, ring: DeviceKeyring | null): string | null {
+function fineReadingLeafHash(
+  ledger: Uint8Array,
+  ledgerRow: number,
+  reading: Uint8Array,
+  readingRow: number,
+  index: number,
+  ring: DeviceKeyring | null,
+  members: Set<string> | null,
+): string | null {
   if (readingRow < 0 || readInt16(ledger, ledgerRow) !== LEDGER_COLUMNS) return null;
   const [entryAt, entryLength] = entryField(ledger, ledgerRow);
   // A NULL entry: the leaf stores none, the entry is the one its reading row makes (derived).
@@ -97,6 +149,19 @@ function fineReadingLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uin
   if (written.length < room) written = new Uint8Array(2 * room);
   const out = written;
 
+  // The signed envelope, its SHA-256 the payload hash (stored: equal to it; else derived, and
+  // the entry below is written with it).
+  const envelopeEnd = writeEnvelope(out, reading, fields);
+  if (envelopeEnd < 0) return null;
+  const payloadHash = envelopeHash(out, envelopeEnd, reading, fields);
+  if (payloadHash === null) return null;
+  // The device signed those same bytes (the device id is printable ASCII: writeEnvelope checked).
+  const device = Buffer.from(reading.buffer, reading.byteOffset + fields.deviceAt, fields.deviceLength).toString("latin1");
+  const signature = reading.subarray(fields.signatureAt, fields.signatureAt + fields.signatureLength);
+  if (!deviceSignatureOk(ring, device, index, viaGateway(fields), out.subarray(0, envelopeEnd), signature)) return null;
+  // A gateway's reading: its payload hash is one of its batch's hashes.
+  if (viaGateway(fields) && !inItsBatch(members, reading, fields, payloadHash)) return null;
+
   // The stored entry must be, byte for byte, the entry the encoder writes for this row; a
   // derived entry is that one, and its hash must be the stored leaf hash.
   const entryEnd = writeReadingEntry(out, reading, fields);
@@ -106,18 +171,7 @@ function fineReadingLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uin
     out[0] = 0;
   } else if (entryEnd !== entryLength || !bytesEqual(out, 0, ledger, entryAt, entryLength)) return null;
   const leaf = derived ? sha256Latin1("sha256", out.subarray(0, entryEnd + 1), "latin1") : leafHashInPlace(ledger, entryAt, entryLength);
-  if (!digestEquals(leaf, ledger, leafHashAt, leafHashLength)) return null;
-
-  // The signed envelope, its SHA-256 the payload hash.
-  const envelopeEnd = writeEnvelope(out, reading, fields);
-  if (envelopeEnd < 0) return null;
-  const envelope = out.subarray(0, envelopeEnd);
-  if (!digestEquals(sha256Latin1("sha256", envelope, "latin1"), reading, fields.payloadHashAt, fields.payloadHashLength)) return null;
-  // The device signed those same bytes (the device id is printable ASCII: writeReadingEntry checked).
-  const device = Buffer.from(reading.buffer, reading.byteOffset + fields.deviceAt, fields.deviceLength).toString("latin1");
-  const signature = reading.subarray(fields.signatureAt, fields.signatureAt + fields.signatureLength);
-  if (!deviceSignatureOk(ring, device, index, viaGateway(fields), envelope, signature)) return null;
-  return leaf;
+  return digestEquals(leaf, ledger, leafHashAt, leafHashLength) ? leaf : null;
 }
 
 /**
@@ -143,6 +197,11 @@ function derivedLeafHash(ledger: Uint8Array, ledgerRow: number, reading: Uint8Ar
   if (readingRow < 0 || !isReadingLeaf(ledger, ledgerRow) || entryField(ledger, ledgerRow)[1] >= 0 || !locateReadingRow(reading, readingRow, rowFields)) return null;
   const room = bytesNeeded(rowFields) + 1;
   if (written.length < room) written = new Uint8Array(2 * room);
+  if (!storesPayloadHash(rowFields)) {
+    const envelopeEnd = writeEnvelope(written, reading, rowFields);
+    if (envelopeEnd < 0) return null;
+    envelopeHash(written, envelopeEnd, reading, rowFields);
+  }
   const end = writeReadingEntry(written, reading, rowFields);
   if (end < 0) return null;
   written.copyWithin(1, 0, end);
@@ -179,7 +238,8 @@ const asBytes = (u: Uint8Array) => new Uint8Array(u.buffer, u.byteOffset, u.byte
  *    audit.ts, their rows decoded; extra: reading rows no ledger row of the range took;
  *    extraLeaves: second ledger rows of one leaf index.
  */
-export function verifyRange({ from, chunk, ledger: ledgerCopy, reading: readingCopy, cuts }: RangeJob, ring: DeviceKeyring | null = null): RangeResult {
+export function verifyRange({ from, chunk, ledger: ledgerCopy, reading: readingCopy, cuts, batches }: RangeJob, ring: DeviceKeyring | null = null): RangeResult {
+  const members = batchMembers(batches);
   const ledger = asBytes(ledgerCopy);
   const reading = asBytes(readingCopy);
   const ledgerRowAt = new Int32Array(chunk).fill(-1);
@@ -226,7 +286,7 @@ export function verifyRange({ from, chunk, ledger: ledgerCopy, reading: readingC
     if (readInt16(ledger, ledgerRow) !== LEDGER_COLUMNS) throw new Error(`leaf ${index}: a ledger row with ${readInt16(ledger, ledgerRow)} fields`);
     const isReading = isReadingLeaf(ledger, ledgerRow);
     if (isReading) readings++;
-    let leaf = isReading ? fineReadingLeafHash(ledger, ledgerRow, reading, readingRow, index, ring) : null;
+    let leaf = isReading ? fineReadingLeafHash(ledger, ledgerRow, reading, readingRow, index, ring, members) : null;
     if (leaf === null) {
       deferred.push({ index, ledger: decodeLedgerRow(ledger, ledgerRow), reading: readingRow < 0 ? null : decodeReadingRow(reading, readingRow) });
       leaf = derivedLeafHash(ledger, ledgerRow, reading, readingRow) ?? storedLeafHash(ledger, ledgerRow);

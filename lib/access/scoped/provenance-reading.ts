@@ -1,6 +1,7 @@
 import { DATASETS } from "../../city";
 import type { Sql, SqlTx } from "../../db/sql";
 import { AppError, notFound } from "../../errors";
+import { payloadHashOfRow, type EnvelopeRow } from "../../ingest/envelope";
 import type { ReadBasis, Scope } from "../check-read";
 import { AGGREGATE_BUCKET_S, ANON_TIME_STEP_S, allowedFields, payloadExpr, scopeConditions } from "../scope-sql";
 
@@ -82,7 +83,8 @@ export async function readProvenanceReading(sql: Sql | SqlTx, basis: ReadBasis, 
     if (!dataset) throw new AppError("internal", `dataset ${basis.datasetId} has no schema to project fields with`);
     params.push(allowedFields(dataset, basis));
     lateral = `CROSS JOIN LATERAL (SELECT ARRAY(SELECT k FROM json_object_keys(r.payload) k WHERE k <> ALL($${params.length}::text[]) ORDER BY k) AS withheld) w`;
-    values = `CASE WHEN cardinality(w.withheld) = 0 THEN r.payload::jsonb ELSE ${payloadExpr(dataset, basis)} END AS values, w.withheld`;
+    // payloadExpr gives the stored payload (json since 20261207040000) when the field list is every field: cast, so both branches are jsonb.
+    values = `CASE WHEN cardinality(w.withheld) = 0 THEN r.payload::jsonb ELSE (${payloadExpr(dataset, basis)})::jsonb END AS values, w.withheld`;
   }
   const [row] = await sql.query<{
     id: number; device_id: string; seq: number; observed_at: Date; received_at: Date; lon: number; lat: number; signature: Uint8Array;
@@ -137,11 +139,12 @@ function refuseOutsideTerms(basis: ReadBasis, leafIndex: number, row: { in_windo
  */
 export async function readGatewayBatchHashes(sql: Sql | SqlTx, basis: ReadBasis, batchId: number): Promise<{ leafIndex: number; payloadHash: Uint8Array }[]> {
   if (basis.scope !== "raw") throw new AppError("forbidden", `gateway batches of ${basis.datasetId} need raw access; the viewer holds ${basis.scope}`);
-  const rows = await sql.query<{ leaf_index: number; payload_hash: Uint8Array }>(
+  const rows = await sql.query<EnvelopeRow & { leaf_index: number; payload_hash: Uint8Array | null }>(
     // Found in the batch's leaf range (its readings are stored in one transaction): no index on gateway_batch_id.
-    `SELECT r.leaf_index, r.payload_hash FROM gateway_batch g JOIN reading r ON r.leaf_index BETWEEN g.first_leaf AND g.last_leaf AND r.gateway_batch_id = g.id
+    // A hash not stored (since migration 20261207050000) is derived from its row, the envelope it makes.
+    `SELECT r.leaf_index, r.payload_hash, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload FROM gateway_batch g JOIN reading r ON r.leaf_index BETWEEN g.first_leaf AND g.last_leaf AND r.gateway_batch_id = g.id
       WHERE g.id = $1 ORDER BY r.leaf_index`,
     [batchId],
   );
-  return rows.map((r) => ({ leafIndex: Number(r.leaf_index), payloadHash: r.payload_hash }));
+  return rows.map((r) => ({ leafIndex: Number(r.leaf_index), payloadHash: payloadHashOfRow(r) }));
 }
