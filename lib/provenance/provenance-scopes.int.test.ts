@@ -11,7 +11,7 @@ import { testTargets, type TestTarget } from "../testing/test-databases";
 import { openAccessFixture, type AccessFixture } from "../access/testing/access-fixture";
 import { withinArea } from "../access/scope-sql";
 import type { Viewer } from "../access/viewer";
-import { generateCity } from "../city";
+import { DATASETS, generateCity } from "../city";
 import type { Device } from "../city/types";
 import { registerDeviceKeys } from "../devices/register-devices";
 import { storeReadings, type AcceptedReading } from "../ingest/store-readings";
@@ -131,6 +131,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("provenan
     await grant("citizen", "safety.cameras", "raw", { dataUntil: at(15) });
     await grant("traffic", "energy.load", "anonymized");
     await grant("emergency", "energy.load", "aggregated", { fields: ["loadMw"] });
+    // A raw grant that lists every field of the dataset (not "all fields" by leaving the list out).
+    await grant("safety", "energy.load", "raw", { fields: Object.keys(DATASETS.find((d) => d.id === "energy.load")!.schema.fields) });
     // An area grant as the emergency linkage rules make them (requests carry no area).
     await db.sql.query(
       `INSERT INTO data_grant (id, dataset_id, owner_department_id, grantee_department_id, scope, fields, purpose, area_lon, area_lat, area_radius_m,
@@ -182,6 +184,16 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("provenan
     const prov = await download(v["official@emergency"], r.leaf, "prov");
     expect(prov.status).toBe(200);
     expect(JSON.stringify(await prov.json())).toContain(JSON.stringify(JSON.stringify(r.values)).slice(1, -1));
+  });
+
+  it("raw with a field list naming every field: the reading's whole values (it answered 500 once the payload was stored as json)", async () => {
+    const r = readings.find((x) => x.values.meter !== undefined)!;
+    const { status, body } = await trail(v["official@safety"], r.leaf);
+    expect(status).toBe(200);
+    const t = body as unknown as ReadingTrail;
+    expect(t.disclosure).toMatchObject({ scope: "raw", withheldFields: [] });
+    const values = t.datum?.reading.envelope.values ?? t.partialDatum!.reading.envelope.values;
+    expect(values).toEqual(r.values);
   });
 
   it("raw with some fields: only the granted fields, the others named; no datum (the signature covers every field); receipt and PROV allowed", async () => {
