@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "@playwright/test";
+import { procCpuMs } from "./machine";
 
 /** Debian's Chromium (CHROMIUM_PATH), drawing WebGL with SwiftShader on the CPU. */
 export function launchChromium(): Promise<Browser> {
@@ -83,4 +84,9 @@ export function chromiumProcesses(): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const [pid, t] of type) if (mine(pid)) out.set(t, [...(out.get(t) ?? []), pid]);
   return out;
+}
+
+/** CPU time (ms) of this process's Chromium children, by their --type. */
+export function chromiumCpuByType(): Map<string, number> {
+  return new Map([...chromiumProcesses()].map(([type, pids]) => [type, pids.reduce((sum, pid) => sum + procCpuMs(pid), 0)]));
 }

@@ -8,10 +8,8 @@
 // as that department's official first (the bench's views), else the page is opened signed out.
 //   tsx scripts/dev/first-frame-probe.ts [base URL] [layers] [runs] [profile.cpuprofile]
 import fs from "node:fs";
-import { chromiumProcesses, launchChromium, officialCookie, signedInContext } from "../bench/browser";
-import { procCpuMs } from "../bench/machine";
+import { chromiumCpuByType, launchChromium, officialCookie, signedInContext } from "../bench/browser";
 const [base = "http://127.0.0.1:3700", layers = "traffic,energy,safety", runs = "1", prof = ""] = process.argv.slice(2);
-const cpuByType = () => new Map([...chromiumProcesses()].map(([type, pids]) => [type, pids.reduce((s, p) => s + procCpuMs(p), 0)]));
 const WATCH = `(() => {
   const P = WebGL2RenderingContext.prototype;
   const ev = (window.__glev = []);
@@ -34,12 +32,12 @@ for (let r = 0; r < Number(runs); r++) {
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
   if (prof) { await cdp.send("Profiler.enable"); await cdp.send("Profiler.setSamplingInterval", { interval: 500 }); await cdp.send("Profiler.start"); }
-  const cpu0 = cpuByType();
+  const cpu0 = chromiumCpuByType();
   await page.goto(`${base}/?layers=${layers}`);
   // With traffic: the first frame that draws its values; without: MapLibre's "load" (the base map's first complete render).
   if (layers.split(",").includes("traffic")) await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined, undefined, { timeout: 120000 });
   else await page.waitForFunction(() => (window as unknown as { __readyAt?: number }).__readyAt !== undefined, undefined, { timeout: 120000 });
-  const cpu1 = cpuByType();
+  const cpu1 = chromiumCpuByType();
   const ff = await page.evaluate(() => document.body.dataset.firstFrameMs ?? "-");
   const readyAt = await page.evaluate(() => Math.round((window as unknown as { __readyAt?: number }).__readyAt ?? -1));
   const res = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.startTime < 8000).map((e) => [e.name.replace(/^https?:\/\/[^/]+/, "").slice(0, 70), Math.round(e.startTime), Math.round((e as PerformanceResourceTiming).responseEnd), (e as PerformanceResourceTiming).transferSize]));
