@@ -1,10 +1,11 @@
 import type { Sql } from "../../db/sql";
-import type { BBox } from "../../city/types";
+import type { BBox, Dataset } from "../../city/types";
 import type { ScopedCells } from "../../api/map-specs";
 import { getCity } from "../../city/current-city";
 import { cellId, hexGrid } from "../../map/hex-grid";
 import type { ReadBasis } from "../check-read";
-import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions } from "../scope-sql";
+import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions, withinArea } from "../scope-sql";
+import { latestRowsNow, type MemoryRow } from "../../map/latest-memory";
 import { AGGREGATE_HEX_RADIUS_M, datasetOf, minGroupDevices, visibleDevices, windowState } from "./map-basis";
 
 /**
@@ -60,6 +61,48 @@ async function selectLatest<T>(sql: Sql, basis: ReadBasis, w: Window, opts: { li
 }
 
 /**
+ * The live read of selectLatest from this process's copy of map_latest (lib/map/latest-memory.ts)
+ * instead of the table: the same rows under the same conditions (the data window, the grant's
+ * area by the reading's place as scopeConditions has it, the devices), ordered by the table's key.
+ */
+async function latestInMemory(sql: Sql, basis: ReadBasis, w: Window, devices: string[] | null): Promise<MemoryRow[]> {
+  if (windowState(basis, w.to) !== "inside") return [];
+  const visible = visibleDevices(basis, devices);
+  if (visible && visible.length === 0) return [];
+  const only = visible ? new Set(visible) : null;
+  const from = w.from.getTime(), to = w.to.getTime();
+  const windowFrom = basis.window.from ? Date.parse(basis.window.from) : Number.NEGATIVE_INFINITY;
+  const windowUntil = basis.window.until ? Date.parse(basis.window.until) : Number.POSITIVE_INFINITY;
+  const out: MemoryRow[] = [];
+  for (const r of await latestRowsNow(sql, basis.datasetId)) {
+    const t = r.observed_at.getTime();
+    if (t <= from || t > to || t < windowFrom || t >= windowUntil) continue;
+    if (only && !only.has(r.device_id)) continue;
+    if (basis.area && !withinArea([r.lon, r.lat], basis.area)) continue;
+    out.push(r);
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** An object without its null members, nested ones too (jsonb_strip_nulls). */
+function stripNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripNulls);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = stripNulls(x);
+  return out;
+}
+
+/** A raw payload as payloadExpr projects it: the stored payload when every field is allowed, else the allowed fields that are not null. */
+function rawPayload(dataset: Dataset, basis: ReadBasis, payload: Record<string, unknown>): Record<string, unknown> {
+  const fields = allowedFields(dataset, basis);
+  if (fields.length === Object.keys(dataset.schema.fields).length) return payload;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (payload[f] !== undefined && payload[f] !== null) out[f] = stripNulls(payload[f]);
+  return out;
+}
+
+/**
  * The newest reading per device in (from, to] under a raw basis: only devices inside the
  * area, only readings inside the data window, payloads with the granted fields only.
  * `devices` narrows further (a bbox). Throws for other scopes: they read cells.
@@ -69,6 +112,18 @@ export async function scopedLatestRows(sql: Sql, basis: ReadBasis, w: Window, op
   const dataset = datasetOf(basis);
   // The key of an incident is its id: only when the basis shows incident ids.
   const showsKey = basis.datasetId !== "safety.incidents" || allowedFields(dataset, basis).includes("incidentId");
+  if (opts.live) {
+    // Payloads in memory are shared (frozen): a projection that keeps every field returns the stored object itself.
+    return (await latestInMemory(sql, basis, w, opts.devices ?? null)).map((r) => ({
+      key: showsKey ? r.key : r.device_id,
+      device_id: r.device_id,
+      observed_at: r.observed_at,
+      leaf_index: r.leaf_index,
+      lon: r.lon,
+      lat: r.lat,
+      payload: rawPayload(dataset, basis, r.payload),
+    }));
+  }
   const rows = await selectLatest<LatestRow>(
     sql, basis, w, opts,
     `${showsKey ? "r.key" : "r.device_id"} AS key, r.device_id, r.observed_at, r.leaf_index::float8 AS leaf_index, r.lon, r.lat, ${payloadExpr(dataset, basis, "r")} AS payload`,
@@ -178,11 +233,11 @@ export async function scopedLatestCells(sql: Sql, basis: ReadBasis, w: Window, o
   // The stored payload as it is: nothing of it leaves this process but the per-cell means of
   // the granted fields (cellFields) over at least k devices. Extracting the fields in SQL
   // (a JSON object or typed columns per row) cost PGlite more than this read and JSON.parse.
-  const rows = await selectLatest<{ device_id: string; lon: number; lat: number; payload: unknown }>(
-    sql, basis, w, { live: opts.live },
-    "r.device_id, r.lon, r.lat, r.payload",
-  );
-  return groupCells(basis, rows.map((r) => ({ device: r.device_id, lon: Number(r.lon), lat: Number(r.lat), payload: parse(r.payload) })), {
+  const rows = opts.live
+    ? (await latestInMemory(sql, basis, w, null)).map((r) => ({ device: r.device_id, lon: r.lon, lat: r.lat, payload: r.payload }))
+    : (await selectLatest<{ device_id: string; lon: number; lat: number; payload: unknown }>(sql, basis, w, { live: false }, "r.device_id, r.lon, r.lat, r.payload"))
+      .map((r) => ({ device: r.device_id, lon: Number(r.lon), lat: Number(r.lat), payload: parse(r.payload) }));
+  return groupCells(basis, rows, {
     k,
     bbox: opts.bbox,
     fields,
