@@ -13,7 +13,8 @@ import { Bus, CHUNK_CHARS, getBus, type GrantChange, type MapUpdateEvent } from 
 import { announceGrantChange } from "../grants/announce-grant-change";
 import { smallCity } from "../ingest/testing/ingest-fixture";
 import type { CityModel, Device } from "../city/types";
-import { foldCommit, refreshRollup } from "./rollup";
+import { foldCommit, refreshRollup, ROLLUP_DATASETS } from "./rollup";
+import { latestRowsNow } from "./latest-memory";
 
 // The live path end to end: readings committed through the real intake are folded into the
 // map's rollup in their commit's transaction, and each commit publishes one map-update that
@@ -169,7 +170,11 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the live
         for (let i = 0; i < 8; i++) await submit(intake, ds.slice((i * 7) % ds.length).concat(ds.slice(0, (i * 7) % ds.length)).slice(0, 30), 1000 * (8 - i));
       };
       const backlog = (async () => {
-        for (let i = 0; i < 10; i++) await refreshRollup(i % 2 ? db.sql : other.sql, city, { stepLeaves: 37 });
+        for (let i = 0; i < 10; i++) {
+          await refreshRollup(i % 2 ? db.sql : other.sql, city, { stepLeaves: 37 });
+          // Each process's copy of map_latest catches up while the others fold.
+          await latestRowsNow(i % 2 ? other.sql : db.sql, "traffic.flow");
+        }
       })();
       await Promise.all([run(a, devices.slice(0, half)), run(b, devices.slice(half)), backlog]);
     } finally {
@@ -185,10 +190,32 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the live
     });
     const folded = await snapshot();
     expect(folded.perDevice.reduce((s, r) => s + Number(r.n), 0)).toBe(folded.readings);
+    // Each process's copy of map_latest (lib/map/latest-memory.ts, what the map's live reads
+    // read) is the table, row for row, on either handle.
+    const table = (rows: Record<string, unknown>[]) =>
+      rows.map((r) => ({ dataset: r.dataset_id, key: r.key, device: r.device_id, at: new Date(r.observed_at as string).toISOString(), leaf: Number(r.leaf_index), lon: Number(r.lon), lat: Number(r.lat), payload: typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload }));
+    const memory = async (sql: Db["sql"]) => {
+      const out = [];
+      for (const d of [...ROLLUP_DATASETS].sort()) {
+        const rows = [...(await latestRowsNow(sql, d))].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+        out.push(...rows.map((r) => ({ dataset: d, key: r.key, device: r.device_id, at: r.observed_at.toISOString(), leaf: r.leaf_index, lon: r.lon, lat: r.lat, payload: r.payload })));
+      }
+      return out;
+    };
+    const inTable = table(await db.sql.query(`SELECT * FROM map_latest ORDER BY dataset_id, key COLLATE "C"`));
+    expect(inTable.length).toBeGreaterThan(100);
+    expect(await memory(db.sql)).toEqual(inTable);
+    expect(await memory(other.sql)).toEqual(inTable);
     // From scratch: the derived tables emptied and every reading folded again by the backlog.
     await db.sql.exec(`DELETE FROM map_bucket_5m; DELETE FROM map_bucket_total; DELETE FROM map_latest; UPDATE map_rollup_state SET last_leaf = -1;`);
+    // The copies see the cursor go back and drop what they held.
+    expect(await memory(db.sql)).toEqual([]);
     await refreshRollup(db.sql, city);
     const scratch = await snapshot();
+    // The cursor went back and the rows were folded again: the copies read the table anew.
+    const again = table(await db.sql.query(`SELECT * FROM map_latest ORDER BY dataset_id, key COLLATE "C"`));
+    expect(await memory(db.sql)).toEqual(again);
+    expect(await memory(other.sql)).toEqual(again);
     const round = (rows: Record<string, unknown>[]) =>
       rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "number" ? Math.round(v * 1e6) / 1e6 : v instanceof Date ? v.toISOString() : v])));
     expect(round(folded.perDevice)).toEqual(round(scratch.perDevice));
