@@ -1,7 +1,8 @@
 import { getCity } from "../city/current-city";
 import { buildBaseStyle } from "./base-style";
+import { processShared } from "../process-shared";
 
-const cache = new Map<string, string>();
+const cache = processShared("city-style", () => new Map<string, string>());
 
 /** The MapLibre base style (JSON text) for the process's city, built once per theme. */
 export async function getCityStyle(theme: "light" | "dark"): Promise<string> {

@@ -1,4 +1,5 @@
 import type { Sql } from "../db/sql";
+import { processShared } from "../process-shared";
 
 /**
  * map_latest (the newest reading per device, per incident for safety.incidents) kept in this
@@ -36,7 +37,8 @@ type Memory = {
   waiting: Promise<void> | null;
 };
 
-const memories = new WeakMap<Sql, Memory>();
+/** One copy per database handle in the process: the warm job and the routes read the same one (lib/process-shared.ts). */
+const memories = processShared("map-latest-memory", () => new WeakMap<Sql, Memory>());
 
 type Row = {
   cursor: number;

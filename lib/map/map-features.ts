@@ -2,6 +2,7 @@ import type { BBox, CityModel, LonLat, RenewableKind, RoadClass, StationKind } f
 import { cellId, hexGrid, type HexGrid } from "./hex-grid";
 import { coverageCells, responseTimes } from "./response-coverage";
 import { trafficIndex } from "./traffic-index";
+import { processShared } from "../process-shared";
 
 /**
  * The static geometry of every map layer, built once per city model from the model itself
@@ -109,7 +110,7 @@ function lengthShares(path: readonly LonLat[], grid: HexGrid): Map<number, numbe
   return out;
 }
 
-const cache = new WeakMap<CityModel, MapModel>();
+const cache = processShared("map-model", () => new WeakMap<CityModel, MapModel>());
 
 /** The map model of a city, built once per city object. */
 export function mapModel(city: CityModel): MapModel {

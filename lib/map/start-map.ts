@@ -6,6 +6,8 @@ import { backgroundRollups, refreshRollup } from "./rollup";
 import { warmReplayChunks } from "./get-layer-frames";
 import { warmKpiTrend } from "./get-map-kpis";
 import { warmLatestMemory } from "./latest-memory";
+import { mapModel } from "./map-features";
+import { getCityStyle } from "./get-city-style";
 
 /** How often the map's rollup folds in new readings when nobody is asking. */
 export const ROLLUP_INTERVAL_MS = 5000;
@@ -20,10 +22,17 @@ export const ROLLUP_INTERVAL_MS = 5000;
 export function startMapRollup(opts: { sql: Sql; city: CityModel; log: (m: string) => void; leadership?: Leadership }): () => Promise<void> {
   let warned = false;
   backgroundRollups(+1);
-  // What a first map would otherwise compute while it waits: the latest values (map_latest), the
-  // replay chunks of the last 24 h (a few a run) and the city's 2-hour index trend of the KPIs;
-  // all live in this process's memory.
-  const warm = () => warmLatestMemory(opts.sql).then(() => warmReplayChunks(opts.sql, opts.city)).then(() => warmKpiTrend(opts.sql, opts.city));
+  // What a first map would otherwise compute while it waits: the map model (the layers' geometry,
+  // 650 ms at size 10) and the base style's text (built once each), the latest values
+  // (map_latest), the replay chunks of the last 24 h (a few a run) and the city's 2-hour index
+  // trend of the KPIs; all live in this process's memory, shared with the routes (lib/process-shared.ts).
+  const warm = async () => {
+    mapModel(opts.city);
+    await getCityStyle("dark");
+    await warmLatestMemory(opts.sql);
+    await warmReplayChunks(opts.sql, opts.city);
+    await warmKpiTrend(opts.sql, opts.city);
+  };
   const stop = (opts.leadership ?? soleLeadership()).every(
     "map-rollup",
     ROLLUP_INTERVAL_MS,

@@ -1,8 +1,9 @@
 import type { CityModel, LonLat, TrafficSensor } from "../city/types";
+import { processShared } from "../process-shared";
 
 export type SensorGeo = { id: string; segment: string; freeFlowKmh: number; position: LonLat; path: LonLat[] };
 
-const cache = new WeakMap<CityModel, { list: SensorGeo[]; byId: Map<string, SensorGeo> }>();
+const cache = processShared("traffic-index", () => new WeakMap<CityModel, { list: SensorGeo[]; byId: Map<string, SensorGeo> }>());
 
 /** Traffic sensors of the city with their segments' geometry and free-flow speed, built once per city. */
 export function trafficIndex(city: CityModel) {
