@@ -66,6 +66,9 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
   it("archives the days past the retention to a gzip file with a manifest, drops them, and the log still verifies them", async () => {
     const sealedBefore = (await readLeafEntries(db.sql, leaves[0], leaves[98] + 1)).filter((e) => e.kind === "commitment.v1");
     expect(sealedBefore).toHaveLength(19);
+    // A sealed reading's salt is a column of its row (seal_salt, 20261207060000): no ledger_commitment row while the row is stored.
+    expect(await db.sql.query(`SELECT leaf_index FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [sealedBefore.map((e) => e.index)])).toEqual([]);
+    const saltsBefore = sealedBefore.map((e) => [e.index, Buffer.from(e.salt!).toString("hex")]);
     // Two days later at noon, keeping one day: the first day goes (the second is inside the day kept).
     const made = await archiveReadings(db.sql, { retentionDays: 1, dir, now: new Date(T0 + 2 * DAY + DAY / 2) });
     const day = new Date(T0).toISOString().slice(0, 10);
@@ -85,6 +88,12 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     // row before the row went), so the log serves it as before; its opening's inner entry is gone with the row.
     const sealedAfter = (await readLeafEntries(db.sql, leaves[0], leaves[98] + 1)).filter((e) => e.kind === "commitment.v1");
     expect(sealedAfter.map((e) => [e.index, Buffer.from(e.entry!).toString("hex")])).toEqual(sealedBefore.map((e) => [e.index, Buffer.from(e.entry!).toString("hex")]));
+    // Its salt goes back into ledger_commitment (its opening, inner entry NULL) and into the file.
+    expect(sealedAfter.map((e) => [e.index, Buffer.from(e.salt!).toString("hex")])).toEqual(saltsBefore);
+    const [{ c }] = await db.sql.query<{ c: number }>(`SELECT count(*)::int AS c FROM ledger_commitment WHERE entry IS NULL AND leaf_index = ANY($1::int8[])`, [sealedBefore.map((e) => e.index)]);
+    expect(c).toBe(19);
+    const inFile = zlib.gunzipSync(fs.readFileSync(file)).toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as ArchivedReading);
+    expect(inFile.filter((l) => l.salt !== undefined).map((l) => [l.leafIndex, l.salt])).toEqual(saltsBefore);
     // The database audit passes (archived leaves are the archive's to check), and so does the file against the log.
     const r = await auditLedger(db.sql, opts);
     expect(r.discrepancies).toEqual([]);
@@ -103,6 +112,10 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     const sealed = lines[9];
     expect(sealed.dataset).toBe("safety.cameras");
     lines[9] = { ...sealed, location: [sealed.location[0], sealed.location[1]], seq: sealed.seq + 1000 };
+    // Another sealed one (seq 15) with a salt in the file that is not its opening's.
+    const resalted = lines[14];
+    expect(resalted.salt).toHaveLength(64);
+    lines[14] = { ...resalted, salt: (resalted.salt![0] === "0" ? "1" : "0") + resalted.salt!.slice(1) };
     const forged = path.join(dir, "forged.ndjson.gz");
     fs.writeFileSync(forged, zlib.gzipSync(lines.map((l) => JSON.stringify(l)).join("\n") + "\n"));
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, `reading-${day}.manifest.json`), "utf8")) as Record<string, unknown>;
@@ -110,7 +123,8 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("reading 
     const { problems } = await checkArchive(db.sql, forged);
     expect(problems).toContainEqual({ leafIndex: victim.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
     expect(problems).toContainEqual({ leafIndex: sealed.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
-    expect(problems.filter((p) => p.leafIndex !== null)).toHaveLength(2);
+    expect(problems).toContainEqual({ leafIndex: resalted.leafIndex, what: "the archived reading's salt is not the one its opening in the console holds" });
+    expect(problems.filter((p) => p.leafIndex !== null)).toHaveLength(3);
     expect(problems).toContainEqual({ leafIndex: null, what: expect.stringContaining("is not the manifest's") });
     expect(problems).toContainEqual({ leafIndex: null, what: expect.stringContaining("is not the one the console recorded") });
   });

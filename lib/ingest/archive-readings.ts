@@ -5,7 +5,9 @@
 // reading_archive, then detached and dropped. The ledger keeps every leaf's hash and the tree
 // (a reading's leaf folded into its row is copied into ledger_leaf first, in the transaction
 // that drops the partition, so the tree, proofs and the audit read it there; a sealed reading's
-// with its commitment entry, rebuilt from its salt and row, which the log goes on serving):
+// with its commitment entry, rebuilt from its salt and row, which the log goes on serving, and
+// its salt, a column of its row since 20261207060000_reading_seal_salt, goes back into
+// ledger_commitment as its opening, as it was stored before; the file holds the salt too):
 // an archived reading still verifies against the log (checkArchive; npm run ledger:audit --
 // --archive FILE), though the log no longer serves its entry.
 import crypto from "node:crypto";
@@ -34,6 +36,8 @@ export type ArchivedReading = {
   signature: string | null;
   gatewayBatchId: number | null;
   gateway: { device: string; batchRoot: string; signature: string } | null;
+  /** A sealed reading's salt (hex): the opening of its commitment leaf (absent for a public reading). */
+  salt?: string;
 };
 
 export type ArchiveManifest = { format: "city-brain.reading-archive.v1"; day: string; file: string; readings: number; firstLeaf: number | null; lastLeaf: number | null; sha256: string };
@@ -61,9 +65,9 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
     salt: Uint8Array | null;
   }>(
     `SELECT r.leaf_index, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload, r.payload_hash, r.signature, r.gateway_batch_id,
-            g.gateway_device_id, g.batch_root, g.signature AS gateway_signature, c.salt
+            g.gateway_device_id, g.batch_root, g.signature AS gateway_signature, coalesce(r.seal_salt, c.salt) AS salt
        FROM ${table} r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
-       LEFT JOIN ledger_commitment c ON c.leaf_index = r.leaf_index AND r.sealed_leaf_hash IS NOT NULL
+       LEFT JOIN ledger_commitment c ON c.leaf_index = r.leaf_index AND r.sealed_leaf_hash IS NOT NULL AND r.seal_salt IS NULL
       ORDER BY r.leaf_index`,
   );
   // Each row's payload hash, stored or (since migration 20261207050000) derived from the row, once:
@@ -87,6 +91,7 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
       location: [r.lon, r.lat], values: JSON.parse(r.payload) as Record<string, unknown>, payloadHash: toHex(payloadHashes[i]), signature: r.signature ? toHex(r.signature) : null,
       gatewayBatchId: r.gateway_batch_id === null ? null : Number(r.gateway_batch_id),
       gateway: r.gateway_device_id ? { device: r.gateway_device_id, batchRoot: toHex(r.batch_root!), signature: toHex(r.gateway_signature!) } : null,
+      ...(r.salt !== null ? { salt: toHex(r.salt) } : {}),
     } satisfies ArchivedReading),
   );
   const gz = zlib.gzipSync(Buffer.from(lines.join("\n") + (lines.length ? "\n" : ""), "utf8"), { level: 9 });
@@ -116,8 +121,11 @@ export async function archiveDay(sql: Sql, day: string, dir: string): Promise<Ar
            FROM ${table} r LEFT JOIN unnest($1::int8[], $2::text[]) AS u(i, e) ON u.i = r.leaf_index WHERE r.sealed_leaf_hash IS NOT NULL`,
       [sealed.map(({ r }) => Number(r.leaf_index)), sealed.map(({ r, payloadHash }) => sealedEntryHex(r, payloadHash, r.salt!))],
     );
+    // Its salt goes back into ledger_commitment, the opening the log's readers and the audit find
+    // for a commitment leaf with no reading row (the inner entry NULL: it is the archived row's).
     await tx.exec(
-      `INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
+      `INSERT INTO ledger_commitment (leaf_index, salt, entry) SELECT leaf_index, seal_salt, NULL FROM ${table} WHERE seal_salt IS NOT NULL;
+       INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
          SELECT leaf_index, 'reading.v1', NULL, leaf_hash, NULL, NULL, received_at FROM ${table} WHERE leaf_hash IS NOT NULL;
        ALTER TABLE reading DETACH PARTITION ${table}; DROP TABLE ${table}`,
     );
@@ -138,8 +146,8 @@ export type ArchiveProblem = { leafIndex: number | null; what: string };
  * Checks an archive file against the log: its SHA-256 against its manifest (beside it) and
  * the console's record, and every reading in it: the reading.v1 entry it makes must hash to
  * the leaf hash the log holds at its leaf index (a sealed reading's: the commitment.v1 entry it
- * makes under its opening's salt, which ledger_commitment keeps). Returns the readings checked
- * and what differs.
+ * makes under its opening's salt, which ledger_commitment keeps, or the file's when the console
+ * keeps none; the two must agree). Returns the readings checked and what differs.
  */
 export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promise<{ readings: number; problems: ArchiveProblem[] }> {
   const problems: ArchiveProblem[] = [];
@@ -190,11 +198,16 @@ export async function checkArchive(sql: Pick<Sql, "query">, file: string): Promi
         gateway: r.gateway ? { device: r.gateway.device, batchRoot: fromHex(r.gateway.batchRoot), signature: fromHex(r.gateway.signature) } : null,
       });
       // A sealed reading: the commitment its opening's salt and the archived reading make.
-      if (leaf.kind === "commitment.v1" && !leaf.salt) {
+      const fileSalt = r.salt === undefined ? null : fromHex(r.salt);
+      const salt = leaf.salt ? new Uint8Array(leaf.salt) : fileSalt;
+      if (leaf.kind === "commitment.v1" && !salt) {
         problems.push({ leafIndex: r.leafIndex, what: "the opening (salt) of the archived sealed reading's commitment is missing" });
         continue;
       }
-      const leafEntry = leaf.kind === "commitment.v1" ? encodeEntry(commitmentEntry(nodeSha256, new Uint8Array(leaf.salt!), entry)) : entry;
+      if (leaf.kind === "commitment.v1" && fileSalt && !Buffer.from(fileSalt).equals(Buffer.from(salt!))) {
+        problems.push({ leafIndex: r.leafIndex, what: "the archived reading's salt is not the one its opening in the console holds" });
+      }
+      const leafEntry = leaf.kind === "commitment.v1" ? encodeEntry(commitmentEntry(nodeSha256, salt!, entry)) : entry;
       if (!Buffer.from(leafHash(nodeSha256, leafEntry)).equals(Buffer.from(leaf.leaf_hash))) problems.push({ leafIndex: r.leafIndex, what: "the archived reading's entry does not hash to the log's leaf hash" });
     }
   }

@@ -9,6 +9,9 @@ import { ed25519Check } from "./verifier";
 import { packBatch, packReadings, unpackBatch, unpackReadings } from "./batch-transfer";
 import { readingEntries, type StorableReading } from "./store-readings";
 
+/** A sealed reading row's COPY text ends with its leaf hash and salt (`\\x` + 64 hex digits, a tab, `\\x` + 64): in hex, this many digits. */
+const SALTED_TAIL = 2 * (64 + 4 + 64);
+
 const cam = signerFromSeed(new Uint8Array(32).fill(11));
 const sensor = signerFromSeed(new Uint8Array(32).fill(12));
 const gw = signerFromSeed(new Uint8Array(32).fill(13));
@@ -93,11 +96,12 @@ describe("a checked gateway batch handed from a check worker as one buffer", () 
     const want = stored(checked);
     const got = stored(back);
     // A sealed (confidential) reading's salt is fresh each time it is sealed: the commitment, its
-    // leaf hash at the end of the reading row's COPY text (sealed_leaf_hash, 64 hex digits, here
-    // hex again) and its opening's COPY text differ with it; the inner entry and the rest are the same.
+    // leaf hash and the salt at the end of the reading row's COPY text (sealed_leaf_hash and
+    // seal_salt, 64 hex digits each and a tab and \\x between, here hex again: SALTED_TAIL) differ
+    // with it; the inner entry and the rest are the same.
     const salted = (s: ReturnType<typeof stored>) =>
       s.items.map((it) =>
-        "entry" in it && it.opening ? { ...it, entry: { ...it.entry, bytes: "", copy: "" }, opening: { ...it.opening, salt: "", copy: "" }, readingCopy: it.readingCopy.slice(0, -128) } : it,
+        "entry" in it && it.opening ? { ...it, entry: { ...it.entry, bytes: "", copy: "" }, opening: { ...it.opening, salt: "", copy: "" }, readingCopy: it.readingCopy.slice(0, -SALTED_TAIL) } : it,
       );
     expect(salted(got)).toEqual(salted(want));
     expect({ ...got, items: [] }).toEqual({ ...want, items: [] });
@@ -143,9 +147,9 @@ describe("a worker's chunk of signed readings handed over as one buffer", () => 
     const packed = packReadings(bare)!;
     const back = unpackReadings(structuredClone(packed, { transfer: [packed.rows.buf.buffer as ArrayBuffer] }));
     // The plain reading (trf-1) exactly; the sealed one (cam-1) has a fresh salt each time it is
-    // sealed, and so its row's last field, its commitment leaf's hash (64 hex digits, here hex again).
+    // sealed, and so its row's last two fields, its commitment leaf's hash and the salt (SALTED_TAIL).
     expect(view(back)[2]).toEqual(view(checked)[2]);
-    const unsalted = (r: ReturnType<typeof view>[number]) => ("readingCopy" in r ? ("opening" in r && r.opening ? r.readingCopy.slice(0, -128) : r.readingCopy) : r);
+    const unsalted = (r: ReturnType<typeof view>[number]) => ("readingCopy" in r ? ("opening" in r && r.opening ? r.readingCopy.slice(0, -SALTED_TAIL) : r.readingCopy) : r);
     expect(view(back).map(unsalted)).toEqual(view(checked).map(unsalted));
   });
 });

@@ -14,6 +14,7 @@ import type { NewEntry } from "../ledger-store/append-entries";
 
 const HASH = 32;
 /** Byte segments kept per accepted reading, in this order. */
+// (A reading's opening COPY text is empty: a sealed reading's salt is in its reading COPY text, seal_salt.)
 const SEGMENTS = 8; // payload hash, key, entry bytes, leaf COPY text, reading COPY text, opening salt, opening entry, opening COPY text
 const EMPTY = new Uint8Array(0);
 
@@ -132,10 +133,6 @@ class PackedReading implements ReadingInPlace {
 
   hasOpening(): boolean {
     return this.rows.offs[this.s + 5] < this.rows.offs[this.s + 6];
-  }
-
-  openingRow(w: ByteWriter): void {
-    this.copy(7, w);
   }
 
   readingRow(w: ByteWriter): void {

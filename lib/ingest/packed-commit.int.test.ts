@@ -75,11 +75,13 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("gateway 
     expect(outs.slice(0, 40).every((o) => o.status === "accepted" && !o.duplicate)).toBe(true);
     expect(outs[40]).toMatchObject({ status: "accepted", duplicate: true, leafIndex: outs[5].status === "accepted" ? outs[5].leafIndex : -1 });
 
-    const [{ readings, commitments, clear }] = await db.sql.query<{ readings: number; commitments: number; clear: number }>(
-      `SELECT (SELECT count(*)::int FROM reading) AS readings, (SELECT count(*)::int FROM ledger_commitment c JOIN reading r ON r.leaf_index = c.leaf_index) AS commitments,
-              (SELECT count(*)::int FROM reading WHERE leaf_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_leaf l WHERE l.leaf_index = reading.leaf_index)) AS clear`,
+    // A sealed reading's opening is its row's salt (seal_salt) beside its leaf hash (sealed_leaf_hash): no ledger_commitment row.
+    const [{ readings, commitments, openingRows, clear }] = await db.sql.query<{ readings: number; commitments: number; openingRows: number; clear: number }>(
+      `SELECT (SELECT count(*)::int FROM reading) AS readings, (SELECT count(*)::int FROM reading WHERE length(seal_salt) = 32 AND sealed_leaf_hash IS NOT NULL) AS commitments,
+              (SELECT count(*)::int FROM ledger_commitment c JOIN reading r ON r.leaf_index = c.leaf_index) AS "openingRows",
+              (SELECT count(*)::int FROM reading WHERE leaf_hash IS NOT NULL AND seal_salt IS NULL AND NOT EXISTS (SELECT 1 FROM ledger_leaf l WHERE l.leaf_index = reading.leaf_index)) AS clear`,
     );
-    expect({ readings, commitments, clear }).toEqual({ readings: 200, commitments: 120, clear: 80 });
+    expect({ readings, commitments, openingRows, clear }).toEqual({ readings: 200, commitments: 120, openingRows: 0, clear: 80 });
     const batchRows = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading WHERE gateway_batch_id IS NULL`);
     expect(batchRows[0].n).toBe(0);
 

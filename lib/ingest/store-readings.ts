@@ -39,13 +39,12 @@ export type PreparedReading = { device: string; seq: number; payloadHash: Uint8A
  * A prepared reading whose rows lie where a check worker wrote them, in the buffer it
  * transferred (batch-transfer.ts): the transaction copies them from there into its COPY data,
  * with no entry object or byte view per reading. Each writes a row's COPY text as
- * PreparedRows holds it: the leaf's (entry.copy), the opening's (entry.opening.copy, when
- * hasOpening) and the reading's (readingCopy).
+ * PreparedRows holds it: the leaf's (entry.copy; none when its leaf is folded into its row) and
+ * the reading's (readingCopy, which holds a sealed reading's salt too: hasOpening).
  */
 export type ReadingInPlace = PreparedReading & {
   leafRow(w: ByteWriter): void;
   hasOpening(): boolean;
-  openingRow(w: ByteWriter): void;
   readingRow(w: ByteWriter): void;
   /** Bytes of its leaf row's COPY text (without the leaf index). */
   leafBytes(): number;
@@ -106,17 +105,19 @@ function readingLeaf(r: AcceptedReading, checked: boolean): NewEntry {
   return isRestrictedDataset(r.dataset) ? sealLeaf(leaf) : leaf;
 }
 
-const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "leaf_hash", "sealed_leaf_hash", "gateway_batch_id", "leaf_index"] as const;
+const READING_COLUMNS = ["dataset_id", "device_id", "seq", "observed_at", "lon", "lat", "payload", "payload_hash", "signature", "leaf_hash", "sealed_leaf_hash", "seal_salt", "gateway_batch_id", "leaf_index"] as const;
 
 /**
  * A reading row's COPY text up to (not including) gateway_batch_id and leaf_index; `leaf`: its
  * leaf, whose hash the row holds when it is folded into it (entry.inRow): leaf_hash for a
- * reading.v1 leaf, sealed_leaf_hash for a sealed reading's commitment.v1 leaf.
+ * reading.v1 leaf, sealed_leaf_hash for a sealed reading's commitment.v1 leaf, whose salt the
+ * row holds too (seal_salt, migration 20261207060000_reading_seal_salt: no ledger_commitment row).
  */
 function readingCopyText(r: AcceptedReading, leaf: NewEntry): string {
   const hash = leaf.inRow ? copyByteaField(leafHash(nodeSha256, leaf.bytes)) : "\\N";
   const sealed = leaf.kind === "commitment.v1";
-  return `${readingCopyHead(r)}\\N\t${copyByteaField(r.signature)}\t${sealed ? "\\N" : hash}\t${sealed ? hash : "\\N"}`;
+  const salt = sealed && leaf.inRow ? copyByteaField(leaf.opening!.salt) : "\\N";
+  return `${readingCopyHead(r)}\\N\t${copyByteaField(r.signature)}\t${sealed ? "\\N" : hash}\t${sealed ? hash : "\\N"}\t${salt}`;
 }
 
 /**
@@ -169,9 +170,9 @@ export const READING_ROW_SEGMENTS = ["entry", "leaf COPY text", "reading COPY te
  * Writes what prepareReadingRows makes for a reading straight into `w`, without the strings
  * and Buffers in between: its leaf's entry bytes, the leaf row's COPY text, the reading row's
  * COPY text, and for a restricted dataset's reading (its leaf a commitment.v1 entry under a
- * fresh salt, seal.ts) the opening's salt, inner reading.v1 entry and ledger_commitment COPY
- * text, one after the other; `ends` gets where each of the six ends (the opening's three are
- * empty for a public reading). Returns the leaf's kind. The same bytes as prepareReadingRows
+ * fresh salt, seal.ts) the opening's salt and inner reading.v1 entry (its ledger_commitment COPY
+ * text is empty: the salt is a column of the reading row, seal_salt), one after the other;
+ * `ends` gets where each of the six ends (the opening's three are empty for a public reading). Returns the leaf's kind. The same bytes as prepareReadingRows
  * (store-readings.test.ts); `salt` is for that test, else a fresh one is taken.
  */
 export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number[], salt?: Uint8Array): "reading.v1" | "commitment.v1" {
@@ -186,7 +187,7 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
     writeReadingCopy(w, r);
     w.ascii(`\t\\\\x`);
     w.hex(hash);
-    w.ascii(`\t\\N`);
+    w.ascii(`\t\\N\t\\N`);
     ends[2] = ends[3] = ends[4] = ends[5] = w.at;
     return "reading.v1";
   }
@@ -204,21 +205,19 @@ export function writeReadingRows(w: ByteWriter, r: AcceptedReading, ends: number
   const entry = leafInput.subarray(1, at);
   const hash = nodeSha256(leafInput.subarray(0, at));
   w.bytes(entry);
-  // leafCopyText of a leaf folded into its reading row: none; the hash goes in the row (sealed_leaf_hash).
+  // leafCopyText of a leaf folded into its reading row: none; the hash goes in the row
+  // (sealed_leaf_hash), and so does the salt (seal_salt): no ledger_commitment row.
   ends[0] = ends[1] = w.at;
   writeReadingCopy(w, r);
   w.ascii(`\t\\N\t\\\\x`);
   w.hex(hash);
+  w.ascii(`\t\\\\x`);
+  w.hex(sealInput.subarray(0, SALT));
   ends[2] = w.at;
   w.bytes(sealInput.subarray(0, SALT));
   ends[3] = w.at;
   w.bytes(sealInput.subarray(SALT, SALT + n));
-  ends[4] = w.at;
-  // openingCopyText of a derived leaf: the salt, and no inner entry (it is made of the reading row)
-  w.ascii(`\\\\x`);
-  w.hex(sealInput.subarray(0, SALT));
-  w.ascii(`\t\\N`);
-  ends[5] = w.at;
+  ends[4] = ends[5] = w.at;
   return "commitment.v1";
 }
 
@@ -279,8 +278,9 @@ export async function appendReadingLeaves(tx: SqlTx, readings: readonly Storable
     bytesHint: hint,
     hasLeaf: (i) => rs[i].leafBytes() > 0,
     leaf: (i, w) => rs[i].leafRow(w),
-    hasOpening: (i) => rs[i].hasOpening(),
-    opening: (i, w) => rs[i].openingRow(w),
+    // A reading's opening is in its row (a sealed reading's salt: seal_salt): no ledger_commitment row.
+    hasOpening: () => false,
+    opening: () => {},
   }, opts);
 }
 

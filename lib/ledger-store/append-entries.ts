@@ -32,7 +32,8 @@ export type NewEntry = {
   copy?: Uint8Array;
   /**
    * For a commitment.v1 entry (seal.ts): its opening, the salt and the inner entry's bytes,
-   * written to ledger_commitment in the same transaction.
+   * written to ledger_commitment in the same transaction; not for a leaf folded into its row
+   * (inRow: a sealed reading, whose salt is its reading row's seal_salt, written by the caller).
    */
   opening?: { salt: Uint8Array; entry: Uint8Array; /** COPY text of salt and entry (seal.ts makes it ahead of the transaction). */ copy?: Uint8Array };
 };
@@ -46,6 +47,9 @@ export function leafCopyText(e: Pick<NewEntry, "kind" | "bytes" | "refTable" | "
   return `${copyTextField(e.kind)}\t${copyByteaField(e.bytes)}\t${hash}\t${copyTextField(e.refTable)}\t${copyTextField(e.refId)}`;
 }
 
+
+/** Whether an entry's opening is a ledger_commitment row: a commitment's, unless it is folded into its row (a sealed reading's salt is the row's seal_salt). */
+const hasOpeningRow = (e: NewEntry) => !!e.opening && !e.inRow;
 
 /** From this many entries on, the leaves are written with COPY instead of a multi-row insert. */
 export const COPY_FROM = 64;
@@ -69,7 +73,7 @@ export async function appendEntries(tx: SqlTx, given: readonly NewEntry[], opts:
       bytesHint: 0,
       hasLeaf: (i) => !entries[i].inRow,
       leaf: (i, w) => w.bytes(entries[i].copy ?? Buffer.from(leafCopyText(entries[i]))),
-      hasOpening: (i) => !!entries[i].opening,
+      hasOpening: (i) => hasOpeningRow(entries[i]),
       opening: (i, w) => w.bytes(entries[i].opening!.copy ?? Buffer.from(openingCopyText(entries[i]))),
     });
     return start;
@@ -135,7 +139,8 @@ export async function committedNextLeaf(tx: Pick<SqlTx, "query">): Promise<numbe
  * Leaves whose rows' COPY text was written ahead of the transaction, sealed as policy wants
  * (the ingest's readings, written on its check workers: lib/ingest/batch-transfer.ts): `leaf`
  * writes leaf i's row after its leaf index (leafCopyText), `opening` its ledger_commitment row
- * after the leaf index (openingCopyText) when `hasOpening`; a leaf folded into its row
+ * after the leaf index (openingCopyText) when `hasOpening` (never for a reading: a sealed
+ * reading's salt is in its row, seal_salt); a leaf folded into its row
  * (NewEntry.inRow) has no ledger_leaf row: `hasLeaf` false. `bytesHint`: about how many bytes
  * the leaf rows take (0: not known).
  */
@@ -201,7 +206,7 @@ export function openingCopyText(e: Pick<NewEntry, "derived" | "opening">): strin
 /** Writes the openings of the commitment entries among `entries` (the i-th at leaf start + i); for fewer than COPY_FROM entries (more go by copyLeafRows). */
 async function appendOpenings(tx: SqlTx, entries: readonly NewEntry[], start: number): Promise<void> {
   const at: number[] = [];
-  for (let i = 0; i < entries.length; i++) if (entries[i].opening) at.push(i);
+  for (let i = 0; i < entries.length; i++) if (hasOpeningRow(entries[i])) at.push(i);
   if (at.length === 0) return;
   await tx.query(
     `INSERT INTO ledger_commitment (leaf_index, salt, entry)

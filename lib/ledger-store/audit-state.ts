@@ -49,7 +49,7 @@ export const STATE_CHECKS: Record<EntryKind, string> = {
   "report.v1": "citizen_report_event (one row per entry: report, action, status, by, role, department, note by its hash, at) and citizen_report (the latest entry's status, department, duplicate_of; the submit entry's service, cell, description by its hash, photos, reporter and leaf; the content SHA-256 recomputed from the row's fields, and the reporter's signature over it) (audit-citizen.ts)",
   "reporter.v1": "citizen_key_flag_event (one row per entry: reporter, action, status, by, role, department, the text by its hash, at) and citizen_key_flag (the status, department, reason, appeal and decision note the latest entries imply, by their hashes) (audit-citizen.ts)",
   "credit.v1": "citizen_credit (one row per entry: reporter, report, amount, reason, at; a row no entry stands for is named) (audit-citizen.ts)",
-  "commitment.v1": "ledger_commitment (the salt and inner entry must open the commitment; a row without a commitment leaf is named); the opened reading.v1 entry is checked against its reading row as a reading.v1 leaf is, the opened grant.v2 and device.v1 entries are folded with the others in log order",
+  "commitment.v1": "ledger_commitment, or for a sealed reading whose leaf is folded into its row the row's salt (seal_salt) and the entry the row makes (the salt and inner entry must open the commitment; a row without a commitment leaf, or a second opening of a reading whose row holds its salt, is named); the opened reading.v1 entry is checked against its reading row as a reading.v1 leaf is, the opened grant.v2 and device.v1 entries are folded with the others in log order",
   "account.v1": "account_event (one row per entry: user, action, department, role, disabled, by, at, and by_department: the actor's own department as their account.v1 entries say) and auth_user (role, department_id, disabled as the latest entry says; an account no entry stands for, or one deleted, is named); grant_event.by_department against the actor's ledgered department",
 };
 
@@ -168,7 +168,8 @@ export async function auditState(
 }
 
 /**
- * Opens every commitment.v1 entry with its ledger_commitment row: SHA-256(salt || entry)
+ * Opens every commitment.v1 entry with its ledger_commitment row (a sealed reading's leaf folded
+ * into its row is opened with the row's salt, seal_salt, in audit.ts): SHA-256(salt || entry)
  * must be the commitment, and the entry a reading.v1 or grant.v2 entry. Reports a missing
  * or non-opening row (a changed salt or inner entry) and rows no commitment leaf stands for;
  * hands opened readings to `onSealedReading` and returns the opened other entries at their
@@ -229,6 +230,14 @@ async function openCommitments(
   for (const r of strays) {
     const index = Number(r.leaf_index);
     report({ table: "ledger_commitment", id: String(index), leafIndex: index, what: r.kind ? `an opening is stored for leaf ${index}, a ${r.kind} entry, not a commitment` : `an opening is stored for leaf ${index}, which does not exist` });
+  }
+  // A sealed reading's opening is its row's salt (seal_salt, 20261207060000_reading_seal_salt): a ledger_commitment row beside it is a second one.
+  const doubled = await sql.query<{ leaf_index: number }>(
+    `SELECT c.leaf_index FROM ledger_commitment c JOIN reading r ON r.leaf_index = c.leaf_index WHERE r.seal_salt IS NOT NULL ORDER BY c.leaf_index LIMIT 100`,
+  );
+  for (const r of doubled) {
+    const index = Number(r.leaf_index);
+    report({ table: "ledger_commitment", id: String(index), leafIndex: index, what: `an opening is stored for leaf ${index}, whose reading row holds its salt (seal_salt): a second opening` });
   }
   return out;
 }

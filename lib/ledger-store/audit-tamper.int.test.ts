@@ -442,7 +442,9 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
   }, 120_000);
 
   // A sealed reading's leaf folded into its row (sealed_leaf_hash, 20261207030000): its
-  // commitment entry is rebuilt from the salt and the row, so a change to any of the three is named.
+  // commitment entry is rebuilt from the salt (the row's seal_salt since 20261207060000) and the
+  // row, so a change to any of the three is named: the salt or the row by seal_salt, when the
+  // stored hash is the one the tree holds.
   it("names a sealed reading's folded leaf hash, its salt or its row changed, and the hash moved to leaf_hash", async () => {
     const a = keys.get("trf-a")!.at(-1)!;
     const before = show((await audit()).discrepancies);
@@ -452,31 +454,40 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("the audi
     const sealed = await db.sql.query<{ leaf_index: number }>(`SELECT leaf_index FROM reading WHERE seq >= 6000 AND sealed_leaf_hash IS NOT NULL ORDER BY leaf_index`);
     expect(sealed).toHaveLength(3);
     expect(await db.sql.query(`SELECT leaf_index FROM ledger_leaf WHERE leaf_index = ANY($1::int8[])`, [sealed.map((r) => r.leaf_index)])).toEqual([]);
+    // Its salt is a column of its row: no ledger_commitment row.
+    expect(await db.sql.query(`SELECT leaf_index FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [sealed.map((r) => r.leaf_index)])).toEqual([]);
+    expect(await db.sql.query(`SELECT leaf_index FROM reading WHERE seq >= 6000 AND seq < 6100 AND (seal_salt IS NULL) <> (sealed_leaf_hash IS NULL)`)).toEqual([]);
+    const [{ leaf_index: publicAt }] = await db.sql.query<{ leaf_index: number }>(`SELECT leaf_index FROM reading WHERE seq = 6002 AND leaf_hash IS NOT NULL`);
     const kinds = await db.sql.query<{ kind: string }>(`SELECT kind FROM ledger_leaf_all WHERE leaf_index = $1`, [sealed[0].leaf_index]);
     expect(kinds).toEqual([{ kind: "commitment.v1" }]);
     for (const threads of [0, 2]) expect(show((await audit({ threads })).discrepancies)).toBe(before);
     const at = Number(sealed[0].leaf_index);
     const batched = Number(sealed[2].leaf_index);
+    const leaves = [at, batched, Number(publicAt)];
     // [what, statements, the table and field (substring) the audit must name]
     const cases: [string, string, string, string][] = [
       ["sealed leaf hash", `UPDATE reading SET sealed_leaf_hash = ${bump.bytea("sealed_leaf_hash", 3)} WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
-      ["salt", `UPDATE ledger_commitment SET salt = ${bump.bytea("salt")} WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
-      ["opening deleted", `DELETE FROM ledger_commitment WHERE leaf_index = ${at}`, "ledger_commitment", ""],
-      ["row's seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
+      ["salt", `UPDATE reading SET seal_salt = ${bump.bytea("seal_salt")} WHERE leaf_index = ${at}`, "reading", "seal_salt"],
+      ["batched row's salt", `UPDATE reading SET seal_salt = ${bump.bytea("seal_salt", 31)} WHERE leaf_index = ${batched}`, "reading", "seal_salt"],
+      ["salt deleted", `UPDATE reading SET seal_salt = NULL WHERE leaf_index = ${at}`, "reading", "seal_salt"],
+      ["salt moved to ledger_commitment", `INSERT INTO ledger_commitment (leaf_index, salt, entry) SELECT leaf_index, seal_salt, NULL FROM reading WHERE leaf_index = ${at}; UPDATE reading SET seal_salt = NULL WHERE leaf_index = ${at}`, "reading", "seal_salt"],
+      ["a second opening in ledger_commitment", `INSERT INTO ledger_commitment (leaf_index, salt, entry) SELECT leaf_index, seal_salt, NULL FROM reading WHERE leaf_index = ${at}`, "ledger_commitment", ""],
+      ["a salt put into a public reading's row", `UPDATE reading SET seal_salt = sha256(convert_to('x', 'UTF8')) WHERE leaf_index = ${publicAt}`, "reading", "seal_salt"],
+      ["row's seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${at}`, "reading", "reading row"],
       ["row's payload", `UPDATE reading SET payload = jsonb_set(payload::jsonb, '{occupancy}', '0.5') WHERE leaf_index = ${at}`, "reading", ""], // not in the entry: its payload hash names it
       // The row stores no payload hash (derived since 20261207050000): one put in that differs is named.
-      ["row's payload hash", `UPDATE reading SET payload_hash = sha256(convert_to('x', 'UTF8')) WHERE leaf_index = ${at}`, "reading", "sealed_leaf_hash"],
-      ["batched row's gateway", `UPDATE reading SET gateway_batch_id = NULL WHERE leaf_index = ${batched}`, "reading", "sealed_leaf_hash"],
+      ["row's payload hash", `UPDATE reading SET payload_hash = sha256(convert_to('x', 'UTF8')) WHERE leaf_index = ${at}`, "reading", "reading row"],
+      ["batched row's gateway", `UPDATE reading SET gateway_batch_id = NULL WHERE leaf_index = ${batched}`, "reading", "reading row"],
       ["hash moved to leaf_hash", `UPDATE reading SET leaf_hash = sealed_leaf_hash, sealed_leaf_hash = NULL WHERE leaf_index = ${at}`, "reading", "leaf_hash"],
     ];
     const missed: string[] = [];
     for (const [name, change, table, field] of cases) {
-      const rows = await snapshot(db.sql, "reading", `leaf_index IN (${at}, ${batched})`);
-      const openings = await snapshot(db.sql, "ledger_commitment", `leaf_index IN (${at}, ${batched})`);
+      const rows = await snapshot(db.sql, "reading", `leaf_index IN (${leaves.join(", ")})`);
+      const openings = await snapshot(db.sql, "ledger_commitment", `leaf_index IN (${leaves.join(", ")})`);
       await asOwner(db.sql, change);
       for (const threads of [0, 2]) {
         const r = await audit({ threads });
-        if (!r.discrepancies.some((d) => d.table === table && (d.field ?? "").includes(field) && d.leafIndex !== null && [at, batched].includes(d.leafIndex))) missed.push(`${name} (threads ${threads}): ${show(r.discrepancies)}`);
+        if (!r.discrepancies.some((d) => d.table === table && (d.field ?? "").includes(field) && d.leafIndex !== null && leaves.includes(d.leafIndex))) missed.push(`${name} (threads ${threads}): ${show(r.discrepancies)}`);
       }
       await restore(db.sql, rows);
       await restore(db.sql, openings);

@@ -84,9 +84,10 @@ const tileFilledSelect = (from: number, to: number) =>
    SELECT i, '${MISSING_KIND}', NULL::bytea, substring(t.hashes from (32 * (i - 256 * t.index))::int + 1 for 32)
      FROM generate_series(${from}::int8, ${to - 1}::int8) AS i JOIN ledger_tile t ON t.level = 0 AND t.index = i / 256 AND t.width > i - 256 * t.index
     WHERE NOT EXISTS (SELECT 1 FROM ledger_leaf_all l WHERE l.leaf_index = i)`;
+// A sealed reading's salt is the row's last field (seal_salt, 20261207060000_reading_seal_salt).
 const readingSelect = (from: number, to: number) =>
   `SELECT r.leaf_index, r.leaf_index AS id, r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::jsonb, r.payload_hash, r.signature,
-          g.gateway_device_id, g.batch_root, g.signature
+          g.gateway_device_id, g.batch_root, g.signature, r.seal_salt
      FROM reading r LEFT JOIN gateway_batch g ON g.id = r.gateway_batch_id
     WHERE r.leaf_index >= ${from} AND r.leaf_index < ${to}`;
 // The device key history, every key a device has had (see device-keyring.ts for which of them may
@@ -285,10 +286,14 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
       return;
     }
     // A sealed reading's leaf folded into its row (sealed_leaf_hash, 20261207030000): its
-    // commitment entry is rebuilt from its salt and the row once the salts are read (finish()).
+    // commitment entry is rebuilt from its salt (the row's seal_salt) and the row (finish()).
     if (l.entry === null && l.kind === "commitment.v1" && row !== null) {
       foldedSealed.set(index, { row, leafHash: l.leafHash });
       return;
+    }
+    // Any other leaf's reading row holds no salt: its opening, if any, is not the row's.
+    if (row !== null && row.sealSalt !== null) {
+      report({ table: "reading", id: row.id, leafIndex: index, field: "seal_salt", what: "a salt is stored in a reading row whose leaf is not a sealed reading's commitment folded into the row" });
     }
     // A reading's leaf stores no entry (since 20261206010000_reading_storage): its entry is the
     // one its reading row makes, and that entry's hash must be the stored leaf hash.
@@ -336,35 +341,48 @@ export async function auditLedger(sql: Sql, opts: AuditOptions): Promise<AuditRe
   const sealedRows = new Map<number, ReadingRow>();
   // Sealed readings whose leaf is folded into their row: the row and its stored leaf hash.
   const foldedSealed = new Map<number, { row: ReadingRow; leafHash: Uint8Array | null }>();
-  // Each such leaf's commitment entry, rebuilt from its salt (ledger_commitment) and the
-  // reading.v1 entry its row makes, must hash to the leaf hash the row holds; the row is then
-  // checked as any sealed reading's (payload hash, device signature).
+  // Each such leaf's commitment entry, rebuilt from its salt (the row's seal_salt, since
+  // 20261207060000_reading_seal_salt) and the reading.v1 entry its row makes, must hash to the
+  // leaf hash the row holds; the row is then checked as any sealed reading's (payload hash,
+  // device signature). A hash that differs is named by what it differs in: when the stored leaf
+  // hash is the one the tree's level-0 tile holds (the leaf as sequenced), the salt or the row
+  // changed since it was sealed (the row's own checks name a row that changed in what its device
+  // signed); else the stored hash is named.
   const checkFoldedSealed = async () => {
-    const indexes = [...foldedSealed.keys()];
-    const CHUNK = 10_000;
-    for (let i = 0; i < indexes.length; i += CHUNK) {
-      const part = indexes.slice(i, i + CHUNK);
-      const salts = new Map(
-        (await sql.query<{ leaf_index: number; salt: Uint8Array }>(`SELECT leaf_index, salt FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [part])).map((r) => [Number(r.leaf_index), u8(r.salt)]),
-      );
-      for (const index of part) {
-        const { row, leafHash } = foldedSealed.get(index)!;
-        const salt = salts.get(index);
-        if (!salt) {
-          report({ table: "ledger_commitment", id: String(index), leafIndex: index, what: "the opening (salt) of this sealed reading's leaf is missing" });
-          continue;
-        }
-        const inner = rowEntryBytes(row);
-        let leaf: Uint8Array | null = null;
-        try {
-          if (inner) leaf = leafHashOf(encodeEntry(commitmentEntry(nodeSha256, salt, inner)));
-        } catch {
-          leaf = null;
-        }
-        if (leaf === null || !leafHash || !bytesEqual(leaf, leafHash)) {
-          report({ table: "reading", id: row.id, leafIndex: index, field: "sealed_leaf_hash", what: "stored leaf hash differs from SHA-256 of the commitment entry its salt and reading row make (the row, the salt or the leaf hash changed)" });
-        }
-        if (inner) await checkSealedReading(index, inner, row);
+    const mismatched: { index: number; row: ReadingRow; leafHash: Uint8Array | null }[] = [];
+    for (const [index, { row, leafHash }] of foldedSealed) {
+      const salt = row.sealSalt;
+      if (!salt) {
+        report({ table: "reading", id: row.id, leafIndex: index, field: "seal_salt", what: "the salt (seal_salt) of this sealed reading, the opening of its commitment leaf, is missing" });
+        continue;
+      }
+      const inner = rowEntryBytes(row);
+      let leaf: Uint8Array | null = null;
+      try {
+        if (inner) leaf = leafHashOf(encodeEntry(commitmentEntry(nodeSha256, salt, inner)));
+      } catch {
+        leaf = null;
+      }
+      if (leaf === null || !leafHash || !bytesEqual(leaf, leafHash)) mismatched.push({ index, row, leafHash });
+      if (inner) await checkSealedReading(index, inner, row);
+    }
+    const sequenced = mismatched.length
+      ? new Map(
+          (
+            await sql.query<{ i: number; h: Uint8Array }>(
+              `SELECT i, substring(t.hashes from (32 * (i - 256 * t.index))::int + 1 for 32) AS h
+                 FROM unnest($1::int8[]) AS i JOIN ledger_tile t ON t.level = 0 AND t.index = i / 256 AND t.width > i - 256 * t.index`,
+              [mismatched.map((m) => m.index)],
+            )
+          ).map((r) => [Number(r.i), u8(r.h)]),
+        )
+      : new Map<number, Uint8Array>();
+    for (const { index, row, leafHash } of mismatched) {
+      const tile = sequenced.get(index);
+      if (tile && leafHash && bytesEqual(tile, leafHash)) {
+        report({ table: "reading", id: row.id, leafIndex: index, field: "seal_salt, reading row", what: "the commitment entry its salt (seal_salt) and reading row make does not hash to its leaf hash, which the tree holds: the salt or the row changed since the reading was sealed" });
+      } else {
+        report({ table: "reading", id: row.id, leafIndex: index, field: "sealed_leaf_hash", what: "stored leaf hash differs from SHA-256 of the commitment entry its salt (seal_salt) and reading row make (the row, the salt or the leaf hash changed)" });
       }
     }
   };

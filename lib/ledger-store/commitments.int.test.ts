@@ -151,8 +151,13 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("salted c
       expect(entry.kind, `leaf ${k.leaf_index}`).toBe(leaves.sensor.includes(Number(k.leaf_index)) ? "reading.v1" : "commitment.v1");
       expect(k.kind).toBe(entry.kind);
     }
-    const [{ n }] = await fx.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [[...leaves.incident, ...leaves.camera, ...leaves.grants]]);
-    expect(n).toBe(leaves.incident.length + leaves.camera.length + leaves.grants.length);
+    // Each has its opening: a grant's a ledger_commitment row, a sealed reading's its row's salt (seal_salt).
+    const [{ n }] = await fx.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [leaves.grants]);
+    expect(n).toBe(leaves.grants.length);
+    const sealedReadings = [...leaves.incident, ...leaves.camera];
+    const [{ salted }] = await fx.db.sql.query<{ salted: number }>(`SELECT count(*)::int AS salted FROM reading WHERE length(seal_salt) = 32 AND leaf_index = ANY($1::int8[])`, [sealedReadings]);
+    expect(salted).toBe(sealedReadings.length);
+    expect(await fx.db.sql.query(`SELECT leaf_index FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [sealedReadings])).toEqual([]);
   });
 
   it("a guest's entry search shows no incident location, time or device id, whatever it filters by", async () => {
@@ -265,13 +270,14 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("salted c
     const grant = leaves.grants[0];
     const cases: [string, string, string, RegExp][] = [
       // A sealed reading's leaf is folded into its row (sealed_leaf_hash): its commitment entry,
-      // rebuilt from the salt and the row, no longer hashes to it.
-      ["salt", `UPDATE ledger_commitment SET salt = set_byte(salt, 0, (get_byte(salt, 0) + 1) % 256) WHERE leaf_index = ${inc}`, "reading", /^sealed_leaf_hash .*salt/],
+      // rebuilt from the salt (the row's seal_salt) and the row, no longer hashes to it.
+      ["salt", `UPDATE reading SET seal_salt = set_byte(seal_salt, 0, (get_byte(seal_salt, 0) + 1) % 256) WHERE leaf_index = ${inc}`, "reading", /^seal_salt.* the salt or the row changed/],
       // A sealed reading's opening stores no inner entry: its clear values are its reading row's.
-      ["clear seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${inc}`, "reading", /^sealed_leaf_hash .*reading row/],
+      ["clear seq", `UPDATE reading SET seq = seq + 1 WHERE leaf_index = ${inc}`, "reading", /^seal_salt, reading row .*the row changed/],
       ["clear area", `UPDATE ledger_commitment SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '"radiusM":2000', '"radiusM":2001'), 'UTF8') WHERE leaf_index = ${grant}`, "ledger_commitment", /does not open/],
-      ["opening deleted", `DELETE FROM ledger_commitment WHERE leaf_index = ${inc}`, "ledger_commitment", /opening .* is missing/],
-      ["reading row", `UPDATE reading SET observed_at = observed_at + interval '1 second' WHERE leaf_index = ${inc}`, "reading", /^sealed_leaf_hash .*reading row/],
+      ["reading's salt deleted", `UPDATE reading SET seal_salt = NULL WHERE leaf_index = ${inc}`, "reading", /^seal_salt .*missing/],
+      ["grant's opening deleted", `DELETE FROM ledger_commitment WHERE leaf_index = ${grant}`, "ledger_commitment", /opening .* is missing/],
+      ["reading row", `UPDATE reading SET observed_at = observed_at + interval '1 second' WHERE leaf_index = ${inc}`, "reading", /^seal_salt, reading row .*the row changed/],
       ["grant row", `UPDATE data_grant SET area_lon = area_lon + 0.001 WHERE id = (SELECT grant_id FROM grant_event WHERE leaf_index = ${grant})`, "data_grant", /area/],
       ["stray opening", `INSERT INTO ledger_commitment (leaf_index, salt, entry) VALUES (${leaves.sensor[0]}, '\\x00', '\\x00')`, "ledger_commitment", /not a commitment/],
     ];

@@ -11,9 +11,10 @@ export const LEDGER_COLUMNS = 4;
 /**
  * Fields of the audit's reading SELECT (audit.ts readingSelect): leaf_index, id, dataset_id,
  * device_id, seq, observed_at, lon, lat, payload, payload_hash, signature, gateway device,
- * batch root, gateway signature (the last three NULL for none).
+ * batch root, gateway signature (those three NULL for none), seal_salt (a sealed reading's salt,
+ * NULL for a public reading).
  */
-export const READING_COLUMNS = 14;
+export const READING_COLUMNS = 15;
 
 /** 2000-01-01T00:00:00Z, PostgreSQL's epoch, in Unix milliseconds. */
 export const PG_EPOCH_MS = 946684800000;
@@ -38,6 +39,8 @@ export type ReadingRow = {
   gatewayDevice: string | null;
   gatewayBatchRoot: Uint8Array | null;
   gatewaySignature: Uint8Array | null;
+  /** A sealed reading's salt (reading.seal_salt, migration 20261207060000_reading_seal_salt), or null. */
+  sealSalt: Uint8Array | null;
 };
 
 const COPY_SIGNATURE = [80, 71, 67, 79, 80, 89, 10, 255, 13, 10, 0]; // PGCOPY\n\377\r\n\0
@@ -156,5 +159,6 @@ export function decodeReadingRow(bytes: Uint8Array, row: number): ReadingRow {
     gatewayDevice: textField(bytes, f[11]),
     gatewayBatchRoot: bytesField(bytes, f[12]),
     gatewaySignature: bytesField(bytes, f[13]),
+    sealSalt: bytesField(bytes, f[14]),
   };
 }

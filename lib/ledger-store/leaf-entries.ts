@@ -2,8 +2,10 @@
 // reading.v1 entry (migration 20261206010000_reading_storage): the entry is made of the
 // reading row and its gateway batch, and is rebuilt here with the one reading encoder
 // (lib/ingest/reading-encoding.ts), the same bytes the intake hashed into the leaf. A sealed
-// reading keeps its salt; the opening's inner entry is rebuilt likewise, and so is its commitment
-// entry, SHA-256(salt || inner), when its leaf is folded into the row (sealed_leaf_hash).
+// reading keeps its salt (a column of its row, seal_salt, since migration
+// 20261207060000_reading_seal_salt; a ledger_commitment row before, and for an archived one);
+// the opening's inner entry is rebuilt likewise, and so is its commitment entry,
+// SHA-256(salt || inner), when its leaf is folded into the row (sealed_leaf_hash).
 // Every reader of leaf entries (the log's entry bundles, the entry viewer, provenance) reads
 // them here. The entry holds the payload hash, which a row stored since migration
 // 20261207050000 does not: it is derived, SHA-256 of the canonical envelope the row makes (one
@@ -60,7 +62,7 @@ export async function readLeafEntries(sql: Sql, from: number, to: number): Promi
   // The reading join names the leaf range too, so that each day's partition is read by its
   // own primary key range rather than probed leaf by leaf.
   const rows = await sql.query<Row>(
-    `SELECT l.leaf_index, l.kind, l.entry, c.salt, c.entry AS inner,
+    `SELECT l.leaf_index, l.kind, l.entry, coalesce(r.seal_salt, c.salt) AS salt, c.entry AS inner,
             r.dataset_id, r.device_id, r.seq, r.observed_at, r.lon, r.lat, r.payload::text AS payload, r.payload_hash, r.signature,
             g.gateway_device_id, g.batch_root, g.signature AS gateway_signature
        FROM ledger_leaf_all l

@@ -15,6 +15,7 @@ const BATCH_LEAVES = "20261207020000_gateway_batch_leaves";
 const SEALED = "20261207030000_sealed_reading_leaf_folded";
 const PAYLOAD_JSON = "20261207040000_reading_payload_json";
 const DERIVED = "20261207050000_reading_payload_hash_derived";
+const SEAL_SALT = "20261207060000_reading_seal_salt";
 
 /**
  * Puts the database's reading rows back in the shape before migration 20261207050000: each
@@ -63,17 +64,17 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("a databa
     // sealed-leaf-upgrade.int.test.ts has them; each payload hash stored, payload-hash-upgrade.int.test.ts).
     await storePayloadHashes(db.sql);
     await db.sql.exec(`DROP VIEW ledger_leaf_all;
-      ALTER TABLE reading DROP COLUMN sealed_leaf_hash;
+      ALTER TABLE reading DROP COLUMN sealed_leaf_hash, DROP COLUMN seal_salt;
       ALTER TABLE reading ALTER COLUMN payload TYPE jsonb USING payload::jsonb;
       INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
         SELECT leaf_index, 'reading.v1', NULL, leaf_hash, NULL, NULL, received_at - interval '1 second' FROM reading WHERE leaf_hash IS NOT NULL;
       ALTER TABLE reading DROP COLUMN leaf_hash, DROP COLUMN received_at;
       ALTER TABLE gateway_batch DROP COLUMN first_leaf, DROP COLUMN last_leaf;
       CREATE INDEX "reading_gateway_batch_id_idx" ON "reading"("gateway_batch_id");
-      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${FOLDED}', '${BATCH_LEAVES}', '${SEALED}', '${PAYLOAD_JSON}', '${DERIVED}');`);
+      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${FOLDED}', '${BATCH_LEAVES}', '${SEALED}', '${PAYLOAD_JSON}', '${DERIVED}', '${SEAL_SALT}');`);
     leafTimes = await db.sql.query(`SELECT leaf_index, created_at FROM ledger_leaf WHERE kind = 'reading.v1' ORDER BY leaf_index`);
     expect(leafTimes).toHaveLength(220);
-    expect(await migrate(db.sql)).toEqual([FOLDED, BATCH_LEAVES, SEALED, PAYLOAD_JSON, DERIVED]);
+    expect(await migrate(db.sql)).toEqual([FOLDED, BATCH_LEAVES, SEALED, PAYLOAD_JSON, DERIVED, SEAL_SALT]);
   }, 120_000);
   afterAll(async () => db?.drop());
 

@@ -320,6 +320,8 @@ export type ReadingRowFields = {
   batchRootLength: number;
   gatewaySignatureAt: number;
   gatewaySignatureLength: number;
+  /** The length of the row's seal_salt (a sealed reading's salt; -1: NULL, a public reading's). */
+  sealSaltLength: number;
   /** observed_at in toISOString form. */
   readonly observedAt: Uint8Array;
   /** seq in decimal: seqText[0..seqLength). */
@@ -331,7 +333,7 @@ export type ReadingRowFields = {
 export function newReadingRowFields(): ReadingRowFields {
   return {
     datasetAt: 0, datasetLength: -1, deviceAt: 0, deviceLength: -1, lon: 0, lat: 0, valuesAt: 0, valuesEnd: 0, payloadHashAt: 0, payloadHashLength: -1, derivedHash: new Uint8Array(32), derivedHashSet: false,
-    signatureAt: 0, signatureLength: -1, gatewayDeviceAt: 0, gatewayDeviceLength: -1, batchRootAt: 0, batchRootLength: -1, gatewaySignatureAt: 0, gatewaySignatureLength: -1,
+    signatureAt: 0, signatureLength: -1, gatewayDeviceAt: 0, gatewayDeviceLength: -1, batchRootAt: 0, batchRootLength: -1, gatewaySignatureAt: 0, gatewaySignatureLength: -1, sealSaltLength: -1,
     observedAt: new Uint8Array(24), seqText: new Uint8Array(20), seqLength: 0,
   };
 }
@@ -383,6 +385,7 @@ export function locateReadingRow(bytes: Uint8Array, row: number, fields: Reading
   at = fields.batchRootAt + Math.max(0, fields.batchRootLength);
   fields.gatewaySignatureLength = readInt32(bytes, at);
   fields.gatewaySignatureAt = at + 4;
+  fields.sealSaltLength = readInt32(bytes, fields.gatewaySignatureAt + Math.max(0, fields.gatewaySignatureLength));
   if (micros % 1000 !== 0 || writeIsoTime(fields.observedAt, 0, micros / 1000 + PG_EPOCH_MS) < 0) return false;
   fields.seqLength = writeUint(fields.seqText, 0, seq);
   return fields.seqLength >= 0;

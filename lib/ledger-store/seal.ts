@@ -9,7 +9,8 @@
 // centred on a restricted incident) are appended as commitment.v1 entries,
 // SHA-256(salt || the reading.v1/grant.v2 entry it stands for) with a fresh 32-byte salt;
 // the salt and that entry are kept in ledger_commitment (same transaction) for the owner,
-// auditors and the datum download. One kind for both, of one length, so the public log
+// auditors and the datum download; a sealed reading's salt is a column of its reading row
+// (seal_salt, migration 20261207060000_reading_seal_salt) and its inner entry is made of the row. One kind for both, of one length, so the public log
 // does not even tell an incident reading from a camera reading or a grant.
 import crypto from "node:crypto";
 import { datasetById } from "../city";
@@ -79,8 +80,9 @@ export function sealLeaf(leaf: NewEntry, salt: Uint8Array = freshSalt()): NewEnt
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).write(commitment, PREFIX.length, "latin1");
   bytes.set(SUFFIX, PREFIX.length + 64);
   // The ledger_commitment row's COPY text after its leaf index, made here (on the ingest's
-  // check workers) rather than in the storage transaction.
-  const copy = Buffer.from(`${copyByteaField(salt)}\t${leaf.derived ? "\\N" : copyByteaField(leaf.bytes)}`, "latin1");
+  // check workers) rather than in the storage transaction; none for a leaf folded into its row
+  // (a sealed reading: its salt is the row's seal_salt, written by the caller with the row).
+  const copy = leaf.inRow ? new Uint8Array(0) : Buffer.from(`${copyByteaField(salt)}\t${leaf.derived ? "\\N" : copyByteaField(leaf.bytes)}`, "latin1");
   // A reading's leaf folded into its row stays folded sealed: the row holds the commitment leaf's hash (sealed_leaf_hash).
   return { kind: "commitment.v1", bytes, refTable: leaf.refTable, refId: leaf.refId, ...(leaf.derived ? { derived: true } : {}), ...(leaf.inRow ? { inRow: true } : {}), opening: { salt, entry: leaf.bytes, copy } };
 }

@@ -10,13 +10,16 @@ const targets = await testTargets();
 const SENSORS = ["trf-a", "trf-b", "trf-c"];
 const SEALED = "20261207030000_sealed_reading_leaf_folded";
 const PAYLOAD_JSON = "20261207040000_reading_payload_json";
+const SEAL_SALT = "20261207060000_reading_seal_salt";
 const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : null);
 
 // Migration 20261207030000_sealed_reading_leaf_folded moves each sealed reading's commitment.v1
 // leaf (a ledger_leaf row with its commitment entry, its opening's inner entry NULL) into its
 // reading row (sealed_leaf_hash), and 20261207040000_reading_payload_json stores the payload as
-// json text. A database is put back in the shape before them (those leaves in ledger_leaf with
-// their entries, no sealed_leaf_hash, payload jsonb) and migrated again: the log serves the
+// json text; 20261207060000_reading_seal_salt then moves each one's salt from ledger_commitment
+// into its row (seal_salt). A database is put back in the shape before them (those leaves in
+// ledger_leaf with their entries, no sealed_leaf_hash, the salts in ledger_commitment, payload
+// jsonb) and migrated again: the log serves the
 // same entries, the payloads read the same, every reading still verifies, and new readings go
 // on being stored.
 describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("a database upgraded to sealed readings with their leaves on %s", (_n, target) => {
@@ -55,22 +58,26 @@ describe.each(targets.map((t) => [t.name, t] as [string, TestTarget]))("a databa
     await db.sql.exec(`DROP VIEW ledger_leaf_all;
       INSERT INTO ledger_leaf (leaf_index, kind, entry, leaf_hash, ref_table, ref_id, created_at)
         SELECT r.leaf_index, 'commitment.v1', s.entry, r.sealed_leaf_hash, NULL, NULL, r.received_at FROM reading r JOIN sealed_entries s ON s.leaf_index = r.leaf_index;
-      ALTER TABLE reading DROP COLUMN sealed_leaf_hash;
+      INSERT INTO ledger_commitment (leaf_index, salt, entry) SELECT leaf_index, seal_salt, NULL FROM reading WHERE seal_salt IS NOT NULL;
+      ALTER TABLE reading DROP COLUMN sealed_leaf_hash, DROP COLUMN seal_salt;
       ALTER TABLE reading ALTER COLUMN payload TYPE jsonb USING payload::jsonb;
       CREATE VIEW "ledger_leaf_all" AS
         SELECT "leaf_index", "kind", "entry", "leaf_hash", "ref_table", "ref_id", "created_at" FROM "ledger_leaf"
         UNION ALL
         SELECT "leaf_index", 'reading.v1'::text, NULL::bytea, "leaf_hash", NULL::text, NULL::text, "received_at" FROM "reading" WHERE "leaf_hash" IS NOT NULL;
-      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${SEALED}', '${PAYLOAD_JSON}');`);
+      DELETE FROM "_prisma_migrations" WHERE migration_name IN ('${SEALED}', '${PAYLOAD_JSON}', '${SEAL_SALT}');`);
     payloads = await db.sql.query(`SELECT leaf_index, payload FROM reading ORDER BY leaf_index`);
     const [{ n }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_leaf WHERE kind = 'commitment.v1' AND entry IS NOT NULL`);
     expect(n).toBe(110);
-    expect(await migrate(db.sql)).toEqual([SEALED, PAYLOAD_JSON]);
+    expect(await migrate(db.sql)).toEqual([SEALED, PAYLOAD_JSON, SEAL_SALT]);
   }, 120_000);
   afterAll(async () => db?.drop());
 
   it("moves each sealed reading's leaf hash into its row; the log serves the same entries and audits clean", async () => {
     expect(await db.sql.query(`SELECT l.leaf_index FROM ledger_leaf l JOIN reading r ON r.leaf_index = l.leaf_index`)).toEqual([]);
+    expect(await db.sql.query(`SELECT c.leaf_index FROM ledger_commitment c JOIN reading r ON r.leaf_index = c.leaf_index`)).toEqual([]);
+    const [{ n: salted }] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading WHERE seal_salt IS NOT NULL AND sealed_leaf_hash IS NOT NULL`);
+    expect(salted).toBe(110);
     const moved = await db.sql.query<{ leaf_index: number; h: Uint8Array }>(`SELECT leaf_index, sealed_leaf_hash AS h FROM reading WHERE sealed_leaf_hash IS NOT NULL ORDER BY leaf_index`);
     expect(moved.map((r) => [Number(r.leaf_index), hex(r.h)])).toEqual(hashes.map((r) => [Number(r.leaf_index), hex(r.h)]));
     expect(await entries()).toEqual(served);

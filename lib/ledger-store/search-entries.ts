@@ -124,10 +124,15 @@ export async function searchEntries(opts: { viewer: Viewer } & EntrySearch) {
   const sealed = rows.filter((r) => r.kind === "commitment.v1").map((r) => Number(r.leaf_index));
   const openings = new Map<number, { salt: string; entry: Record<string, unknown> }>();
   if (sealed.length && opts.viewer.kind === "user") {
-    const found = await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array | null }>(
-      `SELECT leaf_index, salt, entry FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`,
-      [sealed],
-    );
+    // A sealed reading's opening came with its rebuilt entry (its salt is its row's, seal_salt);
+    // the others' (sealed device and grant entries) are ledger_commitment rows.
+    const found: { leaf_index: number; salt: Uint8Array; entry: Uint8Array | null }[] = [];
+    for (const i of sealed) {
+      const d = derived.get(i);
+      if (d?.salt) found.push({ leaf_index: i, salt: d.salt, entry: d.inner });
+    }
+    const rest = sealed.filter((i) => !derived.get(i)?.salt);
+    if (rest.length) found.push(...(await sql.query<{ leaf_index: number; salt: Uint8Array; entry: Uint8Array | null }>(`SELECT leaf_index, salt, entry FROM ledger_commitment WHERE leaf_index = ANY($1::int8[])`, [rest])));
     const leaves = new Map(rows.map((r) => [Number(r.leaf_index), r]));
     const bases = new Map<string, ReadBasis | null>();
     for (const f of found) {

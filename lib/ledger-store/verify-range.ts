@@ -144,7 +144,8 @@ function fineReadingLeafHash(
   const leafHashLength = readInt32(ledger, entryAt + Math.max(0, entryLength));
   const leafHashAt = entryAt + Math.max(0, entryLength) + 4;
   const fields = rowFields;
-  if (!locateReadingRow(reading, readingRow, fields)) return null;
+  // A reading.v1 leaf's row holds no salt (seal_salt is a sealed reading's): one that does is named in audit.ts.
+  if (!locateReadingRow(reading, readingRow, fields) || fields.sealSaltLength >= 0) return null;
   const room = bytesNeeded(fields) + 1;
   if (written.length < room) written = new Uint8Array(2 * room);
   const out = written;

@@ -123,7 +123,7 @@ export async function assembleTrail(opts: { viewer: Viewer; leafIndex: number })
   if (!stored.entry || (stored.kind === "commitment.v1" && !stored.inner)) throw notFound("reading (archived)", opts.leafIndex);
   const leaf = { kind: stored.kind, entry: stored.entry, salt: stored.salt, inner: stored.inner };
   // A reading of a restricted dataset is on the public log as a commitment: opened here with
-  // its stored salt, and refused without naming its dataset to anyone who may not read it.
+  // its stored salt (its reading row's seal_salt), and refused without naming its dataset to anyone who may not read it.
   const opening = leaf.kind === "commitment.v1" ? openLeaf(opts.leafIndex, leaf) : null;
   const sealedRefusal = () => new AppError("forbidden", `leaf ${opts.leafIndex} is a commitment of a restricted dataset`, `Leaf ${opts.leafIndex} is a salted commitment: it stands for a reading or grant change of a restricted dataset, which only its owner, auditors and grantees may open.`);
   if (opening && opening.kind !== "reading.v1") throw opts.viewer.kind === "user" && opts.viewer.role === "auditor" ? new AppError("validation", `leaf ${opts.leafIndex} is a commitment to a ${opening.kind} entry, not a reading`) : sealedRefusal();

@@ -65,5 +65,6 @@ export function readingRow(r: Envelope & ReadingEntryFields, index: number, id: 
     { t: "ts", v: Date.parse(r.observedAt) }, { t: "f8", v: r.location[0] }, { t: "f8", v: r.location[1] }, { t: "jsonb", v: jsonbText(r.values) },
     { t: "bytes", v: r.payloadHash }, { t: "bytes", v: r.signature },
     g ? { t: "text", v: g.device } : null, g ? { t: "bytes", v: g.batchRoot } : null, g ? { t: "bytes", v: g.signature } : null,
+    null, // seal_salt: a public reading's
   ];
 }
