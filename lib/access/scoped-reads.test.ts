@@ -58,6 +58,14 @@ describe("reads of dataset content", () => {
     expect(offenders, `these files read dataset content outside the scoped read (lib/access/scoped/): ${offenders.join(", ")}`).toEqual([]);
   });
 
+  it("of this process's copy of map_latest go through lib/access/scoped/ too", () => {
+    // The copy (lib/access/scoped/latest-memory.ts) holds what map_latest holds; only the scoped read may read its rows.
+    const files = ["app", "lib", "components", "scripts"].flatMap((d) => (fs.existsSync(d) ? sources(d) : [])).map((f) => f.split(path.sep).join("/"));
+    const readers = files.filter((f) => !f.startsWith("lib/access/scoped/") && /\blatestRowsNow\b/.test(fs.readFileSync(f, "utf8")));
+    expect(readers).toEqual([]);
+    expect(fs.readFileSync("lib/access/scoped/map-latest.ts", "utf8")).toMatch(/\blatestRowsNow\b/);
+  });
+
   it("recognises a read in SQL and in Prisma, and not a table of another name", () => {
     expect(sqlRead.test("SELECT * FROM reading r WHERE")).toBe(true);
     expect(sqlRead.test("FROM map_latest WHERE")).toBe(true);

@@ -14,7 +14,7 @@ import { announceGrantChange } from "../grants/announce-grant-change";
 import { smallCity } from "../ingest/testing/ingest-fixture";
 import type { CityModel, Device } from "../city/types";
 import { foldCommit, refreshRollup, ROLLUP_DATASETS } from "./rollup";
-import { latestRowsNow } from "./latest-memory";
+import { latestRowsNow } from "../access/scoped/latest-memory";
 
 // The live path end to end: readings committed through the real intake are folded into the
 // map's rollup in their commit's transaction, and each commit publishes one map-update that

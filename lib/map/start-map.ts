@@ -5,7 +5,7 @@ import { runEvery } from "../ledger-store/log-service";
 import { backgroundRollups, refreshRollup } from "./rollup";
 import { warmReplayChunks } from "./get-layer-frames";
 import { warmKpiTrend } from "./get-map-kpis";
-import { warmLatestMemory } from "./latest-memory";
+import { warmLatestMemory } from "../access/scoped/latest-memory";
 import { mapModel } from "./map-features";
 import { getCityStyle } from "./get-city-style";
 

@@ -5,7 +5,7 @@ import { getCity } from "../../city/current-city";
 import { cellId, hexGrid } from "../../map/hex-grid";
 import type { ReadBasis } from "../check-read";
 import { allowedFields, ANON_LOCATION_STEP_DEG, ANONYMIZATION, payloadExpr, scopeConditions, withinArea } from "../scope-sql";
-import { latestRowsNow, type MemoryRow } from "../../map/latest-memory";
+import { latestRowsNow, type MemoryRow } from "./latest-memory";
 import { AGGREGATE_HEX_RADIUS_M, datasetOf, minGroupDevices, visibleDevices, windowState } from "./map-basis";
 
 /**

@@ -1,12 +1,14 @@
-import type { Sql } from "../db/sql";
-import { processShared } from "../process-shared";
+import type { Sql } from "../../db/sql";
+import { processShared } from "../../process-shared";
 
 /**
  * map_latest (the newest reading per device, per incident for safety.incidents) kept in this
  * process's memory, for the map's live reads: at size 10 the whole-city traffic snapshot read
  * 13,960 rows out of the embedded database and parsed each payload on the thread that serves
  * the map, 1.1–1.8 s of the first frame's wait (README "The city maps"). Nothing here is
- * scoped: lib/access/scoped/map-latest.ts reads it under a viewer's basis, as it reads the table.
+ * scoped: it is a copy of the table, and like the table it is read only by the scoped read,
+ * lib/access/scoped/map-latest.ts, under a viewer's basis (lib/access/scoped-reads.test.ts
+ * holds that line).
  *
  * Kept current from the table itself, so every process of a cluster sees what any process
  * folded: each catch-up reads, in one statement (one snapshot), the rollup's cursor and the
