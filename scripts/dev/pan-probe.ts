@@ -49,7 +49,7 @@ const GL_COUNT = `(() => {
  * Per visible deck.gl layer with binary data: objects on screen and the fragments they cover,
  * estimated from the layer's own attributes and props and the current viewport: LineLayer
  * length × max(width × widthScale, widthMinPixels) (clipped to the canvas); PathLayer the same
- * per path vertex pair; ColumnLayer (flat hexagons) the hexagon's area; ScatterplotLayer the
+ * per path vertex pair (SegmentLineLayer as LineLayer); ColumnLayer (flat hexagons) the hexagon's area; ScatterplotLayer the
  * quad its fragment shader runs over, (2 × (radius + stroke) + 2)².
  */
 const FRAGMENTS = `(() => {
@@ -71,9 +71,10 @@ const FRAGMENTS = `(() => {
     const type = l.constructor.layerName;
     let on = 0, frags = 0;
     const wOf = (i, wa) => { const w = wa ? wa.value[i] : (typeof l.props.getWidth === "number" ? l.props.getWidth : 1); return Math.max(w * (l.props.widthScale ?? 1), l.props.widthMinPixels ?? 0); };
-    if (type === "LineLayer" && a && a.getSourcePosition) {
-      const s = a.getSourcePosition.value, t = a.getTargetPosition.value, wa = a.getWidth;
-      for (let i = 0; i < l.props.data.length; i++) {
+    if ((type === "LineLayer" || type === "SegmentLineLayer") && a && a.getSourcePosition) {
+      // SegmentLineLayer: the same values for each of a segment's 6 vertices.
+      const s = a.getSourcePosition.value, t = a.getTargetPosition.value, wa = a.getWidth, step = type === "LineLayer" ? 1 : 6;
+      for (let i = 0; i < l.props.data.length; i += step) {
         const p = vp.project([s[3 * i], s[3 * i + 1]]), q = vp.project([t[3 * i], t[3 * i + 1]]);
         const len = clipLen(p[0], p[1], q[0], q[1]);
         if (len > 0) { on++; frags += len * wOf(i, wa); }
