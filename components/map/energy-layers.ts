@@ -1,4 +1,4 @@
-import { ColumnLayer, LineLayer, PathLayer } from "@deck.gl/layers";
+import { ColumnLayer, PathLayer } from "@deck.gl/layers";
 import type { EnergyFeatures } from "@/lib/api/map-specs";
 import type { RenewableKind } from "@/lib/city/types";
 import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
@@ -6,6 +6,7 @@ import { loadColor, magnitudeColor, OUTAGE_COLOR, RENEWABLE_COLORS } from "./pal
 import type { EnergyValues } from "./layer-values";
 import { citySegments, type CitySegments, type LayerSettings, type LineData } from "./traffic-layers";
 import { outlinedPointLayer, selectedIndex } from "./point-symbols";
+import { SegmentLineLayer, segmentLines } from "./segment-line-layer";
 
 export type EnergyGeometry = {
   feederIds: string[];
@@ -195,9 +196,9 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
             highlightColor: [255, 255, 255, 200],
           }),
         ]),
-    new LineLayer({
+    new SegmentLineLayer({
       id: "energy-feeders-city",
-      data: b.feedersCity,
+      data: segmentLines(b.feedersCity),
       ...keep,
       visible: s.visible && city,
       widthUnits: "pixels",

@@ -1,10 +1,11 @@
-import { LineLayer, PathLayer, ScatterplotLayer } from "@deck.gl/layers";
+import { PathLayer, ScatterplotLayer } from "@deck.gl/layers";
 import type { IncidentState, TrafficFeatures } from "@/lib/api/map-specs";
 import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
 import { pathSegments, simplifyPaths } from "@/lib/map/simplify-paths";
 import type { RoadClass } from "@/lib/city/types";
 import { INCIDENT_COLORS, trafficColor } from "./palettes";
 import type { TrafficValues } from "./layer-values";
+import { SegmentLineLayer, segmentLines } from "./segment-line-layer";
 
 /** One set of segments drawn by one path layer: its own paths, and which feature each is. */
 export type SegmentSet = {
@@ -255,9 +256,9 @@ export function trafficLayers(b: TrafficBinary, s: LayerSettings) {
     ...(s.streets === false
       ? []
       : [segments("traffic-segments-minor", b.minor, b.minorIds, s.visible && streets), segments("traffic-segments", b.segments, b.ids, s.visible && streets)]),
-    new LineLayer({
+    new SegmentLineLayer({
       id: "traffic-segments-city",
-      data: b.city,
+      data: segmentLines(b.city),
       dataComparator: sameGeometry,
       updateTriggers: { getColor: b.stamp, getWidth: b.stamp },
       widthUnits: "pixels",

@@ -9,7 +9,10 @@
 //   tsx scripts/dev/pan-probe.ts BASE DATA_DIR [layers] [department] [groups]
 // groups: comma-separated id prefixes to leave out one at a time, "+" joining prefixes left out
 // together (default: every layer drawn, one at a time). PROBE_DRAGS: drags per configuration (6);
-// PROBE_SHOT=file.png: a screenshot of the map before the first pan.
+// PROBE_SHOT=file.png: a screenshot of the map before the first pan. PROBE_TWEAKS: JSON list of
+// {label, parameters, layers: {idPrefix: props}}, each a further pan with all layers, these WebGL
+// parameters and these layer props.
+// Before the pans it prints each visible layer's fragments (estimated from its data).
 // CPU time per frame of Chromium's GPU process (SwiftShader draws there) and of the renderer is
 // read from /proc: steadier than frame times on a machine that others load.
 import { chromiumProcesses, frameTimes, launchChromium, mapDrag, officialCookie, signedInContext } from "../bench/browser";
@@ -42,6 +45,76 @@ const GL_COUNT = `(() => {
   for (const name of ["texImage2D", "texSubImage2D"]) { const f = P[name]; P[name] = function (...a) { const d = a[a.length - 1]; c.upload += bytes(d) || (d && d.width ? d.width * d.height * 4 : 0); return f.apply(this, a); }; }
 })()`;
 
+/**
+ * Per visible deck.gl layer with binary data: objects on screen and the fragments they cover,
+ * estimated from the layer's own attributes and props and the current viewport: LineLayer
+ * length × max(width × widthScale, widthMinPixels) (clipped to the canvas); PathLayer the same
+ * per path vertex pair (SegmentLineLayer as LineLayer); ColumnLayer (flat hexagons) the hexagon's area; ScatterplotLayer the
+ * quad its fragment shader runs over, (2 × (radius + stroke) + 2)².
+ */
+const FRAGMENTS = `(() => {
+  const deck = window.cityBrainMap.__deck;
+  const vp = deck.getViewports()[0];
+  const W = vp.width, H = vp.height;
+  const clipLen = (x0, y0, x1, y1) => {
+    let t0 = 0, t1 = 1; const dx = x1 - x0, dy = y1 - y0;
+    for (const [p, q] of [[-dx, x0], [dx, W - x0], [-dy, y0], [dy, H - y0]]) {
+      if (p === 0) { if (q < 0) return 0; continue; }
+      const r = q / p; if (p < 0) { if (r > t1) return 0; if (r > t0) t0 = r; } else { if (r < t0) return 0; if (r < t1) t1 = r; }
+    }
+    return Math.hypot(dx, dy) * (t1 - t0);
+  };
+  const out = [];
+  for (const l of deck.layerManager.getLayers()) {
+    if (l.isComposite || !l.props.visible) continue;
+    const a = l.props.data && l.props.data.attributes;
+    const type = l.constructor.layerName;
+    let on = 0, frags = 0;
+    const wOf = (i, wa) => { const w = wa ? wa.value[i] : (typeof l.props.getWidth === "number" ? l.props.getWidth : 1); return Math.max(w * (l.props.widthScale ?? 1), l.props.widthMinPixels ?? 0); };
+    if ((type === "LineLayer" || type === "SegmentLineLayer") && a && a.getSourcePosition) {
+      // SegmentLineLayer: the same values for each of a segment's 6 vertices.
+      const s = a.getSourcePosition.value, t = a.getTargetPosition.value, wa = a.getWidth, step = type === "LineLayer" ? 1 : 6;
+      for (let i = 0; i < l.props.data.length; i += step) {
+        const p = vp.project([s[3 * i], s[3 * i + 1]]), q = vp.project([t[3 * i], t[3 * i + 1]]);
+        const len = clipLen(p[0], p[1], q[0], q[1]);
+        if (len > 0) { on++; frags += len * wOf(i, wa); }
+      }
+    } else if (type === "PathLayer" && a && a.getPath) {
+      const v = a.getPath.value, size = a.getPath.size, st = l.props.data.startIndices, wa = a.getWidth;
+      for (let k = 0; k < l.props.data.length; k++) {
+        let any = false;
+        for (let j = st[k]; j < st[k + 1] - 1; j++) {
+          const p = vp.project([v[size * j], v[size * j + 1]]), q = vp.project([v[size * j + size], v[size * j + size + 1]]);
+          const len = clipLen(p[0], p[1], q[0], q[1]);
+          if (len > 0) { any = true; frags += len * wOf(j, wa); }
+        }
+        if (any) on++;
+      }
+    } else if (type === "ColumnLayer" && a && a.getPosition) {
+      const v = a.getPosition.value, n = l.props.data.length;
+      const c = vp.project([v[0], v[1]]);
+      const m = vp.getDistanceScales().unitsPerMeter[0] * vp.scale;
+      const r = l.props.radius * (l.props.coverage ?? 1) * m;
+      const area = 1.5 * Math.sqrt(3) * r * r;
+      const fill = a.getFillColor && a.getFillColor.value;
+      for (let i = 0; i < n; i++) {
+        if (fill && fill[4 * i + 3] === 0) continue;
+        const p = vp.project([v[3 * i], v[3 * i + 1]]);
+        if (p[0] > -r && p[0] < W + r && p[1] > -r && p[1] < H + r) { on++; frags += area; }
+      }
+    } else if (type === "ScatterplotLayer" && a && a.getPosition) {
+      const v = a.getPosition.value, n = l.props.data.length, ra = a.getRadius;
+      for (let i = 0; i < n; i++) {
+        const p = vp.project([v[3 * i], v[3 * i + 1]]);
+        const r = (ra ? ra.value[i] : (typeof l.props.getRadius === "number" ? l.props.getRadius : 1)) * (l.props.radiusScale ?? 1) + (l.props.stroked ? (l.props.lineWidthMinPixels ?? 1) : 0);
+        if (p[0] > -r && p[0] < W + r && p[1] > -r && p[1] < H + r) { on++; frags += (2 * r + 2) * (2 * r + 2); }
+      }
+    } else continue;
+    out.push({ id: l.id, on, frags: Math.round(frags) });
+  }
+  return out;
+})()`;
+
 type Counts = { draws: number; verts: number; upload: number; programs: number; byProgram: Record<string, { draws: number; verts: number }> };
 
 async function main() {
@@ -68,6 +141,12 @@ async function main() {
     })()`)) as { id: string; visible: boolean; instances: number; models: string }[];
     console.log(`map at zoom ${fmt(zoom as number, 2)} with ${layers || "no layers"} as the ${department} official; deck.gl layers:`);
     for (const l of held) console.log(`  ${l.id.padEnd(48)} ${l.visible ? "visible" : "hidden "} instances ${String(l.instances).padStart(7)}  models ${l.models}`);
+    // Fragments each visible layer asks the rasteriser for (SwiftShader shades every one on the
+    // CPU): a LineLayer's on-screen length × width, a hexagon's area, a point's quad.
+    const frags = (await page.evaluate(FRAGMENTS)) as { id: string; on: number; frags: number }[];
+    const screen = await page.evaluate(`(() => { const c = document.querySelector("canvas.maplibregl-canvas"); return c.width * c.height; })()`);
+    console.log(`fragments per frame on a ${fmt((screen as number) / 1e6, 2)} M pixel canvas (estimate: on-screen objects, coverage in pixels):`);
+    for (const f of frags) console.log(`  ${f.id.padEnd(48)} ${String(f.on).padStart(7)} on screen, ${fmt(f.frags / 1e3, 0).padStart(6)}k fragments (${fmt(f.frags / (screen as number), 2)} screens)`);
     const topIds = [...new Set(held.filter((l) => l.visible).map((l) => l.id.split("-").slice(0, 2).join("-")))];
     const groups = groupArg ? groupArg.split(",") : topIds;
     const { drag } = await mapDrag(page);
@@ -109,6 +188,28 @@ async function main() {
     await pan("all layers", []);
     await pan("no deck.gl layer", "all");
     for (const g of groups) await pan(`without ${g}`, g.split("+"));
+    // PROBE_TWEAKS: JSON list of {label, parameters?, layers?}: all layers panned once more with
+    // these WebGL parameters given to the overlay (over its interleaved defaults) and these props
+    // cloned into the layers whose id starts with each key (every layer the page sets, also while
+    // panning: the overlay's setProps is wrapped), then both reset.
+    for (const v of JSON.parse(process.env.PROBE_TWEAKS ?? "[]") as { label: string; parameters?: Record<string, unknown>; layers?: Record<string, Record<string, unknown>> }[]) {
+      const set = (t: unknown) => page.evaluate(`(() => {
+        window.__tweak = ${JSON.stringify(t ?? null)};
+        const m = window.cityBrainMap;
+        const o = m._controls.find((c) => c._deck === m.__deck);
+        const tweak = (ls) => ls && ls.map((l) => { const t = window.__tweak; if (!l || !t || !t.layers) return l; const k = Object.keys(t.layers).find((p) => l.id.startsWith(p)); return k ? l.clone(t.layers[k]) : l; });
+        if (!o.__setProps) {
+          o.__setProps = o.setProps.bind(o);
+          o.__raw = o._props.layers;
+          o.setProps = (p) => { if (p.layers) o.__raw = p.layers; return o.__setProps(p.layers ? { ...p, layers: tweak(p.layers) } : p); };
+        }
+        o._props.parameters = window.__tweak ? window.__tweak.parameters : undefined;
+        o.__setProps({ layers: tweak(o.__raw) });
+      })()`);
+      await set(v);
+      await pan(v.label, []);
+      await set(null);
+    }
     await pan("all layers again", []);
   } finally {
     await browser.close();
