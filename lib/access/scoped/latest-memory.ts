@@ -1,5 +1,6 @@
 import type { Sql } from "../../db/sql";
 import { processShared } from "../../process-shared";
+import type { LatestRow } from "./map-latest";
 
 /**
  * map_latest (the newest reading per device, per incident for safety.incidents) kept in this
@@ -19,15 +20,8 @@ import { processShared } from "../../process-shared";
  * reloads the whole table.
  */
 
-export type MemoryRow = {
-  key: string;
-  device_id: string;
-  observed_at: Date;
-  leaf_index: number;
-  lon: number;
-  lat: number;
-  payload: Record<string, unknown>;
-};
+/** A row of map_latest as the scoped read hands it out (key, device, time, leaf, place, payload). */
+export type MemoryRow = LatestRow;
 
 type Memory = {
   cityKey: string | null;
