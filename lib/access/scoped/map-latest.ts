@@ -61,7 +61,7 @@ async function selectLatest<T>(sql: Sql, basis: ReadBasis, w: Window, opts: { li
 }
 
 /**
- * The live read of selectLatest from this process's copy of map_latest (lib/map/latest-memory.ts)
+ * The live read of selectLatest from this process's copy of map_latest (./latest-memory.ts)
  * instead of the table: the same rows under the same conditions (the data window, the grant's
  * area by the reading's place as scopeConditions has it, the devices), ordered by the table's key.
  */
