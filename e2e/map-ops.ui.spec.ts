@@ -198,6 +198,21 @@ test.describe("the duty officer's operations", () => {
       await page.screenshot({ path: path.join(SHOTS, `ops-request-official-${lang}.png`) });
       const link = await page.getByTestId("request-draft-link").inputValue();
 
+      // A feature of a layer the official may not read: its tooltip says "no access", not "no reading".
+      const energyOnly = await openAs(browser, baseURL!, lang, "traffic");
+      await energyOnly.goto("/?layers=energy");
+      await expect(energyOnly.getByTestId("layer-energy")).toHaveAttribute("data-status", "hidden", { timeout: 60_000 });
+      await settled(energyOnly);
+      const energy = await (await energyOnly.request.get("/api/map/layers/energy/features")).json();
+      const subs = (energy.substations.ids as string[]).map((_, i) => [energy.substations.position[2 * i], energy.substations.position[2 * i + 1]] as [number, number]);
+      const sub = await clearSpot(energyOnly, subs);
+      expect(sub).not.toBeNull();
+      const subTip = await hoverTip(energyOnly, sub!);
+      expect(subTip).toContain(energy.substations.ids[sub!.index]);
+      expect(subTip).toContain(L(lang, "Load: no access", "负载：无权限"));
+      await energyOnly.screenshot({ path: path.join(SHOTS, `ops-tooltip-no-access-${lang}.png`) });
+      await energyOnly.context().close();
+
       // The department's admin opens the link: the request form is prefilled.
       const admin = await openAs(browser, baseURL!, lang, "traffic", "dept_admin");
       await admin.goto(link);

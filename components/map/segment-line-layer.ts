@@ -1,23 +1,30 @@
 import { LineLayer, type LineLayerProps } from "@deck.gl/layers";
+import { Buffer } from "@luma.gl/core";
 import { Model } from "@luma.gl/engine";
 import type { BinaryAttribute } from "./binary";
 
-/** Vertices per segment: two triangles. */
-const PER_SEGMENT = 6;
+/** Vertices per segment: its four corners, drawn as two triangles through an index buffer. */
+const PER_SEGMENT = 4;
+/** The two triangles of a segment, by corner (corners as in the shader's SEGMENT_CORNERS). */
+const TRIANGLES = [0, 1, 2, 2, 1, 3];
 
 /**
  * deck.gl's LineLayer drawn without instancing: every straight segment as two triangles of
- * its own (6 vertices, each carrying the segment's positions, colour and width) in one plain
- * draw, where the LineLayer draws one instance of 4 vertices per segment. Chromium's software
- * WebGL (SwiftShader, as on this machine) pays per instance: 20,000 instanced quads cost
- * 380–390 ms of the GPU process's CPU a frame against 110–160 ms drawn plain
- * (scripts/dev/instancing-probe.ts; README, "The city maps"). What it draws is the LineLayer's
- * own: the same vertex and fragment shaders, the corner of each vertex taken from its index
- * instead of an instanced geometry, and its picking colour from the segment's index
- * (gl_VertexID / 6), so picks and `highlightedObjectIndex` name segments as before.
+ * its own in one plain indexed draw, where the LineLayer draws one instance of 4 vertices per
+ * segment. Chromium's software WebGL (SwiftShader, as on this machine) pays per instance:
+ * 20,000 instanced quads cost 380–390 ms of the GPU process's CPU a frame against 110–160 ms
+ * drawn plain (scripts/dev/instancing-probe.ts; README, "The city maps"). Each segment has 4
+ * vertices (each carrying the segment's positions, colour and width) and 6 indices, so the
+ * vertex shader, which projects both ends of the segment, runs 4 times a segment and not 6
+ * (the GPU's post-transform cache serves the shared corners of an indexed draw). What it draws
+ * is the LineLayer's own: the same vertex and fragment shaders, the corner of each vertex taken
+ * from its index instead of an instanced geometry, and its picking colour from the segment's
+ * index (gl_VertexID / 4), so picks and `highlightedObjectIndex` name segments as before.
  *
  * Its data is a LineLayer's binary data expanded per vertex (`segmentLines`).
  */
+type IndexState = { indexBuffer?: Buffer; indexSegments?: number };
+
 export class SegmentLineLayer<D = unknown> extends LineLayer<D> {
   static layerName = "SegmentLineLayer";
 
@@ -26,9 +33,9 @@ export class SegmentLineLayer<D = unknown> extends LineLayer<D> {
     const vs = (s.vs as string)
       .replace(
         "in vec3 positions;",
-        "const vec2 SEGMENT_CORNERS[6] = vec2[6](vec2(0., -1.), vec2(0., 1.), vec2(1., -1.), vec2(1., -1.), vec2(0., 1.), vec2(1., 1.));\n#define positions vec3(SEGMENT_CORNERS[gl_VertexID % 6], 0.)",
+        "const vec2 SEGMENT_CORNERS[4] = vec2[4](vec2(0., -1.), vec2(0., 1.), vec2(1., -1.), vec2(1., 1.));\n#define positions vec3(SEGMENT_CORNERS[gl_VertexID % 4], 0.)",
       )
-      .replace("picking_getPickingColorFromInstanceID()", "picking_getPickingColorFromIndex(float(gl_VertexID / 6))");
+      .replace("picking_getPickingColorFromInstanceID()", "picking_getPickingColorFromIndex(float(gl_VertexID / 4))");
     return { ...s, vs };
   }
 
@@ -54,8 +61,36 @@ export class SegmentLineLayer<D = unknown> extends LineLayer<D> {
   }
 
   draw(opts: Parameters<LineLayer["draw"]>[0]) {
-    this.state.model?.setVertexCount(this.getNumInstances());
+    const model = this.state.model as Model | undefined;
+    if (model) {
+      const segments = this.getNumInstances() / PER_SEGMENT;
+      model.setIndexBuffer(this.indices(segments));
+      // With an index buffer, the vertex count is the count of indices drawn.
+      model.setVertexCount(segments * TRIANGLES.length);
+    }
     super.draw(opts);
+  }
+
+  /** The index buffer for at least `segments` segments (grown when the data outgrows it). */
+  private indices(segments: number): Buffer {
+    // In the layer's state, which deck.gl hands from one instance of the layer to the next.
+    const st = this.state as unknown as IndexState;
+    const have = st.indexBuffer;
+    if (have && (st.indexSegments ?? 0) >= segments) return have;
+    const n = Math.max(1, segments);
+    const data = new Uint32Array(n * TRIANGLES.length);
+    for (let i = 0, o = 0; i < n; i++) for (const c of TRIANGLES) data[o++] = i * PER_SEGMENT + c;
+    have?.destroy();
+    const buffer = this.context.device.createBuffer({ usage: Buffer.INDEX, indexType: "uint32", data });
+    // Not setState: the buffer is drawing state, no reason to update the layer.
+    st.indexBuffer = buffer;
+    st.indexSegments = n;
+    return buffer;
+  }
+
+  finalizeState(context: Parameters<LineLayer["finalizeState"]>[0]) {
+    (this.state as unknown as IndexState).indexBuffer?.destroy();
+    super.finalizeState(context);
   }
 }
 
@@ -63,7 +98,7 @@ export type SegmentLineLayerProps<D = unknown> = LineLayerProps<D>;
 
 const expanded = new WeakMap<object, BinaryAttribute>();
 
-/** A per-segment binary attribute with each segment's value repeated for its 6 vertices (kept per array: the same input gives the same object). */
+/** A per-segment binary attribute with each segment's value repeated for its 4 vertices (kept per array: the same input gives the same object). */
 function perVertex(a: BinaryAttribute): BinaryAttribute {
   const hit = expanded.get(a.value);
   if (hit) return hit;

@@ -16,6 +16,7 @@ import { safetyBinary, safetyGeometry, safetyLayers, safetyPick, type CoverageKi
 import { MINOR_SEGMENT_ZOOM, trafficBinary, trafficGeometry, trafficLayers, trafficPick } from "./traffic-layers";
 import type { useMapData } from "./use-map-data";
 import { citizenLayers, citizenPick, reportAge } from "./citizen-layers";
+import { layerState } from "./layer-panel";
 import { CITIZEN_LAYER_SERVICES } from "@/lib/citizen/service-catalogue";
 import { formatCityTime } from "@/lib/i18n/city-time";
 
@@ -125,13 +126,17 @@ export function useDeckLayers(
     const n = (v: number, digits = 0) => v.toLocaleString(locale, { maximumFractionDigits: digits });
     const pct = (v: number) => `${n(v * 100)}%`;
     const has = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+    // "Label: value" with the language's colon (a full-width one in Chinese).
+    const labelled = (label: string, value: string) => fill(t("tooltip.labelled"), { label, value });
+    // No value where the viewer may not read the layer's data says "no access", as the layer panel does, not "no reading".
+    const noValue = (l: MapLayerId) => t(layerState(true, data[l], opts.notes, l) === "hidden" ? "kpi.noAccess" : "tooltip.noReading");
     if (id.endsWith("-incidents")) {
       const inc = p.object as IncidentState | undefined;
       if (!inc) return null;
       const status = t(`alarms.status.${inc.status}` as MessageKey) ?? inc.status;
       const since = formatCityTime(inc.startedAt, locale, "hm");
       return {
-        title: `${t("kind.incident")}: ${t(`incident.${inc.type}` as MessageKey) ?? inc.type}`,
+        title: labelled(t("kind.incident"), t(`incident.${inc.type}` as MessageKey) ?? inc.type),
         lines: [`${t("tooltip.severity")} ${t(`kpi.severity.s${Math.min(3, Math.max(1, inc.severity))}` as MessageKey)} · ${status}`, fill(t("tooltip.startedAt"), { time: since }), inc.id],
       };
     }
@@ -145,7 +150,7 @@ export function useDeckLayers(
       const ratio = v?.ratio[i], flow = v?.flow[i];
       const ff = tf.sensors.freeFlowKmh[i];
       const lines = [
-        has(ratio) ? `${t("tooltip.speed")} ${n(ratio * ff)} ${t("tooltip.kmh")} · ${fill(t("tooltip.freeFlow"), { v: n(ff) })}` : `${t("tooltip.speed")}: ${t("tooltip.noReading")}`,
+        has(ratio) ? `${t("tooltip.speed")} ${n(ratio * ff)} ${t("tooltip.kmh")} · ${fill(t("tooltip.freeFlow"), { v: n(ff) })}` : labelled(t("tooltip.speed"), noValue("traffic")),
       ];
       if (has(flow)) lines.push(`${t("tooltip.flow")} ${n(flow)} ${t("tooltip.vehH")}`);
       lines.push(`${t("kind.traffic-sensor")} ${fid}`);
@@ -155,7 +160,7 @@ export function useDeckLayers(
       const v = data.energy.values;
       if (id === "energy-cells") {
         const load = v?.cellLoad[p.index];
-        return { title: t("tooltip.hexagon"), lines: [has(load) ? `${t("tooltip.consumption")} ${n(load, 1)} ${t("tooltip.mw")}` : `${t("tooltip.consumption")}: ${t("tooltip.noReading")}`] };
+        return { title: t("tooltip.hexagon"), lines: [has(load) ? `${t("tooltip.consumption")} ${n(load, 1)} ${t("tooltip.mw")}` : labelled(t("tooltip.consumption"), noValue("energy"))] };
       }
       const fid = energyPick(eb, id, p.index);
       if (!fid) return null;
@@ -166,20 +171,20 @@ export function useDeckLayers(
         const out = v?.feederOut[f] === 1;
         return {
           title: `${t("kind.feeder")} ${fid}`,
-          lines: [out ? t("legend.outage") : has(u) ? `${t("tooltip.load")} ${pct(u)}` : `${t("tooltip.load")}: ${t("tooltip.noReading")}`, fill(t("tooltip.capacity"), { v: n(ef.feeders.capacityMw[f], 1) })],
+          lines: [out ? t("legend.outage") : has(u) ? `${t("tooltip.load")} ${pct(u)}` : labelled(t("tooltip.load"), noValue("energy")), fill(t("tooltip.capacity"), { v: n(ef.feeders.capacityMw[f], 1) })],
         };
       }
       if (id === "energy-substations") {
         const u = v?.substationUtil[p.index];
         return {
           title: `${t("kind.substation")} ${fid}`,
-          lines: [has(u) ? `${t("tooltip.load")} ${pct(u)}` : `${t("tooltip.load")}: ${t("tooltip.noReading")}`, `${n(ef.substations.voltageKv[p.index])} kV · ${fill(t("tooltip.capacity"), { v: n(ef.substations.capacityMw[p.index]) })}`],
+          lines: [has(u) ? `${t("tooltip.load")} ${pct(u)}` : labelled(t("tooltip.load"), noValue("energy")), `${n(ef.substations.voltageKv[p.index])} kV · ${fill(t("tooltip.capacity"), { v: n(ef.substations.capacityMw[p.index]) })}`],
         };
       }
       const cf = v?.renewableCf[p.index];
       return {
         title: `${t(`legend.${ef.renewables.kind[p.index]}` as MessageKey)} · ${fid}`,
-        lines: [has(cf) ? `${t("tooltip.output")} ${pct(cf)}` : `${t("tooltip.output")}: ${t("tooltip.noReading")}`, fill(t("tooltip.capacity"), { v: n(ef.renewables.capacityMw[p.index]) })],
+        lines: [has(cf) ? `${t("tooltip.output")} ${pct(cf)}` : labelled(t("tooltip.output"), noValue("energy")), fill(t("tooltip.capacity"), { v: n(ef.renewables.capacityMw[p.index]) })],
       };
     }
     if (sb && sf && id.startsWith("safety-")) {
@@ -187,14 +192,14 @@ export function useDeckLayers(
         const pm = sf.coverage.policeMin[p.index], fm = sf.coverage.fireMin[p.index];
         return {
           title: t("tooltip.hexagon"),
-          lines: [`${t("tooltip.response")}: ${t("legend.coverage.police")} ${fill(t("tooltip.minutes"), { v: n(pm, 1) })} · ${t("legend.coverage.fire")} ${fill(t("tooltip.minutes"), { v: n(fm, 1) })}`],
+          lines: [labelled(t("tooltip.response"), `${t("legend.coverage.police")} ${fill(t("tooltip.minutes"), { v: n(pm, 1) })} · ${t("legend.coverage.fire")} ${fill(t("tooltip.minutes"), { v: n(fm, 1) })}`)],
         };
       }
       const fid = safetyPick(sb, id, p.index, p.object);
       if (!fid) return null;
       if (id === "safety-cameras") {
         const code = data.safety.values?.cameraState[p.index] ?? NO_STATE;
-        const state = code === NO_STATE ? t("tooltip.noReading") : code === 0 ? t("legend.cameraOffline") : code === 1 ? t("legend.cameraOnline") : `${t("legend.cameraAlert")}: ${t(`alarms.alert.${CAMERA_ALERTS[code - 1]}` as MessageKey) ?? CAMERA_ALERTS[code - 1]}`;
+        const state = code === NO_STATE ? noValue("safety") : code === 0 ? t("legend.cameraOffline") : code === 1 ? t("legend.cameraOnline") : labelled(t("legend.cameraAlert"), t(`alarms.alert.${CAMERA_ALERTS[code - 1]}` as MessageKey) ?? CAMERA_ALERTS[code - 1]);
         return { title: `${t("kind.camera")} ${fid}`, lines: [state] };
       }
       const kind = sf.stations.kind[p.index];
@@ -207,7 +212,7 @@ export function useDeckLayers(
       const cat = data.citizen.features?.categories.find((x) => x.code === r.serviceCode);
       const age = reportAge(r.confirmedAt, data.citizen.values?.at ?? Date.now());
       return {
-        title: `${t("layer.citizen")}: ${cat ? (locale === "en" ? cat.nameEn : cat.nameZh) : r.serviceCode}`,
+        title: labelled(t("layer.citizen"), cat ? (locale === "en" ? cat.nameEn : cat.nameZh) : r.serviceCode),
         lines: [`${t("report.status.confirmed")} · ${t(`citizenLayer.age.${age}`)}`, fill(t("citizenLayer.confirmedAt"), { time: formatCityTime(r.confirmedAt, locale, "hm") }), `${t("citizenLayer.id")} ${r.id.slice(0, 8)}`],
       };
     }

@@ -22,8 +22,8 @@ async function main() {
         const deck = window.cityBrainMap.__deck, vp = deck.getViewports()[0];
         const l = deck.layerManager.getLayers().find((x) => x.id === ${JSON.stringify(id)});
         const a = l.props.data.attributes, s = a.getSourcePosition.value, t = a.getTargetPosition.value, out = [];
-        for (let i = 0; i < l.props.data.length / 6; i++) {
-          const p = vp.project([s[18 * i], s[18 * i + 1]]), q = vp.project([t[18 * i], t[18 * i + 1]]);
+        for (let i = 0; i < l.props.data.length / 4; i++) {
+          const p = vp.project([s[12 * i], s[12 * i + 1]]), q = vp.project([t[12 * i], t[12 * i + 1]]);
           const x = (p[0] + q[0]) / 2, y = (p[1] + q[1]) / 2;
           if (Math.hypot(q[0] - p[0], q[1] - p[1]) > 12 && x > 350 && x < 1300 && y > 300 && y < 600) out.push([i, x, y]);
         }
