@@ -18,7 +18,7 @@ export function sameGeometry(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   const x = a as Partial<PathData> | null, y = b as Partial<PathData> | null;
   if (!x || !y || x.length !== y.length || x.startIndices !== y.startIndices) return false;
-  const pos = (d: Partial<PathData>) => d.attributes?.getPath?.value ?? d.attributes?.getPosition?.value ?? d.attributes?.getSourcePosition?.value;
+  const pos = (d: Partial<PathData>) => d.attributes?.getPath?.value ?? d.attributes?.getPolygon?.value ?? d.attributes?.getPosition?.value ?? d.attributes?.getSourcePosition?.value;
   return pos(x) !== undefined && pos(x) === pos(y);
 }
 

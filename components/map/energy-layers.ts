@@ -1,4 +1,4 @@
-import { ColumnLayer, PathLayer } from "@deck.gl/layers";
+import { PathLayer } from "@deck.gl/layers";
 import type { EnergyFeatures } from "@/lib/api/map-specs";
 import type { RenewableKind } from "@/lib/city/types";
 import { colors, nextStamp, pathColors, pathValues, sameGeometry, values, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
@@ -7,6 +7,7 @@ import type { EnergyValues } from "./layer-values";
 import { citySegments, type CitySegments, type LayerSettings, type LineData } from "./traffic-layers";
 import { outlinedPointLayer, selectedIndex } from "./point-symbols";
 import { SegmentLineLayer, segmentLines } from "./segment-line-layer";
+import { hexagonData, hexagonLayer, hexagonRings, type HexagonRings } from "./hexagons";
 
 export type EnergyGeometry = {
   feederIds: string[];
@@ -30,6 +31,8 @@ export type EnergyGeometry = {
   renewableKind: RenewableKind[];
   cellPos: Float64Array;
   cellRadiusM: number;
+  /** The consumption cells as hexagon rings. */
+  cellRings: HexagonRings;
   /** Position attributes and radii, one object each for the geometry's life (deck.gl compares them). */
   attr: { feederPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute; cellPos: BinaryAttribute };
 };
@@ -52,8 +55,11 @@ export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
     cellPos: xyz(f.cells.position),
     cellRadiusM: f.cells.radiusM,
   };
+  // The consumption cells a little apart (94 % of their size), as the map has drawn them.
+  const cellRings = hexagonRings(g.cellPos, g.cellRadiusM * 0.94);
   return {
     ...g,
+    cellRings,
     attr: {
       feederPath,
       substationPos: { value: g.substationPos, size: 3 },
@@ -69,7 +75,7 @@ export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
 export const CITY_DETAIL_ZOOM = 12;
 
 export type EnergyBinary = {
-  cells: PointData;
+  cells: PathData;
   /** Whether any cell has a value (cells without one are transparent: not drawn at all). */
   cellValues: boolean;
   feeders: PathData;
@@ -112,16 +118,9 @@ function feederCityData(c: CitySegments, v: EnergyValues | null): LineData {
 
 /** Binary attributes of the energy layer for one set of values. */
 export function energyBinary(g: EnergyGeometry, v: EnergyValues | null): EnergyBinary {
-  const nc = g.cellPos.length / 3;
   const max = v && v.cellMax > 0 ? v.cellMax : 1;
   return {
-    cells: {
-      length: nc,
-      attributes: {
-        getPosition: g.attr.cellPos,
-        getFillColor: { value: colors(nc, (i) => (v && Number.isFinite(v.cellLoad[i]) ? magnitudeColor(Math.sqrt(v.cellLoad[i] / max)) : [0, 0, 0, 0])), size: 4, normalized: true },
-      },
-    },
+    cells: hexagonData(g.cellRings, (i) => (v && Number.isFinite(v.cellLoad[i]) ? magnitudeColor(Math.sqrt(v.cellLoad[i] / max)) : [0, 0, 0, 0])),
     feeders: feederData(g.feederStarts, g.attr.feederPath, v),
     feedersCity: feederCityData(g.feederCity, v),
     substations: {
@@ -165,18 +164,7 @@ export function energyLayers(b: EnergyBinary, s: LayerSettings) {
   const city = s.zoom < CITY_DETAIL_ZOOM;
   const selected = selectedIndex(b.g.feederIds, s);
   return [
-    new ColumnLayer({
-      id: "energy-cells",
-      data: b.cells,
-      ...keep,
-      visible: s.visible && b.cellValues,
-      diskResolution: 6,
-      radius: b.g.cellRadiusM,
-      coverage: 0.94,
-      extruded: false,
-      stroked: false,
-      pickable: false,
-    }),
+    hexagonLayer("energy-cells", b.cells, b.stamp, s.visible && b.cellValues),
     // Full feeder paths from street zoom, made once the map has been there; simplified segments below it.
     ...(s.streets === false
       ? []

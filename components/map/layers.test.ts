@@ -148,8 +148,11 @@ describe("energy layers", () => {
     expect(fc[12]).toBe(204); // outage (fdr-2's first vertex): reddish purple
     expect([...(b.substations.attributes.getFillColor.value as Uint8Array).slice(0, 4)]).toEqual(loadColor(0.09, 255));
     const cells = b.cells.attributes.getFillColor.value as Uint8Array;
+    // One colour per corner of each cell's ring (7: closed).
+    expect(cells.length).toBe(2 * 7 * 4);
     expect(cells[3]).toBe(0); // no data: transparent
-    expect(cells[7]).toBeGreaterThan(0);
+    expect(cells[7 * 4 + 3]).toBeGreaterThan(0);
+    expect(cells[13 * 4 + 3]).toBe(cells[7 * 4 + 3]);
     const layers = energyLayers(b, { visible: true, zoom: 12, selectedId: "sub-1" });
     expect(layers.map((l) => l.id)).toEqual(["energy-cells", "energy-feeders", "energy-feeders-city", "energy-substations", "energy-renewables"]);
     expect(layers.map((l) => l.props.visible)).toEqual([true, true, false, true, true]);
@@ -211,8 +214,10 @@ describe("safety layers", () => {
     const g = safetyGeometry(safety);
     const police = safetyBinary(g, v, "police", { "police-bureau": "警", "fire-station": "消" });
     const fire = safetyBinary(g, v, "fire", {});
-    expect([...(police.coverage.attributes.getFillColor.value as Uint8Array).slice(4, 8)]).toEqual(responseColor(14));
-    expect([...(fire.coverage.attributes.getFillColor.value as Uint8Array).slice(4, 8)]).toEqual(responseColor(9));
+    // The second cell's ring starts at corner 7.
+    expect([...(police.coverage.attributes.getFillColor.value as Uint8Array).slice(28, 32)]).toEqual(responseColor(14));
+    expect([...(fire.coverage.attributes.getFillColor.value as Uint8Array).slice(28, 32)]).toEqual(responseColor(9));
+    expect(police.coverage.startIndices).toEqual(Uint32Array.of(0, 7, 14));
     expect(police.stationLabels.map((s) => s.text)).toEqual(["警", "消"]);
     const layers = safetyLayers(police, { visible: true, zoom: 13 });
     expect(layers.map((l) => l.id)).toEqual(["safety-coverage", "safety-cameras", "safety-stations", "safety-station-glyphs", "safety-incidents"]);

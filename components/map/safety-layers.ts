@@ -1,6 +1,7 @@
-import { ColumnLayer, TextLayer } from "@deck.gl/layers";
+import { TextLayer } from "@deck.gl/layers";
 import type { IncidentState, SafetyFeatures } from "@/lib/api/map-specs";
-import { colors, nextStamp, sameGeometry, xyz, type BinaryAttribute, type PointData } from "./binary";
+import { colors, nextStamp, sameGeometry, xyz, type BinaryAttribute, type PathData, type PointData } from "./binary";
+import { hexagonData, hexagonLayer, hexagonRings, type HexagonRings } from "./hexagons";
 import { CAMERA_STATE_COLORS, responseColor, STATION_COLORS } from "./palettes";
 import { NO_STATE, type SafetyValues } from "./layer-values";
 import { incidentLayer, type LayerSettings } from "./traffic-layers";
@@ -15,6 +16,8 @@ export type SafetyGeometry = {
   stationPos: Float64Array;
   coveragePos: Float64Array;
   coverageRadiusM: number;
+  /** The coverage cells as hexagon rings (touching: gaps between them showed the map as dark lines that read as roads). */
+  coverageRings: HexagonRings;
   policeMin: number[];
   fireMin: number[];
   cameraIds: string[];
@@ -31,6 +34,7 @@ export function safetyGeometry(f: SafetyFeatures): SafetyGeometry {
     stationPos,
     coveragePos,
     coverageRadiusM: f.coverage.radiusM,
+    coverageRings: hexagonRings(coveragePos, f.coverage.radiusM),
     policeMin: f.coverage.policeMin,
     fireMin: f.coverage.fireMin,
     cameraIds: f.cameras?.ids ?? [],
@@ -44,7 +48,7 @@ export const STATION_GLYPH_ZOOM = 12;
 
 type StationLabel = { position: [number, number]; text: string; kind: string };
 export type SafetyBinary = {
-  coverage: PointData;
+  coverage: PathData;
   stations: PointData;
   stationLabels: StationLabel[];
   cameras: PointData;
@@ -57,14 +61,10 @@ export type SafetyBinary = {
 
 /** Binary attributes of the safety layer for one set of values and coverage kind. */
 export function safetyBinary(g: SafetyGeometry, v: SafetyValues | null, coverage: CoverageKind, glyphs: Record<string, string>): SafetyBinary {
-  const nCov = g.coveragePos.length / 3;
   const minutes = coverage === "police" ? g.policeMin : g.fireMin;
   const nCam = g.cameraIds.length;
   return {
-    coverage: {
-      length: nCov,
-      attributes: { getPosition: g.attr.coveragePos, getFillColor: { value: colors(nCov, (i) => responseColor(minutes[i])), size: 4, normalized: true } },
-    },
+    coverage: hexagonData(g.coverageRings, (i) => responseColor(minutes[i])),
     stations: {
       length: g.stationIds.length,
       attributes: {
@@ -106,19 +106,7 @@ export function safetyLayers(b: SafetyBinary, s: LayerSettings) {
   const keep = { dataComparator: sameGeometry, updateTriggers: { getFillColor: b.stamp } };
   const full = s.zoom >= STATION_GLYPH_ZOOM;
   return [
-    new ColumnLayer({
-      id: "safety-coverage",
-      data: b.coverage,
-      ...keep,
-      visible: s.visible,
-      diskResolution: 6,
-      radius: b.g.coverageRadiusM,
-      // Hexagons touch: gaps between them showed the map as dark lines that read as roads.
-      coverage: 1,
-      extruded: false,
-      stroked: false,
-      pickable: false,
-    }),
+    hexagonLayer("safety-coverage", b.coverage, b.stamp, s.visible),
     outlinedPointLayer("safety-cameras", b.cameras, b.g.cameraIds, s, keep, { visible: s.visible && s.zoom >= 11.5, getRadius: 3.5, lineColor: [15, 23, 42, 255], lineWidth: 1, highlightAlpha: 200 }),
     // At city zoom 250-odd stations at full size cover the districts: small dots there.
     outlinedPointLayer("safety-stations", b.stations, b.g.stationIds, s, keep, { getRadius: full ? 10 : 5, lineColor: [241, 245, 249, 255], lineWidth: full ? 2 : 1, highlightAlpha: 160 }),
