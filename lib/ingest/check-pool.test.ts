@@ -135,7 +135,7 @@ describe("check workers", () => {
   });
 
   it("check one request's readings as chunks, with the results reading by reading gives", async () => {
-    const many = Array.from({ length: 300 }, (_, i) => bytes(signEnvelope(envelope(i % 2 ? "trf-1" : "trf-2", i + 1), i % 2 ? sensor.sign : other.sign)));
+    const many: Uint8Array[] = Array.from({ length: 300 }, (_, i) => bytes(signEnvelope(envelope(i % 2 ? "trf-1" : "trf-2", i + 1), i % 2 ? sensor.sign : other.sign)));
     many[200] = bytes(signEnvelope(envelope("trf-1", 201), other.sign));
     many.push(...messages);
     const one = await Promise.all(many.map((m) => pool.reading(m, {}, NOW)));
