@@ -40,7 +40,9 @@ export class ByteWriter {
 
   /** UTF-8 of s. */
   utf8(s: string): void {
-    this.room(3 * s.length);
+    // Three bytes a character at most; where that would not fit, its exact length, so that the
+    // last rows of a buffer sized for them do not double it (and copy it) for room they never take.
+    if (this.at + 3 * s.length > this.buf.length) this.room(Buffer.byteLength(s, "utf8"));
     this.at += this.buf.write(s, this.at, "utf8");
   }
 

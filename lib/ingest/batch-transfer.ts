@@ -22,9 +22,12 @@ const EMPTY = new Uint8Array(0);
 type PackedRows = { buf: Uint8Array; offs: Uint32Array; devices: string[]; seqs: Float64Array; kinds: string[] };
 
 /**
- * Bytes a reading's segments took in the last chunk packed here, with an eighth more: the
- * buffer is sized from it (it grows, doubling, if they take more; the whole buffer is
- * transferred and held until the commit, so it is not sized far beyond what is written).
+ * Bytes a reading's segments took in the chunks packed here, with an eighth more: the largest
+ * of recent chunks', falling by 3 % a chunk (a worker's batches alternate between departments
+ * whose readings differ in size: sized from the last one only, a batch of larger readings after
+ * smaller ones outgrew its buffer, which was then doubled and copied). The buffer is sized from
+ * it (it grows, doubling, if they take more; the whole buffer is transferred and held until the
+ * commit, so it is not sized far beyond what is written).
  */
 let rowBytes = 1024;
 
@@ -74,7 +77,7 @@ function packRows(head: readonly Uint8Array[], rs: readonly { reading: StorableR
     }
   }
   offs[rs.length * SEGMENTS] = w.at;
-  if (rs.length) rowBytes = Math.min(1 << 16, Math.max(256, Math.ceil((1.125 * (w.at - headBytes)) / rs.length)));
+  if (rs.length) rowBytes = Math.min(1 << 16, Math.max(256, Math.ceil((1.125 * (w.at - headBytes)) / rs.length), Math.floor(0.97 * rowBytes)));
   return { buf: new Uint8Array(w.buf.buffer, w.buf.byteOffset, w.at), offs, devices, seqs, kinds };
 }
 

@@ -133,6 +133,19 @@ describe("check workers", () => {
       if (r.kind === "reading") expect(r.reading.seq).toBe(i + 1);
     });
   });
+
+  it("check one request's readings as chunks, with the results reading by reading gives", async () => {
+    const many: Uint8Array[] = Array.from({ length: 300 }, (_, i) => bytes(signEnvelope(envelope(i % 2 ? "trf-1" : "trf-2", i + 1), i % 2 ? sensor.sign : other.sign)));
+    many[200] = bytes(signEnvelope(envelope("trf-1", 201), other.sign));
+    many.push(...messages);
+    const one = await Promise.all(many.map((m) => pool.reading(m, {}, NOW)));
+    const chunked = await pool.readings(many, {}, NOW);
+    expect(chunked).toHaveLength(many.length);
+    expect(plain(chunked.map(stored))).toEqual(plain(one.map(stored)));
+    expect(chunked[200].kind === "refusal" && chunked[200].refusal.reason).toBe("bad_signature");
+    expect(chunked[chunked.length - 1]).toEqual({ kind: "lookup", ids: ["trf-9"] });
+    expect(await pool.readings([], {}, NOW)).toEqual([]);
+  });
 });
 
 describe("check workers that fail", () => {

@@ -19,6 +19,11 @@ export interface CheckPool {
   readonly threads: number;
   /** One signed reading; readings submitted in the same turn of the event loop travel together. */
   reading(raw: Uint8Array, ctx: CheckContext, now: number): Promise<CheckedReading>;
+  /**
+   * Signed readings of one request (one context): sent in chunks and answered together, with
+   * no promise or queue entry per reading (an NDJSON request's lines).
+   */
+  readings(raws: readonly Uint8Array[], ctx: CheckContext, now: number): Promise<CheckedReading[]>;
   /** One gateway batch. */
   batch(raw: Uint8Array, ctx: CheckContext, now: number): Promise<CheckedBatch>;
   /** The registry changed: these devices are new or different, those are gone. */
@@ -116,34 +121,40 @@ export function startCheckPool(opts: {
     for (const k in ctx) if (ctx[k as keyof CheckContext] !== undefined) return true;
     return false;
   };
+  /** One chunk of signed readings (at most CHUNK), as one request to a worker: their results in order. */
+  const sendChunk = (raws: readonly Uint8Array[], ctxs: readonly CheckContext[], now: number): Promise<CheckedReading[]> => {
+    const offs = new Uint32Array(raws.length + 1);
+    let total = 0;
+    for (let j = 0; j < raws.length; j++) {
+      offs[j] = total;
+      total += raws[j].length;
+    }
+    offs[raws.length] = total;
+    const buf = new Uint8Array(total);
+    for (let j = 0; j < raws.length; j++) buf.set(raws[j], offs[j]);
+    // Contexts only when one names a topic (the worker takes none as {}): not a thousand empty objects cloned.
+    const sent = ctxs.some(saysSomething) ? ctxs : [];
+    return send({ t: "readings", id: nextId++, now, buf, offs, ctxs: sent as CheckContext[] }, raws.length, [buf.buffer, offs.buffer]).then((reply) => {
+      if ("error" in reply) throw new Error(reply.error);
+      const first = reply.out[0] as CheckedReading | PackedReadings | undefined;
+      return first?.kind === "packed-readings" ? unpackReadings(first) : (reply.out as CheckedReading[]);
+    });
+  };
+
   let queued: { raw: Uint8Array; ctx: CheckContext; now: number; resolve(r: CheckedReading): void; reject(e: Error): void }[] = [];
   const flush = () => {
     const all = queued;
     queued = [];
     for (let s = 0; s < all.length; s += CHUNK) {
       const part = all.slice(s, s + CHUNK);
-      const offs = new Uint32Array(part.length + 1);
-      let total = 0;
-      part.forEach((q, j) => {
-        offs[j] = total;
-        total += q.raw.length;
-      });
-      offs[part.length] = total;
-      const buf = new Uint8Array(total);
-      part.forEach((q, j) => buf.set(q.raw, offs[j]));
       // One clock for the chunk: the earliest arrival in it (the future-timestamp check is then never looser).
       const now = Math.min(...part.map((q) => q.now));
-      // Contexts only when one names a topic (the worker takes none as {}): not a thousand empty objects cloned.
-      const ctxs = part.some((q) => saysSomething(q.ctx)) ? part.map((q) => q.ctx) : [];
-      send({ t: "readings", id: nextId++, now, buf, offs, ctxs }, part.length, [buf.buffer, offs.buffer]).then(
-        (reply) => {
-          if ("error" in reply) part.forEach((q) => q.reject(new Error(reply.error)));
-          else {
-            const first = reply.out[0] as CheckedReading | PackedReadings | undefined;
-            const out = first?.kind === "packed-readings" ? unpackReadings(first) : (reply.out as CheckedReading[]);
-            part.forEach((q, j) => q.resolve(out[j]));
-          }
-        },
+      sendChunk(
+        part.map((q) => q.raw),
+        part.map((q) => q.ctx),
+        now,
+      ).then(
+        (out) => part.forEach((q, j) => q.resolve(out[j])),
         (e: Error) => part.forEach((q) => q.reject(e)),
       );
     }
@@ -157,6 +168,16 @@ export function startCheckPool(opts: {
         if (queued.length === 0) setImmediate(flush);
         queued.push({ raw, ctx, now, resolve, reject });
       });
+    },
+    async readings(raws, ctx, now) {
+      if (broken) throw broken;
+      const ctxs = saysSomething(ctx) ? new Array<CheckContext>(Math.min(CHUNK, raws.length)).fill(ctx) : [];
+      const parts: Promise<CheckedReading[]>[] = [];
+      for (let s = 0; s < raws.length; s += CHUNK) parts.push(sendChunk(raws.slice(s, s + CHUNK), ctxs.slice(0, Math.min(CHUNK, raws.length - s)), now));
+      const outs = await Promise.all(parts);
+      const out: CheckedReading[] = [];
+      for (const o of outs) for (const r of o) out.push(r);
+      return out;
     },
     async batch(raw, ctx, now) {
       const copy = raw.slice();

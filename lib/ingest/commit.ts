@@ -139,8 +139,17 @@ type State = { readingCands: ReadingCand[]; devices: Map<string, DeviceRow>; qua
  * quarantine (FOR SHARE with `lock`) and earlier readings of the seqs at or below a device's last.
  */
 async function readState(tx: SqlTx, cands: readonly Candidate[], lock: boolean): Promise<State> {
-  const readingCands = cands.filter((c): c is ReadingCand => c.kind === "reading");
-  const ids = [...new Set(readingCands.map((c) => c.reading.device))].sort();
+  // One pass, no array per reading (a group holds thousands): the readings, their devices and gateways.
+  const readingCands: ReadingCand[] = [];
+  const deviceIds = new Set<string>();
+  const gatewayIds = new Set<string>();
+  for (const c of cands) {
+    if (c.kind !== "reading") continue;
+    readingCands.push(c);
+    deviceIds.add(c.reading.device);
+    if (c.batch) gatewayIds.add(c.batch.gateway);
+  }
+  const ids = [...deviceIds].sort();
   const devices = new Map<string, DeviceRow>();
   if (ids.length) {
     const rows = await tx.query<DeviceRow>(`SELECT id, public_key, status, last_seq FROM device WHERE id = ANY($1::text[]) ORDER BY id${lock ? " FOR UPDATE" : ""}`, [ids]);
@@ -148,7 +157,7 @@ async function readState(tx: SqlTx, cands: readonly Candidate[], lock: boolean):
   }
   // Gateways quarantined since their batches were checked: nothing they carried is stored. The
   // share lock orders this transaction against a quarantine's update of the gateway's row.
-  const gateways = [...new Set(readingCands.flatMap((c) => (c.batch ? [c.batch.gateway] : [])))].sort();
+  const gateways = [...gatewayIds].sort();
   const quarantined = new Set<string>();
   if (gateways.length) {
     const rows = await tx.query<{ id: string; quarantined: boolean }>(

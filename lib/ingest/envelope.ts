@@ -1,10 +1,10 @@
-import crypto from "node:crypto";
 import { z } from "zod";
 import { hasControlChars } from "./values-schema";
 import { envelopeBytes as canonicalEnvelopeBytes, type Envelope } from "./reading-encoding";
 import { fromBase64, toBase64 } from "../ledger/encoding";
 import { canonicalInstantMs, isCanonicalInstant } from "./values-schema";
 import { refuse, type Refusal } from "./refusal";
+import { nodeSha256 } from "../ledger-store/node-hasher";
 
 export type { Envelope } from "./reading-encoding";
 export type SignedEnvelope = Envelope & { signature: string };
@@ -35,8 +35,7 @@ export function envelopeBytes(e: Envelope): Uint8Array {
 
 /** SHA-256 of the canonical envelope bytes. */
 export function payloadHashOf(bytes: Uint8Array): Uint8Array {
-  const d = crypto.hash("sha256", bytes, "buffer");
-  return new Uint8Array(d.buffer, d.byteOffset, d.length);
+  return nodeSha256(bytes);
 }
 
 // Where scratchUtf8 writes (grown when a text needs more).

@@ -168,6 +168,40 @@ export class Intake {
   }
 
   /**
+   * The lines of one NDJSON request, checked as chunks on the workers (CheckPool.readings), with
+   * no promise per line; a line the workers could not settle (a device they do not know, or a
+   * worker that failed) is checked as signedReadingCandidate checks it. Candidates in line order.
+   */
+  private async signedReadingCandidates(lines: readonly Uint8Array[], ctx: MessageContext, now: number): Promise<Candidate[]> {
+    const c: CheckContext = { topicDepartment: ctx.topicDepartment, topicDataset: ctx.topicDataset };
+    const max = this.opts.maxMessageBytes;
+    const fit: Uint8Array[] = [];
+    for (const line of lines) if (line.length <= max) fit.push(line);
+    const pool = this.pool;
+    const onWorker = pool && fit.length ? await pool.readings(fit, c, now).catch((e: Error) => this.workerFailed(e)) : null;
+    const out: Candidate[] = new Array(lines.length);
+    const later: Promise<void>[] = [];
+    for (let i = 0, j = 0; i < lines.length; i++) {
+      const line = lines[i];
+      // A line's dead letter keeps the whole line (the request's own is cut to MERGED_RAW_BYTES).
+      const base = deadLetterBase(ctx, line, line.length);
+      if (line.length > max) {
+        out[i] = oversize(base, line, max);
+        continue;
+      }
+      const r = onWorker ? onWorker[j] : null;
+      j++;
+      if (r && r.kind !== "lookup") out[i] = this.readingCandidate(r, base);
+      else {
+        const here = (env: CheckEnv) => checkSignedReading(line, c, env);
+        later.push(this.check(r ? () => Promise.resolve(r) : null, here, now).then((x) => void (out[i] = this.readingCandidate(x, base))));
+      }
+    }
+    if (later.length) await Promise.all(later);
+    return out;
+  }
+
+  /**
    * Signed readings that arrived together (what an MQTT broker read in one turn of the event
    * loop): one entry of the queue, as an NDJSON request is, instead of an entry, promise chain
    * and place in the commit's grouping per message. Each message keeps its own dead letter and
@@ -240,10 +274,7 @@ export class Intake {
     let candOfLine: number[] = [];
     return this.enqueue(async () => {
       const now = this.now();
-      const checked = await Promise.all(
-        // A line's dead letter keeps the whole line (the request's own is cut to MERGED_RAW_BYTES).
-        lines.map((line) => this.signedReadingCandidate(line, ctx, deadLetterBase(ctx, line, line.length), now)),
-      );
+      const checked = await this.signedReadingCandidates(lines, ctx, now);
       // Readings keep their own candidates; refused lines make one dead letter for the request
       // (a single refused line keeps its own, with its exact bytes).
       const cands: Candidate[] = [];

@@ -14,6 +14,12 @@ export function requireHash(what: string, h: unknown): asserts h is Uint8Array {
   if (h.length !== HASH_SIZE) throw new LedgerError("bad_hash_length", `${what} has ${h.length} bytes, want ${HASH_SIZE}`);
 }
 
+// Where nodeHash writes a node's input: 65 bytes made per call would each be an ArrayBuffer with
+// a backing store of their own (V8 keeps only typed arrays of up to 64 bytes on its heap). A
+// Hasher reads its input before it returns and keeps no reference to it.
+const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
+nodeInput[0] = 1;
+
 /** Leaf hash SHA-256(0x00 || entry). Requires `entry` to be bytes. */
 export function leafHash(hasher: Hasher, entry: Uint8Array): Uint8Array {
   if (!(entry instanceof Uint8Array)) throw new LedgerError("invalid_argument", `entry got ${typeof entry}, want Uint8Array`);
@@ -26,11 +32,9 @@ export function leafHash(hasher: Hasher, entry: Uint8Array): Uint8Array {
 export function nodeHash(hasher: Hasher, left: Uint8Array, right: Uint8Array): Uint8Array {
   requireHash("left child", left);
   requireHash("right child", right);
-  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
-  buf[0] = 1;
-  buf.set(left, 1);
-  buf.set(right, 1 + HASH_SIZE);
-  return hasher(buf);
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_SIZE);
+  return hasher(nodeInput);
 }
 
 /** Root of the empty tree: SHA-256 of the empty string. */
