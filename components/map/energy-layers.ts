@@ -34,7 +34,7 @@ export type EnergyGeometry = {
   /** The consumption cells as hexagon rings. */
   cellRings: HexagonRings;
   /** Position attributes and radii, one object each for the geometry's life (deck.gl compares them). */
-  attr: { feederPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute; cellPos: BinaryAttribute };
+  attr: { feederPath: BinaryAttribute; substationPos: BinaryAttribute; substationRadius: BinaryAttribute; renewablePos: BinaryAttribute; renewableRadius: BinaryAttribute };
 };
 
 export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
@@ -66,7 +66,6 @@ export function energyGeometry(f: EnergyFeatures): EnergyGeometry {
       substationRadius: { value: g.substationRadius, size: 1 },
       renewablePos: { value: g.renewablePos, size: 3 },
       renewableRadius: { value: g.renewableRadius, size: 1 },
-      cellPos: { value: g.cellPos, size: 3 },
     },
   };
 }

@@ -23,7 +23,7 @@ export type SafetyGeometry = {
   cameraIds: string[];
   cameraPos: Float64Array;
   /** Position attributes, one object each for the geometry's life (deck.gl compares them). */
-  attr: { stationPos: BinaryAttribute; coveragePos: BinaryAttribute; cameraPos: BinaryAttribute };
+  attr: { stationPos: BinaryAttribute; cameraPos: BinaryAttribute };
 };
 
 export function safetyGeometry(f: SafetyFeatures): SafetyGeometry {
@@ -39,7 +39,7 @@ export function safetyGeometry(f: SafetyFeatures): SafetyGeometry {
     fireMin: f.coverage.fireMin,
     cameraIds: f.cameras?.ids ?? [],
     cameraPos,
-    attr: { stationPos: { value: stationPos, size: 3 }, coveragePos: { value: coveragePos, size: 3 }, cameraPos: { value: cameraPos, size: 3 } },
+    attr: { stationPos: { value: stationPos, size: 3 }, cameraPos: { value: cameraPos, size: 3 } },
   };
 }
 

@@ -8,23 +8,25 @@ const PER_SEGMENT = 4;
 /** The two triangles of a segment, by corner (corners as in the shader's SEGMENT_CORNERS). */
 const TRIANGLES = [0, 1, 2, 2, 1, 3];
 
+/** The index buffer a SegmentLineLayer keeps in its state, and how many segments it holds. */
+type IndexState = { indexBuffer?: Buffer; indexSegments?: number };
+
 /**
  * deck.gl's LineLayer drawn without instancing: every straight segment as two triangles of
  * its own in one plain indexed draw, where the LineLayer draws one instance of 4 vertices per
  * segment. Chromium's software WebGL (SwiftShader, as on this machine) pays per instance:
  * 20,000 instanced quads cost 380–390 ms of the GPU process's CPU a frame against 110–160 ms
  * drawn plain (scripts/dev/instancing-probe.ts; README, "The city maps"). Each segment has 4
- * vertices (each carrying the segment's positions, colour and width) and 6 indices, so the
- * vertex shader, which projects both ends of the segment, runs 4 times a segment and not 6
- * (the GPU's post-transform cache serves the shared corners of an indexed draw). What it draws
- * is the LineLayer's own: the same vertex and fragment shaders, the corner of each vertex taken
- * from its index instead of an instanced geometry, and its picking colour from the segment's
- * index (gl_VertexID / 4), so picks and `highlightedObjectIndex` name segments as before.
+ * vertices (each carrying the segment's positions, colour and width) and 6 indices: a third
+ * less of each attribute to hold and to upload when live values change than 6 plain vertices
+ * (SwiftShader draws both in the same time; a GPU's post-transform cache runs the vertex
+ * shader once per shared corner). What it draws is the LineLayer's own: the same vertex and
+ * fragment shaders, the corner of each vertex taken from its index instead of an instanced
+ * geometry, and its picking colour from the segment's index (gl_VertexID / 4), so picks and
+ * `highlightedObjectIndex` name segments as before.
  *
  * Its data is a LineLayer's binary data expanded per vertex (`segmentLines`).
  */
-type IndexState = { indexBuffer?: Buffer; indexSegments?: number };
-
 export class SegmentLineLayer<D = unknown> extends LineLayer<D> {
   static layerName = "SegmentLineLayer";
 
