@@ -43,7 +43,7 @@ function Tile(props: { id: string; title: string; children: React.ReactNode; sta
 function GradeName(props: { grade: Grade | null; t: ReturnType<typeof useI18n>["t"] }) {
   if (!props.grade) return null;
   return (
-    <small data-testid="kpi-grade" style={{ display: "inline-flex", alignItems: "center", gap: 4, color: "var(--text)" }}>
+    <small data-testid="kpi-grade" style={{ display: "inline-flex", alignItems: "center", gap: 4, color: "var(--text)", whiteSpace: "nowrap" }}>
       <span className="swatch dot" style={{ background: rgbCss(GRADE_COLORS[props.grade]) }} />
       {props.t(`legend.grade.${props.grade}`)}
     </small>
@@ -95,6 +95,8 @@ export function KpiStrip(props: { kpis: Kpis | undefined; loading: boolean; erro
           <>
             <div
               className="kpi-value"
+              // The grade goes under the index when the cell is too narrow for both ("Basically smooth" at 1400 px).
+              style={{ whiteSpace: "normal" }}
               data-testid="kpi-index"
               data-index={tr.index ?? ""}
               data-grade={tr.grade ?? ""}
